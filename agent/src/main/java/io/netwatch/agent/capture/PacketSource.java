@@ -1,0 +1,26 @@
+package io.netwatch.agent.capture;
+
+/**
+ * Where packets come from: a capture file or live interfaces. A source pushes every frame to
+ * one {@link PacketHandler} on its own thread and returns when the capture ends.
+ */
+public interface PacketSource extends AutoCloseable {
+
+    /**
+     * Delivers frames until the source ends or {@link #close()} is called.
+     *
+     * @throws CaptureException when the source cannot be read any further; every frame
+     *                          before the failure has been delivered
+     */
+    void run(PacketHandler handler) throws CaptureException;
+
+    /** Names of the interfaces this source delivers, indexed by interfaceIndex. */
+    java.util.List<String> interfaceNames();
+
+    /** A short description for logs and status ("file demo.pcap", "live eth0"). */
+    String description();
+
+    /** Stops a running capture; safe to call from any thread, and more than once. */
+    @Override
+    void close();
+}
