@@ -11,7 +11,7 @@ import java.nio.ByteBuffer;
 public interface PacketHandler {
 
     /**
-     * @param frame         the captured bytes, from {@code frame.position()} to
+     * @param frame         the captured bytes in network (big-endian) byte order, from {@code frame.position()} to
      *                      {@code frame.limit()} (that is the capture length); read-only
      * @param linkType      the LINKTYPE_* value of the frame (see {@link LinkType})
      * @param timestampNanos capture time, nanoseconds since the Unix epoch
@@ -20,4 +20,13 @@ public interface PacketHandler {
      *                      single-interface source)
      */
     void onPacket(ByteBuffer frame, int linkType, long timestampNanos, int originalLength, int interfaceIndex);
+
+    /**
+     * Called on the capture thread when no packet arrived for a while (live capture), so
+     * time-driven work such as flow expiry happens on the same thread as packets.
+     *
+     * @param nowNanos wall-clock time, nanoseconds since the Unix epoch
+     */
+    default void onIdle(long nowNanos) {
+    }
 }

@@ -1,0 +1,37 @@
+package io.netwatch.agent;
+
+import io.netwatch.agent.capture.LiveCaptureConfig;
+import io.netwatch.agent.export.ExportConfig;
+import io.netwatch.agent.flow.FlowTableConfig;
+import io.netwatch.agent.score.PortScanConfig;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Everything the agent needs to run. Exactly one of {@code pcapFile} and {@code live} is set.
+ *
+ * @param nodeName        the Kubernetes node name this agent reports as
+ * @param pcapFile        replay this capture file, then exit
+ * @param live            capture from these interfaces until stopped
+ * @param aggregator      gRPC target of the aggregator, "host:port"
+ * @param metricsAddress  where to serve /metrics, /healthz and /readyz; null for none
+ * @param drainTimeout    after a file ends, how long to wait for the aggregator to
+ *                        acknowledge everything
+ */
+public record AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live, String aggregator,
+                          InetSocketAddress metricsAddress, FlowTableConfig flows, PortScanConfig portScan,
+                          ExportConfig export, Duration drainTimeout) {
+    public AgentConfig {
+        if (nodeName == null || nodeName.isBlank()) {
+            throw new IllegalArgumentException("node name must not be empty (set --node or NODE_NAME)");
+        }
+        if ((pcapFile == null) == (live == null)) {
+            throw new IllegalArgumentException("give either a capture file (--pcap) or interfaces (--interface), not "
+                    + (pcapFile == null ? "neither" : "both"));
+        }
+        if (aggregator == null || !aggregator.matches(".+:\\d{1,5}")) {
+            throw new IllegalArgumentException("aggregator must be HOST:PORT, got '" + aggregator + "'");
+        }
+    }
+}

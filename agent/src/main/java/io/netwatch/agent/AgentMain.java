@@ -1,0 +1,116 @@
+package io.netwatch.agent;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netwatch.agent.capture.CaptureException;
+import io.netwatch.agent.capture.LiveCapture;
+import io.netwatch.agent.capture.PacketSource;
+import io.netwatch.agent.capture.PcapFileSource;
+import io.netwatch.agent.export.FlowStreamer;
+import io.netwatch.agent.metrics.ExportMetrics;
+import io.netwatch.agent.metrics.MetricsServer;
+import io.netwatch.agent.metrics.PipelineMetrics;
+import io.netwatch.proto.ingest.v1.Hello;
+import com.google.protobuf.util.Timestamps;
+import java.io.PrintStream;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Wires the agent together and runs it: source → pipeline → streamer, plus the scrape
+ * endpoint. No logic of its own beyond start and orderly stop.
+ */
+public final class AgentMain {
+    public static final String VERSION = "0.1.0";
+
+    private AgentMain() {
+    }
+
+    /**
+     * Runs until the capture file ends (then waits for every record to be acknowledged) or
+     * until the process is stopped.
+     *
+     * @return the process exit code: 0 when everything captured was delivered or counted
+     */
+    public static int run(AgentConfig config, PrintStream out) throws InterruptedException {
+        PacketSource source;
+        try {
+            source = config.pcapFile() != null ? PcapFileSource.open(config.pcapFile()) : LiveCapture.open(config.live());
+        } catch (CaptureException e) {
+            out.println("netwatch agent: " + e.getMessage());
+            return 2;
+        }
+        ManagedChannel channel = NettyChannelBuilder.forTarget(config.aggregator()).usePlaintext()
+                .keepAliveTime(30, TimeUnit.SECONDS).build();
+        Hello hello = Hello.newBuilder().setNodeName(config.nodeName()).setVersion(VERSION)
+                .setBootId(UUID.randomUUID().toString())
+                .addCapabilities("flows").addCapabilities("anomalies").addCapabilities("loss")
+                .addSources(source.description())
+                .setStarted(Timestamps.fromMillis(System.currentTimeMillis())).build();
+        AgentHealthReport health = new AgentHealthReport(source);
+        FlowStreamer streamer = new FlowStreamer(channel, config.export(), hello, health);
+        Pipeline pipeline = Pipeline.create(config.nodeName(), source.interfaceNames(), config.flows(), config.portScan(),
+                streamer, streamer);
+        health.attach(pipeline);
+        streamer.start();
+
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new PipelineMetrics(pipeline).bindTo(registry);
+        new ExportMetrics(streamer).bindTo(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        MetricsServer metrics = null;
+        if (config.metricsAddress() != null) {
+            metrics = MetricsServer.start(config.metricsAddress(), registry, () -> !health.failed());
+            out.println("netwatch agent: metrics on http://" + config.metricsAddress().getHostString() + ":"
+                    + metrics.port() + "/metrics");
+        }
+        Thread hook = new Thread(source::close, "netwatch-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        out.println("netwatch agent: node " + config.nodeName() + ", " + source.description() + " → "
+                + config.aggregator());
+        int code = 0;
+        try {
+            source.run(pipeline);
+        } catch (CaptureException e) {
+            out.println("netwatch agent: " + e.getMessage());
+            health.markFailed();
+            code = 1;
+        } finally {
+            pipeline.finish();
+        }
+        boolean drained = streamer.drain(config.drainTimeout());
+        out.printf("netwatch agent: %d packets, %d flow records, %d acknowledged, %d dropped, %d anomalies%n",
+                pipeline.packets(), pipeline.flowTable().recordsEmitted(), streamer.flowsAcked(),
+                streamer.flowsDropped(), pipeline.portScan().anomaliesRaised());
+        if (!drained) {
+            out.printf("netwatch agent: the aggregator did not acknowledge %d queued records and %d batches within %s%n",
+                    streamer.queueDepth(), streamer.unackedBatches(), config.drainTimeout());
+            code = code == 0 ? 1 : code;
+        }
+        streamer.close();
+        channel.shutdown().awaitTermination(5, TimeUnit.SECONDS);
+        if (metrics != null) {
+            metrics.close();
+        }
+        if (source instanceof LiveCapture live) {
+            live.release();
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // already shutting down
+        }
+        return code;
+    }
+}

@@ -1,0 +1,124 @@
+package io.netwatch.agent;
+
+import io.netwatch.agent.capture.PacketHandler;
+import io.netwatch.agent.decode.DecodeError;
+import io.netwatch.agent.decode.DecodedPacket;
+import io.netwatch.agent.decode.PacketDecoder;
+import io.netwatch.agent.flow.FlowSink;
+import io.netwatch.agent.flow.FlowTable;
+import io.netwatch.agent.flow.FlowTableConfig;
+import io.netwatch.agent.score.AnomalySink;
+import io.netwatch.agent.score.PortScanConfig;
+import io.netwatch.agent.score.PortScanDetector;
+import io.netwatch.proto.flow.v1.FlowEndReason;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * The per-packet path of the agent: decode, count, track flows. It runs on the capture
+ * thread and is the one place that catches {@link RuntimeException} from packet handling: a
+ * packet that trips a bug is counted and dropped, and capture goes on.
+ */
+public final class Pipeline implements PacketHandler {
+    private final PacketDecoder decoder = new PacketDecoder();
+    private final FlowTable flowTable;
+    private final PortScanDetector portScan;
+
+    private final AtomicLong packets = new AtomicLong();
+    private final AtomicLong bytes = new AtomicLong();
+    private final AtomicLong truncated = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private final AtomicLongArray decodeOutcomes = new AtomicLongArray(DecodeError.values().length);
+    private volatile long lastPacketNanos;
+
+    public Pipeline(FlowTable flowTable, PortScanDetector portScan) {
+        this.flowTable = flowTable;
+        this.portScan = portScan;
+    }
+
+    /**
+     * Wires the stages: flow records go to the port-scan detector and to {@code flows};
+     * anomalies go to {@code anomalies}.
+     */
+    public static Pipeline create(String nodeName, List<String> interfaceNames, FlowTableConfig flowConfig,
+                                  PortScanConfig scanConfig, FlowSink flows, AnomalySink anomalies) {
+        PortScanDetector scan = new PortScanDetector(scanConfig, anomalies, nodeName);
+        FlowSink tee = flow -> {
+            flows.onFlow(flow);
+            scan.onFlow(flow);
+        };
+        long flowIdBase = (ThreadLocalRandom.current().nextLong(1 << 20) + 1) << 32;
+        return new Pipeline(new FlowTable(flowConfig, tee, nodeName, interfaceNames, flowIdBase), scan);
+    }
+
+    @Override
+    public void onPacket(ByteBuffer frame, int linkType, long timestampNanos, int originalLength, int interfaceIndex) {
+        packets.lazySet(packets.get() + 1);
+        bytes.lazySet(bytes.get() + originalLength);
+        lastPacketNanos = timestampNanos;
+        try {
+            DecodedPacket p = decoder.decode(frame, linkType);
+            int outcome = p.error.ordinal();
+            decodeOutcomes.lazySet(outcome, decodeOutcomes.get(outcome) + 1);
+            if (p.truncated) {
+                truncated.lazySet(truncated.get() + 1);
+            }
+            flowTable.update(p, timestampNanos, originalLength, interfaceIndex);
+        } catch (RuntimeException e) {
+            failed.incrementAndGet();
+        }
+    }
+
+    @Override
+    public void onIdle(long nowNanos) {
+        try {
+            flowTable.expire(nowNanos);
+            portScan.tick(nowNanos);
+        } catch (RuntimeException e) {
+            failed.incrementAndGet();
+        }
+    }
+
+    /** Ends the capture: emits every open flow and every pending detection. */
+    public void finish() {
+        flowTable.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        portScan.flush();
+    }
+
+    public long packets() {
+        return packets.get();
+    }
+
+    /** Bytes on the wire of every packet seen (original lengths). */
+    public long bytes() {
+        return bytes.get();
+    }
+
+    public long truncatedPackets() {
+        return truncated.get();
+    }
+
+    /** Packets dropped because handling them threw: a bug, counted rather than fatal. */
+    public long failedPackets() {
+        return failed.get();
+    }
+
+    public long decodeOutcome(DecodeError e) {
+        return decodeOutcomes.get(e.ordinal());
+    }
+
+    public long lastPacketNanos() {
+        return lastPacketNanos;
+    }
+
+    public FlowTable flowTable() {
+        return flowTable;
+    }
+
+    public PortScanDetector portScan() {
+        return portScan;
+    }
+}

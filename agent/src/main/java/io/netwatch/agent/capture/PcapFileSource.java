@@ -1,0 +1,679 @@
+package io.netwatch.agent.capture;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Reads a capture file, classic pcap or pcapng, and pushes its frames to a {@link PacketHandler}:
+ * the capture stage for offline analysis, replays and tests.
+ *
+ * <p>The file is memory-mapped read-only and each frame reaches the handler as a view of the
+ * mapping (zero copy): one reused read-only {@link ByteBuffer} whose position and limit frame the
+ * captured bytes, indexed by file offset. The format is recognised by its magic bytes, never by
+ * the file name. Files over {@link #MAX_FILE_SIZE} bytes are rejected at {@link #open} for now
+ * (one {@code ByteBuffer} cannot address more; windowed mapping would lift this).
+ *
+ * <p>A capture file is hostile input. This reader must never throw anything but
+ * {@link CaptureException} for bad bytes, never loop without a bound (every record or block moves
+ * the offset forward by at least 12 bytes), never allocate or copy based on a length field, never
+ * allocate, log or lock per packet, and never hand out a frame that reaches outside its record. On
+ * damage it has already delivered every packet before the bad record or block; it then stops with
+ * {@link CaptureException#damaged} naming the file, the byte offset of that record or block, and
+ * what is wrong with it.
+ *
+ * <p>pcapng: several sections are allowed, each with its own byte order and interface list.
+ * {@code interfaceIndex} numbers interfaces across the whole file in the order their Interface
+ * Description Blocks appear, so it always indexes {@link #interfaceNames()}.
+ *
+ * <p>Threading: {@link #run} on one thread at a time; {@link #close}, the counters and
+ * {@link #interfaceNames} from any thread.
+ */
+public final class PcapFileSource implements PacketSource {
+
+    /** Largest file accepted, bytes: the most one {@link ByteBuffer} can address. */
+    public static final long MAX_FILE_SIZE = Integer.MAX_VALUE;
+    /**
+     * Largest captured length accepted when the snap length is smaller, bytes (libpcap's and
+     * Wireshark's limit). Some writers record a small snap length and write longer frames.
+     */
+    public static final int MAX_CAPTURE_LENGTH = 262_144;
+    /** Most Interface Description Blocks in one file, all sections together. */
+    public static final int MAX_INTERFACES = 65_536;
+    /** Longest interface name kept from an if_name option, bytes of UTF-8. */
+    public static final int MAX_INTERFACE_NAME_BYTES = 256;
+
+    private static final int PCAP_HEADER_LENGTH = 24;
+    private static final int PCAP_RECORD_HEADER_LENGTH = 16;
+    private static final int PCAP_MAGIC_MICROS = 0xA1B2C3D4;
+    private static final int PCAP_MAGIC_NANOS = 0xA1B23C4D;
+
+    private static final int BLOCK_SECTION_HEADER = 0x0A0D0D0A;
+    private static final int BLOCK_INTERFACE_DESCRIPTION = 1;
+    private static final int BLOCK_OBSOLETE_PACKET = 2;
+    private static final int BLOCK_SIMPLE_PACKET = 3;
+    private static final int BLOCK_ENHANCED_PACKET = 6;
+    private static final int BYTE_ORDER_MAGIC = 0x1A2B3C4D;
+    /** Type, length and trailing length: the smallest block, bytes. */
+    private static final int MIN_BLOCK_LENGTH = 12;
+    private static final int MIN_SECTION_HEADER_LENGTH = 28;
+    private static final int MIN_INTERFACE_DESCRIPTION_LENGTH = 20;
+    private static final int MIN_SIMPLE_PACKET_LENGTH = 16;
+    /** Same layout for enhanced and obsolete packet blocks: 28 bytes of header, 4 of trailer. */
+    private static final int MIN_PACKET_BLOCK_LENGTH = 32;
+    private static final int OPT_END = 0;
+    private static final int OPT_IF_NAME = 2;
+    private static final int OPT_IF_TSRESOL = 9;
+    private static final int OPT_IF_TSOFFSET = 14;
+    /** if_tsresol when the option is absent: 10^-6 seconds. */
+    private static final int DEFAULT_TSRESOL = 6;
+
+    private static final long NANOS_PER_SECOND = 1_000_000_000L;
+    private static final long[] POW10 = new long[19];
+
+    static {
+        POW10[0] = 1;
+        for (int i = 1; i < POW10.length; i++) {
+            POW10[i] = POW10[i - 1] * 10;
+        }
+    }
+
+    private static final VarHandle PACKETS_READ;
+    private static final VarHandle BYTES_READ;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            PACKETS_READ = lookup.findVarHandle(PcapFileSource.class, "packetsRead", long.class);
+            BYTES_READ = lookup.findVarHandle(PcapFileSource.class, "bytesRead", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Classic pcap file header, as read from the first 24 bytes. */
+    private record PcapHeader(ByteOrder order, long fractionToNanos, int linkType, long snapLength) {
+    }
+
+    private final Path path;
+    /** File size, bytes. */
+    private final int size;
+    private final Arena arena;
+    /** Read-only views of the whole mapping for header reads, one per byte order. */
+    private final ByteBuffer bigEndian;
+    private final ByteBuffer littleEndian;
+    /** The one frame view handed to the handler; only its position and limit change. */
+    private final ByteBuffer frame;
+    /** Null for pcapng. */
+    private final PcapHeader pcap;
+
+    private final Object lock = new Object();
+    /** Interface names by interfaceIndex; grows while a pcapng file is read. Guarded by lock. */
+    private final List<String> names = new ArrayList<>();
+    /** Guarded by lock. */
+    private boolean running;
+    /** Guarded by lock. */
+    private boolean released;
+    private volatile boolean closed;
+
+    /** Packets delivered; written by the run thread only, through PACKETS_READ (opaque). */
+    private long packetsRead;
+    /** Sum of the original lengths of the packets delivered, bytes; through BYTES_READ (opaque). */
+    private long bytesRead;
+
+    private PcapFileSource(Path path, int size, Arena arena, ByteBuffer mapping, PcapHeader pcap) {
+        this.path = path;
+        this.size = size;
+        this.arena = arena;
+        this.bigEndian = mapping.duplicate().order(ByteOrder.BIG_ENDIAN);
+        this.littleEndian = mapping.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        this.frame = mapping.duplicate().order(ByteOrder.BIG_ENDIAN);
+        this.pcap = pcap;
+    }
+
+    /**
+     * Maps {@code file} and checks its header: the pcap file header, or the first pcapng Section
+     * Header Block. Later damage is reported by {@link #run}.
+     *
+     * @throws CaptureException when the file is missing, unreadable, too large, not a capture
+     *                          file, or its header is damaged; the message names the file
+     */
+    public static PcapFileSource open(Path file) throws CaptureException {
+        Objects.requireNonNull(file, "file");
+        Arena arena = Arena.ofShared();
+        try {
+            PcapFileSource source = map(file, arena);
+            source.scanInterfaces();
+            return source;
+        } catch (CaptureException | RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    private static PcapFileSource map(Path file, Arena arena) throws CaptureException {
+        if (Files.isDirectory(file)) {
+            throw new CaptureException("cannot open capture file " + file + ": it is a directory");
+        }
+        ByteBuffer mapping;
+        long size;
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            size = channel.size();
+            if (size > MAX_FILE_SIZE) {
+                throw new CaptureException(file + ": the file is " + size + " bytes; files over "
+                        + MAX_FILE_SIZE + " bytes are not supported yet (split it, e.g. editcap -c 1000000)");
+            }
+            if (size < 4) {
+                throw CaptureException.damaged(file, 0, "not a capture file (" + size + " bytes)");
+            }
+            mapping = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena).asByteBuffer().asReadOnlyBuffer();
+        } catch (NoSuchFileException e) {
+            throw new CaptureException("cannot open capture file " + file + ": no such file", e);
+        } catch (AccessDeniedException e) {
+            throw new CaptureException("cannot open capture file " + file + ": permission denied", e);
+        } catch (IOException e) {
+            throw new CaptureException("cannot read capture file " + file + ": " + e.getMessage(), e);
+        }
+        int length = (int) size;
+        int magic = mapping.order(ByteOrder.BIG_ENDIAN).getInt(0);
+        PcapHeader pcap = switch (magic) {
+            case PCAP_MAGIC_MICROS -> pcapHeader(file, mapping, length, ByteOrder.BIG_ENDIAN, 1000);
+            case PCAP_MAGIC_NANOS -> pcapHeader(file, mapping, length, ByteOrder.BIG_ENDIAN, 1);
+            case 0xD4C3B2A1 -> pcapHeader(file, mapping, length, ByteOrder.LITTLE_ENDIAN, 1000);
+            case 0x4D3CB2A1 -> pcapHeader(file, mapping, length, ByteOrder.LITTLE_ENDIAN, 1);
+            case BLOCK_SECTION_HEADER -> {
+                if (length < MIN_SECTION_HEADER_LENGTH) {
+                    throw CaptureException.damaged(file, 0, "not a capture file (" + length + " bytes)");
+                }
+                yield null;
+            }
+            default -> throw CaptureException.damaged(file, 0, String.format(
+                    "unknown magic 0x%08x%s; supported formats are pcap (magic a1b2c3d4 or a1b23c4d,"
+                            + " either byte order) and pcapng (0a0d0d0a)",
+                    magic, (magic >>> 16) == 0x1F8B ? " (gzip-compressed? decompress it first)" : ""));
+        };
+        return new PcapFileSource(file, length, arena, mapping, pcap);
+    }
+
+    private static PcapHeader pcapHeader(Path file, ByteBuffer mapping, int size, ByteOrder order,
+                                         long fractionToNanos) throws CaptureException {
+        if (size < PCAP_HEADER_LENGTH) {
+            throw CaptureException.damaged(file, 0, "not a capture file (" + size + " bytes)");
+        }
+        ByteBuffer b = mapping.duplicate().order(order);
+        // Bits 16 and up of the link-type field carry FCS information, not the link type.
+        int linkType = b.getInt(20) & 0xFFFF;
+        return new PcapHeader(order, fractionToNanos, linkType, u32(b, 16));
+    }
+
+    /**
+     * pcapng: learns the names of the interfaces declared before the first packet, so that
+     * {@link #interfaceNames()} is useful before {@link #run}. Damage to the first Section Header
+     * Block fails {@link #open}; damage further on is left for {@link #run} to report in order.
+     */
+    private void scanInterfaces() throws CaptureException {
+        if (pcap != null) {
+            names.add("file");
+            return;
+        }
+        try {
+            readPcapng(null);
+        } catch (CaptureException e) {
+            if (e.offset() == 0) {
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public void run(PacketHandler handler) throws CaptureException {
+        Objects.requireNonNull(handler, "handler");
+        synchronized (lock) {
+            if (running) {
+                throw new IllegalStateException(description() + " is already running");
+            }
+            if (closed) {
+                return;
+            }
+            running = true;
+        }
+        try {
+            if (pcap != null) {
+                readPcap(handler);
+            } else {
+                readPcapng(handler);
+            }
+        } finally {
+            synchronized (lock) {
+                running = false;
+                if (closed) {
+                    release();
+                }
+            }
+        }
+    }
+
+    private void readPcap(PacketHandler handler) throws CaptureException {
+        final ByteBuffer b = pcap.order() == ByteOrder.BIG_ENDIAN ? bigEndian : littleEndian;
+        final long fractionToNanos = pcap.fractionToNanos();
+        final int linkType = pcap.linkType();
+        final long snapLength = pcap.snapLength();
+        final long captureLimit = Math.max(snapLength, MAX_CAPTURE_LENGTH);
+        int offset = PCAP_HEADER_LENGTH;
+        // Each record moves offset forward by at least 16 bytes: at most size / 16 turns.
+        while (offset < size && !closed) {
+            int left = size - offset;
+            if (left < PCAP_RECORD_HEADER_LENGTH) {
+                throw damaged(offset, "record header cut short: the file ends after " + left + " of its "
+                        + PCAP_RECORD_HEADER_LENGTH + " bytes");
+            }
+            long capLen = u32(b, offset + 8);
+            long origLen = u32(b, offset + 12);
+            checkCaptureLength(offset, capLen, origLen, captureLimit, snapLength);
+            if (capLen > left - PCAP_RECORD_HEADER_LENGTH) {
+                throw damaged(offset, "record of " + capLen + " captured bytes cut short: the file ends after "
+                        + (left - PCAP_RECORD_HEADER_LENGTH));
+            }
+            long nanos = u32(b, offset) * NANOS_PER_SECOND + u32(b, offset + 4) * fractionToNanos;
+            int start = offset + PCAP_RECORD_HEADER_LENGTH;
+            deliver(handler, start, (int) capLen, linkType, nanos, origLen, 0);
+            offset = start + (int) capLen;
+        }
+    }
+
+    /**
+     * Walks the pcapng blocks from the start of the file. With a null handler it only learns
+     * interface names and stops at the first packet block.
+     */
+    private void readPcapng(PacketHandler handler) throws CaptureException {
+        ByteBuffer b = bigEndian;
+        Interfaces interfaces = new Interfaces();
+        int offset = 0;
+        // Each block moves offset forward by at least MIN_BLOCK_LENGTH bytes: at most size / 12 turns.
+        while (offset < size && !closed) {
+            int left = size - offset;
+            if (left < MIN_BLOCK_LENGTH) {
+                throw damaged(offset, "block header cut short: the file ends after " + left
+                        + " bytes, a block takes at least " + MIN_BLOCK_LENGTH);
+            }
+            // The section header's type reads the same in either byte order; its byte-order
+            // magic says how to read the rest of the section, its own length included.
+            int type = b.getInt(offset);
+            if (type == BLOCK_SECTION_HEADER) {
+                b = sectionByteOrder(offset);
+                interfaces.newSection();
+            }
+            int length = blockLength(b, offset, type, left);
+            switch (type) {
+                case BLOCK_SECTION_HEADER -> checkSectionHeader(b, offset);
+                case BLOCK_INTERFACE_DESCRIPTION -> readInterface(b, offset, length, interfaces);
+                case BLOCK_ENHANCED_PACKET, BLOCK_OBSOLETE_PACKET -> {
+                    if (handler == null) {
+                        return;
+                    }
+                    readPacketBlock(handler, b, offset, length, type, interfaces);
+                }
+                case BLOCK_SIMPLE_PACKET -> {
+                    if (handler == null) {
+                        return;
+                    }
+                    readSimplePacket(handler, b, offset, length, interfaces);
+                }
+                default -> {
+                    // Statistics, name resolution, secrets, custom blocks...: skipped by length.
+                }
+            }
+            offset += length;
+        }
+    }
+
+    private ByteBuffer sectionByteOrder(int offset) throws CaptureException {
+        int magic = bigEndian.getInt(offset + 8);
+        if (magic == BYTE_ORDER_MAGIC) {
+            return bigEndian;
+        }
+        if (magic == Integer.reverseBytes(BYTE_ORDER_MAGIC)) {
+            return littleEndian;
+        }
+        throw damaged(offset, String.format("section header byte-order magic 0x%08x is neither 1a2b3c4d nor 4d3c2b1a", magic));
+    }
+
+    /** Checks the block's leading and trailing lengths and returns its length, bytes. */
+    private int blockLength(ByteBuffer b, int offset, int type, int left) throws CaptureException {
+        long length = u32(b, offset + 4);
+        if (length < MIN_BLOCK_LENGTH) {
+            throw damaged(offset, blockName(type) + " length " + length + " is less than " + MIN_BLOCK_LENGTH);
+        }
+        if (length % 4 != 0) {
+            throw damaged(offset, blockName(type) + " length " + length + " is not a multiple of 4");
+        }
+        if (length > left) {
+            throw damaged(offset, blockName(type) + " length " + length + " runs past the end of the file ("
+                    + left + " bytes left)");
+        }
+        int minimum = switch (type) {
+            case BLOCK_SECTION_HEADER -> MIN_SECTION_HEADER_LENGTH;
+            case BLOCK_INTERFACE_DESCRIPTION -> MIN_INTERFACE_DESCRIPTION_LENGTH;
+            case BLOCK_SIMPLE_PACKET -> MIN_SIMPLE_PACKET_LENGTH;
+            case BLOCK_ENHANCED_PACKET, BLOCK_OBSOLETE_PACKET -> MIN_PACKET_BLOCK_LENGTH;
+            default -> MIN_BLOCK_LENGTH;
+        };
+        if (length < minimum) {
+            throw damaged(offset, blockName(type) + " length " + length + " is less than its minimum " + minimum);
+        }
+        long trailing = u32(b, offset + (int) length - 4);
+        if (trailing != length) {
+            throw damaged(offset, blockName(type) + " trailing length " + trailing
+                    + " does not match its leading length " + length);
+        }
+        return (int) length;
+    }
+
+    private void checkSectionHeader(ByteBuffer b, int offset) throws CaptureException {
+        int major = u16(b, offset + 12);
+        if (major != 1) {
+            throw damaged(offset, "section header version " + major + "." + u16(b, offset + 14)
+                    + " is not supported (only 1.x)");
+        }
+    }
+
+    private void readInterface(ByteBuffer b, int offset, int length, Interfaces interfaces) throws CaptureException {
+        if (interfaces.total == MAX_INTERFACES) {
+            throw damaged(offset, "more than " + MAX_INTERFACES + " interface descriptions in one file");
+        }
+        int linkType = u16(b, offset + 8);
+        long snapLength = u32(b, offset + 12);
+        int tsresol = DEFAULT_TSRESOL;
+        long tsoffsetNanos = 0;
+        String name = null;
+        int at = offset + 16;
+        int end = offset + length - 4;
+        // Each option moves at forward by at least 4 bytes, and never past end.
+        while (end - at >= 4) {
+            int code = u16(b, at);
+            int optionLength = u16(b, at + 2);
+            if (code == OPT_END) {
+                break;
+            }
+            int padded = (optionLength + 3) & ~3;
+            if (padded > end - at - 4) {
+                throw damaged(offset, "interface description option " + code + " of length " + optionLength
+                        + " runs past the end of its block");
+            }
+            switch (code) {
+                case OPT_IF_NAME -> name = optionString(b, at + 4, optionLength);
+                case OPT_IF_TSRESOL -> {
+                    if (optionLength == 1) {
+                        tsresol = b.get(at + 4) & 0xFF;
+                    }
+                }
+                case OPT_IF_TSOFFSET -> {
+                    if (optionLength == 8) {
+                        tsoffsetNanos = saturatingMultiply(b.getLong(at + 4), NANOS_PER_SECOND);
+                    }
+                }
+                default -> {
+                }
+            }
+            at += 4 + padded;
+        }
+        int index = interfaces.add(linkType, snapLength, tsresol, tsoffsetNanos);
+        String shown = name == null || name.isEmpty() ? "if" + index : name;
+        synchronized (lock) {
+            if (index == names.size()) {
+                names.add(shown);
+            }
+        }
+    }
+
+    /** Enhanced (type 6) and obsolete (type 2) packet blocks: same layout but the interface id's width. */
+    private void readPacketBlock(PacketHandler handler, ByteBuffer b, int offset, int length, int type,
+                                 Interfaces interfaces) throws CaptureException {
+        long id = type == BLOCK_ENHANCED_PACKET ? u32(b, offset + 8) : u16(b, offset + 8);
+        if (id >= interfaces.count) {
+            throw damaged(offset, blockName(type) + " refers to interface " + id + " but the section declares "
+                    + interfaces.count + (interfaces.count == 1 ? " interface" : " interfaces"));
+        }
+        int i = (int) id;
+        long capLen = u32(b, offset + 20);
+        long origLen = u32(b, offset + 24);
+        long snapLength = interfaces.snapLength[i];
+        checkCaptureLength(offset, capLen, origLen, Math.max(snapLength, MAX_CAPTURE_LENGTH), snapLength);
+        int room = length - MIN_PACKET_BLOCK_LENGTH;
+        if (capLen > room) {
+            throw damaged(offset, "captured length " + capLen + " runs past the end of its " + blockName(type)
+                    + " (room for " + room + " bytes)");
+        }
+        long units = (u32(b, offset + 12) << 32) | u32(b, offset + 16);
+        long nanos = saturatingAdd(pcapngNanos(units, interfaces.tsresol[i]), interfaces.tsoffsetNanos[i]);
+        deliver(handler, offset + 28, (int) capLen, interfaces.linkType[i], nanos, origLen, interfaces.base + i);
+    }
+
+    /** Simple packet block: interface 0, no timestamp, captured length implied by the block. */
+    private void readSimplePacket(PacketHandler handler, ByteBuffer b, int offset, int length,
+                                  Interfaces interfaces) throws CaptureException {
+        if (interfaces.count == 0) {
+            throw damaged(offset, "simple packet block but the section declares no interface");
+        }
+        long origLen = u32(b, offset + 8);
+        long snapLength = interfaces.snapLength[0];
+        long capLen = Math.min(origLen, length - MIN_SIMPLE_PACKET_LENGTH);
+        if (snapLength != 0) {
+            capLen = Math.min(capLen, snapLength);
+        }
+        checkCaptureLength(offset, capLen, origLen, Math.max(snapLength, MAX_CAPTURE_LENGTH), snapLength);
+        deliver(handler, offset + 12, (int) capLen, interfaces.linkType[0], 0, origLen, interfaces.base);
+    }
+
+    private void checkCaptureLength(int offset, long capLen, long origLen, long limit, long snapLength)
+            throws CaptureException {
+        if (capLen > limit) {
+            throw damaged(offset, "captured length " + capLen + " exceeds the maximum " + limit
+                    + " (snap length " + snapLength + ")");
+        }
+        if (capLen > origLen) {
+            throw damaged(offset, "captured length " + capLen + " exceeds the original length " + origLen);
+        }
+    }
+
+    private void deliver(PacketHandler handler, int start, int capLen, int linkType, long nanos, long origLen,
+                         int interfaceIndex) {
+        ByteBuffer f = frame;
+        // Reset whatever the previous call did to the view: bounds, and network byte order.
+        f.limit(start + capLen).position(start);
+        f.order(ByteOrder.BIG_ENDIAN);
+        handler.onPacket(f, linkType, nanos, origLen > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) origLen,
+                interfaceIndex);
+        PACKETS_READ.setOpaque(this, packetsRead + 1);
+        BYTES_READ.setOpaque(this, bytesRead + origLen);
+    }
+
+    /**
+     * Converts a pcapng timestamp to nanoseconds, saturating at {@code Long.MAX_VALUE}.
+     *
+     * @param units   the 64-bit timestamp, unsigned, in units of the interface's resolution
+     * @param tsresol the if_tsresol byte: 10^-n seconds, or 2^-n when the high bit is set
+     */
+    static long pcapngNanos(long units, int tsresol) {
+        int n = tsresol & 0x7F;
+        if ((tsresol & 0x80) == 0) {
+            if (n <= 9) {
+                return saturatingMultiplyUnsigned(units, POW10[9 - n]);
+            }
+            // Units shorter than a nanosecond; 10^-28 s and finer round to 0.
+            return n - 9 < POW10.length ? Long.divideUnsigned(units, POW10[n - 9]) : 0;
+        }
+        long seconds = n >= 64 ? 0 : units >>> n;
+        long fraction = n >= 64 ? units : units & ((1L << n) - 1);
+        long fractionNanos;
+        if (n <= 33) {
+            fractionNanos = (fraction * NANOS_PER_SECOND) >>> n;
+        } else {
+            // Keep the top 33 bits of the fraction so the product fits in 63 bits.
+            int drop = n - 33;
+            fractionNanos = ((drop >= 64 ? 0 : fraction >>> drop) * NANOS_PER_SECOND) >>> 33;
+        }
+        return saturatingAdd(saturatingMultiplyUnsigned(seconds, NANOS_PER_SECOND), fractionNanos);
+    }
+
+    /** {@code value} read as unsigned, times a positive factor, capped at Long.MAX_VALUE. */
+    private static long saturatingMultiplyUnsigned(long value, long factor) {
+        if (value < 0 || Math.multiplyHigh(value, factor) != 0) {
+            return Long.MAX_VALUE;
+        }
+        long product = value * factor;
+        return product < 0 ? Long.MAX_VALUE : product;
+    }
+
+    private static long saturatingMultiply(long value, long factor) {
+        long high = Math.multiplyHigh(value, factor);
+        long product = value * factor;
+        if (high != (product >> 63)) {
+            return (value < 0) == (factor < 0) ? Long.MAX_VALUE : Long.MIN_VALUE;
+        }
+        return product;
+    }
+
+    private static long saturatingAdd(long a, long b) {
+        long sum = a + b;
+        if (((a ^ sum) & (b ^ sum)) < 0) {
+            return a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+        return sum;
+    }
+
+    /** An option's UTF-8 text, at most MAX_INTERFACE_NAME_BYTES, trailing NULs dropped. */
+    private static String optionString(ByteBuffer b, int at, int length) {
+        int n = Math.min(length, MAX_INTERFACE_NAME_BYTES);
+        while (n > 0 && b.get(at + n - 1) == 0) {
+            n--;
+        }
+        byte[] bytes = new byte[n];
+        b.get(at, bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private static String blockName(int type) {
+        return switch (type) {
+            case BLOCK_SECTION_HEADER -> "section header block";
+            case BLOCK_INTERFACE_DESCRIPTION -> "interface description block";
+            case BLOCK_OBSOLETE_PACKET -> "obsolete packet block";
+            case BLOCK_SIMPLE_PACKET -> "simple packet block";
+            case BLOCK_ENHANCED_PACKET -> "enhanced packet block";
+            default -> String.format("block (type 0x%08x)", type);
+        };
+    }
+
+    private static long u32(ByteBuffer b, int at) {
+        return b.getInt(at) & 0xFFFF_FFFFL;
+    }
+
+    private static int u16(ByteBuffer b, int at) {
+        return b.getShort(at) & 0xFFFF;
+    }
+
+    private CaptureException damaged(long offset, String what) {
+        return CaptureException.damaged(path, offset, what);
+    }
+
+    /** Packets delivered so far. */
+    public long packetsRead() {
+        return (long) PACKETS_READ.getOpaque(this);
+    }
+
+    /** Sum of the original (on-the-wire) lengths of the packets delivered so far, bytes. */
+    public long bytesRead() {
+        return (long) BYTES_READ.getOpaque(this);
+    }
+
+    /**
+     * Names by interfaceIndex: "file" for classic pcap; for pcapng each interface's if_name, or
+     * "if&lt;N&gt;" without one. Before {@link #run} it holds the interfaces declared before the
+     * first packet; descriptions found later are added as they are read.
+     */
+    @Override
+    public List<String> interfaceNames() {
+        synchronized (lock) {
+            return List.copyOf(names);
+        }
+    }
+
+    @Override
+    public String description() {
+        return "file " + path;
+    }
+
+    /**
+     * Stops {@link #run} before its next packet and unmaps the file once run has returned. A
+     * source that is never closed keeps its mapping until the JVM exits.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        synchronized (lock) {
+            if (!running) {
+                release();
+            }
+        }
+    }
+
+    /** Unmaps the file; called with lock held, once no run is in progress. */
+    private void release() {
+        if (!released) {
+            released = true;
+            arena.close();
+        }
+    }
+
+    /** Interfaces of the current pcapng section; the arrays grow only when a description arrives. */
+    private static final class Interfaces {
+        /** Interfaces in the current section. */
+        int count;
+        /** interfaceIndex of the current section's interface 0. */
+        int base;
+        /** Interfaces in all sections so far. */
+        int total;
+        int[] linkType = new int[4];
+        /** Bytes; 0 means no limit. */
+        long[] snapLength = new long[4];
+        int[] tsresol = new int[4];
+        /** if_tsoffset, nanoseconds. */
+        long[] tsoffsetNanos = new long[4];
+
+        void newSection() {
+            base = total;
+            count = 0;
+        }
+
+        /** Returns the new interface's interfaceIndex. */
+        int add(int link, long snap, int resolution, long offsetNanos) {
+            if (count == linkType.length) {
+                int grown = count * 2;
+                linkType = Arrays.copyOf(linkType, grown);
+                snapLength = Arrays.copyOf(snapLength, grown);
+                tsresol = Arrays.copyOf(tsresol, grown);
+                tsoffsetNanos = Arrays.copyOf(tsoffsetNanos, grown);
+            }
+            linkType[count] = link;
+            snapLength[count] = snap;
+            tsresol[count] = resolution;
+            tsoffsetNanos[count] = offsetNanos;
+            count++;
+            return total++;
+        }
+    }
+}

@@ -1,0 +1,475 @@
+package io.netwatch.agent.export;
+
+import com.google.protobuf.util.Timestamps;
+import io.grpc.ManagedChannel;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.netwatch.agent.flow.FlowSink;
+import io.netwatch.agent.score.AnomalySink;
+import io.netwatch.proto.anomaly.v1.Anomaly;
+import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.flow.v1.LossCounter;
+import io.netwatch.proto.flow.v1.LossReason;
+import io.netwatch.proto.flow.v1.LossReport;
+import io.netwatch.proto.ingest.v1.AgentMessage;
+import io.netwatch.proto.ingest.v1.AggregatorMessage;
+import io.netwatch.proto.ingest.v1.AgentStatus;
+import io.netwatch.proto.ingest.v1.AnomalyBatch;
+import io.netwatch.proto.ingest.v1.FlowBatch;
+import io.netwatch.proto.ingest.v1.Hello;
+import io.netwatch.proto.ingest.v1.IngestGrpc;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Streams flow records and anomalies to the aggregator over one bidirectional gRPC stream.
+ *
+ * <p>The capture thread only offers records to a bounded queue and never blocks: a full queue
+ * drops the record and counts it. A sender thread batches by count and time, numbers each
+ * batch, and keeps it until the aggregator acknowledges it; after a reconnect (with backoff
+ * and jitter) it sends every unacknowledged batch again, so an aggregator restart loses
+ * nothing silently. Sending respects gRPC flow control ({@code isReady}).
+ */
+public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(FlowStreamer.class);
+
+    private final ManagedChannel channel;
+    private final ExportConfig config;
+    private final Hello hello;
+    private final AgentHealth health;
+    private final ArrayBlockingQueue<Object> queue;
+    private final long startedNanos = System.currentTimeMillis() * 1_000_000L;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    /** Batches sent or waiting to be sent, not yet acknowledged, in sequence order. Guarded by lock. */
+    private final ArrayDeque<AgentMessage> unacked = new ArrayDeque<>();
+    /** The current stream, or null while disconnected. Guarded by lock. */
+    private ClientCallStreamObserver<AgentMessage> stream;
+    /** Bumped whenever a stream ends, so the sender notices. Guarded by lock. */
+    private long streamGeneration;
+    private volatile boolean running = true;
+    private volatile boolean draining;
+    private final Thread sender;
+    private long nextSequence = 1;
+
+    private final AtomicLong flowsQueued = new AtomicLong();
+    private final AtomicLong flowsDropped = new AtomicLong();
+    private final AtomicLong anomaliesQueued = new AtomicLong();
+    private final AtomicLong anomaliesDropped = new AtomicLong();
+    private final AtomicLong flowsAcked = new AtomicLong();
+    private final AtomicLong anomaliesAcked = new AtomicLong();
+    private final AtomicLong batchesSent = new AtomicLong();
+    private final AtomicLong batchesResent = new AtomicLong();
+    private final AtomicLong reconnects = new AtomicLong();
+    private final AtomicLong connects = new AtomicLong();
+
+    public FlowStreamer(ManagedChannel channel, ExportConfig config, Hello hello, AgentHealth health) {
+        this.channel = channel;
+        this.config = config;
+        this.hello = hello;
+        this.health = health;
+        this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
+        this.sender = Thread.ofPlatform().name("netwatch-export").daemon().unstarted(this::runSender);
+    }
+
+    public FlowStreamer start() {
+        sender.start();
+        return this;
+    }
+
+    @Override
+    public void onFlow(Flow flow) {
+        if (queue.offer(flow)) {
+            flowsQueued.incrementAndGet();
+        } else {
+            flowsDropped.incrementAndGet();
+        }
+    }
+
+    @Override
+    public void onAnomaly(Anomaly anomaly) {
+        if (queue.offer(anomaly)) {
+            anomaliesQueued.incrementAndGet();
+        } else {
+            anomaliesDropped.incrementAndGet();
+        }
+    }
+
+    private void runSender() {
+        long backoffNanos = config.reconnectMin().toNanos();
+        long lastStatus = 0;
+        long sentGeneration = -1;
+        long sentUpTo = 0;
+        while (running) {
+            try {
+                long generation = ensureStream();
+                if (generation < 0) {
+                    sleepBackoff(backoffNanos);
+                    backoffNanos = Math.min(backoffNanos * 2, config.reconnectMax().toNanos());
+                    continue;
+                }
+                if (generation != sentGeneration) {
+                    sentGeneration = generation;
+                    sentUpTo = 0;
+                    backoffNanos = config.reconnectMin().toNanos();
+                }
+                sentUpTo = sendPending(generation, sentUpTo);
+                if (System.nanoTime() - lastStatus >= config.statusInterval().toNanos()) {
+                    lastStatus = System.nanoTime();
+                    sendStatus(generation);
+                }
+                batchFromQueue();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                log.warn("export: {}", e.toString());
+                endStream(null);
+            }
+        }
+    }
+
+    /** Returns the generation of a live stream, opening one (and saying hello) if needed; -1 on failure. */
+    private long ensureStream() {
+        lock.lock();
+        try {
+            if (stream != null) {
+                return streamGeneration;
+            }
+        } finally {
+            lock.unlock();
+        }
+        ClientCallStreamObserver<AgentMessage>[] holder = newHolder();
+        long generation;
+        lock.lock();
+        try {
+            generation = ++streamGeneration;
+        } finally {
+            lock.unlock();
+        }
+        final long myGeneration = generation;
+        IngestGrpc.newStub(channel).connect(new ClientResponseObserver<AgentMessage, AggregatorMessage>() {
+            @Override
+            public void beforeStart(ClientCallStreamObserver<AgentMessage> requestStream) {
+                holder[0] = requestStream;
+                requestStream.setOnReadyHandler(FlowStreamer.this::signal);
+            }
+
+            @Override
+            public void onNext(AggregatorMessage message) {
+                if (message.hasAck()) {
+                    acknowledge(message.getAck().getSequence());
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                log.info("export: stream to aggregator ended: {}", t.getMessage());
+                endStream(myGeneration);
+            }
+
+            @Override
+            public void onCompleted() {
+                endStream(myGeneration);
+            }
+        });
+        lock.lock();
+        try {
+            if (streamGeneration != myGeneration) {
+                return -1;
+            }
+            stream = holder[0];
+            stream.onNext(AgentMessage.newBuilder().setHello(hello).build());
+            if (connects.getAndIncrement() > 0) {
+                reconnects.incrementAndGet();
+            }
+            return myGeneration;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static ClientCallStreamObserver<AgentMessage>[] newHolder() {
+        return new ClientCallStreamObserver[1];
+    }
+
+    private void endStream(Long generation) {
+        lock.lock();
+        try {
+            if (generation == null || generation == streamGeneration) {
+                if (stream != null && generation == null) {
+                    try {
+                        stream.cancel("export error", null);
+                    } catch (RuntimeException ignored) {
+                        // already closed
+                    }
+                }
+                stream = null;
+                streamGeneration++;
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void acknowledge(long sequence) {
+        lock.lock();
+        try {
+            while (!unacked.isEmpty() && sequenceOf(unacked.peekFirst()) <= sequence) {
+                AgentMessage m = unacked.pollFirst();
+                if (m.hasFlows()) {
+                    flowsAcked.addAndGet(m.getFlows().getFlowsCount());
+                } else {
+                    anomaliesAcked.addAndGet(m.getAnomalies().getAnomaliesCount());
+                }
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static long sequenceOf(AgentMessage m) {
+        return m.hasFlows() ? m.getFlows().getSequence() : m.getAnomalies().getSequence();
+    }
+
+    private void signal() {
+        lock.lock();
+        try {
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Sends every unacknowledged batch past {@code sentUpTo} while the stream is ready. */
+    private long sendPending(long generation, long sentUpTo) {
+        lock.lock();
+        try {
+            for (AgentMessage m : unacked) {
+                long seq = sequenceOf(m);
+                if (seq <= sentUpTo) {
+                    continue;
+                }
+                if (stream == null || streamGeneration != generation || !stream.isReady()) {
+                    break;
+                }
+                stream.onNext(m);
+                if (generation > 1 && connects.get() > 1 && seq < nextSequence - 1) {
+                    batchesResent.incrementAndGet();
+                }
+                batchesSent.incrementAndGet();
+                sentUpTo = seq;
+            }
+            return sentUpTo;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void sendStatus(long generation) {
+        AgentStatus.Builder status = health.status()
+                .setAt(Timestamps.fromMillis(System.currentTimeMillis()))
+                .setExportQueueDepth(queue.size());
+        LossReport loss = lossReport();
+        lock.lock();
+        try {
+            status.setUnackedBatches(unacked.size());
+            if (stream != null && streamGeneration == generation) {
+                stream.onNext(AgentMessage.newBuilder().setStatus(status).build());
+                stream.onNext(AgentMessage.newBuilder().setLoss(loss).build());
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Cumulative losses of the whole agent, export included. */
+    public LossReport lossReport() {
+        List<LossCounter> counters = new ArrayList<>(health.lossCounters());
+        counters.add(LossCounter.newBuilder().setReason(LossReason.LOSS_REASON_EXPORT_QUEUE_FULL)
+                .setCount(flowsDropped.get()).build());
+        counters.add(LossCounter.newBuilder().setReason(LossReason.LOSS_REASON_ANOMALY_QUEUE_FULL)
+                .setCount(anomaliesDropped.get()).build());
+        return LossReport.newBuilder()
+                .setNodeName(hello.getNodeName())
+                .setSince(Timestamps.fromNanos(startedNanos))
+                .setAt(Timestamps.fromMillis(System.currentTimeMillis()))
+                .addAllCounters(counters)
+                .build();
+    }
+
+    /** Moves queued records into numbered batches, unless too many batches await an ack. */
+    private void batchFromQueue() throws InterruptedException {
+        lock.lock();
+        try {
+            if (unacked.size() >= config.maxUnackedBatches()) {
+                changed.await(50, TimeUnit.MILLISECONDS);
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        Object first = queue.poll(draining ? 10 : 100, TimeUnit.MILLISECONDS);
+        if (first == null) {
+            return;
+        }
+        List<Flow> flows = new ArrayList<>();
+        List<Anomaly> anomalies = new ArrayList<>();
+        add(first, flows, anomalies);
+        long deadline = System.nanoTime() + config.maxBatchDelay().toNanos();
+        while (flows.size() + anomalies.size() < config.maxBatchRecords()) {
+            long left = deadline - System.nanoTime();
+            Object next = draining || left <= 0 ? queue.poll() : queue.poll(left, TimeUnit.NANOSECONDS);
+            if (next == null) {
+                break;
+            }
+            add(next, flows, anomalies);
+        }
+        lock.lock();
+        try {
+            if (!flows.isEmpty()) {
+                unacked.addLast(AgentMessage.newBuilder()
+                        .setFlows(FlowBatch.newBuilder().setSequence(nextSequence++).addAllFlows(flows)).build());
+            }
+            if (!anomalies.isEmpty()) {
+                unacked.addLast(AgentMessage.newBuilder()
+                        .setAnomalies(AnomalyBatch.newBuilder().setSequence(nextSequence++).addAllAnomalies(anomalies))
+                        .build());
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static void add(Object o, List<Flow> flows, List<Anomaly> anomalies) {
+        if (o instanceof Flow f) {
+            flows.add(f);
+        } else if (o instanceof Anomaly a) {
+            anomalies.add(a);
+        }
+    }
+
+    private void sleepBackoff(long backoffNanos) throws InterruptedException {
+        long jittered = backoffNanos / 2 + ThreadLocalRandom.current().nextLong(backoffNanos / 2 + 1);
+        lock.lock();
+        try {
+            changed.awaitNanos(jittered);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until every queued record has been acknowledged by the aggregator, then sends a
+     * last status and loss report. For file replay, where the agent exits when done.
+     *
+     * @return true when everything was acknowledged within {@code timeout}
+     */
+    public boolean drain(Duration timeout) throws InterruptedException {
+        draining = true;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        lock.lock();
+        try {
+            // Counted, not inspected: a record may be between the queue and a batch.
+            while (flowsQueued.get() + anomaliesQueued.get() != flowsAcked.get() + anomaliesAcked.get()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                changed.awaitNanos(Math.min(left, 50_000_000L));
+            }
+            if (stream != null) {
+                sendFinalReports();
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void sendFinalReports() {
+        AgentStatus.Builder status = health.status().setAt(Timestamps.fromMillis(System.currentTimeMillis()))
+                .setExportQueueDepth(queue.size()).setUnackedBatches(unacked.size());
+        stream.onNext(AgentMessage.newBuilder().setStatus(status).build());
+        stream.onNext(AgentMessage.newBuilder().setLoss(lossReport()).build());
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        sender.interrupt();
+        try {
+            sender.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        lock.lock();
+        try {
+            if (stream != null) {
+                try {
+                    stream.onCompleted();
+                } catch (RuntimeException ignored) {
+                    // the stream is already gone
+                }
+                stream = null;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public long flowsQueued() {
+        return flowsQueued.get();
+    }
+
+    public long flowsDropped() {
+        return flowsDropped.get();
+    }
+
+    public long anomaliesDropped() {
+        return anomaliesDropped.get();
+    }
+
+    public long flowsAcked() {
+        return flowsAcked.get();
+    }
+
+    public long anomaliesAcked() {
+        return anomaliesAcked.get();
+    }
+
+    public long batchesSent() {
+        return batchesSent.get();
+    }
+
+    public long reconnects() {
+        return reconnects.get();
+    }
+
+    public int queueDepth() {
+        return queue.size();
+    }
+
+    public int unackedBatches() {
+        lock.lock();
+        try {
+            return unacked.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package io.netwatch.agent.metrics;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The scrape endpoint: {@code /metrics} in the Prometheus text format, {@code /healthz}
+ * (the process is alive) and {@code /readyz} (the agent is capturing). One Netty event-loop
+ * thread; never touches the capture thread.
+ */
+public final class MetricsServer implements AutoCloseable {
+    /** Largest request accepted, bytes: the endpoint takes no bodies. */
+    private static final int MAX_REQUEST_BYTES = 8192;
+
+    private final EventLoopGroup group;
+    private final Channel channel;
+
+    private MetricsServer(EventLoopGroup group, Channel channel) {
+        this.group = group;
+        this.channel = channel;
+    }
+
+    public static MetricsServer start(InetSocketAddress address, PrometheusMeterRegistry registry,
+                                      BooleanSupplier ready) throws InterruptedException {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try {
+            Channel ch = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel c) {
+                            c.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BYTES),
+                                    new Handler(registry, ready));
+                        }
+                    })
+                    .bind(address).sync().channel();
+            return new MetricsServer(group, ch);
+        } catch (RuntimeException | InterruptedException e) {
+            group.shutdownGracefully();
+            throw e;
+        }
+    }
+
+    public int port() {
+        return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    @Override
+    public void close() {
+        channel.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        private final PrometheusMeterRegistry registry;
+        private final BooleanSupplier ready;
+
+        Handler(PrometheusMeterRegistry registry, BooleanSupplier ready) {
+            this.registry = registry;
+            this.ready = ready;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            String path = request.uri();
+            int q = path.indexOf('?');
+            if (q >= 0) {
+                path = path.substring(0, q);
+            }
+            FullHttpResponse response;
+            if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
+                response = text(HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET\n", "text/plain; charset=utf-8");
+            } else {
+                response = switch (path) {
+                    case "/metrics" -> text(HttpResponseStatus.OK, registry.scrape(),
+                            "text/plain; version=0.0.4; charset=utf-8");
+                    case "/healthz" -> text(HttpResponseStatus.OK, "ok\n", "text/plain; charset=utf-8");
+                    case "/readyz" -> ready.getAsBoolean()
+                            ? text(HttpResponseStatus.OK, "ready\n", "text/plain; charset=utf-8")
+                            : text(HttpResponseStatus.SERVICE_UNAVAILABLE, "not ready\n", "text/plain; charset=utf-8");
+                    default -> text(HttpResponseStatus.NOT_FOUND, "not found: try /metrics, /healthz, /readyz\n",
+                            "text/plain; charset=utf-8");
+                };
+            }
+            boolean keepAlive = HttpUtil.isKeepAlive(request);
+            HttpUtil.setKeepAlive(response, keepAlive);
+            var future = ctx.writeAndFlush(response);
+            if (!keepAlive) {
+                future.addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
+        private static FullHttpResponse text(HttpResponseStatus status, String body, String contentType) {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+            r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+            return r;
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package io.netwatch.aggregator;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+/**
+ * @param listen       address of the gRPC server (ingest and query on one port)
+ * @param maxFlows     flows kept in the embedded store; the oldest fall off first (counted)
+ * @param maxAnomalies anomalies kept in the embedded store
+ * @param maxAge       records older than this are dropped from the store
+ */
+public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge) {
+    public static final int DEFAULT_MAX_FLOWS = 500_000;
+    public static final int DEFAULT_MAX_ANOMALIES = 50_000;
+
+    public AggregatorConfig {
+        if (listen == null) {
+            throw new IllegalArgumentException("listen address must be HOST:PORT");
+        }
+        if (maxFlows < 1 || maxAnomalies < 1) {
+            throw new IllegalArgumentException("store bounds must be at least 1, got maxFlows=" + maxFlows
+                    + " maxAnomalies=" + maxAnomalies);
+        }
+        if (maxAge == null || maxAge.isNegative() || maxAge.isZero()) {
+            throw new IllegalArgumentException("store maxAge must be a positive duration, got " + maxAge);
+        }
+    }
+
+    public static AggregatorConfig listenOn(InetSocketAddress listen) {
+        return new AggregatorConfig(listen, DEFAULT_MAX_FLOWS, DEFAULT_MAX_ANOMALIES, Duration.ofHours(24));
+    }
+}

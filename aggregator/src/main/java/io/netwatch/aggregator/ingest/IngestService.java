@@ -1,0 +1,161 @@
+package io.netwatch.aggregator.ingest;
+
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.netwatch.aggregator.store.AgentRegistry;
+import io.netwatch.aggregator.store.FlowStore;
+import io.netwatch.proto.anomaly.v1.Anomaly;
+import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.ingest.v1.Ack;
+import io.netwatch.proto.ingest.v1.AgentMessage;
+import io.netwatch.proto.ingest.v1.AggregatorMessage;
+import io.netwatch.proto.ingest.v1.IngestGrpc;
+import java.net.SocketAddress;
+import java.util.function.LongSupplier;
+
+/**
+ * Receives each agent's stream: registers its hello, stores its batches and acknowledges
+ * each one after it is stored, keeps its status and loss reports. A batch seen again after a
+ * reconnect is acknowledged and counted, not stored twice.
+ */
+public final class IngestService extends IngestGrpc.IngestImplBase {
+    /** Most characters of a node name accepted from an agent. */
+    public static final int MAX_NODE_NAME = 253;
+
+    static final Context.Key<SocketAddress> PEER = Context.key("netwatch-peer");
+
+    private final FlowStore store;
+    private final AgentRegistry registry;
+    private final LongSupplier clock;
+
+    public IngestService(FlowStore store, AgentRegistry registry, LongSupplier clockMillis) {
+        this.store = store;
+        this.registry = registry;
+        this.clock = clockMillis;
+    }
+
+    /** Makes the caller's address visible to the service; install it on the server. */
+    public static ServerInterceptor peerInterceptor() {
+        return new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                               ServerCallHandler<Q, R> next) {
+                SocketAddress peer = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+                return Contexts.interceptCall(Context.current().withValue(PEER, peer), call, headers, next);
+            }
+        };
+    }
+
+    @Override
+    public StreamObserver<AgentMessage> connect(StreamObserver<AggregatorMessage> responses) {
+        SocketAddress peerAddress = PEER.get();
+        String peer = peerAddress == null ? "" : peerAddress.toString();
+        return new StreamObserver<>() {
+            private String node;
+            private long connection;
+            private boolean failed;
+
+            @Override
+            public void onNext(AgentMessage message) {
+                if (failed) {
+                    return;
+                }
+                long now = clock.getAsLong();
+                switch (message.getMessageCase()) {
+                    case HELLO -> {
+                        String name = message.getHello().getNodeName();
+                        if (name.isEmpty() || name.length() > MAX_NODE_NAME) {
+                            fail(Status.INVALID_ARGUMENT.withDescription(
+                                    "hello must carry a node name of 1 to " + MAX_NODE_NAME + " characters"));
+                            return;
+                        }
+                        node = name;
+                        connection = registry.connect(message.getHello(), peer, now);
+                    }
+                    case FLOWS -> {
+                        if (requireHello()) {
+                            var batch = message.getFlows();
+                            if (registry.acceptBatch(node, batch.getSequence(), now)) {
+                                for (Flow f : batch.getFlowsList()) {
+                                    store.flows().append(f, now);
+                                }
+                                registry.countStored(node, batch.getFlowsCount(), 0);
+                            }
+                            ack(batch.getSequence());
+                        }
+                    }
+                    case ANOMALIES -> {
+                        if (requireHello()) {
+                            var batch = message.getAnomalies();
+                            if (registry.acceptBatch(node, batch.getSequence(), now)) {
+                                for (Anomaly a : batch.getAnomaliesList()) {
+                                    store.anomalies().append(a, now);
+                                }
+                                registry.countStored(node, 0, batch.getAnomaliesCount());
+                            }
+                            ack(batch.getSequence());
+                        }
+                    }
+                    case STATUS -> {
+                        if (requireHello()) {
+                            registry.status(node, message.getStatus(), now);
+                        }
+                    }
+                    case LOSS -> {
+                        if (requireHello()) {
+                            registry.loss(node, message.getLoss(), now);
+                        }
+                    }
+                    case COMMAND_RESULT -> {
+                        // Commands come with the response issue; results are accepted and ignored.
+                    }
+                    case MESSAGE_NOT_SET -> fail(Status.INVALID_ARGUMENT.withDescription("empty agent message"));
+                }
+            }
+
+            private boolean requireHello() {
+                if (node == null) {
+                    fail(Status.FAILED_PRECONDITION.withDescription("send Hello before anything else"));
+                    return false;
+                }
+                return true;
+            }
+
+            private void ack(long sequence) {
+                responses.onNext(AggregatorMessage.newBuilder().setAck(Ack.newBuilder().setSequence(sequence)).build());
+            }
+
+            private void fail(Status status) {
+                failed = true;
+                responses.onError(status.asRuntimeException());
+                if (node != null) {
+                    registry.disconnect(node, connection, clock.getAsLong());
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                if (node != null) {
+                    registry.disconnect(node, connection, clock.getAsLong());
+                }
+            }
+
+            @Override
+            public void onCompleted() {
+                if (node != null) {
+                    registry.disconnect(node, connection, clock.getAsLong());
+                }
+                if (!failed) {
+                    responses.onCompleted();
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,226 @@
+package io.netwatch.aggregator.query;
+
+import com.google.protobuf.util.Timestamps;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.netwatch.aggregator.store.AgentRegistry;
+import io.netwatch.aggregator.store.BoundedLog;
+import io.netwatch.aggregator.store.FlowStore;
+import io.netwatch.proto.anomaly.v1.Anomaly;
+import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.flow.v1.LossCounter;
+import io.netwatch.proto.flow.v1.LossReason;
+import io.netwatch.proto.query.v1.AgentInfo;
+import io.netwatch.proto.query.v1.AgentStatusView;
+import io.netwatch.proto.query.v1.GetAgentsRequest;
+import io.netwatch.proto.query.v1.GetAgentsResponse;
+import io.netwatch.proto.query.v1.GetAnomaliesRequest;
+import io.netwatch.proto.query.v1.GetAnomaliesResponse;
+import io.netwatch.proto.query.v1.GetFlowsRequest;
+import io.netwatch.proto.query.v1.GetFlowsResponse;
+import io.netwatch.proto.query.v1.QueryGrpc;
+import java.util.Set;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
+
+/**
+ * The query API over the embedded store. Each streaming call reads the store through its own
+ * cursor on a virtual thread and writes only while the client is ready (gRPC flow control),
+ * so a slow client holds no memory; a follower that falls behind the store's bounds is told
+ * how many records it missed.
+ */
+public final class QueryService extends QueryGrpc.QueryImplBase {
+    /** Records copied out of the store per read. */
+    private static final int READ_CHUNK = 256;
+    /** How long a follower waits for new records before checking for cancellation, ms. */
+    private static final long FOLLOW_POLL_MILLIS = 500;
+
+    private final FlowStore store;
+    private final AgentRegistry registry;
+
+    public QueryService(FlowStore store, AgentRegistry registry) {
+        this.store = store;
+        this.registry = registry;
+    }
+
+    @Override
+    public void getFlows(GetFlowsRequest request, StreamObserver<GetFlowsResponse> responses) {
+        FlowMatcher matcher;
+        try {
+            matcher = new FlowMatcher(request.getFilter());
+        } catch (IllegalArgumentException e) {
+            responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            return;
+        }
+        stream(store.flows(), matcher, request.getFollow(), request.getLimit(), request.getLast(),
+                (ServerCallStreamObserver<GetFlowsResponse>) responses,
+                (e, lost) -> GetFlowsResponse.newBuilder().setFlow(e.value())
+                        .setReceived(Timestamps.fromMillis(e.receivedMillis())).setLostBefore(lost).build());
+    }
+
+    @Override
+    public void getAnomalies(GetAnomaliesRequest request, StreamObserver<GetAnomaliesResponse> responses) {
+        Predicate<Anomaly> matcher;
+        try {
+            matcher = anomalyMatcher(request);
+        } catch (IllegalArgumentException e) {
+            responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            return;
+        }
+        stream(store.anomalies(), matcher, request.getFollow(), request.getLimit(), false,
+                (ServerCallStreamObserver<GetAnomaliesResponse>) responses,
+                (e, lost) -> GetAnomaliesResponse.newBuilder().setAnomaly(e.value())
+                        .setReceived(Timestamps.fromMillis(e.receivedMillis())).setLostBefore(lost).build());
+    }
+
+    private static Predicate<Anomaly> anomalyMatcher(GetAnomaliesRequest r) {
+        long since = r.hasSince() ? Timestamps.toNanos(r.getSince()) : Long.MIN_VALUE;
+        long until = r.hasUntil() ? Timestamps.toNanos(r.getUntil()) : Long.MAX_VALUE;
+        Set<String> types = Set.copyOf(r.getAnomalyTypeList());
+        Set<String> nodes = Set.copyOf(r.getNodeNameList());
+        var ips = r.getIpList().stream().map(IpPrefix::parse).toList();
+        return a -> {
+            if (Timestamps.toNanos(a.getEnd()) < since || Timestamps.toNanos(a.getStart()) >= until) {
+                return false;
+            }
+            if (!types.isEmpty() && !types.contains(a.getAnomalyType())) {
+                return false;
+            }
+            if (!nodes.isEmpty() && !nodes.contains(a.getNodeName())) {
+                return false;
+            }
+            return ips.isEmpty() || ips.stream().anyMatch(p -> p.contains(a.getSource().getIp())
+                    || p.contains(a.getDestination().getIp()));
+        };
+    }
+
+    @FunctionalInterface
+    private interface Render<T, R> {
+        R apply(BoundedLog.Entry<T> entry, long lostBefore);
+    }
+
+    private static <T, R> void stream(BoundedLog<T> log, Predicate<T> matcher, boolean follow, long limit, boolean last,
+                                      ServerCallStreamObserver<R> out, Render<T, R> render) {
+        ReentrantLock lock = new ReentrantLock();
+        Condition ready = lock.newCondition();
+        Runnable signal = () -> {
+            lock.lock();
+            try {
+                ready.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        };
+        out.setOnReadyHandler(signal);
+        out.setOnCancelHandler(signal);
+        long startIndex = last && limit > 0 ? lastMatchesStart(log, matcher, limit) : log.firstIndex();
+        Thread.ofVirtual().name("netwatch-query").start(() -> {
+            long cursor = startIndex;
+            long sent = 0;
+            try {
+                while (!out.isCancelled()) {
+                    BoundedLog.Read<T> read = log.read(cursor, READ_CHUNK);
+                    long lost = read.missed();
+                    for (BoundedLog.Entry<T> e : read.entries()) {
+                        if (!matcher.test(e.value())) {
+                            continue;
+                        }
+                        lock.lock();
+                        try {
+                            while (!out.isReady() && !out.isCancelled()) {
+                                ready.await();
+                            }
+                        } finally {
+                            lock.unlock();
+                        }
+                        if (out.isCancelled()) {
+                            return;
+                        }
+                        out.onNext(render.apply(e, lost));
+                        lost = 0;
+                        if (limit > 0 && ++sent >= limit) {
+                            out.onCompleted();
+                            return;
+                        }
+                    }
+                    cursor = read.nextIndex();
+                    if (read.entries().isEmpty()) {
+                        if (!follow) {
+                            out.onCompleted();
+                            return;
+                        }
+                        log.awaitIndex(cursor, FOLLOW_POLL_MILLIS);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                out.onError(Status.CANCELLED.withDescription("server shutting down").asRuntimeException());
+            } catch (RuntimeException e) {
+                if (!out.isCancelled()) {
+                    out.onError(Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
+                }
+            }
+        });
+    }
+
+    /** Index from which the last {@code limit} matching entries start. */
+    private static <T> long lastMatchesStart(BoundedLog<T> log, Predicate<T> matcher, long limit) {
+        long first = log.firstIndex();
+        long index = log.nextIndex();
+        long found = 0;
+        while (index > first && found < limit) {
+            index--;
+            var read = log.read(index, 1);
+            if (!read.entries().isEmpty() && matcher.test(read.entries().getFirst().value())) {
+                found++;
+            }
+        }
+        return index;
+    }
+
+    @Override
+    public void getAgents(GetAgentsRequest request, StreamObserver<GetAgentsResponse> responses) {
+        GetAgentsResponse.Builder b = GetAgentsResponse.newBuilder();
+        for (AgentRegistry.AgentView v : registry.snapshot()) {
+            AgentInfo.Builder a = AgentInfo.newBuilder()
+                    .setNodeName(v.hello().getNodeName())
+                    .setVersion(v.hello().getVersion())
+                    .setBootId(v.hello().getBootId())
+                    .addAllCapabilities(v.hello().getCapabilitiesList())
+                    .addAllSources(v.hello().getSourcesList())
+                    .setConnected(v.connected())
+                    .setPeer(v.peer())
+                    .setConnectedSince(Timestamps.fromMillis(v.connectedSinceMillis()))
+                    .setLastSeen(Timestamps.fromMillis(v.lastSeenMillis()))
+                    .setFlowsReceived(v.flowsReceived())
+                    .setAnomaliesReceived(v.anomaliesReceived())
+                    .setDuplicateBatches(v.duplicateBatches());
+            long seen = 0;
+            if (v.status() != null) {
+                var s = v.status();
+                seen = s.getPacketsSeen();
+                a.setStatus(AgentStatusView.newBuilder().setAt(s.getAt()).setPacketsSeen(s.getPacketsSeen())
+                        .setBytesSeen(s.getBytesSeen()).setFlowsCreated(s.getFlowsCreated())
+                        .setFlowsExported(s.getFlowsExported()).setFlowsActive(s.getFlowsActive())
+                        .setAnomaliesRaised(s.getAnomaliesRaised()).setExportQueueDepth(s.getExportQueueDepth())
+                        .setUnackedBatches(s.getUnackedBatches()).addAllSourceStates(s.getSourceStatesList()));
+            }
+            long dropped = 0;
+            if (v.loss() != null) {
+                a.setLoss(v.loss());
+                for (LossCounter c : v.loss().getCountersList()) {
+                    if (c.getReason() == LossReason.LOSS_REASON_KERNEL_DROP
+                            || c.getReason() == LossReason.LOSS_REASON_INTERFACE_DROP) {
+                        dropped += c.getCount();
+                    }
+                }
+            }
+            a.setCaptureCoverage(seen + dropped == 0 ? 1.0 : (double) seen / (seen + dropped));
+            b.addAgents(a);
+        }
+        responses.onNext(b.build());
+        responses.onCompleted();
+    }
+}

@@ -1,0 +1,112 @@
+package io.netwatch.aggregator.store;
+
+import io.netwatch.proto.flow.v1.LossReport;
+import io.netwatch.proto.ingest.v1.AgentStatus;
+import io.netwatch.proto.ingest.v1.Hello;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every agent that has said hello, keyed by node name: its stream, its last status and loss
+ * report, and the last batch sequence stored from its current boot (so a batch sent again
+ * after a reconnect is acknowledged but not stored twice).
+ */
+public final class AgentRegistry {
+    /** A snapshot of one agent, for queries. */
+    public record AgentView(Hello hello, boolean connected, String peer, long connectedSinceMillis,
+                            long lastSeenMillis, AgentStatus status, LossReport loss, long flowsReceived,
+                            long anomaliesReceived, long duplicateBatches) {
+    }
+
+    private static final class AgentState {
+        Hello hello;
+        String peer = "";
+        long connection;
+        boolean connected;
+        long connectedSinceMillis;
+        long lastSeenMillis;
+        AgentStatus status;
+        LossReport loss;
+        long flowsReceived;
+        long anomaliesReceived;
+        long duplicateBatches;
+        long lastSequence;
+    }
+
+    private final Map<String, AgentState> agents = new LinkedHashMap<>();
+    private long nextConnection = 1;
+
+    /**
+     * Registers a stream's hello.
+     *
+     * @return a connection id for the stream's later calls
+     */
+    public synchronized long connect(Hello hello, String peer, long nowMillis) {
+        AgentState s = agents.computeIfAbsent(hello.getNodeName(), k -> new AgentState());
+        if (s.hello == null || !s.hello.getBootId().equals(hello.getBootId())) {
+            // A new agent process: its sequence numbers start again.
+            s.lastSequence = 0;
+        }
+        s.hello = hello;
+        s.peer = peer;
+        s.connection = nextConnection++;
+        s.connected = true;
+        s.connectedSinceMillis = nowMillis;
+        s.lastSeenMillis = nowMillis;
+        return s.connection;
+    }
+
+    public synchronized void disconnect(String node, long connection, long nowMillis) {
+        AgentState s = agents.get(node);
+        if (s != null && s.connection == connection) {
+            s.connected = false;
+            s.lastSeenMillis = nowMillis;
+        }
+    }
+
+    /**
+     * Decides whether a batch is new. Sequences are per boot and strictly increasing; an
+     * agent resends unacknowledged batches in order after a reconnect.
+     *
+     * @return true when the batch must be stored; false for a duplicate (counted)
+     */
+    public synchronized boolean acceptBatch(String node, long sequence, long nowMillis) {
+        AgentState s = agents.get(node);
+        s.lastSeenMillis = nowMillis;
+        if (sequence <= s.lastSequence) {
+            s.duplicateBatches++;
+            return false;
+        }
+        s.lastSequence = sequence;
+        return true;
+    }
+
+    public synchronized void countStored(String node, long flows, long anomalies) {
+        AgentState s = agents.get(node);
+        s.flowsReceived += flows;
+        s.anomaliesReceived += anomalies;
+    }
+
+    public synchronized void status(String node, AgentStatus status, long nowMillis) {
+        AgentState s = agents.get(node);
+        s.status = status;
+        s.lastSeenMillis = nowMillis;
+    }
+
+    public synchronized void loss(String node, LossReport loss, long nowMillis) {
+        AgentState s = agents.get(node);
+        s.loss = loss;
+        s.lastSeenMillis = nowMillis;
+    }
+
+    public synchronized List<AgentView> snapshot() {
+        List<AgentView> out = new ArrayList<>();
+        for (AgentState s : agents.values()) {
+            out.add(new AgentView(s.hello, s.connected, s.peer, s.connectedSinceMillis, s.lastSeenMillis, s.status,
+                    s.loss, s.flowsReceived, s.anomaliesReceived, s.duplicateBatches));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,109 @@
+package io.netwatch.aggregator.store;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An append-only log in a ring of fixed capacity, bounded by count and by age. Every entry
+ * has a global index, so readers (queries, followers) keep a cursor and learn exactly how
+ * many entries were evicted before they read them. Thread-safe; readers never block writers
+ * for longer than a copy of the entries they asked for.
+ *
+ * @param <T> the stored value, immutable
+ */
+public final class BoundedLog<T> {
+    /** One stored value with its index and the time it was stored (ms since the epoch). */
+    public record Entry<T>(long index, long receivedMillis, T value) {
+    }
+
+    /** A read: the entries, and how many the reader missed before them (evicted unread). */
+    public record Read<T>(List<Entry<T>> entries, long missed, long nextIndex) {
+    }
+
+    private final Object[] ring;
+    private final long maxAgeMillis;
+    private long first;
+    private long next;
+    private long evicted;
+
+    public BoundedLog(int capacity, long maxAgeMillis) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("store capacity must be at least 1, got " + capacity);
+        }
+        this.ring = new Object[capacity];
+        this.maxAgeMillis = maxAgeMillis;
+    }
+
+    public synchronized long append(T value, long receivedMillis) {
+        if (next - first == ring.length) {
+            ring[(int) (first % ring.length)] = null;
+            first++;
+            evicted++;
+        }
+        long index = next++;
+        ring[(int) (index % ring.length)] = new Entry<>(index, receivedMillis, value);
+        notifyAll();
+        return index;
+    }
+
+    /** Drops entries stored before {@code nowMillis - maxAge}. */
+    public synchronized void expire(long nowMillis) {
+        while (first < next && entry(first).receivedMillis() < nowMillis - maxAgeMillis) {
+            ring[(int) (first % ring.length)] = null;
+            first++;
+            evicted++;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private Entry<T> entry(long index) {
+        return (Entry<T>) ring[(int) (index % ring.length)];
+    }
+
+    /** Up to {@code max} entries from {@code fromIndex} on. */
+    public synchronized Read<T> read(long fromIndex, int max) {
+        long missed = 0;
+        long from = fromIndex;
+        if (from < first) {
+            missed = first - from;
+            from = first;
+        }
+        List<Entry<T>> out = new ArrayList<>((int) Math.min(max, Math.max(0, next - from)));
+        long i = from;
+        for (; i < next && out.size() < max; i++) {
+            out.add(entry(i));
+        }
+        return new Read<>(out, missed, i);
+    }
+
+    /** Waits until an entry at or past {@code index} exists, or the timeout passes. */
+    public synchronized void awaitIndex(long index, long timeoutMillis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (next <= index) {
+            long left = deadline - System.currentTimeMillis();
+            if (left <= 0) {
+                return;
+            }
+            wait(left);
+        }
+    }
+
+    /** Index of the oldest entry still stored. */
+    public synchronized long firstIndex() {
+        return first;
+    }
+
+    /** Index the next appended entry will get. */
+    public synchronized long nextIndex() {
+        return next;
+    }
+
+    public synchronized int size() {
+        return (int) (next - first);
+    }
+
+    /** Entries dropped by the count or age bound since start. */
+    public synchronized long evicted() {
+        return evicted;
+    }
+}

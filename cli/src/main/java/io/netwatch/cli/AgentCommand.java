@@ -1,0 +1,84 @@
+package io.netwatch.cli;
+
+import io.netwatch.agent.AgentConfig;
+import io.netwatch.agent.AgentMain;
+import io.netwatch.agent.capture.LiveCaptureConfig;
+import io.netwatch.agent.export.ExportConfig;
+import io.netwatch.agent.flow.FlowTableConfig;
+import io.netwatch.agent.score.PortScanConfig;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "agent", mixinStandardHelpOptions = true,
+        description = "Run the node agent: capture live (or replay a file), track flows, detect, stream to the aggregator.")
+final class AgentCommand implements Callable<Integer> {
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    static final class Source {
+        @Option(names = {"-i", "--interface"}, split = ",",
+                description = "Interface name, regular expression over names (cali.*|veth.*), or 'any'. Repeatable.")
+        List<String> interfaces;
+
+        @Option(names = "--pcap", description = "Replay this pcap or pcapng file, then exit.")
+        Path pcap;
+    }
+
+    @Option(names = "--bpf", defaultValue = "", description = "BPF filter for live capture.")
+    String bpf;
+
+    @Option(names = "--aggregator", defaultValue = "localhost:" + NetwatchMain.DEFAULT_PORT,
+            description = "Aggregator HOST:PORT (default: ${DEFAULT-VALUE}).")
+    String aggregator;
+
+    @Option(names = "--node", defaultValue = "${env:NODE_NAME}",
+            description = "Node name to report as (default: $NODE_NAME, else the host name).")
+    String node;
+
+    @Option(names = "--metrics", defaultValue = "0.0.0.0:9091",
+            description = "Serve /metrics, /healthz, /readyz here; 'none' to disable (default: ${DEFAULT-VALUE}).")
+    String metrics;
+
+    @Option(names = "--snaplen", defaultValue = "" + LiveCaptureConfig.DEFAULT_SNAP_LENGTH,
+            description = "Bytes captured per packet (default: ${DEFAULT-VALUE}).")
+    int snapLength;
+
+    @Option(names = "--buffer-size", defaultValue = "" + LiveCaptureConfig.DEFAULT_BUFFER_BYTES,
+            description = "Kernel capture buffer per interface, bytes (default: ${DEFAULT-VALUE}).")
+    int bufferBytes;
+
+    @Option(names = "--immediate", description = "libpcap immediate mode: lower latency, more drops at high rates.")
+    boolean immediate;
+
+    @Option(names = "--max-flows", defaultValue = "" + FlowTableConfig.DEFAULT_MAX_FLOWS,
+            description = "Flow table bound (default: ${DEFAULT-VALUE}).")
+    int maxFlows;
+
+    @Option(names = "--drain-timeout", defaultValue = "PT30S",
+            description = "After a file ends, how long to wait for the aggregator's acknowledgements (default: ${DEFAULT-VALUE}).")
+    Duration drainTimeout;
+
+    @Override
+    public Integer call() throws Exception {
+        String nodeName = node == null || node.isBlank() ? InetAddress.getLocalHost().getHostName() : node;
+        LiveCaptureConfig live = null;
+        if (source.interfaces != null) {
+            live = new LiveCaptureConfig(source.interfaces, bpf, snapLength, bufferBytes, immediate, true, 1000);
+        } else if (!Files.isReadable(source.pcap)) {
+            throw new NetwatchMain.UserError("cannot read capture file " + source.pcap);
+        }
+        InetSocketAddress metricsAddress = metrics.equalsIgnoreCase("none") ? null : HostPort.parse(metrics, "--metrics");
+        AgentConfig config = new AgentConfig(nodeName, source.pcap, live, HostPort.target(aggregator), metricsAddress,
+                FlowTableConfig.defaults().withMaxFlows(maxFlows), PortScanConfig.defaults(), ExportConfig.defaults(),
+                drainTimeout);
+        return AgentMain.run(config, System.out);
+    }
+}

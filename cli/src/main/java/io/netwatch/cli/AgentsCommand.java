@@ -1,0 +1,67 @@
+package io.netwatch.cli;
+
+import com.google.protobuf.util.JsonFormat;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.netwatch.proto.flow.v1.LossCounter;
+import io.netwatch.proto.query.v1.AgentInfo;
+import io.netwatch.proto.query.v1.GetAgentsRequest;
+import io.netwatch.proto.query.v1.GetAgentsResponse;
+import io.netwatch.proto.query.v1.QueryGrpc;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "agents", mixinStandardHelpOptions = true,
+        description = "Show every agent the aggregator knows: status, capture coverage, losses.")
+final class AgentsCommand implements Callable<Integer> {
+    @Mixin
+    QueryClient client;
+
+    @Option(names = "--json", description = "Print the response as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        ManagedChannel channel = client.channel();
+        try {
+            GetAgentsResponse r = QueryGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(client.timeoutSeconds, TimeUnit.SECONDS)
+                    .getAgents(GetAgentsRequest.getDefaultInstance());
+            if (json) {
+                System.out.println(JsonFormat.printer().preservingProtoFieldNames().print(r));
+                return 0;
+            }
+            for (AgentInfo a : r.getAgentsList()) {
+                System.out.println(describe(a));
+            }
+            if (r.getAgentsCount() == 0) {
+                System.out.println("no agent has connected yet");
+            }
+        } catch (StatusRuntimeException e) {
+            throw client.explain(e);
+        } finally {
+            QueryClient.close(channel);
+        }
+        return 0;
+    }
+
+    static String describe(AgentInfo a) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%s  %s  %s  packets %d  flows received %d  anomalies %d  coverage %.1f%%",
+                a.getNodeName(), a.getConnected() ? "connected" : "disconnected", String.join(",", a.getSourcesList()),
+                a.getStatus().getPacketsSeen(), a.getFlowsReceived(), a.getAnomaliesReceived(),
+                a.getCaptureCoverage() * 100));
+        for (LossCounter c : a.getLoss().getCountersList()) {
+            if (c.getCount() > 0) {
+                sb.append(String.format(Locale.ROOT, "%n    lost %d: %s%s", c.getCount(),
+                        c.getReason().name().substring("LOSS_REASON_".length()).toLowerCase(Locale.ROOT),
+                        c.getInterface().isEmpty() ? "" : " on " + c.getInterface()));
+            }
+        }
+        return sb.toString();
+    }
+}

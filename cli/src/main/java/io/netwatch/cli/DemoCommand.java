@@ -1,0 +1,164 @@
+package io.netwatch.cli;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netwatch.agent.AgentConfig;
+import io.netwatch.agent.AgentMain;
+import io.netwatch.agent.export.ExportConfig;
+import io.netwatch.agent.flow.FlowTableConfig;
+import io.netwatch.agent.score.PortScanConfig;
+import io.netwatch.aggregator.AggregatorConfig;
+import io.netwatch.aggregator.AggregatorServer;
+import io.netwatch.proto.anomaly.v1.Anomaly;
+import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.query.v1.AgentInfo;
+import io.netwatch.proto.query.v1.GetAgentsRequest;
+import io.netwatch.proto.query.v1.GetAnomaliesRequest;
+import io.netwatch.proto.query.v1.GetFlowsRequest;
+import io.netwatch.proto.query.v1.QueryGrpc;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Start an aggregator in this process, run the agent over the bundled capture, and show what it found.")
+final class DemoCommand implements Callable<Integer> {
+    static final String BUNDLED = "samples/demo.pcap";
+    private static final int FLOWS_SHOWN = 12;
+
+    @Option(names = "--pcap", description = "Use this capture instead of the bundled one.")
+    Path pcap;
+
+    @Option(names = "--serve", description = "Keep the aggregator running afterwards for `observe` and `anomalies`.")
+    boolean serve;
+
+    @Option(names = "--listen", description = "Aggregator address (default: 127.0.0.1:" + NetwatchMain.DEFAULT_PORT
+            + " with --serve, else a free loopback port).")
+    String listen;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream out = System.out;
+        Path capture = pcap != null ? pcap : extractBundled();
+        String address = listen != null ? listen : serve ? "127.0.0.1:" + NetwatchMain.DEFAULT_PORT : "127.0.0.1:0";
+        AggregatorServer aggregator = AggregatorServer.start(AggregatorConfig.listenOn(HostPort.parse(address, "--listen")));
+        String target = "127.0.0.1:" + aggregator.port();
+        out.println("== Netwatch demo ==");
+        out.println("aggregator listening on " + target + "; agent replaying " + (pcap != null ? pcap : BUNDLED));
+        out.println();
+
+        ByteArrayOutputStream agentLog = new ByteArrayOutputStream();
+        AgentConfig agent = new AgentConfig("demo-node", capture, null, target, null, FlowTableConfig.defaults(),
+                PortScanConfig.defaults(), ExportConfig.defaults(), Duration.ofSeconds(30));
+        int code = AgentMain.run(agent, new PrintStream(agentLog, true, StandardCharsets.UTF_8));
+        for (String line : agentLog.toString(StandardCharsets.UTF_8).split("\n")) {
+            if (line.contains("packets,") || code != 0) {
+                out.println(line.replace("netwatch agent: ", "agent: "));
+            }
+        }
+        if (code != 0) {
+            aggregator.close();
+            return code;
+        }
+
+        ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
+        try {
+            var query = QueryGrpc.newBlockingStub(channel);
+            List<Flow> flows = new ArrayList<>();
+            query.withDeadlineAfter(10, TimeUnit.SECONDS).getFlows(GetFlowsRequest.getDefaultInstance())
+                    .forEachRemaining(r -> flows.add(r.getFlow()));
+            List<Anomaly> anomalies = new ArrayList<>();
+            query.withDeadlineAfter(10, TimeUnit.SECONDS).getAnomalies(GetAnomaliesRequest.getDefaultInstance())
+                    .forEachRemaining(r -> anomalies.add(r.getAnomaly()));
+            List<AgentInfo> agents = query.withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .getAgents(GetAgentsRequest.getDefaultInstance()).getAgentsList();
+
+            out.println();
+            out.printf("-- Flows (%d stored; the first %d, excluding the port scan's probes) --%n", flows.size(),
+                    FLOWS_SHOWN);
+            java.util.Set<Long> scanEvidence = new java.util.HashSet<>();
+            anomalies.forEach(a -> scanEvidence.addAll(a.getEvidenceFlowIdsList()));
+            flows.stream().filter(f -> !scanEvidence.contains(f.getFlowId())).limit(FLOWS_SHOWN)
+                    .forEach(f -> out.println("  " + TextFormat.flow(f)));
+            out.println();
+            out.println("-- Top talkers (bytes sent and received) --");
+            Map<String, long[]> talkers = new HashMap<>();
+            for (Flow f : flows) {
+                long[] s = talkers.computeIfAbsent(f.getSource().getIp(), k -> new long[2]);
+                s[0] += f.getToServer().getBytes() + f.getToClient().getBytes();
+                s[1]++;
+                long[] d = talkers.computeIfAbsent(f.getDestination().getIp(), k -> new long[2]);
+                d[0] += f.getToServer().getBytes() + f.getToClient().getBytes();
+                d[1]++;
+            }
+            talkers.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0])).limit(5)
+                    .forEach(e -> out.printf(Locale.ROOT, "  %-28s %10s in %d flows%n", e.getKey(),
+                            TextFormat.bytes(e.getValue()[0]), e.getValue()[1]));
+            out.println();
+            out.printf("-- Anomalies (%d) --%n", anomalies.size());
+            for (Anomaly a : anomalies) {
+                out.println("  " + TextFormat.anomaly(a).replace("\n", "\n  "));
+                for (var o : a.getExplanation().getObservationsList()) {
+                    out.printf(Locale.ROOT, "      %s: observed %s, threshold %s %s%n", o.getName(), number(o.getObserved()),
+                            number(o.getExpected()), o.getUnit());
+                }
+                out.printf("      evidence: %d flows%n", a.getEvidenceFlowIdsCount());
+            }
+            out.println();
+            out.println("-- Agents --");
+            agents.forEach(a -> out.println("  " + AgentsCommand.describe(a)));
+            out.println();
+            out.println("-- Next --");
+            if (serve) {
+                out.println("  The aggregator keeps running on " + target + " (Ctrl-C to stop). In another shell:");
+                out.println("    ./netwatch observe --aggregator " + target + " --protocol tcp --port 80");
+                out.println("    ./netwatch observe --aggregator " + target + " --json --last 5");
+                out.println("    ./netwatch anomalies --aggregator " + target);
+                out.println("    ./netwatch agents --aggregator " + target);
+            } else {
+                out.println("  ./netwatch demo --serve                 keep this aggregator up and query it:");
+                out.println("  ./netwatch observe --protocol tcp --port 80 / ./netwatch anomalies / ./netwatch agents");
+                out.println("  ./netwatch inspect FILE.pcap            the same analysis offline, as JSON lines");
+                out.println("  ./netwatch agent --interface eth0 --aggregator HOST:PORT   capture live");
+            }
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        if (serve) {
+            aggregator.awaitTermination();
+        } else {
+            aggregator.close();
+        }
+        return 0;
+    }
+
+    private static String number(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    private static Path extractBundled() throws Exception {
+        try (InputStream in = DemoCommand.class.getClassLoader().getResourceAsStream(BUNDLED)) {
+            if (in == null) {
+                throw new NetwatchMain.UserError("the bundled capture " + BUNDLED + " is missing from this build");
+            }
+            Path tmp = Files.createTempFile("netwatch-demo-", ".pcap");
+            tmp.toFile().deleteOnExit();
+            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            return tmp;
+        }
+    }
+}

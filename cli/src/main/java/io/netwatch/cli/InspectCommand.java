@@ -1,0 +1,49 @@
+package io.netwatch.cli;
+
+import io.netwatch.agent.capture.CaptureException;
+import java.io.BufferedOutputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+        description = "Analyse a capture file offline, with no aggregator, and write JSON lines (flows, anomalies, stats).")
+final class InspectCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "FILE", description = "A pcap or pcapng file.")
+    Path file;
+
+    @Option(names = "--out", description = "Write JSON lines here instead of standard output.")
+    Path out;
+
+    @Option(names = "--node", defaultValue = "inspect", description = "Node name put on the records (default: ${DEFAULT-VALUE}).")
+    String node;
+
+    @Override
+    public Integer call() throws Exception {
+        OutputStream stream = out == null ? System.out : new BufferedOutputStream(Files.newOutputStream(out));
+        Inspector.Result result;
+        JsonLines json = new JsonLines(stream);
+        try {
+            result = Inspector.run(file, node, json::flow, json::anomaly);
+        } catch (CaptureException e) {
+            System.err.println("netwatch inspect: " + e.getMessage());
+            return 2;
+        }
+        json.stats(result.stats());
+        if (out != null) {
+            json.close();
+        } else {
+            System.out.flush();
+        }
+        if (result.error() != null) {
+            System.err.println("netwatch inspect: " + result.error().getMessage()
+                    + " (every packet before it was processed)");
+            return 1;
+        }
+        return 0;
+    }
+}

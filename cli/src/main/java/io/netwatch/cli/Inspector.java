@@ -1,0 +1,81 @@
+package io.netwatch.cli;
+
+import io.netwatch.agent.Pipeline;
+import io.netwatch.agent.capture.CaptureException;
+import io.netwatch.agent.capture.PcapFileSource;
+import io.netwatch.agent.decode.DecodeError;
+import io.netwatch.agent.flow.FlowSink;
+import io.netwatch.agent.flow.FlowTableConfig;
+import io.netwatch.agent.score.AnomalySink;
+import io.netwatch.agent.score.PortScanConfig;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Offline analysis of one capture file with the agent's own pipeline and no aggregator:
+ * what {@code netwatch inspect} runs.
+ */
+public final class Inspector {
+    /** What a run saw; {@code error} is null when the whole file was read. */
+    public record Result(Map<String, Object> stats, CaptureException error) {
+    }
+
+    private Inspector() {
+    }
+
+    /**
+     * Reads {@code file} to its end (or its damage), emitting flows and anomalies as they
+     * complete, then every open flow.
+     *
+     * @throws CaptureException when the file cannot be opened at all
+     */
+    public static Result run(Path file, String nodeName, FlowSink flows, AnomalySink anomalies) throws CaptureException {
+        try (PcapFileSource source = PcapFileSource.open(file)) {
+            Pipeline pipeline = Pipeline.create(nodeName, source.interfaceNames(), FlowTableConfig.defaults(),
+                    PortScanConfig.defaults(), flows, anomalies);
+            CaptureException error = null;
+            try {
+                source.run(pipeline);
+            } catch (CaptureException e) {
+                error = e;
+            } finally {
+                pipeline.finish();
+            }
+            return new Result(stats(file, pipeline, error), error);
+        }
+    }
+
+    private static Map<String, Object> stats(Path file, Pipeline p, CaptureException error) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("file", file.toString());
+        s.put("packets", p.packets());
+        s.put("bytes", p.bytes());
+        s.put("truncated_packets", p.truncatedPackets());
+        s.put("not_ip_packets", p.decodeOutcome(DecodeError.NOT_IP));
+        Map<String, Object> errors = new LinkedHashMap<>();
+        long total = 0;
+        for (DecodeError e : DecodeError.values()) {
+            if (e == DecodeError.NONE || e == DecodeError.NOT_IP) {
+                continue;
+            }
+            long n = p.decodeOutcome(e);
+            total += n;
+            if (n > 0) {
+                errors.put(e.label(), n);
+            }
+        }
+        s.put("decode_errors", total);
+        s.put("decode_errors_by_reason", errors);
+        s.put("failed_packets", p.failedPackets());
+        s.put("flows", p.flowTable().flowsCreated());
+        s.put("flow_records", p.flowTable().recordsEmitted());
+        s.put("flows_evicted", p.flowTable().flowsEvicted());
+        s.put("anomalies", p.portScan().anomaliesRaised());
+        if (error != null) {
+            s.put("error", error.getMessage());
+            s.put("error_offset", error.offset());
+        }
+        return s;
+    }
+}

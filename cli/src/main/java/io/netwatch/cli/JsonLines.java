@@ -1,0 +1,242 @@
+package io.netwatch.cli;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.google.protobuf.Timestamp;
+import io.netwatch.proto.anomaly.v1.Anomaly;
+import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.flow.v1.TcpState;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Netwatch's JSON lines output, one object per line, shared by {@code inspect},
+ * {@code observe --json} and {@code anomalies --json} so scripts use one format everywhere
+ * (like Suricata's eve.json). Field names are a user-facing contract: see docs/json-lines.md.
+ * Fields with no value are omitted, never faked.
+ */
+public final class JsonLines implements AutoCloseable {
+    private static final DateTimeFormatter RFC3339_NANOS =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+    private final JsonGenerator json;
+
+    public JsonLines(OutputStream out) {
+        try {
+            this.json = new JsonFactory().createGenerator(out);
+            // Each object on its own line.
+            json.setRootValueSeparator(new com.fasterxml.jackson.core.io.SerializedString("\n"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public void flow(Flow f) {
+        try {
+            json.writeStartObject();
+            json.writeStringField("type", "flow");
+            json.writeNumberField("flow_id", f.getFlowId());
+            json.writeStringField("proto", protocolName(f.getIpProtocol()));
+            json.writeStringField("src_ip", f.getSource().getIp());
+            if (hasPorts(f)) {
+                json.writeNumberField("src_port", f.getSource().getPort());
+            }
+            json.writeStringField("dst_ip", f.getDestination().getIp());
+            if (hasPorts(f)) {
+                json.writeNumberField("dst_port", f.getDestination().getPort());
+            }
+            if (f.hasIcmp()) {
+                json.writeNumberField("icmp_type", f.getIcmp().getType());
+                json.writeNumberField("icmp_code", f.getIcmp().getCode());
+            }
+            json.writeNumberField("tunnel_depth", f.getTunnelsCount());
+            json.writeArrayFieldStart("vlan");
+            for (int v : f.getVlanIdsList()) {
+                json.writeNumber(v);
+            }
+            json.writeEndArray();
+            json.writeStringField("start", time(f.getFirstSeen()));
+            json.writeStringField("end", time(f.getLastSeen()));
+            json.writeNumberField("pkts_toserver", f.getToServer().getPackets());
+            json.writeNumberField("bytes_toserver", f.getToServer().getBytes());
+            json.writeNumberField("pkts_toclient", f.getToClient().getPackets());
+            json.writeNumberField("bytes_toclient", f.getToClient().getBytes());
+            json.writeStringField("state", state(f));
+            if (!f.getAppProto().isEmpty()) {
+                json.writeStringField("app_proto", f.getAppProto());
+            }
+            json.writeStringField("community_id", f.getCommunityId());
+            if (!f.getNodeName().isEmpty()) {
+                json.writeStringField("node", f.getNodeName());
+            }
+            if (!f.getInterface().isEmpty()) {
+                json.writeStringField("interface", f.getInterface());
+            }
+            json.writeStringField("end_reason", endReason(f));
+            if (f.getInterim()) {
+                json.writeBooleanField("interim", true);
+            }
+            json.writeEndObject();
+            json.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public void anomaly(Anomaly a) {
+        try {
+            json.writeStartObject();
+            json.writeStringField("type", "anomaly");
+            json.writeStringField("anomaly_type", a.getAnomalyType());
+            json.writeStringField("severity", severity(a));
+            json.writeNumberField("score", a.getScore());
+            json.writeStringField("src_ip", a.getSource().getIp());
+            if (!a.getDestination().getIp().isEmpty()) {
+                json.writeStringField("dst_ip", a.getDestination().getIp());
+            }
+            json.writeStringField("start", time(a.getStart()));
+            json.writeStringField("end", time(a.getEnd()));
+            json.writeStringField("explanation", a.getExplanation().getSummary());
+            json.writeArrayFieldStart("observations");
+            for (var o : a.getExplanation().getObservationsList()) {
+                json.writeStartObject();
+                json.writeStringField("name", o.getName());
+                json.writeNumberField("observed", o.getObserved());
+                json.writeNumberField("expected", o.getExpected());
+                json.writeStringField("unit", o.getUnit());
+                json.writeEndObject();
+            }
+            json.writeEndArray();
+            json.writeStringField("attack_technique", a.getAttackTechnique());
+            json.writeArrayFieldStart("evidence");
+            for (long id : a.getEvidenceFlowIdsList()) {
+                json.writeNumber(id);
+            }
+            json.writeEndArray();
+            if (!a.getNodeName().isEmpty()) {
+                json.writeStringField("node", a.getNodeName());
+            }
+            json.writeStringField("detector", a.getDetector());
+            json.writeEndObject();
+            json.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The closing {@code stats} object: names to numbers, or to nested name-number maps. */
+    public void stats(Map<String, Object> fields) {
+        try {
+            json.writeStartObject();
+            json.writeStringField("type", "stats");
+            writeFields(fields);
+            json.writeEndObject();
+            json.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void writeFields(Map<String, Object> fields) throws IOException {
+        for (var e : fields.entrySet()) {
+            Object v = e.getValue();
+            if (v instanceof Map<?, ?> m) {
+                json.writeObjectFieldStart(e.getKey());
+                writeFields((Map<String, Object>) m);
+                json.writeEndObject();
+            } else if (v instanceof Number n) {
+                json.writeFieldName(e.getKey());
+                if (n instanceof Double d) {
+                    json.writeNumber(d);
+                } else {
+                    json.writeNumber(n.longValue());
+                }
+            } else {
+                json.writeStringField(e.getKey(), String.valueOf(v));
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            json.writeRaw('\n');
+            json.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static boolean hasPorts(Flow f) {
+        return f.hasTcp() || f.hasUdp() || f.hasSctp();
+    }
+
+    static String time(Timestamp t) {
+        return RFC3339_NANOS.format(Instant.ofEpochSecond(t.getSeconds(), t.getNanos()));
+    }
+
+    static String protocolName(int protocol) {
+        return switch (protocol) {
+            case 1 -> "icmp";
+            case 2 -> "igmp";
+            case 4 -> "ipip";
+            case 6 -> "tcp";
+            case 17 -> "udp";
+            case 41 -> "ipv6";
+            case 47 -> "gre";
+            case 50 -> "esp";
+            case 51 -> "ah";
+            case 58 -> "icmpv6";
+            case 89 -> "ospf";
+            case 103 -> "pim";
+            case 112 -> "vrrp";
+            case 132 -> "sctp";
+            default -> Integer.toString(protocol);
+        };
+    }
+
+    static String state(Flow f) {
+        if (f.hasTcp()) {
+            TcpState s = f.getTcp().getState();
+            return switch (s) {
+                case TCP_STATE_SYN_SENT -> "syn_sent";
+                case TCP_STATE_SYN_RECEIVED -> "syn_received";
+                case TCP_STATE_ESTABLISHED -> "established";
+                case TCP_STATE_CLOSING -> "closing";
+                case TCP_STATE_CLOSED -> "closed";
+                case TCP_STATE_RESET -> "reset";
+                default -> "unknown";
+            };
+        }
+        return f.getToClient().getPackets() > 0 ? "established" : "new";
+    }
+
+    static String endReason(Flow f) {
+        return switch (f.getEndReason()) {
+            case FLOW_END_REASON_IDLE_TIMEOUT -> "idle_timeout";
+            case FLOW_END_REASON_ACTIVE_TIMEOUT -> "active_timeout";
+            case FLOW_END_REASON_END_OF_FLOW -> "end_of_flow";
+            case FLOW_END_REASON_EVICTED -> "evicted";
+            case FLOW_END_REASON_END_OF_CAPTURE -> "end_of_capture";
+            default -> "unknown";
+        };
+    }
+
+    static String severity(Anomaly a) {
+        return switch (a.getSeverity()) {
+            case SEVERITY_INFO -> "info";
+            case SEVERITY_LOW -> "low";
+            case SEVERITY_MEDIUM -> "medium";
+            case SEVERITY_HIGH -> "high";
+            case SEVERITY_CRITICAL -> "critical";
+            default -> "unknown";
+        };
+    }
+}

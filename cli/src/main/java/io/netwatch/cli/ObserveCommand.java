@@ -1,0 +1,137 @@
+package io.netwatch.cli;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.netwatch.proto.query.v1.FlowFilter;
+import io.netwatch.proto.query.v1.GetFlowsRequest;
+import io.netwatch.proto.query.v1.GetFlowsResponse;
+import io.netwatch.proto.query.v1.QueryGrpc;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "observe", mixinStandardHelpOptions = true,
+        description = "Show flows stored by the aggregator, like `hubble observe`.")
+final class ObserveCommand implements Callable<Integer> {
+    @Mixin
+    QueryClient client;
+
+    @Option(names = {"-f", "--follow"}, description = "Keep streaming new flows.")
+    boolean follow;
+
+    @Option(names = "--json", description = "Print JSON lines (the same schema as `netwatch inspect`).")
+    boolean json;
+
+    @Option(names = "--last", description = "Show only the last N matching flows.")
+    long last;
+
+    @Option(names = "--limit", description = "Stop after N flows.")
+    long limit;
+
+    @Option(names = "--since", description = "Flows active since: RFC 3339 time or a duration ago (5m).")
+    String since;
+
+    @Option(names = "--until", description = "Flows active before: RFC 3339 time or a duration ago.")
+    String until;
+
+    @Option(names = "--ip", split = ",", description = "Either endpoint's address or CIDR.")
+    List<String> ip = List.of();
+
+    @Option(names = "--from-ip", split = ",", description = "Source (initiator) address or CIDR.")
+    List<String> fromIp = List.of();
+
+    @Option(names = "--to-ip", split = ",", description = "Destination address or CIDR.")
+    List<String> toIp = List.of();
+
+    @Option(names = "--port", split = ",", description = "Either endpoint's port.")
+    List<Integer> port = List.of();
+
+    @Option(names = "--protocol", split = ",", description = "tcp, udp, icmp, icmpv6, sctp, or a protocol number.")
+    List<String> protocol = List.of();
+
+    @Option(names = "--node", split = ",", description = "Node name.")
+    List<String> node = List.of();
+
+    @Option(names = "--namespace", split = ",", description = "Kubernetes namespace of either endpoint.")
+    List<String> namespace = List.of();
+
+    @Option(names = "--pod", split = ",", description = "Pod name of either endpoint.")
+    List<String> pod = List.of();
+
+    @Override
+    public Integer call() throws Exception {
+        long now = System.currentTimeMillis();
+        FlowFilter.Builder filter = FlowFilter.newBuilder().addAllIp(ip).addAllSourceIp(fromIp).addAllDestinationIp(toIp)
+                .addAllNodeName(node).addAllNamespace(namespace).addAllPod(pod);
+        for (int p : port) {
+            if (p < 0 || p > 65535) {
+                throw new IllegalArgumentException("--port must be 0-65535, got " + p);
+            }
+            filter.addPort(p);
+        }
+        for (String p : protocol) {
+            filter.addIpProtocol(protocolNumber(p));
+        }
+        if (since != null) {
+            filter.setSince(TimeArg.parse(since, now));
+        }
+        if (until != null) {
+            filter.setUntil(TimeArg.parse(until, now));
+        }
+        GetFlowsRequest request = GetFlowsRequest.newBuilder().setFilter(filter).setFollow(follow)
+                .setLimit(last > 0 ? last : limit).setLast(last > 0).build();
+        ManagedChannel channel = client.channel();
+        JsonLines out = json ? new JsonLines(System.out) : null;
+        try {
+            var stub = QueryGrpc.newBlockingStub(channel);
+            if (!follow) {
+                stub = stub.withDeadlineAfter(client.timeoutSeconds, TimeUnit.SECONDS);
+            }
+            Iterator<GetFlowsResponse> it = stub.getFlows(request);
+            while (it.hasNext()) {
+                GetFlowsResponse r = it.next();
+                if (r.getLostBefore() > 0) {
+                    System.err.printf("netwatch observe: %d flows were dropped from the aggregator's store before they "
+                            + "could be shown%n", r.getLostBefore());
+                }
+                if (out != null) {
+                    out.flow(r.getFlow());
+                } else {
+                    System.out.println(TextFormat.flow(r.getFlow()));
+                }
+            }
+        } catch (StatusRuntimeException e) {
+            throw client.explain(e);
+        } finally {
+            QueryClient.close(channel);
+        }
+        return 0;
+    }
+
+    static int protocolNumber(String p) {
+        return switch (p.toLowerCase(Locale.ROOT)) {
+            case "tcp" -> 6;
+            case "udp" -> 17;
+            case "icmp" -> 1;
+            case "icmpv6" -> 58;
+            case "sctp" -> 132;
+            default -> {
+                try {
+                    int n = Integer.parseInt(p);
+                    if (n < 0 || n > 255) {
+                        throw new NumberFormatException();
+                    }
+                    yield n;
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("--protocol must be tcp, udp, icmp, icmpv6, sctp or 0-255, got '"
+                            + p + "'");
+                }
+            }
+        };
+    }
+}

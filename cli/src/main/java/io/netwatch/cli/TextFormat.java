@@ -1,0 +1,52 @@
+package io.netwatch.cli;
+
+import io.netwatch.proto.anomaly.v1.Anomaly;
+import io.netwatch.proto.flow.v1.Flow;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+
+/** Human-readable one-line renderings, in the spirit of {@code hubble observe}. */
+final class TextFormat {
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("MMM dd HH:mm:ss.SSS", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+    private TextFormat() {
+    }
+
+    static String flow(Flow f) {
+        String src = endpoint(f.getSource().getIp(), f.getSource().getPort(), JsonLines.hasPorts(f));
+        String dst = endpoint(f.getDestination().getIp(), f.getDestination().getPort(), JsonLines.hasPorts(f));
+        return String.format(Locale.ROOT, "%s  %-10s %s -> %s %s %s  %d/%d pkts  %s/%s%s",
+                TIME.format(Instant.ofEpochSecond(f.getFirstSeen().getSeconds(), f.getFirstSeen().getNanos())),
+                f.getNodeName(), src, dst, JsonLines.protocolName(f.getIpProtocol()).toUpperCase(Locale.ROOT),
+                JsonLines.state(f), f.getToServer().getPackets(), f.getToClient().getPackets(),
+                bytes(f.getToServer().getBytes()), bytes(f.getToClient().getBytes()),
+                f.getInterim() ? "  (interim)" : "");
+    }
+
+    static String anomaly(Anomaly a) {
+        return String.format(Locale.ROOT, "%s  %-8s %-12s %s -> %s  score %.2f  %s%n    %s",
+                TIME.format(Instant.ofEpochSecond(a.getStart().getSeconds(), a.getStart().getNanos())),
+                JsonLines.severity(a).toUpperCase(Locale.ROOT), a.getAnomalyType(), a.getSource().getIp(),
+                a.getDestination().getIp().isEmpty() ? "*" : a.getDestination().getIp(), a.getScore(),
+                a.getAttackTechnique().isEmpty() ? "" : "ATT&CK " + a.getAttackTechnique(),
+                a.getExplanation().getSummary());
+    }
+
+    static String endpoint(String ip, int port, boolean hasPort) {
+        String host = ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip;
+        return hasPort ? host + ":" + port : host;
+    }
+
+    static String bytes(long b) {
+        if (b < 10_000) {
+            return b + " B";
+        }
+        if (b < 10_000_000) {
+            return String.format(Locale.ROOT, "%.1f KiB", b / 1024.0);
+        }
+        return String.format(Locale.ROOT, "%.1f MiB", b / (1024.0 * 1024));
+    }
+}
