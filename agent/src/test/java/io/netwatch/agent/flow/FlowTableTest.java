@@ -1,0 +1,166 @@
+package io.netwatch.agent.flow;
+
+import static io.netwatch.agent.Frames.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.netwatch.agent.capture.LinkType;
+import io.netwatch.agent.decode.PacketDecoder;
+import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.flow.v1.FlowEndReason;
+import io.netwatch.proto.flow.v1.TcpState;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class FlowTableTest {
+    private static final long SECOND = 1_000_000_000L;
+    private static final byte[] CLIENT = ipv4(10, 0, 0, 1);
+    private static final byte[] SERVER = ipv4(10, 0, 0, 2);
+
+    private final List<Flow> out = new ArrayList<>();
+    private final PacketDecoder decoder = new PacketDecoder();
+
+    private FlowTable table(FlowTableConfig config) {
+        return new FlowTable(config, out::add, "node-a", List.of("eth0"), 1L << 32);
+    }
+
+    private void tcp(FlowTable t, long at, byte[] src, int sport, byte[] dst, int dport, int flags, int payload) {
+        byte[] f = ethernetIpv4Tcp(src, sport, dst, dport, flags, payload);
+        t.update(decoder.decode(buffer(f), LinkType.ETHERNET), at, f.length, 0);
+    }
+
+    @Test
+    void aHandshakeDataAndCloseMakeOneBidirectionalFlow() {
+        FlowTable t = table(FlowTableConfig.defaults());
+        tcp(t, 1 * SECOND, CLIENT, 40000, SERVER, 80, 0x02, 0);
+        tcp(t, 1 * SECOND + 1, SERVER, 80, CLIENT, 40000, 0x12, 0);
+        tcp(t, 1 * SECOND + 2, CLIENT, 40000, SERVER, 80, 0x10, 0);
+        tcp(t, 1 * SECOND + 3, CLIENT, 40000, SERVER, 80, 0x18, 100);
+        tcp(t, 1 * SECOND + 4, SERVER, 80, CLIENT, 40000, 0x18, 500);
+        tcp(t, 1 * SECOND + 5, CLIENT, 40000, SERVER, 80, 0x11, 0);
+        tcp(t, 1 * SECOND + 6, SERVER, 80, CLIENT, 40000, 0x11, 0);
+        tcp(t, 1 * SECOND + 7, CLIENT, 40000, SERVER, 80, 0x10, 0);
+        assertEquals(1, t.flowsActive());
+        t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        assertEquals(1, out.size());
+        Flow f = out.getFirst();
+        assertEquals("10.0.0.1", f.getSource().getIp());
+        assertEquals(40000, f.getSource().getPort());
+        assertEquals("10.0.0.2", f.getDestination().getIp());
+        assertEquals(80, f.getDestination().getPort());
+        assertEquals(5, f.getToServer().getPackets());
+        assertEquals(3, f.getToClient().getPackets());
+        assertEquals(5 * 54 + 100, f.getToServer().getBytes());
+        assertEquals(3 * 54 + 500, f.getToClient().getBytes());
+        assertEquals(TcpState.TCP_STATE_CLOSED, f.getTcp().getState());
+        assertEquals(0x1B, f.getTcp().getFlagsToServer());
+        assertEquals(0x1B, f.getTcp().getFlagsToClient());
+        assertEquals("node-a", f.getNodeName());
+        assertEquals("eth0", f.getInterface());
+        assertEquals(1 * SECOND, f.getFirstSeen().getSeconds() * SECOND + f.getFirstSeen().getNanos());
+        assertEquals(1 * SECOND + 7, f.getLastSeen().getSeconds() * SECOND + f.getLastSeen().getNanos());
+    }
+
+    @Test
+    void theSynSenderIsTheInitiatorEvenWhenTheSynAckIsSeenFirst() {
+        FlowTable t = table(FlowTableConfig.defaults());
+        tcp(t, SECOND, SERVER, 443, CLIENT, 50000, 0x12, 0);
+        tcp(t, SECOND + 1, CLIENT, 50000, SERVER, 443, 0x10, 0);
+        t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        Flow f = out.getFirst();
+        assertEquals("10.0.0.1", f.getSource().getIp());
+        assertEquals(443, f.getDestination().getPort());
+        assertEquals(1, f.getToServer().getPackets());
+        assertEquals(1, f.getToClient().getPackets());
+    }
+
+    @Test
+    void aNewSynAfterACloseStartsANewFlowOnTheSameFiveTuple() {
+        FlowTable t = table(FlowTableConfig.defaults());
+        tcp(t, SECOND, CLIENT, 1234, SERVER, 80, 0x02, 0);
+        tcp(t, SECOND + 1, SERVER, 80, CLIENT, 1234, 0x14, 0);
+        tcp(t, 2 * SECOND, CLIENT, 1234, SERVER, 80, 0x02, 0);
+        t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        assertEquals(2, out.size());
+        assertEquals(TcpState.TCP_STATE_RESET, out.get(0).getTcp().getState());
+        assertEquals(FlowEndReason.FLOW_END_REASON_END_OF_FLOW, out.get(0).getEndReason());
+        assertEquals(TcpState.TCP_STATE_SYN_SENT, out.get(1).getTcp().getState());
+        assertNotEquals(out.get(0).getFlowId(), out.get(1).getFlowId());
+    }
+
+    @Test
+    void idleFlowsExpireByTheirStatesTimeoutInCaptureTime() {
+        FlowTable t = table(FlowTableConfig.defaults());
+        tcp(t, 0, CLIENT, 1, SERVER, 2, 0x02, 0); // SYN only: 30 s
+        byte[] u = ethernet(0x0800, ipv4Packet(CLIENT, SERVER, 17, udp(5000, 53, 10)));
+        t.update(decoder.decode(buffer(u), LinkType.ETHERNET), 0, u.length, 0); // UDP: 60 s
+        t.expire(29 * SECOND);
+        assertEquals(0, out.size());
+        t.expire(31 * SECOND);
+        assertEquals(1, out.size());
+        assertEquals(6, out.getFirst().getIpProtocol());
+        assertEquals(FlowEndReason.FLOW_END_REASON_IDLE_TIMEOUT, out.getFirst().getEndReason());
+        t.expire(61 * SECOND);
+        assertEquals(2, out.size());
+        assertEquals(0, t.flowsActive());
+    }
+
+    @Test
+    void aLongFlowEmitsInterimRecordsWithCumulativeCounters() {
+        FlowTableConfig c = new FlowTableConfig(100, Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofSeconds(10),
+                Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(10));
+        FlowTable t = table(c);
+        for (int i = 0; i <= 25; i++) {
+            byte[] u = ethernet(0x0800, ipv4Packet(CLIENT, SERVER, 17, udp(5000, 9999, 10)));
+            t.update(decoder.decode(buffer(u), LinkType.ETHERNET), i * SECOND, u.length, 0);
+        }
+        assertEquals(2, out.size(), "interim records at 10 s and 20 s");
+        assertTrue(out.get(0).getInterim());
+        assertEquals(11, out.get(0).getToServer().getPackets());
+        assertEquals(21, out.get(1).getToServer().getPackets());
+        assertEquals(out.get(0).getFlowId(), out.get(1).getFlowId());
+        t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        assertFalse(out.get(2).getInterim());
+        assertEquals(26, out.get(2).getToServer().getPackets());
+    }
+
+    @Test
+    void theTableIsBoundedAndEveryEvictionIsCountedAndEmitted() {
+        FlowTable t = table(FlowTableConfig.defaults().withMaxFlows(1000));
+        for (int i = 0; i < 50_000; i++) {
+            tcp(t, SECOND, ipv4(10, (i >> 16) & 0xFF, (i >> 8) & 0xFF, i & 0xFF), 1000, SERVER, 80, 0x02, 0);
+        }
+        assertEquals(1000, t.flowsActive());
+        assertEquals(49_000, t.flowsEvicted());
+        assertEquals(49_000, out.size());
+        assertTrue(out.stream().allMatch(f -> f.getEndReason() == FlowEndReason.FLOW_END_REASON_EVICTED));
+        assertEquals(50_000, t.flowsCreated());
+    }
+
+    @Test
+    void vlanIdsSeparateFlowsAndAreReportedOutermostFirst() {
+        FlowTable t = table(FlowTableConfig.defaults());
+        for (int vlan : new int[] {10, 20}) {
+            byte[] f = ethernet(0x0800, ipv4Packet(CLIENT, SERVER, 17, udp(1, 2, 0)), vlan, 0);
+            t.update(decoder.decode(buffer(f), LinkType.ETHERNET), SECOND, f.length, 0);
+        }
+        t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        assertEquals(2, out.size());
+        assertEquals(List.of(10, 0), out.get(0).getVlanIdsList());
+        assertEquals(List.of(20, 0), out.get(1).getVlanIdsList());
+    }
+
+    @Test
+    void icmpEchoRequestAndReplyAreOneFlow() {
+        FlowTable t = table(FlowTableConfig.defaults());
+        byte[] req = ethernet(0x0800, ipv4Packet(CLIENT, SERVER, 1, icmp(8, 0)));
+        byte[] rep = ethernet(0x0800, ipv4Packet(SERVER, CLIENT, 1, icmp(0, 0)));
+        t.update(decoder.decode(buffer(req), LinkType.ETHERNET), SECOND, req.length, 0);
+        t.update(decoder.decode(buffer(rep), LinkType.ETHERNET), SECOND + 1, rep.length, 0);
+        t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        assertEquals(1, out.size());
+        assertEquals(8, out.getFirst().getIcmp().getType());
+        assertEquals(1, out.getFirst().getToClient().getPackets());
+    }
+}
