@@ -1,0 +1,123 @@
+package io.netwatch.agent.capture;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.netwatch.agent.Pipeline;
+import io.netwatch.agent.TestNetwork;
+import io.netwatch.agent.flow.FlowTableConfig;
+import io.netwatch.agent.score.AnomalySink;
+import io.netwatch.agent.score.PortScanConfig;
+import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.flow.v1.TcpState;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Real libpcap capture on a real veth: two network namespaces on a bridge, an HTTP server in
+ * one, curl in the other, the agent's pipeline capturing the client's host-side veth through
+ * pcap4j. tcpdump inside the client's namespace is the oracle for the packet counts.
+ */
+@Timeout(120)
+class LiveCaptureTest {
+    private static final String CLIENT_IP = "10.231.7.10";
+    private static final String SERVER_IP = "10.231.7.20";
+
+    @Test
+    void capturesAnHttpFetchOnAVethWithTheRightPacketCounts() throws Exception {
+        assumeTrue(TestNetwork.available(), "needs root and iproute2 to create network namespaces");
+        Path dir = Files.createTempDirectory("netwatch-live");
+        try (TestNetwork net = new TestNetwork()) {
+            String clientVeth = net.addHost("cli", CLIENT_IP + "/24");
+            net.addHost("srv", SERVER_IP + "/24");
+            Files.writeString(dir.resolve("index.html"), "hello from netwatch's live capture test\n".repeat(200));
+            net.start("srv", "python3", "-m", "http.server", "8080", "--bind", SERVER_IP, "--directory", dir.toString());
+            Path oracle = dir.resolve("oracle.pcap");
+            net.start("cli", "tcpdump", "-i", "eth0", "-U", "-n", "-w", oracle.toString(), "tcp port 8080");
+            waitForServer(net);
+
+            List<Flow> flows = new CopyOnWriteArrayList<>();
+            LiveCapture capture = LiveCapture.open(LiveCaptureConfig.of(List.of(clientVeth), "tcp port 8080"));
+            Pipeline pipeline = Pipeline.create("live-test", capture.interfaceNames(), FlowTableConfig.defaults(),
+                    PortScanConfig.defaults(), flows::add, AnomalySink.NONE);
+            Thread loop = Thread.ofPlatform().start(() -> {
+                try {
+                    capture.run(pipeline);
+                } catch (CaptureException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(300);
+            String body = net.exec("cli", "curl", "-sS", "--max-time", "10", "http://" + SERVER_IP + ":8080/index.html");
+            assertTrue(body.startsWith("hello from netwatch"), body);
+            Thread.sleep(1500);
+            capture.close();
+            loop.join(10_000);
+            assertFalse(loop.isAlive(), "the capture thread stops on close()");
+            pipeline.finish();
+            capture.release();
+            // Let tcpdump write its last packets, then stop it.
+            Thread.sleep(300);
+            net.close();
+
+            Flow http = flows.stream().filter(f -> f.getDestination().getPort() == 8080).findFirst().orElseThrow(
+                    () -> new AssertionError("no flow to port 8080 among " + flows));
+            assertEquals(1, flows.stream().filter(f -> f.getDestination().getPort() == 8080).count());
+            assertEquals(CLIENT_IP, http.getSource().getIp());
+            assertEquals(SERVER_IP, http.getDestination().getIp());
+            assertEquals(clientVeth, http.getInterface());
+            int clientPort = http.getSource().getPort();
+            long toServer = countPackets(oracle, "src host " + CLIENT_IP + " and src port " + clientPort);
+            long toClient = countPackets(oracle, "src host " + SERVER_IP + " and dst port " + clientPort);
+            assertTrue(toServer >= 5 && toClient >= 4, "the oracle saw the whole exchange: " + toServer + "/" + toClient);
+            assertEquals(toServer, http.getToServer().getPackets(), "client → server packets, as tcpdump counted");
+            assertEquals(toClient, http.getToClient().getPackets(), "server → client packets, as tcpdump counted");
+            assertEquals(TcpState.TCP_STATE_CLOSED, http.getTcp().getState());
+            assertTrue(pipeline.packets() >= toServer + toClient);
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (Path p : files.toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    private static void waitForServer(TestNetwork net) throws Exception {
+        for (int i = 0; i < 100; i++) {
+            try {
+                net.exec("cli", "curl", "-sS", "-o", "/dev/null", "--max-time", "1", "http://" + SERVER_IP + ":8080/");
+                return;
+            } catch (java.io.IOException e) {
+                Thread.sleep(100);
+            }
+        }
+        fail("the HTTP server in the namespace did not start");
+    }
+
+    private static long countPackets(Path pcap, String filter) throws Exception {
+        String out = TestNetwork.run("tcpdump", "-r", pcap.toString(), "-nn", filter);
+        return out.lines().filter(l -> l.contains(" IP ")).count();
+    }
+
+    @Test
+    void anUnknownInterfaceIsAClearError() {
+        assumeTrue(TestNetwork.available(), "needs root to list interfaces through libpcap");
+        CaptureException e = assertThrows(CaptureException.class,
+                () -> LiveCapture.open(LiveCaptureConfig.of(List.of("no-such-if0"), "")));
+        assertTrue(e.getMessage().contains("no interface matches 'no-such-if0'"), e.getMessage());
+    }
+
+    @Test
+    void aBadFilterIsAClearError() {
+        assumeTrue(TestNetwork.available(), "needs root to open an interface");
+        CaptureException e = assertThrows(CaptureException.class,
+                () -> LiveCapture.open(LiveCaptureConfig.of(List.of("lo"), "tcp port notaport")));
+        assertTrue(e.getMessage().contains("invalid BPF filter"), e.getMessage());
+    }
+}
