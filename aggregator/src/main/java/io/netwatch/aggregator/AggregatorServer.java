@@ -62,11 +62,16 @@ public final class AggregatorServer implements AutoCloseable {
         server.awaitTermination();
     }
 
+    /**
+     * Stops the server. Agent streams never end by themselves, so after a short grace period
+     * they are cancelled; agents reconnect to the next aggregator and resend what was not
+     * acknowledged.
+     */
     @Override
     public void close() throws InterruptedException {
         housekeeping.shutdownNow();
         server.shutdown();
-        if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+        if (!server.awaitTermination(1, TimeUnit.SECONDS)) {
             server.shutdownNow();
             server.awaitTermination(5, TimeUnit.SECONDS);
         }

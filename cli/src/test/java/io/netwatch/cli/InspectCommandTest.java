@@ -1,0 +1,169 @@
+package io.netwatch.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code netwatch inspect} as a user runs it: JSON lines out, clear errors on damaged files. */
+class InspectCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String RFC3339_NANOS = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}Z";
+
+    @TempDir
+    Path tmp;
+
+    private record Run(int code, List<JsonNode> lines, String stderr) {
+    }
+
+    private Run inspect(Path file) throws Exception {
+        Path out = tmp.resolve("out-" + System.nanoTime() + ".json");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream oldErr = System.err;
+        int code;
+        try {
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            code = NetwatchMain.execute("inspect", file.toString(), "--out", out.toString());
+        } finally {
+            System.setErr(oldErr);
+        }
+        List<JsonNode> lines = new ArrayList<>();
+        if (Files.exists(out)) {
+            for (String line : Files.readAllLines(out)) {
+                if (!line.isBlank()) {
+                    lines.add(JSON.readTree(line));
+                }
+            }
+        }
+        return new Run(code, lines, err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void theBundledCaptureGivesFlowsAPortScanAndStatsLast() throws Exception {
+        Run run = inspect(Samples.demo());
+        assertEquals(0, run.code(), run.stderr());
+        JsonNode stats = run.lines().getLast();
+        assertEquals("stats", stats.get("type").asText());
+        assertEquals(532, stats.get("packets").asLong());
+        assertEquals(0, stats.get("decode_errors").asLong());
+
+        List<JsonNode> flows = run.lines().stream().filter(n -> n.get("type").asText().equals("flow")).toList();
+        assertEquals(stats.get("flow_records").asLong(), flows.size());
+        long packets = 0;
+        Set<Long> ids = new HashSet<>();
+        for (JsonNode f : flows) {
+            for (String field : List.of("flow_id", "proto", "src_ip", "dst_ip", "tunnel_depth", "vlan", "start", "end",
+                    "pkts_toserver", "bytes_toserver", "pkts_toclient", "bytes_toclient", "state", "community_id")) {
+                assertTrue(f.has(field), field + " missing in " + f);
+            }
+            assertTrue(f.get("start").asText().matches(RFC3339_NANOS), f.get("start").asText());
+            assertTrue(f.get("community_id").asText().startsWith("1:"));
+            packets += f.get("pkts_toserver").asLong() + f.get("pkts_toclient").asLong();
+            ids.add(f.get("flow_id").asLong());
+        }
+        assertEquals(532, packets, "every IP packet of the capture is in exactly one flow");
+        assertEquals(flows.size(), ids.size());
+
+        JsonNode http = flows.stream().filter(f -> f.path("dst_port").asInt() == 80 && f.get("src_ip").asText().equals("10.99.0.10")
+                && f.get("state").asText().equals("closed")).findFirst().orElseThrow();
+        assertEquals("tcp", http.get("proto").asText());
+        assertTrue(http.get("pkts_toclient").asLong() > 0);
+
+        List<JsonNode> anomalies = run.lines().stream().filter(n -> n.get("type").asText().equals("anomaly")).toList();
+        assertEquals(1, anomalies.size());
+        JsonNode scan = anomalies.getFirst();
+        assertEquals("port_scan", scan.get("anomaly_type").asText());
+        assertEquals("10.99.0.10", scan.get("src_ip").asText());
+        assertEquals("T1046", scan.get("attack_technique").asText());
+        assertTrue(scan.get("explanation").asText().contains("probed"), scan.get("explanation").asText());
+        for (JsonNode id : scan.get("evidence")) {
+            assertTrue(ids.contains(id.asLong()), "evidence flow " + id + " is in the output");
+        }
+    }
+
+    /** Byte offsets where each record of a classic little-endian pcap starts. */
+    private static List<Integer> recordOffsets(byte[] pcap) {
+        ByteBuffer b = ByteBuffer.wrap(pcap).order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(0xa1b2c3d4, b.getInt(0), "the bundled capture is a little-endian microsecond pcap");
+        List<Integer> offsets = new ArrayList<>();
+        int at = 24;
+        while (at + 16 <= pcap.length) {
+            offsets.add(at);
+            at += 16 + b.getInt(at + 8);
+        }
+        return offsets;
+    }
+
+    @Test
+    void aFileCutShortIsProcessedUpToTheDamageThenNamesFileAndOffset() throws Exception {
+        byte[] whole = Files.readAllBytes(Samples.demo());
+        List<Integer> offsets = recordOffsets(whole);
+        int keep = 300;
+        int cut = offsets.get(keep) + 16 + 10; // ten bytes into record 301's data
+        Path damaged = tmp.resolve("cut-short.pcap");
+        Files.write(damaged, java.util.Arrays.copyOf(whole, cut));
+        Run run = inspect(damaged);
+        assertEquals(1, run.code());
+        assertTrue(run.stderr().contains(damaged.toString()), run.stderr());
+        assertTrue(run.stderr().contains("at byte offset " + offsets.get(keep)), run.stderr());
+        JsonNode stats = run.lines().getLast();
+        assertEquals(keep, stats.get("packets").asLong(), "every packet before the damage was processed");
+        assertEquals(offsets.get(keep).longValue(), stats.get("error_offset").asLong());
+        long packets = run.lines().stream().filter(n -> n.get("type").asText().equals("flow"))
+                .mapToLong(f -> f.get("pkts_toserver").asLong() + f.get("pkts_toclient").asLong()).sum();
+        assertEquals(keep, packets, "the flows before the damage were emitted");
+    }
+
+    @Test
+    void aRecordLongerThanAnySnapLengthIsDamage() throws Exception {
+        byte[] whole = Files.readAllBytes(Samples.demo());
+        List<Integer> offsets = recordOffsets(whole);
+        byte[] bad = whole.clone();
+        ByteBuffer.wrap(bad).order(ByteOrder.LITTLE_ENDIAN).putInt(offsets.get(10) + 8, 16 << 20);
+        Path damaged = tmp.resolve("huge-record.pcap");
+        Files.write(damaged, bad);
+        Run run = inspect(damaged);
+        assertEquals(1, run.code());
+        assertTrue(run.stderr().contains(damaged + ": captured length 16777216 exceeds"), run.stderr());
+        assertTrue(run.stderr().contains("at byte offset " + offsets.get(10)), run.stderr());
+        assertEquals(10, run.lines().getLast().get("packets").asLong());
+    }
+
+    @Test
+    void notACaptureFileIsAClearError() throws Exception {
+        Path text = tmp.resolve("notes.txt");
+        Files.writeString(text, "this is not a capture file at all\n");
+        Run run = inspect(text);
+        assertEquals(2, run.code());
+        assertTrue(run.stderr().contains(text.toString()) && run.stderr().contains("unknown magic"), run.stderr());
+        Run missing = inspect(tmp.resolve("missing.pcap"));
+        assertEquals(2, missing.code());
+        assertTrue(missing.stderr().contains("missing.pcap"), missing.stderr());
+    }
+
+    @Test
+    void theCorpusFileThatEndsMidRecordIsReadToItsEnd() throws Exception {
+        Path corpus = Samples.sharedPcaps();
+        assumeTrue(corpus != null, "the shared capture corpus is not on this machine");
+        Path file = corpus.resolve("sv-http-mime-truncated.pcap");
+        Run run = inspect(file);
+        assertEquals(1, run.code());
+        assertTrue(run.stderr().contains(file + ": record header cut short"), run.stderr());
+        assertTrue(run.stderr().contains("at byte offset 2715459"), run.stderr());
+        assertEquals(2696, run.lines().getLast().get("packets").asLong(), "tcpdump reads 2696 packets before the end");
+    }
+}
