@@ -30,8 +30,8 @@ public final class JsonLines implements AutoCloseable {
     public JsonLines(OutputStream out) {
         try {
             this.json = new JsonFactory().createGenerator(out);
-            // Each object on its own line.
-            json.setRootValueSeparator(new com.fasterxml.jackson.core.io.SerializedString("\n"));
+            // Each object ends its own line (see endLine).
+            json.setRootValueSeparator(null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -82,8 +82,7 @@ public final class JsonLines implements AutoCloseable {
             if (f.getInterim()) {
                 json.writeBooleanField("interim", true);
             }
-            json.writeEndObject();
-            json.flush();
+            endLine();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -123,8 +122,7 @@ public final class JsonLines implements AutoCloseable {
                 json.writeStringField("node", a.getNodeName());
             }
             json.writeStringField("detector", a.getDetector());
-            json.writeEndObject();
-            json.flush();
+            endLine();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -136,8 +134,7 @@ public final class JsonLines implements AutoCloseable {
             json.writeStartObject();
             json.writeStringField("type", "stats");
             writeFields(fields);
-            json.writeEndObject();
-            json.flush();
+            endLine();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -164,10 +161,15 @@ public final class JsonLines implements AutoCloseable {
         }
     }
 
+    private void endLine() throws IOException {
+        json.writeEndObject();
+        json.writeRaw('\n');
+        json.flush();
+    }
+
     @Override
     public void close() {
         try {
-            json.writeRaw('\n');
             json.close();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -70,7 +70,8 @@ public final class FlowTable {
 
     /** Accounts one decoded packet (ignored unless {@code p.ok()}). */
     public void update(DecodedPacket p, long nowNanos, int wireLength, int interfaceIndex) {
-        if (nowNanos - lastExpiryNanos >= EXPIRY_INTERVAL_NANOS) {
+        // lastExpiryNanos starts at MIN_VALUE, where the subtraction would overflow: expire first.
+        if (lastExpiryNanos == Long.MIN_VALUE || nowNanos - lastExpiryNanos >= EXPIRY_INTERVAL_NANOS) {
             expire(nowNanos);
         }
         if (!p.ok()) {

@@ -99,7 +99,8 @@ public final class PortScanDetector implements FlowSink {
             s.firstNanos = Math.min(s.firstNanos, nanos(flow.getFirstSeen()));
         }
         s.lastNanos = Math.max(s.lastNanos, nanos(flow.getLastSeen()));
-        if (s.lastNanos - lastTickNanos >= TICK_INTERVAL_NANOS) {
+        // lastTickNanos starts at MIN_VALUE, where the subtraction would overflow: tick first.
+        if (lastTickNanos == Long.MIN_VALUE || s.lastNanos - lastTickNanos >= TICK_INTERVAL_NANOS) {
             tick(s.lastNanos);
         }
     }

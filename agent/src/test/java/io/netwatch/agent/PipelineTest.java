@@ -1,0 +1,245 @@
+package io.netwatch.agent;
+
+import static io.netwatch.agent.Frames.buffer;
+import static io.netwatch.agent.Frames.ethernet;
+import static io.netwatch.agent.Frames.ethernetIpv4Tcp;
+import static io.netwatch.agent.Frames.ipv4;
+import static io.netwatch.agent.Frames.ipv4Packet;
+import static io.netwatch.agent.Frames.udp;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.util.Timestamps;
+import io.netwatch.agent.capture.LinkType;
+import io.netwatch.agent.capture.PcapFileSource;
+import io.netwatch.agent.decode.DecodeError;
+import io.netwatch.agent.flow.FlowTableConfig;
+import io.netwatch.agent.score.PortScanConfig;
+import io.netwatch.proto.anomaly.v1.Anomaly;
+import io.netwatch.proto.anomaly.v1.Severity;
+import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.flow.v1.FlowEndReason;
+import io.netwatch.proto.flow.v1.TcpState;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** The per-packet path end to end: the demo capture, and the fence around a failing stage. */
+class PipelineTest {
+    /** Packets in samples/demo.pcap ({@code tcpdump -r samples/demo.pcap | wc -l}). */
+    static final int DEMO_PACKETS = 532;
+    /** Sum of the frames' wire lengths ({@code tshark -T fields -e frame.len}). */
+    static final long DEMO_BYTES = 48_358;
+    /** 208 TCP conversations (200 of them the scan), 6 UDP (DNS), 1 ICMP echo. */
+    static final int DEMO_FLOWS = 215;
+    static final String CLIENT = "10.99.0.10";
+    static final String WEB = "10.99.0.20";
+    /** nmap's fixed source port for the SYN scan. */
+    static final int NMAP_PORT = 41934;
+    private static final long SECOND = 1_000_000_000L;
+
+    static Path demoPcap() {
+        String root = System.getProperty("netwatch.repo.root");
+        if (root != null) {
+            Path p = Path.of(root, "samples", "demo.pcap");
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        return Path.of("..", "samples", "demo.pcap");
+    }
+
+    /** Replays the demo capture through {@code pipeline} (without finishing it). */
+    static void replayDemo(Pipeline pipeline) throws Exception {
+        try (PcapFileSource source = PcapFileSource.open(demoPcap())) {
+            source.run(pipeline);
+        }
+    }
+
+    @Test
+    void theDemoCaptureYieldsItsFlowsAndExactlyOnePortScan() throws Exception {
+        List<Flow> flows = new ArrayList<>();
+        List<Anomaly> anomalies = new ArrayList<>();
+        Pipeline pipeline = Pipeline.create("node-demo", List.of("file"), FlowTableConfig.defaults(),
+                PortScanConfig.defaults(), flows::add, anomalies::add);
+
+        replayDemo(pipeline);
+        assertEquals(0, flows.size(), "a 3 s capture ends no flow by timeout");
+        assertEquals(DEMO_FLOWS, pipeline.flowTable().flowsActive());
+        pipeline.finish();
+
+        assertEquals(DEMO_PACKETS, pipeline.packets());
+        assertEquals(DEMO_BYTES, pipeline.bytes());
+        assertEquals(0, pipeline.failedPackets());
+        assertEquals(0, pipeline.truncatedPackets());
+        assertEquals(DEMO_PACKETS, pipeline.decodeOutcome(DecodeError.NONE));
+        for (DecodeError e : DecodeError.values()) {
+            if (e != DecodeError.NONE) {
+                assertEquals(0, pipeline.decodeOutcome(e), e.label());
+            }
+        }
+        assertEquals(Timestamps.toNanos(Timestamps.parse("2026-11-25T00:06:46.886012Z")), pipeline.lastPacketNanos());
+
+        assertEquals(DEMO_FLOWS, flows.size());
+        assertEquals(DEMO_FLOWS, pipeline.flowTable().flowsCreated());
+        assertEquals(DEMO_FLOWS, pipeline.flowTable().recordsEmitted());
+        assertEquals(0, pipeline.flowTable().flowsActive());
+        assertEquals(0, pipeline.flowTable().flowsEvicted());
+        assertTrue(flows.stream().allMatch(f -> f.getEndReason() == FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE));
+        assertEquals(flows.size(), flows.stream().map(Flow::getFlowId).distinct().count(), "flow ids are unique");
+        assertEquals(208, flows.stream().filter(f -> f.getIpProtocol() == 6).count());
+        assertEquals(6, flows.stream().filter(f -> f.getIpProtocol() == 17).count());
+        assertEquals(1, flows.stream().filter(f -> f.getIpProtocol() == 1).count());
+
+        // The HTTP connections to port 80 (the SYN scan's probe of port 80 comes from nmap's port).
+        List<Flow> http = flows.stream().filter(f -> f.getDestination().getPort() == 80
+                && f.getSource().getPort() != NMAP_PORT).toList();
+        assertEquals(5, http.size());
+        Map<Integer, Flow> bySourcePort = http.stream()
+                .collect(Collectors.toMap(f -> f.getSource().getPort(), Function.identity()));
+        // source port -> {to-server packets, bytes, to-client packets, bytes}, from tshark -z conv,tcp.
+        Map<Integer, long[]> expected = Map.of(
+                34374, new long[] {6, 503, 6, 737},
+                34390, new long[] {6, 518, 6, 645},
+                34394, new long[] {7, 579, 5, 558},
+                34410, new long[] {6, 518, 6, 924},
+                43768, new long[] {7, 707, 5, 771});
+        assertEquals(expected.keySet(), bySourcePort.keySet());
+        for (var e : expected.entrySet()) {
+            Flow f = bySourcePort.get(e.getKey());
+            long[] c = e.getValue();
+            String ip = e.getKey() == 43768 ? "fd99::10" : CLIENT;
+            assertEquals(ip, f.getSource().getIp());
+            assertEquals(e.getKey() == 43768 ? "fd99::20" : WEB, f.getDestination().getIp());
+            assertEquals(c[0], f.getToServer().getPackets(), "to server, port " + e.getKey());
+            assertEquals(c[1], f.getToServer().getBytes(), "to server, port " + e.getKey());
+            assertEquals(c[2], f.getToClient().getPackets(), "to client, port " + e.getKey());
+            assertEquals(c[3], f.getToClient().getBytes(), "to client, port " + e.getKey());
+            assertEquals(TcpState.TCP_STATE_CLOSED, f.getTcp().getState());
+            assertEquals("node-demo", f.getNodeName());
+            assertEquals("file", f.getInterface());
+        }
+
+        Map<Long, Flow> byId = flows.stream().collect(Collectors.toMap(Flow::getFlowId, Function.identity()));
+        List<Flow> probes = flows.stream().filter(f -> f.getSource().getPort() == NMAP_PORT).toList();
+        assertEquals(200, probes.size());
+        assertEquals(200, probes.stream().map(f -> f.getDestination().getPort()).distinct().count());
+
+        assertEquals(1, anomalies.size());
+        assertEquals(1, pipeline.portScan().anomaliesRaised());
+        assertEquals(0, pipeline.portScan().untrackedPairs());
+        Anomaly scan = anomalies.getFirst();
+        assertEquals("port_scan", scan.getAnomalyType());
+        assertEquals("T1046", scan.getAttackTechnique());
+        assertEquals(CLIENT, scan.getSource().getIp());
+        assertEquals(WEB, scan.getDestination().getIp());
+        assertEquals(Severity.SEVERITY_HIGH, scan.getSeverity());
+        double ports = scan.getExplanation().getObservations(0).getObserved();
+        assertEquals("distinct_destination_ports", scan.getExplanation().getObservations(0).getName());
+        assertTrue(ports >= 200, "ports " + ports);
+        // Ports 1-200 probed, plus 443 of the TLS connections; 199 closed ports refused the probe.
+        assertEquals(201, ports);
+        assertEquals(199.0 / 201, scan.getExplanation().getObservations(1).getObserved(), 1e-9);
+        // The first SYN of the scan and the last RST,ACK of the capture.
+        assertEquals(1_795_678_006_390_313_000L, Timestamps.toNanos(scan.getStart()));
+        assertEquals(1_795_678_006_886_012_000L, Timestamps.toNanos(scan.getEnd()));
+        assertEquals(100, scan.getEvidenceFlowIdsCount(), "evidence is capped at maxEvidence");
+        Set<Long> evidence = new HashSet<>(scan.getEvidenceFlowIdsList());
+        assertEquals(100, evidence.size());
+        for (long id : evidence) {
+            Flow f = byId.get(id);
+            assertEquals(NMAP_PORT, f.getSource().getPort(), "evidence is a probe: " + f);
+            assertTrue(f.getDestination().getPort() != 80, "the open port 80 answered: " + f);
+            assertEquals(TcpState.TCP_STATE_RESET, f.getTcp().getState());
+            assertEquals(1, f.getToClient().getPackets());
+        }
+    }
+
+    @Test
+    void aStageThatThrowsLosesOnePacketAndCaptureGoesOn() {
+        List<Flow> flows = new ArrayList<>();
+        boolean[] thrown = {false};
+        Pipeline pipeline = Pipeline.create("node-a", List.of("eth0"), FlowTableConfig.defaults(),
+                PortScanConfig.defaults(), flow -> {
+                    if (!thrown[0]) {
+                        thrown[0] = true;
+                        throw new IllegalStateException("sink bug");
+                    }
+                    flows.add(flow);
+                }, a -> { });
+        byte[] c = ipv4(10, 0, 0, 1);
+        byte[] s = ipv4(10, 0, 0, 2);
+        long t = 1_700_000_000L * SECOND;
+        // A whole connection, closed by FINs both ways.
+        packet(pipeline, ethernetIpv4Tcp(c, 40000, s, 80, 0x02, 0), t);
+        packet(pipeline, ethernetIpv4Tcp(s, 80, c, 40000, 0x12, 0), t + 1);
+        packet(pipeline, ethernetIpv4Tcp(c, 40000, s, 80, 0x10, 0), t + 2);
+        packet(pipeline, ethernetIpv4Tcp(c, 40000, s, 80, 0x11, 0), t + 3);
+        packet(pipeline, ethernetIpv4Tcp(s, 80, c, 40000, 0x11, 0), t + 4);
+        packet(pipeline, ethernetIpv4Tcp(c, 40000, s, 80, 0x10, 0), t + 5);
+        assertEquals(0, pipeline.failedPackets());
+        // A new SYN on the same 5-tuple ends the closed flow: its record goes to the sink, which throws.
+        packet(pipeline, ethernetIpv4Tcp(c, 40000, s, 80, 0x02, 0), t + SECOND);
+        assertEquals(1, pipeline.failedPackets(), "the exception is caught and counted");
+        assertEquals(1, pipeline.flowTable().recordsEmitted());
+        assertEquals(0, pipeline.flowTable().flowsActive(), "that packet was dropped: no new flow");
+        // Capture goes on: the retransmitted SYN and an unrelated flow are tracked.
+        packet(pipeline, ethernetIpv4Tcp(c, 40000, s, 80, 0x02, 0), t + 2 * SECOND);
+        packet(pipeline, ethernet(0x0800, ipv4Packet(c, s, 17, udp(5353, 53, 20))), t + 2 * SECOND + 1);
+        assertEquals(1, pipeline.failedPackets());
+        assertEquals(9, pipeline.packets());
+        assertEquals(9, pipeline.decodeOutcome(DecodeError.NONE));
+        assertEquals(2, pipeline.flowTable().flowsActive());
+
+        pipeline.finish();
+        assertEquals(2, flows.size());
+        Flow retry = flows.stream().filter(f -> f.getIpProtocol() == 6).findFirst().orElseThrow();
+        assertEquals(1, retry.getToServer().getPackets(), "only the retransmitted SYN");
+        assertEquals(TcpState.TCP_STATE_SYN_SENT, retry.getTcp().getState());
+        assertEquals(t + 2 * SECOND, Timestamps.toNanos(retry.getFirstSeen()));
+        assertEquals(1, pipeline.failedPackets());
+    }
+
+    @Test
+    void flowsIdleInCaptureTimeEndWhilePacketsFlow() {
+        List<Flow> flows = new ArrayList<>();
+        Pipeline pipeline = Pipeline.create("node-a", List.of("eth0"), FlowTableConfig.defaults(),
+                PortScanConfig.defaults(), flows::add, a -> { });
+        byte[] c = ipv4(10, 0, 0, 1);
+        long t = 1_700_000_000L * SECOND;
+        packet(pipeline, ethernet(0x0800, ipv4Packet(c, ipv4(10, 0, 0, 53), 17, udp(5353, 53, 20))), t);
+        packet(pipeline, ethernet(0x0800, ipv4Packet(c, ipv4(10, 0, 0, 54), 17, udp(5353, 53, 20))), t + 59 * SECOND);
+        assertEquals(List.of(), flows, "59 s idle: under the 60 s UDP timeout");
+        // A file replay never idles: capture time passing in later packets must expire the first flow.
+        packet(pipeline, ethernet(0x0800, ipv4Packet(c, ipv4(10, 0, 0, 55), 17, udp(5353, 53, 20))), t + 61 * SECOND);
+        assertEquals(1, flows.size());
+        assertEquals("10.0.0.53", flows.getFirst().getDestination().getIp());
+        assertEquals(FlowEndReason.FLOW_END_REASON_IDLE_TIMEOUT, flows.getFirst().getEndReason());
+        assertEquals(2, pipeline.flowTable().flowsActive());
+    }
+
+    @Test
+    void aTruncatedFrameIsCountedByReasonAndTracksNothing() {
+        Pipeline pipeline = Pipeline.create("node-a", List.of("eth0"), FlowTableConfig.defaults(),
+                PortScanConfig.defaults(), f -> { }, a -> { });
+        byte[] shortIp = ethernet(0x0800, new byte[] {0x45, 0, 0, 40, 0, 1, 0x40, 0, 64, 6});
+        pipeline.onPacket(buffer(shortIp), LinkType.ETHERNET, SECOND, 74, 0);
+        assertEquals(1, pipeline.packets());
+        assertEquals(74, pipeline.bytes());
+        assertEquals(1, pipeline.decodeOutcome(DecodeError.TRUNCATED_IP_HEADER));
+        assertEquals(0, pipeline.decodeOutcome(DecodeError.NONE));
+        assertEquals(0, pipeline.failedPackets());
+        assertEquals(0, pipeline.flowTable().flowsCreated());
+    }
+
+    private static void packet(Pipeline p, byte[] frame, long at) {
+        p.onPacket(buffer(frame), LinkType.ETHERNET, at, frame.length, 0);
+    }
+}

@@ -1,0 +1,397 @@
+package io.netwatch.aggregator.ingest;
+
+import static io.netwatch.aggregator.FlowFixtures.flow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.util.Timestamps;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.netwatch.aggregator.store.AgentRegistry;
+import io.netwatch.aggregator.store.BoundedLog;
+import io.netwatch.aggregator.store.FlowStore;
+import io.netwatch.proto.anomaly.v1.Anomaly;
+import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.flow.v1.LossCounter;
+import io.netwatch.proto.flow.v1.LossReason;
+import io.netwatch.proto.flow.v1.LossReport;
+import io.netwatch.proto.ingest.v1.AgentMessage;
+import io.netwatch.proto.ingest.v1.AgentStatus;
+import io.netwatch.proto.ingest.v1.AggregatorMessage;
+import io.netwatch.proto.ingest.v1.AnomalyBatch;
+import io.netwatch.proto.ingest.v1.FlowBatch;
+import io.netwatch.proto.ingest.v1.Hello;
+import io.netwatch.proto.ingest.v1.IngestGrpc;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class IngestServiceTest {
+    private static final long WAIT_SECONDS = 5;
+
+    private final AtomicLong clock = new AtomicLong(1_700_000_000_000L);
+    private FlowStore store;
+    private AgentRegistry registry;
+    private Server server;
+    private ManagedChannel channel;
+
+    @BeforeEach
+    void start() throws IOException {
+        store = new FlowStore(100, 100, Duration.ofHours(1));
+        registry = new AgentRegistry();
+        String name = InProcessServerBuilder.generateName();
+        server = InProcessServerBuilder.forName(name)
+                .directExecutor()
+                .addService(ServerInterceptors.intercept(new IngestService(store, registry, clock::get),
+                        IngestService.peerInterceptor()))
+                .build()
+                .start();
+        channel = InProcessChannelBuilder.forName(name).build();
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        channel.shutdownNow();
+        assertTrue(channel.awaitTermination(WAIT_SECONDS, TimeUnit.SECONDS));
+        server.shutdown();
+        if (!server.awaitTermination(WAIT_SECONDS, TimeUnit.SECONDS)) {
+            server.shutdownNow();
+            server.awaitTermination(WAIT_SECONDS, TimeUnit.SECONDS);
+        }
+    }
+
+    /** One agent stream: what the aggregator sent on it and how it ended. */
+    private final class AgentStream implements StreamObserver<AggregatorMessage> {
+        final BlockingQueue<AggregatorMessage> received = new LinkedBlockingQueue<>();
+        final CompletableFuture<Status> closed = new CompletableFuture<>();
+        final StreamObserver<AgentMessage> requests;
+
+        AgentStream() {
+            requests = IngestGrpc.newStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS).connect(this);
+        }
+
+        @Override
+        public void onNext(AggregatorMessage message) {
+            received.add(message);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            closed.complete(Status.fromThrowable(t));
+        }
+
+        @Override
+        public void onCompleted() {
+            closed.complete(Status.OK);
+        }
+
+        AgentStream hello(String node, String bootId) {
+            requests.onNext(AgentMessage.newBuilder().setHello(Hello.newBuilder()
+                    .setNodeName(node).setBootId(bootId).setVersion("0.1.0")
+                    .addCapabilities("flows").addSources("eth0")).build());
+            return this;
+        }
+
+        void flows(long sequence, Flow... flows) {
+            requests.onNext(AgentMessage.newBuilder()
+                    .setFlows(FlowBatch.newBuilder().setSequence(sequence).addAllFlows(List.of(flows))).build());
+        }
+
+        long nextAck() throws InterruptedException {
+            AggregatorMessage m = received.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+            assertNotNull(m, "no ack within " + WAIT_SECONDS + " s");
+            assertTrue(m.hasAck(), "expected an ack, got " + m);
+            return m.getAck().getSequence();
+        }
+
+        Status finish() throws Exception {
+            requests.onCompleted();
+            return awaitClose();
+        }
+
+        Status awaitClose() throws Exception {
+            return closed.get(WAIT_SECONDS, TimeUnit.SECONDS);
+        }
+    }
+
+    private List<Long> storedFlowIds() {
+        return store.flows().read(0, 1_000).entries().stream().map(e -> e.value().getFlowId()).toList();
+    }
+
+    private AgentRegistry.AgentView onlyAgent() {
+        List<AgentRegistry.AgentView> agents = registry.snapshot();
+        assertEquals(1, agents.size(), "agents: " + agents);
+        return agents.getFirst();
+    }
+
+    @Test
+    void eachBatchAfterHelloIsStoredInOrderAndAckedWithItsSequence() throws Exception {
+        AgentStream agent = new AgentStream().hello("node-a", "boot-1");
+        agent.flows(1, flow(1), flow(2));
+        agent.flows(2, flow(3));
+        agent.flows(3, flow(4), flow(5));
+
+        assertEquals(1, agent.nextAck());
+        assertEquals(2, agent.nextAck());
+        assertEquals(3, agent.nextAck());
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L), storedFlowIds());
+        assertTrue(store.flows().read(0, 100).entries().stream()
+                .allMatch(e -> e.receivedMillis() == clock.get()), "stored with the ingest clock");
+
+        AgentRegistry.AgentView view = onlyAgent();
+        assertEquals("node-a", view.hello().getNodeName());
+        assertEquals("boot-1", view.hello().getBootId());
+        assertTrue(view.connected());
+        assertEquals(5, view.flowsReceived());
+        assertEquals(0, view.anomaliesReceived());
+        assertEquals(0, view.duplicateBatches());
+        assertEquals(clock.get(), view.connectedSinceMillis());
+
+        assertEquals(Status.Code.OK, agent.finish().getCode());
+        assertTrue(agent.received.isEmpty(), "unexpected messages: " + agent.received);
+    }
+
+    @Test
+    void batchSentAgainOnANewStreamOfTheSameBootIsAckedButNotStoredTwice() throws Exception {
+        AgentStream first = new AgentStream().hello("node-a", "boot-1");
+        first.flows(1, flow(1));
+        first.flows(2, flow(2));
+        assertEquals(1, first.nextAck());
+        assertEquals(2, first.nextAck());
+        assertEquals(Status.Code.OK, first.finish().getCode());
+
+        // The agent reconnects and resends batch 2 (its ack was lost), then goes on.
+        AgentStream second = new AgentStream().hello("node-a", "boot-1");
+        second.flows(2, flow(2));
+        second.flows(3, flow(3));
+        assertEquals(2, second.nextAck());
+        assertEquals(3, second.nextAck());
+
+        assertEquals(List.of(1L, 2L, 3L), storedFlowIds());
+        AgentRegistry.AgentView view = onlyAgent();
+        assertEquals(1, view.duplicateBatches());
+        assertEquals(3, view.flowsReceived());
+        assertTrue(view.connected());
+        assertEquals(Status.Code.OK, second.finish().getCode());
+    }
+
+    @Test
+    void anomalyBatchesShareTheSequenceSpace() throws Exception {
+        AgentStream agent = new AgentStream().hello("node-a", "boot-1");
+        agent.flows(1, flow(1));
+        Anomaly scan = Anomaly.newBuilder().setId("a-1").setAnomalyType("port_scan").setNodeName("node-a").build();
+        agent.requests.onNext(AgentMessage.newBuilder()
+                .setAnomalies(AnomalyBatch.newBuilder().setSequence(2).addAnomalies(scan)).build());
+        // Resent with an old sequence: acked, not stored.
+        agent.requests.onNext(AgentMessage.newBuilder()
+                .setAnomalies(AnomalyBatch.newBuilder().setSequence(2).addAnomalies(scan)).build());
+        assertEquals(1, agent.nextAck());
+        assertEquals(2, agent.nextAck());
+        assertEquals(2, agent.nextAck());
+
+        assertEquals(List.of("a-1"), store.anomalies().read(0, 10).entries().stream()
+                .map(e -> e.value().getId()).toList());
+        AgentRegistry.AgentView view = onlyAgent();
+        assertEquals(1, view.anomaliesReceived());
+        assertEquals(1, view.flowsReceived());
+        assertEquals(1, view.duplicateBatches());
+        assertEquals(Status.Code.OK, agent.finish().getCode());
+    }
+
+    @Test
+    void newBootIdRestartsTheSequences() throws Exception {
+        AgentStream first = new AgentStream().hello("node-a", "boot-1");
+        first.flows(1, flow(1));
+        first.flows(2, flow(2));
+        assertEquals(1, first.nextAck());
+        assertEquals(2, first.nextAck());
+        assertEquals(Status.Code.OK, first.finish().getCode());
+
+        // The agent restarted: a new process numbers its batches from 1 again.
+        AgentStream restarted = new AgentStream().hello("node-a", "boot-2");
+        restarted.flows(1, flow(10));
+        assertEquals(1, restarted.nextAck());
+
+        assertEquals(List.of(1L, 2L, 10L), storedFlowIds());
+        AgentRegistry.AgentView view = onlyAgent();
+        assertEquals("boot-2", view.hello().getBootId());
+        assertEquals(0, view.duplicateBatches());
+        assertEquals(3, view.flowsReceived());
+        assertEquals(Status.Code.OK, restarted.finish().getCode());
+    }
+
+    @Test
+    void batchBeforeHelloFailsTheStreamWithFailedPrecondition() throws Exception {
+        AgentStream agent = new AgentStream();
+        agent.flows(1, flow(1));
+
+        Status status = agent.awaitClose();
+        assertEquals(Status.Code.FAILED_PRECONDITION, status.getCode());
+        assertTrue(status.getDescription().contains("Hello"), status.getDescription());
+        assertTrue(agent.received.isEmpty(), "acked a batch without a hello: " + agent.received);
+        assertEquals(0, store.flows().size());
+        assertEquals(List.of(), registry.snapshot());
+    }
+
+    @Test
+    void statusBeforeHelloFailsTheStreamWithFailedPrecondition() throws Exception {
+        AgentStream agent = new AgentStream();
+        agent.requests.onNext(AgentMessage.newBuilder().setStatus(AgentStatus.newBuilder().setPacketsSeen(1)).build());
+
+        Status status = agent.awaitClose();
+        assertEquals(Status.Code.FAILED_PRECONDITION, status.getCode());
+        assertTrue(status.getDescription().contains("Hello"), status.getDescription());
+        assertEquals(List.of(), registry.snapshot());
+    }
+
+    @Test
+    void emptyNodeNameIsInvalidArgument() throws Exception {
+        AgentStream agent = new AgentStream().hello("", "boot-1");
+
+        Status status = agent.awaitClose();
+        assertEquals(Status.Code.INVALID_ARGUMENT, status.getCode());
+        assertTrue(status.getDescription().contains("node name"), status.getDescription());
+        assertEquals(List.of(), registry.snapshot());
+    }
+
+    @Test
+    void nodeNameLongerThanTheLimitIsInvalidArgumentAndTheLimitItselfIsAccepted() throws Exception {
+        AgentStream tooLong = new AgentStream().hello("n".repeat(IngestService.MAX_NODE_NAME + 1), "boot-1");
+        assertEquals(Status.Code.INVALID_ARGUMENT, tooLong.awaitClose().getCode());
+        assertEquals(List.of(), registry.snapshot());
+
+        String longest = "n".repeat(IngestService.MAX_NODE_NAME);
+        AgentStream atLimit = new AgentStream().hello(longest, "boot-1");
+        atLimit.flows(1, flow(1));
+        assertEquals(1, atLimit.nextAck());
+        assertEquals(longest, onlyAgent().hello().getNodeName());
+        assertEquals(Status.Code.OK, atLimit.finish().getCode());
+    }
+
+    @Test
+    void emptyAgentMessageIsInvalidArgument() throws Exception {
+        AgentStream agent = new AgentStream().hello("node-a", "boot-1");
+        agent.requests.onNext(AgentMessage.getDefaultInstance());
+
+        Status status = agent.awaitClose();
+        assertEquals(Status.Code.INVALID_ARGUMENT, status.getCode());
+        // A failed stream leaves the agent disconnected.
+        assertFalse(onlyAgent().connected());
+    }
+
+    @Test
+    void statusAndLossReportsAreKeptInTheRegistry() throws Exception {
+        AgentStatus agentStatus = AgentStatus.newBuilder()
+                .setAt(Timestamps.fromSeconds(1_700_000_000L))
+                .setPacketsSeen(1_000).setBytesSeen(640_000).setFlowsCreated(12).setFlowsExported(10)
+                .setFlowsActive(2).setUnackedBatches(1).addSourceStates("eth0: capturing")
+                .build();
+        LossReport loss = LossReport.newBuilder()
+                .setNodeName("node-a")
+                .setSince(Timestamps.fromSeconds(1_699_999_000L))
+                .setAt(Timestamps.fromSeconds(1_700_000_000L))
+                .addCounters(LossCounter.newBuilder().setReason(LossReason.LOSS_REASON_KERNEL_DROP)
+                        .setInterface("eth0").setCount(10))
+                .addCounters(LossCounter.newBuilder().setReason(LossReason.LOSS_REASON_DECODE_ERROR).setCount(3))
+                .build();
+
+        AgentStream agent = new AgentStream().hello("node-a", "boot-1");
+        clock.addAndGet(5_000);
+        agent.requests.onNext(AgentMessage.newBuilder().setStatus(agentStatus).build());
+        agent.requests.onNext(AgentMessage.newBuilder().setLoss(loss).build());
+        // Status and loss are not acknowledged: the ack of a later batch proves they were handled.
+        agent.flows(1);
+        assertEquals(1, agent.nextAck());
+
+        AgentRegistry.AgentView view = onlyAgent();
+        assertEquals(agentStatus, view.status());
+        assertEquals(loss, view.loss());
+        assertEquals(clock.get(), view.lastSeenMillis());
+        assertEquals(0, view.flowsReceived());
+
+        // A later report replaces the earlier one (they are cumulative).
+        LossReport later = loss.toBuilder().setCounters(0,
+                loss.getCounters(0).toBuilder().setCount(25)).build();
+        agent.requests.onNext(AgentMessage.newBuilder().setLoss(later).build());
+        agent.flows(2);
+        assertEquals(2, agent.nextAck());
+        assertEquals(later, onlyAgent().loss());
+        assertEquals(Status.Code.OK, agent.finish().getCode());
+    }
+
+    @Test
+    void completedStreamMarksTheAgentDisconnected() throws Exception {
+        AgentStream agent = new AgentStream().hello("node-a", "boot-1");
+        agent.flows(1, flow(1));
+        assertEquals(1, agent.nextAck());
+        assertTrue(onlyAgent().connected());
+
+        clock.addAndGet(7_000);
+        assertEquals(Status.Code.OK, agent.finish().getCode());
+
+        AgentRegistry.AgentView view = onlyAgent();
+        assertFalse(view.connected());
+        assertEquals(clock.get(), view.lastSeenMillis());
+        assertEquals(1, view.flowsReceived());
+    }
+
+    @Test
+    void cancelledStreamMarksTheAgentDisconnected() throws Exception {
+        AgentStream agent = new AgentStream().hello("node-a", "boot-1");
+        agent.flows(1, flow(1));
+        assertEquals(1, agent.nextAck());
+
+        agent.requests.onError(new RuntimeException("link down"));
+        assertEquals(Status.Code.CANCELLED, agent.awaitClose().getCode());
+        // The server learns of the cancellation on its own schedule: wait for it, bounded.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        while (onlyAgent().connected()) {
+            assertTrue(System.nanoTime() < deadline, "agent still connected after its stream was cancelled");
+            Thread.sleep(1);
+        }
+    }
+
+    @Test
+    void olderStreamEndingDoesNotDisconnectTheNewerOne() throws Exception {
+        AgentStream old = new AgentStream().hello("node-a", "boot-1");
+        old.flows(1, flow(1));
+        assertEquals(1, old.nextAck());
+        AgentStream current = new AgentStream().hello("node-a", "boot-1");
+        current.flows(2, flow(2));
+        assertEquals(2, current.nextAck());
+
+        assertEquals(Status.Code.OK, old.finish().getCode());
+        assertTrue(onlyAgent().connected(), "the old stream's end disconnected the current stream");
+        assertEquals(Status.Code.OK, current.finish().getCode());
+        assertFalse(onlyAgent().connected());
+    }
+
+    @Test
+    void entriesCarryTheFlowsUnchanged() throws Exception {
+        AgentStream agent = new AgentStream().hello("node-a", "boot-1");
+        Flow[] flows = LongStream.rangeClosed(1, 3).mapToObj(id -> flow(id)).toArray(Flow[]::new);
+        agent.flows(1, flows);
+        assertEquals(1, agent.nextAck());
+        assertEquals(List.of(flows), store.flows().read(0, 10).entries().stream().map(BoundedLog.Entry::value).toList());
+        assertNull(onlyAgent().status());
+        assertNull(onlyAgent().loss());
+        assertEquals(Status.Code.OK, agent.finish().getCode());
+    }
+}
