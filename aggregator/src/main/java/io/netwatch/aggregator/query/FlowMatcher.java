@@ -32,13 +32,16 @@ final class FlowMatcher implements Predicate<Flow> {
         sourceIp = f.getSourceIpList().stream().map(IpPrefix::parse).toList();
         destinationIp = f.getDestinationIpList().stream().map(IpPrefix::parse).toList();
         for (int port : f.getPortList()) {
-            if (port > 65535) {
-                throw new IllegalArgumentException("port " + port + " is out of range 0-65535");
+            // uint32 on the wire: compare unsigned, or 4294967295 (-1 here) would slip through.
+            if (Integer.compareUnsigned(port, 65535) > 0) {
+                throw new IllegalArgumentException("port " + Integer.toUnsignedString(port)
+                        + " is out of range 0-65535");
             }
         }
         for (int proto : f.getIpProtocolList()) {
-            if (proto > 255) {
-                throw new IllegalArgumentException("IP protocol " + proto + " is out of range 0-255");
+            if (Integer.compareUnsigned(proto, 255) > 0) {
+                throw new IllegalArgumentException("IP protocol " + Integer.toUnsignedString(proto)
+                        + " is out of range 0-255");
             }
         }
         ports = Set.copyOf(f.getPortList());

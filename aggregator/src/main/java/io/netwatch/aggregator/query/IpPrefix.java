@@ -1,7 +1,6 @@
 package io.netwatch.aggregator.query;
 
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.Arrays;
 
 /**
@@ -18,8 +17,10 @@ record IpPrefix(byte[] network, int bits) {
         }
         byte[] bytes;
         try {
-            bytes = InetAddress.getByName(addr).getAddress();
-        } catch (UnknownHostException e) {
+            // ofLiteral, never getByName: a number-like name ("999.1.1.1") passes the pattern
+            // above, and getByName would hand it to the resolver.
+            bytes = InetAddress.ofLiteral(addr).getAddress();
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("'" + text + "' is not an IP address or CIDR prefix");
         }
         int bits = bytes.length * 8;

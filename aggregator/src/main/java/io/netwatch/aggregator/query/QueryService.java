@@ -119,10 +119,12 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
         Thread.ofVirtual().name("netwatch-query").start(() -> {
             long cursor = startIndex;
             long sent = 0;
+            // Evicted unread, not yet reported: carried across reads until the next match.
+            long lost = 0;
             try {
                 while (!out.isCancelled()) {
                     BoundedLog.Read<T> read = log.read(cursor, READ_CHUNK);
-                    long lost = read.missed();
+                    lost += read.missed();
                     for (BoundedLog.Entry<T> e : read.entries()) {
                         if (!matcher.test(e.value())) {
                             continue;

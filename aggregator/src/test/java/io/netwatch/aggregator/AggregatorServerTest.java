@@ -1,0 +1,123 @@
+package io.netwatch.aggregator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.netwatch.proto.ingest.v1.AgentMessage;
+import io.netwatch.proto.ingest.v1.AggregatorMessage;
+import io.netwatch.proto.ingest.v1.FlowBatch;
+import io.netwatch.proto.ingest.v1.Hello;
+import io.netwatch.proto.ingest.v1.IngestGrpc;
+import io.netwatch.proto.query.v1.AgentInfo;
+import io.netwatch.proto.query.v1.GetAgentsRequest;
+import io.netwatch.proto.query.v1.GetAgentsResponse;
+import io.netwatch.proto.query.v1.QueryGrpc;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class AggregatorServerTest {
+    private static final long WAIT_SECONDS = 5;
+
+    private static AggregatorServer startOnLoopback() throws Exception {
+        return AggregatorServer.start(new AggregatorConfig(new InetSocketAddress("127.0.0.1", 0), 100, 100,
+                Duration.ofMinutes(5)));
+    }
+
+    private static ManagedChannel channelTo(int port) {
+        return NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    }
+
+    private static void shutdown(ManagedChannel channel) throws InterruptedException {
+        channel.shutdownNow();
+        assertTrue(channel.awaitTermination(WAIT_SECONDS, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void servesQueriesOverLoopbackAndStopsOnClose() throws Exception {
+        AggregatorServer server = startOnLoopback();
+        int port = server.port();
+        assertTrue(port > 0, "port " + port);
+        ManagedChannel channel = channelTo(port);
+        try {
+            GetAgentsResponse agents = QueryGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(WAIT_SECONDS, TimeUnit.SECONDS)
+                    .getAgents(GetAgentsRequest.getDefaultInstance());
+            assertEquals(0, agents.getAgentsCount());
+        } finally {
+            server.close();
+        }
+
+        // Closed: the port no longer answers.
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> QueryGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(WAIT_SECONDS, TimeUnit.SECONDS)
+                .getAgents(GetAgentsRequest.getDefaultInstance()));
+        assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+        shutdown(channel);
+    }
+
+    @Test
+    void ingestAndQueryShareOnePortAndTheAgentsPeerIsItsAddress() throws Exception {
+        try (AggregatorServer server = startOnLoopback()) {
+            ManagedChannel channel = channelTo(server.port());
+            try {
+                BlockingQueue<AggregatorMessage> acks = new LinkedBlockingQueue<>();
+                CompletableFuture<Status> closed = new CompletableFuture<>();
+                StreamObserver<AgentMessage> agent = IngestGrpc.newStub(channel)
+                        .withDeadlineAfter(30, TimeUnit.SECONDS)
+                        .connect(new StreamObserver<>() {
+                            @Override
+                            public void onNext(AggregatorMessage m) {
+                                acks.add(m);
+                            }
+
+                            @Override
+                            public void onError(Throwable t) {
+                                closed.complete(Status.fromThrowable(t));
+                            }
+
+                            @Override
+                            public void onCompleted() {
+                                closed.complete(Status.OK);
+                            }
+                        });
+                agent.onNext(AgentMessage.newBuilder()
+                        .setHello(Hello.newBuilder().setNodeName("node-a").setBootId("boot-1")).build());
+                agent.onNext(AgentMessage.newBuilder().setFlows(FlowBatch.newBuilder().setSequence(1)
+                        .addFlows(FlowFixtures.flow(1))).build());
+                AggregatorMessage ack = acks.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+                assertNotNull(ack);
+                assertEquals(1, ack.getAck().getSequence());
+                assertEquals(1, server.store().flows().size());
+
+                AgentInfo info = QueryGrpc.newBlockingStub(channel)
+                        .withDeadlineAfter(WAIT_SECONDS, TimeUnit.SECONDS)
+                        .getAgents(GetAgentsRequest.getDefaultInstance())
+                        .getAgents(0);
+                assertEquals("node-a", info.getNodeName());
+                assertTrue(info.getConnected());
+                assertEquals(1, info.getFlowsReceived());
+                // The peer interceptor is installed: the agent's address is recorded.
+                assertTrue(info.getPeer().contains("127.0.0.1"), "peer '" + info.getPeer() + "'");
+
+                agent.onCompleted();
+                assertEquals(Status.Code.OK, closed.get(WAIT_SECONDS, TimeUnit.SECONDS).getCode());
+                assertFalse(server.registry().snapshot().getFirst().connected());
+            } finally {
+                shutdown(channel);
+            }
+        }
+    }
+}

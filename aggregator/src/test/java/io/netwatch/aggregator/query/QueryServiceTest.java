@@ -1,0 +1,608 @@
+package io.netwatch.aggregator.query;
+
+import static io.netwatch.aggregator.FlowFixtures.endpoint;
+import static io.netwatch.aggregator.FlowFixtures.flow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.util.Timestamps;
+import io.grpc.ForwardingServerCall;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.StreamObserver;
+import io.netwatch.aggregator.ingest.IngestService;
+import io.netwatch.aggregator.store.AgentRegistry;
+import io.netwatch.aggregator.store.FlowStore;
+import io.netwatch.proto.anomaly.v1.Anomaly;
+import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.flow.v1.LossCounter;
+import io.netwatch.proto.flow.v1.LossReason;
+import io.netwatch.proto.flow.v1.LossReport;
+import io.netwatch.proto.ingest.v1.AgentMessage;
+import io.netwatch.proto.ingest.v1.AgentStatus;
+import io.netwatch.proto.ingest.v1.AggregatorMessage;
+import io.netwatch.proto.ingest.v1.FlowBatch;
+import io.netwatch.proto.ingest.v1.Hello;
+import io.netwatch.proto.ingest.v1.IngestGrpc;
+import io.netwatch.proto.query.v1.AgentInfo;
+import io.netwatch.proto.query.v1.FlowFilter;
+import io.netwatch.proto.query.v1.GetAgentsRequest;
+import io.netwatch.proto.query.v1.GetAgentsResponse;
+import io.netwatch.proto.query.v1.GetAnomaliesRequest;
+import io.netwatch.proto.query.v1.GetAnomaliesResponse;
+import io.netwatch.proto.query.v1.GetFlowsRequest;
+import io.netwatch.proto.query.v1.GetFlowsResponse;
+import io.netwatch.proto.query.v1.QueryGrpc;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class QueryServiceTest {
+    private static final long WAIT_SECONDS = 5;
+    /** Time the fixture flows were stored, ms since the epoch. */
+    private static final long STORED_MILLIS = 1_700_000_000_000L;
+
+    /*
+     * Six flows, each picked out by a different filter:
+     *   1 node-a 10.0.0.1:40000      -> 10.0.0.2:80      TCP    1000-1010  shop/web-1 -> shop/db-0
+     *   2 node-a 10.0.1.5:5353       -> 192.168.1.1:53   UDP    1020-1030  kube-system/coredns-x
+     *   3 node-b fd00::1:44444       -> fd00::2:443      TCP    1040-1050  -> payments/api-7
+     *   4 node-b fd00:1::5           -> 2001:db8::1      ICMPv6 1060-1070
+     *   5 node-c 192.168.1.1:22      -> 10.0.0.1:51000   TCP    1005-1100
+     *   6 node-a 172.16.0.9:123      -> 10.0.0.2:123     UDP    1200-1210  shop/web-2
+     */
+    private static final List<Flow> FIXTURE = List.of(
+            flow(1, "node-a", endpoint("10.0.0.1", 40000, "shop", "web-1"), endpoint("10.0.0.2", 80, "shop", "db-0"),
+                    6, 1000, 1010),
+            flow(2, "node-a", endpoint("10.0.1.5", 5353, "kube-system", "coredns-x"), endpoint("192.168.1.1", 53),
+                    17, 1020, 1030),
+            flow(3, "node-b", endpoint("fd00::1", 44444), endpoint("fd00::2", 443, "payments", "api-7"),
+                    6, 1040, 1050),
+            flow(4, "node-b", endpoint("fd00:1::5", 0), endpoint("2001:db8::1", 0), 58, 1060, 1070),
+            flow(5, "node-c", endpoint("192.168.1.1", 22), endpoint("10.0.0.1", 51000), 6, 1005, 1100),
+            flow(6, "node-a", endpoint("172.16.0.9", 123, "shop", "web-2"), endpoint("10.0.0.2", 123),
+                    17, 1200, 1210));
+
+    private final AtomicLong clock = new AtomicLong(STORED_MILLIS);
+    private Harness h;
+
+    /** An in-process server carrying query and ingest over one store, and a channel to it. */
+    private final class Harness implements AutoCloseable {
+        final FlowStore store;
+        final AgentRegistry registry = new AgentRegistry();
+        final ReaderProbe probe = new ReaderProbe();
+        final Server server;
+        final ManagedChannel channel;
+
+        Harness(int maxFlows) throws IOException {
+            store = new FlowStore(maxFlows, 100, Duration.ofHours(1));
+            String name = InProcessServerBuilder.generateName();
+            server = InProcessServerBuilder.forName(name)
+                    .directExecutor()
+                    .addService(ServerInterceptors.intercept(new QueryService(store, registry), probe))
+                    .addService(new IngestService(store, registry, clock::get))
+                    .build()
+                    .start();
+            channel = InProcessChannelBuilder.forName(name).build();
+        }
+
+        QueryGrpc.QueryBlockingStub blocking() {
+            return QueryGrpc.newBlockingStub(channel).withDeadlineAfter(WAIT_SECONDS, TimeUnit.SECONDS);
+        }
+
+        QueryGrpc.QueryStub async() {
+            return QueryGrpc.newStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+        }
+
+        void append(Flow f) {
+            store.flows().append(f, clock.get());
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            channel.shutdownNow();
+            channel.awaitTermination(WAIT_SECONDS, TimeUnit.SECONDS);
+            server.shutdown();
+            if (!server.awaitTermination(WAIT_SECONDS, TimeUnit.SECONDS)) {
+                server.shutdownNow();
+                server.awaitTermination(WAIT_SECONDS, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** Sees, on the server side, which thread sends a query's responses and how the call closes. */
+    private static final class ReaderProbe implements ServerInterceptor {
+        final AtomicReference<Thread> sender = new AtomicReference<>();
+        final List<Status> closes = new CopyOnWriteArrayList<>();
+
+        @Override
+        public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                           ServerCallHandler<Q, R> next) {
+            return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+                @Override
+                public void sendMessage(R message) {
+                    sender.compareAndSet(null, Thread.currentThread());
+                    super.sendMessage(message);
+                }
+
+                @Override
+                public void close(Status status, Metadata trailers) {
+                    closes.add(status);
+                    super.close(status, trailers);
+                }
+            }, headers);
+        }
+    }
+
+    /** A streaming query's responses as they arrive, with client-side flow control. */
+    private static final class Follower<T> implements ClientResponseObserver<Object, T> {
+        final BlockingQueue<T> received = new LinkedBlockingQueue<>();
+        final CompletableFuture<Status> closed = new CompletableFuture<>();
+        final int initialRequest;
+        volatile ClientCallStreamObserver<Object> call;
+
+        /** @param initialRequest responses requested up front; negative for automatic flow control */
+        Follower(int initialRequest) {
+            this.initialRequest = initialRequest;
+        }
+
+        @Override
+        public void beforeStart(ClientCallStreamObserver<Object> requestStream) {
+            call = requestStream;
+            if (initialRequest >= 0) {
+                requestStream.disableAutoRequestWithInitial(initialRequest);
+            }
+        }
+
+        @Override
+        public void onNext(T value) {
+            received.add(value);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            closed.complete(Status.fromThrowable(t));
+        }
+
+        @Override
+        public void onCompleted() {
+            closed.complete(Status.OK);
+        }
+
+        T next() throws InterruptedException {
+            T value = received.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+            assertNotNull(value, "nothing received within " + WAIT_SECONDS + " s; closed: " + closed.getNow(null));
+            return value;
+        }
+    }
+
+    @BeforeEach
+    void start() throws IOException {
+        h = new Harness(100);
+        FIXTURE.forEach(h::append);
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        h.close();
+    }
+
+    private static List<Long> ids(Iterator<GetFlowsResponse> responses) {
+        List<Long> out = new ArrayList<>();
+        responses.forEachRemaining(r -> out.add(r.getFlow().getFlowId()));
+        return out;
+    }
+
+    private List<Long> query(GetFlowsRequest request) {
+        return ids(h.blocking().getFlows(request));
+    }
+
+    private List<Long> filtered(UnaryOperator<FlowFilter.Builder> filter) {
+        return query(GetFlowsRequest.newBuilder().setFilter(filter.apply(FlowFilter.newBuilder())).build());
+    }
+
+    private static Timestamp seconds(long s) {
+        return Timestamps.fromSeconds(s);
+    }
+
+    @Test
+    void emptyFilterReturnsEveryStoredFlowOldestFirst() {
+        List<GetFlowsResponse> all = new ArrayList<>();
+        h.blocking().getFlows(GetFlowsRequest.getDefaultInstance()).forEachRemaining(all::add);
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), all.stream().map(r -> r.getFlow().getFlowId()).toList());
+        assertEquals(FIXTURE, all.stream().map(GetFlowsResponse::getFlow).toList());
+        assertTrue(all.stream().allMatch(r -> r.getReceived().equals(Timestamps.fromMillis(STORED_MILLIS))));
+        assertTrue(all.stream().allMatch(r -> r.getLostBefore() == 0));
+    }
+
+    @Test
+    void ipMatchesEitherEndpointExactlyOrByPrefix() {
+        assertEquals(List.of(1L, 5L), filtered(f -> f.addIp("10.0.0.1")));
+        assertEquals(List.of(1L, 2L, 5L, 6L), filtered(f -> f.addIp("10.0.0.0/8")));
+        assertEquals(List.of(1L, 5L, 6L), filtered(f -> f.addIp("10.0.0.0/24")));
+        // Not on a byte boundary: 192.168.0.0/23 holds 192.168.0.x and 192.168.1.x.
+        assertEquals(List.of(2L, 5L), filtered(f -> f.addIp("192.168.0.0/23")));
+        assertEquals(List.of(), filtered(f -> f.addIp("192.168.2.0/23")));
+        // Several values are ORed.
+        assertEquals(List.of(2L, 5L, 6L), filtered(f -> f.addIp("172.16.0.9").addIp("192.168.1.1")));
+    }
+
+    @Test
+    void ipv6ExactAndPrefixMatchOnlyIpv6Flows() {
+        assertEquals(List.of(3L), filtered(f -> f.addIp("fd00::2")));
+        // Written in a different but equal form.
+        assertEquals(List.of(3L), filtered(f -> f.addIp("FD00:0:0:0:0:0:0:2")));
+        assertEquals(List.of(3L, 4L), filtered(f -> f.addIp("fd00::/16")));
+        assertEquals(List.of(3L), filtered(f -> f.addIp("fd00::/32")));
+        assertEquals(List.of(4L), filtered(f -> f.addIp("2001:db8::/32")));
+        // A prefix of one family never matches addresses of the other.
+        assertEquals(List.of(3L, 4L), filtered(f -> f.addIp("::/0")));
+        assertEquals(List.of(1L, 2L, 5L, 6L), filtered(f -> f.addIp("0.0.0.0/0")));
+    }
+
+    @Test
+    void sourceAndDestinationIpMatchOnlyTheirSide() {
+        assertEquals(List.of(1L), filtered(f -> f.addSourceIp("10.0.0.1")));
+        assertEquals(List.of(5L), filtered(f -> f.addDestinationIp("10.0.0.1")));
+        assertEquals(List.of(1L, 3L, 6L), filtered(f -> f.addDestinationIp("10.0.0.2").addDestinationIp("fd00::2")));
+        assertEquals(List.of(1L, 2L), filtered(f -> f.addSourceIp("10.0.0.0/23")));
+        assertEquals(List.of(1L), filtered(f -> f.addSourceIp("10.0.0.0/8").addDestinationIp("10.0.0.2/32")
+                .addPort(80)));
+    }
+
+    @Test
+    void portMatchesEitherEndpoint() {
+        assertEquals(List.of(2L), filtered(f -> f.addPort(53)));
+        assertEquals(List.of(2L), filtered(f -> f.addPort(5353)));
+        assertEquals(List.of(6L), filtered(f -> f.addPort(123)));
+        assertEquals(List.of(1L, 3L), filtered(f -> f.addPort(80).addPort(443)));
+        assertEquals(List.of(5L), filtered(f -> f.addPort(22)));
+        assertEquals(List.of(), filtered(f -> f.addPort(8080)));
+    }
+
+    @Test
+    void ipProtocolNodeNamespaceAndPod() {
+        assertEquals(List.of(2L, 6L), filtered(f -> f.addIpProtocol(17)));
+        assertEquals(List.of(4L), filtered(f -> f.addIpProtocol(58)));
+        assertEquals(List.of(3L, 4L), filtered(f -> f.addNodeName("node-b")));
+        assertEquals(List.of(3L, 4L, 5L), filtered(f -> f.addNodeName("node-b").addNodeName("node-c")));
+        assertEquals(List.of(1L, 6L), filtered(f -> f.addNamespace("shop")));
+        // The destination's namespace counts too.
+        assertEquals(List.of(3L), filtered(f -> f.addNamespace("payments")));
+        assertEquals(List.of(1L), filtered(f -> f.addPod("db-0")));
+        assertEquals(List.of(2L, 3L), filtered(f -> f.addPod("coredns-x").addPod("api-7")));
+        // Conditions are ANDed.
+        assertEquals(List.of(1L), filtered(f -> f.addNodeName("node-a").addIpProtocol(6)));
+        assertEquals(List.of(6L), filtered(f -> f.addNamespace("shop").addIpProtocol(17)));
+        assertEquals(List.of(), filtered(f -> f.addNodeName("node-b").addIpProtocol(17)));
+    }
+
+    @Test
+    void sinceAndUntilSelectFlowsOverlappingTheRange() {
+        // Overlap: last_seen >= since and first_seen < until. Flow 5 spans the whole range.
+        assertEquals(List.of(3L, 4L, 5L),
+                filtered(f -> f.setSince(seconds(1040)).setUntil(seconds(1065))));
+        // since is inclusive (flow 3 ends at 1050), until exclusive (flow 4 starts at 1060).
+        assertEquals(List.of(3L, 5L), filtered(f -> f.setSince(seconds(1050)).setUntil(seconds(1060))));
+        assertEquals(List.of(5L, 6L), filtered(f -> f.setSince(seconds(1071))));
+        assertEquals(List.of(1L, 5L), filtered(f -> f.setUntil(seconds(1010))));
+        assertEquals(List.of(1L), filtered(f -> f.setUntil(seconds(1005))));
+    }
+
+    @Test
+    void limitStopsAfterThatManyMatches() {
+        assertEquals(List.of(1L, 2L), query(GetFlowsRequest.newBuilder().setLimit(2).build()));
+        assertEquals(List.of(1L, 3L), query(GetFlowsRequest.newBuilder().setLimit(2)
+                .setFilter(FlowFilter.newBuilder().addIpProtocol(6)).build()));
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), query(GetFlowsRequest.newBuilder().setLimit(100).build()));
+    }
+
+    @Test
+    void lastWithLimitReturnsTheLastMatchesOldestFirst() {
+        assertEquals(List.of(5L, 6L), query(GetFlowsRequest.newBuilder().setLast(true).setLimit(2).build()));
+        // Matches are 1, 3, 5; flow 6 after them does not match.
+        assertEquals(List.of(3L, 5L), query(GetFlowsRequest.newBuilder().setLast(true).setLimit(2)
+                .setFilter(FlowFilter.newBuilder().addIpProtocol(6)).build()));
+        assertEquals(List.of(2L, 6L), query(GetFlowsRequest.newBuilder().setLast(true).setLimit(5)
+                .setFilter(FlowFilter.newBuilder().addIpProtocol(17)).build()));
+        // Without a limit "last" has nothing to count back from: everything.
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), query(GetFlowsRequest.newBuilder().setLast(true).build()));
+    }
+
+    private Status rejected(FlowFilter filter) {
+        Iterator<GetFlowsResponse> it = h.blocking().getFlows(GetFlowsRequest.newBuilder().setFilter(filter).build());
+        try {
+            it.hasNext();
+        } catch (StatusRuntimeException e) {
+            return e.getStatus();
+        }
+        throw new AssertionError("filter accepted: " + filter);
+    }
+
+    private void assertRejected(FlowFilter filter, String named) {
+        Status status = rejected(filter);
+        assertEquals(Status.Code.INVALID_ARGUMENT, status.getCode(), String.valueOf(status));
+        assertNotNull(status.getDescription());
+        assertTrue(status.getDescription().contains(named),
+                "message '" + status.getDescription() + "' does not name " + named);
+    }
+
+    @Test
+    void invalidFiltersAreInvalidArgumentNamingTheBadValue() {
+        assertRejected(FlowFilter.newBuilder().addIp("not-an-ip").build(), "not-an-ip");
+        assertRejected(FlowFilter.newBuilder().addIp("10.0.0.0/33").build(), "10.0.0.0/33");
+        assertRejected(FlowFilter.newBuilder().addIp("fd00::/129").build(), "fd00::/129");
+        assertRejected(FlowFilter.newBuilder().addIp("10.0.0.0/x").build(), "10.0.0.0/x");
+        assertRejected(FlowFilter.newBuilder().addIp("10.0.0.0/-1").build(), "10.0.0.0/-1");
+        assertRejected(FlowFilter.newBuilder().addIp("").build(), "''");
+        assertRejected(FlowFilter.newBuilder().addSourceIp("10.0.0.300").build(), "10.0.0.300");
+        assertRejected(FlowFilter.newBuilder().addDestinationIp("fd00:::1").build(), "fd00:::1");
+        assertRejected(FlowFilter.newBuilder().addPort(70000).build(), "70000");
+        assertRejected(FlowFilter.newBuilder().addIpProtocol(256).build(), "256");
+        // uint32 on the wire: Java sees 4294967295 as -1, which must not slip past the range check.
+        assertRejected(FlowFilter.newBuilder().addPort(-1).build(), "4294967295");
+        assertRejected(FlowFilter.newBuilder().addIpProtocol(-1).build(), "4294967295");
+    }
+
+    @Test
+    void hostNamesAreRejectedNotResolved() {
+        for (String name : List.of("localhost", "example.com", "ip6-localhost", "999.1.1.1", "1.2.3.4.5")) {
+            assertRejected(FlowFilter.newBuilder().addIp(name).build(), name);
+        }
+    }
+
+    @Test
+    void followStreamsStoredFlowsThenNewOnesAndStopsReadingWhenCancelled() throws Exception {
+        Follower<GetFlowsResponse> follower = new Follower<>(-1);
+        h.async().getFlows(GetFlowsRequest.newBuilder().setFollow(true).build(), follower);
+
+        for (long id = 1; id <= 6; id++) {
+            assertEquals(id, follower.next().getFlow().getFlowId());
+        }
+        clock.addAndGet(1_000);
+        h.append(flow(7));
+        GetFlowsResponse seventh = follower.next();
+        assertEquals(7, seventh.getFlow().getFlowId());
+        assertEquals(Timestamps.fromMillis(STORED_MILLIS + 1_000), seventh.getReceived());
+        assertEquals(0, seventh.getLostBefore());
+        assertFalse(follower.closed.isDone(), "a follow call ended by itself");
+
+        Thread reader = h.probe.sender.get();
+        assertNotNull(reader);
+        assertTrue(reader.isAlive());
+        follower.call.cancel("test done", null);
+        assertEquals(Status.Code.CANCELLED, follower.closed.get(WAIT_SECONDS, TimeUnit.SECONDS).getCode());
+
+        // A new flow wakes the reader at once instead of at its next poll.
+        h.append(flow(8));
+        assertTrue(reader.join(Duration.ofSeconds(WAIT_SECONDS)), "the server-side reader kept running");
+        // It ended quietly: no error and no completion were sent on the cancelled call.
+        assertEquals(List.of(), h.probe.closes);
+    }
+
+    @Test
+    void followAppliesTheFilterToNewFlows() throws Exception {
+        Follower<GetFlowsResponse> follower = new Follower<>(-1);
+        h.async().getFlows(GetFlowsRequest.newBuilder().setFollow(true)
+                .setFilter(FlowFilter.newBuilder().addNodeName("node-b")).build(), follower);
+        assertEquals(3, follower.next().getFlow().getFlowId());
+        assertEquals(4, follower.next().getFlow().getFlowId());
+
+        h.append(flow(7, "node-a", endpoint("10.9.0.1", 1), endpoint("10.9.0.2", 2), 6, 2000, 2001));
+        h.append(flow(8, "node-b", endpoint("10.9.0.1", 1), endpoint("10.9.0.2", 2), 6, 2000, 2001));
+        assertEquals(8, follower.next().getFlow().getFlowId());
+        assertTrue(follower.received.isEmpty());
+        follower.call.cancel("test done", null);
+        assertEquals(Status.Code.CANCELLED, follower.closed.get(WAIT_SECONDS, TimeUnit.SECONDS).getCode());
+    }
+
+    @Test
+    void followerBehindEvictionIsToldHowManyFlowsItLost() throws Exception {
+        try (Harness tiny = new Harness(2)) {
+            tiny.append(flow(1));
+            tiny.append(flow(2));
+            // One response at a time: the reader copies flows 1 and 2, sends 1, and then
+            // waits for the client (flow control) with flow 2 in hand and its cursor at 2.
+            Follower<GetFlowsResponse> follower = new Follower<>(1);
+            tiny.async().getFlows(GetFlowsRequest.newBuilder().setFollow(true).build(), follower);
+            GetFlowsResponse first = follower.next();
+            assertEquals(1, first.getFlow().getFlowId());
+            assertEquals(0, first.getLostBefore());
+
+            for (long id = 3; id <= 7; id++) {
+                tiny.append(flow(id));
+            }
+            // Flows 1 to 5 fell off the store; the reader already held 1 and 2.
+            assertEquals(5, tiny.store.flows().evicted());
+
+            follower.call.request(10);
+            List<GetFlowsResponse> rest = List.of(follower.next(), follower.next(), follower.next());
+            assertEquals(List.of(2L, 6L, 7L), rest.stream().map(r -> r.getFlow().getFlowId()).toList());
+            assertEquals(List.of(0L, 3L, 0L), rest.stream().map(GetFlowsResponse::getLostBefore).toList());
+            assertTrue(follower.received.isEmpty());
+            follower.call.cancel("test done", null);
+            assertEquals(Status.Code.CANCELLED, follower.closed.get(WAIT_SECONDS, TimeUnit.SECONDS).getCode());
+        }
+    }
+
+    @Test
+    void lostCountIsKeptUntilTheNextMatchEvenWhenItIsInALaterRead() throws Exception {
+        // Big enough that the flows after the gap span more than one read of the store.
+        int capacity = 600;
+        try (Harness big = new Harness(capacity)) {
+            Flow http = flow(1, "node-a", endpoint("10.0.0.1", 40000), endpoint("10.0.0.2", 80), 6, 1000, 1001);
+            Flow other = flow(0, "node-a", endpoint("10.0.0.1", 40000), endpoint("10.0.0.2", 9), 6, 1000, 1001);
+            big.append(http.toBuilder().setFlowId(1).build());
+            big.append(http.toBuilder().setFlowId(2).build());
+            Follower<GetFlowsResponse> follower = new Follower<>(1);
+            big.async().getFlows(GetFlowsRequest.newBuilder()
+                    .setFilter(FlowFilter.newBuilder().addPort(80)).build(), follower);
+            assertEquals(1, follower.next().getFlow().getFlowId());
+
+            // Three matching flows that will be evicted unread, then a store full of flows that
+            // do not match, then one that does.
+            for (long id = 3; id <= 5; id++) {
+                big.append(http.toBuilder().setFlowId(id).build());
+            }
+            for (long id = 100; id < 100 + capacity - 1; id++) {
+                big.append(other.toBuilder().setFlowId(id).build());
+            }
+            big.append(http.toBuilder().setFlowId(9).build());
+            assertEquals(5, big.store.flows().evicted());
+
+            follower.call.request(10);
+            GetFlowsResponse second = follower.next();
+            GetFlowsResponse last = follower.next();
+            assertEquals(2, second.getFlow().getFlowId());
+            assertEquals(0, second.getLostBefore());
+            assertEquals(9, last.getFlow().getFlowId());
+            assertEquals(3, last.getLostBefore(), "flows 3, 4 and 5 were evicted before the reader got to them");
+            assertEquals(Status.Code.OK, follower.closed.get(WAIT_SECONDS, TimeUnit.SECONDS).getCode());
+        }
+    }
+
+    private static Anomaly anomaly(String id, String type, String node, String source, String destination,
+                                   long startSecond) {
+        return Anomaly.newBuilder().setId(id).setAnomalyType(type).setNodeName(node)
+                .setSource(endpoint(source, 0)).setDestination(endpoint(destination, 0))
+                .setStart(seconds(startSecond)).setEnd(seconds(startSecond + 10)).build();
+    }
+
+    private List<String> anomalyIds(GetAnomaliesRequest request) {
+        List<String> out = new ArrayList<>();
+        h.blocking().getAnomalies(request).forEachRemaining(r -> out.add(r.getAnomaly().getId()));
+        return out;
+    }
+
+    @Test
+    void getAnomaliesFiltersByTypeIpAndNode() {
+        h.store.anomalies().append(anomaly("a1", "port_scan", "node-a", "10.0.0.9", "10.0.0.2", 1000), STORED_MILLIS);
+        h.store.anomalies().append(anomaly("a2", "syn_flood", "node-b", "192.168.1.1", "fd00::2", 1100), STORED_MILLIS);
+        h.store.anomalies().append(anomaly("a3", "port_scan", "node-b", "fd00::7", "fd00::8", 1200), STORED_MILLIS);
+
+        assertEquals(List.of("a1", "a2", "a3"), anomalyIds(GetAnomaliesRequest.getDefaultInstance()));
+        assertEquals(List.of("a1", "a3"), anomalyIds(GetAnomaliesRequest.newBuilder().addAnomalyType("port_scan").build()));
+        assertEquals(List.of("a2"), anomalyIds(GetAnomaliesRequest.newBuilder().addAnomalyType("syn_flood").build()));
+        assertEquals(List.of("a1"), anomalyIds(GetAnomaliesRequest.newBuilder().addIp("10.0.0.0/8").build()));
+        // Either endpoint: a2's destination.
+        assertEquals(List.of("a2"), anomalyIds(GetAnomaliesRequest.newBuilder().addIp("fd00::2").build()));
+        assertEquals(List.of("a3"), anomalyIds(GetAnomaliesRequest.newBuilder()
+                .addAnomalyType("port_scan").addIp("fd00::/16").build()));
+        assertEquals(List.of("a2", "a3"), anomalyIds(GetAnomaliesRequest.newBuilder().addNodeName("node-b").build()));
+        assertEquals(List.of("a2", "a3"), anomalyIds(GetAnomaliesRequest.newBuilder().setSince(seconds(1011)).build()));
+        assertEquals(List.of("a1"), anomalyIds(GetAnomaliesRequest.newBuilder().setLimit(1).build()));
+
+        GetAnomaliesResponse first = h.blocking().getAnomalies(GetAnomaliesRequest.newBuilder()
+                .addAnomalyType("syn_flood").build()).next();
+        assertEquals(Timestamps.fromMillis(STORED_MILLIS), first.getReceived());
+        assertEquals(0, first.getLostBefore());
+
+        Iterator<GetAnomaliesResponse> bad = h.blocking().getAnomalies(
+                GetAnomaliesRequest.newBuilder().addIp("localhost").build());
+        StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+                bad::hasNext);
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("localhost"), e.getStatus().getDescription());
+    }
+
+    @Test
+    void getAgentsReportsWhatTheIngestStreamSent() throws Exception {
+        BlockingQueue<AggregatorMessage> acks = new LinkedBlockingQueue<>();
+        CompletableFuture<Status> closed = new CompletableFuture<>();
+        StreamObserver<AgentMessage> agent = IngestGrpc.newStub(h.channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .connect(new StreamObserver<>() {
+                    @Override
+                    public void onNext(AggregatorMessage m) {
+                        acks.add(m);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        closed.complete(Status.fromThrowable(t));
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        closed.complete(Status.OK);
+                    }
+                });
+        LossReport loss = LossReport.newBuilder().setNodeName("node-a")
+                .addCounters(LossCounter.newBuilder().setReason(LossReason.LOSS_REASON_KERNEL_DROP)
+                        .setInterface("eth0").setCount(10))
+                // Decode errors are packets that were seen: they do not lower the coverage.
+                .addCounters(LossCounter.newBuilder().setReason(LossReason.LOSS_REASON_DECODE_ERROR).setCount(7))
+                .build();
+        agent.onNext(AgentMessage.newBuilder().setHello(Hello.newBuilder().setNodeName("node-a")
+                .setBootId("boot-1").setVersion("0.1.0").addCapabilities("flows").addSources("eth0")).build());
+        agent.onNext(AgentMessage.newBuilder().setStatus(AgentStatus.newBuilder().setPacketsSeen(1_000)
+                .setBytesSeen(64_000).addSourceStates("eth0: capturing")).build());
+        agent.onNext(AgentMessage.newBuilder().setLoss(loss).build());
+        agent.onNext(AgentMessage.newBuilder().setFlows(FlowBatch.newBuilder().setSequence(1)
+                .addFlows(flow(11)).addFlows(flow(12)).addFlows(flow(13))).build());
+        AggregatorMessage ack = acks.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertNotNull(ack);
+        assertEquals(1, ack.getAck().getSequence());
+
+        GetAgentsResponse response = h.blocking().getAgents(GetAgentsRequest.getDefaultInstance());
+        assertEquals(1, response.getAgentsCount());
+        AgentInfo info = response.getAgents(0);
+        assertEquals("node-a", info.getNodeName());
+        assertEquals("0.1.0", info.getVersion());
+        assertEquals("boot-1", info.getBootId());
+        assertEquals(List.of("flows"), info.getCapabilitiesList());
+        assertEquals(List.of("eth0"), info.getSourcesList());
+        assertTrue(info.getConnected());
+        assertEquals(3, info.getFlowsReceived());
+        assertEquals(0, info.getAnomaliesReceived());
+        assertEquals(0, info.getDuplicateBatches());
+        assertEquals(1_000.0 / 1_010.0, info.getCaptureCoverage(), 1e-12);
+        assertEquals(1_000, info.getStatus().getPacketsSeen());
+        assertEquals(64_000, info.getStatus().getBytesSeen());
+        assertEquals(List.of("eth0: capturing"), info.getStatus().getSourceStatesList());
+        assertEquals(loss, info.getLoss());
+        assertEquals(Timestamps.fromMillis(STORED_MILLIS), info.getConnectedSince());
+        assertEquals(Timestamps.fromMillis(STORED_MILLIS), info.getLastSeen());
+
+        agent.onCompleted();
+        assertEquals(Status.Code.OK, closed.get(WAIT_SECONDS, TimeUnit.SECONDS).getCode());
+        AgentInfo after = h.blocking().getAgents(GetAgentsRequest.getDefaultInstance()).getAgents(0);
+        assertFalse(after.getConnected());
+        assertEquals(3, after.getFlowsReceived());
+    }
+
+    @Test
+    void agentWithoutStatusOrLossHasFullCoverage() throws Exception {
+        h.registry.connect(Hello.newBuilder().setNodeName("node-z").setBootId("b").build(), "", STORED_MILLIS);
+        AgentInfo info = h.blocking().getAgents(GetAgentsRequest.getDefaultInstance()).getAgents(0);
+        assertEquals(1.0, info.getCaptureCoverage());
+        assertFalse(info.hasStatus());
+        assertFalse(info.hasLoss());
+    }
+}
