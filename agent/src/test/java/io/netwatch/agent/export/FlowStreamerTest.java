@@ -1,0 +1,366 @@
+package io.netwatch.agent.export;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.netwatch.proto.anomaly.v1.Anomaly;
+import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.flow.v1.LossCounter;
+import io.netwatch.proto.flow.v1.LossReason;
+import io.netwatch.proto.flow.v1.LossReport;
+import io.netwatch.proto.ingest.v1.Ack;
+import io.netwatch.proto.ingest.v1.AgentMessage;
+import io.netwatch.proto.ingest.v1.AgentStatus;
+import io.netwatch.proto.ingest.v1.AggregatorMessage;
+import io.netwatch.proto.ingest.v1.FlowBatch;
+import io.netwatch.proto.ingest.v1.Hello;
+import io.netwatch.proto.ingest.v1.IngestGrpc;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The export stream against a fake aggregator on the in-process transport. */
+class FlowStreamerTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final Hello HELLO = Hello.newBuilder().setNodeName("node-x").setVersion("test")
+            .setBootId("boot-7f3a").addCapabilities("flows").build();
+
+    /** What the fake aggregator does with a flow or anomaly batch. */
+    enum Mode {
+        /** Acknowledges every batch. */
+        ACK,
+        /** Never acknowledges. */
+        SILENT,
+        /** On the first stream, fails the stream (UNAVAILABLE) on the first batch without acking; acks afterwards. */
+        FAIL_FIRST_STREAM
+    }
+
+    /** A message as the fake aggregator received it, with the number of its stream (1, 2, ...). */
+    record Received(int stream, AgentMessage message) {
+    }
+
+    /** A fake aggregator: records what it receives, and acks (or not) as told. */
+    static final class FakeIngest extends IngestGrpc.IngestImplBase {
+        final Mode mode;
+        final List<Received> received = new CopyOnWriteArrayList<>();
+        private int streams;
+
+        FakeIngest(Mode mode) {
+            this.mode = mode;
+        }
+
+        synchronized int streams() {
+            return streams;
+        }
+
+        @Override
+        public StreamObserver<AgentMessage> connect(StreamObserver<AggregatorMessage> responses) {
+            int stream;
+            synchronized (this) {
+                stream = ++streams;
+            }
+            return new StreamObserver<>() {
+                private boolean failed;
+
+                @Override
+                public void onNext(AgentMessage m) {
+                    if (failed) {
+                        return;
+                    }
+                    received.add(new Received(stream, m));
+                    long seq;
+                    if (m.hasFlows()) {
+                        seq = m.getFlows().getSequence();
+                    } else if (m.hasAnomalies()) {
+                        seq = m.getAnomalies().getSequence();
+                    } else {
+                        return;
+                    }
+                    switch (mode) {
+                        case SILENT -> {
+                        }
+                        case FAIL_FIRST_STREAM -> {
+                            if (stream == 1) {
+                                failed = true;
+                                responses.onError(Status.UNAVAILABLE.withDescription("aggregator restarting")
+                                        .asRuntimeException());
+                            } else {
+                                ack(seq);
+                            }
+                        }
+                        case ACK -> ack(seq);
+                    }
+                }
+
+                private void ack(long seq) {
+                    responses.onNext(AggregatorMessage.newBuilder().setAck(Ack.newBuilder().setSequence(seq)).build());
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    // the agent went away
+                }
+
+                @Override
+                public void onCompleted() {
+                    if (!failed) {
+                        responses.onCompleted();
+                    }
+                }
+            };
+        }
+
+        List<Received> ofStream(int stream) {
+            return received.stream().filter(r -> r.stream() == stream).toList();
+        }
+
+        List<FlowBatch> flowBatches() {
+            return received.stream().map(Received::message).filter(AgentMessage::hasFlows)
+                    .map(AgentMessage::getFlows).toList();
+        }
+
+        List<LossReport> lossReports() {
+            return received.stream().map(Received::message).filter(AgentMessage::hasLoss)
+                    .map(AgentMessage::getLoss).toList();
+        }
+    }
+
+    private final List<AutoCloseable> cleanup = new ArrayList<>();
+    private FakeIngest ingest;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (int i = cleanup.size() - 1; i >= 0; i--) {
+            cleanup.get(i).close();
+        }
+    }
+
+    private FlowStreamer streamer(Mode mode, ExportConfig config, AgentHealth health) throws Exception {
+        String name = "ingest-" + System.nanoTime();
+        ingest = new FakeIngest(mode);
+        Server server = InProcessServerBuilder.forName(name).addService(ingest).build().start();
+        cleanup.add(() -> server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
+        cleanup.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        FlowStreamer s = new FlowStreamer(channel, config, HELLO, health);
+        cleanup.add(s);
+        return s;
+    }
+
+    /** Short delays: 20 ms batch delay, 10-50 ms reconnect, 100 ms status. */
+    private static ExportConfig config(int maxBatchRecords, int queueCapacity, int maxUnackedBatches) {
+        return new ExportConfig(maxBatchRecords, Duration.ofMillis(20), queueCapacity, maxUnackedBatches,
+                Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(100));
+    }
+
+    private static Flow flow(long id) {
+        return Flow.newBuilder().setFlowId(id).setNodeName("node-x").setIpProtocol(6).build();
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + WAIT + " waiting for " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    private static long count(LossReport report, LossReason reason) {
+        return report.getCountersList().stream().filter(c -> c.getReason() == reason)
+                .mapToLong(LossCounter::getCount).sum();
+    }
+
+    @Test
+    void helloComesFirstAndEveryFlowIsAcknowledgedInBoundedBatches() throws Exception {
+        FlowStreamer s = streamer(Mode.ACK, config(64, 2048, 4), AgentHealth.NONE);
+        int n = 1000;
+        // Queued before the sender starts, so every batch but the last is full.
+        for (long id = 1; id <= n; id++) {
+            s.onFlow(flow(id));
+        }
+        assertEquals(n, s.flowsQueued());
+        s.start();
+
+        assertTrue(s.drain(WAIT), "drained: acked " + s.flowsAcked());
+        assertEquals(n, s.flowsAcked());
+        assertEquals(0, s.flowsDropped());
+        assertEquals(0, s.queueDepth());
+        assertEquals(0, s.unackedBatches());
+        assertEquals(0, s.reconnects());
+
+        AgentMessage first = ingest.received.getFirst().message();
+        assertTrue(first.hasHello(), "the first message is Hello: " + first);
+        assertEquals("boot-7f3a", first.getHello().getBootId());
+        assertEquals("node-x", first.getHello().getNodeName());
+        assertEquals(1, ingest.received.stream().filter(r -> r.message().hasHello()).count());
+        assertEquals(1, ingest.streams());
+
+        List<FlowBatch> batches = ingest.flowBatches();
+        assertEquals(16, batches.size(), "1000 records in batches of at most 64");
+        assertEquals(16, s.batchesSent());
+        for (int i = 0; i < batches.size(); i++) {
+            assertEquals(i + 1, batches.get(i).getSequence(), "sequences start at 1 and increase by one");
+            assertEquals(i < 15 ? 64 : 1000 - 15 * 64, batches.get(i).getFlowsCount());
+        }
+        List<Long> ids = batches.stream().flatMap(b -> b.getFlowsList().stream()).map(Flow::getFlowId).toList();
+        assertEquals(LongStream.rangeClosed(1, n).boxed().toList(), ids, "each flow once, in order");
+
+        // drain() ends with a status and a loss report, sent after the last ack.
+        await("final reports", () -> ingest.received.getLast().message().hasLoss());
+        s.close();
+        List<AgentMessage> all = ingest.received.stream().map(Received::message).toList();
+        int lastBatch = all.indexOf(all.stream().filter(AgentMessage::hasFlows).toList().getLast());
+        assertTrue(all.get(all.size() - 1).hasLoss());
+        assertTrue(all.get(all.size() - 2).hasStatus());
+        assertTrue(all.size() - 2 > lastBatch);
+        LossReport loss = all.getLast().getLoss();
+        assertEquals("node-x", loss.getNodeName());
+        assertEquals(0, count(loss, LossReason.LOSS_REASON_EXPORT_QUEUE_FULL));
+        AgentStatus status = all.get(all.size() - 2).getStatus();
+        assertEquals(0, status.getExportQueueDepth());
+        assertEquals(0, status.getUnackedBatches());
+    }
+
+    @Test
+    void flowsAndAnomaliesOfferedWhileRunningAreAllAcknowledged() throws Exception {
+        FlowStreamer s = streamer(Mode.ACK, config(10, 1000, 2), AgentHealth.NONE).start();
+        for (long id = 1; id <= 95; id++) {
+            s.onFlow(flow(id));
+            if (id % 19 == 0) {
+                s.onAnomaly(Anomaly.newBuilder().setId("a-" + id).setAnomalyType("port_scan").build());
+            }
+        }
+        assertTrue(s.drain(WAIT));
+        assertEquals(95, s.flowsAcked());
+        assertEquals(5, s.anomaliesAcked());
+        for (FlowBatch b : ingest.flowBatches()) {
+            assertTrue(b.getFlowsCount() >= 1 && b.getFlowsCount() <= 10, "batch size " + b.getFlowsCount());
+        }
+        List<Long> sequences = ingest.received.stream().map(Received::message)
+                .filter(m -> m.hasFlows() || m.hasAnomalies())
+                .map(m -> m.hasFlows() ? m.getFlows().getSequence() : m.getAnomalies().getSequence()).toList();
+        assertEquals(LongStream.rangeClosed(1, sequences.size()).boxed().toList(), sequences,
+                "flow and anomaly batches share one gap-free sequence");
+        assertEquals(Set.of("a-19", "a-38", "a-57", "a-76", "a-95"), ingest.received.stream()
+                .map(Received::message).filter(AgentMessage::hasAnomalies)
+                .flatMap(m -> m.getAnomalies().getAnomaliesList().stream()).map(Anomaly::getId)
+                .collect(Collectors.toSet()));
+    }
+
+    @Test
+    void aFullQueueDropsAndCountsAndReportsTheLoss() throws Exception {
+        AgentHealth health = new AgentHealth() {
+            @Override
+            public AgentStatus.Builder status() {
+                return AgentStatus.newBuilder().setPacketsSeen(532);
+            }
+
+            @Override
+            public List<LossCounter> lossCounters() {
+                return List.of(LossCounter.newBuilder().setReason(LossReason.LOSS_REASON_DECODE_ERROR)
+                        .setCount(3).build());
+            }
+        };
+        // The aggregator never acks; one unacked batch stops batching, so the queue of 10 fills.
+        FlowStreamer s = streamer(Mode.SILENT, config(5, 10, 1), health);
+        for (long id = 1; id <= 5; id++) {
+            s.onFlow(flow(id));
+        }
+        s.start();
+        await("the first batch", () -> ingest.flowBatches().size() == 1);
+        await("the queue emptied into the batch", () -> s.queueDepth() == 0);
+        assertEquals(1, s.unackedBatches());
+        assertEquals(5, ingest.flowBatches().getFirst().getFlowsCount());
+
+        for (long id = 6; id <= 35; id++) {
+            s.onFlow(flow(id));
+        }
+        s.onAnomaly(Anomaly.newBuilder().setId("lost").build());
+
+        assertEquals(15, s.flowsQueued());
+        assertEquals(20, s.flowsDropped());
+        assertEquals(1, s.anomaliesDropped());
+        assertEquals(10, s.queueDepth());
+        assertEquals(0, s.flowsAcked());
+
+        LossReport loss = s.lossReport();
+        assertEquals("node-x", loss.getNodeName());
+        assertEquals(20, count(loss, LossReason.LOSS_REASON_EXPORT_QUEUE_FULL));
+        assertEquals(1, count(loss, LossReason.LOSS_REASON_ANOMALY_QUEUE_FULL));
+        assertEquals(3, count(loss, LossReason.LOSS_REASON_DECODE_ERROR), "the other stages' losses come along");
+        assertEquals(LossReason.LOSS_REASON_DECODE_ERROR, loss.getCounters(0).getReason());
+
+        // The periodic report on the stream carries the same loss.
+        await("a streamed loss report with the drops", () -> ingest.lossReports().stream()
+                .anyMatch(r -> count(r, LossReason.LOSS_REASON_EXPORT_QUEUE_FULL) == 20));
+        await("a streamed status with the backlog", () -> ingest.received.stream().map(Received::message)
+                .filter(AgentMessage::hasStatus).map(AgentMessage::getStatus)
+                .anyMatch(st -> st.getExportQueueDepth() == 10 && st.getUnackedBatches() == 1
+                        && st.getPacketsSeen() == 532));
+
+        assertFalse(s.drain(Duration.ofMillis(100)), "nothing was acknowledged");
+        assertEquals(1, ingest.flowBatches().size(), "batching stays paused while the window is full");
+    }
+
+    @Test
+    void afterTheAggregatorFailsTheStreamTheStreamerReconnectsAndResends() throws Exception {
+        FlowStreamer s = streamer(Mode.FAIL_FIRST_STREAM, config(10, 1000, 4), AgentHealth.NONE);
+        int n = 100;
+        for (long id = 1; id <= n; id++) {
+            s.onFlow(flow(id));
+        }
+        s.start();
+
+        assertTrue(s.drain(WAIT), "drained: acked " + s.flowsAcked());
+        assertEquals(n, s.flowsAcked());
+        assertEquals(1, s.reconnects());
+        assertEquals(2, ingest.streams());
+
+        // Both streams begin with the same Hello.
+        for (int stream = 1; stream <= 2; stream++) {
+            AgentMessage first = ingest.ofStream(stream).getFirst().message();
+            assertTrue(first.hasHello(), "stream " + stream + " starts with Hello: " + first);
+            assertEquals("boot-7f3a", first.getHello().getBootId());
+        }
+        // The first stream got batch 1 and failed; the second got batch 1 again.
+        List<FlowBatch> onFirst = ingest.ofStream(1).stream().map(Received::message).filter(AgentMessage::hasFlows)
+                .map(AgentMessage::getFlows).toList();
+        assertEquals(1, onFirst.size());
+        assertEquals(1, onFirst.getFirst().getSequence());
+        List<FlowBatch> onSecond = ingest.ofStream(2).stream().map(Received::message)
+                .filter(AgentMessage::hasFlows).map(AgentMessage::getFlows).toList();
+        assertEquals(1, onSecond.getFirst().getSequence(), "the unacknowledged batch is sent again first");
+        assertEquals(onFirst.getFirst(), onSecond.getFirst(), "resent unchanged");
+
+        // Every flow reached the aggregator; on the second stream each exactly once, in order.
+        Set<Long> seen = new TreeSet<>();
+        ingest.flowBatches().forEach(b -> b.getFlowsList().forEach(f -> seen.add(f.getFlowId())));
+        assertEquals(LongStream.rangeClosed(1, n).boxed().collect(Collectors.toCollection(TreeSet::new)), seen);
+        assertEquals(LongStream.rangeClosed(1, n).boxed().toList(), onSecond.stream()
+                .flatMap(b -> b.getFlowsList().stream()).map(Flow::getFlowId).toList());
+        Map<Long, Integer> sizes = new HashMap<>();
+        onSecond.forEach(b -> sizes.put(b.getSequence(), b.getFlowsCount()));
+        assertEquals(10, sizes.size(), "sequences 1..10 of 10 flows each");
+        assertTrue(sizes.values().stream().allMatch(c -> c == 10));
+    }
+}
