@@ -67,6 +67,7 @@ public final class Pipeline implements PacketHandler {
                 truncated.lazySet(truncated.get() + 1);
             }
             flowTable.update(p, timestampNanos, originalLength, interfaceIndex);
+            portScan.advance(timestampNanos);
         } catch (RuntimeException e) {
             failed.incrementAndGet();
         }

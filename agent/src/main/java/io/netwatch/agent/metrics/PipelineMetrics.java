@@ -44,7 +44,7 @@ public final class PipelineMetrics implements MeterBinder {
                     .register(registry);
         }
         FlowTable flows = pipeline.flowTable();
-        FunctionCounter.builder("netwatch.flows.created", flows, FlowTable::flowsCreated)
+        FunctionCounter.builder("netwatch.flows.started", flows, FlowTable::flowsCreated)
                 .description("Flows created in the flow table").register(registry);
         FunctionCounter.builder("netwatch.flows.evicted", flows, FlowTable::flowsEvicted)
                 .description("Flows evicted early because the flow table was full").register(registry);

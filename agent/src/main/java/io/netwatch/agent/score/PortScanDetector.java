@@ -44,6 +44,8 @@ public final class PortScanDetector implements FlowSink {
     private final Map<Pair, ScanState> pairs = new HashMap<>();
     private long nextId = 1;
     private long lastTickNanos = Long.MIN_VALUE;
+    /** Latest time the detector has seen, from packets, ticks and records; capture time. */
+    private long clockNanos = Long.MIN_VALUE;
     /** Pending scans are checked at most this often (capture time): a tick walks every pair. */
     private static final long TICK_INTERVAL_NANOS = 1_000_000_000L;
     private final AtomicLong raised = new AtomicLong();
@@ -65,6 +67,12 @@ public final class PortScanDetector implements FlowSink {
         final List<Long> evidence = new ArrayList<>();
         long firstNanos = Long.MAX_VALUE;
         long lastNanos = Long.MIN_VALUE;
+        /**
+         * When the pair was last active as the detector saw it: the later of its last packet
+         * and the detector's clock when a record arrived. A flow record leaves the flow table
+         * up to its idle timeout after its last packet, so quiet is measured from here.
+         */
+        long lastActivityNanos = Long.MIN_VALUE;
     }
 
     @Override
@@ -99,9 +107,19 @@ public final class PortScanDetector implements FlowSink {
             s.firstNanos = Math.min(s.firstNanos, nanos(flow.getFirstSeen()));
         }
         s.lastNanos = Math.max(s.lastNanos, nanos(flow.getLastSeen()));
+        clockNanos = Math.max(clockNanos, s.lastNanos);
+        s.lastActivityNanos = clockNanos;
+        advance(clockNanos);
+    }
+
+    /**
+     * Moves the detector's clock (capture time) and reports quiet scans at most once per
+     * {@link #TICK_INTERVAL_NANOS}. Cheap enough to call for every packet.
+     */
+    public void advance(long nowNanos) {
         // lastTickNanos starts at MIN_VALUE, where the subtraction would overflow: tick first.
-        if (lastTickNanos == Long.MIN_VALUE || s.lastNanos - lastTickNanos >= TICK_INTERVAL_NANOS) {
-            tick(s.lastNanos);
+        if (lastTickNanos == Long.MIN_VALUE || nowNanos - lastTickNanos >= TICK_INTERVAL_NANOS) {
+            tick(nowNanos);
         }
     }
 
@@ -117,13 +135,14 @@ public final class PortScanDetector implements FlowSink {
     /** Reports scans whose source went quiet or whose window is over, as of {@code nowNanos}. */
     public void tick(long nowNanos) {
         lastTickNanos = nowNanos;
+        clockNanos = Math.max(clockNanos, nowNanos);
         long quiet = config.quietPeriod().toNanos();
         long window = config.maxWindow().toNanos();
         Iterator<Map.Entry<Pair, ScanState>> it = pairs.entrySet().iterator();
         while (it.hasNext()) {
             Map.Entry<Pair, ScanState> e = it.next();
             ScanState s = e.getValue();
-            if (nowNanos - s.lastNanos >= quiet || (s.firstNanos != Long.MAX_VALUE && s.lastNanos - s.firstNanos >= window)) {
+            if (nowNanos - s.lastActivityNanos >= quiet || (s.firstNanos != Long.MAX_VALUE && s.lastNanos - s.firstNanos >= window)) {
                 it.remove();
                 report(e.getKey(), s);
             }

@@ -129,6 +129,28 @@ class PortScanDetectorTest {
     }
 
     @Test
+    void aScanWhoseRecordsLeaveTheFlowTableLateIsStillOneScan() {
+        // Live capture: refused probes linger in the flow table for its closed timeout (10 s),
+        // and the expiry scan emits them in several rounds. Quiet is measured from when the
+        // records arrived, not from their last packet, so the scan is not cut in two.
+        PortScanDetector d = detector();
+        long probe = 2_000_000L; // 2 ms between probes
+        d.tick(T0 + 10 * SECOND);
+        for (int i = 0; i < 21; i++) {
+            d.onFlow(refused(i + 1, SCANNER, TARGET, 1000 + i, T0 + i * probe));
+        }
+        d.tick(T0 + 11 * SECOND);
+        for (int i = 21; i < 100; i++) {
+            d.onFlow(refused(i + 1, SCANNER, TARGET, 1000 + i, T0 + i * probe));
+        }
+        d.tick(T0 + 12 * SECOND);
+        assertTrue(anomalies.isEmpty(), "not reported while records are still arriving");
+        d.tick(T0 + 16 * SECOND);
+        assertEquals(1, anomalies.size());
+        assertEquals(100, anomalies.getFirst().getExplanation().getObservations(0).getObserved());
+    }
+
+    @Test
     void aVerticalScanOfThirtyPortsIsReportedOnceWithTheFailedProbesAsEvidence() {
         PortScanDetector d = detector();
         // An ordinary conversation between the same pair, before the scan: not evidence, not the start.
