@@ -67,6 +67,7 @@ final class AgentHealthReport implements AgentHealth {
             }
             out.add(counter(LossReason.LOSS_REASON_DECODE_ERROR, "", decodeErrors));
             out.add(counter(LossReason.LOSS_REASON_FLOW_TABLE_EVICTION, "", p.flowTable().flowsEvicted()));
+            out.add(counter(LossReason.LOSS_REASON_FRAGMENTS_INCOMPLETE, "", p.flowTable().fragmentsUncounted()));
         }
         return out;
     }

@@ -66,7 +66,7 @@ public final class Pipeline implements PacketHandler {
             if (p.truncated) {
                 truncated.lazySet(truncated.get() + 1);
             }
-            flowTable.update(p, timestampNanos, originalLength, interfaceIndex);
+            flowTable.update(p, frame, timestampNanos, originalLength, interfaceIndex);
             portScan.advance(timestampNanos);
         } catch (RuntimeException e) {
             failed.incrementAndGet();

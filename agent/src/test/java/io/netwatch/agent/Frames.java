@@ -22,8 +22,12 @@ public final class Frames {
     }
 
     public static byte[] tcp(int sport, int dport, int flags, int payloadLength) {
+        return tcp(sport, dport, flags, 1, payloadLength);
+    }
+
+    public static byte[] tcp(int sport, int dport, int flags, int seq, int payloadLength) {
         ByteBuffer b = ByteBuffer.allocate(20 + payloadLength);
-        b.putShort((short) sport).putShort((short) dport).putInt(1).putInt(0);
+        b.putShort((short) sport).putShort((short) dport).putInt(seq).putInt(0);
         b.put((byte) 0x50).put((byte) flags).putShort((short) 65535).putShort((short) 0).putShort((short) 0);
         return b.array();
     }
@@ -69,6 +73,11 @@ public final class Frames {
 
     public static byte[] ethernetIpv4Tcp(byte[] src, int sport, byte[] dst, int dport, int flags, int payloadLength) {
         return ethernet(0x0800, ipv4Packet(src, dst, 6, tcp(sport, dport, flags, payloadLength)));
+    }
+
+    public static byte[] ethernetIpv4TcpSeq(byte[] src, int sport, byte[] dst, int dport, int flags, int seq,
+                                            int payloadLength) {
+        return ethernet(0x0800, ipv4Packet(src, dst, 6, tcp(sport, dport, flags, seq, payloadLength)));
     }
 
     public static ByteBuffer buffer(byte[] frame) {

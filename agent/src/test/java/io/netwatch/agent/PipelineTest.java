@@ -3,6 +3,7 @@ package io.netwatch.agent;
 import static io.netwatch.agent.Frames.buffer;
 import static io.netwatch.agent.Frames.ethernet;
 import static io.netwatch.agent.Frames.ethernetIpv4Tcp;
+import static io.netwatch.agent.Frames.ethernetIpv4TcpSeq;
 import static io.netwatch.agent.Frames.ipv4;
 import static io.netwatch.agent.Frames.ipv4Packet;
 import static io.netwatch.agent.Frames.udp;
@@ -185,13 +186,13 @@ class PipelineTest {
         packet(pipeline, ethernetIpv4Tcp(s, 80, c, 40000, 0x11, 0), t + 4);
         packet(pipeline, ethernetIpv4Tcp(c, 40000, s, 80, 0x10, 0), t + 5);
         assertEquals(0, pipeline.failedPackets());
-        // A new SYN on the same 5-tuple ends the closed flow: its record goes to the sink, which throws.
-        packet(pipeline, ethernetIpv4Tcp(c, 40000, s, 80, 0x02, 0), t + SECOND);
+        // A SYN with a new sequence number on the same 5-tuple ends the closed flow: its record goes to the sink, which throws.
+        packet(pipeline, ethernetIpv4TcpSeq(c, 40000, s, 80, 0x02, 1000, 0), t + SECOND);
         assertEquals(1, pipeline.failedPackets(), "the exception is caught and counted");
         assertEquals(1, pipeline.flowTable().recordsEmitted());
         assertEquals(1, pipeline.flowTable().flowsCreated(), "that packet was dropped: no new flow");
         // Capture goes on: the retransmitted SYN and an unrelated flow are tracked.
-        packet(pipeline, ethernetIpv4Tcp(c, 40000, s, 80, 0x02, 0), t + 2 * SECOND);
+        packet(pipeline, ethernetIpv4TcpSeq(c, 40000, s, 80, 0x02, 1000, 0), t + 2 * SECOND);
         packet(pipeline, ethernet(0x0800, ipv4Packet(c, s, 17, udp(5353, 53, 20))), t + 2 * SECOND + 1);
         assertEquals(1, pipeline.failedPackets());
         assertEquals(9, pipeline.packets());

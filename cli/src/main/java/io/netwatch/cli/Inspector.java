@@ -71,6 +71,8 @@ public final class Inspector {
         s.put("flows", p.flowTable().flowsCreated());
         s.put("flow_records", p.flowTable().recordsEmitted());
         s.put("flows_evicted", p.flowTable().flowsEvicted());
+        s.put("datagrams_reassembled", p.flowTable().datagramsReassembled());
+        s.put("fragments_uncounted", p.flowTable().fragmentsUncounted());
         s.put("anomalies", p.portScan().anomaliesRaised());
         if (error != null) {
             s.put("error", error.getMessage());

@@ -18,8 +18,11 @@ public enum DecodeError {
     BAD_IP_TOTAL_LENGTH("bad_ip_total_length"),
     TOO_MANY_IPV6_EXTENSION_HEADERS("too_many_ipv6_extension_headers"),
     TRUNCATED_IPV6_EXTENSION_HEADER("truncated_ipv6_extension_header"),
-    /** A non-first IP fragment: no transport header to key a flow on (no reassembly yet). */
-    UNREASSEMBLED_FRAGMENT("unreassembled_fragment"),
+    /** Tunnels nested deeper than {@link DecodedPacket#MAX_LAYERS}: the outer layers still count. */
+    TOO_MANY_TUNNELS("too_many_tunnels"),
+    TRUNCATED_TUNNEL_HEADER("truncated_tunnel_header"),
+    /** A GRE version or VXLAN/Geneve payload type the decoder does not follow. */
+    UNSUPPORTED_TUNNEL("unsupported_tunnel"),
     TRUNCATED_TRANSPORT_HEADER("truncated_transport_header"),
     BAD_TCP_HEADER_LENGTH("bad_tcp_header_length");
 

@@ -1,54 +1,60 @@
 package io.netwatch.agent.decode;
 
 /**
- * The result of decoding one frame: the fields a flow key and the counters need. One instance
- * is reused for every packet on a capture thread (no per-packet allocation), so it must not
- * be kept or shared: copy what you keep.
+ * The result of decoding one frame: the frame's VLAN tags and one {@link IpLayer} per IP
+ * header, outermost first. One instance is reused for every packet on a capture thread (no
+ * per-packet allocation), so it must not be kept or shared: copy what you keep.
  *
- * <p>Addresses are held as two longs each. An IPv4 address is stored IPv4-mapped
- * ({@code ::ffff:a.b.c.d}), so both families compare and hash the same way.
+ * <p>{@link #error} names the first problem; the layers decoded before it stay valid, so the
+ * outer flow of a tunnel still counts when its inner packet is malformed.
  */
 public final class DecodedPacket {
     /** Most VLAN tags kept; deeper stacks are a decode error. */
     public static final int MAX_VLAN_TAGS = 8;
+    /** Most IP layers decoded: the outer header and three nested tunnels. */
+    public static final int MAX_LAYERS = 4;
 
     public DecodeError error = DecodeError.NONE;
-    /** 4 or 6. */
-    public int ipVersion;
-    public long srcHi;
-    public long srcLo;
-    public long dstHi;
-    public long dstLo;
-    /** IP protocol number of the transport. */
-    public int protocol;
-    /** Ports for TCP, UDP and SCTP; ICMP type and code for ICMP and ICMPv6; else 0. */
-    public int srcPort;
-    public int dstPort;
-    /** TCP flags byte (FIN=0x01 ... CWR=0x80); 0 for other protocols. */
-    public int tcpFlags;
-    /** VLAN ids, outermost first. */
+    /** VLAN ids of the outer Ethernet header, outermost first. */
     public final int[] vlanIds = new int[MAX_VLAN_TAGS];
     public int vlanCount;
-    /** Offset and length of the transport payload in the frame (bounded by the capture). */
-    public int payloadOffset;
-    public int payloadLength;
-    /** True when the capture cut the packet short of its IP length (caplen < len). */
+    public final IpLayer[] layers = new IpLayer[MAX_LAYERS];
+    public int layerCount;
+    /** True when the capture cut the packet short of an IP length it announced (caplen < len). */
     public boolean truncated;
+
+    public DecodedPacket() {
+        for (int i = 0; i < MAX_LAYERS; i++) {
+            layers[i] = new IpLayer();
+        }
+    }
 
     void reset() {
         error = DecodeError.NONE;
-        ipVersion = 0;
-        srcHi = srcLo = dstHi = dstLo = 0;
-        protocol = 0;
-        srcPort = dstPort = 0;
-        tcpFlags = 0;
         vlanCount = 0;
-        payloadOffset = payloadLength = 0;
+        layerCount = 0;
         truncated = false;
     }
 
-    /** True when the frame decoded to an IP packet with a usable transport key. */
+    /** True when the whole frame decoded without a problem. */
     public boolean ok() {
         return error == DecodeError.NONE;
+    }
+
+    /** The outermost IP layer; only valid when {@link #layerCount} > 0. */
+    public IpLayer outer() {
+        return layers[0];
+    }
+
+    /** The last IP layer decoded; only valid when {@link #layerCount} > 0. */
+    public IpLayer inner() {
+        return layers[layerCount - 1];
+    }
+
+    /** Sets the first error only: later layers do not hide the first problem. */
+    void fail(DecodeError e) {
+        if (error == DecodeError.NONE) {
+            error = e;
+        }
     }
 }

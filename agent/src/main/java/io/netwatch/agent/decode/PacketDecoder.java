@@ -4,12 +4,14 @@ import io.netwatch.agent.capture.LinkType;
 import java.nio.ByteBuffer;
 
 /**
- * Decodes link, IP and transport headers of one frame into a reused {@link DecodedPacket}.
+ * Decodes the link, VLAN, IP, tunnel and transport headers of one frame into a reused
+ * {@link DecodedPacket}, one {@link IpLayer} per IP header.
  *
  * <p>Pure and zero-copy: absolute reads on the frame after a bounds check, no allocation, no
  * exceptions for hostile bytes (every problem becomes a {@link DecodeError}). Each layer has
- * one method; the top level only dispatches. Checksums are never verified: offloaded frames
- * carry unfilled ones.
+ * one method; the top level only dispatches. Every loop over packet bytes is bounded by a
+ * named limit. Checksums are never verified: offloaded frames carry unfilled ones.
+ * Truncated packets (caplen &lt; len) are decoded as far as they go.
  */
 public final class PacketDecoder {
     public static final int ETHERTYPE_IPV4 = 0x0800;
@@ -17,12 +19,21 @@ public final class PacketDecoder {
     public static final int ETHERTYPE_VLAN = 0x8100;
     public static final int ETHERTYPE_QINQ = 0x88A8;
     public static final int ETHERTYPE_QINQ_OLD = 0x9100;
+    public static final int ETHERTYPE_TRANSPARENT_ETHERNET = 0x6558;
 
     public static final int PROTO_ICMP = 1;
+    public static final int PROTO_IPIP = 4;
     public static final int PROTO_TCP = 6;
     public static final int PROTO_UDP = 17;
+    public static final int PROTO_IPV6_IN_IP = 41;
+    public static final int PROTO_GRE = 47;
     public static final int PROTO_ICMPV6 = 58;
     public static final int PROTO_SCTP = 132;
+
+    /** VXLAN's IANA port and the Linux kernel's historical default (used by flannel). */
+    public static final int PORT_VXLAN = 4789;
+    public static final int PORT_VXLAN_LINUX = 8472;
+    public static final int PORT_GENEVE = 6081;
 
     /** Most IPv6 extension headers followed before giving up: bounds the header loop. */
     public static final int MAX_IPV6_EXTENSION_HEADERS = 8;
@@ -30,6 +41,8 @@ public final class PacketDecoder {
     private static final long IPV4_MAPPED_PREFIX = 0x0000_FFFF_0000_0000L;
 
     private final DecodedPacket out = new DecodedPacket();
+    private int pendingTunnelType;
+    private int pendingVni;
 
     /**
      * Decodes {@code frame} from its position to its limit. The returned object is reused by
@@ -37,114 +50,136 @@ public final class PacketDecoder {
      */
     public DecodedPacket decode(ByteBuffer frame, int linkType) {
         out.reset();
+        enterTunnel(IpLayer.TUNNEL_NONE, 0);
         int start = frame.position();
         int end = frame.limit();
         switch (linkType) {
-            case LinkType.ETHERNET -> ethernet(frame, start, end);
+            case LinkType.ETHERNET -> ethernet(frame, start, end, 0, 0);
             case LinkType.LINUX_SLL -> linuxSll(frame, start, end);
             case LinkType.LINUX_SLL2 -> linuxSll2(frame, start, end);
-            case LinkType.RAW, LinkType.RAW_ALT_12, LinkType.RAW_ALT_14 -> ipByVersion(frame, start, end);
-            case LinkType.IPV4 -> ipv4(frame, start, end);
-            case LinkType.IPV6 -> ipv6(frame, start, end);
+            case LinkType.RAW, LinkType.RAW_ALT_12, LinkType.RAW_ALT_14 -> ipByVersion(frame, start, end, 0, 0);
+            case LinkType.IPV4 -> ipv4(frame, start, end, 0, 0);
+            case LinkType.IPV6 -> ipv6(frame, start, end, 0, 0);
             case LinkType.NULL, LinkType.LOOP -> bsdLoopback(frame, start, end);
-            default -> out.error = DecodeError.UNSUPPORTED_LINK_TYPE;
+            default -> out.fail(DecodeError.UNSUPPORTED_LINK_TYPE);
         }
         return out;
     }
 
-    private void ethernet(ByteBuffer b, int off, int end) {
+    private void ethernet(ByteBuffer b, int off, int end, int depth, long context) {
         if (end - off < 14) {
-            out.error = DecodeError.TRUNCATED_LINK_HEADER;
+            out.fail(depth == 0 ? DecodeError.TRUNCATED_LINK_HEADER : DecodeError.TRUNCATED_TUNNEL_HEADER);
             return;
         }
-        int type = u16(b, off + 12);
-        int p = off + 14;
-        etherPayload(b, type, p, end);
+        etherPayload(b, u16(b, off + 12), off + 14, end, depth, context);
     }
 
-    /** Follows VLAN tags, then dispatches on the EtherType. */
-    private void etherPayload(ByteBuffer b, int type, int p, int end) {
+    /**
+     * Follows VLAN tags, then dispatches on the EtherType. Only the outer frame's tags are
+     * kept; tags inside a tunnel are skipped (still bounded).
+     */
+    private void etherPayload(ByteBuffer b, int type, int p, int end, int depth, long context) {
+        int tags = 0;
         while (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ || type == ETHERTYPE_QINQ_OLD) {
             if (end - p < 4) {
-                out.error = DecodeError.TRUNCATED_LINK_HEADER;
+                out.fail(DecodeError.TRUNCATED_LINK_HEADER);
                 return;
             }
-            if (out.vlanCount == DecodedPacket.MAX_VLAN_TAGS) {
-                out.error = DecodeError.TOO_MANY_VLAN_TAGS;
+            if (tags++ == DecodedPacket.MAX_VLAN_TAGS) {
+                out.fail(DecodeError.TOO_MANY_VLAN_TAGS);
                 return;
             }
-            out.vlanIds[out.vlanCount++] = u16(b, p) & 0x0FFF;
+            if (depth == 0) {
+                out.vlanIds[out.vlanCount++] = u16(b, p) & 0x0FFF;
+            }
             type = u16(b, p + 2);
             p += 4;
         }
         switch (type) {
-            case ETHERTYPE_IPV4 -> ipv4(b, p, end);
-            case ETHERTYPE_IPV6 -> ipv6(b, p, end);
-            default -> out.error = DecodeError.NOT_IP;
+            case ETHERTYPE_IPV4 -> ipv4(b, p, end, depth, context);
+            case ETHERTYPE_IPV6 -> ipv6(b, p, end, depth, context);
+            default -> {
+                if (depth == 0) {
+                    out.fail(DecodeError.NOT_IP);
+                }
+            }
         }
     }
 
     private void linuxSll(ByteBuffer b, int off, int end) {
         if (end - off < 16) {
-            out.error = DecodeError.TRUNCATED_LINK_HEADER;
+            out.fail(DecodeError.TRUNCATED_LINK_HEADER);
             return;
         }
-        etherPayload(b, u16(b, off + 14), off + 16, end);
+        etherPayload(b, u16(b, off + 14), off + 16, end, 0, 0);
     }
 
     private void linuxSll2(ByteBuffer b, int off, int end) {
         if (end - off < 20) {
-            out.error = DecodeError.TRUNCATED_LINK_HEADER;
+            out.fail(DecodeError.TRUNCATED_LINK_HEADER);
             return;
         }
-        etherPayload(b, u16(b, off), off + 20, end);
+        etherPayload(b, u16(b, off), off + 20, end, 0, 0);
     }
 
     private void bsdLoopback(ByteBuffer b, int off, int end) {
         if (end - off < 4) {
-            out.error = DecodeError.TRUNCATED_LINK_HEADER;
+            out.fail(DecodeError.TRUNCATED_LINK_HEADER);
             return;
         }
         // The family is in the writing host's byte order: accept either.
         int family = b.getInt(off);
-        int swapped = Integer.reverseBytes(family);
-        int af = (family >>> 16) == 0 ? family : swapped;
+        int af = (family >>> 16) == 0 ? family : Integer.reverseBytes(family);
         switch (af) {
-            case 2 -> ipv4(b, off + 4, end);
-            case 10, 24, 28, 30 -> ipv6(b, off + 4, end);
-            default -> out.error = DecodeError.NOT_IP;
+            case 2 -> ipv4(b, off + 4, end, 0, 0);
+            case 10, 24, 28, 30 -> ipv6(b, off + 4, end, 0, 0);
+            default -> out.fail(DecodeError.NOT_IP);
         }
     }
 
-    private void ipByVersion(ByteBuffer b, int off, int end) {
+    private void ipByVersion(ByteBuffer b, int off, int end, int depth, long context) {
         if (end - off < 1) {
-            out.error = DecodeError.TRUNCATED_IP_HEADER;
+            out.fail(DecodeError.TRUNCATED_IP_HEADER);
             return;
         }
         switch ((b.get(off) & 0xF0) >>> 4) {
-            case 4 -> ipv4(b, off, end);
-            case 6 -> ipv6(b, off, end);
-            default -> out.error = DecodeError.BAD_IP_VERSION;
+            case 4 -> ipv4(b, off, end, depth, context);
+            case 6 -> ipv6(b, off, end, depth, context);
+            default -> out.fail(DecodeError.BAD_IP_VERSION);
         }
     }
 
-    private void ipv4(ByteBuffer b, int off, int end) {
+    /** Claims the next layer, or fails when tunnels nest deeper than the limit. */
+    private IpLayer newLayer(int depth, long context) {
+        if (out.layerCount == DecodedPacket.MAX_LAYERS) {
+            out.fail(DecodeError.TOO_MANY_TUNNELS);
+            return null;
+        }
+        IpLayer l = out.layers[out.layerCount];
+        l.reset(depth, context);
+        l.tunnelType = pendingTunnelType;
+        l.vni = pendingVni;
+        enterTunnel(IpLayer.TUNNEL_NONE, 0);
+        return l;
+    }
+
+    private void ipv4(ByteBuffer b, int off, int end, int depth, long context) {
         if (end - off < 20) {
-            out.error = DecodeError.TRUNCATED_IP_HEADER;
+            out.fail(DecodeError.TRUNCATED_IP_HEADER);
             return;
         }
         int vihl = b.get(off) & 0xFF;
         if ((vihl >>> 4) != 4) {
-            out.error = DecodeError.BAD_IP_VERSION;
+            out.fail(DecodeError.BAD_IP_VERSION);
             return;
         }
         int headerLength = (vihl & 0x0F) * 4;
         if (headerLength < 20) {
-            out.error = DecodeError.BAD_IPV4_HEADER_LENGTH;
+            out.fail(DecodeError.BAD_IPV4_HEADER_LENGTH);
             return;
         }
         if (end - off < headerLength) {
-            out.error = DecodeError.TRUNCATED_IP_HEADER;
+            out.fail(DecodeError.TRUNCATED_IP_HEADER);
             return;
         }
         int totalLength = u16(b, off + 2);
@@ -153,73 +188,90 @@ public final class PacketDecoder {
             totalLength = end - off;
         }
         if (totalLength < headerLength) {
-            out.error = DecodeError.BAD_IP_TOTAL_LENGTH;
+            out.fail(DecodeError.BAD_IP_TOTAL_LENGTH);
             return;
         }
-        int ipEnd = off + totalLength;
-        if (ipEnd > end) {
+        IpLayer l = newLayer(depth, context);
+        if (l == null) {
+            return;
+        }
+        out.layerCount++;
+        int declaredEnd = off + totalLength;
+        int ipEnd = Math.min(declaredEnd, end);
+        if (declaredEnd > end) {
             out.truncated = true;
-            ipEnd = end;
         }
-        out.ipVersion = 4;
-        out.srcHi = 0;
-        out.srcLo = IPV4_MAPPED_PREFIX | (b.getInt(off + 12) & 0xFFFF_FFFFL);
-        out.dstHi = 0;
-        out.dstLo = IPV4_MAPPED_PREFIX | (b.getInt(off + 16) & 0xFFFF_FFFFL);
-        out.protocol = b.get(off + 9) & 0xFF;
+        l.ipVersion = 4;
+        l.srcLo = IPV4_MAPPED_PREFIX | (b.getInt(off + 12) & 0xFFFF_FFFFL);
+        l.dstLo = IPV4_MAPPED_PREFIX | (b.getInt(off + 16) & 0xFFFF_FFFFL);
+        l.protocol = b.get(off + 9) & 0xFF;
         int fragment = u16(b, off + 6);
-        if ((fragment & 0x1FFF) != 0) {
-            out.error = DecodeError.UNREASSEMBLED_FRAGMENT;
+        int fragmentOffset = (fragment & 0x1FFF) * 8;
+        boolean more = (fragment & 0x2000) != 0;
+        if (more || fragmentOffset != 0) {
+            l.fragment = true;
+            l.fragmentId = u16(b, off + 4);
+            l.fragmentOffset = fragmentOffset;
+            l.fragmentLength = totalLength - headerLength;
+            l.moreFragments = more;
+            // The transport header is read once the datagram is whole (it may span fragments).
+            payload(l, off + headerLength, ipEnd);
             return;
         }
-        transport(b, off + headerLength, ipEnd);
+        transport(b, l, off + headerLength, ipEnd);
     }
 
-    private void ipv6(ByteBuffer b, int off, int end) {
+    private void ipv6(ByteBuffer b, int off, int end, int depth, long context) {
         if (end - off < 40) {
-            out.error = DecodeError.TRUNCATED_IP_HEADER;
+            out.fail(DecodeError.TRUNCATED_IP_HEADER);
             return;
         }
         if (((b.get(off) & 0xF0) >>> 4) != 6) {
-            out.error = DecodeError.BAD_IP_VERSION;
+            out.fail(DecodeError.BAD_IP_VERSION);
             return;
         }
+        IpLayer l = newLayer(depth, context);
+        if (l == null) {
+            return;
+        }
+        out.layerCount++;
         int payloadLength = u16(b, off + 4);
         // Jumbograms and GSO super-frames carry 0: use what was captured.
-        int ipEnd = payloadLength == 0 ? end : off + 40 + payloadLength;
-        if (ipEnd > end) {
+        int declaredEnd = payloadLength == 0 ? end : off + 40 + payloadLength;
+        int ipEnd = Math.min(declaredEnd, end);
+        if (declaredEnd > end) {
             out.truncated = true;
-            ipEnd = end;
         }
-        out.ipVersion = 6;
-        out.srcHi = b.getLong(off + 8);
-        out.srcLo = b.getLong(off + 16);
-        out.dstHi = b.getLong(off + 24);
-        out.dstLo = b.getLong(off + 32);
+        l.ipVersion = 6;
+        l.srcHi = b.getLong(off + 8);
+        l.srcLo = b.getLong(off + 16);
+        l.dstHi = b.getLong(off + 24);
+        l.dstLo = b.getLong(off + 32);
         int next = b.get(off + 6) & 0xFF;
         int p = off + 40;
-        for (int i = 0; ; i++) {
-            if (!isIpv6Extension(next)) {
-                break;
-            }
+        for (int i = 0; isIpv6Extension(next); i++) {
             if (i == MAX_IPV6_EXTENSION_HEADERS) {
-                out.error = DecodeError.TOO_MANY_IPV6_EXTENSION_HEADERS;
+                l.protocol = next;
+                out.fail(DecodeError.TOO_MANY_IPV6_EXTENSION_HEADERS);
                 return;
             }
             if (ipEnd - p < 8) {
-                out.error = DecodeError.TRUNCATED_IPV6_EXTENSION_HEADER;
+                l.protocol = next;
+                out.fail(DecodeError.TRUNCATED_IPV6_EXTENSION_HEADER);
                 return;
             }
             int following = b.get(p) & 0xFF;
             if (next == 44) {
-                // Fragment header: only the first fragment (offset 0) has the transport header.
-                int offsetField = u16(b, p + 2) & 0xFFF8;
-                if (offsetField != 0) {
-                    out.protocol = following;
-                    out.error = DecodeError.UNREASSEMBLED_FRAGMENT;
-                    return;
-                }
-                p += 8;
+                int offsetField = u16(b, p + 2);
+                l.fragment = true;
+                l.fragmentOffset = offsetField & 0xFFF8;
+                l.moreFragments = (offsetField & 1) != 0;
+                l.fragmentId = b.getInt(p + 4);
+                l.fragmentLength = declaredEnd - (p + 8);
+                l.protocol = following;
+                // Headers after the fragment header are in the fragmentable part: read once whole.
+                payload(l, p + 8, ipEnd);
+                return;
             } else if (next == 51) {
                 p += ((b.get(p + 1) & 0xFF) + 2) * 4;
             } else {
@@ -227,12 +279,12 @@ public final class PacketDecoder {
             }
             next = following;
         }
-        out.protocol = next;
+        l.protocol = next;
         if (p > ipEnd) {
-            out.error = DecodeError.TRUNCATED_IPV6_EXTENSION_HEADER;
+            out.fail(DecodeError.TRUNCATED_IPV6_EXTENSION_HEADER);
             return;
         }
-        transport(b, p, ipEnd);
+        transport(b, l, p, ipEnd);
     }
 
     private static boolean isIpv6Extension(int next) {
@@ -240,50 +292,230 @@ public final class PacketDecoder {
                 || next == 139 || next == 140;
     }
 
-    private void transport(ByteBuffer b, int off, int end) {
-        int available = end - off;
-        switch (out.protocol) {
-            case PROTO_TCP -> {
-                if (available < 20) {
-                    out.error = DecodeError.TRUNCATED_TRANSPORT_HEADER;
+    /**
+     * Reads the transport header. Its fixed part must be there (20 bytes for TCP, 8 for UDP,
+     * 12 for SCTP), as tshark requires before it counts a packet in a conversation; TCP
+     * options and payload may be cut by the capture.
+     */
+    private void transport(ByteBuffer b, IpLayer l, int off, int end) {
+        switch (l.protocol) {
+            case PROTO_TCP, PROTO_UDP, PROTO_SCTP, PROTO_ICMP, PROTO_ICMPV6 -> {
+                if (!readTransport(b, off, end, l)) {
+                    out.fail(l.protocol == PROTO_TCP && end - off >= 20 ? DecodeError.BAD_TCP_HEADER_LENGTH
+                            : DecodeError.TRUNCATED_TRANSPORT_HEADER);
                     return;
                 }
-                int headerLength = ((b.get(off + 12) & 0xF0) >>> 4) * 4;
-                if (headerLength < 20) {
-                    out.error = DecodeError.BAD_TCP_HEADER_LENGTH;
-                    return;
+                if (l.protocol == PROTO_UDP) {
+                    udpTunnel(b, l, l.payloadOffset, end);
                 }
-                out.srcPort = u16(b, off);
-                out.dstPort = u16(b, off + 2);
-                out.tcpFlags = b.get(off + 13) & 0xFF;
-                payload(off + Math.min(headerLength, available), end);
             }
-            case PROTO_UDP, PROTO_SCTP -> {
-                int headerLength = out.protocol == PROTO_UDP ? 8 : 12;
-                if (available < headerLength) {
-                    out.error = DecodeError.TRUNCATED_TRANSPORT_HEADER;
-                    return;
+            case PROTO_IPIP, PROTO_IPV6_IN_IP -> {
+                l.transport = true;
+                payload(l, off, end);
+                if (!l.fragment) {
+                    int depth = l.depth + 1;
+                    long context = innerContext(l, IpLayer.TUNNEL_IPIP, 0);
+                    enterTunnel(IpLayer.TUNNEL_IPIP, 0);
+                    if (l.protocol == PROTO_IPIP) {
+                        ipv4(b, off, end, depth, context);
+                    } else {
+                        ipv6(b, off, end, depth, context);
+                    }
+                    enterTunnel(IpLayer.TUNNEL_NONE, 0);
                 }
-                out.srcPort = u16(b, off);
-                out.dstPort = u16(b, off + 2);
-                payload(off + headerLength, end);
             }
-            case PROTO_ICMP, PROTO_ICMPV6 -> {
-                if (available < 4) {
-                    out.error = DecodeError.TRUNCATED_TRANSPORT_HEADER;
-                    return;
+            case PROTO_GRE -> {
+                l.transport = true;
+                payload(l, off, end);
+                if (!l.fragment) {
+                    gre(b, l, off, end);
                 }
-                out.srcPort = b.get(off) & 0xFF;
-                out.dstPort = b.get(off + 1) & 0xFF;
-                payload(off + 4, end);
             }
-            default -> payload(off, end);
+            default -> {
+                l.transport = true;
+                payload(l, off, end);
+            }
         }
     }
 
-    private void payload(int off, int end) {
-        out.payloadOffset = off;
-        out.payloadLength = Math.max(0, end - off);
+    /**
+     * Reads a TCP, UDP, SCTP, ICMP or ICMPv6 header into {@code l}: ports (ICMP type and
+     * code), TCP flags and sequence number, and where the payload starts. Used on the frame
+     * and on a reassembled datagram's first bytes.
+     *
+     * @return false when the fixed part of the header is not all there (or TCP's header
+     *         length is below 20)
+     */
+    public static boolean readTransport(ByteBuffer b, int off, int end, IpLayer l) {
+        int available = end - off;
+        switch (l.protocol) {
+            case PROTO_TCP -> {
+                if (available < 20) {
+                    return false;
+                }
+                int headerLength = ((b.get(off + 12) & 0xF0) >>> 4) * 4;
+                if (headerLength < 20) {
+                    return false;
+                }
+                l.srcPort = u16(b, off);
+                l.dstPort = u16(b, off + 2);
+                l.tcpSeq = b.getInt(off + 4);
+                l.tcpFlags = b.get(off + 13) & 0xFF;
+                setPayload(l, off + Math.min(headerLength, available), end);
+            }
+            case PROTO_UDP, PROTO_SCTP -> {
+                int headerLength = l.protocol == PROTO_UDP ? 8 : 12;
+                if (available < headerLength) {
+                    return false;
+                }
+                l.srcPort = u16(b, off);
+                l.dstPort = u16(b, off + 2);
+                setPayload(l, off + headerLength, end);
+            }
+            case PROTO_ICMP, PROTO_ICMPV6 -> {
+                if (available < 4) {
+                    return false;
+                }
+                int type = b.get(off) & 0xFF;
+                l.srcPort = type;
+                l.dstPort = b.get(off + 1) & 0xFF;
+                l.icmpError = l.protocol == PROTO_ICMP
+                        ? type == 3 || type == 4 || type == 5 || type == 11 || type == 12
+                        : type >= 1 && type <= 4;
+                setPayload(l, off + 4, end);
+            }
+            default -> setPayload(l, off, end);
+        }
+        l.transport = true;
+        return true;
+    }
+
+    private static void setPayload(IpLayer l, int off, int end) {
+        l.payloadOffset = off;
+        l.payloadLength = Math.max(0, end - off);
+    }
+
+    private void udpTunnel(ByteBuffer b, IpLayer l, int off, int end) {
+        int port = l.dstPort == PORT_VXLAN || l.dstPort == PORT_VXLAN_LINUX || l.dstPort == PORT_GENEVE ? l.dstPort
+                : l.srcPort == PORT_VXLAN || l.srcPort == PORT_VXLAN_LINUX || l.srcPort == PORT_GENEVE ? l.srcPort : 0;
+        if (port == 0) {
+            return;
+        }
+        if (port == PORT_GENEVE) {
+            geneve(b, l, off, end);
+            return;
+        }
+        // VXLAN: flags (I bit 0x08 says the VNI is valid), 3 reserved, VNI, 1 reserved.
+        if (end - off < 8) {
+            out.fail(DecodeError.TRUNCATED_TUNNEL_HEADER);
+            return;
+        }
+        if ((b.get(off) & 0x08) == 0) {
+            out.fail(DecodeError.UNSUPPORTED_TUNNEL);
+            return;
+        }
+        int vni = b.getInt(off + 4) >>> 8;
+        enterTunnel(IpLayer.TUNNEL_VXLAN, vni);
+        ethernet(b, off + 8, end, l.depth + 1, innerContext(l, IpLayer.TUNNEL_VXLAN, vni));
+        enterTunnel(IpLayer.TUNNEL_NONE, 0);
+    }
+
+    private void geneve(ByteBuffer b, IpLayer l, int off, int end) {
+        if (end - off < 8) {
+            out.fail(DecodeError.TRUNCATED_TUNNEL_HEADER);
+            return;
+        }
+        int first = b.get(off) & 0xFF;
+        if ((first >>> 6) != 0) {
+            out.fail(DecodeError.UNSUPPORTED_TUNNEL);
+            return;
+        }
+        int optionsLength = (first & 0x3F) * 4;
+        int type = u16(b, off + 2);
+        int vni = b.getInt(off + 4) >>> 8;
+        int inner = off + 8 + optionsLength;
+        if (inner > end) {
+            out.fail(DecodeError.TRUNCATED_TUNNEL_HEADER);
+            return;
+        }
+        innerByEtherType(b, type, inner, end, l, IpLayer.TUNNEL_GENEVE, vni);
+    }
+
+    private void gre(ByteBuffer b, IpLayer l, int off, int end) {
+        if (end - off < 4) {
+            out.fail(DecodeError.TRUNCATED_TUNNEL_HEADER);
+            return;
+        }
+        int flags = u16(b, off);
+        if ((flags & 0x7) != 0) {
+            // Version 1 is PPTP's enhanced GRE: not a CNI tunnel.
+            out.fail(DecodeError.UNSUPPORTED_TUNNEL);
+            return;
+        }
+        int type = u16(b, off + 2);
+        int p = off + 4;
+        if ((flags & 0xC000) != 0) {
+            p += 4; // checksum and reserved (present if C or R)
+        }
+        int key = 0;
+        if ((flags & 0x2000) != 0) {
+            if (end - p < 4) {
+                out.fail(DecodeError.TRUNCATED_TUNNEL_HEADER);
+                return;
+            }
+            key = b.getInt(p);
+            p += 4;
+        }
+        if ((flags & 0x1000) != 0) {
+            p += 4;
+        }
+        if (p > end) {
+            out.fail(DecodeError.TRUNCATED_TUNNEL_HEADER);
+            return;
+        }
+        innerByEtherType(b, type, p, end, l, IpLayer.TUNNEL_GRE, key);
+    }
+
+    private void innerByEtherType(ByteBuffer b, int type, int off, int end, IpLayer outer, int tunnelType, int vni) {
+        int depth = outer.depth + 1;
+        long context = innerContext(outer, tunnelType, vni);
+        enterTunnel(tunnelType, vni);
+        switch (type) {
+            case ETHERTYPE_TRANSPARENT_ETHERNET -> ethernet(b, off, end, depth, context);
+            case ETHERTYPE_IPV4 -> ipv4(b, off, end, depth, context);
+            case ETHERTYPE_IPV6 -> ipv6(b, off, end, depth, context);
+            default -> out.fail(DecodeError.UNSUPPORTED_TUNNEL);
+        }
+        enterTunnel(IpLayer.TUNNEL_NONE, 0);
+    }
+
+    /** The tunnel the next layer claimed is reached through; cleared once claimed or abandoned. */
+    private void enterTunnel(int tunnelType, int vni) {
+        pendingTunnelType = tunnelType;
+        pendingVni = vni;
+    }
+
+    /**
+     * A direction-independent identity for the chain of tunnels around an inner layer: the
+     * outer endpoints (unordered), the tunnel type and the depth. Not the VNI: overlays may
+     * use a different VNI in each direction (tcpdump-geneve does), and tshark, Zeek and
+     * Suricata keep such a conversation whole.
+     */
+    private static long innerContext(IpLayer outer, int tunnelType, int vni) {
+        long a = mix(outer.srcHi, outer.srcLo);
+        long b = mix(outer.dstHi, outer.dstLo);
+        long h = outer.tunnelContext * 0x9E3779B97F4A7C15L + (a + b);
+        return h ^ ((long) (outer.depth + 1) << 56) ^ ((long) tunnelType << 48) ^ 1;
+    }
+
+    private static long mix(long hi, long lo) {
+        long h = hi * 0xC2B2AE3D27D4EB4FL ^ lo * 0x165667B19E3779F9L;
+        return h ^ (h >>> 29);
+    }
+
+    private void payload(IpLayer l, int off, int end) {
+        l.payloadOffset = off;
+        l.payloadLength = Math.max(0, end - off);
     }
 
     private static int u16(ByteBuffer b, int at) {

@@ -1,6 +1,8 @@
 package io.netwatch.agent.flow;
 
 import io.netwatch.proto.flow.v1.TcpState;
+import io.netwatch.proto.flow.v1.Tunnel;
+import java.util.List;
 
 /**
  * The mutable accumulator of one tracked flow. Lives only inside {@link FlowTable}, touched
@@ -29,6 +31,13 @@ final class FlowEntry {
     int flagsToServer;
     int flagsToClient;
     TcpState tcpState = TcpState.TCP_STATE_UNKNOWN;
+    /** First sequence number seen from each side (the ISN when it was a SYN), for port reuse. */
+    int baseSeqToServer;
+    int baseSeqToClient;
+    boolean baseSeqToServerSet;
+    boolean baseSeqToClientSet;
+    /** The tunnels around the flow, outermost first; empty at depth 0. */
+    List<Tunnel> tunnels = List.of();
 
     FlowEntry(FlowKey key, long flowId, boolean aIsInitiator, int ipVersion, int interfaceIndex,
               int icmpType, int icmpCode, long nowNanos) {

@@ -16,15 +16,21 @@ final class FlowKey {
     int bPort;
     /** Up to four VLAN ids packed 16 bits each, outermost in the low bits; 0 when untagged. */
     long vlans;
+    /** Tunnel nesting depth of the flow's IP header, and the identity of its tunnels. */
+    int depth;
+    long tunnel;
 
     /**
      * Sets this key from a packet's endpoints.
      *
      * @return true when the packet's source is endpoint A
      */
-    boolean set(int protocol, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo, int dstPort, long vlans) {
+    boolean set(int protocol, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo, int dstPort, long vlans,
+                int depth, long tunnel) {
         this.protocol = protocol;
         this.vlans = vlans;
+        this.depth = depth;
+        this.tunnel = tunnel;
         boolean srcIsA = compare(srcHi, srcLo, srcPort, dstHi, dstLo, dstPort) <= 0;
         if (srcIsA) {
             aHi = srcHi;
@@ -63,13 +69,16 @@ final class FlowKey {
         k.aPort = aPort;
         k.bPort = bPort;
         k.vlans = vlans;
+        k.depth = depth;
+        k.tunnel = tunnel;
         return k;
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof FlowKey k && protocol == k.protocol && aLo == k.aLo && bLo == k.bLo
-                && aPort == k.aPort && bPort == k.bPort && aHi == k.aHi && bHi == k.bHi && vlans == k.vlans;
+                && aPort == k.aPort && bPort == k.bPort && aHi == k.aHi && bHi == k.bHi && vlans == k.vlans
+                && tunnel == k.tunnel && depth == k.depth;
     }
 
     @Override
@@ -78,7 +87,8 @@ final class FlowKey {
         h ^= bLo * 0xC2B2AE3D27D4EB4FL;
         h ^= (aHi + bHi) * 0x165667B19E3779F9L;
         h ^= ((long) aPort << 16 | bPort) * 0x27D4EB2F165667C5L;
-        h ^= (protocol + vlans * 31) * 0x9E3779B97F4A7C15L;
+        h ^= (protocol + vlans * 31 + depth) * 0x9E3779B97F4A7C15L;
+        h ^= tunnel;
         return (int) (h ^ (h >>> 32));
     }
 }

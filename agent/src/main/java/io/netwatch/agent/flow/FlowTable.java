@@ -2,6 +2,7 @@ package io.netwatch.agent.flow;
 
 import com.google.protobuf.Timestamp;
 import io.netwatch.agent.decode.DecodedPacket;
+import io.netwatch.agent.decode.IpLayer;
 import io.netwatch.agent.decode.PacketDecoder;
 import io.netwatch.proto.flow.v1.Counters;
 import io.netwatch.proto.flow.v1.Endpoint;
@@ -11,7 +12,10 @@ import io.netwatch.proto.flow.v1.ICMP;
 import io.netwatch.proto.flow.v1.SCTP;
 import io.netwatch.proto.flow.v1.TCP;
 import io.netwatch.proto.flow.v1.TcpState;
+import io.netwatch.proto.flow.v1.Tunnel;
 import io.netwatch.proto.flow.v1.UDP;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,6 +45,7 @@ public final class FlowTable {
     private final CommunityId communityId = new CommunityId(0);
     private final LinkedHashMap<FlowKey, FlowEntry> flows;
     private final FlowKey probe = new FlowKey();
+    private final Defragmenter defrag;
     private final long flowIdBase;
     private long nextFlowId = 1;
     private long lastExpiryNanos = Long.MIN_VALUE;
@@ -58,7 +63,13 @@ public final class FlowTable {
      */
     public FlowTable(FlowTableConfig config, FlowSink sink, String nodeName, List<String> interfaceNames,
                      long flowIdBase) {
+        this(config, DefragConfig.defaults(), sink, nodeName, interfaceNames, flowIdBase);
+    }
+
+    public FlowTable(FlowTableConfig config, DefragConfig defragConfig, FlowSink sink, String nodeName,
+                     List<String> interfaceNames, long flowIdBase) {
         this.config = config;
+        this.defrag = new Defragmenter(defragConfig);
         this.sink = sink;
         this.nodeName = nodeName;
         this.interfaceNames = List.copyOf(interfaceNames);
@@ -68,32 +79,67 @@ public final class FlowTable {
                 Math.min(config.udpTimeout().toNanos(), config.otherTimeout().toNanos()));
     }
 
-    /** Accounts one decoded packet (ignored unless {@code p.ok()}). */
+    /**
+     * Accounts one decoded packet: each IP layer that carries a transport counts in its own
+     * flow (a tunnelled frame counts in the outer and the inner flow, with the whole frame's
+     * length, as tshark does); fragments count once their datagram is complete.
+     */
     public void update(DecodedPacket p, long nowNanos, int wireLength, int interfaceIndex) {
+        update(p, null, nowNanos, wireLength, interfaceIndex);
+    }
+
+    /**
+     * As {@link #update(DecodedPacket, long, int, int)}, with the frame the packet was decoded
+     * from, so a fragmented datagram's transport header can be read once it is whole.
+     */
+    public void update(DecodedPacket p, ByteBuffer frame, long nowNanos, int wireLength, int interfaceIndex) {
         // lastExpiryNanos starts at MIN_VALUE, where the subtraction would overflow: expire first.
         if (lastExpiryNanos == Long.MIN_VALUE || nowNanos - lastExpiryNanos >= EXPIRY_INTERVAL_NANOS) {
             expire(nowNanos);
         }
-        if (!p.ok()) {
+        long vlans = packVlans(p);
+        for (int i = 0; i < p.layerCount; i++) {
+            IpLayer l = p.layers[i];
+            if (l.fragment) {
+                Defragmenter.Datagram d = defrag.add(l, frame, nowNanos, wireLength, interfaceIndex);
+                if (d != null) {
+                    release(d, p, vlans);
+                }
+            } else if (l.flowable()) {
+                account(l, p, vlans, nowNanos, wireLength, interfaceIndex, true);
+            }
+        }
+    }
+
+    /** Counts every fragment of a completed datagram in its flow, each with its own time and length. */
+    private void release(Defragmenter.Datagram d, DecodedPacket p, long vlans) {
+        IpLayer h = d.header;
+        if (!Defragmenter.readTransport(d) || h.icmpError) {
             return;
         }
-        boolean icmp = p.protocol == PacketDecoder.PROTO_ICMP || p.protocol == PacketDecoder.PROTO_ICMPV6;
-        int srcPort = icmp ? 0 : p.srcPort;
-        int dstPort = icmp ? 0 : p.dstPort;
-        long vlans = packVlans(p);
-        boolean srcIsA = probe.set(p.protocol, p.srcHi, p.srcLo, srcPort, p.dstHi, p.dstLo, dstPort, vlans);
+        for (int i = 0; i < d.count; i++) {
+            account(h, p, vlans, d.nanos[i], d.wireLength[i], d.interfaceIndex[i], d.start[i] == 0);
+        }
+    }
+
+    private void account(IpLayer l, DecodedPacket p, long vlans, long nowNanos, int wireLength, int interfaceIndex,
+                         boolean headerPacket) {
+        boolean icmp = l.protocol == PacketDecoder.PROTO_ICMP || l.protocol == PacketDecoder.PROTO_ICMPV6;
+        int srcPort = icmp ? 0 : l.srcPort;
+        int dstPort = icmp ? 0 : l.dstPort;
+        boolean srcIsA = probe.set(l.protocol, l.srcHi, l.srcLo, srcPort, l.dstHi, l.dstLo, dstPort, vlans, l.depth,
+                l.tunnelContext);
         FlowEntry e = flows.get(probe);
-        boolean tcp = p.protocol == PacketDecoder.PROTO_TCP;
-        int flags = p.tcpFlags;
-        if (e != null && tcp && (flags & (SYN | ACK)) == SYN
-                && (e.tcpState == TcpState.TCP_STATE_CLOSED || e.tcpState == TcpState.TCP_STATE_RESET)) {
-            // A new connection on a reused 5-tuple: the old flow is over.
+        boolean tcp = l.protocol == PacketDecoder.PROTO_TCP;
+        int flags = headerPacket ? l.tcpFlags : 0;
+        if (e != null && tcp && (flags & (SYN | ACK)) == SYN && reusesPort(e, srcIsA, l.tcpSeq)) {
+            // A SYN with a new initial sequence number: a new connection on a reused 5-tuple.
             flows.remove(e.key);
             finish(e, FlowEndReason.FLOW_END_REASON_END_OF_FLOW);
             e = null;
         }
         if (e == null) {
-            e = create(p, srcIsA, tcp && (flags & (SYN | ACK)) == (SYN | ACK), icmp, nowNanos, interfaceIndex);
+            e = create(l, p, srcIsA, tcp && (flags & (SYN | ACK)) == (SYN | ACK), icmp, nowNanos, interfaceIndex);
         }
         boolean fromInitiator = srcIsA == e.aIsInitiator;
         if (fromInitiator) {
@@ -108,7 +154,8 @@ public final class FlowTable {
         if (nowNanos > e.lastNanos) {
             e.lastNanos = nowNanos;
         }
-        if (tcp) {
+        if (tcp && headerPacket) {
+            recordBaseSeq(e, fromInitiator, l.tcpSeq, flags);
             advanceTcp(e, flags, fromInitiator);
         }
         if (nowNanos - e.lastReportNanos >= config.activeTimeout().toNanos()) {
@@ -117,7 +164,26 @@ public final class FlowTable {
         }
     }
 
-    private FlowEntry create(DecodedPacket p, boolean srcIsA, boolean synAck, boolean icmp, long nowNanos,
+    /** True when a SYN from this side carries another sequence number than the side's first packet. */
+    private static boolean reusesPort(FlowEntry e, boolean srcIsA, int seq) {
+        boolean fromInitiator = srcIsA == e.aIsInitiator;
+        return fromInitiator ? e.baseSeqToServerSet && e.baseSeqToServer != seq
+                : e.baseSeqToClientSet && e.baseSeqToClient != seq;
+    }
+
+    private static void recordBaseSeq(FlowEntry e, boolean fromInitiator, int seq, int flags) {
+        // As tshark: the first segment's sequence number, minus one unless it is a SYN.
+        int base = (flags & SYN) != 0 ? seq : seq - 1;
+        if (fromInitiator && !e.baseSeqToServerSet) {
+            e.baseSeqToServer = base;
+            e.baseSeqToServerSet = true;
+        } else if (!fromInitiator && !e.baseSeqToClientSet) {
+            e.baseSeqToClient = base;
+            e.baseSeqToClientSet = true;
+        }
+    }
+
+    private FlowEntry create(IpLayer l, DecodedPacket p, boolean srcIsA, boolean synAck, boolean icmp, long nowNanos,
                              int interfaceIndex) {
         if (flows.size() >= config.maxFlows()) {
             Iterator<FlowEntry> it = flows.values().iterator();
@@ -128,15 +194,37 @@ public final class FlowTable {
         }
         // A SYN-ACK first means we missed the SYN: its receiver initiated the connection.
         boolean aIsInitiator = synAck != srcIsA;
-        FlowEntry e = new FlowEntry(probe.copy(), flowIdBase + nextFlowId++, aIsInitiator, p.ipVersion,
-                interfaceIndex, icmp ? p.srcPort : 0, icmp ? p.dstPort : 0, nowNanos);
+        FlowEntry e = new FlowEntry(probe.copy(), flowIdBase + nextFlowId++, aIsInitiator, l.ipVersion,
+                interfaceIndex, icmp ? l.srcPort : 0, icmp ? l.dstPort : 0, nowNanos);
+        if (l.depth > 0) {
+            e.tunnels = tunnels(p, l.depth);
+        }
         flows.put(e.key, e);
         created.incrementAndGet();
         active.set(flows.size());
         return e;
     }
 
+    /** The tunnels around layer {@code depth} of this packet, outermost first. */
+    private static List<Tunnel> tunnels(DecodedPacket p, int depth) {
+        List<Tunnel> out = new ArrayList<>(depth);
+        for (int i = 1; i <= depth && i < p.layerCount; i++) {
+            IpLayer outer = p.layers[i - 1];
+            IpLayer inner = p.layers[i];
+            out.add(Tunnel.newBuilder()
+                    .setTypeValue(inner.tunnelType)
+                    .setVni(inner.vni)
+                    .setOuterSourceIp(IpAddressFormat.format(outer.ipVersion, outer.srcHi, outer.srcLo))
+                    .setOuterDestinationIp(IpAddressFormat.format(outer.ipVersion, outer.dstHi, outer.dstLo))
+                    .build());
+        }
+        return List.copyOf(out);
+    }
+
     private static void advanceTcp(FlowEntry e, int flags, boolean fromInitiator) {
+        if (flags == 0) {
+            return;
+        }
         if ((flags & RST) != 0) {
             e.tcpState = TcpState.TCP_STATE_RESET;
             return;
@@ -178,6 +266,7 @@ public final class FlowTable {
      */
     public void expire(long nowNanos) {
         lastExpiryNanos = nowNanos;
+        defrag.expire(nowNanos);
         Iterator<FlowEntry> it = flows.values().iterator();
         while (it.hasNext()) {
             FlowEntry e = it.next();
@@ -196,6 +285,7 @@ public final class FlowTable {
 
     /** Emits every tracked flow with the given reason and empties the table. */
     public void flushAll(FlowEndReason reason) {
+        defrag.clear();
         Iterator<FlowEntry> it = flows.values().iterator();
         while (it.hasNext()) {
             FlowEntry e = it.next();
@@ -246,7 +336,8 @@ public final class FlowTable {
                 .setFirstSeen(timestamp(e.firstNanos))
                 .setLastSeen(timestamp(e.lastNanos))
                 .setEndReason(reason)
-                .setInterim(interim);
+                .setInterim(interim)
+                .addAllTunnels(e.tunnels);
         for (long v = k.vlans; v != 0; v >>>= 16) {
             f.addVlanIds((int) (v & 0xFFFF) - 1);
         }
@@ -307,5 +398,20 @@ public final class FlowTable {
 
     public long flowsActive() {
         return active.get();
+    }
+
+    /** Fragmented datagrams completed and counted in their flows. */
+    public long datagramsReassembled() {
+        return defrag.reassembled();
+    }
+
+    /** Fragmented datagrams that never completed: their fragments count in no flow. */
+    public long datagramsIncomplete() {
+        return defrag.dropped();
+    }
+
+    /** Fragment frames of the incomplete datagrams. */
+    public long fragmentsUncounted() {
+        return defrag.droppedFragments();
     }
 }

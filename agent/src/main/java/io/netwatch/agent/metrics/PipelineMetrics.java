@@ -50,6 +50,12 @@ public final class PipelineMetrics implements MeterBinder {
                 .description("Flows evicted early because the flow table was full").register(registry);
         FunctionCounter.builder("netwatch.flow.records", flows, FlowTable::recordsEmitted)
                 .description("Flow records emitted (final and interim)").register(registry);
+        FunctionCounter.builder("netwatch.fragments.reassembled.datagrams", flows, FlowTable::datagramsReassembled)
+                .description("Fragmented IP datagrams completed and counted in their flows").register(registry);
+        FunctionCounter.builder("netwatch.fragments.incomplete.datagrams", flows, FlowTable::datagramsIncomplete)
+                .description("Fragmented IP datagrams that never completed (timeout, bounds)").register(registry);
+        FunctionCounter.builder("netwatch.fragments.uncounted.packets", flows, FlowTable::fragmentsUncounted)
+                .description("Fragments of incomplete datagrams: they count in no flow").register(registry);
         Gauge.builder("netwatch.flows.active", flows, FlowTable::flowsActive)
                 .description("Flows tracked now").register(registry);
         PortScanDetector scan = pipeline.portScan();

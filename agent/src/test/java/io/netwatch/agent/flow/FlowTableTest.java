@@ -26,7 +26,12 @@ class FlowTableTest {
     }
 
     private void tcp(FlowTable t, long at, byte[] src, int sport, byte[] dst, int dport, int flags, int payload) {
-        byte[] f = ethernetIpv4Tcp(src, sport, dst, dport, flags, payload);
+        tcpSeq(t, at, src, sport, dst, dport, flags, 1, payload);
+    }
+
+    private void tcpSeq(FlowTable t, long at, byte[] src, int sport, byte[] dst, int dport, int flags, int seq,
+                        int payload) {
+        byte[] f = ethernetIpv4TcpSeq(src, sport, dst, dport, flags, seq, payload);
         t.update(decoder.decode(buffer(f), LinkType.ETHERNET), at, f.length, 0);
     }
 
@@ -76,11 +81,22 @@ class FlowTableTest {
     }
 
     @Test
-    void aNewSynAfterACloseStartsANewFlowOnTheSameFiveTuple() {
+    void aRetransmittedSynStaysInItsFlow() {
         FlowTable t = table(FlowTableConfig.defaults());
-        tcp(t, SECOND, CLIENT, 1234, SERVER, 80, 0x02, 0);
+        tcpSeq(t, SECOND, CLIENT, 1234, SERVER, 80, 0x02, 5000, 0);
+        tcpSeq(t, 2 * SECOND, CLIENT, 1234, SERVER, 80, 0x02, 5000, 0);
+        tcpSeq(t, 3 * SECOND, CLIENT, 1234, SERVER, 80, 0x02, 5000, 0);
+        t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        assertEquals(1, out.size());
+        assertEquals(3, out.getFirst().getToServer().getPackets());
+    }
+
+    @Test
+    void aSynWithANewSequenceNumberStartsANewFlowOnTheSameFiveTuple() {
+        FlowTable t = table(FlowTableConfig.defaults());
+        tcpSeq(t, SECOND, CLIENT, 1234, SERVER, 80, 0x02, 5000, 0);
         tcp(t, SECOND + 1, SERVER, 80, CLIENT, 1234, 0x14, 0);
-        tcp(t, 2 * SECOND, CLIENT, 1234, SERVER, 80, 0x02, 0);
+        tcpSeq(t, 2 * SECOND, CLIENT, 1234, SERVER, 80, 0x02, 9000, 0);
         t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
         assertEquals(2, out.size());
         assertEquals(TcpState.TCP_STATE_RESET, out.get(0).getTcp().getState());
@@ -162,5 +178,125 @@ class FlowTableTest {
         assertEquals(1, out.size());
         assertEquals(8, out.getFirst().getIcmp().getType());
         assertEquals(1, out.getFirst().getToClient().getPackets());
+    }
+
+    /** IPv4 fragments of one UDP datagram carrying {@code data} bytes after the UDP header. */
+    private static List<byte[]> fragments(int id, int dataLength, int fragmentSize) {
+        byte[] udp = udp(5000, 53, dataLength);
+        List<byte[]> out = new ArrayList<>();
+        for (int off = 0; off < udp.length; off += fragmentSize) {
+            int len = Math.min(fragmentSize, udp.length - off);
+            byte[] part = java.util.Arrays.copyOfRange(udp, off, off + len);
+            byte[] ip = ipv4Packet(CLIENT, SERVER, 17, part);
+            ip[4] = (byte) (id >> 8);
+            ip[5] = (byte) id;
+            int field = off / 8 | (off + len < udp.length ? 0x2000 : 0);
+            ip[6] = (byte) (field >> 8);
+            ip[7] = (byte) field;
+            out.add(ethernet(0x0800, ip));
+        }
+        return out;
+    }
+
+    private void send(FlowTable t, byte[] frame, long at) {
+        t.update(decoder.decode(buffer(frame), LinkType.ETHERNET), buffer(frame), at, frame.length, 0);
+    }
+
+    @Test
+    void everyFragmentCountsInItsFlowOnceTheDatagramIsWhole() {
+        FlowTable t = table(FlowTableConfig.defaults());
+        // 8-byte fragments: the UDP header is whole only in the first; out of order.
+        List<byte[]> parts = fragments(77, 16, 8);
+        assertEquals(3, parts.size());
+        send(t, parts.get(2), SECOND);
+        send(t, parts.get(0), SECOND + 1);
+        assertEquals(0, t.flowsActive(), "nothing counts before the datagram is complete");
+        send(t, parts.get(1), SECOND + 2);
+        t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        assertEquals(1, out.size());
+        Flow f = out.getFirst();
+        assertEquals(5000, f.getSource().getPort());
+        assertEquals(53, f.getDestination().getPort());
+        assertEquals(3, f.getToServer().getPackets());
+        assertEquals(parts.stream().mapToLong(b -> b.length).sum(), f.getToServer().getBytes());
+        assertEquals(1, t.datagramsReassembled());
+    }
+
+    @Test
+    void aTcpHeaderSplitAcrossFragmentsIsReadAfterReassembly() {
+        FlowTable t = table(FlowTableConfig.defaults());
+        byte[] tcp = io.netwatch.agent.Frames.tcp(12345, 8080, 0x02, 0);
+        for (int off = 0; off < 20; off += 8) {
+            byte[] part = java.util.Arrays.copyOfRange(tcp, off, Math.min(20, off + 8));
+            byte[] ip = ipv4Packet(CLIENT, SERVER, 6, part);
+            int field = off / 8 | (off + 8 < 20 ? 0x2000 : 0);
+            ip[6] = (byte) (field >> 8);
+            ip[7] = (byte) field;
+            send(t, ethernet(0x0800, ip), SECOND + off);
+        }
+        t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        assertEquals(1, out.size());
+        assertEquals(8080, out.getFirst().getDestination().getPort());
+        assertEquals(3, out.getFirst().getToServer().getPackets());
+        assertEquals(TcpState.TCP_STATE_SYN_SENT, out.getFirst().getTcp().getState());
+    }
+
+    @Test
+    void anIncompleteDatagramCountsInNoFlowAndIsCounted() {
+        FlowTable t = table(FlowTableConfig.defaults());
+        List<byte[]> parts = fragments(5, 32, 16);
+        send(t, parts.get(0), SECOND);
+        send(t, parts.get(2), SECOND + 1);
+        t.expire(40 * SECOND);
+        assertEquals(1, t.datagramsIncomplete());
+        assertEquals(2, t.fragmentsUncounted());
+        t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        assertTrue(out.isEmpty());
+    }
+
+    @Test
+    void fragmentTrackingIsBounded() {
+        FlowTable t = new FlowTable(FlowTableConfig.defaults(), new DefragConfig(10, 4, Duration.ofSeconds(30)), out::add,
+                "node-a", List.of("eth0"), 0);
+        for (int id = 0; id < 1000; id++) {
+            send(t, fragments(id, 64, 16).get(1), SECOND);
+        }
+        assertEquals(990, t.datagramsIncomplete(), "past 10 datagrams in progress the oldest are dropped");
+        List<byte[]> many = fragments(4242, 200, 8);
+        for (byte[] f : many) {
+            send(t, f, 2 * SECOND);
+        }
+        assertTrue(t.datagramsIncomplete() > 991, "a datagram of more than 4 fragments is dropped");
+        t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        assertTrue(out.isEmpty());
+        assertEquals(1000 + many.size(), t.fragmentsUncounted(), "every fragment not in a flow is counted");
+    }
+
+    @Test
+    void aVxlanFrameCountsInTheOuterAndTheInnerFlowAndBothDirectionsMeet() {
+        FlowTable t = table(FlowTableConfig.defaults());
+        for (int i = 0; i < 2; i++) {
+            boolean back = i == 1;
+            byte[] inner = back ? ethernetIpv4Tcp(ipv4(172, 16, 0, 2), 80, ipv4(172, 16, 0, 1), 5555, 0x12, 0)
+                    : ethernetIpv4Tcp(ipv4(172, 16, 0, 1), 5555, ipv4(172, 16, 0, 2), 80, 0x02, 0);
+            byte[] vx = new byte[8 + inner.length];
+            vx[0] = 0x08;
+            vx[6] = (byte) (back ? 11 : 10); // a different VNI each way, as in tcpdump-geneve
+            System.arraycopy(inner, 0, vx, 8, inner.length);
+            byte[] u = udp(back ? 40001 : 40000, 4789, vx.length);
+            System.arraycopy(vx, 0, u, 8, vx.length);
+            byte[] f = ethernet(0x0800, back ? ipv4Packet(SERVER, CLIENT, 17, u) : ipv4Packet(CLIENT, SERVER, 17, u));
+            send(t, f, SECOND + i);
+        }
+        t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        List<Flow> innerFlows = out.stream().filter(f -> f.getTunnelsCount() == 1).toList();
+        assertEquals(1, innerFlows.size());
+        Flow in = innerFlows.getFirst();
+        assertEquals(1, in.getToServer().getPackets());
+        assertEquals(1, in.getToClient().getPackets());
+        assertEquals(io.netwatch.proto.flow.v1.TunnelType.TUNNEL_TYPE_VXLAN, in.getTunnels(0).getType());
+        assertEquals(10, in.getTunnels(0).getVni());
+        assertEquals("10.0.0.1", in.getTunnels(0).getOuterSourceIp());
+        assertEquals(2, out.stream().filter(f -> f.getTunnelsCount() == 0).count(), "two outer UDP flows (ports differ)");
     }
 }

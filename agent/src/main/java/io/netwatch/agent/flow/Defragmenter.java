@@ -1,0 +1,243 @@
+package io.netwatch.agent.flow;
+
+import io.netwatch.agent.decode.IpLayer;
+import io.netwatch.agent.decode.PacketDecoder;
+import java.nio.ByteBuffer;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+
+/**
+ * Follows IPv4 and IPv6 fragments until a datagram is complete, so that every fragment frame
+ * counts in its flow, as tshark counts them. It keeps each fragment's range, frame length
+ * and time, and the first fragment's transport header; never the data. Datagrams that never
+ * complete count in no flow (tshark's rule) and are counted here instead.
+ *
+ * <p>Single-threaded (the capture thread, through {@link FlowTable}). Bounded by
+ * {@link DefragConfig}: the number of datagrams, fragments per datagram and time.
+ */
+final class Defragmenter {
+    /** A datagram in progress; complete when its fragments cover [0, total) and the last arrived. */
+    static final class Datagram {
+        /** Bytes of the datagram kept to read its transport header: TCP's longest. */
+        static final int HEADER_BYTES = 60;
+        final Key key;
+        /** The datagram's first bytes, first copy wins; {@code headerFilled} bit i = byte i seen. */
+        final byte[] headerBytes = new byte[HEADER_BYTES];
+        long headerFilled;
+        final IpLayer header = new IpLayer();
+        boolean haveFirst;
+        int total = -1;
+        int count;
+        final int[] start;
+        final int[] end;
+        final int[] wireLength;
+        final int[] interfaceIndex;
+        final long[] nanos;
+
+        Datagram(Key key, int max) {
+            this.key = key;
+            start = new int[max];
+            end = new int[max];
+            wireLength = new int[max];
+            interfaceIndex = new int[max];
+            nanos = new long[max];
+        }
+
+        boolean complete() {
+            if (total < 0 || !haveFirst) {
+                return false;
+            }
+            // Fragments are few (bounded): a selection over the ranges is enough.
+            int covered = 0;
+            boolean progressed = true;
+            while (covered < total && progressed) {
+                progressed = false;
+                for (int i = 0; i < count; i++) {
+                    if (start[i] <= covered && end[i] > covered) {
+                        covered = end[i];
+                        progressed = true;
+                    }
+                }
+            }
+            return covered >= total;
+        }
+    }
+
+    /** Datagram identity: addresses, protocol, id, and the tunnel around it. */
+    static final class Key {
+        int ipVersion;
+        long srcHi;
+        long srcLo;
+        long dstHi;
+        long dstLo;
+        int protocol;
+        int id;
+        long tunnelContext;
+
+        void set(IpLayer l) {
+            ipVersion = l.ipVersion;
+            srcHi = l.srcHi;
+            srcLo = l.srcLo;
+            dstHi = l.dstHi;
+            dstLo = l.dstLo;
+            protocol = l.protocol;
+            id = l.fragmentId;
+            tunnelContext = l.tunnelContext;
+        }
+
+        Key copy() {
+            Key k = new Key();
+            k.ipVersion = ipVersion;
+            k.srcHi = srcHi;
+            k.srcLo = srcLo;
+            k.dstHi = dstHi;
+            k.dstLo = dstLo;
+            k.protocol = protocol;
+            k.id = id;
+            k.tunnelContext = tunnelContext;
+            return k;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && id == k.id && srcLo == k.srcLo && dstLo == k.dstLo && srcHi == k.srcHi
+                    && dstHi == k.dstHi && protocol == k.protocol && ipVersion == k.ipVersion
+                    && tunnelContext == k.tunnelContext;
+        }
+
+        @Override
+        public int hashCode() {
+            long h = srcLo * 0x9E3779B97F4A7C15L ^ dstLo * 0xC2B2AE3D27D4EB4FL ^ (srcHi + dstHi) * 31
+                    ^ ((long) id << 8 | protocol) * 0x165667B19E3779F9L ^ tunnelContext;
+            return (int) (h ^ (h >>> 32));
+        }
+    }
+
+    private final DefragConfig config;
+    private final LinkedHashMap<Key, Datagram> datagrams = new LinkedHashMap<>();
+    private final Key probe = new Key();
+    private volatile long reassembled;
+    private volatile long dropped;
+    private volatile long droppedFragments;
+
+    Defragmenter(DefragConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * Records one fragment.
+     *
+     * @return the datagram when this fragment completed it (removed from the table), else null
+     */
+    Datagram add(IpLayer l, ByteBuffer frame, long nanos, int wireLength, int interfaceIndex) {
+        probe.set(l);
+        Datagram d = datagrams.get(probe);
+        if (d == null) {
+            if (datagrams.size() >= config.maxDatagrams()) {
+                Iterator<Datagram> it = datagrams.values().iterator();
+                drop(it.next());
+                it.remove();
+            }
+            d = new Datagram(probe.copy(), config.maxFragments());
+            datagrams.put(d.key, d);
+        }
+        if (d.count == config.maxFragments()) {
+            datagrams.remove(d.key);
+            drop(d);
+            droppedFragments++;
+            return null;
+        }
+        int i = d.count++;
+        d.start[i] = l.fragmentOffset;
+        d.end[i] = l.fragmentOffset + Math.max(0, l.fragmentLength);
+        d.wireLength[i] = wireLength;
+        d.interfaceIndex[i] = interfaceIndex;
+        d.nanos[i] = nanos;
+        if (l.fragmentOffset == 0 && !d.haveFirst) {
+            d.haveFirst = true;
+            d.header.copyFrom(l);
+        }
+        keepHeaderBytes(d, l, frame);
+        if (!l.moreFragments) {
+            d.total = d.end[i];
+        }
+        if (d.complete()) {
+            datagrams.remove(d.key);
+            reassembled++;
+            return d;
+        }
+        return null;
+    }
+
+    /** Copies the part of this fragment that falls in the datagram's first bytes. */
+    private static void keepHeaderBytes(Datagram d, IpLayer l, ByteBuffer frame) {
+        if (frame == null || l.fragmentOffset >= Datagram.HEADER_BYTES) {
+            return;
+        }
+        int n = Math.min(l.payloadLength, Datagram.HEADER_BYTES - l.fragmentOffset);
+        for (int i = 0; i < n; i++) {
+            int at = l.fragmentOffset + i;
+            if ((d.headerFilled & (1L << at)) == 0) {
+                d.headerBytes[at] = frame.get(l.payloadOffset + i);
+                d.headerFilled |= 1L << at;
+            }
+        }
+    }
+
+    /**
+     * Reads the transport header of a completed datagram from its first bytes into
+     * {@link Datagram#header}.
+     *
+     * @return false when the datagram is too short for its transport header
+     */
+    static boolean readTransport(Datagram d) {
+        int have = Long.numberOfTrailingZeros(~d.headerFilled);
+        int n = Math.min(have, Math.min(d.total, Datagram.HEADER_BYTES));
+        d.header.fragment = false;
+        d.header.transport = false;
+        return PacketDecoder.readTransport(ByteBuffer.wrap(d.headerBytes, 0, n), 0, n, d.header);
+    }
+
+    /** Drops datagrams whose first fragment is older than the timeout at {@code nowNanos}. */
+    void expire(long nowNanos) {
+        long timeout = config.timeout().toNanos();
+        Iterator<Datagram> it = datagrams.values().iterator();
+        while (it.hasNext()) {
+            Datagram d = it.next();
+            if (nowNanos - d.nanos[0] < timeout) {
+                break; // insertion order: later datagrams started later
+            }
+            it.remove();
+            drop(d);
+        }
+    }
+
+    /** Drops every incomplete datagram (end of capture). */
+    void clear() {
+        datagrams.values().forEach(this::drop);
+        datagrams.clear();
+    }
+
+    private void drop(Datagram d) {
+        dropped++;
+        droppedFragments += d.count;
+    }
+
+    long reassembled() {
+        return reassembled;
+    }
+
+    /** Datagrams that never completed (timed out, evicted, too many fragments, capture ended). */
+    long dropped() {
+        return dropped;
+    }
+
+    /** Fragment frames of those datagrams: they count in no flow. */
+    long droppedFragments() {
+        return droppedFragments;
+    }
+
+    int pending() {
+        return datagrams.size();
+    }
+}
