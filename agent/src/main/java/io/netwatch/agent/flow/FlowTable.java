@@ -16,9 +16,9 @@ import io.netwatch.proto.flow.v1.Tunnel;
 import io.netwatch.proto.flow.v1.UDP;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -26,9 +26,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * ends, times out, is evicted, or outlives the active timeout (an interim record).
  *
  * <p>Single-threaded: only the capture thread calls it. Time is capture time, so replaying a
- * file behaves as the live traffic did. Memory is bounded by {@link FlowTableConfig#maxFlows()}:
- * when full, the least recently active flow is evicted, emitted and counted. A packet lookup
- * reuses one probe key and allocates nothing; a new flow allocates its key and entry.
+ * file behaves as the live traffic did. Flows live in {@link FlowSlots}: primitive arrays,
+ * no object per flow, nothing allocated per packet. Memory is bounded by
+ * {@link FlowTableConfig#maxFlows()}: when full, a flow is evicted, emitted and counted. The
+ * victim is chosen among a few sampled flows, unanswered ones first and then the least
+ * recently active, so a flood of one-packet flows from random sources evicts its own flows
+ * rather than the established conversations.
  */
 public final class FlowTable {
     private static final int FIN = 0x01;
@@ -37,19 +40,43 @@ public final class FlowTable {
     private static final int ACK = 0x10;
     /** Expiry scans run at most this often, capture time. */
     private static final long EXPIRY_INTERVAL_NANOS = 1_000_000_000L;
+    /** Flows sampled to choose an eviction victim. */
+    private static final int EVICTION_SAMPLE = 32;
+    /** The interface index field holds 0-254; 255 means "not recorded". */
+    private static final int NO_INTERFACE = 255;
+    private static final TcpState[] STATES = {TcpState.TCP_STATE_UNKNOWN, TcpState.TCP_STATE_SYN_SENT,
+        TcpState.TCP_STATE_SYN_RECEIVED, TcpState.TCP_STATE_ESTABLISHED, TcpState.TCP_STATE_CLOSING,
+        TcpState.TCP_STATE_CLOSED, TcpState.TCP_STATE_RESET};
+    private static final int UNKNOWN = 0;
+    private static final int SYN_SENT = 1;
+    private static final int SYN_RECEIVED = 2;
+    private static final int ESTABLISHED = 3;
+    private static final int CLOSING = 4;
+    private static final int CLOSED = 5;
+    private static final int RESET = 6;
 
     private final FlowTableConfig config;
     private final FlowSink sink;
     private final String nodeName;
     private final List<String> interfaceNames;
     private final CommunityId communityId = new CommunityId(0);
-    private final LinkedHashMap<FlowKey, FlowEntry> flows;
-    private final FlowKey probe = new FlowKey();
+    private final FlowSlots slots;
     private final Defragmenter defrag;
+    /** Tunnels around tunnelled flows, by slot: kept aside so untunnelled flows pay nothing. */
+    private final Map<Integer, List<Tunnel>> tunnels = new HashMap<>();
     private final long flowIdBase;
-    private long nextFlowId = 1;
+    private final long activeTimeoutNanos;
+    private long nextFlowSequence = 1;
     private long lastExpiryNanos = Long.MIN_VALUE;
-    private final long minTimeoutNanos;
+    /** xorshift state for eviction sampling; fixed seed, so runs repeat. */
+    private long evictionRandom = 0x9E3779B97F4A7C15L;
+
+    // Canonical key of the packet being accounted (the flow table's only scratch state).
+    private long kaHi;
+    private long kaLo;
+    private long kbHi;
+    private long kbLo;
+    private int kPorts;
 
     // Read by metrics from other threads; written only by the capture thread.
     private final AtomicLong created = new AtomicLong();
@@ -74,9 +101,8 @@ public final class FlowTable {
         this.nodeName = nodeName;
         this.interfaceNames = List.copyOf(interfaceNames);
         this.flowIdBase = flowIdBase;
-        this.flows = new LinkedHashMap<>(Math.min(config.maxFlows(), 1 << 16), 0.75f, true);
-        this.minTimeoutNanos = Math.min(Math.min(config.tcpClosedTimeout().toNanos(), config.tcpSynTimeout().toNanos()),
-                Math.min(config.udpTimeout().toNanos(), config.otherTimeout().toNanos()));
+        this.slots = new FlowSlots(config.maxFlows());
+        this.activeTimeoutNanos = config.activeTimeout().toNanos();
     }
 
     /**
@@ -122,91 +148,165 @@ public final class FlowTable {
         }
     }
 
+    /** Sets the canonical key; returns true when the packet's source is endpoint A. */
+    private boolean canonical(IpLayer l, int srcPort, int dstPort) {
+        int c = Long.compareUnsigned(l.srcHi, l.dstHi);
+        if (c == 0) {
+            c = Long.compareUnsigned(l.srcLo, l.dstLo);
+        }
+        if (c == 0) {
+            c = Integer.compare(srcPort, dstPort);
+        }
+        boolean srcIsA = c <= 0;
+        if (srcIsA) {
+            kaHi = l.srcHi;
+            kaLo = l.srcLo;
+            kbHi = l.dstHi;
+            kbLo = l.dstLo;
+            kPorts = srcPort << 16 | dstPort;
+        } else {
+            kaHi = l.dstHi;
+            kaLo = l.dstLo;
+            kbHi = l.srcHi;
+            kbLo = l.srcLo;
+            kPorts = dstPort << 16 | srcPort;
+        }
+        return srcIsA;
+    }
+
     private void account(IpLayer l, DecodedPacket p, long vlans, long nowNanos, int wireLength, int interfaceIndex,
                          boolean headerPacket) {
         boolean icmp = l.protocol == PacketDecoder.PROTO_ICMP || l.protocol == PacketDecoder.PROTO_ICMPV6;
-        int srcPort = icmp ? 0 : l.srcPort;
-        int dstPort = icmp ? 0 : l.dstPort;
-        boolean srcIsA = probe.set(l.protocol, l.srcHi, l.srcLo, srcPort, l.dstHi, l.dstLo, dstPort, vlans, l.depth,
-                l.tunnelContext);
-        FlowEntry e = flows.get(probe);
+        boolean srcIsA = canonical(l, icmp ? 0 : l.srcPort, icmp ? 0 : l.dstPort);
+        int hash = FlowSlots.hash(l.protocol, kaHi, kaLo, kbHi, kbLo, kPorts, vlans, l.tunnelContext);
+        int slot = slots.find(hash, l.protocol, kaHi, kaLo, kbHi, kbLo, kPorts, vlans, l.tunnelContext);
         boolean tcp = l.protocol == PacketDecoder.PROTO_TCP;
         int flags = headerPacket ? l.tcpFlags : 0;
-        if (e != null && tcp && (flags & (SYN | ACK)) == SYN && reusesPort(e, srcIsA, l.tcpSeq)) {
+        if (slot >= 0 && tcp && (flags & (SYN | ACK)) == SYN && reusesPort(slot, srcIsA, l.tcpSeq)) {
             // A SYN with a new initial sequence number: a new connection on a reused 5-tuple.
-            flows.remove(e.key);
-            finish(e, FlowEndReason.FLOW_END_REASON_END_OF_FLOW);
-            e = null;
+            finish(slot, FlowEndReason.FLOW_END_REASON_END_OF_FLOW);
+            slot = -1;
         }
-        if (e == null) {
-            e = create(l, p, srcIsA, tcp && (flags & (SYN | ACK)) == (SYN | ACK), icmp, nowNanos, interfaceIndex);
+        if (slot < 0) {
+            slot = create(l, p, hash, vlans, srcIsA, tcp && (flags & (SYN | ACK)) == (SYN | ACK), icmp, nowNanos,
+                    interfaceIndex);
         }
-        boolean fromInitiator = srcIsA == e.aIsInitiator;
+        int pg = FlowSlots.page(slot);
+        int at = FlowSlots.at(slot);
+        long meta = slots.meta[pg][at];
+        boolean fromInitiator = srcIsA == ((meta & FlowSlots.A_IS_INITIATOR) != 0);
         if (fromInitiator) {
-            e.pktsToServer++;
-            e.bytesToServer += wireLength;
-            e.flagsToServer |= flags;
+            slots.pktsToServer[pg][at]++;
+            slots.bytesToServer[pg][at] += wireLength;
+            meta |= (long) flags << FlowSlots.FLAGS_TO_SERVER_SHIFT;
         } else {
-            e.pktsToClient++;
-            e.bytesToClient += wireLength;
-            e.flagsToClient |= flags;
+            slots.pktsToClient[pg][at]++;
+            slots.bytesToClient[pg][at] += wireLength;
+            meta |= (long) flags << FlowSlots.FLAGS_TO_CLIENT_SHIFT;
         }
-        if (nowNanos > e.lastNanos) {
-            e.lastNanos = nowNanos;
+        if (nowNanos > slots.last[pg][at]) {
+            slots.last[pg][at] = nowNanos;
         }
         if (tcp && headerPacket) {
-            recordBaseSeq(e, fromInitiator, l.tcpSeq, flags);
-            advanceTcp(e, flags, fromInitiator);
+            if (fromInitiator && (meta & FlowSlots.ISN_SET) == 0) {
+                // As tshark: the first segment's sequence number, minus one unless it is a SYN.
+                slots.isn[pg][at] = (flags & SYN) != 0 ? l.tcpSeq : l.tcpSeq - 1;
+                meta |= FlowSlots.ISN_SET;
+            }
+            meta = advanceTcp(meta, flags, fromInitiator);
         }
-        if (nowNanos - e.lastReportNanos >= config.activeTimeout().toNanos()) {
-            e.lastReportNanos = nowNanos;
-            emit(e, FlowEndReason.FLOW_END_REASON_ACTIVE_TIMEOUT, true);
-        }
-    }
-
-    /** True when a SYN from this side carries another sequence number than the side's first packet. */
-    private static boolean reusesPort(FlowEntry e, boolean srcIsA, int seq) {
-        boolean fromInitiator = srcIsA == e.aIsInitiator;
-        return fromInitiator ? e.baseSeqToServerSet && e.baseSeqToServer != seq
-                : e.baseSeqToClientSet && e.baseSeqToClient != seq;
-    }
-
-    private static void recordBaseSeq(FlowEntry e, boolean fromInitiator, int seq, int flags) {
-        // As tshark: the first segment's sequence number, minus one unless it is a SYN.
-        int base = (flags & SYN) != 0 ? seq : seq - 1;
-        if (fromInitiator && !e.baseSeqToServerSet) {
-            e.baseSeqToServer = base;
-            e.baseSeqToServerSet = true;
-        } else if (!fromInitiator && !e.baseSeqToClientSet) {
-            e.baseSeqToClient = base;
-            e.baseSeqToClientSet = true;
+        slots.meta[pg][at] = meta;
+        int reports = (int) (meta >>> FlowSlots.REPORTS_SHIFT) & 0xFF;
+        if (reports < 0xFF && nowNanos - slots.first[pg][at] >= (reports + 1) * activeTimeoutNanos) {
+            slots.meta[pg][at] = meta + (1L << FlowSlots.REPORTS_SHIFT);
+            emit(slot, FlowEndReason.FLOW_END_REASON_ACTIVE_TIMEOUT, true);
         }
     }
 
-    private FlowEntry create(IpLayer l, DecodedPacket p, boolean srcIsA, boolean synAck, boolean icmp, long nowNanos,
-                             int interfaceIndex) {
-        if (flows.size() >= config.maxFlows()) {
-            Iterator<FlowEntry> it = flows.values().iterator();
-            FlowEntry victim = it.next();
-            it.remove();
-            evicted.incrementAndGet();
-            finish(victim, FlowEndReason.FLOW_END_REASON_EVICTED);
+    /** True when a SYN from the initiator carries another sequence number than its first packet. */
+    private boolean reusesPort(int slot, boolean srcIsA, int seq) {
+        long meta = slots.meta[FlowSlots.page(slot)][FlowSlots.at(slot)];
+        boolean fromInitiator = srcIsA == ((meta & FlowSlots.A_IS_INITIATOR) != 0);
+        return fromInitiator && (meta & FlowSlots.ISN_SET) != 0 && slots.isn[FlowSlots.page(slot)][FlowSlots.at(slot)] != seq;
+    }
+
+    private int create(IpLayer l, DecodedPacket p, int hash, long vlans, boolean srcIsA, boolean synAck, boolean icmp,
+                       long nowNanos, int interfaceIndex) {
+        if (slots.full()) {
+            evictOne();
         }
+        int slot = slots.insert(hash, l.protocol, kaHi, kaLo, kbHi, kbLo, kPorts, vlans, l.tunnelContext);
+        int pg = FlowSlots.page(slot);
+        int at = FlowSlots.at(slot);
         // A SYN-ACK first means we missed the SYN: its receiver initiated the connection.
         boolean aIsInitiator = synAck != srcIsA;
-        FlowEntry e = new FlowEntry(probe.copy(), flowIdBase + nextFlowId++, aIsInitiator, l.ipVersion,
-                interfaceIndex, icmp ? l.srcPort : 0, icmp ? l.dstPort : 0, nowNanos);
-        if (l.depth > 0) {
-            e.tunnels = tunnels(p, l.depth);
+        long meta = slots.meta[pg][at];
+        if (aIsInitiator) {
+            meta |= FlowSlots.A_IS_INITIATOR;
         }
-        flows.put(e.key, e);
+        if (l.ipVersion == 6) {
+            meta |= FlowSlots.IPV6;
+        }
+        if (icmp) {
+            meta |= (long) (l.srcPort & 0xFF) << FlowSlots.ICMP_TYPE_SHIFT | (long) (l.dstPort & 0xFF) << FlowSlots.ICMP_CODE_SHIFT;
+        }
+        long ifIndex = interfaceIndex >= 0 && interfaceIndex < NO_INTERFACE ? interfaceIndex : NO_INTERFACE;
+        meta |= ifIndex << FlowSlots.INTERFACE_SHIFT;
+        slots.meta[pg][at] = meta;
+        slots.first[pg][at] = nowNanos;
+        slots.last[pg][at] = nowNanos;
+        slots.idLow[pg][at] = (int) nextFlowSequence++;
+        if (l.depth > 0) {
+            tunnels.put(slot, tunnelsOf(p, l.depth));
+        }
         created.incrementAndGet();
-        active.set(flows.size());
-        return e;
+        active.set(slots.used());
+        return slot;
+    }
+
+    /**
+     * Makes room: among flows sampled at random positions, evicts an unanswered one (a flood's
+     * or a scan's) if there is one, else the least recently active. Random positions keep a
+     * run of neighbouring established flows from being the only candidates.
+     */
+    private void evictOne() {
+        int victim = -1;
+        boolean victimUnanswered = false;
+        long victimLast = Long.MAX_VALUE;
+        int high = slots.highWater();
+        for (int seen = 0, tried = 0; seen < EVICTION_SAMPLE && tried < 4 * EVICTION_SAMPLE; tried++) {
+            evictionRandom ^= evictionRandom << 13;
+            evictionRandom ^= evictionRandom >>> 7;
+            evictionRandom ^= evictionRandom << 17;
+            int slot = (int) Math.floorMod(evictionRandom, (long) high);
+            if (!slots.inUse(slot)) {
+                continue;
+            }
+            seen++;
+            int pg = FlowSlots.page(slot);
+            int at = FlowSlots.at(slot);
+            boolean unanswered = slots.pktsToClient[pg][at] == 0;
+            long last = slots.last[pg][at];
+            if (victim < 0 || (unanswered && !victimUnanswered)
+                    || (unanswered == victimUnanswered && last < victimLast)) {
+                victim = slot;
+                victimUnanswered = unanswered;
+                victimLast = last;
+            }
+        }
+        if (victim < 0) {
+            // Only reachable with a table of tiny bound: take the first used slot.
+            victim = 0;
+            while (!slots.inUse(victim)) {
+                victim++;
+            }
+        }
+        evicted.incrementAndGet();
+        finish(victim, FlowEndReason.FLOW_END_REASON_EVICTED);
     }
 
     /** The tunnels around layer {@code depth} of this packet, outermost first. */
-    private static List<Tunnel> tunnels(DecodedPacket p, int depth) {
+    private static List<Tunnel> tunnelsOf(DecodedPacket p, int depth) {
         List<Tunnel> out = new ArrayList<>(depth);
         for (int i = 1; i <= depth && i < p.layerCount; i++) {
             IpLayer outer = p.layers[i - 1];
@@ -221,85 +321,91 @@ public final class FlowTable {
         return List.copyOf(out);
     }
 
-    private static void advanceTcp(FlowEntry e, int flags, boolean fromInitiator) {
+    private static long advanceTcp(long meta, int flags, boolean fromInitiator) {
         if (flags == 0) {
-            return;
+            return meta;
         }
+        int state = (int) (meta >>> FlowSlots.STATE_SHIFT) & 0xF;
         if ((flags & RST) != 0) {
-            e.tcpState = TcpState.TCP_STATE_RESET;
-            return;
-        }
-        switch (e.tcpState) {
-            case TCP_STATE_UNKNOWN -> {
-                if ((flags & (SYN | ACK)) == SYN) {
-                    e.tcpState = TcpState.TCP_STATE_SYN_SENT;
-                } else if ((flags & (SYN | ACK)) == (SYN | ACK)) {
-                    e.tcpState = TcpState.TCP_STATE_SYN_RECEIVED;
-                } else {
-                    // Picked up mid-stream.
-                    e.tcpState = TcpState.TCP_STATE_ESTABLISHED;
+            state = RESET;
+        } else {
+            switch (state) {
+                case UNKNOWN -> {
+                    if ((flags & (SYN | ACK)) == SYN) {
+                        state = SYN_SENT;
+                    } else if ((flags & (SYN | ACK)) == (SYN | ACK)) {
+                        state = SYN_RECEIVED;
+                    } else {
+                        state = ESTABLISHED; // picked up mid-stream
+                    }
+                }
+                case SYN_SENT -> {
+                    if (!fromInitiator && (flags & (SYN | ACK)) == (SYN | ACK)) {
+                        state = SYN_RECEIVED;
+                    }
+                }
+                case SYN_RECEIVED -> {
+                    if (fromInitiator && (flags & ACK) != 0 && (flags & SYN) == 0) {
+                        state = ESTABLISHED;
+                    }
+                }
+                default -> {
                 }
             }
-            case TCP_STATE_SYN_SENT -> {
-                if (!fromInitiator && (flags & (SYN | ACK)) == (SYN | ACK)) {
-                    e.tcpState = TcpState.TCP_STATE_SYN_RECEIVED;
-                }
-            }
-            case TCP_STATE_SYN_RECEIVED -> {
-                if (fromInitiator && (flags & ACK) != 0 && (flags & SYN) == 0) {
-                    e.tcpState = TcpState.TCP_STATE_ESTABLISHED;
-                }
-            }
-            default -> {
+            if ((flags & FIN) != 0) {
+                long all = meta | (long) flags << (fromInitiator ? FlowSlots.FLAGS_TO_SERVER_SHIFT
+                        : FlowSlots.FLAGS_TO_CLIENT_SHIFT);
+                boolean bothFin = (all >>> FlowSlots.FLAGS_TO_SERVER_SHIFT & FIN) != 0
+                        && (all >>> FlowSlots.FLAGS_TO_CLIENT_SHIFT & FIN) != 0;
+                state = bothFin ? CLOSED : CLOSING;
             }
         }
-        if ((flags & FIN) != 0) {
-            boolean bothFin = (e.flagsToServer & FIN) != 0 && (e.flagsToClient & FIN) != 0;
-            e.tcpState = bothFin ? TcpState.TCP_STATE_CLOSED : TcpState.TCP_STATE_CLOSING;
-        }
+        return (meta & ~(0xFL << FlowSlots.STATE_SHIFT)) | ((long) state << FlowSlots.STATE_SHIFT);
     }
 
     /**
      * Emits and removes every flow idle past its timeout at {@code nowNanos} (capture or wall
-     * time). Called by {@link #update} as capture time advances, and by the capture loop when
-     * the interface is idle.
+     * time), and drops fragments past theirs. Called by {@link #update} as capture time
+     * advances, and by the capture loop when the interface is idle. Walks every slot: at most
+     * once per second, a few milliseconds for a million flows.
      */
     public void expire(long nowNanos) {
         lastExpiryNanos = nowNanos;
         defrag.expire(nowNanos);
-        Iterator<FlowEntry> it = flows.values().iterator();
-        while (it.hasNext()) {
-            FlowEntry e = it.next();
-            long idle = nowNanos - e.lastNanos;
-            if (idle >= timeoutNanos(e)) {
-                it.remove();
-                boolean ended = e.tcpState == TcpState.TCP_STATE_CLOSED || e.tcpState == TcpState.TCP_STATE_RESET;
-                finish(e, ended ? FlowEndReason.FLOW_END_REASON_END_OF_FLOW : FlowEndReason.FLOW_END_REASON_IDLE_TIMEOUT);
-            } else if (idle < minTimeoutNanos) {
-                // Access order: every later entry was active more recently.
-                break;
+        int high = slots.highWater();
+        for (int slot = 0; slot < high; slot++) {
+            int pg = FlowSlots.page(slot);
+            int at = FlowSlots.at(slot);
+            long meta = slots.meta[pg][at];
+            if ((meta & FlowSlots.IN_USE) == 0) {
+                continue;
+            }
+            if (nowNanos - slots.last[pg][at] >= timeoutNanos(meta)) {
+                int state = (int) (meta >>> FlowSlots.STATE_SHIFT) & 0xF;
+                boolean ended = (meta & 0xFF) == PacketDecoder.PROTO_TCP && (state == CLOSED || state == RESET);
+                finish(slot, ended ? FlowEndReason.FLOW_END_REASON_END_OF_FLOW : FlowEndReason.FLOW_END_REASON_IDLE_TIMEOUT);
             }
         }
-        active.set(flows.size());
+        active.set(slots.used());
     }
 
     /** Emits every tracked flow with the given reason and empties the table. */
     public void flushAll(FlowEndReason reason) {
         defrag.clear();
-        Iterator<FlowEntry> it = flows.values().iterator();
-        while (it.hasNext()) {
-            FlowEntry e = it.next();
-            it.remove();
-            finish(e, reason);
+        int high = slots.highWater();
+        for (int slot = 0; slot < high; slot++) {
+            if (slots.inUse(slot)) {
+                finish(slot, reason);
+            }
         }
         active.set(0);
     }
 
-    private long timeoutNanos(FlowEntry e) {
-        return switch (e.key.protocol) {
-            case PacketDecoder.PROTO_TCP -> switch (e.tcpState) {
-                case TCP_STATE_ESTABLISHED, TCP_STATE_CLOSING -> config.tcpEstablishedTimeout().toNanos();
-                case TCP_STATE_CLOSED, TCP_STATE_RESET -> config.tcpClosedTimeout().toNanos();
+    private long timeoutNanos(long meta) {
+        return switch ((int) (meta & 0xFF)) {
+            case PacketDecoder.PROTO_TCP -> switch ((int) (meta >>> FlowSlots.STATE_SHIFT) & 0xF) {
+                case ESTABLISHED, CLOSING -> config.tcpEstablishedTimeout().toNanos();
+                case CLOSED, RESET -> config.tcpClosedTimeout().toNanos();
                 default -> config.tcpSynTimeout().toNanos();
             };
             case PacketDecoder.PROTO_UDP -> config.udpTimeout().toNanos();
@@ -307,64 +413,101 @@ public final class FlowTable {
         };
     }
 
-    private void finish(FlowEntry e, FlowEndReason reason) {
-        emit(e, reason, false);
-    }
-
-    private void emit(FlowEntry e, FlowEndReason reason, boolean interim) {
+    /**
+     * Frees a flow's slot and emits its final record. The slot is freed first, so a sink that
+     * throws loses that one record but never leaves the table inconsistent.
+     */
+    private void finish(int slot, FlowEndReason reason) {
+        Flow record = freeze(slot, reason, false);
+        tunnels.remove(slot);
+        slots.remove(slot);
+        active.set(slots.used());
         emitted.incrementAndGet();
-        sink.onFlow(freeze(e, reason, interim));
+        sink.onFlow(record);
     }
 
-    private Flow freeze(FlowEntry e, FlowEndReason reason, boolean interim) {
-        FlowKey k = e.key;
-        long iHi = e.aIsInitiator ? k.aHi : k.bHi;
-        long iLo = e.aIsInitiator ? k.aLo : k.bLo;
-        long rHi = e.aIsInitiator ? k.bHi : k.aHi;
-        long rLo = e.aIsInitiator ? k.bLo : k.aLo;
-        int iPort = e.aIsInitiator ? k.aPort : k.bPort;
-        int rPort = e.aIsInitiator ? k.bPort : k.aPort;
+    private void emit(int slot, FlowEndReason reason, boolean interim) {
+        emitted.incrementAndGet();
+        sink.onFlow(freeze(slot, reason, interim));
+    }
+
+    /** The flow id of a slot: the base plus its creation sequence, rebuilt from its low 32 bits. */
+    private long flowId(int slot) {
+        long low = slots.idLow[FlowSlots.page(slot)][FlowSlots.at(slot)] & 0xFFFF_FFFFL;
+        long sequence = ((nextFlowSequence - 1) & ~0xFFFF_FFFFL) | low;
+        if (sequence > nextFlowSequence - 1) {
+            sequence -= 1L << 32;
+        }
+        return flowIdBase + sequence;
+    }
+
+    private Flow freeze(int slot, FlowEndReason reason, boolean interim) {
+        int pg = FlowSlots.page(slot);
+        int at = FlowSlots.at(slot);
+        long meta = slots.meta[pg][at];
+        boolean aInit = (meta & FlowSlots.A_IS_INITIATOR) != 0;
+        int ipVersion = (meta & FlowSlots.IPV6) != 0 ? 6 : 4;
+        int protocol = (int) (meta & 0xFF);
+        int ports = slots.ports[pg][at];
+        int aPort = ports >>> 16;
+        int bPort = ports & 0xFFFF;
+        long iHi = aInit ? slots.aHi[pg][at] : slots.bHi[pg][at];
+        long iLo = aInit ? slots.aLo[pg][at] : slots.bLo[pg][at];
+        long rHi = aInit ? slots.bHi[pg][at] : slots.aHi[pg][at];
+        long rLo = aInit ? slots.bLo[pg][at] : slots.aLo[pg][at];
+        int iPort = aInit ? aPort : bPort;
+        int rPort = aInit ? bPort : aPort;
+        int flagsToServer = (int) (meta >>> FlowSlots.FLAGS_TO_SERVER_SHIFT) & 0xFF;
+        int flagsToClient = (int) (meta >>> FlowSlots.FLAGS_TO_CLIENT_SHIFT) & 0xFF;
         Flow.Builder f = Flow.newBuilder()
-                .setFlowId(e.flowId)
+                .setFlowId(flowId(slot))
                 .setNodeName(nodeName)
-                .setSource(Endpoint.newBuilder().setIp(IpAddressFormat.format(e.ipVersion, iHi, iLo)).setPort(iPort))
-                .setDestination(Endpoint.newBuilder().setIp(IpAddressFormat.format(e.ipVersion, rHi, rLo)).setPort(rPort))
-                .setIpProtocol(k.protocol)
-                .setIpVersion(e.ipVersion)
-                .setToServer(Counters.newBuilder().setPackets(e.pktsToServer).setBytes(e.bytesToServer))
-                .setToClient(Counters.newBuilder().setPackets(e.pktsToClient).setBytes(e.bytesToClient))
-                .setFirstSeen(timestamp(e.firstNanos))
-                .setLastSeen(timestamp(e.lastNanos))
+                .setSource(Endpoint.newBuilder().setIp(IpAddressFormat.format(ipVersion, iHi, iLo)).setPort(iPort))
+                .setDestination(Endpoint.newBuilder().setIp(IpAddressFormat.format(ipVersion, rHi, rLo)).setPort(rPort))
+                .setIpProtocol(protocol)
+                .setIpVersion(ipVersion)
+                .setToServer(Counters.newBuilder().setPackets(slots.pktsToServer[pg][at])
+                        .setBytes(slots.bytesToServer[pg][at]))
+                .setToClient(Counters.newBuilder().setPackets(slots.pktsToClient[pg][at])
+                        .setBytes(slots.bytesToClient[pg][at]))
+                .setFirstSeen(timestamp(slots.first[pg][at]))
+                .setLastSeen(timestamp(slots.last[pg][at]))
                 .setEndReason(reason)
-                .setInterim(interim)
-                .addAllTunnels(e.tunnels);
-        for (long v = k.vlans; v != 0; v >>>= 16) {
+                .setInterim(interim);
+        List<Tunnel> around = tunnels.get(slot);
+        if (around != null) {
+            f.addAllTunnels(around);
+        }
+        for (long v = slots.vlans[pg][at]; v != 0; v >>>= 16) {
             f.addVlanIds((int) (v & 0xFFFF) - 1);
         }
-        if (e.interfaceIndex >= 0 && e.interfaceIndex < interfaceNames.size()) {
-            f.setInterface(interfaceNames.get(e.interfaceIndex));
+        int ifIndex = (int) (meta >>> FlowSlots.INTERFACE_SHIFT) & 0xFF;
+        if (ifIndex < interfaceNames.size()) {
+            f.setInterface(interfaceNames.get(ifIndex));
         }
-        byte[] src = IpAddressFormat.bytes(e.ipVersion, iHi, iLo);
-        byte[] dst = IpAddressFormat.bytes(e.ipVersion, rHi, rLo);
-        switch (k.protocol) {
+        byte[] src = IpAddressFormat.bytes(ipVersion, iHi, iLo);
+        byte[] dst = IpAddressFormat.bytes(ipVersion, rHi, rLo);
+        switch (protocol) {
             case PacketDecoder.PROTO_TCP -> {
-                f.setTcp(TCP.newBuilder().setFlagsToServer(e.flagsToServer).setFlagsToClient(e.flagsToClient)
-                        .setState(e.tcpState));
-                f.setCommunityId(communityId.compute(src, iPort, dst, rPort, k.protocol));
+                f.setTcp(TCP.newBuilder().setFlagsToServer(flagsToServer).setFlagsToClient(flagsToClient)
+                        .setState(STATES[(int) (meta >>> FlowSlots.STATE_SHIFT) & 0xF]));
+                f.setCommunityId(communityId.compute(src, iPort, dst, rPort, protocol));
             }
             case PacketDecoder.PROTO_UDP -> {
                 f.setUdp(UDP.getDefaultInstance());
-                f.setCommunityId(communityId.compute(src, iPort, dst, rPort, k.protocol));
+                f.setCommunityId(communityId.compute(src, iPort, dst, rPort, protocol));
             }
             case PacketDecoder.PROTO_SCTP -> {
                 f.setSctp(SCTP.getDefaultInstance());
-                f.setCommunityId(communityId.compute(src, iPort, dst, rPort, k.protocol));
+                f.setCommunityId(communityId.compute(src, iPort, dst, rPort, protocol));
             }
             case PacketDecoder.PROTO_ICMP, PacketDecoder.PROTO_ICMPV6 -> {
-                f.setIcmp(ICMP.newBuilder().setType(e.icmpType).setCode(e.icmpCode));
-                f.setCommunityId(communityId.compute(src, e.icmpType, dst, e.icmpCode, k.protocol));
+                int type = (int) (meta >>> FlowSlots.ICMP_TYPE_SHIFT) & 0xFF;
+                int code = (int) (meta >>> FlowSlots.ICMP_CODE_SHIFT) & 0xFF;
+                f.setIcmp(ICMP.newBuilder().setType(type).setCode(code));
+                f.setCommunityId(communityId.compute(src, type, dst, code, protocol));
             }
-            default -> f.setCommunityId(communityId.compute(src, 0, dst, 0, k.protocol));
+            default -> f.setCommunityId(communityId.compute(src, 0, dst, 0, protocol));
         }
         return f.build();
     }

@@ -11,6 +11,7 @@ import io.netwatch.proto.flow.v1.TcpState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class FlowTableTest {
@@ -298,5 +299,28 @@ class FlowTableTest {
         assertEquals(10, in.getTunnels(0).getVni());
         assertEquals("10.0.0.1", in.getTunnels(0).getOuterSourceIp());
         assertEquals(2, out.stream().filter(f -> f.getTunnelsCount() == 0).count(), "two outer UDP flows (ports differ)");
+    }
+
+    @Test
+    void aFloodOfOnePacketFlowsEvictsItselfNotTheEstablishedConversations() {
+        FlowTable t = table(FlowTableConfig.defaults().withMaxFlows(2000));
+        for (int i = 0; i < 1000; i++) {
+            byte[] client = ipv4(10, 1, i >> 8, i & 0xFF);
+            tcp(t, SECOND, client, 40000, SERVER, 443, 0x02, 0);
+            tcp(t, SECOND + 1, SERVER, 443, client, 40000, 0x12, 0);
+            tcp(t, SECOND + 2, client, 40000, SERVER, 443, 0x10, 0);
+        }
+        Random r = new Random(1);
+        for (int i = 0; i < 100_000; i++) {
+            tcp(t, 2 * SECOND + i, ipv4(100 + r.nextInt(100), r.nextInt(256), r.nextInt(256), r.nextInt(256)),
+                    1024 + r.nextInt(60000), SERVER, 80, 0x02, 0);
+        }
+        assertEquals(2000, t.flowsActive());
+        long conversationsEvicted = out.stream().filter(f -> f.getDestination().getPort() == 443).count();
+        assertEquals(0, conversationsEvicted, "no established conversation was evicted by the flood");
+        assertTrue(t.flowsEvicted() >= 99_000 - 1000);
+        t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        assertEquals(1000, out.stream().filter(f -> f.getDestination().getPort() == 443
+                && f.getTcp().getState() == TcpState.TCP_STATE_ESTABLISHED).count());
     }
 }

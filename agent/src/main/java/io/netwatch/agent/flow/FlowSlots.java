@@ -1,0 +1,240 @@
+package io.netwatch.agent.flow;
+
+/**
+ * The flow table's storage: one slot per tracked flow, its fields in primitive arrays
+ * (struct of arrays, in pages that are added as the table grows), and an open-addressing
+ * index from key hash to slot. No object per flow: a tracked flow costs the bytes of its
+ * fields plus its share of the index (about 124 bytes in all), and looking one up or adding
+ * one allocates nothing.
+ *
+ * <p>Keys are canonical (endpoint A is the lower address and port), so both directions of a
+ * conversation find the same slot. Single-threaded, like {@link FlowTable}, its only user.
+ */
+final class FlowSlots {
+    static final int PAGE_BITS = 14;
+    static final int PAGE = 1 << PAGE_BITS;
+    static final int PAGE_MASK = PAGE - 1;
+    /** The index is resized to keep at most this share of its entries in use. */
+    private static final double MAX_LOAD = 0.75;
+
+    // meta: bit layout of the per-flow word that packs the small fields.
+    static final int PROTO_SHIFT = 0;
+    static final int FLAGS_TO_SERVER_SHIFT = 8;
+    static final int FLAGS_TO_CLIENT_SHIFT = 16;
+    static final int STATE_SHIFT = 24;
+    static final long A_IS_INITIATOR = 1L << 28;
+    static final long IPV6 = 1L << 29;
+    static final long ISN_SET = 1L << 30;
+    static final long IN_USE = 1L << 31;
+    static final int ICMP_TYPE_SHIFT = 32;
+    static final int ICMP_CODE_SHIFT = 40;
+    static final int REPORTS_SHIFT = 48;
+    static final int INTERFACE_SHIFT = 56;
+
+    private final int maxSlots;
+    long[][] aHi = new long[0][];
+    long[][] aLo = new long[0][];
+    long[][] bHi = new long[0][];
+    long[][] bLo = new long[0][];
+    long[][] vlans = new long[0][];
+    long[][] tunnel = new long[0][];
+    long[][] meta = new long[0][];
+    long[][] pktsToServer = new long[0][];
+    long[][] pktsToClient = new long[0][];
+    long[][] bytesToServer = new long[0][];
+    long[][] bytesToClient = new long[0][];
+    long[][] first = new long[0][];
+    long[][] last = new long[0][];
+    /** aPort << 16 | bPort; for a free slot, the next free slot (or -1). */
+    int[][] ports = new int[0][];
+    /** Low 32 bits of the flow id. */
+    int[][] idLow = new int[0][];
+    /** The initiator's first sequence number (its ISN when it was a SYN). */
+    int[][] isn = new int[0][];
+
+    /** Slots handed out so far (free or used): scans stop here. */
+    private int highWater;
+    private int freeHead = -1;
+    private int used;
+    /** slot + 1, 0 for empty. */
+    private int[] index = new int[1024];
+    private int indexMask = index.length - 1;
+
+    FlowSlots(int maxSlots) {
+        this.maxSlots = maxSlots;
+    }
+
+    int used() {
+        return used;
+    }
+
+    int highWater() {
+        return highWater;
+    }
+
+    boolean full() {
+        return used >= maxSlots;
+    }
+
+    static int page(int slot) {
+        return slot >>> PAGE_BITS;
+    }
+
+    static int at(int slot) {
+        return slot & PAGE_MASK;
+    }
+
+    boolean inUse(int slot) {
+        return (meta[page(slot)][at(slot)] & IN_USE) != 0;
+    }
+
+    static int hash(int protocol, long aHi, long aLo, long bHi, long bLo, int ports, long vlans, long tunnel) {
+        long h = aLo * 0x9E3779B97F4A7C15L;
+        h ^= bLo * 0xC2B2AE3D27D4EB4FL;
+        h ^= (aHi + 31 * bHi) * 0x165667B19E3779F9L;
+        h ^= ((long) ports << 8 | protocol) * 0x27D4EB2F165667C5L;
+        h ^= (vlans + tunnel) * 0x9E3779B97F4A7C15L;
+        h ^= h >>> 31;
+        h *= 0xBF58476D1CE4E5B9L;
+        return (int) (h ^ (h >>> 32));
+    }
+
+    private int hashOf(int slot) {
+        int p = page(slot);
+        int i = at(slot);
+        return hash((int) (meta[p][i] & 0xFF), aHi[p][i], aLo[p][i], bHi[p][i], bLo[p][i], ports[p][i], vlans[p][i],
+                tunnel[p][i]);
+    }
+
+    /** The slot of the flow with this key, or -1. */
+    int find(int hash, int protocol, long aHi, long aLo, long bHi, long bLo, int ports, long vlans, long tunnel) {
+        for (int pos = hash & indexMask; ; pos = (pos + 1) & indexMask) {
+            int entry = index[pos];
+            if (entry == 0) {
+                return -1;
+            }
+            int slot = entry - 1;
+            int p = page(slot);
+            int i = at(slot);
+            if (this.aLo[p][i] == aLo && this.bLo[p][i] == bLo && this.ports[p][i] == ports
+                    && (this.meta[p][i] & 0xFF) == protocol && this.aHi[p][i] == aHi && this.bHi[p][i] == bHi
+                    && this.vlans[p][i] == vlans && this.tunnel[p][i] == tunnel) {
+                return slot;
+            }
+        }
+    }
+
+    /** Claims a slot for a new flow and indexes it. The caller makes room first when full. */
+    int insert(int hash, int protocol, long aHi, long aLo, long bHi, long bLo, int ports, long vlans, long tunnel) {
+        if (used >= maxSlots) {
+            throw new IllegalStateException("flow table full: evict before inserting");
+        }
+        if (used + 1 > index.length * MAX_LOAD) {
+            rehash(index.length * 2);
+        }
+        int slot;
+        if (freeHead >= 0) {
+            slot = freeHead;
+            freeHead = this.ports[page(slot)][at(slot)];
+        } else {
+            slot = highWater++;
+            if (page(slot) == this.meta.length) {
+                addPage();
+            }
+        }
+        int p = page(slot);
+        int i = at(slot);
+        this.aHi[p][i] = aHi;
+        this.aLo[p][i] = aLo;
+        this.bHi[p][i] = bHi;
+        this.bLo[p][i] = bLo;
+        this.ports[p][i] = ports;
+        this.vlans[p][i] = vlans;
+        this.tunnel[p][i] = tunnel;
+        this.meta[p][i] = IN_USE | ((long) protocol << PROTO_SHIFT);
+        this.pktsToServer[p][i] = 0;
+        this.pktsToClient[p][i] = 0;
+        this.bytesToServer[p][i] = 0;
+        this.bytesToClient[p][i] = 0;
+        this.isn[p][i] = 0;
+        int pos = hash & indexMask;
+        while (index[pos] != 0) {
+            pos = (pos + 1) & indexMask;
+        }
+        index[pos] = slot + 1;
+        used++;
+        return slot;
+    }
+
+    /** Frees a slot and removes it from the index (backward-shift deletion, no tombstones). */
+    void remove(int slot) {
+        int pos = hashOf(slot) & indexMask;
+        while (index[pos] != slot + 1) {
+            pos = (pos + 1) & indexMask;
+        }
+        int hole = pos;
+        for (int j = (hole + 1) & indexMask; index[j] != 0; j = (j + 1) & indexMask) {
+            int home = hashOf(index[j] - 1) & indexMask;
+            // Move entry j into the hole if its home is not in the cyclic range (hole, j].
+            boolean inRange = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+            if (!inRange) {
+                index[hole] = index[j];
+                hole = j;
+            }
+        }
+        index[hole] = 0;
+        int p = page(slot);
+        int i = at(slot);
+        meta[p][i] = 0;
+        ports[p][i] = freeHead;
+        freeHead = slot;
+        used--;
+    }
+
+    private void rehash(int capacity) {
+        int[] old = index;
+        index = new int[capacity];
+        indexMask = capacity - 1;
+        for (int entry : old) {
+            if (entry != 0) {
+                int pos = hashOf(entry - 1) & indexMask;
+                while (index[pos] != 0) {
+                    pos = (pos + 1) & indexMask;
+                }
+                index[pos] = entry;
+            }
+        }
+    }
+
+    private void addPage() {
+        int n = meta.length + 1;
+        aHi = grow(aHi, n);
+        aLo = grow(aLo, n);
+        bHi = grow(bHi, n);
+        bLo = grow(bLo, n);
+        vlans = grow(vlans, n);
+        tunnel = grow(tunnel, n);
+        meta = grow(meta, n);
+        pktsToServer = grow(pktsToServer, n);
+        pktsToClient = grow(pktsToClient, n);
+        bytesToServer = grow(bytesToServer, n);
+        bytesToClient = grow(bytesToClient, n);
+        first = grow(first, n);
+        last = grow(last, n);
+        ports = grow(ports, n);
+        idLow = grow(idLow, n);
+        isn = grow(isn, n);
+    }
+
+    private static long[][] grow(long[][] pages, int n) {
+        long[][] out = java.util.Arrays.copyOf(pages, n);
+        out[n - 1] = new long[PAGE];
+        return out;
+    }
+
+    private static int[][] grow(int[][] pages, int n) {
+        int[][] out = java.util.Arrays.copyOf(pages, n);
+        out[n - 1] = new int[PAGE];
+        return out;
+    }
+}
