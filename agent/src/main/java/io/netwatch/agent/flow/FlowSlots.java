@@ -4,14 +4,14 @@ package io.netwatch.agent.flow;
  * The flow table's storage: one slot per tracked flow, its fields in primitive arrays
  * (struct of arrays, in pages that are added as the table grows), and an open-addressing
  * index from key hash to slot. No object per flow: a tracked flow costs the bytes of its
- * fields plus its share of the index (about 124 bytes in all), and looking one up or adding
+ * fields (116 bytes) plus its share of the index (about 6 bytes), and looking one up or adding
  * one allocates nothing.
  *
  * <p>Keys are canonical (endpoint A is the lower address and port), so both directions of a
  * conversation find the same slot. Single-threaded, like {@link FlowTable}, its only user.
  */
 final class FlowSlots {
-    static final int PAGE_BITS = 14;
+    static final int PAGE_BITS = 12;
     static final int PAGE = 1 << PAGE_BITS;
     static final int PAGE_MASK = PAGE - 1;
     /** The index is resized to keep at most this share of its entries in use. */
@@ -56,9 +56,11 @@ final class FlowSlots {
     private int highWater;
     private int freeHead = -1;
     private int used;
-    /** slot + 1, 0 for empty. */
+    /**
+     * slot + 1, 0 for empty. Its length need not be a power of two: a hash maps to a position
+     * by multiplication (Lemire's fast range), so the index grows by half, not by doubling.
+     */
     private int[] index = new int[1024];
-    private int indexMask = index.length - 1;
 
     FlowSlots(int maxSlots) {
         this.maxSlots = maxSlots;
@@ -108,7 +110,7 @@ final class FlowSlots {
 
     /** The slot of the flow with this key, or -1. */
     int find(int hash, int protocol, long aHi, long aLo, long bHi, long bLo, int ports, long vlans, long tunnel) {
-        for (int pos = hash & indexMask; ; pos = (pos + 1) & indexMask) {
+        for (int pos = home(hash); ; pos = next(pos)) {
             int entry = index[pos];
             if (entry == 0) {
                 return -1;
@@ -130,7 +132,7 @@ final class FlowSlots {
             throw new IllegalStateException("flow table full: evict before inserting");
         }
         if (used + 1 > index.length * MAX_LOAD) {
-            rehash(index.length * 2);
+            rehash(index.length + index.length / 2);
         }
         int slot;
         if (freeHead >= 0) {
@@ -157,9 +159,9 @@ final class FlowSlots {
         this.bytesToServer[p][i] = 0;
         this.bytesToClient[p][i] = 0;
         this.isn[p][i] = 0;
-        int pos = hash & indexMask;
+        int pos = home(hash);
         while (index[pos] != 0) {
-            pos = (pos + 1) & indexMask;
+            pos = next(pos);
         }
         index[pos] = slot + 1;
         used++;
@@ -168,13 +170,13 @@ final class FlowSlots {
 
     /** Frees a slot and removes it from the index (backward-shift deletion, no tombstones). */
     void remove(int slot) {
-        int pos = hashOf(slot) & indexMask;
+        int pos = home(hashOf(slot));
         while (index[pos] != slot + 1) {
-            pos = (pos + 1) & indexMask;
+            pos = next(pos);
         }
         int hole = pos;
-        for (int j = (hole + 1) & indexMask; index[j] != 0; j = (j + 1) & indexMask) {
-            int home = hashOf(index[j] - 1) & indexMask;
+        for (int j = next(hole); index[j] != 0; j = next(j)) {
+            int home = home(hashOf(index[j] - 1));
             // Move entry j into the hole if its home is not in the cyclic range (hole, j].
             boolean inRange = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
             if (!inRange) {
@@ -191,15 +193,22 @@ final class FlowSlots {
         used--;
     }
 
+    private int home(int hash) {
+        return (int) (((hash & 0xFFFF_FFFFL) * index.length) >>> 32);
+    }
+
+    private int next(int pos) {
+        return pos + 1 == index.length ? 0 : pos + 1;
+    }
+
     private void rehash(int capacity) {
         int[] old = index;
         index = new int[capacity];
-        indexMask = capacity - 1;
         for (int entry : old) {
             if (entry != 0) {
-                int pos = hashOf(entry - 1) & indexMask;
+                int pos = home(hashOf(entry - 1));
                 while (index[pos] != 0) {
-                    pos = (pos + 1) & indexMask;
+                    pos = next(pos);
                 }
                 index[pos] = entry;
             }
