@@ -14,6 +14,7 @@ import io.netwatch.agent.capture.LiveCapture;
 import io.netwatch.agent.capture.PacketSource;
 import io.netwatch.agent.capture.PcapFileSource;
 import io.netwatch.agent.export.FlowStreamer;
+import io.netwatch.agent.metrics.CaptureMetrics;
 import io.netwatch.agent.metrics.ExportMetrics;
 import io.netwatch.agent.metrics.MetricsServer;
 import io.netwatch.agent.metrics.PipelineMetrics;
@@ -29,6 +30,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class AgentMain {
     public static final String VERSION = "0.1.0";
+    /** How long after a packet its copy on another interface is recognised: 1 ms. */
+    static final long DUPLICATE_WINDOW_NANOS = 1_000_000L;
 
     private AgentMain() {
     }
@@ -59,11 +62,19 @@ public final class AgentMain {
         Pipeline pipeline = Pipeline.create(config.nodeName(), source.interfaceNames(), config.flows(), config.portScan(),
                 streamer, streamer);
         health.attach(pipeline);
+        if (source instanceof LiveCapture live
+                && (live.interfaceNames().size() > 1 || live.interfaceNames().contains("any"))) {
+            // One packet can cross several captured interfaces (a bridge's ports, veth and uplink).
+            pipeline.deduplicate(DUPLICATE_WINDOW_NANOS);
+        }
         streamer.start();
 
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new PipelineMetrics(pipeline).bindTo(registry);
         new ExportMetrics(streamer).bindTo(registry);
+        if (source instanceof LiveCapture live) {
+            new CaptureMetrics(live).bindTo(registry);
+        }
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);

@@ -1,5 +1,6 @@
 package io.netwatch.agent;
 
+import io.netwatch.agent.decode.DuplicateFilter;
 import io.netwatch.agent.capture.PacketHandler;
 import io.netwatch.agent.decode.DecodeError;
 import io.netwatch.agent.decode.DecodedPacket;
@@ -33,6 +34,9 @@ public final class Pipeline implements PacketHandler {
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLongArray decodeOutcomes = new AtomicLongArray(DecodeError.values().length);
     private volatile long lastPacketNanos;
+    /** Set when capturing on several interfaces or 'any', where one packet can be seen twice. */
+    private DuplicateFilter duplicates;
+    private final AtomicLong duplicatePackets = new AtomicLong();
 
     public Pipeline(FlowTable flowTable, PortScanDetector portScan) {
         this.flowTable = flowTable;
@@ -66,6 +70,11 @@ public final class Pipeline implements PacketHandler {
             if (p.truncated) {
                 truncated.lazySet(truncated.get() + 1);
             }
+            if (duplicates != null && p.layerCount > 0 && duplicates.seenBefore(frame, p.outer(), timestampNanos,
+                    p.linkInterface >= 0 ? p.linkInterface : interfaceIndex)) {
+                duplicatePackets.lazySet(duplicatePackets.get() + 1);
+                return;
+            }
             flowTable.update(p, frame, timestampNanos, originalLength, interfaceIndex);
             portScan.advance(timestampNanos);
         } catch (RuntimeException e) {
@@ -81,6 +90,21 @@ public final class Pipeline implements PacketHandler {
         } catch (RuntimeException e) {
             failed.incrementAndGet();
         }
+    }
+
+    /**
+     * Counts each packet once although several captured interfaces saw it (a bridge's ports,
+     * a pod's veth and the node's interface): copies within {@code windowNanos} are counted
+     * as duplicates and left out of the flows.
+     */
+    public Pipeline deduplicate(long windowNanos) {
+        this.duplicates = new DuplicateFilter(windowNanos);
+        return this;
+    }
+
+    /** Copies of packets already counted on another interface. */
+    public long duplicatePackets() {
+        return duplicatePackets.get();
     }
 
     /** Ends the capture: emits every open flow and every pending detection. */

@@ -48,6 +48,10 @@ public final class TestNetwork implements AutoCloseable {
         String hostSide = prefix + name;
         run("ip", "netns", "add", ns);
         namespaces.add(ns);
+        // No IPv6 autoconfiguration chatter (router and neighbour solicitations, MLD): the
+        // tests count every packet.
+        run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1");
+        run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1");
         run("ip", "link", "add", hostSide, "type", "veth", "peer", "name", "eth0", "netns", ns);
         links.add(hostSide);
         run("ip", "link", "set", hostSide, "master", bridge, "up");

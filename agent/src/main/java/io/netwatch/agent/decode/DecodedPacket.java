@@ -20,6 +20,12 @@ public final class DecodedPacket {
     public int vlanCount;
     public final IpLayer[] layers = new IpLayer[MAX_LAYERS];
     public int layerCount;
+    /**
+     * Which interface the frame was captured on, as the link header says: the interface index
+     * of a Linux cooked v2 header, or the packet type of a v1 header (incoming or outgoing);
+     * -1 for other link types. Tells apart the copies {@code any} captures on each port.
+     */
+    public int linkInterface;
     /** True when the capture cut the packet short of an IP length it announced (caplen < len). */
     public boolean truncated;
 
@@ -34,6 +40,7 @@ public final class DecodedPacket {
         vlanCount = 0;
         layerCount = 0;
         truncated = false;
+        linkInterface = -1;
     }
 
     /** True when the whole frame decoded without a problem. */

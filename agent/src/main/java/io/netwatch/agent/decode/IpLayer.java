@@ -18,6 +18,8 @@ public final class IpLayer {
     public int depth;
     /** 4 or 6. */
     public int ipVersion;
+    /** Where this IP header starts in the frame. */
+    public int ipOffset;
     public long srcHi;
     public long srcLo;
     public long dstHi;
@@ -59,6 +61,7 @@ public final class IpLayer {
     void reset(int depth, long parentContext) {
         this.depth = depth;
         ipVersion = 0;
+        ipOffset = 0;
         srcHi = srcLo = dstHi = dstLo = 0;
         protocol = 0;
         transport = false;
@@ -84,6 +87,7 @@ public final class IpLayer {
     public void copyFrom(IpLayer o) {
         depth = o.depth;
         ipVersion = o.ipVersion;
+        ipOffset = o.ipOffset;
         srcHi = o.srcHi;
         srcLo = o.srcLo;
         dstHi = o.dstHi;

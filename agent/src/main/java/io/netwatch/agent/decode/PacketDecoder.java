@@ -111,6 +111,7 @@ public final class PacketDecoder {
             out.fail(DecodeError.TRUNCATED_LINK_HEADER);
             return;
         }
+        out.linkInterface = u16(b, off);
         etherPayload(b, u16(b, off + 14), off + 16, end, 0, 0);
     }
 
@@ -119,6 +120,7 @@ public final class PacketDecoder {
             out.fail(DecodeError.TRUNCATED_LINK_HEADER);
             return;
         }
+        out.linkInterface = b.getInt(off + 4);
         etherPayload(b, u16(b, off), off + 20, end, 0, 0);
     }
 
@@ -202,6 +204,7 @@ public final class PacketDecoder {
             out.truncated = true;
         }
         l.ipVersion = 4;
+        l.ipOffset = off;
         l.srcLo = IPV4_MAPPED_PREFIX | (b.getInt(off + 12) & 0xFFFF_FFFFL);
         l.dstLo = IPV4_MAPPED_PREFIX | (b.getInt(off + 16) & 0xFFFF_FFFFL);
         l.protocol = b.get(off + 9) & 0xFF;
@@ -243,6 +246,7 @@ public final class PacketDecoder {
             out.truncated = true;
         }
         l.ipVersion = 6;
+        l.ipOffset = off;
         l.srcHi = b.getLong(off + 8);
         l.srcLo = b.getLong(off + 16);
         l.dstHi = b.getLong(off + 24);

@@ -29,6 +29,9 @@ public final class PipelineMetrics implements MeterBinder {
         FunctionCounter.builder("netwatch.capture.truncated.packets", pipeline, Pipeline::truncatedPackets)
                 .description("Packets the capture cut short of their IP length (decoded as far as they go)")
                 .register(registry);
+        FunctionCounter.builder("netwatch.capture.duplicate.packets", pipeline, Pipeline::duplicatePackets)
+                .description("Copies of a packet already counted on another captured interface (any, bridges)")
+                .register(registry);
         FunctionCounter.builder("netwatch.pipeline.failed.packets", pipeline, Pipeline::failedPackets)
                 .description("Packets dropped because handling them raised an error (a bug; see logs)")
                 .register(registry);

@@ -13,6 +13,7 @@ import io.netwatch.proto.flow.v1.TcpState;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -103,6 +104,106 @@ class LiveCaptureTest {
     private static long countPackets(Path pcap, String filter) throws Exception {
         String out = TestNetwork.run("tcpdump", "-r", pcap.toString(), "-nn", filter);
         return out.lines().filter(l -> l.contains(" IP ")).count();
+    }
+
+    private static final int BURST = 20_000;
+
+    /** Sends {@code count} UDP datagrams of 100 bytes from a host's namespace, as fast as Python can. */
+    private static void blast(TestNetwork net, String host, String to, int port, int count) throws Exception {
+        net.exec(host, "python3", "-c", "import socket\n"
+                + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                + "for _ in range(" + count + "): s.sendto(b'x' * 100, ('" + to + "', " + port + "))\n");
+    }
+
+    private static long txPackets(TestNetwork net, String host) throws Exception {
+        String json = net.exec(host, "cat", "/sys/class/net/eth0/statistics/tx_packets");
+        return Long.parseLong(json.trim());
+    }
+
+    private record Live(LiveCapture capture, Pipeline pipeline, List<Flow> flows, Thread loop) {
+        void stop() throws InterruptedException {
+            capture.close();
+            loop.join(10_000);
+            pipeline.finish();
+            capture.release();
+        }
+    }
+
+    private static Live start(List<String> interfaces, String filter, boolean dedupe) throws Exception {
+        List<Flow> flows = new CopyOnWriteArrayList<>();
+        LiveCapture capture = LiveCapture.open(LiveCaptureConfig.of(interfaces, filter));
+        Pipeline pipeline = Pipeline.create("live-test", capture.interfaceNames(), FlowTableConfig.defaults(),
+                PortScanConfig.defaults(), flows::add, AnomalySink.NONE);
+        if (dedupe) {
+            pipeline.deduplicate(1_000_000L);
+        }
+        Thread loop = Thread.ofPlatform().start(() -> {
+            try {
+                capture.run(pipeline);
+            } catch (CaptureException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(300);
+        return new Live(capture, pipeline, flows, loop);
+    }
+
+    @Test
+    void twoInterfacesAtOnceAccountForEveryPacketSent() throws Exception {
+        assumeTrue(TestNetwork.available(), "needs root and iproute2 to create network namespaces");
+        try (TestNetwork net = new TestNetwork()) {
+            String vethA = net.addHost("a", "10.231.8.1/24");
+            String vethB = net.addHost("b", "10.231.8.2/24");
+            net.addHost("c", "10.231.8.3/24");
+            // Resolve neighbours first, so the bursts are all there is.
+            net.exec("a", "ping", "-c", "1", "-W", "2", "10.231.8.3");
+            net.exec("b", "ping", "-c", "1", "-W", "2", "10.231.8.3");
+            Live live = start(List.of(vethA, vethB), "udp port 9999", false);
+            long txA = txPackets(net, "a");
+            long txB = txPackets(net, "b");
+            blast(net, "a", "10.231.8.3", 9999, BURST);
+            blast(net, "b", "10.231.8.3", 9999, BURST);
+            long sentA = txPackets(net, "a") - txA;
+            long sentB = txPackets(net, "b") - txB;
+            Thread.sleep(1500);
+            live.stop();
+
+            assertEquals(BURST, sentA, "the kernel sent every datagram a wrote");
+            assertEquals(BURST, sentB);
+            long counted = live.flows().stream().filter(f -> f.getDestination().getPort() == 9999)
+                    .mapToLong(f -> f.getToServer().getPackets()).sum();
+            long dropped = 0;
+            for (int i = 0; i < 2; i++) {
+                dropped += live.capture().kernelDropped(i) + live.capture().interfaceDropped(i);
+            }
+            assertEquals(sentA + sentB, counted + dropped,
+                    "every packet sent is counted in a flow or reported dropped (counted " + counted + ", dropped "
+                            + dropped + ")");
+            assertEquals(2, live.flows().stream().filter(f -> f.getDestination().getPort() == 9999).count());
+            assertEquals(Set.of(vethA, vethB), live.flows().stream().map(Flow::getInterface)
+                    .collect(java.util.stream.Collectors.toSet()));
+        }
+    }
+
+    @Test
+    void onAnyABridgedPacketIsCountedOnce() throws Exception {
+        assumeTrue(TestNetwork.available(), "needs root and iproute2 to create network namespaces");
+        try (TestNetwork net = new TestNetwork()) {
+            net.addHost("a", "10.231.9.1/24");
+            net.addHost("c", "10.231.9.3/24");
+            net.exec("a", "ping", "-c", "1", "-W", "2", "10.231.9.3");
+            Live live = start(List.of("any"), "udp port 9998 and host 10.231.9.3", true);
+            int count = 2_000;
+            blast(net, "a", "10.231.9.3", 9998, count);
+            Thread.sleep(1500);
+            live.stop();
+            long dropped = live.capture().kernelDropped(0) + live.capture().interfaceDropped(0);
+            long counted = live.flows().stream().filter(f -> f.getDestination().getPort() == 9998)
+                    .mapToLong(f -> f.getToServer().getPackets()).sum();
+            assertEquals(0, dropped, "2000 datagrams fit in the capture buffer");
+            assertEquals(count, counted, "each datagram once, though 'any' saw it on both bridge ports");
+            assertEquals(count, live.pipeline().duplicatePackets(), "the second copies are counted as duplicates");
+        }
     }
 
     @Test

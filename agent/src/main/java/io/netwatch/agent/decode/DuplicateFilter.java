@@ -1,0 +1,86 @@
+package io.netwatch.agent.decode;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Recognises the same packet seen again on another interface within a short window: what
+ * capturing on {@code any} or on several interfaces gives for traffic that crosses a bridge
+ * (once per port) or is routed from a pod's veth to the node's interface. The packet is
+ * identified by its IP header without the fields a hop changes (TTL or hop limit, header
+ * checksum) and the first bytes of its transport header (ports, sequence and
+ * acknowledgement numbers).
+ *
+ * <p>A fixed table, direct-mapped by that identity: no allocation, bounded memory. A
+ * collision can only make the filter miss a duplicate (counted twice), never drop a packet
+ * that was not seen before.
+ */
+public final class DuplicateFilter {
+    /** Entries in the table (a power of two); 16 bytes each. */
+    public static final int ENTRIES = 1 << 16;
+    /** Transport bytes included in the identity. */
+    private static final int TRANSPORT_BYTES = 16;
+
+    private final long windowNanos;
+    private final long[] hashes = new long[ENTRIES];
+    private final long[] times = new long[ENTRIES];
+    private final int[] interfaces = new int[ENTRIES];
+
+    /** @param windowNanos how long after a packet its copy on another interface is recognised */
+    public DuplicateFilter(long windowNanos) {
+        this.windowNanos = windowNanos;
+    }
+
+    /**
+     * @return true when the same packet was seen on another interface within the window;
+     *         records it otherwise
+     */
+    public boolean seenBefore(ByteBuffer frame, IpLayer outer, long nowNanos, int interfaceIndex) {
+        long h = identity(frame, outer);
+        int slot = (int) (h ^ (h >>> 32)) & (ENTRIES - 1);
+        if (hashes[slot] == h && interfaces[slot] != interfaceIndex && nowNanos - times[slot] <= windowNanos
+                && nowNanos >= times[slot]) {
+            return true;
+        }
+        hashes[slot] = h;
+        times[slot] = nowNanos;
+        interfaces[slot] = interfaceIndex;
+        return false;
+    }
+
+    private static long identity(ByteBuffer b, IpLayer l) {
+        int off = l.ipOffset;
+        int end = b.limit();
+        long h = 0x9E3779B97F4A7C15L;
+        int headerLength;
+        if (l.ipVersion == 4) {
+            // Bytes 0-7 (version, TOS, length, id, fragment) and 9 (protocol), 12-19 (addresses):
+            // not 8 (TTL) or 10-11 (checksum).
+            h = mix(h, b.getLong(off));
+            h = mix(h, b.get(off + 9));
+            h = mix(h, b.getLong(off + 12));
+            headerLength = (b.get(off) & 0x0F) * 4;
+        } else {
+            // Everything but byte 7 (hop limit).
+            h = mix(h, b.getInt(off) & 0xFFFF_FFFFL);
+            h = mix(h, b.getShort(off + 4));
+            h = mix(h, b.get(off + 6));
+            h = mix(h, b.getLong(off + 8));
+            h = mix(h, b.getLong(off + 16));
+            h = mix(h, b.getLong(off + 24));
+            h = mix(h, b.getLong(off + 32));
+            headerLength = 40;
+        }
+        int t = off + headerLength;
+        int n = Math.min(TRANSPORT_BYTES, end - t);
+        for (int i = 0; i < n; i++) {
+            h = mix(h, b.get(t + i));
+        }
+        return h;
+    }
+
+    private static long mix(long h, long v) {
+        h ^= v;
+        h *= 0xBF58476D1CE4E5B9L;
+        return h ^ (h >>> 31);
+    }
+}
