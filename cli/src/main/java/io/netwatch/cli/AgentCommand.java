@@ -62,6 +62,11 @@ final class AgentCommand implements Callable<Integer> {
             description = "Flow table bound (default: ${DEFAULT-VALUE}).")
     int maxFlows;
 
+    @Option(names = "--flow-timeouts", description = "Flow timeouts, any of " + FlowTimeouts.KEYS
+            + ", e.g. syn=30s,established=5m,udp=1m (defaults: syn 30s, established 5m, closed 10s, udp 60s, "
+            + "other 30s, active 5m).")
+    String flowTimeouts;
+
     @Option(names = "--drain-timeout", defaultValue = "PT30S",
             description = "After a file ends, how long to wait for the aggregator's acknowledgements (default: ${DEFAULT-VALUE}).")
     Duration drainTimeout;
@@ -77,7 +82,7 @@ final class AgentCommand implements Callable<Integer> {
         }
         InetSocketAddress metricsAddress = metrics.equalsIgnoreCase("none") ? null : HostPort.parse(metrics, "--metrics");
         AgentConfig config = new AgentConfig(nodeName, source.pcap, live, HostPort.target(aggregator), metricsAddress,
-                FlowTableConfig.defaults().withMaxFlows(maxFlows), PortScanConfig.defaults(), ExportConfig.defaults(),
+                FlowTimeouts.apply(FlowTableConfig.defaults().withMaxFlows(maxFlows), flowTimeouts), PortScanConfig.defaults(), ExportConfig.defaults(),
                 drainTimeout);
         return AgentMain.run(config, System.out);
     }

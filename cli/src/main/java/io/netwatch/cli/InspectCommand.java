@@ -22,13 +22,23 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = "--node", defaultValue = "inspect", description = "Node name put on the records (default: ${DEFAULT-VALUE}).")
     String node;
 
+    @Option(names = "--flow-timeouts", description = "Flow timeouts, any of " + FlowTimeouts.KEYS
+            + ", e.g. udp=10m,active=1h (defaults as for the agent).")
+    String flowTimeouts;
+
+    @Option(names = "--max-flows", defaultValue = "" + io.netwatch.agent.flow.FlowTableConfig.DEFAULT_MAX_FLOWS,
+            description = "Flow table bound (default: ${DEFAULT-VALUE}).")
+    int maxFlows;
+
     @Override
     public Integer call() throws Exception {
+        var flows = FlowTimeouts.apply(io.netwatch.agent.flow.FlowTableConfig.defaults().withMaxFlows(maxFlows),
+                flowTimeouts);
         OutputStream stream = out == null ? System.out : new BufferedOutputStream(Files.newOutputStream(out));
         Inspector.Result result;
         JsonLines json = new JsonLines(stream);
         try {
-            result = Inspector.run(file, node, json::flow, json::anomaly);
+            result = Inspector.run(file, node, flows, json::flow, json::anomaly);
         } catch (CaptureException e) {
             System.err.println("netwatch inspect: " + e.getMessage());
             return 2;

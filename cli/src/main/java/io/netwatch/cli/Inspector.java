@@ -31,8 +31,13 @@ public final class Inspector {
      * @throws CaptureException when the file cannot be opened at all
      */
     public static Result run(Path file, String nodeName, FlowSink flows, AnomalySink anomalies) throws CaptureException {
+        return run(file, nodeName, FlowTableConfig.defaults(), flows, anomalies);
+    }
+
+    public static Result run(Path file, String nodeName, FlowTableConfig flowConfig, FlowSink flows,
+                             AnomalySink anomalies) throws CaptureException {
         try (PcapFileSource source = PcapFileSource.open(file)) {
-            Pipeline pipeline = Pipeline.create(nodeName, source.interfaceNames(), FlowTableConfig.defaults(),
+            Pipeline pipeline = Pipeline.create(nodeName, source.interfaceNames(), flowConfig,
                     PortScanConfig.defaults(), flows, anomalies);
             CaptureException error = null;
             try {
