@@ -1,0 +1,268 @@
+package io.netwatch.agent.inspect;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One direction of a TCP stream, put back in order for the application-layer parsers.
+ *
+ * <p>Streaming: an in-order segment is handed to the consumer straight from the frame (no
+ * copy); only segments that arrive ahead of a hole are copied and held, bounded per
+ * direction ({@link #maxPendingBytes}) and in total ({@link ReassemblyBudget}). Overlaps keep
+ * the first copy (what the receiver most likely kept, and what an evasion attempt cannot
+ * rewrite). A hole that is not filled before the pending bytes reach their bound, or before
+ * the stream ends, is skipped: counted as a gap, and the consumer is told so it can resume
+ * where it can. Delivery stops after {@link #depth} bytes: inspection looks at the first
+ * bytes of a direction, never at whole transfers.
+ *
+ * <p>Single-threaded (the capture thread). Sequence numbers are compared modulo 2^32.
+ */
+public final class StreamReassembler {
+    /** Receives in-order stream bytes. */
+    public interface Consumer {
+        /** Bytes {@code [off, off + len)} of {@code data} follow the bytes delivered before. */
+        void data(ByteBuffer data, int off, int len);
+
+        /** {@code bytes} of the stream are missing before the next {@link #data}. */
+        void gap(long bytes);
+    }
+
+    /** Most out-of-order segments held per direction. */
+    public static final int MAX_PENDING_SEGMENTS = 64;
+
+    private record Pending(long offset, byte[] bytes) {
+    }
+
+    private final Consumer consumer;
+    private final ReassemblyBudget budget;
+    private final long depth;
+    private final int maxPendingBytes;
+    private final List<Pending> pending = new ArrayList<>(0);
+    private int pendingBytes;
+    private boolean haveBase;
+    private int baseSeq;
+    /** Stream offset of the next byte to deliver. */
+    private long next;
+    private long delivered;
+    private long gaps;
+    private long gapBytes;
+    private long overlapBytes;
+    private long droppedSegments;
+    private boolean done;
+
+    /**
+     * @param depth           bytes of this direction to deliver at most
+     * @param maxPendingBytes out-of-order bytes held at most for this direction
+     */
+    public StreamReassembler(Consumer consumer, ReassemblyBudget budget, long depth, int maxPendingBytes) {
+        this.consumer = consumer;
+        this.budget = budget;
+        this.depth = depth;
+        this.maxPendingBytes = maxPendingBytes;
+    }
+
+    /**
+     * Accounts one TCP segment of this direction.
+     *
+     * @param seq     the segment's sequence number
+     * @param syn     true when the SYN flag is set (the data then starts at seq + 1)
+     * @param payload the frame; bytes {@code [off, off + len)} are the segment's data
+     */
+    public void segment(int seq, boolean syn, ByteBuffer payload, int off, int len) {
+        if (done) {
+            return;
+        }
+        if (syn) {
+            if (!haveBase) {
+                haveBase = true;
+                baseSeq = seq + 1;
+            }
+            seq += 1;
+        }
+        if (len <= 0) {
+            return;
+        }
+        if (!haveBase) {
+            // Picked up mid-stream: the first data seen starts the stream.
+            haveBase = true;
+            baseSeq = seq;
+        }
+        long start = (seq - baseSeq) & 0xFFFF_FFFFL;
+        if (start >= 0x8000_0000L) {
+            // Before the stream's start (a retransmission of the SYN's era): ignore.
+            return;
+        }
+        long at = start;
+        int o = off;
+        int remaining = len;
+        while (remaining > 0 && !done) {
+            if (at + remaining <= next) {
+                overlapBytes += remaining;
+                break;
+            }
+            if (at < next) {
+                int skip = (int) (next - at);
+                overlapBytes += skip;
+                at += skip;
+                o += skip;
+                remaining -= skip;
+            }
+            if (at > next) {
+                hold(at, payload, o, remaining);
+                break;
+            }
+            // at == next: deliver up to the first held segment, whose earlier copy wins.
+            long limit = Long.MAX_VALUE;
+            for (Pending p : pending) {
+                if (p.offset() > next) {
+                    limit = Math.min(limit, p.offset());
+                }
+            }
+            int n = (int) Math.min(remaining, limit - at);
+            deliver(payload, o, n);
+            at += n;
+            o += n;
+            remaining -= n;
+            drainPending();
+        }
+        if (pendingBytes > maxPendingBytes) {
+            skipHole();
+        }
+    }
+
+    /** The stream ended (FIN, RST or flow end): whatever waits behind a hole is delivered after a gap. */
+    public void end() {
+        while (!pending.isEmpty() && !done) {
+            skipHole();
+        }
+        release();
+    }
+
+    private void deliver(ByteBuffer data, int off, int len) {
+        long room = depth - delivered;
+        int n = (int) Math.min(len, room);
+        if (n > 0) {
+            consumer.data(data, off, n);
+            delivered += n;
+        }
+        next += len;
+        if (delivered >= depth) {
+            done = true;
+            release();
+        }
+    }
+
+    /** Delivers held segments that the stream has now reached. */
+    private void drainPending() {
+        boolean progress = true;
+        while (progress && !pending.isEmpty() && !done) {
+            progress = false;
+            for (int i = 0; i < pending.size(); i++) {
+                Pending p = pending.get(i);
+                long pEnd = p.offset() + p.bytes().length;
+                if (p.offset() <= next) {
+                    pending.remove(i);
+                    pendingBytes -= p.bytes().length;
+                    budget.release(p.bytes().length);
+                    if (pEnd > next) {
+                        int skip = (int) (next - p.offset());
+                        overlapBytes += skip;
+                        deliver(ByteBuffer.wrap(p.bytes()), skip, p.bytes().length - skip);
+                    } else {
+                        overlapBytes += p.bytes().length;
+                    }
+                    progress = true;
+                    break;
+                }
+            }
+        }
+    }
+
+    /** Copies a segment that arrived ahead of a hole, keeping only bytes not held already. */
+    private void hold(long start, ByteBuffer payload, int off, int len) {
+        long end = start + len;
+        // Trim against held segments: the first copy wins.
+        for (Pending p : pending) {
+            long pEnd = p.offset() + p.bytes().length;
+            if (p.offset() <= start && pEnd >= end) {
+                overlapBytes += len;
+                return;
+            }
+        }
+        if (pending.size() >= MAX_PENDING_SEGMENTS || start - next > depth || !budget.reserve(len)) {
+            droppedSegments++;
+            return;
+        }
+        byte[] copy = new byte[len];
+        payload.get(off, copy);
+        // Keep earlier copies of overlapping bytes: write the held bytes over the new copy.
+        for (Pending p : pending) {
+            long from = Math.max(start, p.offset());
+            long to = Math.min(end, p.offset() + p.bytes().length);
+            if (from < to) {
+                System.arraycopy(p.bytes(), (int) (from - p.offset()), copy, (int) (from - start), (int) (to - from));
+                overlapBytes += to - from;
+            }
+        }
+        int at = 0;
+        while (at < pending.size() && pending.get(at).offset() <= start) {
+            at++;
+        }
+        pending.add(at, new Pending(start, copy));
+        pendingBytes += len;
+    }
+
+    /** Gives up on the hole before the earliest held segment: counts it and moves on. */
+    private void skipHole() {
+        if (pending.isEmpty()) {
+            return;
+        }
+        long target = pending.getFirst().offset();
+        for (Pending p : pending) {
+            target = Math.min(target, p.offset());
+        }
+        if (target > next) {
+            long missing = target - next;
+            gaps++;
+            gapBytes += missing;
+            consumer.gap(missing);
+            next = target;
+        }
+        drainPending();
+    }
+
+    private void release() {
+        for (Pending p : pending) {
+            budget.release(p.bytes().length);
+        }
+        pending.clear();
+        pendingBytes = 0;
+    }
+
+    /** True once {@link #depth} bytes were delivered: later segments are ignored. */
+    public boolean done() {
+        return done;
+    }
+
+    public long delivered() {
+        return delivered;
+    }
+
+    public long gaps() {
+        return gaps;
+    }
+
+    public long gapBytes() {
+        return gapBytes;
+    }
+
+    public long overlapBytes() {
+        return overlapBytes;
+    }
+
+    /** Out-of-order segments not held because a bound was reached. */
+    public long droppedSegments() {
+        return droppedSegments;
+    }
+}

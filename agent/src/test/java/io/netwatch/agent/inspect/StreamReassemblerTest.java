@@ -1,0 +1,166 @@
+package io.netwatch.agent.inspect;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class StreamReassemblerTest {
+    /** Collects delivered bytes and gaps. */
+    static final class Sink implements StreamReassembler.Consumer {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        final List<Long> gaps = new ArrayList<>();
+
+        @Override
+        public void data(ByteBuffer data, int off, int len) {
+            for (int i = 0; i < len; i++) {
+                bytes.write(data.get(off + i));
+            }
+        }
+
+        @Override
+        public void gap(long n) {
+            gaps.add(n);
+        }
+
+        String text() {
+            return bytes.toString(StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    private final Sink sink = new Sink();
+    private final ReassemblyBudget budget = new ReassemblyBudget(1 << 20);
+
+    private StreamReassembler stream(long depth) {
+        return new StreamReassembler(sink, budget, depth, 64 * 1024);
+    }
+
+    private static void send(StreamReassembler r, int seq, String data) {
+        byte[] b = data.getBytes(StandardCharsets.ISO_8859_1);
+        r.segment(seq, false, ByteBuffer.wrap(b), 0, b.length);
+    }
+
+    @Test
+    void inOrderOutOfOrderAndRetransmitted() {
+        StreamReassembler r = stream(1 << 20);
+        r.segment(1000, true, ByteBuffer.allocate(0), 0, 0);
+        send(r, 1001, "GET / ");
+        send(r, 1012, "1.1\r\n");
+        send(r, 1007, "HTTP/");
+        send(r, 1001, "GET / ");
+        assertEquals("GET / HTTP/1.1\r\n", sink.text());
+        assertTrue(r.overlapBytes() >= 6);
+        assertEquals(0, r.gaps());
+    }
+
+    @Test
+    void overlapsKeepTheFirstCopy() {
+        StreamReassembler r = stream(1 << 20);
+        r.segment(0, true, ByteBuffer.allocate(0), 0, 0);
+        send(r, 6, "XXXX");       // held: bytes 5-8 as XXXX
+        send(r, 1, "abcdefghij"); // in order, but bytes 5-8 were seen first
+        assertEquals("abcdeXXXXj", sink.text());
+        send(r, 1, "zzzzzzzzzzzzzz"); // a later rewrite of delivered bytes changes nothing...
+        assertEquals("abcdeXXXXjzzzz", sink.text(), "...but its new tail is delivered");
+    }
+
+    @Test
+    void aHoleNeverFilledBecomesACountedGapAtTheEnd() {
+        StreamReassembler r = stream(1 << 20);
+        r.segment(0, true, ByteBuffer.allocate(0), 0, 0);
+        send(r, 1, "abc");
+        send(r, 10, "xyz");
+        assertEquals("abc", sink.text());
+        r.end();
+        assertEquals("abcxyz", sink.text());
+        assertEquals(List.of(6L), sink.gaps);
+        assertEquals(1, r.gaps());
+    }
+
+    @Test
+    void tooMuchHeldBehindAHoleSkipsIt() {
+        StreamReassembler r = new StreamReassembler(sink, budget, 1 << 20, 10);
+        r.segment(0, true, ByteBuffer.allocate(0), 0, 0);
+        send(r, 5, "0123456789AB"); // 12 bytes held > 10
+        assertEquals("0123456789AB", sink.text());
+        assertEquals(List.of(4L), sink.gaps);
+    }
+
+    @Test
+    void deliveryStopsAtTheDepth() {
+        StreamReassembler r = stream(8);
+        r.segment(0, true, ByteBuffer.allocate(0), 0, 0);
+        send(r, 1, "0123456789");
+        send(r, 11, "more");
+        assertEquals("01234567", sink.text());
+        assertTrue(r.done());
+    }
+
+    @Test
+    void theBudgetBoundsHeldBytesAcrossStreams() {
+        ReassemblyBudget small = new ReassemblyBudget(16);
+        StreamReassembler a = new StreamReassembler(sink, small, 1 << 20, 1 << 20);
+        StreamReassembler b = new StreamReassembler(new Sink(), small, 1 << 20, 1 << 20);
+        a.segment(0, true, ByteBuffer.allocate(0), 0, 0);
+        b.segment(0, true, ByteBuffer.allocate(0), 0, 0);
+        send(a, 100, "0123456789");
+        send(b, 100, "0123456789");
+        assertEquals(1, small.refused());
+        assertEquals(10, small.held());
+        a.end();
+        assertEquals(0, small.held());
+    }
+
+    @Test
+    void sequenceNumbersWrapAround() {
+        StreamReassembler r = stream(1 << 20);
+        r.segment(0xFFFF_FFFD, true, ByteBuffer.allocate(0), 0, 0);
+        send(r, 0xFFFF_FFFE, "ab");
+        send(r, 0, "cd");
+        assertEquals("abcd", sink.text());
+    }
+
+    @Test
+    void pickedUpMidStreamStartsAtTheFirstData() {
+        StreamReassembler r = stream(1 << 20);
+        send(r, 5000, "HTTP/1.1 200 OK\r\n");
+        assertEquals("HTTP/1.1 200 OK\r\n", sink.text());
+    }
+
+    @Test
+    void anyOrderWithDuplicatesGivesBackTheStream() {
+        Random random = new Random(3);
+        for (int trial = 0; trial < 300; trial++) {
+            byte[] original = new byte[1 + random.nextInt(5000)];
+            random.nextBytes(original);
+            List<int[]> segments = new ArrayList<>();
+            for (int at = 0; at < original.length; ) {
+                int len = 1 + random.nextInt(700);
+                segments.add(new int[] {at, Math.min(len, original.length - at)});
+                at += len;
+            }
+            List<int[]> sent = new ArrayList<>(segments);
+            for (int i = 0; i < segments.size() / 3; i++) {
+                sent.add(segments.get(random.nextInt(segments.size())));
+            }
+            Collections.shuffle(sent, random);
+            Sink s = new Sink();
+            int isn = random.nextInt();
+            StreamReassembler r = new StreamReassembler(s, budget, 1 << 20, 1 << 20);
+            r.segment(isn, true, ByteBuffer.allocate(0), 0, 0);
+            for (int[] seg : sent) {
+                r.segment(isn + 1 + seg[0], false, ByteBuffer.wrap(original), seg[0], seg[1]);
+            }
+            r.end();
+            assertArrayEquals(original, s.bytes.toByteArray(), "trial " + trial);
+            assertTrue(s.gaps.isEmpty());
+        }
+        assertEquals(0, budget.held(), "every held byte is given back");
+    }
+}
