@@ -8,6 +8,9 @@ import io.netwatch.agent.decode.PacketDecoder;
 import io.netwatch.agent.flow.FlowSink;
 import io.netwatch.agent.flow.FlowTable;
 import io.netwatch.agent.flow.FlowTableConfig;
+import io.netwatch.agent.inspect.InspectionConfig;
+import io.netwatch.agent.inspect.InspectionSink;
+import io.netwatch.agent.inspect.Inspector;
 import io.netwatch.agent.score.AnomalySink;
 import io.netwatch.agent.score.PortScanConfig;
 import io.netwatch.agent.score.PortScanDetector;
@@ -27,6 +30,8 @@ public final class Pipeline implements PacketHandler {
     private final PacketDecoder decoder = new PacketDecoder();
     private final FlowTable flowTable;
     private final PortScanDetector portScan;
+    /** Payload inspection; null when the pipeline was built without it. */
+    private final Inspector inspector;
 
     private final AtomicLong packets = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
@@ -39,8 +44,13 @@ public final class Pipeline implements PacketHandler {
     private final AtomicLong duplicatePackets = new AtomicLong();
 
     public Pipeline(FlowTable flowTable, PortScanDetector portScan) {
+        this(flowTable, portScan, null);
+    }
+
+    private Pipeline(FlowTable flowTable, PortScanDetector portScan, Inspector inspector) {
         this.flowTable = flowTable;
         this.portScan = portScan;
+        this.inspector = inspector;
     }
 
     /**
@@ -49,13 +59,26 @@ public final class Pipeline implements PacketHandler {
      */
     public static Pipeline create(String nodeName, List<String> interfaceNames, FlowTableConfig flowConfig,
                                   PortScanConfig scanConfig, FlowSink flows, AnomalySink anomalies) {
+        return create(nodeName, interfaceNames, flowConfig, scanConfig, InspectionConfig.defaults(), flows, anomalies,
+                InspectionSink.NONE);
+    }
+
+    /**
+     * As above, with payload inspection's bounds and a sink for the application-layer
+     * messages it finds (DNS, HTTP, TLS, SSH).
+     */
+    public static Pipeline create(String nodeName, List<String> interfaceNames, FlowTableConfig flowConfig,
+                                  PortScanConfig scanConfig, InspectionConfig inspectionConfig, FlowSink flows,
+                                  AnomalySink anomalies, InspectionSink messages) {
         PortScanDetector scan = new PortScanDetector(scanConfig, anomalies, nodeName);
         FlowSink tee = flow -> {
             flows.onFlow(flow);
             scan.onFlow(flow);
         };
         long flowIdBase = (ThreadLocalRandom.current().nextLong(1 << 20) + 1) << 32;
-        return new Pipeline(new FlowTable(flowConfig, tee, nodeName, interfaceNames, flowIdBase), scan);
+        Inspector inspector = new Inspector(inspectionConfig, messages);
+        FlowTable table = new FlowTable(flowConfig, tee, nodeName, interfaceNames, flowIdBase).observe(inspector);
+        return new Pipeline(table, scan, inspector);
     }
 
     @Override
@@ -145,5 +168,10 @@ public final class Pipeline implements PacketHandler {
 
     public PortScanDetector portScan() {
         return portScan;
+    }
+
+    /** The inspection stage, or null when this pipeline has none. */
+    public Inspector inspector() {
+        return inspector;
     }
 }

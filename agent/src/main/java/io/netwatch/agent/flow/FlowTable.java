@@ -60,6 +60,7 @@ public final class FlowTable {
     private final String nodeName;
     private final List<String> interfaceNames;
     private final CommunityId communityId = new CommunityId(0);
+    private FlowObserver observer = FlowObserver.NONE;
     private final FlowSlots slots;
     private final Defragmenter defrag;
     /** Tunnels around tunnelled flows, by slot: kept aside so untunnelled flows pay nothing. */
@@ -105,6 +106,12 @@ public final class FlowTable {
         this.activeTimeoutNanos = config.activeTimeout().toNanos();
     }
 
+    /** Installs the stage that inspects the flows' packets (payload inspection). */
+    public FlowTable observe(FlowObserver observer) {
+        this.observer = observer;
+        return this;
+    }
+
     /**
      * Accounts one decoded packet: each IP layer that carries a transport counts in its own
      * flow (a tunnelled frame counts in the outer and the inner flow, with the whole frame's
@@ -132,7 +139,7 @@ public final class FlowTable {
                     release(d, p, vlans);
                 }
             } else if (l.flowable()) {
-                account(l, p, vlans, nowNanos, wireLength, interfaceIndex, true);
+                account(l, p, frame, vlans, nowNanos, wireLength, interfaceIndex, true);
             }
         }
     }
@@ -144,7 +151,7 @@ public final class FlowTable {
             return;
         }
         for (int i = 0; i < d.count; i++) {
-            account(h, p, vlans, d.nanos[i], d.wireLength[i], d.interfaceIndex[i], d.start[i] == 0);
+            account(h, p, null, vlans, d.nanos[i], d.wireLength[i], d.interfaceIndex[i], d.start[i] == 0);
         }
     }
 
@@ -174,8 +181,8 @@ public final class FlowTable {
         return srcIsA;
     }
 
-    private void account(IpLayer l, DecodedPacket p, long vlans, long nowNanos, int wireLength, int interfaceIndex,
-                         boolean headerPacket) {
+    private void account(IpLayer l, DecodedPacket p, ByteBuffer frame, long vlans, long nowNanos, int wireLength,
+                         int interfaceIndex, boolean headerPacket) {
         boolean icmp = l.protocol == PacketDecoder.PROTO_ICMP || l.protocol == PacketDecoder.PROTO_ICMPV6;
         boolean srcIsA = canonical(l, icmp ? 0 : l.srcPort, icmp ? 0 : l.dstPort);
         int hash = FlowSlots.hash(l.protocol, kaHi, kaLo, kbHi, kbLo, kPorts, vlans, l.tunnelContext);
@@ -216,6 +223,7 @@ public final class FlowTable {
             meta = advanceTcp(meta, flags, fromInitiator);
         }
         slots.meta[pg][at] = meta;
+        observer.onPacket(slot, flowId(slot), fromInitiator, l, headerPacket ? frame : null, nowNanos);
         int reports = (int) (meta >>> FlowSlots.REPORTS_SHIFT) & 0xFF;
         if (reports < 0xFF && nowNanos - slots.first[pg][at] >= (reports + 1) * activeTimeoutNanos) {
             slots.meta[pg][at] = meta + (1L << FlowSlots.REPORTS_SHIFT);
@@ -509,6 +517,7 @@ public final class FlowTable {
             }
             default -> f.setCommunityId(communityId.compute(src, 0, dst, 0, protocol));
         }
+        observer.onRecord(slot, f, !interim);
         return f.build();
     }
 

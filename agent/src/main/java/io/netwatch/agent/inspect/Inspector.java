@@ -1,0 +1,132 @@
+package io.netwatch.agent.inspect;
+
+import io.netwatch.agent.decode.IpLayer;
+import io.netwatch.agent.decode.PacketDecoder;
+import io.netwatch.agent.flow.FlowObserver;
+import io.netwatch.agent.flow.IpAddressFormat;
+import io.netwatch.proto.flow.v1.Flow;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The inspection stage: looks at the first bytes of each direction of each flow, names the
+ * application protocol by its payload whatever the port, and hands the bytes to that
+ * protocol's parser. Results go into the flow record (app_proto and the L7 field) and, as
+ * {@link InspectionEvent}s, to the sink.
+ *
+ * <p>Runs on the capture thread as the flow table's {@link FlowObserver}. Bounded: per-flow
+ * state only while a flow is being inspected, a cap on flows inspected at once, and the
+ * reassembly budget; every bound reached is counted.
+ */
+public final class Inspector implements FlowObserver {
+    private final InspectionConfig config;
+    private final InspectionSink sink;
+    private final ReassemblyBudget budget;
+    private final SlotMap<FlowInspection> flows = new SlotMap<>();
+
+    private final AtomicLong inspectedFlows = new AtomicLong();
+    private final AtomicLong uninspectedFlows = new AtomicLong();
+    private final AtomicLong events = new AtomicLong();
+    private final AtomicLong gaps = new AtomicLong();
+    private final AtomicLong mismatches = new AtomicLong();
+
+    public Inspector(InspectionConfig config, InspectionSink sink) {
+        this.config = config;
+        this.sink = sink;
+        this.budget = new ReassemblyBudget(config.budgetBytes());
+    }
+
+    @Override
+    public void onPacket(int slot, long flowId, boolean fromInitiator, IpLayer layer, ByteBuffer frame, long nowNanos) {
+        if (frame == null) {
+            return;
+        }
+        boolean tcp = layer.protocol == PacketDecoder.PROTO_TCP;
+        boolean udp = layer.protocol == PacketDecoder.PROTO_UDP;
+        if (!tcp && !udp) {
+            return;
+        }
+        FlowInspection f = flows.get(slot);
+        if (f == null) {
+            if (layer.payloadLength == 0 && !(tcp && (layer.tcpFlags & 0x02) != 0)) {
+                return;
+            }
+            if (flows.size() >= config.maxInspectedFlows()) {
+                uninspectedFlows.incrementAndGet();
+                return;
+            }
+            f = new FlowInspection(this, flowId, tcp, fromInitiator ? layer.dstPort : layer.srcPort);
+            flows.put(slot, f);
+            inspectedFlows.incrementAndGet();
+        }
+        f.packet(fromInitiator, layer, frame, nowNanos);
+    }
+
+    @Override
+    public void onRecord(int slot, Flow.Builder record, boolean last) {
+        FlowInspection f = flows.get(slot);
+        if (f == null) {
+            return;
+        }
+        if (last) {
+            f.end();
+            flows.remove(slot);
+        }
+        f.decorate(record);
+    }
+
+    InspectionConfig config() {
+        return config;
+    }
+
+    ReassemblyBudget budget() {
+        return budget;
+    }
+
+    void emit(InspectionEvent e) {
+        events.incrementAndGet();
+        sink.onEvent(e);
+    }
+
+    void countGap() {
+        gaps.incrementAndGet();
+    }
+
+    void countMismatch() {
+        mismatches.incrementAndGet();
+    }
+
+    static InspectionEvent.Endpoints endpoints(IpLayer l, String transport) {
+        return new InspectionEvent.Endpoints(IpAddressFormat.format(l.ipVersion, l.srcHi, l.srcLo), l.srcPort,
+                IpAddressFormat.format(l.ipVersion, l.dstHi, l.dstLo), l.dstPort, transport);
+    }
+
+    /** Flows whose payload was inspected. */
+    public long inspectedFlows() {
+        return inspectedFlows.get();
+    }
+
+    /** Flows not inspected because too many were being inspected at once. */
+    public long uninspectedFlows() {
+        return uninspectedFlows.get();
+    }
+
+    public long events() {
+        return events.get();
+    }
+
+    /** Holes in TCP streams that inspection skipped. */
+    public long streamGaps() {
+        return gaps.get();
+    }
+
+    /** Flows whose payload protocol is not the one their port suggests. */
+    public long protocolMismatches() {
+        return mismatches.get();
+    }
+
+    /** Out-of-order segments not held because the reassembly budget was spent. */
+    public long budgetRefusals() {
+        return budget.refused();
+    }
+}

@@ -1,0 +1,69 @@
+package io.netwatch.agent.inspect;
+
+import static io.netwatch.agent.Frames.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.netwatch.agent.Pipeline;
+import io.netwatch.agent.capture.LinkType;
+import io.netwatch.agent.flow.FlowTableConfig;
+import io.netwatch.agent.score.AnomalySink;
+import io.netwatch.agent.score.PortScanConfig;
+import io.netwatch.proto.flow.v1.Flow;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The inspection stage inside the pipeline, on synthetic TCP conversations. */
+class InspectorTest {
+    private final List<Flow> flows = new ArrayList<>();
+    private final List<InspectionEvent> events = new ArrayList<>();
+    private final Pipeline pipeline = Pipeline.create("n", List.of("eth0"), FlowTableConfig.defaults(),
+            PortScanConfig.defaults(), InspectionConfig.defaults(), flows::add, AnomalySink.NONE, events::add);
+    private long t = 1_700_000_000_000_000_000L;
+
+    private void segment(byte[] src, int sport, byte[] dst, int dport, int flags, int seq, String data) {
+        byte[] payload = data.getBytes(StandardCharsets.ISO_8859_1);
+        byte[] tcp = tcp(sport, dport, flags, seq, payload.length);
+        System.arraycopy(payload, 0, tcp, 20, payload.length);
+        byte[] f = ethernet(0x0800, ipv4Packet(src, dst, 6, tcp));
+        pipeline.onPacket(ByteBuffer.wrap(f), LinkType.ETHERNET, t += 1000, f.length, 0);
+    }
+
+    private void handshake(byte[] c, int cport, byte[] s, int sport) {
+        segment(c, cport, s, sport, 0x02, 100, "");
+        segment(s, sport, c, cport, 0x12, 500, "");
+        segment(c, cport, s, sport, 0x10, 101, "");
+    }
+
+    @Test
+    void sshOnAnHttpPortIsSshAndAMismatch() {
+        byte[] c = ipv4(10, 0, 0, 1);
+        byte[] s = ipv4(10, 0, 0, 2);
+        handshake(c, 40000, s, 80);
+        segment(s, 80, c, 40000, 0x18, 501, "SSH-2.0-OpenSSH_9.6\r\n");
+        // The client's banner arrives in two segments, the second first.
+        segment(c, 40000, s, 80, 0x18, 110, "penSSH_8.9p1\r\n");
+        segment(c, 40000, s, 80, 0x18, 101, "SSH-2.0-O");
+        pipeline.finish();
+        assertEquals(1, flows.size());
+        Flow f = flows.getFirst();
+        assertEquals("ssh", f.getAppProto());
+        assertEquals("SSH-2.0-OpenSSH_8.9p1", f.getSsh().getClientVersion());
+        assertEquals("SSH-2.0-OpenSSH_9.6", f.getSsh().getServerVersion());
+        assertEquals(2, events.size());
+        assertEquals(1, pipeline.inspector().protocolMismatches());
+    }
+
+    @Test
+    void unknownPayloadLeavesTheFlowUnnamed() {
+        byte[] c = ipv4(10, 0, 0, 1);
+        byte[] s = ipv4(10, 0, 0, 3);
+        handshake(c, 40001, s, 9000);
+        segment(c, 40001, s, 9000, 0x18, 101, "\u0000\u0001\u0002 something binary and long enough".repeat(10));
+        pipeline.finish();
+        assertEquals("", flows.getFirst().getAppProto());
+        assertTrue(events.isEmpty());
+    }
+}

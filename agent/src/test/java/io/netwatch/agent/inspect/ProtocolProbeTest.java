@@ -1,0 +1,59 @@
+package io.netwatch.agent.inspect;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class ProtocolProbeTest {
+    private static String id(String text) {
+        byte[] b = text.getBytes(StandardCharsets.ISO_8859_1);
+        return ProtocolProbe.identify(ByteBuffer.wrap(b), 0, b.length, true);
+    }
+
+    private static String id(byte... b) {
+        return ProtocolProbe.identify(ByteBuffer.wrap(b), 0, b.length, true);
+    }
+
+    @Test
+    void namesProtocolsByTheirFirstBytes() {
+        assertEquals("http", id("GET /index.html HTTP/1.1\r\n"));
+        assertEquals("http", id("HTTP/1.1 200 OK\r\n"));
+        assertEquals("ssh", id("SSH-2.0-OpenSSH_9.6\r\n"));
+        assertEquals("tls", id((byte) 0x16, (byte) 3, (byte) 1, (byte) 2, (byte) 0));
+        assertEquals("tls", id((byte) 0x80, (byte) 0x2e, (byte) 1, (byte) 3, (byte) 1));
+        assertEquals("stratum", id("{\"id\":1,\"method\":\"mining.subscribe\",\"params\":[\"cgminer/4.10\"]}\n"));
+        assertEquals("stratum", id("{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":{\"agent\":\"XMRig/6.21\"}}\n"));
+        byte[] dns = {0, 29, 0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0, 0, 1, 0, 1};
+        assertEquals("dns", id(dns));
+    }
+
+    @Test
+    void waitsForMoreWhenUndecidedAndSaysNothingForTheUnknown() {
+        assertEquals(ProtocolProbe.NEED_MORE, id("GE"));
+        assertEquals(ProtocolProbe.NEED_MORE, id((byte) 0x16));
+        assertNull(id("\u0000\u0001binary junk"));
+        assertNull(id("{\"hello\": \"world\"}\n"));
+        assertEquals(ProtocolProbe.NEED_MORE, ProtocolProbe.identify(ByteBuffer.allocate(0), 0, 0, true));
+    }
+
+    @Test
+    void aPortSaysWhatItShouldCarry() {
+        assertEquals("tls", ProtocolProbe.expectedForPort(443, true));
+        assertEquals("quic", ProtocolProbe.expectedForPort(443, false));
+        assertEquals("http", ProtocolProbe.expectedForPort(80, true));
+        assertNull(ProtocolProbe.expectedForPort(40000, true));
+    }
+
+    @Test
+    void randomBytesNeverThrow() {
+        Random r = new Random(11);
+        for (int i = 0; i < 100_000; i++) {
+            byte[] b = new byte[r.nextInt(300)];
+            r.nextBytes(b);
+            ProtocolProbe.identify(ByteBuffer.wrap(b), 0, b.length, r.nextBoolean());
+        }
+    }
+}
