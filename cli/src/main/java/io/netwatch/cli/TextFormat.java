@@ -20,7 +20,8 @@ final class TextFormat {
         String dst = endpoint(f.getDestination().getIp(), f.getDestination().getPort(), JsonLines.hasPorts(f));
         return String.format(Locale.ROOT, "%s  %-10s %s -> %s %s %s  %d/%d pkts  %s/%s%s",
                 TIME.format(Instant.ofEpochSecond(f.getFirstSeen().getSeconds(), f.getFirstSeen().getNanos())),
-                f.getNodeName(), src, dst, JsonLines.protocolName(f.getIpProtocol()).toUpperCase(Locale.ROOT),
+                f.getNodeName(), src, dst, JsonLines.protocolName(f.getIpProtocol()).toUpperCase(Locale.ROOT)
+                        + (f.getAppProto().isEmpty() ? "" : "/" + f.getAppProto()),
                 JsonLines.state(f), f.getToServer().getPackets(), f.getToClient().getPackets(),
                 bytes(f.getToServer().getBytes()), bytes(f.getToClient().getBytes()),
                 f.getInterim() ? "  (interim)" : "");

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import io.netwatch.agent.Pipeline;
 import io.netwatch.agent.decode.DecodeError;
 import io.netwatch.agent.flow.FlowTable;
+import io.netwatch.agent.inspect.Inspector;
 import io.netwatch.agent.score.PortScanDetector;
 
 /**
@@ -61,6 +62,24 @@ public final class PipelineMetrics implements MeterBinder {
                 .description("Fragments of incomplete datagrams: they count in no flow").register(registry);
         Gauge.builder("netwatch.flows.active", flows, FlowTable::flowsActive)
                 .description("Flows tracked now").register(registry);
+        Inspector inspector = pipeline.inspector();
+        if (inspector != null) {
+            FunctionCounter.builder("netwatch.inspect.flows", inspector, Inspector::inspectedFlows)
+                    .description("Flows whose payload was inspected").register(registry);
+            FunctionCounter.builder("netwatch.inspect.skipped.flows", inspector, Inspector::uninspectedFlows)
+                    .description("Flows not inspected because the cap on flows under inspection was reached")
+                    .register(registry);
+            FunctionCounter.builder("netwatch.inspect.messages", inspector, Inspector::events)
+                    .description("Application-layer messages found (DNS, HTTP, TLS hellos, SSH banners)")
+                    .register(registry);
+            FunctionCounter.builder("netwatch.inspect.stream.gaps", inspector, Inspector::streamGaps)
+                    .description("Holes in TCP streams that inspection had to skip").register(registry);
+            FunctionCounter.builder("netwatch.inspect.reassembly.refused.segments", inspector, Inspector::budgetRefusals)
+                    .description("Out-of-order segments not held because the reassembly memory budget was spent")
+                    .register(registry);
+            FunctionCounter.builder("netwatch.inspect.protocol.mismatches", inspector, Inspector::protocolMismatches)
+                    .description("Flows whose payload protocol is not the one their port suggests").register(registry);
+        }
         PortScanDetector scan = pipeline.portScan();
         FunctionCounter.builder("netwatch.anomalies", scan, PortScanDetector::anomaliesRaised)
                 .tag("type", PortScanDetector.TYPE)
