@@ -1,0 +1,678 @@
+package io.netwatch.agent.inspect.dns;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The DNS payload parser (RFC 1035, EDNS from RFC 6891): one message's bytes, from a UDP datagram
+ * or from one length-prefixed TCP frame ({@link DnsTcpFramer}), to a {@link DnsResult}.
+ *
+ * <p>A pure function: no state, no logging, no locks. It reads the buffer with absolute gets
+ * inside {@code [offset, offset + length)} only, never moves its position or limit, and never
+ * throws on any bytes. Every loop over packet bytes is bounded by one of the {@code MAX_}
+ * constants below or by the message length. It copies only what it keeps: the names and the
+ * RDATA text, each capped, and at most {@link #MAX_COPIED_CHARS} of text per message.
+ *
+ * <p>Compression pointers must point strictly backward, before the start of the run of labels
+ * they end (the name's start, or the previous pointer's target). So every walk makes progress and
+ * ends; a pointer to itself or into its own run is {@link #MALFORMED_POINTER_LOOP}, one to a later
+ * offset {@link #MALFORMED_FORWARD_POINTER}. (In any loop of pointers one of them points forward
+ * or into its own run, so no loop survives this rule; {@link #MAX_POINTER_HOPS} bounds the rest.)
+ * A bad name in the question or in a record's owner makes the whole message
+ * {@link DnsResult.Malformed}, as the records after it cannot be found; a bad name or a wrong
+ * length inside one record's RDATA only empties that record's {@code data} and adds an anomaly.
+ *
+ * <p>Text is written as tshark 4.0 writes it, so Netwatch's DNS fields read like the reference
+ * decoder's: names without the trailing dot, case as sent, the root as the empty string (as
+ * {@code <Root>} inside RDATA text), non-printable bytes escaped ({@code \000}, {@code \t},
+ * {@code \}{@code u200B}) and invalid UTF-8 as U+FFFD; record data as described on
+ * {@link DnsRecord#data()}. For the types tshark only summarises, {@code data} is what tshark shows
+ * first: DS and DNSKEY their key tag and flags in hex ({@code 0x3039}), RRSIG the type covered as
+ * a number, NSEC3 the hash algorithm, CAA the flags ({@code 0x00}), SVCB and HTTPS the priority,
+ * SSHFP the algorithm, TLSA the certificate usage, LOC the version, SPF its first string's length,
+ * OPT the UDP payload size; HINFO, DNAME, NAPTR and NSEC tshark's one-line summary ({@code dname
+ * target.example}); any other type its bytes in colon hex. The RDATA's place
+ * ({@link DnsRecord#rdataOffset()}, {@link DnsRecord#rdLength()}) is kept for a fuller decode.
+ */
+public final class DnsParser {
+
+    /** Bytes of the fixed header. */
+    public static final int HEADER_LENGTH = 12;
+    /** Longest message parsed, bytes: the most a TCP length prefix can announce (a datagram holds less). */
+    public static final int MAX_MESSAGE_LENGTH = 65_535;
+    /** Longest name, bytes on the wire: length octets and the root's zero included (RFC 1035 2.3.4). */
+    public static final int MAX_NAME_LENGTH = 255;
+    /**
+     * Longest label, bytes. The wire format cannot exceed it (length octets 64 to 191 are the
+     * other label types, {@link #MALFORMED_BAD_LABEL_TYPE}); stated for readers.
+     */
+    public static final int MAX_LABEL_LENGTH = 63;
+    /** Most labels walked in one name, across its pointers (a 255-byte name has at most 127). */
+    public static final int MAX_LABELS = 128;
+    /** Most compression pointers followed in one name. */
+    public static final int MAX_POINTER_HOPS = 16;
+    /** Most questions, and most records of each section, decoded; the rest are walked over and counted. */
+    public static final int MAX_RECORDS_PER_SECTION = 64;
+    /** Longest RDATA text kept per record, chars (TXT text; colon hex is 3 chars per byte). */
+    public static final int MAX_DATA_CHARS = 4_096;
+    /**
+     * Most text kept per message, chars: names and RDATA together. Once the next record could
+     * pass it, records are walked over and counted instead ({@link #COPY_LIMIT_REACHED}).
+     */
+    public static final int MAX_COPIED_CHARS = 65_536;
+    /** Most EDNS options listed from an OPT record. */
+    public static final int MAX_EDNS_OPTIONS = 32;
+    /** Most chars one name's text can take: 254 bytes of labels, none written in more than 4 chars. */
+    static final int MAX_NAME_CHARS = (MAX_NAME_LENGTH - 1) * 4;
+
+    // Malformed reasons (DnsResult.Malformed#reason).
+    /** Fewer than {@link #HEADER_LENGTH} bytes. */
+    public static final String MALFORMED_HEADER_TRUNCATED = "header_truncated";
+    /** More than {@link #MAX_MESSAGE_LENGTH} bytes. */
+    public static final String MALFORMED_MESSAGE_TOO_LONG = "message_too_long";
+    /** A compression pointer to an offset after itself. */
+    public static final String MALFORMED_FORWARD_POINTER = "forward_pointer";
+    /** A compression pointer to itself or into the run of labels it ends. */
+    public static final String MALFORMED_POINTER_LOOP = "pointer_loop";
+    /** More than {@link #MAX_POINTER_HOPS} pointers in one name. */
+    public static final String MALFORMED_TOO_MANY_POINTERS = "too_many_pointers";
+    /** More than {@link #MAX_LABELS} labels in one name. */
+    public static final String MALFORMED_TOO_MANY_LABELS = "too_many_labels";
+    /** A length octet with the top bits 01 or 10 (extended or reserved label types). */
+    public static final String MALFORMED_BAD_LABEL_TYPE = "bad_label_type";
+
+    // Anomalies (DnsMessage#anomalies).
+    /** Bytes after the last record the counts announce. */
+    public static final String TRAILING_BYTES = "trailing_bytes";
+    /** The counts need more bytes than the whole message has, even at the smallest sizes. */
+    public static final String COUNTS_EXCEED_MESSAGE = "counts_exceed_message";
+    /** The bytes end inside the message (always on an {@link DnsResult.Incomplete}). */
+    public static final String MESSAGE_TRUNCATED = "message_truncated";
+    /** A name longer than {@link #MAX_NAME_LENGTH}; its text stops at the last label that fits. */
+    public static final String NAME_TOO_LONG = "name_too_long";
+    /** A section with more than {@link #MAX_RECORDS_PER_SECTION} entries: the rest are counted, not decoded. */
+    public static final String RECORDS_OVER_LIMIT = "records_over_limit";
+    /** {@link #MAX_COPIED_CHARS} reached: the remaining records are counted, not decoded. */
+    public static final String COPY_LIMIT_REACHED = "copy_limit_reached";
+    /** A record's text was cut at {@link #MAX_DATA_CHARS}. */
+    public static final String DATA_TRUNCATED = "data_truncated";
+    /** RDATA that does not fit its type (wrong length, a name or string past RDLENGTH); its data is empty. */
+    public static final String BAD_RDATA = "bad_rdata";
+    /** The reserved Z bit of the header is set. */
+    public static final String Z_FLAG_SET = "z_flag_set";
+    /** More than one OPT record; the first counts. */
+    public static final String MULTIPLE_OPT = "multiple_opt";
+    /** An OPT record in the answer or authority section (ignored as EDNS). */
+    public static final String OPT_OUTSIDE_ADDITIONAL = "opt_outside_additional";
+    /** An OPT record whose owner is not the root. */
+    public static final String OPT_OWNER_NOT_ROOT = "opt_owner_not_root";
+    /** EDNS options that run past the OPT RDATA. */
+    public static final String BAD_EDNS_OPTIONS = "bad_edns_options";
+    /** More than {@link #MAX_EDNS_OPTIONS} EDNS options; the rest are not listed. */
+    public static final String EDNS_OPTIONS_OVER_LIMIT = "edns_options_over_limit";
+
+    public static final int TYPE_A = 1;
+    public static final int TYPE_NS = 2;
+    public static final int TYPE_CNAME = 5;
+    public static final int TYPE_SOA = 6;
+    public static final int TYPE_NULL = 10;
+    public static final int TYPE_HINFO = 13;
+    public static final int TYPE_PTR = 12;
+    public static final int TYPE_MX = 15;
+    public static final int TYPE_TXT = 16;
+    public static final int TYPE_AAAA = 28;
+    public static final int TYPE_LOC = 29;
+    public static final int TYPE_SRV = 33;
+    public static final int TYPE_NAPTR = 35;
+    public static final int TYPE_DNAME = 39;
+    public static final int TYPE_OPT = 41;
+    public static final int TYPE_DS = 43;
+    public static final int TYPE_SSHFP = 44;
+    public static final int TYPE_RRSIG = 46;
+    public static final int TYPE_NSEC = 47;
+    public static final int TYPE_DNSKEY = 48;
+    public static final int TYPE_NSEC3 = 50;
+    public static final int TYPE_TLSA = 52;
+    public static final int TYPE_SVCB = 64;
+    public static final int TYPE_HTTPS = 65;
+    public static final int TYPE_SPF = 99;
+    public static final int TYPE_CAA = 257;
+
+    /** Shortest question (the root, type, class) and shortest record (the root and 10 bytes), bytes. */
+    private static final int MIN_QUESTION = 5;
+    private static final int MIN_RECORD = 11;
+
+    private DnsParser() {
+    }
+
+    /**
+     * Parses the DNS message in {@code buf[offset, offset + length)}: a whole UDP payload, or one
+     * TCP frame without its two-byte length prefix.
+     *
+     * @throws IndexOutOfBoundsException if the range is not inside {@code [0, buf.limit())} (a
+     *                                   caller's bug; bytes never cause it)
+     */
+    public static DnsResult parse(ByteBuffer buf, int offset, int length) {
+        Objects.requireNonNull(buf, "buf");
+        Objects.checkFromIndexSize(offset, length, buf.limit());
+        if (length < HEADER_LENGTH) {
+            return new DnsResult.Malformed(MALFORMED_HEADER_TRUNCATED);
+        }
+        if (length > MAX_MESSAGE_LENGTH) {
+            return new DnsResult.Malformed(MALFORMED_MESSAGE_TOO_LONG);
+        }
+        return new Reader(buf, offset, length).read();
+    }
+
+    /**
+     * A cheap check that {@code buf[offset, offset + length)} can be the start of a DNS message:
+     * a whole header, a known opcode (0 to 6 but 3), at most {@link #MAX_RECORDS_PER_SECTION}
+     * questions, and the question count not zero for a query. Suits guessing whether a stream or
+     * a port carries DNS; {@link #parse} still decides.
+     */
+    public static boolean probe(ByteBuffer buf, int offset, int length) {
+        Objects.requireNonNull(buf, "buf");
+        Objects.checkFromIndexSize(offset, length, buf.limit());
+        if (length < HEADER_LENGTH) {
+            return false;
+        }
+        int flags = u16(buf, offset + 2);
+        int opcode = (flags >>> 11) & 0xF;
+        int qdcount = u16(buf, offset + 4);
+        boolean response = (flags & 0x8000) != 0;
+        return opcode <= 6 && opcode != 3 && qdcount <= MAX_RECORDS_PER_SECTION && (response || qdcount > 0);
+    }
+
+    /**
+     * The name tshark gives a record type ({@code A}, {@code AAAA}, {@code NULL}, {@code ANY},
+     * {@code Unused} for 0, ...), or {@code Unknown (N)}. As in tshark, 253 is {@code MAILA} and
+     * 254 {@code MAILB} (RFC 1035 has them the other way round).
+     */
+    public static String typeName(int type) {
+        if (type >= 0 && type < LOW_TYPES.length && LOW_TYPES[type] != null) {
+            return LOW_TYPES[type];
+        }
+        return switch (type) {
+            case 249 -> "TKEY";
+            case 250 -> "TSIG";
+            case 251 -> "IXFR";
+            case 252 -> "AXFR";
+            case 253 -> "MAILA";
+            case 254 -> "MAILB";
+            case 255 -> "ANY";
+            case 256 -> "URI";
+            case 257 -> "CAA";
+            case 32768 -> "TA";
+            case 32769 -> "DLV";
+            case 65281 -> "WINS";
+            case 65282 -> "WINS-R";
+            case 65422 -> "XPF";
+            default -> "Unknown (" + type + ")";
+        };
+    }
+
+    private static final String[] LOW_TYPES = lowTypes();
+
+    private static String[] lowTypes() {
+        String[] t = new String[110];
+        String[] names = {"Unused", "A", "NS", "MD", "MF", "CNAME", "SOA", "MB", "MG", "MR", "NULL", "WKS", "PTR",
+            "HINFO", "MINFO", "MX", "TXT", "RP", "AFSDB", "X25", "ISDN", "RT", "NSAP", "NSAP-PTR", "SIG", "KEY", "PX",
+            "GPOS", "AAAA", "LOC", "NXT", "EID", "NIMLOC", "SRV", "ATMA", "NAPTR", "KX", "CERT", "A6", "DNAME", "SINK",
+            "OPT", "APL", "DS", "SSHFP", "IPSECKEY", "RRSIG", "NSEC", "DNSKEY", "DHCID", "NSEC3", "NSEC3PARAM", "TLSA",
+            null, null, "HIP", null, "RKEY", "TALINK", "CDS", "CDNSKEY", "OPENPGPKEY", "CSYNC", "ZONEMD", "SVCB",
+            "HTTPS"};
+        System.arraycopy(names, 0, t, 0, names.length);
+        String[] high = {"SPF", "UINFO", "UID", "GID", "UNSPEC", "NID", "L32", "L64", "LP", "EUI48", "EUI64"};
+        System.arraycopy(high, 0, t, 99, high.length);
+        return t;
+    }
+
+    /** The RFC mnemonic of an RCODE (header or extended: NOERROR, NXDOMAIN, BADVERS, ...), or {@code Unknown (N)}. */
+    public static String rcodeName(int rcode) {
+        return switch (rcode) {
+            case 0 -> "NOERROR";
+            case 1 -> "FORMERR";
+            case 2 -> "SERVFAIL";
+            case 3 -> "NXDOMAIN";
+            case 4 -> "NOTIMP";
+            case 5 -> "REFUSED";
+            case 6 -> "YXDOMAIN";
+            case 7 -> "YXRRSET";
+            case 8 -> "NXRRSET";
+            case 9 -> "NOTAUTH";
+            case 10 -> "NOTZONE";
+            case 11 -> "DSOTYPENI";
+            case 16 -> "BADVERS";
+            case 17 -> "BADKEY";
+            case 18 -> "BADTIME";
+            case 19 -> "BADMODE";
+            case 20 -> "BADNAME";
+            case 21 -> "BADALG";
+            case 22 -> "BADTRUNC";
+            case 23 -> "BADCOOKIE";
+            default -> "Unknown (" + rcode + ")";
+        };
+    }
+
+    static int u16(ByteBuffer b, int at) {
+        return ((b.get(at) & 0xFF) << 8) | (b.get(at + 1) & 0xFF);
+    }
+
+    /**
+     * One parse: the cursor, the anomalies and the text budget. Lives for one {@link #parse} call.
+     */
+    private static final class Reader {
+        /** {@link #failure} value when the bytes end inside a name: the message is incomplete. */
+        private static final String INCOMPLETE = "incomplete";
+        /** {@link #failure} value when a name inside RDATA runs past RDLENGTH. */
+        private static final String RDATA_OVERRUN = "rdata_overrun";
+        /** Most text one record can add: its owner name and its data. */
+        private static final int MAX_RECORD_CHARS = MAX_NAME_CHARS + MAX_DATA_CHARS;
+        private static final int ANSWER = 0;
+        private static final int AUTHORITY = 1;
+        private static final int ADDITIONAL = 2;
+
+        private final ByteBuffer b;
+        private final int base;
+        private final int end;
+        private final List<String> anomalies = new ArrayList<>(4);
+        /** Chars of text kept so far. */
+        private int copied;
+        private int skipped;
+        /** Why the last {@link #name} call failed, or null. */
+        private String failure;
+        private DnsEdns edns;
+        /** The OPT TTL's upper 8 bits (the extended RCODE), or -1 without OPT. */
+        private int rcodeHigh = -1;
+
+        Reader(ByteBuffer b, int base, int length) {
+            this.b = b;
+            this.base = base;
+            this.end = base + length;
+        }
+
+        private int u8(int at) {
+            return b.get(at) & 0xFF;
+        }
+
+        private void anomaly(String a) {
+            if (!anomalies.contains(a)) {
+                anomalies.add(a);
+            }
+        }
+
+        DnsResult read() {
+            int flags = u16(b, base + 2);
+            int qd = u16(b, base + 4);
+            int an = u16(b, base + 6);
+            int ns = u16(b, base + 8);
+            int ar = u16(b, base + 10);
+            if ((flags & 0x0040) != 0) {
+                anomaly(Z_FLAG_SET);
+            }
+            if ((long) qd * MIN_QUESTION + (long) (an + ns + ar) * MIN_RECORD > end - base - HEADER_LENGTH) {
+                anomaly(COUNTS_EXCEED_MESSAGE);
+            }
+            List<DnsQuestion> questions = new ArrayList<>(Math.min(qd, 4));
+            List<DnsRecord> answers = new ArrayList<>(Math.min(an, 8));
+            List<DnsRecord> authority = new ArrayList<>(Math.min(ns, 4));
+            List<DnsRecord> additional = new ArrayList<>(Math.min(ar, 4));
+            int p = base + HEADER_LENGTH;
+            boolean incomplete = false;
+            // Each loop runs at most its 16-bit count; each pass consumes at least 5 (question) or
+            // 11 (record) bytes of a message of at most MAX_MESSAGE_LENGTH, or stops the parse.
+            for (int i = 0; i < qd && !incomplete; i++) {
+                p = question(p, questions);
+                if (p < 0) {
+                    if (!INCOMPLETE.equals(failure)) {
+                        return new DnsResult.Malformed(failure);
+                    }
+                    incomplete = true;
+                }
+            }
+            int[] counts = {an, ns, ar};
+            List<List<DnsRecord>> sections = List.of(answers, authority, additional);
+            for (int s = ANSWER; s <= ADDITIONAL && !incomplete; s++) {
+                for (int i = 0; i < counts[s] && !incomplete; i++) {
+                    p = record(p, s, sections.get(s));
+                    if (p < 0) {
+                        if (!INCOMPLETE.equals(failure)) {
+                            return new DnsResult.Malformed(failure);
+                        }
+                        incomplete = true;
+                    }
+                }
+            }
+            if (incomplete) {
+                anomaly(MESSAGE_TRUNCATED);
+            } else if (p < end) {
+                anomaly(TRAILING_BYTES);
+            }
+            int rcode = flags & 0xF;
+            DnsMessage m = new DnsMessage(u16(b, base), (flags & 0x8000) != 0, (flags >>> 11) & 0xF,
+                    (flags & 0x0400) != 0, (flags & 0x0200) != 0, (flags & 0x0100) != 0, (flags & 0x0080) != 0,
+                    (flags & 0x0020) != 0, (flags & 0x0010) != 0, rcode, rcodeHigh < 0 ? rcode : (rcodeHigh << 4) | rcode,
+                    qd, an, ns, ar, questions, answers, authority, additional, Optional.ofNullable(edns), skipped,
+                    (incomplete ? end : p) - base, anomalies);
+            return incomplete ? new DnsResult.Incomplete(m) : new DnsResult.Ok(m);
+        }
+
+        /** True when the next entry of a section is walked over rather than decoded (and says why). */
+        private boolean skipNext(int decodedInSection) {
+            if (decodedInSection >= MAX_RECORDS_PER_SECTION) {
+                anomaly(RECORDS_OVER_LIMIT);
+                return true;
+            }
+            if (copied > MAX_COPIED_CHARS - MAX_RECORD_CHARS) {
+                anomaly(COPY_LIMIT_REACHED);
+                return true;
+            }
+            return false;
+        }
+
+        /** Reads one question at {@code p}; returns the position after it, or -1 with {@link #failure} set. */
+        private int question(int p, List<DnsQuestion> out) {
+            boolean skip = skipNext(out.size());
+            StringBuilder name = skip ? null : new StringBuilder(32);
+            int q = name(p, end, name);
+            if (q < 0) {
+                return -1;
+            }
+            if (q + 4 > end) {
+                failure = INCOMPLETE;
+                return -1;
+            }
+            if (skip) {
+                skipped++;
+            } else {
+                copied += name.length();
+                out.add(new DnsQuestion(name.toString(), u16(b, q), u16(b, q + 2)));
+            }
+            return q + 4;
+        }
+
+        /** Reads one resource record at {@code p}; returns the position after it, or -1 with {@link #failure} set. */
+        private int record(int p, int section, List<DnsRecord> out) {
+            boolean skip = skipNext(out.size());
+            StringBuilder owner = skip ? null : new StringBuilder(32);
+            int q = name(p, end, owner);
+            if (q < 0) {
+                return -1;
+            }
+            if (q + 10 > end) {
+                failure = INCOMPLETE;
+                return -1;
+            }
+            int type = u16(b, q);
+            int dnsClass = u16(b, q + 2);
+            long ttl = b.getInt(q + 4) & 0xFFFF_FFFFL;
+            int rdLength = u16(b, q + 8);
+            int rd = q + 10;
+            if (rd + rdLength > end) {
+                failure = INCOMPLETE;
+                return -1;
+            }
+            if (type == TYPE_OPT) {
+                opt(section, p, dnsClass, ttl, rd, rdLength);
+            }
+            if (skip) {
+                skipped++;
+            } else {
+                String data = rdata(type, dnsClass, rd, rdLength);
+                copied += owner.length() + data.length();
+                out.add(new DnsRecord(owner.toString(), type, dnsClass, ttl, data, rd - base, rdLength));
+            }
+            return rd + rdLength;
+        }
+
+        /**
+         * Walks the name at {@code pos}, appending its text to {@code out} when not null. The first
+         * run of labels must end by {@code limit}; what pointers lead to, by the message end.
+         * Returns the position after the name where it was written (after its first pointer or
+         * its zero), or -1 with {@link #failure} set to a {@code MALFORMED_*} reason,
+         * {@link #INCOMPLETE} or {@link #RDATA_OVERRUN}.
+         */
+        private int name(int pos, int limit, StringBuilder out) {
+            int runStart = pos;
+            int bound = limit;
+            int after = -1;
+            int wire = 1;
+            int labels = 0;
+            int hops = 0;
+            int textStart = out == null ? 0 : out.length();
+            boolean tooLong = false;
+            // Ends: each pass reads a label (at most MAX_LABELS) or follows a pointer (at most
+            // MAX_POINTER_HOPS), or returns.
+            while (true) {
+                if (pos >= bound) {
+                    return fail(pos >= end ? INCOMPLETE : RDATA_OVERRUN);
+                }
+                int len = u8(pos);
+                if (len == 0) {
+                    if (after < 0) {
+                        after = pos + 1;
+                    }
+                    break;
+                }
+                int kind = len & 0xC0;
+                if (kind == 0xC0) {
+                    if (pos + 2 > bound) {
+                        return fail(pos + 2 > end ? INCOMPLETE : RDATA_OVERRUN);
+                    }
+                    int target = base + (((len & 0x3F) << 8) | u8(pos + 1));
+                    if (after < 0) {
+                        after = pos + 2;
+                    }
+                    if (target >= runStart) {
+                        return fail(target > pos ? MALFORMED_FORWARD_POINTER : MALFORMED_POINTER_LOOP);
+                    }
+                    if (++hops > MAX_POINTER_HOPS) {
+                        return fail(MALFORMED_TOO_MANY_POINTERS);
+                    }
+                    runStart = target;
+                    pos = target;
+                    bound = end;
+                    continue;
+                }
+                if (kind != 0) {
+                    return fail(MALFORMED_BAD_LABEL_TYPE);
+                }
+                if (++labels > MAX_LABELS) {
+                    return fail(MALFORMED_TOO_MANY_LABELS);
+                }
+                if (pos + 1 + len > bound) {
+                    return fail(pos + 1 + len > end ? INCOMPLETE : RDATA_OVERRUN);
+                }
+                wire += 1 + len;
+                if (wire > MAX_NAME_LENGTH) {
+                    tooLong = true;
+                }
+                if (out != null && !tooLong) {
+                    if (out.length() > textStart) {
+                        out.append('.');
+                    }
+                    DnsText.appendLabel(b, pos + 1, len, out);
+                }
+                pos += 1 + len;
+            }
+            if (tooLong) {
+                anomaly(NAME_TOO_LONG);
+            }
+            return after;
+        }
+
+        private int fail(String why) {
+            failure = why;
+            return -1;
+        }
+
+        /** Takes the first OPT record of the additional section as the message's EDNS. */
+        private void opt(int section, int ownerAt, int dnsClass, long ttl, int rd, int rdLength) {
+            if (section != ADDITIONAL) {
+                anomaly(OPT_OUTSIDE_ADDITIONAL);
+                return;
+            }
+            if (edns != null) {
+                anomaly(MULTIPLE_OPT);
+                return;
+            }
+            if (u8(ownerAt) != 0) {
+                anomaly(OPT_OWNER_NOT_ROOT);
+            }
+            List<DnsEdns.Option> options = new ArrayList<>(2);
+            int q = rd;
+            int rdEnd = rd + rdLength;
+            // Each pass consumes at least 4 bytes of the RDATA or stops; at most MAX_EDNS_OPTIONS kept.
+            while (q < rdEnd) {
+                if (options.size() == MAX_EDNS_OPTIONS) {
+                    anomaly(EDNS_OPTIONS_OVER_LIMIT);
+                    break;
+                }
+                if (q + 4 > rdEnd || q + 4 + u16(b, q + 2) > rdEnd) {
+                    anomaly(BAD_EDNS_OPTIONS);
+                    break;
+                }
+                int len = u16(b, q + 2);
+                options.add(new DnsEdns.Option(u16(b, q), len));
+                q += 4 + len;
+            }
+            rcodeHigh = (int) (ttl >>> 24);
+            edns = new DnsEdns(dnsClass, rcodeHigh, (int) (ttl >>> 16) & 0xFF, (ttl & 0x8000) != 0, (int) (ttl & 0xFFFF),
+                    options);
+        }
+
+        /** The record's data text (see {@link DnsRecord#data()}); empty, with an anomaly, when it does not fit its type. */
+        private String rdata(int type, int dnsClass, int rd, int len) {
+            int rdEnd = rd + len;
+            StringBuilder sb = new StringBuilder(Math.min(len * 3, 64) + 8);
+            boolean ok = switch (type) {
+                case TYPE_A -> len == 4 && append(sb, DnsText.ipv4(b, rd));
+                case TYPE_AAAA -> len == 16 && append(sb, DnsText.ipv6(b, rd));
+                case TYPE_NS, TYPE_CNAME, TYPE_PTR -> rdataName(rd, rdEnd, sb) == rdEnd;
+                case TYPE_DNAME -> rdataName(rd, rdEnd, sb.append("dname ")) == rdEnd;
+                case TYPE_NSEC -> rdataName(rd, rdEnd, sb.append("next domain name ")) > 0;
+                case TYPE_MX -> len >= 3 && rdataName(rd + 2, rdEnd, sb.append(u16(b, rd)).append(' ')) == rdEnd;
+                case TYPE_SRV -> len >= 7 && rdataName(rd + 6, rdEnd, sb.append(u16(b, rd)).append(' ')
+                        .append(u16(b, rd + 2)).append(' ').append(u16(b, rd + 4)).append(' ')) == rdEnd;
+                case TYPE_SOA -> soa(rd, rdEnd, sb);
+                case TYPE_TXT -> txt(rd, rdEnd, sb);
+                case TYPE_HINFO -> hinfo(rd, rdEnd, sb);
+                case TYPE_NAPTR -> naptr(rd, rdEnd, sb);
+                // tshark shows an SPF record's first string length first.
+                case TYPE_SPF -> len == 0 || append(sb, Integer.toString(u8(rd)));
+                case TYPE_DS, TYPE_DNSKEY -> len >= 2 && append(sb, String.format("0x%04x", u16(b, rd)));
+                case TYPE_CAA -> len >= 1 && append(sb, String.format("0x%02x", u8(rd)));
+                case TYPE_RRSIG, TYPE_SVCB, TYPE_HTTPS -> len >= 2 && append(sb, Integer.toString(u16(b, rd)));
+                case TYPE_NSEC3, TYPE_SSHFP, TYPE_TLSA, TYPE_LOC -> len >= 1 && append(sb, Integer.toString(u8(rd)));
+                case TYPE_OPT -> append(sb, Integer.toString(dnsClass));
+                default -> hex(rd, len, sb);
+            };
+            if (!ok) {
+                anomaly(BAD_RDATA);
+                return "";
+            }
+            return sb.toString();
+        }
+
+        /**
+         * Appends the name at {@code p} inside RDATA ending at {@code rdEnd}, {@code <Root>} for the
+         * root; returns the position after it, or -1 after noting why (a malformed name is this
+         * record's problem only: the reason becomes an anomaly).
+         */
+        private int rdataName(int p, int rdEnd, StringBuilder sb) {
+            int start = sb.length();
+            int q = name(p, rdEnd, sb);
+            if (q < 0) {
+                if (!INCOMPLETE.equals(failure) && !RDATA_OVERRUN.equals(failure)) {
+                    anomaly(failure);
+                }
+                return -1;
+            }
+            if (sb.length() == start) {
+                sb.append("<Root>");
+            }
+            return q;
+        }
+
+        /** "mname rname serial". */
+        private boolean soa(int rd, int rdEnd, StringBuilder sb) {
+            int q = rdataName(rd, rdEnd, sb);
+            if (q < 0) {
+                return false;
+            }
+            q = rdataName(q, rdEnd, sb.append(' '));
+            if (q < 0 || q + 20 != rdEnd) {
+                return false;
+            }
+            sb.append(' ').append(b.getInt(q) & 0xFFFF_FFFFL);
+            return true;
+        }
+
+        /** Every character-string, concatenated; what came before a broken one is kept. */
+        private boolean txt(int rd, int rdEnd, StringBuilder sb) {
+            int q = rd;
+            // Each pass consumes at least the length octet.
+            while (q < rdEnd) {
+                int len = u8(q);
+                if (q + 1 + len > rdEnd) {
+                    anomaly(BAD_RDATA);
+                    return true;
+                }
+                int room = MAX_DATA_CHARS - sb.length();
+                if (len > room) {
+                    DnsText.appendTxt(b, q + 1, len, sb, room);
+                    anomaly(DATA_TRUNCATED);
+                    return true;
+                }
+                DnsText.appendTxt(b, q + 1, len, sb, room);
+                q += 1 + len;
+            }
+            return true;
+        }
+
+        /** "CPU x, OS y". */
+        private boolean hinfo(int rd, int rdEnd, StringBuilder sb) {
+            if (rd >= rdEnd || rd + 1 + u8(rd) >= rdEnd) {
+                return false;
+            }
+            int cpu = u8(rd);
+            int os = rd + 1 + cpu;
+            if (os + 1 + u8(os) > rdEnd) {
+                return false;
+            }
+            sb.append("CPU ");
+            DnsText.appendTxt(b, rd + 1, cpu, sb, cpu);
+            sb.append(", OS ");
+            DnsText.appendTxt(b, os + 1, u8(os), sb, u8(os));
+            return true;
+        }
+
+        /** "order N, preference N, flags F". */
+        private boolean naptr(int rd, int rdEnd, StringBuilder sb) {
+            if (rd + 5 > rdEnd || rd + 5 + u8(rd + 4) > rdEnd) {
+                return false;
+            }
+            sb.append("order ").append(u16(b, rd)).append(", preference ").append(u16(b, rd + 2)).append(", flags ");
+            DnsText.appendTxt(b, rd + 5, u8(rd + 4), sb, u8(rd + 4));
+            return true;
+        }
+
+        /** Appends {@code text}; true, so that it reads as the last step of a condition. */
+        private static boolean append(StringBuilder sb, String text) {
+            sb.append(text);
+            return true;
+        }
+
+        private boolean hex(int rd, int len, StringBuilder sb) {
+            int shown = Math.min(len, (MAX_DATA_CHARS + 1) / 3);
+            if (shown < len) {
+                anomaly(DATA_TRUNCATED);
+            }
+            DnsText.appendHex(b, rd, shown, sb);
+            return true;
+        }
+    }
+}
