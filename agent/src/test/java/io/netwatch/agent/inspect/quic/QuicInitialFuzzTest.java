@@ -1,0 +1,140 @@
+package io.netwatch.agent.inspect.quic;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Fuzz target for Initial decryption. Random bytes almost never pass the AEAD tag, so one mode
+ * seals the fuzzer's bytes as the payload of a valid Initial: the frame reader then sees
+ * arbitrary plaintext behind a good tag.
+ *
+ * <p>Input layout: the first byte picks the mode (low 2 bits: 0 client datagram, 1 server
+ * datagram keyed by RFC 9001's DCID, 2 and 3 sealed payload for v1 and v2); the rest is the
+ * datagram or the payload. Seeds: {@code QuicInitialFuzzTestInputs/opensAnyDatagram/}.
+ */
+class QuicInitialFuzzTest {
+    static final ConnectionId DCID = ConnectionId.ofHex(RfcVectors.DCID);
+    /** Bytes of filler before the datagram in the second run: results must not depend on where it starts. */
+    private static final int SHIFT = 11;
+
+    @Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    @FuzzTest
+    void opensAnyDatagram(FuzzedDataProvider data) {
+        byte[] selector = data.consumeBytes(1);
+        int mode = selector.length == 0 ? 0 : selector[0] & 0b11;
+        byte[] rest = data.consumeRemainingAsBytes();
+        switch (mode) {
+            case 0 -> check(rest, false);
+            case 1 -> check(rest, true);
+            default -> checkSealed(mode == 2 ? QuicInitial.VERSION_1 : QuicInitial.VERSION_2, rest);
+        }
+    }
+
+    /** Decrypts {@code datagram} as client or server Initials and checks the result's invariants. */
+    static InitialResult check(byte[] datagram, boolean server) {
+        return check(datagram, server, true);
+    }
+
+    /**
+     * As {@link #check(byte[], boolean)}; {@code shifted} also opens a copy placed inside a larger
+     * read-only buffer and wants the same result (twice the cost).
+     */
+    static InitialResult check(byte[] datagram, boolean server, boolean shifted) {
+        InitialResult r = open(ByteBuffer.wrap(datagram), 0, datagram.length, server);
+        checkInvariants(r, datagram.length, server);
+        boolean probed = QuicInitial.probe(ByteBuffer.wrap(datagram), 0, datagram.length);
+        if (probed) {
+            assertNotEquals(InitialResult.NotQuic.INSTANCE, r, "probed as an Initial but NotQuic");
+        }
+        if (r instanceof InitialResult.Ok) {
+            assertTrue(probed, "opened but did not probe");
+        }
+        if (!shifted) {
+            return r;
+        }
+        // Same bytes inside a larger read-only buffer: same result, buffer untouched.
+        byte[] larger = new byte[SHIFT + datagram.length + 3];
+        System.arraycopy(datagram, 0, larger, SHIFT, datagram.length);
+        ByteBuffer view = ByteBuffer.wrap(larger).asReadOnlyBuffer().position(2).limit(larger.length - 1);
+        InitialResult again = open(view, SHIFT, datagram.length, server);
+        assertEquals(2, view.position());
+        assertEquals(larger.length - 1, view.limit());
+        assertEquals(summary(r), summary(again));
+        return r;
+    }
+
+    /** Seals {@code payload} as a client Initial (padded past the sample if needed) and opens it. */
+    static InitialResult checkSealed(int version, byte[] payload) {
+        return checkSealed(version, payload, true);
+    }
+
+    static InitialResult checkSealed(int version, byte[] payload, boolean shifted) {
+        byte[] p = payload.length >= 3 ? payload : Arrays.copyOf(payload, 3);
+        byte[] datagram = InitialSealer.seal(InitialSealer.Spec.client(version, DCID.bytes(), p));
+        InitialResult r = check(datagram, false, shifted);
+        if (r instanceof InitialResult.Malformed(String reason)) {
+            assertTrue(reason.equals("frame_truncated") || reason.equals("crypto_offset_overflow"),
+                    () -> "a sealed packet failed with " + reason);
+        } else {
+            assertTrue(r instanceof InitialResult.Ok, () -> "a sealed packet gave " + r);
+        }
+        return r;
+    }
+
+    private static InitialResult open(ByteBuffer buf, int off, int len, boolean server) {
+        return server ? QuicInitial.decryptServerInitials(buf, off, len, DCID)
+                : QuicInitial.decryptClientInitials(buf, off, len);
+    }
+
+    static void checkInvariants(InitialResult r, int length, boolean server) {
+        assertNotNull(r);
+        switch (r) {
+            case InitialResult.NotQuic n -> { }
+            case InitialResult.Malformed m -> assertTrue(m.reason().matches("[a-z0-9_]+"), m.reason());
+            case InitialResult.Ok ok -> {
+                assertTrue(ok.packets() >= 1 && ok.packets() <= QuicInitial.MAX_PACKETS_PER_DATAGRAM);
+                assertTrue(ok.dcid().length() <= QuicInitial.MAX_CONNECTION_ID_LENGTH);
+                assertTrue(ok.scid().length() <= QuicInitial.MAX_CONNECTION_ID_LENGTH);
+                assertTrue(ok.tokenLength() >= 0 && ok.tokenLength() < length);
+                assertTrue(ok.fragments().size() <= ok.packets() * QuicInitial.MAX_FRAMES_PER_PACKET);
+                long cryptoBytes = 0;
+                for (CryptoFragment f : ok.fragments()) {
+                    assertTrue(f.offset() >= 0 && f.end() <= QuicInitial.MAX_VARINT);
+                    assertTrue(f.data().isReadOnly());
+                    cryptoBytes += f.length();
+                }
+                assertTrue(cryptoBytes <= length, "more CRYPTO bytes than the datagram holds");
+                ok.anomalies().forEach(a -> assertTrue(a.matches("[a-z0-9_]+"), a));
+                assertFalse(server && ok.anomalies().contains("client_datagram_under_1200"));
+                QuicCryptoAssembler assembler = new QuicCryptoAssembler(1 + (length & 0x3fff));
+                assembler.addAll(ok.fragments());
+                assertTrue(assembler.contiguousLength() <= assembler.maxBytes());
+            }
+        }
+    }
+
+    /** What must not depend on the datagram's position in its buffer. */
+    private static String summary(InitialResult r) {
+        if (r instanceof InitialResult.Ok ok) {
+            StringBuilder sb = new StringBuilder("ok ").append(ok.version()).append(' ').append(ok.dcid()).append(' ')
+                    .append(ok.scid()).append(' ').append(ok.packets()).append(ok.anomalies());
+            for (CryptoFragment f : ok.fragments()) {
+                byte[] b = new byte[f.length()];
+                f.data().get(0, b);
+                sb.append(' ').append(f.offset()).append(':').append(Arrays.hashCode(b));
+            }
+            return sb.toString();
+        }
+        return r.toString();
+    }
+}
