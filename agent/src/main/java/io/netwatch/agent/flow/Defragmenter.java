@@ -25,6 +25,14 @@ final class Defragmenter {
         final byte[] headerBytes = new byte[HEADER_BYTES];
         long headerFilled;
         final IpLayer header = new IpLayer();
+        /**
+         * The datagram's payload, first copy wins, for inspection (a DNS answer in two
+         * fragments); null until data arrives. {@code dataLost} once any byte could not be
+         * kept (cut by the snap length, over the size or memory bound).
+         */
+        byte[] data;
+        boolean dataLost;
+        final int[] capturedEnd;
         boolean haveFirst;
         int total = -1;
         int count;
@@ -41,6 +49,26 @@ final class Defragmenter {
             wireLength = new int[max];
             interfaceIndex = new int[max];
             nanos = new long[max];
+            capturedEnd = new int[max];
+        }
+
+        /** True when every payload byte of the whole datagram was kept. */
+        boolean dataComplete() {
+            if (dataLost || data == null || total < 0) {
+                return false;
+            }
+            int covered = 0;
+            boolean progressed = true;
+            while (covered < total && progressed) {
+                progressed = false;
+                for (int i = 0; i < count; i++) {
+                    if (start[i] <= covered && capturedEnd[i] > covered) {
+                        covered = capturedEnd[i];
+                        progressed = true;
+                    }
+                }
+            }
+            return covered >= total;
         }
 
         boolean complete() {
@@ -113,7 +141,13 @@ final class Defragmenter {
         }
     }
 
+    /** Largest datagram whose payload is kept for inspection, bytes (the IPv4 maximum). */
+    static final int MAX_DATAGRAM_BYTES = 65_535;
+    /** Payload bytes kept across all datagrams in progress. */
+    static final long DATA_BUDGET_BYTES = 16L << 20;
+
     private final DefragConfig config;
+    private long dataHeld;
     private final LinkedHashMap<Key, Datagram> datagrams = new LinkedHashMap<>();
     private final Key probe = new Key();
     private volatile long reassembled;
@@ -158,6 +192,7 @@ final class Defragmenter {
             d.header.copyFrom(l);
         }
         keepHeaderBytes(d, l, frame);
+        keepData(d, i, l, frame);
         if (!l.moreFragments) {
             d.total = d.end[i];
         }
@@ -181,6 +216,48 @@ final class Defragmenter {
                 d.headerBytes[at] = frame.get(l.payloadOffset + i);
                 d.headerFilled |= 1L << at;
             }
+        }
+    }
+
+    /** Copies this fragment's payload into the datagram's data, skipping bytes an earlier fragment gave. */
+    private void keepData(Datagram d, int index, IpLayer l, ByteBuffer frame) {
+        int captured = frame == null ? 0 : Math.min(l.payloadLength, Math.max(0, l.fragmentLength));
+        int from = l.fragmentOffset;
+        int to = from + captured;
+        d.capturedEnd[index] = to;
+        if (frame == null || captured < l.fragmentLength || to > MAX_DATAGRAM_BYTES || d.dataLost) {
+            d.dataLost = true;
+            return;
+        }
+        if (d.data == null || d.data.length < to) {
+            int size = Math.max(to, d.data == null ? 0 : Math.min(MAX_DATAGRAM_BYTES, d.data.length * 2));
+            int grow = size - (d.data == null ? 0 : d.data.length);
+            if (dataHeld + grow > DATA_BUDGET_BYTES) {
+                d.dataLost = true;
+                return;
+            }
+            dataHeld += grow;
+            d.data = d.data == null ? new byte[size] : java.util.Arrays.copyOf(d.data, size);
+        }
+        for (int at = from; at < to; at++) {
+            boolean seen = false;
+            for (int j = 0; j < index; j++) {
+                if (d.start[j] <= at && at < d.capturedEnd[j]) {
+                    seen = true;
+                    break;
+                }
+            }
+            if (!seen) {
+                d.data[at] = frame.get(l.payloadOffset + (at - from));
+            }
+        }
+    }
+
+    /** Gives back the memory of a datagram's payload. */
+    void releaseData(Datagram d) {
+        if (d.data != null) {
+            dataHeld -= d.data.length;
+            d.data = null;
         }
     }
 
@@ -219,6 +296,7 @@ final class Defragmenter {
     }
 
     private void drop(Datagram d) {
+        releaseData(d);
         dropped++;
         droppedFragments += d.count;
     }

@@ -1,6 +1,13 @@
 package io.netwatch.agent.inspect;
 
 import io.netwatch.agent.decode.IpLayer;
+import io.netwatch.agent.inspect.dns.DnsMessage;
+import io.netwatch.agent.inspect.dns.DnsParser;
+import io.netwatch.agent.inspect.dns.DnsRecord;
+import io.netwatch.agent.inspect.dns.DnsResult;
+import io.netwatch.agent.inspect.dns.DnsTcpFramer;
+import io.netwatch.proto.flow.v1.DNS;
+import io.netwatch.proto.flow.v1.DnsAnswer;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.flow.v1.SSH;
 import java.nio.ByteBuffer;
@@ -14,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 final class FlowInspection {
     /** Longest SSH identification string kept, bytes (RFC 4253 allows 255). */
     static final int MAX_SSH_BANNER = 255;
+    static final int DNS_PORT = 53;
 
     private final Inspector inspector;
     private final long flowId;
@@ -26,6 +34,11 @@ final class FlowInspection {
     private String sshClient = "";
     private String sshServer = "";
     private boolean mismatchCounted;
+    /** The flow's DNS summary for its record: the first response, else the first query. */
+    private DnsMessage dnsSummary;
+    /** Most DNS messages reported per flow (a tunnel can carry thousands); the rest are counted. */
+    static final int MAX_DNS_MESSAGES_PER_FLOW = 10_000;
+    private int dnsMessages;
     /** The packet being handled, for the events it completes. */
     private IpLayer layer;
     private long nowNanos;
@@ -62,8 +75,38 @@ final class FlowInspection {
         if (!appProto.isEmpty()) {
             record.setAppProto(appProto);
         }
-        if (!sshClient.isEmpty() || !sshServer.isEmpty()) {
+        if (dnsSummary != null) {
+            DNS.Builder dns = DNS.newBuilder().setId(dnsSummary.id()).setResponse(dnsSummary.response())
+                    .setRcode(dnsSummary.rcode());
+            if (!dnsSummary.questions().isEmpty()) {
+                dns.setQuery(dnsSummary.qname()).setQtype(dnsSummary.qtype());
+            }
+            for (DnsRecord r : dnsSummary.answers()) {
+                dns.addAnswers(DnsAnswer.newBuilder().setName(r.name()).setType(r.type()).setTtl((int) r.ttl())
+                        .setData(r.data()));
+            }
+            record.setDns(dns);
+        } else if (!sshClient.isEmpty() || !sshServer.isEmpty()) {
             record.setSsh(SSH.newBuilder().setClientVersion(sshClient).setServerVersion(sshServer));
+        }
+    }
+
+    /** Reports a DNS message and keeps the flow's summary. */
+    private void dns(DnsResult result, String transport, byte[] raw) {
+        DnsMessage m = switch (result) {
+            case DnsResult.Ok ok -> ok.message();
+            case DnsResult.Incomplete partial -> partial.partial();
+            case DnsResult.Malformed malformed -> null;
+        };
+        if (m == null) {
+            return;
+        }
+        identified(ProtocolProbe.DNS);
+        if (dnsSummary == null || (m.response() && !dnsSummary.response())) {
+            dnsSummary = m;
+        }
+        if (dnsMessages++ < MAX_DNS_MESSAGES_PER_FLOW) {
+            inspector.emit(new InspectionEvent.Dns(flowId, nowNanos, Inspector.endpoints(layer, transport), m, raw));
         }
     }
 
@@ -87,6 +130,7 @@ final class FlowInspection {
         private byte[] head;
         private int headLength;
         private boolean finished;
+        private DnsTcpFramer dnsFramer;
         /** The SSH identification line being read. */
         private byte[] line;
         private int lineLength;
@@ -110,7 +154,11 @@ final class FlowInspection {
         }
 
         void datagram(ByteBuffer b, int off, int len) {
-            // UDP protocols are wired in by the protocol parsers (DNS, QUIC).
+            if (layer.srcPort == DNS_PORT || layer.dstPort == DNS_PORT) {
+                byte[] raw = new byte[len];
+                b.get(off, raw);
+                dns(DnsParser.parse(ByteBuffer.wrap(raw), 0, len), "udp", raw);
+            }
         }
 
         @Override
@@ -151,11 +199,27 @@ final class FlowInspection {
         @Override
         public void gap(long bytes) {
             inspector.countGap();
+            if (dnsFramer != null) {
+                dnsFramer.gap();
+            }
         }
 
         private void parse(ByteBuffer b, int off, int len) {
             switch (protocol) {
                 case ProtocolProbe.SSH -> sshBanner(b, off, len);
+                case ProtocolProbe.DNS -> {
+                    if (serverPort != DNS_PORT) {
+                        // Named by its look only: not reported as DNS messages.
+                        finished = true;
+                        return;
+                    }
+                    if (dnsFramer == null) {
+                        dnsFramer = new DnsTcpFramer();
+                    }
+                    for (DnsResult r : dnsFramer.feed(b, off, len)) {
+                        dns(r, "tcp", null);
+                    }
+                }
                 default -> finished = true;
             }
         }

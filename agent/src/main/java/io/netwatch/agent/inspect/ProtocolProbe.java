@@ -16,6 +16,8 @@ public final class ProtocolProbe {
     public static final String QUIC = "quic";
     /** Returned while too few bytes arrived to decide. */
     public static final String NEED_MORE = "";
+    /** Below this many bytes, a probe that matched nothing waits for more. */
+    public static final int MIN_DECISION_BYTES = 14;
     /** Bytes the probe looks at, at most. */
     public static final int MAX_PROBE_BYTES = 256;
 
@@ -82,7 +84,8 @@ public final class ProtocolProbe {
         if (tcp && n >= 14 && looksLikeDns(b, off + 2, n - 2) && (b.getShort(off) & 0xFFFF) >= 12) {
             return DNS;
         }
-        return null;
+        // Too few bytes to rule DNS over TCP out (a server may send the length prefix alone).
+        return n < MIN_DECISION_BYTES ? NEED_MORE : null;
     }
 
     /** A DNS header with one question and sane counts. */

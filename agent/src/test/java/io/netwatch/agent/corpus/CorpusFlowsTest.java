@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  * and Netwatch disagree by design, {@link #KNOWN_DIFFERENCES} says why, per capture; those
  * rows still count as mismatches in the figure.
  */
-class CorpusFlowsTest {
+public class CorpusFlowsTest {
     /** Share of reference rows that must match exactly. */
     private static final double REQUIRED = 0.99;
 
@@ -57,7 +57,7 @@ class CorpusFlowsTest {
         return proto + "/" + depth + "/" + (x.compareTo(y) <= 0 ? x + "/" + y : y + "/" + x);
     }
 
-    static Path corpus() {
+    public static Path corpus() {
         String dir = System.getProperty("netwatch.shared.pcaps");
         Path p = dir != null ? Path.of(dir) : Path.of("../../shared/pcaps");
         return Files.isDirectory(p.resolve("reference")) ? p : null;
@@ -75,7 +75,7 @@ class CorpusFlowsTest {
         return rows;
     }
 
-    static FlowTableConfig tsharkLikeTimeouts() {
+    public static FlowTableConfig tsharkLikeTimeouts() {
         Duration forever = Duration.ofDays(36500);
         return new FlowTableConfig(4_000_000, forever, forever, forever, forever, forever, forever);
     }

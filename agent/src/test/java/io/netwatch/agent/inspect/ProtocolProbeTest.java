@@ -34,7 +34,8 @@ class ProtocolProbeTest {
     void waitsForMoreWhenUndecidedAndSaysNothingForTheUnknown() {
         assertEquals(ProtocolProbe.NEED_MORE, id("GE"));
         assertEquals(ProtocolProbe.NEED_MORE, id((byte) 0x16));
-        assertNull(id("\u0000\u0001binary junk"));
+        assertNull(id("\u0000\u0001binary junk, long enough"));
+        assertEquals(ProtocolProbe.NEED_MORE, id("\u0000\u0005"), "a DNS length prefix alone could be DNS");
         assertNull(id("{\"hello\": \"world\"}\n"));
         assertEquals(ProtocolProbe.NEED_MORE, ProtocolProbe.identify(ByteBuffer.allocate(0), 0, 0, true));
     }
