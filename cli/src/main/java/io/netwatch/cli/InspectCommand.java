@@ -38,7 +38,7 @@ final class InspectCommand implements Callable<Integer> {
         Inspector.Result result;
         JsonLines json = new JsonLines(stream);
         try {
-            result = Inspector.run(file, node, flows, json::flow, json::anomaly);
+            result = Inspector.run(file, node, flows, json::flow, json::anomaly, json::event);
         } catch (CaptureException e) {
             System.err.println("netwatch inspect: " + e.getMessage());
             return 2;

@@ -6,6 +6,8 @@ import io.netwatch.agent.capture.PcapFileSource;
 import io.netwatch.agent.decode.DecodeError;
 import io.netwatch.agent.flow.FlowSink;
 import io.netwatch.agent.flow.FlowTableConfig;
+import io.netwatch.agent.inspect.InspectionConfig;
+import io.netwatch.agent.inspect.InspectionSink;
 import io.netwatch.agent.score.AnomalySink;
 import io.netwatch.agent.score.PortScanConfig;
 import java.nio.file.Path;
@@ -31,14 +33,14 @@ public final class Inspector {
      * @throws CaptureException when the file cannot be opened at all
      */
     public static Result run(Path file, String nodeName, FlowSink flows, AnomalySink anomalies) throws CaptureException {
-        return run(file, nodeName, FlowTableConfig.defaults(), flows, anomalies);
+        return run(file, nodeName, FlowTableConfig.defaults(), flows, anomalies, InspectionSink.NONE);
     }
 
     public static Result run(Path file, String nodeName, FlowTableConfig flowConfig, FlowSink flows,
-                             AnomalySink anomalies) throws CaptureException {
+                             AnomalySink anomalies, InspectionSink messages) throws CaptureException {
         try (PcapFileSource source = PcapFileSource.open(file)) {
             Pipeline pipeline = Pipeline.create(nodeName, source.interfaceNames(), flowConfig,
-                    PortScanConfig.defaults(), flows, anomalies);
+                    PortScanConfig.defaults(), InspectionConfig.defaults(), flows, anomalies, messages);
             CaptureException error = null;
             try {
                 source.run(pipeline);
@@ -79,6 +81,12 @@ public final class Inspector {
         s.put("datagrams_reassembled", p.flowTable().datagramsReassembled());
         s.put("fragments_uncounted", p.flowTable().fragmentsUncounted());
         s.put("anomalies", p.portScan().anomaliesRaised());
+        if (p.inspector() != null) {
+            s.put("inspected_flows", p.inspector().inspectedFlows());
+            s.put("app_messages", p.inspector().events());
+            s.put("stream_gaps", p.inspector().streamGaps());
+            s.put("protocol_mismatches", p.inspector().protocolMismatches());
+        }
         if (error != null) {
             s.put("error", error.getMessage());
             s.put("error_offset", error.offset());

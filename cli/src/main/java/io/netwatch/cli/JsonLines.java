@@ -3,6 +3,10 @@ package io.netwatch.cli;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.google.protobuf.Timestamp;
+import io.netwatch.agent.inspect.InspectionEvent;
+import io.netwatch.agent.inspect.dns.DnsMessage;
+import io.netwatch.agent.inspect.dns.DnsParser;
+import io.netwatch.agent.inspect.dns.DnsRecord;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.flow.v1.TcpState;
@@ -126,6 +130,68 @@ public final class JsonLines implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** One application-layer message found by inspection, or nothing for kinds without a JSON record. */
+    public void event(InspectionEvent e) {
+        try {
+            switch (e) {
+                case InspectionEvent.Dns d -> dns(d);
+                case InspectionEvent.Ssh ssh -> {
+                    // SSH identification strings are in the flow's record.
+                }
+            }
+        } catch (IOException x) {
+            throw new UncheckedIOException(x);
+        }
+    }
+
+    private void header(String type, InspectionEvent e) throws IOException {
+        json.writeStartObject();
+        json.writeStringField("type", type);
+        json.writeNumberField("flow_id", e.flowId());
+        json.writeStringField("timestamp", RFC3339_NANOS.format(Instant.ofEpochSecond(0, e.timestampNanos())));
+        InspectionEvent.Endpoints p = e.endpoints();
+        json.writeStringField("src_ip", p.srcIp());
+        json.writeNumberField("src_port", p.srcPort());
+        json.writeStringField("dst_ip", p.dstIp());
+        json.writeNumberField("dst_port", p.dstPort());
+        json.writeStringField("transport", p.transport());
+    }
+
+    private void dns(InspectionEvent.Dns d) throws IOException {
+        DnsMessage m = d.message();
+        header("dns", d);
+        json.writeNumberField("id", m.id());
+        json.writeStringField("qr", m.response() ? "response" : "query");
+        json.writeNumberField("opcode", m.opcode());
+        if (m.response()) {
+            json.writeStringField("rcode", DnsParser.rcodeName(m.rcode()));
+        }
+        json.writeBooleanField("tc", m.truncated());
+        if (!m.questions().isEmpty()) {
+            json.writeStringField("qname", m.qname());
+            json.writeNumberField("qtype", m.qtype());
+            json.writeStringField("qtype_name", DnsParser.typeName(m.qtype()));
+        }
+        json.writeArrayFieldStart("answers");
+        for (DnsRecord r : m.answers()) {
+            json.writeStartObject();
+            json.writeStringField("name", r.name());
+            json.writeStringField("type", DnsParser.typeName(r.type()));
+            json.writeNumberField("ttl", r.ttl());
+            json.writeStringField("data", r.data());
+            json.writeEndObject();
+        }
+        json.writeEndArray();
+        if (!m.anomalies().isEmpty()) {
+            json.writeArrayFieldStart("anomalies");
+            for (String a : m.anomalies()) {
+                json.writeString(a);
+            }
+            json.writeEndArray();
+        }
+        endLine();
     }
 
     /** The closing {@code stats} object: names to numbers, or to nested name-number maps. */

@@ -83,6 +83,18 @@ class InspectCommandTest {
         assertEquals("tcp", http.get("proto").asText());
         assertTrue(http.get("pkts_toclient").asLong() > 0);
 
+        // DNS, as tshark -Y dns counts it in the bundled capture: 14 messages, 2 of them over TCP.
+        List<JsonNode> dns = run.lines().stream().filter(n -> n.get("type").asText().equals("dns")).toList();
+        assertEquals(14, dns.size());
+        assertEquals(2, dns.stream().filter(d -> d.get("transport").asText().equals("tcp")).count());
+        JsonNode nx = dns.stream().filter(d -> d.path("rcode").asText().equals("NXDOMAIN")).findFirst().orElseThrow();
+        assertEquals("nosuchhost.demo.netwatch.test", nx.get("qname").asText());
+        JsonNode txt = dns.stream().filter(d -> d.get("qr").asText().equals("response") && d.get("qtype").asInt() == 16)
+                .findFirst().orElseThrow();
+        assertEquals("TXT", txt.get("answers").get(0).get("type").asText());
+        assertTrue(ids.contains(txt.get("flow_id").asLong()), "a DNS message names its flow");
+        assertTrue(flows.stream().anyMatch(f -> f.path("app_proto").asText().equals("dns")));
+
         List<JsonNode> anomalies = run.lines().stream().filter(n -> n.get("type").asText().equals("anomaly")).toList();
         assertEquals(1, anomalies.size());
         JsonNode scan = anomalies.getFirst();

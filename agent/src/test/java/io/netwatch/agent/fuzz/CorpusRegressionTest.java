@@ -40,14 +40,26 @@ class CorpusRegressionTest {
     }
 
     private static void check(Path capture) throws IOException {
-        PcapFileFuzzTest.check(capture, Files.size(capture));
-
+        String name = capture.getFileName().toString();
+        try {
+            PcapFileFuzzTest.check(capture, Files.size(capture));
+        } catch (AssertionError e) {
+            throw new AssertionError(name + ", file target: " + e.getMessage(), e);
+        }
         List<FlowTableFuzzTest.Packet> packets = read(capture);
         PacketDecoder decoder = new PacketDecoder();
-        for (FlowTableFuzzTest.Packet p : packets) {
-            PacketDecoderFuzzTest.check(decoder, p.linkType(), p.frame());
+        for (int i = 0; i < packets.size(); i++) {
+            try {
+                PacketDecoderFuzzTest.check(decoder, packets.get(i).linkType(), packets.get(i).frame());
+            } catch (AssertionError e) {
+                throw new AssertionError(name + ", decoder target, packet " + (i + 1) + ": " + e.getMessage(), e);
+            }
         }
-        FlowTableFuzzTest.check(packets);
+        try {
+            FlowTableFuzzTest.check(packets);
+        } catch (AssertionError e) {
+            throw new AssertionError(name + ", flow-table target: " + e.getMessage(), e);
+        }
     }
 
     /** Copies of every frame the reader delivers, up to any damage. */

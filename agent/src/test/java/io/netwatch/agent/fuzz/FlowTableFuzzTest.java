@@ -9,6 +9,9 @@ import io.netwatch.agent.decode.PacketDecoder;
 import io.netwatch.agent.flow.FlowSink;
 import io.netwatch.agent.flow.FlowTable;
 import io.netwatch.agent.flow.FlowTableConfig;
+import io.netwatch.agent.inspect.InspectionConfig;
+import io.netwatch.agent.inspect.InspectionSink;
+import io.netwatch.agent.inspect.Inspector;
 import io.netwatch.agent.score.AnomalySink;
 import io.netwatch.agent.score.PortScanConfig;
 import io.netwatch.agent.score.PortScanDetector;
@@ -21,16 +24,16 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Fuzz target for the per-packet path behind the decoder: a sequence of frames through
- * {@link Pipeline#create} (flow table of {@value #MAX_FLOWS} flows, default port-scan settings)
- * with increasing capture times. No packet may trip the pipeline's fence
+ * {@link Pipeline#create} (flow table of {@value #MAX_FLOWS} flows, default port-scan and
+ * payload-inspection settings) with increasing capture times. No packet may trip the pipeline's fence
  * ({@link Pipeline#failedPackets()} counts what it caught: still a bug), the table never holds
  * more than its bound, and {@link Pipeline#finish()} empties it.
  *
  * <p>Input layout, repeated while at least 3 bytes remain: a control byte, a 2-byte big-endian
  * frame length (cut to what is left), the frame. Control byte: bits 0-2 pick the link type
- * ({@link PacketDecoder} link types of {@link PacketDecoderFuzzTest#LINK_TYPES}, modulo 7),
- * bits 3-5 the time step before this packet ({@link #STEPS_NANOS}), bit 6 claims the frame was
- * cut by the snap length (original length + 1000), bit 7 calls {@code onIdle} first.
+ * ({@link PacketDecoderFuzzTest#LINK_TYPES}, modulo their count), bits 3-5 the time step before
+ * this packet ({@link #STEPS_NANOS}), bit 6 claims the frame was cut by the snap length
+ * (original length + 1000), bit 7 calls {@code onIdle} first.
  * Seeds: {@code FlowTableFuzzTestInputs/tracksAnyPacketSequence/}.
  */
 class FlowTableFuzzTest {
@@ -115,13 +118,15 @@ class FlowTableFuzzTest {
 
     /**
      * Runs packets 0..{@code failing} through the same stages wired as {@link Pipeline#create}
-     * does, but without its catch, and returns what the failing packet threw. Mirrors
-     * {@link Pipeline#onPacket} and {@link Pipeline#onIdle}; diagnostics only.
+     * does (decoder, flow table with payload inspection, port-scan detector), but without its
+     * catch, and returns what the failing packet threw. Mirrors {@link Pipeline#onPacket} and
+     * {@link Pipeline#onIdle}: keep it in step with them. Diagnostics only.
      */
     private static Throwable replayUnfenced(List<Packet> packets, int failing) {
         PortScanDetector scan = new PortScanDetector(PortScanConfig.defaults(), AnomalySink.NONE, NODE);
         FlowSink tee = scan::onFlow;
-        FlowTable table = new FlowTable(config(), tee, NODE, INTERFACES, 1L << 32);
+        FlowTable table = new FlowTable(config(), tee, NODE, INTERFACES, 1L << 32)
+                .observe(new Inspector(InspectionConfig.defaults(), InspectionSink.NONE));
         PacketDecoder decoder = new PacketDecoder();
         for (int i = 0; i <= failing; i++) {
             Packet p = packets.get(i);

@@ -56,30 +56,41 @@ class PacketDecoderFuzzTest {
     }
 
     private static void checkInvariants(DecodedPacket p, int linkType, int length) {
-        String where = " (link type " + linkType + ", " + length + " bytes, error " + p.error + ")";
-        assertTrue(p.error != null, () -> "null error" + where);
+        assertTrue(p.error != null, () -> "null error" + where(p, linkType, length));
         assertTrue(p.layerCount >= 0 && p.layerCount <= DecodedPacket.MAX_LAYERS,
-                () -> "layerCount " + p.layerCount + where);
+                () -> "layerCount " + p.layerCount + where(p, linkType, length));
         assertTrue(p.vlanCount >= 0 && p.vlanCount <= DecodedPacket.MAX_VLAN_TAGS,
-                () -> "vlanCount " + p.vlanCount + where);
+                () -> "vlanCount " + p.vlanCount + where(p, linkType, length));
         for (int i = 0; i < p.layerCount; i++) {
             IpLayer l = p.layers[i];
             int layer = i;
             assertTrue(l.payloadOffset >= 0 && l.payloadLength >= 0
                             && (long) l.payloadOffset + l.payloadLength <= length,
                     () -> "layer " + layer + " payload [" + l.payloadOffset + ", +" + l.payloadLength
-                            + ") outside the frame" + where);
-            assertTrue(l.ipVersion == 4 || l.ipVersion == 6, () -> "layer " + layer + " ipVersion " + l.ipVersion + where);
-            assertTrue(l.depth == i, () -> "layer " + layer + " has depth " + l.depth + where);
+                            + ") outside the frame" + where(p, linkType, length));
+            assertTrue(l.ipVersion == 4 || l.ipVersion == 6,
+                    () -> "layer " + layer + " ipVersion " + l.ipVersion + where(p, linkType, length));
+            // Layers are outermost first, one per IP header: the flow table reads layer i - 1
+            // as the tunnel endpoints around layer i.
+            assertTrue(l.depth == i, () -> "layer " + layer + " has depth " + l.depth + where(p, linkType, length));
         }
     }
 
-    /** Every result field, payload offsets taken relative to {@code shift}. */
+    private static String where(DecodedPacket p, int linkType, int length) {
+        return " (link type " + linkType + ", " + length + " bytes, error " + p.error + ")";
+    }
+
+    /**
+     * Every result field, payload offsets taken relative to {@code shift}. An empty payload's
+     * offset is left out: a layer whose transport header was never read keeps offset 0, and no
+     * reader looks at an empty payload.
+     */
     private static long[] snapshot(DecodedPacket p, int shift) {
         int perLayer = 24;
-        long[] s = new long[4 + DecodedPacket.MAX_VLAN_TAGS + p.layerCount * perLayer];
+        long[] s = new long[5 + DecodedPacket.MAX_VLAN_TAGS + p.layerCount * perLayer];
         int k = 0;
         s[k++] = p.error.ordinal();
+        s[k++] = p.linkInterface;
         s[k++] = p.truncated ? 1 : 0;
         s[k++] = p.vlanCount;
         s[k++] = p.layerCount;
@@ -90,7 +101,8 @@ class PacketDecoderFuzzTest {
         for (int i = 0; i < p.layerCount; i++) {
             IpLayer l = p.layers[i];
             long[] f = {l.depth, l.ipVersion, l.srcHi, l.srcLo, l.dstHi, l.dstLo, l.protocol, l.transport ? 1 : 0,
-                l.srcPort, l.dstPort, l.tcpFlags, l.tcpSeq, l.payloadOffset - shift, l.payloadLength,
+                l.srcPort, l.dstPort, l.tcpFlags, l.tcpSeq, l.payloadLength == 0 ? -1 : l.payloadOffset - shift,
+                l.payloadLength,
                 l.icmpError ? 1 : 0, l.fragment ? 1 : 0, l.fragmentId, l.fragmentOffset, l.fragmentLength,
                 l.moreFragments ? 1 : 0, l.tunnelType, l.vni, l.tunnelContext, 0};
             System.arraycopy(f, 0, s, k, perLayer);

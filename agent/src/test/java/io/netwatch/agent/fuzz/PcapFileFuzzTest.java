@@ -49,17 +49,25 @@ class PcapFileFuzzTest {
         FrameChecker checker = new FrameChecker(size);
         try (PcapFileSource source = PcapFileSource.open(path)) {
             checker.source = source;
-            source.run(checker);
+            try {
+                source.run(checker);
+            } catch (CaptureException damaged) {
+                // Damage after the header: allowed, once every frame before it was delivered.
+            }
             assertEquals(checker.frames, source.packetsRead(), "packetsRead() counts the frames delivered");
-        } catch (CaptureException expected) {
-            // A damaged or unsupported file: the one allowed outcome besides success.
+        } catch (CaptureException notACapture) {
+            // open() refused the file (not a capture, damaged header): the other allowed outcome.
         }
     }
 
     private static synchronized Path tempFile() {
         if (file == null) {
             try {
-                file = Files.createTempFile("netwatch-pcap-fuzz", ".pcap");
+                // Memory-backed where there is one: writing the file is most of an input's cost.
+                Path shm = Path.of("/dev/shm");
+                file = Files.isDirectory(shm) && Files.isWritable(shm)
+                        ? Files.createTempFile(shm, "netwatch-pcap-fuzz", ".pcap")
+                        : Files.createTempFile("netwatch-pcap-fuzz", ".pcap");
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -189,7 +189,8 @@ public final class SeedWriter {
         write(dir, "null-be-ipv6-tcp", withSelector(4, bsdLoopback(30, ByteOrder.BIG_ENDIAN, tcp6)));
         write(dir, "eth-ipv4-tcp-options-truncated", withSelector(0,
                 Arrays.copyOf(ethernet(0x0800, ipv4Packet(CLIENT, SERVER, 6, tcpWithOptions())), 14 + 20 + 24)));
-        int[] picks = {0, 1, 2, 3, demo.size() / 2, demo.size() - 1};
+        // Echo request, DNS query, TCP SYN, IPv6 DNS, HTTP request, IPv6 SYN, TLS ClientHello, scan probe, scan reply.
+        int[] picks = {0, 6, 16, 26, 31, 76, 91, 266, 531};
         for (int i : picks) {
             write(dir, "demo-frame-" + i, withSelector(0, demo.get(i)));
         }
@@ -222,6 +223,11 @@ public final class SeedWriter {
 
         Sequence add(int step, byte[] ethernetFrame) {
             return add(0, step, false, false, ethernetFrame);
+        }
+
+        /** An Ethernet frame after {@code step}, with {@code onIdle} called first when {@code idle}. */
+        Sequence add(int step, boolean idle, byte[] ethernetFrame) {
+            return add(0, step, false, idle, ethernetFrame);
         }
 
         byte[] bytes() {
@@ -286,6 +292,12 @@ public final class SeedWriter {
             replay.add(1, frame);
         }
         write(dir, "demo-first-48-frames", replay.bytes());
+        // Frames 88-135: the HTTPS connections (TLS 1.3 and 1.2 handshakes) for payload inspection.
+        Sequence tls = new Sequence();
+        for (byte[] frame : demo.subList(Math.min(88, demo.size()), Math.min(136, demo.size()))) {
+            tls.add(1, frame);
+        }
+        write(dir, "demo-tls-frames", tls.bytes());
     }
 
     private static byte[] udpFrom(byte[] src, byte[] dst) {
@@ -305,9 +317,9 @@ public final class SeedWriter {
                 .record(1_700_000_000, 999_999_999, ipv4Packet(CLIENT, SERVER, 17, udp(40000, 53, 8)))
                 .record(1_700_000_001, 0, ipv6Packet(CLIENT6, SERVER6, 6, tcp(40000, 443, SYN, 0)))
                 .bytes());
-        byte[] big = ethernetIpv4Tcp(40000, 80, ACK, 3);
+        byte[] tagged = ethernet(0x0800, ipv4Packet(CLIENT, SERVER, 6, tcp(40000, 80, ACK, 3, 100)), 10, 20);
         write(dir, "pcap-snaplen-cut-vlan-qinq.pcap", new Pcap(ByteOrder.LITTLE_ENDIAN, false, 40, LinkType.ETHERNET)
-                .record(1, 0, Arrays.copyOf(ethernet(0x0800, big, 10, 20), 40), big.length + 8)
+                .record(1, 0, Arrays.copyOf(tagged, 40), tagged.length)
                 .record(2, 0, qinq(100, 200, 0x86DD, ipv6Packet(CLIENT6, SERVER6, 17, udp(1, 2, 0))))
                 .bytes());
         write(dir, "pcap-tunnels-fragments.pcap", new Pcap(ByteOrder.LITTLE_ENDIAN, false, 262144, LinkType.ETHERNET)
@@ -340,7 +352,7 @@ public final class SeedWriter {
                 .bytes());
 
         byte[] demo = Files.readAllBytes(demoPcap);
-        write(dir, "demo-first-records.pcap", Arrays.copyOf(demo, pcapRecordsEnd(demo, 12)));
+        write(dir, "demo-first-records.pcap", Arrays.copyOf(demo, pcapRecordsEnd(demo, 32)));
     }
 
     /** Offset after the first {@code n} records of a little-endian classic pcap file. */
