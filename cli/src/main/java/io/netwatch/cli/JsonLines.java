@@ -7,6 +7,10 @@ import io.netwatch.agent.inspect.InspectionEvent;
 import io.netwatch.agent.inspect.dns.DnsMessage;
 import io.netwatch.agent.inspect.dns.DnsParser;
 import io.netwatch.agent.inspect.dns.DnsRecord;
+import io.netwatch.agent.inspect.tls.ClientHello;
+import io.netwatch.agent.inspect.tls.ServerHello;
+import io.netwatch.agent.inspect.tls.TlsGrease;
+import io.netwatch.agent.inspect.tls.TlsVersions;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.flow.v1.TcpState;
@@ -137,6 +141,7 @@ public final class JsonLines implements AutoCloseable {
         try {
             switch (e) {
                 case InspectionEvent.Dns d -> dns(d);
+                case InspectionEvent.Tls t -> tls(t);
                 case InspectionEvent.Ssh ssh -> {
                     // SSH identification strings are in the flow's record.
                 }
@@ -190,6 +195,46 @@ public final class JsonLines implements AutoCloseable {
                 json.writeString(a);
             }
             json.writeEndArray();
+        }
+        endLine();
+    }
+
+    private void tls(InspectionEvent.Tls t) throws IOException {
+        header("tls", t);
+        json.writeStringField("handshake", t.handshake());
+        if (t.client() != null) {
+            ClientHello c = t.client();
+            if (c.sni() != null && !c.sni().isEmpty()) {
+                json.writeStringField("sni", c.sni());
+            }
+            json.writeStringField("version", TlsVersions.name(TlsVersions.highestOffered(c)));
+            json.writeArrayFieldStart("supported_versions");
+            for (int v : c.supportedVersions()) {
+                if (!TlsGrease.is(v)) {
+                    json.writeString(TlsVersions.name(v));
+                }
+            }
+            json.writeEndArray();
+            json.writeArrayFieldStart("alpn");
+            for (String a : c.alpn()) {
+                json.writeString(a);
+            }
+            json.writeEndArray();
+            json.writeStringField("ja4", t.ja4());
+            if (!t.ja3().isEmpty()) {
+                json.writeStringField("ja3", t.ja3());
+            }
+        } else {
+            ServerHello h = t.server();
+            json.writeStringField("version", TlsVersions.name(TlsVersions.selected(h)));
+            if (h.alpn() != null && !h.alpn().isEmpty()) {
+                json.writeArrayFieldStart("alpn");
+                json.writeString(h.alpn());
+                json.writeEndArray();
+            }
+            if (h.cipherSuite() >= 0) {
+                json.writeStringField("cipher_suite", String.format("0x%04x", h.cipherSuite()));
+            }
         }
         endLine();
     }

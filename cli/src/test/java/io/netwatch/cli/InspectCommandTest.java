@@ -178,4 +178,24 @@ class InspectCommandTest {
         assertTrue(run.stderr().contains("at byte offset 2715459"), run.stderr());
         assertEquals(2696, run.lines().getLast().get("packets").asLong(), "tcpdump reads 2696 packets before the end");
     }
+
+    @Test
+    void aClientHelloSplitOverTwoSegmentsAndOneInQuicGiveTheirSni() throws Exception {
+        Path corpus = Samples.sharedPcaps();
+        assumeTrue(corpus != null, "the shared capture corpus is not on this machine");
+        Run kyber = inspect(corpus.resolve("zeek-tls-chrome-1250-tls-x25519-kyber.pcap"));
+        assertEquals(0, kyber.code(), kyber.stderr());
+        JsonNode hello = kyber.lines().stream().filter(n -> n.get("type").asText().equals("tls")
+                && n.get("handshake").asText().equals("client_hello")).findFirst().orElseThrow();
+        assertEquals("lh3.google.com", hello.get("sni").asText());
+        assertEquals("TLS 1.3", hello.get("version").asText());
+
+        Run quic = inspect(corpus.resolve("sv-ja4-tls-quic.pcap"));
+        JsonNode quicHello = quic.lines().stream().filter(n -> n.get("type").asText().equals("tls")
+                && n.get("transport").asText().equals("quic") && n.get("handshake").asText().equals("client_hello"))
+                .findFirst().orElseThrow();
+        assertEquals("cloudflare-quic.com", quicHello.get("sni").asText());
+        // The value suricata-verify's ja4-tls-quic test expects.
+        assertEquals("q13d0310h3_55b375c5d22e_cd85d2d88918", quicHello.get("ja4").asText());
+    }
 }

@@ -6,12 +6,29 @@ import io.netwatch.agent.inspect.dns.DnsParser;
 import io.netwatch.agent.inspect.dns.DnsRecord;
 import io.netwatch.agent.inspect.dns.DnsResult;
 import io.netwatch.agent.inspect.dns.DnsTcpFramer;
+import io.netwatch.agent.inspect.quic.ConnectionId;
+import io.netwatch.agent.inspect.quic.InitialResult;
+import io.netwatch.agent.inspect.quic.QuicCryptoAssembler;
+import io.netwatch.agent.inspect.quic.QuicInitial;
+import io.netwatch.agent.inspect.tls.ClientHello;
+import io.netwatch.agent.inspect.tls.ClientHelloResult;
+import io.netwatch.agent.inspect.tls.HandshakeMessage;
+import io.netwatch.agent.inspect.tls.Ja3;
+import io.netwatch.agent.inspect.tls.Ja4;
+import io.netwatch.agent.inspect.tls.ServerHello;
+import io.netwatch.agent.inspect.tls.ServerHelloResult;
+import io.netwatch.agent.inspect.tls.TlsHelloParser;
+import io.netwatch.agent.inspect.tls.TlsRecordReader;
+import io.netwatch.agent.inspect.tls.TlsRecordResult;
+import io.netwatch.agent.inspect.tls.TlsVersions;
 import io.netwatch.proto.flow.v1.DNS;
+import io.netwatch.proto.flow.v1.TLS;
 import io.netwatch.proto.flow.v1.DnsAnswer;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.flow.v1.SSH;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Mutable inspection state of one flow: its two stream directions, the protocol each one
@@ -22,6 +39,7 @@ final class FlowInspection {
     /** Longest SSH identification string kept, bytes (RFC 4253 allows 255). */
     static final int MAX_SSH_BANNER = 255;
     static final int DNS_PORT = 53;
+    static final int QUIC_PORT = 443;
 
     private final Inspector inspector;
     private final long flowId;
@@ -39,6 +57,16 @@ final class FlowInspection {
     /** Most DNS messages reported per flow (a tunnel can carry thousands); the rest are counted. */
     static final int MAX_DNS_MESSAGES_PER_FLOW = 10_000;
     private int dnsMessages;
+    /** The flow's TLS summary: its (last) ClientHello and ServerHello. */
+    private ClientHello tlsClient;
+    private ServerHello tlsServer;
+    private String ja4 = "";
+    private String ja3 = "";
+    /** Most TLS stream bytes read to find the hellos, per direction. */
+    static final int MAX_TLS_PREFIX = 32 * 1024;
+    /** QUIC Initial packets looked at per direction before giving up on finding a hello. */
+    static final int MAX_QUIC_INITIALS = 16;
+    private ConnectionId quicDcid;
     /** The packet being handled, for the events it completes. */
     private IpLayer layer;
     private long nowNanos;
@@ -75,7 +103,26 @@ final class FlowInspection {
         if (!appProto.isEmpty()) {
             record.setAppProto(appProto);
         }
-        if (dnsSummary != null) {
+        if (tlsClient != null || tlsServer != null) {
+            TLS.Builder tls = TLS.newBuilder();
+            if (tlsClient != null) {
+                tls.setSni(tlsClient.sni() == null ? "" : tlsClient.sni())
+                        .setVersion(TlsVersions.name(TlsVersions.highestOffered(tlsClient)))
+                        .addAllAlpn(tlsClient.alpn()).setJa4(ja4).setJa3(ja3);
+                for (int v : tlsClient.supportedVersions()) {
+                    tls.addSupportedVersions(TlsVersions.name(v));
+                }
+            }
+            if (tlsServer != null) {
+                if (tlsServer.cipherSuite() >= 0) {
+                    tls.setCipherSuite(String.format("0x%04x", tlsServer.cipherSuite()));
+                }
+                if (tlsClient == null) {
+                    tls.setVersion(TlsVersions.name(TlsVersions.selected(tlsServer)));
+                }
+            }
+            record.setTls(tls);
+        } else if (dnsSummary != null) {
             DNS.Builder dns = DNS.newBuilder().setId(dnsSummary.id()).setResponse(dnsSummary.response())
                     .setRcode(dnsSummary.rcode());
             if (!dnsSummary.questions().isEmpty()) {
@@ -110,6 +157,35 @@ final class FlowInspection {
         }
     }
 
+    /** Reports the hellos found in a TLS handshake message stream (TCP records, or QUIC CRYPTO data). */
+    private void tlsMessage(HandshakeMessage m, String transport) {
+        if (m.isClientHello()) {
+            if (TlsHelloParser.parseClientHello(m) instanceof ClientHelloResult.Ok ok) {
+                clientHello(ok.hello(), transport);
+            }
+        } else if (m.isServerHello()) {
+            if (TlsHelloParser.parseServerHello(m) instanceof ServerHelloResult.Ok ok) {
+                serverHello(ok.hello(), transport);
+            }
+        }
+    }
+
+    private void clientHello(ClientHello hello, String transport) {
+        identified(transport.equals("quic") ? ProtocolProbe.QUIC : ProtocolProbe.TLS);
+        tlsClient = hello;
+        ja4 = Ja4.of(hello, transport.equals("quic")).fingerprint();
+        ja3 = Ja3.of(hello).map(Ja3::md5).orElse("");
+        inspector.emit(new InspectionEvent.Tls(flowId, nowNanos, Inspector.endpoints(layer, transport), "client_hello",
+                hello, null, ja4, ja3));
+    }
+
+    private void serverHello(ServerHello hello, String transport) {
+        identified(transport.equals("quic") ? ProtocolProbe.QUIC : ProtocolProbe.TLS);
+        tlsServer = hello;
+        inspector.emit(new InspectionEvent.Tls(flowId, nowNanos, Inspector.endpoints(layer, transport),
+                hello.helloRetryRequest() ? "hello_retry_request" : "server_hello", null, hello, "", ""));
+    }
+
     private void identified(String protocol) {
         if (appProto.isEmpty()) {
             appProto = protocol;
@@ -131,6 +207,13 @@ final class FlowInspection {
         private int headLength;
         private boolean finished;
         private DnsTcpFramer dnsFramer;
+        /** The TLS stream's first bytes, read again as they grow until the hellos are found. */
+        private byte[] tls;
+        private int tlsLength;
+        private int tlsNeed;
+        private int tlsReported;
+        private QuicCryptoAssembler crypto;
+        private int quicInitials;
         /** The SSH identification line being read. */
         private byte[] line;
         private int lineLength;
@@ -154,6 +237,11 @@ final class FlowInspection {
         }
 
         void datagram(ByteBuffer b, int off, int len) {
+            if (!finished && quicInitials < MAX_QUIC_INITIALS && (serverPort == QUIC_PORT || protocol != null
+                    || QuicInitial.probe(b, off, len))) {
+                quic(b, off, len);
+                return;
+            }
             if (layer.srcPort == DNS_PORT || layer.dstPort == DNS_PORT) {
                 byte[] raw = new byte[len];
                 b.get(off, raw);
@@ -207,6 +295,7 @@ final class FlowInspection {
         private void parse(ByteBuffer b, int off, int len) {
             switch (protocol) {
                 case ProtocolProbe.SSH -> sshBanner(b, off, len);
+                case ProtocolProbe.TLS -> tlsStream(b, off, len);
                 case ProtocolProbe.DNS -> {
                     if (serverPort != DNS_PORT) {
                         // Named by its look only: not reported as DNS messages.
@@ -222,6 +311,89 @@ final class FlowInspection {
                 }
                 default -> finished = true;
             }
+        }
+
+        /** Keeps the stream's first bytes and reads the TLS records again once enough arrived. */
+        private void tlsStream(ByteBuffer b, int off, int len) {
+            if (tls == null) {
+                tls = new byte[Math.max(1024, Math.min(MAX_TLS_PREFIX, len * 2))];
+            }
+            int room = MAX_TLS_PREFIX - tlsLength;
+            int n = Math.min(len, room);
+            if (tlsLength + n > tls.length) {
+                tls = java.util.Arrays.copyOf(tls, Math.min(MAX_TLS_PREFIX, Math.max(tls.length * 2, tlsLength + n)));
+            }
+            b.get(off, tls, tlsLength, n);
+            tlsLength += n;
+            if (tlsLength < tlsNeed && tlsLength < MAX_TLS_PREFIX) {
+                return;
+            }
+            switch (TlsRecordReader.read(ByteBuffer.wrap(tls), 0, tlsLength)) {
+                case TlsRecordResult.Ok ok -> {
+                    List<HandshakeMessage> messages = ok.messages();
+                    for (int i = tlsReported; i < messages.size(); i++) {
+                        tlsMessage(messages.get(i), "tcp");
+                    }
+                    tlsReported = messages.size();
+                    if (ok.stop() != TlsRecordResult.Stop.PREFIX_END || tlsLength >= MAX_TLS_PREFIX) {
+                        tlsDone();
+                    } else {
+                        tlsNeed = tlsLength + Math.max(1, ok.needAtLeast());
+                    }
+                }
+                case TlsRecordResult.Incomplete more -> {
+                    tlsNeed = tlsLength + more.needAtLeast();
+                    if (tlsLength >= MAX_TLS_PREFIX) {
+                        tlsDone();
+                    }
+                }
+                default -> tlsDone();
+            }
+        }
+
+        private void tlsDone() {
+            tls = null;
+            finished = true;
+        }
+
+        /** Opens QUIC Initial packets and reads the hello from their CRYPTO frames. */
+        private void quic(ByteBuffer b, int off, int len) {
+            quicInitials++;
+            InitialResult r = fromClient
+                    ? (quicDcid == null ? QuicInitial.decryptClientInitials(b, off, len)
+                            : QuicInitial.decryptClientInitials(b, off, len, quicDcid))
+                    : quicDcid == null ? null : QuicInitial.decryptServerInitials(b, off, len, quicDcid);
+            if (!(r instanceof InitialResult.Ok ok)) {
+                return;
+            }
+            protocol = ProtocolProbe.QUIC;
+            if (fromClient && quicDcid == null) {
+                quicDcid = ok.dcid();
+            }
+            if (crypto == null) {
+                crypto = new QuicCryptoAssembler();
+            }
+            crypto.addAll(ok.fragments());
+            int length = crypto.firstMessageLength();
+            if (length < 0) {
+                if (crypto.limitReached()) {
+                    finished = true;
+                }
+                return;
+            }
+            ByteBuffer stream = crypto.contiguous();
+            int type = stream.get(0) & 0xFF;
+            if (type == HandshakeMessage.CLIENT_HELLO && fromClient) {
+                if (TlsHelloParser.parseClientHello(stream, 4, length - 4, -1) instanceof ClientHelloResult.Ok hello) {
+                    clientHello(hello.hello(), "quic");
+                }
+            } else if (type == HandshakeMessage.SERVER_HELLO && !fromClient) {
+                if (TlsHelloParser.parseServerHello(stream, 4, length - 4, -1) instanceof ServerHelloResult.Ok hello) {
+                    serverHello(hello.hello(), "quic");
+                }
+            }
+            finished = true;
+            crypto = null;
         }
 
         /** Accumulates the identification line (it may span segments) up to its end or its cap. */

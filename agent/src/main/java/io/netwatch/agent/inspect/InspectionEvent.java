@@ -4,7 +4,7 @@ package io.netwatch.agent.inspect;
  * An application-layer message found by inspection, with the flow it belongs to and the
  * endpoints of the packet (or stream direction) that carried it. Immutable.
  */
-public sealed interface InspectionEvent permits InspectionEvent.Ssh, InspectionEvent.Dns {
+public sealed interface InspectionEvent permits InspectionEvent.Ssh, InspectionEvent.Dns, InspectionEvent.Tls {
     /** The flow record's id. */
     long flowId();
 
@@ -25,6 +25,20 @@ public sealed interface InspectionEvent permits InspectionEvent.Ssh, InspectionE
      */
     record Dns(long flowId, long timestampNanos, Endpoints endpoints, io.netwatch.agent.inspect.dns.DnsMessage message,
                byte[] raw) implements InspectionEvent {
+    }
+
+    /**
+     * A TLS ClientHello, ServerHello or HelloRetryRequest, over TCP or in QUIC's Initial packets.
+     *
+     * @param handshake "client_hello", "server_hello" or "hello_retry_request"
+     * @param client    the ClientHello, when that is what this is
+     * @param server    the ServerHello, when that is what this is
+     * @param ja4       the JA4 fingerprint of a ClientHello, else empty
+     * @param ja3       the JA3 hash of a ClientHello (TLS, not SSLv2), else empty
+     */
+    record Tls(long flowId, long timestampNanos, Endpoints endpoints, String handshake,
+               io.netwatch.agent.inspect.tls.ClientHello client, io.netwatch.agent.inspect.tls.ServerHello server,
+               String ja4, String ja3) implements InspectionEvent {
     }
 
     /** An SSH identification string. */

@@ -56,6 +56,15 @@ public final class ProtocolProbe {
             if (type == 1 && (major == 3 || major == 0 || major == 2)) {
                 return TLS;
             }
+            // SSLv2 ServerHello: type 4, then session-id-hit, certificate type, version 0x0002.
+            if (type == 4) {
+                if (n < 7) {
+                    return NEED_MORE;
+                }
+                if ((b.get(off + 5) & 0xFF) == 0 && (b.get(off + 6) & 0xFF) == 2) {
+                    return TLS;
+                }
+            }
         }
         if (startsWith(b, off, n, "SSH-")) {
             return SSH;

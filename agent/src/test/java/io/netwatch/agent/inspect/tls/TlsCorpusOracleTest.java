@@ -280,7 +280,7 @@ class TlsCorpusOracleTest {
     }
 
     /** Our row for a hello, in the reference's column forms; null for other messages. */
-    private static Map<String, String> rowOf(Found f, String key) {
+    static Map<String, String> rowOf(Found f, String key) {
         Map<String, String> row = new HashMap<>();
         row.put("frame", Long.toString(f.frame));
         if (f.client != null) {
@@ -324,7 +324,7 @@ class TlsCorpusOracleTest {
         return row.get("src_ip") + " " + row.get("src_port") + " > " + row.get("dst_ip") + " " + row.get("dst_port");
     }
 
-    private static List<Map<String, String>> readTsv(Path file) throws IOException {
+    static List<Map<String, String>> readTsv(Path file) throws IOException {
         List<String> lines = Files.readAllLines(file);
         List<Map<String, String>> rows = new ArrayList<>();
         if (lines.isEmpty()) {
