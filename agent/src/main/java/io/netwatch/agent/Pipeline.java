@@ -132,8 +132,21 @@ public final class Pipeline implements PacketHandler {
 
     /** Ends the capture: emits every open flow and every pending detection. */
     public void finish() {
-        flowTable.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
-        portScan.flush();
+        // A record whose building throws (a bug) is counted; the other flows still end.
+        long attempts = flowTable.flowsActive() + 1;
+        while (attempts-- > 0) {
+            try {
+                flowTable.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+                break;
+            } catch (RuntimeException e) {
+                failed.incrementAndGet();
+            }
+        }
+        try {
+            portScan.flush();
+        } catch (RuntimeException e) {
+            failed.incrementAndGet();
+        }
     }
 
     public long packets() {

@@ -442,10 +442,14 @@ public final class FlowTable {
      * throws loses that one record but never leaves the table inconsistent.
      */
     private void finish(int slot, FlowEndReason reason) {
-        Flow record = freeze(slot, reason, false);
-        tunnels.remove(slot);
-        slots.remove(slot);
-        active.set(slots.used());
+        Flow record;
+        try {
+            record = freeze(slot, reason, false);
+        } finally {
+            tunnels.remove(slot);
+            slots.remove(slot);
+            active.set(slots.used());
+        }
         emitted.incrementAndGet();
         sink.onFlow(record);
     }
