@@ -7,6 +7,8 @@ import io.netwatch.agent.inspect.InspectionEvent;
 import io.netwatch.agent.inspect.dns.DnsMessage;
 import io.netwatch.agent.inspect.dns.DnsParser;
 import io.netwatch.agent.inspect.dns.DnsRecord;
+import io.netwatch.agent.inspect.http.HttpRequest;
+import io.netwatch.agent.inspect.http.HttpResponse;
 import io.netwatch.agent.inspect.tls.ClientHello;
 import io.netwatch.agent.inspect.tls.ServerHello;
 import io.netwatch.agent.inspect.tls.TlsGrease;
@@ -142,6 +144,7 @@ public final class JsonLines implements AutoCloseable {
             switch (e) {
                 case InspectionEvent.Dns d -> dns(d);
                 case InspectionEvent.Tls t -> tls(t);
+                case InspectionEvent.Http h -> http(h);
                 case InspectionEvent.Ssh ssh -> {
                     // SSH identification strings are in the flow's record.
                 }
@@ -197,6 +200,36 @@ public final class JsonLines implements AutoCloseable {
             json.writeEndArray();
         }
         endLine();
+    }
+
+    private void http(InspectionEvent.Http h) throws IOException {
+        header("http", h);
+        json.writeStringField("kind", h.isRequest() ? "request" : "response");
+        HttpRequest q = h.request();
+        if (q != null) {
+            writeIf("method", q.method());
+            writeIf("host", q.host());
+            writeIf("uri", q.uri());
+            writeIf("user_agent", q.userAgent());
+        }
+        if (h.isRequest()) {
+            writeIf("version", q.version());
+            writeIf("content_type", q.contentType());
+            writeIf("content_length", q.contentLengthHeader());
+        } else {
+            HttpResponse r = h.response();
+            writeIf("version", r.version());
+            json.writeNumberField("status", r.status());
+            writeIf("content_type", r.contentType());
+            writeIf("content_length", r.contentLengthHeader());
+        }
+        endLine();
+    }
+
+    private void writeIf(String field, String value) throws IOException {
+        if (value != null && !value.isEmpty()) {
+            json.writeStringField(field, value);
+        }
     }
 
     private void tls(InspectionEvent.Tls t) throws IOException {

@@ -95,6 +95,13 @@ class InspectCommandTest {
         assertTrue(ids.contains(txt.get("flow_id").asLong()), "a DNS message names its flow");
         assertTrue(flows.stream().anyMatch(f -> f.path("app_proto").asText().equals("dns")));
 
+        // HTTP: the five fetches of the bundled capture, each request paired with its response.
+        List<JsonNode> httpLines = run.lines().stream().filter(n -> n.get("type").asText().equals("http")).toList();
+        assertEquals(5, httpLines.stream().filter(h -> h.get("kind").asText().equals("request")).count());
+        JsonNode notFound = httpLines.stream().filter(h -> h.path("status").asInt() == 404).findFirst().orElseThrow();
+        assertEquals("/admin/login.php", notFound.get("uri").asText(), "a response names the request it answers");
+        assertEquals("netwatch-demo/1.0 (curl)", notFound.get("user_agent").asText());
+
         List<JsonNode> anomalies = run.lines().stream().filter(n -> n.get("type").asText().equals("anomaly")).toList();
         assertEquals(1, anomalies.size());
         JsonNode scan = anomalies.getFirst();

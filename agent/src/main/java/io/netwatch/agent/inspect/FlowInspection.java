@@ -21,7 +21,12 @@ import io.netwatch.agent.inspect.tls.TlsHelloParser;
 import io.netwatch.agent.inspect.tls.TlsRecordReader;
 import io.netwatch.agent.inspect.tls.TlsRecordResult;
 import io.netwatch.agent.inspect.tls.TlsVersions;
+import io.netwatch.agent.inspect.http.HttpParser;
+import io.netwatch.agent.inspect.http.HttpRequest;
+import io.netwatch.agent.inspect.http.HttpResponse;
+import io.netwatch.agent.inspect.http.HttpTransaction;
 import io.netwatch.proto.flow.v1.DNS;
+import io.netwatch.proto.flow.v1.HTTP;
 import io.netwatch.proto.flow.v1.TLS;
 import io.netwatch.proto.flow.v1.DnsAnswer;
 import io.netwatch.proto.flow.v1.Flow;
@@ -67,6 +72,17 @@ final class FlowInspection {
     /** QUIC Initial packets looked at per direction before giving up on finding a hello. */
     static final int MAX_QUIC_INITIALS = 16;
     private ConnectionId quicDcid;
+    /** HTTP pairing of the two directions, once either was named HTTP. */
+    private HttpTransaction http;
+    /** True while the bytes being parsed are the peer direction's, replayed when it adopts HTTP. */
+    private boolean replayingPeer;
+    private HttpRequest firstRequest;
+    private HttpResponse firstResponse;
+    /** Most HTTP messages reported per flow (a keep-alive connection can carry many); the rest are counted. */
+    static final int MAX_HTTP_MESSAGES_PER_FLOW = 10_000;
+    /** Stream bytes followed per direction of an HTTP connection: keep-alive connections carry many messages. */
+    static final long HTTP_DEPTH = 256L << 20;
+    private int httpMessages;
     /** The packet being handled, for the events it completes. */
     private IpLayer layer;
     private long nowNanos;
@@ -103,7 +119,20 @@ final class FlowInspection {
         if (!appProto.isEmpty()) {
             record.setAppProto(appProto);
         }
-        if (tlsClient != null || tlsServer != null) {
+        if (firstRequest != null || firstResponse != null) {
+            HTTP.Builder h = HTTP.newBuilder();
+            if (firstRequest != null) {
+                h.setMethod(nz(firstRequest.method())).setHost(nz(firstRequest.host())).setUri(nz(firstRequest.uri()))
+                        .setUserAgent(nz(firstRequest.userAgent())).setVersion(nz(firstRequest.version()));
+            }
+            if (firstResponse != null) {
+                h.setStatus(firstResponse.status()).setContentType(nz(firstResponse.contentType()));
+                if (firstRequest == null) {
+                    h.setVersion(nz(firstResponse.version()));
+                }
+            }
+            record.setHttp(h);
+        } else if (tlsClient != null || tlsServer != null) {
             TLS.Builder tls = TLS.newBuilder();
             if (tlsClient != null) {
                 tls.setSni(tlsClient.sni() == null ? "" : tlsClient.sni())
@@ -157,6 +186,44 @@ final class FlowInspection {
         }
     }
 
+    /** The sender and receiver of what is being parsed: the packet's, or reversed while replaying the peer's bytes. */
+    private InspectionEvent.Endpoints endpoints(String transport) {
+        InspectionEvent.Endpoints e = Inspector.endpoints(layer, transport);
+        return replayingPeer ? new InspectionEvent.Endpoints(e.dstIp(), e.dstPort(), e.srcIp(), e.srcPort(), transport) : e;
+    }
+
+    private static String nz(String s) {
+        return s == null ? "" : s;
+    }
+
+    /** The flow's HTTP pairing, made when a direction is first named HTTP. */
+    private HttpTransaction http() {
+        if (http == null) {
+            http = new HttpTransaction(new HttpTransaction.Sink() {
+                @Override
+                public void request(HttpRequest request) {
+                    if (firstRequest == null) {
+                        firstRequest = request;
+                    }
+                    if (httpMessages++ < MAX_HTTP_MESSAGES_PER_FLOW) {
+                        inspector.emit(new InspectionEvent.Http(flowId, nowNanos, endpoints("tcp"), request, null));
+                    }
+                }
+
+                @Override
+                public void response(HttpRequest request, HttpResponse response) {
+                    if (firstResponse == null) {
+                        firstResponse = response;
+                    }
+                    if (httpMessages++ < MAX_HTTP_MESSAGES_PER_FLOW) {
+                        inspector.emit(new InspectionEvent.Http(flowId, nowNanos, endpoints("tcp"), request, response));
+                    }
+                }
+            });
+        }
+        return http;
+    }
+
     /** Reports the hellos found in a TLS handshake message stream (TCP records, or QUIC CRYPTO data). */
     private void tlsMessage(HandshakeMessage m, String transport) {
         if (m.isClientHello()) {
@@ -207,6 +274,8 @@ final class FlowInspection {
         private int headLength;
         private boolean finished;
         private DnsTcpFramer dnsFramer;
+        /** For HTTP: whether this direction carries the server's responses. */
+        private boolean httpServer;
         /** The TLS stream's first bytes, read again as they grow until the hellos are found. */
         private byte[] tls;
         private int tlsLength;
@@ -234,6 +303,13 @@ final class FlowInspection {
             if (stream != null) {
                 stream.end();
             }
+            if (http != null && ProtocolProbe.HTTP.equals(protocol)) {
+                if (httpServer) {
+                    http.serverEnd();
+                } else {
+                    http.clientEnd();
+                }
+            }
         }
 
         void datagram(ByteBuffer b, int off, int len) {
@@ -254,6 +330,13 @@ final class FlowInspection {
             if (finished) {
                 return;
             }
+            if (protocol == null && http != null) {
+                // The other direction speaks HTTP: so does this one, whatever its first bytes.
+                protocol = ProtocolProbe.HTTP;
+                httpServer = HttpParser.probeResponse(b, off, len) == HttpParser.Probe.HTTP
+                        || (HttpParser.probeRequest(b, off, len) != HttpParser.Probe.HTTP && !fromClient);
+                stream().extendDepth(HTTP_DEPTH);
+            }
             if (protocol == null) {
                 // Probe the first bytes of the direction, kept (bounded) only while undecided.
                 if (head == null) {
@@ -263,7 +346,22 @@ final class FlowInspection {
                 b.get(off, head, headLength, n);
                 headLength += n;
                 String p = ProtocolProbe.identify(ByteBuffer.wrap(head), 0, headLength, tcp);
+                if (p == null || ProtocolProbe.NEED_MORE.equals(p)) {
+                    // Odd but real request lines ("OPTIONS\n", "CCM_POST / HTTP/1.1"), as tshark takes them.
+                    HttpParser.Probe request = HttpParser.probeRequest(ByteBuffer.wrap(head), 0, headLength);
+                    if (request == HttpParser.Probe.HTTP) {
+                        p = ProtocolProbe.HTTP;
+                    } else if (request == HttpParser.Probe.NEED_MORE && p == null) {
+                        p = ProtocolProbe.NEED_MORE;
+                    }
+                }
                 if (ProtocolProbe.NEED_MORE.equals(p) && headLength < head.length) {
+                    return;
+                }
+                if (p == null && headLength < head.length
+                        && ProtocolProbe.HTTP.equals(ProtocolProbe.expectedForPort(serverPort, tcp))) {
+                    // On an HTTP port, keep the bytes a little longer: if the peer turns out to speak
+                    // HTTP, this odd start is an HTTP message too (as tshark reads port 80).
                     return;
                 }
                 byte[] kept = head;
@@ -275,6 +373,14 @@ final class FlowInspection {
                 }
                 protocol = p;
                 identified(p);
+                if (ProtocolProbe.HTTP.equals(p)) {
+                    // The side that starts with a status line is the server, whoever opened the flow.
+                    httpServer = HttpParser.probeResponse(ByteBuffer.wrap(kept), 0, keptLength) == HttpParser.Probe.HTTP;
+                    stream().extendDepth(HTTP_DEPTH);
+                    // A peer still undecided (an odd request line waiting for more) speaks HTTP too,
+                    // and its bytes go first, so a request precedes its response.
+                    (fromClient ? toClient : toServer).adoptHttp();
+                }
                 parse(ByteBuffer.wrap(kept), 0, keptLength);
                 if (n < len) {
                     parse(b, off + n, len - n);
@@ -284,11 +390,39 @@ final class FlowInspection {
             parse(b, off, len);
         }
 
+        /** Takes HTTP as this direction's protocol because its peer speaks it, replaying what was kept. */
+        void adoptHttp() {
+            if (protocol != null || finished || head == null || headLength == 0) {
+                return;
+            }
+            protocol = ProtocolProbe.HTTP;
+            ByteBuffer kept = ByteBuffer.wrap(head, 0, headLength);
+            httpServer = HttpParser.probeResponse(kept, 0, headLength) == HttpParser.Probe.HTTP
+                    || (HttpParser.probeRequest(kept, 0, headLength) != HttpParser.Probe.HTTP && !fromClient);
+            stream().extendDepth(HTTP_DEPTH);
+            int n = headLength;
+            head = null;
+            headLength = 0;
+            replayingPeer = true;
+            try {
+                parse(kept, 0, n);
+            } finally {
+                replayingPeer = false;
+            }
+        }
+
         @Override
         public void gap(long bytes) {
             inspector.countGap();
             if (dnsFramer != null) {
                 dnsFramer.gap();
+            }
+            if (http != null && ProtocolProbe.HTTP.equals(protocol)) {
+                if (httpServer) {
+                    http.serverGap(bytes);
+                } else {
+                    http.clientGap(bytes);
+                }
             }
         }
 
@@ -296,6 +430,13 @@ final class FlowInspection {
             switch (protocol) {
                 case ProtocolProbe.SSH -> sshBanner(b, off, len);
                 case ProtocolProbe.TLS -> tlsStream(b, off, len);
+                case ProtocolProbe.HTTP -> {
+                    if (httpServer) {
+                        http().server(b, off, len);
+                    } else {
+                        http().client(b, off, len);
+                    }
+                }
                 case ProtocolProbe.DNS -> {
                     if (serverPort != DNS_PORT) {
                         // Named by its look only: not reported as DNS messages.

@@ -4,7 +4,7 @@ package io.netwatch.agent.inspect;
  * An application-layer message found by inspection, with the flow it belongs to and the
  * endpoints of the packet (or stream direction) that carried it. Immutable.
  */
-public sealed interface InspectionEvent permits InspectionEvent.Ssh, InspectionEvent.Dns, InspectionEvent.Tls {
+public sealed interface InspectionEvent permits InspectionEvent.Ssh, InspectionEvent.Dns, InspectionEvent.Tls, InspectionEvent.Http {
     /** The flow record's id. */
     long flowId();
 
@@ -39,6 +39,20 @@ public sealed interface InspectionEvent permits InspectionEvent.Ssh, InspectionE
     record Tls(long flowId, long timestampNanos, Endpoints endpoints, String handshake,
                io.netwatch.agent.inspect.tls.ClientHello client, io.netwatch.agent.inspect.tls.ServerHello server,
                String ja4, String ja3) implements InspectionEvent {
+    }
+
+    /**
+     * An HTTP/1.x request or response head.
+     *
+     * @param request  the request, or for a response the request it answers (null when unseen)
+     * @param response the response, null for a request
+     */
+    record Http(long flowId, long timestampNanos, Endpoints endpoints,
+                io.netwatch.agent.inspect.http.HttpRequest request,
+                io.netwatch.agent.inspect.http.HttpResponse response) implements InspectionEvent {
+        public boolean isRequest() {
+            return response == null;
+        }
     }
 
     /** An SSH identification string. */

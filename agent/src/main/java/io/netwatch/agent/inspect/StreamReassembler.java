@@ -36,7 +36,7 @@ public final class StreamReassembler {
 
     private final Consumer consumer;
     private final ReassemblyBudget budget;
-    private final long depth;
+    private long depth;
     private final int maxPendingBytes;
     private final List<Pending> pending = new ArrayList<>(0);
     private int pendingBytes;
@@ -238,6 +238,17 @@ public final class StreamReassembler {
         }
         pending.clear();
         pendingBytes = 0;
+    }
+
+    /**
+     * Lets the stream deliver up to {@code bytes} in all, once its protocol is known to be
+     * worth following further (HTTP's later messages on a keep-alive connection). Delivery
+     * is zero-copy for in-order data, so depth costs time, not memory.
+     */
+    public void extendDepth(long bytes) {
+        if (!done && bytes > depth) {
+            depth = bytes;
+        }
     }
 
     /** True once {@link #depth} bytes were delivered: later segments are ignored. */
