@@ -1,0 +1,174 @@
+package io.netwatch.bench;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Properties;
+
+/**
+ * Prints the benchmark's table from the stages' result files in one directory: env, file,
+ * memory, live and live-sender (.properties). A stage that did not run is reported with the
+ * reason its file gives, or as not run.
+ *
+ * <pre>
+ * BenchReport RESULTS_DIR
+ * </pre>
+ */
+public final class BenchReport {
+    private static final double GOAL_TCPDUMP = 1.0;
+    private static final double GOAL_SURICATA = 8.0;
+    private static final double GOAL_BYTES_PER_FLOW = 128;
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 1) {
+            System.err.println("usage: BenchReport RESULTS_DIR");
+            System.exit(2);
+        }
+        Path dir = Path.of(args[0]);
+        Properties env = Results.read(dir.resolve("env.properties"));
+        Properties file = Results.read(dir.resolve("file.properties"));
+        Properties memory = Results.read(dir.resolve("memory.properties"));
+        Properties live = Results.read(dir.resolve("live.properties"));
+        Properties sender = Results.read(dir.resolve("live-sender.properties"));
+        StringBuilder sb = new StringBuilder();
+        header(sb, env, file);
+        readers(sb, file);
+        memory(sb, memory);
+        live(sb, live, sender);
+        System.out.print(sb);
+    }
+
+    private static void header(StringBuilder sb, Properties env, Properties file) {
+        line(sb, "");
+        line(sb, "Netwatch whole-pipeline benchmark, %s", env.getProperty("date", "?"));
+        line(sb, "machine: %s, %s CPUs (%s), %s, kernel %s, Java %s", env.getProperty("host", "?"),
+                file.getProperty("cpus", env.getProperty("cpus", "?")), env.getProperty("cpu", "?"),
+                env.getProperty("memory", "?"), env.getProperty("kernel", "?"),
+                file.getProperty("java.version", "?"));
+        line(sb, "source: %s", env.getProperty("source", "?"));
+        line(sb, "load average (1, 5, 15 min) before: %s, after: %s", env.getProperty("load.before", "?"),
+                env.getProperty("load.after", "?"));
+        if (!file.isEmpty()) {
+            line(sb, "capture: %s, %,d packets, %,d bytes (%s)", file.getProperty("file"),
+                    lng(file, "file.packets"), lng(file, "file.bytes"), env.getProperty("capture", "?"));
+        }
+        line(sb, "");
+    }
+
+    private static void readers(StringBuilder sb, Properties f) {
+        if (f.isEmpty()) {
+            line(sb, "file readers: not measured (%s)", "the file stage did not run");
+            return;
+        }
+        line(sb, "Readers, same file, same run (median of the rounds; external tools timed start to exit,");
+        line(sb, "\"net\" = minus their start-up/exit time measured on a one-packet file)");
+        line(sb, "  %-46s %9s %13s %13s", "reader", "median s", "packets/s", "net pkts/s");
+        row(sb, f, "bare", "bare Java mmap read (1 byte per frame)");
+        row(sb, f, "netwatch", "Netwatch: Pipeline.create(...), 1 thread");
+        row(sb, f, "tcpdump", "tcpdump -r FILE -w /dev/null");
+        String unavailable = f.getProperty("suricata.unavailable");
+        if (unavailable != null) {
+            line(sb, "  suricata: not available (%s)", unavailable);
+        } else {
+            row(sb, f, "suricata.full", "suricata --runmode single, no rules");
+            row(sb, f, "suricata.stock", "  same, shipped memcaps (stops reassembling)");
+            if (f.getProperty("suricata.full.engine.pps") != null) {
+                line(sb, "  (Suricata's own \"time elapsed\": %.3f s full, %.3f s shipped memcaps)",
+                        dbl(f, "suricata.full.engine.seconds"), dbl(f, "suricata.stock.engine.seconds"));
+            }
+        }
+        line(sb, "  Netwatch check: %,d flows, %,d records, %,d anomalies, %,d undecodable, %,d failed, "
+                        + "%,d datagrams reassembled", lng(f, "netwatch.flows.created"),
+                lng(f, "netwatch.flow.records"), lng(f, "netwatch.anomalies"), lng(f, "netwatch.decode.failed"),
+                lng(f, "netwatch.packets.failed"), lng(f, "netwatch.datagrams.reassembled"));
+        line(sb, "  Netwatch allocated %,.0f bytes of heap per packet on its thread (%,d bytes in the last run)",
+                dbl(f, "netwatch.allocated.bytes.per.packet"), lng(f, "netwatch.allocated.bytes"));
+        line(sb, "");
+        double nw = dbl(f, "netwatch.pps");
+        line(sb, "Ratios (against the references' net rates, which flatter them)");
+        ratio(sb, "Netwatch / tcpdump read", nw / dbl(f, "tcpdump.net.pps"), GOAL_TCPDUMP);
+        if (unavailable == null) {
+            ratio(sb, "Netwatch / Suricata single", nw / dbl(f, "suricata.full.net.pps"), GOAL_SURICATA);
+            line(sb, "  %-40s %7.2fx  (no goal: Suricata skips stream work past its memcap)",
+                    "Netwatch / Suricata, shipped memcaps", nw / dbl(f, "suricata.stock.net.pps"));
+        } else {
+            line(sb, "  %-40s not measured: suricata not available (%s)", "Netwatch / Suricata single", unavailable);
+        }
+        line(sb, "  %-40s %7.2fx  (the reader alone; no goal)", "Netwatch / bare Java read",
+                nw / dbl(f, "bare.pps"));
+        line(sb, "");
+    }
+
+    private static void memory(StringBuilder sb, Properties m) {
+        if (m.isEmpty() || m.getProperty("bytes.per.flow") == null) {
+            line(sb, "Bytes per tracked flow: not measured (%s)", m.getProperty("reason", "the stage did not run"));
+            line(sb, "");
+            return;
+        }
+        double b = dbl(m, "bytes.per.flow");
+        line(sb, "Flow table memory: %,d flows tracked, heap %,d -> %,d bytes (%s)", lng(m, "flows.active"),
+                lng(m, "heap.before.bytes"), lng(m, "heap.after.bytes"), m.getProperty("gc"));
+        line(sb, "  %-40s %7.1f B  goal <= %.0f: %s", "bytes per tracked flow", b, GOAL_BYTES_PER_FLOW,
+                b <= GOAL_BYTES_PER_FLOW ? "met" : "NOT met");
+        line(sb, "  %-40s %,.0f flows/s (decode + insert, no goal)", "filling rate", dbl(m, "fill.flows.per.second"));
+        line(sb, "");
+    }
+
+    private static void live(StringBuilder sb, Properties live, Properties s) {
+        if (live.isEmpty() || s.isEmpty() || s.getProperty("sent") == null) {
+            String reason = s.getProperty("reason", live.getProperty("reason", "the stage did not run"));
+            line(sb, "Live capture drop rate: not measured (%s)", reason);
+            line(sb, "");
+            return;
+        }
+        long sent = lng(s, "sent");
+        long refused = lng(s, "refused");
+        double seconds = dbl(s, "seconds");
+        long counted = lng(live, "counted");
+        long dropped = lng(live, "pcap.dropped");
+        long received = lng(live, "pcap.received");
+        long rx = lng(s, "rx.packets");
+        line(sb, "Live capture: %s, %s flows, %.1f s; Netwatch's LiveCapture (defaults: %,d-byte buffer) + Pipeline",
+                s.getProperty("path", "veth"), s.getProperty("flows", "?"), seconds, lng(live, "buffer.bytes"));
+        line(sb, "  sent into the veth     %,15d  (%,.0f packets/s; sender counter; %,d more refused by the veth)",
+                sent, sent / seconds, refused);
+        line(sb, "  receiver RX counter    %,15d  (ip -s link on the capture end; rx_dropped %,d)", rx,
+                lng(s, "rx.dropped"));
+        line(sb, "  libpcap received       %,15d  (ps_recv, drops included)", received);
+        line(sb, "  libpcap kernel drops   %,15d  (ps_drop: ring full)", dropped);
+        line(sb, "  Netwatch counted       %,15d", counted);
+        double rate = sent == 0 ? 0 : (sent - counted) / (double) sent;
+        line(sb, "  %-40s %7.2f %%  ((sent - counted) / sent)", "drop rate", rate * 100);
+        long diff = sent - (counted + dropped);
+        line(sb, "  check sent == counted + dropped: %s", diff == 0 ? "holds exactly"
+                : String.format(Locale.ROOT, "off by %,d (%.4f %% of sent)", diff, diff * 100.0 / Math.max(1, sent)));
+        line(sb, "");
+    }
+
+    private static void row(StringBuilder sb, Properties f, String key, String label) {
+        String net = f.getProperty(key + ".net.pps");
+        line(sb, "  %-46s %9.3f %13s %13s", label, dbl(f, key + ".seconds"), rate(dbl(f, key + ".pps")),
+                net == null ? "" : rate(Double.parseDouble(net)));
+    }
+
+    private static void ratio(StringBuilder sb, String label, double r, double goal) {
+        line(sb, "  %-40s %7.2fx  goal >= %.1fx: %s", label, r, goal, r >= goal ? "met" : "NOT met");
+    }
+
+    private static String rate(double pps) {
+        return String.format(Locale.ROOT, "%,.0f", pps);
+    }
+
+    private static long lng(Properties p, String key) {
+        String v = p.getProperty(key);
+        return v == null ? 0 : Long.parseLong(v.trim());
+    }
+
+    private static double dbl(Properties p, String key) {
+        String v = p.getProperty(key);
+        return v == null ? Double.NaN : Double.parseDouble(v.trim());
+    }
+
+    private static void line(StringBuilder sb, String format, Object... args) {
+        sb.append(String.format(Locale.ROOT, format, args)).append('\n');
+    }
+}
