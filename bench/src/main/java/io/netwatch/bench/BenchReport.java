@@ -64,6 +64,9 @@ public final class BenchReport {
         line(sb, "  %-46s %9s %13s %13s", "reader", "median s", "packets/s", "net pkts/s");
         row(sb, f, "bare", "bare Java mmap read (1 byte per frame)");
         row(sb, f, "netwatch", "Netwatch: Pipeline.create(...), 1 thread");
+        if (f.getProperty("netwatch.core.pps") != null) {
+            row(sb, f, "netwatch.core", "  decode + flow table only, no inspection");
+        }
         row(sb, f, "tcpdump", "tcpdump -r FILE -w /dev/null");
         String unavailable = f.getProperty("suricata.unavailable");
         if (unavailable != null) {
@@ -95,6 +98,16 @@ public final class BenchReport {
         }
         line(sb, "  %-40s %7.2fx  (the reader alone; no goal)", "Netwatch / bare Java read",
                 nw / dbl(f, "bare.pps"));
+        if (f.getProperty("netwatch.core.pps") != null) {
+            double core = dbl(f, "netwatch.core.pps");
+            line(sb, "Decode + flow table only (the decoding issue's scope; the goals apply to it)");
+            ratio(sb, "Netwatch core / tcpdump read", core / dbl(f, "tcpdump.net.pps"), GOAL_TCPDUMP);
+            if (unavailable == null) {
+                ratio(sb, "Netwatch core / Suricata single", core / dbl(f, "suricata.full.net.pps"), GOAL_SURICATA);
+            }
+            line(sb, "  %-40s %7.1f%%  (goal: at most 25%%)", "throughput lost to payload inspection",
+                    100 * (1 - nw / core));
+        }
         line(sb, "");
     }
 

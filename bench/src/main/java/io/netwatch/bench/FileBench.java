@@ -118,6 +118,7 @@ public final class FileBench {
         for (int i = 0; i < warmup; i++) {
             bareRead();
             netwatch(null);
+            netwatchCore();
         }
         tcpdump.run(file, "warmup");
 
@@ -135,6 +136,7 @@ public final class FileBench {
 
         Samples bare = new Samples();
         Samples netwatch = new Samples();
+        Samples core = new Samples();
         Samples tcpdumpRuns = new Samples();
         Samples fullRuns = new Samples();
         Samples stockRuns = new Samples();
@@ -145,6 +147,7 @@ public final class FileBench {
             bare.add(bareRead());
             NetwatchCounts c = new NetwatchCounts();
             netwatch.add(netwatch(c));
+            core.add(netwatchCore());
             counts = c;
             tcpdumpRuns.add(tcpdump.run(file, "run-" + r));
             if (suricata != null && r < suricataRounds) {
@@ -163,6 +166,7 @@ public final class FileBench {
 
         record("bare", bare, null);
         record("netwatch", netwatch, null);
+        record("netwatch.core", core, null);
         record("tcpdump", tcpdumpRuns, tcpdumpStartup);
         if (suricata != null) {
             record("suricata.full", fullRuns, suricataFullStartup);
@@ -195,6 +199,27 @@ public final class FileBench {
     }
 
     /** Timing of one Netwatch pass over the file, finish() included, nanoseconds. */
+    /**
+     * Decode and flow table only (with the port-scan detector), no payload inspection: the
+     * scope of the decoding issue's goal.
+     */
+    private long netwatchCore() throws CaptureException {
+        long t0 = System.nanoTime();
+        Pipeline pipeline;
+        try (PcapFileSource source = PcapFileSource.open(file)) {
+            pipeline = new Pipeline(new io.netwatch.agent.flow.FlowTable(FlowTableConfig.defaults(), FlowSink.NONE,
+                    "bench", source.interfaceNames(), 0), new io.netwatch.agent.score.PortScanDetector(
+                    PortScanConfig.defaults(), AnomalySink.NONE, "bench"));
+            source.run(pipeline);
+        }
+        pipeline.finish();
+        long elapsed = System.nanoTime() - t0;
+        if (pipeline.packets() != packets) {
+            throw new IllegalStateException("Netwatch saw " + pipeline.packets() + " packets, the file has " + packets);
+        }
+        return elapsed;
+    }
+
     private long netwatch(NetwatchCounts counts) throws CaptureException {
         long[] flowRecords = new long[1];
         long[] anomalies = new long[1];
