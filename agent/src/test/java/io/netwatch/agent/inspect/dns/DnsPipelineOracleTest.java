@@ -85,6 +85,7 @@ class DnsPipelineOracleTest {
         System.out.printf("pipeline dns: %d of %d tshark messages match exactly (%.2f%%), %d extra%n", matched, rows,
                 share * 100, extra);
         mismatches.forEach(m -> System.out.println("DNS MISMATCH " + m));
+        org.junit.jupiter.api.Assertions.assertEquals(0, extra, "no DNS message tshark does not see");
         assertTrue(share >= REQUIRED, String.format("%.2f%% of tshark's DNS messages match", share * 100));
     }
 

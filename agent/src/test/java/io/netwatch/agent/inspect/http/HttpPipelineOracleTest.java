@@ -27,6 +27,18 @@ import org.junit.jupiter.api.Test;
  * pairing) against tshark's, over every capture of the corpus.
  */
 class HttpPipelineOracleTest {
+    /**
+     * Messages Netwatch reports that tshark has no row for, by capture and kind, each explained:
+     * heads whose body was never captured (tshark emits a message once its body is whole;
+     * Netwatch at the end of the head), HTTP on a port tshark does not try, and the VLAN
+     * collision capture, where the same connection on three VLANs is three flows for Netwatch.
+     */
+    static final Map<String, Integer> EXPLAINED_EXTRA = Map.of(
+            "cs-http_espn.pcapng response", 1,
+            "zeek-http-bro.org.pcap response", 1,
+            "stopddos-amp.dns.RRSIG.fragmented.pcap request", 1,
+            "zeek-vlan-collisions.pcap request", 2,
+            "zeek-vlan-collisions.pcap response", 2);
     static final String[] FIELDS = {"kind", "method", "uri", "host", "user_agent", "version", "status",
         "content_type", "content_length"};
 
@@ -37,6 +49,7 @@ class HttpPipelineOracleTest {
         int rows = 0;
         int matched = 0;
         int extra = 0;
+        Map<String, Integer> extras = new HashMap<>();
         List<String> mismatches = new ArrayList<>();
         try (var list = Files.list(dir)) {
             for (Path capture : list.sorted().toList()) {
@@ -98,6 +111,7 @@ class HttpPipelineOracleTest {
                 for (var e : ours.entrySet()) {
                     for (Map<String, String> m : e.getValue()) {
                         extra++;
+                        extras.merge(name + " " + m.get("kind"), 1, Integer::sum);
                         mismatches.add(name + ": Netwatch reported a message tshark has no row for: " + e.getKey() + " "
                                 + m);
                     }
@@ -108,6 +122,8 @@ class HttpPipelineOracleTest {
         System.out.printf("pipeline http: %d of %d tshark messages match exactly (%.2f%%), %d extra%n", matched, rows,
                 share * 100, extra);
         mismatches.forEach(m -> System.out.println("HTTP MISMATCH " + m));
+        org.junit.jupiter.api.Assertions.assertEquals(EXPLAINED_EXTRA, extras,
+                "every message tshark has no row for is explained");
         assertTrue(share >= 0.99, String.format("%.2f%% of tshark's HTTP messages match", share * 100));
     }
 
