@@ -95,6 +95,15 @@ final class DemoCommand implements Callable<Integer> {
             flows.stream().filter(f -> !scanEvidence.contains(f.getFlowId())).limit(FLOWS_SHOWN)
                     .forEach(f -> out.println("  " + TextFormat.flow(f)));
             out.println();
+            out.println("-- What the payloads said (DNS, HTTP, TLS, SSH) --");
+            List<java.util.function.Predicate<Flow>> kinds = List.of(Flow::hasDns, Flow::hasHttp, Flow::hasTls, Flow::hasSsh);
+            for (var kind : kinds) {
+                flows.stream().filter(kind).limit(4).forEach(f -> out.println("  "
+                        + TextFormat.endpoint(f.getSource().getIp(), f.getSource().getPort(), true) + " -> "
+                        + TextFormat.endpoint(f.getDestination().getIp(), f.getDestination().getPort(), true) + "  "
+                        + TextFormat.l7(f)));
+            }
+            out.println();
             out.println("-- Top talkers (bytes sent and received) --");
             Map<String, long[]> talkers = new HashMap<>();
             for (Flow f : flows) {

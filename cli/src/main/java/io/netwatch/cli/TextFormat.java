@@ -36,6 +36,32 @@ final class TextFormat {
                 a.getExplanation().getSummary());
     }
 
+    /** The flow's application-layer summary in a few words. */
+    static String l7(Flow f) {
+        if (f.hasDns()) {
+            var d = f.getDns();
+            String answers = d.getAnswersList().stream().map(a -> a.getData()).limit(3)
+                    .reduce((a, b) -> a + ", " + b).orElse("");
+            return "DNS " + d.getQuery() + (d.getResponse() ? " -> " + (answers.isEmpty() ? "rcode " + d.getRcode() : answers)
+                    : " (no answer seen)");
+        }
+        if (f.hasHttp()) {
+            var h = f.getHttp();
+            return "HTTP " + h.getMethod() + " " + h.getHost() + h.getUri() + (h.getStatus() > 0 ? " -> " + h.getStatus() : "")
+                    + (h.getUserAgent().isEmpty() ? "" : "  (" + h.getUserAgent() + ")");
+        }
+        if (f.hasTls()) {
+            var t = f.getTls();
+            return (f.getAppProto().equals("quic") ? "QUIC " : "TLS ") + (t.getSni().isEmpty() ? "(no SNI)" : t.getSni())
+                    + " " + t.getVersion() + (t.getAlpnCount() > 0 ? " alpn " + String.join(",", t.getAlpnList()) : "")
+                    + (t.getJa4().isEmpty() ? "" : "  ja4 " + t.getJa4());
+        }
+        if (f.hasSsh()) {
+            return "SSH " + f.getSsh().getClientVersion() + " / " + f.getSsh().getServerVersion();
+        }
+        return f.getAppProto();
+    }
+
     static String endpoint(String ip, int port, boolean hasPort) {
         String host = ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip;
         return hasPort ? host + ":" + port : host;
