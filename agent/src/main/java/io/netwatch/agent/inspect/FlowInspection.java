@@ -337,6 +337,21 @@ final class FlowInspection {
                         || (HttpParser.probeRequest(b, off, len) != HttpParser.Probe.HTTP && !fromClient);
                 stream().extendDepth(HTTP_DEPTH);
             }
+            if (protocol == null && head == null) {
+                // Most streams name themselves in their first segment: probe it in place, no copy.
+                String p = ProtocolProbe.identify(b, off, len, tcp);
+                if (p != null && !ProtocolProbe.NEED_MORE.equals(p)) {
+                    protocol = p;
+                    identified(p);
+                    if (ProtocolProbe.HTTP.equals(p)) {
+                        httpServer = HttpParser.probeResponse(b, off, len) == HttpParser.Probe.HTTP;
+                        stream().extendDepth(HTTP_DEPTH);
+                        (fromClient ? toClient : toServer).adoptHttp();
+                    }
+                    parse(b, off, len);
+                    return;
+                }
+            }
             if (protocol == null) {
                 // Probe the first bytes of the direction, kept (bounded) only while undecided.
                 if (head == null) {
