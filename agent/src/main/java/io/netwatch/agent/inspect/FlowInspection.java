@@ -100,6 +100,10 @@ final class FlowInspection {
         this.layer = l;
         this.nowNanos = now;
         Direction d = fromInitiator ? toServer : toClient;
+        if (d.finished) {
+            // Nothing more to learn from this direction: no reassembly, no copies.
+            return;
+        }
         if (tcp) {
             d.stream().segment(l.tcpSeq, (l.tcpFlags & 0x02) != 0, frame, l.payloadOffset, l.payloadLength);
             if ((l.tcpFlags & 0x05) != 0) {
