@@ -82,7 +82,8 @@ public final class AgentMain {
         new UptimeMetrics().bindTo(registry);
         MetricsServer metrics = null;
         if (config.metricsAddress() != null) {
-            metrics = MetricsServer.start(config.metricsAddress(), registry, () -> !health.failed());
+            metrics = MetricsServer.start(config.metricsAddress(), registry, () -> !health.failed()
+                    && !(source instanceof LiveCapture live && live.failedInterfaces() > 0));
             out.println("netwatch agent: metrics on http://" + config.metricsAddress().getHostString() + ":"
                     + metrics.port() + "/metrics");
         }

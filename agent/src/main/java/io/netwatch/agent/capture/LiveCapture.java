@@ -38,6 +38,9 @@ public final class LiveCapture implements PacketSource {
     private final AtomicLongArray stats;
     private final Object handlerLock = new Object();
     private volatile boolean closed;
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LiveCapture.class);
+    /** Interfaces whose capture loop ended with an error (the others go on). */
+    private final java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
 
     private LiveCapture(LiveCaptureConfig config, List<String> names) {
         this.config = config;
@@ -169,7 +172,8 @@ public final class LiveCapture implements PacketSource {
                 // breakLoop(): the ticker's wake-up, or close()
             } catch (PcapNativeException | NotOpenException e) {
                 if (!closed) {
-                    System.err.println("netwatch: capture on " + names.get(index) + " failed: " + e.getMessage());
+                    log.error("capture on {} failed: {}", names.get(index), e.getMessage());
+                    failures.incrementAndGet();
                 }
                 return;
             }
@@ -206,6 +210,11 @@ public final class LiveCapture implements PacketSource {
                 }
             }
         }
+    }
+
+    /** Interfaces whose capture ended with an error; readiness should go down when this is not 0. */
+    public int failedInterfaces() {
+        return failures.get();
     }
 
     /** Packets libpcap says the kernel received on interface {@code index}. */
