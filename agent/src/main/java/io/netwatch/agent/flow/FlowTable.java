@@ -146,29 +146,31 @@ public final class FlowTable {
 
     /** Counts every fragment of a completed datagram in its flow, each with its own time and length. */
     private void release(Defragmenter.Datagram d, DecodedPacket p, long vlans) {
-        IpLayer h = d.header;
-        ByteBuffer payload = null;
-        if (d.dataComplete()) {
-            // The whole datagram: inspection sees it as one packet, its first fragment.
-            payload = ByteBuffer.wrap(d.data, 0, d.total);
-            h.fragment = false;
-            h.transport = false;
-            if (!PacketDecoder.readTransport(payload, 0, d.total, h)) {
-                defrag.releaseData(d);
+        try {
+            IpLayer h = d.header;
+            ByteBuffer payload = null;
+            if (d.dataComplete()) {
+                // The whole datagram: inspection sees it as one packet, its first fragment.
+                payload = ByteBuffer.wrap(d.data, 0, d.total);
+                h.fragment = false;
+                h.transport = false;
+                if (!PacketDecoder.readTransport(payload, 0, d.total, h)) {
+                    return;
+                }
+            } else if (!Defragmenter.readTransport(d)) {
                 return;
             }
-        } else if (!Defragmenter.readTransport(d)) {
-            return;
-        }
-        if (h.icmpError) {
+            if (h.icmpError) {
+                return;
+            }
+            for (int i = 0; i < d.count; i++) {
+                boolean first = d.start[i] == 0;
+                account(h, p, first ? payload : null, vlans, d.nanos[i], d.wireLength[i], d.interfaceIndex[i], first);
+            }
+        } finally {
+            // Whatever the datagram turned out to be, its payload memory goes back to the budget.
             defrag.releaseData(d);
-            return;
         }
-        for (int i = 0; i < d.count; i++) {
-            boolean first = d.start[i] == 0;
-            account(h, p, first ? payload : null, vlans, d.nanos[i], d.wireLength[i], d.interfaceIndex[i], first);
-        }
-        defrag.releaseData(d);
     }
 
     /** Sets the canonical key; returns true when the packet's source is endpoint A. */

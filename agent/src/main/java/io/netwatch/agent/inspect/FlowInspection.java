@@ -446,6 +446,10 @@ final class FlowInspection {
         }
 
         private void parse(ByteBuffer b, int off, int len) {
+            if (finished) {
+                // The parser is done with this direction: later bytes must not start it again.
+                return;
+            }
             switch (protocol) {
                 case ProtocolProbe.SSH -> sshBanner(b, off, len);
                 case ProtocolProbe.TLS -> tlsStream(b, off, len);

@@ -23,6 +23,8 @@ public final class Inspector implements FlowObserver {
     private final InspectionSink sink;
     private final ReassemblyBudget budget;
     private final SlotMap<FlowInspection> flows = new SlotMap<>();
+    /** Flows turned away because too many were under inspection: counted once, never inspected mid-stream. */
+    private final SlotMap<Boolean> refused = new SlotMap<>();
 
     private final AtomicLong inspectedFlows = new AtomicLong();
     private final AtomicLong uninspectedFlows = new AtomicLong();
@@ -51,7 +53,11 @@ public final class Inspector implements FlowObserver {
             if (layer.payloadLength == 0 && !(tcp && (layer.tcpFlags & 0x02) != 0)) {
                 return;
             }
+            if (refused.get(slot) != null) {
+                return;
+            }
             if (flows.size() >= config.maxInspectedFlows()) {
+                refused.put(slot, Boolean.TRUE);
                 uninspectedFlows.incrementAndGet();
                 return;
             }
@@ -64,13 +70,20 @@ public final class Inspector implements FlowObserver {
 
     @Override
     public void onRecord(int slot, Flow.Builder record, boolean last) {
+        if (last) {
+            refused.remove(slot);
+        }
         FlowInspection f = flows.get(slot);
         if (f == null) {
             return;
         }
         if (last) {
-            f.end();
-            flows.remove(slot);
+            try {
+                f.end();
+            } finally {
+                // The slot is reused by the next flow: it must not inherit this state.
+                flows.remove(slot);
+            }
         }
         f.decorate(record);
     }

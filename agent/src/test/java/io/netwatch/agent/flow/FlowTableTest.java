@@ -323,4 +323,45 @@ class FlowTableTest {
         assertEquals(1000, out.stream().filter(f -> f.getDestination().getPort() == 443
                 && f.getTcp().getState() == TcpState.TCP_STATE_ESTABLISHED).count());
     }
+
+    @Test
+    void datagramsThatCannotBeReadStillGiveTheirMemoryBack() {
+        // Found in review: a datagram complete by offsets, short of data and with an unreadable
+        // TCP header kept its payload bytes reserved forever; 13,000 of them spent the budget
+        // and no fragmented datagram was inspected after that.
+        List<java.nio.ByteBuffer> inspected = new ArrayList<>();
+        FlowTable t = table(FlowTableConfig.defaults()).observe(new FlowObserver() {
+            @Override
+            public void onPacket(int slot, long flowId, boolean fromInitiator, io.netwatch.agent.decode.IpLayer l,
+                                 java.nio.ByteBuffer frame, long now) {
+                if (l.protocol == 17) {
+                    inspected.add(frame);
+                }
+            }
+
+            @Override
+            public void onRecord(int slot, Flow.Builder record, boolean last) {
+            }
+        });
+        for (int id = 0; id < 13_000; id++) {
+            byte[] head = ipv4Packet(CLIENT, SERVER, 6, new byte[1400]);
+            head[4] = (byte) (id >> 8);
+            head[5] = (byte) id;
+            head[6] = 0x20;
+            send(t, ethernet(0x0800, head), SECOND);
+            byte[] last = ipv4Packet(CLIENT, SERVER, 6, new byte[64]);
+            last[4] = (byte) (id >> 8);
+            last[5] = (byte) id;
+            last[6] = (byte) ((1400 / 8) >> 8);
+            last[7] = (byte) (1400 / 8);
+            byte[] cut = ethernet(0x0800, last);
+            send(t, java.util.Arrays.copyOf(cut, cut.length - 10), SECOND);
+        }
+        List<byte[]> parts = fragments(9, 2000, 1200);
+        for (byte[] f : parts) {
+            send(t, f, 2 * SECOND);
+        }
+        assertEquals(1, inspected.stream().filter(java.util.Objects::nonNull).count(),
+                "a whole fragmented datagram is still inspected");
+    }
 }

@@ -66,4 +66,41 @@ class InspectorTest {
         assertEquals("", flows.getFirst().getAppProto());
         assertTrue(events.isEmpty());
     }
+
+    @Test
+    void aBannerDecidedLateIsReportedOnceAndLaterBytesCannotRewriteIt() {
+        // Found in review: the probe decided only when its buffer filled, and the rest of the
+        // segment then restarted the finished parser with bytes the sender chose.
+        byte[] c = ipv4(10, 0, 0, 1);
+        byte[] s = ipv4(10, 0, 0, 2);
+        handshake(c, 40002, s, 22);
+        segment(c, 40002, s, 22, 0x18, 101, "SS");
+        segment(c, 40002, s, 22, 0x18, 103, "H-2.0-OpenSSH_9.6\r\n" + "k".repeat(300) + "\r\n");
+        pipeline.finish();
+        assertEquals("SSH-2.0-OpenSSH_9.6", flows.getFirst().getSsh().getClientVersion());
+        assertEquals(1, events.stream().filter(e -> e instanceof InspectionEvent.Ssh).count());
+    }
+
+    @Test
+    void aFlowTurnedAwayForTheCapIsCountedOnceAndNeverInspectedMidStream() {
+        Pipeline capped = Pipeline.create("n", List.of("eth0"), FlowTableConfig.defaults(), PortScanConfig.defaults(),
+                new InspectionConfig(64 * 1024, 64 * 1024, ReassemblyBudget.DEFAULT_BYTES, 1), flows::add,
+                AnomalySink.NONE, events::add);
+        byte[] c = ipv4(10, 0, 0, 1);
+        byte[] s = ipv4(10, 0, 0, 2);
+        for (int[] f : new int[][] {{40010, 0x02}, {40011, 0x02}}) {
+            byte[] frame = ethernet(0x0800, ipv4Packet(c, s, 6, tcp(f[0], 22, f[1], 100, 0)));
+            capped.onPacket(ByteBuffer.wrap(frame), LinkType.ETHERNET, t += 1000, frame.length, 0);
+        }
+        for (int i = 0; i < 10; i++) {
+            byte[] payload = "SSH-2.0-x\r\n".getBytes(StandardCharsets.ISO_8859_1);
+            byte[] tcp = tcp(40011, 22, 0x18, 101 + i * payload.length, payload.length);
+            System.arraycopy(payload, 0, tcp, 20, payload.length);
+            byte[] frame = ethernet(0x0800, ipv4Packet(c, s, 6, tcp));
+            capped.onPacket(ByteBuffer.wrap(frame), LinkType.ETHERNET, t += 1000, frame.length, 0);
+        }
+        assertEquals(1, capped.inspector().uninspectedFlows());
+        capped.finish();
+        assertTrue(events.isEmpty(), "the refused flow was not picked up later");
+    }
 }
