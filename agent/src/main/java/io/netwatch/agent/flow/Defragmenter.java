@@ -54,35 +54,25 @@ final class Defragmenter {
 
         /** True when every payload byte of the whole datagram was kept. */
         boolean dataComplete() {
-            if (dataLost || data == null || total < 0) {
-                return false;
-            }
-            int covered = 0;
-            boolean progressed = true;
-            while (covered < total && progressed) {
-                progressed = false;
-                for (int i = 0; i < count; i++) {
-                    if (start[i] <= covered && capturedEnd[i] > covered) {
-                        covered = capturedEnd[i];
-                        progressed = true;
-                    }
-                }
-            }
-            return covered >= total;
+            return !dataLost && data != null && total >= 0 && covers(capturedEnd);
         }
 
         boolean complete() {
-            if (total < 0 || !haveFirst) {
-                return false;
-            }
-            // Fragments are few (bounded): a selection over the ranges is enough.
+            return total >= 0 && haveFirst && covers(end);
+        }
+
+        /**
+         * True when the fragments' ranges {@code [start[i], ends[i])} cover {@code [0, total)}.
+         * Fragments are few (bounded): a selection over the ranges is enough.
+         */
+        private boolean covers(int[] ends) {
             int covered = 0;
             boolean progressed = true;
             while (covered < total && progressed) {
                 progressed = false;
                 for (int i = 0; i < count; i++) {
-                    if (start[i] <= covered && end[i] > covered) {
-                        covered = end[i];
+                    if (start[i] <= covered && ends[i] > covered) {
+                        covered = ends[i];
                         progressed = true;
                     }
                 }
