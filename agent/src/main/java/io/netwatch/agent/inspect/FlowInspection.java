@@ -337,21 +337,13 @@ final class FlowInspection {
             if (protocol == null && http != null) {
                 // The other direction speaks HTTP: so does this one, whatever its first bytes.
                 protocol = ProtocolProbe.HTTP;
-                httpServer = HttpParser.probeResponse(b, off, len) == HttpParser.Probe.HTTP
-                        || (HttpParser.probeRequest(b, off, len) != HttpParser.Probe.HTTP && !fromClient);
-                stream().extendDepth(HTTP_DEPTH);
+                speakHttp(b, off, len, true);
             }
             if (protocol == null && head == null) {
                 // Most streams name themselves in their first segment: probe it in place, no copy.
                 String p = ProtocolProbe.identify(b, off, len, tcp);
                 if (p != null && !ProtocolProbe.NEED_MORE.equals(p)) {
-                    protocol = p;
-                    identified(p);
-                    if (ProtocolProbe.HTTP.equals(p)) {
-                        httpServer = HttpParser.probeResponse(b, off, len) == HttpParser.Probe.HTTP;
-                        stream().extendDepth(HTTP_DEPTH);
-                        (fromClient ? toClient : toServer).adoptHttp();
-                    }
+                    decide(p, b, off, len);
                     parse(b, off, len);
                     return;
                 }
@@ -390,16 +382,7 @@ final class FlowInspection {
                     finished = true;
                     return;
                 }
-                protocol = p;
-                identified(p);
-                if (ProtocolProbe.HTTP.equals(p)) {
-                    // The side that starts with a status line is the server, whoever opened the flow.
-                    httpServer = HttpParser.probeResponse(ByteBuffer.wrap(kept), 0, keptLength) == HttpParser.Probe.HTTP;
-                    stream().extendDepth(HTTP_DEPTH);
-                    // A peer still undecided (an odd request line waiting for more) speaks HTTP too,
-                    // and its bytes go first, so a request precedes its response.
-                    (fromClient ? toClient : toServer).adoptHttp();
-                }
+                decide(p, ByteBuffer.wrap(kept), 0, keptLength);
                 parse(ByteBuffer.wrap(kept), 0, keptLength);
                 if (n < len) {
                     parse(b, off + n, len - n);
@@ -409,6 +392,32 @@ final class FlowInspection {
             parse(b, off, len);
         }
 
+        /** Names this direction's protocol, {@code first} being its first bytes. */
+        private void decide(String p, ByteBuffer first, int off, int len) {
+            protocol = p;
+            identified(p);
+            if (ProtocolProbe.HTTP.equals(p)) {
+                speakHttp(first, off, len, false);
+            }
+        }
+
+        /**
+         * Sets this direction up for HTTP: the side that starts with a status line is the server,
+         * whoever opened the flow; a direction that speaks HTTP only because its peer does, and
+         * starts with neither kind of line, keeps its place in the flow. A direction that named
+         * HTTP itself makes a still-undecided peer (an odd request line waiting for more) speak
+         * it too, and that peer's bytes go first, so a request precedes its response.
+         */
+        private void speakHttp(ByteBuffer first, int off, int len, boolean becausePeerDoes) {
+            httpServer = HttpParser.probeResponse(first, off, len) == HttpParser.Probe.HTTP
+                    || (becausePeerDoes && HttpParser.probeRequest(first, off, len) != HttpParser.Probe.HTTP
+                            && !fromClient);
+            stream().extendDepth(HTTP_DEPTH);
+            if (!becausePeerDoes) {
+                (fromClient ? toClient : toServer).adoptHttp();
+            }
+        }
+
         /** Takes HTTP as this direction's protocol because its peer speaks it, replaying what was kept. */
         void adoptHttp() {
             if (protocol != null || finished || head == null || headLength == 0) {
@@ -416,9 +425,7 @@ final class FlowInspection {
             }
             protocol = ProtocolProbe.HTTP;
             ByteBuffer kept = ByteBuffer.wrap(head, 0, headLength);
-            httpServer = HttpParser.probeResponse(kept, 0, headLength) == HttpParser.Probe.HTTP
-                    || (HttpParser.probeRequest(kept, 0, headLength) != HttpParser.Probe.HTTP && !fromClient);
-            stream().extendDepth(HTTP_DEPTH);
+            speakHttp(kept, 0, headLength, true);
             int n = headLength;
             head = null;
             headLength = 0;
