@@ -3,15 +3,9 @@ package io.netwatch.agent.inspect.dns;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.netwatch.agent.Pipeline;
-import io.netwatch.agent.capture.CaptureException;
-import io.netwatch.agent.capture.PcapFileSource;
 import io.netwatch.agent.corpus.CorpusFlowsTest;
-import io.netwatch.agent.flow.FlowSink;
-import io.netwatch.agent.inspect.InspectionConfig;
+import io.netwatch.agent.corpus.CorpusPipeline;
 import io.netwatch.agent.inspect.InspectionEvent;
-import io.netwatch.agent.score.AnomalySink;
-import io.netwatch.agent.score.PortScanConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,7 +48,7 @@ class DnsPipelineOracleTest {
                 }
                 List<DnsOracleTest.Row> reference = DnsOracleTest.reference(tsv);
                 Map<String, ArrayDeque<String[]>> ours = new HashMap<>();
-                for (InspectionEvent.Dns e : events(capture)) {
+                for (InspectionEvent.Dns e : CorpusPipeline.events(capture, InspectionEvent.Dns.class)) {
                     DnsMessage m = e.message();
                     String[] fields = DnsOracleTest.fields(m, e.raw());
                     var p = e.endpoints();
@@ -87,27 +81,5 @@ class DnsPipelineOracleTest {
         mismatches.forEach(m -> System.out.println("DNS MISMATCH " + m));
         org.junit.jupiter.api.Assertions.assertEquals(0, extra, "no DNS message tshark does not see");
         assertTrue(share >= REQUIRED, String.format("%.2f%% of tshark's DNS messages match", share * 100));
-    }
-
-    static List<InspectionEvent.Dns> events(Path capture) {
-        List<InspectionEvent.Dns> out = new ArrayList<>();
-        try (PcapFileSource source = PcapFileSource.open(capture)) {
-            Pipeline p = Pipeline.create("corpus", source.interfaceNames(), CorpusFlowsTest.tsharkLikeTimeouts(),
-                    PortScanConfig.defaults(), InspectionConfig.defaults(), FlowSink.NONE, AnomalySink.NONE,
-                    e -> {
-                        if (e instanceof InspectionEvent.Dns d) {
-                            out.add(d);
-                        }
-                    });
-            try {
-                source.run(p);
-            } catch (CaptureException damaged) {
-                // tshark's rows stop at the damage too
-            }
-            p.finish();
-        } catch (CaptureException e) {
-            throw new AssertionError(e);
-        }
-        return out;
     }
 }

@@ -3,15 +3,9 @@ package io.netwatch.agent.inspect.http;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.netwatch.agent.Pipeline;
-import io.netwatch.agent.capture.CaptureException;
-import io.netwatch.agent.capture.PcapFileSource;
 import io.netwatch.agent.corpus.CorpusFlowsTest;
-import io.netwatch.agent.flow.FlowSink;
-import io.netwatch.agent.inspect.InspectionConfig;
+import io.netwatch.agent.corpus.CorpusPipeline;
 import io.netwatch.agent.inspect.InspectionEvent;
-import io.netwatch.agent.score.AnomalySink;
-import io.netwatch.agent.score.PortScanConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,7 +53,7 @@ class HttpPipelineOracleTest {
                     continue;
                 }
                 Map<String, ArrayDeque<Map<String, String>>> ours = new HashMap<>();
-                for (InspectionEvent.Http e : events(capture)) {
+                for (InspectionEvent.Http e : CorpusPipeline.events(capture, InspectionEvent.Http.class)) {
                     var p = e.endpoints();
                     Map<String, String> row = row(e);
                     ours.computeIfAbsent(p.srcIp() + " " + p.srcPort() + " > " + p.dstIp() + " " + p.dstPort() + " "
@@ -157,26 +151,5 @@ class HttpPipelineOracleTest {
             r.put("content_length", cell(s.contentLengthHeader()));
         }
         return r;
-    }
-
-    static List<InspectionEvent.Http> events(Path capture) {
-        List<InspectionEvent.Http> out = new ArrayList<>();
-        try (PcapFileSource source = PcapFileSource.open(capture)) {
-            Pipeline p = Pipeline.create("corpus", source.interfaceNames(), CorpusFlowsTest.tsharkLikeTimeouts(),
-                    PortScanConfig.defaults(), InspectionConfig.defaults(), FlowSink.NONE, AnomalySink.NONE, e -> {
-                        if (e instanceof InspectionEvent.Http h) {
-                            out.add(h);
-                        }
-                    });
-            try {
-                source.run(p);
-            } catch (CaptureException damaged) {
-                // tshark's rows stop at the damage too
-            }
-            p.finish();
-        } catch (CaptureException e) {
-            throw new AssertionError(e);
-        }
-        return out;
     }
 }

@@ -4,15 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.netwatch.agent.Pipeline;
-import io.netwatch.agent.capture.CaptureException;
-import io.netwatch.agent.capture.PcapFileSource;
 import io.netwatch.agent.corpus.CorpusFlowsTest;
-import io.netwatch.agent.flow.FlowSink;
-import io.netwatch.agent.inspect.InspectionConfig;
+import io.netwatch.agent.corpus.CorpusPipeline;
 import io.netwatch.agent.inspect.InspectionEvent;
-import io.netwatch.agent.score.AnomalySink;
-import io.netwatch.agent.score.PortScanConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,7 +45,7 @@ class TlsPipelineOracleTest {
                     continue;
                 }
                 Map<String, ArrayDeque<Map<String, String>>> ours = new HashMap<>();
-                for (InspectionEvent.Tls e : events(capture)) {
+                for (InspectionEvent.Tls e : CorpusPipeline.events(capture, InspectionEvent.Tls.class)) {
                     var found = new TlsCorpusOracleTest.Found(0, e.client(), e.server());
                     Map<String, String> row = TlsCorpusOracleTest.rowOf(found, "");
                     if (e.endpoints().transport().equals("quic")) {
@@ -92,26 +86,5 @@ class TlsPipelineOracleTest {
         mismatches.forEach(m -> System.out.println("TLS MISMATCH " + m));
         assertEquals(EXPLAINED_EXTRA, extras, "every hello tshark does not show by default is explained");
         assertTrue(share >= 0.99, String.format("%.2f%% of tshark's TLS hellos match", share * 100));
-    }
-
-    static List<InspectionEvent.Tls> events(Path capture) {
-        List<InspectionEvent.Tls> out = new ArrayList<>();
-        try (PcapFileSource source = PcapFileSource.open(capture)) {
-            Pipeline p = Pipeline.create("corpus", source.interfaceNames(), CorpusFlowsTest.tsharkLikeTimeouts(),
-                    PortScanConfig.defaults(), InspectionConfig.defaults(), FlowSink.NONE, AnomalySink.NONE, e -> {
-                        if (e instanceof InspectionEvent.Tls t) {
-                            out.add(t);
-                        }
-                    });
-            try {
-                source.run(p);
-            } catch (CaptureException damaged) {
-                // tshark's rows stop at the damage too
-            }
-            p.finish();
-        } catch (CaptureException e) {
-            throw new AssertionError(e);
-        }
-        return out;
     }
 }
