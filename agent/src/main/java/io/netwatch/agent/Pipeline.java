@@ -10,6 +10,8 @@ import io.netwatch.agent.flow.FlowTable;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.inspect.InspectionConfig;
 import io.netwatch.agent.inspect.InspectionSink;
+import io.netwatch.agent.inspect.signature.Signatures;
+import io.netwatch.agent.score.SignatureDetector;
 import io.netwatch.agent.inspect.Inspector;
 import io.netwatch.agent.score.AnomalySink;
 import io.netwatch.agent.score.PortScanConfig;
@@ -70,13 +72,29 @@ public final class Pipeline implements PacketHandler {
     public static Pipeline create(String nodeName, List<String> interfaceNames, FlowTableConfig flowConfig,
                                   PortScanConfig scanConfig, InspectionConfig inspectionConfig, FlowSink flows,
                                   AnomalySink anomalies, InspectionSink messages) {
+        return create(nodeName, interfaceNames, flowConfig, scanConfig, inspectionConfig, Signatures.bundled(), flows,
+                anomalies, messages);
+    }
+
+    /**
+     * As above, with the signature rules in force: their alerts go to {@code messages} and,
+     * as {@code signature} anomalies, to {@code anomalies}.
+     */
+    public static Pipeline create(String nodeName, List<String> interfaceNames, FlowTableConfig flowConfig,
+                                  PortScanConfig scanConfig, InspectionConfig inspectionConfig, Signatures signatures,
+                                  FlowSink flows, AnomalySink anomalies, InspectionSink messages) {
         PortScanDetector scan = new PortScanDetector(scanConfig, anomalies, nodeName);
+        SignatureDetector signatureDetector = new SignatureDetector(anomalies, nodeName);
         FlowSink tee = flow -> {
             flows.onFlow(flow);
             scan.onFlow(flow);
         };
         long flowIdBase = (ThreadLocalRandom.current().nextLong(1 << 20) + 1) << 32;
-        Inspector inspector = new Inspector(inspectionConfig, messages);
+        InspectionSink events = e -> {
+            messages.onEvent(e);
+            signatureDetector.onEvent(e);
+        };
+        Inspector inspector = new Inspector(inspectionConfig, signatures, events);
         FlowTable table = new FlowTable(flowConfig, tee, nodeName, interfaceNames, flowIdBase).observe(inspector);
         return new Pipeline(table, scan, inspector);
     }

@@ -82,6 +82,17 @@ public final class JsonLines implements AutoCloseable {
                 json.writeStringField("app_proto", f.getAppProto());
             }
             json.writeStringField("community_id", f.getCommunityId());
+            if (f.getAlertsCount() > 0) {
+                json.writeArrayFieldStart("alerts");
+                for (var a : f.getAlertsList()) {
+                    json.writeStartObject();
+                    json.writeNumberField("sid", a.getSid());
+                    json.writeStringField("msg", a.getMsg());
+                    json.writeStringField("severity", a.getSeverity());
+                    json.writeEndObject();
+                }
+                json.writeEndArray();
+            }
             if (!f.getNodeName().isEmpty()) {
                 json.writeStringField("node", f.getNodeName());
             }
@@ -148,6 +159,7 @@ public final class JsonLines implements AutoCloseable {
                 case InspectionEvent.Ssh ssh -> {
                     // SSH identification strings are in the flow's record.
                 }
+                case InspectionEvent.Alert a -> alert(a);
             }
         } catch (IOException x) {
             throw new UncheckedIOException(x);
@@ -199,6 +211,23 @@ public final class JsonLines implements AutoCloseable {
             }
             json.writeEndArray();
         }
+        endLine();
+    }
+
+    private void alert(InspectionEvent.Alert a) throws IOException {
+        header("alert", a);
+        if (!a.appProto().isEmpty()) {
+            json.writeStringField("app_proto", a.appProto());
+        }
+        json.writeObjectFieldStart("alert");
+        json.writeNumberField("sid", a.rule().sid());
+        json.writeNumberField("rev", a.rule().rev());
+        json.writeStringField("msg", a.rule().msg());
+        writeIf("classtype", a.rule().classtype());
+        json.writeStringField("severity", a.rule().severity());
+        json.writeStringField("buffer", a.buffer());
+        json.writeStringField("rule_source", a.rule().origin());
+        json.writeEndObject();
         endLine();
     }
 

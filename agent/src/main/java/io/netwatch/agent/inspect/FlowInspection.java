@@ -25,12 +25,19 @@ import io.netwatch.agent.inspect.http.HttpParser;
 import io.netwatch.agent.inspect.http.HttpRequest;
 import io.netwatch.agent.inspect.http.HttpResponse;
 import io.netwatch.agent.inspect.http.HttpTransaction;
+import io.netwatch.agent.inspect.signature.Buffer;
+import io.netwatch.agent.inspect.signature.FieldSource;
+import io.netwatch.agent.inspect.signature.FlowSignatures;
+import io.netwatch.agent.inspect.signature.MatchContext;
+import io.netwatch.agent.inspect.signature.Rule;
 import io.netwatch.proto.flow.v1.DNS;
 import io.netwatch.proto.flow.v1.HTTP;
 import io.netwatch.proto.flow.v1.TLS;
 import io.netwatch.proto.flow.v1.DnsAnswer;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.flow.v1.SSH;
+import io.netwatch.proto.flow.v1.SignatureAlert;
+import java.util.ArrayList;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -86,21 +93,43 @@ final class FlowInspection {
     /** The packet being handled, for the events it completes. */
     private IpLayer layer;
     private long nowNanos;
+    /** Signature matching, or null when no rules are loaded. */
+    private final FlowSignatures signatures;
+    private final io.netwatch.agent.inspect.signature.AlertListener onAlert;
+    /** Rules that matched, for the flow record (at most {@link #MAX_ALERTS_PER_RECORD}). */
+    private List<Rule> alerts = List.of();
+    static final int MAX_ALERTS_PER_RECORD = 16;
+    /** The initiator's and the responder's address and port, for rules on stream bytes. */
+    private final long clientHi;
+    private final long clientLo;
+    private final int clientPort;
+    private final long serverHi;
+    private final long serverLo;
+    private final int ipVersion;
 
-    FlowInspection(Inspector inspector, long flowId, boolean tcp, int serverPort) {
+    FlowInspection(Inspector inspector, long flowId, boolean tcp, boolean fromInitiator, IpLayer first) {
         this.inspector = inspector;
         this.flowId = flowId;
         this.tcp = tcp;
-        this.serverPort = serverPort;
+        this.serverPort = fromInitiator ? first.dstPort : first.srcPort;
+        this.clientPort = fromInitiator ? first.srcPort : first.dstPort;
+        this.clientHi = fromInitiator ? first.srcHi : first.dstHi;
+        this.clientLo = fromInitiator ? first.srcLo : first.dstLo;
+        this.serverHi = fromInitiator ? first.dstHi : first.srcHi;
+        this.serverLo = fromInitiator ? first.dstLo : first.srcLo;
+        this.ipVersion = first.ipVersion;
         this.toServer = new Direction(true);
         this.toClient = new Direction(false);
+        io.netwatch.agent.inspect.signature.RuleSet rules = inspector.signatures().current();
+        this.signatures = rules.size() == 0 ? null : new FlowSignatures(rules, inspector.signatures().payloadDepth());
+        this.onAlert = signatures == null ? null : this::alert;
     }
 
     void packet(boolean fromInitiator, IpLayer l, ByteBuffer frame, long now) {
         this.layer = l;
         this.nowNanos = now;
         Direction d = fromInitiator ? toServer : toClient;
-        if (d.finished) {
+        if (d.finished && (signatures == null || signatures.payloadDone(fromInitiator))) {
             // Nothing more to learn from this direction: no reassembly, no copies.
             return;
         }
@@ -122,6 +151,10 @@ final class FlowInspection {
     void decorate(Flow.Builder record) {
         if (!appProto.isEmpty()) {
             record.setAppProto(appProto);
+        }
+        for (Rule r : alerts) {
+            record.addAlerts(SignatureAlert.newBuilder().setSid(r.sid()).setRev(r.rev()).setMsg(r.msg())
+                    .setClasstype(r.classtype()).setSeverity(r.severity()));
         }
         if (firstRequest != null || firstResponse != null) {
             HTTP.Builder h = HTTP.newBuilder();
@@ -171,6 +204,44 @@ final class FlowInspection {
         }
     }
 
+    /** A rule matched: an event for the sink and the detectors, and a line in the flow record. */
+    private void alert(Rule rule, Buffer buffer) {
+        if (alerts.size() < MAX_ALERTS_PER_RECORD) {
+            if (alerts.isEmpty()) {
+                alerts = new ArrayList<>(2);
+            }
+            alerts.add(rule);
+        }
+        MatchContext m = inspector.matchContext();
+        inspector.alert(new InspectionEvent.Alert(flowId, nowNanos, Inspector.endpoints(m, tcp ? "tcp" : "udp"), rule,
+                buffer.keyword(), appProto));
+    }
+
+    /** The match context for bytes one direction sent: sender and receiver from the flow's two sides. */
+    private MatchContext streamContext(boolean fromClient) {
+        MatchContext m = inspector.matchContext();
+        m.endpoints(clientHi, clientLo, clientPort, serverHi, serverLo, serverPort, !fromClient);
+        m.ipVersion = ipVersion;
+        m.tcp = tcp;
+        m.toServer = fromClient;
+        m.appProto = appProto;
+        return m;
+    }
+
+    /** Matches the rules on one parsed message's fields; {@code toServer}: the message goes to the server. */
+    private void fields(Buffer.Group group, FieldSource fields, boolean toServer) {
+        if (signatures == null || !signatures.rules().hasRulesFor(group)) {
+            return;
+        }
+        MatchContext m = inspector.matchContext();
+        m.endpoints(layer.srcHi, layer.srcLo, layer.srcPort, layer.dstHi, layer.dstLo, layer.dstPort, replayingPeer);
+        m.ipVersion = layer.ipVersion;
+        m.tcp = tcp;
+        m.toServer = toServer;
+        m.appProto = appProto;
+        signatures.fields(group, fields, m, onAlert);
+    }
+
     /** Reports a DNS message and keeps the flow's summary. */
     private void dns(DnsResult result, String transport, byte[] raw) {
         DnsMessage m = switch (result) {
@@ -188,6 +259,7 @@ final class FlowInspection {
         if (dnsMessages++ < MAX_DNS_MESSAGES_PER_FLOW) {
             inspector.emit(new InspectionEvent.Dns(flowId, nowNanos, Inspector.endpoints(layer, transport), m, raw));
         }
+        fields(Buffer.Group.DNS, SignatureFields.dns(m), !m.response());
     }
 
     /** The sender and receiver of what is being parsed: the packet's, or reversed while replaying the peer's bytes. */
@@ -212,6 +284,7 @@ final class FlowInspection {
                     if (httpMessages++ < MAX_HTTP_MESSAGES_PER_FLOW) {
                         inspector.emit(new InspectionEvent.Http(flowId, nowNanos, endpoints("tcp"), request, null));
                     }
+                    fields(Buffer.Group.HTTP_REQUEST, SignatureFields.http(request, null), true);
                 }
 
                 @Override
@@ -222,6 +295,7 @@ final class FlowInspection {
                     if (httpMessages++ < MAX_HTTP_MESSAGES_PER_FLOW) {
                         inspector.emit(new InspectionEvent.Http(flowId, nowNanos, endpoints("tcp"), request, response));
                     }
+                    fields(Buffer.Group.HTTP_RESPONSE, SignatureFields.http(request, response), false);
                 }
             });
         }
@@ -248,6 +322,7 @@ final class FlowInspection {
         ja3 = Ja3.of(hello).map(Ja3::md5).orElse("");
         inspector.emit(new InspectionEvent.Tls(flowId, nowNanos, Inspector.endpoints(layer, transport), "client_hello",
                 hello, null, ja4, ja3));
+        fields(Buffer.Group.TLS, SignatureFields.tls(hello, ja3, ja4), true);
     }
 
     private void serverHello(ServerHello hello, String transport) {
@@ -317,7 +392,17 @@ final class FlowInspection {
         }
 
         void datagram(ByteBuffer b, int off, int len) {
-            if (!finished && quicInitials < MAX_QUIC_INITIALS && (serverPort == QUIC_PORT || protocol != null
+            parseDatagram(b, off, len);
+            if (signatures != null && !signatures.payloadDone(fromClient)) {
+                signatures.datagram(b, off, len, streamContext(fromClient), onAlert);
+            }
+        }
+
+        private void parseDatagram(ByteBuffer b, int off, int len) {
+            if (finished) {
+                return;
+            }
+            if (quicInitials < MAX_QUIC_INITIALS && (serverPort == QUIC_PORT || protocol != null
                     || QuicInitial.probe(b, off, len))) {
                 quic(b, off, len);
                 return;
@@ -331,6 +416,14 @@ final class FlowInspection {
 
         @Override
         public void data(ByteBuffer b, int off, int len) {
+            parseData(b, off, len);
+            // After the parsers, so that a rule for an application protocol sees it named.
+            if (signatures != null && !signatures.payloadDone(fromClient)) {
+                signatures.stream(b, off, len, streamContext(fromClient), onAlert);
+            }
+        }
+
+        private void parseData(ByteBuffer b, int off, int len) {
             if (finished) {
                 return;
             }

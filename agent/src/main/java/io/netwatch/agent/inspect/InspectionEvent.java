@@ -4,7 +4,8 @@ package io.netwatch.agent.inspect;
  * An application-layer message found by inspection, with the flow it belongs to and the
  * endpoints of the packet (or stream direction) that carried it. Immutable.
  */
-public sealed interface InspectionEvent permits InspectionEvent.Ssh, InspectionEvent.Dns, InspectionEvent.Tls, InspectionEvent.Http {
+public sealed interface InspectionEvent permits InspectionEvent.Ssh, InspectionEvent.Dns, InspectionEvent.Tls, InspectionEvent.Http,
+        InspectionEvent.Alert {
     /** The flow record's id. */
     long flowId();
 
@@ -57,6 +58,18 @@ public sealed interface InspectionEvent permits InspectionEvent.Ssh, InspectionE
 
     /** An SSH identification string. */
     record Ssh(long flowId, long timestampNanos, Endpoints endpoints, boolean client, String version)
+            implements InspectionEvent {
+    }
+
+    /**
+     * A signature rule matched: once per rule per flow.
+     *
+     * @param rule     the rule (sid, rev, msg, classtype, severity)
+     * @param buffer   where its fast pattern was found ("pkt_data", "http.uri", ...)
+     * @param appProto the flow's application protocol when it matched, or empty
+     */
+    record Alert(long flowId, long timestampNanos, Endpoints endpoints,
+                 io.netwatch.agent.inspect.signature.Rule rule, String buffer, String appProto)
             implements InspectionEvent {
     }
 }

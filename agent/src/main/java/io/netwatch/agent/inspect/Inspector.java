@@ -4,6 +4,8 @@ import io.netwatch.agent.decode.IpLayer;
 import io.netwatch.agent.decode.PacketDecoder;
 import io.netwatch.agent.flow.FlowObserver;
 import io.netwatch.agent.flow.IpAddressFormat;
+import io.netwatch.agent.inspect.signature.MatchContext;
+import io.netwatch.agent.inspect.signature.Signatures;
 import io.netwatch.proto.flow.v1.Flow;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,10 +33,23 @@ public final class Inspector implements FlowObserver {
     private final AtomicLong events = new AtomicLong();
     private final AtomicLong gaps = new AtomicLong();
     private final AtomicLong mismatches = new AtomicLong();
+    private final AtomicLong alerts = new AtomicLong();
+    private final Signatures signatures;
+    /** Reused for every match: the capture thread is the only one. */
+    private final MatchContext matchContext = new MatchContext();
 
+    /** Inspection with the bundled rules. */
     public Inspector(InspectionConfig config, InspectionSink sink) {
+        this(config, Signatures.bundled(), sink);
+    }
+
+    /**
+     * @param signatures the rules in force; a reload takes effect for flows that start after it
+     */
+    public Inspector(InspectionConfig config, Signatures signatures, InspectionSink sink) {
         this.config = config;
         this.sink = sink;
+        this.signatures = signatures;
         this.budget = new ReassemblyBudget(config.budgetBytes());
     }
 
@@ -61,7 +76,7 @@ public final class Inspector implements FlowObserver {
                 uninspectedFlows.incrementAndGet();
                 return;
             }
-            f = new FlowInspection(this, flowId, tcp, fromInitiator ? layer.dstPort : layer.srcPort);
+            f = new FlowInspection(this, flowId, tcp, fromInitiator, layer);
             flows.put(slot, f);
             inspectedFlows.incrementAndGet();
         }
@@ -101,6 +116,19 @@ public final class Inspector implements FlowObserver {
         sink.onEvent(e);
     }
 
+    void alert(InspectionEvent.Alert a) {
+        alerts.incrementAndGet();
+        emit(a);
+    }
+
+    Signatures signatures() {
+        return signatures;
+    }
+
+    MatchContext matchContext() {
+        return matchContext;
+    }
+
     void countGap() {
         gaps.incrementAndGet();
     }
@@ -112,6 +140,16 @@ public final class Inspector implements FlowObserver {
     static InspectionEvent.Endpoints endpoints(IpLayer l, String transport) {
         return new InspectionEvent.Endpoints(IpAddressFormat.format(l.ipVersion, l.srcHi, l.srcLo), l.srcPort,
                 IpAddressFormat.format(l.ipVersion, l.dstHi, l.dstLo), l.dstPort, transport);
+    }
+
+    static InspectionEvent.Endpoints endpoints(MatchContext m, String transport) {
+        return new InspectionEvent.Endpoints(IpAddressFormat.format(m.ipVersion, m.srcHi, m.srcLo), m.srcPort,
+                IpAddressFormat.format(m.ipVersion, m.dstHi, m.dstLo), m.dstPort, transport);
+    }
+
+    /** Signature alerts raised (each rule at most once per flow). */
+    public long alerts() {
+        return alerts.get();
     }
 
     /** Flows whose payload was inspected. */

@@ -1,0 +1,91 @@
+package io.netwatch.agent.inspect;
+
+import io.netwatch.agent.inspect.dns.DnsMessage;
+import io.netwatch.agent.inspect.http.HttpRequest;
+import io.netwatch.agent.inspect.http.HttpResponse;
+import io.netwatch.agent.inspect.signature.Buffer;
+import io.netwatch.agent.inspect.signature.FieldSource;
+import io.netwatch.agent.inspect.tls.ClientHello;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/**
+ * The buffers signature rules look at, taken from the parsers' results: the bridge between
+ * the protocol packages and the signature engine, which knows none of them. Values are made
+ * only when a rule asks for that buffer.
+ */
+final class SignatureFields {
+    private static final byte[][] NONE = new byte[0][];
+
+    private SignatureFields() {
+    }
+
+    static FieldSource http(HttpRequest request, HttpResponse response) {
+        return buffer -> switch (buffer) {
+            case HTTP_METHOD -> request == null ? NONE : one(request.method());
+            case HTTP_URI -> request == null ? NONE : new byte[][] {percentDecoded(request.uri())};
+            case HTTP_URI_RAW -> request == null ? NONE : one(request.uri());
+            case HTTP_HOST -> request == null || request.host() == null ? NONE
+                    : one(request.host().toLowerCase(Locale.ROOT));
+            case HTTP_HOST_RAW -> request == null || request.host() == null ? NONE : one(request.host());
+            case HTTP_USER_AGENT -> request == null || request.userAgent() == null ? NONE : one(request.userAgent());
+            case HTTP_REQUEST_CONTENT_TYPE -> request == null || request.contentType() == null ? NONE
+                    : one(request.contentType());
+            case HTTP_STAT_CODE -> response == null || response.status() < 0 ? NONE
+                    : one(String.format("%03d", response.status()));
+            default -> NONE;
+        };
+    }
+
+    static FieldSource dns(DnsMessage m) {
+        return buffer -> {
+            if (buffer != Buffer.DNS_QUERY || m.questions().isEmpty()) {
+                return NONE;
+            }
+            byte[][] names = new byte[m.questions().size()][];
+            for (int i = 0; i < names.length; i++) {
+                names[i] = latin1(m.questions().get(i).name());
+            }
+            return names;
+        };
+    }
+
+    static FieldSource tls(ClientHello hello, String ja3, String ja4) {
+        return buffer -> switch (buffer) {
+            case TLS_SNI -> hello.sni() == null ? NONE : one(hello.sni());
+            case JA3_HASH -> ja3.isEmpty() ? NONE : one(ja3);
+            case JA4_HASH -> ja4.isEmpty() ? NONE : one(ja4);
+            default -> NONE;
+        };
+    }
+
+    /**
+     * Decodes each {@code %XX} once; a {@code %} not followed by two hex digits stays as it is,
+     * and {@code +} stays {@code +} (it means a space only in form bodies).
+     */
+    static byte[] percentDecoded(String uri) {
+        byte[] raw = latin1(uri);
+        byte[] out = new byte[raw.length];
+        int n = 0;
+        for (int i = 0; i < raw.length; i++) {
+            int hi;
+            int lo;
+            if (raw[i] == '%' && i + 2 < raw.length && (hi = Character.digit(raw[i + 1], 16)) >= 0
+                    && (lo = Character.digit(raw[i + 2], 16)) >= 0) {
+                out[n++] = (byte) (hi << 4 | lo);
+                i += 2;
+            } else {
+                out[n++] = raw[i];
+            }
+        }
+        return java.util.Arrays.copyOf(out, n);
+    }
+
+    private static byte[][] one(String s) {
+        return new byte[][] {latin1(s)};
+    }
+
+    private static byte[] latin1(String s) {
+        return s.getBytes(StandardCharsets.ISO_8859_1);
+    }
+}

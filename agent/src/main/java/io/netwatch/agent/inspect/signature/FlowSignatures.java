@@ -1,0 +1,166 @@
+package io.netwatch.agent.inspect.signature;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Signature matching state of one flow: the rule set it started with, the rules that fired
+ * (each fires once per flow), and for each direction the automaton's place in the payload and
+ * the payload's first bytes, kept up to the payload depth so that a rule's other contents
+ * can be checked around the fast pattern, even when they arrive in later segments.
+ * Single-threaded: lives in the flow's inspection state.
+ */
+public final class FlowSignatures {
+    /** Rules waiting (their fast pattern seen, their other contents not yet) per direction, at most. */
+    static final int MAX_ARMED = 32;
+
+    private final RuleSet rules;
+    private final int depth;
+    private final RuleSet.Fired fired = new RuleSet.Fired();
+    private final ContentVerifier verifier = new ContentVerifier();
+    private final Payload toServer = new Payload();
+    private final Payload toClient = new Payload();
+    private long armedOverflow;
+
+    /**
+     * @param depth payload bytes matched per direction of a stream (and per datagram)
+     */
+    public FlowSignatures(RuleSet rules, int depth) {
+        this.rules = rules;
+        this.depth = depth;
+    }
+
+    public RuleSet rules() {
+        return rules;
+    }
+
+    /** True when payload rules have nothing more to see in this direction. */
+    public boolean payloadDone(boolean toServerSide) {
+        Payload p = toServerSide ? toServer : toClient;
+        return !rules.hasPayloadRules() || p.length >= depth || p.seen >= depth;
+    }
+
+    /**
+     * Matches the next in-order bytes of one direction of a TCP stream.
+     *
+     * @param ctx the header facts for these bytes ({@code toServer} set)
+     */
+    public void stream(ByteBuffer b, int off, int len, MatchContext ctx, AlertListener out) {
+        if (!rules.hasPayloadRules()) {
+            return;
+        }
+        Payload p = ctx.toServer ? toServer : toClient;
+        int n = Math.min(len, depth - p.length);
+        if (n <= 0) {
+            return;
+        }
+        p.append(b, off, n, depth);
+        p.state = rules.matcher(Buffer.PAYLOAD).scan(p.state, b, off, n, p.length - n, p);
+        p.verify(ctx, out);
+    }
+
+    /**
+     * Matches one datagram's payload on its own, as long as fewer than {@code depth} payload
+     * bytes went by in its direction: the start of a UDP exchange, like a stream's.
+     */
+    public void datagram(ByteBuffer b, int off, int len, MatchContext ctx, AlertListener out) {
+        if (!rules.hasPayloadRules()) {
+            return;
+        }
+        Payload p = ctx.toServer ? toServer : toClient;
+        if (p.seen >= depth) {
+            return;
+        }
+        p.seen += len;
+        p.length = 0;
+        p.armedCount = 0;
+        int n = Math.min(len, depth);
+        p.append(b, off, n, depth);
+        rules.matcher(Buffer.PAYLOAD).scan(0, b, off, n, 0, p);
+        p.verify(ctx, out);
+        p.length = 0;
+    }
+
+    /** Matches the rules that look at one parsed message's buffers. */
+    public void fields(Buffer.Group group, FieldSource fields, MatchContext ctx, AlertListener out) {
+        rules.matchFields(group, fields, ctx, fired, verifier, out);
+    }
+
+    /** Candidate rules dropped because too many waited at once in one direction. */
+    public long armedOverflow() {
+        return armedOverflow;
+    }
+
+    /** One direction's payload: the automaton's state, the bytes so far, the rules waiting on them. */
+    private final class Payload implements MultiPatternMatcher.Hits {
+        int state;
+        /** Datagram payload bytes seen (UDP). */
+        long seen;
+        byte[] bytes;
+        int length;
+        int[] armed = new int[4];
+        int armedCount;
+
+        void append(ByteBuffer b, int off, int n, int cap) {
+            if (bytes == null) {
+                bytes = new byte[Math.min(cap, Math.max(256, Integer.highestOneBit(Math.max(1, n - 1)) << 1))];
+            }
+            if (length + n > bytes.length) {
+                bytes = java.util.Arrays.copyOf(bytes, Math.min(cap, Math.max(bytes.length * 2, length + n)));
+            }
+            b.get(off, bytes, length, n);
+            length += n;
+        }
+
+        @Override
+        public void hit(int pattern, long end) {
+            for (int r : rules.candidates(Buffer.PAYLOAD, pattern)) {
+                if (fired.contains(r) || isArmed(r)) {
+                    continue;
+                }
+                if (armedCount == armed.length) {
+                    if (armedCount == MAX_ARMED) {
+                        armedOverflow++;
+                        continue;
+                    }
+                    armed = java.util.Arrays.copyOf(armed, Math.min(MAX_ARMED, armedCount * 2));
+                }
+                armed[armedCount++] = r;
+            }
+        }
+
+        private boolean isArmed(int r) {
+            for (int i = 0; i < armedCount; i++) {
+                if (armed[i] == r) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Checks each waiting rule on all the bytes so far; a rule that fires stops waiting. */
+        void verify(MatchContext ctx, AlertListener out) {
+            if (armedCount == 0) {
+                return;
+            }
+            ByteBuffer view = ByteBuffer.wrap(bytes, 0, length);
+            for (int i = 0; i < armedCount; ) {
+                int r = armed[i];
+                Rule rule = rules.rule(r);
+                boolean drop = false;
+                if (!ctx.admits(rule)) {
+                    // A rule for an application protocol waits while the flow's is not named yet.
+                    drop = !(ctx.appProto.isEmpty() && rule.protocol().isApplication());
+                } else if (rules.verifyPayload(r, view, length, verifier)) {
+                    fired.add(r);
+                    out.alert(rule, Buffer.PAYLOAD);
+                    drop = true;
+                }
+                if (drop) {
+                    armed[i] = armed[--armedCount];
+                } else {
+                    i++;
+                }
+            }
+        }
+    }
+}

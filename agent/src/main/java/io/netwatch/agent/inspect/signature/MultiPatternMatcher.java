@@ -1,0 +1,225 @@
+package io.netwatch.agent.inspect.signature;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Aho-Corasick automaton over bytes, compiled to a full transition table: one array read
+ * per input byte, whatever the number of patterns, no allocation while scanning. Matching
+ * folds ASCII letters to lower case, so each candidate is then checked exactly by the rule
+ * that owns it (case-sensitive contents, offsets).
+ *
+ * <p>The table's width is the number of distinct (folded) bytes that occur in the patterns
+ * plus one for all others, which keeps a few hundred rules in well under a megabyte.
+ * Scanning can stop and resume: the state after one chunk of a stream is where the next
+ * starts, so a pattern split across TCP segments is still found.
+ */
+public final class MultiPatternMatcher {
+    /** Most automaton states (about the total bytes of all patterns): a bound on memory. */
+    public static final int MAX_STATES = 1 << 16;
+    /** Most cells of the transition table (states times columns), 4 bytes each: 32 MiB. */
+    public static final long MAX_CELLS = 1L << 23;
+
+    /** Receives each pattern found; {@code end} is the offset just past its last byte. */
+    @FunctionalInterface
+    public interface Hits {
+        void hit(int pattern, long end);
+    }
+
+    private static final byte[] FOLD = new byte[256];
+
+    static {
+        for (int i = 0; i < 256; i++) {
+            FOLD[i] = (byte) (i >= 'A' && i <= 'Z' ? i + 32 : i);
+        }
+    }
+
+    private final int width;
+    /** Input byte to column: its folded value's class. */
+    private final int[] column = new int[256];
+    /** {@code next[state * width + column]}. */
+    private final int[] next;
+    /** Patterns ending at a state (its own and its suffixes'): {@code outputs[outStart[s] .. outStart[s+1])}. */
+    private final int[] outStart;
+    private final int[] outputs;
+    private final int patterns;
+
+    private MultiPatternMatcher(int width, int[] next, int[] outStart, int[] outputs, int patterns, int[] column) {
+        this.width = width;
+        this.next = next;
+        this.outStart = outStart;
+        this.outputs = outputs;
+        this.patterns = patterns;
+        System.arraycopy(column, 0, this.column, 0, 256);
+    }
+
+    /** Builds the automaton; pattern {@code i} of the list is reported as {@code i}. */
+    public static MultiPatternMatcher build(List<byte[]> patterns) {
+        int[] column = new int[256];
+        int width = 1;
+        boolean[] used = new boolean[256];
+        long total = 1;
+        for (byte[] p : patterns) {
+            if (p.length == 0) {
+                throw new IllegalArgumentException("empty pattern");
+            }
+            total += p.length;
+            for (byte b : p) {
+                used[FOLD[b & 0xFF] & 0xFF] = true;
+            }
+        }
+        if (total > MAX_STATES) {
+            throw new IllegalArgumentException("patterns too large for one automaton: " + total + " bytes");
+        }
+        int[] classOfFolded = new int[256];
+        int columns = 1;
+        for (boolean u : used) {
+            columns += u ? 1 : 0;
+        }
+        if (total * columns > MAX_CELLS) {
+            throw new IllegalArgumentException("patterns too large for one automaton: " + total + " bytes over "
+                    + columns + " distinct byte values");
+        }
+        for (int c = 0; c < 256; c++) {
+            if (used[c]) {
+                classOfFolded[c] = width++;
+            }
+        }
+        for (int b = 0; b < 256; b++) {
+            column[b] = classOfFolded[FOLD[b] & 0xFF];
+        }
+
+        // Trie (goto function) in a growable table; -1 = no edge.
+        int capacity = (int) total;
+        int[] go = new int[capacity * width];
+        Arrays.fill(go, -1);
+        int states = 1;
+        int[][] own = new int[capacity][];
+        for (int i = 0; i < patterns.size(); i++) {
+            int s = 0;
+            for (byte b : patterns.get(i)) {
+                int col = column[b & 0xFF];
+                int t = go[s * width + col];
+                if (t < 0) {
+                    t = states++;
+                    go[s * width + col] = t;
+                }
+                s = t;
+            }
+            own[s] = own[s] == null ? new int[] {i} : append(own[s], i);
+        }
+
+        // Breadth-first: failure links, the full transition table, outputs merged along failures.
+        int[] next = new int[states * width];
+        int[] fail = new int[states];
+        int[][] out = new int[states][];
+        ArrayDeque<Integer> queue = new ArrayDeque<>();
+        out[0] = own[0] == null ? new int[0] : own[0];
+        for (int col = 0; col < width; col++) {
+            int t = go[col];
+            if (t > 0) {
+                next[col] = t;
+                fail[t] = 0;
+                queue.add(t);
+            } else {
+                next[col] = 0;
+            }
+        }
+        while (!queue.isEmpty()) {
+            int s = queue.poll();
+            int[] mine = own[s] == null ? new int[0] : own[s];
+            int[] inherited = out[fail[s]];
+            out[s] = inherited.length == 0 ? mine : concat(mine, inherited);
+            for (int col = 0; col < width; col++) {
+                int t = go[s * width + col];
+                if (t > 0) {
+                    fail[t] = next[fail[s] * width + col];
+                    next[s * width + col] = t;
+                    queue.add(t);
+                } else {
+                    next[s * width + col] = next[fail[s] * width + col];
+                }
+            }
+        }
+        int[] outStart = new int[states + 1];
+        int n = 0;
+        for (int s = 0; s < states; s++) {
+            outStart[s] = n;
+            n += out[s].length;
+        }
+        outStart[states] = n;
+        int[] outputs = new int[n];
+        for (int s = 0; s < states; s++) {
+            System.arraycopy(out[s], 0, outputs, outStart[s], out[s].length);
+        }
+        return new MultiPatternMatcher(width, next, outStart, outputs, patterns.size(), column);
+    }
+
+    /** The state before any input. */
+    public int start() {
+        return 0;
+    }
+
+    public int patterns() {
+        return patterns;
+    }
+
+    /** Bytes the automaton's tables take, for the rule set's report. */
+    public long memoryBytes() {
+        return 4L * (next.length + outStart.length + outputs.length + column.length);
+    }
+
+    /**
+     * Feeds {@code len} bytes from {@code off} and reports every pattern that ends in them.
+     *
+     * @param state where the previous chunk left off ({@link #start()} for a new buffer)
+     * @param base  the stream offset of {@code b[off]}, added to reported end offsets
+     * @return the state to resume from
+     */
+    public int scan(int state, ByteBuffer b, int off, int len, long base, Hits hits) {
+        int s = state;
+        final int[] next = this.next;
+        final int[] column = this.column;
+        final int[] outStart = this.outStart;
+        final int w = this.width;
+        for (int i = 0; i < len; i++) {
+            s = next[s * w + column[b.get(off + i) & 0xFF]];
+            int from = outStart[s];
+            int to = outStart[s + 1];
+            if (from != to) {
+                for (int k = from; k < to; k++) {
+                    hits.hit(outputs[k], base + i + 1);
+                }
+            }
+        }
+        return s;
+    }
+
+    /** As {@link #scan(int, ByteBuffer, int, int, long, Hits)} over an array. */
+    public int scan(int state, byte[] b, int off, int len, long base, Hits hits) {
+        int s = state;
+        for (int i = 0; i < len; i++) {
+            s = next[s * width + column[b[off + i] & 0xFF]];
+            int from = outStart[s];
+            int to = outStart[s + 1];
+            for (int k = from; k < to; k++) {
+                hits.hit(outputs[k], base + i + 1);
+            }
+        }
+        return s;
+    }
+
+    private static int[] append(int[] a, int v) {
+        int[] r = Arrays.copyOf(a, a.length + 1);
+        r[a.length] = v;
+        return r;
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] r = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+}

@@ -1,0 +1,258 @@
+package io.netwatch.agent.inspect.signature;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Rules compiled for matching: for each buffer, one automaton over the fast patterns of the
+ * rules that look there, and for each pattern the rules it may fire. A hit is only a
+ * candidate: the rule's header and all its contents are then checked exactly.
+ *
+ * <p>Immutable once built, shared by every flow; a reload builds a new one and flows started
+ * under the old one finish with it.
+ */
+public final class RuleSet {
+    public static final RuleSet EMPTY = new RuleSet(List.of(), List.of());
+
+    private final List<Rule> rules;
+    private final List<String> sources;
+    private final EnumMap<Buffer, MultiPatternMatcher> matchers = new EnumMap<>(Buffer.class);
+    /** For each buffer, pattern index to the rules whose fast pattern it is. */
+    private final EnumMap<Buffer, int[][]> candidates = new EnumMap<>(Buffer.class);
+    /** For each rule, its contents grouped by buffer. */
+    private final List<EnumMap<Buffer, List<ContentMatch>>> contents = new ArrayList<>();
+    private final AtomicLong verifyGiveUps = new AtomicLong();
+
+    private RuleSet(List<Rule> rules, List<String> sources) {
+        this.rules = List.copyOf(rules);
+        this.sources = List.copyOf(sources);
+        EnumMap<Buffer, List<byte[]>> patterns = new EnumMap<>(Buffer.class);
+        EnumMap<Buffer, Map<String, Integer>> index = new EnumMap<>(Buffer.class);
+        EnumMap<Buffer, List<List<Integer>>> owners = new EnumMap<>(Buffer.class);
+        for (int r = 0; r < this.rules.size(); r++) {
+            Rule rule = this.rules.get(r);
+            EnumMap<Buffer, List<ContentMatch>> byBuffer = new EnumMap<>(Buffer.class);
+            for (ContentMatch c : rule.contents()) {
+                byBuffer.computeIfAbsent(c.buffer(), b -> new ArrayList<>()).add(c);
+            }
+            byBuffer.replaceAll((b, l) -> List.copyOf(l));
+            contents.add(byBuffer);
+            ContentMatch fast = rule.fastPattern();
+            byte[] folded = fold(fast.patternView());
+            String key = new String(folded, java.nio.charset.StandardCharsets.ISO_8859_1);
+            Map<String, Integer> idx = index.computeIfAbsent(fast.buffer(), b -> new HashMap<>());
+            List<byte[]> ps = patterns.computeIfAbsent(fast.buffer(), b -> new ArrayList<>());
+            List<List<Integer>> os = owners.computeIfAbsent(fast.buffer(), b -> new ArrayList<>());
+            Integer p = idx.get(key);
+            if (p == null) {
+                p = ps.size();
+                idx.put(key, p);
+                ps.add(folded);
+                os.add(new ArrayList<>());
+            }
+            os.get(p).add(r);
+        }
+        for (Map.Entry<Buffer, List<byte[]>> e : patterns.entrySet()) {
+            matchers.put(e.getKey(), MultiPatternMatcher.build(e.getValue()));
+            List<List<Integer>> os = owners.get(e.getKey());
+            int[][] c = new int[os.size()][];
+            for (int i = 0; i < c.length; i++) {
+                c[i] = os.get(i).stream().mapToInt(Integer::intValue).toArray();
+            }
+            candidates.put(e.getKey(), c);
+        }
+    }
+
+    /**
+     * Compiles rules read from {@code sources}. Duplicate sids must have been refused before.
+     *
+     * @throws IllegalArgumentException when two rules share a sid or the patterns exceed the automaton's bound
+     */
+    public static RuleSet compile(List<Rule> rules, List<String> sources) {
+        Map<Integer, Rule> bySid = new HashMap<>();
+        for (Rule r : rules) {
+            Rule before = bySid.putIfAbsent(r.sid(), r);
+            if (before != null) {
+                throw new IllegalArgumentException("sid " + r.sid() + " is used by " + before.origin() + " and "
+                        + r.origin());
+            }
+        }
+        return new RuleSet(rules, sources);
+    }
+
+    public List<Rule> rules() {
+        return rules;
+    }
+
+    /** Files (or bundled resources) the rules came from. */
+    public List<String> sources() {
+        return sources;
+    }
+
+    public int size() {
+        return rules.size();
+    }
+
+    /** True when some rule looks at payload bytes: otherwise streams need not be followed for rules. */
+    public boolean hasPayloadRules() {
+        return matchers.containsKey(Buffer.PAYLOAD);
+    }
+
+    /** True when some rule looks at a buffer of this group. */
+    public boolean hasRulesFor(Buffer.Group group) {
+        for (Buffer b : matchers.keySet()) {
+            if (b.group().combinesWith(group) || group.combinesWith(b.group())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Bytes the automata take. */
+    public long memoryBytes() {
+        long n = 0;
+        for (MultiPatternMatcher m : matchers.values()) {
+            n += m.memoryBytes();
+        }
+        return n;
+    }
+
+    /** Rule checks that gave up at {@link ContentVerifier#MAX_STEPS}, since this set was built. */
+    public long verifyGiveUps() {
+        return verifyGiveUps.get();
+    }
+
+    MultiPatternMatcher matcher(Buffer b) {
+        return matchers.get(b);
+    }
+
+    int[] candidates(Buffer b, int pattern) {
+        return candidates.get(b)[pattern];
+    }
+
+    Rule rule(int index) {
+        return rules.get(index);
+    }
+
+    List<ContentMatch> contents(int rule, Buffer b) {
+        return contents.get(rule).get(b);
+    }
+
+    /** Checks every content of rule {@code r} on the payload bytes {@code [0, len)}. */
+    boolean verifyPayload(int r, ByteBuffer payload, int len, ContentVerifier v) {
+        boolean ok = v.matches(contents(r, Buffer.PAYLOAD), payload, len);
+        if (v.exhausted()) {
+            verifyGiveUps.incrementAndGet();
+        }
+        return ok;
+    }
+
+    /**
+     * Matches the rules whose buffers one parsed message offers, reporting each rule that
+     * matches and was not fired already.
+     *
+     * @param fired the flow's fired-rule record: consulted and updated
+     */
+    void matchFields(Buffer.Group group, FieldSource fields, MatchContext ctx, Fired fired, ContentVerifier v,
+                     AlertListener out) {
+        for (Map.Entry<Buffer, MultiPatternMatcher> e : matchers.entrySet()) {
+            Buffer buffer = e.getKey();
+            if (!group.combinesWith(buffer.group())) {
+                continue;
+            }
+            for (byte[] value : fields.values(buffer)) {
+                e.getValue().scan(0, value, 0, value.length, 0, (pattern, end) -> {
+                    for (int r : candidates(buffer, pattern)) {
+                        if (!fired.contains(r) && fieldsMatch(r, group, fields, ctx, v)) {
+                            fired.add(r);
+                            out.alert(rules.get(r), buffer);
+                        }
+                    }
+                });
+            }
+        }
+    }
+
+    private boolean fieldsMatch(int r, Buffer.Group group, FieldSource fields, MatchContext ctx, ContentVerifier v) {
+        Rule rule = rules.get(r);
+        if (!ctx.admits(rule)) {
+            return false;
+        }
+        if (rule.group() == Buffer.Group.HTTP_RESPONSE && group == Buffer.Group.HTTP_REQUEST) {
+            // Its response buffers are not there yet: the rule is checked on the response.
+            return false;
+        }
+        for (Map.Entry<Buffer, List<ContentMatch>> e : contents.get(r).entrySet()) {
+            byte[][] values = fields.values(e.getKey());
+            if (values.length == 0) {
+                // An absent field is an empty buffer: only "not there" contents hold on it.
+                if (!allNegated(e.getValue())) {
+                    return false;
+                }
+                continue;
+            }
+            boolean any = false;
+            for (int i = 0; i < values.length && !any; i++) {
+                any = v.matches(e.getValue(), ByteBuffer.wrap(values[i]), values[i].length);
+                if (v.exhausted()) {
+                    verifyGiveUps.incrementAndGet();
+                }
+            }
+            if (!any) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean allNegated(List<ContentMatch> l) {
+        for (ContentMatch c : l) {
+            if (!c.negated()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static byte[] fold(byte[] p) {
+        byte[] f = p.clone();
+        for (int i = 0; i < f.length; i++) {
+            if (f[i] >= 'A' && f[i] <= 'Z') {
+                f[i] += 32;
+            }
+        }
+        return f;
+    }
+
+    /** The rules that already fired in one flow: each fires once per flow. Small and single-threaded. */
+    static final class Fired {
+        /** Most distinct rules recorded per flow; past it, further rules may fire more than once. */
+        static final int MAX = 64;
+        private int[] rules = new int[4];
+        private int size;
+
+        boolean contains(int r) {
+            for (int i = 0; i < size; i++) {
+                if (rules[i] == r) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        void add(int r) {
+            if (size == rules.length) {
+                if (size == MAX) {
+                    return;
+                }
+                rules = java.util.Arrays.copyOf(rules, Math.min(MAX, size * 2));
+            }
+            rules[size++] = r;
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package io.netwatch.agent.inspect;
+
+import static io.netwatch.agent.Frames.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.netwatch.agent.Pipeline;
+import io.netwatch.agent.capture.LinkType;
+import io.netwatch.agent.capture.PcapFileSource;
+import io.netwatch.agent.flow.FlowTableConfig;
+import io.netwatch.agent.inspect.signature.RuleVariables;
+import io.netwatch.agent.inspect.signature.Signatures;
+import io.netwatch.agent.score.PortScanConfig;
+import io.netwatch.proto.anomaly.v1.Anomaly;
+import io.netwatch.proto.flow.v1.Flow;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Signature rules inside the pipeline: on stream bytes, datagrams and parsed messages. */
+class SignatureInspectionTest {
+    @TempDir
+    Path dir;
+    private final List<Flow> flows = new ArrayList<>();
+    private final List<InspectionEvent> events = new ArrayList<>();
+    private final List<Anomaly> anomalies = new ArrayList<>();
+    private Pipeline pipeline;
+    private long t = 1_700_000_000_000_000_000L;
+
+    private Signatures rules(String text) throws Exception {
+        Path f = dir.resolve("test.rules");
+        Files.writeString(f, text);
+        Signatures s = Signatures.load(List.of(f), false, RuleVariables.defaults(), Signatures.DEFAULT_PAYLOAD_DEPTH);
+        assertEquals(List.of(), s.lastLoad().errors());
+        pipeline = Pipeline.create("n", List.of("eth0"), FlowTableConfig.defaults(), PortScanConfig.defaults(),
+                InspectionConfig.defaults(), s, flows::add, anomalies::add, events::add);
+        return s;
+    }
+
+    private void segment(byte[] src, int sport, byte[] dst, int dport, int flags, int seq, String data) {
+        byte[] payload = data.getBytes(StandardCharsets.ISO_8859_1);
+        byte[] tcp = tcp(sport, dport, flags, seq, payload.length);
+        System.arraycopy(payload, 0, tcp, 20, payload.length);
+        byte[] f = ethernet(0x0800, ipv4Packet(src, dst, 6, tcp));
+        pipeline.onPacket(ByteBuffer.wrap(f), LinkType.ETHERNET, t += 1000, f.length, 0);
+    }
+
+    private void datagram(byte[] src, int sport, byte[] dst, int dport, String data) {
+        byte[] payload = data.getBytes(StandardCharsets.ISO_8859_1);
+        byte[] udp = udp(sport, dport, payload.length);
+        System.arraycopy(payload, 0, udp, 8, payload.length);
+        byte[] f = ethernet(0x0800, ipv4Packet(src, dst, 17, udp));
+        pipeline.onPacket(ByteBuffer.wrap(f), LinkType.ETHERNET, t += 1000, f.length, 0);
+    }
+
+    private void handshake(byte[] c, int cport, byte[] s, int sport) {
+        segment(c, cport, s, sport, 0x02, 100, "");
+        segment(s, sport, c, cport, 0x12, 500, "");
+        segment(c, cport, s, sport, 0x10, 101, "");
+    }
+
+    private List<InspectionEvent.Alert> alerts() {
+        return events.stream().filter(e -> e instanceof InspectionEvent.Alert).map(e -> (InspectionEvent.Alert) e).toList();
+    }
+
+    private final byte[] client = ipv4(10, 0, 0, 1);
+    private final byte[] server = ipv4(10, 0, 0, 2);
+
+    @Test
+    void aPatternSplitAcrossSegmentsOutOfOrderFiresOnceAndLandsInTheFlowRecord() throws Exception {
+        rules("alert tcp any any -> any 9000 (msg:\"magic\"; flow:to_server; content:\"MAGIC-WORD\"; classtype:trojan-activity; sid:7; rev:2;)");
+        handshake(client, 40000, server, 9000);
+        // "xx MAGIC-" and "WORD yy" with the second segment first; then the word again.
+        segment(client, 40000, server, 9000, 0x18, 110, "WORD yy MAGIC-WORD");
+        segment(client, 40000, server, 9000, 0x18, 101, "xx MAGIC-");
+        pipeline.finish();
+        List<InspectionEvent.Alert> a = alerts();
+        assertEquals(1, a.size(), "once per flow: " + a);
+        assertEquals(7, a.getFirst().rule().sid());
+        assertEquals("pkt_data", a.getFirst().buffer());
+        assertEquals("10.0.0.1", a.getFirst().endpoints().srcIp());
+        assertEquals(9000, a.getFirst().endpoints().dstPort());
+        assertEquals(1, flows.getFirst().getAlertsCount());
+        assertEquals(7, flows.getFirst().getAlerts(0).getSid());
+        assertEquals("high", flows.getFirst().getAlerts(0).getSeverity());
+        assertEquals(1, anomalies.size());
+        assertEquals("signature", anomalies.getFirst().getAnomalyType());
+        assertEquals("T1059", anomalies.getFirst().getAttackTechnique());
+    }
+
+    @Test
+    void aLaterContentInALaterSegmentCompletesTheRule() throws Exception {
+        rules("alert tcp any any -> any any (msg:\"two\"; content:\"first-part\"; content:\"second\"; distance:0; sid:8;)");
+        handshake(client, 40001, server, 9001);
+        segment(client, 40001, server, 9001, 0x18, 101, "...first-part...");
+        assertTrue(alerts().isEmpty());
+        segment(client, 40001, server, 9001, 0x18, 117, "...second");
+        assertEquals(1, alerts().size());
+    }
+
+    @Test
+    void directionAndPortsInTheHeaderAreHonoured() throws Exception {
+        rules("""
+                alert tcp any any -> any any (msg:"to client only"; flow:to_client; content:"hello"; sid:1;)
+                alert tcp any 9002 -> any any (msg:"from the server port"; content:"hello"; sid:2;)
+                alert tcp any any -> any 80 (msg:"wrong port"; content:"hello"; sid:3;)
+                alert tcp any any <> 10.0.0.1 any (msg:"either way"; content:"hello"; sid:4;)
+                """);
+        handshake(client, 40002, server, 9002);
+        segment(client, 40002, server, 9002, 0x18, 101, "hello server");
+        assertEquals(List.of(4), alerts().stream().map(a -> a.rule().sid()).toList());
+        segment(server, 9002, client, 40002, 0x18, 501, "hello client");
+        assertEquals(List.of(4, 1, 2), alerts().stream().map(a -> a.rule().sid()).toList());
+    }
+
+    @Test
+    void payloadBeyondTheDepthIsNotMatched() throws Exception {
+        rules("alert tcp any any -> any any (msg:\"late\"; content:\"LATE\"; sid:9;)");
+        handshake(client, 40003, server, 9003);
+        String filler = "z".repeat(Signatures.DEFAULT_PAYLOAD_DEPTH);
+        segment(client, 40003, server, 9003, 0x18, 101, filler);
+        segment(client, 40003, server, 9003, 0x18, 101 + filler.length(), "LATE");
+        pipeline.finish();
+        assertTrue(alerts().isEmpty());
+    }
+
+    @Test
+    void anApplicationRuleMatchesOnlyFlowsOfThatProtocol() throws Exception {
+        rules("alert http any any -> any any (msg:\"http payload\"; content:\"secret-token\"; sid:10;)");
+        handshake(client, 40004, server, 8080);
+        segment(client, 40004, server, 8080, 0x18, 101, "GET /?secret-token HTTP/1.1\r\nHost: a\r\n\r\n");
+        handshake(client, 40005, server, 8081);
+        segment(client, 40005, server, 8081, 0x18, 101, "\u0001\u0002 binary secret-token and more bytes");
+        pipeline.finish();
+        assertEquals(List.of(40004), alerts().stream().map(a -> a.endpoints().srcPort()).toList());
+        assertEquals("http", alerts().getFirst().appProto());
+    }
+
+    @Test
+    void httpBuffersAreParsedFieldsNotRawBytes() throws Exception {
+        rules("""
+                alert http any any -> any any (msg:"decoded uri"; http.uri; content:"/etc/passwd"; sid:11;)
+                alert http any any -> any any (msg:"raw uri"; http.uri.raw; content:"%2Fetc"; sid:12;)
+                alert http any any -> any any (msg:"host lower-cased"; http.host; content:"shop.example"; sid:13;)
+                alert http any any -> any any (msg:"method exact"; http.method; content:"GET"; startswith; endswith; sid:14;)
+                alert http any any -> any any (msg:"ua"; http.user_agent; content:"sqlmap"; sid:15;)
+                alert http any any -> any any (msg:"404 to a scanner"; http.user_agent; content:"sqlmap"; http.stat_code; content:"404"; sid:16;)
+                """);
+        handshake(client, 40006, server, 80);
+        segment(client, 40006, server, 80, 0x18, 101,
+                "GET /x?f=..%2Fetc%2Fpasswd HTTP/1.1\r\nHost: SHOP.Example\r\nUser-Agent: sqlmap/1.7\r\n\r\n");
+        assertEquals(List.of(11, 12, 13, 14, 15), alerts().stream().map(a -> a.rule().sid()).sorted().toList());
+        segment(server, 80, client, 40006, 0x18, 501, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+        // Its fast pattern is the longer "sqlmap": found again in the response's request, then the status checked.
+        assertEquals(16, alerts().getLast().rule().sid());
+        assertEquals(6, alerts().size());
+    }
+
+    @Test
+    void datagramsAreMatchedOneByOne() throws Exception {
+        rules("alert udp any any -> any 9999 (msg:\"udp\"; content:\"ping\"; depth:4; sid:20;)");
+        datagram(client, 5000, server, 9999, "xxping");
+        assertTrue(alerts().isEmpty(), "depth 4 on each datagram");
+        datagram(client, 5000, server, 9999, "ping");
+        assertEquals(1, alerts().size());
+    }
+
+    @Test
+    void dnsAndTlsRulesMatchTheDemoCapture() throws Exception {
+        rules("""
+                alert dns any any -> any any (msg:"query"; dns.query; content:"nosuchhost.demo"; sid:30;)
+                alert tls any any -> any any (msg:"sni"; tls.sni; content:"api.demo.netwatch.test"; startswith; endswith; sid:31;)
+                alert tls any any -> any any (msg:"ja4 prefix"; ja4.hash; content:"t13d"; startswith; sid:32;)
+                """);
+        Path demo = Path.of(System.getProperty("netwatch.repo.root", "..")).resolve("samples/demo.pcap");
+        try (PcapFileSource source = PcapFileSource.open(demo)) {
+            source.run(pipeline);
+        }
+        pipeline.finish();
+        List<InspectionEvent.Alert> a = alerts();
+        assertTrue(a.stream().anyMatch(x -> x.rule().sid() == 30 && x.buffer().equals("dns.query")), a.toString());
+        assertEquals(1, a.stream().filter(x -> x.rule().sid() == 31).count(), a.toString());
+        assertTrue(a.stream().anyMatch(x -> x.rule().sid() == 32), a.toString());
+        assertTrue(a.stream().filter(x -> x.rule().sid() == 31).allMatch(x -> x.endpoints().dstPort() == 443));
+    }
+}

@@ -1,0 +1,179 @@
+package io.netwatch.agent.inspect.signature;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+/** The rule syntax Netwatch reads, and the errors a user gets for rules it cannot. */
+class RuleParserTest {
+    private final RuleParser parser = new RuleParser(RuleVariables.defaults());
+
+    private Rule one(String text) {
+        RuleParser.Result r = parser.parse(text, "test.rules");
+        assertEquals(List.of(), r.errors());
+        assertEquals(1, r.rules().size());
+        return r.rules().getFirst();
+    }
+
+    @Test
+    void readsEveryPartOfARule() {
+        Rule r = one("alert http $HOME_NET any -> [10.1.0.0/16,!10.1.2.3] $HTTP_PORTS (msg:\"A \\\"quoted\\\" msg\"; "
+                + "flow:established,to_server; http.uri; content:\"/a|3b 3B|b\"; nocase; depth:20; "
+                + "content:\"x\"; distance:2; within:5; http.user_agent; content:!\"curl\"; "
+                + "reference:url,example; metadata:created_at 2024; classtype:web-application-attack; sid:42; rev:3;)");
+        assertEquals(42, r.sid());
+        assertEquals(3, r.rev());
+        assertEquals("A \"quoted\" msg", r.msg());
+        assertEquals("web-application-attack", r.classtype());
+        assertEquals(1, r.priority());
+        assertEquals("high", r.severity());
+        assertEquals(RuleProtocol.HTTP, r.protocol());
+        assertEquals(Rule.FlowDirection.TO_SERVER, r.flow());
+        assertEquals("test.rules:1", r.origin());
+        assertEquals(3, r.contents().size());
+        ContentMatch first = r.contents().get(0);
+        assertEquals(Buffer.HTTP_URI, first.buffer());
+        assertArrayEquals("/a;;b".getBytes(StandardCharsets.ISO_8859_1), first.pattern());
+        assertTrue(first.nocase());
+        assertEquals(20, first.depth());
+        ContentMatch second = r.contents().get(1);
+        assertEquals(Buffer.HTTP_URI, second.buffer());
+        assertEquals(2, second.distance());
+        assertEquals(5, second.within());
+        ContentMatch third = r.contents().get(2);
+        assertEquals(Buffer.HTTP_USER_AGENT, third.buffer());
+        assertTrue(third.negated());
+        // The longest content that is not negated is what the automaton looks for.
+        assertSame(first, r.fastPattern());
+        // Header: HOME_NET source, a destination list with an exception, port 80.
+        assertTrue(r.source().matches(0, 0xFFFF_0A00_0001L));
+        assertFalse(r.source().matches(0, 0xFFFF_0808_0808L));
+        assertTrue(r.destination().matches(0, 0xFFFF_0A01_0505L));
+        assertFalse(r.destination().matches(0, 0xFFFF_0A01_0203L));
+        assertTrue(r.destPorts().matches(80));
+        assertFalse(r.destPorts().matches(8080));
+    }
+
+    @Test
+    void legacyModifiersMoveTheContentBeforeThem() {
+        Rule r = one("alert tcp any any -> any any (msg:\"m\"; content:\"GET\"; http_method; content:\"/x\"; http_uri; "
+                + "http.user_agent; content:\"curl\"; sid:1;)");
+        assertEquals(Buffer.HTTP_METHOD, r.contents().get(0).buffer());
+        assertEquals(Buffer.HTTP_URI, r.contents().get(1).buffer());
+        assertEquals(Buffer.HTTP_USER_AGENT, r.contents().get(2).buffer());
+    }
+
+    @Test
+    void skipsCommentsAndBlankLinesAndJoinsContinuedLines() {
+        RuleParser.Result r = parser.parse("""
+                # a comment
+
+                alert tcp any any -> any any (msg:"first"; \\
+                    content:"abc"; sid:1;)
+                   # indented comment
+                alert udp any any -> any 53 (msg:"second"; content:"x"; sid:2;)
+                """, "f.rules");
+        assertEquals(List.of(), r.errors());
+        assertEquals(List.of("f.rules:3", "f.rules:6"), r.rules().stream().map(Rule::origin).toList());
+    }
+
+    @Test
+    void aBadRuleIsRefusedAndTheOthersStillLoad() {
+        RuleParser.Result r = parser.parse("""
+                alert tcp any any -> any any (msg:"good"; content:"a"; sid:1;)
+                alert tcp any any -> any any (msg:"bad"; pcre:"/x/"; sid:2;)
+                alert tcp any any -> any any (msg:"good too"; content:"b"; sid:3;)
+                """, "mixed.rules");
+        assertEquals(List.of(1, 3), r.rules().stream().map(Rule::sid).toList());
+        assertEquals(1, r.errors().size());
+        RuleError e = r.errors().getFirst();
+        assertEquals("mixed.rules", e.source());
+        assertEquals(2, e.line());
+        assertTrue(e.reason().startsWith("unsupported keyword 'pcre'"), e.reason());
+        assertTrue(e.toString().startsWith("mixed.rules:2: unsupported keyword 'pcre'"), e.toString());
+    }
+
+    static List<Arguments> badRules() {
+        String h = "alert tcp any any -> any any ";
+        return List.of(
+                Arguments.of("not a rule at all", "not a rule"),
+                Arguments.of("drop tcp any any -> any any (msg:\"m\"; content:\"a\"; sid:1;)", "action 'drop' is not supported"),
+                Arguments.of("alert icmp any any -> any any (msg:\"m\"; content:\"a\"; sid:1;)", "protocol 'icmp'"),
+                Arguments.of("alert tcp any any <- any any (msg:\"m\"; content:\"a\"; sid:1;)", "direction '<-'"),
+                Arguments.of("alert tcp 10.0.0.300 any -> any any (msg:\"m\"; content:\"a\"; sid:1;)", "source address: bad IPv4"),
+                Arguments.of("alert tcp $NOPE any -> any any (msg:\"m\"; content:\"a\"; sid:1;)", "unknown address variable $NOPE"),
+                Arguments.of("alert tcp any 70000 -> any any (msg:\"m\"; content:\"a\"; sid:1;)", "source port: '70000'"),
+                Arguments.of("alert tcp any any -> any 90:80 (msg:\"m\"; content:\"a\"; sid:1;)", "ends before it starts"),
+                Arguments.of("alert tcp any any -> any [80 (msg:\"m\"; content:\"a\"; sid:1;)", "has no closing ']'"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\";)", "no sid"),
+                Arguments.of(h + "(content:\"a\"; sid:1;)", "no msg"),
+                Arguments.of(h + "(msg:\"m\"; sid:1;)", "no content"),
+                Arguments.of(h + "(msg:\"m\"; content:!\"a\"; sid:1;)", "at least one content that is not negated"),
+                Arguments.of(h + "(msg:\"m\"; nocase; content:\"a\"; sid:1;)", "nocase must follow a content"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a|4|\"; sid:1;)", "odd number of hex digits"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a|zz|\"; sid:1;)", "'z' is not a hex digit"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a|41\"; sid:1;)", "not closed"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; sid:1)", "does not end with ';'"),
+                Arguments.of(h + "(msg:\"m; content:\"a\"; sid:1;)", "quoted value is not closed"),
+                Arguments.of(h + "(msg:\"m\"; content:\"abc\"; depth:2; sid:1;)", "depth shorter than the content"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; within:3; sid:1;)", "first content"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; content:\"b\"; depth:4; distance:1; sid:1;)", "mixes absolute"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; offset:-1; sid:1;)", "offset must be a whole number from 0"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; sid:0;)", "sid must be a whole number from 1"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; sid:1; sid:2;)", "sid is given twice"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; classtype:made-up; sid:1;)", "unknown classtype 'made-up'"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; flow:sideways; sid:1;)", "flow option 'sideways'"),
+                Arguments.of(h + "(msg:\"m\"; http.uri; sid:1;)", "http.uri is not followed by a content"),
+                Arguments.of(h + "(msg:\"m\"; http.uri; content:\"a\"; http_uri; sid:1;)", "already looks at http.uri"),
+                Arguments.of(h + "(msg:\"m\"; http.uri; content:\"a\"; dns.query; content:\"b\"; sid:1;)", "cannot be combined"),
+                Arguments.of("alert http any any -> any any (msg:\"m\"; dns.query; content:\"a\"; sid:1;)", "dns.query cannot match in a http rule"),
+                Arguments.of(h + "(msg:\"m\"; http.host; content:\"Example.com\"; sid:1;)", "upper-case letters"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; nocase:1; sid:1;)", "nocase takes no value"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; priority:9; sid:1;)", "priority must be a whole number from 1 to 4"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\";; sid:1;)", "empty option"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a;b\"; sid:1;)", "must be escaped"),
+                Arguments.of(h + "(msg:\"m\"; content:\"raw\"; http.uri; content:\"/x\"; sid:1;)", "cannot be combined"));
+    }
+
+    @ParameterizedTest(name = "[{index}] {1}")
+    @MethodSource("badRules")
+    void refusesWithTheReason(String rule, String reason) {
+        RuleParser.Result r = parser.parse("# header\n" + rule + "\n", "bad.rules");
+        assertEquals(List.of(), r.rules(), "refused: " + rule);
+        assertEquals(1, r.errors().size());
+        RuleError e = r.errors().getFirst();
+        assertEquals(2, e.line());
+        assertTrue(e.reason().contains(reason), () -> "reason '" + e.reason() + "' should say '" + reason + "'");
+    }
+
+    @Test
+    void aVariableThatNamesItselfIsAnErrorNotALoop() {
+        RuleParser loop = new RuleParser(new RuleVariables(java.util.Map.of("A", "[$A]"), java.util.Map.of()));
+        RuleParser.Result r = loop.parse("alert tcp $A any -> any any (msg:\"m\"; content:\"a\"; sid:1;)", "v.rules");
+        assertTrue(r.errors().getFirst().reason().contains("nest too deep"), r.errors().toString());
+    }
+
+    @Test
+    void contentBytesRoundTripThroughTheirPrintableForm() {
+        byte[] b = RuleText.contentBytes("\"a|00 FF|b\\\"c\\;d\\\\e\"");
+        assertArrayEquals(new byte[] {'a', 0, (byte) 0xFF, 'b', '"', 'c', ';', 'd', '\\', 'e'}, b);
+        assertEquals("a|00 FF|b|22|c|3B|d|5C|e", RuleText.printable(b));
+        assertArrayEquals(b, RuleText.contentBytes("\"" + RuleText.printable(b) + "\""));
+    }
+
+    @Test
+    void theBundledRulesAllLoad() {
+        Signatures s = Signatures.bundled();
+        assertEquals(List.of(), s.lastLoad().errors());
+        assertTrue(s.current().size() >= 30, "bundled rules: " + s.current().size());
+        for (Rule r : s.current().rules()) {
+            assertTrue(r.sid() >= 9_100_000 && r.sid() < 9_200_000, "sid in Netwatch's range: " + r.sid());
+            assertFalse(r.classtype().isEmpty(), "every bundled rule is classified: " + r.sid());
+        }
+    }
+}

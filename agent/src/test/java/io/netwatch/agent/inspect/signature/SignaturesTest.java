@@ -1,0 +1,102 @@
+package io.netwatch.agent.inspect.signature;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Loading rule files and directories, and reloading them while the agent runs. */
+class SignaturesTest {
+    @TempDir
+    Path dir;
+
+    private static List<Integer> sids(RuleSet s) {
+        return s.rules().stream().map(Rule::sid).toList();
+    }
+
+    private Signatures load(Path... paths) {
+        return Signatures.load(List.of(paths), false, RuleVariables.defaults(), Signatures.DEFAULT_PAYLOAD_DEPTH);
+    }
+
+    @Test
+    void aDirectoryLoadsItsRuleFilesInNameOrderAndSkipsOthers() throws Exception {
+        Files.writeString(dir.resolve("b.rules"), "alert tcp any any -> any any (msg:\"b\"; content:\"b\"; sid:2;)\n");
+        Files.writeString(dir.resolve("a.rules"), "alert tcp any any -> any any (msg:\"a\"; content:\"a\"; sid:1;)\n");
+        Files.writeString(dir.resolve("notes.txt"), "not rules");
+        Files.writeString(dir.resolve(".hidden.rules"), "garbage");
+        Signatures s = load(dir);
+        assertEquals(List.of(1, 2), sids(s.current()));
+        assertEquals(List.of(), s.lastLoad().errors());
+        assertEquals(List.of(dir.resolve("a.rules").toString(), dir.resolve("b.rules").toString()), s.current().sources());
+    }
+
+    @Test
+    void aSidUsedTwiceKeepsTheFirstRuleAndNamesBothPlaces() throws Exception {
+        Path f = dir.resolve("dup.rules");
+        Files.writeString(f, """
+                alert tcp any any -> any any (msg:"first"; content:"a"; sid:5;)
+                alert tcp any any -> any any (msg:"second"; content:"b"; sid:5;)
+                """);
+        Signatures s = load(f);
+        assertEquals(List.of("first"), s.current().rules().stream().map(Rule::msg).toList());
+        RuleError e = s.lastLoad().errors().getFirst();
+        assertEquals(2, e.line());
+        assertEquals("sid 5 is already used at " + f + ":1", e.reason());
+    }
+
+    @Test
+    void aMissingPathIsAStartupErrorThatNamesIt() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> load(dir.resolve("nope.rules")));
+        assertEquals("rules path " + dir.resolve("nope.rules") + " does not exist", e.getMessage());
+    }
+
+    @Test
+    void editsAreReloadedBadRulesReportedAndAnUnreadableFileKeepsTheOldSet() throws Exception {
+        Path f = dir.resolve("live.rules");
+        Files.writeString(f, "alert tcp any any -> any any (msg:\"v1\"; content:\"a\"; sid:1;)\n");
+        Signatures s = load(f);
+        RuleSet v1 = s.current();
+        List<Signatures.LoadReport> reports = new ArrayList<>();
+        try (RuleWatcher w = s.watch(Duration.ofHours(1), reports::add)) {
+            assertFalse(w.checkNow(), "nothing changed yet");
+
+            Files.writeString(f, """
+                    alert tcp any any -> any any (msg:"v2"; content:"a"; sid:1; rev:2;)
+                    alert tcp any any -> any any (msg:"new"; content:"b"; sid:2;)
+                    alert tcp any any -> any any (msg:"broken"; content:"c"; sid:3; bogus;)
+                    """);
+            assertTrue(w.checkNow());
+            assertEquals(List.of(1, 2), sids(s.current()));
+            assertEquals("v2", s.current().rules().getFirst().msg());
+            assertEquals(1, reports.size());
+            assertEquals(List.of(new RuleError(f.toString(), 3, reports.getFirst().errors().getFirst().reason())),
+                    reports.getFirst().errors());
+            assertTrue(reports.getFirst().errors().getFirst().reason().startsWith("unsupported keyword 'bogus'"));
+            assertNotSame(v1, s.current(), "a new set; flows that started under v1 keep v1");
+            assertEquals("v1", v1.rules().getFirst().msg());
+
+            RuleSet v2 = s.current();
+            Files.delete(f);
+            assertTrue(w.checkNow());
+            assertSame(v2, s.current(), "an unreadable file keeps the set in force");
+            assertFalse(reports.getLast().loaded());
+            assertTrue(reports.getLast().failure().contains("live.rules"), reports.getLast().failure());
+            assertEquals(1, s.failedReloads());
+        }
+    }
+
+    @Test
+    void theBundledSetAndUserFilesLoadTogether() throws Exception {
+        Path f = dir.resolve("mine.rules");
+        Files.writeString(f, "alert tcp any any -> any any (msg:\"mine\"; content:\"zz\"; sid:1;)\n");
+        Signatures s = Signatures.load(List.of(f), true, RuleVariables.defaults(), 1024);
+        assertEquals(Signatures.bundled().current().size() + 1, s.current().size());
+        assertEquals(Signatures.BUNDLED_NAME, s.current().sources().getFirst());
+        assertEquals(1024, s.payloadDepth());
+    }
+}
