@@ -22,8 +22,8 @@ public sealed interface Peer {
     /**
      * Addresses in {@code cidr} but in none of {@code except}. Matched by address alone, for
      * pod IPs as much as for external ones: the API leaves pod IPs in an ipBlock to the
-     * network plugin, and matching by address is what Calico, kube-router and the reference
-     * kube-network-policies do (Cilium is the notable exception).
+     * network plugin, and matching by address is what Calico and kube-router do (Cilium is
+     * the notable exception).
      */
     record IpBlock(Cidr cidr, List<Cidr> except) implements Peer {
         public IpBlock {
