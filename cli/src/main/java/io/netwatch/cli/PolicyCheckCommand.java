@@ -8,12 +8,13 @@ import io.netwatch.aggregator.policy.Verdict;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.PrintStream;
+import java.io.BufferedWriter;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.file.NoSuchFileException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -49,31 +50,12 @@ final class PolicyCheckCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ClusterFile.Contents contents = ClusterFile.read(cluster);
-        // Every line is checked before anything is printed: a bad line gives no partial output.
-        List<Flow> parsed = readFlows();
         PolicyEvaluator evaluator = new PolicyEvaluator(contents.snapshot());
-        PrintStream out = System.out;
-        for (Flow f : parsed) {
-            Verdict v = evaluator.evaluate(f.connection());
-            ObjectNode line = f.input().deepCopy();
-            line.put("verdict", v.allowed() ? "allow" : "deny");
-            line.put("egress", v.egress().outcome());
-            line.put("ingress", v.ingress().outcome());
-            ArrayNode policies = line.putArray("policies");
-            for (PolicyRef p : v.policies()) {
-                policies.add(p.toString());
-            }
-            out.println(JSON.writeValueAsString(line));
-        }
-        out.flush();
-        System.err.println("netwatch policy check: " + contents.namespaces() + " namespaces, " + contents.pods() + " pods, "
-                + contents.policies() + " network policies, " + parsed.size() + " flows" + ignored(contents.ignored()));
-        return 0;
-    }
-
-    private List<Flow> readFlows() throws IOException {
         String name = flows.equals("-") ? "standard input" : flows;
-        List<Flow> out = new ArrayList<>();
+        // Streamed, so a flows file of any length runs in constant memory; a bad line stops
+        // the run there, after the answers to the lines before it.
+        PrintWriter out = new PrintWriter(new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8)));
+        int count = 0;
         try (BufferedReader in = flows.equals("-")
                 ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
                 : Files.newBufferedReader(Path.of(flows), StandardCharsets.UTF_8)) {
@@ -81,14 +63,33 @@ final class PolicyCheckCommand implements Callable<Integer> {
             int n = 0;
             while ((text = in.readLine()) != null) {
                 n++;
-                if (!text.isBlank()) {
-                    out.add(flow(text, n, name));
+                if (text.isBlank()) {
+                    continue;
                 }
+                Flow f = flow(text, n, name);
+                out.println(JSON.writeValueAsString(answer(f, evaluator.evaluate(f.connection()))));
+                count++;
             }
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             throw new NetwatchMain.UserError("cannot read " + name + ": no such file");
+        } finally {
+            out.flush();
         }
-        return out;
+        System.err.println("netwatch policy check: " + contents.namespaces() + " namespaces, " + contents.pods() + " pods, "
+                + contents.policies() + " network policies, " + count + " flows" + ignored(contents.ignored()));
+        return 0;
+    }
+
+    private static ObjectNode answer(Flow f, Verdict v) {
+        ObjectNode line = f.input().deepCopy();
+        line.put("verdict", v.allowed() ? "allow" : "deny");
+        line.put("egress", v.egress().outcome());
+        line.put("ingress", v.ingress().outcome());
+        ArrayNode policies = line.putArray("policies");
+        for (PolicyRef p : v.policies()) {
+            policies.add(p.toString());
+        }
+        return line;
     }
 
     private static Flow flow(String text, int line, String file) {

@@ -115,46 +115,59 @@ class PolicyCheckCommandTest {
         return check(resource("cluster.yaml"), flows);
     }
 
+    private static final String FIRST_ANSWER = "{\"src_ip\":\"10.244.1.5\",\"dst_ip\":\"10.244.1.6\",\"dst_port\":9000,"
+            + "\"proto\":\"tcp\",\"verdict\":\"allow\",\"egress\":\"allow\",\"ingress\":\"allow\","
+            + "\"policies\":[\"shop/cart-from-frontend\",\"shop/frontend-to-cart\"]}";
+
+    /** A bad cluster file: nothing is judged. */
     private void assertUserError(Run run, String message) {
+        assertUserError(run, message, List.of());
+    }
+
+    /** A bad flow: the lines before it have their answers, then the run stops. */
+    private void assertBadFlow(Run run, String message) {
+        assertUserError(run, message, List.of(FIRST_ANSWER));
+    }
+
+    private void assertUserError(Run run, String message, List<String> stdout) {
         assertEquals(2, run.code(), run.stderr());
-        assertEquals(List.of(), run.stdout(), "nothing is printed when some input is bad");
+        assertEquals(stdout, run.stdout());
         assertEquals("netwatch policy check: " + message, run.stderr().strip());
     }
 
     @Test
     void aPortGivenAsAStringNamesTheLineAndField() throws Exception {
-        Path bad = tmp.resolve("bad.jsonl");
-        assertUserError(badFlow("{\"src_ip\":\"10.244.1.5\",\"dst_ip\":\"10.244.1.6\",\"dst_port\":\"80\",\"proto\":\"tcp\"}"),
-                bad + " line 3: dst_port: \"80\" is not a port number 1-65535");
+        assertBadFlow(badFlow("{\"src_ip\":\"10.244.1.5\",\"dst_ip\":\"10.244.1.6\",\"dst_port\":\"80\",\"proto\":\"tcp\"}"),
+                tmp.resolve("bad.jsonl") + " line 3: dst_port: \"80\" is not a port number 1-65535");
     }
 
     @Test
     void aPortOutOfRangeNamesTheLineAndField() throws Exception {
-        assertUserError(badFlow("{\"src_ip\":\"10.244.1.5\",\"dst_ip\":\"10.244.1.6\",\"dst_port\":65536,\"proto\":\"tcp\"}"),
+        assertBadFlow(badFlow("{\"src_ip\":\"10.244.1.5\",\"dst_ip\":\"10.244.1.6\",\"dst_port\":65536,\"proto\":\"tcp\"}"),
                 tmp.resolve("bad.jsonl") + " line 3: dst_port: 65536 is not a port number 1-65535");
     }
 
     @Test
     void aMissingProtocolNamesTheLineAndField() throws Exception {
-        assertUserError(badFlow("{\"src_ip\":\"10.244.1.5\",\"dst_ip\":\"10.244.1.6\",\"dst_port\":80}"),
+        assertBadFlow(badFlow("{\"src_ip\":\"10.244.1.5\",\"dst_ip\":\"10.244.1.6\",\"dst_port\":80}"),
                 tmp.resolve("bad.jsonl") + " line 3: proto: is missing");
     }
 
     @Test
     void anUnknownProtocolNamesTheLineAndField() throws Exception {
-        assertUserError(badFlow("{\"src_ip\":\"10.244.1.5\",\"dst_ip\":\"10.244.1.6\",\"dst_port\":80,\"proto\":\"icmp\"}"),
+        assertBadFlow(badFlow("{\"src_ip\":\"10.244.1.5\",\"dst_ip\":\"10.244.1.6\",\"dst_port\":80,\"proto\":\"icmp\"}"),
                 tmp.resolve("bad.jsonl") + " line 3: proto: \"icmp\" is not \"tcp\", \"udp\" or \"sctp\"");
     }
 
     @Test
     void aBadAddressNamesTheLineAndField() throws Exception {
-        assertUserError(badFlow("{\"src_ip\":\"10.244.1.500\",\"dst_ip\":\"10.244.1.6\",\"dst_port\":80,\"proto\":\"tcp\"}"),
+        assertBadFlow(badFlow("{\"src_ip\":\"10.244.1.500\",\"dst_ip\":\"10.244.1.6\",\"dst_port\":80,\"proto\":\"tcp\"}"),
                 tmp.resolve("bad.jsonl") + " line 3: src_ip: '10.244.1.500' is not an IP address");
     }
 
     @Test
     void aHostNameIsNotAnAddress() throws Exception {
-        assertUserError(badFlow("{\"src_ip\":\"10.244.1.5\",\"dst_ip\":\"localhost\",\"dst_port\":80,\"proto\":\"tcp\"}"),
+        assertBadFlow(badFlow("{\"src_ip\":\"10.244.1.5\",\"dst_ip\":\"localhost\",\"dst_port\":80,\"proto\":\"tcp\"}"),
                 tmp.resolve("bad.jsonl") + " line 3: dst_ip: 'localhost' is not an IP address");
     }
 
@@ -162,6 +175,7 @@ class PolicyCheckCommandTest {
     void aLineThatIsNotJsonNamesTheLine() throws Exception {
         Run run = badFlow("src_ip=10.0.0.1");
         assertEquals(2, run.code());
+        assertEquals(List.of(FIRST_ANSWER), run.stdout());
         assertTrue(run.stderr().startsWith("netwatch policy check: " + tmp.resolve("bad.jsonl") + " line 3: not JSON: "),
                 run.stderr());
     }
