@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "netwatch", mixinStandardHelpOptions = true, version = "netwatch 0.1.0",
         description = "Network anomaly detection for Kubernetes: packet-inspecting node agents and a central aggregator.",
         subcommands = {DemoCommand.class, AgentCommand.class, AggregatorCommand.class, InspectCommand.class,
-                ObserveCommand.class, AnomaliesCommand.class, AgentsCommand.class, CommandLine.HelpCommand.class})
+                ObserveCommand.class, AnomaliesCommand.class, AgentsCommand.class, PolicyCommand.class,
+                CommandLine.HelpCommand.class})
 public final class NetwatchMain implements Runnable {
     /** Default gRPC port of the aggregator (ingest and query). */
     public static final int DEFAULT_PORT = 50051;
@@ -23,7 +24,8 @@ public final class NetwatchMain implements Runnable {
         CommandLine cl = new CommandLine(new NetwatchMain());
         cl.setExecutionExceptionHandler((e, cmd, parse) -> {
             if (e instanceof IllegalArgumentException || e instanceof UserError) {
-                cmd.getErr().println("netwatch " + cmd.getCommandName() + ": " + e.getMessage());
+                // "netwatch policy check: …" for a subcommand's subcommand, "netwatch inspect: …" otherwise.
+                cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage());
                 return 2;
             }
             throw e;

@@ -1,0 +1,77 @@
+package io.netwatch.aggregator.policy;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.util.regex.Pattern;
+
+/**
+ * Parses IP address literals the way the Kubernetes API validates them: dotted-quad IPv4
+ * with no leading zeros, or IPv6 without a zone. Never resolves a name.
+ */
+final class IpAddresses {
+    private static final Pattern IPV4 = Pattern.compile("(0|[1-9][0-9]{0,2})(\\.(0|[1-9][0-9]{0,2})){3}");
+    private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:.]*:[0-9a-fA-F:.]*");
+
+    private IpAddresses() {
+    }
+
+    /** The address's bytes (4 or 16), or null when the text is not an address literal. */
+    static byte[] parse(String text) {
+        boolean v4 = IPV4.matcher(text).matches();
+        if (!v4 && !IPV6.matcher(text).matches()) {
+            return null;
+        }
+        InetAddress a;
+        try {
+            // ofLiteral, never getByName: getByName would hand anything odd to the resolver.
+            a = InetAddress.ofLiteral(text);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        // "::ffff:10.0.0.1" comes back as an Inet4Address; the API keeps families apart, and
+        // an IPv4-mapped address in a policy is almost certainly a mistake.
+        if (v4 != (a instanceof Inet4Address) || (!v4 && !(a instanceof Inet6Address))) {
+            return null;
+        }
+        return a.getAddress();
+    }
+
+    /** The canonical text of an address's bytes ("fd00::1", never "fd00:0:0:0:0:0:0:1"). */
+    static String format(byte[] address) {
+        try {
+            String s = InetAddress.getByAddress(address).getHostAddress();
+            return address.length == 16 ? compress(s) : s;
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException("an address is 4 or 16 bytes, not " + address.length);
+        }
+    }
+
+    /** Shortens Java's full IPv6 text with "::" at the longest run of zero groups (RFC 5952). */
+    private static String compress(String full) {
+        String[] groups = full.split(":");
+        int bestStart = -1;
+        int bestLen = 1;
+        for (int i = 0; i < groups.length; ) {
+            if (!groups[i].equals("0")) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < groups.length && groups[j].equals("0")) {
+                j++;
+            }
+            if (j - i > bestLen) {
+                bestStart = i;
+                bestLen = j - i;
+            }
+            i = j;
+        }
+        if (bestStart < 0) {
+            return full;
+        }
+        String head = String.join(":", java.util.Arrays.copyOfRange(groups, 0, bestStart));
+        String tail = String.join(":", java.util.Arrays.copyOfRange(groups, bestStart + bestLen, groups.length));
+        return head + "::" + tail;
+    }
+}

@@ -1,0 +1,56 @@
+package io.netwatch.aggregator.policy;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A pod as policies see it.
+ *
+ * @param ips            its pod IPs (4 or 16 bytes each; one per family on dual-stack)
+ * @param containerPorts the ports its containers declare, which named policy ports resolve
+ *                       against
+ */
+public record PodView(String namespace, String name, Map<String, String> labels, List<byte[]> ips,
+                      List<ContainerPort> containerPorts) {
+    public PodView {
+        Objects.requireNonNull(namespace, "namespace");
+        Objects.requireNonNull(name, "name");
+        labels = Map.copyOf(labels);
+        ips = ips.stream().map(byte[]::clone).toList();
+        for (byte[] ip : ips) {
+            if (ip.length != 4 && ip.length != 16) {
+                throw new IllegalArgumentException("pod " + namespace + "/" + name + ": an IP is 4 or 16 bytes");
+            }
+        }
+        containerPorts = List.copyOf(containerPorts);
+    }
+
+    /**
+     * The number of the container port with this name and protocol, or -1. Names are unique
+     * within a pod's containers in practice; should two differ, the first declared wins.
+     */
+    public int portNamed(String portName, Protocol protocol) {
+        for (ContainerPort p : containerPorts) {
+            if (portName.equals(p.name()) && p.protocol() == protocol) {
+                return p.port();
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public String toString() {
+        return namespace + "/" + name;
+    }
+
+    /** A declared container port; {@code name} is null when it has none. */
+    public record ContainerPort(String name, int port, Protocol protocol) {
+        public ContainerPort {
+            Objects.requireNonNull(protocol, "protocol");
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("container port " + port + " is out of range 1-65535");
+            }
+        }
+    }
+}
