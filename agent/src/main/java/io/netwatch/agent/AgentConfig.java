@@ -6,6 +6,7 @@ import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.score.PortScanConfig;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import io.netwatch.agent.inspect.signature.RulesConfig;
 import java.time.Duration;
 
 /**
@@ -21,7 +22,15 @@ import java.time.Duration;
  */
 public record AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live, String aggregator,
                           InetSocketAddress metricsAddress, FlowTableConfig flows, PortScanConfig portScan,
-                          ExportConfig export, Duration drainTimeout) {
+                          ExportConfig export, Duration drainTimeout, RulesConfig rules) {
+    /** With the bundled signature rules only. */
+    public AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live, String aggregator,
+                       InetSocketAddress metricsAddress, FlowTableConfig flows, PortScanConfig portScan,
+                       ExportConfig export, Duration drainTimeout) {
+        this(nodeName, pcapFile, live, aggregator, metricsAddress, flows, portScan, export, drainTimeout,
+                RulesConfig.defaults());
+    }
+
     public AgentConfig {
         if (nodeName == null || nodeName.isBlank()) {
             throw new IllegalArgumentException("node name must not be empty (set --node or NODE_NAME)");

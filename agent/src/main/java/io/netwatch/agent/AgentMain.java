@@ -18,6 +18,12 @@ import io.netwatch.agent.metrics.CaptureMetrics;
 import io.netwatch.agent.metrics.ExportMetrics;
 import io.netwatch.agent.metrics.MetricsServer;
 import io.netwatch.agent.metrics.PipelineMetrics;
+import io.netwatch.agent.metrics.SignatureMetrics;
+import io.netwatch.agent.inspect.InspectionConfig;
+import io.netwatch.agent.inspect.InspectionSink;
+import io.netwatch.agent.inspect.signature.RuleError;
+import io.netwatch.agent.inspect.signature.RuleWatcher;
+import io.netwatch.agent.inspect.signature.Signatures;
 import io.netwatch.proto.ingest.v1.Hello;
 import com.google.protobuf.util.Timestamps;
 import java.io.PrintStream;
@@ -43,6 +49,14 @@ public final class AgentMain {
      * @return the process exit code: 0 when everything captured was delivered or counted
      */
     public static int run(AgentConfig config, PrintStream out) throws InterruptedException {
+        Signatures signatures;
+        try {
+            signatures = config.rules().load();
+        } catch (IllegalArgumentException e) {
+            out.println("netwatch agent: " + e.getMessage());
+            return 2;
+        }
+        report(signatures.lastLoad(), out);
         PacketSource source;
         try {
             source = config.pcapFile() != null ? PcapFileSource.open(config.pcapFile()) : LiveCapture.open(config.live());
@@ -60,7 +74,9 @@ public final class AgentMain {
         AgentHealthReport health = new AgentHealthReport(source);
         FlowStreamer streamer = new FlowStreamer(channel, config.export(), hello, health);
         Pipeline pipeline = Pipeline.create(config.nodeName(), source.interfaceNames(), config.flows(), config.portScan(),
-                streamer, streamer);
+                InspectionConfig.defaults(), signatures, streamer, streamer, InspectionSink.NONE);
+        RuleWatcher watcher = config.rules().paths().isEmpty() || config.rules().reload().isZero() ? null
+                : signatures.watch(config.rules().reload(), r -> report(r, out));
         health.attach(pipeline);
         if (source instanceof LiveCapture live
                 && (live.interfaceNames().size() > 1 || live.interfaceNames().contains("any"))) {
@@ -72,6 +88,7 @@ public final class AgentMain {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new PipelineMetrics(pipeline).bindTo(registry);
         new ExportMetrics(streamer).bindTo(registry);
+        new SignatureMetrics(signatures, pipeline.inspector()).bindTo(registry);
         if (source instanceof LiveCapture live) {
             new CaptureMetrics(live).bindTo(registry);
         }
@@ -102,13 +119,18 @@ public final class AgentMain {
             pipeline.finish();
         }
         boolean drained = streamer.drain(config.drainTimeout());
-        out.printf("netwatch agent: %d packets, %d flow records, %d acknowledged, %d dropped, %d anomalies%n",
-                pipeline.packets(), pipeline.flowTable().recordsEmitted(), streamer.flowsAcked(),
-                streamer.flowsDropped(), pipeline.portScan().anomaliesRaised());
+        out.printf("netwatch agent: %d packets, %d flow records, %d acknowledged, %d dropped, %d anomalies, "
+                        + "%d signature alerts%n", pipeline.packets(), pipeline.flowTable().recordsEmitted(),
+                streamer.flowsAcked(), streamer.flowsDropped(),
+                pipeline.portScan().anomaliesRaised() + pipeline.signatureDetector().raised(),
+                pipeline.inspector().alerts());
         if (!drained) {
             out.printf("netwatch agent: the aggregator did not acknowledge %d queued records and %d batches within %s%n",
                     streamer.queueDepth(), streamer.unackedBatches(), config.drainTimeout());
             code = code == 0 ? 1 : code;
+        }
+        if (watcher != null) {
+            watcher.close();
         }
         streamer.close();
         channel.shutdown().awaitTermination(5, TimeUnit.SECONDS);
@@ -124,5 +146,20 @@ public final class AgentMain {
             // already shutting down
         }
         return code;
+    }
+
+    /** Prints what a (re)load of the rules gave: each refused rule with its file, line and reason. */
+    static void report(Signatures.LoadReport r, PrintStream out) {
+        for (RuleError e : r.errors()) {
+            out.println("netwatch agent: rule refused: " + e);
+        }
+        if (!r.loaded()) {
+            out.println("netwatch agent: rules not reloaded (" + r.failure() + "); " + r.rules().size()
+                    + " rules stay in force");
+        } else {
+            out.println("netwatch agent: " + r.rules().size() + " signature rules in force from "
+                    + String.join(", ", r.rules().sources()) + (r.errors().isEmpty() ? "" : ", "
+                    + r.errors().size() + " refused"));
+        }
     }
 }

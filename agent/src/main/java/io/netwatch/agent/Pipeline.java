@@ -41,6 +41,8 @@ public final class Pipeline implements PacketHandler {
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLongArray decodeOutcomes = new AtomicLongArray(DecodeError.values().length);
     private volatile long lastPacketNanos;
+    /** Turns signature alerts into anomalies; null for a pipeline built without inspection. */
+    private SignatureDetector signatureDetector;
     /** Set when capturing on several interfaces or 'any', where one packet can be seen twice. */
     private DuplicateFilter duplicates;
     private final AtomicLong duplicatePackets = new AtomicLong();
@@ -96,7 +98,9 @@ public final class Pipeline implements PacketHandler {
         };
         Inspector inspector = new Inspector(inspectionConfig, signatures, events);
         FlowTable table = new FlowTable(flowConfig, tee, nodeName, interfaceNames, flowIdBase).observe(inspector);
-        return new Pipeline(table, scan, inspector);
+        Pipeline p = new Pipeline(table, scan, inspector);
+        p.signatureDetector = signatureDetector;
+        return p;
     }
 
     @Override
@@ -202,6 +206,10 @@ public final class Pipeline implements PacketHandler {
     }
 
     /** The inspection stage, or null when this pipeline has none. */
+    public SignatureDetector signatureDetector() {
+        return signatureDetector;
+    }
+
     public Inspector inspector() {
         return inspector;
     }

@@ -71,6 +71,13 @@ final class AgentCommand implements Callable<Integer> {
             description = "After a file ends, how long to wait for the aggregator's acknowledgements (default: ${DEFAULT-VALUE}).")
     Duration drainTimeout;
 
+    @picocli.CommandLine.Mixin
+    RuleOptions rules = new RuleOptions();
+
+    @Option(names = "--rules-reload", defaultValue = "PT10S",
+            description = "How often rule files are checked for changes and reloaded; PT0S turns it off (default: ${DEFAULT-VALUE}).")
+    Duration rulesReload;
+
     @Override
     public Integer call() throws Exception {
         String nodeName = node == null || node.isBlank() ? InetAddress.getLocalHost().getHostName() : node;
@@ -83,7 +90,7 @@ final class AgentCommand implements Callable<Integer> {
         InetSocketAddress metricsAddress = metrics.equalsIgnoreCase("none") ? null : HostPort.parse(metrics, "--metrics");
         AgentConfig config = new AgentConfig(nodeName, source.pcap, live, HostPort.target(aggregator), metricsAddress,
                 FlowTimeouts.apply(FlowTableConfig.defaults().withMaxFlows(maxFlows), flowTimeouts), PortScanConfig.defaults(), ExportConfig.defaults(),
-                drainTimeout);
+                drainTimeout, rules.config(rulesReload));
         return AgentMain.run(config, System.out);
     }
 }

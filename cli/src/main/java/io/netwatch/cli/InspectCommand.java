@@ -30,15 +30,28 @@ final class InspectCommand implements Callable<Integer> {
             description = "Flow table bound (default: ${DEFAULT-VALUE}).")
     int maxFlows;
 
+    @picocli.CommandLine.Mixin
+    RuleOptions rules = new RuleOptions();
+
     @Override
     public Integer call() throws Exception {
+        io.netwatch.agent.inspect.signature.Signatures signatures;
+        try {
+            signatures = rules.config(java.time.Duration.ZERO).load();
+        } catch (IllegalArgumentException e) {
+            System.err.println("netwatch inspect: " + e.getMessage());
+            return 2;
+        }
+        for (var e : signatures.lastLoad().errors()) {
+            System.err.println("netwatch inspect: rule refused: " + e);
+        }
         var flows = FlowTimeouts.apply(io.netwatch.agent.flow.FlowTableConfig.defaults().withMaxFlows(maxFlows),
                 flowTimeouts);
         OutputStream stream = out == null ? System.out : new BufferedOutputStream(Files.newOutputStream(out));
         Inspector.Result result;
         JsonLines json = new JsonLines(stream);
         try {
-            result = Inspector.run(file, node, flows, json::flow, json::anomaly, json::event);
+            result = Inspector.run(file, node, flows, signatures, json::flow, json::anomaly, json::event);
         } catch (CaptureException e) {
             System.err.println("netwatch inspect: " + e.getMessage());
             return 2;

@@ -8,6 +8,7 @@ import io.netwatch.agent.flow.FlowSink;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.inspect.InspectionConfig;
 import io.netwatch.agent.inspect.InspectionSink;
+import io.netwatch.agent.inspect.signature.Signatures;
 import io.netwatch.agent.score.AnomalySink;
 import io.netwatch.agent.score.PortScanConfig;
 import java.nio.file.Path;
@@ -38,9 +39,14 @@ public final class Inspector {
 
     public static Result run(Path file, String nodeName, FlowTableConfig flowConfig, FlowSink flows,
                              AnomalySink anomalies, InspectionSink messages) throws CaptureException {
+        return run(file, nodeName, flowConfig, Signatures.bundled(), flows, anomalies, messages);
+    }
+
+    public static Result run(Path file, String nodeName, FlowTableConfig flowConfig, Signatures signatures,
+                             FlowSink flows, AnomalySink anomalies, InspectionSink messages) throws CaptureException {
         try (PcapFileSource source = PcapFileSource.open(file)) {
             Pipeline pipeline = Pipeline.create(nodeName, source.interfaceNames(), flowConfig,
-                    PortScanConfig.defaults(), InspectionConfig.defaults(), flows, anomalies, messages);
+                    PortScanConfig.defaults(), InspectionConfig.defaults(), signatures, flows, anomalies, messages);
             CaptureException error = null;
             try {
                 source.run(pipeline);
@@ -80,12 +86,14 @@ public final class Inspector {
         s.put("flows_evicted", p.flowTable().flowsEvicted());
         s.put("datagrams_reassembled", p.flowTable().datagramsReassembled());
         s.put("fragments_uncounted", p.flowTable().fragmentsUncounted());
-        s.put("anomalies", p.portScan().anomaliesRaised());
+        s.put("anomalies", p.portScan().anomaliesRaised()
+                + (p.signatureDetector() == null ? 0 : p.signatureDetector().raised()));
         if (p.inspector() != null) {
             s.put("inspected_flows", p.inspector().inspectedFlows());
             s.put("app_messages", p.inspector().events());
             s.put("stream_gaps", p.inspector().streamGaps());
             s.put("protocol_mismatches", p.inspector().protocolMismatches());
+            s.put("signature_alerts", p.inspector().alerts());
         }
         if (error != null) {
             s.put("error", error.getMessage());

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "netwatch", mixinStandardHelpOptions = true, version = "netwatch 0.1.0",
         description = "Network anomaly detection for Kubernetes: packet-inspecting node agents and a central aggregator.",
         subcommands = {DemoCommand.class, AgentCommand.class, AggregatorCommand.class, InspectCommand.class,
-                ObserveCommand.class, AnomaliesCommand.class, AgentsCommand.class, PolicyCommand.class,
+                ObserveCommand.class, AnomaliesCommand.class, AgentsCommand.class, RulesCommand.class, PolicyCommand.class,
                 CommandLine.HelpCommand.class})
 public final class NetwatchMain implements Runnable {
     /** Default gRPC port of the aggregator (ingest and query). */

@@ -1,0 +1,35 @@
+package io.netwatch.agent.inspect.signature;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Which signature rules the agent runs and how it follows changes to them.
+ *
+ * @param paths        rule files, or directories whose {@code *.rules} files are read
+ * @param bundled      include the bundled default rules
+ * @param reload       how often the files are checked for changes; zero turns reloading off
+ * @param payloadDepth payload bytes matched per direction of a flow
+ */
+public record RulesConfig(List<Path> paths, boolean bundled, Duration reload, int payloadDepth) {
+    public RulesConfig {
+        paths = List.copyOf(paths);
+        if (reload.isNegative()) {
+            throw new IllegalArgumentException("rules reload interval must not be negative");
+        }
+        if (payloadDepth < 64 || payloadDepth > (1 << 20)) {
+            throw new IllegalArgumentException("rule payload depth must be 64 bytes to 1 MiB, not " + payloadDepth);
+        }
+    }
+
+    /** The bundled rules only, checked every 10 s (no files to check). */
+    public static RulesConfig defaults() {
+        return new RulesConfig(List.of(), true, Duration.ofSeconds(10), Signatures.DEFAULT_PAYLOAD_DEPTH);
+    }
+
+    /** Loads the rules; throws {@link IllegalArgumentException} naming a path that cannot be read. */
+    public Signatures load() {
+        return Signatures.load(paths, bundled, RuleVariables.defaults(), payloadDepth);
+    }
+}

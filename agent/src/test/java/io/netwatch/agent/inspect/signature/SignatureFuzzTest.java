@@ -1,0 +1,87 @@
+package io.netwatch.agent.inspect.signature;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Fuzz targets for the signature engine: the rule reader on any text (rule files are user
+ * input), and the matcher on any payload split into any chunks. Seeds:
+ * {@code SignatureFuzzTestInputs/readsAnyRuleText/} and {@code .../matchesAnyPayload/}.
+ */
+class SignatureFuzzTest {
+    private static final RuleSet BUNDLED = Signatures.bundled().current();
+
+    /** Input: rule text (UTF-8). */
+    @Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    @FuzzTest
+    void readsAnyRuleText(FuzzedDataProvider data) {
+        String text = data.consumeRemainingAsString();
+        RuleParser.Result r = new RuleParser(RuleVariables.defaults()).parse(text, "fuzz.rules");
+        long lines = text.split("\r?\n", -1).length;
+        for (RuleError e : r.errors()) {
+            assertTrue(e.line() >= 1 && e.line() <= lines, "error line in range: " + e);
+            assertFalse(e.reason().isBlank());
+        }
+        assertTrue(r.rules().size() + r.errors().size() <= lines);
+        RuleSet set;
+        try {
+            List<Rule> unique = new ArrayList<>();
+            java.util.Set<Integer> sids = new java.util.HashSet<>();
+            for (Rule rule : r.rules()) {
+                if (sids.add(rule.sid())) {
+                    unique.add(rule);
+                }
+            }
+            set = RuleSet.compile(unique, List.of("fuzz.rules"));
+        } catch (IllegalArgumentException tooLarge) {
+            return;
+        }
+        // Whatever was read also matches without failing, on the text itself as payload.
+        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+        match(set, payload, List.of(payload.length));
+    }
+
+    /** Input: a chunking (a few sizes) then payload bytes, matched by the bundled rules. */
+    @Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    @FuzzTest
+    void matchesAnyPayload(FuzzedDataProvider data) {
+        List<Integer> chunks = new ArrayList<>();
+        int n = data.consumeInt(0, 8);
+        for (int i = 0; i < n; i++) {
+            chunks.add(data.consumeInt(1, 2048));
+        }
+        byte[] payload = data.consumeRemainingAsBytes();
+        chunks.add(Math.max(1, payload.length));
+        int alerts = match(BUNDLED, payload, chunks);
+        // Splitting the stream differently finds the same rules (the automaton resumes across chunks).
+        assertEquals(alerts, match(BUNDLED, payload, List.of(Math.max(1, payload.length))));
+    }
+
+    private static int match(RuleSet set, byte[] payload, List<Integer> chunks) {
+        FlowSignatures f = new FlowSignatures(set, Signatures.DEFAULT_PAYLOAD_DEPTH);
+        MatchContext ctx = new MatchContext();
+        ctx.tcp = true;
+        ctx.toServer = true;
+        ctx.appProto = "http";
+        ctx.ipVersion = 4;
+        List<Integer> fired = new ArrayList<>();
+        int off = 0;
+        for (int i = 0; off < payload.length; i = Math.min(i + 1, chunks.size() - 1)) {
+            int len = Math.min(chunks.get(i), payload.length - off);
+            f.stream(ByteBuffer.wrap(payload), off, len, ctx, (rule, buffer) -> fired.add(rule.sid()));
+            off += len;
+        }
+        f.datagram(ByteBuffer.wrap(payload), 0, payload.length, ctx, (rule, buffer) -> { });
+        f.fields(Buffer.Group.HTTP_REQUEST, b -> new byte[][] {payload}, ctx, (rule, buffer) -> fired.add(rule.sid()));
+        assertEquals(fired.size(), new java.util.HashSet<>(fired).size(), "each rule at most once per flow");
+        return fired.size();
+    }
+}

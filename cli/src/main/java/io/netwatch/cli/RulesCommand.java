@@ -1,0 +1,54 @@
+package io.netwatch.cli;
+
+import io.netwatch.agent.inspect.signature.RuleError;
+import io.netwatch.agent.inspect.signature.RuleVariables;
+import io.netwatch.agent.inspect.signature.Signatures;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "rules", mixinStandardHelpOptions = true,
+        description = "Work with signature rules.", subcommands = {RulesCommand.Check.class})
+final class RulesCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    @Command(name = "check", mixinStandardHelpOptions = true,
+            description = "Read rule files as the agent would and report every rule it would refuse, with its file, "
+                    + "line and reason. Exit status 0 when all load, 1 when some are refused, 2 when a file cannot be read.")
+    static final class Check implements Callable<Integer> {
+        @Parameters(paramLabel = "PATH", arity = "0..*",
+                description = "Rule files or directories of *.rules files (none: check the bundled rules).")
+        List<Path> paths = List.of();
+
+        @Option(names = "--with-default-rules", description = "Also load the bundled rules (to find sid clashes with them).")
+        boolean withDefaults;
+
+        @Override
+        public Integer call() {
+            boolean bundled = paths.isEmpty() || withDefaults;
+            Signatures s;
+            try {
+                s = Signatures.load(paths, bundled, RuleVariables.defaults(), Signatures.DEFAULT_PAYLOAD_DEPTH);
+            } catch (IllegalArgumentException e) {
+                System.err.println("netwatch rules check: " + e.getMessage());
+                return 2;
+            }
+            for (RuleError e : s.lastLoad().errors()) {
+                System.out.println(e);
+            }
+            int refused = s.lastLoad().errors().size();
+            System.out.printf("%d rules loaded, %d refused, from %s%n", s.current().size(), refused,
+                    String.join(", ", s.current().sources()));
+            return refused == 0 ? 0 : 1;
+        }
+    }
+}
