@@ -4,10 +4,11 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code netwatch} command: one launcher for every role. */
-@Command(name = "netwatch", mixinStandardHelpOptions = true, version = "netwatch 0.1.0",
+@Command(name = "netwatch", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         description = "Network anomaly detection for Kubernetes: packet-inspecting node agents and a central aggregator.",
         subcommands = {DemoCommand.class, AgentCommand.class, AggregatorCommand.class, InspectCommand.class,
                 ObserveCommand.class, AnomaliesCommand.class, AgentsCommand.class, RulesCommand.class, PolicyCommand.class,
+                VersionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class NetwatchMain implements Runnable {
     /** Default gRPC port of the aggregator (ingest and query). */

@@ -1,0 +1,272 @@
+package io.netwatch.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every manifest in manifests/ (and manifests/optional/), read by fabric8 into typed objects
+ * and checked for the properties a deployment relies on. Each check is also run on a copy
+ * broken on purpose, to show it would notice.
+ */
+class ManifestsTest {
+    private static ManifestSet main;
+    private static ManifestSet optional;
+    private static ManifestChecks checks;
+
+    @BeforeAll
+    static void load() throws IOException {
+        Path dir = Samples.repoRoot().resolve("manifests");
+        assertTrue(Files.isDirectory(dir), "no manifests/ under the repository root " + Samples.repoRoot());
+        main = ManifestSet.load(dir);
+        optional = ManifestSet.load(dir.resolve("optional"));
+        checks = new ManifestChecks(projectVersion());
+    }
+
+    static String projectVersion() throws IOException {
+        String pom = Files.readString(Samples.repoRoot().resolve("pom.xml"));
+        Matcher m = Pattern.compile("<artifactId>netwatch-parent</artifactId>\\s*<version>([^<]+)</version>").matcher(pom);
+        assertTrue(m.find(), "no version after netwatch-parent in pom.xml");
+        return m.group(1);
+    }
+
+    private static void assertNone(List<String> problems) {
+        assertTrue(problems.isEmpty(), () -> String.join("\n", problems));
+    }
+
+    /** Breaks a copy of the main manifests and asserts the check now reports a problem mentioning {@code expected}. */
+    private static void assertNoticed(Function<ManifestSet, List<String>> check, Consumer<ManifestSet> breakIt, String expected) {
+        ManifestSet broken = main.copy();
+        breakIt.accept(broken);
+        List<String> problems = check.apply(broken);
+        assertFalse(problems.isEmpty(), "the check did not notice the breakage (" + expected + ")");
+        assertTrue(problems.stream().anyMatch(p -> p.contains(expected)), () -> "expected '" + expected + "' in " + problems);
+    }
+
+    private static Container agentContainer(ManifestSet s) {
+        return ManifestSet.onlyContainer(s.agent().getSpec().getTemplate());
+    }
+
+    private static Container aggregatorContainer(ManifestSet s) {
+        return ManifestSet.onlyContainer(s.aggregator().getSpec().getTemplate());
+    }
+
+    // ---------------------------------------------------------------- files
+
+    @Test
+    void kustomizationsListEveryFileAndOnlyFilesThatExist() {
+        assertNone(checks.kustomizationListsEveryFile(main));
+        assertNone(checks.kustomizationListsEveryFile(optional));
+        assertFalse(main.listed().stream().anyMatch(f -> f.startsWith("optional")),
+                "the ServiceMonitor needs the Prometheus Operator's CRDs: keep optional/ out of the main kustomization");
+        assertEquals(main.listed().size(), main.entries().size());
+    }
+
+    @Test
+    void anUnlistedFileIsNoticed(@TempDir Path tmp) throws IOException {
+        Files.writeString(tmp.resolve("kustomization.yaml"), """
+                apiVersion: kustomize.config.k8s.io/v1beta1
+                kind: Kustomization
+                resources:
+                  - a.yaml
+                  - missing.yaml
+                """);
+        Files.writeString(tmp.resolve("a.yaml"), "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: a\n");
+        Files.writeString(tmp.resolve("b.yaml"), "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: b\n");
+        List<String> problems = checks.kustomizationListsEveryFile(ManifestSet.load(tmp));
+        assertTrue(problems.contains("b.yaml is not listed in kustomization.yaml"), problems.toString());
+        assertTrue(problems.contains("missing.yaml is listed but does not exist"), problems.toString());
+    }
+
+    @Test
+    void everyObjectLoadsAsItsTypedClassWithNoUnknownField() {
+        assertNone(checks.everyObjectIsKnown(main, Set.of()));
+        assertNone(checks.everyObjectIsKnown(optional, Set.of("monitoring.coreos.com/v1/ServiceMonitor")));
+        assertEquals(Set.of("Namespace", "PriorityClass", "ServiceAccount", "ConfigMap", "DaemonSet", "ClusterRole",
+                        "ClusterRoleBinding", "Deployment", "Service", "NetworkPolicy", "PodDisruptionBudget"),
+                Set.copyOf(main.objects().stream().map(o -> o.getKind()).toList()));
+    }
+
+    @Test
+    void aMisspeltFieldOrKindIsNoticed(@TempDir Path tmp) throws IOException {
+        Files.writeString(tmp.resolve("kustomization.yaml"), "apiVersion: kustomize.config.k8s.io/v1beta1\n"
+                + "kind: Kustomization\nresources: [ds.yaml, pc.yaml]\n");
+        Files.writeString(tmp.resolve("ds.yaml"), """
+                apiVersion: apps/v1
+                kind: DaemonSet
+                metadata: {name: x}
+                spec:
+                  template:
+                    spec:
+                      hostNetowrk: true
+                      containers: [{name: c, image: i, resources: {limit: {cpu: "1"}}}]
+                """);
+        Files.writeString(tmp.resolve("pc.yaml"), "apiVersion: scheduling.k8s.io/v2\nkind: PriorityClass\n"
+                + "metadata: {name: p}\nvalue: 1\n");
+        List<String> problems = checks.everyObjectIsKnown(ManifestSet.load(tmp), Set.of());
+        assertTrue(problems.stream().anyMatch(p -> p.contains("spec.template.spec.hostNetowrk")), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.contains("containers[0].resources.limit")), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.contains("scheduling.k8s.io/v2 PriorityClass is not a known")),
+                problems.toString());
+    }
+
+    @Test
+    void everyObjectCarriesTheStandardLabelsAndItsNamespace() {
+        assertNone(checks.labelsAndNamespaces(main));
+        assertNone(checks.labelsAndNamespaces(optional));
+        assertNoticed(checks::labelsAndNamespaces,
+                s -> s.the(ClusterRole.class, "netwatch-aggregator-read").getMetadata().getLabels().remove("app.kubernetes.io/part-of"),
+                "ClusterRole netwatch-aggregator-read: label app.kubernetes.io/part-of");
+        assertNoticed(checks::labelsAndNamespaces,
+                s -> s.aggregator().getSpec().getTemplate().getMetadata().getLabels().remove("app.kubernetes.io/component"),
+                "pod template: app.kubernetes.io/component");
+        assertNoticed(checks::labelsAndNamespaces,
+                s -> s.aggregator().getMetadata().setNamespace("default"), "is in namespace default");
+    }
+
+    // ---------------------------------------------------------------- workloads
+
+    @Test
+    void workloadsHaveResourcesProbesImagesAndHardenedContainers() {
+        assertNone(checks.workloads(main));
+        assertNoticed(checks::workloads, s -> agentContainer(s).getResources().getLimits().remove("memory"),
+                "container agent: no memory limit");
+        assertNoticed(checks::workloads, s -> aggregatorContainer(s).getResources().getRequests().put("cpu", new Quantity("4")),
+                "cpu request 4 is above the limit");
+        assertNoticed(checks::workloads, s -> agentContainer(s).getReadinessProbe().getHttpGet().setPort(new IntOrString(9092)),
+                "readiness probe port 9092 is not a port of the container");
+        assertNoticed(checks::workloads, s -> aggregatorContainer(s).getLivenessProbe().getTcpSocket().setPort(new IntOrString("http")),
+                "liveness probe port http");
+        assertNoticed(checks::workloads, s -> agentContainer(s).setImage("netwatch-agent:latest"), "image is netwatch-agent:latest");
+        assertNoticed(checks::workloads, s -> aggregatorContainer(s).getSecurityContext().setReadOnlyRootFilesystem(false),
+                "root filesystem is not read-only");
+        assertNoticed(checks::workloads, s -> agentContainer(s).getSecurityContext().setAllowPrivilegeEscalation(null),
+                "allowPrivilegeEscalation is not false");
+        assertNoticed(checks::workloads, s -> s.agent().getSpec().getTemplate().getSpec().getVolumes().getLast()
+                .getConfigMap().setName("netwatch-rulez"), "ConfigMap netwatch-rulez, which is not in the manifests");
+        assertNoticed(checks::workloads, s -> agentContainer(s).setCommand(List.of("sh")), "sets command");
+    }
+
+    @Test
+    void theAgentRunsOnTheHostNetworkWithOnlyTheCapabilitiesCaptureNeeds() {
+        assertNone(checks.agent(main));
+        assertEquals(List.of("NET_RAW", "NET_ADMIN"), agentContainer(main).getSecurityContext().getCapabilities().getAdd());
+        assertNoticed(checks::agent, s -> agentContainer(s).getSecurityContext().getCapabilities().getAdd().add("SYS_ADMIN"),
+                "agent: adds capabilities [NET_RAW, NET_ADMIN, SYS_ADMIN]");
+        assertNoticed(checks::agent, s -> agentContainer(s).getSecurityContext().getCapabilities().getAdd().remove("NET_ADMIN"),
+                "agent: adds capabilities [NET_RAW]");
+        assertNoticed(checks::agent, s -> s.agent().getSpec().getTemplate().getSpec().setDnsPolicy("ClusterFirst"),
+                "must be ClusterFirstWithHostNet");
+        assertNoticed(checks::agent, s -> s.agent().getSpec().getTemplate().getSpec().getTolerations().getFirst().setEffect("NoSchedule"),
+                "no toleration for every taint");
+        assertNoticed(checks::agent, s -> agentContainer(s).getPorts().getFirst().setHostPort(19091), "must be equal");
+        assertNoticed(checks::agent, s -> s.agent().getSpec().getTemplate().getSpec().setAutomountServiceAccountToken(true),
+                "token is mounted");
+        assertNoticed(checks::agent, s -> s.agent().getSpec().getTemplate().getMetadata().getAnnotations()
+                .put("prometheus.io/port", "9090"), "Prometheus annotations");
+        assertNoticed(checks::agent, s -> agentContainer(s).getLivenessProbe().getHttpGet().setPath("/health"),
+                "agent liveness probe does not GET /healthz");
+    }
+
+    @Test
+    void theAgentArgsAreOptionsTheRealCommandAccepts() {
+        List<String> problems = new ArrayList<>();
+        AgentCommand cmd = (AgentCommand) ManifestChecks.parseArgs("agent", agentContainer(main), problems);
+        assertNone(problems);
+        assertEquals(List.of("any"), cmd.source.interfaces);
+        assertEquals("node-1", cmd.node, "--node comes from $(NODE_NAME)");
+        assertNoticed(checks::agent, s -> agentContainer(s).getArgs().add("--no-such-option"),
+                "netwatch agent would refuse its args");
+        assertNoticed(checks::agent, s -> agentContainer(s).getArgs().replaceAll(a -> a.replace("NODE_NAME", "NODE")),
+                "refers to $(NODE)");
+        assertNoticed(checks::agent, s -> agentContainer(s).getArgs().replaceAll(a -> a.replace(":50051", ":50052")),
+                "--aggregator port 50052 is not a port of Service netwatch-aggregator");
+        assertNoticed(checks::agent, s -> agentContainer(s).getArgs().replaceAll(a -> a.replace("=:9091", "=:9100")),
+                "--metrics :9100 is not the metrics port 9091");
+        assertNoticed(checks::agent, s -> agentContainer(s).getArgs().replaceAll(a -> a.replace("--interface=any", "--pcap=/x.pcap")),
+                "capture no interface");
+    }
+
+    @Test
+    void theAggregatorRunsAsNonRootBehindItsService() {
+        assertNone(checks.aggregator(main));
+        List<String> problems = new ArrayList<>();
+        AggregatorCommand cmd = (AggregatorCommand) ManifestChecks.parseArgs("aggregator", aggregatorContainer(main), problems);
+        assertNone(problems);
+        assertEquals(":50051", cmd.listen);
+        assertNoticed(checks::aggregator, s -> s.aggregator().getSpec().getTemplate().getSpec().getSecurityContext().setRunAsUser(0L),
+                "must run as a non-root user");
+        assertNoticed(checks::aggregator, s -> aggregatorContainer(s).getArgs().add("--interface=any"),
+                "netwatch aggregator would refuse its args");
+        assertNoticed(checks::aggregator, s -> aggregatorContainer(s).getArgs().replaceAll(a -> a.replace("=:50051", "=:6000")),
+                "--listen :6000 is not the grpc port");
+        assertNoticed(checks::aggregator, s -> s.service("netwatch-aggregator").orElseThrow().getSpec().getPorts().getFirst()
+                .setTargetPort(new IntOrString(50052)), "targets 50052");
+        assertNoticed(checks::aggregator, s -> s.service("netwatch-aggregator").orElseThrow().getSpec().getSelector()
+                .put("app.kubernetes.io/component", "agent"), "does not select the pods");
+    }
+
+    // ---------------------------------------------------------------- RBAC and around the aggregator
+
+    @Test
+    void rbacGrantsTheAggregatorExactlyItsReadsAndWritesAndTheAgentNothing() {
+        assertNone(checks.rbac(main));
+        assertNoticed(checks::rbac, s -> s.the(ClusterRole.class, "netwatch-aggregator-respond").getRules().getFirst()
+                .getVerbs().add("delete"), "may write");
+        assertNoticed(checks::rbac, s -> s.the(ClusterRole.class, "netwatch-aggregator-read").getRules().getFirst()
+                .getResources().add("secrets"), "core/secrets:get");
+        assertNoticed(checks::rbac, s -> s.the(ClusterRole.class, "netwatch-aggregator-read").getRules().getFirst()
+                .setVerbs(List.of("*")), "wildcard");
+        assertNoticed(checks::agent, s -> s.all(io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding.class).getFirst()
+                .getSubjects().getFirst().setName("netwatch-agent"), "grants its service account a role");
+    }
+
+    @Test
+    void aNetworkPolicyAdmitsOnlyTheAggregatorsGrpcPort() {
+        assertNone(checks.networkPolicy(main));
+        assertNoticed(checks::networkPolicy, s -> s.all(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class)
+                .getFirst().getSpec().getIngress().getFirst().getPorts().getFirst().setPort(new IntOrString(8080)),
+                "admits port 8080");
+        assertNoticed(checks::networkPolicy, s -> s.all(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class)
+                .getFirst().getSpec().setPolicyTypes(List.of("Egress")), "do not restrict ingress");
+    }
+
+    @Test
+    void theDisruptionBudgetCoversTheAggregatorWithoutBlockingDrains() {
+        assertNone(checks.disruptionBudget(main));
+        assertNoticed(checks::disruptionBudget, s -> {
+            var spec = s.all(io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class).getFirst().getSpec();
+            spec.setMaxUnavailable(null);
+            spec.setMinAvailable(new IntOrString(1));
+        }, "would block every node drain");
+    }
+
+    @Test
+    void theNamespaceAdmitsTheAgent() {
+        assertNone(checks.namespace(main));
+    }
+
+    @Test
+    void theOptionalServiceMonitorScrapesEveryAgent() {
+        assertNone(checks.serviceMonitor(optional, main));
+        ManifestSet broken = optional.copy();
+        broken.all(io.fabric8.kubernetes.api.model.Service.class).getFirst().getSpec().getPorts().getFirst().setName("prom");
+        assertTrue(checks.serviceMonitor(broken, main).stream().anyMatch(p -> p.contains("endpoint port metrics")));
+    }
+}
