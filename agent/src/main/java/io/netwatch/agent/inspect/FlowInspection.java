@@ -420,6 +420,11 @@ final class FlowInspection {
             // After the parsers, so that a rule for an application protocol sees it named.
             if (signatures != null && !signatures.payloadDone(fromClient)) {
                 signatures.stream(b, off, len, streamContext(fromClient), onAlert);
+                if (ProtocolProbe.TLS.equals(protocol) && (finished || tlsReported > 0)
+                        || ProtocolProbe.SSH.equals(protocol) && finished) {
+                    // Its hello or banner has been matched; what follows is (soon) ciphertext.
+                    signatures.stopPayload(fromClient);
+                }
             }
         }
 

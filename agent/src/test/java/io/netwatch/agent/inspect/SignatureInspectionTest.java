@@ -187,4 +187,20 @@ class SignatureInspectionTest {
         assertTrue(a.stream().anyMatch(x -> x.rule().sid() == 32), a.toString());
         assertTrue(a.stream().filter(x -> x.rule().sid() == 31).allMatch(x -> x.endpoints().dstPort() == 443));
     }
+
+    @Test
+    void tlsStreamsAreMatchedUpToTheEndOfTheirHandshakeNotInTheCiphertext() throws Exception {
+        rules("""
+                alert tcp any any -> any 443 (msg:"client hello record"; flow:to_server; content:"|16 03 01|"; startswith; sid:40;)
+                alert tcp any any -> any 443 (msg:"application data record"; flow:to_server; content:"|17 03 03|"; sid:41;)
+                """);
+        Path demo = Path.of(System.getProperty("netwatch.repo.root", "..")).resolve("samples/demo.pcap");
+        try (PcapFileSource source = PcapFileSource.open(demo)) {
+            source.run(pipeline);
+        }
+        pipeline.finish();
+        List<Integer> sids = alerts().stream().map(a -> a.rule().sid()).toList();
+        assertTrue(sids.contains(40), sids.toString());
+        assertFalse(sids.contains(41), "ciphertext after the ClientHello is not matched: " + sids);
+    }
 }

@@ -14,7 +14,11 @@ public final class FlowSignatures {
     static final int MAX_ARMED = 32;
 
     private final RuleSet rules;
-    private final int depth;
+    /** Payload bytes matched per direction: the configured depth, or less when no rule reaches further. */
+    private final int depthToServer;
+    private final int depthToClient;
+    /** Datagram payload bytes matched per direction, in all. */
+    private final int datagramBudget;
     private final RuleSet.Fired fired = new RuleSet.Fired();
     private final ContentVerifier verifier = new ContentVerifier();
     private final Payload toServer = new Payload();
@@ -26,7 +30,9 @@ public final class FlowSignatures {
      */
     public FlowSignatures(RuleSet rules, int depth) {
         this.rules = rules;
-        this.depth = depth;
+        this.depthToServer = Math.min(depth, rules.payloadReach(true));
+        this.depthToClient = Math.min(depth, rules.payloadReach(false));
+        this.datagramBudget = depth;
     }
 
     public RuleSet rules() {
@@ -36,7 +42,8 @@ public final class FlowSignatures {
     /** True when payload rules have nothing more to see in this direction. */
     public boolean payloadDone(boolean toServerSide) {
         Payload p = toServerSide ? toServer : toClient;
-        return !rules.hasPayloadRules() || p.length >= depth || p.seen >= depth;
+        int depth = toServerSide ? depthToServer : depthToClient;
+        return p.stopped || depth == 0 || p.length >= depth || p.seen >= datagramBudget;
     }
 
     /**
@@ -49,8 +56,9 @@ public final class FlowSignatures {
             return;
         }
         Payload p = ctx.toServer ? toServer : toClient;
+        int depth = ctx.toServer ? depthToServer : depthToClient;
         int n = Math.min(len, depth - p.length);
-        if (n <= 0) {
+        if (n <= 0 || p.stopped) {
             return;
         }
         p.append(b, off, n, depth);
@@ -67,7 +75,8 @@ public final class FlowSignatures {
             return;
         }
         Payload p = ctx.toServer ? toServer : toClient;
-        if (p.seen >= depth) {
+        int depth = ctx.toServer ? depthToServer : depthToClient;
+        if (p.seen >= datagramBudget || p.stopped || depth == 0) {
             return;
         }
         p.seen += len;
@@ -85,6 +94,14 @@ public final class FlowSignatures {
         rules.matchFields(group, fields, ctx, fired, verifier, out);
     }
 
+    /**
+     * Stops payload matching in one direction: its handshake is over and what follows is
+     * encrypted (TLS, SSH), where content rules could only match by chance.
+     */
+    public void stopPayload(boolean toServerSide) {
+        (toServerSide ? toServer : toClient).stopped = true;
+    }
+
     /** Candidate rules dropped because too many waited at once in one direction. */
     public long armedOverflow() {
         return armedOverflow;
@@ -93,6 +110,8 @@ public final class FlowSignatures {
     /** One direction's payload: the automaton's state, the bytes so far, the rules waiting on them. */
     private final class Payload implements MultiPatternMatcher.Hits {
         int state;
+        /** No more payload is matched in this direction. */
+        boolean stopped;
         /** Datagram payload bytes seen (UDP). */
         long seen;
         byte[] bytes;

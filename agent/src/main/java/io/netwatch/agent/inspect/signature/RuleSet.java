@@ -27,10 +27,26 @@ public final class RuleSet {
     /** For each rule, its contents grouped by buffer. */
     private final List<EnumMap<Buffer, List<ContentMatch>>> contents = new ArrayList<>();
     private final AtomicLong verifyGiveUps = new AtomicLong();
+    /** Payload bytes the rules can look at, toward the server and toward the client ({@link Integer#MAX_VALUE}: no bound). */
+    private final int reachToServer;
+    private final int reachToClient;
 
     private RuleSet(List<Rule> rules, List<String> sources) {
         this.rules = List.copyOf(rules);
         this.sources = List.copyOf(sources);
+        int toServer = 0;
+        int toClient = 0;
+        for (Rule r : this.rules) {
+            int reach = payloadReach(r);
+            if (r.flow() != Rule.FlowDirection.TO_CLIENT) {
+                toServer = Math.max(toServer, reach);
+            }
+            if (r.flow() != Rule.FlowDirection.TO_SERVER) {
+                toClient = Math.max(toClient, reach);
+            }
+        }
+        this.reachToServer = toServer;
+        this.reachToClient = toClient;
         EnumMap<Buffer, List<byte[]>> patterns = new EnumMap<>(Buffer.class);
         EnumMap<Buffer, Map<String, Integer>> index = new EnumMap<>(Buffer.class);
         EnumMap<Buffer, List<List<Integer>>> owners = new EnumMap<>(Buffer.class);
@@ -111,6 +127,46 @@ public final class RuleSet {
             }
         }
         return false;
+    }
+
+    /**
+     * How far into a direction's payload any rule can match: the largest end a rule's
+     * positions allow, 0 when no payload rule applies to that direction, {@link Integer#MAX_VALUE}
+     * when some rule is unbounded. Scanning stops there, whatever the payload depth.
+     */
+    public int payloadReach(boolean toServer) {
+        return toServer ? reachToServer : reachToClient;
+    }
+
+    /** The end of the payload a rule's contents can reach, or {@link Integer#MAX_VALUE}. */
+    static int payloadReach(Rule r) {
+        long reach = 0;
+        long previous = 0;
+        boolean any = false;
+        for (ContentMatch c : r.contents()) {
+            if (c.buffer() != Buffer.PAYLOAD) {
+                continue;
+            }
+            any = true;
+            long end;
+            int len = c.patternView().length;
+            if (c.startsWith()) {
+                end = len;
+            } else if (c.relative()) {
+                int distance = c.distance() == ContentMatch.UNSET ? 0 : c.distance();
+                end = c.within() == ContentMatch.UNSET ? Integer.MAX_VALUE : previous + distance + c.within();
+            } else if (c.depth() != ContentMatch.UNSET) {
+                end = (c.offset() == ContentMatch.UNSET ? 0 : c.offset()) + (long) c.depth();
+            } else {
+                end = Integer.MAX_VALUE;
+            }
+            if (c.endsWith()) {
+                end = Integer.MAX_VALUE;
+            }
+            previous = Math.min(end, Integer.MAX_VALUE);
+            reach = Math.max(reach, previous);
+        }
+        return any ? (int) Math.min(reach, Integer.MAX_VALUE) : 0;
     }
 
     /** Bytes the automata take. */
