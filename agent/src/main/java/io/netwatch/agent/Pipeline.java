@@ -92,11 +92,7 @@ public final class Pipeline implements PacketHandler {
             scan.onFlow(flow);
         };
         long flowIdBase = (ThreadLocalRandom.current().nextLong(1 << 20) + 1) << 32;
-        InspectionSink events = e -> {
-            messages.onEvent(e);
-            signatureDetector.onEvent(e);
-        };
-        Inspector inspector = new Inspector(inspectionConfig, signatures, events);
+        Inspector inspector = new Inspector(inspectionConfig, signatures, messages, signatureDetector);
         FlowTable table = new FlowTable(flowConfig, tee, nodeName, interfaceNames, flowIdBase).observe(inspector);
         Pipeline p = new Pipeline(table, scan, inspector);
         p.signatureDetector = signatureDetector;

@@ -121,7 +121,7 @@ final class FlowInspection {
         this.toServer = new Direction(true);
         this.toClient = new Direction(false);
         io.netwatch.agent.inspect.signature.RuleSet rules = inspector.signatures().current();
-        this.signatures = rules.size() == 0 ? null : new FlowSignatures(rules, inspector.signatures().payloadDepth());
+        this.signatures = rules.size() == 0 ? null : new FlowSignatures(rules, inspector.signatures().payloadDepth(), tcp);
         this.onAlert = signatures == null ? null : this::alert;
     }
 
@@ -181,7 +181,7 @@ final class FlowInspection {
             }
             if (tlsServer != null) {
                 if (tlsServer.cipherSuite() >= 0) {
-                    tls.setCipherSuite(String.format("0x%04x", tlsServer.cipherSuite()));
+                    tls.setCipherSuite(TlsVersions.hex16(tlsServer.cipherSuite()));
                 }
                 if (tlsClient == null) {
                     tls.setVersion(TlsVersions.name(TlsVersions.selected(tlsServer)));
@@ -256,7 +256,7 @@ final class FlowInspection {
         if (dnsSummary == null || (m.response() && !dnsSummary.response())) {
             dnsSummary = m;
         }
-        if (dnsMessages++ < MAX_DNS_MESSAGES_PER_FLOW) {
+        if (dnsMessages++ < MAX_DNS_MESSAGES_PER_FLOW && inspector.message()) {
             inspector.emit(new InspectionEvent.Dns(flowId, nowNanos, Inspector.endpoints(layer, transport), m, raw));
         }
         fields(Buffer.Group.DNS, SignatureFields.dns(m), !m.response());
@@ -281,7 +281,7 @@ final class FlowInspection {
                     if (firstRequest == null) {
                         firstRequest = request;
                     }
-                    if (httpMessages++ < MAX_HTTP_MESSAGES_PER_FLOW) {
+                    if (httpMessages++ < MAX_HTTP_MESSAGES_PER_FLOW && inspector.message()) {
                         inspector.emit(new InspectionEvent.Http(flowId, nowNanos, endpoints("tcp"), request, null));
                     }
                     fields(Buffer.Group.HTTP_REQUEST, SignatureFields.http(request, null), true);
@@ -292,7 +292,7 @@ final class FlowInspection {
                     if (firstResponse == null) {
                         firstResponse = response;
                     }
-                    if (httpMessages++ < MAX_HTTP_MESSAGES_PER_FLOW) {
+                    if (httpMessages++ < MAX_HTTP_MESSAGES_PER_FLOW && inspector.message()) {
                         inspector.emit(new InspectionEvent.Http(flowId, nowNanos, endpoints("tcp"), request, response));
                     }
                     fields(Buffer.Group.HTTP_RESPONSE, SignatureFields.http(request, response), false);
@@ -320,14 +320,19 @@ final class FlowInspection {
         tlsClient = hello;
         ja4 = Ja4.of(hello, transport.equals("quic")).fingerprint();
         ja3 = Ja3.of(hello).map(Ja3::md5).orElse("");
-        inspector.emit(new InspectionEvent.Tls(flowId, nowNanos, Inspector.endpoints(layer, transport), "client_hello",
-                hello, null, ja4, ja3));
+        if (inspector.message()) {
+            inspector.emit(new InspectionEvent.Tls(flowId, nowNanos, Inspector.endpoints(layer, transport),
+                    "client_hello", hello, null, ja4, ja3));
+        }
         fields(Buffer.Group.TLS, SignatureFields.tls(hello, ja3, ja4), true);
     }
 
     private void serverHello(ServerHello hello, String transport) {
         identified(transport.equals("quic") ? ProtocolProbe.QUIC : ProtocolProbe.TLS);
         tlsServer = hello;
+        if (!inspector.message()) {
+            return;
+        }
         inspector.emit(new InspectionEvent.Tls(flowId, nowNanos, Inspector.endpoints(layer, transport),
                 hello.helloRetryRequest() ? "hello_retry_request" : "server_hello", null, hello, "", ""));
     }
@@ -408,6 +413,11 @@ final class FlowInspection {
                 return;
             }
             if (layer.srcPort == DNS_PORT || layer.dstPort == DNS_PORT) {
+                if (!inspector.keepsMessages()) {
+                    // Nobody keeps the message's bytes: parse them where they are.
+                    dns(DnsParser.parse(b, off, len), "udp", null);
+                    return;
+                }
                 byte[] raw = new byte[len];
                 b.get(off, raw);
                 dns(DnsParser.parse(ByteBuffer.wrap(raw), 0, len), "udp", raw);
@@ -688,8 +698,10 @@ final class FlowInspection {
             } else {
                 sshServer = version;
             }
-            inspector.emit(new InspectionEvent.Ssh(flowId, nowNanos, Inspector.endpoints(layer, "tcp"), fromClient,
-                    version));
+            if (inspector.message()) {
+                inspector.emit(new InspectionEvent.Ssh(flowId, nowNanos, Inspector.endpoints(layer, "tcp"), fromClient,
+                        version));
+            }
             finished = true;
         }
     }

@@ -23,6 +23,10 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Inspector implements FlowObserver {
     private final InspectionConfig config;
     private final InspectionSink sink;
+    /** Receives alerts as well as {@link #sink}: the detectors. */
+    private final InspectionSink alertSink;
+    /** False when nobody takes the messages: they are then not built at all (the agent's case). */
+    private final boolean wantsMessages;
     private final ReassemblyBudget budget;
     private final SlotMap<FlowInspection> flows = new SlotMap<>();
     /** Flows turned away because too many were under inspection: counted once, never inspected mid-stream. */
@@ -47,8 +51,18 @@ public final class Inspector implements FlowObserver {
      * @param signatures the rules in force; a reload takes effect for flows that start after it
      */
     public Inspector(InspectionConfig config, Signatures signatures, InspectionSink sink) {
+        this(config, signatures, sink, InspectionSink.NONE);
+    }
+
+    /**
+     * @param sink      the application-layer messages and alerts; {@link InspectionSink#NONE} to build no messages
+     * @param alertSink alerts only (the signature detector)
+     */
+    public Inspector(InspectionConfig config, Signatures signatures, InspectionSink sink, InspectionSink alertSink) {
         this.config = config;
         this.sink = sink;
+        this.alertSink = alertSink;
+        this.wantsMessages = sink != InspectionSink.NONE;
         this.signatures = signatures;
         this.budget = new ReassemblyBudget(config.budgetBytes());
     }
@@ -112,13 +126,24 @@ public final class Inspector implements FlowObserver {
     }
 
     void emit(InspectionEvent e) {
-        events.incrementAndGet();
         sink.onEvent(e);
+    }
+
+    /** Counts one application-layer message found; true when it should be built and emitted. */
+    boolean message() {
+        events.incrementAndGet();
+        return wantsMessages;
     }
 
     void alert(InspectionEvent.Alert a) {
         alerts.incrementAndGet();
+        alertSink.onEvent(a);
         emit(a);
+    }
+
+    /** True when someone takes application-layer messages; else callers need not build them. */
+    boolean keepsMessages() {
+        return wantsMessages;
     }
 
     Signatures signatures() {

@@ -103,4 +103,37 @@ class InspectorTest {
         capped.finish();
         assertTrue(events.isEmpty(), "the refused flow was not picked up later");
     }
+
+    @org.junit.jupiter.api.Test
+    void withNobodyTakingMessagesTheyAreCountedNotBuiltAndTheFlowRecordsAreTheSame() throws Exception {
+        // The agent passes no message sink: messages are then counted but never built, and DNS
+        // is parsed where it lies in the capture buffer instead of in a copy.
+        java.nio.file.Path demo = java.nio.file.Path.of(System.getProperty("netwatch.repo.root", ".."))
+                .resolve("samples/demo.pcap");
+        List<Flow> quiet = new ArrayList<>();
+        List<Flow> loud = new ArrayList<>();
+        List<InspectionEvent> messages = new ArrayList<>();
+        Pipeline withoutSink;
+        Pipeline withSink;
+        try (var source = io.netwatch.agent.capture.PcapFileSource.open(demo)) {
+            withoutSink = Pipeline.create("n", source.interfaceNames(), FlowTableConfig.defaults(),
+                    PortScanConfig.defaults(), InspectionConfig.defaults(), quiet::add, AnomalySink.NONE, InspectionSink.NONE);
+            source.run(withoutSink);
+        }
+        try (var source = io.netwatch.agent.capture.PcapFileSource.open(demo)) {
+            withSink = Pipeline.create("n", source.interfaceNames(), FlowTableConfig.defaults(),
+                    PortScanConfig.defaults(), InspectionConfig.defaults(), loud::add, AnomalySink.NONE, messages::add);
+            source.run(withSink);
+        }
+        withoutSink.finish();
+        withSink.finish();
+        long found = messages.stream().filter(e -> !(e instanceof InspectionEvent.Alert)).count();
+        assertTrue(found >= 20, "the demo has DNS, HTTP and TLS messages: " + found);
+        assertEquals(found, withoutSink.inspector().events());
+        assertEquals(found, withSink.inspector().events());
+        assertEquals(loud.size(), quiet.size());
+        for (int i = 0; i < loud.size(); i++) {
+            assertEquals(loud.get(i).toBuilder().setFlowId(0).build(), quiet.get(i).toBuilder().setFlowId(0).build());
+        }
+    }
 }

@@ -27,11 +27,12 @@ public final class FlowSignatures {
 
     /**
      * @param depth payload bytes matched per direction of a stream (and per datagram)
+     * @param tcp   the flow's transport: rules for the other one are not looked for
      */
-    public FlowSignatures(RuleSet rules, int depth) {
+    public FlowSignatures(RuleSet rules, int depth, boolean tcp) {
         this.rules = rules;
-        this.depthToServer = Math.min(depth, rules.payloadReach(true));
-        this.depthToClient = Math.min(depth, rules.payloadReach(false));
+        this.depthToServer = Math.min(depth, rules.payloadReach(tcp, true));
+        this.depthToClient = Math.min(depth, rules.payloadReach(tcp, false));
         this.datagramBudget = depth;
     }
 
@@ -62,7 +63,8 @@ public final class FlowSignatures {
             return;
         }
         p.append(b, off, n, depth);
-        p.state = rules.matcher(Buffer.PAYLOAD).scan(p.state, b, off, n, p.length - n, p);
+        // The copy is an array: scanning it is cheaper than reading the capture buffer again.
+        p.state = rules.matcher(Buffer.PAYLOAD).scan(p.state, p.bytes, p.length - n, n, p.length - n, p);
         p.verify(ctx, out);
     }
 
@@ -84,7 +86,7 @@ public final class FlowSignatures {
         p.armedCount = 0;
         int n = Math.min(len, depth);
         p.append(b, off, n, depth);
-        rules.matcher(Buffer.PAYLOAD).scan(0, b, off, n, 0, p);
+        rules.matcher(Buffer.PAYLOAD).scan(0, p.bytes, 0, n, 0, p);
         p.verify(ctx, out);
         p.length = 0;
     }

@@ -39,7 +39,11 @@ public final class MultiPatternMatcher {
     private final int width;
     /** Input byte to column: its folded value's class. */
     private final int[] column = new int[256];
-    /** {@code next[state * width + column]}. */
+    /**
+     * {@code next[row + column]}, where a state's row is its number times the width: the table
+     * holds rows, not numbers, so a step is one add and one read. A state with patterns ending
+     * in it is stored as {@code ~row} (negative), so the scan tests for output with the sign.
+     */
     private final int[] next;
     /** Patterns ending at a state (its own and its suffixes'): {@code outputs[outStart[s] .. outStart[s+1])}. */
     private final int[] outStart;
@@ -154,10 +158,14 @@ public final class MultiPatternMatcher {
         for (int s = 0; s < states; s++) {
             System.arraycopy(out[s], 0, outputs, outStart[s], out[s].length);
         }
+        for (int i = 0; i < next.length; i++) {
+            int t = next[i];
+            next[i] = outStart[t] != outStart[t + 1] ? ~(t * width) : t * width;
+        }
         return new MultiPatternMatcher(width, next, outStart, outputs, patterns.size(), column);
     }
 
-    /** The state before any input. */
+    /** The state before any input (states are opaque ints: resume a scan with what the last returned). */
     public int start() {
         return 0;
     }
@@ -179,36 +187,44 @@ public final class MultiPatternMatcher {
      * @return the state to resume from
      */
     public int scan(int state, ByteBuffer b, int off, int len, long base, Hits hits) {
-        int s = state;
+        int row = state;
         final int[] next = this.next;
         final int[] column = this.column;
-        final int[] outStart = this.outStart;
-        final int w = this.width;
         for (int i = 0; i < len; i++) {
-            s = next[s * w + column[b.get(off + i) & 0xFF]];
-            int from = outStart[s];
-            int to = outStart[s + 1];
-            if (from != to) {
-                for (int k = from; k < to; k++) {
-                    hits.hit(outputs[k], base + i + 1);
-                }
+            int t = next[row + column[b.get(off + i) & 0xFF]];
+            if (t < 0) {
+                row = ~t;
+                report(row, base + i + 1, hits);
+            } else {
+                row = t;
             }
         }
-        return s;
+        return row;
     }
 
-    /** As {@link #scan(int, ByteBuffer, int, int, long, Hits)} over an array. */
+    /** As {@link #scan(int, ByteBuffer, int, int, long, Hits)} over an array (the faster one). */
     public int scan(int state, byte[] b, int off, int len, long base, Hits hits) {
-        int s = state;
-        for (int i = 0; i < len; i++) {
-            s = next[s * width + column[b[off + i] & 0xFF]];
-            int from = outStart[s];
-            int to = outStart[s + 1];
-            for (int k = from; k < to; k++) {
-                hits.hit(outputs[k], base + i + 1);
+        int row = state;
+        final int[] next = this.next;
+        final int[] column = this.column;
+        final int end = off + len;
+        for (int i = off; i < end; i++) {
+            int t = next[row + column[b[i] & 0xFF]];
+            if (t < 0) {
+                row = ~t;
+                report(row, base + (i - off) + 1, hits);
+            } else {
+                row = t;
             }
         }
-        return s;
+        return row;
+    }
+
+    private void report(int row, long end, Hits hits) {
+        int s = row / width;
+        for (int k = outStart[s], to = outStart[s + 1]; k < to; k++) {
+            hits.hit(outputs[k], end);
+        }
     }
 
     private static int[] append(int[] a, int v) {

@@ -22,6 +22,15 @@ public enum RuleProtocol {
         return this != IP && this != TCP && this != UDP;
     }
 
+    /** True when the rule can match a flow with this transport. */
+    boolean mayMatch(boolean tcp) {
+        return switch (this) {
+            case TCP, HTTP, SSH -> tcp;
+            case UDP -> !tcp;
+            default -> true;
+        };
+    }
+
     static Optional<RuleProtocol> of(String s) {
         if (s.equals("any")) {
             return Optional.of(IP);

@@ -27,26 +27,28 @@ public final class RuleSet {
     /** For each rule, its contents grouped by buffer. */
     private final List<EnumMap<Buffer, List<ContentMatch>>> contents = new ArrayList<>();
     private final AtomicLong verifyGiveUps = new AtomicLong();
-    /** Payload bytes the rules can look at, toward the server and toward the client ({@link Integer#MAX_VALUE}: no bound). */
-    private final int reachToServer;
-    private final int reachToClient;
+    /**
+     * Payload bytes the rules can look at, by transport (TCP, UDP) and direction (toward the
+     * server, toward the client): 0 when no payload rule applies, {@link Integer#MAX_VALUE} when
+     * some rule is unbounded. Index: {@code (tcp ? 0 : 2) + (toServer ? 0 : 1)}.
+     */
+    private final int[] reach = new int[4];
 
     private RuleSet(List<Rule> rules, List<String> sources) {
         this.rules = List.copyOf(rules);
         this.sources = List.copyOf(sources);
-        int toServer = 0;
-        int toClient = 0;
         for (Rule r : this.rules) {
-            int reach = payloadReach(r);
-            if (r.flow() != Rule.FlowDirection.TO_CLIENT) {
-                toServer = Math.max(toServer, reach);
-            }
-            if (r.flow() != Rule.FlowDirection.TO_SERVER) {
-                toClient = Math.max(toClient, reach);
+            int bytes = payloadReach(r);
+            for (int i = 0; i < 4; i++) {
+                boolean tcp = i < 2;
+                boolean toServer = i % 2 == 0;
+                boolean direction = toServer ? r.flow() != Rule.FlowDirection.TO_CLIENT
+                        : r.flow() != Rule.FlowDirection.TO_SERVER;
+                if (direction && r.protocol().mayMatch(tcp)) {
+                    reach[i] = Math.max(reach[i], bytes);
+                }
             }
         }
-        this.reachToServer = toServer;
-        this.reachToClient = toClient;
         EnumMap<Buffer, List<byte[]>> patterns = new EnumMap<>(Buffer.class);
         EnumMap<Buffer, Map<String, Integer>> index = new EnumMap<>(Buffer.class);
         EnumMap<Buffer, List<List<Integer>>> owners = new EnumMap<>(Buffer.class);
@@ -134,8 +136,8 @@ public final class RuleSet {
      * positions allow, 0 when no payload rule applies to that direction, {@link Integer#MAX_VALUE}
      * when some rule is unbounded. Scanning stops there, whatever the payload depth.
      */
-    public int payloadReach(boolean toServer) {
-        return toServer ? reachToServer : reachToClient;
+    public int payloadReach(boolean tcp, boolean toServer) {
+        return reach[(tcp ? 0 : 2) + (toServer ? 0 : 1)];
     }
 
     /** The end of the payload a rule's contents can reach, or {@link Integer#MAX_VALUE}. */

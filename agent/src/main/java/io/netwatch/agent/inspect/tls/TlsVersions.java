@@ -21,6 +21,15 @@ public final class TlsVersions {
      * "GREASE" for the GREASE values, else the value as {@code 0x%04x}; the empty string for a
      * negative value (no version: a hello that came without a record, an absent field).
      */
+    /** A 16-bit value as {@code 0x1301}: four lower-case hex digits (no Formatter on the capture thread). */
+    public static String hex16(int v) {
+        char[] c = {'0', 'x', 0, 0, 0, 0};
+        for (int i = 0; i < 4; i++) {
+            c[5 - i] = Character.forDigit((v >>> (4 * i)) & 0xF, 16);
+        }
+        return new String(c);
+    }
+
     public static String name(int version) {
         if (version < 0) {
             return "";

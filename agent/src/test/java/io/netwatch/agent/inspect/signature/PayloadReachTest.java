@@ -32,10 +32,13 @@ class PayloadReachTest {
     }
 
     @Test
-    void theBundledRulesLookAtTheWholeDepthTowardServersAndAKilobyteBack() {
+    void theBundledRulesLookAtTheWholeDepthTowardServersAKilobyteBackAndNoUdpPayload() {
         RuleSet s = Signatures.bundled().current();
-        assertEquals(Integer.MAX_VALUE, s.payloadReach(true));
+        assertEquals(Integer.MAX_VALUE, s.payloadReach(true, true));
         // Only the shell-banner rules match bytes sent toward a client, all bounded.
-        assertEquals(1024, s.payloadReach(false));
+        assertEquals(1024, s.payloadReach(true, false));
+        // Every bundled payload rule is a TCP rule: datagrams are not scanned at all.
+        assertEquals(0, s.payloadReach(false, true));
+        assertEquals(0, s.payloadReach(false, false));
     }
 }

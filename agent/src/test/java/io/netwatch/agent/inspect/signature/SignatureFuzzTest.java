@@ -66,7 +66,7 @@ class SignatureFuzzTest {
     }
 
     private static int match(RuleSet set, byte[] payload, List<Integer> chunks) {
-        FlowSignatures f = new FlowSignatures(set, Signatures.DEFAULT_PAYLOAD_DEPTH);
+        FlowSignatures f = new FlowSignatures(set, Signatures.DEFAULT_PAYLOAD_DEPTH, true);
         MatchContext ctx = new MatchContext();
         ctx.tcp = true;
         ctx.toServer = true;
