@@ -19,16 +19,16 @@ import java.util.Map;
 import java.util.UUID;
 
 /** Kubernetes objects for identity tests, with only the fields the watcher reads. */
-final class ClusterObjects {
+public final class ClusterObjects {
     private ClusterObjects() {
     }
 
-    static Namespace namespace(String name, Map<String, String> labels) {
+    public static Namespace namespace(String name, Map<String, String> labels) {
         return new NamespaceBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata().build();
     }
 
     /** A running pod with one address on {@code node} (whose address is 192.168.0.1). */
-    static Pod pod(String namespace, String name, String ip, Map<String, String> labels, OwnerReference owner) {
+    public static Pod pod(String namespace, String name, String ip, Map<String, String> labels, OwnerReference owner) {
         PodBuilder b = new PodBuilder().withNewMetadata().withNamespace(namespace).withName(name)
                 .withUid(UUID.randomUUID().toString()).withLabels(labels).endMetadata()
                 .withNewSpec().withNodeName("node-a")
@@ -43,23 +43,23 @@ final class ClusterObjects {
         return b.build();
     }
 
-    static OwnerReference controller(String apiVersion, String kind, String name) {
+    public static OwnerReference controller(String apiVersion, String kind, String name) {
         return new OwnerReferenceBuilder().withApiVersion(apiVersion).withKind(kind).withName(name)
                 .withUid(UUID.randomUUID().toString()).withController(true).build();
     }
 
-    static ReplicaSet replicaSet(String namespace, String name, String deployment) {
+    public static ReplicaSet replicaSet(String namespace, String name, String deployment) {
         return new ReplicaSetBuilder().withNewMetadata().withNamespace(namespace).withName(name)
                 .withOwnerReferences(controller("apps/v1", "Deployment", deployment)).endMetadata()
                 .withNewSpec().withNewSelector().addToMatchLabels("app", deployment).endSelector().endSpec().build();
     }
 
-    static Job job(String namespace, String name, String cronJob) {
+    public static Job job(String namespace, String name, String cronJob) {
         return new JobBuilder().withNewMetadata().withNamespace(namespace).withName(name)
                 .withOwnerReferences(controller("batch/v1", "CronJob", cronJob)).endMetadata().build();
     }
 
-    static Service service(String namespace, String name, String clusterIp, Map<String, String> selector) {
+    public static Service service(String namespace, String name, String clusterIp, Map<String, String> selector) {
         return new ServiceBuilder().withNewMetadata().withNamespace(namespace).withName(name)
                 .withUid(UUID.randomUUID().toString()).endMetadata()
                 .withNewSpec().withClusterIP(clusterIp).withSelector(selector)
@@ -67,7 +67,7 @@ final class ClusterObjects {
     }
 
     /** Denies all ingress to the pods of {@code namespace}. */
-    static NetworkPolicy denyIngress(String namespace, String name) {
+    public static NetworkPolicy denyIngress(String namespace, String name) {
         return new NetworkPolicyBuilder().withNewMetadata().withNamespace(namespace).withName(name).endMetadata()
                 .withNewSpec().withNewPodSelector().endPodSelector().withPolicyTypes("Ingress").endSpec().build();
     }
