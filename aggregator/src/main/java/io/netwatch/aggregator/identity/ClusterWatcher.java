@@ -47,6 +47,7 @@ public final class ClusterWatcher implements AutoCloseable {
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong handlerErrors = new AtomicLong();
     private volatile String problem = "listing the cluster";
+    private volatile String lastCause;
     private volatile boolean closed;
 
     private ClusterWatcher(ClusterState state, IdentityIndex index, LongSupplier clockNanos) {
@@ -126,8 +127,15 @@ public final class ClusterWatcher implements AutoCloseable {
         });
         informer.exceptionHandler((started, t) -> {
             failures.incrementAndGet();
-            problem = kind + ": " + describe(t);
-            log.warn("identity: watching {} failed ({}); retrying", kind, describe(t));
+            String cause = describe(t);
+            // Every informer fails alike while the API server is away: log each cause once.
+            if (!cause.equals(lastCause)) {
+                log.warn("identity: watching {} failed ({}); retrying", kind, cause);
+            } else {
+                log.debug("identity: watching {} failed ({}); retrying", kind, cause);
+            }
+            lastCause = cause;
+            problem = cause;
             return !closed;
         });
         informers.add(informer);
@@ -200,12 +208,23 @@ public final class ClusterWatcher implements AutoCloseable {
                 : o.getMetadata().getNamespace() + "/" + o.getMetadata().getName();
     }
 
-    private static String describe(Throwable t) {
-        Throwable root = t;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
+    /**
+     * The causes of a failure, outermost first, without the wrappers that say nothing
+     * ("ConnectException: Connection refused; ClosedChannelException"), at most three.
+     */
+    static String describe(Throwable t) {
+        List<String> parts = new ArrayList<>();
+        for (Throwable c = t; c != null && parts.size() < 3; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof java.util.concurrent.CompletionException
+                    || c instanceof java.util.concurrent.ExecutionException) {
+                continue;
+            }
+            String m = c.getMessage();
+            String part = c.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
+            if (!parts.contains(part)) {
+                parts.add(part);
+            }
         }
-        String m = root.getMessage();
-        return root.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+        return parts.isEmpty() ? t.getClass().getSimpleName() : String.join("; ", parts);
     }
 }
