@@ -73,7 +73,7 @@ public final class AggregatorServer implements AutoCloseable {
             ClusterWatcher watcher = ClusterWatcher.start(kubernetes, index, history, AggregatorServer::nowNanos);
             FlowEnricher enricher = new FlowEnricher(index, new DnsNames());
             ViolationReporter reporter = new ViolationReporter(a -> store.anomalies().append(a, System.currentTimeMillis()));
-            FlowVerdicts verdicts = new FlowVerdicts(index, history, watcher::ready, new PolicyHits(), reporter);
+            FlowVerdicts verdicts = new FlowVerdicts(index, history, watcher.state()::synced, new PolicyHits(), reporter);
             identity = new Identity(watcher, index, history, verdicts, reporter);
             stage = (f, now) -> verdicts.judge(enricher.enrich(f, now), now);
         }

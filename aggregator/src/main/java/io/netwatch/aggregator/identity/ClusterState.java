@@ -92,7 +92,8 @@ public final class ClusterState {
     /** Pod uid to the Services ("ns/name") whose EndpointSlices name it, with how many slices do. */
     private final Map<String, Map<String, Integer>> sliceServicesByPod = new HashMap<>();
 
-    private boolean synced;
+    /** Read without the lock by every flow: the ingest path never waits on cluster events. */
+    private volatile boolean synced;
     private boolean podsChanged;
     private long invalidObjects;
     private long events;
@@ -116,7 +117,7 @@ public final class ClusterState {
         }
     }
 
-    public synchronized boolean synced() {
+    public boolean synced() {
         return synced;
     }
 

@@ -150,11 +150,26 @@ public final class ClusterWatcher implements AutoCloseable {
         }
     }
 
-    /** Every informer has listed the cluster and is watching it. */
+    /**
+     * Every informer has listed the cluster once and none has given up. A watch that breaks
+     * later (the API server restarts, a watch times out) does not make it unready: identities
+     * and verdicts go on from the last copy while the informers reconnect, and readiness
+     * going down then would only cut the agents off the aggregator.
+     */
     public boolean ready() {
         if (!state.synced()) {
             return false;
         }
+        for (SharedIndexInformer<?> i : informers) {
+            if (!i.isRunning()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Every informer is watching right now (false while one reconnects). */
+    public boolean watching() {
         for (SharedIndexInformer<?> i : informers) {
             if (!i.isWatching()) {
                 return false;
@@ -169,7 +184,7 @@ public final class ClusterWatcher implements AutoCloseable {
             return null;
         }
         String p = problem;
-        return p == null ? "reconnecting to the API server" : p;
+        return p == null ? "an informer stopped" : p;
     }
 
     public ClusterState state() {
