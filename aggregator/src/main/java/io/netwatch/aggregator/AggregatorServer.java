@@ -1,49 +1,120 @@
 package io.netwatch.aggregator;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.netwatch.aggregator.identity.ClusterWatcher;
+import io.netwatch.aggregator.identity.DnsNames;
+import io.netwatch.aggregator.identity.FlowEnricher;
+import io.netwatch.aggregator.identity.IdentityIndex;
+import io.netwatch.aggregator.identity.PolicyHistory;
+import io.netwatch.aggregator.ingest.FlowStage;
 import io.netwatch.aggregator.ingest.IngestService;
 import io.netwatch.aggregator.query.QueryService;
 import io.netwatch.aggregator.store.AgentRegistry;
 import io.netwatch.aggregator.store.FlowStore;
+import io.netwatch.aggregator.verdict.FlowVerdicts;
+import io.netwatch.aggregator.verdict.PolicyHits;
+import io.netwatch.aggregator.verdict.ViolationReporter;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Instant;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The aggregator process: one gRPC server carrying the ingest stream and the query API over
- * the embedded store. Only wiring and lifecycle live here.
+ * The aggregator process: one gRPC server carrying the ingest stream, the query API over
+ * the embedded store and the standard health service; with a Kubernetes client, the
+ * identity watch and policy verdicts on every flow. Only wiring and lifecycle live here.
  */
 public final class AggregatorServer implements AutoCloseable {
     private final Server server;
     private final FlowStore store;
     private final AgentRegistry registry;
     private final ScheduledExecutorService housekeeping;
+    private final Identity identity;
 
-    private AggregatorServer(Server server, FlowStore store, AgentRegistry registry, ScheduledExecutorService housekeeping) {
+    /** The identity and verdict stages, when the aggregator watches a cluster. */
+    public record Identity(ClusterWatcher watcher, IdentityIndex index, PolicyHistory history, FlowVerdicts verdicts,
+                           ViolationReporter reporter) {
+    }
+
+    private AggregatorServer(Server server, FlowStore store, AgentRegistry registry,
+                             ScheduledExecutorService housekeeping, Identity identity) {
         this.server = server;
         this.store = store;
         this.registry = registry;
         this.housekeeping = housekeeping;
+        this.identity = identity;
     }
 
     public static AggregatorServer start(AggregatorConfig config) throws IOException {
+        return start(config, null);
+    }
+
+    /**
+     * @param kubernetes the cluster to watch for identities and policies, or null for none
+     *                   (flows are then stored as they come); stays the caller's to close.
+     *                   The watch starts in the background: an API server that does not
+     *                   answer keeps readiness down, it never stops the aggregator.
+     */
+    public static AggregatorServer start(AggregatorConfig config, KubernetesClient kubernetes) throws IOException {
         FlowStore store = new FlowStore(config.maxFlows(), config.maxAnomalies(), config.maxAge());
         AgentRegistry registry = new AgentRegistry();
-        Server server = NettyServerBuilder.forAddress(config.listen())
-                .addService(ServerInterceptors.intercept(
-                        new IngestService(store, registry, System::currentTimeMillis), IngestService.peerInterceptor()))
-                .addService(new QueryService(store, registry))
-                .permitKeepAliveTime(10, TimeUnit.SECONDS)
-                .build()
-                .start();
+        Identity identity = null;
+        FlowStage stage = FlowStage.NONE;
+        if (kubernetes != null) {
+            IdentityIndex index = new IdentityIndex();
+            PolicyHistory history = new PolicyHistory(PolicyHistory.DEFAULT_MAX_VERSIONS);
+            ClusterWatcher watcher = ClusterWatcher.start(kubernetes, index, history, AggregatorServer::nowNanos);
+            FlowEnricher enricher = new FlowEnricher(index, new DnsNames());
+            ViolationReporter reporter = new ViolationReporter(a -> store.anomalies().append(a, System.currentTimeMillis()));
+            FlowVerdicts verdicts = new FlowVerdicts(index, history, watcher.state()::synced, new PolicyHits(), reporter);
+            identity = new Identity(watcher, index, history, verdicts, reporter);
+            stage = (f, now) -> verdicts.judge(enricher.enrich(f, now), now);
+        }
+        HealthStatusManager health = new HealthStatusManager();
+        health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
+                identity == null ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+        Server server;
+        try {
+            server = NettyServerBuilder.forAddress(config.listen())
+                    .addService(ServerInterceptors.intercept(
+                            new IngestService(store, registry, System::currentTimeMillis, stage),
+                            IngestService.peerInterceptor()))
+                    .addService(new QueryService(store, registry))
+                    .addService(health.getHealthService())
+                    .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                    .build()
+                    .start();
+        } catch (IOException | RuntimeException e) {
+            if (identity != null) {
+                identity.watcher().close();
+            }
+            throw e;
+        }
         ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
                 r -> Thread.ofPlatform().name("netwatch-store-expiry").daemon().unstarted(r));
         housekeeping.scheduleAtFixedRate(() -> store.expire(System.currentTimeMillis()), 10, 10, TimeUnit.SECONDS);
-        return new AggregatorServer(server, store, registry, housekeeping);
+        if (identity != null) {
+            Identity id = identity;
+            housekeeping.scheduleWithFixedDelay(() -> {
+                health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
+                        id.watcher().ready() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+                id.reporter().sweep(System.currentTimeMillis());
+                id.verdicts().hits().retain(id.history().current());
+            }, 1, 1, TimeUnit.SECONDS);
+        }
+        return new AggregatorServer(server, store, registry, housekeeping, identity);
+    }
+
+    private static long nowNanos() {
+        Instant t = Instant.now();
+        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
     }
 
     public int port() {
@@ -58,6 +129,16 @@ public final class AggregatorServer implements AutoCloseable {
         return registry;
     }
 
+    /** The identity and verdict stages, or null when no cluster is watched. */
+    public Identity identity() {
+        return identity;
+    }
+
+    /** Ready to judge flows: always without a cluster, else once the cluster is listed and watched. */
+    public boolean ready() {
+        return identity == null || identity.watcher().ready();
+    }
+
     public void awaitTermination() throws InterruptedException {
         server.awaitTermination();
     }
@@ -70,6 +151,9 @@ public final class AggregatorServer implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         housekeeping.shutdownNow();
+        if (identity != null) {
+            identity.watcher().close();
+        }
         server.shutdown();
         if (!server.awaitTermination(1, TimeUnit.SECONDS)) {
             server.shutdownNow();

@@ -18,27 +18,55 @@ import io.netwatch.proto.ingest.v1.AgentMessage;
 import io.netwatch.proto.ingest.v1.AggregatorMessage;
 import io.netwatch.proto.ingest.v1.IngestGrpc;
 import java.net.SocketAddress;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Receives each agent's stream: registers its hello, stores its batches and acknowledges
  * each one after it is stored, keeps its status and loss reports. A batch seen again after a
- * reconnect is acknowledged and counted, not stored twice.
+ * reconnect is acknowledged and counted, not stored twice. Each flow goes through the
+ * {@link FlowStage} (identities, verdicts) before it is stored.
  */
 public final class IngestService extends IngestGrpc.IngestImplBase {
     /** Most characters of a node name accepted from an agent. */
     public static final int MAX_NODE_NAME = 253;
 
     static final Context.Key<SocketAddress> PEER = Context.key("netwatch-peer");
+    private static final Logger log = LoggerFactory.getLogger(IngestService.class);
 
     private final FlowStore store;
     private final AgentRegistry registry;
     private final LongSupplier clock;
+    private final FlowStage stage;
+    private final AtomicLong stageErrors = new AtomicLong();
 
     public IngestService(FlowStore store, AgentRegistry registry, LongSupplier clockMillis) {
+        this(store, registry, clockMillis, FlowStage.NONE);
+    }
+
+    public IngestService(FlowStore store, AgentRegistry registry, LongSupplier clockMillis, FlowStage stage) {
         this.store = store;
         this.registry = registry;
         this.clock = clockMillis;
+        this.stage = stage;
+    }
+
+    /** Flows the stage threw on, stored as they came. */
+    public long stageErrors() {
+        return stageErrors.get();
+    }
+
+    private Flow staged(Flow f, long now) {
+        try {
+            return stage.apply(f, now);
+        } catch (RuntimeException e) {
+            if (stageErrors.getAndIncrement() == 0) {
+                log.warn("flow stage failed; flows it fails on are stored as they came", e);
+            }
+            return f;
+        }
     }
 
     /** Makes the caller's address visible to the service; install it on the server. */
@@ -84,7 +112,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                             var batch = message.getFlows();
                             if (registry.acceptBatch(node, batch.getSequence(), now)) {
                                 for (Flow f : batch.getFlowsList()) {
-                                    store.flows().append(f, now);
+                                    store.flows().append(staged(f, now), now);
                                 }
                                 registry.countStored(node, batch.getFlowsCount(), 0);
                             }

@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * Parses IP address literals the way the Kubernetes API validates them: dotted-quad IPv4
  * with no leading zeros, or IPv6 without a zone. Never resolves a name.
  */
-final class IpAddresses {
+public final class IpAddresses {
     private static final Pattern IPV4 = Pattern.compile("(0|[1-9][0-9]{0,2})(\\.(0|[1-9][0-9]{0,2})){3}");
     private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:.]*:[0-9a-fA-F:.]*");
 
@@ -17,7 +17,7 @@ final class IpAddresses {
     }
 
     /** The address's bytes (4 or 16), or null when the text is not an address literal. */
-    static byte[] parse(String text) {
+    public static byte[] parse(String text) {
         boolean v4 = IPV4.matcher(text).matches();
         if (!v4 && !IPV6.matcher(text).matches()) {
             return null;
@@ -38,7 +38,7 @@ final class IpAddresses {
     }
 
     /** The canonical text of an address's bytes ("fd00::1", never "fd00:0:0:0:0:0:0:1"). */
-    static String format(byte[] address) {
+    public static String format(byte[] address) {
         try {
             String s = InetAddress.getByAddress(address).getHostAddress();
             return address.length == 16 ? compress(s) : s;

@@ -23,10 +23,20 @@ public final class PolicyEvaluator {
     }
 
     public Verdict evaluate(Connection c) {
+        return evaluate(c, cluster.podAt(c.source()), cluster.podAt(c.destination()));
+    }
+
+    /**
+     * Judges a connection whose ends the caller has already resolved: the aggregator knows
+     * which pod held each address when the flow started, which may no longer be the pod the
+     * snapshot maps it to (an address reused by a new pod).
+     *
+     * @param src the pod that held the source address, or null when it was none
+     * @param dst the pod that held the destination address, or null when it was none
+     */
+    public Verdict evaluate(Connection c, PodView src, PodView dst) {
         byte[] srcIp = c.source();
         byte[] dstIp = c.destination();
-        PodView src = cluster.podAt(srcIp);
-        PodView dst = cluster.podAt(dstIp);
         Verdict.Side egress = src == null ? new Verdict.External()
                 : side(src, Direction.EGRESS, dst, dstIp, c, dst);
         Verdict.Side ingress = dst == null ? new Verdict.External()

@@ -52,18 +52,43 @@ class IngestServiceTest {
     private Server server;
     private ManagedChannel channel;
 
+    private IngestService service;
+
     @BeforeEach
     void start() throws IOException {
+        start(FlowStage.NONE);
+    }
+
+    private void start(FlowStage stage) throws IOException {
         store = new FlowStore(100, 100, Duration.ofHours(1));
         registry = new AgentRegistry();
+        service = new IngestService(store, registry, clock::get, stage);
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name)
                 .directExecutor()
-                .addService(ServerInterceptors.intercept(new IngestService(store, registry, clock::get),
-                        IngestService.peerInterceptor()))
+                .addService(ServerInterceptors.intercept(service, IngestService.peerInterceptor()))
                 .build()
                 .start();
         channel = InProcessChannelBuilder.forName(name).build();
+    }
+
+    @Test
+    void eachFlowGoesThroughTheStageBeforeItIsStoredAndAFailingStageStoresItAsItCame() throws Exception {
+        stop();
+        start((f, received) -> {
+            if (f.getFlowId() == 2) {
+                throw new IllegalStateException("boom");
+            }
+            return f.toBuilder().setAppProto("staged-at-" + received).build();
+        });
+        AgentStream agent = new AgentStream().hello("node-a", "boot-1");
+        agent.flows(1, flow(1), flow(2));
+        assertEquals(1, agent.nextAck());
+        var stored = store.flows().read(0, 10).entries();
+        assertEquals("staged-at-" + clock.get(), stored.get(0).value().getAppProto());
+        assertEquals("", stored.get(1).value().getAppProto());
+        assertEquals(1, service.stageErrors());
+        assertEquals(Status.Code.OK, agent.finish().getCode());
     }
 
     @AfterEach

@@ -1,0 +1,216 @@
+package io.netwatch.aggregator.identity;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Who held each address, over time. Every address keeps a short history of tenures (holder,
+ * from, until), so a flow resolves to the pod that held its address when the flow started,
+ * even after that pod is gone and a new pod took the address.
+ *
+ * <p>Writes come from the one thread that applies cluster events; reads come from every
+ * ingest thread and never lock: each address's history is an immutable array replaced as a
+ * whole.
+ *
+ * <p>Bounded: at most {@code maxAddresses} addresses (a claim past that is refused and
+ * counted) and {@code maxTenures} tenures per address (the oldest falls off, counted). An
+ * ended tenure stays {@code grace} after it ended or after a later holder took the address,
+ * whichever is later, for flow records that arrive late, then {@link #prune} drops it.
+ *
+ * <p>Times are nanoseconds since the epoch: capture time for flows, the aggregator's clock
+ * for cluster events.
+ */
+public final class IdentityIndex {
+    public static final int DEFAULT_MAX_ADDRESSES = 262_144;
+    public static final int DEFAULT_MAX_TENURES = 8;
+    /** How long an ended tenure still answers for flows that started before its end. */
+    public static final Duration DEFAULT_GRACE = Duration.ofMinutes(5);
+    /**
+     * How long before we learnt of a holder a flow may have started and still be its: the
+     * kubelet reports a new pod's address some time after the pod starts using it.
+     */
+    public static final Duration DEFAULT_LEAD = Duration.ofSeconds(10);
+    /** How far after a holder's end a flow may start and still be its (clocks of nodes differ). */
+    public static final Duration DEFAULT_SKEW = Duration.ofSeconds(2);
+
+    /** A holder's time on one address, [from, until); {@code until} is MAX_VALUE while it holds it. */
+    public record Tenure(AddressHolder holder, long fromNanos, long untilNanos) {
+        public boolean open() {
+            return untilNanos == Long.MAX_VALUE;
+        }
+    }
+
+    /** Counters of what the bounds cost. */
+    public record Stats(long addresses, long refused, long tenuresDropped, long conflicts, long pruned) {
+    }
+
+    private final ConcurrentHashMap<IpKey, Tenure[]> histories = new ConcurrentHashMap<>();
+    private final int maxAddresses;
+    private final int maxTenures;
+    private final long graceNanos;
+    private final long leadNanos;
+    private final long skewNanos;
+    private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong tenuresDropped = new AtomicLong();
+    private final AtomicLong conflicts = new AtomicLong();
+    private final AtomicLong pruned = new AtomicLong();
+
+    public IdentityIndex() {
+        this(DEFAULT_MAX_ADDRESSES, DEFAULT_MAX_TENURES, DEFAULT_GRACE, DEFAULT_LEAD, DEFAULT_SKEW);
+    }
+
+    public IdentityIndex(int maxAddresses, int maxTenures, Duration grace, Duration lead, Duration skew) {
+        if (maxAddresses < 1 || maxTenures < 1) {
+            throw new IllegalArgumentException("identity bounds must be at least 1, got maxAddresses=" + maxAddresses
+                    + " maxTenures=" + maxTenures);
+        }
+        this.maxAddresses = maxAddresses;
+        this.maxTenures = maxTenures;
+        this.graceNanos = grace.toNanos();
+        this.leadNanos = lead.toNanos();
+        this.skewNanos = skew.toNanos();
+    }
+
+    /**
+     * {@code holder} holds {@code ip} from {@code atNanos} on. A holder still open on the
+     * address is ended there: by the same object when its identity changed (labels,
+     * services), else by another one (counted as a conflict: an address reused while the
+     * old pod's end had not reached us). Claiming again an unchanged identity does nothing.
+     */
+    public void claim(IpKey ip, AddressHolder holder, long atNanos) {
+        histories.compute(ip, (k, h) -> {
+            Tenure fresh = new Tenure(holder, atNanos, Long.MAX_VALUE);
+            if (h == null) {
+                if (histories.size() >= maxAddresses) {
+                    refused.incrementAndGet();
+                    return null;
+                }
+                return new Tenure[]{fresh};
+            }
+            Tenure last = h[h.length - 1];
+            if (last.open()) {
+                if (last.holder().sameAs(holder)) {
+                    return h;
+                }
+                boolean sameObject = last.holder().uid().equals(holder.uid());
+                if (!sameObject) {
+                    conflicts.incrementAndGet();
+                }
+                if (atNanos <= last.fromNanos()) {
+                    if (sameObject) {
+                        // Changed before anything could have been seen of the old identity.
+                        Tenure[] out = h.clone();
+                        out[out.length - 1] = new Tenure(holder, last.fromNanos(), Long.MAX_VALUE);
+                        return out;
+                    }
+                    fresh = new Tenure(holder, last.fromNanos() + 1, Long.MAX_VALUE);
+                }
+                Tenure[] out = Arrays.copyOf(h, h.length + 1);
+                out[h.length - 1] = new Tenure(last.holder(), last.fromNanos(), fresh.fromNanos());
+                out[h.length] = fresh;
+                return trimmed(out);
+            }
+            Tenure[] out = Arrays.copyOf(h, h.length + 1);
+            out[h.length] = new Tenure(holder, Math.max(atNanos, last.untilNanos()), Long.MAX_VALUE);
+            return trimmed(out);
+        });
+    }
+
+    /** The object {@code uid} let go of {@code ip} at {@code atNanos}; nothing when it no longer held it. */
+    public void release(IpKey ip, String uid, long atNanos) {
+        histories.computeIfPresent(ip, (k, h) -> {
+            Tenure last = h[h.length - 1];
+            if (!last.open() || !last.holder().uid().equals(uid)) {
+                return h;
+            }
+            Tenure[] out = h.clone();
+            out[out.length - 1] = new Tenure(last.holder(), last.fromNanos(), Math.max(atNanos, last.fromNanos()));
+            return out;
+        });
+    }
+
+    /**
+     * Who held {@code ip} for a flow that started at {@code atNanos}, or null when nobody
+     * did (as far as the history goes). A flow that started shortly before we learnt of a
+     * holder is the holder's, unless the previous holder still held the address then; a
+     * flow that started after a holder let go (beyond clock skew) is nobody's until the next
+     * holder.
+     */
+    public AddressHolder at(IpKey ip, long atNanos) {
+        Tenure[] h = ip == null ? null : histories.get(ip);
+        if (h == null) {
+            return null;
+        }
+        for (int i = h.length - 1; i >= 0; i--) {
+            Tenure t = h[i];
+            if (atNanos >= t.fromNanos()) {
+                return t.open() || atNanos - t.untilNanos() < skewNanos ? t.holder() : null;
+            }
+            if (t.fromNanos() >= Long.MIN_VALUE + leadNanos && atNanos >= t.fromNanos() - leadNanos) {
+                if (i > 0) {
+                    Tenure before = h[i - 1];
+                    if (atNanos >= before.fromNanos() && atNanos < before.untilNanos()) {
+                        return before.holder();
+                    }
+                }
+                return t.holder();
+            }
+        }
+        return null;
+    }
+
+    /** The current holder of {@code ip}, or null. */
+    public AddressHolder current(IpKey ip) {
+        Tenure[] h = histories.get(ip);
+        if (h == null) {
+            return null;
+        }
+        Tenure last = h[h.length - 1];
+        return last.open() ? last.holder() : null;
+    }
+
+    /** The tenures of one address, oldest first (for tests and diagnostics). */
+    public Tenure[] history(IpKey ip) {
+        Tenure[] h = histories.get(ip);
+        return h == null ? new Tenure[0] : h.clone();
+    }
+
+    /** Drops tenures past their grace period, and addresses left with none. */
+    public void prune(long nowNanos) {
+        for (IpKey ip : histories.keySet()) {
+            histories.computeIfPresent(ip, (k, h) -> {
+                int keepFrom = 0;
+                for (int i = 0; i < h.length; i++) {
+                    Tenure t = h[i];
+                    if (t.open()) {
+                        break;
+                    }
+                    long ended = i + 1 < h.length ? Math.max(t.untilNanos(), h[i + 1].fromNanos()) : t.untilNanos();
+                    if (nowNanos - ended < graceNanos) {
+                        break;
+                    }
+                    keepFrom = i + 1;
+                }
+                if (keepFrom == 0) {
+                    return h;
+                }
+                pruned.addAndGet(keepFrom);
+                return keepFrom == h.length ? null : Arrays.copyOfRange(h, keepFrom, h.length);
+            });
+        }
+    }
+
+    public Stats stats() {
+        return new Stats(histories.size(), refused.get(), tenuresDropped.get(), conflicts.get(), pruned.get());
+    }
+
+    private Tenure[] trimmed(Tenure[] h) {
+        if (h.length <= maxTenures) {
+            return h;
+        }
+        tenuresDropped.addAndGet(h.length - maxTenures);
+        return Arrays.copyOfRange(h, h.length - maxTenures, h.length);
+    }
+}

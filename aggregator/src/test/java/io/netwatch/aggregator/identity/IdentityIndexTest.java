@@ -1,0 +1,105 @@
+package io.netwatch.aggregator.identity;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import io.netwatch.proto.flow.v1.Workload;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class IdentityIndexTest {
+    private static final long S = 1_000_000_000L;
+    private static final long T0 = 1_700_000_000L * S;
+    private static final IpKey IP = IpKey.parse("10.0.0.1");
+
+    private static AddressHolder pod(String name) {
+        return new AddressHolder("uid-" + name, Workload.newBuilder().setNamespace("ns").setPodName(name).build(),
+                null, List.of());
+    }
+
+    private static IdentityIndex index() {
+        return new IdentityIndex(4, 3, Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofSeconds(2));
+    }
+
+    private static String name(AddressHolder h) {
+        return h == null ? null : h.workload().getPodName();
+    }
+
+    @Test
+    void aHolderAnswersFromItsClaimUntilItsReleasePlusClockSkew() {
+        IdentityIndex i = index();
+        i.claim(IP, pod("a"), T0);
+        i.release(IP, "uid-a", T0 + 60 * S);
+        assertEquals("a", name(i.at(IP, T0 - 5 * S)), "within the lead before the claim");
+        assertNull(i.at(IP, T0 - 11 * S), "before the lead");
+        assertEquals("a", name(i.at(IP, T0 + 30 * S)));
+        assertEquals("a", name(i.at(IP, T0 + 61 * S)), "within the skew after the release");
+        assertNull(i.at(IP, T0 + 63 * S), "nobody's after that");
+        assertNull(i.current(IP));
+    }
+
+    @Test
+    void aReleaseByAnObjectThatNoLongerHoldsTheAddressChangesNothing() {
+        IdentityIndex i = index();
+        i.claim(IP, pod("a"), T0);
+        i.claim(IP, pod("b"), T0 + 10 * S);
+        i.release(IP, "uid-a", T0 + 20 * S);
+        assertEquals("b", name(i.current(IP)));
+        assertEquals("a", name(i.at(IP, T0 + 9 * S)), "a still held it: b's lead does not take it back");
+        assertEquals(1, i.stats().conflicts());
+    }
+
+    @Test
+    void claimingAnUnchangedIdentityAgainKeepsOneTenure() {
+        IdentityIndex i = index();
+        AddressHolder a = pod("a");
+        i.claim(IP, a, T0);
+        i.claim(IP, pod("a"), T0 + S);
+        assertEquals(1, i.history(IP).length);
+        assertSame(a, i.current(IP));
+    }
+
+    @Test
+    void historiesAndAddressesAreBoundedAndWhatTheBoundsCostIsCounted() {
+        IdentityIndex i = index();
+        for (int n = 0; n < 5; n++) {
+            i.claim(IP, pod("p" + n), T0 + n * S);
+        }
+        assertEquals(3, i.history(IP).length, "at most 3 tenures");
+        assertEquals(2, i.stats().tenuresDropped());
+        assertNull(i.at(IP, T0 + S / 2 - 20 * S), "the oldest fell off");
+        for (int n = 2; n <= 5; n++) {
+            i.claim(IpKey.parse("10.0.0." + n), pod("q" + n), T0);
+        }
+        assertEquals(4, i.stats().addresses());
+        assertEquals(1, i.stats().refused(), "the fifth address");
+        assertNull(i.current(IpKey.parse("10.0.0.5")));
+    }
+
+    @Test
+    void endedTenuresArePrunedAfterTheirGraceAndEmptyAddressesGo() {
+        IdentityIndex i = index();
+        i.claim(IP, pod("a"), T0);
+        i.release(IP, "uid-a", T0 + 10 * S);
+        i.claim(IP, pod("b"), T0 + 100 * S);
+        i.prune(T0 + 100 * S + 4 * 60 * S);
+        assertEquals(2, i.history(IP).length, "a is kept within the grace after b took the address");
+        i.prune(T0 + 100 * S + 5 * 60 * S);
+        assertEquals(1, i.history(IP).length);
+        i.release(IP, "uid-b", T0 + 1000 * S);
+        i.prune(T0 + 1000 * S + 5 * 60 * S);
+        assertEquals(0, i.stats().addresses());
+        assertEquals(2, i.stats().pruned());
+    }
+
+    @Test
+    void keysOfBothFamiliesAndTheirNetworks() {
+        assertEquals("203.0.113.0/24", IpKey.parse("203.0.113.77").network(24));
+        assertEquals("2001:db8:1::/48", IpKey.parse("2001:db8:1:2::5").network(48));
+        assertEquals("2001:db8::5", IpKey.parse("2001:0db8:0:0::5").toString());
+        assertNull(IpKey.parse("example.com"));
+        assertNull(IpKey.parse(""));
+    }
+}
