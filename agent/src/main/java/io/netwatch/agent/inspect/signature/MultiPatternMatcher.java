@@ -1,6 +1,5 @@
 package io.netwatch.agent.inspect.signature;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.List;
@@ -186,23 +185,6 @@ public final class MultiPatternMatcher {
      * @param base  the stream offset of {@code b[off]}, added to reported end offsets
      * @return the state to resume from
      */
-    public int scan(int state, ByteBuffer b, int off, int len, long base, Hits hits) {
-        int row = state;
-        final int[] next = this.next;
-        final int[] column = this.column;
-        for (int i = 0; i < len; i++) {
-            int t = next[row + column[b.get(off + i) & 0xFF]];
-            if (t < 0) {
-                row = ~t;
-                report(row, base + i + 1, hits);
-            } else {
-                row = t;
-            }
-        }
-        return row;
-    }
-
-    /** As {@link #scan(int, ByteBuffer, int, int, long, Hits)} over an array (the faster one). */
     public int scan(int state, byte[] b, int off, int len, long base, Hits hits) {
         int row = state;
         final int[] next = this.next;

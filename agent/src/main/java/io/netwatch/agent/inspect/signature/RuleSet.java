@@ -124,7 +124,7 @@ public final class RuleSet {
     /** True when some rule looks at a buffer of this group. */
     public boolean hasRulesFor(Buffer.Group group) {
         for (Buffer b : matchers.keySet()) {
-            if (b.group().combinesWith(group) || group.combinesWith(b.group())) {
+            if (group.combinesWith(b.group())) {
                 return true;
             }
         }

@@ -2,7 +2,6 @@ package io.netwatch.agent.inspect.signature;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -16,7 +15,7 @@ class MultiPatternMatcherTest {
         int state = m.start();
         for (int off = 0; off < text.length; off += chunk) {
             int n = Math.min(chunk, text.length - off);
-            state = m.scan(state, ByteBuffer.wrap(text), off, n, off, (p, end) -> hits.add(p + "@" + end));
+            state = m.scan(state, text, off, n, off, (p, end) -> hits.add(p + "@" + end));
         }
         hits.sort(null);
         return hits;
