@@ -8,8 +8,13 @@ import java.time.Duration;
  * @param maxFlows     flows kept in the embedded store; the oldest fall off first (counted)
  * @param maxAnomalies anomalies kept in the embedded store
  * @param maxAge       records older than this are dropped from the store
+ * @param metrics      address of the Prometheus scrape endpoint ({@code /metrics}, {@code /healthz},
+ *                     {@code /readyz}), or null for none
  */
-public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge) {
+public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge,
+                               InetSocketAddress metrics) {
+    /** Port of the scrape endpoint; the agent's is 9091. */
+    public static final int DEFAULT_METRICS_PORT = 9092;
     public static final int DEFAULT_MAX_FLOWS = 500_000;
     public static final int DEFAULT_MAX_ANOMALIES = 50_000;
 
@@ -26,7 +31,17 @@ public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAn
         }
     }
 
+    /** Without a scrape endpoint. */
+    public AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge) {
+        this(listen, maxFlows, maxAnomalies, maxAge, null);
+    }
+
+    /** The same configuration with a scrape endpoint at {@code address} (null for none). */
+    public AggregatorConfig withMetrics(InetSocketAddress address) {
+        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, address);
+    }
+
     public static AggregatorConfig listenOn(InetSocketAddress listen) {
-        return new AggregatorConfig(listen, DEFAULT_MAX_FLOWS, DEFAULT_MAX_ANOMALIES, Duration.ofHours(24));
+        return new AggregatorConfig(listen, DEFAULT_MAX_FLOWS, DEFAULT_MAX_ANOMALIES, Duration.ofHours(24), null);
     }
 }

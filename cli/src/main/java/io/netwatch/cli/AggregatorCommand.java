@@ -41,6 +41,10 @@ final class AggregatorCommand implements Callable<Integer> {
             description = "Records older than this are dropped, ISO-8601 duration (default: ${DEFAULT-VALUE}).")
     Duration maxAge;
 
+    @Option(names = "--metrics", defaultValue = "0.0.0.0:" + AggregatorConfig.DEFAULT_METRICS_PORT,
+            description = "Serve /metrics, /healthz, /readyz here; 'none' to disable (default: ${DEFAULT-VALUE}).")
+    String metrics;
+
     @Option(names = "--kubernetes",
             description = "Watch the cluster (in-cluster service account, else KUBECONFIG or ~/.kube/config) for"
                     + " pod identities and NetworkPolicies: flows are enriched and judged, and established flows"
@@ -53,7 +57,8 @@ final class AggregatorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        AggregatorConfig config = new AggregatorConfig(HostPort.parse(listen, "--listen"), maxFlows, maxAnomalies, maxAge);
+        AggregatorConfig config = new AggregatorConfig(HostPort.parse(listen, "--listen"), maxFlows, maxAnomalies, maxAge,
+                metrics.equalsIgnoreCase("none") ? null : HostPort.parse(metrics, "--metrics"));
         KubernetesClient client = null;
         if (kubernetes) {
             Config k8s = new ConfigBuilder(Config.autoConfigure(null))
@@ -83,7 +88,8 @@ final class AggregatorCommand implements Callable<Integer> {
             }
         }, "netwatch-shutdown"));
         System.out.println("netwatch aggregator: listening on " + config.listen().getHostString() + ":" + server.port()
-                + " (ingest and query)");
+                + " (ingest and query)" + (server.metricsPort() < 0 ? ""
+                : "; metrics on http://" + config.metrics().getHostString() + ":" + server.metricsPort() + "/metrics"));
         server.awaitTermination();
         return 0;
     }

@@ -420,19 +420,9 @@ final class ManifestChecks {
             problems.add("agent: NODE_NAME does not come from spec.nodeName");
         }
 
-        ContainerPort metricsPort = c.getPorts().stream().filter(p -> "metrics".equals(p.getName())).findFirst().orElse(null);
+        ContainerPort metricsPort = scraped("agent", t, c, problems);
         if (metricsPort == null) {
-            problems.add("agent: no container port named metrics");
             return problems;
-        }
-        problems.addAll(httpProbe("agent liveness", c.getLivenessProbe(), HEALTH_PATH));
-        problems.addAll(httpProbe("agent readiness", c.getReadinessProbe(), READY_PATH));
-        Map<String, String> annotations = t.getMetadata().getAnnotations() == null ? Map.of() : t.getMetadata().getAnnotations();
-        if (!"true".equals(annotations.get("prometheus.io/scrape"))
-                || !String.valueOf(metricsPort.getContainerPort()).equals(annotations.get("prometheus.io/port"))
-                || !METRICS_PATH.equals(annotations.get("prometheus.io/path"))) {
-            problems.add("agent: Prometheus annotations " + annotations + " do not point at port "
-                    + metricsPort.getContainerPort() + " " + METRICS_PATH);
         }
 
         if (parseArgs("agent", c, problems) instanceof AgentCommand cmd) {
@@ -451,6 +441,28 @@ final class ManifestChecks {
             }
         }
         return problems;
+    }
+
+    /**
+     * The container's port named metrics, probed on /healthz and /readyz and announced to
+     * Prometheus by the pod's annotations; null (with a problem) when there is none.
+     */
+    private static ContainerPort scraped(String who, PodTemplateSpec t, Container c, List<String> problems) {
+        ContainerPort metricsPort = c.getPorts().stream().filter(p -> "metrics".equals(p.getName())).findFirst().orElse(null);
+        if (metricsPort == null) {
+            problems.add(who + ": no container port named metrics");
+            return null;
+        }
+        problems.addAll(httpProbe(who + " liveness", c.getLivenessProbe(), HEALTH_PATH));
+        problems.addAll(httpProbe(who + " readiness", c.getReadinessProbe(), READY_PATH));
+        Map<String, String> annotations = t.getMetadata().getAnnotations() == null ? Map.of() : t.getMetadata().getAnnotations();
+        if (!"true".equals(annotations.get("prometheus.io/scrape"))
+                || !String.valueOf(metricsPort.getContainerPort()).equals(annotations.get("prometheus.io/port"))
+                || !METRICS_PATH.equals(annotations.get("prometheus.io/path"))) {
+            problems.add(who + ": Prometheus annotations " + annotations + " do not point at port "
+                    + metricsPort.getContainerPort() + " " + METRICS_PATH);
+        }
+        return metricsPort;
     }
 
     private static boolean toleratesEverything(Toleration t) {
@@ -487,9 +499,16 @@ final class ManifestChecks {
             problems.add("aggregator: no container port grpc " + NetwatchMain.DEFAULT_PORT);
             return problems;
         }
-        if (parseArgs("aggregator", c, problems) instanceof AggregatorCommand cmd
-                && port(cmd.listen, "--listen") != grpc.getContainerPort()) {
-            problems.add("aggregator: --listen " + cmd.listen + " is not the grpc port " + grpc.getContainerPort());
+        ContainerPort metricsPort = scraped("aggregator", t, c, problems);
+        if (parseArgs("aggregator", c, problems) instanceof AggregatorCommand cmd) {
+            if (port(cmd.listen, "--listen") != grpc.getContainerPort()) {
+                problems.add("aggregator: --listen " + cmd.listen + " is not the grpc port " + grpc.getContainerPort());
+            }
+            if (metricsPort != null && (cmd.metrics.equalsIgnoreCase("none")
+                    || port(cmd.metrics, "--metrics") != metricsPort.getContainerPort())) {
+                problems.add("aggregator: --metrics " + cmd.metrics + " is not the metrics port "
+                        + metricsPort.getContainerPort());
+            }
         }
         Service svc = set.service("netwatch-aggregator").orElse(null);
         if (svc == null) {

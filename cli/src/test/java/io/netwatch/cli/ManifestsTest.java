@@ -151,7 +151,7 @@ class ManifestsTest {
                 "cpu request 4 is above the limit");
         assertNoticed(checks::workloads, s -> agentContainer(s).getReadinessProbe().getHttpGet().setPort(new IntOrString(9092)),
                 "readiness probe port 9092 is not a port of the container");
-        assertNoticed(checks::workloads, s -> aggregatorContainer(s).getLivenessProbe().getTcpSocket().setPort(new IntOrString("http")),
+        assertNoticed(checks::workloads, s -> aggregatorContainer(s).getLivenessProbe().getHttpGet().setPort(new IntOrString("http")),
                 "liveness probe port http");
         assertNoticed(checks::workloads, s -> agentContainer(s).setImage("netwatch-agent:latest"), "image is netwatch-agent:latest");
         assertNoticed(checks::workloads, s -> aggregatorContainer(s).getSecurityContext().setReadOnlyRootFilesystem(false),
@@ -220,6 +220,13 @@ class ManifestsTest {
                 .setTargetPort(new IntOrString(50052)), "targets 50052");
         assertNoticed(checks::aggregator, s -> s.service("netwatch-aggregator").orElseThrow().getSpec().getSelector()
                 .put("app.kubernetes.io/component", "agent"), "does not select the pods");
+        assertEquals(":9092", cmd.metrics);
+        assertNoticed(checks::aggregator, s -> aggregatorContainer(s).getArgs().replaceAll(a -> a.replace("=:9092", "=:9100")),
+                "--metrics :9100 is not the metrics port 9092");
+        assertNoticed(checks::aggregator, s -> s.aggregator().getSpec().getTemplate().getMetadata().getAnnotations()
+                .remove("prometheus.io/scrape"), "aggregator: Prometheus annotations");
+        assertNoticed(checks::aggregator, s -> aggregatorContainer(s).getReadinessProbe().getHttpGet().setPath("/healthz"),
+                "aggregator readiness probe does not GET /readyz");
     }
 
     // ---------------------------------------------------------------- RBAC and around the aggregator

@@ -41,6 +41,8 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     private final LongSupplier clock;
     private final FlowStage stage;
     private final AtomicLong stageErrors = new AtomicLong();
+    private final AtomicLong streamsOpened = new AtomicLong();
+    private final AtomicLong streamsRefused = new AtomicLong();
 
     public IngestService(FlowStore store, AgentRegistry registry, LongSupplier clockMillis) {
         this(store, registry, clockMillis, FlowStage.NONE);
@@ -69,6 +71,16 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
         }
     }
 
+    /** Agent streams opened since start (each reconnect opens one). */
+    public long streamsOpened() {
+        return streamsOpened.get();
+    }
+
+    /** Agent streams ended by the aggregator because the agent broke the protocol. */
+    public long streamsRefused() {
+        return streamsRefused.get();
+    }
+
     /** Makes the caller's address visible to the service; install it on the server. */
     public static ServerInterceptor peerInterceptor() {
         return new ServerInterceptor() {
@@ -85,6 +97,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     public StreamObserver<AgentMessage> connect(StreamObserver<AggregatorMessage> responses) {
         SocketAddress peerAddress = PEER.get();
         String peer = peerAddress == null ? "" : peerAddress.toString();
+        streamsOpened.incrementAndGet();
         return new StreamObserver<>() {
             private String node;
             private long connection;
@@ -124,7 +137,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                             var batch = message.getAnomalies();
                             if (registry.acceptBatch(node, batch.getSequence(), now)) {
                                 for (Anomaly a : batch.getAnomaliesList()) {
-                                    store.anomalies().append(a, now);
+                                    store.addAnomaly(a, now);
                                 }
                                 registry.countStored(node, 0, batch.getAnomaliesCount());
                             }
@@ -162,6 +175,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
 
             private void fail(Status status) {
                 failed = true;
+                streamsRefused.incrementAndGet();
                 responses.onError(status.asRuntimeException());
                 if (node != null) {
                     registry.disconnect(node, connection, clock.getAsLong());
