@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -17,21 +18,29 @@ import java.util.regex.Pattern;
  * A Prometheus text exposition as the tests read it: each series (its name and labels as
  * printed) with its value. Shared by the agent's and the aggregator's metrics tests.
  */
-public record Exposition(Map<String, Double> samples) {
+public record Exposition(Map<String, Double> samples, Map<String, String> families) {
     /** A label pair: name="value" (values escape \ and "). */
     public static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
+    /**
+     * @param text the exposition; {@code # TYPE name type} lines give {@link #families()}
+     */
     public static Exposition parse(String text) {
         Map<String, Double> out = new LinkedHashMap<>();
+        Map<String, String> families = new TreeMap<>();
         for (String line : text.split("\n")) {
+            if (line.startsWith("# TYPE ")) {
+                String[] parts = line.split(" ");
+                families.put(parts[2], parts[3]);
+            }
             if (line.isBlank() || line.startsWith("#")) {
                 continue;
             }
             int space = line.lastIndexOf(' ');
             out.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
         }
-        return new Exposition(out);
+        return new Exposition(out, families);
     }
 
     /** GETs {@code http://127.0.0.1:PORT/metrics} and parses it; fails on any status but 200. */
