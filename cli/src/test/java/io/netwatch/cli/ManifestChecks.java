@@ -704,4 +704,39 @@ final class ManifestChecks {
         problems.addAll(serviceTargets(svc, main.agent().getSpec().getTemplate()));
         return problems;
     }
+
+    /** The aggregator's PodMonitor selects its pods and scrapes their metrics port on /metrics. */
+    List<String> podMonitor(ManifestSet optional, ManifestSet main) {
+        List<GenericKubernetesResource> monitors = optional.all(GenericKubernetesResource.class).stream()
+                .filter(g -> "monitoring.coreos.com/v1".equals(g.getApiVersion()) && "PodMonitor".equals(g.getKind())).toList();
+        if (monitors.size() != 1) {
+            return List.of("expected one PodMonitor in optional/, found " + monitors.size());
+        }
+        GenericKubernetesResource m = monitors.getFirst();
+        List<String> problems = new ArrayList<>();
+        PodTemplateSpec t = main.aggregator().getSpec().getTemplate();
+        Map<String, String> selector = m.get("spec", "selector", "matchLabels");
+        if (!matches(selector, t.getMetadata().getLabels())) {
+            problems.add("PodMonitor selector " + selector + " does not select the aggregator's pods");
+        }
+        List<String> namespaces = m.get("spec", "namespaceSelector", "matchNames");
+        if (namespaces == null || !namespaces.contains(main.aggregator().getMetadata().getNamespace())) {
+            problems.add("PodMonitor does not look in namespace " + main.aggregator().getMetadata().getNamespace());
+        }
+        List<Map<String, Object>> endpoints = m.get("spec", "podMetricsEndpoints");
+        if (endpoints == null || endpoints.isEmpty()) {
+            return List.of("PodMonitor has no podMetricsEndpoints");
+        }
+        Container c = ManifestSet.onlyContainer(t);
+        for (Map<String, Object> e : endpoints) {
+            Object port = e.get("port");
+            if (c.getPorts().stream().noneMatch(p -> p.getName().equals(port))) {
+                problems.add("PodMonitor endpoint port " + port + " is not a port of the aggregator container");
+            }
+            if (!METRICS_PATH.equals(e.getOrDefault("path", METRICS_PATH))) {
+                problems.add("PodMonitor scrapes " + e.get("path") + ", not " + METRICS_PATH);
+            }
+        }
+        return problems;
+    }
 }

@@ -97,7 +97,8 @@ class ManifestsTest {
     @Test
     void everyObjectLoadsAsItsTypedClassWithNoUnknownField() {
         assertNone(checks.everyObjectIsKnown(main, Set.of()));
-        assertNone(checks.everyObjectIsKnown(optional, Set.of("monitoring.coreos.com/v1/ServiceMonitor")));
+        assertNone(checks.everyObjectIsKnown(optional, Set.of("monitoring.coreos.com/v1/ServiceMonitor",
+                "monitoring.coreos.com/v1/PodMonitor")));
         assertEquals(Set.of("Namespace", "PriorityClass", "ServiceAccount", "ConfigMap", "DaemonSet", "ClusterRole",
                         "ClusterRoleBinding", "Deployment", "Service", "NetworkPolicy", "PodDisruptionBudget"),
                 Set.copyOf(main.objects().stream().map(o -> o.getKind()).toList()));
@@ -275,5 +276,14 @@ class ManifestsTest {
         ManifestSet broken = optional.copy();
         broken.all(io.fabric8.kubernetes.api.model.Service.class).getFirst().getSpec().getPorts().getFirst().setName("prom");
         assertTrue(checks.serviceMonitor(broken, main).stream().anyMatch(p -> p.contains("endpoint port metrics")));
+    }
+
+    @Test
+    void theOptionalPodMonitorScrapesTheAggregator() {
+        assertNone(checks.podMonitor(optional, main));
+        ManifestSet broken = main.copy();
+        ManifestSet.onlyContainer(broken.aggregator().getSpec().getTemplate()).getPorts()
+                .removeIf(p -> p.getName().equals("metrics"));
+        assertTrue(checks.podMonitor(optional, broken).stream().anyMatch(p -> p.contains("endpoint port metrics")));
     }
 }
