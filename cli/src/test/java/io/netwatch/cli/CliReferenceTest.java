@@ -1,0 +1,58 @@
+package io.netwatch.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * docs/cli.md is the help of every netwatch command, as the commands print it: this test
+ * renders it again and fails when the page is stale. To regenerate the page after changing a
+ * command: {@code mvn -pl proto,common,agent,aggregator,cli test -Dtest=CliReferenceTest
+ * -Dnetwatch.cli.regenerate=true}.
+ */
+class CliReferenceTest {
+    private static final String HEADER = """
+            # Command-line reference
+
+            Every `netwatch` command with its help, as `netwatch COMMAND --help` prints it. One
+            launcher runs every role: the node agent, the aggregator, offline analysis and the
+            query commands. Exit status: 0 on success, 1 when the work failed (a capture error,
+            records the aggregator never acknowledged), 2 for a usage or input mistake (the message
+            says what to fix).
+
+            Generated from the commands themselves; `CliReferenceTest` fails when this page is
+            stale.
+            """;
+
+    static String render() {
+        StringBuilder out = new StringBuilder(HEADER);
+        append(new CommandLine(new NetwatchMain()), out);
+        return out.toString();
+    }
+
+    private static void append(CommandLine command, StringBuilder out) {
+        String name = command.getCommandSpec().qualifiedName();
+        if (command.getCommandSpec().userObject() instanceof CommandLine.HelpCommand) {
+            return;
+        }
+        command.getCommandSpec().usageMessage().width(100);
+        out.append("\n## `").append(name).append("`\n\n```text\n")
+                .append(command.getUsageMessage(CommandLine.Help.Ansi.OFF).stripTrailing()).append("\n```\n");
+        command.getSubcommands().values().stream().distinct().forEach(sub -> append(sub, out));
+    }
+
+    @Test
+    void theReferenceIsTheCommandsHelp() throws IOException {
+        Path page = Samples.repoRoot().resolve("docs/cli.md");
+        String expected = render();
+        if (Boolean.getBoolean("netwatch.cli.regenerate")) {
+            Files.writeString(page, expected, StandardCharsets.UTF_8);
+        }
+        assertEquals(expected, Files.readString(page), "docs/cli.md is stale: regenerate it (see CliReferenceTest)");
+    }
+}
