@@ -19,6 +19,19 @@ public final class IpAddressFormat {
             g[i] = (int) (hi >>> (48 - 16 * i)) & 0xFFFF;
             g[4 + i] = (int) (lo >>> (48 - 16 * i)) & 0xFFFF;
         }
+        return ipv6(g, false);
+    }
+
+    /**
+     * The RFC 5952 text of an IPv6 address given as eight 16-bit groups: lowercase hex without
+     * leading zeros, the longest run of two or more zero groups (the first of equals) as
+     * {@code ::}.
+     *
+     * @param dottedIpv4Tail write the last 32 bits of IPv4-compatible ({@code ::1.2.3.4}) and
+     *                       IPv4-mapped ({@code ::ffff:1.2.3.4}) addresses in dotted form, as
+     *                       tshark does in DNS answers
+     */
+    public static String ipv6(int[] g, boolean dottedIpv4Tail) {
         int bestStart = -1;
         int bestLen = 1;
         for (int i = 0; i < 8; ) {
@@ -36,17 +49,23 @@ public final class IpAddressFormat {
             }
             i = j;
         }
-        StringBuilder sb = new StringBuilder(39);
+        boolean dotted = dottedIpv4Tail && bestStart == 0 && (bestLen == 6 || (bestLen == 5 && g[5] == 0xFFFF));
+        StringBuilder sb = new StringBuilder(45);
         for (int i = 0; i < 8; i++) {
             if (i == bestStart) {
-                sb.append("::");
+                sb.append(i == 0 ? "::" : ":");
                 i += bestLen - 1;
                 continue;
             }
-            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
-                sb.append(':');
+            if (dotted && i == 6) {
+                sb.append(g[6] >>> 8).append('.').append(g[6] & 0xFF).append('.')
+                        .append(g[7] >>> 8).append('.').append(g[7] & 0xFF);
+                break;
             }
             sb.append(Integer.toHexString(g[i]));
+            if (i < 7) {
+                sb.append(':');
+            }
         }
         return sb.toString();
     }

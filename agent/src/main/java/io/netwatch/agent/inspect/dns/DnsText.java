@@ -1,5 +1,6 @@
 package io.netwatch.agent.inspect.dns;
 
+import io.netwatch.agent.flow.IpAddressFormat;
 import java.nio.ByteBuffer;
 
 /**
@@ -127,43 +128,6 @@ final class DnsText {
         for (int i = 0; i < 8; i++) {
             g[i] = ((b.get(at + 2 * i) & 0xFF) << 8) | (b.get(at + 2 * i + 1) & 0xFF);
         }
-        int bestStart = -1;
-        int bestLen = 0;
-        for (int i = 0; i < 8; ) {
-            if (g[i] != 0) {
-                i++;
-                continue;
-            }
-            int j = i;
-            while (j < 8 && g[j] == 0) {
-                j++;
-            }
-            if (j - i > bestLen) {
-                bestStart = i;
-                bestLen = j - i;
-            }
-            i = j;
-        }
-        if (bestLen < 2) {
-            bestStart = -1;
-        }
-        boolean embeddedIpv4 = bestStart == 0 && (bestLen == 6 || (bestLen == 5 && g[5] == 0xFFFF));
-        StringBuilder sb = new StringBuilder(45);
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                sb.append(i == 0 ? "::" : ":");
-                i += bestLen - 1;
-                continue;
-            }
-            if (embeddedIpv4 && i == 6) {
-                sb.append(ipv4(b, at + 12));
-                break;
-            }
-            sb.append(Integer.toHexString(g[i]));
-            if (i < 7) {
-                sb.append(':');
-            }
-        }
-        return sb.toString();
+        return IpAddressFormat.ipv6(g, true);
     }
 }
