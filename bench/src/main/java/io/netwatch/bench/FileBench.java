@@ -8,7 +8,7 @@ import io.netwatch.agent.decode.DecodeError;
 import io.netwatch.agent.flow.FlowSink;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.score.AnomalySink;
-import io.netwatch.agent.score.PortScanConfig;
+import io.netwatch.agent.score.DetectionConfig;
 import io.netwatch.proto.flow.v1.Flow;
 import java.io.IOException;
 import java.io.InputStream;
@@ -208,8 +208,8 @@ public final class FileBench {
         Pipeline pipeline;
         try (PcapFileSource source = PcapFileSource.open(file)) {
             pipeline = new Pipeline(new io.netwatch.agent.flow.FlowTable(FlowTableConfig.defaults(), FlowSink.NONE,
-                    "bench", source.interfaceNames(), 0), new io.netwatch.agent.score.PortScanDetector(
-                    PortScanConfig.defaults(), AnomalySink.NONE, "bench"));
+                    "bench", source.interfaceNames(), 0), new io.netwatch.agent.score.Detectors(
+                    DetectionConfig.defaults(), AnomalySink.NONE, "bench"));
             source.run(pipeline);
         }
         pipeline.finish();
@@ -230,7 +230,7 @@ public final class FileBench {
         Pipeline pipeline;
         try (PcapFileSource source = PcapFileSource.open(file)) {
             pipeline = Pipeline.create("bench", source.interfaceNames(), FlowTableConfig.defaults(),
-                    PortScanConfig.defaults(), flows, anomalySink);
+                    DetectionConfig.defaults(), flows, anomalySink);
             source.run(pipeline);
         }
         pipeline.finish();

@@ -5,7 +5,7 @@ import io.netwatch.agent.AgentMain;
 import io.netwatch.agent.capture.LiveCaptureConfig;
 import io.netwatch.agent.export.ExportConfig;
 import io.netwatch.agent.flow.FlowTableConfig;
-import io.netwatch.agent.score.PortScanConfig;
+import io.netwatch.agent.score.DetectionConfig;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -89,7 +89,7 @@ final class AgentCommand implements Callable<Integer> {
         }
         InetSocketAddress metricsAddress = metrics.equalsIgnoreCase("none") ? null : HostPort.parse(metrics, "--metrics");
         AgentConfig config = new AgentConfig(nodeName, source.pcap, live, HostPort.target(aggregator), metricsAddress,
-                FlowTimeouts.apply(FlowTableConfig.defaults().withMaxFlows(maxFlows), flowTimeouts), PortScanConfig.defaults(), ExportConfig.defaults(),
+                FlowTimeouts.apply(FlowTableConfig.defaults().withMaxFlows(maxFlows), flowTimeouts), DetectionConfig.defaults(), ExportConfig.defaults(),
                 drainTimeout, rules.config(rulesReload));
         return AgentMain.run(config, System.out);
     }

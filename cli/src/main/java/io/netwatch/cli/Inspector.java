@@ -9,8 +9,9 @@ import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.inspect.InspectionConfig;
 import io.netwatch.agent.inspect.InspectionSink;
 import io.netwatch.agent.inspect.signature.Signatures;
+import io.netwatch.agent.score.AnomalyCounts;
 import io.netwatch.agent.score.AnomalySink;
-import io.netwatch.agent.score.PortScanConfig;
+import io.netwatch.agent.score.DetectionConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -46,7 +47,7 @@ public final class Inspector {
                              FlowSink flows, AnomalySink anomalies, InspectionSink messages) throws CaptureException {
         try (PcapFileSource source = PcapFileSource.open(file)) {
             Pipeline pipeline = Pipeline.create(nodeName, source.interfaceNames(), flowConfig,
-                    PortScanConfig.defaults(), InspectionConfig.defaults(), signatures, flows, anomalies, messages);
+                    DetectionConfig.defaults(), InspectionConfig.defaults(), signatures, flows, anomalies, messages);
             CaptureException error = null;
             try {
                 source.run(pipeline);
@@ -86,8 +87,16 @@ public final class Inspector {
         s.put("flows_evicted", p.flowTable().flowsEvicted());
         s.put("datagrams_reassembled", p.flowTable().datagramsReassembled());
         s.put("fragments_uncounted", p.flowTable().fragmentsUncounted());
-        s.put("anomalies", p.portScan().anomaliesRaised()
-                + (p.signatureDetector() == null ? 0 : p.signatureDetector().raised()));
+        s.put("anomalies", p.detectors().counts().total());
+        Map<String, Long> byType = new LinkedHashMap<>();
+        for (String type : AnomalyCounts.TYPES) {
+            long n = p.detectors().counts().count(type);
+            if (n > 0) {
+                byType.put(type, n);
+            }
+        }
+        s.put("anomalies_by_type", byType);
+        s.put("detector_evictions", p.detectors().evictions());
         if (p.inspector() != null) {
             s.put("inspected_flows", p.inspector().inspectedFlows());
             s.put("app_messages", p.inspector().events());

@@ -16,7 +16,7 @@ import io.netwatch.agent.export.AgentHealth;
 import io.netwatch.agent.export.ExportConfig;
 import io.netwatch.agent.export.FlowStreamer;
 import io.netwatch.agent.flow.FlowTableConfig;
-import io.netwatch.agent.score.PortScanConfig;
+import io.netwatch.agent.score.DetectionConfig;
 import io.netwatch.proto.ingest.v1.Hello;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -71,7 +71,7 @@ class MetricsServerTest {
                 Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(100)),
                 Hello.newBuilder().setNodeName("node-m").setBootId("boot-m").build(), AgentHealth.NONE);
         pipeline = Pipeline.create("node-m", java.util.List.of("file"), FlowTableConfig.defaults(),
-                PortScanConfig.defaults(), streamer, streamer);
+                DetectionConfig.defaults(), streamer, streamer);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new PipelineMetrics(pipeline).bindTo(registry);
         new ExportMetrics(streamer).bindTo(registry);
