@@ -67,6 +67,11 @@ final class Cusum {
         return Math.max(0, statistic + current - mean - allowance);
     }
 
+    /** S after the last closed interval. */
+    double closed() {
+        return statistic;
+    }
+
     double mean() {
         return mean;
     }
