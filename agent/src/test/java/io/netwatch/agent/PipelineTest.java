@@ -141,19 +141,20 @@ class PipelineTest {
         assertEquals("T1046", scan.getAttackTechnique());
         assertEquals(CLIENT, scan.getSource().getIp());
         assertEquals(WEB, scan.getDestination().getIp());
-        assertEquals(Severity.SEVERITY_HIGH, scan.getSeverity());
-        double ports = scan.getExplanation().getObservations(0).getObserved();
-        assertEquals("distinct_destination_ports", scan.getExplanation().getObservations(0).getName());
-        assertTrue(ports >= 200, "ports " + ports);
-        // Ports 1-200 probed, plus 443 of the TLS connections; 199 closed ports refused the probe.
-        assertEquals(201, ports);
-        assertEquals(199.0 / 201, scan.getExplanation().getObservations(1).getObserved(), 1e-9);
-        // The first SYN of the scan and the last RST,ACK of the capture.
-        assertEquals(1_795_678_006_390_313_000L, Timestamps.toNanos(scan.getStart()));
-        assertEquals(1_795_678_006_886_012_000L, Timestamps.toNanos(scan.getEnd()));
-        assertEquals(100, scan.getEvidenceFlowIdsCount(), "evidence is capped at maxEvidence");
+        assertEquals(Severity.SEVERITY_MEDIUM, scan.getSeverity());
+        // Threshold Random Walk: the scan is called once ln Λ reaches ln(PD/PF), after 5 straight failures.
+        assertEquals("trw_log_likelihood_ratio", scan.getExplanation().getObservations(0).getName());
+        assertTrue(scan.getExplanation().getObservations(0).getObserved()
+                >= scan.getExplanation().getObservations(0).getExpected());
+        assertEquals("failed_first_contacts", scan.getExplanation().getObservations(1).getName());
+        double failed = scan.getExplanation().getObservations(1).getObserved();
+        assertEquals(failed, scan.getEvidenceFlowIdsCount(), "each failed first contact is evidence");
+        assertTrue(failed >= 5, "failed " + failed);
+        // The walk's window ends within the scan: by the last RST,ACK of the capture.
+        assertTrue(Timestamps.toNanos(scan.getStart()) <= Timestamps.toNanos(scan.getEnd()));
+        assertTrue(Timestamps.toNanos(scan.getEnd()) <= 1_795_678_006_886_012_000L);
         Set<Long> evidence = new HashSet<>(scan.getEvidenceFlowIdsList());
-        assertEquals(100, evidence.size());
+        assertEquals((int) failed, evidence.size());
         for (long id : evidence) {
             Flow f = byId.get(id);
             assertEquals(NMAP_PORT, f.getSource().getPort(), "evidence is a probe: " + f);
