@@ -45,9 +45,16 @@ public final class Inspector {
 
     public static Result run(Path file, String nodeName, FlowTableConfig flowConfig, Signatures signatures,
                              FlowSink flows, AnomalySink anomalies, InspectionSink messages) throws CaptureException {
+        return run(file, nodeName, flowConfig, DetectionConfig.defaults(), signatures, flows, anomalies, messages);
+    }
+
+    /** As above, with the detectors' settings. */
+    public static Result run(Path file, String nodeName, FlowTableConfig flowConfig, DetectionConfig detection,
+                             Signatures signatures, FlowSink flows, AnomalySink anomalies, InspectionSink messages)
+            throws CaptureException {
         try (PcapFileSource source = PcapFileSource.open(file)) {
             Pipeline pipeline = Pipeline.create(nodeName, source.interfaceNames(), flowConfig,
-                    DetectionConfig.defaults(), InspectionConfig.defaults(), signatures, flows, anomalies, messages);
+                    detection, InspectionConfig.defaults(), signatures, flows, anomalies, messages);
             CaptureException error = null;
             try {
                 source.run(pipeline);
