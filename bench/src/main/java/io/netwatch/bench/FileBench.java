@@ -27,7 +27,7 @@ import java.util.Locale;
  *   <li>bare read: {@link PcapFileSource} delivering every frame to a handler that reads one
  *       byte (the memory-mapped reader's ceiling);</li>
  *   <li>Netwatch: whatever {@link Pipeline#create} wires (decode, flow table, payload inspection,
- *       port-scan detector) on one thread, flow records to a counting sink;</li>
+ *       detectors) on one thread, flow records to a counting sink;</li>
  *   <li>{@code tcpdump -r FILE -w /dev/null} (libpcap's read);</li>
  *   <li>{@code suricata -r FILE --runmode single -k none} with no rules, when available.</li>
  * </ul>
@@ -200,7 +200,7 @@ public final class FileBench {
 
     /** Timing of one Netwatch pass over the file, finish() included, nanoseconds. */
     /**
-     * Decode and flow table only (with the port-scan detector), no payload inspection: the
+     * Decode and flow table only (with the detectors), no payload inspection: the
      * scope of the decoding issue's goal.
      */
     private long netwatchCore() throws CaptureException {

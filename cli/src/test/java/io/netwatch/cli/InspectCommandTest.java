@@ -75,6 +75,21 @@ class InspectCommandTest {
     }
 
     @Test
+    void aDnsTunnelLineNamesTheDomainAndTheStatsCountIt() throws Exception {
+        Path corpus = Path.of("../../shared/pcaps/dmachard-iodine.pcap");
+        assumeTrue(Files.exists(corpus), "the shared capture corpus is not here");
+        Run run = inspect(corpus);
+        assertEquals(0, run.code(), run.stderr());
+        JsonNode tunnel = run.lines().stream().filter(n -> n.get("type").asText().equals("anomaly")).findFirst()
+                .orElseThrow();
+        assertEquals("dns_tunnel", tunnel.get("anomaly_type").asText());
+        assertEquals("biillpi.com", tunnel.get("dst_name").asText());
+        assertEquals("192.168.1.17", tunnel.get("src_ip").asText());
+        assertEquals("T1071.004", tunnel.get("attack_technique").asText());
+        assertEquals(1, run.lines().getLast().get("anomalies_by_type").get("dns_tunnel").asLong());
+    }
+
+    @Test
     void theBundledCaptureGivesFlowsAPortScanAndStatsLast() throws Exception {
         Run run = inspect(Samples.demo());
         assertEquals(0, run.code(), run.stderr());
