@@ -5,6 +5,7 @@ import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.anomaly.v1.Severity;
 import io.netwatch.proto.flow.v1.Flow;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Password guessing ({@code brute_force}): many short connections from one source to one
@@ -29,7 +30,7 @@ public final class BruteForceDetector implements FlowSink {
     private final String nodeName;
     private final LruTable<Service, Window> pairs;
     private long nextId = 1;
-    private long raised;
+    private final AtomicLong raised = new AtomicLong();
 
     public BruteForceDetector(BruteForceConfig config, AnomalySink sink, String nodeName) {
         this.config = config;
@@ -130,12 +131,12 @@ public final class BruteForceDetector implements FlowSink {
         for (int i = 0; i < w.evidenceCount; i++) {
             a.addEvidenceFlowIds(w.evidence[i]);
         }
-        raised++;
+        raised.incrementAndGet();
         sink.onAnomaly(a.build());
     }
 
     public long raised() {
-        return raised;
+        return raised.get();
     }
 
     /** Pairs forgotten because {@link BruteForceConfig#maxPairs()} were tracked. */

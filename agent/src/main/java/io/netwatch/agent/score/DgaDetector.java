@@ -5,6 +5,7 @@ import io.netwatch.agent.inspect.InspectionSink;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.anomaly.v1.Severity;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Clients resolving algorithmically generated domains ({@code dga}): malware that finds its
@@ -27,8 +28,8 @@ public final class DgaDetector implements InspectionSink {
     private final String nodeName;
     private final LruTable<String, Window> clients;
     private long nextId = 1;
-    private long raised;
-    private long generatedNames;
+    private final AtomicLong raised = new AtomicLong();
+    private final AtomicLong generatedNames = new AtomicLong();
 
     public DgaDetector(DgaConfig config, AnomalySink sink, String nodeName) {
         this.config = config;
@@ -72,7 +73,7 @@ public final class DgaDetector implements InspectionSink {
         if (!v.generated()) {
             return;
         }
-        generatedNames++;
+        generatedNames.incrementAndGet();
         long now = dns.timestampNanos();
         String client = dns.endpoints().srcIp();
         Window w = clients.get(client);
@@ -127,17 +128,17 @@ public final class DgaDetector implements InspectionSink {
         for (int i = 0; i < w.evidenceCount; i++) {
             a.addEvidenceFlowIds(w.evidence[i]);
         }
-        raised++;
+        raised.incrementAndGet();
         sink.onAnomaly(a.build());
     }
 
     public long raised() {
-        return raised;
+        return raised.get();
     }
 
     /** Queried names whose domain looked generated (each counted, anomaly or not). */
     public long generatedNames() {
-        return generatedNames;
+        return generatedNames.get();
     }
 
     /** Clients forgotten because {@link DgaConfig#maxClients()} were tracked. */

@@ -6,6 +6,7 @@ import io.netwatch.agent.inspect.dns.DnsParser;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.anomaly.v1.Severity;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * DNS tunnels ({@code dns_tunnel}) and data carried out in query names
@@ -32,9 +33,9 @@ public final class DnsTunnelDetector implements InspectionSink {
     private final String nodeName;
     private final LruTable<String, Window> domains;
     private long nextId = 1;
-    private long tunnels;
-    private long exfiltrations;
-    private long unsplittable;
+    private final AtomicLong tunnels = new AtomicLong();
+    private final AtomicLong exfiltrations = new AtomicLong();
+    private final AtomicLong unsplittable = new AtomicLong();
 
     public DnsTunnelDetector(DnsTunnelConfig config, AnomalySink sink, String nodeName) {
         this.config = config;
@@ -102,7 +103,7 @@ public final class DnsTunnelDetector implements InspectionSink {
         }
         RegisteredDomain.Split split = RegisteredDomain.of(qname);
         if (split == null) {
-            unsplittable++;
+            unsplittable.incrementAndGet();
             return;
         }
         long now = dns.timestampNanos();
@@ -146,7 +147,7 @@ public final class DnsTunnelDetector implements InspectionSink {
         boolean records = w.txtNullShare() >= config.minTxtNullShare();
         if (!w.tunnelReported && (encoded || records)) {
             w.tunnelReported = true;
-            tunnels++;
+            tunnels.incrementAndGet();
             report(DNS_TUNNEL, TUNNEL_TECHNIQUE, domain, w, String.format(Locale.ROOT,
                     "%s queried %d distinct subdomains of %s in %.1f s (mean %.1f characters, %.2f bits of entropy "
                             + "per character; %.0f%% TXT or NULL): names that carry data",
@@ -155,7 +156,7 @@ public final class DnsTunnelDetector implements InspectionSink {
         }
         if (!w.exfiltrationReported && random && w.characters >= config.exfiltrationBytes()) {
             w.exfiltrationReported = true;
-            exfiltrations++;
+            exfiltrations.incrementAndGet();
             report(EXFILTRATION, EXFILTRATION_TECHNIQUE, domain, w, String.format(Locale.ROOT,
                     "%s sent %d characters of high-entropy subdomains (%.2f bits per character) to %s in %.1f s, "
                             + "over the %d-character limit",
@@ -191,16 +192,16 @@ public final class DnsTunnelDetector implements InspectionSink {
     }
 
     public long tunnelsRaised() {
-        return tunnels;
+        return tunnels.get();
     }
 
     public long exfiltrationsRaised() {
-        return exfiltrations;
+        return exfiltrations.get();
     }
 
     /** Query names with no registered domain (a bare suffix, one label, or refused by the suffix list). */
     public long unsplittableNames() {
-        return unsplittable;
+        return unsplittable.get();
     }
 
     /** Domains forgotten because {@link DnsTunnelConfig#maxDomains()} were tracked. */

@@ -5,6 +5,7 @@ import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.anomaly.v1.Severity;
 import io.netwatch.proto.flow.v1.Flow;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * SYN and UDP floods toward a destination, by CUSUM change detection (see
@@ -36,9 +37,9 @@ public final class FloodDetector implements FlowSink {
     private final LruTable<Target, Target.State> targets;
     private long clockNanos = Long.MIN_VALUE;
     private long nextId = 1;
-    private long synFloods;
-    private long udpFloods;
-    private long suppressed;
+    private final AtomicLong synFloods = new AtomicLong();
+    private final AtomicLong udpFloods = new AtomicLong();
+    private final AtomicLong suppressed = new AtomicLong();
 
     public FloodDetector(FloodConfig config, AnomalySink sink, String nodeName) {
         this.config = config;
@@ -105,7 +106,7 @@ public final class FloodDetector implements FlowSink {
         double statistic = s.cusum.add(clockNanos, packets);
         if (statistic >= config.threshold()) {
             if (s.reportedAtNanos != Long.MIN_VALUE && clockNanos - s.reportedAtNanos < config.cooldown().toNanos()) {
-                suppressed++;
+                suppressed.incrementAndGet();
             } else {
                 report(key, s, statistic);
                 s.reportedAtNanos = clockNanos;
@@ -142,9 +143,9 @@ public final class FloodDetector implements FlowSink {
             a.addEvidenceFlowIds(s.evidence[i]);
         }
         if (syn) {
-            synFloods++;
+            synFloods.incrementAndGet();
         } else {
-            udpFloods++;
+            udpFloods.incrementAndGet();
         }
         sink.onAnomaly(a.build());
     }
@@ -168,16 +169,16 @@ public final class FloodDetector implements FlowSink {
     }
 
     public long synFloodsRaised() {
-        return synFloods;
+        return synFloods.get();
     }
 
     public long udpFloodsRaised() {
-        return udpFloods;
+        return udpFloods.get();
     }
 
     /** Floods detected again within the cooldown, not reported. */
     public long suppressed() {
-        return suppressed;
+        return suppressed.get();
     }
 
     /** Destinations forgotten because {@link FloodConfig#maxDestinations()} were tracked. */

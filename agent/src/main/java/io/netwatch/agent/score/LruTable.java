@@ -3,6 +3,7 @@ package io.netwatch.agent.score;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A detector's table of tracked keys with a fixed capacity: when it is full, the entry used
@@ -15,7 +16,7 @@ import java.util.Map;
  */
 final class LruTable<K, V> {
     private final int capacity;
-    private long evictions;
+    private final AtomicLong evictions = new AtomicLong();
     private final LinkedHashMap<K, V> map;
 
     LruTable(int capacity) {
@@ -27,7 +28,7 @@ final class LruTable<K, V> {
             @Override
             protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
                 if (size() > LruTable.this.capacity) {
-                    evictions++;
+                    evictions.incrementAndGet();
                     return true;
                 }
                 return false;
@@ -71,6 +72,6 @@ final class LruTable<K, V> {
 
     /** Entries forgotten to make room, since the start. */
     long evictions() {
-        return evictions;
+        return evictions.get();
     }
 }

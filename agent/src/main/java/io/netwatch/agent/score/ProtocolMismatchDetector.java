@@ -6,6 +6,7 @@ import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.anomaly.v1.Severity;
 import io.netwatch.proto.flow.v1.Flow;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A protocol, named by its payload, on a port that says otherwise ({@code protocol_mismatch}):
@@ -26,8 +27,8 @@ public final class ProtocolMismatchDetector implements FlowSink {
     private final String nodeName;
     private final LruTable<Edge, long[]> reported;
     private long nextId = 1;
-    private long raised;
-    private long repeats;
+    private final AtomicLong raised = new AtomicLong();
+    private final AtomicLong repeats = new AtomicLong();
 
     public ProtocolMismatchDetector(MismatchConfig config, AnomalySink sink, String nodeName) {
         this.config = config;
@@ -58,7 +59,7 @@ public final class ProtocolMismatchDetector implements FlowSink {
         Edge edge = new Edge(flow.getSource().getIp(), flow.getDestination().getIp(), port);
         long[] last = reported.get(edge);
         if (last != null && at - last[0] < config.window().toNanos()) {
-            repeats++;
+            repeats.incrementAndGet();
             return;
         }
         reported.put(edge, new long[] {at});
@@ -86,17 +87,17 @@ public final class ProtocolMismatchDetector implements FlowSink {
                 Anomalies.endpoint(edge.destination(), edge.port()), at, Anomalies.nanos(flow.getLastSeen()), summary);
         a.getExplanationBuilder().addObservations(Anomalies.observation("destination_port", edge.port(), 0, "port"));
         a.addEvidenceFlowIds(flow.getFlowId());
-        raised++;
+        raised.incrementAndGet();
         sink.onAnomaly(a.build());
     }
 
     public long raised() {
-        return raised;
+        return raised.get();
     }
 
     /** Mismatches on an edge already reported within the window. */
     public long repeats() {
-        return repeats;
+        return repeats.get();
     }
 
     /** Edges forgotten because {@link MismatchConfig#maxEdges()} were remembered. */

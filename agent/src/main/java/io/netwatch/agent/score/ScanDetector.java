@@ -6,6 +6,7 @@ import io.netwatch.proto.anomaly.v1.Severity;
 import io.netwatch.proto.flow.v1.Endpoint;
 import io.netwatch.proto.flow.v1.Flow;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Port scans and address sweeps by Threshold Random Walk (see {@link ScanConfig} for the
@@ -39,9 +40,9 @@ public final class ScanDetector implements FlowSink {
     /** First contacts already counted: (source, destination, protocol, port), port -1 for the sweep walk. */
     private final LruTable<Contact, Boolean> contacts;
     private long nextId = 1;
-    private long portScans;
-    private long sweeps;
-    private long suppressed;
+    private final AtomicLong portScans = new AtomicLong();
+    private final AtomicLong sweeps = new AtomicLong();
+    private final AtomicLong suppressed = new AtomicLong();
 
     public ScanDetector(ScanConfig config, AnomalySink sink, String nodeName) {
         this.config = config;
@@ -146,7 +147,7 @@ public final class ScanDetector implements FlowSink {
             boolean cooling = w.reportedAtNanos != Long.MIN_VALUE
                     && w.lastNanos - w.reportedAtNanos < config.cooldown().toNanos();
             if (cooling) {
-                suppressed++;
+                suppressed.incrementAndGet();
             } else {
                 report(key, w, type);
                 w.reportedAtNanos = w.lastNanos;
@@ -177,9 +178,9 @@ public final class ScanDetector implements FlowSink {
             a.addEvidenceFlowIds(w.evidence[i]);
         }
         if (sweep) {
-            sweeps++;
+            sweeps.incrementAndGet();
         } else {
-            portScans++;
+            portScans.incrementAndGet();
         }
         sink.onAnomaly(a.build());
     }
@@ -203,16 +204,16 @@ public final class ScanDetector implements FlowSink {
     }
 
     public long portScansRaised() {
-        return portScans;
+        return portScans.get();
     }
 
     public long sweepsRaised() {
-        return sweeps;
+        return sweeps.get();
     }
 
     /** Scans detected again within the cooldown, not reported. */
     public long suppressed() {
-        return suppressed;
+        return suppressed.get();
     }
 
     /** Walks forgotten because {@link ScanConfig#maxWalks()} were tracked. */
