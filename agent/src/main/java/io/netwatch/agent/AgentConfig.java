@@ -3,7 +3,7 @@ package io.netwatch.agent;
 import io.netwatch.agent.capture.LiveCaptureConfig;
 import io.netwatch.agent.export.ExportConfig;
 import io.netwatch.agent.flow.FlowTableConfig;
-import io.netwatch.agent.score.PortScanConfig;
+import io.netwatch.agent.score.DetectionConfig;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import io.netwatch.agent.inspect.signature.RulesConfig;
@@ -21,13 +21,13 @@ import java.time.Duration;
  *                        acknowledge everything
  */
 public record AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live, String aggregator,
-                          InetSocketAddress metricsAddress, FlowTableConfig flows, PortScanConfig portScan,
+                          InetSocketAddress metricsAddress, FlowTableConfig flows, DetectionConfig detection,
                           ExportConfig export, Duration drainTimeout, RulesConfig rules) {
     /** With the bundled signature rules only. */
     public AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live, String aggregator,
-                       InetSocketAddress metricsAddress, FlowTableConfig flows, PortScanConfig portScan,
+                       InetSocketAddress metricsAddress, FlowTableConfig flows, DetectionConfig detection,
                        ExportConfig export, Duration drainTimeout) {
-        this(nodeName, pcapFile, live, aggregator, metricsAddress, flows, portScan, export, drainTimeout,
+        this(nodeName, pcapFile, live, aggregator, metricsAddress, flows, detection, export, drainTimeout,
                 RulesConfig.defaults());
     }
 

@@ -42,7 +42,7 @@ final class AgentHealthReport implements AgentHealth {
                     .setFlowsCreated(p.flowTable().flowsCreated())
                     .setFlowsExported(p.flowTable().recordsEmitted())
                     .setFlowsActive(p.flowTable().flowsActive())
-                    .setAnomaliesRaised(p.portScan().anomaliesRaised());
+                    .setAnomaliesRaised(p.detectors().counts().total());
         }
         return b;
     }

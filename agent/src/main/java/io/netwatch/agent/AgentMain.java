@@ -64,7 +64,7 @@ public final class AgentMain {
                 .setStarted(Timestamps.fromMillis(System.currentTimeMillis())).build();
         AgentHealthReport health = new AgentHealthReport(source);
         FlowStreamer streamer = new FlowStreamer(channel, config.export(), hello, health);
-        Pipeline pipeline = Pipeline.create(config.nodeName(), source.interfaceNames(), config.flows(), config.portScan(),
+        Pipeline pipeline = Pipeline.create(config.nodeName(), source.interfaceNames(), config.flows(), config.detection(),
                 InspectionConfig.defaults(), signatures, streamer, streamer, InspectionSink.NONE);
         RuleWatcher watcher = config.rules().paths().isEmpty() || config.rules().reload().isZero() ? null
                 : signatures.watch(config.rules().reload(), r -> report(r, out));
@@ -102,7 +102,7 @@ public final class AgentMain {
         out.printf("netwatch agent: %d packets, %d flow records, %d acknowledged, %d dropped, %d anomalies, "
                         + "%d signature alerts%n", pipeline.packets(), pipeline.flowTable().recordsEmitted(),
                 streamer.flowsAcked(), streamer.flowsDropped(),
-                pipeline.portScan().anomaliesRaised() + pipeline.signatureDetector().raised(),
+                pipeline.detectors().counts().total(),
                 pipeline.inspector().alerts());
         if (!drained) {
             out.printf("netwatch agent: the aggregator did not acknowledge %d queued records and %d batches within %s%n",

@@ -14,8 +14,8 @@ import io.netwatch.agent.inspect.signature.Signatures;
 import io.netwatch.agent.score.SignatureDetector;
 import io.netwatch.agent.inspect.Inspector;
 import io.netwatch.agent.score.AnomalySink;
-import io.netwatch.agent.score.PortScanConfig;
-import io.netwatch.agent.score.PortScanDetector;
+import io.netwatch.agent.score.DetectionConfig;
+import io.netwatch.agent.score.Detectors;
 import io.netwatch.proto.flow.v1.FlowEndReason;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -31,7 +31,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
 public final class Pipeline implements PacketHandler {
     private final PacketDecoder decoder = new PacketDecoder();
     private final FlowTable flowTable;
-    private final PortScanDetector portScan;
+    /** The detectors: flow records and inspection's DNS messages and alerts go to them. */
+    private final Detectors detectors;
     /** Payload inspection; null when the pipeline was built without it. */
     private final Inspector inspector;
 
@@ -41,29 +42,28 @@ public final class Pipeline implements PacketHandler {
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLongArray decodeOutcomes = new AtomicLongArray(DecodeError.values().length);
     private volatile long lastPacketNanos;
-    /** Turns signature alerts into anomalies; null for a pipeline built without inspection. */
-    private SignatureDetector signatureDetector;
     /** Set when capturing on several interfaces or 'any', where one packet can be seen twice. */
     private DuplicateFilter duplicates;
     private final AtomicLong duplicatePackets = new AtomicLong();
 
-    public Pipeline(FlowTable flowTable, PortScanDetector portScan) {
-        this(flowTable, portScan, null);
+    /** A pipeline of decode and flows only: {@code detectors} sees what {@code flowTable} emits only if wired so. */
+    public Pipeline(FlowTable flowTable, Detectors detectors) {
+        this(flowTable, detectors, null);
     }
 
-    private Pipeline(FlowTable flowTable, PortScanDetector portScan, Inspector inspector) {
+    private Pipeline(FlowTable flowTable, Detectors detectors, Inspector inspector) {
         this.flowTable = flowTable;
-        this.portScan = portScan;
+        this.detectors = detectors;
         this.inspector = inspector;
     }
 
     /**
-     * Wires the stages: flow records go to the port-scan detector and to {@code flows};
+     * Wires the stages: flow records go to the detectors and to {@code flows};
      * anomalies go to {@code anomalies}.
      */
     public static Pipeline create(String nodeName, List<String> interfaceNames, FlowTableConfig flowConfig,
-                                  PortScanConfig scanConfig, FlowSink flows, AnomalySink anomalies) {
-        return create(nodeName, interfaceNames, flowConfig, scanConfig, InspectionConfig.defaults(), flows, anomalies,
+                                  DetectionConfig detection, FlowSink flows, AnomalySink anomalies) {
+        return create(nodeName, interfaceNames, flowConfig, detection, InspectionConfig.defaults(), flows, anomalies,
                 InspectionSink.NONE);
     }
 
@@ -72,9 +72,9 @@ public final class Pipeline implements PacketHandler {
      * messages it finds (DNS, HTTP, TLS, SSH).
      */
     public static Pipeline create(String nodeName, List<String> interfaceNames, FlowTableConfig flowConfig,
-                                  PortScanConfig scanConfig, InspectionConfig inspectionConfig, FlowSink flows,
+                                  DetectionConfig detection, InspectionConfig inspectionConfig, FlowSink flows,
                                   AnomalySink anomalies, InspectionSink messages) {
-        return create(nodeName, interfaceNames, flowConfig, scanConfig, inspectionConfig, Signatures.bundled(), flows,
+        return create(nodeName, interfaceNames, flowConfig, detection, inspectionConfig, Signatures.bundled(), flows,
                 anomalies, messages);
     }
 
@@ -83,20 +83,17 @@ public final class Pipeline implements PacketHandler {
      * as {@code signature} anomalies, to {@code anomalies}.
      */
     public static Pipeline create(String nodeName, List<String> interfaceNames, FlowTableConfig flowConfig,
-                                  PortScanConfig scanConfig, InspectionConfig inspectionConfig, Signatures signatures,
+                                  DetectionConfig detection, InspectionConfig inspectionConfig, Signatures signatures,
                                   FlowSink flows, AnomalySink anomalies, InspectionSink messages) {
-        PortScanDetector scan = new PortScanDetector(scanConfig, anomalies, nodeName);
-        SignatureDetector signatureDetector = new SignatureDetector(anomalies, nodeName);
+        Detectors detectors = new Detectors(detection, anomalies, nodeName);
         FlowSink tee = flow -> {
             flows.onFlow(flow);
-            scan.onFlow(flow);
+            detectors.onFlow(flow);
         };
         long flowIdBase = (ThreadLocalRandom.current().nextLong(1 << 20) + 1) << 32;
-        Inspector inspector = new Inspector(inspectionConfig, signatures, messages, signatureDetector);
+        Inspector inspector = new Inspector(inspectionConfig, signatures, messages, detectors);
         FlowTable table = new FlowTable(flowConfig, tee, nodeName, interfaceNames, flowIdBase).observe(inspector);
-        Pipeline p = new Pipeline(table, scan, inspector);
-        p.signatureDetector = signatureDetector;
-        return p;
+        return new Pipeline(table, detectors, inspector);
     }
 
     @Override
@@ -117,7 +114,6 @@ public final class Pipeline implements PacketHandler {
                 return;
             }
             flowTable.update(p, frame, timestampNanos, originalLength, interfaceIndex);
-            portScan.advance(timestampNanos);
         } catch (RuntimeException e) {
             failed.incrementAndGet();
         }
@@ -127,7 +123,6 @@ public final class Pipeline implements PacketHandler {
     public void onIdle(long nowNanos) {
         try {
             flowTable.expire(nowNanos);
-            portScan.tick(nowNanos);
         } catch (RuntimeException e) {
             failed.incrementAndGet();
         }
@@ -148,7 +143,7 @@ public final class Pipeline implements PacketHandler {
         return duplicatePackets.get();
     }
 
-    /** Ends the capture: emits every open flow and every pending detection. */
+    /** Ends the capture: emits every open flow (the detectors judge each as it comes). */
     public void finish() {
         // A record whose building throws (a bug) is counted; the other flows still end.
         long attempts = flowTable.flowsActive() + 1;
@@ -159,11 +154,6 @@ public final class Pipeline implements PacketHandler {
             } catch (RuntimeException e) {
                 failed.incrementAndGet();
             }
-        }
-        try {
-            portScan.flush();
-        } catch (RuntimeException e) {
-            failed.incrementAndGet();
         }
     }
 
@@ -197,14 +187,16 @@ public final class Pipeline implements PacketHandler {
         return flowTable;
     }
 
-    public PortScanDetector portScan() {
-        return portScan;
+    public Detectors detectors() {
+        return detectors;
+    }
+
+    /** Turns signature alerts into anomalies. */
+    public SignatureDetector signatureDetector() {
+        return detectors.signature();
     }
 
     /** The inspection stage, or null when this pipeline has none. */
-    public SignatureDetector signatureDetector() {
-        return signatureDetector;
-    }
 
     public Inspector inspector() {
         return inspector;

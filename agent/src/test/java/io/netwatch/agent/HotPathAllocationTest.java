@@ -8,7 +8,7 @@ import io.netwatch.agent.capture.LinkType;
 import io.netwatch.agent.flow.FlowSink;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.score.AnomalySink;
-import io.netwatch.agent.score.PortScanConfig;
+import io.netwatch.agent.score.DetectionConfig;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
@@ -26,7 +26,7 @@ class HotPathAllocationTest {
                 "needs HotSpot's per-thread allocation counter");
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         Pipeline pipeline = Pipeline.create("node", java.util.List.of("eth0"), FlowTableConfig.defaults(),
-                PortScanConfig.defaults(), FlowSink.NONE, AnomalySink.NONE).deduplicate(1_000_000L);
+                DetectionConfig.defaults(), FlowSink.NONE, AnomalySink.NONE).deduplicate(1_000_000L);
         ByteBuffer[] frames = new ByteBuffer[64];
         for (int i = 0; i < frames.length; i++) {
             byte[] f = i % 2 == 0

@@ -15,7 +15,7 @@ import io.netwatch.agent.capture.LinkType;
 import io.netwatch.agent.capture.PcapFileSource;
 import io.netwatch.agent.decode.DecodeError;
 import io.netwatch.agent.flow.FlowTableConfig;
-import io.netwatch.agent.score.PortScanConfig;
+import io.netwatch.agent.score.DetectionConfig;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.anomaly.v1.Severity;
 import io.netwatch.proto.flow.v1.Flow;
@@ -69,7 +69,7 @@ class PipelineTest {
         List<Flow> flows = new ArrayList<>();
         List<Anomaly> anomalies = new ArrayList<>();
         Pipeline pipeline = Pipeline.create("node-demo", List.of("file"), FlowTableConfig.defaults(),
-                PortScanConfig.defaults(), flows::add, anomalies::add);
+                DetectionConfig.defaults(), flows::add, anomalies::add);
 
         replayDemo(pipeline);
         assertEquals(0, flows.size(), "a 3 s capture ends no flow by timeout");
@@ -134,26 +134,27 @@ class PipelineTest {
         assertEquals(200, probes.stream().map(f -> f.getDestination().getPort()).distinct().count());
 
         assertEquals(1, anomalies.size());
-        assertEquals(1, pipeline.portScan().anomaliesRaised());
-        assertEquals(0, pipeline.portScan().untrackedPairs());
+        assertEquals(1, pipeline.detectors().counts().count("port_scan"));
+        assertEquals(0, pipeline.detectors().evictions());
         Anomaly scan = anomalies.getFirst();
         assertEquals("port_scan", scan.getAnomalyType());
         assertEquals("T1046", scan.getAttackTechnique());
         assertEquals(CLIENT, scan.getSource().getIp());
         assertEquals(WEB, scan.getDestination().getIp());
-        assertEquals(Severity.SEVERITY_HIGH, scan.getSeverity());
-        double ports = scan.getExplanation().getObservations(0).getObserved();
-        assertEquals("distinct_destination_ports", scan.getExplanation().getObservations(0).getName());
-        assertTrue(ports >= 200, "ports " + ports);
-        // Ports 1-200 probed, plus 443 of the TLS connections; 199 closed ports refused the probe.
-        assertEquals(201, ports);
-        assertEquals(199.0 / 201, scan.getExplanation().getObservations(1).getObserved(), 1e-9);
-        // The first SYN of the scan and the last RST,ACK of the capture.
-        assertEquals(1_795_678_006_390_313_000L, Timestamps.toNanos(scan.getStart()));
-        assertEquals(1_795_678_006_886_012_000L, Timestamps.toNanos(scan.getEnd()));
-        assertEquals(100, scan.getEvidenceFlowIdsCount(), "evidence is capped at maxEvidence");
+        assertEquals(Severity.SEVERITY_MEDIUM, scan.getSeverity());
+        // Threshold Random Walk: the scan is called once ln Λ reaches ln(PD/PF), after 5 straight failures.
+        assertEquals("trw_log_likelihood_ratio", scan.getExplanation().getObservations(0).getName());
+        assertTrue(scan.getExplanation().getObservations(0).getObserved()
+                >= scan.getExplanation().getObservations(0).getExpected());
+        assertEquals("failed_first_contacts", scan.getExplanation().getObservations(1).getName());
+        double failed = scan.getExplanation().getObservations(1).getObserved();
+        assertEquals(failed, scan.getEvidenceFlowIdsCount(), "each failed first contact is evidence");
+        assertTrue(failed >= 5, "failed " + failed);
+        // The walk's window ends within the scan: by the last RST,ACK of the capture.
+        assertTrue(Timestamps.toNanos(scan.getStart()) <= Timestamps.toNanos(scan.getEnd()));
+        assertTrue(Timestamps.toNanos(scan.getEnd()) <= 1_795_678_006_886_012_000L);
         Set<Long> evidence = new HashSet<>(scan.getEvidenceFlowIdsList());
-        assertEquals(100, evidence.size());
+        assertEquals((int) failed, evidence.size());
         for (long id : evidence) {
             Flow f = byId.get(id);
             assertEquals(NMAP_PORT, f.getSource().getPort(), "evidence is a probe: " + f);
@@ -168,7 +169,7 @@ class PipelineTest {
         List<Flow> flows = new ArrayList<>();
         boolean[] thrown = {false};
         Pipeline pipeline = Pipeline.create("node-a", List.of("eth0"), FlowTableConfig.defaults(),
-                PortScanConfig.defaults(), flow -> {
+                DetectionConfig.defaults(), flow -> {
                     if (!thrown[0]) {
                         thrown[0] = true;
                         throw new IllegalStateException("sink bug");
@@ -212,7 +213,7 @@ class PipelineTest {
     void flowsIdleInCaptureTimeEndWhilePacketsFlow() {
         List<Flow> flows = new ArrayList<>();
         Pipeline pipeline = Pipeline.create("node-a", List.of("eth0"), FlowTableConfig.defaults(),
-                PortScanConfig.defaults(), flows::add, a -> { });
+                DetectionConfig.defaults(), flows::add, a -> { });
         byte[] c = ipv4(10, 0, 0, 1);
         long t = 1_700_000_000L * SECOND;
         packet(pipeline, ethernet(0x0800, ipv4Packet(c, ipv4(10, 0, 0, 53), 17, udp(5353, 53, 20))), t);
@@ -229,7 +230,7 @@ class PipelineTest {
     @Test
     void aTruncatedFrameIsCountedByReasonAndTracksNothing() {
         Pipeline pipeline = Pipeline.create("node-a", List.of("eth0"), FlowTableConfig.defaults(),
-                PortScanConfig.defaults(), f -> { }, a -> { });
+                DetectionConfig.defaults(), f -> { }, a -> { });
         byte[] shortIp = ethernet(0x0800, new byte[] {0x45, 0, 0, 40, 0, 1, 0x40, 0, 64, 6});
         pipeline.onPacket(buffer(shortIp), LinkType.ETHERNET, SECOND, 74, 0);
         assertEquals(1, pipeline.packets());

@@ -8,7 +8,7 @@ import io.netwatch.agent.decode.DecodeError;
 import io.netwatch.agent.flow.FlowSink;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.score.AnomalySink;
-import io.netwatch.agent.score.PortScanConfig;
+import io.netwatch.agent.score.DetectionConfig;
 import io.netwatch.proto.flow.v1.Flow;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,7 +27,7 @@ import java.util.Locale;
  *   <li>bare read: {@link PcapFileSource} delivering every frame to a handler that reads one
  *       byte (the memory-mapped reader's ceiling);</li>
  *   <li>Netwatch: whatever {@link Pipeline#create} wires (decode, flow table, payload inspection,
- *       port-scan detector) on one thread, flow records to a counting sink;</li>
+ *       detectors) on one thread, flow records to a counting sink;</li>
  *   <li>{@code tcpdump -r FILE -w /dev/null} (libpcap's read);</li>
  *   <li>{@code suricata -r FILE --runmode single -k none} with no rules, when available.</li>
  * </ul>
@@ -200,7 +200,7 @@ public final class FileBench {
 
     /** Timing of one Netwatch pass over the file, finish() included, nanoseconds. */
     /**
-     * Decode and flow table only (with the port-scan detector), no payload inspection: the
+     * Decode and flow table only (with the detectors), no payload inspection: the
      * scope of the decoding issue's goal.
      */
     private long netwatchCore() throws CaptureException {
@@ -208,8 +208,8 @@ public final class FileBench {
         Pipeline pipeline;
         try (PcapFileSource source = PcapFileSource.open(file)) {
             pipeline = new Pipeline(new io.netwatch.agent.flow.FlowTable(FlowTableConfig.defaults(), FlowSink.NONE,
-                    "bench", source.interfaceNames(), 0), new io.netwatch.agent.score.PortScanDetector(
-                    PortScanConfig.defaults(), AnomalySink.NONE, "bench"));
+                    "bench", source.interfaceNames(), 0), new io.netwatch.agent.score.Detectors(
+                    DetectionConfig.defaults(), AnomalySink.NONE, "bench"));
             source.run(pipeline);
         }
         pipeline.finish();
@@ -230,7 +230,7 @@ public final class FileBench {
         Pipeline pipeline;
         try (PcapFileSource source = PcapFileSource.open(file)) {
             pipeline = Pipeline.create("bench", source.interfaceNames(), FlowTableConfig.defaults(),
-                    PortScanConfig.defaults(), flows, anomalySink);
+                    DetectionConfig.defaults(), flows, anomalySink);
             source.run(pipeline);
         }
         pipeline.finish();

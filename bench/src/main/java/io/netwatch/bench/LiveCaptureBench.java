@@ -6,7 +6,7 @@ import io.netwatch.agent.capture.LiveCaptureConfig;
 import io.netwatch.agent.flow.FlowSink;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.score.AnomalySink;
-import io.netwatch.agent.score.PortScanConfig;
+import io.netwatch.agent.score.DetectionConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -55,7 +55,7 @@ public final class LiveCaptureBench {
         LiveCaptureConfig config = LiveCaptureConfig.of(List.of(iface), "");
         LiveCapture capture = LiveCapture.open(config);
         Pipeline pipeline = Pipeline.create("bench", capture.interfaceNames(), FlowTableConfig.defaults(),
-                PortScanConfig.defaults(), FlowSink.NONE, AnomalySink.NONE);
+                DetectionConfig.defaults(), FlowSink.NONE, AnomalySink.NONE);
         Throwable[] failure = new Throwable[1];
         Thread runner = Thread.ofPlatform().name("bench-capture").start(() -> {
             try {

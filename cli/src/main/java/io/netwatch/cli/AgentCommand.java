@@ -5,7 +5,7 @@ import io.netwatch.agent.AgentMain;
 import io.netwatch.agent.capture.LiveCaptureConfig;
 import io.netwatch.agent.export.ExportConfig;
 import io.netwatch.agent.flow.FlowTableConfig;
-import io.netwatch.agent.score.PortScanConfig;
+import io.netwatch.agent.score.DetectionConfig;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -67,6 +67,10 @@ final class AgentCommand implements Callable<Integer> {
             + "other 30s, active 5m).")
     String flowTimeouts;
 
+    @Option(names = "--detect", description = "Detector settings over the defaults, any of " + DetectSettings.KEYS
+            + ", e.g. scan.pf=0.0001,flood.threshold=500 (docs/detection.md).")
+    String detect;
+
     @Option(names = "--drain-timeout", defaultValue = "PT30S",
             description = "After a file ends, how long to wait for the aggregator's acknowledgements (default: ${DEFAULT-VALUE}).")
     Duration drainTimeout;
@@ -89,7 +93,8 @@ final class AgentCommand implements Callable<Integer> {
         }
         InetSocketAddress metricsAddress = metrics.equalsIgnoreCase("none") ? null : HostPort.parse(metrics, "--metrics");
         AgentConfig config = new AgentConfig(nodeName, source.pcap, live, HostPort.target(aggregator), metricsAddress,
-                FlowTimeouts.apply(FlowTableConfig.defaults().withMaxFlows(maxFlows), flowTimeouts), PortScanConfig.defaults(), ExportConfig.defaults(),
+                FlowTimeouts.apply(FlowTableConfig.defaults().withMaxFlows(maxFlows), flowTimeouts),
+                DetectSettings.apply(DetectionConfig.defaults(), detect), ExportConfig.defaults(),
                 drainTimeout, rules.config(rulesReload));
         return AgentMain.run(config, System.out);
     }

@@ -6,7 +6,7 @@ import io.netwatch.agent.AgentConfig;
 import io.netwatch.agent.AgentMain;
 import io.netwatch.agent.export.ExportConfig;
 import io.netwatch.agent.flow.FlowTableConfig;
-import io.netwatch.agent.score.PortScanConfig;
+import io.netwatch.agent.score.DetectionConfig;
 import io.netwatch.aggregator.AggregatorConfig;
 import io.netwatch.aggregator.AggregatorServer;
 import io.netwatch.proto.anomaly.v1.Anomaly;
@@ -63,7 +63,7 @@ final class DemoCommand implements Callable<Integer> {
 
         ByteArrayOutputStream agentLog = new ByteArrayOutputStream();
         AgentConfig agent = new AgentConfig("demo-node", capture, null, target, null, FlowTableConfig.defaults(),
-                PortScanConfig.defaults(), ExportConfig.defaults(), Duration.ofSeconds(30));
+                DetectionConfig.defaults(), ExportConfig.defaults(), Duration.ofSeconds(30));
         int code = AgentMain.run(agent, new PrintStream(agentLog, true, StandardCharsets.UTF_8));
         for (String line : agentLog.toString(StandardCharsets.UTF_8).split("\n")) {
             if (line.contains("packets,") || code != 0) {

@@ -30,6 +30,10 @@ final class InspectCommand implements Callable<Integer> {
             description = "Flow table bound (default: ${DEFAULT-VALUE}).")
     int maxFlows;
 
+    @Option(names = "--detect", description = "Detector settings over the defaults, any of " + DetectSettings.KEYS
+            + ", e.g. scan.pf=0.0001,flood.threshold=500 (docs/detection.md).")
+    String detect;
+
     @picocli.CommandLine.Mixin
     RuleOptions rules = new RuleOptions();
 
@@ -47,11 +51,18 @@ final class InspectCommand implements Callable<Integer> {
         }
         var flows = FlowTimeouts.apply(io.netwatch.agent.flow.FlowTableConfig.defaults().withMaxFlows(maxFlows),
                 flowTimeouts);
+        io.netwatch.agent.score.DetectionConfig detection;
+        try {
+            detection = DetectSettings.apply(io.netwatch.agent.score.DetectionConfig.defaults(), detect);
+        } catch (IllegalArgumentException e) {
+            System.err.println("netwatch inspect: " + e.getMessage());
+            return 2;
+        }
         OutputStream stream = out == null ? System.out : new BufferedOutputStream(Files.newOutputStream(out));
         Inspector.Result result;
         JsonLines json = new JsonLines(stream);
         try {
-            result = Inspector.run(file, node, flows, signatures, json::flow, json::anomaly, json::event);
+            result = Inspector.run(file, node, flows, detection, signatures, json::flow, json::anomaly, json::event);
         } catch (CaptureException e) {
             System.err.println("netwatch inspect: " + e.getMessage());
             return 2;

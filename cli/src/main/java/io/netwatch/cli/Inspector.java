@@ -9,8 +9,9 @@ import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.inspect.InspectionConfig;
 import io.netwatch.agent.inspect.InspectionSink;
 import io.netwatch.agent.inspect.signature.Signatures;
+import io.netwatch.agent.score.Detectors;
 import io.netwatch.agent.score.AnomalySink;
-import io.netwatch.agent.score.PortScanConfig;
+import io.netwatch.agent.score.DetectionConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -44,9 +45,16 @@ public final class Inspector {
 
     public static Result run(Path file, String nodeName, FlowTableConfig flowConfig, Signatures signatures,
                              FlowSink flows, AnomalySink anomalies, InspectionSink messages) throws CaptureException {
+        return run(file, nodeName, flowConfig, DetectionConfig.defaults(), signatures, flows, anomalies, messages);
+    }
+
+    /** As above, with the detectors' settings. */
+    public static Result run(Path file, String nodeName, FlowTableConfig flowConfig, DetectionConfig detection,
+                             Signatures signatures, FlowSink flows, AnomalySink anomalies, InspectionSink messages)
+            throws CaptureException {
         try (PcapFileSource source = PcapFileSource.open(file)) {
             Pipeline pipeline = Pipeline.create(nodeName, source.interfaceNames(), flowConfig,
-                    PortScanConfig.defaults(), InspectionConfig.defaults(), signatures, flows, anomalies, messages);
+                    detection, InspectionConfig.defaults(), signatures, flows, anomalies, messages);
             CaptureException error = null;
             try {
                 source.run(pipeline);
@@ -86,8 +94,16 @@ public final class Inspector {
         s.put("flows_evicted", p.flowTable().flowsEvicted());
         s.put("datagrams_reassembled", p.flowTable().datagramsReassembled());
         s.put("fragments_uncounted", p.flowTable().fragmentsUncounted());
-        s.put("anomalies", p.portScan().anomaliesRaised()
-                + (p.signatureDetector() == null ? 0 : p.signatureDetector().raised()));
+        s.put("anomalies", p.detectors().counts().total());
+        Map<String, Long> byType = new LinkedHashMap<>();
+        for (String type : Detectors.TYPES) {
+            long n = p.detectors().counts().count(type);
+            if (n > 0) {
+                byType.put(type, n);
+            }
+        }
+        s.put("anomalies_by_type", byType);
+        s.put("detector_evictions", p.detectors().evictions());
         if (p.inspector() != null) {
             s.put("inspected_flows", p.inspector().inspectedFlows());
             s.put("app_messages", p.inspector().events());

@@ -120,6 +120,12 @@ public final class JsonLines implements AutoCloseable {
             if (!a.getDestination().getIp().isEmpty()) {
                 json.writeStringField("dst_ip", a.getDestination().getIp());
             }
+            if (a.getDestination().getPort() != 0) {
+                json.writeNumberField("dst_port", a.getDestination().getPort());
+            }
+            if (!a.getDestination().getWorkload().getExternalName().isEmpty()) {
+                json.writeStringField("dst_name", a.getDestination().getWorkload().getExternalName());
+            }
             json.writeStringField("start", time(a.getStart()));
             json.writeStringField("end", time(a.getEnd()));
             json.writeStringField("explanation", a.getExplanation().getSummary());

@@ -10,7 +10,7 @@ import io.netwatch.agent.export.AgentHealth;
 import io.netwatch.agent.export.ExportConfig;
 import io.netwatch.agent.export.FlowStreamer;
 import io.netwatch.agent.flow.FlowTableConfig;
-import io.netwatch.agent.score.PortScanConfig;
+import io.netwatch.agent.score.DetectionConfig;
 import io.netwatch.aggregator.AggregatorConfig;
 import io.netwatch.aggregator.AggregatorServer;
 import io.netwatch.aggregator.store.BoundedLog;
@@ -77,7 +77,7 @@ class EndToEndTest {
             String target = "127.0.0.1:" + aggregator.port();
             ByteArrayOutputStream log = new ByteArrayOutputStream();
             AgentConfig config = new AgentConfig("node-e2e", Samples.demo(), null, target, null,
-                    FlowTableConfig.defaults(), PortScanConfig.defaults(), ExportConfig.defaults(), Duration.ofSeconds(30));
+                    FlowTableConfig.defaults(), DetectionConfig.defaults(), ExportConfig.defaults(), Duration.ofSeconds(30));
             int code = AgentMain.run(config, new PrintStream(log, true, StandardCharsets.UTF_8));
             assertEquals(0, code, log.toString(StandardCharsets.UTF_8));
 

@@ -30,14 +30,16 @@ class InspectCommandTest {
     private record Run(int code, List<JsonNode> lines, String stderr) {
     }
 
-    private Run inspect(Path file) throws Exception {
+    private Run inspect(Path file, String... options) throws Exception {
         Path out = tmp.resolve("out-" + System.nanoTime() + ".json");
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream oldErr = System.err;
         int code;
         try {
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            code = NetwatchMain.execute("inspect", file.toString(), "--out", out.toString());
+            List<String> args = new ArrayList<>(List.of("inspect", file.toString(), "--out", out.toString()));
+            args.addAll(List.of(options));
+            code = NetwatchMain.execute(args.toArray(String[]::new));
         } finally {
             System.setErr(oldErr);
         }
@@ -50,6 +52,41 @@ class InspectCommandTest {
             }
         }
         return new Run(code, lines, err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void detectorSettingsTakeEffectAndMistakesAreNamed() throws Exception {
+        // PF = 1e-300 puts ln(PD/PF) at 690 nats: ~500 straight failures, more than the demo's 199 closed ports.
+        Run strict = inspect(Samples.demo(), "--detect", "scan.pf=1e-300");
+        assertEquals(0, strict.code(), strict.stderr());
+        assertEquals(0, strict.lines().stream().filter(n -> n.get("type").asText().equals("anomaly")).count());
+        assertEquals(0, strict.lines().getLast().get("anomalies").asLong());
+
+        Run typo = inspect(Samples.demo(), "--detect", "scan.fp=0.01");
+        assertEquals(2, typo.code());
+        assertTrue(typo.stderr().contains("unknown key 'scan.fp'; the keys are scan.theta0"), typo.stderr());
+        Run inverted = inspect(Samples.demo(), "--detect", "scan.pf=0.5,scan.pd=0.4");
+        assertEquals(2, inverted.code());
+        assertTrue(inverted.stderr().contains("--detect scan.pd=0.4: scan detector needs 0 < falsePositiveRate < "
+                + "detectionRate < 1"), inverted.stderr());
+        Run notNumber = inspect(Samples.demo(), "--detect", "flood.threshold=lots");
+        assertTrue(notNumber.stderr().contains("--detect flood.threshold=lots: 'lots' is not a number"),
+                notNumber.stderr());
+    }
+
+    @Test
+    void aDnsTunnelLineNamesTheDomainAndTheStatsCountIt() throws Exception {
+        Path corpus = Path.of("../../shared/pcaps/dmachard-iodine.pcap");
+        assumeTrue(Files.exists(corpus), "the shared capture corpus is not here");
+        Run run = inspect(corpus);
+        assertEquals(0, run.code(), run.stderr());
+        JsonNode tunnel = run.lines().stream().filter(n -> n.get("type").asText().equals("anomaly")).findFirst()
+                .orElseThrow();
+        assertEquals("dns_tunnel", tunnel.get("anomaly_type").asText());
+        assertEquals("biillpi.com", tunnel.get("dst_name").asText());
+        assertEquals("192.168.1.17", tunnel.get("src_ip").asText());
+        assertEquals("T1071.004", tunnel.get("attack_technique").asText());
+        assertEquals(1, run.lines().getLast().get("anomalies_by_type").get("dns_tunnel").asLong());
     }
 
     @Test
@@ -104,11 +141,13 @@ class InspectCommandTest {
 
         List<JsonNode> anomalies = run.lines().stream().filter(n -> n.get("type").asText().equals("anomaly")).toList();
         assertEquals(1, anomalies.size());
+        assertEquals(1, stats.get("anomalies_by_type").get("port_scan").asLong());
         JsonNode scan = anomalies.getFirst();
         assertEquals("port_scan", scan.get("anomaly_type").asText());
         assertEquals("10.99.0.10", scan.get("src_ip").asText());
         assertEquals("T1046", scan.get("attack_technique").asText());
-        assertTrue(scan.get("explanation").asText().contains("probed"), scan.get("explanation").asText());
+        assertTrue(scan.get("explanation").asText().contains("first contacts with new ports on 10.99.0.20"),
+                scan.get("explanation").asText());
         for (JsonNode id : scan.get("evidence")) {
             assertTrue(ids.contains(id.asLong()), "evidence flow " + id + " is in the output");
         }

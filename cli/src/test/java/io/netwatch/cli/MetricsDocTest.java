@@ -17,7 +17,7 @@ import io.netwatch.agent.inspect.InspectionConfig;
 import io.netwatch.agent.inspect.InspectionSink;
 import io.netwatch.agent.inspect.signature.Signatures;
 import io.netwatch.agent.metrics.AgentMeters;
-import io.netwatch.agent.score.PortScanConfig;
+import io.netwatch.agent.score.DetectionConfig;
 import io.netwatch.aggregator.AggregatorConfig;
 import io.netwatch.aggregator.AggregatorServer;
 import io.netwatch.common.metrics.Exposition;
@@ -93,7 +93,7 @@ class MetricsDocTest {
                 Hello.newBuilder().setNodeName("node-d").setBootId("boot-d").build(), AgentHealth.NONE);
         Signatures signatures = Signatures.bundled();
         Pipeline pipeline = Pipeline.create("node-d", List.of("file"), FlowTableConfig.defaults(),
-                PortScanConfig.defaults(), InspectionConfig.defaults(), signatures, streamer, streamer,
+                DetectionConfig.defaults(), InspectionConfig.defaults(), signatures, streamer, streamer,
                 InspectionSink.NONE);
         try (PcapFileSource source = PcapFileSource.open(Samples.demo())) {
             Exposition served = Exposition.parse(AgentMeters.create(pipeline, streamer, signatures, source).scrape());

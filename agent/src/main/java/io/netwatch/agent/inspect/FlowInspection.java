@@ -256,8 +256,12 @@ final class FlowInspection {
         if (dnsSummary == null || (m.response() && !dnsSummary.response())) {
             dnsSummary = m;
         }
-        if (dnsMessages++ < MAX_DNS_MESSAGES_PER_FLOW && inspector.message(MessageKind.DNS)) {
-            inspector.emit(new InspectionEvent.Dns(flowId, nowNanos, Inspector.endpoints(layer, transport), m, raw));
+        if (dnsMessages++ < MAX_DNS_MESSAGES_PER_FLOW) {
+            boolean keep = inspector.message(MessageKind.DNS);
+            if (keep || inspector.detectsDns()) {
+                inspector.dns(new InspectionEvent.Dns(flowId, nowNanos, Inspector.endpoints(layer, transport), m, raw),
+                        keep);
+            }
         }
         fields(Buffer.Group.DNS, SignatureFields.dns(m), !m.response());
     }

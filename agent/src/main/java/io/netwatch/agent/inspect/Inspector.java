@@ -24,8 +24,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
 public final class Inspector implements FlowObserver {
     private final InspectionConfig config;
     private final InspectionSink sink;
-    /** Receives alerts as well as {@link #sink}: the detectors. */
-    private final InspectionSink alertSink;
+    /** Receives alerts and DNS messages as well as {@link #sink}: the detectors. */
+    private final InspectionSink detectors;
     /** False when nobody takes the messages: they are then not built at all (the agent's case). */
     private final boolean wantsMessages;
     private final ReassemblyBudget budget;
@@ -58,12 +58,12 @@ public final class Inspector implements FlowObserver {
 
     /**
      * @param sink      the application-layer messages and alerts; {@link InspectionSink#NONE} to build no messages
-     * @param alertSink alerts only (the signature detector)
+     * @param detectors alerts and DNS messages, even when {@code sink} takes none (the agent's detectors)
      */
-    public Inspector(InspectionConfig config, Signatures signatures, InspectionSink sink, InspectionSink alertSink) {
+    public Inspector(InspectionConfig config, Signatures signatures, InspectionSink sink, InspectionSink detectors) {
         this.config = config;
         this.sink = sink;
-        this.alertSink = alertSink;
+        this.detectors = detectors;
         this.wantsMessages = sink != InspectionSink.NONE;
         this.signatures = signatures;
         this.budget = new ReassemblyBudget(config.budgetBytes());
@@ -139,8 +139,21 @@ public final class Inspector implements FlowObserver {
 
     void alert(InspectionEvent.Alert a) {
         alerts.incrementAndGet();
-        alertSink.onEvent(a);
+        detectors.onEvent(a);
         emit(a);
+    }
+
+    /** True when the detectors take DNS messages: they are then built although {@link #sink} takes none. */
+    boolean detectsDns() {
+        return detectors != InspectionSink.NONE;
+    }
+
+    /** A DNS message for the detectors and, when {@code keep}, for the sink. */
+    void dns(InspectionEvent.Dns e, boolean keep) {
+        detectors.onEvent(e);
+        if (keep) {
+            emit(e);
+        }
     }
 
     /** True when someone takes application-layer messages; else callers need not build them. */

@@ -9,8 +9,6 @@ import io.netwatch.agent.decode.DecodeError;
 import io.netwatch.agent.flow.FlowTable;
 import io.netwatch.agent.inspect.Inspector;
 import io.netwatch.agent.inspect.MessageKind;
-import io.netwatch.agent.score.PortScanDetector;
-import io.netwatch.agent.score.SignatureDetector;
 
 /**
  * Capture, decode, flow-table and detector counters of one {@link Pipeline}. Labels take only
@@ -85,14 +83,6 @@ public final class PipelineMetrics implements MeterBinder {
             FunctionCounter.builder("netwatch.inspect.protocol.mismatches", inspector, Inspector::protocolMismatches)
                     .description("Flows whose payload protocol is not the one their port suggests").register(registry);
         }
-        PortScanDetector scan = pipeline.portScan();
-        FunctionCounter.builder("netwatch.anomalies", scan, PortScanDetector::anomaliesRaised)
-                .tag("type", PortScanDetector.TYPE)
-                .description("Anomalies raised by the agent's detectors, by type").register(registry);
-        if (pipeline.signatureDetector() != null) {
-            FunctionCounter.builder("netwatch.anomalies", pipeline.signatureDetector(), SignatureDetector::raised)
-                    .tag("type", SignatureDetector.TYPE)
-                    .description("Anomalies raised by the agent's detectors, by type").register(registry);
-        }
+        new DetectorMetrics(pipeline.detectors()).bindTo(registry);
     }
 }

@@ -7,7 +7,7 @@ import io.netwatch.agent.Pipeline;
 import io.netwatch.agent.TestNetwork;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.score.AnomalySink;
-import io.netwatch.agent.score.PortScanConfig;
+import io.netwatch.agent.score.DetectionConfig;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.flow.v1.TcpState;
 import java.nio.file.Files;
@@ -44,7 +44,7 @@ class LiveCaptureTest {
             List<Flow> flows = new CopyOnWriteArrayList<>();
             LiveCapture capture = LiveCapture.open(LiveCaptureConfig.of(List.of(clientVeth), "tcp port 8080"));
             Pipeline pipeline = Pipeline.create("live-test", capture.interfaceNames(), FlowTableConfig.defaults(),
-                    PortScanConfig.defaults(), flows::add, AnomalySink.NONE);
+                    DetectionConfig.defaults(), flows::add, AnomalySink.NONE);
             Thread loop = Thread.ofPlatform().start(() -> {
                 try {
                     capture.run(pipeline);
@@ -133,7 +133,7 @@ class LiveCaptureTest {
         List<Flow> flows = new CopyOnWriteArrayList<>();
         LiveCapture capture = LiveCapture.open(LiveCaptureConfig.of(interfaces, filter));
         Pipeline pipeline = Pipeline.create("live-test", capture.interfaceNames(), FlowTableConfig.defaults(),
-                PortScanConfig.defaults(), flows::add, AnomalySink.NONE);
+                DetectionConfig.defaults(), flows::add, AnomalySink.NONE);
         if (dedupe) {
             pipeline.deduplicate(1_000_000L);
         }

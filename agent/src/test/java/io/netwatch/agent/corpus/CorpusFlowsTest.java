@@ -9,7 +9,7 @@ import io.netwatch.agent.capture.CaptureException;
 import io.netwatch.agent.capture.PcapFileSource;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.score.AnomalySink;
-import io.netwatch.agent.score.PortScanConfig;
+import io.netwatch.agent.score.DetectionConfig;
 import io.netwatch.proto.flow.v1.Flow;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -83,7 +83,7 @@ public class CorpusFlowsTest {
     static List<Flow> netwatch(Path capture) {
         List<Flow> flows = new ArrayList<>();
         try (PcapFileSource source = PcapFileSource.open(capture)) {
-            Pipeline p = Pipeline.create("corpus", source.interfaceNames(), tsharkLikeTimeouts(), PortScanConfig.defaults(),
+            Pipeline p = Pipeline.create("corpus", source.interfaceNames(), tsharkLikeTimeouts(), DetectionConfig.defaults(),
                     flows::add, AnomalySink.NONE);
             try {
                 source.run(p);

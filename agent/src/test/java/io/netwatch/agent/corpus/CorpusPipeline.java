@@ -6,8 +6,10 @@ import io.netwatch.agent.capture.PcapFileSource;
 import io.netwatch.agent.flow.FlowSink;
 import io.netwatch.agent.inspect.InspectionConfig;
 import io.netwatch.agent.inspect.InspectionEvent;
+import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.score.AnomalySink;
-import io.netwatch.agent.score.PortScanConfig;
+import io.netwatch.proto.anomaly.v1.Anomaly;
+import io.netwatch.agent.score.DetectionConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +24,7 @@ public final class CorpusPipeline {
         List<T> out = new ArrayList<>();
         try (PcapFileSource source = PcapFileSource.open(capture)) {
             Pipeline p = Pipeline.create("corpus", source.interfaceNames(), CorpusFlowsTest.tsharkLikeTimeouts(),
-                    PortScanConfig.defaults(), InspectionConfig.defaults(), FlowSink.NONE, AnomalySink.NONE, e -> {
+                    DetectionConfig.defaults(), InspectionConfig.defaults(), FlowSink.NONE, AnomalySink.NONE, e -> {
                         if (kind.isInstance(e)) {
                             out.add(kind.cast(e));
                         }
@@ -31,6 +33,24 @@ public final class CorpusPipeline {
                 source.run(p);
             } catch (CaptureException damaged) {
                 // tshark's rows stop at the damage too
+            }
+            p.finish();
+        } catch (CaptureException e) {
+            throw new AssertionError(e);
+        }
+        return out;
+    }
+
+    /** The anomalies the pipeline raises on {@code capture}, with the agent's default settings. */
+    public static List<Anomaly> anomalies(Path capture) {
+        List<Anomaly> out = new ArrayList<>();
+        try (PcapFileSource source = PcapFileSource.open(capture)) {
+            Pipeline p = Pipeline.create("corpus", source.interfaceNames(), FlowTableConfig.defaults(),
+                    DetectionConfig.defaults(), FlowSink.NONE, out::add);
+            try {
+                source.run(p);
+            } catch (CaptureException damaged) {
+                // a damaged capture is judged on what came before the damage
             }
             p.finish();
         } catch (CaptureException e) {

@@ -13,8 +13,8 @@ import io.netwatch.agent.inspect.InspectionConfig;
 import io.netwatch.agent.inspect.InspectionSink;
 import io.netwatch.agent.inspect.Inspector;
 import io.netwatch.agent.score.AnomalySink;
-import io.netwatch.agent.score.PortScanConfig;
-import io.netwatch.agent.score.PortScanDetector;
+import io.netwatch.agent.score.DetectionConfig;
+import io.netwatch.agent.score.Detectors;
 import io.netwatch.proto.flow.v1.Flow;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -83,7 +83,7 @@ class FlowTableFuzzTest {
     /** The target's body, shared with {@link CorpusRegressionTest}. */
     static void check(List<Packet> packets) {
         List<Flow> records = new ArrayList<>();
-        Pipeline pipeline = Pipeline.create(NODE, INTERFACES, config(), PortScanConfig.defaults(), records::add,
+        Pipeline pipeline = Pipeline.create(NODE, INTERFACES, config(), DetectionConfig.defaults(), records::add,
                 AnomalySink.NONE);
         for (int i = 0; i < packets.size(); i++) {
             Packet p = packets.get(i);
@@ -118,26 +118,25 @@ class FlowTableFuzzTest {
 
     /**
      * Runs packets 0..{@code failing} through the same stages wired as {@link Pipeline#create}
-     * does (decoder, flow table with payload inspection, port-scan detector), but without its
+     * does (decoder, flow table with payload inspection, detectors), but without its
      * catch, and returns what the failing packet threw. Mirrors {@link Pipeline#onPacket} and
      * {@link Pipeline#onIdle}: keep it in step with them. Diagnostics only.
      */
     private static Throwable replayUnfenced(List<Packet> packets, int failing) {
-        PortScanDetector scan = new PortScanDetector(PortScanConfig.defaults(), AnomalySink.NONE, NODE);
-        FlowSink tee = scan::onFlow;
+        Detectors detectors = new Detectors(DetectionConfig.defaults(), AnomalySink.NONE, NODE);
+        FlowSink tee = detectors::onFlow;
         FlowTable table = new FlowTable(config(), tee, NODE, INTERFACES, 1L << 32)
-                .observe(new Inspector(InspectionConfig.defaults(), InspectionSink.NONE));
+                .observe(new Inspector(InspectionConfig.defaults(), io.netwatch.agent.inspect.signature.Signatures.bundled(),
+                        InspectionSink.NONE, detectors));
         PacketDecoder decoder = new PacketDecoder();
         for (int i = 0; i <= failing; i++) {
             Packet p = packets.get(i);
             try {
                 if (p.idleBefore()) {
                     table.expire(p.timestampNanos());
-                    scan.tick(p.timestampNanos());
                 }
                 ByteBuffer frame = view(p.frame());
                 table.update(decoder.decode(frame, p.linkType()), frame, p.timestampNanos(), p.originalLength(), 0);
-                scan.advance(p.timestampNanos());
             } catch (RuntimeException e) {
                 return e;
             }

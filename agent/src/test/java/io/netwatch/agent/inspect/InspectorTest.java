@@ -7,7 +7,7 @@ import io.netwatch.agent.Pipeline;
 import io.netwatch.agent.capture.LinkType;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.score.AnomalySink;
-import io.netwatch.agent.score.PortScanConfig;
+import io.netwatch.agent.score.DetectionConfig;
 import io.netwatch.proto.flow.v1.Flow;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +20,7 @@ class InspectorTest {
     private final List<Flow> flows = new ArrayList<>();
     private final List<InspectionEvent> events = new ArrayList<>();
     private final Pipeline pipeline = Pipeline.create("n", List.of("eth0"), FlowTableConfig.defaults(),
-            PortScanConfig.defaults(), InspectionConfig.defaults(), flows::add, AnomalySink.NONE, events::add);
+            DetectionConfig.defaults(), InspectionConfig.defaults(), flows::add, AnomalySink.NONE, events::add);
     private long t = 1_700_000_000_000_000_000L;
 
     private void segment(byte[] src, int sport, byte[] dst, int dport, int flags, int seq, String data) {
@@ -83,7 +83,7 @@ class InspectorTest {
 
     @Test
     void aFlowTurnedAwayForTheCapIsCountedOnceAndNeverInspectedMidStream() {
-        Pipeline capped = Pipeline.create("n", List.of("eth0"), FlowTableConfig.defaults(), PortScanConfig.defaults(),
+        Pipeline capped = Pipeline.create("n", List.of("eth0"), FlowTableConfig.defaults(), DetectionConfig.defaults(),
                 new InspectionConfig(64 * 1024, 64 * 1024, ReassemblyBudget.DEFAULT_BYTES, 1), flows::add,
                 AnomalySink.NONE, events::add);
         byte[] c = ipv4(10, 0, 0, 1);
@@ -117,12 +117,12 @@ class InspectorTest {
         Pipeline withSink;
         try (var source = io.netwatch.agent.capture.PcapFileSource.open(demo)) {
             withoutSink = Pipeline.create("n", source.interfaceNames(), FlowTableConfig.defaults(),
-                    PortScanConfig.defaults(), InspectionConfig.defaults(), quiet::add, AnomalySink.NONE, InspectionSink.NONE);
+                    DetectionConfig.defaults(), InspectionConfig.defaults(), quiet::add, AnomalySink.NONE, InspectionSink.NONE);
             source.run(withoutSink);
         }
         try (var source = io.netwatch.agent.capture.PcapFileSource.open(demo)) {
             withSink = Pipeline.create("n", source.interfaceNames(), FlowTableConfig.defaults(),
-                    PortScanConfig.defaults(), InspectionConfig.defaults(), loud::add, AnomalySink.NONE, messages::add);
+                    DetectionConfig.defaults(), InspectionConfig.defaults(), loud::add, AnomalySink.NONE, messages::add);
             source.run(withSink);
         }
         withoutSink.finish();

@@ -9,7 +9,7 @@ import io.netwatch.agent.capture.PcapFileSource;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.inspect.signature.RuleVariables;
 import io.netwatch.agent.inspect.signature.Signatures;
-import io.netwatch.agent.score.PortScanConfig;
+import io.netwatch.agent.score.DetectionConfig;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.flow.v1.Flow;
 import java.nio.ByteBuffer;
@@ -36,7 +36,7 @@ class SignatureInspectionTest {
         Files.writeString(f, text);
         Signatures s = Signatures.load(List.of(f), false, RuleVariables.defaults(), Signatures.DEFAULT_PAYLOAD_DEPTH);
         assertEquals(List.of(), s.lastLoad().errors());
-        pipeline = Pipeline.create("n", List.of("eth0"), FlowTableConfig.defaults(), PortScanConfig.defaults(),
+        pipeline = Pipeline.create("n", List.of("eth0"), FlowTableConfig.defaults(), DetectionConfig.defaults(),
                 InspectionConfig.defaults(), s, flows::add, anomalies::add, events::add);
         return s;
     }

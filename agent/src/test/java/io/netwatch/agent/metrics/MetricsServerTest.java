@@ -16,7 +16,7 @@ import io.netwatch.agent.export.AgentHealth;
 import io.netwatch.agent.export.ExportConfig;
 import io.netwatch.agent.export.FlowStreamer;
 import io.netwatch.agent.flow.FlowTableConfig;
-import io.netwatch.agent.score.PortScanConfig;
+import io.netwatch.agent.score.DetectionConfig;
 import io.netwatch.common.metrics.Exposition;
 import io.netwatch.common.metrics.MetricsServer;
 import io.netwatch.proto.ingest.v1.Hello;
@@ -72,7 +72,7 @@ class MetricsServerTest {
                 Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(100)),
                 Hello.newBuilder().setNodeName("node-m").setBootId("boot-m").build(), AgentHealth.NONE);
         pipeline = Pipeline.create("node-m", java.util.List.of("file"), FlowTableConfig.defaults(),
-                PortScanConfig.defaults(), streamer, streamer);
+                DetectionConfig.defaults(), streamer, streamer);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new PipelineMetrics(pipeline).bindTo(registry);
         new ExportMetrics(streamer).bindTo(registry);
@@ -135,12 +135,16 @@ class MetricsServerTest {
         assertEquals(DEMO_FLOWS, s.value("netwatch_flow_records_total"));
         assertEquals(0, s.value("netwatch_flows_evicted_total"));
         assertEquals(0, s.value("netwatch_flows_active"));
-        assertEquals(1, s.value("netwatch_anomalies_total{type=\"port_scan\"}"));
+        assertEquals(1, s.value("netwatch_anomalies_total{severity=\"medium\",type=\"port_scan\"}"));
+        assertEquals(0, s.value("netwatch_anomalies_total{severity=\"high\",type=\"port_scan\"}"));
+        assertEquals(0, s.value("netwatch_anomalies_total{severity=\"medium\",type=\"syn_flood\"}"));
+        assertEquals(0, s.value("netwatch_detector_evictions_total{table=\"scan_walks\"}"));
 
-        // 215 flow records offered to a queue of 100 that nothing drains, then the anomaly.
-        assertEquals(QUEUE, s.value("netwatch_export_queued_records_total{kind=\"flow\"}"));
-        assertEquals(DEMO_FLOWS - QUEUE, s.value("netwatch_export_dropped_records_total{kind=\"flow\"}"));
-        assertEquals(1, s.value("netwatch_export_dropped_records_total{kind=\"anomaly\"}"));
+        // 215 flow records offered to a queue of 100 that nothing drains; the scan is called as its fifth
+        // failed probe's record leaves the flow table, while the queue still has room, so it takes one place.
+        assertEquals(QUEUE - 1, s.value("netwatch_export_queued_records_total{kind=\"flow\"}"));
+        assertEquals(DEMO_FLOWS - QUEUE + 1, s.value("netwatch_export_dropped_records_total{kind=\"flow\"}"));
+        assertEquals(0, s.value("netwatch_export_dropped_records_total{kind=\"anomaly\"}"));
         assertEquals(0, s.value("netwatch_export_acked_records_total{kind=\"flow\"}"));
         assertEquals(0, s.value("netwatch_export_acked_records_total{kind=\"anomaly\"}"));
         assertEquals(0, s.value("netwatch_export_batches_sent_total"));
@@ -171,9 +175,9 @@ class MetricsServerTest {
             }
         }
         assertTrue(values > 0, "the exposition has labelled series");
-        // Cardinality stays bounded: only reasons, record kinds, anomaly types and application
-        // protocols label the series.
-        assertEquals(Set.of("reason", "kind", "type", "protocol"), keys);
+        // Cardinality stays bounded: only reasons, record kinds, anomaly types and severities,
+        // application protocols, and detector and table names (fixed lists) label the series.
+        assertEquals(Set.of("reason", "kind", "type", "severity", "protocol", "detector", "table"), keys);
         // Sanity of the check itself: the addresses of the demo are nowhere in the exposition.
         assertFalse(body.contains("10.99.0."), "an address leaked into the exposition");
         assertFalse(body.contains("fd99::"), "an address leaked into the exposition");

@@ -2,7 +2,9 @@ package io.netwatch.aggregator.store;
 
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.common.metrics.AnomalyCounts;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The aggregator's embedded history: flows and anomalies in memory, each bounded by count
@@ -11,7 +13,12 @@ import java.time.Duration;
 public final class FlowStore {
     private final BoundedLog<Flow> flows;
     private final BoundedLog<Anomaly> anomalies;
-    private final AnomalyCounts anomalyCounts = new AnomalyCounts();
+    /** Every {@code anomaly_type} the API defines, in the order of docs/detection.md. */
+    public static final List<String> ANOMALY_TYPES = List.of("port_scan", "ip_sweep", "syn_flood", "udp_flood",
+            "brute_force", "dns_tunnel", "dga", "beaconing", "exfiltration", "volume_spike", "protocol_mismatch",
+            "signature", "new_edge", "lateral_movement", "policy_violation", "ml_outlier");
+
+    private final AnomalyCounts anomalyCounts = new AnomalyCounts(ANOMALY_TYPES);
 
     public FlowStore(int maxFlows, int maxAnomalies, Duration maxAge) {
         this.flows = new BoundedLog<>(maxFlows, maxAge.toMillis());

@@ -11,7 +11,8 @@ import io.grpc.stub.StreamObserver;
 import io.netwatch.aggregator.AggregatorConfig;
 import io.netwatch.aggregator.AggregatorServer;
 import io.netwatch.aggregator.FlowFixtures;
-import io.netwatch.aggregator.store.AnomalyCounts;
+import io.netwatch.aggregator.store.FlowStore;
+import io.netwatch.common.metrics.AnomalyCounts;
 import io.netwatch.common.metrics.Exposition;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.anomaly.v1.Severity;
@@ -87,7 +88,7 @@ class AggregatorMetricsTest {
                     flows.addFlows(FlowFixtures.flow(i, "node-m", FlowFixtures.endpoint(ip, 40000 + i % 1000),
                             FlowFixtures.endpoint("10.0.0.1", 80), 6, 1_000, 1_001));
                     // Every known type and made-up ones (from a hostile or newer agent), every severity.
-                    String type = i % 2 == 0 ? AnomalyCounts.TYPES.get(i % AnomalyCounts.TYPES.size()) : "made_up_" + i;
+                    String type = i % 2 == 0 ? FlowStore.ANOMALY_TYPES.get(i % FlowStore.ANOMALY_TYPES.size()) : "made_up_" + i;
                     anomalies.addAnomalies(Anomaly.newBuilder().setId("a" + i).setAnomalyType(type)
                             .setSeverityValue(i % 7).setSource(FlowFixtures.endpoint(ip, 0)));
                 }
@@ -133,7 +134,7 @@ class AggregatorMetricsTest {
                 assertEquals(FEW + MANY, many.value("netwatch_store_records{kind=\"flows\"}"));
                 // Half the anomalies carried a made-up type: they count under "other".
                 double other = 0;
-                for (Severity s : AnomalyCounts.severityValues()) {
+                for (Severity s : AnomalyCounts.severities()) {
                     other += many.value("netwatch_anomalies_total{severity=\"" + AnomalyCounts.label(s)
                             + "\",type=\"other\"}");
                 }

@@ -10,7 +10,7 @@ import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.inspect.InspectionConfig;
 import io.netwatch.agent.inspect.InspectionEvent;
 import io.netwatch.agent.score.AnomalySink;
-import io.netwatch.agent.score.PortScanConfig;
+import io.netwatch.agent.score.DetectionConfig;
 import io.netwatch.proto.flow.v1.Flow;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +40,7 @@ class DefaultRulesTest {
         List<Flow> flows = new ArrayList<>();
         try (PcapFileSource source = PcapFileSource.open(capture)) {
             Pipeline p = Pipeline.create("rules", source.interfaceNames(), FlowTableConfig.defaults(),
-                    PortScanConfig.defaults(), InspectionConfig.defaults(), Signatures.bundled(), flows::add,
+                    DetectionConfig.defaults(), InspectionConfig.defaults(), Signatures.bundled(), flows::add,
                     AnomalySink.NONE, e -> {
                         if (e instanceof InspectionEvent.Alert a) {
                             alerts.add(a);

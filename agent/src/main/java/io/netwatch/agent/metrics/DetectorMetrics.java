@@ -1,0 +1,54 @@
+package io.netwatch.agent.metrics;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.netwatch.agent.score.Detectors;
+import io.netwatch.proto.anomaly.v1.Severity;
+import java.util.Locale;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The detectors' output and bounds: anomalies by type and severity (labels from fixed lists,
+ * never from traffic), detections not reported again within a cooldown, and entries each
+ * detector's bounded tables forgot to make room.
+ */
+public final class DetectorMetrics implements MeterBinder {
+    private final Detectors detectors;
+
+    public DetectorMetrics(Detectors detectors) {
+        this.detectors = detectors;
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        detectors.counts().register(registry, "Anomalies raised by the agent's detectors, by type and severity");
+        suppressed(registry, "port_scan_ip_sweep", d -> d.scan().suppressed());
+        suppressed(registry, "flood", d -> d.flood().suppressed());
+        suppressed(registry, "protocol_mismatch", d -> d.mismatch().repeats());
+        suppressed(registry, "signature", d -> d.signature().repeats());
+        evictions(registry, "scan_walks", d -> d.scan().walkEvictions());
+        evictions(registry, "scan_contacts", d -> d.scan().contactEvictions());
+        evictions(registry, "flood", d -> d.flood().evictions());
+        evictions(registry, "brute_force", d -> d.bruteForce().evictions());
+        evictions(registry, "protocol_mismatch", d -> d.mismatch().evictions());
+        evictions(registry, "dns_tunnel", d -> d.dnsTunnel().evictions());
+        evictions(registry, "dga", d -> d.dga().evictions());
+        FunctionCounter.builder("netwatch.detector.dns.unsplittable.names", detectors,
+                        d -> d.dnsTunnel().unsplittableNames())
+                .description("DNS query names with no registered domain (bare suffix, one label, refused by the "
+                        + "Public Suffix List), not judged by the DNS tunnel detector").register(registry);
+    }
+
+    private void suppressed(MeterRegistry registry, String detector, ToDoubleFunction<Detectors> f) {
+        FunctionCounter.builder("netwatch.detector.suppressed", detectors, f).tag("detector", detector)
+                .description("Detections not reported again because the same actor was reported within the cooldown")
+                .register(registry);
+    }
+
+    private void evictions(MeterRegistry registry, String table, ToDoubleFunction<Detectors> f) {
+        FunctionCounter.builder("netwatch.detector.evictions", detectors, f).tag("table", table)
+                .description("Entries a detector's bounded table forgot to make room (tracking restarts for them)")
+                .register(registry);
+    }
+}

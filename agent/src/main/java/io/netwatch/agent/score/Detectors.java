@@ -1,0 +1,107 @@
+package io.netwatch.agent.score;
+
+import io.netwatch.agent.flow.FlowSink;
+import io.netwatch.agent.inspect.InspectionEvent;
+import io.netwatch.agent.inspect.InspectionSink;
+import io.netwatch.common.metrics.AnomalyCounts;
+import io.netwatch.proto.flow.v1.Flow;
+import java.util.List;
+
+/**
+ * The agent's detectors, wired: flow records go to the scan, flood, brute-force and
+ * protocol-mismatch detectors; DNS queries to the tunnel and DGA detectors; signature alerts
+ * to the signature detector. Every anomaly is counted by type and severity
+ * ({@link #counts()}) on its way to the sink. Runs on the capture thread; a detector that
+ * throws on one record (a bug) is the pipeline's to count.
+ */
+public final class Detectors implements FlowSink, InspectionSink {
+    /** Every anomaly type the agent raises. */
+    public static final List<String> TYPES = List.of(ScanDetector.PORT_SCAN, ScanDetector.IP_SWEEP,
+            FloodDetector.SYN_FLOOD, FloodDetector.UDP_FLOOD, DnsTunnelDetector.DNS_TUNNEL,
+            DnsTunnelDetector.EXFILTRATION, DgaDetector.TYPE, BruteForceDetector.TYPE, ProtocolMismatchDetector.TYPE,
+            SignatureDetector.TYPE);
+
+    private final AnomalyCounts counts;
+    private final ScanDetector scan;
+    private final FloodDetector flood;
+    private final BruteForceDetector bruteForce;
+    private final ProtocolMismatchDetector mismatch;
+    private final DnsTunnelDetector dnsTunnel;
+    private final DgaDetector dga;
+    private final SignatureDetector signature;
+
+    public Detectors(DetectionConfig config, AnomalySink sink, String nodeName) {
+        this.counts = new AnomalyCounts(TYPES);
+        AnomalySink counted = a -> {
+            counts.count(a);
+            sink.onAnomaly(a);
+        };
+        this.scan = new ScanDetector(config.scan(), counted, nodeName);
+        this.flood = new FloodDetector(config.flood(), counted, nodeName);
+        this.bruteForce = new BruteForceDetector(config.bruteForce(), counted, nodeName);
+        this.mismatch = new ProtocolMismatchDetector(config.mismatch(), counted, nodeName);
+        this.dnsTunnel = new DnsTunnelDetector(config.dnsTunnel(), counted, nodeName);
+        this.dga = new DgaDetector(config.dga(), counted, nodeName);
+        this.signature = new SignatureDetector(counted, nodeName);
+    }
+
+    @Override
+    public void onFlow(Flow flow) {
+        scan.onFlow(flow);
+        flood.onFlow(flow);
+        bruteForce.onFlow(flow);
+        mismatch.onFlow(flow);
+    }
+
+    /** DNS messages and signature alerts (the inspection stage's detector sink). */
+    @Override
+    public void onEvent(InspectionEvent event) {
+        switch (event) {
+            case InspectionEvent.Dns d -> {
+                dnsTunnel.onEvent(d);
+                dga.onEvent(d);
+            }
+            case InspectionEvent.Alert a -> signature.onEvent(a);
+            default -> {
+            }
+        }
+    }
+
+    public AnomalyCounts counts() {
+        return counts;
+    }
+
+    public ScanDetector scan() {
+        return scan;
+    }
+
+    public FloodDetector flood() {
+        return flood;
+    }
+
+    public BruteForceDetector bruteForce() {
+        return bruteForce;
+    }
+
+    public ProtocolMismatchDetector mismatch() {
+        return mismatch;
+    }
+
+    public DnsTunnelDetector dnsTunnel() {
+        return dnsTunnel;
+    }
+
+    public DgaDetector dga() {
+        return dga;
+    }
+
+    public SignatureDetector signature() {
+        return signature;
+    }
+
+    /** Table entries forgotten to make room, every detector together (each is counted on its own too). */
+    public long evictions() {
+        return scan.walkEvictions() + scan.contactEvictions() + flood.evictions() + bruteForce.evictions()
+                + mismatch.evictions() + dnsTunnel.evictions() + dga.evictions();
+    }
+}

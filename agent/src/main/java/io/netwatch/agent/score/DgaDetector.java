@@ -1,0 +1,148 @@
+package io.netwatch.agent.score;
+
+import io.netwatch.agent.inspect.InspectionEvent;
+import io.netwatch.agent.inspect.InspectionSink;
+import io.netwatch.proto.anomaly.v1.Anomaly;
+import io.netwatch.proto.anomaly.v1.Severity;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Clients resolving algorithmically generated domains ({@code dga}): malware that finds its
+ * command server by trying many generated names. One generated-looking name is weak
+ * evidence; several distinct ones from one client in a window are not (see
+ * {@link DgaConfig}). Works on DNS queries on the capture thread; names with no public
+ * suffix (cluster-internal ones) are skipped. Bounded: clients in a fixed-capacity table whose
+ * evictions are counted, domains per client in a fixed set.
+ */
+public final class DgaDetector implements InspectionSink {
+    public static final String TYPE = "dga";
+    /** MITRE ATT&CK: Dynamic Resolution: Domain Generation Algorithms. */
+    public static final String TECHNIQUE = "T1568.002";
+    /** Example names quoted in an anomaly's summary. */
+    private static final int EXAMPLES = 3;
+
+    private final DgaConfig config;
+    private final DgaScorer scorer;
+    private final AnomalySink sink;
+    private final String nodeName;
+    private final LruTable<String, Window> clients;
+    private long nextId = 1;
+    private final AtomicLong raised = new AtomicLong();
+    private final AtomicLong generatedNames = new AtomicLong();
+
+    public DgaDetector(DgaConfig config, AnomalySink sink, String nodeName) {
+        this.config = config;
+        this.scorer = new DgaScorer(config);
+        this.sink = sink;
+        this.nodeName = nodeName;
+        this.clients = new LruTable<>(config.maxClients());
+    }
+
+    /** One client's window; mutable, lives only in {@link #clients}. */
+    private static final class Window {
+        final FixedHashSet domains = new FixedHashSet(DgaConfig.MAX_DOMAINS_PER_CLIENT);
+        final String[] examples = new String[EXAMPLES];
+        long startNanos;
+        long lastNanos;
+        long[] evidence;
+        int evidenceCount;
+        boolean reported;
+        double entropySum;
+
+        void restart(long nowNanos) {
+            domains.clear();
+            java.util.Arrays.fill(examples, null);
+            startNanos = nowNanos;
+            evidenceCount = 0;
+            reported = false;
+            entropySum = 0;
+        }
+    }
+
+    @Override
+    public void onEvent(InspectionEvent event) {
+        if (!(event instanceof InspectionEvent.Dns dns) || dns.message().response() || dns.message().qname().isEmpty()) {
+            return;
+        }
+        RegisteredDomain.Split split = RegisteredDomain.of(dns.message().qname());
+        if (split == null || split.domain().indexOf('.') < 0) {
+            return;
+        }
+        DgaScorer.Verdict v = scorer.judge(DgaScorer.ownLabel(split.domain()));
+        if (!v.generated()) {
+            return;
+        }
+        generatedNames.incrementAndGet();
+        long now = dns.timestampNanos();
+        String client = dns.endpoints().srcIp();
+        Window w = clients.get(client);
+        if (w == null) {
+            w = new Window();
+            w.startNanos = now;
+            clients.put(client, w);
+        } else if (now - w.startNanos >= config.window().toNanos()) {
+            w.restart(now);
+        }
+        w.lastNanos = Math.max(w.lastNanos, now);
+        if (!w.domains.add(NameFeatures.hash(split.domain()))) {
+            return;
+        }
+        w.entropySum += v.entropy();
+        int n = w.domains.size();
+        if (n <= EXAMPLES) {
+            w.examples[n - 1] = split.domain();
+        }
+        if (config.maxEvidence() > 0) {
+            if (w.evidence == null) {
+                w.evidence = new long[config.maxEvidence()];
+            }
+            if (w.evidenceCount < w.evidence.length) {
+                w.evidence[w.evidenceCount++] = dns.flowId();
+            }
+        }
+        if (!w.reported && n >= config.minDomains()) {
+            w.reported = true;
+            report(client, w);
+        }
+    }
+
+    private void report(String client, Window w) {
+        int n = w.domains.size();
+        StringBuilder examples = new StringBuilder();
+        for (String e : w.examples) {
+            if (e != null) {
+                examples.append(examples.isEmpty() ? "" : ", ").append(e);
+            }
+        }
+        String summary = String.format(Locale.ROOT,
+                "%s looked up %d distinct generated-looking domains in %.1f s (%s; mean entropy %.2f bits per character)",
+                client, n, Math.max(0, w.lastNanos - w.startNanos) / 1e9, examples, w.entropySum / n);
+        Anomaly.Builder a = Anomalies.start(nodeName + "-dga-" + nextId++, TYPE, "dga", TECHNIQUE, nodeName,
+                Severity.SEVERITY_MEDIUM, (double) n / (3.0 * config.minDomains()), Anomalies.endpoint(client),
+                io.netwatch.proto.flow.v1.Endpoint.getDefaultInstance(), w.startNanos, w.lastNanos, summary);
+        a.getExplanationBuilder()
+                .addObservations(Anomalies.observation("generated_domains", n, config.minDomains(), "domains"))
+                .addObservations(Anomalies.observation("mean_label_entropy", w.entropySum / n, config.minEntropy(),
+                        "bits/character"));
+        for (int i = 0; i < w.evidenceCount; i++) {
+            a.addEvidenceFlowIds(w.evidence[i]);
+        }
+        raised.incrementAndGet();
+        sink.onAnomaly(a.build());
+    }
+
+    public long raised() {
+        return raised.get();
+    }
+
+    /** Queried names whose domain looked generated (each counted, anomaly or not). */
+    public long generatedNames() {
+        return generatedNames.get();
+    }
+
+    /** Clients forgotten because {@link DgaConfig#maxClients()} were tracked. */
+    public long evictions() {
+        return clients.evictions();
+    }
+}

@@ -1,0 +1,211 @@
+package io.netwatch.agent.score;
+
+import io.netwatch.agent.inspect.InspectionEvent;
+import io.netwatch.agent.inspect.InspectionSink;
+import io.netwatch.agent.inspect.dns.DnsParser;
+import io.netwatch.proto.anomaly.v1.Anomaly;
+import io.netwatch.proto.anomaly.v1.Severity;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * DNS tunnels ({@code dns_tunnel}) and data carried out in query names
+ * ({@code exfiltration}), per registered domain (see {@link RegisteredDomain}) over a
+ * tumbling window: how many distinct subdomains were asked for, how long and how random
+ * they are, how many characters they add up to, and which share asked for TXT or NULL
+ * records (see {@link DnsTunnelConfig}). A tunnel must encode its data in names under a
+ * domain whose server it controls, so every one of these grows with the data it carries.
+ *
+ * <p>Looks at DNS queries (not responses) on the capture thread. Bounded: domains in a
+ * fixed-capacity table whose evictions are counted, distinct subdomains in a fixed set per
+ * domain; names without a registered domain are counted and skipped.
+ */
+public final class DnsTunnelDetector implements InspectionSink {
+    public static final String DNS_TUNNEL = "dns_tunnel";
+    public static final String EXFILTRATION = "exfiltration";
+    /** MITRE ATT&CK: Application Layer Protocol: DNS. */
+    public static final String TUNNEL_TECHNIQUE = "T1071.004";
+    /** MITRE ATT&CK: Exfiltration Over Alternative Protocol. */
+    public static final String EXFILTRATION_TECHNIQUE = "T1048";
+
+    private final DnsTunnelConfig config;
+    private final AnomalySink sink;
+    private final String nodeName;
+    private final LruTable<String, Window> domains;
+    private long nextId = 1;
+    private final AtomicLong tunnels = new AtomicLong();
+    private final AtomicLong exfiltrations = new AtomicLong();
+    private final AtomicLong unsplittable = new AtomicLong();
+
+    public DnsTunnelDetector(DnsTunnelConfig config, AnomalySink sink, String nodeName) {
+        this.config = config;
+        this.sink = sink;
+        this.nodeName = nodeName;
+        this.domains = new LruTable<>(config.maxDomains());
+    }
+
+    /** One registered domain's window; mutable, lives only in {@link #domains}. */
+    private static final class Window {
+        final FixedHashSet subdomains;
+        long startNanos;
+        long lastNanos;
+        int queries;
+        int txtNull;
+        /** Queries that had a subdomain, and the sums of their lengths and entropies. */
+        int named;
+        long characters;
+        double entropySum;
+        String lastClient = "";
+        long[] evidence;
+        int evidenceCount;
+        boolean tunnelReported;
+        boolean exfiltrationReported;
+
+        Window(int maxSubdomains, long startNanos) {
+            subdomains = new FixedHashSet(maxSubdomains);
+            this.startNanos = startNanos;
+        }
+
+        void restart(long nowNanos) {
+            subdomains.clear();
+            startNanos = nowNanos;
+            queries = 0;
+            txtNull = 0;
+            named = 0;
+            characters = 0;
+            entropySum = 0;
+            evidenceCount = 0;
+            tunnelReported = false;
+            exfiltrationReported = false;
+        }
+
+        double meanLength() {
+            return named == 0 ? 0 : (double) characters / named;
+        }
+
+        double meanEntropy() {
+            return named == 0 ? 0 : entropySum / named;
+        }
+
+        double txtNullShare() {
+            return queries == 0 ? 0 : (double) txtNull / queries;
+        }
+    }
+
+    @Override
+    public void onEvent(InspectionEvent event) {
+        if (!(event instanceof InspectionEvent.Dns dns) || dns.message().response()) {
+            return;
+        }
+        String qname = dns.message().qname();
+        if (qname.isEmpty()) {
+            return;
+        }
+        RegisteredDomain.Split split = RegisteredDomain.of(qname);
+        if (split == null) {
+            unsplittable.incrementAndGet();
+            return;
+        }
+        long now = dns.timestampNanos();
+        Window w = domains.get(split.domain());
+        if (w == null) {
+            w = new Window(config.maxSubdomains(), now);
+            domains.put(split.domain(), w);
+        } else if (now - w.startNanos >= config.window().toNanos()) {
+            w.restart(now);
+        }
+        w.queries++;
+        w.lastNanos = Math.max(w.lastNanos, now);
+        w.lastClient = dns.endpoints().srcIp();
+        int qtype = dns.message().qtype();
+        if (qtype == DnsParser.TYPE_TXT || qtype == DnsParser.TYPE_NULL) {
+            w.txtNull++;
+        }
+        String sub = split.subdomain();
+        if (!sub.isEmpty()) {
+            w.named++;
+            w.characters += sub.length();
+            w.entropySum += NameFeatures.entropy(sub);
+            if (w.subdomains.add(NameFeatures.hash(sub)) && config.maxEvidence() > 0) {
+                if (w.evidence == null) {
+                    w.evidence = new long[config.maxEvidence()];
+                }
+                if (w.evidenceCount < w.evidence.length) {
+                    w.evidence[w.evidenceCount++] = dns.flowId();
+                }
+            }
+        }
+        judge(split.domain(), w);
+    }
+
+    private void judge(String domain, Window w) {
+        if (w.subdomains.size() < config.minUniqueSubdomains()) {
+            return;
+        }
+        boolean random = w.meanEntropy() >= config.minMeanEntropy();
+        boolean encoded = random && w.meanLength() >= config.minMeanLength();
+        boolean records = w.txtNullShare() >= config.minTxtNullShare();
+        if (!w.tunnelReported && (encoded || records)) {
+            w.tunnelReported = true;
+            tunnels.incrementAndGet();
+            report(DNS_TUNNEL, TUNNEL_TECHNIQUE, domain, w, String.format(Locale.ROOT,
+                    "%s queried %d distinct subdomains of %s in %.1f s (mean %.1f characters, %.2f bits of entropy "
+                            + "per character; %.0f%% TXT or NULL): names that carry data",
+                    w.lastClient, w.subdomains.size(), domain, seconds(w), w.meanLength(), w.meanEntropy(),
+                    100 * w.txtNullShare()));
+        }
+        if (!w.exfiltrationReported && random && w.characters >= config.exfiltrationBytes()) {
+            w.exfiltrationReported = true;
+            exfiltrations.incrementAndGet();
+            report(EXFILTRATION, EXFILTRATION_TECHNIQUE, domain, w, String.format(Locale.ROOT,
+                    "%s sent %d characters of high-entropy subdomains (%.2f bits per character) to %s in %.1f s, "
+                            + "over the %d-character limit",
+                    w.lastClient, w.characters, w.meanEntropy(), domain, seconds(w), config.exfiltrationBytes()));
+        }
+    }
+
+    private static double seconds(Window w) {
+        return Math.max(0, w.lastNanos - w.startNanos) / 1e9;
+    }
+
+    private void report(String type, String technique, String domain, Window w, String summary) {
+        Anomaly.Builder a = Anomalies.start(nodeName + "-" + type + "-" + nextId++, type, "dns_tunnel", technique,
+                nodeName, Severity.SEVERITY_HIGH, (double) w.subdomains.size() / (4.0 * config.minUniqueSubdomains()),
+                Anomalies.endpoint(w.lastClient), io.netwatch.proto.flow.v1.Endpoint.newBuilder().setWorkload(
+                        io.netwatch.proto.flow.v1.Workload.newBuilder().setExternalName(domain)).build(),
+                w.startNanos, w.lastNanos, summary);
+        a.getExplanationBuilder()
+                .addObservations(Anomalies.observation("unique_subdomains", w.subdomains.size(),
+                        config.minUniqueSubdomains(), "names"))
+                .addObservations(Anomalies.observation("mean_subdomain_length", w.meanLength(),
+                        config.minMeanLength(), "characters"))
+                .addObservations(Anomalies.observation("mean_subdomain_entropy", w.meanEntropy(),
+                        config.minMeanEntropy(), "bits/character"))
+                .addObservations(Anomalies.observation("txt_null_share", w.txtNullShare(), config.minTxtNullShare(),
+                        "ratio"))
+                .addObservations(Anomalies.observation("subdomain_characters", w.characters,
+                        config.exfiltrationBytes(), "characters"));
+        for (int i = 0; i < w.evidenceCount; i++) {
+            a.addEvidenceFlowIds(w.evidence[i]);
+        }
+        sink.onAnomaly(a.build());
+    }
+
+    public long tunnelsRaised() {
+        return tunnels.get();
+    }
+
+    public long exfiltrationsRaised() {
+        return exfiltrations.get();
+    }
+
+    /** Query names with no registered domain (a bare suffix, one label, or refused by the suffix list). */
+    public long unsplittableNames() {
+        return unsplittable.get();
+    }
+
+    /** Domains forgotten because {@link DnsTunnelConfig#maxDomains()} were tracked. */
+    public long evictions() {
+        return domains.evictions();
+    }
+}

@@ -1,0 +1,188 @@
+package io.netwatch.agent.score;
+
+import io.netwatch.agent.flow.FlowSink;
+import io.netwatch.proto.anomaly.v1.Anomaly;
+import io.netwatch.proto.anomaly.v1.Severity;
+import io.netwatch.proto.flow.v1.Flow;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * SYN and UDP floods toward a destination, by CUSUM change detection (see
+ * {@link FloodConfig}) on half-open TCP attempts and unanswered UDP datagrams. Counts are
+ * aggregated by destination (address, port, protocol), never by source, so spoofed and
+ * randomised sources add up instead of spreading thin; a port scan, one or two probes per
+ * port, stays far below a flood.
+ *
+ * <p>Works on final flow records on the capture thread (interim records are left out: their
+ * flows are answered or long-lived). A half-open flow's record leaves the flow table after the
+ * SYN idle timeout, so that timeout adds to the detection latency. Bounded: destinations in
+ * a fixed-capacity table whose evictions are counted; distinct sources estimated in a fixed
+ * 1024-bit linear-counting sketch per destination.
+ */
+public final class FloodDetector implements FlowSink {
+    public static final String SYN_FLOOD = "syn_flood";
+    public static final String UDP_FLOOD = "udp_flood";
+    /** MITRE ATT&CK: Network Denial of Service: Direct Network Flood. */
+    public static final String TECHNIQUE = "T1498.001";
+    private static final int TCP = 6;
+    private static final int UDP = 17;
+    private static final int SYN = 0x02;
+    private static final int ACK = 0x10;
+    private static final int SKETCH_BITS = 1024;
+
+    private final FloodConfig config;
+    private final AnomalySink sink;
+    private final String nodeName;
+    private final LruTable<Target, Target.State> targets;
+    private long clockNanos = Long.MIN_VALUE;
+    private long nextId = 1;
+    private final AtomicLong synFloods = new AtomicLong();
+    private final AtomicLong udpFloods = new AtomicLong();
+    private final AtomicLong suppressed = new AtomicLong();
+
+    public FloodDetector(FloodConfig config, AnomalySink sink, String nodeName) {
+        this.config = config;
+        this.sink = sink;
+        this.nodeName = nodeName;
+        this.targets = new LruTable<>(config.maxDestinations());
+    }
+
+    private record Target(String ip, int port, int protocol) {
+        /** Mutable per-destination state; lives only in {@link #targets}. */
+        private static final class State {
+            final Cusum cusum;
+            final long[] sources = new long[SKETCH_BITS / 64];
+            long[] evidence;
+            int evidenceCount;
+            long firstNanos = Long.MAX_VALUE;
+            long lastNanos = Long.MIN_VALUE;
+            long packets;
+            long reportedAtNanos = Long.MIN_VALUE;
+
+            State(FloodConfig c) {
+                cusum = new Cusum(c.interval().toNanos(), c.allowance(), c.meanWeight());
+            }
+        }
+    }
+
+    @Override
+    public void onFlow(Flow flow) {
+        if (flow.getInterim()) {
+            return;
+        }
+        int protocol = flow.getIpProtocol();
+        if (protocol == TCP) {
+            int flags = flow.getTcp().getFlagsToServer();
+            if ((flags & SYN) == 0 || (flags & ACK) != 0) {
+                return; // not an attempt, or the initiator completed the handshake
+            }
+        } else if (protocol != UDP || flow.getToClient().getPackets() > 0
+                || ScanDetector.notUnicast(flow.getDestination().getIp())) {
+            return;
+        }
+        long packets = flow.getToServer().getPackets();
+        long last = Anomalies.nanos(flow.getLastSeen());
+        clockNanos = Math.max(clockNanos, last);
+        Target key = new Target(flow.getDestination().getIp(), flow.getDestination().getPort(), protocol);
+        Target.State s = targets.get(key);
+        if (s == null) {
+            s = new Target.State(config);
+            targets.put(key, s);
+        }
+        int bit = (mix(flow.getSource().getIp().hashCode()) >>> 1) % SKETCH_BITS;
+        s.sources[bit >>> 6] |= 1L << (bit & 63);
+        s.firstNanos = Math.min(s.firstNanos, Anomalies.nanos(flow.getFirstSeen()));
+        s.lastNanos = Math.max(s.lastNanos, last);
+        s.packets += packets;
+        if (config.maxEvidence() > 0) {
+            if (s.evidence == null) {
+                s.evidence = new long[config.maxEvidence()];
+            }
+            if (s.evidenceCount < s.evidence.length) {
+                s.evidence[s.evidenceCount++] = flow.getFlowId();
+            }
+        }
+        double statistic = s.cusum.add(clockNanos, packets);
+        if (statistic >= config.threshold()) {
+            if (s.reportedAtNanos != Long.MIN_VALUE && clockNanos - s.reportedAtNanos < config.cooldown().toNanos()) {
+                suppressed.incrementAndGet();
+            } else {
+                report(key, s, statistic);
+                s.reportedAtNanos = clockNanos;
+            }
+            s.cusum.reset();
+            s.packets = 0;
+            s.evidenceCount = 0;
+            s.firstNanos = Long.MAX_VALUE;
+            java.util.Arrays.fill(s.sources, 0);
+        }
+    }
+
+    private void report(Target key, Target.State s, double statistic) {
+        boolean syn = key.protocol() == TCP;
+        String type = syn ? SYN_FLOOD : UDP_FLOOD;
+        double sources = distinctSources(s.sources);
+        double seconds = Math.max(0, s.lastNanos - s.firstNanos) / 1e9;
+        String summary = String.format(Locale.ROOT,
+                "%s:%d/%s received %d %s in %.1f s from about %.0f sources; CUSUM %.0f reached its threshold %.0f "
+                        + "(running mean %.1f per %.1f s, allowance %.0f)",
+                key.ip(), key.port(), syn ? "tcp" : "udp", s.packets,
+                syn ? "SYNs that never completed a handshake" : "UDP datagrams that got no answer", seconds, sources,
+                statistic, config.threshold(), s.cusum.mean(), config.interval().toNanos() / 1e9, config.allowance());
+        Anomaly.Builder a = Anomalies.start(nodeName + "-" + type + "-" + nextId++, type, "flood", TECHNIQUE, nodeName,
+                statistic >= 10 * config.threshold() ? Severity.SEVERITY_CRITICAL : Severity.SEVERITY_HIGH,
+                statistic / (10 * config.threshold()), io.netwatch.proto.flow.v1.Endpoint.getDefaultInstance(),
+                Anomalies.endpoint(key.ip(), key.port()), s.firstNanos, s.lastNanos, summary);
+        a.getExplanationBuilder()
+                .addObservations(Anomalies.observation("cusum", statistic, config.threshold(), "packets"))
+                .addObservations(Anomalies.observation(syn ? "half_open_syns" : "unanswered_datagrams", s.packets,
+                        s.cusum.mean() + config.allowance(), "packets"))
+                .addObservations(Anomalies.observation("distinct_sources_estimate", sources, 0, "sources"));
+        for (int i = 0; i < s.evidenceCount; i++) {
+            a.addEvidenceFlowIds(s.evidence[i]);
+        }
+        if (syn) {
+            synFloods.incrementAndGet();
+        } else {
+            udpFloods.incrementAndGet();
+        }
+        sink.onAnomaly(a.build());
+    }
+
+    /** Linear counting: n ≈ −m ln(V), V the share of bits still 0. */
+    static double distinctSources(long[] bits) {
+        int set = 0;
+        for (long w : bits) {
+            set += Long.bitCount(w);
+        }
+        int zero = SKETCH_BITS - set;
+        return zero == 0 ? SKETCH_BITS * Math.log(SKETCH_BITS) : -SKETCH_BITS * Math.log((double) zero / SKETCH_BITS);
+    }
+
+    private static int mix(int h) {
+        h ^= h >>> 16;
+        h *= 0x85ebca6b;
+        h ^= h >>> 13;
+        h *= 0xc2b2ae35;
+        return h ^ (h >>> 16);
+    }
+
+    public long synFloodsRaised() {
+        return synFloods.get();
+    }
+
+    public long udpFloodsRaised() {
+        return udpFloods.get();
+    }
+
+    /** Floods detected again within the cooldown, not reported. */
+    public long suppressed() {
+        return suppressed.get();
+    }
+
+    /** Destinations forgotten because {@link FloodConfig#maxDestinations()} were tracked. */
+    public long evictions() {
+        return targets.evictions();
+    }
+}

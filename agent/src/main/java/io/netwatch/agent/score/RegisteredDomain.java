@@ -1,0 +1,69 @@
+package io.netwatch.agent.score;
+
+import com.google.common.net.InternetDomainName;
+import java.util.Locale;
+
+/**
+ * The registered domain of a DNS name (the public suffix plus one label, "example.co.uk" for
+ * "a.b.example.co.uk"), from the Public Suffix List that Guava's {@link InternetDomainName}
+ * bundles. Query names are attacker bytes: a name Guava refuses (bad characters, an empty
+ * label) is retried without its leftmost labels, so a tunnel's garbage subdomain does not
+ * hide its domain; a name under no known suffix ("svc.cluster.local") takes its last two
+ * labels. Never throws.
+ */
+final class RegisteredDomain {
+    /** Rightmost labels tried at most: the longest public suffixes have four labels. */
+    static final int MAX_LABELS_TRIED = 5;
+
+    private RegisteredDomain() {
+    }
+
+    /** The split of one name: its registered domain and what comes before it. */
+    record Split(String domain, String subdomain) {
+    }
+
+    /**
+     * Splits {@code name} (case and a trailing dot ignored); null when it has no registered
+     * domain: empty, a bare public suffix ("com", "co.uk"), or a single label.
+     */
+    static Split of(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        if (n.endsWith(".")) {
+            n = n.substring(0, n.length() - 1);
+        }
+        if (n.isEmpty()) {
+            return null;
+        }
+        int start = n.length();
+        int labels = 0;
+        // Positions of the rightmost MAX_LABELS_TRIED labels' starts, rightmost first.
+        int[] starts = new int[MAX_LABELS_TRIED];
+        while (labels < MAX_LABELS_TRIED && start > 0) {
+            int dot = n.lastIndexOf('.', start - 1);
+            starts[labels++] = dot + 1;
+            start = dot < 0 ? 0 : dot;
+        }
+        for (int k = labels; k >= 1; k--) {
+            String candidate = n.substring(starts[k - 1]);
+            InternetDomainName parsed;
+            try {
+                parsed = InternetDomainName.from(candidate);
+            } catch (IllegalArgumentException refused) {
+                continue;
+            }
+            String domain;
+            if (parsed.isUnderPublicSuffix()) {
+                domain = parsed.topPrivateDomain().toString();
+            } else if (parsed.hasPublicSuffix()) {
+                return null; // the name is a public suffix itself
+            } else if (k >= 2) {
+                domain = n.substring(starts[1]);
+            } else {
+                return null;
+            }
+            int cut = n.length() - domain.length();
+            return new Split(domain, cut == 0 ? "" : n.substring(0, cut - 1));
+        }
+        return null;
+    }
+}

@@ -1,0 +1,228 @@
+package io.netwatch.agent.score;
+
+import io.netwatch.agent.flow.FlowSink;
+import io.netwatch.proto.anomaly.v1.Anomaly;
+import io.netwatch.proto.anomaly.v1.Severity;
+import io.netwatch.proto.flow.v1.Endpoint;
+import io.netwatch.proto.flow.v1.Flow;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Port scans and address sweeps by Threshold Random Walk (see {@link ScanConfig} for the
+ * maths): each source's first contacts with new destinations ({@code ip_sweep}) and each
+ * source's first contacts with new ports of one destination ({@code port_scan}) drive a
+ * sequential likelihood-ratio test that needs only a handful of failed contacts to call a
+ * scanner and forgives a source whose contacts mostly succeed.
+ *
+ * <p>Works on flow records on the capture thread. A contact succeeds when the responder
+ * answered (TCP: a SYN-ACK; UDP: any datagram back); flows picked up mid-stream, ICMP, UDP
+ * to multicast or broadcast addresses, and UDP from a privileged source port (a DNS or NTP
+ * server's reply, as in a reflection attack) are not contacts. Bounded: walks and remembered
+ * contacts live in fixed-capacity tables whose evictions are counted.
+ */
+public final class ScanDetector implements FlowSink {
+    public static final String PORT_SCAN = "port_scan";
+    public static final String IP_SWEEP = "ip_sweep";
+    /** MITRE ATT&CK: Network Service Discovery. */
+    public static final String TECHNIQUE = "T1046";
+    private static final int TCP = 6;
+    private static final int UDP = 17;
+    private static final int SYN = 0x02;
+    private static final int ACK = 0x10;
+    /** UDP from a port below this is a service answering (or reflecting), not a scanner probing. */
+    private static final int FIRST_UNPRIVILEGED_PORT = 1024;
+
+    private final ScanConfig config;
+    private final AnomalySink sink;
+    private final String nodeName;
+    private final LruTable<WalkKey, Walk> walks;
+    /** First contacts already counted: (source, destination, protocol, port), port -1 for the sweep walk. */
+    private final LruTable<Contact, Boolean> contacts;
+    private long nextId = 1;
+    private final AtomicLong portScans = new AtomicLong();
+    private final AtomicLong sweeps = new AtomicLong();
+    private final AtomicLong suppressed = new AtomicLong();
+
+    public ScanDetector(ScanConfig config, AnomalySink sink, String nodeName) {
+        this.config = config;
+        this.sink = sink;
+        this.nodeName = nodeName;
+        this.walks = new LruTable<>(config.maxWalks());
+        this.contacts = new LruTable<>(config.maxContacts());
+    }
+
+    /** A walk's key: the source, and the destination for a port-scan walk ("" for the sweep walk). */
+    private record WalkKey(String source, String destination) {
+    }
+
+    private record Contact(String source, String destination, int protocol, int port) {
+    }
+
+    /** One sequential test's state; mutable, lives only in {@link #walks}. */
+    private static final class Walk {
+        /** ln Λ, in nats. */
+        double llr;
+        int failures;
+        int successes;
+        long firstNanos = Long.MAX_VALUE;
+        long lastNanos = Long.MIN_VALUE;
+        long[] evidence;
+        int evidenceCount;
+        long reportedAtNanos = Long.MIN_VALUE;
+
+        void restart() {
+            llr = 0;
+            failures = 0;
+            successes = 0;
+            firstNanos = Long.MAX_VALUE;
+            lastNanos = Long.MIN_VALUE;
+            evidenceCount = 0;
+        }
+    }
+
+    @Override
+    public void onFlow(Flow flow) {
+        int protocol = flow.getIpProtocol();
+        boolean success;
+        if (protocol == TCP) {
+            if ((flow.getTcp().getFlagsToServer() & SYN) == 0) {
+                return; // picked up mid-stream: not a connection attempt we saw
+            }
+            success = (flow.getTcp().getFlagsToClient() & (SYN | ACK)) == (SYN | ACK);
+        } else if (protocol == UDP) {
+            if (notUnicast(flow.getDestination().getIp()) || flow.getSource().getPort() < FIRST_UNPRIVILEGED_PORT) {
+                return; // broadcast chatter, or a server's reply (DNS or NTP reflection), not a probe
+            }
+            success = flow.getToClient().getPackets() > 0;
+        } else {
+            return;
+        }
+        String src = flow.getSource().getIp();
+        String dst = flow.getDestination().getIp();
+        int port = flow.getDestination().getPort();
+        long at = Anomalies.nanos(flow.getFirstSeen());
+        if (firstContact(new Contact(src, dst, 0, -1))) {
+            step(new WalkKey(src, ""), success, flow.getFlowId(), at, IP_SWEEP);
+        }
+        if (firstContact(new Contact(src, dst, protocol, port))) {
+            step(new WalkKey(src, dst), success, flow.getFlowId(), at, PORT_SCAN);
+        }
+    }
+
+    private boolean firstContact(Contact c) {
+        if (contacts.get(c) != null) {
+            return false;
+        }
+        contacts.put(c, Boolean.TRUE);
+        return true;
+    }
+
+    private void step(WalkKey key, boolean success, long flowId, long atNanos, String type) {
+        Walk w = walks.get(key);
+        if (w == null) {
+            w = new Walk();
+            walks.put(key, w);
+        }
+        if (success) {
+            w.llr += config.successStep();
+            w.successes++;
+        } else {
+            w.llr += config.failureStep();
+            w.failures++;
+            if (config.maxEvidence() > 0) {
+                if (w.evidence == null) {
+                    w.evidence = new long[config.maxEvidence()];
+                }
+                if (w.evidenceCount < w.evidence.length) {
+                    w.evidence[w.evidenceCount++] = flowId;
+                }
+            }
+        }
+        w.firstNanos = Math.min(w.firstNanos, atNanos);
+        w.lastNanos = Math.max(w.lastNanos, atNanos);
+        if (w.llr <= config.lowerThreshold()) {
+            w.restart(); // benign for now: the test starts over
+        } else if (w.llr >= config.upperThreshold()) {
+            boolean cooling = w.reportedAtNanos != Long.MIN_VALUE
+                    && w.lastNanos - w.reportedAtNanos < config.cooldown().toNanos();
+            if (cooling) {
+                suppressed.incrementAndGet();
+            } else {
+                report(key, w, type);
+                w.reportedAtNanos = w.lastNanos;
+            }
+            w.restart();
+        }
+    }
+
+    private void report(WalkKey key, Walk w, String type) {
+        boolean sweep = type.equals(IP_SWEEP);
+        String what = sweep ? "new destinations" : "new ports on " + key.destination();
+        int contacts = w.failures + w.successes;
+        String summary = String.format(Locale.ROOT,
+                "%s made %d first contacts with %s in %.1f s: %d failed, %d answered; Threshold Random Walk "
+                        + "log-likelihood ratio %.2f reached the scanner threshold ln(PD/PF) = %.2f",
+                key.source(), contacts, what, (w.lastNanos - w.firstNanos) / 1e9, w.failures, w.successes, w.llr,
+                config.upperThreshold());
+        Endpoint destination = sweep ? Endpoint.getDefaultInstance() : Anomalies.endpoint(key.destination());
+        Anomaly.Builder a = Anomalies.start(nodeName + "-" + type + "-" + nextId++, type, "scan", TECHNIQUE, nodeName,
+                        Severity.SEVERITY_MEDIUM, w.llr / config.upperThreshold(), Anomalies.endpoint(key.source()),
+                        destination, w.firstNanos, w.lastNanos, summary);
+        a.getExplanationBuilder()
+                .addObservations(Anomalies.observation("trw_log_likelihood_ratio", w.llr, config.upperThreshold(), "nats"))
+                .addObservations(Anomalies.observation("failed_first_contacts", w.failures,
+                        config.failuresToDetect(), "contacts"))
+                .addObservations(Anomalies.observation("answered_first_contacts", w.successes, 0, "contacts"));
+        for (int i = 0; i < w.evidenceCount; i++) {
+            a.addEvidenceFlowIds(w.evidence[i]);
+        }
+        if (sweep) {
+            sweeps.incrementAndGet();
+        } else {
+            portScans.incrementAndGet();
+        }
+        sink.onAnomaly(a.build());
+    }
+
+    /** Multicast, limited broadcast, or (a heuristic: no netmask is known) an IPv4 address ending in .255. */
+    static boolean notUnicast(String ip) {
+        if (ip.indexOf(':') >= 0) {
+            return ip.regionMatches(true, 0, "ff", 0, 2);
+        }
+        int dot = ip.indexOf('.');
+        if (dot > 0) {
+            int first = 0;
+            for (int i = 0; i < dot; i++) {
+                first = first * 10 + (ip.charAt(i) - '0');
+            }
+            if (first >= 224) {
+                return true;
+            }
+        }
+        return ip.endsWith(".255");
+    }
+
+    public long portScansRaised() {
+        return portScans.get();
+    }
+
+    public long sweepsRaised() {
+        return sweeps.get();
+    }
+
+    /** Scans detected again within the cooldown, not reported. */
+    public long suppressed() {
+        return suppressed.get();
+    }
+
+    /** Walks forgotten because {@link ScanConfig#maxWalks()} were tracked. */
+    public long walkEvictions() {
+        return walks.evictions();
+    }
+
+    /** First contacts forgotten because {@link ScanConfig#maxContacts()} were remembered. */
+    public long contactEvictions() {
+        return contacts.evictions();
+    }
+}

@@ -1,0 +1,90 @@
+package io.netwatch.agent.score;
+
+import static io.netwatch.agent.score.Flows.SECOND;
+import static io.netwatch.agent.score.Flows.T0;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netwatch.proto.anomaly.v1.Anomaly;
+import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.flow.v1.HTTP;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Many short accepted connections from one source to one password-taking service. */
+class BruteForceDetectorTest {
+    private static final String GUESSER = "10.1.0.10";
+    private static final String SERVER = "10.1.0.20";
+
+    private final List<Anomaly> anomalies = new ArrayList<>();
+    private final BruteForceDetector detector = new BruteForceDetector(BruteForceConfig.defaults(), anomalies::add,
+            "node-a");
+
+    /** One SSH login attempt: 5 s, 4 KiB to the server, as in zeek's sshguess capture. */
+    private static Flow guess(long id, long at) {
+        return Flows.conversation(id, GUESSER, SERVER, 22, at, at + 5 * SECOND, 4096).toBuilder().setAppProto("ssh")
+                .build();
+    }
+
+    @Test
+    void theTenthShortLoginWithinTheWindowRaisesBruteForce() {
+        for (int i = 0; i < 9; i++) {
+            detector.onFlow(guess(i, T0 + i * 6 * SECOND));
+        }
+        assertEquals(List.of(), anomalies);
+        detector.onFlow(guess(9, T0 + 54 * SECOND));
+        assertEquals(1, anomalies.size());
+        Anomaly a = anomalies.getFirst();
+        assertEquals("brute_force", a.getAnomalyType());
+        assertEquals("T1110", a.getAttackTechnique());
+        assertEquals(SERVER, a.getDestination().getIp());
+        assertEquals(22, a.getDestination().getPort());
+        assertEquals(10, ScanDetectorTest.observed(a, "short_connections"));
+        assertTrue(a.getExplanation().getSummary().contains("(ssh)"), a.getExplanation().getSummary());
+        detector.onFlow(guess(10, T0 + 60 * SECOND));
+        assertEquals(1, anomalies.size(), "once per window");
+    }
+
+    @Test
+    void sessionsRefusedConnectionsOtherServicesAndSlowGuessesDoNotCount() {
+        for (int i = 0; i < 20; i++) {
+            long at = T0 + i * SECOND;
+            detector.onFlow(Flows.conversation(i, GUESSER, SERVER, 22, at, at + 60 * SECOND, 4096)); // too long
+            detector.onFlow(Flows.conversation(100 + i, GUESSER, SERVER, 22, at, at + SECOND, 100_000)); // too big
+            detector.onFlow(Flows.unanswered(200 + i, GUESSER, SERVER, 22, at)); // no handshake, no password
+            detector.onFlow(Flows.conversation(300 + i, GUESSER, SERVER, 8081, at, at + SECOND, 500)); // not a login port
+        }
+        for (int i = 0; i < 20; i++) {
+            detector.onFlow(guess(400 + i, T0 + i * 14 * SECOND)); // 9 per 2-minute window
+        }
+        assertEquals(List.of(), anomalies);
+    }
+
+    @Test
+    void http401AnswersCountOnAnyPort() {
+        for (int i = 0; i < 10; i++) {
+            long at = T0 + i * SECOND;
+            detector.onFlow(Flows.conversation(i, GUESSER, SERVER, 8081, at, at + SECOND / 10, 600).toBuilder()
+                    .setAppProto("http").setHttp(HTTP.newBuilder().setMethod("POST").setUri("/login").setStatus(401))
+                    .build());
+        }
+        assertEquals(List.of("brute_force"), anomalies.stream().map(Anomaly::getAnomalyType).toList());
+    }
+
+    @Test
+    void pairsAreBoundedAndBadSettingsNamed() {
+        BruteForceDetector small = new BruteForceDetector(new BruteForceConfig(Duration.ofMinutes(2), 10,
+                Duration.ofSeconds(30), 16_384, Set.of(22), 8, 0), anomalies::add, "node-a");
+        for (int i = 0; i < 100; i++) {
+            small.onFlow(Flows.conversation(i, "10.7.0." + i, SERVER, 22, T0, T0 + SECOND, 500));
+        }
+        assertEquals(92, small.evictions());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new BruteForceConfig(
+                Duration.ofMinutes(2), 1, Duration.ofSeconds(30), 16_384, Set.of(22), 8, 0));
+        assertTrue(e.getMessage().contains("minAttempts >= 2"), e.getMessage());
+    }
+}

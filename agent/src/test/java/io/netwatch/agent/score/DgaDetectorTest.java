@@ -1,0 +1,95 @@
+package io.netwatch.agent.score;
+
+import static io.netwatch.agent.score.Flows.T0;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.netwatch.agent.corpus.CorpusFlowsTest;
+import io.netwatch.agent.inspect.dns.DnsParser;
+import io.netwatch.proto.anomaly.v1.Anomaly;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** The DGA scorer's features, its calibration on the corpus's benign names, and the per-client detector. */
+class DgaDetectorTest {
+    private static final String CLIENT = "10.1.0.10";
+    private static final long MS = 1_000_000L;
+    /** Shapes of real DGA output: consonant soup, letters mixed with digits, long random strings. */
+    private static final List<String> GENERATED = List.of("xjkqwvbnrtzp.com", "a3f9k2l1m8qz.net", "kjhgfdsazxcvb.org",
+            "qwrtplkjhgfdsm.info", "bcdfghjklmnpqrst.biz", "z9x8c7v6b5n4.ru");
+
+    private final List<Anomaly> anomalies = new ArrayList<>();
+    private final DgaScorer scorer = new DgaScorer(DgaConfig.defaults());
+
+    @Test
+    void generatedLookingLabelsAreCalledGeneratedAndWordsAreNot() {
+        for (String g : GENERATED) {
+            assertTrue(scorer.judge(DgaScorer.ownLabel(g)).generated(), g);
+        }
+        for (String benign : List.of("google", "wikipedia", "githubusercontent", "kubernetes", "cloudflare",
+                "amazonaws", "stackoverflow", "microsoftonline", "spigotmc", "letsencrypt")) {
+            assertFalse(scorer.judge(benign).generated(), benign);
+        }
+        DgaScorer.Verdict v = scorer.judge("xjkqwvbnrtzp");
+        assertEquals(12, v.consonantRun());
+        assertEquals(0, v.vowelRatio(), 1e-9);
+        assertEquals(Math.log(12) / Math.log(2), v.entropy(), 1e-9, "twelve distinct letters");
+    }
+
+    /** Every name the corpus's captures resolve (the DNS tunnel captures aside) is benign: none may look generated. */
+    @Test
+    void noNameOfTheCorpusBenignCapturesLooksGenerated() throws IOException {
+        Path dir = CorpusFlowsTest.corpus();
+        assumeTrue(dir != null, "the shared capture corpus (../shared/pcaps) is not here");
+        Set<String> domains = new TreeSet<>();
+        try (Stream<Path> files = Files.list(dir.resolve("reference"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".dns.tsv")
+                    && !p.getFileName().toString().startsWith("dmachard-")).toList()) {
+                for (String line : Files.readAllLines(f)) {
+                    String[] c = line.split("\t", -1);
+                    if (c.length > 15 && (c[9].equals("query") || c[9].equals("response"))) {
+                        RegisteredDomain.Split s = RegisteredDomain.of(c[15]);
+                        if (s != null) {
+                            domains.add(s.domain());
+                        }
+                    }
+                }
+            }
+        }
+        assertTrue(domains.size() > 20, "registered domains read: " + domains);
+        List<String> flagged = domains.stream().filter(d -> scorer.judge(DgaScorer.ownLabel(d)).generated()).toList();
+        System.out.println("dga calibration: " + flagged.size() + " of " + domains.size()
+                + " registered domains in the corpus's benign captures look generated");
+        assertEquals(List.of(), flagged);
+    }
+
+    @Test
+    void theThirdDistinctGeneratedDomainFromOneClientRaisesDga() {
+        DgaDetector d = new DgaDetector(DgaConfig.defaults(), anomalies::add, "node-a");
+        d.onEvent(DnsQueries.query(1, CLIENT, "www." + GENERATED.get(0), DnsParser.TYPE_A, T0));
+        d.onEvent(DnsQueries.query(2, CLIENT, GENERATED.get(0), DnsParser.TYPE_A, T0 + MS));
+        d.onEvent(DnsQueries.query(3, CLIENT, "www.google.com", DnsParser.TYPE_A, T0 + 2 * MS));
+        d.onEvent(DnsQueries.query(4, CLIENT, GENERATED.get(1), DnsParser.TYPE_A, T0 + 3 * MS));
+        d.onEvent(DnsQueries.query(5, "10.1.0.11", GENERATED.get(2), DnsParser.TYPE_A, T0 + 4 * MS));
+        assertEquals(List.of(), anomalies, "two distinct generated domains per client so far");
+        d.onEvent(DnsQueries.query(6, CLIENT, GENERATED.get(3), DnsParser.TYPE_A, T0 + 5 * MS));
+        assertEquals(1, anomalies.size());
+        Anomaly a = anomalies.getFirst();
+        assertEquals("dga", a.getAnomalyType());
+        assertEquals("T1568.002", a.getAttackTechnique());
+        assertEquals(CLIENT, a.getSource().getIp());
+        assertEquals(3, ScanDetectorTest.observed(a, "generated_domains"));
+        assertTrue(a.getExplanation().getSummary().contains(GENERATED.get(0)), a.getExplanation().getSummary());
+        assertEquals(List.of(1L, 4L, 6L), a.getEvidenceFlowIdsList());
+        assertEquals(5, d.generatedNames());
+    }
+}

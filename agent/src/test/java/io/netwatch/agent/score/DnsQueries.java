@@ -1,0 +1,34 @@
+package io.netwatch.agent.score;
+
+import io.netwatch.agent.inspect.InspectionEvent;
+import io.netwatch.agent.inspect.dns.DnsParser;
+import io.netwatch.agent.inspect.dns.DnsResult;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/** DNS query events as inspection reports them: real query bytes through the real parser. */
+final class DnsQueries {
+    private DnsQueries() {
+    }
+
+    /** A query for {@code name} of {@code qtype} from {@code client} to a resolver, at {@code nanos}. */
+    static InspectionEvent.Dns query(long flowId, String client, String name, int qtype, long nanos) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.writeBytes(new byte[] {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0});
+        for (String label : name.split("\\.")) {
+            byte[] l = label.getBytes(StandardCharsets.US_ASCII);
+            b.write(l.length);
+            b.writeBytes(l);
+        }
+        b.write(0);
+        b.writeBytes(new byte[] {(byte) (qtype >> 8), (byte) qtype, 0, 1});
+        byte[] raw = b.toByteArray();
+        DnsResult r = DnsParser.parse(ByteBuffer.wrap(raw), 0, raw.length);
+        if (!(r instanceof DnsResult.Ok ok)) {
+            throw new AssertionError("test query did not parse: " + r);
+        }
+        return new InspectionEvent.Dns(flowId, nanos,
+                new InspectionEvent.Endpoints(client, 40000, "10.96.0.10", 53, "udp"), ok.message(), raw);
+    }
+}

@@ -1,0 +1,136 @@
+package io.netwatch.agent.score;
+
+import static io.netwatch.agent.score.Flows.SECOND;
+import static io.netwatch.agent.score.Flows.T0;
+import static io.netwatch.agent.score.ScanDetectorTest.observed;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netwatch.agent.inspect.dns.DnsParser;
+import io.netwatch.proto.anomaly.v1.Anomaly;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Tunnels and exfiltration per registered domain, fed DNS queries through the real parser. */
+class DnsTunnelDetectorTest {
+    private static final String CLIENT = "10.1.0.10";
+    private static final long MS = 1_000_000L;
+    private static final String BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
+
+    private final List<Anomaly> anomalies = new ArrayList<>();
+    private final Random random = new Random(42);
+
+    private DnsTunnelDetector detector(DnsTunnelConfig config) {
+        return new DnsTunnelDetector(config, anomalies::add, "node-a");
+    }
+
+    /** {@code length} characters of base32, as iodine and dnscat encode data. */
+    private String encoded(int length) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < length; i++) {
+            if (i > 0 && i % 60 == 0) {
+                s.append('.');
+            }
+            s.append(BASE32.charAt(random.nextInt(BASE32.length())));
+        }
+        return s.toString();
+    }
+
+    @Test
+    void registeredDomainsComeFromThePublicSuffixListAndSurviveGarbage() {
+        assertEquals(new RegisteredDomain.Split("example.co.uk", "a.b"), RegisteredDomain.of("a.b.example.co.uk."));
+        assertEquals("biillpi.com", RegisteredDomain.of("z0pja-La-fl\u00fbte!.t1.biillpi.com").domain());
+        assertEquals("t1", RegisteredDomain.of("-bad-.t1.BIILLPI.com").subdomain().substring(6));
+        assertEquals("cluster.local", RegisteredDomain.of("api.default.svc.cluster.local").domain());
+        assertNull(RegisteredDomain.of("co.uk"));
+        assertNull(RegisteredDomain.of("localhost"));
+        assertNull(RegisteredDomain.of(""));
+        assertNull(RegisteredDomain.of("..."));
+    }
+
+    @Test
+    void theEighthDistinctEncodedSubdomainRaisesATunnel() {
+        DnsTunnelDetector d = detector(DnsTunnelConfig.defaults());
+        for (int i = 0; i < 7; i++) {
+            d.onEvent(DnsQueries.query(i, CLIENT, encoded(32) + ".t.tunnel.example", DnsParser.TYPE_A, T0 + i * MS));
+        }
+        assertEquals(List.of(), anomalies, "seven subdomains: under minUniqueSubdomains = 8");
+        d.onEvent(DnsQueries.query(7, CLIENT, encoded(32) + ".t.tunnel.example", DnsParser.TYPE_A, T0 + 7 * MS));
+        assertEquals(1, anomalies.size());
+        Anomaly a = anomalies.getFirst();
+        assertEquals("dns_tunnel", a.getAnomalyType());
+        assertEquals("T1071.004", a.getAttackTechnique());
+        assertEquals("tunnel.example", a.getDestination().getWorkload().getExternalName());
+        assertEquals(CLIENT, a.getSource().getIp());
+        assertEquals(8, observed(a, "unique_subdomains"));
+        assertEquals(34, observed(a, "mean_subdomain_length"), 1e-9, "32 characters and \".t\"");
+        assertTrue(observed(a, "mean_subdomain_entropy") > 4, "random base32 is near 5 bits per character");
+        assertEquals(8, a.getEvidenceFlowIdsCount());
+    }
+
+    @Test
+    void manyShortOrdinarySubdomainsAreNotATunnel() {
+        DnsTunnelDetector d = detector(DnsTunnelConfig.defaults());
+        String[] names = {"www", "api", "cdn", "static", "img", "login", "mail", "shop", "news", "video", "m",
+            "assets", "auth", "edge", "a1", "a2", "a3", "beacon", "metrics", "search"};
+        int i = 0;
+        for (String n : names) {
+            d.onEvent(DnsQueries.query(i, CLIENT, n + ".example.com", DnsParser.TYPE_A, T0 + i++ * MS));
+            d.onEvent(DnsQueries.query(i, CLIENT, n + ".example.com", DnsParser.TYPE_AAAA, T0 + i++ * MS));
+        }
+        assertEquals(List.of(), anomalies);
+    }
+
+    @Test
+    void txtOrNullQueriesForManySubdomainsRaiseATunnelEvenWhenShort() {
+        DnsTunnelDetector d = detector(DnsTunnelConfig.defaults());
+        for (int i = 0; i < 8; i++) {
+            d.onEvent(DnsQueries.query(i, CLIENT, "s" + i + ".tunnel.example", i % 2 == 0 ? DnsParser.TYPE_TXT
+                    : DnsParser.TYPE_NULL, T0 + i * MS));
+        }
+        assertEquals(List.of("dns_tunnel"), anomalies.stream().map(Anomaly::getAnomalyType).toList());
+        assertEquals(1.0, observed(anomalies.getFirst(), "txt_null_share"), 1e-9);
+    }
+
+    @Test
+    void enoughEncodedCharactersToOneDomainAreExfiltration() {
+        DnsTunnelDetector d = detector(DnsTunnelConfig.defaults());
+        // 103-character subdomains (100 encoded, a dot after 60, and ".x"): 19 make 1957, the 20th passes 2048.
+        for (int i = 0; i < 19; i++) {
+            d.onEvent(DnsQueries.query(i, CLIENT, encoded(100) + ".x.exfil.example", DnsParser.TYPE_A, T0 + i * MS));
+        }
+        assertEquals(List.of("dns_tunnel"), anomalies.stream().map(Anomaly::getAnomalyType).toList());
+        d.onEvent(DnsQueries.query(19, CLIENT, encoded(100) + ".x.exfil.example", DnsParser.TYPE_A, T0 + 19 * MS));
+        assertEquals(List.of("dns_tunnel", "exfiltration"), anomalies.stream().map(Anomaly::getAnomalyType).toList());
+        Anomaly a = anomalies.getLast();
+        assertEquals("T1048", a.getAttackTechnique());
+        assertEquals(20 * 103, observed(a, "subdomain_characters"), 1e-9);
+    }
+
+    @Test
+    void aSlowTrickleSplitAcrossWindowsStaysBelowTheThreshold() {
+        DnsTunnelDetector d = detector(DnsTunnelConfig.defaults());
+        for (int i = 0; i < 21; i++) {
+            // 7 per minute: each tumbling window of 60 s sees at most 7 distinct subdomains.
+            d.onEvent(DnsQueries.query(i, CLIENT, encoded(40) + ".slow.example", DnsParser.TYPE_A,
+                    T0 + (i / 7) * 61 * SECOND + (i % 7) * SECOND));
+        }
+        assertEquals(List.of(), anomalies);
+    }
+
+    @Test
+    void domainsAreBoundedAndTheirEvictionsCounted() {
+        DnsTunnelDetector d = detector(new DnsTunnelConfig(Duration.ofSeconds(60), 8, 20, 3.0, 0.5, 2048, 16, 32, 4));
+        for (int i = 0; i < 1000; i++) {
+            d.onEvent(DnsQueries.query(i, CLIENT, "www.d" + i + ".example", DnsParser.TYPE_A, T0 + i * MS));
+        }
+        assertEquals(1000 - 16, d.evictions());
+        d.onEvent(DnsQueries.query(5000, CLIENT, "com", DnsParser.TYPE_A, T0));
+        assertEquals(1, d.unsplittableNames());
+        assertEquals(List.of(), anomalies);
+    }
+}

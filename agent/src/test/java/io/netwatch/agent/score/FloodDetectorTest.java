@@ -1,0 +1,136 @@
+package io.netwatch.agent.score;
+
+import static io.netwatch.agent.score.Flows.SECOND;
+import static io.netwatch.agent.score.Flows.T0;
+import static io.netwatch.agent.score.ScanDetectorTest.observed;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netwatch.proto.anomaly.v1.Anomaly;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** CUSUM on half-open and unanswered traffic per destination, fed synthetic flow records. */
+class FloodDetectorTest {
+    private static final String VICTIM = "10.1.0.20";
+    private static final long MS = 1_000_000L;
+
+    private final List<Anomaly> anomalies = new ArrayList<>();
+
+    private FloodDetector detector(FloodConfig config) {
+        return new FloodDetector(config, anomalies::add, "node-a");
+    }
+
+    private static String spoofed(int i) {
+        return (11 + i % 200) + "." + (i >> 8 & 255) + "." + (i & 255) + ".7";
+    }
+
+    @Test
+    void theCusumAccumulatesOnlyTheExcessOverMeanAndAllowance() {
+        Cusum c = new Cusum(SECOND, 50, 0.05);
+        c.add(T0, 0);
+        // 20 quiet seconds at 10 per second: S stays 0 and the mean learns 10 (1 − 0.95^20 of it).
+        for (int s = 0; s < 20; s++) {
+            assertEquals(0, c.add(T0 + s * SECOND, 10), 1e-9);
+        }
+        c.advance(T0 + 20 * SECOND);
+        assertEquals(10 * (1 - Math.pow(0.95, 20)), c.mean(), 1e-9);
+        double mean = c.mean();
+        // 200 in one interval: S = 200 − μ − k.
+        assertEquals(200 - mean - 50, c.add(T0 + 20 * SECOND + 1, 200), 1e-9);
+    }
+
+    @Test
+    void theCusumFallsBackToZeroSoSeparateBurstsDoNotAddUp() {
+        Cusum c = new Cusum(SECOND, 50, 0.05);
+        c.add(T0, 120); // S = 70 once the interval closes
+        c.advance(T0 + SECOND);
+        assertEquals(70, c.closed(), 1e-9);
+        c.advance(T0 + 2 * SECOND); // one empty interval: 70 − 0 − 50 = 20
+        assertEquals(20, c.closed(), 1e-9);
+        c.advance(T0 + 3 * SECOND); // max(0, 20 − 50) = 0: reset
+        assertEquals(0, c.closed(), 1e-9);
+        assertEquals(70, c.add(T0 + 3 * SECOND, 120), 1e-9, "a second burst starts from 0, not from 70");
+    }
+
+    @Test
+    void spoofedSynsToOneServiceRaiseASynFloodAtTheThreshold() {
+        FloodDetector d = detector(FloodConfig.defaults());
+        // h = 100, k = 50, μ = 0: the 150th half-open SYN within one second makes S = 100.
+        for (int i = 0; i < 149; i++) {
+            d.onFlow(Flows.unanswered(i, spoofed(i), VICTIM, 443, T0 + i * MS));
+        }
+        assertEquals(List.of(), anomalies);
+        d.onFlow(Flows.unanswered(149, spoofed(149), VICTIM, 443, T0 + 149 * MS));
+        assertEquals(1, anomalies.size());
+        Anomaly a = anomalies.getFirst();
+        assertEquals("syn_flood", a.getAnomalyType());
+        assertEquals(VICTIM, a.getDestination().getIp());
+        assertEquals(443, a.getDestination().getPort());
+        assertEquals("", a.getSource().getIp(), "aggregated by destination: no single source is blamed");
+        assertEquals(100, observed(a, "cusum"), 1e-9);
+        assertEquals(150, observed(a, "half_open_syns"), 1e-9);
+        double sources = observed(a, "distinct_sources_estimate");
+        assertTrue(Math.abs(sources - 150) < 15, "linear counting of 150 sources: " + sources);
+        assertEquals(20, a.getEvidenceFlowIdsCount());
+    }
+
+    @Test
+    void aSynScanSpreadOverPortsAndCompletedHandshakesAreNoFlood() {
+        FloodDetector d = detector(FloodConfig.defaults());
+        for (int i = 0; i < 1000; i++) {
+            d.onFlow(Flows.unanswered(i, "10.9.9.9", VICTIM, i + 1, T0 + i * MS));
+            d.onFlow(Flows.conversation(5000 + i, spoofed(i), VICTIM, 80, T0 + i * MS, T0 + i * MS + 10 * MS, 500));
+        }
+        assertEquals(List.of(), anomalies);
+    }
+
+    @Test
+    void aSteadyLoadIsLearntAndOnlyTheJumpAboveItAlarms() {
+        FloodDetector d = detector(FloodConfig.defaults());
+        int id = 0;
+        // 60 s of 80 unanswered SYNs per second (a busy, lossy service): above k alone, learnt as the mean.
+        for (int s = 0; s < 60; s++) {
+            for (int i = 0; i < 80; i++) {
+                d.onFlow(Flows.unanswered(id++, spoofed(id), VICTIM, 443, T0 + s * SECOND + i * MS));
+            }
+        }
+        int early = anomalies.size();
+        assertEquals(1, early, "the first seconds of a new load are a change and are reported once");
+        anomalies.clear();
+        FloodDetector fresh = detector(new FloodConfig(Duration.ofSeconds(1), 50, 100, 0.05, Duration.ZERO, 16, 20));
+        for (int s = 0; s < 120; s++) {
+            for (int i = 0; i < 40; i++) {
+                fresh.onFlow(Flows.unanswered(id++, spoofed(id), VICTIM, 443, T0 + s * SECOND + i * MS));
+            }
+        }
+        assertEquals(List.of(), anomalies, "40 per second is within the allowance: never accumulates");
+        for (int i = 0; i < 200; i++) {
+            fresh.onFlow(Flows.unanswered(id++, spoofed(id), VICTIM, 443, T0 + 120 * SECOND + i * MS));
+        }
+        assertEquals(1, anomalies.size(), "a jump to 200 per second against a mean near 40 alarms");
+    }
+
+    @Test
+    void unansweredUdpDatagramsRaiseAUdpFloodAnsweredOnesDoNot() {
+        FloodDetector d = detector(FloodConfig.defaults());
+        d.onFlow(Flows.udp(1, "10.3.0.1", 40000, VICTIM, 53, T0, 5000, 5000));
+        assertEquals(List.of(), anomalies);
+        d.onFlow(Flows.udp(2, "10.3.0.1", 40000, VICTIM, 9999, T0 + MS, 150, 0));
+        assertEquals(1, anomalies.size());
+        assertEquals("udp_flood", anomalies.getFirst().getAnomalyType());
+        assertEquals(150, observed(anomalies.getFirst(), "unanswered_datagrams"), 1e-9);
+    }
+
+    @Test
+    void destinationsAreBoundedAndTheirEvictionsCounted() {
+        FloodDetector d = detector(new FloodConfig(Duration.ofSeconds(1), 50, 100, 0.05, Duration.ZERO, 10, 0));
+        for (int i = 0; i < 1000; i++) {
+            d.onFlow(Flows.unanswered(i, spoofed(i), "10.5." + (i >> 8) + "." + (i & 255), 80, T0 + i * MS));
+        }
+        assertEquals(990, d.evictions());
+        assertEquals(List.of(), anomalies);
+    }
+}
