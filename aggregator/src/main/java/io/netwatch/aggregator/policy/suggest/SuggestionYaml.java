@@ -112,8 +112,8 @@ public final class SuggestionYaml {
     }
 
     private static void labels(StringBuilder b, String indent, Map<String, String> labels) {
-        b.append(indent.substring(2)).append("matchLabels:\n");
-        new java.util.TreeMap<>(labels).forEach((k, v) -> b.append(indent).append(quote(k)).append(": ").append(quote(v)).append('\n'));
+        b.append(indent).append("matchLabels:\n");
+        new java.util.TreeMap<>(labels).forEach((k, v) -> b.append(indent).append("  ").append(quote(k)).append(": ").append(quote(v)).append('\n'));
     }
 
     private static void comment(StringBuilder b, String indent, String text) {
