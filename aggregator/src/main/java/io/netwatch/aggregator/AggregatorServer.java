@@ -13,6 +13,7 @@ import io.netwatch.aggregator.identity.IdentityIndex;
 import io.netwatch.aggregator.identity.PolicyHistory;
 import io.netwatch.aggregator.ingest.FlowStage;
 import io.netwatch.aggregator.ingest.IngestService;
+import io.netwatch.aggregator.query.PolicyQueries;
 import io.netwatch.aggregator.query.QueryService;
 import io.netwatch.aggregator.store.AgentRegistry;
 import io.netwatch.aggregator.store.FlowStore;
@@ -86,7 +87,8 @@ public final class AggregatorServer implements AutoCloseable {
                     .addService(ServerInterceptors.intercept(
                             new IngestService(store, registry, System::currentTimeMillis, stage),
                             IngestService.peerInterceptor()))
-                    .addService(new QueryService(store, registry))
+                    .addService(new QueryService(store, registry, identity == null ? null
+                            : new PolicyQueries(store, identity.index(), identity.history(), identity.verdicts().hits())))
                     .addService(health.getHealthService())
                     .permitKeepAliveTime(10, TimeUnit.SECONDS)
                     .build()
