@@ -37,7 +37,7 @@ public final class SuggestionYaml {
 
     static void policy(StringBuilder b, Suggestion s) {
         comment(b, "", s.workload().kind() + " " + s.workload().namespace() + "/" + s.workload().name() + ": "
-                + s.flows() + " flows observed" + (s.toReview() > 0 ? ", " + s.toReview() + " rules to review (commented out)" : ""));
+                + s.flows() + (s.flows() == 1 ? " flow" : " flows") + " observed" + (s.toReview() > 0 ? ", " + s.toReview() + " rules to review (commented out)" : ""));
         for (String w : s.warnings()) {
             comment(b, "", "WARNING: " + w);
         }
