@@ -35,7 +35,8 @@ import java.util.function.Predicate;
  * The query API over the embedded store. Each streaming call reads the store through its own
  * cursor on a virtual thread and writes only while the client is ready (gRPC flow control),
  * so a slow client holds no memory; a follower that falls behind the store's bounds is told
- * how many records it missed.
+ * how many records it missed. The policy queries (hit counts, suggestions, simulations) are
+ * unary and answered by {@link PolicyQueries}, when the aggregator watches a cluster.
  */
 public final class QueryService extends QueryGrpc.QueryImplBase {
     /** Records copied out of the store per read. */

@@ -5,6 +5,7 @@ import io.netwatch.aggregator.policy.IpAddresses;
 import io.netwatch.aggregator.policy.PodView;
 import io.netwatch.aggregator.policy.Protocol;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * Least-privilege NetworkPolicies from observed traffic: one policy per workload of a
@@ -27,6 +29,13 @@ public final class PolicySuggester {
     /** Longest NetworkPolicy name the API accepts (a DNS subdomain). */
     static final int MAX_NAME = 253;
     static final int DNS_PORT = 53;
+    /**
+     * Outside addresses one workload's rules of one direction name one by one; past it (a
+     * public frontend sees thousands of clients) the rest, fewest flows first, become one
+     * rule per IP family left for review, so a policy stays readable and within the API
+     * server's object size.
+     */
+    public static final int MAX_ADDRESSES_PER_DIRECTION = 32;
 
     private final SuggestOptions options;
 
@@ -66,8 +75,38 @@ public final class PolicySuggester {
                 return a.toString().compareTo(b.toString());
             });
             List<SuggestedRule> out = new ArrayList<>();
+            List<SuggestedRule> addresses = new ArrayList<>();
             for (Object k : keys) {
-                out.add(new SuggestedRule(peers.get(k), List.copyOf(ports.get(k)), origins.get(k), reviews.get(k)));
+                SuggestedRule r = new SuggestedRule(peers.get(k), List.copyOf(ports.get(k)), origins.get(k), reviews.get(k));
+                (r.peer() instanceof SuggestedRule.Address ? addresses : out).add(r);
+            }
+            if (addresses.size() <= MAX_ADDRESSES_PER_DIRECTION) {
+                out.addAll(addresses);
+                return out;
+            }
+            List<SuggestedRule> byFlows = new ArrayList<>(addresses);
+            byFlows.sort(Comparator.comparingLong((SuggestedRule r) -> r.origin().flows()).reversed());
+            Set<SuggestedRule> kept = new HashSet<>(byFlows.subList(0, MAX_ADDRESSES_PER_DIRECTION));
+            addresses.stream().filter(kept::contains).forEach(out::add);
+            for (String family : List.of("0.0.0.0/0", "::/0")) {
+                List<SuggestedRule> rest = byFlows.subList(MAX_ADDRESSES_PER_DIRECTION, byFlows.size()).stream()
+                        .filter(r -> ((SuggestedRule.Address) r.peer()).cidr().contains(":") == family.contains(":"))
+                        .toList();
+                if (rest.isEmpty()) {
+                    continue;
+                }
+                Set<SuggestedRule.Port> allPorts = new TreeSet<>();
+                SuggestedRule.Origin origin = SuggestedRule.Origin.NONE;
+                for (SuggestedRule r : rest) {
+                    allPorts.addAll(r.ports());
+                    origin = origin.merge(r.origin());
+                }
+                String examples = rest.stream().limit(3).map(r -> ((SuggestedRule.Address) r.peer()).cidr())
+                        .collect(Collectors.joining(", "));
+                out.add(new SuggestedRule(new SuggestedRule.Address(family, null), List.copyOf(allPorts), origin,
+                        rest.size() + " more addresses outside the cluster (" + examples + (rest.size() > 3 ? ", ..." : "")
+                                + "), too many for a rule each: allow the range they come from (a load balancer's,"
+                                + " a provider's), or leave them out"));
             }
             return out;
         }

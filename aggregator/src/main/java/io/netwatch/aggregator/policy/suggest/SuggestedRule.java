@@ -86,6 +86,12 @@ public record SuggestedRule(Peer peer, List<Port> ports, Origin origin, String r
     public record Origin(long flows, long firstNanos, long lastNanos) {
         public static final Origin NONE = new Origin(0, 0, 0);
 
+        /** The flows of both. */
+        public Origin merge(Origin o) {
+            long first = firstNanos == 0 ? o.firstNanos : o.firstNanos == 0 ? firstNanos : Math.min(firstNanos, o.firstNanos);
+            return new Origin(flows + o.flows, first, Math.max(lastNanos, o.lastNanos));
+        }
+
         /** This origin with one more flow. */
         public Origin plus(ObservedFlow f) {
             long first = f.firstSeenNanos() == 0 ? firstNanos

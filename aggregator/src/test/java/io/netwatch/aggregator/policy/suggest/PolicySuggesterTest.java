@@ -180,6 +180,20 @@ class PolicySuggesterTest {
                                     only(s, "web").warnings());
                             assertEquals(List.of(), only(s, "worker").warnings());
                         }),
+                row("past 32 outside addresses in one direction, the rest become one rule per family left for review",
+                        manyClients(), SHOP, s -> {
+                            List<SuggestedRule> in = only(s, "frontend").ingress();
+                            assertEquals(PolicySuggester.MAX_ADDRESSES_PER_DIRECTION + 2, in.size());
+                            assertTrue(in.subList(0, PolicySuggester.MAX_ADDRESSES_PER_DIRECTION).stream().allMatch(SuggestedRule::inForce),
+                                    "the busiest addresses keep a rule each");
+                            assertEquals(new SuggestedRule.Address("198.51.100.1/32", null), in.getFirst().peer(), "2 flows: kept");
+                            SuggestedRule v4 = in.get(PolicySuggester.MAX_ADDRESSES_PER_DIRECTION);
+                            assertEquals(new SuggestedRule.Address("0.0.0.0/0", null), v4.peer());
+                            assertEquals(8, v4.origin().flows());
+                            assertTrue(v4.review().startsWith("8 more addresses outside the cluster ("), v4.review());
+                            assertEquals(new SuggestedRule.Address("::/0", null), in.getLast().peer());
+                            assertEquals(1, in.getLast().origin().flows());
+                        }),
                 row("a workload that talks to itself gets an ingress and an egress rule, its flows counted once",
                         shop().flow("10.244.1.5", "10.244.2.5", 7946, "UDP", 1),
                         SHOP, s -> {
@@ -188,6 +202,15 @@ class PolicySuggesterTest {
                             assertEquals(1, f.ingress().size());
                             assertEquals(2, f.egress().size());
                         }));
+    }
+
+    /** 40 IPv4 clients (the first twice) and one IPv6 client call the frontend. */
+    private static Traffic manyClients() {
+        Traffic t = shop().flow("198.51.100.1", "10.244.1.5", 8080, "TCP", 0);
+        for (int i = 1; i <= 40; i++) {
+            t.flow("198.51.100." + i, "10.244.1.5", 8080, "TCP", i);
+        }
+        return t.flow("2001:db8::9", "10.244.1.5", 8080, "TCP", 41);
     }
 
     @ParameterizedTest(name = "{0}")
