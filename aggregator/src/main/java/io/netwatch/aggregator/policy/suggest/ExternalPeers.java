@@ -10,7 +10,11 @@ public enum ExternalPeers {
      * than one address in the flows (a CDN, a cloud API, round-robin DNS).
      */
     AUTO,
-    /** Every external address as an ipBlock of that one address, named in a comment. */
+    /**
+     * Every external address as an ipBlock of that one address, named in a comment (up to
+     * {@link PolicySuggester#MAX_ADDRESSES_PER_DIRECTION} per workload and direction, as in
+     * every mode).
+     */
     IP_BLOCK,
     /** Every external peer commented out: a person decides each one. */
     REVIEW;
