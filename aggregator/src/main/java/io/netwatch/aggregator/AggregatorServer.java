@@ -18,6 +18,7 @@ import io.netwatch.aggregator.ingest.IngestService;
 import io.netwatch.aggregator.metrics.IngestMetrics;
 import io.netwatch.aggregator.metrics.QueryMetrics;
 import io.netwatch.aggregator.metrics.StoreMetrics;
+import io.netwatch.aggregator.query.PolicyQueries;
 import io.netwatch.aggregator.query.QueryService;
 import io.netwatch.aggregator.store.AgentRegistry;
 import io.netwatch.aggregator.store.FlowStore;
@@ -105,7 +106,9 @@ public final class AggregatorServer implements AutoCloseable {
         try {
             server = NettyServerBuilder.forAddress(config.listen())
                     .addService(ServerInterceptors.intercept(ingest, IngestService.peerInterceptor()))
-                    .addService(ServerInterceptors.intercept(new QueryService(store, registry), new QueryMetrics(meters)))
+                    .addService(ServerInterceptors.intercept(new QueryService(store, registry, identity == null ? null
+                            : new PolicyQueries(store, identity.index(), identity.history(), identity.verdicts().hits())),
+                            new QueryMetrics(meters)))
                     .addService(health.getHealthService())
                     .permitKeepAliveTime(10, TimeUnit.SECONDS)
                     .build()

@@ -9,6 +9,8 @@ import io.netwatch.aggregator.policy.NamespaceView;
 import io.netwatch.aggregator.policy.ObjectCompiler;
 import io.netwatch.aggregator.policy.PodView;
 import io.netwatch.aggregator.policy.Policy;
+import io.netwatch.aggregator.policy.suggest.PodOwners;
+import io.netwatch.aggregator.policy.suggest.WorkloadRef;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -32,7 +34,13 @@ final class ClusterFile {
     private static final YAMLMapper YAML = new YAMLMapper();
 
     /** What was read, and how many objects of each other kind (with its apiVersion) were skipped. */
-    record Contents(ClusterSnapshot snapshot, int namespaces, int pods, int policies, Map<String, Integer> ignored) {
+    record Contents(ClusterSnapshot snapshot, int namespaces, int pods, int policies, Map<String, Integer> ignored,
+                    Map<String, WorkloadRef> owners) {
+        /** The workload that owns the pod (from its controller), or the pod itself. */
+        WorkloadRef owner(PodView pod) {
+            WorkloadRef w = owners.get(pod.namespace() + "/" + pod.name());
+            return w != null ? w : new WorkloadRef(pod.namespace(), "Pod", pod.name());
+        }
     }
 
     private final String file;
@@ -41,6 +49,7 @@ final class ClusterFile {
     private final List<Policy> policies = new ArrayList<>();
     private final Map<String, String> seen = new HashMap<>();
     private final Map<String, Integer> ignored = new TreeMap<>();
+    private final Map<String, WorkloadRef> owners = new HashMap<>();
 
     private ClusterFile(String file) {
         this.file = file;
@@ -66,7 +75,7 @@ final class ClusterFile {
                     + " in status.podIP/podIPs");
         }
         return new Contents(snapshot, reader.namespaces.size(), reader.pods.size(), reader.policies.size(),
-                Map.copyOf(reader.ignored));
+                Map.copyOf(reader.ignored), Map.copyOf(reader.owners));
     }
 
     private void document(JsonNode doc, String where) {
@@ -95,7 +104,12 @@ final class ClusterFile {
         String key = kind + " (" + (apiVersion == null ? "no apiVersion" : apiVersion) + ")";
         switch (key) {
             case "Namespace (v1)" -> namespaces.add(accept(where, ObjectCompiler.namespace(map(doc, Namespace.class, where))));
-            case "Pod (v1)" -> pods.add(accept(where, ObjectCompiler.pod(map(doc, Pod.class, where))));
+            case "Pod (v1)" -> {
+                Pod pod = map(doc, Pod.class, where);
+                PodView view = accept(where, ObjectCompiler.pod(pod));
+                pods.add(view);
+                owners.put(view.namespace() + "/" + view.name(), PodOwners.of(pod));
+            }
             case "NetworkPolicy (networking.k8s.io/v1)" ->
                     policies.add(accept(where, ObjectCompiler.policy(map(doc, NetworkPolicy.class, where))));
             // Other kinds, and look-alikes from other API groups (Calico's and Cilium's

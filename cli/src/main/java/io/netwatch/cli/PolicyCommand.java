@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 
 @Command(name = "policy", mixinStandardHelpOptions = true,
         description = "Kubernetes NetworkPolicy tools.",
-        subcommands = {PolicyCheckCommand.class})
+        subcommands = {PolicyCheckCommand.class, PolicySuggestCommand.class, PolicySimulateCommand.class})
 final class PolicyCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -31,7 +31,7 @@ final class QueryClient {
                     + " (is `netwatch aggregator` or `netwatch demo --serve` running?): " + e.getStatus().getDescription());
             case DEADLINE_EXCEEDED -> new NetwatchMain.UserError("the aggregator at " + aggregator
                     + " did not answer within " + timeoutSeconds + " s");
-            case INVALID_ARGUMENT -> new NetwatchMain.UserError(e.getStatus().getDescription());
+            case INVALID_ARGUMENT, FAILED_PRECONDITION -> new NetwatchMain.UserError(e.getStatus().getDescription());
             default -> new NetwatchMain.UserError("query failed: " + e.getStatus());
         };
     }

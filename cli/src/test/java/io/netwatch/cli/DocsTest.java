@@ -65,9 +65,9 @@ class DocsTest {
             String l = line.strip();
             if (l.startsWith("./netwatch ") || l.startsWith("netwatch ")) {
                 String c = l.substring(l.indexOf("netwatch ") + "netwatch ".length()).replaceAll("\\s+#.*", "").strip();
-                // Not what netwatch prints ("netwatch policy check: 3 namespaces, ..."), and not
-                // shell plumbing.
-                boolean output = Pattern.compile("^(\\S+ )?\\S+:( |$)").matcher(c).find();
+                // Not what netwatch prints ("netwatch policy check: 3 namespaces, ..."), not a
+                // synopsis ("[--since T]"), and not shell plumbing.
+                boolean output = Pattern.compile("^(\\S+ )?\\S+:( |$)").matcher(c).find() || c.contains("[--");
                 if (!output && !c.contains("|") && !c.contains(">") && !c.contains("$(") && !c.endsWith("\\")) {
                     commands.add(c);
                 }

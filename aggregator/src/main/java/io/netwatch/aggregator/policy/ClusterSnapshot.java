@@ -78,6 +78,11 @@ public final class ClusterSnapshot {
         return policiesByNamespace.getOrDefault(namespace, List.of());
     }
 
+    /** The namespaces given, in no particular order. */
+    public java.util.Collection<NamespaceView> namespaces() {
+        return namespaces.values();
+    }
+
     public List<Policy> policies() {
         return policies;
     }

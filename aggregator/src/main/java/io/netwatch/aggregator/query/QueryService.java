@@ -19,6 +19,12 @@ import io.netwatch.proto.query.v1.GetAnomaliesRequest;
 import io.netwatch.proto.query.v1.GetAnomaliesResponse;
 import io.netwatch.proto.query.v1.GetFlowsRequest;
 import io.netwatch.proto.query.v1.GetFlowsResponse;
+import io.netwatch.proto.query.v1.GetPolicyHitsRequest;
+import io.netwatch.proto.query.v1.GetPolicyHitsResponse;
+import io.netwatch.proto.query.v1.SimulatePoliciesRequest;
+import io.netwatch.proto.query.v1.SimulatePoliciesResponse;
+import io.netwatch.proto.query.v1.SuggestPoliciesRequest;
+import io.netwatch.proto.query.v1.SuggestPoliciesResponse;
 import io.netwatch.proto.query.v1.QueryGrpc;
 import java.util.Set;
 import java.util.concurrent.locks.Condition;
@@ -29,7 +35,8 @@ import java.util.function.Predicate;
  * The query API over the embedded store. Each streaming call reads the store through its own
  * cursor on a virtual thread and writes only while the client is ready (gRPC flow control),
  * so a slow client holds no memory; a follower that falls behind the store's bounds is told
- * how many records it missed.
+ * how many records it missed. The policy queries (hit counts, suggestions, simulations) are
+ * unary and answered by {@link PolicyQueries}, when the aggregator watches a cluster.
  */
 public final class QueryService extends QueryGrpc.QueryImplBase {
     /** Records copied out of the store per read. */
@@ -39,10 +46,56 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
 
     private final FlowStore store;
     private final AgentRegistry registry;
+    private final PolicyQueries policies;
 
+    /** Without a cluster: the policy queries answer FAILED_PRECONDITION. */
     public QueryService(FlowStore store, AgentRegistry registry) {
+        this(store, registry, null);
+    }
+
+    /**
+     * @param policies hit counts, suggestions and simulations over the identity data, or null
+     *                 when the aggregator watches no cluster
+     */
+    public QueryService(FlowStore store, AgentRegistry registry, PolicyQueries policies) {
         this.store = store;
         this.registry = registry;
+        this.policies = policies;
+    }
+
+    @Override
+    public void getPolicyHits(GetPolicyHitsRequest request, StreamObserver<GetPolicyHitsResponse> responses) {
+        unary(responses, () -> policies.hits(request));
+    }
+
+    @Override
+    public void suggestPolicies(SuggestPoliciesRequest request, StreamObserver<SuggestPoliciesResponse> responses) {
+        unary(responses, () -> policies.suggest(request));
+    }
+
+    @Override
+    public void simulatePolicies(SimulatePoliciesRequest request, StreamObserver<SimulatePoliciesResponse> responses) {
+        unary(responses, () -> policies.simulate(request));
+    }
+
+    private <R> void unary(StreamObserver<R> responses, java.util.function.Supplier<R> answer) {
+        if (policies == null) {
+            responses.onError(Status.FAILED_PRECONDITION.withDescription("this aggregator watches no cluster, so it knows"
+                    + " no workloads or policies: start it with `netwatch aggregator --kubernetes`").asRuntimeException());
+            return;
+        }
+        R r;
+        try {
+            r = answer.get();
+        } catch (IllegalArgumentException e) {
+            responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            return;
+        } catch (RuntimeException e) {
+            responses.onError(Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
+            return;
+        }
+        responses.onNext(r);
+        responses.onCompleted();
     }
 
     @Override

@@ -123,7 +123,7 @@ public final class FlowVerdicts {
      * Whether the flow got through: a TCP handshake completed (the responder answered the
      * SYN), or a UDP or SCTP exchange went both ways. A SYN left unanswered was enforced.
      */
-    static boolean established(Flow f) {
+    public static boolean established(Flow f) {
         if (f.hasTcp()) {
             TCP t = f.getTcp();
             return switch (t.getState()) {

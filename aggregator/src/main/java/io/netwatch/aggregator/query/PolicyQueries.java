@@ -1,0 +1,220 @@
+package io.netwatch.aggregator.query;
+
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.util.Timestamps;
+import io.netwatch.aggregator.identity.FlowEnricher;
+import io.netwatch.aggregator.identity.IdentityIndex;
+import io.netwatch.aggregator.identity.PolicyHistory;
+import io.netwatch.aggregator.policy.PolicyRef;
+import io.netwatch.aggregator.policy.Verdict;
+import io.netwatch.aggregator.policy.suggest.ExternalPeers;
+import io.netwatch.aggregator.policy.suggest.ObservedFlow;
+import io.netwatch.aggregator.policy.suggest.Party;
+import io.netwatch.aggregator.policy.suggest.PolicyDocuments;
+import io.netwatch.aggregator.policy.suggest.PolicySimulator;
+import io.netwatch.aggregator.policy.suggest.PolicySuggester;
+import io.netwatch.aggregator.policy.suggest.SuggestOptions;
+import io.netwatch.aggregator.policy.suggest.Suggestion;
+import io.netwatch.aggregator.policy.suggest.SuggestionSet;
+import io.netwatch.aggregator.policy.suggest.SuggestionYaml;
+import io.netwatch.aggregator.store.BoundedLog;
+import io.netwatch.aggregator.store.FlowStore;
+import io.netwatch.aggregator.verdict.PolicyHits;
+import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.query.v1.BlockedFlow;
+import io.netwatch.proto.query.v1.GetPolicyHitsRequest;
+import io.netwatch.proto.query.v1.GetPolicyHitsResponse;
+import io.netwatch.proto.query.v1.PolicyBlockCount;
+import io.netwatch.proto.query.v1.PolicyHitCount;
+import io.netwatch.proto.query.v1.RuleHitCount;
+import io.netwatch.proto.query.v1.SimulatePoliciesRequest;
+import io.netwatch.proto.query.v1.SimulatePoliciesResponse;
+import io.netwatch.proto.query.v1.SimulationMode;
+import io.netwatch.proto.query.v1.SuggestPoliciesRequest;
+import io.netwatch.proto.query.v1.SuggestPoliciesResponse;
+import io.netwatch.proto.query.v1.SuggestedPolicySummary;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The policy queries over the stored flows and the identity data: hit counts, suggestions,
+ * simulations. Reads the store in chunks and never holds its lock across a chunk; a
+ * suggestion keeps only the flows of its namespace, a simulation keeps only counts and the
+ * listed blocked flows (up to the request's limit).
+ *
+ * <p>Bad input (a namespace missing, invalid policy YAML, an odd option) is an
+ * {@link IllegalArgumentException} with a message for the user.
+ */
+public final class PolicyQueries {
+    /** Blocked flows listed when the request sets no limit. */
+    static final int DEFAULT_BLOCKED_LISTED = 1000;
+    private static final int READ_CHUNK = 1024;
+
+    private final FlowStore store;
+    private final PolicyHistory history;
+    private final PolicyHits hits;
+    private final RecordedFlows recorded;
+
+    public PolicyQueries(FlowStore store, IdentityIndex index, PolicyHistory history, PolicyHits hits) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.history = Objects.requireNonNull(history, "history");
+        this.hits = Objects.requireNonNull(hits, "hits");
+        this.recorded = new RecordedFlows(index);
+    }
+
+    public GetPolicyHitsResponse hits(GetPolicyHitsRequest request) {
+        Set<String> namespaces = Set.copyOf(request.getNamespaceList());
+        GetPolicyHitsResponse.Builder out = GetPolicyHitsResponse.newBuilder();
+        for (PolicyHits.PolicyCount p : hits.report(history.current())) {
+            if (!namespaces.isEmpty() && !namespaces.contains(p.policy().namespace())) {
+                continue;
+            }
+            PolicyHitCount.Builder b = PolicyHitCount.newBuilder().setPolicy(p.policy().toString())
+                    .setAllowed(p.allowed()).setDenied(p.denied());
+            for (PolicyHits.RuleCount r : p.rules()) {
+                b.addRules(RuleHitCount.newBuilder().setDirection(r.rule().direction().field())
+                        .setIndex(r.rule().index()).setFlows(r.flows()));
+            }
+            out.addPolicies(b);
+        }
+        return out.build();
+    }
+
+    public SuggestPoliciesResponse suggest(SuggestPoliciesRequest r) {
+        if (r.getNamespace().isBlank()) {
+            throw new IllegalArgumentException("namespace: is missing (the namespace whose workloads get policies)");
+        }
+        SuggestOptions options = new SuggestOptions(r.getNamespace(), r.getWorkload(), switch (r.getExternalPeers()) {
+            case EXTERNAL_PEERS_IP_BLOCK -> ExternalPeers.IP_BLOCK;
+            case EXTERNAL_PEERS_REVIEW -> ExternalPeers.REVIEW;
+            default -> ExternalPeers.AUTO;
+        }, r.getDnsNamespace().isEmpty() ? SuggestOptions.DEFAULT_DNS_NAMESPACE : r.getDnsNamespace(),
+                r.getDnsLabelsMap().isEmpty() ? SuggestOptions.DEFAULT_DNS_LABELS : r.getDnsLabelsMap());
+        Range range = new Range(r.hasSince() ? r.getSince() : null, r.hasUntil() ? r.getUntil() : null);
+        List<ObservedFlow> flows = new ArrayList<>();
+        long[] notUsable = {0};
+        read(range, (f, o) -> {
+            if (o == null) {
+                notUsable[0]++;
+            } else if (in(o.source(), r.getNamespace()) || in(o.destination(), r.getNamespace())) {
+                flows.add(o);
+            }
+        });
+        SuggestionSet set = new PolicySuggester(options).suggest(flows);
+        String header = "Suggested by netwatch for namespace " + r.getNamespace()
+                + (options.workload() == null ? "" : ", workload " + options.workload())
+                + ", from " + flows.size() + " stored flows" + range.describe() + ".";
+        SuggestPoliciesResponse.Builder out = SuggestPoliciesResponse.newBuilder()
+                .setYaml(SuggestionYaml.render(set, header))
+                .addAllSkipped(set.skipped())
+                .setFlowsUsed(set.flowsUsed())
+                .setFlowsNotEstablished(set.flowsNotEstablished())
+                .setFlowsNotUsable(notUsable[0]);
+        for (Suggestion s : set.policies()) {
+            out.addPolicies(SuggestedPolicySummary.newBuilder().setNamespace(s.workload().namespace()).setName(s.name())
+                    .setWorkloadKind(s.workload().kind()).setWorkloadName(s.workload().name())
+                    .setIngressRules(s.ingressInForce().size()).setEgressRules(s.egressInForce().size())
+                    .setToReview(s.toReview()).setFlows(s.flows()).addAllWarnings(s.warnings()));
+        }
+        return out.build();
+    }
+
+    public SimulatePoliciesResponse simulate(SimulatePoliciesRequest r) {
+        if (r.getYaml().isBlank()) {
+            throw new IllegalArgumentException("yaml: is empty (the NetworkPolicies to simulate)");
+        }
+        PolicyDocuments.Read read = PolicyDocuments.read(r.getYaml(), "policies", "default");
+        PolicySimulator.Mode mode = r.getMode() == SimulationMode.SIMULATION_MODE_ADD
+                ? PolicySimulator.Mode.ADD : PolicySimulator.Mode.REPLACE;
+        PolicySimulator simulator = new PolicySimulator(history.current(), read.policies(), mode);
+        int limit = r.getLimit() == 0 ? DEFAULT_BLOCKED_LISTED : r.getLimit();
+        SimulatePoliciesResponse.Builder out = SimulatePoliciesResponse.newBuilder();
+        read.ignored().forEach((k, v) -> out.putIgnoredKinds(k, v));
+        Map<PolicyRef, Long> byPolicy = new TreeMap<>();
+        long[] counts = new long[4]; // judged, blocked, not listed, not judged
+        read(new Range(r.hasSince() ? r.getSince() : null, r.hasUntil() ? r.getUntil() : null), (f, o) -> {
+            if (o == null) {
+                counts[3]++;
+                return;
+            }
+            counts[0]++;
+            PolicySimulator.Blocked b = simulator.judge(o);
+            if (b == null) {
+                return;
+            }
+            counts[1]++;
+            // A flow counts once per policy, even when the policy isolates both its ends.
+            Set<PolicyRef> deciding = new java.util.HashSet<>();
+            for (Verdict.Side side : List.of(b.verdict().egress(), b.verdict().ingress())) {
+                if (side instanceof Verdict.Denied d) {
+                    deciding.addAll(d.isolatedBy());
+                }
+            }
+            deciding.forEach(p -> byPolicy.merge(p, 1L, Long::sum));
+            if (out.getBlockedCount() >= limit) {
+                counts[2]++;
+                return;
+            }
+            out.addBlocked(BlockedFlow.newBuilder().setFlow(f).setEgress(b.verdict().egress().outcome())
+                    .setIngress(b.verdict().ingress().outcome())
+                    .addAllPolicies(b.verdict().policies().stream().map(PolicyRef::toString).toList())
+                    .setReason(b.reason()).setDeniedBefore(b.deniedBefore()));
+        });
+        byPolicy.forEach((p, n) -> out.addByPolicy(PolicyBlockCount.newBuilder().setPolicy(p.toString()).setFlows(n)));
+        return out.setFlowsJudged(counts[0]).setFlowsBlocked(counts[1]).setBlockedNotListed(counts[2])
+                .setFlowsNotJudged(counts[3]).build();
+    }
+
+    private static boolean in(Party p, String namespace) {
+        return p instanceof Party.Member m && m.workload().namespace().equals(namespace);
+    }
+
+    /** Flows that started in [since, until): null ends are open. */
+    private record Range(Timestamp since, Timestamp until) {
+        Range {
+            if (since != null && until != null && Timestamps.compare(since, until) >= 0) {
+                throw new IllegalArgumentException("since (" + Timestamps.toString(since) + ") must be before until ("
+                        + Timestamps.toString(until) + ")");
+            }
+        }
+
+        boolean contains(long startNanos) {
+            return (since == null || startNanos >= Timestamps.toNanos(since))
+                    && (until == null || startNanos < Timestamps.toNanos(until));
+        }
+
+        String describe() {
+            return (since == null ? "" : " since " + Timestamps.toString(since))
+                    + (until == null ? "" : " until " + Timestamps.toString(until));
+        }
+    }
+
+    @FunctionalInterface
+    private interface Visitor {
+        /** @param observed the flow as suggestions see it, or null when it is not usable */
+        void visit(Flow stored, ObservedFlow observed);
+    }
+
+    private void read(Range range, Visitor v) {
+        BoundedLog<Flow> log = store.flows();
+        long cursor = log.firstIndex();
+        while (true) {
+            BoundedLog.Read<Flow> chunk = log.read(cursor, READ_CHUNK);
+            if (chunk.entries().isEmpty()) {
+                return;
+            }
+            for (BoundedLog.Entry<Flow> e : chunk.entries()) {
+                Flow f = e.value();
+                if (!range.contains(FlowEnricher.startNanos(f, e.receivedMillis())) || f.getInterim()) {
+                    continue;
+                }
+                v.visit(f, recorded.observed(f, e.receivedMillis()));
+            }
+            cursor = chunk.nextIndex();
+        }
+    }
+}

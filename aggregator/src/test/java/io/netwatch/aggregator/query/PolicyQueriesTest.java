@@ -1,0 +1,236 @@
+package io.netwatch.aggregator.query;
+
+import static io.netwatch.aggregator.identity.ClusterObjects.controller;
+import static io.netwatch.aggregator.identity.ClusterObjects.namespace;
+import static io.netwatch.aggregator.identity.ClusterObjects.pod;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.util.Timestamps;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyServerBuilder;
+import io.netwatch.aggregator.identity.ClusterState;
+import io.netwatch.aggregator.identity.DnsNames;
+import io.netwatch.aggregator.identity.FlowEnricher;
+import io.netwatch.aggregator.identity.IdentityIndex;
+import io.netwatch.aggregator.identity.PolicyHistory;
+import io.netwatch.aggregator.policy.suggest.PolicyDocuments;
+import io.netwatch.aggregator.store.AgentRegistry;
+import io.netwatch.aggregator.store.FlowStore;
+import io.netwatch.aggregator.verdict.FlowVerdicts;
+import io.netwatch.aggregator.verdict.PolicyHits;
+import io.netwatch.aggregator.verdict.ViolationReporter;
+import io.netwatch.proto.flow.v1.Counters;
+import io.netwatch.proto.flow.v1.Endpoint;
+import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.flow.v1.TCP;
+import io.netwatch.proto.flow.v1.TcpState;
+import io.netwatch.proto.flow.v1.UDP;
+import io.netwatch.proto.query.v1.BlockedFlow;
+import io.netwatch.proto.query.v1.GetPolicyHitsRequest;
+import io.netwatch.proto.query.v1.PolicyBlockCount;
+import io.netwatch.proto.query.v1.PolicyHitCount;
+import io.netwatch.proto.query.v1.QueryGrpc;
+import io.netwatch.proto.query.v1.RuleHitCount;
+import io.netwatch.proto.query.v1.SimulatePoliciesRequest;
+import io.netwatch.proto.query.v1.SimulatePoliciesResponse;
+import io.netwatch.proto.query.v1.SimulationMode;
+import io.netwatch.proto.query.v1.SuggestPoliciesRequest;
+import io.netwatch.proto.query.v1.SuggestPoliciesResponse;
+import io.netwatch.proto.query.v1.SuggestedPolicySummary;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * GetPolicyHits, SuggestPolicies and SimulatePolicies through a real gRPC server on loopback,
+ * over flows judged by the verdict stage as the aggregator stores them.
+ */
+class PolicyQueriesTest {
+    private static final long S = 1_000_000_000L;
+    private static final long T0 = 1_795_687_200L;
+
+    private final AtomicLong clock = new AtomicLong(T0 * S);
+    private FlowStore store;
+    private Server server;
+    private Server bare;
+    private ManagedChannel channel;
+    private ManagedChannel bareChannel;
+
+    @BeforeEach
+    void start() throws Exception {
+        IdentityIndex index = new IdentityIndex();
+        PolicyHistory history = new PolicyHistory(4);
+        ClusterState cluster = new ClusterState(index, history, clock::get);
+        cluster.namespace(namespace("shop", Map.of()));
+        cluster.namespace(namespace("kube-system", Map.of()));
+        cluster.pod(pod("shop", "frontend-7d9f-a", "10.244.1.5", Map.of("app", "frontend", "pod-template-hash", "7d9f"),
+                controller("apps/v1", "ReplicaSet", "frontend-7d9f")));
+        cluster.pod(pod("shop", "cart-66b-x", "10.244.1.6", Map.of("app", "cart", "pod-template-hash", "66b"),
+                controller("apps/v1", "ReplicaSet", "cart-66b")));
+        cluster.pod(pod("kube-system", "coredns-9-a", "10.244.0.2", Map.of("k8s-app", "kube-dns", "pod-template-hash", "9"),
+                controller("apps/v1", "ReplicaSet", "coredns-9")));
+        // cart accepts frontend on 9000 (rule 0) and an admin tool that never came (rule 1).
+        cluster.policy(new NetworkPolicyBuilder().withNewMetadata().withNamespace("shop").withName("cart-ingress").endMetadata()
+                .withNewSpec().withNewPodSelector().addToMatchLabels("app", "cart").endPodSelector()
+                .addNewIngress().addNewFrom().withNewPodSelector().addToMatchLabels("app", "frontend").endPodSelector()
+                .endFrom().addNewPort().withNewPort(9000).endPort().endIngress()
+                .addNewIngress().addNewFrom().withNewPodSelector().addToMatchLabels("app", "admin").endPodSelector()
+                .endFrom().endIngress()
+                .withPolicyTypes("Ingress").endSpec().build());
+        cluster.markSynced();
+        clock.addAndGet(60 * S);
+
+        store = new FlowStore(1000, 100, Duration.ofHours(1));
+        FlowEnricher enricher = new FlowEnricher(index, new DnsNames());
+        FlowVerdicts verdicts = new FlowVerdicts(index, history, () -> true, new PolicyHits(),
+                new ViolationReporter(a -> { }, Duration.ofMinutes(5), 2));
+        long now = clock.get() / 1_000_000;
+        for (Flow f : List.of(
+                tcp(1, "10.244.1.5", "10.244.1.6", 9000, TcpState.TCP_STATE_CLOSED, 10),
+                udp(2, "10.244.1.5", "10.244.0.2", 53, 11),
+                tcp(3, "10.244.1.6", "203.0.113.7", 443, TcpState.TCP_STATE_CLOSED, 12),
+                tcp(4, "10.244.1.5", "10.244.1.6", 22, TcpState.TCP_STATE_SYN_SENT, 13))) {
+            store.flows().append(verdicts.judge(enricher.enrich(f, now), now), now);
+        }
+
+        InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        server = NettyServerBuilder.forAddress(loopback)
+                .addService(new QueryService(store, new AgentRegistry(), new PolicyQueries(store, index, history, verdicts.hits())))
+                .build().start();
+        bare = NettyServerBuilder.forAddress(loopback).addService(new QueryService(store, new AgentRegistry())).build().start();
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
+        bareChannel = NettyChannelBuilder.forAddress("127.0.0.1", bare.getPort()).usePlaintext().build();
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        for (ManagedChannel c : List.of(channel, bareChannel)) {
+            c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        for (Server s : List.of(server, bare)) {
+            s.shutdown();
+            if (!s.awaitTermination(5, TimeUnit.SECONDS)) {
+                s.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private QueryGrpc.QueryBlockingStub query() {
+        return QueryGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+    }
+
+    private static Flow tcp(long id, String src, String dst, int port, TcpState state, long second) {
+        int toClient = state == TcpState.TCP_STATE_SYN_SENT ? 0 : 2;
+        return Flow.newBuilder().setFlowId(id).setNodeName("node-a")
+                .setSource(Endpoint.newBuilder().setIp(src).setPort(40000))
+                .setDestination(Endpoint.newBuilder().setIp(dst).setPort(port)).setIpProtocol(6).setIpVersion(4)
+                .setTcp(TCP.newBuilder().setState(state).setFlagsToServer(0x02).setFlagsToClient(toClient == 0 ? 0 : 0x12))
+                .setToServer(Counters.newBuilder().setPackets(3)).setToClient(Counters.newBuilder().setPackets(toClient))
+                .setFirstSeen(Timestamps.fromSeconds(T0 + second)).setLastSeen(Timestamps.fromSeconds(T0 + second + 1)).build();
+    }
+
+    private static Flow udp(long id, String src, String dst, int port, long second) {
+        return Flow.newBuilder().setFlowId(id).setNodeName("node-a")
+                .setSource(Endpoint.newBuilder().setIp(src).setPort(40001))
+                .setDestination(Endpoint.newBuilder().setIp(dst).setPort(port)).setIpProtocol(17).setIpVersion(4)
+                .setUdp(UDP.getDefaultInstance())
+                .setToServer(Counters.newBuilder().setPackets(1)).setToClient(Counters.newBuilder().setPackets(1))
+                .setFirstSeen(Timestamps.fromSeconds(T0 + second)).setLastSeen(Timestamps.fromSeconds(T0 + second)).build();
+    }
+
+    @Test
+    void policyHitsListEveryRuleWithTheFlowsItDecidedZeroIncluded() {
+        List<PolicyHitCount> hits = query().getPolicyHits(GetPolicyHitsRequest.getDefaultInstance()).getPoliciesList();
+        assertEquals(List.of(PolicyHitCount.newBuilder().setPolicy("shop/cart-ingress").setAllowed(1).setDenied(1)
+                .addRules(RuleHitCount.newBuilder().setDirection("ingress").setIndex(0).setFlows(1))
+                .addRules(RuleHitCount.newBuilder().setDirection("ingress").setIndex(1).setFlows(0)).build()), hits);
+        assertEquals(List.of(), query().getPolicyHits(GetPolicyHitsRequest.newBuilder().addNamespace("other").build())
+                .getPoliciesList());
+    }
+
+    @Test
+    void suggestionsFromStoredFlowsThenSimulatedBlockOnlyTheAttemptThatNeverGotThrough() {
+        SuggestPoliciesResponse s = query().suggestPolicies(SuggestPoliciesRequest.newBuilder().setNamespace("shop").build());
+        assertEquals(List.of(
+                SuggestedPolicySummary.newBuilder().setNamespace("shop").setName("netwatch-deployment-cart")
+                        .setWorkloadKind("Deployment").setWorkloadName("cart").setIngressRules(1).setEgressRules(2)
+                        .setFlows(2).build(),
+                SuggestedPolicySummary.newBuilder().setNamespace("shop").setName("netwatch-deployment-frontend")
+                        .setWorkloadKind("Deployment").setWorkloadName("frontend").setIngressRules(0).setEgressRules(2)
+                        .setFlows(2).build()), s.getPoliciesList());
+        assertEquals(1, s.getFlowsNotEstablished(), "the unanswered SYN to port 22");
+        assertEquals(3, s.getFlowsUsed());
+        assertTrue(s.getYaml().contains("cidr: \"203.0.113.7/32\""), s.getYaml());
+        assertEquals(2, PolicyDocuments.read(s.getYaml(), "yaml", "default").policies().size());
+
+        SimulatePoliciesResponse sim = query().simulatePolicies(SimulatePoliciesRequest.newBuilder().setYaml(s.getYaml())
+                .setMode(SimulationMode.SIMULATION_MODE_REPLACE).build());
+        assertEquals(4, sim.getFlowsJudged());
+        assertEquals(1, sim.getFlowsBlocked());
+        BlockedFlow b = sim.getBlocked(0);
+        assertEquals(4, b.getFlow().getFlowId());
+        assertEquals("deny", b.getEgress());
+        assertEquals("deny", b.getIngress());
+        assertTrue(b.getDeniedBefore(), "cart-ingress denies port 22 today too");
+        assertEquals("egress of shop/frontend-7d9f-a is isolated by shop/netwatch-deployment-frontend and no egress rule"
+                + " allows it; ingress of shop/cart-66b-x is isolated by shop/netwatch-deployment-cart and no ingress rule"
+                + " allows it", b.getReason());
+    }
+
+    @Test
+    void aDenyAllSimulationCountsPerPolicyAndListsUpToTheLimit() {
+        String denyAll = """
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {namespace: shop, name: deny-all}
+                spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
+                """;
+        SimulatePoliciesResponse add = query().simulatePolicies(SimulatePoliciesRequest.newBuilder().setYaml(denyAll)
+                .setMode(SimulationMode.SIMULATION_MODE_ADD).setLimit(2).build());
+        assertEquals(4, add.getFlowsBlocked());
+        assertEquals(2, add.getBlockedCount());
+        assertEquals(2, add.getBlockedNotListed());
+        assertEquals(List.of(PolicyBlockCount.newBuilder().setPolicy("shop/cart-ingress").setFlows(1).build(),
+                PolicyBlockCount.newBuilder().setPolicy("shop/deny-all").setFlows(4).build()), add.getByPolicyList(),
+                "added: cart-ingress still isolates cart and denies port 22 with deny-all");
+        SimulatePoliciesResponse since = query().simulatePolicies(SimulatePoliciesRequest.newBuilder().setYaml(denyAll)
+                .setSince(Timestamps.fromSeconds(T0 + 12)).build());
+        assertEquals(2, since.getFlowsJudged(), "only flows that started in the range");
+    }
+
+    @Test
+    void badInputIsInvalidArgumentNamingTheFieldAndNoClusterIsFailedPrecondition() {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> query().simulatePolicies(
+                SimulatePoliciesRequest.newBuilder().setYaml("""
+                        apiVersion: networking.k8s.io/v1
+                        kind: NetworkPolicy
+                        metadata: {name: x}
+                        spec: {ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/33}}]}]}
+                        """).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().startsWith("policies: document 1: NetworkPolicy default/x:"
+                + " spec.ingress[0].from[0].ipBlock.cidr"), e.getStatus().getDescription());
+        e = assertThrows(StatusRuntimeException.class, () -> query().suggestPolicies(SuggestPoliciesRequest.getDefaultInstance()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertEquals("namespace: is missing (the namespace whose workloads get policies)", e.getStatus().getDescription());
+
+        e = assertThrows(StatusRuntimeException.class, () -> QueryGrpc.newBlockingStub(bareChannel)
+                .withDeadlineAfter(10, TimeUnit.SECONDS).getPolicyHits(GetPolicyHitsRequest.getDefaultInstance()));
+        assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("netwatch aggregator --kubernetes"));
+    }
+}

@@ -1,0 +1,145 @@
+package io.netwatch.cli;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.netwatch.aggregator.policy.suggest.ExternalPeers;
+import io.netwatch.aggregator.policy.suggest.ObservedFlow;
+import io.netwatch.aggregator.policy.suggest.PolicySuggester;
+import io.netwatch.aggregator.policy.suggest.SuggestOptions;
+import io.netwatch.aggregator.policy.suggest.SuggestionSet;
+import io.netwatch.aggregator.policy.suggest.SuggestionYaml;
+import io.netwatch.proto.query.v1.QueryGrpc;
+import io.netwatch.proto.query.v1.SuggestPoliciesRequest;
+import io.netwatch.proto.query.v1.SuggestPoliciesResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "suggest", mixinStandardHelpOptions = true,
+        description = {"Suggest least-privilege NetworkPolicies from observed flows: one per workload of a namespace,"
+                + " selecting its pods by their stable labels, allowing what they were seen doing plus DNS.",
+                "Asks the aggregator (--aggregator), or works offline on --cluster and --flows. Prints YAML; a summary"
+                        + " goes to standard error."})
+final class PolicySuggestCommand implements Callable<Integer> {
+    @Mixin
+    QueryClient client;
+
+    @Mixin
+    RecordedFlowsFile input;
+
+    @Option(names = {"-n", "--namespace"}, required = true, description = "The namespace whose workloads get policies.")
+    String namespace;
+
+    @Option(names = "--workload", paramLabel = "[KIND/]NAME",
+            description = "Only this workload of the namespace (cart, deployment/cart).")
+    String workload;
+
+    @Option(names = "--external", defaultValue = "auto", paramLabel = "auto|ipblock|review",
+            description = "Peers outside the cluster: auto (an ipBlock of the address, commented out for review when"
+                    + " its DNS name was seen at several addresses), ipblock (always), review (always commented out)."
+                    + " Default: ${DEFAULT-VALUE}.")
+    String external;
+
+    @Option(names = "--dns-namespace", defaultValue = SuggestOptions.DEFAULT_DNS_NAMESPACE,
+            description = "Namespace of the cluster DNS pods every policy allows (default: ${DEFAULT-VALUE}).")
+    String dnsNamespace;
+
+    @Option(names = "--dns-labels", defaultValue = "k8s-app=kube-dns", paramLabel = "KEY=VALUE[,KEY=VALUE]",
+            description = "Labels of the cluster DNS pods (default: ${DEFAULT-VALUE}).")
+    String dnsLabels;
+
+    @Override
+    public Integer call() throws Exception {
+        long now = System.currentTimeMillis();
+        SuggestOptions options;
+        try {
+            options = new SuggestOptions(namespace, workload, ExternalPeers.parse(external), dnsNamespace, labels(dnsLabels));
+        } catch (IllegalArgumentException e) {
+            throw new NetwatchMain.UserError(e.getMessage());
+        }
+        if (input.offline()) {
+            offline(options, now);
+        } else {
+            online(options, now);
+        }
+        return 0;
+    }
+
+    private void offline(SuggestOptions options, long now) throws Exception {
+        ClusterFile.Contents contents = ClusterFile.read(input.cluster);
+        List<ObservedFlow> flows = new ArrayList<>();
+        int lines = input.read(contents, now, (line, f) -> flows.add(f));
+        SuggestionSet set = new PolicySuggester(options).suggest(flows);
+        System.out.print(SuggestionYaml.render(set, "Suggested by netwatch for namespace " + namespace
+                + (workload == null ? "" : ", workload " + workload) + ", from " + flows.size() + " flows of "
+                + FlowLines.name(input.flows) + "."));
+        System.out.flush();
+        summary(set.policies().size(), set.flowsUsed(), set.flowsNotEstablished(), lines - flows.size(), set.skipped());
+    }
+
+    private void online(SuggestOptions options, long now) throws Exception {
+        SuggestPoliciesRequest.Builder r = SuggestPoliciesRequest.newBuilder().setNamespace(namespace)
+                .setExternalPeers(switch (options.external()) {
+                    case AUTO -> io.netwatch.proto.query.v1.ExternalPeers.EXTERNAL_PEERS_AUTO;
+                    case IP_BLOCK -> io.netwatch.proto.query.v1.ExternalPeers.EXTERNAL_PEERS_IP_BLOCK;
+                    case REVIEW -> io.netwatch.proto.query.v1.ExternalPeers.EXTERNAL_PEERS_REVIEW;
+                })
+                .setDnsNamespace(options.dnsNamespace()).putAllDnsLabels(options.dnsLabels());
+        if (workload != null) {
+            r.setWorkload(workload);
+        }
+        if (input.since(now) != null) {
+            r.setSince(input.since(now));
+        }
+        if (input.until(now) != null) {
+            r.setUntil(input.until(now));
+        }
+        ManagedChannel channel = client.channel();
+        try {
+            SuggestPoliciesResponse s = QueryGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(client.timeoutSeconds, TimeUnit.SECONDS).suggestPolicies(r.build());
+            System.out.print(s.getYaml());
+            System.out.flush();
+            summary(s.getPoliciesCount(), s.getFlowsUsed(), s.getFlowsNotEstablished(), s.getFlowsNotUsable(),
+                    s.getSkippedList());
+        } catch (StatusRuntimeException e) {
+            throw client.explain(e);
+        } finally {
+            QueryClient.close(channel);
+        }
+    }
+
+    private static void summary(int policies, long used, long notEstablished, long notUsed, List<String> skipped) {
+        StringBuilder s = new StringBuilder("netwatch policy suggest: ").append(policies).append(" policies from ")
+                .append(used).append(" flows");
+        if (notEstablished > 0) {
+            s.append("; ").append(notEstablished).append(" never got through, left out");
+        }
+        if (notUsed > 0) {
+            s.append("; ").append(notUsed).append(" outside the time range or not usable");
+        }
+        System.err.println(s);
+        for (String k : skipped) {
+            System.err.println("netwatch policy suggest: no policy for " + k);
+        }
+    }
+
+    /** "k=v,k2=v2" as a map, or an error naming the bad pair. */
+    static Map<String, String> labels(String text) {
+        Map<String, String> out = new TreeMap<>();
+        for (String pair : text.split(",")) {
+            int eq = pair.indexOf('=');
+            if (eq <= 0 || eq == pair.length() - 1) {
+                throw new IllegalArgumentException("--dns-labels: '" + pair + "' is not KEY=VALUE");
+            }
+            out.put(pair.substring(0, eq).strip(), pair.substring(eq + 1).strip());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,182 @@
+package io.netwatch.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netwatch.aggregator.policy.Policy;
+import io.netwatch.aggregator.policy.suggest.PolicyDocuments;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code netwatch policy suggest} and {@code simulate} offline, as a user runs them on the
+ * worked example of docs/policy.md ({@code src/test/resources/policy/suggest/}): the YAML
+ * suggested, simulated against the flows it came from, blocks only what it should; bad
+ * input is named and exits 2.
+ */
+class PolicySuggestCommandTest {
+    @TempDir
+    Path tmp;
+
+    record Run(int code, String stdout, String stderr) {
+        List<String> lines() {
+            return stdout.lines().toList();
+        }
+    }
+
+    static Path resource(String name) {
+        try {
+            return Path.of(PolicySuggestCommandTest.class.getResource("/policy/suggest/" + name).toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        int code;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            code = NetwatchMain.execute(args);
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private Run suggest(String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of("policy", "suggest", "--cluster", resource("cluster.yaml").toString(),
+                "--flows", resource("flows.jsonl").toString()));
+        args.addAll(List.of(more));
+        return run(args.toArray(String[]::new));
+    }
+
+    private Run simulate(Path policies, String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of("policy", "simulate", "--policies", policies.toString(),
+                "--cluster", resource("cluster.yaml").toString(), "--flows", resource("flows.jsonl").toString()));
+        args.addAll(List.of(more));
+        return run(args.toArray(String[]::new));
+    }
+
+    private Path write(String name, String text) throws Exception {
+        Path p = tmp.resolve(name);
+        Files.writeString(p, text);
+        return p;
+    }
+
+    @Test
+    void theWorkedExampleSuggestsOnePolicyPerWorkloadAndSimulatesBackToTheReviewedRulesOnly() throws Exception {
+        Run s = suggest("-n", "shop");
+        assertEquals(0, s.code(), s.stderr());
+        assertEquals("netwatch policy suggest: 3 policies from 9 flows; 1 never got through, left out", s.stderr().strip());
+        List<Policy> policies = PolicyDocuments.read(s.stdout(), "stdout", "default").policies();
+        assertEquals(List.of("shop/netwatch-deployment-cart", "shop/netwatch-deployment-frontend", "shop/netwatch-statefulset-db"),
+                policies.stream().map(p -> p.ref().toString()).toList());
+        assertTrue(s.stdout().contains("# StatefulSet shop/db: 1 flow, first 2026-11-26T10:00:04Z"), s.stdout());
+        assertTrue(s.stdout().contains("# TO REVIEW: cdn.example.com was seen at 2 addresses"), s.stdout());
+
+        // Simulated on the flows they came from: only the two left for review and the attempt
+        // that never got through would be blocked.
+        Run sim = simulate(write("suggested.yaml", s.stdout()));
+        assertEquals(0, sim.code(), sim.stderr());
+        List<String> blocked = sim.lines();
+        assertEquals(3, blocked.size(), sim.stdout());
+        assertTrue(blocked.get(0).startsWith("{\"src_ip\":\"10.244.1.6\",\"dst_ip\":\"198.51.100.80\""), blocked.get(0));
+        assertTrue(blocked.get(1).startsWith("{\"src_ip\":\"10.244.1.6\",\"dst_ip\":\"198.51.100.81\""), blocked.get(1));
+        assertEquals("{\"src_ip\":\"10.244.1.5\",\"dst_ip\":\"10.244.2.7\",\"dst_port\":5432,\"proto\":\"tcp\","
+                + "\"first_seen\":\"2026-11-26T10:00:09Z\",\"last_seen\":\"2026-11-26T10:00:09.500Z\",\"established\":false,"
+                + "\"verdict\":\"deny\",\"egress\":\"deny\",\"ingress\":\"deny\",\"policies\":[\"shop/netwatch-deployment-frontend\","
+                + "\"shop/netwatch-statefulset-db\"],\"reason\":\"egress of shop/frontend-7d9f8-abcde is isolated by"
+                + " shop/netwatch-deployment-frontend and no egress rule allows it; ingress of shop/db-0 is isolated by"
+                + " shop/netwatch-statefulset-db and no ingress rule allows it\",\"denied_before\":false}", blocked.get(2));
+        assertEquals("""
+                netwatch policy simulate: 10 flows, 3 would be blocked
+                  shop/netwatch-deployment-cart: 2 blocked
+                  shop/netwatch-deployment-frontend: 1 blocked
+                  shop/netwatch-statefulset-db: 1 blocked""", sim.stderr().strip());
+
+        // With every external address in force, only the attempt is left.
+        Run all = suggest("-n", "shop", "--external", "ipblock");
+        Run sim2 = simulate(write("all.yaml", all.stdout()));
+        assertEquals(1, sim2.lines().size(), sim2.stdout());
+        assertTrue(sim2.lines().getFirst().contains("\"established\":false"));
+    }
+
+    @Test
+    void aWorkloadAloneAndATimeRange() {
+        Run s = suggest("-n", "shop", "--workload", "statefulset/db");
+        assertEquals(0, s.code(), s.stderr());
+        assertEquals(List.of("netwatch-statefulset-db"), s.lines().stream().filter(l -> l.startsWith("  name: "))
+                .map(l -> l.substring(9, l.length() - 1)).toList());
+        Run early = suggest("-n", "shop", "--until", "2026-11-26T10:00:02Z");
+        assertEquals(0, early.code(), early.stderr());
+        assertEquals("netwatch policy suggest: 1 policies from 2 flows; 8 outside the time range or not usable",
+                early.stderr().strip());
+    }
+
+    @Test
+    void addKeepsTheClustersPoliciesReplaceDropsThoseOfTheNamespacesGiven() throws Exception {
+        Path denyPayments = write("deny.yaml", """
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {namespace: payments, name: deny-all}
+                spec: {podSelector: {}, policyTypes: [Ingress]}
+                """);
+        Run replace = simulate(denyPayments, "--mode", "replace");
+        assertEquals(1, replace.lines().size(), "api-from-shop is gone: the cart's call to payments is blocked");
+        assertTrue(replace.lines().getFirst().contains("\"reason\":\"ingress of payments/api-5c7f9-pqrst is isolated by"
+                + " payments/deny-all and no ingress rule allows it\""), replace.stdout());
+        Run add = simulate(denyPayments, "--mode", "add");
+        assertEquals(0, add.code(), add.stderr());
+        assertEquals(List.of(), add.lines(), "added, api-from-shop still lets the shop in");
+    }
+
+    @Test
+    void mistakesAreNamedAndExitTwo() throws Exception {
+        Path flows = resource("flows.jsonl");
+        Path cluster = resource("cluster.yaml");
+        record Case(String expected, String... args) {
+        }
+        Path badTime = write("t.jsonl", "{\"src_ip\":\"10.244.1.5\",\"dst_ip\":\"10.244.1.6\",\"dst_port\":9000,\"proto\":\"tcp\","
+                + "\"first_seen\":\"yesterday\"}\n");
+        Path noTime = write("n.jsonl", "{\"src_ip\":\"10.244.1.5\",\"dst_ip\":\"10.244.1.6\",\"dst_port\":9000,\"proto\":\"tcp\"}\n");
+        Path badPolicy = write("p.yaml", "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x}\n"
+                + "spec: {egress: [{to: [{ipBlock: {cidr: 10.0.0.0/8, except: [192.168.0.0/16]}}]}]}\n");
+        for (Case c : List.of(
+                new Case("netwatch policy suggest: give both --cluster and --flows to work offline, or neither to ask the"
+                        + " aggregator (--aggregator)", "policy", "suggest", "-n", "shop", "--flows", flows.toString()),
+                new Case("netwatch policy suggest: external peers 'maybe' is not auto, ipblock or review",
+                        "policy", "suggest", "-n", "shop", "--external", "maybe", "--cluster", cluster.toString(), "--flows", flows.toString()),
+                new Case("netwatch policy suggest: --dns-labels: 'k8s-app' is not KEY=VALUE",
+                        "policy", "suggest", "-n", "shop", "--dns-labels", "k8s-app", "--cluster", cluster.toString(), "--flows", flows.toString()),
+                new Case("netwatch policy suggest: " + badTime + " line 1: first_seen: \"yesterday\" is not a time like 2026-01-02T03:04:05Z",
+                        "policy", "suggest", "-n", "shop", "--cluster", cluster.toString(), "--flows", badTime.toString()),
+                new Case("netwatch policy suggest: " + noTime + " line 1: first_seen: is missing (--since and --until need it)",
+                        "policy", "suggest", "-n", "shop", "--since", "1h", "--cluster", cluster.toString(), "--flows", noTime.toString()),
+                new Case("netwatch policy suggest: --since: 'soon' is neither a time like 2026-01-02T03:04:05Z nor a duration ago like 90s, 5m, 2h, 1d",
+                        "policy", "suggest", "-n", "shop", "--since", "soon", "--cluster", cluster.toString(), "--flows", flows.toString()),
+                new Case("netwatch policy simulate: " + badPolicy + ": document 1: NetworkPolicy default/x: spec.egress[0].to[0].ipBlock.except[0]:"
+                        + " 192.168.0.0/16 must be a strict subset of cidr 10.0.0.0/8",
+                        "policy", "simulate", "--policies", badPolicy.toString(), "--cluster", cluster.toString(), "--flows", flows.toString()),
+                new Case("netwatch policy simulate: --mode: mode 'merge' is not replace or add",
+                        "policy", "simulate", "--policies", badPolicy.toString(), "--mode", "merge", "--cluster", cluster.toString(), "--flows", flows.toString()),
+                new Case("netwatch policy simulate: cannot read " + tmp.resolve("none.yaml") + ": no such file",
+                        "policy", "simulate", "--policies", tmp.resolve("none.yaml").toString(), "--cluster", cluster.toString(), "--flows", flows.toString()))) {
+            Run r = run(c.args());
+            assertEquals(2, r.code(), String.join(" ", c.args()) + ": " + r.stderr());
+            assertEquals(c.expected(), r.stderr().strip());
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package io.netwatch.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.google.protobuf.util.Timestamps;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.netwatch.aggregator.AggregatorConfig;
+import io.netwatch.aggregator.AggregatorServer;
+import io.netwatch.proto.flow.v1.Counters;
+import io.netwatch.proto.flow.v1.Endpoint;
+import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.flow.v1.TCP;
+import io.netwatch.proto.flow.v1.TcpState;
+import io.netwatch.proto.flow.v1.UDP;
+import io.netwatch.proto.ingest.v1.AgentMessage;
+import io.netwatch.proto.ingest.v1.AggregatorMessage;
+import io.netwatch.proto.ingest.v1.FlowBatch;
+import io.netwatch.proto.ingest.v1.Hello;
+import io.netwatch.proto.ingest.v1.IngestGrpc;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code netwatch policy suggest} and {@code simulate} against a running aggregator that
+ * watches fabric8's Kubernetes mock server (CRUD mode): flows sent over the real ingest
+ * stream, policies suggested from them, simulated back through the aggregator, none blocked.
+ */
+@EnableKubernetesMockClient(crud = true)
+class PolicySuggestOnlineTest {
+    private static final long WAIT_SECONDS = 10;
+
+    static {
+        java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
+    }
+
+    KubernetesMockServer server;
+    KubernetesClient client;
+
+    @TempDir
+    Path tmp;
+
+    private static Pod pod(String namespace, String name, String ip, Map<String, String> labels, String replicaSet) {
+        return new PodBuilder().withNewMetadata().withNamespace(namespace).withName(name).withUid(name + "-uid")
+                .withLabels(labels).withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("apps/v1")
+                        .withKind("ReplicaSet").withName(replicaSet).withUid(replicaSet + "-uid").withController(true).build())
+                .endMetadata()
+                .withNewSpec().withNodeName("node-a").endSpec()
+                .withNewStatus().withPhase("Running").withPodIP(ip).endStatus().build();
+    }
+
+    private static Flow flow(long id, String src, String dst, int port, int protocol, long second) {
+        Flow.Builder f = Flow.newBuilder().setFlowId(id).setNodeName("node-a")
+                .setSource(Endpoint.newBuilder().setIp(src).setPort(41000))
+                .setDestination(Endpoint.newBuilder().setIp(dst).setPort(port))
+                .setIpProtocol(protocol).setIpVersion(4)
+                .setToServer(Counters.newBuilder().setPackets(3)).setToClient(Counters.newBuilder().setPackets(2))
+                .setFirstSeen(Timestamps.fromSeconds(second)).setLastSeen(Timestamps.fromSeconds(second));
+        return (protocol == 6 ? f.setTcp(TCP.newBuilder().setState(TcpState.TCP_STATE_CLOSED)) : f.setUdp(UDP.getDefaultInstance()))
+                .build();
+    }
+
+    @Test
+    void suggestedFromTheAggregatorsFlowsAndSimulatedThereNothingObservedIsBlocked() throws Exception {
+        for (String ns : List.of("shop", "kube-system")) {
+            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+        }
+        client.pods().resource(pod("shop", "frontend-7d9f8-a", "10.244.1.5",
+                Map.of("app", "frontend", "pod-template-hash", "7d9f8"), "frontend-7d9f8")).create();
+        client.pods().resource(pod("shop", "cart-66bd4-b", "10.244.1.6",
+                Map.of("app", "cart", "pod-template-hash", "66bd4"), "cart-66bd4")).create();
+        client.pods().resource(pod("kube-system", "coredns-9d8c7-c", "10.244.0.2",
+                Map.of("k8s-app", "kube-dns", "pod-template-hash", "9d8c7"), "coredns-9d8c7")).create();
+
+        try (AggregatorServer aggregator = AggregatorServer.start(new AggregatorConfig(
+                new InetSocketAddress("127.0.0.1", 0), 100, 100, Duration.ofHours(1)), client);
+             AggregatorServer bare = AggregatorServer.start(new AggregatorConfig(
+                     new InetSocketAddress("127.0.0.1", 0), 100, 100, Duration.ofHours(1)), null)) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+            while (!aggregator.ready() || aggregator.identity().history().current().pods().size() < 3) {
+                if (System.nanoTime() > deadline) {
+                    fail("cluster not listed: " + aggregator.identity().watcher().problem());
+                }
+                Thread.sleep(20);
+            }
+            long now = System.currentTimeMillis() / 1000;
+            send(aggregator.port(), List.of(
+                    flow(1, "10.244.1.5", "10.244.1.6", 9000, 6, now),
+                    flow(2, "10.244.1.5", "10.244.0.2", 53, 17, now),
+                    flow(3, "10.244.1.6", "203.0.113.7", 443, 6, now)));
+            String at = "127.0.0.1:" + aggregator.port();
+
+            PolicySuggestCommandTest.Run s = PolicySuggestCommandTest.run("policy", "suggest", "-n", "shop", "--aggregator", at);
+            assertEquals(0, s.code(), s.stderr());
+            assertEquals("netwatch policy suggest: 2 policies from 3 flows", s.stderr().strip());
+            assertTrue(s.stdout().contains("  name: \"netwatch-deployment-cart\""), s.stdout());
+            assertTrue(s.stdout().contains("  # Deployment shop/frontend: 1 flow, first "), s.stdout());
+            assertTrue(s.stdout().contains("cidr: \"203.0.113.7/32\""), s.stdout());
+
+            Path yaml = tmp.resolve("suggested.yaml");
+            Files.writeString(yaml, s.stdout());
+            PolicySuggestCommandTest.Run sim = PolicySuggestCommandTest.run("policy", "simulate", "--policies", yaml.toString(),
+                    "--aggregator", at);
+            assertEquals(0, sim.code(), sim.stderr());
+            assertEquals("", sim.stdout());
+            assertEquals("netwatch policy simulate: 3 flows, 0 would be blocked", sim.stderr().strip());
+
+            // A deny-all in the shop blocks all three, each printed with who was at each end.
+            Path deny = tmp.resolve("deny.yaml");
+            Files.writeString(deny, "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {namespace: shop, name: deny}\n"
+                    + "spec: {podSelector: {}, policyTypes: [Egress]}\n");
+            PolicySuggestCommandTest.Run denied = PolicySuggestCommandTest.run("policy", "simulate", "--policies", deny.toString(),
+                    "--aggregator", at, "--limit", "1");
+            assertEquals(0, denied.code(), denied.stderr());
+            assertEquals(1, denied.lines().size(), denied.stdout());
+            assertTrue(denied.lines().getFirst().startsWith("{\"src_ip\":\"10.244.1.5\",\"dst_ip\":\"10.244.1.6\",\"dst_port\":9000,"
+                    + "\"proto\":\"tcp\",\"src\":\"shop/frontend-7d9f8-a (Deployment frontend)\",\"dst\":\"shop/cart-66bd4-b"
+                    + " (Deployment cart)\""), denied.stdout());
+            assertTrue(denied.stderr().startsWith("netwatch policy simulate: 3 flows, 3 would be blocked (2 not listed, past --limit)"),
+                    denied.stderr());
+
+            PolicySuggestCommandTest.Run noCluster = PolicySuggestCommandTest.run("policy", "suggest", "-n", "shop",
+                    "--aggregator", "127.0.0.1:" + bare.port());
+            assertEquals(2, noCluster.code());
+            assertEquals("netwatch policy suggest: this aggregator watches no cluster, so it knows no workloads or policies:"
+                    + " start it with `netwatch aggregator --kubernetes`", noCluster.stderr().strip());
+        }
+    }
+
+    private static void send(int port, List<Flow> flows) throws Exception {
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+        try {
+            BlockingQueue<AggregatorMessage> acks = new LinkedBlockingQueue<>();
+            StreamObserver<AgentMessage> agent = IngestGrpc.newStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .connect(new StreamObserver<>() {
+                        @Override
+                        public void onNext(AggregatorMessage m) {
+                            acks.add(m);
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                        }
+                    });
+            agent.onNext(AgentMessage.newBuilder().setHello(Hello.newBuilder().setNodeName("node-a").setBootId("boot-1")).build());
+            agent.onNext(AgentMessage.newBuilder().setFlows(FlowBatch.newBuilder().setSequence(1).addAllFlows(flows)).build());
+            assertNotNull(acks.poll(WAIT_SECONDS, TimeUnit.SECONDS), "no ack");
+            agent.onCompleted();
+        } finally {
+            channel.shutdownNow();
+            channel.awaitTermination(WAIT_SECONDS, TimeUnit.SECONDS);
+        }
+    }
+}
