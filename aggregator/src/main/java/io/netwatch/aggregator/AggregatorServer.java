@@ -12,6 +12,8 @@ import io.netwatch.aggregator.identity.FlowEnricher;
 import io.netwatch.aggregator.identity.IdentityIndex;
 import io.netwatch.aggregator.identity.PolicyHistory;
 import io.netwatch.aggregator.ingest.FlowStage;
+import io.netwatch.aggregator.ingest.IdentityPublisher;
+import io.netwatch.aggregator.ingest.IdentityStreamConfig;
 import io.netwatch.aggregator.ingest.IngestService;
 import io.netwatch.aggregator.query.QueryService;
 import io.netwatch.aggregator.store.AgentRegistry;
@@ -40,7 +42,7 @@ public final class AggregatorServer implements AutoCloseable {
 
     /** The identity and verdict stages, when the aggregator watches a cluster. */
     public record Identity(ClusterWatcher watcher, IdentityIndex index, PolicyHistory history, FlowVerdicts verdicts,
-                           ViolationReporter reporter) {
+                           ViolationReporter reporter, FlowEnricher enricher, IdentityPublisher publisher) {
     }
 
     private AggregatorServer(Server server, FlowStore store, AgentRegistry registry,
@@ -63,6 +65,15 @@ public final class AggregatorServer implements AutoCloseable {
      *                   answer keeps readiness down, it never stops the aggregator.
      */
     public static AggregatorServer start(AggregatorConfig config, KubernetesClient kubernetes) throws IOException {
+        return start(config, kubernetes, IdentityStreamConfig.defaults());
+    }
+
+    /**
+     * @param identityStream how identities are streamed to the agents (used only with a
+     *                       cluster to watch)
+     */
+    public static AggregatorServer start(AggregatorConfig config, KubernetesClient kubernetes,
+                                         IdentityStreamConfig identityStream) throws IOException {
         FlowStore store = new FlowStore(config.maxFlows(), config.maxAnomalies(), config.maxAge());
         AgentRegistry registry = new AgentRegistry();
         Identity identity = null;
@@ -74,7 +85,8 @@ public final class AggregatorServer implements AutoCloseable {
             FlowEnricher enricher = new FlowEnricher(index, new DnsNames());
             ViolationReporter reporter = new ViolationReporter(a -> store.anomalies().append(a, System.currentTimeMillis()));
             FlowVerdicts verdicts = new FlowVerdicts(index, history, watcher.state()::synced, new PolicyHits(), reporter);
-            identity = new Identity(watcher, index, history, verdicts, reporter);
+            IdentityPublisher publisher = new IdentityPublisher(index, watcher.state()::synced, identityStream).start();
+            identity = new Identity(watcher, index, history, verdicts, reporter, enricher, publisher);
             stage = (f, now) -> verdicts.judge(enricher.enrich(f, now), now);
         }
         HealthStatusManager health = new HealthStatusManager();
@@ -84,7 +96,8 @@ public final class AggregatorServer implements AutoCloseable {
         try {
             server = NettyServerBuilder.forAddress(config.listen())
                     .addService(ServerInterceptors.intercept(
-                            new IngestService(store, registry, System::currentTimeMillis, stage),
+                            new IngestService(store, registry, System::currentTimeMillis, stage,
+                                    identity == null ? null : identity.publisher()),
                             IngestService.peerInterceptor()))
                     .addService(new QueryService(store, registry))
                     .addService(health.getHealthService())
@@ -93,6 +106,7 @@ public final class AggregatorServer implements AutoCloseable {
                     .start();
         } catch (IOException | RuntimeException e) {
             if (identity != null) {
+                identity.publisher().close();
                 identity.watcher().close();
             }
             throw e;
@@ -152,6 +166,7 @@ public final class AggregatorServer implements AutoCloseable {
     public void close() throws InterruptedException {
         housekeeping.shutdownNow();
         if (identity != null) {
+            identity.publisher().close();
             identity.watcher().close();
         }
         server.shutdown();

@@ -8,6 +8,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.netwatch.aggregator.store.AgentRegistry;
 import io.netwatch.aggregator.store.FlowStore;
@@ -27,11 +28,16 @@ import org.slf4j.LoggerFactory;
  * Receives each agent's stream: registers its hello, stores its batches and acknowledges
  * each one after it is stored, keeps its status and loss reports. A batch seen again after a
  * reconnect is acknowledged and counted, not stored twice. Each flow goes through the
- * {@link FlowStage} (identities, verdicts) before it is stored.
+ * {@link FlowStage} (identities, verdicts) before it is stored. With an
+ * {@link IdentityPublisher}, an agent whose hello offers the {@code identity} capability gets
+ * a snapshot of who holds each address, then the changes, on the same stream.
  */
 public final class IngestService extends IngestGrpc.IngestImplBase {
     /** Most characters of a node name accepted from an agent. */
     public static final int MAX_NODE_NAME = 253;
+
+    /** The hello capability of agents that take identity updates. */
+    public static final String CAPABILITY_IDENTITY = "identity";
 
     static final Context.Key<SocketAddress> PEER = Context.key("netwatch-peer");
     private static final Logger log = LoggerFactory.getLogger(IngestService.class);
@@ -40,6 +46,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     private final AgentRegistry registry;
     private final LongSupplier clock;
     private final FlowStage stage;
+    private final IdentityPublisher identities;
     private final AtomicLong stageErrors = new AtomicLong();
 
     public IngestService(FlowStore store, AgentRegistry registry, LongSupplier clockMillis) {
@@ -47,10 +54,17 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     }
 
     public IngestService(FlowStore store, AgentRegistry registry, LongSupplier clockMillis, FlowStage stage) {
+        this(store, registry, clockMillis, stage, null);
+    }
+
+    /** @param identities streams identities to the agents that take them; null for none */
+    public IngestService(FlowStore store, AgentRegistry registry, LongSupplier clockMillis, FlowStage stage,
+                         IdentityPublisher identities) {
         this.store = store;
         this.registry = registry;
         this.clock = clockMillis;
         this.stage = stage;
+        this.identities = identities;
     }
 
     /** Flows the stage threw on, stored as they came. */
@@ -85,6 +99,40 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     public StreamObserver<AgentMessage> connect(StreamObserver<AggregatorMessage> responses) {
         SocketAddress peerAddress = PEER.get();
         String peer = peerAddress == null ? "" : peerAddress.toString();
+        // Acks (the stream's thread) and identity updates (the publisher's thread) share the
+        // response stream, which is not thread-safe: every write holds its lock.
+        Object writeLock = new Object();
+        ServerCallStreamObserver<AggregatorMessage> call = responses instanceof ServerCallStreamObserver<AggregatorMessage> c
+                ? c : null;
+        boolean[] ended = new boolean[1];
+        AgentChannel channel = new AgentChannel() {
+            @Override
+            public boolean isReady() {
+                return call == null || call.isReady();
+            }
+
+            @Override
+            public void send(AggregatorMessage message) {
+                synchronized (writeLock) {
+                    if (!ended[0]) {
+                        responses.onNext(message);
+                    }
+                }
+            }
+        };
+        AgentIdentityStream[] subscription = new AgentIdentityStream[1];
+        if (call != null && identities != null) {
+            call.setOnReadyHandler(() -> {
+                if (subscription[0] != null) {
+                    identities.nudge();
+                }
+            });
+            call.setOnCancelHandler(() -> {
+                if (subscription[0] != null) {
+                    identities.unsubscribe(subscription[0]);
+                }
+            });
+        }
         return new StreamObserver<>() {
             private String node;
             private long connection;
@@ -106,6 +154,10 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                         }
                         node = name;
                         connection = registry.connect(message.getHello(), peer, now);
+                        if (identities != null && subscription[0] == null
+                                && message.getHello().getCapabilitiesList().contains(CAPABILITY_IDENTITY)) {
+                            subscription[0] = identities.subscribe(channel, registry.identityCounters(node));
+                        }
                     }
                     case FLOWS -> {
                         if (requireHello()) {
@@ -157,19 +209,33 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
             }
 
             private void ack(long sequence) {
-                responses.onNext(AggregatorMessage.newBuilder().setAck(Ack.newBuilder().setSequence(sequence)).build());
+                channel.send(AggregatorMessage.newBuilder().setAck(Ack.newBuilder().setSequence(sequence)).build());
             }
 
             private void fail(Status status) {
                 failed = true;
-                responses.onError(status.asRuntimeException());
+                endIdentities();
+                synchronized (writeLock) {
+                    ended[0] = true;
+                    responses.onError(status.asRuntimeException());
+                }
                 if (node != null) {
                     registry.disconnect(node, connection, clock.getAsLong());
                 }
             }
 
+            private void endIdentities() {
+                if (subscription[0] != null) {
+                    identities.unsubscribe(subscription[0]);
+                }
+            }
+
             @Override
             public void onError(Throwable t) {
+                synchronized (writeLock) {
+                    ended[0] = true;
+                }
+                endIdentities();
                 if (node != null) {
                     registry.disconnect(node, connection, clock.getAsLong());
                 }
@@ -177,11 +243,15 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
 
             @Override
             public void onCompleted() {
+                endIdentities();
                 if (node != null) {
                     registry.disconnect(node, connection, clock.getAsLong());
                 }
-                if (!failed) {
-                    responses.onCompleted();
+                synchronized (writeLock) {
+                    if (!ended[0]) {
+                        ended[0] = true;
+                        responses.onCompleted();
+                    }
                 }
             }
         };
