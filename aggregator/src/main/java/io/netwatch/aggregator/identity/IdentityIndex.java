@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiConsumer;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.NoSuchElementException;
 
 /**
  * Who held each address, over time. Every address keeps a short history of tenures (holder,
@@ -168,14 +170,42 @@ public final class IdentityIndex {
         this.changes = listener == null ? Changes.NONE : listener;
     }
 
-    /** Every address held now, with its holder (a weakly consistent view, never locks). */
-    public void forEachCurrent(BiConsumer<IpKey, AddressHolder> action) {
-        histories.forEach((ip, h) -> {
-            Tenure last = h[h.length - 1];
-            if (last.open()) {
-                action.accept(ip, last.holder());
+    /**
+     * Every address held now, with its holder, walked lazily: weakly consistent (a change made
+     * during the walk may or may not be seen), never locks, and may be held across calls, so
+     * a snapshot is sent part by part without being copied.
+     */
+    public Iterator<Map.Entry<IpKey, AddressHolder>> currentHolders() {
+        Iterator<Map.Entry<IpKey, Tenure[]>> all = histories.entrySet().iterator();
+        return new Iterator<>() {
+            private Map.Entry<IpKey, AddressHolder> next = advance();
+
+            private Map.Entry<IpKey, AddressHolder> advance() {
+                while (all.hasNext()) {
+                    Map.Entry<IpKey, Tenure[]> e = all.next();
+                    Tenure last = e.getValue()[e.getValue().length - 1];
+                    if (last.open()) {
+                        return Map.entry(e.getKey(), last.holder());
+                    }
+                }
+                return null;
             }
-        });
+
+            @Override
+            public boolean hasNext() {
+                return next != null;
+            }
+
+            @Override
+            public Map.Entry<IpKey, AddressHolder> next() {
+                if (next == null) {
+                    throw new NoSuchElementException();
+                }
+                Map.Entry<IpKey, AddressHolder> out = next;
+                next = advance();
+                return out;
+            }
+        };
     }
 
     /**

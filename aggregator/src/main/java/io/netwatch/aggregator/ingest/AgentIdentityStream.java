@@ -8,10 +8,8 @@ import io.netwatch.proto.flow.v1.Workload;
 import io.netwatch.proto.ingest.v1.AggregatorMessage;
 import io.netwatch.proto.ingest.v1.IdentityEntry;
 import io.netwatch.proto.ingest.v1.IdentityUpdate;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -33,7 +31,8 @@ final class AgentIdentityStream {
     private final AgentChannel channel;
     private final IdentityStreamConfig config;
     private final IdentityStreamCounters counters;
-    private final long snapshotId;
+    /** Numbers this stream's snapshots: {@code streamId << 32} plus the snapshot's count. */
+    private final long streamId;
 
     /** Guarded by this. Values are a Workload or REMOVED. */
     private final LinkedHashMap<IpKey, Object> pending = new LinkedHashMap<>();
@@ -41,20 +40,23 @@ final class AgentIdentityStream {
     private boolean needSnapshot = true;
     /** Guarded by this: changes are kept only once a snapshot has been taken. */
     private boolean snapshotTaken;
-    /** The snapshot being sent (tick thread only), or null. */
-    private List<IdentityEntry> snapshot;
-    private int snapshotSent;
+    /**
+     * The snapshot being sent, read from the index part by part (tick thread only), or null.
+     * Not a copy: an agent that reads slowly costs no memory per address. Changes made while
+     * it is read are also pending, and are sent after it.
+     */
+    private Iterator<Map.Entry<IpKey, AddressHolder>> snapshot;
     private int snapshotPart;
     private long snapshotsTaken;
     private volatile boolean closed;
 
     AgentIdentityStream(IdentityIndex index, AgentChannel channel, IdentityStreamConfig config,
-                        IdentityStreamCounters counters, long snapshotId) {
+                        IdentityStreamCounters counters, long streamId) {
         this.index = index;
         this.channel = channel;
         this.config = config;
         this.counters = counters;
-        this.snapshotId = snapshotId;
+        this.streamId = streamId;
     }
 
     /** The current holder of {@code ip} changed (null: nobody holds it now). */
@@ -121,22 +123,24 @@ final class AgentIdentityStream {
             needSnapshot = false;
             snapshotTaken = true;
         }
-        List<IdentityEntry> entries = new ArrayList<>();
-        index.forEachCurrent((ip, holder) -> entries.add(entry(ip, holder.workload())));
-        snapshot = entries;
-        snapshotSent = 0;
+        snapshot = index.currentHolders();
         snapshotPart = 0;
         snapshotsTaken++;
     }
 
     private int sendSnapshotPart(int budget) {
-        int n = Math.min(Math.min(config.maxEntriesPerMessage(), budget), snapshot.size() - snapshotSent);
-        boolean last = snapshotSent + n == snapshot.size();
+        int limit = Math.min(config.maxEntriesPerMessage(), budget);
         IdentityUpdate.Builder u = IdentityUpdate.newBuilder().setFullSnapshot(true)
-                .setSnapshotId(snapshotId * 1_000_000L + snapshotsTaken).setPart(snapshotPart++).setLastPart(last)
-                .addAllEntries(snapshot.subList(snapshotSent, snapshotSent + n));
+                .setSnapshotId((streamId << 32) + snapshotsTaken).setPart(snapshotPart++);
+        int n = 0;
+        while (n < limit && snapshot.hasNext()) {
+            Map.Entry<IpKey, AddressHolder> e = snapshot.next();
+            u.addEntries(entry(e.getKey(), e.getValue().workload()));
+            n++;
+        }
+        boolean last = !snapshot.hasNext();
+        u.setLastPart(last);
         channel.send(AggregatorMessage.newBuilder().setIdentity(u).build());
-        snapshotSent += n;
         counters.sent(n, 0);
         if (last) {
             snapshot = null;
