@@ -8,7 +8,6 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.netwatch.aggregator.store.AgentRegistry;
 import io.netwatch.aggregator.store.FlowStore;
@@ -99,35 +98,14 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     public StreamObserver<AgentMessage> connect(StreamObserver<AggregatorMessage> responses) {
         SocketAddress peerAddress = PEER.get();
         String peer = peerAddress == null ? "" : peerAddress.toString();
-        // Acks (the stream's thread) and identity updates (the publisher's thread) share the
-        // response stream, which is not thread-safe: every write holds its lock.
-        Object writeLock = new Object();
-        ServerCallStreamObserver<AggregatorMessage> call = responses instanceof ServerCallStreamObserver<AggregatorMessage> c
-                ? c : null;
-        boolean[] ended = new boolean[1];
-        AgentChannel channel = new AgentChannel() {
-            @Override
-            public boolean isReady() {
-                return call == null || call.isReady();
-            }
-
-            @Override
-            public void send(AggregatorMessage message) {
-                synchronized (writeLock) {
-                    if (!ended[0]) {
-                        responses.onNext(message);
-                    }
-                }
-            }
-        };
+        AgentResponses channel = new AgentResponses(responses);
         AgentIdentityStream[] subscription = new AgentIdentityStream[1];
-        if (call != null && identities != null) {
-            call.setOnReadyHandler(() -> {
+        if (identities != null) {
+            channel.watch(() -> {
                 if (subscription[0] != null) {
                     identities.nudge();
                 }
-            });
-            call.setOnCancelHandler(() -> {
+            }, () -> {
                 if (subscription[0] != null) {
                     identities.unsubscribe(subscription[0]);
                 }
@@ -215,10 +193,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
             private void fail(Status status) {
                 failed = true;
                 endIdentities();
-                synchronized (writeLock) {
-                    ended[0] = true;
-                    responses.onError(status.asRuntimeException());
-                }
+                channel.fail(status);
                 if (node != null) {
                     registry.disconnect(node, connection, clock.getAsLong());
                 }
@@ -232,9 +207,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
 
             @Override
             public void onError(Throwable t) {
-                synchronized (writeLock) {
-                    ended[0] = true;
-                }
+                channel.gone();
                 endIdentities();
                 if (node != null) {
                     registry.disconnect(node, connection, clock.getAsLong());
@@ -247,12 +220,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                 if (node != null) {
                     registry.disconnect(node, connection, clock.getAsLong());
                 }
-                synchronized (writeLock) {
-                    if (!ended[0]) {
-                        ended[0] = true;
-                        responses.onCompleted();
-                    }
-                }
+                channel.complete();
             }
         };
     }
