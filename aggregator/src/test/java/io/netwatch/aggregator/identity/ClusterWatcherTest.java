@@ -254,8 +254,10 @@ class ClusterWatcherTest {
         assertTrue(history.at(before).evaluator().evaluate(c, a, b).allowed(), "no policy yet");
         assertEquals("[shop/deny-all]", history.at(after).evaluator().evaluate(c, a, b).policies().toString());
 
-        client.network().v1().networkPolicies().inNamespace("shop").withName("deny-all").delete();
+        // The clock moves before the deletion: an informer quick enough to apply it before the
+        // clock moved would date it before `after` (a race the loaded CI machine lost).
         clock.addAndGet(60 * SECOND);
+        client.network().v1().networkPolicies().inNamespace("shop").withName("deny-all").delete();
         await(() -> history.current().policies().isEmpty(), "policy deleted");
         assertEquals(1, history.at(after).snapshot().policies().size(), "the flow of that time still sees it");
     }
