@@ -178,6 +178,10 @@ class ClusterWatcherTest {
         client.pods().resource(pod("shop", "frontend-7c9d8f-x2x4q", "10.244.1.10", Map.of("app", "frontend"),
                 controller("apps/v1", "ReplicaSet", "frontend-7c9d8f"))).create();
         awaitHolder("10.244.1.10", "frontend-7c9d8f-x2x4q");
+        // The ReplicaSet and the pod come through separate informers: the pod may be seen first
+        // (owned by a ReplicaSet not yet known) and resolved again when the ReplicaSet arrives.
+        await(() -> "Deployment".equals(index.current(ip("10.244.1.10")).workload().getWorkloadKind()),
+                "the pod resolved through its ReplicaSet");
 
         Workload w = index.current(ip("10.244.1.10")).workload();
         assertEquals("Deployment", w.getWorkloadKind());
