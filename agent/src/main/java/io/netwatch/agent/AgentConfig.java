@@ -3,6 +3,7 @@ package io.netwatch.agent;
 import io.netwatch.agent.capture.LiveCaptureConfig;
 import io.netwatch.agent.export.ExportConfig;
 import io.netwatch.agent.flow.FlowTableConfig;
+import io.netwatch.agent.identity.IdentityCache;
 import io.netwatch.agent.score.DetectionConfig;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -19,10 +20,21 @@ import java.time.Duration;
  * @param metricsAddress  where to serve /metrics, /healthz and /readyz; null for none
  * @param drainTimeout    after a file ends, how long to wait for the aggregator to
  *                        acknowledge everything
+ * @param rules           signature rule files and their reloading
+ * @param identityCacheSize most addresses kept in the copy of the aggregator's identities
+ *                        (the least recently used goes first past it, counted)
  */
 public record AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live, String aggregator,
                           InetSocketAddress metricsAddress, FlowTableConfig flows, DetectionConfig detection,
-                          ExportConfig export, Duration drainTimeout, RulesConfig rules) {
+                          ExportConfig export, Duration drainTimeout, RulesConfig rules, int identityCacheSize) {
+    /** With the default identity cache size. */
+    public AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live, String aggregator,
+                       InetSocketAddress metricsAddress, FlowTableConfig flows, DetectionConfig detection,
+                       ExportConfig export, Duration drainTimeout, RulesConfig rules) {
+        this(nodeName, pcapFile, live, aggregator, metricsAddress, flows, detection, export, drainTimeout, rules,
+                IdentityCache.DEFAULT_MAX_ENTRIES);
+    }
+
     /** With the bundled signature rules only. */
     public AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live, String aggregator,
                        InetSocketAddress metricsAddress, FlowTableConfig flows, DetectionConfig detection,
@@ -41,6 +53,9 @@ public record AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live
         }
         if (aggregator == null || !aggregator.matches(".+:\\d{1,5}")) {
             throw new IllegalArgumentException("aggregator must be HOST:PORT, got '" + aggregator + "'");
+        }
+        if (identityCacheSize < 1) {
+            throw new IllegalArgumentException("--identity-cache-size must be at least 1, got " + identityCacheSize);
         }
     }
 }

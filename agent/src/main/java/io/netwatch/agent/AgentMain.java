@@ -8,6 +8,10 @@ import io.netwatch.agent.capture.LiveCapture;
 import io.netwatch.agent.capture.PacketSource;
 import io.netwatch.agent.capture.PcapFileSource;
 import io.netwatch.agent.export.FlowStreamer;
+import io.netwatch.agent.identity.FlowIdentities;
+import io.netwatch.agent.identity.IdentityCache;
+import io.netwatch.agent.identity.IdentityUpdates;
+import io.netwatch.agent.metrics.IdentityMetrics;
 import io.netwatch.agent.inspect.InspectionConfig;
 import io.netwatch.agent.inspect.InspectionSink;
 import io.netwatch.agent.inspect.signature.RuleError;
@@ -26,7 +30,8 @@ import java.util.concurrent.TimeUnit;
  * endpoint. No logic of its own beyond start and orderly stop.
  */
 public final class AgentMain {
-    public static final String VERSION = "0.1.0";
+    /** The hello capability that asks the aggregator for identity updates. */
+    public static final String CAPABILITY_IDENTITY = "identity";
     /** How long after a packet its copy on another interface is recognised: 1 ms. */
     static final long DUPLICATE_WINDOW_NANOS = 1_000_000L;
 
@@ -57,13 +62,12 @@ public final class AgentMain {
         }
         ManagedChannel channel = NettyChannelBuilder.forTarget(config.aggregator()).usePlaintext()
                 .keepAliveTime(30, TimeUnit.SECONDS).build();
-        Hello hello = Hello.newBuilder().setNodeName(config.nodeName()).setVersion(VERSION)
-                .setBootId(UUID.randomUUID().toString())
-                .addCapabilities("flows").addCapabilities("anomalies").addCapabilities("loss")
-                .addSources(source.description())
-                .setStarted(Timestamps.fromMillis(System.currentTimeMillis())).build();
+        Hello hello = hello(config.nodeName(), source.description(), BuildInfo.current());
         AgentHealthReport health = new AgentHealthReport(source);
-        FlowStreamer streamer = new FlowStreamer(channel, config.export(), hello, health);
+        IdentityUpdates identities = new IdentityUpdates(new IdentityCache(config.identityCacheSize()));
+        FlowIdentities labels = new FlowIdentities(identities.cache());
+        FlowStreamer streamer = new FlowStreamer(channel, config.export(), hello, health, identities::apply,
+                labels::label);
         Pipeline pipeline = Pipeline.create(config.nodeName(), source.interfaceNames(), config.flows(), config.detection(),
                 InspectionConfig.defaults(), signatures, streamer, streamer, InspectionSink.NONE);
         RuleWatcher watcher = config.rules().paths().isEmpty() || config.rules().reload().isZero() ? null
@@ -76,7 +80,8 @@ public final class AgentMain {
         }
         streamer.start();
 
-        PrometheusMeterRegistry registry = AgentMeters.create(pipeline, streamer, signatures, source);
+        PrometheusMeterRegistry registry = AgentMeters.create(pipeline, streamer, signatures, source,
+                new IdentityMetrics(identities, labels, streamer));
         MetricsServer metrics = null;
         if (config.metricsAddress() != null) {
             metrics = MetricsServer.start(config.metricsAddress(), registry, () -> !health.failed()
@@ -126,6 +131,20 @@ public final class AgentMain {
             // already shutting down
         }
         return code;
+    }
+
+    /**
+     * What the agent says first on every stream: its node, its build (version and commit, from
+     * {@link BuildInfo}, the one source of both), what it captures and what it can do
+     * ("identity": it takes the aggregator's identity updates).
+     */
+    public static Hello hello(String nodeName, String source, BuildInfo build) {
+        return Hello.newBuilder().setNodeName(nodeName).setVersion(build.version()).setGitCommit(build.commit())
+                .setBootId(UUID.randomUUID().toString())
+                .addCapabilities("flows").addCapabilities("anomalies").addCapabilities("loss")
+                .addCapabilities(CAPABILITY_IDENTITY)
+                .addSources(source)
+                .setStarted(Timestamps.fromMillis(System.currentTimeMillis())).build();
     }
 
     /** Prints what a (re)load of the rules gave: each refused rule with its file, line and reason. */

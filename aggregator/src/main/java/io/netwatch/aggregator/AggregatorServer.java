@@ -14,6 +14,8 @@ import io.netwatch.aggregator.identity.FlowEnricher;
 import io.netwatch.aggregator.identity.IdentityIndex;
 import io.netwatch.aggregator.identity.PolicyHistory;
 import io.netwatch.aggregator.ingest.FlowStage;
+import io.netwatch.aggregator.ingest.IdentityPublisher;
+import io.netwatch.aggregator.ingest.IdentityStreamConfig;
 import io.netwatch.aggregator.ingest.IngestService;
 import io.netwatch.aggregator.metrics.IngestMetrics;
 import io.netwatch.aggregator.metrics.QueryMetrics;
@@ -51,7 +53,7 @@ public final class AggregatorServer implements AutoCloseable {
 
     /** The identity and verdict stages, when the aggregator watches a cluster. */
     public record Identity(ClusterWatcher watcher, IdentityIndex index, PolicyHistory history, FlowVerdicts verdicts,
-                           ViolationReporter reporter) {
+                           ViolationReporter reporter, FlowEnricher enricher, IdentityPublisher publisher) {
     }
 
     private AggregatorServer(Server server, FlowStore store, AgentRegistry registry,
@@ -77,6 +79,15 @@ public final class AggregatorServer implements AutoCloseable {
      *                   answer keeps readiness down, it never stops the aggregator.
      */
     public static AggregatorServer start(AggregatorConfig config, KubernetesClient kubernetes) throws IOException {
+        return start(config, kubernetes, IdentityStreamConfig.defaults());
+    }
+
+    /**
+     * @param identityStream how identities are streamed to the agents (used only with a
+     *                       cluster to watch)
+     */
+    public static AggregatorServer start(AggregatorConfig config, KubernetesClient kubernetes,
+                                         IdentityStreamConfig identityStream) throws IOException {
         FlowStore store = new FlowStore(config.maxFlows(), config.maxAnomalies(), config.maxAge());
         AgentRegistry registry = new AgentRegistry();
         Identity identity = null;
@@ -88,7 +99,8 @@ public final class AggregatorServer implements AutoCloseable {
             FlowEnricher enricher = new FlowEnricher(index, new DnsNames());
             ViolationReporter reporter = new ViolationReporter(a -> store.addAnomaly(a, System.currentTimeMillis()));
             FlowVerdicts verdicts = new FlowVerdicts(index, history, watcher.state()::synced, new PolicyHits(), reporter);
-            identity = new Identity(watcher, index, history, verdicts, reporter);
+            IdentityPublisher publisher = new IdentityPublisher(index, watcher.state()::synced, identityStream).start();
+            identity = new Identity(watcher, index, history, verdicts, reporter, enricher, publisher);
             stage = (f, now) -> verdicts.judge(enricher.enrich(f, now), now);
         }
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -97,7 +109,8 @@ public final class AggregatorServer implements AutoCloseable {
         if (identity != null) {
             new VerdictMetrics(identity.verdicts(), identity.reporter(), identity.index()).bindTo(meters);
         }
-        IngestService ingest = new IngestService(store, registry, System::currentTimeMillis, stage);
+        IngestService ingest = new IngestService(store, registry, System::currentTimeMillis, stage,
+                identity == null ? null : identity.publisher());
         new IngestMetrics(ingest, registry).bindTo(meters);
         HealthStatusManager health = new HealthStatusManager();
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
@@ -115,6 +128,7 @@ public final class AggregatorServer implements AutoCloseable {
                     .start();
         } catch (IOException | RuntimeException e) {
             if (identity != null) {
+                identity.publisher().close();
                 identity.watcher().close();
             }
             throw e;
@@ -203,6 +217,7 @@ public final class AggregatorServer implements AutoCloseable {
             metricsServer.close();
         }
         if (identity != null) {
+            identity.publisher().close();
             identity.watcher().close();
         }
         server.shutdown();

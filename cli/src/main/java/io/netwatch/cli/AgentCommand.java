@@ -5,6 +5,7 @@ import io.netwatch.agent.AgentMain;
 import io.netwatch.agent.capture.LiveCaptureConfig;
 import io.netwatch.agent.export.ExportConfig;
 import io.netwatch.agent.flow.FlowTableConfig;
+import io.netwatch.agent.identity.IdentityCache;
 import io.netwatch.agent.score.DetectionConfig;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -75,6 +76,11 @@ final class AgentCommand implements Callable<Integer> {
             description = "After a file ends, how long to wait for the aggregator's acknowledgements (default: ${DEFAULT-VALUE}).")
     Duration drainTimeout;
 
+    @Option(names = "--identity-cache-size", defaultValue = "" + IdentityCache.DEFAULT_MAX_ENTRIES,
+            description = "Most addresses kept in the copy of the aggregator's identities, used to label flows; "
+                    + "past it the least recently used goes, counted (default: ${DEFAULT-VALUE}).")
+    int identityCacheSize;
+
     @picocli.CommandLine.Mixin
     RuleOptions rules = new RuleOptions();
 
@@ -95,7 +101,7 @@ final class AgentCommand implements Callable<Integer> {
         AgentConfig config = new AgentConfig(nodeName, source.pcap, live, HostPort.target(aggregator), metricsAddress,
                 FlowTimeouts.apply(FlowTableConfig.defaults().withMaxFlows(maxFlows), flowTimeouts),
                 DetectSettings.apply(DetectionConfig.defaults(), detect), ExportConfig.defaults(),
-                drainTimeout, rules.config(rulesReload));
+                drainTimeout, rules.config(rulesReload), identityCacheSize);
         return AgentMain.run(config, System.out);
     }
 }

@@ -7,6 +7,7 @@ import io.netwatch.proto.flow.v1.LossCounter;
 import io.netwatch.proto.query.v1.AgentInfo;
 import io.netwatch.proto.query.v1.GetAgentsRequest;
 import io.netwatch.proto.query.v1.GetAgentsResponse;
+import io.netwatch.proto.query.v1.IdentityStreamView;
 import io.netwatch.proto.query.v1.QueryGrpc;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -51,10 +52,18 @@ final class AgentsCommand implements Callable<Integer> {
 
     static String describe(AgentInfo a) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "%s  %s  %s  packets %d  flows received %d  anomalies %d  coverage %.1f%%",
-                a.getNodeName(), a.getConnected() ? "connected" : "disconnected", String.join(",", a.getSourcesList()),
+        sb.append(String.format(Locale.ROOT, "%s  %s  %s  %s  packets %d  flows received %d  anomalies %d  coverage %.1f%%",
+                a.getNodeName(), a.getConnected() ? "connected" : "disconnected", version(a),
+                String.join(",", a.getSourcesList()),
                 a.getStatus().getPacketsSeen(), a.getFlowsReceived(), a.getAnomaliesReceived(),
                 a.getCaptureCoverage() * 100));
+        if (a.hasIdentity()) {
+            IdentityStreamView i = a.getIdentity();
+            sb.append(String.format(Locale.ROOT, "%n    identities sent: %d snapshots, %d updates, %d entries, %d removals"
+                            + "%s%s", i.getSnapshots(), i.getUpdates(), i.getEntries(), i.getRemovals(),
+                    i.getCoalesced() == 0 ? "" : ", " + i.getCoalesced() + " coalesced",
+                    i.getResyncs() == 0 ? "" : ", " + i.getResyncs() + " resyncs (agent too slow)"));
+        }
         for (LossCounter c : a.getLoss().getCountersList()) {
             if (c.getCount() > 0) {
                 sb.append(String.format(Locale.ROOT, "%n    lost %d: %s%s", c.getCount(),
@@ -63,5 +72,13 @@ final class AgentsCommand implements Callable<Integer> {
             }
         }
         return sb.toString();
+    }
+
+    /** "v0.1.0-SNAPSHOT (abc123)", or "version unknown" for an agent that did not say. */
+    static String version(AgentInfo a) {
+        if (a.getVersion().isEmpty()) {
+            return "version unknown";
+        }
+        return "v" + a.getVersion() + (a.getGitCommit().isEmpty() ? "" : " (" + a.getGitCommit() + ")");
     }
 }

@@ -1,5 +1,6 @@
 package io.netwatch.cli;
 
+import io.netwatch.agent.BuildInfo;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

@@ -16,7 +16,11 @@ import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.inspect.InspectionConfig;
 import io.netwatch.agent.inspect.InspectionSink;
 import io.netwatch.agent.inspect.signature.Signatures;
+import io.netwatch.agent.identity.FlowIdentities;
+import io.netwatch.agent.identity.IdentityCache;
+import io.netwatch.agent.identity.IdentityUpdates;
 import io.netwatch.agent.metrics.AgentMeters;
+import io.netwatch.agent.metrics.IdentityMetrics;
 import io.netwatch.agent.score.DetectionConfig;
 import io.netwatch.aggregator.AggregatorConfig;
 import io.netwatch.aggregator.AggregatorServer;
@@ -96,7 +100,10 @@ class MetricsDocTest {
                 DetectionConfig.defaults(), InspectionConfig.defaults(), signatures, streamer, streamer,
                 InspectionSink.NONE);
         try (PcapFileSource source = PcapFileSource.open(Samples.demo())) {
-            Exposition served = Exposition.parse(AgentMeters.create(pipeline, streamer, signatures, source).scrape());
+            IdentityUpdates identities = new IdentityUpdates(new IdentityCache(IdentityCache.DEFAULT_MAX_ENTRIES));
+            IdentityMetrics identity = new IdentityMetrics(identities, new FlowIdentities(identities.cache()), streamer);
+            Exposition served = Exposition.parse(
+                    AgentMeters.create(pipeline, streamer, signatures, source, identity).scrape());
             Map<String, Row> doc = documented("Agent");
             assertTrue(doc.size() > 30, "the agent section has its table: " + doc.keySet());
             assertEquals(List.of(), compare("the agent", served.families(), doc));

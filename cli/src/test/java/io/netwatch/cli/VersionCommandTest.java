@@ -2,6 +2,7 @@ package io.netwatch.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.netwatch.agent.BuildInfo;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -17,6 +17,7 @@ import io.netwatch.proto.ingest.v1.AgentStatus;
 import io.netwatch.proto.ingest.v1.AnomalyBatch;
 import io.netwatch.proto.ingest.v1.FlowBatch;
 import io.netwatch.proto.ingest.v1.Hello;
+import io.netwatch.proto.ingest.v1.IdentityUpdate;
 import io.netwatch.proto.ingest.v1.IngestGrpc;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -28,6 +29,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +42,9 @@ import org.slf4j.LoggerFactory;
  * batch, and keeps it until the aggregator acknowledges it; after a reconnect (with backoff
  * and jitter) it sends every unacknowledged batch again, so an aggregator restart loses
  * nothing silently. Sending respects gRPC flow control ({@code isReady}).
+ *
+ * <p>Identity updates from the aggregator go to the identity consumer as they arrive; each
+ * flow is labelled (the {@code label} step) once, when it is put into a batch.
  */
 public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FlowStreamer.class);
@@ -48,6 +54,8 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
     private final Hello hello;
     private final AgentHealth health;
     private final ArrayBlockingQueue<Object> queue;
+    private final Consumer<IdentityUpdate> identity;
+    private final UnaryOperator<Flow> label;
     private final long startedNanos = System.currentTimeMillis() * 1_000_000L;
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -73,8 +81,21 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
     private final AtomicLong batchesResent = new AtomicLong();
     private final AtomicLong reconnects = new AtomicLong();
     private final AtomicLong connects = new AtomicLong();
+    private final AtomicLong identityFailures = new AtomicLong();
 
+    /** Without identities: updates are ignored and flows leave as they are. */
     public FlowStreamer(ManagedChannel channel, ExportConfig config, Hello hello, AgentHealth health) {
+        this(channel, config, hello, health, u -> { }, UnaryOperator.identity());
+    }
+
+    /**
+     * @param identity takes each identity update the aggregator sends (on the stream's thread)
+     * @param label    labels a flow with identities, once, when it is batched (export thread)
+     */
+    public FlowStreamer(ManagedChannel channel, ExportConfig config, Hello hello, AgentHealth health,
+                        Consumer<IdentityUpdate> identity, UnaryOperator<Flow> label) {
+        this.identity = identity;
+        this.label = label;
         this.channel = channel;
         this.config = config;
         this.hello = hello;
@@ -170,6 +191,15 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
             public void onNext(AggregatorMessage message) {
                 if (message.hasAck()) {
                     acknowledge(message.getAck().getSequence());
+                } else if (message.hasIdentity()) {
+                    try {
+                        identity.accept(message.getIdentity());
+                    } catch (RuntimeException e) {
+                        // Updates are validated; this is a bug, and it must not end the stream.
+                        if (identityFailures.getAndIncrement() == 0) {
+                            log.warn("export: identity update failed; later failures are only counted", e);
+                        }
+                    }
                 }
             }
 
@@ -355,9 +385,9 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
         }
     }
 
-    private static void add(Object o, List<Flow> flows, List<Anomaly> anomalies) {
+    private void add(Object o, List<Flow> flows, List<Anomaly> anomalies) {
         if (o instanceof Flow f) {
-            flows.add(f);
+            flows.add(label.apply(f));
         } else if (o instanceof Anomaly a) {
             anomalies.add(a);
         }
@@ -458,6 +488,11 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
 
     public long reconnects() {
         return reconnects.get();
+    }
+
+    /** Identity updates the consumer threw on (skipped). */
+    public long identityFailures() {
+        return identityFailures.get();
     }
 
     public int queueDepth() {

@@ -12,7 +12,7 @@ import io.netwatch.common.metrics.RuntimeMetrics;
 /**
  * Every meter the agent serves on {@code /metrics}, one binder per source: capture, decode,
  * flows, inspection and detectors ({@link PipelineMetrics}), export ({@link ExportMetrics}),
- * signatures ({@link SignatureMetrics}), libpcap's kernel counters for live capture
+ * signatures ({@link SignatureMetrics}), the identity copy ({@link IdentityMetrics}), libpcap's kernel counters for live capture
  * ({@link CaptureMetrics}) and the JVM and process ({@link RuntimeMetrics}).
  */
 public final class AgentMeters {
@@ -21,7 +21,16 @@ public final class AgentMeters {
 
     public static PrometheusMeterRegistry create(Pipeline pipeline, FlowStreamer streamer, Signatures signatures,
                                                  PacketSource source) {
+        return create(pipeline, streamer, signatures, source, null);
+    }
+
+    /** @param identity the identity copy's meters, or null for an agent that keeps none */
+    public static PrometheusMeterRegistry create(Pipeline pipeline, FlowStreamer streamer, Signatures signatures,
+                                                 PacketSource source, IdentityMetrics identity) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        if (identity != null) {
+            identity.bindTo(registry);
+        }
         new PipelineMetrics(pipeline).bindTo(registry);
         new ExportMetrics(streamer).bindTo(registry);
         new SignatureMetrics(signatures, pipeline.inspector()).bindTo(registry);

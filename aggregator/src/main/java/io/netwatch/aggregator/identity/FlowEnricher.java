@@ -4,12 +4,22 @@ import io.netwatch.proto.flow.v1.Endpoint;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.flow.v1.Workload;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Fills in who each end of a flow was when the flow started: the pod (or Service) that held
  * the address then, else for an address outside the cluster a DNS name the agents saw
  * resolve to it, else its network ({@code /24}, IPv6 {@code /48}), so external peers group.
  * Reads only memory: never waits on the API server.
+ *
+ * <p><b>The aggregator wins.</b> Agents label flow ends from their copy of the current
+ * holders, at export; that copy says who held an address when the record left the node, not
+ * when the flow started, and it can be a stream update behind. Here the address's history
+ * answers for the flow's start, so when the history knows the address its answer replaces the
+ * agent's label (a different label is counted as overruled): a pod deleted and its address
+ * reused between the flow's start and its export is never credited with the flow. The
+ * agent's label is kept only when the history has nothing for the address (an aggregator
+ * restarted, or a history pruned past its grace period), counted as kept.
  */
 public final class FlowEnricher {
     /** How external IPv4 addresses without a DNS name are grouped. */
@@ -19,6 +29,8 @@ public final class FlowEnricher {
 
     private final IdentityIndex index;
     private final DnsNames names;
+    private final AtomicLong overruled = new AtomicLong();
+    private final AtomicLong kept = new AtomicLong();
 
     public FlowEnricher(IdentityIndex index, DnsNames names) {
         this.index = Objects.requireNonNull(index, "index");
@@ -42,16 +54,37 @@ public final class FlowEnricher {
             return e;
         }
         AddressHolder h = index.at(ip, atNanos);
+        boolean agentLabelled = e.hasWorkload() && !e.getWorkload().getNamespace().isEmpty();
         if (h != null) {
+            if (agentLabelled && !e.getWorkload().equals(h.workload())) {
+                overruled.incrementAndGet();
+            }
             return e.toBuilder().setWorkload(h.workload()).build();
         }
-        if (e.hasWorkload() && !e.getWorkload().getNamespace().isEmpty()) {
-            // The agent's copy knew it and we do not (any more): keep what it said.
-            return e;
+        if (agentLabelled) {
+            if (!index.knows(ip)) {
+                // Our history has nothing for the address (restarted, or pruned): the agent's
+                // copy is all there is.
+                kept.incrementAndGet();
+                return e;
+            }
+            // Our history says nobody held it when the flow started: the agent's label is a
+            // later holder's.
+            overruled.incrementAndGet();
         }
         String name = names.name(ip, nowMillis);
         String external = name != null ? name : ip.network(ip.v6() ? IPV6_GROUP_PREFIX : IPV4_GROUP_PREFIX);
         return e.toBuilder().setWorkload(Workload.newBuilder().setExternalName(external)).build();
+    }
+
+    /** Agent labels replaced because the address's history said otherwise for the flow's start. */
+    public long agentLabelsOverruled() {
+        return overruled.get();
+    }
+
+    /** Agent labels kept because the history had nothing for the address. */
+    public long agentLabelsKept() {
+        return kept.get();
     }
 
     /**

@@ -4,6 +4,9 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.NoSuchElementException;
 
 /**
  * Who held each address, over time. Every address keeps a short history of tenures (holder,
@@ -42,6 +45,19 @@ public final class IdentityIndex {
         }
     }
 
+    /**
+     * Told when the current holder of an address changes (a holder claims it, lets go of it,
+     * or its identity changes), after the index has changed. Called on the writer's thread:
+     * it must return at once.
+     */
+    @FunctionalInterface
+    public interface Changes {
+        Changes NONE = (ip, holder) -> { };
+
+        /** @param holder the address's holder now, or null when nobody holds it */
+        void changed(IpKey ip, AddressHolder holder);
+    }
+
     /** Counters of what the bounds cost. */
     public record Stats(long addresses, long refused, long tenuresDropped, long conflicts, long pruned) {
     }
@@ -56,6 +72,7 @@ public final class IdentityIndex {
     private final AtomicLong tenuresDropped = new AtomicLong();
     private final AtomicLong conflicts = new AtomicLong();
     private final AtomicLong pruned = new AtomicLong();
+    private volatile Changes changes = Changes.NONE;
 
     public IdentityIndex() {
         this(DEFAULT_MAX_ADDRESSES, DEFAULT_MAX_TENURES, DEFAULT_GRACE, DEFAULT_LEAD, DEFAULT_SKEW);
@@ -80,6 +97,7 @@ public final class IdentityIndex {
      * old pod's end had not reached us). Claiming again an unchanged identity does nothing.
      */
     public void claim(IpKey ip, AddressHolder holder, long atNanos) {
+        AddressHolder before = current(ip);
         histories.compute(ip, (k, h) -> {
             Tenure fresh = new Tenure(holder, atNanos, Long.MAX_VALUE);
             if (h == null) {
@@ -116,10 +134,12 @@ public final class IdentityIndex {
             out[h.length] = new Tenure(holder, Math.max(atNanos, last.untilNanos()), Long.MAX_VALUE);
             return trimmed(out);
         });
+        tell(ip, before);
     }
 
     /** The object {@code uid} let go of {@code ip} at {@code atNanos}; nothing when it no longer held it. */
     public void release(IpKey ip, String uid, long atNanos) {
+        AddressHolder before = current(ip);
         histories.computeIfPresent(ip, (k, h) -> {
             Tenure last = h[h.length - 1];
             if (!last.open() || !last.holder().uid().equals(uid)) {
@@ -129,6 +149,63 @@ public final class IdentityIndex {
             out[out.length - 1] = new Tenure(last.holder(), last.fromNanos(), Math.max(atNanos, last.fromNanos()));
             return out;
         });
+        tell(ip, before);
+    }
+
+    /** Sends the change of {@code ip}'s current holder, if its workload changed, to the listener. */
+    private void tell(IpKey ip, AddressHolder before) {
+        AddressHolder after = current(ip);
+        boolean same = before == null ? after == null
+                : after != null && before.workload().equals(after.workload());
+        if (!same) {
+            changes.changed(ip, after);
+        }
+    }
+
+    /**
+     * Who is told when an address's current holder changes (one listener; the identity
+     * stream to the agents). Only the writer's thread calls it.
+     */
+    public void listen(Changes listener) {
+        this.changes = listener == null ? Changes.NONE : listener;
+    }
+
+    /**
+     * Every address held now, with its holder, walked lazily: weakly consistent (a change made
+     * during the walk may or may not be seen), never locks, and may be held across calls, so
+     * a snapshot is sent part by part without being copied.
+     */
+    public Iterator<Map.Entry<IpKey, AddressHolder>> currentHolders() {
+        Iterator<Map.Entry<IpKey, Tenure[]>> all = histories.entrySet().iterator();
+        return new Iterator<>() {
+            private Map.Entry<IpKey, AddressHolder> next = advance();
+
+            private Map.Entry<IpKey, AddressHolder> advance() {
+                while (all.hasNext()) {
+                    Map.Entry<IpKey, Tenure[]> e = all.next();
+                    Tenure last = e.getValue()[e.getValue().length - 1];
+                    if (last.open()) {
+                        return Map.entry(e.getKey(), last.holder());
+                    }
+                }
+                return null;
+            }
+
+            @Override
+            public boolean hasNext() {
+                return next != null;
+            }
+
+            @Override
+            public Map.Entry<IpKey, AddressHolder> next() {
+                if (next == null) {
+                    throw new NoSuchElementException();
+                }
+                Map.Entry<IpKey, AddressHolder> out = next;
+                next = advance();
+                return out;
+            }
+        };
     }
 
     /**
@@ -159,6 +236,11 @@ public final class IdentityIndex {
             }
         }
         return null;
+    }
+
+    /** Whether the index has any history for {@code ip} (a holder now or within the grace period). */
+    public boolean knows(IpKey ip) {
+        return histories.containsKey(ip);
     }
 
     /** The current holder of {@code ip}, or null. */

@@ -27,11 +27,16 @@ import org.slf4j.LoggerFactory;
  * Receives each agent's stream: registers its hello, stores its batches and acknowledges
  * each one after it is stored, keeps its status and loss reports. A batch seen again after a
  * reconnect is acknowledged and counted, not stored twice. Each flow goes through the
- * {@link FlowStage} (identities, verdicts) before it is stored.
+ * {@link FlowStage} (identities, verdicts) before it is stored. With an
+ * {@link IdentityPublisher}, an agent whose hello offers the {@code identity} capability gets
+ * a snapshot of who holds each address, then the changes, on the same stream.
  */
 public final class IngestService extends IngestGrpc.IngestImplBase {
     /** Most characters of a node name accepted from an agent. */
     public static final int MAX_NODE_NAME = 253;
+
+    /** The hello capability of agents that take identity updates. */
+    public static final String CAPABILITY_IDENTITY = "identity";
 
     static final Context.Key<SocketAddress> PEER = Context.key("netwatch-peer");
     private static final Logger log = LoggerFactory.getLogger(IngestService.class);
@@ -40,6 +45,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     private final AgentRegistry registry;
     private final LongSupplier clock;
     private final FlowStage stage;
+    private final IdentityPublisher identities;
     private final AtomicLong stageErrors = new AtomicLong();
     private final AtomicLong streamsOpened = new AtomicLong();
     private final AtomicLong streamsRefused = new AtomicLong();
@@ -49,10 +55,17 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     }
 
     public IngestService(FlowStore store, AgentRegistry registry, LongSupplier clockMillis, FlowStage stage) {
+        this(store, registry, clockMillis, stage, null);
+    }
+
+    /** @param identities streams identities to the agents that take them; null for none */
+    public IngestService(FlowStore store, AgentRegistry registry, LongSupplier clockMillis, FlowStage stage,
+                         IdentityPublisher identities) {
         this.store = store;
         this.registry = registry;
         this.clock = clockMillis;
         this.stage = stage;
+        this.identities = identities;
     }
 
     /** Flows the stage threw on, stored as they came. */
@@ -98,6 +111,19 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
         SocketAddress peerAddress = PEER.get();
         String peer = peerAddress == null ? "" : peerAddress.toString();
         streamsOpened.incrementAndGet();
+        AgentResponses channel = new AgentResponses(responses);
+        AgentIdentityStream[] subscription = new AgentIdentityStream[1];
+        if (identities != null) {
+            channel.watch(() -> {
+                if (subscription[0] != null) {
+                    identities.nudge();
+                }
+            }, () -> {
+                if (subscription[0] != null) {
+                    identities.unsubscribe(subscription[0]);
+                }
+            });
+        }
         return new StreamObserver<>() {
             private String node;
             private long connection;
@@ -119,6 +145,10 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                         }
                         node = name;
                         connection = registry.connect(message.getHello(), peer, now);
+                        if (identities != null && subscription[0] == null
+                                && message.getHello().getCapabilitiesList().contains(CAPABILITY_IDENTITY)) {
+                            subscription[0] = identities.subscribe(channel, registry.identityCounters(node));
+                        }
                     }
                     case FLOWS -> {
                         if (requireHello()) {
@@ -170,20 +200,29 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
             }
 
             private void ack(long sequence) {
-                responses.onNext(AggregatorMessage.newBuilder().setAck(Ack.newBuilder().setSequence(sequence)).build());
+                channel.send(AggregatorMessage.newBuilder().setAck(Ack.newBuilder().setSequence(sequence)).build());
             }
 
             private void fail(Status status) {
                 failed = true;
                 streamsRefused.incrementAndGet();
-                responses.onError(status.asRuntimeException());
+                endIdentities();
+                channel.fail(status);
                 if (node != null) {
                     registry.disconnect(node, connection, clock.getAsLong());
                 }
             }
 
+            private void endIdentities() {
+                if (subscription[0] != null) {
+                    identities.unsubscribe(subscription[0]);
+                }
+            }
+
             @Override
             public void onError(Throwable t) {
+                channel.gone();
+                endIdentities();
                 if (node != null) {
                     registry.disconnect(node, connection, clock.getAsLong());
                 }
@@ -191,12 +230,11 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
 
             @Override
             public void onCompleted() {
+                endIdentities();
                 if (node != null) {
                     registry.disconnect(node, connection, clock.getAsLong());
                 }
-                if (!failed) {
-                    responses.onCompleted();
-                }
+                channel.complete();
             }
         };
     }

@@ -12,6 +12,7 @@ import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.flow.v1.LossCounter;
 import io.netwatch.proto.flow.v1.LossReason;
 import io.netwatch.proto.query.v1.AgentInfo;
+import io.netwatch.proto.query.v1.IdentityStreamView;
 import io.netwatch.proto.query.v1.AgentStatusView;
 import io.netwatch.proto.query.v1.GetAgentsRequest;
 import io.netwatch.proto.query.v1.GetAgentsResponse;
@@ -242,6 +243,7 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
             AgentInfo.Builder a = AgentInfo.newBuilder()
                     .setNodeName(v.hello().getNodeName())
                     .setVersion(v.hello().getVersion())
+                    .setGitCommit(v.hello().getGitCommit())
                     .setBootId(v.hello().getBootId())
                     .addAllCapabilities(v.hello().getCapabilitiesList())
                     .addAllSources(v.hello().getSourcesList())
@@ -273,6 +275,12 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
                 }
             }
             a.setCaptureCoverage(seen + dropped == 0 ? 1.0 : (double) seen / (seen + dropped));
+            if (v.identity() != null) {
+                var t = v.identity();
+                a.setIdentity(IdentityStreamView.newBuilder().setSnapshots(t.snapshots()).setUpdates(t.updates())
+                        .setEntries(t.entries()).setRemovals(t.removals()).setCoalesced(t.coalesced())
+                        .setResyncs(t.resyncs()));
+            }
             b.addAgents(a);
         }
         responses.onNext(b.build());

@@ -17,7 +17,8 @@ public final class AgentRegistry {
     /** A snapshot of one agent, for queries. */
     public record AgentView(Hello hello, boolean connected, String peer, long connectedSinceMillis,
                             long lastSeenMillis, AgentStatus status, LossReport loss, long flowsReceived,
-                            long anomaliesReceived, long duplicateBatches) {
+                            long anomaliesReceived, long duplicateBatches,
+                            IdentityStreamCounters.Totals identity) {
     }
 
     private static final class AgentState {
@@ -33,6 +34,8 @@ public final class AgentRegistry {
         long anomaliesReceived;
         long duplicateBatches;
         long lastSequence;
+        /** Null until the agent takes identity updates. */
+        IdentityStreamCounters identity;
     }
 
     private final Map<String, AgentState> agents = new LinkedHashMap<>();
@@ -146,11 +149,21 @@ public final class AgentRegistry {
         s.lastSeenMillis = nowMillis;
     }
 
+    /** The identity-stream counters of an agent that said hello, made on first use; cumulative over its streams. */
+    public synchronized IdentityStreamCounters identityCounters(String node) {
+        AgentState s = agents.get(node);
+        if (s.identity == null) {
+            s.identity = new IdentityStreamCounters();
+        }
+        return s.identity;
+    }
+
     public synchronized List<AgentView> snapshot() {
         List<AgentView> out = new ArrayList<>();
         for (AgentState s : agents.values()) {
             out.add(new AgentView(s.hello, s.connected, s.peer, s.connectedSinceMillis, s.lastSeenMillis, s.status,
-                    s.loss, s.flowsReceived, s.anomaliesReceived, s.duplicateBatches));
+                    s.loss, s.flowsReceived, s.anomaliesReceived, s.duplicateBatches,
+                    s.identity == null ? null : s.identity.totals()));
         }
         return out;
     }

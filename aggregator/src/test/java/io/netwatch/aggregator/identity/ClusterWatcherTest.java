@@ -178,6 +178,10 @@ class ClusterWatcherTest {
         client.pods().resource(pod("shop", "frontend-7c9d8f-x2x4q", "10.244.1.10", Map.of("app", "frontend"),
                 controller("apps/v1", "ReplicaSet", "frontend-7c9d8f"))).create();
         awaitHolder("10.244.1.10", "frontend-7c9d8f-x2x4q");
+        // The ReplicaSet and the pod come through separate informers: the pod may be seen first
+        // (owned by a ReplicaSet not yet known) and resolved again when the ReplicaSet arrives.
+        await(() -> "Deployment".equals(index.current(ip("10.244.1.10")).workload().getWorkloadKind()),
+                "the pod resolved through its ReplicaSet");
 
         Workload w = index.current(ip("10.244.1.10")).workload();
         assertEquals("Deployment", w.getWorkloadKind());
@@ -254,8 +258,10 @@ class ClusterWatcherTest {
         assertTrue(history.at(before).evaluator().evaluate(c, a, b).allowed(), "no policy yet");
         assertEquals("[shop/deny-all]", history.at(after).evaluator().evaluate(c, a, b).policies().toString());
 
-        client.network().v1().networkPolicies().inNamespace("shop").withName("deny-all").delete();
+        // The clock moves before the deletion: an informer quick enough to apply it before the
+        // clock moved would date it before `after` (a race the loaded CI machine lost).
         clock.addAndGet(60 * SECOND);
+        client.network().v1().networkPolicies().inNamespace("shop").withName("deny-all").delete();
         await(() -> history.current().policies().isEmpty(), "policy deleted");
         assertEquals(1, history.at(after).snapshot().policies().size(), "the flow of that time still sees it");
     }

@@ -1,4 +1,4 @@
-package io.netwatch.cli;
+package io.netwatch.agent;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,8 +8,9 @@ import java.util.Properties;
 /**
  * What this build of netwatch is: the Maven project version and, when the build was given
  * it, the git commit. Read from {@code build-info.properties}, which Maven fills in when the
- * jar is built (resource filtering in cli/pom.xml), so it is right in tests and in the jar
- * alike.
+ * agent module is built (resource filtering in agent/pom.xml), so it is right in tests and in
+ * the jar alike. The one source of truth: the agent says it in its hello (the aggregator shows
+ * it in {@code netwatch agents}) and {@code netwatch version} prints it.
  *
  * @param version the Maven project version, e.g. {@code 0.1.0-SNAPSHOT}
  * @param commit  the git commit the jar was built from; empty when the build did not say
