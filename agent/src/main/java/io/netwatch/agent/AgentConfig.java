@@ -1,6 +1,7 @@
 package io.netwatch.agent;
 
 import io.netwatch.agent.capture.LiveCaptureConfig;
+import io.netwatch.agent.export.ClientTls;
 import io.netwatch.agent.export.ExportConfig;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.score.PortScanConfig;
@@ -19,16 +20,24 @@ import java.time.Duration;
  * @param metricsAddress  where to serve /metrics, /healthz and /readyz; null for none
  * @param drainTimeout    after a file ends, how long to wait for the aggregator to
  *                        acknowledge everything
+ * @param tls             mutual TLS towards the aggregator, or null for plaintext
  */
 public record AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live, String aggregator,
                           InetSocketAddress metricsAddress, FlowTableConfig flows, PortScanConfig portScan,
-                          ExportConfig export, Duration drainTimeout, RulesConfig rules) {
+                          ExportConfig export, Duration drainTimeout, RulesConfig rules, ClientTls tls) {
+    /** In plaintext. */
+    public AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live, String aggregator,
+                       InetSocketAddress metricsAddress, FlowTableConfig flows, PortScanConfig portScan,
+                       ExportConfig export, Duration drainTimeout, RulesConfig rules) {
+        this(nodeName, pcapFile, live, aggregator, metricsAddress, flows, portScan, export, drainTimeout, rules, null);
+    }
+
     /** With the bundled signature rules only. */
     public AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live, String aggregator,
                        InetSocketAddress metricsAddress, FlowTableConfig flows, PortScanConfig portScan,
                        ExportConfig export, Duration drainTimeout) {
         this(nodeName, pcapFile, live, aggregator, metricsAddress, flows, portScan, export, drainTimeout,
-                RulesConfig.defaults());
+                RulesConfig.defaults(), null);
     }
 
     public AgentConfig {
@@ -42,5 +51,14 @@ public record AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live
         if (aggregator == null || !aggregator.matches(".+:\\d{1,5}")) {
             throw new IllegalArgumentException("aggregator must be HOST:PORT, got '" + aggregator + "'");
         }
+        if (tls != null && (tls.certificate() == null || tls.ca() == null)) {
+            throw new IllegalArgumentException("the agent's TLS needs its client certificate and key (--tls-cert,"
+                    + " --tls-key) and the CA that signed the aggregator's (--tls-ca)");
+        }
+    }
+
+    public AgentConfig withTls(ClientTls t) {
+        return new AgentConfig(nodeName, pcapFile, live, aggregator, metricsAddress, flows, portScan, export,
+                drainTimeout, rules, t);
     }
 }

@@ -1,5 +1,6 @@
 package io.netwatch.aggregator;
 
+import io.netwatch.aggregator.security.ServerSecurity;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 
@@ -8,10 +9,17 @@ import java.time.Duration;
  * @param maxFlows     flows kept in the embedded store; the oldest fall off first (counted)
  * @param maxAnomalies anomalies kept in the embedded store
  * @param maxAge       records older than this are dropped from the store
+ * @param security     TLS and query authentication, or {@link ServerSecurity#PLAINTEXT}
  */
-public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge) {
+public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge,
+                               ServerSecurity security) {
     public static final int DEFAULT_MAX_FLOWS = 500_000;
     public static final int DEFAULT_MAX_ANOMALIES = 50_000;
+
+    /** In plaintext. */
+    public AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge) {
+        this(listen, maxFlows, maxAnomalies, maxAge, ServerSecurity.PLAINTEXT);
+    }
 
     public AggregatorConfig {
         if (listen == null) {
@@ -24,6 +32,13 @@ public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAn
         if (maxAge == null || maxAge.isNegative() || maxAge.isZero()) {
             throw new IllegalArgumentException("store maxAge must be a positive duration, got " + maxAge);
         }
+        if (security == null) {
+            throw new IllegalArgumentException("security must be given (ServerSecurity.PLAINTEXT for none)");
+        }
+    }
+
+    public AggregatorConfig withSecurity(ServerSecurity s) {
+        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, s);
     }
 
     public static AggregatorConfig listenOn(InetSocketAddress listen) {

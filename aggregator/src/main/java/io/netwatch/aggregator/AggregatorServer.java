@@ -14,6 +14,11 @@ import io.netwatch.aggregator.identity.PolicyHistory;
 import io.netwatch.aggregator.ingest.FlowStage;
 import io.netwatch.aggregator.ingest.IngestService;
 import io.netwatch.aggregator.query.QueryService;
+import io.netwatch.aggregator.security.IngestAuthenticator;
+import io.netwatch.aggregator.security.QueryAuthenticator;
+import io.netwatch.aggregator.security.SecurityCounters;
+import io.netwatch.aggregator.security.ServerSecurity;
+import io.netwatch.aggregator.security.TokenFile;
 import io.netwatch.aggregator.store.AgentRegistry;
 import io.netwatch.aggregator.store.FlowStore;
 import io.netwatch.aggregator.verdict.FlowVerdicts;
@@ -37,6 +42,7 @@ public final class AggregatorServer implements AutoCloseable {
     private final AgentRegistry registry;
     private final ScheduledExecutorService housekeeping;
     private final Identity identity;
+    private final SecurityCounters security;
 
     /** The identity and verdict stages, when the aggregator watches a cluster. */
     public record Identity(ClusterWatcher watcher, IdentityIndex index, PolicyHistory history, FlowVerdicts verdicts,
@@ -44,8 +50,9 @@ public final class AggregatorServer implements AutoCloseable {
     }
 
     private AggregatorServer(Server server, FlowStore store, AgentRegistry registry,
-                             ScheduledExecutorService housekeeping, Identity identity) {
+                             ScheduledExecutorService housekeeping, Identity identity, SecurityCounters security) {
         this.server = server;
+        this.security = security;
         this.store = store;
         this.registry = registry;
         this.housekeeping = housekeeping;
@@ -80,25 +87,41 @@ public final class AggregatorServer implements AutoCloseable {
         HealthStatusManager health = new HealthStatusManager();
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
                 identity == null ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+        ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
+                r -> Thread.ofPlatform().name("netwatch-store-expiry").daemon().unstarted(r));
+        SecurityCounters counters = new SecurityCounters();
+        ServerSecurity security = config.security();
         Server server;
         try {
-            server = NettyServerBuilder.forAddress(config.listen())
-                    .addService(ServerInterceptors.intercept(
-                            new IngestService(store, registry, System::currentTimeMillis, stage),
-                            IngestService.peerInterceptor()))
-                    .addService(new QueryService(store, registry))
+            TokenFile token = security.queryTokenFile() == null ? null
+                    : TokenFile.load(security.queryTokenFile(), counters);
+            NettyServerBuilder builder = security.plaintext() ? NettyServerBuilder.forAddress(config.listen())
+                    : NettyServerBuilder.forAddress(config.listen(), security.tls().credentials(housekeeping, counters));
+            IngestService ingest = new IngestService(store, registry, System::currentTimeMillis, stage);
+            QueryService query = new QueryService(store, registry);
+            // The health service stays open: kubelet's gRPC probe has no certificate or token.
+            server = builder
+                    .addService(security.plaintext()
+                            ? ServerInterceptors.intercept(ingest, IngestService.peerInterceptor())
+                            : ServerInterceptors.intercept(ingest, IngestService.peerInterceptor(),
+                            new IngestAuthenticator(counters)))
+                    .addService(security.plaintext() ? query.bindService()
+                            : ServerInterceptors.intercept(query, new QueryAuthenticator(true, token, counters)))
                     .addService(health.getHealthService())
                     .permitKeepAliveTime(10, TimeUnit.SECONDS)
                     .build()
                     .start();
+            if (token != null) {
+                long every = security.tls().reload().isZero() ? 10_000 : security.tls().reload().toMillis();
+                housekeeping.scheduleWithFixedDelay(token::refresh, every, every, TimeUnit.MILLISECONDS);
+            }
         } catch (IOException | RuntimeException e) {
+            housekeeping.shutdownNow();
             if (identity != null) {
                 identity.watcher().close();
             }
             throw e;
         }
-        ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
-                r -> Thread.ofPlatform().name("netwatch-store-expiry").daemon().unstarted(r));
         housekeeping.scheduleAtFixedRate(() -> store.expire(System.currentTimeMillis()), 10, 10, TimeUnit.SECONDS);
         if (identity != null) {
             Identity id = identity;
@@ -109,7 +132,7 @@ public final class AggregatorServer implements AutoCloseable {
                 id.verdicts().hits().retain(id.history().current());
             }, 1, 1, TimeUnit.SECONDS);
         }
-        return new AggregatorServer(server, store, registry, housekeeping, identity);
+        return new AggregatorServer(server, store, registry, housekeeping, identity, counters);
     }
 
     private static long nowNanos() {
@@ -132,6 +155,11 @@ public final class AggregatorServer implements AutoCloseable {
     /** The identity and verdict stages, or null when no cluster is watched. */
     public Identity identity() {
         return identity;
+    }
+
+    /** Refused handshakes and calls (all zero in plaintext). */
+    public SecurityCounters security() {
+        return security;
     }
 
     /** Ready to judge flows: always without a cluster, else once the cluster is listed and watched. */

@@ -3,6 +3,7 @@ package io.netwatch.cli;
 import io.netwatch.agent.AgentConfig;
 import io.netwatch.agent.AgentMain;
 import io.netwatch.agent.capture.LiveCaptureConfig;
+import io.netwatch.agent.export.ClientTls;
 import io.netwatch.agent.export.ExportConfig;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.score.PortScanConfig;
@@ -78,8 +79,19 @@ final class AgentCommand implements Callable<Integer> {
             description = "How often rule files are checked for changes and reloaded; PT0S turns it off (default: ${DEFAULT-VALUE}).")
     Duration rulesReload;
 
+    @picocli.CommandLine.Mixin
+    ClientTlsOptions tls = new ClientTlsOptions();
+
+    @Option(names = "--tls-reload", defaultValue = "PT1M", description = "How often the certificate, key and CA files"
+            + " are checked for changes (cert-manager rotation); PT0S reads them once (default: ${DEFAULT-VALUE}).")
+    Duration tlsReload;
+
     @Override
     public Integer call() throws Exception {
+        if (tlsReload.isNegative()) {
+            throw new IllegalArgumentException("--tls-reload must be zero or positive, got " + tlsReload);
+        }
+        ClientTls clientTls = tls.any() ? tls.tls(true, tlsReload) : null;
         String nodeName = node == null || node.isBlank() ? InetAddress.getLocalHost().getHostName() : node;
         LiveCaptureConfig live = null;
         if (source.interfaces != null) {
@@ -90,7 +102,7 @@ final class AgentCommand implements Callable<Integer> {
         InetSocketAddress metricsAddress = metrics.equalsIgnoreCase("none") ? null : HostPort.parse(metrics, "--metrics");
         AgentConfig config = new AgentConfig(nodeName, source.pcap, live, HostPort.target(aggregator), metricsAddress,
                 FlowTimeouts.apply(FlowTableConfig.defaults().withMaxFlows(maxFlows), flowTimeouts), PortScanConfig.defaults(), ExportConfig.defaults(),
-                drainTimeout, rules.config(rulesReload));
+                drainTimeout, rules.config(rulesReload), clientTls);
         return AgentMain.run(config, System.out);
     }
 }

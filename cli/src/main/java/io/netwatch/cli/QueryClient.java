@@ -1,6 +1,14 @@
 package io.netwatch.cli;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import picocli.CommandLine.Mixin;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import java.util.concurrent.TimeUnit;
@@ -8,6 +16,11 @@ import picocli.CommandLine.Option;
 
 /** Options and channel shared by the commands that query an aggregator. */
 final class QueryClient {
+    /** Environment variable naming the token file, for scripts that should not repeat it. */
+    static final String TOKEN_FILE_ENV = "NETWATCH_TOKEN_FILE";
+    /** HTTP's Authorization header as gRPC metadata. */
+    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
     @Option(names = "--aggregator", defaultValue = "localhost:" + NetwatchMain.DEFAULT_PORT,
             description = "Aggregator HOST:PORT (default: ${DEFAULT-VALUE}).")
     String aggregator;
@@ -16,8 +29,49 @@ final class QueryClient {
             description = "Deadline of a non-follow query, seconds (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
+    @Mixin
+    ClientTlsOptions tls = new ClientTlsOptions();
+
+    @Option(names = "--token-file", defaultValue = "${env:" + TOKEN_FILE_ENV + "}",
+            description = "File holding the aggregator's query bearer token (default: $" + TOKEN_FILE_ENV + ");"
+                    + " turns on TLS (the JDK's trusted CAs unless --tls-ca).")
+    Path tokenFile;
+
+    /**
+     * Plaintext unless a TLS option or a token is given: a token is only ever sent over TLS.
+     * The files are checked first, each problem named with its option.
+     */
     ManagedChannel channel() {
-        return NettyChannelBuilder.forTarget(HostPort.target(aggregator)).usePlaintext().build();
+        String target = HostPort.target(aggregator);
+        String token = token();
+        if (!tls.any() && token == null) {
+            return NettyChannelBuilder.forTarget(target).usePlaintext().build();
+        }
+        // A query command is short-lived: its files are read once.
+        NettyChannelBuilder b = tls.tls(false, Duration.ZERO).channelBuilder(target, null);
+        if (token != null) {
+            Metadata headers = new Metadata();
+            headers.put(AUTHORIZATION, "Bearer " + token);
+            b.intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
+        }
+        return b.build();
+    }
+
+    private String token() {
+        if (tokenFile == null || tokenFile.toString().isBlank()) {
+            return null;
+        }
+        String token;
+        try {
+            token = Files.readString(tokenFile, StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--token-file: cannot read " + tokenFile + " (" + e + ")");
+        }
+        if (token.isEmpty() || token.chars().anyMatch(c -> c <= ' ' || c > '~')) {
+            throw new IllegalArgumentException("--token-file: " + tokenFile + " must hold one token of printable ASCII"
+                    + " without spaces");
+        }
+        return token;
     }
 
     static void close(ManagedChannel channel) throws InterruptedException {
@@ -32,6 +86,8 @@ final class QueryClient {
             case DEADLINE_EXCEEDED -> new NetwatchMain.UserError("the aggregator at " + aggregator
                     + " did not answer within " + timeoutSeconds + " s");
             case INVALID_ARGUMENT -> new NetwatchMain.UserError(e.getStatus().getDescription());
+            case UNAUTHENTICATED -> new NetwatchMain.UserError("the aggregator at " + aggregator + " refused the query: "
+                    + e.getStatus().getDescription());
             default -> new NetwatchMain.UserError("query failed: " + e.getStatus());
         };
     }
