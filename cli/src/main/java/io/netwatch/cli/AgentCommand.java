@@ -83,7 +83,8 @@ final class AgentCommand implements Callable<Integer> {
     ClientTlsOptions tls = new ClientTlsOptions();
 
     @Option(names = "--tls-reload", defaultValue = "PT1M", description = "How often the certificate, key and CA files"
-            + " are checked for changes (cert-manager rotation); PT0S reads them once (default: ${DEFAULT-VALUE}).")
+            + " are checked for changes (cert-manager rotation), at least a minute apart (gRPC's floor); PT0S reads"
+            + " them once (default: ${DEFAULT-VALUE}).")
     Duration tlsReload;
 
     @Override

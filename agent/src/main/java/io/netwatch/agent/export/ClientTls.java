@@ -16,8 +16,9 @@ import java.util.concurrent.TimeUnit;
  * TLS towards the aggregator: the CA that must have signed the aggregator's certificate,
  * and this side's client certificate for mutual TLS. Files, not bytes, because Kubernetes
  * mounts them from a Secret and cert-manager rotates them in place: with a positive
- * {@code reload} they are reread (when their modification time changes) on that period,
- * and new connections use the new ones.
+ * {@code reload} gRPC's file refresh rereads them (once both the certificate and the key
+ * have changed) on that period, but never more often than once a minute (its floor), and
+ * new connections use the new ones.
  *
  * @param certificate PEM certificate chain presented to the aggregator, or null for none
  *                    (a query client with a bearer token)

@@ -7,7 +7,7 @@ public final class SecurityCounters {
     private final LongAdder handshakesRefused = new LongAdder();
     private final LongAdder ingestRefused = new LongAdder();
     private final LongAdder queryRefused = new LongAdder();
-    private final LongAdder tokenReloadFailures = new LongAdder();
+    private final LongAdder reloadFailures = new LongAdder();
 
     void handshakeRefused() {
         handshakesRefused.increment();
@@ -21,8 +21,8 @@ public final class SecurityCounters {
         queryRefused.increment();
     }
 
-    void tokenReloadFailed() {
-        tokenReloadFailures.increment();
+    void reloadFailed() {
+        reloadFailures.increment();
     }
 
     /** TLS handshakes failed because the client's certificate did not verify against the client CA. */
@@ -40,8 +40,8 @@ public final class SecurityCounters {
         return queryRefused.sum();
     }
 
-    /** Rereads of the token file that failed (the previous token stays in force). */
-    public long tokenReloadFailures() {
-        return tokenReloadFailures.sum();
+    /** Rereads of the certificate, key, CA or token files that failed (the previous ones stay in force). */
+    public long reloadFailures() {
+        return reloadFailures.sum();
     }
 }

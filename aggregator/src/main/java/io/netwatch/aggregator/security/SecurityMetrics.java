@@ -23,8 +23,8 @@ public final class SecurityMetrics implements MeterBinder {
         FunctionCounter.builder("netwatch.auth.refused", counters, SecurityCounters::queryRefused)
                 .tag("service", "query").description("Calls refused UNAUTHENTICATED").baseUnit("calls")
                 .register(registry);
-        FunctionCounter.builder("netwatch.auth.token.reload.failures", counters, SecurityCounters::tokenReloadFailures)
-                .description("Failed rereads of the query token file; the previous token stays in force")
+        FunctionCounter.builder("netwatch.security.reload.failures", counters, SecurityCounters::reloadFailures)
+                .description("Failed rereads of the certificate, key, CA or token files; the previous ones stay in force")
                 .baseUnit("reloads").register(registry);
     }
 }

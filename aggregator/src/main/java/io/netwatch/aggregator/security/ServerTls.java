@@ -4,7 +4,6 @@ import io.grpc.ServerCredentials;
 import io.grpc.TlsServerCredentials;
 import io.grpc.util.AdvancedTlsX509KeyManager;
 import io.grpc.util.AdvancedTlsX509TrustManager;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
@@ -48,29 +47,17 @@ public record ServerTls(Path certificate, Path key, Path clientCa, Duration relo
      */
     public ServerCredentials credentials(ScheduledExecutorService reloader, SecurityCounters counters) {
         AdvancedTlsX509KeyManager keys = new AdvancedTlsX509KeyManager();
-        try {
-            if (reload.isZero()) {
-                keys.updateIdentityCredentials(certificate.toFile(), key.toFile());
-            } else {
-                keys.updateIdentityCredentials(certificate.toFile(), key.toFile(), reload.toMillis(),
-                        TimeUnit.MILLISECONDS, reloader);
-            }
-        } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalArgumentException("cannot use the certificate " + certificate + " with key " + key + ": "
-                    + e.getMessage(), e);
-        }
         AdvancedTlsX509TrustManager trust;
         try {
             trust = AdvancedTlsX509TrustManager.newBuilder()
                     .setVerification(AdvancedTlsX509TrustManager.Verification.CERTIFICATE_ONLY_VERIFICATION).build();
-            if (reload.isZero()) {
-                trust.updateTrustCredentials(clientCa.toFile());
-            } else {
-                trust.updateTrustCredentials(clientCa.toFile(), reload.toMillis(), TimeUnit.MILLISECONDS, reloader);
-            }
-        } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalArgumentException("cannot use the client CA certificates in " + clientCa + ": "
-                    + e.getMessage(), e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK's X.509 trust manager is missing", e);
+        }
+        CredentialReloader files = new CredentialReloader(this, keys, trust, counters);
+        files.load();
+        if (!reload.isZero()) {
+            reloader.scheduleWithFixedDelay(files, reload.toMillis(), reload.toMillis(), TimeUnit.MILLISECONDS);
         }
         return TlsServerCredentials.newBuilder()
                 .keyManager(keys)

@@ -47,7 +47,7 @@ public final class TokenFile {
                 read();
             }
         } catch (IOException | IllegalArgumentException e) {
-            counters.tokenReloadFailed();
+            counters.reloadFailed();
         }
     }
 
