@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import javax.net.ssl.SSLException;
 import picocli.CommandLine.Mixin;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
@@ -78,8 +79,36 @@ final class QueryClient {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
 
+    /** What a failed TLS handshake means for the user, with the option to fix; null if none failed. */
+    private String tlsFailure(StatusRuntimeException e) {
+        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+            if (t instanceof SSLException ssl) {
+                String m = String.valueOf(ssl.getMessage());
+                String hint;
+                if (m.contains("PKIX") || m.contains("unable to find valid certification path")) {
+                    hint = "its certificate is not signed by a CA this client trusts (--tls-ca)";
+                } else if (m.contains("subject alternative") || m.contains("No name matching")) {
+                    hint = "its certificate does not name " + aggregator + " (--tls-server-name, or netwatch certs --san)";
+                } else if (m.contains("not an SSL/TLS record")) {
+                    hint = "it does not speak TLS (is it running without --tls-cert? then drop the TLS options)";
+                } else if (m.contains("alert")) {
+                    hint = "it refused this client's certificate (signed by another CA, expired, or none where one is"
+                            + " needed: --tls-cert, --tls-key)";
+                } else {
+                    hint = "check --tls-ca, --tls-cert and --tls-key";
+                }
+                return hint + " (" + m + ")";
+            }
+        }
+        return null;
+    }
+
     /** Turns an RPC failure into a message a user can act on. */
     NetwatchMain.UserError explain(StatusRuntimeException e) {
+        String tls = tlsFailure(e);
+        if (tls != null) {
+            return new NetwatchMain.UserError("TLS with the aggregator at " + aggregator + " failed: " + tls);
+        }
         return switch (e.getStatus().getCode()) {
             case UNAVAILABLE -> new NetwatchMain.UserError("cannot reach the aggregator at " + aggregator
                     + " (is `netwatch aggregator` or `netwatch demo --serve` running?): " + e.getStatus().getDescription());

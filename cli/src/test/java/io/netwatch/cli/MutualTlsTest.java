@@ -220,6 +220,19 @@ class MutualTlsTest {
                 wrong.stderr());
         CliRun plain = CliRun.of("agents", "--aggregator", target);
         assertEquals(2, plain.code(), "a plaintext client cannot talk to a TLS aggregator");
+        CliRun untrusted = CliRun.of("agents", "--aggregator", target, "--tls-ca", pki.crt("other-ca").toString(),
+                "--token-file", tmp.resolve("query.token").toString());
+        assertEquals(2, untrusted.code());
+        assertTrue(untrusted.stderr().contains("TLS with the aggregator at " + target + " failed: its certificate is not"
+                + " signed by a CA this client trusts (--tls-ca)"), untrusted.stderr());
+        CliRun wrongName = CliRun.of("agents", "--aggregator", target, "--tls-ca", pki.crt("ca").toString(),
+                "--token-file", tmp.resolve("query.token").toString(), "--tls-server-name", "elsewhere.example");
+        assertEquals(2, wrongName.code());
+        assertTrue(wrongName.stderr().contains("--tls-server-name"), wrongName.stderr());
+        CliRun foreign = CliRun.of("agents", "--aggregator", target, "--tls-ca", pki.crt("ca").toString(),
+                "--tls-cert", pki.crt("foreign-agent").toString(), "--tls-key", pki.key("foreign-agent").toString());
+        assertEquals(2, foreign.code());
+        assertTrue(foreign.stderr().contains("refused this client's certificate"), foreign.stderr());
     }
 
     @Test
