@@ -71,7 +71,7 @@ final class CertsCommand implements Callable<Integer> {
     boolean force;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
         if (days < 1) {
             throw new IllegalArgumentException("--days must be at least 1, got " + days);
         }
@@ -108,7 +108,11 @@ final class CertsCommand implements Callable<Integer> {
                 }
             }
         }
-        Files.createDirectories(out);
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new NetwatchMain.UserError("--out: cannot make the directory " + out + " (" + e + ")");
+        }
         for (Map.Entry<Path, String> f : files.entrySet()) {
             Path p = f.getKey();
             boolean secret = !p.getFileName().toString().endsWith(".crt");
@@ -179,6 +183,8 @@ final class CertsCommand implements Callable<Integer> {
                     : new StandardOpenOption[] {StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE});
         } catch (FileAlreadyExistsException e) {
             throw new NetwatchMain.UserError(p + " appeared while writing; nothing overwritten");
+        } catch (IOException e) {
+            throw new NetwatchMain.UserError("cannot write " + p + " (" + e + ")");
         }
     }
 }

@@ -118,6 +118,19 @@ class CertsCommandTest {
     }
 
     @Test
+    void anUnwritablePlaceIsNamed() throws Exception {
+        Path file = tmp.resolve("a-file");
+        Files.writeString(file, "x");
+        CliRun r = CliRun.of("certs", "--out", file.resolve("sub").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.stderr().contains("--out: cannot make the directory " + file.resolve("sub")), r.stderr());
+        CliRun y = CliRun.of("certs", "--out", tmp.resolve("ok").toString(), "--secret-yaml",
+                tmp.resolve("no/such/dir/s.yaml").toString());
+        assertEquals(2, y.code());
+        assertTrue(y.stderr().contains("cannot write " + tmp.resolve("no/such/dir/s.yaml")), y.stderr());
+    }
+
+    @Test
     void refusesNamesThatAreNotKubernetesNames() {
         CliRun r = CliRun.of("certs", "--out", tmp.resolve("c").toString(), "--namespace", "Net_Watch");
         assertEquals(2, r.code());

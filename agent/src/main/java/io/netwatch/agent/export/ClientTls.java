@@ -30,9 +30,6 @@ import java.util.concurrent.TimeUnit;
  * @param reload      how often the files are checked for changes; zero reads them once
  */
 public record ClientTls(Path certificate, Path key, Path ca, String serverName, Duration reload) {
-    /** cert-manager renews at two thirds of a certificate's life; a minute is far inside that. */
-    public static final Duration DEFAULT_RELOAD = Duration.ofMinutes(1);
-
     public ClientTls {
         if ((certificate == null) != (key == null)) {
             throw new IllegalArgumentException("a client certificate and its key go together: got "

@@ -27,9 +27,6 @@ import java.util.concurrent.TimeUnit;
  * @param reload      how often the files are checked for changes; zero reads them once
  */
 public record ServerTls(Path certificate, Path key, Path clientCa, Duration reload) {
-    /** cert-manager renews at two thirds of a certificate's life; a minute is far inside that. */
-    public static final Duration DEFAULT_RELOAD = Duration.ofMinutes(1);
-
     public ServerTls {
         if (certificate == null || key == null || clientCa == null) {
             throw new IllegalArgumentException("TLS needs the certificate, its key and the client CA, got certificate="
