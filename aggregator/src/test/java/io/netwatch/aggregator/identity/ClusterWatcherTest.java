@@ -254,8 +254,10 @@ class ClusterWatcherTest {
         assertTrue(history.at(before).evaluator().evaluate(c, a, b).allowed(), "no policy yet");
         assertEquals("[shop/deny-all]", history.at(after).evaluator().evaluate(c, a, b).policies().toString());
 
-        client.network().v1().networkPolicies().inNamespace("shop").withName("deny-all").delete();
+        // The clock moves before the delete: the watcher may see the delete at once, and it
+        // must be stamped after the flow's time.
         clock.addAndGet(60 * SECOND);
+        client.network().v1().networkPolicies().inNamespace("shop").withName("deny-all").delete();
         await(() -> history.current().policies().isEmpty(), "policy deleted");
         assertEquals(1, history.at(after).snapshot().policies().size(), "the flow of that time still sees it");
     }
