@@ -170,11 +170,11 @@ final class CertsCommand implements Callable<Integer> {
     }
 
     /** Secret files are created owner-only, never readable by others even for an instant. */
-    private void write(Path p, String text, boolean secret) throws IOException {
-        if (force) {
-            Files.deleteIfExists(p);
-        }
+    private void write(Path p, String text, boolean secret) {
         try {
+            if (force) {
+                Files.deleteIfExists(p);
+            }
             if (secret) {
                 Files.createFile(p, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
             }
