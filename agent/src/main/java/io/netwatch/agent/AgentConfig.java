@@ -1,6 +1,7 @@
 package io.netwatch.agent;
 
 import io.netwatch.agent.capture.LiveCaptureConfig;
+import io.netwatch.agent.export.ClientTls;
 import io.netwatch.agent.export.ExportConfig;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.identity.IdentityCache;
@@ -23,16 +24,18 @@ import java.time.Duration;
  * @param rules           signature rule files and their reloading
  * @param identityCacheSize most addresses kept in the copy of the aggregator's identities
  *                        (the least recently used goes first past it, counted)
+ * @param tls             mutual TLS towards the aggregator, or null for plaintext
  */
 public record AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live, String aggregator,
                           InetSocketAddress metricsAddress, FlowTableConfig flows, DetectionConfig detection,
-                          ExportConfig export, Duration drainTimeout, RulesConfig rules, int identityCacheSize) {
-    /** With the default identity cache size. */
+                          ExportConfig export, Duration drainTimeout, RulesConfig rules, int identityCacheSize,
+                          ClientTls tls) {
+    /** In plaintext, with the default identity cache size. */
     public AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live, String aggregator,
                        InetSocketAddress metricsAddress, FlowTableConfig flows, DetectionConfig detection,
                        ExportConfig export, Duration drainTimeout, RulesConfig rules) {
         this(nodeName, pcapFile, live, aggregator, metricsAddress, flows, detection, export, drainTimeout, rules,
-                IdentityCache.DEFAULT_MAX_ENTRIES);
+                IdentityCache.DEFAULT_MAX_ENTRIES, null);
     }
 
     /** With the bundled signature rules only. */
@@ -57,5 +60,14 @@ public record AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live
         if (identityCacheSize < 1) {
             throw new IllegalArgumentException("--identity-cache-size must be at least 1, got " + identityCacheSize);
         }
+        if (tls != null && (tls.certificate() == null || tls.ca() == null)) {
+            throw new IllegalArgumentException("the agent's TLS needs its client certificate and key (--tls-cert,"
+                    + " --tls-key) and the CA that signed the aggregator's (--tls-ca)");
+        }
+    }
+
+    public AgentConfig withTls(ClientTls t) {
+        return new AgentConfig(nodeName, pcapFile, live, aggregator, metricsAddress, flows, detection, export,
+                drainTimeout, rules, identityCacheSize, t);
     }
 }

@@ -23,6 +23,8 @@ import io.netwatch.proto.ingest.v1.Hello;
 import com.google.protobuf.util.Timestamps;
 import java.io.PrintStream;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -60,8 +62,22 @@ public final class AgentMain {
             out.println("netwatch agent: " + e.getMessage());
             return 2;
         }
-        ManagedChannel channel = NettyChannelBuilder.forTarget(config.aggregator()).usePlaintext()
-                .keepAliveTime(30, TimeUnit.SECONDS).build();
+        ScheduledExecutorService tlsReload = Executors.newSingleThreadScheduledExecutor(
+                r -> Thread.ofPlatform().name("netwatch-tls-reload").daemon().unstarted(r));
+        ManagedChannel channel;
+        try {
+            channel = (config.tls() == null ? NettyChannelBuilder.forTarget(config.aggregator()).usePlaintext()
+                    : config.tls().channelBuilder(config.aggregator(), tlsReload))
+                    .keepAliveTime(30, TimeUnit.SECONDS).build();
+        } catch (IllegalArgumentException e) {
+            out.println("netwatch agent: " + e.getMessage());
+            tlsReload.shutdownNow();
+            source.close();
+            if (source instanceof LiveCapture live) {
+                live.release();
+            }
+            return 2;
+        }
         Hello hello = hello(config.nodeName(), source.description(), BuildInfo.current());
         AgentHealthReport health = new AgentHealthReport(source);
         IdentityUpdates identities = new IdentityUpdates(new IdentityCache(config.identityCacheSize()));
@@ -92,7 +108,7 @@ public final class AgentMain {
         Thread hook = new Thread(source::close, "netwatch-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         out.println("netwatch agent: node " + config.nodeName() + ", " + source.description() + " → "
-                + config.aggregator());
+                + config.aggregator() + (config.tls() == null ? " (plaintext)" : " (mutual TLS)"));
         int code = 0;
         try {
             source.run(pipeline);
@@ -119,6 +135,7 @@ public final class AgentMain {
         }
         streamer.close();
         channel.shutdown().awaitTermination(5, TimeUnit.SECONDS);
+        tlsReload.shutdownNow();
         if (metrics != null) {
             metrics.close();
         }

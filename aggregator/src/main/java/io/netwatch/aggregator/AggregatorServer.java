@@ -22,6 +22,12 @@ import io.netwatch.aggregator.metrics.QueryMetrics;
 import io.netwatch.aggregator.metrics.StoreMetrics;
 import io.netwatch.aggregator.query.PolicyQueries;
 import io.netwatch.aggregator.query.QueryService;
+import io.netwatch.aggregator.security.IngestAuthenticator;
+import io.netwatch.aggregator.security.QueryAuthenticator;
+import io.netwatch.aggregator.security.SecurityCounters;
+import io.netwatch.aggregator.security.SecurityMetrics;
+import io.netwatch.aggregator.security.ServerSecurity;
+import io.netwatch.aggregator.security.TokenFile;
 import io.netwatch.aggregator.store.AgentRegistry;
 import io.netwatch.aggregator.store.FlowStore;
 import io.netwatch.aggregator.verdict.FlowVerdicts;
@@ -50,6 +56,7 @@ public final class AggregatorServer implements AutoCloseable {
     private final Identity identity;
     private final PrometheusMeterRegistry meters;
     private final MetricsServer metricsServer;
+    private final SecurityCounters security;
 
     /** The identity and verdict stages, when the aggregator watches a cluster. */
     public record Identity(ClusterWatcher watcher, IdentityIndex index, PolicyHistory history, FlowVerdicts verdicts,
@@ -58,8 +65,9 @@ public final class AggregatorServer implements AutoCloseable {
 
     private AggregatorServer(Server server, FlowStore store, AgentRegistry registry,
                              ScheduledExecutorService housekeeping, Identity identity, PrometheusMeterRegistry meters,
-                             MetricsServer metricsServer) {
+                             MetricsServer metricsServer, SecurityCounters security) {
         this.server = server;
+        this.security = security;
         this.store = store;
         this.registry = registry;
         this.housekeeping = housekeeping;
@@ -115,18 +123,39 @@ public final class AggregatorServer implements AutoCloseable {
         HealthStatusManager health = new HealthStatusManager();
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
                 identity == null ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+        ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
+                r -> Thread.ofPlatform().name("netwatch-store-expiry").daemon().unstarted(r));
+        SecurityCounters counters = new SecurityCounters();
+        new SecurityMetrics(counters).bindTo(meters);
+        ServerSecurity security = config.security();
         Server server;
         try {
-            server = NettyServerBuilder.forAddress(config.listen())
-                    .addService(ServerInterceptors.intercept(ingest, IngestService.peerInterceptor()))
-                    .addService(ServerInterceptors.intercept(new QueryService(store, registry, identity == null ? null
-                            : new PolicyQueries(store, identity.index(), identity.history(), identity.verdicts().hits())),
-                            new QueryMetrics(meters)))
+            TokenFile token = security.queryTokenFile() == null ? null
+                    : TokenFile.load(security.queryTokenFile(), counters);
+            NettyServerBuilder builder = security.plaintext() ? NettyServerBuilder.forAddress(config.listen())
+                    : NettyServerBuilder.forAddress(config.listen(), security.tls().credentials(housekeeping, counters));
+            QueryService query = new QueryService(store, registry, identity == null ? null
+                    : new PolicyQueries(store, identity.index(), identity.history(), identity.verdicts().hits()));
+            QueryMetrics latency = new QueryMetrics(meters);
+            // The health service stays open: kubelet's gRPC probe has no certificate or token.
+            server = builder
+                    .addService(security.plaintext()
+                            ? ServerInterceptors.intercept(ingest, IngestService.peerInterceptor())
+                            : ServerInterceptors.intercept(ingest, IngestService.peerInterceptor(),
+                            new IngestAuthenticator(counters)))
+                    // Interceptors run last-added first: latency is measured around authentication too.
+                    .addService(security.plaintext() ? ServerInterceptors.intercept(query, latency)
+                            : ServerInterceptors.intercept(query, new QueryAuthenticator(true, token, counters), latency))
                     .addService(health.getHealthService())
                     .permitKeepAliveTime(10, TimeUnit.SECONDS)
                     .build()
                     .start();
+            if (token != null) {
+                long every = security.tls().reload().isZero() ? 10_000 : security.tls().reload().toMillis();
+                housekeeping.scheduleWithFixedDelay(token::refresh, every, every, TimeUnit.MILLISECONDS);
+            }
         } catch (IOException | RuntimeException e) {
+            housekeeping.shutdownNow();
             if (identity != null) {
                 identity.publisher().close();
                 identity.watcher().close();
@@ -143,14 +172,14 @@ public final class AggregatorServer implements AutoCloseable {
                 throw new IOException("interrupted while opening the metrics endpoint", e);
             } catch (RuntimeException e) {
                 server.shutdownNow();
+                housekeeping.shutdownNow();
                 if (identity != null) {
+                    identity.publisher().close();
                     identity.watcher().close();
                 }
                 throw new IOException("cannot serve metrics on " + config.metrics() + ": " + e.getMessage(), e);
             }
         }
-        ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
-                r -> Thread.ofPlatform().name("netwatch-store-expiry").daemon().unstarted(r));
         housekeeping.scheduleAtFixedRate(() -> store.expire(System.currentTimeMillis()), 10, 10, TimeUnit.SECONDS);
         if (identity != null) {
             Identity id = identity;
@@ -161,7 +190,7 @@ public final class AggregatorServer implements AutoCloseable {
                 id.verdicts().hits().retain(id.history().current());
             }, 1, 1, TimeUnit.SECONDS);
         }
-        return new AggregatorServer(server, store, registry, housekeeping, identity, meters, metricsServer);
+        return new AggregatorServer(server, store, registry, housekeeping, identity, meters, metricsServer, counters);
     }
 
     private static long nowNanos() {
@@ -194,6 +223,11 @@ public final class AggregatorServer implements AutoCloseable {
     /** The identity and verdict stages, or null when no cluster is watched. */
     public Identity identity() {
         return identity;
+    }
+
+    /** Refused handshakes and calls (all zero in plaintext). */
+    public SecurityCounters security() {
+        return security;
     }
 
     /** Ready to judge flows: always without a cluster, else once the cluster is listed and watched. */

@@ -3,6 +3,7 @@ package io.netwatch.cli;
 import io.netwatch.agent.AgentConfig;
 import io.netwatch.agent.AgentMain;
 import io.netwatch.agent.capture.LiveCaptureConfig;
+import io.netwatch.agent.export.ClientTls;
 import io.netwatch.agent.export.ExportConfig;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.identity.IdentityCache;
@@ -88,8 +89,20 @@ final class AgentCommand implements Callable<Integer> {
             description = "How often rule files are checked for changes and reloaded; PT0S turns it off (default: ${DEFAULT-VALUE}).")
     Duration rulesReload;
 
+    @picocli.CommandLine.Mixin
+    ClientTlsOptions tls = new ClientTlsOptions();
+
+    @Option(names = "--tls-reload", defaultValue = "PT1M", description = "How often the certificate, key and CA files"
+            + " are checked for changes (cert-manager rotation), at least a minute apart (gRPC's floor); PT0S reads"
+            + " them once (default: ${DEFAULT-VALUE}).")
+    Duration tlsReload;
+
     @Override
     public Integer call() throws Exception {
+        if (tlsReload.isNegative()) {
+            throw new IllegalArgumentException("--tls-reload must be zero or positive, got " + tlsReload);
+        }
+        ClientTls clientTls = tls.any() ? tls.tls(true, tlsReload) : null;
         String nodeName = node == null || node.isBlank() ? InetAddress.getLocalHost().getHostName() : node;
         LiveCaptureConfig live = null;
         if (source.interfaces != null) {
@@ -101,7 +114,7 @@ final class AgentCommand implements Callable<Integer> {
         AgentConfig config = new AgentConfig(nodeName, source.pcap, live, HostPort.target(aggregator), metricsAddress,
                 FlowTimeouts.apply(FlowTableConfig.defaults().withMaxFlows(maxFlows), flowTimeouts),
                 DetectSettings.apply(DetectionConfig.defaults(), detect), ExportConfig.defaults(),
-                drainTimeout, rules.config(rulesReload), identityCacheSize);
+                drainTimeout, rules.config(rulesReload), identityCacheSize, clientTls);
         return AgentMain.run(config, System.out);
     }
 }

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.netwatch.aggregator.AggregatorConfig;
 import io.netwatch.aggregator.AggregatorServer;
+import io.netwatch.aggregator.security.ServerSecurity;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Callable;
@@ -52,13 +53,16 @@ final class AggregatorCommand implements Callable<Integer> {
                     + " until the cluster is listed.")
     boolean kubernetes;
 
+    @picocli.CommandLine.Mixin
+    ServerTlsOptions tls = new ServerTlsOptions();
+
     /** The API server watched, as said to the user. */
     private String where = "";
 
     @Override
     public Integer call() throws Exception {
         AggregatorConfig config = new AggregatorConfig(HostPort.parse(listen, "--listen"), maxFlows, maxAnomalies, maxAge,
-                metrics.equalsIgnoreCase("none") ? null : HostPort.parse(metrics, "--metrics"));
+                tls.security(), metrics.equalsIgnoreCase("none") ? null : HostPort.parse(metrics, "--metrics"));
         KubernetesClient client = null;
         if (kubernetes) {
             Config k8s = new ConfigBuilder(Config.autoConfigure(null))
@@ -88,10 +92,18 @@ final class AggregatorCommand implements Callable<Integer> {
             }
         }, "netwatch-shutdown"));
         System.out.println("netwatch aggregator: listening on " + config.listen().getHostString() + ":" + server.port()
-                + " (ingest and query)" + (server.metricsPort() < 0 ? ""
+                + " (ingest and query, " + describe(config.security()) + ")" + (server.metricsPort() < 0 ? ""
                 : "; metrics on http://" + config.metrics().getHostString() + ":" + server.metricsPort() + "/metrics"));
         server.awaitTermination();
         return 0;
+    }
+
+    static String describe(ServerSecurity s) {
+        if (s.plaintext()) {
+            return "PLAINTEXT: anyone who reaches this port can send flows and read them; see docs/security.md";
+        }
+        return "mutual TLS: agents need a client certificate, queries a client certificate"
+                + (s.queryTokenFile() == null ? "" : " or the bearer token");
     }
 
     /** Says on standard error when the cluster cannot be watched, and when it can again. */

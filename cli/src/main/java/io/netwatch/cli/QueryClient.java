@@ -1,6 +1,15 @@
 package io.netwatch.cli;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import javax.net.ssl.SSLException;
+import picocli.CommandLine.Mixin;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import java.util.concurrent.TimeUnit;
@@ -8,6 +17,11 @@ import picocli.CommandLine.Option;
 
 /** Options and channel shared by the commands that query an aggregator. */
 final class QueryClient {
+    /** Environment variable naming the token file, for scripts that should not repeat it. */
+    static final String TOKEN_FILE_ENV = "NETWATCH_TOKEN_FILE";
+    /** HTTP's Authorization header as gRPC metadata. */
+    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
     @Option(names = "--aggregator", defaultValue = "localhost:" + NetwatchMain.DEFAULT_PORT,
             description = "Aggregator HOST:PORT (default: ${DEFAULT-VALUE}).")
     String aggregator;
@@ -16,22 +30,93 @@ final class QueryClient {
             description = "Deadline of a non-follow query, seconds (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
+    @Mixin
+    ClientTlsOptions tls = new ClientTlsOptions();
+
+    @Option(names = "--token-file", defaultValue = "${env:" + TOKEN_FILE_ENV + "}",
+            description = "File holding the aggregator's query bearer token (default: $" + TOKEN_FILE_ENV + ");"
+                    + " turns on TLS (the JDK's trusted CAs unless --tls-ca).")
+    Path tokenFile;
+
+    /**
+     * Plaintext unless a TLS option or a token is given: a token is only ever sent over TLS.
+     * The files are checked first, each problem named with its option.
+     */
     ManagedChannel channel() {
-        return NettyChannelBuilder.forTarget(HostPort.target(aggregator)).usePlaintext().build();
+        String target = HostPort.target(aggregator);
+        String token = token();
+        if (!tls.any() && token == null) {
+            return NettyChannelBuilder.forTarget(target).usePlaintext().build();
+        }
+        // A query command is short-lived: its files are read once.
+        NettyChannelBuilder b = tls.tls(false, Duration.ZERO).channelBuilder(target, null);
+        if (token != null) {
+            Metadata headers = new Metadata();
+            headers.put(AUTHORIZATION, "Bearer " + token);
+            b.intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
+        }
+        return b.build();
+    }
+
+    private String token() {
+        if (tokenFile == null || tokenFile.toString().isBlank()) {
+            return null;
+        }
+        String token;
+        try {
+            token = Files.readString(tokenFile, StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--token-file: cannot read " + tokenFile + " (" + e + ")");
+        }
+        if (token.isEmpty() || token.chars().anyMatch(c -> c <= ' ' || c > '~')) {
+            throw new IllegalArgumentException("--token-file: " + tokenFile + " must hold one token of printable ASCII"
+                    + " without spaces");
+        }
+        return token;
     }
 
     static void close(ManagedChannel channel) throws InterruptedException {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
 
+    /** What a failed TLS handshake means for the user, with the option to fix; null if none failed. */
+    private String tlsFailure(StatusRuntimeException e) {
+        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+            if (t instanceof SSLException ssl) {
+                String m = String.valueOf(ssl.getMessage());
+                String hint;
+                if (m.contains("PKIX") || m.contains("unable to find valid certification path")) {
+                    hint = "its certificate is not signed by a CA this client trusts (--tls-ca)";
+                } else if (m.contains("subject alternative") || m.contains("No name matching")) {
+                    hint = "its certificate does not name " + aggregator + " (--tls-server-name, or netwatch certs --san)";
+                } else if (m.contains("not an SSL/TLS record")) {
+                    hint = "it does not speak TLS (is it running without --tls-cert? then drop the TLS options)";
+                } else if (m.contains("alert")) {
+                    hint = "it refused this client's certificate (signed by another CA, expired, or none where one is"
+                            + " needed: --tls-cert, --tls-key)";
+                } else {
+                    hint = "check --tls-ca, --tls-cert and --tls-key";
+                }
+                return hint + " (" + m + ")";
+            }
+        }
+        return null;
+    }
+
     /** Turns an RPC failure into a message a user can act on. */
     NetwatchMain.UserError explain(StatusRuntimeException e) {
+        String tls = tlsFailure(e);
+        if (tls != null) {
+            return new NetwatchMain.UserError("TLS with the aggregator at " + aggregator + " failed: " + tls);
+        }
         return switch (e.getStatus().getCode()) {
             case UNAVAILABLE -> new NetwatchMain.UserError("cannot reach the aggregator at " + aggregator
                     + " (is `netwatch aggregator` or `netwatch demo --serve` running?): " + e.getStatus().getDescription());
             case DEADLINE_EXCEEDED -> new NetwatchMain.UserError("the aggregator at " + aggregator
                     + " did not answer within " + timeoutSeconds + " s");
             case INVALID_ARGUMENT, FAILED_PRECONDITION -> new NetwatchMain.UserError(e.getStatus().getDescription());
+            case UNAUTHENTICATED -> new NetwatchMain.UserError("the aggregator at " + aggregator + " refused the query: "
+                    + e.getStatus().getDescription());
             default -> new NetwatchMain.UserError("query failed: " + e.getStatus());
         };
     }

@@ -369,6 +369,72 @@ final class ManifestChecks {
         return HostPort.parse(hostPort, what).getPort();
     }
 
+    // ---------------------------------------------------------------- mutual TLS
+
+    /**
+     * Both workloads run with TLS: every TLS file option points into a read-only volume of the
+     * Secret that `netwatch certs` (and cert-manager) fill, under a key that Secret has, and the
+     * aggregator's non-root user can read its Secrets while others cannot.
+     */
+    List<String> tls(ManifestSet set) {
+        List<String> problems = new ArrayList<>();
+        PodTemplateSpec agent = set.agent().getSpec().getTemplate();
+        if (parseArgs("agent", ManifestSet.onlyContainer(agent), problems) instanceof AgentCommand cmd) {
+            if (!cmd.tls.any()) {
+                problems.add("agent: runs without TLS (--tls-ca, --tls-cert, --tls-key)");
+            }
+            problems.addAll(secretFile("agent", agent, "--tls-ca", cmd.tls.ca, CertsCommand.AGENT_SECRET, "ca.crt"));
+            problems.addAll(secretFile("agent", agent, "--tls-cert", cmd.tls.cert, CertsCommand.AGENT_SECRET, "tls.crt"));
+            problems.addAll(secretFile("agent", agent, "--tls-key", cmd.tls.key, CertsCommand.AGENT_SECRET, "tls.key"));
+        }
+        PodTemplateSpec aggregator = set.aggregator().getSpec().getTemplate();
+        if (parseArgs("aggregator", ManifestSet.onlyContainer(aggregator), problems) instanceof AggregatorCommand cmd) {
+            problems.addAll(secretFile("aggregator", aggregator, "--tls-cert", cmd.tls.cert, CertsCommand.AGGREGATOR_SECRET, "tls.crt"));
+            problems.addAll(secretFile("aggregator", aggregator, "--tls-key", cmd.tls.key, CertsCommand.AGGREGATOR_SECRET, "tls.key"));
+            problems.addAll(secretFile("aggregator", aggregator, "--tls-client-ca", cmd.tls.clientCa,
+                    CertsCommand.AGGREGATOR_SECRET, "ca.crt"));
+            problems.addAll(secretFile("aggregator", aggregator, "--query-token-file", cmd.tls.tokenFile,
+                    CertsCommand.TOKEN_SECRET, "token"));
+            PodSecurityContext pod = aggregator.getSpec().getSecurityContext();
+            Long group = pod == null ? null : pod.getFsGroup();
+            for (Volume v : aggregator.getSpec().getVolumes()) {
+                if (v.getSecret() == null) {
+                    continue;
+                }
+                Integer mode = v.getSecret().getDefaultMode();
+                if (group == null || mode == null || (mode & 0040) == 0 || (mode & 0007) != 0) {
+                    problems.add("aggregator: Secret volume " + v.getName() + " must be readable by the fsGroup ("
+                            + group + ") and not by others (defaultMode " + (mode == null ? "unset" : Integer.toOctalString(mode)) + ")");
+                }
+            }
+        }
+        return problems;
+    }
+
+    private static List<String> secretFile(String workload, PodTemplateSpec t, String option, java.nio.file.Path file,
+                                           String secret, String key) {
+        if (file == null) {
+            return List.of(workload + ": " + option + " is not set");
+        }
+        Container c = ManifestSet.onlyContainer(t);
+        String dir = file.getParent() == null ? "" : file.getParent().toString();
+        var mount = c.getVolumeMounts().stream().filter(m -> m.getMountPath().equals(dir)).findFirst().orElse(null);
+        if (mount == null) {
+            return List.of(workload + ": " + option + " " + file + " is in no mounted volume");
+        }
+        Volume v = t.getSpec().getVolumes().stream().filter(x -> x.getName().equals(mount.getName())).findFirst().orElse(null);
+        if (v == null || v.getSecret() == null || !secret.equals(v.getSecret().getSecretName())) {
+            return List.of(workload + ": " + option + " " + file + " is not in a volume of Secret " + secret);
+        }
+        if (!Boolean.TRUE.equals(mount.getReadOnly())) {
+            return List.of(workload + ": the Secret " + secret + " is mounted writable");
+        }
+        if (!key.equals(file.getFileName().toString())) {
+            return List.of(workload + ": " + option + " " + file + " is not the Secret's key " + key);
+        }
+        return List.of();
+    }
+
     // ---------------------------------------------------------------- the agent
 
     List<String> agent(ManifestSet set) {

@@ -230,6 +230,28 @@ class ManifestsTest {
                 "aggregator readiness probe does not GET /readyz");
     }
 
+    @Test
+    void agentAndAggregatorTalkMutualTlsFromTheirSecrets() {
+        assertNone(checks.tls(main));
+        assertNoticed(checks::tls, s -> agentContainer(s).getArgs().removeIf(a -> a.startsWith("--tls-")),
+                "agent: runs without TLS");
+        assertNoticed(checks::tls, s -> aggregatorContainer(s).getArgs().removeIf(a -> a.startsWith("--tls-client-ca")),
+                "--tls-client-ca is not set");
+        assertNoticed(checks::tls, s -> agentContainer(s).getArgs().replaceAll(a -> a.replace("/tls/tls.key", "/key.pem")),
+                "--tls-key /etc/netwatch/key.pem is in no mounted volume");
+        assertNoticed(checks::tls, s -> s.agent().getSpec().getTemplate().getSpec().getVolumes().stream()
+                        .filter(v -> v.getSecret() != null).forEach(v -> v.getSecret().setSecretName("other")),
+                "is not in a volume of Secret " + CertsCommand.AGENT_SECRET);
+        assertNoticed(checks::tls, s -> aggregatorContainer(s).getArgs().replaceAll(a -> a.replace("tls/ca.crt", "tls/ca.pem")),
+                "is not the Secret's key ca.crt");
+        assertNoticed(checks::tls, s -> aggregatorContainer(s).getArgs().removeIf(a -> a.startsWith("--query-token-file")),
+                "--query-token-file is not set");
+        assertNoticed(checks::tls, s -> s.aggregator().getSpec().getTemplate().getSpec().getSecurityContext().setFsGroup(null),
+                "must be readable by the fsGroup");
+        assertNoticed(checks::tls, s -> s.aggregator().getSpec().getTemplate().getSpec().getVolumes().stream()
+                .filter(v -> v.getSecret() != null).forEach(v -> v.getSecret().setDefaultMode(0444)), "not by others");
+    }
+
     // ---------------------------------------------------------------- RBAC and around the aggregator
 
     @Test

@@ -115,6 +115,12 @@ class LiveCaptureTest {
                 + "for _ in range(" + count + "): s.sendto(b'x' * 100, ('" + to + "', " + port + "))\n");
     }
 
+    /** Makes {@code host}'s neighbour entry for {@code ip} (the address of {@code owner}) permanent. */
+    private static void pin(TestNetwork net, String host, String ip, String owner) throws Exception {
+        String mac = net.exec(owner, "cat", "/sys/class/net/eth0/address").trim();
+        net.exec(host, "ip", "neigh", "replace", ip, "lladdr", mac, "dev", "eth0", "nud", "permanent");
+    }
+
     private static long txPackets(TestNetwork net, String host) throws Exception {
         String json = net.exec(host, "cat", "/sys/class/net/eth0/statistics/tx_packets");
         return Long.parseLong(json.trim());
@@ -158,6 +164,13 @@ class LiveCaptureTest {
             // Resolve neighbours first, so the bursts are all there is.
             net.exec("a", "ping", "-c", "1", "-W", "2", "10.231.8.3");
             net.exec("b", "ping", "-c", "1", "-W", "2", "10.231.8.3");
+            // ... and pin them: on a loaded machine a burst outlives the neighbour entries'
+            // reachable time, and the ARP probe (or the ARP reply to c's probe, before c's ICMP
+            // port unreachable) is one more packet sent by a or b.
+            pin(net, "a", "10.231.8.3", "c");
+            pin(net, "b", "10.231.8.3", "c");
+            pin(net, "c", "10.231.8.1", "a");
+            pin(net, "c", "10.231.8.2", "b");
             Live live = start(List.of(vethA, vethB), "udp port 9999", false);
             long txA = txPackets(net, "a");
             long txB = txPackets(net, "b");

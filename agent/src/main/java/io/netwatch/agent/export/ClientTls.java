@@ -1,0 +1,94 @@
+package io.netwatch.agent.export;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.util.AdvancedTlsX509KeyManager;
+import io.grpc.util.AdvancedTlsX509TrustManager;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * TLS towards the aggregator: the CA that must have signed the aggregator's certificate,
+ * and this side's client certificate for mutual TLS. Files, not bytes, because Kubernetes
+ * mounts them from a Secret and cert-manager rotates them in place: with a positive
+ * {@code reload} gRPC's file refresh rereads them (once both the certificate and the key
+ * have changed) on that period, but never more often than once a minute (its floor), and
+ * new connections use the new ones.
+ *
+ * @param certificate PEM certificate chain presented to the aggregator, or null for none
+ *                    (a query client with a bearer token)
+ * @param key         PKCS#8 PEM private key of {@code certificate}; set exactly when it is
+ * @param ca          PEM CA certificates that verify the aggregator, or null for the JDK's
+ *                    default trust store
+ * @param serverName  the name expected in the aggregator's certificate (and sent as SNI)
+ *                    instead of the host of the target, or null
+ * @param reload      how often the files are checked for changes; zero reads them once
+ */
+public record ClientTls(Path certificate, Path key, Path ca, String serverName, Duration reload) {
+    public ClientTls {
+        if ((certificate == null) != (key == null)) {
+            throw new IllegalArgumentException("a client certificate and its key go together: got "
+                    + (certificate == null ? "a key without a certificate" : "a certificate without a key"));
+        }
+        if (serverName != null && serverName.isBlank()) {
+            throw new IllegalArgumentException("the TLS server name must not be empty");
+        }
+        if (reload == null || reload.isNegative()) {
+            throw new IllegalArgumentException("the TLS reload period must be zero or positive, got " + reload);
+        }
+    }
+
+    /**
+     * A channel builder for {@code target} over TLS.
+     *
+     * @param reloader runs the periodic rereads; shutting it down stops them
+     * @throws IllegalArgumentException naming the file when one cannot be read or used
+     */
+    public NettyChannelBuilder channelBuilder(String target, ScheduledExecutorService reloader) {
+        NettyChannelBuilder b = NettyChannelBuilder.forTarget(target, credentials(reloader));
+        if (serverName != null) {
+            b.overrideAuthority(serverName);
+        }
+        return b;
+    }
+
+    ChannelCredentials credentials(ScheduledExecutorService reloader) {
+        TlsChannelCredentials.Builder b = TlsChannelCredentials.newBuilder();
+        try {
+            AdvancedTlsX509TrustManager trust = AdvancedTlsX509TrustManager.newBuilder()
+                    .setVerification(AdvancedTlsX509TrustManager.Verification.CERTIFICATE_AND_HOST_NAME_VERIFICATION)
+                    .build();
+            if (ca == null) {
+                trust.useSystemDefaultTrustCerts();
+            } else if (reload.isZero()) {
+                trust.updateTrustCredentials(ca.toFile());
+            } else {
+                trust.updateTrustCredentials(ca.toFile(), reload.toMillis(), TimeUnit.MILLISECONDS, reloader);
+            }
+            b.trustManager(trust);
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalArgumentException("cannot use the CA certificates in " + ca + ": " + e.getMessage(), e);
+        }
+        if (certificate != null) {
+            AdvancedTlsX509KeyManager keys = new AdvancedTlsX509KeyManager();
+            try {
+                if (reload.isZero()) {
+                    keys.updateIdentityCredentials(certificate.toFile(), key.toFile());
+                } else {
+                    keys.updateIdentityCredentials(certificate.toFile(), key.toFile(), reload.toMillis(),
+                            TimeUnit.MILLISECONDS, reloader);
+                }
+            } catch (IOException | GeneralSecurityException e) {
+                throw new IllegalArgumentException("cannot use the client certificate " + certificate + " with key " + key
+                        + ": " + e.getMessage(), e);
+            }
+            b.keyManager(keys);
+        }
+        return b.build();
+    }
+}

@@ -1,0 +1,58 @@
+package io.netwatch.aggregator.security;
+
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+
+/**
+ * The query API takes a call with a client certificate the client CA signed, or with the
+ * bearer token ({@code authorization: Bearer <token>}); anything else ends UNAUTHENTICATED
+ * and is counted. Which one was missing is said, the token itself never.
+ */
+public final class QueryAuthenticator implements ServerInterceptor {
+    /** The gRPC metadata key of HTTP's Authorization header. */
+    public static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    private static final String BEARER = "Bearer ";
+
+    private final boolean certificates;
+    private final TokenFile token;
+    private final SecurityCounters counters;
+
+    /**
+     * @param certificates whether a verified client certificate is enough (TLS is on)
+     * @param token        the bearer token, or null when only certificates are accepted
+     */
+    public QueryAuthenticator(boolean certificates, TokenFile token, SecurityCounters counters) {
+        this.certificates = certificates;
+        this.token = token;
+        this.counters = counters;
+    }
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                       ServerCallHandler<Q, R> next) {
+        if (certificates && ClientCertificates.present(call)) {
+            return next.startCall(call, headers);
+        }
+        String authorization = headers.get(AUTHORIZATION);
+        String why;
+        if (token == null) {
+            why = "the query API needs a client certificate signed by the aggregator's client CA (--tls-cert, --tls-key)";
+        } else if (authorization == null) {
+            why = "the query API needs a bearer token (--token-file) or a client certificate (--tls-cert, --tls-key)";
+        } else if (!authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            why = "the authorization header must be 'Bearer <token>'";
+        } else if (!token.matches(authorization.substring(BEARER.length()).strip())) {
+            why = "the bearer token is not the aggregator's (--token-file)";
+        } else {
+            return next.startCall(call, headers);
+        }
+        counters.refuseQuery();
+        call.close(Status.UNAUTHENTICATED.withDescription(why), new Metadata());
+        return new ServerCall.Listener<>() {
+        };
+    }
+}

@@ -1,0 +1,81 @@
+package io.netwatch.aggregator.security;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/**
+ * The query API's bearer token, read from a file (a mounted Secret) and reread when the
+ * file changes. Only its SHA-256 is kept, and a presented token is compared by digest in
+ * constant time, so neither its content nor its length leaks through timing.
+ */
+public final class TokenFile {
+    /** A token file larger than this is a mistake (a key or a certificate), not a token. */
+    static final int MAX_TOKEN_BYTES = 4096;
+    /** Shorter tokens are guessable; `netwatch certs` makes 43 characters. */
+    static final int MIN_TOKEN_CHARS = 16;
+
+    private final Path path;
+    private final SecurityCounters counters;
+    private volatile byte[] digest;
+    private volatile FileTime modified;
+
+    private TokenFile(Path path, SecurityCounters counters) {
+        this.path = path;
+        this.counters = counters;
+    }
+
+    /** @throws IllegalArgumentException naming the file when it cannot be read or holds no usable token */
+    public static TokenFile load(Path path, SecurityCounters counters) {
+        TokenFile t = new TokenFile(path, counters);
+        try {
+            t.read();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read the query token file " + path + ": " + e, e);
+        }
+        return t;
+    }
+
+    /** Rereads the file if its modification time changed; on failure the previous token stays and it is counted. */
+    public void refresh() {
+        try {
+            if (!Files.getLastModifiedTime(path).equals(modified)) {
+                read();
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            counters.reloadFailed();
+        }
+    }
+
+    /** True when {@code presented} is the token. */
+    public boolean matches(String presented) {
+        return MessageDigest.isEqual(digest, sha256(presented.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private void read() throws IOException {
+        FileTime time = Files.getLastModifiedTime(path);
+        if (Files.size(path) > MAX_TOKEN_BYTES) {
+            throw new IllegalArgumentException("the query token file " + path + " is larger than " + MAX_TOKEN_BYTES
+                    + " bytes: is it the right file?");
+        }
+        String token = Files.readString(path, StandardCharsets.UTF_8).strip();
+        if (token.length() < MIN_TOKEN_CHARS || token.chars().anyMatch(c -> c <= ' ' || c > '~')) {
+            throw new IllegalArgumentException("the query token file " + path + " must hold one token of at least "
+                    + MIN_TOKEN_CHARS + " printable ASCII characters without spaces (netwatch certs makes one)");
+        }
+        digest = sha256(token.getBytes(StandardCharsets.UTF_8));
+        modified = time;
+    }
+
+    private static byte[] sha256(byte[] b) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(b);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+}

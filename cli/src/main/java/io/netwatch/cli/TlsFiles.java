@@ -1,0 +1,141 @@
+package io.netwatch.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.Signature;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.openssl.PEMEncryptedKeyPair;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
+
+/**
+ * Checks certificate, key and CA files before anything starts, so a missing, unreadable,
+ * expired or mismatched file is one clear line naming the option and the file, instead of a
+ * handshake failing later on the other side. gRPC reads the same files itself afterwards
+ * (and rereads them when they change).
+ */
+final class TlsFiles {
+    private TlsFiles() {
+    }
+
+    /** The certificates in a PEM file; at least one, each valid now. */
+    static List<X509Certificate> certificates(Path file, String option) {
+        List<X509Certificate> out = new ArrayList<>();
+        try (InputStream in = Files.newInputStream(file)) {
+            for (var c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                out.add((X509Certificate) c);
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException(option + ": cannot read " + file + " (" + e + ")");
+        } catch (CertificateException e) {
+            throw new IllegalArgumentException(option + ": " + file + " is not a PEM certificate file (" + e.getMessage()
+                    + ")");
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException(option + ": " + file + " holds no PEM certificate");
+        }
+        Instant now = Instant.now();
+        for (X509Certificate c : out) {
+            if (c.getNotAfter().toInstant().isBefore(now)) {
+                throw new IllegalArgumentException(option + ": the certificate " + c.getSubjectX500Principal() + " in "
+                        + file + " expired on " + c.getNotAfter().toInstant());
+            }
+            if (c.getNotBefore().toInstant().isAfter(now)) {
+                throw new IllegalArgumentException(option + ": the certificate " + c.getSubjectX500Principal() + " in "
+                        + file + " is not valid before " + c.getNotBefore().toInstant() + " (check the clock)");
+            }
+        }
+        return out;
+    }
+
+    /** An unencrypted PKCS#8 PEM private key, the form gRPC's Netty transport reads. */
+    static PrivateKey privateKey(Path file, String option) {
+        Object pem;
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.US_ASCII); PEMParser parser = new PEMParser(r)) {
+            pem = parser.readObject();
+        } catch (IOException e) {
+            throw new IllegalArgumentException(option + ": cannot read " + file + " (" + e + ")");
+        }
+        if (pem instanceof PEMKeyPair) {
+            throw new IllegalArgumentException(option + ": " + file + " is a PKCS#1/SEC1 key; gRPC needs PKCS#8:"
+                    + " openssl pkcs8 -topk8 -nocrypt -in " + file + " -out key.pem");
+        }
+        if (pem instanceof PEMEncryptedKeyPair || pem instanceof PKCS8EncryptedPrivateKeyInfo) {
+            throw new IllegalArgumentException(option + ": " + file + " is encrypted; give an unencrypted PKCS#8 key"
+                    + " (a Kubernetes Secret protects it at rest)");
+        }
+        if (!(pem instanceof PrivateKeyInfo info)) {
+            throw new IllegalArgumentException(option + ": " + file + " holds no PEM private key (-----BEGIN PRIVATE KEY-----)");
+        }
+        try {
+            return new JcaPEMKeyConverter().getPrivateKey(info);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(option + ": the key in " + file + " cannot be used: " + e.getMessage());
+        }
+    }
+
+    /** Fails unless {@code key} is the private half of the first certificate's public key. */
+    static void requirePair(X509Certificate cert, PrivateKey key, String certOption, Path certFile, String keyOption,
+                            Path keyFile) {
+        PublicKey pub = cert.getPublicKey();
+        String algorithm = switch (key.getAlgorithm()) {
+            case "EC" -> "SHA256withECDSA";
+            case "RSA" -> "SHA256withRSA";
+            default -> key.getAlgorithm();
+        };
+        boolean ok;
+        try {
+            byte[] challenge = new byte[32];
+            new SecureRandom().nextBytes(challenge);
+            Signature s = Signature.getInstance(algorithm);
+            s.initSign(key);
+            s.update(challenge);
+            byte[] signed = s.sign();
+            Signature v = Signature.getInstance(algorithm);
+            v.initVerify(pub);
+            v.update(challenge);
+            ok = v.verify(signed);
+        } catch (GeneralSecurityException e) {
+            ok = false;
+        }
+        if (!ok) {
+            throw new IllegalArgumentException(keyOption + " " + keyFile + " is not the key of the certificate in "
+                    + certOption + " " + certFile + " (" + cert.getSubjectX500Principal() + ")");
+        }
+    }
+
+    /** Checks a certificate with its key: readable, valid now, and a pair. */
+    static void requireIdentity(Path cert, String certOption, Path key, String keyOption) {
+        X509Certificate leaf = certificates(cert, certOption).getFirst();
+        requirePair(leaf, privateKey(key, keyOption), certOption, cert, keyOption, key);
+    }
+
+    /** Fails naming the options given and the ones missing when some but not all of a set are given. */
+    static void requireAllOrNone(String what, String[] options, Object... values) {
+        List<String> given = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        for (int i = 0; i < options.length; i++) {
+            (values[i] == null ? missing : given).add(options[i]);
+        }
+        if (!given.isEmpty() && !missing.isEmpty()) {
+            throw new IllegalArgumentException(what + " needs " + String.join(", ", options) + " together; "
+                    + String.join(", ", given) + " given but not " + String.join(", ", missing));
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.netwatch.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Mistakes in the TLS options stop {@code netwatch aggregator}, {@code agent} and the query
+ * commands at start with one line naming the option and the file, before any socket opens.
+ */
+class TlsOptionsTest {
+    @TempDir
+    Path tmp;
+
+    private TestPki pki;
+
+    @BeforeEach
+    void certificates() throws Exception {
+        pki = new TestPki(tmp);
+    }
+
+    private CliRun aggregator(String... tls) {
+        String[] args = new String[tls.length + 3];
+        args[0] = "aggregator";
+        args[1] = "--listen";
+        args[2] = "127.0.0.1:0";
+        System.arraycopy(tls, 0, args, 3, tls.length);
+        return CliRun.of(args);
+    }
+
+    private static void assertRefused(CliRun r, String... parts) {
+        assertEquals(2, r.code(), r.stdout() + r.stderr());
+        for (String p : parts) {
+            assertTrue(r.stderr().contains(p), "'" + p + "' in: " + r.stderr());
+        }
+    }
+
+    @Test
+    void aMissingFileIsNamedWithItsOption() {
+        Path missing = tmp.resolve("nope.crt");
+        assertRefused(aggregator("--tls-cert", missing.toString(), "--tls-key", pki.key("aggregator").toString(),
+                "--tls-client-ca", pki.crt("ca").toString()), "--tls-cert: cannot read " + missing);
+        assertRefused(aggregator("--tls-cert", pki.crt("aggregator").toString(), "--tls-key", pki.key("aggregator").toString(),
+                "--tls-client-ca", missing.toString()), "--tls-client-ca: cannot read " + missing);
+    }
+
+    @Test
+    void aKeyThatIsNotTheCertificatesIsNamed() {
+        assertRefused(aggregator("--tls-cert", pki.crt("aggregator").toString(), "--tls-key", pki.key("agent").toString(),
+                "--tls-client-ca", pki.crt("ca").toString()),
+                "--tls-key " + pki.key("agent") + " is not the key of the certificate in --tls-cert " + pki.crt("aggregator"));
+    }
+
+    @Test
+    void filesOfTheWrongKindAreNamed() throws Exception {
+        assertRefused(aggregator("--tls-cert", pki.key("aggregator").toString(), "--tls-key", pki.key("aggregator").toString(),
+                "--tls-client-ca", pki.crt("ca").toString()), "--tls-cert", pki.key("aggregator").toString());
+        assertRefused(aggregator("--tls-cert", pki.crt("aggregator").toString(), "--tls-key", pki.crt("aggregator").toString(),
+                "--tls-client-ca", pki.crt("ca").toString()), "--tls-key: " + pki.crt("aggregator") + " holds no PEM private key");
+        Path garbage = tmp.resolve("garbage.pem");
+        Files.write(garbage, new byte[] {0, 1, 2, (byte) 0xff, '-', '-'});
+        assertRefused(aggregator("--tls-cert", pki.crt("aggregator").toString(), "--tls-key", pki.key("aggregator").toString(),
+                "--tls-client-ca", garbage.toString()), "--tls-client-ca", garbage.toString());
+    }
+
+    @Test
+    void partialTlsOptionsSayWhatIsMissing() {
+        assertRefused(aggregator("--tls-cert", pki.crt("aggregator").toString()),
+                "--tls-cert given but not --tls-key, --tls-client-ca");
+        assertRefused(CliRun.of("agent", "--pcap", Samples.demo().toString(), "--metrics", "none",
+                        "--tls-ca", pki.crt("ca").toString()),
+                "mutual TLS needs --tls-ca, --tls-cert, --tls-key together; --tls-ca given but not --tls-cert, --tls-key");
+        assertRefused(CliRun.of("agents", "--tls-cert", pki.crt("query").toString()),
+                "--tls-cert given but not --tls-key");
+    }
+
+    @Test
+    void aTokenNeverTravelsInPlaintext() {
+        assertRefused(aggregator("--query-token-file", tmp.resolve("query.token").toString()),
+                "--query-token-file needs TLS");
+    }
+
+    @Test
+    void anExpiredCertificateIsRefusedAtStart() {
+        assertRefused(CliRun.of("agent", "--pcap", Samples.demo().toString(), "--metrics", "none",
+                        "--tls-ca", pki.crt("ca").toString(), "--tls-cert", pki.crt("expired-agent").toString(),
+                        "--tls-key", pki.key("expired-agent").toString()),
+                "--tls-cert: the certificate", pki.crt("expired-agent") + " expired on");
+    }
+
+    @Test
+    void aTooShortQueryTokenIsRefusedAtStart() throws Exception {
+        Path shortToken = tmp.resolve("short.token");
+        Files.writeString(shortToken, "abc\n");
+        assertRefused(aggregator("--tls-cert", pki.crt("aggregator").toString(), "--tls-key", pki.key("aggregator").toString(),
+                "--tls-client-ca", pki.crt("ca").toString(), "--query-token-file", shortToken.toString()),
+                "query token file " + shortToken, "at least 16");
+    }
+
+    @Test
+    void anUnreadableTokenFileOfAQueryCommandIsNamed() {
+        Path missing = tmp.resolve("missing.token");
+        assertRefused(CliRun.of("agents", "--token-file", missing.toString()), "--token-file: cannot read " + missing);
+    }
+}
