@@ -94,8 +94,8 @@ class AuthenticatorsTest {
 
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         new SecurityMetrics(counters).bindTo(registry);
-        assertEquals(5.0, registry.get("netwatch.auth.refused").tag("service", "query").functionCounter().count());
-        assertEquals(0.0, registry.get("netwatch.auth.refused").tag("service", "ingest").functionCounter().count());
+        assertEquals(5.0, registry.get("netwatch.auth.refused.calls").tag("service", "query").functionCounter().count());
+        assertEquals(0.0, registry.get("netwatch.auth.refused.calls").tag("service", "ingest").functionCounter().count());
     }
 
     @Test
