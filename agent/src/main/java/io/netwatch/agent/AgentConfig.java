@@ -3,6 +3,7 @@ package io.netwatch.agent;
 import io.netwatch.agent.capture.LiveCaptureConfig;
 import io.netwatch.agent.export.ExportConfig;
 import io.netwatch.agent.flow.FlowTableConfig;
+import io.netwatch.agent.inspect.InspectionConfig;
 import io.netwatch.agent.score.PortScanConfig;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -19,10 +20,27 @@ import java.time.Duration;
  * @param metricsAddress  where to serve /metrics, /healthz and /readyz; null for none
  * @param drainTimeout    after a file ends, how long to wait for the aggregator to
  *                        acknowledge everything
+ * @param rules           the signature rules and how they are reloaded
+ * @param inspection      bounds of payload inspection and TCP reassembly
+ * @param shutdownGrace   on SIGTERM, how long the agent has to end open flows and have the
+ *                        aggregator acknowledge them; keep it below the pod's
+ *                        terminationGracePeriodSeconds
  */
 public record AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live, String aggregator,
                           InetSocketAddress metricsAddress, FlowTableConfig flows, PortScanConfig portScan,
-                          ExportConfig export, Duration drainTimeout, RulesConfig rules) {
+                          ExportConfig export, Duration drainTimeout, RulesConfig rules,
+                          InspectionConfig inspection, Duration shutdownGrace) {
+    /** Default grace period on SIGTERM; the DaemonSet gives the pod 30 s. */
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(20);
+
+    /** With the default inspection bounds and shutdown grace period. */
+    public AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live, String aggregator,
+                       InetSocketAddress metricsAddress, FlowTableConfig flows, PortScanConfig portScan,
+                       ExportConfig export, Duration drainTimeout, RulesConfig rules) {
+        this(nodeName, pcapFile, live, aggregator, metricsAddress, flows, portScan, export, drainTimeout, rules,
+                InspectionConfig.defaults(), DEFAULT_SHUTDOWN_GRACE);
+    }
+
     /** With the bundled signature rules only. */
     public AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live, String aggregator,
                        InetSocketAddress metricsAddress, FlowTableConfig flows, PortScanConfig portScan,
@@ -41,6 +59,9 @@ public record AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live
         }
         if (aggregator == null || !aggregator.matches(".+:\\d{1,5}")) {
             throw new IllegalArgumentException("aggregator must be HOST:PORT, got '" + aggregator + "'");
+        }
+        if (shutdownGrace == null || shutdownGrace.isNegative() || shutdownGrace.isZero()) {
+            throw new IllegalArgumentException("shutdown grace period must be a positive duration, got " + shutdownGrace);
         }
     }
 }

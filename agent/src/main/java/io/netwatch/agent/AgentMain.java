@@ -74,7 +74,7 @@ public final class AgentMain {
         AgentHealthReport health = new AgentHealthReport(source);
         FlowStreamer streamer = new FlowStreamer(channel, config.export(), hello, health);
         Pipeline pipeline = Pipeline.create(config.nodeName(), source.interfaceNames(), config.flows(), config.portScan(),
-                InspectionConfig.defaults(), signatures, streamer, streamer, InspectionSink.NONE);
+                config.inspection(), signatures, streamer, streamer, InspectionSink.NONE);
         RuleWatcher watcher = config.rules().paths().isEmpty() || config.rules().reload().isZero() ? null
                 : signatures.watch(config.rules().reload(), r -> report(r, out));
         health.attach(pipeline);

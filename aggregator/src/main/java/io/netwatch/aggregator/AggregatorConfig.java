@@ -8,10 +8,21 @@ import java.time.Duration;
  * @param maxFlows     flows kept in the embedded store; the oldest fall off first (counted)
  * @param maxAnomalies anomalies kept in the embedded store
  * @param maxAge       records older than this are dropped from the store
+ * @param shutdownGrace on stop, how long batches already received may take to be stored and
+ *                      acknowledged before the remaining streams are cancelled
  */
-public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge) {
+public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge,
+                               Duration shutdownGrace) {
     public static final int DEFAULT_MAX_FLOWS = 500_000;
     public static final int DEFAULT_MAX_ANOMALIES = 50_000;
+    public static final Duration DEFAULT_MAX_AGE = Duration.ofHours(24);
+    /** Below the Deployment's terminationGracePeriodSeconds (15). */
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
+
+    /** With the default shutdown grace period. */
+    public AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge) {
+        this(listen, maxFlows, maxAnomalies, maxAge, DEFAULT_SHUTDOWN_GRACE);
+    }
 
     public AggregatorConfig {
         if (listen == null) {
@@ -24,9 +35,12 @@ public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAn
         if (maxAge == null || maxAge.isNegative() || maxAge.isZero()) {
             throw new IllegalArgumentException("store maxAge must be a positive duration, got " + maxAge);
         }
+        if (shutdownGrace == null || shutdownGrace.isNegative()) {
+            throw new IllegalArgumentException("shutdown grace period must not be negative, got " + shutdownGrace);
+        }
     }
 
     public static AggregatorConfig listenOn(InetSocketAddress listen) {
-        return new AggregatorConfig(listen, DEFAULT_MAX_FLOWS, DEFAULT_MAX_ANOMALIES, Duration.ofHours(24));
+        return new AggregatorConfig(listen, DEFAULT_MAX_FLOWS, DEFAULT_MAX_ANOMALIES, DEFAULT_MAX_AGE);
     }
 }

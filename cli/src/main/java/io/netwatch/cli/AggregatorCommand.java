@@ -6,7 +6,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.netwatch.aggregator.AggregatorConfig;
 import io.netwatch.aggregator.AggregatorServer;
-import java.time.Duration;
+import io.netwatch.cli.config.ConfigPrinter;
+import io.netwatch.cli.config.ConfigValues;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
@@ -25,37 +28,58 @@ final class AggregatorCommand implements Callable<Integer> {
      */
     private static final int KUBERNETES_REQUEST_RETRIES = 2;
 
-    @Option(names = "--listen", defaultValue = "0.0.0.0:" + NetwatchMain.DEFAULT_PORT,
-            description = "Address for ingest and query (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--config", paramLabel = "FILE", description = "The aggregator's YAML configuration "
+            + "(aggregator.yaml).")
+    Path configFile;
+
+    @Option(names = "--print-config", description = "Print the effective configuration as YAML (every default "
+            + "included) and exit.")
+    boolean printConfig;
+
+    @Option(names = "--listen", description = "Address for ingest and query (default: 0.0.0.0:"
+            + NetwatchMain.DEFAULT_PORT + "). (listen)")
     String listen;
 
-    @Option(names = "--max-flows", defaultValue = "" + AggregatorConfig.DEFAULT_MAX_FLOWS,
-            description = "Flows kept in memory; the oldest fall off first (default: ${DEFAULT-VALUE}).")
-    int maxFlows;
+    @Option(names = "--max-flows", description = "Flows kept in memory; the oldest fall off first (default: "
+            + AggregatorConfig.DEFAULT_MAX_FLOWS + "). (store.max_flows)")
+    String maxFlows;
 
-    @Option(names = "--max-anomalies", defaultValue = "" + AggregatorConfig.DEFAULT_MAX_ANOMALIES,
-            description = "Anomalies kept in memory (default: ${DEFAULT-VALUE}).")
-    int maxAnomalies;
+    @Option(names = "--max-anomalies", description = "Anomalies kept in memory (default: "
+            + AggregatorConfig.DEFAULT_MAX_ANOMALIES + "). (store.max_anomalies)")
+    String maxAnomalies;
 
-    @Option(names = "--max-age", defaultValue = "PT24H",
-            description = "Records older than this are dropped, ISO-8601 duration (default: ${DEFAULT-VALUE}).")
-    Duration maxAge;
+    @Option(names = "--max-age", description = "Records older than this are dropped, e.g. 24h or PT24H (default: 24h)."
+            + " (store.max_age)")
+    String maxAge;
+
+    @Option(names = "--shutdown-grace", description = "On SIGTERM, how long batches already received may take to be "
+            + "stored and acknowledged (default: 10s). (shutdown.grace_period)")
+    String shutdownGrace;
 
     @Option(names = "--kubernetes",
             description = "Watch the cluster (in-cluster service account, else KUBECONFIG or ~/.kube/config) for"
                     + " pod identities and NetworkPolicies: flows are enriched and judged, and established flows"
                     + " the policies deny become policy_violation anomalies. Readiness (gRPC health) stays down"
                     + " until the cluster is listed.")
-    boolean kubernetes;
+    Boolean kubernetes;
+
+    /** The process environment; tests give their own. */
+    Map<String, String> environment = System.getenv();
 
     /** The API server watched, as said to the user. */
     private String where = "";
 
     @Override
     public Integer call() throws Exception {
-        AggregatorConfig config = new AggregatorConfig(HostPort.parse(listen, "--listen"), maxFlows, maxAnomalies, maxAge);
+        ConfigValues v = settings();
+        if (printConfig) {
+            System.out.print(ConfigPrinter.yaml(v));
+            return 0;
+        }
+        AggregatorConfig config = AggregatorSettings.toConfig(v);
+        boolean watch = v.get(AggregatorSettings.KUBERNETES);
         KubernetesClient client = null;
-        if (kubernetes) {
+        if (watch) {
             Config k8s = new ConfigBuilder(Config.autoConfigure(null))
                     .withRequestRetryBackoffLimit(KUBERNETES_REQUEST_RETRIES).build();
             client = new KubernetesClientBuilder().withConfig(k8s).build();
@@ -68,7 +92,7 @@ final class AggregatorCommand implements Callable<Integer> {
         }
         AggregatorServer server = AggregatorServer.start(config, client);
         KubernetesClient owned = client;
-        ScheduledExecutorService reporter = kubernetes ? reportIdentity(server) : null;
+        ScheduledExecutorService reporter = watch ? reportIdentity(server) : null;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 if (reporter != null) {
@@ -86,6 +110,17 @@ final class AggregatorCommand implements Callable<Integer> {
                 + " (ingest and query)");
         server.awaitTermination();
         return 0;
+    }
+
+    /** Defaults, file, environment, then these options. */
+    ConfigValues settings() {
+        return ConfigValues.load(AggregatorSettings.SCHEMA, configFile, environment)
+                .option(AggregatorSettings.LISTEN, "--listen", listen)
+                .option(AggregatorSettings.MAX_FLOWS, "--max-flows", maxFlows)
+                .option(AggregatorSettings.MAX_ANOMALIES, "--max-anomalies", maxAnomalies)
+                .option(AggregatorSettings.MAX_AGE, "--max-age", maxAge)
+                .option(AggregatorSettings.KUBERNETES, "--kubernetes", kubernetes)
+                .option(AggregatorSettings.GRACE, "--shutdown-grace", shutdownGrace);
     }
 
     /** Says on standard error when the cluster cannot be watched, and when it can again. */
