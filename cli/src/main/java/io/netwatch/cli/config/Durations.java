@@ -36,7 +36,7 @@ public final class Durations {
         }
     }
 
-    /** The shortest exact form: {@code 5m} rather than {@code 300s}; {@code 0s} for zero. */
+    /** The shortest exact form up to hours: {@code 5m} rather than {@code 300s}; {@code 0s} for zero. */
     public static String format(Duration d) {
         if (d.isZero()) {
             return "0s";
@@ -45,8 +45,9 @@ public final class Durations {
         if (!Duration.ofMillis(ms).equals(d)) {
             return d.toString();
         }
-        long[] units = {86_400_000L, 3_600_000L, 60_000L, 1000L, 1L};
-        String[] names = {"d", "h", "m", "s", "ms"};
+        // Hours at most: "24h" reads better than "1d".
+        long[] units = {3_600_000L, 60_000L, 1000L, 1L};
+        String[] names = {"h", "m", "s", "ms"};
         for (int i = 0; i < units.length; i++) {
             if (ms % units[i] == 0) {
                 return ms / units[i] + names[i];
