@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netwatch.agent.capture.CaptureCapabilities;
 import io.netwatch.agent.capture.CaptureException;
 import io.netwatch.agent.capture.LiveCapture;
 import io.netwatch.agent.capture.PacketSource;
@@ -27,6 +28,8 @@ import io.netwatch.agent.inspect.signature.Signatures;
 import io.netwatch.proto.ingest.v1.Hello;
 import com.google.protobuf.util.Timestamps;
 import java.io.PrintStream;
+import java.time.Duration;
+import java.util.function.Supplier;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -49,6 +52,24 @@ public final class AgentMain {
      * @return the process exit code: 0 when everything captured was delivered or counted
      */
     public static int run(AgentConfig config, PrintStream out) throws InterruptedException {
+        return run(config, out, CaptureCapabilities::ofThisProcess);
+    }
+
+    /**
+     * As above, with the capabilities to check before live capture (tests give fabricated
+     * ones).
+     */
+    static int run(AgentConfig config, PrintStream out, Supplier<CaptureCapabilities> capabilities)
+            throws InterruptedException {
+        if (config.live() != null) {
+            // Before anything is opened or connected: the agent must not say hello and then die.
+            CaptureCapabilities caps = capabilities.get();
+            String problem = caps == null ? null : caps.captureProblem();
+            if (problem != null) {
+                out.println("netwatch agent: " + problem);
+                return 2;
+            }
+        }
         Signatures signatures;
         try {
             signatures = config.rules().load();
@@ -104,7 +125,8 @@ public final class AgentMain {
             out.println("netwatch agent: metrics on http://" + config.metricsAddress().getHostString() + ":"
                     + metrics.port() + "/metrics");
         }
-        Thread hook = new Thread(source::close, "netwatch-shutdown");
+        GracefulStop stop = new GracefulStop(config.shutdownGrace());
+        Thread hook = stop.hook(source::close, out);
         Runtime.getRuntime().addShutdownHook(hook);
         out.println("netwatch agent: node " + config.nodeName() + ", " + source.description() + " → "
                 + config.aggregator());
@@ -116,9 +138,11 @@ public final class AgentMain {
             health.markFailed();
             code = 1;
         } finally {
+            // Open flows end here as final records, whether the file ended or a stop was asked for.
             pipeline.finish();
         }
-        boolean drained = streamer.drain(config.drainTimeout());
+        Duration drainTimeout = stop.drainTimeout(config.drainTimeout());
+        boolean drained = streamer.drain(drainTimeout);
         out.printf("netwatch agent: %d packets, %d flow records, %d acknowledged, %d dropped, %d anomalies, "
                         + "%d signature alerts%n", pipeline.packets(), pipeline.flowTable().recordsEmitted(),
                 streamer.flowsAcked(), streamer.flowsDropped(),
@@ -126,7 +150,7 @@ public final class AgentMain {
                 pipeline.inspector().alerts());
         if (!drained) {
             out.printf("netwatch agent: the aggregator did not acknowledge %d queued records and %d batches within %s%n",
-                    streamer.queueDepth(), streamer.unackedBatches(), config.drainTimeout());
+                    streamer.queueDepth(), streamer.unackedBatches(), drainTimeout);
             code = code == 0 ? 1 : code;
         }
         if (watcher != null) {
@@ -140,6 +164,7 @@ public final class AgentMain {
         if (source instanceof LiveCapture live) {
             live.release();
         }
+        stop.finished();
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException e) {
