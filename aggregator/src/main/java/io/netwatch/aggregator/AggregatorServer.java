@@ -37,6 +37,8 @@ public final class AggregatorServer implements AutoCloseable {
     private final AgentRegistry registry;
     private final ScheduledExecutorService housekeeping;
     private final Identity identity;
+    private final IngestService ingest;
+    private final java.time.Duration shutdownGrace;
 
     /** The identity and verdict stages, when the aggregator watches a cluster. */
     public record Identity(ClusterWatcher watcher, IdentityIndex index, PolicyHistory history, FlowVerdicts verdicts,
@@ -44,7 +46,10 @@ public final class AggregatorServer implements AutoCloseable {
     }
 
     private AggregatorServer(Server server, FlowStore store, AgentRegistry registry,
-                             ScheduledExecutorService housekeeping, Identity identity) {
+                             ScheduledExecutorService housekeeping, Identity identity, IngestService ingest,
+                             java.time.Duration shutdownGrace) {
+        this.ingest = ingest;
+        this.shutdownGrace = shutdownGrace;
         this.server = server;
         this.store = store;
         this.registry = registry;
@@ -81,11 +86,10 @@ public final class AggregatorServer implements AutoCloseable {
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
                 identity == null ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
         Server server;
+        IngestService ingest = new IngestService(store, registry, System::currentTimeMillis, stage);
         try {
             server = NettyServerBuilder.forAddress(config.listen())
-                    .addService(ServerInterceptors.intercept(
-                            new IngestService(store, registry, System::currentTimeMillis, stage),
-                            IngestService.peerInterceptor()))
+                    .addService(ServerInterceptors.intercept(ingest, IngestService.peerInterceptor()))
                     .addService(new QueryService(store, registry))
                     .addService(health.getHealthService())
                     .permitKeepAliveTime(10, TimeUnit.SECONDS)
@@ -109,7 +113,7 @@ public final class AggregatorServer implements AutoCloseable {
                 id.verdicts().hits().retain(id.history().current());
             }, 1, 1, TimeUnit.SECONDS);
         }
-        return new AggregatorServer(server, store, registry, housekeeping, identity);
+        return new AggregatorServer(server, store, registry, housekeeping, identity, ingest, config.shutdownGrace());
     }
 
     private static long nowNanos() {
@@ -144,20 +148,26 @@ public final class AggregatorServer implements AutoCloseable {
     }
 
     /**
-     * Stops the server. Agent streams never end by themselves, so after a short grace period
-     * they are cancelled; agents reconnect to the next aggregator and resend what was not
-     * acknowledged.
+     * Stops the server: no new calls are accepted; each agent stream is ended (UNAVAILABLE)
+     * once the batch it is storing is stored and acknowledged, within the configured grace
+     * period; whatever is still running after it is cancelled. Agents reconnect to the next
+     * aggregator and resend what was not acknowledged, so nothing acknowledged is lost and
+     * nothing unacknowledged is forgotten.
      */
     @Override
     public void close() throws InterruptedException {
+        server.shutdown();
+        long deadline = System.nanoTime() + shutdownGrace.toNanos();
+        ingest.drain(shutdownGrace);
+        long left = Math.max(0, deadline - System.nanoTime());
+        // Query calls (a follow, say) get what is left of the grace period, then are cancelled.
+        if (!server.awaitTermination(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS)) {
+            server.shutdownNow();
+            server.awaitTermination(5, TimeUnit.SECONDS);
+        }
         housekeeping.shutdownNow();
         if (identity != null) {
             identity.watcher().close();
-        }
-        server.shutdown();
-        if (!server.awaitTermination(1, TimeUnit.SECONDS)) {
-            server.shutdownNow();
-            server.awaitTermination(5, TimeUnit.SECONDS);
         }
     }
 }

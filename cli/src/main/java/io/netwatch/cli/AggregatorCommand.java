@@ -98,6 +98,8 @@ final class AggregatorCommand implements Callable<Integer> {
                 if (reporter != null) {
                     reporter.shutdownNow();
                 }
+                System.out.println("netwatch aggregator: stopping: no new streams; agents' streams end once their "
+                        + "batch in flight is stored (up to " + config.shutdownGrace() + ")");
                 server.close();
                 if (owned != null) {
                     owned.close();

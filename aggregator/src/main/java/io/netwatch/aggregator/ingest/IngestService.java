@@ -18,6 +18,10 @@ import io.netwatch.proto.ingest.v1.AgentMessage;
 import io.netwatch.proto.ingest.v1.AggregatorMessage;
 import io.netwatch.proto.ingest.v1.IngestGrpc;
 import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -41,6 +45,9 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     private final LongSupplier clock;
     private final FlowStage stage;
     private final AtomicLong stageErrors = new AtomicLong();
+    /** Open agent streams, so a stopping aggregator can end each after the batch it is storing. */
+    private final Set<AgentStream> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean draining;
 
     public IngestService(FlowStore store, AgentRegistry registry, LongSupplier clockMillis) {
         this(store, registry, clockMillis, FlowStage.NONE);
@@ -81,109 +88,162 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
         };
     }
 
+    /**
+     * Ends every agent stream, each once the batch it is storing (if any) is stored and
+     * acknowledged, with UNAVAILABLE so agents reconnect (to the next aggregator) and resend
+     * what was not acknowledged. Streams that open afterwards are ended at their first message.
+     * Call after the server stopped accepting new calls.
+     *
+     * @return true when every stream ended within {@code grace}; false leaves the rest to be
+     *         cancelled (their unacknowledged batches are resent, never lost)
+     */
+    public boolean drain(Duration grace) throws InterruptedException {
+        draining = true;
+        List<AgentStream> streams = List.copyOf(open);
+        Thread ender = Thread.ofPlatform().name("netwatch-ingest-drain").daemon().start(() -> streams.forEach(
+                AgentStream::end));
+        ender.join(grace);
+        return !ender.isAlive();
+    }
+
+    /** Agent streams open now. */
+    public int openStreams() {
+        return open.size();
+    }
+
     @Override
     public StreamObserver<AgentMessage> connect(StreamObserver<AggregatorMessage> responses) {
         SocketAddress peerAddress = PEER.get();
         String peer = peerAddress == null ? "" : peerAddress.toString();
-        return new StreamObserver<>() {
-            private String node;
-            private long connection;
-            private boolean failed;
+        AgentStream stream = new AgentStream(responses, peer);
+        open.add(stream);
+        return stream;
+    }
 
-            @Override
-            public void onNext(AgentMessage message) {
-                if (failed) {
-                    return;
-                }
-                long now = clock.getAsLong();
-                switch (message.getMessageCase()) {
-                    case HELLO -> {
-                        String name = message.getHello().getNodeName();
-                        if (name.isEmpty() || name.length() > MAX_NODE_NAME) {
-                            fail(Status.INVALID_ARGUMENT.withDescription(
-                                    "hello must carry a node name of 1 to " + MAX_NODE_NAME + " characters"));
-                            return;
-                        }
-                        node = name;
-                        connection = registry.connect(message.getHello(), peer, now);
+    /**
+     * One agent's stream. Its methods are synchronized so that {@link #end()}, called from a
+     * stopping aggregator's thread, waits for the batch being stored and its acknowledgement.
+     */
+    private final class AgentStream implements StreamObserver<AgentMessage> {
+        private final StreamObserver<AggregatorMessage> responses;
+        private final String peer;
+        private String node;
+        private long connection;
+        private boolean failed;
+
+        AgentStream(StreamObserver<AggregatorMessage> responses, String peer) {
+            this.responses = responses;
+            this.peer = peer;
+        }
+
+        /** Ends the stream for a stopping aggregator, after the message being handled. */
+        synchronized void end() {
+            if (!failed) {
+                fail(Status.UNAVAILABLE.withDescription("the aggregator is shutting down; reconnect and resend"));
+            }
+            open.remove(this);
+        }
+
+        @Override
+        public synchronized void onNext(AgentMessage message) {
+            if (failed) {
+                return;
+            }
+            if (draining) {
+                end();
+                return;
+            }
+            long now = clock.getAsLong();
+            switch (message.getMessageCase()) {
+                case HELLO -> {
+                    String name = message.getHello().getNodeName();
+                    if (name.isEmpty() || name.length() > MAX_NODE_NAME) {
+                        fail(Status.INVALID_ARGUMENT.withDescription(
+                                "hello must carry a node name of 1 to " + MAX_NODE_NAME + " characters"));
+                        return;
                     }
-                    case FLOWS -> {
-                        if (requireHello()) {
-                            var batch = message.getFlows();
-                            if (registry.acceptBatch(node, batch.getSequence(), now)) {
-                                for (Flow f : batch.getFlowsList()) {
-                                    store.flows().append(staged(f, now), now);
-                                }
-                                registry.countStored(node, batch.getFlowsCount(), 0);
+                    node = name;
+                    connection = registry.connect(message.getHello(), peer, now);
+                }
+                case FLOWS -> {
+                    if (requireHello()) {
+                        var batch = message.getFlows();
+                        if (registry.acceptBatch(node, batch.getSequence(), now)) {
+                            for (Flow f : batch.getFlowsList()) {
+                                store.flows().append(staged(f, now), now);
                             }
-                            ack(batch.getSequence());
+                            registry.countStored(node, batch.getFlowsCount(), 0);
                         }
+                        ack(batch.getSequence());
                     }
-                    case ANOMALIES -> {
-                        if (requireHello()) {
-                            var batch = message.getAnomalies();
-                            if (registry.acceptBatch(node, batch.getSequence(), now)) {
-                                for (Anomaly a : batch.getAnomaliesList()) {
-                                    store.anomalies().append(a, now);
-                                }
-                                registry.countStored(node, 0, batch.getAnomaliesCount());
+                }
+                case ANOMALIES -> {
+                    if (requireHello()) {
+                        var batch = message.getAnomalies();
+                        if (registry.acceptBatch(node, batch.getSequence(), now)) {
+                            for (Anomaly a : batch.getAnomaliesList()) {
+                                store.anomalies().append(a, now);
                             }
-                            ack(batch.getSequence());
+                            registry.countStored(node, 0, batch.getAnomaliesCount());
                         }
+                        ack(batch.getSequence());
                     }
-                    case STATUS -> {
-                        if (requireHello()) {
-                            registry.status(node, message.getStatus(), now);
-                        }
+                }
+                case STATUS -> {
+                    if (requireHello()) {
+                        registry.status(node, message.getStatus(), now);
                     }
-                    case LOSS -> {
-                        if (requireHello()) {
-                            registry.loss(node, message.getLoss(), now);
-                        }
+                }
+                case LOSS -> {
+                    if (requireHello()) {
+                        registry.loss(node, message.getLoss(), now);
                     }
-                    case COMMAND_RESULT -> {
-                        // Commands come with the response issue; results are accepted and ignored.
-                    }
-                    case MESSAGE_NOT_SET -> fail(Status.INVALID_ARGUMENT.withDescription("empty agent message"));
                 }
+                case COMMAND_RESULT -> {
+                    // Commands come with the response issue; results are accepted and ignored.
+                }
+                case MESSAGE_NOT_SET -> fail(Status.INVALID_ARGUMENT.withDescription("empty agent message"));
             }
+        }
 
-            private boolean requireHello() {
-                if (node == null) {
-                    fail(Status.FAILED_PRECONDITION.withDescription("send Hello before anything else"));
-                    return false;
-                }
-                return true;
+        private boolean requireHello() {
+            if (node == null) {
+                fail(Status.FAILED_PRECONDITION.withDescription("send Hello before anything else"));
+                return false;
             }
+            return true;
+        }
 
-            private void ack(long sequence) {
-                responses.onNext(AggregatorMessage.newBuilder().setAck(Ack.newBuilder().setSequence(sequence)).build());
-            }
+        private void ack(long sequence) {
+            responses.onNext(AggregatorMessage.newBuilder().setAck(Ack.newBuilder().setSequence(sequence)).build());
+        }
 
-            private void fail(Status status) {
-                failed = true;
-                responses.onError(status.asRuntimeException());
-                if (node != null) {
-                    registry.disconnect(node, connection, clock.getAsLong());
-                }
+        private void fail(Status status) {
+            failed = true;
+            open.remove(this);
+            responses.onError(status.asRuntimeException());
+            if (node != null) {
+                registry.disconnect(node, connection, clock.getAsLong());
             }
+        }
 
-            @Override
-            public void onError(Throwable t) {
-                if (node != null) {
-                    registry.disconnect(node, connection, clock.getAsLong());
-                }
+        @Override
+        public synchronized void onError(Throwable t) {
+            open.remove(this);
+            if (node != null && !failed) {
+                registry.disconnect(node, connection, clock.getAsLong());
             }
+        }
 
-            @Override
-            public void onCompleted() {
-                if (node != null) {
-                    registry.disconnect(node, connection, clock.getAsLong());
-                }
-                if (!failed) {
-                    responses.onCompleted();
-                }
+        @Override
+        public synchronized void onCompleted() {
+            open.remove(this);
+            if (node != null && !failed) {
+                registry.disconnect(node, connection, clock.getAsLong());
             }
-        };
+            if (!failed) {
+                responses.onCompleted();
+            }
+        }
     }
 }
