@@ -2,10 +2,12 @@ package io.netwatch.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.netwatch.cli.config.ConfigValues;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -184,23 +186,37 @@ class ManifestsTest {
                 "agent liveness probe does not GET /healthz");
     }
 
+    private static void editConfig(ManifestSet s, String configMap, String from, String to) {
+        s.the(ConfigMap.class, configMap).getData().replaceAll((file, text) -> text.replace(from, to));
+    }
+
     @Test
-    void theAgentArgsAreOptionsTheRealCommandAccepts() {
+    void theAgentArgsAndConfigurationAreWhatTheRealCommandAccepts() {
         List<String> problems = new ArrayList<>();
         AgentCommand cmd = (AgentCommand) ManifestChecks.parseArgs("agent", agentContainer(main), problems);
         assertNone(problems);
-        assertEquals(List.of("any"), cmd.source.interfaces);
         assertEquals("node-1", cmd.node, "--node comes from $(NODE_NAME)");
+        ConfigValues v = ManifestChecks.settings(main, main.agent().getSpec().getTemplate(), cmd, "agent", problems);
+        assertNone(problems);
+        assertEquals(List.of("any"), v.get(AgentSettings.INTERFACES), "read from agent.yaml in the ConfigMap");
+        assertEquals(List.of("/etc/netwatch/rules"), v.get(AgentSettings.RULE_PATHS));
         assertNoticed(checks::agent, s -> agentContainer(s).getArgs().add("--no-such-option"),
                 "netwatch agent would refuse its args");
         assertNoticed(checks::agent, s -> agentContainer(s).getArgs().replaceAll(a -> a.replace("NODE_NAME", "NODE")),
                 "refers to $(NODE)");
-        assertNoticed(checks::agent, s -> agentContainer(s).getArgs().replaceAll(a -> a.replace(":50051", ":50052")),
-                "--aggregator port 50052 is not a port of Service netwatch-aggregator");
-        assertNoticed(checks::agent, s -> agentContainer(s).getArgs().replaceAll(a -> a.replace("=:9091", "=:9100")),
-                "--metrics :9100 is not the metrics port 9091");
-        assertNoticed(checks::agent, s -> agentContainer(s).getArgs().replaceAll(a -> a.replace("--interface=any", "--pcap=/x.pcap")),
-                "capture no interface");
+        assertNoticed(checks::agent, s -> editConfig(s, "netwatch-agent-config", ":50051", ":50052"),
+                "aggregator port 50052 is not a port of Service netwatch-aggregator");
+        assertNoticed(checks::agent, s -> editConfig(s, "netwatch-agent-config", ":9091", ":9100"),
+                "metrics.listen :9100 is not the metrics port 9091");
+        assertNoticed(checks::agent, s -> editConfig(s, "netwatch-agent-config", "interfaces: [any]", "pcap: /x.pcap"),
+                "captures no interface");
+        assertNoticed(checks::agent, s -> editConfig(s, "netwatch-agent-config", "grace_period: 20s", "grace_period: 30s"),
+                "agent: shutdown.grace_period 30s is not below terminationGracePeriodSeconds 30");
+        assertNoticed(checks::agent, s -> s.the(ConfigMap.class, "netwatch-agent-config").getData()
+                        .put("agent.yaml", "flows:\n  max_flow: 5\n"),
+                "agent: agent.yaml: flows.max_flow: unknown key (did you mean flows.max_flows?)");
+        assertNoticed(checks::agent, s -> agentContainer(s).getArgs().replaceAll(a -> a.replace("/config/", "/conf/")),
+                "--config /etc/netwatch/conf/agent.yaml is in no ConfigMap mounted in the pod");
     }
 
     @Test
@@ -209,13 +225,20 @@ class ManifestsTest {
         List<String> problems = new ArrayList<>();
         AggregatorCommand cmd = (AggregatorCommand) ManifestChecks.parseArgs("aggregator", aggregatorContainer(main), problems);
         assertNone(problems);
-        assertEquals(":50051", cmd.listen);
+        ConfigValues v = ManifestChecks.settings(main, main.aggregator().getSpec().getTemplate(), cmd, "aggregator",
+                problems);
+        assertNone(problems);
+        assertEquals(":50051", v.get(AggregatorSettings.LISTEN));
         assertNoticed(checks::aggregator, s -> s.aggregator().getSpec().getTemplate().getSpec().getSecurityContext().setRunAsUser(0L),
                 "must run as a non-root user");
         assertNoticed(checks::aggregator, s -> aggregatorContainer(s).getArgs().add("--interface=any"),
                 "netwatch aggregator would refuse its args");
-        assertNoticed(checks::aggregator, s -> aggregatorContainer(s).getArgs().replaceAll(a -> a.replace("=:50051", "=:6000")),
-                "--listen :6000 is not the grpc port");
+        assertNoticed(checks::aggregator, s -> editConfig(s, "netwatch-aggregator-config", ":50051", ":6000"),
+                "listen :6000 is not the grpc port");
+        assertNoticed(checks::aggregator, s -> editConfig(s, "netwatch-aggregator-config", "max_age: 24h", "max_age: 24"),
+                "aggregator: aggregator.yaml: store.max_age: \"24\" is not a duration");
+        assertNoticed(checks::aggregator, s -> s.aggregator().getSpec().getTemplate().getSpec()
+                .setTerminationGracePeriodSeconds(10L), "shutdown.grace_period 10s is not below terminationGracePeriodSeconds 10");
         assertNoticed(checks::aggregator, s -> s.service("netwatch-aggregator").orElseThrow().getSpec().getPorts().getFirst()
                 .setTargetPort(new IntOrString(50052)), "targets 50052");
         assertNoticed(checks::aggregator, s -> s.service("netwatch-aggregator").orElseThrow().getSpec().getSelector()
