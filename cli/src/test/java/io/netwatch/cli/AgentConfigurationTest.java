@@ -224,6 +224,40 @@ class AgentConfigurationTest {
     }
 
     @Test
+    void damagedFilesAreRefusedWithAConfigErrorNeverAnotherException() {
+        String valid = ConfigPrinter.yaml(ConfigValues.defaults(AgentSettings.SCHEMA));
+        java.util.Random random = new java.util.Random(8);
+        String alphabet = ":-[]{}&*!|>'\"%@`#,?\n\t 0x\u00e9\u0000";
+        int refused = 0;
+        for (int i = 0; i < 1000; i++) {
+            StringBuilder b = new StringBuilder(valid);
+            for (int edits = 1 + random.nextInt(4); edits > 0 && !b.isEmpty(); edits--) {
+                int at = random.nextInt(b.length());
+                switch (random.nextInt(3)) {
+                    case 0 -> b.setCharAt(at, alphabet.charAt(random.nextInt(alphabet.length())));
+                    case 1 -> b.deleteCharAt(at);
+                    default -> b.setLength(at);
+                }
+            }
+            try {
+                ConfigFile.apply(b.toString(), "agent.yaml", ConfigValues.defaults(AgentSettings.SCHEMA));
+            } catch (ConfigError e) {
+                refused++;
+                assertTrue(e.getMessage().startsWith("agent.yaml"), e.getMessage());
+            }
+        }
+        assertTrue(refused > 50, "only " + refused + " damaged files refused");
+        // Anchors and aliases that would expand without bound, and deep nesting.
+        String bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                + "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n";
+        assertThrows(ConfigError.class, () -> ConfigFile.apply(bomb, "agent.yaml",
+                ConfigValues.defaults(AgentSettings.SCHEMA)));
+        String deep = "[".repeat(5000) + "]".repeat(5000);
+        assertThrows(ConfigError.class, () -> ConfigFile.apply(deep, "agent.yaml",
+                ConfigValues.defaults(AgentSettings.SCHEMA)));
+    }
+
+    @Test
     void aFileLargerThanTheLimitIsRefused() throws Exception {
         Path f = dir.resolve("big.yaml");
         Files.writeString(f, "#" + "x".repeat((int) ConfigFile.MAX_BYTES) + "\n");
