@@ -2,12 +2,6 @@ package io.netwatch.agent;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netwatch.agent.capture.CaptureCapabilities;
 import io.netwatch.agent.capture.CaptureException;
@@ -15,16 +9,13 @@ import io.netwatch.agent.capture.LiveCapture;
 import io.netwatch.agent.capture.PacketSource;
 import io.netwatch.agent.capture.PcapFileSource;
 import io.netwatch.agent.export.FlowStreamer;
-import io.netwatch.agent.metrics.CaptureMetrics;
-import io.netwatch.agent.metrics.ExportMetrics;
-import io.netwatch.agent.metrics.MetricsServer;
-import io.netwatch.agent.metrics.PipelineMetrics;
-import io.netwatch.agent.metrics.SignatureMetrics;
 import io.netwatch.agent.inspect.InspectionConfig;
 import io.netwatch.agent.inspect.InspectionSink;
 import io.netwatch.agent.inspect.signature.RuleError;
 import io.netwatch.agent.inspect.signature.RuleWatcher;
 import io.netwatch.agent.inspect.signature.Signatures;
+import io.netwatch.agent.metrics.AgentMeters;
+import io.netwatch.common.metrics.MetricsServer;
 import io.netwatch.proto.ingest.v1.Hello;
 import com.google.protobuf.util.Timestamps;
 import java.io.PrintStream;
@@ -106,18 +97,7 @@ public final class AgentMain {
         }
         streamer.start();
 
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new PipelineMetrics(pipeline).bindTo(registry);
-        new ExportMetrics(streamer).bindTo(registry);
-        new SignatureMetrics(signatures, pipeline.inspector()).bindTo(registry);
-        if (source instanceof LiveCapture live) {
-            new CaptureMetrics(live).bindTo(registry);
-        }
-        new JvmMemoryMetrics().bindTo(registry);
-        new JvmGcMetrics().bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
-        new UptimeMetrics().bindTo(registry);
+        PrometheusMeterRegistry registry = AgentMeters.create(pipeline, streamer, signatures, source);
         MetricsServer metrics = null;
         if (config.metricsAddress() != null) {
             metrics = MetricsServer.start(config.metricsAddress(), registry, () -> !health.failed()

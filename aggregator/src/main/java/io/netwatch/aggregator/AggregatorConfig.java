@@ -8,21 +8,20 @@ import java.time.Duration;
  * @param maxFlows     flows kept in the embedded store; the oldest fall off first (counted)
  * @param maxAnomalies anomalies kept in the embedded store
  * @param maxAge       records older than this are dropped from the store
+ * @param metrics      address of the Prometheus scrape endpoint ({@code /metrics}, {@code /healthz},
+ *                     {@code /readyz}), or null for none
  * @param shutdownGrace on stop, how long batches already received may take to be stored and
  *                      acknowledged before the remaining streams are cancelled
  */
 public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge,
-                               Duration shutdownGrace) {
+                               InetSocketAddress metrics, Duration shutdownGrace) {
+    /** Port of the scrape endpoint; the agent's is 9091. */
+    public static final int DEFAULT_METRICS_PORT = 9092;
     public static final int DEFAULT_MAX_FLOWS = 500_000;
     public static final int DEFAULT_MAX_ANOMALIES = 50_000;
     public static final Duration DEFAULT_MAX_AGE = Duration.ofHours(24);
     /** Below the Deployment's terminationGracePeriodSeconds (15). */
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
-
-    /** With the default shutdown grace period. */
-    public AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge) {
-        this(listen, maxFlows, maxAnomalies, maxAge, DEFAULT_SHUTDOWN_GRACE);
-    }
 
     public AggregatorConfig {
         if (listen == null) {
@@ -38,6 +37,22 @@ public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAn
         if (shutdownGrace == null || shutdownGrace.isNegative()) {
             throw new IllegalArgumentException("shutdown grace period must not be negative, got " + shutdownGrace);
         }
+    }
+
+    /** With a scrape endpoint (null for none) and the default shutdown grace period. */
+    public AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge,
+                            InetSocketAddress metrics) {
+        this(listen, maxFlows, maxAnomalies, maxAge, metrics, DEFAULT_SHUTDOWN_GRACE);
+    }
+
+    /** Without a scrape endpoint, with the default shutdown grace period. */
+    public AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge) {
+        this(listen, maxFlows, maxAnomalies, maxAge, null);
+    }
+
+    /** The same configuration with a scrape endpoint at {@code address} (null for none). */
+    public AggregatorConfig withMetrics(InetSocketAddress address) {
+        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, address, shutdownGrace);
     }
 
     public static AggregatorConfig listenOn(InetSocketAddress listen) {

@@ -6,6 +6,8 @@ import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netwatch.aggregator.identity.ClusterWatcher;
 import io.netwatch.aggregator.identity.DnsNames;
 import io.netwatch.aggregator.identity.FlowEnricher;
@@ -13,12 +15,18 @@ import io.netwatch.aggregator.identity.IdentityIndex;
 import io.netwatch.aggregator.identity.PolicyHistory;
 import io.netwatch.aggregator.ingest.FlowStage;
 import io.netwatch.aggregator.ingest.IngestService;
+import io.netwatch.aggregator.metrics.IngestMetrics;
+import io.netwatch.aggregator.metrics.QueryMetrics;
+import io.netwatch.aggregator.metrics.StoreMetrics;
 import io.netwatch.aggregator.query.QueryService;
 import io.netwatch.aggregator.store.AgentRegistry;
 import io.netwatch.aggregator.store.FlowStore;
 import io.netwatch.aggregator.verdict.FlowVerdicts;
 import io.netwatch.aggregator.verdict.PolicyHits;
+import io.netwatch.aggregator.verdict.VerdictMetrics;
 import io.netwatch.aggregator.verdict.ViolationReporter;
+import io.netwatch.common.metrics.MetricsServer;
+import io.netwatch.common.metrics.RuntimeMetrics;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Instant;
@@ -37,6 +45,8 @@ public final class AggregatorServer implements AutoCloseable {
     private final AgentRegistry registry;
     private final ScheduledExecutorService housekeeping;
     private final Identity identity;
+    private final PrometheusMeterRegistry meters;
+    private final MetricsServer metricsServer;
     private final IngestService ingest;
     private final java.time.Duration shutdownGrace;
 
@@ -46,8 +56,8 @@ public final class AggregatorServer implements AutoCloseable {
     }
 
     private AggregatorServer(Server server, FlowStore store, AgentRegistry registry,
-                             ScheduledExecutorService housekeeping, Identity identity, IngestService ingest,
-                             java.time.Duration shutdownGrace) {
+                             ScheduledExecutorService housekeeping, Identity identity, PrometheusMeterRegistry meters,
+                             MetricsServer metricsServer, IngestService ingest, java.time.Duration shutdownGrace) {
         this.ingest = ingest;
         this.shutdownGrace = shutdownGrace;
         this.server = server;
@@ -55,6 +65,8 @@ public final class AggregatorServer implements AutoCloseable {
         this.registry = registry;
         this.housekeeping = housekeeping;
         this.identity = identity;
+        this.meters = meters;
+        this.metricsServer = metricsServer;
     }
 
     public static AggregatorServer start(AggregatorConfig config) throws IOException {
@@ -77,20 +89,27 @@ public final class AggregatorServer implements AutoCloseable {
             PolicyHistory history = new PolicyHistory(PolicyHistory.DEFAULT_MAX_VERSIONS);
             ClusterWatcher watcher = ClusterWatcher.start(kubernetes, index, history, AggregatorServer::nowNanos);
             FlowEnricher enricher = new FlowEnricher(index, new DnsNames());
-            ViolationReporter reporter = new ViolationReporter(a -> store.anomalies().append(a, System.currentTimeMillis()));
+            ViolationReporter reporter = new ViolationReporter(a -> store.addAnomaly(a, System.currentTimeMillis()));
             FlowVerdicts verdicts = new FlowVerdicts(index, history, watcher.state()::synced, new PolicyHits(), reporter);
             identity = new Identity(watcher, index, history, verdicts, reporter);
             stage = (f, now) -> verdicts.judge(enricher.enrich(f, now), now);
         }
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new RuntimeMetrics().bindTo(meters);
+        new StoreMetrics(store).bindTo(meters);
+        if (identity != null) {
+            new VerdictMetrics(identity.verdicts(), identity.reporter(), identity.index()).bindTo(meters);
+        }
+        IngestService ingest = new IngestService(store, registry, System::currentTimeMillis, stage);
+        new IngestMetrics(ingest, registry).bindTo(meters);
         HealthStatusManager health = new HealthStatusManager();
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
                 identity == null ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
         Server server;
-        IngestService ingest = new IngestService(store, registry, System::currentTimeMillis, stage);
         try {
             server = NettyServerBuilder.forAddress(config.listen())
                     .addService(ServerInterceptors.intercept(ingest, IngestService.peerInterceptor()))
-                    .addService(new QueryService(store, registry))
+                    .addService(ServerInterceptors.intercept(new QueryService(store, registry), new QueryMetrics(meters)))
                     .addService(health.getHealthService())
                     .permitKeepAliveTime(10, TimeUnit.SECONDS)
                     .build()
@@ -100,6 +119,22 @@ public final class AggregatorServer implements AutoCloseable {
                 identity.watcher().close();
             }
             throw e;
+        }
+        MetricsServer metricsServer = null;
+        if (config.metrics() != null) {
+            Identity id = identity;
+            try {
+                metricsServer = MetricsServer.start(config.metrics(), meters, () -> id == null || id.watcher().ready());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while opening the metrics endpoint", e);
+            } catch (RuntimeException e) {
+                server.shutdownNow();
+                if (identity != null) {
+                    identity.watcher().close();
+                }
+                throw new IOException("cannot serve metrics on " + config.metrics() + ": " + e.getMessage(), e);
+            }
         }
         ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
                 r -> Thread.ofPlatform().name("netwatch-store-expiry").daemon().unstarted(r));
@@ -113,7 +148,8 @@ public final class AggregatorServer implements AutoCloseable {
                 id.verdicts().hits().retain(id.history().current());
             }, 1, 1, TimeUnit.SECONDS);
         }
-        return new AggregatorServer(server, store, registry, housekeeping, identity, ingest, config.shutdownGrace());
+        return new AggregatorServer(server, store, registry, housekeeping, identity, meters, metricsServer, ingest,
+                config.shutdownGrace());
     }
 
     private static long nowNanos() {
@@ -123,6 +159,16 @@ public final class AggregatorServer implements AutoCloseable {
 
     public int port() {
         return ((InetSocketAddress) server.getListenSockets().getFirst()).getPort();
+    }
+
+    /** Port of the scrape endpoint, or -1 when there is none. */
+    public int metricsPort() {
+        return metricsServer == null ? -1 : metricsServer.port();
+    }
+
+    /** Every meter the aggregator serves on {@code /metrics}. */
+    public PrometheusMeterRegistry meters() {
+        return meters;
     }
 
     public FlowStore store() {
@@ -166,6 +212,9 @@ public final class AggregatorServer implements AutoCloseable {
             server.awaitTermination(5, TimeUnit.SECONDS);
         }
         housekeeping.shutdownNow();
+        if (metricsServer != null) {
+            metricsServer.close();
+        }
         if (identity != null) {
             identity.watcher().close();
         }

@@ -56,6 +56,10 @@ final class AggregatorCommand implements Callable<Integer> {
             + "stored and acknowledged (default: 10s). (shutdown.grace_period)")
     String shutdownGrace;
 
+    @Option(names = "--metrics", description = "Serve /metrics, /healthz, /readyz here; 'none' to disable (default: "
+            + "0.0.0.0:" + AggregatorConfig.DEFAULT_METRICS_PORT + "). (metrics.listen)")
+    String metrics;
+
     @Option(names = "--kubernetes",
             description = "Watch the cluster (in-cluster service account, else KUBECONFIG or ~/.kube/config) for"
                     + " pod identities and NetworkPolicies: flows are enriched and judged, and established flows"
@@ -109,7 +113,8 @@ final class AggregatorCommand implements Callable<Integer> {
             }
         }, "netwatch-shutdown"));
         System.out.println("netwatch aggregator: listening on " + config.listen().getHostString() + ":" + server.port()
-                + " (ingest and query)");
+                + " (ingest and query)" + (server.metricsPort() < 0 ? ""
+                : "; metrics on http://" + config.metrics().getHostString() + ":" + server.metricsPort() + "/metrics"));
         server.awaitTermination();
         return 0;
     }
@@ -122,6 +127,7 @@ final class AggregatorCommand implements Callable<Integer> {
                 .option(AggregatorSettings.MAX_ANOMALIES, "--max-anomalies", maxAnomalies)
                 .option(AggregatorSettings.MAX_AGE, "--max-age", maxAge)
                 .option(AggregatorSettings.KUBERNETES, "--kubernetes", kubernetes)
+                .option(AggregatorSettings.METRICS, "--metrics", metrics)
                 .option(AggregatorSettings.GRACE, "--shutdown-grace", shutdownGrace);
     }
 

@@ -29,6 +29,9 @@ final class AggregatorSettings {
             AggregatorConfig.DEFAULT_MAX_AGE, "Records older than this are dropped from the store.");
     static final ConfigKey<Boolean> KUBERNETES = SCHEMA.key("kubernetes.enabled", bool(), false,
             "Watch the cluster (in-cluster service account, else KUBECONFIG) for identities and NetworkPolicy verdicts.");
+    static final ConfigKey<String> METRICS = SCHEMA.key("metrics.listen", checked("HOST:PORT or none",
+            t -> metricsAddress(t)), "0.0.0.0:" + AggregatorConfig.DEFAULT_METRICS_PORT,
+            "Where /metrics, /healthz and /readyz are served; none turns them off.");
     static final ConfigKey<Duration> GRACE = SCHEMA.key("shutdown.grace_period", duration(Duration.ZERO),
             AggregatorConfig.DEFAULT_SHUTDOWN_GRACE, "On SIGTERM: time for batches already received to be stored and "
                     + "acknowledged before the agents' streams are cancelled.");
@@ -36,8 +39,12 @@ final class AggregatorSettings {
     private AggregatorSettings() {
     }
 
+    private static java.net.InetSocketAddress metricsAddress(String text) {
+        return text.equalsIgnoreCase("none") ? null : HostPort.parse(text, "metrics.listen");
+    }
+
     static AggregatorConfig toConfig(ConfigValues v) {
         return new AggregatorConfig(HostPort.parse(v.get(LISTEN), "listen"), v.get(MAX_FLOWS), v.get(MAX_ANOMALIES),
-                v.get(MAX_AGE), v.get(GRACE));
+                v.get(MAX_AGE), metricsAddress(v.get(METRICS)), v.get(GRACE));
     }
 }

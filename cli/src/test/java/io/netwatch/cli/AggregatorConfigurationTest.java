@@ -66,7 +66,7 @@ class AggregatorConfigurationTest {
             assertEquals("printed.yaml", reread.source(k.path()), k.path() + " missing from the printout");
         }
         assertEquals(AggregatorSettings.toConfig(defaults), AggregatorSettings.toConfig(reread));
-        assertEquals(AggregatorConfig.listenOn(new InetSocketAddress(NetwatchMain.DEFAULT_PORT)),
-                AggregatorSettings.toConfig(reread));
+        assertEquals(AggregatorConfig.listenOn(new InetSocketAddress(NetwatchMain.DEFAULT_PORT))
+                .withMetrics(new InetSocketAddress(AggregatorConfig.DEFAULT_METRICS_PORT)), AggregatorSettings.toConfig(reread));
     }
 }

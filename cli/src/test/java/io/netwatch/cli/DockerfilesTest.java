@@ -231,7 +231,7 @@ class DockerfilesTest {
         if (!lines.contains(".git") && !lines.contains(".git/")) {
             problems.add(".dockerignore does not exclude .git");
         }
-        for (String needed : List.of("pom.xml", "cli", "agent", "aggregator", "proto", "*/src", "samples/demo.pcap")) {
+        for (String needed : List.of("pom.xml", "cli", "agent", "aggregator", "common", "proto", "*/src", "samples/demo.pcap")) {
             if (lines.contains(needed) || lines.contains(needed + "/")) {
                 problems.add(".dockerignore excludes " + needed + ", which the Maven build needs");
             }

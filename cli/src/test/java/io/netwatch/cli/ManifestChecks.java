@@ -429,19 +429,9 @@ final class ManifestChecks {
             problems.add("agent: NODE_NAME does not come from spec.nodeName");
         }
 
-        ContainerPort metricsPort = c.getPorts().stream().filter(p -> "metrics".equals(p.getName())).findFirst().orElse(null);
+        ContainerPort metricsPort = scraped("agent", t, c, problems);
         if (metricsPort == null) {
-            problems.add("agent: no container port named metrics");
             return problems;
-        }
-        problems.addAll(httpProbe("agent liveness", c.getLivenessProbe(), HEALTH_PATH));
-        problems.addAll(httpProbe("agent readiness", c.getReadinessProbe(), READY_PATH));
-        Map<String, String> annotations = t.getMetadata().getAnnotations() == null ? Map.of() : t.getMetadata().getAnnotations();
-        if (!"true".equals(annotations.get("prometheus.io/scrape"))
-                || !String.valueOf(metricsPort.getContainerPort()).equals(annotations.get("prometheus.io/port"))
-                || !METRICS_PATH.equals(annotations.get("prometheus.io/path"))) {
-            problems.add("agent: Prometheus annotations " + annotations + " do not point at port "
-                    + metricsPort.getContainerPort() + " " + METRICS_PATH);
         }
 
         if (parseArgs("agent", c, problems) instanceof AgentCommand cmd
@@ -568,6 +558,28 @@ final class ManifestChecks {
         return null;
     }
 
+    /**
+     * The container's port named metrics, probed on /healthz and /readyz and announced to
+     * Prometheus by the pod's annotations; null (with a problem) when there is none.
+     */
+    private static ContainerPort scraped(String who, PodTemplateSpec t, Container c, List<String> problems) {
+        ContainerPort metricsPort = c.getPorts().stream().filter(p -> "metrics".equals(p.getName())).findFirst().orElse(null);
+        if (metricsPort == null) {
+            problems.add(who + ": no container port named metrics");
+            return null;
+        }
+        problems.addAll(httpProbe(who + " liveness", c.getLivenessProbe(), HEALTH_PATH));
+        problems.addAll(httpProbe(who + " readiness", c.getReadinessProbe(), READY_PATH));
+        Map<String, String> annotations = t.getMetadata().getAnnotations() == null ? Map.of() : t.getMetadata().getAnnotations();
+        if (!"true".equals(annotations.get("prometheus.io/scrape"))
+                || !String.valueOf(metricsPort.getContainerPort()).equals(annotations.get("prometheus.io/port"))
+                || !METRICS_PATH.equals(annotations.get("prometheus.io/path"))) {
+            problems.add(who + ": Prometheus annotations " + annotations + " do not point at port "
+                    + metricsPort.getContainerPort() + " " + METRICS_PATH);
+        }
+        return metricsPort;
+    }
+
     private static boolean toleratesEverything(Toleration t) {
         return "Exists".equals(t.getOperator()) && t.getKey() == null && t.getEffect() == null;
     }
@@ -602,11 +614,18 @@ final class ManifestChecks {
             problems.add("aggregator: no container port grpc " + NetwatchMain.DEFAULT_PORT);
             return problems;
         }
+        ContainerPort metricsPort = scraped("aggregator", t, c, problems);
         if (parseArgs("aggregator", c, problems) instanceof AggregatorCommand cmd
                 && settings(set, t, cmd, "aggregator", problems) instanceof ConfigValues v) {
             String listen = v.get(AggregatorSettings.LISTEN);
             if (port(listen, "listen") != grpc.getContainerPort()) {
                 problems.add("aggregator: listen " + listen + " is not the grpc port " + grpc.getContainerPort());
+            }
+            String metrics = v.get(AggregatorSettings.METRICS);
+            if (metricsPort != null && (metrics.equalsIgnoreCase("none")
+                    || port(metrics, "metrics.listen") != metricsPort.getContainerPort())) {
+                problems.add("aggregator: metrics.listen " + metrics + " is not the metrics port "
+                        + metricsPort.getContainerPort());
             }
             problems.addAll(graceWithinTermination("aggregator", v.get(AggregatorSettings.GRACE), t));
         }
@@ -802,6 +821,41 @@ final class ManifestChecks {
             }
         }
         problems.addAll(serviceTargets(svc, main.agent().getSpec().getTemplate()));
+        return problems;
+    }
+
+    /** The aggregator's PodMonitor selects its pods and scrapes their metrics port on /metrics. */
+    List<String> podMonitor(ManifestSet optional, ManifestSet main) {
+        List<GenericKubernetesResource> monitors = optional.all(GenericKubernetesResource.class).stream()
+                .filter(g -> "monitoring.coreos.com/v1".equals(g.getApiVersion()) && "PodMonitor".equals(g.getKind())).toList();
+        if (monitors.size() != 1) {
+            return List.of("expected one PodMonitor in optional/, found " + monitors.size());
+        }
+        GenericKubernetesResource m = monitors.getFirst();
+        List<String> problems = new ArrayList<>();
+        PodTemplateSpec t = main.aggregator().getSpec().getTemplate();
+        Map<String, String> selector = m.get("spec", "selector", "matchLabels");
+        if (!matches(selector, t.getMetadata().getLabels())) {
+            problems.add("PodMonitor selector " + selector + " does not select the aggregator's pods");
+        }
+        List<String> namespaces = m.get("spec", "namespaceSelector", "matchNames");
+        if (namespaces == null || !namespaces.contains(main.aggregator().getMetadata().getNamespace())) {
+            problems.add("PodMonitor does not look in namespace " + main.aggregator().getMetadata().getNamespace());
+        }
+        List<Map<String, Object>> endpoints = m.get("spec", "podMetricsEndpoints");
+        if (endpoints == null || endpoints.isEmpty()) {
+            return List.of("PodMonitor has no podMetricsEndpoints");
+        }
+        Container c = ManifestSet.onlyContainer(t);
+        for (Map<String, Object> e : endpoints) {
+            Object port = e.get("port");
+            if (c.getPorts().stream().noneMatch(p -> p.getName().equals(port))) {
+                problems.add("PodMonitor endpoint port " + port + " is not a port of the aggregator container");
+            }
+            if (!METRICS_PATH.equals(e.getOrDefault("path", METRICS_PATH))) {
+                problems.add("PodMonitor scrapes " + e.get("path") + ", not " + METRICS_PATH);
+            }
+        }
         return problems;
     }
 }

@@ -99,7 +99,8 @@ class ManifestsTest {
     @Test
     void everyObjectLoadsAsItsTypedClassWithNoUnknownField() {
         assertNone(checks.everyObjectIsKnown(main, Set.of()));
-        assertNone(checks.everyObjectIsKnown(optional, Set.of("monitoring.coreos.com/v1/ServiceMonitor")));
+        assertNone(checks.everyObjectIsKnown(optional, Set.of("monitoring.coreos.com/v1/ServiceMonitor",
+                "monitoring.coreos.com/v1/PodMonitor")));
         assertEquals(Set.of("Namespace", "PriorityClass", "ServiceAccount", "ConfigMap", "DaemonSet", "ClusterRole",
                         "ClusterRoleBinding", "Deployment", "Service", "NetworkPolicy", "PodDisruptionBudget"),
                 Set.copyOf(main.objects().stream().map(o -> o.getKind()).toList()));
@@ -153,7 +154,7 @@ class ManifestsTest {
                 "cpu request 4 is above the limit");
         assertNoticed(checks::workloads, s -> agentContainer(s).getReadinessProbe().getHttpGet().setPort(new IntOrString(9092)),
                 "readiness probe port 9092 is not a port of the container");
-        assertNoticed(checks::workloads, s -> aggregatorContainer(s).getLivenessProbe().getTcpSocket().setPort(new IntOrString("http")),
+        assertNoticed(checks::workloads, s -> aggregatorContainer(s).getLivenessProbe().getHttpGet().setPort(new IntOrString("http")),
                 "liveness probe port http");
         assertNoticed(checks::workloads, s -> agentContainer(s).setImage("netwatch-agent:latest"), "image is netwatch-agent:latest");
         assertNoticed(checks::workloads, s -> aggregatorContainer(s).getSecurityContext().setReadOnlyRootFilesystem(false),
@@ -243,6 +244,13 @@ class ManifestsTest {
                 .setTargetPort(new IntOrString(50052)), "targets 50052");
         assertNoticed(checks::aggregator, s -> s.service("netwatch-aggregator").orElseThrow().getSpec().getSelector()
                 .put("app.kubernetes.io/component", "agent"), "does not select the pods");
+        assertEquals(":9092", v.get(AggregatorSettings.METRICS));
+        assertNoticed(checks::aggregator, s -> editConfig(s, "netwatch-aggregator-config", ":9092", ":9100"),
+                "metrics.listen :9100 is not the metrics port 9092");
+        assertNoticed(checks::aggregator, s -> s.aggregator().getSpec().getTemplate().getMetadata().getAnnotations()
+                .remove("prometheus.io/scrape"), "aggregator: Prometheus annotations");
+        assertNoticed(checks::aggregator, s -> aggregatorContainer(s).getReadinessProbe().getHttpGet().setPath("/healthz"),
+                "aggregator readiness probe does not GET /readyz");
     }
 
     // ---------------------------------------------------------------- RBAC and around the aggregator
@@ -291,5 +299,14 @@ class ManifestsTest {
         ManifestSet broken = optional.copy();
         broken.all(io.fabric8.kubernetes.api.model.Service.class).getFirst().getSpec().getPorts().getFirst().setName("prom");
         assertTrue(checks.serviceMonitor(broken, main).stream().anyMatch(p -> p.contains("endpoint port metrics")));
+    }
+
+    @Test
+    void theOptionalPodMonitorScrapesTheAggregator() {
+        assertNone(checks.podMonitor(optional, main));
+        ManifestSet broken = main.copy();
+        ManifestSet.onlyContainer(broken.aggregator().getSpec().getTemplate()).getPorts()
+                .removeIf(p -> p.getName().equals("metrics"));
+        assertTrue(checks.podMonitor(optional, broken).stream().anyMatch(p -> p.contains("endpoint port metrics")));
     }
 }

@@ -256,7 +256,7 @@ final class FlowInspection {
         if (dnsSummary == null || (m.response() && !dnsSummary.response())) {
             dnsSummary = m;
         }
-        if (dnsMessages++ < MAX_DNS_MESSAGES_PER_FLOW && inspector.message()) {
+        if (dnsMessages++ < MAX_DNS_MESSAGES_PER_FLOW && inspector.message(MessageKind.DNS)) {
             inspector.emit(new InspectionEvent.Dns(flowId, nowNanos, Inspector.endpoints(layer, transport), m, raw));
         }
         fields(Buffer.Group.DNS, SignatureFields.dns(m), !m.response());
@@ -281,7 +281,7 @@ final class FlowInspection {
                     if (firstRequest == null) {
                         firstRequest = request;
                     }
-                    if (httpMessages++ < MAX_HTTP_MESSAGES_PER_FLOW && inspector.message()) {
+                    if (httpMessages++ < MAX_HTTP_MESSAGES_PER_FLOW && inspector.message(MessageKind.HTTP)) {
                         inspector.emit(new InspectionEvent.Http(flowId, nowNanos, endpoints("tcp"), request, null));
                     }
                     fields(Buffer.Group.HTTP_REQUEST, SignatureFields.http(request, null), true);
@@ -292,7 +292,7 @@ final class FlowInspection {
                     if (firstResponse == null) {
                         firstResponse = response;
                     }
-                    if (httpMessages++ < MAX_HTTP_MESSAGES_PER_FLOW && inspector.message()) {
+                    if (httpMessages++ < MAX_HTTP_MESSAGES_PER_FLOW && inspector.message(MessageKind.HTTP)) {
                         inspector.emit(new InspectionEvent.Http(flowId, nowNanos, endpoints("tcp"), request, response));
                     }
                     fields(Buffer.Group.HTTP_RESPONSE, SignatureFields.http(request, response), false);
@@ -320,17 +320,21 @@ final class FlowInspection {
         tlsClient = hello;
         ja4 = Ja4.of(hello, transport.equals("quic")).fingerprint();
         ja3 = Ja3.of(hello).map(Ja3::md5).orElse("");
-        if (inspector.message()) {
+        if (inspector.message(tlsKind(transport))) {
             inspector.emit(new InspectionEvent.Tls(flowId, nowNanos, Inspector.endpoints(layer, transport),
                     "client_hello", hello, null, ja4, ja3));
         }
         fields(Buffer.Group.TLS, SignatureFields.tls(hello, ja3, ja4), true);
     }
 
+    private static MessageKind tlsKind(String transport) {
+        return transport.equals("quic") ? MessageKind.QUIC : MessageKind.TLS;
+    }
+
     private void serverHello(ServerHello hello, String transport) {
         identified(transport.equals("quic") ? ProtocolProbe.QUIC : ProtocolProbe.TLS);
         tlsServer = hello;
-        if (!inspector.message()) {
+        if (!inspector.message(tlsKind(transport))) {
             return;
         }
         inspector.emit(new InspectionEvent.Tls(flowId, nowNanos, Inspector.endpoints(layer, transport),
@@ -698,7 +702,7 @@ final class FlowInspection {
             } else {
                 sshServer = version;
             }
-            if (inspector.message()) {
+            if (inspector.message(MessageKind.SSH)) {
                 inspector.emit(new InspectionEvent.Ssh(flowId, nowNanos, Inspector.endpoints(layer, "tcp"), fromClient,
                         version));
             }

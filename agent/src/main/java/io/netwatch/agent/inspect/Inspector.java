@@ -9,6 +9,7 @@ import io.netwatch.agent.inspect.signature.Signatures;
 import io.netwatch.proto.flow.v1.Flow;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The inspection stage: looks at the first bytes of each direction of each flow, names the
@@ -34,7 +35,8 @@ public final class Inspector implements FlowObserver {
 
     private final AtomicLong inspectedFlows = new AtomicLong();
     private final AtomicLong uninspectedFlows = new AtomicLong();
-    private final AtomicLong events = new AtomicLong();
+    /** Application-layer messages found, indexed by {@link MessageKind#ordinal()}. */
+    private final AtomicLongArray events = new AtomicLongArray(MessageKind.values().length);
     private final AtomicLong gaps = new AtomicLong();
     private final AtomicLong mismatches = new AtomicLong();
     private final AtomicLong alerts = new AtomicLong();
@@ -130,8 +132,8 @@ public final class Inspector implements FlowObserver {
     }
 
     /** Counts one application-layer message found; true when it should be built and emitted. */
-    boolean message() {
-        events.incrementAndGet();
+    boolean message(MessageKind kind) {
+        events.incrementAndGet(kind.ordinal());
         return wantsMessages;
     }
 
@@ -187,8 +189,18 @@ public final class Inspector implements FlowObserver {
         return uninspectedFlows.get();
     }
 
+    /** Application-layer messages found, of every kind. */
     public long events() {
-        return events.get();
+        long sum = 0;
+        for (int i = 0; i < events.length(); i++) {
+            sum += events.get(i);
+        }
+        return sum;
+    }
+
+    /** Application-layer messages of one kind found. */
+    public long events(MessageKind kind) {
+        return events.get(kind.ordinal());
     }
 
     /** Holes in TCP streams that inspection skipped. */

@@ -8,6 +8,7 @@ import io.netwatch.agent.Pipeline;
 import io.netwatch.agent.decode.DecodeError;
 import io.netwatch.agent.flow.FlowTable;
 import io.netwatch.agent.inspect.Inspector;
+import io.netwatch.agent.inspect.MessageKind;
 import io.netwatch.agent.score.PortScanDetector;
 import io.netwatch.agent.score.SignatureDetector;
 
@@ -70,9 +71,12 @@ public final class PipelineMetrics implements MeterBinder {
             FunctionCounter.builder("netwatch.inspect.skipped.flows", inspector, Inspector::uninspectedFlows)
                     .description("Flows not inspected because the cap on flows under inspection was reached")
                     .register(registry);
-            FunctionCounter.builder("netwatch.inspect.messages", inspector, Inspector::events)
-                    .description("Application-layer messages found (DNS, HTTP, TLS hellos, SSH banners)")
-                    .register(registry);
+            for (MessageKind kind : MessageKind.values()) {
+                FunctionCounter.builder("netwatch.inspect.messages", inspector, i -> i.events(kind))
+                        .tag("protocol", kind.label())
+                        .description("Application-layer messages found (DNS, HTTP, TLS and QUIC hellos, SSH banners)")
+                        .register(registry);
+            }
             FunctionCounter.builder("netwatch.inspect.stream.gaps", inspector, Inspector::streamGaps)
                     .description("Holes in TCP streams that inspection had to skip").register(registry);
             FunctionCounter.builder("netwatch.inspect.reassembly.refused.segments", inspector, Inspector::budgetRefusals)

@@ -17,6 +17,8 @@ import io.netwatch.agent.export.ExportConfig;
 import io.netwatch.agent.export.FlowStreamer;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.score.PortScanConfig;
+import io.netwatch.common.metrics.Exposition;
+import io.netwatch.common.metrics.MetricsServer;
 import io.netwatch.proto.ingest.v1.Hello;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -50,7 +52,6 @@ class MetricsServerTest {
     private static final int QUEUE = 100;
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
     /** A label pair in the exposition: name="value" (values escape \ and "). */
-    private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
     private static final Pattern IPV4 = Pattern.compile(".*\\b\\d{1,3}(\\.\\d{1,3}){3}\\b.*");
     private static final Pattern IPV6 = Pattern.compile(".*[0-9a-fA-F]{0,4}:[0-9a-fA-F]{0,4}:.*");
 
@@ -113,60 +114,39 @@ class MetricsServerTest {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    /** Samples of the exposition: series (name and labels, as printed) to value. */
-    private static Map<String, Double> samples(String exposition) {
-        Map<String, Double> out = new LinkedHashMap<>();
-        for (String line : exposition.split("\n")) {
-            if (line.isBlank() || line.startsWith("#")) {
-                continue;
-            }
-            int space = line.lastIndexOf(' ');
-            out.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
-        }
-        return out;
-    }
-
-    private static double value(Map<String, Double> samples, String series) {
-        Double v = samples.get(series);
-        if (v == null) {
-            throw new AssertionError("no series " + series + " in " + samples.keySet());
-        }
-        return v;
-    }
-
     @Test
     void metricsCarryTheReplayedCounts() throws Exception {
         HttpResponse<String> r = get("/metrics");
         assertEquals(200, r.statusCode());
         assertEquals("text/plain; version=0.0.4; charset=utf-8", r.headers().firstValue("content-type").orElse(""));
-        Map<String, Double> s = samples(r.body());
+        Exposition s = Exposition.parse(r.body());
 
-        assertEquals(DEMO_PACKETS + 1, value(s, "netwatch_capture_packets_total"));
-        assertEquals(DEMO_BYTES + 74, value(s, "netwatch_capture_bytes_total"));
-        assertEquals(0, value(s, "netwatch_capture_truncated_packets_total"));
-        assertEquals(0, value(s, "netwatch_pipeline_failed_packets_total"));
-        assertEquals(1, value(s, "netwatch_decode_errors_total{reason=\"truncated_ip_header\"}"));
-        assertEquals(0, value(s, "netwatch_decode_errors_total{reason=\"bad_ip_version\"}"));
-        assertEquals(0, value(s, "netwatch_decode_skipped_packets_total{reason=\"not_ip\"}"));
-        assertFalse(s.containsKey("netwatch_decode_errors_total{reason=\"none\"}"), "decoded packets are no error");
-        assertFalse(s.containsKey("netwatch_decode_errors_total{reason=\"not_ip\"}"), "not_ip is a skip, not an error");
+        assertEquals(DEMO_PACKETS + 1, s.value("netwatch_capture_packets_total"));
+        assertEquals(DEMO_BYTES + 74, s.value("netwatch_capture_bytes_total"));
+        assertEquals(0, s.value("netwatch_capture_truncated_packets_total"));
+        assertEquals(0, s.value("netwatch_pipeline_failed_packets_total"));
+        assertEquals(1, s.value("netwatch_decode_errors_total{reason=\"truncated_ip_header\"}"));
+        assertEquals(0, s.value("netwatch_decode_errors_total{reason=\"bad_ip_version\"}"));
+        assertEquals(0, s.value("netwatch_decode_skipped_packets_total{reason=\"not_ip\"}"));
+        assertFalse(s.samples().containsKey("netwatch_decode_errors_total{reason=\"none\"}"), "decoded packets are no error");
+        assertFalse(s.samples().containsKey("netwatch_decode_errors_total{reason=\"not_ip\"}"), "not_ip is a skip, not an error");
         // Not "flows.created": "_created" is a reserved OpenMetrics suffix the registry strips.
-        assertEquals(DEMO_FLOWS, value(s, "netwatch_flows_started_total"));
-        assertEquals(DEMO_FLOWS, value(s, "netwatch_flow_records_total"));
-        assertEquals(0, value(s, "netwatch_flows_evicted_total"));
-        assertEquals(0, value(s, "netwatch_flows_active"));
-        assertEquals(1, value(s, "netwatch_anomalies_total{type=\"port_scan\"}"));
+        assertEquals(DEMO_FLOWS, s.value("netwatch_flows_started_total"));
+        assertEquals(DEMO_FLOWS, s.value("netwatch_flow_records_total"));
+        assertEquals(0, s.value("netwatch_flows_evicted_total"));
+        assertEquals(0, s.value("netwatch_flows_active"));
+        assertEquals(1, s.value("netwatch_anomalies_total{type=\"port_scan\"}"));
 
         // 215 flow records offered to a queue of 100 that nothing drains, then the anomaly.
-        assertEquals(QUEUE, value(s, "netwatch_export_queued_records_total{kind=\"flow\"}"));
-        assertEquals(DEMO_FLOWS - QUEUE, value(s, "netwatch_export_dropped_records_total{kind=\"flow\"}"));
-        assertEquals(1, value(s, "netwatch_export_dropped_records_total{kind=\"anomaly\"}"));
-        assertEquals(0, value(s, "netwatch_export_acked_records_total{kind=\"flow\"}"));
-        assertEquals(0, value(s, "netwatch_export_acked_records_total{kind=\"anomaly\"}"));
-        assertEquals(0, value(s, "netwatch_export_batches_sent_total"));
-        assertEquals(0, value(s, "netwatch_export_reconnects_total"));
-        assertEquals(QUEUE, value(s, "netwatch_export_queue_depth"));
-        assertEquals(0, value(s, "netwatch_export_unacked_batches"));
+        assertEquals(QUEUE, s.value("netwatch_export_queued_records_total{kind=\"flow\"}"));
+        assertEquals(DEMO_FLOWS - QUEUE, s.value("netwatch_export_dropped_records_total{kind=\"flow\"}"));
+        assertEquals(1, s.value("netwatch_export_dropped_records_total{kind=\"anomaly\"}"));
+        assertEquals(0, s.value("netwatch_export_acked_records_total{kind=\"flow\"}"));
+        assertEquals(0, s.value("netwatch_export_acked_records_total{kind=\"anomaly\"}"));
+        assertEquals(0, s.value("netwatch_export_batches_sent_total"));
+        assertEquals(0, s.value("netwatch_export_reconnects_total"));
+        assertEquals(QUEUE, s.value("netwatch_export_queue_depth"));
+        assertEquals(0, s.value("netwatch_export_unacked_batches"));
 
         // A query string does not change the path.
         assertEquals(200, get("/metrics?name[]=netwatch_flows_active").statusCode());
@@ -181,7 +161,7 @@ class MetricsServerTest {
             if (line.startsWith("#")) {
                 continue;
             }
-            Matcher m = LABEL.matcher(line);
+            Matcher m = Exposition.LABEL.matcher(line);
             while (m.find()) {
                 keys.add(m.group(1));
                 String v = m.group(2);
@@ -191,8 +171,9 @@ class MetricsServerTest {
             }
         }
         assertTrue(values > 0, "the exposition has labelled series");
-        // Cardinality stays bounded: only reasons, record kinds and anomaly types label the series.
-        assertEquals(Set.of("reason", "kind", "type"), keys);
+        // Cardinality stays bounded: only reasons, record kinds, anomaly types and application
+        // protocols label the series.
+        assertEquals(Set.of("reason", "kind", "type", "protocol"), keys);
         // Sanity of the check itself: the addresses of the demo are nowhere in the exposition.
         assertFalse(body.contains("10.99.0."), "an address leaked into the exposition");
         assertFalse(body.contains("fd99::"), "an address leaked into the exposition");

@@ -45,6 +45,8 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     private final LongSupplier clock;
     private final FlowStage stage;
     private final AtomicLong stageErrors = new AtomicLong();
+    private final AtomicLong streamsOpened = new AtomicLong();
+    private final AtomicLong streamsRefused = new AtomicLong();
     /** Open agent streams, so a stopping aggregator can end each after the batch it is storing. */
     private final Set<AgentStream> open = ConcurrentHashMap.newKeySet();
     private volatile boolean draining;
@@ -74,6 +76,16 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
             }
             return f;
         }
+    }
+
+    /** Agent streams opened since start (each reconnect opens one). */
+    public long streamsOpened() {
+        return streamsOpened.get();
+    }
+
+    /** Agent streams ended by the aggregator because the agent broke the protocol. */
+    public long streamsRefused() {
+        return streamsRefused.get();
     }
 
     /** Makes the caller's address visible to the service; install it on the server. */
@@ -115,6 +127,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     public StreamObserver<AgentMessage> connect(StreamObserver<AggregatorMessage> responses) {
         SocketAddress peerAddress = PEER.get();
         String peer = peerAddress == null ? "" : peerAddress.toString();
+        streamsOpened.incrementAndGet();
         AgentStream stream = new AgentStream(responses, peer);
         open.add(stream);
         return stream;
@@ -139,7 +152,13 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
         /** Ends the stream for a stopping aggregator, after the message being handled. */
         synchronized void end() {
             if (!failed) {
-                fail(Status.UNAVAILABLE.withDescription("the aggregator is shutting down; reconnect and resend"));
+                // Not a refusal (streamsRefused): the agent did nothing wrong.
+                failed = true;
+                responses.onError(Status.UNAVAILABLE.withDescription(
+                        "the aggregator is shutting down; reconnect and resend").asRuntimeException());
+                if (node != null) {
+                    registry.disconnect(node, connection, clock.getAsLong());
+                }
             }
             open.remove(this);
         }
@@ -182,7 +201,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                         var batch = message.getAnomalies();
                         if (registry.acceptBatch(node, batch.getSequence(), now)) {
                             for (Anomaly a : batch.getAnomaliesList()) {
-                                store.anomalies().append(a, now);
+                                store.addAnomaly(a, now);
                             }
                             registry.countStored(node, 0, batch.getAnomaliesCount());
                         }
@@ -220,6 +239,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
 
         private void fail(Status status) {
             failed = true;
+            streamsRefused.incrementAndGet();
             open.remove(this);
             responses.onError(status.asRuntimeException());
             if (node != null) {

@@ -37,6 +37,11 @@ public final class AgentRegistry {
 
     private final Map<String, AgentState> agents = new LinkedHashMap<>();
     private long nextConnection = 1;
+    /** Totals over every agent ever seen, for metrics: they only grow. */
+    private long flowsReceived;
+    private long anomaliesReceived;
+    private long duplicateBatches;
+    private long batchesAccepted;
 
     /**
      * Registers a stream's hello.
@@ -77,9 +82,11 @@ public final class AgentRegistry {
         s.lastSeenMillis = nowMillis;
         if (sequence <= s.lastSequence) {
             s.duplicateBatches++;
+            duplicateBatches++;
             return false;
         }
         s.lastSequence = sequence;
+        batchesAccepted++;
         return true;
     }
 
@@ -87,6 +94,44 @@ public final class AgentRegistry {
         AgentState s = agents.get(node);
         s.flowsReceived += flows;
         s.anomaliesReceived += anomalies;
+        flowsReceived += flows;
+        anomaliesReceived += anomalies;
+    }
+
+    /** Agents with an open stream now. */
+    public synchronized int connectedAgents() {
+        int n = 0;
+        for (AgentState s : agents.values()) {
+            if (s.connected) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Agents ever seen (connected or not). */
+    public synchronized int knownAgents() {
+        return agents.size();
+    }
+
+    /** Flow records stored from every agent since start. */
+    public synchronized long flowsReceived() {
+        return flowsReceived;
+    }
+
+    /** Anomalies stored from every agent since start. */
+    public synchronized long anomaliesReceived() {
+        return anomaliesReceived;
+    }
+
+    /** Batches stored (new sequence numbers) from every agent since start. */
+    public synchronized long batchesAccepted() {
+        return batchesAccepted;
+    }
+
+    /** Batches received again after a reconnect and not stored twice. */
+    public synchronized long duplicateBatches() {
+        return duplicateBatches;
     }
 
     public synchronized void status(String node, AgentStatus status, long nowMillis) {

@@ -11,6 +11,7 @@ import java.time.Duration;
 public final class FlowStore {
     private final BoundedLog<Flow> flows;
     private final BoundedLog<Anomaly> anomalies;
+    private final AnomalyCounts anomalyCounts = new AnomalyCounts();
 
     public FlowStore(int maxFlows, int maxAnomalies, Duration maxAge) {
         this.flows = new BoundedLog<>(maxFlows, maxAge.toMillis());
@@ -23,6 +24,17 @@ public final class FlowStore {
 
     public BoundedLog<Anomaly> anomalies() {
         return anomalies;
+    }
+
+    /** Stores an anomaly, counting it by type and severity. */
+    public void addAnomaly(Anomaly a, long receivedMillis) {
+        anomalyCounts.count(a);
+        anomalies.append(a, receivedMillis);
+    }
+
+    /** Anomalies stored since start, by type and severity (none fall off these counts). */
+    public AnomalyCounts anomalyCounts() {
+        return anomalyCounts;
     }
 
     public void expire(long nowMillis) {

@@ -28,22 +28,20 @@ public final class VerdictMetrics implements MeterBinder {
         flows(registry, "denied", v -> v.stats().denied());
         flows(registry, "not_judged", v -> v.stats().notJudged());
         FunctionCounter.builder("netwatch.policy.violations", reporter, r -> r.raised())
-                .description("policy_violation anomalies raised").baseUnit("anomalies").register(registry);
+                .description("policy_violation anomalies raised").register(registry);
         FunctionCounter.builder("netwatch.policy.violations.suppressed", reporter, r -> r.suppressed())
                 .description("Violating flows counted in an open window instead of raising their own anomaly")
-                .baseUnit("flows").register(registry);
-        Gauge.builder("netwatch.identity.addresses", index, i -> i.stats().addresses())
-                .description("Addresses with an identity history").baseUnit("addresses").register(registry);
-        FunctionCounter.builder("netwatch.identity.refused", index, i -> i.stats().refused())
-                .description("Address claims refused because the index was full").baseUnit("addresses")
                 .register(registry);
+        Gauge.builder("netwatch.identity.addresses", index, i -> i.stats().addresses())
+                .description("Addresses with an identity history").register(registry);
+        FunctionCounter.builder("netwatch.identity.refused.addresses", index, i -> i.stats().refused())
+                .description("Address claims refused because the index was full").register(registry);
         FunctionCounter.builder("netwatch.identity.tenures.dropped", index, i -> i.stats().tenuresDropped())
                 .description("Past holders of an address dropped because its history was full").register(registry);
     }
 
     private void flows(MeterRegistry registry, String outcome, ToDoubleFunction<FlowVerdicts> f) {
         FunctionCounter.builder("netwatch.policy.flows", verdicts, f).tag("outcome", outcome)
-                .description("Flow records judged against NetworkPolicy, by outcome").baseUnit("flows")
-                .register(registry);
+                .description("Flow records judged against NetworkPolicy, by outcome").register(registry);
     }
 }

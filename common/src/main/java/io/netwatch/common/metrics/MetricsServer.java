@@ -1,4 +1,4 @@
-package io.netwatch.agent.metrics;
+package io.netwatch.common.metrics;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;

@@ -1,0 +1,34 @@
+package io.netwatch.agent.metrics;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netwatch.agent.Pipeline;
+import io.netwatch.agent.capture.LiveCapture;
+import io.netwatch.agent.capture.PacketSource;
+import io.netwatch.agent.export.FlowStreamer;
+import io.netwatch.agent.inspect.signature.Signatures;
+import io.netwatch.common.metrics.RuntimeMetrics;
+
+/**
+ * Every meter the agent serves on {@code /metrics}, one binder per source: capture, decode,
+ * flows, inspection and detectors ({@link PipelineMetrics}), export ({@link ExportMetrics}),
+ * signatures ({@link SignatureMetrics}), libpcap's kernel counters for live capture
+ * ({@link CaptureMetrics}) and the JVM and process ({@link RuntimeMetrics}).
+ */
+public final class AgentMeters {
+    private AgentMeters() {
+    }
+
+    public static PrometheusMeterRegistry create(Pipeline pipeline, FlowStreamer streamer, Signatures signatures,
+                                                 PacketSource source) {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new PipelineMetrics(pipeline).bindTo(registry);
+        new ExportMetrics(streamer).bindTo(registry);
+        new SignatureMetrics(signatures, pipeline.inspector()).bindTo(registry);
+        if (source instanceof LiveCapture live) {
+            new CaptureMetrics(live).bindTo(registry);
+        }
+        new RuntimeMetrics().bindTo(registry);
+        return registry;
+    }
+}

@@ -1,0 +1,124 @@
+package io.netwatch.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netwatch.agent.Pipeline;
+import io.netwatch.agent.capture.PcapFileSource;
+import io.netwatch.agent.export.AgentHealth;
+import io.netwatch.agent.export.ExportConfig;
+import io.netwatch.agent.export.FlowStreamer;
+import io.netwatch.agent.flow.FlowTableConfig;
+import io.netwatch.agent.inspect.InspectionConfig;
+import io.netwatch.agent.inspect.InspectionSink;
+import io.netwatch.agent.inspect.signature.Signatures;
+import io.netwatch.agent.metrics.AgentMeters;
+import io.netwatch.agent.score.PortScanConfig;
+import io.netwatch.aggregator.AggregatorConfig;
+import io.netwatch.aggregator.AggregatorServer;
+import io.netwatch.common.metrics.Exposition;
+import io.netwatch.proto.ingest.v1.Hello;
+import io.netwatch.proto.query.v1.GetAgentsRequest;
+import io.netwatch.proto.query.v1.QueryGrpc;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * docs/metrics.md lists every {@code netwatch_} family the agent and the aggregator serve, with
+ * its type, and nothing they do not serve (families that exist only with live capture say so
+ * in their "when" column).
+ */
+@EnableKubernetesMockClient(crud = true)
+class MetricsDocTest {
+    KubernetesClient client;
+
+    /** A documented family: its type and when it is served ("always", "live capture", ...). */
+    private record Row(String type, String when) {
+    }
+
+    private static Map<String, Row> documented(String component) throws IOException {
+        String doc = Files.readString(Samples.repoRoot().resolve("docs/metrics.md"));
+        String section = doc.substring(doc.indexOf("## " + component));
+        int next = section.indexOf("\n## ", 4);
+        section = next < 0 ? section : section.substring(0, next);
+        Map<String, Row> rows = new TreeMap<>();
+        for (String line : section.split("\n")) {
+            if (line.startsWith("| `netwatch_")) {
+                String[] cells = line.split("\\|");
+                rows.put(cells[1].strip().replace("`", ""), new Row(cells[2].strip(), cells[4].strip()));
+            }
+        }
+        return rows;
+    }
+
+    private static List<String> compare(String component, Map<String, String> served, Map<String, Row> doc) {
+        List<String> problems = new ArrayList<>();
+        served.forEach((name, type) -> {
+            if (!name.startsWith("netwatch_")) {
+                return;
+            }
+            Row row = doc.get(name);
+            if (row == null) {
+                problems.add(component + " serves " + name + " (" + type + "), which docs/metrics.md does not list");
+            } else if (!row.type().equals(type)) {
+                problems.add(name + " is a " + type + ", docs/metrics.md says " + row.type());
+            }
+        });
+        doc.forEach((name, row) -> {
+            if (!served.containsKey(name) && !row.when().equals("live capture")) {
+                problems.add("docs/metrics.md lists " + name + " for the " + component + ", which does not serve it");
+            }
+        });
+        return problems;
+    }
+
+    @Test
+    void theAgentsFamiliesAreDocumented() throws Exception {
+        // The streamer is never started: the channel never connects.
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", 9).usePlaintext().build();
+        FlowStreamer streamer = new FlowStreamer(channel, ExportConfig.defaults(),
+                Hello.newBuilder().setNodeName("node-d").setBootId("boot-d").build(), AgentHealth.NONE);
+        Signatures signatures = Signatures.bundled();
+        Pipeline pipeline = Pipeline.create("node-d", List.of("file"), FlowTableConfig.defaults(),
+                PortScanConfig.defaults(), InspectionConfig.defaults(), signatures, streamer, streamer,
+                InspectionSink.NONE);
+        try (PcapFileSource source = PcapFileSource.open(Samples.demo())) {
+            Exposition served = Exposition.parse(AgentMeters.create(pipeline, streamer, signatures, source).scrape());
+            Map<String, Row> doc = documented("Agent");
+            assertTrue(doc.size() > 30, "the agent section has its table: " + doc.keySet());
+            assertEquals(List.of(), compare("the agent", served.families(), doc));
+        } finally {
+            streamer.close();
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Watching fabric8's mock API server in CRUD mode (no API server here), after one query. */
+    @Test
+    void theAggregatorsFamiliesAreDocumented() throws Exception {
+        try (AggregatorServer server = AggregatorServer.start(AggregatorConfig.listenOn(
+                new InetSocketAddress("127.0.0.1", 0)).withMetrics(new InetSocketAddress("127.0.0.1", 0)), client)) {
+            ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+            QueryGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .getAgents(GetAgentsRequest.getDefaultInstance());
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            Exposition served = Exposition.scrape(server.metricsPort());
+            Map<String, Row> doc = documented("Aggregator");
+            assertTrue(doc.size() > 10, "the aggregator section has its table: " + doc.keySet());
+            assertEquals(List.of(), compare("the aggregator", served.families(), doc));
+        }
+    }
+}
