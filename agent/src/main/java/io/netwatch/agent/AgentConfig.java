@@ -5,40 +5,55 @@ import io.netwatch.agent.export.ClientTls;
 import io.netwatch.agent.export.ExportConfig;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.identity.IdentityCache;
+import io.netwatch.agent.inspect.InspectionConfig;
+import io.netwatch.agent.inspect.signature.RulesConfig;
 import io.netwatch.agent.score.DetectionConfig;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import io.netwatch.agent.inspect.signature.RulesConfig;
 import java.time.Duration;
 
 /**
  * Everything the agent needs to run. Exactly one of {@code pcapFile} and {@code live} is set.
  *
- * @param nodeName        the Kubernetes node name this agent reports as
- * @param pcapFile        replay this capture file, then exit
- * @param live            capture from these interfaces until stopped
- * @param aggregator      gRPC target of the aggregator, "host:port"
- * @param metricsAddress  where to serve /metrics, /healthz and /readyz; null for none
- * @param drainTimeout    after a file ends, how long to wait for the aggregator to
- *                        acknowledge everything
- * @param rules           signature rule files and their reloading
+ * @param nodeName          the Kubernetes node name this agent reports as
+ * @param pcapFile          replay this capture file, then exit
+ * @param live              capture from these interfaces until stopped
+ * @param aggregator        gRPC target of the aggregator, "host:port"
+ * @param metricsAddress    where to serve /metrics, /healthz and /readyz; null for none
+ * @param flows             the flow table's bounds and timeouts
+ * @param detection         the detectors' parameters
+ * @param export            batching, queue and reconnection towards the aggregator
+ * @param drainTimeout      after a file ends, how long to wait for the aggregator to
+ *                          acknowledge everything
+ * @param rules             the signature rules and how they are reloaded
+ * @param inspection        bounds of payload inspection and TCP reassembly
+ * @param shutdownGrace     on SIGTERM, how long the agent has to end open flows and have the
+ *                          aggregator acknowledge them; keep it below the pod's
+ *                          terminationGracePeriodSeconds
  * @param identityCacheSize most addresses kept in the copy of the aggregator's identities
- *                        (the least recently used goes first past it, counted)
- * @param tls             mutual TLS towards the aggregator, or null for plaintext
+ *                          (the least recently used goes first past it, counted)
+ * @param tls               mutual TLS towards the aggregator, or null for plaintext
  */
 public record AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live, String aggregator,
                           InetSocketAddress metricsAddress, FlowTableConfig flows, DetectionConfig detection,
-                          ExportConfig export, Duration drainTimeout, RulesConfig rules, int identityCacheSize,
+                          ExportConfig export, Duration drainTimeout, RulesConfig rules,
+                          InspectionConfig inspection, Duration shutdownGrace, int identityCacheSize,
                           ClientTls tls) {
-    /** In plaintext, with the default identity cache size. */
+    /** Default grace period on SIGTERM; the DaemonSet gives the pod 30 s. */
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(20);
+
+    /**
+     * In plaintext, with the default inspection bounds, shutdown grace period and identity
+     * cache size.
+     */
     public AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live, String aggregator,
                        InetSocketAddress metricsAddress, FlowTableConfig flows, DetectionConfig detection,
                        ExportConfig export, Duration drainTimeout, RulesConfig rules) {
         this(nodeName, pcapFile, live, aggregator, metricsAddress, flows, detection, export, drainTimeout, rules,
-                IdentityCache.DEFAULT_MAX_ENTRIES, null);
+                InspectionConfig.defaults(), DEFAULT_SHUTDOWN_GRACE, IdentityCache.DEFAULT_MAX_ENTRIES, null);
     }
 
-    /** With the bundled signature rules only. */
+    /** As above, with the bundled signature rules only. */
     public AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live, String aggregator,
                        InetSocketAddress metricsAddress, FlowTableConfig flows, DetectionConfig detection,
                        ExportConfig export, Duration drainTimeout) {
@@ -57,6 +72,9 @@ public record AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live
         if (aggregator == null || !aggregator.matches(".+:\\d{1,5}")) {
             throw new IllegalArgumentException("aggregator must be HOST:PORT, got '" + aggregator + "'");
         }
+        if (shutdownGrace == null || shutdownGrace.isNegative() || shutdownGrace.isZero()) {
+            throw new IllegalArgumentException("shutdown grace period must be a positive duration, got " + shutdownGrace);
+        }
         if (identityCacheSize < 1) {
             throw new IllegalArgumentException("--identity-cache-size must be at least 1, got " + identityCacheSize);
         }
@@ -68,6 +86,6 @@ public record AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live
 
     public AgentConfig withTls(ClientTls t) {
         return new AgentConfig(nodeName, pcapFile, live, aggregator, metricsAddress, flows, detection, export,
-                drainTimeout, rules, identityCacheSize, t);
+                drainTimeout, rules, inspection, shutdownGrace, identityCacheSize, t);
     }
 }

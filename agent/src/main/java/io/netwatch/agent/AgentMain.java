@@ -3,6 +3,7 @@ package io.netwatch.agent;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netwatch.agent.capture.CaptureCapabilities;
 import io.netwatch.agent.capture.CaptureException;
 import io.netwatch.agent.capture.LiveCapture;
 import io.netwatch.agent.capture.PacketSource;
@@ -22,6 +23,8 @@ import io.netwatch.common.metrics.MetricsServer;
 import io.netwatch.proto.ingest.v1.Hello;
 import com.google.protobuf.util.Timestamps;
 import java.io.PrintStream;
+import java.time.Duration;
+import java.util.function.Supplier;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -47,6 +50,24 @@ public final class AgentMain {
      * @return the process exit code: 0 when everything captured was delivered or counted
      */
     public static int run(AgentConfig config, PrintStream out) throws InterruptedException {
+        return run(config, out, CaptureCapabilities::ofThisProcess);
+    }
+
+    /**
+     * As above, with the capabilities to check before live capture (tests give fabricated
+     * ones).
+     */
+    static int run(AgentConfig config, PrintStream out, Supplier<CaptureCapabilities> capabilities)
+            throws InterruptedException {
+        if (config.live() != null) {
+            // Before anything is opened or connected: the agent must not say hello and then die.
+            CaptureCapabilities caps = capabilities.get();
+            String problem = caps == null ? null : caps.captureProblem();
+            if (problem != null) {
+                out.println("netwatch agent: " + problem);
+                return 2;
+            }
+        }
         Signatures signatures;
         try {
             signatures = config.rules().load();
@@ -85,7 +106,7 @@ public final class AgentMain {
         FlowStreamer streamer = new FlowStreamer(channel, config.export(), hello, health, identities::apply,
                 labels::label);
         Pipeline pipeline = Pipeline.create(config.nodeName(), source.interfaceNames(), config.flows(), config.detection(),
-                InspectionConfig.defaults(), signatures, streamer, streamer, InspectionSink.NONE);
+                config.inspection(), signatures, streamer, streamer, InspectionSink.NONE);
         RuleWatcher watcher = config.rules().paths().isEmpty() || config.rules().reload().isZero() ? null
                 : signatures.watch(config.rules().reload(), r -> report(r, out));
         health.attach(pipeline);
@@ -105,7 +126,8 @@ public final class AgentMain {
             out.println("netwatch agent: metrics on http://" + config.metricsAddress().getHostString() + ":"
                     + metrics.port() + "/metrics");
         }
-        Thread hook = new Thread(source::close, "netwatch-shutdown");
+        GracefulStop stop = new GracefulStop(config.shutdownGrace());
+        Thread hook = stop.hook(source::close, out);
         Runtime.getRuntime().addShutdownHook(hook);
         out.println("netwatch agent: node " + config.nodeName() + ", " + source.description() + " → "
                 + config.aggregator() + (config.tls() == null ? " (plaintext)" : " (mutual TLS)"));
@@ -117,9 +139,11 @@ public final class AgentMain {
             health.markFailed();
             code = 1;
         } finally {
+            // Open flows end here as final records, whether the file ended or a stop was asked for.
             pipeline.finish();
         }
-        boolean drained = streamer.drain(config.drainTimeout());
+        Duration drainTimeout = stop.drainTimeout(config.drainTimeout());
+        boolean drained = streamer.drain(drainTimeout);
         out.printf("netwatch agent: %d packets, %d flow records, %d acknowledged, %d dropped, %d anomalies, "
                         + "%d signature alerts%n", pipeline.packets(), pipeline.flowTable().recordsEmitted(),
                 streamer.flowsAcked(), streamer.flowsDropped(),
@@ -127,7 +151,7 @@ public final class AgentMain {
                 pipeline.inspector().alerts());
         if (!drained) {
             out.printf("netwatch agent: the aggregator did not acknowledge %d queued records and %d batches within %s%n",
-                    streamer.queueDepth(), streamer.unackedBatches(), config.drainTimeout());
+                    streamer.queueDepth(), streamer.unackedBatches(), drainTimeout);
             code = code == 0 ? 1 : code;
         }
         if (watcher != null) {
@@ -142,6 +166,7 @@ public final class AgentMain {
         if (source instanceof LiveCapture live) {
             live.release();
         }
+        stop.finished();
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException e) {

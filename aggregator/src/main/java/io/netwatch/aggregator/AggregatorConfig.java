@@ -5,31 +5,25 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 
 /**
- * @param listen       address of the gRPC server (ingest and query on one port)
- * @param maxFlows     flows kept in the embedded store; the oldest fall off first (counted)
- * @param maxAnomalies anomalies kept in the embedded store
- * @param maxAge       records older than this are dropped from the store
- * @param security     TLS and query authentication, or {@link ServerSecurity#PLAINTEXT}
- * @param metrics      address of the Prometheus scrape endpoint ({@code /metrics}, {@code /healthz},
- *                     {@code /readyz}), or null for none
+ * @param listen        address of the gRPC server (ingest and query on one port)
+ * @param maxFlows      flows kept in the embedded store; the oldest fall off first (counted)
+ * @param maxAnomalies  anomalies kept in the embedded store
+ * @param maxAge        records older than this are dropped from the store
+ * @param security      TLS and query authentication, or {@link ServerSecurity#PLAINTEXT}
+ * @param metrics       address of the Prometheus scrape endpoint ({@code /metrics}, {@code /healthz},
+ *                      {@code /readyz}), or null for none
+ * @param shutdownGrace on stop, how long batches already received may take to be stored and
+ *                      acknowledged before the remaining streams are cancelled
  */
 public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge,
-                               ServerSecurity security, InetSocketAddress metrics) {
+                               ServerSecurity security, InetSocketAddress metrics, Duration shutdownGrace) {
     /** Port of the scrape endpoint; the agent's is 9091. */
     public static final int DEFAULT_METRICS_PORT = 9092;
     public static final int DEFAULT_MAX_FLOWS = 500_000;
     public static final int DEFAULT_MAX_ANOMALIES = 50_000;
-
-    /** In plaintext, without a scrape endpoint. */
-    public AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge) {
-        this(listen, maxFlows, maxAnomalies, maxAge, ServerSecurity.PLAINTEXT, null);
-    }
-
-    /** Without a scrape endpoint. */
-    public AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge,
-                            ServerSecurity security) {
-        this(listen, maxFlows, maxAnomalies, maxAge, security, null);
-    }
+    public static final Duration DEFAULT_MAX_AGE = Duration.ofHours(24);
+    /** Below the Deployment's terminationGracePeriodSeconds (15). */
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
 
     public AggregatorConfig {
         if (listen == null) {
@@ -45,18 +39,32 @@ public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAn
         if (security == null) {
             throw new IllegalArgumentException("security must be given (ServerSecurity.PLAINTEXT for none)");
         }
+        if (shutdownGrace == null || shutdownGrace.isNegative()) {
+            throw new IllegalArgumentException("shutdown grace period must not be negative, got " + shutdownGrace);
+        }
+    }
+
+    /** In plaintext, without a scrape endpoint, with the default shutdown grace period. */
+    public AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge) {
+        this(listen, maxFlows, maxAnomalies, maxAge, ServerSecurity.PLAINTEXT, null, DEFAULT_SHUTDOWN_GRACE);
+    }
+
+    /** Without a scrape endpoint, with the default shutdown grace period. */
+    public AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge,
+                            ServerSecurity security) {
+        this(listen, maxFlows, maxAnomalies, maxAge, security, null, DEFAULT_SHUTDOWN_GRACE);
     }
 
     public AggregatorConfig withSecurity(ServerSecurity s) {
-        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, s, metrics);
+        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, s, metrics, shutdownGrace);
     }
 
     /** The same configuration with a scrape endpoint at {@code address} (null for none). */
     public AggregatorConfig withMetrics(InetSocketAddress address) {
-        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, address);
+        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, address, shutdownGrace);
     }
 
     public static AggregatorConfig listenOn(InetSocketAddress listen) {
-        return new AggregatorConfig(listen, DEFAULT_MAX_FLOWS, DEFAULT_MAX_ANOMALIES, Duration.ofHours(24));
+        return new AggregatorConfig(listen, DEFAULT_MAX_FLOWS, DEFAULT_MAX_ANOMALIES, DEFAULT_MAX_AGE);
     }
 }

@@ -57,6 +57,8 @@ public final class AggregatorServer implements AutoCloseable {
     private final PrometheusMeterRegistry meters;
     private final MetricsServer metricsServer;
     private final SecurityCounters security;
+    private final IngestService ingest;
+    private final java.time.Duration shutdownGrace;
 
     /** The identity and verdict stages, when the aggregator watches a cluster. */
     public record Identity(ClusterWatcher watcher, IdentityIndex index, PolicyHistory history, FlowVerdicts verdicts,
@@ -65,7 +67,10 @@ public final class AggregatorServer implements AutoCloseable {
 
     private AggregatorServer(Server server, FlowStore store, AgentRegistry registry,
                              ScheduledExecutorService housekeeping, Identity identity, PrometheusMeterRegistry meters,
-                             MetricsServer metricsServer, SecurityCounters security) {
+                             MetricsServer metricsServer, SecurityCounters security, IngestService ingest,
+                             java.time.Duration shutdownGrace) {
+        this.ingest = ingest;
+        this.shutdownGrace = shutdownGrace;
         this.server = server;
         this.security = security;
         this.store = store;
@@ -190,7 +195,8 @@ public final class AggregatorServer implements AutoCloseable {
                 id.verdicts().hits().retain(id.history().current());
             }, 1, 1, TimeUnit.SECONDS);
         }
-        return new AggregatorServer(server, store, registry, housekeeping, identity, meters, metricsServer, counters);
+        return new AggregatorServer(server, store, registry, housekeeping, identity, meters, metricsServer, counters,
+                ingest, config.shutdownGrace());
     }
 
     private static long nowNanos() {
@@ -240,12 +246,23 @@ public final class AggregatorServer implements AutoCloseable {
     }
 
     /**
-     * Stops the server. Agent streams never end by themselves, so after a short grace period
-     * they are cancelled; agents reconnect to the next aggregator and resend what was not
-     * acknowledged.
+     * Stops the server: no new calls are accepted; each agent stream is ended (UNAVAILABLE)
+     * once the batch it is storing is stored and acknowledged, within the configured grace
+     * period; whatever is still running after it is cancelled. Agents reconnect to the next
+     * aggregator and resend what was not acknowledged, so nothing acknowledged is lost and
+     * nothing unacknowledged is forgotten.
      */
     @Override
     public void close() throws InterruptedException {
+        server.shutdown();
+        long deadline = System.nanoTime() + shutdownGrace.toNanos();
+        ingest.drain(shutdownGrace);
+        long left = Math.max(0, deadline - System.nanoTime());
+        // Query calls (a follow, say) get what is left of the grace period, then are cancelled.
+        if (!server.awaitTermination(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS)) {
+            server.shutdownNow();
+            server.awaitTermination(5, TimeUnit.SECONDS);
+        }
         housekeeping.shutdownNow();
         if (metricsServer != null) {
             metricsServer.close();
@@ -253,11 +270,6 @@ public final class AggregatorServer implements AutoCloseable {
         if (identity != null) {
             identity.publisher().close();
             identity.watcher().close();
-        }
-        server.shutdown();
-        if (!server.awaitTermination(1, TimeUnit.SECONDS)) {
-            server.shutdownNow();
-            server.awaitTermination(5, TimeUnit.SECONDS);
         }
     }
 }

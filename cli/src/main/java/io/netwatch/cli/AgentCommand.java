@@ -2,119 +2,155 @@ package io.netwatch.cli;
 
 import io.netwatch.agent.AgentConfig;
 import io.netwatch.agent.AgentMain;
-import io.netwatch.agent.capture.LiveCaptureConfig;
-import io.netwatch.agent.export.ClientTls;
-import io.netwatch.agent.export.ExportConfig;
-import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.identity.IdentityCache;
-import io.netwatch.agent.score.DetectionConfig;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import io.netwatch.cli.config.ConfigPrinter;
+import io.netwatch.cli.config.ConfigValues;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "agent", mixinStandardHelpOptions = true,
-        description = "Run the node agent: capture live (or replay a file), track flows, detect, stream to the aggregator.")
+        description = {"Run the node agent: capture live (or replay a file), track flows, detect, stream to the aggregator.",
+                "Settings come from built-in defaults, then --config FILE, then NETWATCH_AGENT_* environment variables,"
+                        + " then these options (docs/configuration.md); --print-config shows the result."})
 final class AgentCommand implements Callable<Integer> {
-    @ArgGroup(exclusive = true, multiplicity = "1")
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
     Source source;
 
     static final class Source {
         @Option(names = {"-i", "--interface"}, split = ",",
-                description = "Interface name, regular expression over names (cali.*|veth.*), or 'any'. Repeatable.")
+                description = "Interface name, regular expression over names (cali.*|veth.*), or 'any'. Repeatable. "
+                        + "(capture.interfaces)")
         List<String> interfaces;
 
-        @Option(names = "--pcap", description = "Replay this pcap or pcapng file, then exit.")
+        @Option(names = "--pcap", description = "Replay this pcap or pcapng file, then exit. (capture.pcap)")
         Path pcap;
     }
 
-    @Option(names = "--bpf", defaultValue = "", description = "BPF filter for live capture.")
+    @Option(names = "--config", paramLabel = "FILE", description = "The agent's YAML configuration (agent.yaml).")
+    Path configFile;
+
+    @Option(names = "--print-config", description = "Print the effective configuration as YAML (every default "
+            + "included) and exit.")
+    boolean printConfig;
+
+    @Option(names = "--bpf", description = "BPF filter for live capture. (capture.bpf_filter)")
     String bpf;
 
-    @Option(names = "--aggregator", defaultValue = "localhost:" + NetwatchMain.DEFAULT_PORT,
-            description = "Aggregator HOST:PORT (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--aggregator", description = "Aggregator HOST:PORT (default localhost:" + NetwatchMain.DEFAULT_PORT
+            + "). (aggregator)")
     String aggregator;
 
-    @Option(names = "--node", defaultValue = "${env:NODE_NAME}",
-            description = "Node name to report as (default: $NODE_NAME, else the host name).")
+    @Option(names = "--node", description = "Node name to report as (default: $NODE_NAME, else the host name). "
+            + "(node_name)")
     String node;
 
-    @Option(names = "--metrics", defaultValue = "0.0.0.0:9091",
-            description = "Serve /metrics, /healthz, /readyz here; 'none' to disable (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--metrics", description = "Serve /metrics, /healthz, /readyz here; 'none' to disable "
+            + "(default 0.0.0.0:9091). (metrics.listen)")
     String metrics;
 
-    @Option(names = "--snaplen", defaultValue = "" + LiveCaptureConfig.DEFAULT_SNAP_LENGTH,
-            description = "Bytes captured per packet (default: ${DEFAULT-VALUE}).")
-    int snapLength;
+    @Option(names = "--snaplen", description = "Bytes captured per packet. (capture.snap_length)")
+    String snapLength;
 
-    @Option(names = "--buffer-size", defaultValue = "" + LiveCaptureConfig.DEFAULT_BUFFER_BYTES,
-            description = "Kernel capture buffer per interface, bytes (default: ${DEFAULT-VALUE}).")
-    int bufferBytes;
+    @Option(names = "--buffer-size", description = "Kernel capture buffer per interface, bytes. (capture.buffer_bytes)")
+    String bufferBytes;
 
-    @Option(names = "--immediate", description = "libpcap immediate mode: lower latency, more drops at high rates.")
-    boolean immediate;
+    @Option(names = "--immediate", description = "libpcap immediate mode: lower latency, more drops at high rates. "
+            + "(capture.immediate_mode)")
+    Boolean immediate;
 
-    @Option(names = "--max-flows", defaultValue = "" + FlowTableConfig.DEFAULT_MAX_FLOWS,
-            description = "Flow table bound (default: ${DEFAULT-VALUE}).")
-    int maxFlows;
+    @Option(names = "--max-flows", description = "Flow table bound. (flows.max_flows)")
+    String maxFlows;
 
     @Option(names = "--flow-timeouts", description = "Flow timeouts, any of " + FlowTimeouts.KEYS
             + ", e.g. syn=30s,established=5m,udp=1m (defaults: syn 30s, established 5m, closed 10s, udp 60s, "
-            + "other 30s, active 5m).")
+            + "other 30s, active 5m). (flows.timeouts.*)")
     String flowTimeouts;
 
+    @Option(names = "--drain-timeout", description = "After a file ends, how long to wait for the aggregator's "
+            + "acknowledgements (default 30s). (export.drain_timeout)")
+    String drainTimeout;
+
     @Option(names = "--detect", description = "Detector settings over the defaults, any of " + DetectSettings.KEYS
-            + ", e.g. scan.pf=0.0001,flood.threshold=500 (docs/detection.md).")
+            + ", e.g. scan.pf=0.0001,flood.threshold=500 (docs/detection.md). (detect.overrides)")
     String detect;
 
-    @Option(names = "--drain-timeout", defaultValue = "PT30S",
-            description = "After a file ends, how long to wait for the aggregator's acknowledgements (default: ${DEFAULT-VALUE}).")
-    Duration drainTimeout;
-
-    @Option(names = "--identity-cache-size", defaultValue = "" + IdentityCache.DEFAULT_MAX_ENTRIES,
-            description = "Most addresses kept in the copy of the aggregator's identities, used to label flows; "
-                    + "past it the least recently used goes, counted (default: ${DEFAULT-VALUE}).")
-    int identityCacheSize;
-
-    @picocli.CommandLine.Mixin
-    RuleOptions rules = new RuleOptions();
-
-    @Option(names = "--rules-reload", defaultValue = "PT10S",
-            description = "How often rule files are checked for changes and reloaded; PT0S turns it off (default: ${DEFAULT-VALUE}).")
-    Duration rulesReload;
+    @Option(names = "--identity-cache-size", description = "Most addresses kept in the copy of the aggregator's"
+            + " identities; the least recently used goes first past it, counted (default "
+            + IdentityCache.DEFAULT_MAX_ENTRIES + "). (identity.cache_size)")
+    String identityCacheSize;
 
     @picocli.CommandLine.Mixin
     ClientTlsOptions tls = new ClientTlsOptions();
 
-    @Option(names = "--tls-reload", defaultValue = "PT1M", description = "How often the certificate, key and CA files"
-            + " are checked for changes (cert-manager rotation), at least a minute apart (gRPC's floor); PT0S reads"
-            + " them once (default: ${DEFAULT-VALUE}).")
-    Duration tlsReload;
+    @Option(names = "--tls-reload", description = "How often the certificate, key and CA files are reread (gRPC"
+            + " rereads them at most once a minute; 0s: never) (default 1m). (tls.reload)")
+    String tlsReload;
+
+    @Option(names = "--shutdown-grace", description = "On SIGTERM, how long to end open flows and have them "
+            + "acknowledged (default 20s). (shutdown.grace_period)")
+    String shutdownGrace;
+
+    @picocli.CommandLine.Mixin
+    RuleOptions rules = new RuleOptions();
+
+    @Option(names = "--rules-reload", description = "How often rule files are checked for changes and reloaded; 0s "
+            + "turns it off (default 10s). (rules.reload)")
+    String rulesReload;
+
+    /** The process environment; tests give their own. */
+    Map<String, String> environment = System.getenv();
 
     @Override
     public Integer call() throws Exception {
-        if (tlsReload.isNegative()) {
-            throw new IllegalArgumentException("--tls-reload must be zero or positive, got " + tlsReload);
+        ConfigValues v = settings();
+        if (printConfig) {
+            System.out.print(ConfigPrinter.yaml(v));
+            return 0;
         }
-        ClientTls clientTls = tls.any() ? tls.tls(true, tlsReload) : null;
-        String nodeName = node == null || node.isBlank() ? InetAddress.getLocalHost().getHostName() : node;
-        LiveCaptureConfig live = null;
-        if (source.interfaces != null) {
-            live = new LiveCaptureConfig(source.interfaces, bpf, snapLength, bufferBytes, immediate, true, 1000);
-        } else if (!Files.isReadable(source.pcap)) {
-            throw new NetwatchMain.UserError("cannot read capture file " + source.pcap);
+        AgentConfig config = AgentSettings.toConfig(v, AgentSettings::defaultNodeName);
+        AgentSettings.tlsFiles(v, tls);
+        if (tls.any()) {
+            config = config.withTls(tls.tls(true, v.get(AgentSettings.TLS_RELOAD)));
         }
-        InetSocketAddress metricsAddress = metrics.equalsIgnoreCase("none") ? null : HostPort.parse(metrics, "--metrics");
-        AgentConfig config = new AgentConfig(nodeName, source.pcap, live, HostPort.target(aggregator), metricsAddress,
-                FlowTimeouts.apply(FlowTableConfig.defaults().withMaxFlows(maxFlows), flowTimeouts),
-                DetectSettings.apply(DetectionConfig.defaults(), detect), ExportConfig.defaults(),
-                drainTimeout, rules.config(rulesReload), identityCacheSize, clientTls);
+        if (config.pcapFile() != null && !Files.isReadable(config.pcapFile())) {
+            throw new NetwatchMain.UserError("cannot read capture file " + config.pcapFile());
+        }
         return AgentMain.run(config, System.out);
+    }
+
+    /** Defaults, file, environment, then these options. */
+    ConfigValues settings() {
+        ConfigValues v = ConfigValues.load(AgentSettings.SCHEMA, configFile, environment);
+        if (source != null && source.interfaces != null) {
+            v.option(AgentSettings.INTERFACES, "--interface", source.interfaces).option(AgentSettings.PCAP, "--interface", "");
+        } else if (source != null) {
+            v.option(AgentSettings.PCAP, "--pcap", source.pcap).option(AgentSettings.INTERFACES, "--pcap", List.of());
+        }
+        v.option(AgentSettings.BPF, "--bpf", bpf)
+                .option(AgentSettings.AGGREGATOR, "--aggregator", aggregator)
+                .option(AgentSettings.NODE_NAME, "--node", node)
+                .option(AgentSettings.METRICS, "--metrics", metrics)
+                .option(AgentSettings.SNAP_LENGTH, "--snaplen", snapLength)
+                .option(AgentSettings.BUFFER_BYTES, "--buffer-size", bufferBytes)
+                .option(AgentSettings.IMMEDIATE, "--immediate", immediate)
+                .option(AgentSettings.MAX_FLOWS, "--max-flows", maxFlows)
+                .option(AgentSettings.DRAIN, "--drain-timeout", drainTimeout)
+                .option(AgentSettings.GRACE, "--shutdown-grace", shutdownGrace)
+                .option(AgentSettings.RELOAD, "--rules-reload", rulesReload)
+                .option(AgentSettings.IDENTITY_CACHE, "--identity-cache-size", identityCacheSize)
+                .option(AgentSettings.TLS_RELOAD, "--tls-reload", tlsReload);
+        if (detect != null) {
+            v.option(AgentSettings.DETECT, "--detect", List.of(detect.split(",")));
+        }
+        FlowTimeouts.overrides(flowTimeouts).forEach((path, text) -> v.option(
+                AgentSettings.SCHEMA.find(path), "--flow-timeouts", text));
+        rules.applyTo(v);
+        return v;
     }
 }

@@ -7,7 +7,10 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.netwatch.aggregator.AggregatorConfig;
 import io.netwatch.aggregator.AggregatorServer;
 import io.netwatch.aggregator.security.ServerSecurity;
-import java.time.Duration;
+import io.netwatch.cli.config.ConfigPrinter;
+import io.netwatch.cli.config.ConfigValues;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
@@ -26,24 +29,36 @@ final class AggregatorCommand implements Callable<Integer> {
      */
     private static final int KUBERNETES_REQUEST_RETRIES = 2;
 
-    @Option(names = "--listen", defaultValue = "0.0.0.0:" + NetwatchMain.DEFAULT_PORT,
-            description = "Address for ingest and query (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--config", paramLabel = "FILE", description = "The aggregator's YAML configuration "
+            + "(aggregator.yaml).")
+    Path configFile;
+
+    @Option(names = "--print-config", description = "Print the effective configuration as YAML (every default "
+            + "included) and exit.")
+    boolean printConfig;
+
+    @Option(names = "--listen", description = "Address for ingest and query (default: 0.0.0.0:"
+            + NetwatchMain.DEFAULT_PORT + "). (listen)")
     String listen;
 
-    @Option(names = "--max-flows", defaultValue = "" + AggregatorConfig.DEFAULT_MAX_FLOWS,
-            description = "Flows kept in memory; the oldest fall off first (default: ${DEFAULT-VALUE}).")
-    int maxFlows;
+    @Option(names = "--max-flows", description = "Flows kept in memory; the oldest fall off first (default: "
+            + AggregatorConfig.DEFAULT_MAX_FLOWS + "). (store.max_flows)")
+    String maxFlows;
 
-    @Option(names = "--max-anomalies", defaultValue = "" + AggregatorConfig.DEFAULT_MAX_ANOMALIES,
-            description = "Anomalies kept in memory (default: ${DEFAULT-VALUE}).")
-    int maxAnomalies;
+    @Option(names = "--max-anomalies", description = "Anomalies kept in memory (default: "
+            + AggregatorConfig.DEFAULT_MAX_ANOMALIES + "). (store.max_anomalies)")
+    String maxAnomalies;
 
-    @Option(names = "--max-age", defaultValue = "PT24H",
-            description = "Records older than this are dropped, ISO-8601 duration (default: ${DEFAULT-VALUE}).")
-    Duration maxAge;
+    @Option(names = "--max-age", description = "Records older than this are dropped, e.g. 24h or PT24H (default: 24h)."
+            + " (store.max_age)")
+    String maxAge;
 
-    @Option(names = "--metrics", defaultValue = "0.0.0.0:" + AggregatorConfig.DEFAULT_METRICS_PORT,
-            description = "Serve /metrics, /healthz, /readyz here; 'none' to disable (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--shutdown-grace", description = "On SIGTERM, how long batches already received may take to be "
+            + "stored and acknowledged (default: 10s). (shutdown.grace_period)")
+    String shutdownGrace;
+
+    @Option(names = "--metrics", description = "Serve /metrics, /healthz, /readyz here; 'none' to disable (default: "
+            + "0.0.0.0:" + AggregatorConfig.DEFAULT_METRICS_PORT + "). (metrics.listen)")
     String metrics;
 
     @Option(names = "--kubernetes",
@@ -51,20 +66,29 @@ final class AggregatorCommand implements Callable<Integer> {
                     + " pod identities and NetworkPolicies: flows are enriched and judged, and established flows"
                     + " the policies deny become policy_violation anomalies. Readiness (gRPC health) stays down"
                     + " until the cluster is listed.")
-    boolean kubernetes;
+    Boolean kubernetes;
 
     @picocli.CommandLine.Mixin
     ServerTlsOptions tls = new ServerTlsOptions();
+
+    /** The process environment; tests give their own. */
+    Map<String, String> environment = System.getenv();
 
     /** The API server watched, as said to the user. */
     private String where = "";
 
     @Override
     public Integer call() throws Exception {
-        AggregatorConfig config = new AggregatorConfig(HostPort.parse(listen, "--listen"), maxFlows, maxAnomalies, maxAge,
-                tls.security(), metrics.equalsIgnoreCase("none") ? null : HostPort.parse(metrics, "--metrics"));
+        ConfigValues v = settings();
+        if (printConfig) {
+            System.out.print(ConfigPrinter.yaml(v));
+            return 0;
+        }
+        AggregatorSettings.tlsFiles(v, tls);
+        AggregatorConfig config = AggregatorSettings.toConfig(v).withSecurity(tls.security());
+        boolean watch = v.get(AggregatorSettings.KUBERNETES);
         KubernetesClient client = null;
-        if (kubernetes) {
+        if (watch) {
             Config k8s = new ConfigBuilder(Config.autoConfigure(null))
                     .withRequestRetryBackoffLimit(KUBERNETES_REQUEST_RETRIES).build();
             client = new KubernetesClientBuilder().withConfig(k8s).build();
@@ -77,12 +101,14 @@ final class AggregatorCommand implements Callable<Integer> {
         }
         AggregatorServer server = AggregatorServer.start(config, client);
         KubernetesClient owned = client;
-        ScheduledExecutorService reporter = kubernetes ? reportIdentity(server) : null;
+        ScheduledExecutorService reporter = watch ? reportIdentity(server) : null;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 if (reporter != null) {
                     reporter.shutdownNow();
                 }
+                System.out.println("netwatch aggregator: stopping: no new streams; agents' streams end once their "
+                        + "batch in flight is stored (up to " + config.shutdownGrace() + ")");
                 server.close();
                 if (owned != null) {
                     owned.close();
@@ -104,6 +130,19 @@ final class AggregatorCommand implements Callable<Integer> {
         }
         return "mutual TLS: agents need a client certificate, queries a client certificate"
                 + (s.queryTokenFile() == null ? "" : " or the bearer token");
+    }
+
+    /** Defaults, file, environment, then these options. */
+    ConfigValues settings() {
+        return ConfigValues.load(AggregatorSettings.SCHEMA, configFile, environment)
+                .option(AggregatorSettings.LISTEN, "--listen", listen)
+                .option(AggregatorSettings.MAX_FLOWS, "--max-flows", maxFlows)
+                .option(AggregatorSettings.MAX_ANOMALIES, "--max-anomalies", maxAnomalies)
+                .option(AggregatorSettings.MAX_AGE, "--max-age", maxAge)
+                .option(AggregatorSettings.KUBERNETES, "--kubernetes", kubernetes)
+                .option(AggregatorSettings.METRICS, "--metrics", metrics)
+                .option(AggregatorSettings.GRACE, "--shutdown-grace", shutdownGrace)
+                .option(AggregatorSettings.TLS_RELOAD, "--tls-reload", tls.reload);
     }
 
     /** Says on standard error when the cluster cannot be watched, and when it can again. */

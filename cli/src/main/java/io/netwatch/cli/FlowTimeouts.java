@@ -1,9 +1,11 @@
 package io.netwatch.cli;
 
 import io.netwatch.agent.flow.FlowTableConfig;
+import io.netwatch.cli.config.Durations;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Parses {@code --flow-timeouts syn=30s,established=5m,closed=10s,udp=1m,other=30s,active=5m}
@@ -11,54 +13,67 @@ import java.util.Locale;
  */
 final class FlowTimeouts {
     static final String KEYS = "syn, established, closed, udp, other, active";
+    /** Each short name's key in the agent's configuration. */
+    private static final Map<String, String> PATHS = Map.of("syn", "flows.timeouts.tcp_syn",
+            "established", "flows.timeouts.tcp_established", "closed", "flows.timeouts.tcp_closed",
+            "udp", "flows.timeouts.udp", "other", "flows.timeouts.other", "active", "flows.timeouts.active");
 
     private FlowTimeouts() {
     }
 
     static FlowTableConfig apply(FlowTableConfig base, String spec) {
-        if (spec == null || spec.isBlank()) {
-            return base;
-        }
         Duration syn = base.tcpSynTimeout();
         Duration established = base.tcpEstablishedTimeout();
         Duration closed = base.tcpClosedTimeout();
         Duration udp = base.udpTimeout();
         Duration other = base.otherTimeout();
         Duration active = base.activeTimeout();
-        for (String part : spec.split(",")) {
-            String[] kv = part.trim().split("=", 2);
-            if (kv.length != 2) {
-                throw new IllegalArgumentException("--flow-timeouts: '" + part + "' is not KEY=DURATION (keys: " + KEYS + ")");
-            }
-            Duration d = duration(kv[1].trim(), kv[0].trim());
-            switch (kv[0].trim().toLowerCase(Locale.ROOT)) {
+        for (Map.Entry<String, String> e : parts(spec).entrySet()) {
+            Duration d = duration(e.getValue(), e.getKey());
+            switch (e.getKey()) {
                 case "syn" -> syn = d;
                 case "established" -> established = d;
                 case "closed" -> closed = d;
                 case "udp" -> udp = d;
                 case "other" -> other = d;
-                case "active" -> active = d;
-                default -> throw new IllegalArgumentException("--flow-timeouts: unknown key '" + kv[0].trim()
-                        + "'; the keys are " + KEYS);
+                default -> active = d;
             }
         }
         return new FlowTableConfig(base.maxFlows(), syn, established, closed, udp, other, active);
     }
 
-    static Duration duration(String text, String key) {
-        if (text.matches("\\d+(ms|s|m|h|d)")) {
-            long n = Long.parseLong(text.replaceAll("\\D", ""));
-            return switch (text.replaceAll("\\d", "")) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
+    /** The spec as configuration keys and their texts ({@code flows.timeouts.udp=1m}), in the order given. */
+    static Map<String, String> overrides(String spec) {
+        Map<String, String> out = new LinkedHashMap<>();
+        parts(spec).forEach((k, text) -> out.put(PATHS.get(k), text));
+        return out;
+    }
+
+    /** Short name to text, each name checked. */
+    private static Map<String, String> parts(String spec) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (spec == null || spec.isBlank()) {
+            return out;
         }
+        for (String part : spec.split(",")) {
+            String[] kv = part.trim().split("=", 2);
+            if (kv.length != 2) {
+                throw new IllegalArgumentException("--flow-timeouts: '" + part + "' is not KEY=DURATION (keys: " + KEYS + ")");
+            }
+            String key = kv[0].trim().toLowerCase(Locale.ROOT);
+            if (!PATHS.containsKey(key)) {
+                throw new IllegalArgumentException("--flow-timeouts: unknown key '" + kv[0].trim()
+                        + "'; the keys are " + KEYS);
+            }
+            out.put(key, kv[1].trim());
+        }
+        return out;
+    }
+
+    static Duration duration(String text, String key) {
         try {
-            return Duration.parse(text);
-        } catch (DateTimeParseException e) {
+            return Durations.parse(text);
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--flow-timeouts: " + key + "='" + text + "' is not a duration like 30s, "
                     + "5m, 1h or PT30S");
         }

@@ -2,6 +2,7 @@ package io.netwatch.cli;
 
 import io.netwatch.agent.inspect.signature.RulesConfig;
 import io.netwatch.agent.inspect.signature.Signatures;
+import io.netwatch.cli.config.ConfigValues;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -17,15 +18,24 @@ final class RuleOptions {
     @Option(names = "--no-default-rules", description = "Leave out the bundled rules.")
     boolean noDefaults;
 
-    @Option(names = "--rule-payload-depth", defaultValue = "" + Signatures.DEFAULT_PAYLOAD_DEPTH,
-            description = "Payload bytes matched per direction of a flow (default: ${DEFAULT-VALUE}).")
-    int payloadDepth;
+    @Option(names = "--rule-payload-depth",
+            description = "Payload bytes matched per direction of a flow (default: " + Signatures.DEFAULT_PAYLOAD_DEPTH
+                    + ").")
+    Integer payloadDepth;
 
     RulesConfig config(Duration reload) {
         try {
-            return new RulesConfig(paths, !noDefaults, reload, payloadDepth);
+            return new RulesConfig(paths, !noDefaults, reload,
+                    payloadDepth == null ? Signatures.DEFAULT_PAYLOAD_DEPTH : payloadDepth);
         } catch (IllegalArgumentException e) {
             throw new NetwatchMain.UserError(e.getMessage());
         }
+    }
+
+    /** The options the user gave, over the agent's configuration (rules.*): {@code --rules} replaces rules.paths. */
+    void applyTo(ConfigValues v) {
+        v.option(AgentSettings.RULE_PATHS, "--rules", paths.isEmpty() ? null : paths)
+                .option(AgentSettings.BUNDLED, "--no-default-rules", noDefaults ? false : null)
+                .option(AgentSettings.PAYLOAD_DEPTH, "--rule-payload-depth", payloadDepth);
     }
 }

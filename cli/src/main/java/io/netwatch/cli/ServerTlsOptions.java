@@ -24,9 +24,12 @@ final class ServerTlsOptions {
             + " changes); needs TLS. Query clients then need this token or a client certificate.")
     Path tokenFile;
 
-    @Option(names = "--tls-reload", defaultValue = "PT1M", description = "How often the certificate, key, CA and"
-            + " token files are checked for changes (cert-manager rotation); PT0S reads them once (default: ${DEFAULT-VALUE}).")
-    Duration reload;
+    @Option(names = "--tls-reload", description = "How often the certificate, key, CA and token files are checked"
+            + " for changes (cert-manager rotation); 0s reads them once (default 1m). (tls.reload)")
+    String reload;
+
+    /** The reread period, from --tls-reload or tls.reload. */
+    Duration every = Duration.ofMinutes(1);
 
     /** Checks every file now, so a mistake is one line naming the option and the file. */
     ServerSecurity security() {
@@ -38,13 +41,13 @@ final class ServerTlsOptions {
             }
             return ServerSecurity.PLAINTEXT;
         }
-        if (reload.isNegative()) {
-            throw new IllegalArgumentException("--tls-reload must be zero or positive, got " + reload);
+        if (every.isNegative()) {
+            throw new IllegalArgumentException("--tls-reload must be zero or positive, got " + every);
         }
         TlsFiles.requireIdentity(cert, "--tls-cert", key, "--tls-key");
         TlsFiles.certificates(clientCa, "--tls-client-ca");
         try {
-            return new ServerSecurity(new ServerTls(cert, key, clientCa, reload), tokenFile);
+            return new ServerSecurity(new ServerTls(cert, key, clientCa, every), tokenFile);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--query-token-file: " + e.getMessage());
         }

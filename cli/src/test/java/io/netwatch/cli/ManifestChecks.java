@@ -1,6 +1,7 @@
 package io.netwatch.cli;
 
 import io.fabric8.kubernetes.api.model.Capabilities;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -21,6 +22,7 @@ import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
@@ -31,7 +33,14 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Subject;
 import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClass;
+import io.netwatch.cli.config.ConfigError;
+import io.netwatch.cli.config.ConfigValues;
+import io.netwatch.cli.config.Durations;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -379,7 +388,10 @@ final class ManifestChecks {
     List<String> tls(ManifestSet set) {
         List<String> problems = new ArrayList<>();
         PodTemplateSpec agent = set.agent().getSpec().getTemplate();
-        if (parseArgs("agent", ManifestSet.onlyContainer(agent), problems) instanceof AgentCommand cmd) {
+        if (parseArgs("agent", ManifestSet.onlyContainer(agent), problems) instanceof AgentCommand cmd
+                && settings(set, agent, cmd, "agent", problems) instanceof ConfigValues v) {
+            // The effective files: options, else the config file's tls.* keys.
+            AgentSettings.tlsFiles(v, cmd.tls);
             if (!cmd.tls.any()) {
                 problems.add("agent: runs without TLS (--tls-ca, --tls-cert, --tls-key)");
             }
@@ -388,7 +400,10 @@ final class ManifestChecks {
             problems.addAll(secretFile("agent", agent, "--tls-key", cmd.tls.key, CertsCommand.AGENT_SECRET, "tls.key"));
         }
         PodTemplateSpec aggregator = set.aggregator().getSpec().getTemplate();
-        if (parseArgs("aggregator", ManifestSet.onlyContainer(aggregator), problems) instanceof AggregatorCommand cmd) {
+        if (parseArgs("aggregator", ManifestSet.onlyContainer(aggregator), problems) instanceof AggregatorCommand cmd
+                && settings(set, aggregator, cmd, "aggregator", problems) instanceof ConfigValues values) {
+            // The effective files: options, else the config file's tls.* and query.* keys.
+            AggregatorSettings.tlsFiles(values, cmd.tls);
             problems.addAll(secretFile("aggregator", aggregator, "--tls-cert", cmd.tls.cert, CertsCommand.AGGREGATOR_SECRET, "tls.crt"));
             problems.addAll(secretFile("aggregator", aggregator, "--tls-key", cmd.tls.key, CertsCommand.AGGREGATOR_SECRET, "tls.key"));
             problems.addAll(secretFile("aggregator", aggregator, "--tls-client-ca", cmd.tls.clientCa,
@@ -491,22 +506,128 @@ final class ManifestChecks {
             return problems;
         }
 
-        if (parseArgs("agent", c, problems) instanceof AgentCommand cmd) {
-            if (cmd.source.interfaces == null) {
-                problems.add("agent: args capture no interface (a DaemonSet agent captures live)");
+        if (parseArgs("agent", c, problems) instanceof AgentCommand cmd
+                && settings(set, t, cmd, "agent", problems) instanceof ConfigValues v) {
+            if (v.get(AgentSettings.INTERFACES).isEmpty()) {
+                problems.add("agent: capture.interfaces is empty: the configuration captures no interface (a "
+                        + "DaemonSet agent captures live)");
             }
-            if (cmd.metrics.equalsIgnoreCase("none") || port(cmd.metrics, "--metrics") != metricsPort.getContainerPort()) {
-                problems.add("agent: --metrics " + cmd.metrics + " is not the metrics port " + metricsPort.getContainerPort());
+            String metrics = v.get(AgentSettings.METRICS);
+            if (metrics.equalsIgnoreCase("none") || port(metrics, "metrics.listen") != metricsPort.getContainerPort()) {
+                problems.add("agent: metrics.listen " + metrics + " is not the metrics port " + metricsPort.getContainerPort());
             }
-            InetSocketAddress target = HostPort.parse(cmd.aggregator, "--aggregator");
+            String aggregator = v.get(AgentSettings.AGGREGATOR);
+            InetSocketAddress target = HostPort.parse(aggregator, "aggregator");
             Service svc = set.service(target.getHostString().split("\\.")[0]).orElse(null);
             if (svc == null) {
-                problems.add("agent: --aggregator " + cmd.aggregator + " names no Service in the manifests");
+                problems.add("agent: aggregator " + aggregator + " names no Service in the manifests");
             } else if (svc.getSpec().getPorts().stream().noneMatch(p -> p.getPort() == target.getPort())) {
-                problems.add("agent: --aggregator port " + target.getPort() + " is not a port of Service " + svc.getMetadata().getName());
+                problems.add("agent: aggregator port " + target.getPort() + " is not a port of Service " + svc.getMetadata().getName());
             }
+            problems.addAll(graceWithinTermination("agent", v.get(AgentSettings.GRACE), t));
         }
         return problems;
+    }
+
+    /** The kubelet must wait longer than the process's own grace period, or it kills it mid-flush. */
+    private static List<String> graceWithinTermination(String who, java.time.Duration grace, PodTemplateSpec t) {
+        Long termination = t.getSpec().getTerminationGracePeriodSeconds();
+        long seconds = termination == null ? 30 : termination;
+        if (grace.compareTo(java.time.Duration.ofSeconds(seconds)) >= 0) {
+            return List.of(who + ": shutdown.grace_period " + Durations.format(grace)
+                    + " is not below terminationGracePeriodSeconds " + seconds);
+        }
+        return List.of();
+    }
+
+    /**
+     * The command's effective configuration as it would run in the pod: the YAML file its
+     * --config names, read from the ConfigMap mounted at that directory, the container's
+     * literal environment (NETWATCH_* overrides), then its args. Null, with a problem, when the
+     * file is in no mounted ConfigMap or the configuration would be refused.
+     */
+    static ConfigValues settings(ManifestSet set, PodTemplateSpec t, Object command, String who, List<String> problems) {
+        Map<String, String> env = new java.util.HashMap<>();
+        for (EnvVar e : ManifestSet.onlyContainer(t).getEnv()) {
+            if (e.getValue() != null) {
+                env.put(e.getName(), e.getValue());
+            }
+        }
+        Path configFile = switch (command) {
+            case AgentCommand a -> a.configFile;
+            case AggregatorCommand g -> g.configFile;
+            default -> throw new IllegalArgumentException("not a configured command: " + command);
+        };
+        Path dir = null;
+        try {
+            Path copy = null;
+            if (configFile != null) {
+                String text = configMapFile(set, t, configFile);
+                if (text == null) {
+                    problems.add(who + ": --config " + configFile + " is in no ConfigMap mounted in the pod");
+                    return null;
+                }
+                // The command reads a copy named as in the pod, so its errors name the same file.
+                dir = Files.createTempDirectory("netwatch-manifest");
+                copy = Files.writeString(dir.resolve(configFile.getFileName().toString()), text);
+            }
+            return switch (command) {
+                case AgentCommand a -> {
+                    a.environment = env;
+                    a.configFile = copy;
+                    try {
+                        yield a.settings();
+                    } finally {
+                        a.configFile = configFile;
+                    }
+                }
+                case AggregatorCommand g -> {
+                    g.environment = env;
+                    g.configFile = copy;
+                    try {
+                        yield g.settings();
+                    } finally {
+                        g.configFile = configFile;
+                    }
+                }
+                default -> null;
+            };
+        } catch (ConfigError e) {
+            problems.add(who + ": " + e.getMessage());
+            return null;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            if (dir != null) {
+                try (var files = Files.list(dir)) {
+                    for (Path f : files.toList()) {
+                        Files.delete(f);
+                    }
+                    Files.delete(dir);
+                } catch (IOException e) {
+                    // a temporary file left behind
+                }
+            }
+        }
+    }
+
+    /** The text of {@code file} as the pod sees it: a key of the ConfigMap mounted at its directory, or null. */
+    static String configMapFile(ManifestSet set, PodTemplateSpec t, Path file) {
+        Container c = ManifestSet.onlyContainer(t);
+        String dir = file.getParent() == null ? "" : file.getParent().toString();
+        for (VolumeMount m : c.getVolumeMounts()) {
+            if (!Path.of(m.getMountPath()).toString().equals(dir)) {
+                continue;
+            }
+            for (Volume v : t.getSpec().getVolumes()) {
+                if (v.getName().equals(m.getName()) && v.getConfigMap() != null) {
+                    return set.named(ConfigMap.class, v.getConfigMap().getName())
+                            .map(cm -> cm.getData() == null ? null : cm.getData().get(file.getFileName().toString()))
+                            .orElse(null);
+                }
+            }
+        }
+        return null;
     }
 
     /**
@@ -566,15 +687,19 @@ final class ManifestChecks {
             return problems;
         }
         ContainerPort metricsPort = scraped("aggregator", t, c, problems);
-        if (parseArgs("aggregator", c, problems) instanceof AggregatorCommand cmd) {
-            if (port(cmd.listen, "--listen") != grpc.getContainerPort()) {
-                problems.add("aggregator: --listen " + cmd.listen + " is not the grpc port " + grpc.getContainerPort());
+        if (parseArgs("aggregator", c, problems) instanceof AggregatorCommand cmd
+                && settings(set, t, cmd, "aggregator", problems) instanceof ConfigValues v) {
+            String listen = v.get(AggregatorSettings.LISTEN);
+            if (port(listen, "listen") != grpc.getContainerPort()) {
+                problems.add("aggregator: listen " + listen + " is not the grpc port " + grpc.getContainerPort());
             }
-            if (metricsPort != null && (cmd.metrics.equalsIgnoreCase("none")
-                    || port(cmd.metrics, "--metrics") != metricsPort.getContainerPort())) {
-                problems.add("aggregator: --metrics " + cmd.metrics + " is not the metrics port "
+            String metrics = v.get(AggregatorSettings.METRICS);
+            if (metricsPort != null && (metrics.equalsIgnoreCase("none")
+                    || port(metrics, "metrics.listen") != metricsPort.getContainerPort())) {
+                problems.add("aggregator: metrics.listen " + metrics + " is not the metrics port "
                         + metricsPort.getContainerPort());
             }
+            problems.addAll(graceWithinTermination("aggregator", v.get(AggregatorSettings.GRACE), t));
         }
         Service svc = set.service("netwatch-aggregator").orElse(null);
         if (svc == null) {

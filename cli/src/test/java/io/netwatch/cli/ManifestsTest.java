@@ -2,10 +2,12 @@ package io.netwatch.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.netwatch.cli.config.ConfigValues;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -185,23 +187,37 @@ class ManifestsTest {
                 "agent liveness probe does not GET /healthz");
     }
 
+    private static void editConfig(ManifestSet s, String configMap, String from, String to) {
+        s.the(ConfigMap.class, configMap).getData().replaceAll((file, text) -> text.replace(from, to));
+    }
+
     @Test
-    void theAgentArgsAreOptionsTheRealCommandAccepts() {
+    void theAgentArgsAndConfigurationAreWhatTheRealCommandAccepts() {
         List<String> problems = new ArrayList<>();
         AgentCommand cmd = (AgentCommand) ManifestChecks.parseArgs("agent", agentContainer(main), problems);
         assertNone(problems);
-        assertEquals(List.of("any"), cmd.source.interfaces);
         assertEquals("node-1", cmd.node, "--node comes from $(NODE_NAME)");
+        ConfigValues v = ManifestChecks.settings(main, main.agent().getSpec().getTemplate(), cmd, "agent", problems);
+        assertNone(problems);
+        assertEquals(List.of("any"), v.get(AgentSettings.INTERFACES), "read from agent.yaml in the ConfigMap");
+        assertEquals(List.of("/etc/netwatch/rules"), v.get(AgentSettings.RULE_PATHS));
         assertNoticed(checks::agent, s -> agentContainer(s).getArgs().add("--no-such-option"),
                 "netwatch agent would refuse its args");
         assertNoticed(checks::agent, s -> agentContainer(s).getArgs().replaceAll(a -> a.replace("NODE_NAME", "NODE")),
                 "refers to $(NODE)");
-        assertNoticed(checks::agent, s -> agentContainer(s).getArgs().replaceAll(a -> a.replace(":50051", ":50052")),
-                "--aggregator port 50052 is not a port of Service netwatch-aggregator");
-        assertNoticed(checks::agent, s -> agentContainer(s).getArgs().replaceAll(a -> a.replace("=:9091", "=:9100")),
-                "--metrics :9100 is not the metrics port 9091");
-        assertNoticed(checks::agent, s -> agentContainer(s).getArgs().replaceAll(a -> a.replace("--interface=any", "--pcap=/x.pcap")),
-                "capture no interface");
+        assertNoticed(checks::agent, s -> editConfig(s, "netwatch-agent-config", ":50051", ":50052"),
+                "aggregator port 50052 is not a port of Service netwatch-aggregator");
+        assertNoticed(checks::agent, s -> editConfig(s, "netwatch-agent-config", ":9091", ":9100"),
+                "metrics.listen :9100 is not the metrics port 9091");
+        assertNoticed(checks::agent, s -> editConfig(s, "netwatch-agent-config", "interfaces: [any]", "pcap: /x.pcap"),
+                "captures no interface");
+        assertNoticed(checks::agent, s -> editConfig(s, "netwatch-agent-config", "grace_period: 20s", "grace_period: 30s"),
+                "agent: shutdown.grace_period 30s is not below terminationGracePeriodSeconds 30");
+        assertNoticed(checks::agent, s -> s.the(ConfigMap.class, "netwatch-agent-config").getData()
+                        .put("agent.yaml", "flows:\n  max_flow: 5\n"),
+                "agent: agent.yaml: flows.max_flow: unknown key (did you mean flows.max_flows?)");
+        assertNoticed(checks::agent, s -> agentContainer(s).getArgs().replaceAll(a -> a.replace("/config/", "/conf/")),
+                "--config /etc/netwatch/conf/agent.yaml is in no ConfigMap mounted in the pod");
     }
 
     @Test
@@ -210,20 +226,27 @@ class ManifestsTest {
         List<String> problems = new ArrayList<>();
         AggregatorCommand cmd = (AggregatorCommand) ManifestChecks.parseArgs("aggregator", aggregatorContainer(main), problems);
         assertNone(problems);
-        assertEquals(":50051", cmd.listen);
+        ConfigValues v = ManifestChecks.settings(main, main.aggregator().getSpec().getTemplate(), cmd, "aggregator",
+                problems);
+        assertNone(problems);
+        assertEquals(":50051", v.get(AggregatorSettings.LISTEN));
         assertNoticed(checks::aggregator, s -> s.aggregator().getSpec().getTemplate().getSpec().getSecurityContext().setRunAsUser(0L),
                 "must run as a non-root user");
         assertNoticed(checks::aggregator, s -> aggregatorContainer(s).getArgs().add("--interface=any"),
                 "netwatch aggregator would refuse its args");
-        assertNoticed(checks::aggregator, s -> aggregatorContainer(s).getArgs().replaceAll(a -> a.replace("=:50051", "=:6000")),
-                "--listen :6000 is not the grpc port");
+        assertNoticed(checks::aggregator, s -> editConfig(s, "netwatch-aggregator-config", ":50051", ":6000"),
+                "listen :6000 is not the grpc port");
+        assertNoticed(checks::aggregator, s -> editConfig(s, "netwatch-aggregator-config", "max_age: 24h", "max_age: 24"),
+                "aggregator: aggregator.yaml: store.max_age: \"24\" is not a duration");
+        assertNoticed(checks::aggregator, s -> s.aggregator().getSpec().getTemplate().getSpec()
+                .setTerminationGracePeriodSeconds(10L), "shutdown.grace_period 10s is not below terminationGracePeriodSeconds 10");
         assertNoticed(checks::aggregator, s -> s.service("netwatch-aggregator").orElseThrow().getSpec().getPorts().getFirst()
                 .setTargetPort(new IntOrString(50052)), "targets 50052");
         assertNoticed(checks::aggregator, s -> s.service("netwatch-aggregator").orElseThrow().getSpec().getSelector()
                 .put("app.kubernetes.io/component", "agent"), "does not select the pods");
-        assertEquals(":9092", cmd.metrics);
-        assertNoticed(checks::aggregator, s -> aggregatorContainer(s).getArgs().replaceAll(a -> a.replace("=:9092", "=:9100")),
-                "--metrics :9100 is not the metrics port 9092");
+        assertEquals(":9092", v.get(AggregatorSettings.METRICS));
+        assertNoticed(checks::aggregator, s -> editConfig(s, "netwatch-aggregator-config", ":9092", ":9100"),
+                "metrics.listen :9100 is not the metrics port 9092");
         assertNoticed(checks::aggregator, s -> s.aggregator().getSpec().getTemplate().getMetadata().getAnnotations()
                 .remove("prometheus.io/scrape"), "aggregator: Prometheus annotations");
         assertNoticed(checks::aggregator, s -> aggregatorContainer(s).getReadinessProbe().getHttpGet().setPath("/healthz"),
@@ -233,19 +256,26 @@ class ManifestsTest {
     @Test
     void agentAndAggregatorTalkMutualTlsFromTheirSecrets() {
         assertNone(checks.tls(main));
-        assertNoticed(checks::tls, s -> agentContainer(s).getArgs().removeIf(a -> a.startsWith("--tls-")),
-                "agent: runs without TLS");
-        assertNoticed(checks::tls, s -> aggregatorContainer(s).getArgs().removeIf(a -> a.startsWith("--tls-client-ca")),
+        // TLS is configured in the ConfigMaps' agent.yaml and aggregator.yaml (tls.*, query.*).
+        assertNoticed(checks::tls, s -> {
+            for (String file : List.of("ca.crt", "tls.crt", "tls.key")) {
+                editConfig(s, "netwatch-agent-config", "/etc/netwatch/tls/" + file, "\"\"");
+            }
+        }, "agent: runs without TLS");
+        assertNoticed(checks::tls, s -> editConfig(s, "netwatch-aggregator-config", "client_ca:", "# client_ca:"),
                 "--tls-client-ca is not set");
-        assertNoticed(checks::tls, s -> agentContainer(s).getArgs().replaceAll(a -> a.replace("/tls/tls.key", "/key.pem")),
+        assertNoticed(checks::tls, s -> editConfig(s, "netwatch-agent-config", "/tls/tls.key", "/key.pem"),
                 "--tls-key /etc/netwatch/key.pem is in no mounted volume");
         assertNoticed(checks::tls, s -> s.agent().getSpec().getTemplate().getSpec().getVolumes().stream()
                         .filter(v -> v.getSecret() != null).forEach(v -> v.getSecret().setSecretName("other")),
                 "is not in a volume of Secret " + CertsCommand.AGENT_SECRET);
-        assertNoticed(checks::tls, s -> aggregatorContainer(s).getArgs().replaceAll(a -> a.replace("tls/ca.crt", "tls/ca.pem")),
+        assertNoticed(checks::tls, s -> editConfig(s, "netwatch-aggregator-config", "tls/ca.crt", "tls/ca.pem"),
                 "is not the Secret's key ca.crt");
-        assertNoticed(checks::tls, s -> aggregatorContainer(s).getArgs().removeIf(a -> a.startsWith("--query-token-file")),
+        assertNoticed(checks::tls, s -> editConfig(s, "netwatch-aggregator-config", "/etc/netwatch/query-token/token", "\"\""),
                 "--query-token-file is not set");
+        // An option given in the container's args wins over the file, and is checked too.
+        assertNoticed(checks::tls, s -> aggregatorContainer(s).getArgs().add("--tls-key=/etc/netwatch/config/key.pem"),
+                "is not in a volume of Secret " + CertsCommand.AGGREGATOR_SECRET);
         assertNoticed(checks::tls, s -> s.aggregator().getSpec().getTemplate().getSpec().getSecurityContext().setFsGroup(null),
                 "must be readable by the fsGroup");
         assertNoticed(checks::tls, s -> s.aggregator().getSpec().getTemplate().getSpec().getVolumes().stream()

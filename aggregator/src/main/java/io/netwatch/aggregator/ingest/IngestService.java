@@ -18,6 +18,10 @@ import io.netwatch.proto.ingest.v1.AgentMessage;
 import io.netwatch.proto.ingest.v1.AggregatorMessage;
 import io.netwatch.proto.ingest.v1.IngestGrpc;
 import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -27,9 +31,7 @@ import org.slf4j.LoggerFactory;
  * Receives each agent's stream: registers its hello, stores its batches and acknowledges
  * each one after it is stored, keeps its status and loss reports. A batch seen again after a
  * reconnect is acknowledged and counted, not stored twice. Each flow goes through the
- * {@link FlowStage} (identities, verdicts) before it is stored. With an
- * {@link IdentityPublisher}, an agent whose hello offers the {@code identity} capability gets
- * a snapshot of who holds each address, then the changes, on the same stream.
+ * {@link FlowStage} (identities, verdicts) before it is stored.
  */
 public final class IngestService extends IngestGrpc.IngestImplBase {
     /** Most characters of a node name accepted from an agent. */
@@ -49,6 +51,9 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     private final AtomicLong stageErrors = new AtomicLong();
     private final AtomicLong streamsOpened = new AtomicLong();
     private final AtomicLong streamsRefused = new AtomicLong();
+    /** Open agent streams, so a stopping aggregator can end each after the batch it is storing. */
+    private final Set<AgentStream> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean draining;
 
     public IngestService(FlowStore store, AgentRegistry registry, LongSupplier clockMillis) {
         this(store, registry, clockMillis, FlowStage.NONE);
@@ -106,136 +111,198 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
         };
     }
 
+    /**
+     * Ends every agent stream, each once the batch it is storing (if any) is stored and
+     * acknowledged, with UNAVAILABLE so agents reconnect (to the next aggregator) and resend
+     * what was not acknowledged. Streams that open afterwards are ended at their first message.
+     * Call after the server stopped accepting new calls.
+     *
+     * @return true when every stream ended within {@code grace}; false leaves the rest to be
+     *         cancelled (their unacknowledged batches are resent, never lost)
+     */
+    public boolean drain(Duration grace) throws InterruptedException {
+        draining = true;
+        List<AgentStream> streams = List.copyOf(open);
+        Thread ender = Thread.ofPlatform().name("netwatch-ingest-drain").daemon().start(() -> streams.forEach(
+                AgentStream::end));
+        ender.join(grace);
+        return !ender.isAlive();
+    }
+
+    /** Agent streams open now. */
+    public int openStreams() {
+        return open.size();
+    }
+
     @Override
     public StreamObserver<AgentMessage> connect(StreamObserver<AggregatorMessage> responses) {
         SocketAddress peerAddress = PEER.get();
         String peer = peerAddress == null ? "" : peerAddress.toString();
         streamsOpened.incrementAndGet();
-        AgentResponses channel = new AgentResponses(responses);
-        AgentIdentityStream[] subscription = new AgentIdentityStream[1];
+        AgentStream stream = new AgentStream(new AgentResponses(responses), peer);
+        open.add(stream);
         if (identities != null) {
-            channel.watch(() -> {
-                if (subscription[0] != null) {
-                    identities.nudge();
-                }
-            }, () -> {
-                if (subscription[0] != null) {
-                    identities.unsubscribe(subscription[0]);
-                }
-            });
+            stream.channel.watch(stream::identitiesReady, stream::endIdentities);
         }
-        return new StreamObserver<>() {
-            private String node;
-            private long connection;
-            private boolean failed;
+        return stream;
+    }
 
-            @Override
-            public void onNext(AgentMessage message) {
-                if (failed) {
-                    return;
-                }
-                long now = clock.getAsLong();
-                switch (message.getMessageCase()) {
-                    case HELLO -> {
-                        String name = message.getHello().getNodeName();
-                        if (name.isEmpty() || name.length() > MAX_NODE_NAME) {
-                            fail(Status.INVALID_ARGUMENT.withDescription(
-                                    "hello must carry a node name of 1 to " + MAX_NODE_NAME + " characters"));
-                            return;
-                        }
-                        node = name;
-                        connection = registry.connect(message.getHello(), peer, now);
-                        if (identities != null && subscription[0] == null
-                                && message.getHello().getCapabilitiesList().contains(CAPABILITY_IDENTITY)) {
-                            subscription[0] = identities.subscribe(channel, registry.identityCounters(node));
-                        }
-                    }
-                    case FLOWS -> {
-                        if (requireHello()) {
-                            var batch = message.getFlows();
-                            if (registry.acceptBatch(node, batch.getSequence(), now)) {
-                                for (Flow f : batch.getFlowsList()) {
-                                    store.flows().append(staged(f, now), now);
-                                }
-                                registry.countStored(node, batch.getFlowsCount(), 0);
-                            }
-                            ack(batch.getSequence());
-                        }
-                    }
-                    case ANOMALIES -> {
-                        if (requireHello()) {
-                            var batch = message.getAnomalies();
-                            if (registry.acceptBatch(node, batch.getSequence(), now)) {
-                                for (Anomaly a : batch.getAnomaliesList()) {
-                                    store.addAnomaly(a, now);
-                                }
-                                registry.countStored(node, 0, batch.getAnomaliesCount());
-                            }
-                            ack(batch.getSequence());
-                        }
-                    }
-                    case STATUS -> {
-                        if (requireHello()) {
-                            registry.status(node, message.getStatus(), now);
-                        }
-                    }
-                    case LOSS -> {
-                        if (requireHello()) {
-                            registry.loss(node, message.getLoss(), now);
-                        }
-                    }
-                    case COMMAND_RESULT -> {
-                        // Commands come with the response issue; results are accepted and ignored.
-                    }
-                    case MESSAGE_NOT_SET -> fail(Status.INVALID_ARGUMENT.withDescription("empty agent message"));
-                }
+    /**
+     * One agent's stream. Its methods are synchronized so that {@link #end()}, called from a
+     * stopping aggregator's thread, waits for the batch being stored and its acknowledgement.
+     */
+    private final class AgentStream implements StreamObserver<AgentMessage> {
+        /** Acks and identity updates share it: it takes one writer at a time. */
+        private final AgentResponses channel;
+        private final String peer;
+        private String node;
+        private long connection;
+        private boolean failed;
+        /** The identity stream of an agent that asked for one; written once, under the lock. */
+        private volatile AgentIdentityStream subscription;
+
+        AgentStream(AgentResponses channel, String peer) {
+            this.channel = channel;
+            this.peer = peer;
+        }
+
+        void identitiesReady() {
+            if (subscription != null) {
+                identities.nudge();
             }
+        }
 
-            private boolean requireHello() {
-                if (node == null) {
-                    fail(Status.FAILED_PRECONDITION.withDescription("send Hello before anything else"));
-                    return false;
-                }
-                return true;
+        void endIdentities() {
+            AgentIdentityStream s = subscription;
+            if (s != null) {
+                identities.unsubscribe(s);
             }
+        }
 
-            private void ack(long sequence) {
-                channel.send(AggregatorMessage.newBuilder().setAck(Ack.newBuilder().setSequence(sequence)).build());
-            }
-
-            private void fail(Status status) {
+        /** Ends the stream for a stopping aggregator, after the message being handled. */
+        synchronized void end() {
+            if (!failed) {
+                // Not a refusal (streamsRefused): the agent did nothing wrong.
                 failed = true;
-                streamsRefused.incrementAndGet();
                 endIdentities();
-                channel.fail(status);
+                channel.fail(Status.UNAVAILABLE.withDescription(
+                        "the aggregator is shutting down; reconnect and resend"));
                 if (node != null) {
                     registry.disconnect(node, connection, clock.getAsLong());
                 }
             }
+            open.remove(this);
+        }
 
-            private void endIdentities() {
-                if (subscription[0] != null) {
-                    identities.unsubscribe(subscription[0]);
-                }
+        @Override
+        public synchronized void onNext(AgentMessage message) {
+            if (failed) {
+                return;
             }
-
-            @Override
-            public void onError(Throwable t) {
-                channel.gone();
-                endIdentities();
-                if (node != null) {
-                    registry.disconnect(node, connection, clock.getAsLong());
-                }
+            if (draining) {
+                end();
+                return;
             }
-
-            @Override
-            public void onCompleted() {
-                endIdentities();
-                if (node != null) {
-                    registry.disconnect(node, connection, clock.getAsLong());
+            long now = clock.getAsLong();
+            switch (message.getMessageCase()) {
+                case HELLO -> {
+                    String name = message.getHello().getNodeName();
+                    if (name.isEmpty() || name.length() > MAX_NODE_NAME) {
+                        fail(Status.INVALID_ARGUMENT.withDescription(
+                                "hello must carry a node name of 1 to " + MAX_NODE_NAME + " characters"));
+                        return;
+                    }
+                    node = name;
+                    connection = registry.connect(message.getHello(), peer, now);
+                    if (identities != null && subscription == null
+                            && message.getHello().getCapabilitiesList().contains(CAPABILITY_IDENTITY)) {
+                        subscription = identities.subscribe(channel, registry.identityCounters(node));
+                    }
                 }
+                case FLOWS -> {
+                    if (requireHello()) {
+                        var batch = message.getFlows();
+                        if (registry.acceptBatch(node, batch.getSequence(), now)) {
+                            for (Flow f : batch.getFlowsList()) {
+                                store.flows().append(staged(f, now), now);
+                            }
+                            registry.countStored(node, batch.getFlowsCount(), 0);
+                        }
+                        ack(batch.getSequence());
+                    }
+                }
+                case ANOMALIES -> {
+                    if (requireHello()) {
+                        var batch = message.getAnomalies();
+                        if (registry.acceptBatch(node, batch.getSequence(), now)) {
+                            for (Anomaly a : batch.getAnomaliesList()) {
+                                store.addAnomaly(a, now);
+                            }
+                            registry.countStored(node, 0, batch.getAnomaliesCount());
+                        }
+                        ack(batch.getSequence());
+                    }
+                }
+                case STATUS -> {
+                    if (requireHello()) {
+                        registry.status(node, message.getStatus(), now);
+                    }
+                }
+                case LOSS -> {
+                    if (requireHello()) {
+                        registry.loss(node, message.getLoss(), now);
+                    }
+                }
+                case COMMAND_RESULT -> {
+                    // Commands come with the response issue; results are accepted and ignored.
+                }
+                case MESSAGE_NOT_SET -> fail(Status.INVALID_ARGUMENT.withDescription("empty agent message"));
+            }
+        }
+
+        private boolean requireHello() {
+            if (node == null) {
+                fail(Status.FAILED_PRECONDITION.withDescription("send Hello before anything else"));
+                return false;
+            }
+            return true;
+        }
+
+        private void ack(long sequence) {
+            channel.send(AggregatorMessage.newBuilder().setAck(Ack.newBuilder().setSequence(sequence)).build());
+        }
+
+        private void fail(Status status) {
+            failed = true;
+            streamsRefused.incrementAndGet();
+            open.remove(this);
+            endIdentities();
+            channel.fail(status);
+            if (node != null) {
+                registry.disconnect(node, connection, clock.getAsLong());
+            }
+        }
+
+        @Override
+        public synchronized void onError(Throwable t) {
+            open.remove(this);
+            channel.gone();
+            endIdentities();
+            if (node != null && !failed) {
+                registry.disconnect(node, connection, clock.getAsLong());
+            }
+        }
+
+        @Override
+        public synchronized void onCompleted() {
+            open.remove(this);
+            endIdentities();
+            if (node != null && !failed) {
+                registry.disconnect(node, connection, clock.getAsLong());
+            }
+            if (!failed) {
                 channel.complete();
             }
-        };
+        }
     }
 }

@@ -91,6 +91,85 @@ class IngestServiceTest {
         assertEquals(Status.Code.OK, agent.finish().getCode());
     }
 
+    @Test
+    void drainEndsEachStreamOnlyAfterTheBatchItIsStoringIsStoredAndAcknowledged() throws Exception {
+        stop();
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        start((f, received) -> {
+            entered.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return f;
+        });
+        AgentStream agent = new AgentStream().hello("node-a", "boot-1");
+        // The server runs on the caller's thread (directExecutor): send from another one.
+        Thread.ofPlatform().start(() -> agent.flows(1, flow(1)));
+        assertTrue(entered.await(WAIT_SECONDS, TimeUnit.SECONDS));
+        CompletableFuture<Boolean> drained = CompletableFuture.supplyAsync(() -> {
+            try {
+                return service.drain(Duration.ofSeconds(WAIT_SECONDS));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(200);
+        assertFalse(drained.isDone(), "the drain waits for the batch in flight");
+        assertFalse(agent.closed.isDone(), "the stream stays open while its batch is stored");
+        release.countDown();
+        assertTrue(drained.get(WAIT_SECONDS, TimeUnit.SECONDS));
+        assertEquals(1, agent.nextAck(), "acknowledged before the stream ends");
+        assertEquals(1, store.flows().size());
+        Status end = agent.closed.get(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertEquals(Status.Code.UNAVAILABLE, end.getCode());
+        assertTrue(end.getDescription().contains("shutting down"), end.getDescription());
+        assertEquals(0, service.openStreams());
+    }
+
+    @Test
+    void drainEndsIdleStreamsAtOnceAndLaterStreamsAtTheirFirstMessage() throws Exception {
+        AgentStream idle = new AgentStream().hello("node-a", "boot-1");
+        idle.flows(1, flow(1));
+        assertEquals(1, idle.nextAck());
+        long start = System.nanoTime();
+        assertTrue(service.drain(Duration.ofSeconds(WAIT_SECONDS)));
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(2), "an idle stream needs no grace period");
+        assertEquals(Status.Code.UNAVAILABLE, idle.closed.get(WAIT_SECONDS, TimeUnit.SECONDS).getCode());
+        assertFalse(onlyAgent().connected());
+
+        AgentStream late = new AgentStream().hello("node-b", "boot-2");
+        late.flows(1, flow(2));
+        assertEquals(Status.Code.UNAVAILABLE, late.closed.get(WAIT_SECONDS, TimeUnit.SECONDS).getCode());
+        assertEquals(1, store.flows().size(), "nothing is stored once draining");
+    }
+
+    @Test
+    void drainGivesUpAfterTheGracePeriod() throws Exception {
+        stop();
+        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        start((f, received) -> {
+            entered.countDown();
+            try {
+                never.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return f;
+        });
+        AgentStream agent = new AgentStream().hello("node-a", "boot-1");
+        Thread.ofPlatform().daemon().start(() -> agent.flows(1, flow(1)));
+        assertTrue(entered.await(WAIT_SECONDS, TimeUnit.SECONDS));
+        long start = System.nanoTime();
+        assertFalse(service.drain(Duration.ofMillis(300)));
+        long took = System.nanoTime() - start;
+        assertTrue(took >= TimeUnit.MILLISECONDS.toNanos(300) && took < TimeUnit.SECONDS.toNanos(2), "took " + took);
+        never.countDown();
+    }
+
     @AfterEach
     void stop() throws InterruptedException {
         channel.shutdownNow();

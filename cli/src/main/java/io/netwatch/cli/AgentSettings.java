@@ -1,0 +1,235 @@
+package io.netwatch.cli;
+
+import static io.netwatch.cli.config.ConfigType.bool;
+import static io.netwatch.cli.config.ConfigType.checked;
+import static io.netwatch.cli.config.ConfigType.duration;
+import static io.netwatch.cli.config.ConfigType.integer;
+import static io.netwatch.cli.config.ConfigType.longInteger;
+import static io.netwatch.cli.config.ConfigType.text;
+import static io.netwatch.cli.config.ConfigType.textList;
+
+import io.netwatch.agent.AgentConfig;
+import io.netwatch.agent.capture.LiveCaptureConfig;
+import io.netwatch.agent.export.ExportConfig;
+import io.netwatch.agent.flow.FlowTableConfig;
+import io.netwatch.agent.inspect.InspectionConfig;
+import io.netwatch.agent.inspect.signature.RulesConfig;
+import io.netwatch.agent.identity.IdentityCache;
+import io.netwatch.agent.score.DetectionConfig;
+import io.netwatch.cli.config.ConfigError;
+import io.netwatch.cli.config.ConfigKey;
+import io.netwatch.cli.config.ConfigSchema;
+import io.netwatch.cli.config.ConfigValues;
+import io.netwatch.cli.config.Durations;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The agent's configuration keys ({@code agent.yaml}, {@code NETWATCH_AGENT_*}) and how they
+ * map onto {@link AgentConfig}. Defaults come from the agent's own config records, so the
+ * file, the printed configuration and the code cannot disagree. docs/configuration.md lists
+ * every key (a test checks both ways).
+ */
+final class AgentSettings {
+    static final ConfigSchema SCHEMA = new ConfigSchema("agent");
+    private static final LiveCaptureConfig LIVE = LiveCaptureConfig.of(List.of("any"), "");
+    private static final FlowTableConfig FLOWS = FlowTableConfig.defaults();
+    private static final InspectionConfig INSPECTION = InspectionConfig.defaults();
+    private static final RulesConfig RULES = RulesConfig.defaults();
+    private static final ExportConfig EXPORT = ExportConfig.defaults();
+    private static final int MAX = Integer.MAX_VALUE;
+    private static final Duration MS = Duration.ofMillis(1);
+
+    static final ConfigKey<String> NODE_NAME = SCHEMA.key("node_name", text("text"), "",
+            "Node name the agent reports as; empty: $NODE_NAME, else the host name.");
+    static final ConfigKey<String> AGGREGATOR = SCHEMA.key("aggregator", address(),
+            "localhost:" + NetwatchMain.DEFAULT_PORT, "The aggregator's gRPC address.");
+
+    static final ConfigKey<List<String>> INTERFACES = SCHEMA.key("capture.interfaces",
+            textList("list of interface names, regular expressions or any"), List.of(),
+            "Capture live on these interfaces (names, regular expressions such as veth.*, or any); "
+                    + "set this or capture.pcap.");
+    static final ConfigKey<String> PCAP = SCHEMA.key("capture.pcap", text("file path"), "",
+            "Replay this pcap or pcapng file, then exit; set this or capture.interfaces.");
+    static final ConfigKey<String> BPF = SCHEMA.key("capture.bpf_filter", text("BPF expression"), "",
+            "BPF filter for live capture; empty for none.");
+    static final ConfigKey<Integer> SNAP_LENGTH = SCHEMA.key("capture.snap_length",
+            integer(64, LiveCaptureConfig.DEFAULT_SNAP_LENGTH), LIVE.snapLength(), "Bytes captured per packet.");
+    static final ConfigKey<Integer> BUFFER_BYTES = SCHEMA.key("capture.buffer_bytes", integer(1 << 16, MAX),
+            LIVE.bufferBytes(), "Kernel capture buffer per interface, bytes.");
+    static final ConfigKey<Boolean> IMMEDIATE = SCHEMA.key("capture.immediate_mode", bool(), LIVE.immediateMode(),
+            "libpcap immediate mode: lower latency, more drops at high rates.");
+    static final ConfigKey<Boolean> PROMISCUOUS = SCHEMA.key("capture.promiscuous", bool(), LIVE.promiscuous(),
+            "Capture frames not addressed to the interface.");
+    static final ConfigKey<Duration> IDLE_TICK = SCHEMA.key("capture.idle_tick", duration(Duration.ofMillis(10)),
+            Duration.ofMillis(LIVE.idleTickMillis()), "How often an idle interface's capture thread wakes to expire flows.");
+
+    static final ConfigKey<Integer> MAX_FLOWS = SCHEMA.key("flows.max_flows", integer(1, MAX), FLOWS.maxFlows(),
+            "Hard bound on tracked flows; the least recently active is evicted (and counted) to make room.");
+    static final ConfigKey<Duration> TCP_SYN = SCHEMA.key("flows.timeouts.tcp_syn", duration(MS),
+            FLOWS.tcpSynTimeout(), "Idle timeout of a TCP flow whose handshake did not complete.");
+    static final ConfigKey<Duration> TCP_ESTABLISHED = SCHEMA.key("flows.timeouts.tcp_established", duration(MS),
+            FLOWS.tcpEstablishedTimeout(), "Idle timeout of an established TCP flow.");
+    static final ConfigKey<Duration> TCP_CLOSED = SCHEMA.key("flows.timeouts.tcp_closed", duration(MS),
+            FLOWS.tcpClosedTimeout(), "How long a closed or reset TCP flow lingers for its last packets.");
+    static final ConfigKey<Duration> UDP = SCHEMA.key("flows.timeouts.udp", duration(MS), FLOWS.udpTimeout(),
+            "Idle timeout of UDP flows.");
+    static final ConfigKey<Duration> OTHER = SCHEMA.key("flows.timeouts.other", duration(MS), FLOWS.otherTimeout(),
+            "Idle timeout of ICMP and other protocols.");
+    static final ConfigKey<Duration> ACTIVE = SCHEMA.key("flows.timeouts.active", duration(MS),
+            FLOWS.activeTimeout(), "A flow active this long emits an interim record and goes on.");
+
+    static final ConfigKey<Integer> DEPTH = SCHEMA.key("inspection.depth_bytes", integer(1024, MAX),
+            INSPECTION.depthBytes(), "Stream bytes inspected per direction of a TCP flow.");
+    static final ConfigKey<Integer> PENDING = SCHEMA.key("inspection.max_pending_bytes", integer(1024, MAX),
+            INSPECTION.maxPendingBytes(), "Out-of-order bytes held per direction while waiting for a hole.");
+    static final ConfigKey<Long> BUDGET = SCHEMA.key("inspection.budget_bytes", longInteger(1024, Long.MAX_VALUE),
+            INSPECTION.budgetBytes(), "Out-of-order bytes held across all flows (at least inspection.max_pending_bytes).");
+    static final ConfigKey<Integer> INSPECTED = SCHEMA.key("inspection.max_inspected_flows", integer(1, MAX),
+            INSPECTION.maxInspectedFlows(), "Flows inspected at once; past it new flows are counted, not inspected.");
+
+    static final ConfigKey<List<String>> RULE_PATHS = SCHEMA.key("rules.paths", textList("list of paths"),
+            List.of(), "Signature rule files, or directories of *.rules files, added to the bundled rules.");
+    static final ConfigKey<Boolean> BUNDLED = SCHEMA.key("rules.bundled", bool(), RULES.bundled(),
+            "Include the bundled rules.");
+    static final ConfigKey<Duration> RELOAD = SCHEMA.key("rules.reload", duration(Duration.ZERO), RULES.reload(),
+            "How often rule files are checked for changes; 0s turns reloading off.");
+    static final ConfigKey<Integer> PAYLOAD_DEPTH = SCHEMA.key("rules.payload_depth", integer(64, 1 << 20),
+            RULES.payloadDepth(), "Payload bytes matched per direction of a flow.");
+
+    static final ConfigKey<List<String>> DETECT = SCHEMA.key("detect.overrides",
+            textList("list of KEY=VALUE, keys: " + DetectSettings.KEYS), List.of(),
+            "Detector settings over the defaults, e.g. [scan.pf=0.0001, flood.threshold=500] (docs/detection.md).");
+
+    static final ConfigKey<Integer> BATCH_FLOWS = SCHEMA.key("export.max_batch_flows", integer(1, MAX),
+            EXPORT.maxBatchRecords(), "A batch is sent when it holds this many records ...");
+    static final ConfigKey<Duration> BATCH_DELAY = SCHEMA.key("export.max_batch_delay", duration(MS),
+            EXPORT.maxBatchDelay(), "... or when its first record has waited this long.");
+    static final ConfigKey<Integer> QUEUE = SCHEMA.key("export.queue_capacity", integer(1, MAX),
+            EXPORT.queueCapacity(), "Records waiting to be batched; when full, new records are dropped and counted.");
+    static final ConfigKey<Integer> UNACKED = SCHEMA.key("export.max_unacked_batches", integer(1, MAX),
+            EXPORT.maxUnackedBatches(), "Batches sent but not yet acknowledged, kept for resending after a reconnect.");
+    static final ConfigKey<Duration> RECONNECT_MIN = SCHEMA.key("export.reconnect_min", duration(MS),
+            EXPORT.reconnectMin(), "First reconnect delay; doubles up to export.reconnect_max, with jitter.");
+    static final ConfigKey<Duration> RECONNECT_MAX = SCHEMA.key("export.reconnect_max", duration(MS),
+            EXPORT.reconnectMax(), "Longest reconnect delay (at least export.reconnect_min).");
+    static final ConfigKey<Duration> STATUS = SCHEMA.key("export.status_interval", duration(MS),
+            EXPORT.statusInterval(), "How often status and cumulative loss reports are sent.");
+    static final ConfigKey<Duration> DRAIN = SCHEMA.key("export.drain_timeout", duration(MS), Duration.ofSeconds(30),
+            "After a capture file ends, how long to wait for the aggregator's acknowledgements.");
+
+    static final ConfigKey<Integer> IDENTITY_CACHE = SCHEMA.key("identity.cache_size", integer(1, MAX),
+            IdentityCache.DEFAULT_MAX_ENTRIES, "Most addresses kept in the copy of the aggregator's identities; "
+                    + "the least recently used goes first past it (counted).");
+
+    static final ConfigKey<String> TLS_CA = SCHEMA.key("tls.ca", text("file path"), "",
+            "PEM CA certificate(s) that verify the aggregator's certificate; with tls.cert and tls.key, mutual TLS "
+                    + "(empty: plaintext).");
+    static final ConfigKey<String> TLS_CERT = SCHEMA.key("tls.cert", text("file path"), "",
+            "The agent's PEM client certificate, signed by the aggregator's client CA.");
+    static final ConfigKey<String> TLS_KEY = SCHEMA.key("tls.key", text("file path"), "",
+            "The PKCS#8 PEM private key of tls.cert.");
+    static final ConfigKey<String> TLS_SERVER_NAME = SCHEMA.key("tls.server_name", text("DNS name"), "",
+            "The name the aggregator's certificate must carry, when it is not the host of aggregator.");
+    static final ConfigKey<Duration> TLS_RELOAD = SCHEMA.key("tls.reload", duration(Duration.ZERO),
+            Duration.ofMinutes(1), "How often the certificate, key and CA files are reread; 0s: never.");
+
+    static final ConfigKey<String> METRICS = SCHEMA.key("metrics.listen", checked("HOST:PORT or none",
+            t -> metricsAddress(t, "metrics.listen")), "0.0.0.0:9091",
+            "Where /metrics, /healthz and /readyz are served; none turns them off.");
+    static final ConfigKey<Duration> GRACE = SCHEMA.key("shutdown.grace_period", duration(Duration.ofSeconds(1)),
+            AgentConfig.DEFAULT_SHUTDOWN_GRACE, "On SIGTERM: time to end open flows and have them acknowledged; "
+                    + "keep it below the pod's terminationGracePeriodSeconds.");
+
+    private AgentSettings() {
+    }
+
+    /** HOST:PORT, checked as the agent will use it. */
+    static io.netwatch.cli.config.ConfigType<String> address() {
+        return checked("HOST:PORT (example: aggregator:50051)", t -> HostPort.target(t));
+    }
+
+    private static java.net.InetSocketAddress metricsAddress(String text, String what) {
+        return text.equalsIgnoreCase("none") ? null : HostPort.parse(text, what);
+    }
+
+    /**
+     * The agent's configuration from the effective values. Rules that span several keys are
+     * checked here, and their errors name the keys.
+     *
+     * @param nodeNameFallback where the node name comes from when none is configured
+     */
+    static AgentConfig toConfig(ConfigValues v, Supplier<String> nodeNameFallback) {
+        List<String> interfaces = v.get(INTERFACES);
+        String pcap = v.get(PCAP);
+        if (interfaces.isEmpty() == pcap.isEmpty()) {
+            throw new ConfigError(interfaces.isEmpty()
+                    ? "nothing to capture: set capture.interfaces (--interface) or capture.pcap (--pcap)"
+                    : "capture.interfaces " + interfaces + " and capture.pcap \"" + pcap + "\" are both set; "
+                    + "keep one (an option such as --pcap replaces the file's capture.interfaces)");
+        }
+        if (v.get(BUDGET) < v.get(PENDING)) {
+            throw new ConfigError("inspection.budget_bytes (" + v.get(BUDGET) + ") must be at least "
+                    + "inspection.max_pending_bytes (" + v.get(PENDING) + ")");
+        }
+        if (v.get(RECONNECT_MAX).compareTo(v.get(RECONNECT_MIN)) < 0) {
+            throw new ConfigError("export.reconnect_max (" + Durations.format(v.get(RECONNECT_MAX))
+                    + ") must be at least export.reconnect_min (" + Durations.format(v.get(RECONNECT_MIN)) + ")");
+        }
+        LiveCaptureConfig live = interfaces.isEmpty() ? null : new LiveCaptureConfig(interfaces, v.get(BPF),
+                v.get(SNAP_LENGTH), v.get(BUFFER_BYTES), v.get(IMMEDIATE), v.get(PROMISCUOUS),
+                Math.toIntExact(v.get(IDLE_TICK).toMillis()));
+        String node = v.get(NODE_NAME).isBlank() ? nodeNameFallback.get() : v.get(NODE_NAME);
+        FlowTableConfig flows = new FlowTableConfig(v.get(MAX_FLOWS), v.get(TCP_SYN), v.get(TCP_ESTABLISHED),
+                v.get(TCP_CLOSED), v.get(UDP), v.get(OTHER), v.get(ACTIVE));
+        DetectionConfig detection;
+        try {
+            detection = DetectSettings.apply(DetectionConfig.defaults(), String.join(",", v.get(DETECT)));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigError("detect.overrides: " + e.getMessage().replaceFirst("^--detect ", ""));
+        }
+        ExportConfig export = new ExportConfig(v.get(BATCH_FLOWS), v.get(BATCH_DELAY), v.get(QUEUE), v.get(UNACKED),
+                v.get(RECONNECT_MIN), v.get(RECONNECT_MAX), v.get(STATUS));
+        RulesConfig rules = new RulesConfig(v.get(RULE_PATHS).stream().map(Path::of).toList(), v.get(BUNDLED),
+                v.get(RELOAD), v.get(PAYLOAD_DEPTH));
+        InspectionConfig inspection = new InspectionConfig(v.get(DEPTH), v.get(PENDING), v.get(BUDGET),
+                v.get(INSPECTED));
+        return new AgentConfig(node, pcap.isEmpty() ? null : Path.of(pcap), live, HostPort.target(v.get(AGGREGATOR)),
+                metricsAddress(v.get(METRICS), "metrics.listen"), flows, detection, export, v.get(DRAIN), rules,
+                inspection, v.get(GRACE), v.get(IDENTITY_CACHE), null);
+    }
+
+    /** Fills the TLS options not given on the command line from tls.* (options win). */
+    static void tlsFiles(ConfigValues v, ClientTlsOptions tls) {
+        if (tls.ca == null && !v.get(TLS_CA).isBlank()) {
+            tls.ca = Path.of(v.get(TLS_CA));
+        }
+        if (tls.cert == null && !v.get(TLS_CERT).isBlank()) {
+            tls.cert = Path.of(v.get(TLS_CERT));
+        }
+        if (tls.key == null && !v.get(TLS_KEY).isBlank()) {
+            tls.key = Path.of(v.get(TLS_KEY));
+        }
+        if (tls.serverName == null && !v.get(TLS_SERVER_NAME).isBlank()) {
+            tls.serverName = v.get(TLS_SERVER_NAME);
+        }
+    }
+
+    /** $NODE_NAME, else the host name. */
+    static String defaultNodeName() {
+        String env = System.getenv("NODE_NAME");
+        if (env != null && !env.isBlank()) {
+            return env;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            throw new ConfigError("node_name is not set and the host name is unknown (" + e.getMessage()
+                    + "); set node_name, NODE_NAME or --node");
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package io.netwatch.cli.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.dataformat.yaml.YAMLMapper;
+
+/**
+ * Reads a component's YAML file onto its configuration. The YAML parser (Jackson over
+ * snakeyaml-engine) does the YAML; this class walks the tree it gives and checks every key
+ * against the schema, so an unknown key, a section where a value belongs, a repeated key or
+ * a value of the wrong type is an error naming the file and the full key path.
+ */
+public final class ConfigFile {
+    /** Largest file read: a configuration is a few KiB; anything bigger is a mistake. */
+    public static final long MAX_BYTES = 1 << 20;
+    /** Deepest nesting looked at; the schemas nest three levels. */
+    static final int MAX_DEPTH = 16;
+
+    private static final YAMLMapper YAML = YAMLMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+            .build();
+
+    private ConfigFile() {
+    }
+
+    /** Reads {@code file} onto {@code values}. */
+    public static void apply(Path file, ConfigValues values) {
+        String text;
+        try {
+            if (Files.size(file) > MAX_BYTES) {
+                throw new ConfigError(file + ": larger than " + MAX_BYTES + " bytes; is this the configuration file?");
+            }
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ConfigError("cannot read configuration file " + file + ": " + e.getMessage());
+        }
+        apply(text, file.getFileName().toString(), values);
+    }
+
+    /** Reads YAML text named {@code name} in errors onto {@code values}. */
+    public static void apply(String text, String name, ConfigValues values) {
+        JsonNode root;
+        try {
+            root = YAML.readTree(text);
+        } catch (JacksonException e) {
+            TokenStreamLocation at = e.getLocation();
+            String where = at == null || at.getLineNr() < 1 ? "" : " line " + at.getLineNr() + ", column "
+                    + at.getColumnNr() + ":";
+            String reason = e.getOriginalMessage().lines().findFirst().orElse("not YAML");
+            if (reason.startsWith("Duplicate property")) {
+                // Jackson names its own feature; the user needs only the key.
+                reason = "key " + reason.substring("Duplicate property ".length()).replaceAll(" for .*", "")
+                        + " appears twice in one section";
+            }
+            throw new ConfigError(name + ":" + where + " " + reason);
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            return;
+        }
+        ConfigSource source = ConfigSource.file(name);
+        if (!root.isObject()) {
+            throw new ConfigError(name + ": must be a mapping of keys (" + String.join(", ",
+                    values.schema().children("")) + "), not a " + root.getNodeType().name().toLowerCase());
+        }
+        walk(root, "", 0, values, source);
+    }
+
+    private static void walk(JsonNode node, String section, int depth, ConfigValues values, ConfigSource source) {
+        ConfigSchema schema = values.schema();
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
+            String path = section.isEmpty() ? e.getKey() : section + "." + e.getKey();
+            JsonNode v = e.getValue();
+            if (schema.isSection(path)) {
+                if (!v.isObject()) {
+                    throw new ConfigError(source.at(path) + "is a section, not a value; its keys are "
+                            + String.join(", ", schema.children(path)));
+                }
+                if (depth >= MAX_DEPTH) {
+                    throw new ConfigError(source.at(path) + "nested too deep");
+                }
+                walk(v, path, depth + 1, values, source);
+            } else if (schema.find(path) == null) {
+                throw new ConfigError(source.at(path) + "unknown key" + schema.didYouMean(path)
+                        + "; the keys " + (section.isEmpty() ? "at the top level" : "in " + section) + " are "
+                        + String.join(", ", schema.children(section)));
+            } else {
+                values.set(path, input(v, path, source), source);
+            }
+        }
+    }
+
+    private static ConfigInput input(JsonNode v, String path, ConfigSource source) {
+        if (v.isNull()) {
+            throw new ConfigError(source.at(path) + "has no value; remove the key to keep the default");
+        }
+        if (v.isObject()) {
+            throw new ConfigError(source.at(path) + "is a value, not a section");
+        }
+        if (v.isArray()) {
+            List<String> items = new ArrayList<>();
+            for (JsonNode item : v.values()) {
+                if (!item.isValueNode() || item.isNull()) {
+                    throw new ConfigError(source.at(path) + "list items must be plain values");
+                }
+                items.add(item.asString());
+            }
+            return ConfigInput.list(items);
+        }
+        return ConfigInput.scalar(v.asString());
+    }
+}

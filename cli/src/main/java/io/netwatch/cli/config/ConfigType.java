@@ -1,0 +1,238 @@
+package io.netwatch.cli.config;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The type of a configuration key: how its text becomes a value, how the value is printed
+ * back (so printed configuration parses to the same value), and how the type and its
+ * allowed values read in the documentation and in error messages.
+ *
+ * @param <T> the value's Java type
+ */
+public interface ConfigType<T> {
+    /**
+     * Reads a value; throws {@link IllegalArgumentException} whose message continues the
+     * sentence "KEY: VALUE ..." ("is not an integer", "must be at least 1").
+     */
+    T parse(ConfigInput input);
+
+    /** The value as YAML should hold it: a String, Number, Boolean or List of Strings. */
+    Object yaml(T value);
+
+    /** The type and its allowed values, for the documentation ("integer, 1 to 65535"). */
+    String describe();
+
+    /** A whole number from {@code min} to {@code max}. */
+    static ConfigType<Integer> integer(int min, int max) {
+        return new Whole<>(min, max, Math::toIntExact);
+    }
+
+    /** A whole number from {@code min} to {@code max}, for byte counts past 2 GiB. */
+    static ConfigType<Long> longInteger(long min, long max) {
+        return new Whole<>(min, max, n -> n);
+    }
+
+    /** A number greater than {@code minExclusive} and at most {@code max}. */
+    static ConfigType<Double> ratio(double minExclusive, double max) {
+        return new Ratio(minExclusive, max);
+    }
+
+    /** A duration of at least {@code min}. */
+    static ConfigType<Duration> duration(Duration min) {
+        return new Span(min);
+    }
+
+    /** {@code true} or {@code false}. */
+    static ConfigType<Boolean> bool() {
+        return new Choice<>(List.of(true, false), b -> b.toString());
+    }
+
+    /** One of the given words (case-insensitive). */
+    static ConfigType<String> oneOf(String... words) {
+        return new Choice<>(Arrays.asList(words), w -> w);
+    }
+
+    /** Any text, possibly empty. */
+    static ConfigType<String> text(String describe) {
+        return new Text(describe);
+    }
+
+    /**
+     * Text that {@code check} accepts (it throws {@link IllegalArgumentException} otherwise);
+     * the error then says the value is not {@code describe}.
+     */
+    static ConfigType<String> checked(String describe, java.util.function.Consumer<String> check) {
+        return new Checked(describe, check);
+    }
+
+    /** A list of texts; in an environment variable or option, comma-separated. */
+    static ConfigType<List<String>> textList(String describe) {
+        return new TextList(describe);
+    }
+
+    private static String scalar(ConfigInput in, String describe) {
+        if (in.text() == null) {
+            throw new IllegalArgumentException("is a list; expected " + describe);
+        }
+        return in.text().trim();
+    }
+
+    /** Converts a checked long to the value's type. */
+    interface Narrow<T> {
+        T of(long n);
+    }
+
+    /** Integers in a closed range. */
+    record Whole<T extends Number>(long min, long max, Narrow<T> narrow) implements ConfigType<T> {
+        @Override
+        public T parse(ConfigInput in) {
+            String t = scalar(in, describe());
+            long n;
+            try {
+                n = Long.parseLong(t.replace("_", ""));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("is not an integer (expected " + describe() + ")");
+            }
+            if (n < min || n > max) {
+                throw new IllegalArgumentException("is out of range (expected " + describe() + ")");
+            }
+            return narrow.of(n);
+        }
+
+        @Override
+        public Object yaml(T value) {
+            return value;
+        }
+
+        @Override
+        public String describe() {
+            String top = max == Integer.MAX_VALUE || max == Long.MAX_VALUE ? "" : " to " + max;
+            return top.isEmpty() ? "integer, at least " + min : "integer, " + min + top;
+        }
+    }
+
+    /** A fraction such as a share of failed probes. */
+    record Ratio(double minExclusive, double max) implements ConfigType<Double> {
+        @Override
+        public Double parse(ConfigInput in) {
+            double d;
+            try {
+                d = Double.parseDouble(scalar(in, describe()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("is not a number (expected " + describe() + ")");
+            }
+            if (!(d > minExclusive && d <= max)) {
+                throw new IllegalArgumentException("is out of range (expected " + describe() + ")");
+            }
+            return d;
+        }
+
+        @Override
+        public Object yaml(Double value) {
+            return value;
+        }
+
+        @Override
+        public String describe() {
+            return "number, more than " + minExclusive + " and at most " + max;
+        }
+    }
+
+    /** A duration with a lower bound. */
+    record Span(Duration min) implements ConfigType<Duration> {
+        @Override
+        public Duration parse(ConfigInput in) {
+            Duration d = Durations.parse(scalar(in, describe()));
+            if (d.compareTo(min) < 0) {
+                throw new IllegalArgumentException("is too short (expected " + describe() + ")");
+            }
+            return d;
+        }
+
+        @Override
+        public Object yaml(Duration value) {
+            return Durations.format(value);
+        }
+
+        @Override
+        public String describe() {
+            return "duration, at least " + Durations.format(min);
+        }
+    }
+
+    /** One of a fixed set of values, written as words. */
+    record Choice<T>(List<T> values, java.util.function.Function<T, String> word) implements ConfigType<T> {
+        @Override
+        public T parse(ConfigInput in) {
+            String t = scalar(in, describe()).toLowerCase(Locale.ROOT);
+            for (T v : values) {
+                if (word.apply(v).toLowerCase(Locale.ROOT).equals(t)) {
+                    return v;
+                }
+            }
+            throw new IllegalArgumentException("is not allowed (expected " + describe() + ")");
+        }
+
+        @Override
+        public Object yaml(T value) {
+            return value instanceof Boolean ? value : word.apply(value);
+        }
+
+        @Override
+        public String describe() {
+            return "one of " + String.join(", ", values.stream().map(word).toList());
+        }
+    }
+
+    /** Free text. */
+    record Text(String describe) implements ConfigType<String> {
+        @Override
+        public String parse(ConfigInput in) {
+            return scalar(in, describe);
+        }
+
+        @Override
+        public Object yaml(String value) {
+            return value;
+        }
+    }
+
+    /** Text with a form, such as HOST:PORT. */
+    record Checked(String describe, java.util.function.Consumer<String> check) implements ConfigType<String> {
+        @Override
+        public String parse(ConfigInput in) {
+            String t = scalar(in, describe);
+            try {
+                check.accept(t);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("is not " + describe);
+            }
+            return t;
+        }
+
+        @Override
+        public Object yaml(String value) {
+            return value;
+        }
+    }
+
+    /** A list of texts. */
+    record TextList(String describe) implements ConfigType<List<String>> {
+        @Override
+        public List<String> parse(ConfigInput in) {
+            if (in.items() != null) {
+                return in.items();
+            }
+            String t = in.text().trim();
+            return t.isEmpty() ? List.of() : Arrays.stream(t.split(",")).map(String::trim).toList();
+        }
+
+        @Override
+        public Object yaml(List<String> value) {
+            return value;
+        }
+    }
+}

@@ -1,0 +1,266 @@
+package io.netwatch.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.netwatch.agent.AgentConfig;
+import io.netwatch.cli.config.ConfigError;
+import io.netwatch.cli.config.ConfigFile;
+import io.netwatch.cli.config.ConfigPrinter;
+import io.netwatch.cli.config.ConfigValues;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The agent's configuration: layers, errors that name the key, and printing that parses back. */
+class AgentConfigurationTest {
+    @TempDir
+    Path dir;
+
+    private Path file(String yaml) throws Exception {
+        Path f = dir.resolve("agent.yaml");
+        Files.writeString(f, yaml);
+        return f;
+    }
+
+    /** The command as picocli would run it, with the given environment. */
+    private static ConfigValues settings(Map<String, String> env, String... args) {
+        AgentCommand cmd = new AgentCommand();
+        new CommandLine(cmd).parseArgs(args);
+        cmd.environment = env;
+        return cmd.settings();
+    }
+
+    private static AgentConfig config(ConfigValues v) {
+        return AgentSettings.toConfig(v, () -> "fallback-node");
+    }
+
+    private static String error(Map<String, String> env, String... args) {
+        return assertThrows(ConfigError.class, () -> config(settings(env, args))).getMessage();
+    }
+
+    @Test
+    void eachLayerOverridesTheOneBefore() throws Exception {
+        Path f = file("""
+                capture:
+                  interfaces: [eth0, 'veth.*']
+                flows:
+                  max_flows: 100
+                  timeouts:
+                    udp: 2m
+                export:
+                  max_batch_flows: 64
+                """);
+        AgentConfig fileOnly = config(settings(Map.of(), "--config", f.toString()));
+        assertEquals(100, fileOnly.flows().maxFlows());
+        assertEquals(Duration.ofMinutes(2), fileOnly.flows().udpTimeout());
+        assertEquals(64, fileOnly.export().maxBatchRecords());
+        assertEquals(List.of("eth0", "veth.*"), fileOnly.live().interfaces());
+        // Untouched keys keep the records' defaults.
+        assertEquals(AgentConfig.DEFAULT_SHUTDOWN_GRACE, fileOnly.shutdownGrace());
+        assertEquals("fallback-node", fileOnly.nodeName());
+
+        Map<String, String> env = Map.of("NETWATCH_AGENT_FLOWS_MAX_FLOWS", "200",
+                "NETWATCH_AGENT_EXPORT_MAX_BATCH_FLOWS", "128", "NETWATCH_AGENT_NODE_NAME", "node-7",
+                "UNRELATED", "x");
+        AgentConfig withEnv = config(settings(env, "--config", f.toString()));
+        assertEquals(200, withEnv.flows().maxFlows());
+        assertEquals(128, withEnv.export().maxBatchRecords());
+        assertEquals("node-7", withEnv.nodeName());
+
+        ConfigValues all = settings(env, "--config", f.toString(), "--max-flows", "300", "--pcap", "x.pcap",
+                "--flow-timeouts", "udp=3m", "--shutdown-grace", "7s");
+        AgentConfig withOptions = config(all);
+        assertEquals(300, withOptions.flows().maxFlows());
+        assertEquals(Duration.ofMinutes(3), withOptions.flows().udpTimeout());
+        assertEquals(Duration.ofSeconds(7), withOptions.shutdownGrace());
+        assertEquals(128, withOptions.export().maxBatchRecords(), "no option for it: the environment's value stands");
+        // --pcap replaces the file's interfaces rather than clashing with them.
+        assertNull(withOptions.live());
+        assertEquals(Path.of("x.pcap"), withOptions.pcapFile());
+        assertEquals("--max-flows", all.source("flows.max_flows"));
+        assertEquals("NETWATCH_AGENT_EXPORT_MAX_BATCH_FLOWS", all.source("export.max_batch_flows"));
+        assertEquals("--pcap", all.source("capture.interfaces"));
+        assertEquals("default", all.source("export.max_batch_delay"));
+    }
+
+    @Test
+    void fileErrorsNameTheFileTheKeyAndWhatIsAllowed() throws Exception {
+        String m = error(Map.of(), "--config", file("flows:\n  timeouts:\n    tcp_established: 5x\n").toString());
+        assertEquals("agent.yaml: flows.timeouts.tcp_established: \"5x\" is not a duration (examples: 30s, 5m, 500ms,"
+                + " 2h, PT30S)", m);
+
+        m = error(Map.of(), "--config", file("flows:\n  max_flow: 3\n").toString());
+        assertTrue(m.startsWith("agent.yaml: flows.max_flow: unknown key (did you mean flows.max_flows?)"), m);
+        assertTrue(m.contains("the keys in flows are max_flows, timeouts"), m);
+
+        m = error(Map.of(), "--config", file("max_flows: 5\n").toString());
+        assertTrue(m.contains("max_flows: unknown key (did you mean flows.max_flows?)"), m);
+
+        m = error(Map.of(), "--config", file("capture:\n  immediate_mode: maybe\n").toString());
+        assertEquals("agent.yaml: capture.immediate_mode: \"maybe\" is not allowed (expected one of true, false)", m);
+
+        m = error(Map.of(), "--config", file("export:\n  queue_capacity: -1\n").toString());
+        assertEquals("agent.yaml: export.queue_capacity: \"-1\" is out of range (expected integer, at least 1)", m);
+
+        m = error(Map.of(), "--config", file("capture:\n  snap_length: 1.5\n").toString());
+        assertTrue(m.startsWith("agent.yaml: capture.snap_length: \"1.5\" is not an integer (expected integer, 64 to "
+                + "262144)"), m);
+
+        m = error(Map.of(), "--config", file("capture:\n  interfaces: [any]\ndetect:\n  overrides: [scan.pf=lots]\n").toString());
+        assertTrue(m.startsWith("detect.overrides: scan.pf=lots: 'lots' is not a number"), m);
+
+        m = error(Map.of(), "--config", file("aggregator: nowhere\n").toString());
+        assertTrue(m.startsWith("agent.yaml: aggregator: \"nowhere\" is not HOST:PORT"), m);
+
+        m = error(Map.of(), "--config", file("flows: 3\n").toString());
+        assertEquals("agent.yaml: flows: is a section, not a value; its keys are max_flows, timeouts", m);
+
+        m = error(Map.of(), "--config", file("export:\n  max_batch_flows:\n").toString());
+        assertTrue(m.startsWith("agent.yaml: export.max_batch_flows: has no value"), m);
+
+        m = error(Map.of(), "--config", file("flows:\n  max_flows: [1, 2]\n").toString());
+        assertTrue(m.startsWith("agent.yaml: flows.max_flows: [1, 2] is a list"), m);
+
+        m = error(Map.of(), "--config", file("export:\n  max_batch_flows: 1\n  max_batch_flows: 2\n").toString());
+        assertTrue(m.startsWith("agent.yaml: line 3") && m.contains("\"max_batch_flows\" appears twice"), m);
+
+        m = error(Map.of(), "--config", file("flows: [\n").toString());
+        assertTrue(m.startsWith("agent.yaml: line "), m);
+
+        m = error(Map.of(), "--config", file("- a\n- b\n").toString());
+        assertTrue(m.startsWith("agent.yaml: must be a mapping of keys"), m);
+
+        m = error(Map.of(), "--config", dir.resolve("missing.yaml").toString());
+        assertTrue(m.startsWith("cannot read configuration file"), m);
+    }
+
+    @Test
+    void environmentAndOptionErrorsNameTheVariableOrOptionAndTheKey() {
+        String m = error(Map.of("NETWATCH_AGENT_EXPORT_MAX_BATCH_FLOWS", "lots"), "--pcap", "x");
+        assertEquals("NETWATCH_AGENT_EXPORT_MAX_BATCH_FLOWS (export.max_batch_flows): \"lots\" is not an integer "
+                + "(expected integer, at least 1)", m);
+        m = error(Map.of("NETWATCH_AGENT_EXPORT_MAX_BATCH_FLOW", "3"), "--pcap", "x");
+        assertTrue(m.contains("NETWATCH_AGENT_EXPORT_MAX_BATCH_FLOW names no agent setting (did you mean "
+                + "NETWATCH_AGENT_EXPORT_MAX_BATCH_FLOWS?)"), m);
+        m = error(Map.of(), "--pcap", "x", "--max-flows", "0");
+        assertEquals("--max-flows (flows.max_flows): \"0\" is out of range (expected integer, at least 1)", m);
+        m = error(Map.of(), "--pcap", "x", "--flow-timeouts", "udp=soon");
+        assertTrue(m.startsWith("--flow-timeouts (flows.timeouts.udp): \"soon\" is not a duration"), m);
+    }
+
+    @Test
+    void rulesThatSpanKeysNameEveryKey() throws Exception {
+        String m = error(Map.of(), "--config", file("export:\n  reconnect_min: 10s\n").toString(), "--pcap", "x");
+        assertEquals("export.reconnect_max (5s) must be at least export.reconnect_min (10s)", m);
+        m = error(Map.of(), "--config", file("inspection:\n  budget_bytes: 2048\n").toString(), "--pcap", "x");
+        assertTrue(m.startsWith("inspection.budget_bytes (2048) must be at least inspection.max_pending_bytes"), m);
+        m = error(Map.of());
+        assertTrue(m.contains("capture.interfaces") && m.contains("capture.pcap"), m);
+        m = error(Map.of(), "--config", file("capture:\n  interfaces: [eth0]\n  pcap: a.pcap\n").toString());
+        assertTrue(m.contains("are both set"), m);
+    }
+
+    @Test
+    void printedDefaultsParseBackIntoTheSameConfig() {
+        ConfigValues defaults = ConfigValues.defaults(AgentSettings.SCHEMA);
+        String printed = ConfigPrinter.yaml(defaults);
+        ConfigValues reread = ConfigValues.defaults(AgentSettings.SCHEMA);
+        ConfigFile.apply(printed, "printed.yaml", reread);
+        // Every key was in the printout: each value now comes from the file, none from the defaults.
+        for (var k : AgentSettings.SCHEMA.keys()) {
+            assertEquals("printed.yaml", reread.source(k.path()), k.path() + " missing from the printout");
+        }
+        defaults.set("capture.pcap", io.netwatch.cli.config.ConfigInput.scalar("x.pcap"),
+                io.netwatch.cli.config.ConfigSource.setting("test"));
+        reread.set("capture.pcap", io.netwatch.cli.config.ConfigInput.scalar("x.pcap"),
+                io.netwatch.cli.config.ConfigSource.setting("test"));
+        assertEquals(config(defaults), config(reread));
+        assertEquals(config(defaults).flows(), io.netwatch.agent.flow.FlowTableConfig.defaults());
+        assertEquals(config(defaults).export(), io.netwatch.agent.export.ExportConfig.defaults());
+        assertEquals(config(defaults).detection(), io.netwatch.agent.score.DetectionConfig.defaults());
+        assertEquals(config(defaults).inspection(), io.netwatch.agent.inspect.InspectionConfig.defaults());
+    }
+
+    @Test
+    void printedNonDefaultsParseBackToo() throws Exception {
+        ConfigValues v = settings(Map.of(), "--config", file("""
+                capture:
+                  interfaces: ["veth.*", cali.*]
+                  bpf_filter: "tcp port 80"
+                flows:
+                  timeouts:
+                    tcp_syn: 1500ms
+                detect:
+                  overrides: [scan.pf=0.0001]
+                rules:
+                  paths: [/etc/netwatch/rules]
+                  reload: 0s
+                metrics:
+                  listen: none
+                """).toString());
+        ConfigValues reread = ConfigValues.defaults(AgentSettings.SCHEMA);
+        ConfigFile.apply(ConfigPrinter.yaml(v), "printed.yaml", reread);
+        AgentConfig c = config(reread);
+        assertEquals(config(v), c);
+        assertEquals(Duration.ofMillis(1500), c.flows().tcpSynTimeout());
+        assertEquals("tcp port 80", c.live().bpfFilter());
+        assertNull(c.metricsAddress());
+        assertEquals(0.0001, c.detection().scan().falsePositiveRate());
+    }
+
+    @Test
+    void theCommandExitsWith2AndPrintConfigWith0() throws Exception {
+        assertEquals(2, NetwatchMain.execute("agent", "--config", file("flows:\n  max_flow: 3\n").toString()));
+        assertEquals(2, NetwatchMain.execute("agent", "--pcap", "x", "--max-flows", "none"));
+        assertEquals(0, NetwatchMain.execute("agent", "--print-config", "--max-flows", "5"));
+        assertEquals(0, NetwatchMain.execute("aggregator", "--print-config"));
+        assertEquals(2, NetwatchMain.execute("aggregator", "--print-config", "--max-age", "forever"));
+    }
+
+    @Test
+    void damagedFilesAreRefusedWithAConfigErrorNeverAnotherException() {
+        String valid = ConfigPrinter.yaml(ConfigValues.defaults(AgentSettings.SCHEMA));
+        java.util.Random random = new java.util.Random(8);
+        String alphabet = ":-[]{}&*!|>'\"%@`#,?\n\t 0x\u00e9\u0000";
+        int refused = 0;
+        for (int i = 0; i < 1000; i++) {
+            StringBuilder b = new StringBuilder(valid);
+            for (int edits = 1 + random.nextInt(4); edits > 0 && !b.isEmpty(); edits--) {
+                int at = random.nextInt(b.length());
+                switch (random.nextInt(3)) {
+                    case 0 -> b.setCharAt(at, alphabet.charAt(random.nextInt(alphabet.length())));
+                    case 1 -> b.deleteCharAt(at);
+                    default -> b.setLength(at);
+                }
+            }
+            try {
+                ConfigFile.apply(b.toString(), "agent.yaml", ConfigValues.defaults(AgentSettings.SCHEMA));
+            } catch (ConfigError e) {
+                refused++;
+                assertTrue(e.getMessage().startsWith("agent.yaml"), e.getMessage());
+            }
+        }
+        assertTrue(refused > 50, "only " + refused + " damaged files refused");
+        // Anchors and aliases that would expand without bound, and deep nesting.
+        String bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                + "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n";
+        assertThrows(ConfigError.class, () -> ConfigFile.apply(bomb, "agent.yaml",
+                ConfigValues.defaults(AgentSettings.SCHEMA)));
+        String deep = "[".repeat(5000) + "]".repeat(5000);
+        assertThrows(ConfigError.class, () -> ConfigFile.apply(deep, "agent.yaml",
+                ConfigValues.defaults(AgentSettings.SCHEMA)));
+    }
+
+    @Test
+    void aFileLargerThanTheLimitIsRefused() throws Exception {
+        Path f = dir.resolve("big.yaml");
+        Files.writeString(f, "#" + "x".repeat((int) ConfigFile.MAX_BYTES) + "\n");
+        String m = error(Map.of(), "--config", f.toString());
+        assertTrue(m.contains("larger than " + ConfigFile.MAX_BYTES + " bytes"), m);
+    }
+}

@@ -1,0 +1,72 @@
+package io.netwatch.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.netwatch.aggregator.AggregatorConfig;
+import io.netwatch.cli.config.ConfigError;
+import io.netwatch.cli.config.ConfigFile;
+import io.netwatch.cli.config.ConfigPrinter;
+import io.netwatch.cli.config.ConfigValues;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The aggregator's configuration: layers, errors, printing that parses back. */
+class AggregatorConfigurationTest {
+    @TempDir
+    Path dir;
+
+    private static ConfigValues settings(Map<String, String> env, String... args) {
+        AggregatorCommand cmd = new AggregatorCommand();
+        new CommandLine(cmd).parseArgs(args);
+        cmd.environment = env;
+        return cmd.settings();
+    }
+
+    @Test
+    void fileThenEnvironmentThenOptions() throws Exception {
+        Path f = dir.resolve("aggregator.yaml");
+        Files.writeString(f, "listen: 127.0.0.1:6000\nstore:\n  max_flows: 10\n  max_age: 2h\nkubernetes:\n"
+                + "  enabled: true\nshutdown:\n  grace_period: 3s\n");
+        ConfigValues v = settings(Map.of("NETWATCH_AGGREGATOR_STORE_MAX_FLOWS", "20"), "--config", f.toString(),
+                "--max-age", "PT3H");
+        AggregatorConfig c = AggregatorSettings.toConfig(v);
+        assertEquals(new InetSocketAddress("127.0.0.1", 6000), c.listen());
+        assertEquals(20, c.maxFlows());
+        assertEquals(Duration.ofHours(3), c.maxAge());
+        assertEquals(Duration.ofSeconds(3), c.shutdownGrace());
+        assertEquals(AggregatorConfig.DEFAULT_MAX_ANOMALIES, c.maxAnomalies());
+        assertTrue(v.get(AggregatorSettings.KUBERNETES));
+    }
+
+    @Test
+    void errorsNameTheKey() throws Exception {
+        Path f = dir.resolve("aggregator.yaml");
+        Files.writeString(f, "store:\n  max_flow: 10\n");
+        String m = assertThrows(ConfigError.class, () -> settings(Map.of(), "--config", f.toString())).getMessage();
+        assertTrue(m.startsWith("aggregator.yaml: store.max_flow: unknown key (did you mean store.max_flows?)"), m);
+        Files.writeString(f, "kubernetes:\n  enabled: sometimes\n");
+        m = assertThrows(ConfigError.class, () -> settings(Map.of(), "--config", f.toString())).getMessage();
+        assertEquals("aggregator.yaml: kubernetes.enabled: \"sometimes\" is not allowed (expected one of true, false)", m);
+        m = assertThrows(ConfigError.class, () -> settings(Map.of("NETWATCH_AGGREGATOR_LISTEN", "50051"))).getMessage();
+        assertTrue(m.startsWith("NETWATCH_AGGREGATOR_LISTEN (listen): \"50051\" is not HOST:PORT"), m);
+    }
+
+    @Test
+    void printedDefaultsParseBackIntoTheSameConfig() {
+        ConfigValues defaults = ConfigValues.defaults(AggregatorSettings.SCHEMA);
+        ConfigValues reread = ConfigValues.defaults(AggregatorSettings.SCHEMA);
+        ConfigFile.apply(ConfigPrinter.yaml(defaults), "printed.yaml", reread);
+        for (var k : AggregatorSettings.SCHEMA.keys()) {
+            assertEquals("printed.yaml", reread.source(k.path()), k.path() + " missing from the printout");
+        }
+        assertEquals(AggregatorSettings.toConfig(defaults), AggregatorSettings.toConfig(reread));
+        assertEquals(AggregatorConfig.listenOn(new InetSocketAddress(NetwatchMain.DEFAULT_PORT))
+                .withMetrics(new InetSocketAddress(AggregatorConfig.DEFAULT_METRICS_PORT)), AggregatorSettings.toConfig(reread));
+    }
+}
