@@ -111,7 +111,10 @@ final class QueryClient {
         }
         return switch (e.getStatus().getCode()) {
             case UNAVAILABLE -> new NetwatchMain.UserError("cannot reach the aggregator at " + aggregator
-                    + " (is `netwatch aggregator` or `netwatch demo --serve` running?): " + e.getStatus().getDescription());
+                    + " (is `netwatch aggregator` or `netwatch demo --serve` running?"
+                    + (tls.any() ? "" : " If it runs with TLS, this plaintext client is cut off: give --tls-ca and"
+                    + " --tls-cert/--tls-key or --token-file, see docs/security.md")
+                    + "): " + e.getStatus().getDescription());
             case DEADLINE_EXCEEDED -> new NetwatchMain.UserError("the aggregator at " + aggregator
                     + " did not answer within " + timeoutSeconds + " s");
             case INVALID_ARGUMENT, FAILED_PRECONDITION -> new NetwatchMain.UserError(e.getStatus().getDescription());
