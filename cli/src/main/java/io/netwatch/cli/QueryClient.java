@@ -105,9 +105,9 @@ final class QueryClient {
 
     /** Turns an RPC failure into a message a user can act on. */
     NetwatchMain.UserError explain(StatusRuntimeException e) {
-        String tls = tlsFailure(e);
-        if (tls != null) {
-            return new NetwatchMain.UserError("TLS with the aggregator at " + aggregator + " failed: " + tls);
+        String failure = tlsFailure(e);
+        if (failure != null) {
+            return new NetwatchMain.UserError("TLS with the aggregator at " + aggregator + " failed: " + failure);
         }
         return switch (e.getStatus().getCode()) {
             case UNAVAILABLE -> new NetwatchMain.UserError("cannot reach the aggregator at " + aggregator
