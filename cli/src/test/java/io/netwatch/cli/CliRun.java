@@ -22,4 +22,9 @@ record CliRun(int code, String stdout, String stderr) {
         }
         return new CliRun(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
+
+    /** Standard output, line by line. */
+    java.util.List<String> lines() {
+        return stdout.lines().toList();
+    }
 }

@@ -25,12 +25,6 @@ class PolicySuggestCommandTest {
     @TempDir
     Path tmp;
 
-    record Run(int code, String stdout, String stderr) {
-        List<String> lines() {
-            return stdout.lines().toList();
-        }
-    }
-
     static Path resource(String name) {
         try {
             return Path.of(PolicySuggestCommandTest.class.getResource("/policy/suggest/" + name).toURI());
@@ -39,31 +33,18 @@ class PolicySuggestCommandTest {
         }
     }
 
-    static Run run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        int code;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            code = NetwatchMain.execute(args);
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
-    private Run suggest(String... more) {
+    private CliRun suggest(String... more) {
         List<String> args = new java.util.ArrayList<>(List.of("policy", "suggest", "--cluster", resource("cluster.yaml").toString(),
                 "--flows", resource("flows.jsonl").toString()));
         args.addAll(List.of(more));
         return run(args.toArray(String[]::new));
     }
 
-    private Run simulate(Path policies, String... more) {
+    private CliRun simulate(Path policies, String... more) {
         List<String> args = new java.util.ArrayList<>(List.of("policy", "simulate", "--policies", policies.toString(),
                 "--cluster", resource("cluster.yaml").toString(), "--flows", resource("flows.jsonl").toString()));
         args.addAll(List.of(more));
@@ -78,7 +59,7 @@ class PolicySuggestCommandTest {
 
     @Test
     void theWorkedExampleSuggestsOnePolicyPerWorkloadAndSimulatesBackToTheReviewedRulesOnly() throws Exception {
-        Run s = suggest("-n", "shop");
+        CliRun s = suggest("-n", "shop");
         assertEquals(0, s.code(), s.stderr());
         assertEquals("netwatch policy suggest: 3 policies from 9 flows; 1 never got through, left out", s.stderr().strip());
         List<Policy> policies = PolicyDocuments.read(s.stdout(), "stdout", "default").policies();
@@ -89,7 +70,7 @@ class PolicySuggestCommandTest {
 
         // Simulated on the flows they came from: only the two left for review and the attempt
         // that never got through would be blocked.
-        Run sim = simulate(write("suggested.yaml", s.stdout()));
+        CliRun sim = simulate(write("suggested.yaml", s.stdout()));
         assertEquals(0, sim.code(), sim.stderr());
         List<String> blocked = sim.lines();
         assertEquals(3, blocked.size(), sim.stdout());
@@ -108,19 +89,19 @@ class PolicySuggestCommandTest {
                   shop/netwatch-statefulset-db: 1 blocked""", sim.stderr().strip());
 
         // With every external address in force, only the attempt is left.
-        Run all = suggest("-n", "shop", "--external", "ipblock");
-        Run sim2 = simulate(write("all.yaml", all.stdout()));
+        CliRun all = suggest("-n", "shop", "--external", "ipblock");
+        CliRun sim2 = simulate(write("all.yaml", all.stdout()));
         assertEquals(1, sim2.lines().size(), sim2.stdout());
         assertTrue(sim2.lines().getFirst().contains("\"established\":false"));
     }
 
     @Test
     void aWorkloadAloneAndATimeRange() {
-        Run s = suggest("-n", "shop", "--workload", "statefulset/db");
+        CliRun s = suggest("-n", "shop", "--workload", "statefulset/db");
         assertEquals(0, s.code(), s.stderr());
         assertEquals(List.of("netwatch-statefulset-db"), s.lines().stream().filter(l -> l.startsWith("  name: "))
                 .map(l -> l.substring(9, l.length() - 1)).toList());
-        Run early = suggest("-n", "shop", "--until", "2026-11-26T10:00:02Z");
+        CliRun early = suggest("-n", "shop", "--until", "2026-11-26T10:00:02Z");
         assertEquals(0, early.code(), early.stderr());
         assertEquals("netwatch policy suggest: 1 policies from 2 flows; 8 outside the time range or not usable",
                 early.stderr().strip());
@@ -134,11 +115,11 @@ class PolicySuggestCommandTest {
                 metadata: {namespace: payments, name: deny-all}
                 spec: {podSelector: {}, policyTypes: [Ingress]}
                 """);
-        Run replace = simulate(denyPayments, "--mode", "replace");
+        CliRun replace = simulate(denyPayments, "--mode", "replace");
         assertEquals(1, replace.lines().size(), "api-from-shop is gone: the cart's call to payments is blocked");
         assertTrue(replace.lines().getFirst().contains("\"reason\":\"ingress of payments/api-5c7f9-pqrst is isolated by"
                 + " payments/deny-all and no ingress rule allows it\""), replace.stdout());
-        Run add = simulate(denyPayments, "--mode", "add");
+        CliRun add = simulate(denyPayments, "--mode", "add");
         assertEquals(0, add.code(), add.stderr());
         assertEquals(List.of(), add.lines(), "added, api-from-shop still lets the shop in");
     }
@@ -174,7 +155,7 @@ class PolicySuggestCommandTest {
                         "policy", "simulate", "--policies", badPolicy.toString(), "--mode", "merge", "--cluster", cluster.toString(), "--flows", flows.toString()),
                 new Case("netwatch policy simulate: cannot read " + tmp.resolve("none.yaml") + ": no such file",
                         "policy", "simulate", "--policies", tmp.resolve("none.yaml").toString(), "--cluster", cluster.toString(), "--flows", flows.toString()))) {
-            Run r = run(c.args());
+            CliRun r = run(c.args());
             assertEquals(2, r.code(), String.join(" ", c.args()) + ": " + r.stderr());
             assertEquals(c.expected(), r.stderr().strip());
         }

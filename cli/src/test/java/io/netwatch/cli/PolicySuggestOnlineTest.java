@@ -110,7 +110,7 @@ class PolicySuggestOnlineTest {
                     flow(3, "10.244.1.6", "203.0.113.7", 443, 6, now)));
             String at = "127.0.0.1:" + aggregator.port();
 
-            PolicySuggestCommandTest.Run s = PolicySuggestCommandTest.run("policy", "suggest", "-n", "shop", "--aggregator", at);
+            CliRun s = CliRun.of("policy", "suggest", "-n", "shop", "--aggregator", at);
             assertEquals(0, s.code(), s.stderr());
             assertEquals("netwatch policy suggest: 2 policies from 3 flows", s.stderr().strip());
             assertTrue(s.stdout().contains("  name: \"netwatch-deployment-cart\""), s.stdout());
@@ -119,7 +119,7 @@ class PolicySuggestOnlineTest {
 
             Path yaml = tmp.resolve("suggested.yaml");
             Files.writeString(yaml, s.stdout());
-            PolicySuggestCommandTest.Run sim = PolicySuggestCommandTest.run("policy", "simulate", "--policies", yaml.toString(),
+            CliRun sim = CliRun.of("policy", "simulate", "--policies", yaml.toString(),
                     "--aggregator", at);
             assertEquals(0, sim.code(), sim.stderr());
             assertEquals("", sim.stdout());
@@ -129,7 +129,7 @@ class PolicySuggestOnlineTest {
             Path deny = tmp.resolve("deny.yaml");
             Files.writeString(deny, "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {namespace: shop, name: deny}\n"
                     + "spec: {podSelector: {}, policyTypes: [Egress]}\n");
-            PolicySuggestCommandTest.Run denied = PolicySuggestCommandTest.run("policy", "simulate", "--policies", deny.toString(),
+            CliRun denied = CliRun.of("policy", "simulate", "--policies", deny.toString(),
                     "--aggregator", at, "--limit", "1");
             assertEquals(0, denied.code(), denied.stderr());
             assertEquals(1, denied.lines().size(), denied.stdout());
@@ -139,7 +139,7 @@ class PolicySuggestOnlineTest {
             assertTrue(denied.stderr().startsWith("netwatch policy simulate: 3 flows, 3 would be blocked (2 not listed, past --limit)"),
                     denied.stderr());
 
-            PolicySuggestCommandTest.Run noCluster = PolicySuggestCommandTest.run("policy", "suggest", "-n", "shop",
+            CliRun noCluster = CliRun.of("policy", "suggest", "-n", "shop",
                     "--aggregator", "127.0.0.1:" + bare.port());
             assertEquals(2, noCluster.code());
             assertEquals("netwatch policy suggest: this aggregator watches no cluster, so it knows no workloads or policies:"

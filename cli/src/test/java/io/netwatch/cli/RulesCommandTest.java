@@ -19,24 +19,8 @@ class RulesCommandTest {
     @TempDir
     Path tmp;
 
-    private record Out(int code, String stdout, String stderr) {
-    }
-
-    private static Out run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        int code;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            code = NetwatchMain.execute(args);
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-        return new Out(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     private static Path lab() {
@@ -53,7 +37,7 @@ class RulesCommandTest {
                 alert tcp any any -> any any (msg:"regex"; pcre:"/x/"; sid:1000002;)
                 alert tcp any any -> any any (msg:"no sid"; content:"x";)
                 """);
-        Out o = run("rules", "check", f.toString());
+        CliRun o = run("rules", "check", f.toString());
         assertEquals(1, o.code());
         List<String> lines = o.stdout().lines().toList();
         assertTrue(lines.get(0).startsWith(f + ":3: unsupported keyword 'pcre'"), lines.get(0));
@@ -62,14 +46,14 @@ class RulesCommandTest {
 
         Files.writeString(f, "alert http any any -> any any (msg:\"admin page\"; http.uri; content:\"/admin\"; sid:1000001;)\n");
         assertEquals(0, run("rules", "check", f.toString()).code());
-        Out missing = run("rules", "check", tmp.resolve("missing.rules").toString());
+        CliRun missing = run("rules", "check", tmp.resolve("missing.rules").toString());
         assertEquals(2, missing.code());
         assertTrue(missing.stderr().contains("does not exist"), missing.stderr());
     }
 
     @Test
     void theBundledRulesCheckClean() {
-        Out o = run("rules", "check");
+        CliRun o = run("rules", "check");
         assertEquals(0, o.code(), o.stdout());
         assertTrue(o.stdout().matches("(?s)\\d+ rules loaded, 0 refused, from bundled:default.rules\\s*"), o.stdout());
     }
@@ -80,7 +64,7 @@ class RulesCommandTest {
         Files.writeString(f, "alert http any any -> any any (msg:\"wp login\"; http.uri; content:\"/wp-login.php\"; "
                 + "classtype:attempted-recon; sid:1000010; rev:4;)\n");
         Path out = tmp.resolve("out.json");
-        Out o = run("inspect", lab().toString(), "--no-default-rules", "--rules", f.toString(), "--out", out.toString());
+        CliRun o = run("inspect", lab().toString(), "--no-default-rules", "--rules", f.toString(), "--out", out.toString());
         assertEquals(0, o.code(), o.stderr());
         ObjectMapper json = new ObjectMapper();
         List<JsonNode> alerts = new ArrayList<>();
@@ -118,7 +102,7 @@ class RulesCommandTest {
 
     @Test
     void aRuleFileThatDoesNotExistIsAUserError() {
-        Out o = run("inspect", lab().toString(), "--rules", tmp.resolve("nope.rules").toString());
+        CliRun o = run("inspect", lab().toString(), "--rules", tmp.resolve("nope.rules").toString());
         assertEquals(2, o.code());
         assertTrue(o.stderr().contains("rules path " + tmp.resolve("nope.rules") + " does not exist"), o.stderr());
     }
