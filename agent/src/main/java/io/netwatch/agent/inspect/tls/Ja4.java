@@ -140,8 +140,11 @@ public record Ja4(String fingerprint, String raw) {
     }
 
     /** Lowercase hex, at least 4 digits (an SSLv2 cipher spec above 0xffff keeps its 6). */
+    private static final HexFormat HEX = HexFormat.of();
+
     private static String hex4(int v) {
-        return v > 0xFFFF ? String.format("%06x", v) : String.format("%04x", v);
+        // HexFormat, not String.format: this runs for every cipher and extension of every hello.
+        return v > 0xFFFF ? HEX.toHexDigits(v).substring(2) : HEX.toHexDigits((short) v);
     }
 
     private static String sha256First12(String s) {
