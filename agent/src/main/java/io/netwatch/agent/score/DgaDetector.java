@@ -62,7 +62,8 @@ public final class DgaDetector implements InspectionSink {
 
     @Override
     public void onEvent(InspectionEvent event) {
-        if (!(event instanceof InspectionEvent.Dns dns) || dns.message().response() || dns.message().qname().isEmpty()) {
+        if (!(event instanceof InspectionEvent.Dns dns) || dns.message().response() || dns.message().qname().isEmpty()
+                || RegisteredDomain.inClusterZone(dns.message().qname())) {
             return;
         }
         RegisteredDomain.Split split = RegisteredDomain.of(dns.message().qname());

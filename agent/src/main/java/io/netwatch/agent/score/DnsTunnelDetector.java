@@ -98,7 +98,7 @@ public final class DnsTunnelDetector implements InspectionSink {
             return;
         }
         String qname = dns.message().qname();
-        if (qname.isEmpty()) {
+        if (qname.isEmpty() || RegisteredDomain.inClusterZone(qname)) {
             return;
         }
         RegisteredDomain.Split split = RegisteredDomain.of(qname);

@@ -15,7 +15,28 @@ final class RegisteredDomain {
     /** Rightmost labels tried at most: the longest public suffixes have four labels. */
     static final int MAX_LABELS_TRIED = 5;
 
+    /**
+     * Zones the cluster's own DNS answers: Kubernetes' default cluster domain and the reverse
+     * zones. Their names never leave the cluster (CoreDNS answers them itself), so they carry
+     * no tunnel and no generated domain, while a large cluster queries thousands of distinct
+     * ones (every Service, every pod's dashed address).
+     */
+    static final java.util.List<String> CLUSTER_ZONES = java.util.List.of("cluster.local", "in-addr.arpa", "ip6.arpa");
+
     private RegisteredDomain() {
+    }
+
+    /** True for a name in one of {@link #CLUSTER_ZONES} (case and a trailing dot ignored). */
+    static boolean inClusterZone(String name) {
+        int end = name.endsWith(".") ? name.length() - 1 : name.length();
+        for (String zone : CLUSTER_ZONES) {
+            int at = end - zone.length();
+            if (at >= 0 && name.regionMatches(true, at, zone, 0, zone.length())
+                    && (at == 0 || name.charAt(at - 1) == '.')) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The split of one name: its registered domain and what comes before it. */

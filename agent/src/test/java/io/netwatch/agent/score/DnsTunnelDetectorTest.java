@@ -4,6 +4,7 @@ import static io.netwatch.agent.score.Flows.SECOND;
 import static io.netwatch.agent.score.Flows.T0;
 import static io.netwatch.agent.score.ScanDetectorTest.observed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,6 +51,29 @@ class DnsTunnelDetectorTest {
         assertNull(RegisteredDomain.of("localhost"));
         assertNull(RegisteredDomain.of(""));
         assertNull(RegisteredDomain.of("..."));
+    }
+
+    @Test
+    void theClustersOwnZonesAreNoTunnelHoweverManyNamesTheyHold() {
+        // A big cluster resolves thousands of Services and dashed pod addresses; CoreDNS answers
+        // them itself, so no byte leaves the cluster through them.
+        DnsTunnelDetector d = detector(DnsTunnelConfig.defaults());
+        for (int i = 0; i < 200; i++) {
+            d.onEvent(DnsQueries.query(i, CLIENT, encoded(40) + ".shop.svc.cluster.local", DnsParser.TYPE_A, T0 + i * MS));
+            d.onEvent(DnsQueries.query(i, CLIENT, (i % 250) + "." + encoded(8).length() + ".1.10.in-addr.arpa",
+                    DnsParser.TYPE_PTR, T0 + i * MS));
+        }
+        assertEquals(List.of(), anomalies);
+        assertTrue(RegisteredDomain.inClusterZone("A.svc.Cluster.Local."));
+        assertTrue(RegisteredDomain.inClusterZone("cluster.local"));
+        assertFalse(RegisteredDomain.inClusterZone("evilcluster.local"), "a label boundary, not a suffix of text");
+        assertFalse(RegisteredDomain.inClusterZone("cluster.local.example.com"));
+        // The same names under an outside domain are a tunnel.
+        for (int i = 0; i < 8; i++) {
+            d.onEvent(DnsQueries.query(i, CLIENT, encoded(40) + ".shop.svc.cluster-local.example", DnsParser.TYPE_A,
+                    T0 + (300 + i) * MS));
+        }
+        assertEquals(1, anomalies.size());
     }
 
     @Test
