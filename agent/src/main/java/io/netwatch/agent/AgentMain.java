@@ -115,17 +115,33 @@ public final class AgentMain {
             // One packet can cross several captured interfaces (a bridge's ports, veth and uplink).
             pipeline.deduplicate(DUPLICATE_WINDOW_NANOS);
         }
-        streamer.start();
-
         PrometheusMeterRegistry registry = AgentMeters.create(pipeline, streamer, signatures, source,
                 new IdentityMetrics(identities, labels, streamer));
         MetricsServer metrics = null;
         if (config.metricsAddress() != null) {
-            metrics = MetricsServer.start(config.metricsAddress(), registry, () -> !health.failed()
-                    && !(source instanceof LiveCapture live && live.failedInterfaces() > 0));
+            try {
+                metrics = MetricsServer.start(config.metricsAddress(), registry, () -> !health.failed()
+                        && !(source instanceof LiveCapture live && live.failedInterfaces() > 0));
+            } catch (java.io.IOException e) {
+                // Before anything streams: a second agent on the node, or a port another process holds.
+                out.println("netwatch agent: " + e.getMessage() + " (choose another with --metrics or"
+                        + " metrics.listen, or 'none')");
+                if (watcher != null) {
+                    watcher.close();
+                }
+                streamer.close();
+                channel.shutdownNow();
+                tlsReload.shutdownNow();
+                source.close();
+                if (source instanceof LiveCapture live) {
+                    live.release();
+                }
+                return 2;
+            }
             out.println("netwatch agent: metrics on http://" + config.metricsAddress().getHostString() + ":"
                     + metrics.port() + "/metrics");
         }
+        streamer.start();
         GracefulStop stop = new GracefulStop(config.shutdownGrace());
         Thread hook = stop.hook(source::close, out);
         Runtime.getRuntime().addShutdownHook(hook);

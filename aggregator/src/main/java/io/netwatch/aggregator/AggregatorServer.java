@@ -160,11 +160,7 @@ public final class AggregatorServer implements AutoCloseable {
                 housekeeping.scheduleWithFixedDelay(token::refresh, every, every, TimeUnit.MILLISECONDS);
             }
         } catch (IOException | RuntimeException e) {
-            housekeeping.shutdownNow();
-            if (identity != null) {
-                identity.publisher().close();
-                identity.watcher().close();
-            }
+            abandon(null, housekeeping, identity);
             throw e;
         }
         MetricsServer metricsServer = null;
@@ -172,17 +168,13 @@ public final class AggregatorServer implements AutoCloseable {
             Identity id = identity;
             try {
                 metricsServer = MetricsServer.start(config.metrics(), meters, () -> id == null || id.watcher().ready());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while opening the metrics endpoint", e);
-            } catch (RuntimeException e) {
-                server.shutdownNow();
-                housekeeping.shutdownNow();
-                if (identity != null) {
-                    identity.publisher().close();
-                    identity.watcher().close();
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                abandon(server, housekeeping, identity);
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while opening the metrics endpoint", e);
                 }
-                throw new IOException("cannot serve metrics on " + config.metrics() + ": " + e.getMessage(), e);
+                throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
             }
         }
         housekeeping.scheduleAtFixedRate(() -> store.expire(System.currentTimeMillis()), 10, 10, TimeUnit.SECONDS);
@@ -197,6 +189,18 @@ public final class AggregatorServer implements AutoCloseable {
         }
         return new AggregatorServer(server, store, registry, housekeeping, identity, meters, metricsServer, counters,
                 ingest, config.shutdownGrace());
+    }
+
+    /** Undoes a start that failed half-way: what was started is stopped, nothing leaks. */
+    private static void abandon(Server server, ScheduledExecutorService housekeeping, Identity identity) {
+        if (server != null) {
+            server.shutdownNow();
+        }
+        housekeeping.shutdownNow();
+        if (identity != null) {
+            identity.publisher().close();
+            identity.watcher().close();
+        }
     }
 
     private static long nowNanos() {

@@ -165,6 +165,18 @@ class AggregatorMetricsTest {
     }
 
     @Test
+    void aMetricsPortInUseFailsTheStartAndSaysWhichAddress() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            InetSocketAddress listen = new InetSocketAddress("127.0.0.1", 0);
+            InetSocketAddress metrics = new InetSocketAddress("127.0.0.1", taken.getLocalPort());
+            java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                    () -> AggregatorServer.start(AggregatorConfig.listenOn(listen).withMetrics(metrics)));
+            assertTrue(e.getMessage().startsWith("cannot serve metrics on 127.0.0.1:" + taken.getLocalPort() + ": "),
+                    e.getMessage());
+        }
+    }
+
+    @Test
     void probesAnswerOnTheMetricsPort() throws Exception {
         AggregatorConfig config = AggregatorConfig.listenOn(new InetSocketAddress("127.0.0.1", 0))
                 .withMetrics(new InetSocketAddress("127.0.0.1", 0));

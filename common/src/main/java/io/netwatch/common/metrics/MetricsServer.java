@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.function.BooleanSupplier;
@@ -44,8 +45,12 @@ public final class MetricsServer implements AutoCloseable {
         this.channel = channel;
     }
 
+    /**
+     * @throws IOException the address cannot be bound (in use, not local, no permission); the
+     *                     message names it
+     */
     public static MetricsServer start(InetSocketAddress address, PrometheusMeterRegistry registry,
-                                      BooleanSupplier ready) throws InterruptedException {
+                                      BooleanSupplier ready) throws IOException, InterruptedException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
             Channel ch = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -58,9 +63,14 @@ public final class MetricsServer implements AutoCloseable {
                     })
                     .bind(address).sync().channel();
             return new MetricsServer(group, ch);
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (InterruptedException e) {
             group.shutdownGracefully();
             throw e;
+        } catch (Exception e) {
+            // Netty's sync() rethrows the bind's BindException without declaring it.
+            group.shutdownGracefully();
+            throw new IOException("cannot serve metrics on " + address.getHostString() + ":" + address.getPort()
+                    + ": " + e.getMessage(), e);
         }
     }
 
