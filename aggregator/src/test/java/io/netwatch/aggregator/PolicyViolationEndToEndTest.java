@@ -5,7 +5,6 @@ import static io.netwatch.aggregator.identity.ClusterObjects.namespace;
 import static io.netwatch.aggregator.identity.ClusterObjects.pod;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -18,7 +17,6 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.StreamObserver;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.flow.v1.Counters;
 import io.netwatch.proto.flow.v1.Endpoint;
@@ -26,11 +24,6 @@ import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.flow.v1.PolicyDecision;
 import io.netwatch.proto.flow.v1.TCP;
 import io.netwatch.proto.flow.v1.TcpState;
-import io.netwatch.proto.ingest.v1.AgentMessage;
-import io.netwatch.proto.ingest.v1.AggregatorMessage;
-import io.netwatch.proto.ingest.v1.FlowBatch;
-import io.netwatch.proto.ingest.v1.Hello;
-import io.netwatch.proto.ingest.v1.IngestGrpc;
 import io.netwatch.proto.query.v1.GetAnomaliesRequest;
 import io.netwatch.proto.query.v1.GetFlowsRequest;
 import io.netwatch.proto.query.v1.QueryGrpc;
@@ -39,8 +32,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -94,35 +85,13 @@ class PolicyViolationEndToEndTest {
                 await(() -> health(channel) == HealthCheckResponse.ServingStatus.SERVING, "health SERVING");
 
                 long now = System.currentTimeMillis() / 1000;
-                BlockingQueue<AggregatorMessage> acks = new LinkedBlockingQueue<>();
-                StreamObserver<AgentMessage> agent = IngestGrpc.newStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
-                        .connect(new StreamObserver<>() {
-                            @Override
-                            public void onNext(AggregatorMessage m) {
-                                acks.add(m);
-                            }
-
-                            @Override
-                            public void onError(Throwable t) {
-                            }
-
-                            @Override
-                            public void onCompleted() {
-                            }
-                        });
-                agent.onNext(AgentMessage.newBuilder().setHello(Hello.newBuilder().setNodeName("node-a")
-                        .setBootId("boot-1").setVersion("test")).build());
+                TestAgent agent = TestAgent.connect(channel, "node-a");
                 // Two established connections of the pair, and one whose SYN went unanswered.
                 Flow unanswered = established(3, "10.244.1.5", "10.244.1.6", 8080, now).toBuilder()
                         .setTcp(TCP.newBuilder().setState(TcpState.TCP_STATE_SYN_SENT).setFlagsToServer(0x02))
                         .setToClient(Counters.getDefaultInstance()).build();
-                agent.onNext(AgentMessage.newBuilder().setFlows(FlowBatch.newBuilder().setSequence(1)
-                        .addFlows(established(1, "10.244.1.5", "10.244.1.6", 8080, now))
-                        .addFlows(established(2, "10.244.1.5", "10.244.1.6", 8080, now + 2))
-                        .addFlows(unanswered)).build());
-                AggregatorMessage ack = acks.poll(WAIT_SECONDS, TimeUnit.SECONDS);
-                assertNotNull(ack, "no ack");
-                assertEquals(1, ack.getAck().getSequence());
+                agent.sendFlows(List.of(established(1, "10.244.1.5", "10.244.1.6", 8080, now),
+                        established(2, "10.244.1.5", "10.244.1.6", 8080, now + 2), unanswered));
 
                 List<Anomaly> anomalies = new ArrayList<>();
                 QueryGrpc.newBlockingStub(channel).withDeadlineAfter(WAIT_SECONDS, TimeUnit.SECONDS)
@@ -151,7 +120,7 @@ class PolicyViolationEndToEndTest {
                 }
                 assertFalse(anomalies.stream().anyMatch(x -> x.getEvidenceFlowIdsList().contains(3L)),
                         "an unanswered SYN was enforced: no violation");
-                agent.onCompleted();
+                agent.close();
             } finally {
                 channel.shutdownNow();
                 channel.awaitTermination(WAIT_SECONDS, TimeUnit.SECONDS);

@@ -1,7 +1,6 @@
 package io.netwatch.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -15,28 +14,21 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.StreamObserver;
 import io.netwatch.aggregator.AggregatorConfig;
 import io.netwatch.aggregator.AggregatorServer;
+import io.netwatch.aggregator.TestAgent;
 import io.netwatch.proto.flow.v1.Counters;
 import io.netwatch.proto.flow.v1.Endpoint;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.flow.v1.TCP;
 import io.netwatch.proto.flow.v1.TcpState;
 import io.netwatch.proto.flow.v1.UDP;
-import io.netwatch.proto.ingest.v1.AgentMessage;
-import io.netwatch.proto.ingest.v1.AggregatorMessage;
-import io.netwatch.proto.ingest.v1.FlowBatch;
-import io.netwatch.proto.ingest.v1.Hello;
-import io.netwatch.proto.ingest.v1.IngestGrpc;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -149,27 +141,8 @@ class PolicySuggestOnlineTest {
 
     private static void send(int port, List<Flow> flows) throws Exception {
         ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
-        try {
-            BlockingQueue<AggregatorMessage> acks = new LinkedBlockingQueue<>();
-            StreamObserver<AgentMessage> agent = IngestGrpc.newStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
-                    .connect(new StreamObserver<>() {
-                        @Override
-                        public void onNext(AggregatorMessage m) {
-                            acks.add(m);
-                        }
-
-                        @Override
-                        public void onError(Throwable t) {
-                        }
-
-                        @Override
-                        public void onCompleted() {
-                        }
-                    });
-            agent.onNext(AgentMessage.newBuilder().setHello(Hello.newBuilder().setNodeName("node-a").setBootId("boot-1")).build());
-            agent.onNext(AgentMessage.newBuilder().setFlows(FlowBatch.newBuilder().setSequence(1).addAllFlows(flows)).build());
-            assertNotNull(acks.poll(WAIT_SECONDS, TimeUnit.SECONDS), "no ack");
-            agent.onCompleted();
+        try (TestAgent agent = TestAgent.connect(channel, "node-a")) {
+            agent.sendFlows(flows);
         } finally {
             channel.shutdownNow();
             channel.awaitTermination(WAIT_SECONDS, TimeUnit.SECONDS);

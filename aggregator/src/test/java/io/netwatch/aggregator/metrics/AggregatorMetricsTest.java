@@ -2,26 +2,20 @@ package io.netwatch.aggregator.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.StreamObserver;
 import io.netwatch.aggregator.AggregatorConfig;
 import io.netwatch.aggregator.AggregatorServer;
 import io.netwatch.aggregator.FlowFixtures;
+import io.netwatch.aggregator.TestAgent;
 import io.netwatch.aggregator.store.FlowStore;
 import io.netwatch.common.metrics.AnomalyCounts;
 import io.netwatch.common.metrics.Exposition;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.anomaly.v1.Severity;
-import io.netwatch.proto.ingest.v1.AgentMessage;
-import io.netwatch.proto.ingest.v1.AggregatorMessage;
-import io.netwatch.proto.ingest.v1.AnomalyBatch;
-import io.netwatch.proto.ingest.v1.FlowBatch;
-import io.netwatch.proto.ingest.v1.Hello;
-import io.netwatch.proto.ingest.v1.IngestGrpc;
+import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.query.v1.GetAgentsRequest;
 import io.netwatch.proto.query.v1.GetFlowsRequest;
 import io.netwatch.proto.query.v1.QueryGrpc;
@@ -31,9 +25,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -51,58 +45,22 @@ class AggregatorMetricsTest {
     private static final long WAIT_SECONDS = 20;
     private static final Pattern IPV4 = Pattern.compile(".*\\b\\d{1,3}(\\.\\d{1,3}){3}\\b.*");
 
-    /** One agent's stream, acknowledgements counted. */
-    private static final class Agent implements AutoCloseable {
-        final BlockingQueue<AggregatorMessage> acks = new LinkedBlockingQueue<>();
-        final StreamObserver<AgentMessage> stream;
-        long sequence;
-
-        Agent(ManagedChannel channel) {
-            stream = IngestGrpc.newStub(channel).connect(new StreamObserver<>() {
-                @Override
-                public void onNext(AggregatorMessage m) {
-                    if (m.hasAck()) {
-                        acks.add(m);
-                    }
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                }
-
-                @Override
-                public void onCompleted() {
-                }
-            });
-            stream.onNext(AgentMessage.newBuilder()
-                    .setHello(Hello.newBuilder().setNodeName("node-m").setBootId("boot-m")).build());
-        }
-
-        /** Sends flows from source addresses {@code from} to {@code to - 1}, and anomalies from them. */
-        void send(int from, int to) throws InterruptedException {
-            for (int start = from; start < to; start += BATCH) {
-                FlowBatch.Builder flows = FlowBatch.newBuilder().setSequence(++sequence);
-                AnomalyBatch.Builder anomalies = AnomalyBatch.newBuilder();
-                for (int i = start; i < Math.min(to, start + BATCH); i++) {
-                    String ip = "10." + (64 + (i >> 16)) + "." + ((i >> 8) & 0xFF) + "." + (i & 0xFF);
-                    flows.addFlows(FlowFixtures.flow(i, "node-m", FlowFixtures.endpoint(ip, 40000 + i % 1000),
-                            FlowFixtures.endpoint("10.0.0.1", 80), 6, 1_000, 1_001));
-                    // Every known type and made-up ones (from a hostile or newer agent), every severity.
-                    String type = i % 2 == 0 ? FlowStore.ANOMALY_TYPES.get(i % FlowStore.ANOMALY_TYPES.size()) : "made_up_" + i;
-                    anomalies.addAnomalies(Anomaly.newBuilder().setId("a" + i).setAnomalyType(type)
-                            .setSeverityValue(i % 7).setSource(FlowFixtures.endpoint(ip, 0)));
-                }
-                stream.onNext(AgentMessage.newBuilder().setFlows(flows).build());
-                stream.onNext(AgentMessage.newBuilder().setAnomalies(anomalies.setSequence(++sequence)).build());
-                for (int k = 0; k < 2; k++) {
-                    assertNotNull(acks.poll(WAIT_SECONDS, TimeUnit.SECONDS), "batch acknowledged");
-                }
+    /** Sends flows from source addresses {@code from} to {@code to - 1}, and anomalies from them. */
+    private static void send(TestAgent agent, int from, int to) throws InterruptedException {
+        for (int start = from; start < to; start += BATCH) {
+            List<Flow> flows = new ArrayList<>();
+            List<Anomaly> anomalies = new ArrayList<>();
+            for (int i = start; i < Math.min(to, start + BATCH); i++) {
+                String ip = "10." + (64 + (i >> 16)) + "." + ((i >> 8) & 0xFF) + "." + (i & 0xFF);
+                flows.add(FlowFixtures.flow(i, "node-m", FlowFixtures.endpoint(ip, 40000 + i % 1000),
+                        FlowFixtures.endpoint("10.0.0.1", 80), 6, 1_000, 1_001));
+                // Every known type and made-up ones (from a hostile or newer agent), every severity.
+                String type = i % 2 == 0 ? FlowStore.ANOMALY_TYPES.get(i % FlowStore.ANOMALY_TYPES.size()) : "made_up_" + i;
+                anomalies.add(Anomaly.newBuilder().setId("a" + i).setAnomalyType(type)
+                        .setSeverityValue(i % 7).setSource(FlowFixtures.endpoint(ip, 0)).build());
             }
-        }
-
-        @Override
-        public void close() {
-            stream.onCompleted();
+            agent.sendFlows(flows);
+            agent.sendAnomalies(anomalies);
         }
     }
 
@@ -118,12 +76,12 @@ class AggregatorMetricsTest {
                 Duration.ofHours(1)).withMetrics(new InetSocketAddress("127.0.0.1", 0));
         try (AggregatorServer server = AggregatorServer.start(config)) {
             ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
-            try (Agent agent = new Agent(channel)) {
-                agent.send(0, FEW);
+            try (TestAgent agent = TestAgent.connect(channel, "node-m")) {
+                send(agent, 0, FEW);
                 query(channel);
                 Exposition few = Exposition.scrape(server.metricsPort());
 
-                agent.send(FEW, FEW + MANY);
+                send(agent, FEW, FEW + MANY);
                 query(channel);
                 Exposition many = Exposition.scrape(server.metricsPort());
 
