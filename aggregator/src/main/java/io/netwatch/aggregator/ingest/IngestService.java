@@ -224,7 +224,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                         var batch = message.getFlows();
                         if (registry.acceptBatch(node, batch.getSequence(), now)) {
                             for (Flow f : batch.getFlowsList()) {
-                                store.flows().append(staged(f, now), now);
+                                store.addFlow(staged(f, now), now);
                             }
                             registry.countStored(node, batch.getFlowsCount(), 0);
                         }

@@ -25,6 +25,9 @@ public final class StoreMetrics implements MeterBinder {
         log(registry, "anomalies", store.anomalies());
         store.anomalyCounts().register(registry,
                 "Anomalies stored (from agents and the aggregator's own detectors), by type and severity");
+        FunctionCounter.builder("netwatch.store.listener.failures", store, FlowStore::listenerFailures)
+                .description("Calls to the store's listeners (detectors, incidents) that threw; the record was "
+                        + "stored all the same").register(registry);
     }
 
     private static void log(MeterRegistry registry, String kind, BoundedLog<?> log) {

@@ -5,6 +5,8 @@ import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.common.metrics.AnomalyCounts;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The aggregator's embedded history: flows and anomalies in memory, each bounded by count
@@ -19,6 +21,8 @@ public final class FlowStore {
             "signature", "new_edge", "lateral_movement", "policy_violation", "ml_outlier");
 
     private final AnomalyCounts anomalyCounts = new AnomalyCounts(ANOMALY_TYPES);
+    private final List<StoreListener> listeners = new CopyOnWriteArrayList<>();
+    private final LongAdder listenerFailures = new LongAdder();
 
     public FlowStore(int maxFlows, int maxAnomalies, Duration maxAge) {
         this.flows = new BoundedLog<>(maxFlows, maxAge.toMillis());
@@ -33,10 +37,39 @@ public final class FlowStore {
         return anomalies;
     }
 
-    /** Stores an anomaly, counting it by type and severity. */
+    /** Registers a listener for everything stored from now on. */
+    public void listen(StoreListener listener) {
+        listeners.add(listener);
+    }
+
+    /** Stores a flow and hands it to the listeners. */
+    public void addFlow(Flow f, long receivedMillis) {
+        flows.append(f, receivedMillis);
+        for (StoreListener l : listeners) {
+            try {
+                l.flowStored(f, receivedMillis);
+            } catch (RuntimeException e) {
+                listenerFailures.increment();
+            }
+        }
+    }
+
+    /** Stores an anomaly, counting it by type and severity, and hands it to the listeners. */
     public void addAnomaly(Anomaly a, long receivedMillis) {
         anomalyCounts.count(a);
         anomalies.append(a, receivedMillis);
+        for (StoreListener l : listeners) {
+            try {
+                l.anomalyStored(a, receivedMillis);
+            } catch (RuntimeException e) {
+                listenerFailures.increment();
+            }
+        }
+    }
+
+    /** Listener calls that threw (each was skipped; the record was stored all the same). */
+    public long listenerFailures() {
+        return listenerFailures.sum();
     }
 
     /** Anomalies stored since start, by type and severity (none fall off these counts). */
