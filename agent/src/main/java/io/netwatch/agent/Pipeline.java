@@ -92,7 +92,8 @@ public final class Pipeline implements PacketHandler {
         };
         long flowIdBase = (ThreadLocalRandom.current().nextLong(1 << 20) + 1) << 32;
         Inspector inspector = new Inspector(inspectionConfig, signatures, messages, detectors);
-        FlowTable table = new FlowTable(flowConfig, tee, nodeName, interfaceNames, flowIdBase).observe(inspector);
+        FlowTable table = new FlowTable(flowConfig, tee, nodeName, interfaceNames, flowIdBase).observe(inspector)
+                .decide(detectors::onDecision, detection.decisionDelay());
         return new Pipeline(table, detectors, inspector);
     }
 
@@ -122,7 +123,7 @@ public final class Pipeline implements PacketHandler {
     @Override
     public void onIdle(long nowNanos) {
         try {
-            flowTable.expire(nowNanos);
+            flowTable.tick(nowNanos);
         } catch (RuntimeException e) {
             failed.incrementAndGet();
         }

@@ -66,7 +66,8 @@ final class AgentSettings {
     static final ConfigKey<Boolean> PROMISCUOUS = SCHEMA.key("capture.promiscuous", bool(), LIVE.promiscuous(),
             "Capture frames not addressed to the interface.");
     static final ConfigKey<Duration> IDLE_TICK = SCHEMA.key("capture.idle_tick", duration(Duration.ofMillis(10)),
-            Duration.ofMillis(LIVE.idleTickMillis()), "How often an idle interface's capture thread wakes to expire flows.");
+            Duration.ofMillis(LIVE.idleTickMillis()), "libpcap's packet buffer timeout: the longest a packet waits in the kernel before the agent sees it "
+                    + "(detection latency on quiet interfaces), and how often an idle capture thread wakes to expire flows.");
 
     static final ConfigKey<Integer> MAX_FLOWS = SCHEMA.key("flows.max_flows", integer(1, MAX), FLOWS.maxFlows(),
             "Hard bound on tracked flows; the least recently active is evicted (and counted) to make room.");

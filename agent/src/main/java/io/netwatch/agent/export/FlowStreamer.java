@@ -363,7 +363,9 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
         long deadline = System.nanoTime() + config.maxBatchDelay().toNanos();
         while (flows.size() + anomalies.size() < config.maxBatchRecords()) {
             long left = deadline - System.nanoTime();
-            Object next = draining || left <= 0 ? queue.poll() : queue.poll(left, TimeUnit.NANOSECONDS);
+            // An anomaly does not wait for the batch to fill: what is queued goes now.
+            Object next = draining || left <= 0 || !anomalies.isEmpty() ? queue.poll()
+                    : queue.poll(left, TimeUnit.NANOSECONDS);
             if (next == null) {
                 break;
             }

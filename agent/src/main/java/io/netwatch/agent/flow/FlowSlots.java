@@ -27,6 +27,11 @@ final class FlowSlots {
     static final long ISN_SET = 1L << 30;
     static final long IN_USE = 1L << 31;
     static final int ICMP_TYPE_SHIFT = 32;
+    /**
+     * TCP and UDP flows only (ICMP keeps its type in these bits): the flow's outcome went to
+     * the decision sink ({@link FlowTable#decide}).
+     */
+    static final long DECIDED = 1L << 32;
     static final int ICMP_CODE_SHIFT = 40;
     static final int REPORTS_SHIFT = 48;
     static final int INTERFACE_SHIFT = 56;

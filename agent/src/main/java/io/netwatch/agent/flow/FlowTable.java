@@ -40,6 +40,8 @@ public final class FlowTable {
     private static final int ACK = 0x10;
     /** Expiry scans run at most this often, capture time. */
     private static final long EXPIRY_INTERVAL_NANOS = 1_000_000_000L;
+    /** Least time between two sweeps asked for by idle capture threads ({@link #tick}). */
+    private static final long TICK_INTERVAL_NANOS = 250_000_000L;
     /** Flows sampled to choose an eviction victim. */
     private static final int EVICTION_SAMPLE = 32;
     /** The interface index field holds 0-254; 255 means "not recorded". */
@@ -82,6 +84,9 @@ public final class FlowTable {
     // Read by metrics from other threads; written only by the capture thread.
     private final AtomicLong created = new AtomicLong();
     private final AtomicLong emitted = new AtomicLong();
+    private final AtomicLong decided = new AtomicLong();
+    private FlowSink decisions;
+    private long decisionDelayNanos;
     private final AtomicLong evicted = new AtomicLong();
     private final AtomicLong active = new AtomicLong();
 
@@ -109,6 +114,24 @@ public final class FlowTable {
     /** Installs the stage that inspects the flows' packets (payload inspection). */
     public FlowTable observe(FlowObserver observer) {
         this.observer = observer;
+        return this;
+    }
+
+    /**
+     * Also reports each TCP and UDP flow's outcome as soon as it is known, long before the
+     * flow's record: the detectors that judge connection attempts (scans, floods) act on it,
+     * so an attack is seen within a second or two, not after a flow timeout. A TCP attempt
+     * is decided when the initiator completes the handshake, when either side resets, or
+     * when {@code delay} has passed since its first packet (unanswered, or half-open); a UDP
+     * flow at the responder's first datagram, or after {@code delay} (unanswered). Each flow
+     * is decided once; a flow that ends first is decided just before its final record. The
+     * decision record carries addresses, ports, flags, counters and times, not the L7 fields.
+     * TCP flows picked up mid-stream (no SYN from the initiator) are not attempts and are not
+     * reported.
+     */
+    public FlowTable decide(FlowSink sink, java.time.Duration delay) {
+        this.decisions = sink;
+        this.decisionDelayNanos = delay.toNanos();
         return this;
     }
 
@@ -240,6 +263,11 @@ public final class FlowTable {
             }
             meta = advanceTcp(meta, flags, fromInitiator);
         }
+        if (decisions != null && (meta & FlowSlots.DECIDED) == 0 && outcomeKnown(meta, flags, fromInitiator)) {
+            meta |= FlowSlots.DECIDED;
+            slots.meta[pg][at] = meta;
+            report(slot);
+        }
         slots.meta[pg][at] = meta;
         observer.onPacket(slot, flowId(slot), fromInitiator, l, headerPacket ? frame : null, nowNanos);
         int reports = (int) (meta >>> FlowSlots.REPORTS_SHIFT) & 0xFF;
@@ -247,6 +275,32 @@ public final class FlowTable {
             slots.meta[pg][at] = meta + (1L << FlowSlots.REPORTS_SHIFT);
             emit(slot, FlowEndReason.FLOW_END_REASON_ACTIVE_TIMEOUT, true);
         }
+    }
+
+    /** Whether the packet just counted settles the flow's outcome (see {@link #decide}). */
+    private static boolean outcomeKnown(long meta, int flags, boolean fromInitiator) {
+        return switch ((int) (meta & 0xFF)) {
+            case PacketDecoder.PROTO_TCP -> (flags & RST) != 0 || fromInitiator && (flags & ACK) != 0
+                    && ((meta >>> FlowSlots.FLAGS_TO_CLIENT_SHIFT) & (SYN | ACK)) == (SYN | ACK);
+            case PacketDecoder.PROTO_UDP -> !fromInitiator;
+            default -> false;
+        };
+    }
+
+    private static boolean decidable(long meta) {
+        int protocol = (int) (meta & 0xFF);
+        return (meta & FlowSlots.DECIDED) == 0
+                && (protocol == PacketDecoder.PROTO_TCP || protocol == PacketDecoder.PROTO_UDP);
+    }
+
+    /** Hands a flow's outcome to the decision sink; TCP flows without the initiator's SYN are left out. */
+    private void report(int slot) {
+        long meta = slots.meta[FlowSlots.page(slot)][FlowSlots.at(slot)];
+        if ((meta & 0xFF) == PacketDecoder.PROTO_TCP && ((meta >>> FlowSlots.FLAGS_TO_SERVER_SHIFT) & SYN) == 0) {
+            return;
+        }
+        decided.incrementAndGet();
+        decisions.onFlow(decision(slot));
     }
 
     /** True when a SYN from the initiator carries another sequence number than its first packet. */
@@ -396,6 +450,21 @@ public final class FlowTable {
      * once per second, a few milliseconds for a million flows.
      */
     public void expire(long nowNanos) {
+        expireNow(nowNanos);
+    }
+
+    /**
+     * Expires as {@link #expire} does, unless the table was swept less than a quarter of a
+     * second ago: the capture threads call it on every idle wake-up (ten a second per
+     * interface), and one sweep serves them all.
+     */
+    public void tick(long nowNanos) {
+        if (lastExpiryNanos == Long.MIN_VALUE || nowNanos - lastExpiryNanos >= TICK_INTERVAL_NANOS) {
+            expireNow(nowNanos);
+        }
+    }
+
+    private void expireNow(long nowNanos) {
         lastExpiryNanos = nowNanos;
         defrag.expire(nowNanos);
         int high = slots.highWater();
@@ -405,6 +474,10 @@ public final class FlowTable {
             long meta = slots.meta[pg][at];
             if ((meta & FlowSlots.IN_USE) == 0) {
                 continue;
+            }
+            if (decisions != null && decidable(meta) && nowNanos - slots.first[pg][at] >= decisionDelayNanos) {
+                slots.meta[pg][at] = meta | FlowSlots.DECIDED;
+                report(slot);
             }
             if (nowNanos - slots.last[pg][at] >= timeoutNanos(meta)) {
                 int state = (int) (meta >>> FlowSlots.STATE_SHIFT) & 0xF;
@@ -444,6 +517,11 @@ public final class FlowTable {
      * throws loses that one record but never leaves the table inconsistent.
      */
     private void finish(int slot, FlowEndReason reason) {
+        long meta = slots.meta[FlowSlots.page(slot)][FlowSlots.at(slot)];
+        if (decisions != null && decidable(meta)) {
+            slots.meta[FlowSlots.page(slot)][FlowSlots.at(slot)] = meta | FlowSlots.DECIDED;
+            report(slot);
+        }
         Flow record;
         try {
             record = freeze(slot, reason, false);
@@ -469,6 +547,43 @@ public final class FlowTable {
             sequence -= 1L << 32;
         }
         return flowIdBase + sequence;
+    }
+
+    /** A flow's outcome so far: endpoints, flags, counters and times (see {@link #decide}). */
+    private Flow decision(int slot) {
+        int pg = FlowSlots.page(slot);
+        int at = FlowSlots.at(slot);
+        long meta = slots.meta[pg][at];
+        boolean aInit = (meta & FlowSlots.A_IS_INITIATOR) != 0;
+        int ipVersion = (meta & FlowSlots.IPV6) != 0 ? 6 : 4;
+        int protocol = (int) (meta & 0xFF);
+        int ports = slots.ports[pg][at];
+        Flow.Builder f = Flow.newBuilder()
+                .setFlowId(flowId(slot))
+                .setNodeName(nodeName)
+                .setSource(Endpoint.newBuilder().setIp(IpAddressFormat.format(ipVersion,
+                        aInit ? slots.aHi[pg][at] : slots.bHi[pg][at], aInit ? slots.aLo[pg][at] : slots.bLo[pg][at]))
+                        .setPort(aInit ? ports >>> 16 : ports & 0xFFFF))
+                .setDestination(Endpoint.newBuilder().setIp(IpAddressFormat.format(ipVersion,
+                        aInit ? slots.bHi[pg][at] : slots.aHi[pg][at], aInit ? slots.bLo[pg][at] : slots.aLo[pg][at]))
+                        .setPort(aInit ? ports & 0xFFFF : ports >>> 16))
+                .setIpProtocol(protocol)
+                .setIpVersion(ipVersion)
+                .setToServer(Counters.newBuilder().setPackets(slots.pktsToServer[pg][at])
+                        .setBytes(slots.bytesToServer[pg][at]))
+                .setToClient(Counters.newBuilder().setPackets(slots.pktsToClient[pg][at])
+                        .setBytes(slots.bytesToClient[pg][at]))
+                .setFirstSeen(timestamp(slots.first[pg][at]))
+                .setLastSeen(timestamp(slots.last[pg][at]))
+                .setInterim(true);
+        if (protocol == PacketDecoder.PROTO_TCP) {
+            f.setTcp(TCP.newBuilder().setFlagsToServer((int) (meta >>> FlowSlots.FLAGS_TO_SERVER_SHIFT) & 0xFF)
+                    .setFlagsToClient((int) (meta >>> FlowSlots.FLAGS_TO_CLIENT_SHIFT) & 0xFF)
+                    .setState(STATES[(int) (meta >>> FlowSlots.STATE_SHIFT) & 0xF]));
+        } else {
+            f.setUdp(UDP.getDefaultInstance());
+        }
+        return f.build();
     }
 
     private Flow freeze(int slot, FlowEndReason reason, boolean interim) {
@@ -560,6 +675,11 @@ public final class FlowTable {
 
     public long flowsCreated() {
         return created.get();
+    }
+
+    /** Outcomes handed to the decision sink ({@link #decide}). */
+    public long flowsDecided() {
+        return decided.get();
     }
 
     public long recordsEmitted() {

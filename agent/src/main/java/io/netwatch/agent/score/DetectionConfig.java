@@ -1,5 +1,6 @@
 package io.netwatch.agent.score;
 
+import java.time.Duration;
 import java.util.Objects;
 
 /** Settings of every detector on the agent, one record per detector (docs/detection.md). */
@@ -12,6 +13,16 @@ public record DetectionConfig(ScanConfig scan, FloodConfig flood, DnsTunnelConfi
         Objects.requireNonNull(dga, "dga");
         Objects.requireNonNull(bruteForce, "bruteForce");
         Objects.requireNonNull(mismatch, "mismatch");
+    }
+
+    /**
+     * How long an unanswered TCP attempt or UDP flow waits before the scan and flood detectors
+     * judge it unanswered (answered and refused attempts are judged at once). Longer than a
+     * round trip inside a cluster; short enough that a filtered-port scan or a spoofed SYN
+     * flood is seen within about two seconds (the flow table checks once a second).
+     */
+    public Duration decisionDelay() {
+        return Duration.ofSeconds(1);
     }
 
     public static DetectionConfig defaults() {

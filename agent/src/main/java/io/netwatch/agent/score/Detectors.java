@@ -8,7 +8,8 @@ import io.netwatch.proto.flow.v1.Flow;
 import java.util.List;
 
 /**
- * The agent's detectors, wired: flow records go to the scan, flood, brute-force and
+ * The agent's detectors, wired: the flow table's decisions (a flow's outcome as soon as it
+ * is known) go to the scan and flood detectors, final flow records to the brute-force and
  * protocol-mismatch detectors; DNS queries to the tunnel and DGA detectors; signature alerts
  * to the signature detector. Every anomaly is counted by type and severity
  * ({@link #counts()}) on its way to the sink. Runs on the capture thread; a detector that
@@ -45,12 +46,17 @@ public final class Detectors implements FlowSink, InspectionSink {
         this.signature = new SignatureDetector(counted, nodeName);
     }
 
+    /** A flow record (interim or final) as the flow table emits it. */
     @Override
     public void onFlow(Flow flow) {
-        scan.onFlow(flow);
-        flood.onFlow(flow);
         bruteForce.onFlow(flow);
         mismatch.onFlow(flow);
+    }
+
+    /** A flow's outcome, once per TCP or UDP flow ({@link io.netwatch.agent.flow.FlowTable#decide}). */
+    public void onDecision(Flow decision) {
+        scan.onFlow(decision);
+        flood.onFlow(decision);
     }
 
     /** DNS messages and signature alerts (the inspection stage's detector sink). */

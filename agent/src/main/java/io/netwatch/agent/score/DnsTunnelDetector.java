@@ -51,7 +51,7 @@ public final class DnsTunnelDetector implements InspectionSink {
         long lastNanos;
         int queries;
         int txtNull;
-        /** Queries that had a subdomain, and the sums of their lengths and entropies. */
+        /** Distinct subdomains seen in the window, and the sums of their lengths and entropies. */
         int named;
         long characters;
         double entropySum;
@@ -122,11 +122,13 @@ public final class DnsTunnelDetector implements InspectionSink {
             w.txtNull++;
         }
         String sub = split.subdomain();
-        if (!sub.isEmpty()) {
+        // Length and entropy are of distinct names: a client asking for the same few names over
+        // and over (every service's lookups) neither dilutes a tunnel nor carries new data.
+        if (!sub.isEmpty() && w.subdomains.add(NameFeatures.hash(sub))) {
             w.named++;
             w.characters += sub.length();
             w.entropySum += NameFeatures.entropy(sub);
-            if (w.subdomains.add(NameFeatures.hash(sub)) && config.maxEvidence() > 0) {
+            if (config.maxEvidence() > 0) {
                 if (w.evidence == null) {
                     w.evidence = new long[config.maxEvidence()];
                 }

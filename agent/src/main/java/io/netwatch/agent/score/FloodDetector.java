@@ -14,9 +14,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * randomised sources add up instead of spreading thin; a port scan, one or two probes per
  * port, stays far below a flood.
  *
- * <p>Works on final flow records on the capture thread (interim records are left out: their
- * flows are answered or long-lived). A half-open flow's record leaves the flow table after the
- * SYN idle timeout, so that timeout adds to the detection latency. Bounded: destinations in
+ * <p>Works on the flow table's decisions ({@link io.netwatch.agent.flow.FlowTable#decide}) on
+ * the capture thread: one per flow, as soon as its outcome is known (a half-open attempt
+ * within the decision delay), so a flood is seen within a second or two. Bounded: destinations in
  * a fixed-capacity table whose evictions are counted; distinct sources estimated in a fixed
  * 1024-bit linear-counting sketch per destination.
  */
@@ -68,9 +68,6 @@ public final class FloodDetector implements FlowSink {
 
     @Override
     public void onFlow(Flow flow) {
-        if (flow.getInterim()) {
-            return;
-        }
         int protocol = flow.getIpProtocol();
         if (protocol == TCP) {
             int flags = flow.getTcp().getFlagsToServer();

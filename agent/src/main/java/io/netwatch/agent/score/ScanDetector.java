@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * sequential likelihood-ratio test that needs only a handful of failed contacts to call a
  * scanner and forgives a source whose contacts mostly succeed.
  *
- * <p>Works on flow records on the capture thread. A contact succeeds when the responder
+ * <p>Works on the flow table's decisions ({@link io.netwatch.agent.flow.FlowTable#decide}) on
+ * the capture thread, one per flow as soon as its outcome is known. A contact succeeds when the responder
  * answered (TCP: a SYN-ACK; UDP: any datagram back); flows picked up mid-stream, ICMP, UDP
  * to multicast or broadcast addresses, and UDP from a privileged source port (a DNS or NTP
  * server's reply, as in a reflection attack) are not contacts. Bounded: walks and remembered

@@ -242,6 +242,21 @@ class FlowStreamerTest {
     }
 
     @Test
+    void anAnomalyDoesNotWaitForItsBatchToFill() throws Exception {
+        // A 30 s batch delay: flows alone would wait for it; an anomaly cuts the batch short.
+        ExportConfig slow = new ExportConfig(512, Duration.ofSeconds(30), 1000, 4, Duration.ofMillis(10),
+                Duration.ofMillis(50), Duration.ofSeconds(30));
+        FlowStreamer s = streamer(Mode.ACK, slow, AgentHealth.NONE).start();
+        s.onFlow(flow(1));
+        long offered = System.nanoTime();
+        s.onAnomaly(Anomaly.newBuilder().setId("a-1").setAnomalyType("port_scan").build());
+        await("the anomaly batch", () -> s.anomaliesAcked() == 1);
+        assertTrue(System.nanoTime() - offered < TimeUnit.SECONDS.toNanos(10),
+                "sent long before the 30 s batch delay");
+        assertEquals(1, s.flowsAcked(), "the flows queued before it went with it");
+    }
+
+    @Test
     void flowsAndAnomaliesOfferedWhileRunningAreAllAcknowledged() throws Exception {
         FlowStreamer s = streamer(Mode.ACK, config(10, 1000, 2), AgentHealth.NONE).start();
         for (long id = 1; id <= 95; id++) {

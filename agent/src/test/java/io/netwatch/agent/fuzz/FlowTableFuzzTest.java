@@ -127,13 +127,14 @@ class FlowTableFuzzTest {
         FlowSink tee = detectors::onFlow;
         FlowTable table = new FlowTable(config(), tee, NODE, INTERFACES, 1L << 32)
                 .observe(new Inspector(InspectionConfig.defaults(), io.netwatch.agent.inspect.signature.Signatures.bundled(),
-                        InspectionSink.NONE, detectors));
+                        InspectionSink.NONE, detectors))
+                .decide(detectors::onDecision, DetectionConfig.defaults().decisionDelay());
         PacketDecoder decoder = new PacketDecoder();
         for (int i = 0; i <= failing; i++) {
             Packet p = packets.get(i);
             try {
                 if (p.idleBefore()) {
-                    table.expire(p.timestampNanos());
+                    table.tick(p.timestampNanos());
                 }
                 ByteBuffer frame = view(p.frame());
                 table.update(decoder.decode(frame, p.linkType()), frame, p.timestampNanos(), p.originalLength(), 0);

@@ -54,6 +54,23 @@ class DnsTunnelDetectorTest {
     }
 
     @Test
+    void aServicesRepeatedLookupsUnderTheSameDomainDoNotHideATunnelThere() {
+        // The lab's case: every pod asks for web.lab.test and db.lab.test over and over; a
+        // tunnel under t.lab.test shares the registered domain. Only distinct names count.
+        DnsTunnelDetector d = detector(DnsTunnelConfig.defaults());
+        long t = T0;
+        for (int i = 0; i < 2000; i++) {
+            d.onEvent(DnsQueries.query(i, "10.1.0.20", (i % 2 == 0 ? "web" : "db") + ".lab.test", DnsParser.TYPE_A,
+                    t += MS));
+        }
+        for (int i = 0; i < 8; i++) {
+            d.onEvent(DnsQueries.query(5000 + i, CLIENT, encoded(100) + ".t.lab.test", DnsParser.TYPE_NULL, t += MS));
+        }
+        assertEquals(List.of(DnsTunnelDetector.DNS_TUNNEL), anomalies.stream().map(Anomaly::getAnomalyType).toList(),
+                "eight encoded names after 2,000 repeated lookups are a tunnel at once");
+    }
+
+    @Test
     void theClustersOwnZonesAreNoTunnelHoweverManyNamesTheyHold() {
         // A big cluster resolves thousands of Services and dashed pod addresses; CoreDNS answers
         // them itself, so no byte leaves the cluster through them.

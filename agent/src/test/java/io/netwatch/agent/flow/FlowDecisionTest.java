@@ -1,0 +1,113 @@
+package io.netwatch.agent.flow;
+
+import static io.netwatch.agent.Frames.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.netwatch.agent.Frames;
+import io.netwatch.agent.capture.LinkType;
+import io.netwatch.agent.decode.PacketDecoder;
+import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.flow.v1.FlowEndReason;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** A flow's outcome reaches the decision sink once, as soon as it is known. */
+class FlowDecisionTest {
+    private static final long SECOND = 1_000_000_000L;
+    private static final byte[] CLIENT = ipv4(10, 0, 0, 1);
+    private static final byte[] SERVER = ipv4(10, 0, 0, 2);
+
+    private final List<Flow> records = new ArrayList<>();
+    private final List<Flow> decisions = new ArrayList<>();
+    private final PacketDecoder decoder = new PacketDecoder();
+    private final FlowTable table = new FlowTable(FlowTableConfig.defaults(), records::add, "node-a", List.of("eth0"),
+            1L << 32).decide(decisions::add, Duration.ofSeconds(1));
+
+    private void tcp(long at, byte[] src, int sport, byte[] dst, int dport, int flags) {
+        byte[] f = ethernetIpv4TcpSeq(src, sport, dst, dport, flags, 1, 0);
+        table.update(decoder.decode(buffer(f), LinkType.ETHERNET), at, f.length, 0);
+    }
+
+    private void udp(long at, byte[] src, int sport, byte[] dst, int dport) {
+        byte[] f = ethernet(0x0800, ipv4Packet(src, dst, 17, Frames.udp(sport, dport, 8)));
+        table.update(decoder.decode(buffer(f), LinkType.ETHERNET), at, f.length, 0);
+    }
+
+    @Test
+    void aRefusedAttemptIsDecidedAtTheResetNotAtTheFlowTimeout() {
+        tcp(SECOND, CLIENT, 40000, SERVER, 23, 0x02);
+        assertTrue(decisions.isEmpty());
+        tcp(SECOND + 1000, SERVER, 23, CLIENT, 40000, 0x14);
+        assertEquals(1, decisions.size());
+        Flow d = decisions.getFirst();
+        assertEquals("10.0.0.1", d.getSource().getIp());
+        assertEquals(23, d.getDestination().getPort());
+        assertEquals(0x02, d.getTcp().getFlagsToServer());
+        assertEquals(0x14, d.getTcp().getFlagsToClient());
+        assertTrue(d.getInterim());
+        assertTrue(records.isEmpty(), "the flow's record waits for its timeout");
+        table.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        assertEquals(1, decisions.size(), "decided once");
+        assertEquals(1, records.size());
+        assertEquals(d.getFlowId(), records.getFirst().getFlowId());
+    }
+
+    @Test
+    void aCompletedHandshakeIsDecidedAtTheInitiatorsAckNotAtTheSynAck() {
+        tcp(SECOND, CLIENT, 40000, SERVER, 80, 0x02);
+        tcp(SECOND + 10, SERVER, 80, CLIENT, 40000, 0x12);
+        assertTrue(decisions.isEmpty(), "a SYN-ACK alone does not complete the handshake");
+        tcp(SECOND + 20, CLIENT, 40000, SERVER, 80, 0x10);
+        assertEquals(1, decisions.size());
+        assertEquals(0x12, decisions.getFirst().getTcp().getFlagsToServer());
+    }
+
+    @Test
+    void anUnansweredAttemptIsDecidedAfterTheDelayWhenTheTableIsSwept() {
+        tcp(SECOND, CLIENT, 40000, SERVER, 81, 0x02);
+        table.expire(SECOND + SECOND / 2);
+        assertTrue(decisions.isEmpty());
+        table.expire(2 * SECOND);
+        assertEquals(1, decisions.size());
+        assertEquals(0, decisions.getFirst().getToClient().getPackets());
+        table.expire(3 * SECOND);
+        assertEquals(1, decisions.size(), "decided once");
+        assertEquals(1, table.flowsDecided());
+    }
+
+    @Test
+    void idleTicksSweepAtMostFourTimesASecond() {
+        tcp(SECOND, CLIENT, 40000, SERVER, 81, 0x02);
+        table.tick(SECOND + 900_000_000L);
+        assertTrue(decisions.isEmpty(), "not yet a second old");
+        table.tick(2 * SECOND + 50_000_000L);
+        assertTrue(decisions.isEmpty(), "150 ms after the last sweep: skipped");
+        table.tick(2 * SECOND + 200_000_000L);
+        assertEquals(1, decisions.size());
+    }
+
+    @Test
+    void udpIsDecidedAtTheFirstAnswerAndMidStreamTcpIsNotAnAttempt() {
+        udp(SECOND, CLIENT, 53000, SERVER, 53);
+        udp(SECOND + 5, SERVER, 53, CLIENT, 53000);
+        assertEquals(1, decisions.size());
+        assertEquals(1, decisions.getFirst().getToClient().getPackets());
+        tcp(SECOND, CLIENT, 41000, SERVER, 443, 0x10);
+        tcp(SECOND + 1, CLIENT, 41000, SERVER, 443, 0x14);
+        table.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        assertEquals(1, decisions.size(), "a flow picked up mid-stream is no connection attempt");
+    }
+
+    @Test
+    void aFlowThatEndsBeforeItsOutcomeIsKnownIsDecidedJustBeforeItsRecord() {
+        List<String> order = new ArrayList<>();
+        FlowTable t = new FlowTable(FlowTableConfig.defaults(), f -> order.add("record"), "node-a", List.of("eth0"),
+                1L << 32).decide(f -> order.add("decision"), Duration.ofSeconds(1));
+        byte[] f = ethernetIpv4TcpSeq(CLIENT, 40000, SERVER, 80, 0x02, 1, 0);
+        t.update(decoder.decode(buffer(f), LinkType.ETHERNET), SECOND, f.length, 0);
+        t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        assertEquals(List.of("decision", "record"), order);
+    }
+}
