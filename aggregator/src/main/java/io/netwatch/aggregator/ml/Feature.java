@@ -46,7 +46,7 @@ public enum Feature {
 
     /** The value as the forest sees it: {@code log1p(value)} scaled so that its "full" value is 1. */
     public float normalise(double value) {
-        return (float) (Math.log1p(Math.max(0, value)) / scale);
+        return value > 0 ? (float) (Math.log1p(value) / scale) : 0f; // NaN and negatives: 0, never a poisoned point
     }
 
     /** The inverse of {@link #normalise}: a point's coordinate back in the feature's unit. */
