@@ -1,5 +1,6 @@
 package io.netwatch.aggregator;
 
+import io.netwatch.aggregator.ml.MlConfig;
 import io.netwatch.aggregator.security.ServerSecurity;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -14,9 +15,11 @@ import java.time.Duration;
  *                      {@code /readyz}), or null for none
  * @param shutdownGrace on stop, how long batches already received may take to be stored and
  *                      acknowledged before the remaining streams are cancelled
+ * @param ml            the ml_outlier detector ({@link MlConfig#defaults()} when null)
  */
 public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge,
-                               ServerSecurity security, InetSocketAddress metrics, Duration shutdownGrace) {
+                               ServerSecurity security, InetSocketAddress metrics, Duration shutdownGrace,
+                               MlConfig ml) {
     /** Port of the scrape endpoint; the agent's is 9091. */
     public static final int DEFAULT_METRICS_PORT = 9092;
     public static final int DEFAULT_MAX_FLOWS = 500_000;
@@ -42,6 +45,18 @@ public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAn
         if (shutdownGrace == null || shutdownGrace.isNegative()) {
             throw new IllegalArgumentException("shutdown grace period must not be negative, got " + shutdownGrace);
         }
+        ml = ml == null ? MlConfig.defaults() : ml;
+    }
+
+    /** With the default ml_outlier settings. */
+    public AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge,
+                            ServerSecurity security, InetSocketAddress metrics, Duration shutdownGrace) {
+        this(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, null);
+    }
+
+    /** The same configuration with these ml_outlier settings. */
+    public AggregatorConfig withMl(MlConfig m) {
+        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, m);
     }
 
     /** In plaintext, without a scrape endpoint, with the default shutdown grace period. */
@@ -56,12 +71,12 @@ public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAn
     }
 
     public AggregatorConfig withSecurity(ServerSecurity s) {
-        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, s, metrics, shutdownGrace);
+        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, s, metrics, shutdownGrace, ml);
     }
 
     /** The same configuration with a scrape endpoint at {@code address} (null for none). */
     public AggregatorConfig withMetrics(InetSocketAddress address) {
-        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, address, shutdownGrace);
+        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, address, shutdownGrace, ml);
     }
 
     public static AggregatorConfig listenOn(InetSocketAddress listen) {

@@ -28,6 +28,7 @@ import io.netwatch.aggregator.security.SecurityCounters;
 import io.netwatch.aggregator.security.SecurityMetrics;
 import io.netwatch.aggregator.security.ServerSecurity;
 import io.netwatch.aggregator.security.TokenFile;
+import io.netwatch.aggregator.ml.MlDetector;
 import io.netwatch.aggregator.store.AgentRegistry;
 import io.netwatch.aggregator.store.FlowStore;
 import io.netwatch.aggregator.verdict.FlowVerdicts;
@@ -59,6 +60,8 @@ public final class AggregatorServer implements AutoCloseable {
     private final SecurityCounters security;
     private final IngestService ingest;
     private final java.time.Duration shutdownGrace;
+    /** The ml_outlier detector, or null when disabled: set once by {@link #start}, closed by {@link #close}. */
+    private MlDetector ml;
 
     /** The identity and verdict stages, when the aggregator watches a cluster. */
     public record Identity(ClusterWatcher watcher, IdentityIndex index, PolicyHistory history, FlowVerdicts verdicts,
@@ -187,8 +190,10 @@ public final class AggregatorServer implements AutoCloseable {
                 id.verdicts().hits().retain(id.history().current());
             }, 1, 1, TimeUnit.SECONDS);
         }
-        return new AggregatorServer(server, store, registry, housekeeping, identity, meters, metricsServer, counters,
-                ingest, config.shutdownGrace());
+        AggregatorServer started = new AggregatorServer(server, store, registry, housekeeping, identity, meters,
+                metricsServer, counters, ingest, config.shutdownGrace());
+        started.ml = MlDetector.start(config.ml(), store, meters);
+        return started;
     }
 
     /** Undoes a start that failed half-way: what was started is stopped, nothing leaks. */
@@ -268,6 +273,9 @@ public final class AggregatorServer implements AutoCloseable {
             server.awaitTermination(5, TimeUnit.SECONDS);
         }
         housekeeping.shutdownNow();
+        if (ml != null) {
+            ml.close();
+        }
         if (metricsServer != null) {
             metricsServer.close();
         }
@@ -275,5 +283,10 @@ public final class AggregatorServer implements AutoCloseable {
             identity.publisher().close();
             identity.watcher().close();
         }
+    }
+
+    /** The ml_outlier detector, or null when it is disabled. */
+    public MlDetector ml() {
+        return ml;
     }
 }

@@ -4,9 +4,11 @@ import static io.netwatch.cli.config.ConfigType.bool;
 import static io.netwatch.cli.config.ConfigType.checked;
 import static io.netwatch.cli.config.ConfigType.duration;
 import static io.netwatch.cli.config.ConfigType.integer;
+import static io.netwatch.cli.config.ConfigType.ratio;
 import static io.netwatch.cli.config.ConfigType.text;
 
 import io.netwatch.aggregator.AggregatorConfig;
+import io.netwatch.aggregator.ml.MlConfig;
 import io.netwatch.aggregator.security.ServerSecurity;
 import io.netwatch.cli.config.ConfigKey;
 import io.netwatch.cli.config.ConfigSchema;
@@ -51,6 +53,19 @@ final class AggregatorSettings {
     static final ConfigKey<String> TOKEN_FILE = SCHEMA.key("query.token_file", text("file path"), "",
             "File holding the query API's bearer token (needs TLS); empty: queries need a client certificate.");
 
+    // ml_outlier: a Random Cut Forest over per-actor feature windows (docs/detection.md#ml_outlier).
+    static final ConfigKey<Boolean> ML_ENABLED = SCHEMA.key("ml.enabled", bool(), true,
+            "Score every actor's feature windows with a Random Cut Forest and raise ml_outlier.");
+    static final ConfigKey<Duration> ML_WINDOW = SCHEMA.key("ml.window", duration(Duration.ofSeconds(1)),
+            MlConfig.DEFAULT_WINDOW, "Length of an actor's feature window (flow time).");
+    static final ConfigKey<Double> ML_THRESHOLD = SCHEMA.key("ml.threshold", ratio(0, 100), MlConfig.DEFAULT_THRESHOLD,
+            "Forest scores above this are ml_outlier; the default is the 99.9th percentile of benign windows.");
+    static final ConfigKey<Integer> ML_WARMUP = SCHEMA.key("ml.warmup_windows", integer(1, 1_000_000),
+            MlConfig.DEFAULT_WARMUP_WINDOWS, "Windows the forest learns before it scores any.");
+    static final ConfigKey<Integer> ML_MAX_ACTORS = SCHEMA.key("ml.max_actors", integer(1, 1_000_000),
+            MlConfig.DEFAULT_MAX_ACTORS, "Actors with an open window at most; past it the least recently active "
+                    + "is dropped (counted).");
+
     private AggregatorSettings() {
     }
 
@@ -77,6 +92,12 @@ final class AggregatorSettings {
 
     static AggregatorConfig toConfig(ConfigValues v) {
         return new AggregatorConfig(HostPort.parse(v.get(LISTEN), "listen"), v.get(MAX_FLOWS), v.get(MAX_ANOMALIES),
-                v.get(MAX_AGE), ServerSecurity.PLAINTEXT, metricsAddress(v.get(METRICS)), v.get(GRACE));
+                v.get(MAX_AGE), ServerSecurity.PLAINTEXT, metricsAddress(v.get(METRICS)), v.get(GRACE)).withMl(ml(v));
+    }
+
+    /** The ml_outlier detector's settings (ml.*). */
+    static MlConfig ml(ConfigValues v) {
+        return new MlConfig(v.get(ML_ENABLED), v.get(ML_WINDOW), v.get(ML_THRESHOLD), v.get(ML_WARMUP),
+                v.get(ML_MAX_ACTORS));
     }
 }
