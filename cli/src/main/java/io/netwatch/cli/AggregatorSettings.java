@@ -51,6 +51,11 @@ final class AggregatorSettings {
     static final ConfigKey<String> TOKEN_FILE = SCHEMA.key("query.token_file", text("file path"), "",
             "File holding the query API's bearer token (needs TLS); empty: queries need a client certificate.");
 
+    // Alerting (issue 7, docs/alerts.md): routes, receivers and silences live in their own file.
+    static final ConfigKey<String> ALERTS_FILE = SCHEMA.key("alerts.file", text("file path"), "",
+            "Alerts file: routes, receivers (webhook, Slack, PagerDuty, Opsgenie, Alertmanager, Kubernetes Events) "
+                    + "and silences (docs/alerts.md); empty: no alerting.");
+
     private AggregatorSettings() {
     }
 
