@@ -78,8 +78,9 @@ public final class Alerting implements AutoCloseable {
                 long now = System.currentTimeMillis();
                 adapter.sweep(now);
                 router.tick(now);
-            } catch (RuntimeException e) {
-                // A bug here must not end alerting for good: log it, tick again.
+            } catch (RuntimeException | Error e) {
+                // A bug here must not end alerting for good (a scheduled task that throws is never
+                // run again): log it, tick again.
                 LOG.error("alerts: router tick failed", e);
             }
         }, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);

@@ -25,6 +25,12 @@ import java.util.function.Consumer;
 public final class AnomalyAlerts implements StoreListener {
     public static final Duration DEFAULT_QUIET = Duration.ofMinutes(5);
     public static final int DEFAULT_MAX_OPEN = 10_000;
+    /**
+     * Characters kept of what an agent sends (type, actor, summary): an agent is not trusted
+     * to keep them short, and each open alert holds them.
+     */
+    static final int MAX_NAME_CHARS = 256;
+    static final int MAX_SUMMARY_CHARS = 2048;
 
     private static final class Open {
         final AlertEvent firing;
@@ -64,8 +70,8 @@ public final class AnomalyAlerts implements StoreListener {
 
     @Override
     public void anomalyStored(Anomaly a, long receivedMillis) {
-        String actor = actor(a.getSource());
-        String key = "anomaly:" + a.getAnomalyType() + ":" + actor;
+        String actor = AlertJson.truncate(actor(a.getSource()), MAX_NAME_CHARS);
+        String key = "anomaly:" + AlertJson.truncate(a.getAnomalyType(), MAX_NAME_CHARS) + ":" + actor;
         synchronized (this) {
             Open o = open.get(key);
             if (o != null) {
@@ -132,10 +138,11 @@ public final class AnomalyAlerts implements StoreListener {
         if (!a.getAttackTechnique().isEmpty()) {
             labels.put("attack_technique", a.getAttackTechnique());
         }
-        String summary = a.getExplanation().getSummary().isEmpty() ? a.getAnomalyType() + " from " + actor
-                : a.getExplanation().getSummary();
-        return new AlertEvent(key, AlertEvent.State.FIRING, a.getAnomalyType() + " from " + actor + target, summary,
-                a.getSeverity(), List.of(a.getAnomalyType()), namespace, workload, pods, nodes, actor, start, null,
+        String type = AlertJson.truncate(a.getAnomalyType(), MAX_NAME_CHARS);
+        String summary = AlertJson.truncate(a.getExplanation().getSummary().isEmpty() ? type + " from " + actor
+                : a.getExplanation().getSummary(), MAX_SUMMARY_CHARS);
+        return new AlertEvent(key, AlertEvent.State.FIRING, AlertJson.truncate(type + " from " + actor + target,
+                MAX_NAME_CHARS * 2), summary, a.getSeverity(), List.of(type), namespace, workload, pods, nodes, actor, start, null,
                 linkTemplate.replace("{key}", java.net.URLEncoder.encode(key, java.nio.charset.StandardCharsets.UTF_8)),
                 labels);
     }

@@ -48,10 +48,15 @@ final class AlertFixtures {
 
     /** Polls until {@code done} or 10 s. */
     static void await(java.util.function.BooleanSupplier done, String what) throws InterruptedException {
+        await(done, () -> what);
+    }
+
+    static void await(java.util.function.BooleanSupplier done, java.util.function.Supplier<String> what)
+            throws InterruptedException {
         long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!done.getAsBoolean()) {
             if (System.nanoTime() > end) {
-                throw new AssertionError("timed out waiting for " + what);
+                throw new AssertionError("timed out waiting for " + what.get());
             }
             Thread.sleep(10);
         }

@@ -28,7 +28,7 @@ class AlertingTest {
         try (CheckingServer hook = new CheckingServer(ServiceChecks.webhook("s3cret-shared"), 200, "")) {
             Path file = Files.writeString(dir.resolve("alerts.yaml"), """
                     incident_url: https://netwatch.example/alerts/{key}
-                    resolve_after: 1s
+                    resolve_after: 3s
                     route:
                       receiver: hook
                       group_wait: 0s
@@ -42,7 +42,10 @@ class AlertingTest {
             try (Alerting alerting = Alerting.start(file, store, meters, null, Map.of())) {
                 store.addAnomaly(anomaly("port_scan", "10.0.0.7", "shop", Severity.SEVERITY_HIGH),
                         System.currentTimeMillis());
-                await(() -> hook.accepted.size() == 2, "firing, then resolved after a quiet second");
+                await(() -> hook.accepted.size() == 2, () -> "firing, then resolved after 3 quiet seconds; got "
+                        + hook.all.size() + " requests, refused " + hook.refused + ", router "
+                        + alerting.router().notifications() + " notifications, adapter " + alerting.adapter().fired()
+                        + " fired " + alerting.adapter().resolved() + " resolved");
                 assertEquals(List.of(), hook.refused);
                 JsonNode firing = hook.accepted.get(0).json();
                 assertEquals("firing", firing.path("status").asString());
@@ -73,5 +76,20 @@ class AlertingTest {
         assertEquals(7, out.size(), "five firing, two resolved early");
         assertTrue(out.get(3).state() == AlertEvent.State.RESOLVED
                 && out.get(3).key().endsWith("10-0-0-0"), out.get(3).key());
+    }
+
+    @Test
+    void hostileAnomaliesAreCutToSizeAndNeverThrow() {
+        List<AlertEvent> out = new java.util.ArrayList<>();
+        AnomalyAlerts adapter = new AnomalyAlerts(out::add, Duration.ofMinutes(5), 10, "https://x/{key}");
+        adapter.anomalyStored(io.netwatch.proto.anomaly.v1.Anomaly.newBuilder().setAnomalyType("t".repeat(100_000))
+                .setExplanation(io.netwatch.proto.anomaly.v1.Explanation.newBuilder().setSummary("s".repeat(1 << 20)))
+                .build(), 1);
+        adapter.anomalyStored(io.netwatch.proto.anomaly.v1.Anomaly.getDefaultInstance(), 2);
+        assertEquals(2, out.size());
+        AlertEvent big = out.getFirst();
+        assertTrue(big.key().length() < 600 && big.summary().length() <= AnomalyAlerts.MAX_SUMMARY_CHARS
+                && big.title().length() <= 2 * AnomalyAlerts.MAX_NAME_CHARS, big.key().length() + " " + big.title());
+        assertEquals("anomaly::unknown", out.get(1).key(), "an empty anomaly still makes a well-formed alert");
     }
 }
