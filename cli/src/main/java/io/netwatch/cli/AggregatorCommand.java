@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.netwatch.aggregator.AggregatorConfig;
 import io.netwatch.aggregator.AggregatorServer;
+import io.netwatch.aggregator.alert.Alerting;
+import io.netwatch.aggregator.alert.AlertsConfigException;
 import io.netwatch.aggregator.security.ServerSecurity;
 import io.netwatch.cli.config.ConfigPrinter;
 import io.netwatch.cli.config.ConfigValues;
@@ -100,6 +102,7 @@ final class AggregatorCommand implements Callable<Integer> {
             System.out.println("netwatch aggregator: watching the cluster at " + where);
         }
         AggregatorServer server = AggregatorServer.start(config, client);
+        Alerting alerting = startAlerting(v.get(AggregatorSettings.ALERTS_FILE), server, client);
         KubernetesClient owned = client;
         ScheduledExecutorService reporter = watch ? reportIdentity(server) : null;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -110,6 +113,9 @@ final class AggregatorCommand implements Callable<Integer> {
                 System.out.println("netwatch aggregator: stopping: no new streams; agents' streams end once their "
                         + "batch in flight is stored (up to " + config.shutdownGrace() + ")");
                 server.close();
+                if (alerting != null) {
+                    alerting.close();
+                }
                 if (owned != null) {
                     owned.close();
                 }
@@ -122,6 +128,23 @@ final class AggregatorCommand implements Callable<Integer> {
                 : "; metrics on http://" + config.metrics().getHostString() + ":" + server.metricsPort() + "/metrics"));
         server.awaitTermination();
         return 0;
+    }
+
+    /** Alerting from the alerts file, or null without one; a bad file stops the aggregator it started. */
+    private Alerting startAlerting(String file, AggregatorServer server, KubernetesClient client)
+            throws InterruptedException {
+        if (file.isBlank()) {
+            return null;
+        }
+        try {
+            Alerting alerting = Alerting.start(Path.of(file), server.store(), server.meters(), client, environment);
+            System.out.println("netwatch aggregator: alerting to " + String.join(", ", alerting.queues().keySet())
+                    + " (" + file + ")");
+            return alerting;
+        } catch (AlertsConfigException e) {
+            server.close();
+            throw new NetwatchMain.UserError(e.getMessage());
+        }
     }
 
     static String describe(ServerSecurity s) {

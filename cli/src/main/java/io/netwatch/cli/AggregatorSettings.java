@@ -65,6 +65,10 @@ final class AggregatorSettings {
     static final ConfigKey<Integer> ML_MAX_ACTORS = SCHEMA.key("ml.max_actors", integer(1, 1_000_000),
             MlConfig.DEFAULT_MAX_ACTORS, "Actors with an open window at most; past it the least recently active "
                     + "is dropped (counted).");
+    // Alerting (issue 7, docs/alerts.md): routes, receivers and silences live in their own file.
+    static final ConfigKey<String> ALERTS_FILE = SCHEMA.key("alerts.file", text("file path"), "",
+            "Alerts file: routes, receivers (webhook, Slack, PagerDuty, Opsgenie, Alertmanager, Kubernetes Events) "
+                    + "and silences (docs/alerts.md); empty: no alerting.");
 
     private AggregatorSettings() {
     }

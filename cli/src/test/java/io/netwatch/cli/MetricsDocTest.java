@@ -24,6 +24,7 @@ import io.netwatch.agent.metrics.IdentityMetrics;
 import io.netwatch.agent.score.DetectionConfig;
 import io.netwatch.aggregator.AggregatorConfig;
 import io.netwatch.aggregator.AggregatorServer;
+import io.netwatch.aggregator.alert.Alerting;
 import io.netwatch.common.metrics.Exposition;
 import io.netwatch.proto.ingest.v1.Hello;
 import io.netwatch.proto.query.v1.GetAgentsRequest;
@@ -39,6 +40,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * docs/metrics.md lists every {@code netwatch_} family the agent and the aggregator serve, with
@@ -48,6 +50,8 @@ import org.junit.jupiter.api.Test;
 @EnableKubernetesMockClient(crud = true)
 class MetricsDocTest {
     KubernetesClient client;
+    @TempDir
+    Path dir;
 
     /** A documented family: its type and when it is served ("always", "live capture", ...). */
     private record Row(String type, String when) {
@@ -118,6 +122,12 @@ class MetricsDocTest {
     void theAggregatorsFamiliesAreDocumented() throws Exception {
         try (AggregatorServer server = AggregatorServer.start(AggregatorConfig.listenOn(
                 new InetSocketAddress("127.0.0.1", 0)).withMetrics(new InetSocketAddress("127.0.0.1", 0)), client)) {
+            // Alerting's families exist with an alerts file (alerts.file): one receiver serves them all.
+            Files.writeString(dir.resolve("secret"), "s");
+            Path alerts = Files.writeString(dir.resolve("alerts.yaml"), "route: {receiver: hook}\nreceivers:\n"
+                    + "  - name: hook\n    webhook: {url: \"http://127.0.0.1:9/\", secret_file: " + dir.resolve("secret")
+                    + "}\n");
+            Alerting alerting = Alerting.start(alerts, server.store(), server.meters(), client, Map.of());
             ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
             QueryGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
                     .getAgents(GetAgentsRequest.getDefaultInstance());
@@ -126,6 +136,7 @@ class MetricsDocTest {
             Map<String, Row> doc = documented("Aggregator");
             assertTrue(doc.size() > 10, "the aggregator section has its table: " + doc.keySet());
             assertEquals(List.of(), compare("the aggregator", served.families(), doc));
+            alerting.close();
         }
     }
 }

@@ -1,0 +1,96 @@
+package io.netwatch.aggregator.alert;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The alerts of one route that share the values of its group_by labels, and when the group
+ * last notified. Mutable, owned by the router's thread only.
+ */
+final class AlertGroup {
+    /** Alerts kept per group; past it new alerts of the group are counted, not kept. */
+    static final int MAX_ALERTS = 1000;
+
+    final AlertRoute route;
+    final String key;
+    final Map<String, String> labels;
+    private final long createdMillis;
+    private final LinkedHashMap<String, AlertEvent> alerts = new LinkedHashMap<>();
+    private long lastNotifiedMillis = -1;
+    private boolean changed;
+    private boolean notifiedFiring;
+    long overflow;
+    long deduplicated;
+
+    AlertGroup(AlertRoute route, String key, Map<String, String> labels, long createdMillis) {
+        this.route = route;
+        this.key = key;
+        this.labels = labels;
+        this.createdMillis = createdMillis;
+    }
+
+    /** Takes an event: a new alert, a resolution, or a duplicate (counted, no change). */
+    void add(AlertEvent e) {
+        AlertEvent had = alerts.get(e.key());
+        if (had == null) {
+            if (e.state() == AlertEvent.State.RESOLVED) {
+                // Nothing fired here under that key (silenced, or the group already ended).
+                return;
+            }
+            if (alerts.size() >= MAX_ALERTS) {
+                overflow++;
+                return;
+            }
+        } else if (had.state() == e.state()) {
+            deduplicated++;
+            return;
+        }
+        alerts.put(e.key(), e);
+        changed = true;
+    }
+
+    /**
+     * The notification due at {@code now}, or null: the first after group_wait; then, when
+     * something changed, once group_interval has passed since the last; else, while firing,
+     * once repeat_interval has.
+     */
+    Notification due(long nowMillis) {
+        boolean time;
+        if (lastNotifiedMillis < 0) {
+            time = nowMillis - createdMillis >= route.groupWait().toMillis();
+        } else if (changed) {
+            time = nowMillis - lastNotifiedMillis >= route.groupInterval().toMillis();
+        } else {
+            time = !alerts.isEmpty() && nowMillis - lastNotifiedMillis >= route.repeatInterval().toMillis();
+        }
+        if (!time || alerts.isEmpty()) {
+            return null;
+        }
+        List<AlertEvent> all = new ArrayList<>(alerts.values());
+        boolean firing = all.stream().anyMatch(a -> a.state() == AlertEvent.State.FIRING);
+        lastNotifiedMillis = nowMillis;
+        changed = false;
+        Iterator<AlertEvent> it = alerts.values().iterator();
+        while (it.hasNext()) {
+            if (it.next().state() == AlertEvent.State.RESOLVED) {
+                it.remove();
+            }
+        }
+        if (!firing && !notifiedFiring) {
+            // Fired and resolved before anyone was told: there is nothing to resolve.
+            return null;
+        }
+        notifiedFiring |= firing;
+        return new Notification(route.receiver(), key, labels,
+                firing ? AlertEvent.State.FIRING : AlertEvent.State.RESOLVED, all, Instant.ofEpochMilli(nowMillis));
+    }
+
+    /** Every alert resolved and told: the group can go. */
+    boolean finished() {
+        return alerts.isEmpty() && !changed;
+    }
+}

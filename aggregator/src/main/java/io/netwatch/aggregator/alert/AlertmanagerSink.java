@@ -1,0 +1,75 @@
+package io.netwatch.aggregator.alert;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Prometheus Alertmanager API v2: {@code POST /api/v2/alerts} with one postable alert per
+ * Netwatch alert (labels, annotations, startsAt, endsAt, generatorURL); Alertmanager does
+ * its own grouping on the labels. A firing alert's endsAt is now plus {@code resolveTimeout},
+ * so Alertmanager resolves it by itself if Netwatch stops repeating it; a resolved one ends
+ * when the alert did. Label names are Prometheus names ({@code [a-zA-Z_][a-zA-Z0-9_]*}).
+ */
+final class AlertmanagerSink implements AlertSink {
+    private final HttpPoster http;
+    private final URI url;
+    private final Duration resolveTimeout;
+
+    AlertmanagerSink(HttpPoster http, URI base, Duration resolveTimeout) {
+        this.http = http;
+        String b = base.toString();
+        this.url = URI.create((b.endsWith("/") ? b.substring(0, b.length() - 1) : b) + "/api/v2/alerts");
+        this.resolveTimeout = resolveTimeout;
+    }
+
+    @Override
+    public String type() {
+        return "alertmanager";
+    }
+
+    @Override
+    public Delivery send(Notification n, Duration timeout) throws InterruptedException {
+        return http.post(url, Map.of("Content-Type", "application/json"), AlertJson.write(alerts(n)), timeout);
+    }
+
+    ArrayNode alerts(Notification n) {
+        ArrayNode out = AlertJson.MAPPER.createArrayNode();
+        for (AlertEvent a : n.alerts()) {
+            ObjectNode o = out.addObject();
+            ObjectNode labels = o.putObject("labels");
+            labels.put("alertname", "Netwatch_" + name(String.join("_", a.types())));
+            labels.put("severity", a.severityName());
+            labels.put("netwatch_key", a.key());
+            put(labels, "namespace", a.namespace());
+            put(labels, "workload", a.workload());
+            put(labels, "actor", a.actor());
+            a.labels().forEach((k, v) -> put(labels, name(k), v));
+            ObjectNode annotations = o.putObject("annotations");
+            annotations.put("summary", a.title());
+            annotations.put("description", a.summary());
+            put(annotations, "pods", String.join(", ", a.pods()));
+            put(annotations, "nodes", String.join(", ", a.nodes()));
+            o.put("startsAt", AlertJson.time(a.start()));
+            o.put("endsAt", AlertJson.time(a.end() != null ? a.end() : n.at().plus(resolveTimeout)));
+            if (!a.link().isEmpty()) {
+                o.put("generatorURL", a.link());
+            }
+        }
+        return out;
+    }
+
+    private static void put(ObjectNode o, String k, String v) {
+        if (!v.isEmpty()) {
+            o.put(k, v);
+        }
+    }
+
+    /** A Prometheus label name: other characters become '_'. */
+    static String name(String s) {
+        String n = s.replaceAll("[^a-zA-Z0-9_]", "_");
+        return n.isEmpty() || Character.isDigit(n.charAt(0)) ? "_" + n : n;
+    }
+}

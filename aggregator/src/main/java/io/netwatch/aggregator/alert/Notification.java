@@ -1,0 +1,65 @@
+package io.netwatch.aggregator.alert;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a receiver is asked to send: one group's alerts at one moment. Firing while any of
+ * them fires; resolved when all have (the resolve notice).
+ *
+ * @param receiver    name of the receiver
+ * @param groupKey    the route and the values of its group_by labels; stable for the group's life
+ * @param groupLabels the group_by labels and their values
+ * @param alerts      the group's alerts, firing and just resolved
+ * @param at          when the router made it
+ */
+public record Notification(String receiver, String groupKey, Map<String, String> groupLabels,
+                           AlertEvent.State status, List<AlertEvent> alerts, Instant at) {
+    public Notification {
+        groupLabels = Map.copyOf(groupLabels);
+        alerts = List.copyOf(alerts);
+        if (alerts.isEmpty()) {
+            throw new IllegalArgumentException("a notification carries at least one alert");
+        }
+    }
+
+    /**
+     * Stable identity of the group at this receiver (40 hex digits): PagerDuty's dedup_key,
+     * Opsgenie's alias, so a resolve closes what the trigger opened.
+     */
+    public String dedupKey() {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256")
+                    .digest(("netwatch\n" + receiver + "\n" + groupKey).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d, 0, 20);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    public List<AlertEvent> firing() {
+        return alerts.stream().filter(a -> a.state() == AlertEvent.State.FIRING).toList();
+    }
+
+    /** The most severe alert, for sinks that take one title and one severity. */
+    public AlertEvent lead() {
+        AlertEvent lead = alerts.getFirst();
+        for (AlertEvent a : alerts) {
+            if (a.severity().getNumber() > lead.severity().getNumber()) {
+                lead = a;
+            }
+        }
+        return lead;
+    }
+
+    /** One line: the lead alert's title and how many more there are. */
+    public String title() {
+        String more = alerts.size() > 1 ? " (+" + (alerts.size() - 1) + " more)" : "";
+        return (status == AlertEvent.State.RESOLVED ? "[RESOLVED] " : "") + lead().title() + more;
+    }
+}

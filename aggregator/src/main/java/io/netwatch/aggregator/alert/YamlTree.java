@@ -1,0 +1,206 @@
+package io.netwatch.aggregator.alert;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.exceptions.Mark;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+
+/**
+ * A node of the alerts file with where it came from (file, line, key path), so that every
+ * error names the file, the line, the key and what is allowed there. Read with
+ * snakeyaml-engine's composer, which keeps each node's position.
+ */
+final class YamlTree {
+    /** Bytes read from an alerts file: a config, not a data set. */
+    static final int MAX_FILE_BYTES = 1 << 20;
+    private static final Pattern DURATION_PART = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");
+
+    private final Path file;
+    private final Node node;
+    private final String path;
+
+    private YamlTree(Path file, Node node, String path) {
+        this.file = file;
+        this.node = node;
+        this.path = path;
+    }
+
+    static YamlTree read(Path file) throws AlertsConfigException {
+        String text;
+        try {
+            if (Files.size(file) > MAX_FILE_BYTES) {
+                throw new AlertsConfigException(file + ": larger than " + MAX_FILE_BYTES + " bytes; is it the alerts file?");
+            }
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new AlertsConfigException(file + ": cannot read the alerts file (alerts.file): " + e);
+        }
+        try {
+            Node root = new Compose(LoadSettings.builder().setLabel(file.toString()).build()).composeString(text)
+                    .orElseThrow(() -> new AlertsConfigException(file + ": empty; it needs at least route and receivers"));
+            return new YamlTree(file, root, "");
+        } catch (MarkedYamlEngineException e) {
+            int line = e.getProblemMark().map(m -> m.getLine() + 1).orElse(0);
+            throw new AlertsConfigException(file + " line " + line + ": not YAML: " + e.getProblem());
+        } catch (YamlEngineException e) {
+            throw new AlertsConfigException(file + ": not YAML: " + e.getMessage());
+        }
+    }
+
+    /** 1-based line of this node. */
+    int line() {
+        return node.getStartMark().map(Mark::getLine).orElse(-1) + 1;
+    }
+
+    String path() {
+        return path.isEmpty() ? "(top level)" : path;
+    }
+
+    Path file() {
+        return file;
+    }
+
+    AlertsConfigException error(String what) {
+        return new AlertsConfigException(file + " line " + line() + ", key " + path() + ": " + what);
+    }
+
+    /** The entries of a mapping, refusing keys not in {@code allowed} (and naming those that are). */
+    Map<String, YamlTree> fields(Set<String> allowed) throws AlertsConfigException {
+        if (!(node instanceof MappingNode m)) {
+            throw error("must be a mapping with keys among " + String.join(", ", sorted(allowed)));
+        }
+        Map<String, YamlTree> out = new LinkedHashMap<>();
+        for (NodeTuple t : m.getValue()) {
+            if (!(t.getKeyNode() instanceof ScalarNode k)) {
+                throw new YamlTree(file, t.getKeyNode(), path).error("keys must be plain words");
+            }
+            YamlTree value = new YamlTree(file, t.getValueNode(), path.isEmpty() ? k.getValue() : path + "." + k.getValue());
+            if (!allowed.contains(k.getValue())) {
+                throw new YamlTree(file, k, value.path).error("unknown key; allowed here: "
+                        + String.join(", ", sorted(allowed)));
+            }
+            if (out.put(k.getValue(), value) != null) {
+                throw new YamlTree(file, k, value.path).error("given twice");
+            }
+        }
+        return out;
+    }
+
+    List<YamlTree> items() throws AlertsConfigException {
+        if (!(node instanceof SequenceNode s)) {
+            throw error("must be a list");
+        }
+        List<YamlTree> out = new ArrayList<>();
+        for (Node n : s.getValue()) {
+            out.add(new YamlTree(file, n, path + "[" + out.size() + "]"));
+        }
+        return out;
+    }
+
+    String text() throws AlertsConfigException {
+        if (!(node instanceof ScalarNode s)) {
+            throw error("must be a single value");
+        }
+        return s.getValue();
+    }
+
+    /** A list of values, or one value standing for a list of one. */
+    List<String> texts() throws AlertsConfigException {
+        if (node instanceof ScalarNode s) {
+            return List.of(s.getValue());
+        }
+        List<String> out = new ArrayList<>();
+        for (YamlTree item : items()) {
+            out.add(item.text());
+        }
+        return out;
+    }
+
+    /** An empty mapping ({@code {}}) or no value at all. */
+    boolean empty() {
+        return node instanceof MappingNode m ? m.getValue().isEmpty()
+                : node instanceof ScalarNode s && (s.getValue().isEmpty() || s.getValue().equals("null")
+                || s.getValue().equals("~"));
+    }
+
+    boolean bool() throws AlertsConfigException {
+        return switch (text()) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw error("'" + text() + "' is not allowed; use true or false");
+        };
+    }
+
+    int integer(int min, int max) throws AlertsConfigException {
+        try {
+            int v = Integer.parseInt(text());
+            if (v >= min && v <= max) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // Reported below with what is allowed.
+        }
+        throw error("'" + text() + "' is not allowed; use a whole number from " + min + " to " + max);
+    }
+
+    /** A duration such as 500ms, 30s, 5m, 4h, 1d or 1h30m, at least {@code min}. */
+    Duration duration(Duration min) throws AlertsConfigException {
+        Duration d = parseDuration(text());
+        if (d == null || d.compareTo(min) < 0) {
+            throw error("'" + text() + "' is not allowed; use a duration of at least " + min.toMillis()
+                    + "ms such as 500ms, 30s, 5m, 4h or 1h30m");
+        }
+        return d;
+    }
+
+    static Duration parseDuration(String text) {
+        Matcher m = DURATION_PART.matcher(text);
+        Duration total = Duration.ZERO;
+        int at = 0;
+        while (at < text.length() && m.find(at) && m.start() == at) {
+            long n = Long.parseLong(m.group(1));
+            total = total.plus(switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+            });
+            at = m.end();
+        }
+        return at == text.length() && at > 0 ? total : null;
+    }
+
+    /** An RFC 3339 time such as 2026-12-01T00:00:00Z. */
+    Instant instant() throws AlertsConfigException {
+        try {
+            return java.time.OffsetDateTime.parse(text()).toInstant();
+        } catch (DateTimeParseException e) {
+            throw error("'" + text() + "' is not allowed; use an RFC 3339 time such as 2026-12-01T00:00:00Z");
+        }
+    }
+
+    private static List<String> sorted(Set<String> s) {
+        return s.stream().sorted().toList();
+    }
+}

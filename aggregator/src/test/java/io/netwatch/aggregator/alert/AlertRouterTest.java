@@ -1,0 +1,210 @@
+package io.netwatch.aggregator.alert;
+
+import static io.netwatch.aggregator.alert.AlertFixtures.T0;
+import static io.netwatch.aggregator.alert.AlertFixtures.anomaly;
+import static io.netwatch.aggregator.alert.AlertFixtures.await;
+import static io.netwatch.aggregator.alert.AlertFixtures.firing;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netwatch.proto.anomaly.v1.Severity;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Grouping, deduplication, rate limits, resolve notices and silences, on a clock the test drives. */
+class AlertRouterTest {
+    static final long START = T0.toEpochMilli();
+    final RecordingSink sink = new RecordingSink();
+    SinkQueue queue;
+
+    @AfterEach
+    void close() throws InterruptedException {
+        if (queue != null) {
+            queue.close();
+        }
+    }
+
+    private AlertRouter router(List<String> groupBy, int rateCount, List<Silence> silences) {
+        queue = new SinkQueue("team", sink, new DeliveryPolicy(Duration.ofSeconds(1), 0, Duration.ZERO,
+                Duration.ZERO, 1000, rateCount, Duration.ofHours(1)));
+        AlertRoute route = new AlertRoute("route", AlertMatcher.ANY, "team", groupBy, Duration.ofSeconds(10),
+                Duration.ofMinutes(1), Duration.ofHours(4), false, List.of());
+        return new AlertRouter(route, Map.of("team", queue), silences, 10_000, 1000);
+    }
+
+    @Test
+    void aStormOfAThousandAnomaliesInOneSecondBecomesOneNotificationPerGroup() throws Exception {
+        AlertRouter router = router(List.of("anomaly_type"), 0, List.of());
+        AnomalyAlerts adapter = new AnomalyAlerts(router::submit, Duration.ofMinutes(5), 10_000, "");
+        for (int i = 0; i < 1000; i++) {
+            // 100 scanners (10.1.0.0-99), half port scans and half SYN floods, each 10 times in the second.
+            String type = i % 2 == 0 ? "port_scan" : "syn_flood";
+            adapter.anomalyStored(anomaly(type, "10.1.0." + (i % 100), "shop", Severity.SEVERITY_HIGH), START + i);
+        }
+        assertEquals(100, adapter.fired(), "one alert per type and actor");
+        router.tick(START + 1000);
+        router.tick(START + 10_999);
+        assertEquals(0, router.notifications(), "group_wait (10 s from the tick that took the storm) has not passed");
+        router.tick(START + 11_000);
+        assertEquals(2, router.notifications(), "one per anomaly type");
+        await(() -> sink.got.size() == 2, "two notifications");
+        for (Notification n : sink.got) {
+            assertEquals(50, n.alerts().size(), n.groupLabels().toString());
+            assertEquals(AlertEvent.State.FIRING, n.status());
+        }
+        assertEquals(Set.of("port_scan", "syn_flood"),
+                Set.of(sink.got.get(0).groupLabels().get("anomaly_type"), sink.got.get(1).groupLabels().get("anomaly_type")));
+        // More of the same scanners: deduplicated by the adapter, nothing new to say.
+        for (int i = 0; i < 1000; i++) {
+            adapter.anomalyStored(anomaly(i % 2 == 0 ? "port_scan" : "syn_flood", "10.1.0." + (i % 100), "shop",
+                    Severity.SEVERITY_HIGH), START + 20_000 + i);
+        }
+        router.tick(START + 80_000);
+        assertEquals(2, router.notifications(), "no change: nothing after group_interval");
+        router.tick(START + 11_000 + Duration.ofHours(4).toMillis());
+        assertEquals(4, router.notifications(), "still firing: repeated after repeat_interval");
+    }
+
+    @Test
+    void aStormIsRateLimitedPerSinkAsConfigured() throws Exception {
+        AlertRouter router = router(List.of("namespace"), 3, List.of());
+        AnomalyAlerts adapter = new AnomalyAlerts(router::submit, Duration.ofMinutes(5), 10_000, "");
+        for (int i = 0; i < 1000; i++) {
+            adapter.anomalyStored(anomaly("port_scan", "10.2." + (i % 10) + "." + (i % 7), "ns" + (i % 10),
+                    Severity.SEVERITY_HIGH), START + i);
+        }
+        router.tick(START + 1000);
+        router.tick(START + 11_000);
+        assertEquals(10, router.notifications(), "one group per namespace");
+        await(() -> queue.sent() == 3, "three sent");
+        assertEquals(7, queue.dropped(SinkQueue.Drop.RATE_LIMITED), "3 per hour: the other 7 dropped, counted");
+        assertEquals(3, sink.got.size());
+        // The resolve notices are not rate limited: nothing is left open at the service.
+        adapter.sweep(START + 1000 + Duration.ofMinutes(5).toMillis());
+        router.tick(START + 1000 + Duration.ofMinutes(5).toMillis());
+        await(() -> queue.sent() == 13, "ten resolve notices");
+        assertEquals(10, sink.got.stream().filter(n -> n.status() == AlertEvent.State.RESOLVED).count());
+        assertEquals(0, router.groups(), "every group resolved and ended");
+    }
+
+    @Test
+    void aResolvedGroupSendsOneResolveNoticeAndEnds() throws Exception {
+        AlertRouter router = router(List.of("namespace"), 0, List.of());
+        AnomalyAlerts adapter = new AnomalyAlerts(router::submit, Duration.ofMinutes(5), 10_000, "");
+        adapter.anomalyStored(anomaly("port_scan", "10.0.0.7", "shop", Severity.SEVERITY_HIGH), START);
+        router.tick(START);
+        router.tick(START + 10_000);
+        adapter.sweep(START + Duration.ofMinutes(4).toMillis());
+        router.tick(START + Duration.ofMinutes(4).toMillis());
+        assertEquals(1, router.notifications(), "still firing within the quiet period");
+        long quiet = START + Duration.ofMinutes(5).toMillis();
+        adapter.sweep(quiet);
+        assertEquals(1, adapter.resolved());
+        router.tick(quiet);
+        await(() -> sink.got.size() == 2, "the resolve notice");
+        Notification resolved = sink.got.get(1);
+        assertEquals(AlertEvent.State.RESOLVED, resolved.status());
+        assertEquals(Instant.ofEpochMilli(START), resolved.alerts().getFirst().end());
+        assertEquals(sink.got.get(0).dedupKey(), resolved.dedupKey(), "the resolve closes what the trigger opened");
+        assertEquals(0, router.groups());
+        router.tick(quiet + Duration.ofHours(5).toMillis());
+        assertEquals(2, sink.got.size(), "nothing more once resolved");
+    }
+
+    @Test
+    void whatFiresAndResolvesWithinGroupWaitIsNeverSent() {
+        AlertRouter router = router(List.of("namespace"), 0, List.of());
+        AlertEvent a = firing("k", "shop", Severity.SEVERITY_HIGH);
+        router.submit(a);
+        router.tick(START);
+        router.submit(a.resolved(T0.plusSeconds(2)));
+        router.tick(START + 10_000);
+        assertEquals(0, router.notifications());
+        assertEquals(0, router.groups());
+    }
+
+    @Test
+    void theSameAlertTwiceIsOneAlert() throws Exception {
+        AlertRouter router = router(List.of("namespace"), 0, List.of());
+        AlertEvent a = firing("k", "shop", Severity.SEVERITY_HIGH);
+        router.submit(a);
+        router.submit(a);
+        router.tick(START);
+        router.tick(START + 10_000);
+        await(() -> sink.got.size() == 1, "one notification");
+        assertEquals(1, sink.got.getFirst().alerts().size());
+        router.submit(a.resolved(T0.plusSeconds(20)));
+        router.tick(START + 80_000);
+        assertEquals(1, router.deduplicated());
+    }
+
+    @Test
+    void silencesMuteWhatTheyMatchUntilTheyExpire() throws Exception {
+        Silence s = new Silence(new AlertMatcher(Set.of(), Severity.SEVERITY_UNKNOWN, Set.of(), Set.of("load-test"),
+                Set.of()), null, T0.plus(Duration.ofHours(1)), "load test");
+        AlertRouter router = router(List.of("namespace"), 0, List.of(s));
+        router.submit(firing("a", "load-test", Severity.SEVERITY_CRITICAL));
+        router.submit(firing("b", "shop", Severity.SEVERITY_HIGH));
+        router.tick(START);
+        router.tick(START + 10_000);
+        await(() -> sink.got.size() == 1, "the shop alert");
+        assertEquals("shop", sink.got.getFirst().groupLabels().get("namespace"));
+        assertEquals(1, router.silenced());
+        long later = START + Duration.ofHours(1).toMillis();
+        router.submit(firing("c", "load-test", Severity.SEVERITY_CRITICAL));
+        router.tick(later);
+        assertEquals(List.of(), router.silences(), "the expired silence is gone");
+        router.tick(later + 10_000);
+        await(() -> sink.got.size() == 2, "the load-test alert after the silence");
+        assertEquals("load-test", sink.got.get(1).groupLabels().get("namespace"));
+    }
+
+    @Test
+    void routesChooseReceiversBySeverityNamespaceTypeAndWorkload() {
+        AlertMatcher critical = new AlertMatcher(Set.of("critical"), Severity.SEVERITY_UNKNOWN, Set.of(), Set.of(),
+                Set.of());
+        AlertMatcher shopScans = new AlertMatcher(Set.of(), Severity.SEVERITY_MEDIUM, Set.of("port_scan"),
+                Set.of("shop"), Set.of("Deployment/scanner"));
+        AlertRoute pager = new AlertRoute("route.routes[0]", critical, "pager", List.of(), Duration.ZERO,
+                Duration.ofMinutes(1), Duration.ofHours(1), true, List.of());
+        AlertRoute shop = new AlertRoute("route.routes[1]", shopScans, "shop", List.of(), Duration.ZERO,
+                Duration.ofMinutes(1), Duration.ofHours(1), false, List.of());
+        AlertRoute root = new AlertRoute("route", AlertMatcher.ANY, "default", List.of(), Duration.ZERO,
+                Duration.ofMinutes(1), Duration.ofHours(1), false, List.of(pager, shop));
+        assertEquals(List.of("pager", "shop"), receivers(root, firing("a", "shop", Severity.SEVERITY_CRITICAL)));
+        assertEquals(List.of("shop"), receivers(root, firing("a", "shop", Severity.SEVERITY_HIGH)));
+        assertEquals(List.of("default"), receivers(root, firing("a", "shop", Severity.SEVERITY_LOW)));
+        assertEquals(List.of("default"), receivers(root, firing("a", "web", Severity.SEVERITY_HIGH)));
+    }
+
+    private static List<String> receivers(AlertRoute root, AlertEvent e) {
+        return root.select(e).stream().map(AlertRoute::receiver).toList();
+    }
+
+    @Test
+    void aDeadReceiverNeverBlocksTheRouterAndEveryDropIsCounted() throws Exception {
+        RecordingSink dead = new RecordingSink(true);
+        try (SinkQueue q = new SinkQueue("dead", dead, new DeliveryPolicy(Duration.ofSeconds(1), 0, Duration.ZERO,
+                Duration.ZERO, 5, 0, Duration.ofMinutes(1)))) {
+            Notification n = AlertFixtures.notification(AlertEvent.State.FIRING, firing("k", "shop",
+                    Severity.SEVERITY_HIGH));
+            q.offer(n);
+            await(() -> dead.got.size() == 1, "the worker stuck on the first");
+            long start = System.nanoTime();
+            for (int i = 0; i < 999; i++) {
+                q.offer(n);
+            }
+            long tookMillis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(tookMillis < 1000, "offering 999 took " + tookMillis + " ms");
+            assertEquals(5, q.depth());
+            assertEquals(994, q.dropped(SinkQueue.Drop.QUEUE_FULL));
+            dead.release.countDown();
+            await(() -> q.sent() == 6, "the queued ones once the receiver is back");
+        }
+    }
+}
