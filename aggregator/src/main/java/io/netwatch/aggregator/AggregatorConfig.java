@@ -1,5 +1,6 @@
 package io.netwatch.aggregator;
 
+import io.netwatch.aggregator.incident.IncidentConfig;
 import io.netwatch.aggregator.security.ServerSecurity;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -14,9 +15,11 @@ import java.time.Duration;
  *                      {@code /readyz}), or null for none
  * @param shutdownGrace on stop, how long batches already received may take to be stored and
  *                      acknowledged before the remaining streams are cancelled
+ * @param incidents     how anomalies are grouped into incidents, and the beaconing detector
  */
 public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge,
-                               ServerSecurity security, InetSocketAddress metrics, Duration shutdownGrace) {
+                               ServerSecurity security, InetSocketAddress metrics, Duration shutdownGrace,
+                               IncidentConfig incidents) {
     /** Port of the scrape endpoint; the agent's is 9091. */
     public static final int DEFAULT_METRICS_PORT = 9092;
     public static final int DEFAULT_MAX_FLOWS = 500_000;
@@ -42,6 +45,20 @@ public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAn
         if (shutdownGrace == null || shutdownGrace.isNegative()) {
             throw new IllegalArgumentException("shutdown grace period must not be negative, got " + shutdownGrace);
         }
+        if (incidents == null) {
+            throw new IllegalArgumentException("incident settings must be given (IncidentConfig.defaults())");
+        }
+    }
+
+    /** With the default incident settings. */
+    public AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge,
+                            ServerSecurity security, InetSocketAddress metrics, Duration shutdownGrace) {
+        this(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, IncidentConfig.defaults());
+    }
+
+    /** The same configuration with these incident settings. */
+    public AggregatorConfig withIncidents(IncidentConfig i) {
+        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, i);
     }
 
     /** In plaintext, without a scrape endpoint, with the default shutdown grace period. */
@@ -56,12 +73,13 @@ public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAn
     }
 
     public AggregatorConfig withSecurity(ServerSecurity s) {
-        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, s, metrics, shutdownGrace);
+        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, s, metrics, shutdownGrace, incidents);
     }
 
     /** The same configuration with a scrape endpoint at {@code address} (null for none). */
     public AggregatorConfig withMetrics(InetSocketAddress address) {
-        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, address, shutdownGrace);
+        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, address, shutdownGrace,
+                incidents);
     }
 
     public static AggregatorConfig listenOn(InetSocketAddress listen) {
