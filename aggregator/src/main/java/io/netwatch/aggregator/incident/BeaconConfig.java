@@ -8,8 +8,8 @@ import java.util.Set;
  *
  * @param minConnections connection starts from one actor to one peer needed before the rhythm is judged
  * @param maxJitter      robust coefficient of variation of the intervals (1.4826 x MAD / median)
- *                       at or below which the rhythm is a beacon: about 1 for Poisson arrivals,
- *                       0.2 tolerates +-35% uniform jitter
+ *                       at or below which the rhythm is a beacon (about 1 for Poisson arrivals);
+ *                       no interval may be shorter than (1 - 2 x maxJitter) x median either
  * @param minPeriod      median interval below which connections are a burst, not a beacon
  * @param maxPeriod      median interval above which nothing is judged (the table would hold
  *                       pairs for too long)
@@ -44,7 +44,7 @@ public record BeaconConfig(int minConnections, double maxJitter, Duration minPer
     }
 
     public static BeaconConfig defaults() {
-        return new BeaconConfig(8, 0.2, Duration.ofSeconds(1), Duration.ofHours(2), 16_384, Duration.ofHours(1),
+        return new BeaconConfig(10, 0.2, Duration.ofSeconds(1), Duration.ofHours(2), 16_384, Duration.ofHours(1),
                 Set.of(53, 123, 5353));
     }
 }

@@ -21,8 +21,9 @@ import java.util.function.Predicate;
  * pair it keeps the starts of the last {@link BeaconConfig#MAX_SAMPLES} connections; once
  * there are enough, the intervals between them are judged by their median (the period) and
  * their robust coefficient of variation, 1.4826 x MAD / median (the jitter): about 1 for
- * Poisson arrivals, near 0 for a timer, and a missed or an extra beat moves the median
- * little. The table of pairs is bounded (least recently seen evicted, counted); the work runs
+ * Poisson arrivals, near 0 for a timer, and a missed beat moves the median little. The
+ * MAD ignores up to half the intervals, so a rhythm also needs no interval shorter than
+ * (1 - 2 x max jitter) x median: random arrivals always have short gaps. The table of pairs is bounded (least recently seen evicted, counted); the work runs
  * on the incident worker, never on the storing thread.
  */
 public final class BeaconDetector implements StoreListener {
@@ -105,13 +106,17 @@ public final class BeaconDetector implements StoreListener {
         for (int i = 0; i < k; i++) {
             intervals[i] = p.starts[i + 1] - p.starts[i];
         }
+        double shortest = Double.MAX_VALUE;
+        for (int i = 0; i < k; i++) {
+            shortest = Math.min(shortest, intervals[i]);
+        }
         double median = median(intervals, k);
         for (int i = 0; i < k; i++) {
             deviations[i] = Math.abs(intervals[i] - median);
         }
         double jitter = median <= 0 ? Double.POSITIVE_INFINITY : MAD_TO_SIGMA * median(deviations, k) / median;
         if (median < config.minPeriod().toNanos() || median > config.maxPeriod().toNanos()
-                || jitter > config.maxJitter()) {
+                || jitter > config.maxJitter() || shortest < (1 - 2 * config.maxJitter()) * median) {
             return;
         }
         p.reportedAtNanos = p.starts[p.n - 1];
