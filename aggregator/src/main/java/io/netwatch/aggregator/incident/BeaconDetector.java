@@ -85,7 +85,7 @@ public final class BeaconDetector implements StoreListener {
                 || config.ignoredPorts().contains(flow.getDestination().getPort()) || !external.test(flow)) {
             return;
         }
-        worker.submit(() -> judge(flow));
+        worker.submitFlow(() -> judge(flow));
     }
 
     /** Adds one connection start to its pair and reports the pair when its rhythm is a beacon. Worker thread only. */

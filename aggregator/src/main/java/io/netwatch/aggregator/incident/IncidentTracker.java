@@ -48,7 +48,19 @@ public final class IncidentTracker implements StoreListener, AutoCloseable {
 
     /** Runs work on the incident worker, in order; false (and counted) when the backlog is full. */
     boolean submit(Runnable task) {
-        if (backlog.incrementAndGet() > MAX_BACKLOG) {
+        return submit(task, MAX_BACKLOG);
+    }
+
+    /**
+     * As {@link #submit(Runnable)}, refused past half the backlog: a flood of flows for the
+     * beaconing detector never crowds out the anomalies.
+     */
+    boolean submitFlow(Runnable task) {
+        return submit(task, MAX_BACKLOG / 2);
+    }
+
+    private boolean submit(Runnable task, int limit) {
+        if (backlog.incrementAndGet() > limit) {
             backlog.decrementAndGet();
             counters.dropped.increment();
             return false;
