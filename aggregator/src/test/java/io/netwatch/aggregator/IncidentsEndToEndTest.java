@@ -13,6 +13,7 @@ import io.netwatch.aggregator.incident.BeaconConfig;
 import io.netwatch.aggregator.incident.IncidentConfig;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.anomaly.v1.Severity;
+import io.netwatch.proto.flow.v1.Counters;
 import io.netwatch.proto.flow.v1.Endpoint;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.incident.v1.Incident;
@@ -142,11 +143,13 @@ class IncidentsEndToEndTest {
                 List<Flow> flows = new ArrayList<>();
                 for (int beat = 0; beat < 12; beat++) {
                     flows.add(FlowFixtures.flow(beat + 1, "node-a", FlowFixtures.endpoint("10.244.1.5", 40_000 + beat),
-                            FlowFixtures.endpoint("198.51.100.7", 443), 6, t0 + 60L * beat, t0 + 60L * beat + 1));
+                            FlowFixtures.endpoint("198.51.100.7", 443), 6, t0 + 60L * beat, t0 + 60L * beat + 1)
+                            .toBuilder().setToClient(Counters.newBuilder().setPackets(4).setBytes(600)).build());
                     // Background traffic to another peer at random-looking times.
                     flows.add(FlowFixtures.flow(100 + beat, "node-a", FlowFixtures.endpoint("10.244.1.5", 50_000 + beat),
                             FlowFixtures.endpoint("198.51.100.8", 443), 6, t0 + (beat * beat * 37L) % 700,
-                            t0 + (beat * beat * 37L) % 700 + 1));
+                            t0 + (beat * beat * 37L) % 700 + 1).toBuilder()
+                            .setToClient(Counters.newBuilder().setPackets(4).setBytes(600)).build());
                 }
                 agent.sendFlows(flows);
                 List<Incident> all = await(channel, l -> !l.isEmpty(), "a beaconing incident");

@@ -17,7 +17,8 @@ import java.util.function.Predicate;
 
 /**
  * The {@code beaconing} detector: an established, regular rhythm of connections from one
- * actor (workload, else address) to one external peer (address, protocol, port). For each
+ * actor (workload, else address) to one external peer (address, protocol, port); only
+ * connections the peer answered count. For each
  * pair it keeps the starts of the last {@link BeaconConfig#MAX_SAMPLES} connections; once
  * there are enough, the intervals between them are judged by their median (the period) and
  * their robust coefficient of variation, 1.4826 x MAD / median (the jitter): about 1 for
@@ -81,7 +82,10 @@ public final class BeaconDetector implements StoreListener {
 
     @Override
     public void flowStored(Flow flow, long receivedMillis) {
-        if (flow.getSource().getIp().isEmpty() || flow.getDestination().getIp().isEmpty()
+        // Only established connections: the peer answered (a beacon's server does; a flood's
+        // or a scan's regular probes go unanswered).
+        if (flow.getToClient().getPackets() == 0
+                || flow.getSource().getIp().isEmpty() || flow.getDestination().getIp().isEmpty()
                 || config.ignoredPorts().contains(flow.getDestination().getPort()) || !external.test(flow)) {
             return;
         }

@@ -179,7 +179,9 @@ final class OpenIncident {
         if (duplicates > 0) {
             s.append(" plus ").append(duplicates).append(duplicates == 1 ? " duplicate" : " duplicates");
         }
-        s.append(" on ").append(list(nodes, nodesMore, "node"));
+        if (!nodes.isEmpty() || nodesMore > 0) {
+            s.append(" on ").append(list(nodes, nodesMore, "node"));
+        }
         if (key.domain().isEmpty()) {
             if (!targets.isEmpty()) {
                 s.append(" against ").append(list(targets, targetsMore, "target"));

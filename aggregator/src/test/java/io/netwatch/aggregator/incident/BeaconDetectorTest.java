@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.util.Timestamps;
 import io.netwatch.proto.anomaly.v1.Anomaly;
+import io.netwatch.proto.flow.v1.Counters;
 import io.netwatch.proto.flow.v1.Endpoint;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.flow.v1.Workload;
@@ -38,6 +39,8 @@ class BeaconDetectorTest {
                 .setSource(Endpoint.newBuilder().setIp(source).setPort(40_000))
                 .setDestination(Endpoint.newBuilder().setIp(peer).setPort(port))
                 .setFirstSeen(Timestamps.fromNanos(startNanos)).setLastSeen(Timestamps.fromNanos(startNanos + 1_000_000))
+                .setToServer(Counters.newBuilder().setPackets(6).setBytes(700))
+                .setToClient(Counters.newBuilder().setPackets(5).setBytes(900))
                 .build();
     }
 
@@ -136,7 +139,7 @@ class BeaconDetectorTest {
     }
 
     @Test
-    void withAClusterOnlyExternalPeersAndNoIgnoredPortsAreJudged() throws InterruptedException {
+    void onlyAnsweredConnectionsToExternalPeersOnJudgedPortsCount() throws InterruptedException {
         BeaconDetector d = detector(BeaconConfig.defaults(), true);
         for (int i = 0; i < 20; i++) {
             long t = T0_NANOS + i * 5_000_000_000L;
@@ -144,9 +147,12 @@ class BeaconDetectorTest {
                     .setIp("10.2.0.9").setPort(443).setWorkload(Workload.newBuilder().setNamespace("db"))).build();
             d.flowStored(internal, 0);
             d.flowStored(connection("10.1.0.5", "203.0.113.53", 53, t), 0);
+            // A regular rhythm of probes the peer never answers (a flood, a scan's retries).
+            d.flowStored(connection("10.1.0.5", "203.0.113.9", 22, t).toBuilder()
+                    .setToClient(Counters.getDefaultInstance()).build(), 0);
         }
         assertTrue(tracker.awaitIdle(10_000));
-        assertEquals(0, tracker.counters().beaconFlows(), "a pod-to-pod rhythm and DNS are not judged");
+        assertEquals(0, tracker.counters().beaconFlows(), "a pod-to-pod rhythm, DNS and unanswered probes are not judged");
         for (int i = 0; i < 20; i++) {
             d.flowStored(connection("10.1.0.5", "203.0.113.7", 443, T0_NANOS + i * 5_000_000_000L), 0);
         }
