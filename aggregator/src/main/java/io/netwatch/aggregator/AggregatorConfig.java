@@ -1,5 +1,6 @@
 package io.netwatch.aggregator;
 
+import io.netwatch.aggregator.incident.IncidentConfig;
 import io.netwatch.aggregator.ml.MlConfig;
 import io.netwatch.aggregator.security.ServerSecurity;
 import java.net.InetSocketAddress;
@@ -15,11 +16,12 @@ import java.time.Duration;
  *                      {@code /readyz}), or null for none
  * @param shutdownGrace on stop, how long batches already received may take to be stored and
  *                      acknowledged before the remaining streams are cancelled
- * @param ml            the ml_outlier detector ({@link MlConfig#defaults()} when null)
+ * @param ml            the ml_outlier detector (null: {@link MlConfig#defaults()})
+ * @param incidents     incidents and the beaconing detector (null: {@link IncidentConfig#defaults()})
  */
 public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge,
                                ServerSecurity security, InetSocketAddress metrics, Duration shutdownGrace,
-                               MlConfig ml) {
+                               MlConfig ml, IncidentConfig incidents) {
     /** Port of the scrape endpoint; the agent's is 9091. */
     public static final int DEFAULT_METRICS_PORT = 9092;
     public static final int DEFAULT_MAX_FLOWS = 500_000;
@@ -46,17 +48,13 @@ public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAn
             throw new IllegalArgumentException("shutdown grace period must not be negative, got " + shutdownGrace);
         }
         ml = ml == null ? MlConfig.defaults() : ml;
+        incidents = incidents == null ? IncidentConfig.defaults() : incidents;
     }
 
-    /** With the default ml_outlier settings. */
+    /** With every detector and response stage at its defaults. */
     public AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge,
                             ServerSecurity security, InetSocketAddress metrics, Duration shutdownGrace) {
-        this(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, null);
-    }
-
-    /** The same configuration with these ml_outlier settings. */
-    public AggregatorConfig withMl(MlConfig m) {
-        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, m);
+        this(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, null, null);
     }
 
     /** In plaintext, without a scrape endpoint, with the default shutdown grace period. */
@@ -70,13 +68,27 @@ public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAn
         this(listen, maxFlows, maxAnomalies, maxAge, security, null, DEFAULT_SHUTDOWN_GRACE);
     }
 
+    /** The same configuration with this security. */
     public AggregatorConfig withSecurity(ServerSecurity s) {
-        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, s, metrics, shutdownGrace, ml);
+        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, s, metrics, shutdownGrace, ml, incidents);
     }
 
     /** The same configuration with a scrape endpoint at {@code address} (null for none). */
     public AggregatorConfig withMetrics(InetSocketAddress address) {
-        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, address, shutdownGrace, ml);
+        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, address, shutdownGrace, ml,
+                incidents);
+    }
+
+    /** The same configuration with these ml settings. */
+    public AggregatorConfig withMl(MlConfig value) {
+        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace,
+                value, incidents);
+    }
+
+    /** The same configuration with these incidents settings. */
+    public AggregatorConfig withIncidents(IncidentConfig value) {
+        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, ml,
+                value);
     }
 
     public static AggregatorConfig listenOn(InetSocketAddress listen) {

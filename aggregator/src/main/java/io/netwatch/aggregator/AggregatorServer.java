@@ -13,6 +13,7 @@ import io.netwatch.aggregator.identity.DnsNames;
 import io.netwatch.aggregator.identity.FlowEnricher;
 import io.netwatch.aggregator.identity.IdentityIndex;
 import io.netwatch.aggregator.identity.PolicyHistory;
+import io.netwatch.aggregator.incident.Incidents;
 import io.netwatch.aggregator.ingest.FlowStage;
 import io.netwatch.aggregator.ingest.IdentityPublisher;
 import io.netwatch.aggregator.ingest.IdentityStreamConfig;
@@ -20,6 +21,7 @@ import io.netwatch.aggregator.ingest.IngestService;
 import io.netwatch.aggregator.metrics.IngestMetrics;
 import io.netwatch.aggregator.metrics.QueryMetrics;
 import io.netwatch.aggregator.metrics.StoreMetrics;
+import io.netwatch.aggregator.query.IncidentQueries;
 import io.netwatch.aggregator.query.PolicyQueries;
 import io.netwatch.aggregator.query.QueryService;
 import io.netwatch.aggregator.security.IngestAuthenticator;
@@ -62,6 +64,7 @@ public final class AggregatorServer implements AutoCloseable {
     private final java.time.Duration shutdownGrace;
     /** The ml_outlier detector, or null when disabled: set once by {@link #start}, closed by {@link #close}. */
     private MlDetector ml;
+    private final Incidents incidents;
 
     /** The identity and verdict stages, when the aggregator watches a cluster. */
     public record Identity(ClusterWatcher watcher, IdentityIndex index, PolicyHistory history, FlowVerdicts verdicts,
@@ -71,7 +74,8 @@ public final class AggregatorServer implements AutoCloseable {
     private AggregatorServer(Server server, FlowStore store, AgentRegistry registry,
                              ScheduledExecutorService housekeeping, Identity identity, PrometheusMeterRegistry meters,
                              MetricsServer metricsServer, SecurityCounters security, IngestService ingest,
-                             java.time.Duration shutdownGrace) {
+                             java.time.Duration shutdownGrace, Incidents incidents) {
+        this.incidents = incidents;
         this.ingest = ingest;
         this.shutdownGrace = shutdownGrace;
         this.server = server;
@@ -122,6 +126,7 @@ public final class AggregatorServer implements AutoCloseable {
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new RuntimeMetrics().bindTo(meters);
         new StoreMetrics(store).bindTo(meters);
+        Incidents incidents = Incidents.start(config.incidents(), store, kubernetes != null, meters);
         if (identity != null) {
             new VerdictMetrics(identity.verdicts(), identity.reporter(), identity.index()).bindTo(meters);
         }
@@ -143,7 +148,8 @@ public final class AggregatorServer implements AutoCloseable {
             NettyServerBuilder builder = security.plaintext() ? NettyServerBuilder.forAddress(config.listen())
                     : NettyServerBuilder.forAddress(config.listen(), security.tls().credentials(housekeeping, counters));
             QueryService query = new QueryService(store, registry, identity == null ? null
-                    : new PolicyQueries(store, identity.index(), identity.history(), identity.verdicts().hits()));
+                    : new PolicyQueries(store, identity.index(), identity.history(), identity.verdicts().hits()),
+                    new IncidentQueries(incidents.tracker()));
             QueryMetrics latency = new QueryMetrics(meters);
             // The health service stays open: kubelet's gRPC probe has no certificate or token.
             server = builder
@@ -163,7 +169,7 @@ public final class AggregatorServer implements AutoCloseable {
                 housekeeping.scheduleWithFixedDelay(token::refresh, every, every, TimeUnit.MILLISECONDS);
             }
         } catch (IOException | RuntimeException e) {
-            abandon(null, housekeeping, identity);
+            abandon(null, housekeeping, identity, incidents);
             throw e;
         }
         MetricsServer metricsServer = null;
@@ -172,7 +178,7 @@ public final class AggregatorServer implements AutoCloseable {
             try {
                 metricsServer = MetricsServer.start(config.metrics(), meters, () -> id == null || id.watcher().ready());
             } catch (IOException | InterruptedException | RuntimeException e) {
-                abandon(server, housekeeping, identity);
+                abandon(server, housekeeping, identity, incidents);
                 if (e instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
                     throw new IOException("interrupted while opening the metrics endpoint", e);
@@ -191,16 +197,18 @@ public final class AggregatorServer implements AutoCloseable {
             }, 1, 1, TimeUnit.SECONDS);
         }
         AggregatorServer started = new AggregatorServer(server, store, registry, housekeeping, identity, meters,
-                metricsServer, counters, ingest, config.shutdownGrace());
+                metricsServer, counters, ingest, config.shutdownGrace(), incidents);
         started.ml = MlDetector.start(config.ml(), store, meters);
         return started;
     }
 
     /** Undoes a start that failed half-way: what was started is stopped, nothing leaks. */
-    private static void abandon(Server server, ScheduledExecutorService housekeeping, Identity identity) {
+    private static void abandon(Server server, ScheduledExecutorService housekeeping, Identity identity,
+                                Incidents incidents) {
         if (server != null) {
             server.shutdownNow();
         }
+        incidents.tracker().stop();
         housekeeping.shutdownNow();
         if (identity != null) {
             identity.publisher().close();
@@ -233,6 +241,11 @@ public final class AggregatorServer implements AutoCloseable {
 
     public AgentRegistry registry() {
         return registry;
+    }
+
+    /** Incident tracking: alerts and blocking subscribe to {@code incidents().tracker()}. */
+    public Incidents incidents() {
+        return incidents;
     }
 
     /** The identity and verdict stages, or null when no cluster is watched. */
@@ -276,6 +289,7 @@ public final class AggregatorServer implements AutoCloseable {
         if (ml != null) {
             ml.close();
         }
+        incidents.close();
         if (metricsServer != null) {
             metricsServer.close();
         }

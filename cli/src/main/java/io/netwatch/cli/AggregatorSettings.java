@@ -7,14 +7,22 @@ import static io.netwatch.cli.config.ConfigType.integer;
 import static io.netwatch.cli.config.ConfigType.ratio;
 import static io.netwatch.cli.config.ConfigType.text;
 
+import static io.netwatch.cli.config.ConfigType.textList;
+
 import io.netwatch.aggregator.AggregatorConfig;
 import io.netwatch.aggregator.ml.MlConfig;
+import io.netwatch.aggregator.incident.BeaconConfig;
+import io.netwatch.aggregator.incident.IncidentConfig;
 import io.netwatch.aggregator.security.ServerSecurity;
+import io.netwatch.cli.config.ConfigError;
 import io.netwatch.cli.config.ConfigKey;
 import io.netwatch.cli.config.ConfigSchema;
 import io.netwatch.cli.config.ConfigValues;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * The aggregator's configuration keys ({@code aggregator.yaml}, {@code NETWATCH_AGGREGATOR_*})
@@ -69,6 +77,39 @@ final class AggregatorSettings {
     static final ConfigKey<String> ALERTS_FILE = SCHEMA.key("alerts.file", text("file path"), "",
             "Alerts file: routes, receivers (webhook, Slack, PagerDuty, Opsgenie, Alertmanager, Kubernetes Events) "
                     + "and silences (docs/alerts.md); empty: no alerting.");
+    // Incidents and the beaconing detector (docs/incidents.md).
+    static final ConfigKey<Duration> INCIDENT_WINDOW = SCHEMA.key("incidents.window", duration(Duration.ofSeconds(1)),
+            IncidentConfig.DEFAULT_WINDOW, "An anomaly joins its actor's open incident when its evidence starts "
+                    + "within this long of the incident's last evidence (capture time).");
+    static final ConfigKey<Duration> INCIDENT_QUIET = SCHEMA.key("incidents.quiet_period",
+            duration(Duration.ofSeconds(1)), IncidentConfig.DEFAULT_QUIET_PERIOD,
+            "An open incident that took no anomaly for this long is resolved.");
+    static final ConfigKey<Integer> INCIDENT_MAX_OPEN = SCHEMA.key("incidents.max_open", integer(1, 1_000_000),
+            IncidentConfig.DEFAULT_MAX_OPEN, "Open incidents kept; past it the least recently updated is resolved "
+                    + "early (counted as evicted).");
+    static final ConfigKey<Integer> INCIDENT_MAX_RESOLVED = SCHEMA.key("incidents.max_resolved",
+            integer(1, 1_000_000), IncidentConfig.DEFAULT_MAX_RESOLVED,
+            "Resolved incidents kept for `netwatch incidents`; the oldest fall off (counted).");
+    static final ConfigKey<Integer> BEACON_MIN_CONNECTIONS = SCHEMA.key("beaconing.min_connections",
+            integer(4, BeaconConfig.MAX_SAMPLES), BeaconConfig.defaults().minConnections(),
+            "Connections from one actor to one external peer before their rhythm is judged.");
+    static final ConfigKey<Double> BEACON_MAX_JITTER = SCHEMA.key("beaconing.max_jitter", ratio(0, 0.99),
+            BeaconConfig.defaults().maxJitter(), "Highest robust coefficient of variation (1.4826 MAD / median) "
+                    + "of the intervals that is a beacon; Poisson arrivals are near 1.");
+    static final ConfigKey<Duration> BEACON_MIN_PERIOD = SCHEMA.key("beaconing.min_period", duration(Duration.ZERO),
+            BeaconConfig.defaults().minPeriod(), "Median interval below which connections are a burst, not a beacon.");
+    static final ConfigKey<Duration> BEACON_MAX_PERIOD = SCHEMA.key("beaconing.max_period",
+            duration(Duration.ofSeconds(1)), BeaconConfig.defaults().maxPeriod(),
+            "Median interval above which nothing is judged.");
+    static final ConfigKey<Integer> BEACON_MAX_PAIRS = SCHEMA.key("beaconing.max_pairs", integer(1, 10_000_000),
+            BeaconConfig.defaults().maxPairs(), "Actor/peer pairs tracked; past it the least recently seen is "
+                    + "forgotten (counted).");
+    static final ConfigKey<Duration> BEACON_COOLDOWN = SCHEMA.key("beaconing.cooldown", duration(Duration.ZERO),
+            BeaconConfig.defaults().cooldown(), "After a beacon is reported, the same pair is not reported again "
+                    + "for this long.");
+    static final ConfigKey<List<String>> BEACON_IGNORED_PORTS = SCHEMA.key("beaconing.ignored_ports",
+            textList("destination ports, 1 to 65535"), List.of("53", "123", "5353"),
+            "Destination ports whose rhythm is never judged (periodic by design: DNS, NTP, mDNS).");
 
     private AggregatorSettings() {
     }
@@ -96,12 +137,38 @@ final class AggregatorSettings {
 
     static AggregatorConfig toConfig(ConfigValues v) {
         return new AggregatorConfig(HostPort.parse(v.get(LISTEN), "listen"), v.get(MAX_FLOWS), v.get(MAX_ANOMALIES),
-                v.get(MAX_AGE), ServerSecurity.PLAINTEXT, metricsAddress(v.get(METRICS)), v.get(GRACE)).withMl(ml(v));
+                v.get(MAX_AGE), ServerSecurity.PLAINTEXT, metricsAddress(v.get(METRICS)), v.get(GRACE))
+                .withMl(ml(v))
+                .withIncidents(incidents(v));
     }
 
     /** The ml_outlier detector's settings (ml.*). */
     static MlConfig ml(ConfigValues v) {
         return new MlConfig(v.get(ML_ENABLED), v.get(ML_WINDOW), v.get(ML_THRESHOLD), v.get(ML_WARMUP),
                 v.get(ML_MAX_ACTORS));
+    }
+
+    /** The incidents.* and beaconing.* keys; a combination the records refuse names its keys. */
+    static IncidentConfig incidents(ConfigValues v) {
+        Set<Integer> ports = new LinkedHashSet<>();
+        for (String p : v.get(BEACON_IGNORED_PORTS)) {
+            try {
+                int port = Integer.parseInt(p.strip());
+                if (port < 1 || port > 65_535) {
+                    throw new NumberFormatException();
+                }
+                ports.add(port);
+            } catch (NumberFormatException e) {
+                throw new ConfigError("beaconing.ignored_ports: '" + p + "' is not a port (1 to 65535)");
+            }
+        }
+        try {
+            return new IncidentConfig(v.get(INCIDENT_WINDOW), v.get(INCIDENT_QUIET), v.get(INCIDENT_MAX_OPEN),
+                    v.get(INCIDENT_MAX_RESOLVED), new BeaconConfig(v.get(BEACON_MIN_CONNECTIONS),
+                    v.get(BEACON_MAX_JITTER), v.get(BEACON_MIN_PERIOD), v.get(BEACON_MAX_PERIOD),
+                    v.get(BEACON_MAX_PAIRS), v.get(BEACON_COOLDOWN), ports));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigError(e.getMessage());
+        }
     }
 }

@@ -16,6 +16,9 @@ import io.netwatch.agent.inspect.tls.TlsVersions;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.flow.v1.TcpState;
+import io.netwatch.proto.incident.v1.Incident;
+import io.netwatch.proto.incident.v1.IncidentState;
+import io.netwatch.proto.query.v1.IncidentChange;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -153,6 +156,70 @@ public final class JsonLines implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * An incident ({@code netwatch incidents --json}); {@code change} and {@code lost_before}
+     * only when following.
+     */
+    public void incident(Incident i, IncidentChange change, long lostBefore) {
+        try {
+            json.writeStartObject();
+            json.writeStringField("type", "incident");
+            json.writeStringField("id", i.getId());
+            if (change != IncidentChange.INCIDENT_CHANGE_CURRENT && change != IncidentChange.INCIDENT_CHANGE_UNKNOWN) {
+                json.writeStringField("change", change.name().substring("INCIDENT_CHANGE_".length())
+                        .toLowerCase(Locale.ROOT));
+            }
+            if (lostBefore > 0) {
+                json.writeNumberField("lost_before", lostBefore);
+            }
+            json.writeStringField("state", i.getState() == IncidentState.INCIDENT_STATE_OPEN ? "open" : "resolved");
+            json.writeStringField("severity", severity(i.getSeverity()));
+            json.writeStringField("base_severity", severity(i.getBaseSeverity()));
+            strings("escalations", i.getEscalationsList());
+            json.writeStringField("family", i.getFamily());
+            json.writeStringField("actor", i.getActor());
+            if (!i.getDomain().isEmpty()) {
+                json.writeStringField("domain", i.getDomain());
+            }
+            json.writeStringField("first_seen", time(i.getFirstSeen()));
+            json.writeStringField("last_seen", time(i.getLastSeen()));
+            json.writeStringField("opened", time(i.getOpened()));
+            json.writeStringField("updated", time(i.getUpdated()));
+            if (i.hasResolved()) {
+                json.writeStringField("resolved", time(i.getResolved()));
+            }
+            json.writeObjectFieldStart("types");
+            for (var t : i.getTypesList()) {
+                json.writeNumberField(t.getAnomalyType(), t.getCount());
+            }
+            json.writeEndObject();
+            strings("nodes", i.getNodeNamesList());
+            strings("targets", i.getTargetsList());
+            if (i.getSourcesCount() > 0) {
+                strings("sources", i.getSourcesList());
+            }
+            strings("attack_techniques", i.getAttackTechniquesList());
+            strings("anomaly_ids", i.getAnomalyIdsList());
+            json.writeNumberField("detections", i.getDetections());
+            json.writeNumberField("duplicates", i.getDuplicates());
+            if (i.getEvicted()) {
+                json.writeBooleanField("evicted", true);
+            }
+            json.writeStringField("summary", i.getSummary());
+            endLine();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void strings(String name, java.util.List<String> values) throws IOException {
+        json.writeArrayFieldStart(name);
+        for (String v : values) {
+            json.writeString(v);
+        }
+        json.writeEndArray();
     }
 
     /** One application-layer message found by inspection, or nothing for kinds without a JSON record. */
@@ -411,7 +478,11 @@ public final class JsonLines implements AutoCloseable {
     }
 
     static String severity(Anomaly a) {
-        return switch (a.getSeverity()) {
+        return severity(a.getSeverity());
+    }
+
+    static String severity(io.netwatch.proto.anomaly.v1.Severity s) {
+        return switch (s) {
             case SEVERITY_INFO -> "info";
             case SEVERITY_LOW -> "low";
             case SEVERITY_MEDIUM -> "medium";

@@ -1,6 +1,9 @@
 package io.netwatch.cli;
 
 import io.netwatch.proto.anomaly.v1.Anomaly;
+import io.netwatch.proto.incident.v1.Incident;
+import io.netwatch.proto.incident.v1.IncidentState;
+import io.netwatch.proto.query.v1.IncidentChange;
 import io.netwatch.proto.flow.v1.Flow;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -34,6 +37,28 @@ final class TextFormat {
                 a.getDestination().getIp().isEmpty() ? "*" : a.getDestination().getIp(), a.getScore(),
                 a.getAttackTechnique().isEmpty() ? "" : "ATT&CK " + a.getAttackTechnique(),
                 a.getExplanation().getSummary());
+    }
+
+    /**
+     * An incident as two lines: state, severity, id, family, actor, what it holds and when it
+     * changed; then its summary. A followed change says what happened first.
+     */
+    static String incident(Incident i, IncidentChange change, long lostBefore) {
+        String what = switch (change) {
+            case INCIDENT_CHANGE_OPENED -> "opened   ";
+            case INCIDENT_CHANGE_UPDATED -> "updated  ";
+            case INCIDENT_CHANGE_RESOLVED -> "resolved ";
+            default -> "";
+        };
+        String lost = lostBefore == 0 ? "" : "(" + lostBefore + " changes missed before this one)\n";
+        return String.format(Locale.ROOT, "%s%s%-8s %-8s %-10s %-11s %s  %d detections, %d nodes, %d targets  "
+                        + "updated %s%n    %s",
+                lost, what, i.getState() == IncidentState.INCIDENT_STATE_OPEN ? "OPEN" : "RESOLVED",
+                JsonLines.severity(i.getSeverity()).toUpperCase(Locale.ROOT), i.getId(), i.getFamily(), i.getActor(),
+                i.getDetections(), i.getNodeNamesCount() + i.getNodeNamesMore(),
+                i.getTargetsCount() + i.getTargetsMore() + i.getSourcesCount() + i.getSourcesMore(),
+                TIME.format(Instant.ofEpochSecond(i.getUpdated().getSeconds(), i.getUpdated().getNanos())),
+                i.getSummary());
     }
 
     /** The flow's application-layer summary in a few words. */

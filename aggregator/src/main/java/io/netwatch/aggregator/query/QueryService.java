@@ -20,6 +20,8 @@ import io.netwatch.proto.query.v1.GetAnomaliesRequest;
 import io.netwatch.proto.query.v1.GetAnomaliesResponse;
 import io.netwatch.proto.query.v1.GetFlowsRequest;
 import io.netwatch.proto.query.v1.GetFlowsResponse;
+import io.netwatch.proto.query.v1.GetIncidentsRequest;
+import io.netwatch.proto.query.v1.GetIncidentsResponse;
 import io.netwatch.proto.query.v1.GetPolicyHitsRequest;
 import io.netwatch.proto.query.v1.GetPolicyHitsResponse;
 import io.netwatch.proto.query.v1.SimulatePoliciesRequest;
@@ -48,6 +50,7 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
     private final FlowStore store;
     private final AgentRegistry registry;
     private final PolicyQueries policies;
+    private final IncidentQueries incidents;
 
     /** Without a cluster: the policy queries answer FAILED_PRECONDITION. */
     public QueryService(FlowStore store, AgentRegistry registry) {
@@ -59,9 +62,24 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
      *                 when the aggregator watches no cluster
      */
     public QueryService(FlowStore store, AgentRegistry registry, PolicyQueries policies) {
+        this(store, registry, policies, null);
+    }
+
+    /** @param incidents {@code GetIncidents} over the incident tracker, or null (UNIMPLEMENTED) */
+    public QueryService(FlowStore store, AgentRegistry registry, PolicyQueries policies, IncidentQueries incidents) {
         this.store = store;
         this.registry = registry;
         this.policies = policies;
+        this.incidents = incidents;
+    }
+
+    @Override
+    public void getIncidents(GetIncidentsRequest request, StreamObserver<GetIncidentsResponse> responses) {
+        if (incidents == null) {
+            super.getIncidents(request, responses);
+            return;
+        }
+        incidents.getIncidents(request, (ServerCallStreamObserver<GetIncidentsResponse>) responses);
     }
 
     @Override

@@ -1,0 +1,144 @@
+package io.netwatch.aggregator.incident;
+
+import io.netwatch.proto.anomaly.v1.Anomaly;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The incidents themselves: groups each anomaly with the open incident of its
+ * {@link IncidentKey}, resolves incidents that went quiet, and keeps the resolved ones for
+ * the query API. Bounded: at most {@code maxOpen} open incidents (the least recently updated
+ * is resolved early, counted as evicted) and {@code maxResolved} resolved ones (the oldest
+ * fall off, counted). Changes are returned to the caller, which tells the listeners.
+ * Thread-safe: every method takes the book's lock, and queries copy immutable snapshots.
+ */
+final class IncidentBook {
+    /** (node, anomaly id) pairs remembered to recognise a resent anomaly. */
+    static final int MAX_REMEMBERED_IDS = 65_536;
+
+    /** What happened to an incident. */
+    enum Kind { OPENED, UPDATED, RESOLVED }
+
+    /** One change, with the incident as it is after it. */
+    record Change(Kind kind, Incident incident) {
+    }
+
+    private final IncidentConfig config;
+    private final long windowNanos;
+    /** Open incidents by key, least recently updated first. */
+    private final LinkedHashMap<IncidentKey, OpenIncident> open = new LinkedHashMap<>(16, 0.75f, true);
+    /** The latest snapshot of each open incident, by key. */
+    private final Map<IncidentKey, Incident> current = new LinkedHashMap<>();
+    private final ArrayDeque<Incident> resolved = new ArrayDeque<>();
+    private final LinkedHashMap<String, Boolean> recentIds = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > MAX_REMEMBERED_IDS;
+        }
+    };
+    private long nextId;
+    private final IncidentCounters counters;
+
+    IncidentBook(IncidentConfig config, IncidentCounters counters) {
+        this.config = config;
+        this.windowNanos = config.window().toNanos();
+        this.counters = counters;
+    }
+
+    /** Groups one stored anomaly into its incident. */
+    synchronized List<Change> accept(Anomaly a, long nowMillis) {
+        List<Change> changes = new ArrayList<>(2);
+        IncidentKey key = IncidentKey.of(a);
+        String seenId = a.getNodeName() + "|" + a.getId();
+        if (!a.getId().isEmpty() && recentIds.containsKey(seenId)) {
+            // The same anomaly again (an agent's resend): listed on its incident, never counted.
+            counters.resent.increment();
+            return changes;
+        }
+        if (!a.getId().isEmpty()) {
+            recentIds.put(seenId, Boolean.TRUE);
+        }
+        OpenIncident incident = open.get(key);
+        long start = CaptureTime.nanos(a.getStart());
+        if (incident != null && start > incident.lastSeenNanos + windowNanos) {
+            changes.add(resolve(key, nowMillis, false));
+            incident = null;
+        }
+        Kind kind = Kind.UPDATED;
+        if (incident == null) {
+            if (open.size() >= config.maxOpen()) {
+                IncidentKey eldest = open.keySet().iterator().next();
+                changes.add(resolve(eldest, nowMillis, true));
+            }
+            incident = new OpenIncident("inc-" + ++nextId, key, nowMillis);
+            open.put(key, incident);
+            kind = Kind.OPENED;
+        }
+        if (!incident.add(a, nowMillis)) {
+            counters.duplicates.increment();
+        }
+        Incident snapshot = incident.freeze(true, 0, false);
+        current.put(key, snapshot);
+        if (kind == Kind.OPENED) {
+            counters.opened(snapshot);
+        }
+        changes.add(new Change(kind, snapshot));
+        return changes;
+    }
+
+    /** Resolves every open incident that took no anomaly for the quiet period. */
+    synchronized List<Change> sweep(long nowMillis) {
+        List<Change> changes = new ArrayList<>();
+        long quiet = config.quietPeriod().toMillis();
+        // Least recently updated first: stop at the first one still inside its quiet period.
+        Iterator<Map.Entry<IncidentKey, OpenIncident>> it = open.entrySet().iterator();
+        List<IncidentKey> due = new ArrayList<>();
+        while (it.hasNext()) {
+            var e = it.next();
+            if (e.getValue().updatedMillis + quiet > nowMillis) {
+                break;
+            }
+            due.add(e.getKey());
+        }
+        for (IncidentKey k : due) {
+            changes.add(resolve(k, nowMillis, false));
+        }
+        return changes;
+    }
+
+    private Change resolve(IncidentKey key, long nowMillis, boolean evicted) {
+        OpenIncident incident = open.remove(key);
+        current.remove(key);
+        Incident snapshot = incident.freeze(false, nowMillis, evicted);
+        if (evicted) {
+            counters.evicted.increment();
+        }
+        counters.resolved(snapshot);
+        resolved.addLast(snapshot);
+        if (resolved.size() > config.maxResolved()) {
+            resolved.removeFirst();
+            counters.forgotten.increment();
+        }
+        return new Change(Kind.RESOLVED, snapshot);
+    }
+
+    /** Every open incident and every resolved one still kept, as snapshots. */
+    synchronized List<Incident> incidents() {
+        List<Incident> all = new ArrayList<>(current.size() + resolved.size());
+        all.addAll(current.values());
+        all.addAll(resolved);
+        return all;
+    }
+
+    synchronized int openCount() {
+        return open.size();
+    }
+
+    synchronized int resolvedCount() {
+        return resolved.size();
+    }
+}

@@ -1,0 +1,70 @@
+package io.netwatch.aggregator.incident;
+
+import io.netwatch.proto.anomaly.v1.Anomaly;
+import io.netwatch.proto.flow.v1.Endpoint;
+import io.netwatch.proto.flow.v1.Workload;
+
+/**
+ * What makes anomalies one incident: their family and their actor. The actor is the source's
+ * workload when the anomaly carries it (namespace and owning workload, so every pod of a
+ * Deployment is one actor), else the source address; a flood (spoofable sources) is keyed
+ * by its victim; a DNS tunnel or exfiltration by its registered domain, so one domain
+ * queried from many pods is one campaign.
+ *
+ * @param family the anomaly type's family
+ * @param actor  "namespace/workload", an address, "target ADDRESS" or "domain NAME"
+ * @param domain the registered domain of a campaign, else empty
+ */
+public record IncidentKey(Family family, String actor, String domain) {
+    /** Longest name kept from an anomaly (a DNS name's limit); longer ones are cut. */
+    static final int MAX_NAME = 253;
+
+    public static IncidentKey of(Anomaly a) {
+        Family family = Family.of(a.getAnomalyType());
+        String domain = campaignDomain(a);
+        if (!domain.isEmpty()) {
+            return new IncidentKey(family, "domain " + domain, domain);
+        }
+        String source = party(a.getSource());
+        if (!source.isEmpty()) {
+            return new IncidentKey(family, source, "");
+        }
+        String victim = label(a.getDestination());
+        return new IncidentKey(family, victim.isEmpty() ? "unknown" : "target " + victim, "");
+    }
+
+    /** The registered domain of a DNS tunnel or exfiltration (the agent puts it in the destination's external name). */
+    static String campaignDomain(Anomaly a) {
+        String type = a.getAnomalyType();
+        if (!type.equals("dns_tunnel") && !type.equals("exfiltration")) {
+            return "";
+        }
+        return cut(a.getDestination().getWorkload().getExternalName());
+    }
+
+    /** Who an endpoint is, without its port: "namespace/workload" when known, else its address. */
+    static String party(Endpoint e) {
+        Workload w = e.getWorkload();
+        if (!w.getNamespace().isEmpty()) {
+            String name = !w.getWorkloadName().isEmpty() ? w.getWorkloadName() : w.getPodName();
+            if (!name.isEmpty()) {
+                return cut(w.getNamespace() + "/" + name);
+            }
+        }
+        return cut(e.getIp());
+    }
+
+    /** An endpoint as a target: "namespace/workload", "address:port" or "address"; empty when unset. */
+    static String label(Endpoint e) {
+        String who = party(e);
+        if (who.isEmpty()) {
+            String external = e.getWorkload().getExternalName();
+            return cut(external);
+        }
+        return e.getPort() == 0 ? who : who + ":" + e.getPort();
+    }
+
+    static String cut(String s) {
+        return s.length() <= MAX_NAME ? s : s.substring(0, MAX_NAME);
+    }
+}

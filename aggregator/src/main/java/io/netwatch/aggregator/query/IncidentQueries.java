@@ -1,0 +1,188 @@
+package io.netwatch.aggregator.query;
+
+import com.google.protobuf.util.Timestamps;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.netwatch.aggregator.incident.Incident;
+import io.netwatch.aggregator.incident.IncidentListener;
+import io.netwatch.aggregator.incident.IncidentProtos;
+import io.netwatch.aggregator.incident.IncidentTracker;
+import io.netwatch.proto.anomaly.v1.Severity;
+import io.netwatch.proto.incident.v1.IncidentState;
+import io.netwatch.proto.query.v1.GetIncidentsRequest;
+import io.netwatch.proto.query.v1.GetIncidentsResponse;
+import io.netwatch.proto.query.v1.IncidentChange;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
+
+/**
+ * {@code GetIncidents}: the incidents kept, most severe first (then most recently updated);
+ * with {@code follow}, then each change as the tracker makes it. A call reads on its own
+ * virtual thread and writes only while the client is ready; a follower's changes wait in a
+ * bounded queue, and the ones it had no room for are reported as {@code lost_before}.
+ */
+public final class IncidentQueries {
+    /** Changes waiting for one slow follower. */
+    static final int FOLLOW_QUEUE = 1024;
+    private static final long POLL_MILLIS = 500;
+
+    private final IncidentTracker tracker;
+
+    public IncidentQueries(IncidentTracker tracker) {
+        this.tracker = tracker;
+    }
+
+    void getIncidents(GetIncidentsRequest request, ServerCallStreamObserver<GetIncidentsResponse> out) {
+        Predicate<Incident> matcher;
+        try {
+            matcher = matcher(request);
+        } catch (IllegalArgumentException e) {
+            out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            return;
+        }
+        ReentrantLock lock = new ReentrantLock();
+        Condition ready = lock.newCondition();
+        Runnable signal = () -> {
+            lock.lock();
+            try {
+                ready.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        };
+        out.setOnReadyHandler(signal);
+        out.setOnCancelHandler(signal);
+        Follower follower = request.getFollow() ? new Follower(matcher) : null;
+        AutoCloseable subscription = follower == null ? () -> { } : tracker.subscribe(follower);
+        List<Incident> stored = new ArrayList<>(tracker.incidents().stream().filter(matcher).toList());
+        stored.sort(Comparator.comparing((Incident i) -> i.severity().getNumber()).reversed()
+                .thenComparing(Comparator.comparingLong(Incident::updatedMillis).reversed()));
+        long limit = request.getLimit() == 0 ? Long.MAX_VALUE : request.getLimit();
+        Thread.ofVirtual().name("netwatch-query-incidents").start(() -> {
+            long sent = 0;
+            try {
+                for (Incident i : stored) {
+                    if (sent >= limit || !awaitReady(out, lock, ready)) {
+                        break;
+                    }
+                    out.onNext(response(i, IncidentChange.INCIDENT_CHANGE_CURRENT, 0));
+                    sent++;
+                }
+                while (follower != null && sent < limit && !out.isCancelled()) {
+                    Change c = follower.changes.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+                    if (c == null) {
+                        continue;
+                    }
+                    if (!awaitReady(out, lock, ready)) {
+                        break;
+                    }
+                    out.onNext(response(c.incident(), c.change(), follower.takeLost()));
+                    sent++;
+                }
+                if (!out.isCancelled()) {
+                    out.onCompleted();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                if (!out.isCancelled()) {
+                    out.onError(Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
+                }
+            } finally {
+                try {
+                    subscription.close();
+                } catch (Exception ignored) {
+                    // Removing a listener from a list does not fail.
+                }
+            }
+        });
+    }
+
+    private static boolean awaitReady(ServerCallStreamObserver<?> out, ReentrantLock lock, Condition ready)
+            throws InterruptedException {
+        lock.lock();
+        try {
+            while (!out.isReady() && !out.isCancelled()) {
+                ready.await(POLL_MILLIS, TimeUnit.MILLISECONDS);
+            }
+        } finally {
+            lock.unlock();
+        }
+        return !out.isCancelled();
+    }
+
+    private static GetIncidentsResponse response(Incident i, IncidentChange change, long lost) {
+        return GetIncidentsResponse.newBuilder().setIncident(IncidentProtos.toProto(i)).setChange(change)
+                .setLostBefore(lost).build();
+    }
+
+    static Predicate<Incident> matcher(GetIncidentsRequest r) {
+        Set<IncidentState> states = EnumSet.noneOf(IncidentState.class);
+        for (IncidentState s : r.getStateList()) {
+            if (s == IncidentState.UNRECOGNIZED || s == IncidentState.INCIDENT_STATE_UNKNOWN) {
+                throw new IllegalArgumentException("state must be INCIDENT_STATE_OPEN or INCIDENT_STATE_RESOLVED");
+            }
+            states.add(s);
+        }
+        if (r.getMinSeverity() == Severity.UNRECOGNIZED) {
+            throw new IllegalArgumentException("min_severity " + r.getMinSeverityValue()
+                    + " is not a severity (1 info .. 5 critical)");
+        }
+        if (r.hasSince() && !Timestamps.isValid(r.getSince())) {
+            throw new IllegalArgumentException("since is not a valid timestamp: " + r.getSince());
+        }
+        int min = r.getMinSeverityValue();
+        long since = r.hasSince() ? Timestamps.toMillis(r.getSince()) : Long.MIN_VALUE;
+        return i -> (states.isEmpty() || states.contains(i.open() ? IncidentState.INCIDENT_STATE_OPEN
+                : IncidentState.INCIDENT_STATE_RESOLVED))
+                && i.severity().getNumber() >= min && i.updatedMillis() >= since;
+    }
+
+    private record Change(IncidentChange change, Incident incident) {
+    }
+
+    /** One follower's changes, bounded; what does not fit is counted and reported with the next one sent. */
+    private static final class Follower implements IncidentListener {
+        final BlockingQueue<Change> changes = new ArrayBlockingQueue<>(FOLLOW_QUEUE);
+        private final Predicate<Incident> matcher;
+        private final java.util.concurrent.atomic.AtomicLong lost = new java.util.concurrent.atomic.AtomicLong();
+
+        Follower(Predicate<Incident> matcher) {
+            this.matcher = matcher;
+        }
+
+        private void offer(IncidentChange kind, Incident i) {
+            if (matcher.test(i) && !changes.offer(new Change(kind, i))) {
+                lost.incrementAndGet();
+            }
+        }
+
+        long takeLost() {
+            return lost.getAndSet(0);
+        }
+
+        @Override
+        public void opened(Incident i) {
+            offer(IncidentChange.INCIDENT_CHANGE_OPENED, i);
+        }
+
+        @Override
+        public void updated(Incident i) {
+            offer(IncidentChange.INCIDENT_CHANGE_UPDATED, i);
+        }
+
+        @Override
+        public void resolved(Incident i) {
+            offer(IncidentChange.INCIDENT_CHANGE_RESOLVED, i);
+        }
+    }
+}

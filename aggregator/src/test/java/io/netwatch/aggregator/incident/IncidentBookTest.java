@@ -1,0 +1,224 @@
+package io.netwatch.aggregator.incident;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.util.Timestamps;
+import io.netwatch.proto.anomaly.v1.Anomaly;
+import io.netwatch.proto.anomaly.v1.Severity;
+import io.netwatch.proto.flow.v1.Endpoint;
+import io.netwatch.proto.flow.v1.Workload;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Correlation, deduplication, escalation, lifecycle and bounds of the incident book. */
+class IncidentBookTest {
+    private static final long T0 = 1_700_000_000L;
+    private final IncidentCounters counters = new IncidentCounters();
+    private final IncidentBook book = new IncidentBook(new IncidentConfig(Duration.ofMinutes(30),
+            Duration.ofMinutes(15), 4, 3, BeaconConfig.defaults()), counters);
+
+    static Anomaly anomaly(String id, String node, String type, Severity severity, String source, String target,
+                           int port, long startSecond) {
+        return Anomaly.newBuilder().setId(id).setNodeName(node).setAnomalyType(type).setSeverity(severity)
+                .setSource(Endpoint.newBuilder().setIp(source))
+                .setDestination(Endpoint.newBuilder().setIp(target).setPort(port))
+                .setStart(Timestamps.fromSeconds(startSecond)).setEnd(Timestamps.fromSeconds(startSecond + 2))
+                .setAttackTechnique("T1046").build();
+    }
+
+    static Anomaly scan(String id, String node, String target, long startSecond) {
+        return anomaly(id, node, "port_scan", Severity.SEVERITY_MEDIUM, "10.9.9.9", target, 0, startSecond);
+    }
+
+    private Incident only() {
+        List<Incident> all = book.incidents();
+        assertEquals(1, all.size(), "one incident: " + all);
+        return all.getFirst();
+    }
+
+    @Test
+    void oneScannerOnTwoNodesIsOneIncidentListingBothNodesAndTargets() {
+        List<IncidentBook.Change> first = book.accept(scan("node-a-port_scan-1", "node-a", "10.1.0.5", T0), 1_000);
+        assertEquals(IncidentBook.Kind.OPENED, first.getFirst().kind());
+        List<IncidentBook.Change> second = book.accept(scan("node-b-port_scan-1", "node-b", "10.2.0.7", T0 + 1), 2_000);
+        assertEquals(IncidentBook.Kind.UPDATED, second.getFirst().kind());
+        Incident i = only();
+        assertEquals(first.getFirst().incident().id(), i.id(), "the id is stable across updates");
+        assertEquals("10.9.9.9", i.actor());
+        assertEquals(Family.SCAN, i.family());
+        assertEquals(List.of("node-a", "node-b"), i.nodes());
+        assertEquals(List.of("10.1.0.5", "10.2.0.7"), i.targets());
+        assertEquals(2, i.detections());
+        assertEquals(List.of("T1046"), i.techniques());
+        assertEquals(List.of("node-a-port_scan-1", "node-b-port_scan-1"), i.anomalyIds());
+        assertEquals(Severity.SEVERITY_HIGH, i.severity(), "two nodes raise a medium scan to high");
+        assertEquals(List.of("2 nodes"), i.escalations());
+        assertTrue(i.summary().contains("2 nodes (node-a, node-b)") && i.summary().contains("2 targets"), i.summary());
+    }
+
+    @Test
+    void aResentAnomalyAndTheSameEvidenceFromAnotherNodeCountOnce() {
+        Anomaly a = scan("node-a-port_scan-1", "node-a", "10.1.0.5", T0);
+        book.accept(a, 1_000);
+        book.accept(a, 1_500);
+        assertEquals(1, counters.resent(), "the same node and id again is a resend");
+        // The same scan of the same pod, seen by the other node's agent in an overlapping window.
+        book.accept(scan("node-b-port_scan-9", "node-b", "10.1.0.5", T0 + 1), 2_000);
+        Incident i = only();
+        assertEquals(1, i.detections(), "one scan, however many agents saw it");
+        assertEquals(1, i.duplicates());
+        assertEquals(1, counters.duplicates());
+        assertEquals(List.of("node-a", "node-b"), i.nodes(), "both nodes are still listed");
+        assertEquals(Severity.SEVERITY_HIGH, i.severity());
+    }
+
+    @Test
+    void severityRisesWithTypesTargetsAndRepeatedDetections() {
+        book.accept(anomaly("a-1", "node-a", "port_scan", Severity.SEVERITY_MEDIUM, "10.9.9.9", "10.1.0.1", 0, T0),
+                1_000);
+        assertEquals(Severity.SEVERITY_MEDIUM, only().severity(), "one detection stays at its own severity");
+        assertEquals(List.of(), only().escalations());
+        book.accept(anomaly("a-2", "node-a", "ip_sweep", Severity.SEVERITY_MEDIUM, "10.9.9.9", "", 0, T0 + 10), 2_000);
+        assertEquals(Severity.SEVERITY_HIGH, only().severity(), "a second type");
+        for (int t = 2; t <= 5; t++) {
+            book.accept(anomaly("a-" + (t + 1), "node-a", "port_scan", Severity.SEVERITY_MEDIUM, "10.9.9.9",
+                    "10.1.0." + t, 0, T0 + 20 * t), 3_000);
+        }
+        Incident i = only();
+        assertEquals(Severity.SEVERITY_CRITICAL, i.severity(), i.escalations().toString());
+        assertEquals(List.of("2 anomaly types", "5 targets", "6 detections"), i.escalations());
+        assertEquals(Severity.SEVERITY_MEDIUM, i.baseSeverity());
+        assertTrue(i.summary().contains("raised from medium for 2 anomaly types, 5 targets, 6 detections"),
+                i.summary());
+    }
+
+    @Test
+    void aTunnelledDomainQueriedFromManyPodsIsOneCampaign() {
+        for (int pod = 1; pod <= 3; pod++) {
+            Anomaly a = Anomaly.newBuilder().setId("n-dns-" + pod).setNodeName("node-" + pod).setAnomalyType("dns_tunnel")
+                    .setSeverity(Severity.SEVERITY_HIGH)
+                    .setSource(Endpoint.newBuilder().setIp("10.1.0." + pod).setWorkload(Workload.newBuilder()
+                            .setNamespace("shop").setWorkloadName("web-" + pod)))
+                    .setDestination(Endpoint.newBuilder().setWorkload(Workload.newBuilder()
+                            .setExternalName("tunnel.example")))
+                    .setStart(Timestamps.fromSeconds(T0 + pod)).setEnd(Timestamps.fromSeconds(T0 + pod + 5)).build();
+            book.accept(a, 1_000 * pod);
+        }
+        Incident i = only();
+        assertEquals("domain tunnel.example", i.actor());
+        assertEquals("tunnel.example", i.domain());
+        assertEquals(Family.C2, i.family());
+        assertEquals(List.of("shop/web-1", "shop/web-2", "shop/web-3"), i.sources());
+        assertEquals(3, i.nodes().size());
+        assertEquals(Severity.SEVERITY_CRITICAL, i.severity(), "3 sources, 3 nodes, 3 detections on a high base");
+    }
+
+    @Test
+    void theWorkloadIsTheActorSoEveryPodOfADeploymentIsOne() {
+        for (int pod = 1; pod <= 2; pod++) {
+            book.accept(Anomaly.newBuilder().setId("b-" + pod).setNodeName("node-a").setAnomalyType("brute_force")
+                    .setSeverity(Severity.SEVERITY_HIGH).setSource(Endpoint.newBuilder().setIp("10.1.0." + pod)
+                            .setWorkload(Workload.newBuilder().setNamespace("shop").setPodName("web-abc-" + pod)
+                                    .setWorkloadKind("Deployment").setWorkloadName("web")))
+                    .setDestination(Endpoint.newBuilder().setIp("10.2.0.1").setPort(22))
+                    .setStart(Timestamps.fromSeconds(T0)).setEnd(Timestamps.fromSeconds(T0 + 30)).build(), 1_000);
+        }
+        assertEquals("shop/web", only().actor());
+        assertEquals(List.of("10.2.0.1:22"), only().targets());
+    }
+
+    @Test
+    void differentFamiliesOrActorsAreDifferentIncidents() {
+        book.accept(scan("s-1", "node-a", "10.1.0.5", T0), 1_000);
+        book.accept(anomaly("f-1", "node-a", "syn_flood", Severity.SEVERITY_HIGH, "", "10.1.0.5", 80, T0), 1_000);
+        book.accept(anomaly("s-2", "node-a", "port_scan", Severity.SEVERITY_MEDIUM, "10.8.8.8", "10.1.0.5", 0, T0),
+                1_000);
+        List<String> actors = book.incidents().stream().map(i -> i.family().label() + " " + i.actor()).sorted()
+                .toList();
+        assertEquals(List.of("flood target 10.1.0.5:80", "scan 10.8.8.8", "scan 10.9.9.9"), actors);
+    }
+
+    @Test
+    void anIncidentResolvesAfterTheQuietPeriodAndLaterEvidenceOpensANewOne() {
+        book.accept(scan("s-1", "node-a", "10.1.0.5", T0), 1_000);
+        assertEquals(List.of(), book.sweep(1_000 + Duration.ofMinutes(15).toMillis() - 1), "not quiet long enough");
+        List<IncidentBook.Change> resolved = book.sweep(1_000 + Duration.ofMinutes(15).toMillis());
+        assertEquals(1, resolved.size());
+        assertEquals(IncidentBook.Kind.RESOLVED, resolved.getFirst().kind());
+        Incident r = resolved.getFirst().incident();
+        assertFalse(r.open());
+        assertFalse(r.evicted());
+        assertEquals(1_000 + Duration.ofMinutes(15).toMillis(), r.resolvedMillis());
+        assertEquals(1, counters.resolved(Family.SCAN, Severity.SEVERITY_MEDIUM));
+        List<IncidentBook.Change> again = book.accept(scan("s-2", "node-a", "10.1.0.6", T0 + 3_600), 2_000_000);
+        assertEquals(IncidentBook.Kind.OPENED, again.getFirst().kind());
+        assertTrue(!again.getFirst().incident().id().equals(r.id()), "a new incident, a new id");
+        assertEquals(2, book.incidents().size(), "the resolved one is kept for the query API");
+    }
+
+    @Test
+    void evidenceBeyondTheWindowResolvesTheOldIncidentAndOpensANewOne() {
+        book.accept(scan("s-1", "node-a", "10.1.0.5", T0), 1_000);
+        List<IncidentBook.Change> changes = book.accept(scan("s-2", "node-a", "10.1.0.6", T0 + 31 * 60), 2_000);
+        assertEquals(List.of(IncidentBook.Kind.RESOLVED, IncidentBook.Kind.OPENED),
+                changes.stream().map(IncidentBook.Change::kind).toList());
+    }
+
+    @Test
+    void theCapOnOpenIncidentsEvictsTheLeastRecentlyUpdatedAndCountsIt() {
+        for (int s = 1; s <= 4; s++) {
+            book.accept(anomaly("s-" + s, "node-a", "port_scan", Severity.SEVERITY_MEDIUM, "10.9.0." + s, "10.1.0.1",
+                    0, T0), s);
+        }
+        // Touch the first so the second is the least recently updated.
+        book.accept(anomaly("s-1b", "node-a", "port_scan", Severity.SEVERITY_MEDIUM, "10.9.0.1", "10.1.0.2", 0,
+                T0 + 100), 10);
+        List<IncidentBook.Change> changes = book.accept(anomaly("s-5", "node-a", "port_scan",
+                Severity.SEVERITY_MEDIUM, "10.9.0.5", "10.1.0.1", 0, T0), 20);
+        assertEquals(IncidentBook.Kind.RESOLVED, changes.getFirst().kind());
+        assertEquals("10.9.0.2", changes.getFirst().incident().actor());
+        assertTrue(changes.getFirst().incident().evicted());
+        assertEquals(1, counters.evicted());
+        assertEquals(4, book.openCount());
+        // Three resolved are kept: the fourth resolution forgets the oldest, counted.
+        for (int s = 6; s <= 9; s++) {
+            book.accept(anomaly("s-" + s, "node-a", "port_scan", Severity.SEVERITY_MEDIUM, "10.9.0." + s, "10.1.0.1",
+                    0, T0), 30 + s);
+        }
+        assertEquals(3, book.resolvedCount());
+        assertEquals(2, counters.forgotten());
+        assertEquals(5, counters.evicted());
+    }
+
+    @Test
+    void hostileAnomaliesAreGroupedWithinBoundsAndNeverThrow() {
+        String huge = "x".repeat(100_000);
+        Anomaly hostile = Anomaly.newBuilder().setId(huge).setNodeName(huge).setAnomalyType(huge)
+                .setSeverity(Severity.SEVERITY_CRITICAL).setSeverityValue(99)
+                .setSource(Endpoint.newBuilder().setIp(huge))
+                .setStart(Timestamp.newBuilder().setSeconds(Long.MAX_VALUE).setNanos(-5))
+                .setEnd(Timestamp.newBuilder().setSeconds(Long.MIN_VALUE)).build();
+        book.accept(hostile, 1_000);
+        book.accept(Anomaly.getDefaultInstance(), 1_000);
+        for (int t = 0; t < 1_000; t++) {
+            book.accept(anomaly("t-" + t, "node-" + t, "type-" + t, Severity.SEVERITY_LOW, "10.7.7.7", "10.1." + t
+                    + ".1", 0, T0), 2_000);
+        }
+        List<Incident> all = book.incidents();
+        assertEquals(3, all.size(), all.stream().map(Incident::actor).toList().toString());
+        Incident many = all.stream().filter(i -> i.actor().equals("10.7.7.7")).findFirst().orElseThrow();
+        assertEquals(OpenIncident.MAX_LISTED, many.nodes().size());
+        assertEquals(1_000 - OpenIncident.MAX_LISTED, many.nodesMore());
+        assertEquals(OpenIncident.MAX_LISTED, many.targets().size());
+        assertEquals(OpenIncident.MAX_IDS, many.anomalyIds().size());
+        assertEquals(OpenIncident.MAX_TYPES + 1, many.types().size(), "16 types and other");
+        assertEquals(1_000, many.detections());
+        Incident big = all.stream().filter(i -> i.actor().length() == IncidentKey.MAX_NAME).findFirst().orElseThrow();
+        assertEquals(Family.OTHER, big.family());
+        assertTrue(big.summary().length() < 5_000, "names are cut: " + big.summary().length());
+    }
+}

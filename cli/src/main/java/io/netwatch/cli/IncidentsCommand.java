@@ -1,0 +1,96 @@
+package io.netwatch.cli;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.netwatch.proto.anomaly.v1.Severity;
+import io.netwatch.proto.incident.v1.IncidentState;
+import io.netwatch.proto.query.v1.GetIncidentsRequest;
+import io.netwatch.proto.query.v1.GetIncidentsResponse;
+import io.netwatch.proto.query.v1.QueryGrpc;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "incidents", mixinStandardHelpOptions = true,
+        description = "Show incidents: the aggregator's anomalies grouped by actor and time, deduplicated, "
+                + "most severe first, each with its explanation (docs/incidents.md).")
+final class IncidentsCommand implements Callable<Integer> {
+    /** The states a user can ask for. */
+    enum State { open, resolved }
+
+    /** The severities a user can name. */
+    enum Level { info, low, medium, high, critical }
+
+    @Mixin
+    QueryClient client;
+
+    @Option(names = {"-f", "--follow"}, description = "After the stored incidents, stream each change (opened, "
+            + "updated, resolved).")
+    boolean follow;
+
+    @Option(names = "--json", description = "Print JSON lines (docs/json-lines.md).")
+    boolean json;
+
+    @Option(names = "--state", split = ",", description = "Only incidents in these states: ${COMPLETION-CANDIDATES}.")
+    List<State> states = List.of();
+
+    @Option(names = "--min-severity", description = "Only incidents at this severity or above: "
+            + "${COMPLETION-CANDIDATES}.")
+    Level minSeverity;
+
+    @Option(names = "--since", description = "Only incidents updated since: RFC 3339 time or a duration ago (5m).")
+    String since;
+
+    @Option(names = "--limit", description = "Stop after N incidents.")
+    long limit;
+
+    @Override
+    public Integer call() throws Exception {
+        GetIncidentsRequest.Builder request = GetIncidentsRequest.newBuilder().setFollow(follow).setLimit(limit);
+        for (State s : states) {
+            request.addState(s == State.open ? IncidentState.INCIDENT_STATE_OPEN : IncidentState.INCIDENT_STATE_RESOLVED);
+        }
+        if (minSeverity != null) {
+            request.setMinSeverity(Severity.valueOf("SEVERITY_" + minSeverity.name().toUpperCase(Locale.ROOT)));
+        }
+        if (since != null) {
+            try {
+                request.setSince(TimeArg.parse(since, System.currentTimeMillis()));
+            } catch (IllegalArgumentException e) {
+                throw new NetwatchMain.UserError("--since: " + e.getMessage());
+            }
+        }
+        ManagedChannel channel = client.channel();
+        JsonLines out = json ? new JsonLines(System.out) : null;
+        int count = 0;
+        try {
+            var stub = QueryGrpc.newBlockingStub(channel);
+            if (!follow) {
+                stub = stub.withDeadlineAfter(client.timeoutSeconds, TimeUnit.SECONDS);
+            }
+            Iterator<GetIncidentsResponse> it = stub.getIncidents(request.build());
+            while (it.hasNext()) {
+                GetIncidentsResponse r = it.next();
+                count++;
+                if (out != null) {
+                    out.incident(r.getIncident(), r.getChange(), r.getLostBefore());
+                } else {
+                    System.out.println(TextFormat.incident(r.getIncident(), r.getChange(), r.getLostBefore()));
+                }
+            }
+        } catch (StatusRuntimeException e) {
+            throw client.explain(e);
+        } finally {
+            QueryClient.close(channel);
+        }
+        if (count == 0 && out == null) {
+            System.err.println("netwatch incidents: none");
+        }
+        return 0;
+    }
+}
