@@ -1,5 +1,6 @@
 package io.netwatch.aggregator;
 
+import io.netwatch.aggregator.baseline.BaselineConfig;
 import io.netwatch.aggregator.security.ServerSecurity;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -14,9 +15,11 @@ import java.time.Duration;
  *                      {@code /readyz}), or null for none
  * @param shutdownGrace on stop, how long batches already received may take to be stored and
  *                      acknowledged before the remaining streams are cancelled
+ * @param baseline      baselines, new_edge and lateral_movement (null: {@link BaselineConfig#defaults()})
  */
 public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge,
-                               ServerSecurity security, InetSocketAddress metrics, Duration shutdownGrace) {
+                               ServerSecurity security, InetSocketAddress metrics, Duration shutdownGrace,
+                               BaselineConfig baseline) {
     /** Port of the scrape endpoint; the agent's is 9091. */
     public static final int DEFAULT_METRICS_PORT = 9092;
     public static final int DEFAULT_MAX_FLOWS = 500_000;
@@ -42,6 +45,18 @@ public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAn
         if (shutdownGrace == null || shutdownGrace.isNegative()) {
             throw new IllegalArgumentException("shutdown grace period must not be negative, got " + shutdownGrace);
         }
+        baseline = baseline == null ? BaselineConfig.defaults() : baseline;
+    }
+
+    /** With the default baselines. */
+    public AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge,
+                            ServerSecurity security, InetSocketAddress metrics, Duration shutdownGrace) {
+        this(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, null);
+    }
+
+    /** The same configuration with these baselines. */
+    public AggregatorConfig withBaseline(BaselineConfig b) {
+        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, b);
     }
 
     /** In plaintext, without a scrape endpoint, with the default shutdown grace period. */
@@ -56,12 +71,13 @@ public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAn
     }
 
     public AggregatorConfig withSecurity(ServerSecurity s) {
-        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, s, metrics, shutdownGrace);
+        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, s, metrics, shutdownGrace, baseline);
     }
 
     /** The same configuration with a scrape endpoint at {@code address} (null for none). */
     public AggregatorConfig withMetrics(InetSocketAddress address) {
-        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, address, shutdownGrace);
+        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, address, shutdownGrace,
+                baseline);
     }
 
     public static AggregatorConfig listenOn(InetSocketAddress listen) {

@@ -8,11 +8,14 @@ import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netwatch.aggregator.baseline.BaselineMetrics;
+import io.netwatch.aggregator.baseline.Baselines;
 import io.netwatch.aggregator.identity.ClusterWatcher;
 import io.netwatch.aggregator.identity.DnsNames;
 import io.netwatch.aggregator.identity.FlowEnricher;
 import io.netwatch.aggregator.identity.IdentityIndex;
 import io.netwatch.aggregator.identity.PolicyHistory;
+import io.netwatch.aggregator.ingest.BaselinePublisher;
 import io.netwatch.aggregator.ingest.FlowStage;
 import io.netwatch.aggregator.ingest.IdentityPublisher;
 import io.netwatch.aggregator.ingest.IdentityStreamConfig;
@@ -59,6 +62,8 @@ public final class AggregatorServer implements AutoCloseable {
     private final SecurityCounters security;
     private final IngestService ingest;
     private final java.time.Duration shutdownGrace;
+    private final Baselines baselines;
+    private final BaselinePublisher baselinePublisher;
 
     /** The identity and verdict stages, when the aggregator watches a cluster. */
     public record Identity(ClusterWatcher watcher, IdentityIndex index, PolicyHistory history, FlowVerdicts verdicts,
@@ -68,7 +73,10 @@ public final class AggregatorServer implements AutoCloseable {
     private AggregatorServer(Server server, FlowStore store, AgentRegistry registry,
                              ScheduledExecutorService housekeeping, Identity identity, PrometheusMeterRegistry meters,
                              MetricsServer metricsServer, SecurityCounters security, IngestService ingest,
-                             java.time.Duration shutdownGrace) {
+                             java.time.Duration shutdownGrace, Baselines baselines,
+                             BaselinePublisher baselinePublisher) {
+        this.baselines = baselines;
+        this.baselinePublisher = baselinePublisher;
         this.ingest = ingest;
         this.shutdownGrace = shutdownGrace;
         this.server = server;
@@ -122,8 +130,20 @@ public final class AggregatorServer implements AutoCloseable {
         if (identity != null) {
             new VerdictMetrics(identity.verdicts(), identity.reporter(), identity.index()).bindTo(meters);
         }
+        Baselines baselines;
+        try {
+            baselines = Baselines.start(config.baseline(), store, System::currentTimeMillis);
+        } catch (IOException e) {
+            if (identity != null) {
+                identity.publisher().close();
+                identity.watcher().close();
+            }
+            throw e;
+        }
+        new BaselineMetrics(baselines).bindTo(meters);
+        BaselinePublisher baselinePublisher = new BaselinePublisher(baselines::snapshot).start();
         IngestService ingest = new IngestService(store, registry, System::currentTimeMillis, stage,
-                identity == null ? null : identity.publisher());
+                identity == null ? null : identity.publisher(), baselinePublisher);
         new IngestMetrics(ingest, registry).bindTo(meters);
         HealthStatusManager health = new HealthStatusManager();
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
@@ -161,6 +181,8 @@ public final class AggregatorServer implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             abandon(null, housekeeping, identity);
+            baselinePublisher.close();
+            baselines.close();
             throw e;
         }
         MetricsServer metricsServer = null;
@@ -170,6 +192,8 @@ public final class AggregatorServer implements AutoCloseable {
                 metricsServer = MetricsServer.start(config.metrics(), meters, () -> id == null || id.watcher().ready());
             } catch (IOException | InterruptedException | RuntimeException e) {
                 abandon(server, housekeeping, identity);
+                baselinePublisher.close();
+                baselines.close();
                 if (e instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
                     throw new IOException("interrupted while opening the metrics endpoint", e);
@@ -188,7 +212,7 @@ public final class AggregatorServer implements AutoCloseable {
             }, 1, 1, TimeUnit.SECONDS);
         }
         return new AggregatorServer(server, store, registry, housekeeping, identity, meters, metricsServer, counters,
-                ingest, config.shutdownGrace());
+                ingest, config.shutdownGrace(), baselines, baselinePublisher);
     }
 
     /** Undoes a start that failed half-way: what was started is stopped, nothing leaks. */
@@ -235,6 +259,11 @@ public final class AggregatorServer implements AutoCloseable {
         return identity;
     }
 
+    /** The learned baselines (new_edge, lateral_movement, the agents' volume_spike). */
+    public Baselines baselines() {
+        return baselines;
+    }
+
     /** Refused handshakes and calls (all zero in plaintext). */
     public SecurityCounters security() {
         return security;
@@ -268,6 +297,8 @@ public final class AggregatorServer implements AutoCloseable {
             server.awaitTermination(5, TimeUnit.SECONDS);
         }
         housekeeping.shutdownNow();
+        baselinePublisher.close();
+        baselines.close();
         if (metricsServer != null) {
             metricsServer.close();
         }
