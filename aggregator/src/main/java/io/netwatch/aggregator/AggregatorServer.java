@@ -133,7 +133,7 @@ public final class AggregatorServer implements AutoCloseable {
         Baselines baselines;
         try {
             baselines = Baselines.start(config.baseline(), store, System::currentTimeMillis);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             if (identity != null) {
                 identity.publisher().close();
                 identity.watcher().close();

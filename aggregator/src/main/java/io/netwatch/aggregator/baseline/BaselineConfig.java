@@ -50,8 +50,8 @@ public record BaselineConfig(Duration learning, Duration workloadLearning, int m
         }
         if (lateralWindow == null || lateralWindow.isNegative() || lateralWindow.isZero()
                 || lateralMinEdges < 2 || lateralMinPeers < 1 || lateralMinPeers > lateralMinEdges) {
-            throw new IllegalArgumentException("lateral movement needs a positive window, at least 2 new edges and "
-                    + "1 to that many peers, got " + lateralWindow + ", " + lateralMinEdges + ", " + lateralMinPeers);
+            throw new IllegalArgumentException("lateral movement (baseline.lateral.window, min_edges, min_peers) "
+                    + "needs a positive window, at least 2 new edges and 1 to that many peers, got " + lateralWindow + ", " + lateralMinEdges + ", " + lateralMinPeers);
         }
         if (saveEvery == null || saveEvery.toMillis() < 1 || publishEvery == null || publishEvery.toMillis() < 1) {
             throw new IllegalArgumentException("baseline save and publish intervals must be positive, got "

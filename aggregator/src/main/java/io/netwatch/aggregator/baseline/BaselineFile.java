@@ -53,19 +53,23 @@ final class BaselineFile {
     /**
      * Reads the file.
      *
-     * @throws IOException naming the file when it cannot be read, or its directory does not
-     *                     exist or cannot be written
+     * @throws IllegalArgumentException naming the file when it cannot be used: its directory
+     *                                  does not exist or cannot be written, it is a directory,
+     *                                  or it cannot be read (a mistake in baseline.file)
+     * @throws IOException              when reading it fails otherwise
      */
     Loaded load() throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         if (dir == null || !Files.isDirectory(dir)) {
-            throw new IOException("baseline.file " + file + ": directory " + dir + " does not exist");
+            throw new IllegalArgumentException("baseline.file " + file + ": directory " + dir
+                    + " does not exist (create it, or name a file in an existing directory)");
         }
         if (!Files.isWritable(dir)) {
-            throw new IOException("baseline.file " + file + ": directory " + dir + " is not writable");
+            throw new IllegalArgumentException("baseline.file " + file + ": directory " + dir
+                    + " is not writable by this process");
         }
         if (Files.isDirectory(file)) {
-            throw new IOException("baseline.file " + file + " is a directory; name a file");
+            throw new IllegalArgumentException("baseline.file " + file + " is a directory; name a file");
         }
         byte[] bytes;
         try {
@@ -73,7 +77,7 @@ final class BaselineFile {
         } catch (NoSuchFileException e) {
             return new Loaded.Absent();
         } catch (AccessDeniedException e) {
-            throw new IOException("baseline.file " + file + " cannot be read (permission denied)", e);
+            throw new IllegalArgumentException("baseline.file " + file + " cannot be read (permission denied)", e);
         }
         String reason;
         try {

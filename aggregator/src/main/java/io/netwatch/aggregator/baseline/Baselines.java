@@ -81,7 +81,9 @@ public final class Baselines implements StoreListener, AutoCloseable {
     /**
      * Loads the file (when there is one), listens to the store and starts the baseline thread.
      *
-     * @throws IOException naming {@code baseline.file} when it or its directory cannot be used
+     * @throws IllegalArgumentException naming {@code baseline.file} when it or its directory
+     *                                  cannot be used
+     * @throws IOException              when reading the file fails otherwise
      */
     public static Baselines start(BaselineConfig config, FlowStore store, LongSupplier clockMillis)
             throws IOException {
