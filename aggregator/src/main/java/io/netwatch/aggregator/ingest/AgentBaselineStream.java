@@ -26,9 +26,13 @@ final class AgentBaselineStream {
         this.partSize = partSize;
     }
 
-    /** Sends what the transport takes, at most {@code maxParts} parts. */
+    /**
+     * Sends what the transport takes, at most {@code maxParts} parts. An empty baseline (an
+     * aggregator that has learned nothing yet, say restarted without {@code baseline.file}) is
+     * never sent: it would wipe the agent's copy, which is then the best knowledge there is.
+     */
     void flush(BaselineSnapshot latest, int maxParts) {
-        if (latest == null || latest.id() == 0 || latest.id() == sentId) {
+        if (latest == null || latest.edges().isEmpty() || latest.id() == sentId) {
             return;
         }
         if (sending == null || sending.id() != latest.id()) {
