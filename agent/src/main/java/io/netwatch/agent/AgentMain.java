@@ -9,9 +9,12 @@ import io.netwatch.agent.capture.LiveCapture;
 import io.netwatch.agent.capture.PacketSource;
 import io.netwatch.agent.capture.PcapFileSource;
 import io.netwatch.agent.export.FlowStreamer;
+import io.netwatch.agent.baseline.BaselineCopy;
+import io.netwatch.agent.baseline.EdgeNamer;
 import io.netwatch.agent.identity.FlowIdentities;
 import io.netwatch.agent.identity.IdentityCache;
 import io.netwatch.agent.identity.IdentityUpdates;
+import io.netwatch.agent.metrics.BaselineCopyMetrics;
 import io.netwatch.agent.metrics.IdentityMetrics;
 import io.netwatch.agent.inspect.InspectionConfig;
 import io.netwatch.agent.inspect.InspectionSink;
@@ -37,6 +40,8 @@ import java.util.concurrent.TimeUnit;
 public final class AgentMain {
     /** The hello capability that asks the aggregator for identity updates. */
     public static final String CAPABILITY_IDENTITY = "identity";
+    /** The hello capability that asks the aggregator for edge baselines (volume_spike). */
+    public static final String CAPABILITY_BASELINE = "baseline";
     /** How long after a packet its copy on another interface is recognised: 1 ms. */
     static final long DUPLICATE_WINDOW_NANOS = 1_000_000L;
 
@@ -105,8 +110,10 @@ public final class AgentMain {
         FlowIdentities labels = new FlowIdentities(identities.cache());
         FlowStreamer streamer = new FlowStreamer(channel, config.export(), hello, health, identities::apply,
                 labels::label);
+        BaselineCopy baselines = new BaselineCopy(BaselineCopy.DEFAULT_MAX_EDGES, new EdgeNamer(identities.cache()));
+        streamer.baselines(baselines::apply);
         Pipeline pipeline = Pipeline.create(config.nodeName(), source.interfaceNames(), config.flows(), config.detection(),
-                config.inspection(), signatures, streamer, streamer, InspectionSink.NONE);
+                config.inspection(), signatures, streamer, streamer, InspectionSink.NONE, baselines);
         RuleWatcher watcher = config.rules().paths().isEmpty() || config.rules().reload().isZero() ? null
                 : signatures.watch(config.rules().reload(), r -> report(r, out));
         health.attach(pipeline);
@@ -117,6 +124,7 @@ public final class AgentMain {
         }
         PrometheusMeterRegistry registry = AgentMeters.create(pipeline, streamer, signatures, source,
                 new IdentityMetrics(identities, labels, streamer));
+        new BaselineCopyMetrics(baselines).bindTo(registry);
         MetricsServer metrics = null;
         if (config.metricsAddress() != null) {
             try {
@@ -200,7 +208,7 @@ public final class AgentMain {
         return Hello.newBuilder().setNodeName(nodeName).setVersion(build.version()).setGitCommit(build.commit())
                 .setBootId(UUID.randomUUID().toString())
                 .addCapabilities("flows").addCapabilities("anomalies").addCapabilities("loss")
-                .addCapabilities(CAPABILITY_IDENTITY)
+                .addCapabilities(CAPABILITY_IDENTITY).addCapabilities(CAPABILITY_BASELINE)
                 .addSources(source)
                 .setStarted(Timestamps.fromMillis(System.currentTimeMillis())).build();
     }

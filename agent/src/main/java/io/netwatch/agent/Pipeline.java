@@ -16,6 +16,7 @@ import io.netwatch.agent.inspect.Inspector;
 import io.netwatch.agent.score.AnomalySink;
 import io.netwatch.agent.score.DetectionConfig;
 import io.netwatch.agent.score.Detectors;
+import io.netwatch.agent.score.EdgeBaselines;
 import io.netwatch.proto.flow.v1.FlowEndReason;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -85,7 +86,16 @@ public final class Pipeline implements PacketHandler {
     public static Pipeline create(String nodeName, List<String> interfaceNames, FlowTableConfig flowConfig,
                                   DetectionConfig detection, InspectionConfig inspectionConfig, Signatures signatures,
                                   FlowSink flows, AnomalySink anomalies, InspectionSink messages) {
-        Detectors detectors = new Detectors(detection, anomalies, nodeName);
+        return create(nodeName, interfaceNames, flowConfig, detection, inspectionConfig, signatures, flows, anomalies,
+                messages, EdgeBaselines.NONE);
+    }
+
+    /** As above, with the edges' learned volumes the aggregator pushed, for {@code volume_spike}. */
+    public static Pipeline create(String nodeName, List<String> interfaceNames, FlowTableConfig flowConfig,
+                                  DetectionConfig detection, InspectionConfig inspectionConfig, Signatures signatures,
+                                  FlowSink flows, AnomalySink anomalies, InspectionSink messages,
+                                  EdgeBaselines baselines) {
+        Detectors detectors = new Detectors(detection, anomalies, nodeName, baselines);
         FlowSink tee = flow -> {
             flows.onFlow(flow);
             detectors.onFlow(flow);

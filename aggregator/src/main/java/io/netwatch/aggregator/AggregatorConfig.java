@@ -1,5 +1,6 @@
 package io.netwatch.aggregator;
 
+import io.netwatch.aggregator.baseline.BaselineConfig;
 import io.netwatch.aggregator.incident.IncidentConfig;
 import io.netwatch.aggregator.ml.MlConfig;
 import io.netwatch.aggregator.security.ServerSecurity;
@@ -18,10 +19,11 @@ import java.time.Duration;
  *                      acknowledged before the remaining streams are cancelled
  * @param ml            the ml_outlier detector (null: {@link MlConfig#defaults()})
  * @param incidents     incidents and the beaconing detector (null: {@link IncidentConfig#defaults()})
+ * @param baseline      baselines, new_edge and lateral_movement (null: {@link BaselineConfig#defaults()})
  */
 public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge,
                                ServerSecurity security, InetSocketAddress metrics, Duration shutdownGrace,
-                               MlConfig ml, IncidentConfig incidents) {
+                               MlConfig ml, IncidentConfig incidents, BaselineConfig baseline) {
     /** Port of the scrape endpoint; the agent's is 9091. */
     public static final int DEFAULT_METRICS_PORT = 9092;
     public static final int DEFAULT_MAX_FLOWS = 500_000;
@@ -49,12 +51,13 @@ public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAn
         }
         ml = ml == null ? MlConfig.defaults() : ml;
         incidents = incidents == null ? IncidentConfig.defaults() : incidents;
+        baseline = baseline == null ? BaselineConfig.defaults() : baseline;
     }
 
     /** With every detector and response stage at its defaults. */
     public AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge,
                             ServerSecurity security, InetSocketAddress metrics, Duration shutdownGrace) {
-        this(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, null, null);
+        this(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, null, null, null);
     }
 
     /** In plaintext, without a scrape endpoint, with the default shutdown grace period. */
@@ -70,25 +73,32 @@ public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAn
 
     /** The same configuration with this security. */
     public AggregatorConfig withSecurity(ServerSecurity s) {
-        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, s, metrics, shutdownGrace, ml, incidents);
+        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, s, metrics, shutdownGrace, ml,
+                incidents, baseline);
     }
 
     /** The same configuration with a scrape endpoint at {@code address} (null for none). */
     public AggregatorConfig withMetrics(InetSocketAddress address) {
         return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, address, shutdownGrace, ml,
-                incidents);
+                incidents, baseline);
     }
 
     /** The same configuration with these ml settings. */
     public AggregatorConfig withMl(MlConfig value) {
         return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace,
-                value, incidents);
+                value, incidents, baseline);
     }
 
     /** The same configuration with these incidents settings. */
     public AggregatorConfig withIncidents(IncidentConfig value) {
         return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, ml,
-                value);
+                value, baseline);
+    }
+
+    /** The same configuration with these baseline settings. */
+    public AggregatorConfig withBaseline(BaselineConfig value) {
+        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, ml,
+                incidents, value);
     }
 
     public static AggregatorConfig listenOn(InetSocketAddress listen) {

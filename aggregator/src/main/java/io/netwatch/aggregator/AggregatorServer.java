@@ -8,12 +8,15 @@ import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netwatch.aggregator.baseline.BaselineMetrics;
+import io.netwatch.aggregator.baseline.Baselines;
 import io.netwatch.aggregator.identity.ClusterWatcher;
 import io.netwatch.aggregator.identity.DnsNames;
 import io.netwatch.aggregator.identity.FlowEnricher;
 import io.netwatch.aggregator.identity.IdentityIndex;
 import io.netwatch.aggregator.identity.PolicyHistory;
 import io.netwatch.aggregator.incident.Incidents;
+import io.netwatch.aggregator.ingest.BaselinePublisher;
 import io.netwatch.aggregator.ingest.FlowStage;
 import io.netwatch.aggregator.ingest.IdentityPublisher;
 import io.netwatch.aggregator.ingest.IdentityStreamConfig;
@@ -65,6 +68,8 @@ public final class AggregatorServer implements AutoCloseable {
     /** The ml_outlier detector, or null when disabled: set once by {@link #start}, closed by {@link #close}. */
     private MlDetector ml;
     private final Incidents incidents;
+    private final Baselines baselines;
+    private final BaselinePublisher baselinePublisher;
 
     /** The identity and verdict stages, when the aggregator watches a cluster. */
     public record Identity(ClusterWatcher watcher, IdentityIndex index, PolicyHistory history, FlowVerdicts verdicts,
@@ -74,8 +79,11 @@ public final class AggregatorServer implements AutoCloseable {
     private AggregatorServer(Server server, FlowStore store, AgentRegistry registry,
                              ScheduledExecutorService housekeeping, Identity identity, PrometheusMeterRegistry meters,
                              MetricsServer metricsServer, SecurityCounters security, IngestService ingest,
-                             java.time.Duration shutdownGrace, Incidents incidents) {
+                             java.time.Duration shutdownGrace, Incidents incidents, Baselines baselines,
+                             BaselinePublisher baselinePublisher) {
         this.incidents = incidents;
+        this.baselines = baselines;
+        this.baselinePublisher = baselinePublisher;
         this.ingest = ingest;
         this.shutdownGrace = shutdownGrace;
         this.server = server;
@@ -130,8 +138,20 @@ public final class AggregatorServer implements AutoCloseable {
         if (identity != null) {
             new VerdictMetrics(identity.verdicts(), identity.reporter(), identity.index()).bindTo(meters);
         }
+        Baselines baselines;
+        try {
+            baselines = Baselines.start(config.baseline(), store, System::currentTimeMillis);
+        } catch (IOException | RuntimeException e) {
+            if (identity != null) {
+                identity.publisher().close();
+                identity.watcher().close();
+            }
+            throw e;
+        }
+        new BaselineMetrics(baselines).bindTo(meters);
+        BaselinePublisher baselinePublisher = new BaselinePublisher(baselines::snapshot).start();
         IngestService ingest = new IngestService(store, registry, System::currentTimeMillis, stage,
-                identity == null ? null : identity.publisher());
+                identity == null ? null : identity.publisher(), baselinePublisher);
         new IngestMetrics(ingest, registry).bindTo(meters);
         HealthStatusManager health = new HealthStatusManager();
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
@@ -170,6 +190,8 @@ public final class AggregatorServer implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             abandon(null, housekeeping, identity, incidents);
+            baselinePublisher.close();
+            baselines.close();
             throw e;
         }
         MetricsServer metricsServer = null;
@@ -179,6 +201,8 @@ public final class AggregatorServer implements AutoCloseable {
                 metricsServer = MetricsServer.start(config.metrics(), meters, () -> id == null || id.watcher().ready());
             } catch (IOException | InterruptedException | RuntimeException e) {
                 abandon(server, housekeeping, identity, incidents);
+                baselinePublisher.close();
+                baselines.close();
                 if (e instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
                     throw new IOException("interrupted while opening the metrics endpoint", e);
@@ -197,7 +221,7 @@ public final class AggregatorServer implements AutoCloseable {
             }, 1, 1, TimeUnit.SECONDS);
         }
         AggregatorServer started = new AggregatorServer(server, store, registry, housekeeping, identity, meters,
-                metricsServer, counters, ingest, config.shutdownGrace(), incidents);
+                metricsServer, counters, ingest, config.shutdownGrace(), incidents, baselines, baselinePublisher);
         started.ml = MlDetector.start(config.ml(), store, meters);
         return started;
     }
@@ -253,6 +277,11 @@ public final class AggregatorServer implements AutoCloseable {
         return identity;
     }
 
+    /** The learned baselines (new_edge, lateral_movement, the agents' volume_spike). */
+    public Baselines baselines() {
+        return baselines;
+    }
+
     /** Refused handshakes and calls (all zero in plaintext). */
     public SecurityCounters security() {
         return security;
@@ -290,6 +319,8 @@ public final class AggregatorServer implements AutoCloseable {
             ml.close();
         }
         incidents.close();
+        baselinePublisher.close();
+        baselines.close();
         if (metricsServer != null) {
             metricsServer.close();
         }

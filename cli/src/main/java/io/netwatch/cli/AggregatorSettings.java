@@ -13,6 +13,7 @@ import io.netwatch.aggregator.AggregatorConfig;
 import io.netwatch.aggregator.ml.MlConfig;
 import io.netwatch.aggregator.incident.BeaconConfig;
 import io.netwatch.aggregator.incident.IncidentConfig;
+import io.netwatch.aggregator.baseline.BaselineConfig;
 import io.netwatch.aggregator.security.ServerSecurity;
 import io.netwatch.cli.config.ConfigError;
 import io.netwatch.cli.config.ConfigKey;
@@ -110,6 +111,35 @@ final class AggregatorSettings {
     static final ConfigKey<List<String>> BEACON_IGNORED_PORTS = SCHEMA.key("beaconing.ignored_ports",
             textList("destination ports, 1 to 65535"), List.of("53", "123", "5353"),
             "Destination ports whose rhythm is never judged (periodic by design: DNS, NTP, mDNS).");
+    // Baselines, new_edge and lateral_movement (aggregator.baseline, docs/baselines.md).
+    static final ConfigKey<String> BASELINE_FILE = SCHEMA.key("baseline.file", text("file path"), "",
+            "Where the learned baseline is kept across restarts (protobuf, written atomically); empty: memory only.");
+    static final ConfigKey<Duration> BASELINE_SAVE_EVERY = SCHEMA.key("baseline.save_every",
+            duration(Duration.ofSeconds(1)), BaselineConfig.DEFAULT_SAVE_EVERY,
+            "How often baseline.file is written (also on shutdown).");
+    static final ConfigKey<Duration> BASELINE_LEARNING = SCHEMA.key("baseline.learning", duration(Duration.ZERO),
+            BaselineConfig.DEFAULT_LEARNING, "Learning period from the first flow ever seen: edges seen in it are "
+                    + "the baseline, new ones after it raise new_edge.");
+    static final ConfigKey<Duration> BASELINE_WORKLOAD_LEARNING = SCHEMA.key("baseline.workload_learning",
+            duration(Duration.ZERO), BaselineConfig.DEFAULT_WORKLOAD_LEARNING,
+            "Learning period of a workload first seen after that, from its first flow (a new Deployment is learned).");
+    static final ConfigKey<Integer> BASELINE_MAX_EDGES = SCHEMA.key("baseline.max_edges",
+            integer(1, Integer.MAX_VALUE), BaselineConfig.DEFAULT_MAX_EDGES,
+            "Edges kept; past it the least recently seen is forgotten (counted).");
+    static final ConfigKey<Integer> BASELINE_MAX_NEW_EDGES = SCHEMA.key("baseline.max_new_edges_per_minute",
+            integer(0, Integer.MAX_VALUE), BaselineConfig.DEFAULT_MAX_NEW_EDGES_PER_MINUTE,
+            "new_edge anomalies per minute at most; further new edges are learned and counted.");
+    static final ConfigKey<Duration> BASELINE_PUBLISH_EVERY = SCHEMA.key("baseline.publish_every",
+            duration(Duration.ofSeconds(1)), BaselineConfig.DEFAULT_PUBLISH_EVERY,
+            "How often a changed baseline is pushed to the agents (volume_spike).");
+    static final ConfigKey<Duration> LATERAL_WINDOW = SCHEMA.key("baseline.lateral.window",
+            duration(Duration.ofSeconds(1)), BaselineConfig.DEFAULT_LATERAL_WINDOW,
+            "Window in which one workload's new edges count toward lateral_movement.");
+    static final ConfigKey<Integer> LATERAL_MIN_EDGES = SCHEMA.key("baseline.lateral.min_edges", integer(2, 10_000),
+            BaselineConfig.DEFAULT_LATERAL_MIN_EDGES, "New edges from one workload within the window that raise "
+                    + "lateral_movement.");
+    static final ConfigKey<Integer> LATERAL_MIN_PEERS = SCHEMA.key("baseline.lateral.min_peers", integer(1, 10_000),
+            BaselineConfig.DEFAULT_LATERAL_MIN_PEERS, "Distinct destinations among them (at most min_edges).");
 
     private AggregatorSettings() {
     }
@@ -139,7 +169,8 @@ final class AggregatorSettings {
         return new AggregatorConfig(HostPort.parse(v.get(LISTEN), "listen"), v.get(MAX_FLOWS), v.get(MAX_ANOMALIES),
                 v.get(MAX_AGE), ServerSecurity.PLAINTEXT, metricsAddress(v.get(METRICS)), v.get(GRACE))
                 .withMl(ml(v))
-                .withIncidents(incidents(v));
+                .withIncidents(incidents(v))
+                .withBaseline(baseline(v));
     }
 
     /** The ml_outlier detector's settings (ml.*). */
@@ -170,5 +201,14 @@ final class AggregatorSettings {
         } catch (IllegalArgumentException e) {
             throw new ConfigError(e.getMessage());
         }
+    }
+
+    private static BaselineConfig baseline(ConfigValues v) {
+        BaselineConfig d = BaselineConfig.defaults();
+        return new BaselineConfig(v.get(BASELINE_LEARNING), v.get(BASELINE_WORKLOAD_LEARNING),
+                v.get(BASELINE_MAX_EDGES), d.maxWorkloads(), v.get(BASELINE_MAX_NEW_EDGES), v.get(LATERAL_WINDOW),
+                v.get(LATERAL_MIN_EDGES), v.get(LATERAL_MIN_PEERS),
+                v.get(BASELINE_FILE).isBlank() ? null : Path.of(v.get(BASELINE_FILE)), v.get(BASELINE_SAVE_EVERY),
+                v.get(BASELINE_PUBLISH_EVERY), d.queueCapacity());
     }
 }

@@ -6,6 +6,7 @@ import io.netwatch.agent.score.DgaConfig;
 import io.netwatch.agent.score.DnsTunnelConfig;
 import io.netwatch.agent.score.FloodConfig;
 import io.netwatch.agent.score.ScanConfig;
+import io.netwatch.agent.score.VolumeSpikeConfig;
 import java.util.Locale;
 
 /**
@@ -17,7 +18,7 @@ final class DetectSettings {
     static final String KEYS = "scan.theta0, scan.theta1, scan.pf, scan.pd, flood.interval, flood.allowance, "
             + "flood.threshold, dns.window, dns.subdomains, dns.length, dns.entropy, dns.txt-share, dns.bytes, "
             + "dga.window, dga.domains, dga.length, dga.entropy, brute.window, brute.attempts, brute.duration, "
-            + "brute.bytes";
+            + "brute.bytes, volume.k, volume.bytes, volume.minutes";
 
     private DetectSettings() {
     }
@@ -31,6 +32,7 @@ final class DetectSettings {
         DnsTunnelConfig n = base.dnsTunnel();
         DgaConfig g = base.dga();
         BruteForceConfig b = base.bruteForce();
+        VolumeSpikeConfig vs = base.volumeSpike();
         for (String part : spec.split(",")) {
             String[] kv = part.trim().split("=", 2);
             if (kv.length != 2) {
@@ -89,6 +91,12 @@ final class DetectSettings {
                             duration(v), b.maxBytes(), b.ports(), b.maxPairs(), b.maxEvidence());
                     case "brute.bytes" -> b = new BruteForceConfig(b.window(), b.minAttempts(), b.maxDuration(),
                             integer(key, v), b.ports(), b.maxPairs(), b.maxEvidence());
+                    case "volume.k" -> vs = new VolumeSpikeConfig(number(key, v), vs.minBytes(), vs.minMinutes(),
+                            vs.maxEdges(), vs.maxEvidence());
+                    case "volume.bytes" -> vs = new VolumeSpikeConfig(vs.k(), integer(key, v), vs.minMinutes(),
+                            vs.maxEdges(), vs.maxEvidence());
+                    case "volume.minutes" -> vs = new VolumeSpikeConfig(vs.k(), vs.minBytes(), integer(key, v),
+                            vs.maxEdges(), vs.maxEvidence());
                     default -> throw new IllegalArgumentException("unknown key '" + kv[0].trim() + "'; the keys are "
                             + KEYS);
                 }
@@ -97,7 +105,7 @@ final class DetectSettings {
                 throw new IllegalArgumentException(m.startsWith("--detect") ? m : "--detect " + key + "=" + v + ": " + m, e);
             }
         }
-        return new DetectionConfig(s, f, n, g, b, base.mismatch());
+        return new DetectionConfig(s, f, n, g, b, base.mismatch(), vs);
     }
 
     private static java.time.Duration duration(String v) {

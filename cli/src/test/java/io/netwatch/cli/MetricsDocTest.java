@@ -19,7 +19,10 @@ import io.netwatch.agent.inspect.signature.Signatures;
 import io.netwatch.agent.identity.FlowIdentities;
 import io.netwatch.agent.identity.IdentityCache;
 import io.netwatch.agent.identity.IdentityUpdates;
+import io.netwatch.agent.baseline.BaselineCopy;
+import io.netwatch.agent.baseline.EdgeNamer;
 import io.netwatch.agent.metrics.AgentMeters;
+import io.netwatch.agent.metrics.BaselineCopyMetrics;
 import io.netwatch.agent.metrics.IdentityMetrics;
 import io.netwatch.agent.score.DetectionConfig;
 import io.netwatch.aggregator.AggregatorConfig;
@@ -106,8 +109,11 @@ class MetricsDocTest {
         try (PcapFileSource source = PcapFileSource.open(Samples.demo())) {
             IdentityUpdates identities = new IdentityUpdates(new IdentityCache(IdentityCache.DEFAULT_MAX_ENTRIES));
             IdentityMetrics identity = new IdentityMetrics(identities, new FlowIdentities(identities.cache()), streamer);
-            Exposition served = Exposition.parse(
-                    AgentMeters.create(pipeline, streamer, signatures, source, identity).scrape());
+            var registry = AgentMeters.create(pipeline, streamer, signatures, source, identity);
+            // As AgentMain binds it: the copy of the aggregator's baselines.
+            new BaselineCopyMetrics(new BaselineCopy(BaselineCopy.DEFAULT_MAX_EDGES,
+                    new EdgeNamer(identities.cache()))).bindTo(registry);
+            Exposition served = Exposition.parse(registry.scrape());
             Map<String, Row> doc = documented("Agent");
             assertTrue(doc.size() > 30, "the agent section has its table: " + doc.keySet());
             assertEquals(List.of(), compare("the agent", served.families(), doc));

@@ -17,6 +17,7 @@ import io.netwatch.proto.ingest.v1.AgentStatus;
 import io.netwatch.proto.ingest.v1.AnomalyBatch;
 import io.netwatch.proto.ingest.v1.FlowBatch;
 import io.netwatch.proto.ingest.v1.Hello;
+import io.netwatch.proto.ingest.v1.BaselineUpdate;
 import io.netwatch.proto.ingest.v1.IdentityUpdate;
 import io.netwatch.proto.ingest.v1.IngestGrpc;
 import java.time.Duration;
@@ -56,6 +57,9 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
     private final ArrayBlockingQueue<Object> queue;
     private final Consumer<IdentityUpdate> identity;
     private final UnaryOperator<Flow> label;
+    /** Takes the baselines the aggregator pushes (volume_spike); set before start. */
+    private volatile Consumer<BaselineUpdate> baselines = u -> { };
+    private final AtomicLong baselineFailures = new AtomicLong();
     private final long startedNanos = System.currentTimeMillis() * 1_000_000L;
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -102,6 +106,17 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
         this.health = health;
         this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
         this.sender = Thread.ofPlatform().name("netwatch-export").daemon().unstarted(this::runSender);
+    }
+
+    /** Hands each baseline update the aggregator sends to {@code consumer} (on the stream's thread); before start. */
+    public FlowStreamer baselines(Consumer<BaselineUpdate> consumer) {
+        this.baselines = consumer;
+        return this;
+    }
+
+    /** Baseline updates the consumer threw on (skipped). */
+    public long baselineFailures() {
+        return baselineFailures.get();
     }
 
     public FlowStreamer start() {
@@ -198,6 +213,14 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
                         // Updates are validated; this is a bug, and it must not end the stream.
                         if (identityFailures.getAndIncrement() == 0) {
                             log.warn("export: identity update failed; later failures are only counted", e);
+                        }
+                    }
+                } else if (message.hasBaseline()) {
+                    try {
+                        baselines.accept(message.getBaseline());
+                    } catch (RuntimeException e) {
+                        if (baselineFailures.getAndIncrement() == 0) {
+                            log.warn("export: baseline update failed; later failures are only counted", e);
                         }
                     }
                 }

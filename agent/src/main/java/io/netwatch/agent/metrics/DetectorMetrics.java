@@ -34,6 +34,7 @@ public final class DetectorMetrics implements MeterBinder {
         evictions(registry, "protocol_mismatch", d -> d.mismatch().evictions());
         evictions(registry, "dns_tunnel", d -> d.dnsTunnel().evictions());
         evictions(registry, "dga", d -> d.dga().evictions());
+        evictions(registry, "volume_spike", d -> d.volumeSpike().evictions());
         FunctionCounter.builder("netwatch.detector.dns.unsplittable.names", detectors,
                         d -> d.dnsTunnel().unsplittableNames())
                 .description("DNS query names with no registered domain (bare suffix, one label, refused by the "

@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * The agent's detectors, wired: the flow table's decisions (a flow's outcome as soon as it
  * is known) go to the scan and flood detectors, final flow records to the brute-force and
- * protocol-mismatch detectors; DNS queries to the tunnel and DGA detectors; signature alerts
+ * protocol-mismatch detectors, and to the volume-spike detector when baselines were pushed;
+ * DNS queries to the tunnel and DGA detectors; signature alerts
  * to the signature detector. Every anomaly is counted by type and severity
  * ({@link #counts()}) on its way to the sink. Runs on the capture thread; a detector that
  * throws on one record (a bug) is the pipeline's to count.
@@ -20,7 +21,7 @@ public final class Detectors implements FlowSink, InspectionSink {
     public static final List<String> TYPES = List.of(ScanDetector.PORT_SCAN, ScanDetector.IP_SWEEP,
             FloodDetector.SYN_FLOOD, FloodDetector.UDP_FLOOD, DnsTunnelDetector.DNS_TUNNEL,
             DnsTunnelDetector.EXFILTRATION, DgaDetector.TYPE, BruteForceDetector.TYPE, ProtocolMismatchDetector.TYPE,
-            SignatureDetector.TYPE);
+            SignatureDetector.TYPE, VolumeSpikeDetector.TYPE);
 
     private final AnomalyCounts counts;
     private final ScanDetector scan;
@@ -30,8 +31,14 @@ public final class Detectors implements FlowSink, InspectionSink {
     private final DnsTunnelDetector dnsTunnel;
     private final DgaDetector dga;
     private final SignatureDetector signature;
+    private final VolumeSpikeDetector volumeSpike;
 
     public Detectors(DetectionConfig config, AnomalySink sink, String nodeName) {
+        this(config, sink, nodeName, EdgeBaselines.NONE);
+    }
+
+    /** @param baselines the edges' learned volumes, as the aggregator pushed them (volume_spike) */
+    public Detectors(DetectionConfig config, AnomalySink sink, String nodeName, EdgeBaselines baselines) {
         this.counts = new AnomalyCounts(TYPES);
         AnomalySink counted = a -> {
             counts.count(a);
@@ -44,6 +51,7 @@ public final class Detectors implements FlowSink, InspectionSink {
         this.dnsTunnel = new DnsTunnelDetector(config.dnsTunnel(), counted, nodeName);
         this.dga = new DgaDetector(config.dga(), counted, nodeName);
         this.signature = new SignatureDetector(counted, nodeName);
+        this.volumeSpike = new VolumeSpikeDetector(config.volumeSpike(), baselines, counted, nodeName);
     }
 
     /** A flow record (interim or final) as the flow table emits it. */
@@ -51,6 +59,7 @@ public final class Detectors implements FlowSink, InspectionSink {
     public void onFlow(Flow flow) {
         bruteForce.onFlow(flow);
         mismatch.onFlow(flow);
+        volumeSpike.onFlow(flow);
     }
 
     /** A flow's outcome, once per TCP or UDP flow ({@link io.netwatch.agent.flow.FlowTable#decide}). */
@@ -105,9 +114,13 @@ public final class Detectors implements FlowSink, InspectionSink {
         return signature;
     }
 
+    public VolumeSpikeDetector volumeSpike() {
+        return volumeSpike;
+    }
+
     /** Table entries forgotten to make room, every detector together (each is counted on its own too). */
     public long evictions() {
         return scan.walkEvictions() + scan.contactEvictions() + flood.evictions() + bruteForce.evictions()
-                + mismatch.evictions() + dnsTunnel.evictions() + dga.evictions();
+                + mismatch.evictions() + dnsTunnel.evictions() + dga.evictions() + volumeSpike.evictions();
     }
 }

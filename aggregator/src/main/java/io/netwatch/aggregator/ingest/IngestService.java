@@ -39,6 +39,8 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
 
     /** The hello capability of agents that take identity updates. */
     public static final String CAPABILITY_IDENTITY = "identity";
+    /** The hello capability of agents that take baselines (volume_spike). */
+    public static final String CAPABILITY_BASELINE = "baseline";
 
     static final Context.Key<SocketAddress> PEER = Context.key("netwatch-peer");
     private static final Logger log = LoggerFactory.getLogger(IngestService.class);
@@ -48,6 +50,8 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     private final LongSupplier clock;
     private final FlowStage stage;
     private final IdentityPublisher identities;
+    /** Pushes baselines to the agents that take them; null for none. */
+    private final BaselinePublisher baselines;
     private final AtomicLong stageErrors = new AtomicLong();
     private final AtomicLong streamsOpened = new AtomicLong();
     private final AtomicLong streamsRefused = new AtomicLong();
@@ -66,6 +70,13 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     /** @param identities streams identities to the agents that take them; null for none */
     public IngestService(FlowStore store, AgentRegistry registry, LongSupplier clockMillis, FlowStage stage,
                          IdentityPublisher identities) {
+        this(store, registry, clockMillis, stage, identities, null);
+    }
+
+    /** @param baselines pushes baselines to the agents that take them; null for none */
+    public IngestService(FlowStore store, AgentRegistry registry, LongSupplier clockMillis, FlowStage stage,
+                         IdentityPublisher identities, BaselinePublisher baselines) {
+        this.baselines = baselines;
         this.store = store;
         this.registry = registry;
         this.clock = clockMillis;
@@ -141,7 +152,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
         streamsOpened.incrementAndGet();
         AgentStream stream = new AgentStream(new AgentResponses(responses), peer);
         open.add(stream);
-        if (identities != null) {
+        if (identities != null || baselines != null) {
             stream.channel.watch(stream::identitiesReady, stream::endIdentities);
         }
         return stream;
@@ -160,6 +171,8 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
         private boolean failed;
         /** The identity stream of an agent that asked for one; written once, under the lock. */
         private volatile AgentIdentityStream subscription;
+        /** The baseline stream of an agent that asked for one; written once, under the lock. */
+        private volatile AgentBaselineStream baselineSubscription;
 
         AgentStream(AgentResponses channel, String peer) {
             this.channel = channel;
@@ -170,12 +183,19 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
             if (subscription != null) {
                 identities.nudge();
             }
+            if (baselineSubscription != null) {
+                baselines.nudge();
+            }
         }
 
         void endIdentities() {
             AgentIdentityStream s = subscription;
             if (s != null) {
                 identities.unsubscribe(s);
+            }
+            AgentBaselineStream b = baselineSubscription;
+            if (b != null) {
+                baselines.unsubscribe(b);
             }
         }
 
@@ -217,6 +237,10 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                     if (identities != null && subscription == null
                             && message.getHello().getCapabilitiesList().contains(CAPABILITY_IDENTITY)) {
                         subscription = identities.subscribe(channel, registry.identityCounters(node));
+                    }
+                    if (baselines != null && baselineSubscription == null
+                            && message.getHello().getCapabilitiesList().contains(CAPABILITY_BASELINE)) {
+                        baselineSubscription = baselines.subscribe(channel);
                     }
                 }
                 case FLOWS -> {

@@ -1,0 +1,190 @@
+package io.netwatch.aggregator.baseline;
+
+import io.netwatch.proto.baseline.v1.BaselineState;
+import io.netwatch.proto.baseline.v1.LearnedEdge;
+import io.netwatch.proto.baseline.v1.WorkloadSeen;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The learned edges and the learning state: when learning started (the first flow), and when
+ * each cluster workload was first seen. Bounded: past {@code maxEdges} edges (or
+ * {@code maxWorkloads} workloads) the least recently seen is forgotten and counted. Not
+ * thread-safe: the baseline thread owns it.
+ */
+final class BaselineTable {
+    /** What one flow meant to the baseline. */
+    enum Verdict {
+        /** A new edge, seen while learning (globally, or for one of its workloads): now in the baseline. */
+        LEARNED,
+        /** An edge already in the baseline. */
+        KNOWN,
+        /** A new edge after learning: it raises new_edge, and is in the baseline from now on. */
+        NEW
+    }
+
+    private final BaselineConfig config;
+    private final LinkedHashMap<EdgeKey, EdgeStats> edges;
+    private final LinkedHashMap<String, Long> workloads;
+    private long learningStarted = -1;
+    private long edgesEvicted;
+    private long workloadsEvicted;
+
+    BaselineTable(BaselineConfig config) {
+        this.config = config;
+        this.edges = new LinkedHashMap<>(1024, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<EdgeKey, EdgeStats> eldest) {
+                if (size() > config.maxEdges()) {
+                    edgesEvicted++;
+                    return true;
+                }
+                return false;
+            }
+        };
+        this.workloads = new LinkedHashMap<>(256, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+                if (size() > config.maxWorkloads()) {
+                    workloadsEvicted++;
+                    return true;
+                }
+                return false;
+            }
+        };
+    }
+
+    /**
+     * Records one flow on {@code key} at {@code nowMillis} (aggregator clock).
+     *
+     * @param bytes both directions' bytes of a final record; 0 for an interim one (its counters
+     *              repeat in the final record)
+     * @param flows 1 for a final record, 0 for an interim one
+     */
+    Verdict observe(EdgeKey key, EdgeNames.Named source, EdgeNames.Named destination, long nowMillis, long bytes,
+                    int flows) {
+        if (learningStarted < 0) {
+            learningStarted = nowMillis;
+        }
+        boolean learning = nowMillis < learningStarted + config.learning().toMillis();
+        learning |= workloadLearning(source, nowMillis);
+        learning |= workloadLearning(destination, nowMillis);
+        EdgeStats s = edges.get(key);
+        Verdict v = Verdict.KNOWN;
+        if (s == null) {
+            s = new EdgeStats(nowMillis);
+            edges.put(key, s);
+            v = learning ? Verdict.LEARNED : Verdict.NEW;
+        }
+        s.add(nowMillis, bytes, flows);
+        return v;
+    }
+
+    private boolean workloadLearning(EdgeNames.Named end, long nowMillis) {
+        if (!end.workload()) {
+            return false;
+        }
+        Long first = workloads.get(end.name());
+        if (first == null) {
+            workloads.put(end.name(), nowMillis);
+            first = nowMillis;
+        }
+        return nowMillis < first + config.workloadLearning().toMillis();
+    }
+
+    /** Whether the global learning period is running (or has not started: no flow yet). */
+    boolean learning(long nowMillis) {
+        return learningStarted < 0 || nowMillis < learningStarted + config.learning().toMillis();
+    }
+
+    /** When learning started, milliseconds since the epoch; -1 before the first flow. */
+    long learningStarted() {
+        return learningStarted;
+    }
+
+    EdgeStats edge(EdgeKey key) {
+        return edges.get(key);
+    }
+
+    int edges() {
+        return edges.size();
+    }
+
+    int workloads() {
+        return workloads.size();
+    }
+
+    long edgesEvicted() {
+        return edgesEvicted;
+    }
+
+    long workloadsEvicted() {
+        return workloadsEvicted;
+    }
+
+    Iterable<Map.Entry<EdgeKey, EdgeStats>> entries() {
+        return edges.entrySet();
+    }
+
+    /** Folds every minute that is over by {@code nowMillis} into its edge's statistics. */
+    void settle(long nowMillis) {
+        for (EdgeStats s : edges.values()) {
+            s.settle(nowMillis);
+        }
+    }
+
+    /** What the file keeps. */
+    BaselineState state(long nowMillis) {
+        settle(nowMillis);
+        BaselineState.Builder b = BaselineState.newBuilder().setVersion(BaselineFile.VERSION)
+                .setLearningStartedMillis(learningStarted);
+        for (Map.Entry<EdgeKey, EdgeStats> e : edges.entrySet()) {
+            EdgeKey k = e.getKey();
+            EdgeStats s = e.getValue();
+            b.addEdges(LearnedEdge.newBuilder().setSource(k.source()).setDestination(k.destination())
+                    .setPort(k.port()).setIpProtocol(k.protocol()).setFirstSeenMillis(s.firstSeen)
+                    .setLastSeenMillis(s.lastSeen).setMinutes(s.minutes).setBytesMean(s.bytesMean)
+                    .setBytesM2(s.bytesM2).setFlowsMean(s.flowsMean).setFlowsM2(s.flowsM2));
+        }
+        for (Map.Entry<String, Long> w : workloads.entrySet()) {
+            b.addWorkloads(WorkloadSeen.newBuilder().setWorkload(w.getKey()).setFirstSeenMillis(w.getValue()));
+        }
+        return b.build();
+    }
+
+    /**
+     * Takes back what a file kept. Entries that are not well formed (no names, a port or
+     * protocol out of range, negative statistics) are skipped.
+     *
+     * @return entries skipped
+     */
+    int restore(BaselineState state) {
+        int skipped = 0;
+        learningStarted = state.getLearningStartedMillis() < 0 ? -1 : state.getLearningStartedMillis();
+        for (LearnedEdge e : state.getEdgesList()) {
+            if (e.getSource().length() > EdgeNames.MAX_NAME || e.getDestination().length() > EdgeNames.MAX_NAME
+                    || e.getPort() > 65_535 || e.getIpProtocol() > 255 || e.getSource().isEmpty()
+                    || e.getDestination().isEmpty() || !(e.getBytesMean() >= 0) || !(e.getBytesM2() >= 0)
+                    || !(e.getFlowsMean() >= 0) || !(e.getFlowsM2() >= 0) || e.getMinutes() < 0) {
+                skipped++;
+                continue;
+            }
+            EdgeStats s = new EdgeStats(e.getFirstSeenMillis());
+            s.lastSeen = e.getLastSeenMillis();
+            s.minutes = e.getMinutes();
+            s.bytesMean = e.getBytesMean();
+            s.bytesM2 = e.getBytesM2();
+            s.flowsMean = e.getFlowsMean();
+            s.flowsM2 = e.getFlowsM2();
+            edges.put(new EdgeKey(e.getSource(), e.getDestination(), e.getPort(), e.getIpProtocol()), s);
+        }
+        for (WorkloadSeen w : state.getWorkloadsList()) {
+            if (w.getWorkload().isEmpty() || w.getWorkload().length() > EdgeNames.MAX_NAME) {
+                skipped++;
+                continue;
+            }
+            workloads.put(w.getWorkload(), w.getFirstSeenMillis());
+        }
+        return skipped;
+    }
+}

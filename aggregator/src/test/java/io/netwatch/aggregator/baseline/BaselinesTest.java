@@ -1,0 +1,275 @@
+package io.netwatch.aggregator.baseline;
+
+import static io.netwatch.aggregator.baseline.BaselineFlows.external;
+import static io.netwatch.aggregator.baseline.BaselineFlows.pod;
+import static io.netwatch.aggregator.baseline.BaselineFlows.tcp;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netwatch.aggregator.store.BoundedLog;
+import io.netwatch.aggregator.store.FlowStore;
+import io.netwatch.proto.anomaly.v1.Anomaly;
+import io.netwatch.proto.anomaly.v1.Severity;
+import io.netwatch.proto.flow.v1.Endpoint;
+import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.flow.v1.Workload;
+import io.netwatch.proto.ingest.v1.BaselineEdge;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class BaselinesTest {
+    private static final long T0 = 1_700_000_000_000L;
+    private static final long HOUR = 3_600_000L;
+
+    private final AtomicLong clock = new AtomicLong(T0);
+    private final FlowStore store = new FlowStore(200_000, 10_000, Duration.ofDays(30));
+    private Baselines baselines;
+
+    private static final Endpoint WEB_1 = pod("10.244.1.5", "shop", "web", "web-7d9f-abcde", 40000);
+    private static final Endpoint DB = pod("10.244.2.6", "shop", "db", "db-0", 5432);
+    private static final Endpoint CACHE = pod("10.244.2.7", "shop", "cache", "cache-55f-aaaaa", 6379);
+
+    private Baselines start(BaselineConfig config) throws Exception {
+        baselines = Baselines.start(config, store, clock::get);
+        return baselines;
+    }
+
+    @AfterEach
+    void close() {
+        if (baselines != null) {
+            baselines.close();
+        }
+    }
+
+    private static BaselineConfig learningFor(Duration global, Duration perWorkload) {
+        return BaselineConfig.defaults().withLearning(global, perWorkload);
+    }
+
+    private void feed(Flow f) {
+        store.addFlow(f, clock.get());
+    }
+
+    /** Makes each workload known during learning (a flow from it to the database). */
+    private void known(Endpoint... workloads) {
+        for (Endpoint w : workloads) {
+            feed(tcp(w, DB, 1));
+        }
+    }
+
+    private static Endpoint peer(String ip, String namespace, String deployment, int port) {
+        return pod(ip, namespace, deployment, deployment + "-0", port);
+    }
+
+    private List<Anomaly> anomalies(String type) {
+        baselines.flush();
+        BoundedLog.Read<Anomaly> r = store.anomalies().read(0, 100_000);
+        return r.entries().stream().map(BoundedLog.Entry::value).filter(a -> a.getAnomalyType().equals(type)).toList();
+    }
+
+    @Test
+    void anEdgeSeenAfterLearningIsANewEdgeOnceAndThenLearned() throws Exception {
+        start(learningFor(Duration.ofHours(1), Duration.ofMinutes(10)));
+        feed(tcp(WEB_1, DB, 1000));
+        known(CACHE);
+        clock.addAndGet(2 * HOUR);
+        feed(tcp(WEB_1, DB, 1000));
+        assertEquals(List.of(), anomalies("new_edge"), "a learned edge is not new");
+
+        feed(tcp(WEB_1, CACHE, 500));
+        feed(tcp(WEB_1, CACHE, 500));
+        List<Anomaly> raised = anomalies("new_edge");
+        assertEquals(1, raised.size(), "once per edge: it is learned after the first");
+        Anomaly a = raised.getFirst();
+        assertEquals("aggregator.new_edge", a.getDetector());
+        assertEquals("", a.getNodeName());
+        assertTrue(a.getId().startsWith("aggregator.new_edge:"), a.getId());
+        String summary = a.getExplanation().getSummary();
+        assertTrue(summary.contains("shop/Deployment/web -> shop/Deployment/cache:6379/tcp"), summary);
+        assertTrue(summary.contains(java.time.Instant.ofEpochMilli(T0).toString()), summary);
+        assertTrue(summary.contains("(3 edges)"), summary);
+        assertEquals(3, a.getExplanation().getObservations(1).getObserved(), 0);
+        assertEquals(1, baselines.newEdges());
+        assertEquals(3, baselines.stats().edges());
+        assertFalse(baselines.stats().learning());
+    }
+
+    @Test
+    void aRolloutOrAScaleUpOfAKnownWorkloadIsNotNew() throws Exception {
+        start(learningFor(Duration.ofHours(1), Duration.ofMinutes(10)));
+        feed(tcp(WEB_1, DB, 1000));
+        feed(tcp(WEB_1, external("93.184.216.34", 443), 1000));
+        clock.addAndGet(2 * HOUR);
+        // Rollout: new ReplicaSet hash, new pod names, new addresses; then a scale-up to five.
+        for (int i = 0; i < 5; i++) {
+            Endpoint newPod = pod("10.244.3." + (10 + i), "shop", "web", "web-8c1e-" + i, 41000 + i);
+            Endpoint newDb = pod("10.244.4." + (10 + i), "shop", "db", "db-" + i, 5432);
+            feed(tcp(newPod, newDb, 800));
+            feed(tcp(newPod, external("93.184.216.99", 443), 800)); // same /24 outside
+        }
+        assertEquals(List.of(), anomalies("new_edge"));
+        assertEquals(2, baselines.stats().edges());
+        assertEquals(0, baselines.newEdges());
+    }
+
+    @Test
+    void aWorkloadFirstSeenAfterLearningGetsItsOwnLearningPeriod() throws Exception {
+        start(learningFor(Duration.ofHours(1), Duration.ofMinutes(10)));
+        feed(tcp(WEB_1, DB, 1000));
+        clock.addAndGet(2 * HOUR);
+        Endpoint batch = pod("10.244.5.5", "shop", "batch", "batch-1", 40000);
+        feed(tcp(batch, DB, 100));
+        feed(tcp(WEB_1, pod("10.244.5.5", "shop", "batch", "batch-1", 8080), 100)); // into the new workload
+        clock.addAndGet(5 * 60_000);
+        feed(tcp(batch, external("198.51.100.7", 443), 100));
+        assertEquals(List.of(), anomalies("new_edge"), "the new Deployment is learned, not flagged edge by edge");
+
+        clock.addAndGet(10 * 60_000);
+        feed(tcp(batch, external("203.0.113.9", 22), 100));
+        List<Anomaly> raised = anomalies("new_edge");
+        assertEquals(1, raised.size(), "after its own learning period the workload is judged");
+        assertTrue(raised.getFirst().getExplanation().getSummary().contains("shop/Deployment/batch -> 203.0.113.0/24:22"),
+                raised.getFirst().getExplanation().getSummary());
+    }
+
+    @Test
+    void aWorkloadReachingManyNewPeersOnNewPortsIsLateralMovement() throws Exception {
+        start(learningFor(Duration.ofHours(1), Duration.ofMinutes(10))
+                .withLateral(Duration.ofMinutes(5), 8, 4));
+        feed(tcp(WEB_1, DB, 1000));
+        int[] ports = {22, 445, 3389, 5985, 6379, 9200, 2379, 10250, 8080, 27017};
+        for (int i = 0; i < ports.length; i++) {
+            known(peer("10.244.6." + i, "prod", "svc" + i, 40000));
+        }
+        clock.addAndGet(2 * HOUR);
+        for (int i = 0; i < ports.length; i++) {
+            clock.addAndGet(2_000);
+            feed(tcp(WEB_1, peer("10.244.6." + i, "prod", "svc" + i, ports[i]), 200));
+        }
+        List<Anomaly> lateral = anomalies("lateral_movement");
+        assertEquals(1, lateral.size(), "one anomaly for the burst, not one per edge past the threshold");
+        Anomaly a = lateral.getFirst();
+        assertEquals(Severity.SEVERITY_HIGH, a.getSeverity());
+        assertTrue(a.getSeverity().getNumber() > anomalies("new_edge").getFirst().getSeverity().getNumber());
+        assertEquals("T1021", a.getAttackTechnique());
+        assertEquals("aggregator.lateral_movement", a.getDetector());
+        assertEquals(8, a.getExplanation().getObservations(0).getObserved(), 0);
+        assertEquals(8, a.getEvidenceFlowIdsCount());
+        String summary = a.getExplanation().getSummary();
+        assertTrue(summary.startsWith("shop/Deployment/web opened 8 new edges to 8 peers on 8 ports"), summary);
+        assertTrue(summary.contains("prod/Deployment/svc0:22/tcp") && summary.contains("prod/Deployment/svc7:10250/tcp"),
+                summary);
+        assertEquals(10, anomalies("new_edge").size(), "each edge is still its own new_edge");
+    }
+
+    @Test
+    void fewNewEdgesOneRepeatedPeerOrASlowTrickleIsNotLateralMovement() throws Exception {
+        start(learningFor(Duration.ofHours(1), Duration.ofMinutes(10))
+                .withLateral(Duration.ofMinutes(5), 8, 4));
+        feed(tcp(WEB_1, DB, 1000));
+        Endpoint api = peer("10.244.8.1", "shop", "api", 40000);
+        known(api);
+        for (int i = 0; i < 10; i++) {
+            known(peer("10.244.7." + i, "shop", "peer" + i, 40000));
+        }
+        clock.addAndGet(2 * HOUR);
+        // Three new peers: a normal change.
+        for (int i = 0; i < 3; i++) {
+            feed(tcp(WEB_1, peer("10.244.7." + i, "shop", "peer" + i, 8080), 100));
+        }
+        clock.addAndGet(10 * 60_000);
+        // Many new ports, but on one peer only (a service's ports being added).
+        for (int port = 9000; port < 9010; port++) {
+            feed(tcp(WEB_1, pod("10.244.2.6", "shop", "db", "db-0", port), 100));
+        }
+        // Ten new peers, one every ten minutes: never 8 in a 5-minute window.
+        for (int i = 0; i < 10; i++) {
+            clock.addAndGet(10 * 60_000);
+            feed(tcp(api, peer("10.244.7." + i, "shop", "peer" + i, 7000 + i), 100));
+        }
+        assertEquals(List.of(), anomalies("lateral_movement"));
+        assertEquals(23, anomalies("new_edge").size());
+    }
+
+    @Test
+    void volumeStatisticsArePerMinuteOfTraffic() throws Exception {
+        start(learningFor(Duration.ofHours(1), Duration.ofMinutes(10)));
+        long minute0 = (T0 / 60_000 + 1) * 60_000;
+        long[] perMinute = {1000, 2000, 3000};
+        for (int m = 0; m < perMinute.length; m++) {
+            clock.set(minute0 + m * 60_000L + 5_000);
+            feed(tcp(WEB_1, DB, perMinute[m] / 2));
+            feed(tcp(WEB_1, DB, perMinute[m] / 2));
+        }
+        clock.set(minute0 + 10 * 60_000L);
+        baselines.flush();
+        BaselineEdge e = baselines.snapshot().edges().getFirst();
+        assertEquals("shop/Deployment/web", e.getSource());
+        assertEquals("shop/Deployment/db", e.getDestination());
+        assertEquals(5432, e.getPort());
+        assertEquals(3, e.getMinutes());
+        assertEquals(2000, e.getBytesPerMinuteMean(), 1e-9);
+        assertEquals(1000, e.getBytesPerMinuteStddev(), 1e-9);
+        assertEquals(2, e.getFlowsPerMinuteMean(), 1e-9);
+        assertEquals(0, e.getFlowsPerMinuteStddev(), 1e-9);
+    }
+
+    @Test
+    void memoryStaysBoundedUnderManyRandomEdgesAndEveryDropIsCounted() throws Exception {
+        start(learningFor(Duration.ofHours(1), Duration.ofMinutes(10)).withBounds(1_000, 500, 60));
+        feed(tcp(WEB_1, DB, 1));
+        clock.addAndGet(2 * HOUR);
+        Random random = new Random(7);
+        int n = 50_000;
+        for (int i = 0; i < n; i++) {
+            Endpoint src = pod("10." + random.nextInt(256) + "." + random.nextInt(256) + ".1", "ns" + random.nextInt(999),
+                    "w" + i, "w" + i + "-0", 40000);
+            feed(tcp(src, external(random.nextInt(224) + "." + random.nextInt(256) + ".1.1", random.nextInt(65536)), 1));
+            if (i % 5_000 == 0) {
+                baselines.flush(); // the queue is bounded too
+            }
+        }
+        baselines.flush();
+        Baselines.Stats s = baselines.stats();
+        assertEquals(1_000, s.edges());
+        assertEquals(500, s.workloads());
+        long seen = n + 1 - baselines.dropped();
+        assertEquals(seen - 1_000, s.edgesEvicted(), "every edge forgotten is counted");
+        assertTrue(s.workloadsEvicted() > 0);
+        // Every random workload is new, so in its learning period: nothing is reported.
+        assertEquals(0, baselines.newEdges());
+    }
+
+    @Test
+    void newEdgesPastThePerMinuteCapAreLearnedAndCounted() throws Exception {
+        start(learningFor(Duration.ofHours(1), Duration.ofMinutes(10)).withBounds(10_000, 1_000, 5));
+        feed(tcp(WEB_1, DB, 1));
+        clock.addAndGet(2 * HOUR);
+        for (int i = 0; i < 20; i++) {
+            feed(tcp(WEB_1, external("198.51." + i + ".1", 443), 10));
+        }
+        assertEquals(5, anomalies("new_edge").size());
+        assertEquals(20, baselines.newEdges());
+        assertEquals(15, baselines.newEdgesUnreported());
+        assertEquals(21, baselines.stats().edges());
+    }
+
+    @Test
+    void hostileNamesAndAddressesAreCountedNotThrown() throws Exception {
+        start(learningFor(Duration.ZERO, Duration.ZERO));
+        feed(tcp(external("", 1), DB, 1));
+        feed(tcp(external("not-an-ip", 1), DB, 1));
+        feed(tcp(Endpoint.newBuilder().setIp("10.0.0.1").setWorkload(Workload.newBuilder().setNamespace("x")
+                .setWorkloadName("w".repeat(10_000))).build(), DB, 1));
+        feed(tcp(WEB_1, external("2001:db8:1:2::7", 443), 1));
+        List<Anomaly> raised = anomalies("new_edge");
+        assertEquals(3, baselines.unnamed());
+        assertEquals(1, raised.size());
+        assertTrue(raised.getFirst().getExplanation().getSummary().contains("2001:db8:1::/48:443/tcp"),
+                raised.getFirst().getExplanation().getSummary());
+    }
+}
