@@ -19,6 +19,9 @@ import io.netwatch.agent.inspect.signature.Signatures;
 import io.netwatch.agent.identity.FlowIdentities;
 import io.netwatch.agent.identity.IdentityCache;
 import io.netwatch.agent.identity.IdentityUpdates;
+import io.netwatch.agent.block.BlockCommands;
+import io.netwatch.agent.block.BlockConfig;
+import io.netwatch.agent.block.BlockMetrics;
 import io.netwatch.agent.metrics.AgentMeters;
 import io.netwatch.agent.metrics.IdentityMetrics;
 import io.netwatch.agent.score.DetectionConfig;
@@ -102,8 +105,12 @@ class MetricsDocTest {
         try (PcapFileSource source = PcapFileSource.open(Samples.demo())) {
             IdentityUpdates identities = new IdentityUpdates(new IdentityCache(IdentityCache.DEFAULT_MAX_ENTRIES));
             IdentityMetrics identity = new IdentityMetrics(identities, new FlowIdentities(identities.cache()), streamer);
+            // Blocking off: the blocker's meters are served all the same (at zero), nft never runs.
+            BlockMetrics block = new BlockMetrics(BlockCommands.start(BlockConfig.off(),
+                    (script, args) -> { throw new AssertionError("nft must not run with blocking off"); },
+                    System::currentTimeMillis));
             Exposition served = Exposition.parse(
-                    AgentMeters.create(pipeline, streamer, signatures, source, identity).scrape());
+                    AgentMeters.create(pipeline, streamer, signatures, source, identity, block).scrape());
             Map<String, Row> doc = documented("Agent");
             assertTrue(doc.size() > 30, "the agent section has its table: " + doc.keySet());
             assertEquals(List.of(), compare("the agent", served.families(), doc));
