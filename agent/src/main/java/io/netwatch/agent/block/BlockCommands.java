@@ -86,6 +86,7 @@ public final class BlockCommands implements CommandHandler, AutoCloseable {
     private final AtomicLong dryRuns = new AtomicLong();
     private final AtomicLong clamped = new AtomicLong();
     private final AtomicLongArray failures = new AtomicLongArray(Failure.values().length);
+    private final AtomicLong refusals = new AtomicLong();
     /** Command received to rule in force, last and largest, nanoseconds. */
     private volatile long lastApplyNanos;
     private final AtomicLong maxApplyNanos = new AtomicLong();
@@ -153,7 +154,12 @@ public final class BlockCommands implements CommandHandler, AutoCloseable {
                 .setReceivedAt(Timestamps.fromMillis(receivedMillis));
         if (request instanceof BlockRequests.Invalid invalid) {
             failed(Failure.of(invalid.problem()));
-            log.warn("block: refused command {}: {}", BlockRequests.printable(request.commandId()), invalid.message());
+            long refused = refusals.incrementAndGet();
+            // A flood of bad commands must not flood the log: the first few, then one in 1000; all are counted.
+            if (refused <= 10 || refused % 1000 == 0) {
+                log.warn("block: refused command {} ({} refused so far): {}",
+                        BlockRequests.printable(request.commandId()), refused, invalid.message());
+            }
             reply.accept(answer.setOk(false).setError(invalid.message()).build());
             return;
         }

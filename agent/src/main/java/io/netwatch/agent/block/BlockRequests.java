@@ -3,6 +3,8 @@ package io.netwatch.agent.block;
 import io.netwatch.proto.ingest.v1.BlockCommand;
 import io.netwatch.proto.ingest.v1.UnblockCommand;
 import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.time.Duration;
 
 /**
@@ -10,7 +12,8 @@ import java.time.Duration;
  * something posing as it) sends, nothing throws and nothing it sends is copied into an nft
  * script unparsed: the address must be an IPv4 or IPv6 literal (no names, no zones, no
  * ranges), the port and protocol must make sense together, the time to live must be at least
- * {@link BlockConfig#MIN_TTL} and is shortened to the agent's maximum. A command that fails is
+ * {@link BlockConfig#MIN_TTL} and is shortened to the agent's maximum; the node's own
+ * addresses are never blocked. A command that fails is
  * {@link Invalid} with a {@link Problem} (a counter) and a message for the answer.
  */
 public final class BlockRequests {
@@ -25,7 +28,10 @@ public final class BlockRequests {
     public enum Problem {
         /** No command id, or one too long or with control characters. */
         BAD_ID("bad_id"),
-        /** Not an IP literal, or one that must never be blocked (unspecified, loopback, multicast, broadcast). */
+        /**
+         * Not an IP literal, or one that must never be blocked (unspecified, loopback, multicast,
+         * broadcast, an address of this node).
+         */
         BAD_ADDRESS("bad_address"),
         /** A port above 65535, a port without a protocol that has ports, or a protocol without a port. */
         BAD_PORT("bad_port"),
@@ -125,6 +131,12 @@ public final class BlockRequests {
             return new Invalid("", Problem.BAD_ADDRESS, "ip " + ip + " is unspecified, loopback, multicast or "
                     + "broadcast and is never blocked");
         }
+        if (local(address)) {
+            // Defence in depth behind the aggregator's guardrails: dropping the node's own
+            // address would cut the node (and this agent) off.
+            return new Invalid("", Problem.BAD_ADDRESS, "ip " + ip + " is this node's own address and is never "
+                    + "blocked here");
+        }
         // uint32 on the wire: Java sees values above 2^31 as negative.
         if (port < 0 || port > 65_535 || protocol < 0 || protocol > 255) {
             return new Invalid("", Problem.BAD_PORT, "port " + Integer.toUnsignedString(port) + " / ip_protocol "
@@ -158,6 +170,15 @@ public final class BlockRequests {
             return InetAddress.ofLiteral(ip);
         } catch (IllegalArgumentException e) {
             return null;
+        }
+    }
+
+    /** True when one of this host's interfaces holds the address. */
+    static boolean local(InetAddress address) {
+        try {
+            return NetworkInterface.getByInetAddress(address) != null;
+        } catch (SocketException e) {
+            return false;
         }
     }
 

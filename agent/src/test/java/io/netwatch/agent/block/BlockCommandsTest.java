@@ -103,6 +103,23 @@ class BlockCommandsTest {
     }
 
     @Test
+    void theNodesOwnAddressIsNeverBlocked() throws Exception {
+        java.net.InetAddress own = java.net.NetworkInterface.networkInterfaces()
+                .flatMap(java.net.NetworkInterface::inetAddresses)
+                .filter(a -> !a.isLoopbackAddress() && !a.isLinkLocalAddress()).findFirst().orElse(null);
+        org.junit.jupiter.api.Assumptions.assumeTrue(own != null, "needs an interface with an address");
+        RecordingNft nft = new RecordingNft();
+        try (BlockCommands commands = BlockCommands.start(CONFIG, nft, System::currentTimeMillis)) {
+            int setupScripts = nft.scripts.size();
+            CommandResult r = new Commands().send(commands, Commands.block(own.getHostAddress(), 60_000));
+            assertFalse(r.getOk());
+            assertTrue(r.getError().contains("this node's own address"), r.getError());
+            assertEquals(1, commands.failures(BlockCommands.Failure.BAD_ADDRESS));
+            assertEquals(setupScripts, nft.scripts.size());
+        }
+    }
+
+    @Test
     void aHugeTtlIsShortenedToTheMaximumAndSaysSo() throws Exception {
         RecordingNft nft = new RecordingNft();
         try (BlockCommands commands = BlockCommands.start(CONFIG, nft, System::currentTimeMillis)) {
