@@ -53,13 +53,15 @@ netwatch_need_libpcap() {
 }
 
 # What the live-capture and lab tests need: libpcap, iproute2 (netns, veth), tcpdump,
-# nftables, curl, python3 (an HTTP server in a namespace).
+# nftables (the agent's blocker and its tests), ping, curl, python3 (servers in a namespace).
 netwatch_need_test_tools() {
   netwatch_need_libpcap
   local missing=()
   command -v ip >/dev/null 2>&1 || missing+=(iproute2)
   command -v tcpdump >/dev/null 2>&1 || missing+=(tcpdump)
-  command -v nft >/dev/null 2>&1 || missing+=(nftables)
+  command -v nft >/dev/null 2>&1 || [[ -x /usr/sbin/nft ]] || missing+=(nftables)
+  # ping: the blocking tests (agent/.../block) check ICMP is dropped and restored.
+  command -v ping >/dev/null 2>&1 || missing+=(iputils-ping)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
   command -v mvn >/dev/null 2>&1 || missing+=(maven)

@@ -1,5 +1,6 @@
 package io.netwatch.agent;
 
+import io.netwatch.agent.block.BlockConfig;
 import io.netwatch.agent.capture.LiveCaptureConfig;
 import io.netwatch.agent.export.ClientTls;
 import io.netwatch.agent.export.ExportConfig;
@@ -33,24 +34,27 @@ import java.time.Duration;
  * @param identityCacheSize most addresses kept in the copy of the aggregator's identities
  *                          (the least recently used goes first past it, counted)
  * @param tls               mutual TLS towards the aggregator, or null for plaintext
+ * @param block             node-level drops ordered by the aggregator (live capture only: a
+ *                          replay never touches nftables)
  */
 public record AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live, String aggregator,
                           InetSocketAddress metricsAddress, FlowTableConfig flows, DetectionConfig detection,
                           ExportConfig export, Duration drainTimeout, RulesConfig rules,
                           InspectionConfig inspection, Duration shutdownGrace, int identityCacheSize,
-                          ClientTls tls) {
+                          ClientTls tls, BlockConfig block) {
     /** Default grace period on SIGTERM; the DaemonSet gives the pod 30 s. */
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(20);
 
     /**
      * In plaintext, with the default inspection bounds, shutdown grace period and identity
-     * cache size.
+     * cache size, and blocking off.
      */
     public AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live, String aggregator,
                        InetSocketAddress metricsAddress, FlowTableConfig flows, DetectionConfig detection,
                        ExportConfig export, Duration drainTimeout, RulesConfig rules) {
         this(nodeName, pcapFile, live, aggregator, metricsAddress, flows, detection, export, drainTimeout, rules,
-                InspectionConfig.defaults(), DEFAULT_SHUTDOWN_GRACE, IdentityCache.DEFAULT_MAX_ENTRIES, null);
+                InspectionConfig.defaults(), DEFAULT_SHUTDOWN_GRACE, IdentityCache.DEFAULT_MAX_ENTRIES, null,
+                BlockConfig.off());
     }
 
     /** As above, with the bundled signature rules only. */
@@ -78,6 +82,9 @@ public record AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live
         if (identityCacheSize < 1) {
             throw new IllegalArgumentException("--identity-cache-size must be at least 1, got " + identityCacheSize);
         }
+        if (block == null) {
+            throw new IllegalArgumentException("block config must not be null (BlockConfig.off() turns blocking off)");
+        }
         if (tls != null && (tls.certificate() == null || tls.ca() == null)) {
             throw new IllegalArgumentException("the agent's TLS needs its client certificate and key (--tls-cert,"
                     + " --tls-key) and the CA that signed the aggregator's (--tls-ca)");
@@ -86,6 +93,6 @@ public record AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live
 
     public AgentConfig withTls(ClientTls t) {
         return new AgentConfig(nodeName, pcapFile, live, aggregator, metricsAddress, flows, detection, export,
-                drainTimeout, rules, inspection, shutdownGrace, identityCacheSize, t);
+                drainTimeout, rules, inspection, shutdownGrace, identityCacheSize, t, block);
     }
 }

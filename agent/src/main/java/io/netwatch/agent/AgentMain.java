@@ -3,6 +3,10 @@ package io.netwatch.agent;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netwatch.agent.block.BlockCommands;
+import io.netwatch.agent.block.BlockConfig;
+import io.netwatch.agent.block.BlockMetrics;
+import io.netwatch.agent.block.NftProcess;
 import io.netwatch.agent.capture.CaptureCapabilities;
 import io.netwatch.agent.capture.CaptureException;
 import io.netwatch.agent.capture.LiveCapture;
@@ -42,6 +46,10 @@ public final class AgentMain {
     public static final String CAPABILITY_IDENTITY = "identity";
     /** The hello capability that asks the aggregator for edge baselines (volume_spike). */
     public static final String CAPABILITY_BASELINE = "baseline";
+    /** The hello capability that says block commands are installed in nftables. */
+    public static final String CAPABILITY_BLOCK = "block.nftables";
+    /** A single nft run taking longer is killed and its commands fail. */
+    static final Duration NFT_TIMEOUT = Duration.ofSeconds(10);
     /** How long after a packet its copy on another interface is recognised: 1 ms. */
     static final long DUPLICATE_WINDOW_NANOS = 1_000_000L;
 
@@ -104,12 +112,20 @@ public final class AgentMain {
             }
             return 2;
         }
-        Hello hello = hello(config.nodeName(), source.description(), BuildInfo.current());
+        // Only a live agent on a node enforces; a replay never touches nftables. Blocks outlive
+        // the agent (their own timeouts), so closing stops the blocker's thread and nothing else.
+        BlockCommands blocking = BlockCommands.start(config.live() == null ? BlockConfig.off() : config.block(),
+                new NftProcess(config.block().nft(), NFT_TIMEOUT), System::currentTimeMillis);
+        if (config.live() != null && config.block().enabled()) {
+            out.println("netwatch agent: " + (blocking.available() ? "blocks go to nftables tables inet and bridge "
+                    + config.block().table() : "blocking unavailable: " + blocking.unavailableReason()));
+        }
+        Hello hello = hello(config.nodeName(), source.description(), BuildInfo.current(), blocking.available());
         AgentHealthReport health = new AgentHealthReport(source);
         IdentityUpdates identities = new IdentityUpdates(new IdentityCache(config.identityCacheSize()));
         FlowIdentities labels = new FlowIdentities(identities.cache());
         FlowStreamer streamer = new FlowStreamer(channel, config.export(), hello, health, identities::apply,
-                labels::label);
+                labels::label, blocking);
         BaselineCopy baselines = new BaselineCopy(BaselineCopy.DEFAULT_MAX_EDGES, new EdgeNamer(identities.cache()));
         streamer.baselines(baselines::apply);
         Pipeline pipeline = Pipeline.create(config.nodeName(), source.interfaceNames(), config.flows(), config.detection(),
@@ -123,7 +139,7 @@ public final class AgentMain {
             pipeline.deduplicate(DUPLICATE_WINDOW_NANOS);
         }
         PrometheusMeterRegistry registry = AgentMeters.create(pipeline, streamer, signatures, source,
-                new IdentityMetrics(identities, labels, streamer));
+                new IdentityMetrics(identities, labels, streamer), new BlockMetrics(blocking));
         new BaselineCopyMetrics(baselines).bindTo(registry);
         MetricsServer metrics = null;
         if (config.metricsAddress() != null) {
@@ -138,6 +154,7 @@ public final class AgentMain {
                     watcher.close();
                 }
                 streamer.close();
+                blocking.close();
                 channel.shutdownNow();
                 tlsReload.shutdownNow();
                 source.close();
@@ -182,6 +199,7 @@ public final class AgentMain {
             watcher.close();
         }
         streamer.close();
+        blocking.close();
         channel.shutdown().awaitTermination(5, TimeUnit.SECONDS);
         tlsReload.shutdownNow();
         if (metrics != null) {
@@ -199,17 +217,27 @@ public final class AgentMain {
         return code;
     }
 
+    /** As below, for an agent that cannot block. */
+    public static Hello hello(String nodeName, String source, BuildInfo build) {
+        return hello(nodeName, source, build, false);
+    }
+
     /**
      * What the agent says first on every stream: its node, its build (version and commit, from
      * {@link BuildInfo}, the one source of both), what it captures and what it can do
-     * ("identity": it takes the aggregator's identity updates).
+     * ("identity" and "baseline": it takes the aggregator's identity and baseline updates;
+     * "block.nftables": it installs
+     * block commands, said only when nft works here).
      */
-    public static Hello hello(String nodeName, String source, BuildInfo build) {
-        return Hello.newBuilder().setNodeName(nodeName).setVersion(build.version()).setGitCommit(build.commit())
-                .setBootId(UUID.randomUUID().toString())
+    public static Hello hello(String nodeName, String source, BuildInfo build, boolean blocks) {
+        Hello.Builder hello = Hello.newBuilder().setNodeName(nodeName).setVersion(build.version())
+                .setGitCommit(build.commit()).setBootId(UUID.randomUUID().toString())
                 .addCapabilities("flows").addCapabilities("anomalies").addCapabilities("loss")
-                .addCapabilities(CAPABILITY_IDENTITY).addCapabilities(CAPABILITY_BASELINE)
-                .addSources(source)
+                .addCapabilities(CAPABILITY_IDENTITY).addCapabilities(CAPABILITY_BASELINE);
+        if (blocks) {
+            hello.addCapabilities(CAPABILITY_BLOCK);
+        }
+        return hello.addSources(source)
                 .setStarted(Timestamps.fromMillis(System.currentTimeMillis())).build();
     }
 

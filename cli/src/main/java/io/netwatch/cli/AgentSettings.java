@@ -9,6 +9,7 @@ import static io.netwatch.cli.config.ConfigType.text;
 import static io.netwatch.cli.config.ConfigType.textList;
 
 import io.netwatch.agent.AgentConfig;
+import io.netwatch.agent.block.BlockConfig;
 import io.netwatch.agent.capture.LiveCaptureConfig;
 import io.netwatch.agent.export.ExportConfig;
 import io.netwatch.agent.flow.FlowTableConfig;
@@ -41,6 +42,7 @@ final class AgentSettings {
     private static final InspectionConfig INSPECTION = InspectionConfig.defaults();
     private static final RulesConfig RULES = RulesConfig.defaults();
     private static final ExportConfig EXPORT = ExportConfig.defaults();
+    private static final BlockConfig BLOCK = BlockConfig.defaults();
     private static final int MAX = Integer.MAX_VALUE;
     private static final Duration MS = Duration.ofMillis(1);
 
@@ -146,12 +148,30 @@ final class AgentSettings {
             AgentConfig.DEFAULT_SHUTDOWN_GRACE, "On SIGTERM: time to end open flows and have them acknowledged; "
                     + "keep it below the pod's terminationGracePeriodSeconds.");
 
+    // Node-level blocking (issue 7): the aggregator's block commands in nftables, docs/blocking.md.
+    static final ConfigKey<Boolean> BLOCK_ENABLED = SCHEMA.key("block.enabled", bool(), BLOCK.enabled(),
+            "Install the aggregator's block commands in nftables (live capture only); false: refuse them.");
+    static final ConfigKey<String> BLOCK_TABLE = SCHEMA.key("block.table",
+            checked("an nft name: a letter, then up to 31 letters, digits or _", AgentSettings::blockTable),
+            BLOCK.table(), "Name of the agent's own nftables tables (families inet and bridge).");
+    static final ConfigKey<Duration> BLOCK_MAX_TTL = SCHEMA.key("block.max_ttl", duration(BlockConfig.MIN_TTL),
+            BLOCK.maxTtl(), "Longest time to live of a block (at most 30d); longer ones are shortened to it.");
+    static final ConfigKey<Duration> BLOCK_RECONCILE = SCHEMA.key("block.reconcile_interval",
+            duration(Duration.ofSeconds(1)), BLOCK.reconcileInterval(),
+            "How often the count of active blocks is checked against the kernel's sets.");
+    static final ConfigKey<String> BLOCK_NFT = SCHEMA.key("block.nft", text("file path"), BLOCK.nft().getFirst(),
+            "The nft executable (from the PATH unless a path is given).");
+
     private AgentSettings() {
     }
 
     /** HOST:PORT, checked as the agent will use it. */
     static io.netwatch.cli.config.ConfigType<String> address() {
         return checked("HOST:PORT (example: aggregator:50051)", t -> HostPort.target(t));
+    }
+
+    private static void blockTable(String name) {
+        new BlockConfig(false, name, BLOCK.maxTtl(), BLOCK.reconcileInterval(), BLOCK.nft());
     }
 
     private static java.net.InetSocketAddress metricsAddress(String text, String what) {
@@ -201,7 +221,19 @@ final class AgentSettings {
                 v.get(INSPECTED));
         return new AgentConfig(node, pcap.isEmpty() ? null : Path.of(pcap), live, HostPort.target(v.get(AGGREGATOR)),
                 metricsAddress(v.get(METRICS), "metrics.listen"), flows, detection, export, v.get(DRAIN), rules,
-                inspection, v.get(GRACE), v.get(IDENTITY_CACHE), null);
+                inspection, v.get(GRACE), v.get(IDENTITY_CACHE), null, block(v));
+    }
+
+    private static BlockConfig block(ConfigValues v) {
+        if (v.get(BLOCK_MAX_TTL).compareTo(BlockConfig.LONGEST_MAX_TTL) > 0) {
+            throw new ConfigError("block.max_ttl (" + Durations.format(v.get(BLOCK_MAX_TTL)) + ") must be at most "
+                    + Durations.format(BlockConfig.LONGEST_MAX_TTL) + " (nft's timeouts end near 49 days)");
+        }
+        if (v.get(BLOCK_NFT).isBlank()) {
+            throw new ConfigError("block.nft must name the nft executable (default: nft)");
+        }
+        return new BlockConfig(v.get(BLOCK_ENABLED), v.get(BLOCK_TABLE), v.get(BLOCK_MAX_TTL), v.get(BLOCK_RECONCILE),
+                List.of(v.get(BLOCK_NFT)));
     }
 
     /** Fills the TLS options not given on the command line from tls.* (options win). */

@@ -49,11 +49,14 @@ class GracefulShutdownTest {
              DatagramSocket sender = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             int port = receiver.getLocalPort();
             Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-            Process agent = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED",
+            ProcessBuilder command = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED",
                     "-cp", System.getProperty("java.class.path"), NetwatchMain.class.getName(), "agent",
                     "--interface", "lo", "--bpf", "udp and port " + port, "--immediate",
                     "--aggregator", "127.0.0.1:" + aggregator.port(), "--metrics", "none", "--node", "sigterm-test",
-                    "--shutdown-grace", "15s").redirectErrorStream(true).start();
+                    "--shutdown-grace", "15s").redirectErrorStream(true);
+            // A live agent would set up its nftables tables in this machine's own namespace: not in a test.
+            command.environment().put("NETWATCH_AGENT_BLOCK_ENABLED", "false");
+            Process agent = command.start();
             List<String> output = new CopyOnWriteArrayList<>();
             Thread reader = Thread.ofPlatform().daemon().start(() -> {
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(agent.getInputStream(),

@@ -21,6 +21,9 @@ import io.netwatch.agent.identity.IdentityCache;
 import io.netwatch.agent.identity.IdentityUpdates;
 import io.netwatch.agent.baseline.BaselineCopy;
 import io.netwatch.agent.baseline.EdgeNamer;
+import io.netwatch.agent.block.BlockCommands;
+import io.netwatch.agent.block.BlockConfig;
+import io.netwatch.agent.block.BlockMetrics;
 import io.netwatch.agent.metrics.AgentMeters;
 import io.netwatch.agent.metrics.BaselineCopyMetrics;
 import io.netwatch.agent.metrics.IdentityMetrics;
@@ -109,7 +112,11 @@ class MetricsDocTest {
         try (PcapFileSource source = PcapFileSource.open(Samples.demo())) {
             IdentityUpdates identities = new IdentityUpdates(new IdentityCache(IdentityCache.DEFAULT_MAX_ENTRIES));
             IdentityMetrics identity = new IdentityMetrics(identities, new FlowIdentities(identities.cache()), streamer);
-            var registry = AgentMeters.create(pipeline, streamer, signatures, source, identity);
+            // Blocking off: the blocker's meters are served all the same (at zero), nft never runs.
+            BlockMetrics block = new BlockMetrics(BlockCommands.start(BlockConfig.off(),
+                    (script, args) -> { throw new AssertionError("nft must not run with blocking off"); },
+                    System::currentTimeMillis));
+            var registry = AgentMeters.create(pipeline, streamer, signatures, source, identity, block);
             // As AgentMain binds it: the copy of the aggregator's baselines.
             new BaselineCopyMetrics(new BaselineCopy(BaselineCopy.DEFAULT_MAX_EDGES,
                     new EdgeNamer(identities.cache()))).bindTo(registry);

@@ -15,6 +15,7 @@ import io.netwatch.proto.ingest.v1.AgentMessage;
 import io.netwatch.proto.ingest.v1.AggregatorMessage;
 import io.netwatch.proto.ingest.v1.AgentStatus;
 import io.netwatch.proto.ingest.v1.AnomalyBatch;
+import io.netwatch.proto.ingest.v1.CommandResult;
 import io.netwatch.proto.ingest.v1.FlowBatch;
 import io.netwatch.proto.ingest.v1.Hello;
 import io.netwatch.proto.ingest.v1.BaselineUpdate;
@@ -45,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * nothing silently. Sending respects gRPC flow control ({@code isReady}).
  *
  * <p>Identity updates from the aggregator go to the identity consumer as they arrive; each
- * flow is labelled (the {@code label} step) once, when it is put into a batch.
+ * flow is labelled (the {@code label} step) once, when it is put into a batch. Block and
+ * unblock commands go to the {@link CommandHandler}, whose answers go back on the same stream.
  */
 public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FlowStreamer.class);
@@ -60,6 +62,7 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
     /** Takes the baselines the aggregator pushes (volume_spike); set before start. */
     private volatile Consumer<BaselineUpdate> baselines = u -> { };
     private final AtomicLong baselineFailures = new AtomicLong();
+    private final CommandHandler commands;
     private final long startedNanos = System.currentTimeMillis() * 1_000_000L;
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -86,6 +89,7 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
     private final AtomicLong reconnects = new AtomicLong();
     private final AtomicLong connects = new AtomicLong();
     private final AtomicLong identityFailures = new AtomicLong();
+    private final AtomicLong resultsLost = new AtomicLong();
 
     /** Without identities: updates are ignored and flows leave as they are. */
     public FlowStreamer(ManagedChannel channel, ExportConfig config, Hello hello, AgentHealth health) {
@@ -98,6 +102,13 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
      */
     public FlowStreamer(ManagedChannel channel, ExportConfig config, Hello hello, AgentHealth health,
                         Consumer<IdentityUpdate> identity, UnaryOperator<Flow> label) {
+        this(channel, config, hello, health, identity, label, CommandHandler.NONE);
+    }
+
+    /** @param commands takes block and unblock commands (on the stream's thread) and answers them */
+    public FlowStreamer(ManagedChannel channel, ExportConfig config, Hello hello, AgentHealth health,
+                        Consumer<IdentityUpdate> identity, UnaryOperator<Flow> label, CommandHandler commands) {
+        this.commands = commands;
         this.identity = identity;
         this.label = label;
         this.channel = channel;
@@ -223,6 +234,8 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
                             log.warn("export: baseline update failed; later failures are only counted", e);
                         }
                     }
+                } else if (message.hasBlock() || message.hasUnblock()) {
+                    commands.onCommand(message, result -> answer(myGeneration, result));
                 }
             }
 
@@ -276,6 +289,25 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Sends a command's answer on the stream the command came on; when that stream has ended
+     * the answer is counted as lost (the aggregator learns the state from its next command).
+     */
+    private void answer(long generation, CommandResult result) {
+        lock.lock();
+        try {
+            if (stream != null && streamGeneration == generation) {
+                stream.onNext(AgentMessage.newBuilder().setCommandResult(result).build());
+                return;
+            }
+        } catch (RuntimeException e) {
+            // the stream is closing
+        } finally {
+            lock.unlock();
+        }
+        resultsLost.incrementAndGet();
     }
 
     private void acknowledge(long sequence) {
@@ -518,6 +550,11 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
     /** Identity updates the consumer threw on (skipped). */
     public long identityFailures() {
         return identityFailures.get();
+    }
+
+    /** Command answers whose stream ended before they could be sent. */
+    public long resultsLost() {
+        return resultsLost.get();
     }
 
     public int queueDepth() {

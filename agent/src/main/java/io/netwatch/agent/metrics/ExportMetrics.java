@@ -32,6 +32,8 @@ public final class ExportMetrics implements MeterBinder {
                 .description("Batches written to the stream, resends included").register(registry);
         FunctionCounter.builder("netwatch.export.reconnects", streamer, FlowStreamer::reconnects)
                 .description("Streams reopened after the aggregator went away").register(registry);
+        FunctionCounter.builder("netwatch.export.command_results.lost", streamer, FlowStreamer::resultsLost)
+                .description("Answers to block commands not sent because their stream had ended").register(registry);
         Gauge.builder("netwatch.export.queue.depth", streamer, FlowStreamer::queueDepth)
                 .description("Records waiting in the export queue").register(registry);
         Gauge.builder("netwatch.export.unacked.batches", streamer, FlowStreamer::unackedBatches)
