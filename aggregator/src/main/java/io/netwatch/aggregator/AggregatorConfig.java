@@ -1,5 +1,6 @@
 package io.netwatch.aggregator;
 
+import io.netwatch.aggregator.response.ResponseConfig;
 import io.netwatch.aggregator.security.ServerSecurity;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -14,9 +15,11 @@ import java.time.Duration;
  *                      {@code /readyz}), or null for none
  * @param shutdownGrace on stop, how long batches already received may take to be stored and
  *                      acknowledged before the remaining streams are cancelled
+ * @param response      blocking decisions: mode, rules, guardrails (dry-run by default)
  */
 public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge,
-                               ServerSecurity security, InetSocketAddress metrics, Duration shutdownGrace) {
+                               ServerSecurity security, InetSocketAddress metrics, Duration shutdownGrace,
+                               ResponseConfig response) {
     /** Port of the scrape endpoint; the agent's is 9091. */
     public static final int DEFAULT_METRICS_PORT = 9092;
     public static final int DEFAULT_MAX_FLOWS = 500_000;
@@ -42,6 +45,20 @@ public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAn
         if (shutdownGrace == null || shutdownGrace.isNegative()) {
             throw new IllegalArgumentException("shutdown grace period must not be negative, got " + shutdownGrace);
         }
+        if (response == null) {
+            throw new IllegalArgumentException("response must be given (ResponseConfig.defaults() for dry-run)");
+        }
+    }
+
+    /** With the default response settings (dry-run). */
+    public AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge,
+                            ServerSecurity security, InetSocketAddress metrics, Duration shutdownGrace) {
+        this(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, ResponseConfig.defaults());
+    }
+
+    /** The same configuration with these blocking decisions. */
+    public AggregatorConfig withResponse(ResponseConfig r) {
+        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, r);
     }
 
     /** In plaintext, without a scrape endpoint, with the default shutdown grace period. */
@@ -56,12 +73,13 @@ public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAn
     }
 
     public AggregatorConfig withSecurity(ServerSecurity s) {
-        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, s, metrics, shutdownGrace);
+        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, s, metrics, shutdownGrace, response);
     }
 
     /** The same configuration with a scrape endpoint at {@code address} (null for none). */
     public AggregatorConfig withMetrics(InetSocketAddress address) {
-        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, address, shutdownGrace);
+        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, address, shutdownGrace,
+                response);
     }
 
     public static AggregatorConfig listenOn(InetSocketAddress listen) {

@@ -22,6 +22,7 @@ import io.netwatch.aggregator.metrics.QueryMetrics;
 import io.netwatch.aggregator.metrics.StoreMetrics;
 import io.netwatch.aggregator.query.PolicyQueries;
 import io.netwatch.aggregator.query.QueryService;
+import io.netwatch.aggregator.response.Response;
 import io.netwatch.aggregator.security.IngestAuthenticator;
 import io.netwatch.aggregator.security.QueryAuthenticator;
 import io.netwatch.aggregator.security.SecurityCounters;
@@ -59,6 +60,7 @@ public final class AggregatorServer implements AutoCloseable {
     private final SecurityCounters security;
     private final IngestService ingest;
     private final java.time.Duration shutdownGrace;
+    private final Response response;
 
     /** The identity and verdict stages, when the aggregator watches a cluster. */
     public record Identity(ClusterWatcher watcher, IdentityIndex index, PolicyHistory history, FlowVerdicts verdicts,
@@ -68,7 +70,8 @@ public final class AggregatorServer implements AutoCloseable {
     private AggregatorServer(Server server, FlowStore store, AgentRegistry registry,
                              ScheduledExecutorService housekeeping, Identity identity, PrometheusMeterRegistry meters,
                              MetricsServer metricsServer, SecurityCounters security, IngestService ingest,
-                             java.time.Duration shutdownGrace) {
+                             java.time.Duration shutdownGrace, Response response) {
+        this.response = response;
         this.ingest = ingest;
         this.shutdownGrace = shutdownGrace;
         this.server = server;
@@ -125,6 +128,9 @@ public final class AggregatorServer implements AutoCloseable {
         IngestService ingest = new IngestService(store, registry, System::currentTimeMillis, stage,
                 identity == null ? null : identity.publisher());
         new IngestMetrics(ingest, registry).bindTo(meters);
+        // Blocking decisions: offenses from stored anomalies, commands over the agents' streams.
+        Response response = Response.start(config.response(), store, ingest.commands(), kubernetes);
+        response.metrics().bindTo(meters);
         HealthStatusManager health = new HealthStatusManager();
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
                 identity == null ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
@@ -140,7 +146,8 @@ public final class AggregatorServer implements AutoCloseable {
             NettyServerBuilder builder = security.plaintext() ? NettyServerBuilder.forAddress(config.listen())
                     : NettyServerBuilder.forAddress(config.listen(), security.tls().credentials(housekeeping, counters));
             QueryService query = new QueryService(store, registry, identity == null ? null
-                    : new PolicyQueries(store, identity.index(), identity.history(), identity.verdicts().hits()));
+                    : new PolicyQueries(store, identity.index(), identity.history(), identity.verdicts().hits()),
+                    response);
             QueryMetrics latency = new QueryMetrics(meters);
             // The health service stays open: kubelet's gRPC probe has no certificate or token.
             server = builder
@@ -161,6 +168,7 @@ public final class AggregatorServer implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             abandon(null, housekeeping, identity);
+            response.close();
             throw e;
         }
         MetricsServer metricsServer = null;
@@ -170,6 +178,7 @@ public final class AggregatorServer implements AutoCloseable {
                 metricsServer = MetricsServer.start(config.metrics(), meters, () -> id == null || id.watcher().ready());
             } catch (IOException | InterruptedException | RuntimeException e) {
                 abandon(server, housekeeping, identity);
+                response.close();
                 if (e instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
                     throw new IOException("interrupted while opening the metrics endpoint", e);
@@ -188,7 +197,7 @@ public final class AggregatorServer implements AutoCloseable {
             }, 1, 1, TimeUnit.SECONDS);
         }
         return new AggregatorServer(server, store, registry, housekeeping, identity, meters, metricsServer, counters,
-                ingest, config.shutdownGrace());
+                ingest, config.shutdownGrace(), response);
     }
 
     /** Undoes a start that failed half-way: what was started is stopped, nothing leaks. */
@@ -235,6 +244,11 @@ public final class AggregatorServer implements AutoCloseable {
         return identity;
     }
 
+    /** Blocking decisions. */
+    public Response response() {
+        return response;
+    }
+
     /** Refused handshakes and calls (all zero in plaintext). */
     public SecurityCounters security() {
         return security;
@@ -268,6 +282,7 @@ public final class AggregatorServer implements AutoCloseable {
             server.awaitTermination(5, TimeUnit.SECONDS);
         }
         housekeeping.shutdownNow();
+        response.close();
         if (metricsServer != null) {
             metricsServer.close();
         }

@@ -198,6 +198,14 @@ public final class Response implements AutoCloseable {
         return new ResponseMetrics(this, witness, kubernetesEvents);
     }
 
+    /** Runs the expiry check now and waits for it (tests). */
+    void tick() {
+        ask(() -> {
+            decisions.tick(clock.getAsLong());
+            return null;
+        });
+    }
+
     /** Waits until everything handed over so far is decided (tests). */
     void settle() {
         ask(() -> null);
