@@ -43,7 +43,7 @@ final class ClusterProtectedAddresses implements ProtectedAddresses {
     @Override
     public synchronized String why(String ip) {
         long now = clockMillis.getAsLong();
-        if (known == null || now - loadedAt >= REFRESH_MILLIS) {
+        if (loadedAt == Long.MIN_VALUE || now - loadedAt >= REFRESH_MILLIS) {
             try {
                 known = load();
                 loadedAt = now;
