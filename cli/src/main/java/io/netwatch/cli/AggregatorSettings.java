@@ -4,15 +4,24 @@ import static io.netwatch.cli.config.ConfigType.bool;
 import static io.netwatch.cli.config.ConfigType.checked;
 import static io.netwatch.cli.config.ConfigType.duration;
 import static io.netwatch.cli.config.ConfigType.integer;
+import static io.netwatch.cli.config.ConfigType.oneOf;
 import static io.netwatch.cli.config.ConfigType.text;
+import static io.netwatch.cli.config.ConfigType.textList;
 
 import io.netwatch.aggregator.AggregatorConfig;
+import io.netwatch.aggregator.policy.Cidr;
+import io.netwatch.aggregator.response.ResponseConfig;
+import io.netwatch.aggregator.response.ResponseMode;
+import io.netwatch.aggregator.response.ResponseRulesFile;
 import io.netwatch.aggregator.security.ServerSecurity;
 import io.netwatch.cli.config.ConfigKey;
 import io.netwatch.cli.config.ConfigSchema;
 import io.netwatch.cli.config.ConfigValues;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 
 /**
  * The aggregator's configuration keys ({@code aggregator.yaml}, {@code NETWATCH_AGGREGATOR_*})
@@ -51,6 +60,29 @@ final class AggregatorSettings {
     static final ConfigKey<String> TOKEN_FILE = SCHEMA.key("query.token_file", text("file path"), "",
             "File holding the query API's bearer token (needs TLS); empty: queries need a client certificate.");
 
+    // Blocking decisions (response stage, docs/blocking.md).
+    static final ConfigKey<String> RESPONSE_MODE = SCHEMA.key("response.mode", oneOf("off", "dry-run", "enforce"),
+            ResponseMode.DRY_RUN.word(), "Blocking: off, dry-run (decide, audit and report \"would block\", send "
+                    + "nothing) or enforce.");
+    static final ConfigKey<String> RESPONSE_FILE = SCHEMA.key("response.file", text("file path"), "",
+            "YAML rules choosing which offenses lead to node_drop or quarantine (docs/blocking.md); empty: scans and "
+                    + "password guessing of high severity get a node drop.");
+    static final ConfigKey<Duration> RESPONSE_TTL = SCHEMA.key("response.ttl", duration(Duration.ofSeconds(1)),
+            ResponseConfig.DEFAULT_TTL, "Time to live of a block whose rule names none.");
+    static final ConfigKey<Duration> RESPONSE_MAX_TTL = SCHEMA.key("response.max_ttl", duration(Duration.ofSeconds(1)),
+            ResponseConfig.DEFAULT_MAX_TTL, "Longest time to live any rule may ask for.");
+    static final ConfigKey<Integer> RESPONSE_MAX_ACTIVE = SCHEMA.key("response.max_active_blocks",
+            integer(1, 1_000_000), ResponseConfig.DEFAULT_MAX_ACTIVE_BLOCKS,
+            "Blocks live at once; past it, decisions are refused (guardrail cap).");
+    static final ConfigKey<List<String>> RESPONSE_NAMESPACES = SCHEMA.key("response.protected_namespaces",
+            textList("list of namespaces"), ResponseConfig.DEFAULT_PROTECTED_NAMESPACES.stream().sorted().toList(),
+            "Namespaces whose pods, and the nodes they run on, are never blocked.");
+    static final ConfigKey<List<String>> RESPONSE_CIDRS = SCHEMA.key("response.protected_cidrs",
+            textList("list of CIDRs"), List.of(), "Addresses never blocked, besides the API server, cluster DNS, "
+                    + "nodes and protected namespaces' pods.");
+    static final ConfigKey<Integer> RESPONSE_AUDIT = SCHEMA.key("response.audit_size", integer(1, 10_000_000),
+            ResponseConfig.DEFAULT_AUDIT_SIZE, "Decisions kept in the audit log; the oldest are dropped first (counted).");
+
     private AggregatorSettings() {
     }
 
@@ -77,6 +109,27 @@ final class AggregatorSettings {
 
     static AggregatorConfig toConfig(ConfigValues v) {
         return new AggregatorConfig(HostPort.parse(v.get(LISTEN), "listen"), v.get(MAX_FLOWS), v.get(MAX_ANOMALIES),
-                v.get(MAX_AGE), ServerSecurity.PLAINTEXT, metricsAddress(v.get(METRICS)), v.get(GRACE));
+                v.get(MAX_AGE), ServerSecurity.PLAINTEXT, metricsAddress(v.get(METRICS)), v.get(GRACE), response(v));
+    }
+
+    /** The response.* keys, the rules file read; errors name the key (and the file's line). */
+    static ResponseConfig response(ConfigValues v) {
+        List<Cidr> cidrs = new ArrayList<>();
+        for (String c : v.get(RESPONSE_CIDRS)) {
+            try {
+                cidrs.add(Cidr.parse(c.strip()));
+            } catch (IllegalArgumentException e) {
+                throw new NetwatchMain.UserError("response.protected_cidrs: " + e.getMessage());
+            }
+        }
+        String file = v.get(RESPONSE_FILE);
+        try {
+            return new ResponseConfig(ResponseMode.parse(v.get(RESPONSE_MODE)),
+                    file.isBlank() ? ResponseConfig.DEFAULT_RULES : ResponseRulesFile.load(Path.of(file)),
+                    Set.copyOf(v.get(RESPONSE_NAMESPACES)), cidrs, v.get(RESPONSE_MAX_ACTIVE), v.get(RESPONSE_TTL),
+                    v.get(RESPONSE_MAX_TTL), v.get(RESPONSE_AUDIT));
+        } catch (IllegalArgumentException e) {
+            throw new NetwatchMain.UserError(e.getMessage());
+        }
     }
 }
