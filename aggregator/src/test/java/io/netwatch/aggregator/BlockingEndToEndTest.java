@@ -89,6 +89,15 @@ class BlockingEndToEndTest {
                 assertTrue(block.getBlock().getReason().contains("port_scan"), block.getBlock().getReason());
                 Block pending = awaitState(c, BlockState.BLOCK_STATE_PENDING);
                 assertEquals(block.getBlock().getCommandId(), pending.getNodes(0).getCommandId());
+                try (TestAgent other = TestAgent.connect(c, "node-b")) {
+                    // Another node's agent cannot confirm node-a's block.
+                    other.sendFlows(List.of());
+                    other.sendCommandResult(block.getBlock().getCommandId(), true, "");
+                    other.sendFlows(List.of()); // acknowledged: the result before it was handled
+                    awaitState(c, BlockState.BLOCK_STATE_PENDING);
+                    assertEquals(1, server.meters().get("netwatch.response.commands").tag("outcome", "unknown_result")
+                            .functionCounter().count());
+                }
 
                 agent.sendCommandResult(block.getBlock().getCommandId(), true, "");
                 Block active = awaitState(c, BlockState.BLOCK_STATE_ACTIVE);

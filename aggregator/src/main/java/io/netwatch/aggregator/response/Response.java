@@ -148,7 +148,10 @@ public final class Response implements AutoCloseable {
 
     /** @throws NoSuchElementException when no live block has that id or address */
     public RemoveBlockResponse remove(RemoveBlockRequest request) {
-        String target = request.getBlock().strip();
+        String given = request.getBlock().strip();
+        byte[] ip = io.netwatch.aggregator.policy.IpAddresses.parse(given);
+        // Addresses are kept in canonical form ("fd00::1"); ids are taken as given.
+        String target = ip == null ? given : io.netwatch.aggregator.policy.IpAddresses.format(ip);
         if (target.isEmpty()) {
             throw new IllegalArgumentException("say which block to remove: a block id (response-3) or an address");
         }
