@@ -27,6 +27,7 @@ import io.netwatch.aggregator.metrics.StoreMetrics;
 import io.netwatch.aggregator.query.IncidentQueries;
 import io.netwatch.aggregator.query.PolicyQueries;
 import io.netwatch.aggregator.query.QueryService;
+import io.netwatch.aggregator.response.Response;
 import io.netwatch.aggregator.security.IngestAuthenticator;
 import io.netwatch.aggregator.security.QueryAuthenticator;
 import io.netwatch.aggregator.security.SecurityCounters;
@@ -70,6 +71,7 @@ public final class AggregatorServer implements AutoCloseable {
     private final Incidents incidents;
     private final Baselines baselines;
     private final BaselinePublisher baselinePublisher;
+    private final Response response;
 
     /** The identity and verdict stages, when the aggregator watches a cluster. */
     public record Identity(ClusterWatcher watcher, IdentityIndex index, PolicyHistory history, FlowVerdicts verdicts,
@@ -80,10 +82,11 @@ public final class AggregatorServer implements AutoCloseable {
                              ScheduledExecutorService housekeeping, Identity identity, PrometheusMeterRegistry meters,
                              MetricsServer metricsServer, SecurityCounters security, IngestService ingest,
                              java.time.Duration shutdownGrace, Incidents incidents, Baselines baselines,
-                             BaselinePublisher baselinePublisher) {
+                             BaselinePublisher baselinePublisher, Response response) {
         this.incidents = incidents;
         this.baselines = baselines;
         this.baselinePublisher = baselinePublisher;
+        this.response = response;
         this.ingest = ingest;
         this.shutdownGrace = shutdownGrace;
         this.server = server;
@@ -153,6 +156,9 @@ public final class AggregatorServer implements AutoCloseable {
         IngestService ingest = new IngestService(store, registry, System::currentTimeMillis, stage,
                 identity == null ? null : identity.publisher(), baselinePublisher);
         new IngestMetrics(ingest, registry).bindTo(meters);
+        // Blocking decisions: offenses from stored anomalies, commands over the agents' streams.
+        Response response = Response.start(config.response(), store, ingest.commands(), kubernetes);
+        response.metrics().bindTo(meters);
         HealthStatusManager health = new HealthStatusManager();
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
                 identity == null ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
@@ -169,7 +175,7 @@ public final class AggregatorServer implements AutoCloseable {
                     : NettyServerBuilder.forAddress(config.listen(), security.tls().credentials(housekeeping, counters));
             QueryService query = new QueryService(store, registry, identity == null ? null
                     : new PolicyQueries(store, identity.index(), identity.history(), identity.verdicts().hits()),
-                    new IncidentQueries(incidents.tracker()));
+                    new IncidentQueries(incidents.tracker()), response);
             QueryMetrics latency = new QueryMetrics(meters);
             // The health service stays open: kubelet's gRPC probe has no certificate or token.
             server = builder
@@ -192,6 +198,7 @@ public final class AggregatorServer implements AutoCloseable {
             abandon(null, housekeeping, identity, incidents);
             baselinePublisher.close();
             baselines.close();
+            response.close();
             throw e;
         }
         MetricsServer metricsServer = null;
@@ -203,6 +210,7 @@ public final class AggregatorServer implements AutoCloseable {
                 abandon(server, housekeeping, identity, incidents);
                 baselinePublisher.close();
                 baselines.close();
+                response.close();
                 if (e instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
                     throw new IOException("interrupted while opening the metrics endpoint", e);
@@ -221,7 +229,8 @@ public final class AggregatorServer implements AutoCloseable {
             }, 1, 1, TimeUnit.SECONDS);
         }
         AggregatorServer started = new AggregatorServer(server, store, registry, housekeeping, identity, meters,
-                metricsServer, counters, ingest, config.shutdownGrace(), incidents, baselines, baselinePublisher);
+                metricsServer, counters, ingest, config.shutdownGrace(), incidents, baselines, baselinePublisher,
+                response);
         started.ml = MlDetector.start(config.ml(), store, meters);
         return started;
     }
@@ -282,6 +291,11 @@ public final class AggregatorServer implements AutoCloseable {
         return baselines;
     }
 
+    /** Blocking decisions. */
+    public Response response() {
+        return response;
+    }
+
     /** Refused handshakes and calls (all zero in plaintext). */
     public SecurityCounters security() {
         return security;
@@ -321,6 +335,7 @@ public final class AggregatorServer implements AutoCloseable {
         incidents.close();
         baselinePublisher.close();
         baselines.close();
+        response.close();
         if (metricsServer != null) {
             metricsServer.close();
         }

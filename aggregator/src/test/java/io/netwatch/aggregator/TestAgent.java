@@ -5,6 +5,7 @@ import io.grpc.stub.StreamObserver;
 import io.netwatch.proto.ingest.v1.AgentMessage;
 import io.netwatch.proto.ingest.v1.AggregatorMessage;
 import io.netwatch.proto.ingest.v1.AnomalyBatch;
+import io.netwatch.proto.ingest.v1.CommandResult;
 import io.netwatch.proto.ingest.v1.FlowBatch;
 import io.netwatch.proto.ingest.v1.Hello;
 import io.netwatch.proto.ingest.v1.IngestGrpc;
@@ -23,6 +24,8 @@ public final class TestAgent implements AutoCloseable {
     private static final long WAIT_SECONDS = 20;
 
     private final BlockingQueue<AggregatorMessage> acks = new LinkedBlockingQueue<>();
+    /** Block and unblock commands the aggregator sent, in order. */
+    private final BlockingQueue<AggregatorMessage> commands = new LinkedBlockingQueue<>();
     private final StreamObserver<AgentMessage> stream;
     private long sequence;
 
@@ -32,6 +35,8 @@ public final class TestAgent implements AutoCloseable {
             public void onNext(AggregatorMessage m) {
                 if (m.hasAck()) {
                     acks.add(m);
+                } else if (m.hasBlock() || m.hasUnblock()) {
+                    commands.add(m);
                 }
             }
 
@@ -68,6 +73,17 @@ public final class TestAgent implements AutoCloseable {
         stream.onNext(AgentMessage.newBuilder().setAnomalies(AnomalyBatch.newBuilder().setSequence(++sequence)
                 .addAllAnomalies(anomalies)).build());
         awaitAck(sequence);
+    }
+
+    /** The next block or unblock command the aggregator sent, or null after {@code millis}. */
+    public AggregatorMessage nextCommand(long millis) throws InterruptedException {
+        return commands.poll(millis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Answers a command, as an agent does once it installed (or failed to install) it. */
+    public void sendCommandResult(String commandId, boolean ok, String error) {
+        stream.onNext(AgentMessage.newBuilder().setCommandResult(CommandResult.newBuilder().setCommandId(commandId)
+                .setOk(ok).setError(error)).build());
     }
 
     private void awaitAck(long expected) throws InterruptedException {

@@ -70,6 +70,10 @@ final class AggregatorCommand implements Callable<Integer> {
                     + " until the cluster is listed.")
     Boolean kubernetes;
 
+    @Option(names = "--response-mode", paramLabel = "MODE", description = "Blocking decisions: off, dry-run or enforce"
+            + " (default: dry-run; docs/blocking.md). (response.mode)")
+    String responseMode;
+
     @picocli.CommandLine.Mixin
     ServerTlsOptions tls = new ServerTlsOptions();
 
@@ -165,7 +169,8 @@ final class AggregatorCommand implements Callable<Integer> {
                 .option(AggregatorSettings.KUBERNETES, "--kubernetes", kubernetes)
                 .option(AggregatorSettings.METRICS, "--metrics", metrics)
                 .option(AggregatorSettings.GRACE, "--shutdown-grace", shutdownGrace)
-                .option(AggregatorSettings.TLS_RELOAD, "--tls-reload", tls.reload);
+                .option(AggregatorSettings.TLS_RELOAD, "--tls-reload", tls.reload)
+                .option(AggregatorSettings.RESPONSE_MODE, "--response-mode", responseMode);
     }
 
     /** Says on standard error when the cluster cannot be watched, and when it can again. */

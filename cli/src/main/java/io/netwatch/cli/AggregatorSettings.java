@@ -5,15 +5,20 @@ import static io.netwatch.cli.config.ConfigType.checked;
 import static io.netwatch.cli.config.ConfigType.duration;
 import static io.netwatch.cli.config.ConfigType.integer;
 import static io.netwatch.cli.config.ConfigType.ratio;
+import static io.netwatch.cli.config.ConfigType.oneOf;
 import static io.netwatch.cli.config.ConfigType.text;
-
 import static io.netwatch.cli.config.ConfigType.textList;
+
 
 import io.netwatch.aggregator.AggregatorConfig;
 import io.netwatch.aggregator.ml.MlConfig;
 import io.netwatch.aggregator.incident.BeaconConfig;
 import io.netwatch.aggregator.incident.IncidentConfig;
 import io.netwatch.aggregator.baseline.BaselineConfig;
+import io.netwatch.aggregator.policy.Cidr;
+import io.netwatch.aggregator.response.ResponseConfig;
+import io.netwatch.aggregator.response.ResponseMode;
+import io.netwatch.aggregator.response.ResponseRulesFile;
 import io.netwatch.aggregator.security.ServerSecurity;
 import io.netwatch.cli.config.ConfigError;
 import io.netwatch.cli.config.ConfigKey;
@@ -22,6 +27,7 @@ import io.netwatch.cli.config.ConfigValues;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -140,6 +146,28 @@ final class AggregatorSettings {
                     + "lateral_movement.");
     static final ConfigKey<Integer> LATERAL_MIN_PEERS = SCHEMA.key("baseline.lateral.min_peers", integer(1, 10_000),
             BaselineConfig.DEFAULT_LATERAL_MIN_PEERS, "Distinct destinations among them (at most min_edges).");
+    // Blocking decisions (response stage, docs/blocking.md).
+    static final ConfigKey<String> RESPONSE_MODE = SCHEMA.key("response.mode", oneOf("off", "dry-run", "enforce"),
+            ResponseMode.DRY_RUN.word(), "Blocking: off, dry-run (decide, audit and report \"would block\", send "
+                    + "nothing) or enforce.");
+    static final ConfigKey<String> RESPONSE_FILE = SCHEMA.key("response.file", text("file path"), "",
+            "YAML rules choosing which offenses lead to node_drop or quarantine (docs/blocking.md); empty: scans and "
+                    + "password guessing of high severity get a node drop.");
+    static final ConfigKey<Duration> RESPONSE_TTL = SCHEMA.key("response.ttl", duration(Duration.ofSeconds(1)),
+            ResponseConfig.DEFAULT_TTL, "Time to live of a block whose rule names none.");
+    static final ConfigKey<Duration> RESPONSE_MAX_TTL = SCHEMA.key("response.max_ttl", duration(Duration.ofSeconds(1)),
+            ResponseConfig.DEFAULT_MAX_TTL, "Longest time to live any rule may ask for.");
+    static final ConfigKey<Integer> RESPONSE_MAX_ACTIVE = SCHEMA.key("response.max_active_blocks",
+            integer(1, 1_000_000), ResponseConfig.DEFAULT_MAX_ACTIVE_BLOCKS,
+            "Blocks live at once; past it, decisions are refused (guardrail cap).");
+    static final ConfigKey<List<String>> RESPONSE_NAMESPACES = SCHEMA.key("response.protected_namespaces",
+            textList("list of namespaces"), ResponseConfig.DEFAULT_PROTECTED_NAMESPACES.stream().sorted().toList(),
+            "Namespaces whose pods, and the nodes they run on, are never blocked.");
+    static final ConfigKey<List<String>> RESPONSE_CIDRS = SCHEMA.key("response.protected_cidrs",
+            textList("list of CIDRs"), List.of(), "Addresses never blocked, besides the API server, cluster DNS, "
+                    + "nodes and protected namespaces' pods.");
+    static final ConfigKey<Integer> RESPONSE_AUDIT = SCHEMA.key("response.audit_size", integer(1, 10_000_000),
+            ResponseConfig.DEFAULT_AUDIT_SIZE, "Decisions kept in the audit log; the oldest are dropped first (counted).");
 
     private AggregatorSettings() {
     }
@@ -170,7 +198,8 @@ final class AggregatorSettings {
                 v.get(MAX_AGE), ServerSecurity.PLAINTEXT, metricsAddress(v.get(METRICS)), v.get(GRACE))
                 .withMl(ml(v))
                 .withIncidents(incidents(v))
-                .withBaseline(baseline(v));
+                .withBaseline(baseline(v))
+                .withResponse(response(v));
     }
 
     /** The ml_outlier detector's settings (ml.*). */
@@ -210,5 +239,26 @@ final class AggregatorSettings {
                 v.get(LATERAL_MIN_EDGES), v.get(LATERAL_MIN_PEERS),
                 v.get(BASELINE_FILE).isBlank() ? null : Path.of(v.get(BASELINE_FILE)), v.get(BASELINE_SAVE_EVERY),
                 v.get(BASELINE_PUBLISH_EVERY), d.queueCapacity());
+    }
+
+    /** The response.* keys, the rules file read; errors name the key (and the file's line). */
+    static ResponseConfig response(ConfigValues v) {
+        List<Cidr> cidrs = new ArrayList<>();
+        for (String c : v.get(RESPONSE_CIDRS)) {
+            try {
+                cidrs.add(Cidr.parse(c.strip()));
+            } catch (IllegalArgumentException e) {
+                throw new NetwatchMain.UserError("response.protected_cidrs: " + e.getMessage());
+            }
+        }
+        String file = v.get(RESPONSE_FILE);
+        try {
+            return new ResponseConfig(ResponseMode.parse(v.get(RESPONSE_MODE)),
+                    file.isBlank() ? ResponseConfig.DEFAULT_RULES : ResponseRulesFile.load(Path.of(file)),
+                    Set.copyOf(v.get(RESPONSE_NAMESPACES)), cidrs, v.get(RESPONSE_MAX_ACTIVE), v.get(RESPONSE_TTL),
+                    v.get(RESPONSE_MAX_TTL), v.get(RESPONSE_AUDIT));
+        } catch (IllegalArgumentException e) {
+            throw new NetwatchMain.UserError(e.getMessage());
+        }
     }
 }

@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
                 ObserveCommand.class, AnomaliesCommand.class, AgentsCommand.class, RulesCommand.class, PolicyCommand.class,
                 IncidentsCommand.class,
                 CertsCommand.class, VersionCommand.class,
+                BlocksCommand.class, CertsCommand.class, VersionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class NetwatchMain implements Runnable {
     /** Default gRPC port of the aggregator (ingest and query). */

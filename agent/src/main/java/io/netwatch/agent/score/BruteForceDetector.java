@@ -47,6 +47,8 @@ public final class BruteForceDetector implements FlowSink {
         long startNanos;
         long lastNanos;
         int attempts;
+        /** Attempts whose initiator acknowledged the SYN-ACK: the source really holds its address. */
+        int handshakes;
         long bytes;
         long[] evidence;
         int evidenceCount;
@@ -56,6 +58,7 @@ public final class BruteForceDetector implements FlowSink {
         void restart(long nowNanos) {
             startNanos = nowNanos;
             attempts = 0;
+            handshakes = 0;
             bytes = 0;
             evidenceCount = 0;
             reported = false;
@@ -93,6 +96,9 @@ public final class BruteForceDetector implements FlowSink {
             w.restart(first);
         }
         w.attempts++;
+        if ((flow.getTcp().getFlagsToServer() & ACK) != 0) {
+            w.handshakes++;
+        }
         w.bytes += flow.getToServer().getBytes();
         w.lastNanos = Math.max(w.lastNanos, last);
         if (!flow.getAppProto().isEmpty()) {
@@ -131,6 +137,8 @@ public final class BruteForceDetector implements FlowSink {
         for (int i = 0; i < w.evidenceCount; i++) {
             a.addEvidenceFlowIds(w.evidence[i]);
         }
+        // Blocking acts only on a source shown to hold its address (docs/blocking.md).
+        a.setSourceHandshakeCompleted(w.handshakes > 0);
         raised.incrementAndGet();
         sink.onAnomaly(a.build());
     }

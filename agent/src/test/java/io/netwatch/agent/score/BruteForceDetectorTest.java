@@ -47,6 +47,19 @@ class BruteForceDetectorTest {
         assertTrue(a.getExplanation().getSummary().contains("(ssh)"), a.getExplanation().getSummary());
         detector.onFlow(guess(10, T0 + 60 * SECOND));
         assertEquals(1, anomalies.size(), "once per window");
+        assertTrue(a.getSourceHandshakeCompleted(), "the guesser acknowledged the server's SYN-ACKs");
+    }
+
+    @Test
+    void answeredSynsTheSourceNeverAcknowledgedDoNotShowItHoldsItsAddress() {
+        // Spoofed SYNs to the SSH port: the server answers each with a SYN-ACK that goes to the
+        // real holder of the address, so no ACK ever comes from the "guesser".
+        for (int i = 0; i < 10; i++) {
+            Flow f = guess(i, T0 + i * SECOND);
+            detector.onFlow(f.toBuilder().setTcp(f.getTcp().toBuilder().setFlagsToServer(0x02)).build());
+        }
+        assertEquals(1, anomalies.size());
+        assertTrue(!anomalies.getFirst().getSourceHandshakeCompleted(), "spoofable: the blocking guardrail refuses it");
     }
 
     @Test

@@ -52,6 +52,8 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     private final IdentityPublisher identities;
     /** Pushes baselines to the agents that take them; null for none. */
     private final BaselinePublisher baselines;
+    /** Block commands out, their results back (the response stage). */
+    private final AgentCommands commands = new AgentCommands();
     private final AtomicLong stageErrors = new AtomicLong();
     private final AtomicLong streamsOpened = new AtomicLong();
     private final AtomicLong streamsRefused = new AtomicLong();
@@ -82,6 +84,11 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
         this.clock = clockMillis;
         this.stage = stage;
         this.identities = identities;
+    }
+
+    /** Commands to the connected agents by node, and their results. */
+    public AgentCommands commands() {
+        return commands;
     }
 
     /** Flows the stage threw on, stored as they came. */
@@ -209,6 +216,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                         "the aggregator is shutting down; reconnect and resend"));
                 if (node != null) {
                     registry.disconnect(node, connection, clock.getAsLong());
+                    commands.detach(node, channel);
                 }
             }
             open.remove(this);
@@ -232,8 +240,12 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                                 "hello must carry a node name of 1 to " + MAX_NODE_NAME + " characters"));
                         return;
                     }
+                    if (node != null && !node.equals(name)) {
+                        commands.detach(node, channel);
+                    }
                     node = name;
                     connection = registry.connect(message.getHello(), peer, now);
+                    commands.attach(node, channel);
                     if (identities != null && subscription == null
                             && message.getHello().getCapabilitiesList().contains(CAPABILITY_IDENTITY)) {
                         subscription = identities.subscribe(channel, registry.identityCounters(node));
@@ -278,7 +290,9 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                     }
                 }
                 case COMMAND_RESULT -> {
-                    // Commands come with the response issue; results are accepted and ignored.
+                    if (requireHello()) {
+                        commands.result(node, message.getCommandResult(), now);
+                    }
                 }
                 case MESSAGE_NOT_SET -> fail(Status.INVALID_ARGUMENT.withDescription("empty agent message"));
             }
@@ -304,6 +318,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
             channel.fail(status);
             if (node != null) {
                 registry.disconnect(node, connection, clock.getAsLong());
+                commands.detach(node, channel);
             }
         }
 
@@ -314,6 +329,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
             endIdentities();
             if (node != null && !failed) {
                 registry.disconnect(node, connection, clock.getAsLong());
+                commands.detach(node, channel);
             }
         }
 
@@ -323,6 +339,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
             endIdentities();
             if (node != null && !failed) {
                 registry.disconnect(node, connection, clock.getAsLong());
+                commands.detach(node, channel);
             }
             if (!failed) {
                 channel.complete();

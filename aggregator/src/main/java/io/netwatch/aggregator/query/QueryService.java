@@ -4,6 +4,7 @@ import com.google.protobuf.util.Timestamps;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.netwatch.aggregator.response.Response;
 import io.netwatch.aggregator.store.AgentRegistry;
 import io.netwatch.aggregator.store.BoundedLog;
 import io.netwatch.aggregator.store.FlowStore;
@@ -29,6 +30,12 @@ import io.netwatch.proto.query.v1.SimulatePoliciesResponse;
 import io.netwatch.proto.query.v1.SuggestPoliciesRequest;
 import io.netwatch.proto.query.v1.SuggestPoliciesResponse;
 import io.netwatch.proto.query.v1.QueryGrpc;
+import io.netwatch.proto.query.v1.GetBlockAuditRequest;
+import io.netwatch.proto.query.v1.GetBlockAuditResponse;
+import io.netwatch.proto.query.v1.ListBlocksRequest;
+import io.netwatch.proto.query.v1.ListBlocksResponse;
+import io.netwatch.proto.query.v1.RemoveBlockRequest;
+import io.netwatch.proto.query.v1.RemoveBlockResponse;
 import java.util.Set;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -51,6 +58,8 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
     private final AgentRegistry registry;
     private final PolicyQueries policies;
     private final IncidentQueries incidents;
+    /** Blocking decisions, or null when there is no response stage (tests). */
+    private final Response response;
 
     /** Without a cluster: the policy queries answer FAILED_PRECONDITION. */
     public QueryService(FlowStore store, AgentRegistry registry) {
@@ -62,15 +71,30 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
      *                 when the aggregator watches no cluster
      */
     public QueryService(FlowStore store, AgentRegistry registry, PolicyQueries policies) {
-        this(store, registry, policies, null);
+        this(store, registry, policies, null, null);
     }
 
     /** @param incidents {@code GetIncidents} over the incident tracker, or null (UNIMPLEMENTED) */
     public QueryService(FlowStore store, AgentRegistry registry, PolicyQueries policies, IncidentQueries incidents) {
+        this(store, registry, policies, incidents, null);
+    }
+
+    /** @param response the blocking decisions ListBlocks, RemoveBlock and GetBlockAudit read, or null */
+    public QueryService(FlowStore store, AgentRegistry registry, PolicyQueries policies, Response response) {
+        this(store, registry, policies, null, response);
+    }
+
+    /**
+     * @param incidents {@code GetIncidents} over the incident tracker, or null (UNIMPLEMENTED)
+     * @param response  the blocking decisions ListBlocks, RemoveBlock and GetBlockAudit read, or null
+     */
+    public QueryService(FlowStore store, AgentRegistry registry, PolicyQueries policies, IncidentQueries incidents,
+                        Response response) {
         this.store = store;
         this.registry = registry;
         this.policies = policies;
         this.incidents = incidents;
+        this.response = response;
     }
 
     @Override
@@ -80,6 +104,44 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
             return;
         }
         incidents.getIncidents(request, (ServerCallStreamObserver<GetIncidentsResponse>) responses);
+    }
+
+    @Override
+    public void listBlocks(ListBlocksRequest request, StreamObserver<ListBlocksResponse> responses) {
+        blocks(responses, () -> response.list(request));
+    }
+
+    @Override
+    public void removeBlock(RemoveBlockRequest request, StreamObserver<RemoveBlockResponse> responses) {
+        blocks(responses, () -> response.remove(request));
+    }
+
+    @Override
+    public void getBlockAudit(GetBlockAuditRequest request, StreamObserver<GetBlockAuditResponse> responses) {
+        blocks(responses, () -> response.audit(request));
+    }
+
+    private <R> void blocks(StreamObserver<R> responses, java.util.function.Supplier<R> answer) {
+        if (response == null) {
+            responses.onError(Status.UNIMPLEMENTED.withDescription("this server has no response stage")
+                    .asRuntimeException());
+            return;
+        }
+        R r;
+        try {
+            r = answer.get();
+        } catch (java.util.NoSuchElementException e) {
+            responses.onError(Status.NOT_FOUND.withDescription(e.getMessage()).asRuntimeException());
+            return;
+        } catch (IllegalArgumentException e) {
+            responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            return;
+        } catch (RuntimeException e) {
+            responses.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
+            return;
+        }
+        responses.onNext(r);
+        responses.onCompleted();
     }
 
     @Override

@@ -1,0 +1,80 @@
+package io.netwatch.aggregator.ingest;
+
+import io.netwatch.proto.ingest.v1.AggregatorMessage;
+import io.netwatch.proto.ingest.v1.CommandResult;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Commands to the connected agents, addressed by node name, and the agents' answers
+ * ({@link CommandResult}) handed back to whoever sent them (the response stage). A node
+ * whose agent has no open stream cannot be sent to: {@link #send} says so and the sender
+ * counts it. The latest stream of a node wins; a stream that ends takes only itself away.
+ */
+public final class AgentCommands {
+    /** Receives each agent's answer to a command, on that agent's stream thread: do little. */
+    @FunctionalInterface
+    public interface ResultListener {
+        void result(String node, CommandResult result, long receivedMillis);
+    }
+
+    private final ConcurrentHashMap<String, AgentChannel> byNode = new ConcurrentHashMap<>();
+    private final AtomicLong sent = new AtomicLong();
+    private final AtomicLong unreachable = new AtomicLong();
+    private final AtomicLong results = new AtomicLong();
+    private volatile ResultListener listener = (node, result, at) -> { };
+
+    /** Where answers go from now on (one listener: the response stage). */
+    public void onResult(ResultListener l) {
+        listener = l;
+    }
+
+    /**
+     * Sends a command to the agent of {@code node}.
+     *
+     * @return false when that node has no agent stream open now (nothing was sent)
+     */
+    public boolean send(String node, AggregatorMessage command) {
+        AgentChannel c = byNode.get(node);
+        if (c == null) {
+            unreachable.incrementAndGet();
+            return false;
+        }
+        c.send(command);
+        sent.incrementAndGet();
+        return true;
+    }
+
+    /** Whether the agent of {@code node} has a stream open now. */
+    public boolean connected(String node) {
+        return byNode.containsKey(node);
+    }
+
+    void attach(String node, AgentChannel channel) {
+        byNode.put(node, channel);
+    }
+
+    void detach(String node, AgentChannel channel) {
+        byNode.remove(node, channel);
+    }
+
+    void result(String node, CommandResult result, long nowMillis) {
+        results.incrementAndGet();
+        listener.result(node, result, nowMillis);
+    }
+
+    /** Commands written to an agent's stream since start. */
+    public long sent() {
+        return sent.get();
+    }
+
+    /** Commands not sent because the node had no agent stream. */
+    public long unreachable() {
+        return unreachable.get();
+    }
+
+    /** Command results received from agents. */
+    public long results() {
+        return results.get();
+    }
+}

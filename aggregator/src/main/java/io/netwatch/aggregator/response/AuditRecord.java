@@ -1,0 +1,20 @@
+package io.netwatch.aggregator.response;
+
+/**
+ * One decision of the response stage, as audited.
+ *
+ * @param atMillis  when, milliseconds since the epoch
+ * @param outcome   "blocked", "would_block", "refused", "failed", "removed", "expired"
+ * @param reason    the guardrail for "refused" ({@link Refusal#label()}), else empty
+ * @param namespace the actor pod's namespace, empty when not a known pod
+ * @param pod       the actor pod's name, empty when not a known pod
+ */
+public record AuditRecord(long atMillis, String outcome, String reason, String ip, String action, String blockId,
+                          String offenseId, String detail, String namespace, String pod) {
+    public static final String BLOCKED = "blocked";
+    public static final String WOULD_BLOCK = "would_block";
+    public static final String REFUSED = "refused";
+    public static final String FAILED = "failed";
+    public static final String REMOVED = "removed";
+    public static final String EXPIRED = "expired";
+}

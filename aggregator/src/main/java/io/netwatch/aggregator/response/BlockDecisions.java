@@ -1,0 +1,265 @@
+package io.netwatch.aggregator.response;
+
+import com.google.protobuf.Duration;
+import io.netwatch.aggregator.ingest.AgentCommands;
+import io.netwatch.aggregator.response.ResponseCounters.Command;
+import io.netwatch.aggregator.response.ResponseCounters.Ended;
+import io.netwatch.aggregator.response.ResponseCounters.Ignored;
+import io.netwatch.aggregator.response.ResponseCounters.Outcome;
+import io.netwatch.proto.ingest.v1.AggregatorMessage;
+import io.netwatch.proto.ingest.v1.BlockCommand;
+import io.netwatch.proto.ingest.v1.CommandResult;
+import io.netwatch.proto.ingest.v1.UnblockCommand;
+import io.netwatch.proto.query.v1.BlockState;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Turns offenses into blocks: the first matching rule picks the action, the guardrails may
+ * refuse, the mode decides whether anything is sent. Tracks each block per node until it
+ * expires or is removed, and audits every decision. Not thread-safe: {@link Response} calls
+ * it from its one thread only.
+ */
+final class BlockDecisions {
+    /** A command with no answer after this long counts as failed on that node, ms. */
+    static final long COMMAND_TIMEOUT_MILLIS = 30_000;
+    /** Longest reason text put in a block command. */
+    private static final int MAX_REASON = 256;
+
+    private final ResponseConfig config;
+    private final Guardrails guardrails;
+    private final AgentCommands agents;
+    private final Quarantine quarantine;
+    private final AuditLog audit;
+    private final DecisionEvents events;
+    private final ResponseCounters counters;
+    private final BlockTable table = new BlockTable();
+
+    BlockDecisions(ResponseConfig config, Guardrails guardrails, AgentCommands agents, Quarantine quarantine,
+                   AuditLog audit, DecisionEvents events, ResponseCounters counters) {
+        this.config = config;
+        this.guardrails = guardrails;
+        this.agents = agents;
+        this.quarantine = quarantine;
+        this.audit = audit;
+        this.events = events;
+        this.counters = counters;
+    }
+
+    BlockTable table() {
+        return table;
+    }
+
+    void decide(Offense o, long now) {
+        ResponseRule rule = config.rules().stream().filter(r -> r.matches(o)).findFirst().orElse(null);
+        if (rule == null) {
+            counters.ignore(Ignored.NO_RULE);
+            return;
+        }
+        BlockAction action = rule.action();
+        if (table.live(o.actorIp(), action) != null) {
+            counters.ignore(Ignored.ALREADY_BLOCKED);
+            return;
+        }
+        Guardrails.Verdict refused = guardrails.check(o, table.liveCount(), now);
+        Set<String> nodes = nodes(o);
+        if (refused == null && action == BlockAction.NODE_DROP && nodes.isEmpty()) {
+            refused = new Guardrails.Verdict(Refusal.NO_TARGET, "no node is known for " + o.actorIp());
+        }
+        if (refused == null && action == BlockAction.QUARANTINE && o.pod().isEmpty()) {
+            refused = new Guardrails.Verdict(Refusal.NO_TARGET, o.actorIp() + " is no known pod: nothing to quarantine");
+        }
+        if (refused != null) {
+            counters.refused(action, refused.refusal());
+            record(now, AuditRecord.REFUSED, refused.refusal().label(), o, action, "", "rule " + rule.name() + ": "
+                    + refused.detail());
+            return;
+        }
+        boolean dryRun = config.mode() == ResponseMode.DRY_RUN;
+        LiveBlock b = new LiveBlock(table.newId(), action, o, now, config.ttl(rule), dryRun);
+        String what = action.word() + " of " + o.actorIp() + (o.actor().isEmpty() ? "" : " (" + o.actor() + ")")
+                + " for " + b.ttl.toSeconds() + " s, rule " + rule.name() + ", offense " + o.id() + " " + o.types();
+        if (dryRun) {
+            for (String node : action == BlockAction.NODE_DROP ? nodes : Set.of("")) {
+                b.nodes.put(node, new LiveBlock.NodeState(BlockState.BLOCK_STATE_WOULD_BLOCK, "", now));
+            }
+            table.add(b);
+            counters.decided(action, Outcome.WOULD_BLOCK);
+            record(now, AuditRecord.WOULD_BLOCK, "", o, action, b.id, "would block: " + what);
+            return;
+        }
+        if (action == BlockAction.NODE_DROP) {
+            sendBlocks(b, nodes, now);
+        } else {
+            applyQuarantine(b, now);
+        }
+        table.add(b);
+        if (b.state() == BlockState.BLOCK_STATE_FAILED) {
+            counters.decided(action, Outcome.FAILED);
+            record(now, AuditRecord.FAILED, "", o, action, b.id, "could not block: " + what + ": " + errors(b));
+            table.end(b, BlockState.BLOCK_STATE_FAILED);
+            counters.end(Ended.FAILED);
+            return;
+        }
+        counters.decided(action, Outcome.BLOCKED);
+        record(now, AuditRecord.BLOCKED, "", o, action, b.id, "blocked: " + what + " on " + String.join(", ",
+                b.nodes.keySet()));
+    }
+
+    /** The actor's node first, then the nodes that saw it. */
+    private static Set<String> nodes(Offense o) {
+        Set<String> nodes = new LinkedHashSet<>();
+        if (!o.actorNode().isEmpty()) {
+            nodes.add(o.actorNode());
+        }
+        o.seenOn().stream().filter(n -> !n.isEmpty()).sorted().forEach(nodes::add);
+        return nodes;
+    }
+
+    private void sendBlocks(LiveBlock b, Set<String> nodes, long now) {
+        String reason = (b.offense.id() + " " + String.join(",", b.offense.types().stream().sorted().toList()));
+        for (String node : nodes) {
+            String commandId = b.id + "@" + node;
+            AggregatorMessage m = AggregatorMessage.newBuilder().setBlock(BlockCommand.newBuilder()
+                    .setCommandId(commandId).setIp(b.ip()).setTtl(Duration.newBuilder().setSeconds(b.ttl.toSeconds()))
+                    .setReason(reason.length() > MAX_REASON ? reason.substring(0, MAX_REASON) : reason)).build();
+            LiveBlock.NodeState s = new LiveBlock.NodeState(BlockState.BLOCK_STATE_PENDING, commandId, now);
+            if (agents.send(node, m)) {
+                counters.count(Command.SENT);
+            } else {
+                counters.count(Command.UNREACHABLE);
+                s.state = BlockState.BLOCK_STATE_FAILED;
+                s.error = "no agent stream from node " + node;
+            }
+            b.nodes.put(node, s);
+        }
+    }
+
+    private void applyQuarantine(LiveBlock b, long now) {
+        LiveBlock.NodeState s = new LiveBlock.NodeState(BlockState.BLOCK_STATE_ACTIVE, "", now);
+        try {
+            quarantine.apply(b.offense.namespace(), b.offense.pod());
+        } catch (RuntimeException e) {
+            s.state = BlockState.BLOCK_STATE_FAILED;
+            s.error = String.valueOf(e.getMessage());
+        }
+        b.nodes.put("", s);
+    }
+
+    /** An agent's answer to a block or unblock command. */
+    void result(String node, CommandResult r, long now) {
+        LiveBlock b = table.byCommand(r.getCommandId());
+        LiveBlock.NodeState s = b == null ? null : b.nodes.get(node);
+        if (s == null || !s.commandId.equals(r.getCommandId())) {
+            counters.count(Command.UNKNOWN_RESULT); // an unblock's answer, a late one, or a confused agent
+            return;
+        }
+        if (s.state != BlockState.BLOCK_STATE_PENDING) {
+            return;
+        }
+        if (r.getOk()) {
+            s.state = BlockState.BLOCK_STATE_ACTIVE;
+            counters.count(Command.CONFIRMED);
+        } else {
+            s.state = BlockState.BLOCK_STATE_FAILED;
+            s.error = r.getError().length() > MAX_REASON ? r.getError().substring(0, MAX_REASON) : r.getError();
+            counters.count(Command.FAILED);
+        }
+        settle(b, now);
+    }
+
+    /** Expires blocks past their time to live and fails commands nobody answered. */
+    void tick(long now) {
+        for (LiveBlock b : table.live()) {
+            if (now >= b.expiresMillis) {
+                // node_drop: each agent's nftables entry times out by itself; nothing to send.
+                if (b.action == BlockAction.QUARANTINE && !b.dryRun) {
+                    liftQuietly(b);
+                }
+                table.end(b, BlockState.BLOCK_STATE_EXPIRED);
+                counters.end(Ended.EXPIRED);
+                record(now, AuditRecord.EXPIRED, "", b.offense, b.action, b.id, b.action.word() + " of " + b.ip()
+                        + " expired after " + b.ttl.toSeconds() + " s");
+                continue;
+            }
+            boolean changed = false;
+            for (LiveBlock.NodeState s : b.nodes.values()) {
+                if (s.state == BlockState.BLOCK_STATE_PENDING && now - s.sentMillis >= COMMAND_TIMEOUT_MILLIS) {
+                    s.state = BlockState.BLOCK_STATE_FAILED;
+                    s.error = "no answer from the agent within " + COMMAND_TIMEOUT_MILLIS / 1000 + " s";
+                    counters.count(Command.FAILED);
+                    changed = true;
+                }
+            }
+            if (changed) {
+                settle(b, now);
+            }
+        }
+    }
+
+    /** Ends a block that failed everywhere; else republishes its states. */
+    private void settle(LiveBlock b, long now) {
+        if (b.state() == BlockState.BLOCK_STATE_FAILED) {
+            table.end(b, BlockState.BLOCK_STATE_FAILED);
+            counters.end(Ended.FAILED);
+            record(now, AuditRecord.FAILED, "", b.offense, b.action, b.id, b.action.word() + " of " + b.ip()
+                    + " failed on every node: " + errors(b));
+        } else {
+            table.publish();
+        }
+    }
+
+    /**
+     * Removes the block with this id, or every live block of this address: an UnblockCommand
+     * to each node where it is not failed, the quarantine label taken off.
+     */
+    List<LiveBlock> remove(String idOrIp, long now) {
+        LiveBlock byId = table.get(idOrIp);
+        List<LiveBlock> targets = byId != null ? List.of(byId) : table.liveOf(idOrIp);
+        List<LiveBlock> removed = new ArrayList<>();
+        for (LiveBlock b : targets) {
+            if (!b.dryRun) {
+                if (b.action == BlockAction.NODE_DROP) {
+                    b.nodes.forEach((node, s) -> {
+                        if (s.state != BlockState.BLOCK_STATE_FAILED) {
+                            agents.send(node, AggregatorMessage.newBuilder().setUnblock(UnblockCommand.newBuilder()
+                                    .setCommandId(b.id + "@" + node + "/unblock").setIp(b.ip())).build());
+                            counters.count(Command.UNBLOCK_SENT);
+                        }
+                    });
+                } else {
+                    liftQuietly(b);
+                }
+            }
+            table.end(b, BlockState.BLOCK_STATE_REMOVED);
+            counters.end(Ended.REMOVED);
+            record(now, AuditRecord.REMOVED, "", b.offense, b.action, b.id, b.action.word() + " of " + b.ip()
+                    + " removed on request" + (b.dryRun ? " (dry-run: nothing was sent)" : ""));
+            removed.add(b);
+        }
+        return removed;
+    }
+
+    private void liftQuietly(LiveBlock b) {
+        try {
+            quarantine.lift(b.offense.namespace(), b.offense.pod());
+        } catch (RuntimeException e) {
+            counters.count(Command.FAILED);
+        }
+    }
+
+    private static String errors(LiveBlock b) {
+        return String.join("; ", b.nodes.entrySet().stream().filter(e -> !e.getValue().error.isEmpty())
+                .map(e -> (e.getKey().isEmpty() ? "" : e.getKey() + ": ") + e.getValue().error).toList());
+    }
+
+    private void record(long now, String outcome, String reason, Offense o, BlockAction action, String blockId,
+                        String detail) {
+        AuditRecord r = new AuditRecord(now, outcome, reason, o.actorIp(), action.word(), blockId, o.id(), detail,
+                o.namespace(), o.pod());
+        audit.add(r);
+        events.emit(r);
+    }
+}

@@ -1,0 +1,75 @@
+package io.netwatch.aggregator.response;
+
+import io.netwatch.aggregator.policy.Cidr;
+import io.netwatch.aggregator.policy.IpAddresses;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The checks every block passes before it is sent, in this order: protected namespace,
+ * protected address (configured CIDRs, then the cluster's), spoofable evidence, the cap on
+ * live blocks. The first that refuses names itself ({@link Refusal}) and says why.
+ *
+ * <p>Spoofable evidence: a flood is aggregated by destination ({@code syn_flood},
+ * {@code udp_flood}) and its sources are whatever the packets claim, so it never blocks a
+ * source. Any other offense blocks only an actor shown to hold its address: the detector
+ * saw it complete a TCP handshake ({@code Anomaly.source_handshake_completed}), or the
+ * aggregator stored a flow it initiated whose handshake it completed ({@link HandshakeWitness}),
+ * or the offense is a {@code policy_violation} (an established connection by definition).
+ */
+final class Guardrails {
+    /** Offenses whose "source" is whatever the packets claimed. */
+    static final Set<String> DESTINATION_AGGREGATED = Set.of("syn_flood", "udp_flood");
+    /** Offenses made only of established connections. */
+    static final Set<String> ESTABLISHED_ONLY = Set.of("policy_violation");
+
+    /** A refusal and the sentence that explains it. */
+    record Verdict(Refusal refusal, String detail) {
+    }
+
+    private final Set<String> namespaces;
+    private final List<Cidr> cidrs;
+    private final ProtectedAddresses cluster;
+    private final HandshakeWitness witness;
+    private final int maxLive;
+
+    Guardrails(ResponseConfig config, ProtectedAddresses cluster, HandshakeWitness witness) {
+        this.namespaces = config.protectedNamespaces();
+        this.cidrs = config.protectedCidrs();
+        this.cluster = cluster;
+        this.witness = witness;
+        this.maxLive = config.maxActiveBlocks();
+    }
+
+    /** @return null when the block may go ahead */
+    Verdict check(Offense o, int liveBlocks, long nowMillis) {
+        if (!o.namespace().isEmpty() && namespaces.contains(o.namespace())) {
+            return new Verdict(Refusal.PROTECTED_NAMESPACE, o.actor() + " is in protected namespace " + o.namespace());
+        }
+        byte[] ip = IpAddresses.parse(o.actorIp());
+        for (Cidr c : cidrs) {
+            if (ip != null && c.contains(ip)) {
+                return new Verdict(Refusal.PROTECTED_ADDRESS, o.actorIp() + " is in protected CIDR " + c);
+            }
+        }
+        String why = cluster.why(o.actorIp());
+        if (why != null) {
+            return new Verdict(Refusal.PROTECTED_ADDRESS, o.actorIp() + " is protected: " + why);
+        }
+        if (o.types().stream().anyMatch(DESTINATION_AGGREGATED::contains)) {
+            return new Verdict(Refusal.SPOOFABLE_EVIDENCE, o.types() + " counts packets by destination; their source"
+                    + " addresses can be spoofed, so " + o.actorIp() + " is not blocked");
+        }
+        boolean owns = o.ownsAddress() || ESTABLISHED_ONLY.containsAll(o.types())
+                || witness.owns(o.actorIp(), nowMillis);
+        if (!owns) {
+            return new Verdict(Refusal.SPOOFABLE_EVIDENCE, "nothing shows " + o.actorIp() + " holds its address (no"
+                    + " TCP handshake completed as initiator): the evidence could come from spoofed packets");
+        }
+        if (liveBlocks >= maxLive) {
+            return new Verdict(Refusal.CAP, liveBlocks + " blocks are live, the cap (response.max_active_blocks) is "
+                    + maxLive);
+        }
+        return null;
+    }
+}

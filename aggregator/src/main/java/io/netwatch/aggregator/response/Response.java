@@ -1,0 +1,221 @@
+package io.netwatch.aggregator.response;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.netwatch.aggregator.ingest.AgentCommands;
+import io.netwatch.aggregator.store.FlowStore;
+import io.netwatch.proto.query.v1.GetBlockAuditRequest;
+import io.netwatch.proto.query.v1.GetBlockAuditResponse;
+import io.netwatch.proto.query.v1.ListBlocksRequest;
+import io.netwatch.proto.query.v1.ListBlocksResponse;
+import io.netwatch.proto.query.v1.RemoveBlockRequest;
+import io.netwatch.proto.query.v1.RemoveBlockResponse;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+
+/**
+ * The response stage, blocking half: offenses in (from stored anomalies today, incidents
+ * later), block decisions out, each audited. Everything it decides runs on its one thread,
+ * so the storing threads only hand over a record; offenses waiting past
+ * {@link #MAX_QUEUED} are dropped and counted. Construct with {@link #start} and close it.
+ */
+public final class Response implements AutoCloseable {
+    /** Offenses waiting for a decision before new ones are dropped (counted). */
+    public static final int MAX_QUEUED = 10_000;
+    /** How often blocks are checked for expiry and unanswered commands, ms. */
+    static final long TICK_MILLIS = 1000;
+    /** How long a handshake counts as evidence that the initiator holds its address, ms. */
+    static final long HANDSHAKE_WINDOW_MILLIS = 10 * 60_000;
+    private static final long QUERY_TIMEOUT_SECONDS = 10;
+
+    private final ResponseConfig config;
+    private final BlockDecisions decisions;
+    private final AuditLog audit;
+    private final ResponseCounters counters;
+    private final HandshakeWitness witness;
+    private final ScheduledExecutorService thread;
+    private final LongSupplier clock;
+    private final AtomicInteger queued = new AtomicInteger();
+    private final KubernetesEvents kubernetesEvents;
+
+    private Response(ResponseConfig config, AgentCommands agents, ProtectedAddresses cluster, Quarantine quarantine,
+                     DecisionEvents events, LongSupplier clock, KubernetesEvents kubernetesEvents) {
+        this.config = config;
+        this.clock = clock;
+        this.kubernetesEvents = kubernetesEvents;
+        this.counters = new ResponseCounters();
+        this.audit = new AuditLog(config.auditSize());
+        this.witness = new HandshakeWitness(HandshakeWitness.DEFAULT_MAX_ADDRESSES, HANDSHAKE_WINDOW_MILLIS);
+        this.decisions = new BlockDecisions(config, new Guardrails(config, cluster, witness), agents, quarantine,
+                audit, events, counters);
+        this.thread = Executors.newSingleThreadScheduledExecutor(
+                r -> Thread.ofPlatform().name("netwatch-response").daemon().unstarted(r));
+    }
+
+    /**
+     * Starts the stage on {@code store}'s anomalies and flows, sending through {@code agents}.
+     *
+     * @param kubernetes the watched cluster (protected addresses, quarantine, Events), or null
+     */
+    public static Response start(ResponseConfig config, FlowStore store, AgentCommands agents,
+                                 KubernetesClient kubernetes) {
+        LongSupplier clock = System::currentTimeMillis;
+        if (kubernetes == null) {
+            return start(config, store, agents, ProtectedAddresses.NONE, Quarantine.NONE, DecisionEvents.NONE, clock,
+                    null);
+        }
+        KubernetesEvents events = new KubernetesEvents(kubernetes);
+        return start(config, store, agents, new ClusterProtectedAddresses(kubernetes, config.protectedNamespaces(),
+                clock), new KubernetesQuarantine(kubernetes), events, clock, events);
+    }
+
+    /** With every collaborator given: tests use this. */
+    static Response start(ResponseConfig config, FlowStore store, AgentCommands agents, ProtectedAddresses cluster,
+                          Quarantine quarantine, DecisionEvents events, LongSupplier clock,
+                          KubernetesEvents kubernetesEvents) {
+        Response r = new Response(config, agents, cluster, quarantine, events, clock, kubernetesEvents);
+        if (config.mode() != ResponseMode.OFF) {
+            store.listen(r.witness);
+            store.listen(new OffenseAdapter(r::submit, r.counters));
+            agents.onResult((node, result, at) -> r.run(() -> r.decisions.result(node, result, r.clock.getAsLong())));
+            r.thread.scheduleWithFixedDelay(() -> r.decisions.tick(r.clock.getAsLong()), TICK_MILLIS, TICK_MILLIS,
+                    TimeUnit.MILLISECONDS);
+        }
+        return r;
+    }
+
+    /**
+     * Judges an offense on the response thread (returns at once). Incidents call this; stored
+     * anomalies reach it through {@link OffenseAdapter}.
+     */
+    public void submit(Offense offense, long nowMillis) {
+        if (config.mode() == ResponseMode.OFF) {
+            return;
+        }
+        if (!run(() -> decisions.decide(offense, clock.getAsLong()))) {
+            counters.ignore(ResponseCounters.Ignored.QUEUE_FULL);
+        }
+    }
+
+    private boolean run(Runnable task) {
+        if (queued.incrementAndGet() > MAX_QUEUED) {
+            queued.decrementAndGet();
+            return false;
+        }
+        try {
+            thread.execute(() -> {
+                queued.decrementAndGet();
+                task.run();
+            });
+            return true;
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            queued.decrementAndGet();
+            return false; // closing
+        }
+    }
+
+    /** Runs a query on the response thread and waits for it. */
+    private <T> T ask(Callable<T> q) {
+        try {
+            return thread.submit(q).get(QUERY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the response stage did not answer within " + QUERY_TIMEOUT_SECONDS + " s");
+        }
+    }
+
+    public ListBlocksResponse list(ListBlocksRequest request) {
+        return ask(() -> {
+            ListBlocksResponse.Builder b = ListBlocksResponse.newBuilder().setMode(config.mode().word());
+            if (request.getIncludeEnded()) {
+                decisions.table().ended().forEach(x -> b.addBlocks(BlockViews.block(x)));
+            }
+            decisions.table().live().forEach(x -> b.addBlocks(BlockViews.block(x)));
+            return b.build();
+        });
+    }
+
+    /** @throws NoSuchElementException when no live block has that id or address */
+    public RemoveBlockResponse remove(RemoveBlockRequest request) {
+        String given = request.getBlock().strip();
+        byte[] ip = io.netwatch.aggregator.policy.IpAddresses.parse(given);
+        // Addresses are kept in canonical form ("fd00::1"); ids are taken as given.
+        String target = ip == null ? given : io.netwatch.aggregator.policy.IpAddresses.format(ip);
+        if (target.isEmpty()) {
+            throw new IllegalArgumentException("say which block to remove: a block id (response-3) or an address");
+        }
+        return ask(() -> {
+            List<LiveBlock> removed = decisions.remove(target, clock.getAsLong());
+            if (removed.isEmpty()) {
+                throw new NoSuchElementException("no live block has id or address '" + target
+                        + "' (netwatch blocks list shows them)");
+            }
+            RemoveBlockResponse.Builder b = RemoveBlockResponse.newBuilder();
+            removed.forEach(x -> b.addRemoved(BlockViews.block(x)));
+            return b.build();
+        });
+    }
+
+    public GetBlockAuditResponse audit(GetBlockAuditRequest request) {
+        GetBlockAuditResponse.Builder b = GetBlockAuditResponse.newBuilder().setDropped(audit.dropped());
+        audit.last((int) Math.min(Integer.MAX_VALUE, request.getLimit())).forEach(r -> b.addRecords(
+                BlockViews.audit(r)));
+        return b.build();
+    }
+
+    public ResponseMode mode() {
+        return config.mode();
+    }
+
+    public ResponseCounters counters() {
+        return counters;
+    }
+
+    /** The audit log (bounded). */
+    public AuditLog auditLog() {
+        return audit;
+    }
+
+    /** Live blocks' node states in {@code state}. */
+    public long live(io.netwatch.proto.query.v1.BlockState state) {
+        return decisions.table().count(state);
+    }
+
+    HandshakeWitness witness() {
+        return witness;
+    }
+
+    /** Meters of this stage (docs/metrics.md). */
+    public ResponseMetrics metrics() {
+        return new ResponseMetrics(this, witness, kubernetesEvents);
+    }
+
+    /** Runs the expiry check now and waits for it (tests). */
+    void tick() {
+        ask(() -> {
+            decisions.tick(clock.getAsLong());
+            return null;
+        });
+    }
+
+    /** Waits until everything handed over so far is decided (tests). */
+    void settle() {
+        ask(() -> null);
+    }
+
+    @Override
+    public void close() {
+        thread.shutdownNow();
+    }
+}

@@ -1,0 +1,220 @@
+package io.netwatch.aggregator.response;
+
+import io.netwatch.aggregator.store.FlowStore;
+import io.netwatch.proto.anomaly.v1.Severity;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+
+/**
+ * Reads the response rules (the file named by {@code response.file}):
+ * <pre>
+ * rules:
+ *   - name: scanners
+ *     types: [port_scan, ip_sweep]
+ *     min_severity: high
+ *     min_confidence: 0.5
+ *     action: node_drop
+ *     ttl: 10m
+ * </pre>
+ * Every error names the file, the line, the key and what is allowed. The file is read once,
+ * at start; its size is capped so a wrong path (a log file) fails fast.
+ */
+public final class ResponseRulesFile {
+    /** Largest rules file read, bytes. */
+    static final long MAX_BYTES = 1 << 20;
+    /** Most rules in one file. */
+    static final int MAX_RULES = 1000;
+    private static final Set<String> RULE_KEYS = Set.of("name", "types", "min_severity", "min_confidence", "action",
+            "ttl");
+
+    private final String file;
+
+    private ResponseRulesFile(String file) {
+        this.file = file;
+    }
+
+    /** @throws IllegalArgumentException naming the file, line, key and what is allowed */
+    public static List<ResponseRule> load(Path path) {
+        String text;
+        try {
+            if (Files.size(path) > MAX_BYTES) {
+                throw new IllegalArgumentException("response.file " + path + ": larger than " + MAX_BYTES
+                        + " bytes; is it the rules file?");
+            }
+            text = Files.readString(path);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("response.file " + path + ": cannot read it (" + e + ")");
+        }
+        return parse(path.toString(), text);
+    }
+
+    /** Parses rules from {@code text}; {@code file} names it in errors. */
+    public static List<ResponseRule> parse(String file, String text) {
+        return new ResponseRulesFile(file).rules(text);
+    }
+
+    private List<ResponseRule> rules(String text) {
+        Optional<Node> root;
+        try {
+            root = new Compose(LoadSettings.builder().setMaxAliasesForCollections(10).build()).composeString(text);
+        } catch (YamlEngineException e) {
+            throw new IllegalArgumentException(file + ": not valid YAML: " + e.getMessage().lines().findFirst()
+                    .orElse(""));
+        }
+        if (root.isEmpty()) {
+            throw new IllegalArgumentException(file + ": empty; expected a 'rules:' list");
+        }
+        MappingNode top = mapping(root.get(), "the top level");
+        List<ResponseRule> rules = new ArrayList<>();
+        for (NodeTuple t : top.getValue()) {
+            String key = scalar(t.getKeyNode(), "a key");
+            if (!key.equals("rules")) {
+                throw error(t.getKeyNode(), key, "unknown key; allowed: rules");
+            }
+            if (!(t.getValueNode() instanceof SequenceNode list)) {
+                throw error(t.getValueNode(), "rules", "must be a list of rules");
+            }
+            if (list.getValue().size() > MAX_RULES) {
+                throw error(list, "rules", "more than " + MAX_RULES + " rules");
+            }
+            for (Node n : list.getValue()) {
+                rules.add(rule(n, rules.size()));
+            }
+        }
+        return rules;
+    }
+
+    private ResponseRule rule(Node node, int index) {
+        MappingNode m = mapping(node, "rule " + (index + 1));
+        String name = "rule-" + (index + 1);
+        Set<String> types = new LinkedHashSet<>();
+        Severity minSeverity = Severity.SEVERITY_UNKNOWN;
+        double minConfidence = 0;
+        BlockAction action = null;
+        Duration ttl = null;
+        for (NodeTuple t : m.getValue()) {
+            String key = scalar(t.getKeyNode(), "a key");
+            Node v = t.getValueNode();
+            switch (key) {
+                case "name" -> name = scalar(v, key);
+                case "types" -> {
+                    List<Node> items = v instanceof SequenceNode s ? s.getValue() : List.of(v);
+                    for (Node item : items) {
+                        String type = scalar(item, key);
+                        if (!FlowStore.ANOMALY_TYPES.contains(type)) {
+                            throw error(item, key, "'" + type + "' is not an anomaly type; allowed: "
+                                    + String.join(", ", FlowStore.ANOMALY_TYPES));
+                        }
+                        types.add(type);
+                    }
+                }
+                case "min_severity" -> minSeverity = severity(v);
+                case "min_confidence" -> {
+                    String s = scalar(v, key);
+                    try {
+                        minConfidence = Double.parseDouble(s);
+                    } catch (NumberFormatException e) {
+                        minConfidence = -1;
+                    }
+                    if (!(minConfidence >= 0 && minConfidence <= 1)) {
+                        throw error(v, key, "'" + s + "' is not a number from 0 to 1");
+                    }
+                }
+                case "action" -> {
+                    String s = scalar(v, key);
+                    action = BlockAction.find(s);
+                    if (action == null) {
+                        throw error(v, key, "'" + s + "' is not an action; allowed: " + BlockAction.allowed());
+                    }
+                }
+                case "ttl" -> ttl = duration(v);
+                default -> throw error(t.getKeyNode(), key, "unknown key; allowed: " + String.join(", ",
+                        RULE_KEYS.stream().sorted().toList()));
+            }
+        }
+        if (action == null) {
+            throw error(node, "action", "rule '" + name + "' has no action; allowed: " + BlockAction.allowed());
+        }
+        return new ResponseRule(name, types, minSeverity, minConfidence, action, ttl);
+    }
+
+    private Severity severity(Node v) {
+        String s = scalar(v, "min_severity");
+        try {
+            Severity sev = Severity.valueOf("SEVERITY_" + s.toUpperCase(Locale.ROOT));
+            if (sev != Severity.SEVERITY_UNKNOWN) {
+                return sev;
+            }
+        } catch (IllegalArgumentException e) {
+            // named below
+        }
+        throw error(v, "min_severity", "'" + s + "' is not a severity; allowed: info, low, medium, high, critical");
+    }
+
+    private Duration duration(Node v) {
+        String s = scalar(v, "ttl");
+        try {
+            Duration d = parseDuration(s);
+            if (!d.isNegative() && !d.isZero()) {
+                return d;
+            }
+        } catch (DateTimeParseException | NumberFormatException e) {
+            // named below
+        }
+        throw error(v, "ttl", "'" + s + "' is not a positive duration (examples: 90s, 10m, 1h, PT10M)");
+    }
+
+    /** "90s", "10m", "1h", "2d" or ISO-8601 ("PT10M"). */
+    static Duration parseDuration(String s) {
+        if (s.startsWith("P") || s.startsWith("p")) {
+            return Duration.parse(s);
+        }
+        long n = Long.parseLong(s.substring(0, s.length() - 1));
+        return switch (s.charAt(s.length() - 1)) {
+            case 's' -> Duration.ofSeconds(n);
+            case 'm' -> Duration.ofMinutes(n);
+            case 'h' -> Duration.ofHours(n);
+            case 'd' -> Duration.ofDays(n);
+            default -> throw new NumberFormatException(s);
+        };
+    }
+
+    private MappingNode mapping(Node n, String what) {
+        if (n instanceof MappingNode m) {
+            return m;
+        }
+        throw new IllegalArgumentException(file + " line " + line(n) + ": " + what + " must be a mapping (key: value)");
+    }
+
+    private String scalar(Node n, String key) {
+        if (n instanceof ScalarNode s) {
+            return s.getValue();
+        }
+        throw error(n, key, "must be a single value");
+    }
+
+    private IllegalArgumentException error(Node n, String key, String message) {
+        return new IllegalArgumentException(file + " line " + line(n) + ", key '" + key + "': " + message);
+    }
+
+    private static int line(Node n) {
+        return n.getStartMark().map(m -> m.getLine() + 1).orElse(0);
+    }
+}

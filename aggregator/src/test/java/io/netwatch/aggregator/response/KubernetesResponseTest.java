@@ -1,0 +1,122 @@
+package io.netwatch.aggregator.response;
+
+import static io.netwatch.aggregator.identity.ClusterObjects.pod;
+import static io.netwatch.aggregator.identity.ClusterObjects.service;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The response stage's Kubernetes side against fabric8's Kubernetes mock server in CRUD mode
+ * (there is no API server on the build machines): quarantine labels and the deny-all policy,
+ * the protected addresses the cluster names, and Events on the pod.
+ */
+@EnableKubernetesMockClient(crud = true)
+class KubernetesResponseTest {
+    static {
+        java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
+    }
+
+    KubernetesMockServer server;
+    KubernetesClient client;
+
+    @Test
+    void quarantineLabelsThePodAndCreatesTheDenyAllPolicyOnce() {
+        client.pods().resource(pod("shop", "cart-1", "10.0.0.5", Map.of("app", "cart"), null)).create();
+        client.pods().resource(pod("shop", "cart-2", "10.0.0.6", Map.of("app", "cart"), null)).create();
+        KubernetesQuarantine q = new KubernetesQuarantine(client);
+        q.apply("shop", "cart-1");
+        q.apply("shop", "cart-2");
+
+        assertEquals("true", client.pods().inNamespace("shop").withName("cart-1").get().getMetadata().getLabels()
+                .get(KubernetesQuarantine.LABEL));
+        assertEquals("cart", client.pods().inNamespace("shop").withName("cart-1").get().getMetadata().getLabels()
+                .get("app"), "the pod's own labels stay");
+        List<NetworkPolicy> policies = client.network().v1().networkPolicies().inNamespace("shop").list().getItems();
+        assertEquals(1, policies.size());
+        NetworkPolicy p = policies.getFirst();
+        assertEquals(KubernetesQuarantine.POLICY, p.getMetadata().getName());
+        assertEquals(Map.of(KubernetesQuarantine.LABEL, "true"), p.getSpec().getPodSelector().getMatchLabels());
+        assertEquals(List.of("Ingress", "Egress"), p.getSpec().getPolicyTypes());
+        assertTrue(p.getSpec().getIngress().isEmpty() && p.getSpec().getEgress().isEmpty(), "deny-all has no rules");
+
+        q.lift("shop", "cart-1");
+        assertNull(client.pods().inNamespace("shop").withName("cart-1").get().getMetadata().getLabels()
+                .get(KubernetesQuarantine.LABEL));
+        assertEquals("true", client.pods().inNamespace("shop").withName("cart-2").get().getMetadata().getLabels()
+                .get(KubernetesQuarantine.LABEL));
+        var gone = assertThrows(IllegalStateException.class, () -> q.apply("shop", "nobody"));
+        assertTrue(gone.getMessage().contains("shop/nobody"), gone.getMessage());
+    }
+
+    @Test
+    void theClusterProtectsTheApiServerDnsAndNodesAndProtectedPods() {
+        client.services().resource(service("default", "kubernetes", "10.96.0.1", Map.of())).create();
+        client.services().resource(new ServiceBuilder(service("kube-system", "kube-dns", "10.96.0.10", Map.of()))
+                .editMetadata().addToLabels("k8s-app", "kube-dns").endMetadata().build()).create();
+        client.pods().resource(pod("kube-system", "coredns-1", "10.244.0.3", Map.of("k8s-app", "kube-dns"), null))
+                .create();
+        client.pods().resource(pod("netwatch", "agent-x", "10.244.0.9", Map.of(), null)).create();
+        client.pods().resource(pod("shop", "cart-1", "10.244.1.5", Map.of(), null)).create();
+        AtomicLong clock = new AtomicLong(0);
+        var cluster = new ClusterProtectedAddresses(client, Set.of("netwatch"), clock::get);
+
+        assertTrue(cluster.why("10.96.0.1").contains("API server"), cluster.why("10.96.0.1"));
+        assertTrue(cluster.why("10.96.0.10").contains("cluster DNS service"));
+        assertTrue(cluster.why("10.244.0.3").contains("cluster DNS pod kube-system/coredns-1"));
+        assertTrue(cluster.why("10.244.0.9").contains("protected namespace netwatch/agent-x"));
+        assertTrue(cluster.why("192.168.0.1").contains("node address"), "the fixtures' pods run on 192.168.0.1");
+        assertNull(cluster.why("10.244.1.5"), "an ordinary pod is not protected");
+
+        client.pods().resource(pod("netwatch", "agent-y", "10.244.0.10", Map.of(), null)).create();
+        assertNull(cluster.why("10.244.0.10"), "read at most once per refresh period");
+        clock.set(ClusterProtectedAddresses.REFRESH_MILLIS);
+        assertTrue(cluster.why("10.244.0.10").contains("agent-y"));
+    }
+
+    @Test
+    void anUnreadableClusterProtectsEverything() {
+        server.shutdown(); // the API server goes away before the first read
+        try (KubernetesClient noRetries = new KubernetesClientBuilder().withConfig(new ConfigBuilder(
+                client.getConfiguration()).withRequestRetryBackoffLimit(0).build()).build()) {
+            var cluster = new ClusterProtectedAddresses(noRetries, Set.of("netwatch"), () -> 0L);
+            String why = cluster.why("10.244.1.5");
+            assertTrue(why.contains("could not be read"), why);
+            assertTrue(cluster.why("10.244.1.6").contains("could not be read"), "no retry within the period");
+            assertEquals(1, cluster.failures());
+        }
+    }
+
+    @Test
+    void decisionsAboutAPodBecomeEventsOnIt() {
+        KubernetesEvents events = new KubernetesEvents(client);
+        events.emit(new AuditRecord(1_700_000_000_000L, AuditRecord.WOULD_BLOCK, "", "10.244.1.5", "node_drop",
+                "response-1", "node-a-port_scan-1", "would block: node_drop of 10.244.1.5", "shop", "cart-1"));
+        events.emit(new AuditRecord(1_700_000_000_000L, AuditRecord.REFUSED, "cap", "203.0.113.9", "node_drop",
+                "", "x", "not a pod", "", ""));
+        List<Event> made = client.v1().events().inNamespace("shop").list().getItems();
+        assertEquals(1, made.size());
+        Event e = made.getFirst();
+        assertEquals("NetwatchWouldBlock", e.getReason());
+        assertEquals("Pod", e.getInvolvedObject().getKind());
+        assertEquals("cart-1", e.getInvolvedObject().getName());
+        assertTrue(e.getMessage().contains("would block"), e.getMessage());
+        assertEquals(1, events.sent());
+        assertEquals(0, events.failed());
+    }
+}

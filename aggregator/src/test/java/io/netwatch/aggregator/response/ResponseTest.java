@@ -1,0 +1,293 @@
+package io.netwatch.aggregator.response;
+
+import static io.netwatch.aggregator.response.Offenses.anomaly;
+import static io.netwatch.aggregator.response.Offenses.handshake;
+import static io.netwatch.aggregator.response.Offenses.podAnomaly;
+import static io.netwatch.aggregator.response.Offenses.unacknowledged;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netwatch.aggregator.ingest.AgentCommands;
+import io.netwatch.aggregator.policy.Cidr;
+import io.netwatch.aggregator.response.ResponseCounters.Ignored;
+import io.netwatch.aggregator.response.ResponseCounters.Outcome;
+import io.netwatch.aggregator.store.FlowStore;
+import io.netwatch.proto.anomaly.v1.Severity;
+import io.netwatch.proto.query.v1.BlockState;
+import io.netwatch.proto.query.v1.GetBlockAuditRequest;
+import io.netwatch.proto.query.v1.ListBlocksRequest;
+import io.netwatch.proto.query.v1.RemoveBlockRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Decisions of the response stage for each mode and each guardrail, through the store as
+ * the ingest stream fills it. No agent is connected here: sending is {@code BlockingEndToEndTest}'s.
+ */
+class ResponseTest {
+    private static final long T0 = 1_700_000_000_000L;
+    /** What the fake cluster protects: cluster DNS's pod. */
+    private static final String DNS_POD = "10.96.0.10";
+
+    private final AtomicLong clock = new AtomicLong(T0);
+    private final FlowStore store = new FlowStore(1000, 1000, Duration.ofHours(1));
+    private final List<AuditRecord> events = new ArrayList<>();
+    private final List<String> quarantined = new ArrayList<>();
+    private Response response;
+
+    private Response start(ResponseConfig config) {
+        ProtectedAddresses cluster = ip -> ip.equals(DNS_POD) ? "cluster DNS pod kube-system/coredns-1" : null;
+        Quarantine q = new Quarantine() {
+            @Override
+            public void apply(String namespace, String pod) {
+                quarantined.add("+" + namespace + "/" + pod);
+            }
+
+            @Override
+            public void lift(String namespace, String pod) {
+                quarantined.add("-" + namespace + "/" + pod);
+            }
+        };
+        response = Response.start(config, store, new AgentCommands(), cluster, q, events::add, clock::get, null);
+        return response;
+    }
+
+    @AfterEach
+    void close() {
+        if (response != null) {
+            response.close();
+        }
+    }
+
+    private List<AuditRecord> audit() {
+        response.settle();
+        return response.auditLog().last(0);
+    }
+
+    private AuditRecord only() {
+        List<AuditRecord> a = audit();
+        assertEquals(1, a.size(), a.toString());
+        return a.getFirst();
+    }
+
+    @Test
+    void dryRunRecordsWouldBlockAndSendsNothing() {
+        start(ResponseConfig.defaults());
+        store.addFlow(handshake("10.0.0.5"), T0);
+        store.addAnomaly(podAnomaly("port_scan", "10.0.0.5", "node-b", "shop", "scanner-1", "node-a"), T0);
+        AuditRecord r = only();
+        assertEquals(AuditRecord.WOULD_BLOCK, r.outcome());
+        assertEquals("shop", r.namespace());
+        var blocks = response.list(ListBlocksRequest.getDefaultInstance());
+        assertEquals("dry-run", blocks.getMode());
+        assertEquals(1, blocks.getBlocksCount());
+        assertEquals(BlockState.BLOCK_STATE_WOULD_BLOCK, blocks.getBlocks(0).getState());
+        assertTrue(blocks.getBlocks(0).getDryRun());
+        // The actor's node first, then the node that saw it.
+        assertEquals(List.of("node-a", "node-b"), blocks.getBlocks(0).getNodesList().stream()
+                .map(n -> n.getNodeName()).toList());
+        assertEquals(0, response.counters().commands(ResponseCounters.Command.SENT)
+                + response.counters().commands(ResponseCounters.Command.UNREACHABLE));
+        assertEquals(1, response.counters().decisions(BlockAction.NODE_DROP, Outcome.WOULD_BLOCK));
+        assertEquals(List.of(r), events, "the decision is emitted as an event on the pod");
+    }
+
+    @Test
+    void offDecidesNothing() {
+        start(ResponseConfig.defaults().withMode(ResponseMode.OFF));
+        store.addFlow(handshake("10.0.0.5"), T0);
+        store.addAnomaly(anomaly("port_scan", "10.0.0.5", "node-a"), T0);
+        assertEquals(List.of(), audit());
+        assertEquals("off", response.list(ListBlocksRequest.getDefaultInstance()).getMode());
+        assertEquals(0, response.counters().ignored(Ignored.NO_RULE));
+    }
+
+    @Test
+    void offensesNoRuleMatchesAreCountedNotAudited() {
+        start(ResponseConfig.defaults());
+        store.addAnomaly(anomaly("dga", "10.0.0.5", "node-a"), T0);
+        store.addAnomaly(anomaly("port_scan", "10.0.0.6", "node-a").toBuilder()
+                .setSeverity(Severity.SEVERITY_MEDIUM).build(), T0);
+        store.addAnomaly(anomaly("port_scan", "not-an-ip", "node-a"), T0);
+        assertEquals(List.of(), audit());
+        assertEquals(2, response.counters().ignored(Ignored.NO_RULE));
+        assertEquals(1, response.counters().ignored(Ignored.MALFORMED));
+    }
+
+    @Test
+    void protectedNamespaceIsRefused() {
+        start(ResponseConfig.defaults());
+        store.addFlow(handshake("10.0.0.7"), T0);
+        store.addAnomaly(podAnomaly("port_scan", "10.0.0.7", "node-a", "kube-system", "kube-proxy-x", "node-a"), T0);
+        AuditRecord r = only();
+        assertEquals(AuditRecord.REFUSED, r.outcome());
+        assertEquals("protected_namespace", r.reason());
+        assertEquals(1, response.counters().refusals(BlockAction.NODE_DROP, Refusal.PROTECTED_NAMESPACE));
+    }
+
+    @Test
+    void protectedCidrAndClusterAddressesAreRefused() {
+        start(ResponseConfig.defaults().withProtectedCidrs(List.of(Cidr.parse("192.168.0.0/16"))));
+        store.addFlow(handshake("192.168.1.1"), T0);
+        store.addAnomaly(anomaly("port_scan", "192.168.1.1", "node-a"), T0);
+        store.addAnomaly(anomaly("port_scan", DNS_POD, "node-a").toBuilder().setSourceHandshakeCompleted(true)
+                .build(), T0);
+        List<AuditRecord> a = audit();
+        assertEquals(List.of("protected_address", "protected_address"), a.stream().map(AuditRecord::reason).toList());
+        assertTrue(a.get(0).detail().contains("192.168.0.0/16"), a.get(0).detail());
+        assertTrue(a.get(1).detail().contains("cluster DNS pod"), a.get(1).detail());
+    }
+
+    @Test
+    void anAttackSpoofingAProtectedPodBlocksNothingProtected() {
+        // Every mode, and even with evidence that the address completed handshakes (the real
+        // DNS pod does), a scan claiming the DNS pod's address blocks nothing.
+        for (ResponseMode mode : List.of(ResponseMode.DRY_RUN, ResponseMode.ENFORCE)) {
+            events.clear();
+            start(ResponseConfig.defaults().withMode(mode));
+            store.addFlow(handshake(DNS_POD), T0);
+            for (String type : List.of("port_scan", "ip_sweep", "brute_force", "syn_flood")) {
+                store.addAnomaly(anomaly(type, DNS_POD, "node-a"), T0);
+            }
+            assertEquals(3, audit().size(), mode + ": syn_flood has no rule in the defaults");
+            assertTrue(audit().stream().allMatch(r -> r.reason().equals("protected_address")), audit().toString());
+            assertEquals(0, response.list(ListBlocksRequest.getDefaultInstance()).getBlocksCount());
+            response.close();
+        }
+    }
+
+    @Test
+    void floodsNeverBlockTheirSource() {
+        start(ResponseConfig.defaults().withRules(List.of(new ResponseRule("floods", Set.of("syn_flood", "udp_flood"),
+                Severity.SEVERITY_LOW, 0, BlockAction.NODE_DROP, null))));
+        store.addFlow(handshake("10.0.0.8"), T0);
+        store.addAnomaly(anomaly("syn_flood", "10.0.0.8", "node-a").toBuilder().setSourceHandshakeCompleted(true)
+                .build(), T0);
+        store.addAnomaly(anomaly("udp_flood", "10.0.0.9", "node-a"), T0);
+        List<AuditRecord> a = audit();
+        assertEquals(List.of("spoofable_evidence", "spoofable_evidence"), a.stream().map(AuditRecord::reason).toList());
+        assertEquals(0, response.list(ListBlocksRequest.getDefaultInstance()).getBlocksCount());
+    }
+
+    @Test
+    void aScanFromAnAddressThatNeverCompletedAHandshakeIsRefused() {
+        start(ResponseConfig.defaults());
+        store.addFlow(unacknowledged("10.0.0.11"), T0); // answered SYNs it never acknowledged: maybe spoofed
+        store.addAnomaly(anomaly("port_scan", "10.0.0.11", "node-a"), T0);
+        store.addAnomaly(anomaly("brute_force", "10.0.0.12", "node-a").toBuilder().setSourceHandshakeCompleted(true)
+                .build(), T0); // the detector saw the handshakes
+        List<AuditRecord> a = audit();
+        assertEquals(AuditRecord.REFUSED, a.get(0).outcome());
+        assertEquals("spoofable_evidence", a.get(0).reason());
+        assertEquals(AuditRecord.WOULD_BLOCK, a.get(1).outcome());
+    }
+
+    @Test
+    void handshakeEvidenceGetsOldAfterItsWindow() {
+        start(ResponseConfig.defaults());
+        store.addFlow(handshake("10.0.0.13"), T0);
+        clock.set(T0 + Response.HANDSHAKE_WINDOW_MILLIS + 1);
+        store.addAnomaly(anomaly("port_scan", "10.0.0.13", "node-a"), clock.get());
+        assertEquals("spoofable_evidence", only().reason());
+    }
+
+    @Test
+    void theCapOnLiveBlocksRefusesTheNextOne() {
+        start(ResponseConfig.defaults().withMaxActiveBlocks(1));
+        for (String ip : List.of("10.0.1.1", "10.0.1.2")) {
+            store.addFlow(handshake(ip), T0);
+            store.addAnomaly(anomaly("port_scan", ip, "node-a"), T0);
+        }
+        store.addAnomaly(anomaly("ip_sweep", "10.0.1.1", "node-a"), T0); // same actor, same action: no new block
+        List<AuditRecord> a = audit();
+        assertEquals(List.of(AuditRecord.WOULD_BLOCK, AuditRecord.REFUSED), a.stream().map(AuditRecord::outcome)
+                .toList());
+        assertEquals("cap", a.get(1).reason());
+        assertEquals(1, response.counters().ignored(Ignored.ALREADY_BLOCKED));
+    }
+
+    @Test
+    void noNodeMeansNoTarget() {
+        start(ResponseConfig.defaults());
+        store.addFlow(handshake("10.0.0.14"), T0);
+        store.addAnomaly(anomaly("port_scan", "10.0.0.14", ""), T0); // an aggregator anomaly, actor unknown
+        assertEquals("no_target", only().reason());
+    }
+
+    @Test
+    void enforceWithoutAnAgentStreamFailsAndSaysWhy() {
+        start(ResponseConfig.defaults().withMode(ResponseMode.ENFORCE));
+        store.addFlow(handshake("10.0.0.15"), T0);
+        store.addAnomaly(anomaly("port_scan", "10.0.0.15", "node-x"), T0);
+        AuditRecord r = only();
+        assertEquals(AuditRecord.FAILED, r.outcome());
+        assertTrue(r.detail().contains("no agent stream from node node-x"), r.detail());
+        assertEquals(1, response.counters().commands(ResponseCounters.Command.UNREACHABLE));
+        var ended = response.list(ListBlocksRequest.newBuilder().setIncludeEnded(true).build());
+        assertEquals(BlockState.BLOCK_STATE_FAILED, ended.getBlocks(0).getState());
+    }
+
+    @Test
+    void blocksExpireAfterTheirTtlAndCanBeRemoved() {
+        start(ResponseConfig.defaults());
+        for (String ip : List.of("10.0.2.1", "10.0.2.2")) {
+            store.addFlow(handshake(ip), T0);
+            store.addAnomaly(anomaly("port_scan", ip, "node-a"), T0);
+        }
+        response.settle();
+        var removed = response.remove(RemoveBlockRequest.newBuilder().setBlock("10.0.2.2").build());
+        assertEquals(BlockState.BLOCK_STATE_REMOVED, removed.getRemoved(0).getState());
+        assertThrows(NoSuchElementException.class,
+                () -> response.remove(RemoveBlockRequest.newBuilder().setBlock("10.0.2.2").build()));
+        clock.set(T0 + ResponseConfig.DEFAULT_TTL.toMillis() - 1);
+        response.tick();
+        assertEquals(1, response.list(ListBlocksRequest.getDefaultInstance()).getBlocksCount());
+        clock.set(T0 + ResponseConfig.DEFAULT_TTL.toMillis());
+        response.tick();
+        assertEquals(0, response.list(ListBlocksRequest.getDefaultInstance()).getBlocksCount());
+        var all = response.list(ListBlocksRequest.newBuilder().setIncludeEnded(true).build());
+        assertEquals(Map.of("10.0.2.2", BlockState.BLOCK_STATE_REMOVED, "10.0.2.1", BlockState.BLOCK_STATE_EXPIRED),
+                Map.of(all.getBlocks(0).getIp(), all.getBlocks(0).getState(), all.getBlocks(1).getIp(),
+                        all.getBlocks(1).getState()));
+        assertEquals(List.of(AuditRecord.WOULD_BLOCK, AuditRecord.WOULD_BLOCK, AuditRecord.REMOVED,
+                AuditRecord.EXPIRED), audit().stream().map(AuditRecord::outcome).toList());
+        assertEquals(4, response.audit(GetBlockAuditRequest.getDefaultInstance()).getRecordsCount());
+    }
+
+    @Test
+    void quarantineLabelsThePodAndLiftsItWhenRemoved() {
+        start(ResponseConfig.defaults().withMode(ResponseMode.ENFORCE).withRules(List.of(new ResponseRule("q",
+                Set.of("port_scan"), Severity.SEVERITY_HIGH, 0.5, BlockAction.QUARANTINE, Duration.ofMinutes(5)))));
+        store.addFlow(handshake("10.0.3.1"), T0);
+        store.addAnomaly(podAnomaly("port_scan", "10.0.3.1", "node-a", "shop", "cart-1", "node-a"), T0);
+        store.addAnomaly(anomaly("port_scan", "10.0.3.2", "node-a").toBuilder().setSourceHandshakeCompleted(true)
+                .build(), T0);
+        List<AuditRecord> a = audit();
+        assertEquals(AuditRecord.BLOCKED, a.get(0).outcome());
+        assertEquals("no_target", a.get(1).reason(), "an address that is no pod cannot be quarantined");
+        var block = response.list(ListBlocksRequest.getDefaultInstance()).getBlocks(0);
+        assertEquals(BlockState.BLOCK_STATE_ACTIVE, block.getState());
+        assertEquals(T0 + 300_000, com.google.protobuf.util.Timestamps.toMillis(block.getExpires()));
+        response.remove(RemoveBlockRequest.newBuilder().setBlock(block.getId()).build());
+        assertEquals(List.of("+shop/cart-1", "-shop/cart-1"), quarantined);
+    }
+
+    @Test
+    void theAuditLogIsBoundedAndCountsWhatItDrops() {
+        AuditLog log = new AuditLog(2);
+        for (int i = 0; i < 5; i++) {
+            log.add(new AuditRecord(i, "refused", "cap", "10.0.0." + i, "node_drop", "", "", "", "", ""));
+        }
+        assertEquals(3, log.dropped());
+        assertEquals(List.of("10.0.0.3", "10.0.0.4"), log.last(0).stream().map(AuditRecord::ip).toList());
+        assertEquals(List.of("10.0.0.4"), log.last(1).stream().map(AuditRecord::ip).toList());
+    }
+}
