@@ -8,9 +8,7 @@ import picocli.CommandLine.Command;
         description = "Network anomaly detection for Kubernetes: packet-inspecting node agents and a central aggregator.",
         subcommands = {DemoCommand.class, AgentCommand.class, AggregatorCommand.class, InspectCommand.class,
                 ObserveCommand.class, AnomaliesCommand.class, AgentsCommand.class, RulesCommand.class, PolicyCommand.class,
-                IncidentsCommand.class,
-                CertsCommand.class, VersionCommand.class,
-                BlocksCommand.class, CertsCommand.class, VersionCommand.class,
+                IncidentsCommand.class, BlocksCommand.class, CertsCommand.class, VersionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class NetwatchMain implements Runnable {
     /** Default gRPC port of the aggregator (ingest and query). */
