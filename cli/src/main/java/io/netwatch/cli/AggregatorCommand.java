@@ -141,7 +141,8 @@ final class AggregatorCommand implements Callable<Integer> {
             return null;
         }
         try {
-            Alerting alerting = Alerting.start(Path.of(file), server.store(), server.meters(), client, environment);
+            Alerting alerting = Alerting.start(Path.of(file), server.store(), server.meters(), client, environment,
+                    server.incidents().tracker());
             System.out.println("netwatch aggregator: alerting to " + String.join(", ", alerting.queues().keySet())
                     + " (" + file + ")");
             return alerting;

@@ -2,6 +2,7 @@ package io.netwatch.aggregator.alert;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netwatch.aggregator.incident.IncidentTracker;
 import io.netwatch.aggregator.store.FlowStore;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
@@ -17,8 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Alerting as the aggregator runs it, started from the alerts file and closed as one
- * object: stored anomalies become alerts ({@link AnomalyAlerts}, a store listener that only
- * touches a bounded map), one thread ticks the {@link AlertRouter} and resolves quiet alerts,
+ * object: incidents become alerts ({@link IncidentAlerts}; or, without an incident tracker,
+ * stored anomalies, {@link AnomalyAlerts}, a store listener that only touches a bounded map), one thread ticks the {@link AlertRouter} and resolves quiet alerts,
  * and each receiver sends from its own {@link SinkQueue}, so nothing here ever slows the
  * storing thread.
  */
@@ -35,6 +36,8 @@ public final class Alerting implements AutoCloseable {
     private final Map<String, SinkQueue> queues;
     private final ScheduledExecutorService ticker;
     private final HttpClient http;
+    /** The subscription to the incident tracker, when alerts are made from incidents. */
+    private AutoCloseable incidents;
 
     private Alerting(AlertsConfig config, AnomalyAlerts adapter, AlertRouter router, Map<String, SinkQueue> queues,
                      ScheduledExecutorService ticker, HttpClient http) {
@@ -55,6 +58,16 @@ public final class Alerting implements AutoCloseable {
      */
     public static Alerting start(Path file, FlowStore store, MeterRegistry meters, KubernetesClient kubernetes,
                                  Map<String, String> environment) throws AlertsConfigException {
+        return start(file, store, meters, kubernetes, environment, null);
+    }
+
+    /**
+     * As above, alerting on {@code incidents} ({@link IncidentAlerts}: one alert per incident,
+     * resolved with it) instead of on each stored anomaly; null alerts on anomalies.
+     */
+    public static Alerting start(Path file, FlowStore store, MeterRegistry meters, KubernetesClient kubernetes,
+                                 Map<String, String> environment, IncidentTracker incidents)
+            throws AlertsConfigException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT)
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         AlertsConfig config;
@@ -84,10 +97,16 @@ public final class Alerting implements AutoCloseable {
                 LOG.error("alerts: router tick failed", e);
             }
         }, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
-        store.listen(adapter);
-        LOG.info("alerts: {} receivers ({}), {} silences, from {}", queues.size(), String.join(", ", queues.keySet()),
-                config.silences().size(), file);
-        return new Alerting(config, adapter, router, queues, ticker, http);
+        Alerting alerting = new Alerting(config, adapter, router, queues, ticker, http);
+        if (incidents != null) {
+            alerting.incidents = incidents.subscribe(new IncidentAlerts(router::submit, config.linkTemplate()));
+        } else {
+            store.listen(adapter);
+        }
+        LOG.info("alerts: {} receivers ({}), {} silences, from {}; alerting on {}", queues.size(),
+                String.join(", ", queues.keySet()), config.silences().size(), file,
+                incidents != null ? "incidents" : "anomalies");
+        return alerting;
     }
 
     public AlertsConfig config() {
@@ -110,6 +129,13 @@ public final class Alerting implements AutoCloseable {
     /** Stops ticking and sending; what is still queued is dropped and counted. */
     @Override
     public void close() throws InterruptedException {
+        if (incidents != null) {
+            try {
+                incidents.close();
+            } catch (Exception e) {
+                LOG.warn("alerts: leaving the incident tracker failed: {}", e.toString());
+            }
+        }
         ticker.shutdownNow();
         ticker.awaitTermination(5, TimeUnit.SECONDS);
         for (SinkQueue q : queues.values()) {

@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netwatch.aggregator.incident.BeaconConfig;
+import io.netwatch.aggregator.incident.IncidentConfig;
+import io.netwatch.aggregator.incident.IncidentCounters;
+import io.netwatch.aggregator.incident.IncidentTracker;
+import com.google.protobuf.util.Timestamps;
 import io.netwatch.aggregator.store.FlowStore;
 import io.netwatch.proto.anomaly.v1.Severity;
 import java.nio.file.Files;
@@ -91,5 +96,50 @@ class AlertingTest {
         assertTrue(big.key().length() < 600 && big.summary().length() <= AnomalyAlerts.MAX_SUMMARY_CHARS
                 && big.title().length() <= 2 * AnomalyAlerts.MAX_NAME_CHARS, big.key().length() + " " + big.title());
         assertEquals("anomaly::unknown", out.get(1).key(), "an empty anomaly still makes a well-formed alert");
+    }
+
+    @Test
+    void withIncidentsOneScanReportedByTwoNodesIsOneAlertResolvedWithItsIncident() throws Exception {
+        Files.writeString(dir.resolve("secret"), "s3cret-shared\n");
+        try (CheckingServer hook = new CheckingServer(ServiceChecks.webhook("s3cret-shared"), 200, "")) {
+            Path file = Files.writeString(dir.resolve("alerts.yaml"), """
+                    route:
+                      receiver: hook
+                      group_wait: 0s
+                      group_interval: 100ms
+                    receivers:
+                      - name: hook
+                        webhook: {url: "URL/hook", secret_file: DIR/secret}
+                    """.replace("URL", hook.url()).replace("DIR", dir.toString()));
+            FlowStore store = new FlowStore(100, 100, Duration.ofHours(1));
+            long[] clock = {System.currentTimeMillis()};
+            try (IncidentTracker tracker = new IncidentTracker(new IncidentConfig(Duration.ofMinutes(30),
+                    Duration.ofSeconds(60), 100, 50, BeaconConfig.defaults()), new IncidentCounters(), () -> clock[0]);
+                 Alerting alerting = Alerting.start(file, store, new SimpleMeterRegistry(), null, Map.of(), tracker)) {
+                store.listen(tracker);
+                long start = System.currentTimeMillis() / 1000;
+                for (String node : List.of("node-a", "node-b")) {
+                    store.addAnomaly(anomaly("port_scan", "10.0.0.7", "shop", Severity.SEVERITY_MEDIUM).toBuilder()
+                            .setId(node + "-scan").setNodeName(node).setStart(Timestamps.fromSeconds(start))
+                            .setEnd(Timestamps.fromSeconds(start + 1)).build(), clock[0]);
+                }
+                assertTrue(tracker.awaitIdle(10_000));
+                await(() -> !hook.accepted.isEmpty(), "the incident's alert");
+                clock[0] += 61_000;
+                tracker.sweepNow();
+                assertTrue(tracker.awaitIdle(10_000));
+                await(() -> hook.accepted.stream().anyMatch(r -> r.json().path("status").asString().equals("resolved")),
+                        "the resolve notice");
+                assertEquals(List.of(), hook.refused);
+                JsonNode firing = hook.accepted.getFirst().json();
+                assertEquals("firing", firing.path("status").asString());
+                JsonNode alert = firing.path("alerts").get(0);
+                assertTrue(alert.path("key").asString().startsWith("incident:inc-"), alert.toString());
+                assertEquals("shop", alert.path("namespace").asString());
+                assertEquals(0, store.listenerFailures());
+                assertEquals(1, alerting.router().notifications() - (hook.accepted.size() - 1),
+                        "one firing notification for the incident, however many nodes reported it");
+            }
+        }
     }
 }
