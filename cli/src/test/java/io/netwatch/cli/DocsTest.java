@@ -28,7 +28,9 @@ class DocsTest {
     /** Options of other tools the pages use in backticks. */
     private static final Set<String> OTHER_TOOLS_OPTIONS = Set.of("--platform", "--build-arg", "--entrypoint",
             // bench/run.sh
-            "--no-live", "--packets", "--rounds", "--keep", "--set");
+            "--no-live", "--packets", "--rounds", "--keep", "--set",
+            // lab/run.sh
+            "--benign", "--scenarios", "--enforce", "--list", "--out");
 
     static Stream<Path> pages() throws IOException {
         Path root = Samples.repoRoot();

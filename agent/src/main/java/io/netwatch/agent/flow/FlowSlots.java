@@ -32,6 +32,8 @@ final class FlowSlots {
      * the decision sink ({@link FlowTable#decide}).
      */
     static final long DECIDED = 1L << 32;
+    /** TCP flows only: the flow's close went to the close sink ({@link FlowTable#closes}). */
+    static final long CLOSE_REPORTED = 1L << 33;
     static final int ICMP_CODE_SHIFT = 40;
     static final int REPORTS_SHIFT = 48;
     static final int INTERFACE_SHIFT = 56;

@@ -87,6 +87,7 @@ public final class FlowTable {
     private final AtomicLong decided = new AtomicLong();
     private FlowSink decisions;
     private long decisionDelayNanos;
+    private FlowSink closes;
     private final AtomicLong evicted = new AtomicLong();
     private final AtomicLong active = new AtomicLong();
 
@@ -132,6 +133,17 @@ public final class FlowTable {
     public FlowTable decide(FlowSink sink, java.time.Duration delay) {
         this.decisions = sink;
         this.decisionDelayNanos = delay.toNanos();
+        return this;
+    }
+
+    /**
+     * Also reports each TCP flow once when it closes (both FINs, or a reset), with what
+     * inspection learnt so far, instead of waiting out the closed timeout (10 s) that keeps
+     * its slot for trailing packets: a password guess is judged when its connection ends. A
+     * TCP flow that leaves the table without closing is reported just before its final record.
+     */
+    public FlowTable closes(FlowSink sink) {
+        this.closes = sink;
         return this;
     }
 
@@ -268,6 +280,14 @@ public final class FlowTable {
             slots.meta[pg][at] = meta;
             report(slot);
         }
+        if (closes != null && tcp && (meta & FlowSlots.CLOSE_REPORTED) == 0) {
+            int state = (int) (meta >>> FlowSlots.STATE_SHIFT) & 0xF;
+            if (state == CLOSED || state == RESET) {
+                meta |= FlowSlots.CLOSE_REPORTED;
+                slots.meta[pg][at] = meta;
+                reportClose(slot);
+            }
+        }
         slots.meta[pg][at] = meta;
         observer.onPacket(slot, flowId(slot), fromInitiator, l, headerPacket ? frame : null, nowNanos);
         int reports = (int) (meta >>> FlowSlots.REPORTS_SHIFT) & 0xFF;
@@ -301,6 +321,13 @@ public final class FlowTable {
         }
         decided.incrementAndGet();
         decisions.onFlow(decision(slot));
+    }
+
+    /** Hands a TCP flow's close, with its L7 fields so far, to the close sink. */
+    private void reportClose(int slot) {
+        Flow.Builder f = decision(slot).toBuilder();
+        observer.onRecord(slot, f, false);
+        closes.onFlow(f.build());
     }
 
     /** True when a SYN from the initiator carries another sequence number than its first packet. */
@@ -519,8 +546,13 @@ public final class FlowTable {
     private void finish(int slot, FlowEndReason reason) {
         long meta = slots.meta[FlowSlots.page(slot)][FlowSlots.at(slot)];
         if (decisions != null && decidable(meta)) {
-            slots.meta[FlowSlots.page(slot)][FlowSlots.at(slot)] = meta | FlowSlots.DECIDED;
+            meta |= FlowSlots.DECIDED;
+            slots.meta[FlowSlots.page(slot)][FlowSlots.at(slot)] = meta;
             report(slot);
+        }
+        if (closes != null && (meta & 0xFF) == PacketDecoder.PROTO_TCP && (meta & FlowSlots.CLOSE_REPORTED) == 0) {
+            slots.meta[FlowSlots.page(slot)][FlowSlots.at(slot)] = meta | FlowSlots.CLOSE_REPORTED;
+            reportClose(slot);
         }
         Flow record;
         try {

@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * its own connection, because servers drop a client after a few failed logins; a real session
  * lasts longer or carries more.
  *
- * <p>Works on final flow records on the capture thread. Bounded: (source, service) pairs in a
+ * <p>Works on each TCP flow's close report ({@link io.netwatch.agent.flow.FlowTable#closes}),
+ * once per connection, as it ends, on the capture thread. Bounded: (source, service) pairs in a
  * fixed-capacity table whose evictions are counted.
  */
 public final class BruteForceDetector implements FlowSink {
@@ -67,7 +68,7 @@ public final class BruteForceDetector implements FlowSink {
 
     @Override
     public void onFlow(Flow flow) {
-        if (flow.getIpProtocol() != TCP || flow.getInterim()) {
+        if (flow.getIpProtocol() != TCP) {
             return;
         }
         int port = flow.getDestination().getPort();

@@ -9,8 +9,9 @@ import java.util.List;
 
 /**
  * The agent's detectors, wired: the flow table's decisions (a flow's outcome as soon as it
- * is known) go to the scan and flood detectors, final flow records to the brute-force and
- * protocol-mismatch detectors, and to the volume-spike detector when baselines were pushed;
+ * is known) go to the scan and flood detectors, each TCP flow's close to the brute-force
+ * detector, final flow records to the protocol-mismatch detector, and to the volume-spike
+ * detector when baselines were pushed;
  * DNS queries to the tunnel and DGA detectors; signature alerts
  * to the signature detector. Every anomaly is counted by type and severity
  * ({@link #counts()}) on its way to the sink. Runs on the capture thread; a detector that
@@ -57,9 +58,13 @@ public final class Detectors implements FlowSink, InspectionSink {
     /** A flow record (interim or final) as the flow table emits it. */
     @Override
     public void onFlow(Flow flow) {
-        bruteForce.onFlow(flow);
         mismatch.onFlow(flow);
         volumeSpike.onFlow(flow);
+    }
+
+    /** A TCP flow as it closes, once per flow ({@link io.netwatch.agent.flow.FlowTable#closes}). */
+    public void onClose(Flow closed) {
+        bruteForce.onFlow(closed);
     }
 
     /** A flow's outcome, once per TCP or UDP flow ({@link io.netwatch.agent.flow.FlowTable#decide}). */

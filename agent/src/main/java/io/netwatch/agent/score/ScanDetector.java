@@ -40,6 +40,11 @@ public final class ScanDetector implements FlowSink {
     private final LruTable<WalkKey, Walk> walks;
     /** First contacts already counted: (source, destination, protocol, port), port -1 for the sweep walk. */
     private final LruTable<Contact, Boolean> contacts;
+    /**
+     * Sources seen completing a TCP handshake (their ACK after the responder's SYN-ACK): a
+     * spoofer never sees the SYN-ACK, so this says the scanner really holds its address.
+     */
+    private final LruTable<String, Boolean> handshakers;
     private long nextId = 1;
     private final AtomicLong portScans = new AtomicLong();
     private final AtomicLong sweeps = new AtomicLong();
@@ -51,6 +56,7 @@ public final class ScanDetector implements FlowSink {
         this.nodeName = nodeName;
         this.walks = new LruTable<>(config.maxWalks());
         this.contacts = new LruTable<>(config.maxContacts());
+        this.handshakers = new LruTable<>(config.maxWalks());
     }
 
     /** A walk's key: the source, and the destination for a port-scan walk ("" for the sweep walk). */
@@ -102,6 +108,9 @@ public final class ScanDetector implements FlowSink {
         String src = flow.getSource().getIp();
         String dst = flow.getDestination().getIp();
         int port = flow.getDestination().getPort();
+        if (protocol == TCP && success && (flow.getTcp().getFlagsToServer() & ACK) != 0) {
+            handshakers.put(src, Boolean.TRUE);
+        }
         long at = Anomalies.nanos(flow.getFirstSeen());
         if (firstContact(new Contact(src, dst, 0, -1))) {
             step(new WalkKey(src, ""), success, flow.getFlowId(), at, IP_SWEEP);
@@ -178,6 +187,7 @@ public final class ScanDetector implements FlowSink {
         for (int i = 0; i < w.evidenceCount; i++) {
             a.addEvidenceFlowIds(w.evidence[i]);
         }
+        a.setSourceHandshakeCompleted(handshakers.get(key.source()) != null);
         if (sweep) {
             sweeps.incrementAndGet();
         } else {

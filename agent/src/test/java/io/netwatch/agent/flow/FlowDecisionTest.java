@@ -110,4 +110,34 @@ class FlowDecisionTest {
         t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
         assertEquals(List.of("decision", "record"), order);
     }
+
+    @Test
+    void aClosedConnectionIsReportedAtItsCloseNotAfterTheClosedTimeout() {
+        List<Flow> closes = new ArrayList<>();
+        FlowTable t = new FlowTable(FlowTableConfig.defaults(), records::add, "node-a", List.of("eth0"), 1L << 32)
+                .closes(closes::add);
+        int[][] handshakeAndClose = {{0, 0x02}, {1, 0x12}, {0, 0x10}, {0, 0x18}, {0, 0x11}, {1, 0x11}};
+        long at = SECOND;
+        for (int[] p : handshakeAndClose) {
+            byte[] f = p[0] == 0 ? ethernetIpv4TcpSeq(CLIENT, 40000, SERVER, 22, p[1], 1, p[1] == 0x18 ? 100 : 0)
+                    : ethernetIpv4TcpSeq(SERVER, 22, CLIENT, 40000, p[1], 1, 0);
+            t.update(decoder.decode(buffer(f), LinkType.ETHERNET), at += 1000, f.length, 0);
+        }
+        assertEquals(1, closes.size(), "reported at the second FIN");
+        assertEquals(22, closes.getFirst().getDestination().getPort());
+        assertTrue(records.isEmpty(), "the record itself waits out the closed timeout for trailing packets");
+        tcpOn(t, at + 1000, CLIENT, 40000, SERVER, 22, 0x10);
+        t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        assertEquals(1, closes.size(), "once per connection");
+        assertEquals(1, records.size());
+
+        tcpOn(t, 10 * SECOND, CLIENT, 40001, SERVER, 22, 0x02);
+        t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        assertEquals(2, closes.size(), "a connection that never closed is reported before its final record");
+    }
+
+    private void tcpOn(FlowTable t, long at, byte[] src, int sport, byte[] dst, int dport, int flags) {
+        byte[] f = ethernetIpv4TcpSeq(src, sport, dst, dport, flags, 1, 0);
+        t.update(decoder.decode(buffer(f), LinkType.ETHERNET), at, f.length, 0);
+    }
 }

@@ -3,6 +3,7 @@ package io.netwatch.agent.score;
 import static io.netwatch.agent.score.Flows.SECOND;
 import static io.netwatch.agent.score.Flows.T0;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -166,5 +167,27 @@ class ScanDetectorTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> new ScanConfig(0.8, 0.2, 0.5, 0.4, Duration.ZERO, 1, 1, 1));
         assertTrue(e.getMessage().contains("falsePositiveRate < detectionRate"), e.getMessage());
+    }
+
+    @Test
+    void aScanIsMarkedAsComingFromItsRealOwnerOnlyWhenTheScannerCompletedAHandshake() {
+        // A SYN scan (half-open: the scanner answers SYN-ACKs with RST) proves nothing: anyone
+        // can send SYNs under another pod's address. A connect scan that completed a handshake
+        // on an open port saw the SYN-ACK, so it holds its address (the blocking guardrail).
+        ScanDetector d = detector(ScanConfig.defaults());
+        d.onFlow(Flows.openPort(1, SCANNER, TARGET, 80, T0));
+        for (int port = 1; port <= 10; port++) {
+            d.onFlow(Flows.refused(100 + port, SCANNER, TARGET, 1000 + port, T0 + port * MS));
+        }
+        assertEquals(1, anomalies.size());
+        assertFalse(anomalies.getFirst().getSourceHandshakeCompleted(), "SYN, SYN-ACK, RST: no handshake");
+
+        String other = "10.1.0.11";
+        d.onFlow(Flows.conversation(200, other, TARGET, 80, T0, T0 + SECOND, 500));
+        for (int port = 1; port <= 10; port++) {
+            d.onFlow(Flows.refused(300 + port, other, TARGET, 1000 + port, T0 + port * MS));
+        }
+        assertEquals(2, anomalies.size());
+        assertTrue(anomalies.get(1).getSourceHandshakeCompleted(), "its own ACK after the SYN-ACK");
     }
 }

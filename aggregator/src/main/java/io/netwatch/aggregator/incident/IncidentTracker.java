@@ -133,7 +133,10 @@ public final class IncidentTracker implements StoreListener, AutoCloseable {
      */
     public boolean awaitIdle(long timeoutMillis) throws InterruptedException {
         var done = new java.util.concurrent.CountDownLatch(1);
-        if (!submit(done::countDown)) {
+        try {
+            // Past the backlog bound: a full backlog is exactly when a caller wants to wait for it.
+            worker.execute(done::countDown);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
             return false;
         }
         return done.await(timeoutMillis, TimeUnit.MILLISECONDS);
