@@ -40,7 +40,7 @@ SCENARIOS=(
     "exploit|signature|10.244.1.66|curl with Log4Shell, Shellshock and traversal strings"
     "beacon|beaconing|10.244.1.66|curl to an external address every 2 s for 40 s"
     "scan-blocked|port_scan|10.244.1.66|with --enforce: nmap -sT after a normal request; time until the scanner's traffic is dropped"
-    "spoofed-scan|port_scan|10.244.2.53|with --enforce: nmap -sS spoofing the cluster DNS pod's address; nothing may be blocked"
+    "spoofed-scan|port_scan|10.244.2.53|with --enforce: hping3 SYNs to 300 ports spoofing the cluster DNS pod's address; nothing may be blocked"
 )
 
 BENIGN=600 ONLY=all OUT=$LAB_DIR/out ENFORCE=0
@@ -255,7 +255,9 @@ attack() {
         spoofed-scan)
             ((ENFORCE)) || { say "  spoofed-scan needs --enforce"; return 1; }
             probe n1-client http://10.244.2.20/ "$OUT/probe-spoof-benign.log"; local benign=$PROBE_PID
-            nw_exec $A nmap -sS -Pn -n -T4 -S 10.244.2.53 -e eth0 -p 1-300 10.244.2.20 || true
+            # hping3 walks ports 1, 2, 3, ... with SYNs whose source is the DNS pod's address
+            # (nmap -S finds no route for an address the pod does not hold).
+            nw_exec $A hping3 -q -S -a 10.244.2.53 -p ++1 -c 300 -i u2000 10.244.2.20 || true
             sleep 3
             nw_exec n1-client dig +short +time=1 +tries=2 @10.244.2.53 web.lab.test >"$OUT/spoofed-dns.txt" || true
             nw_stop "$benign" ;;
@@ -279,6 +281,8 @@ for s in "${SCENARIOS[@]}"; do
     printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$types" "$actors" "$start" "$(now_ms)" >>"$OUT/scenarios.tsv"
 done
 
+# Every blocking decision the aggregator made (blocked, would block, refused by which guardrail).
+nw_exec node1 "${NW[@]}" blocks audit --aggregator "$AGG" >"$OUT/audit.txt" 2>&1 || true
 "$PY" "$LAB_DIR/report.py" "$OUT"
 if ((ENFORCE)) && [[ -f $OUT/scan-blocked.start ]]; then
     "$PY" "$LAB_DIR/blocking.py" "$OUT"
