@@ -42,6 +42,8 @@ public final class FlowTable {
     private static final long EXPIRY_INTERVAL_NANOS = 1_000_000_000L;
     /** Least time between two sweeps asked for by idle capture threads ({@link #tick}). */
     private static final long TICK_INTERVAL_NANOS = 250_000_000L;
+    /** Capacity of the ring of flows waiting for their decision (1 MiB of arrays). */
+    private static final int MAX_PENDING_DECISIONS = 1 << 16;
     /** Flows sampled to choose an eviction victim. */
     private static final int EVICTION_SAMPLE = 32;
     /** The interface index field holds 0-254; 255 means "not recorded". */
@@ -88,6 +90,18 @@ public final class FlowTable {
     private FlowSink decisions;
     private long decisionDelayNanos;
     private FlowSink closes;
+    /**
+     * TCP and UDP flows waiting for their decision, oldest first (slot, low 32 bits of the
+     * flow's sequence, first packet time): a ring of up to 65,536, so an unanswered
+     * attempt is decided when its delay is up, not at the next sweep of the table. Entries of
+     * flows decided or gone meanwhile are skipped as they come up; when the ring is full the
+     * newest flow waits for the sweep instead (counted as nothing lost: the sweep decides it).
+     */
+    private int[] pendingSlot;
+    private int[] pendingId;
+    private long[] pendingFirst;
+    private int pendingHead;
+    private int pendingSize;
     private final AtomicLong evicted = new AtomicLong();
     private final AtomicLong active = new AtomicLong();
 
@@ -133,7 +147,29 @@ public final class FlowTable {
     public FlowTable decide(FlowSink sink, java.time.Duration delay) {
         this.decisions = sink;
         this.decisionDelayNanos = delay.toNanos();
+        // New flows per decision delay that wait here; more than this wait for the sweep.
+        int capacity = Math.min(config.maxFlows(), MAX_PENDING_DECISIONS);
+        this.pendingSlot = new int[capacity];
+        this.pendingId = new int[capacity];
+        this.pendingFirst = new long[capacity];
         return this;
+    }
+
+    /** Decides the flows whose delay is up at {@code nowNanos}; a comparison when none is. */
+    private void decideDue(long nowNanos) {
+        while (pendingSize > 0 && nowNanos - pendingFirst[pendingHead] >= decisionDelayNanos) {
+            int slot = pendingSlot[pendingHead];
+            int id = pendingId[pendingHead];
+            pendingHead = pendingHead + 1 == pendingSlot.length ? 0 : pendingHead + 1;
+            pendingSize--;
+            int pg = FlowSlots.page(slot);
+            int at = FlowSlots.at(slot);
+            long meta = slots.meta[pg][at];
+            if ((meta & FlowSlots.IN_USE) != 0 && slots.idLow[pg][at] == id && decidable(meta)) {
+                slots.meta[pg][at] = meta | FlowSlots.DECIDED;
+                report(slot);
+            }
+        }
     }
 
     /**
@@ -164,6 +200,9 @@ public final class FlowTable {
         // lastExpiryNanos starts at MIN_VALUE, where the subtraction would overflow: expire first.
         if (lastExpiryNanos == Long.MIN_VALUE || nowNanos - lastExpiryNanos >= EXPIRY_INTERVAL_NANOS) {
             expire(nowNanos);
+        }
+        if (pendingSize > 0) {
+            decideDue(nowNanos);
         }
         long vlans = packVlans(p);
         for (int i = 0; i < p.layerCount; i++) {
@@ -363,6 +402,15 @@ public final class FlowTable {
         slots.first[pg][at] = nowNanos;
         slots.last[pg][at] = nowNanos;
         slots.idLow[pg][at] = (int) nextFlowSequence++;
+        if (decisions != null && (l.protocol == PacketDecoder.PROTO_TCP || l.protocol == PacketDecoder.PROTO_UDP)
+                && pendingSize < pendingSlot.length) {
+            int tail = pendingHead + pendingSize;
+            tail = tail >= pendingSlot.length ? tail - pendingSlot.length : tail;
+            pendingSlot[tail] = slot;
+            pendingId[tail] = slots.idLow[pg][at];
+            pendingFirst[tail] = nowNanos;
+            pendingSize++;
+        }
         if (l.depth > 0) {
             tunnels.put(slot, tunnelsOf(p, l.depth));
         }
@@ -486,6 +534,9 @@ public final class FlowTable {
      * interface), and one sweep serves them all.
      */
     public void tick(long nowNanos) {
+        if (pendingSize > 0) {
+            decideDue(nowNanos);
+        }
         if (lastExpiryNanos == Long.MIN_VALUE || nowNanos - lastExpiryNanos >= TICK_INTERVAL_NANOS) {
             expireNow(nowNanos);
         }

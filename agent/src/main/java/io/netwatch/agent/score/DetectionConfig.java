@@ -24,12 +24,13 @@ public record DetectionConfig(ScanConfig scan, FloodConfig flood, DnsTunnelConfi
 
     /**
      * How long an unanswered TCP attempt or UDP flow waits before the scan and flood detectors
-     * judge it unanswered (answered and refused attempts are judged at once). Longer than a
-     * round trip inside a cluster; short enough that a filtered-port scan or a spoofed SYN
-     * flood is seen within about two seconds (the flow table checks once a second).
+     * judge it unanswered (answered and refused attempts are judged at once). Far longer than
+     * a round trip inside a cluster, and than most across the internet; short enough that a
+     * filtered-port scan or a spoofed SYN flood is seen within a second. An answer later than
+     * this counts as none for those two detectors (the flow's record still has it).
      */
     public Duration decisionDelay() {
-        return Duration.ofSeconds(1);
+        return Duration.ofMillis(500);
     }
 
     public static DetectionConfig defaults() {

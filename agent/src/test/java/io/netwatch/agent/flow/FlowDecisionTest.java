@@ -78,14 +78,19 @@ class FlowDecisionTest {
     }
 
     @Test
-    void idleTicksSweepAtMostFourTimesASecond() {
-        tcp(SECOND, CLIENT, 40000, SERVER, 81, 0x02);
-        table.tick(SECOND + 900_000_000L);
-        assertTrue(decisions.isEmpty(), "not yet a second old");
-        table.tick(2 * SECOND + 50_000_000L);
-        assertTrue(decisions.isEmpty(), "150 ms after the last sweep: skipped");
-        table.tick(2 * SECOND + 200_000_000L);
-        assertEquals(1, decisions.size());
+    void idleTicksSweepTheTableAtMostFourTimesASecond() {
+        // A 1 s UDP timeout and no decisions: only the sweep ends the flow.
+        FlowTable t = new FlowTable(new FlowTableConfig(FlowTableConfig.DEFAULT_MAX_FLOWS, Duration.ofSeconds(30),
+                Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofSeconds(30),
+                Duration.ofMinutes(5)), records::add, "node-a", List.of("eth0"), 1L << 32);
+        byte[] u = ethernet(0x0800, ipv4Packet(CLIENT, SERVER, 17, Frames.udp(53001, 9999, 8)));
+        t.update(decoder.decode(buffer(u), LinkType.ETHERNET), SECOND, u.length, 0);
+        t.tick(SECOND + 900_000_000L);
+        assertTrue(records.isEmpty(), "not yet idle for its timeout");
+        t.tick(2 * SECOND + 50_000_000L);
+        assertTrue(records.isEmpty(), "150 ms after the last sweep: skipped");
+        t.tick(2 * SECOND + 200_000_000L);
+        assertEquals(1, records.size());
     }
 
     @Test
@@ -139,5 +144,26 @@ class FlowDecisionTest {
     private void tcpOn(FlowTable t, long at, byte[] src, int sport, byte[] dst, int dport, int flags) {
         byte[] f = ethernetIpv4TcpSeq(src, sport, dst, dport, flags, 1, 0);
         t.update(decoder.decode(buffer(f), LinkType.ETHERNET), at, f.length, 0);
+    }
+
+    @Test
+    void anUnansweredAttemptIsDecidedWhenItsDelayIsUpWithoutWaitingForASweep() {
+        List<Flow> due = new ArrayList<>();
+        FlowTable t = new FlowTable(FlowTableConfig.defaults(), records::add, "node-a", List.of("eth0"), 1L << 32)
+                .decide(due::add, Duration.ofMillis(300));
+        long ms = 1_000_000L;
+        // The table sweeps once a second of capture time (at 1 s here, then at 2 s): the
+        // decisions below come before that, from the queue of flows waiting for theirs.
+        tcpOn(t, SECOND, CLIENT, 40000, SERVER, 81, 0x02);
+        byte[] u = ethernet(0x0800, ipv4Packet(CLIENT, SERVER, 17, Frames.udp(53001, 9999, 8)));
+        t.update(decoder.decode(buffer(u), LinkType.ETHERNET), SECOND + 100 * ms, u.length, 0);
+        tcpOn(t, SECOND + 250 * ms, CLIENT, 40002, SERVER, 80, 0x02);
+        assertTrue(due.isEmpty());
+        tcpOn(t, SECOND + 350 * ms, CLIENT, 40002, SERVER, 80, 0x02);
+        assertEquals(List.of(81), due.stream().map(f -> f.getDestination().getPort()).toList(),
+                "the SYN to 81 waited 300 ms; the UDP flow 250 ms");
+        t.tick(SECOND + 450 * ms);
+        assertEquals(List.of(81, 9999), due.stream().map(f -> f.getDestination().getPort()).toList(),
+                "an idle tick decides too");
     }
 }
