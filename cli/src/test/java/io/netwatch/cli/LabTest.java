@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 class LabTest {
     /** The scenarios the agents' detectors must catch (the aggregator's own are not in this list yet). */
     private static final List<String> SCENARIOS = List.of("syn-scan", "connect-scan", "udp-scan", "sweep",
-            "syn-flood", "udp-flood", "dns-tunnel", "ssh-guess", "exploit", "scan-blocked", "spoofed-scan");
+            "syn-flood", "udp-flood", "dns-tunnel", "http-exfil", "ssh-guess", "exploit", "scan-blocked",
+            "spoofed-scan");
 
     @Test
     void everyScenarioIsDetectedWithItsTypeAndTheBenignRunRaisesNothingSevere(@TempDir Path out)

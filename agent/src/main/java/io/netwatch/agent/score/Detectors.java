@@ -10,7 +10,7 @@ import java.util.List;
 /**
  * The agent's detectors, wired: the flow table's decisions (a flow's outcome as soon as it
  * is known) go to the scan and flood detectors, each TCP flow's close to the brute-force
- * detector, final flow records to the protocol-mismatch detector, and to the volume-spike
+ * and upload detectors, final flow records to the protocol-mismatch detector, and to the volume-spike
  * detector when baselines were pushed;
  * DNS queries to the tunnel and DGA detectors; signature alerts
  * to the signature detector. Every anomaly is counted by type and severity
@@ -28,6 +28,7 @@ public final class Detectors implements FlowSink, InspectionSink {
     private final ScanDetector scan;
     private final FloodDetector flood;
     private final BruteForceDetector bruteForce;
+    private final UploadDetector upload;
     private final ProtocolMismatchDetector mismatch;
     private final DnsTunnelDetector dnsTunnel;
     private final DgaDetector dga;
@@ -48,6 +49,7 @@ public final class Detectors implements FlowSink, InspectionSink {
         this.scan = new ScanDetector(config.scan(), counted, nodeName);
         this.flood = new FloodDetector(config.flood(), counted, nodeName);
         this.bruteForce = new BruteForceDetector(config.bruteForce(), counted, nodeName);
+        this.upload = new UploadDetector(counted, nodeName);
         this.mismatch = new ProtocolMismatchDetector(config.mismatch(), counted, nodeName);
         this.dnsTunnel = new DnsTunnelDetector(config.dnsTunnel(), counted, nodeName);
         this.dga = new DgaDetector(config.dga(), counted, nodeName);
@@ -62,9 +64,15 @@ public final class Detectors implements FlowSink, InspectionSink {
         volumeSpike.onFlow(flow);
     }
 
+    /** Large uploads to outside addresses ({@code exfiltration} by volume). */
+    public UploadDetector upload() {
+        return upload;
+    }
+
     /** A TCP flow as it closes, once per flow ({@link io.netwatch.agent.flow.FlowTable#closes}). */
     public void onClose(Flow closed) {
         bruteForce.onFlow(closed);
+        upload.onFlow(closed);
     }
 
     /** A flow's outcome, once per TCP or UDP flow ({@link io.netwatch.agent.flow.FlowTable#decide}). */
@@ -126,6 +134,6 @@ public final class Detectors implements FlowSink, InspectionSink {
     /** Table entries forgotten to make room, every detector together (each is counted on its own too). */
     public long evictions() {
         return scan.walkEvictions() + scan.contactEvictions() + flood.evictions() + bruteForce.evictions()
-                + mismatch.evictions() + dnsTunnel.evictions() + dga.evictions() + volumeSpike.evictions();
+                + mismatch.evictions() + dnsTunnel.evictions() + dga.evictions() + volumeSpike.evictions() + upload.evictions();
     }
 }
