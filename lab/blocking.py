@@ -49,7 +49,7 @@ def main():
     lines = ["", "Blocking (enforce):",
              "- the scanner's traffic was dropped %s after the scan started" % (
                  "never" if first_fail is None else "%.2f s" % ((first_fail - start) / 1000)),
-             "- the drop lifted by itself (20 s TTL) %s" % (
+             "- the drop lifted by itself (its TTL: 5 s) %s" % (
                  "never" if restored is None else "%.1f s after it began" % ((restored - first_fail) / 1000)),
              "- a benign pod made %d requests meanwhile, %d failed" % (len(benign), benign_fail),
              "- after a scan spoofing the DNS pod's address, the DNS pod still answers: %s; benign "

@@ -143,14 +143,15 @@ nw_wait_listen ext tcp 8080
 
 say "starting the aggregator and one agent per node"
 AGG=$LAB_NODE1_UNDERLAY:50051
-# Blocking: scans of medium severity and up, 20 s drops; the cluster DNS pod is protected.
+# Blocking: scans of medium severity and up, 5 s drops (short, so a block of one scenario's
+# scanner is over before the next scenario starts); the cluster DNS pod is protected.
 cat >"$WORK/response.yaml" <<EOF
 rules:
   - name: lab-scanners
     types: [port_scan, ip_sweep]
     min_severity: medium
     action: node_drop
-    ttl: 20s
+    ttl: 5s
 EOF
 cat >"$WORK/aggregator.yaml" <<EOF
 response:
@@ -251,8 +252,8 @@ attack() {
             # A pod no other scenario scans: a scanner already reported against a target is not
             # reported again within the detector's cooldown, and no report means no block.
             nw_exec $A nmap -sT -Pn -n -T4 -p 1-1000 10.244.2.40 || true
-            # Wait out the block's 20 s TTL, and a little more: the drop must lift by itself.
-            sleep 26
+            # Wait out the block's 5 s TTL, and a little more: the drop must lift by itself.
+            sleep 10
             nw_stop "$attacker"; nw_stop "$benign" ;;
         spoofed-scan)
             ((ENFORCE)) || { say "  spoofed-scan needs --enforce"; return 1; }

@@ -81,7 +81,7 @@ class LabTest {
         assertTrue(new File(out.toFile(), "table.md").length() > 0);
 
         // Blocking in enforce mode: the scanner cut off within 2 s of its scan's start, the
-        // drop lifted by its 20 s TTL, benign pods never failed, the spoofed scan blocked nothing.
+        // drop lifted by its 5 s TTL, benign pods never failed, the spoofed scan blocked nothing.
         Map<String, String> blocking = new LinkedHashMap<>();
         for (String line : Files.readAllLines(out.resolve("blocking.tsv"))) {
             String[] f = line.split("\t", -1);
