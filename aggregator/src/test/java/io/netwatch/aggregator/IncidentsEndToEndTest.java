@@ -118,7 +118,10 @@ class IncidentsEndToEndTest {
                 assertTrue(changes.getFirst() == IncidentChange.INCIDENT_CHANGE_OPENED
                         || changes.getFirst() == IncidentChange.INCIDENT_CHANGE_CURRENT, changes.toString());
                 assertEquals(IncidentChange.INCIDENT_CHANGE_RESOLVED, changes.getLast());
-                assertTrue(changes.contains(IncidentChange.INCIDENT_CHANGE_UPDATED), changes.toString());
+                // A follower that came in after the second anomaly got it folded into CURRENT.
+                if (changes.getFirst() == IncidentChange.INCIDENT_CHANGE_OPENED) {
+                    assertTrue(changes.contains(IncidentChange.INCIDENT_CHANGE_UPDATED), changes.toString());
+                }
                 List<Incident> resolved = incidents(channel, GetIncidentsRequest.newBuilder()
                         .addState(IncidentState.INCIDENT_STATE_RESOLVED).build());
                 assertEquals(1, resolved.size());
