@@ -126,7 +126,10 @@ say "synthesizing $PACKETS packets of mixed traffic into $CAPTURE ..."
 say "timing the readers on the file ($ROUNDS rounds; Suricata 3) ..."
 FILE_ARGS=(--rounds "$ROUNDS" --warmup 3 --suricata-rounds 3)
 [[ -n "$SURICATA_REASON" ]] && FILE_ARGS+=(--suricata-unavailable "$SURICATA_REASON")
-"$JAVA" "${JAVA_OPTS[@]}" -cp "$CP" io.netwatch.bench.FileBench "$CAPTURE" "$RESULTS/file.properties" "$WORK/file" \
+# The JVM the agent's pod gets (manifests/agent-daemonset.yaml: a 1-CPU limit, 512 MiB with half
+# of it heap, as the image's -XX:MaxRAMPercentage=50 sets): one CPU makes it pick the serial collector.
+FILE_JVM=(-XX:ActiveProcessorCount=1 -Xmx256m)
+"$JAVA" "${JAVA_OPTS[@]}" "${FILE_JVM[@]}" -cp "$CP" io.netwatch.bench.FileBench "$CAPTURE" "$RESULTS/file.properties" "$WORK/file" \
   "${FILE_ARGS[@]}" >&2
 
 # --- 3. bytes per tracked flow ----------------------------------------------------------------

@@ -93,6 +93,10 @@ public final class FileBench {
         out.put("file", file);
         out.put("file.bytes", Files.size(file));
         out.put("java.version", System.getProperty("java.version"));
+        out.put("jvm.options", String.join(" ", java.lang.management.ManagementFactory.getRuntimeMXBean()
+                .getInputArguments()));
+        out.put("jvm.gc", java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .map(java.lang.management.GarbageCollectorMXBean::getName).collect(java.util.stream.Collectors.joining(",")));
         out.put("cpus", Runtime.getRuntime().availableProcessors());
 
         // The first pass counts the packets and pulls the file into the page cache.
@@ -119,6 +123,7 @@ public final class FileBench {
             bareRead();
             netwatch(null);
             netwatchCore();
+            netwatchUninspected();
         }
         tcpdump.run(file, "warmup");
 
@@ -137,6 +142,7 @@ public final class FileBench {
         Samples bare = new Samples();
         Samples netwatch = new Samples();
         Samples core = new Samples();
+        Samples uninspected = new Samples();
         Samples tcpdumpRuns = new Samples();
         Samples fullRuns = new Samples();
         Samples stockRuns = new Samples();
@@ -148,6 +154,7 @@ public final class FileBench {
             NetwatchCounts c = new NetwatchCounts();
             netwatch.add(netwatch(c));
             core.add(netwatchCore());
+            uninspected.add(netwatchUninspected());
             counts = c;
             tcpdumpRuns.add(tcpdump.run(file, "run-" + r));
             if (suricata != null && r < suricataRounds) {
@@ -167,6 +174,7 @@ public final class FileBench {
         record("bare", bare, null);
         record("netwatch", netwatch, null);
         record("netwatch.core", core, null);
+        record("netwatch.uninspected", uninspected, null);
         record("tcpdump", tcpdumpRuns, tcpdumpStartup);
         if (suricata != null) {
             record("suricata.full", fullRuns, suricataFullStartup);
@@ -198,7 +206,6 @@ public final class FileBench {
         return elapsed;
     }
 
-    /** Timing of one Netwatch pass over the file, finish() included, nanoseconds. */
     /**
      * Decode and flow table only (with the detectors), no payload inspection: the
      * scope of the decoding issue's goal.
@@ -210,6 +217,38 @@ public final class FileBench {
             pipeline = new Pipeline(new io.netwatch.agent.flow.FlowTable(FlowTableConfig.defaults(), FlowSink.NONE,
                     "bench", source.interfaceNames(), 0), new io.netwatch.agent.score.Detectors(
                     DetectionConfig.defaults(), AnomalySink.NONE, "bench"));
+            source.run(pipeline);
+        }
+        pipeline.finish();
+        long elapsed = System.nanoTime() - t0;
+        if (pipeline.packets() != packets) {
+            throw new IllegalStateException("Netwatch saw " + pipeline.packets() + " packets, the file has " + packets);
+        }
+        return elapsed;
+    }
+
+    /**
+     * The whole pipeline but payload inspection: decode, flow table, the decisions and close
+     * reports, and the detectors on them; what {@link Pipeline#create} wires, less the
+     * inspection stage and the detectors that only read its messages. The reference for the
+     * inspection goal: Netwatch's rate with inspection against this one's.
+     */
+    private long netwatchUninspected() throws CaptureException {
+        long t0 = System.nanoTime();
+        Pipeline pipeline;
+        try (PcapFileSource source = PcapFileSource.open(file)) {
+            DetectionConfig detection = DetectionConfig.defaults();
+            io.netwatch.agent.score.Detectors detectors = new io.netwatch.agent.score.Detectors(detection,
+                    AnomalySink.NONE, "bench");
+            long[] records = new long[1];
+            FlowSink tee = flow -> {
+                records[0]++;
+                detectors.onFlow(flow);
+            };
+            io.netwatch.agent.flow.FlowTable table = new io.netwatch.agent.flow.FlowTable(FlowTableConfig.defaults(),
+                    tee, "bench", source.interfaceNames(), 0)
+                    .decide(detectors::onDecision, detection.decisionDelay()).closes(detectors::onClose);
+            pipeline = new Pipeline(table, detectors);
             source.run(pipeline);
         }
         pipeline.finish();

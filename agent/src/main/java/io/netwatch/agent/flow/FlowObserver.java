@@ -19,15 +19,20 @@ public interface FlowObserver {
      * @param frame the frame the layer was decoded from (its payload is at
      *              {@code layer.payloadOffset}), or null when the packet was rebuilt from
      *              fragments and has no contiguous payload
+     * @return false when this stage wants no more packets of this direction of a TCP or UDP
+     *         flow: the flow table then stops calling it for them, until the flow ends (a
+     *         bulk transfer's later packets then cost the stage nothing, not even the load of
+     *         its per-flow state). Other protocols' packets are always passed on.
      */
-    void onPacket(int slot, long flowId, boolean fromInitiator, IpLayer layer, ByteBuffer frame, long nowNanos);
+    boolean onPacket(int slot, long flowId, boolean fromInitiator, IpLayer layer, ByteBuffer frame, long nowNanos);
 
     /** The flow's record is being built: add what this stage learnt. {@code last} is false for interim records. */
     void onRecord(int slot, Flow.Builder record, boolean last);
 
     FlowObserver NONE = new FlowObserver() {
         @Override
-        public void onPacket(int slot, long flowId, boolean fromInitiator, IpLayer layer, ByteBuffer frame, long nowNanos) {
+        public boolean onPacket(int slot, long flowId, boolean fromInitiator, IpLayer layer, ByteBuffer frame, long nowNanos) {
+            return false;
         }
 
         @Override

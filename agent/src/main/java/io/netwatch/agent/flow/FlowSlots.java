@@ -34,6 +34,10 @@ final class FlowSlots {
     static final long DECIDED = 1L << 32;
     /** TCP flows only: the flow's close went to the close sink ({@link FlowTable#closes}). */
     static final long CLOSE_REPORTED = 1L << 33;
+    /** TCP and UDP flows only: the observer wants no more packets from the initiator (to the server). */
+    static final long UNOBSERVED_TO_SERVER = 1L << 34;
+    /** TCP and UDP flows only: the observer wants no more packets from the responder. */
+    static final long UNOBSERVED_TO_CLIENT = 1L << 35;
     static final int ICMP_CODE_SHIFT = 40;
     static final int REPORTS_SHIFT = 48;
     static final int INTERFACE_SHIFT = 56;

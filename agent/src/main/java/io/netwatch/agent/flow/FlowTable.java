@@ -327,8 +327,16 @@ public final class FlowTable {
                 reportClose(slot);
             }
         }
+        if (!tcp && (meta & 0xFF) != PacketDecoder.PROTO_UDP) {
+            observer.onPacket(slot, flowId(slot), fromInitiator, l, headerPacket ? frame : null, nowNanos);
+        } else {
+            long unobserved = fromInitiator ? FlowSlots.UNOBSERVED_TO_SERVER : FlowSlots.UNOBSERVED_TO_CLIENT;
+            if ((meta & unobserved) == 0
+                    && !observer.onPacket(slot, flowId(slot), fromInitiator, l, headerPacket ? frame : null, nowNanos)) {
+                meta |= unobserved;
+            }
+        }
         slots.meta[pg][at] = meta;
-        observer.onPacket(slot, flowId(slot), fromInitiator, l, headerPacket ? frame : null, nowNanos);
         int reports = (int) (meta >>> FlowSlots.REPORTS_SHIFT) & 0xFF;
         if (reports < 0xFF && nowNanos - slots.first[pg][at] >= (reports + 1) * activeTimeoutNanos) {
             slots.meta[pg][at] = meta + (1L << FlowSlots.REPORTS_SHIFT);
@@ -359,12 +367,12 @@ public final class FlowTable {
             return;
         }
         decided.incrementAndGet();
-        decisions.onFlow(decision(slot));
+        decisions.onFlow(decision(slot).build());
     }
 
     /** Hands a TCP flow's close, with its L7 fields so far, to the close sink. */
     private void reportClose(int slot) {
-        Flow.Builder f = decision(slot).toBuilder();
+        Flow.Builder f = decision(slot);
         observer.onRecord(slot, f, false);
         closes.onFlow(f.build());
     }
@@ -633,7 +641,7 @@ public final class FlowTable {
     }
 
     /** A flow's outcome so far: endpoints, flags, counters and times (see {@link #decide}). */
-    private Flow decision(int slot) {
+    private Flow.Builder decision(int slot) {
         int pg = FlowSlots.page(slot);
         int at = FlowSlots.at(slot);
         long meta = slots.meta[pg][at];
@@ -666,7 +674,7 @@ public final class FlowTable {
         } else {
             f.setUdp(UDP.getDefaultInstance());
         }
-        return f.build();
+        return f;
     }
 
     private Flow freeze(int slot, FlowEndReason reason, boolean interim) {

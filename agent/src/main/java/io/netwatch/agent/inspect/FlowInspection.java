@@ -121,31 +121,55 @@ final class FlowInspection {
         this.toServer = new Direction(true);
         this.toClient = new Direction(false);
         io.netwatch.agent.inspect.signature.RuleSet rules = inspector.signatures().current();
-        this.signatures = rules.size() == 0 ? null : new FlowSignatures(rules, inspector.signatures().payloadDepth(), tcp);
+        this.signatures = rules.size() == 0 ? null : new FlowSignatures(rules, inspector.signatures().payloadDepth(), tcp,
+                inspector.payloadBuffers());
         this.onAlert = signatures == null ? null : this::alert;
     }
 
-    void packet(boolean fromInitiator, IpLayer l, ByteBuffer frame, long now) {
+    /** Handles one packet of the flow; false when its direction has nothing more to give (see {@link #done}). */
+    boolean packet(boolean fromInitiator, IpLayer l, ByteBuffer frame, long now) {
         this.layer = l;
         this.nowNanos = now;
         Direction d = fromInitiator ? toServer : toClient;
-        if (d.finished && (signatures == null || signatures.payloadDone(fromInitiator))) {
+        if (done(d)) {
             // Nothing more to learn from this direction: no reassembly, no copies.
-            return;
+            return false;
         }
         if (tcp) {
             d.stream().segment(l.tcpSeq, (l.tcpFlags & 0x02) != 0, frame, l.payloadOffset, l.payloadLength);
             if ((l.tcpFlags & 0x05) != 0) {
                 d.stream().end();
+                if (signatures != null) {
+                    // No byte follows a FIN in its direction, none at all a reset: the arrays go back.
+                    signatures.stopPayload(fromInitiator);
+                    if ((l.tcpFlags & 0x04) != 0) {
+                        signatures.stopPayload(!fromInitiator);
+                    }
+                }
             }
         } else if (l.payloadLength > 0) {
             d.datagram(frame, l.payloadOffset, l.payloadLength);
         }
+        return !done(d);
+    }
+
+    /**
+     * True when a direction's parser has finished and the payload rules have seen all they
+     * look at: for good, since neither ever starts again.
+     */
+    private boolean done(Direction d) {
+        return d.finished && (signatures == null || signatures.payloadDone(d.fromClient));
     }
 
     void end() {
-        toServer.end();
-        toClient.end();
+        try {
+            toServer.end();
+            toClient.end();
+        } finally {
+            if (signatures != null) {
+                signatures.release();
+            }
+        }
     }
 
     void decorate(Flow.Builder record) {
@@ -602,6 +626,9 @@ final class FlowInspection {
 
         /** Keeps the stream's first bytes and reads the TLS records again once enough arrived. */
         private void tlsStream(ByteBuffer b, int off, int len) {
+            if (tlsLength == 0 && tlsInPlace(b, off, len)) {
+                return;
+            }
             if (tls == null) {
                 tls = new byte[Math.max(1024, Math.min(MAX_TLS_PREFIX, len * 2))];
             }
@@ -636,6 +663,26 @@ final class FlowInspection {
                 }
                 default -> tlsDone();
             }
+        }
+
+        /**
+         * Most hellos arrive whole in the direction's first segment: reads them where they are,
+         * copying nothing. True when that settled the direction; false when the hellos go on
+         * past this segment, and the bytes are then kept as usual.
+         */
+        private boolean tlsInPlace(ByteBuffer b, int off, int len) {
+            if (!(TlsRecordReader.read(b, off, len) instanceof TlsRecordResult.Ok ok)
+                    || ok.stop() == TlsRecordResult.Stop.PREFIX_END) {
+                return false;
+            }
+            // The messages are views of the capture buffer: parsed now, before it is reused.
+            List<HandshakeMessage> messages = ok.messages();
+            for (HandshakeMessage m : messages) {
+                tlsMessage(m, "tcp");
+            }
+            tlsReported = messages.size();
+            tlsDone();
+            return true;
         }
 
         private void tlsDone() {

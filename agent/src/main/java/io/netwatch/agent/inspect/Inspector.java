@@ -5,6 +5,7 @@ import io.netwatch.agent.decode.PacketDecoder;
 import io.netwatch.agent.flow.FlowObserver;
 import io.netwatch.agent.flow.IpAddressFormat;
 import io.netwatch.agent.inspect.signature.MatchContext;
+import io.netwatch.agent.inspect.signature.PayloadBuffers;
 import io.netwatch.agent.inspect.signature.Signatures;
 import io.netwatch.proto.flow.v1.Flow;
 import java.nio.ByteBuffer;
@@ -43,6 +44,8 @@ public final class Inspector implements FlowObserver {
     private final Signatures signatures;
     /** Reused for every match: the capture thread is the only one. */
     private final MatchContext matchContext = new MatchContext();
+    /** Payload arrays for the rules, passed from flow to flow; replaced when a reload changes the depth. */
+    private PayloadBuffers payloadBuffers;
 
     /** Inspection with the bundled rules. */
     public Inspector(InspectionConfig config, InspectionSink sink) {
@@ -69,34 +72,36 @@ public final class Inspector implements FlowObserver {
         this.budget = new ReassemblyBudget(config.budgetBytes());
     }
 
+    /** False once both the parsers and the payload rules are done with this direction (see {@link FlowObserver}). */
     @Override
-    public void onPacket(int slot, long flowId, boolean fromInitiator, IpLayer layer, ByteBuffer frame, long nowNanos) {
+    public boolean onPacket(int slot, long flowId, boolean fromInitiator, IpLayer layer, ByteBuffer frame, long nowNanos) {
         if (frame == null) {
-            return;
+            // Rebuilt from fragments: nothing to read here, but later packets may have payload.
+            return true;
         }
         boolean tcp = layer.protocol == PacketDecoder.PROTO_TCP;
         boolean udp = layer.protocol == PacketDecoder.PROTO_UDP;
         if (!tcp && !udp) {
-            return;
+            return true;
         }
         FlowInspection f = flows.get(slot);
         if (f == null) {
             if (layer.payloadLength == 0 && !(tcp && (layer.tcpFlags & 0x02) != 0)) {
-                return;
+                return true;
             }
             if (refused.get(slot) != null) {
-                return;
+                return false;
             }
             if (flows.size() >= config.maxInspectedFlows()) {
                 refused.put(slot, Boolean.TRUE);
                 uninspectedFlows.incrementAndGet();
-                return;
+                return false;
             }
             f = new FlowInspection(this, flowId, tcp, fromInitiator, layer);
             flows.put(slot, f);
             inspectedFlows.incrementAndGet();
         }
-        f.packet(fromInitiator, layer, frame, nowNanos);
+        return f.packet(fromInitiator, layer, frame, nowNanos);
     }
 
     @Override
@@ -163,6 +168,14 @@ public final class Inspector implements FlowObserver {
 
     Signatures signatures() {
         return signatures;
+    }
+
+    PayloadBuffers payloadBuffers() {
+        int depth = signatures.payloadDepth();
+        if (payloadBuffers == null || payloadBuffers.depth() != depth) {
+            payloadBuffers = new PayloadBuffers(depth);
+        }
+        return payloadBuffers;
     }
 
     MatchContext matchContext() {

@@ -114,9 +114,10 @@ public final class StreamReassembler {
             }
             // at == next: deliver up to the first held segment, whose earlier copy wins.
             long limit = Long.MAX_VALUE;
-            for (Pending p : pending) {
-                if (p.offset() > next) {
-                    limit = Math.min(limit, p.offset());
+            for (int i = 0, count = pending.size(); i < count; i++) {
+                long heldAt = pending.get(i).offset();
+                if (heldAt > next) {
+                    limit = Math.min(limit, heldAt);
                 }
             }
             int n = (int) Math.min(remaining, limit - at);

@@ -8,10 +8,14 @@ final class NameFeatures {
     private NameFeatures() {
     }
 
+    /** Character counts for {@link #entropy}, reused: it runs for every DNS name on the capture thread. */
+    private static final ThreadLocal<int[]> COUNTS = ThreadLocal.withInitial(() -> new int[128]);
+
     /** Shannon entropy of the characters of {@code s} other than dots, in bits per character; 0 when empty. */
     static double entropy(String s) {
         int n = Math.min(s.length(), MAX_CHARS);
-        int[] counts = new int[128];
+        int[] counts = COUNTS.get();
+        java.util.Arrays.fill(counts, 0);
         int total = 0;
         int other = 0;
         for (int i = 0; i < n; i++) {

@@ -332,11 +332,12 @@ class FlowTableTest {
         List<java.nio.ByteBuffer> inspected = new ArrayList<>();
         FlowTable t = table(FlowTableConfig.defaults()).observe(new FlowObserver() {
             @Override
-            public void onPacket(int slot, long flowId, boolean fromInitiator, io.netwatch.agent.decode.IpLayer l,
-                                 java.nio.ByteBuffer frame, long now) {
+            public boolean onPacket(int slot, long flowId, boolean fromInitiator, io.netwatch.agent.decode.IpLayer l,
+                                    java.nio.ByteBuffer frame, long now) {
                 if (l.protocol == 17) {
                     inspected.add(frame);
                 }
+                return true;
             }
 
             @Override
@@ -363,5 +364,41 @@ class FlowTableTest {
         }
         assertEquals(1, inspected.stream().filter(java.util.Objects::nonNull).count(),
                 "a whole fragmented datagram is still inspected");
+    }
+
+    @Test
+    void aDirectionTheObserverIsDoneWithIsNotHandedToItAgain() {
+        // The inspection stage says when it has read all it wants of a direction (a TLS hello,
+        // an SSH banner): the bulk that follows must not reach it, the other direction must.
+        List<String> seen = new ArrayList<>();
+        FlowTable t = table(FlowTableConfig.defaults()).observe(new FlowObserver() {
+            @Override
+            public boolean onPacket(int slot, long flowId, boolean fromInitiator, io.netwatch.agent.decode.IpLayer l,
+                                    java.nio.ByteBuffer frame, long now) {
+                seen.add((l.protocol == 17 ? "udp " : l.protocol == 6 ? "tcp " : "icmp ")
+                        + (fromInitiator ? "out" : "in"));
+                return !fromInitiator;
+            }
+
+            @Override
+            public void onRecord(int slot, Flow.Builder record, boolean last) {
+            }
+        });
+        tcp(t, SECOND, CLIENT, 40000, SERVER, 443, 0x02, 0);
+        tcp(t, SECOND + 1, SERVER, 443, CLIENT, 40000, 0x12, 0);
+        for (int i = 0; i < 3; i++) {
+            tcp(t, SECOND + 2 + i, CLIENT, 40000, SERVER, 443, 0x18, 1000);
+            tcp(t, SECOND + 2 + i, SERVER, 443, CLIENT, 40000, 0x18, 1000);
+        }
+        for (int i = 0; i < 2; i++) {
+            send(t, ethernet(0x0800, ipv4Packet(CLIENT, SERVER, 17, udp(5000, 9999, 10))), 2 * SECOND + i);
+            send(t, ethernet(0x0800, ipv4Packet(CLIENT, SERVER, 1, new byte[] {8, 0, 0, 0, 0, 1, 0, 1})),
+                    2 * SECOND + i);
+        }
+        assertEquals(List.of("tcp out", "tcp in", "tcp in", "tcp in", "tcp in", "udp out", "icmp out", "icmp out"),
+                seen, "each TCP or UDP direction stops at its first 'no more'; ICMP is always handed on");
+        t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        Flow tcpFlow = out.stream().filter(Flow::hasTcp).findFirst().orElseThrow();
+        assertEquals(4, tcpFlow.getToServer().getPackets(), "unobserved packets still count in the flow");
     }
 }

@@ -24,12 +24,19 @@ public final class FlowSignatures {
     private final Payload toServer = new Payload();
     private final Payload toClient = new Payload();
     private long armedOverflow;
+    private final PayloadBuffers buffers;
 
     /**
      * @param depth payload bytes matched per direction of a stream (and per datagram)
      * @param tcp   the flow's transport: rules for the other one are not looked for
      */
     public FlowSignatures(RuleSet rules, int depth, boolean tcp) {
+        this(rules, depth, tcp, new PayloadBuffers(depth));
+    }
+
+    /** As above, the payload bytes kept in arrays from {@code buffers} (given back by {@link #release}). */
+    public FlowSignatures(RuleSet rules, int depth, boolean tcp, PayloadBuffers buffers) {
+        this.buffers = buffers;
         this.rules = rules;
         this.depthToServer = Math.min(depth, rules.payloadReach(tcp, true));
         this.depthToClient = Math.min(depth, rules.payloadReach(tcp, false));
@@ -62,10 +69,14 @@ public final class FlowSignatures {
         if (n <= 0 || p.stopped) {
             return;
         }
-        p.append(b, off, n, depth);
+        p.append(b, off, n);
         // The copy is an array: scanning it is cheaper than reading the capture buffer again.
         p.state = rules.matcher(Buffer.PAYLOAD).scan(p.state, p.bytes, p.length - n, n, p.length - n, p);
         p.verify(ctx, out);
+        if (p.length >= depth) {
+            // No byte will follow: rules still waiting can never be satisfied.
+            p.release();
+        }
     }
 
     /**
@@ -85,10 +96,13 @@ public final class FlowSignatures {
         p.length = 0;
         p.armedCount = 0;
         int n = Math.min(len, depth);
-        p.append(b, off, n, depth);
+        p.append(b, off, n);
         rules.matcher(Buffer.PAYLOAD).scan(0, p.bytes, 0, n, 0, p);
         p.verify(ctx, out);
         p.length = 0;
+        if (p.seen >= datagramBudget) {
+            p.release();
+        }
     }
 
     /** Matches the rules that look at one parsed message's buffers. */
@@ -101,7 +115,15 @@ public final class FlowSignatures {
      * encrypted (TLS, SSH), where content rules could only match by chance.
      */
     public void stopPayload(boolean toServerSide) {
-        (toServerSide ? toServer : toClient).stopped = true;
+        Payload p = toServerSide ? toServer : toClient;
+        p.stopped = true;
+        p.release();
+    }
+
+    /** The flow has ended: its payload arrays go back for other flows. */
+    public void release() {
+        toServer.release();
+        toClient.release();
     }
 
     /** Candidate rules dropped because too many waited at once in one direction. */
@@ -121,15 +143,25 @@ public final class FlowSignatures {
         int[] armed = new int[4];
         int armedCount;
 
-        void append(ByteBuffer b, int off, int n, int cap) {
+        /** Keeps {@code n} more bytes; {@code length + n} never exceeds the depth. */
+        void append(ByteBuffer b, int off, int n) {
             if (bytes == null) {
-                bytes = new byte[Math.min(cap, Math.max(256, Integer.highestOneBit(Math.max(1, n - 1)) << 1))];
-            }
-            if (length + n > bytes.length) {
-                bytes = java.util.Arrays.copyOf(bytes, Math.min(cap, Math.max(bytes.length * 2, length + n)));
+                bytes = buffers.take(length + n);
+            } else if (length + n > bytes.length) {
+                byte[] larger = buffers.take(length + n);
+                System.arraycopy(bytes, 0, larger, 0, length);
+                buffers.give(bytes);
+                bytes = larger;
             }
             b.get(off, bytes, length, n);
             length += n;
+        }
+
+        /** Gives the array back; the counts stay, so the direction stays done. */
+        void release() {
+            buffers.give(bytes);
+            bytes = null;
+            armedCount = 0;
         }
 
         @Override

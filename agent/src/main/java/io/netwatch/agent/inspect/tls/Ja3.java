@@ -55,12 +55,17 @@ public record Ja3(String full, String md5) {
         return sb.toString();
     }
 
-    private static String md5(String s) {
+    /** Looking a digest up by name costs more than the hash of a short list: one per thread, reused. */
+    private static final ThreadLocal<MessageDigest> MD5 = ThreadLocal.withInitial(() -> {
         try {
-            byte[] digest = MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.US_ASCII));
-            return HexFormat.of().formatHex(digest);
+            return MessageDigest.getInstance("MD5");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK has no MD5", e);
         }
+    });
+
+    private static String md5(String s) {
+        byte[] digest = MD5.get().digest(s.getBytes(StandardCharsets.US_ASCII));
+        return HexFormat.of().formatHex(digest);
     }
 }

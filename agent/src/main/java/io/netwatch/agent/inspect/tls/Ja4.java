@@ -147,12 +147,17 @@ public record Ja4(String fingerprint, String raw) {
         return v > 0xFFFF ? HEX.toHexDigits(v).substring(2) : HEX.toHexDigits((short) v);
     }
 
-    private static String sha256First12(String s) {
+    /** Looking a digest up by name costs more than the hash of a short list: one per thread, reused. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.US_ASCII));
-            return HexFormat.of().formatHex(digest, 0, 6);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK has no SHA-256", e);
         }
+    });
+
+    private static String sha256First12(String s) {
+        byte[] digest = SHA256.get().digest(s.getBytes(StandardCharsets.US_ASCII));
+        return HexFormat.of().formatHex(digest, 0, 6);
     }
 }
