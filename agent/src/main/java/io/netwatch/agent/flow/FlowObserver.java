@@ -17,8 +17,9 @@ public interface FlowObserver {
      * One IP layer of a packet was counted in the flow at {@code slot}.
      *
      * @param frame the frame the layer was decoded from (its payload is at
-     *              {@code layer.payloadOffset}), or null when the packet was rebuilt from
-     *              fragments and has no contiguous payload
+     *              {@code layer.payloadOffset}), or null when the layer has no payload to
+     *              read: a fragment of a datagram whose first fragment carried it, or a layer
+     *              that carries a tunnel (its payload is the next layer)
      * @return false when this stage wants no more packets of this direction of a TCP or UDP
      *         flow: the flow table then stops calling it for them, until the flow ends (a
      *         bulk transfer's later packets then cost the stage nothing, not even the load of

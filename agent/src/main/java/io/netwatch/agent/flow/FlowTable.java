@@ -213,7 +213,10 @@ public final class FlowTable {
                     release(d, p, vlans);
                 }
             } else if (l.flowable()) {
-                account(l, p, frame, vlans, nowNanos, wireLength, interfaceIndex, true);
+                // A layer that carries a tunnel (VXLAN, Geneve, GRE, IP-in-IP) has no application
+                // payload of its own: its bytes are the next layer, counted in that layer's flow.
+                account(l, p, i == p.layerCount - 1 ? frame : null, vlans, nowNanos, wireLength, interfaceIndex,
+                        true);
             }
         }
     }

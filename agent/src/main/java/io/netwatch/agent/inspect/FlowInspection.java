@@ -24,6 +24,7 @@ import io.netwatch.agent.inspect.tls.TlsVersions;
 import io.netwatch.agent.inspect.http.HttpParser;
 import io.netwatch.agent.inspect.http.HttpRequest;
 import io.netwatch.agent.inspect.http.HttpResponse;
+import io.netwatch.agent.inspect.http.HttpStream;
 import io.netwatch.agent.inspect.http.HttpTransaction;
 import io.netwatch.agent.inspect.signature.Buffer;
 import io.netwatch.agent.inspect.signature.FieldSource;
@@ -94,7 +95,7 @@ final class FlowInspection {
     private IpLayer layer;
     private long nowNanos;
     /** Signature matching, or null when no rules are loaded. */
-    private final FlowSignatures signatures;
+    private FlowSignatures signatures;
     private final io.netwatch.agent.inspect.signature.AlertListener onAlert;
     /** Rules that matched, for the flow record (at most {@link #MAX_ALERTS_PER_RECORD}). */
     private List<Rule> alerts = List.of();
@@ -133,6 +134,7 @@ final class FlowInspection {
         Direction d = fromInitiator ? toServer : toClient;
         if (done(d)) {
             // Nothing more to learn from this direction: no reassembly, no copies.
+            shed(d);
             return false;
         }
         if (tcp) {
@@ -150,7 +152,26 @@ final class FlowInspection {
         } else if (l.payloadLength > 0) {
             d.datagram(frame, l.payloadOffset, l.payloadLength);
         }
-        return !done(d);
+        if (done(d)) {
+            shed(d);
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Drops what a finished direction no longer needs, and the rule state once both are:
+     * the flow's state then is its summary for the record, kept until the flow ends (a
+     * closed flow lingers in the table for its last packets), so that the collector does
+     * not carry reassemblers and match state across its young collections.
+     */
+    private void shed(Direction d) {
+        d.shed();
+        Direction other = d == toServer ? toClient : toServer;
+        if (signatures != null && done(other)) {
+            signatures.release();
+            signatures = null;
+        }
     }
 
     /**
@@ -415,6 +436,14 @@ final class FlowInspection {
             return stream;
         }
 
+        /** The parser is done with this direction: its reassembler (and what it holds) goes. */
+        void shed() {
+            if (stream != null) {
+                stream.end();
+                stream = null;
+            }
+        }
+
         void end() {
             if (stream != null) {
                 stream.end();
@@ -453,7 +482,10 @@ final class FlowInspection {
                 byte[] raw = new byte[len];
                 b.get(off, raw);
                 dns(DnsParser.parse(ByteBuffer.wrap(raw), 0, len), "udp", raw);
+                return;
             }
+            // Neither QUIC (its first datagram is an Initial) nor DNS: no parser reads this flow.
+            finished = true;
         }
 
         @Override
@@ -467,6 +499,25 @@ final class FlowInspection {
                     // Its hello or banner has been matched; what follows is (soon) ciphertext.
                     signatures.stopPayload(fromClient);
                 }
+            }
+            skipHttpBody();
+        }
+
+        /**
+         * In an HTTP body that no rule looks at any more, the parser only counts bytes: the
+         * reassembler passes them over instead, so a download's segments cost a sequence check
+         * each, not a walk through the parsers. The next head is parsed as before.
+         */
+        private void skipHttpBody() {
+            if (http == null || finished || !ProtocolProbe.HTTP.equals(protocol) || stream == null
+                    || signatures != null && !signatures.payloadDone(fromClient)) {
+                return;
+            }
+            HttpStream s = httpServer ? http.serverStream() : http.clientStream();
+            long body = s.skippable();
+            if (body > 0) {
+                s.skip(body);
+                stream.skip(body);
             }
         }
 

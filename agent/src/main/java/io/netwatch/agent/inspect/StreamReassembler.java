@@ -50,6 +50,9 @@ public final class StreamReassembler {
     private long overlapBytes;
     private long droppedSegments;
     private boolean done;
+    /** In-order bytes still to pass without reaching the consumer (see {@link #skip}). */
+    private long skip;
+    private long skippedBytes;
 
     /**
      * @param depth           bytes of this direction to deliver at most
@@ -132,6 +135,23 @@ public final class StreamReassembler {
         }
     }
 
+    /**
+     * The consumer wants none of the next {@code bytes} in-order bytes (the rest of an HTTP
+     * body, which its parser would only count): they move the stream on without reaching it,
+     * and count toward the depth as if delivered. A hole among them is no gap to the consumer,
+     * which has already accounted for those bytes; a hole running past them is, for the rest.
+     */
+    public void skip(long bytes) {
+        if (bytes > 0) {
+            skip += bytes;
+        }
+    }
+
+    /** Bytes passed over at the consumer's request ({@link #skip}). */
+    public long skippedBytes() {
+        return skippedBytes;
+    }
+
     /** The stream ended (FIN, RST or flow end): whatever waits behind a hole is delivered after a gap. */
     public void end() {
         while (!pending.isEmpty() && !done) {
@@ -141,8 +161,17 @@ public final class StreamReassembler {
     }
 
     private void deliver(ByteBuffer data, int off, int len) {
+        if (skip > 0) {
+            int passed = (int) Math.min(skip, len);
+            skip -= passed;
+            skippedBytes += passed;
+            delivered += passed;
+            next += passed;
+            off += passed;
+            len -= passed;
+        }
         long room = depth - delivered;
-        int n = (int) Math.min(len, room);
+        int n = (int) Math.min(len, Math.max(0, room));
         if (n > 0) {
             consumer.data(data, off, n);
             delivered += n;
@@ -225,9 +254,14 @@ public final class StreamReassembler {
         }
         if (target > next) {
             long missing = target - next;
-            gaps++;
-            gapBytes += missing;
-            consumer.gap(missing);
+            long unwanted = Math.min(skip, missing);
+            skip -= unwanted;
+            missing -= unwanted;
+            if (missing > 0) {
+                gaps++;
+                gapBytes += missing;
+                consumer.gap(missing);
+            }
             next = target;
         }
         drainPending();

@@ -41,9 +41,12 @@ final class LruTable<K, V> {
         return map.get(key);
     }
 
-    /** Tracks {@code key}, evicting the least recently used entry when the table is full. */
-    void put(K key, V value) {
-        map.put(key, value);
+    /**
+     * Tracks {@code key}, evicting the least recently used entry when the table is full;
+     * returns the value it had, null when it was untracked.
+     */
+    V put(K key, V value) {
+        return map.put(key, value);
     }
 
     V remove(K key) {

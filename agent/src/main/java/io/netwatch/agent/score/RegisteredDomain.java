@@ -43,11 +43,34 @@ final class RegisteredDomain {
     record Split(String domain, String subdomain) {
     }
 
+    /** One remembered split; final fields, so a racing reader sees a whole one or none. */
+    private record Memo(String name, Split split) {
+    }
+
+    /**
+     * The latest splits, by the name's hash: every detector of a DNS message asks for the same
+     * name, and a cluster asks for the same few names again and again, where the Public Suffix
+     * List lookup costs more than the rest of a detector. Bounded (1024 names of at most 253
+     * characters); a collision or a race only costs a lookup.
+     */
+    private static final Memo[] MEMO = new Memo[1024];
+
     /**
      * Splits {@code name} (case and a trailing dot ignored); null when it has no registered
      * domain: empty, a bare public suffix ("com", "co.uk"), or a single label.
      */
     static Split of(String name) {
+        int slot = name.hashCode() & (MEMO.length - 1);
+        Memo m = MEMO[slot];
+        if (m != null && m.name().equals(name)) {
+            return m.split();
+        }
+        Split split = split(name);
+        MEMO[slot] = new Memo(name, split);
+        return split;
+    }
+
+    private static Split split(String name) {
         String n = name.toLowerCase(Locale.ROOT);
         if (n.endsWith(".")) {
             n = n.substring(0, n.length() - 1);

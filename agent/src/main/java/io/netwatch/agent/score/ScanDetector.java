@@ -120,12 +120,9 @@ public final class ScanDetector implements FlowSink {
         }
     }
 
+    /** True the first time {@code c} is seen (while remembered); one lookup either way. */
     private boolean firstContact(Contact c) {
-        if (contacts.get(c) != null) {
-            return false;
-        }
-        contacts.put(c, Boolean.TRUE);
-        return true;
+        return contacts.put(c, Boolean.TRUE) == null;
     }
 
     private void step(WalkKey key, boolean success, long flowId, long atNanos, String type) {

@@ -71,6 +71,30 @@ class SignatureInspectionTest {
     private final byte[] server = ipv4(10, 0, 0, 2);
 
     @Test
+    void aRequestAfterALargeSkippedBodyIsStillParsedAndMatched() throws Exception {
+        // Bodies past the payload depth are passed over unread: the keep-alive request after a
+        // large download must still be parsed, and its URI matched.
+        rules("alert http any any -> any any (msg:\"jndi in uri\"; flow:to_server; http.uri; content:\"${jndi:\"; sid:9; rev:1;)");
+        handshake(client, 40001, server, 80);
+        segment(client, 40001, server, 80, 0x18, 101, "GET /big HTTP/1.1\r\nHost: h\r\n\r\n");
+        String head = "HTTP/1.1 200 OK\r\nContent-Length: 200000\r\n\r\n";
+        segment(server, 80, client, 40001, 0x18, 501, head);
+        int seq = 501 + head.length();
+        for (int sent = 0; sent < 200_000; sent += 1000) {
+            segment(server, 80, client, 40001, 0x10, seq, "b".repeat(1000));
+            seq += 1000;
+        }
+        segment(server, 80, client, 40001, 0x18, seq, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+        int clientSeq = 101 + "GET /big HTTP/1.1\r\nHost: h\r\n\r\n".length();
+        segment(client, 40001, server, 80, 0x18, clientSeq, "GET /${jndi:ldap://x/a} HTTP/1.1\r\nHost: h\r\n\r\n");
+        pipeline.finish();
+        assertEquals(List.of(9), alerts().stream().map(a -> a.rule().sid()).toList());
+        List<String> statuses = events.stream().filter(e -> e instanceof InspectionEvent.Http h && h.response() != null)
+                .map(e -> Integer.toString(((InspectionEvent.Http) e).response().status())).toList();
+        assertEquals(List.of("200", "404"), statuses, "the response after the skipped body is read");
+    }
+
+    @Test
     void aPatternSplitAcrossSegmentsOutOfOrderFiresOnceAndLandsInTheFlowRecord() throws Exception {
         rules("alert tcp any any -> any 9000 (msg:\"magic\"; flow:to_server; content:\"MAGIC-WORD\"; classtype:trojan-activity; sid:7; rev:2;)");
         handshake(client, 40000, server, 9000);

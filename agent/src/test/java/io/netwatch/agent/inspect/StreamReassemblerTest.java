@@ -163,4 +163,40 @@ class StreamReassemblerTest {
         }
         assertEquals(0, budget.held(), "every held byte is given back");
     }
+
+    @Test
+    void skippedBytesPassWithoutReachingTheConsumerAndHideNoLaterByte() {
+        StreamReassembler r = stream(1 << 20);
+        r.segment(1000, true, ByteBuffer.allocate(0), 0, 0);
+        send(r, 1001, "head|");
+        r.skip(10);
+        send(r, 1006, "0123456");
+        send(r, 1013, "789next");
+        assertEquals("head|next", sink.text());
+        assertEquals(10, r.skippedBytes());
+        assertEquals(List.of(), sink.gaps);
+    }
+
+    @Test
+    void aHoleInsideSkippedBytesIsNoGapAndOneRunningPastThemIsOnlyForTheRest() {
+        StreamReassembler r = stream(1 << 20);
+        r.segment(1000, true, ByteBuffer.allocate(0), 0, 0);
+        send(r, 1001, "a");
+        r.skip(5);
+        // Bytes 2..6 are skipped; 2..4 never arrive, 5..6 and what follows do.
+        send(r, 1005, "xxB");
+        r.end();
+        assertEquals("aB", sink.text());
+        assertEquals(List.of(), sink.gaps, "the lost bytes were all unwanted");
+
+        Sink other = new Sink();
+        StreamReassembler past = new StreamReassembler(other, budget, 1 << 20, 64 * 1024);
+        past.segment(1000, true, ByteBuffer.allocate(0), 0, 0);
+        send(past, 1001, "a");
+        past.skip(2);
+        send(past, 1008, "C");
+        past.end();
+        assertEquals("aC", other.text());
+        assertEquals(List.of(4L), other.gaps, "six bytes lost, two of them unwanted");
+    }
 }

@@ -248,6 +248,28 @@ public final class HttpStream {
         }
     }
 
+    /**
+     * Bytes the stream would consume without reading them, next: the rest of a Content-Length
+     * body or of the current chunk's data; 0 anywhere else.
+     */
+    public long skippable() {
+        return state == BODY_LENGTH || state == CHUNK_DATA ? remaining : 0;
+    }
+
+    /**
+     * Consumes {@code bytes} (at most {@link #skippable()}) without being fed them, exactly as
+     * feeding them would: the caller passes them over (see {@code StreamReassembler.skip}).
+     */
+    public void skip(long bytes) {
+        if (bytes <= 0 || bytes > skippable()) {
+            throw new IllegalArgumentException("cannot skip " + bytes + " bytes; " + skippable() + " are skippable");
+        }
+        remaining -= bytes;
+        if (remaining == 0) {
+            state = state == BODY_LENGTH ? HEAD : CHUNK_DATA_CR;
+        }
+    }
+
     /** The direction ended (FIN or RST): notes a head or body cut short. Later feeds are ignored. */
     public void end() {
         boolean midMessage = switch (state) {

@@ -20,7 +20,8 @@ public final class FlowSignatures {
     /** Datagram payload bytes matched per direction, in all. */
     private final int datagramBudget;
     private final RuleSet.Fired fired = new RuleSet.Fired();
-    private final ContentVerifier verifier = new ContentVerifier();
+    /** Made when a rule is first checked: most flows never arm one. */
+    private ContentVerifier verifier;
     private final Payload toServer = new Payload();
     private final Payload toClient = new Payload();
     private long armedOverflow;
@@ -41,6 +42,13 @@ public final class FlowSignatures {
         this.depthToServer = Math.min(depth, rules.payloadReach(tcp, true));
         this.depthToClient = Math.min(depth, rules.payloadReach(tcp, false));
         this.datagramBudget = depth;
+    }
+
+    private ContentVerifier verifier() {
+        if (verifier == null) {
+            verifier = new ContentVerifier();
+        }
+        return verifier;
     }
 
     public RuleSet rules() {
@@ -107,7 +115,7 @@ public final class FlowSignatures {
 
     /** Matches the rules that look at one parsed message's buffers. */
     public void fields(Buffer.Group group, FieldSource fields, MatchContext ctx, AlertListener out) {
-        rules.matchFields(group, fields, ctx, fired, verifier, out);
+        rules.matchFields(group, fields, ctx, fired, verifier(), out);
     }
 
     /**
@@ -140,7 +148,8 @@ public final class FlowSignatures {
         long seen;
         byte[] bytes;
         int length;
-        int[] armed = new int[4];
+        /** Made at the first hit: most directions never arm a rule. */
+        int[] armed;
         int armedCount;
 
         /** Keeps {@code n} more bytes; {@code length + n} never exceeds the depth. */
@@ -170,7 +179,9 @@ public final class FlowSignatures {
                 if (fired.contains(r) || isArmed(r)) {
                     continue;
                 }
-                if (armedCount == armed.length) {
+                if (armed == null) {
+                    armed = new int[4];
+                } else if (armedCount == armed.length) {
                     if (armedCount == MAX_ARMED) {
                         armedOverflow++;
                         continue;
@@ -203,7 +214,7 @@ public final class FlowSignatures {
                 if (!ctx.admits(rule)) {
                     // A rule for an application protocol waits while the flow's is not named yet.
                     drop = !(ctx.appProto.isEmpty() && rule.protocol().isApplication());
-                } else if (rules.verifyPayload(r, view, length, verifier)) {
+                } else if (rules.verifyPayload(r, view, length, verifier())) {
                     fired.add(r);
                     out.alert(rule, Buffer.PAYLOAD);
                     drop = true;

@@ -291,7 +291,8 @@ public final class RuleSet {
     static final class Fired {
         /** Most distinct rules recorded per flow; past it, further rules may fire more than once. */
         static final int MAX = 64;
-        private int[] rules = new int[4];
+        /** Made at the first rule fired: most flows fire none. */
+        private int[] rules;
         private int size;
 
         boolean contains(int r) {
@@ -304,7 +305,9 @@ public final class RuleSet {
         }
 
         void add(int r) {
-            if (size == rules.length) {
+            if (rules == null) {
+                rules = new int[4];
+            } else if (size == rules.length) {
                 if (size == MAX) {
                     return;
                 }

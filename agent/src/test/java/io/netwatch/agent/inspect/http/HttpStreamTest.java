@@ -180,6 +180,21 @@ class HttpStreamTest {
     }
 
     @Test
+    void skippingABodyOrAChunkLeavesTheStreamWhereFeedingItWould() {
+        Recorder r = new Recorder(HttpStream.Side.SERVER).feed("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123");
+        assertEquals(996, r.stream.skippable());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> r.stream.skip(997));
+        r.stream.skip(996);
+        assertEquals(0, r.stream.skippable(), "at the next head nothing is skippable");
+        r.feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n01");
+        assertEquals(14, r.stream.skippable(), "the rest of the chunk's data");
+        r.stream.skip(14);
+        r.feed("\r\n0\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+        assertEquals(List.of("200", "200", "404"), r.summary());
+        assertEquals(List.of(), r.stream.events(), "no gap, no resync: as if every byte had been fed");
+    }
+
+    @Test
     void gapInsideAChunkIsSkippedExactly() {
         Recorder r = new Recorder(HttpStream.Side.SERVER).feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
                 .feed("10\r\n0123");
