@@ -206,25 +206,16 @@ public final class FileBench {
         return elapsed;
     }
 
-    /**
-     * Decode and flow table only (with the detectors), no payload inspection: the
-     * scope of the decoding issue's goal.
-     */
+    /** Builds one pass's pipeline for the interfaces of the file being read. */
+    private interface PipelineFactory {
+        Pipeline create(List<String> interfaceNames);
+    }
+
+    /** Decode and flow table only, records to no one: the scope of the decoding issue's goal. */
     private long netwatchCore() throws CaptureException {
-        long t0 = System.nanoTime();
-        Pipeline pipeline;
-        try (PcapFileSource source = PcapFileSource.open(file)) {
-            pipeline = new Pipeline(new io.netwatch.agent.flow.FlowTable(FlowTableConfig.defaults(), FlowSink.NONE,
-                    "bench", source.interfaceNames(), 0), new io.netwatch.agent.score.Detectors(
-                    DetectionConfig.defaults(), AnomalySink.NONE, "bench"));
-            source.run(pipeline);
-        }
-        pipeline.finish();
-        long elapsed = System.nanoTime() - t0;
-        if (pipeline.packets() != packets) {
-            throw new IllegalStateException("Netwatch saw " + pipeline.packets() + " packets, the file has " + packets);
-        }
-        return elapsed;
+        return timed(names -> new Pipeline(new io.netwatch.agent.flow.FlowTable(FlowTableConfig.defaults(),
+                FlowSink.NONE, "bench", names, 0), new io.netwatch.agent.score.Detectors(DetectionConfig.defaults(),
+                AnomalySink.NONE, "bench")));
     }
 
     /**
@@ -234,29 +225,35 @@ public final class FileBench {
      * inspection goal: Netwatch's rate with inspection against this one's.
      */
     private long netwatchUninspected() throws CaptureException {
-        long t0 = System.nanoTime();
-        Pipeline pipeline;
-        try (PcapFileSource source = PcapFileSource.open(file)) {
+        return timed(names -> {
             DetectionConfig detection = DetectionConfig.defaults();
             io.netwatch.agent.score.Detectors detectors = new io.netwatch.agent.score.Detectors(detection,
                     AnomalySink.NONE, "bench");
-            long[] records = new long[1];
-            FlowSink tee = flow -> {
-                records[0]++;
-                detectors.onFlow(flow);
-            };
             io.netwatch.agent.flow.FlowTable table = new io.netwatch.agent.flow.FlowTable(FlowTableConfig.defaults(),
-                    tee, "bench", source.interfaceNames(), 0)
+                    detectors::onFlow, "bench", names, 0)
                     .decide(detectors::onDecision, detection.decisionDelay()).closes(detectors::onClose);
-            pipeline = new Pipeline(table, detectors);
+            return new Pipeline(table, detectors);
+        });
+    }
+
+    /** One pass over the file with a pipeline from {@code factory}, finish() included, nanoseconds. */
+    private long timed(PipelineFactory factory) throws CaptureException {
+        long t0 = System.nanoTime();
+        Pipeline pipeline;
+        try (PcapFileSource source = PcapFileSource.open(file)) {
+            pipeline = factory.create(source.interfaceNames());
             source.run(pipeline);
         }
         pipeline.finish();
         long elapsed = System.nanoTime() - t0;
+        checkSawEveryPacket(pipeline);
+        return elapsed;
+    }
+
+    private void checkSawEveryPacket(Pipeline pipeline) {
         if (pipeline.packets() != packets) {
             throw new IllegalStateException("Netwatch saw " + pipeline.packets() + " packets, the file has " + packets);
         }
-        return elapsed;
     }
 
     private long netwatch(NetwatchCounts counts) throws CaptureException {
@@ -275,9 +272,7 @@ public final class FileBench {
         pipeline.finish();
         long elapsed = System.nanoTime() - t0;
         long allocated = THREADS.getCurrentThreadAllocatedBytes() - allocated0;
-        if (pipeline.packets() != packets) {
-            throw new IllegalStateException("Netwatch saw " + pipeline.packets() + " packets, the file has " + packets);
-        }
+        checkSawEveryPacket(pipeline);
         if (counts != null) {
             counts.flowsCreated = pipeline.flowTable().flowsCreated();
             counts.flowRecords = flowRecords[0];

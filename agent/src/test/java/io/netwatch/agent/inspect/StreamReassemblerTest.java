@@ -166,37 +166,38 @@ class StreamReassemblerTest {
 
     @Test
     void skippedBytesPassWithoutReachingTheConsumerAndHideNoLaterByte() {
-        StreamReassembler r = stream(1 << 20);
-        r.segment(1000, true, ByteBuffer.allocate(0), 0, 0);
-        send(r, 1001, "head|");
-        r.skip(10);
-        send(r, 1006, "0123456");
-        send(r, 1013, "789next");
-        assertEquals("head|next", sink.text());
+        StreamReassembler r = afterOneByte(sink, 10);
+        send(r, 1002, "0123456");
+        send(r, 1009, "789next");
+        assertEquals("anext", sink.text());
         assertEquals(10, r.skippedBytes());
         assertEquals(List.of(), sink.gaps);
     }
 
     @Test
     void aHoleInsideSkippedBytesIsNoGapAndOneRunningPastThemIsOnlyForTheRest() {
-        StreamReassembler r = stream(1 << 20);
-        r.segment(1000, true, ByteBuffer.allocate(0), 0, 0);
-        send(r, 1001, "a");
-        r.skip(5);
-        // Bytes 2..6 are skipped; 2..4 never arrive, 5..6 and what follows do.
+        // Bytes 1..5 are skipped; 1..3 never arrive, 4..5 and what follows do.
+        StreamReassembler r = afterOneByte(sink, 5);
         send(r, 1005, "xxB");
         r.end();
         assertEquals("aB", sink.text());
         assertEquals(List.of(), sink.gaps, "the lost bytes were all unwanted");
 
+        // Bytes 1..2 are skipped; 1..6 never arrive.
         Sink other = new Sink();
-        StreamReassembler past = new StreamReassembler(other, budget, 1 << 20, 64 * 1024);
-        past.segment(1000, true, ByteBuffer.allocate(0), 0, 0);
-        send(past, 1001, "a");
-        past.skip(2);
+        StreamReassembler past = afterOneByte(other, 2);
         send(past, 1008, "C");
         past.end();
         assertEquals("aC", other.text());
         assertEquals(List.of(4L), other.gaps, "six bytes lost, two of them unwanted");
+    }
+
+    /** A stream that has delivered "a" and was then told to skip {@code skip} bytes. */
+    private StreamReassembler afterOneByte(Sink to, long skip) {
+        StreamReassembler r = new StreamReassembler(to, budget, 1 << 20, 64 * 1024);
+        r.segment(1000, true, ByteBuffer.allocate(0), 0, 0);
+        send(r, 1001, "a");
+        r.skip(skip);
+        return r;
     }
 }
