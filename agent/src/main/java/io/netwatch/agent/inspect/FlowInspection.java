@@ -13,8 +13,7 @@ import io.netwatch.agent.inspect.quic.QuicInitial;
 import io.netwatch.agent.inspect.tls.ClientHello;
 import io.netwatch.agent.inspect.tls.ClientHelloResult;
 import io.netwatch.agent.inspect.tls.HandshakeMessage;
-import io.netwatch.agent.inspect.tls.Ja3;
-import io.netwatch.agent.inspect.tls.Ja4;
+import io.netwatch.agent.inspect.tls.TlsFingerprints;
 import io.netwatch.agent.inspect.tls.ServerHello;
 import io.netwatch.agent.inspect.tls.ServerHelloResult;
 import io.netwatch.agent.inspect.tls.TlsHelloParser;
@@ -367,8 +366,9 @@ final class FlowInspection {
     private void clientHello(ClientHello hello, String transport) {
         identified(transport.equals("quic") ? ProtocolProbe.QUIC : ProtocolProbe.TLS);
         tlsClient = hello;
-        ja4 = Ja4.of(hello, transport.equals("quic")).fingerprint();
-        ja3 = Ja3.of(hello).map(Ja3::md5).orElse("");
+        TlsFingerprints.Pair fingerprints = inspector.fingerprints().of(hello, transport.equals("quic"));
+        ja4 = fingerprints.ja4();
+        ja3 = fingerprints.ja3();
         if (inspector.message(tlsKind(transport))) {
             inspector.emit(new InspectionEvent.Tls(flowId, nowNanos, Inspector.endpoints(layer, transport),
                     "client_hello", hello, null, ja4, ja3));

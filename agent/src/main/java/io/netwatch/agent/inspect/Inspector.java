@@ -7,6 +7,7 @@ import io.netwatch.agent.flow.IpAddressFormat;
 import io.netwatch.agent.inspect.signature.MatchContext;
 import io.netwatch.agent.inspect.signature.PayloadBuffers;
 import io.netwatch.agent.inspect.signature.Signatures;
+import io.netwatch.agent.inspect.tls.TlsFingerprints;
 import io.netwatch.proto.flow.v1.Flow;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
@@ -44,6 +45,7 @@ public final class Inspector implements FlowObserver {
     private final Signatures signatures;
     /** Reused for every match: the capture thread is the only one. */
     private final MatchContext matchContext = new MatchContext();
+    private final TlsFingerprints fingerprints = new TlsFingerprints();
     /** Payload arrays for the rules, passed from flow to flow; replaced when a reload changes the depth. */
     private PayloadBuffers payloadBuffers;
 
@@ -168,6 +170,10 @@ public final class Inspector implements FlowObserver {
 
     Signatures signatures() {
         return signatures;
+    }
+
+    TlsFingerprints fingerprints() {
+        return fingerprints;
     }
 
     PayloadBuffers payloadBuffers() {

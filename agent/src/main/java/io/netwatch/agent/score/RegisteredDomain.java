@@ -50,10 +50,10 @@ final class RegisteredDomain {
     /**
      * The latest splits, by the name's hash: every detector of a DNS message asks for the same
      * name, and a cluster asks for the same few names again and again, where the Public Suffix
-     * List lookup costs more than the rest of a detector. Bounded (1024 names of at most 253
+     * List lookup costs more than the rest of a detector. Bounded (4096 names of at most 253
      * characters); a collision or a race only costs a lookup.
      */
-    private static final Memo[] MEMO = new Memo[1024];
+    private static final Memo[] MEMO = new Memo[4096];
 
     /**
      * Splits {@code name} (case and a trailing dot ignored); null when it has no registered
