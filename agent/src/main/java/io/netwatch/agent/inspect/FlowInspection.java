@@ -418,6 +418,10 @@ final class FlowInspection {
         private int tlsLength;
         private int tlsNeed;
         private int tlsReported;
+        /** Handshake messages reported in all, read in place or from the kept bytes. */
+        private int tlsMessages;
+        /** Stream bytes read in place so far (bounded like the kept bytes, by {@link #MAX_TLS_PREFIX}). */
+        private int tlsInPlaceBytes;
         private QuicCryptoAssembler crypto;
         private int quicInitials;
         /** The SSH identification line being read. */
@@ -494,7 +498,7 @@ final class FlowInspection {
             // After the parsers, so that a rule for an application protocol sees it named.
             if (signatures != null && !signatures.payloadDone(fromClient)) {
                 signatures.stream(b, off, len, streamContext(fromClient), onAlert);
-                if (ProtocolProbe.TLS.equals(protocol) && (finished || tlsReported > 0)
+                if (ProtocolProbe.TLS.equals(protocol) && (finished || tlsMessages > 0)
                         || ProtocolProbe.SSH.equals(protocol) && finished) {
                     // Its hello or banner has been matched; what follows is (soon) ciphertext.
                     signatures.stopPayload(fromClient);
@@ -683,24 +687,25 @@ final class FlowInspection {
             if (tls == null) {
                 tls = new byte[Math.max(1024, Math.min(MAX_TLS_PREFIX, len * 2))];
             }
-            int room = MAX_TLS_PREFIX - tlsLength;
+            int room = MAX_TLS_PREFIX - tlsInPlaceBytes - tlsLength;
             int n = Math.min(len, room);
             if (tlsLength + n > tls.length) {
                 tls = java.util.Arrays.copyOf(tls, Math.min(MAX_TLS_PREFIX, Math.max(tls.length * 2, tlsLength + n)));
             }
             b.get(off, tls, tlsLength, n);
             tlsLength += n;
-            if (tlsLength < tlsNeed && tlsLength < MAX_TLS_PREFIX) {
+            if (tlsLength < tlsNeed && tlsInPlaceBytes + tlsLength < MAX_TLS_PREFIX) {
                 return;
             }
-            switch (TlsRecordReader.read(ByteBuffer.wrap(tls), 0, tlsLength)) {
+            switch (readTls(ByteBuffer.wrap(tls), 0, tlsLength)) {
                 case TlsRecordResult.Ok ok -> {
                     List<HandshakeMessage> messages = ok.messages();
                     for (int i = tlsReported; i < messages.size(); i++) {
                         tlsMessage(messages.get(i), "tcp");
                     }
+                    tlsMessages += messages.size() - tlsReported;
                     tlsReported = messages.size();
-                    if (ok.stop() != TlsRecordResult.Stop.PREFIX_END || tlsLength >= MAX_TLS_PREFIX) {
+                    if (ok.stop() != TlsRecordResult.Stop.PREFIX_END || tlsInPlaceBytes + tlsLength >= MAX_TLS_PREFIX) {
                         tlsDone();
                     } else {
                         tlsNeed = tlsLength + Math.max(1, ok.needAtLeast());
@@ -708,7 +713,7 @@ final class FlowInspection {
                 }
                 case TlsRecordResult.Incomplete more -> {
                     tlsNeed = tlsLength + more.needAtLeast();
-                    if (tlsLength >= MAX_TLS_PREFIX) {
+                    if (tlsInPlaceBytes + tlsLength >= MAX_TLS_PREFIX) {
                         tlsDone();
                     }
                 }
@@ -717,13 +722,15 @@ final class FlowInspection {
         }
 
         /**
-         * Most hellos arrive whole in the direction's first segment: reads them where they are,
-         * copying nothing. True when that settled the direction; false when the hellos go on
-         * past this segment, and the bytes are then kept as usual.
+         * Most hellos arrive whole in a segment of their own: reads them where they are, copying
+         * nothing. True when that settled the segment: the direction's handshake is over, or the
+         * segment ended right after a whole record, so the next one starts a record and is read
+         * in place too. False when a record or message goes on past the segment: its bytes are
+         * then kept and read as they grow.
          */
         private boolean tlsInPlace(ByteBuffer b, int off, int len) {
-            if (!(TlsRecordReader.read(b, off, len) instanceof TlsRecordResult.Ok ok)
-                    || ok.stop() == TlsRecordResult.Stop.PREFIX_END) {
+            if (!(readTls(b, off, len) instanceof TlsRecordResult.Ok ok)
+                    || ok.stop() == TlsRecordResult.Stop.PREFIX_END && !ok.betweenRecords()) {
                 return false;
             }
             // The messages are views of the capture buffer: parsed now, before it is reused.
@@ -731,9 +738,17 @@ final class FlowInspection {
             for (HandshakeMessage m : messages) {
                 tlsMessage(m, "tcp");
             }
-            tlsReported = messages.size();
-            tlsDone();
+            tlsMessages += messages.size();
+            tlsInPlaceBytes += len;
+            if (ok.stop() != TlsRecordResult.Stop.PREFIX_END || tlsInPlaceBytes >= MAX_TLS_PREFIX) {
+                tlsDone();
+            }
             return true;
+        }
+
+        /** The records from the direction's start, or after those already read in place. */
+        private TlsRecordResult readTls(ByteBuffer b, int off, int len) {
+            return tlsInPlaceBytes == 0 ? TlsRecordReader.read(b, off, len) : TlsRecordReader.readMore(b, off, len);
         }
 
         private void tlsDone() {

@@ -96,6 +96,23 @@ public final class TlsRecordReader {
         return new Walk(buffer, end).run(offset, new ArrayList<>());
     }
 
+    /**
+     * Reads the handshake messages of stream bytes that start where an earlier read ended
+     * between records ({@link TlsRecordResult.Ok#betweenRecords()}): the first record may be of
+     * any type, as it may be later in a stream (a ChangeCipherSpec, then the plaintext hello a
+     * HelloRetryRequest asks for).
+     *
+     * @throws IndexOutOfBoundsException if the range is not within {@code [0, buffer.limit())}
+     */
+    public static TlsRecordResult readMore(ByteBuffer buffer, int offset, int length) {
+        Objects.requireNonNull(buffer, "buffer");
+        Objects.checkFromIndexSize(offset, length, buffer.limit());
+        if (length == 0) {
+            return new Incomplete(RECORD_HEADER_LENGTH + HANDSHAKE_HEADER_LENGTH);
+        }
+        return new Walk(buffer, offset + length).run(offset, new ArrayList<>());
+    }
+
     /** An SSLv2 record first: a CLIENT-HELLO (type 1) or SERVER-HELLO (type 4), then TLS records may follow. */
     private static TlsRecordResult readSslv2(ByteBuffer b, int offset, int end) {
         int available = end - offset;
@@ -127,11 +144,11 @@ public final class TlsRecordReader {
                 offset + SSLV2_HEADER_LENGTH + 1, recordLength - 1, false));
         if (recordEnd == end) {
             // Whatever follows (an SSLv2 record, or TLS records after an SSLv2-compatible hello) has a header.
-            return new Ok(messages, Stop.PREFIX_END, SSLV2_HEADER_LENGTH, List.of());
+            return new Ok(messages, Stop.PREFIX_END, SSLV2_HEADER_LENGTH, List.of(), false);
         }
         if ((u8(b, recordEnd) & 0x80) != 0) {
             // SSLv2 goes on (CLIENT-MASTER-KEY, ...): nothing more to inspect.
-            return new Ok(messages, Stop.OTHER_RECORD, 0, List.of());
+            return new Ok(messages, Stop.OTHER_RECORD, 0, List.of(), false);
         }
         return new Walk(b, end).run(recordEnd, messages);
     }
@@ -161,6 +178,8 @@ public final class TlsRecordReader {
         private int headerMissing;
         /** The last record was a handshake record cut by the prefix (its segment is the last one). */
         private boolean lastSegmentCut;
+        /** With PREFIX_END: the prefix ended exactly after a record, not after a ChangeCipherSpec. */
+        private boolean endedBetweenRecords;
 
         Walk(ByteBuffer b, int end) {
             this.b = b;
@@ -181,6 +200,7 @@ public final class TlsRecordReader {
                         fail(Stop.MALFORMED, "bad_record_header");
                     } else {
                         prefixEnd(RECORD_HEADER_LENGTH - available, 0);
+                        endedBetweenRecords = available == 0 && !afterCcs;
                     }
                     return;
                 }
@@ -373,7 +393,8 @@ public final class TlsRecordReader {
                 }
                 return finish(messages, stop, null, 0);
             }
-            return finish(messages, Stop.PREFIX_END, null, needAtLeast(missing));
+            boolean between = missing == 0 && endedBetweenRecords;
+            return finish(messages, Stop.PREFIX_END, null, needAtLeast(missing), between);
         }
 
         /** A ChangeCipherSpec lies between segments {@code from} and {@code to} (inclusive of {@code to}'s start). */
@@ -404,6 +425,11 @@ public final class TlsRecordReader {
         }
 
         private TlsRecordResult finish(List<HandshakeMessage> messages, Stop how, String reason, int need) {
+            return finish(messages, how, reason, need, false);
+        }
+
+        private TlsRecordResult finish(List<HandshakeMessage> messages, Stop how, String reason, int need,
+                                       boolean betweenRecords) {
             if (reason != null) {
                 anomaly(reason);
             }
@@ -415,7 +441,8 @@ public final class TlsRecordReader {
                     return new Malformed(anomalies.getLast());
                 }
             }
-            return new Ok(messages, how, how == Stop.PREFIX_END ? need : 0, anomalies);
+            return new Ok(messages, how, how == Stop.PREFIX_END ? need : 0, anomalies,
+                    how == Stop.PREFIX_END && betweenRecords);
         }
 
         /** A body {@code at} bytes into segment {@code seg}: a view when it lies in that segment, else a copy. */

@@ -34,9 +34,12 @@ public sealed interface TlsRecordResult {
      * @param needAtLeast with {@link Stop#PREFIX_END}: at least this many more stream bytes are needed to
      *                    complete the next message or record; 0 for the other stops
      * @param anomalies   recoverable oddities, stable snake_case strings (e.g. {@code empty_record})
+     * @param betweenRecords with {@link Stop#PREFIX_END}: the prefix ended right after a whole record
+     *                    that completed every message begun, so the bytes that follow start a new
+     *                    record and can be read on their own; false for the other stops
      */
-    record Ok(List<HandshakeMessage> messages, Stop stop, int needAtLeast, List<String> anomalies)
-            implements TlsRecordResult {
+    record Ok(List<HandshakeMessage> messages, Stop stop, int needAtLeast, List<String> anomalies,
+              boolean betweenRecords) implements TlsRecordResult {
         public Ok {
             messages = List.copyOf(messages);
             Objects.requireNonNull(stop, "stop");

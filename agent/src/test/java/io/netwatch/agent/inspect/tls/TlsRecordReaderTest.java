@@ -266,4 +266,28 @@ class TlsRecordReaderTest {
         assertTrue(m.sslv2() && m.isServerHello());
         assertEquals(new Malformed("sslv2_record_too_short"), read(hex("8005 04 00 01 0002")));
     }
+
+    @Test
+    void aPrefixEndingRightAfterAWholeRecordSaysSoAndTheRestReadsOnItsOwn() {
+        byte[] hello = record(CONTENT_HANDSHAKE, TLS12, handshake(HandshakeMessage.CLIENT_HELLO,
+                TlsBytes.chromeClientHelloBody("a.example")));
+        TlsRecordResult.Ok whole = assertInstanceOf(TlsRecordResult.Ok.class, read(hello));
+        assertEquals(TlsRecordResult.Stop.PREFIX_END, whole.stop());
+        assertTrue(whole.betweenRecords());
+
+        byte[] cut = java.util.Arrays.copyOf(concat(hello, hello), hello.length + 20);
+        assertFalse(assertInstanceOf(TlsRecordResult.Ok.class, read(cut)).betweenRecords(), "a record goes on");
+
+        byte[] ccs = record(CONTENT_CHANGE_CIPHER_SPEC, TLS12, new byte[] {1});
+        assertFalse(assertInstanceOf(TlsRecordResult.Ok.class, read(concat(hello, ccs))).betweenRecords(),
+                "after a ChangeCipherSpec the next record's meaning depends on it");
+
+        // What follows the first hello, read on its own: a ChangeCipherSpec first is no error there.
+        byte[] next = concat(ccs, hello);
+        assertInstanceOf(NotTls.class, read(next));
+        TlsRecordResult.Ok more = assertInstanceOf(TlsRecordResult.Ok.class,
+                TlsRecordReader.readMore(ByteBuffer.wrap(next), 0, next.length));
+        assertEquals(1, more.messages().size());
+        assertTrue(more.messages().getFirst().isClientHello());
+    }
 }
