@@ -87,7 +87,9 @@ public final class FlowTable {
     private final AtomicLong created = new AtomicLong();
     private final AtomicLong emitted = new AtomicLong();
     private final AtomicLong decided = new AtomicLong();
-    private FlowSink decisions;
+    private FlowOutcome.Sink decisions;
+    /** The one view of a slot handed to the decision sink. */
+    private final SlotOutcome outcome = new SlotOutcome();
     private long decisionDelayNanos;
     private FlowSink closes;
     /**
@@ -140,11 +142,12 @@ public final class FlowTable {
      * when {@code delay} has passed since its first packet (unanswered, or half-open); a UDP
      * flow at the responder's first datagram, or after {@code delay} (unanswered). Each flow
      * is decided once; a flow that ends first is decided just before its final record. The
-     * decision record carries addresses, ports, flags, counters and times, not the L7 fields.
+     * decision is a view of the table's state ({@link FlowOutcome}), built into no record:
+     * addresses, ports, flags, counters and times, not the L7 fields.
      * TCP flows picked up mid-stream (no SYN from the initiator) are not attempts and are not
      * reported.
      */
-    public FlowTable decide(FlowSink sink, java.time.Duration delay) {
+    public FlowTable decide(FlowOutcome.Sink sink, java.time.Duration delay) {
         this.decisions = sink;
         this.decisionDelayNanos = delay.toNanos();
         // New flows per decision delay that wait here; more than this wait for the sweep.
@@ -370,7 +373,8 @@ public final class FlowTable {
             return;
         }
         decided.incrementAndGet();
-        decisions.onFlow(decision(slot).build());
+        outcome.slot = slot;
+        decisions.onOutcome(outcome);
     }
 
     /** Hands a TCP flow's close, with its L7 fields so far, to the close sink. */
@@ -643,7 +647,102 @@ public final class FlowTable {
         return flowIdBase + sequence;
     }
 
-    /** A flow's outcome so far: endpoints, flags, counters and times (see {@link #decide}). */
+    /** A slot's outcome, read from the table's arrays when asked (see {@link #decide}). */
+    private final class SlotOutcome implements FlowOutcome {
+        int slot;
+
+        private long meta() {
+            return slots.meta[FlowSlots.page(slot)][FlowSlots.at(slot)];
+        }
+
+        private boolean aInit() {
+            return (meta() & FlowSlots.A_IS_INITIATOR) != 0;
+        }
+
+        private int ipVersion() {
+            return (meta() & FlowSlots.IPV6) != 0 ? 6 : 4;
+        }
+
+        @Override
+        public long flowId() {
+            return FlowTable.this.flowId(slot);
+        }
+
+        @Override
+        public int ipProtocol() {
+            return (int) (meta() & 0xFF);
+        }
+
+        @Override
+        public String sourceIp() {
+            int pg = FlowSlots.page(slot);
+            int at = FlowSlots.at(slot);
+            return aInit() ? IpAddressFormat.format(ipVersion(), slots.aHi[pg][at], slots.aLo[pg][at])
+                    : IpAddressFormat.format(ipVersion(), slots.bHi[pg][at], slots.bLo[pg][at]);
+        }
+
+        @Override
+        public int sourcePort() {
+            int ports = slots.ports[FlowSlots.page(slot)][FlowSlots.at(slot)];
+            return aInit() ? ports >>> 16 : ports & 0xFFFF;
+        }
+
+        @Override
+        public String destinationIp() {
+            int pg = FlowSlots.page(slot);
+            int at = FlowSlots.at(slot);
+            return aInit() ? IpAddressFormat.format(ipVersion(), slots.bHi[pg][at], slots.bLo[pg][at])
+                    : IpAddressFormat.format(ipVersion(), slots.aHi[pg][at], slots.aLo[pg][at]);
+        }
+
+        @Override
+        public int destinationPort() {
+            int ports = slots.ports[FlowSlots.page(slot)][FlowSlots.at(slot)];
+            return aInit() ? ports & 0xFFFF : ports >>> 16;
+        }
+
+        @Override
+        public int flagsToServer() {
+            return ipProtocol() == PacketDecoder.PROTO_TCP ? (int) (meta() >>> FlowSlots.FLAGS_TO_SERVER_SHIFT) & 0xFF : 0;
+        }
+
+        @Override
+        public int flagsToClient() {
+            return ipProtocol() == PacketDecoder.PROTO_TCP ? (int) (meta() >>> FlowSlots.FLAGS_TO_CLIENT_SHIFT) & 0xFF : 0;
+        }
+
+        @Override
+        public long packetsToServer() {
+            return slots.pktsToServer[FlowSlots.page(slot)][FlowSlots.at(slot)];
+        }
+
+        @Override
+        public long packetsToClient() {
+            return slots.pktsToClient[FlowSlots.page(slot)][FlowSlots.at(slot)];
+        }
+
+        @Override
+        public long bytesToServer() {
+            return slots.bytesToServer[FlowSlots.page(slot)][FlowSlots.at(slot)];
+        }
+
+        @Override
+        public long bytesToClient() {
+            return slots.bytesToClient[FlowSlots.page(slot)][FlowSlots.at(slot)];
+        }
+
+        @Override
+        public long firstNanos() {
+            return slots.first[FlowSlots.page(slot)][FlowSlots.at(slot)];
+        }
+
+        @Override
+        public long lastNanos() {
+            return slots.last[FlowSlots.page(slot)][FlowSlots.at(slot)];
+        }
+    }
+
+    /** A TCP flow's state so far as a record: endpoints, flags, counters and times (its close report). */
     private Flow.Builder decision(int slot) {
         int pg = FlowSlots.page(slot);
         int at = FlowSlots.at(slot);

@@ -76,9 +76,9 @@ public final class Detectors implements FlowSink, InspectionSink {
     }
 
     /** A flow's outcome, once per TCP or UDP flow ({@link io.netwatch.agent.flow.FlowTable#decide}). */
-    public void onDecision(Flow decision) {
-        scan.onFlow(decision);
-        flood.onFlow(decision);
+    public void onDecision(io.netwatch.agent.flow.FlowOutcome decision) {
+        scan.onOutcome(decision);
+        flood.onOutcome(decision);
     }
 
     /** DNS messages and signature alerts (the inspection stage's detector sink). */

@@ -1,5 +1,6 @@
 package io.netwatch.agent.score;
 
+import io.netwatch.agent.flow.FlowOutcome;
 import io.netwatch.agent.flow.FlowSink;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.anomaly.v1.Severity;
@@ -66,30 +67,39 @@ public final class FloodDetector implements FlowSink {
         }
     }
 
+    /** A flow record: judged as its outcome (replays and tests; the agent hands outcomes to {@link #onOutcome}). */
     @Override
     public void onFlow(Flow flow) {
-        int protocol = flow.getIpProtocol();
+        onOutcome(FlowOutcome.of(flow));
+    }
+
+    /** One TCP or UDP flow's outcome ({@link io.netwatch.agent.flow.FlowTable#decide}). */
+    public void onOutcome(FlowOutcome flow) {
+        int protocol = flow.ipProtocol();
         if (protocol == TCP) {
-            int flags = flow.getTcp().getFlagsToServer();
+            int flags = flow.flagsToServer();
             if ((flags & SYN) == 0 || (flags & ACK) != 0) {
                 return; // not an attempt, or the initiator completed the handshake
             }
-        } else if (protocol != UDP || flow.getToClient().getPackets() > 0
-                || ScanDetector.notUnicast(flow.getDestination().getIp())) {
+        } else if (protocol != UDP || flow.packetsToClient() > 0) {
             return;
         }
-        long packets = flow.getToServer().getPackets();
-        long last = Anomalies.nanos(flow.getLastSeen());
+        String destination = flow.destinationIp();
+        if (protocol == UDP && ScanDetector.notUnicast(destination)) {
+            return;
+        }
+        long packets = flow.packetsToServer();
+        long last = flow.lastNanos();
         clockNanos = Math.max(clockNanos, last);
-        Target key = new Target(flow.getDestination().getIp(), flow.getDestination().getPort(), protocol);
+        Target key = new Target(destination, flow.destinationPort(), protocol);
         Target.State s = targets.get(key);
         if (s == null) {
             s = new Target.State(config);
             targets.put(key, s);
         }
-        int bit = (mix(flow.getSource().getIp().hashCode()) >>> 1) % SKETCH_BITS;
+        int bit = (mix(flow.sourceIp().hashCode()) >>> 1) % SKETCH_BITS;
         s.sources[bit >>> 6] |= 1L << (bit & 63);
-        s.firstNanos = Math.min(s.firstNanos, Anomalies.nanos(flow.getFirstSeen()));
+        s.firstNanos = Math.min(s.firstNanos, flow.firstNanos());
         s.lastNanos = Math.max(s.lastNanos, last);
         s.packets += packets;
         if (config.maxEvidence() > 0) {
@@ -97,7 +107,7 @@ public final class FloodDetector implements FlowSink {
                 s.evidence = new long[config.maxEvidence()];
             }
             if (s.evidenceCount < s.evidence.length) {
-                s.evidence[s.evidenceCount++] = flow.getFlowId();
+                s.evidence[s.evidenceCount++] = flow.flowId();
             }
         }
         double statistic = s.cusum.add(clockNanos, packets);

@@ -1,5 +1,6 @@
 package io.netwatch.agent.score;
 
+import io.netwatch.agent.flow.FlowOutcome;
 import io.netwatch.agent.flow.FlowSink;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.anomaly.v1.Severity;
@@ -88,35 +89,41 @@ public final class ScanDetector implements FlowSink {
         }
     }
 
+    /** A flow record: judged as its outcome (replays and tests; the agent hands outcomes to {@link #onOutcome}). */
     @Override
     public void onFlow(Flow flow) {
-        int protocol = flow.getIpProtocol();
+        onOutcome(FlowOutcome.of(flow));
+    }
+
+    /** One TCP or UDP flow's outcome ({@link io.netwatch.agent.flow.FlowTable#decide}). */
+    public void onOutcome(FlowOutcome flow) {
+        int protocol = flow.ipProtocol();
         boolean success;
         if (protocol == TCP) {
-            if ((flow.getTcp().getFlagsToServer() & SYN) == 0) {
+            if ((flow.flagsToServer() & SYN) == 0) {
                 return; // picked up mid-stream: not a connection attempt we saw
             }
-            success = (flow.getTcp().getFlagsToClient() & (SYN | ACK)) == (SYN | ACK);
+            success = (flow.flagsToClient() & (SYN | ACK)) == (SYN | ACK);
         } else if (protocol == UDP) {
-            if (notUnicast(flow.getDestination().getIp()) || flow.getSource().getPort() < FIRST_UNPRIVILEGED_PORT) {
+            if (flow.sourcePort() < FIRST_UNPRIVILEGED_PORT || notUnicast(flow.destinationIp())) {
                 return; // broadcast chatter, or a server's reply (DNS or NTP reflection), not a probe
             }
-            success = flow.getToClient().getPackets() > 0;
+            success = flow.packetsToClient() > 0;
         } else {
             return;
         }
-        String src = flow.getSource().getIp();
-        String dst = flow.getDestination().getIp();
-        int port = flow.getDestination().getPort();
-        if (protocol == TCP && success && (flow.getTcp().getFlagsToServer() & ACK) != 0) {
+        String src = flow.sourceIp();
+        String dst = flow.destinationIp();
+        int port = flow.destinationPort();
+        if (protocol == TCP && success && (flow.flagsToServer() & ACK) != 0) {
             handshakers.put(src, Boolean.TRUE);
         }
-        long at = Anomalies.nanos(flow.getFirstSeen());
+        long at = flow.firstNanos();
         if (firstContact(new Contact(src, dst, 0, -1))) {
-            step(new WalkKey(src, ""), success, flow.getFlowId(), at, IP_SWEEP);
+            step(new WalkKey(src, ""), success, flow.flowId(), at, IP_SWEEP);
         }
         if (firstContact(new Contact(src, dst, protocol, port))) {
-            step(new WalkKey(src, dst), success, flow.getFlowId(), at, PORT_SCAN);
+            step(new WalkKey(src, dst), success, flow.flowId(), at, PORT_SCAN);
         }
     }
 

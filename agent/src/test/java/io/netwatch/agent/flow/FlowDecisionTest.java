@@ -20,10 +20,10 @@ class FlowDecisionTest {
     private static final byte[] SERVER = ipv4(10, 0, 0, 2);
 
     private final List<Flow> records = new ArrayList<>();
-    private final List<Flow> decisions = new ArrayList<>();
+    private final List<FlowOutcome.Snapshot> decisions = new ArrayList<>();
     private final PacketDecoder decoder = new PacketDecoder();
     private final FlowTable table = new FlowTable(FlowTableConfig.defaults(), records::add, "node-a", List.of("eth0"),
-            1L << 32).decide(decisions::add, Duration.ofSeconds(1));
+            1L << 32).decide(o -> decisions.add(o.snapshot()), Duration.ofSeconds(1));
 
     private void tcp(long at, byte[] src, int sport, byte[] dst, int dport, int flags) {
         byte[] f = ethernetIpv4TcpSeq(src, sport, dst, dport, flags, 1, 0);
@@ -41,17 +41,16 @@ class FlowDecisionTest {
         assertTrue(decisions.isEmpty());
         tcp(SECOND + 1000, SERVER, 23, CLIENT, 40000, 0x14);
         assertEquals(1, decisions.size());
-        Flow d = decisions.getFirst();
-        assertEquals("10.0.0.1", d.getSource().getIp());
-        assertEquals(23, d.getDestination().getPort());
-        assertEquals(0x02, d.getTcp().getFlagsToServer());
-        assertEquals(0x14, d.getTcp().getFlagsToClient());
-        assertTrue(d.getInterim());
+        FlowOutcome d = decisions.getFirst();
+        assertEquals("10.0.0.1", d.sourceIp());
+        assertEquals(23, d.destinationPort());
+        assertEquals(0x02, d.flagsToServer());
+        assertEquals(0x14, d.flagsToClient());
         assertTrue(records.isEmpty(), "the flow's record waits for its timeout");
         table.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
         assertEquals(1, decisions.size(), "decided once");
         assertEquals(1, records.size());
-        assertEquals(d.getFlowId(), records.getFirst().getFlowId());
+        assertEquals(d.flowId(), records.getFirst().getFlowId());
     }
 
     @Test
@@ -61,7 +60,7 @@ class FlowDecisionTest {
         assertTrue(decisions.isEmpty(), "a SYN-ACK alone does not complete the handshake");
         tcp(SECOND + 20, CLIENT, 40000, SERVER, 80, 0x10);
         assertEquals(1, decisions.size());
-        assertEquals(0x12, decisions.getFirst().getTcp().getFlagsToServer());
+        assertEquals(0x12, decisions.getFirst().flagsToServer());
     }
 
     @Test
@@ -71,7 +70,7 @@ class FlowDecisionTest {
         assertTrue(decisions.isEmpty());
         table.expire(2 * SECOND);
         assertEquals(1, decisions.size());
-        assertEquals(0, decisions.getFirst().getToClient().getPackets());
+        assertEquals(0, decisions.getFirst().packetsToClient());
         table.expire(3 * SECOND);
         assertEquals(1, decisions.size(), "decided once");
         assertEquals(1, table.flowsDecided());
@@ -98,7 +97,7 @@ class FlowDecisionTest {
         udp(SECOND, CLIENT, 53000, SERVER, 53);
         udp(SECOND + 5, SERVER, 53, CLIENT, 53000);
         assertEquals(1, decisions.size());
-        assertEquals(1, decisions.getFirst().getToClient().getPackets());
+        assertEquals(1, decisions.getFirst().packetsToClient());
         tcp(SECOND, CLIENT, 41000, SERVER, 443, 0x10);
         tcp(SECOND + 1, CLIENT, 41000, SERVER, 443, 0x14);
         table.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
@@ -148,9 +147,9 @@ class FlowDecisionTest {
 
     @Test
     void anUnansweredAttemptIsDecidedWhenItsDelayIsUpWithoutWaitingForASweep() {
-        List<Flow> due = new ArrayList<>();
+        List<FlowOutcome.Snapshot> due = new ArrayList<>();
         FlowTable t = new FlowTable(FlowTableConfig.defaults(), records::add, "node-a", List.of("eth0"), 1L << 32)
-                .decide(due::add, Duration.ofMillis(300));
+                .decide(o -> due.add(o.snapshot()), Duration.ofMillis(300));
         long ms = 1_000_000L;
         // The table sweeps once a second of capture time (at 1 s here, then at 2 s): the
         // decisions below come before that, from the queue of flows waiting for theirs.
@@ -160,10 +159,30 @@ class FlowDecisionTest {
         tcpOn(t, SECOND + 250 * ms, CLIENT, 40002, SERVER, 80, 0x02);
         assertTrue(due.isEmpty());
         tcpOn(t, SECOND + 350 * ms, CLIENT, 40002, SERVER, 80, 0x02);
-        assertEquals(List.of(81), due.stream().map(f -> f.getDestination().getPort()).toList(),
+        assertEquals(List.of(81), due.stream().map(FlowOutcome::destinationPort).toList(),
                 "the SYN to 81 waited 300 ms; the UDP flow 250 ms");
         t.tick(SECOND + 450 * ms);
-        assertEquals(List.of(81, 9999), due.stream().map(f -> f.getDestination().getPort()).toList(),
+        assertEquals(List.of(81, 9999), due.stream().map(FlowOutcome::destinationPort).toList(),
                 "an idle tick decides too");
+    }
+
+    @Test
+    void anOutcomeTellsWhatTheFlowsRecordTellsWhenNothingCameAfterIt() {
+        // The outcome is a view of the table, with no record behind it: every field it gives
+        // must be the one the flow's final record gives (IPv6 and IPv4, UDP and TCP).
+        byte[] a = ipv6("20010db8000000000000000000000001");
+        byte[] b = ipv6("20010db8000000000000000000000002");
+        byte[] query = ethernet(0x86DD, ipv6Packet(a, b, 17, Frames.udp(53001, 53, 30)));
+        byte[] answer = ethernet(0x86DD, ipv6Packet(b, a, 17, Frames.udp(53, 53001, 90)));
+        table.update(decoder.decode(buffer(query), LinkType.ETHERNET), SECOND + 5, query.length, 0);
+        table.update(decoder.decode(buffer(answer), LinkType.ETHERNET), SECOND + 700, answer.length, 0);
+        tcp(2 * SECOND, CLIENT, 40000, SERVER, 443, 0x02);
+        tcp(2 * SECOND + 10, SERVER, 443, CLIENT, 40000, 0x12);
+        tcp(2 * SECOND + 20, CLIENT, 40000, SERVER, 443, 0x10);
+        assertEquals(2, decisions.size());
+        table.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        assertEquals(List.of(FlowOutcome.of(records.get(0)), FlowOutcome.of(records.get(1))), decisions);
+        assertEquals("2001:db8::1", decisions.getFirst().sourceIp());
+        assertEquals(0x12, decisions.get(1).flagsToClient());
     }
 }
