@@ -3,12 +3,10 @@ package io.netwatch.cli;
 import io.netwatch.agent.AgentConfig;
 import io.netwatch.agent.AgentMain;
 import io.netwatch.agent.identity.IdentityCache;
-import io.netwatch.cli.config.ConfigPrinter;
 import io.netwatch.cli.config.ConfigValues;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -32,12 +30,8 @@ final class AgentCommand implements Callable<Integer> {
         Path pcap;
     }
 
-    @Option(names = "--config", paramLabel = "FILE", description = "The agent's YAML configuration (agent.yaml).")
-    Path configFile;
-
-    @Option(names = "--print-config", description = "Print the effective configuration as YAML (every default "
-            + "included) and exit.")
-    boolean printConfig;
+    @picocli.CommandLine.Mixin
+    ConfigOptions configuration = new ConfigOptions();
 
     @Option(names = "--bpf", description = "BPF filter for live capture. (capture.bpf_filter)")
     String bpf;
@@ -103,14 +97,10 @@ final class AgentCommand implements Callable<Integer> {
             + "turns it off (default 10s). (rules.reload)")
     String rulesReload;
 
-    /** The process environment; tests give their own. */
-    Map<String, String> environment = System.getenv();
-
     @Override
     public Integer call() throws Exception {
         ConfigValues v = settings();
-        if (printConfig) {
-            System.out.print(ConfigPrinter.yaml(v));
+        if (configuration.printed(v)) {
             return 0;
         }
         AgentConfig config = AgentSettings.toConfig(v, AgentSettings::defaultNodeName);
@@ -126,7 +116,7 @@ final class AgentCommand implements Callable<Integer> {
 
     /** Defaults, file, environment, then these options. */
     ConfigValues settings() {
-        ConfigValues v = ConfigValues.load(AgentSettings.SCHEMA, configFile, environment);
+        ConfigValues v = configuration.load(AgentSettings.SCHEMA);
         if (source != null && source.interfaces != null) {
             v.option(AgentSettings.INTERFACES, "--interface", source.interfaces).option(AgentSettings.PCAP, "--interface", "");
         } else if (source != null) {

@@ -1,17 +1,13 @@
 package io.netwatch.cli;
 
 import com.google.protobuf.util.JsonFormat;
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import io.netwatch.proto.flow.v1.LossCounter;
 import io.netwatch.proto.query.v1.AgentInfo;
 import io.netwatch.proto.query.v1.GetAgentsRequest;
 import io.netwatch.proto.query.v1.GetAgentsResponse;
 import io.netwatch.proto.query.v1.IdentityStreamView;
-import io.netwatch.proto.query.v1.QueryGrpc;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -27,25 +23,16 @@ final class AgentsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ManagedChannel channel = client.channel();
-        try {
-            GetAgentsResponse r = QueryGrpc.newBlockingStub(channel)
-                    .withDeadlineAfter(client.timeoutSeconds, TimeUnit.SECONDS)
-                    .getAgents(GetAgentsRequest.getDefaultInstance());
-            if (json) {
-                System.out.println(JsonFormat.printer().preservingProtoFieldNames().print(r));
-                return 0;
-            }
-            for (AgentInfo a : r.getAgentsList()) {
-                System.out.println(describe(a));
-            }
-            if (r.getAgentsCount() == 0) {
-                System.out.println("no agent has connected yet");
-            }
-        } catch (StatusRuntimeException e) {
-            throw client.explain(e);
-        } finally {
-            QueryClient.close(channel);
+        GetAgentsResponse r = client.call(stub -> stub.getAgents(GetAgentsRequest.getDefaultInstance()));
+        if (json) {
+            System.out.println(JsonFormat.printer().preservingProtoFieldNames().print(r));
+            return 0;
+        }
+        for (AgentInfo a : r.getAgentsList()) {
+            System.out.println(describe(a));
+        }
+        if (r.getAgentsCount() == 0) {
+            System.out.println("no agent has connected yet");
         }
         return 0;
     }

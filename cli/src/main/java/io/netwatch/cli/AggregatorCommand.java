@@ -9,10 +9,8 @@ import io.netwatch.aggregator.AggregatorServer;
 import io.netwatch.aggregator.alert.Alerting;
 import io.netwatch.aggregator.alert.AlertsConfigException;
 import io.netwatch.aggregator.security.ServerSecurity;
-import io.netwatch.cli.config.ConfigPrinter;
 import io.netwatch.cli.config.ConfigValues;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
@@ -31,13 +29,8 @@ final class AggregatorCommand implements Callable<Integer> {
      */
     private static final int KUBERNETES_REQUEST_RETRIES = 2;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "The aggregator's YAML configuration "
-            + "(aggregator.yaml).")
-    Path configFile;
-
-    @Option(names = "--print-config", description = "Print the effective configuration as YAML (every default "
-            + "included) and exit.")
-    boolean printConfig;
+    @picocli.CommandLine.Mixin
+    ConfigOptions configuration = new ConfigOptions();
 
     @Option(names = "--listen", description = "Address for ingest and query (default: 0.0.0.0:"
             + NetwatchMain.DEFAULT_PORT + "). (listen)")
@@ -77,17 +70,13 @@ final class AggregatorCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ServerTlsOptions tls = new ServerTlsOptions();
 
-    /** The process environment; tests give their own. */
-    Map<String, String> environment = System.getenv();
-
     /** The API server watched, as said to the user. */
     private String where = "";
 
     @Override
     public Integer call() throws Exception {
         ConfigValues v = settings();
-        if (printConfig) {
-            System.out.print(ConfigPrinter.yaml(v));
+        if (configuration.printed(v)) {
             return 0;
         }
         AggregatorSettings.tlsFiles(v, tls);
@@ -141,8 +130,8 @@ final class AggregatorCommand implements Callable<Integer> {
             return null;
         }
         try {
-            Alerting alerting = Alerting.start(Path.of(file), server.store(), server.meters(), client, environment,
-                    server.incidents().tracker());
+            Alerting alerting = Alerting.start(Path.of(file), server.store(), server.meters(), client,
+                    configuration.environment, server.incidents().tracker());
             System.out.println("netwatch aggregator: alerting to " + String.join(", ", alerting.queues().keySet())
                     + " (" + file + ")");
             return alerting;
@@ -162,7 +151,7 @@ final class AggregatorCommand implements Callable<Integer> {
 
     /** Defaults, file, environment, then these options. */
     ConfigValues settings() {
-        return ConfigValues.load(AggregatorSettings.SCHEMA, configFile, environment)
+        return configuration.load(AggregatorSettings.SCHEMA)
                 .option(AggregatorSettings.LISTEN, "--listen", listen)
                 .option(AggregatorSettings.MAX_FLOWS, "--max-flows", maxFlows)
                 .option(AggregatorSettings.MAX_ANOMALIES, "--max-anomalies", maxAnomalies)

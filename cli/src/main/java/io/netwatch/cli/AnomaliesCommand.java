@@ -1,14 +1,9 @@
 package io.netwatch.cli;
 
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import io.netwatch.proto.query.v1.GetAnomaliesRequest;
 import io.netwatch.proto.query.v1.GetAnomaliesResponse;
-import io.netwatch.proto.query.v1.QueryGrpc;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -47,29 +42,14 @@ final class AnomaliesCommand implements Callable<Integer> {
         if (since != null) {
             request.setSince(TimeArg.parse(since, System.currentTimeMillis()));
         }
-        ManagedChannel channel = client.channel();
         JsonLines out = json ? new JsonLines(System.out) : null;
-        int count = 0;
-        try {
-            var stub = QueryGrpc.newBlockingStub(channel);
-            if (!follow) {
-                stub = stub.withDeadlineAfter(client.timeoutSeconds, TimeUnit.SECONDS);
+        long count = client.stream(follow, stub -> stub.getAnomalies(request.build()), (GetAnomaliesResponse r) -> {
+            if (out != null) {
+                out.anomaly(r.getAnomaly());
+            } else {
+                System.out.println(TextFormat.anomaly(r.getAnomaly()));
             }
-            Iterator<GetAnomaliesResponse> it = stub.getAnomalies(request.build());
-            while (it.hasNext()) {
-                GetAnomaliesResponse r = it.next();
-                count++;
-                if (out != null) {
-                    out.anomaly(r.getAnomaly());
-                } else {
-                    System.out.println(TextFormat.anomaly(r.getAnomaly()));
-                }
-            }
-        } catch (StatusRuntimeException e) {
-            throw client.explain(e);
-        } finally {
-            QueryClient.close(channel);
-        }
+        });
         if (count == 0 && out == null) {
             System.err.println("netwatch anomalies: none");
         }

@@ -1,21 +1,19 @@
 package io.netwatch.cli;
 
 import com.google.protobuf.util.Timestamps;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.netwatch.proto.query.v1.Block;
 import io.netwatch.proto.query.v1.BlockAuditRecord;
 import io.netwatch.proto.query.v1.BlockState;
 import io.netwatch.proto.query.v1.GetBlockAuditRequest;
+import io.netwatch.proto.query.v1.GetBlockAuditResponse;
 import io.netwatch.proto.query.v1.ListBlocksRequest;
 import io.netwatch.proto.query.v1.ListBlocksResponse;
-import io.netwatch.proto.query.v1.QueryGrpc;
 import io.netwatch.proto.query.v1.RemoveBlockRequest;
 import io.netwatch.proto.query.v1.RemoveBlockResponse;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -62,20 +60,12 @@ final class BlocksCommand implements Runnable {
 
         @Override
         public Integer call() throws InterruptedException {
-            ManagedChannel channel = client.channel();
-            try {
-                ListBlocksResponse r = QueryGrpc.newBlockingStub(channel)
-                        .withDeadlineAfter(client.timeoutSeconds, TimeUnit.SECONDS)
-                        .listBlocks(ListBlocksRequest.newBuilder().setIncludeEnded(all).build());
-                System.out.println("mode: " + r.getMode());
-                r.getBlocksList().forEach(b -> System.out.println(line(b)));
-                if (r.getBlocksCount() == 0) {
-                    System.err.println("netwatch blocks: none");
-                }
-            } catch (StatusRuntimeException e) {
-                throw client.explain(e);
-            } finally {
-                QueryClient.close(channel);
+            ListBlocksResponse r = client.call(
+                    stub -> stub.listBlocks(ListBlocksRequest.newBuilder().setIncludeEnded(all).build()));
+            System.out.println("mode: " + r.getMode());
+            r.getBlocksList().forEach(b -> System.out.println(line(b)));
+            if (r.getBlocksCount() == 0) {
+                System.err.println("netwatch blocks: none");
             }
             return 0;
         }
@@ -93,20 +83,17 @@ final class BlocksCommand implements Runnable {
 
         @Override
         public Integer call() throws InterruptedException {
-            ManagedChannel channel = client.channel();
-            try {
-                RemoveBlockResponse r = QueryGrpc.newBlockingStub(channel)
-                        .withDeadlineAfter(client.timeoutSeconds, TimeUnit.SECONDS)
-                        .removeBlock(RemoveBlockRequest.newBuilder().setBlock(block).build());
-                r.getRemovedList().forEach(b -> System.out.println("removed " + line(b)));
-            } catch (StatusRuntimeException e) {
-                if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
-                    throw new NetwatchMain.UserError("netwatch blocks remove: " + e.getStatus().getDescription());
+            RemoveBlockResponse r = client.call(stub -> {
+                try {
+                    return stub.removeBlock(RemoveBlockRequest.newBuilder().setBlock(block).build());
+                } catch (StatusRuntimeException e) {
+                    if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+                        throw new NetwatchMain.UserError("netwatch blocks remove: " + e.getStatus().getDescription());
+                    }
+                    throw e;
                 }
-                throw client.explain(e);
-            } finally {
-                QueryClient.close(channel);
-            }
+            });
+            r.getRemovedList().forEach(b -> System.out.println("removed " + line(b)));
             return 0;
         }
     }
@@ -123,21 +110,14 @@ final class BlocksCommand implements Runnable {
 
         @Override
         public Integer call() throws InterruptedException {
-            ManagedChannel channel = client.channel();
-            try {
-                var r = QueryGrpc.newBlockingStub(channel).withDeadlineAfter(client.timeoutSeconds, TimeUnit.SECONDS)
-                        .getBlockAudit(GetBlockAuditRequest.newBuilder().setLimit(Math.max(0, limit)).build());
-                for (BlockAuditRecord a : r.getRecordsList()) {
-                    System.out.println(String.join("  ", Timestamps.toString(a.getAt()), a.getOutcome()
-                            + (a.getReason().isEmpty() ? "" : ":" + a.getReason()), a.getIp(), a.getDetail()));
-                }
-                if (r.getDropped() > 0) {
-                    System.err.println("netwatch blocks audit: " + r.getDropped() + " older records were dropped");
-                }
-            } catch (StatusRuntimeException e) {
-                throw client.explain(e);
-            } finally {
-                QueryClient.close(channel);
+            GetBlockAuditResponse r = client.call(
+                    stub -> stub.getBlockAudit(GetBlockAuditRequest.newBuilder().setLimit(Math.max(0, limit)).build()));
+            for (BlockAuditRecord a : r.getRecordsList()) {
+                System.out.println(String.join("  ", Timestamps.toString(a.getAt()), a.getOutcome()
+                        + (a.getReason().isEmpty() ? "" : ":" + a.getReason()), a.getIp(), a.getDetail()));
+            }
+            if (r.getDropped() > 0) {
+                System.err.println("netwatch blocks audit: " + r.getDropped() + " older records were dropped");
             }
             return 0;
         }

@@ -1,17 +1,12 @@
 package io.netwatch.cli;
 
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import io.netwatch.proto.anomaly.v1.Severity;
 import io.netwatch.proto.incident.v1.IncidentState;
 import io.netwatch.proto.query.v1.GetIncidentsRequest;
 import io.netwatch.proto.query.v1.GetIncidentsResponse;
-import io.netwatch.proto.query.v1.QueryGrpc;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -65,29 +60,14 @@ final class IncidentsCommand implements Callable<Integer> {
                 throw new NetwatchMain.UserError("--since: " + e.getMessage());
             }
         }
-        ManagedChannel channel = client.channel();
         JsonLines out = json ? new JsonLines(System.out) : null;
-        int count = 0;
-        try {
-            var stub = QueryGrpc.newBlockingStub(channel);
-            if (!follow) {
-                stub = stub.withDeadlineAfter(client.timeoutSeconds, TimeUnit.SECONDS);
+        long count = client.stream(follow, stub -> stub.getIncidents(request.build()), (GetIncidentsResponse r) -> {
+            if (out != null) {
+                out.incident(r.getIncident(), r.getChange(), r.getLostBefore());
+            } else {
+                System.out.println(TextFormat.incident(r.getIncident(), r.getChange(), r.getLostBefore()));
             }
-            Iterator<GetIncidentsResponse> it = stub.getIncidents(request.build());
-            while (it.hasNext()) {
-                GetIncidentsResponse r = it.next();
-                count++;
-                if (out != null) {
-                    out.incident(r.getIncident(), r.getChange(), r.getLostBefore());
-                } else {
-                    System.out.println(TextFormat.incident(r.getIncident(), r.getChange(), r.getLostBefore()));
-                }
-            }
-        } catch (StatusRuntimeException e) {
-            throw client.explain(e);
-        } finally {
-            QueryClient.close(channel);
-        }
+        });
         if (count == 0 && out == null) {
             System.err.println("netwatch incidents: none");
         }

@@ -1,16 +1,11 @@
 package io.netwatch.cli;
 
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import io.netwatch.proto.query.v1.FlowFilter;
 import io.netwatch.proto.query.v1.GetFlowsRequest;
 import io.netwatch.proto.query.v1.GetFlowsResponse;
-import io.netwatch.proto.query.v1.QueryGrpc;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -85,31 +80,18 @@ final class ObserveCommand implements Callable<Integer> {
         }
         GetFlowsRequest request = GetFlowsRequest.newBuilder().setFilter(filter).setFollow(follow)
                 .setLimit(last > 0 ? last : limit).setLast(last > 0).build();
-        ManagedChannel channel = client.channel();
         JsonLines out = json ? new JsonLines(System.out) : null;
-        try {
-            var stub = QueryGrpc.newBlockingStub(channel);
-            if (!follow) {
-                stub = stub.withDeadlineAfter(client.timeoutSeconds, TimeUnit.SECONDS);
+        client.stream(follow, stub -> stub.getFlows(request), (GetFlowsResponse r) -> {
+            if (r.getLostBefore() > 0) {
+                System.err.printf("netwatch observe: %d flows were dropped from the aggregator's store before they "
+                        + "could be shown%n", r.getLostBefore());
             }
-            Iterator<GetFlowsResponse> it = stub.getFlows(request);
-            while (it.hasNext()) {
-                GetFlowsResponse r = it.next();
-                if (r.getLostBefore() > 0) {
-                    System.err.printf("netwatch observe: %d flows were dropped from the aggregator's store before they "
-                            + "could be shown%n", r.getLostBefore());
-                }
-                if (out != null) {
-                    out.flow(r.getFlow());
-                } else {
-                    System.out.println(TextFormat.flow(r.getFlow()));
-                }
+            if (out != null) {
+                out.flow(r.getFlow());
+            } else {
+                System.out.println(TextFormat.flow(r.getFlow()));
             }
-        } catch (StatusRuntimeException e) {
-            throw client.explain(e);
-        } finally {
-            QueryClient.close(channel);
-        }
+        });
         return 0;
     }
 

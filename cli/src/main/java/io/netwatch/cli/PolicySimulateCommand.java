@@ -1,7 +1,5 @@
 package io.netwatch.cli;
 
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import io.netwatch.aggregator.policy.PolicyRef;
 import io.netwatch.aggregator.policy.Verdict;
 import io.netwatch.aggregator.policy.suggest.PolicyDocuments;
@@ -11,7 +9,6 @@ import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.flow.v1.Workload;
 import io.netwatch.proto.query.v1.BlockedFlow;
 import io.netwatch.proto.query.v1.PolicyBlockCount;
-import io.netwatch.proto.query.v1.QueryGrpc;
 import io.netwatch.proto.query.v1.SimulatePoliciesRequest;
 import io.netwatch.proto.query.v1.SimulatePoliciesResponse;
 import io.netwatch.proto.query.v1.SimulationMode;
@@ -29,7 +26,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -136,27 +132,19 @@ final class PolicySimulateCommand implements Callable<Integer> {
         if (input.until(now) != null) {
             r.setUntil(input.until(now));
         }
-        ManagedChannel channel = client.channel();
-        try {
-            SimulatePoliciesResponse s = QueryGrpc.newBlockingStub(channel)
-                    .withDeadlineAfter(client.timeoutSeconds, TimeUnit.SECONDS).simulatePolicies(r.build());
-            PrintWriter out = new PrintWriter(new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8)));
-            for (BlockedFlow b : s.getBlockedList()) {
-                out.println(FlowLines.JSON.writeValueAsString(line(b)));
-            }
-            out.flush();
-            Map<String, Long> byPolicy = new TreeMap<>();
-            for (PolicyBlockCount c : s.getByPolicyList()) {
-                byPolicy.put(c.getPolicy(), c.getFlows());
-            }
-            Map<String, Integer> ignored = new TreeMap<>();
-            s.getIgnoredKindsMap().forEach(ignored::put);
-            summary(s.getFlowsJudged(), s.getFlowsBlocked(), s.getBlockedNotListed(), byPolicy, ignored);
-        } catch (StatusRuntimeException e) {
-            throw client.explain(e);
-        } finally {
-            QueryClient.close(channel);
+        SimulatePoliciesResponse s = client.call(stub -> stub.simulatePolicies(r.build()));
+        PrintWriter out = new PrintWriter(new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8)));
+        for (BlockedFlow b : s.getBlockedList()) {
+            out.println(FlowLines.JSON.writeValueAsString(line(b)));
         }
+        out.flush();
+        Map<String, Long> byPolicy = new TreeMap<>();
+        for (PolicyBlockCount c : s.getByPolicyList()) {
+            byPolicy.put(c.getPolicy(), c.getFlows());
+        }
+        Map<String, Integer> ignored = new TreeMap<>();
+        s.getIgnoredKindsMap().forEach(ignored::put);
+        summary(s.getFlowsJudged(), s.getFlowsBlocked(), s.getBlockedNotListed(), byPolicy, ignored);
     }
 
     /** A stored blocked flow as the offline lines read: addresses, port, protocol, who, then the verdict. */

@@ -1,14 +1,11 @@
 package io.netwatch.cli;
 
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import io.netwatch.aggregator.policy.suggest.ExternalPeers;
 import io.netwatch.aggregator.policy.suggest.ObservedFlow;
 import io.netwatch.aggregator.policy.suggest.PolicySuggester;
 import io.netwatch.aggregator.policy.suggest.SuggestOptions;
 import io.netwatch.aggregator.policy.suggest.SuggestionSet;
 import io.netwatch.aggregator.policy.suggest.SuggestionYaml;
-import io.netwatch.proto.query.v1.QueryGrpc;
 import io.netwatch.proto.query.v1.SuggestPoliciesRequest;
 import io.netwatch.proto.query.v1.SuggestPoliciesResponse;
 import java.util.ArrayList;
@@ -16,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -100,19 +96,11 @@ final class PolicySuggestCommand implements Callable<Integer> {
         if (input.until(now) != null) {
             r.setUntil(input.until(now));
         }
-        ManagedChannel channel = client.channel();
-        try {
-            SuggestPoliciesResponse s = QueryGrpc.newBlockingStub(channel)
-                    .withDeadlineAfter(client.timeoutSeconds, TimeUnit.SECONDS).suggestPolicies(r.build());
-            System.out.print(s.getYaml());
-            System.out.flush();
-            summary(s.getPoliciesCount(), s.getFlowsUsed(), s.getFlowsNotEstablished(), s.getFlowsNotUsable(),
-                    s.getSkippedList());
-        } catch (StatusRuntimeException e) {
-            throw client.explain(e);
-        } finally {
-            QueryClient.close(channel);
-        }
+        SuggestPoliciesResponse s = client.call(stub -> stub.suggestPolicies(r.build()));
+        System.out.print(s.getYaml());
+        System.out.flush();
+        summary(s.getPoliciesCount(), s.getFlowsUsed(), s.getFlowsNotEstablished(), s.getFlowsNotUsable(),
+                s.getSkippedList());
     }
 
     private static void summary(int policies, long used, long notEstablished, long notUsed, List<String> skipped) {

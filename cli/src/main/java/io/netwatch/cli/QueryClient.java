@@ -2,17 +2,21 @@ package io.netwatch.cli;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
+import io.netwatch.proto.query.v1.QueryGrpc;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import javax.net.ssl.SSLException;
 import picocli.CommandLine.Mixin;
-import io.grpc.StatusRuntimeException;
-import io.grpc.netty.NettyChannelBuilder;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Option;
 
 /** Options and channel shared by the commands that query an aggregator. */
@@ -42,7 +46,7 @@ final class QueryClient {
      * Plaintext unless a TLS option or a token is given: a token is only ever sent over TLS.
      * The files are checked first, each problem named with its option.
      */
-    ManagedChannel channel() {
+    private ManagedChannel channel() {
         String target = HostPort.target(aggregator);
         String token = token();
         if (!tls.any() && token == null) {
@@ -56,6 +60,51 @@ final class QueryClient {
             b.intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
         }
         return b.build();
+    }
+
+    /**
+     * One unary query with the {@code --timeout} deadline, on a channel of its own that is
+     * closed before this returns; a failed call becomes a {@link NetwatchMain.UserError}.
+     */
+    <R> R call(Function<QueryGrpc.QueryBlockingStub, R> query) throws InterruptedException {
+        ManagedChannel channel = channel();
+        try {
+            return query.apply(QueryGrpc.newBlockingStub(channel).withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS));
+        } catch (StatusRuntimeException e) {
+            throw explain(e);
+        } finally {
+            close(channel);
+        }
+    }
+
+    /**
+     * One server-streaming query, each response handed to {@code each} as it arrives; with
+     * {@code follow} the stream has no deadline (it ends when the user stops it), else
+     * {@code --timeout}. A failed call becomes a {@link NetwatchMain.UserError}.
+     *
+     * @return how many responses arrived
+     */
+    <R> long stream(boolean follow, Function<QueryGrpc.QueryBlockingStub, Iterator<R>> query, Consumer<R> each)
+            throws InterruptedException {
+        ManagedChannel channel = channel();
+        long count = 0;
+        try {
+            var stub = QueryGrpc.newBlockingStub(channel);
+            if (!follow) {
+                stub = stub.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS);
+            }
+            Iterator<R> it = query.apply(stub);
+            while (it.hasNext()) {
+                R r = it.next();
+                count++;
+                each.accept(r);
+            }
+        } catch (StatusRuntimeException e) {
+            throw explain(e);
+        } finally {
+            close(channel);
+        }
+        return count;
     }
 
     private String token() {
@@ -75,7 +124,7 @@ final class QueryClient {
         return token;
     }
 
-    static void close(ManagedChannel channel) throws InterruptedException {
+    private static void close(ManagedChannel channel) throws InterruptedException {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
 
@@ -104,7 +153,7 @@ final class QueryClient {
     }
 
     /** Turns an RPC failure into a message a user can act on. */
-    NetwatchMain.UserError explain(StatusRuntimeException e) {
+    private NetwatchMain.UserError explain(StatusRuntimeException e) {
         String failure = tlsFailure(e);
         if (failure != null) {
             return new NetwatchMain.UserError("TLS with the aggregator at " + aggregator + " failed: " + failure);

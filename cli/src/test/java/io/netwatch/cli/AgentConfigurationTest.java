@@ -31,7 +31,7 @@ class AgentConfigurationTest {
     private static ConfigValues settings(Map<String, String> env, String... args) {
         AgentCommand cmd = new AgentCommand();
         new CommandLine(cmd).parseArgs(args);
-        cmd.environment = env;
+        cmd.configuration.environment = env;
         return cmd.settings();
     }
 

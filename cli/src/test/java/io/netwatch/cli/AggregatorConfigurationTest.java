@@ -24,7 +24,7 @@ class AggregatorConfigurationTest {
     private static ConfigValues settings(Map<String, String> env, String... args) {
         AggregatorCommand cmd = new AggregatorCommand();
         new CommandLine(cmd).parseArgs(args);
-        cmd.environment = env;
+        cmd.configuration.environment = env;
         return cmd.settings();
     }
 

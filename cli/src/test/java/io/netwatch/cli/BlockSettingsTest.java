@@ -27,7 +27,7 @@ class BlockSettingsTest {
         Files.writeString(f, yaml);
         AgentCommand cmd = new AgentCommand();
         new CommandLine(cmd).parseArgs("--config", f.toString(), "--interface", "eth0");
-        cmd.environment = env;
+        cmd.configuration.environment = env;
         return AgentSettings.toConfig(cmd.settings(), () -> "node-x");
     }
 

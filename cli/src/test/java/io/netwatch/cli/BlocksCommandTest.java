@@ -97,7 +97,7 @@ class BlocksCommandTest {
         all[1] = f.toString();
         System.arraycopy(args, 0, all, 2, args.length);
         new CommandLine(cmd).parseArgs(all);
-        cmd.environment = Map.of();
+        cmd.configuration.environment = Map.of();
         return AggregatorSettings.toConfig(cmd.settings());
     }
 

@@ -554,8 +554,8 @@ final class ManifestChecks {
             }
         }
         Path configFile = switch (command) {
-            case AgentCommand a -> a.configFile;
-            case AggregatorCommand g -> g.configFile;
+            case AgentCommand a -> a.configuration.file;
+            case AggregatorCommand g -> g.configuration.file;
             default -> throw new IllegalArgumentException("not a configured command: " + command);
         };
         Path dir = null;
@@ -573,21 +573,21 @@ final class ManifestChecks {
             }
             return switch (command) {
                 case AgentCommand a -> {
-                    a.environment = env;
-                    a.configFile = copy;
+                    a.configuration.environment = env;
+                    a.configuration.file = copy;
                     try {
                         yield a.settings();
                     } finally {
-                        a.configFile = configFile;
+                        a.configuration.file = configFile;
                     }
                 }
                 case AggregatorCommand g -> {
-                    g.environment = env;
-                    g.configFile = copy;
+                    g.configuration.environment = env;
+                    g.configuration.file = copy;
                     try {
                         yield g.settings();
                     } finally {
-                        g.configFile = configFile;
+                        g.configuration.file = configFile;
                     }
                 }
                 default -> null;

@@ -1,9 +1,9 @@
 package io.netwatch.agent.metrics;
 
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.netwatch.agent.capture.LiveCapture;
+import io.netwatch.common.metrics.FunctionMeters;
 import java.util.List;
 
 /**
@@ -20,19 +20,17 @@ public final class CaptureMetrics implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
+        FunctionMeters meters = new FunctionMeters(registry);
         List<String> names = capture.interfaceNames();
         for (int i = 0; i < names.size(); i++) {
             final int index = i;
-            FunctionCounter.builder("netwatch.capture.kernel.received.packets", capture, c -> c.received(index))
-                    .tag("interface", names.get(i))
-                    .description("Packets the kernel passed to the capture (libpcap ps_recv)").register(registry);
-            FunctionCounter.builder("netwatch.capture.kernel.dropped.packets", capture, c -> c.kernelDropped(index))
-                    .tag("interface", names.get(i))
-                    .description("Packets the kernel dropped because the capture buffer was full (ps_drop)")
-                    .register(registry);
-            FunctionCounter.builder("netwatch.capture.interface.dropped.packets", capture, c -> c.interfaceDropped(index))
-                    .tag("interface", names.get(i))
-                    .description("Packets the interface or its driver dropped (ps_ifdrop)").register(registry);
+            meters.counter("netwatch.capture.kernel.received.packets", capture, c -> c.received(index),
+                    "Packets the kernel passed to the capture (libpcap ps_recv)", "interface", names.get(i));
+            meters.counter("netwatch.capture.kernel.dropped.packets", capture, c -> c.kernelDropped(index),
+                    "Packets the kernel dropped because the capture buffer was full (ps_drop)",
+                    "interface", names.get(i));
+            meters.counter("netwatch.capture.interface.dropped.packets", capture, c -> c.interfaceDropped(index),
+                    "Packets the interface or its driver dropped (ps_ifdrop)", "interface", names.get(i));
         }
     }
 }

@@ -1,9 +1,9 @@
 package io.netwatch.agent.metrics;
 
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.netwatch.agent.score.Detectors;
+import io.netwatch.common.metrics.FunctionMeters;
 import io.netwatch.proto.anomaly.v1.Severity;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
@@ -35,21 +35,19 @@ public final class DetectorMetrics implements MeterBinder {
         evictions(registry, "dns_tunnel", d -> d.dnsTunnel().evictions());
         evictions(registry, "dga", d -> d.dga().evictions());
         evictions(registry, "volume_spike", d -> d.volumeSpike().evictions());
-        FunctionCounter.builder("netwatch.detector.dns.unsplittable.names", detectors,
-                        d -> d.dnsTunnel().unsplittableNames())
-                .description("DNS query names with no registered domain (bare suffix, one label, refused by the "
-                        + "Public Suffix List), not judged by the DNS tunnel detector").register(registry);
+        new FunctionMeters(registry).counter("netwatch.detector.dns.unsplittable.names", detectors,
+                d -> d.dnsTunnel().unsplittableNames(), "DNS query names with no registered domain (bare suffix, one "
+                        + "label, refused by the Public Suffix List), not judged by the DNS tunnel detector");
     }
 
     private void suppressed(MeterRegistry registry, String detector, ToDoubleFunction<Detectors> f) {
-        FunctionCounter.builder("netwatch.detector.suppressed", detectors, f).tag("detector", detector)
-                .description("Detections not reported again because the same actor was reported within the cooldown")
-                .register(registry);
+        new FunctionMeters(registry).counter("netwatch.detector.suppressed", detectors, f,
+                "Detections not reported again because the same actor was reported within the cooldown",
+                "detector", detector);
     }
 
     private void evictions(MeterRegistry registry, String table, ToDoubleFunction<Detectors> f) {
-        FunctionCounter.builder("netwatch.detector.evictions", detectors, f).tag("table", table)
-                .description("Entries a detector's bounded table forgot to make room (tracking restarts for them)")
-                .register(registry);
+        new FunctionMeters(registry).counter("netwatch.detector.evictions", detectors, f,
+                "Entries a detector's bounded table forgot to make room (tracking restarts for them)", "table", table);
     }
 }

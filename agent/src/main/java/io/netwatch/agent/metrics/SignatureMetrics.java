@@ -1,11 +1,11 @@
 package io.netwatch.agent.metrics;
 
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.netwatch.agent.inspect.Inspector;
 import io.netwatch.agent.inspect.signature.Signatures;
+import io.netwatch.common.metrics.FunctionMeters;
 
 /** The signature rules in force, their reloads, and the alerts they raised. */
 public final class SignatureMetrics implements MeterBinder {
@@ -19,21 +19,19 @@ public final class SignatureMetrics implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        Gauge.builder("netwatch.signature.rules", signatures, s -> s.current().size())
-                .description("Signature rules in force").register(registry);
-        Gauge.builder("netwatch.signature.rule.errors", signatures, s -> s.lastLoad().errors().size())
-                .description("Rules refused by the last load (see the agent's log for file, line and reason)")
-                .register(registry);
-        FunctionCounter.builder("netwatch.signature.reloads", signatures, Signatures::reloads)
-                .description("Rule reloads that put a new set in force").register(registry);
-        FunctionCounter.builder("netwatch.signature.failed.reloads", signatures, Signatures::failedReloads)
-                .description("Rule reloads that could not read the files (the previous set stayed)").register(registry);
+        FunctionMeters meters = new FunctionMeters(registry);
+        meters.gauge("netwatch.signature.rules", signatures, s -> s.current().size(), "Signature rules in force");
+        meters.gauge("netwatch.signature.rule.errors", signatures, s -> s.lastLoad().errors().size(),
+                "Rules refused by the last load (see the agent's log for file, line and reason)");
+        meters.counter("netwatch.signature.reloads", signatures, Signatures::reloads,
+                "Rule reloads that put a new set in force");
+        meters.counter("netwatch.signature.failed.reloads", signatures, Signatures::failedReloads,
+                "Rule reloads that could not read the files (the previous set stayed)");
         Gauge.builder("netwatch.signature.automaton", signatures, s -> s.current().memoryBytes()).baseUnit("bytes")
                 .description("Memory of the rules' pattern automata").register(registry);
-        FunctionCounter.builder("netwatch.signature.alerts", inspector, Inspector::alerts)
-                .description("Signature alerts (each rule at most once per flow)").register(registry);
-        FunctionCounter.builder("netwatch.signature.verify.giveups", signatures, s -> s.current().verifyGiveUps())
-                .description("Rule checks abandoned at their work bound (hostile input); the rule did not match")
-                .register(registry);
+        meters.counter("netwatch.signature.alerts", inspector, Inspector::alerts,
+                "Signature alerts (each rule at most once per flow)");
+        meters.counter("netwatch.signature.verify.giveups", signatures, s -> s.current().verifyGiveUps(),
+                "Rule checks abandoned at their work bound (hostile input); the rule did not match");
     }
 }

@@ -1,9 +1,8 @@
 package io.netwatch.aggregator.alert;
 
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.netwatch.common.metrics.FunctionMeters;
 import java.util.Collection;
 
 /**
@@ -24,46 +23,41 @@ public final class AlertMetrics implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
+        FunctionMeters meters = new FunctionMeters(registry);
         for (SinkQueue q : queues) {
-            FunctionCounter.builder("netwatch.alerts.sent", q, SinkQueue::sent).tags("sink", q.name(), "type", q.type())
-                    .description("Notifications the receiving service accepted").register(registry);
-            FunctionCounter.builder("netwatch.alerts.failed", q, SinkQueue::failed)
-                    .tags("sink", q.name(), "type", q.type())
-                    .description("Notifications given up on: refused (4xx) or still failing after every retry")
-                    .register(registry);
-            FunctionCounter.builder("netwatch.alerts.retries", q, SinkQueue::retried)
-                    .tags("sink", q.name(), "type", q.type())
-                    .description("Attempts retried after a timeout, 429 or 5xx").register(registry);
+            meters.counter("netwatch.alerts.sent", q, SinkQueue::sent, "Notifications the receiving service accepted",
+                    "sink", q.name(), "type", q.type());
+            meters.counter("netwatch.alerts.failed", q, SinkQueue::failed,
+                    "Notifications given up on: refused (4xx) or still failing after every retry", "sink", q.name(),
+                    "type", q.type());
+            meters.counter("netwatch.alerts.retries", q, SinkQueue::retried,
+                    "Attempts retried after a timeout, 429 or 5xx", "sink", q.name(), "type", q.type());
             for (SinkQueue.Drop why : SinkQueue.Drop.values()) {
-                FunctionCounter.builder("netwatch.alerts.dropped", q, s -> s.dropped(why))
-                        .tags("sink", q.name(), "type", q.type(), "reason", why.label())
-                        .description("Notifications not sent: queue full, rate limit, or left queued at shutdown")
-                        .register(registry);
+                meters.counter("netwatch.alerts.dropped", q, s -> s.dropped(why),
+                        "Notifications not sent: queue full, rate limit, or left queued at shutdown", "sink", q.name(),
+                        "type", q.type(), "reason", why.label());
             }
-            Gauge.builder("netwatch.alerts.queue.depth", q, SinkQueue::depth).tags("sink", q.name(), "type", q.type())
-                    .description("Notifications waiting to be sent").register(registry);
+            meters.gauge("netwatch.alerts.queue.depth", q, SinkQueue::depth, "Notifications waiting to be sent",
+                    "sink", q.name(), "type", q.type());
         }
-        FunctionCounter.builder("netwatch.alerts.events", router, AlertRouter::received)
-                .description("Alert events (firing, resolved) handed to the router").register(registry);
-        FunctionCounter.builder("netwatch.alerts.events.dropped", router, AlertRouter::inboxDropped)
-                .description("Alert events dropped because the router's inbox was full").register(registry);
-        FunctionCounter.builder("netwatch.alerts.silenced", router, AlertRouter::silenced)
-                .description("Firing alert events muted by a silence").register(registry);
-        FunctionCounter.builder("netwatch.alerts.deduplicated", router, AlertRouter::deduplicated)
-                .description("Alert events that repeated an alert's state (counted when its group ends)")
-                .register(registry);
-        FunctionCounter.builder("netwatch.alerts.notifications", router, AlertRouter::notifications)
-                .description("Notifications the router made (grouped, before each sink's rate limit and queue)")
-                .register(registry);
-        Gauge.builder("netwatch.alerts.groups", router, AlertRouter::groups)
-                .description("Alert groups open in the router").register(registry);
-        FunctionCounter.builder("netwatch.alerts.groups.evicted", router, AlertRouter::groupsEvicted)
-                .description("Alert groups ended early because the most groups were open").register(registry);
-        FunctionCounter.builder("netwatch.alerts.group.overflow", router, AlertRouter::overflow)
-                .description("Alerts not kept because their group held the most alerts").register(registry);
-        Gauge.builder("netwatch.alerts.open", adapter, AnomalyAlerts::open)
-                .description("Alerts made from anomalies that are firing").register(registry);
-        FunctionCounter.builder("netwatch.alerts.open.evicted", adapter, AnomalyAlerts::evicted)
-                .description("Alerts from anomalies resolved early because the most were open").register(registry);
+        meters.counter("netwatch.alerts.events", router, AlertRouter::received,
+                "Alert events (firing, resolved) handed to the router");
+        meters.counter("netwatch.alerts.events.dropped", router, AlertRouter::inboxDropped,
+                "Alert events dropped because the router's inbox was full");
+        meters.counter("netwatch.alerts.silenced", router, AlertRouter::silenced,
+                "Firing alert events muted by a silence");
+        meters.counter("netwatch.alerts.deduplicated", router, AlertRouter::deduplicated,
+                "Alert events that repeated an alert's state (counted when its group ends)");
+        meters.counter("netwatch.alerts.notifications", router, AlertRouter::notifications,
+                "Notifications the router made (grouped, before each sink's rate limit and queue)");
+        meters.gauge("netwatch.alerts.groups", router, AlertRouter::groups, "Alert groups open in the router");
+        meters.counter("netwatch.alerts.groups.evicted", router, AlertRouter::groupsEvicted,
+                "Alert groups ended early because the most groups were open");
+        meters.counter("netwatch.alerts.group.overflow", router, AlertRouter::overflow,
+                "Alerts not kept because their group held the most alerts");
+        meters.gauge("netwatch.alerts.open", adapter, AnomalyAlerts::open,
+                "Alerts made from anomalies that are firing");
+        meters.counter("netwatch.alerts.open.evicted", adapter, AnomalyAlerts::evicted,
+                "Alerts from anomalies resolved early because the most were open");
     }
 }

@@ -1,10 +1,9 @@
 package io.netwatch.aggregator.incident;
 
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.netwatch.common.metrics.AnomalyCounts;
+import io.netwatch.common.metrics.FunctionMeters;
 import io.netwatch.proto.anomaly.v1.Severity;
 
 /**
@@ -20,43 +19,36 @@ public final class IncidentMetrics implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
+        FunctionMeters meters = new FunctionMeters(registry);
         IncidentCounters c = tracker.counters();
-        Gauge.builder("netwatch.incidents.open", tracker, IncidentTracker::openCount)
-                .description("Incidents open now").register(registry);
-        Gauge.builder("netwatch.incidents.resolved.kept", tracker, IncidentTracker::resolvedCount)
-                .description("Resolved incidents kept for the query API").register(registry);
+        meters.gauge("netwatch.incidents.open", tracker, IncidentTracker::openCount, "Incidents open now");
+        meters.gauge("netwatch.incidents.resolved.kept", tracker, IncidentTracker::resolvedCount,
+                "Resolved incidents kept for the query API");
         for (Family f : Family.values()) {
             for (Severity s : AnomalyCounts.severities()) {
-                FunctionCounter.builder("netwatch.incidents.opened", c, x -> x.opened(f, s))
-                        .tags("family", f.label(), "severity", AnomalyCounts.label(s))
-                        .description("Incidents opened, by family and the severity they opened with")
-                        .register(registry);
-                FunctionCounter.builder("netwatch.incidents.resolved", c, x -> x.resolved(f, s))
-                        .tags("family", f.label(), "severity", AnomalyCounts.label(s))
-                        .description("Incidents resolved (quiet or evicted), by family and final severity")
-                        .register(registry);
+                meters.counter("netwatch.incidents.opened", c, x -> x.opened(f, s),
+                        "Incidents opened, by family and the severity they opened with", "family", f.label(),
+                        "severity", AnomalyCounts.label(s));
+                meters.counter("netwatch.incidents.resolved", c, x -> x.resolved(f, s),
+                        "Incidents resolved (quiet or evicted), by family and final severity", "family", f.label(),
+                        "severity", AnomalyCounts.label(s));
             }
         }
-        counter(registry, "netwatch.incidents.evicted", c, IncidentCounters::evicted,
+        meters.counter("netwatch.incidents.evicted", c, IncidentCounters::evicted,
                 "Open incidents resolved early because incidents.max_open was reached");
-        counter(registry, "netwatch.incidents.forgotten", c, IncidentCounters::forgotten,
+        meters.counter("netwatch.incidents.forgotten", c, IncidentCounters::forgotten,
                 "Resolved incidents dropped from the history (incidents.max_resolved)");
-        counter(registry, "netwatch.incidents.resent.anomalies", c, IncidentCounters::resent,
+        meters.counter("netwatch.incidents.resent.anomalies", c, IncidentCounters::resent,
                 "Anomalies taken again under the same node and id (an agent's resend), not counted twice");
-        counter(registry, "netwatch.incidents.duplicate.anomalies", c, IncidentCounters::duplicates,
+        meters.counter("netwatch.incidents.duplicate.anomalies", c, IncidentCounters::duplicates,
                 "Anomalies with the same evidence as one already counted (another node's view of it)");
-        counter(registry, "netwatch.incidents.dropped", c, IncidentCounters::dropped,
+        meters.counter("netwatch.incidents.dropped", c, IncidentCounters::dropped,
                 "Anomalies and flows the incident worker had no room for (its backlog was full)");
-        counter(registry, "netwatch.incidents.listener.failures", c, IncidentCounters::listenerFailures,
+        meters.counter("netwatch.incidents.listener.failures", c, IncidentCounters::listenerFailures,
                 "Calls to incident listeners (alerts, blocking, followers) that threw");
-        counter(registry, "netwatch.beaconing.flows", c, IncidentCounters::beaconFlows,
+        meters.counter("netwatch.beaconing.flows", c, IncidentCounters::beaconFlows,
                 "Flow records judged by the beaconing detector");
-        counter(registry, "netwatch.beaconing.evicted.pairs", c, IncidentCounters::beaconPairsEvicted,
+        meters.counter("netwatch.beaconing.evicted.pairs", c, IncidentCounters::beaconPairsEvicted,
                 "Actor/peer pairs the beaconing detector forgot because beaconing.max_pairs was reached");
-    }
-
-    private static void counter(MeterRegistry registry, String name, IncidentCounters c,
-                                java.util.function.ToDoubleFunction<IncidentCounters> f, String description) {
-        FunctionCounter.builder(name, c, f).description(description).register(registry);
     }
 }

@@ -1,11 +1,10 @@
 package io.netwatch.aggregator.metrics;
 
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.netwatch.aggregator.ingest.IngestService;
 import io.netwatch.aggregator.store.AgentRegistry;
+import io.netwatch.common.metrics.FunctionMeters;
 
 /**
  * The agents' streams: connections, what they delivered and what was refused. No label
@@ -22,26 +21,24 @@ public final class IngestMetrics implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        Gauge.builder("netwatch.ingest.agents.connected", agents, AgentRegistry::connectedAgents)
-                .description("Agents with an open ingest stream").register(registry);
-        Gauge.builder("netwatch.ingest.agents.known", agents, AgentRegistry::knownAgents)
-                .description("Agents that ever said hello, connected or not").register(registry);
-        FunctionCounter.builder("netwatch.ingest.streams.opened", ingest, IngestService::streamsOpened)
-                .description("Ingest streams opened (every agent reconnect opens one)").register(registry);
-        FunctionCounter.builder("netwatch.ingest.streams.refused", ingest, IngestService::streamsRefused)
-                .description("Ingest streams ended because the agent broke the protocol (no hello, empty message)")
-                .register(registry);
-        FunctionCounter.builder("netwatch.ingest.batches", agents, AgentRegistry::batchesAccepted)
-                .description("Flow and anomaly batches stored").register(registry);
-        FunctionCounter.builder("netwatch.ingest.duplicate.batches", agents, AgentRegistry::duplicateBatches)
-                .description("Batches an agent sent again after a reconnect, acknowledged and not stored twice")
-                .register(registry);
-        FunctionCounter.builder("netwatch.ingest.flows", agents, AgentRegistry::flowsReceived)
-                .description("Flow records received and stored").register(registry);
-        FunctionCounter.builder("netwatch.ingest.anomalies", agents, AgentRegistry::anomaliesReceived)
-                .description("Anomalies received from agents and stored").register(registry);
-        FunctionCounter.builder("netwatch.ingest.stage.errors", ingest, IngestService::stageErrors)
-                .description("Flows the identity and verdict stage failed on, stored as they came (a bug; see logs)")
-                .register(registry);
+        FunctionMeters meters = new FunctionMeters(registry);
+        meters.gauge("netwatch.ingest.agents.connected", agents, AgentRegistry::connectedAgents,
+                "Agents with an open ingest stream");
+        meters.gauge("netwatch.ingest.agents.known", agents, AgentRegistry::knownAgents,
+                "Agents that ever said hello, connected or not");
+        meters.counter("netwatch.ingest.streams.opened", ingest, IngestService::streamsOpened,
+                "Ingest streams opened (every agent reconnect opens one)");
+        meters.counter("netwatch.ingest.streams.refused", ingest, IngestService::streamsRefused,
+                "Ingest streams ended because the agent broke the protocol (no hello, empty message)");
+        meters.counter("netwatch.ingest.batches", agents, AgentRegistry::batchesAccepted,
+                "Flow and anomaly batches stored");
+        meters.counter("netwatch.ingest.duplicate.batches", agents, AgentRegistry::duplicateBatches,
+                "Batches an agent sent again after a reconnect, acknowledged and not stored twice");
+        meters.counter("netwatch.ingest.flows", agents, AgentRegistry::flowsReceived,
+                "Flow records received and stored");
+        meters.counter("netwatch.ingest.anomalies", agents, AgentRegistry::anomaliesReceived,
+                "Anomalies received from agents and stored");
+        meters.counter("netwatch.ingest.stage.errors", ingest, IngestService::stageErrors,
+                "Flows the identity and verdict stage failed on, stored as they came (a bug; see logs)");
     }
 }

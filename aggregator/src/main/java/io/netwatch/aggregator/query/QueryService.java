@@ -61,30 +61,17 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
     /** Blocking decisions, or null when there is no response stage (tests). */
     private final Response response;
 
-    /** Without a cluster: the policy queries answer FAILED_PRECONDITION. */
-    public QueryService(FlowStore store, AgentRegistry registry) {
-        this(store, registry, null);
-    }
-
     /**
-     * @param policies hit counts, suggestions and simulations over the identity data, or null
-     *                 when the aggregator watches no cluster
+     * Flows, anomalies and agents only: the policy queries answer FAILED_PRECONDITION, the
+     * incident and block queries UNIMPLEMENTED.
      */
-    public QueryService(FlowStore store, AgentRegistry registry, PolicyQueries policies) {
-        this(store, registry, policies, null, null);
-    }
-
-    /** @param incidents {@code GetIncidents} over the incident tracker, or null (UNIMPLEMENTED) */
-    public QueryService(FlowStore store, AgentRegistry registry, PolicyQueries policies, IncidentQueries incidents) {
-        this(store, registry, policies, incidents, null);
-    }
-
-    /** @param response the blocking decisions ListBlocks, RemoveBlock and GetBlockAudit read, or null */
-    public QueryService(FlowStore store, AgentRegistry registry, PolicyQueries policies, Response response) {
-        this(store, registry, policies, null, response);
+    public QueryService(FlowStore store, AgentRegistry registry) {
+        this(store, registry, null, null, null);
     }
 
     /**
+     * @param policies  hit counts, suggestions and simulations over the identity data, or null
+     *                  when the aggregator watches no cluster
      * @param incidents {@code GetIncidents} over the incident tracker, or null (UNIMPLEMENTED)
      * @param response  the blocking decisions ListBlocks, RemoveBlock and GetBlockAudit read, or null
      */

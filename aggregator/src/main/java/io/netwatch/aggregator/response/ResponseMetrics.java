@@ -1,13 +1,12 @@
 package io.netwatch.aggregator.response;
 
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.netwatch.aggregator.response.ResponseCounters.Command;
 import io.netwatch.aggregator.response.ResponseCounters.Ended;
 import io.netwatch.aggregator.response.ResponseCounters.Ignored;
 import io.netwatch.aggregator.response.ResponseCounters.Outcome;
+import io.netwatch.common.metrics.FunctionMeters;
 import io.netwatch.proto.query.v1.BlockState;
 import java.util.Locale;
 
@@ -25,55 +24,52 @@ public final class ResponseMetrics implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
+        FunctionMeters meters = new FunctionMeters(registry);
         ResponseCounters c = response.counters();
         for (BlockAction a : BlockAction.values()) {
             for (Outcome o : Outcome.values()) {
-                decisions(registry, a, o.name().toLowerCase(Locale.ROOT), "none", x -> x.decisions(a, o));
+                decisions(meters, a, o.name().toLowerCase(Locale.ROOT), "none", x -> x.decisions(a, o));
             }
             for (Refusal r : Refusal.values()) {
-                decisions(registry, a, "refused", r.label(), x -> x.refusals(a, r));
+                decisions(meters, a, "refused", r.label(), x -> x.refusals(a, r));
             }
         }
         for (Ignored i : Ignored.values()) {
-            FunctionCounter.builder("netwatch.response.offenses.ignored", c, x -> x.ignored(i))
-                    .tag("reason", i.name().toLowerCase(Locale.ROOT))
-                    .description("Offenses that led to no decision: no rule, already blocked, malformed, queue full")
-                    .register(registry);
+            meters.counter("netwatch.response.offenses.ignored", c, x -> x.ignored(i),
+                    "Offenses that led to no decision: no rule, already blocked, malformed, queue full",
+                    "reason", i.name().toLowerCase(Locale.ROOT));
         }
         for (Command k : Command.values()) {
-            FunctionCounter.builder("netwatch.response.commands", c, x -> x.commands(k))
-                    .tag("outcome", k.name().toLowerCase(Locale.ROOT))
-                    .description("Block and unblock commands to the agents, by outcome").register(registry);
+            meters.counter("netwatch.response.commands", c, x -> x.commands(k),
+                    "Block and unblock commands to the agents, by outcome",
+                    "outcome", k.name().toLowerCase(Locale.ROOT));
         }
         for (Ended e : Ended.values()) {
-            FunctionCounter.builder("netwatch.response.blocks.ended", c, x -> x.ended(e))
-                    .tag("how", e.name().toLowerCase(Locale.ROOT))
-                    .description("Blocks that ended, by how").register(registry);
+            meters.counter("netwatch.response.blocks.ended", c, x -> x.ended(e), "Blocks that ended, by how",
+                    "how", e.name().toLowerCase(Locale.ROOT));
         }
         for (BlockState s : new BlockState[] {BlockState.BLOCK_STATE_PENDING, BlockState.BLOCK_STATE_ACTIVE,
                 BlockState.BLOCK_STATE_FAILED, BlockState.BLOCK_STATE_WOULD_BLOCK}) {
-            Gauge.builder("netwatch.response.blocks.live", response, r -> r.live(s))
-                    .tag("state", s.name().substring("BLOCK_STATE_".length()).toLowerCase(Locale.ROOT))
-                    .description("Live blocks' per-node states (a dry-run block counts once as would_block)")
-                    .register(registry);
+            meters.gauge("netwatch.response.blocks.live", response, r -> r.live(s),
+                    "Live blocks' per-node states (a dry-run block counts once as would_block)",
+                    "state", s.name().substring("BLOCK_STATE_".length()).toLowerCase(Locale.ROOT));
         }
-        FunctionCounter.builder("netwatch.response.audit.dropped", response, r -> r.auditLog().dropped())
-                .description("Audit records dropped because the audit log was full").register(registry);
-        FunctionCounter.builder("netwatch.response.handshakes.evicted", witness, HandshakeWitness::evicted)
-                .description("Addresses forgotten by the handshake witness because it was full").register(registry);
+        meters.counter("netwatch.response.audit.dropped", response, r -> r.auditLog().dropped(),
+                "Audit records dropped because the audit log was full");
+        meters.counter("netwatch.response.handshakes.evicted", witness, HandshakeWitness::evicted,
+                "Addresses forgotten by the handshake witness because it was full");
         if (events != null) {
-            FunctionCounter.builder("netwatch.response.events", events, KubernetesEvents::sent).tag("outcome", "sent")
-                    .description("Kubernetes Events about decisions, by outcome").register(registry);
-            FunctionCounter.builder("netwatch.response.events", events, KubernetesEvents::failed)
-                    .tag("outcome", "failed")
-                    .description("Kubernetes Events about decisions, by outcome").register(registry);
+            meters.counter("netwatch.response.events", events, KubernetesEvents::sent,
+                    "Kubernetes Events about decisions, by outcome", "outcome", "sent");
+            meters.counter("netwatch.response.events", events, KubernetesEvents::failed,
+                    "Kubernetes Events about decisions, by outcome", "outcome", "failed");
         }
     }
 
-    private void decisions(MeterRegistry registry, BlockAction a, String outcome, String reason,
+    private void decisions(FunctionMeters meters, BlockAction a, String outcome, String reason,
                            java.util.function.ToDoubleFunction<ResponseCounters> f) {
-        FunctionCounter.builder("netwatch.response.decisions", response.counters(), f).tag("action", a.word())
-                .tag("outcome", outcome).tag("reason", reason)
-                .description("Block decisions by action and outcome; refusals name the guardrail").register(registry);
+        meters.counter("netwatch.response.decisions", response.counters(), f,
+                "Block decisions by action and outcome; refusals name the guardrail", "action", a.word(),
+                "outcome", outcome, "reason", reason);
     }
 }

@@ -1,10 +1,9 @@
 package io.netwatch.aggregator.verdict;
 
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.netwatch.aggregator.identity.IdentityIndex;
+import io.netwatch.common.metrics.FunctionMeters;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -24,24 +23,23 @@ public final class VerdictMetrics implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        flows(registry, "allowed", v -> v.stats().allowed());
-        flows(registry, "denied", v -> v.stats().denied());
-        flows(registry, "not_judged", v -> v.stats().notJudged());
-        FunctionCounter.builder("netwatch.policy.violations", reporter, r -> r.raised())
-                .description("policy_violation anomalies raised").register(registry);
-        FunctionCounter.builder("netwatch.policy.violations.suppressed", reporter, r -> r.suppressed())
-                .description("Violating flows counted in an open window instead of raising their own anomaly")
-                .register(registry);
-        Gauge.builder("netwatch.identity.addresses", index, i -> i.stats().addresses())
-                .description("Addresses with an identity history").register(registry);
-        FunctionCounter.builder("netwatch.identity.refused.addresses", index, i -> i.stats().refused())
-                .description("Address claims refused because the index was full").register(registry);
-        FunctionCounter.builder("netwatch.identity.tenures.dropped", index, i -> i.stats().tenuresDropped())
-                .description("Past holders of an address dropped because its history was full").register(registry);
+        FunctionMeters meters = new FunctionMeters(registry);
+        flows(meters, "allowed", v -> v.stats().allowed());
+        flows(meters, "denied", v -> v.stats().denied());
+        flows(meters, "not_judged", v -> v.stats().notJudged());
+        meters.counter("netwatch.policy.violations", reporter, r -> r.raised(), "policy_violation anomalies raised");
+        meters.counter("netwatch.policy.violations.suppressed", reporter, r -> r.suppressed(),
+                "Violating flows counted in an open window instead of raising their own anomaly");
+        meters.gauge("netwatch.identity.addresses", index, i -> i.stats().addresses(),
+                "Addresses with an identity history");
+        meters.counter("netwatch.identity.refused.addresses", index, i -> i.stats().refused(),
+                "Address claims refused because the index was full");
+        meters.counter("netwatch.identity.tenures.dropped", index, i -> i.stats().tenuresDropped(),
+                "Past holders of an address dropped because its history was full");
     }
 
-    private void flows(MeterRegistry registry, String outcome, ToDoubleFunction<FlowVerdicts> f) {
-        FunctionCounter.builder("netwatch.policy.flows", verdicts, f).tag("outcome", outcome)
-                .description("Flow records judged against NetworkPolicy, by outcome").register(registry);
+    private void flows(FunctionMeters meters, String outcome, ToDoubleFunction<FlowVerdicts> f) {
+        meters.counter("netwatch.policy.flows", verdicts, f, "Flow records judged against NetworkPolicy, by outcome",
+                "outcome", outcome);
     }
 }

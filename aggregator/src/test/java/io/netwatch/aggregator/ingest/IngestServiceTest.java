@@ -35,6 +35,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -94,17 +95,9 @@ class IngestServiceTest {
     @Test
     void drainEndsEachStreamOnlyAfterTheBatchItIsStoringIsStoredAndAcknowledged() throws Exception {
         stop();
-        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        start((f, received) -> {
-            entered.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return f;
-        });
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        start(holding(entered, release));
         AgentStream agent = new AgentStream().hello("node-a", "boot-1");
         // The server runs on the caller's thread (directExecutor): send from another one.
         Thread.ofPlatform().start(() -> agent.flows(1, flow(1)));
@@ -149,17 +142,9 @@ class IngestServiceTest {
     @Test
     void drainGivesUpAfterTheGracePeriod() throws Exception {
         stop();
-        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
-        start((f, received) -> {
-            entered.countDown();
-            try {
-                never.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return f;
-        });
+        CountDownLatch never = new CountDownLatch(1);
+        CountDownLatch entered = new CountDownLatch(1);
+        start(holding(entered, never));
         AgentStream agent = new AgentStream().hello("node-a", "boot-1");
         Thread.ofPlatform().daemon().start(() -> agent.flows(1, flow(1)));
         assertTrue(entered.await(WAIT_SECONDS, TimeUnit.SECONDS));
@@ -168,6 +153,19 @@ class IngestServiceTest {
         long took = System.nanoTime() - start;
         assertTrue(took >= TimeUnit.MILLISECONDS.toNanos(300) && took < TimeUnit.SECONDS.toNanos(2), "took " + took);
         never.countDown();
+    }
+
+    /** A stage that says when a batch's first flow enters it and holds every flow until {@code release} opens. */
+    private static FlowStage holding(CountDownLatch entered, CountDownLatch release) {
+        return (f, received) -> {
+            entered.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return f;
+        };
     }
 
     @AfterEach

@@ -109,7 +109,8 @@ class PolicyQueriesTest {
 
         InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         server = NettyServerBuilder.forAddress(loopback)
-                .addService(new QueryService(store, new AgentRegistry(), new PolicyQueries(store, index, history, verdicts.hits())))
+                .addService(new QueryService(store, new AgentRegistry(),
+                        new PolicyQueries(store, index, history, verdicts.hits()), null, null))
                 .build().start();
         bare = NettyServerBuilder.forAddress(loopback).addService(new QueryService(store, new AgentRegistry())).build().start();
         channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
