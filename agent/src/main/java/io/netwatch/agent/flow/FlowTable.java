@@ -169,8 +169,7 @@ public final class FlowTable {
             int at = FlowSlots.at(slot);
             long meta = slots.meta[pg][at];
             if ((meta & FlowSlots.IN_USE) != 0 && slots.idLow[pg][at] == id && decidable(meta)) {
-                slots.meta[pg][at] = meta | FlowSlots.DECIDED;
-                report(slot);
+                decideNow(slot, meta);
             }
         }
     }
@@ -321,9 +320,7 @@ public final class FlowTable {
             meta = advanceTcp(meta, flags, fromInitiator);
         }
         if (decisions != null && (meta & FlowSlots.DECIDED) == 0 && outcomeKnown(meta, flags, fromInitiator)) {
-            meta |= FlowSlots.DECIDED;
-            slots.meta[pg][at] = meta;
-            report(slot);
+            meta = decideNow(slot, meta);
         }
         if (closes != null && tcp && (meta & FlowSlots.CLOSE_REPORTED) == 0) {
             int state = (int) (meta >>> FlowSlots.STATE_SHIFT) & 0xF;
@@ -364,6 +361,17 @@ public final class FlowTable {
         int protocol = (int) (meta & 0xFF);
         return (meta & FlowSlots.DECIDED) == 0
                 && (protocol == PacketDecoder.PROTO_TCP || protocol == PacketDecoder.PROTO_UDP);
+    }
+
+    /**
+     * Marks the flow decided (before the sink runs, so a sink that throws cannot make it be
+     * decided twice) and reports its outcome; returns the flow's new meta word.
+     */
+    private long decideNow(int slot, long meta) {
+        long decidedMeta = meta | FlowSlots.DECIDED;
+        slots.meta[FlowSlots.page(slot)][FlowSlots.at(slot)] = decidedMeta;
+        report(slot);
+        return decidedMeta;
     }
 
     /** Hands a flow's outcome to the decision sink; TCP flows without the initiator's SYN are left out. */
@@ -569,8 +577,7 @@ public final class FlowTable {
                 continue;
             }
             if (decisions != null && decidable(meta) && nowNanos - slots.first[pg][at] >= decisionDelayNanos) {
-                slots.meta[pg][at] = meta | FlowSlots.DECIDED;
-                report(slot);
+                decideNow(slot, meta);
             }
             if (nowNanos - slots.last[pg][at] >= timeoutNanos(meta)) {
                 int state = (int) (meta >>> FlowSlots.STATE_SHIFT) & 0xF;
@@ -612,9 +619,7 @@ public final class FlowTable {
     private void finish(int slot, FlowEndReason reason) {
         long meta = slots.meta[FlowSlots.page(slot)][FlowSlots.at(slot)];
         if (decisions != null && decidable(meta)) {
-            meta |= FlowSlots.DECIDED;
-            slots.meta[FlowSlots.page(slot)][FlowSlots.at(slot)] = meta;
-            report(slot);
+            meta = decideNow(slot, meta);
         }
         if (closes != null && (meta & 0xFF) == PacketDecoder.PROTO_TCP && (meta & FlowSlots.CLOSE_REPORTED) == 0) {
             slots.meta[FlowSlots.page(slot)][FlowSlots.at(slot)] = meta | FlowSlots.CLOSE_REPORTED;
