@@ -1,7 +1,9 @@
 package io.netwatch.agent.flow;
 
+import com.google.common.net.InetAddresses;
 import com.google.protobuf.util.Timestamps;
 import io.netwatch.proto.flow.v1.Flow;
+import java.nio.ByteBuffer;
 
 /**
  * A TCP or UDP flow's outcome as the flow table decides it ({@link FlowTable#decide}): who
@@ -23,6 +25,18 @@ public interface FlowOutcome {
     String destinationIp();
 
     int destinationPort();
+
+    /**
+     * The initiator's address as the flow table keeps it, high 64 bits: IPv6 in two halves,
+     * IPv4 as {@code ::ffff:a.b.c.d}. With {@link #sourceLo} a key that needs no formatting.
+     */
+    long sourceHi();
+
+    long sourceLo();
+
+    long destinationHi();
+
+    long destinationLo();
 
     /** TCP flags the initiator sent (ORed); 0 for UDP. */
     int flagsToServer();
@@ -47,22 +61,42 @@ public interface FlowOutcome {
     /** A copy that outlives the call. */
     default Snapshot snapshot() {
         return new Snapshot(flowId(), ipProtocol(), sourceIp(), sourcePort(), destinationIp(), destinationPort(),
-                flagsToServer(), flagsToClient(), packetsToServer(), packetsToClient(), bytesToServer(),
-                bytesToClient(), firstNanos(), lastNanos());
+                sourceHi(), sourceLo(), destinationHi(), destinationLo(), flagsToServer(), flagsToClient(),
+                packetsToServer(), packetsToClient(), bytesToServer(), bytesToClient(), firstNanos(), lastNanos());
     }
 
     /** The outcome a flow record tells: for replays and tests that hold records. */
     static Snapshot of(Flow f) {
+        long[] src = halves(f.getSource().getIp());
+        long[] dst = halves(f.getDestination().getIp());
         return new Snapshot(f.getFlowId(), f.getIpProtocol(), f.getSource().getIp(), f.getSource().getPort(),
-                f.getDestination().getIp(), f.getDestination().getPort(), f.getTcp().getFlagsToServer(),
+                f.getDestination().getIp(), f.getDestination().getPort(), src[0], src[1], dst[0], dst[1],
+                f.getTcp().getFlagsToServer(),
                 f.getTcp().getFlagsToClient(), f.getToServer().getPackets(), f.getToClient().getPackets(),
                 f.getToServer().getBytes(), f.getToClient().getBytes(),
                 Timestamps.toNanos(f.getFirstSeen()), Timestamps.toNanos(f.getLastSeen()));
     }
 
+    /** An address of a record as the table keeps it; zeros for one that does not parse. */
+    private static long[] halves(String ip) {
+        byte[] b;
+        try {
+            b = InetAddresses.forString(ip).getAddress();
+        } catch (IllegalArgumentException notAnAddress) {
+            return new long[2];
+        }
+        ByteBuffer bytes = ByteBuffer.wrap(b);
+        return b.length == 4 ? new long[] {0, IPV4_MAPPED | (bytes.getInt() & 0xFFFF_FFFFL)}
+                : new long[] {bytes.getLong(), bytes.getLong()};
+    }
+
+    /** The low half of {@code ::ffff:0.0.0.0}, where the table keeps IPv4 addresses. */
+    long IPV4_MAPPED = 0xFFFF_0000_0000L;
+
     /** An outcome kept as values. */
     record Snapshot(long flowId, int ipProtocol, String sourceIp, int sourcePort, String destinationIp,
-                    int destinationPort, int flagsToServer, int flagsToClient, long packetsToServer,
+                    int destinationPort, long sourceHi, long sourceLo, long destinationHi, long destinationLo,
+                    int flagsToServer, int flagsToClient, long packetsToServer,
                     long packetsToClient, long bytesToServer, long bytesToClient, long firstNanos, long lastNanos)
             implements FlowOutcome {
         @Override

@@ -701,6 +701,34 @@ public final class FlowTable {
         }
 
         @Override
+        public long sourceHi() {
+            int pg = FlowSlots.page(slot);
+            int at = FlowSlots.at(slot);
+            return aInit() ? slots.aHi[pg][at] : slots.bHi[pg][at];
+        }
+
+        @Override
+        public long sourceLo() {
+            int pg = FlowSlots.page(slot);
+            int at = FlowSlots.at(slot);
+            return aInit() ? slots.aLo[pg][at] : slots.bLo[pg][at];
+        }
+
+        @Override
+        public long destinationHi() {
+            int pg = FlowSlots.page(slot);
+            int at = FlowSlots.at(slot);
+            return aInit() ? slots.bHi[pg][at] : slots.aHi[pg][at];
+        }
+
+        @Override
+        public long destinationLo() {
+            int pg = FlowSlots.page(slot);
+            int at = FlowSlots.at(slot);
+            return aInit() ? slots.bLo[pg][at] : slots.aLo[pg][at];
+        }
+
+        @Override
         public int destinationPort() {
             int ports = slots.ports[FlowSlots.page(slot)][FlowSlots.at(slot)];
             return aInit() ? ports & 0xFFFF : ports >>> 16;

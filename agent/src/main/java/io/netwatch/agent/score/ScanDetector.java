@@ -38,14 +38,20 @@ public final class ScanDetector implements FlowSink {
     private final ScanConfig config;
     private final AnomalySink sink;
     private final String nodeName;
-    private final LruTable<WalkKey, Walk> walks;
-    /** First contacts already counted: (source, destination, protocol, port), port -1 for the sweep walk. */
-    private final LruTable<Contact, Boolean> contacts;
+    /** Walks by a hash of their source (and destination, for a port-scan walk); see {@link Walk#source}. */
+    private final RecentTable<Walk> walks;
     /**
-     * Sources seen completing a TCP handshake (their ACK after the responder's SYN-ACK): a
-     * spoofer never sees the SYN-ACK, so this says the scanner really holds its address.
+     * First contacts already counted, as hashes of (source, destination, protocol, port), port
+     * -1 for the sweep walk: every decided flow is looked up here, so no strings and no map
+     * entries (a repeated contact costs no address formatting at all).
      */
-    private final LruTable<String, Boolean> handshakers;
+    private final RecentTable<Void> contacts;
+    /**
+     * Sources seen completing a TCP handshake (their ACK after the responder's SYN-ACK), as
+     * hashes of their address: a spoofer never sees the SYN-ACK, so this says the scanner
+     * really holds its address.
+     */
+    private final RecentTable<Void> handshakers;
     private long nextId = 1;
     private final AtomicLong portScans = new AtomicLong();
     private final AtomicLong sweeps = new AtomicLong();
@@ -55,17 +61,13 @@ public final class ScanDetector implements FlowSink {
         this.config = config;
         this.sink = sink;
         this.nodeName = nodeName;
-        this.walks = new LruTable<>(config.maxWalks());
-        this.contacts = new LruTable<>(config.maxContacts());
-        this.handshakers = new LruTable<>(config.maxWalks());
+        this.walks = RecentTable.map(config.maxWalks());
+        this.contacts = RecentTable.set(config.maxContacts());
+        this.handshakers = RecentTable.set(config.maxWalks());
     }
 
     /** A walk's key: the source, and the destination for a port-scan walk ("" for the sweep walk). */
-    private record WalkKey(String source, String destination) {
-    }
 
-    private record Contact(String source, String destination, int protocol, int port) {
-    }
 
     /** One sequential test's state; mutable, lives only in {@link #walks}. */
     private static final class Walk {
@@ -78,6 +80,11 @@ public final class ScanDetector implements FlowSink {
         long[] evidence;
         int evidenceCount;
         long reportedAtNanos = Long.MIN_VALUE;
+        /** The source's address hash, for {@link #handshakers}. */
+        long sourceKey;
+        /** The source's address, and the destination's for a port-scan walk ("" for the sweep walk). */
+        String source;
+        String destination;
 
         void restart() {
             llr = 0;
@@ -112,32 +119,45 @@ public final class ScanDetector implements FlowSink {
         } else {
             return;
         }
-        String src = flow.sourceIp();
-        String dst = flow.destinationIp();
-        int port = flow.destinationPort();
+        long srcHi = flow.sourceHi();
+        long srcLo = flow.sourceLo();
+        long sourceKey = RecentTable.hash(srcHi, srcLo, 0, 0, 0);
         if (protocol == TCP && success && (flow.flagsToServer() & ACK) != 0) {
-            handshakers.put(src, Boolean.TRUE);
+            handshakers.add(sourceKey);
+        }
+        boolean newDestination = contacts.add(
+                RecentTable.hash(srcHi, srcLo, flow.destinationHi(), flow.destinationLo(), -1));
+        boolean newPort = contacts.add(RecentTable.hash(srcHi, srcLo, flow.destinationHi(), flow.destinationLo(),
+                protocol << 16 | flow.destinationPort()));
+        if (!newDestination && !newPort) {
+            return; // a contact made before: the usual case, decided without formatting an address
         }
         long at = flow.firstNanos();
-        if (firstContact(new Contact(src, dst, 0, -1))) {
-            step(new WalkKey(src, ""), success, flow.flowId(), at, IP_SWEEP);
+        if (newDestination) {
+            Walk w = walk(RecentTable.hash(srcHi, srcLo, 0, 0, 1), sourceKey, flow, false);
+            step(w, success, flow.flowId(), at, IP_SWEEP);
         }
-        if (firstContact(new Contact(src, dst, protocol, port))) {
-            step(new WalkKey(src, dst), success, flow.flowId(), at, PORT_SCAN);
+        if (newPort) {
+            Walk w = walk(RecentTable.hash(srcHi, srcLo, flow.destinationHi(), flow.destinationLo(), 2), sourceKey,
+                    flow, true);
+            step(w, success, flow.flowId(), at, PORT_SCAN);
         }
     }
 
-    /** True the first time {@code c} is seen (while remembered); one lookup either way. */
-    private boolean firstContact(Contact c) {
-        return contacts.put(c, Boolean.TRUE) == null;
-    }
-
-    private void step(WalkKey key, boolean success, long flowId, long atNanos, String type) {
+    /** The walk of {@code key}, started (its addresses formatted once) when there is none. */
+    private Walk walk(long key, long sourceKey, FlowOutcome flow, boolean perDestination) {
         Walk w = walks.get(key);
         if (w == null) {
             w = new Walk();
+            w.sourceKey = sourceKey;
+            w.source = flow.sourceIp();
+            w.destination = perDestination ? flow.destinationIp() : "";
             walks.put(key, w);
         }
+        return w;
+    }
+
+    private void step(Walk w, boolean success, long flowId, long atNanos, String type) {
         if (success) {
             w.llr += config.successStep();
             w.successes++;
@@ -163,25 +183,25 @@ public final class ScanDetector implements FlowSink {
             if (cooling) {
                 suppressed.incrementAndGet();
             } else {
-                report(key, w, type);
+                report(w, type);
                 w.reportedAtNanos = w.lastNanos;
             }
             w.restart();
         }
     }
 
-    private void report(WalkKey key, Walk w, String type) {
+    private void report(Walk w, String type) {
         boolean sweep = type.equals(IP_SWEEP);
-        String what = sweep ? "new destinations" : "new ports on " + key.destination();
+        String what = sweep ? "new destinations" : "new ports on " + w.destination;
         int contacts = w.failures + w.successes;
         String summary = String.format(Locale.ROOT,
                 "%s made %d first contacts with %s in %.1f s: %d failed, %d answered; Threshold Random Walk "
                         + "log-likelihood ratio %.2f reached the scanner threshold ln(PD/PF) = %.2f",
-                key.source(), contacts, what, (w.lastNanos - w.firstNanos) / 1e9, w.failures, w.successes, w.llr,
+                w.source, contacts, what, (w.lastNanos - w.firstNanos) / 1e9, w.failures, w.successes, w.llr,
                 config.upperThreshold());
-        Endpoint destination = sweep ? Endpoint.getDefaultInstance() : Anomalies.endpoint(key.destination());
+        Endpoint destination = sweep ? Endpoint.getDefaultInstance() : Anomalies.endpoint(w.destination);
         Anomaly.Builder a = Anomalies.start(nodeName + "-" + type + "-" + nextId++, type, "scan", TECHNIQUE, nodeName,
-                        Severity.SEVERITY_MEDIUM, w.llr / config.upperThreshold(), Anomalies.endpoint(key.source()),
+                        Severity.SEVERITY_MEDIUM, w.llr / config.upperThreshold(), Anomalies.endpoint(w.source),
                         destination, w.firstNanos, w.lastNanos, summary);
         a.getExplanationBuilder()
                 .addObservations(Anomalies.observation("trw_log_likelihood_ratio", w.llr, config.upperThreshold(), "nats"))
@@ -191,7 +211,7 @@ public final class ScanDetector implements FlowSink {
         for (int i = 0; i < w.evidenceCount; i++) {
             a.addEvidenceFlowIds(w.evidence[i]);
         }
-        a.setSourceHandshakeCompleted(handshakers.get(key.source()) != null);
+        a.setSourceHandshakeCompleted(handshakers.contains(w.sourceKey));
         if (sweep) {
             sweeps.incrementAndGet();
         } else {
