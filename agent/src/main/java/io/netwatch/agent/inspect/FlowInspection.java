@@ -178,7 +178,7 @@ final class FlowInspection {
      * look at: for good, since neither ever starts again.
      */
     private boolean done(Direction d) {
-        return d.finished && (signatures == null || signatures.payloadDone(d.fromClient));
+        return d.finished && d.rulesDone();
     }
 
     void end() {
@@ -410,6 +410,8 @@ final class FlowInspection {
         private byte[] head;
         private int headLength;
         private boolean finished;
+        /** See {@link #rulesDone()}. */
+        private boolean rulesDone;
         private DnsTcpFramer dnsFramer;
         /** For HTTP: whether this direction carries the server's responses. */
         private boolean httpServer;
@@ -440,6 +442,18 @@ final class FlowInspection {
             return stream;
         }
 
+        /**
+         * True once the payload rules have seen all they look at in this direction (for good:
+         * see {@link FlowSignatures#payloadDone}); remembered here, so that the packets after
+         * that do not read the rule state at all.
+         */
+        boolean rulesDone() {
+            if (!rulesDone && (signatures == null || signatures.payloadDone(fromClient))) {
+                rulesDone = true;
+            }
+            return rulesDone;
+        }
+
         /** The parser is done with this direction: its reassembler (and what it holds) goes. */
         void shed() {
             if (stream != null) {
@@ -463,7 +477,7 @@ final class FlowInspection {
 
         void datagram(ByteBuffer b, int off, int len) {
             parseDatagram(b, off, len);
-            if (signatures != null && !signatures.payloadDone(fromClient)) {
+            if (!rulesDone()) {
                 signatures.datagram(b, off, len, streamContext(fromClient), onAlert);
             }
         }
@@ -496,7 +510,7 @@ final class FlowInspection {
         public void data(ByteBuffer b, int off, int len) {
             parseData(b, off, len);
             // After the parsers, so that a rule for an application protocol sees it named.
-            if (signatures != null && !signatures.payloadDone(fromClient)) {
+            if (!rulesDone()) {
                 signatures.stream(b, off, len, streamContext(fromClient), onAlert);
                 if (ProtocolProbe.TLS.equals(protocol) && (finished || tlsMessages > 0)
                         || ProtocolProbe.SSH.equals(protocol) && finished) {
@@ -514,7 +528,7 @@ final class FlowInspection {
          */
         private void skipHttpBody() {
             if (http == null || finished || !ProtocolProbe.HTTP.equals(protocol) || stream == null
-                    || signatures != null && !signatures.payloadDone(fromClient)) {
+                    || !rulesDone()) {
                 return;
             }
             HttpStream s = httpServer ? http.serverStream() : http.clientStream();
