@@ -656,16 +656,25 @@ public final class FlowTable {
     private final class SlotOutcome implements FlowOutcome {
         int slot;
 
+        /** This slot's entry of one of the table's columns. */
+        private long read(long[][] column) {
+            return column[FlowSlots.page(slot)][FlowSlots.at(slot)];
+        }
+
         private long meta() {
-            return slots.meta[FlowSlots.page(slot)][FlowSlots.at(slot)];
+            return read(slots.meta);
         }
 
         private boolean aInit() {
             return (meta() & FlowSlots.A_IS_INITIATOR) != 0;
         }
 
-        private int ipVersion() {
-            return (meta() & FlowSlots.IPV6) != 0 ? 6 : 4;
+        private int ports() {
+            return slots.ports[FlowSlots.page(slot)][FlowSlots.at(slot)];
+        }
+
+        private String format(long hi, long lo) {
+            return IpAddressFormat.format((meta() & FlowSlots.IPV6) != 0 ? 6 : 4, hi, lo);
         }
 
         @Override
@@ -680,58 +689,42 @@ public final class FlowTable {
 
         @Override
         public String sourceIp() {
-            int pg = FlowSlots.page(slot);
-            int at = FlowSlots.at(slot);
-            return aInit() ? IpAddressFormat.format(ipVersion(), slots.aHi[pg][at], slots.aLo[pg][at])
-                    : IpAddressFormat.format(ipVersion(), slots.bHi[pg][at], slots.bLo[pg][at]);
+            return format(sourceHi(), sourceLo());
         }
 
         @Override
         public int sourcePort() {
-            int ports = slots.ports[FlowSlots.page(slot)][FlowSlots.at(slot)];
-            return aInit() ? ports >>> 16 : ports & 0xFFFF;
+            return aInit() ? ports() >>> 16 : ports() & 0xFFFF;
         }
 
         @Override
         public String destinationIp() {
-            int pg = FlowSlots.page(slot);
-            int at = FlowSlots.at(slot);
-            return aInit() ? IpAddressFormat.format(ipVersion(), slots.bHi[pg][at], slots.bLo[pg][at])
-                    : IpAddressFormat.format(ipVersion(), slots.aHi[pg][at], slots.aLo[pg][at]);
-        }
-
-        @Override
-        public long sourceHi() {
-            int pg = FlowSlots.page(slot);
-            int at = FlowSlots.at(slot);
-            return aInit() ? slots.aHi[pg][at] : slots.bHi[pg][at];
-        }
-
-        @Override
-        public long sourceLo() {
-            int pg = FlowSlots.page(slot);
-            int at = FlowSlots.at(slot);
-            return aInit() ? slots.aLo[pg][at] : slots.bLo[pg][at];
-        }
-
-        @Override
-        public long destinationHi() {
-            int pg = FlowSlots.page(slot);
-            int at = FlowSlots.at(slot);
-            return aInit() ? slots.bHi[pg][at] : slots.aHi[pg][at];
-        }
-
-        @Override
-        public long destinationLo() {
-            int pg = FlowSlots.page(slot);
-            int at = FlowSlots.at(slot);
-            return aInit() ? slots.bLo[pg][at] : slots.aLo[pg][at];
+            return format(destinationHi(), destinationLo());
         }
 
         @Override
         public int destinationPort() {
-            int ports = slots.ports[FlowSlots.page(slot)][FlowSlots.at(slot)];
-            return aInit() ? ports & 0xFFFF : ports >>> 16;
+            return aInit() ? ports() & 0xFFFF : ports() >>> 16;
+        }
+
+        @Override
+        public long sourceHi() {
+            return read(aInit() ? slots.aHi : slots.bHi);
+        }
+
+        @Override
+        public long sourceLo() {
+            return read(aInit() ? slots.aLo : slots.bLo);
+        }
+
+        @Override
+        public long destinationHi() {
+            return read(aInit() ? slots.bHi : slots.aHi);
+        }
+
+        @Override
+        public long destinationLo() {
+            return read(aInit() ? slots.bLo : slots.aLo);
         }
 
         @Override
@@ -746,32 +739,32 @@ public final class FlowTable {
 
         @Override
         public long packetsToServer() {
-            return slots.pktsToServer[FlowSlots.page(slot)][FlowSlots.at(slot)];
+            return read(slots.pktsToServer);
         }
 
         @Override
         public long packetsToClient() {
-            return slots.pktsToClient[FlowSlots.page(slot)][FlowSlots.at(slot)];
+            return read(slots.pktsToClient);
         }
 
         @Override
         public long bytesToServer() {
-            return slots.bytesToServer[FlowSlots.page(slot)][FlowSlots.at(slot)];
+            return read(slots.bytesToServer);
         }
 
         @Override
         public long bytesToClient() {
-            return slots.bytesToClient[FlowSlots.page(slot)][FlowSlots.at(slot)];
+            return read(slots.bytesToClient);
         }
 
         @Override
         public long firstNanos() {
-            return slots.first[FlowSlots.page(slot)][FlowSlots.at(slot)];
+            return read(slots.first);
         }
 
         @Override
         public long lastNanos() {
-            return slots.last[FlowSlots.page(slot)][FlowSlots.at(slot)];
+            return read(slots.last);
         }
     }
 
