@@ -20,8 +20,6 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 
 /**
@@ -49,18 +47,7 @@ public final class IncidentQueries {
             out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
             return;
         }
-        ReentrantLock lock = new ReentrantLock();
-        Condition ready = lock.newCondition();
-        Runnable signal = () -> {
-            lock.lock();
-            try {
-                ready.signalAll();
-            } finally {
-                lock.unlock();
-            }
-        };
-        out.setOnReadyHandler(signal);
-        out.setOnCancelHandler(signal);
+        ReadyGate gate = new ReadyGate(out);
         Follower follower = request.getFollow() ? new Follower(matcher) : null;
         AutoCloseable subscription = follower == null ? () -> { } : tracker.subscribe(follower);
         List<Incident> stored = new ArrayList<>(tracker.incidents().stream().filter(matcher).toList());
@@ -71,7 +58,7 @@ public final class IncidentQueries {
             long sent = 0;
             try {
                 for (Incident i : stored) {
-                    if (sent >= limit || !awaitReady(out, lock, ready)) {
+                    if (sent >= limit || !gate.await()) {
                         break;
                     }
                     out.onNext(response(i, IncidentChange.INCIDENT_CHANGE_CURRENT, 0));
@@ -82,7 +69,7 @@ public final class IncidentQueries {
                     if (c == null) {
                         continue;
                     }
-                    if (!awaitReady(out, lock, ready)) {
+                    if (!gate.await()) {
                         break;
                     }
                     out.onNext(response(c.incident(), c.change(), follower.takeLost()));
@@ -105,19 +92,6 @@ public final class IncidentQueries {
                 }
             }
         });
-    }
-
-    private static boolean awaitReady(ServerCallStreamObserver<?> out, ReentrantLock lock, Condition ready)
-            throws InterruptedException {
-        lock.lock();
-        try {
-            while (!out.isReady() && !out.isCancelled()) {
-                ready.await(POLL_MILLIS, TimeUnit.MILLISECONDS);
-            }
-        } finally {
-            lock.unlock();
-        }
-        return !out.isCancelled();
     }
 
     private static GetIncidentsResponse response(Incident i, IncidentChange change, long lost) {

@@ -37,8 +37,6 @@ import io.netwatch.proto.query.v1.ListBlocksResponse;
 import io.netwatch.proto.query.v1.RemoveBlockRequest;
 import io.netwatch.proto.query.v1.RemoveBlockResponse;
 import java.util.Set;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 
 /**
@@ -224,18 +222,7 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
 
     private static <T, R> void stream(BoundedLog<T> log, Predicate<T> matcher, boolean follow, long limit, boolean last,
                                       ServerCallStreamObserver<R> out, Render<T, R> render) {
-        ReentrantLock lock = new ReentrantLock();
-        Condition ready = lock.newCondition();
-        Runnable signal = () -> {
-            lock.lock();
-            try {
-                ready.signalAll();
-            } finally {
-                lock.unlock();
-            }
-        };
-        out.setOnReadyHandler(signal);
-        out.setOnCancelHandler(signal);
+        ReadyGate gate = new ReadyGate(out);
         long startIndex = last && limit > 0 ? lastMatchesStart(log, matcher, limit) : log.firstIndex();
         Thread.ofVirtual().name("netwatch-query").start(() -> {
             long cursor = startIndex;
@@ -250,15 +237,7 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
                         if (!matcher.test(e.value())) {
                             continue;
                         }
-                        lock.lock();
-                        try {
-                            while (!out.isReady() && !out.isCancelled()) {
-                                ready.await();
-                            }
-                        } finally {
-                            lock.unlock();
-                        }
-                        if (out.isCancelled()) {
+                        if (!gate.await()) {
                             return;
                         }
                         out.onNext(render.apply(e, lost));
