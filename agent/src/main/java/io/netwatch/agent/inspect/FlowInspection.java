@@ -25,6 +25,7 @@ import io.netwatch.agent.inspect.http.HttpRequest;
 import io.netwatch.agent.inspect.http.HttpResponse;
 import io.netwatch.agent.inspect.http.HttpStream;
 import io.netwatch.agent.inspect.http.HttpTransaction;
+import io.netwatch.agent.inspect.signature.AlertListener;
 import io.netwatch.agent.inspect.signature.Buffer;
 import io.netwatch.agent.inspect.signature.FieldSource;
 import io.netwatch.agent.inspect.signature.FlowSignatures;
@@ -47,7 +48,7 @@ import java.util.List;
  * speaks, and what was learnt for the flow record. Lives in the {@link Inspector}'s map while
  * the flow is inspected; single-threaded.
  */
-final class FlowInspection {
+final class FlowInspection implements AlertListener {
     /** Longest SSH identification string kept, bytes (RFC 4253 allows 255). */
     static final int MAX_SSH_BANNER = 255;
     static final int DNS_PORT = 53;
@@ -90,12 +91,18 @@ final class FlowInspection {
     /** Stream bytes followed per direction of an HTTP connection: keep-alive connections carry many messages. */
     static final long HTTP_DEPTH = 256L << 20;
     private int httpMessages;
+    /**
+     * The L7 field of the flow's records, built at the first record after what it says changed:
+     * a flow gets several records (its decision, its close, updates), mostly with the same summary.
+     */
+    private HTTP httpRecord;
+    private TLS tlsRecord;
+    private DNS dnsRecord;
     /** The packet being handled, for the events it completes. */
     private IpLayer layer;
     private long nowNanos;
     /** Signature matching, or null when no rules are loaded. */
     private FlowSignatures signatures;
-    private final io.netwatch.agent.inspect.signature.AlertListener onAlert;
     /** Rules that matched, for the flow record (at most {@link #MAX_ALERTS_PER_RECORD}). */
     private List<Rule> alerts = List.of();
     static final int MAX_ALERTS_PER_RECORD = 16;
@@ -123,7 +130,6 @@ final class FlowInspection {
         io.netwatch.agent.inspect.signature.RuleSet rules = inspector.signatures().current();
         this.signatures = rules.size() == 0 ? null : new FlowSignatures(rules, inspector.signatures().payloadDepth(), tcp,
                 inspector.payloadBuffers());
-        this.onAlert = signatures == null ? null : this::alert;
     }
 
     /** Handles one packet of the flow; false when its direction has nothing more to give (see {@link #done}). */
@@ -201,55 +207,77 @@ final class FlowInspection {
                     .setClasstype(r.classtype()).setSeverity(r.severity()));
         }
         if (firstRequest != null || firstResponse != null) {
-            HTTP.Builder h = HTTP.newBuilder();
-            if (firstRequest != null) {
-                h.setMethod(nz(firstRequest.method())).setHost(nz(firstRequest.host())).setUri(nz(firstRequest.uri()))
-                        .setUserAgent(nz(firstRequest.userAgent())).setVersion(nz(firstRequest.version()));
+            if (httpRecord == null) {
+                httpRecord = httpRecord();
             }
-            if (firstResponse != null) {
-                h.setStatus(firstResponse.status()).setContentType(nz(firstResponse.contentType()));
-                if (firstRequest == null) {
-                    h.setVersion(nz(firstResponse.version()));
-                }
-            }
-            record.setHttp(h);
+            record.setHttp(httpRecord);
         } else if (tlsClient != null || tlsServer != null) {
-            TLS.Builder tls = TLS.newBuilder();
-            if (tlsClient != null) {
-                tls.setSni(tlsClient.sni() == null ? "" : tlsClient.sni())
-                        .setVersion(TlsVersions.name(TlsVersions.highestOffered(tlsClient)))
-                        .addAllAlpn(tlsClient.alpn()).setJa4(ja4).setJa3(ja3);
-                for (int v : tlsClient.supportedVersions()) {
-                    tls.addSupportedVersions(TlsVersions.name(v));
-                }
+            if (tlsRecord == null) {
+                tlsRecord = tlsRecord();
             }
-            if (tlsServer != null) {
-                if (tlsServer.cipherSuite() >= 0) {
-                    tls.setCipherSuite(TlsVersions.hex16(tlsServer.cipherSuite()));
-                }
-                if (tlsClient == null) {
-                    tls.setVersion(TlsVersions.name(TlsVersions.selected(tlsServer)));
-                }
-            }
-            record.setTls(tls);
+            record.setTls(tlsRecord);
         } else if (dnsSummary != null) {
-            DNS.Builder dns = DNS.newBuilder().setId(dnsSummary.id()).setResponse(dnsSummary.response())
-                    .setRcode(dnsSummary.rcode());
-            if (!dnsSummary.questions().isEmpty()) {
-                dns.setQuery(dnsSummary.qname()).setQtype(dnsSummary.qtype());
+            if (dnsRecord == null) {
+                dnsRecord = dnsRecord();
             }
-            for (DnsRecord r : dnsSummary.answers()) {
-                dns.addAnswers(DnsAnswer.newBuilder().setName(r.name()).setType(r.type()).setTtl((int) r.ttl())
-                        .setData(r.data()));
-            }
-            record.setDns(dns);
+            record.setDns(dnsRecord);
         } else if (!sshClient.isEmpty() || !sshServer.isEmpty()) {
             record.setSsh(SSH.newBuilder().setClientVersion(sshClient).setServerVersion(sshServer));
         }
     }
 
+    private HTTP httpRecord() {
+        HTTP.Builder h = HTTP.newBuilder();
+        if (firstRequest != null) {
+            h.setMethod(nz(firstRequest.method())).setHost(nz(firstRequest.host())).setUri(nz(firstRequest.uri()))
+                    .setUserAgent(nz(firstRequest.userAgent())).setVersion(nz(firstRequest.version()));
+        }
+        if (firstResponse != null) {
+            h.setStatus(firstResponse.status()).setContentType(nz(firstResponse.contentType()));
+            if (firstRequest == null) {
+                h.setVersion(nz(firstResponse.version()));
+            }
+        }
+        return h.build();
+    }
+
+    private TLS tlsRecord() {
+        TLS.Builder tls = TLS.newBuilder();
+        if (tlsClient != null) {
+            tls.setSni(tlsClient.sni() == null ? "" : tlsClient.sni())
+                    .setVersion(TlsVersions.name(TlsVersions.highestOffered(tlsClient)))
+                    .addAllAlpn(tlsClient.alpn()).setJa4(ja4).setJa3(ja3);
+            for (int v : tlsClient.supportedVersions()) {
+                tls.addSupportedVersions(TlsVersions.name(v));
+            }
+        }
+        if (tlsServer != null) {
+            if (tlsServer.cipherSuite() >= 0) {
+                tls.setCipherSuite(TlsVersions.hex16(tlsServer.cipherSuite()));
+            }
+            if (tlsClient == null) {
+                tls.setVersion(TlsVersions.name(TlsVersions.selected(tlsServer)));
+            }
+        }
+        return tls.build();
+    }
+
+    private DNS dnsRecord() {
+        DNS.Builder dns = DNS.newBuilder().setId(dnsSummary.id()).setResponse(dnsSummary.response())
+                .setRcode(dnsSummary.rcode());
+        if (!dnsSummary.questions().isEmpty()) {
+            dns.setQuery(dnsSummary.qname()).setQtype(dnsSummary.qtype());
+        }
+        for (DnsRecord r : dnsSummary.answers()) {
+            dns.addAnswers(DnsAnswer.newBuilder().setName(r.name()).setType(r.type()).setTtl((int) r.ttl())
+                    .setData(r.data()));
+        }
+        return dns.build();
+    }
+
     /** A rule matched: an event for the sink and the detectors, and a line in the flow record. */
-    private void alert(Rule rule, Buffer buffer) {
+    @Override
+    public void alert(Rule rule, Buffer buffer) {
         if (alerts.size() < MAX_ALERTS_PER_RECORD) {
             if (alerts.isEmpty()) {
                 alerts = new ArrayList<>(2);
@@ -283,7 +311,7 @@ final class FlowInspection {
         m.tcp = tcp;
         m.toServer = toServer;
         m.appProto = appProto;
-        signatures.fields(group, fields, m, onAlert);
+        signatures.fields(group, fields, m, this);
     }
 
     /** Reports a DNS message and keeps the flow's summary. */
@@ -299,6 +327,7 @@ final class FlowInspection {
         identified(ProtocolProbe.DNS);
         if (dnsSummary == null || (m.response() && !dnsSummary.response())) {
             dnsSummary = m;
+            dnsRecord = null;
         }
         if (dnsMessages++ < MAX_DNS_MESSAGES_PER_FLOW) {
             boolean keep = inspector.message(MessageKind.DNS);
@@ -328,6 +357,7 @@ final class FlowInspection {
                 public void request(HttpRequest request) {
                     if (firstRequest == null) {
                         firstRequest = request;
+                        httpRecord = null;
                     }
                     if (httpMessages++ < MAX_HTTP_MESSAGES_PER_FLOW && inspector.message(MessageKind.HTTP)) {
                         inspector.emit(new InspectionEvent.Http(flowId, nowNanos, endpoints("tcp"), request, null));
@@ -339,6 +369,7 @@ final class FlowInspection {
                 public void response(HttpRequest request, HttpResponse response) {
                     if (firstResponse == null) {
                         firstResponse = response;
+                        httpRecord = null;
                     }
                     if (httpMessages++ < MAX_HTTP_MESSAGES_PER_FLOW && inspector.message(MessageKind.HTTP)) {
                         inspector.emit(new InspectionEvent.Http(flowId, nowNanos, endpoints("tcp"), request, response));
@@ -366,6 +397,7 @@ final class FlowInspection {
     private void clientHello(ClientHello hello, String transport) {
         identified(transport.equals("quic") ? ProtocolProbe.QUIC : ProtocolProbe.TLS);
         tlsClient = hello;
+        tlsRecord = null;
         TlsFingerprints.Pair fingerprints = inspector.fingerprints().of(hello, transport.equals("quic"));
         ja4 = fingerprints.ja4();
         ja3 = fingerprints.ja3();
@@ -383,6 +415,7 @@ final class FlowInspection {
     private void serverHello(ServerHello hello, String transport) {
         identified(transport.equals("quic") ? ProtocolProbe.QUIC : ProtocolProbe.TLS);
         tlsServer = hello;
+        tlsRecord = null;
         if (!inspector.message(tlsKind(transport))) {
             return;
         }
@@ -478,7 +511,7 @@ final class FlowInspection {
         void datagram(ByteBuffer b, int off, int len) {
             parseDatagram(b, off, len);
             if (!rulesDone()) {
-                signatures.datagram(b, off, len, streamContext(fromClient), onAlert);
+                signatures.datagram(b, off, len, streamContext(fromClient), FlowInspection.this);
             }
         }
 
@@ -511,7 +544,7 @@ final class FlowInspection {
             parseData(b, off, len);
             // After the parsers, so that a rule for an application protocol sees it named.
             if (!rulesDone()) {
-                signatures.stream(b, off, len, streamContext(fromClient), onAlert);
+                signatures.stream(b, off, len, streamContext(fromClient), FlowInspection.this);
                 if (ProtocolProbe.TLS.equals(protocol) && (finished || tlsMessages > 0)
                         || ProtocolProbe.SSH.equals(protocol) && finished) {
                     // Its hello or banner has been matched; what follows is (soon) ciphertext.
@@ -554,6 +587,14 @@ final class FlowInspection {
                 if (p != null && !ProtocolProbe.NEED_MORE.equals(p)) {
                     decide(p, b, off, len);
                     parse(b, off, len);
+                    return;
+                }
+                if (p == null && HttpParser.probeRequest(b, off, len) == HttpParser.Probe.NOT_HTTP
+                        && (len >= ProtocolProbe.MAX_PROBE_BYTES
+                                || !ProtocolProbe.HTTP.equals(ProtocolProbe.expectedForPort(serverPort, tcp)))) {
+                    // No protocol, not even an odd request line, and no reason to wait: what the
+                    // kept bytes below would conclude, without keeping them.
+                    finished = true;
                     return;
                 }
             }

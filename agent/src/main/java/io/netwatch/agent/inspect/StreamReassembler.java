@@ -268,8 +268,11 @@ public final class StreamReassembler {
     }
 
     private void release() {
-        for (Pending p : pending) {
-            budget.release(p.bytes().length);
+        if (pending.isEmpty()) {
+            return;
+        }
+        for (int i = 0, count = pending.size(); i < count; i++) {
+            budget.release(pending.get(i).bytes().length);
         }
         pending.clear();
         pendingBytes = 0;

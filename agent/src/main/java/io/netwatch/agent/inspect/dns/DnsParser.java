@@ -287,6 +287,13 @@ public final class DnsParser {
         private DnsEdns edns;
         /** The OPT TTL's upper 8 bits (the extended RCODE), or -1 without OPT. */
         private int rcodeHigh = -1;
+        /** Where each name and each record's data is spelt, one at a time. */
+        private final StringBuilder text = new StringBuilder(64);
+        /**
+         * The last text made a string: an answer's owner is mostly its question's name (a
+         * compression pointer), and a CNAME's target the next answer's owner, so they share it.
+         */
+        private String last;
 
         Reader(ByteBuffer b, int base, int length) {
             this.b = b;
@@ -376,7 +383,7 @@ public final class DnsParser {
         /** Reads one question at {@code p}; returns the position after it, or -1 with {@link #failure} set. */
         private int question(int p, List<DnsQuestion> out) {
             boolean skip = skipNext(out.size());
-            StringBuilder name = skip ? null : new StringBuilder(32);
+            StringBuilder name = skip ? null : text();
             int q = name(p, end, name);
             if (q < 0) {
                 return -1;
@@ -389,7 +396,7 @@ public final class DnsParser {
                 skipped++;
             } else {
                 copied += name.length();
-                out.add(new DnsQuestion(name.toString(), u16(b, q), u16(b, q + 2)));
+                out.add(new DnsQuestion(string(name), u16(b, q), u16(b, q + 2)));
             }
             return q + 4;
         }
@@ -397,7 +404,7 @@ public final class DnsParser {
         /** Reads one resource record at {@code p}; returns the position after it, or -1 with {@link #failure} set. */
         private int record(int p, int section, List<DnsRecord> out) {
             boolean skip = skipNext(out.size());
-            StringBuilder owner = skip ? null : new StringBuilder(32);
+            StringBuilder owner = skip ? null : text();
             int q = name(p, end, owner);
             if (q < 0) {
                 return -1;
@@ -421,9 +428,10 @@ public final class DnsParser {
             if (skip) {
                 skipped++;
             } else {
+                String ownerName = string(owner);
                 String data = rdata(type, dnsClass, rd, rdLength);
-                copied += owner.length() + data.length();
-                out.add(new DnsRecord(owner.toString(), type, dnsClass, ttl, data, rd - base, rdLength));
+                copied += ownerName.length() + data.length();
+                out.add(new DnsRecord(ownerName, type, dnsClass, ttl, data, rd - base, rdLength));
             }
             return rd + rdLength;
         }
@@ -546,11 +554,16 @@ public final class DnsParser {
 
         /** The record's data text (see {@link DnsRecord#data()}); empty, with an anomaly, when it does not fit its type. */
         private String rdata(int type, int dnsClass, int rd, int len) {
+            if (type == TYPE_A && len == 4) {
+                return DnsText.ipv4(b, rd);
+            }
+            if (type == TYPE_AAAA && len == 16) {
+                return DnsText.ipv6(b, rd);
+            }
             int rdEnd = rd + len;
-            StringBuilder sb = new StringBuilder(Math.min(len * 3, 64) + 8);
+            StringBuilder sb = text();
             boolean ok = switch (type) {
-                case TYPE_A -> len == 4 && append(sb, DnsText.ipv4(b, rd));
-                case TYPE_AAAA -> len == 16 && append(sb, DnsText.ipv6(b, rd));
+                case TYPE_A, TYPE_AAAA -> false; // of the wrong length
                 case TYPE_NS, TYPE_CNAME, TYPE_PTR -> rdataName(rd, rdEnd, sb) == rdEnd;
                 case TYPE_DNAME -> rdataName(rd, rdEnd, sb.append("dname ")) == rdEnd;
                 case TYPE_NSEC -> rdataName(rd, rdEnd, sb.append("next domain name ")) > 0;
@@ -574,7 +587,21 @@ public final class DnsParser {
                 anomaly(BAD_RDATA);
                 return "";
             }
-            return sb.toString();
+            return string(sb);
+        }
+
+        /** {@link #text}, emptied. */
+        private StringBuilder text() {
+            text.setLength(0);
+            return text;
+        }
+
+        /** The text as a string: {@link #last} when it spells the same. */
+        private String string(StringBuilder sb) {
+            if (last == null || !last.contentEquals(sb)) {
+                last = sb.toString();
+            }
+            return last;
         }
 
         /**

@@ -22,8 +22,9 @@ public final class FlowSignatures {
     private final RuleSet.Fired fired = new RuleSet.Fired();
     /** Made when a rule is first checked: most flows never arm one. */
     private ContentVerifier verifier;
-    private final Payload toServer = new Payload();
-    private final Payload toClient = new Payload();
+    /** Made when the direction's payload is first matched or stopped: most UDP flows never are. */
+    private Payload toServer;
+    private Payload toClient;
     private long armedOverflow;
     private final PayloadBuffers buffers;
 
@@ -44,6 +45,19 @@ public final class FlowSignatures {
         this.datagramBudget = depth;
     }
 
+    private Payload payload(boolean toServerSide) {
+        if (toServerSide) {
+            if (toServer == null) {
+                toServer = new Payload();
+            }
+            return toServer;
+        }
+        if (toClient == null) {
+            toClient = new Payload();
+        }
+        return toClient;
+    }
+
     private ContentVerifier verifier() {
         if (verifier == null) {
             verifier = new ContentVerifier();
@@ -59,7 +73,7 @@ public final class FlowSignatures {
     public boolean payloadDone(boolean toServerSide) {
         Payload p = toServerSide ? toServer : toClient;
         int depth = toServerSide ? depthToServer : depthToClient;
-        return p.stopped || depth == 0 || p.length >= depth || p.seen >= datagramBudget;
+        return depth == 0 || p != null && (p.stopped || p.length >= depth || p.seen >= datagramBudget);
     }
 
     /**
@@ -71,8 +85,11 @@ public final class FlowSignatures {
         if (!rules.hasPayloadRules()) {
             return;
         }
-        Payload p = ctx.toServer ? toServer : toClient;
         int depth = ctx.toServer ? depthToServer : depthToClient;
+        if (depth == 0) {
+            return;
+        }
+        Payload p = payload(ctx.toServer);
         int n = Math.min(len, depth - p.length);
         if (n <= 0 || p.stopped) {
             return;
@@ -95,9 +112,12 @@ public final class FlowSignatures {
         if (!rules.hasPayloadRules()) {
             return;
         }
-        Payload p = ctx.toServer ? toServer : toClient;
         int depth = ctx.toServer ? depthToServer : depthToClient;
-        if (p.seen >= datagramBudget || p.stopped || depth == 0) {
+        if (depth == 0) {
+            return;
+        }
+        Payload p = payload(ctx.toServer);
+        if (p.seen >= datagramBudget || p.stopped) {
             return;
         }
         p.seen += len;
@@ -123,15 +143,22 @@ public final class FlowSignatures {
      * encrypted (TLS, SSH), where content rules could only match by chance.
      */
     public void stopPayload(boolean toServerSide) {
-        Payload p = toServerSide ? toServer : toClient;
+        if ((toServerSide ? depthToServer : depthToClient) == 0) {
+            return; // never matched: done already
+        }
+        Payload p = payload(toServerSide);
         p.stopped = true;
         p.release();
     }
 
     /** The flow has ended: its payload arrays go back for other flows. */
     public void release() {
-        toServer.release();
-        toClient.release();
+        if (toServer != null) {
+            toServer.release();
+        }
+        if (toClient != null) {
+            toClient.release();
+        }
     }
 
     /** Candidate rules dropped because too many waited at once in one direction. */

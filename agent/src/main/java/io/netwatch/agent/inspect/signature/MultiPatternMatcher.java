@@ -190,7 +190,18 @@ public final class MultiPatternMatcher {
         final int[] next = this.next;
         final int[] column = this.column;
         final int end = off + len;
-        for (int i = off; i < end; i++) {
+        int i = off;
+        while (i < end) {
+            if (row == 0) {
+                // At the root, where most bytes of most payloads leave the automaton: there each
+                // step's read does not wait for the previous one's, so they overlap.
+                while (i < end && next[column[b[i] & 0xFF]] == 0) {
+                    i++;
+                }
+                if (i == end) {
+                    break;
+                }
+            }
             int t = next[row + column[b[i] & 0xFF]];
             if (t < 0) {
                 row = ~t;
@@ -198,6 +209,7 @@ public final class MultiPatternMatcher {
             } else {
                 row = t;
             }
+            i++;
         }
         return row;
     }

@@ -22,6 +22,8 @@ public final class RuleSet {
     private final List<Rule> rules;
     private final List<String> sources;
     private final EnumMap<Buffer, MultiPatternMatcher> matchers = new EnumMap<>(Buffer.class);
+    /** Per {@link Buffer.Group} ordinal: the buffers with rules that a message of that group is matched on. */
+    private final Buffer[][] buffersFor = new Buffer[Buffer.Group.values().length][];
     /** For each buffer, pattern index to the rules whose fast pattern it is. */
     private final EnumMap<Buffer, int[][]> candidates = new EnumMap<>(Buffer.class);
     /** For each rule, its contents grouped by buffer. */
@@ -84,6 +86,10 @@ public final class RuleSet {
             }
             candidates.put(e.getKey(), c);
         }
+        for (Buffer.Group g : Buffer.Group.values()) {
+            buffersFor[g.ordinal()] = matchers.keySet().stream().filter(b -> g.combinesWith(b.group()))
+                    .toArray(Buffer[]::new);
+        }
     }
 
     /**
@@ -123,12 +129,7 @@ public final class RuleSet {
 
     /** True when some rule looks at a buffer of this group. */
     public boolean hasRulesFor(Buffer.Group group) {
-        for (Buffer b : matchers.keySet()) {
-            if (group.combinesWith(b.group())) {
-                return true;
-            }
-        }
-        return false;
+        return buffersFor[group.ordinal()].length > 0;
     }
 
     /**
@@ -218,20 +219,48 @@ public final class RuleSet {
      */
     void matchFields(Buffer.Group group, FieldSource fields, MatchContext ctx, Fired fired, ContentVerifier v,
                      AlertListener out) {
-        for (Map.Entry<Buffer, MultiPatternMatcher> e : matchers.entrySet()) {
-            Buffer buffer = e.getKey();
-            if (!group.combinesWith(buffer.group())) {
-                continue;
-            }
+        Buffer[] buffers = buffersFor[group.ordinal()];
+        if (buffers.length == 0) {
+            return;
+        }
+        FieldHits hits = new FieldHits(group, fields, ctx, fired, v, out);
+        for (Buffer buffer : buffers) {
+            hits.buffer = buffer;
+            MultiPatternMatcher m = matchers.get(buffer);
             for (byte[] value : fields.values(buffer)) {
-                e.getValue().scan(0, value, 0, value.length, 0, (pattern, end) -> {
-                    for (int r : candidates(buffer, pattern)) {
-                        if (!fired.contains(r) && fieldsMatch(r, group, fields, ctx, v)) {
-                            fired.add(r);
-                            out.alert(rules.get(r), buffer);
-                        }
-                    }
-                });
+                m.scan(0, value, 0, value.length, 0, hits);
+            }
+        }
+    }
+
+    /** The fast patterns found in one message's fields: each candidate rule is checked on all of them. */
+    private final class FieldHits implements MultiPatternMatcher.Hits {
+        private final Buffer.Group group;
+        private final FieldSource fields;
+        private final MatchContext ctx;
+        private final Fired fired;
+        private final ContentVerifier v;
+        private final AlertListener out;
+        /** The buffer being scanned. */
+        Buffer buffer;
+
+        FieldHits(Buffer.Group group, FieldSource fields, MatchContext ctx, Fired fired, ContentVerifier v,
+                  AlertListener out) {
+            this.group = group;
+            this.fields = fields;
+            this.ctx = ctx;
+            this.fired = fired;
+            this.v = v;
+            this.out = out;
+        }
+
+        @Override
+        public void hit(int pattern, long end) {
+            for (int r : candidates(buffer, pattern)) {
+                if (!fired.contains(r) && fieldsMatch(r, group, fields, ctx, v)) {
+                    fired.add(r);
+                    out.alert(rules.get(r), buffer);
+                }
             }
         }
     }

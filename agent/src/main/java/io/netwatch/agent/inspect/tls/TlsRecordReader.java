@@ -165,10 +165,11 @@ public final class TlsRecordReader {
         // Handshake record bodies in stream order: absolute start, bytes present, record version,
         // and whether a ChangeCipherSpec came just before (a message must not continue across it).
         private int segments;
-        private int[] segStart = new int[8];
-        private int[] segLength = new int[8];
-        private int[] segVersion = new int[8];
-        private boolean[] segAfterCcs = new boolean[8];
+        // Sized for the usual case, a hello or two in one or two records; grown when more come.
+        private int[] segStart = new int[2];
+        private int[] segLength = new int[2];
+        private int[] segVersion = new int[2];
+        private boolean[] segAfterCcs = new boolean[2];
 
         /** Why the record walk ended. */
         private Stop stop;
