@@ -67,14 +67,22 @@ final class FlowInspection implements AlertListener {
     private boolean mismatchCounted;
     /** The flow's DNS summary for its record: the first response, else the first query. */
     private DnsMessage dnsSummary;
+    /**
+     * True once a response is the summary: it never changes after that, so its record field is
+     * built at once and the parsed message let go (a flow's summary lives as long as the flow,
+     * and the collector copies every object it is made of).
+     */
+    private boolean dnsFinal;
     /** Most DNS messages reported per flow (a tunnel can carry thousands); the rest are counted. */
     static final int MAX_DNS_MESSAGES_PER_FLOW = 10_000;
     private int dnsMessages;
     /** The flow's TLS summary: its (last) ClientHello and ServerHello. */
-    private ClientHello tlsClient;
-    private ServerHello tlsServer;
-    private String ja4 = "";
-    private String ja3 = "";
+    /** The record's TLS fields from the (last) ClientHello, built when it came: the hello itself is not kept. */
+    private TLS tlsClient;
+    /** From the (last) ServerHello: whether one came, its cipher suite (-1: none) and selected version. */
+    private boolean tlsServer;
+    private int tlsServerCipher = -1;
+    private int tlsServerVersion;
     /** Most TLS stream bytes read to find the hellos, per direction. */
     static final int MAX_TLS_PREFIX = 32 * 1024;
     /** QUIC Initial packets looked at per direction before giving up on finding a hello. */
@@ -211,14 +219,14 @@ final class FlowInspection implements AlertListener {
                 httpRecord = httpRecord();
             }
             record.setHttp(httpRecord);
-        } else if (tlsClient != null || tlsServer != null) {
+        } else if (tlsClient != null || tlsServer) {
             if (tlsRecord == null) {
                 tlsRecord = tlsRecord();
             }
             record.setTls(tlsRecord);
-        } else if (dnsSummary != null) {
+        } else if (dnsRecord != null || dnsSummary != null) {
             if (dnsRecord == null) {
-                dnsRecord = dnsRecord();
+                dnsRecord = dnsRecord(dnsSummary);
             }
             record.setDns(dnsRecord);
         } else if (!sshClient.isEmpty() || !sshServer.isEmpty()) {
@@ -241,34 +249,37 @@ final class FlowInspection implements AlertListener {
         return h.build();
     }
 
-    private TLS tlsRecord() {
-        TLS.Builder tls = TLS.newBuilder();
-        if (tlsClient != null) {
-            tls.setSni(tlsClient.sni() == null ? "" : tlsClient.sni())
-                    .setVersion(TlsVersions.name(TlsVersions.highestOffered(tlsClient)))
-                    .addAllAlpn(tlsClient.alpn()).setJa4(ja4).setJa3(ja3);
-            for (int v : tlsClient.supportedVersions()) {
-                tls.addSupportedVersions(TlsVersions.name(v));
-            }
-        }
-        if (tlsServer != null) {
-            if (tlsServer.cipherSuite() >= 0) {
-                tls.setCipherSuite(TlsVersions.hex16(tlsServer.cipherSuite()));
-            }
-            if (tlsClient == null) {
-                tls.setVersion(TlsVersions.name(TlsVersions.selected(tlsServer)));
-            }
+    private static TLS tlsClientFields(ClientHello hello, String ja4, String ja3) {
+        TLS.Builder tls = TLS.newBuilder().setSni(hello.sni() == null ? "" : hello.sni())
+                .setVersion(TlsVersions.name(TlsVersions.highestOffered(hello)))
+                .addAllAlpn(hello.alpn()).setJa4(ja4).setJa3(ja3);
+        for (int v : hello.supportedVersions()) {
+            tls.addSupportedVersions(TlsVersions.name(v));
         }
         return tls.build();
     }
 
-    private DNS dnsRecord() {
-        DNS.Builder dns = DNS.newBuilder().setId(dnsSummary.id()).setResponse(dnsSummary.response())
-                .setRcode(dnsSummary.rcode());
-        if (!dnsSummary.questions().isEmpty()) {
-            dns.setQuery(dnsSummary.qname()).setQtype(dnsSummary.qtype());
+    private TLS tlsRecord() {
+        if (!tlsServer) {
+            return tlsClient;
         }
-        for (DnsRecord r : dnsSummary.answers()) {
+        TLS.Builder tls = tlsClient == null ? TLS.newBuilder() : tlsClient.toBuilder();
+        if (tlsServerCipher >= 0) {
+            tls.setCipherSuite(TlsVersions.hex16(tlsServerCipher));
+        }
+        if (tlsClient == null) {
+            tls.setVersion(TlsVersions.name(tlsServerVersion));
+        }
+        return tls.build();
+    }
+
+    private static DNS dnsRecord(DnsMessage summary) {
+        DNS.Builder dns = DNS.newBuilder().setId(summary.id()).setResponse(summary.response())
+                .setRcode(summary.rcode());
+        if (!summary.questions().isEmpty()) {
+            dns.setQuery(summary.qname()).setQtype(summary.qtype());
+        }
+        for (DnsRecord r : summary.answers()) {
             dns.addAnswers(DnsAnswer.newBuilder().setName(r.name()).setType(r.type()).setTtl((int) r.ttl())
                     .setData(r.data()));
         }
@@ -325,9 +336,14 @@ final class FlowInspection implements AlertListener {
             return;
         }
         identified(ProtocolProbe.DNS);
-        if (dnsSummary == null || (m.response() && !dnsSummary.response())) {
-            dnsSummary = m;
-            dnsRecord = null;
+        if (!dnsFinal) {
+            if (m.response()) {
+                dnsRecord = dnsRecord(m);
+                dnsSummary = null;
+                dnsFinal = true;
+            } else if (dnsSummary == null) {
+                dnsSummary = m;
+            }
         }
         if (dnsMessages++ < MAX_DNS_MESSAGES_PER_FLOW) {
             boolean keep = inspector.message(MessageKind.DNS);
@@ -396,11 +412,11 @@ final class FlowInspection implements AlertListener {
 
     private void clientHello(ClientHello hello, String transport) {
         identified(transport.equals("quic") ? ProtocolProbe.QUIC : ProtocolProbe.TLS);
-        tlsClient = hello;
-        tlsRecord = null;
         TlsFingerprints.Pair fingerprints = inspector.fingerprints().of(hello, transport.equals("quic"));
-        ja4 = fingerprints.ja4();
-        ja3 = fingerprints.ja3();
+        String ja4 = fingerprints.ja4();
+        String ja3 = fingerprints.ja3();
+        tlsClient = tlsClientFields(hello, ja4, ja3);
+        tlsRecord = null;
         if (inspector.message(tlsKind(transport))) {
             inspector.emit(new InspectionEvent.Tls(flowId, nowNanos, Inspector.endpoints(layer, transport),
                     "client_hello", hello, null, ja4, ja3));
@@ -414,7 +430,9 @@ final class FlowInspection implements AlertListener {
 
     private void serverHello(ServerHello hello, String transport) {
         identified(transport.equals("quic") ? ProtocolProbe.QUIC : ProtocolProbe.TLS);
-        tlsServer = hello;
+        tlsServer = true;
+        tlsServerCipher = hello.cipherSuite();
+        tlsServerVersion = TlsVersions.selected(hello);
         tlsRecord = null;
         if (!inspector.message(tlsKind(transport))) {
             return;
