@@ -92,16 +92,18 @@ final class FlowInspection implements AlertListener {
     private HttpTransaction http;
     /** True while the bytes being parsed are the peer direction's, replayed when it adopts HTTP. */
     private boolean replayingPeer;
-    private HttpRequest firstRequest;
-    private HttpResponse firstResponse;
+    /** Whether the first request and the first response came: their fields are in {@link #httpRecord}. */
+    private boolean firstRequest;
+    private boolean firstResponse;
     /** Most HTTP messages reported per flow (a keep-alive connection can carry many); the rest are counted. */
     static final int MAX_HTTP_MESSAGES_PER_FLOW = 10_000;
     /** Stream bytes followed per direction of an HTTP connection: keep-alive connections carry many messages. */
     static final long HTTP_DEPTH = 256L << 20;
     private int httpMessages;
     /**
-     * The L7 field of the flow's records, built at the first record after what it says changed:
-     * a flow gets several records (its decision, its close, updates), mostly with the same summary.
+     * The L7 field of the flow's records. HTTP's is built as its first messages come (they are
+     * not kept); TLS's and DNS's at the first record after what they say changed: a flow gets
+     * several records (its decision, its close, updates), mostly with the same summary.
      */
     private HTTP httpRecord;
     private TLS tlsRecord;
@@ -153,7 +155,11 @@ final class FlowInspection implements AlertListener {
         if (tcp) {
             d.stream().segment(l.tcpSeq, (l.tcpFlags & 0x02) != 0, frame, l.payloadOffset, l.payloadLength);
             if ((l.tcpFlags & 0x05) != 0) {
-                d.stream().end();
+                // No byte follows a FIN in its direction, none at all a reset.
+                d.close();
+                if ((l.tcpFlags & 0x04) != 0) {
+                    (d == toServer ? toClient : toServer).close();
+                }
                 if (signatures != null) {
                     // No byte follows a FIN in its direction, none at all a reset: the arrays go back.
                     signatures.stopPayload(fromInitiator);
@@ -181,9 +187,13 @@ final class FlowInspection implements AlertListener {
     private void shed(Direction d) {
         d.shed();
         Direction other = d == toServer ? toClient : toServer;
-        if (signatures != null && done(other)) {
-            signatures.release();
-            signatures = null;
+        if (done(other)) {
+            if (signatures != null) {
+                signatures.release();
+                signatures = null;
+            }
+            // Both directions' parsers are done: the pairing is over (the record keeps the first messages).
+            http = null;
         }
     }
 
@@ -214,10 +224,7 @@ final class FlowInspection implements AlertListener {
             record.addAlerts(SignatureAlert.newBuilder().setSid(r.sid()).setRev(r.rev()).setMsg(r.msg())
                     .setClasstype(r.classtype()).setSeverity(r.severity()));
         }
-        if (firstRequest != null || firstResponse != null) {
-            if (httpRecord == null) {
-                httpRecord = httpRecord();
-            }
+        if (httpRecord != null) {
             record.setHttp(httpRecord);
         } else if (tlsClient != null || tlsServer) {
             if (tlsRecord == null) {
@@ -234,19 +241,22 @@ final class FlowInspection implements AlertListener {
         }
     }
 
-    private HTTP httpRecord() {
-        HTTP.Builder h = HTTP.newBuilder();
-        if (firstRequest != null) {
-            h.setMethod(nz(firstRequest.method())).setHost(nz(firstRequest.host())).setUri(nz(firstRequest.uri()))
-                    .setUserAgent(nz(firstRequest.userAgent())).setVersion(nz(firstRequest.version()));
+    /** The record's HTTP fields with the flow's first request's: its version wins over the response's. */
+    private void firstRequest(HttpRequest r) {
+        firstRequest = true;
+        httpRecord = (httpRecord == null ? HTTP.newBuilder() : httpRecord.toBuilder()).setMethod(nz(r.method()))
+                .setHost(nz(r.host())).setUri(nz(r.uri())).setUserAgent(nz(r.userAgent())).setVersion(nz(r.version()))
+                .build();
+    }
+
+    private void firstResponse(HttpResponse r) {
+        firstResponse = true;
+        HTTP.Builder h = (httpRecord == null ? HTTP.newBuilder() : httpRecord.toBuilder()).setStatus(r.status())
+                .setContentType(nz(r.contentType()));
+        if (!firstRequest) {
+            h.setVersion(nz(r.version()));
         }
-        if (firstResponse != null) {
-            h.setStatus(firstResponse.status()).setContentType(nz(firstResponse.contentType()));
-            if (firstRequest == null) {
-                h.setVersion(nz(firstResponse.version()));
-            }
-        }
-        return h.build();
+        httpRecord = h.build();
     }
 
     private static TLS tlsClientFields(ClientHello hello, String ja4, String ja3) {
@@ -371,9 +381,8 @@ final class FlowInspection implements AlertListener {
             http = new HttpTransaction(new HttpTransaction.Sink() {
                 @Override
                 public void request(HttpRequest request) {
-                    if (firstRequest == null) {
-                        firstRequest = request;
-                        httpRecord = null;
+                    if (!firstRequest) {
+                        firstRequest(request);
                     }
                     if (httpMessages++ < MAX_HTTP_MESSAGES_PER_FLOW && inspector.message(MessageKind.HTTP)) {
                         inspector.emit(new InspectionEvent.Http(flowId, nowNanos, endpoints("tcp"), request, null));
@@ -383,9 +392,8 @@ final class FlowInspection implements AlertListener {
 
                 @Override
                 public void response(HttpRequest request, HttpResponse response) {
-                    if (firstResponse == null) {
-                        firstResponse = response;
-                        httpRecord = null;
+                    if (!firstResponse) {
+                        firstResponse(response);
                     }
                     if (httpMessages++ < MAX_HTTP_MESSAGES_PER_FLOW && inspector.message(MessageKind.HTTP)) {
                         inspector.emit(new InspectionEvent.Http(flowId, nowNanos, endpoints("tcp"), request, response));
@@ -461,6 +469,8 @@ final class FlowInspection implements AlertListener {
         private byte[] head;
         private int headLength;
         private boolean finished;
+        /** {@link #end} ran: no byte follows. */
+        private boolean ended;
         /** See {@link #rulesDone()}. */
         private boolean rulesDone;
         private DnsTcpFramer dnsFramer;
@@ -513,7 +523,28 @@ final class FlowInspection implements AlertListener {
             }
         }
 
+        /**
+         * No byte follows in this direction (its FIN, or a reset): the reassembler delivers what it
+         * holds, the parser reads it to the end, and is done. A direction still waiting to learn
+         * its protocol from its peer (an odd first line kept) stays open: the peer may yet name it.
+         */
+        void close() {
+            end();
+            if (protocol == null && head != null) {
+                return;
+            }
+            finished = true;
+            tls = null;
+            line = null;
+            dnsFramer = null;
+            crypto = null;
+        }
+
         void end() {
+            if (ended) {
+                return;
+            }
+            ended = true;
             if (stream != null) {
                 stream.end();
             }

@@ -19,7 +19,8 @@ public final class FlowSignatures {
     private final int depthToClient;
     /** Datagram payload bytes matched per direction, in all. */
     private final int datagramBudget;
-    private final RuleSet.Fired fired = new RuleSet.Fired();
+    /** Made when a rule first fires: most flows fire none. */
+    private RuleSet.Fired fired;
     /** Made when a rule is first checked: most flows never arm one. */
     private ContentVerifier verifier;
     /** Made when the direction's payload is first matched or stopped: most UDP flows never are. */
@@ -58,7 +59,20 @@ public final class FlowSignatures {
         return toClient;
     }
 
-    private ContentVerifier verifier() {
+    /** True when rule {@code r} fired in this flow already. */
+    boolean hasFired(int r) {
+        return fired != null && fired.contains(r);
+    }
+
+    /** Notes that rule {@code r} fired: it does not fire again in this flow. */
+    void fire(int r) {
+        if (fired == null) {
+            fired = new RuleSet.Fired();
+        }
+        fired.add(r);
+    }
+
+    ContentVerifier verifier() {
         if (verifier == null) {
             verifier = new ContentVerifier();
         }
@@ -135,7 +149,7 @@ public final class FlowSignatures {
 
     /** Matches the rules that look at one parsed message's buffers. */
     public void fields(Buffer.Group group, FieldSource fields, MatchContext ctx, AlertListener out) {
-        rules.matchFields(group, fields, ctx, fired, verifier(), out);
+        rules.matchFields(group, fields, ctx, this, out);
     }
 
     /**
@@ -203,7 +217,7 @@ public final class FlowSignatures {
         @Override
         public void hit(int pattern, long end) {
             for (int r : rules.candidates(Buffer.PAYLOAD, pattern)) {
-                if (fired.contains(r) || isArmed(r)) {
+                if (hasFired(r) || isArmed(r)) {
                     continue;
                 }
                 if (armed == null) {
@@ -242,7 +256,7 @@ public final class FlowSignatures {
                     // A rule for an application protocol waits while the flow's is not named yet.
                     drop = !(ctx.appProto.isEmpty() && rule.protocol().isApplication());
                 } else if (rules.verifyPayload(r, view, length, verifier())) {
-                    fired.add(r);
+                    fire(r);
                     out.alert(rule, Buffer.PAYLOAD);
                     drop = true;
                 }

@@ -217,13 +217,13 @@ public final class RuleSet {
      *
      * @param fired the flow's fired-rule record: consulted and updated
      */
-    void matchFields(Buffer.Group group, FieldSource fields, MatchContext ctx, Fired fired, ContentVerifier v,
+    void matchFields(Buffer.Group group, FieldSource fields, MatchContext ctx, FlowSignatures flow,
                      AlertListener out) {
         Buffer[] buffers = buffersFor[group.ordinal()];
         if (buffers.length == 0) {
             return;
         }
-        FieldHits hits = new FieldHits(group, fields, ctx, fired, v, out);
+        FieldHits hits = new FieldHits(group, fields, ctx, flow, out);
         for (Buffer buffer : buffers) {
             hits.buffer = buffer;
             MultiPatternMatcher m = matchers.get(buffer);
@@ -238,27 +238,25 @@ public final class RuleSet {
         private final Buffer.Group group;
         private final FieldSource fields;
         private final MatchContext ctx;
-        private final Fired fired;
-        private final ContentVerifier v;
+        /** The flow's rule state: the rules it fired, and its verifier (made at the first candidate). */
+        private final FlowSignatures flow;
         private final AlertListener out;
         /** The buffer being scanned. */
         Buffer buffer;
 
-        FieldHits(Buffer.Group group, FieldSource fields, MatchContext ctx, Fired fired, ContentVerifier v,
-                  AlertListener out) {
+        FieldHits(Buffer.Group group, FieldSource fields, MatchContext ctx, FlowSignatures flow, AlertListener out) {
             this.group = group;
             this.fields = fields;
             this.ctx = ctx;
-            this.fired = fired;
-            this.v = v;
+            this.flow = flow;
             this.out = out;
         }
 
         @Override
         public void hit(int pattern, long end) {
             for (int r : candidates(buffer, pattern)) {
-                if (!fired.contains(r) && fieldsMatch(r, group, fields, ctx, v)) {
-                    fired.add(r);
+                if (!flow.hasFired(r) && fieldsMatch(r, group, fields, ctx, flow.verifier())) {
+                    flow.fire(r);
                     out.alert(rules.get(r), buffer);
                 }
             }
