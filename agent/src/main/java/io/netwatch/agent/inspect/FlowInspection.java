@@ -306,7 +306,7 @@ final class FlowInspection implements AlertListener {
             alerts.add(rule);
         }
         MatchContext m = inspector.matchContext();
-        inspector.alert(new InspectionEvent.Alert(flowId, nowNanos, Inspector.endpoints(m, tcp ? "tcp" : "udp"), rule,
+        inspector.alert(new InspectionEvent.Alert(flowId, nowNanos, inspector.endpoints(m, tcp ? "tcp" : "udp"), rule,
                 buffer.keyword(), appProto));
     }
 
@@ -358,7 +358,7 @@ final class FlowInspection implements AlertListener {
         if (dnsMessages++ < MAX_DNS_MESSAGES_PER_FLOW) {
             boolean keep = inspector.message(MessageKind.DNS);
             if (keep || inspector.detectsDns()) {
-                inspector.dns(new InspectionEvent.Dns(flowId, nowNanos, Inspector.endpoints(layer, transport), m, raw),
+                inspector.dns(new InspectionEvent.Dns(flowId, nowNanos, inspector.endpoints(layer, transport), m, raw),
                         keep);
             }
         }
@@ -367,7 +367,7 @@ final class FlowInspection implements AlertListener {
 
     /** The sender and receiver of what is being parsed: the packet's, or reversed while replaying the peer's bytes. */
     private InspectionEvent.Endpoints endpoints(String transport) {
-        InspectionEvent.Endpoints e = Inspector.endpoints(layer, transport);
+        InspectionEvent.Endpoints e = inspector.endpoints(layer, transport);
         return replayingPeer ? new InspectionEvent.Endpoints(e.dstIp(), e.dstPort(), e.srcIp(), e.srcPort(), transport) : e;
     }
 
@@ -426,7 +426,7 @@ final class FlowInspection implements AlertListener {
         tlsClient = tlsClientFields(hello, ja4, ja3);
         tlsRecord = null;
         if (inspector.message(tlsKind(transport))) {
-            inspector.emit(new InspectionEvent.Tls(flowId, nowNanos, Inspector.endpoints(layer, transport),
+            inspector.emit(new InspectionEvent.Tls(flowId, nowNanos, inspector.endpoints(layer, transport),
                     "client_hello", hello, null, ja4, ja3));
         }
         fields(Buffer.Group.TLS, SignatureFields.tls(hello, ja3, ja4), true);
@@ -445,7 +445,7 @@ final class FlowInspection implements AlertListener {
         if (!inspector.message(tlsKind(transport))) {
             return;
         }
-        inspector.emit(new InspectionEvent.Tls(flowId, nowNanos, Inspector.endpoints(layer, transport),
+        inspector.emit(new InspectionEvent.Tls(flowId, nowNanos, inspector.endpoints(layer, transport),
                 hello.helloRetryRequest() ? "hello_retry_request" : "server_hello", null, hello, "", ""));
     }
 
@@ -924,7 +924,7 @@ final class FlowInspection implements AlertListener {
                 sshServer = version;
             }
             if (inspector.message(MessageKind.SSH)) {
-                inspector.emit(new InspectionEvent.Ssh(flowId, nowNanos, Inspector.endpoints(layer, "tcp"), fromClient,
+                inspector.emit(new InspectionEvent.Ssh(flowId, nowNanos, inspector.endpoints(layer, "tcp"), fromClient,
                         version));
             }
             finished = true;

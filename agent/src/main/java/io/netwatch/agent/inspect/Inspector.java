@@ -3,7 +3,7 @@ package io.netwatch.agent.inspect;
 import io.netwatch.agent.decode.IpLayer;
 import io.netwatch.agent.decode.PacketDecoder;
 import io.netwatch.agent.flow.FlowObserver;
-import io.netwatch.agent.flow.IpAddressFormat;
+import io.netwatch.agent.flow.IpAddressNames;
 import io.netwatch.agent.inspect.signature.MatchContext;
 import io.netwatch.agent.inspect.signature.PayloadBuffers;
 import io.netwatch.agent.inspect.signature.Signatures;
@@ -46,6 +46,8 @@ public final class Inspector implements FlowObserver {
     /** Reused for every match: the capture thread is the only one. */
     private final MatchContext matchContext = new MatchContext();
     private final TlsFingerprints fingerprints = new TlsFingerprints();
+    /** The text of the addresses events name: DNS messages name the same resolvers and clients again and again. */
+    private final IpAddressNames names = new IpAddressNames(1024);
     /** Payload arrays for the rules, passed from flow to flow; replaced when a reload changes the depth. */
     private PayloadBuffers payloadBuffers;
 
@@ -196,14 +198,14 @@ public final class Inspector implements FlowObserver {
         mismatches.incrementAndGet();
     }
 
-    static InspectionEvent.Endpoints endpoints(IpLayer l, String transport) {
-        return new InspectionEvent.Endpoints(IpAddressFormat.format(l.ipVersion, l.srcHi, l.srcLo), l.srcPort,
-                IpAddressFormat.format(l.ipVersion, l.dstHi, l.dstLo), l.dstPort, transport);
+    InspectionEvent.Endpoints endpoints(IpLayer l, String transport) {
+        return new InspectionEvent.Endpoints(names.of(l.ipVersion, l.srcHi, l.srcLo), l.srcPort,
+                names.of(l.ipVersion, l.dstHi, l.dstLo), l.dstPort, transport);
     }
 
-    static InspectionEvent.Endpoints endpoints(MatchContext m, String transport) {
-        return new InspectionEvent.Endpoints(IpAddressFormat.format(m.ipVersion, m.srcHi, m.srcLo), m.srcPort,
-                IpAddressFormat.format(m.ipVersion, m.dstHi, m.dstLo), m.dstPort, transport);
+    InspectionEvent.Endpoints endpoints(MatchContext m, String transport) {
+        return new InspectionEvent.Endpoints(names.of(m.ipVersion, m.srcHi, m.srcLo), m.srcPort,
+                names.of(m.ipVersion, m.dstHi, m.dstLo), m.dstPort, transport);
     }
 
     /** Signature alerts raised (each rule at most once per flow). */

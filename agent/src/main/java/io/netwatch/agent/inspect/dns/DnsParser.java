@@ -278,7 +278,8 @@ public final class DnsParser {
         private final ByteBuffer b;
         private final int base;
         private final int end;
-        private final List<String> anomalies = new ArrayList<>(4);
+        /** Made at the first anomaly: most messages have none. */
+        private List<String> anomalies = List.of();
         /** Chars of text kept so far. */
         private int copied;
         private int skipped;
@@ -306,6 +307,9 @@ public final class DnsParser {
         }
 
         private void anomaly(String a) {
+            if (anomalies.isEmpty()) {
+                anomalies = new ArrayList<>(4);
+            }
             if (!anomalies.contains(a)) {
                 anomalies.add(a);
             }
@@ -323,10 +327,11 @@ public final class DnsParser {
             if ((long) qd * MIN_QUESTION + (long) (an + ns + ar) * MIN_RECORD > end - base - HEADER_LENGTH) {
                 anomaly(COUNTS_EXCEED_MESSAGE);
             }
-            List<DnsQuestion> questions = new ArrayList<>(Math.min(qd, 4));
-            List<DnsRecord> answers = new ArrayList<>(Math.min(an, 8));
-            List<DnsRecord> authority = new ArrayList<>(Math.min(ns, 4));
-            List<DnsRecord> additional = new ArrayList<>(Math.min(ar, 4));
+            // Empty sections (most authority sections, many answer sections) take no list.
+            List<DnsQuestion> questions = qd == 0 ? List.of() : new ArrayList<>(Math.min(qd, 4));
+            List<DnsRecord> answers = an == 0 ? List.of() : new ArrayList<>(Math.min(an, 8));
+            List<DnsRecord> authority = ns == 0 ? List.of() : new ArrayList<>(Math.min(ns, 4));
+            List<DnsRecord> additional = ar == 0 ? List.of() : new ArrayList<>(Math.min(ar, 4));
             int p = base + HEADER_LENGTH;
             boolean incomplete = false;
             // Each loop runs at most its 16-bit count; each pass consumes at least 5 (question) or
@@ -340,11 +345,11 @@ public final class DnsParser {
                     incomplete = true;
                 }
             }
-            int[] counts = {an, ns, ar};
-            List<List<DnsRecord>> sections = List.of(answers, authority, additional);
             for (int s = ANSWER; s <= ADDITIONAL && !incomplete; s++) {
-                for (int i = 0; i < counts[s] && !incomplete; i++) {
-                    p = record(p, s, sections.get(s));
+                int count = s == ANSWER ? an : s == AUTHORITY ? ns : ar;
+                List<DnsRecord> section = s == ANSWER ? answers : s == AUTHORITY ? authority : additional;
+                for (int i = 0; i < count && !incomplete; i++) {
+                    p = record(p, s, section);
                     if (p < 0) {
                         if (!INCOMPLETE.equals(failure)) {
                             return new DnsResult.Malformed(failure);
