@@ -51,7 +51,8 @@ final class RegisteredDomain {
      * The latest splits, by the name's hash: every detector of a DNS message asks for the same
      * name, and a cluster asks for the same few names again and again, where the Public Suffix
      * List lookup costs more than the rest of a detector. Bounded (4096 names of at most 253
-     * characters); a collision or a race only costs a lookup.
+     * characters, in sets of two by hash, the least recently used of a set replaced); a collision
+     * or a race only costs a lookup.
      */
     private static final Memo[] MEMO = new Memo[4096];
 
@@ -60,12 +61,21 @@ final class RegisteredDomain {
      * domain: empty, a bare public suffix ("com", "co.uk"), or a single label.
      */
     static Split of(String name) {
-        int slot = name.hashCode() & (MEMO.length - 1);
+        // Two ways per set: a name looked up often is not pushed out by one other name of its set.
+        int slot = name.hashCode() & (MEMO.length - 2);
         Memo m = MEMO[slot];
         if (m != null && m.name().equals(name)) {
             return m.split();
         }
+        Memo older = MEMO[slot + 1];
+        if (older != null && older.name().equals(name)) {
+            // Used again: it becomes the newer way.
+            MEMO[slot + 1] = m;
+            MEMO[slot] = older;
+            return older.split();
+        }
         Split split = split(name);
+        MEMO[slot + 1] = m;
         MEMO[slot] = new Memo(name, split);
         return split;
     }

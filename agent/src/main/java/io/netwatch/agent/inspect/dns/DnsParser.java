@@ -264,6 +264,9 @@ public final class DnsParser {
     /**
      * One parse: the cursor, the anomalies and the text budget. Lives for one {@link #parse} call.
      */
+    /** Each thread's builder for the text of names and data: bounded by the text budget of one message. */
+    private static final ThreadLocal<StringBuilder> TEXT = ThreadLocal.withInitial(() -> new StringBuilder(256));
+
     private static final class Reader {
         /** {@link #failure} value when the bytes end inside a name: the message is incomplete. */
         private static final String INCOMPLETE = "incomplete";
@@ -288,8 +291,8 @@ public final class DnsParser {
         private DnsEdns edns;
         /** The OPT TTL's upper 8 bits (the extended RCODE), or -1 without OPT. */
         private int rcodeHigh = -1;
-        /** Where each name and each record's data is spelt, one at a time. */
-        private final StringBuilder text = new StringBuilder(64);
+        /** Where each name and each record's data is spelt, one at a time (the thread's, as parses do not nest). */
+        private final StringBuilder text = TEXT.get();
         /**
          * The last text made a string: an answer's owner is mostly its question's name (a
          * compression pointer), and a CNAME's target the next answer's owner, so they share it.
