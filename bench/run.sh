@@ -162,7 +162,8 @@ live_stage() {
   local txif=eth-rx rxif=eth-tx steps="$WORK/live"
   mkdir -p "$steps"
 
-  nw_bg rx "$RESULTS/live-capture.log" "$JAVA" "${JAVA_OPTS[@]}" --enable-native-access=ALL-UNNAMED -cp "$CP" \
+  # The agent pod's JVM, as for the file readers.
+  nw_bg rx "$RESULTS/live-capture.log" "$JAVA" "${JAVA_OPTS[@]}" "${FILE_JVM[@]}" --enable-native-access=ALL-UNNAMED -cp "$CP" \
     io.netwatch.bench.LiveCaptureBench "$rxif" "$steps" "$RESULTS/live.properties"
   local capture_pid=$NW_LAST_PID i
   for ((i = 0; i < 300; i++)); do

@@ -154,6 +154,9 @@ public final class BenchReport {
         long rx = lng(s, "rx.packets");
         line(sb, "Live capture: %s, %s flows, %.1f s; Netwatch's LiveCapture (defaults: %,d-byte buffer) + Pipeline",
                 s.getProperty("path", "veth"), s.getProperty("flows", "?"), seconds, lng(live, "buffer.bytes"));
+        if (live.getProperty("jvm.options") != null) {
+            line(sb, "  in a JVM with %s (collector %s)", live.getProperty("jvm.options"), live.getProperty("jvm.gc", "?"));
+        }
         line(sb, "  sent into the veth     %,15d  (%,.0f packets/s; sender counter; %,d more refused by the veth)",
                 sent, sent / seconds, refused);
         line(sb, "  receiver RX counter    %,15d  (ip -s link on the capture end; rx_dropped %,d)", rx,

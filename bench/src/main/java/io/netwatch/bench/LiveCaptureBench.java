@@ -86,6 +86,11 @@ public final class LiveCaptureBench {
         pipeline.finish();
 
         out.put("interface", iface);
+        out.put("jvm.options", String.join(" ", java.lang.management.ManagementFactory.getRuntimeMXBean()
+                .getInputArguments()));
+        out.put("jvm.gc", java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .map(java.lang.management.GarbageCollectorMXBean::getName)
+                .collect(java.util.stream.Collectors.joining(",")));
         out.put("counted", pipeline.packets() - counted0);
         out.put("pcap.received", capture.received(0) - received0);
         out.put("pcap.dropped", capture.kernelDropped(0) - dropped0);
