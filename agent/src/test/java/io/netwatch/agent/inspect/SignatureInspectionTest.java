@@ -185,6 +185,17 @@ class SignatureInspectionTest {
     }
 
     @Test
+    void aRuleOnRequestBuffersIsCheckedOnTheRequestNotAgainOnItsResponse() throws Exception {
+        // Written for the server's side as source: the request goes the other way, so it must not
+        // fire, and the response (whose packets do come from the server) must not fire it either.
+        rules("alert http 10.0.0.2 any -> any any (msg:\"uri from the server side\"; http.uri; content:\"/x\"; sid:17;)");
+        handshake(client, 40007, server, 80);
+        segment(client, 40007, server, 80, 0x18, 101, "GET /x HTTP/1.1\r\nHost: h\r\n\r\n");
+        segment(server, 80, client, 40007, 0x18, 501, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        assertTrue(alerts().isEmpty(), "the request went from 10.0.0.1: " + alerts());
+    }
+
+    @Test
     void datagramsAreMatchedOneByOne() throws Exception {
         rules("alert udp any any -> any 9999 (msg:\"udp\"; content:\"ping\"; depth:4; sid:20;)");
         datagram(client, 5000, server, 9999, "xxping");

@@ -22,7 +22,7 @@ public final class RuleSet {
     private final List<Rule> rules;
     private final List<String> sources;
     private final EnumMap<Buffer, MultiPatternMatcher> matchers = new EnumMap<>(Buffer.class);
-    /** Per {@link Buffer.Group} ordinal: the buffers with rules that a message of that group is matched on. */
+    /** Per {@link Buffer.Group} ordinal: the buffers holding the fast patterns of that group's rules. */
     private final Buffer[][] buffersFor = new Buffer[Buffer.Group.values().length][];
     /** For each buffer, pattern index to the rules whose fast pattern it is. */
     private final EnumMap<Buffer, int[][]> candidates = new EnumMap<>(Buffer.class);
@@ -87,8 +87,10 @@ public final class RuleSet {
             candidates.put(e.getKey(), c);
         }
         for (Buffer.Group g : Buffer.Group.values()) {
-            buffersFor[g.ordinal()] = matchers.keySet().stream().filter(b -> g.combinesWith(b.group()))
-                    .toArray(Buffer[]::new);
+            // A message is matched on the rules of its own group only (see fieldsMatch): the
+            // buffers to scan are those that hold such a rule's fast pattern.
+            buffersFor[g.ordinal()] = rules.stream().filter(r -> r.group() == g).map(r -> r.fastPattern().buffer())
+                    .distinct().sorted().toArray(Buffer[]::new);
         }
     }
 
@@ -127,7 +129,7 @@ public final class RuleSet {
         return matchers.containsKey(Buffer.PAYLOAD);
     }
 
-    /** True when some rule looks at a buffer of this group. */
+    /** True when some rule is checked on messages of this group (see {@link #matchFields}). */
     public boolean hasRulesFor(Buffer.Group group) {
         return buffersFor[group.ordinal()].length > 0;
     }
@@ -268,8 +270,10 @@ public final class RuleSet {
         if (!ctx.admits(rule)) {
             return false;
         }
-        if (rule.group() == Buffer.Group.HTTP_RESPONSE && group == Buffer.Group.HTTP_REQUEST) {
-            // Its response buffers are not there yet: the rule is checked on the response.
+        if (rule.group() != group) {
+            // A rule on request buffers only is checked on the request, in the request's
+            // direction, once; a rule with a response buffer on the response (its request's
+            // buffers come with it), as Suricata does.
             return false;
         }
         for (Map.Entry<Buffer, List<ContentMatch>> e : contents.get(r).entrySet()) {
