@@ -125,8 +125,12 @@ public final class PcapFileSource implements PacketSource {
     private final ByteBuffer frame;
     /** Null for pcapng. */
     private final PcapHeader pcap;
-    /** The classic pcap reading window, allocated in {@link #arena} by the first run; null before. */
-    private MemorySegment window;
+    /**
+     * The classic pcap reading window, allocated by the first run; null before. A direct buffer
+     * of the JVM's own, not a segment of {@link #arena}: views of a shared arena's memory check
+     * that the arena is open at every read, and every decoder and parser reads the frames.
+     */
+    private ByteBuffer window;
 
     private final Object lock = new Object();
     /** Interface names by interfaceIndex; grows while a pcapng file is read. Guarded by lock. */
@@ -316,7 +320,7 @@ public final class PcapFileSource implements PacketSource {
      * pread(2)} refills as the reader moves on, not through the mapping: the handler then reads
      * bytes the copy has just brought into the cache, where touching each page of a mapping
      * costs a page-table walk and a miss (the bare read of a 1.2 GB file took 0.44 s mapped and
-     * 0.30 s windowed here). The window is allocated once, in the source's arena.
+     * 0.30 s windowed here). The window is allocated once per source.
      */
     private final class Window implements AutoCloseable {
         private final FileChannel channel;
@@ -339,12 +343,12 @@ public final class PcapFileSource implements PacketSource {
                 throw new CaptureException("cannot read capture file " + path + ": " + e.getMessage(), e);
             }
             if (window == null) {
-                window = arena.allocate(WINDOW, 4096);
+                window = ByteBuffer.allocateDirect(WINDOW);
             }
-            memory = window;
-            records = memory.asByteBuffer().order(order);
-            frame = memory.asByteBuffer().asReadOnlyBuffer().order(ByteOrder.BIG_ENDIAN);
-            into = memory.asByteBuffer();
+            memory = MemorySegment.ofBuffer(window);
+            records = window.duplicate().order(order);
+            frame = window.asReadOnlyBuffer().order(ByteOrder.BIG_ENDIAN);
+            into = window.duplicate();
             base = 0;
             filled = 0;
         }
