@@ -28,7 +28,7 @@ class RegisteredDomainTest {
         String[] zones = {"example.org", "example.co.uk", "corp.example", "svc.test", "example.com.au"};
         Map<String, RegisteredDomain.Split> first = new HashMap<>();
         for (int i = 0; i < 60_000; i++) {
-            int rank = (int) Math.min(19_999, -Math.log(1 - rnd.nextDouble()) * 3_000);
+            int rank = (int) Math.min(59_999, -Math.log(1 - rnd.nextDouble()) * 12_000);
             String name = "h" + rank + "." + zones[rank % zones.length];
             RegisteredDomain.Split split = RegisteredDomain.of(name);
             RegisteredDomain.Split before = first.putIfAbsent(name, split);
