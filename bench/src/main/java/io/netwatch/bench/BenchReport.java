@@ -119,6 +119,11 @@ public final class BenchReport {
             double lost = 100 * (1 - nw / uninspected);
             line(sb, "  %-40s %7.1f%%  goal <= 25%%: %s", "throughput lost to payload inspection", lost,
                     lost <= 25 ? "met" : "NOT met");
+            if (f.getProperty("netwatch.gc.seconds") != null) {
+                line(sb, "  collector per pass (median): %.3f s in %s collections with inspection, %.3f s in %s without",
+                        dbl(f, "netwatch.gc.seconds"), f.getProperty("netwatch.gc.collections"),
+                        dbl(f, "netwatch.uninspected.gc.seconds"), f.getProperty("netwatch.uninspected.gc.collections"));
+            }
         }
         line(sb, "");
     }

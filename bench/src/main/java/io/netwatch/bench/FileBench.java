@@ -143,6 +143,12 @@ public final class FileBench {
         Samples netwatch = new Samples();
         Samples core = new Samples();
         Samples uninspected = new Samples();
+        // The collector's share of the two Netwatch passes the inspection goal compares: time
+        // (nanoseconds) and collections per pass.
+        Samples netwatchGc = new Samples();
+        Samples netwatchGcCount = new Samples();
+        Samples uninspectedGc = new Samples();
+        Samples uninspectedGcCount = new Samples();
         Samples tcpdumpRuns = new Samples();
         Samples fullRuns = new Samples();
         Samples stockRuns = new Samples();
@@ -152,9 +158,13 @@ public final class FileBench {
         for (int r = 0; r < rounds; r++) {
             bare.add(bareRead());
             NetwatchCounts c = new NetwatchCounts();
+            long[] gc = collector();
             netwatch.add(netwatch(c));
+            addCollector(gc, netwatchGc, netwatchGcCount);
             core.add(netwatchCore());
+            gc = collector();
             uninspected.add(netwatchUninspected());
+            addCollector(gc, uninspectedGc, uninspectedGcCount);
             counts = c;
             tcpdumpRuns.add(tcpdump.run(file, "run-" + r));
             if (suricata != null && r < suricataRounds) {
@@ -175,6 +185,10 @@ public final class FileBench {
         record("netwatch", netwatch, null);
         record("netwatch.core", core, null);
         record("netwatch.uninspected", uninspected, null);
+        out.put("netwatch.gc.seconds", netwatchGc.median() / 1e9);
+        out.put("netwatch.gc.collections", netwatchGcCount.median());
+        out.put("netwatch.uninspected.gc.seconds", uninspectedGc.median() / 1e9);
+        out.put("netwatch.uninspected.gc.collections", uninspectedGcCount.median());
         record("tcpdump", tcpdumpRuns, tcpdumpStartup);
         if (suricata != null) {
             record("suricata.full", fullRuns, suricataFullStartup);
@@ -190,6 +204,25 @@ public final class FileBench {
         out.put("netwatch.datagrams.reassembled", counts.reassembled);
         out.put("netwatch.allocated.bytes", counts.allocatedBytes);
         out.put("netwatch.allocated.bytes.per.packet", counts.allocatedBytes / (double) packets);
+    }
+
+    /** The collectors' total time (nanoseconds) and collections so far. */
+    private static long[] collector() {
+        long nanos = 0;
+        long count = 0;
+        for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory
+                .getGarbageCollectorMXBeans()) {
+            nanos += gc.getCollectionTime() * 1_000_000L;
+            count += gc.getCollectionCount();
+        }
+        return new long[] {nanos, count};
+    }
+
+    /** Adds the collector's time and collections since {@code before} to the samples. */
+    private static void addCollector(long[] before, Samples time, Samples count) {
+        long[] now = collector();
+        time.add(now[0] - before[0]);
+        count.add(now[1] - before[1]);
     }
 
     /** Timing of one bare read, nanoseconds. */
