@@ -38,7 +38,8 @@ public final class StreamReassembler {
     private final ReassemblyBudget budget;
     private long depth;
     private final int maxPendingBytes;
-    private final List<Pending> pending = new ArrayList<>(0);
+    /** Segments held ahead of a hole, by offset; a list is made at the first one (most streams arrive in order). */
+    private List<Pending> pending = List.of();
     private int pendingBytes;
     private boolean haveBase;
     private int baseSeq;
@@ -238,6 +239,9 @@ public final class StreamReassembler {
         int at = 0;
         while (at < pending.size() && pending.get(at).offset() <= start) {
             at++;
+        }
+        if (!(pending instanceof ArrayList)) {
+            pending = new ArrayList<>(4);
         }
         pending.add(at, new Pending(start, copy));
         pendingBytes += len;
