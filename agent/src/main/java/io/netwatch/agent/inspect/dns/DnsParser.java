@@ -1,5 +1,7 @@
 package io.netwatch.agent.inspect.dns;
 
+import io.netwatch.agent.flow.IpAddressNames;
+import io.netwatch.agent.inspect.TextCache;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -264,6 +266,9 @@ public final class DnsParser {
     /**
      * One parse: the cursor, the anomalies and the text budget. Lives for one {@link #parse} call.
      */
+    /** Each thread's recent A-record addresses, as text. */
+    private static final ThreadLocal<IpAddressNames> ADDRESSES = ThreadLocal.withInitial(() -> new IpAddressNames(1024));
+
     /** Each thread's builder for the text of names and data: bounded by the text budget of one message. */
     private static final ThreadLocal<StringBuilder> TEXT = ThreadLocal.withInitial(() -> new StringBuilder(256));
 
@@ -563,7 +568,10 @@ public final class DnsParser {
         /** The record's data text (see {@link DnsRecord#data()}); empty, with an anomaly, when it does not fit its type. */
         private String rdata(int type, int dnsClass, int rd, int len) {
             if (type == TYPE_A && len == 4) {
-                return DnsText.ipv4(b, rd);
+                // A cluster's answers name the same addresses over and over: the thread's recent texts.
+                long v4 = (long) (b.get(rd) & 0xFF) << 24 | (b.get(rd + 1) & 0xFF) << 16 | (b.get(rd + 2) & 0xFF) << 8
+                        | b.get(rd + 3) & 0xFF;
+                return ADDRESSES.get().of(4, 0, v4);
             }
             if (type == TYPE_AAAA && len == 16) {
                 return DnsText.ipv6(b, rd);
@@ -607,7 +615,8 @@ public final class DnsParser {
         /** The text as a string: {@link #last} when it spells the same. */
         private String string(StringBuilder sb) {
             if (last == null || !last.contentEquals(sb)) {
-                last = sb.toString();
+                // Names and data repeat from message to message too: the thread's recent strings.
+                last = TextCache.forThisThread().of(sb);
             }
             return last;
         }

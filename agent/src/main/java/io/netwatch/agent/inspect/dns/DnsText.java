@@ -112,11 +112,6 @@ final class DnsText {
         }
     }
 
-    static String ipv4(ByteBuffer b, int at) {
-        return (b.get(at) & 0xFF) + "." + (b.get(at + 1) & 0xFF) + "." + (b.get(at + 2) & 0xFF) + "."
-                + (b.get(at + 3) & 0xFF);
-    }
-
     /**
      * An IPv6 address as tshark writes it (RFC 5952): lowercase hex without leading zeros, the
      * longest run of two or more zero groups (the first of equals) as {@code ::}, and the last 32

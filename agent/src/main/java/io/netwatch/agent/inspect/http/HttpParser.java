@@ -1,5 +1,6 @@
 package io.netwatch.agent.inspect.http;
 
+import io.netwatch.agent.inspect.TextCache;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
@@ -704,10 +705,8 @@ public final class HttpParser {
 
     /** Bytes [from, to), at most {@code cap} of them, one char per byte. */
     private static String copy(ByteBuffer b, int from, int to, int cap) {
-        int n = Math.min(to - from, cap);
-        byte[] bytes = new byte[n];
-        b.get(from, bytes, 0, n);
-        return new String(bytes, StandardCharsets.ISO_8859_1);
+        // Methods, versions, hosts, user agents and content types repeat from message to message.
+        return TextCache.forThisThread().latin1(b, from, Math.min(to - from, cap));
     }
 
     private static int u(ByteBuffer b, int i) {

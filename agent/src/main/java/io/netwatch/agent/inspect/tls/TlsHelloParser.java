@@ -3,6 +3,7 @@ package io.netwatch.agent.inspect.tls;
 import static io.netwatch.agent.inspect.tls.TlsRecordReader.u16;
 import static io.netwatch.agent.inspect.tls.TlsRecordReader.u8;
 
+import io.netwatch.agent.inspect.TextCache;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -560,9 +561,8 @@ public final class TlsHelloParser {
         }
 
         private String latin1(int p, int length) {
-            byte[] bytes = new byte[length];
-            b.get(p, bytes);
-            return new String(bytes, StandardCharsets.ISO_8859_1);
+            // Server names and ALPN ids repeat from hello to hello: the same strings.
+            return TextCache.forThisThread().latin1(b, p, length);
         }
 
         /** Letters, digits, '-', '_', '.' only: what a DNS host name (or a lenient one) is made of. */

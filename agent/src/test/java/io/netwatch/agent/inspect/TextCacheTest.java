@@ -1,0 +1,59 @@
+package io.netwatch.agent.inspect;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** A remembered string is always the text asked for, whatever shares its slot. */
+class TextCacheTest {
+    @Test
+    void everyStringSpellsItsTextUnderChurn() {
+        TextCache cache = new TextCache();
+        SplittableRandom rnd = new SplittableRandom(3);
+        String[] recent = new String[32];
+        for (int i = 0; i < 50_000; i++) {
+            String text = rnd.nextInt(2) == 0 && i > 32 ? recent[rnd.nextInt(32)] : word(rnd);
+            recent[i % 32] = text;
+            byte[] bytes = ("xx" + text + "yy").getBytes(StandardCharsets.ISO_8859_1);
+            assertEquals(text, cache.latin1(ByteBuffer.wrap(bytes), 2, text.length()));
+            assertEquals(text, cache.of(new StringBuilder(text)));
+        }
+    }
+
+    @Test
+    void textSeenAgainIsTheSameString() {
+        TextCache cache = new TextCache();
+        String first = cache.of(new StringBuilder("api-3.example.org"));
+        assertSame(first, cache.of(new StringBuilder("api-3.example.org")));
+        assertSame(first, cache.latin1(ByteBuffer.wrap("api-3.example.org".getBytes(StandardCharsets.ISO_8859_1)), 0, 17));
+    }
+
+    @Test
+    void bytesAboveAsciiAreOneCharacterEach() {
+        TextCache cache = new TextCache();
+        byte[] bytes = {(byte) 0xE9, 'a', (byte) 0xFF};
+        assertEquals("\u00e9a\u00ff", cache.latin1(ByteBuffer.wrap(bytes), 0, 3));
+        assertEquals("\u00e9a\u00ff", cache.latin1(ByteBuffer.wrap(bytes), 0, 3));
+    }
+
+    @Test
+    void longTextIsMadeButNotKept() {
+        TextCache cache = new TextCache();
+        String text = "a".repeat(TextCache.MAX_LENGTH + 1);
+        assertEquals(text, cache.of(new StringBuilder(text)));
+        assertEquals(text, cache.latin1(ByteBuffer.wrap(text.getBytes(StandardCharsets.ISO_8859_1)), 0, text.length()));
+    }
+
+    private static String word(SplittableRandom rnd) {
+        StringBuilder b = new StringBuilder();
+        int n = rnd.nextInt(1, 12);
+        for (int i = 0; i < n; i++) {
+            b.append((char) ('a' + rnd.nextInt(3)));
+        }
+        return b.toString();
+    }
+}
