@@ -31,6 +31,7 @@ import io.netwatch.agent.inspect.signature.FieldSource;
 import io.netwatch.agent.inspect.signature.FlowSignatures;
 import io.netwatch.agent.inspect.signature.MatchContext;
 import io.netwatch.agent.inspect.signature.Rule;
+import io.netwatch.agent.inspect.signature.RuleSet;
 import io.netwatch.proto.flow.v1.DNS;
 import io.netwatch.proto.flow.v1.HTTP;
 import io.netwatch.proto.flow.v1.TLS;
@@ -42,13 +43,14 @@ import java.util.ArrayList;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Mutable inspection state of one flow: its two stream directions, the protocol each one
  * speaks, and what was learnt for the flow record. Lives in the {@link Inspector}'s map while
  * the flow is inspected; single-threaded.
  */
-final class FlowInspection implements AlertListener {
+final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
     /** Longest SSH identification string kept, bytes (RFC 4253 allows 255). */
     static final int MAX_SSH_BANNER = 255;
     static final int DNS_PORT = 53;
@@ -112,8 +114,14 @@ final class FlowInspection implements AlertListener {
     /** The packet being handled, for the events it completes. */
     private IpLayer layer;
     private long nowNanos;
-    /** Signature matching, or null when no rules are loaded. */
+    /** Signature matching state; null without rules, before it is needed (see {@link #rules}) and once released. */
     private FlowSignatures signatures;
+    /**
+     * The rules in force when the flow started, null when none or once both directions are
+     * done. A UDP flow no payload rule reaches makes its {@link #signatures} only when a
+     * field rule's pattern is found (see {@link #get}): a DNS flow rarely needs them.
+     */
+    private RuleSet rules;
     /** Rules that matched, for the flow record (at most {@link #MAX_ALERTS_PER_RECORD}). */
     private List<Rule> alerts = List.of();
     static final int MAX_ALERTS_PER_RECORD = 16;
@@ -138,8 +146,10 @@ final class FlowInspection implements AlertListener {
         this.ipVersion = first.ipVersion;
         this.toServer = new Direction(true);
         this.toClient = new Direction(false);
-        io.netwatch.agent.inspect.signature.RuleSet rules = inspector.signatures().current();
-        this.signatures = rules.size() == 0 ? null : new FlowSignatures(rules, inspector.signatures().payloadDepth(), tcp,
+        RuleSet current = inspector.signatures().current();
+        this.rules = current.size() == 0 ? null : current;
+        this.signatures = rules == null || !tcp && rules.payloadReach(false, true) == 0
+                && rules.payloadReach(false, false) == 0 ? null : new FlowSignatures(rules, inspector.signatures().payloadDepth(), tcp,
                 inspector.payloadBuffers());
     }
 
@@ -197,6 +207,7 @@ final class FlowInspection implements AlertListener {
                 signatures.release();
                 signatures = null;
             }
+            rules = null;
             // Both directions are done for good: the pairing and the directions themselves go
             // (the record keeps the first messages' fields), two objects fewer for each flow
             // that lingers in the table after its close.
@@ -321,6 +332,15 @@ final class FlowInspection implements AlertListener {
                 buffer.keyword(), appProto));
     }
 
+    /** The flow's rule state, made now if it was not (a field rule's pattern was found): see {@link #rules}. */
+    @Override
+    public FlowSignatures get() {
+        if (signatures == null) {
+            signatures = new FlowSignatures(rules, inspector.signatures().payloadDepth(), tcp, inspector.payloadBuffers());
+        }
+        return signatures;
+    }
+
     /** The match context for bytes one direction sent: sender and receiver from the flow's two sides. */
     private MatchContext streamContext(boolean fromClient) {
         MatchContext m = inspector.matchContext();
@@ -334,7 +354,7 @@ final class FlowInspection implements AlertListener {
 
     /** Matches the rules on one parsed message's fields; {@code toServer}: the message goes to the server. */
     private void fields(Buffer.Group group, FieldSource fields, boolean toServer) {
-        if (signatures == null || !signatures.rules().hasRulesFor(group)) {
+        if (rules == null || !rules.hasRulesFor(group)) {
             return;
         }
         MatchContext m = inspector.matchContext();
@@ -343,7 +363,7 @@ final class FlowInspection implements AlertListener {
         m.tcp = tcp;
         m.toServer = toServer;
         m.appProto = appProto;
-        signatures.fields(group, fields, m, this);
+        rules.matchFields(group, fields, m, this, this);
     }
 
     /** Reports a DNS message and keeps the flow's summary. */

@@ -196,6 +196,28 @@ class SignatureInspectionTest {
     }
 
     @Test
+    void aDnsRuleFiresOncePerFlowThoughItsQueryAndResponseBothNameIt() throws Exception {
+        rules("alert dns any any -> any any (msg:\"tunnel domain\"; dns.query; content:\"t.example\"; endswith; sid:21;)");
+        datagram(client, 40100, server, 53, dns(0x0100, "a1.t.example"));
+        datagram(server, 53, client, 40100, dns(0x8180, "a1.t.example"));
+        datagram(client, 40100, server, 53, dns(0x0100, "b2.t.example"));
+        assertEquals(1, alerts().size(), "once per flow: " + alerts());
+        pipeline.finish();
+        assertEquals(List.of(21), flows.stream().flatMap(f -> f.getAlertsList().stream()).map(a -> a.getSid()).toList());
+    }
+
+    /** A DNS message with one question (type A) for {@code name}, as Latin-1 text. */
+    private static String dns(int flags, String name) {
+        StringBuilder m = new StringBuilder();
+        m.append((char) 0).append((char) 7).append((char) (flags >>> 8)).append((char) (flags & 0xFF));
+        m.append((char) 0).append((char) 1).append("\0\0\0\0\0\0");
+        for (String label : name.split("\\.")) {
+            m.append((char) label.length()).append(label);
+        }
+        return m.append((char) 0).append((char) 0).append((char) 1).append((char) 0).append((char) 1).toString();
+    }
+
+    @Test
     void datagramsAreMatchedOneByOne() throws Exception {
         rules("alert udp any any -> any 9999 (msg:\"udp\"; content:\"ping\"; depth:4; sid:20;)");
         datagram(client, 5000, server, 9999, "xxping");

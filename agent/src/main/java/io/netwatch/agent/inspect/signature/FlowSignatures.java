@@ -149,7 +149,7 @@ public final class FlowSignatures {
 
     /** Matches the rules that look at one parsed message's buffers. */
     public void fields(Buffer.Group group, FieldSource fields, MatchContext ctx, AlertListener out) {
-        rules.matchFields(group, fields, ctx, this, out);
+        rules.matchFields(group, fields, ctx, () -> this, out);
     }
 
     /**

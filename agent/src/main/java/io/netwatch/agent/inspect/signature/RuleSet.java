@@ -219,8 +219,8 @@ public final class RuleSet {
      *
      * @param fired the flow's fired-rule record: consulted and updated
      */
-    void matchFields(Buffer.Group group, FieldSource fields, MatchContext ctx, FlowSignatures flow,
-                     AlertListener out) {
+    public void matchFields(Buffer.Group group, FieldSource fields, MatchContext ctx,
+                            java.util.function.Supplier<FlowSignatures> flow, AlertListener out) {
         Buffer[] buffers = buffersFor[group.ordinal()];
         if (buffers.length == 0) {
             return;
@@ -240,13 +240,14 @@ public final class RuleSet {
         private final Buffer.Group group;
         private final FieldSource fields;
         private final MatchContext ctx;
-        /** The flow's rule state: the rules it fired, and its verifier (made at the first candidate). */
-        private final FlowSignatures flow;
+        /** The flow's rule state (the rules it fired, its verifier), asked for at the first candidate. */
+        private final java.util.function.Supplier<FlowSignatures> flow;
         private final AlertListener out;
         /** The buffer being scanned. */
         Buffer buffer;
 
-        FieldHits(Buffer.Group group, FieldSource fields, MatchContext ctx, FlowSignatures flow, AlertListener out) {
+        FieldHits(Buffer.Group group, FieldSource fields, MatchContext ctx,
+                  java.util.function.Supplier<FlowSignatures> flow, AlertListener out) {
             this.group = group;
             this.fields = fields;
             this.ctx = ctx;
@@ -257,8 +258,9 @@ public final class RuleSet {
         @Override
         public void hit(int pattern, long end) {
             for (int r : candidates(buffer, pattern)) {
-                if (!flow.hasFired(r) && fieldsMatch(r, group, fields, ctx, flow.verifier())) {
-                    flow.fire(r);
+                FlowSignatures state = flow.get();
+                if (!state.hasFired(r) && fieldsMatch(r, group, fields, ctx, state.verifier())) {
+                    state.fire(r);
                     out.alert(rules.get(r), buffer);
                 }
             }
