@@ -68,14 +68,21 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
     private String sshClient = "";
     private String sshServer = "";
     private boolean mismatchCounted;
-    /** The flow's DNS summary for its record: the first response, else the first query. */
-    private DnsMessage dnsSummary;
     /**
-     * True once a response is the summary: it never changes after that, so its record field is
-     * built at once and the parsed message let go (a flow's summary lives as long as the flow,
-     * and the collector copies every object it is made of).
+     * The flow's DNS summary for its record, the first response, else the first query, kept
+     * as fields and the message's answers rather than the parsed message or a built record
+     * field: a flow's summary lives as long as the flow, and the collector copies every object
+     * it is made of. The record field is built for each record.
      */
+    private boolean dns;
+    /** The summary is a response: it never changes after that. */
     private boolean dnsFinal;
+    private int dnsId;
+    private int dnsRcode;
+    /** The question's name and type; null and 0 for a message without a question. */
+    private String dnsQuery;
+    private int dnsQtype;
+    private List<DnsRecord> dnsAnswers = List.of();
     /** Most DNS messages reported per flow (a tunnel can carry thousands); the rest are counted. */
     static final int MAX_DNS_MESSAGES_PER_FLOW = 10_000;
     private int dnsMessages;
@@ -105,12 +112,11 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
     private int httpMessages;
     /**
      * The L7 field of the flow's records. HTTP's is built as its first messages come (they are
-     * not kept); TLS's and DNS's at the first record after what they say changed: a flow gets
-     * several records (its decision, its close, updates), mostly with the same summary.
+     * not kept); TLS's at the first record after what it says changed: a flow gets several
+     * records (its decision, its close, updates), mostly with the same summary.
      */
     private HTTP httpRecord;
     private TLS tlsRecord;
-    private DNS dnsRecord;
     /** The packet being handled, for the events it completes. */
     private IpLayer layer;
     private long nowNanos;
@@ -253,11 +259,8 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
                 tlsRecord = tlsRecord();
             }
             record.setTls(tlsRecord);
-        } else if (dnsRecord != null || dnsSummary != null) {
-            if (dnsRecord == null) {
-                dnsRecord = dnsRecord(dnsSummary);
-            }
-            record.setDns(dnsRecord);
+        } else if (dns) {
+            record.setDns(dnsRecord());
         } else if (!sshClient.isEmpty() || !sshServer.isEmpty()) {
             record.setSsh(SSH.newBuilder().setClientVersion(sshClient).setServerVersion(sshServer));
         }
@@ -305,13 +308,12 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         return tls.build();
     }
 
-    private static DNS dnsRecord(DnsMessage summary) {
-        DNS.Builder dns = DNS.newBuilder().setId(summary.id()).setResponse(summary.response())
-                .setRcode(summary.rcode());
-        if (!summary.questions().isEmpty()) {
-            dns.setQuery(summary.qname()).setQtype(summary.qtype());
+    private DNS dnsRecord() {
+        DNS.Builder dns = DNS.newBuilder().setId(dnsId).setResponse(dnsFinal).setRcode(dnsRcode);
+        if (dnsQuery != null) {
+            dns.setQuery(dnsQuery).setQtype(dnsQtype);
         }
-        for (DnsRecord r : summary.answers()) {
+        for (DnsRecord r : dnsAnswers) {
             dns.addAnswers(DnsAnswer.newBuilder().setName(r.name()).setType(r.type()).setTtl((int) r.ttl())
                     .setData(r.data()));
         }
@@ -377,14 +379,15 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
             return;
         }
         identified(ProtocolProbe.DNS);
-        if (!dnsFinal) {
-            if (m.response()) {
-                dnsRecord = dnsRecord(m);
-                dnsSummary = null;
-                dnsFinal = true;
-            } else if (dnsSummary == null) {
-                dnsSummary = m;
-            }
+        if (!dnsFinal && (m.response() || !dns)) {
+            dns = true;
+            dnsFinal = m.response();
+            dnsId = m.id();
+            dnsRcode = m.rcode();
+            boolean question = !m.questions().isEmpty();
+            dnsQuery = question ? m.qname() : null;
+            dnsQtype = question ? m.qtype() : 0;
+            dnsAnswers = m.answers();
         }
         if (dnsMessages++ < MAX_DNS_MESSAGES_PER_FLOW) {
             boolean keep = inspector.message(MessageKind.DNS);
