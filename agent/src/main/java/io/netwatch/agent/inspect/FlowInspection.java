@@ -86,9 +86,18 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
     /** Most DNS messages reported per flow (a tunnel can carry thousands); the rest are counted. */
     static final int MAX_DNS_MESSAGES_PER_FLOW = 10_000;
     private int dnsMessages;
-    /** The flow's TLS summary: its (last) ClientHello and ServerHello. */
-    /** The record's TLS fields from the (last) ClientHello, built when it came: the hello itself is not kept. */
-    private TLS tlsClient;
+    /**
+     * The flow's TLS summary from its (last) ClientHello, as the few fields its records give
+     * rather than the hello or a built record field (fewer objects for the collector to copy
+     * while the flow lasts); the record field is built for each record.
+     */
+    private boolean tlsClient;
+    private String tlsSni;
+    private int tlsOffered;
+    private List<String> tlsAlpn;
+    private int[] tlsVersions;
+    private String tlsJa4;
+    private String tlsJa3;
     /** From the (last) ServerHello: whether one came, its cipher suite (-1: none) and selected version. */
     private boolean tlsServer;
     private int tlsServerCipher = -1;
@@ -110,13 +119,8 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
     /** Stream bytes followed per direction of an HTTP connection: keep-alive connections carry many messages. */
     static final long HTTP_DEPTH = 256L << 20;
     private int httpMessages;
-    /**
-     * The L7 field of the flow's records. HTTP's is built as its first messages come (they are
-     * not kept); TLS's at the first record after what it says changed: a flow gets several
-     * records (its decision, its close, updates), mostly with the same summary.
-     */
+    /** The HTTP field of the flow's records, built as its first messages come (they are not kept). */
     private HTTP httpRecord;
-    private TLS tlsRecord;
     /** The packet being handled, for the events it completes. */
     private IpLayer layer;
     private long nowNanos;
@@ -254,11 +258,8 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         }
         if (httpRecord != null) {
             record.setHttp(httpRecord);
-        } else if (tlsClient != null || tlsServer) {
-            if (tlsRecord == null) {
-                tlsRecord = tlsRecord();
-            }
-            record.setTls(tlsRecord);
+        } else if (tlsClient || tlsServer) {
+            record.setTls(tlsRecord());
         } else if (dns) {
             record.setDns(dnsRecord());
         } else if (!sshClient.isEmpty() || !sshServer.isEmpty()) {
@@ -284,26 +285,22 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         httpRecord = h.build();
     }
 
-    private static TLS tlsClientFields(ClientHello hello, String ja4, String ja3) {
-        TLS.Builder tls = TLS.newBuilder().setSni(hello.sni() == null ? "" : hello.sni())
-                .setVersion(TlsVersions.name(TlsVersions.highestOffered(hello)))
-                .addAllAlpn(hello.alpn()).setJa4(ja4).setJa3(ja3);
-        for (int v : hello.supportedVersions()) {
-            tls.addSupportedVersions(TlsVersions.name(v));
-        }
-        return tls.build();
-    }
-
     private TLS tlsRecord() {
-        if (!tlsServer) {
-            return tlsClient;
+        TLS.Builder tls = TLS.newBuilder();
+        if (tlsClient) {
+            tls.setSni(tlsSni).setVersion(TlsVersions.name(tlsOffered)).addAllAlpn(tlsAlpn).setJa4(tlsJa4)
+                    .setJa3(tlsJa3);
+            for (int v : tlsVersions) {
+                tls.addSupportedVersions(TlsVersions.name(v));
+            }
         }
-        TLS.Builder tls = tlsClient == null ? TLS.newBuilder() : tlsClient.toBuilder();
-        if (tlsServerCipher >= 0) {
-            tls.setCipherSuite(TlsVersions.hex16(tlsServerCipher));
-        }
-        if (tlsClient == null) {
-            tls.setVersion(TlsVersions.name(tlsServerVersion));
+        if (tlsServer) {
+            if (tlsServerCipher >= 0) {
+                tls.setCipherSuite(TlsVersions.hex16(tlsServerCipher));
+            }
+            if (!tlsClient) {
+                tls.setVersion(TlsVersions.name(tlsServerVersion));
+            }
         }
         return tls.build();
     }
@@ -457,8 +454,13 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         TlsFingerprints.Pair fingerprints = inspector.fingerprints().of(hello, transport.equals("quic"));
         String ja4 = fingerprints.ja4();
         String ja3 = fingerprints.ja3();
-        tlsClient = tlsClientFields(hello, ja4, ja3);
-        tlsRecord = null;
+        tlsClient = true;
+        tlsSni = hello.sni() == null ? "" : hello.sni();
+        tlsOffered = TlsVersions.highestOffered(hello);
+        tlsAlpn = hello.alpn();
+        tlsVersions = hello.supportedVersions().stream().mapToInt(Integer::intValue).toArray();
+        tlsJa4 = ja4;
+        tlsJa3 = ja3;
         if (inspector.message(tlsKind(transport))) {
             inspector.emit(new InspectionEvent.Tls(flowId, nowNanos, inspector.endpoints(layer, transport),
                     "client_hello", hello, null, ja4, ja3));
@@ -475,7 +477,6 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         tlsServer = true;
         tlsServerCipher = hello.cipherSuite();
         tlsServerVersion = TlsVersions.selected(hello);
-        tlsRecord = null;
         if (!inspector.message(tlsKind(transport))) {
             return;
         }
