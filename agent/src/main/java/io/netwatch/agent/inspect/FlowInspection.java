@@ -83,6 +83,8 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
     private String dnsQuery;
     private int dnsQtype;
     private List<DnsRecord> dnsAnswers = List.of();
+    /** A UDP flow whose datagrams are read as DNS messages (by its port): see {@link #packet}. */
+    private boolean udpDns;
     /** Most DNS messages reported per flow (a tunnel can carry thousands); the rest are counted. */
     static final int MAX_DNS_MESSAGES_PER_FLOW = 10_000;
     private int dnsMessages;
@@ -167,6 +169,13 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
     boolean packet(boolean fromInitiator, IpLayer l, ByteBuffer frame, long now) {
         this.layer = l;
         this.nowNanos = now;
+        if (udpDns && toServer == null) {
+            // DNS over UDP past its first message: reading the next ones needs no direction state.
+            if (l.payloadLength > 0) {
+                dnsDatagram(frame, l.payloadOffset, l.payloadLength);
+            }
+            return true;
+        }
         Direction d = fromInitiator ? toServer : toClient;
         if (d == null) {
             return false;
@@ -194,6 +203,14 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
             }
         } else if (l.payloadLength > 0) {
             d.datagram(frame, l.payloadOffset, l.payloadLength);
+            if (udpDns && toServer.rulesDone() && toClient.rulesDone()) {
+                // Named DNS by its port, and no payload rule reads its datagrams: the next
+                // messages are parsed without the directions (two objects fewer for each DNS
+                // flow the table holds). A flow so named stays DNS.
+                toServer = null;
+                toClient = null;
+                return true;
+            }
         }
         if (done(d)) {
             shed(d);
@@ -363,6 +380,18 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         m.toServer = toServer;
         m.appProto = appProto;
         rules.matchFields(group, fields, m, this, this);
+    }
+
+    /** Parses one DNS datagram's message. */
+    private void dnsDatagram(ByteBuffer b, int off, int len) {
+        if (!inspector.keepsMessages()) {
+            // Nobody keeps the message's bytes: parse them where they are.
+            dns(DnsParser.parse(b, off, len), "udp", null);
+            return;
+        }
+        byte[] raw = new byte[len];
+        b.get(off, raw);
+        dns(DnsParser.parse(ByteBuffer.wrap(raw), 0, len), "udp", raw);
     }
 
     /** Reports a DNS message and keeps the flow's summary. */
@@ -609,14 +638,8 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
                 return;
             }
             if (layer.srcPort == DNS_PORT || layer.dstPort == DNS_PORT) {
-                if (!inspector.keepsMessages()) {
-                    // Nobody keeps the message's bytes: parse them where they are.
-                    dns(DnsParser.parse(b, off, len), "udp", null);
-                    return;
-                }
-                byte[] raw = new byte[len];
-                b.get(off, raw);
-                dns(DnsParser.parse(ByteBuffer.wrap(raw), 0, len), "udp", raw);
+                dnsDatagram(b, off, len);
+                udpDns = true;
                 return;
             }
             // Neither QUIC (its first datagram is an Initial) nor DNS: no parser reads this flow.

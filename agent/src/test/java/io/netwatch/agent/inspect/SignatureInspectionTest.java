@@ -206,6 +206,17 @@ class SignatureInspectionTest {
         assertEquals(List.of(21), flows.stream().flatMap(f -> f.getAlertsList().stream()).map(a -> a.getSid()).toList());
     }
 
+    @Test
+    void aPayloadRuleOnTheDnsPortStillSeesEveryDatagramOfTheFlow() throws Exception {
+        // A DNS flow whose datagrams no payload rule reads is parsed without its direction
+        // state after the first message; with such a rule, the later datagrams must still be read.
+        rules("alert udp any any -> any 53 (msg:\"marker in dns\"; content:\"zz-marker\"; sid:22;)");
+        datagram(client, 40200, server, 53, dns(0x0100, "a.example"));
+        datagram(server, 53, client, 40200, dns(0x8180, "a.example"));
+        datagram(client, 40200, server, 53, dns(0x0100, "zz-marker.example"));
+        assertEquals(List.of(22), alerts().stream().map(a -> a.rule().sid()).toList());
+    }
+
     /** A DNS message with one question (type A) for {@code name}, as Latin-1 text. */
     private static String dns(int flags, String name) {
         StringBuilder m = new StringBuilder();
