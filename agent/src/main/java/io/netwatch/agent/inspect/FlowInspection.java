@@ -593,10 +593,14 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
          * its protocol from its peer (an odd first line kept) stays open: the peer may yet name it.
          */
         void close() {
-            end();
             if (protocol == null && head != null) {
+                // Its bytes so far stay kept for the peer to name; its end comes with the flow's.
+                if (stream != null) {
+                    stream.end();
+                }
                 return;
             }
+            end();
             finished = true;
             tls = null;
             line = null;
