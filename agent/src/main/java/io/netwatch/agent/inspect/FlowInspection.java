@@ -160,9 +160,10 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         this.toClient = new Direction(false);
         RuleSet current = inspector.signatures().current();
         this.rules = current.size() == 0 ? null : current;
-        this.signatures = rules == null || !tcp && rules.payloadReach(false, true) == 0
-                && rules.payloadReach(false, false) == 0 ? null : new FlowSignatures(rules, inspector.signatures().payloadDepth(), tcp,
-                inspector.payloadBuffers());
+        if (rules != null && (tcp || rules.payloadReach(false, true) > 0 || rules.payloadReach(false, false) > 0)) {
+            // Payload rules read this flow's bytes from the first ones.
+            get();
+        }
     }
 
     /** Handles one packet of the flow; false when its direction has nothing more to give (see {@link #done}). */

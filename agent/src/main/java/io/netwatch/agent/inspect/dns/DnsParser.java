@@ -263,15 +263,15 @@ public final class DnsParser {
         return ((b.get(at) & 0xFF) << 8) | (b.get(at + 1) & 0xFF);
     }
 
-    /**
-     * One parse: the cursor, the anomalies and the text budget. Lives for one {@link #parse} call.
-     */
     /** Each thread's recent A-record addresses, as text. */
     private static final ThreadLocal<IpAddressNames> ADDRESSES = ThreadLocal.withInitial(() -> new IpAddressNames(1024));
 
     /** Each thread's builder for the text of names and data: bounded by the text budget of one message. */
     private static final ThreadLocal<StringBuilder> TEXT = ThreadLocal.withInitial(() -> new StringBuilder(256));
 
+    /**
+     * One parse: the cursor, the anomalies and the text budget. Lives for one {@link #parse} call.
+     */
     private static final class Reader {
         /** {@link #failure} value when the bytes end inside a name: the message is incomplete. */
         private static final String INCOMPLETE = "incomplete";
@@ -298,11 +298,6 @@ public final class DnsParser {
         private int rcodeHigh = -1;
         /** Where each name and each record's data is spelt, one at a time (the thread's, as parses do not nest). */
         private final StringBuilder text = TEXT.get();
-        /**
-         * The last text made a string: an answer's owner is mostly its question's name (a
-         * compression pointer), and a CNAME's target the next answer's owner, so they share it.
-         */
-        private String last;
 
         Reader(ByteBuffer b, int base, int length) {
             this.b = b;
@@ -612,13 +607,12 @@ public final class DnsParser {
             return text;
         }
 
-        /** The text as a string: {@link #last} when it spells the same. */
+        /**
+         * The text as a string, one per text among the thread's recent ones: an answer's owner is
+         * mostly its question's name, and names and data repeat from message to message.
+         */
         private String string(StringBuilder sb) {
-            if (last == null || !last.contentEquals(sb)) {
-                // Names and data repeat from message to message too: the thread's recent strings.
-                last = TextCache.forThisThread().of(sb);
-            }
-            return last;
+            return TextCache.forThisThread().of(sb);
         }
 
         /**

@@ -2,7 +2,6 @@ package io.netwatch.agent.inspect.http;
 
 import io.netwatch.agent.inspect.TextCache;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**

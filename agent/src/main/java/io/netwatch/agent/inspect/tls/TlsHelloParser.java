@@ -5,7 +5,6 @@ import static io.netwatch.agent.inspect.tls.TlsRecordReader.u8;
 
 import io.netwatch.agent.inspect.TextCache;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
