@@ -82,8 +82,10 @@ class BaselinePushEndToEndTest {
         BaselineCopy copy = new BaselineCopy(BaselineCopy.DEFAULT_MAX_EDGES, new EdgeNamer(identities));
         List<Anomaly> raised = new ArrayList<>();
         Detectors detectors = new Detectors(DetectionConfig.defaults(), raised::add, "node-a", copy);
-        long now = System.currentTimeMillis();
-        long minute = now / 60_000 * 60_000;
+        long minute = System.currentTimeMillis() / 60_000 * 60_000;
+        // Both transfers below must end in one capture-time minute (the detector sums bytes
+        // per edge and minute of a flow's end): ten seconds into this minute leaves room.
+        long now = minute + 10_000;
 
         // Before any baseline: a big transfer is nothing to compare with.
         detectors.onFlow(transfer(1, false, now, 50_000_000));
