@@ -51,9 +51,13 @@ public final class StreamReassembler {
     private long overlapBytes;
     private long droppedSegments;
     private boolean done;
-    /** In-order bytes still to pass without reaching the consumer (see {@link #skip}). */
-    private long skip;
     private long skippedBytes;
+    /**
+     * The last stretch the consumer passed over ({@link #skip}), as stream offsets: its bytes,
+     * when they arrive late or again, are neither held nor counted as overlaps.
+     */
+    private long passedFrom;
+    private long passedTo;
 
     /**
      * @param depth           bytes of this direction to deliver at most
@@ -102,15 +106,15 @@ public final class StreamReassembler {
         int remaining = len;
         while (remaining > 0 && !done) {
             if (at + remaining <= next) {
-                overlapBytes += remaining;
+                old(at, at + remaining);
                 break;
             }
             if (at < next) {
-                int skip = (int) (next - at);
-                overlapBytes += skip;
-                at += skip;
-                o += skip;
-                remaining -= skip;
+                int behind = (int) (next - at);
+                old(at, next);
+                at += behind;
+                o += behind;
+                remaining -= behind;
             }
             if (at > next) {
                 hold(at, payload, o, remaining);
@@ -138,14 +142,44 @@ public final class StreamReassembler {
 
     /**
      * The consumer wants none of the next {@code bytes} in-order bytes (the rest of an HTTP
-     * body, which its parser would only count): they move the stream on without reaching it,
-     * and count toward the depth as if delivered. A hole among them is no gap to the consumer,
-     * which has already accounted for those bytes; a hole running past them is, for the rest.
+     * body, which its parser would only count): they move the stream on at once, without
+     * reaching it, and count toward the depth as if delivered. A hole among them is no gap to
+     * the consumer, which has already accounted for those bytes; a hole running past them is,
+     * for the rest. Held segments they cover are let go.
      */
     public void skip(long bytes) {
-        if (bytes > 0) {
-            skip += bytes;
+        if (bytes <= 0 || done) {
+            return;
         }
+        // The stream moves on now, before those bytes come: a reordered one among them is then
+        // behind it, not ahead of a hole, and is passed over instead of copied and held.
+        passedFrom = next;
+        next += bytes;
+        passedTo = next;
+        delivered += bytes;
+        skippedBytes += bytes;
+        for (int i = pending.size() - 1; i >= 0; i--) {
+            Pending p = pending.get(i);
+            if (p.offset() + p.bytes().length <= next) {
+                pending.remove(i);
+                pendingBytes -= p.bytes().length;
+                budget.release(p.bytes().length);
+            }
+        }
+        if (delivered >= depth) {
+            done = true;
+            release();
+        }
+    }
+
+    /**
+     * Counts bytes {@code [from, to)} that arrived behind the stream: overlaps (a
+     * retransmission, or an attempt to rewrite what was delivered), except those of the
+     * stretch the consumer passed over, which nobody read the first time.
+     */
+    private void old(long from, long to) {
+        long passed = Math.max(0, Math.min(to, passedTo) - Math.max(from, passedFrom));
+        overlapBytes += to - from - passed;
     }
 
     /** Bytes passed over at the consumer's request ({@link #skip}). */
@@ -162,15 +196,6 @@ public final class StreamReassembler {
     }
 
     private void deliver(ByteBuffer data, int off, int len) {
-        if (skip > 0) {
-            int passed = (int) Math.min(skip, len);
-            skip -= passed;
-            skippedBytes += passed;
-            delivered += passed;
-            next += passed;
-            off += passed;
-            len -= passed;
-        }
         long room = depth - delivered;
         int n = (int) Math.min(len, Math.max(0, room));
         if (n > 0) {
@@ -197,11 +222,11 @@ public final class StreamReassembler {
                     pendingBytes -= p.bytes().length;
                     budget.release(p.bytes().length);
                     if (pEnd > next) {
-                        int skip = (int) (next - p.offset());
-                        overlapBytes += skip;
-                        deliver(ByteBuffer.wrap(p.bytes()), skip, p.bytes().length - skip);
+                        int behind = (int) (next - p.offset());
+                        old(p.offset(), next);
+                        deliver(ByteBuffer.wrap(p.bytes()), behind, p.bytes().length - behind);
                     } else {
-                        overlapBytes += p.bytes().length;
+                        old(p.offset(), pEnd);
                     }
                     progress = true;
                     break;
@@ -258,14 +283,9 @@ public final class StreamReassembler {
         }
         if (target > next) {
             long missing = target - next;
-            long unwanted = Math.min(skip, missing);
-            skip -= unwanted;
-            missing -= unwanted;
-            if (missing > 0) {
-                gaps++;
-                gapBytes += missing;
-                consumer.gap(missing);
-            }
+            gaps++;
+            gapBytes += missing;
+            consumer.gap(missing);
             next = target;
         }
         drainPending();

@@ -192,6 +192,37 @@ class StreamReassemblerTest {
         assertEquals(List.of(4L), other.gaps, "six bytes lost, two of them unwanted");
     }
 
+    @Test
+    void reorderedBytesInsideSkippedOnesAreNeitherHeldNorOverlaps() {
+        // A download the parser passes over, its segments reordered: none is copied and held
+        // (they would take reassembly budget that other flows need), none counts as an overlap.
+        StreamReassembler r = afterOneByte(sink, 8);
+        send(r, 1005, "4567");
+        assertEquals(0, budget.held(), "a segment inside the skipped bytes is not held");
+        send(r, 1002, "012");
+        send(r, 1009, "8N");
+        send(r, 1011, "ext");
+        assertEquals("aNext", sink.text());
+        assertEquals(0, r.overlapBytes());
+        assertEquals(List.of(), sink.gaps);
+
+        // A true retransmission of delivered bytes still counts.
+        send(r, 1011, "ext");
+        assertEquals(3, r.overlapBytes());
+    }
+
+    @Test
+    void skippingLetsGoOfHeldSegmentsItCovers() {
+        StreamReassembler r = afterOneByte(sink, 0);
+        send(r, 1004, "held");
+        assertEquals(4, budget.held());
+        r.skip(8);
+        assertEquals(0, budget.held(), "bytes nobody will read give their budget back");
+        send(r, 1010, "Z");
+        assertEquals("aZ", sink.text());
+        assertEquals(List.of(), sink.gaps);
+    }
+
     /** A stream that has delivered "a" and was then told to skip {@code skip} bytes. */
     private StreamReassembler afterOneByte(Sink to, long skip) {
         StreamReassembler r = new StreamReassembler(to, budget, 1 << 20, 64 * 1024);
