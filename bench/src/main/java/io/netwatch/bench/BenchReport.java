@@ -68,6 +68,9 @@ public final class BenchReport {
         line(sb, "  %-46s %9s %13s %13s", "reader", "median s", "packets/s", "net pkts/s");
         row(sb, f, "bare", "bare Java file read (1 byte per frame)");
         row(sb, f, "netwatch", "Netwatch: Pipeline.create(...), 1 thread");
+        if (f.getProperty("netwatch.norules.pps") != null) {
+            row(sb, f, "netwatch.norules", "  same, no signature rules loaded");
+        }
         if (f.getProperty("netwatch.uninspected.pps") != null) {
             row(sb, f, "netwatch.uninspected", "  all of it but payload inspection");
         }
@@ -81,9 +84,15 @@ public final class BenchReport {
         } else {
             row(sb, f, "suricata.full", "suricata --runmode single, no rules");
             row(sb, f, "suricata.stock", "  same, shipped memcaps (stops reassembling)");
+            if (f.getProperty("suricata.noparsers.pps") != null) {
+                row(sb, f, "suricata.noparsers", "  first one, app-layer parsers off");
+            }
             if (f.getProperty("suricata.full.engine.pps") != null) {
-                line(sb, "  (Suricata's own \"time elapsed\": %.3f s full, %.3f s shipped memcaps)",
-                        dbl(f, "suricata.full.engine.seconds"), dbl(f, "suricata.stock.engine.seconds"));
+                line(sb, "  (Suricata's own \"time elapsed\": %.3f s full, %.3f s shipped memcaps%s)",
+                        dbl(f, "suricata.full.engine.seconds"), dbl(f, "suricata.stock.engine.seconds"),
+                        f.getProperty("suricata.noparsers.engine.seconds") == null ? ""
+                                : String.format(Locale.ROOT, ", %.3f s without parsers",
+                                        dbl(f, "suricata.noparsers.engine.seconds")));
             }
         }
         line(sb, "  Netwatch check: %,d flows, %,d records, %,d anomalies, %,d undecodable, %,d failed, "
@@ -119,6 +128,15 @@ public final class BenchReport {
             double lost = 100 * (1 - nw / uninspected);
             line(sb, "  %-40s %7.1f%%  goal <= 25%%: %s", "throughput lost to payload inspection", lost,
                     lost <= 25 ? "met" : "NOT met");
+            if (f.getProperty("netwatch.norules.pps") != null) {
+                line(sb, "  %-40s %7.1f%%  (no goal: the parsers and the detectors they feed, without the rules)",
+                        "  the same with no signature rules loaded", 100 * (1 - dbl(f, "netwatch.norules.pps") / uninspected));
+            }
+            if (unavailable == null && f.getProperty("suricata.noparsers.net.pps") != null) {
+                line(sb, "  %-40s %7.1f%%  (the yardstick: Suricata with no rules, its parsers on against off)",
+                        "Suricata's loss to its app-layer parsers",
+                        100 * (1 - dbl(f, "suricata.full.net.pps") / dbl(f, "suricata.noparsers.net.pps")));
+            }
             if (f.getProperty("netwatch.gc.seconds") != null) {
                 line(sb, "  collector per pass (median): %.3f s in %s collections with inspection, %.3f s in %s without",
                         dbl(f, "netwatch.gc.seconds"), f.getProperty("netwatch.gc.collections"),

@@ -7,6 +7,9 @@ import io.netwatch.agent.capture.PcapFileSource;
 import io.netwatch.agent.decode.DecodeError;
 import io.netwatch.agent.flow.FlowSink;
 import io.netwatch.agent.flow.FlowTableConfig;
+import io.netwatch.agent.inspect.InspectionConfig;
+import io.netwatch.agent.inspect.InspectionSink;
+import io.netwatch.agent.inspect.signature.Signatures;
 import io.netwatch.agent.score.AnomalySink;
 import io.netwatch.agent.score.DetectionConfig;
 import io.netwatch.proto.flow.v1.Flow;
@@ -27,9 +30,11 @@ import java.util.Locale;
  *   <li>bare read: {@link PcapFileSource} delivering every frame to a handler that reads one
  *       byte (the memory-mapped reader's ceiling);</li>
  *   <li>Netwatch: whatever {@link Pipeline#create} wires (decode, flow table, payload inspection,
- *       detectors) on one thread, flow records to a counting sink;</li>
+ *       detectors) on one thread, flow records to a counting sink; and the same pipeline without
+ *       payload inspection, with it but no signature rules, and decode and flow table alone;</li>
  *   <li>{@code tcpdump -r FILE -w /dev/null} (libpcap's read);</li>
- *   <li>{@code suricata -r FILE --runmode single -k none} with no rules, when available.</li>
+ *   <li>{@code suricata -r FILE --runmode single -k none} with no rules, when available (with
+ *       raised memcaps, with the shipped ones, and with its application-layer parsers off).</li>
  * </ul>
  * Each is warmed up, then run in rounds (one of each per round, so drift of the machine hits all
  * alike); the median is reported. External tools are timed start to exit; their fixed start-up
@@ -117,6 +122,8 @@ public final class FileBench {
                 : new ExternalReader("suricata-full", suricata.command(true), work);
         ExternalReader suricataStock = suricata == null ? null
                 : new ExternalReader("suricata-stock", suricata.command(false), work);
+        ExternalReader suricataNoParsers = suricata == null ? null
+                : new ExternalReader("suricata-noparsers", suricata.command(true, false), work);
 
         log("warm-up: %d runs each of the bare read and Netwatch, one tcpdump", warmup);
         for (int i = 0; i < warmup; i++) {
@@ -124,6 +131,7 @@ public final class FileBench {
             netwatch(null);
             netwatchCore();
             netwatchUninspected();
+            netwatchWithoutRules();
         }
         tcpdump.run(file, "warmup");
 
@@ -131,11 +139,13 @@ public final class FileBench {
         Samples tcpdumpStartup = new Samples();
         Samples suricataFullStartup = new Samples();
         Samples suricataStockStartup = new Samples();
+        Samples suricataNoParsersStartup = new Samples();
         for (int i = 0; i < STARTUP_RUNS; i++) {
             tcpdumpStartup.add(tcpdump.run(onePacket, "startup-" + i));
             if (suricata != null) {
                 suricataFullStartup.add(suricataFull.run(onePacket, "startup-" + i));
                 suricataStockStartup.add(suricataStock.run(onePacket, "startup-" + i));
+                suricataNoParsersStartup.add(suricataNoParsers.run(onePacket, "startup-" + i));
             }
         }
 
@@ -143,6 +153,7 @@ public final class FileBench {
         Samples netwatch = new Samples();
         Samples core = new Samples();
         Samples uninspected = new Samples();
+        Samples withoutRules = new Samples();
         // The collector's share of the two Netwatch passes the inspection goal compares: time
         // (nanoseconds) and collections per pass.
         Samples netwatchGc = new Samples();
@@ -154,6 +165,8 @@ public final class FileBench {
         Samples stockRuns = new Samples();
         Samples fullEngine = new Samples();
         Samples stockEngine = new Samples();
+        Samples noParsersRuns = new Samples();
+        Samples noParsersEngine = new Samples();
         NetwatchCounts counts = null;
         for (int r = 0; r < rounds; r++) {
             bare.add(bareRead());
@@ -165,6 +178,7 @@ public final class FileBench {
             gc = collector();
             uninspected.add(netwatchUninspected());
             addCollector(gc, uninspectedGc, uninspectedGcCount);
+            withoutRules.add(netwatchWithoutRules());
             counts = c;
             tcpdumpRuns.add(tcpdump.run(file, "run-" + r));
             if (suricata != null && r < suricataRounds) {
@@ -174,6 +188,9 @@ public final class FileBench {
                 suricata.clearLog();
                 stockRuns.add(suricataStock.run(file, "run-" + r));
                 suricata.lastEngineSeconds().ifPresent(s -> stockEngine.add((long) (s * 1e9)));
+                suricata.clearLog();
+                noParsersRuns.add(suricataNoParsers.run(file, "run-" + r));
+                suricata.lastEngineSeconds().ifPresent(s -> noParsersEngine.add((long) (s * 1e9)));
             }
             log("round %d/%d: bare %.3f s, netwatch %.3f s, tcpdump %.3f s%s", r + 1, rounds,
                     last(bare), last(netwatch), last(tcpdumpRuns),
@@ -185,6 +202,7 @@ public final class FileBench {
         record("netwatch", netwatch, null);
         record("netwatch.core", core, null);
         record("netwatch.uninspected", uninspected, null);
+        record("netwatch.norules", withoutRules, null);
         out.put("netwatch.gc.seconds", netwatchGc.median() / 1e9);
         out.put("netwatch.gc.collections", netwatchGcCount.median());
         out.put("netwatch.uninspected.gc.seconds", uninspectedGc.median() / 1e9);
@@ -195,6 +213,8 @@ public final class FileBench {
             record("suricata.stock", stockRuns, suricataStockStartup);
             recordEngine("suricata.full", fullEngine);
             recordEngine("suricata.stock", stockEngine);
+            record("suricata.noparsers", noParsersRuns, suricataNoParsersStartup);
+            recordEngine("suricata.noparsers", noParsersEngine);
         }
         out.put("netwatch.flows.created", counts.flowsCreated);
         out.put("netwatch.flow.records", counts.flowRecords);
@@ -267,6 +287,15 @@ public final class FileBench {
                     .decide(detectors::onDecision, detection.decisionDelay()).closes(detectors::onClose);
             return new Pipeline(table, detectors);
         });
+    }
+
+    /**
+     * The whole pipeline with no signature rules loaded (a configuration a user can choose):
+     * the parsers' share of the inspection cost, against the rules' share.
+     */
+    private long netwatchWithoutRules() throws CaptureException {
+        return timed(names -> Pipeline.create("bench", names, FlowTableConfig.defaults(), DetectionConfig.defaults(),
+                InspectionConfig.defaults(), Signatures.none(), FlowSink.NONE, AnomalySink.NONE, InspectionSink.NONE));
     }
 
     /** One pass over the file with a pipeline from {@code factory}, finish() included, nanoseconds. */
