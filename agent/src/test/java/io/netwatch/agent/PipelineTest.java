@@ -241,6 +241,77 @@ class PipelineTest {
         assertEquals(0, pipeline.flowTable().flowsCreated());
     }
 
+    /** A UDP datagram from {@code sport} to {@code port} carrying {@code inner} behind a VXLAN header (VNI 1). */
+    private static byte[] underlay(int sport, int port, byte[] inner) {
+        byte[] vx = new byte[8 + inner.length];
+        vx[0] = 0x08;
+        vx[6] = 1;
+        System.arraycopy(inner, 0, vx, 8, inner.length);
+        byte[] u = udp(sport, port, vx.length);
+        System.arraycopy(vx, 0, u, 8, vx.length);
+        return u;
+    }
+
+    /**
+     * A node's overlay traffic: its pod talking with pods on six other nodes, every request
+     * answered; each direction of each pod flow rides an underlay flow of its own to the other
+     * node's tunnel port (the outer source port varies with the inner flow, as VXLAN's does),
+     * so no underlay flow is ever answered. On port 4789 that is VXLAN; on 4790 nobody decodes
+     * it: the same bytes as plain UDP.
+     */
+    private static List<Anomaly> overlay(int port) {
+        List<Anomaly> raised = new ArrayList<>();
+        Pipeline pipeline = Pipeline.create("node-a", List.of("eth0"), FlowTableConfig.defaults(),
+                DetectionConfig.defaults(), f -> { }, raised::add);
+        long t = 1_700_000_000L * SECOND;
+        byte[] node = ipv4(192, 168, 50, 1);
+        for (int k = 0; k < 1800; k++) {
+            byte[] peer = ipv4(192, 168, 50, 2 + k % 6);
+            byte[] pod = ipv4(10, 244, 1, 5);
+            byte[] other = ipv4(10, 244, 2 + k % 6, 9);
+            // A pod's request and the answer, each direction in an underlay flow of its own.
+            byte[] request = ethernet(0x0800, ipv4Packet(pod, other, 17, udp(30000 + k, 8080, 64)));
+            byte[] answer = ethernet(0x0800, ipv4Packet(other, pod, 17, udp(8080, 30000 + k, 64)));
+            packet(pipeline, ethernet(0x0800, ipv4Packet(node, peer, 17, underlay(40000 + k % 300, port, request))),
+                    t + k * (SECOND / 2000));
+            packet(pipeline, ethernet(0x0800, ipv4Packet(peer, node, 17, underlay(50000 + k % 300, port, answer))),
+                    t + k * (SECOND / 2000) + 1000);
+        }
+        // Time passes: every attempt is decided (unanswered).
+        packet(pipeline, ethernet(0x0800, ipv4Packet(node, ipv4(192, 168, 50, 99), 17, udp(1, 2, 0))), t + 10 * SECOND);
+        pipeline.finish();
+        return raised;
+    }
+
+    @Test
+    void anOverlaysUnderlayIsNeitherASweepNorAFloodThoughNoDatagramIsAnswered() {
+        Set<String> plain = overlay(4790).stream().map(Anomaly::getAnomalyType).collect(Collectors.toSet());
+        assertTrue(plain.contains("udp_flood") && plain.contains("ip_sweep"),
+                "the same datagrams undecoded look like a sweep and floods: " + plain);
+        assertEquals(List.of(), overlay(4789).stream().map(Anomaly::getAnomalyType).toList(),
+                "as VXLAN: each pod flow's direction rides an underlay flow of its own, unanswered by design");
+    }
+
+    @Test
+    void aScanInsideTheOverlayIsStillSeen() {
+        // One pod probing another pod's ports, through the tunnel: the inner flows are judged.
+        List<Anomaly> raised = new ArrayList<>();
+        Pipeline pipeline = Pipeline.create("node-a", List.of("eth0"), FlowTableConfig.defaults(),
+                DetectionConfig.defaults(), f -> { }, raised::add);
+        long t = 1_700_000_000L * SECOND;
+        for (int k = 0; k < 40; k++) {
+            byte[] probe = ethernetIpv4Tcp(ipv4(10, 244, 1, 5), 50000, ipv4(10, 244, 2, 9), 1 + k, 0x02, 0);
+            packet(pipeline, ethernet(0x0800, ipv4Packet(ipv4(192, 168, 50, 1), ipv4(192, 168, 50, 2), 17,
+                    underlay(40000 + k, 4789, probe))), t + k * (SECOND / 100));
+        }
+        packet(pipeline, ethernet(0x0800, ipv4Packet(ipv4(192, 168, 50, 1), ipv4(192, 168, 50, 99), 17, udp(1, 2, 0))),
+                t + 10 * SECOND);
+        pipeline.finish();
+        Anomaly scan = raised.stream().filter(a -> a.getAnomalyType().equals("port_scan")).findFirst().orElseThrow(
+                () -> new AssertionError("no port_scan among " + raised.stream().map(Anomaly::getAnomalyType).toList()));
+        assertEquals("10.244.1.5", scan.getSource().getIp(), "the pod, not its node");
+    }
+
     private static void packet(Pipeline p, byte[] frame, long at) {
         p.onPacket(buffer(frame), LinkType.ETHERNET, at, frame.length, 0);
     }

@@ -38,6 +38,11 @@ final class FlowSlots {
     static final long UNOBSERVED_TO_SERVER = 1L << 34;
     /** TCP and UDP flows only: the observer wants no more packets from the responder. */
     static final long UNOBSERVED_TO_CLIENT = 1L << 35;
+    /**
+     * TCP and UDP flows only: the flow carries a tunnel (a VXLAN or Geneve underlay flow
+     * between nodes): its payload is other flows' packets, counted in flows of their own.
+     */
+    static final long CARRIER = 1L << 36;
     static final int ICMP_CODE_SHIFT = 40;
     static final int REPORTS_SHIFT = 48;
     static final int INTERFACE_SHIFT = 56;

@@ -145,7 +145,8 @@ public final class FlowTable {
      * decision is a view of the table's state ({@link FlowOutcome}), built into no record:
      * addresses, ports, flags, counters and times, not the L7 fields.
      * TCP flows picked up mid-stream (no SYN from the initiator) are not attempts and are not
-     * reported.
+     * reported, nor are flows that carry a tunnel (VXLAN, Geneve), whose every underlay flow
+     * looks unanswered by design: the flows inside them are.
      */
     public FlowTable decide(FlowOutcome.Sink sink, java.time.Duration delay) {
         this.decisions = sink;
@@ -217,8 +218,8 @@ public final class FlowTable {
             } else if (l.flowable()) {
                 // A layer that carries a tunnel (VXLAN, Geneve, GRE, IP-in-IP) has no application
                 // payload of its own: its bytes are the next layer, counted in that layer's flow.
-                account(l, p, i == p.layerCount - 1 ? frame : null, vlans, nowNanos, wireLength, interfaceIndex,
-                        true);
+                boolean carrier = i < p.layerCount - 1;
+                account(l, p, carrier ? null : frame, vlans, nowNanos, wireLength, interfaceIndex, true, carrier);
             }
         }
     }
@@ -244,7 +245,8 @@ public final class FlowTable {
             }
             for (int i = 0; i < d.count; i++) {
                 boolean first = d.start[i] == 0;
-                account(h, p, first ? payload : null, vlans, d.nanos[i], d.wireLength[i], d.interfaceIndex[i], first);
+                account(h, p, first ? payload : null, vlans, d.nanos[i], d.wireLength[i], d.interfaceIndex[i], first,
+                        false);
             }
         } finally {
             // Whatever the datagram turned out to be, its payload memory goes back to the budget.
@@ -279,7 +281,7 @@ public final class FlowTable {
     }
 
     private void account(IpLayer l, DecodedPacket p, ByteBuffer frame, long vlans, long nowNanos, int wireLength,
-                         int interfaceIndex, boolean headerPacket) {
+                         int interfaceIndex, boolean headerPacket, boolean carrier) {
         boolean icmp = l.protocol == PacketDecoder.PROTO_ICMP || l.protocol == PacketDecoder.PROTO_ICMPV6;
         boolean srcIsA = canonical(l, icmp ? 0 : l.srcPort, icmp ? 0 : l.dstPort);
         int hash = FlowSlots.hash(l.protocol, kaHi, kaLo, kbHi, kbLo, kPorts, vlans, l.tunnelContext);
@@ -299,6 +301,9 @@ public final class FlowTable {
         int at = FlowSlots.at(slot);
         long meta = slots.meta[pg][at];
         boolean fromInitiator = srcIsA == ((meta & FlowSlots.A_IS_INITIATOR) != 0);
+        if (carrier && (tcp || l.protocol == PacketDecoder.PROTO_UDP)) {
+            meta |= FlowSlots.CARRIER;
+        }
         if (fromInitiator) {
             slots.pktsToServer[pg][at]++;
             slots.bytesToServer[pg][at] += wireLength;
@@ -374,10 +379,19 @@ public final class FlowTable {
         return decidedMeta;
     }
 
-    /** Hands a flow's outcome to the decision sink; TCP flows without the initiator's SYN are left out. */
+    /**
+     * Hands a flow's outcome to the decision sink. Left out: TCP flows without the initiator's
+     * SYN, and flows that carry a tunnel. An overlay network (VXLAN, Geneve) sends each
+     * direction of a pod's flow in an underlay flow of its own between two nodes, so every
+     * underlay flow looks unanswered, and a node with pods on many nodes would look like a
+     * sweep and its tunnel port like a flood target. The flows inside are decided instead.
+     */
     private void report(int slot) {
         long meta = slots.meta[FlowSlots.page(slot)][FlowSlots.at(slot)];
         if ((meta & 0xFF) == PacketDecoder.PROTO_TCP && ((meta >>> FlowSlots.FLAGS_TO_SERVER_SHIFT) & SYN) == 0) {
+            return;
+        }
+        if ((meta & FlowSlots.CARRIER) != 0) {
             return;
         }
         decided.incrementAndGet();
