@@ -153,7 +153,9 @@ public final class StreamReassembler {
         }
         // The stream moves on now, before those bytes come: a reordered one among them is then
         // behind it, not ahead of a hole, and is passed over instead of copied and held.
-        passedFrom = next;
+        if (passedTo != next) {
+            passedFrom = next; // else the last stretch goes on: one body skipped in two steps
+        }
         next += bytes;
         passedTo = next;
         delivered += bytes;

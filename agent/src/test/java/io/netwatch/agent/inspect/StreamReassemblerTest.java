@@ -212,6 +212,17 @@ class StreamReassemblerTest {
     }
 
     @Test
+    void aStretchSkippedInTwoStepsIsOneStretch() {
+        StreamReassembler r = afterOneByte(sink, 4);
+        r.skip(4);
+        send(r, 1002, "0123"); // late, from the first step's bytes
+        send(r, 1006, "4567");
+        send(r, 1010, "!");
+        assertEquals("a!", sink.text());
+        assertEquals(0, r.overlapBytes(), "bytes of either step are passed, not overlaps");
+    }
+
+    @Test
     void skippingLetsGoOfHeldSegmentsItCovers() {
         StreamReassembler r = afterOneByte(sink, 0);
         send(r, 1004, "held");
