@@ -217,7 +217,8 @@ public final class RuleSet {
      * Matches the rules whose buffers one parsed message offers, reporting each rule that
      * matches and was not fired already.
      *
-     * @param fired the flow's fired-rule record: consulted and updated
+     * @param flow the flow's rule state (the rules it fired, consulted and updated, and its
+     *             verifier), asked for only when a fast pattern is found
      */
     public void matchFields(Buffer.Group group, FieldSource fields, MatchContext ctx,
                             java.util.function.Supplier<FlowSignatures> flow, AlertListener out) {
