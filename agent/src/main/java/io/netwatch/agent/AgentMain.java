@@ -24,6 +24,7 @@ import io.netwatch.agent.inspect.InspectionConfig;
 import io.netwatch.agent.inspect.InspectionSink;
 import io.netwatch.agent.inspect.signature.RuleError;
 import io.netwatch.agent.inspect.signature.RuleWatcher;
+import io.netwatch.agent.inspect.MessageKind;
 import io.netwatch.agent.inspect.signature.Signatures;
 import io.netwatch.agent.metrics.AgentMeters;
 import io.netwatch.common.metrics.MetricsServer;
@@ -31,7 +32,10 @@ import io.netwatch.proto.ingest.v1.Hello;
 import com.google.protobuf.util.Timestamps;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -88,7 +92,11 @@ public final class AgentMain {
             out.println("netwatch agent: " + e.getMessage());
             return 2;
         }
-        report(signatures.lastLoad(), out);
+        report(signatures.lastLoad(), config.inspection(), out);
+        String parsers = parsersNote(config.inspection());
+        if (parsers != null) {
+            out.println("netwatch agent: " + parsers);
+        }
         PacketSource source;
         try {
             source = config.pcapFile() != null ? PcapFileSource.open(config.pcapFile()) : LiveCapture.open(config.live());
@@ -131,7 +139,7 @@ public final class AgentMain {
         Pipeline pipeline = Pipeline.create(config.nodeName(), source.interfaceNames(), config.flows(), config.detection(),
                 config.inspection(), signatures, streamer, streamer, InspectionSink.NONE, baselines);
         RuleWatcher watcher = config.rules().paths().isEmpty() || config.rules().reload().isZero() ? null
-                : signatures.watch(config.rules().reload(), r -> report(r, out));
+                : signatures.watch(config.rules().reload(), r -> report(r, config.inspection(), out));
         health.attach(pipeline);
         if (source instanceof LiveCapture live
                 && (live.interfaceNames().size() > 1 || live.interfaceNames().contains("any"))) {
@@ -241,8 +249,22 @@ public final class AgentMain {
                 .setStarted(Timestamps.fromMillis(System.currentTimeMillis())).build();
     }
 
-    /** Prints what a (re)load of the rules gave: each refused rule with its file, line and reason. */
-    static void report(Signatures.LoadReport r, PrintStream out) {
+    /** What a user who left parsers out should know at start-up; null with every parser on. */
+    static String parsersNote(InspectionConfig inspection) {
+        Set<MessageKind> on = inspection.parsers();
+        if (on.containsAll(EnumSet.allOf(MessageKind.class))) {
+            return null;
+        }
+        return "parsing " + (on.isEmpty() ? "no protocol" : on.stream().sorted().map(MessageKind::label)
+                .collect(Collectors.joining(", ")) + " only") + " (inspection.parsers): the others are named, not read"
+                + (on.contains(MessageKind.DNS) ? "" : "; the DNS tunnel and DGA detectors see no DNS messages");
+    }
+
+    /**
+     * Prints what a (re)load of the rules gave: each refused rule with its file, line and
+     * reason, and the rules no parser in force can feed.
+     */
+    static void report(Signatures.LoadReport r, InspectionConfig inspection, PrintStream out) {
         for (RuleError e : r.errors()) {
             out.println("netwatch agent: rule refused: " + e);
         }
@@ -253,6 +275,9 @@ public final class AgentMain {
             out.println("netwatch agent: " + r.rules().size() + " signature rules in force from "
                     + String.join(", ", r.rules().sources()) + (r.errors().isEmpty() ? "" : ", "
                     + r.errors().size() + " refused"));
+        }
+        for (String unseen : inspection.rulesThatCannotFire(r.rules())) {
+            out.println("netwatch agent: " + unseen);
         }
     }
 }

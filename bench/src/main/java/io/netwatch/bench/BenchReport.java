@@ -71,6 +71,11 @@ public final class BenchReport {
         if (f.getProperty("netwatch.norules.pps") != null) {
             row(sb, f, "netwatch.norules", "  same, no signature rules loaded");
         }
+        for (String[] v : PARSER_VARIANTS) {
+            if (f.getProperty("netwatch.parsers." + v[0] + ".pps") != null) {
+                row(sb, f, "netwatch.parsers." + v[0], "  same, " + v[1]);
+            }
+        }
         if (f.getProperty("netwatch.uninspected.pps") != null) {
             row(sb, f, "netwatch.uninspected", "  all of it but payload inspection");
         }
@@ -131,6 +136,12 @@ public final class BenchReport {
             if (f.getProperty("netwatch.norules.pps") != null) {
                 line(sb, "  %-40s %7.1f%%  (no goal: the parsers and the detectors they feed, without the rules)",
                         "  the same with no signature rules loaded", 100 * (1 - dbl(f, "netwatch.norules.pps") / uninspected));
+            }
+            for (String[] v : PARSER_VARIANTS) {
+                if (f.getProperty("netwatch.parsers." + v[0] + ".pps") != null) {
+                    line(sb, "  %-40s %7.1f%%  (no goal: inspection.parsers, rules loaded)", "  the same, " + v[1],
+                            100 * (1 - dbl(f, "netwatch.parsers." + v[0] + ".pps") / uninspected));
+                }
             }
             if (unavailable == null && f.getProperty("suricata.noparsers.net.pps") != null) {
                 line(sb, "  %-40s %7.1f%%  (the yardstick: Suricata with no rules, its parsers on against off)",
@@ -194,6 +205,10 @@ public final class BenchReport {
                 : String.format(Locale.ROOT, "off by %,d (%.4f %% of sent)", diff, diff * 100.0 / Math.max(1, sent)));
         line(sb, "");
     }
+
+    /** FileBench's parser variants: key, and what the rows call them. */
+    private static final String[][] PARSER_VARIANTS = {{"nodns", "DNS parser off"}, {"nohttp", "HTTP parser off"},
+        {"notls", "TLS and QUIC parsers off"}, {"none", "no parser (rules on raw bytes only)"}};
 
     private static void row(StringBuilder sb, Properties f, String key, String label) {
         String net = f.getProperty(key + ".net.pps");

@@ -9,6 +9,7 @@ import io.netwatch.agent.flow.FlowSink;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.inspect.InspectionConfig;
 import io.netwatch.agent.inspect.InspectionSink;
+import io.netwatch.agent.inspect.MessageKind;
 import io.netwatch.agent.inspect.signature.Signatures;
 import io.netwatch.agent.score.AnomalySink;
 import io.netwatch.agent.score.DetectionConfig;
@@ -21,6 +22,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 
@@ -31,7 +33,8 @@ import java.util.Locale;
  *       byte (the memory-mapped reader's ceiling);</li>
  *   <li>Netwatch: whatever {@link Pipeline#create} wires (decode, flow table, payload inspection,
  *       detectors) on one thread, flow records to a counting sink; and the same pipeline without
- *       payload inspection, with it but no signature rules, and decode and flow table alone;</li>
+ *       payload inspection, with it but no signature rules, with some or none of its parsers
+ *       (inspection.parsers), and decode and flow table alone;</li>
  *   <li>{@code tcpdump -r FILE -w /dev/null} (libpcap's read);</li>
  *   <li>{@code suricata -r FILE --runmode single -k none} with no rules, when available (with
  *       raised memcaps, with the shipped ones, and with its application-layer parsers off).</li>
@@ -132,6 +135,9 @@ public final class FileBench {
             netwatchCore();
             netwatchUninspected();
             netwatchWithoutRules();
+            for (ParserVariant v : ParserVariant.values()) {
+                netwatchWithParsers(v.parsers);
+            }
         }
         tcpdump.run(file, "warmup");
 
@@ -154,6 +160,10 @@ public final class FileBench {
         Samples core = new Samples();
         Samples uninspected = new Samples();
         Samples withoutRules = new Samples();
+        java.util.Map<ParserVariant, Samples> parserVariants = new java.util.EnumMap<>(ParserVariant.class);
+        for (ParserVariant v : ParserVariant.values()) {
+            parserVariants.put(v, new Samples());
+        }
         // The collector's share of the two Netwatch passes the inspection goal compares: time
         // (nanoseconds) and collections per pass.
         Samples netwatchGc = new Samples();
@@ -183,6 +193,10 @@ public final class FileBench {
             addCollector(gc, uninspectedGc, uninspectedGcCount);
             settle();
             withoutRules.add(netwatchWithoutRules());
+            for (ParserVariant v : ParserVariant.values()) {
+                settle();
+                parserVariants.get(v).add(netwatchWithParsers(v.parsers));
+            }
             counts = c;
             tcpdumpRuns.add(tcpdump.run(file, "run-" + r));
             if (suricata != null && r < suricataRounds) {
@@ -207,6 +221,9 @@ public final class FileBench {
         record("netwatch.core", core, null);
         record("netwatch.uninspected", uninspected, null);
         record("netwatch.norules", withoutRules, null);
+        for (ParserVariant v : ParserVariant.values()) {
+            record("netwatch.parsers." + v.key, parserVariants.get(v), null);
+        }
         out.put("netwatch.gc.seconds", netwatchGc.median() / 1e9);
         out.put("netwatch.gc.collections", netwatchGcCount.median());
         out.put("netwatch.uninspected.gc.seconds", uninspectedGc.median() / 1e9);
@@ -309,6 +326,32 @@ public final class FileBench {
     private long netwatchWithoutRules() throws CaptureException {
         return timed(names -> Pipeline.create("bench", names, FlowTableConfig.defaults(), DetectionConfig.defaults(),
                 InspectionConfig.defaults(), Signatures.none(), FlowSink.NONE, AnomalySink.NONE, InspectionSink.NONE));
+    }
+
+    /**
+     * The whole pipeline, the bundled rules loaded, parsing only {@code parsers}
+     * (inspection.parsers): what each parser costs, as a user who turns it off would gain.
+     */
+    private long netwatchWithParsers(java.util.Set<MessageKind> parsers) throws CaptureException {
+        return timed(names -> Pipeline.create("bench", names, FlowTableConfig.defaults(), DetectionConfig.defaults(),
+                InspectionConfig.defaults().withParsers(parsers), Signatures.bundled(), FlowSink.NONE,
+                AnomalySink.NONE, InspectionSink.NONE));
+    }
+
+    /** The parser sets the benchmark times besides all of them (the report's keys: netwatch.parsers.KEY). */
+    enum ParserVariant {
+        NO_DNS("nodns", EnumSet.complementOf(EnumSet.of(MessageKind.DNS))),
+        NO_HTTP("nohttp", EnumSet.complementOf(EnumSet.of(MessageKind.HTTP))),
+        NO_TLS("notls", EnumSet.complementOf(EnumSet.of(MessageKind.TLS, MessageKind.QUIC))),
+        NONE("none", EnumSet.noneOf(MessageKind.class));
+
+        final String key;
+        final java.util.Set<MessageKind> parsers;
+
+        ParserVariant(String key, java.util.Set<MessageKind> parsers) {
+            this.key = key;
+            this.parsers = parsers;
+        }
     }
 
     /** One pass over the file with a pipeline from {@code factory}, finish() included, nanoseconds. */

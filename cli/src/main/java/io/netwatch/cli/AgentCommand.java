@@ -74,6 +74,11 @@ final class AgentCommand implements Callable<Integer> {
             + ", e.g. scan.pf=0.0001,flood.threshold=500 (docs/detection.md). (detect.overrides)")
     String detect;
 
+    @Option(names = "--parsers", paramLabel = "LIST", description = "Application protocols whose messages are "
+            + "parsed, comma-separated, of dns, http, tls, quic, ssh, or none (default: all); the others are named "
+            + "by their first bytes, not read. (inspection.parsers)")
+    String parsers;
+
     @Option(names = "--identity-cache-size", description = "Most addresses kept in the copy of the aggregator's"
             + " identities; the least recently used goes first past it, counted (default "
             + IdentityCache.DEFAULT_MAX_ENTRIES + "). (identity.cache_size)")
@@ -134,6 +139,7 @@ final class AgentCommand implements Callable<Integer> {
                 .option(AgentSettings.GRACE, "--shutdown-grace", shutdownGrace)
                 .option(AgentSettings.RELOAD, "--rules-reload", rulesReload)
                 .option(AgentSettings.IDENTITY_CACHE, "--identity-cache-size", identityCacheSize)
+                .option(AgentSettings.PARSERS, "--parsers", parsers)
                 .option(AgentSettings.TLS_RELOAD, "--tls-reload", tlsReload);
         if (detect != null) {
             v.option(AgentSettings.DETECT, "--detect", List.of(detect.split(",")));

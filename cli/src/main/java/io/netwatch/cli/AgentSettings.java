@@ -7,6 +7,7 @@ import static io.netwatch.cli.config.ConfigType.integer;
 import static io.netwatch.cli.config.ConfigType.longInteger;
 import static io.netwatch.cli.config.ConfigType.text;
 import static io.netwatch.cli.config.ConfigType.textList;
+import static io.netwatch.cli.config.ConfigType.wordList;
 
 import io.netwatch.agent.AgentConfig;
 import io.netwatch.agent.block.BlockConfig;
@@ -14,6 +15,7 @@ import io.netwatch.agent.capture.LiveCaptureConfig;
 import io.netwatch.agent.export.ExportConfig;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.inspect.InspectionConfig;
+import io.netwatch.agent.inspect.MessageKind;
 import io.netwatch.agent.inspect.signature.RulesConfig;
 import io.netwatch.agent.identity.IdentityCache;
 import io.netwatch.agent.score.DetectionConfig;
@@ -27,7 +29,9 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * The agent's configuration keys ({@code agent.yaml}, {@code NETWATCH_AGENT_*}) and how they
@@ -94,6 +98,14 @@ final class AgentSettings {
             INSPECTION.budgetBytes(), "Out-of-order bytes held across all flows (at least inspection.max_pending_bytes).");
     static final ConfigKey<Integer> INSPECTED = SCHEMA.key("inspection.max_inspected_flows", integer(1, MAX),
             INSPECTION.maxInspectedFlows(), "Flows inspected at once; past it new flows are counted, not inspected.");
+    /** The words of inspection.parsers (and of inspect's --parsers). */
+    static final io.netwatch.cli.config.ConfigType<List<String>> PARSER_WORDS =
+            wordList(MessageKind.labels().toArray(String[]::new));
+    static final ConfigKey<List<String>> PARSERS = SCHEMA.key("inspection.parsers", PARSER_WORDS,
+            INSPECTION.parsers().stream().sorted().map(MessageKind::label).toList(),
+            "Application protocols whose messages are parsed; one left out is still named by its first bytes "
+                    + "(app_proto, port mismatches) but yields no messages, record fields or field rules "
+                    + "(docs/flows.md).");
 
     static final ConfigKey<List<String>> RULE_PATHS = SCHEMA.key("rules.paths", textList("list of paths"),
             List.of(), "Signature rule files, or directories of *.rules files, added to the bundled rules.");
@@ -218,10 +230,15 @@ final class AgentSettings {
         RulesConfig rules = new RulesConfig(v.get(RULE_PATHS).stream().map(Path::of).toList(), v.get(BUNDLED),
                 v.get(RELOAD), v.get(PAYLOAD_DEPTH));
         InspectionConfig inspection = new InspectionConfig(v.get(DEPTH), v.get(PENDING), v.get(BUDGET),
-                v.get(INSPECTED));
+                v.get(INSPECTED), parsers(v.get(PARSERS)));
         return new AgentConfig(node, pcap.isEmpty() ? null : Path.of(pcap), live, HostPort.target(v.get(AGGREGATOR)),
                 metricsAddress(v.get(METRICS), "metrics.listen"), flows, detection, export, v.get(DRAIN), rules,
                 inspection, v.get(GRACE), v.get(IDENTITY_CACHE), null, block(v));
+    }
+
+    /** The parsers a list of inspection.parsers words names. */
+    static Set<MessageKind> parsers(List<String> words) {
+        return words.stream().map(MessageKind::byLabel).collect(Collectors.toSet());
     }
 
     private static BlockConfig block(ConfigValues v) {

@@ -34,6 +34,11 @@ final class InspectCommand implements Callable<Integer> {
             + ", e.g. scan.pf=0.0001,flood.threshold=500 (docs/detection.md).")
     String detect;
 
+    @Option(names = "--parsers", paramLabel = "LIST", description = "Application protocols whose messages are "
+            + "parsed, comma-separated, of dns, http, tls, quic, ssh, or none (default: all). The others are "
+            + "named by their first bytes, not read (inspection.parsers of the agent).")
+    String parsers;
+
     @picocli.CommandLine.Mixin
     RuleOptions rules = new RuleOptions();
 
@@ -58,11 +63,25 @@ final class InspectCommand implements Callable<Integer> {
             System.err.println("netwatch inspect: " + e.getMessage());
             return 2;
         }
+        io.netwatch.agent.inspect.InspectionConfig inspection;
+        try {
+            inspection = io.netwatch.agent.inspect.InspectionConfig.defaults().withParsers(parsers == null
+                    ? io.netwatch.agent.inspect.InspectionConfig.defaults().parsers()
+                    : AgentSettings.parsers(AgentSettings.PARSER_WORDS.parse(
+                            io.netwatch.cli.config.ConfigInput.scalar(parsers))));
+        } catch (IllegalArgumentException e) {
+            System.err.println("netwatch inspect: --parsers: \"" + parsers + "\" " + e.getMessage());
+            return 2;
+        }
+        for (String unseen : inspection.rulesThatCannotFire(signatures.current())) {
+            System.err.println("netwatch inspect: " + unseen);
+        }
         OutputStream stream = out == null ? System.out : new BufferedOutputStream(Files.newOutputStream(out));
         Inspector.Result result;
         JsonLines json = new JsonLines(stream);
         try {
-            result = Inspector.run(file, node, flows, detection, signatures, json::flow, json::anomaly, json::event);
+            result = Inspector.run(file, node, flows, detection, inspection, signatures, json::flow, json::anomaly,
+                    json::event);
         } catch (CaptureException e) {
             System.err.println("netwatch inspect: " + e.getMessage());
             return 2;

@@ -52,9 +52,17 @@ public final class Inspector {
     public static Result run(Path file, String nodeName, FlowTableConfig flowConfig, DetectionConfig detection,
                              Signatures signatures, FlowSink flows, AnomalySink anomalies, InspectionSink messages)
             throws CaptureException {
+        return run(file, nodeName, flowConfig, detection, InspectionConfig.defaults(), signatures, flows, anomalies,
+                messages);
+    }
+
+    /** As above, with inspection's bounds and parsers. */
+    public static Result run(Path file, String nodeName, FlowTableConfig flowConfig, DetectionConfig detection,
+                             InspectionConfig inspection, Signatures signatures, FlowSink flows,
+                             AnomalySink anomalies, InspectionSink messages) throws CaptureException {
         try (PcapFileSource source = PcapFileSource.open(file)) {
             Pipeline pipeline = Pipeline.create(nodeName, source.interfaceNames(), flowConfig,
-                    detection, InspectionConfig.defaults(), signatures, flows, anomalies, messages);
+                    detection, inspection, signatures, flows, anomalies, messages);
             CaptureException error = null;
             try {
                 source.run(pipeline);

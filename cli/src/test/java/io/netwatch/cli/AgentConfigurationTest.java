@@ -10,8 +10,11 @@ import io.netwatch.cli.config.ConfigValues;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import io.netwatch.agent.inspect.MessageKind;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -254,6 +257,31 @@ class AgentConfigurationTest {
         String deep = "[".repeat(5000) + "]".repeat(5000);
         assertThrows(ConfigError.class, () -> ConfigFile.apply(deep, "agent.yaml",
                 ConfigValues.defaults(AgentSettings.SCHEMA)));
+    }
+
+    @Test
+    void parsersAreAListOfKnownProtocolsFromEveryLayerAndNoneTurnsThemAllOff() throws Exception {
+        Path f = file("capture:\n  pcap: x.pcap\ninspection:\n  parsers: [TLS, dns]\n");
+        assertEquals(EnumSet.of(MessageKind.DNS, MessageKind.TLS),
+                config(settings(Map.of(), "--config", f.toString())).inspection().parsers());
+        Map<String, String> none = Map.of("NETWATCH_AGENT_INSPECTION_PARSERS", "none");
+        assertEquals(Set.of(), config(settings(none, "--config", f.toString())).inspection().parsers());
+        assertEquals(EnumSet.of(MessageKind.HTTP, MessageKind.QUIC),
+                config(settings(none, "--config", f.toString(), "--parsers", "http,quic")).inspection().parsers());
+        // What is printed reads back as the same set, the empty one included.
+        for (String parsers : List.of("[TLS, dns]", "[]")) {
+            ConfigValues v = settings(Map.of(), "--config",
+                    file("capture:\n  pcap: x.pcap\ninspection:\n  parsers: " + parsers + "\n").toString());
+            ConfigValues reread = ConfigValues.defaults(AgentSettings.SCHEMA);
+            ConfigFile.apply(ConfigPrinter.yaml(v), "printed.yaml", reread);
+            assertEquals(config(v).inspection(), config(reread).inspection(), parsers);
+        }
+
+        String unknown = error(Map.of(), "--config", file("inspection:\n  parsers: [dns, smtp]\n").toString());
+        assertTrue(unknown.contains("inspection.parsers: [dns, smtp] names \"smtp\", which is not allowed "
+                + "(expected list of dns, http, tls, quic, ssh, each at most once (none or [] for none))"), unknown);
+        String twice = error(Map.of(), "--pcap", "x.pcap", "--parsers", "dns,tls,DNS");
+        assertTrue(twice.contains("--parsers (inspection.parsers)") && twice.contains("names dns twice"), twice);
     }
 
     @Test

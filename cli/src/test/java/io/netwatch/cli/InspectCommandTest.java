@@ -75,6 +75,36 @@ class InspectCommandTest {
     }
 
     @Test
+    void parsersLeftOutGiveNoMessagesButTheirFlowsAreStillNamed() throws Exception {
+        Run all = inspect(Samples.demo());
+        Run dnsOnly = inspect(Samples.demo(), "--parsers", "dns");
+        assertEquals(0, dnsOnly.code(), dnsOnly.stderr());
+        Set<String> allTypes = new HashSet<>();
+        Set<String> dnsOnlyTypes = new HashSet<>();
+        all.lines().forEach(n -> allTypes.add(n.get("type").asText()));
+        dnsOnly.lines().forEach(n -> dnsOnlyTypes.add(n.get("type").asText()));
+        assertTrue(allTypes.containsAll(Set.of("dns", "http", "tls")), allTypes.toString());
+        assertTrue(dnsOnlyTypes.contains("dns") && !dnsOnlyTypes.contains("http") && !dnsOnlyTypes.contains("tls"),
+                dnsOnlyTypes.toString());
+        Set<String> named = new HashSet<>();
+        dnsOnly.lines().stream().filter(n -> n.get("type").asText().equals("flow") && n.has("app_proto"))
+                .forEach(n -> named.add(n.get("app_proto").asText()));
+        assertTrue(named.containsAll(Set.of("dns", "http", "tls")), named.toString());
+        // The bundled rules on HTTP fields cannot fire without the HTTP parser: said, not hidden.
+        assertTrue(dnsOnly.stderr().contains("rules read http fields, but inspection.parsers leaves http out: "
+                + "they cannot fire"), dnsOnly.stderr());
+        assertFalse(all.stderr().contains("cannot fire"), all.stderr());
+
+        Run wrong = inspect(Samples.demo(), "--parsers", "dns,smtp");
+        assertEquals(2, wrong.code());
+        assertTrue(wrong.stderr().contains("netwatch inspect: --parsers: \"dns,smtp\" names \"smtp\", which is not "
+                + "allowed (expected list of dns, http, tls, quic, ssh"), wrong.stderr());
+        Run none = inspect(Samples.demo(), "--parsers", "none");
+        assertEquals(0, none.code(), none.stderr());
+        assertTrue(none.lines().stream().noneMatch(n -> Set.of("dns", "http", "tls").contains(n.get("type").asText())));
+    }
+
+    @Test
     void aDnsTunnelLineNamesTheDomainAndTheStatsCountIt() throws Exception {
         Path corpus = Path.of("../../shared/pcaps/dmachard-iodine.pcap");
         assumeTrue(Files.exists(corpus), "the shared capture corpus is not here");

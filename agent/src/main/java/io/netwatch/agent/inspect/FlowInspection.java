@@ -639,13 +639,26 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
             }
             if (quicInitials < MAX_QUIC_INITIALS && (serverPort == QUIC_PORT || protocol != null
                     || QuicInitial.probe(b, off, len))) {
-                quic(b, off, len);
-                return;
+                if (inspector.parses(MessageKind.QUIC)) {
+                    quic(b, off, len);
+                    return;
+                }
+                if (QuicInitial.probe(b, off, len)) {
+                    // Not parsed: named by its look, as a stream protocol by its first bytes.
+                    identified(ProtocolProbe.QUIC);
+                    finished = true;
+                    return;
+                }
             }
             if (layer.srcPort == DNS_PORT || layer.dstPort == DNS_PORT) {
-                dnsDatagram(b, off, len);
-                udpDns = true;
-                return;
+                if (inspector.parses(MessageKind.DNS)) {
+                    dnsDatagram(b, off, len);
+                    udpDns = true;
+                    return;
+                }
+                if (ProtocolProbe.looksLikeDns(b, off, len)) {
+                    identified(ProtocolProbe.DNS);
+                }
             }
             // Neither QUIC (its first datagram is an Initial) nor DNS: no parser reads this flow.
             finished = true;
@@ -758,7 +771,7 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         private void decide(String p, ByteBuffer first, int off, int len) {
             protocol = p;
             identified(p);
-            if (ProtocolProbe.HTTP.equals(p)) {
+            if (ProtocolProbe.HTTP.equals(p) && inspector.parses(MessageKind.HTTP)) {
                 speakHttp(first, off, len, false);
             }
         }
@@ -819,6 +832,12 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
                 // The parser is done with this direction: later bytes must not start it again.
                 return;
             }
+            MessageKind kind = parserOf(protocol);
+            if (kind == null || !inspector.parses(kind)) {
+                // No parser for it, or its parser is off: the direction is named, and that is all.
+                finished = true;
+                return;
+            }
             switch (protocol) {
                 case ProtocolProbe.SSH -> sshBanner(b, off, len);
                 case ProtocolProbe.TLS -> tlsStream(b, off, len);
@@ -842,8 +861,19 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
                         dns(r, "tcp", null);
                     }
                 }
-                default -> finished = true;
+                default -> finished = true; // parserOf names no other protocol
             }
+        }
+
+        /** The parser that reads a stream protocol's messages; null for one named but never parsed (Stratum). */
+        private static MessageKind parserOf(String protocol) {
+            return switch (protocol) {
+                case ProtocolProbe.SSH -> MessageKind.SSH;
+                case ProtocolProbe.TLS -> MessageKind.TLS;
+                case ProtocolProbe.HTTP -> MessageKind.HTTP;
+                case ProtocolProbe.DNS -> MessageKind.DNS;
+                default -> null;
+            };
         }
 
         /** Keeps the stream's first bytes and reads the TLS records again once enough arrived. */

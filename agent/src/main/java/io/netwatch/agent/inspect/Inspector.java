@@ -25,6 +25,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  */
 public final class Inspector implements FlowObserver {
     private final InspectionConfig config;
+    /** Whether each protocol's messages are parsed, by {@link MessageKind#ordinal()} (see {@link InspectionConfig#parsers}). */
+    private final boolean[] parses = new boolean[MessageKind.values().length];
     private final InspectionSink sink;
     /** Receives alerts and DNS messages as well as {@link #sink}: the detectors. */
     private final InspectionSink detectors;
@@ -69,6 +71,9 @@ public final class Inspector implements FlowObserver {
      */
     public Inspector(InspectionConfig config, Signatures signatures, InspectionSink sink, InspectionSink detectors) {
         this.config = config;
+        for (MessageKind k : config.parsers()) {
+            parses[k.ordinal()] = true;
+        }
         this.sink = sink;
         this.detectors = detectors;
         this.wantsMessages = sink != InspectionSink.NONE;
@@ -130,6 +135,11 @@ public final class Inspector implements FlowObserver {
 
     InspectionConfig config() {
         return config;
+    }
+
+    /** True when {@code kind}'s messages are parsed; else its flows are only named. */
+    boolean parses(MessageKind kind) {
+        return parses[kind.ordinal()];
     }
 
     ReassemblyBudget budget() {

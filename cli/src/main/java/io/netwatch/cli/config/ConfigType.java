@@ -73,6 +73,14 @@ public interface ConfigType<T> {
         return new TextList(describe);
     }
 
+    /**
+     * A list of the given words (case-insensitive, each at most once, possibly none); in an
+     * environment variable or option, comma-separated, and {@code none} for the empty list.
+     */
+    static ConfigType<List<String>> wordList(String... words) {
+        return new WordList(List.of(words));
+    }
+
     private static String scalar(ConfigInput in, String describe) {
         if (in.text() == null) {
             throw new IllegalArgumentException("is a list; expected " + describe);
@@ -216,6 +224,40 @@ public interface ConfigType<T> {
         @Override
         public Object yaml(String value) {
             return value;
+        }
+    }
+
+    /** A list of words from a fixed set. */
+    record WordList(List<String> words) implements ConfigType<List<String>> {
+        @Override
+        public List<String> parse(ConfigInput in) {
+            if (in.items() == null && in.text().trim().equalsIgnoreCase("none")) {
+                return List.of();
+            }
+            List<String> given = new TextList(describe()).parse(in);
+            List<String> out = new java.util.ArrayList<>();
+            for (String g : given) {
+                String w = g.toLowerCase(Locale.ROOT);
+                if (!words.contains(w)) {
+                    throw new IllegalArgumentException("names \"" + g + "\", which is not allowed (expected "
+                            + describe() + ")");
+                }
+                if (out.contains(w)) {
+                    throw new IllegalArgumentException("names " + w + " twice (expected " + describe() + ")");
+                }
+                out.add(w);
+            }
+            return List.copyOf(out);
+        }
+
+        @Override
+        public Object yaml(List<String> value) {
+            return value;
+        }
+
+        @Override
+        public String describe() {
+            return "list of " + String.join(", ", words) + ", each at most once (none or [] for none)";
         }
     }
 
