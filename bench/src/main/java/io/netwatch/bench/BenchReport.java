@@ -129,24 +129,31 @@ public final class BenchReport {
         }
         if (f.getProperty("netwatch.uninspected.pps") != null) {
             double uninspected = dbl(f, "netwatch.uninspected.pps");
-            line(sb, "Payload inspection (the pipeline with it against the same pipeline without it)");
-            double lost = 100 * (1 - nw / uninspected);
-            line(sb, "  %-40s %7.1f%%  goal <= 25%%: %s", "throughput lost to payload inspection", lost,
-                    lost <= 25 ? "met" : "NOT met");
-            if (f.getProperty("netwatch.norules.pps") != null) {
-                line(sb, "  %-40s %7.1f%%  (no goal: the parsers and the detectors they feed, without the rules)",
-                        "  the same with no signature rules loaded", 100 * (1 - dbl(f, "netwatch.norules.pps") / uninspected));
+            line(sb, "Payload inspection (the pipeline with it against the same pipeline without it, in each round; "
+                    + "the median of the rounds, and their range)");
+            double[] lost = pairedLoss(f, "netwatch", "netwatch.uninspected");
+            if (Double.isNaN(lost[0])) {
+                // Figures from before the rounds' times were kept: the ratio of the medians.
+                lost = new double[] {100 * (1 - nw / uninspected), Double.NaN, Double.NaN};
+            }
+            line(sb, "  %-40s %7.1f%%%s  goal <= 25%%: %s", "throughput lost to payload inspection", lost[0],
+                    range(lost), lost[0] <= 25 ? "met" : "NOT met");
+            if (f.getProperty("netwatch.norules.runs") != null) {
+                double[] l = pairedLoss(f, "netwatch.norules", "netwatch.uninspected");
+                line(sb, "  %-40s %7.1f%%%s  (no goal: the parsers and the detectors they feed, without the rules)",
+                        "  the same, no signature rules loaded", l[0], range(l));
             }
             for (String[] v : PARSER_VARIANTS) {
-                if (f.getProperty("netwatch.parsers." + v[0] + ".pps") != null) {
-                    line(sb, "  %-40s %7.1f%%  (no goal: inspection.parsers, rules loaded)", "  the same, " + v[1],
-                            100 * (1 - dbl(f, "netwatch.parsers." + v[0] + ".pps") / uninspected));
+                if (f.getProperty("netwatch.parsers." + v[0] + ".runs") != null) {
+                    double[] l = pairedLoss(f, "netwatch.parsers." + v[0], "netwatch.uninspected");
+                    line(sb, "  %-40s %7.1f%%%s  (no goal: inspection.parsers, rules loaded)", "  the same, " + v[1],
+                            l[0], range(l));
                 }
             }
-            if (unavailable == null && f.getProperty("suricata.noparsers.net.pps") != null) {
-                line(sb, "  %-40s %7.1f%%  (the yardstick: Suricata with no rules, its parsers on against off)",
-                        "Suricata's loss to its app-layer parsers",
-                        100 * (1 - dbl(f, "suricata.full.net.pps") / dbl(f, "suricata.noparsers.net.pps")));
+            if (unavailable == null && f.getProperty("suricata.noparsers.runs") != null) {
+                double[] l = pairedLoss(f, "suricata.full", "suricata.noparsers");
+                line(sb, "  %-40s %7.1f%%%s  (the yardstick: Suricata with no rules, its parsers on against off, "
+                        + "net times)", "Suricata's loss to its app-layer parsers", l[0], range(l));
             }
             if (f.getProperty("netwatch.gc.seconds") != null) {
                 line(sb, "  collector per pass (median): %.3f s in %s collections with inspection, %.3f s in %s without",
@@ -208,7 +215,7 @@ public final class BenchReport {
 
     /** FileBench's parser variants: key, and what the rows call them. */
     private static final String[][] PARSER_VARIANTS = {{"nodns", "DNS parser off"}, {"nohttp", "HTTP parser off"},
-        {"notls", "TLS and QUIC parsers off"}, {"none", "no parser (rules on raw bytes only)"}};
+        {"notls", "TLS, QUIC parsers off"}, {"none", "no parser, raw-byte rules"}};
 
     private static void row(StringBuilder sb, Properties f, String key, String label) {
         String net = f.getProperty(key + ".net.pps");
@@ -227,6 +234,45 @@ public final class BenchReport {
     private static long lng(Properties p, String key) {
         String v = p.getProperty(key);
         return v == null ? 0 : Long.parseLong(v.trim());
+    }
+
+    /**
+     * The share of throughput {@code key} loses against {@code reference}, in percent, as the
+     * median over the rounds of each round's own loss (1 - reference's time / key's time), and
+     * that loss's least and greatest: the passes of one round ran seconds apart, while this
+     * machine's speed drifts by up to a third over minutes, so a loss paired within its round
+     * is free of the drift that a ratio of two medians, taken from different rounds, keeps.
+     * External tools' start-up time is subtracted first. NaNs without the rounds' times.
+     */
+    static double[] pairedLoss(Properties f, String key, String reference) {
+        double[] a = runs(f, key);
+        double[] b = runs(f, reference);
+        int n = Math.min(a.length, b.length);
+        if (n == 0) {
+            return new double[] {Double.NaN, Double.NaN, Double.NaN};
+        }
+        double[] loss = new double[n];
+        for (int i = 0; i < n; i++) {
+            loss[i] = 100 * (1 - b[i] / a[i]);
+        }
+        java.util.Arrays.sort(loss);
+        double median = n % 2 == 1 ? loss[n / 2] : (loss[n / 2 - 1] + loss[n / 2]) / 2;
+        return new double[] {median, loss[0], loss[n - 1]};
+    }
+
+    /** The rounds' times of {@code key}, seconds, its start-up time subtracted when it has one. */
+    private static double[] runs(Properties f, String key) {
+        String runs = f.getProperty(key + ".runs");
+        if (runs == null || runs.isBlank()) {
+            return new double[0];
+        }
+        double startup = f.getProperty(key + ".startup.seconds") == null ? 0 : dbl(f, key + ".startup.seconds");
+        return java.util.Arrays.stream(runs.trim().split("\\s+")).mapToDouble(t -> Double.parseDouble(t) - startup)
+                .toArray();
+    }
+
+    private static String range(double[] loss) {
+        return Double.isNaN(loss[1]) ? "" : String.format(Locale.ROOT, " (%.1f to %.1f)", loss[1], loss[2]);
     }
 
     private static double dbl(Properties p, String key) {
