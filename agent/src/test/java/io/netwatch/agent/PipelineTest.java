@@ -260,6 +260,11 @@ class PipelineTest {
      * it: the same bytes as plain UDP.
      */
     private static List<Anomaly> overlay(int port) {
+        return overlay(port, false);
+    }
+
+    /** As above; with {@code arp}, the pods' frames are ARP requests and replies, which no inner flow counts. */
+    private static List<Anomaly> overlay(int port, boolean arp) {
         List<Anomaly> raised = new ArrayList<>();
         Pipeline pipeline = Pipeline.create("node-a", List.of("eth0"), FlowTableConfig.defaults(),
                 DetectionConfig.defaults(), f -> { }, raised::add);
@@ -270,8 +275,10 @@ class PipelineTest {
             byte[] pod = ipv4(10, 244, 1, 5);
             byte[] other = ipv4(10, 244, 2 + k % 6, 9);
             // A pod's request and the answer, each direction in an underlay flow of its own.
-            byte[] request = ethernet(0x0800, ipv4Packet(pod, other, 17, udp(30000 + k, 8080, 64)));
-            byte[] answer = ethernet(0x0800, ipv4Packet(other, pod, 17, udp(8080, 30000 + k, 64)));
+            byte[] request = arp ? ethernet(0x0806, arp(1, pod, other))
+                    : ethernet(0x0800, ipv4Packet(pod, other, 17, udp(30000 + k, 8080, 64)));
+            byte[] answer = arp ? ethernet(0x0806, arp(2, other, pod))
+                    : ethernet(0x0800, ipv4Packet(other, pod, 17, udp(8080, 30000 + k, 64)));
             packet(pipeline, ethernet(0x0800, ipv4Packet(node, peer, 17, underlay(40000 + k % 300, port, request))),
                     t + k * (SECOND / 2000));
             packet(pipeline, ethernet(0x0800, ipv4Packet(peer, node, 17, underlay(50000 + k % 300, port, answer))),
@@ -290,6 +297,29 @@ class PipelineTest {
                 "the same datagrams undecoded look like a sweep and floods: " + plain);
         assertEquals(List.of(), overlay(4789).stream().map(Anomaly::getAnomalyType).toList(),
                 "as VXLAN: each pod flow's direction rides an underlay flow of its own, unanswered by design");
+    }
+
+    @Test
+    void anOverlayCarryingOnlyArpIsNotJudgedEither() {
+        // The tunnel's payload is a frame that is not IP: there is no inner layer, and the
+        // underlay layer still carries nothing of its own. Undecoded (4790), the same bytes
+        // look like a sweep and floods.
+        Set<String> plain = overlay(4790, true).stream().map(Anomaly::getAnomalyType).collect(Collectors.toSet());
+        assertTrue(plain.contains("udp_flood") && plain.contains("ip_sweep"), plain.toString());
+        assertEquals(List.of(), overlay(4789, true).stream().map(Anomaly::getAnomalyType).toList());
+    }
+
+    /** An Ethernet/IPv4 ARP body: {@code op} 1 (request) or 2 (reply), from {@code sender} about {@code target}. */
+    private static byte[] arp(int op, byte[] sender, byte[] target) {
+        byte[] a = new byte[28];
+        a[1] = 1;
+        a[2] = 0x08;
+        a[4] = 6;
+        a[5] = 4;
+        a[7] = (byte) op;
+        System.arraycopy(sender, 0, a, 14, 4);
+        System.arraycopy(target, 0, a, 24, 4);
+        return a;
     }
 
     @Test

@@ -49,6 +49,13 @@ public final class IpLayer {
     public int fragmentLength;
     public boolean moreFragments;
 
+    /**
+     * This layer's payload is a tunnel's (a VXLAN or Geneve header was read): the packet
+     * inside, when it is IP, is the next layer; when it is not (ARP between pods), there is no
+     * next layer, and this one still carries nothing of its own.
+     */
+    public boolean carriesTunnel;
+
     /** How this layer was reached (TUNNEL_*) and the tunnel's VNI or GRE key; 0 at depth 0. */
     public int tunnelType;
     public int vni;
@@ -73,6 +80,7 @@ public final class IpLayer {
         fragment = false;
         fragmentId = fragmentOffset = fragmentLength = 0;
         moreFragments = false;
+        carriesTunnel = false;
         tunnelType = TUNNEL_NONE;
         vni = 0;
         tunnelContext = parentContext;
@@ -106,6 +114,7 @@ public final class IpLayer {
         fragmentOffset = o.fragmentOffset;
         fragmentLength = o.fragmentLength;
         moreFragments = o.moreFragments;
+        carriesTunnel = o.carriesTunnel;
         tunnelType = o.tunnelType;
         vni = o.vni;
         tunnelContext = o.tunnelContext;

@@ -419,6 +419,7 @@ public final class PacketDecoder {
             return;
         }
         int vni = b.getInt(off + 4) >>> 8;
+        l.carriesTunnel = true;
         enterTunnel(IpLayer.TUNNEL_VXLAN, vni);
         ethernet(b, off + 8, end, l.depth + 1, innerContext(l, IpLayer.TUNNEL_VXLAN, vni));
         enterTunnel(IpLayer.TUNNEL_NONE, 0);
@@ -442,6 +443,7 @@ public final class PacketDecoder {
             out.fail(DecodeError.TRUNCATED_TUNNEL_HEADER);
             return;
         }
+        l.carriesTunnel = true;
         innerByEtherType(b, type, inner, end, l, IpLayer.TUNNEL_GENEVE, vni);
     }
 

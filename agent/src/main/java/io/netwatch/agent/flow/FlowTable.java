@@ -217,8 +217,9 @@ public final class FlowTable {
                 }
             } else if (l.flowable()) {
                 // A layer that carries a tunnel (VXLAN, Geneve, GRE, IP-in-IP) has no application
-                // payload of its own: its bytes are the next layer, counted in that layer's flow.
-                boolean carrier = i < p.layerCount - 1;
+                // payload of its own: its bytes are the next layer, counted in that layer's flow
+                // (or, for a frame that is not IP, such as ARP between pods, in no flow at all).
+                boolean carrier = i < p.layerCount - 1 || l.carriesTunnel;
                 account(l, p, carrier ? null : frame, vlans, nowNanos, wireLength, interfaceIndex, true, carrier);
             }
         }
