@@ -260,11 +260,14 @@ class PipelineTest {
      * it: the same bytes as plain UDP.
      */
     private static List<Anomaly> overlay(int port) {
-        return overlay(port, false);
+        return overlay(port, "ip");
     }
 
-    /** As above; with {@code arp}, the pods' frames are ARP requests and replies, which no inner flow counts. */
-    private static List<Anomaly> overlay(int port, boolean arp) {
+    /**
+     * As above, the tunnel's payload being {@code inner}: "ip" (the pods' UDP), "arp" (their
+     * ARP requests and replies, which no inner flow counts) or "junk" (bytes that are no frame).
+     */
+    private static List<Anomaly> overlay(int port, String inner) {
         List<Anomaly> raised = new ArrayList<>();
         Pipeline pipeline = Pipeline.create("node-a", List.of("eth0"), FlowTableConfig.defaults(),
                 DetectionConfig.defaults(), f -> { }, raised::add);
@@ -275,10 +278,16 @@ class PipelineTest {
             byte[] pod = ipv4(10, 244, 1, 5);
             byte[] other = ipv4(10, 244, 2 + k % 6, 9);
             // A pod's request and the answer, each direction in an underlay flow of its own.
-            byte[] request = arp ? ethernet(0x0806, arp(1, pod, other))
-                    : ethernet(0x0800, ipv4Packet(pod, other, 17, udp(30000 + k, 8080, 64)));
-            byte[] answer = arp ? ethernet(0x0806, arp(2, other, pod))
-                    : ethernet(0x0800, ipv4Packet(other, pod, 17, udp(8080, 30000 + k, 64)));
+            byte[] request = switch (inner) {
+                case "arp" -> ethernet(0x0806, arp(1, pod, other));
+                case "junk" -> new byte[64];
+                default -> ethernet(0x0800, ipv4Packet(pod, other, 17, udp(30000 + k, 8080, 64)));
+            };
+            byte[] answer = switch (inner) {
+                case "arp" -> ethernet(0x0806, arp(2, other, pod));
+                case "junk" -> new byte[64];
+                default -> ethernet(0x0800, ipv4Packet(other, pod, 17, udp(8080, 30000 + k, 64)));
+            };
             packet(pipeline, ethernet(0x0800, ipv4Packet(node, peer, 17, underlay(40000 + k % 300, port, request))),
                     t + k * (SECOND / 2000));
             packet(pipeline, ethernet(0x0800, ipv4Packet(peer, node, 17, underlay(50000 + k % 300, port, answer))),
@@ -304,9 +313,17 @@ class PipelineTest {
         // The tunnel's payload is a frame that is not IP: there is no inner layer, and the
         // underlay layer still carries nothing of its own. Undecoded (4790), the same bytes
         // look like a sweep and floods.
-        Set<String> plain = overlay(4790, true).stream().map(Anomaly::getAnomalyType).collect(Collectors.toSet());
+        Set<String> plain = overlay(4790, "arp").stream().map(Anomaly::getAnomalyType).collect(Collectors.toSet());
         assertTrue(plain.contains("udp_flood") && plain.contains("ip_sweep"), plain.toString());
-        assertEquals(List.of(), overlay(4789, true).stream().map(Anomaly::getAnomalyType).toList());
+        assertEquals(List.of(), overlay(4789, "arp").stream().map(Anomaly::getAnomalyType).toList());
+    }
+
+    @Test
+    void junkBehindAVxlanHeaderIsNoTunnelAndIsJudged() {
+        // A valid VXLAN header, then bytes that are no frame: a flood aimed at the tunnel port
+        // does not hide from the detectors by starting with the header.
+        Set<String> junk = overlay(4789, "junk").stream().map(Anomaly::getAnomalyType).collect(Collectors.toSet());
+        assertTrue(junk.contains("udp_flood") && junk.contains("ip_sweep"), junk.toString());
     }
 
     /** An Ethernet/IPv4 ARP body: {@code op} 1 (request) or 2 (reply), from {@code sender} about {@code target}. */

@@ -50,9 +50,9 @@ public final class IpLayer {
     public boolean moreFragments;
 
     /**
-     * This layer's payload is a tunnel's (a VXLAN or Geneve header was read): the packet
-     * inside, when it is IP, is the next layer; when it is not (ARP between pods), there is no
-     * next layer, and this one still carries nothing of its own.
+     * This layer's payload is a tunnel (VXLAN or Geneve) carrying an ARP frame: there is no
+     * next layer, yet this one carries nothing of its own. (A tunnel carrying IP has a next
+     * layer, which says the same.)
      */
     public boolean carriesTunnel;
 

@@ -16,6 +16,7 @@ import java.nio.ByteBuffer;
 public final class PacketDecoder {
     public static final int ETHERTYPE_IPV4 = 0x0800;
     public static final int ETHERTYPE_IPV6 = 0x86DD;
+    public static final int ETHERTYPE_ARP = 0x0806;
     public static final int ETHERTYPE_VLAN = 0x8100;
     public static final int ETHERTYPE_QINQ = 0x88A8;
     public static final int ETHERTYPE_QINQ_OLD = 0x9100;
@@ -419,10 +420,26 @@ public final class PacketDecoder {
             return;
         }
         int vni = b.getInt(off + 4) >>> 8;
-        l.carriesTunnel = true;
         enterTunnel(IpLayer.TUNNEL_VXLAN, vni);
         ethernet(b, off + 8, end, l.depth + 1, innerContext(l, IpLayer.TUNNEL_VXLAN, vni));
         enterTunnel(IpLayer.TUNNEL_NONE, 0);
+        l.carriesTunnel = arpFrame(b, off + 8, end);
+    }
+
+    /**
+     * True when the Ethernet frame at {@code off} is a well-formed Ethernet/IPv4 ARP request or
+     * reply: a tunnel's payload that is a frame, but no IP layer (pods resolving each other).
+     * The tunnel's outer layer then carries it (see {@link IpLayer#carriesTunnel}); junk sent to
+     * a tunnel port, which decodes to neither, stays plain UDP.
+     */
+    private static boolean arpFrame(ByteBuffer b, int off, int end) {
+        int arp = off + 14;
+        if (end - arp < 28 || u16(b, off + 12) != ETHERTYPE_ARP) {
+            return false;
+        }
+        int op = u16(b, arp + 6);
+        return u16(b, arp) == 1 && u16(b, arp + 2) == ETHERTYPE_IPV4 && (b.get(arp + 4) & 0xFF) == 6
+                && (b.get(arp + 5) & 0xFF) == 4 && (op == 1 || op == 2);
     }
 
     private void geneve(ByteBuffer b, IpLayer l, int off, int end) {
@@ -443,8 +460,8 @@ public final class PacketDecoder {
             out.fail(DecodeError.TRUNCATED_TUNNEL_HEADER);
             return;
         }
-        l.carriesTunnel = true;
         innerByEtherType(b, type, inner, end, l, IpLayer.TUNNEL_GENEVE, vni);
+        l.carriesTunnel = type == ETHERTYPE_TRANSPARENT_ETHERNET && arpFrame(b, inner, end);
     }
 
     private void gre(ByteBuffer b, IpLayer l, int off, int end) {
