@@ -257,7 +257,9 @@ public final class AgentMain {
         }
         return "parsing " + (on.isEmpty() ? "no protocol" : on.stream().sorted().map(MessageKind::label)
                 .collect(Collectors.joining(", ")) + " only") + " (inspection.parsers): the others are named, not read"
-                + (on.contains(MessageKind.DNS) ? "" : "; the DNS tunnel and DGA detectors see no DNS messages");
+                + (on.contains(MessageKind.DNS) ? "" : "; the DNS tunnel and DGA detectors see no DNS messages, and "
+                        + "the aggregator learns no name for an address from DNS answers")
+                + (on.contains(MessageKind.HTTP) ? "" : "; brute-force detection sees no HTTP 401 answer");
     }
 
     /**

@@ -24,7 +24,8 @@ class AgentParsersNoteTest {
     void theParsersLeftOutAndWhatTheyCostAreNamed() {
         InspectionConfig tlsOnly = InspectionConfig.defaults().withParsers(EnumSet.of(MessageKind.TLS));
         assertEquals("parsing tls only (inspection.parsers): the others are named, not read; the DNS tunnel and DGA "
-                + "detectors see no DNS messages", AgentMain.parsersNote(tlsOnly));
+                + "detectors see no DNS messages, and the aggregator learns no name for an address from DNS answers; "
+                + "brute-force detection sees no HTTP 401 answer", AgentMain.parsersNote(tlsOnly));
         assertEquals("parsing dns, http only (inspection.parsers): the others are named, not read",
                 AgentMain.parsersNote(InspectionConfig.defaults().withParsers(EnumSet.of(MessageKind.HTTP,
                         MessageKind.DNS))));

@@ -138,19 +138,19 @@ public final class BenchReport {
             }
             line(sb, "  %-40s %7.1f%%%s  goal <= 25%%: %s", "throughput lost to payload inspection", lost[0],
                     range(lost), lost[0] <= 25 ? "met" : "NOT met");
-            if (f.getProperty("netwatch.norules.runs") != null) {
+            if (!blank(f, "netwatch.norules.runs")) {
                 double[] l = pairedLoss(f, "netwatch.norules", "netwatch.uninspected");
                 line(sb, "  %-40s %7.1f%%%s  (no goal: the parsers and the detectors they feed, without the rules)",
                         "  the same, no signature rules loaded", l[0], range(l));
             }
             for (String[] v : PARSER_VARIANTS) {
-                if (f.getProperty("netwatch.parsers." + v[0] + ".runs") != null) {
+                if (!blank(f, "netwatch.parsers." + v[0] + ".runs")) {
                     double[] l = pairedLoss(f, "netwatch.parsers." + v[0], "netwatch.uninspected");
                     line(sb, "  %-40s %7.1f%%%s  (no goal: inspection.parsers, rules loaded)", "  the same, " + v[1],
                             l[0], range(l));
                 }
             }
-            if (unavailable == null && f.getProperty("suricata.noparsers.runs") != null) {
+            if (unavailable == null && !blank(f, "suricata.noparsers.runs") && !blank(f, "suricata.full.runs")) {
                 double[] l = pairedLoss(f, "suricata.full", "suricata.noparsers");
                 line(sb, "  %-40s %7.1f%%%s  (the yardstick: Suricata with no rules, its parsers on against off, "
                         + "net times)", "Suricata's loss to its app-layer parsers", l[0], range(l));
@@ -253,7 +253,8 @@ public final class BenchReport {
         }
         double[] loss = new double[n];
         for (int i = 0; i < n; i++) {
-            loss[i] = 100 * (1 - b[i] / a[i]);
+            // A net time at or below zero (a file so small that start-up is all) counts as a microsecond.
+            loss[i] = 100 * (1 - Math.max(1e-6, b[i]) / Math.max(1e-6, a[i]));
         }
         java.util.Arrays.sort(loss);
         double median = n % 2 == 1 ? loss[n / 2] : (loss[n / 2 - 1] + loss[n / 2]) / 2;
@@ -269,6 +270,10 @@ public final class BenchReport {
         double startup = f.getProperty(key + ".startup.seconds") == null ? 0 : dbl(f, key + ".startup.seconds");
         return java.util.Arrays.stream(runs.trim().split("\\s+")).mapToDouble(t -> Double.parseDouble(t) - startup)
                 .toArray();
+    }
+
+    private static boolean blank(Properties f, String key) {
+        return f.getProperty(key) == null || f.getProperty(key).isBlank();
     }
 
     private static String range(double[] loss) {

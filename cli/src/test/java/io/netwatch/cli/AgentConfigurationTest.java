@@ -280,6 +280,9 @@ class AgentConfigurationTest {
         String unknown = error(Map.of(), "--config", file("inspection:\n  parsers: [dns, smtp]\n").toString());
         assertTrue(unknown.contains("inspection.parsers: [dns, smtp] names \"smtp\", which is not allowed "
                 + "(expected list of dns, http, tls, quic, ssh, each at most once (none or [] for none))"), unknown);
+        String empty = error(Map.of("NETWATCH_AGENT_INSPECTION_PARSERS", ""), "--pcap", "x.pcap");
+        assertTrue(empty.contains("NETWATCH_AGENT_INSPECTION_PARSERS (inspection.parsers): \"\" is empty (expected "
+                + "list of dns, http, tls, quic, ssh"), empty);
         String twice = error(Map.of(), "--pcap", "x.pcap", "--parsers", "dns,tls,DNS");
         assertTrue(twice.contains("--parsers (inspection.parsers)") && twice.contains("names dns twice"), twice);
     }

@@ -670,9 +670,12 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
             // After the parsers, so that a rule for an application protocol sees it named.
             if (!rulesDone()) {
                 signatures.stream(b, off, len, streamContext(fromClient), FlowInspection.this);
-                if (ProtocolProbe.TLS.equals(protocol) && (finished || tlsMessages > 0)
-                        || ProtocolProbe.SSH.equals(protocol) && finished) {
+                if (ProtocolProbe.TLS.equals(protocol) && inspector.parses(MessageKind.TLS)
+                        && (finished || tlsMessages > 0)
+                        || ProtocolProbe.SSH.equals(protocol) && inspector.parses(MessageKind.SSH) && finished) {
                     // Its hello or banner has been matched; what follows is (soon) ciphertext.
+                    // (Without the parser, where the hello ends is not known: the rules read
+                    // to their depth, as in a protocol no parser knows.)
                     signatures.stopPayload(fromClient);
                 }
             }
@@ -771,8 +774,25 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         private void decide(String p, ByteBuffer first, int off, int len) {
             protocol = p;
             identified(p);
-            if (ProtocolProbe.HTTP.equals(p) && inspector.parses(MessageKind.HTTP)) {
-                speakHttp(first, off, len, false);
+            if (ProtocolProbe.HTTP.equals(p)) {
+                if (inspector.parses(MessageKind.HTTP)) {
+                    speakHttp(first, off, len, false);
+                } else {
+                    (fromClient ? toClient : toServer).namedHttpByPeer();
+                }
+            }
+        }
+
+        /**
+         * The peer named HTTP and no parser reads it: a direction still waiting with its odd
+         * first bytes kept, which an HTTP peer would have made HTTP, is named HTTP and done.
+         */
+        void namedHttpByPeer() {
+            if (protocol == null && !finished && head != null) {
+                protocol = ProtocolProbe.HTTP;
+                head = null;
+                headLength = 0;
+                finished = true;
             }
         }
 

@@ -3,6 +3,16 @@ package io.netwatch.agent.inspect;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.netwatch.agent.Pipeline;
+import io.netwatch.agent.Frames;
+import io.netwatch.agent.decode.IpLayer;
+import io.netwatch.agent.decode.PacketDecoder;
+import io.netwatch.agent.flow.FlowObserver;
+import io.netwatch.agent.flow.FlowTable;
+import io.netwatch.agent.inspect.signature.RuleVariables;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import org.junit.jupiter.api.io.TempDir;
 import io.netwatch.agent.capture.PcapFileSource;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.inspect.signature.Buffer;
@@ -133,5 +143,99 @@ class InspectionParsersTest {
         // TLS fields come from TLS over TCP and from QUIC: one of the two parsers is enough.
         assertEquals(List.of(), InspectionConfig.defaults()
                 .withParsers(EnumSet.complementOf(EnumSet.of(MessageKind.TLS))).rulesThatCannotFire(rules));
+    }
+
+    /** A TCP segment with {@code data} from {@code src:sport}, as a frame. */
+    private static byte[] segment(byte[] src, int sport, byte[] dst, int dport, int flags, int seq, byte[] data) {
+        byte[] tcp = Frames.tcp(sport, dport, flags, seq, data.length);
+        System.arraycopy(data, 0, tcp, 20, data.length);
+        return Frames.ethernet(0x0800, Frames.ipv4Packet(src, dst, 6, tcp));
+    }
+
+    private static byte[] text(String s) {
+        return s.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void withoutTheHttpParserAPeerWaitingForHttpToNameItIsNamedAndLetGo() {
+        // An odd, short first line on port 80 waits for the peer: HTTP would make it a request.
+        // With the HTTP parser off, the server's status line names it HTTP and ends it, so its
+        // later segments are not handed to inspection any more.
+        Inspector inspector = new Inspector(InspectionConfig.defaults().withParsers(
+                EnumSet.complementOf(EnumSet.of(MessageKind.HTTP))), Signatures.none(), InspectionSink.NONE);
+        int[] clientCalls = new int[1];
+        List<Flow> flows = new ArrayList<>();
+        FlowTable table = new FlowTable(FlowTableConfig.defaults(), flows::add, "n", List.of("eth0"), 0)
+                .observe(new FlowObserver() {
+                    @Override
+                    public boolean onPacket(int slot, long flowId, boolean fromInitiator, IpLayer layer,
+                                            ByteBuffer frame, long nowNanos) {
+                        if (fromInitiator && layer.payloadLength > 0) {
+                            clientCalls[0]++;
+                        }
+                        return inspector.onPacket(slot, flowId, fromInitiator, layer, frame, nowNanos);
+                    }
+
+                    @Override
+                    public void onRecord(int slot, Flow.Builder record, boolean last) {
+                        inspector.onRecord(slot, record, last);
+                    }
+                });
+        PacketDecoder decoder = new PacketDecoder();
+        byte[] c = Frames.ipv4(10, 0, 0, 1);
+        byte[] s = Frames.ipv4(10, 0, 0, 2);
+        long[] t = {1_700_000_000_000_000_000L};
+        java.util.function.Consumer<byte[]> send = f -> table.update(decoder.decode(ByteBuffer.wrap(f),
+                io.netwatch.agent.capture.LinkType.ETHERNET), ByteBuffer.wrap(f), t[0] += 1000, f.length, 0);
+        send.accept(segment(c, 40000, s, 80, 0x02, 100, new byte[0]));
+        send.accept(segment(s, 80, c, 40000, 0x12, 500, new byte[0]));
+        send.accept(segment(c, 40000, s, 80, 0x10, 101, new byte[0]));
+        send.accept(segment(c, 40000, s, 80, 0x18, 101, text("XY\r\n")));
+        send.accept(segment(s, 80, c, 40000, 0x18, 501, text("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")));
+        int before = clientCalls[0];
+        for (int i = 0; i < 5; i++) {
+            send.accept(segment(c, 40000, s, 80, 0x18, 105 + 10 * i, text("0123456789")));
+        }
+        assertEquals(1, clientCalls[0] - before, "the client's segments after the status line: only the first is looked at");
+        table.flushAll(io.netwatch.proto.flow.v1.FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        assertEquals("http", flows.getFirst().getAppProto());
+        assertFalse(flows.getFirst().hasHttp());
+    }
+
+    @Test
+    void withoutTheTlsParserRawByteRulesReadTheStreamToTheirDepth(@TempDir Path dir) throws Exception {
+        // Where the hello ends is the TLS parser's to know: without it, a rule on raw bytes still
+        // sees the segments after the first (here the hello's second half).
+        Path rules = dir.resolve("needle.rules");
+        Files.writeString(rules, "alert tcp any any -> any any (msg:\"needle\"; content:\"needle-in-hello\"; sid:1;)\n");
+        Signatures signatures = Signatures.load(List.of(rules), false, RuleVariables.defaults(),
+                Signatures.DEFAULT_PAYLOAD_DEPTH);
+        for (Set<MessageKind> parsers : List.of(EnumSet.allOf(MessageKind.class),
+                EnumSet.complementOf(EnumSet.of(MessageKind.TLS)))) {
+            List<InspectionEvent> events = new ArrayList<>();
+            Pipeline pipeline = Pipeline.create("n", List.of("eth0"), FlowTableConfig.defaults(),
+                    DetectionConfig.defaults(), InspectionConfig.defaults().withParsers(parsers), signatures,
+                    f -> { }, AnomalySink.NONE, events::add);
+            byte[] c = Frames.ipv4(10, 0, 0, 1);
+            byte[] s = Frames.ipv4(10, 0, 0, 2);
+            long t = 1_700_000_000_000_000_000L;
+            // A record header announcing a 600-byte handshake message, split over two segments.
+            byte[] first = new byte[300];
+            byte[] head = {0x16, 0x03, 0x01, 0x02, 0x58, 0x01, 0x00, 0x02, 0x54, 0x03, 0x03};
+            System.arraycopy(head, 0, first, 0, head.length);
+            byte[] second = new byte[305];
+            System.arraycopy(text("needle-in-hello"), 0, second, 100, 15);
+            for (byte[] f : List.of(segment(c, 40000, s, 443, 0x02, 100, new byte[0]),
+                    segment(s, 443, c, 40000, 0x12, 500, new byte[0]),
+                    segment(c, 40000, s, 443, 0x10, 101, new byte[0]),
+                    segment(c, 40000, s, 443, 0x18, 101, first),
+                    segment(c, 40000, s, 443, 0x18, 401, second))) {
+                pipeline.onPacket(ByteBuffer.wrap(f), io.netwatch.agent.capture.LinkType.ETHERNET, t += 1000,
+                        f.length, 0);
+            }
+            pipeline.finish();
+            assertEquals(1, events.stream().filter(e -> e instanceof InspectionEvent.Alert).count(),
+                    "parsers " + parsers);
+        }
     }
 }

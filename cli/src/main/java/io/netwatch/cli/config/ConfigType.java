@@ -234,6 +234,10 @@ public interface ConfigType<T> {
             if (in.items() == null && in.text().trim().equalsIgnoreCase("none")) {
                 return List.of();
             }
+            if (in.items() == null && in.text().isBlank()) {
+                // An empty variable or option is more often a slip than a wish for none: say none.
+                throw new IllegalArgumentException("is empty (expected " + describe() + ")");
+            }
             List<String> given = new TextList(describe()).parse(in);
             List<String> out = new java.util.ArrayList<>();
             for (String g : given) {
