@@ -242,11 +242,21 @@ public final class BenchReport {
      * that loss's least and greatest: the passes of one round ran seconds apart, while this
      * machine's speed drifts by up to a third over minutes, so a loss paired within its round
      * is free of the drift that a ratio of two medians, taken from different rounds, keeps.
-     * External tools' start-up time is subtracted first. NaNs without the rounds' times.
+     * When the reference also ran at the end of each round ({@code REFERENCE.end.runs}), the
+     * mean of its two times is the round's reference. External tools' start-up time is
+     * subtracted first. NaNs without the rounds' times.
      */
     static double[] pairedLoss(Properties f, String key, String reference) {
         double[] a = runs(f, key);
         double[] b = runs(f, reference);
+        double[] atEnd = runs(f, reference + ".end");
+        if (atEnd.length == b.length) {
+            // The reference ran again at the round's end: the mean of the two brackets the
+            // passes between them, so drift within the round cancels to first order.
+            for (int i = 0; i < b.length; i++) {
+                b[i] = (b[i] + atEnd[i]) / 2;
+            }
+        }
         int n = Math.min(a.length, b.length);
         if (n == 0) {
             return new double[] {Double.NaN, Double.NaN, Double.NaN};

@@ -160,6 +160,9 @@ public final class FileBench {
         Samples core = new Samples();
         Samples uninspected = new Samples();
         Samples withoutRules = new Samples();
+        // The pass without inspection again at the round's end: the losses' reference is the
+        // mean of the two, which brackets the round's other passes (see BenchReport.pairedLoss).
+        Samples uninspectedAtEnd = new Samples();
         java.util.Map<ParserVariant, Samples> parserVariants = new java.util.EnumMap<>(ParserVariant.class);
         for (ParserVariant v : ParserVariant.values()) {
             parserVariants.put(v, new Samples());
@@ -197,6 +200,8 @@ public final class FileBench {
                 settle();
                 parserVariants.get(v).add(netwatchWithParsers(v.parsers));
             }
+            settle();
+            uninspectedAtEnd.add(netwatchUninspected());
             counts = c;
             tcpdumpRuns.add(tcpdump.run(file, "run-" + r));
             if (suricata != null && r < suricataRounds) {
@@ -221,6 +226,7 @@ public final class FileBench {
         record("netwatch.core", core, null);
         record("netwatch.uninspected", uninspected, null);
         record("netwatch.norules", withoutRules, null);
+        record("netwatch.uninspected.end", uninspectedAtEnd, null);
         for (ParserVariant v : ParserVariant.values()) {
             record("netwatch.parsers." + v.key, parserVariants.get(v), null);
         }
