@@ -112,7 +112,7 @@ gcc -O2 -Wall -Wextra -o "$WORK/blast" "$BENCH/live/blast.c"
   echo "capture=synthesized, seed $SEED"
   if git -C "$ROOT" rev-parse --short HEAD >/dev/null 2>&1; then
     echo "source=commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- agent proto \
-      2>/dev/null || echo ' with uncommitted changes in agent/ or proto/')"
+      common bench 2>/dev/null || echo ' with uncommitted changes in agent/, proto/, common/ or bench/')"
   fi
 } >"$RESULTS/env.properties"
 
