@@ -118,6 +118,8 @@ public final class Inspector {
             s.put("stream_gaps", p.inspector().streamGaps());
             s.put("protocol_mismatches", p.inspector().protocolMismatches());
             s.put("signature_alerts", p.inspector().alerts());
+            s.put("parsers", p.inspector().config().parsers().stream().sorted()
+                    .map(io.netwatch.agent.inspect.MessageKind::label).toList());
         }
         if (error != null) {
             s.put("error", error.getMessage());

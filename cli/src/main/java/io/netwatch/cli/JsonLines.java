@@ -394,6 +394,12 @@ public final class JsonLines implements AutoCloseable {
                 json.writeObjectFieldStart(e.getKey());
                 writeFields((Map<String, Object>) m);
                 json.writeEndObject();
+            } else if (v instanceof java.util.List<?> list) {
+                json.writeArrayFieldStart(e.getKey());
+                for (Object item : list) {
+                    json.writeString(String.valueOf(item));
+                }
+                json.writeEndArray();
             } else if (v instanceof Number n) {
                 json.writeFieldName(e.getKey());
                 if (n instanceof Double d) {

@@ -90,6 +90,8 @@ class InspectCommandTest {
         dnsOnly.lines().stream().filter(n -> n.get("type").asText().equals("flow") && n.has("app_proto"))
                 .forEach(n -> named.add(n.get("app_proto").asText()));
         assertTrue(named.containsAll(Set.of("dns", "http", "tls")), named.toString());
+        assertEquals("[\"dns\"]", dnsOnly.lines().getLast().get("parsers").toString());
+        assertEquals("[\"dns\",\"http\",\"tls\",\"quic\",\"ssh\"]", all.lines().getLast().get("parsers").toString());
         // The bundled rules on HTTP fields cannot fire without the HTTP parser: said, not hidden.
         assertTrue(dnsOnly.stderr().contains("rules read http fields, but inspection.parsers leaves http out: "
                 + "they cannot fire"), dnsOnly.stderr());

@@ -133,7 +133,8 @@ public final class Inspector implements FlowObserver {
         f.decorate(record);
     }
 
-    InspectionConfig config() {
+    /** The bounds and parsers this inspection runs with. */
+    public InspectionConfig config() {
         return config;
     }
 
