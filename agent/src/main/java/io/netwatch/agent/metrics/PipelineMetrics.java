@@ -68,6 +68,12 @@ public final class PipelineMetrics implements MeterBinder {
                         "Application-layer messages found (DNS, HTTP, TLS and QUIC hellos, SSH banners)",
                         "protocol", kind.label());
             }
+            for (MessageKind kind : MessageKind.values()) {
+                meters.gauge("netwatch.inspect.parser.enabled", inspector,
+                        i -> i.config().parsers().contains(kind) ? 1 : 0,
+                        "1 when the protocol's messages are parsed, 0 when it is only named (inspection.parsers)",
+                        "protocol", kind.label());
+            }
             meters.counter("netwatch.inspect.stream.gaps", inspector, Inspector::streamGaps,
                     "Holes in TCP streams that inspection had to skip");
             meters.counter("netwatch.inspect.reassembly.refused.segments", inspector, Inspector::budgetRefusals,
