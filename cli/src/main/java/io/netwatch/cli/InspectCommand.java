@@ -1,6 +1,8 @@
 package io.netwatch.cli;
 
 import io.netwatch.agent.capture.CaptureException;
+import io.netwatch.agent.inspect.InspectionConfig;
+import io.netwatch.cli.config.ConfigInput;
 import java.io.BufferedOutputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -63,12 +65,12 @@ final class InspectCommand implements Callable<Integer> {
             System.err.println("netwatch inspect: " + e.getMessage());
             return 2;
         }
-        io.netwatch.agent.inspect.InspectionConfig inspection;
+        InspectionConfig inspection = InspectionConfig.defaults();
         try {
-            inspection = io.netwatch.agent.inspect.InspectionConfig.defaults().withParsers(parsers == null
-                    ? io.netwatch.agent.inspect.InspectionConfig.defaults().parsers()
-                    : AgentSettings.parsers(AgentSettings.PARSER_WORDS.parse(
-                            io.netwatch.cli.config.ConfigInput.scalar(parsers))));
+            if (parsers != null) {
+                inspection = inspection.withParsers(AgentSettings.parsers(AgentSettings.PARSER_WORDS.parse(
+                        ConfigInput.scalar(parsers))));
+            }
         } catch (IllegalArgumentException e) {
             System.err.println("netwatch inspect: --parsers: \"" + parsers + "\" " + e.getMessage());
             return 2;
