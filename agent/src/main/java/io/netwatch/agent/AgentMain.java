@@ -35,7 +35,6 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -255,8 +254,8 @@ public final class AgentMain {
         if (on.containsAll(EnumSet.allOf(MessageKind.class))) {
             return null;
         }
-        return "parsing " + (on.isEmpty() ? "no protocol" : on.stream().sorted().map(MessageKind::label)
-                .collect(Collectors.joining(", ")) + " only") + " (inspection.parsers): the others are named, not read"
+        return "parsing " + (on.isEmpty() ? "no protocol" : String.join(", ", inspection.parserLabels()) + " only")
+                + " (inspection.parsers): the others are named, not read"
                 + (on.contains(MessageKind.DNS) ? "" : "; the DNS tunnel and DGA detectors see no DNS messages, and "
                         + "the aggregator learns no name for an address from DNS answers")
                 + (on.contains(MessageKind.HTTP) ? "" : "; brute-force detection sees no HTTP 401 answer");

@@ -71,9 +71,9 @@ public final class BenchReport {
         if (f.getProperty("netwatch.norules.pps") != null) {
             row(sb, f, "netwatch.norules", "  same, no signature rules loaded");
         }
-        for (String[] v : PARSER_VARIANTS) {
-            if (f.getProperty("netwatch.parsers." + v[0] + ".pps") != null) {
-                row(sb, f, "netwatch.parsers." + v[0], "  same, " + v[1]);
+        for (FileBench.ParserVariant v : FileBench.ParserVariant.values()) {
+            if (f.getProperty("netwatch.parsers." + v.key + ".pps") != null) {
+                row(sb, f, "netwatch.parsers." + v.key, "  same, " + v.label);
             }
         }
         if (f.getProperty("netwatch.uninspected.pps") != null) {
@@ -143,10 +143,10 @@ public final class BenchReport {
                 line(sb, "  %-40s %7.1f%%%s  (no goal: the parsers and the detectors they feed, without the rules)",
                         "  the same, no signature rules loaded", l[0], range(l));
             }
-            for (String[] v : PARSER_VARIANTS) {
-                if (!blank(f, "netwatch.parsers." + v[0] + ".runs")) {
-                    double[] l = pairedLoss(f, "netwatch.parsers." + v[0], "netwatch.uninspected");
-                    line(sb, "  %-40s %7.1f%%%s  (no goal: inspection.parsers, rules loaded)", "  the same, " + v[1],
+            for (FileBench.ParserVariant v : FileBench.ParserVariant.values()) {
+                if (!blank(f, "netwatch.parsers." + v.key + ".runs")) {
+                    double[] l = pairedLoss(f, "netwatch.parsers." + v.key, "netwatch.uninspected");
+                    line(sb, "  %-40s %7.1f%%%s  (no goal: inspection.parsers, rules loaded)", "  the same, " + v.label,
                             l[0], range(l));
                 }
             }
@@ -212,10 +212,6 @@ public final class BenchReport {
                 : String.format(Locale.ROOT, "off by %,d (%.4f %% of sent)", diff, diff * 100.0 / Math.max(1, sent)));
         line(sb, "");
     }
-
-    /** FileBench's parser variants: key, and what the rows call them. */
-    private static final String[][] PARSER_VARIANTS = {{"nodns", "DNS parser off"}, {"nohttp", "HTTP parser off"},
-        {"notls", "TLS, QUIC parsers off"}, {"none", "no parser, raw-byte rules"}};
 
     private static void row(StringBuilder sb, Properties f, String key, String label) {
         String net = f.getProperty(key + ".net.pps");

@@ -253,7 +253,6 @@ public final class FileBench {
         out.put("netwatch.allocated.bytes.per.packet", counts.allocatedBytes / (double) packets);
     }
 
-    /** The collectors' total time (nanoseconds) and collections so far. */
     /**
      * A full collection before a timed Netwatch pass, not timed: each pass starts from the same
      * heap and pays for collecting its own garbage only, not for what the passes before it left
@@ -263,6 +262,7 @@ public final class FileBench {
         System.gc();
     }
 
+    /** The collectors' total time (nanoseconds) and collections so far. */
     private static long[] collector() {
         long nanos = 0;
         long count = 0;
@@ -344,18 +344,23 @@ public final class FileBench {
                 AnomalySink.NONE, InspectionSink.NONE));
     }
 
-    /** The parser sets the benchmark times besides all of them (the report's keys: netwatch.parsers.KEY). */
+    /**
+     * The parser sets the benchmark times besides all of them: the results' key
+     * (netwatch.parsers.KEY) and what the report's rows call them.
+     */
     enum ParserVariant {
-        NO_DNS("nodns", EnumSet.complementOf(EnumSet.of(MessageKind.DNS))),
-        NO_HTTP("nohttp", EnumSet.complementOf(EnumSet.of(MessageKind.HTTP))),
-        NO_TLS("notls", EnumSet.complementOf(EnumSet.of(MessageKind.TLS, MessageKind.QUIC))),
-        NONE("none", EnumSet.noneOf(MessageKind.class));
+        NO_DNS("nodns", "DNS parser off", EnumSet.complementOf(EnumSet.of(MessageKind.DNS))),
+        NO_HTTP("nohttp", "HTTP parser off", EnumSet.complementOf(EnumSet.of(MessageKind.HTTP))),
+        NO_TLS("notls", "TLS, QUIC parsers off", EnumSet.complementOf(EnumSet.of(MessageKind.TLS, MessageKind.QUIC))),
+        NONE("none", "no parser, raw-byte rules", EnumSet.noneOf(MessageKind.class));
 
         final String key;
+        final String label;
         final java.util.Set<MessageKind> parsers;
 
-        ParserVariant(String key, java.util.Set<MessageKind> parsers) {
+        ParserVariant(String key, String label, java.util.Set<MessageKind> parsers) {
             this.key = key;
+            this.label = label;
             this.parsers = parsers;
         }
     }

@@ -102,7 +102,7 @@ final class AgentSettings {
     static final io.netwatch.cli.config.ConfigType<List<String>> PARSER_WORDS =
             wordList(MessageKind.labels().toArray(String[]::new));
     static final ConfigKey<List<String>> PARSERS = SCHEMA.key("inspection.parsers", PARSER_WORDS,
-            INSPECTION.parsers().stream().sorted().map(MessageKind::label).toList(),
+            INSPECTION.parserLabels(),
             "Application protocols whose messages are parsed; one left out is still named by its first bytes "
                     + "(app_proto, port mismatches) but yields no messages, record fields or field rules "
                     + "(docs/flows.md).");

@@ -118,8 +118,7 @@ public final class Inspector {
             s.put("stream_gaps", p.inspector().streamGaps());
             s.put("protocol_mismatches", p.inspector().protocolMismatches());
             s.put("signature_alerts", p.inspector().alerts());
-            s.put("parsers", p.inspector().config().parsers().stream().sorted()
-                    .map(io.netwatch.agent.inspect.MessageKind::label).toList());
+            s.put("parsers", p.inspector().config().parserLabels());
         }
         if (error != null) {
             s.put("error", error.getMessage());

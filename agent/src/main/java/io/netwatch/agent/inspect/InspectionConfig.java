@@ -28,7 +28,7 @@ public record InspectionConfig(int depthBytes, int maxPendingBytes, long budgetB
             throw new IllegalArgumentException("inspection bounds: depth and pending bytes must be at least 1024, the "
                     + "budget at least the pending bytes, and at least one flow");
         }
-        parsers = parsers.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(parsers));
+        parsers = Set.copyOf(parsers);
     }
 
     /** Every parser, with the given bounds. */
@@ -39,6 +39,11 @@ public record InspectionConfig(int depthBytes, int maxPendingBytes, long budgetB
     /** 64 KiB per direction: several pipelined HTTP requests, any ClientHello, post-quantum ones included. */
     public static InspectionConfig defaults() {
         return new InspectionConfig(64 * 1024, 64 * 1024, ReassemblyBudget.DEFAULT_BYTES, 65_536);
+    }
+
+    /** The parsers' labels ({@link MessageKind#label()}), in declaration order: dns, http, tls, quic, ssh. */
+    public List<String> parserLabels() {
+        return parsers.stream().sorted().map(MessageKind::label).toList();
     }
 
     /** The same bounds, parsing only {@code only}. */
