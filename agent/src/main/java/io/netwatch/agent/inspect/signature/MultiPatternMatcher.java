@@ -48,9 +48,17 @@ public final class MultiPatternMatcher {
     private final int[] outStart;
     private final int[] outputs;
     private final int patterns;
+    /**
+     * {@code starts[column(a) * width + column(b)]}: whether some pattern begins with the bytes
+     * a, b (or is one byte long and begins with a). At the root, a pair that begins no pattern
+     * lets the scan step past its first byte without entering the automaton.
+     */
+    private final boolean[] starts;
 
-    private MultiPatternMatcher(int width, int[] next, int[] outStart, int[] outputs, int patterns, int[] column) {
+    private MultiPatternMatcher(int width, int[] next, int[] outStart, int[] outputs, int patterns, int[] column,
+                                boolean[] starts) {
         this.width = width;
+        this.starts = starts;
         this.next = next;
         this.outStart = outStart;
         this.outputs = outputs;
@@ -161,7 +169,16 @@ public final class MultiPatternMatcher {
             int t = next[i];
             next[i] = outStart[t] != outStart[t + 1] ? ~(t * width) : t * width;
         }
-        return new MultiPatternMatcher(width, next, outStart, outputs, patterns.size(), column);
+        boolean[] starts = new boolean[width * width];
+        for (byte[] p : patterns) {
+            int first = column[p[0] & 0xFF] * width;
+            if (p.length == 1) {
+                Arrays.fill(starts, first, first + width, true);
+            } else {
+                starts[first + column[p[1] & 0xFF]] = true;
+            }
+        }
+        return new MultiPatternMatcher(width, next, outStart, outputs, patterns.size(), column, starts);
     }
 
     /** The state before any input (states are opaque ints: resume a scan with what the last returned). */
@@ -189,17 +206,19 @@ public final class MultiPatternMatcher {
         int row = state;
         final int[] next = this.next;
         final int[] column = this.column;
+        final boolean[] starts = this.starts;
+        final int width = this.width;
         final int end = off + len;
+        final int lastPair = end - 1;
         int i = off;
         while (i < end) {
             if (row == 0) {
-                // At the root, where most bytes of most payloads leave the automaton: there each
-                // step's read does not wait for the previous one's, so they overlap.
-                while (i < end && next[column[b[i] & 0xFF]] == 0) {
+                // At the root, where most bytes of most payloads leave the automaton: a byte that
+                // begins no pattern with the byte after it is stepped over (each step's reads do
+                // not wait for the previous one's, so they overlap). The chunk's last byte, whose
+                // successor is not here yet, goes into the automaton.
+                while (i < lastPair && !starts[column[b[i] & 0xFF] * width + column[b[i + 1] & 0xFF]]) {
                     i++;
-                }
-                if (i == end) {
-                    break;
                 }
             }
             int t = next[row + column[b[i] & 0xFF]];

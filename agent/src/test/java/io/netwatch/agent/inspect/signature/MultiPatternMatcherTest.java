@@ -55,11 +55,13 @@ class MultiPatternMatcherTest {
     @Test
     void agreesWithANaiveSearchOnRandomInputInAnyChunking() {
         Random rnd = new Random(20261126);
-        for (int round = 0; round < 200; round++) {
+        for (int round = 0; round < 400; round++) {
             List<byte[]> patterns = new ArrayList<>();
             int count = 1 + rnd.nextInt(20);
             for (int i = 0; i < count; i++) {
-                byte[] p = new byte[1 + rnd.nextInt(6)];
+                // Half the rounds without one-byte patterns: there the root steps over bytes by
+                // the pair that follows, which a one-byte pattern turns off for its byte.
+                byte[] p = new byte[(round % 2 == 0 ? 1 : 2) + rnd.nextInt(6)];
                 for (int k = 0; k < p.length; k++) {
                     // A small alphabet with both cases and a high byte: many overlaps.
                     p[k] = (byte) "abAB\u00e9x".charAt(rnd.nextInt(6));
