@@ -14,12 +14,17 @@ public final class IpAddressFormat {
             int v4 = (int) lo;
             return ((v4 >>> 24) & 0xFF) + "." + ((v4 >>> 16) & 0xFF) + "." + ((v4 >>> 8) & 0xFF) + "." + (v4 & 0xFF);
         }
+        return ipv6(hi, lo, false);
+    }
+
+    /** The IPv6 address of these two halves as {@link #ipv6(int[], boolean)} spells it. */
+    public static String ipv6(long hi, long lo, boolean dottedIpv4Tail) {
         int[] g = new int[8];
         for (int i = 0; i < 4; i++) {
             g[i] = (int) (hi >>> (48 - 16 * i)) & 0xFFFF;
             g[4 + i] = (int) (lo >>> (48 - 16 * i)) & 0xFFFF;
         }
-        return ipv6(g, false);
+        return ipv6(g, dottedIpv4Tail);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.netwatch.agent.inspect;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The latest strings made from parsed text, by content, so that text seen again (a cluster's
@@ -16,6 +17,14 @@ public final class TextCache {
     private static final ThreadLocal<TextCache> CACHES = ThreadLocal.withInitial(TextCache::new);
 
     private final String[] texts = new String[CAPACITY];
+    /**
+     * Each kept text's hash: a text that is not the one kept in its slot (a new URI, say) is
+     * mostly told apart here, without reading the kept string, which is seldom in the cache.
+     */
+    private final int[] hashes = new int[CAPACITY];
+    /** The text being looked up, read out of its buffer or builder once. */
+    private final byte[] scratchBytes = new byte[MAX_LENGTH];
+    private final char[] scratchChars = new char[MAX_LENGTH];
 
     /** The calling thread's cache: the parsers are static and run on the capture threads. */
     public static TextCache forThisThread() {
@@ -28,36 +37,52 @@ public final class TextCache {
         if (n > MAX_LENGTH) {
             return text.toString();
         }
+        char[] c = scratchChars;
+        if (text instanceof StringBuilder sb) {
+            // One bulk copy, then plain array reads (a builder's charAt checks twice per char).
+            sb.getChars(0, n, c, 0);
+        } else {
+            for (int i = 0; i < n; i++) {
+                c[i] = text.charAt(i);
+            }
+        }
         int h = 0;
         for (int i = 0; i < n; i++) {
-            h = 31 * h + text.charAt(i);
+            h = 31 * h + c[i];
         }
         int slot = slot(h);
         String s = texts[slot];
-        if (s != null && s.contentEquals(text)) {
+        if (s != null && hashes[slot] == h && sameChars(s, c, n)) {
             return s;
         }
-        s = text.toString();
+        s = new String(c, 0, n);
         texts[slot] = s;
+        hashes[slot] = h;
         return s;
     }
 
     /** A string of the bytes {@code [off, off + len)} of {@code b}, one character per byte (ISO-8859-1). */
     public String latin1(ByteBuffer b, int off, int len) {
         if (len > MAX_LENGTH) {
-            return copy(b, off, len);
+            byte[] whole = new byte[len];
+            b.get(off, whole, 0, len);
+            return new String(whole, StandardCharsets.ISO_8859_1);
         }
+        byte[] t = scratchBytes;
+        b.get(off, t, 0, len);
         int h = 0;
         for (int i = 0; i < len; i++) {
-            h = 31 * h + (b.get(off + i) & 0xFF);
+            h = 31 * h + (t[i] & 0xFF);
         }
         int slot = slot(h);
         String s = texts[slot];
-        if (s != null && sameLatin1(s, b, off, len)) {
+        if (s != null && hashes[slot] == h && sameLatin1(s, t, len)) {
             return s;
         }
-        s = copy(b, off, len);
+        // Read out of the buffer into the scratch array: the string's own copy is the one allocation.
+        s = new String(t, 0, len, StandardCharsets.ISO_8859_1);
         texts[slot] = s;
+        hashes[slot] = h;
         return s;
     }
 
@@ -66,21 +91,27 @@ public final class TextCache {
         return (x ^ x >>> 16) & (CAPACITY - 1);
     }
 
-    private static boolean sameLatin1(String s, ByteBuffer b, int off, int len) {
+    private static boolean sameLatin1(String s, byte[] t, int len) {
         if (s.length() != len) {
             return false;
         }
         for (int i = 0; i < len; i++) {
-            if (s.charAt(i) != (b.get(off + i) & 0xFF)) {
+            if (s.charAt(i) != (t[i] & 0xFF)) {
                 return false;
             }
         }
         return true;
     }
 
-    private static String copy(ByteBuffer b, int off, int len) {
-        byte[] bytes = new byte[len];
-        b.get(off, bytes, 0, len);
-        return new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+    private static boolean sameChars(String s, char[] c, int n) {
+        if (s.length() != n) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            if (s.charAt(i) != c[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -43,6 +43,15 @@ class IpAddressNamesTest {
     }
 
     @Test
+    void aDnsStyleCacheDotsTheIpv4TailOfAnIpv6Address() {
+        long mapped = 0x0000_FFFF_C000_0201L;
+        assertEquals("::ffff:192.0.2.1", new IpAddressNames(8, true).of(6, 0, mapped));
+        assertEquals("::ffff:c000:201", new IpAddressNames(8).of(6, 0, mapped));
+        assertEquals("2001:db8::1", new IpAddressNames(8, true).of(6, 0x2001_0DB8_0000_0000L, 1));
+        assertEquals("192.0.2.1", new IpAddressNames(8, true).of(4, 0, 0xC000_0201L));
+    }
+
+    @Test
     void theCapacityIsAPowerOfTwo() {
         assertThrows(IllegalArgumentException.class, () -> new IpAddressNames(1000));
     }

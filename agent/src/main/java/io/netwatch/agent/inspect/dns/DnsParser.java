@@ -4,6 +4,7 @@ import io.netwatch.agent.flow.IpAddressNames;
 import io.netwatch.agent.inspect.TextCache;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -166,7 +167,7 @@ public final class DnsParser {
         if (length > MAX_MESSAGE_LENGTH) {
             return new DnsResult.Malformed(MALFORMED_MESSAGE_TOO_LONG);
         }
-        return new Reader(buf, offset, length).read();
+        return READERS.get().start(buf, offset, length).read();
     }
 
     /**
@@ -263,14 +264,14 @@ public final class DnsParser {
         return ((b.get(at) & 0xFF) << 8) | (b.get(at + 1) & 0xFF);
     }
 
-    /** Each thread's recent A-record addresses, as text. */
-    private static final ThreadLocal<IpAddressNames> ADDRESSES = ThreadLocal.withInitial(() -> new IpAddressNames(1024));
-
-    /** Each thread's builder for the text of names and data: bounded by the text budget of one message. */
-    private static final ThreadLocal<StringBuilder> TEXT = ThreadLocal.withInitial(() -> new StringBuilder(256));
+    /** Each thread's reader: parses do not nest, so one serves them all in turn. */
+    private static final ThreadLocal<Reader> READERS = ThreadLocal.withInitial(Reader::new);
 
     /**
-     * One parse: the cursor, the anomalies and the text budget. Lives for one {@link #parse} call.
+     * One parse at a time: the cursor, the anomalies and the text budget, set afresh by
+     * {@link #start}; and, kept from parse to parse, the thread's scratch space: the builder
+     * for names and data, the entries of each section until the message is made, and recent
+     * addresses as text.
      */
     private static final class Reader {
         /** {@link #failure} value when the bytes end inside a name: the message is incomplete. */
@@ -279,15 +280,17 @@ public final class DnsParser {
         private static final String RDATA_OVERRUN = "rdata_overrun";
         /** Most text one record can add: its owner name and its data. */
         private static final int MAX_RECORD_CHARS = MAX_NAME_CHARS + MAX_DATA_CHARS;
+        /** The question section's index in {@link #entries}; a record section's is one more than its own. */
+        private static final int QUESTION = 0;
         private static final int ANSWER = 0;
         private static final int AUTHORITY = 1;
         private static final int ADDITIONAL = 2;
 
-        private final ByteBuffer b;
-        private final int base;
-        private final int end;
+        private ByteBuffer b;
+        private int base;
+        private int end;
         /** Made at the first anomaly: most messages have none. */
-        private List<String> anomalies = List.of();
+        private List<String> anomalies;
         /** Chars of text kept so far. */
         private int copied;
         private int skipped;
@@ -296,17 +299,43 @@ public final class DnsParser {
         private DnsEdns edns;
         /** The OPT TTL's upper 8 bits (the extended RCODE), or -1 without OPT. */
         private int rcodeHigh = -1;
-        /** Where each name and each record's data is spelt, one at a time (the thread's, as parses do not nest). */
-        private final StringBuilder text = TEXT.get();
+        /** Where each name and each record's data is spelt, one at a time; bounded by the text budget of one message. */
+        private final StringBuilder text = new StringBuilder(256);
+        /**
+         * The entries decoded so far of each section (question, answer, authority, additional),
+         * at most {@link #MAX_RECORDS_PER_SECTION} each; copied into the message's lists, and
+         * cleared, when it is made.
+         */
+        private final Object[][] entries = new Object[4][MAX_RECORDS_PER_SECTION];
+        private final int[] counts = new int[4];
+        /** Recent A- and AAAA-record addresses as text (IPv6 with a dotted IPv4 tail, as tshark): answers repeat. */
+        private final IpAddressNames addresses = new IpAddressNames(1024, true);
 
-        Reader(ByteBuffer b, int base, int length) {
+        /** Readies this reader for one message; returns it. */
+        Reader start(ByteBuffer b, int base, int length) {
             this.b = b;
             this.base = base;
             this.end = base + length;
+            anomalies = List.of();
+            copied = 0;
+            skipped = 0;
+            failure = null;
+            edns = null;
+            rcodeHigh = -1;
+            return this;
         }
 
         private int u8(int at) {
             return b.get(at) & 0xFF;
+        }
+
+        /** Eight bytes, network order, whatever the buffer's order. */
+        private long u64(int at) {
+            long v = 0;
+            for (int i = 0; i < 8; i++) {
+                v = v << 8 | (b.get(at + i) & 0xFF);
+            }
+            return v;
         }
 
         private void anomaly(String a) {
@@ -330,17 +359,25 @@ public final class DnsParser {
             if ((long) qd * MIN_QUESTION + (long) (an + ns + ar) * MIN_RECORD > end - base - HEADER_LENGTH) {
                 anomaly(COUNTS_EXCEED_MESSAGE);
             }
-            // Empty sections (most authority sections, many answer sections) take no list.
-            List<DnsQuestion> questions = qd == 0 ? List.of() : new ArrayList<>(Math.min(qd, 4));
-            List<DnsRecord> answers = an == 0 ? List.of() : new ArrayList<>(Math.min(an, 8));
-            List<DnsRecord> authority = ns == 0 ? List.of() : new ArrayList<>(Math.min(ns, 4));
-            List<DnsRecord> additional = ar == 0 ? List.of() : new ArrayList<>(Math.min(ar, 4));
+            try {
+                return read(flags, qd, an, ns, ar);
+            } finally {
+                // The thread keeps the arrays, not what they held.
+                for (int s = 0; s < counts.length; s++) {
+                    Arrays.fill(entries[s], 0, counts[s], null);
+                    counts[s] = 0;
+                }
+                b = null;
+            }
+        }
+
+        private DnsResult read(int flags, int qd, int an, int ns, int ar) {
             int p = base + HEADER_LENGTH;
             boolean incomplete = false;
             // Each loop runs at most its 16-bit count; each pass consumes at least 5 (question) or
             // 11 (record) bytes of a message of at most MAX_MESSAGE_LENGTH, or stops the parse.
             for (int i = 0; i < qd && !incomplete; i++) {
-                p = question(p, questions);
+                p = question(p);
                 if (p < 0) {
                     if (!INCOMPLETE.equals(failure)) {
                         return new DnsResult.Malformed(failure);
@@ -350,9 +387,8 @@ public final class DnsParser {
             }
             for (int s = ANSWER; s <= ADDITIONAL && !incomplete; s++) {
                 int count = s == ANSWER ? an : s == AUTHORITY ? ns : ar;
-                List<DnsRecord> section = s == ANSWER ? answers : s == AUTHORITY ? authority : additional;
                 for (int i = 0; i < count && !incomplete; i++) {
-                    p = record(p, s, section);
+                    p = record(p, s);
                     if (p < 0) {
                         if (!INCOMPLETE.equals(failure)) {
                             return new DnsResult.Malformed(failure);
@@ -370,7 +406,8 @@ public final class DnsParser {
             DnsMessage m = new DnsMessage(u16(b, base), (flags & 0x8000) != 0, (flags >>> 11) & 0xF,
                     (flags & 0x0400) != 0, (flags & 0x0200) != 0, (flags & 0x0100) != 0, (flags & 0x0080) != 0,
                     (flags & 0x0020) != 0, (flags & 0x0010) != 0, rcode, rcodeHigh < 0 ? rcode : (rcodeHigh << 4) | rcode,
-                    qd, an, ns, ar, questions, answers, authority, additional, Optional.ofNullable(edns), skipped,
+                    qd, an, ns, ar, list(QUESTION), list(1 + ANSWER), list(1 + AUTHORITY), list(1 + ADDITIONAL),
+                    Optional.ofNullable(edns), skipped,
                     (incomplete ? end : p) - base, anomalies);
             return incomplete ? new DnsResult.Incomplete(m) : new DnsResult.Ok(m);
         }
@@ -388,9 +425,25 @@ public final class DnsParser {
             return false;
         }
 
+        /** Entries of a section as an immutable list: most sections hold none, one or two. */
+        @SuppressWarnings("unchecked")
+        private <T> List<T> list(int section) {
+            Object[] e = entries[section];
+            return switch (counts[section]) {
+                case 0 -> List.of();
+                case 1 -> List.of((T) e[0]);
+                case 2 -> List.of((T) e[0], (T) e[1]);
+                default -> (List<T>) List.of(Arrays.copyOf(e, counts[section]));
+            };
+        }
+
+        private void add(int section, Object entry) {
+            entries[section][counts[section]++] = entry;
+        }
+
         /** Reads one question at {@code p}; returns the position after it, or -1 with {@link #failure} set. */
-        private int question(int p, List<DnsQuestion> out) {
-            boolean skip = skipNext(out.size());
+        private int question(int p) {
+            boolean skip = skipNext(counts[QUESTION]);
             StringBuilder name = skip ? null : text();
             int q = name(p, end, name);
             if (q < 0) {
@@ -404,14 +457,14 @@ public final class DnsParser {
                 skipped++;
             } else {
                 copied += name.length();
-                out.add(new DnsQuestion(string(name), u16(b, q), u16(b, q + 2)));
+                add(QUESTION, new DnsQuestion(string(name), u16(b, q), u16(b, q + 2)));
             }
             return q + 4;
         }
 
         /** Reads one resource record at {@code p}; returns the position after it, or -1 with {@link #failure} set. */
-        private int record(int p, int section, List<DnsRecord> out) {
-            boolean skip = skipNext(out.size());
+        private int record(int p, int section) {
+            boolean skip = skipNext(counts[1 + section]);
             StringBuilder owner = skip ? null : text();
             int q = name(p, end, owner);
             if (q < 0) {
@@ -439,7 +492,7 @@ public final class DnsParser {
                 String ownerName = string(owner);
                 String data = rdata(type, dnsClass, rd, rdLength);
                 copied += ownerName.length() + data.length();
-                out.add(new DnsRecord(ownerName, type, dnsClass, ttl, data, rd - base, rdLength));
+                add(1 + section, new DnsRecord(ownerName, type, dnsClass, ttl, data, rd - base, rdLength));
             }
             return rd + rdLength;
         }
@@ -566,10 +619,10 @@ public final class DnsParser {
                 // A cluster's answers name the same addresses over and over: the thread's recent texts.
                 long v4 = (long) (b.get(rd) & 0xFF) << 24 | (b.get(rd + 1) & 0xFF) << 16 | (b.get(rd + 2) & 0xFF) << 8
                         | b.get(rd + 3) & 0xFF;
-                return ADDRESSES.get().of(4, 0, v4);
+                return addresses.of(4, 0, v4);
             }
             if (type == TYPE_AAAA && len == 16) {
-                return DnsText.ipv6(b, rd);
+                return addresses.of(6, u64(rd), u64(rd + 8));
             }
             int rdEnd = rd + len;
             StringBuilder sb = text();

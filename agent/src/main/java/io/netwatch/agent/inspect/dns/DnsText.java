@@ -1,6 +1,5 @@
 package io.netwatch.agent.inspect.dns;
 
-import io.netwatch.agent.flow.IpAddressFormat;
 import java.nio.ByteBuffer;
 
 /**
@@ -110,19 +109,5 @@ final class DnsText {
             int c = b.get(from + i) & 0xFF;
             out.append(HEX[c >> 4]).append(HEX[c & 0xF]);
         }
-    }
-
-    /**
-     * An IPv6 address as tshark writes it (RFC 5952): lowercase hex without leading zeros, the
-     * longest run of two or more zero groups (the first of equals) as {@code ::}, and the last 32
-     * bits in dotted form for IPv4-compatible ({@code ::1.2.3.4}) and IPv4-mapped
-     * ({@code ::ffff:1.2.3.4}) addresses.
-     */
-    static String ipv6(ByteBuffer b, int at) {
-        int[] g = new int[8];
-        for (int i = 0; i < 8; i++) {
-            g[i] = ((b.get(at + 2 * i) & 0xFF) << 8) | (b.get(at + 2 * i + 1) & 0xFF);
-        }
-        return IpAddressFormat.ipv6(g, true);
     }
 }
