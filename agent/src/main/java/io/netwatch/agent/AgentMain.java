@@ -27,6 +27,7 @@ import io.netwatch.agent.inspect.signature.RuleWatcher;
 import io.netwatch.agent.inspect.MessageKind;
 import io.netwatch.agent.inspect.signature.Signatures;
 import io.netwatch.agent.metrics.AgentMeters;
+import io.netwatch.common.Durations;
 import io.netwatch.common.metrics.MetricsServer;
 import io.netwatch.proto.ingest.v1.Hello;
 import com.google.protobuf.util.Timestamps;
@@ -134,7 +135,11 @@ public final class AgentMain {
         FlowStreamer streamer = new FlowStreamer(channel, config.export(), hello, health, identities::apply,
                 labels::label, blocking);
         BaselineCopy baselines = new BaselineCopy(BaselineCopy.DEFAULT_MAX_EDGES, new EdgeNamer(identities.cache()));
-        streamer.baselines(baselines::apply);
+        streamer.baselines(baselines::apply).unansweredHint(config.tls() == null
+                ? "is it running there, without TLS? An aggregator that serves TLS cuts a plaintext agent off: give"
+                        + " --tls-ca (tls.ca). Retrying, each wait longer up to export.reconnect_max."
+                : "is it running there, and does its certificate verify with --tls-ca (tls.ca) and carry the"
+                        + " aggregator's name (--tls-server-name)? Retrying, each wait longer up to export.reconnect_max.");
         Pipeline pipeline = Pipeline.create(config.nodeName(), source.interfaceNames(), config.flows(), config.detection(),
                 config.inspection(), signatures, streamer, streamer, InspectionSink.NONE, baselines);
         RuleWatcher watcher = config.rules().paths().isEmpty() || config.rules().reload().isZero() ? null
@@ -199,7 +204,7 @@ public final class AgentMain {
                 pipeline.inspector().alerts());
         if (!drained) {
             out.printf("netwatch agent: the aggregator did not acknowledge %d queued records and %d batches within %s%n",
-                    streamer.queueDepth(), streamer.unackedBatches(), drainTimeout);
+                    streamer.queueDepth(), streamer.unackedBatches(), Durations.format(drainTimeout));
             code = code == 0 ? 1 : code;
         }
         if (watcher != null) {

@@ -1,5 +1,6 @@
 package io.netwatch.agent;
 
+import io.netwatch.common.Durations;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -29,7 +30,7 @@ final class GracefulStop {
         return new Thread(() -> {
             deadlineNanos = System.nanoTime() + grace.toNanos();
             requested = true;
-            out.println("netwatch agent: stopping: ending open flows and sending them (up to " + grace + ")");
+            out.println("netwatch agent: stopping: ending open flows and sending them (up to " + Durations.format(grace) + ")");
             stopCapture.run();
             try {
                 if (!done.await(grace.plus(CLOSE_MARGIN).toNanos(), TimeUnit.NANOSECONDS)) {

@@ -23,7 +23,7 @@ import io.netwatch.cli.config.ConfigError;
 import io.netwatch.cli.config.ConfigKey;
 import io.netwatch.cli.config.ConfigSchema;
 import io.netwatch.cli.config.ConfigValues;
-import io.netwatch.cli.config.Durations;
+import io.netwatch.common.Durations;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.netwatch.cli;
 
 import io.netwatch.agent.flow.FlowTableConfig;
-import io.netwatch.cli.config.Durations;
+import io.netwatch.common.Durations;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;

@@ -35,7 +35,7 @@ import io.fabric8.kubernetes.api.model.rbac.Subject;
 import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClass;
 import io.netwatch.cli.config.ConfigError;
 import io.netwatch.cli.config.ConfigValues;
-import io.netwatch.cli.config.Durations;
+import io.netwatch.common.Durations;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;

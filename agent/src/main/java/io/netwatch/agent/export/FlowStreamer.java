@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -87,6 +88,12 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
     private final AtomicLong batchesSent = new AtomicLong();
     private final AtomicLong batchesResent = new AtomicLong();
     private final AtomicLong reconnects = new AtomicLong();
+    /** The aggregator has said something on the current stream: it is up, and the next reconnect starts from the shortest wait. */
+    private volatile boolean answered;
+    /** The aggregator has said something on some stream. */
+    private volatile boolean everAnswered;
+    private volatile String unansweredHint = "";
+    private final AtomicBoolean hinted = new AtomicBoolean();
     private final AtomicLong connects = new AtomicLong();
     private final AtomicLong identityFailures = new AtomicLong();
     private final AtomicLong resultsLost = new AtomicLong();
@@ -117,6 +124,15 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
         this.health = health;
         this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
         this.sender = Thread.ofPlatform().name("netwatch-export").daemon().unstarted(this::runSender);
+    }
+
+    /**
+     * What to tell the user, once, when a stream fails before the aggregator has ever answered
+     * (an address where none runs, or one that serves TLS to a plaintext agent); before start.
+     */
+    public FlowStreamer unansweredHint(String hint) {
+        this.unansweredHint = hint;
+        return this;
     }
 
     /** Hands each baseline update the aggregator sends to {@code consumer} (on the stream's thread); before start. */
@@ -158,18 +174,27 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
         long lastStatus = 0;
         long sentGeneration = -1;
         long sentUpTo = 0;
+        boolean opened = false;
         while (running) {
             try {
-                long generation = ensureStream();
-                if (generation < 0) {
+                if (opened && !hasStream()) {
+                    // The last stream ended, or never came up. Opening one succeeds at once even
+                    // when nothing listens (the failure comes after), so the wait is here: from
+                    // reconnect_min, doubling to reconnect_max until a stream is answered.
+                    if (answered) {
+                        backoffNanos = config.reconnectMin().toNanos();
+                    }
                     sleepBackoff(backoffNanos);
                     backoffNanos = Math.min(backoffNanos * 2, config.reconnectMax().toNanos());
+                }
+                opened = true;
+                long generation = ensureStream();
+                if (generation < 0) {
                     continue;
                 }
                 if (generation != sentGeneration) {
                     sentGeneration = generation;
                     sentUpTo = 0;
-                    backoffNanos = config.reconnectMin().toNanos();
                 }
                 sentUpTo = sendPending(generation, sentUpTo);
                 if (System.nanoTime() - lastStatus >= config.statusInterval().toNanos()) {
@@ -184,6 +209,15 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
                 log.warn("export: {}", e.toString());
                 endStream(null);
             }
+        }
+    }
+
+    private boolean hasStream() {
+        lock.lock();
+        try {
+            return stream != null;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -206,6 +240,7 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
             lock.unlock();
         }
         final long myGeneration = generation;
+        answered = false;
         IngestGrpc.newStub(channel).connect(new ClientResponseObserver<AgentMessage, AggregatorMessage>() {
             @Override
             public void beforeStart(ClientCallStreamObserver<AgentMessage> requestStream) {
@@ -215,6 +250,8 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
 
             @Override
             public void onNext(AggregatorMessage message) {
+                answered = true;
+                everAnswered = true;
                 if (message.hasAck()) {
                     acknowledge(message.getAck().getSequence());
                 } else if (message.hasIdentity()) {
@@ -241,7 +278,12 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
 
             @Override
             public void onError(Throwable t) {
-                log.info("export: stream to aggregator ended: {}", t.getMessage());
+                if (!everAnswered && !unansweredHint.isEmpty() && hinted.compareAndSet(false, true)) {
+                    log.warn("export: no answer from the aggregator at {} ({}): {}", channel.authority(), t.getMessage(),
+                            unansweredHint);
+                } else {
+                    log.info("export: stream to aggregator ended: {}", t.getMessage());
+                }
                 endStream(myGeneration);
             }
 
@@ -450,11 +492,16 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
         }
     }
 
+    /** Waits half to all of {@code backoffNanos}, whatever else happens meanwhile; {@link #close} interrupts it. */
     private void sleepBackoff(long backoffNanos) throws InterruptedException {
         long jittered = backoffNanos / 2 + ThreadLocalRandom.current().nextLong(backoffNanos / 2 + 1);
+        long deadline = System.nanoTime() + jittered;
         lock.lock();
         try {
-            changed.awaitNanos(jittered);
+            // Queued records and acknowledgements signal the same condition: they do not end the wait.
+            for (long left = jittered; left > 0 && running; left = deadline - System.nanoTime()) {
+                changed.awaitNanos(left);
+            }
         } finally {
             lock.unlock();
         }

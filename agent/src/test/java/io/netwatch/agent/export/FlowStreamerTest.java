@@ -378,4 +378,39 @@ class FlowStreamerTest {
         assertEquals(10, sizes.size(), "sequences 1..10 of 10 flows each");
         assertTrue(sizes.values().stream().allMatch(c -> c == 10));
     }
+
+    @Test
+    void anAddressWhereNoAggregatorListensIsRetriedWithGrowingWaits() throws Exception {
+        int port;
+        try (java.net.ServerSocket closed = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = closed.getLocalPort();
+        }
+        // A real channel, named as a user names the aggregator: the stream opens at once and fails
+        // after, once the name is resolved and the connection refused.
+        ManagedChannel channel = io.grpc.netty.NettyChannelBuilder.forTarget("localhost:" + port).usePlaintext().build();
+        cleanup.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        // reconnect_min 40 ms, reconnect_max 640 ms: each wait is half to all of 40, 80, 160, 320, 640, 640 ms...
+        ExportConfig c = new ExportConfig(10, Duration.ofMillis(20), 100, 4, Duration.ofMillis(40),
+                Duration.ofMillis(640), Duration.ofMillis(100));
+        FlowStreamer s = new FlowStreamer(channel, c, HELLO, AgentHealth.NONE);
+        cleanup.add(s);
+        s.onFlow(flow(1));
+        long start = System.nanoTime();
+        s.start();
+        // As at the end of a file's replay: waiting for acknowledgements, the sender polls its queue briefly.
+        Thread drainer = Thread.ofVirtual().start(() -> {
+            try {
+                s.drain(WAIT);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        cleanup.add(drainer::interrupt);
+        await("eight attempts after the first", () -> s.reconnects() >= 8);
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        // At least 20 + 40 + 80 + 160 + 4 * 320 ms of waiting. Without the waits (the channel
+        // fails a stream fast once it knows the address refuses), about 10 ms each.
+        assertTrue(millis >= 1580, "eight reconnects in " + millis + " ms");
+        assertEquals(0, s.flowsAcked());
+    }
 }

@@ -1,5 +1,6 @@
 package io.netwatch.cli.config;
 
+import io.netwatch.common.Durations;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;

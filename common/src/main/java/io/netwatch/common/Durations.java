@@ -1,4 +1,4 @@
-package io.netwatch.cli.config;
+package io.netwatch.common;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
