@@ -10,6 +10,7 @@ import io.netwatch.aggregator.alert.Alerting;
 import io.netwatch.aggregator.alert.AlertsConfigException;
 import io.netwatch.aggregator.security.ServerSecurity;
 import io.netwatch.cli.config.ConfigValues;
+import io.netwatch.common.Durations;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.Callable;
@@ -94,7 +95,16 @@ final class AggregatorCommand implements Callable<Integer> {
             }
             System.out.println("netwatch aggregator: watching the cluster at " + where);
         }
-        AggregatorServer server = AggregatorServer.start(config, client);
+        AggregatorServer server;
+        try {
+            server = AggregatorServer.start(config, client);
+        } catch (java.io.IOException e) {
+            System.err.println("netwatch aggregator: " + cannotListen(e));
+            if (client != null) {
+                client.close();
+            }
+            return 2;
+        }
         Alerting alerting = startAlerting(v.get(AggregatorSettings.ALERTS_FILE), server, client);
         KubernetesClient owned = client;
         ScheduledExecutorService reporter = watch ? reportIdentity(server) : null;
@@ -104,7 +114,7 @@ final class AggregatorCommand implements Callable<Integer> {
                     reporter.shutdownNow();
                 }
                 System.out.println("netwatch aggregator: stopping: no new streams; agents' streams end once their "
-                        + "batch in flight is stored (up to " + config.shutdownGrace() + ")");
+                        + "batch in flight is stored (up to " + Durations.format(config.shutdownGrace()) + ")");
                 server.close();
                 if (alerting != null) {
                     alerting.close();
@@ -180,5 +190,21 @@ final class AggregatorCommand implements Callable<Integer> {
             }
         }, 1, 2, TimeUnit.SECONDS);
         return s;
+    }
+
+    /**
+     * A start that failed on a port (another aggregator, or another process, holds it), in one
+     * line naming the option that chooses another.
+     */
+    static String cannotListen(java.io.IOException e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String why = root == e || root.getMessage() == null || String.valueOf(e.getMessage()).contains(root.getMessage())
+                ? "" : ": " + root.getMessage();
+        boolean metrics = e.getMessage() != null && e.getMessage().startsWith("cannot serve metrics");
+        return e.getMessage() + why + (metrics ? " (choose another with --metrics or metrics.listen, or 'none')"
+                : " (choose another with --listen, or stop what holds it)");
     }
 }

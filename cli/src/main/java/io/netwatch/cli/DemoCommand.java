@@ -55,7 +55,13 @@ final class DemoCommand implements Callable<Integer> {
         PrintStream out = System.out;
         Path capture = pcap != null ? pcap : extractBundled();
         String address = listen != null ? listen : serve ? "127.0.0.1:" + NetwatchMain.DEFAULT_PORT : "127.0.0.1:0";
-        AggregatorServer aggregator = AggregatorServer.start(AggregatorConfig.listenOn(HostPort.parse(address, "--listen")));
+        AggregatorServer aggregator;
+        try {
+            aggregator = AggregatorServer.start(AggregatorConfig.listenOn(HostPort.parse(address, "--listen")));
+        } catch (java.io.IOException e) {
+            System.err.println("netwatch demo: " + AggregatorCommand.cannotListen(e));
+            return 2;
+        }
         String target = "127.0.0.1:" + aggregator.port();
         out.println("== Netwatch demo ==");
         out.println("aggregator listening on " + target + "; agent replaying " + (pcap != null ? pcap : BUNDLED));

@@ -78,7 +78,14 @@ final class InspectCommand implements Callable<Integer> {
         for (String unseen : inspection.rulesThatCannotFire(signatures.current())) {
             System.err.println("netwatch inspect: " + unseen);
         }
-        OutputStream stream = out == null ? System.out : new BufferedOutputStream(Files.newOutputStream(out));
+        OutputStream stream;
+        try {
+            stream = out == null ? System.out : new BufferedOutputStream(Files.newOutputStream(out));
+        } catch (java.io.IOException e) {
+            System.err.println("netwatch inspect: --out " + out + ": cannot write it (" + whyNot(out, e)
+                    + "); give a file in a directory that exists");
+            return 2;
+        }
         Inspector.Result result;
         JsonLines json = new JsonLines(stream);
         try {
@@ -100,5 +107,20 @@ final class InspectCommand implements Callable<Integer> {
             return 1;
         }
         return 0;
+    }
+
+    /** Why a file could not be opened for writing, in words. */
+    private static String whyNot(Path file, java.io.IOException e) {
+        Path parent = file.toAbsolutePath().getParent();
+        if (Files.isDirectory(file)) {
+            return "it is a directory";
+        }
+        if (parent != null && !Files.isDirectory(parent)) {
+            return "no directory " + parent;
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        return e.getMessage();
     }
 }
