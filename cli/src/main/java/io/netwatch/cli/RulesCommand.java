@@ -22,19 +22,29 @@ final class RulesCommand implements Runnable {
     }
 
     @Command(name = "check", mixinStandardHelpOptions = true,
-            description = "Read rule files as the agent would and report every rule it would refuse, with its file, "
-                    + "line and reason. Exit status 0 when all load, 1 when some are refused, 2 when a file cannot be read.")
+            description = "Read rule files as the agent would, with the bundled rules (so that a sid they use is "
+                    + "refused here as there), and report every rule it would refuse, with its file, line and reason. "
+                    + "Exit status 0 when all load, 1 when some are refused, 2 when a file cannot be read.")
     static final class Check implements Callable<Integer> {
         @Parameters(paramLabel = "PATH", arity = "0..*",
                 description = "Rule files or directories of *.rules files (none: check the bundled rules).")
         List<Path> paths = List.of();
 
-        @Option(names = "--with-default-rules", description = "Also load the bundled rules (to find sid clashes with them).")
+        @Option(names = "--no-default-rules", description = "Leave out the bundled rules, as an agent given "
+                + "--no-default-rules (rules.bundled: false) does.")
+        boolean noDefaults;
+
+        /** The bundled rules' former opt-in, still accepted: they are now in by default. */
+        @Option(names = "--with-default-rules", hidden = true)
         boolean withDefaults;
 
         @Override
         public Integer call() {
-            boolean bundled = paths.isEmpty() || withDefaults;
+            if (noDefaults && paths.isEmpty()) {
+                System.err.println("netwatch rules check: --no-default-rules leaves nothing to check: give rule files");
+                return 2;
+            }
+            boolean bundled = !noDefaults;
             Signatures s;
             try {
                 s = Signatures.load(paths, bundled, RuleVariables.defaults(), Signatures.DEFAULT_PAYLOAD_DEPTH);

@@ -37,7 +37,7 @@ class RulesCommandTest {
                 alert tcp any any -> any any (msg:"regex"; pcre:"/x/"; sid:1000002;)
                 alert tcp any any -> any any (msg:"no sid"; content:"x";)
                 """);
-        CliRun o = run("rules", "check", f.toString());
+        CliRun o = run("rules", "check", "--no-default-rules", f.toString());
         assertEquals(1, o.code());
         List<String> lines = o.stdout().lines().toList();
         assertTrue(lines.get(0).startsWith(f + ":3: unsupported keyword 'pcre'"), lines.get(0));
@@ -46,9 +46,20 @@ class RulesCommandTest {
 
         Files.writeString(f, "alert http any any -> any any (msg:\"admin page\"; http.uri; content:\"/admin\"; sid:1000001;)\n");
         assertEquals(0, run("rules", "check", f.toString()).code());
+        assertEquals(2, run("rules", "check", "--no-default-rules").code(), "nothing to check");
         CliRun missing = run("rules", "check", tmp.resolve("missing.rules").toString());
         assertEquals(2, missing.code());
         assertTrue(missing.stderr().contains("does not exist"), missing.stderr());
+    }
+
+    @Test
+    void aSidTheBundledRulesUseIsRefusedAsTheAgentRefusesIt() throws Exception {
+        Path f = tmp.resolve("clash.rules");
+        Files.writeString(f, "alert tcp any any -> any any (msg:\"mine\"; content:\"xyz\"; sid:9100022;)\n");
+        CliRun o = run("rules", "check", f.toString());
+        assertEquals(1, o.code(), o.stdout());
+        assertTrue(o.stdout().startsWith(f + ":1: sid 9100022 is already used at bundled:default.rules:"), o.stdout());
+        assertEquals(0, run("rules", "check", "--no-default-rules", f.toString()).code());
     }
 
     @Test
