@@ -105,13 +105,22 @@ final class AgentCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ConfigValues v = settings();
-        if (configuration.printed(v)) {
-            return 0;
+        ConfigValues checked = v;
+        if (configuration.print && v.get(AgentSettings.INTERFACES).isEmpty() && v.get(AgentSettings.PCAP).isEmpty()) {
+            // Printing needs no capture source (--print-config > agent.yaml); everything else is checked.
+            checked = v.copy().option(AgentSettings.PCAP, "--print-config", "capture.pcap");
         }
-        AgentConfig config = AgentSettings.toConfig(v, AgentSettings::defaultNodeName);
+        AgentConfig config = AgentSettings.toConfig(checked, AgentSettings::defaultNodeName);
         AgentSettings.tlsFiles(v, tls);
         if (tls.any()) {
             config = config.withTls(tls.tls(true, v.get(AgentSettings.TLS_RELOAD)));
+        }
+        if (configuration.print) {
+            // The rule files as the agent reads them at start: one that cannot be read stops it.
+            config.rules().load();
+        }
+        if (configuration.printed(v)) {
+            return 0;
         }
         if (config.pcapFile() != null && !Files.isReadable(config.pcapFile())) {
             throw new NetwatchMain.UserError("cannot read capture file " + config.pcapFile());

@@ -77,11 +77,11 @@ final class AggregatorCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ConfigValues v = settings();
+        AggregatorSettings.tlsFiles(v, tls);
+        AggregatorConfig config = AggregatorSettings.toConfig(v).withSecurity(tls.security());
         if (configuration.printed(v)) {
             return 0;
         }
-        AggregatorSettings.tlsFiles(v, tls);
-        AggregatorConfig config = AggregatorSettings.toConfig(v).withSecurity(tls.security());
         boolean watch = v.get(AggregatorSettings.KUBERNETES);
         KubernetesClient client = null;
         if (watch) {

@@ -17,7 +17,7 @@ final class ConfigOptions {
     Path file;
 
     @Option(names = "--print-config", description = "Print the effective configuration as YAML (every default "
-            + "included) and exit.")
+            + "included) and exit; a configuration the ${COMMAND-NAME} would refuse is refused here too.")
     boolean print;
 
     /** The process environment; tests give their own. */
@@ -28,7 +28,10 @@ final class ConfigOptions {
         return ConfigValues.load(schema, file, environment);
     }
 
-    /** With {@code --print-config}, prints the settings as YAML and says so: the command ends there. */
+    /**
+     * With {@code --print-config}, prints the settings as YAML and says so: the command ends
+     * there. Call it once the settings have been checked as for a run.
+     */
     boolean printed(ConfigValues v) {
         if (print) {
             System.out.print(ConfigPrinter.yaml(v));

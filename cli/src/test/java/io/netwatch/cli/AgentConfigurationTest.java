@@ -226,6 +226,20 @@ class AgentConfigurationTest {
     }
 
     @Test
+    void printConfigRefusesWhatTheAgentWouldRefuse() throws Exception {
+        // Each key is valid alone; together, or against the files, the agent refuses them at start.
+        for (String yaml : List.of("export:\n  reconnect_min: 10s\n  reconnect_max: 1s\n",
+                "capture:\n  interfaces: [eth0]\n  pcap: x.pcap\n",
+                "detect:\n  overrides: [scan.pf=7]\n",
+                "rules:\n  paths: [" + dir.resolve("missing.rules") + "]\n")) {
+            assertEquals(2, NetwatchMain.execute("agent", "--config", file(yaml).toString(), "--print-config"), yaml);
+        }
+        // No capture source is needed to print (--print-config > agent.yaml).
+        assertEquals(0, NetwatchMain.execute("agent", "--config", file("export:\n  reconnect_max: 9s\n").toString(),
+                "--print-config"));
+    }
+
+    @Test
     void damagedFilesAreRefusedWithAConfigErrorNeverAnotherException() {
         String valid = ConfigPrinter.yaml(ConfigValues.defaults(AgentSettings.SCHEMA));
         java.util.Random random = new java.util.Random(8);

@@ -87,8 +87,8 @@ class InspectCommandTest {
         assertTrue(typo.stderr().contains("unknown key 'scan.fp'; the keys are scan.theta0"), typo.stderr());
         Run inverted = inspect(Samples.demo(), "--detect", "scan.pf=0.5,scan.pd=0.4");
         assertEquals(2, inverted.code());
-        assertTrue(inverted.stderr().contains("--detect scan.pd=0.4: scan detector needs 0 < falsePositiveRate < "
-                + "detectionRate < 1"), inverted.stderr());
+        assertTrue(inverted.stderr().contains("--detect scan.pd=0.4: scan detector needs 0 < scan.pf (false positive "
+                + "rate) < scan.pd (detection rate) < 1, got scan.pf=0.5 and scan.pd=0.4"), inverted.stderr());
         Run notNumber = inspect(Samples.demo(), "--detect", "flood.threshold=lots");
         assertTrue(notNumber.stderr().contains("--detect flood.threshold=lots: 'lots' is not a number"),
                 notNumber.stderr());

@@ -27,12 +27,14 @@ public record ScanConfig(double benignSuccess, double scannerSuccess, double fal
                          Duration cooldown, int maxWalks, int maxContacts, int maxEvidence) {
     public ScanConfig {
         if (!(scannerSuccess > 0 && scannerSuccess < benignSuccess && benignSuccess < 1)) {
-            throw new IllegalArgumentException("scan detector needs 0 < scannerSuccess < benignSuccess < 1, got "
-                    + scannerSuccess + " and " + benignSuccess);
+            // Named by the keys users set (--detect, detect.overrides; docs/detection.md).
+            throw new IllegalArgumentException("scan detector needs 0 < scan.theta1 (a scanner's success rate) < "
+                    + "scan.theta0 (a benign host's) < 1, got scan.theta1=" + scannerSuccess + " and scan.theta0="
+                    + benignSuccess);
         }
         if (!(falsePositiveRate > 0 && falsePositiveRate < detectionRate && detectionRate < 1)) {
-            throw new IllegalArgumentException("scan detector needs 0 < falsePositiveRate < detectionRate < 1, got "
-                    + falsePositiveRate + " and " + detectionRate);
+            throw new IllegalArgumentException("scan detector needs 0 < scan.pf (false positive rate) < scan.pd "
+                    + "(detection rate) < 1, got scan.pf=" + falsePositiveRate + " and scan.pd=" + detectionRate);
         }
         if (cooldown.isNegative() || maxWalks < 1 || maxContacts < 1 || maxEvidence < 0) {
             throw new IllegalArgumentException(

@@ -163,10 +163,10 @@ class ScanDetectorTest {
     void impossibleRatesAreRefusedWithTheirNames() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new ScanConfig(0.2, 0.8, 0.001, 0.99, Duration.ZERO, 1, 1, 1));
-        assertTrue(e.getMessage().contains("scannerSuccess < benignSuccess"), e.getMessage());
+        assertTrue(e.getMessage().contains("scan.theta1 (a scanner's success rate) < scan.theta0"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> new ScanConfig(0.8, 0.2, 0.5, 0.4, Duration.ZERO, 1, 1, 1));
-        assertTrue(e.getMessage().contains("falsePositiveRate < detectionRate"), e.getMessage());
+        assertTrue(e.getMessage().contains("scan.pf (false positive rate) < scan.pd (detection rate)"), e.getMessage());
     }
 
     @Test

@@ -25,6 +25,14 @@ public final class ConfigValues {
         return new ConfigValues(schema);
     }
 
+    /** A copy, to be changed without changing this. */
+    public ConfigValues copy() {
+        ConfigValues c = new ConfigValues(schema);
+        c.values.putAll(values);
+        c.sources.putAll(sources);
+        return c;
+    }
+
     public ConfigSchema schema() {
         return schema;
     }
