@@ -1,5 +1,6 @@
 package io.netwatch.cli;
 
+import io.netwatch.aggregator.store.FlowStore;
 import io.netwatch.proto.query.v1.GetAnomaliesRequest;
 import io.netwatch.proto.query.v1.GetAnomaliesResponse;
 import java.util.List;
@@ -37,6 +38,13 @@ final class AnomaliesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        for (String type : types) {
+            if (!FlowStore.ANOMALY_TYPES.contains(type)) {
+                // A misspelt type would match nothing and read as "none found".
+                throw new NetwatchMain.UserError("--type " + type + " is not an anomaly type; the types are "
+                        + String.join(", ", FlowStore.ANOMALY_TYPES));
+            }
+        }
         GetAnomaliesRequest.Builder request = GetAnomaliesRequest.newBuilder().addAllAnomalyType(types).addAllIp(ip)
                 .addAllNodeName(node).setFollow(follow).setLimit(limit);
         if (since != null) {

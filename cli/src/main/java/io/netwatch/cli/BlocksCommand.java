@@ -88,7 +88,7 @@ final class BlocksCommand implements Runnable {
                     return stub.removeBlock(RemoveBlockRequest.newBuilder().setBlock(block).build());
                 } catch (StatusRuntimeException e) {
                     if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
-                        throw new NetwatchMain.UserError("netwatch blocks remove: " + e.getStatus().getDescription());
+                        throw new NetwatchMain.UserError(e.getStatus().getDescription());
                     }
                     throw e;
                 }

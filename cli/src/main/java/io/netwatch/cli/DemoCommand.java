@@ -94,12 +94,18 @@ final class DemoCommand implements Callable<Integer> {
                     .getAgents(GetAgentsRequest.getDefaultInstance()).getAgentsList();
 
             out.println();
-            out.printf("-- Flows (%d stored; the first %d, excluding the port scan's probes) --%n", flows.size(),
-                    FLOWS_SHOWN);
-            java.util.Set<Long> scanEvidence = new java.util.HashSet<>();
-            anomalies.forEach(a -> scanEvidence.addAll(a.getEvidenceFlowIdsList()));
-            flows.stream().filter(f -> !scanEvidence.contains(f.getFlowId())).limit(FLOWS_SHOWN)
-                    .forEach(f -> out.println("  " + TextFormat.flow(f)));
+            // The anomalies' evidence (a scan's probes, a brute force's attempts) is theirs to show.
+            java.util.Set<Long> evidence = new java.util.HashSet<>();
+            anomalies.forEach(a -> evidence.addAll(a.getEvidenceFlowIdsList()));
+            List<Flow> others = flows.stream().filter(f -> !evidence.contains(f.getFlowId())).toList();
+            List<Flow> shown = others.subList(0, Math.min(FLOWS_SHOWN, others.size()));
+            int cited = flows.size() - others.size();
+            String which = cited == 0
+                    ? (shown.size() == others.size() ? "all shown" : "the first " + shown.size() + " shown")
+                    : (shown.size() == others.size() ? "shown: the " + shown.size()
+                    : "shown: the first " + shown.size() + " of the " + others.size()) + " that no anomaly cites";
+            out.printf("-- Flows (%d stored; %s) --%n", flows.size(), which);
+            shown.forEach(f -> out.println("  " + TextFormat.flow(f)));
             out.println();
             out.println("-- What the payloads said (DNS, HTTP, TLS, SSH) --");
             List<java.util.function.Predicate<Flow>> kinds = List.of(Flow::hasDns, Flow::hasHttp, Flow::hasTls, Flow::hasSsh);

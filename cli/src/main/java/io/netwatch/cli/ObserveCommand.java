@@ -22,7 +22,8 @@ final class ObserveCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON lines (the same schema as `netwatch inspect`).")
     boolean json;
 
-    @Option(names = "--last", description = "Show only the last N matching flows.")
+    @Option(names = "--last", description = "Start from the last N matching flows (with --follow, then keep "
+            + "streaming, as tail -n N -f).")
     long last;
 
     @Option(names = "--limit", description = "Stop after N flows.")

@@ -62,7 +62,8 @@ class BlocksCommandTest {
 
                 CliRun again = CliRun.of("blocks", "remove", "--aggregator", at, "10.0.0.5");
                 assertNotEquals(0, again.code());
-                assertTrue(again.stderr().contains("no live block has id or address '10.0.0.5'"), again.stderr());
+                assertTrue(again.stderr().startsWith("netwatch blocks remove: no live block has id or address '10.0.0.5'"),
+                        again.stderr());
 
                 CliRun none = CliRun.of("blocks", "list", "--aggregator", at);
                 assertEquals(List.of("mode: enforce"), none.lines());

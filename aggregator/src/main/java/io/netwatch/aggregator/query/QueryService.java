@@ -224,6 +224,8 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
                                       ServerCallStreamObserver<R> out, Render<T, R> render) {
         ReadyGate gate = new ReadyGate(out);
         long startIndex = last && limit > 0 ? lastMatchesStart(log, matcher, limit) : log.firstIndex();
+        // Following from the last matches (tail -n N -f): the limit chose where to start, not when to stop.
+        long stopAfter = last && follow ? 0 : limit;
         Thread.ofVirtual().name("netwatch-query").start(() -> {
             long cursor = startIndex;
             long sent = 0;
@@ -242,7 +244,7 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
                         }
                         out.onNext(render.apply(e, lost));
                         lost = 0;
-                        if (limit > 0 && ++sent >= limit) {
+                        if (stopAfter > 0 && ++sent >= stopAfter) {
                             out.onCompleted();
                             return;
                         }

@@ -408,6 +408,19 @@ class QueryServiceTest {
     }
 
     @Test
+    void followFromTheLastMatchesKeepsStreamingAfterThem() throws Exception {
+        Follower<GetFlowsResponse> follower = new Follower<>(-1);
+        h.async().getFlows(GetFlowsRequest.newBuilder().setFollow(true).setLast(true).setLimit(2).build(), follower);
+        assertEquals(5, follower.next().getFlow().getFlowId());
+        assertEquals(6, follower.next().getFlow().getFlowId());
+        h.append(flow(7));
+        assertEquals(7, follower.next().getFlow().getFlowId(), "as tail -n 2 -f: new flows follow the last two");
+        assertFalse(follower.closed.isDone(), "the call ended after the last matches");
+        follower.call.cancel("test done", null);
+        assertEquals(Status.Code.CANCELLED, follower.closed.get(WAIT_SECONDS, TimeUnit.SECONDS).getCode());
+    }
+
+    @Test
     void followAppliesTheFilterToNewFlows() throws Exception {
         Follower<GetFlowsResponse> follower = new Follower<>(-1);
         h.async().getFlows(GetFlowsRequest.newBuilder().setFollow(true)
