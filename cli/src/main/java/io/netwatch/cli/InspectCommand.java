@@ -56,6 +56,10 @@ final class InspectCommand implements Callable<Integer> {
         for (var e : signatures.lastLoad().errors()) {
             System.err.println("netwatch inspect: rule refused: " + e);
         }
+        if (maxFlows < 1) {
+            System.err.println("netwatch inspect: --max-flows " + maxFlows + ": the flow table needs room for at least 1 flow");
+            return 2;
+        }
         var flows = FlowTimeouts.apply(io.netwatch.agent.flow.FlowTableConfig.defaults().withMaxFlows(maxFlows),
                 flowTimeouts);
         io.netwatch.agent.score.DetectionConfig detection;

@@ -134,12 +134,18 @@ class AgentConfigurationTest {
 
         m = error(Map.of(), "--config", file("flows: [\n").toString());
         assertTrue(m.startsWith("agent.yaml: line "), m);
+        // The parser's problem, not only its context.
+        m = error(Map.of(), "--config", file("rules:\n  paths: [1\n").toString());
+        assertTrue(m.endsWith("while parsing a flow sequence: expected ',' or ']', but got <stream end>"), m);
+        m = error(Map.of(), "--config", file("flows:\n\tmax_flows: 3\n").toString());
+        assertTrue(m.contains("while scanning for the next token: found character '\\t(TAB)' that cannot start any "
+                + "token"), m);
+        m = error(Map.of(), "--config", dir.resolve("missing.yaml").toString());
+        assertEquals("configuration file " + dir.resolve("missing.yaml") + " does not exist", m);
 
         m = error(Map.of(), "--config", file("- a\n- b\n").toString());
         assertTrue(m.startsWith("agent.yaml: must be a mapping of keys"), m);
 
-        m = error(Map.of(), "--config", dir.resolve("missing.yaml").toString());
-        assertTrue(m.startsWith("cannot read configuration file"), m);
     }
 
     @Test

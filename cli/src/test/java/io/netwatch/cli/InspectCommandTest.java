@@ -82,6 +82,10 @@ class InspectCommandTest {
         assertEquals(0, strict.lines().stream().filter(n -> n.get("type").asText().equals("anomaly")).count());
         assertEquals(0, strict.lines().getLast().get("anomalies").asLong());
 
+        Run noRoom = inspect(Samples.demo(), "--max-flows", "0");
+        assertEquals(2, noRoom.code());
+        assertEquals("netwatch inspect: --max-flows 0: the flow table needs room for at least 1 flow", noRoom.stderr().strip());
+
         Run typo = inspect(Samples.demo(), "--detect", "scan.fp=0.01");
         assertEquals(2, typo.code());
         assertTrue(typo.stderr().contains("unknown key 'scan.fp'; the keys are scan.theta0"), typo.stderr());

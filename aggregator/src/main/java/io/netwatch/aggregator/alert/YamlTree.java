@@ -52,8 +52,12 @@ final class YamlTree {
                 throw new AlertsConfigException(file + ": larger than " + MAX_FILE_BYTES + " bytes; is it the alerts file?");
             }
             text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new AlertsConfigException(file + ": no such file (alerts.file)");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new AlertsConfigException(file + ": cannot read the alerts file (alerts.file): permission denied");
         } catch (IOException e) {
-            throw new AlertsConfigException(file + ": cannot read the alerts file (alerts.file): " + e);
+            throw new AlertsConfigException(file + ": cannot read the alerts file (alerts.file): " + e.getMessage());
         }
         try {
             Node root = new Compose(LoadSettings.builder().setLabel(file.toString()).build()).composeString(text)

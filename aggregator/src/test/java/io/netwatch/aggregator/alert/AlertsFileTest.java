@@ -44,6 +44,14 @@ class AlertsFileTest {
     }
 
     @Test
+    void aMissingFileIsNamedInWords() {
+        Path missing = dir.resolve("nowhere.yaml");
+        String m = assertThrows(AlertsConfigException.class, () -> AlertsFile.load(missing,
+                new AlertsFile.SinkContext(HTTP, null, Clock.systemUTC(), Map.of()))).getMessage();
+        assertEquals(missing + ": no such file (alerts.file)", m);
+    }
+
+    @Test
     void theFullExampleReadsAsWritten() throws Exception {
         write("hook-secret", "s3cret\n");
         write("pd-key", "R0UT1NG\n");

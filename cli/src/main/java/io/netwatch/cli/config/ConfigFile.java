@@ -40,10 +40,36 @@ public final class ConfigFile {
                 throw new ConfigError(file + ": larger than " + MAX_BYTES + " bytes; is this the configuration file?");
             }
             text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new ConfigError("configuration file " + file + " does not exist");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new ConfigError("cannot read configuration file " + file + ": permission denied");
         } catch (IOException e) {
             throw new ConfigError("cannot read configuration file " + file + ": " + e.getMessage());
         }
         apply(text, file.getFileName().toString(), values);
+    }
+
+    /**
+     * What the YAML parser found wrong, in its words: the context line ("while scanning for the
+     * next token") and, when there is one, the problem line after it ("found character '\t'
+     * that cannot start any token"), without the position lines (the caller says where).
+     */
+    static String yamlReason(JacksonException e) {
+        // The parser's message: context, position, the text quoted (indented) with a caret under
+        // it, then the problem, its position and quote.
+        java.util.List<String> lines = e.getOriginalMessage().lines()
+                .filter(l -> !l.isBlank() && !l.startsWith("    ") && !l.strip().startsWith("in reader"))
+                .map(String::strip)
+                .toList();
+        if (lines.isEmpty()) {
+            return "not YAML";
+        }
+        String reason = lines.getFirst();
+        if (lines.size() > 1 && reason.startsWith("while ")) {
+            reason += ": " + lines.get(1);
+        }
+        return reason;
     }
 
     /** Reads YAML text named {@code name} in errors onto {@code values}. */
@@ -55,7 +81,7 @@ public final class ConfigFile {
             TokenStreamLocation at = e.getLocation();
             String where = at == null || at.getLineNr() < 1 ? "" : " line " + at.getLineNr() + ", column "
                     + at.getColumnNr() + ":";
-            String reason = e.getOriginalMessage().lines().findFirst().orElse("not YAML");
+            String reason = yamlReason(e);
             if (reason.startsWith("Duplicate property")) {
                 // Jackson names its own feature; the user needs only the key.
                 reason = "key " + reason.substring("Duplicate property ".length()).replaceAll(" for .*", "")
