@@ -127,8 +127,8 @@ final class DemoCommand implements Callable<Integer> {
                 d[1]++;
             }
             talkers.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0])).limit(5)
-                    .forEach(e -> out.printf(Locale.ROOT, "  %-28s %10s in %d flows%n", e.getKey(),
-                            TextFormat.bytes(e.getValue()[0]), e.getValue()[1]));
+                    .forEach(e -> out.printf(Locale.ROOT, "  %-28s %10s in %s%n", e.getKey(),
+                            TextFormat.bytes(e.getValue()[0]), TextFormat.count(e.getValue()[1], "flow")));
             out.println();
             out.printf("-- Anomalies (%d) --%n", anomalies.size());
             for (Anomaly a : anomalies) {
@@ -137,7 +137,7 @@ final class DemoCommand implements Callable<Integer> {
                     out.printf(Locale.ROOT, "      %s: observed %s, threshold %s %s%n", o.getName(), number(o.getObserved()),
                             number(o.getExpected()), o.getUnit());
                 }
-                out.printf("      evidence: %d flows%n", a.getEvidenceFlowIdsCount());
+                out.printf("      evidence: %s%n", TextFormat.count(a.getEvidenceFlowIdsCount(), "flow"));
             }
             out.println();
             out.println("-- Agents --");

@@ -84,8 +84,9 @@ final class ObserveCommand implements Callable<Integer> {
         JsonLines out = json ? new JsonLines(System.out) : null;
         client.stream(follow, stub -> stub.getFlows(request), (GetFlowsResponse r) -> {
             if (r.getLostBefore() > 0) {
-                System.err.printf("netwatch observe: %d flows were dropped from the aggregator's store before they "
-                        + "could be shown%n", r.getLostBefore());
+                System.err.printf("netwatch observe: %s dropped from the aggregator's store before %s be "
+                        + "shown%n", TextFormat.count(r.getLostBefore(), "flow") + (r.getLostBefore() == 1 ? " was" : " were"),
+                        r.getLostBefore() == 1 ? "it could" : "they could");
             }
             if (out != null) {
                 out.flow(r.getFlow());

@@ -46,8 +46,9 @@ final class PolicyCheckCommand implements Callable<Integer> {
         } finally {
             out.flush();
         }
-        System.err.println("netwatch policy check: " + contents.namespaces() + " namespaces, " + contents.pods() + " pods, "
-                + contents.policies() + " network policies, " + count + " flows" + ignored(contents.ignored()));
+        System.err.println("netwatch policy check: " + TextFormat.count(contents.namespaces(), "namespace") + ", "
+                + TextFormat.count(contents.pods(), "pod") + ", " + TextFormat.count(contents.policies(), "network policy",
+                "network policies") + ", " + TextFormat.count(count, "flow") + ignored(contents.ignored()));
         return 0;
     }
 

@@ -192,7 +192,7 @@ final class PolicySimulateCommand implements Callable<Integer> {
 
     private static void summary(long judged, long blocked, long notListed, Map<String, Long> byPolicy,
                                 Map<String, Integer> ignored) {
-        System.err.println("netwatch policy simulate: " + judged + " flows, " + blocked + " would be blocked"
+        System.err.println("netwatch policy simulate: " + TextFormat.count(judged, "flow") + ", " + blocked + " would be blocked"
                 + (notListed > 0 ? " (" + notListed + " not listed, past --limit)" : "")
                 + PolicyCheckCommand.ignored(ignored));
         byPolicy.forEach((p, n) -> System.err.println("  " + p + ": " + n + " blocked"));

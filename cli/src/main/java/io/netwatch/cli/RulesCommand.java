@@ -56,7 +56,7 @@ final class RulesCommand implements Runnable {
                 System.out.println(e);
             }
             int refused = s.lastLoad().errors().size();
-            System.out.printf("%d rules loaded, %d refused, from %s%n", s.current().size(), refused,
+            System.out.printf("%s loaded, %d refused, from %s%n", TextFormat.count(s.current().size(), "rule"), refused,
                     String.join(", ", s.current().sources()));
             return refused == 0 ? 0 : 1;
         }

@@ -51,12 +51,12 @@ final class TextFormat {
             default -> "";
         };
         String lost = lostBefore == 0 ? "" : "(" + lostBefore + " changes missed before this one)\n";
-        return String.format(Locale.ROOT, "%s%s%-8s %-8s %-10s %-11s %s  %d detections, %d nodes, %d targets  "
+        return String.format(Locale.ROOT, "%s%s%-8s %-8s %-10s %-11s %s  %s, %s, %s  "
                         + "updated %s%n    %s",
                 lost, what, i.getState() == IncidentState.INCIDENT_STATE_OPEN ? "OPEN" : "RESOLVED",
                 JsonLines.severity(i.getSeverity()).toUpperCase(Locale.ROOT), i.getId(), i.getFamily(), i.getActor(),
-                i.getDetections(), i.getNodeNamesCount() + i.getNodeNamesMore(),
-                i.getTargetsCount() + i.getTargetsMore() + i.getSourcesCount() + i.getSourcesMore(),
+                count(i.getDetections(), "detection"), count(i.getNodeNamesCount() + i.getNodeNamesMore(), "node"),
+                count(i.getTargetsCount() + i.getTargetsMore() + i.getSourcesCount() + i.getSourcesMore(), "target"),
                 TIME.format(Instant.ofEpochSecond(i.getUpdated().getSeconds(), i.getUpdated().getNanos())),
                 i.getSummary());
     }
@@ -90,6 +90,16 @@ final class TextFormat {
     static String endpoint(String ip, int port, boolean hasPort) {
         String host = ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip;
         return hasPort ? host + ":" + port : host;
+    }
+
+    /** "1 flow", "2 flows": a count and its noun, plural when it is not one. */
+    static String count(long n, String noun) {
+        return count(n, noun, noun + "s");
+    }
+
+    /** "1 policy", "2 policies". */
+    static String count(long n, String one, String many) {
+        return n + " " + (n == 1 ? one : many);
     }
 
     static String bytes(long b) {

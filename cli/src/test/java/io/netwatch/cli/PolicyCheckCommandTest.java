@@ -105,7 +105,7 @@ class PolicyCheckCommandTest {
                 "{\"src_ip\":\"10.0.0.1\",\"dst_ip\":\"10.0.0.2\",\"dst_port\":80,\"proto\":\"udp\",\"verdict\":\"allow\","
                         + "\"egress\":\"not-isolated\",\"ingress\":\"not-isolated\",\"policies\":[]}"),
                 run.stdout());
-        assertTrue(run.stderr().contains("0 namespaces, 2 pods, 1 network policies, 3 flows;"
+        assertTrue(run.stderr().contains("0 namespaces, 2 pods, 1 network policy, 3 flows;"
                 + " ignored other kinds: 1 NetworkPolicy (projectcalico.org/v3)"), run.stderr());
     }
 

@@ -42,7 +42,7 @@ class RulesCommandTest {
         List<String> lines = o.stdout().lines().toList();
         assertTrue(lines.get(0).startsWith(f + ":3: unsupported keyword 'pcre'"), lines.get(0));
         assertEquals(f + ":4: the rule has no sid", lines.get(1));
-        assertEquals("1 rules loaded, 2 refused, from " + f, lines.get(2));
+        assertEquals("1 rule loaded, 2 refused, from " + f, lines.get(2));
 
         Files.writeString(f, "alert http any any -> any any (msg:\"admin page\"; http.uri; content:\"/admin\"; sid:1000001;)\n");
         assertEquals(0, run("rules", "check", f.toString()).code());

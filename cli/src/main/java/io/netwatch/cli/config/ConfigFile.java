@@ -72,6 +72,10 @@ public final class ConfigFile {
         return reason;
     }
 
+    private static String article(String noun) {
+        return ("aeiou".indexOf(noun.charAt(0)) >= 0 ? "an " : "a ") + noun;
+    }
+
     /** Reads YAML text named {@code name} in errors onto {@code values}. */
     public static void apply(String text, String name, ConfigValues values) {
         JsonNode root;
@@ -95,7 +99,7 @@ public final class ConfigFile {
         ConfigSource source = ConfigSource.file(name);
         if (!root.isObject()) {
             throw new ConfigError(name + ": must be a mapping of keys (" + String.join(", ",
-                    values.schema().children("")) + "), not a " + root.getNodeType().name().toLowerCase());
+                    values.schema().children("")) + "), not " + article(root.getNodeType().name().toLowerCase()));
         }
         walk(root, "", 0, values, source);
     }
