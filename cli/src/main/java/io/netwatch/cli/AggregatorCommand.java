@@ -129,8 +129,30 @@ final class AggregatorCommand implements Callable<Integer> {
         System.out.println("netwatch aggregator: listening on " + config.listen().getHostString() + ":" + server.port()
                 + " (ingest and query, " + describe(config.security()) + ")" + (server.metricsPort() < 0 ? ""
                 : "; metrics on http://" + config.metrics().getHostString() + ":" + server.metricsPort() + "/metrics"));
+        System.out.println("netwatch aggregator: " + describe(config.response()));
         server.awaitTermination();
         return 0;
+    }
+
+    /**
+     * The blocking mode and the rules in force, in one line: an offense no rule matches is only
+     * counted (netwatch_response_offenses_ignored_total), so the user must know what they match.
+     */
+    static String describe(io.netwatch.aggregator.response.ResponseConfig r) {
+        if (r.mode() == io.netwatch.aggregator.response.ResponseMode.OFF) {
+            return "blocking off (response.mode)";
+        }
+        StringBuilder b = new StringBuilder("blocking ").append(r.mode().word()).append(": ");
+        for (int i = 0; i < r.rules().size(); i++) {
+            var rule = r.rules().get(i);
+            b.append(i == 0 ? "" : "; ").append(rule.action().word())
+                    .append(" for ").append(rule.types().isEmpty() ? "any type"
+                            : String.join(", ", new java.util.TreeSet<>(rule.types())))
+                    .append(" of severity ").append(JsonLines.severity(rule.minSeverity())).append(" or more")
+                    .append(rule.minConfidence() > 0 ? ", score at least " + rule.minConfidence() : "");
+        }
+        return b.append(r.rules().isEmpty() ? "no rules" : "").append(" (docs/blocking.md; other offenses are"
+                + " only counted)").toString();
     }
 
     /** Alerting from the alerts file, or null without one; a bad file stops the aggregator it started. */

@@ -134,8 +134,9 @@ final class DemoCommand implements Callable<Integer> {
             for (Anomaly a : anomalies) {
                 out.println("  " + TextFormat.anomaly(a).replace("\n", "\n  "));
                 for (var o : a.getExplanation().getObservationsList()) {
-                    out.printf(Locale.ROOT, "      %s: observed %s, threshold %s %s%n", o.getName(), number(o.getObserved()),
-                            number(o.getExpected()), o.getUnit());
+                    // The value it was compared with is a threshold for some statistics, a baseline for others.
+                    out.printf(Locale.ROOT, "      %s: observed %s, compared with %s %s%n", o.getName(),
+                            number(o.getObserved()), number(o.getExpected()), o.getUnit());
                 }
                 out.printf("      evidence: %s%n", TextFormat.count(a.getEvidenceFlowIdsCount(), "flow"));
             }

@@ -29,6 +29,13 @@ class AggregatorConfigurationTest {
     }
 
     @Test
+    void theStartLineSaysWhatTheBlockingRulesMatch() {
+        assertEquals("blocking dry-run: node_drop for brute_force, ip_sweep, port_scan of severity high or more, score at "
+                + "least 0.5 (docs/blocking.md; other offenses are only counted)",
+                AggregatorCommand.describe(io.netwatch.aggregator.response.ResponseConfig.defaults()));
+    }
+
+    @Test
     void fileThenEnvironmentThenOptions() throws Exception {
         Path f = dir.resolve("aggregator.yaml");
         Files.writeString(f, "listen: 127.0.0.1:6000\nstore:\n  max_flows: 10\n  max_age: 2h\nkubernetes:\n"
