@@ -119,6 +119,11 @@ final class BlocksCommand implements Runnable {
             if (r.getDropped() > 0) {
                 System.err.println("netwatch blocks audit: " + r.getDropped() + " older records were dropped");
             }
+            if (r.getRecordsCount() == 0) {
+                // As the other query commands: on standard error, so that a pipe reads nothing.
+                System.err.println("netwatch blocks audit: none (offenses no rule matches are only counted: "
+                        + "netwatch_response_offenses_ignored_total)");
+            }
             return 0;
         }
     }

@@ -82,7 +82,7 @@ final class ObserveCommand implements Callable<Integer> {
         GetFlowsRequest request = GetFlowsRequest.newBuilder().setFilter(filter).setFollow(follow)
                 .setLimit(last > 0 ? last : limit).setLast(last > 0).build();
         JsonLines out = json ? new JsonLines(System.out) : null;
-        client.stream(follow, stub -> stub.getFlows(request), (GetFlowsResponse r) -> {
+        long count = client.stream(follow, stub -> stub.getFlows(request), (GetFlowsResponse r) -> {
             if (r.getLostBefore() > 0) {
                 System.err.printf("netwatch observe: %s dropped from the aggregator's store before %s be "
                         + "shown%n", TextFormat.count(r.getLostBefore(), "flow") + (r.getLostBefore() == 1 ? " was" : " were"),
@@ -94,6 +94,9 @@ final class ObserveCommand implements Callable<Integer> {
                 System.out.println(TextFormat.flow(r.getFlow()));
             }
         });
+        if (count == 0 && out == null) {
+            System.err.println("netwatch observe: none");
+        }
         return 0;
     }
 

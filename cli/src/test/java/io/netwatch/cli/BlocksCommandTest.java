@@ -43,6 +43,12 @@ class BlocksCommandTest {
     void listRemoveAndAuditEndToEnd() throws Exception {
         try (AggregatorServer server = AggregatorServer.start(enforce())) {
             String at = "127.0.0.1:" + server.port();
+            CliRun emptyAudit = CliRun.of("blocks", "audit", "--aggregator", at);
+            assertEquals(List.of(), emptyAudit.lines());
+            assertTrue(emptyAudit.stderr().startsWith("netwatch blocks audit: none"), emptyAudit.stderr());
+            CliRun noFlows = CliRun.of("observe", "--aggregator", at);
+            assertEquals(List.of(), noFlows.lines());
+            assertEquals("netwatch observe: none", noFlows.stderr().strip());
             ManagedChannel c = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
             try (TestAgent agent = TestAgent.connect(c, "node-a")) {
                 agent.sendFlows(List.of(handshake("10.0.0.5")));
