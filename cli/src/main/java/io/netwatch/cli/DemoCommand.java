@@ -142,7 +142,9 @@ final class DemoCommand implements Callable<Integer> {
             }
             out.println();
             out.println("-- Agents --");
-            agents.forEach(a -> out.println("  " + AgentsCommand.describe(a)));
+            // The agent replayed a temporary copy of the bundled capture: name the capture, not the copy.
+            agents.forEach(a -> out.println("  " + (pcap != null ? AgentsCommand.describe(a)
+                    : AgentsCommand.describe(a).replace(capture.toString(), BUNDLED + " (bundled)"))));
             out.println();
             out.println("-- Next --");
             if (serve) {
