@@ -31,7 +31,64 @@ public final class NetwatchMain implements Runnable {
             }
             throw e;
         });
+        CommandLine.IParameterExceptionHandler standard = cl.getParameterExceptionHandler();
+        cl.setParameterExceptionHandler((e, arguments) -> {
+            String word = unknownCommand(e);
+            if (word == null) {
+                return standard.handleParseException(e, arguments);
+            }
+            java.util.List<String> near = nearCommands(e.getCommandLine(), word);
+            e.getCommandLine().getErr().println(e.getCommandLine().getCommandSpec().qualifiedName() + ": '" + word
+                    + "' is not a command" + (near.isEmpty() ? "." : "; did you mean " + String.join(" or ", near) + "?")
+                    + " The commands: " + String.join(", ", e.getCommandLine().getSubcommands().keySet())
+                    + " (--help says what each does).");
+            return 2;
+        });
         return cl.execute(args);
+    }
+
+    /** The first word of the arguments when it names no subcommand of a command that has them; else null. */
+    private static String unknownCommand(CommandLine.ParameterException e) {
+        if (!(e instanceof CommandLine.UnmatchedArgumentException u) || e.getCommandLine().getSubcommands().isEmpty()
+                || u.getUnmatched().isEmpty()) {
+            return null;
+        }
+        String word = u.getUnmatched().getFirst();
+        return word.startsWith("-") || e.getCommandLine().getParseResult().hasSubcommand() ? null : word;
+    }
+
+    /**
+     * Commands within two edits of {@code word}, or that it begins: picocli's own guesses are by
+     * shared letters, and offer 'anomalies' for any long word.
+     */
+    static java.util.List<String> nearCommands(CommandLine cl, String word) {
+        java.util.List<String> near = new java.util.ArrayList<>();
+        for (String name : cl.getSubcommands().keySet()) {
+            if (name.startsWith(word) || distance(name, word) <= 2) {
+                near.add(cl.getCommandSpec().qualifiedName() + " " + name);
+            }
+        }
+        return near;
+    }
+
+    /** Levenshtein distance, for words of a command line's length. */
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
     }
 
     @Override
