@@ -1,5 +1,6 @@
 package io.netwatch.cli;
 
+import io.netwatch.cli.config.Suggestions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -64,31 +65,11 @@ public final class NetwatchMain implements Runnable {
     static java.util.List<String> nearCommands(CommandLine cl, String word) {
         java.util.List<String> near = new java.util.ArrayList<>();
         for (String name : cl.getSubcommands().keySet()) {
-            if (name.startsWith(word) || distance(name, word) <= 2) {
+            if (name.startsWith(word) || word.length() < 64 && Suggestions.distance(name, word) <= 2) {
                 near.add(cl.getCommandSpec().qualifiedName() + " " + name);
             }
         }
         return near;
-    }
-
-    /** Levenshtein distance, for words of a command line's length. */
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 
     @Override

@@ -4,7 +4,7 @@ import java.util.Collection;
 import java.util.Locale;
 
 /** "Did you mean" for a mistyped key: the closest known name by edit distance, if close enough. */
-final class Suggestions {
+public final class Suggestions {
     /** Longest name compared: edit distance is quadratic, and no key is near this long. */
     private static final int MAX_COMPARED_LENGTH = 200;
 
@@ -34,8 +34,8 @@ final class Suggestions {
         return best != null && bestDistance <= Math.max(2, w.length() / 3) ? " (did you mean " + best + "?)" : "";
     }
 
-    /** Levenshtein distance. */
-    static int distance(String a, String b) {
+    /** Levenshtein distance (quadratic: for names, and words typed as names). */
+    public static int distance(String a, String b) {
         int[] prev = new int[b.length() + 1];
         int[] cur = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) {
