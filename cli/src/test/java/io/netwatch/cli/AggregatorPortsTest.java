@@ -3,39 +3,22 @@ package io.netwatch.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** A port another process holds stops the aggregator with one line naming the option, not a stack trace. */
 class AggregatorPortsTest {
-    private record Run(int code, String stderr) {
-    }
-
-    private static Run run(String... args) {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream oldErr = System.err;
-        try {
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            return new Run(NetwatchMain.execute(args), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(oldErr);
-        }
-    }
-
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aListenPortInUseIsNamed() throws Exception {
         try (ServerSocket held = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             String address = "127.0.0.1:" + held.getLocalPort();
             for (String command : new String[] {"aggregator", "demo"}) {
-                Run r = command.equals("demo") ? run("demo", "--listen", address)
-                        : run("aggregator", "--listen", address, "--metrics", "none");
+                CliRun r = command.equals("demo") ? CliRun.of("demo", "--listen", address)
+                        : CliRun.of("aggregator", "--listen", address, "--metrics", "none");
                 assertEquals(2, r.code(), r.stderr());
                 assertTrue(r.stderr().startsWith("netwatch " + command + ": Failed to bind to address /" + address), r.stderr());
                 assertTrue(r.stderr().contains("Address already in use (choose another with --listen"), r.stderr());
@@ -48,7 +31,7 @@ class AggregatorPortsTest {
     @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aMetricsPortInUseIsNamed() throws Exception {
         try (ServerSocket held = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            Run r = run("aggregator", "--listen", "127.0.0.1:0", "--metrics", "127.0.0.1:" + held.getLocalPort());
+            CliRun r = CliRun.of("aggregator", "--listen", "127.0.0.1:0", "--metrics", "127.0.0.1:" + held.getLocalPort());
             assertEquals(2, r.code(), r.stderr());
             assertTrue(r.stderr().startsWith("netwatch aggregator: cannot serve metrics on 127.0.0.1:" + held.getLocalPort()),
                     r.stderr());

@@ -57,17 +57,9 @@ class InspectCommandTest {
     @Test
     void anOutputFileThatCannotBeWrittenIsNamedInOneLine() throws Exception {
         for (Path bad : List.of(tmp.resolve("missing").resolve("x.json"), tmp)) {
-            ByteArrayOutputStream err = new ByteArrayOutputStream();
-            PrintStream oldErr = System.err;
-            int code;
-            try {
-                System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-                code = NetwatchMain.execute("inspect", Samples.demo().toString(), "--out", bad.toString());
-            } finally {
-                System.setErr(oldErr);
-            }
-            String stderr = err.toString(StandardCharsets.UTF_8);
-            assertEquals(2, code, stderr);
+            CliRun r = CliRun.of("inspect", Samples.demo().toString(), "--out", bad.toString());
+            String stderr = r.stderr();
+            assertEquals(2, r.code(), stderr);
             assertTrue(stderr.startsWith("netwatch inspect: --out " + bad + ": cannot write it ("), stderr);
             assertTrue(stderr.contains(bad.equals(tmp) ? "it is a directory" : "no directory " + bad.getParent()), stderr);
             assertEquals(1, stderr.lines().count(), "one line, no stack trace: " + stderr);
