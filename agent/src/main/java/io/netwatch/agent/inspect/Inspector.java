@@ -24,6 +24,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * reassembly budget; every bound reached is counted.
  */
 public final class Inspector implements FlowObserver {
+    /** SYN, FIN and RST: the TCP flags that start or end a direction, which inspection must see even without payload. */
+    private static final int BOUNDARY_FLAGS = 0x07;
     private final InspectionConfig config;
     /** Whether each protocol's messages are parsed, by {@link MessageKind#ordinal()} (see {@link InspectionConfig#parsers}). */
     private final boolean[] parses = new boolean[MessageKind.values().length];
@@ -91,6 +93,11 @@ public final class Inspector implements FlowObserver {
         boolean tcp = layer.protocol == PacketDecoder.PROTO_TCP;
         boolean udp = layer.protocol == PacketDecoder.PROTO_UDP;
         if (!tcp && !udp) {
+            return true;
+        }
+        if (tcp && layer.payloadLength == 0 && (layer.tcpFlags & BOUNDARY_FLAGS) == 0) {
+            // A bare acknowledgement: no byte, no start or end of a direction. Most TCP packets
+            // of a download are these, and their flow's inspection state is not even loaded.
             return true;
         }
         FlowInspection f = flows.get(slot);
