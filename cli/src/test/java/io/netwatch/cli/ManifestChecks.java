@@ -73,13 +73,14 @@ final class ManifestChecks {
             "", "namespaces", "get,list,watch",
             "", "services", "get,list,watch",
             "discovery.k8s.io", "endpointslices", "get,list,watch",
-            "networking.k8s.io", "networkpolicies", "get,list,watch");
+            "networking.k8s.io", "networkpolicies", "get,list,watch",
+            "apps", "replicasets", "get,list,watch",
+            "batch", "jobs", "get,list,watch");
     /** (apiGroup, resource, verb) the aggregator may write: quarantine and Events. */
     static final Set<String> AGGREGATOR_WRITES = grants(
             "", "pods", "patch",
-            "networking.k8s.io", "networkpolicies", "create,update",
-            "", "events", "create,patch",
-            "events.k8s.io", "events", "create,patch");
+            "networking.k8s.io", "networkpolicies", "create",
+            "", "events", "create");
     private static final Set<String> READ_VERBS = Set.of("get", "list", "watch");
 
     private final String version;
