@@ -187,6 +187,10 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
             return false;
         }
         if (tcp) {
+            if (d.passedOver(l)) {
+                // A segment of a body passed over: the reassembler would only look at it.
+                return true;
+            }
             d.stream().segment(l.tcpSeq, (l.tcpFlags & 0x02) != 0, frame, l.payloadOffset, l.payloadLength);
             if ((l.tcpFlags & 0x05) != 0) {
                 // No byte follows a FIN in its direction, none at all a reset.
@@ -555,9 +559,21 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         /** The SSH identification line being read. */
         private byte[] line;
         private int lineLength;
+        /**
+         * The sequence numbers of the HTTP body last passed over ({@link #skipHttpBody}), kept
+         * here so that its segments are let go without loading the reassembler; equal when none.
+         */
+        private int passedFromSeq;
+        private int passedToSeq;
 
         Direction(boolean fromClient) {
             this.fromClient = fromClient;
+        }
+
+        /** True when all of this segment's bytes lie in the body last passed over, and it starts or ends nothing. */
+        boolean passedOver(IpLayer l) {
+            return passedFromSeq != passedToSeq && (l.tcpFlags & 0x07) == 0 && l.payloadLength > 0
+                    && l.tcpSeq - passedFromSeq >= 0 && l.tcpSeq + l.payloadLength - passedToSeq <= 0;
         }
 
         StreamReassembler stream() {
@@ -697,6 +713,8 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
             if (body > 0) {
                 s.skip(body);
                 stream.skip(body);
+                passedFromSeq = stream.passedFromSeq();
+                passedToSeq = stream.passedToSeq();
             }
         }
 

@@ -184,6 +184,20 @@ public final class StreamReassembler {
         overlapBytes += to - from - passed;
     }
 
+    /**
+     * The sequence number of the first byte of the stretch last passed over ({@link #skip});
+     * equal to {@link #passedToSeq()} when none was. A segment whose bytes all lie in
+     * {@code [passedFromSeq, passedToSeq)} changes nothing here.
+     */
+    public int passedFromSeq() {
+        return baseSeq + (int) passedFrom;
+    }
+
+    /** The sequence number just after the stretch last passed over (see {@link #passedFromSeq()}). */
+    public int passedToSeq() {
+        return baseSeq + (int) passedTo;
+    }
+
     /** Bytes passed over at the consumer's request ({@link #skip}). */
     public long skippedBytes() {
         return skippedBytes;
