@@ -144,6 +144,8 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
     private final long serverHi;
     private final long serverLo;
     private final int ipVersion;
+    /** Bytes this flow's parsers and rules keep, as reserved in the inspection budget ({@link #account}). */
+    private int keptBytes;
 
     FlowInspection(Inspector inspector, long flowId, boolean tcp, boolean fromInitiator, IpLayer first) {
         this.inspector = inspector;
@@ -267,6 +269,64 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
             if (signatures != null) {
                 signatures.release();
             }
+            inspector.budget().release(keptBytes);
+            keptBytes = 0;
+        }
+    }
+
+    /**
+     * Brings this flow's share of the inspection budget in line with the bytes its parsers and
+     * rules keep now, after a packet. When more would pass the budget, the flow's inspection
+     * stops (counted): its kept bytes go, and it is left with what it learnt so far. One
+     * packet can take a flow past the budget by at most its own bounds, never by more.
+     *
+     * @return false when the flow was stopped
+     */
+    boolean account() {
+        int now = keptNow();
+        int delta = now - keptBytes;
+        if (delta == 0) {
+            return true;
+        }
+        ReassemblyBudget budget = inspector.budget();
+        if (delta < 0) {
+            budget.release(-delta);
+        } else if (!budget.reserveKept(delta)) {
+            stop();
+            int left = keptNow();
+            budget.release(keptBytes - left); // what was reserved, less what stays (none)
+            keptBytes = left;
+            return false;
+        }
+        keptBytes = now;
+        return true;
+    }
+
+    /** Array bytes kept by the flow's parsers and rules (out-of-order segments are the reassemblers' own). */
+    private int keptNow() {
+        int n = 0;
+        if (toServer != null) {
+            n += toServer.keptBytes() + toClient.keptBytes();
+        }
+        if (http != null) {
+            n += http.keptBytes();
+        }
+        if (signatures != null) {
+            n += signatures.keptBytes();
+        }
+        return n;
+    }
+
+    /** Ends inspection of the flow for want of memory: every kept array goes; the record keeps what was learnt. */
+    private void stop() {
+        if (toServer != null) {
+            toServer.drop();
+            toClient.drop();
+        }
+        http = null;
+        if (signatures != null) {
+            signatures.stopPayload(true);
+            signatures.stopPayload(false);
         }
     }
 
@@ -574,6 +634,23 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         boolean passedOver(IpLayer l) {
             return passedFromSeq != passedToSeq && (l.tcpFlags & 0x07) == 0 && l.payloadLength > 0
                     && l.tcpSeq - passedFromSeq >= 0 && l.tcpSeq + l.payloadLength - passedToSeq <= 0;
+        }
+
+        /** Bytes of the arrays this direction keeps (see {@link #account}). */
+        int keptBytes() {
+            return (head == null ? 0 : head.length) + (tls == null ? 0 : tls.length) + (line == null ? 0 : line.length)
+                    + (dnsFramer == null ? 0 : dnsFramer.keptBytes()) + (crypto == null ? 0 : crypto.keptBytes());
+        }
+
+        /** Stops this direction's parsing for want of memory: finished, and nothing kept. */
+        void drop() {
+            end();
+            finished = true;
+            head = null;
+            tls = null;
+            line = null;
+            dnsFramer = null;
+            crypto = null;
         }
 
         StreamReassembler stream() {

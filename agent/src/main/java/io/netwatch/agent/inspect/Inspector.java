@@ -117,7 +117,11 @@ public final class Inspector implements FlowObserver {
             flows.put(slot, f);
             inspectedFlows.incrementAndGet();
         }
-        return f.packet(fromInitiator, layer, frame, nowNanos);
+        boolean more = f.packet(fromInitiator, layer, frame, nowNanos);
+        if (layer.payloadLength > 0 && !f.account()) {
+            return false;
+        }
+        return more;
     }
 
     @Override
@@ -268,5 +272,15 @@ public final class Inspector implements FlowObserver {
     /** Out-of-order segments not held because the reassembly budget was spent. */
     public long budgetRefusals() {
         return budget.refused();
+    }
+
+    /** Flows whose inspection stopped because the bytes their parsers and rules keep would have passed the budget. */
+    public long memoryStops() {
+        return budget.keptRefused();
+    }
+
+    /** Bytes inspection holds now, across flows: out-of-order segments and the bytes parsers and rules keep. */
+    public long heldBytes() {
+        return budget.held();
     }
 }

@@ -3,9 +3,13 @@ package io.netwatch.agent.inspect;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The memory all TCP reassembly may hold at once, across flows: out-of-order bytes waiting
- * for a hole to fill. Reaching it is counted; the segment is then not held (and its hole
- * becomes a gap), never an out-of-memory.
+ * The memory inspection may hold at once, across flows: out-of-order bytes waiting for a hole
+ * to fill, and the bytes parsers and rules keep while a message spans segments (a TLS hello,
+ * an HTTP head, a DNS message over TCP, QUIC CRYPTO frames, the payload rules read). Each flow
+ * has its own bounds too, but thousands of flows each at its bound would outgrow the heap:
+ * this is the bound on their sum. Reaching it is counted; an out-of-order segment is then not
+ * held (its hole becomes a gap), and a flow whose kept bytes would pass it stops being
+ * inspected; never an out-of-memory.
  */
 public final class ReassemblyBudget {
     public static final long DEFAULT_BYTES = 64L << 20;
@@ -13,6 +17,7 @@ public final class ReassemblyBudget {
     private final long maxBytes;
     private long held;
     private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong keptRefused = new AtomicLong();
 
     public ReassemblyBudget(long maxBytes) {
         this.maxBytes = maxBytes;
@@ -29,6 +34,21 @@ public final class ReassemblyBudget {
 
     void release(int bytes) {
         held -= bytes;
+    }
+
+    /** Reserves {@code bytes} more kept by a flow's parsers and rules; false (and counted) past the budget. */
+    boolean reserveKept(int bytes) {
+        if (held + bytes > maxBytes) {
+            keptRefused.incrementAndGet();
+            return false;
+        }
+        held += bytes;
+        return true;
+    }
+
+    /** Flows whose inspection stopped because their kept bytes would have passed the budget. */
+    public long keptRefused() {
+        return keptRefused.get();
     }
 
     /** Bytes held now (capture thread's view). */

@@ -78,6 +78,10 @@ public final class PipelineMetrics implements MeterBinder {
                     "Holes in TCP streams that inspection had to skip");
             meters.counter("netwatch.inspect.reassembly.refused.segments", inspector, Inspector::budgetRefusals,
                     "Out-of-order segments not held because the reassembly memory budget was spent");
+            meters.gauge("netwatch.inspect.held.bytes", inspector, Inspector::heldBytes,
+                    "Bytes inspection holds now across flows (out-of-order segments, bytes kept for parsers and rules), at most inspection.budget_bytes plus one flow's bounds");
+            meters.counter("netwatch.inspect.memory.stopped.flows", inspector, Inspector::memoryStops,
+                    "Flows whose inspection stopped because the bytes kept for their parsers and rules would have passed inspection.budget_bytes");
             meters.counter("netwatch.inspect.protocol.mismatches", inspector, Inspector::protocolMismatches,
                     "Flows whose payload protocol is not the one their port suggests");
         }

@@ -478,6 +478,12 @@ public final class HttpStream {
         atLineStart = false; // the failed start itself is not a candidate again
     }
 
+    /** Bytes of arrays this stream keeps (a head being read, and its probe buffers): for the inspection budget. */
+    public int keptBytes() {
+        return (partial == null ? 0 : partial.length) + (carry == null ? 0 : carry.length)
+                + (scratch == null ? 0 : scratch.length);
+    }
+
     private void keep(ByteBuffer buf, int from, int to) {
         partialLen = 0;
         append(buf, from, to - from);

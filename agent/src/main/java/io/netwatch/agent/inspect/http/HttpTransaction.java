@@ -95,6 +95,11 @@ public final class HttpTransaction {
     }
 
     /** The client direction, for its events and counters. */
+    /** Bytes of arrays both streams keep: for the inspection budget. */
+    public int keptBytes() {
+        return clientStream().keptBytes() + serverStream().keptBytes();
+    }
+
     public HttpStream clientStream() {
         return client;
     }

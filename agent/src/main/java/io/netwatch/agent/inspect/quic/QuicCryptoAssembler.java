@@ -117,6 +117,11 @@ public final class QuicCryptoAssembler {
         return added;
     }
 
+    /** Bytes of the arrays holding the stream and its map: for the inspection budget. */
+    public int keptBytes() {
+        return data.length + present.length * Long.BYTES;
+    }
+
     private void ensureCapacity(int needed) {
         if (needed <= data.length) {
             return;

@@ -165,6 +165,12 @@ public final class FlowSignatures {
         p.release();
     }
 
+    /** Bytes of the payload arrays both directions hold now: for the inspection budget. */
+    public int keptBytes() {
+        return (toServer == null || toServer.bytes == null ? 0 : toServer.bytes.length)
+                + (toClient == null || toClient.bytes == null ? 0 : toClient.bytes.length);
+    }
+
     /** The flow has ended: its payload arrays go back for other flows. */
     public void release() {
         if (toServer != null) {
