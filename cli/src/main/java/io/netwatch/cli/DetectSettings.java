@@ -110,9 +110,9 @@ final class DetectSettings {
 
     private static java.time.Duration duration(String v) {
         try {
-            return FlowTimeouts.duration(v, "");
+            return io.netwatch.common.Durations.parse(v);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("'" + v + "' is not a duration like 30s, 5m, 1h or PT30S");
+            throw new IllegalArgumentException("'" + v + "' " + FlowTimeouts.reason(e));
         }
     }
 

@@ -74,8 +74,13 @@ final class FlowTimeouts {
         try {
             return Durations.parse(text);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--flow-timeouts: " + key + "='" + text + "' is not a duration like 30s, "
-                    + "5m, 1h or PT30S");
+            throw new IllegalArgumentException("--flow-timeouts: " + key + "='" + text + "' " + reason(e));
         }
+    }
+
+    /** Durations' reason, or what a duration looks like when the text is none. */
+    static String reason(IllegalArgumentException e) {
+        return e.getMessage() != null && !e.getMessage().startsWith("is not a duration")
+                ? e.getMessage() : "is not a duration like 30s, 5m, 1h or PT30S";
     }
 }

@@ -11,12 +11,31 @@ import java.util.regex.Pattern;
  */
 public final class Durations {
     private static final Pattern SHORT = Pattern.compile("(\\d{1,12})(ms|s|m|h|d)");
+    /**
+     * The longest duration accepted: 100 years. Every duration is later added to clocks and
+     * counted in nanoseconds, which overflow past 292 years; nothing here needs more than this.
+     */
+    public static final Duration MAX = Duration.ofDays(36_500);
 
     private Durations() {
     }
 
-    /** Parses a duration, or throws {@link IllegalArgumentException} saying what forms are accepted. */
+    /**
+     * Parses a duration, or throws {@link IllegalArgumentException} saying what forms are
+     * accepted; a negative one, or one longer than {@link #MAX}, is refused as well.
+     */
     public static Duration parse(String text) {
+        Duration d = parseAny(text);
+        if (d.isNegative()) {
+            throw new IllegalArgumentException("is negative");
+        }
+        if (d.compareTo(MAX) > 0) {
+            throw new IllegalArgumentException("is longer than " + MAX.toDays() + "d (100 years), the most a duration may be");
+        }
+        return d;
+    }
+
+    private static Duration parseAny(String text) {
         String t = text.trim();
         Matcher m = SHORT.matcher(t);
         if (m.matches()) {
@@ -31,7 +50,7 @@ public final class Durations {
         }
         try {
             return Duration.parse(t);
-        } catch (DateTimeParseException e) {
+        } catch (DateTimeParseException | ArithmeticException e) {
             throw new IllegalArgumentException("is not a duration (examples: 30s, 5m, 500ms, 2h, PT30S)");
         }
     }

@@ -62,12 +62,20 @@ final class YamlTree {
         try {
             Node root = new Compose(LoadSettings.builder().setLabel(file.toString()).build()).composeString(text)
                     .orElseThrow(() -> new AlertsConfigException(file + ": empty; it needs at least route and receivers"));
+            String problem = io.netwatch.aggregator.YamlShape.problem(root);
+            if (problem != null) {
+                throw new AlertsConfigException(file + ": " + problem);
+            }
             return new YamlTree(file, root, "");
         } catch (MarkedYamlEngineException e) {
             int line = e.getProblemMark().map(m -> m.getLine() + 1).orElse(0);
             throw new AlertsConfigException(file + " line " + line + ": not YAML: " + e.getProblem());
         } catch (YamlEngineException e) {
             throw new AlertsConfigException(file + ": not YAML: " + e.getMessage());
+        } catch (StackOverflowError e) {
+            // The YAML library composes nested collections by recursion and has no depth bound.
+            throw new AlertsConfigException(file + ": nested deeper than " + io.netwatch.aggregator.YamlShape.MAX_DEPTH
+                    + " levels");
         }
     }
 
@@ -174,6 +182,10 @@ final class YamlTree {
             throw error("'" + text() + "' is not allowed; use a duration of at least " + min.toMillis()
                     + "ms such as 500ms, 30s, 5m, 4h or 1h30m");
         }
+        if (d.compareTo(io.netwatch.common.Durations.MAX) > 0) {
+            throw error("'" + text() + "' is not allowed; a duration may be " + io.netwatch.common.Durations.MAX.toDays()
+                    + "d (100 years) at most");
+        }
         return d;
     }
 
@@ -182,14 +194,18 @@ final class YamlTree {
         Duration total = Duration.ZERO;
         int at = 0;
         while (at < text.length() && m.find(at) && m.start() == at) {
-            long n = Long.parseLong(m.group(1));
-            total = total.plus(switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            });
+            try {
+                long n = Long.parseLong(m.group(1));
+                total = total.plus(switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "h" -> Duration.ofHours(n);
+                    default -> Duration.ofDays(n);
+                });
+            } catch (NumberFormatException | ArithmeticException e) {
+                return null; // beyond what a duration holds: refused as any other wrong text
+            }
             at = m.end();
         }
         return at == text.length() && at > 0 ? total : null;

@@ -77,9 +77,17 @@ public final class ResponseRulesFile {
         } catch (YamlEngineException e) {
             throw new IllegalArgumentException(file + ": not valid YAML: " + e.getMessage().lines().findFirst()
                     .orElse(""));
+        } catch (StackOverflowError e) {
+            // The YAML library composes nested collections by recursion and has no depth bound.
+            throw new IllegalArgumentException(file + ": nested deeper than " + io.netwatch.aggregator.YamlShape.MAX_DEPTH
+                    + " levels");
         }
         if (root.isEmpty()) {
             throw new IllegalArgumentException(file + ": empty; expected a 'rules:' list");
+        }
+        String problem = io.netwatch.aggregator.YamlShape.problem(root.get());
+        if (problem != null) {
+            throw new IllegalArgumentException(file + ": " + problem);
         }
         MappingNode top = mapping(root.get(), "the top level");
         List<ResponseRule> rules = new ArrayList<>();
@@ -172,10 +180,13 @@ public final class ResponseRulesFile {
         String s = scalar(v, "ttl");
         try {
             Duration d = parseDuration(s);
+            if (d.compareTo(io.netwatch.common.Durations.MAX) > 0) {
+                throw error(v, "ttl", "'" + s + "' is longer than 100 years");
+            }
             if (!d.isNegative() && !d.isZero()) {
                 return d;
             }
-        } catch (DateTimeParseException | NumberFormatException e) {
+        } catch (DateTimeParseException | NumberFormatException | ArithmeticException | StringIndexOutOfBoundsException e) {
             // named below
         }
         throw error(v, "ttl", "'" + s + "' is not a positive duration (examples: 90s, 10m, 1h, PT10M)");

@@ -182,4 +182,23 @@ class AlertsFileTest {
         e = error("route: {receiver: w}\nreceivers:\n  - name: w\n    webhook: {url: \"https://h/\"}\n");
         assertTrue(e.contains("give exactly one of secret_file (a mounted Secret) or secret_env"), e);
     }
+
+    @Test
+    void aliasBombsRecursionAndDeepNestingAreRefusedNotWalked() {
+        // Found in review: 23 anchors, each route naming the one before twice, kept the
+        // aggregator expanding for minutes (5 GB); an anchor inside itself overflowed the stack.
+        StringBuilder bomb = new StringBuilder("receivers:\n  - name: hook\n    webhook: {url: \"https://h/\", secret_env: X}\n");
+        bomb.append("r0: &r0 {receiver: hook}\n");
+        for (int i = 1; i <= 23; i++) {
+            bomb.append("r").append(i).append(": &r").append(i).append(" {receiver: hook, routes: [*r").append(i - 1)
+                    .append(", *r").append(i - 1).append("]}\n");
+        }
+        bomb.append("route: *r23\n");
+        assertTrue(error(bomb.toString()).endsWith("more than 100000 values once its aliases are expanded (anchors naming anchors)"),
+                error(bomb.toString()));
+        String recursive = error("route: &r {receiver: hook, routes: [*r]}\nreceivers: [{name: hook}]\n");
+        assertTrue(recursive.endsWith("an alias refers to a node that contains it (line 1)"), recursive);
+        String deep = error("route: " + "{routes: [".repeat(3000) + "]}".repeat(3000) + "\n");
+        assertTrue(deep.contains("nested deeper than 64 levels"), deep);
+    }
 }

@@ -71,4 +71,10 @@ class ResponseRulesFileTest {
         var e = assertThrows(IllegalArgumentException.class, () -> ResponseConfig.defaults().withRules(rules));
         assertTrue(e.getMessage().contains("more than response.max_ttl"), e.getMessage());
     }
+
+    @Test
+    void deepNestingIsRefusedInsteadOfOverflowingTheStack() {
+        String e = error("rules: " + "[".repeat(3000) + "]".repeat(3000) + "\n");
+        assertTrue(e.startsWith("r.yaml: nested deeper than 64 levels"), e);
+    }
 }
