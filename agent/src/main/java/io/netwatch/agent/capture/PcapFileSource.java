@@ -47,6 +47,10 @@ import java.util.Objects;
  * {@link #interfaceNames} from any thread.
  */
 public final class PcapFileSource implements PacketSource {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PcapFileSource.class);
+    /** See {@link #repairedRecords()}; the reading thread's. */
+    private long repairedRecords;
+
 
     /** Largest file accepted, bytes: the most one {@link ByteBuffer} can address. */
     public static final long MAX_FILE_SIZE = Integer.MAX_VALUE;
@@ -297,7 +301,7 @@ public final class PcapFileSource implements PacketSource {
                 ByteBuffer b = w.records;
                 long capLen = u32(b, at + 8);
                 long origLen = u32(b, at + 12);
-                checkCaptureLength(offset, capLen, origLen, captureLimit, snapLength);
+                origLen = checkCaptureLength(offset, capLen, origLen, captureLimit, snapLength);
                 if (capLen > left - PCAP_RECORD_HEADER_LENGTH) {
                     throw damaged(offset, "record of " + capLen + " captured bytes cut short: the file ends after "
                             + (left - PCAP_RECORD_HEADER_LENGTH));
@@ -547,6 +551,7 @@ public final class PcapFileSource implements PacketSource {
                                  Interfaces interfaces) throws CaptureException {
         long id = type == BLOCK_ENHANCED_PACKET ? u32(b, offset + 8) : u16(b, offset + 8);
         if (id >= interfaces.count) {
+            // As tshark: the file is bad from here (it cannot say which link type the block has).
             throw damaged(offset, blockName(type) + " refers to interface " + id + " but the section declares "
                     + interfaces.count + (interfaces.count == 1 ? " interface" : " interfaces"));
         }
@@ -554,7 +559,7 @@ public final class PcapFileSource implements PacketSource {
         long capLen = u32(b, offset + 20);
         long origLen = u32(b, offset + 24);
         long snapLength = interfaces.snapLength[i];
-        checkCaptureLength(offset, capLen, origLen, Math.max(snapLength, MAX_CAPTURE_LENGTH), snapLength);
+        origLen = checkCaptureLength(offset, capLen, origLen, Math.max(snapLength, MAX_CAPTURE_LENGTH), snapLength);
         int room = length - MIN_PACKET_BLOCK_LENGTH;
         if (capLen > room) {
             throw damaged(offset, "captured length " + capLen + " runs past the end of its " + blockName(type)
@@ -581,16 +586,33 @@ public final class PcapFileSource implements PacketSource {
         deliver(handler, frame, offset + 12, (int) capLen, interfaces.linkType[0], 0, origLen, interfaces.base);
     }
 
-    private void checkCaptureLength(int offset, long capLen, long origLen, long limit, long snapLength)
+    /**
+     * Checks a record's captured length; returns its original length, raised to the captured
+     * one when a writer claimed fewer bytes on the wire than it kept (counted, and read as
+     * tcpdump and tshark read it: the bytes are there).
+     */
+    private long checkCaptureLength(int offset, long capLen, long origLen, long limit, long snapLength)
             throws CaptureException {
         if (capLen > limit) {
             throw damaged(offset, "captured length " + capLen + " exceeds the maximum " + limit
                     + " (snap length " + snapLength + ")");
         }
         if (capLen > origLen) {
-            throw damaged(offset, "captured length " + capLen + " exceeds the original length " + origLen);
+            repairedRecords++;
+            if (repairedRecords == 1) {
+                log.warn("{}: the record at byte {} captured {} bytes of a packet of {} on the wire; read with the"
+                        + " captured length (and every such record after it, counted)", path, offset, capLen, origLen);
+            }
+            return capLen;
         }
+        return origLen;
     }
+
+    /** Records whose original length was below their captured length, read with the captured one. */
+    public long repairedRecords() {
+        return repairedRecords;
+    }
+
 
     private void deliver(PacketHandler handler, ByteBuffer f, int start, int capLen, int linkType, long nanos,
                          long origLen, int interfaceIndex) {
