@@ -1,6 +1,5 @@
 package io.netwatch.aggregator.query;
 
-import com.google.protobuf.util.Timestamps;
 import io.netwatch.proto.flow.v1.Endpoint;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.query.v1.FlowFilter;
@@ -26,8 +25,8 @@ final class FlowMatcher implements Predicate<Flow> {
     private final Set<String> pods;
 
     FlowMatcher(FlowFilter f) {
-        sinceNanos = f.hasSince() ? Timestamps.toNanos(f.getSince()) : Long.MIN_VALUE;
-        untilNanos = f.hasUntil() ? Timestamps.toNanos(f.getUntil()) : Long.MAX_VALUE;
+        sinceNanos = f.hasSince() ? QueryTime.nanos(f.getSince(), "since") : Long.MIN_VALUE;
+        untilNanos = f.hasUntil() ? QueryTime.nanos(f.getUntil(), "until") : Long.MAX_VALUE;
         ip = f.getIpList().stream().map(IpPrefix::parse).toList();
         sourceIp = f.getSourceIpList().stream().map(IpPrefix::parse).toList();
         destinationIp = f.getDestinationIpList().stream().map(IpPrefix::parse).toList();
@@ -54,8 +53,8 @@ final class FlowMatcher implements Predicate<Flow> {
     @Override
     public boolean test(Flow flow) {
         if (sinceNanos != Long.MIN_VALUE || untilNanos != Long.MAX_VALUE) {
-            long first = Timestamps.toNanos(flow.getFirstSeen());
-            long last = Timestamps.toNanos(flow.getLastSeen());
+            long first = QueryTime.saturated(flow.getFirstSeen());
+            long last = QueryTime.saturated(flow.getLastSeen());
             if (last < sinceNanos || first >= untilNanos) {
                 return false;
             }

@@ -115,7 +115,7 @@ public final class IncidentQueries {
             throw new IllegalArgumentException("since is not a valid timestamp: " + r.getSince());
         }
         int min = r.getMinSeverityValue();
-        long since = r.hasSince() ? Timestamps.toMillis(r.getSince()) : Long.MIN_VALUE;
+        long since = r.hasSince() ? QueryTime.nanos(r.getSince(), "since") / 1_000_000 : Long.MIN_VALUE;
         return i -> (states.isEmpty() || states.contains(i.open() ? IncidentState.INCIDENT_STATE_OPEN
                 : IncidentState.INCIDENT_STATE_RESOLVED))
                 && i.severity().getNumber() >= min && i.updatedMillis() >= since;

@@ -183,8 +183,8 @@ public final class PolicyQueries {
         }
 
         boolean contains(long startNanos) {
-            return (since == null || startNanos >= Timestamps.toNanos(since))
-                    && (until == null || startNanos < Timestamps.toNanos(until));
+            return (since == null || startNanos >= QueryTime.nanos(since, "since"))
+                    && (until == null || startNanos < QueryTime.nanos(until, "until"));
         }
 
         String describe() {

@@ -195,13 +195,13 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
     }
 
     private static Predicate<Anomaly> anomalyMatcher(GetAnomaliesRequest r) {
-        long since = r.hasSince() ? Timestamps.toNanos(r.getSince()) : Long.MIN_VALUE;
-        long until = r.hasUntil() ? Timestamps.toNanos(r.getUntil()) : Long.MAX_VALUE;
+        long since = r.hasSince() ? QueryTime.nanos(r.getSince(), "since") : Long.MIN_VALUE;
+        long until = r.hasUntil() ? QueryTime.nanos(r.getUntil(), "until") : Long.MAX_VALUE;
         Set<String> types = Set.copyOf(r.getAnomalyTypeList());
         Set<String> nodes = Set.copyOf(r.getNodeNameList());
         var ips = r.getIpList().stream().map(IpPrefix::parse).toList();
         return a -> {
-            if (Timestamps.toNanos(a.getEnd()) < since || Timestamps.toNanos(a.getStart()) >= until) {
+            if (QueryTime.saturated(a.getEnd()) < since || QueryTime.saturated(a.getStart()) >= until) {
                 return false;
             }
             if (!types.isEmpty() && !types.contains(a.getAnomalyType())) {

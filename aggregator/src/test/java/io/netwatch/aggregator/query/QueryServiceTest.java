@@ -317,6 +317,17 @@ class QueryServiceTest {
     }
 
     @Test
+    void timesBeyondWhatNanosecondsHoldMeanTheBeginningOrTheEndAndInvalidOnesAreNamed() {
+        // Found in review: since 1600 or until 2300 overflowed on the server (UNKNOWN, a SEVERE log).
+        Timestamp year1600 = Timestamp.newBuilder().setSeconds(-11_676_096_000L).build();
+        Timestamp year2300 = Timestamp.newBuilder().setSeconds(10_413_792_000L).build();
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), filtered(f -> f.setSince(year1600).setUntil(year2300)));
+        assertEquals(List.of(), filtered(f -> f.setSince(year2300)));
+        assertRejected(FlowFilter.newBuilder().setSince(Timestamp.newBuilder().setSeconds(Long.MAX_VALUE)).build(),
+                "since is not a valid timestamp");
+    }
+
+    @Test
     void limitStopsAfterThatManyMatches() {
         assertEquals(List.of(1L, 2L), query(GetFlowsRequest.newBuilder().setLimit(2).build()));
         assertEquals(List.of(1L, 3L), query(GetFlowsRequest.newBuilder().setLimit(2)
