@@ -84,7 +84,7 @@ final class InspectCommand implements Callable<Integer> {
         }
         OutputStream stream;
         try {
-            stream = out == null ? System.out : new BufferedOutputStream(Files.newOutputStream(out));
+            stream = out == null ? new CheckedOutput(System.out) : new BufferedOutputStream(Files.newOutputStream(out));
         } catch (java.io.IOException e) {
             System.err.println("netwatch inspect: --out " + out + ": cannot write it (" + whyNot(out, e)
                     + "); give a file in a directory that exists");
@@ -92,18 +92,27 @@ final class InspectCommand implements Callable<Integer> {
         }
         Inspector.Result result;
         JsonLines json = new JsonLines(stream);
+        String destination = out == null ? "standard output" : "--out " + out;
         try {
             result = Inspector.run(file, node, flows, detection, inspection, signatures, json::flow, json::anomaly,
                     json::event);
+            json.stats(result.stats());
+            if (out != null) {
+                json.close();
+            } else {
+                stream.flush();
+            }
         } catch (CaptureException e) {
             System.err.println("netwatch inspect: " + e.getMessage());
             return 2;
-        }
-        json.stats(result.stats());
-        if (out != null) {
-            json.close();
-        } else {
-            System.out.flush();
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            if (stream instanceof CheckedOutput c && c.toClosedPipe()) {
+                return 0; // the reader stopped reading (| head): nothing to say, as tcpdump says nothing
+            }
+            Throwable cause = e instanceof java.io.UncheckedIOException u ? u.getCause() : e;
+            System.err.println("netwatch inspect: cannot write to " + destination + " (" + cause.getMessage()
+                    + "); the output is incomplete");
+            return 1;
         }
         if (result.error() != null) {
             System.err.println("netwatch inspect: " + result.error().getMessage()

@@ -19,6 +19,7 @@ public final class NetwatchMain implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        CheckedOutput.processStdout = System.out;
         System.exit(execute(args));
     }
 

@@ -67,6 +67,31 @@ class InspectCommandTest {
     }
 
     @Test
+    void aWriteThatFailsIsAnErrorNotACutOutputWithStatusZero() {
+        // Found in review: stdout on a full disk ended with status 0 and nothing written, --out a stack trace.
+        CliRun file = CliRun.of("inspect", Samples.demo().toString(), "--out", "/dev/full");
+        assertEquals(1, file.code(), file.stderr());
+        assertEquals("netwatch inspect: cannot write to --out /dev/full (No space left on device); the output is"
+                + " incomplete", file.stderr().strip());
+
+        java.io.PrintStream full = new java.io.PrintStream(java.io.OutputStream.nullOutputStream()) {
+            @Override
+            public boolean checkError() {
+                return true; // what a PrintStream on a full disk reports
+            }
+        };
+        java.io.PrintStream stdout = System.out;
+        System.setOut(full);
+        int code;
+        try {
+            code = NetwatchMain.execute("inspect", Samples.demo().toString());
+        } finally {
+            System.setOut(stdout);
+        }
+        assertEquals(1, code);
+    }
+
+    @Test
     void detectorSettingsTakeEffectAndMistakesAreNamed() throws Exception {
         // PF = 1e-300 puts ln(PD/PF) at 690 nats: ~500 straight failures, more than the demo's 199 closed ports.
         Run strict = inspect(Samples.demo(), "--detect", "scan.pf=1e-300");
