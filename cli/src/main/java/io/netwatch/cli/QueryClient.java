@@ -113,6 +113,10 @@ final class QueryClient {
         }
         String token;
         try {
+            if (Files.exists(tokenFile) && (!Files.isRegularFile(tokenFile) || Files.size(tokenFile) > 64 * 1024)) {
+                throw new IllegalArgumentException("--token-file: " + tokenFile + " is not a token file (a small"
+                        + " regular file; netwatch certs makes one)");
+            }
             token = Files.readString(tokenFile, StandardCharsets.UTF_8).strip();
         } catch (IOException e) {
             throw new IllegalArgumentException("--token-file: cannot read " + tokenFile + " (" + e + ")");

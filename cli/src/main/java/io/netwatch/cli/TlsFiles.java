@@ -34,8 +34,30 @@ final class TlsFiles {
     private TlsFiles() {
     }
 
+    /** Largest PEM file read: a certificate chain is a few KiB. */
+    private static final long MAX_PEM_BYTES = 1 << 20;
+
+    /**
+     * Refuses what is not a small regular file before reading it: /dev/zero or a FIFO would be
+     * read for ever (found in review).
+     */
+    private static void regular(Path file, String option) {
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(option + ": " + file + " is not a regular file (a PEM file is expected)");
+        }
+        try {
+            if (Files.exists(file) && Files.size(file) > MAX_PEM_BYTES) {
+                throw new IllegalArgumentException(option + ": " + file + " is larger than " + MAX_PEM_BYTES
+                        + " bytes: is it a PEM file?");
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException(option + ": cannot read " + file + " (" + e + ")");
+        }
+    }
+
     /** The certificates in a PEM file; at least one, each valid now. */
     static List<X509Certificate> certificates(Path file, String option) {
+        regular(file, option);
         List<X509Certificate> out = new ArrayList<>();
         try (InputStream in = Files.newInputStream(file)) {
             for (var c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
@@ -66,6 +88,7 @@ final class TlsFiles {
 
     /** An unencrypted PKCS#8 PEM private key, the form gRPC's Netty transport reads. */
     static PrivateKey privateKey(Path file, String option) {
+        regular(file, option);
         Object pem;
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.US_ASCII); PEMParser parser = new PEMParser(r)) {
             pem = parser.readObject();

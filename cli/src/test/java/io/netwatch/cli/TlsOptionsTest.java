@@ -65,6 +65,11 @@ class TlsOptionsTest {
         Files.write(garbage, new byte[] {0, 1, 2, (byte) 0xff, '-', '-'});
         assertRefused(aggregator("--tls-cert", pki.crt("aggregator").toString(), "--tls-key", pki.key("aggregator").toString(),
                 "--tls-client-ca", garbage.toString()), "--tls-client-ca", garbage.toString());
+        // Found in review: /dev/zero was read for ever.
+        assertRefused(aggregator("--tls-cert", pki.crt("aggregator").toString(), "--tls-key", pki.key("aggregator").toString(),
+                "--tls-client-ca", "/dev/zero"), "--tls-client-ca: /dev/zero is not a regular file (a PEM file is expected)");
+        assertRefused(aggregator("--tls-cert", pki.crt("aggregator").toString(), "--tls-key", "/dev/zero",
+                "--tls-client-ca", pki.crt("ca").toString()), "--tls-key: /dev/zero is not a regular file");
     }
 
     @Test

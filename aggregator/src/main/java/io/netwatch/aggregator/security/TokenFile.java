@@ -58,6 +58,10 @@ public final class TokenFile {
 
     private void read() throws IOException {
         FileTime time = Files.getLastModifiedTime(path);
+        if (!Files.isRegularFile(path)) {
+            // /dev/zero or a FIFO would be read for ever (found in review).
+            throw new IllegalArgumentException("the query token file " + path + " is not a regular file");
+        }
         if (Files.size(path) > MAX_TOKEN_BYTES) {
             throw new IllegalArgumentException("the query token file " + path + " is larger than " + MAX_TOKEN_BYTES
                     + " bytes: is it the right file?");

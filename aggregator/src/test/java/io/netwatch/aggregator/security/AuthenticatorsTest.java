@@ -125,5 +125,8 @@ class AuthenticatorsTest {
         Path missing = tmp.resolve("missing");
         e = assertThrows(IllegalArgumentException.class, () -> TokenFile.load(missing, counters));
         assertTrue(e.getMessage().contains("cannot read the query token file " + missing), e.getMessage());
+        // Found in review: /dev/zero was read for ever.
+        e = assertThrows(IllegalArgumentException.class, () -> TokenFile.load(Path.of("/dev/zero"), counters));
+        assertTrue(e.getMessage().contains("/dev/zero is not a regular file"), e.getMessage());
     }
 }
