@@ -33,7 +33,7 @@ final class AnomaliesCommand implements Callable<Integer> {
     @Option(names = "--since", description = "RFC 3339 time or a duration ago (5m).")
     String since;
 
-    @Option(names = "--limit", description = "Stop after N anomalies.")
+    @Option(names = "--limit", converter = AtLeastOne.Long.class, description = "Stop after N anomalies.")
     long limit;
 
     @Override

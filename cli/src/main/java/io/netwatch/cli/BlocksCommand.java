@@ -105,7 +105,8 @@ final class BlocksCommand implements Runnable {
         @Mixin
         QueryClient client;
 
-        @Option(names = "--limit", description = "Only the last N records (default: all that are kept).")
+        @Option(names = "--limit", converter = AtLeastOne.Int.class,
+                description = "Only the last N records (default: all that are kept).")
         int limit;
 
         @Override

@@ -41,7 +41,7 @@ final class IncidentsCommand implements Callable<Integer> {
     @Option(names = "--since", description = "Only incidents updated since: RFC 3339 time or a duration ago (5m).")
     String since;
 
-    @Option(names = "--limit", description = "Stop after N incidents.")
+    @Option(names = "--limit", converter = AtLeastOne.Long.class, description = "Stop after N incidents.")
     long limit;
 
     @Override

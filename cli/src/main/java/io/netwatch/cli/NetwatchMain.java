@@ -33,11 +33,20 @@ public final class NetwatchMain implements Runnable {
             }
             throw e;
         });
-        CommandLine.IParameterExceptionHandler standard = cl.getParameterExceptionHandler();
         cl.setParameterExceptionHandler((e, arguments) -> {
             String word = unknownCommand(e);
             if (word == null) {
-                return standard.handleParseException(e, arguments);
+                // One line (and picocli's guesses for a misspelt option), not the whole usage text.
+                CommandLine c = e.getCommandLine();
+                c.getErr().println(c.getCommandSpec().qualifiedName() + ": " + e.getMessage()
+                        + " (" + c.getCommandSpec().qualifiedName() + " --help lists the options)");
+                if (e instanceof CommandLine.UnmatchedArgumentException u) {
+                    java.util.List<String> guesses = u.getSuggestions();
+                    if (!guesses.isEmpty()) {
+                        c.getErr().println("did you mean " + String.join(" or ", guesses) + "?");
+                    }
+                }
+                return 2;
             }
             java.util.List<String> near = nearCommands(e.getCommandLine(), word);
             e.getCommandLine().getErr().println(e.getCommandLine().getCommandSpec().qualifiedName() + ": '" + word

@@ -22,11 +22,11 @@ final class ObserveCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON lines (the same schema as `netwatch inspect`).")
     boolean json;
 
-    @Option(names = "--last", description = "Start from the last N matching flows (with --follow, then keep "
+    @Option(names = "--last", converter = AtLeastOne.Long.class, description = "Start from the last N matching flows (with --follow, then keep "
             + "streaming, as tail -n N -f).")
     long last;
 
-    @Option(names = "--limit", description = "Stop after N flows.")
+    @Option(names = "--limit", converter = AtLeastOne.Long.class, description = "Stop after N flows.")
     long limit;
 
     @Option(names = "--since", description = "Flows active since: RFC 3339 time or a duration ago (5m).")

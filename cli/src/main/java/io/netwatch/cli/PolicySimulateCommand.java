@@ -51,7 +51,7 @@ final class PolicySimulateCommand implements Callable<Integer> {
                     + " the cluster's (one named like a cluster policy replaces it). Default: ${DEFAULT-VALUE}.")
     String mode;
 
-    @Option(names = "--limit", defaultValue = "1000",
+    @Option(names = "--limit", defaultValue = "1000", converter = AtLeastOne.Int.class,
             description = "With the aggregator: list at most N blocked flows (all are counted; default: ${DEFAULT-VALUE}).")
     int limit;
 

@@ -30,7 +30,7 @@ final class QueryClient {
             description = "Aggregator HOST:PORT (default: ${DEFAULT-VALUE}).")
     String aggregator;
 
-    @Option(names = "--timeout", defaultValue = "10",
+    @Option(names = "--timeout", defaultValue = "10", converter = AtLeastOne.Int.class,
             description = "Deadline of a non-follow query, seconds (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 

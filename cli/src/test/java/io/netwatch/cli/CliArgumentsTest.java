@@ -1,0 +1,31 @@
+package io.netwatch.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** Mistakes in options: one line naming the option and the value, status 2, never the usage text. */
+class CliArgumentsTest {
+    @Test
+    void countsBelowOneAreRefusedInsteadOfMeaningNoLimit() {
+        // Found in review: --last -1, --last 0 and --limit -5 returned every flow with status 0.
+        for (String[] args : new String[][] {{"observe", "--last", "-1"}, {"observe", "--limit", "0"},
+            {"incidents", "--limit", "-1"}, {"anomalies", "--limit", "-5"}, {"observe", "--timeout", "-1"},
+            {"blocks", "audit", "--limit", "0"}}) {
+            CliRun r = CliRun.of(args);
+            assertEquals(2, r.code(), String.join(" ", args) + ": " + r.stderr());
+            assertTrue(r.stderr().contains("Invalid value for option '" + args[args.length - 2] + "': '"
+                    + args[args.length - 1] + "' is below 1"), r.stderr());
+            assertEquals(1, r.stderr().lines().count(), "one line: " + r.stderr());
+        }
+    }
+
+    @Test
+    void aValueOfTheWrongTypeIsOneLineNotTheUsage() {
+        CliRun r = CliRun.of("inspect", Samples.demo().toString(), "--max-flows", "many");
+        assertEquals(2, r.code());
+        assertEquals("netwatch inspect: Invalid value for option '--max-flows': 'many' is not an int"
+                + " (netwatch inspect --help lists the options)", r.stderr().strip());
+    }
+}
