@@ -59,6 +59,9 @@ final class CertsCommand implements Callable<Integer> {
             description = "More DNS names or IP addresses for the aggregator's certificate. Repeatable.")
     List<String> extraNames = new ArrayList<>();
 
+    /** Longest validity: 100 years. */
+    static final int MAX_DAYS = 36_500;
+
     @Option(names = "--days", defaultValue = "365", description = "Validity of every certificate, days (default: ${DEFAULT-VALUE}).")
     int days;
 
@@ -72,8 +75,9 @@ final class CertsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (days < 1) {
-            throw new IllegalArgumentException("--days must be at least 1, got " + days);
+        if (days < 1 || days > MAX_DAYS) {
+            // X.509 times end in the year 9999 (RFC 5280); long before that a CA this old is a risk.
+            throw new IllegalArgumentException("--days must be 1 to " + MAX_DAYS + " (100 years), got " + days);
         }
         if (!namespace.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?") || !service.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?")) {
             throw new IllegalArgumentException("--namespace and --service must be Kubernetes names (lowercase letters,"

@@ -79,6 +79,16 @@ class CertsCommandTest {
     }
 
     @Test
+    void aValidityPastAHundredYearsIsRefusedBeforeAnythingIsWritten() {
+        // Found in review: --days 99999999 ended in a stack trace from the certificate encoder.
+        Path out = tmp.resolve("long");
+        CliRun r = CliRun.of("certs", "--out", out.toString(), "--days", "99999999");
+        assertEquals(2, r.code());
+        assertEquals("netwatch certs: --days must be 1 to 36500 (100 years), got 99999999", r.stderr().strip());
+        assertFalse(Files.exists(out.resolve("ca.crt")));
+    }
+
+    @Test
     void neverOverwritesWithoutForce() throws Exception {
         Path out = tmp.resolve("certs");
         assertEquals(0, CliRun.of("certs", "--out", out.toString()).code());
