@@ -146,6 +146,8 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
     private final int ipVersion;
     /** Bytes this flow's parsers and rules keep, as reserved in the inspection budget ({@link #account}). */
     private int keptBytes;
+    /** A packet reached the parsers or rules, or let a direction go, since {@link #account} last looked. */
+    private boolean keptMayChange;
 
     FlowInspection(Inspector inspector, long flowId, boolean tcp, boolean fromInitiator, IpLayer first) {
         this.inspector = inspector;
@@ -186,6 +188,7 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         if (done(d)) {
             // Nothing more to learn from this direction: no reassembly, no copies.
             shed(d);
+            keptMayChange = true;
             return false;
         }
         if (tcp) {
@@ -193,6 +196,7 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
                 // A segment of a body passed over: the reassembler would only look at it.
                 return true;
             }
+            keptMayChange = true;
             d.stream().segment(l.tcpSeq, (l.tcpFlags & 0x02) != 0, frame, l.payloadOffset, l.payloadLength);
             if ((l.tcpFlags & 0x05) != 0) {
                 // No byte follows a FIN in its direction, none at all a reset.
@@ -209,6 +213,7 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
                 }
             }
         } else if (l.payloadLength > 0) {
+            keptMayChange = true;
             d.datagram(frame, l.payloadOffset, l.payloadLength);
             if (udpDns && toServer.rulesDone() && toClient.rulesDone()) {
                 // Named DNS by its port, and no payload rule reads its datagrams: the next
@@ -283,6 +288,10 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
      * @return false when the flow was stopped
      */
     boolean account() {
+        if (!keptMayChange) {
+            return true; // a bare acknowledgement, a body passed over, a DNS datagram read in place
+        }
+        keptMayChange = false;
         int now = keptNow();
         int delta = now - keptBytes;
         if (delta == 0) {

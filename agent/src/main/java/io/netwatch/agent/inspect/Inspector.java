@@ -118,10 +118,7 @@ public final class Inspector implements FlowObserver {
             inspectedFlows.incrementAndGet();
         }
         boolean more = f.packet(fromInitiator, layer, frame, nowNanos);
-        if (layer.payloadLength > 0 && !f.account()) {
-            return false;
-        }
-        return more;
+        return f.account() && more;
     }
 
     @Override
