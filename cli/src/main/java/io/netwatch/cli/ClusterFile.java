@@ -31,7 +31,9 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * counted. An invalid object is an error naming the document and the field.
  */
 final class ClusterFile {
-    private static final YAMLMapper YAML = new YAMLMapper();
+    /** A key given twice (kind: Namespace, then kind: Pod) is refused, not read as its last value. */
+    private static final YAMLMapper YAML = YAMLMapper.builder()
+            .enable(tools.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     /** What was read, and how many objects of each other kind (with its apiVersion) were skipped. */
     record Contents(ClusterSnapshot snapshot, int namespaces, int pods, int policies, Map<String, Integer> ignored,

@@ -22,7 +22,9 @@ import tools.jackson.databind.node.ObjectNode;
  * an error naming the file, the line and the field.
  */
 final class FlowLines {
-    static final JsonMapper JSON = new JsonMapper();
+    /** A key given twice in a line is refused, not read as its last value. */
+    static final JsonMapper JSON = JsonMapper.builder()
+            .enable(tools.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     /** One line, checked: the object as read and the connection it describes. */
     record Line(ObjectNode input, Connection connection, String where) {
@@ -45,11 +47,11 @@ final class FlowLines {
     static int read(String file, Visitor visitor) throws IOException {
         String name = name(file);
         int count = 0;
+        int n = 0;
         try (BufferedReader in = file.equals("-")
                 ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
                 : Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8)) {
             String text;
-            int n = 0;
             while ((text = in.readLine()) != null) {
                 n++;
                 if (text.isBlank()) {
@@ -60,6 +62,8 @@ final class FlowLines {
             }
         } catch (NoSuchFileException e) {
             throw new NetwatchMain.UserError("cannot read " + name + ": no such file");
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new NetwatchMain.UserError(name + ": not UTF-8 text" + (n > 0 ? " (after line " + n + ")" : ""));
         }
         return count;
     }

@@ -65,6 +65,29 @@ class PolicyCheckCommandTest {
     }
 
     @Test
+    void keysGivenTwiceAndBytesThatAreNotUtf8AreNamedNotGuessed() throws Exception {
+        // Found in review: kind: Namespace then kind: Pod was read as a Pod; a second src_ip won;
+        // a byte that is not UTF-8 in the flows ended in a stack trace.
+        Path cluster = write("twice.yaml", "apiVersion: v1\nkind: Namespace\nkind: Pod\nmetadata: {name: a}\n");
+        Path flows = write("f.jsonl", "{\"src_ip\":\"10.0.0.1\",\"dst_ip\":\"10.0.0.2\",\"dst_port\":80}\n");
+        Run run = check(cluster, flows);
+        assertEquals(2, run.code(), run.stderr());
+        assertTrue(run.stderr().contains("kind") && run.stderr().contains("twice.yaml"), run.stderr());
+
+        Path good = write("ok.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n");
+        run = check(good, write("dup.jsonl",
+                "{\"src_ip\":\"10.0.0.1\",\"src_ip\":\"10.0.0.9\",\"dst_ip\":\"10.0.0.2\",\"dst_port\":80}\n"));
+        assertEquals(2, run.code(), run.stderr());
+        assertTrue(run.stderr().contains("dup.jsonl line 1: not JSON") && run.stderr().contains("src_ip"), run.stderr());
+
+        Path bad = tmp.resolve("bad.jsonl");
+        Files.write(bad, new byte[] {'{', '"', (byte) 0xE9, '"', '}', '\n'});
+        run = check(good, bad);
+        assertEquals(2, run.code(), run.stderr());
+        assertEquals("netwatch policy check: " + bad + ": not UTF-8 text", run.stderr().strip());
+    }
+
+    @Test
     void multiDocumentYamlWorksLikeAList() throws Exception {
         Path cluster = write("cluster.yaml", """
                 apiVersion: v1

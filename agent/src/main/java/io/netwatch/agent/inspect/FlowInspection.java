@@ -653,13 +653,8 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
 
         /** Stops this direction's parsing for want of memory: finished, and nothing kept. */
         void drop() {
-            end();
-            finished = true;
+            finish();
             head = null;
-            tls = null;
-            line = null;
-            dnsFramer = null;
-            crypto = null;
         }
 
         StreamReassembler stream() {
@@ -703,6 +698,11 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
                 }
                 return;
             }
+            finish();
+        }
+
+        /** Ends the parsing: what is held is read to its end, then the parsers' buffers go. */
+        private void finish() {
             end();
             finished = true;
             tls = null;

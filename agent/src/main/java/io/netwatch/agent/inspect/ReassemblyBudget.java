@@ -23,13 +23,9 @@ public final class ReassemblyBudget {
         this.maxBytes = maxBytes;
     }
 
+    /** Reserves {@code bytes} of an out-of-order segment; false (and counted) past the budget. */
     boolean reserve(int bytes) {
-        if (held + bytes > maxBytes) {
-            refused.incrementAndGet();
-            return false;
-        }
-        held += bytes;
-        return true;
+        return reserve(bytes, refused);
     }
 
     void release(int bytes) {
@@ -38,8 +34,12 @@ public final class ReassemblyBudget {
 
     /** Reserves {@code bytes} more kept by a flow's parsers and rules; false (and counted) past the budget. */
     boolean reserveKept(int bytes) {
+        return reserve(bytes, keptRefused);
+    }
+
+    private boolean reserve(int bytes, AtomicLong refusals) {
         if (held + bytes > maxBytes) {
-            keptRefused.incrementAndGet();
+            refusals.incrementAndGet();
             return false;
         }
         held += bytes;

@@ -51,7 +51,9 @@ final class YamlTree {
             if (Files.size(file) > MAX_FILE_BYTES) {
                 throw new AlertsConfigException(file + ": larger than " + MAX_FILE_BYTES + " bytes; is it the alerts file?");
             }
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            text = io.netwatch.common.TextFiles.readUtf8(file);
+        } catch (io.netwatch.common.TextFiles.NotUtf8 e) {
+            throw new AlertsConfigException(e.getMessage());
         } catch (java.nio.file.NoSuchFileException e) {
             throw new AlertsConfigException(file + ": no such file (alerts.file)");
         } catch (java.nio.file.AccessDeniedException e) {
@@ -211,13 +213,23 @@ final class YamlTree {
         return at == text.length() && at > 0 ? total : null;
     }
 
+    /** The latest time a file may name: RFC 3339's four-digit years. */
+    private static final Instant LAST_INSTANT = Instant.parse("9999-12-31T23:59:59Z");
+
     /** An RFC 3339 time such as 2026-12-01T00:00:00Z. */
     Instant instant() throws AlertsConfigException {
+        Instant t;
         try {
-            return java.time.OffsetDateTime.parse(text()).toInstant();
+            t = java.time.OffsetDateTime.parse(text()).toInstant();
         } catch (DateTimeParseException e) {
             throw error("'" + text() + "' is not allowed; use an RFC 3339 time such as 2026-12-01T00:00:00Z");
         }
+        if (t.isBefore(Instant.EPOCH) || t.isAfter(LAST_INSTANT)) {
+            // Found in review: a silence ending in the year 999999999 overflowed the router's clock
+            // arithmetic on every tick, so that no alert was routed at all.
+            throw error("'" + text() + "' is not allowed; use a time from 1970 to 9999");
+        }
+        return t;
     }
 
     private static List<String> sorted(Set<String> s) {

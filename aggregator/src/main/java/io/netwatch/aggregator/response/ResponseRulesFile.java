@@ -58,7 +58,9 @@ public final class ResponseRulesFile {
                 throw new IllegalArgumentException("response.file " + path + ": larger than " + MAX_BYTES
                         + " bytes; is it the rules file?");
             }
-            text = Files.readString(path);
+            text = io.netwatch.common.TextFiles.readUtf8(path);
+        } catch (io.netwatch.common.TextFiles.NotUtf8 e) {
+            throw new IllegalArgumentException("response.file " + e.getMessage());
         } catch (IOException e) {
             throw new IllegalArgumentException("response.file " + path + ": cannot read it (" + e + ")");
         }
@@ -117,8 +119,12 @@ public final class ResponseRulesFile {
         double minConfidence = 0;
         BlockAction action = null;
         Duration ttl = null;
+        Set<String> seen = new java.util.HashSet<>();
         for (NodeTuple t : m.getValue()) {
             String key = scalar(t.getKeyNode(), "a key");
+            if (!seen.add(key)) {
+                throw error(t.getKeyNode(), key, "given twice in one rule");
+            }
             Node v = t.getValueNode();
             switch (key) {
                 case "name" -> name = scalar(v, key);

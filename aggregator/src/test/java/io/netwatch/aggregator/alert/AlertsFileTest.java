@@ -142,6 +142,9 @@ class AlertsFileTest {
 
         e = error(head + "route: {receiver: am}\nsilences:\n  - match: {namespace: x}\n");
         assertTrue(e.contains("line 6, key silences[0]: a silence needs match and ends_at"), e);
+        // Found in review: accepted, it overflowed the router's clock on every tick.
+        e = error(head + "route: {receiver: am}\nsilences:\n  - match: {namespace: x}\n    ends_at: \"+999999999-12-31T23:59:59Z\"\n");
+        assertTrue(e.contains("key silences[0].ends_at: '+999999999-12-31T23:59:59Z' is not allowed; use a time from 1970 to 9999"), e);
 
         e = error("route: {receiver: x}\nreceivers:\n  - name: x\n    webhook: {url: \"ftp://h/\", secret_env: S}\n");
         assertTrue(e.contains("line 4, key receivers[0].webhook.url: 'ftp://h/' is not allowed; use an http:// or "

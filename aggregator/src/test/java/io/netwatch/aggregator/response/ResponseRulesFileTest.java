@@ -73,6 +73,13 @@ class ResponseRulesFileTest {
     }
 
     @Test
+    void aKeyGivenTwiceInARuleIsRefused() {
+        // Found in review: the second name silently won.
+        String e = error("rules:\n  - name: a\n    name: b\n    types: [port_scan]\n    action: node_drop\n");
+        assertTrue(e.startsWith("r.yaml line 3, key 'name': given twice in one rule"), e);
+    }
+
+    @Test
     void deepNestingIsRefusedInsteadOfOverflowingTheStack() {
         String e = error("rules: " + "[".repeat(3000) + "]".repeat(3000) + "\n");
         assertTrue(e.startsWith("r.yaml: nested deeper than 64 levels"), e);

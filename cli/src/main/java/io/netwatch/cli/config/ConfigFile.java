@@ -39,7 +39,9 @@ public final class ConfigFile {
             if (Files.size(file) > MAX_BYTES) {
                 throw new ConfigError(file + ": larger than " + MAX_BYTES + " bytes; is this the configuration file?");
             }
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            text = io.netwatch.common.TextFiles.readUtf8(file);
+        } catch (io.netwatch.common.TextFiles.NotUtf8 e) {
+            throw new ConfigError(e.getMessage());
         } catch (java.nio.file.NoSuchFileException e) {
             throw new ConfigError("configuration file " + file + " does not exist");
         } catch (java.nio.file.AccessDeniedException e) {

@@ -173,11 +173,11 @@ public final class Signatures {
                                 + MAX_FILE_BYTES + " bytes");
                     }
                     sources.add(f.toString());
-                    add(parser.parse(Files.readString(f, StandardCharsets.UTF_8), f.toString()), rules, errors);
+                    add(parser.parse(io.netwatch.common.TextFiles.readUtf8(f), f.toString()), rules, errors);
                 }
             }
-        } catch (java.nio.charset.CharacterCodingException e) {
-            return new LoadReport(RuleSet.EMPTY, errors, "a rule file is not UTF-8 text (" + e + ")");
+        } catch (io.netwatch.common.TextFiles.NotUtf8 e) {
+            return new LoadReport(RuleSet.EMPTY, errors, "rule file " + e.getMessage());
         } catch (IOException | UncheckedIOException e) {
             return new LoadReport(RuleSet.EMPTY, errors, "cannot read rules: " + e);
         }

@@ -1,0 +1,60 @@
+package io.netwatch.common;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Text files a user writes (configuration, rules, policies) read as UTF-8, with an error
+ * that says where a byte is not UTF-8 (the JDK's says only "Input length = 1"), and without a
+ * leading byte-order mark (which an editor may add, and which would otherwise be read as part
+ * of the first word).
+ */
+public final class TextFiles {
+    private TextFiles() {
+    }
+
+    /** A file, or bytes, that is not UTF-8 text: the message names it, the line and the byte. */
+    public static final class NotUtf8 extends IOException {
+        NotUtf8(String message) {
+            super(message);
+        }
+    }
+
+    /** The file's text; {@link NotUtf8} naming the file, line and byte when it is not UTF-8. */
+    public static String readUtf8(Path file) throws IOException {
+        return decode(Files.readAllBytes(file), file.toString());
+    }
+
+    /** {@code bytes} as UTF-8 text; {@code name} says where they came from in the error. */
+    public static String decode(byte[] bytes, String name) throws IOException {
+        CharsetDecoder d = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult r = d.decode(in, out, true);
+        if (!r.isError()) {
+            r = d.flush(out);
+        }
+        if (r.isError()) {
+            int at = in.position();
+            int line = 1;
+            for (int i = 0; i < at; i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                }
+            }
+            throw new NotUtf8(String.format("%s is not UTF-8 text: line %d, byte %d (0x%02x)", name, line, at,
+                    bytes[at] & 0xFF));
+        }
+        out.flip();
+        String text = out.toString();
+        return text.startsWith("\uFEFF") ? text.substring(1) : text;
+    }
+}
