@@ -16,8 +16,11 @@ import java.util.List;
  * starts, so a pattern split across TCP segments is still found.
  */
 public final class MultiPatternMatcher {
-    /** Most automaton states (about the total bytes of all patterns): a bound on memory. */
-    public static final int MAX_STATES = 1 << 16;
+    /**
+     * Most automaton states (about the total bytes of all patterns): a bound on the build's
+     * memory. The table's cells ({@link #MAX_CELLS}) are the tighter bound for most rule sets.
+     */
+    public static final int MAX_STATES = 1 << 20;
     /** Most cells of the transition table (states times columns), 4 bytes each: 32 MiB. */
     public static final long MAX_CELLS = 1L << 23;
 
@@ -82,7 +85,9 @@ public final class MultiPatternMatcher {
             }
         }
         if (total > MAX_STATES) {
-            throw new IllegalArgumentException("patterns too large for one automaton: " + total + " bytes");
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "the rules' contents add up to %,d"
+                    + " bytes, more than the %,d one automaton holds: load fewer rules, or shorter contents", total,
+                    MAX_STATES));
         }
         int[] classOfFolded = new int[256];
         int columns = 1;
@@ -90,8 +95,10 @@ public final class MultiPatternMatcher {
             columns += u ? 1 : 0;
         }
         if (total * columns > MAX_CELLS) {
-            throw new IllegalArgumentException("patterns too large for one automaton: " + total + " bytes over "
-                    + columns + " distinct byte values");
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "the rules' contents (%,d bytes"
+                    + " over %d distinct byte values) would make an automaton of %,d MiB, more than the %d MiB one may"
+                    + " take: load fewer rules, or shorter contents", total, columns - 1, total * columns * 4 >> 20,
+                    MAX_CELLS * 4 >> 20));
         }
         for (int c = 0; c < 256; c++) {
             if (used[c]) {

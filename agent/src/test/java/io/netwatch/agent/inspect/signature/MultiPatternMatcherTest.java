@@ -89,7 +89,7 @@ class MultiPatternMatcherTest {
             patterns.add(p);
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MultiPatternMatcher.build(patterns));
-        assertTrue(e.getMessage().contains("too large"), e.getMessage());
+        assertTrue(e.getMessage().contains("more than the 32 MiB one may take"), e.getMessage());
     }
 
     @Test
@@ -105,5 +105,37 @@ class MultiPatternMatcherTest {
         }
         MultiPatternMatcher m = MultiPatternMatcher.build(words.stream().map(String::getBytes).toList());
         assertTrue(m.memoryBytes() < 2_000_000, "bytes: " + m.memoryBytes());
+    }
+
+    @Test
+    void aRuleSetOfFifteenHundredSixtyByteContentsBuildsAndOnePastTheTableIsRefusedSayingWhy() {
+        // Found in review: 1,500 such rules were refused whole ("90199 bytes") by a bound on bytes
+        // far below the table's own.
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
+        List<byte[]> patterns = new java.util.ArrayList<>();
+        for (int i = 0; i < 1500; i++) {
+            byte[] p = new byte[60];
+            for (int k = 0; k < p.length; k++) {
+                p[k] = (byte) (' ' + rnd.nextInt(95));
+            }
+            patterns.add(p);
+        }
+        MultiPatternMatcher m = MultiPatternMatcher.build(patterns);
+        List<Integer> found = new java.util.ArrayList<>();
+        byte[] text = patterns.get(1234);
+        m.scan(0, text, 0, text.length, 0, (pattern, end) -> found.add(pattern));
+        assertTrue(found.contains(1234), found.toString());
+
+        List<byte[]> tooMany = new java.util.ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            byte[] p = new byte[60];
+            for (int k = 0; k < p.length; k++) {
+                p[k] = (byte) rnd.nextInt(256);
+            }
+            tooMany.add(p);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MultiPatternMatcher.build(tooMany));
+        assertTrue(e.getMessage().startsWith("the rules' contents (180,001 bytes over ") && e.getMessage().contains(
+                "more than the 32 MiB one may take: load fewer rules, or shorter contents"), e.getMessage());
     }
 }
