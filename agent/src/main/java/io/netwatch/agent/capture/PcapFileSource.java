@@ -181,8 +181,16 @@ public final class PcapFileSource implements PacketSource {
     }
 
     private static PcapFileSource map(Path file, Arena arena) throws CaptureException {
+        if (file.toString().isEmpty()) {
+            throw new CaptureException("no capture file named (an empty path)");
+        }
         if (Files.isDirectory(file)) {
             throw new CaptureException("cannot open capture file " + file + ": it is a directory");
+        }
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            // A pipe or a device has no size to map: found in review, /dev/stdin read as empty.
+            throw new CaptureException("cannot open capture file " + file + ": it is not a regular file (a pipe or"
+                    + " a device); save the capture to a file first");
         }
         ByteBuffer mapping;
         long size;
@@ -212,7 +220,8 @@ public final class PcapFileSource implements PacketSource {
             case 0x4D3CB2A1 -> pcapHeader(file, mapping, length, ByteOrder.LITTLE_ENDIAN, 1);
             case BLOCK_SECTION_HEADER -> {
                 if (length < MIN_SECTION_HEADER_LENGTH) {
-                    throw CaptureException.damaged(file, 0, "not a capture file (" + length + " bytes)");
+                    throw CaptureException.damaged(file, 0, "pcapng section header cut short: the file ends after "
+                            + length + " of its " + MIN_SECTION_HEADER_LENGTH + " bytes");
                 }
                 yield null;
             }
@@ -227,7 +236,8 @@ public final class PcapFileSource implements PacketSource {
     private static PcapHeader pcapHeader(Path file, ByteBuffer mapping, int size, ByteOrder order,
                                          long fractionToNanos) throws CaptureException {
         if (size < PCAP_HEADER_LENGTH) {
-            throw CaptureException.damaged(file, 0, "not a capture file (" + size + " bytes)");
+            throw CaptureException.damaged(file, 0, "pcap file header cut short: the file ends after " + size
+                    + " of its " + PCAP_HEADER_LENGTH + " bytes");
         }
         ByteBuffer b = mapping.duplicate().order(order);
         // Bits 16 and up of the link-type field carry FCS information, not the link type.
@@ -304,7 +314,7 @@ public final class PcapFileSource implements PacketSource {
                 origLen = checkCaptureLength(offset, capLen, origLen, captureLimit, snapLength);
                 if (capLen > left - PCAP_RECORD_HEADER_LENGTH) {
                     throw damaged(offset, "record of " + capLen + " captured bytes cut short: the file ends after "
-                            + (left - PCAP_RECORD_HEADER_LENGTH));
+                            + (left - PCAP_RECORD_HEADER_LENGTH) + " of them");
                 }
                 long nanos = u32(b, at) * NANOS_PER_SECOND + u32(b, at + 4) * fractionToNanos;
                 int start = offset + PCAP_RECORD_HEADER_LENGTH;

@@ -174,7 +174,7 @@ class PcapFileSourceTest {
 
         assertEquals(List.of("one", "two"), r.texts());
         assertEquals(third, e.offset());
-        assertMessage(e, file, "record of 100 captured bytes cut short: the file ends after 40");
+        assertMessage(e, file, "record of 100 captured bytes cut short: the file ends after 40 of them");
     }
 
     @Test
@@ -205,17 +205,28 @@ class PcapFileSourceTest {
     }
 
     @Test
-    void fileShorterThanItsHeaderIsNotACaptureFile() throws Exception {
+    void fileShorterThanItsHeaderSaysTheHeaderIsCutShort() throws Exception {
         Path pcap = write(Arrays.copyOf(new Pcap(LE, false, 65535, 1).toArray(), 10));
         Path pcapng = write(Arrays.copyOf(shb(LE), 20));
         Path tiny = write(new byte[] {(byte) 0xD4, (byte) 0xC3});
 
+        // The magic is right: the file is a capture whose header was cut (found in review: "not a capture file").
         assertMessage(assertThrows(CaptureException.class, () -> PcapFileSource.open(pcap)), pcap,
-                "not a capture file (10 bytes)");
+                "pcap file header cut short: the file ends after 10 of its 24 bytes");
         assertMessage(assertThrows(CaptureException.class, () -> PcapFileSource.open(pcapng)), pcapng,
-                "not a capture file (20 bytes)");
+                "pcapng section header cut short: the file ends after 20 of its 28 bytes");
         assertMessage(assertThrows(CaptureException.class, () -> PcapFileSource.open(tiny)), tiny,
                 "not a capture file (2 bytes)");
+    }
+
+    @Test
+    void aPipeOrADeviceIsRefusedSayingToSaveTheCaptureFirst() {
+        // Found in review: /dev/stdin and FIFOs were "not a capture file (0 bytes)".
+        CaptureException e = assertThrows(CaptureException.class, () -> PcapFileSource.open(Path.of("/dev/null")));
+        assertEquals("cannot open capture file /dev/null: it is not a regular file (a pipe or a device); save the"
+                + " capture to a file first", e.getMessage());
+        assertEquals("no capture file named (an empty path)",
+                assertThrows(CaptureException.class, () -> PcapFileSource.open(Path.of(""))).getMessage());
     }
 
     @Test
