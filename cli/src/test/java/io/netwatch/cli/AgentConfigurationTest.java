@@ -132,6 +132,16 @@ class AgentConfigurationTest {
         m = error(Map.of(), "--config", file("export:\n  max_batch_flows: 1\n  max_batch_flows: 2\n").toString());
         assertTrue(m.startsWith("agent.yaml: line 3") && m.contains("\"max_batch_flows\" appears twice"), m);
 
+        // Found in review: Jackson's own words (trailing token, StreamReadConstraints) reached the user.
+        m = error(Map.of(), "--config", file("flows:\n  max_flows: 10\n---\nflows:\n  max_flows: 20\n").toString());
+        assertTrue(m.endsWith("a second YAML document (after ---); the configuration is one document"), m);
+        StringBuilder deep = new StringBuilder("a:\n");
+        for (int i = 1; i < 600; i++) {
+            deep.append(" ".repeat(i)).append("k").append(i).append(":\n");
+        }
+        m = error(Map.of(), "--config", file(deep.toString()).toString());
+        assertTrue(m.endsWith("nested too deeply (more than 500 levels); the configuration is at most a few levels deep"), m);
+
         m = error(Map.of(), "--config", file("flows: [\n").toString());
         assertTrue(m.startsWith("agent.yaml: line "), m);
         // The parser's problem, not only its context.

@@ -92,6 +92,10 @@ public final class ConfigFile {
                 // Jackson names its own feature; the user needs only the key.
                 reason = "key " + reason.substring("Duplicate property ".length()).replaceAll(" for .*", "")
                         + " appears twice in one section";
+            } else if (reason.startsWith("Trailing token")) {
+                reason = "a second YAML document (after ---); the configuration is one document";
+            } else if (reason.startsWith("Document nesting depth")) {
+                reason = "nested too deeply (more than 500 levels); the configuration is at most a few levels deep";
             }
             throw new ConfigError(name + ":" + where + " " + reason);
         }
