@@ -62,6 +62,10 @@ final class ClusterFile {
         List<JsonNode> docs;
         try (InputStream in = Files.newInputStream(path)) {
             docs = YAML.readerFor(JsonNode.class).<JsonNode>readValues(in).readAll();
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new NetwatchMain.UserError("cannot read " + path + ": no such file");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new NetwatchMain.UserError("cannot read " + path + ": permission denied");
         } catch (IOException e) {
             throw new NetwatchMain.UserError("cannot read " + path + ": " + e.getMessage());
         } catch (JacksonException e) {

@@ -16,6 +16,10 @@ final class HostPort {
         String host = s.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
+        } else if (host.indexOf('[') >= 0 || host.indexOf(']') >= 0) {
+            // Found in review: "[::1:50051" passed here and failed only at bind.
+            throw new IllegalArgumentException(what + " must be HOST:PORT, with an IPv6 address in brackets"
+                    + " ([::1]:50051), got '" + text + "'");
         }
         int port;
         try {
