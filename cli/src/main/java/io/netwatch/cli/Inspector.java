@@ -102,6 +102,7 @@ public final class Inspector {
         s.put("flows_evicted", p.flowTable().flowsEvicted());
         s.put("datagrams_reassembled", p.flowTable().datagramsReassembled());
         s.put("fragments_uncounted", p.flowTable().fragmentsUncounted());
+        s.put("icmp_errors", p.flowTable().icmpErrors());
         s.put("anomalies", p.detectors().counts().total());
         Map<String, Long> byType = new LinkedHashMap<>();
         for (String type : Detectors.TYPES) {

@@ -67,6 +67,19 @@ class InspectCommandTest {
     }
 
     @Test
+    void icmpErrorsAreCountedInTheStatsThoughTheyMakeNoFlow() throws Exception {
+        // Found in review: the six port-unreachables of this scan were in no counter at all.
+        // tcpdump -r counts them with 'icmp[icmptype] == 3 or icmp[icmptype] == 11 or icmp6'.
+        Path corpus = Samples.sharedPcaps();
+        assertNotNull(corpus, "the corpus at ../shared/pcaps");
+        Run r = inspect(corpus.resolve("esnet-nmap_80_w_service_detection.pcap"));
+        assertEquals(0, r.code(), r.stderr());
+        JsonNode stats = r.lines().getLast();
+        assertEquals(154, stats.get("packets").asLong());
+        assertEquals(6, stats.get("icmp_errors").asLong());
+    }
+
+    @Test
     void aWriteThatFailsIsAnErrorNotACutOutputWithStatusZero() {
         // Found in review: stdout on a full disk ended with status 0 and nothing written, --out a stack trace.
         CliRun file = CliRun.of("inspect", Samples.demo().toString(), "--out", "/dev/full");

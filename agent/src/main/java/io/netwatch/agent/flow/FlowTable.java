@@ -105,6 +105,8 @@ public final class FlowTable {
     private int pendingHead;
     private int pendingSize;
     private final AtomicLong evicted = new AtomicLong();
+    /** ICMP errors: they quote another packet and count in no flow (see {@link #icmpErrors}). */
+    private final AtomicLong icmpErrors = new AtomicLong();
     private final AtomicLong active = new AtomicLong();
 
     /**
@@ -215,6 +217,9 @@ public final class FlowTable {
                 if (d != null) {
                     release(d, p, vlans);
                 }
+            } else if (l.icmpError && l.transport) {
+                // It quotes another packet's header: counted, in no flow (as tshark's conversations).
+                icmpErrors.incrementAndGet();
             } else if (l.flowable()) {
                 // A layer that carries a tunnel (VXLAN, Geneve, GRE, IP-in-IP) has no application
                 // payload of its own: its bytes are the next layer, counted in that layer's flow
@@ -242,6 +247,7 @@ public final class FlowTable {
                 return;
             }
             if (h.icmpError) {
+                icmpErrors.incrementAndGet();
                 return;
             }
             for (int i = 0; i < d.count; i++) {
@@ -922,6 +928,14 @@ public final class FlowTable {
 
     public long flowsEvicted() {
         return evicted.get();
+    }
+
+    /**
+     * ICMP errors seen (destination unreachable, time exceeded, ...): each quotes the header of
+     * a packet it answers and is counted here, in no flow, so that nothing read goes uncounted.
+     */
+    public long icmpErrors() {
+        return icmpErrors.get();
     }
 
     public long flowsActive() {

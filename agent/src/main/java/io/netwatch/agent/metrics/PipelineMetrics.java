@@ -48,6 +48,8 @@ public final class PipelineMetrics implements MeterBinder {
         meters.counter("netwatch.flows.started", flows, FlowTable::flowsCreated, "Flows created in the flow table");
         meters.counter("netwatch.flows.evicted", flows, FlowTable::flowsEvicted,
                 "Flows evicted early because the flow table was full");
+        meters.counter("netwatch.flows.icmp.errors", flows, FlowTable::icmpErrors,
+                "ICMP errors (unreachable, time exceeded), which quote another packet and count in no flow");
         meters.counter("netwatch.flow.records", flows, FlowTable::recordsEmitted,
                 "Flow records emitted (final and interim)");
         meters.counter("netwatch.fragments.reassembled.datagrams", flows, FlowTable::datagramsReassembled,
