@@ -112,6 +112,13 @@ final class CertsCommand implements Callable<Integer> {
                 }
             }
         }
+        if (secretYaml != null) {
+            // Checked before anything is written: a rerun would otherwise need --force.
+            Path parent = secretYaml.toAbsolutePath().getParent();
+            if (parent != null && !Files.isDirectory(parent)) {
+                throw new NetwatchMain.UserError("--secret-yaml: no directory " + parent + "; nothing was written");
+            }
+        }
         try {
             Files.createDirectories(out);
         } catch (IOException e) {
@@ -128,14 +135,26 @@ final class CertsCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** An IPv4 or IPv6 literal, as a SAN may hold one. */
+    private static final String IP_LITERAL = "(\\d{1,3}(\\.\\d{1,3}){3})|([0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)";
+    /** A DNS name of RFC 1123 labels, optionally a wildcard's '*.' first. */
+    private static final String DNS_NAME = "(\\*\\.)?([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)(\\.[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)*";
+
     /** The Service's names in the cluster, then localhost, then the extra ones. */
     List<String> aggregatorNames() {
         List<String> names = new ArrayList<>(List.of(service, service + "." + namespace, service + "." + namespace + ".svc",
                 service + "." + namespace + ".svc." + clusterDomain, "localhost", "127.0.0.1", "::1"));
         for (String n : extraNames) {
-            if (!n.isBlank() && !names.contains(n.trim())) {
-                names.add(n.trim());
+            String name = n.trim();
+            if (name.isEmpty() || names.contains(name)) {
+                continue;
             }
+            if (!name.matches(IP_LITERAL) && !name.matches(DNS_NAME)) {
+                // Found in review: 'bad name!' was written into the certificate.
+                throw new IllegalArgumentException("--san: '" + name + "' is neither an IP address nor a DNS name"
+                        + " (letters, digits, '-' and '.', a leading '*.' allowed)");
+            }
+            names.add(name);
         }
         return names;
     }

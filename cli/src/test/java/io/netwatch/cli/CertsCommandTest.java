@@ -89,6 +89,24 @@ class CertsCommandTest {
     }
 
     @Test
+    void aSanThatIsNoNameAndASecretsPathWithoutADirectoryAreRefusedBeforeAnythingIsWritten() {
+        // Found in review: 'bad name!' went into the certificate; a bad --secret-yaml failed after
+        // the keys were written, so that the rerun needed --force.
+        Path out = tmp.resolve("sans");
+        CliRun r = CliRun.of("certs", "--out", out.toString(), "--san", "agg.example.org,bad name!");
+        assertEquals(2, r.code());
+        assertTrue(r.stderr().contains("--san: 'bad name!' is neither an IP address nor a DNS name"), r.stderr());
+        Path nowhere = tmp.resolve("missing").resolve("secrets.yaml");
+        r = CliRun.of("certs", "--out", out.toString(), "--secret-yaml", nowhere.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.stderr().contains("--secret-yaml: no directory " + nowhere.getParent() + "; nothing was written"),
+                r.stderr());
+        assertFalse(Files.exists(out.resolve("ca.crt")));
+        assertEquals(0, CliRun.of("certs", "--out", out.toString(), "--san", "*.agg.example.org,10.0.0.7,fd00::7")
+                .code());
+    }
+
+    @Test
     void neverOverwritesWithoutForce() throws Exception {
         Path out = tmp.resolve("certs");
         assertEquals(0, CliRun.of("certs", "--out", out.toString()).code());
@@ -137,7 +155,8 @@ class CertsCommandTest {
         CliRun y = CliRun.of("certs", "--out", tmp.resolve("ok").toString(), "--secret-yaml",
                 tmp.resolve("no/such/dir/s.yaml").toString());
         assertEquals(2, y.code());
-        assertTrue(y.stderr().contains("cannot write " + tmp.resolve("no/such/dir/s.yaml")), y.stderr());
+        assertTrue(y.stderr().contains("--secret-yaml: no directory " + tmp.resolve("no/such/dir")), y.stderr());
+        assertFalse(Files.exists(tmp.resolve("ok").resolve("ca.crt")), "checked before anything is written");
     }
 
     @Test
