@@ -37,8 +37,12 @@ final class SecretSource {
         if (file != null) {
             Path p = Path.of(file.text());
             try {
-                if (!Files.isRegularFile(p)) {
+                if (!Files.exists(p)) {
                     throw file.error("secret file " + p + " does not exist (is the Secret mounted?)");
+                }
+                if (!Files.isRegularFile(p)) {
+                    throw file.error("secret file " + p + " is not a regular file (" + (Files.isDirectory(p)
+                            ? "a directory: name the file in it, e.g. " + p.resolve("token") : "a device or a pipe") + ")");
                 }
                 if (Files.size(p) > MAX_SECRET_BYTES) {
                     throw file.error("secret file " + p + " is larger than " + MAX_SECRET_BYTES + " bytes");

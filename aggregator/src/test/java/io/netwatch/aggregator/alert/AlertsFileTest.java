@@ -173,6 +173,12 @@ class AlertsFileTest {
                 + "      routing_key_file: /var/run/secrets/netwatch/pagerduty-key\n");
         assertTrue(e.contains("line 5, key receivers[0].pagerduty.routing_key_file: secret file "
                 + "/var/run/secrets/netwatch/pagerduty-key does not exist (is the Secret mounted?)"), e);
+        // Found in review: a directory or a device was reported as missing.
+        e = error("route: {receiver: pd}\nreceivers:\n  - name: pd\n    pagerduty:\n"
+                + "      routing_key_file: " + dir + "\n");
+        assertTrue(e.contains("secret file " + dir + " is not a regular file (a directory: name the file in it"), e);
+        e = error("route: {receiver: pd}\nreceivers:\n  - name: pd\n    pagerduty:\n      routing_key_file: /dev/zero\n");
+        assertTrue(e.contains("secret file /dev/zero is not a regular file (a device or a pipe)"), e);
     }
 
     @Test
