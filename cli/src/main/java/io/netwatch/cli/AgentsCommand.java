@@ -51,6 +51,13 @@ final class AgentsCommand implements Callable<Integer> {
                     i.getCoalesced() == 0 ? "" : ", " + i.getCoalesced() + " coalesced",
                     i.getResyncs() == 0 ? "" : ", " + i.getResyncs() + " resyncs (agent too slow)"));
         }
+        for (String state : a.getStatus().getSourceStatesList()) {
+            if (!state.endsWith(": capturing")) {
+                // Found in review: a capture that failed showed only "coverage 100.0%".
+                sb.append(String.format(Locale.ROOT, "%n    source %s (the agent's log says why; coverage counts"
+                        + " only what was read)", state));
+            }
+        }
         for (LossCounter c : a.getLoss().getCountersList()) {
             if (c.getCount() > 0) {
                 sb.append(String.format(Locale.ROOT, "%n    lost %d: %s%s", c.getCount(),
