@@ -71,7 +71,9 @@ public final class Inspector {
             } finally {
                 pipeline.finish();
             }
-            return new Result(stats(file, pipeline, error), error);
+            Map<String, Object> stats = stats(file, pipeline, error);
+            stats.put("recorded_drops", source.recordedDrops());
+            return new Result(stats, error);
         }
     }
 

@@ -50,6 +50,8 @@ public final class PcapFileSource implements PacketSource {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PcapFileSource.class);
     /** See {@link #repairedRecords()}; the reading thread's. */
     private long repairedRecords;
+    /** See {@link #recordedDrops()}: per interfaceIndex, from its last statistics block. */
+    private long[] recordedDrops = new long[4];
 
 
     /** Largest file accepted, bytes: the most one {@link ByteBuffer} can address. */
@@ -75,7 +77,11 @@ public final class PcapFileSource implements PacketSource {
     private static final int BLOCK_INTERFACE_DESCRIPTION = 1;
     private static final int BLOCK_OBSOLETE_PACKET = 2;
     private static final int BLOCK_SIMPLE_PACKET = 3;
+    private static final int BLOCK_INTERFACE_STATISTICS = 5;
     private static final int BLOCK_ENHANCED_PACKET = 6;
+    /** Interface statistics options: packets the interface dropped, and the OS (its capture buffer). */
+    private static final int OPT_ISB_IFDROP = 5;
+    private static final int OPT_ISB_OSDROP = 7;
     private static final int BYTE_ORDER_MAGIC = 0x1A2B3C4D;
     /** Type, length and trailing length: the smallest block, bytes. */
     private static final int MIN_BLOCK_LENGTH = 12;
@@ -449,8 +455,9 @@ public final class PcapFileSource implements PacketSource {
                     }
                     readSimplePacket(handler, b, offset, length, interfaces);
                 }
+                case BLOCK_INTERFACE_STATISTICS -> readStatistics(b, offset, length, interfaces);
                 default -> {
-                    // Statistics, name resolution, secrets, custom blocks...: skipped by length.
+                    // Name resolution, secrets, custom blocks...: skipped by length.
                 }
             }
             offset += length;
@@ -505,6 +512,58 @@ public final class PcapFileSource implements PacketSource {
             throw damaged(offset, "section header version " + major + "." + u16(b, offset + 14)
                     + " is not supported (only 1.x)");
         }
+    }
+
+    /**
+     * An interface statistics block: the drops the capturing tool counted for an interface
+     * (cumulative, so the last block of each interface is its total). A block too short for its
+     * options, or naming an interface not declared, is passed over: it describes, it carries no
+     * packet.
+     */
+    private void readStatistics(ByteBuffer b, int offset, int length, Interfaces interfaces) {
+        if (length < 24) {
+            return;
+        }
+        long id = u32(b, offset + 8);
+        if (id >= interfaces.count) {
+            return;
+        }
+        long drops = 0;
+        int at = offset + 20;
+        int end = offset + length - 4;
+        while (end - at >= 4) {
+            int code = u16(b, at);
+            int optionLength = u16(b, at + 2);
+            int padded = (optionLength + 3) & ~3;
+            if (code == OPT_END || padded > end - at - 4) {
+                break;
+            }
+            if ((code == OPT_ISB_IFDROP || code == OPT_ISB_OSDROP) && optionLength == 8) {
+                long n = b.getLong(at + 4);
+                if (n > 0) {
+                    drops += n;
+                }
+            }
+            at += 4 + padded;
+        }
+        int index = interfaces.base + (int) id;
+        if (index >= recordedDrops.length) {
+            recordedDrops = Arrays.copyOf(recordedDrops, Math.max(index + 1, recordedDrops.length * 2));
+        }
+        recordedDrops[index] = drops;
+    }
+
+    /**
+     * Packets the tool that wrote the file says it lost (the interface's and the OS's drops, from
+     * each interface's last statistics block in a pcapng file): never in the file, so in no flow.
+     * Read as the file is; complete once {@link #run} has returned.
+     */
+    public long recordedDrops() {
+        long sum = 0;
+        for (long d : recordedDrops) {
+            sum += d;
+        }
+        return sum;
     }
 
     private void readInterface(ByteBuffer b, int offset, int length, Interfaces interfaces) throws CaptureException {

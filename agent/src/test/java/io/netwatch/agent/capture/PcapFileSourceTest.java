@@ -220,6 +220,26 @@ class PcapFileSourceTest {
     }
 
     @Test
+    void dropsRecordedInInterfaceStatisticsAreReportedTheLastBlockOfEachInterfaceCounting() throws Exception {
+        // Found in review: an ISB recording ifdrop=123456 was skipped unread.
+        byte[] isbEarly = block(LE, 5, concat(u32(LE, 0), u32(LE, 0), u32(LE, 1),
+                option(LE, 5, u64(LE, 100)), u32(LE, 0)));
+        byte[] isbLast = block(LE, 5, concat(u32(LE, 0), u32(LE, 0), u32(LE, 2),
+                option(LE, 5, u64(LE, 123_456)), option(LE, 7, u64(LE, 44)), u32(LE, 0)));
+        byte[] isbOther = block(LE, 5, concat(u32(LE, 1), u32(LE, 0), u32(LE, 2), option(LE, 7, u64(LE, 500)),
+                u32(LE, 0)));
+        Path file = write(concat(shb(LE), idb(LE, LinkType.ETHERNET, 0), idb(LE, LinkType.ETHERNET, 0),
+                epb(LE, 0, 1, bytes("p"), 1), isbEarly, isbLast, isbOther));
+
+        try (PcapFileSource source = PcapFileSource.open(file)) {
+            Recorder r = new Recorder();
+            source.run(r);
+            assertEquals(1, r.packets.size());
+            assertEquals(123_456 + 44 + 500, source.recordedDrops());
+        }
+    }
+
+    @Test
     void aPipeOrADeviceIsRefusedSayingToSaveTheCaptureFirst() {
         // Found in review: /dev/stdin and FIFOs were "not a capture file (0 bytes)".
         CaptureException e = assertThrows(CaptureException.class, () -> PcapFileSource.open(Path.of("/dev/null")));
