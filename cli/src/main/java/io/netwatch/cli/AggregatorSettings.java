@@ -219,7 +219,8 @@ final class AggregatorSettings {
                 }
                 ports.add(port);
             } catch (NumberFormatException e) {
-                throw new ConfigError("beaconing.ignored_ports: '" + p + "' is not a port (1 to 65535)");
+                throw new ConfigError(from(v, BEACON_IGNORED_PORTS.path()) + "beaconing.ignored_ports: '" + p
+                        + "' is not a port (1 to 65535)");
             }
         }
         try {
@@ -241,6 +242,12 @@ final class AggregatorSettings {
                 v.get(BASELINE_PUBLISH_EVERY), d.queueCapacity());
     }
 
+    /** "agg.yaml: " (or the variable or option) that set {@code path}, for an error found after reading; "" for a default. */
+    private static String from(ConfigValues v, String path) {
+        String s = v.source(path);
+        return s == null || s.equals("default") ? "" : s + ": ";
+    }
+
     /** The response.* keys, the rules file read; errors name the key (and the file's line). */
     static ResponseConfig response(ConfigValues v) {
         List<Cidr> cidrs = new ArrayList<>();
@@ -248,7 +255,8 @@ final class AggregatorSettings {
             try {
                 cidrs.add(Cidr.parse(c.strip()));
             } catch (IllegalArgumentException e) {
-                throw new NetwatchMain.UserError("response.protected_cidrs: " + e.getMessage());
+                throw new NetwatchMain.UserError(from(v, RESPONSE_CIDRS.path()) + "response.protected_cidrs: "
+                        + e.getMessage());
             }
         }
         String file = v.get(RESPONSE_FILE);

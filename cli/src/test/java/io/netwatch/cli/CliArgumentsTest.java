@@ -28,4 +28,16 @@ class CliArgumentsTest {
         assertEquals("netwatch inspect: Invalid value for option '--max-flows': 'many' is not an int"
                 + " (netwatch inspect --help lists the options)", r.stderr().strip());
     }
+
+    @Test
+    void aValueCheckedAfterReadingStillNamesTheFileThatSetIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        // Found in review: response.protected_cidrs and beaconing.ignored_ports errors named no file.
+        java.nio.file.Path file = tmp.resolve("agg.yaml");
+        java.nio.file.Files.writeString(file, "response:\n  protected_cidrs: [10.0.0.0/99]\n");
+        CliRun r = CliRun.of("aggregator", "--config", file.toString(), "--print-config");
+        assertEquals(2, r.code(), r.stderr());
+        assertEquals("netwatch aggregator: agg.yaml: response.protected_cidrs: '10.0.0.0/99': the prefix length must"
+                + " be 0 to 32", r.stderr().strip());
+    }
 }
