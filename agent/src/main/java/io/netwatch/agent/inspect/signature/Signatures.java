@@ -197,7 +197,29 @@ public final class Signatures {
         try {
             return new LoadReport(RuleSet.compile(unique, sources), errors, null);
         } catch (IllegalArgumentException e) {
-            return new LoadReport(RuleSet.EMPTY, errors, e.getMessage());
+            // The automaton's bound: keep the most rules that fit, in load order (the bundled ones
+            // first), and refuse the rest by name, as any other rule that cannot load.
+            int fit = 0;
+            int over = unique.size();
+            while (over - fit > 1) {
+                int mid = (fit + over) >>> 1;
+                try {
+                    RuleSet.compile(unique.subList(0, mid), sources);
+                    fit = mid;
+                } catch (IllegalArgumentException tooMany) {
+                    over = mid;
+                }
+            }
+            for (Rule r : unique.subList(fit, unique.size())) {
+                String[] at = r.origin().split(":(?=\\d+$)");
+                errors.add(new RuleError(at[0], Integer.parseInt(at[1]), "not loaded: the " + fit + " rules before it"
+                        + " fill the payload automaton (" + (MultiPatternMatcher.MAX_CELLS * 4 >> 20) + " MiB)"));
+            }
+            try {
+                return new LoadReport(RuleSet.compile(unique.subList(0, fit), sources), errors, null);
+            } catch (IllegalArgumentException still) {
+                return new LoadReport(RuleSet.EMPTY, errors, still.getMessage());
+            }
         }
     }
 

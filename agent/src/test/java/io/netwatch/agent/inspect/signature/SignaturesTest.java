@@ -99,4 +99,36 @@ class SignaturesTest {
         assertEquals(Signatures.BUNDLED_NAME, s.current().sources().getFirst());
         assertEquals(1024, s.payloadDepth());
     }
+
+    @Test
+    void rulesPastTheAutomatonsBoundAreRefusedOneByOneAndTheRestLoad() throws Exception {
+        // Found in review: one rule too many refused every rule, the bundled ones too.
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 5000; i++) {
+            StringBuilder c = new StringBuilder();
+            while (c.length() < 60) {
+                char ch = (char) (33 + rnd.nextInt(94));
+                if ("\";|\\".indexOf(ch) < 0) {
+                    c.append(ch);
+                }
+            }
+            text.append("alert tcp any any -> any any (msg:\"r").append(i).append("\"; content:\"").append(c)
+                    .append("\"; sid:").append(2_000_000 + i).append(";)\n");
+        }
+        Path f = dir.resolve("many.rules");
+        Files.writeString(f, text);
+        Signatures s = Signatures.load(List.of(f), true, RuleVariables.defaults(), Signatures.DEFAULT_PAYLOAD_DEPTH);
+        int bundled = Signatures.bundled().current().size();
+        int loaded = s.current().size();
+        assertTrue(loaded > bundled + 1000 && loaded < bundled + 5000, "loaded " + loaded);
+        Signatures.LoadReport report = s.lastLoad();
+        assertEquals(null, report.failure());
+        assertEquals(bundled + 5000 - loaded, report.errors().size());
+        RuleError first = report.errors().getFirst();
+        assertEquals(f.toString(), first.source());
+        assertEquals(loaded - bundled + 1, first.line(), "the first rule that did not fit, and every one after it");
+        assertTrue(first.reason().startsWith("not loaded: the " + loaded + " rules before it fill the payload automaton"),
+                first.reason());
+    }
 }
