@@ -128,7 +128,7 @@ class BlocksCommandTest {
         assertEquals(rules + " line 3, key 'action': 'drop' is not an action; allowed: node_drop, quarantine", m);
         m = assertThrows(NetwatchMain.UserError.class, () -> configured("response:\n  protected_cidrs: [10.0.0.1]\n"))
                 .getMessage();
-        assertTrue(m.startsWith("response.protected_cidrs: '10.0.0.1' is not in CIDR notation"), m);
+        assertTrue(m.startsWith("aggregator.yaml: response.protected_cidrs: '10.0.0.1' is not in CIDR notation"), m);
         m = assertThrows(RuntimeException.class, () -> configured("response:\n  mode: block\n")).getMessage();
         assertTrue(m.contains("response.mode") && m.contains("off, dry-run, enforce"), m);
     }
