@@ -13,19 +13,23 @@ final class TimeArg {
 
     static Timestamp parse(String text, long nowMillis) {
         String s = text.trim();
-        if (s.matches("\\d+[smhd]")) {
-            long n = Long.parseLong(s.substring(0, s.length() - 1));
-            Duration d = switch (s.charAt(s.length() - 1)) {
-                case 's' -> Duration.ofSeconds(n);
-                case 'm' -> Duration.ofMinutes(n);
-                case 'h' -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
+        if (s.matches("\\d+(ms|[smhd])")) {
+            Duration d;
+            try {
+                d = io.netwatch.common.Durations.parse(s);
+            } catch (IllegalArgumentException e) {
+                // Found in review: 99999999999d went to the server as an invalid time.
+                throw new IllegalArgumentException("'" + text + "' " + e.getMessage());
+            }
             return Timestamps.fromMillis(nowMillis - d.toMillis());
         }
         try {
             Instant i = Instant.parse(s);
-            return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
+            Timestamp t = Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
+            if (!Timestamps.isValid(t)) {
+                throw new IllegalArgumentException("'" + text + "' is outside the years 1 to 9999");
+            }
+            return t;
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException("'" + text + "' is neither a time like 2026-01-02T03:04:05Z nor a "
                     + "duration ago like 90s, 5m, 2h, 1d");
