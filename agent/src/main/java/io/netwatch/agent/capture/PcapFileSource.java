@@ -48,11 +48,6 @@ import java.util.Objects;
  */
 public final class PcapFileSource implements PacketSource {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PcapFileSource.class);
-    /** See {@link #repairedRecords()}; the reading thread's. */
-    private long repairedRecords;
-    /** See {@link #recordedDrops()}: per interfaceIndex, from its last statistics block. */
-    private long[] recordedDrops = new long[4];
-
 
     /** Largest file accepted, bytes: the most one {@link ByteBuffer} can address. */
     public static final long MAX_FILE_SIZE = Integer.MAX_VALUE;
@@ -150,6 +145,11 @@ public final class PcapFileSource implements PacketSource {
     /** Guarded by lock. */
     private boolean released;
     private volatile boolean closed;
+
+    /** See {@link #repairedRecords()}; the reading thread's. */
+    private long repairedRecords;
+    /** See {@link #recordedDrops()}: per interfaceIndex, from its last statistics block. */
+    private long[] recordedDrops = new long[4];
 
     /** Packets delivered; written by the run thread only, through PACKETS_READ (opaque). */
     private long packetsRead;
@@ -681,7 +681,6 @@ public final class PcapFileSource implements PacketSource {
     public long repairedRecords() {
         return repairedRecords;
     }
-
 
     private void deliver(PacketHandler handler, ByteBuffer f, int start, int capLen, int linkType, long nanos,
                          long origLen, int interfaceIndex) {

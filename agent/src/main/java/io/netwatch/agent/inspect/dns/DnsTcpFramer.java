@@ -156,12 +156,12 @@ public final class DnsTcpFramer {
         return list;
     }
 
-    /** Copies the unfinished tail {@code data[p, p + n)} of a frame of {@code total} bytes (prefix included). */
     /** Bytes of the array holding a message being assembled: for the inspection budget. */
     public int keptBytes() {
         return pending == null ? 0 : pending.length;
     }
 
+    /** Copies the unfinished tail {@code data[p, p + n)} of a frame of {@code total} bytes (prefix included). */
     private void hold(ByteBuffer data, int p, int n, int total) {
         ensureCapacity(Math.max(total, PREFIX_LENGTH));
         data.get(p, pending, 0, n);
