@@ -31,6 +31,8 @@ public final class IpLayer {
     /** Ports for TCP, UDP and SCTP; ICMP type and code for ICMP and ICMPv6. */
     public int srcPort;
     public int dstPort;
+    /** FIN, SYN and RST: the TCP flags that start or end a direction. */
+    public static final int TCP_BOUNDARY_FLAGS = 0x07;
     /** TCP flags byte and sequence number. */
     public int tcpFlags;
     public int tcpSeq;

@@ -641,7 +641,7 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
 
         /** True when all of this segment's bytes lie in the body last passed over, and it starts or ends nothing. */
         boolean passedOver(IpLayer l) {
-            return passedFromSeq != passedToSeq && (l.tcpFlags & 0x07) == 0 && l.payloadLength > 0
+            return passedFromSeq != passedToSeq && (l.tcpFlags & IpLayer.TCP_BOUNDARY_FLAGS) == 0 && l.payloadLength > 0
                     && l.tcpSeq - passedFromSeq >= 0 && l.tcpSeq + l.payloadLength - passedToSeq <= 0;
         }
 

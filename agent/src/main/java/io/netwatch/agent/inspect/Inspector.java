@@ -24,8 +24,6 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * reassembly budget; every bound reached is counted.
  */
 public final class Inspector implements FlowObserver {
-    /** SYN, FIN and RST: the TCP flags that start or end a direction, which inspection must see even without payload. */
-    private static final int BOUNDARY_FLAGS = 0x07;
     private final InspectionConfig config;
     /** Whether each protocol's messages are parsed, by {@link MessageKind#ordinal()} (see {@link InspectionConfig#parsers}). */
     private final boolean[] parses = new boolean[MessageKind.values().length];
@@ -95,7 +93,7 @@ public final class Inspector implements FlowObserver {
         if (!tcp && !udp) {
             return true;
         }
-        if (tcp && layer.payloadLength == 0 && (layer.tcpFlags & BOUNDARY_FLAGS) == 0) {
+        if (tcp && layer.payloadLength == 0 && (layer.tcpFlags & IpLayer.TCP_BOUNDARY_FLAGS) == 0) {
             // A bare acknowledgement: no byte, no start or end of a direction. Most TCP packets
             // of a download are these, and their flow's inspection state is not even loaded.
             return true;

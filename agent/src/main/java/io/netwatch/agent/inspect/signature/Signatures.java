@@ -188,10 +188,8 @@ public final class Signatures {
             if (sids.add(r.sid())) {
                 unique.add(r);
             } else {
-                String[] at = r.origin().split(":(?=\\d+$)");
                 String first = rules.stream().filter(o -> o.sid() == r.sid()).findFirst().orElseThrow().origin();
-                errors.add(new RuleError(at[0], Integer.parseInt(at[1]), "sid " + r.sid() + " is already used at "
-                        + first));
+                errors.add(refusal(r, "sid " + r.sid() + " is already used at " + first));
             }
         }
         try {
@@ -199,28 +197,31 @@ public final class Signatures {
         } catch (IllegalArgumentException e) {
             // The automaton's bound: keep the most rules that fit, in load order (the bundled ones
             // first), and refuse the rest by name, as any other rule that cannot load.
+            // The search keeps the largest set it built, so that it is not built again.
             int fit = 0;
             int over = unique.size();
+            RuleSet kept = RuleSet.compile(List.of(), sources);
             while (over - fit > 1) {
                 int mid = (fit + over) >>> 1;
                 try {
-                    RuleSet.compile(unique.subList(0, mid), sources);
+                    kept = RuleSet.compile(unique.subList(0, mid), sources);
                     fit = mid;
                 } catch (IllegalArgumentException tooMany) {
                     over = mid;
                 }
             }
             for (Rule r : unique.subList(fit, unique.size())) {
-                String[] at = r.origin().split(":(?=\\d+$)");
-                errors.add(new RuleError(at[0], Integer.parseInt(at[1]), "not loaded: the " + fit + " rules before it"
-                        + " fill the payload automaton (" + (MultiPatternMatcher.MAX_CELLS * 4 >> 20) + " MiB)"));
+                errors.add(refusal(r, "not loaded: the " + fit + " rules before it fill the payload automaton ("
+                        + (MultiPatternMatcher.MAX_CELLS * 4 >> 20) + " MiB)"));
             }
-            try {
-                return new LoadReport(RuleSet.compile(unique.subList(0, fit), sources), errors, null);
-            } catch (IllegalArgumentException still) {
-                return new LoadReport(RuleSet.EMPTY, errors, still.getMessage());
-            }
+            return new LoadReport(kept, errors, null);
         }
+    }
+
+    /** A loaded rule refused after all, named by the file and line in its origin ("file:line"). */
+    private static RuleError refusal(Rule r, String reason) {
+        String[] at = r.origin().split(":(?=\\d+$)");
+        return new RuleError(at[0], Integer.parseInt(at[1]), reason);
     }
 
     private static void add(RuleParser.Result r, List<Rule> rules, List<RuleError> errors) {
