@@ -4,6 +4,9 @@ import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
@@ -24,6 +27,34 @@ public final class YamlShape {
     public static final long MAX_NODES = 100_000;
 
     private YamlShape() {
+    }
+
+    /** A document refused for its shape; the message says why, for the caller to prefix with the file. */
+    public static final class Refused extends RuntimeException {
+        Refused(String reason) {
+            super(reason);
+        }
+    }
+
+    /**
+     * Composes {@code text} (empty when it holds no document) and checks its {@link #problem}
+     * before anyone walks it. The YAML library composes nested collections by recursion and has
+     * no depth bound of its own: its stack overflow is refused here as too deep a nesting.
+     *
+     * @throws Refused when the document is too deep, refers to itself, or expands too far
+     */
+    public static Optional<Node> compose(LoadSettings settings, String text) {
+        Optional<Node> root;
+        try {
+            root = new Compose(settings).composeString(text);
+        } catch (StackOverflowError e) {
+            throw new Refused("nested deeper than " + MAX_DEPTH + " levels");
+        }
+        String problem = root.map(YamlShape::problem).orElse(null);
+        if (problem != null) {
+            throw new Refused(problem);
+        }
+        return root;
     }
 
     /** Null when the document is fine, else what is wrong with it, for an error message. */

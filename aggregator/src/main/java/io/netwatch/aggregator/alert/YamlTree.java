@@ -1,5 +1,6 @@
 package io.netwatch.aggregator.alert;
 
+import io.netwatch.aggregator.YamlShape;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,7 +16,6 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -62,22 +62,16 @@ final class YamlTree {
             throw new AlertsConfigException(file + ": cannot read the alerts file (alerts.file): " + e.getMessage());
         }
         try {
-            Node root = new Compose(LoadSettings.builder().setLabel(file.toString()).build()).composeString(text)
+            Node root = YamlShape.compose(LoadSettings.builder().setLabel(file.toString()).build(), text)
                     .orElseThrow(() -> new AlertsConfigException(file + ": empty; it needs at least route and receivers"));
-            String problem = io.netwatch.aggregator.YamlShape.problem(root);
-            if (problem != null) {
-                throw new AlertsConfigException(file + ": " + problem);
-            }
             return new YamlTree(file, root, "");
+        } catch (YamlShape.Refused e) {
+            throw new AlertsConfigException(file + ": " + e.getMessage());
         } catch (MarkedYamlEngineException e) {
             int line = e.getProblemMark().map(m -> m.getLine() + 1).orElse(0);
             throw new AlertsConfigException(file + " line " + line + ": not YAML: " + e.getProblem());
         } catch (YamlEngineException e) {
             throw new AlertsConfigException(file + ": not YAML: " + e.getMessage());
-        } catch (StackOverflowError e) {
-            // The YAML library composes nested collections by recursion and has no depth bound.
-            throw new AlertsConfigException(file + ": nested deeper than " + io.netwatch.aggregator.YamlShape.MAX_DEPTH
-                    + " levels");
         }
     }
 

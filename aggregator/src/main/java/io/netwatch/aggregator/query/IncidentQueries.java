@@ -1,6 +1,5 @@
 package io.netwatch.aggregator.query;
 
-import com.google.protobuf.util.Timestamps;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.netwatch.aggregator.incident.Incident;
@@ -110,9 +109,6 @@ public final class IncidentQueries {
         if (r.getMinSeverity() == Severity.UNRECOGNIZED) {
             throw new IllegalArgumentException("min_severity " + r.getMinSeverityValue()
                     + " is not a severity (1 info .. 5 critical)");
-        }
-        if (r.hasSince() && !Timestamps.isValid(r.getSince())) {
-            throw new IllegalArgumentException("since is not a valid timestamp: " + r.getSince());
         }
         int min = r.getMinSeverityValue();
         long since = r.hasSince() ? QueryTime.nanos(r.getSince(), "since") / 1_000_000 : Long.MIN_VALUE;

@@ -94,7 +94,7 @@ public final class PolicyQueries {
             default -> ExternalPeers.AUTO;
         }, r.getDnsNamespace().isEmpty() ? SuggestOptions.DEFAULT_DNS_NAMESPACE : r.getDnsNamespace(),
                 r.getDnsLabelsMap().isEmpty() ? SuggestOptions.DEFAULT_DNS_LABELS : r.getDnsLabelsMap());
-        Range range = new Range(r.hasSince() ? r.getSince() : null, r.hasUntil() ? r.getUntil() : null);
+        Range range = Range.of(r.hasSince() ? r.getSince() : null, r.hasUntil() ? r.getUntil() : null);
         List<ObservedFlow> flows = new ArrayList<>();
         long[] notUsable = {0};
         read(range, (f, o) -> {
@@ -136,7 +136,7 @@ public final class PolicyQueries {
         read.ignored().forEach((k, v) -> out.putIgnoredKinds(k, v));
         Map<PolicyRef, Long> byPolicy = new TreeMap<>();
         long[] counts = new long[4]; // judged, blocked, not listed, not judged
-        read(new Range(r.hasSince() ? r.getSince() : null, r.hasUntil() ? r.getUntil() : null), (f, o) -> {
+        read(Range.of(r.hasSince() ? r.getSince() : null, r.hasUntil() ? r.getUntil() : null), (f, o) -> {
             if (o == null) {
                 counts[3]++;
                 return;
@@ -173,18 +173,19 @@ public final class PolicyQueries {
         return p instanceof Party.Member m && m.workload().namespace().equals(namespace);
     }
 
-    /** Flows that started in [since, until): null ends are open. */
-    private record Range(Timestamp since, Timestamp until) {
-        Range {
+    /** Flows that started in [since, until): null ends are open; the ends in nanoseconds, read once. */
+    private record Range(Timestamp since, Timestamp until, long sinceNanos, long untilNanos) {
+        static Range of(Timestamp since, Timestamp until) {
             if (since != null && until != null && Timestamps.compare(since, until) >= 0) {
                 throw new IllegalArgumentException("since (" + Timestamps.toString(since) + ") must be before until ("
                         + Timestamps.toString(until) + ")");
             }
+            return new Range(since, until, since == null ? 0 : QueryTime.nanos(since, "since"),
+                    until == null ? 0 : QueryTime.nanos(until, "until"));
         }
 
         boolean contains(long startNanos) {
-            return (since == null || startNanos >= QueryTime.nanos(since, "since"))
-                    && (until == null || startNanos < QueryTime.nanos(until, "until"));
+            return (since == null || startNanos >= sinceNanos) && (until == null || startNanos < untilNanos);
         }
 
         String describe() {

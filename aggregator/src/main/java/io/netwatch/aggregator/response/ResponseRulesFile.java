@@ -1,5 +1,6 @@
 package io.netwatch.aggregator.response;
 
+import io.netwatch.aggregator.YamlShape;
 import io.netwatch.aggregator.store.FlowStore;
 import io.netwatch.proto.anomaly.v1.Severity;
 import java.io.IOException;
@@ -20,7 +21,6 @@ import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
-import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 
 /**
  * Reads the response rules (the file named by {@code response.file}):
@@ -75,21 +75,15 @@ public final class ResponseRulesFile {
     private List<ResponseRule> rules(String text) {
         Optional<Node> root;
         try {
-            root = new Compose(LoadSettings.builder().setMaxAliasesForCollections(10).build()).composeString(text);
+            root = YamlShape.compose(LoadSettings.builder().setMaxAliasesForCollections(10).build(), text);
         } catch (YamlEngineException e) {
             throw new IllegalArgumentException(file + ": not valid YAML: " + e.getMessage().lines().findFirst()
                     .orElse(""));
-        } catch (StackOverflowError e) {
-            // The YAML library composes nested collections by recursion and has no depth bound.
-            throw new IllegalArgumentException(file + ": nested deeper than " + io.netwatch.aggregator.YamlShape.MAX_DEPTH
-                    + " levels");
+        } catch (YamlShape.Refused e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage());
         }
         if (root.isEmpty()) {
             throw new IllegalArgumentException(file + ": empty; expected a 'rules:' list");
-        }
-        String problem = io.netwatch.aggregator.YamlShape.problem(root.get());
-        if (problem != null) {
-            throw new IllegalArgumentException(file + ": " + problem);
         }
         MappingNode top = mapping(root.get(), "the top level");
         List<ResponseRule> rules = new ArrayList<>();
