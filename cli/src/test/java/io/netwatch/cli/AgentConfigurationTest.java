@@ -95,7 +95,7 @@ class AgentConfigurationTest {
     void fileErrorsNameTheFileTheKeyAndWhatIsAllowed() throws Exception {
         String m = error(Map.of(), "--config", file("flows:\n  timeouts:\n    tcp_established: 5x\n").toString());
         assertEquals("agent.yaml: flows.timeouts.tcp_established: \"5x\" is not a duration (examples: 30s, 5m, 500ms,"
-                + " 2h, PT30S)", m);
+                + " 2h, 1h30m, PT30S)", m);
 
         m = error(Map.of(), "--config", file("flows:\n  max_flow: 3\n").toString());
         assertTrue(m.startsWith("agent.yaml: flows.max_flow: unknown key (did you mean flows.max_flows?)"), m);

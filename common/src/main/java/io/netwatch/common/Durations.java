@@ -7,10 +7,13 @@ import java.util.regex.Pattern;
 
 /**
  * Durations as people write them in configuration: {@code 500ms}, {@code 30s}, {@code 5m},
- * {@code 2h}, {@code 1d}, or ISO-8601 ({@code PT30S}); printed back in the short form.
+ * {@code 2h}, {@code 1d}, several together ({@code 1h30m}), or ISO-8601 ({@code PT30S});
+ * printed back in the short form. Every file and flag that takes a duration reads it here, so
+ * that a form accepted in one place is accepted in all.
  */
 public final class Durations {
-    private static final Pattern SHORT = Pattern.compile("(\\d{1,12})(ms|s|m|h|d)");
+    /** One number and its unit; {@code ms} is tried before {@code m}. */
+    private static final Pattern PART = Pattern.compile("(\\d{1,12})(ms|s|m|h|d)");
     /**
      * The longest duration accepted: 100 years. Every duration is later added to clocks and
      * counted in nanoseconds, which overflow past 292 years; nothing here needs more than this.
@@ -37,21 +40,31 @@ public final class Durations {
 
     private static Duration parseAny(String text) {
         String t = text.trim();
-        Matcher m = SHORT.matcher(t);
-        if (m.matches()) {
+        Matcher m = PART.matcher(t);
+        Duration total = Duration.ZERO;
+        int at = 0;
+        while (at < t.length() && m.region(at, t.length()).lookingAt()) {
             long n = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
+            try {
+                total = total.plus(switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "h" -> Duration.ofHours(n);
+                    default -> Duration.ofDays(n);
+                });
+            } catch (ArithmeticException e) {
+                return Duration.ofSeconds(Long.MAX_VALUE); // refused by parse as too long
+            }
+            at = m.end();
+        }
+        if (at > 0 && at == t.length()) {
+            return total;
         }
         try {
             return Duration.parse(t);
         } catch (DateTimeParseException | ArithmeticException e) {
-            throw new IllegalArgumentException("is not a duration (examples: 30s, 5m, 500ms, 2h, PT30S)");
+            throw new IllegalArgumentException("is not a duration (examples: 30s, 5m, 500ms, 2h, 1h30m, PT30S)");
         }
     }
 

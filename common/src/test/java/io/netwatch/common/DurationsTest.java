@@ -17,6 +17,22 @@ class DurationsTest {
     }
 
     @Test
+    void partsWrittenTogetherAddUp() {
+        // The alerts file took 1h30m and the agent's file did not: one parser now reads both.
+        assertEquals(Duration.ofMinutes(90), Durations.parse("1h30m"));
+        assertEquals(Duration.ofMillis(2_500), Durations.parse("2s500ms"));
+        assertEquals(Duration.ofDays(1).plusMinutes(1), Durations.parse("1d1m"));
+        for (String text : new String[] {"1h 30m", "1h30", "h30m", "30m1", "1h-30m", ""}) {
+            assertEquals("is not a duration (examples: 30s, 5m, 500ms, 2h, 1h30m, PT30S)",
+                    assertThrows(IllegalArgumentException.class, () -> Durations.parse(text), text).getMessage(), text);
+        }
+        // Parts that overflow Duration itself are refused as too long, not thrown as arithmetic.
+        String huge = "999999999999d".repeat(200);
+        assertEquals("is longer than 36500d (100 years), the most a duration may be",
+                assertThrows(IllegalArgumentException.class, () -> Durations.parse(huge)).getMessage());
+    }
+
+    @Test
     void aDurationLongerThanAHundredYearsIsRefusedBeforeAnyClockOverflows() {
         // Found in review: 300000d passed, then overflowed nanosecond arithmetic deep in the agent.
         assertEquals(Duration.ofDays(36_500), Durations.parse("36500d"));

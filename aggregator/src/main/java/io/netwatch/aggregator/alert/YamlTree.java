@@ -1,6 +1,7 @@
 package io.netwatch.aggregator.alert;
 
 import io.netwatch.aggregator.YamlShape;
+import io.netwatch.common.Durations;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,8 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
@@ -33,7 +32,6 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 final class YamlTree {
     /** Bytes read from an alerts file: a config, not a data set. */
     static final int MAX_FILE_BYTES = 1 << 20;
-    private static final Pattern DURATION_PART = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");
 
     private final Path file;
     private final Node node;
@@ -171,40 +169,18 @@ final class YamlTree {
         throw error("'" + text() + "' is not allowed; use a whole number from " + min + " to " + max);
     }
 
-    /** A duration such as 500ms, 30s, 5m, 4h, 1d or 1h30m, at least {@code min}. */
+    /** A duration such as 500ms, 30s, 5m, 4h, 1d, 1h30m or PT30S (see {@link Durations}), at least {@code min}. */
     Duration duration(Duration min) throws AlertsConfigException {
-        Duration d = parseDuration(text());
-        if (d == null || d.compareTo(min) < 0) {
-            throw error("'" + text() + "' is not allowed; use a duration of at least " + min.toMillis()
-                    + "ms such as 500ms, 30s, 5m, 4h or 1h30m");
+        Duration d;
+        try {
+            d = Durations.parse(text());
+        } catch (IllegalArgumentException e) {
+            throw error("'" + text() + "' " + e.getMessage());
         }
-        if (d.compareTo(io.netwatch.common.Durations.MAX) > 0) {
-            throw error("'" + text() + "' is not allowed; a duration may be " + io.netwatch.common.Durations.MAX.toDays()
-                    + "d (100 years) at most");
+        if (d.compareTo(min) < 0) {
+            throw error("'" + text() + "' is not allowed; use a duration of at least " + Durations.format(min));
         }
         return d;
-    }
-
-    static Duration parseDuration(String text) {
-        Matcher m = DURATION_PART.matcher(text);
-        Duration total = Duration.ZERO;
-        int at = 0;
-        while (at < text.length() && m.find(at) && m.start() == at) {
-            try {
-                long n = Long.parseLong(m.group(1));
-                total = total.plus(switch (m.group(2)) {
-                    case "ms" -> Duration.ofMillis(n);
-                    case "s" -> Duration.ofSeconds(n);
-                    case "m" -> Duration.ofMinutes(n);
-                    case "h" -> Duration.ofHours(n);
-                    default -> Duration.ofDays(n);
-                });
-            } catch (NumberFormatException | ArithmeticException e) {
-                return null; // beyond what a duration holds: refused as any other wrong text
-            }
-            at = m.end();
-        }
-        return at == text.length() && at > 0 ? total : null;
     }
 
     /** The latest time a file may name: RFC 3339's four-digit years. */

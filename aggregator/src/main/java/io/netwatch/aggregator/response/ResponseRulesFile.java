@@ -2,12 +2,12 @@ package io.netwatch.aggregator.response;
 
 import io.netwatch.aggregator.YamlShape;
 import io.netwatch.aggregator.store.FlowStore;
+import io.netwatch.common.Durations;
 import io.netwatch.proto.anomaly.v1.Severity;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -178,33 +178,16 @@ public final class ResponseRulesFile {
 
     private Duration duration(Node v) {
         String s = scalar(v, "ttl");
+        Duration d;
         try {
-            Duration d = parseDuration(s);
-            if (d.compareTo(io.netwatch.common.Durations.MAX) > 0) {
-                throw error(v, "ttl", "'" + s + "' is longer than 100 years");
-            }
-            if (!d.isNegative() && !d.isZero()) {
-                return d;
-            }
-        } catch (DateTimeParseException | NumberFormatException | ArithmeticException | StringIndexOutOfBoundsException e) {
-            // named below
+            d = Durations.parse(s);
+        } catch (IllegalArgumentException e) {
+            throw error(v, "ttl", "'" + s + "' " + e.getMessage());
         }
-        throw error(v, "ttl", "'" + s + "' is not a positive duration (examples: 90s, 10m, 1h, PT10M)");
-    }
-
-    /** "90s", "10m", "1h", "2d" or ISO-8601 ("PT10M"). */
-    static Duration parseDuration(String s) {
-        if (s.startsWith("P") || s.startsWith("p")) {
-            return Duration.parse(s);
+        if (d.isZero()) {
+            throw error(v, "ttl", "'" + s + "' is zero; a block needs a time to live (examples: 90s, 10m, 1h)");
         }
-        long n = Long.parseLong(s.substring(0, s.length() - 1));
-        return switch (s.charAt(s.length() - 1)) {
-            case 's' -> Duration.ofSeconds(n);
-            case 'm' -> Duration.ofMinutes(n);
-            case 'h' -> Duration.ofHours(n);
-            case 'd' -> Duration.ofDays(n);
-            default -> throw new NumberFormatException(s);
-        };
+        return d;
     }
 
     private MappingNode mapping(Node n, String what) {

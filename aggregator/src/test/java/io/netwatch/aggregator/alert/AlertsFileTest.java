@@ -131,7 +131,11 @@ class AlertsFileTest {
         assertTrue(e.contains("line 6, key route.group_wiat: unknown key; allowed here: continue, group_by"), e);
 
         e = error(head + "route:\n  receiver: am\n  group_wait: soon\n");
-        assertTrue(e.contains("key route.group_wait: 'soon' is not allowed; use a duration"), e);
+        assertTrue(e.contains("key route.group_wait: 'soon' is not a duration (examples: 30s, 5m, 500ms, 2h, 1h30m,"
+                + " PT30S)"), e);
+
+        e = error(head + "route:\n  receiver: am\nresolve_after: 500ms\n");
+        assertTrue(e.contains("key resolve_after: '500ms' is not allowed; use a duration of at least 1s"), e);
 
         e = error(head + "route:\n  receiver: am\n  routes:\n    - match: {anomaly_type: portscan}\n");
         assertTrue(e.contains("key route.routes[0].match.anomaly_type: 'portscan' is not a known anomaly type; "
@@ -176,7 +180,8 @@ class AlertsFileTest {
         // Found in review: a directory or a device was reported as missing.
         e = error("route: {receiver: pd}\nreceivers:\n  - name: pd\n    pagerduty:\n"
                 + "      routing_key_file: " + dir + "\n");
-        assertTrue(e.contains("secret file " + dir + " is not a regular file (a directory: name the file in it"), e);
+        assertTrue(e.contains("secret file " + dir + " is a directory, not a file: name the file in it, e.g. "
+                + dir.resolve("token")), e);
         e = error("route: {receiver: pd}\nreceivers:\n  - name: pd\n    pagerduty:\n      routing_key_file: /dev/zero\n");
         assertTrue(e.contains("secret file /dev/zero is not a regular file (a device or a pipe)"), e);
     }

@@ -55,8 +55,11 @@ class ResponseRulesFileTest {
                 + " critical", error(GOOD.replace("min_severity: high", "min_severity: urgent")));
         assertEquals("r.yaml line 5, key 'min_confidence': '7' is not a number from 0 to 1",
                 error(GOOD.replace("0.7", "7")));
-        assertEquals("r.yaml line 7, key 'ttl': 'soon' is not a positive duration (examples: 90s, 10m, 1h, PT10M)",
+        assertEquals("r.yaml line 7, key 'ttl': 'soon' is not a duration (examples: 30s, 5m, 500ms, 2h, 1h30m, PT30S)",
                 error(GOOD.replace("15m", "soon")));
+        assertEquals("r.yaml line 7, key 'ttl': '0s' is zero; a block needs a time to live (examples: 90s, 10m, 1h)",
+                error(GOOD.replace("15m", "0s")));
+        assertEquals("r.yaml line 7, key 'ttl': 'PT-5M' is negative", error(GOOD.replace("15m", "PT-5M")));
         assertTrue(error(GOOD.replace("min_confidence", "confidence"))
                 .startsWith("r.yaml line 5, key 'confidence': unknown key; allowed: action, min_confidence,"));
         assertEquals("r.yaml line 1, key 'rule': unknown key; allowed: rules", error("rule: []"));
