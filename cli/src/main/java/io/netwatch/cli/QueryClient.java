@@ -5,6 +5,7 @@ import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
+import io.netwatch.common.TextFiles;
 import io.netwatch.proto.query.v1.QueryGrpc;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +24,8 @@ import picocli.CommandLine.Option;
 final class QueryClient {
     /** Environment variable naming the token file, for scripts that should not repeat it. */
     static final String TOKEN_FILE_ENV = "NETWATCH_TOKEN_FILE";
+    /** Largest token file read: a token is a line of text. */
+    private static final long MAX_TOKEN_FILE_BYTES = 64 * 1024;
     /** HTTP's Authorization header as gRPC metadata. */
     private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -113,11 +116,11 @@ final class QueryClient {
         }
         String token;
         try {
-            if (Files.exists(tokenFile) && (!Files.isRegularFile(tokenFile) || Files.size(tokenFile) > 64 * 1024)) {
-                throw new IllegalArgumentException("--token-file: " + tokenFile + " is not a token file (a small"
-                        + " regular file; netwatch certs makes one)");
-            }
+            TextFiles.requireSmall(tokenFile, MAX_TOKEN_FILE_BYTES);
             token = Files.readString(tokenFile, StandardCharsets.UTF_8).strip();
+        } catch (TextFiles.NotSmallFile e) {
+            throw new IllegalArgumentException("--token-file: " + e.getMessage() + "; a token file is expected"
+                    + " (netwatch certs makes one)");
         } catch (IOException e) {
             throw new IllegalArgumentException("--token-file: cannot read " + tokenFile + " (" + e + ")");
         }

@@ -1,5 +1,6 @@
 package io.netwatch.cli;
 
+import io.netwatch.common.TextFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
@@ -37,19 +38,12 @@ final class TlsFiles {
     /** Largest PEM file read: a certificate chain is a few KiB. */
     private static final long MAX_PEM_BYTES = 1 << 20;
 
-    /**
-     * Refuses what is not a small regular file before reading it: /dev/zero or a FIFO would be
-     * read for ever (found in review).
-     */
+    /** Refuses what is not a small regular file before reading it (see {@link TextFiles#requireSmall}). */
     private static void regular(Path file, String option) {
-        if (Files.exists(file) && !Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(option + ": " + file + " is not a regular file (a PEM file is expected)");
-        }
         try {
-            if (Files.exists(file) && Files.size(file) > MAX_PEM_BYTES) {
-                throw new IllegalArgumentException(option + ": " + file + " is larger than " + MAX_PEM_BYTES
-                        + " bytes: is it a PEM file?");
-            }
+            TextFiles.requireSmall(file, MAX_PEM_BYTES);
+        } catch (TextFiles.NotSmallFile e) {
+            throw new IllegalArgumentException(option + ": " + e.getMessage() + "; a PEM file is expected");
         } catch (IOException e) {
             throw new IllegalArgumentException(option + ": cannot read " + file + " (" + e + ")");
         }

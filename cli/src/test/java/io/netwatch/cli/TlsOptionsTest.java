@@ -43,9 +43,9 @@ class TlsOptionsTest {
     void aMissingFileIsNamedWithItsOption() {
         Path missing = tmp.resolve("nope.crt");
         assertRefused(aggregator("--tls-cert", missing.toString(), "--tls-key", pki.key("aggregator").toString(),
-                "--tls-client-ca", pki.crt("ca").toString()), "--tls-cert: cannot read " + missing);
+                "--tls-client-ca", pki.crt("ca").toString()), "--tls-cert: " + missing + " does not exist; a PEM file is expected");
         assertRefused(aggregator("--tls-cert", pki.crt("aggregator").toString(), "--tls-key", pki.key("aggregator").toString(),
-                "--tls-client-ca", missing.toString()), "--tls-client-ca: cannot read " + missing);
+                "--tls-client-ca", missing.toString()), "--tls-client-ca: " + missing + " does not exist");
     }
 
     @Test
@@ -67,7 +67,7 @@ class TlsOptionsTest {
                 "--tls-client-ca", garbage.toString()), "--tls-client-ca", garbage.toString());
         // Found in review: /dev/zero was read for ever.
         assertRefused(aggregator("--tls-cert", pki.crt("aggregator").toString(), "--tls-key", pki.key("aggregator").toString(),
-                "--tls-client-ca", "/dev/zero"), "--tls-client-ca: /dev/zero is not a regular file (a PEM file is expected)");
+                "--tls-client-ca", "/dev/zero"), "--tls-client-ca: /dev/zero is not a regular file (a device or a pipe); a PEM file is expected");
         assertRefused(aggregator("--tls-cert", pki.crt("aggregator").toString(), "--tls-key", "/dev/zero",
                 "--tls-client-ca", pki.crt("ca").toString()), "--tls-key: /dev/zero is not a regular file");
     }
@@ -109,6 +109,6 @@ class TlsOptionsTest {
     @Test
     void anUnreadableTokenFileOfAQueryCommandIsNamed() {
         Path missing = tmp.resolve("missing.token");
-        assertRefused(CliRun.of("agents", "--token-file", missing.toString()), "--token-file: cannot read " + missing);
+        assertRefused(CliRun.of("agents", "--token-file", missing.toString()), "--token-file: " + missing + " does not exist; a token file is expected (netwatch certs makes one)");
     }
 }

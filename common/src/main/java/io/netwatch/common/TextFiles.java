@@ -27,6 +27,34 @@ public final class TextFiles {
         }
     }
 
+    /** A path that is not a small regular file: the message starts with the path and says what it is. */
+    public static final class NotSmallFile extends IOException {
+        NotSmallFile(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Refuses, before it is read, what cannot be a small file that a user or a tool wrote
+     * (a token, a secret, a PEM file): a directory, a device or a pipe ({@code /dev/zero} or a
+     * FIFO would be read for ever), or a file over {@code maxBytes}. Throws {@link NotSmallFile},
+     * whose message the caller prefixes with the option or key that named the file.
+     */
+    public static void requireSmall(Path file, long maxBytes) throws IOException {
+        if (!Files.exists(file)) {
+            throw new NotSmallFile(file + " does not exist");
+        }
+        if (Files.isDirectory(file)) {
+            throw new NotSmallFile(file + " is a directory, not a file");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new NotSmallFile(file + " is not a regular file (a device or a pipe)");
+        }
+        if (Files.size(file) > maxBytes) {
+            throw new NotSmallFile(file + " is larger than " + maxBytes + " bytes");
+        }
+    }
+
     /** The file's text; {@link NotUtf8} naming the file, line and byte when it is not UTF-8. */
     public static String readUtf8(Path file) throws IOException {
         return decode(Files.readAllBytes(file), file.toString());

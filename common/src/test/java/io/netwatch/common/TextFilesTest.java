@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class TextFilesTest {
     @Test
@@ -18,5 +21,21 @@ class TextFilesTest {
     void utf8ReadsAsItIsAndALeadingByteOrderMarkIsDropped() throws Exception {
         assertEquals("caf\u00e9", TextFiles.decode("caf\u00e9".getBytes(StandardCharsets.UTF_8), "x"));
         assertEquals("alert", TextFiles.decode("\uFEFFalert".getBytes(StandardCharsets.UTF_8), "x"));
+    }
+
+    @Test
+    void onlyASmallRegularFileIsLetThrough(@TempDir Path dir) throws Exception {
+        Path token = Files.writeString(dir.resolve("token"), "abc\n");
+        TextFiles.requireSmall(token, 4);
+        assertEquals(token + " is larger than 3 bytes",
+                assertThrows(TextFiles.NotSmallFile.class, () -> TextFiles.requireSmall(token, 3)).getMessage());
+        assertEquals(dir + " is a directory, not a file",
+                assertThrows(TextFiles.NotSmallFile.class, () -> TextFiles.requireSmall(dir, 1 << 20)).getMessage());
+        // Read for ever if it were let through (found in review).
+        assertEquals("/dev/zero is not a regular file (a device or a pipe)", assertThrows(TextFiles.NotSmallFile.class,
+                () -> TextFiles.requireSmall(Path.of("/dev/zero"), 1 << 20)).getMessage());
+        Path missing = dir.resolve("missing");
+        assertEquals(missing + " does not exist",
+                assertThrows(TextFiles.NotSmallFile.class, () -> TextFiles.requireSmall(missing, 1 << 20)).getMessage());
     }
 }

@@ -1,5 +1,6 @@
 package io.netwatch.aggregator.alert;
 
+import io.netwatch.common.TextFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,17 +38,11 @@ final class SecretSource {
         if (file != null) {
             Path p = Path.of(file.text());
             try {
-                if (!Files.exists(p)) {
-                    throw file.error("secret file " + p + " does not exist (is the Secret mounted?)");
-                }
-                if (!Files.isRegularFile(p)) {
-                    throw file.error("secret file " + p + " is not a regular file (" + (Files.isDirectory(p)
-                            ? "a directory: name the file in it, e.g. " + p.resolve("token") : "a device or a pipe") + ")");
-                }
-                if (Files.size(p) > MAX_SECRET_BYTES) {
-                    throw file.error("secret file " + p + " is larger than " + MAX_SECRET_BYTES + " bytes");
-                }
+                TextFiles.requireSmall(p, MAX_SECRET_BYTES);
                 value = Files.readString(p, StandardCharsets.UTF_8).strip();
+            } catch (TextFiles.NotSmallFile e) {
+                throw file.error("secret file " + e.getMessage() + (!Files.exists(p) ? " (is the Secret mounted?)"
+                        : Files.isDirectory(p) ? ": name the file in it, e.g. " + p.resolve("token") : ""));
             } catch (IOException e) {
                 throw file.error("cannot read secret file " + p + ": " + e.getMessage());
             }

@@ -1,5 +1,6 @@
 package io.netwatch.aggregator.security;
 
+import io.netwatch.common.TextFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -58,13 +59,10 @@ public final class TokenFile {
 
     private void read() throws IOException {
         FileTime time = Files.getLastModifiedTime(path);
-        if (!Files.isRegularFile(path)) {
-            // /dev/zero or a FIFO would be read for ever (found in review).
-            throw new IllegalArgumentException("the query token file " + path + " is not a regular file");
-        }
-        if (Files.size(path) > MAX_TOKEN_BYTES) {
-            throw new IllegalArgumentException("the query token file " + path + " is larger than " + MAX_TOKEN_BYTES
-                    + " bytes: is it the right file?");
+        try {
+            TextFiles.requireSmall(path, MAX_TOKEN_BYTES);
+        } catch (TextFiles.NotSmallFile e) {
+            throw new IllegalArgumentException("the query token file " + e.getMessage() + ": is it the right file?");
         }
         String token = Files.readString(path, StandardCharsets.UTF_8).strip();
         if (token.length() < MIN_TOKEN_CHARS || token.chars().anyMatch(c -> c <= ' ' || c > '~')) {
