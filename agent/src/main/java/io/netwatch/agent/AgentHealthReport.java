@@ -2,6 +2,7 @@ package io.netwatch.agent;
 
 import io.netwatch.agent.capture.LiveCapture;
 import io.netwatch.agent.capture.PacketSource;
+import io.netwatch.agent.capture.PcapFileSource;
 import io.netwatch.agent.decode.DecodeError;
 import io.netwatch.agent.export.AgentHealth;
 import io.netwatch.proto.flow.v1.LossCounter;
@@ -55,6 +56,11 @@ final class AgentHealthReport implements AgentHealth {
             for (int i = 0; i < names.size(); i++) {
                 out.add(counter(LossReason.LOSS_REASON_KERNEL_DROP, names.get(i), live.kernelDropped(i)));
                 out.add(counter(LossReason.LOSS_REASON_INTERFACE_DROP, names.get(i), live.interfaceDropped(i)));
+            }
+        } else if (source instanceof PcapFileSource file) {
+            List<String> names = file.interfaceNames();
+            for (int i = 0; i < names.size(); i++) {
+                out.add(counter(LossReason.LOSS_REASON_RECORDED_DROP, names.get(i), file.recordedDrops(i)));
             }
         }
         Pipeline p = pipeline;

@@ -43,8 +43,8 @@ import java.util.Objects;
  * {@code interfaceIndex} numbers interfaces across the whole file in the order their Interface
  * Description Blocks appear, so it always indexes {@link #interfaceNames()}.
  *
- * <p>Threading: {@link #run} on one thread at a time; {@link #close}, the counters and
- * {@link #interfaceNames} from any thread.
+ * <p>Threading: {@link #run} on one thread at a time; {@link #close}, the counters,
+ * {@link #recordedDrops} and {@link #interfaceNames} from any thread.
  */
 public final class PcapFileSource implements PacketSource {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PcapFileSource.class);
@@ -148,8 +148,12 @@ public final class PcapFileSource implements PacketSource {
 
     /** See {@link #repairedRecords()}; the reading thread's. */
     private long repairedRecords;
-    /** See {@link #recordedDrops()}: per interfaceIndex, from its last statistics block. */
-    private long[] recordedDrops = new long[4];
+    /**
+     * See {@link #recordedDrops()}: per interfaceIndex, from its last statistics block. Copied on
+     * each write (a file has a statistics block or two per interface) so that the agent's status
+     * reads it from another thread while the file is read.
+     */
+    private volatile long[] recordedDrops = new long[0];
 
     /** Packets delivered; written by the run thread only, through PACKETS_READ (opaque). */
     private long packetsRead;
@@ -547,16 +551,15 @@ public final class PcapFileSource implements PacketSource {
             at += 4 + padded;
         }
         int index = interfaces.base + (int) id;
-        if (index >= recordedDrops.length) {
-            recordedDrops = Arrays.copyOf(recordedDrops, Math.max(index + 1, recordedDrops.length * 2));
-        }
-        recordedDrops[index] = drops;
+        long[] next = Arrays.copyOf(recordedDrops, Math.max(index + 1, recordedDrops.length));
+        next[index] = drops;
+        recordedDrops = next;
     }
 
     /**
      * Packets the tool that wrote the file says it lost (the interface's and the OS's drops, from
      * each interface's last statistics block in a pcapng file): never in the file, so in no flow.
-     * Read as the file is; complete once {@link #run} has returned.
+     * Read as the file is; complete once {@link #run} has returned. Any thread.
      */
     public long recordedDrops() {
         long sum = 0;
@@ -564,6 +567,12 @@ public final class PcapFileSource implements PacketSource {
             sum += d;
         }
         return sum;
+    }
+
+    /** {@link #recordedDrops()} of one interface, by its interfaceIndex. Any thread. */
+    public long recordedDrops(int interfaceIndex) {
+        long[] drops = recordedDrops;
+        return interfaceIndex < drops.length ? drops[interfaceIndex] : 0;
     }
 
     private void readInterface(ByteBuffer b, int offset, int length, Interfaces interfaces) throws CaptureException {

@@ -317,7 +317,8 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
                 a.setLoss(v.loss());
                 for (LossCounter c : v.loss().getCountersList()) {
                     if (c.getReason() == LossReason.LOSS_REASON_KERNEL_DROP
-                            || c.getReason() == LossReason.LOSS_REASON_INTERFACE_DROP) {
+                            || c.getReason() == LossReason.LOSS_REASON_INTERFACE_DROP
+                            || c.getReason() == LossReason.LOSS_REASON_RECORDED_DROP) {
                         dropped += c.getCount();
                     }
                 }

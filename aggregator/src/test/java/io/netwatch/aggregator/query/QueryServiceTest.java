@@ -580,6 +580,9 @@ class QueryServiceTest {
         LossReport loss = LossReport.newBuilder().setNodeName("node-a")
                 .addCounters(LossCounter.newBuilder().setReason(LossReason.LOSS_REASON_KERNEL_DROP)
                         .setInterface("eth0").setCount(10))
+                // Drops a capture file's writer recorded were never seen either.
+                .addCounters(LossCounter.newBuilder().setReason(LossReason.LOSS_REASON_RECORDED_DROP)
+                        .setInterface("eth0").setCount(15))
                 // Decode errors are packets that were seen: they do not lower the coverage.
                 .addCounters(LossCounter.newBuilder().setReason(LossReason.LOSS_REASON_DECODE_ERROR).setCount(7))
                 .build();
@@ -606,7 +609,7 @@ class QueryServiceTest {
         assertEquals(3, info.getFlowsReceived());
         assertEquals(0, info.getAnomaliesReceived());
         assertEquals(0, info.getDuplicateBatches());
-        assertEquals(1_000.0 / 1_010.0, info.getCaptureCoverage(), 1e-12);
+        assertEquals(1_000.0 / 1_025.0, info.getCaptureCoverage(), 1e-12);
         assertEquals(1_000, info.getStatus().getPacketsSeen());
         assertEquals(64_000, info.getStatus().getBytesSeen());
         assertEquals(List.of("eth0: capturing"), info.getStatus().getSourceStatesList());
