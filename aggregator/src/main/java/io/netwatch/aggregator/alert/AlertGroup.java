@@ -89,6 +89,11 @@ final class AlertGroup {
                 firing ? AlertEvent.State.FIRING : AlertEvent.State.RESOLVED, all, Instant.ofEpochMilli(nowMillis));
     }
 
+    /** The group told a receiver of a firing alert, and has not yet told it all is resolved. */
+    boolean toldFiring() {
+        return notifiedFiring && !alerts.isEmpty();
+    }
+
     /** Every alert resolved and told: the group can go. */
     boolean finished() {
         return alerts.isEmpty() && !changed;

@@ -44,6 +44,8 @@ public final class AlertMetrics implements MeterBinder {
                 "Alert events (firing, resolved) handed to the router");
         meters.counter("netwatch.alerts.events.dropped", router, AlertRouter::inboxDropped,
                 "Alert events dropped because the router's inbox was full");
+        meters.counter("netwatch.alerts.events.coalesced", router, AlertRouter::coalesced,
+                "Alert events that replaced an earlier event of the same alert still waiting in the router's inbox");
         meters.counter("netwatch.alerts.silenced", router, AlertRouter::silenced,
                 "Firing alert events muted by a silence");
         meters.counter("netwatch.alerts.deduplicated", router, AlertRouter::deduplicated,
@@ -52,7 +54,9 @@ public final class AlertMetrics implements MeterBinder {
                 "Notifications the router made (grouped, before each sink's rate limit and queue)");
         meters.gauge("netwatch.alerts.groups", router, AlertRouter::groups, "Alert groups open in the router");
         meters.counter("netwatch.alerts.groups.evicted", router, AlertRouter::groupsEvicted,
-                "Alert groups ended early because the most groups were open");
+                "Alert groups ended early because the most groups were open (none that told a service of a firing alert)");
+        meters.counter("netwatch.alerts.groups.refused", router, AlertRouter::groupsRefused,
+                "Firing alert events not grouped: the most groups were open and each had told a service of a firing alert");
         meters.counter("netwatch.alerts.group.overflow", router, AlertRouter::overflow,
                 "Alerts not kept because their group held the most alerts");
         meters.gauge("netwatch.alerts.open", adapter, AnomalyAlerts::open,

@@ -6,14 +6,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Routing like Alertmanager's: events come in through a bounded inbox ({@link #submit} never
- * blocks: a full inbox drops and counts); on each {@link #tick} the router takes them, drops
+ * blocks) that keeps one event per alert key, the latest: a storm of updates to one alert
+ * takes one place, and a resolve replaces the firing events before it instead of queueing
+ * behind them. A full inbox drops a new alert's firing event and counts it; a resolve gets as
+ * many places again, so that what was told to a service is closed there. On each
+ * {@link #tick} the router takes the events, drops
  * the silenced ones (counted), sends each to the routes that match, groups them by the
  * route's group_by labels, deduplicates by alert key, and hands the notifications that are
  * due (group_wait, group_interval, repeat_interval, resolve notices) to the receivers'
@@ -25,12 +27,16 @@ public final class AlertRouter {
 
     private final AlertRoute root;
     private final Map<String, SinkQueue> receivers;
-    private final BlockingQueue<AlertEvent> inbox;
+    /** Alert keys waiting for the next tick, each with its latest event; guarded by itself. */
+    private final LinkedHashMap<String, AlertEvent> inbox = new LinkedHashMap<>();
+    private final int inboxSize;
     private final int maxGroups;
     private final List<Silence> silences;
     private final LinkedHashMap<String, AlertGroup> groups = new LinkedHashMap<>();
     private final LongAdder received = new LongAdder();
     private final LongAdder inboxDropped = new LongAdder();
+    private final LongAdder coalesced = new LongAdder();
+    private final LongAdder groupsRefused = new LongAdder();
     private final LongAdder silenced = new LongAdder();
     private final LongAdder notifications = new LongAdder();
     private final LongAdder groupsEvicted = new LongAdder();
@@ -45,7 +51,7 @@ public final class AlertRouter {
                        int maxGroups) {
         this.root = Objects.requireNonNull(root, "root");
         this.receivers = Map.copyOf(receivers);
-        this.inbox = new ArrayBlockingQueue<>(inboxSize);
+        this.inboxSize = inboxSize;
         this.maxGroups = maxGroups;
         this.silences = new CopyOnWriteArrayList<>(silences);
         check(root);
@@ -59,14 +65,26 @@ public final class AlertRouter {
         r.routes().forEach(this::check);
     }
 
-    /** Hands an event to the router; never blocks. False when the inbox was full (counted). */
+    /**
+     * Hands an event to the router; never blocks. An event for an alert already waiting
+     * replaces it (counted as coalesced). False when the inbox was full (counted): a firing
+     * event of a new alert at {@code inboxSize} alerts waiting, a resolve at twice that.
+     */
     public boolean submit(AlertEvent e) {
         received.increment();
-        if (!inbox.offer(e)) {
-            inboxDropped.increment();
-            return false;
+        synchronized (inbox) {
+            if (inbox.replace(e.key(), e) != null) {
+                coalesced.increment();
+                return true;
+            }
+            int room = e.state() == AlertEvent.State.RESOLVED ? 2 * inboxSize : inboxSize;
+            if (inbox.size() >= room) {
+                inboxDropped.increment();
+                return false;
+            }
+            inbox.put(e.key(), e);
+            return true;
         }
-        return true;
     }
 
     /** Adds a silence from now on (silences past their end are ignored, then forgotten). */
@@ -76,8 +94,11 @@ public final class AlertRouter {
 
     /** Takes what came in and sends what is due at {@code nowMillis}. Called by one thread. */
     public void tick(long nowMillis) {
-        List<AlertEvent> batch = new ArrayList<>();
-        inbox.drainTo(batch);
+        List<AlertEvent> batch;
+        synchronized (inbox) {
+            batch = new ArrayList<>(inbox.values());
+            inbox.clear();
+        }
         silences.removeIf(s -> s.endsAt().toEpochMilli() <= nowMillis);
         for (AlertEvent e : batch) {
             if (e.state() == AlertEvent.State.FIRING && silences.stream().anyMatch(s -> s.mutes(e, nowMillis))) {
@@ -85,7 +106,10 @@ public final class AlertRouter {
                 continue;
             }
             for (AlertRoute r : root.select(e)) {
-                group(r, e, nowMillis).add(e);
+                AlertGroup g = group(r, e, nowMillis);
+                if (g != null) {
+                    g.add(e);
+                }
             }
         }
         Iterator<AlertGroup> it = groups.values().iterator();
@@ -115,16 +139,36 @@ public final class AlertRouter {
         String k = key.append('}').toString();
         AlertGroup g = groups.get(k);
         if (g == null) {
-            if (groups.size() >= maxGroups) {
-                Iterator<AlertGroup> oldest = groups.values().iterator();
-                retire(oldest.next());
-                oldest.remove();
-                groupsEvicted.increment();
+            if (e.state() == AlertEvent.State.RESOLVED) {
+                return null; // nothing fired here under that key: there is nothing to resolve
+            }
+            if (groups.size() >= maxGroups && !evictOne()) {
+                groupsRefused.increment();
+                return null;
             }
             g = new AlertGroup(r, k, labels, nowMillis);
             groups.put(k, g);
         }
         return g;
+    }
+
+    /**
+     * Ends the oldest group that has nothing open at a service (it never told one of a firing
+     * alert): forgetting a group that did would leave its alerts open there for good, since
+     * its resolve would never be sent. False when every group has.
+     */
+    private boolean evictOne() {
+        Iterator<AlertGroup> it = groups.values().iterator();
+        while (it.hasNext()) {
+            AlertGroup g = it.next();
+            if (!g.toldFiring()) {
+                retire(g);
+                it.remove();
+                groupsEvicted.increment();
+                return true;
+            }
+        }
+        return false;
     }
 
     private void retire(AlertGroup g) {
@@ -152,9 +196,22 @@ public final class AlertRouter {
         return notifications.sum();
     }
 
-    /** Groups ended early because {@code maxGroups} were open. */
+    /** Groups ended early because {@code maxGroups} were open (only groups that told no service of a firing alert). */
     public long groupsEvicted() {
         return groupsEvicted.sum();
+    }
+
+    /**
+     * Firing events not grouped because {@code maxGroups} were open and every one of them had
+     * told a service of a firing alert (so none could be ended without leaving it open there).
+     */
+    public long groupsRefused() {
+        return groupsRefused.sum();
+    }
+
+    /** Events that replaced an earlier one of the same alert still waiting in the inbox. */
+    public long coalesced() {
+        return coalesced.sum();
     }
 
     public int groups() {

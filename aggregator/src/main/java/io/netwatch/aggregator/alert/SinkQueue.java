@@ -13,8 +13,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One receiver's delivery line: a bounded queue that {@link #offer} never blocks on (a full
- * queue drops the notification and counts it), a rate limit on firing notifications
- * (resolve notices always pass, so nothing is left open at the service), and one virtual
+ * queue drops the notification and counts it; a resolve notice takes the place of the
+ * oldest firing one instead), a rate limit on firing notifications (resolve notices always
+ * pass, so nothing is left open at the service), and one virtual
  * thread that sends with a timeout per attempt and retries with exponential backoff and
  * jitter, honouring the service's Retry-After. A slow or dead receiver only ever fills its
  * own queue.
@@ -67,12 +68,33 @@ public final class SinkQueue implements AutoCloseable {
             LOG.debug("alerts: {} rate limit reached, dropped {}", name, n.title());
             return false;
         }
-        if (!queue.offer(n)) {
-            dropped[Drop.QUEUE_FULL.ordinal()].increment();
-            LOG.warn("alerts: {} queue full ({}), dropped {}", name, policy.queueSize(), n.title());
-            return false;
+        if (queue.offer(n)) {
+            return true;
         }
-        return true;
+        Notification gone = n.status() == AlertEvent.State.RESOLVED ? dropOldestFiring() : null;
+        if (gone != null && queue.offer(n)) {
+            dropped[Drop.QUEUE_FULL.ordinal()].increment();
+            LOG.warn("alerts: {} queue full ({}), dropped {} to send a resolve notice", name, policy.queueSize(),
+                    gone.title());
+            return true;
+        }
+        dropped[Drop.QUEUE_FULL.ordinal()].increment();
+        LOG.warn("alerts: {} queue full ({}), dropped {}", name, policy.queueSize(), n.title());
+        return false;
+    }
+
+    /**
+     * Takes the oldest firing notification out of the full queue, or returns null when all
+     * are resolve notices: a firing one lost is sent again at the next repeat_interval, a
+     * resolve notice lost would leave the alert open at the service for good (found in review).
+     */
+    private Notification dropOldestFiring() {
+        for (Notification q : queue) {
+            if (q.status() == AlertEvent.State.FIRING && queue.remove(q)) {
+                return q;
+            }
+        }
+        return null;
     }
 
     /** Sliding window: at most rateCount firing notifications in any ratePer. */

@@ -134,13 +134,88 @@ class AlertRouterTest {
         AlertEvent a = firing("k", "shop", Severity.SEVERITY_HIGH);
         router.submit(a);
         router.submit(a);
+        assertEquals(1, router.coalesced(), "one place in the inbox");
         router.tick(START);
+        router.submit(a);
         router.tick(START + 10_000);
         await(() -> sink.got.size() == 1, "one notification");
         assertEquals(1, sink.got.getFirst().alerts().size());
         router.submit(a.resolved(T0.plusSeconds(20)));
         router.tick(START + 80_000);
-        assertEquals(1, router.deduplicated());
+        assertEquals(1, router.deduplicated(), "the repeat in a later tick");
+    }
+
+    @Test
+    void aResolveIsNotLostBehindAStormOfUpdates() throws Exception {
+        // Found in review: 100 updates filled an inbox of 100 and the resolve after them was
+        // dropped, so the alert stayed open at the service and was re-sent every repeat_interval.
+        queue = new SinkQueue("team", sink, new DeliveryPolicy(Duration.ofSeconds(1), 0, Duration.ZERO,
+                Duration.ZERO, 1000, 0, Duration.ofHours(1)));
+        AlertRoute route = new AlertRoute("route", AlertMatcher.ANY, "team", List.of("namespace"), Duration.ofSeconds(10),
+                Duration.ofMinutes(1), Duration.ofHours(4), false, List.of());
+        AlertRouter router = new AlertRouter(route, Map.of("team", queue), List.of(), 100, 1000);
+        AlertEvent incident = firing("incident:inc-1", "shop", Severity.SEVERITY_HIGH);
+        router.submit(incident);
+        router.tick(START);
+        router.tick(START + 10_000);
+        await(() -> sink.got.size() == 1, "the firing notice");
+
+        for (int i = 0; i < 10_000; i++) {
+            assertTrue(router.submit(incident), "an update of a waiting alert always has its place");
+        }
+        assertEquals(10_000 - 1, router.coalesced(), "the storm took one place");
+        router.tick(START + 20_000);
+        for (int i = 0; i < 100; i++) {
+            router.submit(firing("incident:other-" + i, "other", Severity.SEVERITY_LOW));
+        }
+        assertEquals(false, router.submit(firing("incident:one-too-many", "other", Severity.SEVERITY_LOW)));
+        assertTrue(router.submit(incident.resolved(T0.plusSeconds(60))), "a resolve has room past a full inbox");
+        assertEquals(1, router.inboxDropped());
+
+        router.tick(START + 80_000);
+        await(() -> sink.got.size() == 2, "the resolve notice");
+        assertEquals(AlertEvent.State.RESOLVED, sink.got.get(1).status());
+        assertEquals(sink.got.get(0).dedupKey(), sink.got.get(1).dedupKey());
+        router.tick(START + Duration.ofHours(48).toMillis());
+        assertEquals(AlertEvent.State.RESOLVED, sink.got.stream().filter(n -> n.groupKey().contains("shop"))
+                .reduce((x, y) -> y).orElseThrow().status(), "never re-sent as firing");
+    }
+
+    @Test
+    void aGroupThatToldAServiceOfAFiringAlertIsNeverForgotten() throws Exception {
+        // Found in review: ending the oldest group at the bound dropped its resolve for good.
+        queue = new SinkQueue("team", sink, new DeliveryPolicy(Duration.ofSeconds(1), 0, Duration.ZERO,
+                Duration.ZERO, 1000, 0, Duration.ofHours(1)));
+        AlertRoute route = new AlertRoute("route", AlertMatcher.ANY, "team", List.of("namespace"), Duration.ofSeconds(10),
+                Duration.ofMinutes(1), Duration.ofHours(4), false, List.of());
+        AlertRouter router = new AlertRouter(route, Map.of("team", queue), List.of(), 100, 2);
+        AlertEvent a = firing("a", "ns-a", Severity.SEVERITY_HIGH);
+        AlertEvent b = firing("b", "ns-b", Severity.SEVERITY_HIGH);
+        router.submit(a);
+        router.submit(b);
+        router.tick(START);
+        router.tick(START + 10_000);
+        await(() -> sink.got.size() == 2, "both firing notices");
+
+        router.submit(firing("c", "ns-c", Severity.SEVERITY_HIGH));
+        router.tick(START + 20_000);
+        assertEquals(1, router.groupsRefused(), "both open groups told a service: neither is ended");
+        assertEquals(0, router.groupsEvicted());
+        assertEquals(2, router.groups());
+
+        router.submit(a.resolved(T0.plusSeconds(30)));
+        router.tick(START + 80_000);
+        await(() -> sink.got.size() == 3, "a's resolve notice");
+        assertEquals(AlertEvent.State.RESOLVED, sink.got.get(2).status());
+        assertEquals("a", sink.got.get(2).alerts().getFirst().key());
+
+        // A group that told nobody yet is ended to make room, as before.
+        router.submit(firing("d", "ns-d", Severity.SEVERITY_HIGH));
+        router.tick(START + 81_000);
+        router.submit(firing("e", "ns-e", Severity.SEVERITY_HIGH));
+        router.tick(START + 82_000);
+        assertEquals(1, router.groupsEvicted(), "d's group, still in its group_wait");
+        assertEquals(2, router.groups());
     }
 
     @Test
@@ -205,6 +280,34 @@ class AlertRouterTest {
             assertEquals(994, q.dropped(SinkQueue.Drop.QUEUE_FULL));
             dead.release.countDown();
             await(() -> q.sent() == 6, "the queued ones once the receiver is back");
+        }
+    }
+
+    @Test
+    void aResolveNoticeTakesTheOldestFiringPlaceInAFullQueue() throws Exception {
+        // Found in review: during a receiver's outage its full queue dropped resolve notices,
+        // leaving PagerDuty and Opsgenie incidents open for good.
+        RecordingSink dead = new RecordingSink(true);
+        try (SinkQueue q = new SinkQueue("dead", dead, new DeliveryPolicy(Duration.ofSeconds(1), 0, Duration.ZERO,
+                Duration.ZERO, 2, 0, Duration.ofMinutes(1)))) {
+            AlertEvent stuck = firing("stuck", "shop", Severity.SEVERITY_HIGH);
+            q.offer(AlertFixtures.notification(AlertEvent.State.FIRING, stuck));
+            await(() -> dead.got.size() == 1, "the worker stuck on the first");
+            AlertEvent x = firing("x", "shop", Severity.SEVERITY_HIGH);
+            AlertEvent y = firing("y", "shop", Severity.SEVERITY_HIGH);
+            q.offer(AlertFixtures.notification(AlertEvent.State.FIRING, x));
+            q.offer(AlertFixtures.notification(AlertEvent.State.FIRING, y));
+            assertTrue(q.offer(AlertFixtures.notification(AlertEvent.State.RESOLVED, stuck.resolved(T0.plusSeconds(9)))));
+            assertEquals(1, q.dropped(SinkQueue.Drop.QUEUE_FULL), "x's firing notice made room");
+            Notification resolve2 = AlertFixtures.notification(AlertEvent.State.RESOLVED, y.resolved(T0.plusSeconds(9)));
+            assertTrue(q.offer(resolve2));
+            Notification resolve3 = AlertFixtures.notification(AlertEvent.State.RESOLVED, x.resolved(T0.plusSeconds(9)));
+            assertEquals(false, q.offer(resolve3), "only resolve notices queued: nothing to make room with");
+            assertEquals(3, q.dropped(SinkQueue.Drop.QUEUE_FULL));
+            dead.release.countDown();
+            await(() -> q.sent() == 3, "the stuck one and the two resolve notices");
+            assertEquals(List.of(AlertEvent.State.FIRING, AlertEvent.State.RESOLVED, AlertEvent.State.RESOLVED),
+                    dead.got.stream().map(Notification::status).toList());
         }
     }
 }
