@@ -15,6 +15,7 @@ import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.ingest.v1.Ack;
 import io.netwatch.proto.ingest.v1.AgentMessage;
+import io.netwatch.proto.ingest.v1.Hello;
 import io.netwatch.proto.ingest.v1.AggregatorMessage;
 import io.netwatch.proto.ingest.v1.IngestGrpc;
 import java.net.SocketAddress;
@@ -36,6 +37,10 @@ import org.slf4j.LoggerFactory;
 public final class IngestService extends IngestGrpc.IngestImplBase {
     /** Most characters of a node name accepted from an agent. */
     public static final int MAX_NODE_NAME = 253;
+    /** Most capabilities, and most capture sources, one hello may list. */
+    static final int MAX_HELLO_ITEMS = 256;
+    /** Largest hello, bytes: what a node's agent says of itself fits in far less. */
+    static final int MAX_HELLO_BYTES = 64 * 1024;
 
     /** The hello capability of agents that take identity updates. */
     public static final String CAPABILITY_IDENTITY = "identity";
@@ -241,10 +246,25 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                         return;
                     }
                     if (node != null && !node.equals(name)) {
-                        commands.detach(node, channel);
+                        // Found in review: one stream saying hello under 10,000 names left
+                        // 9,999 of them "connected" for good, each with its hello kept.
+                        fail(Status.INVALID_ARGUMENT.withDescription("a stream speaks for one node: it said hello as '"
+                                + node + "', then as '" + name + "'"));
+                        return;
+                    }
+                    String oversized = oversized(message.getHello());
+                    if (oversized != null) {
+                        fail(Status.INVALID_ARGUMENT.withDescription("hello " + oversized));
+                        return;
+                    }
+                    long id = registry.connect(message.getHello(), peer, now);
+                    if (id == 0) {
+                        fail(Status.RESOURCE_EXHAUSTED.withDescription("the aggregator knows "
+                                + AgentRegistry.MAX_AGENTS + " agents, all connected; it takes no more"));
+                        return;
                     }
                     node = name;
-                    connection = registry.connect(message.getHello(), peer, now);
+                    connection = id;
                     commands.attach(node, channel);
                     if (identities != null && subscription == null
                             && message.getHello().getCapabilitiesList().contains(CAPABILITY_IDENTITY)) {
@@ -296,6 +316,17 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                 }
                 case MESSAGE_NOT_SET -> fail(Status.INVALID_ARGUMENT.withDescription("empty agent message"));
             }
+        }
+
+        /** What is too large in a hello, or null: its lists and strings are kept as long as the agent is known. */
+        private static String oversized(Hello h) {
+            if (h.getCapabilitiesCount() > MAX_HELLO_ITEMS || h.getSourcesCount() > MAX_HELLO_ITEMS) {
+                return "must list at most " + MAX_HELLO_ITEMS + " capabilities and " + MAX_HELLO_ITEMS + " sources";
+            }
+            if (h.getSerializedSize() > MAX_HELLO_BYTES) {
+                return "must be at most " + MAX_HELLO_BYTES + " bytes (it is " + h.getSerializedSize() + ")";
+            }
+            return null;
         }
 
         private boolean requireHello() {

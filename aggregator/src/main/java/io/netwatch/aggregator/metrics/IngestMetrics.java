@@ -25,11 +25,13 @@ public final class IngestMetrics implements MeterBinder {
         meters.gauge("netwatch.ingest.agents.connected", agents, AgentRegistry::connectedAgents,
                 "Agents with an open ingest stream");
         meters.gauge("netwatch.ingest.agents.known", agents, AgentRegistry::knownAgents,
-                "Agents that ever said hello, connected or not");
+                "Agents that said hello, connected or not (at most 10,000: the disconnected longest ago are forgotten)");
+        meters.counter("netwatch.ingest.agents.forgotten", agents, AgentRegistry::agentsForgotten,
+                "Disconnected agents forgotten to make room for new ones past 10,000 known");
         meters.counter("netwatch.ingest.streams.opened", ingest, IngestService::streamsOpened,
                 "Ingest streams opened (every agent reconnect opens one)");
         meters.counter("netwatch.ingest.streams.refused", ingest, IngestService::streamsRefused,
-                "Ingest streams ended because the agent broke the protocol (no hello, empty message)");
+                "Ingest streams ended because the agent broke the protocol (no hello, empty message, a second node name, an oversized hello) or the registry was full");
         meters.counter("netwatch.ingest.batches", agents, AgentRegistry::batchesAccepted,
                 "Flow and anomaly batches stored");
         meters.counter("netwatch.ingest.duplicate.batches", agents, AgentRegistry::duplicateBatches,

@@ -11,9 +11,13 @@ import java.util.Map;
 /**
  * Every agent that has said hello, keyed by node name: its stream, its last status and loss
  * report, and the last batch sequence stored from its current boot (so a batch sent again
- * after a reconnect is acknowledged but not stored twice).
+ * after a reconnect is acknowledged but not stored twice). At most {@link #MAX_AGENTS}: past
+ * it, the agent disconnected longest ago is forgotten (counted) to make room.
  */
 public final class AgentRegistry {
+    /** Agents known at most: Kubernetes supports clusters of 5,000 nodes. */
+    public static final int MAX_AGENTS = 10_000;
+
     /** A snapshot of one agent, for queries. */
     public record AgentView(Hello hello, boolean connected, String peer, long connectedSinceMillis,
                             long lastSeenMillis, AgentStatus status, LossReport loss, long flowsReceived,
@@ -45,13 +49,27 @@ public final class AgentRegistry {
     private long anomaliesReceived;
     private long duplicateBatches;
     private long batchesAccepted;
+    private long agentsForgotten;
+    private final int maxAgents;
+
+    public AgentRegistry() {
+        this(MAX_AGENTS);
+    }
+
+    AgentRegistry(int maxAgents) {
+        this.maxAgents = maxAgents;
+    }
 
     /**
      * Registers a stream's hello.
      *
-     * @return a connection id for the stream's later calls
+     * @return a connection id for the stream's later calls; 0 when the registry is full of
+     *         connected agents
      */
     public synchronized long connect(Hello hello, String peer, long nowMillis) {
+        if (!agents.containsKey(hello.getNodeName()) && agents.size() >= maxAgents && !forgetOldestDisconnected()) {
+            return 0;
+        }
         AgentState s = agents.computeIfAbsent(hello.getNodeName(), k -> new AgentState());
         if (s.hello == null || !s.hello.getBootId().equals(hello.getBootId())) {
             // A new agent process: its sequence numbers start again.
@@ -64,6 +82,28 @@ public final class AgentRegistry {
         s.connectedSinceMillis = nowMillis;
         s.lastSeenMillis = nowMillis;
         return s.connection;
+    }
+
+    private boolean forgetOldestDisconnected() {
+        String oldest = null;
+        long seen = Long.MAX_VALUE;
+        for (Map.Entry<String, AgentState> e : agents.entrySet()) {
+            if (!e.getValue().connected && e.getValue().lastSeenMillis < seen) {
+                oldest = e.getKey();
+                seen = e.getValue().lastSeenMillis;
+            }
+        }
+        if (oldest == null) {
+            return false;
+        }
+        agents.remove(oldest);
+        agentsForgotten++;
+        return true;
+    }
+
+    /** Disconnected agents forgotten to make room for new ones (see {@link #MAX_AGENTS}). */
+    public synchronized long agentsForgotten() {
+        return agentsForgotten;
     }
 
     public synchronized void disconnect(String node, long connection, long nowMillis) {

@@ -388,6 +388,45 @@ class IngestServiceTest {
     }
 
     @Test
+    void oneStreamSpeaksForOneNode() throws Exception {
+        // Found in review: 10,000 hellos under new names on one stream left 9,999 agents
+        // "connected" for good.
+        AgentStream agent = new AgentStream().hello("node-a", "boot-1");
+        agent.flows(1, flow(1));
+        assertEquals(1, agent.nextAck());
+        agent.hello("node-b", "boot-1");
+
+        Status status = agent.awaitClose();
+        assertEquals(Status.Code.INVALID_ARGUMENT, status.getCode());
+        assertEquals("a stream speaks for one node: it said hello as 'node-a', then as 'node-b'",
+                status.getDescription());
+        AgentRegistry.AgentView a = onlyAgent();
+        assertEquals("node-a", a.hello().getNodeName());
+        assertFalse(a.connected());
+    }
+
+    @Test
+    void anOversizedHelloIsInvalidArgument() throws Exception {
+        Hello.Builder many = Hello.newBuilder().setNodeName("node-a").setBootId("boot-1");
+        for (int i = 0; i <= 256; i++) {
+            many.addSources("veth" + i);
+        }
+        AgentStream agent = new AgentStream();
+        agent.requests.onNext(AgentMessage.newBuilder().setHello(many).build());
+        Status status = agent.awaitClose();
+        assertEquals(Status.Code.INVALID_ARGUMENT, status.getCode());
+        assertEquals("hello must list at most 256 capabilities and 256 sources", status.getDescription());
+
+        AgentStream big = new AgentStream();
+        big.requests.onNext(AgentMessage.newBuilder().setHello(Hello.newBuilder().setNodeName("node-a")
+                .setBootId("boot-1").setVersion("v".repeat(70_000))).build());
+        status = big.awaitClose();
+        assertEquals(Status.Code.INVALID_ARGUMENT, status.getCode());
+        assertTrue(status.getDescription().startsWith("hello must be at most 65536 bytes"), status.getDescription());
+        assertEquals(List.of(), registry.snapshot());
+    }
+
+    @Test
     void emptyAgentMessageIsInvalidArgument() throws Exception {
         AgentStream agent = new AgentStream().hello("node-a", "boot-1");
         agent.requests.onNext(AgentMessage.getDefaultInstance());

@@ -1,0 +1,43 @@
+package io.netwatch.aggregator.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netwatch.proto.ingest.v1.Hello;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class AgentRegistryTest {
+    private static Hello hello(String node) {
+        return Hello.newBuilder().setNodeName(node).setBootId("boot-1").build();
+    }
+
+    private static List<String> names(AgentRegistry r) {
+        return r.snapshot().stream().map(a -> a.hello().getNodeName()).sorted().toList();
+    }
+
+    @Test
+    void pastItsBoundTheAgentDisconnectedLongestAgoIsForgotten() {
+        // Found in review: node churn (and any client that said hello under new names) grew
+        // the registry for as long as the aggregator ran.
+        AgentRegistry r = new AgentRegistry(3);
+        long a = r.connect(hello("node-a"), "10.0.0.1", 1_000);
+        long b = r.connect(hello("node-b"), "10.0.0.2", 1_000);
+        long c = r.connect(hello("node-c"), "10.0.0.3", 1_000);
+        r.disconnect("node-b", b, 2_000);
+        r.disconnect("node-a", a, 3_000);
+
+        assertTrue(r.connect(hello("node-d"), "10.0.0.4", 4_000) > 0);
+        assertEquals(List.of("node-a", "node-c", "node-d"), names(r), "node-b left first");
+        assertEquals(1, r.agentsForgotten());
+
+        // A known node coming back takes no new place.
+        assertTrue(r.connect(hello("node-c"), "10.0.0.3", 5_000) > c);
+        assertEquals(3, r.knownAgents());
+
+        r.connect(hello("node-a"), "10.0.0.1", 6_000);
+        assertEquals(0, r.connect(hello("node-e"), "10.0.0.5", 7_000), "every known agent is connected: refused");
+        assertEquals(List.of("node-a", "node-c", "node-d"), names(r));
+        assertEquals(3, r.connectedAgents());
+    }
+}
