@@ -63,6 +63,10 @@ public final class ResponseMetrics implements MeterBinder {
                     "Kubernetes Events about decisions, by outcome", "outcome", "sent");
             meters.counter("netwatch.response.events", events, KubernetesEvents::failed,
                     "Kubernetes Events about decisions, by outcome", "outcome", "failed");
+            meters.counter("netwatch.response.events", events, KubernetesEvents::repeated,
+                    "Kubernetes Events about decisions, by outcome", "outcome", "repeated");
+            meters.counter("netwatch.response.events", events, KubernetesEvents::dropped,
+                    "Kubernetes Events about decisions, by outcome", "outcome", "dropped");
         }
     }
 

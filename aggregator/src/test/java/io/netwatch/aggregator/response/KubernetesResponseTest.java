@@ -103,12 +103,13 @@ class KubernetesResponseTest {
     }
 
     @Test
-    void decisionsAboutAPodBecomeEventsOnIt() {
+    void decisionsAboutAPodBecomeEventsOnIt() throws Exception {
         KubernetesEvents events = new KubernetesEvents(client);
         events.emit(new AuditRecord(1_700_000_000_000L, AuditRecord.WOULD_BLOCK, "", "10.244.1.5", "node_drop",
                 "response-1", "node-a-port_scan-1", "would block: node_drop of 10.244.1.5", "shop", "cart-1"));
         events.emit(new AuditRecord(1_700_000_000_000L, AuditRecord.REFUSED, "cap", "203.0.113.9", "node_drop",
                 "", "x", "not a pod", "", ""));
+        awaitTrue(() -> events.sent() == 1, "the Event made");
         List<Event> made = client.v1().events().inNamespace("shop").list().getItems();
         assertEquals(1, made.size());
         Event e = made.getFirst();
@@ -118,5 +119,44 @@ class KubernetesResponseTest {
         assertTrue(e.getMessage().contains("would block"), e.getMessage());
         assertEquals(1, events.sent());
         assertEquals(0, events.failed());
+        events.close();
+    }
+
+    @Test
+    void anApiServerThatDoesNotAnswerNeverHoldsTheDecisionsAndRepeatsAreOneEvent() throws Exception {
+        // Found in review: each refused offense made an Event on the response thread, up to
+        // 10 s each against a slow API server, and block queries behind them timed out.
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+             KubernetesClient slow = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
+                     .withMasterUrl("http://127.0.0.1:" + silent.getLocalPort()).withRequestTimeout(60_000)
+                     .withRequestRetryBackoffLimit(0).build()).build()) {
+            KubernetesEvents events = new KubernetesEvents(slow);
+            long start = System.nanoTime();
+            for (int i = 0; i < 700; i++) {
+                events.emit(new AuditRecord(1_700_000_000_000L + i, AuditRecord.REFUSED, "protected", "10.244.1.5",
+                        "node_drop", "", "offense-" + i, "refused: kube-system pod", "kube-system", "coredns-1"));
+            }
+            for (int i = 0; i < 1_200; i++) {
+                events.emit(new AuditRecord(1_700_000_000_000L, AuditRecord.REFUSED, "protected", "10.244.1.5",
+                        "node_drop", "", "offense", "refused", "kube-system", "pod-" + i));
+            }
+            long tookMillis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(tookMillis < 5_000, "emitting took " + tookMillis + " ms");
+            assertEquals(699, events.repeated(), "one pod refused 700 times in a second: one Event");
+            assertEquals(0, events.sent());
+            // 1,201 distinct Events against a queue of 1,000 and one being sent.
+            assertTrue(events.dropped() >= 1_201 - KubernetesEvents.MAX_QUEUED - 1, "dropped " + events.dropped());
+            events.close();
+        }
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier done, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 10 s: " + what);
+            }
+            Thread.sleep(10);
+        }
     }
 }
