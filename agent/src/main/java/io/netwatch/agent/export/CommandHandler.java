@@ -16,8 +16,8 @@ public interface CommandHandler {
 
     /**
      * @param command a message with a block or an unblock
-     * @param reply   sends the answer on the stream the command came on (any thread; an answer
-     *                for a stream that has ended is counted and dropped)
+     * @param reply   sends the answer on the stream open now, or after the next hello if none is
+     *                (any thread; past 256 answers waiting for a stream they are counted and dropped)
      */
     void onCommand(AggregatorMessage command, Consumer<CommandResult> reply);
 }

@@ -70,6 +70,10 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
     private final Condition changed = lock.newCondition();
     /** Batches sent or waiting to be sent, not yet acknowledged, in sequence order. Guarded by lock. */
     private final ArrayDeque<AgentMessage> unacked = new ArrayDeque<>();
+    /** Command answers made while no stream was open, sent after the next hello; guarded by lock. */
+    private final ArrayDeque<CommandResult> pendingResults = new ArrayDeque<>();
+    /** Most answers kept while no stream is open; past it they are counted as lost. */
+    static final int MAX_PENDING_RESULTS = 256;
     /** The current stream, or null while disconnected. Guarded by lock. */
     private ClientCallStreamObserver<AgentMessage> stream;
     /** Bumped whenever a stream ends, so the sender notices. Guarded by lock. */
@@ -272,7 +276,7 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
                         }
                     }
                 } else if (message.hasBlock() || message.hasUnblock()) {
-                    commands.onCommand(message, result -> answer(myGeneration, result));
+                    commands.onCommand(message, FlowStreamer.this::answer);
                 }
             }
 
@@ -299,6 +303,9 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
             }
             stream = holder[0];
             stream.onNext(AgentMessage.newBuilder().setHello(hello).build());
+            while (!pendingResults.isEmpty()) {
+                stream.onNext(AgentMessage.newBuilder().setCommandResult(pendingResults.pollFirst()).build());
+            }
             if (connects.getAndIncrement() > 0) {
                 reconnects.incrementAndGet();
             }
@@ -334,18 +341,26 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
     }
 
     /**
-     * Sends a command's answer on the stream the command came on; when that stream has ended
-     * the answer is counted as lost (the aggregator learns the state from its next command).
+     * Sends a command's answer on the stream open now (the aggregator matches answers by node
+     * and command id, whatever the stream), or after the next hello when none is. Found in
+     * review: an answer whose command's stream had ended was dropped, so the aggregator failed
+     * a block the node had installed, and could no longer remove it.
      */
-    private void answer(long generation, CommandResult result) {
+    private void answer(CommandResult result) {
         lock.lock();
         try {
-            if (stream != null && streamGeneration == generation) {
-                stream.onNext(AgentMessage.newBuilder().setCommandResult(result).build());
+            if (stream != null) {
+                try {
+                    stream.onNext(AgentMessage.newBuilder().setCommandResult(result).build());
+                    return;
+                } catch (RuntimeException e) {
+                    // the stream is closing: kept for the next one
+                }
+            }
+            if (pendingResults.size() < MAX_PENDING_RESULTS) {
+                pendingResults.addLast(result);
                 return;
             }
-        } catch (RuntimeException e) {
-            // the stream is closing
         } finally {
             lock.unlock();
         }
@@ -599,7 +614,7 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
         return identityFailures.get();
     }
 
-    /** Command answers whose stream ended before they could be sent. */
+    /** Command answers dropped because {@link #MAX_PENDING_RESULTS} waited for a stream to open. */
     public long resultsLost() {
         return resultsLost.get();
     }

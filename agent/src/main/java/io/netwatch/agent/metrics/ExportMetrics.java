@@ -31,7 +31,7 @@ public final class ExportMetrics implements MeterBinder {
         meters.counter("netwatch.export.reconnects", streamer, FlowStreamer::reconnects,
                 "Streams reopened after the aggregator went away");
         meters.counter("netwatch.export.command_results.lost", streamer, FlowStreamer::resultsLost,
-                "Answers to block commands not sent because their stream had ended");
+                "Answers to block commands dropped because 256 waited for a stream to the aggregator to open");
         meters.gauge("netwatch.export.queue.depth", streamer, FlowStreamer::queueDepth,
                 "Records waiting in the export queue");
         meters.gauge("netwatch.export.unacked.batches", streamer, FlowStreamer::unackedBatches,

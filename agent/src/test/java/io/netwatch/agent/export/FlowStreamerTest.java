@@ -19,6 +19,8 @@ import io.netwatch.proto.ingest.v1.Ack;
 import io.netwatch.proto.ingest.v1.AgentMessage;
 import io.netwatch.proto.ingest.v1.AgentStatus;
 import io.netwatch.proto.ingest.v1.AggregatorMessage;
+import io.netwatch.proto.ingest.v1.BlockCommand;
+import io.netwatch.proto.ingest.v1.CommandResult;
 import io.netwatch.proto.ingest.v1.FlowBatch;
 import io.netwatch.proto.ingest.v1.Hello;
 import io.netwatch.proto.ingest.v1.IngestGrpc;
@@ -29,7 +31,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
@@ -339,6 +346,66 @@ class FlowStreamerTest {
 
         assertFalse(s.drain(Duration.ofMillis(100)), "nothing was acknowledged");
         assertEquals(1, ingest.flowBatches().size(), "batching stays paused while the window is full");
+    }
+
+    @Test
+    void anAnswerMadeAfterItsCommandsStreamEndedIsSentOnTheNextStream() throws Exception {
+        // Found in review: the answer was dropped, so the aggregator failed a block the node had
+        // put in force, and could no longer remove it.
+        CompletableFuture<Consumer<CommandResult>> reply = new CompletableFuture<>();
+        CommandHandler slowNft = (command, answer) -> reply.complete(answer);
+        List<String> seen = new CopyOnWriteArrayList<>();
+        AtomicInteger streams = new AtomicInteger();
+        AtomicReference<StreamObserver<AggregatorMessage>> first = new AtomicReference<>();
+        IngestGrpc.IngestImplBase aggregator = new IngestGrpc.IngestImplBase() {
+            @Override
+            public StreamObserver<AgentMessage> connect(StreamObserver<AggregatorMessage> out) {
+                int n = streams.incrementAndGet();
+                return new StreamObserver<>() {
+                    @Override
+                    public void onNext(AgentMessage m) {
+                        if (m.hasHello()) {
+                            seen.add(n + ": hello");
+                            if (n == 1) {
+                                first.set(out);
+                                out.onNext(AggregatorMessage.newBuilder().setBlock(BlockCommand.newBuilder()
+                                        .setCommandId("b1@node-x").setIp("10.0.0.9")).build());
+                            }
+                        } else if (m.hasCommandResult()) {
+                            seen.add(n + ": result " + m.getCommandResult().getCommandId());
+                        }
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        out.onCompleted();
+                    }
+                };
+            }
+        };
+        String name = "ingest-" + System.nanoTime();
+        Server server = InProcessServerBuilder.forName(name).addService(aggregator).build().start();
+        cleanup.add(() -> server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
+        cleanup.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        FlowStreamer s = new FlowStreamer(channel, config(10, 100, 4), HELLO, AgentHealth.NONE, u -> { },
+                UnaryOperator.identity(), slowNft);
+        cleanup.add(s);
+        s.start();
+
+        Consumer<CommandResult> answer = reply.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        // The aggregator restarts while nft is still installing the rule.
+        first.get().onError(Status.UNAVAILABLE.withDescription("aggregator restarting").asRuntimeException());
+        await("the second stream's hello", () -> seen.contains("2: hello"));
+        answer.accept(CommandResult.newBuilder().setCommandId("b1@node-x").setOk(true).build());
+
+        await("the answer", () -> seen.contains("2: result b1@node-x"));
+        assertEquals(List.of("1: hello", "2: hello", "2: result b1@node-x"), seen);
+        assertEquals(0, s.resultsLost());
     }
 
     @Test
