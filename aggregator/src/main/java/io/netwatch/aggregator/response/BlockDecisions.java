@@ -14,6 +14,7 @@ import io.netwatch.proto.query.v1.BlockState;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -185,12 +186,14 @@ final class BlockDecisions {
                 continue;
             }
             boolean changed = false;
-            for (LiveBlock.NodeState s : b.nodes.values()) {
+            for (Map.Entry<String, LiveBlock.NodeState> e : b.nodes.entrySet()) {
+                LiveBlock.NodeState s = e.getValue();
                 if (s.state == BlockState.BLOCK_STATE_PENDING && now - s.sentMillis >= COMMAND_TIMEOUT_MILLIS) {
                     s.state = BlockState.BLOCK_STATE_FAILED;
                     s.error = "no answer from the agent within " + COMMAND_TIMEOUT_MILLIS / 1000 + " s";
                     counters.count(Command.FAILED);
                     changed = true;
+                    withdraw(b, e.getKey());
                 }
             }
             if (changed) {
@@ -240,6 +243,20 @@ final class BlockDecisions {
             removed.add(b);
         }
         return removed;
+    }
+
+    /**
+     * Takes back a node_drop a node never confirmed: the agent may have put it in force and
+     * its answer been lost or late; a block counted failed must not stay in force where
+     * nobody can remove it (found in review). The agent runs commands in order, so the
+     * unblock follows the block; where the block never arrived it changes nothing.
+     */
+    private void withdraw(LiveBlock b, String node) {
+        if (b.action == BlockAction.NODE_DROP && !b.dryRun && agents.send(node, AggregatorMessage.newBuilder()
+                .setUnblock(UnblockCommand.newBuilder().setCommandId(b.id + "@" + node + "/withdraw").setIp(b.ip()))
+                .build())) {
+            counters.count(Command.UNBLOCK_SENT);
+        }
     }
 
     private void liftQuietly(LiveBlock b) {

@@ -9,11 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netwatch.aggregator.ingest.AgentCommands;
+import io.netwatch.aggregator.ingest.TestChannels;
 import io.netwatch.aggregator.policy.Cidr;
 import io.netwatch.aggregator.response.ResponseCounters.Ignored;
 import io.netwatch.aggregator.response.ResponseCounters.Outcome;
 import io.netwatch.aggregator.store.FlowStore;
 import io.netwatch.proto.anomaly.v1.Severity;
+import io.netwatch.proto.ingest.v1.AggregatorMessage;
 import io.netwatch.proto.query.v1.BlockState;
 import io.netwatch.proto.query.v1.GetBlockAuditRequest;
 import io.netwatch.proto.query.v1.ListBlocksRequest;
@@ -233,6 +235,35 @@ class ResponseTest {
         assertEquals(1, response.counters().commands(ResponseCounters.Command.UNREACHABLE));
         var ended = response.list(ListBlocksRequest.newBuilder().setIncludeEnded(true).build());
         assertEquals(BlockState.BLOCK_STATE_FAILED, ended.getBlocks(0).getState());
+    }
+
+    @Test
+    void aNodeDropNoAgentConfirmedIsTakenBackWhenItFails() {
+        // Found in review: a node that put a block in force but whose answer was lost kept it,
+        // while the aggregator called it failed and could no longer remove it.
+        List<AggregatorMessage> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+        AgentCommands agents = new AgentCommands();
+        TestChannels.attach(agents, "node-x", sent::add);
+        response = Response.start(ResponseConfig.defaults().withMode(ResponseMode.ENFORCE), store, agents,
+                ip -> null, Quarantine.NONE, events::add, clock::get, null);
+        store.addFlow(handshake("10.0.0.15"), T0);
+        store.addAnomaly(anomaly("port_scan", "10.0.0.15", "node-x"), T0);
+        response.settle();
+        assertEquals(1, sent.size());
+        String blockId = sent.getFirst().getBlock().getCommandId();
+
+        clock.set(T0 + 29_000);
+        response.tick();
+        assertEquals(1, sent.size(), "still waiting for the answer");
+        clock.set(T0 + 30_000);
+        response.tick();
+        assertEquals(2, sent.size());
+        assertEquals("10.0.0.15", sent.get(1).getUnblock().getIp());
+        assertEquals(blockId.replace("@node-x", "") + "@node-x/withdraw", sent.get(1).getUnblock().getCommandId());
+        var ended = response.list(ListBlocksRequest.newBuilder().setIncludeEnded(true).build());
+        assertEquals(BlockState.BLOCK_STATE_FAILED, ended.getBlocks(0).getState());
+        assertTrue(ended.getBlocks(0).getNodes(0).getError().contains("no answer from the agent within 30 s"),
+                ended.getBlocks(0).toString());
     }
 
     @Test

@@ -1,0 +1,25 @@
+package io.netwatch.aggregator.ingest;
+
+import io.netwatch.proto.ingest.v1.AggregatorMessage;
+import java.util.function.Consumer;
+
+/** Test access to {@link AgentCommands}: a node's stream that only records what is sent on it. */
+public final class TestChannels {
+    private TestChannels() {
+    }
+
+    /** Attaches a stream for {@code node} whose messages go to {@code sent}. */
+    public static void attach(AgentCommands commands, String node, Consumer<AggregatorMessage> sent) {
+        commands.attach(node, new AgentChannel() {
+            @Override
+            public boolean isReady() {
+                return true;
+            }
+
+            @Override
+            public void send(AggregatorMessage message) {
+                sent.accept(message);
+            }
+        });
+    }
+}
