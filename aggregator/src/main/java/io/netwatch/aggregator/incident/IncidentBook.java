@@ -17,7 +17,7 @@ import java.util.Map;
  * Thread-safe: every method takes the book's lock, and queries copy immutable snapshots.
  */
 final class IncidentBook {
-    /** (node, anomaly id) pairs remembered to recognise a resent anomaly. */
+    /** (node, anomaly id, start) triples remembered to recognise a resent anomaly. */
     static final int MAX_REMEMBERED_IDS = 65_536;
 
     /** What happened to an incident. */
@@ -53,7 +53,9 @@ final class IncidentBook {
     synchronized List<Change> accept(Anomaly a, long nowMillis) {
         List<Change> changes = new ArrayList<>(2);
         IncidentKey key = IncidentKey.of(a);
-        String seenId = a.getNodeName() + "|" + a.getId();
+        // With its start: an agent numbers its anomalies from 1 again in each process, so a
+        // restarted agent's first anomalies would otherwise pass for resends (found in review).
+        String seenId = a.getNodeName() + "|" + a.getId() + "|" + CaptureTime.nanos(a.getStart());
         if (!a.getId().isEmpty() && recentIds.containsKey(seenId)) {
             // The same anomaly again (an agent's resend): listed on its incident, never counted.
             counters.resent.increment();

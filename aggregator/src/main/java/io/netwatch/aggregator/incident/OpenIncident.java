@@ -74,6 +74,20 @@ final class OpenIncident {
      *
      * @return true when it was a new detection, false for a duplicate
      */
+    /**
+     * The signature a signature anomaly matched (its {@code rule_sid} observation), else empty:
+     * two rules matching the same connection are two detections, not one seen twice (found
+     * in review: three rules on one scan counted as one detection and two duplicates).
+     */
+    private static String rule(Anomaly a) {
+        for (var o : a.getExplanation().getObservationsList()) {
+            if (o.getName().equals("rule_sid")) {
+                return Long.toString((long) o.getObserved());
+            }
+        }
+        return "";
+    }
+
     boolean add(Anomaly a, long nowMillis) {
         updatedMillis = nowMillis;
         long start = CaptureTime.nanos(a.getStart());
@@ -85,7 +99,8 @@ final class OpenIncident {
         }
         nodesMore += addCapped(nodes, IncidentKey.cut(a.getNodeName()));
         String evidence = a.getAnomalyType() + "|" + a.getSource().getIp() + "|" + a.getDestination().getIp() + "|"
-                + a.getDestination().getPort() + "|" + a.getDestination().getWorkload().getExternalName();
+                + a.getDestination().getPort() + "|" + a.getDestination().getWorkload().getExternalName() + "|"
+                + rule(a);
         long[] seen = sightings.get(evidence);
         if (seen != null && start <= seen[1] + CLOCK_SLACK_NANOS && end + CLOCK_SLACK_NANOS >= seen[0]) {
             seen[0] = Math.min(seen[0], start);

@@ -77,6 +77,37 @@ class IncidentBookTest {
     }
 
     @Test
+    void aRestartedAgentsFirstAnomalyIsNewThoughItsIdIsTheSame() {
+        // Found in review: each agent process numbers its anomalies from 1, so the first
+        // anomaly after a restart was taken for a resend and never reached an incident.
+        book.accept(scan("node-a-port_scan-1", "node-a", "10.1.0.5", T0), 1_000);
+        book.accept(anomaly("node-a-port_scan-1", "node-a", "port_scan", Severity.SEVERITY_MEDIUM, "10.8.8.8",
+                "10.1.0.6", 0, T0 + 600), 2_000);
+        assertEquals(0, counters.resent());
+        assertEquals(List.of("10.8.8.8", "10.9.9.9"), book.incidents().stream().map(Incident::actor).sorted().toList());
+    }
+
+    @Test
+    void differentSignaturesOnOneConnectionAreDifferentDetections() {
+        // Found in review: three rules matching one scan counted as 1 detection and 2 duplicates.
+        for (int sid = 1; sid <= 3; sid++) {
+            Anomaly a = anomaly("node-a-sig-" + sid, "node-a", "signature", Severity.SEVERITY_MEDIUM, "10.9.9.9",
+                    "10.1.0.5", 80, T0).toBuilder().setExplanation(io.netwatch.proto.anomaly.v1.Explanation.newBuilder()
+                    .addObservations(io.netwatch.proto.anomaly.v1.Observation.newBuilder().setName("rule_sid")
+                            .setObserved(9_100_060 + sid).setUnit("sid"))).build();
+            book.accept(a, 1_000 + sid);
+        }
+        // The same rule from another node's agent is still the same evidence.
+        book.accept(anomaly("node-b-sig-1", "node-b", "signature", Severity.SEVERITY_MEDIUM, "10.9.9.9", "10.1.0.5",
+                80, T0).toBuilder().setExplanation(io.netwatch.proto.anomaly.v1.Explanation.newBuilder()
+                .addObservations(io.netwatch.proto.anomaly.v1.Observation.newBuilder().setName("rule_sid")
+                        .setObserved(9_100_061).setUnit("sid"))).build(), 2_000);
+        Incident i = only();
+        assertEquals(3, i.detections());
+        assertEquals(1, i.duplicates());
+    }
+
+    @Test
     void severityRisesWithTypesTargetsAndRepeatedDetections() {
         book.accept(anomaly("a-1", "node-a", "port_scan", Severity.SEVERITY_MEDIUM, "10.9.9.9", "10.1.0.1", 0, T0),
                 1_000);
