@@ -79,10 +79,22 @@ final class AggregatorCommand implements Callable<Integer> {
         ConfigValues v = settings();
         AggregatorSettings.tlsFiles(v, tls);
         AggregatorConfig config = AggregatorSettings.toConfig(v).withSecurity(tls.security());
+        boolean watch = v.get(AggregatorSettings.KUBERNETES);
+        if (configuration.print) {
+            // What the start would refuse is refused here too (found in review: the alerts
+            // file was not read, so a ConfigMap that passed this check failed the rollout).
+            String alerts = v.get(AggregatorSettings.ALERTS_FILE);
+            if (!alerts.isBlank()) {
+                try {
+                    Alerting.check(Path.of(alerts), configuration.environment, watch);
+                } catch (AlertsConfigException e) {
+                    throw new NetwatchMain.UserError(e.getMessage());
+                }
+            }
+        }
         if (configuration.printed(v)) {
             return 0;
         }
-        boolean watch = v.get(AggregatorSettings.KUBERNETES);
         KubernetesClient client = null;
         if (watch) {
             Config k8s = new ConfigBuilder(Config.autoConfigure(null))

@@ -65,6 +65,38 @@ class AggregatorConfigurationTest {
     }
 
     @Test
+    void printConfigRefusesTheFilesTheStartWouldRefuse() throws Exception {
+        // Found in review: --print-config passed a missing alerts file, and the start refused it.
+        Path missing = dir.resolve("missing-alerts.yaml");
+        Path f = dir.resolve("aggregator.yaml");
+        Files.writeString(f, "alerts:\n  file: " + missing + "\n");
+        CliRun r = CliRun.of("aggregator", "--config", f.toString(), "--print-config");
+        assertEquals(2, r.code(), r.stdout());
+        assertTrue(r.stderr().contains(missing.toString()), r.stderr());
+        assertEquals("", r.stdout(), "nothing printed for a configuration that would not start");
+
+        Path alerts = dir.resolve("alerts.yaml");
+        Files.writeString(alerts, "route: {receiver: pager}\nreceivers:\n  - name: team\n"
+                + "    alertmanager: {url: \"http://alertmanager.monitoring:9093\"}\n");
+        Files.writeString(f, "alerts:\n  file: " + alerts + "\n");
+        r = CliRun.of("aggregator", "--config", f.toString(), "--print-config");
+        assertEquals(2, r.code(), r.stdout());
+        assertTrue(r.stderr().contains("no receiver is named 'pager'"), r.stderr());
+
+        Files.writeString(alerts, "route: {receiver: team}\nreceivers:\n  - name: team\n"
+                + "    alertmanager: {url: \"http://alertmanager.monitoring:9093\"}\n");
+        r = CliRun.of("aggregator", "--config", f.toString(), "--print-config");
+        assertEquals(0, r.code(), r.stderr());
+        assertTrue(r.stdout().contains(alerts.toString()), r.stdout());
+
+        Files.writeString(f, "response:\n  file: " + missing + "\n");
+        r = CliRun.of("aggregator", "--config", f.toString(), "--print-config");
+        assertEquals(2, r.code());
+        assertTrue(r.stderr().contains("response.file: " + missing + " does not exist"), r.stderr());
+        assertFalse(r.stderr().contains("NoSuchFileException"), r.stderr());
+    }
+
+    @Test
     void printedDefaultsParseBackIntoTheSameConfig() {
         ConfigValues defaults = ConfigValues.defaults(AggregatorSettings.SCHEMA);
         ConfigValues reread = ConfigValues.defaults(AggregatorSettings.SCHEMA);

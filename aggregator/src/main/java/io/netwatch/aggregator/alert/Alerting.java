@@ -56,6 +56,20 @@ public final class Alerting implements AutoCloseable {
      * @param kubernetes the cluster client for kubernetes_events receivers, or null
      * @throws AlertsConfigException the file is wrong or a secret is missing; nothing is left running
      */
+    /**
+     * Reads the alerts file as {@link #start} would, secrets included, and starts nothing: what
+     * {@code --print-config} checks. {@code kubernetes} says whether the aggregator would watch
+     * a cluster (a {@code kubernetes_events} receiver needs one; no request is made).
+     */
+    public static void check(Path file, Map<String, String> environment, boolean kubernetes)
+            throws AlertsConfigException {
+        try (HttpClient http = HttpClient.newBuilder().build();
+             KubernetesClient client = kubernetes ? new io.fabric8.kubernetes.client.KubernetesClientBuilder().build()
+                     : null) {
+            AlertsFile.load(file, new AlertsFile.SinkContext(http, client, Clock.systemUTC(), environment));
+        }
+    }
+
     public static Alerting start(Path file, FlowStore store, MeterRegistry meters, KubernetesClient kubernetes,
                                  Map<String, String> environment) throws AlertsConfigException {
         return start(file, store, meters, kubernetes, environment, null);

@@ -54,11 +54,11 @@ public final class ResponseRulesFile {
     public static List<ResponseRule> load(Path path) {
         String text;
         try {
-            if (Files.size(path) > MAX_BYTES) {
-                throw new IllegalArgumentException("response.file " + path + ": larger than " + MAX_BYTES
-                        + " bytes; is it the rules file?");
-            }
+            io.netwatch.common.TextFiles.requireSmall(path, MAX_BYTES);
             text = io.netwatch.common.TextFiles.readUtf8(path);
+        } catch (io.netwatch.common.TextFiles.NotSmallFile e) {
+            // Found in review: a missing file was reported as java.nio.file.NoSuchFileException.
+            throw new IllegalArgumentException("response.file: " + e.getMessage());
         } catch (io.netwatch.common.TextFiles.NotUtf8 e) {
             throw new IllegalArgumentException("response.file " + e.getMessage());
         } catch (IOException e) {
