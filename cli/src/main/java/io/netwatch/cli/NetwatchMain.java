@@ -26,10 +26,10 @@ public final class NetwatchMain implements Runnable {
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new NetwatchMain());
         cl.setExecutionExceptionHandler((e, cmd, parse) -> {
-            if (e instanceof IllegalArgumentException || e instanceof UserError) {
+            if (e instanceof IllegalArgumentException || e instanceof UserError || e instanceof Failed) {
                 // "netwatch policy check: …" for a subcommand's subcommand, "netwatch inspect: …" otherwise.
                 cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage());
-                return 2;
+                return e instanceof Failed ? 1 : 2;
             }
             throw e;
         });
@@ -85,6 +85,16 @@ public final class NetwatchMain implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
+    }
+
+    /**
+     * The work failed though the command was right (the aggregator is down or too slow):
+     * exit status 1, so that a script tells an outage from a typo (status 2).
+     */
+    static final class Failed extends RuntimeException {
+        Failed(String message) {
+            super(message);
+        }
     }
 
     /** A mistake the user can fix; printed without a stack trace. */

@@ -160,23 +160,23 @@ final class QueryClient {
     }
 
     /** Turns an RPC failure into a message a user can act on. */
-    private NetwatchMain.UserError explain(StatusRuntimeException e) {
+    private RuntimeException explain(StatusRuntimeException e) {
         String failure = tlsFailure(e);
         if (failure != null) {
             return new NetwatchMain.UserError("TLS with the aggregator at " + aggregator + " failed: " + failure);
         }
         return switch (e.getStatus().getCode()) {
-            case UNAVAILABLE -> new NetwatchMain.UserError("cannot reach the aggregator at " + aggregator
+            case UNAVAILABLE -> new NetwatchMain.Failed("cannot reach the aggregator at " + aggregator
                     + " (is `netwatch aggregator` or `netwatch demo --serve` running?"
                     + (tls.any() ? "" : " If it runs with TLS, this plaintext client is cut off: give --tls-ca and"
                     + " --tls-cert/--tls-key or --token-file, see docs/security.md")
                     + "): " + e.getStatus().getDescription());
-            case DEADLINE_EXCEEDED -> new NetwatchMain.UserError("the aggregator at " + aggregator
+            case DEADLINE_EXCEEDED -> new NetwatchMain.Failed("the aggregator at " + aggregator
                     + " did not answer within " + timeoutSeconds + " s");
             case INVALID_ARGUMENT, FAILED_PRECONDITION -> new NetwatchMain.UserError(e.getStatus().getDescription());
             case UNAUTHENTICATED -> new NetwatchMain.UserError("the aggregator at " + aggregator + " refused the query: "
                     + e.getStatus().getDescription());
-            default -> new NetwatchMain.UserError("query failed: " + e.getStatus());
+            default -> new NetwatchMain.Failed("query failed: " + e.getStatus());
         };
     }
 }

@@ -15,4 +15,12 @@ class AnomaliesCommandTest {
         assertTrue(r.stderr().startsWith("netwatch anomalies: --type portscan is not an anomaly type; the types are "
                 + "port_scan, ip_sweep, "), r.stderr());
     }
+
+    @Test
+    void anAggregatorThatCannotBeReachedIsAFailureNotAMistake() {
+        // Found in review: it exited 2, the status of a typo, so a script could not tell an outage.
+        CliRun r = CliRun.of("agents", "--aggregator", "127.0.0.1:1");
+        assertEquals(1, r.code(), r.stderr());
+        assertTrue(r.stderr().startsWith("netwatch agents: cannot reach the aggregator at 127.0.0.1:1"), r.stderr());
+    }
 }

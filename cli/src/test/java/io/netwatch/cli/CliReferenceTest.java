@@ -22,8 +22,8 @@ class CliReferenceTest {
             Every `netwatch` command with its help, as `netwatch COMMAND --help` prints it. One
             launcher runs every role: the node agent, the aggregator, offline analysis and the
             query commands. Exit status: 0 on success, 1 when the work failed (a capture error,
-            records the aggregator never acknowledged), 2 for a usage or input mistake (the message
-            says what to fix).
+            records the aggregator never acknowledged, an aggregator that cannot be reached or does not
+            answer in time), 2 for a usage or input mistake (the message says what to fix).
 
             Generated from the commands themselves; `CliReferenceTest` fails when this page is
             stale.
