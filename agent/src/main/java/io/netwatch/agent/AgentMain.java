@@ -67,7 +67,12 @@ public final class AgentMain {
      * @return the process exit code: 0 when everything captured was delivered or counted
      */
     public static int run(AgentConfig config, PrintStream out) throws InterruptedException {
-        return run(config, out, CaptureCapabilities::ofThisProcess);
+        return run(config, out, out, CaptureCapabilities::ofThisProcess);
+    }
+
+    /** As above, with what stops the agent (status 1 or 2) on {@code err}, as the command line wants it. */
+    public static int run(AgentConfig config, PrintStream out, PrintStream err) throws InterruptedException {
+        return run(config, out, err, CaptureCapabilities::ofThisProcess);
     }
 
     /**
@@ -76,12 +81,17 @@ public final class AgentMain {
      */
     static int run(AgentConfig config, PrintStream out, Supplier<CaptureCapabilities> capabilities)
             throws InterruptedException {
+        return run(config, out, out, capabilities);
+    }
+
+    static int run(AgentConfig config, PrintStream out, PrintStream err, Supplier<CaptureCapabilities> capabilities)
+            throws InterruptedException {
         if (config.live() != null) {
             // Before anything is opened or connected: the agent must not say hello and then die.
             CaptureCapabilities caps = capabilities.get();
             String problem = caps == null ? null : caps.captureProblem();
             if (problem != null) {
-                out.println("netwatch agent: " + problem);
+                err.println("netwatch agent: " + problem);
                 return 2;
             }
         }
@@ -89,7 +99,7 @@ public final class AgentMain {
         try {
             signatures = config.rules().load();
         } catch (IllegalArgumentException e) {
-            out.println("netwatch agent: " + e.getMessage());
+            err.println("netwatch agent: " + e.getMessage());
             return 2;
         }
         report(signatures.lastLoad(), config.inspection(), out);
@@ -101,7 +111,7 @@ public final class AgentMain {
         try {
             source = config.pcapFile() != null ? PcapFileSource.open(config.pcapFile()) : LiveCapture.open(config.live());
         } catch (CaptureException e) {
-            out.println("netwatch agent: " + e.getMessage());
+            err.println("netwatch agent: " + e.getMessage());
             return 2;
         }
         ScheduledExecutorService tlsReload = Executors.newSingleThreadScheduledExecutor(
@@ -112,7 +122,7 @@ public final class AgentMain {
                     : config.tls().channelBuilder(config.aggregator(), tlsReload))
                     .keepAliveTime(30, TimeUnit.SECONDS).build();
         } catch (IllegalArgumentException e) {
-            out.println("netwatch agent: " + e.getMessage());
+            err.println("netwatch agent: " + e.getMessage());
             tlsReload.shutdownNow();
             source.close();
             if (source instanceof LiveCapture live) {
@@ -160,7 +170,7 @@ public final class AgentMain {
                         && !(source instanceof LiveCapture live && live.failedInterfaces() > 0));
             } catch (java.io.IOException e) {
                 // Before anything streams: a second agent on the node, or a port another process holds.
-                out.println("netwatch agent: " + e.getMessage() + " (choose another with --metrics or"
+                err.println("netwatch agent: " + e.getMessage() + " (choose another with --metrics or"
                         + " metrics.listen, or 'none')");
                 if (watcher != null) {
                     watcher.close();
@@ -188,7 +198,7 @@ public final class AgentMain {
         try {
             source.run(pipeline);
         } catch (CaptureException e) {
-            out.println("netwatch agent: " + e.getMessage());
+            err.println("netwatch agent: " + e.getMessage());
             health.markFailed();
             code = 1;
         } finally {
@@ -203,8 +213,11 @@ public final class AgentMain {
                 pipeline.detectors().counts().total(),
                 pipeline.inspector().alerts());
         if (!drained) {
-            out.printf("netwatch agent: the aggregator did not acknowledge %d queued records and %d batches within %s%n",
-                    streamer.queueDepth(), streamer.unackedBatches(), Durations.format(drainTimeout));
+            int batches = streamer.unackedBatches();
+            int queued = streamer.queueDepth();
+            out.printf("netwatch agent: the aggregator did not acknowledge %d %s within %s%s%n", batches,
+                    batches == 1 ? "batch" : "batches", Durations.format(drainTimeout),
+                    queued == 0 ? "" : "; " + queued + (queued == 1 ? " record was" : " records were") + " still queued");
             code = code == 0 ? 1 : code;
         }
         if (watcher != null) {

@@ -125,7 +125,7 @@ final class AgentCommand implements Callable<Integer> {
         if (config.pcapFile() != null && !Files.isReadable(config.pcapFile())) {
             throw new NetwatchMain.UserError("cannot read capture file " + config.pcapFile());
         }
-        return AgentMain.run(config, System.out);
+        return AgentMain.run(config, System.out, System.err);
     }
 
     /** Defaults, file, environment, then these options. */

@@ -116,6 +116,10 @@ public final class JsonLines implements AutoCloseable {
         try {
             json.writeStartObject();
             json.writeStringField("type", "anomaly");
+            if (!a.getId().isEmpty()) {
+                // What an incident's anomaly_ids name (found in review: nothing showed them).
+                json.writeStringField("id", a.getId());
+            }
             json.writeStringField("anomaly_type", a.getAnomalyType());
             json.writeStringField("severity", severity(a));
             json.writeNumberField("score", a.getScore());
@@ -142,7 +146,10 @@ public final class JsonLines implements AutoCloseable {
                 json.writeEndObject();
             }
             json.writeEndArray();
-            json.writeStringField("attack_technique", a.getAttackTechnique());
+            if (!a.getAttackTechnique().isEmpty()) {
+                // Left out when unknown (a rule without a classtype), as every field Netwatch cannot fill.
+                json.writeStringField("attack_technique", a.getAttackTechnique());
+            }
             json.writeArrayFieldStart("evidence");
             for (long id : a.getEvidenceFlowIdsList()) {
                 json.writeNumber(id);

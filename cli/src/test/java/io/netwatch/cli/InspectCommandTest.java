@@ -232,6 +232,7 @@ class InspectCommandTest {
         assertEquals("port_scan", scan.get("anomaly_type").asText());
         assertEquals("10.99.0.10", scan.get("src_ip").asText());
         assertEquals("T1046", scan.get("attack_technique").asText());
+        assertTrue(scan.get("id").asText().endsWith("port_scan-1"), scan.toString());
         assertTrue(scan.get("explanation").asText().contains("first contacts with new ports on 10.99.0.20"),
                 scan.get("explanation").asText());
         for (JsonNode id : scan.get("evidence")) {

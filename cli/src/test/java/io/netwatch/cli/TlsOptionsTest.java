@@ -84,6 +84,15 @@ class TlsOptionsTest {
     }
 
     @Test
+    void whatStopsTheAgentGoesToStandardError() {
+        // Found in review: a missing rules path was printed on standard output.
+        CliRun r = CliRun.of("agent", "--pcap", Samples.demo().toString(), "--metrics", "none", "--rules",
+                tmp.resolve("nonexistent").toString());
+        assertRefused(r, "netwatch agent: rules path " + tmp.resolve("nonexistent") + " does not exist");
+        assertFalse(r.stdout().contains("does not exist"), r.stdout());
+    }
+
+    @Test
     void aTokenNeverTravelsInPlaintext() {
         assertRefused(aggregator("--query-token-file", tmp.resolve("query.token").toString()),
                 "--query-token-file needs TLS");
