@@ -187,7 +187,8 @@ final class AggregatorCommand implements Callable<Integer> {
 
     static String describe(ServerSecurity s) {
         if (s.plaintext()) {
-            return "PLAINTEXT: anyone who reaches this port can send flows and read them; see docs/security.md";
+            return "PLAINTEXT: anyone who reaches this port can send flows as any node, read them and remove blocks;"
+                    + " see docs/security.md";
         }
         return "mutual TLS: agents need a client certificate, queries a client certificate"
                 + (s.queryTokenFile() == null ? "" : " or the bearer token");

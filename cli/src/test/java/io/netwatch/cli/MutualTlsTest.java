@@ -150,6 +150,25 @@ class MutualTlsTest {
     }
 
     @Test
+    void eachCertificateDoesItsOwnJobOnly() throws Exception {
+        // Found in review: the agent certificate, on every node, could read every flow and
+        // remove blocks; the query certificate could send flows as any node.
+        Status s = query(channel("agent", "ca", null, null));
+        assertEquals(Status.Code.PERMISSION_DENIED, s.getCode(), s.toString());
+        assertTrue(s.getDescription().contains("an agent certificate (CN=netwatch-agent) may not query"),
+                s.getDescription());
+        assertEquals(Status.Code.OK, query(channel("agent", "ca", null, "Bearer " + Files.readString(
+                tmp.resolve("query.token")).strip())).getCode(), "the token is a query credential whoever holds it");
+
+        s = ingest(channel("query", "ca", null, null));
+        assertEquals(Status.Code.PERMISSION_DENIED, s.getCode(), s.toString());
+        assertTrue(s.getDescription().contains("a query certificate (CN=netwatch-query) may not send flows"),
+                s.getDescription());
+        assertTrue(aggregator.registry().snapshot().isEmpty(), "the refused stream never registered");
+        assertEquals(2, aggregator.security().ingestRefused() + aggregator.security().queryRefused());
+    }
+
+    @Test
     void anAgentWithoutAClientCertificateIsRefusedAndCounted() throws Exception {
         Status s = ingest(channel(null, "ca", null, null));
         assertEquals(Status.Code.UNAUTHENTICATED, s.getCode(), s.toString());

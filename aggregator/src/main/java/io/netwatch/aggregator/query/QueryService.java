@@ -98,7 +98,8 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
 
     @Override
     public void removeBlock(RemoveBlockRequest request, StreamObserver<RemoveBlockResponse> responses) {
-        blocks(responses, () -> response.remove(request));
+        String caller = io.netwatch.aggregator.security.QueryAuthenticator.CALLER.get();
+        blocks(responses, () -> response.remove(request, caller));
     }
 
     @Override

@@ -218,7 +218,7 @@ final class BlockDecisions {
      * Removes the block with this id, or every live block of this address: an UnblockCommand
      * to each node where it is not failed, the quarantine label taken off.
      */
-    List<LiveBlock> remove(String idOrIp, long now) {
+    List<LiveBlock> remove(String idOrIp, long now, String caller) {
         LiveBlock byId = table.get(idOrIp);
         List<LiveBlock> targets = byId != null ? List.of(byId) : table.liveOf(idOrIp);
         List<LiveBlock> removed = new ArrayList<>();
@@ -239,7 +239,8 @@ final class BlockDecisions {
             table.end(b, BlockState.BLOCK_STATE_REMOVED);
             counters.end(Ended.REMOVED);
             record(now, AuditRecord.REMOVED, "", b.offense, b.action, b.id, b.action.word() + " of " + b.ip()
-                    + " removed on request" + (b.dryRun ? " (dry-run: nothing was sent)" : ""));
+                    + " removed on request " + (caller == null ? "(no caller known: the aggregator runs without TLS)"
+                    : "by " + caller) + (b.dryRun ? " (dry-run: nothing was sent)" : ""));
             removed.add(b);
         }
         return removed;

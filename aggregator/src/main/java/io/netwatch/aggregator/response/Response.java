@@ -152,6 +152,14 @@ public final class Response implements AutoCloseable {
 
     /** @throws NoSuchElementException when no live block has that id or address */
     public RemoveBlockResponse remove(RemoveBlockRequest request) {
+        return remove(request, null);
+    }
+
+    /**
+     * As above, {@code caller} saying who asked ("certificate CN=netwatch-query", "bearer
+     * token"), for the audit; null when the aggregator knows no caller (plaintext).
+     */
+    public RemoveBlockResponse remove(RemoveBlockRequest request, String caller) {
         String given = request.getBlock().strip();
         byte[] ip = io.netwatch.aggregator.policy.IpAddresses.parse(given);
         // Addresses are kept in canonical form ("fd00::1"); ids are taken as given.
@@ -160,7 +168,7 @@ public final class Response implements AutoCloseable {
             throw new IllegalArgumentException("say which block to remove: a block id (response-3) or an address");
         }
         return ask(() -> {
-            List<LiveBlock> removed = decisions.remove(target, clock.getAsLong());
+            List<LiveBlock> removed = decisions.remove(target, clock.getAsLong(), caller);
             if (removed.isEmpty()) {
                 throw new NoSuchElementException("no live block has id or address '" + target
                         + "' (netwatch blocks list shows them)");

@@ -8,7 +8,8 @@ import io.grpc.Status;
 
 /**
  * With TLS on, the ingest service takes only agents with a client certificate the client CA
- * signed; any other call ends UNAUTHENTICATED before the service sees it, and is counted.
+ * signed; any other call ends UNAUTHENTICATED before the service sees it, and is counted. A
+ * query certificate ({@code CN=netwatch-query}) is refused with PERMISSION_DENIED.
  */
 public final class IngestAuthenticator implements ServerInterceptor {
     private final SecurityCounters counters;
@@ -20,12 +21,17 @@ public final class IngestAuthenticator implements ServerInterceptor {
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                        ServerCallHandler<Q, R> next) {
-        if (ClientCertificates.present(call)) {
+        java.security.cert.X509Certificate peer = ClientCertificates.peer(call);
+        if (peer != null && ClientCertificates.role(peer) != ClientCertificates.Role.QUERY) {
             return next.startCall(call, headers);
         }
         counters.refuseIngest();
-        call.close(Status.UNAUTHENTICATED.withDescription("ingest needs a client certificate signed by the aggregator's"
-                + " client CA (agent --tls-cert and --tls-key)"), new Metadata());
+        call.close(peer == null
+                ? Status.UNAUTHENTICATED.withDescription("ingest needs a client certificate signed by the aggregator's"
+                        + " client CA (agent --tls-cert and --tls-key)")
+                : Status.PERMISSION_DENIED.withDescription("a query certificate (CN=" + ClientCertificates.QUERY_NAME
+                        + ") may not send flows; agents use theirs (CN=" + ClientCertificates.AGENT_NAME + ")"),
+                new Metadata());
         return new ServerCall.Listener<>() {
         };
     }

@@ -1,5 +1,7 @@
 package io.netwatch.aggregator.security;
 
+import io.grpc.Context;
+import io.grpc.Contexts;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -16,6 +18,8 @@ public final class QueryAuthenticator implements ServerInterceptor {
     public static final Metadata.Key<String> AUTHORIZATION =
             Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
     private static final String BEARER = "Bearer ";
+    /** Who made a call, as the audit names them: "certificate CN=netwatch-query", "bearer token"; null in plaintext. */
+    public static final Context.Key<String> CALLER = Context.key("netwatch-caller");
 
     private final boolean certificates;
     private final TokenFile token;
@@ -34,11 +38,23 @@ public final class QueryAuthenticator implements ServerInterceptor {
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                        ServerCallHandler<Q, R> next) {
-        if (certificates && ClientCertificates.present(call)) {
-            return next.startCall(call, headers);
+        java.security.cert.X509Certificate peer = certificates ? ClientCertificates.peer(call) : null;
+        if (peer != null && ClientCertificates.role(peer) != ClientCertificates.Role.AGENT) {
+            String name = ClientCertificates.commonName(peer);
+            return Contexts.interceptCall(Context.current().withValue(CALLER,
+                    "certificate " + (name.isEmpty() ? peer.getSubjectX500Principal().getName() : "CN=" + name)),
+                    call, headers, next);
         }
         String authorization = headers.get(AUTHORIZATION);
         String why;
+        if (peer != null && authorization == null) {
+            counters.refuseQuery();
+            call.close(Status.PERMISSION_DENIED.withDescription("an agent certificate (CN="
+                    + ClientCertificates.AGENT_NAME + ") may not query: it is on every node; query with the query"
+                    + " certificate or the bearer token"), new Metadata());
+            return new ServerCall.Listener<>() {
+            };
+        }
         if (token == null) {
             why = "the query API needs a client certificate signed by the aggregator's client CA (--tls-cert, --tls-key)";
         } else if (authorization == null) {
@@ -48,7 +64,7 @@ public final class QueryAuthenticator implements ServerInterceptor {
         } else if (!token.matches(authorization.substring(BEARER.length()).strip())) {
             why = "the bearer token is not the aggregator's (--token-file)";
         } else {
-            return next.startCall(call, headers);
+            return Contexts.interceptCall(Context.current().withValue(CALLER, "bearer token"), call, headers, next);
         }
         counters.refuseQuery();
         call.close(Status.UNAUTHENTICATED.withDescription(why), new Metadata());

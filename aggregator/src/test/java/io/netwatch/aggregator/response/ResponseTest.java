@@ -274,8 +274,13 @@ class ResponseTest {
             store.addAnomaly(anomaly("port_scan", ip, "node-a"), T0);
         }
         response.settle();
-        var removed = response.remove(RemoveBlockRequest.newBuilder().setBlock("10.0.2.2").build());
+        var removed = response.remove(RemoveBlockRequest.newBuilder().setBlock("10.0.2.2").build(),
+                "certificate CN=netwatch-query");
         assertEquals(BlockState.BLOCK_STATE_REMOVED, removed.getRemoved(0).getState());
+        // Found in review: the audit did not say who removed a block.
+        AuditRecord removal = audit().stream().filter(r -> r.outcome().equals(AuditRecord.REMOVED)).findFirst()
+                .orElseThrow();
+        assertTrue(removal.detail().contains("removed on request by certificate CN=netwatch-query"), removal.detail());
         assertThrows(NoSuchElementException.class,
                 () -> response.remove(RemoveBlockRequest.newBuilder().setBlock("10.0.2.2").build()));
         clock.set(T0 + ResponseConfig.DEFAULT_TTL.toMillis() - 1);
