@@ -2,6 +2,8 @@ package io.netwatch.aggregator.ingest;
 
 import io.netwatch.proto.ingest.v1.AggregatorMessage;
 import io.netwatch.proto.ingest.v1.CommandResult;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -9,7 +11,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * Commands to the connected agents, addressed by node name, and the agents' answers
  * ({@link CommandResult}) handed back to whoever sent them (the response stage). A node
  * whose agent has no open stream cannot be sent to: {@link #send} says so and the sender
- * counts it. The latest stream of a node wins; a stream that ends takes only itself away.
+ * counts it. The latest stream of a node wins; a stream that ends takes only itself away, and
+ * the node's stream before it, still open, takes the commands again (found in review: a
+ * second stream under a node's name that came and went left the node unreachable).
  */
 public final class AgentCommands {
     /** Receives each agent's answer to a command, on that agent's stream thread: do little. */
@@ -18,7 +22,8 @@ public final class AgentCommands {
         void result(String node, CommandResult result, long receivedMillis);
     }
 
-    private final ConcurrentHashMap<String, AgentChannel> byNode = new ConcurrentHashMap<>();
+    /** Each node's open streams, latest last; a list is replaced, never changed in place. */
+    private final ConcurrentHashMap<String, List<AgentChannel>> byNode = new ConcurrentHashMap<>();
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong unreachable = new AtomicLong();
     private final AtomicLong results = new AtomicLong();
@@ -35,12 +40,12 @@ public final class AgentCommands {
      * @return false when that node has no agent stream open now (nothing was sent)
      */
     public boolean send(String node, AggregatorMessage command) {
-        AgentChannel c = byNode.get(node);
-        if (c == null) {
+        List<AgentChannel> open = byNode.get(node);
+        if (open == null || open.isEmpty()) {
             unreachable.incrementAndGet();
             return false;
         }
-        c.send(command);
+        open.getLast().send(command);
         sent.incrementAndGet();
         return true;
     }
@@ -51,11 +56,20 @@ public final class AgentCommands {
     }
 
     void attach(String node, AgentChannel channel) {
-        byNode.put(node, channel);
+        byNode.compute(node, (k, open) -> {
+            List<AgentChannel> next = open == null ? new ArrayList<>() : new ArrayList<>(open);
+            next.remove(channel);
+            next.add(channel);
+            return List.copyOf(next);
+        });
     }
 
     void detach(String node, AgentChannel channel) {
-        byNode.remove(node, channel);
+        byNode.computeIfPresent(node, (k, open) -> {
+            List<AgentChannel> next = new ArrayList<>(open);
+            next.remove(channel);
+            return next.isEmpty() ? null : List.copyOf(next);
+        });
     }
 
     void result(String node, CommandResult result, long nowMillis) {

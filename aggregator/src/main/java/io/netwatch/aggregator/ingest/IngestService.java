@@ -179,6 +179,8 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
         private final AgentResponses channel;
         private final String peer;
         private String node;
+        /** The boot id of the hello: batch sequences are per agent process. */
+        private String bootId = "";
         private long connection;
         private boolean failed;
         /** The identity stream of an agent that asked for one; written once, under the lock. */
@@ -264,6 +266,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                         return;
                     }
                     node = name;
+                    bootId = message.getHello().getBootId();
                     connection = id;
                     commands.attach(node, channel);
                     if (identities != null && subscription == null
@@ -278,7 +281,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                 case FLOWS -> {
                     if (requireHello()) {
                         var batch = message.getFlows();
-                        if (registry.acceptBatch(node, batch.getSequence(), now)) {
+                        if (registry.acceptBatch(node, bootId, batch.getSequence(), now)) {
                             for (Flow f : batch.getFlowsList()) {
                                 store.addFlow(staged(f, now), now);
                             }
@@ -290,7 +293,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                 case ANOMALIES -> {
                     if (requireHello()) {
                         var batch = message.getAnomalies();
-                        if (registry.acceptBatch(node, batch.getSequence(), now)) {
+                        if (registry.acceptBatch(node, bootId, batch.getSequence(), now)) {
                             for (Anomaly a : batch.getAnomaliesList()) {
                                 store.addAnomaly(a, now);
                             }

@@ -17,6 +17,8 @@ import java.util.Map;
 public final class AgentRegistry {
     /** Agents known at most: Kubernetes supports clusters of 5,000 nodes. */
     public static final int MAX_AGENTS = 10_000;
+    /** Boot ids whose batch sequences are remembered per node. */
+    static final int MAX_BOOTS = 4;
 
     /** A snapshot of one agent, for queries. */
     public record AgentView(Hello hello, boolean connected, String peer, long connectedSinceMillis,
@@ -37,7 +39,20 @@ public final class AgentRegistry {
         long flowsReceived;
         long anomaliesReceived;
         long duplicateBatches;
-        long lastSequence;
+        /**
+         * The last batch sequence stored, per boot id (the latest few): a stream that says
+         * hello with another boot id cannot move the sequence of this one (found in review:
+         * a stream saying hello as a node with sequence 2^63-1 had every later batch of the
+         * real agent acknowledged and dropped).
+         */
+        final LinkedHashMap<String, Long> lastSequence = new LinkedHashMap<>(4, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+                return size() > MAX_BOOTS;
+            }
+        };
+        /** The node's open streams: a stream that ends leaves the node connected while another is open. */
+        final java.util.Set<Long> open = new java.util.HashSet<>();
         /** Null until the agent takes identity updates. */
         IdentityStreamCounters identity;
     }
@@ -71,13 +86,12 @@ public final class AgentRegistry {
             return 0;
         }
         AgentState s = agents.computeIfAbsent(hello.getNodeName(), k -> new AgentState());
-        if (s.hello == null || !s.hello.getBootId().equals(hello.getBootId())) {
-            // A new agent process: its sequence numbers start again.
-            s.lastSequence = 0;
-        }
+        // A new agent process starts its sequence numbers again, under its own boot id.
+        s.lastSequence.putIfAbsent(hello.getBootId(), 0L);
         s.hello = hello;
         s.peer = peer;
         s.connection = nextConnection++;
+        s.open.add(s.connection);
         s.connected = true;
         s.connectedSinceMillis = nowMillis;
         s.lastSeenMillis = nowMillis;
@@ -108,8 +122,8 @@ public final class AgentRegistry {
 
     public synchronized void disconnect(String node, long connection, long nowMillis) {
         AgentState s = agents.get(node);
-        if (s != null && s.connection == connection) {
-            s.connected = false;
+        if (s != null && s.open.remove(connection)) {
+            s.connected = !s.open.isEmpty();
             s.lastSeenMillis = nowMillis;
         }
     }
@@ -120,15 +134,16 @@ public final class AgentRegistry {
      *
      * @return true when the batch must be stored; false for a duplicate (counted)
      */
-    public synchronized boolean acceptBatch(String node, long sequence, long nowMillis) {
+    public synchronized boolean acceptBatch(String node, String bootId, long sequence, long nowMillis) {
         AgentState s = agents.get(node);
         s.lastSeenMillis = nowMillis;
-        if (sequence <= s.lastSequence) {
+        long last = s.lastSequence.getOrDefault(bootId, 0L);
+        if (sequence <= last) {
             s.duplicateBatches++;
             duplicateBatches++;
             return false;
         }
-        s.lastSequence = sequence;
+        s.lastSequence.put(bootId, sequence);
         batchesAccepted++;
         return true;
     }

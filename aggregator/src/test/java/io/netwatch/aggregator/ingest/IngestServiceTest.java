@@ -388,6 +388,27 @@ class IngestServiceTest {
     }
 
     @Test
+    void aSecondStreamUnderANodesNameCannotBlindItOrDisconnectIt() throws Exception {
+        // Found in review: a stream that said hello as node-a with another boot id and sent
+        // sequence 2^63-1 had every later batch of the real agent acknowledged and dropped,
+        // and its end showed node-a disconnected while the real stream was open.
+        AgentStream real = new AgentStream().hello("node-a", "boot-1");
+        real.flows(1, flow(1));
+        assertEquals(1, real.nextAck());
+        AgentStream other = new AgentStream().hello("node-a", "boot-x");
+        other.flows(Long.MAX_VALUE, flow(2));
+        assertEquals(Long.MAX_VALUE, other.nextAck());
+        assertEquals(Status.Code.OK, other.finish().getCode());
+
+        real.flows(2, flow(3));
+        assertEquals(2, real.nextAck());
+        assertEquals(List.of(1L, 2L, 3L), storedFlowIds().stream().sorted().toList(), "the real agent's batch is stored");
+        assertTrue(onlyAgent().connected(), "the real stream is still open");
+        assertEquals(Status.Code.OK, real.finish().getCode());
+        assertFalse(onlyAgent().connected());
+    }
+
+    @Test
     void oneStreamSpeaksForOneNode() throws Exception {
         // Found in review: 10,000 hellos under new names on one stream left 9,999 agents
         // "connected" for good.
