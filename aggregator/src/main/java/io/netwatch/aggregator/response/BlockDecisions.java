@@ -141,7 +141,7 @@ final class BlockDecisions {
     private void applyQuarantine(LiveBlock b, long now) {
         LiveBlock.NodeState s = new LiveBlock.NodeState(BlockState.BLOCK_STATE_ACTIVE, "", now);
         try {
-            quarantine.apply(b.offense.namespace(), b.offense.pod());
+            quarantine.apply(b.offense.namespace(), b.offense.pod(), b.offense.actorIp());
         } catch (RuntimeException e) {
             s.state = BlockState.BLOCK_STATE_FAILED;
             s.error = String.valueOf(e.getMessage());

@@ -1,10 +1,14 @@
 package io.netwatch.aggregator.response;
 
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.netwatch.aggregator.policy.IpAddresses;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Quarantine through the API server: the pod gets the label {@code netwatch.io/quarantine=true}
@@ -24,10 +28,19 @@ public final class KubernetesQuarantine implements Quarantine {
     }
 
     @Override
-    public void apply(String namespace, String pod) {
+    public void apply(String namespace, String pod, String ip) {
         var resource = client.pods().inNamespace(namespace).withName(pod);
-        if (resource.get() == null) {
+        Pod current = resource.get();
+        if (current == null) {
             throw new IllegalStateException("pod " + namespace + "/" + pod + " does not exist (any more)");
+        }
+        List<String> held = addresses(current);
+        byte[] offender = IpAddresses.parse(ip);
+        if (offender == null || !held.contains(IpAddresses.format(offender))) {
+            // Found in review: a forged anomaly naming payments/api-0 for an outside address
+            // had that pod cut off. The cluster, not the agent, says which pod holds an address.
+            throw new IllegalStateException("pod " + namespace + "/" + pod + " does not hold " + ip + " (it holds "
+                    + (held.isEmpty() ? "no address" : String.join(", ", held)) + "): not quarantined");
         }
         resource.edit(p -> new PodBuilder(p).editMetadata().addToLabels(LABEL, "true").endMetadata().build());
         var policies = client.network().v1().networkPolicies().inNamespace(namespace);
@@ -40,6 +53,26 @@ public final class KubernetesQuarantine implements Quarantine {
                 }
             }
         }
+    }
+
+    /** The pod's addresses, in canonical form. */
+    private static List<String> addresses(Pod p) {
+        List<String> out = new ArrayList<>();
+        if (p.getStatus() == null) {
+            return out;
+        }
+        List<String> given = new ArrayList<>();
+        given.add(p.getStatus().getPodIP());
+        if (p.getStatus().getPodIPs() != null) {
+            p.getStatus().getPodIPs().forEach(a -> given.add(a.getIp()));
+        }
+        for (String a : given) {
+            byte[] b = a == null ? null : IpAddresses.parse(a);
+            if (b != null && !out.contains(IpAddresses.format(b))) {
+                out.add(IpAddresses.format(b));
+            }
+        }
+        return out;
     }
 
     @Override

@@ -59,7 +59,8 @@ class AggregatorRbacTest {
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("shop").endMetadata().build())
                 .create();
         client.pods().inNamespace("shop").resource(new PodBuilder().withNewMetadata().withName("cart-1")
-                .withNamespace("shop").endMetadata().build()).create();
+                .withNamespace("shop").endMetadata().withNewStatus().withPodIP("10.244.1.5").endStatus().build())
+                .create();
         drain(); // the setup's own requests are not the aggregator's
 
         ClusterWatcher watcher = ClusterWatcher.start(client, new IdentityIndex(),
@@ -74,7 +75,7 @@ class AggregatorRbacTest {
             }
             new ClusterProtectedAddresses(client, Set.of("netwatch"), System::currentTimeMillis).why("10.0.0.1");
             KubernetesQuarantine quarantine = new KubernetesQuarantine(client);
-            quarantine.apply("shop", "cart-1");
+            quarantine.apply("shop", "cart-1", "10.244.1.5");
             quarantine.lift("shop", "cart-1");
             KubernetesEvents events = new KubernetesEvents(client);
             events.emit(new AuditRecord(1_700_000_000_000L, AuditRecord.BLOCKED, "", "10.244.1.5", "quarantine",

@@ -40,8 +40,8 @@ class KubernetesResponseTest {
         client.pods().resource(pod("shop", "cart-1", "10.0.0.5", Map.of("app", "cart"), null)).create();
         client.pods().resource(pod("shop", "cart-2", "10.0.0.6", Map.of("app", "cart"), null)).create();
         KubernetesQuarantine q = new KubernetesQuarantine(client);
-        q.apply("shop", "cart-1");
-        q.apply("shop", "cart-2");
+        q.apply("shop", "cart-1", "10.0.0.5");
+        q.apply("shop", "cart-2", "10.0.0.6");
 
         assertEquals("true", client.pods().inNamespace("shop").withName("cart-1").get().getMetadata().getLabels()
                 .get(KubernetesQuarantine.LABEL));
@@ -60,8 +60,14 @@ class KubernetesResponseTest {
                 .get(KubernetesQuarantine.LABEL));
         assertEquals("true", client.pods().inNamespace("shop").withName("cart-2").get().getMetadata().getLabels()
                 .get(KubernetesQuarantine.LABEL));
-        var gone = assertThrows(IllegalStateException.class, () -> q.apply("shop", "nobody"));
+        var gone = assertThrows(IllegalStateException.class, () -> q.apply("shop", "nobody", "10.0.0.7"));
         assertTrue(gone.getMessage().contains("shop/nobody"), gone.getMessage());
+        // Found in review: an agent's anomaly could name any pod for an outside address.
+        var forged = assertThrows(IllegalStateException.class, () -> q.apply("shop", "cart-2", "203.0.113.9"));
+        assertEquals("pod shop/cart-2 does not hold 203.0.113.9 (it holds 10.0.0.6): not quarantined",
+                forged.getMessage());
+        assertNull(client.pods().inNamespace("shop").withName("cart-1").get().getMetadata().getLabels()
+                .get(KubernetesQuarantine.LABEL), "lifted above, and not labelled again");
     }
 
     @Test

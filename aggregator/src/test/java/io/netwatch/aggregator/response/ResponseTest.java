@@ -49,7 +49,7 @@ class ResponseTest {
         ProtectedAddresses cluster = ip -> ip.equals(DNS_POD) ? "cluster DNS pod kube-system/coredns-1" : null;
         Quarantine q = new Quarantine() {
             @Override
-            public void apply(String namespace, String pod) {
+            public void apply(String namespace, String pod, String ip) {
                 quarantined.add("+" + namespace + "/" + pod);
             }
 
