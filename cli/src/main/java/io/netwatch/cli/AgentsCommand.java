@@ -2,6 +2,7 @@ package io.netwatch.cli;
 
 import com.google.protobuf.util.JsonFormat;
 import io.netwatch.proto.flow.v1.LossCounter;
+import io.netwatch.proto.flow.v1.LossReason;
 import io.netwatch.proto.query.v1.AgentInfo;
 import io.netwatch.proto.query.v1.GetAgentsRequest;
 import io.netwatch.proto.query.v1.GetAgentsResponse;
@@ -60,9 +61,13 @@ final class AgentsCommand implements Callable<Integer> {
         }
         for (LossCounter c : a.getLoss().getCountersList()) {
             if (c.getCount() > 0) {
-                sb.append(String.format(Locale.ROOT, "%n    lost %d: %s%s", c.getCount(),
-                        c.getReason().name().substring("LOSS_REASON_".length()).toLowerCase(Locale.ROOT),
-                        c.getInterface().isEmpty() ? "" : " on " + c.getInterface()));
+                boolean eviction = c.getReason() == LossReason.LOSS_REASON_FLOW_TABLE_EVICTION;
+                // An evicted flow ends early but its record is sent: not a loss of records
+                // (found in review: "lost 37739" beside "all acknowledged" read as a contradiction).
+                sb.append(String.format(Locale.ROOT, "%n    %s %d: %s%s", eviction ? "ended early" : "lost",
+                        c.getCount(), c.getReason().name().substring("LOSS_REASON_".length()).toLowerCase(Locale.ROOT),
+                        eviction ? " (the flow table was full; their records were sent, raise --max-flows)"
+                                : c.getInterface().isEmpty() ? "" : " on " + c.getInterface()));
             }
         }
         return sb.toString();

@@ -30,7 +30,8 @@ final class AnomaliesCommand implements Callable<Integer> {
     @Option(names = "--node", split = ",", description = "Node name.")
     List<String> node = List.of();
 
-    @Option(names = "--since", description = "RFC 3339 time or a duration ago (5m).")
+    @Option(names = "--since", description = "Anomalies whose evidence ended since: RFC 3339 time or a duration ago"
+            + " (5m), by the capture's clock (a replayed capture's anomalies are as old as the capture).")
     String since;
 
     @Option(names = "--limit", converter = AtLeastOne.Long.class, description = "Stop after N anomalies.")

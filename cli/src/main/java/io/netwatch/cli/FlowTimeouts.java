@@ -39,7 +39,11 @@ final class FlowTimeouts {
                 default -> active = d;
             }
         }
-        return new FlowTableConfig(base.maxFlows(), syn, established, closed, udp, other, active);
+        try {
+            return new FlowTableConfig(base.maxFlows(), syn, established, closed, udp, other, active);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--flow-timeouts " + spec + ": " + e.getMessage());
+        }
     }
 
     /** The spec as configuration keys and their texts ({@code flows.timeouts.udp=1m}), in the order given. */

@@ -38,7 +38,8 @@ final class IncidentsCommand implements Callable<Integer> {
             + "${COMPLETION-CANDIDATES}.")
     Level minSeverity;
 
-    @Option(names = "--since", description = "Only incidents updated since: RFC 3339 time or a duration ago (5m).")
+    @Option(names = "--since", description = "Only incidents updated since: RFC 3339 time or a duration ago (5m), by"
+            + " the aggregator's clock (when it took their anomalies, whatever the capture's time).")
     String since;
 
     @Option(names = "--limit", converter = AtLeastOne.Long.class, description = "Stop after N incidents.")

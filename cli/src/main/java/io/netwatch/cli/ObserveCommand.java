@@ -29,7 +29,8 @@ final class ObserveCommand implements Callable<Integer> {
     @Option(names = "--limit", converter = AtLeastOne.Long.class, description = "Stop after N flows.")
     long limit;
 
-    @Option(names = "--since", description = "Flows active since: RFC 3339 time or a duration ago (5m).")
+    @Option(names = "--since", description = "Flows active since: RFC 3339 time or a duration ago (5m), by the"
+            + " capture's clock (a replayed capture's flows are as old as the capture).")
     String since;
 
     @Option(names = "--until", description = "Flows active before: RFC 3339 time or a duration ago.")

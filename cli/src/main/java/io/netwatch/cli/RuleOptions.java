@@ -28,7 +28,9 @@ final class RuleOptions {
             return new RulesConfig(paths, !noDefaults, reload,
                     payloadDepth == null ? Signatures.DEFAULT_PAYLOAD_DEPTH : payloadDepth);
         } catch (IllegalArgumentException e) {
-            throw new NetwatchMain.UserError(e.getMessage());
+            // Named by the option that set it (found in review: the message named no option).
+            throw new NetwatchMain.UserError(e.getMessage().startsWith("rule payload depth")
+                    ? "--rule-payload-depth: " + e.getMessage() : e.getMessage());
         }
     }
 

@@ -15,10 +15,11 @@ class MetricsPortTest {
             CliRun r = CliRun.of("agent", "--pcap", Samples.demo().toString(), "--aggregator", "127.0.0.1:9",
                     "--metrics", "127.0.0.1:" + taken.getLocalPort());
             assertEquals(2, r.code(), r.stdout() + r.stderr());
-            assertTrue(r.stdout().contains("netwatch agent: cannot serve metrics on 127.0.0.1:" + taken.getLocalPort()
-                    + ": "), r.stdout());
-            assertTrue(r.stdout().contains("--metrics"), r.stdout());
-            assertTrue(r.stderr().isEmpty() || !r.stderr().contains("Exception"), "no stack trace: " + r.stderr());
+            // On standard error, as every message that stops a command.
+            assertTrue(r.stderr().contains("netwatch agent: cannot serve metrics on 127.0.0.1:" + taken.getLocalPort()
+                    + ": "), r.stderr());
+            assertTrue(r.stderr().contains("--metrics"), r.stderr());
+            assertTrue(!r.stderr().contains("Exception"), "no stack trace: " + r.stderr());
         }
     }
 }

@@ -1,0 +1,34 @@
+package io.netwatch.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The demo and the offline command as a user meets them when something is off. */
+class DemoCommandTest {
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aDamagedCaptureStillShowsWhatWasReadAndEndsWithStatusOne() {
+        // Found in review: the demo stopped after the agent's lines, with nothing to show.
+        CliRun r = CliRun.of("demo", "--listen", "127.0.0.1:0", "--pcap",
+                Samples.sharedPcaps().resolve("sv-http-mime-truncated.pcap").toString());
+        assertEquals(1, r.code(), r.stdout() + r.stderr());
+        assertTrue(r.stdout().contains("agent: the replay ended early; below is what it read before that"), r.stdout());
+        assertTrue(r.stdout().contains("-- Flows (1 stored"), r.stdout());
+    }
+
+    @Test
+    void inspectNamesTheOptionAValueCameFrom() {
+        // Found in review: "flow table timeouts must be positive durations, got PT0S" named no option.
+        CliRun r = CliRun.of("inspect", Samples.demo().toString(), "--flow-timeouts", "udp=0s");
+        assertEquals(2, r.code(), r.stderr());
+        assertTrue(r.stderr().contains("--flow-timeouts udp=0s: "), r.stderr());
+        r = CliRun.of("inspect", Samples.demo().toString(), "--rule-payload-depth", "10");
+        assertEquals(2, r.code(), r.stderr());
+        assertTrue(r.stderr().contains("--rule-payload-depth: rule payload depth must be 64 bytes to 1 MiB, not 10"),
+                r.stderr());
+    }
+}
