@@ -174,8 +174,8 @@ final class QueryClient {
             case DEADLINE_EXCEEDED -> new NetwatchMain.Failed("the aggregator at " + aggregator
                     + " did not answer within " + timeoutSeconds + " s");
             case INVALID_ARGUMENT, FAILED_PRECONDITION -> new NetwatchMain.UserError(e.getStatus().getDescription());
-            case UNAUTHENTICATED -> new NetwatchMain.UserError("the aggregator at " + aggregator + " refused the query: "
-                    + e.getStatus().getDescription());
+            case UNAUTHENTICATED, PERMISSION_DENIED -> new NetwatchMain.UserError("the aggregator at " + aggregator
+                    + " refused the query: " + e.getStatus().getDescription());
             default -> new NetwatchMain.Failed("query failed: " + e.getStatus());
         };
     }

@@ -1,6 +1,7 @@
 package io.netwatch.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.TimeUnit;
@@ -13,6 +14,7 @@ class DemoCommandTest {
     @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aDamagedCaptureStillShowsWhatWasReadAndEndsWithStatusOne() {
         // Found in review: the demo stopped after the agent's lines, with nothing to show.
+        assertNotNull(Samples.sharedPcaps(), "the corpus at ../shared/pcaps");
         CliRun r = CliRun.of("demo", "--listen", "127.0.0.1:0", "--pcap",
                 Samples.sharedPcaps().resolve("sv-http-mime-truncated.pcap").toString());
         assertEquals(1, r.code(), r.stdout() + r.stderr());

@@ -43,6 +43,8 @@ public final class AlertRouter {
     private final LongAdder deduplicated = new LongAdder();
     private final LongAdder overflow = new LongAdder();
     private volatile int groupCount;
+    /** Within one tick: a scan found no group to evict (see {@link #evictOne}); the ticking thread's. */
+    private boolean nothingToEvict;
 
     /**
      * @param receivers each receiver's queue by name; every route's receiver must be there
@@ -94,6 +96,7 @@ public final class AlertRouter {
 
     /** Takes what came in and sends what is due at {@code nowMillis}. Called by one thread. */
     public void tick(long nowMillis) {
+        nothingToEvict = false;
         List<AlertEvent> batch;
         synchronized (inbox) {
             batch = new ArrayList<>(inbox.values());
@@ -142,7 +145,10 @@ public final class AlertRouter {
             if (e.state() == AlertEvent.State.RESOLVED) {
                 return null; // nothing fired here under that key: there is nothing to resolve
             }
-            if (groups.size() >= maxGroups && !evictOne()) {
+            if (groups.size() >= maxGroups && (nothingToEvict || !evictOne())) {
+                // Until the groups are next told (after this tick's events), none becomes
+                // evictable: the scan is not repeated for each event of a storm.
+                nothingToEvict = true;
                 groupsRefused.increment();
                 return null;
             }

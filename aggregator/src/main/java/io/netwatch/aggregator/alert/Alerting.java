@@ -1,6 +1,7 @@
 package io.netwatch.aggregator.alert;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netwatch.aggregator.incident.IncidentTracker;
 import io.netwatch.aggregator.store.FlowStore;
@@ -50,13 +51,6 @@ public final class Alerting implements AutoCloseable {
     }
 
     /**
-     * Reads {@code file}, builds every receiver (reading its secrets), hooks onto the store and
-     * starts ticking. Meters go to {@code meters}.
-     *
-     * @param kubernetes the cluster client for kubernetes_events receivers, or null
-     * @throws AlertsConfigException the file is wrong or a secret is missing; nothing is left running
-     */
-    /**
      * Reads the alerts file as {@link #start} would, secrets included, and starts nothing: what
      * {@code --print-config} checks. {@code kubernetes} says whether the aggregator would watch
      * a cluster (a {@code kubernetes_events} receiver needs one; no request is made).
@@ -64,12 +58,18 @@ public final class Alerting implements AutoCloseable {
     public static void check(Path file, Map<String, String> environment, boolean kubernetes)
             throws AlertsConfigException {
         try (HttpClient http = HttpClient.newBuilder().build();
-             KubernetesClient client = kubernetes ? new io.fabric8.kubernetes.client.KubernetesClientBuilder().build()
-                     : null) {
+             KubernetesClient client = kubernetes ? new KubernetesClientBuilder().build() : null) {
             AlertsFile.load(file, new AlertsFile.SinkContext(http, client, Clock.systemUTC(), environment));
         }
     }
 
+    /**
+     * Reads {@code file}, builds every receiver (reading its secrets), hooks onto the store and
+     * starts ticking. Meters go to {@code meters}.
+     *
+     * @param kubernetes the cluster client for kubernetes_events receivers, or null
+     * @throws AlertsConfigException the file is wrong or a secret is missing; nothing is left running
+     */
     public static Alerting start(Path file, FlowStore store, MeterRegistry meters, KubernetesClient kubernetes,
                                  Map<String, String> environment) throws AlertsConfigException {
         return start(file, store, meters, kubernetes, environment, null);

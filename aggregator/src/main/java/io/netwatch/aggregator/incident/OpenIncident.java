@@ -69,12 +69,6 @@ final class OpenIncident {
     }
 
     /**
-     * Takes one anomaly of this incident's key. The same evidence (type, source, destination)
-     * in an overlapping window, from any node, is a duplicate: listed, never counted twice.
-     *
-     * @return true when it was a new detection, false for a duplicate
-     */
-    /**
      * The signature a signature anomaly matched (its {@code rule_sid} observation), else empty:
      * two rules matching the same connection are two detections, not one seen twice (found
      * in review: three rules on one scan counted as one detection and two duplicates).
@@ -88,6 +82,13 @@ final class OpenIncident {
         return "";
     }
 
+    /**
+     * Takes one anomaly of this incident's key. The same evidence (type, source, destination,
+     * and for a signature its rule) in an overlapping window, from any node, is a duplicate:
+     * listed, never counted twice.
+     *
+     * @return true when it was a new detection, false for a duplicate
+     */
     boolean add(Anomaly a, long nowMillis) {
         updatedMillis = nowMillis;
         long start = CaptureTime.nanos(a.getStart());

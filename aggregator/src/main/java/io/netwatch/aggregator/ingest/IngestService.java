@@ -15,8 +15,8 @@ import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.ingest.v1.Ack;
 import io.netwatch.proto.ingest.v1.AgentMessage;
-import io.netwatch.proto.ingest.v1.Hello;
 import io.netwatch.proto.ingest.v1.AggregatorMessage;
+import io.netwatch.proto.ingest.v1.Hello;
 import io.netwatch.proto.ingest.v1.IngestGrpc;
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -258,6 +258,11 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                     if (oversized != null) {
                         fail(Status.INVALID_ARGUMENT.withDescription("hello " + oversized));
                         return;
+                    }
+                    if (node != null) {
+                        // A second hello of the stream replaces its first: one connection each
+                        // (found in review: the first stayed open in the registry for good).
+                        registry.disconnect(node, connection, now);
                     }
                     long id = registry.connect(message.getHello(), peer, now);
                     if (id == 0) {

@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.netwatch.aggregator.response.Response;
+import io.netwatch.aggregator.security.QueryAuthenticator;
 import io.netwatch.aggregator.store.AgentRegistry;
 import io.netwatch.aggregator.store.BoundedLog;
 import io.netwatch.aggregator.store.FlowStore;
@@ -98,7 +99,7 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
 
     @Override
     public void removeBlock(RemoveBlockRequest request, StreamObserver<RemoveBlockResponse> responses) {
-        String caller = io.netwatch.aggregator.security.QueryAuthenticator.CALLER.get();
+        String caller = QueryAuthenticator.CALLER.get();
         blocks(responses, () -> response.remove(request, caller));
     }
 

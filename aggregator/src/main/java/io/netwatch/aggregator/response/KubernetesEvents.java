@@ -17,9 +17,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * A failed create is counted, never retried: the audit log keeps the record anyway.
  *
  * <p>{@link #emit} never waits for the API server: Events are created by a thread of their
- * own from a bounded queue (a full queue drops and counts), and an Event repeating one made
- * for the same pod, outcome and reason in the last {@link #REPEAT_MILLIS} is counted, not
- * made. Found in review: the response thread created one Event per refused offense, each a
+ * own from a bounded queue (a full queue drops and counts), and an Event repeating one
+ * queued (and not failed) for the same pod, outcome and reason in the last
+ * {@link #REPEAT_MILLIS} is counted, not made. Found in review: the response thread created one Event per refused offense, each a
  * request of up to 10 s, so that block queries behind them timed out and the API server got
  * one Event per anomaly of a noisy pod.
  */
@@ -61,19 +61,24 @@ public final class KubernetesEvents implements DecisionEvents, AutoCloseable {
         if (r.pod().isEmpty()) {
             return;
         }
-        String key = r.namespace() + "/" + r.pod() + "/" + r.outcome() + "/" + r.reason();
+        String key = key(r);
         synchronized (lastMade) {
             Long last = lastMade.get(key);
             if (last != null && r.atMillis() - last < REPEAT_MILLIS && r.atMillis() >= last) {
                 repeated.incrementAndGet();
                 return;
             }
+            if (!queue.offer(r)) {
+                dropped.incrementAndGet();
+                return; // not remembered: the next one like it is queued
+            }
             lastMade.remove(key); // re-inserted last: the eldest entry is the oldest Event
             lastMade.put(key, r.atMillis());
         }
-        if (!queue.offer(r)) {
-            dropped.incrementAndGet();
-        }
+    }
+
+    private static String key(AuditRecord r) {
+        return r.namespace() + "/" + r.pod() + "/" + r.outcome() + "/" + r.reason();
     }
 
     private void run() {
@@ -84,7 +89,20 @@ public final class KubernetesEvents implements DecisionEvents, AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            create(r);
+            try {
+                create(r);
+            } catch (RuntimeException e) {
+                // A closed client, a rejected request: counted, and the thread goes on.
+                failed.incrementAndGet();
+                forget(r);
+            }
+        }
+    }
+
+    /** A failed Event is not one made: the next like it is not counted as a repeat. */
+    private void forget(AuditRecord r) {
+        synchronized (lastMade) {
+            lastMade.remove(key(r), r.atMillis());
         }
     }
 
@@ -107,6 +125,7 @@ public final class KubernetesEvents implements DecisionEvents, AutoCloseable {
             sent.incrementAndGet();
         } catch (KubernetesClientException e) {
             failed.incrementAndGet();
+            forget(r);
         }
     }
 

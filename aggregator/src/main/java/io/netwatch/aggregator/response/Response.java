@@ -14,6 +14,7 @@ import java.util.NoSuchElementException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -123,7 +124,7 @@ public final class Response implements AutoCloseable {
 
     /** Runs a query on the response thread and waits for it. */
     private <T> T ask(Callable<T> q) {
-        java.util.concurrent.Future<T> future = null;
+        Future<T> future = null;
         try {
             future = thread.submit(q);
             return future.get(QUERY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -133,9 +134,12 @@ public final class Response implements AutoCloseable {
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
         } catch (TimeoutException e) {
-            // Not run later: a removal reported as failed must not happen after all (found in review).
-            future.cancel(false);
-            throw new IllegalStateException("the response stage did not answer within " + QUERY_TIMEOUT_SECONDS + " s");
+            // Not run later if it has not started: a removal reported as failed must not happen
+            // after all (found in review). One already running is said to be so.
+            boolean cancelled = future.cancel(false);
+            throw new IllegalStateException("the response stage did not answer within " + QUERY_TIMEOUT_SECONDS + " s"
+                    + (cancelled ? "; nothing was done" : "; it was under way and may still finish (netwatch blocks"
+                    + " list shows the outcome)"));
         }
     }
 

@@ -3,6 +3,7 @@ package io.netwatch.aggregator.response;
 import io.netwatch.aggregator.YamlShape;
 import io.netwatch.aggregator.store.FlowStore;
 import io.netwatch.common.Durations;
+import io.netwatch.common.TextFiles;
 import io.netwatch.proto.anomaly.v1.Severity;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -54,12 +55,12 @@ public final class ResponseRulesFile {
     public static List<ResponseRule> load(Path path) {
         String text;
         try {
-            io.netwatch.common.TextFiles.requireSmall(path, MAX_BYTES);
-            text = io.netwatch.common.TextFiles.readUtf8(path);
-        } catch (io.netwatch.common.TextFiles.NotSmallFile e) {
+            TextFiles.requireSmall(path, MAX_BYTES);
+            text = TextFiles.readUtf8(path);
+        } catch (TextFiles.NotSmallFile e) {
             // Found in review: a missing file was reported as java.nio.file.NoSuchFileException.
             throw new IllegalArgumentException("response.file: " + e.getMessage());
-        } catch (io.netwatch.common.TextFiles.NotUtf8 e) {
+        } catch (TextFiles.NotUtf8 e) {
             throw new IllegalArgumentException("response.file " + e.getMessage());
         } catch (IOException e) {
             throw new IllegalArgumentException("response.file " + path + ": cannot read it (" + e + ")");

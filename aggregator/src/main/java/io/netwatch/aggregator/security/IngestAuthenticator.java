@@ -5,6 +5,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import java.security.cert.X509Certificate;
 
 /**
  * With TLS on, the ingest service takes only agents with a client certificate the client CA
@@ -21,7 +22,7 @@ public final class IngestAuthenticator implements ServerInterceptor {
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                        ServerCallHandler<Q, R> next) {
-        java.security.cert.X509Certificate peer = ClientCertificates.peer(call);
+        X509Certificate peer = ClientCertificates.peer(call);
         if (peer != null && ClientCertificates.role(peer) != ClientCertificates.Role.QUERY) {
             return next.startCall(call, headers);
         }

@@ -7,6 +7,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import java.security.cert.X509Certificate;
 
 /**
  * The query API takes a call with a client certificate the client CA signed, or with the
@@ -38,7 +39,7 @@ public final class QueryAuthenticator implements ServerInterceptor {
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                        ServerCallHandler<Q, R> next) {
-        java.security.cert.X509Certificate peer = certificates ? ClientCertificates.peer(call) : null;
+        X509Certificate peer = certificates ? ClientCertificates.peer(call) : null;
         if (peer != null && ClientCertificates.role(peer) != ClientCertificates.Role.AGENT) {
             String name = ClientCertificates.commonName(peer);
             return Contexts.interceptCall(Context.current().withValue(CALLER,

@@ -58,12 +58,13 @@ public final class TokenFile {
     }
 
     private void read() throws IOException {
-        FileTime time = Files.getLastModifiedTime(path);
         try {
             TextFiles.requireSmall(path, MAX_TOKEN_BYTES);
         } catch (TextFiles.NotSmallFile e) {
-            throw new IllegalArgumentException("the query token file " + e.getMessage() + ": is it the right file?");
+            throw new IllegalArgumentException("the query token file " + e.getMessage()
+                    + (Files.exists(path) ? ": is it the right file?" : ""));
         }
+        FileTime time = Files.getLastModifiedTime(path);
         String token = Files.readString(path, StandardCharsets.UTF_8).strip();
         if (token.length() < MIN_TOKEN_CHARS || token.chars().anyMatch(c -> c <= ' ' || c > '~')) {
             throw new IllegalArgumentException("the query token file " + path + " must hold one token of at least "

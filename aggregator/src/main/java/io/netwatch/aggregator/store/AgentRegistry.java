@@ -4,6 +4,7 @@ import io.netwatch.proto.flow.v1.LossReport;
 import io.netwatch.proto.ingest.v1.AgentStatus;
 import io.netwatch.proto.ingest.v1.Hello;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +31,6 @@ public final class AgentRegistry {
     private static final class AgentState {
         Hello hello;
         String peer = "";
-        long connection;
         boolean connected;
         long connectedSinceMillis;
         long lastSeenMillis;
@@ -40,19 +40,14 @@ public final class AgentRegistry {
         long anomaliesReceived;
         long duplicateBatches;
         /**
-         * The last batch sequence stored, per boot id (the latest few): a stream that says
-         * hello with another boot id cannot move the sequence of this one (found in review:
-         * a stream saying hello as a node with sequence 2^63-1 had every later batch of the
-         * real agent acknowledged and dropped).
+         * The last batch sequence stored, per boot id (the latest few, and those of the open
+         * streams): a stream that says hello with another boot id cannot move the sequence of
+         * this one (found in review: a stream saying hello as a node with sequence 2^63-1 had
+         * every later batch of the real agent acknowledged and dropped).
          */
-        final LinkedHashMap<String, Long> lastSequence = new LinkedHashMap<>(4, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
-                return size() > MAX_BOOTS;
-            }
-        };
-        /** The node's open streams: a stream that ends leaves the node connected while another is open. */
-        final java.util.Set<Long> open = new java.util.HashSet<>();
+        final LinkedHashMap<String, Long> lastSequence = new LinkedHashMap<>();
+        /** The node's open streams and their boot ids: the node is connected while one is open. */
+        final Map<Long, String> open = new HashMap<>();
         /** Null until the agent takes identity updates. */
         IdentityStreamCounters identity;
     }
@@ -87,15 +82,31 @@ public final class AgentRegistry {
         }
         AgentState s = agents.computeIfAbsent(hello.getNodeName(), k -> new AgentState());
         // A new agent process starts its sequence numbers again, under its own boot id.
-        s.lastSequence.putIfAbsent(hello.getBootId(), 0L);
+        Long last = s.lastSequence.remove(hello.getBootId());
+        s.lastSequence.put(hello.getBootId(), last == null ? 0L : last);
+        long connection = nextConnection++;
+        s.open.put(connection, hello.getBootId());
+        forgetOldBoots(s);
         s.hello = hello;
         s.peer = peer;
-        s.connection = nextConnection++;
-        s.open.add(s.connection);
         s.connected = true;
         s.connectedSinceMillis = nowMillis;
         s.lastSeenMillis = nowMillis;
-        return s.connection;
+        return connection;
+    }
+
+    /**
+     * Past {@link #MAX_BOOTS}, forgets the boot ids said hello with longest ago, never one of
+     * an open stream: streams under the node's name with new boot ids cannot push out the
+     * real agent's sequence (found in review).
+     */
+    private static void forgetOldBoots(AgentState s) {
+        var it = s.lastSequence.keySet().iterator();
+        while (s.lastSequence.size() > MAX_BOOTS && it.hasNext()) {
+            if (!s.open.containsValue(it.next())) {
+                it.remove();
+            }
+        }
     }
 
     private boolean forgetOldestDisconnected() {
@@ -122,7 +133,7 @@ public final class AgentRegistry {
 
     public synchronized void disconnect(String node, long connection, long nowMillis) {
         AgentState s = agents.get(node);
-        if (s != null && s.open.remove(connection)) {
+        if (s != null && s.open.remove(connection) != null) {
             s.connected = !s.open.isEmpty();
             s.lastSeenMillis = nowMillis;
         }

@@ -177,6 +177,7 @@ class AlertRouterTest {
         assertEquals(AlertEvent.State.RESOLVED, sink.got.get(1).status());
         assertEquals(sink.got.get(0).dedupKey(), sink.got.get(1).dedupKey());
         router.tick(START + Duration.ofHours(48).toMillis());
+        await(() -> queue.idle(), "whatever the last tick handed over, sent");
         assertEquals(AlertEvent.State.RESOLVED, sink.got.stream().filter(n -> n.groupKey().contains("shop"))
                 .reduce((x, y) -> y).orElseThrow().status(), "never re-sent as firing");
     }

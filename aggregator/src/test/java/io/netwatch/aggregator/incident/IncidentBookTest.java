@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.Timestamps;
 import io.netwatch.proto.anomaly.v1.Anomaly;
+import io.netwatch.proto.anomaly.v1.Explanation;
+import io.netwatch.proto.anomaly.v1.Observation;
 import io.netwatch.proto.anomaly.v1.Severity;
 import io.netwatch.proto.flow.v1.Endpoint;
 import io.netwatch.proto.flow.v1.Workload;
@@ -92,15 +94,15 @@ class IncidentBookTest {
         // Found in review: three rules matching one scan counted as 1 detection and 2 duplicates.
         for (int sid = 1; sid <= 3; sid++) {
             Anomaly a = anomaly("node-a-sig-" + sid, "node-a", "signature", Severity.SEVERITY_MEDIUM, "10.9.9.9",
-                    "10.1.0.5", 80, T0).toBuilder().setExplanation(io.netwatch.proto.anomaly.v1.Explanation.newBuilder()
-                    .addObservations(io.netwatch.proto.anomaly.v1.Observation.newBuilder().setName("rule_sid")
+                    "10.1.0.5", 80, T0).toBuilder().setExplanation(Explanation.newBuilder()
+                    .addObservations(Observation.newBuilder().setName("rule_sid")
                             .setObserved(9_100_060 + sid).setUnit("sid"))).build();
             book.accept(a, 1_000 + sid);
         }
         // The same rule from another node's agent is still the same evidence.
         book.accept(anomaly("node-b-sig-1", "node-b", "signature", Severity.SEVERITY_MEDIUM, "10.9.9.9", "10.1.0.5",
-                80, T0).toBuilder().setExplanation(io.netwatch.proto.anomaly.v1.Explanation.newBuilder()
-                .addObservations(io.netwatch.proto.anomaly.v1.Observation.newBuilder().setName("rule_sid")
+                80, T0).toBuilder().setExplanation(Explanation.newBuilder()
+                .addObservations(Observation.newBuilder().setName("rule_sid")
                         .setObserved(9_100_061).setUnit("sid"))).build(), 2_000);
         Incident i = only();
         assertEquals(3, i.detections());

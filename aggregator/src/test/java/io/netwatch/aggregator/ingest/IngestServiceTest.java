@@ -409,6 +409,17 @@ class IngestServiceTest {
     }
 
     @Test
+    void aStreamThatSaysHelloTwiceEndsAsOneConnection() throws Exception {
+        // Found in review: the first hello's connection stayed open in the registry for good.
+        AgentStream agent = new AgentStream().hello("node-a", "boot-1").hello("node-a", "boot-1");
+        agent.flows(1, flow(1));
+        assertEquals(1, agent.nextAck());
+        assertEquals(Status.Code.OK, agent.finish().getCode());
+        assertFalse(onlyAgent().connected());
+        assertEquals(0, registry.connectedAgents());
+    }
+
+    @Test
     void oneStreamSpeaksForOneNode() throws Exception {
         // Found in review: 10,000 hellos under new names on one stream left 9,999 agents
         // "connected" for good.

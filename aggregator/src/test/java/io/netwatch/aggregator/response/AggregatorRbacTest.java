@@ -77,15 +77,15 @@ class AggregatorRbacTest {
             KubernetesQuarantine quarantine = new KubernetesQuarantine(client);
             quarantine.apply("shop", "cart-1", "10.244.1.5");
             quarantine.lift("shop", "cart-1");
-            KubernetesEvents events = new KubernetesEvents(client);
-            events.emit(new AuditRecord(1_700_000_000_000L, AuditRecord.BLOCKED, "", "10.244.1.5", "quarantine",
-                    "response-1", "node-a-port_scan-1", "quarantined", "shop", "cart-1"));
-            long deadline2 = System.nanoTime() + 10_000_000_000L;
-            while (events.sent() + events.failed() == 0 && System.nanoTime() < deadline2) {
-                Thread.sleep(10); // Events are made by a thread of their own
+            try (KubernetesEvents events = new KubernetesEvents(client)) {
+                events.emit(new AuditRecord(1_700_000_000_000L, AuditRecord.BLOCKED, "", "10.244.1.5", "quarantine",
+                        "response-1", "node-a-port_scan-1", "quarantined", "shop", "cart-1"));
+                long eventDeadline = System.nanoTime() + 10_000_000_000L;
+                while (events.sent() + events.failed() == 0 && System.nanoTime() < eventDeadline) {
+                    Thread.sleep(10); // Events are made by a thread of their own
+                }
+                assertEquals(1, events.sent(), "the Event was written");
             }
-            assertEquals(1, events.sent(), "the Event was written");
-            events.close();
         } finally {
             watcher.close();
         }

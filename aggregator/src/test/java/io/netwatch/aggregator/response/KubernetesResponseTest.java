@@ -15,10 +15,13 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -110,33 +113,33 @@ class KubernetesResponseTest {
 
     @Test
     void decisionsAboutAPodBecomeEventsOnIt() throws Exception {
-        KubernetesEvents events = new KubernetesEvents(client);
-        events.emit(new AuditRecord(1_700_000_000_000L, AuditRecord.WOULD_BLOCK, "", "10.244.1.5", "node_drop",
-                "response-1", "node-a-port_scan-1", "would block: node_drop of 10.244.1.5", "shop", "cart-1"));
-        events.emit(new AuditRecord(1_700_000_000_000L, AuditRecord.REFUSED, "cap", "203.0.113.9", "node_drop",
-                "", "x", "not a pod", "", ""));
-        awaitTrue(() -> events.sent() == 1, "the Event made");
-        List<Event> made = client.v1().events().inNamespace("shop").list().getItems();
-        assertEquals(1, made.size());
-        Event e = made.getFirst();
-        assertEquals("NetwatchWouldBlock", e.getReason());
-        assertEquals("Pod", e.getInvolvedObject().getKind());
-        assertEquals("cart-1", e.getInvolvedObject().getName());
-        assertTrue(e.getMessage().contains("would block"), e.getMessage());
-        assertEquals(1, events.sent());
-        assertEquals(0, events.failed());
-        events.close();
+        try (KubernetesEvents events = new KubernetesEvents(client)) {
+            events.emit(new AuditRecord(1_700_000_000_000L, AuditRecord.WOULD_BLOCK, "", "10.244.1.5", "node_drop",
+                    "response-1", "node-a-port_scan-1", "would block: node_drop of 10.244.1.5", "shop", "cart-1"));
+            events.emit(new AuditRecord(1_700_000_000_000L, AuditRecord.REFUSED, "cap", "203.0.113.9", "node_drop",
+                    "", "x", "not a pod", "", ""));
+            awaitTrue(() -> events.sent() == 1, "the Event made");
+            List<Event> made = client.v1().events().inNamespace("shop").list().getItems();
+            assertEquals(1, made.size());
+            Event e = made.getFirst();
+            assertEquals("NetwatchWouldBlock", e.getReason());
+            assertEquals("Pod", e.getInvolvedObject().getKind());
+            assertEquals("cart-1", e.getInvolvedObject().getName());
+            assertTrue(e.getMessage().contains("would block"), e.getMessage());
+            assertEquals(1, events.sent());
+            assertEquals(0, events.failed());
+        }
     }
 
     @Test
     void anApiServerThatDoesNotAnswerNeverHoldsTheDecisionsAndRepeatsAreOneEvent() throws Exception {
         // Found in review: each refused offense made an Event on the response thread, up to
         // 10 s each against a slow API server, and block queries behind them timed out.
-        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
              KubernetesClient slow = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
                      .withMasterUrl("http://127.0.0.1:" + silent.getLocalPort()).withRequestTimeout(60_000)
-                     .withRequestRetryBackoffLimit(0).build()).build()) {
-            KubernetesEvents events = new KubernetesEvents(slow);
+                     .withRequestRetryBackoffLimit(0).build()).build();
+             KubernetesEvents events = new KubernetesEvents(slow)) {
             long start = System.nanoTime();
             for (int i = 0; i < 700; i++) {
                 events.emit(new AuditRecord(1_700_000_000_000L + i, AuditRecord.REFUSED, "protected", "10.244.1.5",
@@ -152,11 +155,10 @@ class KubernetesResponseTest {
             assertEquals(0, events.sent());
             // 1,201 distinct Events against a queue of 1,000 and one being sent.
             assertTrue(events.dropped() >= 1_201 - KubernetesEvents.MAX_QUEUED - 1, "dropped " + events.dropped());
-            events.close();
         }
     }
 
-    private static void awaitTrue(java.util.function.BooleanSupplier done, String what) throws InterruptedException {
+    private static void awaitTrue(BooleanSupplier done, String what) throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (!done.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

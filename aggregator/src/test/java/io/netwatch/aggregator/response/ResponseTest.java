@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -241,7 +242,7 @@ class ResponseTest {
     void aNodeDropNoAgentConfirmedIsTakenBackWhenItFails() {
         // Found in review: a node that put a block in force but whose answer was lost kept it,
         // while the aggregator called it failed and could no longer remove it.
-        List<AggregatorMessage> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<AggregatorMessage> sent = new CopyOnWriteArrayList<>();
         AgentCommands agents = new AgentCommands();
         TestChannels.attach(agents, "node-x", sent::add);
         response = Response.start(ResponseConfig.defaults().withMode(ResponseMode.ENFORCE), store, agents,
