@@ -37,6 +37,15 @@ class AlertRouterTest {
         return new AlertRouter(route, Map.of("team", queue), silences, 10_000, 1000);
     }
 
+    /** Grouped by namespace, with the inbox and group bounds given. */
+    private AlertRouter router(int inboxSize, int maxGroups) {
+        queue = new SinkQueue("team", sink, new DeliveryPolicy(Duration.ofSeconds(1), 0, Duration.ZERO,
+                Duration.ZERO, 1000, 0, Duration.ofHours(1)));
+        AlertRoute route = new AlertRoute("route", AlertMatcher.ANY, "team", List.of("namespace"), Duration.ofSeconds(10),
+                Duration.ofMinutes(1), Duration.ofHours(4), false, List.of());
+        return new AlertRouter(route, Map.of("team", queue), List.of(), inboxSize, maxGroups);
+    }
+
     @Test
     void aStormOfAThousandAnomaliesInOneSecondBecomesOneNotificationPerGroup() throws Exception {
         AlertRouter router = router(List.of("anomaly_type"), 0, List.of());
@@ -149,11 +158,7 @@ class AlertRouterTest {
     void aResolveIsNotLostBehindAStormOfUpdates() throws Exception {
         // Found in review: 100 updates filled an inbox of 100 and the resolve after them was
         // dropped, so the alert stayed open at the service and was re-sent every repeat_interval.
-        queue = new SinkQueue("team", sink, new DeliveryPolicy(Duration.ofSeconds(1), 0, Duration.ZERO,
-                Duration.ZERO, 1000, 0, Duration.ofHours(1)));
-        AlertRoute route = new AlertRoute("route", AlertMatcher.ANY, "team", List.of("namespace"), Duration.ofSeconds(10),
-                Duration.ofMinutes(1), Duration.ofHours(4), false, List.of());
-        AlertRouter router = new AlertRouter(route, Map.of("team", queue), List.of(), 100, 1000);
+        AlertRouter router = router(100, 1000);
         AlertEvent incident = firing("incident:inc-1", "shop", Severity.SEVERITY_HIGH);
         router.submit(incident);
         router.tick(START);
@@ -185,11 +190,7 @@ class AlertRouterTest {
     @Test
     void aGroupThatToldAServiceOfAFiringAlertIsNeverForgotten() throws Exception {
         // Found in review: ending the oldest group at the bound dropped its resolve for good.
-        queue = new SinkQueue("team", sink, new DeliveryPolicy(Duration.ofSeconds(1), 0, Duration.ZERO,
-                Duration.ZERO, 1000, 0, Duration.ofHours(1)));
-        AlertRoute route = new AlertRoute("route", AlertMatcher.ANY, "team", List.of("namespace"), Duration.ofSeconds(10),
-                Duration.ofMinutes(1), Duration.ofHours(4), false, List.of());
-        AlertRouter router = new AlertRouter(route, Map.of("team", queue), List.of(), 100, 2);
+        AlertRouter router = router(100, 2);
         AlertEvent a = firing("a", "ns-a", Severity.SEVERITY_HIGH);
         AlertEvent b = firing("b", "ns-b", Severity.SEVERITY_HIGH);
         router.submit(a);
