@@ -115,7 +115,9 @@ final class CertsCommand implements Callable<Integer> {
         if (secretYaml != null) {
             // Checked before anything is written: a rerun would otherwise need --force.
             Path parent = secretYaml.toAbsolutePath().getParent();
-            if (parent != null && !Files.isDirectory(parent)) {
+            // The --out directory is made below: a Secret file in it is fine on a first run
+            // (found in review: "certs --out certs --secret-yaml certs/s.yaml" was refused).
+            if (parent != null && !Files.isDirectory(parent) && !parent.equals(out.toAbsolutePath())) {
                 throw new NetwatchMain.UserError("--secret-yaml: no directory " + parent + "; nothing was written");
             }
         }

@@ -1,5 +1,6 @@
 package io.netwatch.cli;
 
+import com.google.protobuf.util.Timestamps;
 import io.netwatch.proto.query.v1.FlowFilter;
 import io.netwatch.proto.query.v1.GetFlowsRequest;
 import io.netwatch.proto.query.v1.GetFlowsResponse;
@@ -79,6 +80,11 @@ final class ObserveCommand implements Callable<Integer> {
         }
         if (until != null) {
             filter.setUntil(TimeArg.parse(until, now));
+        }
+        if (since != null && until != null && Timestamps.compare(filter.getSince(), filter.getUntil()) >= 0) {
+            // Found in review: it answered "none", as if nothing had been stored.
+            throw new IllegalArgumentException("--since " + since + " is not before --until " + until
+                    + ": no flow can be active in between");
         }
         GetFlowsRequest request = GetFlowsRequest.newBuilder().setFilter(filter).setFollow(follow)
                 .setLimit(last > 0 ? last : limit).setLast(last > 0).build();

@@ -33,8 +33,13 @@ final class TextFormat {
     static String anomaly(Anomaly a) {
         return String.format(Locale.ROOT, "%s  %-8s %-12s %s -> %s  score %.2f  %s%n    %s",
                 TIME.format(Instant.ofEpochSecond(a.getStart().getSeconds(), a.getStart().getNanos())),
-                JsonLines.severity(a).toUpperCase(Locale.ROOT), a.getAnomalyType(), a.getSource().getIp(),
-                a.getDestination().getIp().isEmpty() ? "*" : a.getDestination().getIp(), a.getScore(),
+                JsonLines.severity(a).toUpperCase(Locale.ROOT), a.getAnomalyType(),
+                // A flood names no actor (its sources may be spoofed), a tunnel no single target.
+                a.getSource().getIp().isEmpty() ? "(many sources)" : a.getSource().getIp(),
+                a.getDestination().getIp().isEmpty()
+                        ? a.getDestination().getWorkload().getExternalName().isEmpty() ? "(many targets)"
+                        : a.getDestination().getWorkload().getExternalName()
+                        : a.getDestination().getIp(), a.getScore(),
                 a.getAttackTechnique().isEmpty() ? "" : "ATT&CK " + a.getAttackTechnique(),
                 a.getExplanation().getSummary());
     }

@@ -3,9 +3,11 @@ package io.netwatch.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netwatch.proto.anomaly.v1.Anomaly;
+import io.netwatch.proto.flow.v1.Endpoint;
 import org.junit.jupiter.api.Test;
 
-/** A misspelt anomaly type is refused, not read as "none found". */
+/** What the query commands refuse or print when a user would otherwise be misled. */
 class AnomaliesCommandTest {
     @Test
     void anUnknownTypeIsRefusedWithTheTypes() {
@@ -22,5 +24,21 @@ class AnomaliesCommandTest {
         CliRun r = CliRun.of("agents", "--aggregator", "127.0.0.1:1");
         assertEquals(1, r.code(), r.stderr());
         assertTrue(r.stderr().startsWith("netwatch agents: cannot reach the aggregator at 127.0.0.1:1"), r.stderr());
+    }
+
+    @Test
+    void aSinceNotBeforeTheUntilIsRefusedNotAnsweredNone() {
+        // Found in review: observe answered "none" as if nothing had been stored.
+        CliRun r = CliRun.of("observe", "--aggregator", "127.0.0.1:1", "--since", "1m", "--until", "2h");
+        assertEquals(2, r.code(), r.stderr());
+        assertTrue(r.stderr().startsWith("netwatch observe: --since 1m is not before --until 2h"), r.stderr());
+    }
+
+    @Test
+    void aFloodNamesNoSourceAndSaysSo() {
+        // Found in review: "syn_flood      -> 10.10.10.10", an empty source.
+        String line = TextFormat.anomaly(Anomaly.newBuilder().setAnomalyType("syn_flood")
+                .setDestination(Endpoint.newBuilder().setIp("10.10.10.10")).build());
+        assertTrue(line.contains("syn_flood    (many sources) -> 10.10.10.10"), line);
     }
 }

@@ -104,6 +104,11 @@ class CertsCommandTest {
         assertFalse(Files.exists(out.resolve("ca.crt")));
         assertEquals(0, CliRun.of("certs", "--out", out.toString(), "--san", "*.agg.example.org,10.0.0.7,fd00::7")
                 .code());
+        // The Secrets file in the --out directory that this run makes (found in review: refused).
+        Path fresh = tmp.resolve("fresh");
+        r = CliRun.of("certs", "--out", fresh.toString(), "--secret-yaml", fresh.resolve("secrets.yaml").toString());
+        assertEquals(0, r.code(), r.stderr());
+        assertTrue(Files.exists(fresh.resolve("secrets.yaml")) && Files.exists(fresh.resolve("ca.crt")));
     }
 
     @Test
