@@ -145,6 +145,9 @@ public final class AgentMain {
         FlowStreamer streamer = new FlowStreamer(channel, config.export(), hello, health, identities::apply,
                 labels::label, blocking);
         BaselineCopy baselines = new BaselineCopy(BaselineCopy.DEFAULT_MAX_EDGES, new EdgeNamer(identities.cache()));
+        if (config.tls() != null && config.tls().nodeTokenFile() != null) {
+            streamer.nodeToken(config.tls()::nodeToken);
+        }
         streamer.baselines(baselines::apply).unansweredHint(config.tls() == null
                 ? "is it running there, without TLS? An aggregator that serves TLS cuts a plaintext agent off: give"
                         + " --tls-ca (tls.ca). Retrying, each wait longer up to export.reconnect_max."

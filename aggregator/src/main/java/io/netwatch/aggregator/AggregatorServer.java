@@ -21,6 +21,7 @@ import io.netwatch.aggregator.ingest.FlowStage;
 import io.netwatch.aggregator.ingest.IdentityPublisher;
 import io.netwatch.aggregator.ingest.IdentityStreamConfig;
 import io.netwatch.aggregator.ingest.IngestService;
+import io.netwatch.aggregator.ingest.NodeTokens;
 import io.netwatch.aggregator.metrics.IngestMetrics;
 import io.netwatch.aggregator.metrics.QueryMetrics;
 import io.netwatch.aggregator.metrics.StoreMetrics;
@@ -119,6 +120,10 @@ public final class AggregatorServer implements AutoCloseable {
      */
     public static AggregatorServer start(AggregatorConfig config, KubernetesClient kubernetes,
                                          IdentityStreamConfig identityStream) throws IOException {
+        if (!config.security().agentServiceAccount().isEmpty() && kubernetes == null) {
+            throw new IllegalArgumentException("ingest.agent_service_account needs the cluster: set kubernetes.enabled"
+                    + " (--kubernetes)");
+        }
         FlowStore store = new FlowStore(config.maxFlows(), config.maxAnomalies(), config.maxAge());
         AgentRegistry registry = new AgentRegistry();
         Identity identity = null;
@@ -155,6 +160,10 @@ public final class AggregatorServer implements AutoCloseable {
         BaselinePublisher baselinePublisher = new BaselinePublisher(baselines::snapshot).start();
         IngestService ingest = new IngestService(store, registry, System::currentTimeMillis, stage,
                 identity == null ? null : identity.publisher(), baselinePublisher);
+        if (!config.security().agentServiceAccount().isEmpty()) {
+            ingest.checkNodes(new NodeTokens(kubernetes, config.security().agentServiceAccount(),
+                    System::currentTimeMillis));
+        }
         new IngestMetrics(ingest, registry).bindTo(meters);
         // Blocking decisions: offenses from stored anomalies, commands over the agents' streams.
         Response response = Response.start(config.response(), store, ingest.commands(), kubernetes);

@@ -2,6 +2,7 @@ package io.netwatch.cli;
 
 import io.netwatch.agent.AgentConfig;
 import io.netwatch.agent.AgentMain;
+import io.netwatch.agent.export.ClientTls;
 import io.netwatch.agent.identity.IdentityCache;
 import io.netwatch.cli.config.ConfigValues;
 import java.nio.file.Files;
@@ -112,8 +113,14 @@ final class AgentCommand implements Callable<Integer> {
         }
         AgentConfig config = AgentSettings.toConfig(checked, AgentSettings::defaultNodeName);
         AgentSettings.tlsFiles(v, tls);
+        String nodeToken = v.get(AgentSettings.NODE_TOKEN_FILE);
+        if (!nodeToken.isBlank() && !tls.any()) {
+            throw new IllegalArgumentException("tls.node_token_file needs TLS (tls.ca, tls.cert, tls.key): a token"
+                    + " must not travel in plaintext");
+        }
         if (tls.any()) {
-            config = config.withTls(tls.tls(true, v.get(AgentSettings.TLS_RELOAD)));
+            ClientTls client = tls.tls(true, v.get(AgentSettings.TLS_RELOAD));
+            config = config.withTls(nodeToken.isBlank() ? client : client.withNodeTokenFile(Path.of(nodeToken)));
         }
         if (configuration.print) {
             // The rule files as the agent reads them at start: one that cannot be read stops it.

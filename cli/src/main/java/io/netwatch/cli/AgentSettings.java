@@ -152,6 +152,10 @@ final class AgentSettings {
             "The name the aggregator's certificate must carry, when it is not the host of aggregator.");
     static final ConfigKey<Duration> TLS_RELOAD = SCHEMA.key("tls.reload", duration(Duration.ZERO),
             Duration.ofMinutes(1), "How often the certificate, key and CA files are reread; 0s: never.");
+    static final ConfigKey<String> NODE_TOKEN_FILE = SCHEMA.key("tls.node_token_file", text("file path"), "",
+            "The pod's projected service-account token (audience netwatch-aggregator), sent with each stream so"
+                    + " that an aggregator with ingest.agent_service_account checks the node this agent names;"
+                    + " needs TLS. Empty: none.");
 
     static final ConfigKey<String> METRICS = SCHEMA.key("metrics.listen", checked("HOST:PORT or none",
             t -> metricsAddress(t, "metrics.listen")), "0.0.0.0:9091",

@@ -78,7 +78,8 @@ final class AggregatorCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ConfigValues v = settings();
         AggregatorSettings.tlsFiles(v, tls);
-        AggregatorConfig config = AggregatorSettings.toConfig(v).withSecurity(tls.security());
+        AggregatorConfig config = AggregatorSettings.toConfig(v).withSecurity(tls.security()
+                .withAgentServiceAccount(v.get(AggregatorSettings.AGENT_ACCOUNT)));
         boolean watch = v.get(AggregatorSettings.KUBERNETES);
         if (configuration.print) {
             // What the start would refuse is refused here too (found in review: the alerts
@@ -191,7 +192,9 @@ final class AggregatorCommand implements Callable<Integer> {
                     + " see docs/security.md";
         }
         return "mutual TLS: agents need a client certificate, queries a client certificate"
-                + (s.queryTokenFile() == null ? "" : " or the bearer token");
+                + (s.queryTokenFile() == null ? "" : " or the bearer token")
+                + (s.agentServiceAccount().isEmpty() ? "" : "; each agent's node is checked against its pod token ("
+                + s.agentServiceAccount() + ")");
     }
 
     /** Defaults, file, environment, then these options. */

@@ -67,6 +67,10 @@ final class AggregatorSettings {
                     + "0s reads them once.");
     static final ConfigKey<String> TOKEN_FILE = SCHEMA.key("query.token_file", text("file path"), "",
             "File holding the query API's bearer token (needs TLS); empty: queries need a client certificate.");
+    static final ConfigKey<String> AGENT_ACCOUNT = SCHEMA.key("ingest.agent_service_account", text("NAMESPACE:NAME"),
+            "", "The agents' service account: each agent's hello must name the node its pod token (tls.node_token_file"
+                    + " on the agent) was issued on, as the API server's TokenReview says; needs TLS and"
+                    + " kubernetes.enabled. Empty: the node an agent names is taken as said.");
 
     // ml_outlier: a Random Cut Forest over per-actor feature windows (docs/detection.md#ml_outlier).
     static final ConfigKey<Boolean> ML_ENABLED = SCHEMA.key("ml.enabled", bool(), true,

@@ -324,4 +324,12 @@ class AgentConfigurationTest {
         String m = error(Map.of(), "--config", f.toString());
         assertTrue(m.contains("larger than " + ConfigFile.MAX_BYTES + " bytes"), m);
     }
+
+    @Test
+    void aNodeTokenIsNeverSentInPlaintext() throws Exception {
+        CliRun r = CliRun.of("agent", "--pcap", Samples.demo().toString(), "--metrics", "none", "--config",
+                file("tls:\n  node_token_file: /var/run/secrets/netwatch/token\n").toString());
+        assertEquals(2, r.code(), r.stdout());
+        assertTrue(r.stderr().contains("tls.node_token_file needs TLS"), r.stderr());
+    }
 }

@@ -97,6 +97,15 @@ class AggregatorConfigurationTest {
     }
 
     @Test
+    void theNodeCheckNeedsTls() throws Exception {
+        Path f = dir.resolve("aggregator.yaml");
+        Files.writeString(f, "ingest:\n  agent_service_account: netwatch:netwatch-agent\n");
+        CliRun r = CliRun.of("aggregator", "--config", f.toString(), "--print-config");
+        assertEquals(2, r.code(), r.stdout());
+        assertTrue(r.stderr().contains("ingest.agent_service_account needs TLS"), r.stderr());
+    }
+
+    @Test
     void printedDefaultsParseBackIntoTheSameConfig() {
         ConfigValues defaults = ConfigValues.defaults(AggregatorSettings.SCHEMA);
         ConfigValues reread = ConfigValues.defaults(AggregatorSettings.SCHEMA);

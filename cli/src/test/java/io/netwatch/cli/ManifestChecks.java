@@ -76,11 +76,15 @@ final class ManifestChecks {
             "networking.k8s.io", "networkpolicies", "get,list,watch",
             "apps", "replicasets", "get,list,watch",
             "batch", "jobs", "get,list,watch");
-    /** (apiGroup, resource, verb) the aggregator may write: quarantine and Events. */
+    /**
+     * (apiGroup, resource, verb) the aggregator may write: quarantine, Events, and TokenReviews
+     * (a question about an agent's pod token; nothing is stored).
+     */
     static final Set<String> AGGREGATOR_WRITES = grants(
             "", "pods", "patch",
             "networking.k8s.io", "networkpolicies", "create",
-            "", "events", "create");
+            "", "events", "create",
+            "authentication.k8s.io", "tokenreviews", "create");
     private static final Set<String> READ_VERBS = Set.of("get", "list", "watch");
 
     private final String version;

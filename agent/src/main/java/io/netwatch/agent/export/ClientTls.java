@@ -5,7 +5,10 @@ import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.util.AdvancedTlsX509KeyManager;
 import io.grpc.util.AdvancedTlsX509TrustManager;
+import io.netwatch.common.TextFiles;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
@@ -29,7 +32,38 @@ import java.util.concurrent.TimeUnit;
  *                    instead of the host of the target, or null
  * @param reload      how often the files are checked for changes; zero reads them once
  */
-public record ClientTls(Path certificate, Path key, Path ca, String serverName, Duration reload) {
+public record ClientTls(Path certificate, Path key, Path ca, String serverName, Duration reload, Path nodeTokenFile) {
+    /** Largest token file read: a service-account JWT is a few KiB. */
+    private static final long MAX_TOKEN_BYTES = 64 * 1024;
+
+    public ClientTls(Path certificate, Path key, Path ca, String serverName, Duration reload) {
+        this(certificate, key, ca, serverName, reload, null);
+    }
+
+    /** The same, sending the pod's service-account token in this file with each stream (see {@link #nodeToken}). */
+    public ClientTls withNodeTokenFile(Path file) {
+        return new ClientTls(certificate, key, ca, serverName, reload, file);
+    }
+
+    /**
+     * The token in {@link #nodeTokenFile}, read now (the kubelet rotates it), or null without one
+     * or when it cannot be read: the aggregator that checks nodes then refuses the stream and
+     * says why. The aggregator asks the API server whose token it is, to check that the node the
+     * hello names is the one this agent runs on.
+     */
+    public String nodeToken() {
+        if (nodeTokenFile == null) {
+            return null;
+        }
+        try {
+            TextFiles.requireSmall(nodeTokenFile, MAX_TOKEN_BYTES);
+            String token = Files.readString(nodeTokenFile, StandardCharsets.US_ASCII).strip();
+            return token.isEmpty() || token.chars().anyMatch(c -> c <= ' ' || c > '~') ? null : token;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     public ClientTls {
         if ((certificate == null) != (key == null)) {
             throw new IllegalArgumentException("a client certificate and its key go together: got "

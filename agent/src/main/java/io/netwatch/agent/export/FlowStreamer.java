@@ -2,8 +2,10 @@ package io.netwatch.agent.export;
 
 import com.google.protobuf.util.Timestamps;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.MetadataUtils;
 import io.netwatch.agent.flow.FlowSink;
 import io.netwatch.agent.score.AnomalySink;
 import io.netwatch.proto.anomaly.v1.Anomaly;
@@ -33,6 +35,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,6 +72,11 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     /** Batches sent or waiting to be sent, not yet acknowledged, in sequence order. Guarded by lock. */
+    /** The metadata key of the node token (the aggregator's NodeTokens.HEADER). */
+    static final Metadata.Key<String> NODE_TOKEN = Metadata.Key.of("x-netwatch-node-token",
+            Metadata.ASCII_STRING_MARSHALLER);
+    /** Reads the pod's service-account token for each new stream; null sends none. */
+    private volatile Supplier<String> nodeToken;
     private final ArrayDeque<AgentMessage> unacked = new ArrayDeque<>();
     /** Command answers made while no stream was open, sent after the next hello; guarded by lock. */
     private final ArrayDeque<CommandResult> pendingResults = new ArrayDeque<>();
@@ -136,6 +144,16 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
      */
     public FlowStreamer unansweredHint(String hint) {
         this.unansweredHint = hint;
+        return this;
+    }
+
+    /**
+     * Sends the token {@code token} reads with each new stream: the pod's service-account
+     * token, by which an aggregator that checks nodes learns which node this agent runs on.
+     * Call before {@link #start}.
+     */
+    public FlowStreamer nodeToken(Supplier<String> token) {
+        this.nodeToken = token;
         return this;
     }
 
@@ -245,7 +263,14 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
         }
         final long myGeneration = generation;
         answered = false;
-        IngestGrpc.newStub(channel).connect(new ClientResponseObserver<AgentMessage, AggregatorMessage>() {
+        IngestGrpc.IngestStub stub = IngestGrpc.newStub(channel);
+        String token = nodeToken == null ? null : nodeToken.get();
+        if (token != null) {
+            Metadata headers = new Metadata();
+            headers.put(NODE_TOKEN, token);
+            stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+        }
+        stub.connect(new ClientResponseObserver<AgentMessage, AggregatorMessage>() {
             @Override
             public void beforeStart(ClientCallStreamObserver<AgentMessage> requestStream) {
                 holder[0] = requestStream;

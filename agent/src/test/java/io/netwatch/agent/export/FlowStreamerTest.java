@@ -5,7 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
@@ -24,6 +29,10 @@ import io.netwatch.proto.ingest.v1.CommandResult;
 import io.netwatch.proto.ingest.v1.FlowBatch;
 import io.netwatch.proto.ingest.v1.Hello;
 import io.netwatch.proto.ingest.v1.IngestGrpc;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -43,6 +52,7 @@ import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The export stream against a fake aggregator on the in-process transport. */
 class FlowStreamerTest {
@@ -346,6 +356,45 @@ class FlowStreamerTest {
 
         assertFalse(s.drain(Duration.ofMillis(100)), "nothing was acknowledged");
         assertEquals(1, ingest.flowBatches().size(), "batching stays paused while the window is full");
+    }
+
+    @Test
+    void eachStreamCarriesThePodTokenAsItIsNow(@TempDir Path dir) throws Exception {
+        // The aggregator checks the node a hello names against this token; the kubelet rotates
+        // the file, so it is read for every stream.
+        Path tokenFile = dir.resolve("token");
+        Files.writeString(tokenFile, "first-token\n");
+        List<String> seen = new CopyOnWriteArrayList<>();
+        String name = "ingest-" + System.nanoTime();
+        ingest = new FakeIngest(Mode.FAIL_FIRST_STREAM);
+        ServerInterceptor tokens = new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                               ServerCallHandler<Q, R> next) {
+                seen.add(String.valueOf(headers.get(FlowStreamer.NODE_TOKEN)));
+                try {
+                    // The kubelet rotates the token while the first stream is open.
+                    Files.writeString(tokenFile, "rotated-token\n");
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                return next.startCall(call, headers);
+            }
+        };
+        Server server = InProcessServerBuilder.forName(name).addService(ServerInterceptors.intercept(ingest, tokens))
+                .build().start();
+        cleanup.add(() -> server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
+        cleanup.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        ClientTls tls = new ClientTls(null, null, null, null, Duration.ZERO).withNodeTokenFile(tokenFile);
+        FlowStreamer s = new FlowStreamer(channel, config(10, 100, 4), HELLO, AgentHealth.NONE).nodeToken(tls::nodeToken);
+        cleanup.add(s);
+        s.onFlow(flow(1));
+        s.start();
+        assertTrue(s.drain(WAIT), "the flow acknowledged on the second stream");
+        assertEquals(List.of("first-token", "rotated-token"), seen);
+        Files.writeString(tokenFile, "not a token\n");
+        assertEquals(null, tls.nodeToken(), "a file that holds no token sends none");
     }
 
     @Test

@@ -48,6 +48,10 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     public static final String CAPABILITY_BASELINE = "baseline";
 
     static final Context.Key<SocketAddress> PEER = Context.key("netwatch-peer");
+    /** The node token an agent sent with its stream ({@link NodeTokens#HEADER}), or null. */
+    static final Context.Key<String> NODE_TOKEN = Context.key("netwatch-node-token");
+    private static final Metadata.Key<String> NODE_TOKEN_HEADER =
+            Metadata.Key.of(NodeTokens.HEADER, Metadata.ASCII_STRING_MARSHALLER);
     private static final Logger log = LoggerFactory.getLogger(IngestService.class);
 
     private final FlowStore store;
@@ -65,6 +69,8 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     /** Open agent streams, so a stopping aggregator can end each after the batch it is storing. */
     private final Set<AgentStream> open = ConcurrentHashMap.newKeySet();
     private volatile boolean draining;
+    /** Checks the node each hello names against the agent's token; null when nothing is checked. */
+    private volatile NodeTokens nodeTokens;
 
     public IngestService(FlowStore store, AgentRegistry registry, LongSupplier clockMillis) {
         this(store, registry, clockMillis, FlowStage.NONE);
@@ -122,14 +128,23 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
         return streamsRefused.get();
     }
 
-    /** Makes the caller's address visible to the service; install it on the server. */
+    /**
+     * From now on, each hello's node must be the one the agent's token was issued on
+     * ({@link NodeTokens}); a hello that fails is refused PERMISSION_DENIED.
+     */
+    public void checkNodes(NodeTokens tokens) {
+        this.nodeTokens = tokens;
+    }
+
+    /** Makes the caller's address (and node token) visible to the service; install it on the server. */
     public static ServerInterceptor peerInterceptor() {
         return new ServerInterceptor() {
             @Override
             public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                                ServerCallHandler<Q, R> next) {
                 SocketAddress peer = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-                return Contexts.interceptCall(Context.current().withValue(PEER, peer), call, headers, next);
+                return Contexts.interceptCall(Context.current().withValue(PEER, peer)
+                        .withValue(NODE_TOKEN, headers.get(NODE_TOKEN_HEADER)), call, headers, next);
             }
         };
     }
@@ -162,7 +177,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
         SocketAddress peerAddress = PEER.get();
         String peer = peerAddress == null ? "" : peerAddress.toString();
         streamsOpened.incrementAndGet();
-        AgentStream stream = new AgentStream(new AgentResponses(responses), peer);
+        AgentStream stream = new AgentStream(new AgentResponses(responses), peer, NODE_TOKEN.get());
         open.add(stream);
         if (identities != null || baselines != null) {
             stream.channel.watch(stream::identitiesReady, stream::endIdentities);
@@ -178,6 +193,8 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
         /** Acks and identity updates share it: it takes one writer at a time. */
         private final AgentResponses channel;
         private final String peer;
+        /** The token the agent sent with the stream, for {@link #nodeTokens}; null without one. */
+        private final String nodeToken;
         private String node;
         /** The boot id of the hello: batch sequences are per agent process. */
         private String bootId = "";
@@ -188,9 +205,10 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
         /** The baseline stream of an agent that asked for one; written once, under the lock. */
         private volatile AgentBaselineStream baselineSubscription;
 
-        AgentStream(AgentResponses channel, String peer) {
+        AgentStream(AgentResponses channel, String peer, String nodeToken) {
             this.channel = channel;
             this.peer = peer;
+            this.nodeToken = nodeToken;
         }
 
         void identitiesReady() {
@@ -257,6 +275,12 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                     String oversized = oversized(message.getHello());
                     if (oversized != null) {
                         fail(Status.INVALID_ARGUMENT.withDescription("hello " + oversized));
+                        return;
+                    }
+                    NodeTokens check = nodeTokens;
+                    String refusal = check == null ? null : check.refusal(nodeToken, name);
+                    if (refusal != null) {
+                        fail(Status.PERMISSION_DENIED.withDescription(refusal));
                         return;
                     }
                     if (node != null) {

@@ -19,6 +19,7 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.netwatch.aggregator.identity.ClusterWatcher;
 import io.netwatch.aggregator.identity.IdentityIndex;
 import io.netwatch.aggregator.identity.PolicyHistory;
+import io.netwatch.aggregator.ingest.NodeTokens;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -74,6 +75,10 @@ class AggregatorRbacTest {
                 Thread.sleep(10);
             }
             new ClusterProtectedAddresses(client, Set.of("netwatch"), System::currentTimeMillis).why("10.0.0.1");
+            // A TokenReview of an agent's pod token (the mock in CRUD mode answers none: refused).
+            String refusal = new NodeTokens(client, "netwatch:netwatch-agent", System::currentTimeMillis)
+                    .refusal("an-agent-token", "node-a");
+            assertTrue(refusal != null && refusal.contains("token"), refusal);
             KubernetesQuarantine quarantine = new KubernetesQuarantine(client);
             quarantine.apply("shop", "cart-1", "10.244.1.5");
             quarantine.lift("shop", "cart-1");
@@ -92,7 +97,8 @@ class AggregatorRbacTest {
 
         Set<String> used = drain();
         assertTrue(used.contains("apps/replicasets:list") && used.contains("batch/jobs:watch")
-                && used.contains("/pods:patch") && used.contains("/events:create"), "requests seen: " + used);
+                && used.contains("/pods:patch") && used.contains("/events:create")
+                && used.contains("authentication.k8s.io/tokenreviews:create"), "requests seen: " + used);
         Set<String> granted = granted();
 
         Set<String> missing = new TreeSet<>(used);
