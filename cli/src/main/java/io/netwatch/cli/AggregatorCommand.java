@@ -81,6 +81,10 @@ final class AggregatorCommand implements Callable<Integer> {
         AggregatorConfig config = AggregatorSettings.toConfig(v).withSecurity(tls.security()
                 .withAgentServiceAccount(v.get(AggregatorSettings.AGENT_ACCOUNT)));
         boolean watch = v.get(AggregatorSettings.KUBERNETES);
+        if (!config.security().agentServiceAccount().isEmpty() && !watch) {
+            throw new NetwatchMain.UserError("ingest.agent_service_account needs the cluster: set kubernetes.enabled"
+                    + " (--kubernetes)");
+        }
         if (configuration.print) {
             // What the start would refuse is refused here too (found in review: the alerts
             // file was not read, so a ConfigMap that passed this check failed the rollout).

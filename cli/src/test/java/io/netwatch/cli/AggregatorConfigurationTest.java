@@ -103,6 +103,14 @@ class AggregatorConfigurationTest {
         CliRun r = CliRun.of("aggregator", "--config", f.toString(), "--print-config");
         assertEquals(2, r.code(), r.stdout());
         assertTrue(r.stderr().contains("ingest.agent_service_account needs TLS"), r.stderr());
+
+        TestPki pki = new TestPki(dir);
+        Files.writeString(f, "tls:\n  cert: " + pki.crt("aggregator") + "\n  key: " + pki.key("aggregator")
+                + "\n  client_ca: " + pki.crt("ca") + "\ningest:\n  agent_service_account: netwatch:netwatch-agent\n");
+        r = CliRun.of("aggregator", "--config", f.toString(), "--print-config");
+        assertEquals(2, r.code(), r.stdout());
+        assertTrue(r.stderr().contains("ingest.agent_service_account needs the cluster: set kubernetes.enabled"),
+                r.stderr());
     }
 
     @Test

@@ -33,6 +33,7 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Subject;
 import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClass;
+import io.netwatch.aggregator.ingest.NodeTokens;
 import io.netwatch.cli.config.ConfigError;
 import io.netwatch.cli.config.ConfigValues;
 import io.netwatch.common.Durations;
@@ -403,6 +404,17 @@ final class ManifestChecks {
             problems.addAll(secretFile("agent", agent, "--tls-ca", cmd.tls.ca, CertsCommand.AGENT_SECRET, "ca.crt"));
             problems.addAll(secretFile("agent", agent, "--tls-cert", cmd.tls.cert, CertsCommand.AGENT_SECRET, "tls.crt"));
             problems.addAll(secretFile("agent", agent, "--tls-key", cmd.tls.key, CertsCommand.AGENT_SECRET, "tls.key"));
+            problems.addAll(nodeToken(agent, v.get(AgentSettings.NODE_TOKEN_FILE)));
+            String account = v.get(AgentSettings.NODE_TOKEN_FILE).isBlank() ? ""
+                    : set.agent().getMetadata().getNamespace() + ":" + agent.getSpec().getServiceAccountName();
+            PodTemplateSpec aggregatorPod = set.aggregator().getSpec().getTemplate();
+            if (parseArgs("aggregator", ManifestSet.onlyContainer(aggregatorPod), problems) instanceof AggregatorCommand a
+                    && settings(set, aggregatorPod, a, "aggregator", problems) instanceof ConfigValues av
+                    && !av.get(AggregatorSettings.AGENT_ACCOUNT).equals(account)) {
+                // A mismatch would refuse every agent (or check none) while each file looks right.
+                problems.add("aggregator: ingest.agent_service_account is '" + av.get(AggregatorSettings.AGENT_ACCOUNT)
+                        + "', the agents' pods send tokens of '" + account + "'");
+            }
         }
         PodTemplateSpec aggregator = set.aggregator().getSpec().getTemplate();
         if (parseArgs("aggregator", ManifestSet.onlyContainer(aggregator), problems) instanceof AggregatorCommand cmd
@@ -429,6 +441,31 @@ final class ManifestChecks {
             }
         }
         return problems;
+    }
+
+    /** The agent's node token: a projected service-account token for the aggregator's audience, mounted read-only. */
+    private static List<String> nodeToken(PodTemplateSpec t, String file) {
+        if (file.isBlank()) {
+            return List.of("agent: tls.node_token_file is not set: the aggregator cannot check which node an agent"
+                    + " runs on");
+        }
+        java.nio.file.Path path = java.nio.file.Path.of(file);
+        Container c = ManifestSet.onlyContainer(t);
+        String dir = path.getParent() == null ? "" : path.getParent().toString();
+        var mount = c.getVolumeMounts().stream().filter(m -> m.getMountPath().equals(dir)).findFirst().orElse(null);
+        Volume v = mount == null ? null
+                : t.getSpec().getVolumes().stream().filter(x -> x.getName().equals(mount.getName())).findFirst().orElse(null);
+        var token = v == null || v.getProjected() == null ? null : v.getProjected().getSources().stream()
+                .map(s -> s.getServiceAccountToken()).filter(Objects::nonNull)
+                .filter(s -> path.getFileName().toString().equals(s.getPath())).findFirst().orElse(null);
+        if (token == null) {
+            return List.of("agent: tls.node_token_file " + file + " is no projected service-account token");
+        }
+        if (!NodeTokens.AUDIENCE.equals(token.getAudience())) {
+            return List.of("agent: the node token's audience is " + token.getAudience() + ", not "
+                    + NodeTokens.AUDIENCE);
+        }
+        return Boolean.TRUE.equals(mount.getReadOnly()) ? List.of() : List.of("agent: the node token is mounted writable");
     }
 
     private static List<String> secretFile(String workload, PodTemplateSpec t, String option, java.nio.file.Path file,

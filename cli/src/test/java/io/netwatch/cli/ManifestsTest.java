@@ -262,6 +262,12 @@ class ManifestsTest {
                 editConfig(s, "netwatch-agent-config", "/etc/netwatch/tls/" + file, "\"\"");
             }
         }, "agent: runs without TLS");
+        assertNoticed(checks::tls, s -> editConfig(s, "netwatch-aggregator-config", "netwatch:netwatch-agent",
+                "netwatch:default"), "the agents' pods send tokens of 'netwatch:netwatch-agent'");
+        assertNoticed(checks::tls, s -> s.agent().getSpec().getTemplate().getSpec().getVolumes().stream()
+                .filter(v -> v.getProjected() != null).forEach(v -> v.getProjected().getSources().getFirst()
+                        .getServiceAccountToken().setAudience("https://kubernetes.default.svc")),
+                "the node token's audience is https://kubernetes.default.svc, not netwatch-aggregator");
         assertNoticed(checks::tls, s -> editConfig(s, "netwatch-aggregator-config", "client_ca:", "# client_ca:"),
                 "--tls-client-ca is not set");
         assertNoticed(checks::tls, s -> editConfig(s, "netwatch-agent-config", "/tls/tls.key", "/key.pem"),

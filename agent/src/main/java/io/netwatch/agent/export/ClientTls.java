@@ -14,6 +14,8 @@ import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * TLS towards the aggregator: the CA that must have signed the aggregator's certificate,
@@ -35,6 +37,7 @@ import java.util.concurrent.TimeUnit;
 public record ClientTls(Path certificate, Path key, Path ca, String serverName, Duration reload, Path nodeTokenFile) {
     /** Largest token file read: a service-account JWT is a few KiB. */
     private static final long MAX_TOKEN_BYTES = 64 * 1024;
+    private static final Logger LOG = LoggerFactory.getLogger(ClientTls.class);
 
     public ClientTls(Path certificate, Path key, Path ca, String serverName, Duration reload) {
         this(certificate, key, ca, serverName, reload, null);
@@ -60,6 +63,8 @@ public record ClientTls(Path certificate, Path key, Path ca, String serverName, 
             String token = Files.readString(nodeTokenFile, StandardCharsets.US_ASCII).strip();
             return token.isEmpty() || token.chars().anyMatch(c -> c <= ' ' || c > '~') ? null : token;
         } catch (IOException e) {
+            // Said at each new stream: the aggregator that checks nodes refuses it, and says so too.
+            LOG.warn("export: cannot read the node token {}: {}", nodeTokenFile, e.getMessage());
             return null;
         }
     }

@@ -71,12 +71,12 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    /** Batches sent or waiting to be sent, not yet acknowledged, in sequence order. Guarded by lock. */
     /** The metadata key of the node token (the aggregator's NodeTokens.HEADER). */
     static final Metadata.Key<String> NODE_TOKEN = Metadata.Key.of("x-netwatch-node-token",
             Metadata.ASCII_STRING_MARSHALLER);
     /** Reads the pod's service-account token for each new stream; null sends none. */
     private volatile Supplier<String> nodeToken;
+    /** Batches sent or waiting to be sent, not yet acknowledged, in sequence order. Guarded by lock. */
     private final ArrayDeque<AgentMessage> unacked = new ArrayDeque<>();
     /** Command answers made while no stream was open, sent after the next hello; guarded by lock. */
     private final ArrayDeque<CommandResult> pendingResults = new ArrayDeque<>();

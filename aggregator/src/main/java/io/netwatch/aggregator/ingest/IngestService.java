@@ -278,8 +278,16 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                         return;
                     }
                     NodeTokens check = nodeTokens;
-                    String refusal = check == null ? null : check.refusal(nodeToken, name);
+                    String refusal;
+                    try {
+                        refusal = check == null ? null : check.refusal(nodeToken, name);
+                    } catch (NodeTokens.Unavailable e) {
+                        fail(Status.UNAVAILABLE.withDescription(e.getMessage()));
+                        return;
+                    }
                     if (refusal != null) {
+                        // Logged: an agent speaking for another node is an attack, not a protocol slip.
+                        log.warn("ingest: refused {} saying hello as node {}: {}", peer, name, refusal);
                         fail(Status.PERMISSION_DENIED.withDescription(refusal));
                         return;
                     }
@@ -312,7 +320,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                         var batch = message.getFlows();
                         if (registry.acceptBatch(node, bootId, batch.getSequence(), now)) {
                             for (Flow f : batch.getFlowsList()) {
-                                store.addFlow(staged(f, now), now);
+                                store.addFlow(staged(ownNode(f), now), now);
                             }
                             registry.countStored(node, batch.getFlowsCount(), 0);
                         }
@@ -324,7 +332,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                         var batch = message.getAnomalies();
                         if (registry.acceptBatch(node, bootId, batch.getSequence(), now)) {
                             for (Anomaly a : batch.getAnomaliesList()) {
-                                store.addAnomaly(a, now);
+                                store.addAnomaly(ownNode(a), now);
                             }
                             registry.countStored(node, 0, batch.getAnomaliesCount());
                         }
@@ -359,6 +367,19 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                 return "must be at most " + MAX_HELLO_BYTES + " bytes (it is " + h.getSerializedSize() + ")";
             }
             return null;
+        }
+
+        /**
+         * The record as from this stream's node: a stream speaks for the node of its hello (checked
+         * against its pod token when nodes are checked), and so do its records. Found in review: an
+         * anomaly naming another node had that node's agent block an address.
+         */
+        private Flow ownNode(Flow f) {
+            return f.getNodeName().equals(node) ? f : f.toBuilder().setNodeName(node).build();
+        }
+
+        private Anomaly ownNode(Anomaly a) {
+            return a.getNodeName().equals(node) ? a : a.toBuilder().setNodeName(node).build();
         }
 
         private boolean requireHello() {

@@ -13,32 +13,47 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Binds the node an agent names in its hello to the node it runs on. The agent sends its pod's
  * projected service-account token (audience {@link #AUDIENCE}); the API server's TokenReview
- * says whose it is: the agent's service account, and the pod and node it was issued for. A
- * hello naming another node is refused. Without this, every agent holds the same certificate,
- * and root on one node could send flows and anomalies as any node and take its block commands
- * (found in a security review).
+ * says whose it is: the agents' service account, and the pod it was issued for; the pod, read
+ * from the API server, says its node. A hello naming another node is refused. Without this,
+ * every agent holds the same certificate, and root on one node could send flows and anomalies
+ * as any node and take its block commands (found in a security review).
  *
- * <p>The node comes from the review's {@code authentication.kubernetes.io/node-name} extra
- * (Kubernetes 1.30 and later, when the token was issued for a pod on a node), else from the
- * pod the review names ({@code authentication.kubernetes.io/pod-name}), read from the API server.
- * Verdicts are kept for {@link #REMEMBER_MILLIS} per token (by its SHA-256, never the token),
- * so that reconnects do not each cost a review. Thread-safe.
+ * <p>Only a pod-bound token counts (a token bound to a Node object, or to no object, names no
+ * pod and is refused), and the pod must still be the one the token was issued for (same UID).
+ * This trusts the API server's NodeRestriction admission (a kubelet cannot make pods on other
+ * nodes) and that only the DaemonSet makes pods of the agents' service account in its
+ * namespace. A verdict that lets an agent in is kept for {@link #REMEMBER_MILLIS} per token (by
+ * its SHA-256, never the token), so that reconnects cost no review; a refusal for
+ * {@link #REMEMBER_REFUSAL_MILLIS}; an API server that cannot answer is asked again next time
+ * ({@link Unavailable}). Thread-safe.
  */
 public final class NodeTokens {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeTokens.class);
     /** The audience the agent's projected token is issued for, and the review asks for. */
     public static final String AUDIENCE = "netwatch-aggregator";
     /** The gRPC metadata key the agent sends its token in. */
     public static final String HEADER = "x-netwatch-node-token";
     static final String NODE_EXTRA = "authentication.kubernetes.io/node-name";
     static final String POD_EXTRA = "authentication.kubernetes.io/pod-name";
+    static final String POD_UID_EXTRA = "authentication.kubernetes.io/pod-uid";
     static final long REMEMBER_MILLIS = 5 * 60_000;
+    static final long REMEMBER_REFUSAL_MILLIS = 10_000;
     private static final int MAX_REMEMBERED = 10_000;
+
+    /** The API server could not be asked: the agent should try again (UNAVAILABLE), not be refused. */
+    public static final class Unavailable extends RuntimeException {
+        Unavailable(String message) {
+            super(message);
+        }
+    }
 
     /** What a review said of a token: the node it speaks for, or why it speaks for none. */
     record Verdict(String node, String refusal, long atMillis) {
@@ -64,11 +79,16 @@ public final class NodeTokens {
         this.clockMillis = clockMillis;
     }
 
-    /** Null when {@code token} is one of the agents' and was issued on {@code node}; else why not. */
+    /**
+     * Null when {@code token} is one of the agents' and was issued for a pod on {@code node};
+     * else why not.
+     *
+     * @throws Unavailable when the API server could not be asked
+     */
     public String refusal(String token, String node) {
         if (token == null || token.isBlank()) {
             return "the aggregator checks which node an agent runs on: send the pod's service-account token"
-                    + " (export.node_token_file) with audience " + AUDIENCE;
+                    + " (tls.node_token_file) with audience " + AUDIENCE;
         }
         String key = sha256(token.strip());
         long now = clockMillis.getAsLong();
@@ -76,12 +96,11 @@ public final class NodeTokens {
         synchronized (remembered) {
             v = remembered.get(key);
         }
-        if (v == null || now - v.atMillis() >= REMEMBER_MILLIS) {
+        long keep = v == null ? 0 : v.refusal() == null ? REMEMBER_MILLIS : REMEMBER_REFUSAL_MILLIS;
+        if (v == null || now - v.atMillis() >= keep) {
             v = review(token.strip(), now);
-            if (v.refusal() == null || !v.refusal().startsWith("cannot ask")) {
-                synchronized (remembered) {
-                    remembered.put(key, v); // an unreachable API server is asked again next time
-                }
+            synchronized (remembered) {
+                remembered.put(key, v);
             }
         }
         if (v.refusal() != null) {
@@ -97,29 +116,37 @@ public final class NodeTokens {
             r = client.authentication().v1().tokenReviews().create(new TokenReviewBuilder().withNewSpec()
                     .withToken(token).withAudiences(AUDIENCE).endSpec().build());
         } catch (KubernetesClientException e) {
-            return new Verdict(null, "cannot ask the API server whose token this is: " + e.getMessage(), now);
+            LOG.warn("ingest: a TokenReview failed: {}", e.getMessage());
+            throw new Unavailable("cannot ask the API server whose token this is now; try again");
         }
         String ns = serviceAccount.substring(0, serviceAccount.indexOf(':'));
-        return judge(r, serviceAccount, (pod, namespace) -> {
-            Pod p = client.pods().inNamespace(namespace).withName(pod).get();
-            return p == null || p.getSpec() == null ? null : p.getSpec().getNodeName();
-        }, ns, now);
+        return judge(r, serviceAccount, pod -> {
+            try {
+                return client.pods().inNamespace(ns).withName(pod).get();
+            } catch (KubernetesClientException e) {
+                LOG.warn("ingest: reading the agent's pod {}/{} failed: {}", ns, pod, e.getMessage());
+                throw new Unavailable("cannot read the agent's pod from the API server now; try again");
+            }
+        }, now);
     }
 
     /**
      * What a TokenReview's answer means: the node the token speaks for, or why it speaks for
-     * none. {@code podNode} reads a pod's node (namespace given) when the review names only
-     * the pod.
+     * none. {@code pods} reads a pod of the agents' namespace by name (null when there is none).
      */
-    static Verdict judge(TokenReview r, String serviceAccount, BiFunction<String, String, String> podNode,
-                         String namespace, long now) {
+    static Verdict judge(TokenReview r, String serviceAccount, Function<String, Pod> pods, long now) {
         if (r == null || r.getStatus() == null || !Boolean.TRUE.equals(r.getStatus().getAuthenticated())) {
             String error = r == null || r.getStatus() == null ? null : r.getStatus().getError();
-            return new Verdict(null, "the API server did not accept the agent's token"
-                    + (error == null || error.isBlank() ? "" : ": " + error), now);
+            if (error != null && !error.isBlank()) {
+                LOG.warn("ingest: the API server did not review an agent's token: {}", error);
+                throw new Unavailable("the API server could not review the agent's token now; try again");
+            }
+            return new Verdict(null, "the API server did not accept the agent's token", now);
         }
         List<String> audiences = r.getStatus().getAudiences();
-        if (audiences != null && !audiences.isEmpty() && !audiences.contains(AUDIENCE)) {
+        if (audiences == null || !audiences.contains(AUDIENCE)) {
+            // An API server that ignores the audience asked for answers none: the token may be
+            // one for the API server itself, not one issued for Netwatch.
             return new Verdict(null, "the agent's token is not for audience " + AUDIENCE, now);
         }
         UserInfo user = r.getStatus().getUser();
@@ -128,14 +155,22 @@ public final class NodeTokens {
             return new Verdict(null, "the token is " + (user == null ? "nobody's" : user.getUsername() + "'s")
                     + ", not the agents' service account " + serviceAccount, now);
         }
-        String node = first(user.getExtra(), NODE_EXTRA);
-        if (node == null) {
-            String pod = first(user.getExtra(), POD_EXTRA);
-            node = pod == null ? null : podNode.apply(pod, namespace);
+        String podName = first(user.getExtra(), POD_EXTRA);
+        if (podName == null) {
+            return new Verdict(null, "the agent's token is bound to no pod (a projected service-account token of"
+                    + " the agent's pod is needed)", now);
         }
-        if (node == null || node.isEmpty()) {
-            return new Verdict(null, "the agent's token names no node or running pod (a token bound to the agent's"
-                    + " pod is needed: a projected service-account token)", now);
+        Pod pod = pods.apply(podName);
+        String uid = first(user.getExtra(), POD_UID_EXTRA);
+        if (pod == null || pod.getSpec() == null || pod.getMetadata() == null
+                || uid != null && !uid.equals(pod.getMetadata().getUid())) {
+            return new Verdict(null, "the pod the agent's token was issued for (" + podName + ") is gone", now);
+        }
+        String node = pod.getSpec().getNodeName();
+        String tokenNode = first(user.getExtra(), NODE_EXTRA);
+        if (node == null || node.isEmpty() || tokenNode != null && !tokenNode.equals(node)) {
+            return new Verdict(null, "the pod the agent's token was issued for (" + podName + ") runs on no node"
+                    + " the token agrees with", now);
         }
         return new Verdict(node, null, now);
     }

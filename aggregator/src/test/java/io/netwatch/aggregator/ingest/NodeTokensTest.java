@@ -2,13 +2,19 @@ package io.netwatch.aggregator.ingest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenReview;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Server;
@@ -20,8 +26,10 @@ import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.netwatch.aggregator.store.AgentRegistry;
 import io.netwatch.aggregator.store.FlowStore;
+import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.ingest.v1.AgentMessage;
 import io.netwatch.proto.ingest.v1.AggregatorMessage;
+import io.netwatch.proto.ingest.v1.AnomalyBatch;
 import io.netwatch.proto.ingest.v1.Hello;
 import io.netwatch.proto.ingest.v1.IngestGrpc;
 import java.time.Duration;
@@ -30,7 +38,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiFunction;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -53,24 +61,51 @@ class NodeTokensTest {
                 .endStatus().build();
     }
 
+    private static Pod pod(String name, String uid, String node) {
+        return new PodBuilder().withNewMetadata().withNamespace("netwatch").withName(name).withUid(uid).endMetadata()
+                .withNewSpec().withNodeName(node).endSpec().build();
+    }
+
+    /** The extras of a token issued for the agent pod {@code name} (uid-1) on {@code node}. */
+    private static Map<String, List<String>> boundTo(String name, String node) {
+        return Map.of(NodeTokens.POD_EXTRA, List.of(name), NodeTokens.POD_UID_EXTRA, List.of("uid-1"),
+                NodeTokens.NODE_EXTRA, List.of(node));
+    }
+
     @Test
-    void theReviewSaysWhichNodeATokenSpeaksFor() {
-        BiFunction<String, String, String> podNode = (pod, ns) ->
-                pod.equals("netwatch-agent-x7k2p") && ns.equals("netwatch") ? "node-b" : null;
+    void theReviewAndThePodSayWhichNodeATokenSpeaksFor() {
+        Function<String, Pod> pods = name -> name.equals("netwatch-agent-x7k2p")
+                ? pod(name, "uid-1", "node-a") : null;
         String agent = "system:serviceaccount:" + ACCOUNT;
-        assertEquals("node-a", NodeTokens.judge(answer(true, agent, Map.of(NodeTokens.NODE_EXTRA, List.of("node-a"))),
-                ACCOUNT, podNode, "netwatch", 0).node());
-        assertEquals("node-b", NodeTokens.judge(answer(true, agent,
-                Map.of(NodeTokens.POD_EXTRA, List.of("netwatch-agent-x7k2p"))), ACCOUNT, podNode, "netwatch", 0).node(),
-                "before Kubernetes puts the node in the token: the pod's node");
-        assertTrue(NodeTokens.judge(answer(false, "", Map.of()), ACCOUNT, podNode, "netwatch", 0).refusal()
-                .startsWith("the API server did not accept the agent's token"));
+        assertEquals("node-a", NodeTokens.judge(answer(true, agent, boundTo("netwatch-agent-x7k2p", "node-a")),
+                ACCOUNT, pods, 0).node());
+        assertEquals("node-a", NodeTokens.judge(answer(true, agent, Map.of(NodeTokens.POD_EXTRA,
+                List.of("netwatch-agent-x7k2p"))), ACCOUNT, pods, 0).node(), "before tokens named their node");
+        assertEquals("the API server did not accept the agent's token",
+                NodeTokens.judge(answer(false, "", Map.of()), ACCOUNT, pods, 0).refusal());
         assertEquals("the token is system:serviceaccount:shop:default's, not the agents' service account "
                         + ACCOUNT, NodeTokens.judge(answer(true, "system:serviceaccount:shop:default",
-                Map.of(NodeTokens.NODE_EXTRA, List.of("node-a"))), ACCOUNT, podNode, "netwatch", 0).refusal(),
+                boundTo("netwatch-agent-x7k2p", "node-a")), ACCOUNT, pods, 0).refusal(),
                 "any pod can ask for a token with this audience: only the agents' account counts");
-        assertTrue(NodeTokens.judge(answer(true, agent, Map.of()), ACCOUNT, podNode, "netwatch", 0).refusal()
-                .startsWith("the agent's token names no node or running pod"));
+        // Found in review: a token bound to a Node object (kubectl create token --bound-object-kind
+        // Node) named a node and no pod, and was taken for that node's agent.
+        assertTrue(NodeTokens.judge(answer(true, agent, Map.of(NodeTokens.NODE_EXTRA, List.of("node-a"))), ACCOUNT,
+                pods, 0).refusal().startsWith("the agent's token is bound to no pod"));
+        assertTrue(NodeTokens.judge(answer(true, agent, Map.of(NodeTokens.POD_EXTRA, List.of("netwatch-agent-x7k2p"),
+                NodeTokens.POD_UID_EXTRA, List.of("uid-of-a-deleted-pod"))), ACCOUNT, pods, 0).refusal()
+                .contains("is gone"), "a pod of the same name made again is not the token's");
+        assertTrue(NodeTokens.judge(answer(true, agent, boundTo("netwatch-agent-x7k2p", "node-b")), ACCOUNT, pods, 0)
+                .refusal().contains("runs on no node the token agrees with"));
+        // Found in review: an API server that ignores the audience answers none, and its own
+        // tokens (audience: the API server) would have passed.
+        TokenReview noAudience = answer(true, agent, boundTo("netwatch-agent-x7k2p", "node-a"));
+        noAudience.getStatus().setAudiences(List.of());
+        assertEquals("the agent's token is not for audience netwatch-aggregator",
+                NodeTokens.judge(noAudience, ACCOUNT, pods, 0).refusal());
+        TokenReview failed = answer(false, "", Map.of());
+        failed.getStatus().setError("webhook timed out");
+        assertThrows(NodeTokens.Unavailable.class, () -> NodeTokens.judge(failed, ACCOUNT, pods, 0),
+                "a review the API server could not make is no refusal");
     }
 
     @Test
@@ -78,39 +113,60 @@ class NodeTokensTest {
         // Found in a security review: every agent holds the same certificate, so root on one
         // node could say hello as any other, send flows in its name and take its block commands.
         server.expect().post().withPath(REVIEWS).andReturn(201, answer(true, "system:serviceaccount:" + ACCOUNT,
-                Map.of(NodeTokens.NODE_EXTRA, List.of("node-a")))).always();
+                boundTo("netwatch-agent-x7k2p", "node-a"))).always();
+        server.expect().get().withPath("/api/v1/namespaces/netwatch/pods/netwatch-agent-x7k2p")
+                .andReturn(200, pod("netwatch-agent-x7k2p", "uid-1", "node-a")).always();
         NodeTokens tokens = new NodeTokens(client, ACCOUNT, clock::get);
         assertNull(tokens.refusal("token-of-node-a", "node-a"));
+        RecordedRequest review = server.takeRequest(5, TimeUnit.SECONDS);
+        String body = review.getBody().readUtf8();
+        assertTrue(body.contains("\"token\":\"token-of-node-a\"") && body.contains("\"audiences\":[\""
+                + NodeTokens.AUDIENCE + "\"]"), body);
         assertEquals("the agent's token was issued on node node-a, and its hello names node node-b",
                 tokens.refusal("token-of-node-a", "node-b"));
         assertTrue(tokens.refusal(null, "node-a").startsWith("the aggregator checks which node an agent runs on"));
-        assertEquals(1, server.getRequestCount(), "one review per token, kept for its reconnects");
+        assertEquals(2, server.getRequestCount(), "one review and one pod read per token, kept for its reconnects");
         clock.addAndGet(NodeTokens.REMEMBER_MILLIS);
         assertNull(tokens.refusal("token-of-node-a", "node-a"));
-        assertEquals(2, server.getRequestCount(), "asked again once the verdict is old");
+        assertEquals(4, server.getRequestCount(), "asked again once the verdict is old");
 
-        // Over gRPC, as the aggregator serves ingest.
-        IngestService ingest = new IngestService(new FlowStore(100, 100, Duration.ofHours(1)), new AgentRegistry(),
-                clock::get);
+        // Over gRPC, as the aggregator serves ingest: the hello is checked, and the records of
+        // the stream are its node's, whatever they say.
+        FlowStore store = new FlowStore(100, 100, Duration.ofHours(1));
+        IngestService ingest = new IngestService(store, new AgentRegistry(), clock::get);
         ingest.checkNodes(tokens);
         String name = "node-tokens-" + System.nanoTime();
         Server grpc = InProcessServerBuilder.forName(name)
                 .addService(ServerInterceptors.intercept(ingest, IngestService.peerInterceptor())).build().start();
         ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
         try {
-            Status impostor = hello(channel, "token-of-node-a", "node-b");
+            Status impostor = hello(channel, "token-of-node-a", "node-b", null);
             assertEquals(Status.Code.PERMISSION_DENIED, impostor.getCode(), impostor.toString());
             assertEquals("the agent's token was issued on node node-a, and its hello names node node-b",
                     impostor.getDescription());
-            assertEquals(Status.Code.OK, hello(channel, "token-of-node-a", "node-a").getCode());
+            Anomaly forged = Anomaly.newBuilder().setId("x").setAnomalyType("port_scan").setNodeName("node-b")
+                    .build();
+            assertEquals(Status.Code.OK, hello(channel, "token-of-node-a", "node-a", forged).getCode());
+            assertEquals(List.of("node-a"), store.anomalies().read(0, 10).entries().stream()
+                    .map(e -> e.value().getNodeName()).toList(), "an anomaly naming another node is the stream's");
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             grpc.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
     }
 
-    /** How a stream that sends {@code token}, says hello as {@code node} and closes ends. */
-    private static Status hello(ManagedChannel channel, String token, String node) throws Exception {
+    @Test
+    void anApiServerThatCannotAnswerIsUnavailableNotARefusal() {
+        server.expect().post().withPath(REVIEWS).andReturn(500, "etcd is down").always();
+        NodeTokens tokens = new NodeTokens(new KubernetesClientBuilder().withConfig(new ConfigBuilder(
+                client.getConfiguration()).withRequestRetryBackoffLimit(0).build()).build(), ACCOUNT, clock::get);
+        assertThrows(NodeTokens.Unavailable.class, () -> tokens.refusal("token-of-node-a", "node-a"));
+        assertThrows(NodeTokens.Unavailable.class, () -> tokens.refusal("token-of-node-a", "node-a"),
+                "asked again, not remembered as a refusal");
+    }
+
+    /** How a stream that sends {@code token}, says hello as {@code node}, sends {@code anomaly} (if any) and closes ends. */
+    private static Status hello(ManagedChannel channel, String token, String node, Anomaly anomaly) throws Exception {
         Metadata headers = new Metadata();
         headers.put(Metadata.Key.of(NodeTokens.HEADER, Metadata.ASCII_STRING_MARSHALLER), token);
         CompletableFuture<Status> end = new CompletableFuture<>();
@@ -132,6 +188,10 @@ class NodeTokensTest {
                     }
                 });
         out.onNext(AgentMessage.newBuilder().setHello(Hello.newBuilder().setNodeName(node).setBootId("b")).build());
+        if (anomaly != null) {
+            out.onNext(AgentMessage.newBuilder().setAnomalies(AnomalyBatch.newBuilder().setSequence(1)
+                    .addAnomalies(anomaly)).build());
+        }
         // Taken in order: a refused hello fails the stream; one let in ends it OK at this close.
         out.onCompleted();
         return end.get(10, TimeUnit.SECONDS);
