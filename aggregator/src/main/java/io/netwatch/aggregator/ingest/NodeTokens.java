@@ -47,6 +47,12 @@ public final class NodeTokens {
     static final long REMEMBER_MILLIS = 5 * 60_000;
     static final long REMEMBER_REFUSAL_MILLIS = 10_000;
     private static final int MAX_REMEMBERED = 10_000;
+    /**
+     * Reviews asked of the API server per second, at most: past it a hello is answered
+     * UNAVAILABLE (the agent retries), so that streams with a new junk token each cannot have
+     * the aggregator flood the API server (found in review).
+     */
+    static final int MAX_REVIEWS_PER_SECOND = 50;
 
     /** The API server could not be asked: the agent should try again (UNAVAILABLE), not be refused. */
     public static final class Unavailable extends RuntimeException {
@@ -62,6 +68,9 @@ public final class NodeTokens {
     private final KubernetesClient client;
     private final String serviceAccount;
     private final LongSupplier clockMillis;
+    /** The second reviews are counted in, and how many it had; guarded by {@link #remembered}. */
+    private long reviewSecond = Long.MIN_VALUE;
+    private int reviewsThisSecond;
     private final Map<String, Verdict> remembered = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Verdict> eldest) {
@@ -98,6 +107,15 @@ public final class NodeTokens {
         }
         long keep = v == null ? 0 : v.refusal() == null ? REMEMBER_MILLIS : REMEMBER_REFUSAL_MILLIS;
         if (v == null || now - v.atMillis() >= keep) {
+            synchronized (remembered) {
+                if (now / 1000 != reviewSecond) {
+                    reviewSecond = now / 1000;
+                    reviewsThisSecond = 0;
+                }
+                if (++reviewsThisSecond > MAX_REVIEWS_PER_SECOND) {
+                    throw new Unavailable("too many agent tokens to review this second; try again");
+                }
+            }
             v = review(token.strip(), now);
             synchronized (remembered) {
                 remembered.put(key, v);

@@ -156,6 +156,20 @@ class NodeTokensTest {
     }
 
     @Test
+    void streamsWithAJunkTokenEachCannotFloodTheApiServer() {
+        server.expect().post().withPath(REVIEWS).andReturn(201, answer(false, "", Map.of())).always();
+        NodeTokens tokens = new NodeTokens(client, ACCOUNT, clock::get);
+        for (int i = 0; i < NodeTokens.MAX_REVIEWS_PER_SECOND; i++) {
+            assertEquals("the API server did not accept the agent's token", tokens.refusal("junk-" + i, "node-a"));
+        }
+        assertThrows(NodeTokens.Unavailable.class, () -> tokens.refusal("junk-more", "node-a"));
+        assertEquals(NodeTokens.MAX_REVIEWS_PER_SECOND, server.getRequestCount());
+        clock.addAndGet(1_000);
+        assertEquals("the API server did not accept the agent's token", tokens.refusal("junk-more", "node-a"),
+                "the next second, reviews again");
+    }
+
+    @Test
     void anApiServerThatCannotAnswerIsUnavailableNotARefusal() {
         server.expect().post().withPath(REVIEWS).andReturn(500, "etcd is down").always();
         NodeTokens tokens = new NodeTokens(new KubernetesClientBuilder().withConfig(new ConfigBuilder(
