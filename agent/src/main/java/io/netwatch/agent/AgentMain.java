@@ -210,11 +210,12 @@ public final class AgentMain {
         }
         Duration drainTimeout = stop.drainTimeout(config.drainTimeout());
         boolean drained = streamer.drain(drainTimeout);
-        out.printf("netwatch agent: %d packets, %d flow records, %d acknowledged, %d dropped, %d anomalies, "
-                        + "%d signature alerts%n", pipeline.packets(), pipeline.flowTable().recordsEmitted(),
+        out.printf("netwatch agent: %s, %s, %d acknowledged, %d dropped, %s, %s%n",
+                count(pipeline.packets(), "packet", "packets"),
+                count(pipeline.flowTable().recordsEmitted(), "flow record", "flow records"),
                 streamer.flowsAcked(), streamer.flowsDropped(),
-                pipeline.detectors().counts().total(),
-                pipeline.inspector().alerts());
+                count(pipeline.detectors().counts().total(), "anomaly", "anomalies"),
+                count(pipeline.inspector().alerts(), "signature alert", "signature alerts"));
         if (!drained) {
             int batches = streamer.unackedBatches();
             int queued = streamer.queueDepth();
@@ -301,5 +302,10 @@ public final class AgentMain {
         for (String unseen : inspection.rulesThatCannotFire(r.rules())) {
             out.println("netwatch agent: " + unseen);
         }
+    }
+
+    /** "1 packet", "2 packets". */
+    private static String count(long n, String one, String many) {
+        return n + " " + (n == 1 ? one : many);
     }
 }

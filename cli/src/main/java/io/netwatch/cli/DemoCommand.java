@@ -72,7 +72,7 @@ final class DemoCommand implements Callable<Integer> {
                 DetectionConfig.defaults(), ExportConfig.defaults(), Duration.ofSeconds(30));
         int code = AgentMain.run(agent, new PrintStream(agentLog, true, StandardCharsets.UTF_8));
         for (String line : agentLog.toString(StandardCharsets.UTF_8).split("\n")) {
-            if (line.contains("packets,") || code != 0) {
+            if (line.matches("netwatch agent: \\d+ packets?, .*") || code != 0) {
                 out.println(line.replace("netwatch agent: ", "agent: "));
             }
         }

@@ -20,6 +20,9 @@ class DemoCommandTest {
         assertEquals(1, r.code(), r.stdout() + r.stderr());
         assertTrue(r.stdout().contains("agent: the replay ended early; below is what it read before that"), r.stdout());
         assertTrue(r.stdout().contains("-- Flows (1 stored"), r.stdout());
+        // The agent's summary, its counts in words that agree with them.
+        assertTrue(r.stdout().contains("agent: 2696 packets, 1 flow record, 1 acknowledged, 0 dropped, 0 anomalies,"),
+                r.stdout());
     }
 
     @Test
