@@ -227,8 +227,7 @@ final class BlockDecisions {
                 if (b.action == BlockAction.NODE_DROP) {
                     b.nodes.forEach((node, s) -> {
                         if (s.state != BlockState.BLOCK_STATE_FAILED) {
-                            agents.send(node, AggregatorMessage.newBuilder().setUnblock(UnblockCommand.newBuilder()
-                                    .setCommandId(b.id + "@" + node + "/unblock").setIp(b.ip())).build());
+                            unblock(b, node, "unblock");
                             counters.count(Command.UNBLOCK_SENT);
                         }
                     });
@@ -253,11 +252,15 @@ final class BlockDecisions {
      * unblock follows the block; where the block never arrived it changes nothing.
      */
     private void withdraw(LiveBlock b, String node) {
-        if (b.action == BlockAction.NODE_DROP && !b.dryRun && agents.send(node, AggregatorMessage.newBuilder()
-                .setUnblock(UnblockCommand.newBuilder().setCommandId(b.id + "@" + node + "/withdraw").setIp(b.ip()))
-                .build())) {
+        if (b.action == BlockAction.NODE_DROP && !b.dryRun && unblock(b, node, "withdraw")) {
             counters.count(Command.UNBLOCK_SENT);
         }
+    }
+
+    /** Sends {@code node} the UnblockCommand of {@code b} ({@code id@node/why}); false when the node has no stream. */
+    private boolean unblock(LiveBlock b, String node, String why) {
+        return agents.send(node, AggregatorMessage.newBuilder().setUnblock(UnblockCommand.newBuilder()
+                .setCommandId(b.id + "@" + node + "/" + why).setIp(b.ip())).build());
     }
 
     private void liftQuietly(LiveBlock b) {
