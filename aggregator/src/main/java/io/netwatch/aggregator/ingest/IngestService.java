@@ -196,8 +196,6 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
         /** The token the agent sent with the stream, for {@link #nodeTokens}; null without one. */
         private final String nodeToken;
         private String node;
-        /** The boot id of the hello: batch sequences are per agent process. */
-        private String bootId = "";
         private long connection;
         private boolean failed;
         /** The identity stream of an agent that asked for one; written once, under the lock. */
@@ -303,7 +301,6 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                         return;
                     }
                     node = name;
-                    bootId = message.getHello().getBootId();
                     connection = id;
                     commands.attach(node, channel);
                     if (identities != null && subscription == null
@@ -318,7 +315,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                 case FLOWS -> {
                     if (requireHello()) {
                         var batch = message.getFlows();
-                        if (registry.acceptBatch(node, bootId, batch.getSequence(), now)) {
+                        if (registry.acceptBatch(node, connection, batch.getSequence(), now)) {
                             for (Flow f : batch.getFlowsList()) {
                                 store.addFlow(staged(ownNode(f), now), now);
                             }
@@ -330,7 +327,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                 case ANOMALIES -> {
                     if (requireHello()) {
                         var batch = message.getAnomalies();
-                        if (registry.acceptBatch(node, bootId, batch.getSequence(), now)) {
+                        if (registry.acceptBatch(node, connection, batch.getSequence(), now)) {
                             for (Anomaly a : batch.getAnomaliesList()) {
                                 store.addAnomaly(ownNode(a), now);
                             }

@@ -31,7 +31,6 @@ public final class AgentRegistry {
     private static final class AgentState {
         Hello hello;
         String peer = "";
-        boolean connected;
         long connectedSinceMillis;
         long lastSeenMillis;
         AgentStatus status;
@@ -48,6 +47,10 @@ public final class AgentRegistry {
         final LinkedHashMap<String, Long> lastSequence = new LinkedHashMap<>();
         /** The node's open streams and their boot ids: the node is connected while one is open. */
         final Map<Long, String> open = new HashMap<>();
+
+        boolean connected() {
+            return !open.isEmpty();
+        }
         /** Null until the agent takes identity updates. */
         IdentityStreamCounters identity;
     }
@@ -89,7 +92,6 @@ public final class AgentRegistry {
         forgetOldBoots(s);
         s.hello = hello;
         s.peer = peer;
-        s.connected = true;
         s.connectedSinceMillis = nowMillis;
         s.lastSeenMillis = nowMillis;
         return connection;
@@ -113,7 +115,7 @@ public final class AgentRegistry {
         String oldest = null;
         long seen = Long.MAX_VALUE;
         for (Map.Entry<String, AgentState> e : agents.entrySet()) {
-            if (!e.getValue().connected && e.getValue().lastSeenMillis < seen) {
+            if (!e.getValue().connected() && e.getValue().lastSeenMillis < seen) {
                 oldest = e.getKey();
                 seen = e.getValue().lastSeenMillis;
             }
@@ -134,20 +136,22 @@ public final class AgentRegistry {
     public synchronized void disconnect(String node, long connection, long nowMillis) {
         AgentState s = agents.get(node);
         if (s != null && s.open.remove(connection) != null) {
-            s.connected = !s.open.isEmpty();
             s.lastSeenMillis = nowMillis;
         }
     }
 
     /**
-     * Decides whether a batch is new. Sequences are per boot and strictly increasing; an
-     * agent resends unacknowledged batches in order after a reconnect.
+     * Decides whether a batch is new. Sequences are per boot (the boot id of the connection's
+     * hello) and strictly increasing; an agent resends unacknowledged batches in order after
+     * a reconnect.
      *
+     * @param connection what {@link #connect} returned for the stream the batch came on
      * @return true when the batch must be stored; false for a duplicate (counted)
      */
-    public synchronized boolean acceptBatch(String node, String bootId, long sequence, long nowMillis) {
+    public synchronized boolean acceptBatch(String node, long connection, long sequence, long nowMillis) {
         AgentState s = agents.get(node);
         s.lastSeenMillis = nowMillis;
+        String bootId = s.open.getOrDefault(connection, "");
         long last = s.lastSequence.getOrDefault(bootId, 0L);
         if (sequence <= last) {
             s.duplicateBatches++;
@@ -171,7 +175,7 @@ public final class AgentRegistry {
     public synchronized int connectedAgents() {
         int n = 0;
         for (AgentState s : agents.values()) {
-            if (s.connected) {
+            if (s.connected()) {
                 n++;
             }
         }
@@ -227,7 +231,7 @@ public final class AgentRegistry {
     public synchronized List<AgentView> snapshot() {
         List<AgentView> out = new ArrayList<>();
         for (AgentState s : agents.values()) {
-            out.add(new AgentView(s.hello, s.connected, s.peer, s.connectedSinceMillis, s.lastSeenMillis, s.status,
+            out.add(new AgentView(s.hello, s.connected(), s.peer, s.connectedSinceMillis, s.lastSeenMillis, s.status,
                     s.loss, s.flowsReceived, s.anomaliesReceived, s.duplicateBatches,
                     s.identity == null ? null : s.identity.totals()));
         }

@@ -46,15 +46,15 @@ class AgentRegistryTest {
         // Found in review: four streams with fresh boot ids under a node's name pushed the
         // real agent's sequence out, and its resent batches were stored twice.
         AgentRegistry r = new AgentRegistry();
-        r.connect(hello("node-a"), "10.0.0.1", 1_000);
-        assertTrue(r.acceptBatch("node-a", "boot-1", 7, 1_000));
+        long real = r.connect(hello("node-a"), "10.0.0.1", 1_000);
+        assertTrue(r.acceptBatch("node-a", real, 7, 1_000));
         for (int i = 0; i < 10; i++) {
             Hello other = Hello.newBuilder().setNodeName("node-a").setBootId("other-" + i).build();
             long id = r.connect(other, "10.0.0.9", 2_000 + i);
             r.disconnect("node-a", id, 2_000 + i);
         }
-        assertEquals(false, r.acceptBatch("node-a", "boot-1", 7, 3_000), "batch 7 again is a resend");
-        assertTrue(r.acceptBatch("node-a", "boot-1", 8, 3_000));
+        assertEquals(false, r.acceptBatch("node-a", real, 7, 3_000), "batch 7 again is a resend");
+        assertTrue(r.acceptBatch("node-a", real, 8, 3_000));
         assertTrue(r.snapshot().getFirst().connected(), "the real stream is still open");
     }
 }
