@@ -219,9 +219,9 @@ public final class AgentMain {
         if (!drained) {
             int batches = streamer.unackedBatches();
             int queued = streamer.queueDepth();
-            out.printf("netwatch agent: the aggregator did not acknowledge %d %s within %s%s%n", batches,
-                    batches == 1 ? "batch" : "batches", Durations.format(drainTimeout),
-                    queued == 0 ? "" : "; " + queued + (queued == 1 ? " record was" : " records were") + " still queued");
+            out.printf("netwatch agent: the aggregator did not acknowledge %s within %s%s%n",
+                    count(batches, "batch", "batches"), Durations.format(drainTimeout), queued == 0 ? ""
+                    : "; " + count(queued, "record", "records") + (queued == 1 ? " was" : " were") + " still queued");
             code = code == 0 ? 1 : code;
         }
         if (watcher != null) {

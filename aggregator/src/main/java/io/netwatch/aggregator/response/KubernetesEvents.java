@@ -149,7 +149,7 @@ public final class KubernetesEvents implements DecisionEvents, AutoCloseable {
         return failed.get();
     }
 
-    /** Events not made because one like it was made in the last {@link #REPEAT_MILLIS}. */
+    /** Events not made because one like it was queued (and did not fail) in the last {@link #REPEAT_MILLIS}. */
     public long repeated() {
         return repeated.get();
     }
