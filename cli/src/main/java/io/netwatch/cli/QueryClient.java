@@ -124,7 +124,7 @@ final class QueryClient {
         } catch (IOException e) {
             throw new IllegalArgumentException("--token-file: cannot read " + tokenFile + " (" + e + ")");
         }
-        if (token.isEmpty() || token.chars().anyMatch(c -> c <= ' ' || c > '~')) {
+        if (!TextFiles.isToken(token)) {
             throw new IllegalArgumentException("--token-file: " + tokenFile + " must hold one token of printable ASCII"
                     + " without spaces");
         }

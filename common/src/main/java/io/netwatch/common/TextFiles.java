@@ -55,6 +55,14 @@ public final class TextFiles {
         }
     }
 
+    /**
+     * Whether {@code text} is one token as a token file holds it (a bearer token, a service-
+     * account JWT): at least one character, printable ASCII, no space.
+     */
+    public static boolean isToken(String text) {
+        return !text.isEmpty() && text.chars().allMatch(c -> c > ' ' && c <= '~');
+    }
+
     /** The file's text; {@link NotUtf8} naming the file, line and byte when it is not UTF-8. */
     public static String readUtf8(Path file) throws IOException {
         return decode(Files.readAllBytes(file), file.toString());

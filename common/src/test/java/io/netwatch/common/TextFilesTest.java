@@ -38,4 +38,12 @@ class TextFilesTest {
         assertEquals(missing + " does not exist",
                 assertThrows(TextFiles.NotSmallFile.class, () -> TextFiles.requireSmall(missing, 1 << 20)).getMessage());
     }
+
+    @Test
+    void aTokenIsPrintableAsciiWithoutSpaces() {
+        assertEquals(true, TextFiles.isToken("s3cr3t-token_for.the~query"));
+        for (String t : new String[] {"", "two words", "tab\there", "caf\u00e9", "bell\u0007"}) {
+            assertEquals(false, TextFiles.isToken(t), t);
+        }
+    }
 }

@@ -61,7 +61,7 @@ public record ClientTls(Path certificate, Path key, Path ca, String serverName, 
         try {
             TextFiles.requireSmall(nodeTokenFile, MAX_TOKEN_BYTES);
             String token = Files.readString(nodeTokenFile, StandardCharsets.US_ASCII).strip();
-            return token.isEmpty() || token.chars().anyMatch(c -> c <= ' ' || c > '~') ? null : token;
+            return TextFiles.isToken(token) ? token : null;
         } catch (IOException e) {
             // Said at each new stream: the aggregator that checks nodes refuses it, and says so too.
             LOG.warn("export: cannot read the node token {}: {}", nodeTokenFile, e.getMessage());

@@ -66,7 +66,7 @@ public final class TokenFile {
         }
         FileTime time = Files.getLastModifiedTime(path);
         String token = Files.readString(path, StandardCharsets.UTF_8).strip();
-        if (token.length() < MIN_TOKEN_CHARS || token.chars().anyMatch(c -> c <= ' ' || c > '~')) {
+        if (token.length() < MIN_TOKEN_CHARS || !TextFiles.isToken(token)) {
             throw new IllegalArgumentException("the query token file " + path + " must hold one token of at least "
                     + MIN_TOKEN_CHARS + " printable ASCII characters without spaces (netwatch certs makes one)");
         }
