@@ -1,23 +1,33 @@
 package io.netwatch.agent.score;
 
 /**
- * A set of non-zero 64-bit hashes with a fixed capacity, allocated once: past it, new members
- * are not kept and {@link #saturated()} says so (a count read from it is then a lower bound).
- * Open addressing with linear probing; single-threaded.
+ * A set of non-zero 64-bit hashes with a fixed capacity: past it, new members are not kept and
+ * {@link #saturated()} says so (a count read from it is then a lower bound). Open addressing
+ * with linear probing; single-threaded.
+ *
+ * <p>The table starts small and doubles as members come, up to twice the capacity: most sets
+ * (a domain's subdomains, a client's domains) hold a few members, and a table sized for the
+ * capacity from the start made each new domain cost kilobytes of zeroed memory.
  */
 final class FixedHashSet {
-    private final long[] slots;
+    /** Slots of a new set's table. */
+    static final int INITIAL_SLOTS = 8;
+
+    private long[] slots;
     private final int capacity;
+    /** Slots of the largest table: twice the capacity, a power of two. */
+    private final int maxSlots;
     private int size;
     private boolean saturated;
 
-    /** @param capacity members kept at most; the table is sized to twice that, a power of two */
+    /** @param capacity members kept at most */
     FixedHashSet(int capacity) {
         if (capacity < 1) {
             throw new IllegalArgumentException("set capacity must be at least 1, got " + capacity);
         }
         this.capacity = capacity;
-        this.slots = new long[Integer.highestOneBit(Math.max(2, capacity * 2 - 1)) << 1];
+        this.maxSlots = Integer.highestOneBit(Math.max(2, capacity * 2 - 1)) << 1;
+        this.slots = new long[Math.min(INITIAL_SLOTS, maxSlots)];
     }
 
     /** Adds {@code hash} (0 is read as 1); true when it was not there. */
@@ -35,9 +45,35 @@ final class FixedHashSet {
             saturated = true;
             return false;
         }
+        if (2 * (size + 1) > slots.length && slots.length < maxSlots) {
+            // Kept at most half full, as the largest table is when the set is at capacity.
+            grow();
+            add(h);
+            return true;
+        }
         slots[i] = h;
         size++;
         return true;
+    }
+
+    private void grow() {
+        long[] old = slots;
+        slots = new long[old.length << 1];
+        int mask = slots.length - 1;
+        for (long h : old) {
+            if (h != 0) {
+                int i = (int) (h ^ (h >>> 32)) & mask;
+                while (slots[i] != 0) {
+                    i = (i + 1) & mask;
+                }
+                slots[i] = h;
+            }
+        }
+    }
+
+    /** Slots of the table now: for tests of its growth. */
+    int tableSize() {
+        return slots.length;
     }
 
     int size() {
@@ -50,6 +86,7 @@ final class FixedHashSet {
     }
 
     void clear() {
+        // The table keeps its size: a set cleared each window is filled again as it was.
         java.util.Arrays.fill(slots, 0);
         size = 0;
         saturated = false;
