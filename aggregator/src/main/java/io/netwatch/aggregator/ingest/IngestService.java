@@ -37,6 +37,8 @@ import org.slf4j.LoggerFactory;
 public final class IngestService extends IngestGrpc.IngestImplBase {
     /** Most characters of a node name accepted from an agent. */
     public static final int MAX_NODE_NAME = 253;
+    /** How soon an open stream's token is checked again when the API server could not answer, millis. */
+    static final long RECHECK_RETRY_MILLIS = 10_000;
     /** Most capabilities, and most capture sources, one hello may list. */
     static final int MAX_HELLO_ITEMS = 256;
     /** Largest hello, bytes: what a node's agent says of itself fits in far less. */
@@ -66,6 +68,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     private final AtomicLong stageErrors = new AtomicLong();
     private final AtomicLong streamsOpened = new AtomicLong();
     private final AtomicLong streamsRefused = new AtomicLong();
+    private final AtomicLong streamsReauthenticated = new AtomicLong();
     /** Open agent streams, so a stopping aggregator can end each after the batch it is storing. */
     private final Set<AgentStream> open = ConcurrentHashMap.newKeySet();
     private volatile boolean draining;
@@ -129,8 +132,18 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     }
 
     /**
+     * Agent streams ended because the token they began with no longer held when checked again
+     * (it expired, or its pod is gone): the agent reconnects with the token it holds now.
+     */
+    public long streamsReauthenticated() {
+        return streamsReauthenticated.get();
+    }
+
+    /**
      * From now on, each hello's node must be the one the agent's token was issued on
-     * ({@link NodeTokens}); a hello that fails is refused PERMISSION_DENIED.
+     * ({@link NodeTokens}); a hello that fails is refused PERMISSION_DENIED. An open stream's
+     * token is checked again every {@link NodeTokens#REMEMBER_MILLIS}, at the agent's next
+     * message; when it no longer holds, the stream ends UNAUTHENTICATED.
      */
     public void checkNodes(NodeTokens tokens) {
         this.nodeTokens = tokens;
@@ -198,6 +211,12 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
         private String node;
         private long connection;
         private boolean failed;
+        /**
+         * When the stream's token is next checked again (clock millis), once its hello passed
+         * the node check: a stream stays open for days, and the verdict it began with must not
+         * (found in review: an agent's stream outlived its pod and its token).
+         */
+        private long recheckAtMillis;
         /** The identity stream of an agent that asked for one; written once, under the lock. */
         private volatile AgentIdentityStream subscription;
         /** The baseline stream of an agent that asked for one; written once, under the lock. */
@@ -233,14 +252,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
         synchronized void end() {
             if (!failed) {
                 // Not a refusal (streamsRefused): the agent did nothing wrong.
-                failed = true;
-                endIdentities();
-                channel.fail(Status.UNAVAILABLE.withDescription(
-                        "the aggregator is shutting down; reconnect and resend"));
-                if (node != null) {
-                    registry.disconnect(node, connection, clock.getAsLong());
-                    commands.detach(node, channel);
-                }
+                endWith(Status.UNAVAILABLE.withDescription("the aggregator is shutting down; reconnect and resend"));
             }
             open.remove(this);
         }
@@ -255,6 +267,9 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                 return;
             }
             long now = clock.getAsLong();
+            if (node != null && now >= recheckAtMillis && !tokenStillHolds(now)) {
+                return;
+            }
             switch (message.getMessageCase()) {
                 case HELLO -> {
                     String name = message.getHello().getNodeName();
@@ -302,6 +317,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                     }
                     node = name;
                     connection = id;
+                    recheckAtMillis = check == null ? Long.MAX_VALUE : now + NodeTokens.REMEMBER_MILLIS;
                     commands.attach(node, channel);
                     if (identities != null && subscription == null
                             && message.getHello().getCapabilitiesList().contains(CAPABILITY_IDENTITY)) {
@@ -355,6 +371,38 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
             }
         }
 
+        /**
+         * Checks the stream's token again: false when it no longer speaks for the stream's node
+         * and the stream was ended. An API server that cannot answer leaves the stream open, to
+         * be checked again shortly: the agent did nothing wrong.
+         */
+        private boolean tokenStillHolds(long now) {
+            NodeTokens check = nodeTokens;
+            if (check == null) {
+                recheckAtMillis = Long.MAX_VALUE;
+                return true;
+            }
+            String refusal;
+            try {
+                refusal = check.refusal(nodeToken, node);
+            } catch (NodeTokens.Unavailable e) {
+                recheckAtMillis = now + RECHECK_RETRY_MILLIS;
+                return true;
+            }
+            if (refusal == null) {
+                recheckAtMillis = now + NodeTokens.REMEMBER_MILLIS;
+                return true;
+            }
+            // An expired projected token is the common case (the kubelet has written a new one):
+            // logged at info; a reconnect that fails the check is refused and logged as a warning.
+            log.info("ingest: ended node {}'s stream from {}: its token no longer holds ({}); the agent reconnects"
+                    + " with its current one", node, peer, refusal);
+            streamsReauthenticated.incrementAndGet();
+            endWith(Status.UNAUTHENTICATED.withDescription("the node token this stream began with no longer holds ("
+                    + refusal + "); reconnect with the pod's current token"));
+            return false;
+        }
+
         /** What is too large in a hello, or null: its lists and strings are kept as long as the agent is known. */
         private static String oversized(Hello h) {
             if (h.getCapabilitiesCount() > MAX_HELLO_ITEMS || h.getSourcesCount() > MAX_HELLO_ITEMS) {
@@ -392,8 +440,13 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
         }
 
         private void fail(Status status) {
-            failed = true;
             streamsRefused.incrementAndGet();
+            endWith(status);
+        }
+
+        /** Ends the stream with {@code status}: its node is disconnected, its commands go elsewhere. */
+        private void endWith(Status status) {
+            failed = true;
             open.remove(this);
             endIdentities();
             channel.fail(status);

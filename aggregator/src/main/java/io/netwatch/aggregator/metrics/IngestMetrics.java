@@ -31,7 +31,9 @@ public final class IngestMetrics implements MeterBinder {
         meters.counter("netwatch.ingest.streams.opened", ingest, IngestService::streamsOpened,
                 "Ingest streams opened (every agent reconnect opens one)");
         meters.counter("netwatch.ingest.streams.refused", ingest, IngestService::streamsRefused,
-                "Ingest streams ended because the agent broke the protocol (no hello, empty message, a second node name, an oversized hello) or the registry was full");
+                "Ingest streams ended because the agent broke the protocol (no hello, empty message, a second node name, an oversized hello), its hello named another node than its token's, or the registry was full");
+        meters.counter("netwatch.ingest.streams.reauthenticated", ingest, IngestService::streamsReauthenticated,
+                "Ingest streams ended because the node token they began with no longer held when checked again (expired, or its pod is gone); the agent reconnects with its current token");
         meters.counter("netwatch.ingest.batches", agents, AgentRegistry::batchesAccepted,
                 "Flow and anomaly batches stored");
         meters.counter("netwatch.ingest.duplicate.batches", agents, AgentRegistry::duplicateBatches,

@@ -1,6 +1,7 @@
 package io.netwatch.aggregator.ingest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -135,11 +136,7 @@ class NodeTokensTest {
         FlowStore store = new FlowStore(100, 100, Duration.ofHours(1));
         IngestService ingest = new IngestService(store, new AgentRegistry(), clock::get);
         ingest.checkNodes(tokens);
-        String name = "node-tokens-" + System.nanoTime();
-        Server grpc = InProcessServerBuilder.forName(name)
-                .addService(ServerInterceptors.intercept(ingest, IngestService.peerInterceptor())).build().start();
-        ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
-        try {
+        serve(ingest, channel -> {
             Status impostor = hello(channel, "token-of-node-a", "node-b", null);
             assertEquals(Status.Code.PERMISSION_DENIED, impostor.getCode(), impostor.toString());
             assertEquals("the agent's token was issued on node node-a, and its hello names node node-b",
@@ -149,10 +146,7 @@ class NodeTokensTest {
             assertEquals(Status.Code.OK, hello(channel, "token-of-node-a", "node-a", forged).getCode());
             assertEquals(List.of("node-a"), store.anomalies().read(0, 10).entries().stream()
                     .map(e -> e.value().getNodeName()).toList(), "an anomaly naming another node is the stream's");
-        } finally {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-            grpc.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
+        });
     }
 
     @Test
@@ -179,35 +173,146 @@ class NodeTokensTest {
                 "asked again, not remembered as a refusal");
     }
 
+    /** An agent stream kept open: messages go out one at a time, its acknowledgements and its end are watched. */
+    private static final class OpenStream {
+        final java.util.concurrent.LinkedBlockingQueue<Long> acks = new java.util.concurrent.LinkedBlockingQueue<>();
+        final CompletableFuture<Status> end = new CompletableFuture<>();
+        final StreamObserver<AgentMessage> out;
+
+        OpenStream(ManagedChannel channel, String token, String node) {
+            Metadata headers = new Metadata();
+            headers.put(Metadata.Key.of(NodeTokens.HEADER, Metadata.ASCII_STRING_MARSHALLER), token);
+            out = IngestGrpc.newStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                    .connect(new StreamObserver<AggregatorMessage>() {
+                        @Override
+                        public void onNext(AggregatorMessage m) {
+                            if (m.hasAck()) {
+                                acks.add(m.getAck().getSequence());
+                            }
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            end.complete(Status.fromThrowable(t));
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            end.complete(Status.OK);
+                        }
+                    });
+            out.onNext(AgentMessage.newBuilder().setHello(Hello.newBuilder().setNodeName(node).setBootId("b")).build());
+        }
+
+        /** Sends a batch of one anomaly; true when it was acknowledged, false when the stream ended instead. */
+        boolean send(long sequence) throws Exception {
+            out.onNext(AgentMessage.newBuilder().setAnomalies(AnomalyBatch.newBuilder().setSequence(sequence)
+                    .addAnomalies(Anomaly.newBuilder().setId("a" + sequence).setAnomalyType("port_scan"))).build());
+            for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); System.nanoTime() < deadline; ) {
+                Long ack = acks.poll(10, TimeUnit.MILLISECONDS);
+                if (ack != null && ack == sequence) {
+                    return true;
+                }
+                if (end.isDone()) {
+                    return false;
+                }
+            }
+            throw new AssertionError("batch " + sequence + " was neither acknowledged nor did the stream end");
+        }
+    }
+
+    /** Serves {@code ingest} in process for {@code body}. */
+    private static void serve(IngestService ingest, ChannelUse body) throws Exception {
+        String name = "node-tokens-" + System.nanoTime();
+        Server grpc = InProcessServerBuilder.forName(name)
+                .addService(ServerInterceptors.intercept(ingest, IngestService.peerInterceptor())).build().start();
+        ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
+        try {
+            body.use(channel);
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            grpc.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private interface ChannelUse {
+        void use(ManagedChannel channel) throws Exception;
+    }
+
+    @Test
+    void anOpenStreamWhoseTokenNoLongerHoldsIsEndedAtItsNextMessage() throws Exception {
+        // Found in review: the verdict a stream began with held as long as the stream, for days,
+        // after its token expired or its pod was deleted.
+        server.expect().post().withPath(REVIEWS).andReturn(201, answer(true, "system:serviceaccount:" + ACCOUNT,
+                boundTo("netwatch-agent-x7k2p", "node-a"))).once();
+        server.expect().post().withPath(REVIEWS).andReturn(201, answer(false, "", Map.of())).always();
+        server.expect().get().withPath("/api/v1/namespaces/netwatch/pods/netwatch-agent-x7k2p")
+                .andReturn(200, pod("netwatch-agent-x7k2p", "uid-1", "node-a")).always();
+        FlowStore store = new FlowStore(100, 100, Duration.ofHours(1));
+        AgentRegistry registry = new AgentRegistry();
+        IngestService ingest = new IngestService(store, registry, clock::get);
+        ingest.checkNodes(new NodeTokens(client, ACCOUNT, clock::get));
+        serve(ingest, channel -> {
+            OpenStream agent = new OpenStream(channel, "token-of-node-a", "node-a");
+            assertTrue(agent.send(1));
+            clock.addAndGet(NodeTokens.REMEMBER_MILLIS - 1);
+            assertTrue(agent.send(2), "the verdict holds for five minutes");
+            assertEquals(2, server.getRequestCount(), "one review and one pod read so far");
+            clock.addAndGet(1);
+            assertFalse(agent.send(3), "five minutes on, the token is checked again, and no longer holds");
+            Status end = agent.end.get(10, TimeUnit.SECONDS);
+            assertEquals(Status.Code.UNAUTHENTICATED, end.getCode(), end.toString());
+            assertEquals("the node token this stream began with no longer holds (the API server did not accept the"
+                    + " agent's token); reconnect with the pod's current token", end.getDescription());
+        });
+        assertEquals(2, store.anomalies().read(0, 10).entries().size(), "the batch after the check is not stored");
+        assertEquals(1, ingest.streamsReauthenticated());
+        assertEquals(0, ingest.streamsRefused(), "an expired token is no protocol breach");
+        assertEquals(0, registry.connectedAgents());
+    }
+
+    @Test
+    void anOpenStreamWhoseTokenStillHoldsGoesOnAndAnApiServerDownLeavesItOpen() throws Exception {
+        server.expect().post().withPath(REVIEWS).andReturn(201, answer(true, "system:serviceaccount:" + ACCOUNT,
+                boundTo("netwatch-agent-x7k2p", "node-a"))).times(2);
+        server.expect().post().withPath(REVIEWS).andReturn(500, "etcd is down").always();
+        server.expect().get().withPath("/api/v1/namespaces/netwatch/pods/netwatch-agent-x7k2p")
+                .andReturn(200, pod("netwatch-agent-x7k2p", "uid-1", "node-a")).always();
+        FlowStore store = new FlowStore(100, 100, Duration.ofHours(1));
+        IngestService ingest = new IngestService(store, new AgentRegistry(), clock::get);
+        ingest.checkNodes(new NodeTokens(new KubernetesClientBuilder().withConfig(new ConfigBuilder(
+                client.getConfiguration()).withRequestRetryBackoffLimit(0).build()).build(), ACCOUNT, clock::get));
+        serve(ingest, channel -> {
+            OpenStream agent = new OpenStream(channel, "token-of-node-a", "node-a");
+            assertTrue(agent.send(1));
+            clock.addAndGet(NodeTokens.REMEMBER_MILLIS);
+            assertTrue(agent.send(2));
+            assertEquals(4, server.getRequestCount(), "checked again: a review and a pod read");
+            clock.addAndGet(NodeTokens.REMEMBER_MILLIS);
+            assertTrue(agent.send(3), "an API server that cannot answer does not end the stream");
+            assertEquals(5, server.getRequestCount());
+            clock.addAndGet(IngestService.RECHECK_RETRY_MILLIS - 1);
+            assertTrue(agent.send(4));
+            assertEquals(5, server.getRequestCount(), "not asked again at every message");
+            clock.addAndGet(1);
+            assertTrue(agent.send(5));
+            assertEquals(6, server.getRequestCount(), "asked again ten seconds later");
+            agent.out.onCompleted();
+            assertEquals(Status.Code.OK, agent.end.get(10, TimeUnit.SECONDS).getCode());
+        });
+        assertEquals(5, store.anomalies().read(0, 10).entries().size());
+        assertEquals(0, ingest.streamsReauthenticated());
+    }
+
     /** How a stream that sends {@code token}, says hello as {@code node}, sends {@code anomaly} (if any) and closes ends. */
     private static Status hello(ManagedChannel channel, String token, String node, Anomaly anomaly) throws Exception {
-        Metadata headers = new Metadata();
-        headers.put(Metadata.Key.of(NodeTokens.HEADER, Metadata.ASCII_STRING_MARSHALLER), token);
-        CompletableFuture<Status> end = new CompletableFuture<>();
-        StreamObserver<AgentMessage> out = IngestGrpc.newStub(channel)
-                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-                .connect(new StreamObserver<AggregatorMessage>() {
-                    @Override
-                    public void onNext(AggregatorMessage m) {
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        end.complete(Status.fromThrowable(t));
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        end.complete(Status.OK);
-                    }
-                });
-        out.onNext(AgentMessage.newBuilder().setHello(Hello.newBuilder().setNodeName(node).setBootId("b")).build());
+        OpenStream agent = new OpenStream(channel, token, node);
         if (anomaly != null) {
-            out.onNext(AgentMessage.newBuilder().setAnomalies(AnomalyBatch.newBuilder().setSequence(1)
+            agent.out.onNext(AgentMessage.newBuilder().setAnomalies(AnomalyBatch.newBuilder().setSequence(1)
                     .addAnomalies(anomaly)).build());
         }
         // Taken in order: a refused hello fails the stream; one let in ends it OK at this close.
-        out.onCompleted();
-        return end.get(10, TimeUnit.SECONDS);
+        agent.out.onCompleted();
+        return agent.end.get(10, TimeUnit.SECONDS);
     }
 }
