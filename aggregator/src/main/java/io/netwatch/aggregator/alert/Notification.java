@@ -1,8 +1,6 @@
 package io.netwatch.aggregator.alert;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import io.netwatch.aggregator.security.Sha256;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
@@ -33,13 +31,7 @@ public record Notification(String receiver, String groupKey, Map<String, String>
      * Opsgenie's alias, so a resolve closes what the trigger opened.
      */
     public String dedupKey() {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256")
-                    .digest(("netwatch\n" + receiver + "\n" + groupKey).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d, 0, 20);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
+        return HexFormat.of().formatHex(Sha256.of("netwatch\n" + receiver + "\n" + groupKey), 0, 20);
     }
 
     public List<AlertEvent> firing() {

@@ -6,9 +6,7 @@ import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
 import io.fabric8.kubernetes.api.model.authentication.UserInfo;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import io.netwatch.aggregator.security.Sha256;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -99,7 +97,7 @@ public final class NodeTokens {
             return "the aggregator checks which node an agent runs on: send the pod's service-account token"
                     + " (tls.node_token_file) with audience " + AUDIENCE;
         }
-        String key = sha256(token.strip());
+        String key = HexFormat.of().formatHex(Sha256.of(token.strip()));
         long now = clockMillis.getAsLong();
         Verdict v;
         synchronized (remembered) {
@@ -198,11 +196,4 @@ public final class NodeTokens {
         return values == null || values.isEmpty() ? null : values.getFirst();
     }
 
-    private static String sha256(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

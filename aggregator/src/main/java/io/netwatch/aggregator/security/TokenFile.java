@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
 /**
  * The query API's bearer token, read from a file (a mounted Secret) and reread when the
@@ -54,7 +53,7 @@ public final class TokenFile {
 
     /** True when {@code presented} is the token. */
     public boolean matches(String presented) {
-        return MessageDigest.isEqual(digest, sha256(presented.getBytes(StandardCharsets.UTF_8)));
+        return MessageDigest.isEqual(digest, Sha256.of(presented));
     }
 
     private void read() throws IOException {
@@ -70,15 +69,7 @@ public final class TokenFile {
             throw new IllegalArgumentException("the query token file " + path + " must hold one token of at least "
                     + MIN_TOKEN_CHARS + " printable ASCII characters without spaces (netwatch certs makes one)");
         }
-        digest = sha256(token.getBytes(StandardCharsets.UTF_8));
+        digest = Sha256.of(token);
         modified = time;
-    }
-
-    private static byte[] sha256(byte[] b) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(b);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
     }
 }
