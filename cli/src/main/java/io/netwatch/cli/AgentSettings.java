@@ -257,19 +257,23 @@ final class AgentSettings {
                 List.of(v.get(BLOCK_NFT)));
     }
 
-    /** Fills the TLS options not given on the command line from tls.* (options win). */
+    /** Fills the TLS options not given on the command line from tls.* (options win); messages then name the keys. */
     static void tlsFiles(ConfigValues v, ClientTlsOptions tls) {
         if (tls.ca == null && !v.get(TLS_CA).isBlank()) {
             tls.ca = Path.of(v.get(TLS_CA));
+            tls.caSetting = tls.caSetting.from(v);
         }
         if (tls.cert == null && !v.get(TLS_CERT).isBlank()) {
             tls.cert = Path.of(v.get(TLS_CERT));
+            tls.certSetting = tls.certSetting.from(v);
         }
         if (tls.key == null && !v.get(TLS_KEY).isBlank()) {
             tls.key = Path.of(v.get(TLS_KEY));
+            tls.keySetting = tls.keySetting.from(v);
         }
         if (tls.serverName == null && !v.get(TLS_SERVER_NAME).isBlank()) {
             tls.serverName = v.get(TLS_SERVER_NAME);
+            tls.serverNameSetting = tls.serverNameSetting.from(v);
         }
     }
 

@@ -176,19 +176,23 @@ final class AggregatorSettings {
     private AggregatorSettings() {
     }
 
-    /** Fills the TLS options not given on the command line from tls.* and query.* (options win). */
+    /** Fills the TLS options not given on the command line from tls.* and query.* (options win); messages then name the keys. */
     static void tlsFiles(ConfigValues v, ServerTlsOptions tls) {
         if (tls.cert == null && !v.get(TLS_CERT).isBlank()) {
             tls.cert = Path.of(v.get(TLS_CERT));
+            tls.certSetting = tls.certSetting.from(v);
         }
         if (tls.key == null && !v.get(TLS_KEY).isBlank()) {
             tls.key = Path.of(v.get(TLS_KEY));
+            tls.keySetting = tls.keySetting.from(v);
         }
         if (tls.clientCa == null && !v.get(TLS_CLIENT_CA).isBlank()) {
             tls.clientCa = Path.of(v.get(TLS_CLIENT_CA));
+            tls.clientCaSetting = tls.clientCaSetting.from(v);
         }
         if (tls.tokenFile == null && !v.get(TOKEN_FILE).isBlank()) {
             tls.tokenFile = Path.of(v.get(TOKEN_FILE));
+            tls.tokenFileSetting = tls.tokenFileSetting.from(v);
         }
         tls.every = v.get(TLS_RELOAD);
     }

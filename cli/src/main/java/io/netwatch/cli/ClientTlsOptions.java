@@ -21,6 +21,12 @@ final class ClientTlsOptions {
             + " not the host of the aggregator address (e.g. connecting by IP or through a port-forward).")
     String serverName;
 
+    // How messages name each value: by its option, or by its key once the configuration gave it.
+    TlsFiles.Setting caSetting = TlsFiles.Setting.option("--tls-ca", "tls.ca");
+    TlsFiles.Setting certSetting = TlsFiles.Setting.option("--tls-cert", "tls.cert");
+    TlsFiles.Setting keySetting = TlsFiles.Setting.option("--tls-key", "tls.key");
+    TlsFiles.Setting serverNameSetting = TlsFiles.Setting.option("--tls-server-name", "tls.server_name");
+
     boolean any() {
         return ca != null || cert != null || key != null || serverName != null;
     }
@@ -32,22 +38,26 @@ final class ClientTlsOptions {
      * @param reload             how often the files are reread; zero for once
      */
     ClientTls tls(boolean requireCertificate, Duration reload) {
-        TlsFiles.requireAllOrNone("a client certificate", new String[] {"--tls-cert", "--tls-key"}, cert, key);
+        TlsFiles.requireAllOrNone("a client certificate", new TlsFiles.Setting[] {certSetting, keySetting}, cert, key);
         if (requireCertificate) {
-            TlsFiles.requireAllOrNone("mutual TLS", new String[] {"--tls-ca", "--tls-cert", "--tls-key"}, ca, cert, key);
+            TlsFiles.requireAllOrNone("mutual TLS", new TlsFiles.Setting[] {caSetting, certSetting, keySetting},
+                    ca, cert, key);
         }
         if (serverName != null && (serverName.isBlank() || serverName.contains(":"))) {
-            throw new IllegalArgumentException("--tls-server-name must be a host name, got '" + serverName + "'");
+            throw new IllegalArgumentException(serverNameSetting.given() + " must be a host name, got '" + serverName
+                    + "'");
         }
         if (requireCertificate && ca == null) {
-            throw new IllegalArgumentException("mutual TLS needs --tls-ca, --tls-cert and --tls-key (--tls-server-name"
+            TlsFiles.Setting by = serverNameSetting;
+            throw new IllegalArgumentException("mutual TLS needs " + caSetting.nameLike(by) + ", "
+                    + certSetting.nameLike(by) + " and " + keySetting.nameLike(by) + " (" + by.given()
                     + " alone does not turn it on)");
         }
         if (ca != null) {
-            TlsFiles.certificates(ca, "--tls-ca");
+            TlsFiles.certificates(ca, caSetting.given());
         }
         if (cert != null) {
-            TlsFiles.requireIdentity(cert, "--tls-cert", key, "--tls-key");
+            TlsFiles.requireIdentity(cert, certSetting.given(), key, keySetting.given());
         }
         return new ClientTls(cert, key, ca, serverName, reload);
     }

@@ -28,28 +28,36 @@ final class ServerTlsOptions {
             + " for changes (cert-manager rotation); 0s reads them once (default 1m). (tls.reload)")
     String reload;
 
+    // How messages name each file: by its option, or by its key once the configuration gave it.
+    TlsFiles.Setting certSetting = TlsFiles.Setting.option("--tls-cert", "tls.cert");
+    TlsFiles.Setting keySetting = TlsFiles.Setting.option("--tls-key", "tls.key");
+    TlsFiles.Setting clientCaSetting = TlsFiles.Setting.option("--tls-client-ca", "tls.client_ca");
+    TlsFiles.Setting tokenFileSetting = TlsFiles.Setting.option("--query-token-file", "query.token_file");
+
     /** The reread period, from --tls-reload or tls.reload. */
     Duration every = Duration.ofMinutes(1);
 
     /** Checks every file now, so a mistake is one line naming the option and the file. */
     ServerSecurity security() {
-        TlsFiles.requireAllOrNone("TLS", new String[] {"--tls-cert", "--tls-key", "--tls-client-ca"}, cert, key, clientCa);
+        TlsFiles.Setting[] tls = {certSetting, keySetting, clientCaSetting};
+        TlsFiles.requireAllOrNone("TLS", tls, cert, key, clientCa);
         if (cert == null) {
             if (tokenFile != null) {
-                throw new IllegalArgumentException("--query-token-file needs TLS (--tls-cert, --tls-key, --tls-client-ca):"
-                        + " a bearer token must not travel in plaintext");
+                throw new IllegalArgumentException(tokenFileSetting.given() + " needs TLS ("
+                        + String.join(", ", java.util.Arrays.stream(tls).map(s -> s.nameLike(tokenFileSetting))
+                        .toList()) + "): a bearer token must not travel in plaintext");
             }
             return ServerSecurity.PLAINTEXT;
         }
         if (every.isNegative()) {
             throw new IllegalArgumentException("--tls-reload must be zero or positive, got " + every);
         }
-        TlsFiles.requireIdentity(cert, "--tls-cert", key, "--tls-key");
-        TlsFiles.certificates(clientCa, "--tls-client-ca");
+        TlsFiles.requireIdentity(cert, certSetting.given(), key, keySetting.given());
+        TlsFiles.certificates(clientCa, clientCaSetting.given());
         try {
             return new ServerSecurity(new ServerTls(cert, key, clientCa, every), tokenFile);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--query-token-file: " + e.getMessage());
+            throw new IllegalArgumentException(tokenFileSetting.given() + ": " + e.getMessage());
         }
     }
 }

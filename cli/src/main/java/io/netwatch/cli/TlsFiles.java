@@ -1,5 +1,7 @@
 package io.netwatch.cli;
 
+import io.netwatch.cli.config.ConfigSource;
+import io.netwatch.cli.config.ConfigValues;
 import io.netwatch.common.TextFiles;
 import java.io.IOException;
 import java.io.InputStream;
@@ -132,8 +134,8 @@ final class TlsFiles {
             ok = false;
         }
         if (!ok) {
-            throw new IllegalArgumentException(keyOption + " " + keyFile + " is not the key of the certificate in "
-                    + certOption + " " + certFile + " (" + cert.getSubjectX500Principal() + ")");
+            throw new IllegalArgumentException(keyFile + " (" + keyOption + ") is not the key of the certificate in "
+                    + certFile + " (" + certOption + "; " + cert.getSubjectX500Principal() + ")");
         }
     }
 
@@ -143,16 +145,57 @@ final class TlsFiles {
         requirePair(leaf, privateKey(key, keyOption), certOption, cert, keyOption, key);
     }
 
-    /** Fails naming the options given and the ones missing when some but not all of a set are given. */
-    static void requireAllOrNone(String what, String[] options, Object... values) {
-        List<String> given = new ArrayList<>();
-        List<String> missing = new ArrayList<>();
-        for (int i = 0; i < options.length; i++) {
-            (values[i] == null ? missing : given).add(options[i]);
+    /**
+     * Fails naming the settings given and the ones missing when some but not all of a set are
+     * given. The missing ones are named as the first given one is: by their options after an
+     * option, by their keys after a configuration file's key or a variable.
+     */
+    static void requireAllOrNone(String what, Setting[] settings, Object... values) {
+        List<Setting> given = new ArrayList<>();
+        List<Setting> missing = new ArrayList<>();
+        for (int i = 0; i < settings.length; i++) {
+            (values[i] == null ? missing : given).add(settings[i]);
         }
         if (!given.isEmpty() && !missing.isEmpty()) {
-            throw new IllegalArgumentException(what + " needs " + String.join(", ", options) + " together; "
-                    + String.join(", ", given) + " given but not " + String.join(", ", missing));
+            Setting first = given.getFirst();
+            throw new IllegalArgumentException(what + " needs " + String.join(", ",
+                    java.util.Arrays.stream(settings).map(s -> s.nameLike(first)).toList()) + " together; "
+                    + String.join(", ", given.stream().map(Setting::given).toList()) + " given but not "
+                    + String.join(", ", missing.stream().map(s -> s.nameLike(first)).toList()));
+        }
+    }
+
+    /**
+     * A TLS setting as a message names it: by the option the user typed, or, when the value
+     * came from the configuration, by the key and the file ({@code tls.cert in agent.yaml}) or
+     * by the variable. (Found by a new user: agent.yaml with tls.cert but no tls.key was
+     * refused with "--tls-cert given but not --tls-key".)
+     *
+     * @param option the command-line option, {@code --tls-cert}
+     * @param key    the configuration key of the same value, {@code tls.cert}
+     * @param from   where the value came from when the configuration gave it; null for the option (or unset)
+     */
+    record Setting(String option, String key, ConfigSource from) {
+        static Setting option(String option, String key) {
+            return new Setting(option, key, null);
+        }
+
+        /** The same setting, its value taken from {@code v}'s {@code key}. */
+        Setting from(ConfigValues v) {
+            return new Setting(option, key, v.origin(key));
+        }
+
+        /** How a message names the value given: {@code --tls-cert}, {@code tls.cert in agent.yaml}, a variable. */
+        String given() {
+            if (from == null) {
+                return option;
+            }
+            return from.isFile() ? key + " in " + from.name() : from.name();
+        }
+
+        /** How a message names this setting beside {@code other}: by option after an option, else by key. */
+        String nameLike(Setting other) {
+            return other.from == null ? option : key;
         }
     }
 }

@@ -52,7 +52,8 @@ class TlsOptionsTest {
     void aKeyThatIsNotTheCertificatesIsNamed() {
         assertRefused(aggregator("--tls-cert", pki.crt("aggregator").toString(), "--tls-key", pki.key("agent").toString(),
                 "--tls-client-ca", pki.crt("ca").toString()),
-                "--tls-key " + pki.key("agent") + " is not the key of the certificate in --tls-cert " + pki.crt("aggregator"));
+                pki.key("agent") + " (--tls-key) is not the key of the certificate in " + pki.crt("aggregator")
+                        + " (--tls-cert; ");
     }
 
     @Test
@@ -81,6 +82,34 @@ class TlsOptionsTest {
                 "mutual TLS needs --tls-ca, --tls-cert, --tls-key together; --tls-ca given but not --tls-cert, --tls-key");
         assertRefused(CliRun.of("agents", "--tls-cert", pki.crt("query").toString()),
                 "--tls-cert given but not --tls-key");
+    }
+
+    /** A configuration file's TLS files are named by their keys and the file (a new user's report). */
+    @Test
+    void partialTlsKeysInAFileAreNamedAsKeys() throws Exception {
+        Path agentYaml = tmp.resolve("agent.yaml");
+        Files.writeString(agentYaml, "tls:\n  ca: " + pki.crt("ca") + "\n  cert: " + pki.crt("agent") + "\n");
+        CliRun agent = CliRun.of("agent", "--config", agentYaml.toString(), "--pcap", Samples.demo().toString(),
+                "--metrics", "none");
+        assertRefused(agent, "a client certificate needs tls.cert, tls.key together; tls.cert in agent.yaml given"
+                + " but not tls.key");
+        assertFalse(agent.stderr().contains("--tls"), agent.stderr());
+
+        Path aggregatorYaml = tmp.resolve("aggregator.yaml");
+        Files.writeString(aggregatorYaml, "tls:\n  cert: " + pki.crt("aggregator") + "\n");
+        assertRefused(aggregator("--config", aggregatorYaml.toString()),
+                "TLS needs tls.cert, tls.key, tls.client_ca together; tls.cert in aggregator.yaml given but not tls.key,"
+                        + " tls.client_ca");
+        Files.writeString(aggregatorYaml, "query:\n  token_file: " + tmp.resolve("query.token") + "\n");
+        assertRefused(aggregator("--config", aggregatorYaml.toString()), "query.token_file in aggregator.yaml needs"
+                + " TLS (tls.cert, tls.key, tls.client_ca)");
+
+        // A file's value is checked under its key too, and a flag beside it keeps its own name.
+        Files.writeString(agentYaml, "tls:\n  ca: " + pki.crt("ca") + "\n  key: " + pki.key("query") + "\n");
+        assertRefused(CliRun.of("agent", "--config", agentYaml.toString(), "--pcap", Samples.demo().toString(),
+                "--metrics", "none", "--tls-cert", pki.crt("agent").toString()),
+                pki.key("query") + " (tls.key in agent.yaml) is not the key of the certificate in " + pki.crt("agent")
+                        + " (--tls-cert; ");
     }
 
     @Test

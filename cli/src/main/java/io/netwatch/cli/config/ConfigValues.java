@@ -10,13 +10,13 @@ import java.util.Map;
 public final class ConfigValues {
     private final ConfigSchema schema;
     private final Map<String, Object> values = new LinkedHashMap<>();
-    private final Map<String, String> sources = new LinkedHashMap<>();
+    /** Where each key's value came from; absent for a default. */
+    private final Map<String, ConfigSource> sources = new LinkedHashMap<>();
 
     private ConfigValues(ConfigSchema schema) {
         this.schema = schema;
         for (ConfigKey<?> k : schema.keys()) {
             values.put(k.path(), k.defaultValue());
-            sources.put(k.path(), "default");
         }
     }
 
@@ -44,7 +44,7 @@ public final class ConfigValues {
             throw new ConfigError(source.at(path) + "unknown key" + schema.didYouMean(path));
         }
         values.put(path, k.read(input, source));
-        sources.put(path, source.name());
+        sources.put(path, source);
         return this;
     }
 
@@ -96,6 +96,12 @@ public final class ConfigValues {
 
     /** Where the value of {@code path} came from: "default", a file, a variable or an option. */
     public String source(String path) {
+        ConfigSource s = sources.get(path);
+        return s == null ? "default" : s.name();
+    }
+
+    /** Where the value of {@code path} came from, for naming it in a message; null for the default. */
+    public ConfigSource origin(String path) {
         return sources.get(path);
     }
 }
