@@ -114,6 +114,12 @@ class AgentConfigurationTest {
         assertTrue(m.startsWith("agent.yaml: capture.snap_length: \"1.5\" is not an integer (expected integer, 64 to "
                 + "262144)"), m);
 
+        // Found by a new user: 1e3 was quoted back as "1000.0", a number the file does not hold.
+        m = error(Map.of(), "--config", file("flows:\n  max_flows: 1e3\n").toString());
+        assertEquals("agent.yaml: flows.max_flows: \"1e3\" is not an integer (expected integer, at least 1)", m);
+        m = error(Map.of(), "--config", file("inspection:\n  parsers: [dns, 1.50]\n").toString());
+        assertTrue(m.startsWith("agent.yaml: inspection.parsers: [dns, 1.50] names \"1.50\", which is not allowed"), m);
+
         m = error(Map.of(), "--config", file("capture:\n  interfaces: [any]\ndetect:\n  overrides: [scan.pf=lots]\n").toString());
         assertTrue(m.startsWith("detect.overrides: scan.pf=lots: 'lots' is not a number"), m);
 

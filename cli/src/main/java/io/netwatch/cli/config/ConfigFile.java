@@ -5,9 +5,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
@@ -81,8 +84,10 @@ public final class ConfigFile {
     /** Reads YAML text named {@code name} in errors onto {@code values}. */
     public static void apply(String text, String name, ConfigValues values) {
         JsonNode root;
+        Map<String, String> numbers;
         try {
             root = YAML.readTree(text);
+            numbers = numbersAsWritten(text);
         } catch (JacksonException e) {
             TokenStreamLocation at = e.getLocation();
             String where = at == null || at.getLineNr() < 1 ? "" : " line " + at.getLineNr() + ", column "
@@ -107,10 +112,28 @@ public final class ConfigFile {
             throw new ConfigError(name + ": must be a mapping of keys (" + String.join(", ",
                     values.schema().children("")) + "), not " + article(root.getNodeType().name().toLowerCase()));
         }
-        walk(root, "", 0, values, source);
+        walk(root, "", 0, values, source, numbers);
     }
 
-    private static void walk(JsonNode node, String section, int depth, ConfigValues values, ConfigSource source) {
+    /**
+     * Every number's text as the file writes it, by JSON pointer ({@code /flows/max_flows}): the
+     * tree holds {@code 1e3} as 1000.0, and an error must quote what the user wrote (found by a
+     * new user: "max_flows: 1e3" was refused as "1000.0" is not an integer).
+     */
+    private static Map<String, String> numbersAsWritten(String text) {
+        Map<String, String> numbers = new HashMap<>();
+        try (JsonParser p = YAML.createParser(text)) {
+            for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+                if (t.isNumeric()) {
+                    numbers.put(p.streamReadContext().pathAsPointer().toString(), p.getString());
+                }
+            }
+        }
+        return numbers;
+    }
+
+    private static void walk(JsonNode node, String section, int depth, ConfigValues values, ConfigSource source,
+                             Map<String, String> numbers) {
         ConfigSchema schema = values.schema();
         for (Map.Entry<String, JsonNode> e : node.properties()) {
             String path = section.isEmpty() ? e.getKey() : section + "." + e.getKey();
@@ -123,18 +146,19 @@ public final class ConfigFile {
                 if (depth >= MAX_DEPTH) {
                     throw new ConfigError(source.at(path) + "nested too deep");
                 }
-                walk(v, path, depth + 1, values, source);
+                walk(v, path, depth + 1, values, source, numbers);
             } else if (schema.find(path) == null) {
                 throw new ConfigError(source.at(path) + "unknown key" + schema.didYouMean(path)
                         + "; the keys " + (section.isEmpty() ? "at the top level" : "in " + section) + " are "
                         + String.join(", ", schema.children(section)));
             } else {
-                values.set(path, input(v, path, source), source);
+                values.set(path, input(v, path, source, numbers), source);
             }
         }
     }
 
-    private static ConfigInput input(JsonNode v, String path, ConfigSource source) {
+    private static ConfigInput input(JsonNode v, String path, ConfigSource source, Map<String, String> numbers) {
+        String pointer = "/" + path.replace('.', '/');
         if (v.isNull()) {
             throw new ConfigError(source.at(path) + "has no value; remove the key to keep the default");
         }
@@ -147,10 +171,14 @@ public final class ConfigFile {
                 if (!item.isValueNode() || item.isNull()) {
                     throw new ConfigError(source.at(path) + "list items must be plain values");
                 }
-                items.add(item.asString());
+                items.add(asWritten(item, pointer + "/" + items.size(), numbers));
             }
             return ConfigInput.list(items);
         }
-        return ConfigInput.scalar(v.asString());
+        return ConfigInput.scalar(asWritten(v, pointer, numbers));
+    }
+
+    private static String asWritten(JsonNode v, String pointer, Map<String, String> numbers) {
+        return v.isNumber() ? numbers.getOrDefault(pointer, v.asString()) : v.asString();
     }
 }
