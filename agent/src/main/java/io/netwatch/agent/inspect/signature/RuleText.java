@@ -52,11 +52,59 @@ final class RuleText {
             throw new IllegalArgumentException("an empty option (two ';' in a row)");
         }
         int colon = s.indexOf(':');
-        if (colon < 0) {
-            out.add(new Option(s, null));
-        } else {
-            out.add(new Option(s.substring(0, colon).trim(), s.substring(colon + 1).trim()));
+        String name = (colon < 0 ? s : s.substring(0, colon)).trim();
+        String value = colon < 0 ? null : s.substring(colon + 1).trim();
+        // A missing ';' joins two options into one; say so rather than what the first one's
+        // keyword makes of the second (found by a new user: content:"abc" sid:1; was "no content").
+        int space = firstSpace(name);
+        if (space >= 0) {
+            throw missingSemicolon(s.substring(0, space), s.substring(space));
         }
+        int close = closingQuote(value);
+        if (close >= 0 && !value.substring(close + 1).isBlank()) {
+            throw missingSemicolon(name + ":" + value.substring(0, close + 1), value.substring(close + 1));
+        }
+        out.add(new Option(name, value));
+    }
+
+    private static int firstSpace(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.isWhitespace(s.charAt(i))) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Where a quoted value ({@code "abc"} or {@code !"abc"}) ends: the index of its closing
+     * quote; -1 for a value that is not quoted or not closed.
+     */
+    private static int closingQuote(String value) {
+        if (value == null) {
+            return -1;
+        }
+        String quoted = value.startsWith("!") ? value.substring(1).stripLeading() : value;
+        if (!quoted.startsWith("\"")) {
+            return -1;
+        }
+        int open = value.length() - quoted.length();
+        for (int i = open + 1; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '\\') {
+                i++;
+            } else if (c == '"') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static IllegalArgumentException missingSemicolon(String option, String rest) {
+        String next = rest.strip();
+        int cut = Math.min(next.length(), 40);
+        return new IllegalArgumentException("malformed option list: a ';' is missing after " + option.strip()
+                + " (before '" + next.substring(0, cut) + (cut < next.length() ? "..." : "") + "')");
     }
 
     /** A quoted option value without its quotes, with {@code \"}, {@code \;} and {@code \\} unescaped. */

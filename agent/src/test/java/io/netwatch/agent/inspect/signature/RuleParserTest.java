@@ -98,6 +98,18 @@ class RuleParserTest {
         assertTrue(e.toString().startsWith("mixed.rules:2: unsupported keyword 'pcre'"), e.toString());
     }
 
+    @Test
+    void aMissingSemicolonIsNamedWithItsLine() {
+        RuleParser.Result r = parser.parse("""
+                alert tcp any any -> any any (msg:"good"; content:"a"; sid:1;)
+
+                alert tcp any any -> any any (msg:"bad"; content:"abc" sid:2;)
+                """, "local.rules");
+        assertEquals(List.of(1), r.rules().stream().map(Rule::sid).toList());
+        assertEquals("local.rules:3: malformed option list: a ';' is missing after content:\"abc\" (before 'sid:2')",
+                r.errors().getFirst().toString());
+    }
+
     static List<Arguments> badRules() {
         String h = "alert tcp any any -> any any ";
         return List.of(
@@ -136,6 +148,15 @@ class RuleParserTest {
                 Arguments.of(h + "(msg:\"m\"; content:\"a\"; nocase:1; sid:1;)", "nocase takes no value"),
                 Arguments.of(h + "(msg:\"m\"; content:\"a\"; priority:9; sid:1;)", "priority must be a whole number from 1 to 4"),
                 Arguments.of(h + "(msg:\"m\"; content:\"a\";; sid:1;)", "empty option"),
+                // A missing ';' was reported as whatever the joined option made of it ("no content").
+                Arguments.of(h + "(msg:\"m\"; content:\"abc\" sid:1;)",
+                        "malformed option list: a ';' is missing after content:\"abc\" (before 'sid:1')"),
+                Arguments.of(h + "(msg:\"m\" content:\"abc\"; sid:1;)",
+                        "a ';' is missing after msg:\"m\" (before 'content:\"abc\"')"),
+                Arguments.of(h + "(msg:\"m\"; content:!\"a\" content:\"b\"; sid:1;)",
+                        "a ';' is missing after content:!\"a\" (before 'content:\"b\"')"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; nocase sid:1;)",
+                        "a ';' is missing after nocase (before 'sid:1')"),
                 Arguments.of(h + "(msg:\"m\"; content:\"a;b\"; sid:1;)", "must be escaped"),
                 Arguments.of(h + "(msg:\"m\"; content:\"raw\"; http.uri; content:\"/x\"; sid:1;)", "cannot be combined"));
     }
