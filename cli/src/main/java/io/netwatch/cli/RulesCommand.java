@@ -3,6 +3,7 @@ package io.netwatch.cli;
 import io.netwatch.agent.inspect.signature.RuleError;
 import io.netwatch.agent.inspect.signature.RuleVariables;
 import io.netwatch.agent.inspect.signature.Signatures;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -24,7 +25,8 @@ final class RulesCommand implements Runnable {
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = "Read rule files as the agent would, with the bundled rules (so that a sid they use is "
                     + "refused here as there), and report every rule it would refuse, with its file, line and reason. "
-                    + "Exit status 0 when all load, 1 when some are refused, 2 when a file cannot be read.")
+                    + "Exit status 0 when all load, 1 when some are refused, 2 when a file cannot be read or a "
+                    + "directory holds no *.rules file.")
     static final class Check implements Callable<Integer> {
         @Parameters(paramLabel = "PATH", arity = "0..*",
                 description = "Rule files or directories of *.rules files (none: check the bundled rules).")
@@ -58,7 +60,15 @@ final class RulesCommand implements Runnable {
             int refused = s.lastLoad().errors().size();
             System.out.printf("%s loaded, %d refused, from %s%n", TextFormat.count(s.current().size(), "rule"), refused,
                     String.join(", ", s.current().sources()));
-            return refused == 0 ? 0 : 1;
+            // A directory without rule files checks clean, yet the user meant rules to be there
+            // (found by a new user: silence). suricata -T fails on a rule path with no files, so this does too.
+            List<Path> empty = paths.stream().filter(Files::isDirectory)
+                    .filter(p -> Signatures.ruleFiles(p).isEmpty()).toList();
+            for (Path p : empty) {
+                System.err.println("netwatch rules check: no rules files found in " + p
+                        + " (the agent reads the *.rules files of a directory)");
+            }
+            return !empty.isEmpty() ? 2 : refused == 0 ? 0 : 1;
         }
     }
 }

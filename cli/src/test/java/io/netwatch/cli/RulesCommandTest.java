@@ -52,6 +52,22 @@ class RulesCommandTest {
         assertTrue(missing.stderr().contains("does not exist"), missing.stderr());
     }
 
+    /** Found by a new user: a directory without rule files checked clean, silently. */
+    @Test
+    void aDirectoryWithoutRuleFilesIsSaidAndFailsTheCheck() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("rules"));
+        Files.writeString(dir.resolve("local.rule"), "alert tcp any any -> any any (msg:\"m\"; content:\"a\"; sid:1;)\n");
+        CliRun o = run("rules", "check", dir.toString());
+        assertEquals(2, o.code(), o.stdout() + o.stderr());
+        assertTrue(o.stderr().contains("netwatch rules check: no rules files found in " + dir
+                + " (the agent reads the *.rules files of a directory)"), o.stderr());
+
+        Files.move(dir.resolve("local.rule"), dir.resolve("local.rules"));
+        o = run("rules", "check", dir.toString());
+        assertEquals(0, o.code(), o.stdout() + o.stderr());
+        assertEquals("", o.stderr());
+    }
+
     @Test
     void aSidTheBundledRulesUseIsRefusedAsTheAgentRefusesIt() throws Exception {
         Path f = tmp.resolve("clash.rules");

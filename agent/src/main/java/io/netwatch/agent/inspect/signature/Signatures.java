@@ -133,7 +133,7 @@ public final class Signatures {
     public List<Path> files() {
         List<Path> out = new ArrayList<>();
         for (Path p : paths) {
-            out.addAll(expand(p));
+            out.addAll(ruleFiles(p));
         }
         return out;
     }
@@ -166,7 +166,7 @@ public final class Signatures {
                 add(parser.parse(bundledText(), BUNDLED_NAME), rules, errors);
             }
             for (Path p : paths) {
-                for (Path f : expand(p)) {
+                for (Path f : ruleFiles(p)) {
                     long size = Files.size(f);
                     if (size > MAX_FILE_BYTES) {
                         return new LoadReport(RuleSet.EMPTY, errors, "rule file " + f + " is larger than "
@@ -229,7 +229,11 @@ public final class Signatures {
         errors.addAll(r.errors());
     }
 
-    private static List<Path> expand(Path p) {
+    /**
+     * The rule files a path names: the file itself, or a directory's {@code *.rules} files
+     * (dot files skipped), in name order; a directory may hold none.
+     */
+    public static List<Path> ruleFiles(Path p) {
         if (!Files.isDirectory(p)) {
             return List.of(p);
         }
