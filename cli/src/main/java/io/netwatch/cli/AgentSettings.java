@@ -22,6 +22,7 @@ import io.netwatch.agent.score.DetectionConfig;
 import io.netwatch.cli.config.ConfigError;
 import io.netwatch.cli.config.ConfigKey;
 import io.netwatch.cli.config.ConfigSchema;
+import io.netwatch.cli.config.ConfigSource;
 import io.netwatch.cli.config.ConfigValues;
 import io.netwatch.common.Durations;
 import java.net.InetAddress;
@@ -227,7 +228,10 @@ final class AgentSettings {
         try {
             detection = DetectSettings.apply(DetectionConfig.defaults(), String.join(",", v.get(DETECT)));
         } catch (IllegalArgumentException e) {
-            throw new ConfigError("detect.overrides: " + e.getMessage().replaceFirst("^--detect ", ""));
+            // Named as the user gave it: --detect, the file's detect.overrides or the variable.
+            ConfigSource from = v.origin(DETECT.path());
+            throw new ConfigError((from == null ? DETECT.path() + ": " : from.at(DETECT.path()))
+                    + e.getMessage().replaceFirst("^--detect ", ""));
         }
         ExportConfig export = new ExportConfig(v.get(BATCH_FLOWS), v.get(BATCH_DELAY), v.get(QUEUE), v.get(UNACKED),
                 v.get(RECONNECT_MIN), v.get(RECONNECT_MAX), v.get(STATUS));

@@ -121,7 +121,12 @@ class AgentConfigurationTest {
         assertTrue(m.startsWith("agent.yaml: inspection.parsers: [dns, 1.50] names \"1.50\", which is not allowed"), m);
 
         m = error(Map.of(), "--config", file("capture:\n  interfaces: [any]\ndetect:\n  overrides: [scan.pf=lots]\n").toString());
-        assertTrue(m.startsWith("detect.overrides: scan.pf=lots: 'lots' is not a number"), m);
+        assertTrue(m.startsWith("agent.yaml: detect.overrides: scan.pf=lots: 'lots' is not a number"), m);
+        // Found by a new user: --detect was named detect.overrides, a key the command line never showed.
+        m = error(Map.of(), "--pcap", "x.pcap", "--detect", "scan.pf=lots");
+        assertTrue(m.startsWith("--detect (detect.overrides): scan.pf=lots: 'lots' is not a number"), m);
+        m = error(Map.of(), "--pcap", "x.pcap", "--detect", "scan.pf");
+        assertTrue(m.startsWith("--detect (detect.overrides): 'scan.pf' is not KEY=VALUE"), m);
 
         m = error(Map.of(), "--config", file("aggregator: nowhere\n").toString());
         assertTrue(m.startsWith("agent.yaml: aggregator: \"nowhere\" is not HOST:PORT"), m);
