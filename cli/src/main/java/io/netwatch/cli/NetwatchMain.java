@@ -23,8 +23,13 @@ public final class NetwatchMain implements Runnable {
         System.exit(execute(args));
     }
 
+    /** The command tree as users get it, help included; docs/cli.md is rendered from it too. */
+    static CommandLine commandLine() {
+        return new CommandLine(new NetwatchMain()).setHelpFactory(SpaceWrappedHelp::new);
+    }
+
     public static int execute(String... args) {
-        CommandLine cl = new CommandLine(new NetwatchMain());
+        CommandLine cl = commandLine();
         cl.setExecutionExceptionHandler((e, cmd, parse) -> {
             if (e instanceof IllegalArgumentException || e instanceof UserError || e instanceof Failed) {
                 // "netwatch policy check: …" for a subcommand's subcommand, "netwatch inspect: …" otherwise.

@@ -31,7 +31,7 @@ class CliReferenceTest {
 
     static String render() {
         StringBuilder out = new StringBuilder(HEADER);
-        append(new CommandLine(new NetwatchMain()), out);
+        append(NetwatchMain.commandLine(), out);
         return out.toString();
     }
 
