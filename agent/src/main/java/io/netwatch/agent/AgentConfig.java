@@ -36,12 +36,15 @@ import java.time.Duration;
  * @param tls               mutual TLS towards the aggregator, or null for plaintext
  * @param block             node-level drops ordered by the aggregator (live capture only: a
  *                          replay never touches nftables)
+ * @param pcapName          how {@code pcapFile} is named to the aggregator ({@code netwatch agents})
+ *                          and in messages; null for its path. The demo replays a temporary copy
+ *                          of its bundled capture and names the bundled one.
  */
 public record AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live, String aggregator,
                           InetSocketAddress metricsAddress, FlowTableConfig flows, DetectionConfig detection,
                           ExportConfig export, Duration drainTimeout, RulesConfig rules,
                           InspectionConfig inspection, Duration shutdownGrace, int identityCacheSize,
-                          ClientTls tls, BlockConfig block) {
+                          ClientTls tls, BlockConfig block, String pcapName) {
     /** Default grace period on SIGTERM; the DaemonSet gives the pod 30 s. */
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(20);
 
@@ -54,7 +57,7 @@ public record AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live
                        ExportConfig export, Duration drainTimeout, RulesConfig rules) {
         this(nodeName, pcapFile, live, aggregator, metricsAddress, flows, detection, export, drainTimeout, rules,
                 InspectionConfig.defaults(), DEFAULT_SHUTDOWN_GRACE, IdentityCache.DEFAULT_MAX_ENTRIES, null,
-                BlockConfig.off());
+                BlockConfig.off(), null);
     }
 
     /** As above, with the bundled signature rules only. */
@@ -85,6 +88,9 @@ public record AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live
         if (block == null) {
             throw new IllegalArgumentException("block config must not be null (BlockConfig.off() turns blocking off)");
         }
+        if (pcapName != null && (pcapFile == null || pcapName.isBlank())) {
+            throw new IllegalArgumentException("a capture file's name needs a capture file, and some text");
+        }
         if (tls != null && (tls.certificate() == null || tls.ca() == null)) {
             throw new IllegalArgumentException("the agent's TLS needs its client certificate and key (--tls-cert,"
                     + " --tls-key) and the CA that signed the aggregator's (--tls-ca)");
@@ -93,6 +99,12 @@ public record AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live
 
     public AgentConfig withTls(ClientTls t) {
         return new AgentConfig(nodeName, pcapFile, live, aggregator, metricsAddress, flows, detection, export,
-                drainTimeout, rules, inspection, shutdownGrace, identityCacheSize, t, block);
+                drainTimeout, rules, inspection, shutdownGrace, identityCacheSize, t, block, pcapName);
+    }
+
+    /** The same replay, its file named {@code name} to the aggregator and in messages. */
+    public AgentConfig withPcapName(String name) {
+        return new AgentConfig(nodeName, pcapFile, live, aggregator, metricsAddress, flows, detection, export,
+                drainTimeout, rules, inspection, shutdownGrace, identityCacheSize, tls, block, name);
     }
 }

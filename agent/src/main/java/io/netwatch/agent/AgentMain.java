@@ -109,7 +109,9 @@ public final class AgentMain {
         }
         PacketSource source;
         try {
-            source = config.pcapFile() != null ? PcapFileSource.open(config.pcapFile()) : LiveCapture.open(config.live());
+            source = config.pcapFile() == null ? LiveCapture.open(config.live())
+                    : PcapFileSource.open(config.pcapFile(), config.pcapName() != null ? config.pcapName()
+                    : config.pcapFile().toString());
         } catch (CaptureException e) {
             err.println("netwatch agent: " + e.getMessage());
             return 2;

@@ -241,7 +241,7 @@ final class AgentSettings {
                 v.get(INSPECTED), parsers(v.get(PARSERS)));
         return new AgentConfig(node, pcap.isEmpty() ? null : Path.of(pcap), live, HostPort.target(v.get(AGGREGATOR)),
                 metricsAddress(v.get(METRICS), "metrics.listen"), flows, detection, export, v.get(DRAIN), rules,
-                inspection, v.get(GRACE), v.get(IDENTITY_CACHE), null, block(v));
+                inspection, v.get(GRACE), v.get(IDENTITY_CACHE), null, block(v), null);
     }
 
     /** The parsers a list of inspection.parsers words names. */

@@ -70,6 +70,11 @@ final class DemoCommand implements Callable<Integer> {
         ByteArrayOutputStream agentLog = new ByteArrayOutputStream();
         AgentConfig agent = new AgentConfig("demo-node", capture, null, target, null, FlowTableConfig.defaults(),
                 DetectionConfig.defaults(), ExportConfig.defaults(), Duration.ofSeconds(30));
+        if (pcap == null) {
+            // The agent replays a temporary copy of the bundled capture: the aggregator (and
+            // netwatch agents, during --serve) should name the capture, not the copy.
+            agent = agent.withPcapName(BUNDLED + " (bundled)");
+        }
         int code = AgentMain.run(agent, new PrintStream(agentLog, true, StandardCharsets.UTF_8));
         for (String line : agentLog.toString(StandardCharsets.UTF_8).split("\n")) {
             if (line.matches("netwatch agent: \\d+ packets?, .*") || code != 0) {
@@ -148,9 +153,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             out.println();
             out.println("-- Agents --");
-            // The agent replayed a temporary copy of the bundled capture: name the capture, not the copy.
-            agents.forEach(a -> out.println("  " + (pcap != null ? AgentsCommand.describe(a)
-                    : AgentsCommand.describe(a).replace(capture.toString(), BUNDLED + " (bundled)"))));
+            agents.forEach(a -> out.println("  " + AgentsCommand.describe(a)));
             out.println();
             out.println("-- Next --");
             if (serve) {

@@ -26,6 +26,19 @@ class DemoCommandTest {
     }
 
     @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void theAggregatorNamesTheBundledCaptureNotItsTemporaryCopy() {
+        // Found by a new user: during demo --serve, netwatch agents named /tmp/netwatch-demo-….pcap.
+        // The demo's Agents section prints what the aggregator holds, as netwatch agents does.
+        CliRun r = CliRun.of("demo", "--listen", "127.0.0.1:0");
+        assertEquals(0, r.code(), r.stdout() + r.stderr());
+        String agents = r.stdout().substring(r.stdout().indexOf("-- Agents --"));
+        assertTrue(agents.contains("demo-node  connected") || agents.contains("demo-node  disconnected"), agents);
+        assertTrue(agents.contains("  file samples/demo.pcap (bundled)  "), agents);
+        assertTrue(!r.stdout().contains("netwatch-demo-"), r.stdout());
+    }
+
+    @Test
     void inspectNamesTheOptionAValueCameFrom() {
         // Found in review: "flow table timeouts must be positive durations, got PT0S" named no option.
         CliRun r = CliRun.of("inspect", Samples.demo().toString(), "--flow-timeouts", "udp=0s");

@@ -120,6 +120,8 @@ public final class PcapFileSource implements PacketSource {
     }
 
     private final Path path;
+    /** How the file is named in {@link #description()}: its path, unless the opener names it. */
+    private final String name;
     /** File size, bytes. */
     private final int size;
     private final Arena arena;
@@ -160,8 +162,9 @@ public final class PcapFileSource implements PacketSource {
     /** Sum of the original lengths of the packets delivered, bytes; through BYTES_READ (opaque). */
     private long bytesRead;
 
-    private PcapFileSource(Path path, int size, Arena arena, ByteBuffer mapping, PcapHeader pcap) {
+    private PcapFileSource(Path path, String name, int size, Arena arena, ByteBuffer mapping, PcapHeader pcap) {
         this.path = path;
+        this.name = name;
         this.size = size;
         this.arena = arena;
         this.bigEndian = mapping.duplicate().order(ByteOrder.BIG_ENDIAN);
@@ -179,9 +182,19 @@ public final class PcapFileSource implements PacketSource {
      */
     public static PcapFileSource open(Path file) throws CaptureException {
         Objects.requireNonNull(file, "file");
+        return open(file, file.toString());
+    }
+
+    /**
+     * As {@link #open(Path)}, the file named {@code name} in {@link #description()} (errors
+     * about its bytes still name the path).
+     */
+    public static PcapFileSource open(Path file, String name) throws CaptureException {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(name, "name");
         Arena arena = Arena.ofShared();
         try {
-            PcapFileSource source = map(file, arena);
+            PcapFileSource source = map(file, name, arena);
             source.scanInterfaces();
             return source;
         } catch (CaptureException | RuntimeException e) {
@@ -190,7 +203,7 @@ public final class PcapFileSource implements PacketSource {
         }
     }
 
-    private static PcapFileSource map(Path file, Arena arena) throws CaptureException {
+    private static PcapFileSource map(Path file, String name, Arena arena) throws CaptureException {
         if (file.toString().isEmpty()) {
             throw new CaptureException("no capture file named (an empty path)");
         }
@@ -240,7 +253,7 @@ public final class PcapFileSource implements PacketSource {
                             + " either byte order) and pcapng (0a0d0d0a)",
                     magic, (magic >>> 16) == 0x1F8B ? " (gzip-compressed? decompress it first)" : ""));
         };
-        return new PcapFileSource(file, length, arena, mapping, pcap);
+        return new PcapFileSource(file, name, length, arena, mapping, pcap);
     }
 
     private static PcapHeader pcapHeader(Path file, ByteBuffer mapping, int size, ByteOrder order,
@@ -814,7 +827,7 @@ public final class PcapFileSource implements PacketSource {
 
     @Override
     public String description() {
-        return "file " + path;
+        return "file " + name;
     }
 
     /**

@@ -78,6 +78,10 @@ class PcapFileSourceTest {
             assertEquals(List.of("file"), source.interfaceNames());
             assertEquals("file " + file, source.description());
         }
+        // The demo replays a temporary copy and names the capture it copied.
+        try (PcapFileSource source = PcapFileSource.open(file, "samples/demo.pcap (bundled)")) {
+            assertEquals("file samples/demo.pcap (bundled)", source.description());
+        }
     }
 
     @Test
