@@ -221,9 +221,11 @@ public final class AgentMain {
         if (!drained) {
             int batches = streamer.unackedBatches();
             int queued = streamer.queueDepth();
-            out.printf("netwatch agent: the aggregator did not acknowledge %s within %s%s%n",
+            String refused = streamer.refusal();
+            out.printf("netwatch agent: the aggregator did not acknowledge %s within %s%s%s%n",
                     count(batches, "batch", "batches"), Durations.format(drainTimeout), queued == 0 ? ""
-                    : "; " + count(queued, "record", "records") + (queued == 1 ? " was" : " were") + " still queued");
+                    : "; " + count(queued, "record", "records") + (queued == 1 ? " was" : " were") + " still queued",
+                    refused == null ? "" : "; it refused this agent: " + refused);
             code = code == 0 ? 1 : code;
         }
         if (watcher != null) {

@@ -189,13 +189,20 @@ class NodeTokenEndToEndTest {
         return run.stderr().lines().filter(l -> l.contains("FlowStreamer - export: ")).toList();
     }
 
-    /** A refused agent stored nothing, the aggregator counted the refusal, and the agent exited 1 saying so. */
+    /**
+     * A refused agent stored nothing, the aggregator counted the refusal, and the agent exited 1
+     * saying that the aggregator refused it and why (not that it had no answer).
+     */
     private void assertRefused(CliRun run, String reason) throws Exception {
         assertEquals(1, run.code(), run.stdout() + run.stderr());
         assertTrue(run.stdout().contains(", 0 acknowledged, 0 dropped") && run.stdout().contains(
                 "netwatch agent: the aggregator did not acknowledge "), run.stdout());
-        assertTrue(exportLog(run).stream().anyMatch(l -> l.contains("PERMISSION_DENIED: " + reason)),
+        assertTrue(run.stdout().contains("; it refused this agent: PERMISSION_DENIED: " + reason + "\n"), run.stdout());
+        List<String> said = exportLog(run);
+        assertTrue(said.getFirst().endsWith("export: the aggregator at " + target + " refused this agent"
+                + " (PERMISSION_DENIED: " + reason + "); retrying, each wait longer up to export.reconnect_max"),
                 run.stderr());
+        assertTrue(said.stream().noneMatch(l -> l.contains("no answer")), run.stderr());
         assertEquals(List.of(), storedFlows());
         assertEquals(List.of(), agents());
         assertTrue(refusedStreams() >= 1, "the refused hellos are counted: " + refusedStreams());

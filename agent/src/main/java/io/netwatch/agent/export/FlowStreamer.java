@@ -3,6 +3,7 @@ package io.netwatch.agent.export;
 import com.google.protobuf.util.Timestamps;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.MetadataUtils;
@@ -26,7 +27,9 @@ import io.netwatch.proto.ingest.v1.IngestGrpc;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -105,6 +108,17 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
     /** The aggregator has said something on some stream. */
     private volatile boolean everAnswered;
     private volatile String unansweredHint = "";
+    /**
+     * The codes the aggregator ends a stream with when it will not take this agent as it is: its
+     * certificate (UNAUTHENTICATED, PERMISSION_DENIED), its node token (PERMISSION_DENIED), its
+     * hello or messages (INVALID_ARGUMENT, FAILED_PRECONDITION). gRPC itself fails a stream with
+     * none of them for this client (it has no call credentials), so the aggregator was reached
+     * and answered: no hint about addresses and TLS applies.
+     */
+    static final Set<Status.Code> REFUSALS = EnumSet.of(Status.Code.UNAUTHENTICATED, Status.Code.PERMISSION_DENIED,
+            Status.Code.INVALID_ARGUMENT, Status.Code.FAILED_PRECONDITION);
+    /** The aggregator's last refusal, as "CODE: why", until a stream is answered; null when none. */
+    private volatile String refusal;
     private final AtomicBoolean hinted = new AtomicBoolean();
     private final AtomicLong connects = new AtomicLong();
     private final AtomicLong identityFailures = new AtomicLong();
@@ -281,6 +295,7 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
             public void onNext(AggregatorMessage message) {
                 answered = true;
                 everAnswered = true;
+                refusal = null;
                 if (message.hasAck()) {
                     acknowledge(message.getAck().getSequence());
                 } else if (message.hasIdentity()) {
@@ -307,11 +322,27 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
 
             @Override
             public void onError(Throwable t) {
-                if (!everAnswered && !unansweredHint.isEmpty() && hinted.compareAndSet(false, true)) {
-                    log.warn("export: no answer from the aggregator at {} ({}): {}", channel.authority(), t.getMessage(),
-                            unansweredHint);
+                Status status = Status.fromThrowable(t);
+                if (REFUSALS.contains(status.getCode())) {
+                    // Found in an end-to-end test: a refused node token was reported as "no answer
+                    // from the aggregator", with a hint to check its address and TLS names.
+                    String was = refusal;
+                    refusal = status.getDescription() == null ? status.getCode().toString()
+                            : status.getCode() + ": " + status.getDescription();
+                    if (!refusal.equals(was)) {
+                        log.warn("export: the aggregator at {} refused this agent ({}); retrying, each wait longer up"
+                                + " to export.reconnect_max", channel.authority(), refusal);
+                    } else {
+                        log.info("export: stream to aggregator ended: {}", t.getMessage());
+                    }
                 } else {
-                    log.info("export: stream to aggregator ended: {}", t.getMessage());
+                    refusal = null;
+                    if (!everAnswered && !unansweredHint.isEmpty() && hinted.compareAndSet(false, true)) {
+                        log.warn("export: no answer from the aggregator at {} ({}): {}", channel.authority(),
+                                t.getMessage(), unansweredHint);
+                    } else {
+                        log.info("export: stream to aggregator ended: {}", t.getMessage());
+                    }
                 }
                 endStream(myGeneration);
             }
@@ -632,6 +663,15 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
 
     public long reconnects() {
         return reconnects.get();
+    }
+
+    /**
+     * Why the aggregator refused this agent ("PERMISSION_DENIED: the agent's token was issued on
+     * node ..."), when its last stream ended in a refusal ({@link #REFUSALS}) and none has been
+     * answered since; else null.
+     */
+    public String refusal() {
+        return refusal;
     }
 
     /** Identity updates the consumer threw on (skipped). */

@@ -398,6 +398,59 @@ class FlowStreamerTest {
     }
 
     @Test
+    void aRefusalIsReportedWithTheAggregatorsReasonUntilAStreamIsTaken() throws Exception {
+        // Found in an end-to-end test: an agent refused for its node token was told "no answer
+        // from the aggregator", and to check the aggregator's address and TLS names.
+        String why = "the agent's token was issued on node node-a, and its hello names node node-x";
+        AtomicInteger streams = new AtomicInteger();
+        IngestGrpc.IngestImplBase aggregator = new IngestGrpc.IngestImplBase() {
+            @Override
+            public StreamObserver<AgentMessage> connect(StreamObserver<AggregatorMessage> out) {
+                boolean refuse = streams.incrementAndGet() <= 2;
+                return new StreamObserver<>() {
+                    @Override
+                    public void onNext(AgentMessage m) {
+                        if (refuse && m.hasHello()) {
+                            out.onError(Status.PERMISSION_DENIED.withDescription(why).asRuntimeException());
+                        } else if (!refuse && m.hasFlows()) {
+                            out.onNext(AggregatorMessage.newBuilder().setAck(Ack.newBuilder()
+                                    .setSequence(m.getFlows().getSequence())).build());
+                        }
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        out.onCompleted();
+                    }
+                };
+            }
+        };
+        String name = "ingest-" + System.nanoTime();
+        Server server = InProcessServerBuilder.forName(name).addService(aggregator).build().start();
+        cleanup.add(() -> server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
+        cleanup.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        FlowStreamer s = new FlowStreamer(channel, config(10, 100, 4), HELLO, AgentHealth.NONE)
+                .unansweredHint("is it running there?");
+        cleanup.add(s);
+        assertEquals(null, s.refusal());
+        s.onFlow(flow(1));
+        s.start();
+        await("the first refusal", () -> s.refusal() != null);
+        assertEquals("PERMISSION_DENIED: " + why, s.refusal());
+
+        assertTrue(s.drain(WAIT), "taken on the third stream");
+        assertEquals(3, streams.get());
+        assertEquals(null, s.refusal(), "forgotten once a stream is answered");
+        assertTrue(FlowStreamer.REFUSALS.contains(Status.Code.UNAUTHENTICATED));
+        assertFalse(FlowStreamer.REFUSALS.contains(Status.Code.UNAVAILABLE), "no answer, or a TLS failure");
+    }
+
+    @Test
     void anAnswerMadeAfterItsCommandsStreamEndedIsSentOnTheNextStream() throws Exception {
         // Found in review: the answer was dropped, so the aggregator failed a block the node had
         // put in force, and could no longer remove it.
