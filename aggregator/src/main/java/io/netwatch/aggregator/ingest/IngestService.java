@@ -143,7 +143,8 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
      * From now on, each hello's node must be the one the agent's token was issued on
      * ({@link NodeTokens}); a hello that fails is refused PERMISSION_DENIED. An open stream's
      * token is checked again every {@link NodeTokens#REMEMBER_MILLIS}, at the agent's next
-     * message; when it no longer holds, the stream ends UNAUTHENTICATED.
+     * message; when it no longer holds, the stream ends UNAVAILABLE, for the agent to reconnect
+     * with the token it holds now (a hello that then fails the check is refused).
      */
     public void checkNodes(NodeTokens tokens) {
         this.nodeTokens = tokens;
@@ -393,12 +394,13 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                 recheckAtMillis = now + NodeTokens.REMEMBER_MILLIS;
                 return true;
             }
-            // An expired projected token is the common case (the kubelet has written a new one):
-            // logged at info; a reconnect that fails the check is refused and logged as a warning.
+            // An expired projected token is the common case (the kubelet has written a new one by
+            // now): logged at info and ended UNAVAILABLE, which the agent retries quietly, not as a
+            // refusal. A reconnect that fails the check is refused and logged as a warning.
             log.info("ingest: ended node {}'s stream from {}: its token no longer holds ({}); the agent reconnects"
                     + " with its current one", node, peer, refusal);
             streamsReauthenticated.incrementAndGet();
-            endWith(Status.UNAUTHENTICATED.withDescription("the node token this stream began with no longer holds ("
+            endWith(Status.UNAVAILABLE.withDescription("the node token this stream began with no longer holds ("
                     + refusal + "); reconnect with the pod's current token"));
             return false;
         }

@@ -261,7 +261,7 @@ class NodeTokensTest {
             clock.addAndGet(1);
             assertFalse(agent.send(3), "five minutes on, the token is checked again, and no longer holds");
             Status end = agent.end.get(10, TimeUnit.SECONDS);
-            assertEquals(Status.Code.UNAUTHENTICATED, end.getCode(), end.toString());
+            assertEquals(Status.Code.UNAVAILABLE, end.getCode(), "the agent is to reconnect: " + end);
             assertEquals("the node token this stream began with no longer holds (the API server did not accept the"
                     + " agent's token); reconnect with the pod's current token", end.getDescription());
         });
