@@ -46,9 +46,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Streams flow records and anomalies to the aggregator over one bidirectional gRPC stream.
  *
- * <p>The capture thread only offers records to a bounded queue and never blocks: a full queue
+ * <p>The capture thread only offers records to bounded queues and never blocks: a full queue
  * drops the record and counts it. A sender thread batches by count and time, numbers each
- * batch, and keeps it until the aggregator acknowledges it; after a reconnect (with backoff
+ * batch, and keeps it until the aggregator acknowledges it. Anomalies have a queue of their
+ * own and go ahead of every flow batch not yet sent: a block waits on its anomaly, and a
+ * backlog of flow records (a flood's, a slow aggregator) must not hold it up; after a reconnect (with backoff
  * and jitter) it sends every unacknowledged batch again, so an aggregator restart loses
  * nothing silently. Sending respects gRPC flow control ({@code isReady}).
  *
@@ -63,7 +65,11 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
     private final ExportConfig config;
     private final Hello hello;
     private final AgentHealth health;
-    private final ArrayBlockingQueue<Object> queue;
+    private final ArrayBlockingQueue<Flow> queue;
+    /** Anomalies waiting to be batched: ahead of the flows (see the class comment). */
+    private final ArrayBlockingQueue<Anomaly> anomalyQueue;
+    /** Most anomalies waiting to be batched (or the queue capacity, when smaller). */
+    static final int MAX_QUEUED_ANOMALIES = 4096;
     private final Consumer<IdentityUpdate> identity;
     private final UnaryOperator<Flow> label;
     /** Takes the baselines the aggregator pushes (volume_spike); set before start. */
@@ -93,6 +99,14 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
     private volatile boolean draining;
     private final Thread sender;
     private long nextSequence = 1;
+    /**
+     * The highest sequence number ever handed to a stream. Batches above it have never left the
+     * agent: an anomaly batch may take their place in the sequence (see {@link #jumpQueue}).
+     * Guarded by lock.
+     */
+    private long highestSent;
+    /** An anomaly batch was just made: the flows queued before it go now too, not at the batch delay. Sender thread only. */
+    private boolean flushFlows;
 
     private final AtomicLong flowsQueued = new AtomicLong();
     private final AtomicLong flowsDropped = new AtomicLong();
@@ -149,6 +163,7 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
         this.hello = hello;
         this.health = health;
         this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
+        this.anomalyQueue = new ArrayBlockingQueue<>(Math.min(config.queueCapacity(), MAX_QUEUED_ANOMALIES));
         this.sender = Thread.ofPlatform().name("netwatch-export").daemon().unstarted(this::runSender);
     }
 
@@ -198,7 +213,7 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
 
     @Override
     public void onAnomaly(Anomaly anomaly) {
-        if (queue.offer(anomaly)) {
+        if (anomalyQueue.offer(anomaly)) {
             anomaliesQueued.incrementAndGet();
         } else {
             anomaliesDropped.incrementAndGet();
@@ -466,6 +481,7 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
                     break;
                 }
                 stream.onNext(m);
+                highestSent = Math.max(highestSent, seq);
                 if (generation > 1 && connects.get() > 1 && seq < nextSequence - 1) {
                     batchesResent.incrementAndGet();
                 }
@@ -481,7 +497,7 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
     private void sendStatus(long generation) {
         AgentStatus.Builder status = health.status()
                 .setAt(Timestamps.fromMillis(System.currentTimeMillis()))
-                .setExportQueueDepth(queue.size());
+                .setExportQueueDepth(queueDepth());
         LossReport loss = lossReport();
         lock.lock();
         try {
@@ -510,8 +526,14 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
                 .build();
     }
 
-    /** Moves queued records into numbered batches, unless too many batches await an ack. */
+    /**
+     * Moves queued anomalies into a batch ahead of the flows not yet sent, whatever the window;
+     * else queued flows into a numbered batch, unless too many batches await an ack.
+     */
     private void batchFromQueue() throws InterruptedException {
+        if (batchAnomalies()) {
+            return;
+        }
         lock.lock();
         try {
             if (unacked.size() >= config.maxUnackedBatches()) {
@@ -521,46 +543,92 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
         } finally {
             lock.unlock();
         }
-        Object first = queue.poll(draining ? 10 : 100, TimeUnit.MILLISECONDS);
+        Flow first = queue.poll(draining ? 10 : ANOMALY_WAIT_MILLIS, TimeUnit.MILLISECONDS);
         if (first == null) {
             return;
         }
         List<Flow> flows = new ArrayList<>();
-        List<Anomaly> anomalies = new ArrayList<>();
-        add(first, flows, anomalies);
+        flows.add(label.apply(first));
         long deadline = System.nanoTime() + config.maxBatchDelay().toNanos();
-        while (flows.size() + anomalies.size() < config.maxBatchRecords()) {
+        while (flows.size() < config.maxBatchRecords()) {
             long left = deadline - System.nanoTime();
-            // An anomaly does not wait for the batch to fill: what is queued goes now.
-            Object next = draining || left <= 0 || !anomalies.isEmpty() ? queue.poll()
-                    : queue.poll(left, TimeUnit.NANOSECONDS);
-            if (next == null) {
+            // An anomaly does not wait for the batch to fill: the batch goes as it is, and the
+            // anomaly's batch ahead of it.
+            if (!anomalyQueue.isEmpty()) {
                 break;
             }
-            add(next, flows, anomalies);
+            Flow next = draining || left <= 0 || flushFlows ? queue.poll()
+                    : queue.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(ANOMALY_WAIT_MILLIS)), TimeUnit.NANOSECONDS);
+            if (next == null) {
+                if (draining || left <= 0 || flushFlows) {
+                    break;
+                }
+                continue;
+            }
+            flows.add(label.apply(next));
         }
+        flushFlows = false;
         lock.lock();
         try {
-            if (!flows.isEmpty()) {
-                unacked.addLast(AgentMessage.newBuilder()
-                        .setFlows(FlowBatch.newBuilder().setSequence(nextSequence++).addAllFlows(flows)).build());
-            }
-            if (!anomalies.isEmpty()) {
-                unacked.addLast(AgentMessage.newBuilder()
-                        .setAnomalies(AnomalyBatch.newBuilder().setSequence(nextSequence++).addAllAnomalies(anomalies))
-                        .build());
-            }
+            unacked.addLast(AgentMessage.newBuilder()
+                    .setFlows(FlowBatch.newBuilder().setSequence(nextSequence++).addAllFlows(flows)).build());
         } finally {
             lock.unlock();
         }
+        batchAnomalies();
     }
 
-    private void add(Object o, List<Flow> flows, List<Anomaly> anomalies) {
-        if (o instanceof Flow f) {
-            flows.add(label.apply(f));
-        } else if (o instanceof Anomaly a) {
-            anomalies.add(a);
+    /** Longest an anomaly waits for the sender to notice it while a flow batch fills, millis. */
+    static final long ANOMALY_WAIT_MILLIS = 50;
+    /** Anomaly batches that may await an ack past the window of flow batches: beyond, anomalies stay queued. */
+    static final int ANOMALY_BATCHES_PAST_WINDOW = 16;
+
+    /** Batches the queued anomalies ahead of the flow batches not yet sent; false when none were queued. */
+    private boolean batchAnomalies() {
+        if (anomalyQueue.isEmpty()) {
+            return false;
         }
+        lock.lock();
+        try {
+            if (unacked.size() >= config.maxUnackedBatches() + ANOMALY_BATCHES_PAST_WINDOW) {
+                return false; // an aggregator that acknowledges nothing: they wait in their queue
+            }
+            List<Anomaly> anomalies = new ArrayList<>();
+            anomalyQueue.drainTo(anomalies, config.maxBatchRecords());
+            if (anomalies.isEmpty()) {
+                return false;
+            }
+            jumpQueue(AnomalyBatch.newBuilder().addAllAnomalies(anomalies));
+            flushFlows = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        return true;
+    }
+
+    /**
+     * Puts an anomaly batch first among the batches that never left the agent, numbered where the
+     * first of them was, and numbers those after it. Only batches no stream ever carried are
+     * renumbered: the aggregator keeps the highest number it stored per agent boot and takes
+     * no lower one, so a batch it may have stored keeps its number. Under the lock.
+     */
+    private void jumpQueue(AnomalyBatch.Builder anomalies) {
+        ArrayDeque<AgentMessage> after = new ArrayDeque<>();
+        while (!unacked.isEmpty() && sequenceOf(unacked.peekLast()) > highestSent) {
+            after.addFirst(unacked.pollLast());
+        }
+        long seq = highestSent + 1;
+        if (!unacked.isEmpty()) {
+            seq = Math.max(seq, sequenceOf(unacked.peekLast()) + 1);
+        }
+        unacked.addLast(AgentMessage.newBuilder().setAnomalies(anomalies.setSequence(seq++)).build());
+        for (AgentMessage m : after) {
+            unacked.addLast(m.hasFlows()
+                    ? m.toBuilder().setFlows(m.getFlows().toBuilder().setSequence(seq++)).build()
+                    : m.toBuilder().setAnomalies(m.getAnomalies().toBuilder().setSequence(seq++)).build());
+        }
+        nextSequence = seq;
     }
 
     /** Waits half to all of {@code backoffNanos}, whatever else happens meanwhile; {@link #close} interrupts it. */
@@ -608,7 +676,7 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
 
     private void sendFinalReports() {
         AgentStatus.Builder status = health.status().setAt(Timestamps.fromMillis(System.currentTimeMillis()))
-                .setExportQueueDepth(queue.size()).setUnackedBatches(unacked.size());
+                .setExportQueueDepth(queueDepth()).setUnackedBatches(unacked.size());
         stream.onNext(AgentMessage.newBuilder().setStatus(status).build());
         stream.onNext(AgentMessage.newBuilder().setLoss(lossReport()).build());
     }
@@ -685,7 +753,7 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
     }
 
     public int queueDepth() {
-        return queue.size();
+        return queue.size() + anomalyQueue.size();
     }
 
     public int unackedBatches() {
