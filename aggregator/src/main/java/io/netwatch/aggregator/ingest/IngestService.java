@@ -23,6 +23,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -37,7 +40,9 @@ import org.slf4j.LoggerFactory;
 public final class IngestService extends IngestGrpc.IngestImplBase {
     /** Most characters of a node name accepted from an agent. */
     public static final int MAX_NODE_NAME = 253;
-    /** How soon an open stream's token is checked again when the API server could not answer, millis. */
+    /** How often an open stream's pod is read again (see {@link #checkNodes}), millis. */
+    static final long RECHECK_MILLIS = 5 * 60_000;
+    /** How soon it is read again when the API server could not answer, millis. */
     static final long RECHECK_RETRY_MILLIS = 10_000;
     /** Most capabilities, and most capture sources, one hello may list. */
     static final int MAX_HELLO_ITEMS = 256;
@@ -68,7 +73,10 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     private final AtomicLong stageErrors = new AtomicLong();
     private final AtomicLong streamsOpened = new AtomicLong();
     private final AtomicLong streamsRefused = new AtomicLong();
-    private final AtomicLong streamsReauthenticated = new AtomicLong();
+    private final AtomicLong streamsRevoked = new AtomicLong();
+    private final AtomicLong streamsRechecked = new AtomicLong();
+    /** Reads the pods of open streams again (see {@link #checkNodes}); made by it, null before. */
+    private volatile ExecutorService rechecks;
     /** Open agent streams, so a stopping aggregator can end each after the batch it is storing. */
     private final Set<AgentStream> open = ConcurrentHashMap.newKeySet();
     private volatile boolean draining;
@@ -132,21 +140,30 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     }
 
     /**
-     * Agent streams ended because the token they began with no longer held when checked again
-     * (it expired, or its pod is gone): the agent reconnects with the token it holds now.
+     * Agent streams ended because the pod their node token was issued for is gone, or on another
+     * node, when read again (see {@link #checkNodes}).
      */
-    public long streamsReauthenticated() {
-        return streamsReauthenticated.get();
+    public long streamsRevoked() {
+        return streamsRevoked.get();
+    }
+
+    /** Reads of an open stream's pod done (see {@link #checkNodes}), whatever they found, the API server down included. */
+    public long streamsRechecked() {
+        return streamsRechecked.get();
     }
 
     /**
      * From now on, each hello's node must be the one the agent's token was issued on
      * ({@link NodeTokens}); a hello that fails is refused PERMISSION_DENIED. An open stream's
-     * token is checked again every {@link NodeTokens#REMEMBER_MILLIS}, at the agent's next
-     * message; when it no longer holds, the stream ends UNAVAILABLE, for the agent to reconnect
-     * with the token it holds now (a hello that then fails the check is refused).
+     * pod is read again every {@link #RECHECK_MILLIS}, at the agent's next message and off its
+     * thread (a slow API server holds up no batch): when the pod is gone or on another node, the
+     * stream ends PERMISSION_DENIED.
      */
     public void checkNodes(NodeTokens tokens) {
+        if (rechecks == null) {
+            rechecks = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name("netwatch-ingest-recheck")
+                    .daemon().unstarted(r));
+        }
         this.nodeTokens = tokens;
     }
 
@@ -174,6 +191,10 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
      */
     public boolean drain(Duration grace) throws InterruptedException {
         draining = true;
+        ExecutorService r = rechecks;
+        if (r != null) {
+            r.shutdownNow();
+        }
         List<AgentStream> streams = List.copyOf(open);
         Thread ender = Thread.ofPlatform().name("netwatch-ingest-drain").daemon().start(() -> streams.forEach(
                 AgentStream::end));
@@ -212,12 +233,15 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
         private String node;
         private long connection;
         private boolean failed;
+        /** The node check's verdict on the stream's hello; null when nodes are not checked. */
+        private NodeTokens.Verdict admitted;
         /**
-         * When the stream's token is next checked again (clock millis), once its hello passed
-         * the node check: a stream stays open for days, and the verdict it began with must not
-         * (found in review: an agent's stream outlived its pod and its token).
+         * When the stream's pod is next read again (clock millis): a stream stays open for days,
+         * and the verdict it began with must not outlive the pod (found in review).
          */
         private long recheckAtMillis;
+        /** A read of the pod is under way (on {@link #rechecks}). */
+        private boolean rechecking;
         /** The identity stream of an agent that asked for one; written once, under the lock. */
         private volatile AgentIdentityStream subscription;
         /** The baseline stream of an agent that asked for one; written once, under the lock. */
@@ -268,8 +292,8 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                 return;
             }
             long now = clock.getAsLong();
-            if (node != null && now >= recheckAtMillis && !tokenStillHolds(now)) {
-                return;
+            if (admitted != null && now >= recheckAtMillis && !rechecking) {
+                recheck();
             }
             switch (message.getMessageCase()) {
                 case HELLO -> {
@@ -292,17 +316,17 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                         return;
                     }
                     NodeTokens check = nodeTokens;
-                    String refusal;
+                    NodeTokens.Verdict verdict;
                     try {
-                        refusal = check == null ? null : check.refusal(nodeToken, name);
+                        verdict = check == null ? null : check.check(nodeToken, name);
                     } catch (NodeTokens.Unavailable e) {
                         fail(Status.UNAVAILABLE.withDescription(e.getMessage()));
                         return;
                     }
-                    if (refusal != null) {
+                    if (verdict != null && verdict.refusal() != null) {
                         // Logged: an agent speaking for another node is an attack, not a protocol slip.
-                        log.warn("ingest: refused {} saying hello as node {}: {}", peer, name, refusal);
-                        fail(Status.PERMISSION_DENIED.withDescription(refusal));
+                        log.warn("ingest: refused {} saying hello as node {}: {}", peer, name, verdict.refusal());
+                        fail(Status.PERMISSION_DENIED.withDescription(verdict.refusal()));
                         return;
                     }
                     if (node != null) {
@@ -318,7 +342,8 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                     }
                     node = name;
                     connection = id;
-                    recheckAtMillis = check == null ? Long.MAX_VALUE : now + NodeTokens.REMEMBER_MILLIS;
+                    admitted = verdict;
+                    recheckAtMillis = now + RECHECK_MILLIS;
                     commands.attach(node, channel);
                     if (identities != null && subscription == null
                             && message.getHello().getCapabilitiesList().contains(CAPABILITY_IDENTITY)) {
@@ -373,36 +398,45 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
         }
 
         /**
-         * Checks the stream's token again: false when it no longer speaks for the stream's node
-         * and the stream was ended. An API server that cannot answer leaves the stream open, to
-         * be checked again shortly: the agent did nothing wrong.
+         * Reads the stream's pod again, off this thread; ends the stream when the pod is gone or
+         * on another node. An API server that cannot answer leaves the stream open, to be asked
+         * again shortly: the agent did nothing wrong. Called under the stream's lock.
          */
-        private boolean tokenStillHolds(long now) {
+        private void recheck() {
             NodeTokens check = nodeTokens;
-            if (check == null) {
-                recheckAtMillis = Long.MAX_VALUE;
-                return true;
-            }
-            String refusal;
+            ExecutorService executor = rechecks;
+            NodeTokens.Verdict verdict = admitted;
+            rechecking = true;
             try {
-                refusal = check.refusal(nodeToken, node);
-            } catch (NodeTokens.Unavailable e) {
-                recheckAtMillis = now + RECHECK_RETRY_MILLIS;
-                return true;
+                executor.execute(() -> {
+                    String refusal = null;
+                    boolean unavailable = false;
+                    try {
+                        refusal = check.podRefusal(verdict);
+                    } catch (NodeTokens.Unavailable e) {
+                        unavailable = true;
+                    }
+                    rechecked(refusal, unavailable);
+                });
+            } catch (RejectedExecutionException e) {
+                rechecking = false; // a stopping aggregator: its streams end anyway
+            }
+        }
+
+        private synchronized void rechecked(String refusal, boolean unavailable) {
+            streamsRechecked.incrementAndGet();
+            rechecking = false;
+            if (failed) {
+                return;
             }
             if (refusal == null) {
-                recheckAtMillis = now + NodeTokens.REMEMBER_MILLIS;
-                return true;
+                // From when the answer came: a slow API server is not asked at every message.
+                recheckAtMillis = clock.getAsLong() + (unavailable ? RECHECK_RETRY_MILLIS : RECHECK_MILLIS);
+                return;
             }
-            // An expired projected token is the common case (the kubelet has written a new one by
-            // now): logged at info and ended UNAVAILABLE, which the agent retries quietly, not as a
-            // refusal. A reconnect that fails the check is refused and logged as a warning.
-            log.info("ingest: ended node {}'s stream from {}: its token no longer holds ({}); the agent reconnects"
-                    + " with its current one", node, peer, refusal);
-            streamsReauthenticated.incrementAndGet();
-            endWith(Status.UNAVAILABLE.withDescription("the node token this stream began with no longer holds ("
-                    + refusal + "); reconnect with the pod's current token"));
-            return false;
+            log.warn("ingest: ended node {}'s stream from {}: {}", node, peer, refusal);
+            streamsRevoked.incrementAndGet();
+            endWith(Status.PERMISSION_DENIED.withDescription(refusal + "; this stream no longer speaks for node " + node));
         }
 
         /** What is too large in a hello, or null: its lists and strings are kept as long as the agent is known. */

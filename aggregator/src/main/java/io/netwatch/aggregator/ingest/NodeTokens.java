@@ -11,6 +11,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -31,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * namespace. A verdict that lets an agent in is kept for {@link #REMEMBER_MILLIS} per token (by
  * its SHA-256, never the token), so that reconnects cost no review; a refusal for
  * {@link #REMEMBER_REFUSAL_MILLIS}; an API server that cannot answer is asked again next time
- * ({@link Unavailable}). Thread-safe.
+ * ({@link Unavailable}). An open stream's pod is read again from time to time
+ * ({@link #podRefusal}). Thread-safe.
  */
 public final class NodeTokens {
     private static final Logger LOG = LoggerFactory.getLogger(NodeTokens.class);
@@ -59,8 +61,14 @@ public final class NodeTokens {
         }
     }
 
-    /** What a review said of a token: the node it speaks for, or why it speaks for none. */
-    record Verdict(String node, String refusal, long atMillis) {
+    /**
+     * What a review said of a token: the node it speaks for and the pod it was issued for (its
+     * name and UID), or why it speaks for none.
+     */
+    public record Verdict(String node, String pod, String podUid, String refusal, long atMillis) {
+        static Verdict refused(String refusal, long atMillis) {
+            return new Verdict(null, null, null, refusal, atMillis);
+        }
     }
 
     private final KubernetesClient client;
@@ -93,9 +101,19 @@ public final class NodeTokens {
      * @throws Unavailable when the API server could not be asked
      */
     public String refusal(String token, String node) {
+        return check(token, node).refusal();
+    }
+
+    /**
+     * The verdict on a hello naming {@code node} with {@code token}: the token's pod when it was
+     * issued for a pod of the agents' account on {@code node}, else why not.
+     *
+     * @throws Unavailable when the API server could not be asked
+     */
+    public Verdict check(String token, String node) {
         if (token == null || token.isBlank()) {
-            return "the aggregator checks which node an agent runs on: send the pod's service-account token"
-                    + " (tls.node_token_file) with audience " + AUDIENCE;
+            return Verdict.refused("the aggregator checks which node an agent runs on: send the pod's"
+                    + " service-account token (tls.node_token_file) with audience " + AUDIENCE, clockMillis.getAsLong());
         }
         String key = HexFormat.of().formatHex(Sha256.of(token.strip()));
         long now = clockMillis.getAsLong();
@@ -119,11 +137,30 @@ public final class NodeTokens {
                 remembered.put(key, v);
             }
         }
-        if (v.refusal() != null) {
-            return v.refusal();
+        if (v.refusal() != null || v.node().equals(node)) {
+            return v;
         }
-        return v.node().equals(node) ? null
-                : "the agent's token was issued on node " + v.node() + ", and its hello names node " + node;
+        return Verdict.refused("the agent's token was issued on node " + v.node() + ", and its hello names node "
+                + node, v.atMillis());
+    }
+
+    /**
+     * Null when the pod an admitted token was issued for still exists, the same pod (UID), on the
+     * same node; else why the stream it let in no longer speaks for that node. Asked of an open
+     * stream from time to time: the pod's binding to its node cannot change while it exists, so
+     * the token need not be reviewed again (it expires within the hour, and the agent's next
+     * stream sends the kubelet's new one).
+     *
+     * @throws Unavailable when the API server could not be asked
+     */
+    public String podRefusal(Verdict admitted) {
+        Pod pod = readPod(admitted.pod());
+        if (pod == null || pod.getMetadata() == null || !Objects.equals(admitted.podUid(), pod.getMetadata().getUid())) {
+            return "the pod the agent's token was issued for (" + admitted.pod() + ") is gone";
+        }
+        String node = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
+        return admitted.node().equals(node) ? null
+                : "the pod the agent's token was issued for (" + admitted.pod() + ") no longer runs on " + admitted.node();
     }
 
     private Verdict review(String token, long now) {
@@ -135,15 +172,18 @@ public final class NodeTokens {
             LOG.warn("ingest: a TokenReview failed: {}", e.getMessage());
             throw new Unavailable("cannot ask the API server whose token this is now; try again");
         }
+        return judge(r, serviceAccount, this::readPod, now);
+    }
+
+    /** The pod of the agents' namespace named {@code name}, null when there is none. */
+    private Pod readPod(String name) {
         String ns = serviceAccount.substring(0, serviceAccount.indexOf(':'));
-        return judge(r, serviceAccount, pod -> {
-            try {
-                return client.pods().inNamespace(ns).withName(pod).get();
-            } catch (KubernetesClientException e) {
-                LOG.warn("ingest: reading the agent's pod {}/{} failed: {}", ns, pod, e.getMessage());
-                throw new Unavailable("cannot read the agent's pod from the API server now; try again");
-            }
-        }, now);
+        try {
+            return client.pods().inNamespace(ns).withName(name).get();
+        } catch (KubernetesClientException e) {
+            LOG.warn("ingest: reading the agent's pod {}/{} failed: {}", ns, name, e.getMessage());
+            throw new Unavailable("cannot read the agent's pod from the API server now; try again");
+        }
     }
 
     /**
@@ -152,43 +192,44 @@ public final class NodeTokens {
      */
     static Verdict judge(TokenReview r, String serviceAccount, Function<String, Pod> pods, long now) {
         if (r == null || r.getStatus() == null || !Boolean.TRUE.equals(r.getStatus().getAuthenticated())) {
+            // The API server fills in the error whenever it turns a token down ("[invalid bearer
+            // token, service account token has expired]"), so an error is no sign that it could
+            // not review (found in review: a rejected token was answered UNAVAILABLE, and asked
+            // about again at every retry). A review it could not make fails the call (Unavailable).
             String error = r == null || r.getStatus() == null ? null : r.getStatus().getError();
-            if (error != null && !error.isBlank()) {
-                LOG.warn("ingest: the API server did not review an agent's token: {}", error);
-                throw new Unavailable("the API server could not review the agent's token now; try again");
-            }
-            return new Verdict(null, "the API server did not accept the agent's token", now);
+            return Verdict.refused("the API server did not accept the agent's token"
+                    + (error == null || error.isBlank() ? "" : " (" + error.strip() + ")"), now);
         }
         List<String> audiences = r.getStatus().getAudiences();
         if (audiences == null || !audiences.contains(AUDIENCE)) {
             // An API server that ignores the audience asked for answers none: the token may be
             // one for the API server itself, not one issued for Netwatch.
-            return new Verdict(null, "the agent's token is not for audience " + AUDIENCE, now);
+            return Verdict.refused("the agent's token is not for audience " + AUDIENCE, now);
         }
         UserInfo user = r.getStatus().getUser();
         String expected = "system:serviceaccount:" + serviceAccount;
         if (user == null || !expected.equals(user.getUsername())) {
-            return new Verdict(null, "the token is " + (user == null ? "nobody's" : user.getUsername() + "'s")
+            return Verdict.refused("the token is " + (user == null ? "nobody's" : user.getUsername() + "'s")
                     + ", not the agents' service account " + serviceAccount, now);
         }
         String podName = first(user.getExtra(), POD_EXTRA);
         if (podName == null) {
-            return new Verdict(null, "the agent's token is bound to no pod (a projected service-account token of"
+            return Verdict.refused("the agent's token is bound to no pod (a projected service-account token of"
                     + " the agent's pod is needed)", now);
         }
         Pod pod = pods.apply(podName);
         String uid = first(user.getExtra(), POD_UID_EXTRA);
         if (pod == null || pod.getSpec() == null || pod.getMetadata() == null
                 || uid != null && !uid.equals(pod.getMetadata().getUid())) {
-            return new Verdict(null, "the pod the agent's token was issued for (" + podName + ") is gone", now);
+            return Verdict.refused("the pod the agent's token was issued for (" + podName + ") is gone", now);
         }
         String node = pod.getSpec().getNodeName();
         String tokenNode = first(user.getExtra(), NODE_EXTRA);
         if (node == null || node.isEmpty() || tokenNode != null && !tokenNode.equals(node)) {
-            return new Verdict(null, "the pod the agent's token was issued for (" + podName + ") runs on no node"
+            return Verdict.refused("the pod the agent's token was issued for (" + podName + ") runs on no node"
                     + " the token agrees with", now);
         }
-        return new Verdict(node, null, now);
+        return new Verdict(node, podName, pod.getMetadata().getUid(), null, now);
     }
 
     private static String first(Map<String, List<String>> extra, String key) {

@@ -31,9 +31,11 @@ public final class IngestMetrics implements MeterBinder {
         meters.counter("netwatch.ingest.streams.opened", ingest, IngestService::streamsOpened,
                 "Ingest streams opened (every agent reconnect opens one)");
         meters.counter("netwatch.ingest.streams.refused", ingest, IngestService::streamsRefused,
-                "Ingest streams ended because the agent broke the protocol (no hello, empty message, a second node name, an oversized hello), its hello named another node than its token's, or the registry was full");
-        meters.counter("netwatch.ingest.streams.reauthenticated", ingest, IngestService::streamsReauthenticated,
-                "Ingest streams ended because the node token they began with no longer held when checked again (expired, or its pod is gone); the agent reconnects with its current token");
+                "Ingest streams ended because the agent broke the protocol (no hello, empty message, a second node name, an oversized hello), its node token was not accepted or named another node, the API server could not review its token, or the registry was full");
+        meters.counter("netwatch.ingest.streams.revoked", ingest, IngestService::streamsRevoked,
+                "Ingest streams ended because the pod their node token was issued for is gone or on another node, read again every five minutes (each is logged)");
+        meters.counter("netwatch.ingest.streams.rechecked", ingest, IngestService::streamsRechecked,
+                "Reads of an open ingest stream's pod, every five minutes per stream (ingest.agent_service_account)");
         meters.counter("netwatch.ingest.batches", agents, AgentRegistry::batchesAccepted,
                 "Flow and anomaly batches stored");
         meters.counter("netwatch.ingest.duplicate.batches", agents, AgentRegistry::duplicateBatches,
