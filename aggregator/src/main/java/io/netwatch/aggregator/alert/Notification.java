@@ -2,7 +2,6 @@ package io.netwatch.aggregator.alert;
 
 import io.netwatch.aggregator.security.Sha256;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -31,7 +30,7 @@ public record Notification(String receiver, String groupKey, Map<String, String>
      * Opsgenie's alias, so a resolve closes what the trigger opened.
      */
     public String dedupKey() {
-        return HexFormat.of().formatHex(Sha256.of("netwatch\n" + receiver + "\n" + groupKey), 0, 20);
+        return Sha256.hex("netwatch\n" + receiver + "\n" + groupKey).substring(0, 40);
     }
 
     public List<AlertEvent> firing() {

@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.authentication.UserInfo;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.netwatch.aggregator.security.Sha256;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -115,7 +114,7 @@ public final class NodeTokens {
             return Verdict.refused("the aggregator checks which node an agent runs on: send the pod's"
                     + " service-account token (tls.node_token_file) with audience " + AUDIENCE, clockMillis.getAsLong());
         }
-        String key = HexFormat.of().formatHex(Sha256.of(token.strip()));
+        String key = Sha256.hex(token.strip());
         long now = clockMillis.getAsLong();
         Verdict v;
         synchronized (remembered) {
