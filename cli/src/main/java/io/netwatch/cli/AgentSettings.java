@@ -126,7 +126,8 @@ final class AgentSettings {
     static final ConfigKey<Duration> BATCH_DELAY = SCHEMA.key("export.max_batch_delay", duration(MS),
             EXPORT.maxBatchDelay(), "... or when its first record has waited this long.");
     static final ConfigKey<Integer> QUEUE = SCHEMA.key("export.queue_capacity", integer(1, MAX),
-            EXPORT.queueCapacity(), "Records waiting to be batched; when full, new records are dropped and counted.");
+            EXPORT.queueCapacity(), "Flow records waiting to be batched; when full, new ones are dropped and counted. Anomalies have a queue"
+                    + " of their own (as long, at most 4096) and go ahead of every flow batch not yet sent.");
     static final ConfigKey<Integer> UNACKED = SCHEMA.key("export.max_unacked_batches", integer(1, MAX),
             EXPORT.maxUnackedBatches(), "Batches sent but not yet acknowledged, kept for resending after a reconnect.");
     static final ConfigKey<Duration> RECONNECT_MIN = SCHEMA.key("export.reconnect_min", duration(MS),

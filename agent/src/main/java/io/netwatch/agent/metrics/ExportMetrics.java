@@ -33,7 +33,7 @@ public final class ExportMetrics implements MeterBinder {
         meters.counter("netwatch.export.command_results.lost", streamer, FlowStreamer::resultsLost,
                 "Answers to block commands dropped because 256 waited for a stream to the aggregator to open");
         meters.gauge("netwatch.export.queue.depth", streamer, FlowStreamer::queueDepth,
-                "Records waiting in the export queue");
+                "Records waiting in the export queues, flows and anomalies");
         meters.gauge("netwatch.export.unacked.batches", streamer, FlowStreamer::unackedBatches,
                 "Batches waiting for the aggregator's acknowledgement");
     }
