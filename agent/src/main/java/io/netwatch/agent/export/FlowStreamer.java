@@ -287,11 +287,11 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
         lock.lock();
         try {
             generation = ++streamGeneration;
+            answered = false;
         } finally {
             lock.unlock();
         }
         final long myGeneration = generation;
-        answered = false;
         IngestGrpc.IngestStub stub = IngestGrpc.newStub(channel);
         String token = nodeToken == null ? null : nodeToken.get();
         if (token != null) {
@@ -308,9 +308,20 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
 
             @Override
             public void onNext(AggregatorMessage message) {
-                answered = true;
                 everAnswered = true;
-                refusal = null;
+                if (!answered || refusal != null) {
+                    lock.lock();
+                    try {
+                        // An older stream's last messages (an ack after this agent cancelled it)
+                        // say nothing about the stream open now: they must not clear its refusal.
+                        if (myGeneration == streamGeneration) {
+                            answered = true;
+                            refusal = null;
+                        }
+                    } finally {
+                        lock.unlock();
+                    }
+                }
                 if (message.hasAck()) {
                     acknowledge(message.getAck().getSequence());
                 } else if (message.hasIdentity()) {
@@ -337,29 +348,52 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
 
             @Override
             public void onError(Throwable t) {
+                try {
+                    said(t);
+                } finally {
+                    endStream(myGeneration);
+                }
+            }
+
+            /**
+             * Logs how the stream ended, and keeps a refusal for {@link #refusal}. Found in review:
+             * this wrote the volatile refusal and read it back, so an older stream's onNext (on
+             * another gRPC thread) could null it in between; the NullPointerException skipped
+             * endStream, and the sender kept a dead stream. Now the reason is a local, an older
+             * stream's end leaves the refusal alone, and endStream runs whatever happens here.
+             */
+            private void said(Throwable t) {
                 Status status = Status.fromThrowable(t);
-                if (REFUSALS.contains(status.getCode())) {
+                boolean refused = REFUSALS.contains(status.getCode());
+                String reason = status.getDescription() == null ? status.getCode().toString()
+                        : status.getCode() + ": " + status.getDescription();
+                boolean current;
+                String was;
+                lock.lock();
+                try {
+                    current = myGeneration == streamGeneration;
+                    was = refusal;
+                    if (current) {
+                        refusal = refused ? reason : null;
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                if (refused) {
                     // Found in an end-to-end test: a refused node token was reported as "no answer
                     // from the aggregator", with a hint to check its address and TLS names.
-                    String was = refusal;
-                    refusal = status.getDescription() == null ? status.getCode().toString()
-                            : status.getCode() + ": " + status.getDescription();
-                    if (!refusal.equals(was)) {
+                    if (current && !reason.equals(was)) {
                         log.warn("export: the aggregator at {} refused this agent ({}); retrying, each wait longer up"
-                                + " to export.reconnect_max", channel.authority(), refusal);
+                                + " to export.reconnect_max", channel.authority(), reason);
                     } else {
                         log.info("export: stream to aggregator ended: {}", t.getMessage());
                     }
+                } else if (current && !everAnswered && !unansweredHint.isEmpty() && hinted.compareAndSet(false, true)) {
+                    log.warn("export: no answer from the aggregator at {} ({}): {}", channel.authority(),
+                            t.getMessage(), unansweredHint);
                 } else {
-                    refusal = null;
-                    if (!everAnswered && !unansweredHint.isEmpty() && hinted.compareAndSet(false, true)) {
-                        log.warn("export: no answer from the aggregator at {} ({}): {}", channel.authority(),
-                                t.getMessage(), unansweredHint);
-                    } else {
-                        log.info("export: stream to aggregator ended: {}", t.getMessage());
-                    }
+                    log.info("export: stream to aggregator ended: {}", t.getMessage());
                 }
-                endStream(myGeneration);
             }
 
             @Override

@@ -4,8 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -42,7 +49,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
@@ -510,6 +519,100 @@ class FlowStreamerTest {
         assertEquals(null, s.refusal(), "forgotten once a stream is answered");
         assertTrue(FlowStreamer.REFUSALS.contains(Status.Code.UNAUTHENTICATED));
         assertFalse(FlowStreamer.REFUSALS.contains(Status.Code.UNAVAILABLE), "no answer, or a TLS failure");
+    }
+
+    @Test
+    void anOlderStreamsLastAnswerLeavesTheRefusalOfTheStreamOpenNow() throws Exception {
+        // Found in review: onNext of a stream this agent had cancelled (its ack delivered late,
+        // on another gRPC thread) cleared the refusal of the stream open now; and onError wrote
+        // the refusal and read it back, so that clearing in between threw a NullPointerException
+        // and the stream was never ended. Here the late ack is held until the next stream is refused.
+        String why = "the agent's token was issued on node node-a, and its hello names node node-x";
+        AtomicInteger streams = new AtomicInteger();
+        IngestGrpc.IngestImplBase aggregator = new IngestGrpc.IngestImplBase() {
+            @Override
+            public StreamObserver<AgentMessage> connect(StreamObserver<AggregatorMessage> out) {
+                boolean first = streams.incrementAndGet() == 1;
+                return new StreamObserver<>() {
+                    @Override
+                    public void onNext(AgentMessage m) {
+                        if (m.hasHello() && first) {
+                            out.onNext(AggregatorMessage.newBuilder().setAck(Ack.newBuilder().setSequence(0)).build());
+                        } else if (m.hasHello()) {
+                            out.onError(Status.PERMISSION_DENIED.withDescription(why).asRuntimeException());
+                        }
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        out.onCompleted();
+                    }
+                };
+            }
+        };
+        // Holds the first stream's first message on its gRPC thread until released.
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch delivered = new CountDownLatch(1);
+        AtomicInteger calls = new AtomicInteger();
+        ClientInterceptor holdFirst = new ClientInterceptor() {
+            @Override
+            public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+                boolean hold = calls.incrementAndGet() == 1;
+                return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+                    @Override
+                    public void start(Listener<R> listener, Metadata headers) {
+                        super.start(!hold ? listener : new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(
+                                listener) {
+                            @Override
+                            public void onMessage(R message) {
+                                held.countDown();
+                                try {
+                                    release.await();
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                }
+                                super.onMessage(message);
+                                delivered.countDown();
+                            }
+                        }, headers);
+                    }
+                };
+            }
+        };
+        String name = "ingest-" + System.nanoTime();
+        Server server = InProcessServerBuilder.forName(name).addService(aggregator).build().start();
+        cleanup.add(() -> server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        ManagedChannel channel = InProcessChannelBuilder.forName(name).intercept(holdFirst).build();
+        cleanup.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        cleanup.add(release::countDown);
+        // The first flow's labelling fails, and the sender cancels the first stream for it.
+        AtomicBoolean failed = new AtomicBoolean();
+        UnaryOperator<Flow> label = f -> {
+            if (failed.compareAndSet(false, true)) {
+                throw new IllegalStateException("a labelling bug");
+            }
+            return f;
+        };
+        // reconnect_min 1 s: the third stream comes at least 1 s after the second's refusal.
+        ExportConfig c = new ExportConfig(10, Duration.ofMillis(20), 100, 4, Duration.ofSeconds(1),
+                Duration.ofSeconds(8), Duration.ofMillis(100));
+        FlowStreamer s = new FlowStreamer(channel, c, HELLO, AgentHealth.NONE, u -> { }, label);
+        cleanup.add(s);
+        s.start();
+        assertTrue(held.await(WAIT.toSeconds(), TimeUnit.SECONDS), "the first stream's ack is held");
+        s.onFlow(flow(1));
+        await("the second stream's refusal", () -> s.refusal() != null);
+
+        release.countDown();
+        assertTrue(delivered.await(WAIT.toSeconds(), TimeUnit.SECONDS), "the held ack reached the streamer");
+        Thread.sleep(50); // the first stream's own end (CANCELLED), on the same thread
+        assertEquals(2, streams.get(), "no third stream yet: the refusal below is the second's");
+        assertEquals("PERMISSION_DENIED: " + why, s.refusal(), "the first stream's late ack does not clear it");
     }
 
     @Test
