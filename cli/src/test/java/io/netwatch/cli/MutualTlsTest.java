@@ -4,15 +4,19 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.netwatch.agent.AgentConfig;
 import io.netwatch.agent.AgentMain;
+import io.netwatch.agent.export.AgentHealth;
 import io.netwatch.agent.export.ClientTls;
 import io.netwatch.agent.export.ExportConfig;
+import io.netwatch.agent.export.FlowStreamer;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.score.DetectionConfig;
 import io.netwatch.aggregator.AggregatorConfig;
@@ -29,7 +33,9 @@ import io.netwatch.proto.query.v1.GetFlowsRequest;
 import io.netwatch.proto.query.v1.QueryGrpc;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -122,6 +128,87 @@ class MutualTlsTest {
             return e.getStatus();
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * What a FlowStreamer on {@code channel} logs about its first stream's end (its lines, a
+     * status's text may span several), its hint being "HINT"; the next stream would wait 2.5 s
+     * or more, past the end of this.
+     */
+    private static String firstEnd(ManagedChannel channel) throws Exception {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream old = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        ExportConfig c = new ExportConfig(10, Duration.ofMillis(20), 100, 4, Duration.ofSeconds(5), Duration.ofSeconds(5),
+                Duration.ofSeconds(1));
+        try (FlowStreamer s = new FlowStreamer(channel, c, Hello.newBuilder().setNodeName("node-tls").setBootId("b").build(),
+                AgentHealth.NONE).unansweredHint("HINT")) {
+            s.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!err.toString(StandardCharsets.UTF_8).contains("FlowStreamer - export: ") && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+        } finally {
+            System.setErr(old);
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        String logged = err.toString(StandardCharsets.UTF_8);
+        return logged.substring(Math.max(0, logged.indexOf("FlowStreamer - export: ")));
+    }
+
+    @Test
+    void theAgentPointsAtTheAddressAndTlsOnlyWhenGrpcItselfFailedTheStream() throws Exception {
+        // Found in review: an aggregator's own UNAVAILABLE ("cannot ask the API server ...; try
+        // again") before its first answer came with the hint to check its address and TLS names.
+        int closedPort;
+        try (ServerSocket closed = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = closed.getLocalPort();
+        }
+        String noAnswer = "export: no answer from the aggregator at ";
+        String said = firstEnd(NettyChannelBuilder.forTarget("127.0.0.1:" + closedPort).usePlaintext().build());
+        assertTrue(said.contains(noAnswer + "127.0.0.1:" + closedPort + " (UNAVAILABLE: io exception): HINT"),
+                "nothing listens: " + said);
+        said = firstEnd(channel("agent", "ca", "elsewhere.example", null));
+        // The channel's authority is the name given; the status's text adds Netty's pipeline.
+        assertTrue(said.contains(noAnswer + "elsewhere.example (UNAVAILABLE: ") && said.contains("): HINT"),
+                "the certificate does not name the aggregator: " + said);
+        said = firstEnd(NettyChannelBuilder.forTarget(target).usePlaintext().build());
+        assertTrue(said.contains(noAnswer + target + " (UNAVAILABLE: Network closed for unknown reason): HINT"),
+                "a plaintext agent cut off by the TLS aggregator: " + said);
+        // Which is why the status's cause does not tell gRPC's failures from the aggregator's
+        // own: this one, gRPC's, has none either (a closed port's and a failed handshake's do).
+        assertNull(ingest(NettyChannelBuilder.forTarget(target).usePlaintext().build()).getCause());
+
+        String why = "cannot ask the API server whose token this is now; try again";
+        Server reviewing = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .addService(new IngestGrpc.IngestImplBase() {
+                    @Override
+                    public StreamObserver<AgentMessage> connect(StreamObserver<AggregatorMessage> out) {
+                        return new StreamObserver<>() {
+                            @Override
+                            public void onNext(AgentMessage m) {
+                                out.onError(Status.UNAVAILABLE.withDescription(why).asRuntimeException());
+                            }
+
+                            @Override
+                            public void onError(Throwable t) {
+                            }
+
+                            @Override
+                            public void onCompleted() {
+                            }
+                        };
+                    }
+                }).build().start();
+        try {
+            String at = "127.0.0.1:" + reviewing.getPort();
+            said = firstEnd(NettyChannelBuilder.forTarget(at).usePlaintext().build());
+            assertTrue(said.contains("export: the aggregator at " + at + " ended the stream (UNAVAILABLE: " + why
+                    + "); retrying, each wait longer up to export.reconnect_max"), said);
+            assertFalse(said.contains("HINT"), said);
+        } finally {
+            reviewing.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
     }
 

@@ -1,8 +1,14 @@
 package io.netwatch.agent.export;
 
 import com.google.protobuf.util.Timestamps;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientStreamTracer;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -35,6 +41,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -121,16 +128,25 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
     private volatile boolean answered;
     /** The aggregator has said something on some stream. */
     private volatile boolean everAnswered;
+    /**
+     * The aggregator has answered some stream, with a message or by ending it: its address and
+     * the TLS settings work, and the hint about them no longer applies.
+     */
+    private volatile boolean reached;
+    /** What the aggregator last ended a stream with before it ever took one ("CODE: why"), for saying it once. */
+    private final AtomicReference<String> lastSaid = new AtomicReference<>();
     private volatile String unansweredHint = "";
     /**
      * The codes the aggregator ends a stream with when it will not take this agent as it is: its
      * certificate (UNAUTHENTICATED, PERMISSION_DENIED), its node token (PERMISSION_DENIED), its
-     * hello or messages (INVALID_ARGUMENT, FAILED_PRECONDITION). gRPC itself fails a stream with
-     * none of them for this client (it has no call credentials), so the aggregator was reached
-     * and answered: no hint about addresses and TLS applies.
+     * hello or messages (INVALID_ARGUMENT, FAILED_PRECONDITION), or no room for another agent
+     * (RESOURCE_EXHAUSTED: "the aggregator knows 10000 agents, all connected"). gRPC itself fails
+     * a stream of this client (it has no call credentials) with none of them but
+     * RESOURCE_EXHAUSTED, for a message past either side's size limit, and its text says so:
+     * the aggregator was reached and answered, so no hint about addresses and TLS applies.
      */
     static final Set<Status.Code> REFUSALS = EnumSet.of(Status.Code.UNAUTHENTICATED, Status.Code.PERMISSION_DENIED,
-            Status.Code.INVALID_ARGUMENT, Status.Code.FAILED_PRECONDITION);
+            Status.Code.INVALID_ARGUMENT, Status.Code.FAILED_PRECONDITION, Status.Code.RESOURCE_EXHAUSTED);
     /** The aggregator's last refusal, as "CODE: why", until a stream is answered; null when none. */
     private volatile String refusal;
     private final AtomicBoolean hinted = new AtomicBoolean();
@@ -168,8 +184,9 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
     }
 
     /**
-     * What to tell the user, once, when a stream fails before the aggregator has ever answered
-     * (an address where none runs, or one that serves TLS to a plaintext agent); before start.
+     * What to tell the user, once, when gRPC fails a stream before the aggregator has ever
+     * answered one (an address where none runs, a TLS handshake that fails, or an aggregator
+     * that serves TLS to a plaintext agent); not when the aggregator ended it; before start.
      */
     public FlowStreamer unansweredHint(String hint) {
         this.unansweredHint = hint;
@@ -292,7 +309,8 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
             lock.unlock();
         }
         final long myGeneration = generation;
-        IngestGrpc.IngestStub stub = IngestGrpc.newStub(channel);
+        AtomicBoolean endedByPeer = new AtomicBoolean();
+        IngestGrpc.IngestStub stub = IngestGrpc.newStub(channel).withInterceptors(noticingTrailers(endedByPeer));
         String token = nodeToken == null ? null : nodeToken.get();
         if (token != null) {
             Metadata headers = new Metadata();
@@ -309,6 +327,7 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
             @Override
             public void onNext(AggregatorMessage message) {
                 everAnswered = true;
+                reached = true;
                 if (!answered || refusal != null) {
                     lock.lock();
                     try {
@@ -361,13 +380,19 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
              * another gRPC thread) could null it in between; the NullPointerException skipped
              * endStream, and the sender kept a dead stream. Now the reason is a local, an older
              * stream's end leaves the refusal alone, and endStream runs whatever happens here.
+             *
+             * <p>The hint about addresses and TLS is for a stream gRPC itself failed: the
+             * aggregator's own UNAVAILABLE ("cannot ask the API server whose token this is now;
+             * try again", "the aggregator is shutting down") shows it is there and reachable.
              */
             private void said(Throwable t) {
                 Status status = Status.fromThrowable(t);
                 boolean refused = REFUSALS.contains(status.getCode());
+                boolean fromPeer = endedByPeer.get();
                 String reason = status.getDescription() == null ? status.getCode().toString()
                         : status.getCode() + ": " + status.getDescription();
                 boolean current;
+                boolean wasReached = reached;
                 String was;
                 lock.lock();
                 try {
@@ -379,6 +404,9 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
                 } finally {
                     lock.unlock();
                 }
+                if (fromPeer) {
+                    reached = true;
+                }
                 if (refused) {
                     // Found in an end-to-end test: a refused node token was reported as "no answer
                     // from the aggregator", with a hint to check its address and TLS names.
@@ -388,7 +416,16 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
                     } else {
                         log.info("export: stream to aggregator ended: {}", t.getMessage());
                     }
-                } else if (current && !everAnswered && !unansweredHint.isEmpty() && hinted.compareAndSet(false, true)) {
+                } else if (fromPeer) {
+                    // Found in review: "cannot ask the API server ...; try again" before the first
+                    // answer came with the hint to check the aggregator's address and TLS names.
+                    if (current && !everAnswered && !reason.equals(lastSaid.getAndSet(reason))) {
+                        log.warn("export: the aggregator at {} ended the stream ({}); retrying, each wait longer up"
+                                + " to export.reconnect_max", channel.authority(), reason);
+                    } else {
+                        log.info("export: stream to aggregator ended: {}", t.getMessage());
+                    }
+                } else if (current && !wasReached && !unansweredHint.isEmpty() && hinted.compareAndSet(false, true)) {
                     log.warn("export: no answer from the aggregator at {} ({}): {}", channel.authority(),
                             t.getMessage(), unansweredHint);
                 } else {
@@ -418,6 +455,35 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Sets {@code endedByPeer} when the call's trailers arrive: the aggregator (or whatever
+     * answers at its address) ended the stream with a status of its own. gRPC's own failures
+     * carry none: no connection, a failed TLS handshake, and an aggregator serving TLS that cuts
+     * a plaintext agent off ("UNAVAILABLE: Network closed for unknown reason", with no cause, so
+     * a status's cause cannot tell the two apart). The stream tracer's trailers can, on the
+     * Netty and the in-process transports alike.
+     */
+    private static ClientInterceptor noticingTrailers(AtomicBoolean endedByPeer) {
+        ClientStreamTracer.Factory tracers = new ClientStreamTracer.Factory() {
+            @Override
+            public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata headers) {
+                return new ClientStreamTracer() {
+                    @Override
+                    public void inboundTrailers(Metadata trailers) {
+                        endedByPeer.set(true);
+                    }
+                };
+            }
+        };
+        return new ClientInterceptor() {
+            @Override
+            public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options,
+                                                         Channel next) {
+                return next.newCall(method, options.withStreamTracerFactory(tracers));
+            }
+        };
     }
 
     @SuppressWarnings("unchecked")

@@ -36,8 +36,11 @@ import io.netwatch.proto.ingest.v1.CommandResult;
 import io.netwatch.proto.ingest.v1.FlowBatch;
 import io.netwatch.proto.ingest.v1.Hello;
 import io.netwatch.proto.ingest.v1.IngestGrpc;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -519,6 +522,131 @@ class FlowStreamerTest {
         assertEquals(null, s.refusal(), "forgotten once a stream is answered");
         assertTrue(FlowStreamer.REFUSALS.contains(Status.Code.UNAUTHENTICATED));
         assertFalse(FlowStreamer.REFUSALS.contains(Status.Code.UNAVAILABLE), "no answer, or a TLS failure");
+    }
+
+    /** A fake aggregator that ends each stream at its hello with what {@code answer} gives for its number (1, 2, ...), or acks when that is null. */
+    private ManagedChannel aggregatorAnswering(java.util.function.IntFunction<Status> answer, AtomicInteger streams)
+            throws IOException {
+        IngestGrpc.IngestImplBase aggregator = new IngestGrpc.IngestImplBase() {
+            @Override
+            public StreamObserver<AgentMessage> connect(StreamObserver<AggregatorMessage> out) {
+                Status end = answer.apply(streams.incrementAndGet());
+                return new StreamObserver<>() {
+                    @Override
+                    public void onNext(AgentMessage m) {
+                        if (end != null && m.hasHello()) {
+                            out.onError(end.asRuntimeException());
+                        } else if (end == null && m.hasFlows()) {
+                            out.onNext(AggregatorMessage.newBuilder().setAck(Ack.newBuilder()
+                                    .setSequence(m.getFlows().getSequence())).build());
+                        }
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        out.onCompleted();
+                    }
+                };
+            }
+        };
+        String name = "ingest-" + System.nanoTime();
+        Server server = InProcessServerBuilder.forName(name).addService(aggregator).build().start();
+        cleanup.add(() -> server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
+        cleanup.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        return channel;
+    }
+
+    /** Captures standard error, where slf4j-simple writes the streamer's log, until the test ends. */
+    private ByteArrayOutputStream captureLog() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream old = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        cleanup.add(() -> System.setErr(old));
+        return err;
+    }
+
+    /** The streamer's log lines that mention {@code text} (others' late lines left out). */
+    private static List<String> exportLog(ByteArrayOutputStream err, String text) {
+        return err.toString(StandardCharsets.UTF_8).lines()
+                .filter(l -> l.contains("FlowStreamer - export: ") && l.contains(text)).toList();
+    }
+
+    @Test
+    void anAggregatorWithNoRoomForAnotherAgentRefusesIt() throws Exception {
+        // Found in review: RESOURCE_EXHAUSTED was not a refusal, so a full aggregator was "no
+        // answer from the aggregator", with the hint to check its address and TLS names.
+        String why = "the aggregator knows 10000 agents, all connected; it takes no more";
+        ByteArrayOutputStream err = captureLog();
+        AtomicInteger streams = new AtomicInteger();
+        ManagedChannel channel = aggregatorAnswering(n -> Status.RESOURCE_EXHAUSTED.withDescription(why), streams);
+        FlowStreamer s = new FlowStreamer(channel, config(10, 100, 4), HELLO, AgentHealth.NONE)
+                .unansweredHint("is a full one running there?");
+        cleanup.add(s);
+        s.onFlow(flow(1));
+        s.start();
+        await("the refusal", () -> s.refusal() != null);
+        assertEquals("RESOURCE_EXHAUSTED: " + why, s.refusal());
+        s.close();
+        List<String> said = exportLog(err, why);
+        assertTrue(said.getFirst().endsWith("export: the aggregator at localhost refused this agent (RESOURCE_EXHAUSTED: "
+                + why + "); retrying, each wait longer up to export.reconnect_max"), said.toString());
+        assertEquals(List.of(), exportLog(err, "is a full one running there?"), "no hint about addresses and TLS");
+    }
+
+    @Test
+    void theAggregatorsOwnUnavailableIsSaidOncePerReasonWithoutTheAddressAndTlsHint() throws Exception {
+        // Found in review: an aggregator that cannot ask the API server about the agent's token
+        // answers UNAVAILABLE, "try again"; before the first answer that came out as "no answer
+        // from the aggregator", with the hint to check its address and TLS names.
+        String cannotAsk = "cannot ask the API server whose token this is now; try again";
+        String tooMany = "too many agent tokens to review this second; try again";
+        ByteArrayOutputStream err = captureLog();
+        AtomicInteger streams = new AtomicInteger();
+        ManagedChannel channel = aggregatorAnswering(n -> n <= 2 ? Status.UNAVAILABLE.withDescription(cannotAsk)
+                : n == 3 ? Status.UNAVAILABLE.withDescription(tooMany) : null, streams);
+        FlowStreamer s = new FlowStreamer(channel, config(10, 100, 4), HELLO, AgentHealth.NONE)
+                .unansweredHint("is a reviewing one running there?");
+        cleanup.add(s);
+        s.onFlow(flow(1));
+        s.start();
+        assertTrue(s.drain(WAIT), "taken on the fourth stream");
+        assertEquals(4, streams.get());
+        assertEquals(null, s.refusal(), "UNAVAILABLE is no refusal");
+        s.close();
+        assertEquals(List.of(), exportLog(err, "is a reviewing one running there?"), "no hint about addresses and TLS");
+        List<String> said = exportLog(err, "; try again");
+        String ended = "export: the aggregator at localhost ended the stream (UNAVAILABLE: ";
+        String retrying = "); retrying, each wait longer up to export.reconnect_max";
+        assertEquals(List.of(" WARN ", " INFO ", " WARN "), said.stream()
+                .map(l -> l.contains(" WARN ") ? " WARN " : " INFO ").toList(), "once per reason: " + said);
+        assertTrue(said.get(0).endsWith(ended + cannotAsk + retrying), said.toString());
+        assertTrue(said.get(1).endsWith("export: stream to aggregator ended: UNAVAILABLE: " + cannotAsk), said.toString());
+        assertTrue(said.get(2).endsWith(ended + tooMany + retrying), said.toString());
+    }
+
+    @Test
+    void aStreamGrpcFailsBeforeAnyAnswerGetsTheHint() throws Exception {
+        // The other side of the test above: no server at the in-process name, so gRPC fails
+        // the stream (UNAVAILABLE, with no cause, as the aggregator's own would have none).
+        ByteArrayOutputStream err = captureLog();
+        ManagedChannel channel = InProcessChannelBuilder.forName("nobody-" + System.nanoTime()).build();
+        cleanup.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        FlowStreamer s = new FlowStreamer(channel, config(10, 100, 4), HELLO, AgentHealth.NONE)
+                .unansweredHint("is one running at that name?");
+        cleanup.add(s);
+        s.start();
+        await("a reconnect", () -> s.reconnects() >= 1);
+        s.close();
+        List<String> said = exportLog(err, "is one running at that name?");
+        assertEquals(1, said.size(), said.toString());
+        assertTrue(said.getFirst().contains(" WARN ") && said.getFirst().contains("export: no answer from the aggregator at "),
+                said.toString());
+        assertEquals(null, s.refusal());
     }
 
     @Test
