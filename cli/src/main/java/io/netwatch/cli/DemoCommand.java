@@ -172,7 +172,14 @@ final class DemoCommand implements Callable<Integer> {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
         if (serve) {
-            aggregator.awaitTermination();
+            try {
+                aggregator.awaitTermination();
+            } catch (InterruptedException e) {
+                // Interrupted by whatever runs this command in its own process (DemoCommandTest):
+                // the aggregator stops with it instead of serving on, unseen, in the background.
+                aggregator.close();
+                Thread.currentThread().interrupt();
+            }
         } else {
             aggregator.close();
         }

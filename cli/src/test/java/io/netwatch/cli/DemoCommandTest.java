@@ -1,10 +1,23 @@
 package io.netwatch.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netwatch.proto.query.v1.AgentInfo;
+import io.netwatch.proto.query.v1.GetAgentsRequest;
+import io.netwatch.proto.query.v1.QueryGrpc;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -27,15 +40,50 @@ class DemoCommandTest {
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    void theAggregatorNamesTheBundledCaptureNotItsTemporaryCopy() {
+    void theAggregatorNamesTheBundledCaptureNotItsTemporaryCopy() throws Exception {
         // Found by a new user: during demo --serve, netwatch agents named /tmp/netwatch-demo-….pcap.
-        // The demo's Agents section prints what the aggregator holds, as netwatch agents does.
-        CliRun r = CliRun.of("demo", "--listen", "127.0.0.1:0");
-        assertEquals(0, r.code(), r.stdout() + r.stderr());
-        String agents = r.stdout().substring(r.stdout().indexOf("-- Agents --"));
-        assertTrue(agents.contains("demo-node  connected") || agents.contains("demo-node  disconnected"), agents);
-        assertTrue(agents.contains("  file samples/demo.pcap (bundled)  "), agents);
-        assertTrue(!r.stdout().contains("netwatch-demo-"), r.stdout());
+        // Found in review: this test read the demo's own Agents section, which the old demo
+        // rewrote while the aggregator still held the copy's name; it now asks the aggregator.
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        AtomicInteger code = new AtomicInteger(-1);
+        Thread demo;
+        String served = "The aggregator keeps running on ";
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            demo = Thread.ofPlatform().name("demo --serve").start(
+                    () -> code.set(NetwatchMain.execute("demo", "--serve", "--listen", "127.0.0.1:0")));
+            while (!out.toString(StandardCharsets.UTF_8).contains(served) && demo.isAlive()) {
+                Thread.sleep(20);
+            }
+        } finally {
+            System.setOut(stdout); // the demo keeps the stream it started with
+        }
+        try {
+            String said = out.toString(StandardCharsets.UTF_8);
+            Matcher m = Pattern.compile(Pattern.quote(served) + "(127\\.0\\.0\\.1:\\d+)").matcher(said);
+            assertTrue(m.find(), "exit " + code.get() + ": " + said);
+            ManagedChannel channel = NettyChannelBuilder.forTarget(m.group(1)).usePlaintext().build();
+            List<AgentInfo> agents;
+            try {
+                agents = QueryGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .getAgents(GetAgentsRequest.getDefaultInstance()).getAgentsList();
+            } finally {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+            assertEquals(List.of("demo-node"), agents.stream().map(AgentInfo::getNodeName).toList());
+            assertEquals(List.of("file samples/demo.pcap (bundled)"), agents.getFirst().getSourcesList(),
+                    "what netwatch agents shows during --serve");
+            // And the demo's Agents section prints that record as it is.
+            String section = said.substring(said.indexOf("-- Agents --"));
+            assertTrue(section.contains("  file samples/demo.pcap (bundled)  "), section);
+            assertFalse(said.contains("netwatch-demo-"), said);
+        } finally {
+            demo.interrupt();
+            demo.join(TimeUnit.SECONDS.toMillis(30));
+        }
+        assertFalse(demo.isAlive(), "an interrupted demo --serve closes its aggregator and returns");
+        assertEquals(0, code.get());
     }
 
     @Test
