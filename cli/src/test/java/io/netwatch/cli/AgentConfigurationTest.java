@@ -117,6 +117,12 @@ class AgentConfigurationTest {
         // Found by a new user: 1e3 was quoted back as "1000.0", a number the file does not hold.
         m = error(Map.of(), "--config", file("flows:\n  max_flows: 1e3\n").toString());
         assertEquals("agent.yaml: flows.max_flows: \"1e3\" is not an integer (expected integer, at least 1)", m);
+        // Found in review: a key written dotted was looked up as /flows/max_flows, where the
+        // parser had /flows.max_flows, and "1000.0" came back.
+        m = error(Map.of(), "--config", file("flows.max_flows: 1e3\n").toString());
+        assertEquals("agent.yaml: flows.max_flows: \"1e3\" is not an integer (expected integer, at least 1)", m);
+        m = error(Map.of(), "--config", file("inspection.parsers: [dns, 1.50]\n").toString());
+        assertTrue(m.startsWith("agent.yaml: inspection.parsers: [dns, 1.50] names \"1.50\", which is not allowed"), m);
         m = error(Map.of(), "--config", file("inspection:\n  parsers: [dns, 1.50]\n").toString());
         assertTrue(m.startsWith("agent.yaml: inspection.parsers: [dns, 1.50] names \"1.50\", which is not allowed"), m);
 

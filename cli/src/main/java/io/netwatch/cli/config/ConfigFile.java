@@ -112,7 +112,7 @@ public final class ConfigFile {
             throw new ConfigError(name + ": must be a mapping of keys (" + String.join(", ",
                     values.schema().children("")) + "), not " + article(root.getNodeType().name().toLowerCase()));
         }
-        walk(root, "", 0, values, source, numbers);
+        walk(root, "", "", 0, values, source, numbers);
     }
 
     /**
@@ -120,7 +120,7 @@ public final class ConfigFile {
      * tree holds {@code 1e3} as 1000.0, and an error must quote what the user wrote (found by a
      * new user: "max_flows: 1e3" was refused as "1000.0" is not an integer).
      */
-    private static Map<String, String> numbersAsWritten(String text) {
+    static Map<String, String> numbersAsWritten(String text) {
         Map<String, String> numbers = new HashMap<>();
         try (JsonParser p = YAML.createParser(text)) {
             for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
@@ -132,11 +132,27 @@ public final class ConfigFile {
         return numbers;
     }
 
-    private static void walk(JsonNode node, String section, int depth, ConfigValues values, ConfigSource source,
-                             Map<String, String> numbers) {
+    /**
+     * The JSON pointer of {@code key} in the mapping at {@code parent}, escaped as RFC 6901 says
+     * ("~" as "~0", then "/" as "~1"), as the parser writes it for {@link #numbersAsWritten}.
+     * From the keys as written, not from the dotted path: a top-level "flows.max_flows: 1e3" is
+     * {@code /flows.max_flows}, not {@code /flows/max_flows} (found in review).
+     */
+    static String pointer(String parent, String key) {
+        return parent + "/" + key.replace("~", "~0").replace("/", "~1");
+    }
+
+    /**
+     * @param section the dotted path of {@code node} ("" at the top), which may itself hold dots
+     *                when the file wrote a key dotted ("flows.max_flows: 1000")
+     * @param at      the JSON pointer of {@code node}, from the keys as written
+     */
+    private static void walk(JsonNode node, String section, String at, int depth, ConfigValues values,
+                             ConfigSource source, Map<String, String> numbers) {
         ConfigSchema schema = values.schema();
         for (Map.Entry<String, JsonNode> e : node.properties()) {
             String path = section.isEmpty() ? e.getKey() : section + "." + e.getKey();
+            String pointer = pointer(at, e.getKey());
             JsonNode v = e.getValue();
             if (schema.isSection(path)) {
                 if (!v.isObject()) {
@@ -146,19 +162,19 @@ public final class ConfigFile {
                 if (depth >= MAX_DEPTH) {
                     throw new ConfigError(source.at(path) + "nested too deep");
                 }
-                walk(v, path, depth + 1, values, source, numbers);
+                walk(v, path, pointer, depth + 1, values, source, numbers);
             } else if (schema.find(path) == null) {
                 throw new ConfigError(source.at(path) + "unknown key" + schema.didYouMean(path)
                         + "; the keys " + (section.isEmpty() ? "at the top level" : "in " + section) + " are "
                         + String.join(", ", schema.children(section)));
             } else {
-                values.set(path, input(v, path, source, numbers), source);
+                values.set(path, input(v, path, pointer, source, numbers), source);
             }
         }
     }
 
-    private static ConfigInput input(JsonNode v, String path, ConfigSource source, Map<String, String> numbers) {
-        String pointer = "/" + path.replace('.', '/');
+    private static ConfigInput input(JsonNode v, String path, String pointer, ConfigSource source,
+                                     Map<String, String> numbers) {
         if (v.isNull()) {
             throw new ConfigError(source.at(path) + "has no value; remove the key to keep the default");
         }
