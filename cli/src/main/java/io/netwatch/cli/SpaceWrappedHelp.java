@@ -97,7 +97,12 @@ final class SpaceWrappedHelp extends Help {
 
         /**
          * Writes the value in lines that each fit the column, so that picocli, given one, never
-         * breaks it. A word wider than the column is left to picocli, which cuts it.
+         * breaks it. A word wider than the column is left to picocli, which cuts it. A line break
+         * in the value ends the line, and what follows starts a row of its own, as picocli's
+         * addRowValues(String...) and its option renderer split a value at its line breaks
+         * (found in review: lineEnd counted '\n' as part of a word, so the word before it went
+         * to the next line when the two did not fit together, and the break was written into
+         * the row).
          */
         @Override
         public Cell putValue(int row, int col, Ansi.Text value) {
@@ -105,6 +110,27 @@ final class SpaceWrappedHelp extends Help {
             if (value == null || column.overflow != Column.Overflow.WRAP) {
                 return super.putValue(row, col, value);
             }
+            // Split here, not with Text.splitLines: that reads the whole text a substring is
+            // cut from, so it finds the breaks again in each line it returns.
+            String plain = value.plainString();
+            int start = 0;
+            while (true) {
+                int end = start;
+                while (end < plain.length() && plain.charAt(end) != '\n' && plain.charAt(end) != '\r') {
+                    end++;
+                }
+                Cell cell = wrap(row, col, column, value.substring(start, end));
+                if (end >= plain.length()) {
+                    return cell;
+                }
+                start = plain.startsWith("\r\n", end) ? end + 2 : end + 1;
+                row = cell.row + 1;
+                addEmptyRow();
+            }
+        }
+
+        /** Writes one line of a value (no line breaks in it), wrapped at spaces, from {@code row} on. */
+        private Cell wrap(int row, int col, Column column, Ansi.Text value) {
             String plain = value.plainString();
             int start = 0;
             int indent = 0;
