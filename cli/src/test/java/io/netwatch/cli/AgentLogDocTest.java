@@ -7,8 +7,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.NettyServerBuilder;
-import io.grpc.stub.StreamObserver;
 import io.netwatch.agent.export.AgentHealth;
 import io.netwatch.agent.export.ClientTls;
 import io.netwatch.agent.export.ExportConfig;
@@ -18,10 +16,7 @@ import io.netwatch.aggregator.AggregatorServer;
 import io.netwatch.aggregator.security.ServerSecurity;
 import io.netwatch.aggregator.security.ServerTls;
 import io.netwatch.aggregator.store.AgentRegistry;
-import io.netwatch.proto.ingest.v1.AgentMessage;
-import io.netwatch.proto.ingest.v1.AggregatorMessage;
 import io.netwatch.proto.ingest.v1.Hello;
-import io.netwatch.proto.ingest.v1.IngestGrpc;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -127,26 +122,7 @@ class AgentLogDocTest {
     @Test
     void theExportLinesTheDocsQuoteAreTheOnesTheAgentLogs() throws Exception {
         AtomicReference<Status> answer = new AtomicReference<>();
-        Server fake = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .addService(new IngestGrpc.IngestImplBase() {
-                    @Override
-                    public StreamObserver<AgentMessage> connect(StreamObserver<AggregatorMessage> out) {
-                        return new StreamObserver<>() {
-                            @Override
-                            public void onNext(AgentMessage m) {
-                                out.onError(answer.get().asRuntimeException());
-                            }
-
-                            @Override
-                            public void onError(Throwable t) {
-                            }
-
-                            @Override
-                            public void onCompleted() {
-                            }
-                        };
-                    }
-                }).build().start();
+        Server fake = StatusAnsweringIngest.start(answer::get);
         TestPki pki = new TestPki(tmp);
         AggregatorServer tls = AggregatorServer.start(AggregatorConfig.listenOn(new InetSocketAddress("127.0.0.1", 0))
                 .withSecurity(new ServerSecurity(new ServerTls(pki.crt("aggregator"), pki.key("aggregator"), pki.crt("ca"),

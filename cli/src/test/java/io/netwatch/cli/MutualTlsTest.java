@@ -8,7 +8,6 @@ import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.netwatch.agent.AgentConfig;
@@ -181,26 +180,7 @@ class MutualTlsTest {
         assertNull(ingest(NettyChannelBuilder.forTarget(target).usePlaintext().build()).getCause());
 
         String why = "cannot ask the API server whose token this is now; try again";
-        Server reviewing = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .addService(new IngestGrpc.IngestImplBase() {
-                    @Override
-                    public StreamObserver<AgentMessage> connect(StreamObserver<AggregatorMessage> out) {
-                        return new StreamObserver<>() {
-                            @Override
-                            public void onNext(AgentMessage m) {
-                                out.onError(Status.UNAVAILABLE.withDescription(why).asRuntimeException());
-                            }
-
-                            @Override
-                            public void onError(Throwable t) {
-                            }
-
-                            @Override
-                            public void onCompleted() {
-                            }
-                        };
-                    }
-                }).build().start();
+        Server reviewing = StatusAnsweringIngest.start(() -> Status.UNAVAILABLE.withDescription(why));
         try {
             String at = "127.0.0.1:" + reviewing.getPort();
             said = firstEnd(NettyChannelBuilder.forTarget(at).usePlaintext().build());

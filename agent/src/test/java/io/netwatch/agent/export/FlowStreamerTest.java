@@ -477,37 +477,8 @@ class FlowStreamerTest {
         // from the aggregator", and to check the aggregator's address and TLS names.
         String why = "the agent's token was issued on node node-a, and its hello names node node-x";
         AtomicInteger streams = new AtomicInteger();
-        IngestGrpc.IngestImplBase aggregator = new IngestGrpc.IngestImplBase() {
-            @Override
-            public StreamObserver<AgentMessage> connect(StreamObserver<AggregatorMessage> out) {
-                boolean refuse = streams.incrementAndGet() <= 2;
-                return new StreamObserver<>() {
-                    @Override
-                    public void onNext(AgentMessage m) {
-                        if (refuse && m.hasHello()) {
-                            out.onError(Status.PERMISSION_DENIED.withDescription(why).asRuntimeException());
-                        } else if (!refuse && m.hasFlows()) {
-                            out.onNext(AggregatorMessage.newBuilder().setAck(Ack.newBuilder()
-                                    .setSequence(m.getFlows().getSequence())).build());
-                        }
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        out.onCompleted();
-                    }
-                };
-            }
-        };
-        String name = "ingest-" + System.nanoTime();
-        Server server = InProcessServerBuilder.forName(name).addService(aggregator).build().start();
-        cleanup.add(() -> server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-        ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
-        cleanup.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        ManagedChannel channel = aggregatorAnswering(n -> n <= 2 ? Status.PERMISSION_DENIED.withDescription(why) : null,
+                streams);
         FlowStreamer s = new FlowStreamer(channel, config(10, 100, 4), HELLO, AgentHealth.NONE)
                 .unansweredHint("is it running there?");
         cleanup.add(s);
