@@ -415,6 +415,10 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                         refusal = check.podRefusal(verdict);
                     } catch (NodeTokens.Unavailable e) {
                         unavailable = true;
+                    } catch (RuntimeException e) {
+                        // A bug, not the agent's doing: the stream stays open and is read again.
+                        log.warn("ingest: reading node {}'s pod again failed", verdict.node(), e);
+                        unavailable = true;
                     }
                     rechecked(refusal, unavailable);
                 });
