@@ -222,10 +222,12 @@ public final class AgentMain {
             int batches = streamer.unackedBatches();
             int queued = streamer.queueDepth();
             String refused = streamer.refusal();
+            String ended = streamer.peerEnd();
             out.printf("netwatch agent: the aggregator did not acknowledge %s within %s%s%s%n",
                     count(batches, "batch", "batches"), Durations.format(drainTimeout), queued == 0 ? ""
                     : "; " + count(queued, "record", "records") + (queued == 1 ? " was" : " were") + " still queued",
-                    refused == null ? "" : "; it refused this agent: " + refused);
+                    refused != null ? "; it refused this agent: " + refused
+                            : ended != null ? "; it ended the last stream: " + ended : "");
             code = code == 0 ? 1 : code;
         }
         if (watcher != null) {

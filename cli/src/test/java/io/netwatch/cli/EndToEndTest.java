@@ -210,4 +210,21 @@ class EndToEndTest {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
     }
+
+    @Test
+    void aReplayTheAggregatorKeepsEndingSaysWhatItSaidInItsLastLine() throws Exception {
+        // Left undone last time: a replay the aggregator kept answering UNAVAILABLE ended with
+        // only "did not acknowledge", though the aggregator had said why.
+        String why = "cannot ask the API server whose token this is now; try again";
+        io.grpc.Server aggregator = StatusAnsweringIngest.start(() -> io.grpc.Status.UNAVAILABLE.withDescription(why));
+        try {
+            CliRun run = CliRun.of("agent", "--pcap", Samples.demo().toString(), "--aggregator",
+                    "127.0.0.1:" + aggregator.getPort(), "--node", "node-a", "--metrics", "none", "--drain-timeout", "2s");
+            assertEquals(1, run.code(), run.stdout() + run.stderr());
+            assertTrue(run.stdout().contains("netwatch agent: the aggregator did not acknowledge ")
+                    && run.stdout().contains("; it ended the last stream: UNAVAILABLE: " + why + "\n"), run.stdout());
+        } finally {
+            aggregator.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
 }

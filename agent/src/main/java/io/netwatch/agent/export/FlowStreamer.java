@@ -149,6 +149,11 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
             Status.Code.INVALID_ARGUMENT, Status.Code.FAILED_PRECONDITION, Status.Code.RESOURCE_EXHAUSTED);
     /** The aggregator's last refusal, as "CODE: why", until a stream is answered; null when none. */
     private volatile String refusal;
+    /**
+     * How the aggregator itself ended the last stream when it did not refuse the agent
+     * ("UNAVAILABLE: cannot ask the API server ..."), until a stream is answered; null when none.
+     */
+    private volatile String peerEnd;
     private final AtomicBoolean hinted = new AtomicBoolean();
     private final AtomicLong connects = new AtomicLong();
     private final AtomicLong identityFailures = new AtomicLong();
@@ -328,7 +333,7 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
             public void onNext(AggregatorMessage message) {
                 everAnswered = true;
                 reached = true;
-                if (!answered || refusal != null) {
+                if (!answered || refusal != null || peerEnd != null) {
                     lock.lock();
                     try {
                         // An older stream's last messages (an ack after this agent cancelled it)
@@ -336,6 +341,7 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
                         if (myGeneration == streamGeneration) {
                             answered = true;
                             refusal = null;
+                            peerEnd = null;
                         }
                     } finally {
                         lock.unlock();
@@ -400,6 +406,7 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
                     was = refusal;
                     if (current) {
                         refusal = refused ? reason : null;
+                        peerEnd = fromPeer && !refused ? reason : null;
                     }
                 } finally {
                     lock.unlock();
@@ -840,6 +847,15 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
      */
     public String refusal() {
         return refusal;
+    }
+
+    /**
+     * How the aggregator itself ended this agent's last stream, when that was no refusal
+     * ("UNAVAILABLE: cannot ask the API server whose token this is now; try again") and no
+     * stream has been answered since; else null. A replay that cannot drain says it.
+     */
+    public String peerEnd() {
+        return peerEnd;
     }
 
     /** Identity updates the consumer threw on (skipped). */

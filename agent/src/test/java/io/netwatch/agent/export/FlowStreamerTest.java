@@ -585,9 +585,12 @@ class FlowStreamerTest {
         cleanup.add(s);
         s.onFlow(flow(1));
         s.start();
+        await("the aggregator's own end kept", () -> s.peerEnd() != null);
+        assertEquals("UNAVAILABLE: " + cannotAsk, s.peerEnd(), "for a replay that cannot drain to say");
         assertTrue(s.drain(WAIT), "taken on the fourth stream");
         assertEquals(4, streams.get());
         assertEquals(null, s.refusal(), "UNAVAILABLE is no refusal");
+        assertEquals(null, s.peerEnd(), "forgotten once a stream is answered");
         s.close();
         assertEquals(List.of(), exportLog(err, "is a reviewing one running there?"), "no hint about addresses and TLS");
         List<String> said = exportLog(err, "; try again");
