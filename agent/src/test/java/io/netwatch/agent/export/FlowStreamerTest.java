@@ -18,6 +18,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
@@ -194,14 +195,19 @@ class FlowStreamerTest {
         }
     }
 
-    private FlowStreamer streamer(Mode mode, ExportConfig config, AgentHealth health) throws Exception {
+    /** Serves {@code service} in process until the test ends; a channel to it, through {@code interceptors}. */
+    private ManagedChannel serve(ServerServiceDefinition service, ClientInterceptor... interceptors) throws IOException {
         String name = "ingest-" + System.nanoTime();
-        ingest = new FakeIngest(mode);
-        Server server = InProcessServerBuilder.forName(name).addService(ingest).build().start();
+        Server server = InProcessServerBuilder.forName(name).addService(service).build().start();
         cleanup.add(() -> server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-        ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
+        ManagedChannel channel = InProcessChannelBuilder.forName(name).intercept(interceptors).build();
         cleanup.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-        FlowStreamer s = new FlowStreamer(channel, config, HELLO, health);
+        return channel;
+    }
+
+    private FlowStreamer streamer(Mode mode, ExportConfig config, AgentHealth health) throws Exception {
+        ingest = new FakeIngest(mode);
+        FlowStreamer s = new FlowStreamer(serve(ingest.bindService()), config, HELLO, health);
         cleanup.add(s);
         return s;
     }
@@ -439,7 +445,6 @@ class FlowStreamerTest {
         Path tokenFile = dir.resolve("token");
         Files.writeString(tokenFile, "first-token\n");
         List<String> seen = new CopyOnWriteArrayList<>();
-        String name = "ingest-" + System.nanoTime();
         ingest = new FakeIngest(Mode.FAIL_FIRST_STREAM);
         ServerInterceptor tokens = new ServerInterceptor() {
             @Override
@@ -455,11 +460,7 @@ class FlowStreamerTest {
                 return next.startCall(call, headers);
             }
         };
-        Server server = InProcessServerBuilder.forName(name).addService(ServerInterceptors.intercept(ingest, tokens))
-                .build().start();
-        cleanup.add(() -> server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-        ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
-        cleanup.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        ManagedChannel channel = serve(ServerInterceptors.intercept(ingest, tokens));
         ClientTls tls = new ClientTls(null, null, null, null, Duration.ZERO).withNodeTokenFile(tokenFile);
         FlowStreamer s = new FlowStreamer(channel, config(10, 100, 4), HELLO, AgentHealth.NONE).nodeToken(tls::nodeToken);
         cleanup.add(s);
@@ -524,12 +525,7 @@ class FlowStreamerTest {
                 };
             }
         };
-        String name = "ingest-" + System.nanoTime();
-        Server server = InProcessServerBuilder.forName(name).addService(aggregator).build().start();
-        cleanup.add(() -> server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-        ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
-        cleanup.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-        return channel;
+        return serve(aggregator.bindService());
     }
 
     /** Captures standard error, where slf4j-simple writes the streamer's log, until the test ends. */
@@ -686,11 +682,7 @@ class FlowStreamerTest {
                 };
             }
         };
-        String name = "ingest-" + System.nanoTime();
-        Server server = InProcessServerBuilder.forName(name).addService(aggregator).build().start();
-        cleanup.add(() -> server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-        ManagedChannel channel = InProcessChannelBuilder.forName(name).intercept(holdFirst).build();
-        cleanup.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        ManagedChannel channel = serve(aggregator.bindService(), holdFirst);
         cleanup.add(release::countDown);
         // The first flow's labelling fails, and the sender cancels the first stream for it.
         AtomicBoolean failed = new AtomicBoolean();
@@ -756,11 +748,7 @@ class FlowStreamerTest {
                 };
             }
         };
-        String name = "ingest-" + System.nanoTime();
-        Server server = InProcessServerBuilder.forName(name).addService(aggregator).build().start();
-        cleanup.add(() -> server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-        ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
-        cleanup.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        ManagedChannel channel = serve(aggregator.bindService());
         FlowStreamer s = new FlowStreamer(channel, config(10, 100, 4), HELLO, AgentHealth.NONE, u -> { },
                 UnaryOperator.identity(), slowNft);
         cleanup.add(s);
