@@ -51,6 +51,8 @@ import org.junit.jupiter.api.Test;
 class NodeTokensTest {
     private static final String ACCOUNT = "netwatch:netwatch-agent";
     private static final String REVIEWS = "/apis/authentication.k8s.io/v1/tokenreviews";
+    /** Where the API server serves the agent pod the tests' tokens are issued for. */
+    private static final String AGENT_POD = "/api/v1/namespaces/netwatch/pods/netwatch-agent-x7k2p";
     private static final String JUNK_REFUSAL =
             "the API server did not accept the agent's token ([invalid bearer token, token lookup failed])";
 
@@ -67,6 +69,12 @@ class NodeTokensTest {
     private static Pod pod(String name, String uid, String node) {
         return new PodBuilder().withNewMetadata().withNamespace("netwatch").withName(name).withUid(uid).endMetadata()
                 .withNewSpec().withNodeName(node).endSpec().build();
+    }
+
+    /** Every TokenReview answers: an agents' token, issued for the pod netwatch-agent-x7k2p (uid-1) on node-a. */
+    private void acceptsTheAgentsToken() {
+        server.expect().post().withPath(REVIEWS).andReturn(201, answer(true, "system:serviceaccount:" + ACCOUNT,
+                boundTo("netwatch-agent-x7k2p", "node-a"))).always();
     }
 
     /** The extras of a token issued for the agent pod {@code name} (uid-1) on {@code node}. */
@@ -117,9 +125,8 @@ class NodeTokensTest {
     void aHelloNamingAnotherNodeThanTheTokensIsRefused() throws Exception {
         // Found in a security review: every agent holds the same certificate, so root on one
         // node could say hello as any other, send flows in its name and take its block commands.
-        server.expect().post().withPath(REVIEWS).andReturn(201, answer(true, "system:serviceaccount:" + ACCOUNT,
-                boundTo("netwatch-agent-x7k2p", "node-a"))).always();
-        server.expect().get().withPath("/api/v1/namespaces/netwatch/pods/netwatch-agent-x7k2p")
+        acceptsTheAgentsToken();
+        server.expect().get().withPath(AGENT_POD)
                 .andReturn(200, pod("netwatch-agent-x7k2p", "uid-1", "node-a")).always();
         NodeTokens tokens = new NodeTokens(client, ACCOUNT, clock::get);
         assertNull(tokens.refusal("token-of-node-a", "node-a"));
@@ -261,12 +268,11 @@ class NodeTokensTest {
     void anOpenStreamWhosePodIsGoneIsEndedAtItsNextMessageAfterFiveMinutes() throws Exception {
         // Found in review: the verdict a stream began with held as long as the stream, for days,
         // after its pod was deleted.
-        server.expect().post().withPath(REVIEWS).andReturn(201, answer(true, "system:serviceaccount:" + ACCOUNT,
-                boundTo("netwatch-agent-x7k2p", "node-a"))).always();
-        server.expect().get().withPath("/api/v1/namespaces/netwatch/pods/netwatch-agent-x7k2p")
+        acceptsTheAgentsToken();
+        server.expect().get().withPath(AGENT_POD)
                 .andReturn(200, pod("netwatch-agent-x7k2p", "uid-1", "node-a")).once();
         // The DaemonSet made a pod of the same name again: another pod, whose UID the token does not name.
-        server.expect().get().withPath("/api/v1/namespaces/netwatch/pods/netwatch-agent-x7k2p")
+        server.expect().get().withPath(AGENT_POD)
                 .andReturn(200, pod("netwatch-agent-x7k2p", "uid-2", "node-a")).always();
         FlowStore store = new FlowStore(100, 100, Duration.ofHours(1));
         AgentRegistry registry = new AgentRegistry();
@@ -294,11 +300,10 @@ class NodeTokensTest {
 
     @Test
     void anOpenStreamWhosePodIsThereGoesOnAndAnApiServerDownLeavesItOpen() throws Exception {
-        server.expect().post().withPath(REVIEWS).andReturn(201, answer(true, "system:serviceaccount:" + ACCOUNT,
-                boundTo("netwatch-agent-x7k2p", "node-a"))).always();
-        server.expect().get().withPath("/api/v1/namespaces/netwatch/pods/netwatch-agent-x7k2p")
+        acceptsTheAgentsToken();
+        server.expect().get().withPath(AGENT_POD)
                 .andReturn(200, pod("netwatch-agent-x7k2p", "uid-1", "node-a")).times(2);
-        server.expect().get().withPath("/api/v1/namespaces/netwatch/pods/netwatch-agent-x7k2p")
+        server.expect().get().withPath(AGENT_POD)
                 .andReturn(500, "etcd is down").always();
         FlowStore store = new FlowStore(100, 100, Duration.ofHours(1));
         IngestService ingest = new IngestService(store, new AgentRegistry(), clock::get);
