@@ -55,11 +55,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The capture thread only offers records to bounded queues and never blocks: a full queue
  * drops the record and counts it. A sender thread batches by count and time, numbers each
- * batch, and keeps it until the aggregator acknowledges it. Anomalies have a queue of their
- * own and go ahead of every flow batch not yet sent: a block waits on its anomaly, and a
- * backlog of flow records (a flood's, a slow aggregator) must not hold it up; after a reconnect (with backoff
+ * batch, and keeps it until the aggregator acknowledges it; after a reconnect (with backoff
  * and jitter) it sends every unacknowledged batch again, so an aggregator restart loses
- * nothing silently. Sending respects gRPC flow control ({@code isReady}).
+ * nothing silently. Sending respects gRPC flow control ({@code isReady}). Anomalies have a
+ * queue of their own and go ahead of every flow batch not yet sent: a block waits on its
+ * anomaly, and a backlog of flow records (a flood's, a slow aggregator's) must not hold it up.
  *
  * <p>Identity updates from the aggregator go to the identity consumer as they arrive; each
  * flow is labelled (the {@code label} step) once, when it is put into a batch. Block and
