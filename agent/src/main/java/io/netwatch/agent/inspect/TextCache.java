@@ -2,6 +2,7 @@ package io.netwatch.agent.inspect;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * The latest strings made from parsed text, by content, so that text seen again (a cluster's
@@ -22,13 +23,35 @@ public final class TextCache {
      * mostly told apart here, without reading the kept string, which is seldom in the cache.
      */
     private final int[] hashes = new int[CAPACITY];
+    /**
+     * The bytes of each text kept by {@link #latin1} (null for one kept by {@link #of}, which
+     * is compared char by char): a lookup compares two arrays in one vectorized call.
+     */
+    private final byte[][] latin1 = new byte[CAPACITY][];
     /** The text being looked up, read out of its buffer or builder once. */
     private final byte[] scratchBytes = new byte[MAX_LENGTH];
     private final char[] scratchChars = new char[MAX_LENGTH];
 
+    /**
+     * The thread that asked last and its cache: one capture thread asks for every field it
+     * parses, and comparing a thread is cheaper than a thread-local lookup. Immutable, so a
+     * racing reader sees one whole pair.
+     */
+    private record Owner(Thread thread, TextCache cache) {
+    }
+
+    private static volatile Owner last = new Owner(null, null);
+
     /** The calling thread's cache: the parsers are static and run on the capture threads. */
     public static TextCache forThisThread() {
-        return CACHES.get();
+        Owner o = last;
+        Thread t = Thread.currentThread();
+        if (o.thread() == t) {
+            return o.cache();
+        }
+        TextCache c = CACHES.get();
+        last = new Owner(t, c);
+        return c;
     }
 
     /** A string of {@code text}'s characters. */
@@ -58,6 +81,7 @@ public final class TextCache {
         s = new String(c, 0, n);
         texts[slot] = s;
         hashes[slot] = h;
+        latin1[slot] = null; // found again by of(), not by latin1()
         return s;
     }
 
@@ -68,21 +92,33 @@ public final class TextCache {
             b.get(off, whole, 0, len);
             return new String(whole, StandardCharsets.ISO_8859_1);
         }
-        byte[] t = scratchBytes;
-        b.get(off, t, 0, len);
+        b.get(off, scratchBytes, 0, len);
+        return latin1(scratchBytes, len);
+    }
+
+    /**
+     * A string of the first {@code len} bytes of {@code t}, one character per byte
+     * (ISO-8859-1); {@code t} is only read.
+     */
+    public String latin1(byte[] t, int len) {
+        if (len > MAX_LENGTH) {
+            return new String(t, 0, len, StandardCharsets.ISO_8859_1);
+        }
         int h = 0;
         for (int i = 0; i < len; i++) {
             h = 31 * h + (t[i] & 0xFF);
         }
         int slot = slot(h);
-        String s = texts[slot];
-        if (s != null && hashes[slot] == h && sameLatin1(s, t, len)) {
-            return s;
+        byte[] kept = latin1[slot];
+        if (hashes[slot] == h && (kept != null ? Arrays.equals(kept, 0, kept.length, t, 0, len)
+                : texts[slot] != null && sameLatin1(texts[slot], t, len))) {
+            return texts[slot];
         }
-        // Read out of the buffer into the scratch array: the string's own copy is the one allocation.
-        s = new String(t, 0, len, StandardCharsets.ISO_8859_1);
+        kept = Arrays.copyOf(t, len);
+        String s = new String(kept, StandardCharsets.ISO_8859_1);
         texts[slot] = s;
         hashes[slot] = h;
+        latin1[slot] = kept;
         return s;
     }
 

@@ -278,6 +278,8 @@ public final class DnsParser {
         private static final String INCOMPLETE = "incomplete";
         /** {@link #failure} value when a name inside RDATA runs past RDLENGTH. */
         private static final String RDATA_OVERRUN = "rdata_overrun";
+        /** Names remembered per message for the pointers to them ({@link #namedAt}). */
+        private static final int MAX_NAMED = 4;
         /** Most text one record can add: its owner name and its data. */
         private static final int MAX_RECORD_CHARS = MAX_NAME_CHARS + MAX_DATA_CHARS;
         /** The question section's index in {@link #entries}; a record section's is one more than its own. */
@@ -310,6 +312,23 @@ public final class DnsParser {
         private final int[] counts = new int[4];
         /** Recent A- and AAAA-record addresses as text (IPv6 with a dotted IPv4 tail, as tshark): answers repeat. */
         private final IpAddressNames addresses = new IpAddressNames(1024, true);
+        /** The text of the name {@link #ownerName} read last. */
+        private String nameText;
+        /** A name's labels as bytes with dots between them, written by {@link #name} when asked to flatten. */
+        private final byte[] flat = new byte[MAX_NAME_LENGTH];
+        private int flatLength;
+        /** False once a byte of the flattened name is not printable ASCII, so that its text is not its bytes. */
+        private boolean flatPlain;
+        /** Pointers the last {@link #name} followed. */
+        private int hops;
+        /**
+         * The questions' and owners' names read whole in this message, by where they start, with
+         * the pointers each followed: an answer's owner is mostly a pointer to its question.
+         */
+        private final int[] namedAt = new int[MAX_NAMED];
+        private final String[] named = new String[MAX_NAMED];
+        private final int[] namedHops = new int[MAX_NAMED];
+        private int namedCount;
 
         /** Readies this reader for one message; returns it. */
         Reader start(ByteBuffer b, int base, int length) {
@@ -322,6 +341,8 @@ public final class DnsParser {
             failure = null;
             edns = null;
             rcodeHigh = -1;
+            Arrays.fill(named, 0, namedCount, null);
+            namedCount = 0;
             return this;
         }
 
@@ -444,8 +465,7 @@ public final class DnsParser {
         /** Reads one question at {@code p}; returns the position after it, or -1 with {@link #failure} set. */
         private int question(int p) {
             boolean skip = skipNext(counts[QUESTION]);
-            StringBuilder name = skip ? null : text();
-            int q = name(p, end, name);
+            int q = skip ? name(p, end, null, false) : ownerName(p);
             if (q < 0) {
                 return -1;
             }
@@ -456,8 +476,8 @@ public final class DnsParser {
             if (skip) {
                 skipped++;
             } else {
-                copied += name.length();
-                add(QUESTION, new DnsQuestion(string(name), u16(b, q), u16(b, q + 2)));
+                copied += nameText.length();
+                add(QUESTION, new DnsQuestion(nameText, u16(b, q), u16(b, q + 2)));
             }
             return q + 4;
         }
@@ -465,8 +485,7 @@ public final class DnsParser {
         /** Reads one resource record at {@code p}; returns the position after it, or -1 with {@link #failure} set. */
         private int record(int p, int section) {
             boolean skip = skipNext(counts[1 + section]);
-            StringBuilder owner = skip ? null : text();
-            int q = name(p, end, owner);
+            int q = skip ? name(p, end, null, false) : ownerName(p);
             if (q < 0) {
                 return -1;
             }
@@ -489,7 +508,7 @@ public final class DnsParser {
             if (skip) {
                 skipped++;
             } else {
-                String ownerName = string(owner);
+                String ownerName = nameText;
                 String data = rdata(type, dnsClass, rd, rdLength);
                 copied += ownerName.length() + data.length();
                 add(1 + section, new DnsRecord(ownerName, type, dnsClass, ttl, data, rd - base, rdLength));
@@ -498,13 +517,61 @@ public final class DnsParser {
         }
 
         /**
-         * Walks the name at {@code pos}, appending its text to {@code out} when not null. The first
+         * Reads the name of a question or a record's owner at {@code pos} into {@link #nameText}:
+         * the same text as {@link #name} spells, found faster. A pointer to a name read whole
+         * earlier in the message (an answer's owner to its question) takes that name's text
+         * again, as walking it would; a name of printable ASCII, as nearly all are, is looked up
+         * by its bytes instead of being spelt char by char. Returns the position after the name,
+         * or -1 as {@link #name} does.
+         */
+        private int ownerName(int pos) {
+            if (pos + 2 <= end && (u8(pos) & 0xC0) == 0xC0) {
+                int target = base + (((u8(pos) & 0x3F) << 8) | u8(pos + 1));
+                for (int i = 0; i < namedCount; i++) {
+                    // Behind this name, and one pointer more within the bound: the walk would end the same.
+                    if (namedAt[i] == target && target < pos && namedHops[i] < MAX_POINTER_HOPS) {
+                        nameText = named[i];
+                        return pos + 2;
+                    }
+                }
+            }
+            flatLength = 0;
+            flatPlain = true;
+            int q = name(pos, end, null, true);
+            if (q < 0) {
+                return -1;
+            }
+            if (flatPlain) {
+                nameText = TextCache.forThisThread().latin1(flat, flatLength);
+            } else {
+                // Escapes or UTF-8: spelt by the same walk, which ends where the first did.
+                StringBuilder sb = text();
+                name(pos, end, sb, false);
+                nameText = string(sb);
+            }
+            if (namedCount < MAX_NAMED) {
+                namedAt[namedCount] = pos;
+                named[namedCount] = nameText;
+                namedHops[namedCount++] = hops;
+            }
+            return q;
+        }
+
+        /** {@link #name(int, int, StringBuilder, boolean)}, spelling the text into {@code out} when not null. */
+        private int name(int pos, int limit, StringBuilder out) {
+            return name(pos, limit, out, false);
+        }
+
+        /**
+         * Walks the name at {@code pos}, appending its text to {@code out} when not null, and its
+         * labels' bytes to {@link #flat} when {@code flatten} (noting in {@link #flatPlain} a byte
+         * that is not printable ASCII). The first
          * run of labels must end by {@code limit}; what pointers lead to, by the message end.
          * Returns the position after the name where it was written (after its first pointer or
          * its zero), or -1 with {@link #failure} set to a {@code MALFORMED_*} reason,
          * {@link #INCOMPLETE} or {@link #RDATA_OVERRUN}.
          */
-        private int name(int pos, int limit, StringBuilder out) {
+        private int name(int pos, int limit, StringBuilder out, boolean flatten) {
             int runStart = pos;
             int bound = limit;
             int after = -1;
@@ -565,12 +632,31 @@ public final class DnsParser {
                     }
                     DnsText.appendLabel(b, pos + 1, len, out);
                 }
+                if (flatten && !tooLong) {
+                    flatLabel(pos + 1, len);
+                }
                 pos += 1 + len;
             }
             if (tooLong) {
                 anomaly(NAME_TOO_LONG);
             }
+            this.hops = hops;
             return after;
+        }
+
+        /** Appends one label's bytes to {@link #flat}, after a dot unless it is the first. */
+        private void flatLabel(int from, int len) {
+            if (flatLength > 0) {
+                flat[flatLength++] = '.';
+            }
+            b.get(from, flat, flatLength, len);
+            for (int i = flatLength, e = flatLength + len; i < e; i++) {
+                int c = flat[i];
+                if (c < 0x20 || c > 0x7E) {
+                    flatPlain = false;
+                }
+            }
+            flatLength += len;
         }
 
         private int fail(String why) {

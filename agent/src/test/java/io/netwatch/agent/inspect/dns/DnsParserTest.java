@@ -288,6 +288,45 @@ class DnsParserTest {
     }
 
     @Test
+    void anOwnerPointingAtAnEarlierOwnerCountsThatOwnersPointers() {
+        // The parser takes an earlier owner's text again for a pointer to it: the pointers that
+        // owner followed still count, so the bound holds as if the chain were walked.
+        for (int hops : new int[] {DnsParser.MAX_POINTER_HOPS - 1, DnsParser.MAX_POINTER_HOPS}) {
+            Messages m = header(1, 0x8180, 1, 3, 0, 0).question("x", 1, 1);
+            int links = hops - 1;
+            m.pointer(12).u16(10).u16(1).u32(0).u16(4 * links);
+            int previous = 12;
+            for (int i = 0; i < links; i++) {
+                int here = m.size();
+                m.raw(1, 'a').pointer(previous);
+                previous = here;
+            }
+            int secondOwner = m.size();
+            m.pointer(previous).recordAfterOwner(1, 1, 0, bytes(1, 2, 3, 4));
+            m.pointer(secondOwner).recordAfterOwner(1, 1, 0, bytes(5, 6, 7, 8));
+            DnsResult r = parse(m.bytes());
+            if (hops < DnsParser.MAX_POINTER_HOPS) {
+                DnsMessage ok = assertInstanceOf(DnsResult.Ok.class, r).message();
+                assertEquals("a.".repeat(links) + "x", ok.answers().get(2).name());
+                assertEquals("5.6.7.8", ok.answers().get(2).data());
+            } else {
+                assertEquals(DnsParser.MALFORMED_TOO_MANY_POINTERS, assertInstanceOf(DnsResult.Malformed.class, r).reason());
+            }
+        }
+    }
+
+    @Test
+    void namesNeedingEscapesReadTheSameInQuestionsAndOwners() {
+        // A label with a control byte and one with UTF-8: spelt, not looked up by their bytes;
+        // the answer's owner (a pointer to the question) reads the same text.
+        Messages b = header(3, 0x8180, 1, 1, 0, 0).raw(3, 'a', 9, 'b').raw(2, 0xC3, 0xA9).raw(0).u16(1).u16(1);
+        b.pointer(12).recordAfterOwner(1, 1, 60, bytes(10, 0, 0, 1));
+        DnsMessage r = ok(b.bytes());
+        assertEquals("a\\tb.\u00e9", r.qname());
+        assertEquals(r.qname(), r.answers().getFirst().name());
+    }
+
+    @Test
     void extendedLabelTypesAreRefused() {
         for (int t : new int[] {0x40, 0x80}) {
             assertEquals(DnsParser.MALFORMED_BAD_LABEL_TYPE, malformed(header(1, 0x0100, 1, 0, 0, 0).raw(t | 1, 'a', 0)
