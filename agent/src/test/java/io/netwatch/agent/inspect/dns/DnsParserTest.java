@@ -265,18 +265,10 @@ class DnsParserTest {
     @Test
     void pointerHopsAreBounded() {
         for (int hops : new int[] {DnsParser.MAX_POINTER_HOPS, DnsParser.MAX_POINTER_HOPS + 1}) {
-            // A NULL record holds a chain of names "a" -> previous, ending at the question "x";
-            // the last answer's owner points at the link that makes `hops` pointers in all.
+            // The last answer's owner points at the link that makes `hops` pointers in all.
             Messages m = header(1, 0x8180, 1, 2, 0, 0).question("x", 1, 1);
             int links = hops - 1;
-            m.pointer(12).u16(10).u16(1).u32(0).u16(4 * links);
-            int previous = 12;
-            for (int i = 0; i < links; i++) {
-                int here = m.size();
-                m.raw(1, 'a').pointer(previous);
-                previous = here;
-            }
-            m.pointer(previous).recordAfterOwner(1, 1, 0, bytes(1, 2, 3, 4));
+            m.pointer(lastLink(m, links)).recordAfterOwner(1, 1, 0, bytes(1, 2, 3, 4));
             DnsResult r = parse(m.bytes());
             if (hops <= DnsParser.MAX_POINTER_HOPS) {
                 DnsMessage ok = assertInstanceOf(DnsResult.Ok.class, r).message();
@@ -287,6 +279,21 @@ class DnsParserTest {
         }
     }
 
+    /**
+     * Appends an answer (owner: the question at 12) whose NULL data is a chain of {@code links}
+     * names "a" -> the previous one, the first pointing at the question; returns the last's offset.
+     */
+    private static int lastLink(Messages m, int links) {
+        m.pointer(12).u16(10).u16(1).u32(0).u16(4 * links);
+        int previous = 12;
+        for (int i = 0; i < links; i++) {
+            int here = m.size();
+            m.raw(1, 'a').pointer(previous);
+            previous = here;
+        }
+        return previous;
+    }
+
     @Test
     void anOwnerPointingAtAnEarlierOwnerCountsThatOwnersPointers() {
         // The parser takes an earlier owner's text again for a pointer to it: the pointers that
@@ -294,15 +301,9 @@ class DnsParserTest {
         for (int hops : new int[] {DnsParser.MAX_POINTER_HOPS - 1, DnsParser.MAX_POINTER_HOPS}) {
             Messages m = header(1, 0x8180, 1, 3, 0, 0).question("x", 1, 1);
             int links = hops - 1;
-            m.pointer(12).u16(10).u16(1).u32(0).u16(4 * links);
-            int previous = 12;
-            for (int i = 0; i < links; i++) {
-                int here = m.size();
-                m.raw(1, 'a').pointer(previous);
-                previous = here;
-            }
+            int last = lastLink(m, links);
             int secondOwner = m.size();
-            m.pointer(previous).recordAfterOwner(1, 1, 0, bytes(1, 2, 3, 4));
+            m.pointer(last).recordAfterOwner(1, 1, 0, bytes(1, 2, 3, 4));
             m.pointer(secondOwner).recordAfterOwner(1, 1, 0, bytes(5, 6, 7, 8));
             DnsResult r = parse(m.bytes());
             if (hops < DnsParser.MAX_POINTER_HOPS) {
