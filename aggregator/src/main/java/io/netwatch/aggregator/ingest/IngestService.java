@@ -489,11 +489,13 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
             failed = true;
             open.remove(this);
             endIdentities();
-            channel.fail(status);
+            // The node is disconnected before its agent can see the end: an agent that
+            // reconnects at once, or a query that follows the refusal, finds the node gone.
             if (node != null) {
                 registry.disconnect(node, connection, clock.getAsLong());
                 commands.detach(node, channel);
             }
+            channel.fail(status);
         }
 
         @Override
