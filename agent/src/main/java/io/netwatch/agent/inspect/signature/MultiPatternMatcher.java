@@ -219,12 +219,18 @@ public final class MultiPatternMatcher {
         final int lastPair = end - 1;
         int i = off;
         while (i < end) {
-            if (row == 0) {
+            if (row == 0 && i < lastPair) {
                 // At the root, where most bytes of most payloads leave the automaton: a byte that
-                // begins no pattern with the byte after it is stepped over (each step's reads do
-                // not wait for the previous one's, so they overlap). The chunk's last byte, whose
+                // begins no pattern with the byte after it is stepped over. Each byte's column is
+                // read once, and kept for the pair it begins. The chunk's last byte, whose
                 // successor is not here yet, goes into the automaton.
-                while (i < lastPair && !starts[column[b[i] & 0xFF] * width + column[b[i + 1] & 0xFF]]) {
+                int here = column[b[i] & 0xFF] * width;
+                while (i < lastPair) {
+                    int after = column[b[i + 1] & 0xFF];
+                    if (starts[here + after]) {
+                        break;
+                    }
+                    here = after * width;
                     i++;
                 }
             }
