@@ -83,6 +83,8 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
     private String dnsQuery;
     private int dnsQtype;
     private List<DnsRecord> dnsAnswers = List.of();
+    /** The DNS fields as built for the last record; null until built, and again when they change. */
+    private DNS dnsBuilt;
     /** A UDP flow whose datagrams are read as DNS messages (by its port): see {@link #packet}. */
     private boolean udpDns;
     /** Most DNS messages reported per flow (a tunnel can carry thousands); the rest are counted. */
@@ -104,6 +106,8 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
     private boolean tlsServer;
     private int tlsServerCipher = -1;
     private int tlsServerVersion;
+    /** The TLS fields as built for the last record; null until built, and again when a hello changes them. */
+    private TLS tlsBuilt;
     /** Most TLS stream bytes read to find the hellos, per direction. */
     static final int MAX_TLS_PREFIX = 32 * 1024;
     /** QUIC Initial packets looked at per direction before giving up on finding a hello. */
@@ -376,7 +380,11 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         httpRecord = h.build();
     }
 
+    /** The flow's TLS fields, built once for its decision record and its close record alike. */
     private TLS tlsRecord() {
+        if (tlsBuilt != null) {
+            return tlsBuilt;
+        }
         TLS.Builder tls = TLS.newBuilder();
         if (tlsClient) {
             tls.setSni(tlsSni).setVersion(TlsVersions.name(tlsOffered)).addAllAlpn(tlsAlpn).setJa4(tlsJa4)
@@ -393,10 +401,15 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
                 tls.setVersion(TlsVersions.name(tlsServerVersion));
             }
         }
-        return tls.build();
+        tlsBuilt = tls.build();
+        return tlsBuilt;
     }
 
+    /** The flow's DNS fields, built once for its decision record and its close record alike. */
     private DNS dnsRecord() {
+        if (dnsBuilt != null) {
+            return dnsBuilt;
+        }
         DNS.Builder dns = DNS.newBuilder().setId(dnsId).setResponse(dnsFinal).setRcode(dnsRcode);
         if (dnsQuery != null) {
             dns.setQuery(dnsQuery).setQtype(dnsQtype);
@@ -405,7 +418,8 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
             dns.addAnswers(DnsAnswer.newBuilder().setName(r.name()).setType(r.type()).setTtl((int) r.ttl())
                     .setData(r.data()));
         }
-        return dns.build();
+        dnsBuilt = dns.build();
+        return dnsBuilt;
     }
 
     /** A rule matched: an event for the sink and the detectors, and a line in the flow record. */
@@ -488,6 +502,7 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
             dnsQuery = question ? m.qname() : null;
             dnsQtype = question ? m.qtype() : 0;
             dnsAnswers = m.answers();
+            dnsBuilt = null;
         }
         if (dnsMessages++ < MAX_DNS_MESSAGES_PER_FLOW) {
             boolean keep = inspector.message(MessageKind.DNS);
@@ -564,6 +579,7 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         tlsVersions = hello.supportedVersions().stream().mapToInt(Integer::intValue).toArray();
         tlsJa4 = ja4;
         tlsJa3 = ja3;
+        tlsBuilt = null;
         if (inspector.message(tlsKind(transport))) {
             inspector.emit(new InspectionEvent.Tls(flowId, nowNanos, inspector.endpoints(layer, transport),
                     "client_hello", hello, null, ja4, ja3));
@@ -580,6 +596,7 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         tlsServer = true;
         tlsServerCipher = hello.cipherSuite();
         tlsServerVersion = TlsVersions.selected(hello);
+        tlsBuilt = null;
         if (!inspector.message(tlsKind(transport))) {
             return;
         }

@@ -312,6 +312,8 @@ public final class DnsParser {
         private final int[] counts = new int[4];
         /** Recent A- and AAAA-record addresses as text (IPv6 with a dotted IPv4 tail, as tshark): answers repeat. */
         private final IpAddressNames addresses = new IpAddressNames(1024, true);
+        /** The thread's recent texts: a reader belongs to one thread, made on it. */
+        private final TextCache texts = TextCache.forThisThread();
         /** The text of the name {@link #ownerName} read last. */
         private String nameText;
         /** A name's labels as bytes with dots between them, written by {@link #name} when asked to flatten. */
@@ -542,7 +544,7 @@ public final class DnsParser {
                 return -1;
             }
             if (flatPlain) {
-                nameText = TextCache.forThisThread().latin1(flat, flatLength);
+                nameText = texts.latin1(flat, flatLength);
             } else {
                 // Escapes or UTF-8: spelt by the same walk, which ends where the first did.
                 StringBuilder sb = text();
@@ -751,7 +753,7 @@ public final class DnsParser {
          * mostly its question's name, and names and data repeat from message to message.
          */
         private String string(StringBuilder sb) {
-            return TextCache.forThisThread().of(sb);
+            return texts.of(sb);
         }
 
         /**
