@@ -33,6 +33,26 @@ class TextCacheTest {
     }
 
     @Test
+    void textOfAnyLengthIsFoundAgainByEitherWay() {
+        // The hash reads eight bytes at a time and then a tail: every length up to past five words.
+        TextCache cache = new TextCache();
+        for (int n = 0; n <= 41; n++) {
+            String text = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH".substring(0, n);
+            byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
+            String first = cache.latin1(bytes, n);
+            assertEquals(text, first);
+            assertSame(first, cache.latin1(ByteBuffer.wrap(bytes), 0, n), "length " + n);
+            assertSame(first, cache.of(new StringBuilder(text)), "length " + n);
+        }
+    }
+
+    @Test
+    void charsBeyondLatin1AreSpeltButNotKept() {
+        TextCache cache = new TextCache();
+        assertEquals("caf\u00e9-\u4e2d", cache.of(new StringBuilder("caf\u00e9-\u4e2d")));
+    }
+
+    @Test
     void bytesAboveAsciiAreOneCharacterEach() {
         TextCache cache = new TextCache();
         byte[] bytes = {(byte) 0xE9, 'a', (byte) 0xFF};
