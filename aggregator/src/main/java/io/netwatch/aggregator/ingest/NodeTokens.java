@@ -94,16 +94,6 @@ public final class NodeTokens {
     }
 
     /**
-     * Null when {@code token} is one of the agents' and was issued for a pod on {@code node};
-     * else why not.
-     *
-     * @throws Unavailable when the API server could not be asked
-     */
-    public String refusal(String token, String node) {
-        return check(token, node).refusal();
-    }
-
-    /**
      * The verdict on a hello naming {@code node} with {@code token}: the token's pod when it was
      * issued for a pod of the agents' account on {@code node}, else why not.
      *

@@ -129,17 +129,17 @@ class NodeTokensTest {
         server.expect().get().withPath(AGENT_POD)
                 .andReturn(200, pod("netwatch-agent-x7k2p", "uid-1", "node-a")).always();
         NodeTokens tokens = new NodeTokens(client, ACCOUNT, clock::get);
-        assertNull(tokens.refusal("token-of-node-a", "node-a"));
+        assertNull(tokens.check("token-of-node-a", "node-a").refusal());
         RecordedRequest review = server.takeRequest(5, TimeUnit.SECONDS);
         String body = review.getBody().readUtf8();
         assertTrue(body.contains("\"token\":\"token-of-node-a\"") && body.contains("\"audiences\":[\""
                 + NodeTokens.AUDIENCE + "\"]"), body);
         assertEquals("the agent's token was issued on node node-a, and its hello names node node-b",
-                tokens.refusal("token-of-node-a", "node-b"));
-        assertTrue(tokens.refusal(null, "node-a").startsWith("the aggregator checks which node an agent runs on"));
+                tokens.check("token-of-node-a", "node-b").refusal());
+        assertTrue(tokens.check(null, "node-a").refusal().startsWith("the aggregator checks which node an agent runs on"));
         assertEquals(2, server.getRequestCount(), "one review and one pod read per token, kept for its reconnects");
         clock.addAndGet(NodeTokens.REMEMBER_MILLIS);
-        assertNull(tokens.refusal("token-of-node-a", "node-a"));
+        assertNull(tokens.check("token-of-node-a", "node-a").refusal());
         assertEquals(4, server.getRequestCount(), "asked again once the verdict is old");
 
         // Over gRPC, as the aggregator serves ingest: the hello is checked, and the records of
@@ -167,12 +167,12 @@ class NodeTokensTest {
         server.expect().post().withPath(REVIEWS).andReturn(201, junk).always();
         NodeTokens tokens = new NodeTokens(client, ACCOUNT, clock::get);
         for (int i = 0; i < NodeTokens.MAX_REVIEWS_PER_SECOND; i++) {
-            assertEquals(JUNK_REFUSAL, tokens.refusal("junk-" + i, "node-a"));
+            assertEquals(JUNK_REFUSAL, tokens.check("junk-" + i, "node-a").refusal());
         }
-        assertThrows(NodeTokens.Unavailable.class, () -> tokens.refusal("junk-more", "node-a"));
+        assertThrows(NodeTokens.Unavailable.class, () -> tokens.check("junk-more", "node-a").refusal());
         assertEquals(NodeTokens.MAX_REVIEWS_PER_SECOND, server.getRequestCount());
         clock.addAndGet(1_000);
-        assertEquals(JUNK_REFUSAL, tokens.refusal("junk-more", "node-a"),
+        assertEquals(JUNK_REFUSAL, tokens.check("junk-more", "node-a").refusal(),
                 "the next second, reviews again");
     }
 
@@ -181,8 +181,8 @@ class NodeTokensTest {
         server.expect().post().withPath(REVIEWS).andReturn(500, "etcd is down").always();
         NodeTokens tokens = new NodeTokens(new KubernetesClientBuilder().withConfig(new ConfigBuilder(
                 client.getConfiguration()).withRequestRetryBackoffLimit(0).build()).build(), ACCOUNT, clock::get);
-        assertThrows(NodeTokens.Unavailable.class, () -> tokens.refusal("token-of-node-a", "node-a"));
-        assertThrows(NodeTokens.Unavailable.class, () -> tokens.refusal("token-of-node-a", "node-a"),
+        assertThrows(NodeTokens.Unavailable.class, () -> tokens.check("token-of-node-a", "node-a").refusal());
+        assertThrows(NodeTokens.Unavailable.class, () -> tokens.check("token-of-node-a", "node-a").refusal(),
                 "asked again, not remembered as a refusal");
     }
 

@@ -79,7 +79,7 @@ class AggregatorRbacTest {
             // A TokenReview of an agent's pod token: the request is what is checked here (the mock
             // in CRUD mode reviews nothing; NodeTokensTest checks the answers).
             assertThrows(NodeTokens.Unavailable.class, () -> new NodeTokens(client, "netwatch:netwatch-agent",
-                    System::currentTimeMillis).refusal("an-agent-token", "node-a"));
+                    System::currentTimeMillis).check("an-agent-token", "node-a").refusal());
             KubernetesQuarantine quarantine = new KubernetesQuarantine(client);
             quarantine.apply("shop", "cart-1", "10.244.1.5");
             quarantine.lift("shop", "cart-1");
