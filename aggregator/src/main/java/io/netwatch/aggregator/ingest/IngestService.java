@@ -26,6 +26,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -44,6 +46,11 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     static final long RECHECK_MILLIS = 5 * 60_000;
     /** How soon it is read again when the API server could not answer, millis. */
     static final long RECHECK_RETRY_MILLIS = 10_000;
+    /**
+     * How often streams that send nothing are looked at for a due read, millis: an agent that
+     * stays silent still receives identities and commands, so its pod is read again on time.
+     */
+    static final long SILENT_SWEEP_MILLIS = 30_000;
     /** Most capabilities, and most capture sources, one hello may list. */
     static final int MAX_HELLO_ITEMS = 256;
     /** Largest hello, bytes: what a node's agent says of itself fits in far less. */
@@ -76,7 +83,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     private final AtomicLong streamsRevoked = new AtomicLong();
     private final AtomicLong streamsRechecked = new AtomicLong();
     /** Reads the pods of open streams again (see {@link #checkNodes}); made by it, null before. */
-    private volatile ExecutorService rechecks;
+    private volatile ScheduledExecutorService rechecks;
     /** Open agent streams, so a stopping aggregator can end each after the batch it is storing. */
     private final Set<AgentStream> open = ConcurrentHashMap.newKeySet();
     private volatile boolean draining;
@@ -155,16 +162,29 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     /**
      * From now on, each hello's node must be the one the agent's token was issued on
      * ({@link NodeTokens}); a hello that fails is refused PERMISSION_DENIED. An open stream's
-     * pod is read again every {@link #RECHECK_MILLIS}, at the agent's next message and off its
+     * pod is read again every {@link #RECHECK_MILLIS}, at the agent's next message or, for a
+     * stream that sends none, within {@link #SILENT_SWEEP_MILLIS} after that, off the stream's
      * thread (a slow API server holds up no batch): when the pod is gone or on another node, the
      * stream ends PERMISSION_DENIED.
      */
     public void checkNodes(NodeTokens tokens) {
         if (rechecks == null) {
-            rechecks = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name("netwatch-ingest-recheck")
-                    .daemon().unstarted(r));
+            rechecks = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform()
+                    .name("netwatch-ingest-recheck").daemon().unstarted(r));
+            rechecks.scheduleWithFixedDelay(this::recheckSilentStreams, SILENT_SWEEP_MILLIS, SILENT_SWEEP_MILLIS,
+                    TimeUnit.MILLISECONDS);
         }
         this.nodeTokens = tokens;
+    }
+
+    /**
+     * Starts the due reads of the open streams' pods, the silent streams' included: the
+     * others are read again at their next message anyway. Runs every {@link #SILENT_SWEEP_MILLIS}.
+     */
+    void recheckSilentStreams() {
+        for (AgentStream stream : open) {
+            stream.recheckIfDue();
+        }
     }
 
     /** Makes the caller's address (and node token) visible to the service; install it on the server. */
@@ -191,7 +211,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
      */
     public boolean drain(Duration grace) throws InterruptedException {
         draining = true;
-        ExecutorService r = rechecks;
+        ScheduledExecutorService r = rechecks;
         if (r != null) {
             r.shutdownNow();
         }
@@ -292,9 +312,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                 return;
             }
             long now = clock.getAsLong();
-            if (admitted != null && now >= recheckAtMillis && !rechecking) {
-                recheck();
-            }
+            recheckIfDue(now);
             switch (message.getMessageCase()) {
                 case HELLO -> {
                     String name = message.getHello().getNodeName();
@@ -394,6 +412,19 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                     }
                 }
                 case MESSAGE_NOT_SET -> fail(Status.INVALID_ARGUMENT.withDescription("empty agent message"));
+            }
+        }
+
+        /** Reads the stream's pod again when its verdict is due (see {@link #recheck}). */
+        synchronized void recheckIfDue() {
+            if (!failed) {
+                recheckIfDue(clock.getAsLong());
+            }
+        }
+
+        private void recheckIfDue(long now) {
+            if (admitted != null && now >= recheckAtMillis && !rechecking) {
+                recheck();
             }
         }
 

@@ -300,6 +300,35 @@ class NodeTokensTest {
     }
 
     @Test
+    void aSilentStreamWhosePodIsGoneIsEndedByTheSweepWithoutAMessage() throws Exception {
+        // Found in review: a stream that sends nothing was never read again, and it still
+        // receives the cluster's identities and the aggregator's commands.
+        acceptsTheAgentsToken();
+        server.expect().get().withPath(AGENT_POD)
+                .andReturn(200, pod("netwatch-agent-x7k2p", "uid-1", "node-a")).once();
+        server.expect().get().withPath(AGENT_POD)
+                .andReturn(200, pod("netwatch-agent-x7k2p", "uid-2", "node-a")).always();
+        IngestService ingest = new IngestService(new FlowStore(100, 100, Duration.ofHours(1)), new AgentRegistry(),
+                clock::get);
+        ingest.checkNodes(new NodeTokens(client, ACCOUNT, clock::get));
+        serve(ingest, channel -> {
+            OpenStream agent = new OpenStream(channel, "token-of-node-a", "node-a");
+            assertTrue(agent.send(1));
+            clock.addAndGet(IngestService.RECHECK_MILLIS - 1);
+            ingest.recheckSilentStreams();
+            assertEquals(2, server.getRequestCount(), "not due yet: one review and one pod read so far");
+            clock.addAndGet(1);
+            ingest.recheckSilentStreams();
+            Status end = agent.end.get(10, TimeUnit.SECONDS);
+            assertEquals(Status.Code.PERMISSION_DENIED, end.getCode(), end.toString());
+            assertTrue(end.getDescription().endsWith("this stream no longer speaks for node node-a"),
+                    end.getDescription());
+        });
+        assertEquals(1, ingest.streamsRechecked());
+        assertEquals(1, ingest.streamsRevoked());
+    }
+
+    @Test
     void anOpenStreamWhosePodIsThereGoesOnAndAnApiServerDownLeavesItOpen() throws Exception {
         acceptsTheAgentsToken();
         server.expect().get().withPath(AGENT_POD)
