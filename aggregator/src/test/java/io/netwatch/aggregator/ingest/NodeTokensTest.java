@@ -264,16 +264,23 @@ class NodeTokensTest {
         throw new AssertionError("the pod was read again " + ingest.streamsRechecked() + " times, not " + n);
     }
 
+    /**
+     * The agents' token accepted, its pod read once as it was; after that the DaemonSet made a
+     * pod of the same name again: another pod, whose UID the token does not name.
+     */
+    private void acceptsTheAgentsTokenThenReplacesItsPod() {
+        acceptsTheAgentsToken();
+        server.expect().get().withPath(AGENT_POD)
+                .andReturn(200, pod("netwatch-agent-x7k2p", "uid-1", "node-a")).once();
+        server.expect().get().withPath(AGENT_POD)
+                .andReturn(200, pod("netwatch-agent-x7k2p", "uid-2", "node-a")).always();
+    }
+
     @Test
     void anOpenStreamWhosePodIsGoneIsEndedAtItsNextMessageAfterFiveMinutes() throws Exception {
         // Found in review: the verdict a stream began with held as long as the stream, for days,
         // after its pod was deleted.
-        acceptsTheAgentsToken();
-        server.expect().get().withPath(AGENT_POD)
-                .andReturn(200, pod("netwatch-agent-x7k2p", "uid-1", "node-a")).once();
-        // The DaemonSet made a pod of the same name again: another pod, whose UID the token does not name.
-        server.expect().get().withPath(AGENT_POD)
-                .andReturn(200, pod("netwatch-agent-x7k2p", "uid-2", "node-a")).always();
+        acceptsTheAgentsTokenThenReplacesItsPod();
         FlowStore store = new FlowStore(100, 100, Duration.ofHours(1));
         AgentRegistry registry = new AgentRegistry();
         IngestService ingest = new IngestService(store, registry, clock::get);
@@ -303,11 +310,7 @@ class NodeTokensTest {
     void aSilentStreamWhosePodIsGoneIsEndedByTheSweepWithoutAMessage() throws Exception {
         // Found in review: a stream that sends nothing was never read again, and it still
         // receives the cluster's identities and the aggregator's commands.
-        acceptsTheAgentsToken();
-        server.expect().get().withPath(AGENT_POD)
-                .andReturn(200, pod("netwatch-agent-x7k2p", "uid-1", "node-a")).once();
-        server.expect().get().withPath(AGENT_POD)
-                .andReturn(200, pod("netwatch-agent-x7k2p", "uid-2", "node-a")).always();
+        acceptsTheAgentsTokenThenReplacesItsPod();
         IngestService ingest = new IngestService(new FlowStore(100, 100, Duration.ofHours(1)), new AgentRegistry(),
                 clock::get);
         ingest.checkNodes(new NodeTokens(client, ACCOUNT, clock::get));
