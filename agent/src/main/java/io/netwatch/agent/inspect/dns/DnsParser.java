@@ -567,11 +567,10 @@ public final class DnsParser {
         /**
          * Walks the name at {@code pos}, appending its text to {@code out} when not null, and its
          * labels' bytes to {@link #flat} when {@code flatten} (noting in {@link #flatPlain} a byte
-         * that is not printable ASCII). The first
-         * run of labels must end by {@code limit}; what pointers lead to, by the message end.
-         * Returns the position after the name where it was written (after its first pointer or
-         * its zero), or -1 with {@link #failure} set to a {@code MALFORMED_*} reason,
-         * {@link #INCOMPLETE} or {@link #RDATA_OVERRUN}.
+         * that is not printable ASCII). The first run of labels must end by {@code limit}; what
+         * pointers lead to, by the message end. Returns the position after the name where it was
+         * written (after its first pointer or its zero), or -1 with {@link #failure} set to a
+         * {@code MALFORMED_*} reason, {@link #INCOMPLETE} or {@link #RDATA_OVERRUN}.
          */
         private int name(int pos, int limit, StringBuilder out, boolean flatten) {
             int runStart = pos;
