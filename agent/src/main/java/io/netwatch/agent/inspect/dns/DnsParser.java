@@ -559,11 +559,6 @@ public final class DnsParser {
             return q;
         }
 
-        /** {@link #name(int, int, StringBuilder, boolean)}, spelling the text into {@code out} when not null. */
-        private int name(int pos, int limit, StringBuilder out) {
-            return name(pos, limit, out, false);
-        }
-
         /**
          * Walks the name at {@code pos}, appending its text to {@code out} when not null, and its
          * labels' bytes to {@link #flat} when {@code flatten} (noting in {@link #flatPlain} a byte
@@ -762,7 +757,7 @@ public final class DnsParser {
          */
         private int rdataName(int p, int rdEnd, StringBuilder sb) {
             int start = sb.length();
-            int q = name(p, rdEnd, sb);
+            int q = name(p, rdEnd, sb, false);
             if (q < 0) {
                 if (!INCOMPLETE.equals(failure) && !RDATA_OVERRUN.equals(failure)) {
                     anomaly(failure);
