@@ -480,9 +480,7 @@ class FlowStreamerTest {
         AtomicInteger streams = new AtomicInteger();
         ManagedChannel channel = aggregatorAnswering(n -> n <= 2 ? Status.PERMISSION_DENIED.withDescription(why) : null,
                 streams);
-        FlowStreamer s = new FlowStreamer(channel, config(10, 100, 4), HELLO, AgentHealth.NONE)
-                .unansweredHint("is it running there?");
-        cleanup.add(s);
+        FlowStreamer s = hinted(channel, "is it running there?");
         assertEquals(null, s.refusal());
         s.onFlow(flow(1));
         s.start();
@@ -494,6 +492,13 @@ class FlowStreamerTest {
         assertEquals(null, s.refusal(), "forgotten once a stream is answered");
         assertTrue(FlowStreamer.REFUSALS.contains(Status.Code.UNAUTHENTICATED));
         assertFalse(FlowStreamer.REFUSALS.contains(Status.Code.UNAVAILABLE), "no answer, or a TLS failure");
+    }
+
+    /** A streamer to {@code channel} whose "no answer" warning ends with {@code hint}, closed after the test. */
+    private FlowStreamer hinted(ManagedChannel channel, String hint) {
+        FlowStreamer s = new FlowStreamer(channel, config(10, 100, 4), HELLO, AgentHealth.NONE).unansweredHint(hint);
+        cleanup.add(s);
+        return s;
     }
 
     /** A fake aggregator that ends each stream at its hello with what {@code answer} gives for its number (1, 2, ...), or acks when that is null. */
@@ -551,9 +556,7 @@ class FlowStreamerTest {
         ByteArrayOutputStream err = captureLog();
         AtomicInteger streams = new AtomicInteger();
         ManagedChannel channel = aggregatorAnswering(n -> Status.RESOURCE_EXHAUSTED.withDescription(why), streams);
-        FlowStreamer s = new FlowStreamer(channel, config(10, 100, 4), HELLO, AgentHealth.NONE)
-                .unansweredHint("is a full one running there?");
-        cleanup.add(s);
+        FlowStreamer s = hinted(channel, "is a full one running there?");
         s.onFlow(flow(1));
         s.start();
         await("the refusal", () -> s.refusal() != null);
@@ -576,9 +579,7 @@ class FlowStreamerTest {
         AtomicInteger streams = new AtomicInteger();
         ManagedChannel channel = aggregatorAnswering(n -> n <= 2 ? Status.UNAVAILABLE.withDescription(cannotAsk)
                 : n == 3 ? Status.UNAVAILABLE.withDescription(tooMany) : null, streams);
-        FlowStreamer s = new FlowStreamer(channel, config(10, 100, 4), HELLO, AgentHealth.NONE)
-                .unansweredHint("is a reviewing one running there?");
-        cleanup.add(s);
+        FlowStreamer s = hinted(channel, "is a reviewing one running there?");
         s.onFlow(flow(1));
         s.start();
         await("the aggregator's own end kept", () -> s.peerEnd() != null);
@@ -606,9 +607,7 @@ class FlowStreamerTest {
         ByteArrayOutputStream err = captureLog();
         ManagedChannel channel = InProcessChannelBuilder.forName("nobody-" + System.nanoTime()).build();
         cleanup.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-        FlowStreamer s = new FlowStreamer(channel, config(10, 100, 4), HELLO, AgentHealth.NONE)
-                .unansweredHint("is one running at that name?");
-        cleanup.add(s);
+        FlowStreamer s = hinted(channel, "is one running at that name?");
         s.start();
         await("a reconnect", () -> s.reconnects() >= 1);
         s.close();
