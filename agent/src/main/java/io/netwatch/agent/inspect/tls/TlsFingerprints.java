@@ -1,5 +1,6 @@
 package io.netwatch.agent.inspect.tls;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,10 +21,42 @@ public final class TlsFingerprints {
     public record Pair(String ja4, String ja3) {
     }
 
-    /** What JA4 and JA3 read of a hello (lists are the hello's own, immutable). */
-    private record Key(boolean quic, boolean sslv2, int legacyVersion, List<Integer> cipherSuites,
-                       List<Integer> extensions, List<Integer> supportedVersions, List<Integer> signatureAlgorithms,
-                       List<String> alpn, List<Integer> supportedGroups, List<Integer> ecPointFormats) {
+    /**
+     * What JA4 and JA3 read of a hello: its numbers packed in one array (each list after its
+     * length), so that telling a new hello from a remembered one reads a few cache lines rather
+     * than one boxed Integer for each value the remembered hello sent.
+     */
+    private record Key(int[] numbers, List<String> alpn) {
+        static Key of(ClientHello hello, boolean quic) {
+            List<List<Integer>> lists = List.of(hello.cipherSuites(), hello.extensions(), hello.supportedVersions(),
+                    hello.signatureAlgorithms(), hello.supportedGroups(), hello.ecPointFormats());
+            int n = 3;
+            for (List<Integer> l : lists) {
+                n += 1 + l.size();
+            }
+            int[] numbers = new int[n];
+            numbers[0] = quic ? 1 : 0;
+            numbers[1] = hello.sslv2() ? 1 : 0;
+            numbers[2] = hello.legacyVersion();
+            int at = 3;
+            for (List<Integer> l : lists) {
+                numbers[at++] = l.size();
+                for (int i = 0; i < l.size(); i++) {
+                    numbers[at++] = l.get(i);
+                }
+            }
+            return new Key(numbers, hello.alpn());
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && Arrays.equals(numbers, k.numbers) && alpn.equals(k.alpn);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(numbers) * 31 + alpn.hashCode();
+        }
     }
 
     private final Map<Key, Pair> recent = new LinkedHashMap<>(64, 0.75f, true) {
@@ -36,9 +69,7 @@ public final class TlsFingerprints {
 
     /** The JA4 and JA3 of {@code hello}; {@code quic}: it came in QUIC CRYPTO frames. */
     public Pair of(ClientHello hello, boolean quic) {
-        Key key = new Key(quic, hello.sslv2(), hello.legacyVersion(), hello.cipherSuites(), hello.extensions(),
-                hello.supportedVersions(), hello.signatureAlgorithms(), hello.alpn(), hello.supportedGroups(),
-                hello.ecPointFormats());
+        Key key = Key.of(hello, quic);
         Pair p = recent.get(key);
         if (p == null) {
             computed++;
