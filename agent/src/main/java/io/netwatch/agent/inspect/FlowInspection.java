@@ -640,6 +640,13 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         private int tlsMessages;
         /** Stream bytes read in place so far (bounded like the kept bytes, by {@link #MAX_TLS_PREFIX}). */
         private int tlsInPlaceBytes;
+        /**
+         * Where the TLS stream is encrypted from (the record after the handshake's plaintext,
+         * as a stream offset), -1 until known: the payload rules read the bytes before it only.
+         */
+        private long tlsCiphertextFrom = -1;
+        /** Stream bytes handed to {@link #data} so far. */
+        private long delivered;
         private QuicCryptoAssembler crypto;
         private int quicInitials;
         /** The SSH identification line being read. */
@@ -785,10 +792,17 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
 
         @Override
         public void data(ByteBuffer b, int off, int len) {
+            long start = delivered;
+            delivered += len;
             parseData(b, off, len);
             // After the parsers, so that a rule for an application protocol sees it named.
             if (!rulesDone()) {
-                signatures.stream(b, off, len, streamContext(fromClient), FlowInspection.this);
+                // Ciphertext after a TLS handshake is not matched: content rules could only
+                // match it by chance (as Suricata's default encryption handling does).
+                int plain = tlsCiphertextFrom < 0 ? len : (int) Math.max(0, Math.min(len, tlsCiphertextFrom - start));
+                if (plain > 0) {
+                    signatures.stream(b, off, plain, streamContext(fromClient), FlowInspection.this);
+                }
                 if (ProtocolProbe.TLS.equals(protocol) && inspector.parses(MessageKind.TLS)
                         && (finished || tlsMessages > 0)
                         || ProtocolProbe.SSH.equals(protocol) && inspector.parses(MessageKind.SSH) && finished) {
@@ -1043,6 +1057,10 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
                     }
                     tlsMessages += messages.size() - tlsReported;
                     tlsReported = messages.size();
+                    if (ok.ciphertextAt() >= 0) {
+                        // The kept bytes start where those read in place end.
+                        tlsCiphertextFrom = tlsInPlaceBytes + ok.ciphertextAt();
+                    }
                     if (ok.stop() != TlsRecordResult.Stop.PREFIX_END || tlsInPlaceBytes + tlsLength >= MAX_TLS_PREFIX) {
                         tlsDone();
                     } else {
@@ -1077,6 +1095,9 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
                 tlsMessage(m, "tcp");
             }
             tlsMessages += messages.size();
+            if (ok.ciphertextAt() >= 0) {
+                tlsCiphertextFrom = tlsInPlaceBytes + (ok.ciphertextAt() - off);
+            }
             tlsInPlaceBytes += len;
             if (ok.stop() != TlsRecordResult.Stop.PREFIX_END || tlsInPlaceBytes >= MAX_TLS_PREFIX) {
                 tlsDone();

@@ -271,4 +271,44 @@ class SignatureInspectionTest {
         assertTrue(sids.contains(40), sids.toString());
         assertFalse(sids.contains(41), "ciphertext after the ClientHello is not matched: " + sids);
     }
+
+    @Test
+    void ciphertextInTheSegmentOfTheServerHelloIsNotMatched() throws Exception {
+        // A TLS 1.3 server's first flight in one segment: ServerHello, the compatibility
+        // ChangeCipherSpec, then an application-data record whose bytes happen to spell a
+        // shell banner. The hello is matched; the record after it is ciphertext.
+        rules("""
+                alert tcp any 443 -> any any (msg:"server hello"; content:"|02 00 00 2e 03 03|"; sid:43;)
+                alert tcp any 443 -> any any (msg:"id as root"; content:"uid=0(root) gid=0(root)"; sid:44;)
+                """);
+        String hello = hex("160303003202 00002e 0303") + "\u0011".repeat(32) + hex("00 1301 00 0006 002b00020304");
+        String ccs = hex("140303000101");
+        String banner = "uid=0(root) gid=0(root)";
+        String data = hex("170303") + (char) 0 + (char) banner.length() + banner;
+        handshake(client, 40002, server, 443);
+        segment(server, 443, client, 40002, 0x18, 501, hello + ccs + data);
+        pipeline.finish();
+        List<Integer> sids = alerts().stream().map(a -> a.rule().sid()).toList();
+        assertEquals(List.of(43), sids, "the hello is matched, the application data after it is not");
+        assertEquals("tls", flows.getFirst().getAppProto());
+    }
+
+    @Test
+    void theSameBytesOnAStreamThatIsNotTlsAreMatched() throws Exception {
+        rules("alert tcp any 4444 -> any any (msg:\"id as root\"; content:\"uid=0(root) gid=0(root)\"; sid:44;)");
+        handshake(client, 40003, server, 4444);
+        segment(server, 4444, client, 40003, 0x18, 501, "$ id\nuid=0(root) gid=0(root) groups=0(root)\n");
+        pipeline.finish();
+        assertEquals(List.of(44), alerts().stream().map(a -> a.rule().sid()).toList());
+    }
+
+    /** Hex digits (spaces ignored) as one char per byte. */
+    private static String hex(String digits) {
+        String d = digits.replace(" ", "");
+        StringBuilder b = new StringBuilder(d.length() / 2);
+        for (int i = 0; i < d.length(); i += 2) {
+            b.append((char) Integer.parseInt(d.substring(i, i + 2), 16));
+        }
+        return b.toString();
+    }
 }

@@ -144,11 +144,11 @@ public final class TlsRecordReader {
                 offset + SSLV2_HEADER_LENGTH + 1, recordLength - 1, false));
         if (recordEnd == end) {
             // Whatever follows (an SSLv2 record, or TLS records after an SSLv2-compatible hello) has a header.
-            return new Ok(messages, Stop.PREFIX_END, SSLV2_HEADER_LENGTH, List.of(), false);
+            return new Ok(messages, Stop.PREFIX_END, SSLV2_HEADER_LENGTH, List.of(), false, -1);
         }
         if ((u8(b, recordEnd) & 0x80) != 0) {
             // SSLv2 goes on (CLIENT-MASTER-KEY, ...): nothing more to inspect.
-            return new Ok(messages, Stop.OTHER_RECORD, 0, List.of(), false);
+            return new Ok(messages, Stop.OTHER_RECORD, 0, List.of(), false, -1);
         }
         return new Walk(b, end).run(recordEnd, messages);
     }
@@ -181,6 +181,8 @@ public final class TlsRecordReader {
         private boolean lastSegmentCut;
         /** With PREFIX_END: the prefix ended exactly after a record, not after a ChangeCipherSpec. */
         private boolean endedBetweenRecords;
+        /** With CHANGE_CIPHER_SPEC and APPLICATION_DATA: where the record the walk stopped at begins. */
+        private int ciphertextAt = -1;
 
         Walk(ByteBuffer b, int end) {
             this.b = b;
@@ -234,7 +236,7 @@ public final class TlsRecordReader {
                                 return;
                             }
                             if (!plaintextHelloAfterCcs(body, length)) {
-                                stop = Stop.CHANGE_CIPHER_SPEC;
+                                encrypted(Stop.CHANGE_CIPHER_SPEC, pos);
                                 return;
                             }
                         }
@@ -253,7 +255,7 @@ public final class TlsRecordReader {
                     }
                     case CONTENT_CHANGE_CIPHER_SPEC -> {
                         if (afterCcs) {
-                            stop = Stop.CHANGE_CIPHER_SPEC;
+                            encrypted(Stop.CHANGE_CIPHER_SPEC, pos);
                             return;
                         }
                         if (present < length) {
@@ -267,7 +269,7 @@ public final class TlsRecordReader {
                         return;
                     }
                     case CONTENT_APPLICATION_DATA -> {
-                        stop = Stop.APPLICATION_DATA;
+                        encrypted(Stop.APPLICATION_DATA, pos);
                         return;
                     }
                     default -> {
@@ -323,6 +325,12 @@ public final class TlsRecordReader {
             segVersion[segments] = version;
             segAfterCcs[segments] = afterCcs;
             segments++;
+        }
+
+        /** The walk stopped at the record at {@code pos}, the first one after the handshake's plaintext. */
+        private void encrypted(Stop stop, int pos) {
+            this.stop = stop;
+            this.ciphertextAt = pos;
         }
 
         private void prefixEnd(int headerMissing, int recordMissing) {
@@ -443,7 +451,8 @@ public final class TlsRecordReader {
                 }
             }
             return new Ok(messages, how, how == Stop.PREFIX_END ? need : 0, anomalies,
-                    how == Stop.PREFIX_END && betweenRecords);
+                    how == Stop.PREFIX_END && betweenRecords,
+                    how == Stop.CHANGE_CIPHER_SPEC || how == Stop.APPLICATION_DATA ? ciphertextAt : -1);
         }
 
         /** A body {@code at} bytes into segment {@code seg}: a view when it lies in that segment, else a copy. */

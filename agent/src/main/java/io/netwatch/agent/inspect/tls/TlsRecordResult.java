@@ -37,9 +37,12 @@ public sealed interface TlsRecordResult {
      * @param betweenRecords with {@link Stop#PREFIX_END}: the prefix ended right after a whole record
      *                    that completed every message begun, so the bytes that follow start a new
      *                    record and can be read on their own; false for the other stops
+     * @param ciphertextAt with {@link Stop#CHANGE_CIPHER_SPEC} and {@link Stop#APPLICATION_DATA}: the
+     *                    buffer index of the record the walk stopped at, where the stream is
+     *                    encrypted from; -1 for the other stops
      */
     record Ok(List<HandshakeMessage> messages, Stop stop, int needAtLeast, List<String> anomalies,
-              boolean betweenRecords) implements TlsRecordResult {
+              boolean betweenRecords, int ciphertextAt) implements TlsRecordResult {
         public Ok {
             messages = List.copyOf(messages);
             Objects.requireNonNull(stop, "stop");

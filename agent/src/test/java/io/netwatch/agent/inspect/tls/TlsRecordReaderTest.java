@@ -147,6 +147,7 @@ class TlsRecordReaderTest {
         assertEquals(1, ok.messages().size());
         assertEquals(Stop.CHANGE_CIPHER_SPEC, ok.stop());
         assertEquals(0, ok.needAtLeast());
+        assertEquals(5 + ckx.length + 6, ok.ciphertextAt(), "the encrypted Finished's record, after the CCS");
     }
 
     @Test
@@ -159,6 +160,10 @@ class TlsRecordReaderTest {
         assertEquals(2, ok.messages().size());
         assertEquals(TLS12, ok.messages().get(1).recordVersion());
         assertEquals(Stop.APPLICATION_DATA, ok.stop());
+        assertEquals(stream.length - 45, ok.ciphertextAt(), "the application-data record");
+        byte[] shifted = concat(new byte[7], stream);
+        assertEquals(7 + stream.length - 45, ok(TlsRecordReader.read(ByteBuffer.wrap(shifted), 7, stream.length))
+                .ciphertextAt(), "an index in the buffer given");
     }
 
     @Test
@@ -173,6 +178,7 @@ class TlsRecordReaderTest {
     void alertAndApplicationDataStopTheWalk() {
         Ok alert = ok(read(concat(record(CONTENT_HANDSHAKE, TLS12, CH), record(CONTENT_ALERT, TLS12, hex("0228")))));
         assertEquals(Stop.ALERT, alert.stop());
+        assertEquals(-1, alert.ciphertextAt(), "an alert is not taken for ciphertext");
         Ok onlyAlert = ok(read(concat(record(CONTENT_HANDSHAKE, TLS12, new byte[0]), record(CONTENT_ALERT, TLS12,
                 hex("0228")))));
         assertEquals(List.of(), onlyAlert.messages());
