@@ -27,6 +27,15 @@ public final class DgaDetector implements InspectionSink {
     private final AnomalySink sink;
     private final String nodeName;
     private final LruTable<String, Window> clients;
+    /** Registered domains whose verdict is remembered, at most (direct-mapped by hash). */
+    static final int VERDICTS = 1024;
+    /**
+     * The latest verdicts by registered domain: a node's pods ask for the same few domains
+     * again and again, and scoring a label (entropy, vowels, runs) costs more than the rest of
+     * the detector. A generated domain is new each time and is scored each time.
+     */
+    private final String[] verdictDomains = new String[VERDICTS];
+    private final DgaScorer.Verdict[] verdicts = new DgaScorer.Verdict[VERDICTS];
     private long nextId = 1;
     private final AtomicLong raised = new AtomicLong();
     private final AtomicLong generatedNames = new AtomicLong();
@@ -70,7 +79,7 @@ public final class DgaDetector implements InspectionSink {
         if (split == null || split.domain().indexOf('.') < 0) {
             return;
         }
-        DgaScorer.Verdict v = scorer.judge(DgaScorer.ownLabel(split.domain()));
+        DgaScorer.Verdict v = verdict(split.domain());
         if (!v.generated()) {
             return;
         }
@@ -106,6 +115,20 @@ public final class DgaDetector implements InspectionSink {
             w.reported = true;
             report(client, w);
         }
+    }
+
+    /** The verdict on a registered domain's own label, remembered or scored now. */
+    DgaScorer.Verdict verdict(String domain) {
+        int h = domain.hashCode() * 0x9E3779B9;
+        int slot = (h ^ h >>> 16) & (VERDICTS - 1);
+        String kept = verdictDomains[slot];
+        if (kept != null && kept.equals(domain)) {
+            return verdicts[slot];
+        }
+        DgaScorer.Verdict v = scorer.judge(DgaScorer.ownLabel(domain));
+        verdictDomains[slot] = domain;
+        verdicts[slot] = v;
+        return v;
     }
 
     private void report(String client, Window w) {

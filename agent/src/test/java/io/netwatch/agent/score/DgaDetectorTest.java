@@ -92,4 +92,22 @@ class DgaDetectorTest {
         assertEquals(List.of(1L, 4L, 6L), a.getEvidenceFlowIdsList());
         assertEquals(5, d.generatedNames());
     }
+
+    @Test
+    void aRememberedVerdictIsTheScorersForThatDomainWhateverSharesItsSlot() {
+        DgaDetector d = new DgaDetector(DgaConfig.defaults(), anomalies::add, "node-a");
+        // Three times as many domains as the memo holds, generated and not, asked twice in
+        // turn: every slot is taken over by other domains between two asks for one.
+        List<String> domains = new ArrayList<>();
+        for (int i = 0; i < 3 * DgaDetector.VERDICTS; i++) {
+            domains.add((i % 2 == 0 ? "shop" + i : GENERATED.get(i % GENERATED.size()).replace(".", i + ".")));
+        }
+        for (int round = 0; round < 2; round++) {
+            for (String domain : domains) {
+                assertEquals(scorer.judge(DgaScorer.ownLabel(domain)), d.verdict(domain), domain);
+            }
+        }
+        String again = new String(domains.get(1).toCharArray());
+        assertEquals(scorer.judge(DgaScorer.ownLabel(again)), d.verdict(again), "an equal name, another String");
+    }
 }
