@@ -80,6 +80,25 @@ final class RegisteredDomain {
         return split;
     }
 
+    /**
+     * The latest registered domains, one String each: the thousands of names under one
+     * domain share its String, so that a detector's table keyed by domain finds it by identity,
+     * its hash already computed, rather than reading each name's own copy. Bounded and
+     * direct-mapped; a collision or a race only costs a copy.
+     */
+    private static final String[] DOMAINS = new String[4096];
+
+    private static String canonical(String domain) {
+        int h = domain.hashCode() * 0x9E3779B9;
+        int slot = (h ^ h >>> 16) & (DOMAINS.length - 1);
+        String kept = DOMAINS[slot];
+        if (kept != null && kept.equals(domain)) {
+            return kept;
+        }
+        DOMAINS[slot] = domain;
+        return domain;
+    }
+
     private static Split split(String name) {
         String n = name.toLowerCase(Locale.ROOT);
         if (n.endsWith(".")) {
@@ -116,7 +135,7 @@ final class RegisteredDomain {
                 return null;
             }
             int cut = n.length() - domain.length();
-            return new Split(domain, cut == 0 ? "" : n.substring(0, cut - 1));
+            return new Split(canonical(domain), cut == 0 ? "" : n.substring(0, cut - 1));
         }
         return null;
     }

@@ -43,6 +43,14 @@ class TextCacheTest {
             assertEquals(text, first);
             assertSame(first, cache.latin1(ByteBuffer.wrap(bytes), 0, n), "length " + n);
             assertSame(first, cache.of(new StringBuilder(text)), "length " + n);
+            // In a larger array, whatever bytes follow the text (the tail is read as a word).
+            for (byte after : new byte[] {0, 'Z', (byte) 0xFF}) {
+                byte[] padded = new byte[n + 16];
+                java.util.Arrays.fill(padded, after);
+                System.arraycopy(bytes, 0, padded, 0, n);
+                assertEquals(TextCache.hash(bytes, n), TextCache.hash(padded, n), "length " + n);
+                assertSame(first, cache.latin1(padded, n), "length " + n + ", then " + after);
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package io.netwatch.agent.score;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -37,6 +38,15 @@ class RegisteredDomainTest {
             }
             assertEquals(zones[rank % zones.length], split.domain(), name);
             assertEquals("h" + rank, split.subdomain(), name);
+        }
+    }
+
+    @Test
+    void namesUnderOneDomainShareItsString() {
+        String first = RegisteredDomain.of("api.shared-domain.example.org").domain();
+        assertEquals("example.org", first);
+        for (String name : new String[] {"www.example.org", "EXAMPLE.ORG.", "a.b.c.example.org"}) {
+            assertSame(first, RegisteredDomain.of(name).domain(), name);
         }
     }
 }
