@@ -53,6 +53,7 @@ public final class HttpParser {
      * method registry (RFC 9110, WebDAV, DeltaV, CalDAV...) and a few widespread vendor methods.
      * Any other token is a request only when the line ends in {@code HTTP/...}.
      */
+    private static final String HTTP_1_1 = "HTTP/1.1";
     private static final String[] KNOWN_METHODS = {
         "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "QUERY",
         "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "SEARCH", "REPORT",
@@ -139,7 +140,8 @@ public final class HttpParser {
             return HttpResult.NotHttp.INSTANCE;
         }
         int t = u(buf, methodEnd);
-        boolean known = isKnownMethod(buf, off, methodEnd);
+        String knownMethod = knownMethod(buf, off, methodEnd);
+        boolean known = knownMethod != null;
         if (t != ' ' && !((t == '\r' || t == '\n') && known)) {
             return HttpResult.NotHttp.INSTANCE;
         }
@@ -181,7 +183,7 @@ public final class HttpParser {
             if (startsWith(buf, versionFrom, lineEnd, "HTTP/2") && nameIs(buf, off, methodEnd, "pri")) {
                 return HttpResult.NotHttp.INSTANCE; // the HTTP/2 prior-knowledge preface
             }
-            version = copy(buf, versionFrom, lineEnd, MAX_VERSION_CHARS);
+            version = copy(buf, versionFrom, lineEnd, MAX_VERSION_CHARS, HTTP_1_1);
             if (!isVersion(buf, versionFrom, lineEnd)) {
                 anomalies |= HttpAnomaly.BAD_VERSION.bit();
             }
@@ -204,7 +206,7 @@ public final class HttpParser {
         if (uriTo - uriFrom > MAX_URI_CHARS) {
             anomalies |= HttpAnomaly.URI_TRUNCATED.bit();
         }
-        String method = copy(buf, off, methodEnd, MAX_METHOD_CHARS);
+        String method = known ? knownMethod : copy(buf, off, methodEnd, MAX_METHOD_CHARS);
         String uri = copy(buf, uriFrom, uriTo, MAX_URI_CHARS);
 
         Headers h = new Headers(anomalies);
@@ -212,7 +214,7 @@ public final class HttpParser {
         if (headEnd < 0) {
             return full ? new HttpResult.Malformed(HEAD_TOO_LONG) : HttpResult.Incomplete.INSTANCE;
         }
-        if (h.host == null && "HTTP/1.1".equals(version)) {
+        if (h.host == null && HTTP_1_1.equals(version)) {
             h.anomalies |= HttpAnomaly.MISSING_HOST.bit();
         }
         if (h.host != null && authorityDiffers(uri, h.host)) {
@@ -272,8 +274,8 @@ public final class HttpParser {
         if (phraseTo - phraseFrom > MAX_PHRASE_CHARS) {
             anomalies |= HttpAnomaly.VALUE_TRUNCATED.bit();
         }
-        String version = copy(buf, off, space, MAX_VERSION_CHARS);
-        String phrase = copy(buf, phraseFrom, phraseTo, MAX_PHRASE_CHARS);
+        String version = copy(buf, off, space, MAX_VERSION_CHARS, HTTP_1_1);
+        String phrase = copy(buf, phraseFrom, phraseTo, MAX_PHRASE_CHARS, "OK");
 
         Headers h = new Headers(anomalies);
         int headEnd = h.parse(buf, lf + 1, limit);
@@ -283,6 +285,19 @@ public final class HttpParser {
         HttpResponse response = new HttpResponse(version, status, phrase, h.contentType, h.contentLengthHeader,
                 h.contentLength, h.chunked, h.connectionClose, HttpAnomaly.codes(h.anomalies));
         return new HttpResult.Ok(response, headEnd - off);
+    }
+
+    /**
+     * A Content-Length value as a message keeps it: null when it is the plain decimal spelling
+     * of {@code length} (spelt again by {@link #spelt}), else as sent.
+     */
+    static String unlessPlain(String header, long length) {
+        return header != null && length >= 0 && header.equals(Long.toString(length)) ? null : header;
+    }
+
+    /** A Content-Length value as sent, from what a message keeps of it (see {@link #unlessPlain}). */
+    static String spelt(String kept, long length) {
+        return kept != null || length < 0 ? kept : Long.toString(length);
     }
 
     /**
@@ -344,8 +359,10 @@ public final class HttpParser {
         String host;
         String userAgent;
         String contentType;
+        /** The first Content-Length value as sent, unless it is the plain spelling of {@link #contentLength}. */
         String contentLengthHeader;
         long contentLength = -1;
+        boolean sawContentLength;
         boolean transferEncoding;
         boolean chunked;
         boolean connectionClose;
@@ -376,7 +393,7 @@ public final class HttpParser {
                     anomalies |= HttpAnomaly.BARE_LF.bit();
                 }
                 if (lineEnd == p) {
-                    if (transferEncoding && contentLengthHeader != null) {
+                    if (transferEncoding && sawContentLength) {
                         anomalies |= HttpAnomaly.TRANSFER_ENCODING_AND_CONTENT_LENGTH.bit();
                     }
                     return lf + 1;
@@ -515,30 +532,34 @@ public final class HttpParser {
         }
 
         private void contentLength(ByteBuffer b, int from, int to) {
-            String text = copy(b, from, to, MAX_CONTENT_LENGTH_CHARS);
-            if (contentLengthHeader != null) {
+            if (sawContentLength) {
                 anomalies |= HttpAnomaly.DUPLICATE_CONTENT_LENGTH.bit();
-                if (!contentLengthHeader.equals(text)) {
+                String first = spelt(contentLengthHeader, contentLength);
+                if (!first.equals(copy(b, from, to, MAX_CONTENT_LENGTH_CHARS))) {
                     anomalies |= HttpAnomaly.CONFLICTING_CONTENT_LENGTH.bit();
                 }
                 return;
             }
-            contentLengthHeader = text;
+            sawContentLength = true;
             int digits = to - from;
-            if (digits == 0 || digits > MAX_CONTENT_LENGTH_DIGITS) {
-                anomalies |= HttpAnomaly.BAD_CONTENT_LENGTH.bit();
-                return;
-            }
+            boolean number = digits > 0 && digits <= MAX_CONTENT_LENGTH_DIGITS;
             long v = 0;
-            for (int i = from; i < to; i++) { // at most MAX_CONTENT_LENGTH_DIGITS
+            for (int i = from; number && i < to; i++) { // at most MAX_CONTENT_LENGTH_DIGITS
                 int c = u(b, i);
-                if (!isDigit(c)) {
-                    anomalies |= HttpAnomaly.BAD_CONTENT_LENGTH.bit();
-                    return;
-                }
+                number = isDigit(c);
                 v = v * 10 + (c - '0');
             }
+            if (!number) {
+                anomalies |= HttpAnomaly.BAD_CONTENT_LENGTH.bit();
+                contentLengthHeader = copy(b, from, to, MAX_CONTENT_LENGTH_CHARS);
+                return;
+            }
             contentLength = v;
+            // The plain spelling of the number (most values) is not copied: the message spells
+            // it when asked. A leading zero is kept as sent.
+            if (u(b, from) == '0' && digits > 1) {
+                contentLengthHeader = copy(b, from, to, MAX_CONTENT_LENGTH_CHARS);
+            }
         }
 
         /** Chunked when the last coding of the last Transfer-Encoding line is {@code chunked}. */
@@ -605,12 +626,26 @@ public final class HttpParser {
     }
 
     private static boolean isKnownMethod(ByteBuffer b, int from, int to) {
+        return knownMethod(b, from, to) != null;
+    }
+
+    /** The registered method that bytes [from, to) spell exactly, or null. */
+    private static String knownMethod(ByteBuffer b, int from, int to) {
         for (String m : KNOWN_METHODS) {
             if (m.length() == to - from && matches(b, from, m)) {
-                return true;
+                return m;
             }
         }
-        return false;
+        return null;
+    }
+
+    /**
+     * The text of bytes [from, to), at most {@code cap} of them: {@code common} itself when
+     * they spell it (a version, a reason phrase that nearly every message sends), without a
+     * lookup in the text cache, whose slots are seldom in the processor's cache.
+     */
+    private static String copy(ByteBuffer b, int from, int to, int cap, String common) {
+        return to - from == common.length() && matches(b, from, common) ? common : copy(b, from, to, cap);
     }
 
     /** Case-sensitive comparison of {@code s.length()} bytes at {@code from}; the caller checked the length. */

@@ -14,7 +14,9 @@ import java.util.Objects;
  * @param host                the Host value, or {@code null}
  * @param userAgent           the User-Agent value, or {@code null}
  * @param contentType         the Content-Type value, or {@code null}
- * @param contentLengthHeader the first Content-Length value as sent, or {@code null}
+ * @param contentLengthHeader the first Content-Length value as sent, or {@code null}; kept only
+ *                            when it is not the plain decimal spelling of {@code contentLength}
+ *                            (which {@link #contentLengthHeader()} then spells on demand)
  * @param contentLength       that value in bytes, or -1 when absent or not a number
  * @param chunked             the body uses chunked transfer coding
  * @param connectionClose     a Connection header lists {@code close}
@@ -29,6 +31,13 @@ public record HttpRequest(String method, String uri, String version, String host
         Objects.requireNonNull(method, "method");
         Objects.requireNonNull(uri, "uri");
         anomalies = List.copyOf(anomalies);
+        contentLengthHeader = HttpParser.unlessPlain(contentLengthHeader, contentLength);
+    }
+
+    /** The first Content-Length value as sent (trimmed), or {@code null} when absent. */
+    @Override
+    public String contentLengthHeader() {
+        return HttpParser.spelt(contentLengthHeader, contentLength);
     }
 
     /** True for HEAD: its response has no body whatever its headers say. */

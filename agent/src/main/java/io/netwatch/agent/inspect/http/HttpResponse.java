@@ -10,7 +10,9 @@ import java.util.Objects;
  * @param status              the three-digit status code, 100 to 999
  * @param phrase              the reason phrase as sent (may be empty), capped at {@link HttpParser#MAX_PHRASE_CHARS}
  * @param contentType         the Content-Type value, or {@code null}
- * @param contentLengthHeader the first Content-Length value as sent, or {@code null}
+ * @param contentLengthHeader the first Content-Length value as sent, or {@code null}; kept only
+ *                            when it is not the plain decimal spelling of {@code contentLength}
+ *                            (which {@link #contentLengthHeader()} then spells on demand)
  * @param contentLength       that value in bytes, or -1 when absent or not a number
  * @param chunked             the body uses chunked transfer coding
  * @param connectionClose     a Connection header lists {@code close}
@@ -27,6 +29,13 @@ public record HttpResponse(String version, int status, String phrase, String con
             throw new IllegalArgumentException("status " + status + " is not three digits");
         }
         anomalies = List.copyOf(anomalies);
+        contentLengthHeader = HttpParser.unlessPlain(contentLengthHeader, contentLength);
+    }
+
+    /** The first Content-Length value as sent (trimmed), or {@code null} when absent. */
+    @Override
+    public String contentLengthHeader() {
+        return HttpParser.spelt(contentLengthHeader, contentLength);
     }
 
     /** True for 1xx: an interim response; the final one follows for the same request. */

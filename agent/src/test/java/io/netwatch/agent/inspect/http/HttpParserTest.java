@@ -180,6 +180,28 @@ class HttpParserTest {
         assertEquals(List.of("bad_content_length"), huge.anomalies());
         HttpResponse zero = okResponse("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
         assertEquals(0, zero.contentLength());
+        assertEquals("0", zero.contentLengthHeader());
+        assertEquals("9999999999999999999999", huge.contentLengthHeader(), "as sent");
+        HttpRequest padded = okRequest("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0012\r\n\r\n");
+        assertEquals(12, padded.contentLength());
+        assertEquals("0012", padded.contentLengthHeader(), "leading zeros as sent");
+        assertEquals(List.of(), padded.anomalies());
+        HttpRequest zeros = okRequest("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 012\r\nContent-Length: 12\r\n\r\n");
+        assertEquals(List.of("duplicate_content_length", "conflicting_content_length"), zeros.anomalies(),
+                "two spellings of one number conflict, as their text does");
+    }
+
+    @Test
+    void aPlainContentLengthIsSpeltOnDemandAndEqualsOneGivenAsText() {
+        HttpRequest parsed = okRequest("POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 4096\r\n\r\n");
+        assertEquals("4096", parsed.contentLengthHeader());
+        HttpRequest given = new HttpRequest("POST", "/a", "HTTP/1.1", "h", null, null, "4096", 4096, false, false, false,
+                List.of());
+        assertEquals(given, parsed);
+        assertEquals(given.hashCode(), parsed.hashCode());
+        HttpResponse none = okResponse("HTTP/1.1 204 No Content\r\n\r\n");
+        assertNull(none.contentLengthHeader());
+        assertEquals(-1, none.contentLength());
     }
 
     @Test
