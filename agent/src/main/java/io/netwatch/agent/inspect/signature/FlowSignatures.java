@@ -49,12 +49,12 @@ public final class FlowSignatures {
     private Payload payload(boolean toServerSide) {
         if (toServerSide) {
             if (toServer == null) {
-                toServer = new Payload();
+                toServer = new Payload(true);
             }
             return toServer;
         }
         if (toClient == null) {
-            toClient = new Payload();
+            toClient = new Payload(false);
         }
         return toClient;
     }
@@ -109,8 +109,7 @@ public final class FlowSignatures {
             return;
         }
         p.append(b, off, n);
-        // The copy is an array: scanning it is cheaper than reading the capture buffer again.
-        p.state = rules.matcher(Buffer.PAYLOAD).scan(p.state, p.bytes, p.length - n, n, p.length - n, p);
+        p.scan(p.length - n, n);
         p.verify(ctx, out);
         if (p.length >= depth) {
             // No byte will follow: rules still waiting can never be satisfied.
@@ -139,7 +138,8 @@ public final class FlowSignatures {
         p.armedCount = 0;
         int n = Math.min(len, depth);
         p.append(b, off, n);
-        rules.matcher(Buffer.PAYLOAD).scan(0, p.bytes, 0, n, 0, p);
+        p.state = 0;
+        p.scan(0, n);
         p.verify(ctx, out);
         p.length = 0;
         if (p.seen >= datagramBudget) {
@@ -188,6 +188,8 @@ public final class FlowSignatures {
 
     /** One direction's payload: the automaton's state, the bytes so far, the rules waiting on them. */
     private final class Payload implements MultiPatternMatcher.Hits {
+        /** The direction: which automaton and anchored patterns apply. */
+        final boolean toServerSide;
         int state;
         /** No more payload is matched in this direction. */
         boolean stopped;
@@ -198,6 +200,44 @@ public final class FlowSignatures {
         /** Made at the first hit: most directions never arm a rule. */
         int[] armed;
         int armedCount;
+
+        Payload(boolean toServerSide) {
+            this.toServerSide = toServerSide;
+        }
+
+        /**
+         * Looks for the fast patterns in the {@code n} kept bytes from {@code from}: the
+         * direction's automaton (resumed from {@link #state}), and the anchored patterns that
+         * end within them, compared at the payload's start. The bytes are the kept array:
+         * scanning it is cheaper than reading the capture buffer again.
+         */
+        void scan(int from, int n) {
+            MultiPatternMatcher m = rules.payloadMatcher(toServerSide);
+            if (m != null) {
+                state = m.scan(state, bytes, from, n, from, this);
+            }
+            byte[][] anchored = rules.anchoredPatterns(toServerSide);
+            for (int k = 0; k < anchored.length; k++) {
+                int len = anchored[k].length;
+                if (len > from && len <= from + n && startsWithFolded(anchored[k])) {
+                    hit(rules.anchoredBase(toServerSide) + k, len);
+                }
+            }
+        }
+
+        /** The kept bytes begin with {@code folded}, ASCII letters of either case. */
+        private boolean startsWithFolded(byte[] folded) {
+            for (int i = 0; i < folded.length; i++) {
+                int c = bytes[i];
+                if (c >= 'A' && c <= 'Z') {
+                    c += 'a' - 'A';
+                }
+                if ((byte) c != folded[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
 
         /** Keeps {@code n} more bytes; {@code length + n} never exceeds the depth. */
         void append(ByteBuffer b, int off, int n) {
@@ -222,7 +262,7 @@ public final class FlowSignatures {
 
         @Override
         public void hit(int pattern, long end) {
-            for (int r : rules.candidates(Buffer.PAYLOAD, pattern)) {
+            for (int r : rules.payloadCandidates(toServerSide, pattern)) {
                 if (hasFired(r) || isArmed(r)) {
                     continue;
                 }

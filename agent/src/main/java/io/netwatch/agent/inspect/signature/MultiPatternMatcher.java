@@ -57,11 +57,32 @@ public final class MultiPatternMatcher {
      * lets the scan step past its first byte without entering the automaton.
      */
     private final boolean[] starts;
+    /**
+     * The shortest pattern's length, when it is at least {@link #MIN_SKIP_WINDOW}: at the root,
+     * the pair of bytes that ends the next {@code window} bytes tells how far the scan can step
+     * (see {@link #shift}). Zero when the patterns are too short for that to pay.
+     */
+    private final int window;
+    /**
+     * {@code shift[column(a) * width + column(b)]}: when a, b are the last two of the next
+     * {@link #window} bytes, how many of those bytes can begin no pattern (Wu and Manber's shift,
+     * on pairs): the least, over the patterns and the places j (1 to window - 1) where the
+     * pair is their bytes j - 1, j, of window - 1 - j; window - 1 for a pair in none of them.
+     * Null when {@link #window} is zero.
+     */
+    private final byte[] shift;
+
+    /** The shortest pattern that turns the root's skipping on: shorter ones would step too little to pay. */
+    static final int MIN_SKIP_WINDOW = 8;
+    /** The window is capped so that a shift fits in a byte. */
+    static final int MAX_SKIP_WINDOW = 128;
 
     private MultiPatternMatcher(int width, int[] next, int[] outStart, int[] outputs, int patterns, int[] column,
-                                boolean[] starts) {
+                                boolean[] starts, int window, byte[] shift) {
         this.width = width;
         this.starts = starts;
+        this.window = window;
+        this.shift = shift;
         this.next = next;
         this.outStart = outStart;
         this.outputs = outputs;
@@ -185,7 +206,20 @@ public final class MultiPatternMatcher {
                 starts[first + column[p[1] & 0xFF]] = true;
             }
         }
-        return new MultiPatternMatcher(width, next, outStart, outputs, patterns.size(), column, starts);
+        int shortest = patterns.stream().mapToInt(p -> p.length).min().orElse(0);
+        int window = shortest >= MIN_SKIP_WINDOW ? Math.min(shortest, MAX_SKIP_WINDOW) : 0;
+        byte[] shift = null;
+        if (window > 0) {
+            shift = new byte[width * width];
+            Arrays.fill(shift, (byte) (window - 1));
+            for (byte[] p : patterns) {
+                for (int j = 1; j < window; j++) {
+                    int pair = column[p[j - 1] & 0xFF] * width + column[p[j] & 0xFF];
+                    shift[pair] = (byte) Math.min(shift[pair], window - 1 - j);
+                }
+            }
+        }
+        return new MultiPatternMatcher(width, next, outStart, outputs, patterns.size(), column, starts, window, shift);
     }
 
     /** The state before any input (states are opaque ints: resume a scan with what the last returned). */
@@ -197,9 +231,15 @@ public final class MultiPatternMatcher {
         return patterns;
     }
 
+    /** The window the root steps over by (see {@link #shift}); 0 when the patterns are too short. */
+    int skipWindow() {
+        return window;
+    }
+
     /** Bytes the automaton's tables take, for the rule set's report. */
     public long memoryBytes() {
-        return 4L * (next.length + outStart.length + outputs.length + column.length);
+        return 4L * (next.length + outStart.length + outputs.length + column.length) + starts.length
+                + (shift == null ? 0 : shift.length);
     }
 
     /**
@@ -217,9 +257,24 @@ public final class MultiPatternMatcher {
         final int width = this.width;
         final int end = off + len;
         final int lastPair = end - 1;
+        final byte[] shift = this.shift;
+        final int window = this.window;
         int i = off;
         while (i < end) {
-            if (row == 0 && i < lastPair) {
+            if (row == 0 && shift != null && i + window <= end) {
+                // At the root with the next window of bytes all here: step over the places
+                // where no pattern can begin, as far as the pair that ends the window allows;
+                // where one may, a pair that begins no pattern still steps one byte.
+                int s = shift[column[b[i + window - 2] & 0xFF] * width + column[b[i + window - 1] & 0xFF]];
+                if (s > 0) {
+                    i += s;
+                    continue;
+                }
+                if (!starts[column[b[i] & 0xFF] * width + column[b[i + 1] & 0xFF]]) {
+                    i++;
+                    continue;
+                }
+            } else if (row == 0 && i < lastPair) {
                 // At the root, where most bytes of most payloads leave the automaton: a byte that
                 // begins no pattern with the byte after it is stepped over. Each byte's column is
                 // read once, and kept for the pair it begins. The chunk's last byte, whose

@@ -9,9 +9,10 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Rules compiled for matching: for each buffer, one automaton over the fast patterns of the
- * rules that look there, and for each pattern the rules it may fire. A hit is only a
- * candidate: the rule's header and all its contents are then checked exactly.
+ * Rules compiled for matching: for each buffer (for the payload, each direction), one
+ * automaton over the fast patterns of the rules that look there, and for each pattern the
+ * rules it may fire. A hit is only a candidate: the rule's header and all its contents are then
+ * checked exactly.
  *
  * <p>Immutable once built, shared by every flow; a reload builds a new one and flows started
  * under the old one finish with it.
@@ -21,7 +22,15 @@ public final class RuleSet {
 
     private final List<Rule> rules;
     private final List<String> sources;
+    /** The automata of the parsed messages' buffers (the payload's are {@link #payload}). */
     private final EnumMap<Buffer, MultiPatternMatcher> matchers = new EnumMap<>(Buffer.class);
+    /**
+     * The payload's patterns per direction, toward the server ({@code [0]}) and toward the
+     * client ({@code [1]}): each direction's automaton holds only the rules that look there, so
+     * that the bounded shell-banner rules, all a response is scanned for by default, are long
+     * enough for the scan to step over most bytes.
+     */
+    private final Patterns[] payload = new Patterns[2];
     /** Per {@link Buffer.Group} ordinal: the buffers holding the fast patterns of that group's rules. */
     private final Buffer[][] buffersFor = new Buffer[Buffer.Group.values().length][];
     /** For each buffer, pattern index to the rules whose fast pattern it is. */
@@ -51,9 +60,9 @@ public final class RuleSet {
                 }
             }
         }
-        EnumMap<Buffer, List<byte[]>> patterns = new EnumMap<>(Buffer.class);
-        EnumMap<Buffer, Map<String, Integer>> index = new EnumMap<>(Buffer.class);
-        EnumMap<Buffer, List<List<Integer>>> owners = new EnumMap<>(Buffer.class);
+        EnumMap<Buffer, Patterns> fields = new EnumMap<>(Buffer.class);
+        Patterns toServer = new Patterns();
+        Patterns toClient = new Patterns();
         for (int r = 0; r < this.rules.size(); r++) {
             Rule rule = this.rules.get(r);
             EnumMap<Buffer, List<ContentMatch>> byBuffer = new EnumMap<>(Buffer.class);
@@ -64,28 +73,26 @@ public final class RuleSet {
             contents.add(byBuffer);
             ContentMatch fast = rule.fastPattern();
             byte[] folded = fold(fast.patternView());
-            String key = new String(folded, java.nio.charset.StandardCharsets.ISO_8859_1);
-            Map<String, Integer> idx = index.computeIfAbsent(fast.buffer(), b -> new HashMap<>());
-            List<byte[]> ps = patterns.computeIfAbsent(fast.buffer(), b -> new ArrayList<>());
-            List<List<Integer>> os = owners.computeIfAbsent(fast.buffer(), b -> new ArrayList<>());
-            Integer p = idx.get(key);
-            if (p == null) {
-                p = ps.size();
-                idx.put(key, p);
-                ps.add(folded);
-                os.add(new ArrayList<>());
+            if (fast.buffer() != Buffer.PAYLOAD) {
+                fields.computeIfAbsent(fast.buffer(), b -> new Patterns()).add(folded, r, false);
+                continue;
             }
-            os.get(p).add(r);
-        }
-        for (Map.Entry<Buffer, List<byte[]>> e : patterns.entrySet()) {
-            matchers.put(e.getKey(), MultiPatternMatcher.build(e.getValue()));
-            List<List<Integer>> os = owners.get(e.getKey());
-            int[][] c = new int[os.size()][];
-            for (int i = 0; i < c.length; i++) {
-                c[i] = os.get(i).stream().mapToInt(Integer::intValue).toArray();
+            // Payload rules: one automaton per direction, with the rules that look there.
+            boolean anchored = anchored(fast);
+            if (rule.flow() != Rule.FlowDirection.TO_CLIENT) {
+                toServer.add(folded, r, anchored);
             }
-            candidates.put(e.getKey(), c);
+            if (rule.flow() != Rule.FlowDirection.TO_SERVER) {
+                toClient.add(folded, r, anchored);
+            }
         }
+        for (Map.Entry<Buffer, Patterns> e : fields.entrySet()) {
+            Patterns built = e.getValue().build();
+            matchers.put(e.getKey(), built.matcher);
+            candidates.put(e.getKey(), built.candidates);
+        }
+        payload[0] = toServer.build();
+        payload[1] = toClient.build();
         for (Buffer.Group g : Buffer.Group.values()) {
             // A message is matched on the rules of its own group only (see fieldsMatch): the
             // buffers to scan are those that hold such a rule's fast pattern.
@@ -126,7 +133,7 @@ public final class RuleSet {
 
     /** True when some rule looks at payload bytes: otherwise streams need not be followed for rules. */
     public boolean hasPayloadRules() {
-        return matchers.containsKey(Buffer.PAYLOAD);
+        return payload[0].size() + payload[1].size() > 0;
     }
 
     /** True when some rule is checked on messages of this group (see {@link #matchFields}). */
@@ -180,6 +187,9 @@ public final class RuleSet {
         for (MultiPatternMatcher m : matchers.values()) {
             n += m.memoryBytes();
         }
+        for (Patterns p : payload) {
+            n += p.matcher == null ? 0 : p.matcher.memoryBytes();
+        }
         return n;
     }
 
@@ -190,6 +200,30 @@ public final class RuleSet {
 
     MultiPatternMatcher matcher(Buffer b) {
         return matchers.get(b);
+    }
+
+    /** The automaton over one direction's payload; null when no rule's fast pattern needs one there. */
+    MultiPatternMatcher payloadMatcher(boolean toServer) {
+        return payload[toServer ? 0 : 1].matcher;
+    }
+
+    /**
+     * One direction's anchored fast patterns (folded): each can only match at the payload's
+     * start, so it is compared there rather than looked for by the automaton. Pattern
+     * {@code k} of the array is reported as {@code anchoredBase(toServer) + k}.
+     */
+    byte[][] anchoredPatterns(boolean toServer) {
+        return payload[toServer ? 0 : 1].anchored;
+    }
+
+    int anchoredBase(boolean toServer) {
+        Patterns p = payload[toServer ? 0 : 1];
+        return p.matcher == null ? 0 : p.matcher.patterns();
+    }
+
+    /** The rules one direction's payload pattern may fire (the automaton's, then the anchored ones). */
+    int[] payloadCandidates(boolean toServer, int pattern) {
+        return payload[toServer ? 0 : 1].candidates[pattern];
     }
 
     int[] candidates(Buffer b, int pattern) {
@@ -309,6 +343,77 @@ public final class RuleSet {
             }
         }
         return true;
+    }
+
+    /**
+     * A fast pattern that can only match at the payload's first byte: {@code startswith}, or
+     * an absolute offset of 0 with a depth of its own length.
+     */
+    static boolean anchored(ContentMatch c) {
+        if (c.relative()) {
+            return false;
+        }
+        boolean atZero = c.offset() == ContentMatch.UNSET || c.offset() == 0;
+        return c.startsWith() || atZero && c.depth() == c.patternView().length;
+    }
+
+    /**
+     * The distinct fast patterns of one automaton and, for each, the rules it may fire. A
+     * pattern that only anchored contents use is kept out of the automaton (see
+     * {@link #anchored}); one that any other content uses goes in.
+     */
+    private static final class Patterns {
+        private final Map<String, Integer> index = new HashMap<>();
+        private final List<byte[]> patterns = new ArrayList<>();
+        private final List<List<Integer>> owners = new ArrayList<>();
+        private final List<Boolean> onlyAnchored = new ArrayList<>();
+        /** Built: null when no pattern needs the automaton. */
+        MultiPatternMatcher matcher;
+        int[][] candidates;
+        byte[][] anchored;
+
+        void add(byte[] folded, int rule, boolean anchoredUse) {
+            String key = new String(folded, java.nio.charset.StandardCharsets.ISO_8859_1);
+            Integer p = index.get(key);
+            if (p == null) {
+                p = patterns.size();
+                index.put(key, p);
+                patterns.add(folded);
+                owners.add(new ArrayList<>());
+                onlyAnchored.add(true);
+            }
+            owners.get(p).add(rule);
+            if (!anchoredUse) {
+                onlyAnchored.set(p, false);
+            }
+        }
+
+        int size() {
+            return patterns.size();
+        }
+
+        /** Numbers the automaton's patterns first, then the anchored ones, and builds the automaton. */
+        Patterns build() {
+            List<byte[]> scanned = new ArrayList<>();
+            List<byte[]> atStart = new ArrayList<>();
+            List<int[]> scannedOwners = new ArrayList<>();
+            List<int[]> atStartOwners = new ArrayList<>();
+            for (int p = 0; p < patterns.size(); p++) {
+                int[] o = owners.get(p).stream().mapToInt(Integer::intValue).toArray();
+                if (onlyAnchored.get(p)) {
+                    atStart.add(patterns.get(p));
+                    atStartOwners.add(o);
+                } else {
+                    scanned.add(patterns.get(p));
+                    scannedOwners.add(o);
+                }
+            }
+            matcher = scanned.isEmpty() ? null : MultiPatternMatcher.build(scanned);
+            anchored = atStart.toArray(new byte[0][]);
+            scannedOwners.addAll(atStartOwners);
+            candidates = scannedOwners.toArray(new int[0][]);
+            return this;
+        }
     }
 
     private static byte[] fold(byte[] p) {

@@ -80,6 +80,47 @@ class MultiPatternMatcherTest {
     }
 
     @Test
+    void longPatternsAreFoundWhileTheRootStepsOverWindows() {
+        // Every pattern eight bytes or longer: at the root the scan steps by the pair that ends
+        // each window. Patterns are planted in random text (over a few letters, so that pairs of
+        // the patterns recur everywhere) and in runs of other bytes, and cut by chunk borders.
+        Random rnd = new Random(20261127);
+        for (int round = 0; round < 300; round++) {
+            List<byte[]> patterns = new ArrayList<>();
+            int count = 1 + rnd.nextInt(8);
+            for (int i = 0; i < count; i++) {
+                byte[] p = new byte[MultiPatternMatcher.MIN_SKIP_WINDOW + rnd.nextInt(12)];
+                for (int k = 0; k < p.length; k++) {
+                    p[k] = (byte) "abAB\u00e9".charAt(rnd.nextInt(5));
+                }
+                patterns.add(p);
+            }
+            MultiPatternMatcher m = MultiPatternMatcher.build(patterns);
+            int shortest = patterns.stream().mapToInt(p -> p.length).min().orElseThrow();
+            assertEquals(shortest, m.skipWindow(), "round " + round);
+            byte[] text = new byte[rnd.nextInt(600)];
+            for (int k = 0; k < text.length; k++) {
+                text[k] = (byte) (round % 3 == 0 ? "xyz .".charAt(rnd.nextInt(5)) : "abABc\u00e9".charAt(rnd.nextInt(6)));
+            }
+            for (int planted = rnd.nextInt(4); planted > 0 && text.length > 40; planted--) {
+                byte[] p = patterns.get(rnd.nextInt(patterns.size()));
+                if (p.length <= text.length) {
+                    System.arraycopy(p, 0, text, rnd.nextInt(text.length - p.length + 1), p.length);
+                }
+            }
+            List<String> expected = naive(patterns, text);
+            assertEquals(expected, found(m, text, Math.max(1, text.length)), "round " + round);
+            assertEquals(expected, found(m, text, 1 + rnd.nextInt(40)), "round " + round + " in chunks");
+        }
+    }
+
+    @Test
+    void shortPatternsLeaveTheRootToThePairFilter() {
+        assertEquals(0, MultiPatternMatcher.build(List.of("abcdefgh".getBytes(), "xyz".getBytes())).skipWindow());
+        assertEquals(8, MultiPatternMatcher.build(List.of("abcdefgh".getBytes(), "abcdefghij".getBytes())).skipWindow());
+    }
+
+    @Test
     void aHugePatternSetIsRefusedNotBuilt() {
         List<byte[]> patterns = new ArrayList<>();
         Random rnd = new Random(1);
