@@ -27,6 +27,12 @@ public final class FlowSignatures {
     private Payload toServer;
     private Payload toClient;
     private long armedOverflow;
+    /**
+     * Bytes of the payload arrays both directions hold, kept up to date as they are taken and
+     * given back: the budget asks after every segment, and reading the arrays' lengths would
+     * load both directions' state (the other one seldom in the processor's cache).
+     */
+    private int keptBytes;
     private final PayloadBuffers buffers;
 
     /**
@@ -167,8 +173,7 @@ public final class FlowSignatures {
 
     /** Bytes of the payload arrays both directions hold now: for the inspection budget. */
     public int keptBytes() {
-        return (toServer == null || toServer.bytes == null ? 0 : toServer.bytes.length)
-                + (toClient == null || toClient.bytes == null ? 0 : toClient.bytes.length);
+        return keptBytes;
     }
 
     /** The flow has ended: its payload arrays go back for other flows. */
@@ -243,10 +248,12 @@ public final class FlowSignatures {
         void append(ByteBuffer b, int off, int n) {
             if (bytes == null) {
                 bytes = buffers.take(length + n);
+                keptBytes += bytes.length;
             } else if (length + n > bytes.length) {
                 byte[] larger = buffers.take(length + n);
                 System.arraycopy(bytes, 0, larger, 0, length);
                 buffers.give(bytes);
+                keptBytes += larger.length - bytes.length;
                 bytes = larger;
             }
             b.get(off, bytes, length, n);
@@ -255,8 +262,11 @@ public final class FlowSignatures {
 
         /** Gives the array back; the counts stay, so the direction stays done. */
         void release() {
-            buffers.give(bytes);
-            bytes = null;
+            if (bytes != null) {
+                keptBytes -= bytes.length;
+                buffers.give(bytes);
+                bytes = null;
+            }
             armedCount = 0;
         }
 

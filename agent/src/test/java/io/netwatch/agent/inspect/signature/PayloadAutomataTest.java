@@ -94,4 +94,28 @@ class PayloadAutomataTest {
         RuleSet deeper = rules("alert tcp any any -> any any (msg:\"t\"; content:\"abcd\"; depth:5; sid:8;)");
         assertEquals(false, RuleSet.anchored(deeper.rule(0).fastPattern()), "a depth past its length leaves room");
     }
+
+    @Test
+    void theBytesKeptFollowTheArraysTakenGrownAndGivenBack() {
+        RuleSet rules = rules("alert tcp any any -> any any (msg:\"t\"; content:\"never-here\"; sid:9;)");
+        FlowSignatures f = new FlowSignatures(rules, 4096, true);
+        MatchContext ctx = new MatchContext();
+        ctx.tcp = true;
+        ctx.ipVersion = 4;
+        assertEquals(0, f.keptBytes());
+        ctx.toServer = true;
+        f.stream(ByteBuffer.wrap(new byte[100]), 0, 100, ctx, (r, b) -> { });
+        assertEquals(PayloadBuffers.SMALL, f.keptBytes(), "a small array for the first bytes");
+        f.stream(ByteBuffer.wrap(new byte[600]), 0, 600, ctx, (r, b) -> { });
+        assertEquals(4096, f.keptBytes(), "grown to the depth");
+        ctx.toServer = false;
+        f.stream(ByteBuffer.wrap(new byte[10]), 0, 10, ctx, (r, b) -> { });
+        assertEquals(4096 + PayloadBuffers.SMALL, f.keptBytes(), "and the other direction's");
+        f.stopPayload(true);
+        assertEquals(PayloadBuffers.SMALL, f.keptBytes());
+        f.stopPayload(true);
+        assertEquals(PayloadBuffers.SMALL, f.keptBytes(), "stopped twice, given back once");
+        f.release();
+        assertEquals(0, f.keptBytes());
+    }
 }
