@@ -506,7 +506,7 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         }
         if (dnsMessages++ < MAX_DNS_MESSAGES_PER_FLOW) {
             boolean keep = inspector.message(MessageKind.DNS);
-            if (keep || inspector.detectsDns()) {
+            if (keep || inspector.detectsDns(m.response())) {
                 inspector.dns(new InspectionEvent.Dns(flowId, nowNanos, inspector.endpoints(layer, transport), m, raw),
                         keep);
             }
@@ -576,7 +576,11 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         tlsSni = hello.sni() == null ? "" : hello.sni();
         tlsOffered = TlsVersions.highestOffered(hello);
         tlsAlpn = hello.alpn();
-        tlsVersions = hello.supportedVersions().stream().mapToInt(Integer::intValue).toArray();
+        List<Integer> versions = hello.supportedVersions();
+        tlsVersions = new int[versions.size()];
+        for (int i = 0; i < tlsVersions.length; i++) {
+            tlsVersions[i] = versions.get(i);
+        }
         tlsJa4 = ja4;
         tlsJa3 = ja3;
         tlsBuilt = null;

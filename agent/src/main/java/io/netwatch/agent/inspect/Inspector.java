@@ -169,9 +169,12 @@ public final class Inspector implements FlowObserver {
         emit(a);
     }
 
-    /** True when the detectors take DNS messages: they are then built although {@link #sink} takes none. */
-    boolean detectsDns() {
-        return detectors != InspectionSink.NONE;
+    /**
+     * True when the detectors take this kind of DNS message (a response or a query): it is
+     * then built although {@link #sink} takes none.
+     */
+    boolean detectsDns(boolean response) {
+        return detectors != InspectionSink.NONE && (!response || detectors.takesDnsResponses());
     }
 
     /** A DNS message for the detectors and, when {@code keep}, for the sink. */

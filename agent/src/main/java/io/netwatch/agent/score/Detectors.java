@@ -81,6 +81,12 @@ public final class Detectors implements FlowSink, InspectionSink {
         flood.onOutcome(decision);
     }
 
+    /** The DNS tunnel and DGA detectors read queries only. */
+    @Override
+    public boolean takesDnsResponses() {
+        return false;
+    }
+
     /** DNS messages and signature alerts (the inspection stage's detector sink). */
     @Override
     public void onEvent(InspectionEvent event) {

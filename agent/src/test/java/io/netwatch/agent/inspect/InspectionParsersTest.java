@@ -238,4 +238,51 @@ class InspectionParsersTest {
                     "parsers " + parsers);
         }
     }
+
+    @Test
+    void aDetectorSinkThatReadsQueriesOnlyGetsNoResponseYetTheRecordsHaveTheAnswers() throws Exception {
+        List<List<Boolean>> seen = new ArrayList<>();
+        for (boolean responsesToo : new boolean[] {true, false}) {
+            List<Boolean> responses = new ArrayList<>();
+            InspectionSink detectors = new InspectionSink() {
+                @Override
+                public void onEvent(InspectionEvent event) {
+                    if (event instanceof InspectionEvent.Dns d) {
+                        responses.add(d.message().response());
+                    }
+                }
+
+                @Override
+                public boolean takesDnsResponses() {
+                    return responsesToo;
+                }
+            };
+            Inspector inspector = new Inspector(InspectionConfig.defaults(), Signatures.none(), InspectionSink.NONE,
+                    detectors);
+            List<Flow> flows = new ArrayList<>();
+            FlowTable table = new FlowTable(FlowTableConfig.defaults(), flows::add, "n", List.of("eth0"), 0)
+                    .observe(new FlowObserver() {
+                        @Override
+                        public boolean onPacket(int slot, long flowId, boolean fromInitiator, IpLayer layer,
+                                                ByteBuffer frame, long nowNanos) {
+                            return inspector.onPacket(slot, flowId, fromInitiator, layer, frame, nowNanos);
+                        }
+
+                        @Override
+                        public void onRecord(int slot, Flow.Builder record, boolean last) {
+                            inspector.onRecord(slot, record, last);
+                        }
+                    });
+            try (PcapFileSource source = PcapFileSource.open(REPO.resolve("samples/demo.pcap"))) {
+                source.run(new Pipeline(table, null));
+            }
+            table.flushAll(io.netwatch.proto.flow.v1.FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+            seen.add(responses);
+            assertTrue(flows.stream().anyMatch(f -> f.hasDns() && f.getDns().getResponse()
+                    && f.getDns().getAnswersCount() > 0), "the records keep the responses' answers");
+        }
+        assertTrue(seen.get(0).contains(true) && seen.get(0).contains(false), "both kinds: " + seen.get(0));
+        assertEquals(seen.get(0).stream().filter(r -> !r).count(), seen.get(1).size(), "the same queries");
+        assertFalse(seen.get(1).contains(true), "no response event was made: " + seen.get(1));
+    }
 }
