@@ -119,6 +119,28 @@ class InspectionParsersTest {
         assertTrue(lost > 0, "some record had a field of " + off);
     }
 
+    /**
+     * A flow table whose packets and records go through {@code inspector}, its records into
+     * {@code flows}; {@code seen} is told of each packet first.
+     */
+    private static FlowTable inspectedBy(Inspector inspector, List<Flow> flows,
+                                         java.util.function.BiConsumer<Boolean, IpLayer> seen) {
+        return new FlowTable(FlowTableConfig.defaults(), flows::add, "n", List.of("eth0"), 0)
+                .observe(new FlowObserver() {
+                    @Override
+                    public boolean onPacket(int slot, long flowId, boolean fromInitiator, IpLayer layer,
+                                            ByteBuffer frame, long nowNanos) {
+                        seen.accept(fromInitiator, layer);
+                        return inspector.onPacket(slot, flowId, fromInitiator, layer, frame, nowNanos);
+                    }
+
+                    @Override
+                    public void onRecord(int slot, Flow.Builder record, boolean last) {
+                        inspector.onRecord(slot, record, last);
+                    }
+                });
+    }
+
     @Test
     void noParserAtAllStillNamesEveryProtocolTheDemoSpeaks() throws Exception {
         Run none = run(capture("demo"), Set.of());
@@ -165,22 +187,11 @@ class InspectionParsersTest {
                 EnumSet.complementOf(EnumSet.of(MessageKind.HTTP))), Signatures.none(), InspectionSink.NONE);
         int[] clientCalls = new int[1];
         List<Flow> flows = new ArrayList<>();
-        FlowTable table = new FlowTable(FlowTableConfig.defaults(), flows::add, "n", List.of("eth0"), 0)
-                .observe(new FlowObserver() {
-                    @Override
-                    public boolean onPacket(int slot, long flowId, boolean fromInitiator, IpLayer layer,
-                                            ByteBuffer frame, long nowNanos) {
-                        if (fromInitiator && layer.payloadLength > 0) {
-                            clientCalls[0]++;
-                        }
-                        return inspector.onPacket(slot, flowId, fromInitiator, layer, frame, nowNanos);
-                    }
-
-                    @Override
-                    public void onRecord(int slot, Flow.Builder record, boolean last) {
-                        inspector.onRecord(slot, record, last);
-                    }
-                });
+        FlowTable table = inspectedBy(inspector, flows, (fromInitiator, layer) -> {
+            if (fromInitiator && layer.payloadLength > 0) {
+                clientCalls[0]++;
+            }
+        });
         PacketDecoder decoder = new PacketDecoder();
         byte[] c = Frames.ipv4(10, 0, 0, 1);
         byte[] s = Frames.ipv4(10, 0, 0, 2);
@@ -260,19 +271,7 @@ class InspectionParsersTest {
             Inspector inspector = new Inspector(InspectionConfig.defaults(), Signatures.none(), InspectionSink.NONE,
                     detectors);
             List<Flow> flows = new ArrayList<>();
-            FlowTable table = new FlowTable(FlowTableConfig.defaults(), flows::add, "n", List.of("eth0"), 0)
-                    .observe(new FlowObserver() {
-                        @Override
-                        public boolean onPacket(int slot, long flowId, boolean fromInitiator, IpLayer layer,
-                                                ByteBuffer frame, long nowNanos) {
-                            return inspector.onPacket(slot, flowId, fromInitiator, layer, frame, nowNanos);
-                        }
-
-                        @Override
-                        public void onRecord(int slot, Flow.Builder record, boolean last) {
-                            inspector.onRecord(slot, record, last);
-                        }
-                    });
+            FlowTable table = inspectedBy(inspector, flows, (fromInitiator, layer) -> { });
             try (PcapFileSource source = PcapFileSource.open(REPO.resolve("samples/demo.pcap"))) {
                 source.run(new Pipeline(table, null));
             }
