@@ -115,8 +115,14 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
     private ConnectionId quicDcid;
     /** HTTP pairing of the two directions, once either was named HTTP. */
     private HttpTransaction http;
-    /** True while the bytes being parsed are the peer direction's, replayed when it adopts HTTP. */
-    private boolean replayingPeer;
+    /**
+     * Whose bytes are being parsed: the initiator's (the client's) or the responder's. Set by
+     * the packet and by the direction that reads, so that what is made of them names its own
+     * flow's sender and receiver whenever it is read: on a packet of the flow, on the peer's
+     * (kept bytes replayed when a direction adopts HTTP), or at the flow's end (bytes read past
+     * a hole never filled), when the last packet decoded is another flow's.
+     */
+    private boolean sendingFromClient;
     /** Whether the first request and the first response came: their fields are in {@link #httpRecord}. */
     private boolean firstRequest;
     private boolean firstResponse;
@@ -178,6 +184,7 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
     boolean packet(boolean fromInitiator, IpLayer l, ByteBuffer frame, long now) {
         this.layer = l;
         this.nowNanos = now;
+        this.sendingFromClient = fromInitiator;
         if (udpDns && toServer == null) {
             // DNS over UDP past its first message: reading the next ones needs no direction state.
             if (l.payloadLength > 0) {
@@ -462,8 +469,8 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
             return;
         }
         MatchContext m = inspector.matchContext();
-        m.endpoints(layer.srcHi, layer.srcLo, layer.srcPort, layer.dstHi, layer.dstLo, layer.dstPort, replayingPeer);
-        m.ipVersion = layer.ipVersion;
+        m.endpoints(clientHi, clientLo, clientPort, serverHi, serverLo, serverPort, !sendingFromClient);
+        m.ipVersion = ipVersion;
         m.tcp = tcp;
         m.toServer = toServer;
         m.appProto = appProto;
@@ -507,17 +514,18 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         if (dnsMessages++ < MAX_DNS_MESSAGES_PER_FLOW) {
             boolean keep = inspector.message(MessageKind.DNS);
             if (keep || inspector.detectsDns(m.response())) {
-                inspector.dns(new InspectionEvent.Dns(flowId, nowNanos, inspector.endpoints(layer, transport), m, raw),
+                inspector.dns(new InspectionEvent.Dns(flowId, nowNanos, endpoints(transport), m, raw),
                         keep);
             }
         }
         fields(Buffer.Group.DNS, SignatureFields.dns(m), !m.response());
     }
 
-    /** The sender and receiver of what is being parsed: the packet's, or reversed while replaying the peer's bytes. */
+    /** The sender and receiver of what is being parsed (see {@link #sendingFromClient}). */
     private InspectionEvent.Endpoints endpoints(String transport) {
-        InspectionEvent.Endpoints e = inspector.endpoints(layer, transport);
-        return replayingPeer ? new InspectionEvent.Endpoints(e.dstIp(), e.dstPort(), e.srcIp(), e.srcPort(), transport) : e;
+        return sendingFromClient
+                ? inspector.endpoints(ipVersion, clientHi, clientLo, clientPort, serverHi, serverLo, serverPort, transport)
+                : inspector.endpoints(ipVersion, serverHi, serverLo, serverPort, clientHi, clientLo, clientPort, transport);
     }
 
     private static String nz(String s) {
@@ -585,7 +593,7 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         tlsJa3 = ja3;
         tlsBuilt = null;
         if (inspector.message(tlsKind(transport))) {
-            inspector.emit(new InspectionEvent.Tls(flowId, nowNanos, inspector.endpoints(layer, transport),
+            inspector.emit(new InspectionEvent.Tls(flowId, nowNanos, endpoints(transport),
                     "client_hello", hello, null, ja4, ja3));
         }
         fields(Buffer.Group.TLS, SignatureFields.tls(hello, ja3, ja4), true);
@@ -604,7 +612,7 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         if (!inspector.message(tlsKind(transport))) {
             return;
         }
-        inspector.emit(new InspectionEvent.Tls(flowId, nowNanos, inspector.endpoints(layer, transport),
+        inspector.emit(new InspectionEvent.Tls(flowId, nowNanos, endpoints(transport),
                 hello.helloRetryRequest() ? "hello_retry_request" : "server_hello", null, hello, "", ""));
     }
 
@@ -744,6 +752,7 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
                 return;
             }
             ended = true;
+            sendingFromClient = fromClient;
             if (stream != null) {
                 stream.end();
             }
@@ -796,6 +805,7 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
 
         @Override
         public void data(ByteBuffer b, int off, int len) {
+            sendingFromClient = fromClient;
             long start = delivered;
             delivered += len;
             parseData(b, off, len);
@@ -963,11 +973,12 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
             int n = headLength;
             head = null;
             headLength = 0;
-            replayingPeer = true;
+            boolean packetSide = sendingFromClient;
+            sendingFromClient = fromClient;
             try {
                 parse(kept, 0, n);
             } finally {
-                replayingPeer = false;
+                sendingFromClient = packetSide;
             }
         }
 
@@ -1183,7 +1194,7 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
                 sshServer = version;
             }
             if (inspector.message(MessageKind.SSH)) {
-                inspector.emit(new InspectionEvent.Ssh(flowId, nowNanos, inspector.endpoints(layer, "tcp"), fromClient,
+                inspector.emit(new InspectionEvent.Ssh(flowId, nowNanos, endpoints("tcp"), fromClient,
                         version));
             }
             finished = true;

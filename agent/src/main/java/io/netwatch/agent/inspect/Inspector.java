@@ -218,9 +218,11 @@ public final class Inspector implements FlowObserver {
         mismatches.incrementAndGet();
     }
 
-    InspectionEvent.Endpoints endpoints(IpLayer l, String transport) {
-        return new InspectionEvent.Endpoints(names.of(l.ipVersion, l.srcHi, l.srcLo), l.srcPort,
-                names.of(l.ipVersion, l.dstHi, l.dstLo), l.dstPort, transport);
+    /** A sender and receiver, addresses as {@link IpLayer} holds them. */
+    InspectionEvent.Endpoints endpoints(int ipVersion, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo,
+                                        int dstPort, String transport) {
+        return new InspectionEvent.Endpoints(names.of(ipVersion, srcHi, srcLo), srcPort, names.of(ipVersion, dstHi, dstLo),
+                dstPort, transport);
     }
 
     InspectionEvent.Endpoints endpoints(MatchContext m, String transport) {

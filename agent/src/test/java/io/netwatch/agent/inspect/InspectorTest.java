@@ -136,4 +136,27 @@ class InspectorTest {
             assertEquals(loud.get(i).toBuilder().setFlowId(0).build(), quiet.get(i).toBuilder().setFlowId(0).build());
         }
     }
+
+    @Test
+    void aRequestReadAtTheFlowsEndNamesItsOwnEndpointsNotTheLastPacketDecoded() {
+        // The second request waits behind a hole that is never filled: the flow's end skips the
+        // hole and reads it then, after packets of another flow were decoded.
+        byte[] c = ipv4(10, 0, 0, 1);
+        byte[] s = ipv4(10, 0, 0, 2);
+        handshake(c, 40000, s, 80);
+        String first = "GET /a HTTP/1.1\r\nHost: h\r\n\r\n";
+        segment(c, 40000, s, 80, 0x18, 101, first);
+        segment(c, 40000, s, 80, 0x18, 101 + first.length() + 5, "GET /b HTTP/1.1\r\nHost: h\r\n\r\n");
+        handshake(ipv4(10, 9, 9, 9), 50000, ipv4(10, 9, 9, 8), 9999);
+        pipeline.finish();
+        List<InspectionEvent.Http> requests = events.stream()
+                .filter(e -> e instanceof InspectionEvent.Http h && h.response() == null)
+                .map(e -> (InspectionEvent.Http) e).toList();
+        assertEquals(List.of("/a", "/b"), requests.stream().map(h -> h.request().uri()).toList());
+        for (InspectionEvent.Http h : requests) {
+            InspectionEvent.Endpoints e = h.endpoints();
+            assertEquals(List.of("10.0.0.1", 40000, "10.0.0.2", 80),
+                    List.of(e.srcIp(), e.srcPort(), e.dstIp(), e.dstPort()), h.request().uri());
+        }
+    }
 }
