@@ -133,8 +133,7 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
     private int httpMessages;
     /** The HTTP field of the flow's records, built as its first messages come (they are not kept). */
     private HTTP httpRecord;
-    /** The packet being handled, for the events it completes. */
-    private IpLayer layer;
+    /** Capture time of the flow's packet being handled, or of its last one: the time of the events it completes. */
     private long nowNanos;
     /** Signature matching state; null without rules, before it is needed (see {@link #rules}) and once released. */
     private FlowSignatures signatures;
@@ -182,7 +181,6 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
 
     /** Handles one packet of the flow; false when its direction has nothing more to give (see {@link #done}). */
     boolean packet(boolean fromInitiator, IpLayer l, ByteBuffer frame, long now) {
-        this.layer = l;
         this.nowNanos = now;
         this.sendingFromClient = fromInitiator;
         if (udpDns && toServer == null) {
@@ -789,7 +787,7 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
                     return;
                 }
             }
-            if (layer.srcPort == DNS_PORT || layer.dstPort == DNS_PORT) {
+            if (serverPort == DNS_PORT || clientPort == DNS_PORT) {
                 if (inspector.parses(MessageKind.DNS)) {
                     dnsDatagram(b, off, len);
                     udpDns = true;
