@@ -90,24 +90,8 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
     /** Most DNS messages reported per flow (a tunnel can carry thousands); the rest are counted. */
     static final int MAX_DNS_MESSAGES_PER_FLOW = 10_000;
     private int dnsMessages;
-    /**
-     * The flow's TLS summary from its (last) ClientHello, as the few fields its records give
-     * rather than the hello or a built record field (fewer objects for the collector to copy
-     * while the flow lasts); the record field is built for each record.
-     */
-    private boolean tlsClient;
-    private String tlsSni;
-    private int tlsOffered;
-    private List<String> tlsAlpn;
-    private int[] tlsVersions;
-    private String tlsJa4;
-    private String tlsJa3;
-    /** From the (last) ServerHello: whether one came, its cipher suite (-1: none) and selected version. */
-    private boolean tlsServer;
-    private int tlsServerCipher = -1;
-    private int tlsServerVersion;
-    /** The TLS fields as built for the last record; null until built, and again when a hello changes them. */
-    private TLS tlsBuilt;
+    /** The flow's TLS summary, made at its first hello: most flows (DNS's above all) have none. */
+    private TlsSummary tlsSummary;
     /** Most TLS stream bytes read to find the hellos, per direction. */
     static final int MAX_TLS_PREFIX = 32 * 1024;
     /** QUIC Initial packets looked at per direction before giving up on finding a hello. */
@@ -358,8 +342,8 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         }
         if (httpRecord != null) {
             record.setHttp(httpRecord);
-        } else if (tlsClient || tlsServer) {
-            record.setTls(tlsRecord());
+        } else if (tlsSummary != null) {
+            record.setTls(tlsSummary.record());
         } else if (dns) {
             record.setDns(dnsRecord());
         } else if (!sshClient.isEmpty() || !sshServer.isEmpty()) {
@@ -385,29 +369,56 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         httpRecord = h.build();
     }
 
-    /** The flow's TLS fields, built once for its decision record and its close record alike. */
-    private TLS tlsRecord() {
-        if (tlsBuilt != null) {
-            return tlsBuilt;
-        }
-        TLS.Builder tls = TLS.newBuilder();
-        if (tlsClient) {
-            tls.setSni(tlsSni).setVersion(TlsVersions.name(tlsOffered)).addAllAlpn(tlsAlpn).setJa4(tlsJa4)
-                    .setJa3(tlsJa3);
-            for (int v : tlsVersions) {
-                tls.addSupportedVersions(TlsVersions.name(v));
+    /**
+     * A flow's TLS summary from its (last) ClientHello and ServerHello, as the few fields its
+     * records give rather than the hellos or a built record field (fewer objects for the
+     * collector to copy while the flow lasts).
+     */
+    private static final class TlsSummary {
+        boolean client;
+        String sni;
+        int offered;
+        List<String> alpn;
+        int[] versions;
+        String ja4;
+        String ja3;
+        /** From the (last) ServerHello: whether one came, its cipher suite (-1: none) and selected version. */
+        boolean server;
+        int serverCipher = -1;
+        int serverVersion;
+        /** The TLS fields as built for the last record; null until built, and again when a hello changes them. */
+        TLS built;
+
+        /** The flow's TLS fields, built once for its decision record and its close record alike. */
+        TLS record() {
+            if (built != null) {
+                return built;
             }
-        }
-        if (tlsServer) {
-            if (tlsServerCipher >= 0) {
-                tls.setCipherSuite(TlsVersions.hex16(tlsServerCipher));
+            TLS.Builder tls = TLS.newBuilder();
+            if (client) {
+                tls.setSni(sni).setVersion(TlsVersions.name(offered)).addAllAlpn(alpn).setJa4(ja4).setJa3(ja3);
+                for (int v : versions) {
+                    tls.addSupportedVersions(TlsVersions.name(v));
+                }
             }
-            if (!tlsClient) {
-                tls.setVersion(TlsVersions.name(tlsServerVersion));
+            if (server) {
+                if (serverCipher >= 0) {
+                    tls.setCipherSuite(TlsVersions.hex16(serverCipher));
+                }
+                if (!client) {
+                    tls.setVersion(TlsVersions.name(serverVersion));
+                }
             }
+            built = tls.build();
+            return built;
         }
-        tlsBuilt = tls.build();
-        return tlsBuilt;
+    }
+
+    private TlsSummary tlsSummary() {
+        if (tlsSummary == null) {
+            tlsSummary = new TlsSummary();
+        }
+        return tlsSummary;
     }
 
     /** The flow's DNS fields, built once for its decision record and its close record alike. */
@@ -578,18 +589,19 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         TlsFingerprints.Pair fingerprints = inspector.fingerprints().of(hello, transport.equals("quic"));
         String ja4 = fingerprints.ja4();
         String ja3 = fingerprints.ja3();
-        tlsClient = true;
-        tlsSni = hello.sni() == null ? "" : hello.sni();
-        tlsOffered = TlsVersions.highestOffered(hello);
-        tlsAlpn = hello.alpn();
+        TlsSummary t = tlsSummary();
+        t.client = true;
+        t.sni = hello.sni() == null ? "" : hello.sni();
+        t.offered = TlsVersions.highestOffered(hello);
+        t.alpn = hello.alpn();
         List<Integer> versions = hello.supportedVersions();
-        tlsVersions = new int[versions.size()];
-        for (int i = 0; i < tlsVersions.length; i++) {
-            tlsVersions[i] = versions.get(i);
+        t.versions = new int[versions.size()];
+        for (int i = 0; i < t.versions.length; i++) {
+            t.versions[i] = versions.get(i);
         }
-        tlsJa4 = ja4;
-        tlsJa3 = ja3;
-        tlsBuilt = null;
+        t.ja4 = ja4;
+        t.ja3 = ja3;
+        t.built = null;
         if (inspector.message(tlsKind(transport))) {
             inspector.emit(new InspectionEvent.Tls(flowId, nowNanos, endpoints(transport),
                     "client_hello", hello, null, ja4, ja3));
@@ -603,10 +615,11 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
 
     private void serverHello(ServerHello hello, String transport) {
         identified(transport.equals("quic") ? ProtocolProbe.QUIC : ProtocolProbe.TLS);
-        tlsServer = true;
-        tlsServerCipher = hello.cipherSuite();
-        tlsServerVersion = TlsVersions.selected(hello);
-        tlsBuilt = null;
+        TlsSummary t = tlsSummary();
+        t.server = true;
+        t.serverCipher = hello.cipherSuite();
+        t.serverVersion = TlsVersions.selected(hello);
+        t.built = null;
         if (!inspector.message(tlsKind(transport))) {
             return;
         }
