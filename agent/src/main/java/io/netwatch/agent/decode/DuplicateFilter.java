@@ -10,9 +10,13 @@ import java.nio.ByteBuffer;
  * checksum) and the first bytes of its transport header (ports, sequence and
  * acknowledgement numbers).
  *
- * <p>A fixed table, direct-mapped by that identity: no allocation, bounded memory. A
- * collision can only make the filter miss a duplicate (counted twice), never drop a packet
- * that was not seen before.
+ * <p>A fixed table, in sets of two entries by that identity: no allocation, bounded memory.
+ * A packet that shares a set with the copy awaited, arriving between the two copies (a
+ * bridge forwards a burst after taking it in), takes the set's other entry rather than
+ * pushing the copy's out. The copies' timestamps may come in either order: each port's is
+ * taken on its own path through the kernel. A set that two other packets took in between can
+ * still make the filter miss a duplicate (counted twice); it never drops a packet that was
+ * not seen before.
  */
 public final class DuplicateFilter {
     /** Entries in the table (a power of two); 16 bytes each. */
@@ -36,18 +40,30 @@ public final class DuplicateFilter {
      */
     public boolean seenBefore(ByteBuffer frame, IpLayer outer, long nowNanos, int interfaceIndex) {
         long h = identity(frame, outer);
-        int slot = (int) (h ^ (h >>> 32)) & (ENTRIES - 1);
-        if (hashes[slot] == h && interfaces[slot] != interfaceIndex && nowNanos - times[slot] <= windowNanos
-                && nowNanos >= times[slot]) {
+        int set = set(h);
+        if (copyOf(set, h, nowNanos, interfaceIndex) || copyOf(set + 1, h, nowNanos, interfaceIndex)) {
             return true;
         }
+        // The entry written longer ago makes room (an empty one has time 0).
+        int slot = times[set + 1] - times[set] < 0 ? set + 1 : set;
         hashes[slot] = h;
         times[slot] = nowNanos;
         interfaces[slot] = interfaceIndex;
         return false;
     }
 
-    private static long identity(ByteBuffer b, IpLayer l) {
+    /** Entry {@code slot} is this packet seen on another interface within the window, either side of it. */
+    private boolean copyOf(int slot, long h, long nowNanos, int interfaceIndex) {
+        return hashes[slot] == h && interfaces[slot] != interfaceIndex
+                && Math.abs(nowNanos - times[slot]) <= windowNanos;
+    }
+
+    /** The first entry of the set a packet's identity maps to. */
+    static int set(long identity) {
+        return (int) (identity ^ (identity >>> 32)) & (ENTRIES - 2);
+    }
+
+    static long identity(ByteBuffer b, IpLayer l) {
         int off = l.ipOffset;
         int end = b.limit();
         long h = 0x9E3779B97F4A7C15L;
