@@ -435,6 +435,10 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
                     .setData(r.data()));
         }
         dnsBuilt = dns.build();
+        if (dnsFinal) {
+            // A response's summary never changes: its answers live on in the built field only.
+            dnsAnswers = List.of();
+        }
         return dnsBuilt;
     }
 

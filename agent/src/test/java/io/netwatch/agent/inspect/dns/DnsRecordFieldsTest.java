@@ -76,4 +76,25 @@ class DnsRecordFieldsTest {
         assertEquals(1, last.getId());
         assertEquals("first.example.org", last.getQuery());
     }
+
+    @Test
+    void everyRecordAfterTheResponseHasItsAnswers() {
+        // The response's fields are built for the interim record; the ones after it are that
+        // same field, whatever the flow keeps of the response in between.
+        datagram(true, Messages.query(9, "db.example.org", 1));
+        dns.pass(SECOND / 10);
+        datagram(false, response(9, "db.example.org", 20, 21, 22));
+        dns.pass(3 * SECOND / 2);
+        datagram(true, Messages.query(10, "db.example.org", 28));
+        dns.pass(3 * SECOND / 2);
+        datagram(true, Messages.query(11, "db.example.org", 28));
+        dns.finish();
+        List<DNS> records = summaries();
+        assertTrue(records.size() >= 2, "interim records and the final one: " + dns.flows);
+        for (DNS r : records) {
+            assertTrue(r.getResponse(), r.toString());
+            assertEquals(List.of("192.0.2.20", "192.0.2.21", "192.0.2.22"),
+                    r.getAnswersList().stream().map(a -> a.getData()).toList());
+        }
+    }
 }
