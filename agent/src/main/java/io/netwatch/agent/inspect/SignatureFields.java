@@ -65,20 +65,23 @@ final class SignatureFields {
      */
     static byte[] percentDecoded(String uri) {
         byte[] raw = latin1(uri);
-        byte[] out = new byte[raw.length];
+        if (uri.indexOf('%') < 0) {
+            return raw; // most URIs: nothing to decode, one copy
+        }
+        // Decoded in place: each byte written is at or before the ones read for it.
         int n = 0;
         for (int i = 0; i < raw.length; i++) {
             int hi;
             int lo;
             if (raw[i] == '%' && i + 2 < raw.length && (hi = Character.digit(raw[i + 1], 16)) >= 0
                     && (lo = Character.digit(raw[i + 2], 16)) >= 0) {
-                out[n++] = (byte) (hi << 4 | lo);
+                raw[n++] = (byte) (hi << 4 | lo);
                 i += 2;
             } else {
-                out[n++] = raw[i];
+                raw[n++] = raw[i];
             }
         }
-        return java.util.Arrays.copyOf(out, n);
+        return n == raw.length ? raw : java.util.Arrays.copyOf(raw, n);
     }
 
     private static byte[][] one(String s) {
