@@ -83,6 +83,10 @@ class TlsFuzzTest {
                 assertTrue(ok.messages().size() <= TlsRecordReader.MAX_MESSAGES);
                 assertEquals(ok.stop() == Stop.PREFIX_END, ok.needAtLeast() > 0, r::toString);
                 ok.anomalies().forEach(a -> assertTrue(SNAKE.matcher(a).matches(), a));
+                boolean encrypted = ok.stop() == Stop.CHANGE_CIPHER_SPEC || ok.stop() == Stop.APPLICATION_DATA;
+                assertEquals(encrypted, ok.ciphertextAt() >= 0, r::toString);
+                assertTrue(!encrypted || ok.ciphertextAt() > offset && ok.ciphertextAt() < offset + length,
+                        () -> "ciphertext outside the input, or at its first byte: " + r);
                 for (HandshakeMessage m : ok.messages()) {
                     if (m.copied()) {
                         assertEquals(m.length(), m.buffer().capacity());
@@ -146,6 +150,7 @@ class TlsFuzzTest {
             s.add(ok.stop());
             s.add(ok.needAtLeast());
             s.add(ok.anomalies());
+            s.add(ok.ciphertextAt() < 0 ? -1 : ok.ciphertextAt() - base);
             for (HandshakeMessage m : ok.messages()) {
                 byte[] body = new byte[m.length()];
                 m.buffer().get(m.offset(), body);
