@@ -70,6 +70,10 @@ final class HttpChecks {
         assertTrue(m.contentLengthHeader() == null
                 || m.contentLengthHeader().length() <= HttpParser.MAX_CONTENT_LENGTH_CHARS);
         assertTrue(m.contentLength() >= -1);
+        if (m.contentLength() >= 0) {
+            // A number is spelt as it was sent, whether it was kept as text or as the number.
+            assertEquals(m.contentLength(), Long.parseLong(m.contentLengthHeader()), m::toString);
+        }
     }
 
     /** What a stream produced: its heads and its events. */
