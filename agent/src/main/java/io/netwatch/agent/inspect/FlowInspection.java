@@ -70,9 +70,10 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
     private boolean mismatchCounted;
     /**
      * The flow's DNS summary for its record, the first response, else the first query, kept
-     * as fields and the message's answers rather than the parsed message or a built record
-     * field: a flow's summary lives as long as the flow, and the collector copies every object
-     * it is made of. The record field is built for each record.
+     * as fields and the message's answers rather than the parsed message: a flow's summary
+     * lives as long as the flow, and the collector copies every object it is made of. The
+     * record field is built when a record first needs it; once it holds a response's answers,
+     * the parsed ones go (see {@link #dnsRecord}).
      */
     private boolean dns;
     /** The summary is a response: it never changes after that. */
