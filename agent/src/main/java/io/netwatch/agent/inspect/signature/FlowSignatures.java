@@ -233,11 +233,7 @@ public final class FlowSignatures {
         /** The kept bytes begin with {@code folded}, ASCII letters of either case. */
         private boolean startsWithFolded(byte[] folded) {
             for (int i = 0; i < folded.length; i++) {
-                int c = bytes[i];
-                if (c >= 'A' && c <= 'Z') {
-                    c += 'a' - 'A';
-                }
-                if ((byte) c != folded[i]) {
+                if (MultiPatternMatcher.fold(bytes[i]) != folded[i]) {
                     return false;
                 }
             }

@@ -38,6 +38,11 @@ public final class MultiPatternMatcher {
         }
     }
 
+    /** The byte as the automaton reads it: ASCII letters in lower case, every other byte as it is. */
+    static byte fold(byte b) {
+        return FOLD[b & 0xFF];
+    }
+
     private final int width;
     /** Input byte to column: its folded value's class. */
     private final int[] column = new int[256];

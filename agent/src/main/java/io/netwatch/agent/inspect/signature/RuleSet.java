@@ -416,12 +416,11 @@ public final class RuleSet {
         }
     }
 
+    /** A pattern as the automaton reads it (see {@link MultiPatternMatcher#fold}). */
     private static byte[] fold(byte[] p) {
-        byte[] f = p.clone();
+        byte[] f = new byte[p.length];
         for (int i = 0; i < f.length; i++) {
-            if (f[i] >= 'A' && f[i] <= 'Z') {
-                f[i] += 32;
-            }
+            f[i] = MultiPatternMatcher.fold(p[i]);
         }
         return f;
     }
