@@ -160,8 +160,7 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
             // Payload rules read this flow's bytes from the first ones.
             get();
         }
-        if (!tcp && signatures == null && (serverPort == DNS_PORT || clientPort == DNS_PORT)
-                && inspector.parses(MessageKind.DNS)) {
+        if (!tcp && signatures == null && onDnsPort() && inspector.parses(MessageKind.DNS)) {
             // DNS over UDP by its port, and no payload rule reads its datagrams: every message
             // is parsed without direction state (two objects fewer for each DNS flow, most of
             // the flows a node sees).
@@ -170,6 +169,11 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
             this.toServer = new Direction(true);
             this.toClient = new Direction(false);
         }
+    }
+
+    /** Either side of the flow is on DNS's port. */
+    private boolean onDnsPort() {
+        return serverPort == DNS_PORT || clientPort == DNS_PORT;
     }
 
     /** True when the flow's datagrams are read as DNS without direction state (see the constructor). */
@@ -495,12 +499,8 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         if (rules == null || !rules.hasRulesFor(group)) {
             return;
         }
-        MatchContext m = inspector.matchContext();
-        m.endpoints(clientHi, clientLo, clientPort, serverHi, serverLo, serverPort, !sendingFromClient);
-        m.ipVersion = ipVersion;
-        m.tcp = tcp;
+        MatchContext m = streamContext(sendingFromClient);
         m.toServer = toServer;
-        m.appProto = appProto;
         rules.matchFields(group, fields, m, this, this);
     }
 
@@ -686,8 +686,6 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
          * as a stream offset), -1 until known: the payload rules read the bytes before it only.
          */
         private long tlsCiphertextFrom = -1;
-        /** Stream bytes handed to {@link #data} so far. */
-        private long delivered;
         private QuicCryptoAssembler crypto;
         private int quicInitials;
         /** The SSH identification line being read. */
@@ -818,7 +816,7 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
                     return;
                 }
             }
-            if (serverPort == DNS_PORT || clientPort == DNS_PORT) {
+            if (onDnsPort()) {
                 if (inspector.parses(MessageKind.DNS)) {
                     dnsDatagram(b, off, len);
                     udpDns = true;
@@ -835,8 +833,8 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         @Override
         public void data(ByteBuffer b, int off, int len) {
             sendingFromClient = fromClient;
-            long start = delivered;
-            delivered += len;
+            // The reassembler counts these bytes as delivered once this call returns.
+            long start = stream.delivered();
             parseData(b, off, len);
             // After the parsers, so that a rule for an application protocol sees it named.
             if (!rulesDone()) {

@@ -226,8 +226,7 @@ public final class Inspector implements FlowObserver {
     }
 
     InspectionEvent.Endpoints endpoints(MatchContext m, String transport) {
-        return new InspectionEvent.Endpoints(names.of(m.ipVersion, m.srcHi, m.srcLo), m.srcPort,
-                names.of(m.ipVersion, m.dstHi, m.dstLo), m.dstPort, transport);
+        return endpoints(m.ipVersion, m.srcHi, m.srcLo, m.srcPort, m.dstHi, m.dstLo, m.dstPort, transport);
     }
 
     /** Signature alerts raised (each rule at most once per flow). */
