@@ -83,7 +83,7 @@ public final class FlowTable {
     private long kbLo;
     private int kPorts;
 
-    // Read by metrics from other threads; written only by the capture thread.
+    // Read by metrics from other threads; written only by the capture thread, by release stores.
     private final AtomicLong created = new AtomicLong();
     private final AtomicLong emitted = new AtomicLong();
     private final AtomicLong decided = new AtomicLong();
@@ -224,7 +224,7 @@ public final class FlowTable {
                 }
             } else if (l.icmpError && l.transport) {
                 // It quotes another packet's header: counted, in no flow (as tshark's conversations).
-                icmpErrors.incrementAndGet();
+                icmpErrors.lazySet(icmpErrors.get() + 1);
             } else if (l.flowable()) {
                 // A layer that carries a tunnel (VXLAN, Geneve, GRE, IP-in-IP) has no application
                 // payload of its own: its bytes are the next layer, counted in that layer's flow
@@ -252,7 +252,7 @@ public final class FlowTable {
                 return;
             }
             if (h.icmpError) {
-                icmpErrors.incrementAndGet();
+                icmpErrors.lazySet(icmpErrors.get() + 1);
                 return;
             }
             for (int i = 0; i < d.count; i++) {
@@ -406,7 +406,7 @@ public final class FlowTable {
         if ((meta & FlowSlots.CARRIER) != 0) {
             return;
         }
-        decided.incrementAndGet();
+        decided.lazySet(decided.get() + 1);
         outcome.slot = slot;
         decisions.onOutcome(outcome);
     }
@@ -463,7 +463,7 @@ public final class FlowTable {
         if (l.depth > 0) {
             tunnels.put(slot, tunnelsOf(p, l.depth));
         }
-        created.incrementAndGet();
+        created.lazySet(created.get() + 1);
         active.setRelease(slots.used());
         return slot;
     }
@@ -505,7 +505,7 @@ public final class FlowTable {
                 victim++;
             }
         }
-        evicted.incrementAndGet();
+        evicted.lazySet(evicted.get() + 1);
         finish(victim, FlowEndReason.FLOW_END_REASON_EVICTED);
     }
 
@@ -659,12 +659,12 @@ public final class FlowTable {
             slots.remove(slot);
             active.setRelease(slots.used());
         }
-        emitted.incrementAndGet();
+        emitted.lazySet(emitted.get() + 1);
         sink.onFlow(record);
     }
 
     private void emit(int slot, FlowEndReason reason, boolean interim) {
-        emitted.incrementAndGet();
+        emitted.lazySet(emitted.get() + 1);
         sink.onFlow(freeze(slot, reason, interim));
     }
 

@@ -37,6 +37,8 @@ public final class Inspector implements FlowObserver {
     /** Flows turned away because too many were under inspection: counted once, never inspected mid-stream. */
     private final SlotMap<Boolean> refused = new SlotMap<>();
 
+    // Read by metrics from other threads; written only by the capture thread, by release
+    // stores (a locked increment fences on every flow and every message).
     private final AtomicLong inspectedFlows = new AtomicLong();
     private final AtomicLong uninspectedFlows = new AtomicLong();
     /** Application-layer messages found, indexed by {@link MessageKind#ordinal()}. */
@@ -108,12 +110,12 @@ public final class Inspector implements FlowObserver {
             }
             if (flows.size() >= config.maxInspectedFlows()) {
                 refused.put(slot, Boolean.TRUE);
-                uninspectedFlows.incrementAndGet();
+                uninspectedFlows.lazySet(uninspectedFlows.get() + 1);
                 return false;
             }
             f = new FlowInspection(this, flowId, tcp, fromInitiator, layer);
             flows.put(slot, f);
-            inspectedFlows.incrementAndGet();
+            inspectedFlows.lazySet(inspectedFlows.get() + 1);
         }
         boolean more = f.packet(fromInitiator, layer, frame, nowNanos);
         return f.account() && more;
@@ -159,12 +161,12 @@ public final class Inspector implements FlowObserver {
 
     /** Counts one application-layer message found; true when it should be built and emitted. */
     boolean message(MessageKind kind) {
-        events.incrementAndGet(kind.ordinal());
+        events.lazySet(kind.ordinal(), events.get(kind.ordinal()) + 1);
         return wantsMessages;
     }
 
     void alert(InspectionEvent.Alert a) {
-        alerts.incrementAndGet();
+        alerts.lazySet(alerts.get() + 1);
         detectors.onEvent(a);
         emit(a);
     }
@@ -211,11 +213,11 @@ public final class Inspector implements FlowObserver {
     }
 
     void countGap() {
-        gaps.incrementAndGet();
+        gaps.lazySet(gaps.get() + 1);
     }
 
     void countMismatch() {
-        mismatches.incrementAndGet();
+        mismatches.lazySet(mismatches.get() + 1);
     }
 
     /** A sender and receiver, addresses as {@link IpLayer} holds them. */
