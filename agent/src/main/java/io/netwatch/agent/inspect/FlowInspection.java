@@ -71,9 +71,9 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
     /**
      * The flow's DNS summary for its record, the first response, else the first query, kept
      * as fields and the message's answers rather than the parsed message: a flow's summary
-     * lives as long as the flow, and the collector copies every object it is made of. A
-     * response's record field is built as soon as it is read, and its parsed answers go; a
-     * query's is built when a record first needs it (see {@link #dnsRecord}).
+     * lives as long as the flow, and the collector copies every object it is made of. The
+     * record field is built when a record first needs it; once it holds a response's answers,
+     * the parsed ones go (see {@link #dnsRecord}).
      */
     private boolean dns;
     /** The summary is a response: it never changes after that. */
@@ -177,11 +177,6 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
     }
 
     /** True when the flow's datagrams are read as DNS without direction state (see the constructor). */
-    /** Parsed DNS answers this flow holds (tests): none once a response's record field is built. */
-    int dnsAnswersHeld() {
-        return dnsAnswers.size();
-    }
-
     boolean readsDnsWithoutDirections() {
         return udpDns && toServer == null;
     }
@@ -542,11 +537,6 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
             dnsQtype = question ? m.qtype() : 0;
             dnsAnswers = m.answers();
             dnsBuilt = null;
-            if (dnsFinal) {
-                // Built now, while the answers just parsed are in the processor's cache, rather
-                // than at the flow's end, when they and the summary would be read cold.
-                dnsRecord();
-            }
         }
         if (dnsMessages++ < MAX_DNS_MESSAGES_PER_FLOW) {
             boolean keep = inspector.message(MessageKind.DNS);
