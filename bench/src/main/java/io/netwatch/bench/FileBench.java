@@ -307,22 +307,9 @@ public final class FileBench {
                 AnomalySink.NONE, "bench")));
     }
 
-    /**
-     * The whole pipeline but payload inspection: decode, flow table, the decisions and close
-     * reports, and the detectors on them; what {@link Pipeline#create} wires, less the
-     * inspection stage and the detectors that only read its messages. The reference for the
-     * inspection goal: Netwatch's rate with inspection against this one's.
-     */
+    /** The whole pipeline but payload inspection: the reference for the inspection goal ({@link Pipelines#uninspected}). */
     private long netwatchUninspected() throws CaptureException {
-        return timed(names -> {
-            DetectionConfig detection = DetectionConfig.defaults();
-            io.netwatch.agent.score.Detectors detectors = new io.netwatch.agent.score.Detectors(detection,
-                    AnomalySink.NONE, "bench");
-            io.netwatch.agent.flow.FlowTable table = new io.netwatch.agent.flow.FlowTable(FlowTableConfig.defaults(),
-                    detectors::onFlow, "bench", names, 0)
-                    .decide(detectors::onDecision, detection.decisionDelay()).closes(detectors::onClose);
-            return new Pipeline(table, detectors);
-        });
+        return timed(Pipelines::uninspected);
     }
 
     /**

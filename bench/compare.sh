@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# bench/compare.sh -- two builds of the agent timed against each other, in one JVM, on the
+# benchmark's capture or one part of it. Not a test. See docs/benchmarks.md, "Comparing two builds".
+#
+#   bench/compare.sh [--part all|dns|http|tls|rest] [--rounds N] [--capture FILE] [--packets N]
+#                    [--seed S] [--keep] REV_A [REV_B]
+#
+# REV_A and REV_B are git revisions, or "work" for the working tree as it is (the default for
+# REV_B). Each revision is checked out in a temporary git worktree and built there (Maven,
+# tests skipped). Without --capture, the benchmark's capture is synthesized as bench/run.sh
+# makes it (1,600,000 packets, the same seed); --part cuts it with tcpdump:
+#   dns   udp port 53                        http  tcp port 80 or tcp port 8080
+#   tls   tcp port 443                       rest  everything else
+# Each round runs the pipeline with and without payload inspection under each build, the
+# builds' order alternating; it prints each build's loss to inspection and the ratio of the
+# two builds' times, by the median round. About 2 s a round on the whole capture.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH="$ROOT/bench"
+# shellcheck source=scripts/env.sh
+source "$ROOT/scripts/env.sh"
+
+PART=all
+ROUNDS=16
+CAPTURE=""
+PACKETS=1600000
+SEED=20250101
+KEEP=0
+REVS=()
+while (($#)); do
+  case "$1" in
+    --part) PART=$2; shift 2 ;;
+    --rounds) ROUNDS=$2; shift 2 ;;
+    --capture) CAPTURE=$2; shift 2 ;;
+    --packets) PACKETS=$2; shift 2 ;;
+    --seed) SEED=$2; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -*) echo "compare: unknown option $1 (see --help)" >&2; exit 2 ;;
+    *) REVS+=("$1"); shift ;;
+  esac
+done
+if ((${#REVS[@]} == 1)); then
+  REVS+=(work)
+fi
+if ((${#REVS[@]} != 2)); then
+  echo "compare: name one or two builds: REV_A [REV_B] (a git revision, or 'work' for the working tree)" >&2
+  exit 2
+fi
+case "$PART" in
+  all) FILTER="" ;;
+  dns) FILTER="udp port 53" ;;
+  http) FILTER="tcp port 80 or tcp port 8080" ;;
+  tls) FILTER="tcp port 443" ;;
+  rest) FILTER="not (udp port 53 or tcp port 80 or tcp port 8080 or tcp port 443)" ;;
+  *) echo "compare: --part is one of all, dns, http, tls, rest; not '$PART'" >&2; exit 2 ;;
+esac
+if [[ -n "$CAPTURE" && ! -r "$CAPTURE" ]]; then
+  echo "compare: cannot read the capture $CAPTURE" >&2
+  exit 2
+fi
+
+say() { printf '[compare] %s\n' "$*" >&2; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/netwatch-compare.XXXXXX")
+WORKTREES=()
+cleanup() {
+  local rc=$? wt
+  for wt in "${WORKTREES[@]}"; do
+    git -C "$ROOT" worktree remove --force "$wt" >/dev/null 2>&1 || true
+  done
+  if ((KEEP)); then
+    say "kept the captures and build logs in $WORK"
+  else
+    rm -rf -- "$WORK"
+  fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+netwatch_find_jdk
+JAVA="$JAVA_HOME/bin/java"
+netwatch_need mvn maven
+[[ -n "$FILTER" ]] && netwatch_need tcpdump tcpdump
+
+build() { # DIR MODULE LOG: builds MODULE and what it needs in DIR, tests skipped
+  if ! (cd "$1" && mvn -B -ntp -Dstyle.color=never -pl "$2" -am package -Dmaven.test.skip=true) >"$3" 2>&1; then
+    tail -30 "$3" >&2
+    say "the build in $1 failed; the whole log is in $3"
+    exit 1
+  fi
+}
+
+say "building the working tree (log in $WORK/build-work.log) ..."
+build "$ROOT" bench "$WORK/build-work.log"
+CP="$BENCH/target/classes:$BENCH/target/lib/*"
+
+CLASSES=()
+for rev in "${REVS[@]}"; do
+  if [[ "$rev" == work ]]; then
+    dir="$ROOT"
+  else
+    if ! commit=$(git -C "$ROOT" rev-parse --verify --quiet "$rev^{commit}"); then
+      echo "compare: '$rev' is not a git revision here" >&2
+      exit 2
+    fi
+    dir="$WORK/tree-${commit:0:12}"
+    if [[ ! -d "$dir" ]]; then
+      git -C "$ROOT" worktree add --detach "$dir" "$commit" >/dev/null 2>&1
+      WORKTREES+=("$dir")
+      say "building $rev (${commit:0:12}; log in $WORK/build-${commit:0:12}.log) ..."
+      build "$dir" agent "$WORK/build-${commit:0:12}.log"
+    fi
+  fi
+  CLASSES+=("$dir/agent/target/classes:$dir/common/target/classes:$dir/proto/target/classes")
+done
+
+if [[ -z "$CAPTURE" ]]; then
+  CAPTURE="$WORK/capture.pcap"
+  say "synthesizing $PACKETS packets of mixed traffic (seed $SEED) ..."
+  "$JAVA" -cp "$CP" io.netwatch.bench.synth.CaptureSynthesizer "$CAPTURE" --packets "$PACKETS" --seed "$SEED" >/dev/null
+fi
+if [[ -n "$FILTER" ]]; then
+  tcpdump -r "$CAPTURE" -w "$WORK/$PART.pcap" "$FILTER" 2>/dev/null
+  CAPTURE="$WORK/$PART.pcap"
+fi
+
+say "timing $ROUNDS rounds on $(basename "$CAPTURE") ..."
+# The agent pod's JVM, as bench/run.sh times it: one CPU seen (the serial collector), 256 MiB of heap.
+"$JAVA" -XX:ActiveProcessorCount=1 -Xmx256m -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" \
+  io.netwatch.bench.CompareBuilds "$CAPTURE" "$ROUNDS" "$BENCH/target/lib" "$BENCH/target/classes" \
+  "${REVS[0]}" "${CLASSES[0]}" "${REVS[1]}" "${CLASSES[1]}"
