@@ -13,7 +13,7 @@
 #   tls   tcp port 443                       rest  everything else
 # Each round runs the pipeline with and without payload inspection under each build, the
 # builds' order alternating; it prints each build's loss to inspection and the ratio of the
-# two builds' times, by the median round. About 2 s a round on the whole capture.
+# two builds' times, by the median round. About 4 s a round on the whole capture.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
