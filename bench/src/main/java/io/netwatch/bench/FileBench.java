@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 
 /**
  * Measures, in one JVM and on one capture file, how fast each reader gets through it:
@@ -295,11 +296,6 @@ public final class FileBench {
         return elapsed;
     }
 
-    /** Builds one pass's pipeline for the interfaces of the file being read. */
-    private interface PipelineFactory {
-        Pipeline create(List<String> interfaceNames);
-    }
-
     /** Decode and flow table only, records to no one: the scope of the decoding issue's goal. */
     private long netwatchCore() throws CaptureException {
         return timed(names -> new Pipeline(new io.netwatch.agent.flow.FlowTable(FlowTableConfig.defaults(),
@@ -352,23 +348,17 @@ public final class FileBench {
         }
     }
 
-    /** One pass over the file with a pipeline from {@code factory}, finish() included, nanoseconds. */
-    private long timed(PipelineFactory factory) throws CaptureException {
-        long t0 = System.nanoTime();
-        Pipeline pipeline;
-        try (PcapFileSource source = PcapFileSource.open(file)) {
-            pipeline = factory.create(source.interfaceNames());
-            source.run(pipeline);
-        }
-        pipeline.finish();
-        long elapsed = System.nanoTime() - t0;
-        checkSawEveryPacket(pipeline);
+    /** One pass over the file with a pipeline {@code factory} builds for its interfaces, finish() included, nanoseconds. */
+    private long timed(Function<List<String>, Pipeline> factory) throws CaptureException {
+        long[] seen = new long[1];
+        long elapsed = Pipelines.pass(file, factory, seen);
+        checkSawEveryPacket(seen[0]);
         return elapsed;
     }
 
-    private void checkSawEveryPacket(Pipeline pipeline) {
-        if (pipeline.packets() != packets) {
-            throw new IllegalStateException("Netwatch saw " + pipeline.packets() + " packets, the file has " + packets);
+    private void checkSawEveryPacket(long seen) {
+        if (seen != packets) {
+            throw new IllegalStateException("Netwatch saw " + seen + " packets, the file has " + packets);
         }
     }
 
@@ -388,7 +378,7 @@ public final class FileBench {
         pipeline.finish();
         long elapsed = System.nanoTime() - t0;
         long allocated = THREADS.getCurrentThreadAllocatedBytes() - allocated0;
-        checkSawEveryPacket(pipeline);
+        checkSawEveryPacket(pipeline.packets());
         if (counts != null) {
             counts.flowsCreated = pipeline.flowTable().flowsCreated();
             counts.flowRecords = flowRecords[0];

@@ -11,6 +11,7 @@ import io.netwatch.agent.score.DetectionConfig;
 import io.netwatch.agent.score.Detectors;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The pipelines the benchmarks time, built as {@link FileBench} and {@link CompareBuilds} both
@@ -46,10 +47,21 @@ public final class Pipelines {
      * @return nanoseconds, and in {@code packets[0]} the packets the pipeline saw
      */
     public static long pass(Path file, boolean inspected, long[] packets) throws CaptureException {
+        return pass(file, inspected ? Pipelines::inspected : Pipelines::uninspected, packets);
+    }
+
+    /**
+     * One pass over {@code file} with the pipeline {@code factory} builds for its interfaces,
+     * {@code finish()} included.
+     *
+     * @return nanoseconds, and in {@code packets[0]} the packets the pipeline saw
+     */
+    public static long pass(Path file, Function<List<String>, Pipeline> factory, long[] packets)
+            throws CaptureException {
         long t0 = System.nanoTime();
         Pipeline pipeline;
         try (PcapFileSource source = PcapFileSource.open(file)) {
-            pipeline = inspected ? inspected(source.interfaceNames()) : uninspected(source.interfaceNames());
+            pipeline = factory.apply(source.interfaceNames());
             source.run(pipeline);
         }
         pipeline.finish();
