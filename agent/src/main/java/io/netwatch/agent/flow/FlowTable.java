@@ -614,16 +614,25 @@ public final class FlowTable {
         active.setRelease(slots.used());
     }
 
-    /** Emits every tracked flow with the given reason and empties the table. */
+    /**
+     * Emits every tracked flow with the given reason and empties the table. A sink that throws
+     * stops the flush with the flows after it still tracked, and the table consistent: calling
+     * this again emits the rest.
+     */
     public void flushAll(FlowEndReason reason) {
         defrag.clear();
         int high = slots.highWater();
-        for (int slot = 0; slot < high; slot++) {
-            if (slots.inUse(slot)) {
-                finish(slot, reason);
+        try {
+            for (int slot = 0; slot < high; slot++) {
+                if (slots.inUse(slot)) {
+                    finish(slot, reason, true);
+                }
             }
+        } finally {
+            // The index is rebuilt once, not shifted at each of the removals that empty it.
+            slots.reindex();
+            active.setRelease(slots.used());
         }
-        active.setRelease(0);
     }
 
     private long timeoutNanos(long meta) {
@@ -643,6 +652,11 @@ public final class FlowTable {
      * throws loses that one record but never leaves the table inconsistent.
      */
     private void finish(int slot, FlowEndReason reason) {
+        finish(slot, reason, false);
+    }
+
+    /** As {@link #finish(int, FlowEndReason)}; when emptying, the slot leaves the index later (see {@link #flushAll}). */
+    private void finish(int slot, FlowEndReason reason, boolean emptying) {
         long meta = slots.meta[FlowSlots.page(slot)][FlowSlots.at(slot)];
         if (decisions != null && decidable(meta)) {
             meta = decideNow(slot, meta);
@@ -656,8 +670,12 @@ public final class FlowTable {
             record = freeze(slot, reason, false);
         } finally {
             tunnels.remove(slot);
-            slots.remove(slot);
-            active.setRelease(slots.used());
+            if (emptying) {
+                slots.releaseUnindexed(slot);
+            } else {
+                slots.remove(slot);
+                active.setRelease(slots.used());
+            }
         }
         emitted.lazySet(emitted.get() + 1);
         sink.onFlow(record);

@@ -53,6 +53,57 @@ class FlowSlotsTest {
     }
 
     @Test
+    void slotsReleasedWithoutTheIndexAreGoneOnceItIsRebuilt() {
+        FlowSlots s = new FlowSlots(50_000);
+        Map<Key, Integer> model = new HashMap<>();
+        Random r = new Random(11);
+        for (int i = 0; i < 30_000; i++) {
+            Key k = new Key(i, r.nextInt(4));
+            model.put(k, s.insert(hash(k), 6, 0, k.aLo(), 0, 7, k.ports(), 0, 0));
+        }
+        List<Key> released = new ArrayList<>();
+        for (Key k : List.copyOf(model.keySet())) {
+            if (r.nextInt(3) > 0) {
+                s.releaseUnindexed(model.remove(k));
+                released.add(k);
+            }
+        }
+        s.reindex();
+        assertEquals(model.size(), s.used());
+        for (Key k : released) {
+            assertEquals(-1, find(s, k), "released " + k);
+        }
+        model.forEach((k, slot) -> assertEquals(slot, find(s, k), "kept " + k));
+        // The freed slots are handed out again before the table grows past them.
+        int high = s.highWater();
+        for (Key k : released) {
+            s.insert(hash(k), 6, 0, k.aLo(), 0, 7, k.ports(), 0, 0);
+        }
+        assertEquals(high, s.highWater());
+        assertEquals(30_000, s.used());
+        for (Key k : released) {
+            assertTrue(find(s, k) >= 0, "reinserted " + k);
+        }
+    }
+
+    @Test
+    void anEmptiedStoreStartsOver() {
+        FlowSlots s = new FlowSlots(100);
+        for (int i = 0; i < 100; i++) {
+            s.insert(hash(new Key(i, 0)), 6, 0, i, 0, 7, 0, 0, 0);
+        }
+        for (int slot = 0; slot < 100; slot++) {
+            s.releaseUnindexed(slot);
+        }
+        s.reindex();
+        assertEquals(0, s.used());
+        assertEquals(0, s.highWater());
+        assertEquals(-1, find(s, new Key(5, 0)));
+        int slot = s.insert(hash(new Key(5, 0)), 6, 0, 5, 0, 7, 0, 0, 0);
+        assertEquals(slot, find(s, new Key(5, 0)));
+    }
+
+    @Test
     void theStoreIsBounded() {
         FlowSlots s = new FlowSlots(3);
         for (int i = 0; i < 3; i++) {

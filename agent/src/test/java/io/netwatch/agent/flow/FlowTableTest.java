@@ -107,6 +107,40 @@ class FlowTableTest {
     }
 
     @Test
+    void aSinkThatThrowsStopsTheFlushWithTheRestStillTrackedAndTheTableWhole() {
+        List<Flow> kept = new ArrayList<>();
+        int[] calls = {0};
+        FlowTable t = new FlowTable(FlowTableConfig.defaults(), f -> {
+            if (++calls[0] == 3) {
+                throw new IllegalStateException("sink down");
+            }
+            kept.add(f);
+        }, "node-a", List.of("eth0"), 1L << 32);
+        for (int port = 1000; port < 1010; port++) {
+            tcp(t, SECOND, CLIENT, port, SERVER, 80, 0x02, 0);
+        }
+        assertThrows(IllegalStateException.class, () -> t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE));
+        assertEquals(2, kept.size());
+        assertEquals(7, t.flowsActive(), "ten flows, two emitted, one lost to the sink");
+        // The flows still tracked are found: their next packets count in them, not in new flows.
+        for (int port = 1000; port < 1010; port++) {
+            tcp(t, 2 * SECOND, SERVER, 80, CLIENT, port, 0x12, 0);
+        }
+        assertEquals(10, t.flowsActive(), "the three emitted ones start again; the seven others go on");
+        t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        assertEquals(0, t.flowsActive());
+        assertEquals(12, kept.size());
+        assertEquals(7, kept.stream().filter(f -> f.getToServer().getPackets() == 1 && f.getToClient().getPackets() == 1)
+                .count());
+        // Emptied, the table takes new flows and finds them again.
+        tcp(t, 3 * SECOND, CLIENT, 2000, SERVER, 80, 0x02, 0);
+        tcp(t, 3 * SECOND + 1, SERVER, 80, CLIENT, 2000, 0x12, 0);
+        assertEquals(1, t.flowsActive());
+        t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        assertEquals(2, kept.getLast().getToServer().getPackets() + kept.getLast().getToClient().getPackets());
+    }
+
+    @Test
     void idleFlowsExpireByTheirStatesTimeoutInCaptureTime() {
         FlowTable t = table(FlowTableConfig.defaults());
         tcp(t, 0, CLIENT, 1, SERVER, 2, 0x02, 0); // SYN only: 30 s
