@@ -3,7 +3,7 @@
 # benchmark's capture or one part of it. Not a test. See docs/benchmarks.md, "Comparing two builds".
 #
 #   bench/compare.sh [--part all|dns|http|tls|rest] [--rounds N] [--capture FILE] [--packets N]
-#                    [--seed S] [--keep] REV_A [REV_B]
+#                    [--seed S] [--jvm "OPTIONS"] [--keep] REV_A [REV_B]
 #
 # REV_A and REV_B are git revisions, or "work" for the working tree as it is (the default for
 # REV_B). Each revision is checked out in a temporary git worktree and built there (Maven,
@@ -14,6 +14,8 @@
 # Each round runs the pipeline with and without payload inspection under each build, the
 # builds' order alternating; it prints each build's loss to inspection and the ratio of the
 # two builds' times, by the median round. About 4 s a round on the whole capture.
+# The timing JVM is the agent pod's (one CPU, 256 MiB of heap); --jvm adds options after
+# those, which win where they repeat one (say, a heap large enough that no collection runs).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,6 +29,7 @@ CAPTURE=""
 PACKETS=1600000
 SEED=20250101
 KEEP=0
+JVM_EXTRA=()
 REVS=()
 while (($#)); do
   case "$1" in
@@ -35,8 +38,9 @@ while (($#)); do
     --capture) CAPTURE=$2; shift 2 ;;
     --packets) PACKETS=$2; shift 2 ;;
     --seed) SEED=$2; shift 2 ;;
+    --jvm) read -r -a JVM_EXTRA <<<"$2"; shift 2 ;;
     --keep) KEEP=1; shift ;;
-    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}"; exit 0 ;;
     -*) echo "compare: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) REVS+=("$1"); shift ;;
   esac
@@ -129,6 +133,7 @@ fi
 
 say "timing $ROUNDS rounds on $(basename "$CAPTURE") ..."
 # The agent pod's JVM, as bench/run.sh times it: one CPU seen (the serial collector), 256 MiB of heap.
-"$JAVA" -XX:ActiveProcessorCount=1 -Xmx256m -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" \
+"$JAVA" -XX:ActiveProcessorCount=1 -Xmx256m ${JVM_EXTRA[@]+"${JVM_EXTRA[@]}"} \
+  -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" \
   io.netwatch.bench.CompareBuilds "$CAPTURE" "$ROUNDS" "$BENCH/target/lib" "$BENCH/target/classes" \
   "${REVS[0]}" "${CLASSES[0]}" "${REVS[1]}" "${CLASSES[1]}"

@@ -30,7 +30,7 @@ class DocsTest {
             // bench/run.sh
             "--no-live", "--packets", "--rounds", "--keep", "--set",
             // bench/compare.sh
-            "--part", "--capture",
+            "--part", "--capture", "--jvm",
             // lab/run.sh
             "--benign", "--scenarios", "--enforce", "--list", "--out");
 
