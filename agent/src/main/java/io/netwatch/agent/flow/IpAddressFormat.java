@@ -20,15 +20,8 @@ public final class IpAddressFormat {
 
     public static String format(int ipVersion, long hi, long lo) {
         if (ipVersion == 4) {
-            int v4 = (int) lo;
             byte[] t = new byte[15];
-            int n = decimal(t, 0, v4 >>> 24);
-            t[n++] = '.';
-            n = decimal(t, n, (v4 >>> 16) & 0xFF);
-            t[n++] = '.';
-            n = decimal(t, n, (v4 >>> 8) & 0xFF);
-            t[n++] = '.';
-            n = decimal(t, n, v4 & 0xFF);
+            int n = dottedQuad(t, 0, (int) lo);
             return new String(t, 0, n, StandardCharsets.ISO_8859_1);
         }
         return ipv6(hi, lo, false);
@@ -87,14 +80,7 @@ public final class IpAddressFormat {
                 continue;
             }
             if (dotted && i == 6) {
-                int tail = (int) lo;
-                n = decimal(t, n, tail >>> 24);
-                t[n++] = '.';
-                n = decimal(t, n, (tail >>> 16) & 0xFF);
-                t[n++] = '.';
-                n = decimal(t, n, (tail >>> 8) & 0xFF);
-                t[n++] = '.';
-                n = decimal(t, n, tail & 0xFF);
+                n = dottedQuad(t, n, (int) lo);
                 break;
             }
             n = hex(t, n, group(hi, lo, i));
@@ -108,6 +94,17 @@ public final class IpAddressFormat {
     /** Group {@code i} (0 to 7, most significant first) of the address. */
     private static int group(long hi, long lo, int i) {
         return (int) ((i < 4 ? hi : lo) >>> (48 - 16 * (i & 3))) & 0xFFFF;
+    }
+
+    /** Writes the four bytes of {@code v4} as a dotted quad at {@code t[n]}; returns the index after it. */
+    private static int dottedQuad(byte[] t, int n, int v4) {
+        for (int shift = 24; ; shift -= 8) {
+            n = decimal(t, n, (v4 >>> shift) & 0xFF);
+            if (shift == 0) {
+                return n;
+            }
+            t[n++] = '.';
+        }
     }
 
     /** Writes {@code v} (0 to 255) in decimal at {@code t[n]}; returns the index after it. */
