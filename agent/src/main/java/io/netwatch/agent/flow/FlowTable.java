@@ -814,14 +814,27 @@ public final class FlowTable {
 
     /** A TCP flow's state so far as a record: endpoints, flags, counters and times (its close report). */
     private Flow.Builder decision(int slot) {
+        long meta = slots.meta[FlowSlots.page(slot)][FlowSlots.at(slot)];
+        Flow.Builder f = record(slot, meta).setInterim(true);
+        if ((meta & 0xFF) == PacketDecoder.PROTO_TCP) {
+            f.setTcp(tcp(meta));
+        } else {
+            f.setUdp(UDP.getDefaultInstance());
+        }
+        return f;
+    }
+
+    /**
+     * What every record of a slot says: its flow id and node, its endpoints (the initiator's
+     * first), protocol, IP version, counters and times.
+     */
+    private Flow.Builder record(int slot, long meta) {
         int pg = FlowSlots.page(slot);
         int at = FlowSlots.at(slot);
-        long meta = slots.meta[pg][at];
         boolean aInit = (meta & FlowSlots.A_IS_INITIATOR) != 0;
         int ipVersion = (meta & FlowSlots.IPV6) != 0 ? 6 : 4;
-        int protocol = (int) (meta & 0xFF);
         int ports = slots.ports[pg][at];
-        Flow.Builder f = Flow.newBuilder()
+        return Flow.newBuilder()
                 .setFlowId(flowId(slot))
                 .setNodeName(nodeName)
                 .setSource(Endpoint.newBuilder().setIp(IpAddressFormat.format(ipVersion,
@@ -830,23 +843,20 @@ public final class FlowTable {
                 .setDestination(Endpoint.newBuilder().setIp(IpAddressFormat.format(ipVersion,
                         aInit ? slots.bHi[pg][at] : slots.aHi[pg][at], aInit ? slots.bLo[pg][at] : slots.aLo[pg][at]))
                         .setPort(aInit ? ports & 0xFFFF : ports >>> 16))
-                .setIpProtocol(protocol)
+                .setIpProtocol((int) (meta & 0xFF))
                 .setIpVersion(ipVersion)
                 .setToServer(Counters.newBuilder().setPackets(slots.pktsToServer[pg][at])
                         .setBytes(slots.bytesToServer[pg][at]))
                 .setToClient(Counters.newBuilder().setPackets(slots.pktsToClient[pg][at])
                         .setBytes(slots.bytesToClient[pg][at]))
                 .setFirstSeen(timestamp(slots.first[pg][at]))
-                .setLastSeen(timestamp(slots.last[pg][at]))
-                .setInterim(true);
-        if (protocol == PacketDecoder.PROTO_TCP) {
-            f.setTcp(TCP.newBuilder().setFlagsToServer((int) (meta >>> FlowSlots.FLAGS_TO_SERVER_SHIFT) & 0xFF)
-                    .setFlagsToClient((int) (meta >>> FlowSlots.FLAGS_TO_CLIENT_SHIFT) & 0xFF)
-                    .setState(STATES[(int) (meta >>> FlowSlots.STATE_SHIFT) & 0xF]));
-        } else {
-            f.setUdp(UDP.getDefaultInstance());
-        }
-        return f;
+                .setLastSeen(timestamp(slots.last[pg][at]));
+    }
+
+    private static TCP.Builder tcp(long meta) {
+        return TCP.newBuilder().setFlagsToServer((int) (meta >>> FlowSlots.FLAGS_TO_SERVER_SHIFT) & 0xFF)
+                .setFlagsToClient((int) (meta >>> FlowSlots.FLAGS_TO_CLIENT_SHIFT) & 0xFF)
+                .setState(STATES[(int) (meta >>> FlowSlots.STATE_SHIFT) & 0xF]);
     }
 
     private Flow freeze(int slot, FlowEndReason reason, boolean interim) {
@@ -856,32 +866,7 @@ public final class FlowTable {
         boolean aInit = (meta & FlowSlots.A_IS_INITIATOR) != 0;
         int ipVersion = (meta & FlowSlots.IPV6) != 0 ? 6 : 4;
         int protocol = (int) (meta & 0xFF);
-        int ports = slots.ports[pg][at];
-        int aPort = ports >>> 16;
-        int bPort = ports & 0xFFFF;
-        long iHi = aInit ? slots.aHi[pg][at] : slots.bHi[pg][at];
-        long iLo = aInit ? slots.aLo[pg][at] : slots.bLo[pg][at];
-        long rHi = aInit ? slots.bHi[pg][at] : slots.aHi[pg][at];
-        long rLo = aInit ? slots.bLo[pg][at] : slots.aLo[pg][at];
-        int iPort = aInit ? aPort : bPort;
-        int rPort = aInit ? bPort : aPort;
-        int flagsToServer = (int) (meta >>> FlowSlots.FLAGS_TO_SERVER_SHIFT) & 0xFF;
-        int flagsToClient = (int) (meta >>> FlowSlots.FLAGS_TO_CLIENT_SHIFT) & 0xFF;
-        Flow.Builder f = Flow.newBuilder()
-                .setFlowId(flowId(slot))
-                .setNodeName(nodeName)
-                .setSource(Endpoint.newBuilder().setIp(IpAddressFormat.format(ipVersion, iHi, iLo)).setPort(iPort))
-                .setDestination(Endpoint.newBuilder().setIp(IpAddressFormat.format(ipVersion, rHi, rLo)).setPort(rPort))
-                .setIpProtocol(protocol)
-                .setIpVersion(ipVersion)
-                .setToServer(Counters.newBuilder().setPackets(slots.pktsToServer[pg][at])
-                        .setBytes(slots.bytesToServer[pg][at]))
-                .setToClient(Counters.newBuilder().setPackets(slots.pktsToClient[pg][at])
-                        .setBytes(slots.bytesToClient[pg][at]))
-                .setFirstSeen(timestamp(slots.first[pg][at]))
-                .setLastSeen(timestamp(slots.last[pg][at]))
-                .setEndReason(reason)
-                .setInterim(interim);
+        Flow.Builder f = record(slot, meta).setEndReason(reason).setInterim(interim);
         List<Tunnel> around = tunnels.get(slot);
         if (around != null) {
             f.addAllTunnels(around);
@@ -893,12 +878,16 @@ public final class FlowTable {
         if (ifIndex < interfaceNames.size()) {
             f.setInterface(interfaceNames.get(ifIndex));
         }
-        byte[] src = IpAddressFormat.bytes(ipVersion, iHi, iLo);
-        byte[] dst = IpAddressFormat.bytes(ipVersion, rHi, rLo);
+        int ports = slots.ports[pg][at];
+        int iPort = aInit ? ports >>> 16 : ports & 0xFFFF;
+        int rPort = aInit ? ports & 0xFFFF : ports >>> 16;
+        byte[] src = IpAddressFormat.bytes(ipVersion, aInit ? slots.aHi[pg][at] : slots.bHi[pg][at],
+                aInit ? slots.aLo[pg][at] : slots.bLo[pg][at]);
+        byte[] dst = IpAddressFormat.bytes(ipVersion, aInit ? slots.bHi[pg][at] : slots.aHi[pg][at],
+                aInit ? slots.bLo[pg][at] : slots.aLo[pg][at]);
         switch (protocol) {
             case PacketDecoder.PROTO_TCP -> {
-                f.setTcp(TCP.newBuilder().setFlagsToServer(flagsToServer).setFlagsToClient(flagsToClient)
-                        .setState(STATES[(int) (meta >>> FlowSlots.STATE_SHIFT) & 0xF]));
+                f.setTcp(tcp(meta));
                 f.setCommunityId(communityId.compute(src, iPort, dst, rPort, protocol));
             }
             case PacketDecoder.PROTO_UDP -> {
