@@ -67,22 +67,14 @@ fi
 
 say() { printf '[compare] %s\n' "$*" >&2; }
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/netwatch-compare.XXXXXX")
 WORKTREES=()
-cleanup() {
-  local rc=$? wt
+nw_cleanup() {
+  local wt
   for wt in "${WORKTREES[@]}"; do
     git -C "$ROOT" worktree remove --force "$wt" >/dev/null 2>&1 || true
   done
-  if ((KEEP)); then
-    say "kept the captures and build logs in $WORK"
-  else
-    rm -rf -- "$WORK"
-  fi
-  exit $rc
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+netwatch_work_dir compare "the captures and build logs"
 
 netwatch_find_jdk
 JAVA="$JAVA_HOME/bin/java"

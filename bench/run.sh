@@ -50,22 +50,7 @@ say() { printf '[bench] %s\n' "$*" >&2; }
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 RESULTS="$BENCH/target/results/$STAMP"
 mkdir -p "$RESULTS"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/netwatch-bench.XXXXXX")
-
-cleanup() {
-  local rc=$?
-  if declare -F nw_cleanup >/dev/null; then
-    nw_cleanup
-  fi
-  if ((KEEP)); then
-    say "kept the capture and the tools' logs in $WORK"
-  else
-    rm -rf -- "$WORK"
-  fi
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+netwatch_work_dir bench "the capture and the tools' logs"
 
 # --- tools ------------------------------------------------------------------------------------
 netwatch_find_jdk

@@ -27,6 +27,33 @@ netwatch_find_jdk() {
   exit 1
 }
 
+# netwatch_work_dir NAME WHAT: a temp dir for the calling script, in $WORK, removed when the
+# script exits, after the script's own nw_cleanup if it defines one. With KEEP=1 it stays, and
+# the script's say (or stderr) tells where WHAT is.
+netwatch_work_dir() {
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/netwatch-$1.XXXXXX")
+  _netwatch_work_kept=$2
+  trap _netwatch_work_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+
+_netwatch_work_cleanup() {
+  local rc=$?
+  if declare -F nw_cleanup >/dev/null; then
+    nw_cleanup
+  fi
+  if ((${KEEP:-0})); then
+    if declare -F say >/dev/null; then
+      say "kept $_netwatch_work_kept in $WORK"
+    else
+      echo "netwatch: kept $_netwatch_work_kept in $WORK" >&2
+    fi
+  else
+    rm -rf -- "$WORK"
+  fi
+  exit $rc
+}
+
 _netwatch_apt_updated=""
 netwatch_apt_install() {
   if [[ "$(id -u)" != 0 ]]; then
