@@ -24,7 +24,6 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -73,26 +72,12 @@ class AggregatorServerTest {
         try (AggregatorServer server = startOnLoopback()) {
             ManagedChannel channel = channelTo(server.port());
             try {
-                BlockingQueue<AggregatorMessage> acks = new LinkedBlockingQueue<>();
-                CompletableFuture<Status> closed = new CompletableFuture<>();
+                RecordingObserver<AggregatorMessage> replies = new RecordingObserver<>();
+                BlockingQueue<AggregatorMessage> acks = replies.received;
+                CompletableFuture<Status> closed = replies.closed;
                 StreamObserver<AgentMessage> agent = IngestGrpc.newStub(channel)
                         .withDeadlineAfter(30, TimeUnit.SECONDS)
-                        .connect(new StreamObserver<>() {
-                            @Override
-                            public void onNext(AggregatorMessage m) {
-                                acks.add(m);
-                            }
-
-                            @Override
-                            public void onError(Throwable t) {
-                                closed.complete(Status.fromThrowable(t));
-                            }
-
-                            @Override
-                            public void onCompleted() {
-                                closed.complete(Status.OK);
-                            }
-                        });
+                        .connect(replies);
                 agent.onNext(AgentMessage.newBuilder()
                         .setHello(Hello.newBuilder().setNodeName("node-a").setBootId("boot-1")).build());
                 agent.onNext(AgentMessage.newBuilder().setFlows(FlowBatch.newBuilder().setSequence(1)

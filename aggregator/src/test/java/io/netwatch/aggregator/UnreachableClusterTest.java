@@ -25,7 +25,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -60,22 +59,10 @@ class UnreachableClusterTest {
                 assertEquals(HealthCheckResponse.ServingStatus.NOT_SERVING, HealthGrpc.newBlockingStub(channel)
                         .withDeadlineAfter(WAIT_SECONDS, TimeUnit.SECONDS)
                         .check(HealthCheckRequest.getDefaultInstance()).getStatus());
-                BlockingQueue<AggregatorMessage> acks = new LinkedBlockingQueue<>();
+                RecordingObserver<AggregatorMessage> replies = new RecordingObserver<>();
+                BlockingQueue<AggregatorMessage> acks = replies.received;
                 StreamObserver<AgentMessage> agent = IngestGrpc.newStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
-                        .connect(new StreamObserver<>() {
-                            @Override
-                            public void onNext(AggregatorMessage m) {
-                                acks.add(m);
-                            }
-
-                            @Override
-                            public void onError(Throwable t) {
-                            }
-
-                            @Override
-                            public void onCompleted() {
-                            }
-                        });
+                        .connect(replies);
                 agent.onNext(AgentMessage.newBuilder().setHello(Hello.newBuilder().setNodeName("node-a")
                         .setBootId("b")).build());
                 agent.onNext(AgentMessage.newBuilder().setFlows(FlowBatch.newBuilder().setSequence(1).addFlows(flow(1)))

@@ -1,5 +1,6 @@
 package io.netwatch.cli;
 
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.grpc.ManagedChannel;
@@ -20,6 +21,7 @@ import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.score.DetectionConfig;
 import io.netwatch.aggregator.AggregatorConfig;
 import io.netwatch.aggregator.AggregatorServer;
+import io.netwatch.aggregator.RecordingObserver;
 import io.netwatch.aggregator.security.ServerSecurity;
 import io.netwatch.aggregator.security.ServerTls;
 import io.netwatch.proto.ingest.v1.AggregatorMessage;
@@ -41,7 +43,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -92,25 +93,11 @@ class MutualTlsTest {
 
     /** How an ingest stream that says hello ends; a refused one ends at once. */
     private static Status ingest(ManagedChannel channel) throws Exception {
-        CompletableFuture<Status> end = new CompletableFuture<>();
-        StreamObserver<AgentMessage> out = IngestGrpc.newStub(channel).connect(new StreamObserver<AggregatorMessage>() {
-            @Override
-            public void onNext(AggregatorMessage m) {
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                end.complete(Status.fromThrowable(t));
-            }
-
-            @Override
-            public void onCompleted() {
-                end.complete(Status.OK);
-            }
-        });
+        RecordingObserver<AggregatorMessage> replies = new RecordingObserver<>();
+        StreamObserver<AgentMessage> out = IngestGrpc.newStub(channel).connect(replies);
         out.onNext(AgentMessage.newBuilder().setHello(Hello.newBuilder().setNodeName("intruder").setBootId("b")).build());
         try {
-            return end.get(20, TimeUnit.SECONDS);
+            return replies.closed.get(20, TimeUnit.SECONDS);
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }

@@ -1,5 +1,6 @@
 package io.netwatch.aggregator.ingest;
 
+
 import static io.netwatch.aggregator.FlowFixtures.flow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -15,6 +16,7 @@ import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
+import io.netwatch.aggregator.RecordingObserver;
 import io.netwatch.aggregator.store.AgentRegistry;
 import io.netwatch.aggregator.store.BoundedLog;
 import io.netwatch.aggregator.store.FlowStore;
@@ -33,10 +35,8 @@ import io.netwatch.proto.ingest.v1.IngestGrpc;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.LongStream;
@@ -180,28 +180,11 @@ class IngestServiceTest {
     }
 
     /** One agent stream: what the aggregator sent on it and how it ended. */
-    private final class AgentStream implements StreamObserver<AggregatorMessage> {
-        final BlockingQueue<AggregatorMessage> received = new LinkedBlockingQueue<>();
-        final CompletableFuture<Status> closed = new CompletableFuture<>();
+    private final class AgentStream extends RecordingObserver<AggregatorMessage> {
         final StreamObserver<AgentMessage> requests;
 
         AgentStream() {
             requests = IngestGrpc.newStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS).connect(this);
-        }
-
-        @Override
-        public void onNext(AggregatorMessage message) {
-            received.add(message);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            closed.complete(Status.fromThrowable(t));
-        }
-
-        @Override
-        public void onCompleted() {
-            closed.complete(Status.OK);
         }
 
         AgentStream hello(String node, String bootId) {

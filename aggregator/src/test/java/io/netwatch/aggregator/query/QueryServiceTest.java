@@ -1,5 +1,6 @@
 package io.netwatch.aggregator.query;
 
+
 import static io.netwatch.aggregator.FlowFixtures.endpoint;
 import static io.netwatch.aggregator.FlowFixtures.flow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,6 +25,7 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
+import io.netwatch.aggregator.RecordingObserver;
 import io.netwatch.aggregator.ingest.IngestService;
 import io.netwatch.aggregator.store.AgentRegistry;
 import io.netwatch.aggregator.store.FlowStore;
@@ -55,7 +57,6 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -162,9 +163,7 @@ class QueryServiceTest {
     }
 
     /** A streaming query's responses as they arrive, with client-side flow control. */
-    private static final class Follower<T> implements ClientResponseObserver<Object, T> {
-        final BlockingQueue<T> received = new LinkedBlockingQueue<>();
-        final CompletableFuture<Status> closed = new CompletableFuture<>();
+    private static final class Follower<T> extends RecordingObserver<T> implements ClientResponseObserver<Object, T> {
         final int initialRequest;
         volatile ClientCallStreamObserver<Object> call;
 
@@ -179,21 +178,6 @@ class QueryServiceTest {
             if (initialRequest >= 0) {
                 requestStream.disableAutoRequestWithInitial(initialRequest);
             }
-        }
-
-        @Override
-        public void onNext(T value) {
-            received.add(value);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            closed.complete(Status.fromThrowable(t));
-        }
-
-        @Override
-        public void onCompleted() {
-            closed.complete(Status.OK);
         }
 
         T next() throws InterruptedException {
@@ -558,25 +542,11 @@ class QueryServiceTest {
 
     @Test
     void getAgentsReportsWhatTheIngestStreamSent() throws Exception {
-        BlockingQueue<AggregatorMessage> acks = new LinkedBlockingQueue<>();
-        CompletableFuture<Status> closed = new CompletableFuture<>();
+        RecordingObserver<AggregatorMessage> replies = new RecordingObserver<>();
+        BlockingQueue<AggregatorMessage> acks = replies.received;
+        CompletableFuture<Status> closed = replies.closed;
         StreamObserver<AgentMessage> agent = IngestGrpc.newStub(h.channel).withDeadlineAfter(30, TimeUnit.SECONDS)
-                .connect(new StreamObserver<>() {
-                    @Override
-                    public void onNext(AggregatorMessage m) {
-                        acks.add(m);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        closed.complete(Status.fromThrowable(t));
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        closed.complete(Status.OK);
-                    }
-                });
+                .connect(replies);
         LossReport loss = LossReport.newBuilder().setNodeName("node-a")
                 .addCounters(LossCounter.newBuilder().setReason(LossReason.LOSS_REASON_KERNEL_DROP)
                         .setInterface("eth0").setCount(10))
