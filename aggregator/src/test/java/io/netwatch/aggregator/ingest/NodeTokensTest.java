@@ -25,6 +25,7 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
+import io.netwatch.aggregator.RecordingObserver;
 import io.netwatch.aggregator.store.AgentRegistry;
 import io.netwatch.aggregator.store.FlowStore;
 import io.netwatch.proto.anomaly.v1.Anomaly;
@@ -189,31 +190,23 @@ class NodeTokensTest {
     /** An agent stream kept open: messages go out one at a time, its acknowledgements and its end are watched. */
     private static final class OpenStream {
         final java.util.concurrent.LinkedBlockingQueue<Long> acks = new java.util.concurrent.LinkedBlockingQueue<>();
-        final CompletableFuture<Status> end = new CompletableFuture<>();
+        final CompletableFuture<Status> end;
         final StreamObserver<AgentMessage> out;
 
         OpenStream(ManagedChannel channel, String token, String node) {
             Metadata headers = new Metadata();
             headers.put(Metadata.Key.of(NodeTokens.HEADER, Metadata.ASCII_STRING_MARSHALLER), token);
+            RecordingObserver<AggregatorMessage> replies = new RecordingObserver<>() {
+                @Override
+                public void onNext(AggregatorMessage m) {
+                    if (m.hasAck()) {
+                        acks.add(m.getAck().getSequence());
+                    }
+                }
+            };
+            end = replies.closed;
             out = IngestGrpc.newStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-                    .connect(new StreamObserver<AggregatorMessage>() {
-                        @Override
-                        public void onNext(AggregatorMessage m) {
-                            if (m.hasAck()) {
-                                acks.add(m.getAck().getSequence());
-                            }
-                        }
-
-                        @Override
-                        public void onError(Throwable t) {
-                            end.complete(Status.fromThrowable(t));
-                        }
-
-                        @Override
-                        public void onCompleted() {
-                            end.complete(Status.OK);
-                        }
-                    });
+                    .connect(replies);
             out.onNext(AgentMessage.newBuilder().setHello(Hello.newBuilder().setNodeName(node).setBootId("b")).build());
         }
 
