@@ -1,6 +1,5 @@
 package io.netwatch.cli;
 
-
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.grpc.ManagedChannel;

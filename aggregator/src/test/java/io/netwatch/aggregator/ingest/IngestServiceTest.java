@@ -1,6 +1,5 @@
 package io.netwatch.aggregator.ingest;
 
-
 import static io.netwatch.aggregator.FlowFixtures.flow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,6 +1,5 @@
 package io.netwatch.aggregator.query;
 
-
 import static io.netwatch.aggregator.FlowFixtures.endpoint;
 import static io.netwatch.aggregator.FlowFixtures.flow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
