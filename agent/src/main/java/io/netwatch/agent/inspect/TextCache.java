@@ -23,13 +23,23 @@ public final class TextCache {
     /** Eight bytes of a byte array as one long, whatever their alignment. */
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
+    /** Longest text kept in its slot's own bytes, {@link #STRIDE} less the length byte. */
+    private static final int INLINE = 63;
+    /** Bytes per slot in {@link #inline}. */
+    private static final int STRIDE = INLINE + 1;
+
     /**
-     * Each kept text's bytes at {@code 2 * slot} and its String at {@code 2 * slot + 1}: both
-     * references in one cache line, so that a lookup, mostly a hit on a text the cache has not
-     * touched for a while, waits for two reads of memory (the pair, the kept bytes), not four.
-     * The kept bytes are compared whole, in one vectorized call, length first.
+     * Texts of up to {@link #INLINE} bytes (nearly every DNS name, server name and header
+     * value) in the slot's own stretch of one array: its length plus one, then its bytes; 0
+     * for none. The stretch's place follows from the slot, so a lookup reads it and the
+     * slot's String at once, two reads of memory issued together, instead of a reference
+     * first and the bytes it points to after.
      */
-    private final Object[] kept = new Object[2 * CAPACITY];
+    private final byte[] inline = new byte[CAPACITY * STRIDE];
+    /** Longer texts' bytes, by slot; null where the slot holds a short text or none. */
+    private final byte[][] outside = new byte[CAPACITY][];
+    /** Each slot's String. */
+    private final String[] strings = new String[CAPACITY];
     /** The text being looked up, read out of its buffer or builder once. */
     private final byte[] scratchBytes = new byte[MAX_LENGTH];
     private final char[] scratchChars = new char[MAX_LENGTH];
@@ -102,14 +112,27 @@ public final class TextCache {
             return new String(t, 0, len, StandardCharsets.ISO_8859_1);
         }
         int slot = slot(hash(t, len));
-        byte[] bytes = (byte[]) kept[2 * slot];
+        if (len <= INLINE) {
+            int at = slot * STRIDE;
+            if (inline[at] == (byte) (len + 1) && Arrays.equals(inline, at + 1, at + 1 + len, t, 0, len)) {
+                return strings[slot];
+            }
+            String s = new String(t, 0, len, StandardCharsets.ISO_8859_1);
+            inline[at] = (byte) (len + 1);
+            System.arraycopy(t, 0, inline, at + 1, len);
+            outside[slot] = null;
+            strings[slot] = s;
+            return s;
+        }
+        byte[] bytes = outside[slot];
         if (bytes != null && Arrays.equals(bytes, 0, bytes.length, t, 0, len)) {
-            return (String) kept[2 * slot + 1];
+            return strings[slot];
         }
         bytes = Arrays.copyOf(t, len);
         String s = new String(bytes, StandardCharsets.ISO_8859_1);
-        kept[2 * slot] = bytes;
-        kept[2 * slot + 1] = s;
+        inline[slot * STRIDE] = 0;
+        outside[slot] = bytes;
+        strings[slot] = s;
         return s;
     }
 

@@ -25,6 +25,33 @@ class TextCacheTest {
     }
 
     @Test
+    void shortAndLongTextsTakingEachOthersSlotsStaySpeltRight() {
+        // Texts up to 63 bytes are kept in the slot's own bytes, longer ones apart: 200,000
+        // lookups over 4,096 slots make each kind replace the other many times over.
+        TextCache cache = new TextCache();
+        SplittableRandom rnd = new SplittableRandom(11);
+        String[] recent = new String[64];
+        for (int i = 0; i < 200_000; i++) {
+            String text;
+            if (rnd.nextInt(2) == 0 && i > 64) {
+                text = recent[rnd.nextInt(64)];
+            } else {
+                StringBuilder b = new StringBuilder();
+                int n = rnd.nextInt(0, 130);
+                for (int k = 0; k < n; k++) {
+                    b.append((char) (rnd.nextInt(2) == 0 ? 'a' + rnd.nextInt(4) : 0x80 + rnd.nextInt(128)));
+                }
+                text = b.toString();
+            }
+            recent[i % 64] = text;
+            byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
+            String found = cache.latin1(bytes, bytes.length);
+            assertEquals(text, found);
+            assertSame(found, cache.latin1(ByteBuffer.wrap(bytes), 0, bytes.length));
+        }
+    }
+
+    @Test
     void textSeenAgainIsTheSameString() {
         TextCache cache = new TextCache();
         String first = cache.of(new StringBuilder("api-3.example.org"));
@@ -34,10 +61,11 @@ class TextCacheTest {
 
     @Test
     void textOfAnyLengthIsFoundAgainByEitherWay() {
-        // The hash reads eight bytes at a time and then a tail: every length up to past five words.
+        // The hash reads eight bytes at a time and then a tail: every length up to past ten words,
+        // on both sides of the 63 bytes kept in a slot's own bytes.
         TextCache cache = new TextCache();
-        for (int n = 0; n <= 41; n++) {
-            String text = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH".substring(0, n);
+        for (int n = 0; n <= 80; n++) {
+            String text = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-.abcdefghijklmnopqr".substring(0, n);
             byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
             String first = cache.latin1(bytes, n);
             assertEquals(text, first);
