@@ -150,6 +150,11 @@ public final class BenchReport {
                             l[0], range(l));
                 }
             }
+            if (!blank(f, "netwatch.floor.runs")) {
+                double[] l = pairedLoss(f, "netwatch.floor", "netwatch.uninspected");
+                line(sb, "  %-40s %7.1f%%%s  (no goal: reassembly, protocol by payload, per-flow state; "
+                        + "what every parser and rule adds to)", "  the same, no parser and no rule", l[0], range(l));
+            }
             if (unavailable == null && !blank(f, "suricata.noparsers.runs") && !blank(f, "suricata.full.runs")) {
                 double[] l = pairedLoss(f, "suricata.full", "suricata.noparsers");
                 line(sb, "  %-40s %7.1f%%%s  (the yardstick: Suricata with no rules, its parsers on against off, "

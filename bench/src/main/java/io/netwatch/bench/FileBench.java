@@ -161,6 +161,7 @@ public final class FileBench {
         Samples core = new Samples();
         Samples uninspected = new Samples();
         Samples withoutRules = new Samples();
+        Samples floor = new Samples();
         // The pass without inspection again at the round's end: the losses' reference is the
         // mean of the two, which brackets the round's other passes (see BenchReport.pairedLoss).
         Samples uninspectedAtEnd = new Samples();
@@ -197,6 +198,8 @@ public final class FileBench {
             addCollector(gc, uninspectedGc, uninspectedGcCount);
             settle();
             withoutRules.add(netwatchWithoutRules());
+            settle();
+            floor.add(netwatchInspectionFloor());
             for (ParserVariant v : ParserVariant.values()) {
                 settle();
                 parserVariants.get(v).add(netwatchWithParsers(v.parsers));
@@ -227,6 +230,7 @@ public final class FileBench {
         record("netwatch.core", core, null);
         record("netwatch.uninspected", uninspected, null);
         record("netwatch.norules", withoutRules, null);
+        record("netwatch.floor", floor, null);
         record("netwatch.uninspected.end", uninspectedAtEnd, null);
         for (ParserVariant v : ParserVariant.values()) {
             record("netwatch.parsers." + v.key, parserVariants.get(v), null);
@@ -315,6 +319,17 @@ public final class FileBench {
     private long netwatchWithoutRules() throws CaptureException {
         return timed(names -> Pipeline.create("bench", names, FlowTableConfig.defaults(), DetectionConfig.defaults(),
                 InspectionConfig.defaults(), Signatures.none(), FlowSink.NONE, AnomalySink.NONE, InspectionSink.NONE));
+    }
+
+    /**
+     * The whole pipeline with the inspection stage but no parser and no rule: reassembly, the
+     * protocol named by payload, each flow's inspection state and its budget. What every parser
+     * and rule is added to, so the floor of the inspection goal.
+     */
+    private long netwatchInspectionFloor() throws CaptureException {
+        return timed(names -> Pipeline.create("bench", names, FlowTableConfig.defaults(), DetectionConfig.defaults(),
+                InspectionConfig.defaults().withParsers(EnumSet.noneOf(MessageKind.class)), Signatures.none(),
+                FlowSink.NONE, AnomalySink.NONE, InspectionSink.NONE));
     }
 
     /**
