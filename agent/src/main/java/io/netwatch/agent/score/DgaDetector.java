@@ -71,12 +71,12 @@ public final class DgaDetector implements InspectionSink {
 
     @Override
     public void onEvent(InspectionEvent event) {
-        if (!(event instanceof InspectionEvent.Dns dns) || dns.message().response() || dns.message().qname().isEmpty()
-                || RegisteredDomain.inClusterZone(dns.message().qname())) {
+        if (!(event instanceof InspectionEvent.Dns dns) || dns.message().response()) {
             return;
         }
-        RegisteredDomain.Split split = RegisteredDomain.of(dns.message().qname());
-        if (split == null || split.domain().indexOf('.') < 0) {
+        RegisteredDomain.Query query = RegisteredDomain.query(dns.message().qname());
+        RegisteredDomain.Split split = query.split();
+        if (query.passedOver() || split == null || split.domain().indexOf('.') < 0) {
             return;
         }
         DgaScorer.Verdict v = verdict(split.domain());

@@ -97,11 +97,11 @@ public final class DnsTunnelDetector implements InspectionSink {
         if (!(event instanceof InspectionEvent.Dns dns) || dns.message().response()) {
             return;
         }
-        String qname = dns.message().qname();
-        if (qname.isEmpty() || RegisteredDomain.inClusterZone(qname)) {
+        RegisteredDomain.Query query = RegisteredDomain.query(dns.message().qname());
+        if (query.passedOver()) {
             return;
         }
-        RegisteredDomain.Split split = RegisteredDomain.of(qname);
+        RegisteredDomain.Split split = query.split();
         if (split == null) {
             unsplittable.incrementAndGet();
             return;

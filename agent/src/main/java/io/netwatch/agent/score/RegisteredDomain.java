@@ -43,41 +43,44 @@ final class RegisteredDomain {
     record Split(String domain, String subdomain) {
     }
 
-    /** One remembered split; final fields, so a racing reader sees a whole one or none. */
-    private record Memo(String name, Split split) {
+    /**
+     * What the DNS detectors need of a query name: whether they pass over it (empty, or in one of
+     * the {@link #CLUSTER_ZONES}), and else its split (null when it has none, see {@link #of}).
+     * Also the memo's entry for the name; final fields, so a racing reader sees a whole one or none.
+     */
+    record Query(String name, boolean passedOver, Split split) {
     }
 
     /**
-     * The latest splits, by the name's hash: every detector of a DNS message asks for the same
-     * name, and a node's pods ask for the same few thousand names again and again, where the
-     * Public Suffix List lookup costs more than the rest of a detector (about 5 us). Bounded
-     * (16,384 names of at most 253 characters, about 2 MiB when full, in sets of two by hash,
-     * the least recently used of a set replaced); a collision or a race only costs a lookup.
+     * The latest names looked at, by the name's hash: every detector of a DNS message asks for the
+     * same name, and a node's pods ask for the same few thousand names again and again, where the
+     * Public Suffix List lookup costs more than the rest of a detector (about 5 us) and the zone
+     * check more than the lookup here. Bounded (16,384 names of at most 253 characters, about
+     * 2 MiB when full, in sets of two by hash, the least recently used of a set replaced); a
+     * collision or a race only costs a lookup. A name seen again is mostly the same String (the
+     * parser's text cache), found by identity and its kept hash: its characters are not read.
      */
-    private static final Memo[] MEMO = new Memo[16_384];
+    private static final Query[] MEMO = new Query[16_384];
 
-    /**
-     * Splits {@code name} (case and a trailing dot ignored); null when it has no registered
-     * domain: empty, a bare public suffix ("com", "co.uk"), or a single label.
-     */
-    static Split of(String name) {
+    /** {@link #of} for a query name, with the zone check before it: remembered, so a name asked again costs one lookup. */
+    static Query query(String name) {
         // Two ways per set: a name looked up often is not pushed out by one other name of its set.
         int slot = name.hashCode() & (MEMO.length - 2);
-        Memo m = MEMO[slot];
-        if (m != null && m.name().equals(name)) {
-            return m.split();
+        Query q = MEMO[slot];
+        if (q != null && q.name().equals(name)) {
+            return q;
         }
-        Memo older = MEMO[slot + 1];
+        Query older = MEMO[slot + 1];
         if (older != null && older.name().equals(name)) {
             // Used again: it becomes the newer way.
-            MEMO[slot + 1] = m;
+            MEMO[slot + 1] = q;
             MEMO[slot] = older;
-            return older.split();
+            return older;
         }
-        Split split = split(name);
-        MEMO[slot + 1] = m;
-        MEMO[slot] = new Memo(name, split);
-        return split;
+        boolean passedOver = name.isEmpty() || inClusterZone(name);
+        MEMO[slot + 1] = q;
+        MEMO[slot] = new Query(name, passedOver, passedOver ? null : of(name));
+        return MEMO[slot];
     }
 
     /**
@@ -99,7 +102,11 @@ final class RegisteredDomain {
         return domain;
     }
 
-    private static Split split(String name) {
+    /**
+     * Splits {@code name} (case and a trailing dot ignored); null when it has no registered
+     * domain: empty, a bare public suffix ("com", "co.uk"), or a single label.
+     */
+    static Split of(String name) {
         String n = name.toLowerCase(Locale.ROOT);
         if (n.endsWith(".")) {
             n = n.substring(0, n.length() - 1);

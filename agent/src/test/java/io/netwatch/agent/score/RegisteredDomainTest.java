@@ -1,8 +1,10 @@
 package io.netwatch.agent.score;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -31,13 +33,30 @@ class RegisteredDomainTest {
         for (int i = 0; i < 60_000; i++) {
             int rank = (int) Math.min(59_999, -Math.log(1 - rnd.nextDouble()) * 12_000);
             String name = "h" + rank + "." + zones[rank % zones.length];
-            RegisteredDomain.Split split = RegisteredDomain.of(name);
+            RegisteredDomain.Query query = RegisteredDomain.query(name);
+            assertFalse(query.passedOver(), name);
+            RegisteredDomain.Split split = query.split();
             RegisteredDomain.Split before = first.putIfAbsent(name, split);
             if (before != null) {
                 assertEquals(before, split, name);
             }
             assertEquals(zones[rank % zones.length], split.domain(), name);
             assertEquals("h" + rank, split.subdomain(), name);
+        }
+    }
+
+    @Test
+    void queriesInTheClusterZonesAndEmptyOnesArePassedOverEachTimeTheyAreAsked() {
+        for (int round = 0; round < 3; round++) {
+            assertTrue(RegisteredDomain.query("api.default.svc.cluster.local").passedOver());
+            assertTrue(RegisteredDomain.query("4.3.2.10.in-addr.arpa.").passedOver());
+            assertTrue(RegisteredDomain.query("").passedOver());
+            RegisteredDomain.Query outside = RegisteredDomain.query("evilcluster.local");
+            assertFalse(outside.passedOver(), "a label boundary, not a suffix of text");
+            assertEquals(new RegisteredDomain.Split("evilcluster.local", ""), outside.split());
+            RegisteredDomain.Query bare = RegisteredDomain.query("co.uk");
+            assertFalse(bare.passedOver());
+            assertNull(bare.split(), "a bare public suffix has no registered domain");
         }
     }
 
