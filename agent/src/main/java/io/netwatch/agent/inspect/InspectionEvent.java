@@ -14,8 +14,96 @@ public sealed interface InspectionEvent permits InspectionEvent.Ssh, InspectionE
 
     Endpoints endpoints();
 
-    /** Sender and receiver of the message, and its transport ("udp", "tcp", "quic"). */
-    record Endpoints(String srcIp, int srcPort, String dstIp, int dstPort, String transport) {
+    /**
+     * Sender and receiver of the message, and its transport ("udp", "tcp", "quic"). The
+     * addresses are spelt when first asked for: the detectors read most DNS queries' endpoints
+     * never, or only to remember them, and spelling two addresses per message was a fair part
+     * of a DNS message's cost. Immutable to its readers; equal when their text and ports are.
+     */
+    final class Endpoints {
+        private final int ipVersion;
+        private final long srcHi;
+        private final long srcLo;
+        private final long dstHi;
+        private final long dstLo;
+        private final int srcPort;
+        private final int dstPort;
+        private final String transport;
+        /** Spelt on first use; a race spells the same text twice, and a String is safe to share without a lock. */
+        private String srcIp;
+        private String dstIp;
+
+        /** Endpoints whose addresses are already text. */
+        public Endpoints(String srcIp, int srcPort, String dstIp, int dstPort, String transport) {
+            this(0, 0, 0, srcPort, 0, 0, dstPort, transport);
+            this.srcIp = java.util.Objects.requireNonNull(srcIp, "srcIp");
+            this.dstIp = java.util.Objects.requireNonNull(dstIp, "dstIp");
+        }
+
+        /** Endpoints with addresses as {@link io.netwatch.agent.decode.IpLayer} holds them, spelt when asked for. */
+        static Endpoints of(int ipVersion, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo, int dstPort,
+                            String transport) {
+            return new Endpoints(ipVersion, srcHi, srcLo, srcPort, dstHi, dstLo, dstPort, transport);
+        }
+
+        private Endpoints(int ipVersion, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo, int dstPort,
+                          String transport) {
+            this.ipVersion = ipVersion;
+            this.srcHi = srcHi;
+            this.srcLo = srcLo;
+            this.srcPort = srcPort;
+            this.dstHi = dstHi;
+            this.dstLo = dstLo;
+            this.dstPort = dstPort;
+            this.transport = transport;
+        }
+
+        public String srcIp() {
+            String s = srcIp;
+            if (s == null) {
+                s = io.netwatch.agent.flow.IpAddressFormat.format(ipVersion, srcHi, srcLo);
+                srcIp = s;
+            }
+            return s;
+        }
+
+        public int srcPort() {
+            return srcPort;
+        }
+
+        public String dstIp() {
+            String s = dstIp;
+            if (s == null) {
+                s = io.netwatch.agent.flow.IpAddressFormat.format(ipVersion, dstHi, dstLo);
+                dstIp = s;
+            }
+            return s;
+        }
+
+        public int dstPort() {
+            return dstPort;
+        }
+
+        public String transport() {
+            return transport;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Endpoints e && srcPort == e.srcPort && dstPort == e.dstPort
+                    && srcIp().equals(e.srcIp()) && dstIp().equals(e.dstIp()) && transport.equals(e.transport);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(srcIp(), srcPort, dstIp(), dstPort, transport);
+        }
+
+        @Override
+        public String toString() {
+            return "Endpoints[srcIp=" + srcIp() + ", srcPort=" + srcPort + ", dstIp=" + dstIp() + ", dstPort=" + dstPort
+                    + ", transport=" + transport + "]";
+        }
     }
 
     /**

@@ -3,7 +3,6 @@ package io.netwatch.agent.inspect;
 import io.netwatch.agent.decode.IpLayer;
 import io.netwatch.agent.decode.PacketDecoder;
 import io.netwatch.agent.flow.FlowObserver;
-import io.netwatch.agent.flow.IpAddressNames;
 import io.netwatch.agent.inspect.signature.MatchContext;
 import io.netwatch.agent.inspect.signature.PayloadBuffers;
 import io.netwatch.agent.inspect.signature.Signatures;
@@ -50,8 +49,6 @@ public final class Inspector implements FlowObserver {
     /** Reused for every match: the capture thread is the only one. */
     private final MatchContext matchContext = new MatchContext();
     private final TlsFingerprints fingerprints = new TlsFingerprints();
-    /** The text of the addresses events name: DNS messages name the same resolvers and clients again and again. */
-    private final IpAddressNames names = new IpAddressNames(1024);
     /** Payload arrays for the rules, passed from flow to flow; replaced when a reload changes the depth. */
     private PayloadBuffers payloadBuffers;
 
@@ -223,8 +220,7 @@ public final class Inspector implements FlowObserver {
     /** A sender and receiver, addresses as {@link IpLayer} holds them. */
     InspectionEvent.Endpoints endpoints(int ipVersion, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo,
                                         int dstPort, String transport) {
-        return new InspectionEvent.Endpoints(names.of(ipVersion, srcHi, srcLo), srcPort, names.of(ipVersion, dstHi, dstLo),
-                dstPort, transport);
+        return InspectionEvent.Endpoints.of(ipVersion, srcHi, srcLo, srcPort, dstHi, dstLo, dstPort, transport);
     }
 
     InspectionEvent.Endpoints endpoints(MatchContext m, String transport) {

@@ -55,7 +55,8 @@ public final class DnsTunnelDetector implements InspectionSink {
         int named;
         long characters;
         double entropySum;
-        String lastClient = "";
+        /** The last query's endpoints, spelt only if the window is reported. */
+        InspectionEvent.Endpoints lastQuery;
         long[] evidence;
         int evidenceCount;
         boolean tunnelReported;
@@ -77,6 +78,10 @@ public final class DnsTunnelDetector implements InspectionSink {
             evidenceCount = 0;
             tunnelReported = false;
             exfiltrationReported = false;
+        }
+
+        String lastClient() {
+            return lastQuery == null ? "" : lastQuery.srcIp();
         }
 
         double meanLength() {
@@ -116,7 +121,7 @@ public final class DnsTunnelDetector implements InspectionSink {
         }
         w.queries++;
         w.lastNanos = Math.max(w.lastNanos, now);
-        w.lastClient = dns.endpoints().srcIp();
+        w.lastQuery = dns.endpoints();
         int qtype = dns.message().qtype();
         if (qtype == DnsParser.TYPE_TXT || qtype == DnsParser.TYPE_NULL) {
             w.txtNull++;
@@ -153,7 +158,7 @@ public final class DnsTunnelDetector implements InspectionSink {
             report(DNS_TUNNEL, TUNNEL_TECHNIQUE, domain, w, String.format(Locale.ROOT,
                     "%s queried %d distinct subdomains of %s in %.1f s (mean %.1f characters, %.2f bits of entropy "
                             + "per character; %.0f%% TXT or NULL): names that carry data",
-                    w.lastClient, w.subdomains.size(), domain, seconds(w), w.meanLength(), w.meanEntropy(),
+                    w.lastClient(), w.subdomains.size(), domain, seconds(w), w.meanLength(), w.meanEntropy(),
                     100 * w.txtNullShare()));
         }
         if (!w.exfiltrationReported && random && w.characters >= config.exfiltrationBytes()) {
@@ -162,7 +167,7 @@ public final class DnsTunnelDetector implements InspectionSink {
             report(EXFILTRATION, EXFILTRATION_TECHNIQUE, domain, w, String.format(Locale.ROOT,
                     "%s sent %d characters of high-entropy subdomains (%.2f bits per character) to %s in %.1f s, "
                             + "over the %d-character limit",
-                    w.lastClient, w.characters, w.meanEntropy(), domain, seconds(w), config.exfiltrationBytes()));
+                    w.lastClient(), w.characters, w.meanEntropy(), domain, seconds(w), config.exfiltrationBytes()));
         }
     }
 
@@ -173,7 +178,7 @@ public final class DnsTunnelDetector implements InspectionSink {
     private void report(String type, String technique, String domain, Window w, String summary) {
         Anomaly.Builder a = Anomalies.start(nodeName + "-" + type + "-" + nextId++, type, "dns_tunnel", technique,
                 nodeName, Severity.SEVERITY_HIGH, (double) w.subdomains.size() / (4.0 * config.minUniqueSubdomains()),
-                Anomalies.endpoint(w.lastClient), io.netwatch.proto.flow.v1.Endpoint.newBuilder().setWorkload(
+                Anomalies.endpoint(w.lastClient()), io.netwatch.proto.flow.v1.Endpoint.newBuilder().setWorkload(
                         io.netwatch.proto.flow.v1.Workload.newBuilder().setExternalName(domain)).build(),
                 w.startNanos, w.lastNanos, summary);
         a.getExplanationBuilder()
