@@ -17,7 +17,11 @@ class DuplicateFilterTest {
 
     /** A UDP datagram from 10.0.0.1:{@code sport} to 10.0.0.3:9998, the TTL as given (a hop changes it). */
     private static ByteBuffer datagram(int sport, int ttl) {
-        byte[] ip = ipv4Packet(ipv4(10, 0, 0, 1), ipv4(10, 0, 0, 3), 17, udp(sport, 9998, 8));
+        return datagram(sport, 9998, ttl);
+    }
+
+    private static ByteBuffer datagram(int sport, int dport, int ttl) {
+        byte[] ip = ipv4Packet(ipv4(10, 0, 0, 1), ipv4(10, 0, 0, 3), 17, udp(sport, dport, 8));
         ip[8] = (byte) ttl;
         return ByteBuffer.wrap(ethernet(0x0800, ip));
     }
@@ -59,6 +63,41 @@ class DuplicateFilterTest {
         assertTrue(seen(f, datagram(40000, 63), T + 200, 2), "the copy is still recognised");
         assertTrue(seen(f, datagram(other, 63), T + 300, 2), "and so is the other's");
         assertEquals(DuplicateFilter.set(awaited), DuplicateFilter.set(identity(datagram(other, 64))));
+    }
+
+    @Test
+    void threeOtherPacketsOfTheSameSetBetweenTheTwoCopiesDoNotPushTheFirstOut() {
+        // A bridge that takes in a burst and then forwards it puts the burst between each
+        // packet's two copies: three others whose identities share the awaited one's pair of
+        // entries (what a set was before sets of four) pushed it out then.
+        long awaited = identity(datagram(40000, 9998, 64));
+        int[] others = new int[3];
+        int found = 0;
+        for (int sport = 40001; found < others.length; sport++) {
+            for (int dport = 1; dport < 65536 && found < others.length; dport += 251) {
+                if (pair(identity(datagram(sport, dport, 64))) == pair(awaited)) {
+                    others[found++] = sport << 16 | dport;
+                }
+            }
+        }
+        DuplicateFilter f = new DuplicateFilter(WINDOW);
+        assertFalse(seen(f, datagram(40000, 9998, 64), T, 1));
+        for (int i = 0; i < others.length; i++) {
+            assertFalse(seen(f, datagram(others[i] >>> 16, others[i] & 0xFFFF, 64), T + 100 * (i + 1), 1),
+                    "another packet of the same set");
+        }
+        assertTrue(seen(f, datagram(40000, 9998, 63), T + 500, 2), "the copy is still recognised");
+        for (int i = 0; i < others.length; i++) {
+            assertTrue(seen(f, datagram(others[i] >>> 16, others[i] & 0xFFFF, 63), T + 600 + i, 2),
+                    "and so are the others'");
+            assertEquals(DuplicateFilter.set(awaited),
+                    DuplicateFilter.set(identity(datagram(others[i] >>> 16, others[i] & 0xFFFF, 64))));
+        }
+    }
+
+    /** The pair of entries an identity maps to in a table of sets of two. */
+    private static int pair(long identity) {
+        return (int) (identity ^ (identity >>> 32)) & (DuplicateFilter.ENTRIES - 2);
     }
 
     private static int entry(long identity) {
