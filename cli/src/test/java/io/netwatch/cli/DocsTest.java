@@ -29,8 +29,8 @@ class DocsTest {
     private static final Set<String> OTHER_TOOLS_OPTIONS = Set.of("--platform", "--build-arg", "--entrypoint",
             // bench/run.sh
             "--no-live", "--packets", "--rounds", "--keep", "--set",
-            // bench/compare.sh
-            "--part", "--capture", "--jvm",
+            // bench/compare.sh, bench/profile.sh
+            "--part", "--capture", "--jvm", "--top",
             // lab/run.sh
             "--benign", "--scenarios", "--enforce", "--list", "--out");
 
