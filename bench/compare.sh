@@ -22,6 +22,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH="$ROOT/bench"
 # shellcheck source=scripts/env.sh
 source "$ROOT/scripts/env.sh"
+# shellcheck source=bench/scripts/capture.sh
+source "$BENCH/scripts/capture.sh"
 
 PART=all
 ROUNDS=16
@@ -52,14 +54,7 @@ if ((${#REVS[@]} != 2)); then
   echo "compare: name one or two builds: REV_A [REV_B] (a git revision, or 'work' for the working tree)" >&2
   exit 2
 fi
-case "$PART" in
-  all) FILTER="" ;;
-  dns) FILTER="udp port 53" ;;
-  http) FILTER="tcp port 80 or tcp port 8080" ;;
-  tls) FILTER="tcp port 443" ;;
-  rest) FILTER="not (udp port 53 or tcp port 80 or tcp port 8080 or tcp port 443)" ;;
-  *) echo "compare: --part is one of all, dns, http, tls, rest; not '$PART'" >&2; exit 2 ;;
-esac
+bench_part_filter compare "$PART"
 if [[ -n "$CAPTURE" && ! -r "$CAPTURE" ]]; then
   echo "compare: cannot read the capture $CAPTURE" >&2
   exit 2
@@ -81,16 +76,8 @@ JAVA="$JAVA_HOME/bin/java"
 netwatch_need mvn maven
 [[ -n "$FILTER" ]] && netwatch_need tcpdump tcpdump
 
-build() { # DIR MODULE LOG: builds MODULE and what it needs in DIR, tests skipped
-  if ! (cd "$1" && mvn -B -ntp -Dstyle.color=never -pl "$2" -am package -Dmaven.test.skip=true) >"$3" 2>&1; then
-    tail -30 "$3" >&2
-    say "the build in $1 failed; the whole log is in $3"
-    exit 1
-  fi
-}
-
 say "building the working tree (log in $WORK/build-work.log) ..."
-build "$ROOT" bench "$WORK/build-work.log"
+bench_build "$ROOT" bench "$WORK/build-work.log"
 CP="$BENCH/target/classes:$BENCH/target/lib/*"
 
 CLASSES=()
@@ -107,21 +94,13 @@ for rev in "${REVS[@]}"; do
       git -C "$ROOT" worktree add --detach "$dir" "$commit" >/dev/null 2>&1
       WORKTREES+=("$dir")
       say "building $rev (${commit:0:12}; log in $WORK/build-${commit:0:12}.log) ..."
-      build "$dir" agent "$WORK/build-${commit:0:12}.log"
+      bench_build "$dir" agent "$WORK/build-${commit:0:12}.log"
     fi
   fi
   CLASSES+=("$dir/agent/target/classes:$dir/common/target/classes:$dir/proto/target/classes")
 done
 
-if [[ -z "$CAPTURE" ]]; then
-  CAPTURE="$WORK/capture.pcap"
-  say "synthesizing $PACKETS packets of mixed traffic (seed $SEED) ..."
-  "$JAVA" -cp "$CP" io.netwatch.bench.synth.CaptureSynthesizer "$CAPTURE" --packets "$PACKETS" --seed "$SEED" >/dev/null
-fi
-if [[ -n "$FILTER" ]]; then
-  tcpdump -r "$CAPTURE" -w "$WORK/$PART.pcap" "$FILTER" 2>/dev/null
-  CAPTURE="$WORK/$PART.pcap"
-fi
+bench_capture
 
 say "timing $ROUNDS rounds on $(basename "$CAPTURE") ..."
 # The agent pod's JVM, as bench/run.sh times it: one CPU seen (the serial collector), 256 MiB of heap.

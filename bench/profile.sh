@@ -18,6 +18,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH="$ROOT/bench"
 # shellcheck source=scripts/env.sh
 source "$ROOT/scripts/env.sh"
+# shellcheck source=bench/scripts/capture.sh
+source "$BENCH/scripts/capture.sh"
 
 PART=all
 ROUNDS=8
@@ -41,14 +43,7 @@ while (($#)); do
     *) echo "profile: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
-case "$PART" in
-  all) FILTER="" ;;
-  dns) FILTER="udp port 53" ;;
-  http) FILTER="tcp port 80 or tcp port 8080" ;;
-  tls) FILTER="tcp port 443" ;;
-  rest) FILTER="not (udp port 53 or tcp port 80 or tcp port 8080 or tcp port 443)" ;;
-  *) echo "profile: --part is one of all, dns, http, tls, rest; not '$PART'" >&2; exit 2 ;;
-esac
+bench_part_filter profile "$PART"
 if [[ -n "$CAPTURE" && ! -r "$CAPTURE" ]]; then
   echo "profile: cannot read the capture $CAPTURE" >&2
   exit 2
@@ -66,23 +61,10 @@ netwatch_need mvn maven
 [[ -n "$FILTER" ]] && netwatch_need tcpdump tcpdump
 
 say "building the working tree (log in $WORK/build.log) ..."
-if ! (cd "$ROOT" && mvn -B -ntp -Dstyle.color=never -pl bench -am package -Dmaven.test.skip=true) \
-    >"$WORK/build.log" 2>&1; then
-  tail -30 "$WORK/build.log" >&2
-  say "the build failed; the whole log is in $WORK/build.log"
-  exit 1
-fi
+bench_build "$ROOT" bench "$WORK/build.log"
 CP="$BENCH/target/classes:$BENCH/target/lib/*"
 
-if [[ -z "$CAPTURE" ]]; then
-  CAPTURE="$WORK/capture.pcap"
-  say "synthesizing $PACKETS packets of mixed traffic (seed $SEED) ..."
-  "$JAVA" -cp "$CP" io.netwatch.bench.synth.CaptureSynthesizer "$CAPTURE" --packets "$PACKETS" --seed "$SEED" >/dev/null
-fi
-if [[ -n "$FILTER" ]]; then
-  tcpdump -r "$CAPTURE" -w "$WORK/$PART.pcap" "$FILTER" 2>/dev/null
-  CAPTURE="$WORK/$PART.pcap"
-fi
+bench_capture
 
 say "profiling $ROUNDS rounds on $(basename "$CAPTURE") ..."
 # The agent pod's JVM, as bench/run.sh times it: one CPU seen (the serial collector), 256 MiB of heap.

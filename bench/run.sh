@@ -24,6 +24,8 @@ BENCH="$ROOT/bench"
 source "$ROOT/scripts/env.sh"
 # shellcheck source=bench/scripts/deps.sh
 source "$BENCH/scripts/deps.sh"
+# shellcheck source=bench/scripts/capture.sh
+source "$BENCH/scripts/capture.sh"
 
 PACKETS=1600000
 SEED=20250101
@@ -72,14 +74,7 @@ fi
 
 # --- build ------------------------------------------------------------------------------------
 say "building the bench module with Maven (tests skipped; log in $RESULTS/build.log) ..."
-# -Dmaven.test.skip also skips compiling tests: the benchmark needs none, and work in progress
-# in another module's tests cannot stop it.
-if ! (cd "$ROOT" && mvn -B -ntp -Dstyle.color=never -pl bench -am package -Dmaven.test.skip=true) \
-    >"$RESULTS/build.log" 2>&1; then
-  tail -30 "$RESULTS/build.log" >&2
-  say "the build failed; the whole log is in $RESULTS/build.log"
-  exit 1
-fi
+bench_build "$ROOT" bench "$RESULTS/build.log"
 CP="$BENCH/target/classes:$BENCH/target/lib/*"
 # pcap4j logs every loop break at INFO through slf4j-simple: warnings only.
 JAVA_OPTS=(-Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
