@@ -145,16 +145,10 @@ public final class ProfileBench {
     /** The thread's part: the capture thread, the collector, the JIT compilers, or the rest. */
     static String threadKind(String threadFrame) {
         String t = threadFrame.toLowerCase(Locale.ROOT);
-        if (t.contains("main")) {
-            return "capture thread";
-        }
-        if (t.contains("vm thread") || t.contains("gc")) {
-            return "collector";
-        }
-        if (t.contains("compiler")) {
-            return "compiler";
-        }
-        return "other";
+        int kind = t.contains("main") ? 0
+                : t.contains("vm thread") || t.contains("gc") ? 1
+                : t.contains("compiler") ? 2 : 3;
+        return THREAD_KINDS[kind];
     }
 
     /** {@code io/netwatch/agent/inspect/FlowInspection.packet} as {@code FlowInspection.packet}; native frames as they are. */
@@ -176,19 +170,9 @@ public final class ProfileBench {
                 file.getFileName(), packets, rounds, WARMUP_ROUNDS, event);
         line(sb, "%-20s %10s %9s %15s %10s %9s %7s", "", "pass (s)", "samples", "capture thread", "collector",
                 "compiler", "other");
-        String[] kinds = {"capture thread", "collector", "compiler", "other"};
-        for (int side = 0; side < 2; side++) {
-            Frames f = side == 0 ? un : in;
-            line(sb, "%-20s %10.3f %,9d %,15d %,10d %,9d %,7d", side == 0 ? "without inspection" : "with inspection",
-                    median(times.get(side)) / 1e9, f.total(), f.threads().getOrDefault(kinds[0], 0L),
-                    f.threads().getOrDefault(kinds[1], 0L), f.threads().getOrDefault(kinds[2], 0L),
-                    f.threads().getOrDefault(kinds[3], 0L));
-        }
-        line(sb, "%-20s %10s %,9d %,15d %,10d %,9d %,7d", "more with inspection", "", diff,
-                in.threads().getOrDefault(kinds[0], 0L) - un.threads().getOrDefault(kinds[0], 0L),
-                in.threads().getOrDefault(kinds[1], 0L) - un.threads().getOrDefault(kinds[1], 0L),
-                in.threads().getOrDefault(kinds[2], 0L) - un.threads().getOrDefault(kinds[2], 0L),
-                in.threads().getOrDefault(kinds[3], 0L) - un.threads().getOrDefault(kinds[3], 0L));
+        line(sb, "%-20s %10.3f %s", "without inspection", median(times.get(0)) / 1e9, byThread(un, null));
+        line(sb, "%-20s %10.3f %s", "with inspection", median(times.get(1)) / 1e9, byThread(in, null));
+        line(sb, "%-20s %10s %s", "more with inspection", "", byThread(in, un));
         if (diff <= 0) {
             line(sb, "No more samples with inspection than without: nothing to set against each other.");
             return sb.toString();
@@ -201,6 +185,22 @@ public final class ProfileBench {
         line(sb, "The same, the frame's own samples only:");
         table(sb, un.self(), in.self(), diff, top);
         return sb.toString();
+    }
+
+    /** The kinds of thread {@link #threadKind} tells apart, in the report's order. */
+    private static final String[] THREAD_KINDS = {"capture thread", "collector", "compiler", "other"};
+
+    /** A row's samples in all and by kind of thread: {@code f}'s, or less {@code minus}'s when given. */
+    private static String byThread(Frames f, Frames minus) {
+        StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%,9d",
+                f.total() - (minus == null ? 0 : minus.total())));
+        int[] widths = {15, 10, 9, 7};
+        for (int k = 0; k < THREAD_KINDS.length; k++) {
+            long n = f.threads().getOrDefault(THREAD_KINDS[k], 0L)
+                    - (minus == null ? 0 : minus.threads().getOrDefault(THREAD_KINDS[k], 0L));
+            row.append(String.format(Locale.ROOT, " %," + widths[k] + "d", n));
+        }
+        return row.toString();
     }
 
     private static void table(StringBuilder sb, Map<String, Long> un, Map<String, Long> in, long diff, int top) {
