@@ -151,7 +151,10 @@ public final class ProfileBench {
         return THREAD_KINDS[kind];
     }
 
-    /** {@code io/netwatch/agent/inspect/FlowInspection.packet} as {@code FlowInspection.packet}; native frames as they are. */
+    /**
+     * {@code io/netwatch/agent/inspect/FlowInspection.packet} as {@code FlowInspection.packet};
+     * native frames as they are.
+     */
     static String shortName(String frame) {
         int paren = frame.indexOf('(');
         String f = paren > 0 ? frame.substring(0, paren) : frame;
