@@ -85,9 +85,37 @@ public final class CompareBuilds {
             for (int i = 0; i < rounds; i++) {
                 ratio[i] = (double) times[1][inspected][i] / times[0][inspected][i];
             }
-            System.out.printf(Locale.ROOT, "%s / %s time, %s inspection: %.3f by the median round (%.3f to %.3f)%n",
-                    names[1], names[0], inspected == 1 ? "with" : "without", median(ratio), min(ratio), max(ratio));
+            double[] interval = medianInterval(ratio);
+            String ci = interval == null ? "too few rounds for a 95 % interval"
+                    : String.format(Locale.ROOT, "95 %% interval %.3f to %.3f", interval[0], interval[1]);
+            System.out.printf(Locale.ROOT, "%s / %s time, %s inspection: %.3f by the median round (%s; rounds %.3f to "
+                    + "%.3f)%n", names[1], names[0], inspected == 1 ? "with" : "without", median(ratio), ci, min(ratio),
+                    max(ratio));
         }
+    }
+
+    /**
+     * A distribution-free interval of at least 95 % confidence for the median of what {@code v}
+     * samples: the k-th smallest and the k-th largest value, k the largest rank whose
+     * binomial tail, P(Bin(n, 1/2) < k), is at most 2.5 %. It assumes only that rounds are
+     * independent, not that their times are normal (they are not: a slow spell of the machine
+     * stretches a few rounds by half). An interval that holds 1 is a change not told from
+     * noise. Null below 6 rounds, where no such k exists.
+     */
+    static double[] medianInterval(double[] v) {
+        int n = v.length;
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        // tail = P(Bin(n, 1/2) <= j), summed as j grows; k = j + 1 while it stays within 2.5 %.
+        double term = Math.pow(0.5, n);
+        double tail = term;
+        int k = 0;
+        for (int j = 0; tail <= 0.025 && j < n; j++) {
+            k = j + 1;
+            term = term * (n - j) / (j + 1);
+            tail += term;
+        }
+        return k == 0 ? null : new double[] {s[k - 1], s[n - k]};
     }
 
     /** The jars of {@code lib} but Netwatch's own, which each build brings as classes. */
