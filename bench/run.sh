@@ -9,13 +9,15 @@
 #    bookworm-backports (enabled from the mirror this machine's APT sources already use);
 # 3. synthesizes a capture of N packets of mixed traffic (default 1,600,000) into a temp dir;
 # 4. times, in one JVM on that file: the bare memory-mapped read, Netwatch's pipeline, tcpdump -r
-#    and suricata -r (single runmode, no rules), and writes the ratios;
+#    and suricata -r (single runmode, no rules), and writes the ratios; then Netwatch's pipeline
+#    with and without payload inspection back to back, each in JVMs of its own, the heap never
+#    collected between passes (as an agent's is not);
 # 5. measures heap bytes per tracked flow with 1,000,000 flows (a JVM of its own);
 # 6. measures the live-capture drop rate: two network namespaces joined by a veth, a C blaster
 #    at full speed in one, the agent's LiveCapture + Pipeline in the other;
 # 7. prints the table, and keeps it with every stage's figures in bench/target/results/<time>/.
 #
-# Needs root (apt-get, network namespaces, live capture). 4 to 6 minutes on 2 cores.
+# Needs root (apt-get, network namespaces, live capture). 5 to 7 minutes on 2 cores.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,6 +32,7 @@ source "$BENCH/scripts/capture.sh"
 PACKETS=1600000
 SEED=20250101
 ROUNDS=5
+STEADY_PASSES=8
 LIVE_SECONDS=10
 LIVE_FLOWS=1024
 LIVE=1
@@ -111,6 +114,17 @@ FILE_ARGS=(--rounds "$ROUNDS" --warmup 3 --suricata-rounds 3)
 FILE_JVM=(-XX:ActiveProcessorCount=1 -Xmx256m)
 "$JAVA" "${JAVA_OPTS[@]}" "${FILE_JVM[@]}" -cp "$CP" io.netwatch.bench.FileBench "$CAPTURE" "$RESULTS/file.properties" "$WORK/file" \
   "${FILE_ARGS[@]}" >&2
+
+# --- 2b. the same pipelines back to back, the heap as an agent keeps it ------------------------
+# FileBench collects the whole heap before each pass, untimed; here no pass is preceded by a
+# collection, so the full collections that the flows' promoted state brings fall inside the
+# passes, as they do in a running agent. Each pipeline in JVMs of its own, in the order
+# without, with, with, without, so that a drift of the machine's speed weighs on both alike.
+say "timing both pipelines back to back, no collection between passes (4 JVMs, ${STEADY_PASSES} passes each) ..."
+for run in uninspected.1 inspected.1 inspected.2 uninspected.2; do
+  "$JAVA" "${JAVA_OPTS[@]}" "${FILE_JVM[@]}" -cp "$CP" io.netwatch.bench.SteadyBench "$CAPTURE" \
+    "$RESULTS/steady-$run.properties" "steady.$run" "${run%.*}" 5 "$STEADY_PASSES" >&2
+done
 
 # --- 3. bytes per tracked flow ----------------------------------------------------------------
 say "bytes per tracked flow, 1,000,000 flows ..."

@@ -27,6 +27,10 @@ public final class BenchReport {
         Properties env = Results.read(dir.resolve("env.properties"));
         Properties file = Results.read(dir.resolve("file.properties"));
         Properties memory = Results.read(dir.resolve("memory.properties"));
+        for (String run : new String[] {"uninspected.1", "inspected.1", "inspected.2", "uninspected.2"}) {
+            // SteadyBench's four JVMs, each with a file of its own.
+            file.putAll(Results.read(dir.resolve("steady-" + run + ".properties")));
+        }
         Properties live = Results.read(dir.resolve("live.properties"));
         Properties sender = Results.read(dir.resolve("live-sender.properties"));
         StringBuilder sb = new StringBuilder();
@@ -165,8 +169,53 @@ public final class BenchReport {
                         dbl(f, "netwatch.gc.seconds"), f.getProperty("netwatch.gc.collections"),
                         dbl(f, "netwatch.uninspected.gc.seconds"), f.getProperty("netwatch.uninspected.gc.collections"));
             }
+            steady(sb, f);
         }
         line(sb, "");
+    }
+
+    /**
+     * {@link SteadyBench}'s figures: both pipelines back to back with no collection between
+     * passes, so that the full collections fall inside them. The loss is of the medians of the
+     * two pipelines' passes (each from two JVMs, run without, with, with, without), not paired
+     * within rounds: the pipelines ran in different JVMs.
+     */
+    private static void steady(StringBuilder sb, Properties f) {
+        double[] with = concat(runs(f, "steady.inspected.1"), runs(f, "steady.inspected.2"));
+        double[] without = concat(runs(f, "steady.uninspected.1"), runs(f, "steady.uninspected.2"));
+        if (with.length == 0 || without.length == 0) {
+            return;
+        }
+        double w = median(with);
+        double wo = median(without);
+        line(sb, "  %-40s %7.1f%%  (no collection between passes, as in an agent: full collections fall inside "
+                + "them; medians of %d passes each, %.3f s against %.3f s)", "  the same, passes back to back",
+                100 * (1 - wo / w), with.length, w, wo);
+        line(sb, "  collector per pass back to back: %.3f s young and %.3f s full (%.2f full collections) with "
+                        + "inspection, %.3f s young and %.3f s full (%.2f) without",
+                mean(f, "steady.inspected", "young.seconds.per.pass"), mean(f, "steady.inspected", "full.seconds.per.pass"),
+                mean(f, "steady.inspected", "full.collections.per.pass"),
+                mean(f, "steady.uninspected", "young.seconds.per.pass"),
+                mean(f, "steady.uninspected", "full.seconds.per.pass"),
+                mean(f, "steady.uninspected", "full.collections.per.pass"));
+    }
+
+    /** The mean of {@code PREFIX.1.FIELD} and {@code PREFIX.2.FIELD} (the two JVMs ran as many passes). */
+    private static double mean(Properties f, String prefix, String field) {
+        return (dbl(f, prefix + ".1." + field) + dbl(f, prefix + ".2." + field)) / 2;
+    }
+
+    private static double[] concat(double[] a, double[] b) {
+        double[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
     }
 
     private static void memory(StringBuilder sb, Properties m) {
