@@ -1,6 +1,7 @@
 package io.netwatch.agent.inspect;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.nio.ByteBuffer;
@@ -85,23 +86,33 @@ class TextCacheTest {
     @Test
     void charsBeyondLatin1AreSpeltButNotKept() {
         TextCache cache = new TextCache();
-        assertEquals("caf\u00e9-\u4e2d", cache.of(new StringBuilder("caf\u00e9-\u4e2d")));
+        String first = cache.of(new StringBuilder("caf\u00e9-\u4e2d"));
+        assertEquals("caf\u00e9-\u4e2d", first);
+        // Not kept: asked again, the same text is a new String.
+        assertNotSame(first, cache.of(new StringBuilder("caf\u00e9-\u4e2d")));
     }
 
     @Test
     void bytesAboveAsciiAreOneCharacterEach() {
         TextCache cache = new TextCache();
         byte[] bytes = {(byte) 0xE9, 'a', (byte) 0xFF};
-        assertEquals("\u00e9a\u00ff", cache.latin1(ByteBuffer.wrap(bytes), 0, 3));
-        assertEquals("\u00e9a\u00ff", cache.latin1(ByteBuffer.wrap(bytes), 0, 3));
+        String first = cache.latin1(ByteBuffer.wrap(bytes), 0, 3);
+        assertEquals("\u00e9a\u00ff", first);
+        // Kept like ASCII text: asked again, the same String.
+        assertSame(first, cache.latin1(ByteBuffer.wrap(bytes), 0, 3));
     }
 
     @Test
     void longTextIsMadeButNotKept() {
         TextCache cache = new TextCache();
         String text = "a".repeat(TextCache.MAX_LENGTH + 1);
-        assertEquals(text, cache.of(new StringBuilder(text)));
-        assertEquals(text, cache.latin1(ByteBuffer.wrap(text.getBytes(StandardCharsets.ISO_8859_1)), 0, text.length()));
+        String built = cache.of(new StringBuilder(text));
+        assertEquals(text, built);
+        assertNotSame(built, cache.of(new StringBuilder(text)), "longer than MAX_LENGTH: not kept");
+        byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
+        String read = cache.latin1(ByteBuffer.wrap(bytes), 0, bytes.length);
+        assertEquals(text, read);
+        assertNotSame(read, cache.latin1(ByteBuffer.wrap(bytes), 0, bytes.length), "longer than MAX_LENGTH: not kept");
     }
 
     private static String word(SplittableRandom rnd) {

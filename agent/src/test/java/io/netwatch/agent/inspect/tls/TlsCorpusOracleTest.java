@@ -19,9 +19,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -151,6 +154,7 @@ class TlsCorpusOracleTest {
         List<String> streamProblems = new ArrayList<>();
         List<String> fingerprints = new ArrayList<>();
         List<String> fingerprintMismatches = new ArrayList<>();
+        Set<String> fingerprinted = new HashSet<>();
 
         for (Path capture : captures) {
             String name = capture.getFileName().toString();
@@ -175,7 +179,7 @@ class TlsCorpusOracleTest {
                     }
                     ours.computeIfAbsent(s.key, k -> new ArrayList<>()).add(row);
                     if (f.client != null) {
-                        fingerprint(name, f, fingerprints, fingerprintMismatches);
+                        fingerprint(name, f, fingerprints, fingerprintMismatches, fingerprinted);
                     }
                 }
             }
@@ -254,14 +258,21 @@ class TlsCorpusOracleTest {
         fingerprintMismatches.forEach(m -> report.append("  ").append(m).append('\n'));
         System.out.println(report);
 
+        assertTrue(tsharkRows > 0, "no tshark rows read: " + report);
         assertTrue(agreeingRows * 100L >= 99L * tsharkRows, "agreement below 99%: " + report);
+        // Every hello the tables fingerprint was found and compared, not only those found.
+        Set<String> notCompared = new TreeSet<>(EXPECTED_JA4.keySet());
+        notCompared.removeAll(fingerprinted);
+        assertEquals(Set.of(), notCompared, "hellos with expected fingerprints that were never found");
         assertEquals(List.of(), unexplainedExtra, "rows tshark does not have");
         assertEquals(List.of(), streamProblems, "incremental reading");
         assertEquals(List.of(), fingerprintMismatches, "fingerprints");
     }
 
-    private static void fingerprint(String capture, Found f, List<String> out, List<String> mismatches) {
+    private static void fingerprint(String capture, Found f, List<String> out, List<String> mismatches,
+                                    Set<String> compared) {
         String id = capture + "#" + f.frame;
+        compared.add(id);
         String ja4 = Ja4.of(f.client, false).fingerprint();
         String ja3 = Ja3.of(f.client).map(Ja3::md5).orElse("-");
         out.add(String.format("%-50s %s  %s  (SNI %s)", id, ja4, ja3, f.client.sni()));
