@@ -69,7 +69,9 @@ class IdentityIndexTest {
         }
         assertEquals(3, i.history(IP).length, "at most 3 tenures");
         assertEquals(2, i.stats().tenuresDropped());
-        assertNull(i.at(IP, T0 + S / 2 - 20 * S), "the oldest fell off");
+        // 9.5 s before p0's claim: within p0's 10 s lead, before any later claim's, so only p0 could answer.
+        assertNull(i.at(IP, T0 + S / 2 - 10 * S), "the oldest fell off, yet still answers within its lead");
+        assertEquals("p2", name(i.history(IP)[0].holder()), "the two oldest fell off, not the newest");
         for (int n = 2; n <= 5; n++) {
             i.claim(IpKey.parse("10.0.0." + n), pod("q" + n), T0);
         }

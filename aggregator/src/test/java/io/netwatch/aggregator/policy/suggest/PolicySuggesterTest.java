@@ -1,6 +1,7 @@
 package io.netwatch.aggregator.policy.suggest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -100,6 +101,7 @@ class PolicySuggesterTest {
                 row("DNS to the cluster DNS pods is the first egress rule, UDP and TCP 53, even when no DNS flow was seen",
                         shop().flow("10.244.1.5", "10.244.1.6", 9000, "TCP", 1),
                         SHOP, s -> {
+                            assertEquals(2, s.policies().size(), "frontend and cart each get a policy");
                             for (Suggestion p : s.policies()) {
                                 SuggestedRule dns = p.egress().getFirst();
                                 assertEquals(new SuggestedRule.Pods("kube-system", Map.of("k8s-app", "kube-dns"), null), dns.peer());
@@ -117,8 +119,18 @@ class PolicySuggesterTest {
                             assertEquals(2, f.egress().getFirst().origin().flows());
                         }),
                 row("a DNS pod selector of the user's choice is used when the cluster's DNS pods are labelled otherwise",
-                        shop(), new SuggestOptions("shop", null, ExternalPeers.AUTO, "dns", Map.of("app", "unbound")),
-                        s -> assertEquals(List.of(), s.policies(), "no flows, no workloads")),
+                        shop().pod("dns/unbound-1", "Deployment/unbound", "10.244.0.3", "app=unbound,pod-template-hash=4")
+                                .flow("10.244.1.5", "10.244.0.3", 53, "UDP", 1),
+                        new SuggestOptions("shop", null, ExternalPeers.AUTO, "dns", Map.of("app", "unbound")), s -> {
+                            Suggestion f = only(s, "frontend");
+                            SuggestedRule dns = f.egress().getFirst();
+                            assertEquals(new SuggestedRule.Pods("dns", Map.of("app", "unbound"), null), dns.peer(),
+                                    "the DNS rule selects the user's DNS pods");
+                            assertNotEquals(new SuggestedRule.Pods(SuggestOptions.DEFAULT_DNS_NAMESPACE,
+                                    SuggestOptions.DEFAULT_DNS_LABELS, null), dns.peer(), "not the default DNS pods");
+                            assertEquals(1, f.egress().size(), "the flow to the user's DNS pods is no rule of its own");
+                            assertEquals(1, dns.origin().flows(), "the flow to the user's DNS pods is counted in the DNS rule");
+                        }),
                 row("an external address with one name is an ipBlock of that address, the name kept for the comment",
                         shop().flow("10.244.1.6", "203.0.113.7@api.stripe.com", 443, "TCP", 1)
                                 .flow("10.244.1.6", "2001:db8::7", 443, "TCP", 2),
