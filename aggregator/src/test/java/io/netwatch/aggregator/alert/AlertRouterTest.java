@@ -13,8 +13,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Grouping, deduplication, rate limits, resolve notices and silences, on a clock the test drives. */
 class AlertRouterTest {
@@ -263,7 +265,10 @@ class AlertRouterTest {
         return root.select(e).stream().map(AlertRoute::receiver).toList();
     }
 
+    // A hang bound, not a speed claim: the dead receiver holds its worker until released below,
+    // so an offer that waited for room would wait for good.
     @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aDeadReceiverNeverBlocksTheRouterAndEveryDropIsCounted() throws Exception {
         RecordingSink dead = new RecordingSink(true);
         try (SinkQueue q = new SinkQueue("dead", dead, new DeliveryPolicy(Duration.ofSeconds(1), 0, Duration.ZERO,
@@ -272,12 +277,9 @@ class AlertRouterTest {
                     Severity.SEVERITY_HIGH));
             q.offer(n);
             await(() -> dead.got.size() == 1, "the worker stuck on the first");
-            long start = System.nanoTime();
             for (int i = 0; i < 999; i++) {
                 q.offer(n);
             }
-            long tookMillis = (System.nanoTime() - start) / 1_000_000;
-            assertTrue(tookMillis < 1000, "offering 999 took " + tookMillis + " ms");
             assertEquals(5, q.depth());
             assertEquals(994, q.dropped(SinkQueue.Drop.QUEUE_FULL));
             dead.release.countDown();

@@ -137,8 +137,16 @@ class AlertingTest {
                 assertTrue(alert.path("key").asString().startsWith("incident:inc-"), alert.toString());
                 assertEquals("shop", alert.path("namespace").asString());
                 assertEquals(0, store.listenerFailures());
-                assertEquals(1, alerting.router().notifications() - (hook.accepted.size() - 1),
-                        "one firing notification for the incident, however many nodes reported it");
+                List<String> statuses = hook.accepted.stream().map(r -> r.json().path("status").asString()).toList();
+                assertEquals(List.of("firing", "resolved"), statuses,
+                        "one firing notification for the incident, however many nodes reported it, then its resolve notice");
+                for (CheckingServer.Request r : hook.accepted) {
+                    List<String> keys = r.json().path("alerts").valueStream().map(a -> a.path("key").asString()).toList();
+                    assertEquals(List.of(alert.path("key").asString()), keys,
+                            "each notification is of the one incident's alert: " + r.body());
+                }
+                assertEquals(hook.accepted.size(), alerting.router().notifications(),
+                        "every notification the router made reached the hook");
             }
         }
     }

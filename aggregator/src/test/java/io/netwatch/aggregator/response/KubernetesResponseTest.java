@@ -20,9 +20,11 @@ import java.net.ServerSocket;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The response stage's Kubernetes side against fabric8's Kubernetes mock server in CRUD mode
@@ -131,7 +133,10 @@ class KubernetesResponseTest {
         }
     }
 
+    // A hang bound, not a speed claim: below the client's 60 s request timeout, so one emit that
+    // waited for the silent API server would fail the test.
     @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void anApiServerThatDoesNotAnswerNeverHoldsTheDecisionsAndRepeatsAreOneEvent() throws Exception {
         // Found in review: each refused offense made an Event on the response thread, up to
         // 10 s each against a slow API server, and block queries behind them timed out.
@@ -140,7 +145,6 @@ class KubernetesResponseTest {
                      .withMasterUrl("http://127.0.0.1:" + silent.getLocalPort()).withRequestTimeout(60_000)
                      .withRequestRetryBackoffLimit(0).build()).build();
              KubernetesEvents events = new KubernetesEvents(slow)) {
-            long start = System.nanoTime();
             for (int i = 0; i < 700; i++) {
                 events.emit(new AuditRecord(1_700_000_000_000L + i, AuditRecord.REFUSED, "protected", "10.244.1.5",
                         "node_drop", "", "offense-" + i, "refused: kube-system pod", "kube-system", "coredns-1"));
@@ -149,8 +153,6 @@ class KubernetesResponseTest {
                 events.emit(new AuditRecord(1_700_000_000_000L, AuditRecord.REFUSED, "protected", "10.244.1.5",
                         "node_drop", "", "offense", "refused", "kube-system", "pod-" + i));
             }
-            long tookMillis = (System.nanoTime() - start) / 1_000_000;
-            assertTrue(tookMillis < 5_000, "emitting took " + tookMillis + " ms");
             assertEquals(699, events.repeated(), "one pod refused 700 times in a second: one Event");
             assertEquals(0, events.sent());
             // 1,201 distinct Events against a queue of 1,000 and one being sent.
