@@ -89,28 +89,39 @@ class FloodDetectorTest {
 
     @Test
     void aSteadyLoadIsLearntAndOnlyTheJumpAboveItAlarms() {
-        FloodDetector d = detector(FloodConfig.defaults());
+        // k = 50, h = 100, weight 0.05, no cooldown so every alarm shows. The mean is learnt only while S is 0.
+        FloodConfig config = new FloodConfig(Duration.ofSeconds(1), 50, 100, 0.05, Duration.ZERO, 16, 20);
         int id = 0;
-        // 60 s of 80 unanswered SYNs per second (a busy, lossy service): above k alone, learnt as the mean.
-        for (int s = 0; s < 60; s++) {
+        // Unlearnt (μ = 0), 80 unanswered SYNs per second add 80 − 0 − 50 = 30 to S each second: an alarm every
+        // 4 s (S = 30, 60, 90, then 100 within the 4th second). S is 0 only briefly after each alarm, so the mean
+        // hardly moves and the load is never learnt this way.
+        FloodDetector cold = detector(config);
+        for (int s = 0; s < 20; s++) {
             for (int i = 0; i < 80; i++) {
-                d.onFlow(Flows.unanswered(id++, spoofed(id), VICTIM, 443, T0 + s * SECOND + i * MS));
+                cold.onFlow(Flows.unanswered(id++, spoofed(id), VICTIM, 443, T0 + s * SECOND + i * MS));
             }
         }
-        int early = anomalies.size();
-        assertEquals(1, early, "the first seconds of a new load are a change and are reported once");
+        assertEquals(5, anomalies.size(), "80 per second against a mean of 0 alarms every 4 s");
         anomalies.clear();
-        FloodDetector fresh = detector(new FloodConfig(Duration.ofSeconds(1), 50, 100, 0.05, Duration.ZERO, 16, 20));
+        // The same load reached gradually: 60 s of 40 per second (within k) teach μ ≈ 38, then 80 per second
+        // stays below μ + k (80 − 38 − 50 < 0), S stays 0 and μ follows the load to ≈ 78.
+        FloodDetector warm = detector(config);
         for (int s = 0; s < 120; s++) {
-            for (int i = 0; i < 40; i++) {
-                fresh.onFlow(Flows.unanswered(id++, spoofed(id), VICTIM, 443, T0 + s * SECOND + i * MS));
+            for (int i = 0; i < (s < 60 ? 40 : 80); i++) {
+                warm.onFlow(Flows.unanswered(id++, spoofed(id), VICTIM, 443, T0 + s * SECOND + i * MS));
             }
         }
-        assertEquals(List.of(), anomalies, "40 per second is within the allowance: never accumulates");
+        assertEquals(List.of(), anomalies, "80 per second, once learnt as the mean, must not alarm");
+        // A jump against μ ≈ 78: 200 in one second makes S = 200 − 78 − 50 ≈ 72 < h (against μ = 0 it would
+        // alarm at the 150th); the 229th makes S ≈ 101 ≥ h.
         for (int i = 0; i < 200; i++) {
-            fresh.onFlow(Flows.unanswered(id++, spoofed(id), VICTIM, 443, T0 + 120 * SECOND + i * MS));
+            warm.onFlow(Flows.unanswered(id++, spoofed(id), VICTIM, 443, T0 + 120 * SECOND + i * MS));
         }
-        assertEquals(1, anomalies.size(), "a jump to 200 per second against a mean near 40 alarms");
+        assertEquals(List.of(), anomalies, "200 per second is measured against the learnt mean near 78, not 0");
+        for (int i = 200; i < 240; i++) {
+            warm.onFlow(Flows.unanswered(id++, spoofed(id), VICTIM, 443, T0 + 120 * SECOND + i * MS));
+        }
+        assertEquals(1, anomalies.size(), "a jump to 240 per second against a mean near 78 alarms");
     }
 
     @Test
