@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -63,6 +64,12 @@ class IncidentsReplayTest {
             captures = files.filter(p -> p.toString().endsWith(".pcap") || p.toString().endsWith(".pcapng"))
                     .sorted().toList();
         }
+        assertTrue(captures.size() >= 80, "captures: " + captures.size());
+        Set<String> names = new TreeSet<>(captures.stream().map(p -> p.getFileName().toString()).toList());
+        Set<String> named = new TreeSet<>(BENIGN);
+        named.addAll(SCANS);
+        named.removeAll(names);
+        assertEquals(Set.of(), named, "named captures missing from the corpus");
         int incidents = 0;
         int beacons = 0;
         List<String> problems = new ArrayList<>();

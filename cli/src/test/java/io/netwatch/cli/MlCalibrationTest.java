@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -152,6 +153,7 @@ class MlCalibrationTest {
         benign.addAll(heldOut);
         Collections.shuffle(benign, new Random(7));
         List<String> wrong = new ArrayList<>();
+        Set<String> checked = new TreeSet<>();
         for (var e : attacks.entrySet()) {
             OutlierForest forest = new OutlierForest(MlConfig.DEFAULT_THRESHOLD, WARMUP, 7);
             benign.forEach(forest::score);
@@ -167,10 +169,14 @@ class MlCalibrationTest {
             System.out.printf("ml attack: %-45s %4d windows, %4d outliers, max score against the benign forest %.2f; %s%n", e.getKey(),
                     e.getValue().size(), outliers.size(), max, best != null ? describe(best)
                             : outliers.isEmpty() ? "none" : describe(outliers.getFirst()));
-            if (ATTACKS.containsKey(e.getKey()) && best == null) {
-                wrong.add(e.getKey() + ": no outlier led by " + expected);
+            if (ATTACKS.containsKey(e.getKey())) {
+                checked.add(e.getKey());
+                if (best == null) {
+                    wrong.add(e.getKey() + ": no outlier led by " + expected);
+                }
             }
         }
+        assertEquals(new TreeSet<>(ATTACKS.keySet()), checked, "attack captures missing from the corpus");
         assertEquals(List.of(), wrong);
     }
 
@@ -180,6 +186,8 @@ class MlCalibrationTest {
         Collections.shuffle(benign, new Random(3));
         OutlierForest forest = new OutlierForest(MlConfig.DEFAULT_THRESHOLD, WARMUP, 3);
         benign.forEach(forest::score);
+        assertTrue(forest.warm(), "the forest is still warming up after " + benign.size() + " calibration windows");
+        assertTrue(heldOut.size() >= 50, "too few held-out windows to judge: " + heldOut.size());
         for (FeatureWindow w : heldOut) {
             forest.judge(w).ifPresent(o -> assertFalse(o.score() >= OutlierAnomalies.MEDIUM_FACTOR * o.threshold(), "medium outlier on "
                     + describe(o)));
