@@ -220,22 +220,26 @@ public final class IdentityIndex {
         if (h == null) {
             return null;
         }
-        for (int i = h.length - 1; i >= 0; i--) {
-            Tenure t = h[i];
-            if (atNanos >= t.fromNanos()) {
-                return t.open() || atNanos - t.untilNanos() < skewNanos ? t.holder() : null;
-            }
-            if (t.fromNanos() >= Long.MIN_VALUE + leadNanos && atNanos >= t.fromNanos() - leadNanos) {
-                if (i > 0) {
-                    Tenure before = h[i - 1];
-                    if (atNanos >= before.fromNanos() && atNanos < before.untilNanos()) {
-                        return before.holder();
-                    }
-                }
-                return t.holder();
-            }
+        // The latest tenure that began at or before the flow: it held the address then, or
+        // it had let go and the flow falls in the gap before the next one.
+        int i = h.length - 1;
+        while (i >= 0 && atNanos < h[i].fromNanos()) {
+            i--;
         }
-        return null;
+        if (i >= 0 && (h[i].open() || atNanos < h[i].untilNanos())) {
+            return h[i].holder();
+        }
+        if (i + 1 < h.length && withinLead(h[i + 1], atNanos)) {
+            // Nobody held it then, and the next holder claimed it shortly after: a flow of its
+            // own start, seen before the kubelet reported the address.
+            return h[i + 1].holder();
+        }
+        return i >= 0 && atNanos - h[i].untilNanos() < skewNanos ? h[i].holder() : null;
+    }
+
+    /** The flow started within the lead before {@code t}'s claim. */
+    private boolean withinLead(Tenure t, long atNanos) {
+        return t.fromNanos() >= Long.MIN_VALUE + leadNanos && atNanos >= t.fromNanos() - leadNanos;
     }
 
     /** Whether the index has any history for {@code ip} (a holder now or within the grace period). */

@@ -52,6 +52,26 @@ class IdentityIndexTest {
     }
 
     @Test
+    void anAddressThatChangesHandsWithinTheLeadAnswersWhoHeldItThen() {
+        IdentityIndex i = new IdentityIndex(4, 8, Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofSeconds(2));
+        // Short-lived pods one after another on one address (a crash-looping job, say), each
+        // within the lead of the ones after it.
+        for (int n = 0; n < 4; n++) {
+            i.claim(IP, pod("p" + n), T0 + n * S);
+        }
+        for (int n = 0; n < 4; n++) {
+            assertEquals("p" + n, name(i.at(IP, T0 + n * S + S / 2)), "the holder at " + n + ".5 s");
+        }
+        assertEquals("p0", name(i.at(IP, T0 - 5 * S)), "before all of them: the first one's lead");
+        i.release(IP, "uid-p3", T0 + 4 * S);
+        i.claim(IP, pod("p4"), T0 + 9 * S);
+        assertEquals("p3", name(i.at(IP, T0 + 3 * S + S / 2)), "p4's lead does not reach into p3's tenure");
+        assertEquals("p4", name(i.at(IP, T0 + 4 * S + S / 2)), "after p3 let go, within p4's lead and p3's skew: "
+                + "the lead is tried first");
+        assertEquals("p4", name(i.at(IP, T0 + 7 * S)), "after p3 let go, beyond its skew, within p4's lead");
+    }
+
+    @Test
     void claimingAnUnchangedIdentityAgainKeepsOneTenure() {
         IdentityIndex i = index();
         AddressHolder a = pod("a");
