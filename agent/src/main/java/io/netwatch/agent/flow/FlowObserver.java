@@ -23,7 +23,8 @@ public interface FlowObserver {
      * @return false when this stage wants no more packets of this direction of a TCP or UDP
      *         flow: the flow table then stops calling it for them, until the flow ends (a
      *         bulk transfer's later packets then cost the stage nothing, not even the load of
-     *         its per-flow state). Other protocols' packets are always passed on.
+     *         its per-flow state). A TCP reset is passed on all the same, since it also
+     *         ends the other direction. Other protocols' packets are always passed on.
      */
     boolean onPacket(int slot, long flowId, boolean fromInitiator, IpLayer layer, ByteBuffer frame, long nowNanos);
 

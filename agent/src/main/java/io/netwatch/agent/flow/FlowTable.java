@@ -351,7 +351,9 @@ public final class FlowTable {
             observer.onPacket(slot, flowId(slot), fromInitiator, l, headerPacket ? frame : null, nowNanos);
         } else {
             long unobserved = fromInitiator ? FlowSlots.UNOBSERVED_TO_SERVER : FlowSlots.UNOBSERVED_TO_CLIENT;
-            if ((meta & unobserved) == 0
+            // A reset is passed on even from a direction the stage is done with: it ends the
+            // other direction too, whose stage may still hold bytes behind a hole.
+            if (((meta & unobserved) == 0 || tcp && (flags & RST) != 0)
                     && !observer.onPacket(slot, flowId(slot), fromInitiator, l, headerPacket ? frame : null, nowNanos)) {
                 meta |= unobserved;
             }

@@ -198,8 +198,20 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         }
         if (done(d)) {
             // Nothing more to learn from this direction: no reassembly, no copies.
+            Direction other = d == toServer ? toClient : toServer;
             shed(d);
             keptMayChange = true;
+            if (tcp && (l.tcpFlags & 0x04) != 0 && other != null && !done(other)) {
+                // A reset: no byte follows in the other direction either, which may still
+                // wait behind a hole (the flow table passes resets on for this).
+                other.close();
+                if (signatures != null) {
+                    signatures.stopPayload(!fromInitiator);
+                }
+                if (done(other)) {
+                    shed(other);
+                }
+            }
             return false;
         }
         if (tcp) {
@@ -278,8 +290,12 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
     void end() {
         try {
             if (toServer != null) {
-                toServer.end();
-                toClient.end();
+                try {
+                    toServer.end();
+                } finally {
+                    // Its reassembler gives back what it holds even if the first one's parser threw.
+                    toClient.end();
+                }
             }
         } finally {
             if (signatures != null) {

@@ -11,9 +11,9 @@ import java.util.List;
  * copy); only segments that arrive ahead of a hole are copied and held, bounded per
  * direction ({@link #maxPendingBytes}) and in total ({@link ReassemblyBudget}). Overlaps keep
  * the first copy (what the receiver most likely kept, and what an evasion attempt cannot
- * rewrite). A hole that is not filled before the pending bytes reach their bound, or before
- * the stream ends, is skipped: counted as a gap, and the consumer is told so it can resume
- * where it can. Delivery stops after {@link #depth} bytes: inspection looks at the first
+ * rewrite). A hole that is not filled before the pending bytes or segments reach their
+ * bound ({@link #MAX_PENDING_SEGMENTS}), or before the stream ends, is skipped: counted as a
+ * gap, and the consumer is told so it can resume where it can. Delivery stops after {@link #depth} bytes: inspection looks at the first
  * bytes of a direction, never at whole transfers.
  *
  * <p>Single-threaded (the capture thread). Sequence numbers are compared modulo 2^32.
@@ -117,6 +117,12 @@ public final class StreamReassembler {
                 remaining -= behind;
             }
             if (at > next) {
+                if (pending.size() >= MAX_PENDING_SEGMENTS) {
+                    // As when the held bytes pass their bound: the hole is given up on (a gap),
+                    // what is held goes on, and this segment is tried again against the stream.
+                    skipHole();
+                    continue;
+                }
                 hold(at, payload, o, remaining);
                 break;
             }
@@ -205,20 +211,43 @@ public final class StreamReassembler {
 
     /** The stream ended (FIN, RST or flow end): whatever waits behind a hole is delivered after a gap. */
     public void end() {
-        while (!pending.isEmpty() && !done) {
-            skipHole();
+        try {
+            while (!pending.isEmpty() && !done) {
+                skipHole();
+            }
+        } finally {
+            // Even when the consumer throws (a parser's bug, which the pipeline survives).
+            release();
         }
-        release();
     }
 
+    /**
+     * Hands the in-order bytes {@code [off, off + len)} to the consumer, as far as the depth
+     * allows. The stream moves past each piece before the consumer reads it, so that a skip it
+     * asks for meanwhile ({@link #skip}: the body after a head it just read) starts after the
+     * piece; the segment's bytes that such a skip covers are passed over, and those after it
+     * are delivered. A depth the consumer raises meanwhile ({@link #extendDepth}) lets the
+     * rest of the segment through. Bytes past the depth are not delivered, and the stream
+     * moves past them all the same.
+     */
     private void deliver(ByteBuffer data, int off, int len) {
-        long room = depth - delivered;
-        int n = (int) Math.min(len, Math.max(0, room));
-        if (n > 0) {
-            consumer.data(data, off, n);
+        int at = 0;
+        while (at < len && !done) {
+            int n = (int) Math.min(len - at, Math.max(0, depth - delivered));
+            if (n == 0) {
+                break;
+            }
+            long after = next + n;
+            next = after;
+            consumer.data(data, off + at, n);
             delivered += n;
+            at += n;
+            // A skip asked for during the call moved the stream on: the segment's bytes it covers are behind it.
+            at += (int) Math.min(len - at, next - after);
         }
-        next += len;
+        if (at < len) {
+            next += len - at;
+        }
         if (delivered >= depth) {
             done = true;
             release();
@@ -268,13 +297,13 @@ public final class StreamReassembler {
         }
         byte[] copy = new byte[len];
         payload.get(off, copy);
-        // Keep earlier copies of overlapping bytes: write the held bytes over the new copy.
+        // Keep earlier copies of overlapping bytes: write the held bytes over the new copy. The
+        // overlap is counted once, when the stream reaches this copy's bytes behind it (see drainPending).
         for (Pending p : pending) {
             long from = Math.max(start, p.offset());
             long to = Math.min(end, p.offset() + p.bytes().length);
             if (from < to) {
                 System.arraycopy(p.bytes(), (int) (from - p.offset()), copy, (int) (from - start), (int) (to - from));
-                overlapBytes += to - from;
             }
         }
         int at = 0;
