@@ -14,14 +14,14 @@ import java.util.Set;
  * {@code udp_flood}) and its sources are whatever the packets claim, so it never blocks a
  * source. Any other offense blocks only an actor shown to hold its address: the detector
  * saw it complete a TCP handshake ({@code Anomaly.source_handshake_completed}), or the
- * aggregator stored a flow it initiated whose handshake it completed ({@link HandshakeWitness}),
- * or the offense is a {@code policy_violation} (an established connection by definition).
+ * aggregator stored a flow it initiated whose handshake it completed ({@link HandshakeWitness}).
+ * A {@code policy_violation} needs the same: it is raised for a flow the responder answered
+ * (a SYN-ACK, or UDP both ways), which a spoofed SYN gets too, the real holder of the address
+ * resetting it (found in review: such an offense was taken as proof and blocked).
  */
 final class Guardrails {
     /** Offenses whose "source" is whatever the packets claimed. */
     static final Set<String> DESTINATION_AGGREGATED = Set.of("syn_flood", "udp_flood");
-    /** Offenses made only of established connections. */
-    static final Set<String> ESTABLISHED_ONLY = Set.of("policy_violation");
 
     /** A refusal and the sentence that explains it. */
     record Verdict(Refusal refusal, String detail) {
@@ -60,8 +60,7 @@ final class Guardrails {
             return new Verdict(Refusal.SPOOFABLE_EVIDENCE, o.types() + " counts packets by destination; their source"
                     + " addresses can be spoofed, so " + o.actorIp() + " is not blocked");
         }
-        boolean owns = o.ownsAddress() || ESTABLISHED_ONLY.containsAll(o.types())
-                || witness.owns(o.actorIp(), nowMillis);
+        boolean owns = o.ownsAddress() || witness.owns(o.actorIp(), nowMillis);
         if (!owns) {
             return new Verdict(Refusal.SPOOFABLE_EVIDENCE, "nothing shows " + o.actorIp() + " holds its address (no"
                     + " TCP handshake completed as initiator): the evidence could come from spoofed packets");

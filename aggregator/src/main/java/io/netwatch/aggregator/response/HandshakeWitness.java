@@ -41,16 +41,24 @@ public final class HandshakeWitness implements StoreListener {
         };
     }
 
-    @Override
-    public void flowStored(Flow flow, long receivedMillis) {
+    /**
+     * Whether {@code flow}'s initiator completed its TCP handshake: it sent the SYN, got the
+     * SYN-ACK and acknowledged it. What this witness remembers, and what a detector that sees
+     * the flow can say of its source ({@code Anomaly.source_handshake_completed}).
+     */
+    public static boolean completedByInitiator(Flow flow) {
         if (!flow.hasTcp()) {
-            return;
+            return false;
         }
         int toServer = flow.getTcp().getFlagsToServer();
         int toClient = flow.getTcp().getFlagsToClient();
-        boolean completed = (toServer & SYN) != 0 && (toServer & ACK) != 0 && (toClient & (SYN | ACK)) == (SYN | ACK)
+        return (toServer & SYN) != 0 && (toServer & ACK) != 0 && (toClient & (SYN | ACK)) == (SYN | ACK)
                 && flow.getToServer().getPackets() >= 2;
-        if (completed) {
+    }
+
+    @Override
+    public void flowStored(Flow flow, long receivedMillis) {
+        if (completedByInitiator(flow)) {
             byte[] ip = IpAddresses.parse(flow.getSource().getIp());
             if (ip != null) {
                 String key = IpAddresses.format(ip);

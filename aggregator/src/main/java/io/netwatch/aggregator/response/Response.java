@@ -3,6 +3,7 @@ package io.netwatch.aggregator.response;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.netwatch.aggregator.ingest.AgentCommands;
 import io.netwatch.aggregator.store.FlowStore;
+import io.netwatch.proto.ingest.v1.CommandResult;
 import io.netwatch.proto.query.v1.GetBlockAuditRequest;
 import io.netwatch.proto.query.v1.GetBlockAuditResponse;
 import io.netwatch.proto.query.v1.ListBlocksRequest;
@@ -11,30 +12,41 @@ import io.netwatch.proto.query.v1.RemoveBlockRequest;
 import io.netwatch.proto.query.v1.RemoveBlockResponse;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The response stage, blocking half: offenses in (from stored anomalies today, incidents
  * later), block decisions out, each audited. Everything it decides runs on its one thread,
  * so the storing threads only hand over a record; offenses waiting past
- * {@link #MAX_QUEUED} are dropped and counted. Construct with {@link #start} and close it.
+ * {@link #MAX_QUEUED} are dropped and counted. The agents' answers wait apart and are taken
+ * before anything else the thread does (an offense, the expiry check, a query): a confirmation
+ * never waits behind, or is dropped for, an anomaly storm. Construct with {@link #start} and
+ * close it.
  */
 public final class Response implements AutoCloseable {
     /** Offenses waiting for a decision before new ones are dropped (counted). */
     public static final int MAX_QUEUED = 10_000;
+    /** Agents' answers waiting before new ones are dropped (counted; their commands then fail unanswered). */
+    public static final int MAX_QUEUED_RESULTS = 10_000;
     /** How often blocks are checked for expiry and unanswered commands, ms. */
     static final long TICK_MILLIS = 1000;
     /** How long a handshake counts as evidence that the initiator holds its address, ms. */
     static final long HANDSHAKE_WINDOW_MILLIS = 10 * 60_000;
     private static final long QUERY_TIMEOUT_SECONDS = 10;
+    private static final Logger log = LoggerFactory.getLogger(Response.class);
 
     private final ResponseConfig config;
     private final BlockDecisions decisions;
@@ -44,7 +56,14 @@ public final class Response implements AutoCloseable {
     private final ScheduledExecutorService thread;
     private final LongSupplier clock;
     private final AtomicInteger queued = new AtomicInteger();
+    private final ArrayBlockingQueue<AgentResult> results = new ArrayBlockingQueue<>(MAX_QUEUED_RESULTS);
+    /** Whether a task that takes the waiting answers is queued on the thread and has not started. */
+    private final AtomicBoolean resultsScheduled = new AtomicBoolean();
     private final KubernetesEvents kubernetesEvents;
+
+    /** An agent's answer waiting for the response thread. */
+    private record AgentResult(String node, CommandResult result) {
+    }
 
     private Response(ResponseConfig config, AgentCommands agents, ProtectedAddresses cluster, Quarantine quarantine,
                      DecisionEvents events, LongSupplier clock, KubernetesEvents kubernetesEvents) {
@@ -85,9 +104,11 @@ public final class Response implements AutoCloseable {
         if (config.mode() != ResponseMode.OFF) {
             store.listen(r.witness);
             store.listen(new OffenseAdapter(r::submit, r.counters));
-            agents.onResult((node, result, at) -> r.run(() -> r.decisions.result(node, result, r.clock.getAsLong())));
-            r.thread.scheduleWithFixedDelay(() -> r.decisions.tick(r.clock.getAsLong()), TICK_MILLIS, TICK_MILLIS,
-                    TimeUnit.MILLISECONDS);
+            agents.onResult((node, result, at) -> r.result(node, result));
+            r.thread.scheduleWithFixedDelay(() -> {
+                r.takeResults();
+                r.decisions.tick(r.clock.getAsLong());
+            }, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
         }
         return r;
     }
@@ -113,12 +134,49 @@ public final class Response implements AutoCloseable {
         try {
             thread.execute(() -> {
                 queued.decrementAndGet();
+                takeResults();
                 task.run();
             });
             return true;
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             queued.decrementAndGet();
             return false; // closing
+        }
+    }
+
+    /**
+     * Hands an agent's answer to the response thread (returns at once). Answers do not share
+     * the offenses' queue: a full one must not lose the confirmation of a block in force
+     * (found in review: it was then failed after 30 s and withdrawn). One dropped here is
+     * counted, and its command fails as unanswered, which takes the block back.
+     */
+    private void result(String node, CommandResult result) {
+        if (!results.offer(new AgentResult(node, result))) {
+            counters.count(ResponseCounters.Command.RESULT_QUEUE_FULL);
+            return;
+        }
+        // Taken by whatever the thread does next; this task only for when it has nothing to do.
+        if (resultsScheduled.compareAndSet(false, true)) {
+            try {
+                thread.execute(this::takeResults);
+            } catch (RejectedExecutionException e) {
+                // closing
+            }
+        }
+    }
+
+    /** Decides on every answer waiting, on the response thread. */
+    private void takeResults() {
+        resultsScheduled.set(false);
+        for (AgentResult r = results.poll(); r != null; r = results.poll()) {
+            try {
+                decisions.result(r.node(), r.result(), clock.getAsLong());
+            } catch (RuntimeException e) {
+                // Kept to this answer, as when each had a task of its own: the offense, query or
+                // expiry check that took it still runs.
+                log.warn("response: the answer of node {}'s agent to {} failed", r.node(),
+                        r.result().getCommandId(), e);
+            }
         }
     }
 
@@ -126,7 +184,10 @@ public final class Response implements AutoCloseable {
     private <T> T ask(Callable<T> q) {
         Future<T> future = null;
         try {
-            future = thread.submit(q);
+            future = thread.submit(() -> {
+                takeResults();
+                return q.call();
+            });
             return future.get(QUERY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

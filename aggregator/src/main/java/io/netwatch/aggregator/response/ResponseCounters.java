@@ -10,8 +10,8 @@ public final class ResponseCounters {
     /** Offenses that led to no decision, by why. */
     public enum Ignored { NO_RULE, ALREADY_BLOCKED, MALFORMED, QUEUE_FULL }
 
-    /** What happened to commands to the agents. */
-    public enum Command { SENT, UNREACHABLE, CONFIRMED, FAILED, UNBLOCK_SENT, UNKNOWN_RESULT }
+    /** What happened to commands to the agents, and to their answers. */
+    public enum Command { SENT, UNREACHABLE, CONFIRMED, FAILED, UNBLOCK_SENT, UNKNOWN_RESULT, RESULT_QUEUE_FULL }
 
     /** How blocks ended. */
     public enum Ended { EXPIRED, REMOVED, FAILED }

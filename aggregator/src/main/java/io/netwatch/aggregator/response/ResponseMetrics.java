@@ -41,7 +41,7 @@ public final class ResponseMetrics implements MeterBinder {
         }
         for (Command k : Command.values()) {
             meters.counter("netwatch.response.commands", c, x -> x.commands(k),
-                    "Block and unblock commands to the agents, by outcome",
+                    "Block and unblock commands to the agents and their answers, by outcome",
                     "outcome", k.name().toLowerCase(Locale.ROOT));
         }
         for (Ended e : Ended.values()) {

@@ -2,6 +2,7 @@ package io.netwatch.aggregator.verdict;
 
 import io.netwatch.aggregator.policy.PolicyRef;
 import io.netwatch.aggregator.policy.Verdict;
+import io.netwatch.aggregator.response.HandshakeWitness;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.anomaly.v1.Explanation;
 import io.netwatch.proto.anomaly.v1.Observation;
@@ -29,6 +30,12 @@ import java.util.function.Consumer;
  * pair raises one at once; the pair's later flows within the window are counted, and when
  * the window closes with some, one more anomaly says how many. Bounded: at most
  * {@code maxPairs} open windows; past that the oldest closes early (counted).
+ *
+ * <p>An established flow is not proof that its source holds its address (the responder
+ * answers a spoofed SYN too): the first anomaly says so only when its flow shows the source
+ * completing the handshake ({@code source_handshake_completed}, which the blocking guardrails
+ * read). It must say it itself: the anomaly is stored before its flow reaches the response
+ * stage's {@link HandshakeWitness}.
  */
 public final class ViolationReporter {
     public static final String TYPE = "policy_violation";
@@ -143,6 +150,9 @@ public final class ViolationReporter {
                 w.portProto, String.join(", ", w.policies), Math.max(1, windowMillis / 60_000), f.getId());
         sink.accept(f.toBuilder()
                 .setId(producer + "-" + ++sequence)
+                // The first flow is not this one's evidence; the flows that are were stored
+                // before it, so the handshake witness knows what they show.
+                .clearSourceHandshakeCompleted()
                 .setStart(w.start)
                 .setEnd(w.end)
                 .setExplanation(Explanation.newBuilder().setSummary(summary)
@@ -181,6 +191,7 @@ public final class ViolationReporter {
                         .addObservations(Observation.newBuilder().setName("denied_established_flows")
                                 .setObserved(1).setExpected(0).setUnit("flows")))
                 .addEvidenceFlowIds(f.getFlowId())
+                .setSourceHandshakeCompleted(HandshakeWitness.completedByInitiator(f))
                 .build();
         // No ATT&CK technique: a connection the policies deny is a control failing, not by
         // itself a technique; correlation with other anomalies may name one.

@@ -1,9 +1,13 @@
 package io.netwatch.aggregator.ingest;
 
 import io.netwatch.proto.ingest.v1.AggregatorMessage;
+import io.netwatch.proto.ingest.v1.CommandResult;
 import java.util.function.Consumer;
 
-/** Test access to {@link AgentCommands}: a node's stream that only records what is sent on it. */
+/**
+ * Test access to {@link AgentCommands}: a node's stream that only records what is sent on it,
+ * and an agent's answer handed over as that stream does.
+ */
 public final class TestChannels {
     private TestChannels() {
     }
@@ -21,5 +25,10 @@ public final class TestChannels {
                 sent.accept(message);
             }
         });
+    }
+
+    /** Hands {@code node}'s agent's answer to {@code commands} as the ingest stream does. */
+    public static void answer(AgentCommands commands, String node, CommandResult result, long nowMillis) {
+        commands.result(node, result, nowMillis);
     }
 }

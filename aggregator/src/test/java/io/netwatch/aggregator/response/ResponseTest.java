@@ -8,14 +8,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netwatch.aggregator.ingest.AgentCommands;
 import io.netwatch.aggregator.ingest.TestChannels;
 import io.netwatch.aggregator.policy.Cidr;
+import io.netwatch.aggregator.response.ResponseCounters.Command;
 import io.netwatch.aggregator.response.ResponseCounters.Ignored;
 import io.netwatch.aggregator.response.ResponseCounters.Outcome;
 import io.netwatch.aggregator.store.FlowStore;
+import io.netwatch.aggregator.verdict.FlowVerdicts;
 import io.netwatch.proto.anomaly.v1.Severity;
+import io.netwatch.proto.flow.v1.Counters;
+import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.flow.v1.TCP;
+import io.netwatch.proto.flow.v1.TcpState;
 import io.netwatch.proto.ingest.v1.AggregatorMessage;
+import io.netwatch.proto.ingest.v1.CommandResult;
 import io.netwatch.proto.query.v1.BlockState;
 import io.netwatch.proto.query.v1.GetBlockAuditRequest;
 import io.netwatch.proto.query.v1.ListBlocksRequest;
@@ -27,6 +35,8 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -193,6 +203,43 @@ class ResponseTest {
         assertEquals(AuditRecord.WOULD_BLOCK, a.get(1).outcome());
     }
 
+    /**
+     * docs/blocking.md: any offense but a flood "blocks only an actor shown to hold its address:
+     * it completed a TCP handshake as the initiator". Found in review: a policy_violation was
+     * exempt as "an established connection by definition", but FlowVerdicts.established
+     * (docs/policy.md: "the responder sent SYN-ACK") raises one for a spoofed SYN the pod
+     * answered and the real holder reset: the initiator never completed the handshake.
+     */
+    @Test
+    void aPolicyViolationFromASpoofedSynIsNotTakenAsProofOfTheAddress() {
+        Flow spoofed = handshake("10.0.0.66").toBuilder()
+                .setTcp(TCP.newBuilder().setFlagsToServer(0x02 | 0x04).setFlagsToClient(0x12)
+                        .setState(TcpState.TCP_STATE_RESET))
+                .setToServer(Counters.newBuilder().setPackets(2)).build();
+        assertTrue(FlowVerdicts.established(spoofed),
+                "the verdict stage raises policy_violation for this flow when the policies deny it");
+        start(ResponseConfig.defaults().withRules(List.of(new ResponseRule("violators", Set.of("policy_violation"),
+                Severity.SEVERITY_HIGH, 0.5, BlockAction.NODE_DROP, null))));
+        store.addFlow(spoofed, T0);
+        store.addAnomaly(anomaly("policy_violation", "10.0.0.66", "node-a"), T0);
+        AuditRecord r = only();
+        assertEquals(AuditRecord.REFUSED, r.outcome(), r.toString());
+        assertEquals("spoofable_evidence", r.reason());
+    }
+
+    @Test
+    void aPolicyViolationIsBlockedOnTheSameProofAsAnyOffense() {
+        start(ResponseConfig.defaults().withRules(List.of(new ResponseRule("violators", Set.of("policy_violation"),
+                Severity.SEVERITY_HIGH, 0.5, BlockAction.NODE_DROP, null))));
+        store.addFlow(handshake("10.0.0.67"), T0); // the witness saw it complete a handshake
+        store.addAnomaly(anomaly("policy_violation", "10.0.0.67", "node-a"), T0);
+        // The verdict stage says so itself when the violating flow shows it (its flow is stored after it).
+        store.addAnomaly(anomaly("policy_violation", "10.0.0.68", "node-a").toBuilder()
+                .setSourceHandshakeCompleted(true).build(), T0);
+        assertEquals(List.of(AuditRecord.WOULD_BLOCK, AuditRecord.WOULD_BLOCK),
+                audit().stream().map(AuditRecord::outcome).toList());
+    }
+
     @Test
     void handshakeEvidenceGetsOldAfterItsWindow() {
         start(ResponseConfig.defaults());
@@ -265,6 +312,89 @@ class ResponseTest {
         assertEquals(BlockState.BLOCK_STATE_FAILED, ended.getBlocks(0).getState());
         assertTrue(ended.getBlocks(0).getNodes(0).getError().contains("no answer from the agent within 30 s"),
                 ended.getBlocks(0).toString());
+    }
+
+    /**
+     * docs/blocking.md: "past 10,000 waiting, offenses are dropped and counted as queue_full";
+     * states: "active (the agent confirmed)". Found in review: the agents' answers shared that
+     * queue, so while it was full (the response thread waiting on the API server for the
+     * protected addresses during an anomaly storm) a confirmation was dropped, uncounted, and
+     * 30 s later the block the agent had put in force was called failed and withdrawn.
+     */
+    @Test
+    void anAgentsConfirmationIsNotLostWhileOffensesFillTheQueue() throws Exception {
+        List<AggregatorMessage> sent = new CopyOnWriteArrayList<>();
+        AgentCommands agents = new AgentCommands();
+        TestChannels.attach(agents, "node-x", sent::add);
+        CountDownLatch apiServer = new CountDownLatch(1);
+        CountDownLatch waiting = new CountDownLatch(1);
+        response = Response.start(ResponseConfig.defaults().withMode(ResponseMode.ENFORCE), store, agents,
+                slowFor("10.0.9.1", waiting, apiServer), Quarantine.NONE, events::add, clock::get, null);
+        store.addFlow(handshake("10.0.0.15"), T0);
+        store.addAnomaly(anomaly("port_scan", "10.0.0.15", "node-x"), T0);
+        response.settle();
+        assertEquals(1, sent.size());
+        String commandId = sent.getFirst().getBlock().getCommandId();
+
+        store.addFlow(handshake("10.0.9.1"), T0);
+        store.addAnomaly(anomaly("port_scan", "10.0.9.1", "node-x"), T0);
+        assertTrue(waiting.await(10, TimeUnit.SECONDS));
+        for (int i = 0; i < Response.MAX_QUEUED + 10; i++) {
+            store.addAnomaly(anomaly("dga", "10.3." + (i / 250) + "." + (i % 250), "node-x"), T0);
+        }
+        // The agent put the block in force and says so.
+        TestChannels.answer(agents, "node-x", CommandResult.newBuilder().setCommandId(commandId).setOk(true).build(),
+                T0 + 100);
+        apiServer.countDown();
+        response.settle();
+        clock.set(T0 + 30_000);
+        response.tick();
+        var blocks = response.list(ListBlocksRequest.newBuilder().setIncludeEnded(true).build());
+        var block = blocks.getBlocksList().stream().filter(b -> b.getIp().equals("10.0.0.15")).findFirst()
+                .orElseThrow();
+        assertEquals(BlockState.BLOCK_STATE_ACTIVE, block.getState(), block.toString());
+        assertEquals(10, response.counters().ignored(Ignored.QUEUE_FULL), "only offenses were dropped");
+        assertEquals(1, response.counters().commands(Command.CONFIRMED));
+        assertEquals(0, response.counters().commands(Command.RESULT_QUEUE_FULL));
+    }
+
+    @Test
+    void answersPastTheirOwnBoundAreCountedAndShownAsAMetric() throws Exception {
+        AgentCommands agents = new AgentCommands();
+        CountDownLatch apiServer = new CountDownLatch(1);
+        CountDownLatch waiting = new CountDownLatch(1);
+        response = Response.start(ResponseConfig.defaults().withMode(ResponseMode.ENFORCE), store, agents,
+                slowFor("10.0.9.1", waiting, apiServer), Quarantine.NONE, events::add, clock::get, null);
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        response.metrics().bindTo(meters);
+        store.addFlow(handshake("10.0.9.1"), T0);
+        store.addAnomaly(anomaly("port_scan", "10.0.9.1", "node-x"), T0);
+        assertTrue(waiting.await(10, TimeUnit.SECONDS));
+        for (int i = 0; i < Response.MAX_QUEUED_RESULTS + 3; i++) {
+            TestChannels.answer(agents, "node-x", CommandResult.newBuilder().setCommandId("nobody-" + i).setOk(true)
+                    .build(), T0);
+        }
+        assertEquals(3, response.counters().commands(Command.RESULT_QUEUE_FULL));
+        assertEquals(3, meters.get("netwatch.response.commands").tag("outcome", "result_queue_full")
+                .functionCounter().count());
+        apiServer.countDown();
+        response.settle();
+        assertEquals(Response.MAX_QUEUED_RESULTS, response.counters().commands(Command.UNKNOWN_RESULT));
+    }
+
+    /** A cluster whose read of the protected addresses hangs on {@code ip} until {@code release}. */
+    private static ProtectedAddresses slowFor(String ip, CountDownLatch waiting, CountDownLatch release) {
+        return x -> {
+            if (x.equals(ip)) {
+                waiting.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return null;
+        };
     }
 
     @Test

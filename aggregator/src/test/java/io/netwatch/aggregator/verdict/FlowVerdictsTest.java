@@ -5,6 +5,7 @@ import static io.netwatch.aggregator.identity.ClusterObjects.namespace;
 import static io.netwatch.aggregator.identity.ClusterObjects.pod;
 import static io.netwatch.aggregator.identity.ClusterObjects.service;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.util.Timestamps;
@@ -165,6 +166,30 @@ class FlowVerdictsTest {
                 + " denied by shop/cart-ingress"), more.getExplanation().getSummary());
         assertEquals(List.of(11L, 12L, 13L), more.getEvidenceFlowIdsList());
         assertEquals(3, more.getExplanation().getObservations(0).getObserved());
+    }
+
+    @Test
+    void aViolationSaysItsSourceHoldsItsAddressOnlyWhenItsFlowShowsTheHandshake() {
+        // A spoofed SYN the pod answered and the real holder of the address reset: established
+        // (a violation all the same), but the initiator never acknowledged the SYN-ACK.
+        Flow spoofed = tcp(1, "10.244.1.5", "10.244.1.6", 8080, T0 + 1, TcpState.TCP_STATE_RESET).toBuilder()
+                .setTcp(TCP.newBuilder().setState(TcpState.TCP_STATE_RESET).setFlagsToServer(0x02 | 0x04)
+                        .setFlagsToClient(0x12))
+                .setToServer(Counters.newBuilder().setPackets(2)).build();
+        judge(spoofed);
+        assertEquals(1, anomalies.size());
+        assertFalse(anomalies.getFirst().getSourceHandshakeCompleted());
+
+        reporter.sweep(clock.get() / 1_000_000 + Duration.ofMinutes(5).toMillis());
+        cluster.pod(pod("shop", "admin", "10.244.1.8", Map.of("app", "other"), null));
+        judge(tcp(2, "10.244.1.8", "10.244.1.6", 8080, T0 + 2, TcpState.TCP_STATE_CLOSED)); // SYN, SYN-ACK, ACK
+        judge(tcp(3, "10.244.1.8", "10.244.1.6", 8080, T0 + 3, TcpState.TCP_STATE_CLOSED));
+        assertEquals(2, anomalies.size());
+        assertTrue(anomalies.get(1).getSourceHandshakeCompleted(), "the guardrails need not wait for its flow");
+        reporter.sweep(clock.get() / 1_000_000 + Duration.ofMinutes(10).toMillis());
+        assertEquals(3, anomalies.size());
+        assertFalse(anomalies.get(2).getSourceHandshakeCompleted(),
+                "the closing count's evidence is its own flows, which the handshake witness has seen");
     }
 
     @Test
