@@ -8,9 +8,10 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * What alerting takes in: one alert that starts firing or resolves. Made today from stored
- * anomalies ({@link AnomalyAlerts}); incidents will make them the same way. Two events with
- * the same {@code key} are the same alert: the router deduplicates on it.
+ * What alerting takes in: one alert that starts firing or resolves. Made from incidents
+ * ({@link IncidentAlerts}) or, without an incident tracker, from stored anomalies
+ * ({@link AnomalyAlerts}). Two events with the same {@code key} are the same alert: the
+ * router deduplicates on it.
  *
  * @param key       stable identity of the alert (dedup key), e.g. {@code anomaly:port_scan:10.0.0.7}
  * @param state     firing or resolved

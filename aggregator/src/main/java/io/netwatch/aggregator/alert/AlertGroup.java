@@ -2,10 +2,12 @@ package io.netwatch.aggregator.alert;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The alerts of one route that share the values of its group_by labels, and when the group
@@ -51,6 +53,28 @@ final class AlertGroup {
         }
         alerts.put(e.key(), e);
         changed = true;
+    }
+
+    /**
+     * Resolves, as it stood here, an alert that moved to other groups (its labels changed), so
+     * that this group's resolve notice closes what its notifications opened. Nothing when the
+     * alert is not firing here.
+     */
+    void resolve(String alertKey, long nowMillis) {
+        AlertEvent had = alerts.get(alertKey);
+        if (had != null && had.state() == AlertEvent.State.FIRING) {
+            add(had.resolved(Instant.ofEpochMilli(nowMillis)));
+        }
+    }
+
+    /** Whether the group holds the alert, firing or resolved and not yet told. */
+    boolean holds(String alertKey) {
+        return alerts.containsKey(alertKey);
+    }
+
+    /** The keys of the alerts held, firing or resolved and not yet told. */
+    Set<String> alertKeys() {
+        return Collections.unmodifiableSet(alerts.keySet());
     }
 
     /**

@@ -1,11 +1,15 @@
 package io.netwatch.aggregator.alert;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -19,7 +23,11 @@ import java.util.concurrent.atomic.LongAdder;
  * the silenced ones (counted), sends each to the routes that match, groups them by the
  * route's group_by labels, deduplicates by alert key, and hands the notifications that are
  * due (group_wait, group_interval, repeat_interval, resolve notices) to the receivers'
- * queues. Everything but the inbox and the silences is touched by the ticking thread only.
+ * queues. An alert whose labels change so that it no longer belongs to a group it fired in
+ * (an incident that gains an anomaly type, a severity that moves it to another route) is
+ * resolved there, as Alertmanager resolves an alert whose labels changed: what that group
+ * opened at a service is closed, not left open. Everything but the inbox and the silences
+ * is touched by the ticking thread only.
  */
 public final class AlertRouter {
     public static final int DEFAULT_INBOX = 10_000;
@@ -33,6 +41,12 @@ public final class AlertRouter {
     private final int maxGroups;
     private final List<Silence> silences;
     private final LinkedHashMap<String, AlertGroup> groups = new LinkedHashMap<>();
+    /**
+     * Alert key -> keys of the groups its firing events went to last: where it must be
+     * resolved when it resolves or moves. Emptied as the groups end, so it holds only what
+     * the groups hold.
+     */
+    private final Map<String, Set<String>> placed = new HashMap<>();
     private final LongAdder received = new LongAdder();
     private final LongAdder inboxDropped = new LongAdder();
     private final LongAdder coalesced = new LongAdder();
@@ -108,12 +122,7 @@ public final class AlertRouter {
                 silenced.increment();
                 continue;
             }
-            for (AlertRoute r : root.select(e)) {
-                AlertGroup g = group(r, e, nowMillis);
-                if (g != null) {
-                    g.add(e);
-                }
-            }
+            route(e, nowMillis);
         }
         Iterator<AlertGroup> it = groups.values().iterator();
         while (it.hasNext()) {
@@ -129,6 +138,46 @@ public final class AlertRouter {
             }
         }
         groupCount = groups.size();
+    }
+
+    /**
+     * Hands {@code e} to the groups of the routes it matches, and resolves it in the groups it
+     * fired in before and no longer belongs to (its labels or severity changed): the resolve
+     * its new group sends one day must not leave the old one open. When a route had no room
+     * for it in its new group (too many groups, or a full group), it stays firing in that
+     * route's old one instead of being lost.
+     */
+    private void route(AlertEvent e, long nowMillis) {
+        boolean firing = e.state() == AlertEvent.State.FIRING;
+        Set<String> now = new LinkedHashSet<>();
+        Set<String> refused = new HashSet<>();
+        for (AlertRoute r : root.select(e)) {
+            AlertGroup g = group(r, e, nowMillis);
+            if (g != null) {
+                g.add(e);
+            }
+            if (g != null && g.holds(e.key())) {
+                now.add(g.key);
+            } else if (firing) {
+                refused.add(r.id());
+            }
+        }
+        for (String k : placed.getOrDefault(e.key(), Set.of())) {
+            AlertGroup left = groups.get(k);
+            if (left == null || now.contains(k)) {
+                continue;
+            }
+            if (refused.contains(left.route.id())) {
+                now.add(k);
+            } else {
+                left.resolve(e.key(), nowMillis);
+            }
+        }
+        if (firing && !now.isEmpty()) {
+            placed.put(e.key(), now);
+        } else {
+            placed.remove(e.key());
+        }
     }
 
     private AlertGroup group(AlertRoute r, AlertEvent e, long nowMillis) {
@@ -177,9 +226,16 @@ public final class AlertRouter {
         return false;
     }
 
+    /** Counts what an ending group deduplicated and refused, and forgets that its alerts were in it. */
     private void retire(AlertGroup g) {
         deduplicated.add(g.deduplicated);
         overflow.add(g.overflow);
+        for (String alert : g.alertKeys()) {
+            Set<String> in = placed.get(alert);
+            if (in != null && in.remove(g.key) && in.isEmpty()) {
+                placed.remove(alert);
+            }
+        }
     }
 
     /** Events handed in, kept or not. */

@@ -21,6 +21,10 @@ import java.util.function.Consumer;
 public final class IncidentAlerts implements IncidentListener {
     private static final int MAX_NAME_CHARS = 256;
     private static final int MAX_SUMMARY_CHARS = 2048;
+    /** How an incident keyed by its victim (a flood) names its actor. */
+    private static final String TARGET = "target ";
+    /** How a campaign (an incident keyed by a registered domain) names its actor. */
+    private static final String DOMAIN = "domain ";
 
     private final Consumer<AlertEvent> out;
     private final String linkTemplate;
@@ -53,10 +57,8 @@ public final class IncidentAlerts implements IncidentListener {
     private static AlertEvent event(Incident i, String linkTemplate) {
         String key = "incident:" + i.id();
         String actor = AlertJson.truncate(i.actor(), MAX_NAME_CHARS);
-        // An actor "namespace/workload" is a workload; anything else is an address or a domain.
-        String[] parts = actor.split("/", 2);
-        String namespace = parts.length == 2 ? parts[0] : "";
-        String workload = parts.length == 2 ? parts[1] : "";
+        String namespace = namespace(i.actor());
+        String workload = AlertJson.truncate(i.workload(), MAX_NAME_CHARS);
         List<String> types = new ArrayList<>(i.types().keySet());
         Map<String, String> labels = new TreeMap<>();
         labels.put("incident", i.id());
@@ -73,5 +75,18 @@ public final class IncidentAlerts implements IncidentListener {
         return new AlertEvent(key, i.open() ? AlertEvent.State.FIRING : AlertEvent.State.RESOLVED, title,
                 AlertJson.truncate(i.summary(), MAX_SUMMARY_CHARS), i.severity(), types, namespace, workload, List.of(),
                 i.nodes(), actor, start, end, link, labels);
+    }
+
+    /**
+     * The namespace of an incident's actor: of the workload "namespace/workload", or of a
+     * flood's victim "target namespace/workload:port"; empty for an address or a domain.
+     */
+    private static String namespace(String actor) {
+        if (actor.startsWith(DOMAIN)) {
+            return "";
+        }
+        String who = actor.startsWith(TARGET) ? actor.substring(TARGET.length()) : actor;
+        int slash = who.indexOf('/');
+        return slash > 0 ? who.substring(0, slash) : "";
     }
 }

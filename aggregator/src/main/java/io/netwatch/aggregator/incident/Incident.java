@@ -15,6 +15,8 @@ import java.util.Map;
  * @param escalations       why the severity was raised ("2 nodes", ...); empty when it was not
  * @param family            family of its anomaly types
  * @param actor             who: "namespace/workload", an address, "target ADDRESS" or "domain NAME"
+ * @param workload          the actor's workload as "Kind/name" ("Deployment/web") when the actor is
+ *                          one and its anomalies named the kind; else empty
  * @param domain            registered domain of a campaign, else empty
  * @param firstSeenNanos    first evidence, capture time, nanoseconds since the epoch
  * @param lastSeenNanos     last evidence, likewise
@@ -36,11 +38,11 @@ import java.util.Map;
  * @param summary           one paragraph that explains it
  */
 public record Incident(String id, boolean open, Severity severity, Severity baseSeverity, List<String> escalations,
-                       Family family, String actor, String domain, long firstSeenNanos, long lastSeenNanos,
-                       long openedMillis, long updatedMillis, long resolvedMillis, Map<String, Long> types,
-                       List<String> nodes, List<String> targets, List<String> sources, List<String> techniques,
-                       List<String> anomalyIds, long detections, long duplicates, long nodesMore, long targetsMore,
-                       long sourcesMore, boolean evicted, String summary) {
+                       Family family, String actor, String workload, String domain, long firstSeenNanos,
+                       long lastSeenNanos, long openedMillis, long updatedMillis, long resolvedMillis,
+                       Map<String, Long> types, List<String> nodes, List<String> targets, List<String> sources,
+                       List<String> techniques, List<String> anomalyIds, long detections, long duplicates,
+                       long nodesMore, long targetsMore, long sourcesMore, boolean evicted, String summary) {
     public Incident {
         escalations = List.copyOf(escalations);
         types = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(types));

@@ -33,6 +33,20 @@ public record IncidentKey(Family family, String actor, String domain) {
         return new IncidentKey(family, victim.isEmpty() ? "unknown" : "target " + victim, "");
     }
 
+    /**
+     * The source's workload as "Kind/name" when it is this key's actor, else empty (an
+     * address, a victim, a campaign, or a source without its kind): the key names a workload
+     * "namespace/name", without the kind that routes and Kubernetes name it by.
+     */
+    String workloadOf(Anomaly a) {
+        Workload w = a.getSource().getWorkload();
+        if (!domain.isEmpty() || w.getWorkloadKind().isEmpty() || w.getWorkloadName().isEmpty()
+                || !actor.equals(party(a.getSource()))) {
+            return "";
+        }
+        return cut(w.getWorkloadKind() + "/" + w.getWorkloadName());
+    }
+
     /** The registered domain of a DNS tunnel or exfiltration (the agent puts it in the destination's external name). */
     static String campaignDomain(Anomaly a) {
         String type = a.getAnomalyType();

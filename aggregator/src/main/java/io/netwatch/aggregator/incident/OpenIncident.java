@@ -60,6 +60,8 @@ final class OpenIncident {
     private long targetsMore;
     private long sourcesMore;
     private Severity base = Severity.SEVERITY_UNKNOWN;
+    /** The actor's workload as "Kind/name", from the first anomaly that names it; else empty. */
+    private String workload = "";
 
     OpenIncident(String id, IncidentKey key, long nowMillis) {
         this.id = id;
@@ -91,6 +93,9 @@ final class OpenIncident {
      */
     boolean add(Anomaly a, long nowMillis) {
         updatedMillis = nowMillis;
+        if (workload.isEmpty()) {
+            workload = key.workloadOf(a);
+        }
         long start = CaptureTime.nanos(a.getStart());
         long end = Math.max(start, CaptureTime.nanos(a.getEnd()));
         firstSeenNanos = Math.min(firstSeenNanos, start);
@@ -176,7 +181,7 @@ final class OpenIncident {
         Severity severity = escalate(base, points.size());
         List<String> escalations = severity.getNumber() > Math.max(base.getNumber(), Severity.SEVERITY_INFO_VALUE)
                 ? points : List.of();
-        return new Incident(id, open, severity, base, escalations, key.family(), key.actor(), key.domain(),
+        return new Incident(id, open, severity, base, escalations, key.family(), key.actor(), workload, key.domain(),
                 firstSeenNanos, lastSeenNanos, openedMillis, updatedMillis, resolvedMillis, types,
                 new ArrayList<>(nodes), new ArrayList<>(targets), new ArrayList<>(sources),
                 new ArrayList<>(techniques), ids, detections, duplicates, nodesMore, targetsMore, sourcesMore, evicted,

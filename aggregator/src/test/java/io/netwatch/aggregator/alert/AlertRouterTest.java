@@ -223,6 +223,74 @@ class AlertRouterTest {
     }
 
     @Test
+    void anAlertMovedToAnotherRouteIsResolvedOnTheOneItLeft() throws Exception {
+        // Found in review: an incident's alert that changed groups kept firing in the first one
+        // for good, its resolve sent only to the last (alerts.md: a resolve closes what the
+        // first notification opened).
+        AlertRoute pager = new AlertRoute("route.routes[0]", new AlertMatcher(Set.of(), Severity.SEVERITY_CRITICAL,
+                Set.of(), Set.of(), Set.of()), "pager", List.of(), Duration.ZERO, Duration.ofMinutes(1),
+                Duration.ofHours(4), false, List.of());
+        AlertRoute root = new AlertRoute("route", AlertMatcher.ANY, "team", List.of("namespace"), Duration.ZERO,
+                Duration.ofMinutes(1), Duration.ofHours(4), false, List.of(pager));
+        queue = new SinkQueue("team", sink, new DeliveryPolicy(Duration.ofSeconds(1), 0, Duration.ZERO,
+                Duration.ZERO, 1000, 0, Duration.ofHours(1)));
+        try (SinkQueue pagerQueue = new SinkQueue("pager", sink, new DeliveryPolicy(Duration.ofSeconds(1), 0,
+                Duration.ZERO, Duration.ZERO, 1000, 0, Duration.ofHours(1)))) {
+            AlertRouter router = new AlertRouter(root, Map.of("team", queue, "pager", pagerQueue), List.of(), 100,
+                    1000);
+            AlertEvent high = firing("incident:inc-1", "shop", Severity.SEVERITY_HIGH);
+            router.submit(high);
+            router.tick(START);
+            await(() -> sink.got.size() == 1, "the team's firing notice");
+            router.submit(firing("incident:inc-1", "shop", Severity.SEVERITY_CRITICAL));
+            router.tick(START + 1_000);
+            await(() -> sink.got.size() == 2, "the pager's firing notice");
+            router.tick(START + 60_000);
+            await(() -> sink.got.size() == 3, "the team's resolve notice, one group_interval on");
+            Notification left = sink.got.get(2);
+            assertEquals("team", left.receiver());
+            assertEquals(AlertEvent.State.RESOLVED, left.status());
+            assertEquals(sink.got.getFirst().dedupKey(), left.dedupKey(), "it closes what the team was told");
+            assertEquals(Severity.SEVERITY_HIGH, left.alerts().getFirst().severity(), "the alert as the team had it");
+            assertEquals(Instant.ofEpochMilli(START + 1_000), left.alerts().getFirst().end(), "when it moved");
+            assertEquals(1, router.groups(), "only the pager's group is left");
+
+            router.submit(firing("incident:inc-1", "shop", Severity.SEVERITY_CRITICAL).resolved(T0.plusSeconds(90)));
+            router.tick(START + 120_000);
+            await(() -> sink.got.size() == 4, "the pager's resolve notice");
+            assertEquals("pager", sink.got.get(3).receiver());
+            assertEquals(AlertEvent.State.RESOLVED, sink.got.get(3).status());
+            assertEquals(0, router.groups());
+            router.tick(START + Duration.ofHours(5).toMillis());
+            assertEquals(4, router.notifications(), "nothing repeats once both are resolved");
+        }
+    }
+
+    @Test
+    void aMovedAlertWithNoRoomInItsNewGroupStaysFiringWhereItWas() throws Exception {
+        AlertRouter router = router(100, 2);
+        AlertEvent a = firing("a", "ns-a", Severity.SEVERITY_HIGH);
+        router.submit(a);
+        router.submit(firing("b", "ns-b", Severity.SEVERITY_HIGH));
+        router.tick(START);
+        router.tick(START + 10_000);
+        await(() -> sink.got.size() == 2, "both firing notices");
+
+        router.submit(firing("a", "ns-c", Severity.SEVERITY_HIGH));
+        router.tick(START + 20_000);
+        assertEquals(1, router.groupsRefused(), "no room for ns-c's group");
+        router.tick(START + Duration.ofMinutes(2).toMillis());
+        assertEquals(2, router.notifications(), "a is neither lost nor resolved in ns-a");
+
+        router.submit(a.resolved(T0.plusSeconds(150)));
+        router.tick(START + Duration.ofMinutes(3).toMillis());
+        await(() -> sink.got.size() == 3, "a's resolve notice");
+        assertEquals(Map.of("namespace", "ns-a"), sink.got.get(2).groupLabels());
+        assertEquals(AlertEvent.State.RESOLVED, sink.got.get(2).status());
+        assertEquals(1, router.groups(), "b's group is left");
+    }
+
+    @Test
     void silencesMuteWhatTheyMatchUntilTheyExpire() throws Exception {
         Silence s = new Silence(new AlertMatcher(Set.of(), Severity.SEVERITY_UNKNOWN, Set.of(), Set.of("load-test"),
                 Set.of()), null, T0.plus(Duration.ofHours(1)), "load test");

@@ -51,6 +51,7 @@ class IncidentBookTest {
         Incident i = only();
         assertEquals(first.getFirst().incident().id(), i.id(), "the id is stable across updates");
         assertEquals("10.9.9.9", i.actor());
+        assertEquals("", i.workload(), "an address is no workload");
         assertEquals(Family.SCAN, i.family());
         assertEquals(List.of("node-a", "node-b"), i.nodes());
         assertEquals(List.of("10.1.0.5", "10.2.0.7"), i.targets());
@@ -161,6 +162,7 @@ class IncidentBookTest {
                     .setStart(Timestamps.fromSeconds(T0)).setEnd(Timestamps.fromSeconds(T0 + 30)).build(), 1_000);
         }
         assertEquals("shop/web", only().actor());
+        assertEquals("Deployment/web", only().workload(), "the kind the actor's name leaves out");
         assertEquals(List.of("10.2.0.1:22"), only().targets());
     }
 
