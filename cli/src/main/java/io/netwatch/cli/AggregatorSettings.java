@@ -91,7 +91,8 @@ final class AggregatorSettings {
     // Incidents and the beaconing detector (docs/incidents.md).
     static final ConfigKey<Duration> INCIDENT_WINDOW = SCHEMA.key("incidents.window", duration(Duration.ofSeconds(1)),
             IncidentConfig.DEFAULT_WINDOW, "An anomaly joins its actor's open incident when its evidence starts "
-                    + "within this long of the incident's last evidence (capture time).");
+                    + "within this long after the incident's last evidence and ends within this long before its "
+                    + "first (capture time); evidence from further back is an incident of its own.");
     static final ConfigKey<Duration> INCIDENT_QUIET = SCHEMA.key("incidents.quiet_period",
             duration(Duration.ofSeconds(1)), IncidentConfig.DEFAULT_QUIET_PERIOD,
             "An open incident that took no anomaly for this long is resolved.");

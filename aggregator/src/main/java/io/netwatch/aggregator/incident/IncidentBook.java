@@ -27,12 +27,23 @@ final class IncidentBook {
     record Change(Kind kind, Incident incident) {
     }
 
+    /**
+     * Where an open incident is kept: its key, and whether it holds late evidence, from more
+     * than a window before the key's current incident (an agent's backlog, sent after a long
+     * disconnect). A key has at most one of each.
+     */
+    private record Slot(IncidentKey key, boolean late) {
+    }
+
     private final IncidentConfig config;
     private final long windowNanos;
-    /** Open incidents by key, least recently updated first. */
-    private final LinkedHashMap<IncidentKey, OpenIncident> open = new LinkedHashMap<>(16, 0.75f, true);
-    /** The latest snapshot of each open incident, by key. */
-    private final Map<IncidentKey, Incident> current = new LinkedHashMap<>();
+    /**
+     * Open incidents by slot, least recently updated first: each update moves its incident
+     * last (not access order, so looking one up moves nothing).
+     */
+    private final LinkedHashMap<Slot, OpenIncident> open = new LinkedHashMap<>();
+    /** The latest snapshot of each open incident, by slot. */
+    private final Map<Slot, Incident> current = new LinkedHashMap<>();
     private final ArrayDeque<Incident> resolved = new ArrayDeque<>();
     private final LinkedHashMap<String, Boolean> recentIds = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -64,27 +75,29 @@ final class IncidentBook {
         if (!a.getId().isEmpty()) {
             recentIds.put(seenId, Boolean.TRUE);
         }
-        OpenIncident incident = open.get(key);
         long start = CaptureTime.nanos(a.getStart());
-        if (incident != null && start > incident.lastSeenNanos + windowNanos) {
-            changes.add(resolve(key, nowMillis, false));
+        long end = Math.max(start, CaptureTime.nanos(a.getEnd()));
+        Slot slot = slot(key, start, end);
+        OpenIncident incident = open.get(slot);
+        if (incident != null && !incident.near(start, end, windowNanos)) {
+            changes.add(resolve(slot, nowMillis, false));
             incident = null;
         }
         Kind kind = Kind.UPDATED;
         if (incident == null) {
             if (open.size() >= config.maxOpen()) {
-                IncidentKey eldest = open.keySet().iterator().next();
+                Slot eldest = open.keySet().iterator().next();
                 changes.add(resolve(eldest, nowMillis, true));
             }
             incident = new OpenIncident("inc-" + ++nextId, key, nowMillis);
-            open.put(key, incident);
             kind = Kind.OPENED;
         }
+        open.putLast(slot, incident);
         if (!incident.add(a, nowMillis)) {
             counters.duplicates.increment();
         }
         Incident snapshot = incident.freeze(true, 0, false);
-        current.put(key, snapshot);
+        current.put(slot, snapshot);
         if (kind == Kind.OPENED) {
             counters.opened(snapshot);
         }
@@ -92,13 +105,33 @@ final class IncidentBook {
         return changes;
     }
 
+    /**
+     * The slot of the incident that evidence from {@code start} to {@code end} goes to: the
+     * key's current one, unless the evidence ends more than a window before that incident's
+     * first. Such evidence once joined it and stretched it over days (found in review); it is
+     * an incident of its own, as it would have been had it come in time, kept in the late slot
+     * so the rest of the backlog joins it too and the current incident is left alone.
+     */
+    private Slot slot(IncidentKey key, long start, long end) {
+        Slot onTime = new Slot(key, false);
+        Slot late = new Slot(key, true);
+        OpenIncident incident = open.get(onTime);
+        OpenIncident backlog = open.get(late);
+        // With no current incident (it went quiet first), the backlog's still takes what is near it.
+        if (incident != null ? incident.startsAfter(end, windowNanos)
+                : backlog != null && backlog.near(start, end, windowNanos)) {
+            return late;
+        }
+        return onTime;
+    }
+
     /** Resolves every open incident that took no anomaly for the quiet period. */
     synchronized List<Change> sweep(long nowMillis) {
         List<Change> changes = new ArrayList<>();
         long quiet = config.quietPeriod().toMillis();
         // Least recently updated first: stop at the first one still inside its quiet period.
-        Iterator<Map.Entry<IncidentKey, OpenIncident>> it = open.entrySet().iterator();
-        List<IncidentKey> due = new ArrayList<>();
+        Iterator<Map.Entry<Slot, OpenIncident>> it = open.entrySet().iterator();
+        List<Slot> due = new ArrayList<>();
         while (it.hasNext()) {
             var e = it.next();
             if (e.getValue().updatedMillis + quiet > nowMillis) {
@@ -106,15 +139,15 @@ final class IncidentBook {
             }
             due.add(e.getKey());
         }
-        for (IncidentKey k : due) {
-            changes.add(resolve(k, nowMillis, false));
+        for (Slot s : due) {
+            changes.add(resolve(s, nowMillis, false));
         }
         return changes;
     }
 
-    private Change resolve(IncidentKey key, long nowMillis, boolean evicted) {
-        OpenIncident incident = open.remove(key);
-        current.remove(key);
+    private Change resolve(Slot slot, long nowMillis, boolean evicted) {
+        OpenIncident incident = open.remove(slot);
+        current.remove(slot);
         Incident snapshot = incident.freeze(false, nowMillis, evicted);
         if (evicted) {
             counters.evicted.increment();

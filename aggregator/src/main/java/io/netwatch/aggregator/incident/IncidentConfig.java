@@ -6,8 +6,10 @@ import java.time.Duration;
  * How anomalies become incidents (docs/incidents.md).
  *
  * @param window      an anomaly joins the open incident of its actor and family when its
- *                    evidence starts within this long (capture time) of the incident's last
- *                    evidence; later evidence resolves the old incident and opens a new one
+ *                    evidence starts within this long (capture time) after the incident's
+ *                    last evidence and ends within this long before its first; later
+ *                    evidence resolves the old incident and opens a new one, earlier
+ *                    evidence is an incident of its own
  * @param quietPeriod an open incident that took no anomaly for this long (aggregator clock)
  *                    is resolved
  * @param maxOpen     open incidents kept; past it the least recently updated one is resolved

@@ -8,8 +8,9 @@ import io.netwatch.proto.flow.v1.Workload;
  * What makes anomalies one incident: their family and their actor. The actor is the source's
  * workload when the anomaly carries it (namespace and owning workload, so every pod of a
  * Deployment is one actor), else the source address; a flood (spoofable sources) is keyed
- * by its victim; a DNS tunnel or exfiltration by its registered domain, so one domain
- * queried from many pods is one campaign.
+ * by its victim whatever source it names (by the source only when it names no victim); a
+ * DNS tunnel or exfiltration by its registered domain, so one domain queried from many pods
+ * is one campaign.
  *
  * @param family the anomaly type's family
  * @param actor  "namespace/workload", an address, "target ADDRESS" or "domain NAME"
@@ -25,11 +26,16 @@ public record IncidentKey(Family family, String actor, String domain) {
         if (!domain.isEmpty()) {
             return new IncidentKey(family, "domain " + domain, domain);
         }
+        String victim = label(a.getDestination());
+        if (family == Family.FLOOD && !victim.isEmpty()) {
+            // Before the source: a flood's sources are spoofable, so a flood naming a forged
+            // source per anomaly made one incident per source (found in review).
+            return new IncidentKey(family, "target " + victim, "");
+        }
         String source = party(a.getSource());
         if (!source.isEmpty()) {
             return new IncidentKey(family, source, "");
         }
-        String victim = label(a.getDestination());
         return new IncidentKey(family, victim.isEmpty() ? "unknown" : "target " + victim, "");
     }
 

@@ -136,6 +136,19 @@ final class OpenIncident {
         return true;
     }
 
+    /**
+     * Whether evidence from {@code startNanos} to {@code endNanos} may join: it starts at most
+     * a window after this incident's last evidence and ends at most a window before its first.
+     */
+    boolean near(long startNanos, long endNanos, long windowNanos) {
+        return startNanos <= lastSeenNanos + windowNanos && !startsAfter(endNanos, windowNanos);
+    }
+
+    /** Whether this incident's evidence starts more than a window after evidence ending at {@code endNanos}. */
+    boolean startsAfter(long endNanos, long windowNanos) {
+        return endNanos < firstSeenNanos - windowNanos;
+    }
+
     /** Adds a non-empty value to a capped set: 1 when it did not fit, else 0. */
     private static int addCapped(Set<String> set, String value) {
         if (value.isEmpty() || set.contains(value)) {

@@ -178,6 +178,24 @@ class IncidentBookTest {
     }
 
     @Test
+    void aFloodIsKeyedByItsVictimEvenWhenItNamesASource() {
+        // Found in review: a flood naming its (forged) source was keyed by it, so a spoofed
+        // flood of one victim became one incident per source.
+        for (int s = 1; s <= 3; s++) {
+            book.accept(anomaly("f-" + s, "node-a", "syn_flood", Severity.SEVERITY_HIGH,
+                    "203.0.113." + s, "10.1.0.5", 80, T0 + s), 1_000);
+        }
+        List<String> actors = book.incidents().stream().map(Incident::actor).toList();
+        assertEquals(List.of("target 10.1.0.5:80"), actors);
+    }
+
+    @Test
+    void aFloodThatNamesNoVictimIsKeyedByItsSource() {
+        book.accept(anomaly("f-1", "node-a", "udp_flood", Severity.SEVERITY_HIGH, "203.0.113.1", "", 0, T0), 1_000);
+        assertEquals("203.0.113.1", only().actor());
+    }
+
+    @Test
     void anIncidentResolvesAfterTheQuietPeriodAndLaterEvidenceOpensANewOne() {
         book.accept(scan("s-1", "node-a", "10.1.0.5", T0), 1_000);
         assertEquals(List.of(), book.sweep(1_000 + Duration.ofMinutes(15).toMillis() - 1), "not quiet long enough");
@@ -201,6 +219,61 @@ class IncidentBookTest {
         List<IncidentBook.Change> changes = book.accept(scan("s-2", "node-a", "10.1.0.6", T0 + 31 * 60), 2_000);
         assertEquals(List.of(IncidentBook.Kind.RESOLVED, IncidentBook.Kind.OPENED),
                 changes.stream().map(IncidentBook.Change::kind).toList());
+    }
+
+    @Test
+    void evidenceFarOlderThanTheWindowDoesNotJoinTheOpenIncident() {
+        // Found in review: an anomaly delivered late (an agent resending after a long
+        // disconnect) whose evidence was two days older joined the open incident, which then
+        // spanned two days.
+        long now = T0 + 2 * 86_400;
+        book.accept(scan("s-1", "node-a", "10.1.0.5", now), 1_000);
+        book.accept(scan("s-old", "node-b", "10.1.0.6", T0), 2_000);
+        Incident open = book.incidents().stream().filter(Incident::open).findFirst().orElseThrow();
+        assertEquals(List.of("node-a"), open.nodes(), "a two-day-old anomaly joined: " + open.summary());
+    }
+
+    @Test
+    void aBacklogFromWellBeforeTheOpenIncidentIsAnIncidentOfItsOwn() {
+        long now = T0 + 2 * 86_400;
+        String current = book.accept(scan("s-1", "node-a", "10.1.0.5", now), 1_000).getFirst().incident().id();
+        List<IncidentBook.Change> old = book.accept(scan("s-old-1", "node-b", "10.1.0.6", T0), 2_000);
+        assertEquals(List.of(IncidentBook.Kind.OPENED), old.stream().map(IncidentBook.Change::kind).toList(),
+                "the open incident is neither joined nor resolved");
+        String backlog = old.getFirst().incident().id();
+        assertTrue(!backlog.equals(current), "a new incident, a new id");
+        // The rest of the backlog joins the backlog's incident; the present joins the present's.
+        List<IncidentBook.Change> more = book.accept(scan("s-old-2", "node-b", "10.1.0.7", T0 + 600), 3_000);
+        assertEquals(IncidentBook.Kind.UPDATED, more.getFirst().kind());
+        assertEquals(backlog, more.getFirst().incident().id());
+        List<IncidentBook.Change> later = book.accept(scan("s-2", "node-c", "10.1.0.8", now + 60), 4_000);
+        assertEquals(List.of(IncidentBook.Kind.UPDATED), later.stream().map(IncidentBook.Change::kind).toList());
+        assertEquals(current, later.getFirst().incident().id());
+        Incident b = more.getFirst().incident();
+        assertEquals(List.of("node-b"), b.nodes());
+        assertEquals(List.of("10.1.0.6", "10.1.0.7"), b.targets());
+        assertEquals(602L * 1_000_000_000L, b.lastSeenNanos() - b.firstSeenNanos());
+        Incident c = later.getFirst().incident();
+        assertEquals(List.of("node-a", "node-c"), c.nodes());
+        assertEquals(62L * 1_000_000_000L, c.lastSeenNanos() - c.firstSeenNanos());
+        // Both go quiet and resolve like any other.
+        assertEquals(2, book.sweep(4_000 + Duration.ofMinutes(15).toMillis()).size());
+        assertEquals(0, book.openCount());
+    }
+
+    @Test
+    void earlierEvidenceWithinTheWindowJoinsAndAnotherNodesClockMayBeBehind() {
+        book.accept(scan("s-1", "node-a", "10.1.0.5", T0), 1_000);
+        // The same scan seen by node b, whose clock is behind: its window ends 4 s before node
+        // a's starts, within the 5 s of clock difference allowed.
+        List<IncidentBook.Change> skewed = book.accept(scan("s-9", "node-b", "10.1.0.5", T0 - 6), 2_000);
+        assertEquals(IncidentBook.Kind.UPDATED, skewed.getFirst().kind());
+        // Another target 20 minutes earlier (a slow agent) is within the window before the first evidence.
+        book.accept(scan("s-0", "node-c", "10.1.0.6", T0 - 20 * 60), 3_000);
+        Incident i = only();
+        assertEquals(2, i.detections());
+        assertEquals(1, i.duplicates(), "the skewed copy is the same detection");
+        assertEquals(List.of("node-a", "node-b", "node-c"), i.nodes());
     }
 
     @Test
