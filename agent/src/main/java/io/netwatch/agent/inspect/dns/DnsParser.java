@@ -352,6 +352,11 @@ public final class DnsParser {
             return b.get(at) & 0xFF;
         }
 
+        /** Four bytes, network order, unsigned, whatever the buffer's order. */
+        private long u32(int at) {
+            return (long) u16(b, at) << 16 | u16(b, at + 2);
+        }
+
         /** Eight bytes, network order, whatever the buffer's order. */
         private long u64(int at) {
             long v = 0;
@@ -497,7 +502,7 @@ public final class DnsParser {
             }
             int type = u16(b, q);
             int dnsClass = u16(b, q + 2);
-            long ttl = b.getInt(q + 4) & 0xFFFF_FFFFL;
+            long ttl = u32(q + 4);
             int rdLength = u16(b, q + 8);
             int rd = q + 10;
             if (rd + rdLength > end) {
@@ -780,7 +785,7 @@ public final class DnsParser {
             if (q < 0 || q + 20 != rdEnd) {
                 return false;
             }
-            sb.append(' ').append(b.getInt(q) & 0xFFFF_FFFFL);
+            sb.append(' ').append(u32(q));
             return true;
         }
 

@@ -15,8 +15,11 @@ import java.util.Objects;
  * unfinished tail of a feed is copied, into one buffer of at most {@link #MAX_BUFFERED_BYTES}
  * (the largest prefix and message), allocated when first needed. After lost bytes, call
  * {@link #gap}: the unfinished message is dropped, and since nothing marks where messages start,
- * the framer takes the next bytes fed as a new message only if they look like one
- * ({@link DnsParser#probe}); otherwise it drops them and keeps waiting.
+ * the framer takes a place where a feed began as a new message only if the length prefix and
+ * header from there look like one ({@link DnsParser#probe}); otherwise it drops the bytes and keeps
+ * waiting. Feeds too short to judge (a sender may write the length prefix in a segment of its
+ * own, RFC 7766 section 8) are held, fewer than {@link #RESYNC_BYTES} bytes, until the next
+ * ones complete the judgement.
  *
  * <p>Mutable and single-threaded: one instance per direction of a connection, owned by whoever
  * owns the connection's state. Returned results hold no reference to its buffer or to the input.
@@ -32,6 +35,8 @@ public final class DnsTcpFramer {
      * for one segment).
      */
     public static final int MAX_MESSAGES_PER_FEED = 1_024;
+    /** Bytes from a possible message start that resynchronisation judges: the prefix and a header. */
+    public static final int RESYNC_BYTES = PREFIX_LENGTH + DnsParser.HEADER_LENGTH;
 
     private byte[] pending;
     private ByteBuffer pendingView;
@@ -39,6 +44,11 @@ public final class DnsTcpFramer {
     private int pendingLength;
     /** True after a gap, until bytes that look like the start of a message arrive. */
     private boolean resynchronising;
+    /**
+     * While resynchronising, the places in {@link #pending} where a feed began, not yet judged:
+     * bit {@code i} for {@code pending[i]}. Zero otherwise.
+     */
+    private int heldStarts;
     private long messages;
     private long droppedBytes;
     private long gaps;
@@ -55,14 +65,8 @@ public final class DnsTcpFramer {
         Objects.checkFromIndexSize(offset, length, data.limit());
         int p = offset;
         int end = offset + length;
-        if (resynchronising && length > 0) {
-            if (end - p >= PREFIX_LENGTH && DnsParser.u16(data, p) >= DnsParser.HEADER_LENGTH
-                    && DnsParser.probe(data, p + PREFIX_LENGTH, Math.min(end - p - PREFIX_LENGTH, DnsParser.HEADER_LENGTH))) {
-                resynchronising = false;
-            } else {
-                droppedBytes += length;
-                return List.of();
-            }
+        if (resynchronising && length > 0 && !resynchronise(data, offset, length)) {
+            return List.of();
         }
         List<DnsResult> out = null;
         // Each pass consumes at least one byte of the input, or stops.
@@ -107,9 +111,81 @@ public final class DnsTcpFramer {
         return out == null ? List.of() : out;
     }
 
+    /**
+     * While resynchronising, judges the places where the feeds held and this one began, oldest
+     * first, each once {@link #RESYNC_BYTES} bytes from it are at hand. True when one looks like
+     * a message start: resynchronisation is over, and that message's bytes before this feed are
+     * in {@link #pending} as an unfinished message. False when none does yet: the bytes from the
+     * oldest place too near the end to judge are held (fewer than {@link #RESYNC_BYTES}), all
+     * before it dropped.
+     */
+    private boolean resynchronise(ByteBuffer data, int offset, int length) {
+        int held = pendingLength;
+        int places = heldStarts | 1 << held;
+        // Each pass takes one place off, or returns; held < RESYNC_BYTES, so at most RESYNC_BYTES passes.
+        while (places != 0) {
+            int at = Integer.numberOfTrailingZeros(places);
+            if (held - at + length < RESYNC_BYTES) {
+                keep(at, data, offset, length, places);
+                return false;
+            }
+            places &= places - 1;
+            if (looksLikeStart(at, data, offset)) {
+                keep(at, data, offset, 0, 0);
+                resynchronising = false;
+                if (pendingLength >= PREFIX_LENGTH) {
+                    ensureCapacity(PREFIX_LENGTH + messageLength());
+                }
+                return true;
+            }
+        }
+        droppedBytes += held + length;
+        pendingLength = 0;
+        heldStarts = 0;
+        return false;
+    }
+
+    /**
+     * True if the {@link #RESYNC_BYTES} bytes from {@code pending[at]} on (the held bytes, then the
+     * feed's) look like a length prefix and a header. {@code at} may be {@link #pendingLength}: the
+     * feed's own start, judged where it lies.
+     */
+    private boolean looksLikeStart(int at, ByteBuffer data, int offset) {
+        ByteBuffer b = data;
+        int p = offset;
+        if (at < pendingLength) {
+            // Borrow the room after the held bytes: they stay as they are.
+            ensureCapacity(at + RESYNC_BYTES);
+            data.get(offset, pending, pendingLength, at + RESYNC_BYTES - pendingLength);
+            b = pendingView;
+            p = at;
+        }
+        return DnsParser.u16(b, p) >= DnsParser.HEADER_LENGTH && DnsParser.probe(b, p + PREFIX_LENGTH, DnsParser.HEADER_LENGTH);
+    }
+
+    /**
+     * Keeps the held bytes from {@code pending[at]} on, moved to the front, then the feed's
+     * {@code data[offset, offset + length)}; drops (and counts) the held bytes before {@code at}.
+     * {@code places} marks where feeds began, as {@link #heldStarts} did before the move.
+     */
+    private void keep(int at, ByteBuffer data, int offset, int length, int places) {
+        int kept = pendingLength - at;
+        if (kept > 0) {
+            System.arraycopy(pending, at, pending, 0, kept);
+        }
+        if (length > 0) {
+            ensureCapacity(kept + length);
+            data.get(offset, pending, kept, length);
+        }
+        droppedBytes += at;
+        pendingLength = kept + length;
+        heldStarts = places >>> at;
+    }
+
     /** Bytes were lost before the next feed: drop the unfinished message and resynchronise. */
     public void gap() {
         pendingLength = 0;
+        heldStarts = 0;
         resynchronising = true;
         gaps++;
     }
@@ -117,10 +193,11 @@ public final class DnsTcpFramer {
     /** Starts over, as for a new connection: nothing held, no resynchronisation pending. */
     public void reset() {
         pendingLength = 0;
+        heldStarts = 0;
         resynchronising = false;
     }
 
-    /** Bytes of an unfinished prefix and message held now. */
+    /** Bytes of an unfinished prefix and message held now (while resynchronising, of a possible one). */
     public int buffered() {
         return pendingLength;
     }
@@ -135,7 +212,7 @@ public final class DnsTcpFramer {
         return messages;
     }
 
-    /** Bytes dropped so far while resynchronising or past {@link #MAX_MESSAGES_PER_FEED}. */
+    /** Bytes dropped so far while resynchronising or past {@link #MAX_MESSAGES_PER_FEED} (held ones once dropped). */
     public long droppedBytes() {
         return droppedBytes;
     }

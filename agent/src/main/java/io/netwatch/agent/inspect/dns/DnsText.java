@@ -12,6 +12,11 @@ final class DnsText {
     /** Printed in place of bytes that are not valid UTF-8 (names) or not ASCII (TXT strings). */
     static final char REPLACEMENT = '\uFFFD';
     private static final char[] HEX = "0123456789abcdef".toCharArray();
+    /**
+     * The least code point a UTF-8 sequence of each length may spell (index: the length); below
+     * it the sequence is overlong (RFC 3629 section 3).
+     */
+    private static final int[] LEAST_CODE_POINT = {0, 0, 0x80, 0x800, 0x10000};
 
     private DnsText() {
     }
@@ -21,7 +26,13 @@ final class DnsText {
      * ASCII as is (a backslash or a dot inside a label too), the C escapes {@code \a \b \t \n \v
      * \f \r}, other ASCII controls as three-digit octal ({@code \000}, {@code \177}), valid UTF-8
      * kept when printable and written {@code \}{@code uXXXX} when not (a format or control
-     * character), and one U+FFFD for each invalid sequence.
+     * character), and one U+FFFD for each invalid sequence: a bad lead byte, a sequence cut
+     * short, a surrogate, a code point above U+10FFFF, or an overlong form.
+     *
+     * <p>Overlong forms are where this parts from tshark, which decodes them as the character they
+     * spell: {@code C0 AE} and {@code E0 80 AE} would print as a dot, and the one label
+     * {@code evil<E0 80 AE>com} as the two labels {@code evil.com}. RFC 3629 forbids decoding
+     * them, so they are invalid sequences here like any other.
      */
     static void appendLabel(ByteBuffer b, int from, int length, StringBuilder out) {
         int end = from + length;
@@ -46,7 +57,7 @@ final class DnsText {
                 k++;
             }
             i += k;
-            if (k < need || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            if (k < need || cp < LEAST_CODE_POINT[need] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
                 out.append(REPLACEMENT);
             } else if (printable(cp)) {
                 out.appendCodePoint(cp);

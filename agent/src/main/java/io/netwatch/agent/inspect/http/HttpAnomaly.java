@@ -11,7 +11,11 @@ import java.util.List;
 public enum HttpAnomaly {
     /** A line ended in LF without the CR before it. */
     BARE_LF("bare_lf"),
-    /** A header line began with a space or tab: obsolete line folding (RFC 9112 section 5.2). */
+    /**
+     * A header line began with a space or tab: obsolete line folding (RFC 9112 section 5.2). It
+     * is unfolded into the value of the line before it when that is one the parser reads (Host,
+     * User-Agent, Content-Type, Transfer-Encoding, Connection, Upgrade).
+     */
     OBS_FOLD("obs_fold"),
     /** A header line longer than {@link HttpParser#MAX_HEADER_LINE_BYTES}. */
     HEADER_LINE_TOO_LONG("header_line_too_long"),
@@ -31,7 +35,10 @@ public enum HttpAnomaly {
     BAD_CONTENT_LENGTH("bad_content_length"),
     /** Both Transfer-Encoding and Content-Length (the transfer coding wins). */
     TRANSFER_ENCODING_AND_CONTENT_LENGTH("transfer_encoding_and_content_length"),
-    /** A Transfer-Encoding whose last coding is not chunked. */
+    /**
+     * A Transfer-Encoding whose final coding is not chunked: all its field lines read as one
+     * list, empty elements ignored (RFC 9110 section 5.6.1, RFC 9112 section 6.3).
+     */
     BAD_TRANSFER_ENCODING("bad_transfer_encoding"),
     /** Host given more than once (the first one is kept). */
     DUPLICATE_HOST("duplicate_host"),

@@ -354,6 +354,9 @@ public final class HttpParser {
         private static final int KEPT_HOST = 1;
         private static final int KEPT_USER_AGENT = 2;
         private static final int KEPT_CONTENT_TYPE = 3;
+        private static final int KEPT_TRANSFER_ENCODING = 4;
+        private static final int KEPT_CONNECTION = 5;
+        private static final int KEPT_UPGRADE = 6;
 
         int anomalies;
         String host;
@@ -364,9 +367,15 @@ public final class HttpParser {
         long contentLength = -1;
         boolean sawContentLength;
         boolean transferEncoding;
+        /** Set at the blank line: the final transfer coding is chunked. */
         boolean chunked;
+        /** Set at the blank line: Connection lists close. */
         boolean connectionClose;
         boolean upgrade;
+        /** The Transfer-Encoding list so far, against {@code chunked} ({@link #listByte}). */
+        private int transferCodings;
+        /** The Connection list so far, against {@code close} ({@link #listByte}). */
+        private int connectionOptions;
         /** Which kept value the previous header line set, for obsolete line folding. */
         private int lastKept = KEPT_NONE;
         private int count;
@@ -393,9 +402,7 @@ public final class HttpParser {
                     anomalies |= HttpAnomaly.BARE_LF.bit();
                 }
                 if (lineEnd == p) {
-                    if (transferEncoding && sawContentLength) {
-                        anomalies |= HttpAnomaly.TRANSFER_ENCODING_AND_CONTENT_LENGTH.bit();
-                    }
+                    end();
                     return lf + 1;
                 }
                 line(b, p, lineEnd);
@@ -464,6 +471,7 @@ public final class HttpParser {
                 case 7 -> {
                     if (nameIs(b, from, nameEnd, "upgrade")) {
                         upgrade = vTo > vFrom;
+                        lastKept = KEPT_UPGRADE;
                     }
                 }
                 case 10 -> {
@@ -473,7 +481,9 @@ public final class HttpParser {
                             lastKept = KEPT_USER_AGENT;
                         }
                     } else if (nameIs(b, from, nameEnd, "connection")) {
-                        connectionClose |= hasToken(b, vFrom, vTo, "close");
+                        // Field lines of one name make one list: a comma between them.
+                        connectionOptions = listBytes(endElement(connectionOptions, "close"), b, vFrom, vTo, "close");
+                        lastKept = KEPT_CONNECTION;
                     }
                 }
                 case 12 -> {
@@ -489,7 +499,9 @@ public final class HttpParser {
                 }
                 case 17 -> {
                     if (nameIs(b, from, nameEnd, "transfer-encoding")) {
-                        transferEncoding(b, vFrom, vTo);
+                        transferEncoding = true;
+                        transferCodings = listBytes(endElement(transferCodings, "chunked"), b, vFrom, vTo, "chunked");
+                        lastKept = KEPT_TRANSFER_ENCODING;
                     }
                 }
                 default -> {
@@ -497,7 +509,11 @@ public final class HttpParser {
             }
         }
 
-        /** A continuation line: appended, after one space, to the kept value of the line before it. */
+        /**
+         * A continuation line: appended, after one space, to the kept value of the line before it,
+         * as a server that unfolds reads it (RFC 9112 section 5.2): for Transfer-Encoding and
+         * Connection, the space may join the last element of that line and the first of this one.
+         */
         private void fold(ByteBuffer b, int from, int to) {
             int vFrom = trimStart(b, from, to);
             int vTo = trimEnd(b, vFrom, to);
@@ -508,8 +524,25 @@ public final class HttpParser {
                 case KEPT_HOST -> host = append(host, b, vFrom, vTo);
                 case KEPT_USER_AGENT -> userAgent = append(userAgent, b, vFrom, vTo);
                 case KEPT_CONTENT_TYPE -> contentType = append(contentType, b, vFrom, vTo);
+                case KEPT_TRANSFER_ENCODING ->
+                    transferCodings = listBytes(listByte(transferCodings, ' ', "chunked"), b, vFrom, vTo, "chunked");
+                case KEPT_CONNECTION ->
+                    connectionOptions = listBytes(listByte(connectionOptions, ' ', "close"), b, vFrom, vTo, "close");
+                case KEPT_UPGRADE -> upgrade = true;
                 default -> {
                 }
+            }
+        }
+
+        /** At the blank line: what the lists say, and the anomalies only the whole head shows. */
+        private void end() {
+            chunked = (endElement(transferCodings, "chunked") & LAST_IS_TOKEN) != 0;
+            connectionClose = (endElement(connectionOptions, "close") & SOME_IS_TOKEN) != 0;
+            if (transferEncoding && !chunked) {
+                anomalies |= HttpAnomaly.BAD_TRANSFER_ENCODING.bit();
+            }
+            if (transferEncoding && sawContentLength) {
+                anomalies |= HttpAnomaly.TRANSFER_ENCODING_AND_CONTENT_LENGTH.bit();
             }
         }
 
@@ -561,39 +594,64 @@ public final class HttpParser {
                 contentLengthHeader = copy(b, from, to, MAX_CONTENT_LENGTH_CHARS);
             }
         }
-
-        /** Chunked when the last coding of the last Transfer-Encoding line is {@code chunked}. */
-        private void transferEncoding(ByteBuffer b, int from, int to) {
-            transferEncoding = true;
-            int lastFrom = from;
-            for (int i = to - 1; i >= from; i--) { // bounded by the line
-                if (u(b, i) == ',') {
-                    lastFrom = i + 1;
-                    break;
-                }
-            }
-            lastFrom = trimStart(b, lastFrom, to);
-            chunked = nameIs(b, lastFrom, to, "chunked");
-            if (!chunked) {
-                anomalies |= HttpAnomaly.BAD_TRANSFER_ENCODING.bit();
-            }
-        }
     }
 
-    /** True when a comma-separated header value lists {@code token} (case-insensitive). */
-    private static boolean hasToken(ByteBuffer b, int from, int to, String token) {
-        int start = from;
-        for (int i = from; i <= to; i++) { // bounded by the line
-            if (i == to || u(b, i) == ',') {
-                int tFrom = trimStart(b, start, i);
-                int tTo = trimEnd(b, tFrom, i);
-                if (nameIs(b, tFrom, tTo, token)) {
-                    return true;
-                }
-                start = i + 1;
-            }
+    // ---- comma-separated lists (Transfer-Encoding, Connection) ----
+    //
+    // A list may come in pieces: the field lines of one name make one list (RFC 9110 section
+    // 5.3), and a folded line continues a value after a space (RFC 9112 section 5.2). So a list
+    // is read byte by byte, against one token, into an int: bits 0-3 say what the element being
+    // read is so far, two bits above them what the elements ended so far were. Empty elements
+    // are ignored (RFC 9110 section 5.6.1).
+
+    /**
+     * Bits 0-3 of a list state, the element being read, for a token of n characters: 0 nothing
+     * but whitespace yet; k in 1..n the token's first k characters (ASCII case ignored); n + 1
+     * all of it, then whitespace; {@link #OTHER_ELEMENT} anything else.
+     */
+    private static final int ELEMENT = 0xF;
+    private static final int OTHER_ELEMENT = 0xF;
+    /** A list state bit: the last non-empty element ended was the token. */
+    private static final int LAST_IS_TOKEN = 0x10;
+    /** A list state bit: some element ended was the token. */
+    private static final int SOME_IS_TOKEN = 0x20;
+
+    /** {@code state} after the bytes [from, to) of a list value, read against {@code token}. */
+    private static int listBytes(int state, ByteBuffer b, int from, int to, String token) {
+        for (int i = from; i < to; i++) { // bounded by the line
+            state = listByte(state, u(b, i), token);
         }
-        return false;
+        return state;
+    }
+
+    /**
+     * {@code state} after one byte of a list value read against {@code token} (lower case, at
+     * most 13 characters): a comma ends the element.
+     */
+    private static int listByte(int state, int c, String token) {
+        if (c == ',') {
+            return endElement(state, token);
+        }
+        int e = state & ELEMENT;
+        int n = token.length();
+        int next;
+        if (isSpace(c)) {
+            next = e == 0 ? 0 : e == n || e == n + 1 ? n + 1 : OTHER_ELEMENT;
+        } else {
+            int lower = c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+            next = e < n && lower == token.charAt(e) ? e + 1 : OTHER_ELEMENT;
+        }
+        return state & ~ELEMENT | next;
+    }
+
+    /** {@code state} once the element being read ends (at a comma or the end of the value); an empty one changes nothing. */
+    private static int endElement(int state, String token) {
+        int e = state & ELEMENT;
+        if (e == 0) {
+            return state;
+        }
+        int n = token.length();
+        return e == n || e == n + 1 ? LAST_IS_TOKEN | SOME_IS_TOKEN : state & SOME_IS_TOKEN;
     }
 
     /**

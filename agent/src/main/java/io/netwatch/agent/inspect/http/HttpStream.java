@@ -28,8 +28,13 @@ public final class HttpStream {
     public static final int MAX_RESYNC_BYTES = 256 * 1024;
     /** Longest chunk-size line (size, extensions, line end), bytes. */
     public static final int MAX_CHUNK_LINE_BYTES = 1024;
-    /** Most hex digits in a chunk size (keeps it below 2^60 bytes). */
+    /** Most hex digits in a chunk size, leading zeros aside (keeps it below 2^60 bytes). */
     public static final int MAX_CHUNK_SIZE_DIGITS = 15;
+    /**
+     * The largest chunk size read so far that another digit may follow: past it the size has
+     * {@link #MAX_CHUNK_SIZE_DIGITS} significant digits already.
+     */
+    private static final long MAX_SIZE_BEFORE_A_DIGIT = (1L << 4 * (MAX_CHUNK_SIZE_DIGITS - 1)) - 1;
     /** Largest trailer section after the last chunk, bytes. */
     public static final int MAX_TRAILER_BYTES = HttpParser.MAX_HEAD_BYTES;
     /** Smallest head limit a stream accepts, bytes (room for a carried resync candidate). */
@@ -211,7 +216,8 @@ public final class HttpStream {
     /**
      * The reassembler lost {@code bytes} bytes of this direction (0 when the amount is unknown,
      * or to join a connection in the middle before the first feed). A gap inside a
-     * Content-Length body or chunk is skipped exactly; elsewhere the stream resynchronises.
+     * Content-Length body or chunk's data, up to its very end, is skipped exactly; elsewhere the
+     * stream resynchronises.
      */
     public void gap(long bytes) {
         events |= bit(Event.GAP);
@@ -231,8 +237,11 @@ public final class HttpStream {
                 }
             }
             case CHUNK_DATA -> {
-                if (bytes > 0 && bytes < remaining) {
+                if (bytes > 0 && bytes <= remaining) {
                     remaining -= bytes;
+                    if (remaining == 0) {
+                        state = CHUNK_DATA_CR;
+                    }
                 } else {
                     loseSync();
                 }
@@ -552,10 +561,12 @@ public final class HttpStream {
                 } else if (state == CHUNK_SIZE) {
                     int d = Character.digit(c, 16);
                     if (d >= 0) {
-                        if (++chunkDigits > MAX_CHUNK_SIZE_DIGITS) {
+                        // By value, so that leading zeros (1*HEXDIG allows any number) do not count.
+                        if (chunkSize > MAX_SIZE_BEFORE_A_DIGIT) {
                             badChunk();
                         } else {
                             chunkSize = chunkSize << 4 | d;
+                            chunkDigits++;
                         }
                     } else if (c == ';' || c == ' ' || c == '\t' || c == '\r') {
                         state = CHUNK_EXT;

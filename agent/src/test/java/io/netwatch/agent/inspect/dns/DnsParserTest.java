@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -21,7 +22,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Byte fixtures for {@link DnsParser}: every typed RDATA, compression, pointer loops and forward
  * pointers, names at and over the limits, messages cut at every length, counts that lie, EDNS,
- * and the caps. Expected texts are what tshark 4.0.17 printed for the same bytes.
+ * and the caps. Expected texts are what tshark 4.0.17 printed for the same bytes, but for
+ * overlong UTF-8 ({@link #overlongUtf8InALabelIsInvalidNotTheCharacterItSpells}).
  */
 class DnsParserTest {
 
@@ -186,6 +188,44 @@ class DnsParserTest {
         assertEquals("a\u00E9b.x\\y.p q.a.b", qname(labels(bytes('a', 0xC3, 0xA9, 'b'), bytes('x', '\\', 'y'),
                 bytes('p', ' ', 'q'), bytes('a', '.', 'b'))), "a dot inside a label is printed as is, like tshark");
         assertEquals("a\\177b", qname(labels(bytes('a', 0x7F, 'b'))));
+    }
+
+    /**
+     * Overlong UTF-8 is invalid (RFC 3629) and prints as one U+FFFD per sequence. Here Netwatch
+     * parts from tshark 4.0.17, which decodes it as the character it spells: the one label
+     * {@code evil<E0 80 AE>com} would read exactly like the two labels {@code evil.com}.
+     */
+    @Test
+    void overlongUtf8InALabelIsInvalidNotTheCharacterItSpells() {
+        assertEquals("evil\uFFFDcom", qname(labels(bytes('e', 'v', 'i', 'l', 0xE0, 0x80, 0xAE, 'c', 'o', 'm'))),
+                "one label must not read as two");
+        assertEquals("a\uFFFDb", qname(labels(bytes('a', 0xC0, 0xAE, 'b'))));
+        assertEquals("a\uFFFDb", qname(labels(bytes('a', 0xC1, 0xBF, 'b'))), "U+007F in two bytes");
+        assertEquals("a\uFFFDb", qname(labels(bytes('a', 0xE0, 0x9F, 0xBF, 'b'))), "U+07FF in three bytes");
+        assertEquals("a\uFFFDb", qname(labels(bytes('a', 0xF0, 0x80, 0x80, 0xAE, 'b'))), "'.' in four bytes");
+        assertEquals("a\uFFFDb", qname(labels(bytes('a', 0xF0, 0x8F, 0xBF, 0xBF, 'b'))), "U+FFFF in four bytes");
+        // The shortest forms at each length are valid.
+        assertEquals("a\\u0080b", qname(labels(bytes('a', 0xC2, 0x80, 'b'))));
+        assertEquals("a\u0800b", qname(labels(bytes('a', 0xE0, 0xA0, 0x80, 'b'))));
+        assertEquals("a\uD800\uDC00b", qname(labels(bytes('a', 0xF0, 0x90, 0x80, 0x80, 'b'))));
+    }
+
+    /**
+     * Every multi-byte field is read in network order whatever the byte order of the buffer
+     * (a little-endian view, as the pcap reader makes for a file's records, included).
+     */
+    @Test
+    void fieldsDoNotDependOnTheBufferByteOrder() {
+        byte[] soa = concat(wire("ns1.example.com"), wire("hostmaster.example.com"), bytes(0x78, 0xA3, 0xF1, 0x75,
+                0, 0, 0x0E, 0x10, 0, 0, 2, 0x58, 0, 1, 0x51, 0x80, 0, 0, 1, 0x2C));
+        byte[] m = header(1, 0x8180, 0, 3, 0, 0).record("a.example", 1, 1, 300, bytes(1, 2, 3, 4))
+                .record("b.example", 1, 1, 0xFFFF_FFFEL, bytes(5, 6, 7, 8)).record("example", 6, 1, 60, soa).bytes();
+        DnsResult little = DnsParser.parse(ByteBuffer.wrap(m).order(ByteOrder.LITTLE_ENDIAN), 0, m.length);
+        List<DnsRecord> answers = assertInstanceOf(DnsResult.Ok.class, little).message().answers();
+        assertEquals(300, answers.get(0).ttl());
+        assertEquals(0xFFFF_FFFEL, answers.get(1).ttl());
+        assertEquals("ns1.example.com hostmaster.example.com 2024010101", answers.get(2).data());
+        assertEquals(ok(m), assertInstanceOf(DnsResult.Ok.class, little).message());
     }
 
     private static String qname(byte[] wireName) {

@@ -117,6 +117,86 @@ class DnsTcpFramerTest {
         assertEquals(0, f.buffered());
     }
 
+    /**
+     * A sender that writes each length prefix in a segment of its own (RFC 7766 section 8 notes
+     * them): after a gap the two bytes alone cannot be judged, so they are held until the next
+     * feed brings the header.
+     */
+    @Test
+    void resynchronisesWhenTheLengthPrefixArrivesInItsOwnSegment() {
+        DnsTcpFramer f = new DnsTcpFramer();
+        f.gap();
+        List<String> got = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            byte[] s = tcpStream(query(i, i + ".example", 1));
+            got.addAll(qnames(feed(f, s, 0, 2)));
+            assertTrue(f.buffered() <= DnsTcpFramer.PREFIX_LENGTH);
+            got.addAll(qnames(feed(f, s, 2, s.length)));
+        }
+        assertFalse(f.resynchronising(), "found a message start again");
+        assertEquals(List.of("0.example", "1.example", "2.example", "3.example", "4.example"), got);
+        assertEquals(0, f.droppedBytes());
+    }
+
+    /**
+     * Each place a feed began is a possible message start, judged once the prefix and header
+     * from it are at hand: a short tail of the lost message, then a prefix alone, then the
+     * rest; the tail is dropped and the message after it taken.
+     */
+    @Test
+    void shortFeedsAfterAGapAreJudgedAtEachFeedStart() {
+        byte[] next = tcpStream(query(9, "next.example", 1));
+        DnsTcpFramer f = new DnsTcpFramer();
+        f.gap();
+        byte[] tail = {0, 1, 0, 0, 0};
+        assertTrue(feed(f, tail, 0, tail.length).isEmpty());
+        assertTrue(feed(f, next, 0, 2).isEmpty());
+        assertTrue(feed(f, next, 2, 7).isEmpty());
+        assertEquals(tail.length + 7, f.buffered(), "fewer than prefix and header from the oldest start: all held");
+        assertEquals(List.of("next.example"), qnames(feed(f, next, 7, next.length)));
+        assertFalse(f.resynchronising());
+        assertEquals(tail.length, f.droppedBytes());
+    }
+
+    @Test
+    void bytesHeldWhileResynchronisingAreBounded() {
+        DnsTcpFramer f = new DnsTcpFramer();
+        f.gap();
+        byte[] noise = new byte[5000]; // zeros: never a length that holds a header
+        for (int p = 0; p < noise.length; p++) {
+            assertTrue(feed(f, noise, p, p + 1).isEmpty());
+            assertTrue(f.buffered() < DnsTcpFramer.RESYNC_BYTES);
+        }
+        assertTrue(f.resynchronising());
+        assertEquals(noise.length, f.droppedBytes() + f.buffered());
+        byte[] s = tcpStream(query(1, "a.example", 1));
+        assertEquals(List.of("a.example"), qnames(feed(f, s, 0, s.length)), "a whole message in one feed");
+        assertEquals(noise.length, f.droppedBytes());
+    }
+
+    /**
+     * Resynchronising on a stream whose first feed starts a message, split anywhere: the same
+     * messages as without the gap, whether the first feeds are long enough to judge or not.
+     */
+    @Test
+    void anySplitAfterAGapAtAMessageStartGivesTheSameMessages() {
+        byte[] s = tcpStream(query(1, "one.example", 1), DnsParserTest.fullResponse(), query(3, "three.example", 28));
+        List<DnsResult> whole = new DnsTcpFramer().feed(ByteBuffer.wrap(s), 0, s.length);
+        Random rnd = new Random(7);
+        for (int trial = 0; trial < 2000; trial++) {
+            DnsTcpFramer f = new DnsTcpFramer();
+            f.gap();
+            List<DnsResult> got = new ArrayList<>();
+            for (int p = 0, n; p < s.length; p += n) {
+                n = 1 + rnd.nextInt(Math.min(trial % 2 == 0 ? 4 : 40, s.length - p));
+                got.addAll(feed(f, s, p, p + n));
+            }
+            assertEquals(whole, got, "trial " + trial);
+            assertFalse(f.resynchronising());
+            assertEquals(0, f.droppedBytes());
+        }
+    }
+
     @Test
     void messagesPerFeedAreBounded() {
         // 3000 zero-length frames and then a real message: one feed returns at most

@@ -87,6 +87,38 @@ class HttpParserTest {
         assertEquals(List.of("bad_transfer_encoding"), bad.anomalies());
     }
 
+    /**
+     * Transfer-Encoding is a list (RFC 9110 section 5.6.1: empty elements are ignored, and the
+     * field lines of one name make one list): chunked when the final coding is.
+     */
+    @Test
+    void transferEncodingIsReadAsAList() {
+        HttpResponse trailingComma = okResponse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, \r\n\r\n");
+        assertTrue(trailingComma.chunked());
+        assertEquals(List.of(), trailingComma.anomalies());
+        assertTrue(okRequest("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: ,, gzip ,,CHUNKED\t,\r\n\r\n").chunked());
+        HttpRequest twoLines = okRequest("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n");
+        assertTrue(twoLines.chunked());
+        assertEquals(List.of(), twoLines.anomalies());
+        HttpRequest chunkedThenGzip = okRequest("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
+                + "Transfer-Encoding: gzip\r\n\r\n");
+        assertFalse(chunkedThenGzip.chunked());
+        assertEquals(List.of("bad_transfer_encoding"), chunkedThenGzip.anomalies());
+        HttpRequest emptyLast = okRequest("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
+                + "Transfer-Encoding: \r\n\r\n");
+        assertTrue(emptyLast.chunked(), "an empty field line adds no coding");
+        for (String odd : List.of("chunked;x=1", "chunk", "chunkedx", "chun ked", "\"chunked\"", "")) {
+            HttpRequest r = okRequest("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: " + odd + "\r\n\r\n");
+            assertFalse(r.chunked(), odd);
+            assertEquals(List.of("bad_transfer_encoding"), r.anomalies(), odd);
+        }
+        HttpRequest connection = okRequest("GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\n"
+                + "Connection: , Close ,\r\n\r\n");
+        assertTrue(connection.connectionClose());
+        assertFalse(okRequest("GET / HTTP/1.1\r\nHost: h\r\nConnection: closed, x-close\r\n\r\n").connectionClose());
+    }
+
     @Test
     void absoluteFormUri() {
         HttpRequest r = okRequest("GET http://www.example.com/a/b HTTP/1.1\r\nHost: www.example.com\r\n\r\n");
@@ -119,6 +151,34 @@ class HttpParserTest {
         HttpRequest first = okRequest("GET / HTTP/1.1\r\n folded: first\r\nHost: h\r\n\r\n");
         assertEquals("h", first.host());
         assertEquals(List.of("obs_fold"), first.anomalies());
+    }
+
+    /**
+     * Folded Transfer-Encoding, Connection and Upgrade are unfolded as a server that unfolds
+     * reads them (RFC 9112 section 5.2: the fold is a space), so the body is framed as it frames
+     * it; read as not chunked, a folded {@code gzip,} {@code chunked} is a request smuggling shape.
+     */
+    @Test
+    void foldedTransferEncodingConnectionAndUpgradeAreUnfolded() {
+        HttpRequest te = okRequest("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip,\r\n chunked\r\n\r\n");
+        assertTrue(te.chunked(), "folded Transfer-Encoding ends in chunked");
+        assertEquals(List.of("obs_fold"), te.anomalies());
+        HttpRequest emptyFirst = okRequest("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding:\r\n\tchunked\r\n\r\n");
+        assertTrue(emptyFirst.chunked());
+        assertEquals(List.of("obs_fold"), emptyFirst.anomalies());
+        HttpRequest joined = okRequest("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n chunked\r\n\r\n");
+        assertFalse(joined.chunked(), "unfolded, one coding: 'gzip chunked'");
+        assertEquals(List.of("obs_fold", "bad_transfer_encoding"), joined.anomalies());
+        HttpRequest foldedAway = okRequest("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n , gzip\r\n\r\n");
+        assertFalse(foldedAway.chunked());
+        HttpRequest conn = okRequest("GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive,\r\n close\r\n\r\n");
+        assertTrue(conn.connectionClose(), "folded Connection lists close");
+        assertFalse(okRequest("GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\n close\r\n\r\n")
+                .connectionClose(), "unfolded, one option: 'keep-alive close'");
+        HttpRequest upgrade = okRequest("GET / HTTP/1.1\r\nHost: h\r\nUpgrade:\r\n websocket\r\n\r\n");
+        assertTrue(upgrade.upgrade());
+        HttpRequest other = okRequest("GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\nX-A: b\r\n close\r\n\r\n");
+        assertFalse(other.connectionClose(), "a fold continues the line just before it only");
     }
 
     @Test

@@ -204,6 +204,23 @@ class HttpStreamTest {
         assertEquals(List.of(HttpStream.Event.GAP), r.stream.events());
     }
 
+    /** A gap that ends exactly where a chunk's data does is skipped exactly too: its line end comes next. */
+    @Test
+    void gapEndingExactlyAtTheEndOfAChunkIsSkippedExactly() {
+        Recorder r = new Recorder(HttpStream.Side.SERVER).feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+                .feed("10\r\n0123");
+        r.stream.gap(12);
+        assertEquals(0, r.stream.skippable());
+        r.feed("\r\n0\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n");
+        assertEquals(List.of("200", "204"), r.summary());
+        assertEquals(List.of(HttpStream.Event.GAP), r.stream.events());
+        // One byte more would take the line end too: place is lost.
+        Recorder past = new Recorder(HttpStream.Side.SERVER).feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+                .feed("10\r\n0123");
+        past.stream.gap(13);
+        assertTrue(past.stream.has(HttpStream.Event.DESYNC));
+    }
+
     @Test
     void gapElsewhereResynchronisesAtTheNextHead() {
         Recorder r = new Recorder(HttpStream.Side.CLIENT).feed("GET /1 HTTP/1.1\r\nHost: h\r\nAcc");
@@ -254,6 +271,25 @@ class HttpStreamTest {
         Recorder overflow = new Recorder(HttpStream.Side.SERVER).feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + "f".repeat(HttpStream.MAX_CHUNK_SIZE_DIGITS + 1) + "\r\n");
         assertTrue(overflow.stream.has(HttpStream.Event.BAD_CHUNK));
+        Recorder overflowAfterZeros = new Recorder(HttpStream.Side.SERVER).feed("HTTP/1.1 200 OK\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n" + "0".repeat(20) + "1" + "0".repeat(HttpStream.MAX_CHUNK_SIZE_DIGITS) + "\r\n");
+        assertTrue(overflowAfterZeros.stream.has(HttpStream.Event.BAD_CHUNK));
+    }
+
+    /**
+     * chunk-size is 1*HEXDIG: leading zeros do not count against {@link HttpStream#MAX_CHUNK_SIZE_DIGITS},
+     * which bounds the value (Wireshark and Zeek read 0000000000000005 as 5).
+     */
+    @Test
+    void zeroPaddedChunkSizeIsNotABadChunk() {
+        Recorder r = new Recorder(HttpStream.Side.SERVER).feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "0000000000000005\r\nhello\r\n000000000000000000\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n");
+        assertEquals(List.of("200", "204"), r.summary());
+        assertEquals(List.of(), r.stream.events());
+        Recorder largest = new Recorder(HttpStream.Side.SERVER).feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "0".repeat(10) + "f".repeat(HttpStream.MAX_CHUNK_SIZE_DIGITS) + "\r\n");
+        assertEquals((1L << 60) - 1, largest.stream.skippable());
+        assertEquals(List.of(), largest.stream.events());
     }
 
     @Test
