@@ -14,7 +14,7 @@ public enum HttpAnomaly {
     /**
      * A header line began with a space or tab: obsolete line folding (RFC 9112 section 5.2). It
      * is unfolded into the value of the line before it when that is one the parser reads (Host,
-     * User-Agent, Content-Type, Transfer-Encoding, Connection, Upgrade).
+     * User-Agent, Content-Type, Content-Length, Transfer-Encoding, Connection, Upgrade).
      */
     OBS_FOLD("obs_fold"),
     /** A header line longer than {@link HttpParser#MAX_HEADER_LINE_BYTES}. */
@@ -27,11 +27,18 @@ public enum HttpAnomaly {
     BAD_HEADER_NAME("bad_header_name"),
     /** Whitespace between a header name and its colon (a smuggling tell). */
     SPACE_BEFORE_COLON("space_before_colon"),
-    /** Content-Length given more than once (the first one is used). */
+    /**
+     * Content-Length given more than once, in several field lines or as a list in one (the first
+     * is used; one value repeated, {@code 5, 5}, is that value: RFC 9110 section 8.6).
+     */
     DUPLICATE_CONTENT_LENGTH("duplicate_content_length"),
-    /** Content-Length given more than once with different values. */
+    /** Content-Length given more than once with different values (compared as text, so {@code 012} and {@code 12} differ). */
     CONFLICTING_CONTENT_LENGTH("conflicting_content_length"),
-    /** A Content-Length that is not a decimal number of at most {@link HttpParser#MAX_CONTENT_LENGTH_DIGITS} digits. */
+    /**
+     * A Content-Length (its first field line, folds unfolded) that is not a decimal number of at
+     * most {@link HttpParser#MAX_CONTENT_LENGTH_DIGITS} digits, nor one such number repeated as
+     * a list: {@code 1 2}, {@code 5,}, {@code 5, 6}. No length is read from it.
+     */
     BAD_CONTENT_LENGTH("bad_content_length"),
     /** Both Transfer-Encoding and Content-Length (the transfer coding wins). */
     TRANSFER_ENCODING_AND_CONTENT_LENGTH("transfer_encoding_and_content_length"),

@@ -357,6 +357,11 @@ public final class HttpParser {
         private static final int KEPT_TRANSFER_ENCODING = 4;
         private static final int KEPT_CONNECTION = 5;
         private static final int KEPT_UPGRADE = 6;
+        private static final int KEPT_CONTENT_LENGTH = 7;
+        /** A Content-Length element state: nothing but whitespace yet since the line or a comma. */
+        private static final int CL_EMPTY = 0;
+        /** A Content-Length element state: some text read (then perhaps whitespace). */
+        private static final int CL_TEXT = 1;
 
         int anomalies;
         String host;
@@ -378,6 +383,26 @@ public final class HttpParser {
         private int connectionOptions;
         /** Which kept value the previous header line set, for obsolete line folding. */
         private int lastKept = KEPT_NONE;
+        // Content-Length: each field line, folds included, is read as a comma list whose
+        // elements must all be the first line's first one ({@link #contentLengthList}).
+        /** The first Content-Length element, bytes [clFrom, clTo) of the head; clFrom -1 before one. */
+        private int clFrom = -1;
+        private int clTo;
+        /** Reading the first Content-Length field line (or its folds), which gives the length. */
+        private boolean clFirstLine;
+        /** The first Content-Length field line's own value, bytes [clLineFrom, clLineTo). */
+        private int clLineFrom;
+        private int clLineTo;
+        /** That value unfolded, once a fold continued it (null before). */
+        private String clUnfolded;
+        /** Of the Content-Length field line being read: {@link #CL_EMPTY} or {@link #CL_TEXT}. */
+        private int clElement;
+        /** Of that line: non-empty elements read. */
+        private int clElements;
+        /** Of that line: an element is not a decimal number, or is two words, or is empty. */
+        private boolean clBad;
+        /** Of that line: an element is not, as text, the first one (or there is none to be). */
+        private boolean clDiffers;
         private int count;
 
         Headers(int anomalies) {
@@ -402,7 +427,7 @@ public final class HttpParser {
                     anomalies |= HttpAnomaly.BARE_LF.bit();
                 }
                 if (lineEnd == p) {
-                    end();
+                    end(b);
                     return lf + 1;
                 }
                 line(b, p, lineEnd);
@@ -424,6 +449,9 @@ public final class HttpParser {
                 anomalies |= HttpAnomaly.OBS_FOLD.bit();
                 fold(b, from, to);
                 return;
+            }
+            if (lastKept == KEPT_CONTENT_LENGTH) {
+                endContentLength(b);
             }
             lastKept = KEPT_NONE;
             int colon = -1;
@@ -529,13 +557,23 @@ public final class HttpParser {
                 case KEPT_CONNECTION ->
                     connectionOptions = listBytes(listByte(connectionOptions, ' ', "close"), b, vFrom, vTo, "close");
                 case KEPT_UPGRADE -> upgrade = true;
+                case KEPT_CONTENT_LENGTH -> {
+                    if (clFirstLine) {
+                        clUnfolded = unfold(clUnfolded != null ? clUnfolded
+                                : copy(b, clLineFrom, clLineTo, MAX_CONTENT_LENGTH_CHARS), b, vFrom, vTo);
+                    }
+                    contentLengthList(b, vFrom, vTo);
+                }
                 default -> {
                 }
             }
         }
 
         /** At the blank line: what the lists say, and the anomalies only the whole head shows. */
-        private void end() {
+        private void end(ByteBuffer b) {
+            if (lastKept == KEPT_CONTENT_LENGTH) {
+                endContentLength(b);
+            }
             chunked = (endElement(transferCodings, "chunked") & LAST_IS_TOKEN) != 0;
             connectionClose = (endElement(connectionOptions, "close") & SOME_IS_TOKEN) != 0;
             if (transferEncoding && !chunked) {
@@ -564,35 +602,127 @@ public final class HttpParser {
             return copy(b, from, to, MAX_VALUE_CHARS);
         }
 
+        /**
+         * A Content-Length field line. Its value is read as a list (RFC 9110 section 8.6: a
+         * recipient may take {@code 42, 42} as 42), and so are its folds: the fold is a space, so
+         * {@code 4} folded onto {@code 2} is the one element {@code 4 2}, not a number. The value
+         * is read at the line that follows ({@link #endContentLength}).
+         */
         private void contentLength(ByteBuffer b, int from, int to) {
+            clFirstLine = !sawContentLength;
             if (sawContentLength) {
                 anomalies |= HttpAnomaly.DUPLICATE_CONTENT_LENGTH.bit();
-                String first = spelt(contentLengthHeader, contentLength);
-                if (!first.equals(copy(b, from, to, MAX_CONTENT_LENGTH_CHARS))) {
+            } else {
+                clLineFrom = from;
+                clLineTo = to;
+            }
+            sawContentLength = true;
+            clElement = CL_EMPTY;
+            clElements = 0;
+            clBad = false;
+            clDiffers = false;
+            contentLengthList(b, from, to);
+            lastKept = KEPT_CONTENT_LENGTH;
+        }
+
+        /**
+         * More of the Content-Length list being read: the trimmed bytes [from, to) of its field
+         * line or of a fold of it. Elements are compared as text with the first one, as before
+         * (so {@code 012} and {@code 12} differ); no copy is made.
+         */
+        private void contentLengthList(ByteBuffer b, int from, int to) {
+            int start = from;
+            for (int i = from; i <= to; i++) { // bounded by the line
+                boolean comma = i < to && u(b, i) == ',';
+                if (i < to && !comma) {
+                    continue;
+                }
+                int eFrom = trimStart(b, start, i);
+                int eTo = trimEnd(b, eFrom, i);
+                if (eFrom < eTo) {
+                    if (clElement == CL_TEXT) {
+                        clBad = true; // a second word in one element: "4 2", or 4 folded onto 2
+                    } else {
+                        clElement = CL_TEXT;
+                        clElements++;
+                        contentLengthElement(b, eFrom, eTo);
+                    }
+                }
+                if (comma) {
+                    if (clElement == CL_EMPTY) {
+                        clBad = true; // an empty element: ", 5" or "5,, 5"
+                    }
+                    clElement = CL_EMPTY;
+                }
+                start = i + 1;
+            }
+        }
+
+        private void contentLengthElement(ByteBuffer b, int from, int to) {
+            boolean number = to - from <= MAX_CONTENT_LENGTH_DIGITS;
+            for (int i = from; number && i < to; i++) { // at most MAX_CONTENT_LENGTH_DIGITS
+                number = isDigit(u(b, i));
+            }
+            clBad |= !number;
+            if (clFrom < 0) {
+                if (clFirstLine) {
+                    clFrom = from;
+                    clTo = to;
+                } else {
+                    clDiffers = true;
+                }
+            } else if (clTo - clFrom != to - from || !sameBytes(b, clFrom, from, to - from)) {
+                clDiffers = true;
+            }
+        }
+
+        /**
+         * The end of a Content-Length field line and its folds. The first gives the length when
+         * it is one number, or one number repeated ({@code 5, 5}: duplicate_content_length);
+         * differing values in it are refused (bad_content_length and conflicting_content_length,
+         * no length). A later line that is not the first's number, alone or repeated, conflicts.
+         */
+        private void endContentLength(ByteBuffer b) {
+            boolean bad = clBad || clElement == CL_EMPTY; // CL_EMPTY: an empty value or a last element
+            if (!clFirstLine) {
+                if (bad || clDiffers) {
                     anomalies |= HttpAnomaly.CONFLICTING_CONTENT_LENGTH.bit();
                 }
                 return;
             }
-            sawContentLength = true;
-            int digits = to - from;
-            boolean number = digits > 0 && digits <= MAX_CONTENT_LENGTH_DIGITS;
-            long v = 0;
-            for (int i = from; number && i < to; i++) { // at most MAX_CONTENT_LENGTH_DIGITS
-                int c = u(b, i);
-                number = isDigit(c);
-                v = v * 10 + (c - '0');
+            if (clElements > 1) {
+                anomalies |= HttpAnomaly.DUPLICATE_CONTENT_LENGTH.bit();
             }
-            if (!number) {
+            if (clDiffers) {
+                anomalies |= HttpAnomaly.CONFLICTING_CONTENT_LENGTH.bit();
+            }
+            if (bad || clDiffers) {
                 anomalies |= HttpAnomaly.BAD_CONTENT_LENGTH.bit();
-                contentLengthHeader = copy(b, from, to, MAX_CONTENT_LENGTH_CHARS);
+                contentLengthHeader = clUnfolded != null ? clUnfolded
+                        : copy(b, clLineFrom, clLineTo, MAX_CONTENT_LENGTH_CHARS);
                 return;
+            }
+            long v = 0;
+            for (int i = clFrom; i < clTo; i++) { // at most MAX_CONTENT_LENGTH_DIGITS
+                v = v * 10 + (u(b, i) - '0');
             }
             contentLength = v;
             // The plain spelling of the number (most values) is not copied: the message spells
-            // it when asked. A leading zero is kept as sent.
-            if (u(b, from) == '0' && digits > 1) {
-                contentLengthHeader = copy(b, from, to, MAX_CONTENT_LENGTH_CHARS);
+            // it when asked. A leading zero, a list or a fold is kept as sent (unfolded).
+            if (clUnfolded != null) {
+                contentLengthHeader = clUnfolded;
+            } else if (clElements > 1 || u(b, clFrom) == '0' && clTo - clFrom > 1) {
+                contentLengthHeader = copy(b, clLineFrom, clLineTo, MAX_CONTENT_LENGTH_CHARS);
             }
+        }
+
+        /** A Content-Length value as sent, unfolded: {@code kept}, one space, then [from, to). */
+        private static String unfold(String kept, ByteBuffer b, int from, int to) {
+            if (kept.isEmpty()) {
+                return copy(b, from, to, MAX_CONTENT_LENGTH_CHARS);
+            }
+            int room = MAX_CONTENT_LENGTH_CHARS - kept.length() - 1;
+            return room <= 0 ? kept : kept + " " + copy(b, from, to, room);
         }
     }
 
@@ -704,6 +834,16 @@ public final class HttpParser {
      */
     private static String copy(ByteBuffer b, int from, int to, int cap, String common) {
         return to - from == common.length() && matches(b, from, common) ? common : copy(b, from, to, cap);
+    }
+
+    /** True when the {@code n} bytes at {@code a} and at {@code c} are the same. */
+    private static boolean sameBytes(ByteBuffer b, int a, int c, int n) {
+        for (int k = 0; k < n; k++) { // bounded by the line
+            if (b.get(a + k) != b.get(c + k)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Case-sensitive comparison of {@code s.length()} bytes at {@code from}; the caller checked the length. */

@@ -181,6 +181,84 @@ class HttpParserTest {
         assertFalse(other.connectionClose(), "a fold continues the line just before it only");
     }
 
+    /**
+     * A folded Content-Length is unfolded too, the fold one space, so the body is framed as a
+     * server that unfolds frames it: {@code Content-Length:} then a folded {@code 5} is 5, and
+     * {@code 1} folded onto {@code 2} is the value {@code 1 2}, not a number (read as 1 before).
+     */
+    @Test
+    void foldedContentLengthIsUnfolded() {
+        HttpRequest empty = okRequest("POST / HTTP/1.1\r\nHost: h\r\nContent-Length:\r\n 5\r\n\r\n");
+        assertEquals(5, empty.contentLength());
+        assertEquals("5", empty.contentLengthHeader());
+        assertEquals(List.of("obs_fold"), empty.anomalies());
+        HttpResponse tab = okResponse("HTTP/1.1 200 OK\r\nContent-Length: \r\n\t 12\r\nX: y\r\n\r\n");
+        assertEquals(12, tab.contentLength());
+        assertEquals(List.of("obs_fold"), tab.anomalies());
+        HttpRequest twoWords = okRequest("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n 2\r\n\r\n");
+        assertEquals(-1, twoWords.contentLength(), "unfolded, '1 2' is not a number");
+        assertEquals("1 2", twoWords.contentLengthHeader(), "as sent, unfolded");
+        assertEquals(List.of("obs_fold", "bad_content_length"), twoWords.anomalies());
+        HttpRequest repeated = okRequest("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5,\r\n 5\r\n\r\n");
+        assertEquals(5, repeated.contentLength());
+        assertEquals("5, 5", repeated.contentLengthHeader());
+        assertEquals(List.of("obs_fold", "duplicate_content_length"), repeated.anomalies());
+        HttpRequest secondFolded = okRequest(
+                "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length:\r\n 5\r\n\r\n");
+        assertEquals(5, secondFolded.contentLength());
+        assertEquals(List.of("obs_fold", "duplicate_content_length"), secondFolded.anomalies(),
+                "the folded second line says 5 too");
+        HttpRequest secondDiffers = okRequest(
+                "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 5\r\n 6\r\n\r\n");
+        assertEquals(5, secondDiffers.contentLength());
+        assertEquals(List.of("obs_fold", "duplicate_content_length", "conflicting_content_length"),
+                secondDiffers.anomalies());
+        HttpRequest other = okRequest("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nX-A: b\r\n 6\r\n\r\n");
+        assertEquals(5, other.contentLength(), "a fold continues the line just before it only");
+        assertEquals(List.of("obs_fold"), other.anomalies());
+    }
+
+    /**
+     * RFC 9110 section 8.6: a Content-Length of one decimal value repeated as a list, in one
+     * field line or over several, may be taken as that value (Zeek takes the first); values that
+     * differ, as text, are still refused in one line and conflict across lines.
+     */
+    @Test
+    void identicalContentLengthValuesAreThatValue() {
+        HttpRequest list = okRequest("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5, 5\r\n\r\n");
+        assertEquals(5, list.contentLength());
+        assertEquals("5, 5", list.contentLengthHeader(), "as sent");
+        assertEquals(List.of("duplicate_content_length"), list.anomalies());
+        HttpResponse three = okResponse("HTTP/1.1 200 OK\r\nContent-Length: 7,7 ,\t7\r\n\r\n");
+        assertEquals(7, three.contentLength());
+        assertEquals(List.of("duplicate_content_length"), three.anomalies());
+        HttpRequest listThenLine = okRequest(
+                "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5, 5\r\nContent-Length: 5\r\n\r\n");
+        assertEquals(5, listThenLine.contentLength());
+        assertEquals(List.of("duplicate_content_length"), listThenLine.anomalies());
+        HttpRequest lineThenList = okRequest(
+                "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 5, 5\r\n\r\n");
+        assertEquals(5, lineThenList.contentLength());
+        assertEquals(List.of("duplicate_content_length"), lineThenList.anomalies(), "the same value: no conflict");
+        HttpRequest differ = okRequest("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5, 6\r\n\r\n");
+        assertEquals(-1, differ.contentLength(), "differing values are refused");
+        assertEquals("5, 6", differ.contentLengthHeader());
+        assertEquals(List.of("duplicate_content_length", "conflicting_content_length", "bad_content_length"),
+                differ.anomalies());
+        HttpRequest lineThenDiffer = okRequest(
+                "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 5, 6\r\n\r\n");
+        assertEquals(5, lineThenDiffer.contentLength(), "the first line's value, as for two lines that differ");
+        assertEquals(List.of("duplicate_content_length", "conflicting_content_length"), lineThenDiffer.anomalies());
+        HttpRequest spellings = okRequest("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 012, 12\r\n\r\n");
+        assertEquals(-1, spellings.contentLength(), "two spellings of one number differ, as across lines");
+        for (String v : List.of("5,", ", 5", "5,,5", "5, x", "x, x", "5 5")) {
+            HttpRequest r = okRequest("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: " + v + "\r\n\r\n");
+            assertEquals(-1, r.contentLength(), v);
+            assertEquals(v, r.contentLengthHeader(), v);
+            assertTrue(r.anomalies().contains("bad_content_length"), v);
+        }
+    }
+
     @Test
     void hugeHeaderLineIsFlaggedAndItsValueCapped() {
         String ua = "x".repeat(HttpParser.MAX_HEADER_LINE_BYTES + 1);

@@ -149,6 +149,25 @@ class HttpStreamTest {
         assertEquals(List.of(), r.stream.events(), "a body ending at close is not truncated");
     }
 
+    /**
+     * A body whose Content-Length is folded, or given as one value repeated, is skipped by that
+     * length, so what follows it is the next head, as for a server that unfolds and accepts
+     * {@code 5, 5}; before, {@code hello} was read as the next head.
+     */
+    @Test
+    void bodyOfAFoldedOrRepeatedContentLengthIsSkipped() {
+        Recorder folded = new Recorder(HttpStream.Side.CLIENT)
+                .feed("POST /a HTTP/1.1\r\nHost: h\r\nContent-Length:\r\n 5\r\n\r\nhello")
+                .feed("GET /b HTTP/1.1\r\nHost: h\r\n\r\n");
+        assertEquals(List.of("POST /a", "GET /b"), folded.summary());
+        assertEquals(List.of(), folded.stream.events());
+        Recorder repeated = new Recorder(HttpStream.Side.SERVER)
+                .feed("HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\nhello")
+                .feed("HTTP/1.1 204 No Content\r\n\r\n");
+        assertEquals(List.of("200", "204"), repeated.summary(), "not read to the close");
+        assertEquals(List.of(), repeated.stream.events());
+    }
+
     @Test
     void endInsideABodyIsTruncated() {
         Recorder r = new Recorder(HttpStream.Side.SERVER).feed("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc");
