@@ -73,6 +73,7 @@ final class ManifestChecks {
             "", "pods", "get,list,watch",
             "", "namespaces", "get,list,watch",
             "", "services", "get,list,watch",
+            "", "nodes", "list",
             "discovery.k8s.io", "endpointslices", "get,list,watch",
             "networking.k8s.io", "networkpolicies", "get,list,watch",
             "apps", "replicasets", "get,list,watch",

@@ -17,7 +17,8 @@ import java.util.Objects;
  * @param state     firing or resolved
  * @param title     one line a person on call reads first
  * @param summary   what happened, in a sentence or two
- * @param severity  the highest severity seen
+ * @param severity  the highest severity seen; one no enum value names (an agent's number past
+ *                  {@code critical}, say) is {@code SEVERITY_UNKNOWN}, the lowest ("unknown")
  * @param types     anomaly types involved ({@code port_scan}, ...)
  * @param namespace namespace of the actor (else of the target); empty when outside the cluster
  * @param workload  actor's workload as {@code Kind/name}; empty when unknown
@@ -58,7 +59,8 @@ public record AlertEvent(String key, State state, String title, String summary, 
         }
         title = title == null ? "" : title;
         summary = summary == null ? "" : summary;
-        severity = severity == null ? Severity.SEVERITY_UNKNOWN : severity;
+        // Agents are hostile input: UNRECOGNIZED has no number to compare (getNumber() throws).
+        severity = severity == null || severity == Severity.UNRECOGNIZED ? Severity.SEVERITY_UNKNOWN : severity;
         types = List.copyOf(types);
         namespace = namespace == null ? "" : namespace;
         workload = workload == null ? "" : workload;

@@ -124,7 +124,8 @@ final class BlockDecisions {
         for (String node : nodes) {
             String commandId = b.id + "@" + node;
             AggregatorMessage m = AggregatorMessage.newBuilder().setBlock(BlockCommand.newBuilder()
-                    .setCommandId(commandId).setIp(b.ip()).setTtl(Duration.newBuilder().setSeconds(b.ttl.toSeconds()))
+                    .setCommandId(commandId).setIp(b.ip()).setTtl(Duration.newBuilder().setSeconds(b.ttl.getSeconds())
+                            .setNanos(b.ttl.getNano()))
                     .setReason(reason.length() > MAX_REASON ? reason.substring(0, MAX_REASON) : reason)).build();
             LiveBlock.NodeState s = new LiveBlock.NodeState(BlockState.BLOCK_STATE_PENDING, commandId, now);
             if (agents.send(node, m)) {

@@ -1,5 +1,7 @@
 package io.netwatch.aggregator.response;
 
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeAddress;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
@@ -8,6 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.netwatch.aggregator.policy.IpAddresses;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -16,10 +19,13 @@ import java.util.function.LongSupplier;
 /**
  * What the cluster says must never be blocked: the API server (the {@code default/kubernetes}
  * Service and its endpoints), cluster DNS (Services and pods labelled {@code k8s-app=kube-dns}
- * in kube-system), every pod of a protected namespace and the address of every node such a pod
- * runs on (Netwatch's agent runs on every node, so that is every node). Read from the API
- * server when a decision needs it, at most once per refresh period, on the response thread;
- * until the first read succeeds every address counts as protected (fail closed).
+ * in kube-system), every pod of a protected namespace and every address of every node such a pod
+ * runs on (Netwatch's agent runs on every node, so that is every node): the Node's
+ * {@code status.addresses} (InternalIP and ExternalIP of both families on a dual-stack node) and
+ * the pod's {@code status.hostIPs}, which still name the node's addresses when its Node cannot
+ * be read. Read from the API server when a decision needs it, at most once per refresh period,
+ * on the response thread; until the first read succeeds every address counts as protected
+ * (fail closed).
  */
 final class ClusterProtectedAddresses implements ProtectedAddresses {
     static final long REFRESH_MILLIS = 30_000;
@@ -83,30 +89,43 @@ final class ClusterProtectedAddresses implements ProtectedAddresses {
             addAll(m, s.getSpec().getClusterIPs(), "cluster DNS service kube-system/" + s.getMetadata().getName());
             add(m, s.getSpec().getClusterIP(), "cluster DNS service kube-system/" + s.getMetadata().getName());
         }
+        Map<String, List<String>> nodes = new HashMap<>();
+        for (Node n : client.nodes().list().getItems()) {
+            if (n.getStatus() != null && n.getStatus().getAddresses() != null) {
+                nodes.put(n.getMetadata().getName(), n.getStatus().getAddresses().stream()
+                        .map(NodeAddress::getAddress).toList());
+            }
+        }
         for (Pod p : client.pods().inNamespace("kube-system").withLabel(DNS_LABEL, DNS_VALUE).list().getItems()) {
-            pod(m, p, "cluster DNS pod");
+            pod(m, p, "cluster DNS pod", nodes);
         }
         for (String ns : namespaces) {
             for (Pod p : client.pods().inNamespace(ns).list().getItems()) {
-                pod(m, p, "pod in protected namespace");
+                pod(m, p, "pod in protected namespace", nodes);
             }
         }
         return m;
     }
 
-    private static void pod(Map<String, String> m, Pod p, String what) {
+    private static void pod(Map<String, String> m, Pod p, String what, Map<String, List<String>> nodes) {
         if (p.getStatus() == null) {
             return;
         }
         String name = p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
-        add(m, p.getStatus().getHostIP(), "node address (runs " + name + ")");
+        String node = p.getSpec() == null || p.getSpec().getNodeName() == null ? "" : p.getSpec().getNodeName();
+        String nodeWhy = "node address" + (node.isEmpty() ? "" : " of " + node) + " (runs " + name + ")";
+        addAll(m, nodes.get(node), nodeWhy);
+        add(m, p.getStatus().getHostIP(), nodeWhy);
+        if (p.getStatus().getHostIPs() != null) {
+            p.getStatus().getHostIPs().forEach(ip -> add(m, ip.getIp(), nodeWhy));
+        }
         add(m, p.getStatus().getPodIP(), what + " " + name);
         if (p.getStatus().getPodIPs() != null) {
             p.getStatus().getPodIPs().forEach(ip -> add(m, ip.getIp(), what + " " + name));
         }
     }
 
-    private static void addAll(Map<String, String> m, java.util.List<String> ips, String why) {
+    private static void addAll(Map<String, String> m, List<String> ips, String why) {
         if (ips != null) {
             ips.forEach(ip -> add(m, ip, why));
         }

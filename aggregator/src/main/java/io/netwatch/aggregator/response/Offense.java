@@ -14,7 +14,8 @@ import java.util.Set;
  * @param actorNode     node the actor's pod runs on, empty when unknown
  * @param seenOn        nodes whose agents saw the offense
  * @param types         anomaly types ("port_scan", ...)
- * @param severity      the highest severity among them
+ * @param severity      the highest severity among them; one no enum value names (an agent's
+ *                      number past {@code critical}, say) is {@code SEVERITY_UNKNOWN}, the lowest
  * @param confidence    the detector's score in [0, 1]
  * @param ownsAddress   the evidence shows the actor really holds its address (it completed a
  *                      TCP handshake); spoofed sources cannot produce it
@@ -30,7 +31,8 @@ public record Offense(String id, String actorIp, String namespace, String pod, S
         actorNode = actorNode == null ? "" : actorNode;
         seenOn = Set.copyOf(seenOn);
         types = Set.copyOf(types);
-        severity = severity == null ? Severity.SEVERITY_UNKNOWN : severity;
+        // Agents are hostile input: UNRECOGNIZED has no number to compare (getNumber() throws).
+        severity = severity == null || severity == Severity.UNRECOGNIZED ? Severity.SEVERITY_UNKNOWN : severity;
     }
 
     /** "namespace/pod", or empty when the actor is not a known pod. */

@@ -13,16 +13,20 @@ import java.util.Set;
  */
 public record ResponseRule(String name, Set<String> types, Severity minSeverity, double minConfidence,
                            BlockAction action, Duration ttl) {
+    /** The shortest time to live an agent accepts (docs/blocking.md, "Commands, answers and dry runs"). */
+    public static final Duration MIN_TTL = Duration.ofSeconds(1);
+
     public ResponseRule {
         types = Set.copyOf(types);
         if (minConfidence < 0 || minConfidence > 1 || Double.isNaN(minConfidence)) {
             throw new IllegalArgumentException("min_confidence must be in [0, 1], got " + minConfidence);
         }
-        if (action == null || minSeverity == null) {
+        if (action == null || minSeverity == null || minSeverity == Severity.UNRECOGNIZED) {
             throw new IllegalArgumentException("a rule needs an action and a minimum severity");
         }
-        if (ttl != null && (ttl.isNegative() || ttl.isZero())) {
-            throw new IllegalArgumentException("ttl must be positive, got " + ttl);
+        if (ttl != null && ttl.compareTo(MIN_TTL) < 0) {
+            throw new IllegalArgumentException("rule '" + name + "': ttl must be at least 1 s (an agent refuses less),"
+                    + " got " + ttl);
         }
     }
 

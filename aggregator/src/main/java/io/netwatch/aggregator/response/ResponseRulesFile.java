@@ -114,6 +114,7 @@ public final class ResponseRulesFile {
         double minConfidence = 0;
         BlockAction action = null;
         Duration ttl = null;
+        Node ttlNode = null;
         Set<String> seen = new java.util.HashSet<>();
         for (NodeTuple t : m.getValue()) {
             String key = scalar(t.getKeyNode(), "a key");
@@ -153,13 +154,22 @@ public final class ResponseRulesFile {
                         throw error(v, key, "'" + s + "' is not an action; allowed: " + BlockAction.allowed());
                     }
                 }
-                case "ttl" -> ttl = duration(v);
+                case "ttl" -> {
+                    ttl = duration(v);
+                    ttlNode = v;
+                }
                 default -> throw error(t.getKeyNode(), key, "unknown key; allowed: " + String.join(", ",
                         RULE_KEYS.stream().sorted().toList()));
             }
         }
         if (action == null) {
             throw error(node, "action", "rule '" + name + "' has no action; allowed: " + BlockAction.allowed());
+        }
+        if (ttl != null && ttl.compareTo(ResponseRule.MIN_TTL) < 0) {
+            // Found in review: it went out as 0 s, which every agent refuses (bad_ttl), while
+            // dry-run said would_block. Named here, after the loop, where the rule's name is known.
+            throw error(ttlNode, "ttl", "rule '" + name + "' asks for '" + scalar(ttlNode, "ttl")
+                    + "', below the 1 s an agent accepts; write at least 1s (examples: 90s, 10m, 1h)");
         }
         return new ResponseRule(name, types, minSeverity, minConfidence, action, ttl);
     }

@@ -5,6 +5,7 @@ import static io.netwatch.aggregator.alert.AlertFixtures.anomaly;
 import static io.netwatch.aggregator.alert.AlertFixtures.await;
 import static io.netwatch.aggregator.alert.AlertFixtures.firing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netwatch.proto.anomaly.v1.Severity;
@@ -125,6 +126,31 @@ class AlertRouterTest {
         assertEquals(0, router.groups());
         router.tick(quiet + Duration.ofHours(5).toMillis());
         assertEquals(2, sink.got.size(), "nothing more once resolved");
+    }
+
+    @Test
+    void anAnomalyOfASeverityNoEnumNamesIsAlertedAsUnknown() throws Exception {
+        // Found in review: Severity.UNRECOGNIZED.getNumber() threw in the matcher, and the tick
+        // lost every alert taken with it. Agents are hostile input: a number past the enum is
+        // the lowest severity, "unknown".
+        AlertRouter router = router(List.of("namespace"), 0, List.of());
+        AnomalyAlerts adapter = new AnomalyAlerts(router::submit, Duration.ofMinutes(5), 10_000, "");
+        adapter.anomalyStored(anomaly("port_scan", "10.0.0.7", "shop", Severity.SEVERITY_HIGH).toBuilder()
+                .setSeverityValue(42).build(), START);
+        adapter.anomalyStored(anomaly("port_scan", "10.0.0.8", "shop", Severity.SEVERITY_HIGH), START);
+        router.tick(START);
+        router.tick(START + 10_000);
+        await(() -> sink.got.size() == 1, "one notification");
+        List<AlertEvent> alerts = sink.got.getFirst().alerts();
+        assertEquals(2, alerts.size(), "neither alert is lost");
+        assertEquals(Set.of("unknown", "high"), Set.of(alerts.get(0).severityName(), alerts.get(1).severityName()));
+        assertEquals("high", sink.got.getFirst().lead().severityName());
+
+        AlertEvent odd = firing("k", "shop", Severity.UNRECOGNIZED);
+        assertEquals(Severity.SEVERITY_UNKNOWN, odd.severity());
+        assertTrue(AlertMatcher.ANY.matches(odd));
+        assertFalse(new AlertMatcher(Set.of(), Severity.SEVERITY_INFO, Set.of(), Set.of(), Set.of()).matches(odd),
+                "below every severity a route can ask for");
     }
 
     @Test

@@ -8,6 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.HostIP;
+import io.fabric8.kubernetes.api.model.NodeAddress;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -98,6 +102,41 @@ class KubernetesResponseTest {
         assertNull(cluster.why("10.244.0.10"), "read at most once per refresh period");
         clock.set(ClusterProtectedAddresses.REFRESH_MILLIS);
         assertTrue(cluster.why("10.244.0.10").contains("agent-y"));
+    }
+
+    @Test
+    void everyAddressOfADualStackNodeIsProtected() {
+        // Found in review: only status.hostIP was read, so a dual-stack node's IPv6 address
+        // (and any other address it has) could be blocked on the other nodes.
+        client.nodes().resource(new NodeBuilder().withNewMetadata().withName("node-a").endMetadata()
+                .withNewStatus().withAddresses(new NodeAddress("192.168.0.1", "InternalIP"),
+                        new NodeAddress("fd00::1", "InternalIP"), new NodeAddress("203.0.113.50", "ExternalIP"),
+                        new NodeAddress("node-a", "Hostname")).endStatus().build()).create();
+        client.nodes().resource(new NodeBuilder().withNewMetadata().withName("node-c").endMetadata()
+                .withNewStatus().withAddresses(new NodeAddress("192.168.0.3", "InternalIP"),
+                        new NodeAddress("fd00::3", "InternalIP")).endStatus().build()).create();
+        client.pods().resource(pod("netwatch", "agent-a", "10.244.0.9", Map.of(), null)).create();
+        // A node the aggregator cannot read (gone, or not listed yet): the pod's own hostIPs.
+        client.pods().resource(new PodBuilder(pod("netwatch", "agent-b", "10.244.2.9", Map.of(), null))
+                .editSpec().withNodeName("node-b").endSpec()
+                .editStatus().withHostIP("192.168.0.2").withHostIPs(new HostIP("192.168.0.2"), new HostIP("fd00:0:0::2"))
+                .endStatus().build()).create();
+        client.pods().resource(new PodBuilder(pod("shop", "cart-1", "10.244.3.5", Map.of(), null))
+                .editSpec().withNodeName("node-c").endSpec().editStatus().withHostIP("192.168.0.3").endStatus().build())
+                .create();
+        var cluster = new ClusterProtectedAddresses(client, Set.of("netwatch"), () -> 0L);
+
+        for (String ip : List.of("192.168.0.1", "fd00::1", "203.0.113.50")) {
+            String why = cluster.why(ip);
+            assertTrue(why != null && why.contains("node address of node-a"), ip + ": " + why);
+        }
+        for (String ip : List.of("192.168.0.2", "fd00::2")) {
+            String why = cluster.why(ip);
+            assertTrue(why != null && why.contains("node address of node-b"), ip + ": " + why);
+        }
+        assertTrue(cluster.why("fd00::1").contains("netwatch/agent-a"), "says which protected pod runs there");
+        assertNull(cluster.why("fd00::3"), "a node running no protected pod is not protected");
+        assertNull(cluster.why("192.168.0.3"));
     }
 
     @Test

@@ -76,6 +76,21 @@ class ResponseRulesFileTest {
     }
 
     @Test
+    void aTtlBelowOneSecondIsRefusedNamingTheRule() {
+        // Found in review: 500ms was sent as 0 s, which every agent refuses (bad_ttl), while
+        // dry-run reported would_block.
+        assertEquals("r.yaml line 7, key 'ttl': rule 'scanners' asks for '500ms', below the 1 s an agent accepts;"
+                + " write at least 1s (examples: 90s, 10m, 1h)", error(GOOD.replace("15m", "500ms")));
+        assertEquals("r.yaml line 3, key 'ttl': rule 'rule-1' asks for 'PT0.999S', below the 1 s an agent accepts;"
+                + " write at least 1s (examples: 90s, 10m, 1h)",
+                error("rules:\n  - action: node_drop\n    ttl: PT0.999S\n"));
+        assertEquals(Duration.ofMillis(1500), ResponseRulesFile.parse("r.yaml", GOOD.replace("15m", "1500ms"))
+                .getFirst().ttl());
+        assertThrows(IllegalArgumentException.class, () -> new ResponseRule("r", Set.of(), Severity.SEVERITY_HIGH, 0,
+                BlockAction.NODE_DROP, Duration.ofMillis(500)));
+    }
+
+    @Test
     void aKeyGivenTwiceInARuleIsRefused() {
         // Found in review: the second name silently won.
         String e = error("rules:\n  - name: a\n    name: b\n    types: [port_scan]\n    action: node_drop\n");

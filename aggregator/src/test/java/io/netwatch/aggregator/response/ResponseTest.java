@@ -136,6 +136,30 @@ class ResponseTest {
     }
 
     @Test
+    void anOffenseOfASeverityNoEnumNamesIsTheLowestNeverAnError() {
+        // Found in review: Severity.UNRECOGNIZED.getNumber() threw on the response thread, and
+        // the offense was lost uncounted. A number past the enum counts as the lowest severity.
+        start(ResponseConfig.defaults());
+        store.addFlow(handshake("10.0.0.5"), T0);
+        store.addAnomaly(anomaly("port_scan", "10.0.0.5", "node-a").toBuilder().setSeverityValue(42).build(), T0);
+        assertEquals(List.of(), audit());
+        assertEquals(1, response.counters().ignored(Ignored.NO_RULE), "below the default rule's high: counted");
+        response.close();
+
+        // A rule that names no minimum severity takes every severity, this one too.
+        start(ResponseConfig.defaults().withRules(List.of(new ResponseRule("any", Set.of("port_scan"),
+                Severity.SEVERITY_UNKNOWN, 0, BlockAction.NODE_DROP, null))));
+        store.addAnomaly(anomaly("port_scan", "10.0.0.6", "node-a").toBuilder().setSeverityValue(-3).build(), T0);
+        response.settle(); // judged before the handshake below is witnessed
+        store.addFlow(handshake("10.0.0.6"), T0);
+        store.addAnomaly(anomaly("port_scan", "10.0.0.6", "node-a").toBuilder().setSeverityValue(42).build(), T0);
+        List<AuditRecord> a = audit();
+        assertEquals(2, a.size(), a.toString());
+        assertEquals(AuditRecord.REFUSED, a.get(0).outcome(), "no handshake seen yet");
+        assertEquals(AuditRecord.WOULD_BLOCK, a.get(1).outcome());
+    }
+
+    @Test
     void protectedNamespaceIsRefused() {
         start(ResponseConfig.defaults());
         store.addFlow(handshake("10.0.0.7"), T0);
@@ -283,6 +307,24 @@ class ResponseTest {
         assertEquals(1, response.counters().commands(ResponseCounters.Command.UNREACHABLE));
         var ended = response.list(ListBlocksRequest.newBuilder().setIncludeEnded(true).build());
         assertEquals(BlockState.BLOCK_STATE_FAILED, ended.getBlocks(0).getState());
+    }
+
+    @Test
+    void aRulesTtlIsSentToTheAgentExactly() {
+        // Found in review: the TTL was cut to whole seconds (1500ms went out as 1 s, 500ms as 0 s).
+        List<AggregatorMessage> sent = new CopyOnWriteArrayList<>();
+        AgentCommands agents = new AgentCommands();
+        TestChannels.attach(agents, "node-x", sent::add);
+        response = Response.start(ResponseConfig.defaults().withMode(ResponseMode.ENFORCE).withRules(List.of(
+                new ResponseRule("short", Set.of("port_scan"), Severity.SEVERITY_HIGH, 0, BlockAction.NODE_DROP,
+                        Duration.ofMillis(1500)))), store, agents, ip -> null, Quarantine.NONE, events::add, clock::get,
+                null);
+        store.addFlow(handshake("10.0.0.16"), T0);
+        store.addAnomaly(anomaly("port_scan", "10.0.0.16", "node-x"), T0);
+        response.settle();
+        assertEquals(1, sent.size());
+        assertEquals(1, sent.getFirst().getBlock().getTtl().getSeconds());
+        assertEquals(500_000_000, sent.getFirst().getBlock().getTtl().getNanos());
     }
 
     @Test
