@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * Commands to the connected agents, addressed by node name, and the agents' answers
@@ -28,10 +29,20 @@ public final class AgentCommands {
     private final AtomicLong unreachable = new AtomicLong();
     private final AtomicLong results = new AtomicLong();
     private volatile ResultListener listener = (node, result, at) -> { };
+    private volatile Consumer<String> connectListener = node -> { };
 
     /** Where answers go from now on (one listener: the response stage). */
     public void onResult(ResultListener l) {
         listener = l;
+    }
+
+    /**
+     * Who hears of each agent stream that opens for a node (one listener: the response stage,
+     * which sends it the blocks in force), on that stream's thread after the stream takes
+     * commands: do little.
+     */
+    public void onConnect(Consumer<String> l) {
+        connectListener = l;
     }
 
     /**
@@ -62,6 +73,7 @@ public final class AgentCommands {
             next.add(channel);
             return List.copyOf(next);
         });
+        connectListener.accept(node);
     }
 
     void detach(String node, AgentChannel channel) {

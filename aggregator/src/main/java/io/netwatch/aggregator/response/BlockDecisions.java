@@ -60,12 +60,15 @@ final class BlockDecisions {
             return;
         }
         BlockAction action = rule.action();
-        if (table.live(o.actorIp(), action) != null) {
-            counters.ignore(Ignored.ALREADY_BLOCKED);
+        Set<String> nodes = nodes(o);
+        LiveBlock existing = table.live(o.actorIp(), action);
+        if (existing != null) {
+            if (!extend(existing, nodes, now)) {
+                counters.ignore(Ignored.ALREADY_BLOCKED);
+            }
             return;
         }
         Guardrails.Verdict refused = guardrails.check(o, table.liveCount(), now);
-        Set<String> nodes = nodes(o);
         if (refused == null && action == BlockAction.NODE_DROP && nodes.isEmpty()) {
             refused = new Guardrails.Verdict(Refusal.NO_TARGET, "no node is known for " + o.actorIp());
         }
@@ -120,22 +123,96 @@ final class BlockDecisions {
     }
 
     private void sendBlocks(LiveBlock b, Set<String> nodes, long now) {
-        String reason = (b.offense.id() + " " + String.join(",", b.offense.types().stream().sorted().toList()));
         for (String node : nodes) {
-            String commandId = b.id + "@" + node;
-            AggregatorMessage m = AggregatorMessage.newBuilder().setBlock(BlockCommand.newBuilder()
-                    .setCommandId(commandId).setIp(b.ip()).setTtl(Duration.newBuilder().setSeconds(b.ttl.getSeconds())
-                            .setNanos(b.ttl.getNano()))
-                    .setReason(reason.length() > MAX_REASON ? reason.substring(0, MAX_REASON) : reason)).build();
-            LiveBlock.NodeState s = new LiveBlock.NodeState(BlockState.BLOCK_STATE_PENDING, commandId, now);
-            if (agents.send(node, m)) {
-                counters.count(Command.SENT);
-            } else {
-                counters.count(Command.UNREACHABLE);
-                s.state = BlockState.BLOCK_STATE_FAILED;
-                s.error = "no agent stream from node " + node;
-            }
+            b.nodes.put(node, sendBlock(b, node, b.ttl, now));
+        }
+    }
+
+    /**
+     * Sends {@code node} the BlockCommand of {@code b} for {@code ttl}; the node's new state. The
+     * first command of a block to a node is {@code id@node}, any later one {@code id@node#n}, so
+     * an answer to an earlier one is told apart.
+     */
+    private LiveBlock.NodeState sendBlock(LiveBlock b, String node, java.time.Duration ttl, long now) {
+        String reason = (b.offense.id() + " " + String.join(",", b.offense.types().stream().sorted().toList()));
+        String commandId = b.id + "@" + node + (b.nodes.containsKey(node) ? "#" + (b.sends + 1) : "");
+        b.sends++;
+        AggregatorMessage m = AggregatorMessage.newBuilder().setBlock(BlockCommand.newBuilder()
+                .setCommandId(commandId).setIp(b.ip()).setTtl(Duration.newBuilder().setSeconds(ttl.getSeconds())
+                        .setNanos(ttl.getNano()))
+                .setReason(reason.length() > MAX_REASON ? reason.substring(0, MAX_REASON) : reason)).build();
+        LiveBlock.NodeState s = new LiveBlock.NodeState(BlockState.BLOCK_STATE_PENDING, commandId, now);
+        if (agents.send(node, m)) {
+            counters.count(Command.SENT);
+        } else {
+            counters.count(Command.UNREACHABLE);
+            s.state = BlockState.BLOCK_STATE_FAILED;
+            s.error = "no agent stream from node " + node;
+        }
+        return s;
+    }
+
+    /**
+     * The time {@code b} has left, or null when under the 1 s an agent accepts (it then ends by
+     * itself on every node within the second).
+     */
+    private static java.time.Duration left(LiveBlock b, long now) {
+        long millis = b.expiresMillis - now;
+        return millis < 1000 ? null : java.time.Duration.ofMillis(millis);
+    }
+
+    /**
+     * A later offense of an address already blocked: the nodes it names that the block does not
+     * cover yet (a node that saw the actor after the block was decided) join the block, and are
+     * sent it for the time it has left (would-block in dry-run). False when there is none.
+     */
+    private boolean extend(LiveBlock b, Set<String> nodes, long now) {
+        if (b.action != BlockAction.NODE_DROP) {
+            return false;
+        }
+        List<String> fresh = nodes.stream().filter(n -> !b.nodes.containsKey(n)).toList();
+        java.time.Duration left = left(b, now);
+        if (fresh.isEmpty() || left == null) {
+            return false;
+        }
+        for (String node : fresh) {
+            LiveBlock.NodeState s = b.dryRun ? new LiveBlock.NodeState(BlockState.BLOCK_STATE_WOULD_BLOCK, "", now)
+                    : sendBlock(b, node, left, now);
             b.nodes.put(node, s);
+            table.replaced(b, null, s);
+            record(now, b.dryRun ? AuditRecord.WOULD_BLOCK : s.state == BlockState.BLOCK_STATE_FAILED
+                    ? AuditRecord.FAILED : AuditRecord.BLOCKED, "node_saw_actor", b.offense, b.action, b.id,
+                    (b.dryRun ? "would extend" : s.state == BlockState.BLOCK_STATE_FAILED ? "could not extend"
+                            : "extended") + " node drop of " + b.ip() + " to node " + node + ", which saw it later: "
+                            + left.toSeconds() + " s left" + (s.error.isEmpty() ? "" : ": " + s.error));
+        }
+        return true;
+    }
+
+    /**
+     * The agent of {@code node} connected (first start, restart, reconnect, a node new to the
+     * cluster): it is sent every enforced node drop in force whose scope holds the node (the
+     * actor's node and the nodes that saw it), for the time each has left, whatever its state
+     * there was. The agent's nftables entries survive its restart but not the node's, and a
+     * node with no stream when the block was decided was never sent it; sending again renews an
+     * entry still there to the same expiry. Counted and audited ({@code agent_connected}).
+     */
+    void connected(String node, long now) {
+        for (LiveBlock b : table.live()) {
+            LiveBlock.NodeState old = b.nodes.get(node);
+            java.time.Duration left = left(b, now);
+            if (b.dryRun || b.action != BlockAction.NODE_DROP || old == null || left == null) {
+                continue;
+            }
+            LiveBlock.NodeState s = sendBlock(b, node, left, now);
+            b.nodes.put(node, s);
+            table.replaced(b, old, s);
+            record(now, s.state == BlockState.BLOCK_STATE_FAILED ? AuditRecord.FAILED : AuditRecord.BLOCKED,
+                    "agent_connected", b.offense, b.action, b.id, (s.state == BlockState.BLOCK_STATE_FAILED
+                    ? "could not send " : "sent ") + "node drop of " + b.ip() + " again to node " + node
+                    + ", whose agent connected: " + left.toSeconds() + " s left" + (s.error.isEmpty() ? "" : ": "
+                    + s.error));
+            settle(b, now);
         }
     }
 

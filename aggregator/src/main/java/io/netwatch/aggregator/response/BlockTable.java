@@ -40,6 +40,17 @@ final class BlockTable {
         publish();
     }
 
+    /** A live block's node state was replaced: answers to its new command find the block, to its old one not. */
+    void replaced(LiveBlock b, LiveBlock.NodeState old, LiveBlock.NodeState now) {
+        if (old != null) {
+            byCommand.remove(old.commandId);
+        }
+        if (!now.commandId.isEmpty()) {
+            byCommand.put(now.commandId, b);
+        }
+        publish();
+    }
+
     LiveBlock byCommand(String commandId) {
         return byCommand.get(commandId);
     }

@@ -32,6 +32,8 @@ final class LiveBlock {
     final Duration ttl;
     final boolean dryRun;
     final Map<String, NodeState> nodes = new LinkedHashMap<>();
+    /** Block commands sent for it so far, every node counted; numbers the ones sent again. */
+    int sends;
     /** Null while live; how it ended otherwise. */
     BlockState ended;
 

@@ -11,9 +11,11 @@ import io.netwatch.proto.query.v1.ListBlocksResponse;
 import io.netwatch.proto.query.v1.RemoveBlockRequest;
 import io.netwatch.proto.query.v1.RemoveBlockResponse;
 import java.util.List;
+import java.util.Set;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -60,6 +62,10 @@ public final class Response implements AutoCloseable {
     /** Whether a task that takes the waiting answers is queued on the thread and has not started. */
     private final AtomicBoolean resultsScheduled = new AtomicBoolean();
     private final KubernetesEvents kubernetesEvents;
+    /** Nodes whose agent connected, waiting to be sent the blocks in force (a set: a flapping agent is one entry). */
+    private final Set<String> connects = ConcurrentHashMap.newKeySet();
+    /** Whether a task that takes the waiting connects is queued on the thread and has not started. */
+    private final AtomicBoolean connectsScheduled = new AtomicBoolean();
 
     /** An agent's answer waiting for the response thread. */
     private record AgentResult(String node, CommandResult result) {
@@ -105,6 +111,7 @@ public final class Response implements AutoCloseable {
             store.listen(r.witness);
             store.listen(new OffenseAdapter(r::submit, r.counters));
             agents.onResult((node, result, at) -> r.result(node, result));
+            agents.onConnect(r::connected);
             r.thread.scheduleWithFixedDelay(() -> {
                 r.takeResults();
                 r.decisions.tick(r.clock.getAsLong());
@@ -165,7 +172,22 @@ public final class Response implements AutoCloseable {
         }
     }
 
-    /** Decides on every answer waiting, on the response thread. */
+    /**
+     * Hands a node whose agent just connected to the response thread (returns at once), which
+     * sends it the blocks in force for it ({@link BlockDecisions#connected}).
+     */
+    private void connected(String node) {
+        connects.add(node);
+        if (connectsScheduled.compareAndSet(false, true)) {
+            try {
+                thread.execute(this::takeResults);
+            } catch (RejectedExecutionException e) {
+                // closing
+            }
+        }
+    }
+
+    /** Decides on every answer waiting, then sends the blocks in force to the agents that connected, on the response thread. */
     private void takeResults() {
         resultsScheduled.set(false);
         for (AgentResult r = results.poll(); r != null; r = results.poll()) {
@@ -176,6 +198,15 @@ public final class Response implements AutoCloseable {
                 // expiry check that took it still runs.
                 log.warn("response: the answer of node {}'s agent to {} failed", r.node(),
                         r.result().getCommandId(), e);
+            }
+        }
+        connectsScheduled.set(false);
+        for (String node : List.copyOf(connects)) {
+            connects.remove(node);
+            try {
+                decisions.connected(node, clock.getAsLong());
+            } catch (RuntimeException e) {
+                log.warn("response: sending the blocks in force to node {}'s agent failed", node, e);
             }
         }
     }

@@ -37,6 +37,19 @@ class AgentCommandsTest {
         assertEquals(1, commands.unreachable());
     }
 
+    @Test
+    void whoListensHearsOfEachStreamThatOpensAndCanSendOnItAtOnce() {
+        // The response stage sends the blocks in force to an agent that connects (docs/blocking.md).
+        AgentCommands commands = new AgentCommands();
+        List<String> first = new ArrayList<>();
+        List<String> second = new ArrayList<>();
+        commands.onConnect(node -> commands.send(node, unblock("on-connect-" + node)));
+        commands.attach("node-a", channel(first));
+        commands.attach("node-a", channel(second)); // the agent reconnected
+        assertEquals(List.of("on-connect-node-a"), first);
+        assertEquals(List.of("on-connect-node-a"), second);
+    }
+
     private static AgentChannel channel(List<String> sent) {
         return new AgentChannel() {
             @Override

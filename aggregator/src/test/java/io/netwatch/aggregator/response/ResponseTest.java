@@ -356,6 +356,99 @@ class ResponseTest {
                 ended.getBlocks(0).toString());
     }
 
+    /** An enforcing stage whose agents' streams are given by the test. */
+    private Response enforce(AgentCommands agents) {
+        response = Response.start(ResponseConfig.defaults().withMode(ResponseMode.ENFORCE), store, agents,
+                ip -> null, Quarantine.NONE, events::add, clock::get, null);
+        return response;
+    }
+
+    private static CommandResult ok(AggregatorMessage m) {
+        return CommandResult.newBuilder().setCommandId(m.getBlock().getCommandId()).setOk(true).build();
+    }
+
+    /**
+     * Found in review: blocks reached a node only when decided. An agent that reconnected (its
+     * node rebooted and lost its nftables sets, its stream broke) or whose node had no stream
+     * then was never sent the block in force, though the aggregator listed it. On its agent's
+     * connect a node of the block's scope gets it again, with the time left.
+     */
+    @Test
+    void aNodeWhoseAgentConnectsLaterIsSentTheBlocksInForceWithTheTimeLeft() {
+        List<AggregatorMessage> first = new CopyOnWriteArrayList<>();
+        AgentCommands agents = new AgentCommands();
+        TestChannels.attach(agents, "node-y", first::add);
+        enforce(agents);
+        store.addFlow(handshake("10.0.0.20"), T0);
+        // Raised by node-y's agent; the actor's pod runs on node-x, whose agent is not connected.
+        store.addAnomaly(podAnomaly("port_scan", "10.0.0.20", "node-y", "shop", "scanner-1", "node-x"), T0);
+        response.settle();
+        assertEquals(1, first.size());
+        TestChannels.answer(agents, "node-y", ok(first.getFirst()), T0);
+        response.settle();
+
+        // Node-y's agent restarts a minute later; node-x's agent comes up; node-z, never involved, joins.
+        clock.set(T0 + 60_000);
+        List<AggregatorMessage> again = new CopyOnWriteArrayList<>();
+        List<AggregatorMessage> x = new CopyOnWriteArrayList<>();
+        List<AggregatorMessage> z = new CopyOnWriteArrayList<>();
+        TestChannels.attach(agents, "node-y", again::add);
+        TestChannels.attach(agents, "node-x", x::add);
+        TestChannels.attach(agents, "node-z", z::add);
+        response.settle();
+        for (List<AggregatorMessage> got : List.of(again, x)) {
+            assertEquals(1, got.size(), got.toString());
+            assertEquals("10.0.0.20", got.getFirst().getBlock().getIp());
+            assertEquals(ResponseConfig.DEFAULT_TTL.toSeconds() - 60, got.getFirst().getBlock().getTtl().getSeconds());
+        }
+        assertEquals(List.of(), z, "node-z is not in the block's scope (the actor's node and the nodes that saw it)");
+        assertEquals(3, response.counters().commands(Command.SENT));
+
+        TestChannels.answer(agents, "node-x", ok(x.getFirst()), T0 + 60_000);
+        TestChannels.answer(agents, "node-y", ok(again.getFirst()), T0 + 60_000);
+        var block = response.list(ListBlocksRequest.getDefaultInstance()).getBlocks(0);
+        assertEquals(List.of(BlockState.BLOCK_STATE_ACTIVE, BlockState.BLOCK_STATE_ACTIVE), block.getNodesList()
+                .stream().map(n -> n.getState()).toList(), block.toString());
+        List<AuditRecord> sentAgain = audit().stream().filter(r -> r.reason().equals("agent_connected")).toList();
+        assertEquals(2, sentAgain.size(), audit().toString());
+        assertTrue(sentAgain.getFirst().detail().contains("540 s left"), sentAgain.getFirst().detail());
+
+        // Past its time to live nothing is sent again: the agents' entries expired by themselves.
+        clock.set(T0 + ResponseConfig.DEFAULT_TTL.toMillis());
+        response.tick();
+        TestChannels.attach(agents, "node-x", x::add);
+        response.settle();
+        assertEquals(1, x.size());
+    }
+
+    /**
+     * The reviewer's case: an offense of an address already blocked was ignored, so a node that
+     * saw the actor afterwards was never sent the block. It now joins the block's scope.
+     */
+    @Test
+    void aNodeThatSeesABlockedActorLaterIsSentItsBlock() {
+        List<AggregatorMessage> x = new CopyOnWriteArrayList<>();
+        List<AggregatorMessage> y = new CopyOnWriteArrayList<>();
+        AgentCommands agents = new AgentCommands();
+        TestChannels.attach(agents, "node-x", x::add);
+        TestChannels.attach(agents, "node-y", y::add);
+        enforce(agents);
+        store.addFlow(handshake("10.0.0.21"), T0);
+        store.addAnomaly(anomaly("port_scan", "10.0.0.21", "node-x"), T0);
+        response.settle();
+        clock.set(T0 + 10_000);
+        store.addAnomaly(anomaly("port_scan", "10.0.0.21", "node-y"), T0 + 10_000);
+        store.addAnomaly(anomaly("port_scan", "10.0.0.21", "node-x"), T0 + 10_000);
+        response.settle();
+        assertEquals(1, x.size(), "node-x has it already");
+        assertEquals(1, y.size());
+        assertEquals(ResponseConfig.DEFAULT_TTL.toSeconds() - 10, y.getFirst().getBlock().getTtl().getSeconds());
+        assertEquals(1, response.counters().ignored(Ignored.ALREADY_BLOCKED));
+        var block = response.list(ListBlocksRequest.getDefaultInstance()).getBlocks(0);
+        assertEquals(List.of("node-x", "node-y"), block.getNodesList().stream().map(n -> n.getNodeName()).toList());
+        assertEquals(1, response.list(ListBlocksRequest.getDefaultInstance()).getBlocksCount());
+    }
+
     /**
      * docs/blocking.md: "past 10,000 waiting, offenses are dropped and counted as queue_full";
      * states: "active (the agent confirmed)". Found in review: the agents' answers shared that
