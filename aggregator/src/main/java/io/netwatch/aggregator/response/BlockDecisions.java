@@ -135,7 +135,7 @@ final class BlockDecisions {
      */
     private LiveBlock.NodeState sendBlock(LiveBlock b, String node, java.time.Duration ttl, long now) {
         String reason = (b.offense.id() + " " + String.join(",", b.offense.types().stream().sorted().toList()));
-        String commandId = b.id + "@" + node + (b.nodes.containsKey(node) ? "#" + (b.sends + 1) : "");
+        String commandId = b.id + "@" + commandNode(node) + (b.nodes.containsKey(node) ? "#" + (b.sends + 1) : "");
         b.sends++;
         AggregatorMessage m = AggregatorMessage.newBuilder().setBlock(BlockCommand.newBuilder()
                 .setCommandId(commandId).setIp(b.ip()).setTtl(Duration.newBuilder().setSeconds(ttl.getSeconds())
@@ -338,7 +338,23 @@ final class BlockDecisions {
     /** Sends {@code node} the UnblockCommand of {@code b} ({@code id@node/why}); false when the node has no stream. */
     private boolean unblock(LiveBlock b, String node, String why) {
         return agents.send(node, AggregatorMessage.newBuilder().setUnblock(UnblockCommand.newBuilder()
-                .setCommandId(b.id + "@" + node + "/" + why).setIp(b.ip())).build());
+                .setCommandId(b.id + "@" + commandNode(node) + "/" + why).setIp(b.ip())).build());
+    }
+
+    /** Longest node name a command id spells out; a longer one is cut and given its hash. */
+    static final int MAX_ID_NODE_CHARS = 64;
+
+    /**
+     * The node's part of a command id. Agents refuse an id over 128 characters and node names
+     * may have 253, so a name past {@link #MAX_ID_NODE_CHARS} is cut and ends in its hash:
+     * ids stay unique per node (the answer is matched on the node's own stream as well) and
+     * short enough for any agent to accept.
+     */
+    static String commandNode(String node) {
+        if (node.length() <= MAX_ID_NODE_CHARS) {
+            return node;
+        }
+        return node.substring(0, MAX_ID_NODE_CHARS - 9) + "~" + String.format("%08x", node.hashCode());
     }
 
     private void liftQuietly(LiveBlock b) {

@@ -5,6 +5,7 @@ import static io.netwatch.aggregator.response.Offenses.handshake;
 import static io.netwatch.aggregator.response.Offenses.podAnomaly;
 import static io.netwatch.aggregator.response.Offenses.unacknowledged;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -354,6 +355,38 @@ class ResponseTest {
         assertEquals(BlockState.BLOCK_STATE_FAILED, ended.getBlocks(0).getState());
         assertTrue(ended.getBlocks(0).getNodes(0).getError().contains("no answer from the agent within 30 s"),
                 ended.getBlocks(0).toString());
+    }
+
+    /**
+     * A node name may have 253 characters (a DNS subdomain), and agents refuse a command id
+     * over 128 (BlockRequests.MAX_ID_CHARS, bad_id): the id spelt the whole name, so a node
+     * with a long one could never be sent a block, nor have it withdrawn.
+     */
+    @Test
+    void aNodeWithALongNameIsSentIdsItsAgentAccepts() {
+        String node = ("ip-10-0-0-1." + "a".repeat(60) + "." + "b".repeat(60) + ".compute.internal").substring(0, 150);
+        String twin = node.substring(0, 149) + "z";
+        List<AggregatorMessage> sent = new CopyOnWriteArrayList<>();
+        List<AggregatorMessage> toTwin = new CopyOnWriteArrayList<>();
+        AgentCommands agents = new AgentCommands();
+        TestChannels.attach(agents, node, sent::add);
+        TestChannels.attach(agents, twin, toTwin::add);
+        enforce(agents);
+        store.addFlow(handshake("10.0.0.31"), T0);
+        store.addAnomaly(anomaly("port_scan", "10.0.0.31", node), T0);
+        store.addAnomaly(anomaly("port_scan", "10.0.0.31", twin), T0);
+        response.settle();
+        String id = sent.getFirst().getBlock().getCommandId();
+        String twinId = toTwin.getFirst().getBlock().getCommandId();
+        assertTrue(id.length() <= 128, id.length() + " characters: the agent refuses it");
+        assertNotEquals(id, twinId, "two nodes whose names share their first characters");
+        TestChannels.answer(agents, node, ok(sent.getFirst()), T0 + 100);
+        TestChannels.answer(agents, twin, ok(toTwin.getFirst()), T0 + 100);
+        response.settle();
+        var block = response.list(ListBlocksRequest.getDefaultInstance()).getBlocks(0);
+        assertEquals(BlockState.BLOCK_STATE_ACTIVE, block.getState(), block.toString());
+        response.remove(RemoveBlockRequest.newBuilder().setBlock("10.0.0.31").build());
+        assertTrue(sent.get(1).getUnblock().getCommandId().length() <= 128, sent.get(1).toString());
     }
 
     /** An enforcing stage whose agents' streams are given by the test. */
