@@ -556,4 +556,26 @@ class QuicInitialTest {
         assertThrows(IllegalArgumentException.class, () -> new ConnectionId(new byte[21]));
         assertNotNull(ConnectionId.ofHex(""));
     }
+
+    @Test
+    void coalescedInitialsOfBothVersionsWithAckFirstAndCryptoOutOfOrder() {
+        byte[] head = Arrays.copyOfRange(CLIENT_HELLO, 0, 120);
+        byte[] tail = Arrays.copyOfRange(CLIENT_HELLO, 120, CLIENT_HELLO.length);
+        for (int version : new int[] {QuicInitial.VERSION_1, QuicInitial.VERSION_2}) {
+            // The first packet: an ACK_ECN, then the end of the hello; the second: PING, its start, PADDING.
+            byte[] first = seal(Spec.client(version, DCID, concat(ack(1, true), crypto(120, tail))));
+            byte[] second = seal(Spec.client(version, DCID, padded(concat(new byte[] {0x01}, crypto(0, head))))
+                    .withPn(1, 2));
+            byte[] datagram = concat(first, second);
+            assertTrue(QuicInitial.probe(ByteBuffer.wrap(datagram), 0, datagram.length));
+            InitialResult.Ok ok = ok(client(datagram));
+            assertEquals(version, ok.version());
+            assertEquals(2, ok.packets());
+            assertEquals(List.of(120L, 0L), ok.fragments().stream().map(CryptoFragment::offset).toList());
+            QuicCryptoAssembler a = new QuicCryptoAssembler();
+            a.addAll(ok.fragments());
+            assertEquals(CLIENT_HELLO.length, a.firstMessageLength());
+            assertEquals("example.com", HelloReader.read(a.contiguous()).sni());
+        }
+    }
 }

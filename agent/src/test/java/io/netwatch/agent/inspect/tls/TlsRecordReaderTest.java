@@ -175,6 +175,18 @@ class TlsRecordReaderTest {
     }
 
     @Test
+    void aMessageSplitAroundAnyOtherRecordTypeIsInterrupted() {
+        // RFC 8446 5.1: no other record may come between the records of one handshake message.
+        for (int type : new int[] {CONTENT_CHANGE_CIPHER_SPEC, CONTENT_ALERT, CONTENT_APPLICATION_DATA,
+                TlsRecordReader.CONTENT_HEARTBEAT}) {
+            byte[] stream = concat(record(CONTENT_HANDSHAKE, TLS12, Arrays.copyOf(CH, 50)),
+                    record(type, TLS12, new byte[] {1}),
+                    record(CONTENT_HANDSHAKE, TLS12, Arrays.copyOfRange(CH, 50, CH.length)));
+            assertEquals(new Malformed("message_interrupted"), read(stream), "record type " + type);
+        }
+    }
+
+    @Test
     void alertAndApplicationDataStopTheWalk() {
         Ok alert = ok(read(concat(record(CONTENT_HANDSHAKE, TLS12, CH), record(CONTENT_ALERT, TLS12, hex("0228")))));
         assertEquals(Stop.ALERT, alert.stop());
