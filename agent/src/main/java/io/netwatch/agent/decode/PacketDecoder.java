@@ -266,7 +266,11 @@ public final class PacketDecoder {
                 return;
             }
             int following = b.get(p) & 0xFF;
-            if (next == 44) {
+            if (next == 44 && (u16(b, p + 2) & 0xFFF9) == 0) {
+                // An atomic fragment (offset 0, M = 0): a whole datagram, processed on its own
+                // and never with fragments of the same id (RFC 6946). Skip the header.
+                p += 8;
+            } else if (next == 44) {
                 int offsetField = u16(b, p + 2);
                 l.fragment = true;
                 l.fragmentOffset = offsetField & 0xFFF8;

@@ -171,6 +171,14 @@ final class Defragmenter {
             droppedFragments++;
             return null;
         }
+        if (l.ipVersion == 6 && overlaps(d, l.fragmentOffset, l.fragmentOffset + Math.max(0, l.fragmentLength))) {
+            // RFC 5722: an IPv6 datagram with overlapping fragments is discarded whole, as
+            // receivers do; later fragments of it start a datagram that never completes.
+            datagrams.remove(d.key);
+            drop(d);
+            droppedFragments++;
+            return null;
+        }
         int i = d.count++;
         d.start[i] = l.fragmentOffset;
         d.end[i] = l.fragmentOffset + Math.max(0, l.fragmentLength);
@@ -192,6 +200,23 @@ final class Defragmenter {
             return d;
         }
         return null;
+    }
+
+    /**
+     * True when {@code [from, to)} overlaps a fragment already kept, other than an exact
+     * duplicate of one (a retransmitted or twice-captured copy, which RFC 5722's errata lets a
+     * receiver ignore and which tshark counts).
+     */
+    private static boolean overlaps(Datagram d, int from, int to) {
+        for (int j = 0; j < d.count; j++) {
+            if (d.start[j] == from && d.end[j] == to) {
+                continue;
+            }
+            if (from < d.end[j] && d.start[j] < to) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Copies the part of this fragment that falls in the datagram's first bytes. */

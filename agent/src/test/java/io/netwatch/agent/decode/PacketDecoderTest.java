@@ -288,4 +288,45 @@ class PacketDecoderTest {
         DecodedPacket cut = decoder.decode(ByteBuffer.wrap(f, 0, 14 + 20 + 8).slice(), LinkType.ETHERNET);
         assertEquals(DecodeError.TRUNCATED_TRANSPORT_HEADER, cut.error, "a cut fixed header is not counted, as in tshark");
     }
+
+    /** IPv6 UDP packet with a fragment header (offset in bytes, M flag) in front of the UDP header. */
+    private static byte[] ipv6WithFragmentHeader(int offset, boolean more, int id) {
+        byte[] udp = udp(4000, 53, 4);
+        byte[] ext = new byte[8 + udp.length];
+        ext[0] = 17;
+        int field = (offset & 0xFFF8) | (more ? 1 : 0);
+        ext[2] = (byte) (field >> 8);
+        ext[3] = (byte) field;
+        ext[4] = (byte) (id >>> 24);
+        ext[5] = (byte) (id >>> 16);
+        ext[6] = (byte) (id >>> 8);
+        ext[7] = (byte) id;
+        System.arraycopy(udp, 0, ext, 8, udp.length);
+        return ethernet(0x86DD, ipv6Packet(ipv6("20010db8000000000000000000000001"),
+                ipv6("20010db8000000000000000000000002"), 44, ext));
+    }
+
+    @Test
+    void anIpv6AtomicFragmentIsDecodedAsAnUnfragmentedPacket() {
+        // RFC 6946: offset 0 and M = 0 is a whole datagram; it must not wait for (or join) a reassembly.
+        DecodedPacket d = decoder.decode(buffer(ipv6WithFragmentHeader(0, false, 7)), LinkType.ETHERNET);
+        assertTrue(d.ok(), d.error.label());
+        IpLayer l = d.outer();
+        assertFalse(l.fragment);
+        assertEquals(17, l.protocol);
+        assertEquals(4000, l.srcPort);
+        assertEquals(53, l.dstPort);
+        assertEquals(4, l.payloadLength);
+        assertTrue(l.flowable());
+    }
+
+    @Test
+    void anIpv6FirstFragmentIsStillAFragment() {
+        DecodedPacket d = decoder.decode(buffer(ipv6WithFragmentHeader(0, true, 7)), LinkType.ETHERNET);
+        assertTrue(d.ok(), d.error.label());
+        assertTrue(d.outer().fragment);
+        assertFalse(d.outer().flowable());
+        d = decoder.decode(buffer(ipv6WithFragmentHeader(8, false, 7)), LinkType.ETHERNET);
+        assertTrue(d.outer().fragment, "a last fragment (offset > 0, M = 0) is a fragment");
+    }
 }

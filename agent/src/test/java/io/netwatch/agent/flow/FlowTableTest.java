@@ -435,4 +435,62 @@ class FlowTableTest {
         Flow tcpFlow = out.stream().filter(Flow::hasTcp).findFirst().orElseThrow();
         assertEquals(4, tcpFlow.getToServer().getPackets(), "unobserved packets still count in the flow");
     }
+
+    private static final byte[] CLIENT6 = ipv6("20010db8000000000000000000000001");
+    private static final byte[] SERVER6 = ipv6("20010db8000000000000000000000002");
+
+    /** An IPv6 fragment of a UDP datagram: {@code data} at byte {@code offset} of the fragmentable part. */
+    private static byte[] ipv6Fragment(int id, int offset, boolean more, byte[] data) {
+        byte[] ext = new byte[8 + data.length];
+        ext[0] = 17;
+        int field = (offset & 0xFFF8) | (more ? 1 : 0);
+        ext[2] = (byte) (field >> 8);
+        ext[3] = (byte) field;
+        ext[4] = (byte) (id >>> 24);
+        ext[5] = (byte) (id >>> 16);
+        ext[6] = (byte) (id >>> 8);
+        ext[7] = (byte) id;
+        System.arraycopy(data, 0, ext, 8, data.length);
+        return ethernet(0x86DD, ipv6Packet(CLIENT6, SERVER6, 44, ext));
+    }
+
+    @Test
+    void overlappingIpv6FragmentsDropTheWholeDatagram() {
+        // RFC 5722: a datagram with overlapping fragments is discarded, every fragment of it.
+        FlowTable t = table(FlowTableConfig.defaults());
+        byte[] udp = udp(5000, 53, 16);
+        send(t, ipv6Fragment(9, 0, true, java.util.Arrays.copyOfRange(udp, 0, 16)), SECOND);
+        send(t, ipv6Fragment(9, 8, false, java.util.Arrays.copyOfRange(udp, 8, 24)), SECOND + 1);
+        t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        assertTrue(out.isEmpty(), "no flow from an overlapping IPv6 datagram");
+        assertEquals(0, t.datagramsReassembled());
+        assertEquals(1, t.datagramsIncomplete());
+        assertEquals(2, t.fragmentsUncounted());
+    }
+
+    @Test
+    void nonOverlappingIpv6FragmentsStillReassemble() {
+        FlowTable t = table(FlowTableConfig.defaults());
+        byte[] udp = udp(5000, 53, 16);
+        send(t, ipv6Fragment(9, 16, false, java.util.Arrays.copyOfRange(udp, 16, 24)), SECOND);
+        send(t, ipv6Fragment(9, 0, true, java.util.Arrays.copyOfRange(udp, 0, 16)), SECOND + 1);
+        t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        assertEquals(1, out.size());
+        assertEquals(2, out.getFirst().getToServer().getPackets());
+        assertEquals(1, t.datagramsReassembled());
+    }
+
+    @Test
+    void anIpv6AtomicFragmentCountsAtOnceAndLeavesAReassemblyWithTheSameIdAlone() {
+        FlowTable t = table(FlowTableConfig.defaults());
+        byte[] udp = udp(5000, 53, 16);
+        send(t, ipv6Fragment(9, 0, true, java.util.Arrays.copyOfRange(udp, 0, 16)), SECOND);
+        // Same id, offset 0, M = 0: a whole datagram of its own (RFC 6946).
+        send(t, ipv6Fragment(9, 0, false, udp(6000, 53, 0)), SECOND + 1);
+        send(t, ipv6Fragment(9, 16, false, java.util.Arrays.copyOfRange(udp, 16, 24)), SECOND + 2);
+        t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        assertEquals(2, out.size());
+        assertEquals(1, t.datagramsReassembled());
+        assertEquals(0, t.datagramsIncomplete());
+    }
 }
