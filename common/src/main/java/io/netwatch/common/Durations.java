@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  */
 public final class Durations {
     /** One number and its unit; {@code ms} is tried before {@code m}. */
-    private static final Pattern PART = Pattern.compile("(\\d{1,12})(ms|s|m|h|d)");
+    private static final Pattern PART = Pattern.compile("(\\d+)(ms|s|m|h|d)");
     /**
      * The longest duration accepted: 100 years. Every duration is later added to clocks and
      * counted in nanoseconds, which overflow past 292 years; nothing here needs more than this.
@@ -28,6 +28,16 @@ public final class Durations {
      * accepted; a negative one, or one longer than {@link #MAX}, is refused as well.
      */
     public static Duration parse(String text) {
+        String t = text.trim();
+        if (t.startsWith("-") && !t.startsWith("-P")) {
+            // "-5s" is a duration with a sign, not an unknown form (ISO's "-PT5S" is read below).
+            try {
+                parseAny(t.substring(1));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("is not a duration (examples: 30s, 5m, 500ms, 2h, 1h30m, PT30S)");
+            }
+            throw new IllegalArgumentException("is negative");
+        }
         Duration d = parseAny(text);
         if (d.isNegative()) {
             throw new IllegalArgumentException("is negative");
@@ -44,7 +54,12 @@ public final class Durations {
         Duration total = Duration.ZERO;
         int at = 0;
         while (at < t.length() && m.region(at, t.length()).lookingAt()) {
-            long n = Long.parseLong(m.group(1));
+            long n;
+            try {
+                n = Long.parseLong(m.group(1));
+            } catch (NumberFormatException e) {
+                return Duration.ofSeconds(Long.MAX_VALUE); // more digits than a long: refused by parse as too long
+            }
             try {
                 total = total.plus(switch (m.group(2)) {
                     case "ms" -> Duration.ofMillis(n);

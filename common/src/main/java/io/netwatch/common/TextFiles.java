@@ -63,8 +63,18 @@ public final class TextFiles {
         return !text.isEmpty() && text.chars().allMatch(c -> c > ' ' && c <= '~');
     }
 
-    /** The file's text; {@link NotUtf8} naming the file, line and byte when it is not UTF-8. */
+    /**
+     * The file's text; {@link NotUtf8} naming the file, line and byte when it is not UTF-8, and
+     * {@link NotSmallFile} for a directory, a device or a pipe, which are refused before they are
+     * read ({@code /dev/zero} ran out of memory and a FIFO waited for ever; found in review).
+     */
     public static String readUtf8(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new NotSmallFile(file + " is a directory, not a file");
+        }
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            throw new NotSmallFile(file + " is not a regular file (a device or a pipe)");
+        }
         return decode(Files.readAllBytes(file), file.toString());
     }
 

@@ -52,6 +52,8 @@ final class YamlTree {
             text = io.netwatch.common.TextFiles.readUtf8(file);
         } catch (io.netwatch.common.TextFiles.NotUtf8 e) {
             throw new AlertsConfigException(e.getMessage());
+        } catch (io.netwatch.common.TextFiles.NotSmallFile e) {
+            throw new AlertsConfigException(e.getMessage() + "; alerts.file names the alerts YAML file");
         } catch (java.nio.file.NoSuchFileException e) {
             throw new AlertsConfigException(file + ": no such file (alerts.file)");
         } catch (java.nio.file.AccessDeniedException e) {

@@ -45,6 +45,8 @@ public final class ConfigFile {
             text = io.netwatch.common.TextFiles.readUtf8(file);
         } catch (io.netwatch.common.TextFiles.NotUtf8 e) {
             throw new ConfigError(e.getMessage());
+        } catch (io.netwatch.common.TextFiles.NotSmallFile e) {
+            throw new ConfigError("configuration file " + e.getMessage() + "; --config names the YAML file");
         } catch (java.nio.file.NoSuchFileException e) {
             throw new ConfigError("configuration file " + file + " does not exist");
         } catch (java.nio.file.AccessDeniedException e) {
@@ -112,7 +114,7 @@ public final class ConfigFile {
             throw new ConfigError(name + ": must be a mapping of keys (" + String.join(", ",
                     values.schema().children("")) + "), not " + article(root.getNodeType().name().toLowerCase()));
         }
-        walk(root, "", "", 0, values, source, numbers);
+        walk(root, "", "", 0, values, source, numbers, new java.util.HashSet<>());
     }
 
     /**
@@ -146,9 +148,11 @@ public final class ConfigFile {
      * @param section the dotted path of {@code node} ("" at the top), which may itself hold dots
      *                when the file wrote a key dotted ("flows.max_flows: 1000")
      * @param at      the JSON pointer of {@code node}, from the keys as written
+     * @param seen    the keys set so far: one written both dotted and nested is given twice,
+     *                which the parser cannot see (found in review: the later one silently won)
      */
     private static void walk(JsonNode node, String section, String at, int depth, ConfigValues values,
-                             ConfigSource source, Map<String, String> numbers) {
+                             ConfigSource source, Map<String, String> numbers, java.util.Set<String> seen) {
         ConfigSchema schema = values.schema();
         for (Map.Entry<String, JsonNode> e : node.properties()) {
             String path = section.isEmpty() ? e.getKey() : section + "." + e.getKey();
@@ -162,11 +166,14 @@ public final class ConfigFile {
                 if (depth >= MAX_DEPTH) {
                     throw new ConfigError(source.at(path) + "nested too deep");
                 }
-                walk(v, path, pointer, depth + 1, values, source, numbers);
+                walk(v, path, pointer, depth + 1, values, source, numbers, seen);
             } else if (schema.find(path) == null) {
                 throw new ConfigError(source.at(path) + "unknown key" + schema.didYouMean(path)
                         + "; the keys " + (section.isEmpty() ? "at the top level" : "in " + section) + " are "
                         + String.join(", ", schema.children(section)));
+            } else if (!seen.add(path)) {
+                throw new ConfigError(source.at(path) + "is given twice (once as a dotted key, once nested "
+                        + "in its section); keep one");
             } else {
                 values.set(path, input(v, path, pointer, source, numbers), source);
             }

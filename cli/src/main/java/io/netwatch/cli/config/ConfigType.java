@@ -100,13 +100,22 @@ public interface ConfigType<T> {
         public T parse(ConfigInput in) {
             String t = scalar(in, describe());
             long n;
+            String digits = t.replace("_", "");
             try {
-                n = Long.parseLong(t.replace("_", ""));
+                n = Long.parseLong(digits);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("is not an integer (expected " + describe() + ")");
+                if (!digits.matches("[-+]?\\d+")) {
+                    throw new IllegalArgumentException("is not an integer (expected " + describe() + ")");
+                }
+                // An integer past a long: out of range, not "not an integer" (found in review).
+                n = digits.startsWith("-") ? Long.MIN_VALUE : Long.MAX_VALUE;
             }
-            if (n < min || n > max) {
+            if (n < min) {
                 throw new IllegalArgumentException("is out of range (expected " + describe() + ")");
+            }
+            if (n > max) {
+                // describe() leaves out a top at the type's largest value; the error must name it.
+                throw new IllegalArgumentException("is out of range (expected integer, " + min + " to " + max + ")");
             }
             return narrow.of(n);
         }

@@ -178,6 +178,9 @@ public final class Signatures {
             }
         } catch (io.netwatch.common.TextFiles.NotUtf8 e) {
             return new LoadReport(RuleSet.EMPTY, errors, "rule file " + e.getMessage());
+        } catch (io.netwatch.common.TextFiles.NotSmallFile e) {
+            return new LoadReport(RuleSet.EMPTY, errors, "rule file " + e.getMessage() + "; name a rules file or "
+                    + "a directory of *.rules files");
         } catch (IOException | UncheckedIOException e) {
             return new LoadReport(RuleSet.EMPTY, errors, "cannot read rules: " + e);
         }
