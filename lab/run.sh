@@ -215,10 +215,14 @@ attack() {
         syn-flood) nw_exec $A timeout 5 hping3 -q -S -p 80 -i u200 --rand-source 10.244.2.20 || (($? == 124)) ;;
         udp-flood) nw_exec $A timeout 5 hping3 -q --udp -p 9999 -i u200 10.244.2.20 || (($? == 124)) ;;
         dns-tunnel)
-            nw_bg $A "$OUT/iodine.log" iodine -f -r -P lab-tunnel 10.244.2.53 t.lab.test
+            # A fixed downstream fragment size (-m), under the 1,186 bytes iodine's probe finds
+            # here: the probe's timeouts took seconds on a busy machine, and dns0 exists before
+            # it ends, so the pings could go before the tunnel carried data and iodine was
+            # stopped mid-probe (LabTest then saw no tunnel). The pings wait for the setup.
+            nw_bg $A "$OUT/iodine.log" iodine -f -r -m 1000 -P lab-tunnel 10.244.2.53 t.lab.test
             local i
-            for ((i = 0; i < 100; i++)); do
-                nw_exec $A ip link show dns0 >/dev/null 2>&1 && break
+            for ((i = 0; i < 300; i++)); do
+                grep -q 'Connection setup complete' "$OUT/iodine.log" 2>/dev/null && break
                 sleep 0.1
             done
             nw_exec $A ping -q -c 20 -i 0.2 -s 600 10.77.0.1 || true

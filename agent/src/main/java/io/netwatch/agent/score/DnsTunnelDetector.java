@@ -55,6 +55,8 @@ public final class DnsTunnelDetector implements InspectionSink {
         int named;
         long characters;
         double entropySum;
+        /** Characters of those subdomains outside ASCII: bytes no hostname has (see {@link #binary}). */
+        long nonAscii;
         /** The last query's endpoints, spelt only if the window is reported. */
         InspectionEvent.Endpoints lastQuery;
         long[] evidence;
@@ -75,6 +77,7 @@ public final class DnsTunnelDetector implements InspectionSink {
             named = 0;
             characters = 0;
             entropySum = 0;
+            nonAscii = 0;
             evidenceCount = 0;
             tunnelReported = false;
             exfiltrationReported = false;
@@ -94,6 +97,21 @@ public final class DnsTunnelDetector implements InspectionSink {
 
         double txtNullShare() {
             return queries == 0 ? 0 : (double) txtNull / queries;
+        }
+
+        double nonAsciiShare() {
+            return characters == 0 ? 0 : (double) nonAscii / characters;
+        }
+
+        /**
+         * A tenth or more of the subdomains' characters are not ASCII: raw bytes in the labels
+         * (iodine's Base128, say). Hostnames are letters, digits and hyphens, and international
+         * ones travel as punycode, so such names carry data whatever their entropy. The entropy
+         * cannot tell: every character past ASCII counts as one symbol, and bytes that are not
+         * UTF-8 are all written U+FFFD, so Base128 labels measure under 3 bits per character.
+         */
+        boolean binary() {
+            return nonAscii * 10 >= characters && characters > 0;
         }
     }
 
@@ -133,6 +151,11 @@ public final class DnsTunnelDetector implements InspectionSink {
             w.named++;
             w.characters += sub.length();
             w.entropySum += NameFeatures.entropy(sub);
+            for (int i = 0; i < sub.length(); i++) {
+                if (sub.charAt(i) >= 128) {
+                    w.nonAscii++;
+                }
+            }
             if (config.maxEvidence() > 0) {
                 if (w.evidence == null) {
                     w.evidence = new long[config.maxEvidence()];
@@ -149,7 +172,7 @@ public final class DnsTunnelDetector implements InspectionSink {
         if (w.subdomains.size() < config.minUniqueSubdomains()) {
             return;
         }
-        boolean random = w.meanEntropy() >= config.minMeanEntropy();
+        boolean random = w.meanEntropy() >= config.minMeanEntropy() || w.binary();
         boolean encoded = random && w.meanLength() >= config.minMeanLength();
         boolean records = w.txtNullShare() >= config.minTxtNullShare();
         if (!w.tunnelReported && (encoded || records)) {
@@ -157,9 +180,9 @@ public final class DnsTunnelDetector implements InspectionSink {
             tunnels.incrementAndGet();
             report(DNS_TUNNEL, TUNNEL_TECHNIQUE, domain, w, String.format(Locale.ROOT,
                     "%s queried %d distinct subdomains of %s in %.1f s (mean %.1f characters, %.2f bits of entropy "
-                            + "per character; %.0f%% TXT or NULL): names that carry data",
+                            + "per character, %.0f%% not ASCII; %.0f%% TXT or NULL): names that carry data",
                     w.lastClient(), w.subdomains.size(), domain, seconds(w), w.meanLength(), w.meanEntropy(),
-                    100 * w.txtNullShare()));
+                    100 * w.nonAsciiShare(), 100 * w.txtNullShare()));
         }
         if (!w.exfiltrationReported && random && w.characters >= config.exfiltrationBytes()) {
             w.exfiltrationReported = true;
@@ -190,6 +213,7 @@ public final class DnsTunnelDetector implements InspectionSink {
                         config.minMeanEntropy(), "bits/character"))
                 .addObservations(Anomalies.observation("txt_null_share", w.txtNullShare(), config.minTxtNullShare(),
                         "ratio"))
+                .addObservations(Anomalies.observation("non_ascii_share", w.nonAsciiShare(), 0.1, "ratio"))
                 .addObservations(Anomalies.observation("subdomain_characters", w.characters,
                         config.exfiltrationBytes(), "characters"));
         for (int i = 0; i < w.evidenceCount; i++) {

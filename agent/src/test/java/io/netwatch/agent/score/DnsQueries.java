@@ -14,8 +14,17 @@ final class DnsQueries {
 
     /** A query for {@code name} of {@code qtype} from {@code client} to a resolver, at {@code nanos}. */
     static InspectionEvent.Dns query(long flowId, String client, String name, int qtype, long nanos) {
+        return query(flowId, client, null, name, qtype, nanos);
+    }
+
+    /** A query for {@code name} under a first label of raw bytes ({@code rawLabel}, none when null). */
+    static InspectionEvent.Dns query(long flowId, String client, byte[] rawLabel, String name, int qtype, long nanos) {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         b.writeBytes(new byte[] {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0});
+        if (rawLabel != null) {
+            b.write(rawLabel.length);
+            b.writeBytes(rawLabel);
+        }
         for (String label : name.split("\\.")) {
             byte[] l = label.getBytes(StandardCharsets.US_ASCII);
             b.write(l.length);
