@@ -159,4 +159,27 @@ class InspectorTest {
                     List.of(e.srcIp(), e.srcPort(), e.dstIp(), e.dstPort()), h.request().uri());
         }
     }
+
+    /**
+     * A reset from a direction inspection is done with still ends the other direction: the
+     * flow table passes it on, and the peer's held bytes go back to the budget at once, not at
+     * the flow's end after the closed timeout.
+     */
+    @Test
+    void aResetFromADoneDirectionEndsThePeersHoleAndGivesBackItsBytes() {
+        byte[] c = ipv4(10, 0, 0, 1);
+        byte[] s = ipv4(10, 0, 0, 2);
+        segment(c, 40000, s, 22, 0x02, 100, "");
+        segment(s, 22, c, 40000, 0x12, 500, "");
+        segment(c, 40000, s, 22, 0x10, 101, "");
+        // The client's banner, whole: its direction is done, the flow table stops showing it.
+        segment(c, 40000, s, 22, 0x18, 101, "SSH-2.0-OpenSSH_8.9p1\r\n");
+        // The server's banner: its second half arrives, its first is lost by the capture.
+        segment(s, 22, c, 40000, 0x18, 510, "OpenSSH_9.6\r\n");
+        assertTrue(pipeline.inspector().heldBytes() > 0);
+        // The client resets the connection: no byte follows in either direction.
+        segment(c, 40000, s, 22, 0x14, 124, "");
+        assertEquals(0, pipeline.inspector().heldBytes(), "the server's held bytes wait for the flow's end");
+        assertEquals(1, pipeline.inspector().streamGaps(), "the server's lost first half is a gap");
+    }
 }

@@ -3,12 +3,9 @@ package io.netwatch.agent.inspect;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,31 +14,7 @@ import org.junit.jupiter.api.Test;
  * case failed on the code before 2026-11-27 21:30.
  */
 class StreamReassemblerEdgesTest {
-    /** Collects bytes and gaps; runs {@code onData} after each delivery (as FlowInspection.Direction does). */
-    static final class Sink implements StreamReassembler.Consumer {
-        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        final List<Long> gaps = new ArrayList<>();
-        Consumer<Integer> onData = n -> { };
-
-        @Override
-        public void data(ByteBuffer data, int off, int len) {
-            for (int i = 0; i < len; i++) {
-                bytes.write(data.get(off + i));
-            }
-            onData.accept(len);
-        }
-
-        @Override
-        public void gap(long n) {
-            gaps.add(n);
-        }
-
-        String text() {
-            return bytes.toString(StandardCharsets.ISO_8859_1);
-        }
-    }
-
-    private final Sink sink = new Sink();
+    private final StreamReassemblerTest.Sink sink = new StreamReassemblerTest.Sink();
     private final ReassemblyBudget budget = new ReassemblyBudget(1 << 20);
 
     private static void send(StreamReassembler r, int seq, String data) {

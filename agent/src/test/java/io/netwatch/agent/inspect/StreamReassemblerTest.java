@@ -12,16 +12,18 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class StreamReassemblerTest {
-    /** Collects delivered bytes and gaps. */
+    /** Collects delivered bytes and gaps; runs {@code onData} after each delivery (as FlowInspection.Direction does). */
     static final class Sink implements StreamReassembler.Consumer {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         final List<Long> gaps = new ArrayList<>();
+        java.util.function.IntConsumer onData = n -> { };
 
         @Override
         public void data(ByteBuffer data, int off, int len) {
             for (int i = 0; i < len; i++) {
                 bytes.write(data.get(off + i));
             }
+            onData.accept(len);
         }
 
         @Override
