@@ -49,6 +49,24 @@ public final class Frames {
         return b.array();
     }
 
+    /**
+     * An Ethernet frame of an IPv6 fragment of a UDP datagram: a fragment header (offset in
+     * bytes of the fragmentable part, M flag, identification), then {@code data}.
+     */
+    public static byte[] ipv6UdpFragment(byte[] src, byte[] dst, int id, int offset, boolean more, byte[] data) {
+        byte[] ext = new byte[8 + data.length];
+        ext[0] = 17;
+        int field = (offset & 0xFFF8) | (more ? 1 : 0);
+        ext[2] = (byte) (field >> 8);
+        ext[3] = (byte) field;
+        ext[4] = (byte) (id >>> 24);
+        ext[5] = (byte) (id >>> 16);
+        ext[6] = (byte) (id >>> 8);
+        ext[7] = (byte) id;
+        System.arraycopy(data, 0, ext, 8, data.length);
+        return ethernet(0x86DD, ipv6Packet(src, dst, 44, ext));
+    }
+
     public static byte[] ipv6Packet(byte[] src, byte[] dst, int nextHeader, byte[] l4) {
         ByteBuffer b = ByteBuffer.allocate(40 + l4.length);
         b.putInt(0x6000_0000).putShort((short) l4.length).put((byte) nextHeader).put((byte) 64).put(src).put(dst).put(l4);

@@ -291,19 +291,8 @@ class PacketDecoderTest {
 
     /** IPv6 UDP packet with a fragment header (offset in bytes, M flag) in front of the UDP header. */
     private static byte[] ipv6WithFragmentHeader(int offset, boolean more, int id) {
-        byte[] udp = udp(4000, 53, 4);
-        byte[] ext = new byte[8 + udp.length];
-        ext[0] = 17;
-        int field = (offset & 0xFFF8) | (more ? 1 : 0);
-        ext[2] = (byte) (field >> 8);
-        ext[3] = (byte) field;
-        ext[4] = (byte) (id >>> 24);
-        ext[5] = (byte) (id >>> 16);
-        ext[6] = (byte) (id >>> 8);
-        ext[7] = (byte) id;
-        System.arraycopy(udp, 0, ext, 8, udp.length);
-        return ethernet(0x86DD, ipv6Packet(ipv6("20010db8000000000000000000000001"),
-                ipv6("20010db8000000000000000000000002"), 44, ext));
+        return ipv6UdpFragment(ipv6("20010db8000000000000000000000001"), ipv6("20010db8000000000000000000000002"), id,
+                offset, more, udp(4000, 53, 4));
     }
 
     @Test

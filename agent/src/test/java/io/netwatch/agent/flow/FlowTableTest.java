@@ -441,17 +441,7 @@ class FlowTableTest {
 
     /** An IPv6 fragment of a UDP datagram: {@code data} at byte {@code offset} of the fragmentable part. */
     private static byte[] ipv6Fragment(int id, int offset, boolean more, byte[] data) {
-        byte[] ext = new byte[8 + data.length];
-        ext[0] = 17;
-        int field = (offset & 0xFFF8) | (more ? 1 : 0);
-        ext[2] = (byte) (field >> 8);
-        ext[3] = (byte) field;
-        ext[4] = (byte) (id >>> 24);
-        ext[5] = (byte) (id >>> 16);
-        ext[6] = (byte) (id >>> 8);
-        ext[7] = (byte) id;
-        System.arraycopy(data, 0, ext, 8, data.length);
-        return ethernet(0x86DD, ipv6Packet(CLIENT6, SERVER6, 44, ext));
+        return ipv6UdpFragment(CLIENT6, SERVER6, id, offset, more, data);
     }
 
     @Test
