@@ -187,6 +187,9 @@ public final class JsonLines implements AutoCloseable {
             strings("escalations", i.getEscalationsList());
             json.writeStringField("family", i.getFamily());
             json.writeStringField("actor", i.getActor());
+            if (!i.getWorkload().isEmpty()) {
+                json.writeStringField("workload", i.getWorkload());
+            }
             if (!i.getDomain().isEmpty()) {
                 json.writeStringField("domain", i.getDomain());
             }

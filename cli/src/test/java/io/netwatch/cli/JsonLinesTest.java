@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.flow.v1.Endpoint;
+import io.netwatch.proto.incident.v1.Incident;
+import io.netwatch.proto.query.v1.IncidentChange;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -30,5 +32,21 @@ class JsonLinesTest {
         n = line(Anomaly.newBuilder().setAnomalyType("port_scan").setAttackTechnique("T1046").build());
         assertEquals("T1046", n.get("attack_technique").asText());
         assertFalse(n.has("id"), n.toString());
+    }
+
+    private static JsonNode line(Incident i) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        new JsonLines(out).incident(i, IncidentChange.INCIDENT_CHANGE_CURRENT, 0);
+        return new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void anIncidentNamesItsActorsWorkloadWhenItHasOne() throws Exception {
+        JsonNode n = line(Incident.newBuilder().setId("inc-1").setActor("shop/web").setWorkload("Deployment/web")
+                .build());
+        assertEquals("shop/web", n.get("actor").asText());
+        assertEquals("Deployment/web", n.get("workload").asText());
+        n = line(Incident.newBuilder().setId("inc-2").setActor("10.0.0.5").build());
+        assertFalse(n.has("workload"), n.toString());
     }
 }

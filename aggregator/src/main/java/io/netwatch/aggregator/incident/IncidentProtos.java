@@ -18,6 +18,7 @@ public final class IncidentProtos {
                 .addAllEscalations(i.escalations())
                 .setFamily(i.family().label())
                 .setActor(i.actor())
+                .setWorkload(i.workload())
                 .setDomain(i.domain())
                 .setFirstSeen(Timestamps.fromNanos(i.firstSeenNanos()))
                 .setLastSeen(Timestamps.fromNanos(i.lastSeenNanos()))

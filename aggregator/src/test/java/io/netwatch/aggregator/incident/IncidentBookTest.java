@@ -163,6 +163,7 @@ class IncidentBookTest {
         }
         assertEquals("shop/web", only().actor());
         assertEquals("Deployment/web", only().workload(), "the kind the actor's name leaves out");
+        assertEquals("Deployment/web", IncidentProtos.toProto(only()).getWorkload(), "what the query API sends");
         assertEquals(List.of("10.2.0.1:22"), only().targets());
     }
 
