@@ -21,7 +21,11 @@ public enum DecodeError {
     /** Tunnels nested deeper than {@link DecodedPacket#MAX_LAYERS}: the outer layers still count. */
     TOO_MANY_TUNNELS("too_many_tunnels"),
     TRUNCATED_TUNNEL_HEADER("truncated_tunnel_header"),
-    /** A GRE version or VXLAN/Geneve payload type the decoder does not follow. */
+    /**
+     * A tunnel the decoder does not follow: GRE of a version other than 0 or with the
+     * routing bit set, VXLAN without a VNI, Geneve of another version, or a payload type
+     * other than Ethernet, IPv4 and IPv6. The outer layers still count.
+     */
     UNSUPPORTED_TUNNEL("unsupported_tunnel"),
     TRUNCATED_TRANSPORT_HEADER("truncated_transport_header"),
     BAD_TCP_HEADER_LENGTH("bad_tcp_header_length");

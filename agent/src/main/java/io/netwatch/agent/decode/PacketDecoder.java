@@ -36,6 +36,13 @@ public final class PacketDecoder {
     public static final int PORT_VXLAN_LINUX = 8472;
     public static final int PORT_GENEVE = 6081;
 
+    /** GRE flags word: the bits the decoder reads (RFC 2784, RFC 2890) or refuses (RFC 1701's R). */
+    private static final int GRE_CHECKSUM = 0x8000;
+    private static final int GRE_ROUTING = 0x4000;
+    private static final int GRE_KEY = 0x2000;
+    private static final int GRE_SEQUENCE = 0x1000;
+    private static final int GRE_VERSION = 0x0007;
+
     /** Most IPv6 extension headers followed before giving up: bounds the header loop. */
     public static final int MAX_IPV6_EXTENSION_HEADERS = 8;
 
@@ -474,18 +481,23 @@ public final class PacketDecoder {
             return;
         }
         int flags = u16(b, off);
-        if ((flags & 0x7) != 0) {
-            // Version 1 is PPTP's enhanced GRE: not a CNI tunnel.
+        // Refused as Linux refuses them, so no inner flow is made of what no host receives:
+        // versions other than 0 (1 is PPTP's enhanced GRE, not a CNI tunnel), and RFC 1701's
+        // routing bit, whose Source Route Entries come before the payload (read from where
+        // it would be without them, they are an attacker's choice of inner packet). The
+        // other bits (strict source route, recursion, reserved flags) add no field and Linux
+        // delivers such packets, so they are ignored as RFC 2784 lets bits 6-12 be.
+        if ((flags & (GRE_VERSION | GRE_ROUTING)) != 0) {
             out.fail(DecodeError.UNSUPPORTED_TUNNEL);
             return;
         }
         int type = u16(b, off + 2);
         int p = off + 4;
-        if ((flags & 0xC000) != 0) {
-            p += 4; // checksum and reserved (present if C or R)
+        if ((flags & GRE_CHECKSUM) != 0) {
+            p += 4; // checksum and reserved
         }
         int key = 0;
-        if ((flags & 0x2000) != 0) {
+        if ((flags & GRE_KEY) != 0) {
             if (end - p < 4) {
                 out.fail(DecodeError.TRUNCATED_TUNNEL_HEADER);
                 return;
@@ -493,7 +505,7 @@ public final class PacketDecoder {
             key = b.getInt(p);
             p += 4;
         }
-        if ((flags & 0x1000) != 0) {
+        if ((flags & GRE_SEQUENCE) != 0) {
             p += 4;
         }
         if (p > end) {

@@ -187,6 +187,56 @@ class PacketDecoderTest {
         assertEquals(53, d.inner().dstPort);
     }
 
+    /**
+     * RFC 1701 routing: with R set, checksum and offset words come first, then Source Route
+     * Entries up to a NULL one, then the payload. Here the one SRE (address family 0x4500,
+     * offset 0, 28 bytes of routing information) is laid out so that, read from where the
+     * payload of a GRE header without routing would start, it is a decoy IPv4/UDP packet to
+     * port 4444; the real payload after the NULL SRE goes to port 53. Linux drops GRE with R
+     * set, so neither is delivered: no inner layer, a named error, and the outer flow counts.
+     */
+    @Test
+    void greWithTheRoutingBitIsNotFollowedAndTheOuterLayerCounts() {
+        byte[] decoy = ipv4Packet(ipv4(6, 6, 6, 6), ipv4(7, 7, 7, 7), 17, udp(1, 4444, 0));
+        byte[] innerIp = ipv4Packet(ipv4(192, 168, 0, 1), ipv4(192, 168, 0, 2), 17, udp(1, 53, 0));
+        ByteBuffer gre = ByteBuffer.allocate(4 + 4 + 4 + 28 + 4 + innerIp.length);
+        gre.putShort((short) 0x4000).putShort((short) 0x0800); // R, IPv4
+        gre.putInt(0); // checksum and offset: present when C or R is set
+        gre.put(decoy).put(new byte[4 + 28 - decoy.length]); // the SRE's header is the decoy's first 4 bytes
+        gre.putInt(0); // NULL SRE: address family 0, length 0
+        gre.put(innerIp);
+        byte[] outer = ipv4Packet(ipv4(10, 0, 0, 1), ipv4(10, 0, 0, 2), 47, gre.array());
+
+        DecodedPacket d = decoder.decode(buffer(outer), LinkType.RAW);
+        assertEquals(DecodeError.UNSUPPORTED_TUNNEL, d.error);
+        assertEquals(1, d.layerCount, "neither the decoy nor the routed payload is an inner layer");
+        assertTrue(d.outer().flowable());
+        assertEquals(47, d.outer().protocol);
+    }
+
+    @Test
+    void greBitsLinuxIgnoresStillGiveTheInnerLayer() {
+        // Strict source route (0x0800), recursion control (0x0700) and the reserved flags
+        // (0x00F8) add no field and Linux delivers such packets: refusing them would hide
+        // the inner traffic that really flows.
+        byte[] innerIp = ipv4Packet(ipv4(192, 168, 0, 1), ipv4(192, 168, 0, 2), 17, udp(1, 53, 0));
+        byte[] gre = new byte[4 + innerIp.length];
+        gre[0] = 0x0F; // s, recursion 7
+        gre[1] = (byte) 0xF8; // reserved flags, version 0
+        gre[2] = 0x08; // IPv4
+        System.arraycopy(innerIp, 0, gre, 4, innerIp.length);
+        DecodedPacket d = decoder.decode(buffer(ipv4Packet(ipv4(10, 0, 0, 1), ipv4(10, 0, 0, 2), 47, gre)), LinkType.RAW);
+        assertTrue(d.ok(), d.error.label());
+        assertEquals(2, d.layerCount);
+        assertEquals(53, d.inner().dstPort);
+
+        gre[1] = 1; // version 1: PPTP's enhanced GRE
+        d = decoder.decode(buffer(ipv4Packet(ipv4(10, 0, 0, 1), ipv4(10, 0, 0, 2), 47, gre)), LinkType.RAW);
+        assertEquals(DecodeError.UNSUPPORTED_TUNNEL, d.error);
+        assertEquals(1, d.layerCount);
+        assertTrue(d.outer().flowable());
+    }
+
     @Test
     void tunnelsNestedPastTheLimitStopThereAndTheOuterLayersStillCount() {
         byte[] ip = ipv4Packet(ipv4(1, 1, 1, 1), ipv4(2, 2, 2, 2), 17, udp(1, 53, 0));
