@@ -5,6 +5,7 @@ import io.netwatch.agent.capture.PacketHandler;
 import io.netwatch.agent.decode.DecodeError;
 import io.netwatch.agent.decode.DecodedPacket;
 import io.netwatch.agent.decode.PacketDecoder;
+import io.netwatch.agent.decode.TunnelPorts;
 import io.netwatch.agent.flow.FlowSink;
 import io.netwatch.agent.flow.FlowTable;
 import io.netwatch.agent.flow.FlowTableConfig;
@@ -30,7 +31,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * packet that trips a bug is counted and dropped, and capture goes on.
  */
 public final class Pipeline implements PacketHandler {
-    private final PacketDecoder decoder = new PacketDecoder();
+    /** Replaced only while wiring, before the first packet ({@link #tunnelPorts}). */
+    private PacketDecoder decoder = new PacketDecoder();
     private final FlowTable flowTable;
     /** The detectors: flow records and inspection's DNS messages and alerts go to them. */
     private final Detectors detectors;
@@ -151,6 +153,15 @@ public final class Pipeline implements PacketHandler {
      */
     public Pipeline deduplicate(long windowNanos) {
         this.duplicates = new DuplicateFilter(windowNanos);
+        return this;
+    }
+
+    /**
+     * Reads VXLAN and Geneve on {@code ports} instead of their default ports. Call it while
+     * wiring, before the first packet.
+     */
+    public Pipeline tunnelPorts(TunnelPorts ports) {
+        this.decoder = new PacketDecoder(ports);
         return this;
     }
 

@@ -14,6 +14,7 @@ import com.google.protobuf.util.Timestamps;
 import io.netwatch.agent.capture.LinkType;
 import io.netwatch.agent.capture.PcapFileSource;
 import io.netwatch.agent.decode.DecodeError;
+import io.netwatch.agent.decode.TunnelPorts;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.score.DetectionConfig;
 import io.netwatch.proto.anomaly.v1.Anomaly;
@@ -268,9 +269,14 @@ class PipelineTest {
      * ARP requests and replies, which no inner flow counts) or "junk" (bytes that are no frame).
      */
     private static List<Anomaly> overlay(int port, String inner) {
+        return overlay(port, inner, TunnelPorts.defaults());
+    }
+
+    /** As above, VXLAN and Geneve being read on {@code tunnelPorts}. */
+    private static List<Anomaly> overlay(int port, String inner, TunnelPorts tunnelPorts) {
         List<Anomaly> raised = new ArrayList<>();
         Pipeline pipeline = Pipeline.create("node-a", List.of("eth0"), FlowTableConfig.defaults(),
-                DetectionConfig.defaults(), f -> { }, raised::add);
+                DetectionConfig.defaults(), f -> { }, raised::add).tunnelPorts(tunnelPorts);
         long t = 1_700_000_000L * SECOND;
         byte[] node = ipv4(192, 168, 50, 1);
         for (int k = 0; k < 1800; k++) {
@@ -306,6 +312,14 @@ class PipelineTest {
                 "the same datagrams undecoded look like a sweep and floods: " + plain);
         assertEquals(List.of(), overlay(4789).stream().map(Anomaly::getAnomalyType).toList(),
                 "as VXLAN: each pod flow's direction rides an underlay flow of its own, unanswered by design");
+    }
+
+    @Test
+    void anOverlayOnAConfiguredPortIsDecodedAsOnTheDefaultOne() {
+        // Cilium's tunnel-port or Calico's vxlanPort moved to 4790: configured, the overlay is
+        // judged by its inner flows, as on 4789, not as the sweep and floods its underlay looks like.
+        TunnelPorts moved = new TunnelPorts(List.of(4790), List.of());
+        assertEquals(List.of(), overlay(4790, "ip", moved).stream().map(Anomaly::getAnomalyType).toList());
     }
 
     @Test

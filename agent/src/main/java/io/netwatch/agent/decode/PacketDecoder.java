@@ -31,11 +31,6 @@ public final class PacketDecoder {
     public static final int PROTO_ICMPV6 = 58;
     public static final int PROTO_SCTP = 132;
 
-    /** VXLAN's IANA port and the Linux kernel's historical default (used by flannel). */
-    public static final int PORT_VXLAN = 4789;
-    public static final int PORT_VXLAN_LINUX = 8472;
-    public static final int PORT_GENEVE = 6081;
-
     /** GRE flags word: the bits the decoder reads (RFC 2784, RFC 2890) or refuses (RFC 1701's R). */
     private static final int GRE_CHECKSUM = 0x8000;
     private static final int GRE_ROUTING = 0x4000;
@@ -48,9 +43,34 @@ public final class PacketDecoder {
 
     private static final long IPV4_MAPPED_PREFIX = 0x0000_FFFF_0000_0000L;
 
+    /** Values of {@link #udpTunnels}: what a UDP port's payload is read as. */
+    private static final byte UDP_PLAIN = 0;
+    private static final byte UDP_VXLAN = 1;
+    private static final byte UDP_GENEVE = 2;
+
     private final DecodedPacket out = new DecodedPacket();
+    /**
+     * By UDP port, UDP_VXLAN, UDP_GENEVE or UDP_PLAIN: one read per port on the hot path,
+     * however many ports are configured. Built once, never written after.
+     */
+    private final byte[] udpTunnels = new byte[65536];
     private int pendingTunnelType;
     private int pendingVni;
+
+    /** VXLAN and Geneve on their default ports ({@link TunnelPorts#defaults()}). */
+    public PacketDecoder() {
+        this(TunnelPorts.defaults());
+    }
+
+    /** VXLAN and Geneve on {@code ports}; UDP on other ports is not read as a tunnel. */
+    public PacketDecoder(TunnelPorts ports) {
+        for (int port : ports.vxlan()) {
+            udpTunnels[port] = UDP_VXLAN;
+        }
+        for (int port : ports.geneve()) {
+            udpTunnels[port] = UDP_GENEVE;
+        }
+    }
 
     /**
      * Decodes {@code frame} from its position to its limit. The returned object is reused by
@@ -412,12 +432,15 @@ public final class PacketDecoder {
     }
 
     private void udpTunnel(ByteBuffer b, IpLayer l, int off, int end) {
-        int port = l.dstPort == PORT_VXLAN || l.dstPort == PORT_VXLAN_LINUX || l.dstPort == PORT_GENEVE ? l.dstPort
-                : l.srcPort == PORT_VXLAN || l.srcPort == PORT_VXLAN_LINUX || l.srcPort == PORT_GENEVE ? l.srcPort : 0;
-        if (port == 0) {
+        // The destination port first: a tunnel's source port is a hash of the inner flow.
+        byte kind = udpTunnels[l.dstPort];
+        if (kind == UDP_PLAIN) {
+            kind = udpTunnels[l.srcPort];
+        }
+        if (kind == UDP_PLAIN) {
             return;
         }
-        if (port == PORT_GENEVE) {
+        if (kind == UDP_GENEVE) {
             geneve(b, l, off, end);
             return;
         }

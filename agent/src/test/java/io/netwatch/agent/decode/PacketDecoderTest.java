@@ -7,6 +7,7 @@ import io.netwatch.agent.capture.LinkType;
 import io.netwatch.agent.flow.IpAddressFormat;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -146,6 +147,62 @@ class PacketDecoderTest {
             assertEquals(80, in.dstPort);
             assertNotEquals(0, in.tunnelContext);
         }
+    }
+
+    @Test
+    void vxlanAndGeneveAreReadOnTheConfiguredPortsOnly() {
+        byte[] inner = ethernetIpv4Tcp(ipv4(172, 16, 0, 1), 5555, ipv4(172, 16, 0, 2), 80, 0x02, 0);
+        PacketDecoder moved = new PacketDecoder(new TunnelPorts(List.of(4790), List.of(6090)));
+        byte[] onMoved = ethernet(0x0800, ipv4Packet(ipv4(10, 0, 0, 1), ipv4(10, 0, 0, 2), 17,
+                udpWith(40000, 4790, vxlan(42, inner))));
+        DecodedPacket d = moved.decode(buffer(onMoved), LinkType.ETHERNET);
+        assertTrue(d.ok(), d.error.label());
+        assertEquals(2, d.layerCount);
+        assertEquals(IpLayer.TUNNEL_VXLAN, d.inner().tunnelType);
+        assertEquals(80, d.inner().dstPort);
+        // The reply, from the tunnel port: the destination port is the other end's hash.
+        byte[] back = ethernet(0x0800, ipv4Packet(ipv4(10, 0, 0, 2), ipv4(10, 0, 0, 1), 17,
+                udpWith(4790, 40000, vxlan(42, inner))));
+        assertEquals(2, moved.decode(buffer(back), LinkType.ETHERNET).layerCount);
+
+        // Where VXLAN is not configured, it is plain UDP: one layer, no error.
+        d = decoder.decode(buffer(onMoved), LinkType.ETHERNET);
+        assertTrue(d.ok(), d.error.label());
+        assertEquals(1, d.layerCount);
+        assertEquals(4790, d.outer().dstPort);
+        byte[] onDefault = ethernet(0x0800, ipv4Packet(ipv4(10, 0, 0, 1), ipv4(10, 0, 0, 2), 17,
+                udpWith(40000, 4789, vxlan(42, inner))));
+        d = moved.decode(buffer(onDefault), LinkType.ETHERNET);
+        assertTrue(d.ok(), d.error.label());
+        assertEquals(1, d.layerCount, "4789 is not VXLAN once the ports are moved");
+
+        byte[] innerIp = ipv4Packet(ipv4(192, 168, 0, 1), ipv4(192, 168, 0, 2), 6, tcp(1234, 8080, 0x02, 0));
+        byte[] g = new byte[8 + innerIp.length];
+        g[2] = 0x08; // IPv4
+        System.arraycopy(innerIp, 0, g, 8, innerIp.length);
+        d = moved.decode(buffer(ethernet(0x0800, ipv4Packet(ipv4(10, 0, 0, 1), ipv4(10, 0, 0, 2), 17,
+                udpWith(50000, 6090, g)))), LinkType.ETHERNET);
+        assertEquals(2, d.layerCount);
+        assertEquals(IpLayer.TUNNEL_GENEVE, d.inner().tunnelType);
+        assertEquals(1, moved.decode(buffer(ethernet(0x0800, ipv4Packet(ipv4(10, 0, 0, 1), ipv4(10, 0, 0, 2), 17,
+                udpWith(50000, 6081, g)))), LinkType.ETHERNET).layerCount);
+    }
+
+    @Test
+    void tunnelPortsAreRefusedOutOfRangeOrTwice() {
+        var none = List.<Integer>of();
+        assertEquals("tunnel port 0 is out of range (1 to 65535)", assertThrows(IllegalArgumentException.class,
+                () -> new TunnelPorts(List.of(0), none)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new TunnelPorts(none, List.of(65536)));
+        assertThrows(IllegalArgumentException.class, () -> new TunnelPorts(List.of(4789, 4789), none));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> new TunnelPorts(List.of(6081), List.of(6081))).getMessage()
+                .contains("listed twice"));
+        // No tunnel port at all is allowed: every UDP packet is then plain UDP.
+        byte[] inner = ethernetIpv4Tcp(ipv4(172, 16, 0, 1), 5555, ipv4(172, 16, 0, 2), 80, 0x02, 0);
+        byte[] f = ethernet(0x0800, ipv4Packet(ipv4(10, 0, 0, 1), ipv4(10, 0, 0, 2), 17,
+                udpWith(40000, 4789, vxlan(42, inner))));
+        assertEquals(1, new PacketDecoder(new TunnelPorts(none, none)).decode(buffer(f), LinkType.ETHERNET).layerCount);
     }
 
     @Test
