@@ -2,6 +2,7 @@ package io.netwatch.agent;
 
 import io.netwatch.agent.block.BlockConfig;
 import io.netwatch.agent.capture.LiveCaptureConfig;
+import io.netwatch.agent.decode.TunnelPorts;
 import io.netwatch.agent.export.ClientTls;
 import io.netwatch.agent.export.ExportConfig;
 import io.netwatch.agent.flow.FlowTableConfig;
@@ -39,25 +40,26 @@ import java.time.Duration;
  * @param pcapName          how {@code pcapFile} is named to the aggregator ({@code netwatch agents})
  *                          and in messages; null for its path. The demo replays a temporary copy
  *                          of its bundled capture and names the bundled one.
+ * @param tunnelPorts       the UDP ports read as VXLAN and Geneve
  */
 public record AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live, String aggregator,
                           InetSocketAddress metricsAddress, FlowTableConfig flows, DetectionConfig detection,
                           ExportConfig export, Duration drainTimeout, RulesConfig rules,
                           InspectionConfig inspection, Duration shutdownGrace, int identityCacheSize,
-                          ClientTls tls, BlockConfig block, String pcapName) {
+                          ClientTls tls, BlockConfig block, String pcapName, TunnelPorts tunnelPorts) {
     /** Default grace period on SIGTERM; the DaemonSet gives the pod 30 s. */
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(20);
 
     /**
-     * In plaintext, with the default inspection bounds, shutdown grace period and identity
-     * cache size, and blocking off.
+     * In plaintext, with the default inspection bounds, shutdown grace period, identity cache
+     * size and tunnel ports, and blocking off.
      */
     public AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live, String aggregator,
                        InetSocketAddress metricsAddress, FlowTableConfig flows, DetectionConfig detection,
                        ExportConfig export, Duration drainTimeout, RulesConfig rules) {
         this(nodeName, pcapFile, live, aggregator, metricsAddress, flows, detection, export, drainTimeout, rules,
                 InspectionConfig.defaults(), DEFAULT_SHUTDOWN_GRACE, IdentityCache.DEFAULT_MAX_ENTRIES, null,
-                BlockConfig.off(), null);
+                BlockConfig.off(), null, TunnelPorts.defaults());
     }
 
     /** As above, with the bundled signature rules only. */
@@ -91,6 +93,9 @@ public record AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live
         if (pcapName != null && (pcapFile == null || pcapName.isBlank())) {
             throw new IllegalArgumentException("a capture file's name needs a capture file, and some text");
         }
+        if (tunnelPorts == null) {
+            throw new IllegalArgumentException("tunnel ports must not be null (TunnelPorts.defaults() for the defaults)");
+        }
         if (tls != null && (tls.certificate() == null || tls.ca() == null)) {
             throw new IllegalArgumentException("the agent's TLS needs its client certificate and key (--tls-cert,"
                     + " --tls-key) and the CA that signed the aggregator's (--tls-ca)");
@@ -99,12 +104,12 @@ public record AgentConfig(String nodeName, Path pcapFile, LiveCaptureConfig live
 
     public AgentConfig withTls(ClientTls t) {
         return new AgentConfig(nodeName, pcapFile, live, aggregator, metricsAddress, flows, detection, export,
-                drainTimeout, rules, inspection, shutdownGrace, identityCacheSize, t, block, pcapName);
+                drainTimeout, rules, inspection, shutdownGrace, identityCacheSize, t, block, pcapName, tunnelPorts);
     }
 
     /** The same replay, its file named {@code name} to the aggregator and in messages. */
     public AgentConfig withPcapName(String name) {
         return new AgentConfig(nodeName, pcapFile, live, aggregator, metricsAddress, flows, detection, export,
-                drainTimeout, rules, inspection, shutdownGrace, identityCacheSize, tls, block, name);
+                drainTimeout, rules, inspection, shutdownGrace, identityCacheSize, tls, block, name, tunnelPorts);
     }
 }

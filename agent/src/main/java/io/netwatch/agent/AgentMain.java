@@ -156,7 +156,8 @@ public final class AgentMain {
                 : "is it running there, and does its certificate verify with --tls-ca (tls.ca) and carry the"
                         + " aggregator's name (--tls-server-name)? Retrying, each wait longer up to export.reconnect_max.");
         Pipeline pipeline = Pipeline.create(config.nodeName(), source.interfaceNames(), config.flows(), config.detection(),
-                config.inspection(), signatures, streamer, streamer, InspectionSink.NONE, baselines);
+                config.inspection(), signatures, streamer, streamer, InspectionSink.NONE, baselines)
+                .tunnelPorts(config.tunnelPorts());
         RuleWatcher watcher = config.rules().paths().isEmpty() || config.rules().reload().isZero() ? null
                 : signatures.watch(config.rules().reload(), r -> report(r, config.inspection(), out));
         health.attach(pipeline);

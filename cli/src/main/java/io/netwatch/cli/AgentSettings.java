@@ -5,6 +5,7 @@ import static io.netwatch.cli.config.ConfigType.checked;
 import static io.netwatch.cli.config.ConfigType.duration;
 import static io.netwatch.cli.config.ConfigType.integer;
 import static io.netwatch.cli.config.ConfigType.longInteger;
+import static io.netwatch.cli.config.ConfigType.portList;
 import static io.netwatch.cli.config.ConfigType.text;
 import static io.netwatch.cli.config.ConfigType.textList;
 import static io.netwatch.cli.config.ConfigType.wordList;
@@ -12,6 +13,7 @@ import static io.netwatch.cli.config.ConfigType.wordList;
 import io.netwatch.agent.AgentConfig;
 import io.netwatch.agent.block.BlockConfig;
 import io.netwatch.agent.capture.LiveCaptureConfig;
+import io.netwatch.agent.decode.TunnelPorts;
 import io.netwatch.agent.export.ExportConfig;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.inspect.InspectionConfig;
@@ -75,6 +77,13 @@ final class AgentSettings {
     static final ConfigKey<Duration> IDLE_TICK = SCHEMA.key("capture.idle_tick", duration(Duration.ofMillis(10)),
             Duration.ofMillis(LIVE.idleTickMillis()), "libpcap's packet buffer timeout: the longest a packet waits in the kernel before the agent sees it "
                     + "(detection latency on quiet interfaces), and how often an idle capture thread wakes to expire flows.");
+
+    static final ConfigKey<List<Integer>> VXLAN_PORTS = SCHEMA.key("decode.vxlan_ports", portList(),
+            TunnelPorts.DEFAULT_VXLAN, "UDP ports whose payload is read as VXLAN, to count its inner flows (Cilium's "
+                    + "tunnel-port, Calico's vxlanPort, when moved); UDP on other ports is plain UDP.");
+    static final ConfigKey<List<Integer>> GENEVE_PORTS = SCHEMA.key("decode.geneve_ports", portList(),
+            TunnelPorts.DEFAULT_GENEVE, "UDP ports whose payload is read as Geneve; none may be in "
+                    + "decode.vxlan_ports.");
 
     static final ConfigKey<Integer> MAX_FLOWS = SCHEMA.key("flows.max_flows", integer(1, MAX), FLOWS.maxFlows(),
             "Hard bound on tracked flows; the least recently active is evicted (and counted) to make room.");
@@ -219,6 +228,7 @@ final class AgentSettings {
             throw new ConfigError("export.reconnect_max (" + Durations.format(v.get(RECONNECT_MAX))
                     + ") must be at least export.reconnect_min (" + Durations.format(v.get(RECONNECT_MIN)) + ")");
         }
+        TunnelPorts tunnelPorts = tunnelPorts(v);
         LiveCaptureConfig live = interfaces.isEmpty() ? null : new LiveCaptureConfig(interfaces, v.get(BPF),
                 v.get(SNAP_LENGTH), v.get(BUFFER_BYTES), v.get(IMMEDIATE), v.get(PROMISCUOUS),
                 Math.toIntExact(v.get(IDLE_TICK).toMillis()));
@@ -242,7 +252,18 @@ final class AgentSettings {
                 v.get(INSPECTED), parsers(v.get(PARSERS)));
         return new AgentConfig(node, pcap.isEmpty() ? null : Path.of(pcap), live, HostPort.target(v.get(AGGREGATOR)),
                 metricsAddress(v.get(METRICS), "metrics.listen"), flows, detection, export, v.get(DRAIN), rules,
-                inspection, v.get(GRACE), v.get(IDENTITY_CACHE), null, block(v), null);
+                inspection, v.get(GRACE), v.get(IDENTITY_CACHE), null, block(v), null, tunnelPorts);
+    }
+
+    /** Each key's list is checked as it is read; a port in both is checked here, naming both. */
+    private static TunnelPorts tunnelPorts(ConfigValues v) {
+        for (int port : v.get(GENEVE_PORTS)) {
+            if (v.get(VXLAN_PORTS).contains(port)) {
+                throw new ConfigError("port " + port + " is in both decode.vxlan_ports " + v.get(VXLAN_PORTS)
+                        + " and decode.geneve_ports " + v.get(GENEVE_PORTS) + "; a port carries one of them");
+            }
+        }
+        return new TunnelPorts(v.get(VXLAN_PORTS), v.get(GENEVE_PORTS));
     }
 
     /** The parsers a list of inspection.parsers words names. */

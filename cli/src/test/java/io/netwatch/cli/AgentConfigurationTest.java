@@ -3,6 +3,7 @@ package io.netwatch.cli;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.netwatch.agent.AgentConfig;
+import io.netwatch.agent.decode.TunnelPorts;
 import io.netwatch.cli.config.ConfigError;
 import io.netwatch.cli.config.ConfigFile;
 import io.netwatch.cli.config.ConfigPrinter;
@@ -332,6 +333,48 @@ class AgentConfigurationTest {
                 + "list of dns, http, tls, quic, ssh"), empty);
         String twice = error(Map.of(), "--pcap", "x.pcap", "--parsers", "dns,tls,DNS");
         assertTrue(twice.contains("--parsers (inspection.parsers)") && twice.contains("names dns twice"), twice);
+    }
+
+    @Test
+    void tunnelPortsAreMovedByTheFileTheEnvironmentAndNone() throws Exception {
+        assertEquals(TunnelPorts.defaults(), config(settings(Map.of(), "--pcap", "x.pcap")).tunnelPorts());
+        Path f = file("capture:\n  pcap: x.pcap\ndecode:\n  vxlan_ports: [4790, 8472]\n  geneve_ports: []\n");
+        assertEquals(new TunnelPorts(List.of(4790, 8472), List.of()),
+                config(settings(Map.of(), "--config", f.toString())).tunnelPorts());
+        Map<String, String> env = Map.of("NETWATCH_AGENT_DECODE_VXLAN_PORTS", "none",
+                "NETWATCH_AGENT_DECODE_GENEVE_PORTS", "6081, 6090");
+        assertEquals(new TunnelPorts(List.of(), List.of(6081, 6090)),
+                config(settings(env, "--config", f.toString())).tunnelPorts());
+        // What is printed reads back as the same ports, the empty list included.
+        ConfigValues v = settings(Map.of(), "--config", f.toString());
+        ConfigValues reread = ConfigValues.defaults(AgentSettings.SCHEMA);
+        ConfigFile.apply(ConfigPrinter.yaml(v), "printed.yaml", reread);
+        assertEquals(config(v).tunnelPorts(), config(reread).tunnelPorts());
+    }
+
+    @Test
+    void tunnelPortErrorsNameTheKeyThePortAndWhatIsAllowed() throws Exception {
+        String allowed = "(expected list of ports, 1 to 65535, each at most once (none or [] for none))";
+        assertEquals("agent.yaml: decode.vxlan_ports: [4789, 0] names port 0, which is out of range " + allowed,
+                error(Map.of(), "--config", file("decode:\n  vxlan_ports: [4789, 0]\n").toString(), "--pcap", "x"));
+        assertEquals("agent.yaml: decode.vxlan_ports: [65536] names port 65536, which is out of range " + allowed,
+                error(Map.of(), "--config", file("decode:\n  vxlan_ports: [65536]\n").toString(), "--pcap", "x"));
+        assertEquals("agent.yaml: decode.geneve_ports: [99999999999999999999] names port 99999999999999999999, "
+                + "which is out of range " + allowed, error(Map.of(), "--config",
+                file("decode:\n  geneve_ports: [99999999999999999999]\n").toString(), "--pcap", "x"));
+        assertEquals("agent.yaml: decode.vxlan_ports: [4789, 8472, 4789] names port 4789 twice " + allowed,
+                error(Map.of(), "--config", file("decode:\n  vxlan_ports: [4789, 8472, 4789]\n").toString(),
+                        "--pcap", "x"));
+        assertEquals("agent.yaml: decode.vxlan_ports: [vxlan] names \"vxlan\", which is not a port number " + allowed,
+                error(Map.of(), "--config", file("decode:\n  vxlan_ports: [vxlan]\n").toString(), "--pcap", "x"));
+        assertEquals("agent.yaml: decode.vxlan_ports: [-1] names \"-1\", which is not a port number " + allowed,
+                error(Map.of(), "--config", file("decode:\n  vxlan_ports: [-1]\n").toString(), "--pcap", "x"));
+        assertEquals("NETWATCH_AGENT_DECODE_VXLAN_PORTS (decode.vxlan_ports): \"\" is empty " + allowed,
+                error(Map.of("NETWATCH_AGENT_DECODE_VXLAN_PORTS", ""), "--pcap", "x"));
+        // Each list is valid alone; a port in both is refused naming both keys.
+        assertEquals("port 6081 is in both decode.vxlan_ports [4789, 6081] and decode.geneve_ports [6081]; a port"
+                + " carries one of them", error(Map.of(), "--config",
+                file("decode:\n  vxlan_ports: [4789, 6081]\n").toString(), "--pcap", "x"));
     }
 
     @Test

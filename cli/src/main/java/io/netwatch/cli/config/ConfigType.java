@@ -82,6 +82,14 @@ public interface ConfigType<T> {
         return new WordList(List.of(words));
     }
 
+    /**
+     * A list of port numbers, 1 to 65535, each at most once, possibly none; in an environment
+     * variable or option, comma-separated, and {@code none} for the empty list.
+     */
+    static ConfigType<List<Integer>> portList() {
+        return new PortList();
+    }
+
     private static String scalar(ConfigInput in, String describe) {
         if (in.text() == null) {
             throw new IllegalArgumentException("is a list; expected " + describe);
@@ -272,6 +280,49 @@ public interface ConfigType<T> {
         @Override
         public String describe() {
             return "list of " + String.join(", ", words) + ", each at most once (none or [] for none)";
+        }
+    }
+
+    /** A list of port numbers. */
+    record PortList() implements ConfigType<List<Integer>> {
+        @Override
+        public List<Integer> parse(ConfigInput in) {
+            if (in.items() == null && in.text().trim().equalsIgnoreCase("none")) {
+                return List.of();
+            }
+            if (in.items() == null && in.text().isBlank()) {
+                // As for word lists: an empty variable or option is more often a slip; say none.
+                throw new IllegalArgumentException("is empty (expected " + describe() + ")");
+            }
+            List<Integer> out = new java.util.ArrayList<>();
+            for (String g : new TextList(describe()).parse(in)) {
+                if (!g.matches("\\d+")) {
+                    throw new IllegalArgumentException("names \"" + g + "\", which is not a port number (expected "
+                            + describe() + ")");
+                }
+                // Past five digits (leading zeros aside) it is out of range, and may be past an int.
+                String digits = g.replaceFirst("^0+(?=\\d)", "");
+                int port = digits.length() > 5 ? 0 : Integer.parseInt(digits);
+                if (port < 1 || port > 65535) {
+                    throw new IllegalArgumentException("names port " + g + ", which is out of range (expected "
+                            + describe() + ")");
+                }
+                if (out.contains(port)) {
+                    throw new IllegalArgumentException("names port " + port + " twice (expected " + describe() + ")");
+                }
+                out.add(port);
+            }
+            return List.copyOf(out);
+        }
+
+        @Override
+        public Object yaml(List<Integer> value) {
+            return value;
+        }
+
+        @Override
+        public String describe() {
+            return "list of ports, 1 to 65535, each at most once (none or [] for none)";
         }
     }
 
