@@ -48,6 +48,8 @@ public final class ProtocolProbe {
         }
         if ((first & 0x80) != 0 && tcp) {
             // SSLv2-compatible ClientHello: 2-byte length with the high bit, type 1, version 3.x or 2.
+            // Never the 3-byte SSLv2 header (high bit clear): that one carries padding, which only
+            // encrypted records have (see TlsRecordReader.read).
             if (n < 5) {
                 return NEED_MORE;
             }

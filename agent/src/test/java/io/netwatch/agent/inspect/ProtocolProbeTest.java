@@ -42,6 +42,25 @@ class ProtocolProbeTest {
     }
 
     @Test
+    void anSslv2HelloIsTlsOnlyUnderTheTwoByteHeader() {
+        byte[] hello = {1, 3, 1, 0, 3, 0, 0, 0, 16, 0, 0, 0x2f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+        byte[] twoByte = new byte[2 + hello.length];
+        twoByte[0] = (byte) 0x80;
+        twoByte[1] = (byte) hello.length;
+        System.arraycopy(hello, 0, twoByte, 2, hello.length);
+        assertEquals("tls", id(twoByte));
+        // The 3-byte header (high bit clear, then a padding length) is for padded, encrypted records:
+        // no client sends a hello in it, and taking it would name any stream whose fourth byte is 1.
+        for (int escape : new int[] {0, 0x40}) {
+            byte[] threeByte = new byte[3 + hello.length];
+            threeByte[0] = (byte) escape;
+            threeByte[1] = (byte) hello.length;
+            System.arraycopy(hello, 0, threeByte, 3, hello.length);
+            assertNull(id(threeByte), "escape bit " + escape);
+        }
+    }
+
+    @Test
     void aPortSaysWhatItShouldCarry() {
         assertEquals("tls", ProtocolProbe.expectedForPort(443, true));
         assertEquals("quic", ProtocolProbe.expectedForPort(443, false));

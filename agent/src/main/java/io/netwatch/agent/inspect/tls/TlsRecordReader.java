@@ -84,6 +84,11 @@ public final class TlsRecordReader {
             return new Incomplete(RECORD_HEADER_LENGTH + HANDSHAKE_HEADER_LENGTH);
         }
         int first = u8(buffer, offset);
+        // Only the 2-byte SSLv2 header (high bit set) starts an SSLv2 hello. The 3-byte form (high
+        // bit clear, third byte the padding length) exists for block-cipher padding, so only
+        // encrypted records use it; hellos go before any cipher. OpenSSL accepts a V2ClientHello
+        // only with the high bit set, and Wireshark's and Suricata's SSLv2 probes require it too.
+        // Taking a 3-byte header as well would make any stream whose fourth byte is 1 a candidate.
         if ((first & 0x80) != 0) {
             return readSslv2(buffer, offset, end);
         }

@@ -286,6 +286,20 @@ class TlsRecordReaderTest {
     }
 
     @Test
+    void anSslv2HelloUnderTheThreeByteHeaderIsNotTls() {
+        // The hello of sslv2ClientHelloThenTlsRecords (version 3.1 here) under the 3-byte SSLv2 header, with
+        // and without the escape bit, padding length 0. That header is for padded (encrypted) records:
+        // no client sends a hello in it, OpenSSL would refuse one, and accepting it would make any stream
+        // whose fourth byte is 1 a candidate.
+        byte[] hello = hex("01 0301 0015 0000 0010 0700c0 050080 030080 010080 060040 040080 020080"
+                + "000102030405060708090a0b0c0d0e0f");
+        assertEquals(0x2e, hello.length);
+        assertInstanceOf(NotTls.class, read(concat(hex("002e 00"), hello)));
+        assertInstanceOf(NotTls.class, read(concat(hex("402e 00"), hello)));
+        assertEquals(1, ok(read(concat(hex("802e"), hello))).messages().size(), "the 2-byte header reads");
+    }
+
+    @Test
     void aPrefixEndingRightAfterAWholeRecordSaysSoAndTheRestReadsOnItsOwn() {
         byte[] hello = record(CONTENT_HANDSHAKE, TLS12, handshake(HandshakeMessage.CLIENT_HELLO,
                 TlsBytes.chromeClientHelloBody("a.example")));
