@@ -704,6 +704,11 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         private long tlsCiphertextFrom = -1;
         private QuicCryptoAssembler crypto;
         private int quicInitials;
+        /**
+         * The largest packet number of this direction's Initials opened so far (each endpoint
+         * numbers its own): a later Initial's truncated number decodes against it.
+         */
+        private long quicLargestPn = QuicInitial.NO_PACKET_NUMBER;
         /** The SSH identification line being read. */
         private byte[] line;
         private int lineLength;
@@ -1178,11 +1183,13 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
             quicInitials++;
             InitialResult r = fromClient
                     ? (quicDcid == null ? QuicInitial.decryptClientInitials(b, off, len)
-                            : QuicInitial.decryptClientInitials(b, off, len, quicDcid))
-                    : quicDcid == null ? null : QuicInitial.decryptServerInitials(b, off, len, quicDcid);
+                            : QuicInitial.decryptClientInitials(b, off, len, quicDcid, quicLargestPn))
+                    : quicDcid == null ? null
+                            : QuicInitial.decryptServerInitials(b, off, len, quicDcid, quicLargestPn);
             if (!(r instanceof InitialResult.Ok ok)) {
                 return;
             }
+            quicLargestPn = ok.largestPacketNumber();
             protocol = ProtocolProbe.QUIC;
             if (fromClient && quicDcid == null) {
                 quicDcid = ok.dcid();

@@ -21,14 +21,22 @@ public sealed interface InitialResult permits InitialResult.Ok, InitialResult.Ma
      *                    Retry or NEW_TOKEN; always 0 from a server)
      * @param packets     Initial packets decrypted in this datagram, 1 to
      *                    {@link QuicInitial#MAX_PACKETS_PER_DATAGRAM}
+     * @param largestPacketNumber the largest packet number of this direction's Initial packets
+     *                    decrypted so far: the caller's, or this datagram's largest when larger;
+     *                    to pass with the direction's next datagram, whose truncated packet numbers
+     *                    decode against it (RFC 9000 §17.1)
      * @param fragments   the CRYPTO frames' data, in the order the frames came (offsets may come in
      *                    any order, overlap or repeat; {@link QuicCryptoAssembler} puts them together)
      * @param anomalies   recoverable oddities, stable snake_case names (see {@link QuicInitial})
      */
     record Ok(int version, ConnectionId dcid, ConnectionId scid, int tokenLength, int packets,
-              List<CryptoFragment> fragments, List<String> anomalies) implements InitialResult {
+              long largestPacketNumber, List<CryptoFragment> fragments, List<String> anomalies)
+            implements InitialResult {
         public Ok {
             Objects.requireNonNull(dcid, "dcid");
+            if (largestPacketNumber < 0 || largestPacketNumber > QuicInitial.MAX_VARINT) {
+                throw new IllegalArgumentException("largest packet number " + largestPacketNumber);
+            }
             Objects.requireNonNull(scid, "scid");
             fragments = List.copyOf(fragments);
             anomalies = List.copyOf(anomalies);

@@ -78,6 +78,8 @@ public final class QuicInitial {
     public static final int MAX_ACK_RANGES = 64;
     /** Largest value of a QUIC variable-length integer (RFC 9000 §16): 2^62 - 1. */
     public static final long MAX_VARINT = (1L << 62) - 1;
+    /** The largest packet number when none was decrypted yet in a direction's Initial space. */
+    public static final long NO_PACKET_NUMBER = -1;
     /** Smallest UDP payload allowed to carry a client's Initial, bytes (RFC 9000 §14.1). */
     public static final int MIN_CLIENT_DATAGRAM = 1200;
     /** Shortest Destination Connection ID of a client's first Initial, bytes (RFC 9000 §7.2). */
@@ -121,10 +123,19 @@ public final class QuicInitial {
      * Decrypts the client Initial packets at the start of a UDP datagram (client to server), with
      * keys derived from the first packet's Destination Connection ID: right for the client's first
      * flight. Later client Initials (after the server answered, or after a Retry) carry another
-     * DCID; use {@link #decryptClientInitials(ByteBuffer, int, int, ConnectionId)} for them.
+     * DCID; use {@link #decryptClientInitials(ByteBuffer, int, int, ConnectionId, long)} for them.
      */
     public static InitialResult decryptClientInitials(ByteBuffer udpPayload, int off, int len) {
-        return open(udpPayload, off, len, false, null);
+        return open(udpPayload, off, len, false, null, NO_PACKET_NUMBER);
+    }
+
+    /**
+     * As {@link #decryptClientInitials(ByteBuffer, int, int, ConnectionId, long)} with no packet
+     * decrypted before in this direction.
+     */
+    public static InitialResult decryptClientInitials(ByteBuffer udpPayload, int off, int len,
+                                                      ConnectionId clientDcid) {
+        return decryptClientInitials(udpPayload, off, len, clientDcid, NO_PACKET_NUMBER);
     }
 
     /**
@@ -132,21 +143,49 @@ public final class QuicInitial {
      * {@code clientDcid}: the Destination Connection ID of the client's first Initial on this
      * connection ({@link InitialResult.Ok#dcid()} of that datagram), or after a Retry the DCID the
      * client's Initials use since (RFC 9001 §5.2).
+     *
+     * @param largestPacketNumber the largest packet number of this direction's Initial packets
+     *                            decrypted so far ({@link InitialResult.Ok#largestPacketNumber()} of
+     *                            the last datagram), or {@link #NO_PACKET_NUMBER}: a packet number
+     *                            is sent truncated and only reads right against it (RFC 9000 §17.1)
+     * @throws IllegalArgumentException if {@code largestPacketNumber} is below -1 or above 2^62 - 1
      */
     public static InitialResult decryptClientInitials(ByteBuffer udpPayload, int off, int len,
+                                                      ConnectionId clientDcid, long largestPacketNumber) {
+        return open(udpPayload, off, len, false, Objects.requireNonNull(clientDcid, "clientDcid"),
+                checkLargest(largestPacketNumber));
+    }
+
+    /**
+     * As {@link #decryptServerInitials(ByteBuffer, int, int, ConnectionId, long)} with no packet
+     * decrypted before in this direction.
+     */
+    public static InitialResult decryptServerInitials(ByteBuffer udpPayload, int off, int len,
                                                       ConnectionId clientDcid) {
-        return open(udpPayload, off, len, false, Objects.requireNonNull(clientDcid, "clientDcid"));
+        return decryptServerInitials(udpPayload, off, len, clientDcid, NO_PACKET_NUMBER);
     }
 
     /**
      * Decrypts the server Initial packets at the start of a UDP datagram (server to client). Their
      * keys derive from the client's DCID, not from anything in the server's packets, so the caller
-     * passes {@code clientDcid}, as for {@link #decryptClientInitials(ByteBuffer, int, int, ConnectionId)}.
-     * The server's CRYPTO data starts with its ServerHello (selected version and cipher suite).
+     * passes {@code clientDcid}, as for {@link #decryptClientInitials(ByteBuffer, int, int, ConnectionId, long)},
+     * and the largest packet number of the server's Initials decrypted so far (the server numbers
+     * its packets apart from the client's). The server's CRYPTO data starts with its ServerHello
+     * (selected version and cipher suite).
+     *
+     * @throws IllegalArgumentException if {@code largestPacketNumber} is below -1 or above 2^62 - 1
      */
     public static InitialResult decryptServerInitials(ByteBuffer udpPayload, int off, int len,
-                                                      ConnectionId clientDcid) {
-        return open(udpPayload, off, len, true, Objects.requireNonNull(clientDcid, "clientDcid"));
+                                                      ConnectionId clientDcid, long largestPacketNumber) {
+        return open(udpPayload, off, len, true, Objects.requireNonNull(clientDcid, "clientDcid"),
+                checkLargest(largestPacketNumber));
+    }
+
+    private static long checkLargest(long largest) {
+        if (largest < NO_PACKET_NUMBER || largest > MAX_VARINT) {
+            throw new IllegalArgumentException("largest packet number " + largest);
+        }
+        return largest;
     }
 
     /**
@@ -304,7 +343,8 @@ public final class QuicInitial {
         return v;
     }
 
-    private static InitialResult open(ByteBuffer buf, int off, int len, boolean fromServer, ConnectionId keyDcid) {
+    private static InitialResult open(ByteBuffer buf, int off, int len, boolean fromServer, ConnectionId keyDcid,
+                                      long largestBefore) {
         Objects.checkFromIndexSize(off, len, buf.limit());
         int end = off + len;
         if (!startsWithInitial(buf, off, end)) {
@@ -318,6 +358,8 @@ public final class QuicInitial {
         int tokenLength = 0;
         PacketOpener opener = null;
         int packets = 0;
+        // Each packet's number decodes against the largest before it, coalesced ones included.
+        long largest = largestBefore;
         int pos = off;
         while (pos < end) {
             boolean first = packets == 0;
@@ -356,7 +398,7 @@ public final class QuicInitial {
                 break;
             }
             List<CryptoFragment> found = new ArrayList<>();
-            String failure = opener.open(buf, pk, found, anomalies);
+            String failure = opener.open(buf, pk, largest, found, anomalies);
             if (failure != null) {
                 if (first) {
                     return new InitialResult.Malformed(failure);
@@ -365,6 +407,7 @@ public final class QuicInitial {
                 break;
             }
             fragments.addAll(found);
+            largest = Math.max(largest, opener.packetNumber());
             packets++;
             pos = pk.end();
         }
@@ -377,7 +420,7 @@ public final class QuicInitial {
         if (!fromServer && keyDcid == null && dcid.length() < MIN_CLIENT_DCID_LENGTH) {
             anomalies.add("dcid_under_8_bytes");
         }
-        return new InitialResult.Ok(version, dcid, scid, tokenLength, packets, fragments, anomalies);
+        return new InitialResult.Ok(version, dcid, scid, tokenLength, packets, largest, fragments, anomalies);
     }
 
     /** True when the bytes from {@code pos} to {@code end} are all 0 (at most one datagram's length). */
@@ -399,6 +442,8 @@ public final class QuicInitial {
         private final byte[] iv;
         private final Cipher hp;
         private final Cipher aead;
+        /** The full number of the packet last opened. */
+        private long packetNumber;
 
         PacketOpener(InitialKeys keys) {
             try {
@@ -416,9 +461,10 @@ public final class QuicInitial {
         /**
          * Opens one packet and reads its frames into {@code fragments}.
          *
+         * @param largest the largest packet number decrypted before in this direction, or -1
          * @return null, or the reason the packet cannot be opened or read
          */
-        String open(ByteBuffer buf, Packet pk, List<CryptoFragment> fragments, List<String> anomalies) {
+        String open(ByteBuffer buf, Packet pk, long largest, List<CryptoFragment> fragments, List<String> anomalies) {
             int pnOffset = pk.pnOffset();
             byte[] sample = new byte[SAMPLE_LENGTH];
             buf.get(pnOffset + MAX_PN_LENGTH, sample);
@@ -436,7 +482,11 @@ public final class QuicInitial {
                 pnBytes[i] = (byte) (buf.get(pnOffset + i) ^ mask[1 + i]);
                 truncated = (truncated << 8) | (pnBytes[i] & 0xff);
             }
-            long pn = decodePacketNumber(-1, truncated, 8 * pnLength);
+            long pn = decodePacketNumber(largest, truncated, 8 * pnLength);
+            if (pn > MAX_VARINT) {
+                // Only near the top of the range, which no sender reaches: no packet can carry it.
+                return "decrypt_failed";
+            }
             byte[] nonce = iv.clone();
             for (int i = 0; i < 8; i++) {
                 nonce[nonce.length - 1 - i] ^= (byte) (pn >>> (8 * i));
@@ -454,10 +504,16 @@ public final class QuicInitial {
                 // AEADBadTagException: wrong keys (another connection's DCID, another version) or damage.
                 return "decrypt_failed";
             }
+            // Only an opened packet's number counts: a forged one must not move the window.
+            packetNumber = pn;
             if ((b0 & 0x0c) != 0) {
                 anomalies.add("reserved_bits_set");
             }
             return readFrames(plaintext, fragments, anomalies);
+        }
+
+        long packetNumber() {
+            return packetNumber;
         }
     }
 

@@ -336,6 +336,58 @@ class QuicInitialTest {
         }
     }
 
+    @Test
+    void aTruncatedPacketNumberDecodesAgainstTheLargestBefore() {
+        // Packet 300 sent in one byte (0x2c): right only against an earlier packet near it (RFC 9000 A.3).
+        byte[] late = seal(Spec.client(QuicInitial.VERSION_1, DCID, padded(crypto(0, new byte[] {9}))).withPn(300, 1));
+        assertMalformed("decrypt_failed", QuicInitial.decryptClientInitials(ByteBuffer.wrap(late), 0, late.length,
+                CLIENT_DCID));
+        InitialResult.Ok ok = ok(QuicInitial.decryptClientInitials(ByteBuffer.wrap(late), 0, late.length, CLIENT_DCID,
+                290));
+        assertEquals(1, ok.fragments().size());
+        assertEquals(300, ok.largestPacketNumber());
+        // An older packet (a retransmission's neighbour) leaves the largest where it was.
+        byte[] older = seal(Spec.client(QuicInitial.VERSION_1, DCID, padded(crypto(0, new byte[] {9}))).withPn(280, 2));
+        assertEquals(300, ok(QuicInitial.decryptClientInitials(ByteBuffer.wrap(older), 0, older.length, CLIENT_DCID,
+                300)).largestPacketNumber());
+
+        // The server numbers its own packets, and its Initials decode against its own largest.
+        byte[] server = seal(Spec.client(QuicInitial.VERSION_1, DCID, crypto(0, SERVER_HELLO)).withPn(257, 1)
+                .asServer(hex("f067a5502a4262b5"), new byte[0]));
+        assertMalformed("decrypt_failed", QuicInitial.decryptServerInitials(ByteBuffer.wrap(server), 0,
+                server.length, CLIENT_DCID));
+        assertEquals(257, ok(QuicInitial.decryptServerInitials(ByteBuffer.wrap(server), 0, server.length,
+                CLIENT_DCID, 256)).largestPacketNumber());
+    }
+
+    @Test
+    void coalescedInitialsDecodeAgainstTheOnesBefore() {
+        // Packet 290 in two bytes, then 291 in one (0x23, which alone reads as 35).
+        byte[] first = seal(Spec.client(QuicInitial.VERSION_1, DCID, crypto(0, Arrays.copyOf(CLIENT_HELLO, 150)))
+                .withPn(290, 2));
+        byte[] second = seal(Spec.client(QuicInitial.VERSION_1, DCID,
+                padded(crypto(150, Arrays.copyOfRange(CLIENT_HELLO, 150, CLIENT_HELLO.length)))).withPn(291, 1));
+        InitialResult.Ok ok = ok(client(concat(first, second)));
+        assertEquals(List.of(), ok.anomalies());
+        assertEquals(2, ok.packets());
+        assertEquals(291, ok.largestPacketNumber());
+    }
+
+    @Test
+    void theLargestPacketNumberIsBoundedAndNoDecodeThrows() {
+        byte[] p = seal(Spec.client(QuicInitial.VERSION_1, DCID, padded(crypto(0, new byte[] {9}))).withPn(0, 1));
+        ByteBuffer b = ByteBuffer.wrap(p);
+        assertThrows(IllegalArgumentException.class,
+                () -> QuicInitial.decryptClientInitials(b, 0, p.length, CLIENT_DCID, -2));
+        assertThrows(IllegalArgumentException.class,
+                () -> QuicInitial.decryptServerInitials(b, 0, p.length, CLIENT_DCID, QuicInitial.MAX_VARINT + 1));
+        // At the top of the range a one-byte number can decode past 2^62 - 1: no packet carries that.
+        byte[] top = seal(Spec.client(QuicInitial.VERSION_1, DCID, padded(crypto(0, new byte[] {9})))
+                .withPn(QuicInitial.MAX_VARINT + 6, 1));
+        assertMalformed("decrypt_failed", QuicInitial.decryptClientInitials(ByteBuffer.wrap(top), 0, top.length,
+                CLIENT_DCID, QuicInitial.MAX_VARINT));
+    }
+
     // --- frames ----------------------------------------------------------------------------------
 
     static byte[] ack(int ranges, boolean ecn) {
