@@ -19,7 +19,10 @@ public enum HttpAnomaly {
     OBS_FOLD("obs_fold"),
     /** A header line longer than {@link HttpParser#MAX_HEADER_LINE_BYTES}. */
     HEADER_LINE_TOO_LONG("header_line_too_long"),
-    /** More than {@link HttpParser#MAX_HEADERS} header lines: the rest were not interpreted. */
+    /**
+     * More than {@link HttpParser#MAX_HEADERS} header lines (all still read): padding that pushes
+     * a header out of reach of a parser that stops counting is an evasion tell.
+     */
     TOO_MANY_HEADERS("too_many_headers"),
     /** A header line without a colon (ignored). */
     HEADER_WITHOUT_COLON("header_without_colon"),

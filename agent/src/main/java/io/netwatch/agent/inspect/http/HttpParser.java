@@ -24,7 +24,12 @@ public final class HttpParser {
     public static final int MAX_HEAD_BYTES = 16 * 1024;
     /** A header line longer than this, bytes, raises {@link HttpAnomaly#HEADER_LINE_TOO_LONG}. */
     public static final int MAX_HEADER_LINE_BYTES = 8 * 1024;
-    /** Header lines interpreted per head; later ones raise {@link HttpAnomaly#TOO_MANY_HEADERS} and are skipped. */
+    /**
+     * Header lines a head has before it is odd; more raise {@link HttpAnomaly#TOO_MANY_HEADERS}.
+     * Every line is still read: a server frames the body by a Content-Length or
+     * Transfer-Encoding however many lines come before it, so skipping the later ones would
+     * misframe the body and the heads after it. {@link #MAX_HEAD_BYTES} bounds the work.
+     */
     public static final int MAX_HEADERS = 128;
     /** Longest method token, characters; a longer first token is not HTTP. */
     public static final int MAX_METHOD_CHARS = 32;
@@ -442,7 +447,6 @@ public final class HttpParser {
             }
             if (++count > MAX_HEADERS) {
                 anomalies |= HttpAnomaly.TOO_MANY_HEADERS.bit();
-                return;
             }
             int first = u(b, from);
             if (first == ' ' || first == '\t') {

@@ -168,6 +168,45 @@ class HttpStreamTest {
         assertEquals(List.of(), repeated.stream.events());
     }
 
+    /** More filler header lines than {@link HttpParser#MAX_HEADERS}, to put a framing header after. */
+    static String filler() {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i <= HttpParser.MAX_HEADERS; i++) {
+            s.append("X-Filler-").append(i).append(": v\r\n");
+        }
+        return s.toString();
+    }
+
+    /**
+     * Found in review: header lines past the count cap were skipped, framing ones too, so a
+     * Content-Length or Transfer-Encoding after 128 fillers went unread and the body was taken
+     * for the next head: a request hidden in a body was seen, and the real one after it lost.
+     * A server (as llhttp, libhtp) frames by every header line, however many come before.
+     */
+    @Test
+    void framingHeadersPastTheHeaderCountCapStillFrameTheBody() {
+        Recorder length = new Recorder(HttpStream.Side.CLIENT)
+                .feed("POST /upload HTTP/1.1\r\nHost: h\r\n" + filler() + "Content-Length: 30\r\n\r\n"
+                        + "GET /hidden HTTP/1.1\r\nX: y\r\n\r\n")
+                .feed("GET /real HTTP/1.1\r\nHost: h\r\n\r\n");
+        assertEquals(List.of("POST /upload", "GET /real"), length.summary());
+        assertEquals(30, ((HttpRequest) length.heads.getFirst()).contentLength());
+        assertTrue(length.heads.getFirst().anomalies().contains("too_many_headers"));
+        assertEquals(List.of(), length.stream.events());
+
+        Recorder chunked = new Recorder(HttpStream.Side.CLIENT)
+                .feed("PUT /c HTTP/1.1\r\nHost: h\r\n" + filler() + "Transfer-Encoding: chunked\r\n\r\n"
+                        + "1E\r\nGET /inside HTTP/1.1\r\nX: y\r\n\r\n\r\n0\r\n\r\n")
+                .feed("GET /after HTTP/1.1\r\nHost: h\r\n\r\n");
+        assertEquals(List.of("PUT /c", "GET /after"), chunked.summary());
+        assertEquals(List.of(), chunked.stream.events());
+
+        Recorder response = new Recorder(HttpStream.Side.SERVER)
+                .feed("HTTP/1.1 200 OK\r\n" + filler() + "Content-Length: 5\r\n\r\nhello")
+                .feed("HTTP/1.1 204 No Content\r\n\r\n");
+        assertEquals(List.of("200", "204"), response.summary(), "not read to the close");
+    }
+
     @Test
     void endInsideABodyIsTruncated() {
         Recorder r = new Recorder(HttpStream.Side.SERVER).feed("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc");
