@@ -324,16 +324,23 @@ public final class JsonLines implements AutoCloseable {
             writeIf("uri", q.uri());
             writeIf("user_agent", q.userAgent());
         }
+        java.util.List<String> anomalies;
         if (h.isRequest()) {
             writeIf("version", q.version());
             writeIf("content_type", q.contentType());
             writeIf("content_length", q.contentLengthHeader());
+            anomalies = q.anomalies();
         } else {
             HttpResponse r = h.response();
             writeIf("version", r.version());
             json.writeNumberField("status", r.status());
             writeIf("content_type", r.contentType());
             writeIf("content_length", r.contentLengthHeader());
+            anomalies = r.anomalies();
+        }
+        if (!anomalies.isEmpty()) {
+            // The head's own oddities (a response's, not its request's): smuggling and evasion tells.
+            strings("anomalies", anomalies);
         }
         endLine();
     }

@@ -5,11 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netwatch.agent.inspect.InspectionEvent;
+import io.netwatch.agent.inspect.http.HttpParser;
+import io.netwatch.agent.inspect.http.HttpRequest;
+import io.netwatch.agent.inspect.http.HttpResult;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.flow.v1.Endpoint;
 import io.netwatch.proto.incident.v1.Incident;
 import io.netwatch.proto.query.v1.IncidentChange;
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -48,5 +53,34 @@ class JsonLinesTest {
         assertEquals("Deployment/web", n.get("workload").asText());
         n = line(Incident.newBuilder().setId("inc-2").setActor("10.0.0.5").build());
         assertFalse(n.has("workload"), n.toString());
+    }
+
+    private static JsonNode line(InspectionEvent e) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        JsonLines json = new JsonLines(out);
+        json.event(e);
+        return new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
+    }
+
+    private static HttpRequest request(String head) {
+        byte[] b = head.getBytes(StandardCharsets.ISO_8859_1);
+        return (HttpRequest) ((HttpResult.Ok) HttpParser.parseRequestHead(ByteBuffer.wrap(b), 0, b.length)).message();
+    }
+
+    @Test
+    void anHttpLineNamesTheHeadsAnomalies() throws Exception {
+        // Found in review: HTTP heads' oddities (smuggling and evasion tells) were in no output.
+        InspectionEvent.Endpoints ends = new InspectionEvent.Endpoints("10.0.0.1", 40000, "10.0.0.2", 80, "tcp");
+        StringBuilder filler = new StringBuilder();
+        for (int i = 0; i <= HttpParser.MAX_HEADERS; i++) {
+            filler.append("X-").append(i).append(": v\r\n");
+        }
+        JsonNode padded = line(new InspectionEvent.Http(1, 0, ends,
+                request("POST / HTTP/1.1\r\nHost: h\r\n" + filler + "Content-Length: 5\r\n\r\n"), null));
+        assertEquals("[\"too_many_headers\"]", padded.get("anomalies").toString());
+        assertEquals("5", padded.get("content_length").asText());
+        JsonNode plain = line(new InspectionEvent.Http(1, 0, ends, request("GET / HTTP/1.1\r\nHost: h\r\n\r\n"),
+                null));
+        assertFalse(plain.has("anomalies"), plain.toString());
     }
 }
