@@ -32,9 +32,18 @@ public final class SinkQueue implements AutoCloseable {
         }
     }
 
+    /** How the worker waits between attempts; tests record the waits instead of sleeping them. */
+    @FunctionalInterface
+    interface Sleeper {
+        Sleeper SYSTEM = d -> TimeUnit.MILLISECONDS.sleep(d.toMillis());
+
+        void sleep(Duration d) throws InterruptedException;
+    }
+
     private final String name;
     private final AlertSink sink;
     private final DeliveryPolicy policy;
+    private final Sleeper sleeper;
     private final BlockingQueue<Notification> queue;
     /** Times (ms) of the firing notifications let through in the last rate window; guarded by itself. */
     private final ArrayDeque<Long> recent = new ArrayDeque<>();
@@ -47,9 +56,14 @@ public final class SinkQueue implements AutoCloseable {
     private volatile boolean busy;
 
     public SinkQueue(String name, AlertSink sink, DeliveryPolicy policy) {
+        this(name, sink, policy, Sleeper.SYSTEM);
+    }
+
+    SinkQueue(String name, AlertSink sink, DeliveryPolicy policy, Sleeper sleeper) {
         this.name = Objects.requireNonNull(name, "name");
         this.sink = Objects.requireNonNull(sink, "sink");
         this.policy = Objects.requireNonNull(policy, "policy");
+        this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
         this.queue = new ArrayBlockingQueue<>(policy.queueSize());
         for (int i = 0; i < dropped.length; i++) {
             dropped[i] = new LongAdder();
@@ -161,7 +175,7 @@ public final class SinkQueue implements AutoCloseable {
                         return;
                     }
                     retried.increment();
-                    TimeUnit.MILLISECONDS.sleep(delay(attempt, r.after()).toMillis());
+                    sleeper.sleep(delay(attempt, r.after()));
                 }
             }
         }

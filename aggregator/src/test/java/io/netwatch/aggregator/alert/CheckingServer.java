@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,11 +21,11 @@ import tools.jackson.databind.JsonNode;
 /**
  * A local stand-in for a receiving service: checks each request as the real service would
  * (the {@link Check} returns what it would refuse, answered 400 like the service), and on
- * command fails (503), hangs past the client's timeout, or throttles (429 with Retry-After).
+ * command fails (503), hangs until closed, or throttles (429 with Retry-After).
  */
 final class CheckingServer implements AutoCloseable {
     /** What the service got. Header names are lowercase. */
-    record Request(String method, String path, String query, Map<String, String> headers, String body, long atNanos) {
+    record Request(String method, String path, String query, Map<String, String> headers, String body) {
         JsonNode json() {
             return AlertJson.MAPPER.readTree(body);
         }
@@ -46,6 +47,9 @@ final class CheckingServer implements AutoCloseable {
     /** Seconds of Retry-After when throttling. */
     volatile int retryAfterSeconds = 1;
     final AtomicInteger attempts = new AtomicInteger();
+    /** Requests held unanswered in HANG mode: none of them is answered before {@link #close}. */
+    final AtomicInteger hanging = new AtomicInteger();
+    private final CountDownLatch closed = new CountDownLatch(1);
     final List<Request> all = new CopyOnWriteArrayList<>();
     final List<Request> accepted = new CopyOnWriteArrayList<>();
     final List<String> refused = new CopyOnWriteArrayList<>();
@@ -70,17 +74,17 @@ final class CheckingServer implements AutoCloseable {
         x.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v.getFirst()));
         String body = new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         Request r = new Request(x.getRequestMethod(), x.getRequestURI().getRawPath(), x.getRequestURI().getRawQuery(),
-                headers, body, System.nanoTime());
+                headers, body);
         all.add(r);
         switch (mode) {
             case FAIL -> answer(x, 503, "{\"message\":\"unavailable\"}");
             case HANG -> {
+                hanging.incrementAndGet();
                 try {
-                    Thread.sleep(3000);
+                    closed.await();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-                answer(x, 504, "late");
             }
             case THROTTLE -> {
                 x.getResponseHeaders().add("Retry-After", Integer.toString(retryAfterSeconds));
@@ -126,6 +130,7 @@ final class CheckingServer implements AutoCloseable {
 
     @Override
     public void close() {
+        closed.countDown();
         server.stop(0);
         executor.shutdownNow();
     }

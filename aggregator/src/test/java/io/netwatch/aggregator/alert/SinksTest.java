@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -101,12 +102,10 @@ class SinksTest {
              SinkQueue q = new SinkQueue("r", s.sink().apply(server.url()), policy(Duration.ofMillis(300), 10))) {
             server.mode = CheckingServer.Mode.HANG;
             q.offer(notification(AlertEvent.State.FIRING, firing("k", "shop", Severity.SEVERITY_HIGH)));
-            // The list read below, not the attempt counter: the server counts an attempt before
-            // it has read the request and added it to the list.
-            await(() -> server.all.size() >= 2, "two attempts");
-            long gap = server.all.get(1).atNanos() - server.all.get(0).atNanos();
-            assertTrue(gap < Duration.ofMillis(2500).toNanos(), "the second attempt came after the 300 ms "
-                    + "timeout, not after the 3 s the server hangs: " + gap / 1_000_000 + " ms");
+            // The server answers nothing it holds before it is closed: a second request while
+            // it still holds the first is one the queue sent after giving up on the first at
+            // its timeout. A queue that waited for an answer would never send it.
+            await(() -> server.hanging.get() >= 2, "a second attempt while the first still hangs");
             server.mode = CheckingServer.Mode.OK;
             await(() -> q.sent() == 1, "delivery after recovery");
             assertEquals(0, q.failed());
@@ -129,19 +128,21 @@ class SinksTest {
     @Test
     void retryAfterOf429IsHonoured() throws Exception {
         Service s = services().filter(x -> x.name().equals("pagerduty")).findFirst().orElseThrow();
+        List<Duration> waits = new CopyOnWriteArrayList<>();
         try (CheckingServer server = new CheckingServer(s.check(), s.okStatus(), s.okBody());
-             SinkQueue q = new SinkQueue("r", s.sink().apply(server.url()), policy(Duration.ofSeconds(2), 5))) {
+             // The queue's wait before its retry, recorded instead of slept; the service
+             // recovers during it, so the retry is sent and accepted.
+             SinkQueue q = new SinkQueue("r", s.sink().apply(server.url()), policy(Duration.ofSeconds(2), 5),
+                     wait -> {
+                         waits.add(wait);
+                         server.mode = CheckingServer.Mode.OK;
+                     })) {
             server.mode = CheckingServer.Mode.THROTTLE;
             server.retryAfterSeconds = 1;
             q.offer(notification(AlertEvent.State.FIRING, firing("k", "shop", Severity.SEVERITY_HIGH)));
-            // Once the queue has the 429 (it retries): switching the server to OK at its first
-            // request could let that request through unthrottled.
-            await(() -> q.retried() >= 1, "the throttled attempt");
-            server.mode = CheckingServer.Mode.OK;
             await(() -> q.sent() == 1, "delivery after Retry-After");
-            long gap = server.all.get(1).atNanos() - server.all.get(0).atNanos();
-            assertTrue(gap >= Duration.ofMillis(950).toNanos(), "waited Retry-After (1 s), not the 20 ms backoff: "
-                    + gap / 1_000_000 + " ms");
+            assertEquals(List.of(Duration.ofSeconds(1)), waits, "waited Retry-After (1 s), not the 20 ms backoff");
+            assertEquals(2, server.attempts.get(), "the throttled attempt and the retry");
         }
     }
 
