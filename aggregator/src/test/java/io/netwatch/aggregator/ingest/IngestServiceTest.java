@@ -42,6 +42,7 @@ import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class IngestServiceTest {
     private static final long WAIT_SECONDS = 5;
@@ -121,14 +122,14 @@ class IngestServiceTest {
         assertEquals(0, service.openStreams());
     }
 
+    /** The timeout only bounds a hang: a drain that waited out its grace would wait a day. */
     @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void drainEndsIdleStreamsAtOnceAndLaterStreamsAtTheirFirstMessage() throws Exception {
         AgentStream idle = new AgentStream().hello("node-a", "boot-1");
         idle.flows(1, flow(1));
         assertEquals(1, idle.nextAck());
-        long start = System.nanoTime();
-        assertTrue(service.drain(Duration.ofSeconds(WAIT_SECONDS)));
-        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(2), "an idle stream needs no grace period");
+        assertTrue(service.drain(Duration.ofDays(1)), "an idle stream needs no grace period");
         assertEquals(Status.Code.UNAVAILABLE, idle.closed.get(WAIT_SECONDS, TimeUnit.SECONDS).getCode());
         assertFalse(onlyAgent().connected());
 
@@ -138,7 +139,13 @@ class IngestServiceTest {
         assertEquals(1, store.flows().size(), "nothing is stored once draining");
     }
 
+    /**
+     * The twin of the test above that waits for the batch in flight: here it never finishes,
+     * and the drain returns false instead of waiting for it. The timeout only bounds a hang:
+     * a drain that ignored its grace would wait for the stuck batch for good.
+     */
     @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void drainGivesUpAfterTheGracePeriod() throws Exception {
         stop();
         CountDownLatch never = new CountDownLatch(1);
@@ -147,10 +154,8 @@ class IngestServiceTest {
         AgentStream agent = new AgentStream().hello("node-a", "boot-1");
         Thread.ofPlatform().daemon().start(() -> agent.flows(1, flow(1)));
         assertTrue(entered.await(WAIT_SECONDS, TimeUnit.SECONDS));
-        long start = System.nanoTime();
-        assertFalse(service.drain(Duration.ofMillis(300)));
-        long took = System.nanoTime() - start;
-        assertTrue(took >= TimeUnit.MILLISECONDS.toNanos(300) && took < TimeUnit.SECONDS.toNanos(2), "took " + took);
+        assertFalse(service.drain(Duration.ofMillis(300)), "the stuck batch's stream did not end");
+        assertFalse(agent.closed.isDone(), "the stream is left to be cancelled, not ended mid-batch");
         never.countDown();
     }
 
