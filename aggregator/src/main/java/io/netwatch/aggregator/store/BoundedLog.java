@@ -2,6 +2,7 @@ package io.netwatch.aggregator.store;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * An append-only log in a ring of fixed capacity, bounded by count and by age. Every entry
@@ -22,16 +23,23 @@ public final class BoundedLog<T> {
 
     private final Object[] ring;
     private final long maxAgeMillis;
+    /** What {@link #awaitIndex} measures its timeout on (ms); tests move it by hand. */
+    private final LongSupplier clockMillis;
     private long first;
     private long next;
     private long evicted;
 
     public BoundedLog(int capacity, long maxAgeMillis) {
+        this(capacity, maxAgeMillis, System::currentTimeMillis);
+    }
+
+    BoundedLog(int capacity, long maxAgeMillis, LongSupplier clockMillis) {
         if (capacity < 1) {
             throw new IllegalArgumentException("store capacity must be at least 1, got " + capacity);
         }
         this.ring = new Object[capacity];
         this.maxAgeMillis = maxAgeMillis;
+        this.clockMillis = clockMillis;
     }
 
     public synchronized long append(T value, long receivedMillis) {
@@ -78,9 +86,9 @@ public final class BoundedLog<T> {
 
     /** Waits until an entry at or past {@code index} exists, or the timeout passes. */
     public synchronized void awaitIndex(long index, long timeoutMillis) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + timeoutMillis;
+        long deadline = clockMillis.getAsLong() + timeoutMillis;
         while (next <= index) {
-            long left = deadline - System.currentTimeMillis();
+            long left = deadline - clockMillis.getAsLong();
             if (left <= 0) {
                 return;
             }

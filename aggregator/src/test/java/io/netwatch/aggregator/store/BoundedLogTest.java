@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class BoundedLogTest {
     private static final long HOUR_MILLIS = 3_600_000;
@@ -141,13 +144,14 @@ class BoundedLogTest {
 
     @Test
     void awaitIndexReturnsWhenAnotherThreadAppends() throws InterruptedException {
-        BoundedLog<String> log = logWith(10, 1);
+        // The clock never moves, so the timeout never passes: returning means the append woke it.
+        BoundedLog<String> log = new BoundedLog<>(10, HOUR_MILLIS, () -> 0);
+        log.append("v0", 1_000);
         CountDownLatch returned = new CountDownLatch(1);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread waiter = Thread.ofPlatform().name("await-index-test").start(() -> {
             try {
-                // Far longer than the test may take: returning means the append woke it.
-                log.awaitIndex(2, 60_000);
+                log.awaitIndex(2, 100);
                 returned.countDown();
             } catch (Throwable t) {
                 failure.set(t);
@@ -168,23 +172,36 @@ class BoundedLogTest {
         }
     }
 
+    /** The timeout only bounds a hang. */
     @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void awaitIndexReturnsAfterItsTimeoutWhenNothingArrives() throws InterruptedException {
-        BoundedLog<String> log = logWith(10, 1);
-        long start = System.nanoTime();
+        // Each reading of the clock moves it 40 ms on (as a fake ticker's auto-increment), so
+        // the wait runs through several readings before the 100 ms timeout has passed.
+        AtomicLong clock = new AtomicLong();
+        List<Long> readings = new CopyOnWriteArrayList<>();
+        BoundedLog<String> log = new BoundedLog<>(10, HOUR_MILLIS, () -> {
+            long now = clock.getAndAdd(40);
+            readings.add(now);
+            return now;
+        });
+        log.append("v0", 1_000);
         log.awaitIndex(1, 100);
-        long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        assertTrue(elapsedMillis >= 90, "returned early after " + elapsedMillis + " ms");
-        assertTrue(elapsedMillis < 2_000, "returned late after " + elapsedMillis + " ms");
+        assertTrue(readings.getLast() >= 100, "returned before its clock passed the timeout: " + readings);
+        assertTrue(readings.get(readings.size() - 2) < 100, "waited on after its timeout: " + readings);
         assertEquals(1, log.nextIndex());
     }
 
+    /** The clock never moves: only an entry already there ends the wait. The timeout only bounds a hang. */
     @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void awaitIndexForAnExistingEntryReturnsAtOnce() throws InterruptedException {
-        BoundedLog<String> log = logWith(10, 3);
-        long start = System.nanoTime();
-        log.awaitIndex(2, 60_000);
-        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 1_000);
+        BoundedLog<String> log = new BoundedLog<>(10, HOUR_MILLIS, () -> 0);
+        log.append("v0", 1_000);
+        log.append("v1", 1_001);
+        log.append("v2", 1_002);
+        log.awaitIndex(2, 100);
+        assertEquals(3, log.nextIndex());
     }
 
     @Test
