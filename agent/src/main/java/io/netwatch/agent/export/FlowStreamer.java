@@ -79,6 +79,14 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
     static final int MAX_QUEUED_ANOMALIES = 4096;
     private final Consumer<IdentityUpdate> identity;
     private final UnaryOperator<Flow> label;
+    /** How the sender waits before a reconnect (nanoseconds, jitter applied); {@link #awaitNanos} but in tests. */
+    @FunctionalInterface
+    interface Sleeper {
+        void sleep(long nanos) throws InterruptedException;
+    }
+
+    /** Set before start; tests record the waits instead of waiting them. */
+    private volatile Sleeper reconnectSleeper = this::awaitNanos;
     /** Takes the baselines the aggregator pushes (volume_spike); set before start. */
     private volatile Consumer<BaselineUpdate> baselines = u -> { };
     private final AtomicLong baselineFailures = new AtomicLong();
@@ -211,6 +219,12 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
     /** Hands each baseline update the aggregator sends to {@code consumer} (on the stream's thread); before start. */
     public FlowStreamer baselines(Consumer<BaselineUpdate> consumer) {
         this.baselines = consumer;
+        return this;
+    }
+
+    /** Waits before each reconnect with {@code sleeper}; before start. For tests. */
+    FlowStreamer reconnectSleeper(Sleeper sleeper) {
+        this.reconnectSleeper = sleeper;
         return this;
     }
 
@@ -738,14 +752,19 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
         nextSequence = seq;
     }
 
-    /** Waits half to all of {@code backoffNanos}, whatever else happens meanwhile; {@link #close} interrupts it. */
+    /** Waits half to all of {@code backoffNanos}. */
     private void sleepBackoff(long backoffNanos) throws InterruptedException {
         long jittered = backoffNanos / 2 + ThreadLocalRandom.current().nextLong(backoffNanos / 2 + 1);
-        long deadline = System.nanoTime() + jittered;
+        reconnectSleeper.sleep(jittered);
+    }
+
+    /** Waits {@code nanos}, whatever else happens meanwhile; {@link #close} interrupts it. */
+    private void awaitNanos(long nanos) throws InterruptedException {
+        long deadline = System.nanoTime() + nanos;
         lock.lock();
         try {
             // Queued records and acknowledgements signal the same condition: they do not end the wait.
-            for (long left = jittered; left > 0 && running; left = deadline - System.nanoTime()) {
+            for (long left = nanos; left > 0 && running; left = deadline - System.nanoTime()) {
                 changed.awaitNanos(left);
             }
         } finally {
