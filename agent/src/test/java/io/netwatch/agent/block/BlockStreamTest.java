@@ -122,6 +122,8 @@ class BlockStreamTest {
                     long inForce = Timestamps.toMillis(ok.getAppliedAt()) - Timestamps.toMillis(ok.getReceivedAt());
                     System.out.printf("stream block: received to rule in force %d ms, aggregator send to answer %d ms"
                             + " (first command of a fresh JVM)%n", inForce, roundTripMillis);
+                    // Timed on purpose: the lab's requirement (docs/lab.md: cut off within 2 s), on
+                    // a real nft and socket, where it takes tens of milliseconds on an idle machine.
                     assertTrue(inForce < 2000, "in force within 2 s of its arrival: " + inForce);
                     assertTrue(lab.node("nft", "list", "set", "inet", "netwatch", "addr4").contains("10.77.0.2"));
                     assertFalse(refused.getOk());

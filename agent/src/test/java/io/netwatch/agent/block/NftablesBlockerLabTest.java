@@ -55,6 +55,8 @@ class NftablesBlockerLabTest {
                     "before any block the pods talk");
             Commands c = new Commands();
 
+            // Taken before the command, so the "not before its TTL" bound below only gets
+            // safer when the machine is slow: the rule cannot be in force before it was sent.
             long sent = System.nanoTime();
             CommandResult r = c.send(commands, Commands.block(A, 5000));
             long answeredMillis = (System.nanoTime() - sent) / 1_000_000;
@@ -62,9 +64,10 @@ class NftablesBlockerLabTest {
             long inForceMillis = Timestamps.toMillis(r.getAppliedAt()) - Timestamps.toMillis(r.getReceivedAt());
             System.out.printf("routed block: received to rule in force %d ms (command to answer %d ms)%n",
                     inForceMillis, answeredMillis);
+            // The lab's requirement (docs/lab.md: cut off within 2 s), measured on a real nft:
+            // tens of milliseconds when the machine is idle.
             assertTrue(inForceMillis < 2000, "a block is in force within 2 s of the command: " + inForceMillis);
             assertEquals(5000, Timestamps.toMillis(r.getExpiresAt()) - Timestamps.toMillis(r.getAppliedAt()));
-            long applied = System.nanoTime();
             assertEquals(1, commands.active(BlockTarget.Family.IPV4));
             assertTrue(lab.node("nft", "list", "table", "inet", "netwatch").contains(A));
 
@@ -77,8 +80,8 @@ class NftablesBlockerLabTest {
 
             assertTrue(NodeLab.eventually(Duration.ofSeconds(10), () -> lab.connects("a", B, 8080)),
                     "the block expires by itself");
-            long restoredMillis = (System.nanoTime() - applied) / 1_000_000;
-            System.out.printf("routed block: 5 s TTL, traffic back after %d ms%n", restoredMillis);
+            long restoredMillis = (System.nanoTime() - sent) / 1_000_000;
+            System.out.printf("routed block: 5 s TTL, traffic back %d ms after the command%n", restoredMillis);
             assertTrue(restoredMillis >= 4500, "not before its TTL: " + restoredMillis + " ms");
             assertEquals(0, commands.active(BlockTarget.Family.IPV4), "expired blocks leave the bookkeeping");
 
@@ -104,16 +107,16 @@ class NftablesBlockerLabTest {
             assertTrue(lab.connects("a", "10.78.0.3", 8080) && lab.pings("a", "10.78.0.3"));
             Commands c = new Commands();
 
+            long sent = System.nanoTime();
             CommandResult r = c.send(commands, Commands.block("10.78.0.2", 2000));
             assertTrue(r.getOk(), r.getError());
-            long applied = System.nanoTime();
             assertFalse(lab.connects("a", "10.78.0.3", 8080), "TCP across the bridge is dropped");
             assertTrue(lab.connects("c", "10.78.0.3", 8080) && lab.pings("c", "10.78.0.3"), "another pod still talks");
             assertTrue(dropped(lab.node("nft", "list", "chain", "bridge", "netwatch", "forward")) > 0,
                     "the bridge family's forward chain dropped the frames");
             assertTrue(NodeLab.eventually(Duration.ofSeconds(6), () -> lab.connects("a", "10.78.0.3", 8080)),
                     "the block expires by itself");
-            assertTrue((System.nanoTime() - applied) / 1_000_000 >= 1500, "not before its TTL");
+            assertTrue((System.nanoTime() - sent) / 1_000_000 >= 1500, "not before its TTL");
 
             assertTrue(c.send(commands, Commands.block("10.78.0.2", 60_000)).getOk());
             assertFalse(lab.pings("b", "10.78.0.2"), "traffic to the blocked pod is dropped");
