@@ -23,14 +23,17 @@ public final class BoundedLog<T> {
 
     private final Object[] ring;
     private final long maxAgeMillis;
-    /** What {@link #awaitIndex} measures its timeout on (ms); tests move it by hand. */
+    /**
+     * What {@link #awaitIndex} measures its timeout on (ms, monotonic: a wall-clock step must not
+     * stretch or cut a follower's wait); tests move it by hand.
+     */
     private final LongSupplier clockMillis;
     private long first;
     private long next;
     private long evicted;
 
     public BoundedLog(int capacity, long maxAgeMillis) {
-        this(capacity, maxAgeMillis, System::currentTimeMillis);
+        this(capacity, maxAgeMillis, () -> System.nanoTime() / 1_000_000);
     }
 
     BoundedLog(int capacity, long maxAgeMillis, LongSupplier clockMillis) {
