@@ -71,6 +71,17 @@ public sealed interface InspectionEvent permits InspectionEvent.Ssh, InspectionE
             return srcPort;
         }
 
+        /**
+         * A 64-bit hash of the sender's address and port, its address not spelt: endpoints built
+         * alike (both from addresses as the flow table holds them, or both from text) with the same
+         * sender hash alike. For telling one client's messages apart on the capture thread.
+         */
+        public long sourceHash() {
+            long h = ipVersion == 0 ? srcIp().hashCode() : srcHi * 0x9E3779B97F4A7C15L ^ srcLo ^ (long) ipVersion << 56;
+            h = (h ^ srcPort) * 0xBF58476D1CE4E5B9L;
+            return h ^ (h >>> 31);
+        }
+
         public String dstIp() {
             String s = dstIp;
             if (s == null) {

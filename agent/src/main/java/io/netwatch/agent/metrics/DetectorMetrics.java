@@ -34,10 +34,14 @@ public final class DetectorMetrics implements MeterBinder {
         evictions(registry, "protocol_mismatch", d -> d.mismatch().evictions());
         evictions(registry, "dns_tunnel", d -> d.dnsTunnel().evictions());
         evictions(registry, "dga", d -> d.dga().evictions());
+        evictions(registry, "dns_query_copies", d -> d.dnsTunnel().queryCopyEvictions());
         evictions(registry, "volume_spike", d -> d.volumeSpike().evictions());
         new FunctionMeters(registry).counter("netwatch.detector.dns.unsplittable.names", detectors,
                 d -> d.dnsTunnel().unsplittableNames(), "DNS query names with no registered domain (bare suffix, one "
                         + "label, refused by the Public Suffix List), not judged by the DNS tunnel detector");
+        new FunctionMeters(registry).counter("netwatch.detector.dns.query.copies", detectors,
+                d -> d.dnsTunnel().queryCopies(), "DNS queries seen again on another path (before and after DNAT) "
+                        + "within 1 ms, counted once by the DNS tunnel detector");
     }
 
     private void suppressed(MeterRegistry registry, String detector, ToDoubleFunction<Detectors> f) {

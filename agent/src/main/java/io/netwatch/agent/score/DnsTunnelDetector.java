@@ -2,6 +2,7 @@ package io.netwatch.agent.score;
 
 import io.netwatch.agent.inspect.InspectionEvent;
 import io.netwatch.agent.inspect.InspectionSink;
+import io.netwatch.agent.inspect.dns.DnsMessage;
 import io.netwatch.agent.inspect.dns.DnsParser;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.anomaly.v1.Severity;
@@ -16,9 +17,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * records (see {@link DnsTunnelConfig}). A tunnel must encode its data in names under a
  * domain whose server it controls, so every one of these grows with the data it carries.
  *
- * <p>Looks at DNS queries (not responses) on the capture thread. Bounded: domains in a
- * fixed-capacity table whose evictions are counted, distinct subdomains in a fixed set per
- * domain; names without a registered domain are counted and skipped.
+ * <p>Looks at DNS queries (not responses) on the capture thread, each once however many of
+ * the node's interfaces saw it (before and after DNAT: {@link QueryCopyFilter}). Bounded:
+ * domains in a fixed-capacity table whose evictions are counted, distinct subdomains in a fixed
+ * set per domain, recent queries in a fixed table; names without a registered domain are
+ * counted and skipped.
  */
 public final class DnsTunnelDetector implements InspectionSink {
     public static final String DNS_TUNNEL = "dns_tunnel";
@@ -32,6 +35,7 @@ public final class DnsTunnelDetector implements InspectionSink {
     private final AnomalySink sink;
     private final String nodeName;
     private final LruTable<String, Window> domains;
+    private final QueryCopyFilter copies = new QueryCopyFilter();
     private long nextId = 1;
     private final AtomicLong tunnels = new AtomicLong();
     private final AtomicLong exfiltrations = new AtomicLong();
@@ -124,12 +128,18 @@ public final class DnsTunnelDetector implements InspectionSink {
         if (query.passedOver()) {
             return;
         }
+        long now = dns.timestampNanos();
+        DnsMessage m = dns.message();
+        // A query seen before and after DNAT is one query (see QueryCopyFilter): counted twice,
+        // it would weigh twice in the TXT/NULL share against other clients' queries.
+        if (copies.seenBefore(QueryCopyFilter.key(dns.endpoints().sourceHash(), m.id(), m.qtype(), m.qname()), now)) {
+            return;
+        }
         RegisteredDomain.Split split = query.split();
         if (split == null) {
             unsplittable.incrementAndGet();
             return;
         }
-        long now = dns.timestampNanos();
         Window w = domains.get(split.domain());
         if (w == null) {
             w = new Window(config.maxSubdomains(), now);
@@ -140,7 +150,7 @@ public final class DnsTunnelDetector implements InspectionSink {
         w.queries++;
         w.lastNanos = Math.max(w.lastNanos, now);
         w.lastQuery = dns.endpoints();
-        int qtype = dns.message().qtype();
+        int qtype = m.qtype();
         if (qtype == DnsParser.TYPE_TXT || qtype == DnsParser.TYPE_NULL) {
             w.txtNull++;
         }
@@ -233,6 +243,16 @@ public final class DnsTunnelDetector implements InspectionSink {
     /** Query names with no registered domain (a bare suffix, one label, or refused by the suffix list). */
     public long unsplittableNames() {
         return unsplittable.get();
+    }
+
+    /** Queries not counted again: copies of one seen on another path (before and after DNAT). */
+    public long queryCopies() {
+        return copies.copies();
+    }
+
+    /** Recent queries forgotten within their window to make room, whose copies would count again. */
+    public long queryCopyEvictions() {
+        return copies.overwrites();
     }
 
     /** Domains forgotten because {@link DnsTunnelConfig#maxDomains()} were tracked. */

@@ -139,6 +139,60 @@ class DnsTunnelDetectorTest {
         assertTrue(observed(a, "non_ascii_share") >= 0.1, a.toString());
     }
 
+    /**
+     * On a Kubernetes node a pod's query to the cluster DNS Service is captured before
+     * kube-proxy's DNAT (to the Service address, on the pod's veth) and after it (to a CoreDNS
+     * pod, on that pod's veth or the uplink): two flows, one query, and the duplicate filter
+     * cannot tell, as DNAT changed the address and checksums. A tunnel seen so is one tunnel
+     * (subdomains are a set, and the window is the domain's, not the flow's); the share of TXT
+     * and NULL queries must count the query once too, or whichever client's queries cross DNAT
+     * outweigh the others'.
+     */
+    @Test
+    void aQuerySeenBeforeAndAfterDnatCountsOnce() {
+        DnsTunnelDetector d = detector(DnsTunnelConfig.defaults());
+        String[] servers = {"10.96.0.10", "10.244.1.5"};
+        long t = T0;
+        for (int i = 0; i < 8; i++) {
+            String data = encoded(40);
+            for (int s = 0; s < servers.length; s++) {
+                d.onEvent(DnsQueries.query(2 * i + s, CLIENT, 30_000 + i, servers[s], i,
+                        DnsQueries.labels(data, "t", "tunnel", "example"), DnsParser.TYPE_NULL, t));
+            }
+            t += MS;
+        }
+        assertEquals(1, anomalies.size(), "one tunnel, one anomaly");
+        assertEquals(8, observed(anomalies.getFirst(), "unique_subdomains"));
+        assertEquals(List.of(0L, 2L, 4L, 6L, 8L, 10L, 12L, 14L), anomalies.getFirst().getEvidenceFlowIdsList());
+        anomalies.clear();
+        // A pod resolves ten names through the Service: each query is seen twice.
+        for (int i = 0; i < 10; i++) {
+            for (String server : servers) {
+                d.onEvent(DnsQueries.query(i, CLIENT, 40_000 + i, server, 0x0100 + i,
+                        DnsQueries.labels("w" + i, "mail", "example"), DnsParser.TYPE_A, t));
+            }
+            t += MS;
+        }
+        // A host-network process asks for TXT under the same domain straight from the resolver: seen once.
+        for (int i = 0; i < 10; i++) {
+            d.onEvent(DnsQueries.query(100 + i, "192.168.1.7", 50_000 + i, "192.168.1.1", 0x0200 + i,
+                    DnsQueries.labels("t" + i, "mail", "example"), DnsParser.TYPE_TXT, t += MS));
+        }
+        assertEquals(List.of(DnsTunnelDetector.DNS_TUNNEL), anomalies.stream().map(Anomaly::getAnomalyType).toList(),
+                "ten TXT queries in twenty reach the half TXT/NULL share");
+        Anomaly a = anomalies.getFirst();
+        assertEquals(0.5, observed(a, "txt_null_share"), 1e-9, "ten queries in twenty, not ten in thirty");
+        assertEquals(20, observed(a, "unique_subdomains"));
+        // The copy of a name with no registered domain is not counted again either.
+        d.onEvent(DnsQueries.query(200, CLIENT, 41_000, servers[0], 0x0300, DnsQueries.labels("wpad"),
+                DnsParser.TYPE_A, t += MS));
+        d.onEvent(DnsQueries.query(201, CLIENT, 41_000, servers[1], 0x0300, DnsQueries.labels("wpad"),
+                DnsParser.TYPE_A, t));
+        assertEquals(1, d.unsplittableNames());
+        assertEquals(8 + 10 + 1, d.queryCopies());
+        assertEquals(0, d.queryCopyEvictions());
+    }
+
     @Test
     void manyShortOrdinarySubdomainsAreNotATunnel() {
         DnsTunnelDetector d = detector(DnsTunnelConfig.defaults());
