@@ -74,7 +74,8 @@ public final class DgaDetector implements InspectionSink {
         if (!(event instanceof InspectionEvent.Dns dns) || dns.message().response()) {
             return;
         }
-        RegisteredDomain.Query query = RegisteredDomain.query(dns.message().qname());
+        // Split at the labels' boundaries: a label may hold a dot (see RegisteredDomain).
+        RegisteredDomain.Query query = RegisteredDomain.query(dns.message().escapedQname());
         RegisteredDomain.Split split = query.split();
         if (query.passedOver() || split == null || split.domain().indexOf('.') < 0) {
             return;

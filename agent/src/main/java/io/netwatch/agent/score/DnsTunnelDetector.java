@@ -124,15 +124,16 @@ public final class DnsTunnelDetector implements InspectionSink {
         if (!(event instanceof InspectionEvent.Dns dns) || dns.message().response()) {
             return;
         }
-        RegisteredDomain.Query query = RegisteredDomain.query(dns.message().qname());
+        DnsMessage m = dns.message();
+        // Split at the labels' boundaries: a label may hold a dot (see RegisteredDomain).
+        RegisteredDomain.Query query = RegisteredDomain.query(m.escapedQname());
         if (query.passedOver()) {
             return;
         }
         long now = dns.timestampNanos();
-        DnsMessage m = dns.message();
         // A query seen before and after DNAT is one query (see QueryCopyFilter): counted twice,
         // it would weigh twice in the TXT/NULL share against other clients' queries.
-        if (copies.seenBefore(QueryCopyFilter.key(dns.endpoints().sourceHash(), m.id(), m.qtype(), m.qname()), now)) {
+        if (copies.seenBefore(QueryCopyFilter.key(dns.endpoints().sourceHash(), m.id(), m.qtype(), query.name()), now)) {
             return;
         }
         RegisteredDomain.Split split = query.split();

@@ -10,6 +10,11 @@ import java.util.Locale;
  * label) is retried without its leftmost labels, so a tunnel's garbage subdomain does not
  * hide its domain; a name under no known suffix ("svc.cluster.local") takes its last two
  * labels. Never throws.
+ *
+ * <p>Names are read as {@link io.netwatch.agent.inspect.dns.DnsQuestion#escapedName()} writes
+ * them: a dot inside a label is {@code \.}, a backslash {@code \}, and only the other dots
+ * part labels. A label may hold a dot, and the labels {@code x.google} and {@code com} are not
+ * under google.com; such a label is no hostname's, so Guava refuses any candidate holding it.
  */
 final class RegisteredDomain {
     /** Rightmost labels tried at most: the longest public suffixes have four labels. */
@@ -28,15 +33,45 @@ final class RegisteredDomain {
 
     /** True for a name in one of {@link #CLUSTER_ZONES} (case and a trailing dot ignored). */
     static boolean inClusterZone(String name) {
-        int end = name.endsWith(".") ? name.length() - 1 : name.length();
+        int end = endsWithSeparator(name) ? name.length() - 1 : name.length();
         for (String zone : CLUSTER_ZONES) {
             int at = end - zone.length();
             if (at >= 0 && name.regionMatches(true, at, zone, 0, zone.length())
-                    && (at == 0 || name.charAt(at - 1) == '.')) {
+                    && (at == 0 || separator(name, at - 1))) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * True when the char at {@code at} is a dot between labels: not escaped, that is not after
+     * an odd run of backslashes ({@code a\.b} is one label, {@code a\.b} two). Reads back at
+     * most to the previous dot, so splitting a name reads each char about once.
+     */
+    static boolean separator(String name, int at) {
+        if (name.charAt(at) != '.') {
+            return false;
+        }
+        int i = at - 1;
+        while (i >= 0 && name.charAt(i) == '\\') {
+            i--;
+        }
+        return ((at - 1 - i) & 1) == 0;
+    }
+
+    private static boolean endsWithSeparator(String name) {
+        return !name.isEmpty() && separator(name, name.length() - 1);
+    }
+
+    /** The last dot between labels before {@code before} (exclusive), or -1. */
+    private static int lastSeparator(String name, int before) {
+        for (int i = name.lastIndexOf('.', before - 1); i >= 0; i = name.lastIndexOf('.', i - 1)) {
+            if (separator(name, i)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** The split of one name: its registered domain and what comes before it. */
@@ -108,7 +143,7 @@ final class RegisteredDomain {
      */
     static Split of(String name) {
         String n = name.toLowerCase(Locale.ROOT);
-        if (n.endsWith(".")) {
+        if (endsWithSeparator(n)) {
             n = n.substring(0, n.length() - 1);
         }
         if (n.isEmpty()) {
@@ -119,7 +154,7 @@ final class RegisteredDomain {
         // Positions of the rightmost MAX_LABELS_TRIED labels' starts, rightmost first.
         int[] starts = new int[MAX_LABELS_TRIED];
         while (labels < MAX_LABELS_TRIED && start > 0) {
-            int dot = n.lastIndexOf('.', start - 1);
+            int dot = lastSeparator(n, start);
             starts[labels++] = dot + 1;
             start = dot < 0 ? 0 : dot;
         }

@@ -193,6 +193,32 @@ class DnsTunnelDetectorTest {
         assertEquals(0, d.queryCopyEvictions());
     }
 
+    /**
+     * A label is bytes and may hold a dot: the labels {@code x.google} and {@code com} print as
+     * {@code x.google.com}, as tshark, Suricata and Zeek print them, but the name is not under
+     * google.com ("x.google" is not a hostname label, so it has no registered domain at all).
+     * The split must follow the labels, not the printed dots.
+     */
+    @Test
+    void aDotInsideALabelIsNoLabelBoundary() {
+        DnsTunnelDetector d = detector(DnsTunnelConfig.defaults());
+        for (int i = 0; i < 8; i++) {
+            d.onEvent(DnsQueries.query(i, CLIENT, 30_000 + i, "10.96.0.10", i,
+                    DnsQueries.labels(encoded(40), "x.google", "com"), DnsParser.TYPE_TXT, T0 + i * MS));
+        }
+        assertEquals(List.of(), anomalies.stream().map(a -> a.getDestination().getWorkload().getExternalName()).toList(),
+                "nothing is said about google.com");
+        assertEquals(8, d.unsplittableNames());
+        // A dotted label among the subdomain's leaves the domain where it is.
+        for (int i = 0; i < 8; i++) {
+            d.onEvent(DnsQueries.query(10 + i, CLIENT, 31_000 + i, "10.96.0.10", i,
+                    DnsQueries.labels(encoded(40), "www.google.com", "attacker", "net"), DnsParser.TYPE_TXT,
+                    T0 + (10 + i) * MS));
+        }
+        assertEquals(List.of("attacker.net"),
+                anomalies.stream().map(a -> a.getDestination().getWorkload().getExternalName()).toList());
+    }
+
     @Test
     void manyShortOrdinarySubdomainsAreNotATunnel() {
         DnsTunnelDetector d = detector(DnsTunnelConfig.defaults());

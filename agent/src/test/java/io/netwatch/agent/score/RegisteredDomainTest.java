@@ -22,6 +22,30 @@ class RegisteredDomainTest {
         assertNull(RegisteredDomain.of("localhost"));
     }
 
+    /**
+     * Names come with a dot or backslash inside a label escaped ({@code DnsQuestion.escapedName}):
+     * only the other dots part labels. Split at every printed dot, the labels {@code x.google}
+     * and {@code com} were under google.com.
+     */
+    @Test
+    void aDotInsideALabelDoesNotPartLabels() {
+        assertNull(RegisteredDomain.of("data.x\\.google.com"), "x.google is no hostname label: no registered domain");
+        assertNull(RegisteredDomain.of("data.x\\.google.com."));
+        assertEquals(new RegisteredDomain.Split("attacker.net", "data.www\\.google\\.com"),
+                RegisteredDomain.of("data.www\\.google\\.com.attacker.net"));
+        assertEquals(new RegisteredDomain.Split("example.com", "a\\\\"), RegisteredDomain.of("a\\\\.example.com"),
+                "a label ending in a backslash, then a dot between labels");
+        assertEquals(new RegisteredDomain.Split("example.com", "a\\\\\\.b"), RegisteredDomain.of("a\\\\\\.b.example.com"),
+                "a backslash and a dot in one label");
+        assertNull(RegisteredDomain.of("example\\.com"), "one label");
+        assertNull(RegisteredDomain.of("x.example\\."), "a label ending in a dot is not a trailing dot");
+        assertTrue(RegisteredDomain.inClusterZone("a\\\\.svc.cluster.local"));
+        assertFalse(RegisteredDomain.inClusterZone("a.svc\\.cluster.local"), "under the label svc.cluster");
+        assertFalse(RegisteredDomain.inClusterZone("svc.cluster\\.local"), "one label, cluster.local");
+        assertFalse(RegisteredDomain.inClusterZone("x.cluster.local\\."), "under the label local.");
+        assertFalse(RegisteredDomain.query("a.svc\\.cluster.local").passedOver());
+    }
+
     @Test
     void namesThatShareMemoSlotsKeepTheirOwnAnswers() {
         // Far more names than the memo holds, asked again and again in a skewed order: every

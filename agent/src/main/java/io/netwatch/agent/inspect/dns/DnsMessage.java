@@ -76,6 +76,14 @@ public record DnsMessage(
         return questions.isEmpty() ? "" : questions.getFirst().name();
     }
 
+    /**
+     * The first question's name with dots and backslashes inside labels escaped
+     * ({@link DnsQuestion#escapedName()}), or the empty string when there is no question.
+     */
+    public String escapedQname() {
+        return questions.isEmpty() ? "" : questions.getFirst().escapedName();
+    }
+
     /** The first question's type, or -1 when there is no question. */
     public int qtype() {
         return questions.isEmpty() ? -1 : questions.getFirst().type();

@@ -39,6 +39,10 @@ import java.util.Optional;
  * OPT the UDP payload size; HINFO, DNAME, NAPTR and NSEC tshark's one-line summary ({@code dname
  * target.example}); any other type its bytes in colon hex. The RDATA's place
  * ({@link DnsRecord#rdataOffset()}, {@link DnsRecord#rdLength()}) is kept for a fuller decode.
+ *
+ * <p>A dot inside a label is written as is, as tshark (and Suricata's and Zeek's DNS names) write
+ * it, so a name's text does not tell its labels apart; a question also carries its
+ * {@link DnsQuestion#escapedName() escaped name}, which does, for whoever needs the labels.
  */
 public final class DnsParser {
 
@@ -316,11 +320,15 @@ public final class DnsParser {
         private final TextCache texts = TextCache.forThisThread();
         /** The text of the name {@link #ownerName} read last. */
         private String nameText;
+        /** The same name with dots and backslashes inside its labels escaped: {@link DnsQuestion#escapedName()}. */
+        private String nameEscaped;
         /** A name's labels as bytes with dots between them, written by {@link #name} when asked to flatten. */
         private final byte[] flat = new byte[MAX_NAME_LENGTH];
         private int flatLength;
         /** False once a byte of the flattened name is not printable ASCII, so that its text is not its bytes. */
         private boolean flatPlain;
+        /** True once a label of the flattened name holds a dot or a backslash, so that its escaped text is not its text. */
+        private boolean flatDotted;
         /** Pointers the last {@link #name} followed. */
         private int hops;
         /**
@@ -329,6 +337,7 @@ public final class DnsParser {
          */
         private final int[] namedAt = new int[MAX_NAMED];
         private final String[] named = new String[MAX_NAMED];
+        private final String[] namedEscaped = new String[MAX_NAMED];
         private final int[] namedHops = new int[MAX_NAMED];
         private int namedCount;
 
@@ -344,6 +353,7 @@ public final class DnsParser {
             edns = null;
             rcodeHigh = -1;
             Arrays.fill(named, 0, namedCount, null);
+            Arrays.fill(namedEscaped, 0, namedCount, null);
             namedCount = 0;
             return this;
         }
@@ -483,8 +493,8 @@ public final class DnsParser {
             if (skip) {
                 skipped++;
             } else {
-                copied += nameText.length();
-                add(QUESTION, new DnsQuestion(nameText, u16(b, q), u16(b, q + 2)));
+                copied += nameText.length() + (nameEscaped == nameText ? 0 : nameEscaped.length());
+                add(QUESTION, new DnsQuestion(nameText, u16(b, q), u16(b, q + 2), nameEscaped));
             }
             return q + 4;
         }
@@ -524,11 +534,11 @@ public final class DnsParser {
         }
 
         /**
-         * Reads the name of a question or a record's owner at {@code pos} into {@link #nameText}:
-         * the same text as {@link #name} spells, found faster. A pointer to a name read whole
-         * earlier in the message (an answer's owner to its question) takes that name's text
-         * again, as walking it would; a name of printable ASCII, as nearly all are, is looked up
-         * by its bytes instead of being spelt char by char. Returns the position after the name,
+         * Reads the name of a question or a record's owner at {@code pos} into {@link #nameText}
+         * and {@link #nameEscaped}: the same text as {@link #name} spells, found faster. A
+         * pointer to a name read whole earlier in the message (an answer's owner to its question)
+         * takes that name's text again, as walking it would; a name of printable ASCII, as nearly
+         * all are, is looked up by its bytes instead of being spelt char by char. Returns the position after the name,
          * or -1 as {@link #name} does.
          */
         private int ownerName(int pos) {
@@ -538,12 +548,14 @@ public final class DnsParser {
                     // Behind this name, and one pointer more within the bound: the walk would end the same.
                     if (namedAt[i] == target && target < pos && namedHops[i] < MAX_POINTER_HOPS) {
                         nameText = named[i];
+                        nameEscaped = namedEscaped[i];
                         return pos + 2;
                     }
                 }
             }
             flatLength = 0;
             flatPlain = true;
+            flatDotted = false;
             int q = name(pos, end, null, true);
             if (q < 0) {
                 return -1;
@@ -556,9 +568,18 @@ public final class DnsParser {
                 name(pos, end, sb, false);
                 nameText = string(sb);
             }
+            if (flatDotted) {
+                // Rare: a label with a dot (or a backslash) in it. Spelt again, the labels told apart.
+                StringBuilder sb = text();
+                name(pos, end, sb, false, true);
+                nameEscaped = string(sb);
+            } else {
+                nameEscaped = nameText;
+            }
             if (namedCount < MAX_NAMED) {
                 namedAt[namedCount] = pos;
                 named[namedCount] = nameText;
+                namedEscaped[namedCount] = nameEscaped;
                 namedHops[namedCount++] = hops;
             }
             return q;
@@ -567,12 +588,18 @@ public final class DnsParser {
         /**
          * Walks the name at {@code pos}, appending its text to {@code out} when not null, and its
          * labels' bytes to {@link #flat} when {@code flatten} (noting in {@link #flatPlain} a byte
-         * that is not printable ASCII). The first run of labels must end by {@code limit}; what
-         * pointers lead to, by the message end. Returns the position after the name where it was
+         * that is not printable ASCII, in {@link #flatDotted} a dot or backslash inside a label).
+         * The first run of labels must end by {@code limit}; what pointers lead to, by the
+         * message end. Returns the position after the name where it was
          * written (after its first pointer or its zero), or -1 with {@link #failure} set to a
          * {@code MALFORMED_*} reason, {@link #INCOMPLETE} or {@link #RDATA_OVERRUN}.
          */
         private int name(int pos, int limit, StringBuilder out, boolean flatten) {
+            return name(pos, limit, out, flatten, false);
+        }
+
+        /** {@link #name}, with dots and backslashes inside labels escaped in {@code out} when {@code escape}. */
+        private int name(int pos, int limit, StringBuilder out, boolean flatten, boolean escape) {
             int runStart = pos;
             int bound = limit;
             int after = -1;
@@ -631,7 +658,7 @@ public final class DnsParser {
                     if (out.length() > textStart) {
                         out.append('.');
                     }
-                    DnsText.appendLabel(b, pos + 1, len, out);
+                    DnsText.appendLabel(b, pos + 1, len, out, escape);
                 }
                 if (flatten && !tooLong) {
                     flatLabel(pos + 1, len);
@@ -655,6 +682,8 @@ public final class DnsParser {
                 int c = flat[i];
                 if (c < 0x20 || c > 0x7E) {
                     flatPlain = false;
+                } else if (c == '.' || c == '\\') {
+                    flatDotted = true;
                 }
             }
             flatLength += len;

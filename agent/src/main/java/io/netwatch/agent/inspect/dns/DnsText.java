@@ -33,13 +33,20 @@ final class DnsText {
      * spell: {@code C0 AE} and {@code E0 80 AE} would print as a dot, and the one label
      * {@code evil<E0 80 AE>com} as the two labels {@code evil.com}. RFC 3629 forbids decoding
      * them, so they are invalid sequences here like any other.
+     *
+     * <p>With {@code escapeSeparators}, a dot or a backslash inside the label is written
+     * {@code \.} or {@code \\} (as in a zone file), so that the dots left are the boundaries
+     * between labels; tshark writes both as they are.
      */
-    static void appendLabel(ByteBuffer b, int from, int length, StringBuilder out) {
+    static void appendLabel(ByteBuffer b, int from, int length, StringBuilder out, boolean escapeSeparators) {
         int end = from + length;
         int i = from;
         while (i < end) {
             int c = b.get(i) & 0xFF;
             if (c < 0x80) {
+                if (escapeSeparators && (c == '.' || c == '\\')) {
+                    out.append('\\');
+                }
                 appendAscii(c, out);
                 i++;
                 continue;

@@ -9,6 +9,7 @@ import static io.netwatch.agent.inspect.dns.Messages.txt;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -63,7 +64,7 @@ class DnsParserTest {
         assertTrue(q.authenticData());
         assertFalse(q.truncated());
         assertEquals(1, q.qdcount());
-        assertEquals(List.of(new DnsQuestion("www.TcpDump.org", 1, 1)), q.questions());
+        assertEquals(List.of(new DnsQuestion("www.TcpDump.org", 1, 1, "www.TcpDump.org")), q.questions());
         assertEquals("www.TcpDump.org", q.qname(), "case as sent, no trailing dot");
         assertEquals(1, q.qtype());
         assertTrue(q.anomalies().isEmpty(), q.anomalies().toString());
@@ -354,6 +355,48 @@ class DnsParserTest {
                 assertEquals(DnsParser.MALFORMED_TOO_MANY_POINTERS, assertInstanceOf(DnsResult.Malformed.class, r).reason());
             }
         }
+    }
+
+    private static DnsQuestion question(byte[] wireName) {
+        return ok(header(1, 0x0100, 1, 0, 0, 0).raw(wireName).u16(1).u16(1).bytes()).questions().getFirst();
+    }
+
+    /**
+     * A label may hold a dot: the name prints as tshark, Suricata and Zeek print it, dots as
+     * they are, and its escaped name tells the labels apart ({@code \.} inside a label, and
+     * {@code \\} for a backslash, so that a label ending in one does not escape the dot after it).
+     */
+    @Test
+    void theEscapedNameTellsADotInsideALabelFromOneBetweenLabels() {
+        DnsQuestion q = question(labels(bytes('d', 'a', 't', 'a'), bytes('x', '.', 'g', 'o', 'o', 'g', 'l', 'e'),
+                bytes('c', 'o', 'm')));
+        assertEquals("data.x.google.com", q.name());
+        assertEquals("data.x\\.google.com", q.escapedName());
+        assertEquals("a\\.b", question(labels(bytes('a', '\\'), bytes('b'))).name());
+        assertEquals("a\\\\.b", question(labels(bytes('a', '\\'), bytes('b'))).escapedName());
+        assertEquals("a\\\\\\.b", question(labels(bytes('a', '\\', '.', 'b'))).escapedName());
+        // Spelt by the slower walk (a control byte, UTF-8): escaped the same way.
+        DnsQuestion spelt = question(labels(bytes('a', 9, '.', 0xC3, 0xA9), bytes('c', 'o', 'm')));
+        assertEquals("a\\t.\u00e9.com", spelt.name());
+        assertEquals("a\\t\\.\u00e9.com", spelt.escapedName());
+        // Nearly every name has neither: its escaped name is its name, no second copy.
+        DnsQuestion plain = question(wire("www.example.com"));
+        assertSame(plain.name(), plain.escapedName());
+        DnsQuestion escapes = question(labels(bytes('a', 9, 'b'), bytes('c', 'o', 'm')));
+        assertSame(escapes.name(), escapes.escapedName(), "tshark's own escapes need none");
+    }
+
+    @Test
+    void aSecondQuestionPointingAtTheFirstKeepsItsEscapedName() {
+        Messages b = header(3, 0x0100, 2, 0, 0, 0).raw(labels(bytes('a', '.', 'b'), bytes('c', 'o', 'm'))).u16(1).u16(1);
+        b.pointer(12).u16(28).u16(1);
+        DnsMessage m = ok(b.bytes());
+        assertEquals(2, m.questions().size());
+        for (DnsQuestion q : m.questions()) {
+            assertEquals("a.b.com", q.name());
+            assertEquals("a\\.b.com", q.escapedName());
+        }
+        assertEquals("a\\.b.com", m.escapedQname());
     }
 
     @Test

@@ -126,6 +126,19 @@ class DnsRobustnessTest {
     }
 
     /** The limits every result keeps, for an input of {@code length} bytes. */
+    /** {@link DnsQuestion#escapedName()} back to the name: {@code \.} and {@code \\} as one char, tshark's escapes as they are. */
+    private static String unescapeSeparators(String escaped) {
+        StringBuilder out = new StringBuilder(escaped.length());
+        for (int i = 0; i < escaped.length(); i++) {
+            char c = escaped.charAt(i);
+            if (c == '\\' && i + 1 < escaped.length() && (escaped.charAt(i + 1) == '.' || escaped.charAt(i + 1) == '\\')) {
+                c = escaped.charAt(++i);
+            }
+            out.append(c);
+        }
+        return out.toString();
+    }
+
     static void check(DnsResult r, int length) {
         assertNotNull(r);
         if (r instanceof DnsResult.Malformed m) {
@@ -140,6 +153,11 @@ class DnsRobustnessTest {
         for (DnsQuestion q : msg.questions()) {
             assertTrue(q.name().length() <= DnsParser.MAX_NAME_CHARS, q.name());
             text += q.name().length();
+            assertTrue(q.escapedName().length() <= DnsParser.MAX_NAME_CHARS, q.escapedName());
+            assertEquals(q.name(), unescapeSeparators(q.escapedName()), "the escaped name is the name, labels told apart");
+            if (q.escapedName() != q.name()) {
+                text += q.escapedName().length();
+            }
         }
         for (List<DnsRecord> section : List.of(msg.answers(), msg.authority(), msg.additional())) {
             assertTrue(section.size() <= DnsParser.MAX_RECORDS_PER_SECTION);
