@@ -36,6 +36,24 @@ public final class DnsTunnelDetector implements InspectionSink {
     private final String nodeName;
     private final LruTable<String, Window> domains;
     private final QueryCopyFilter copies = new QueryCopyFilter();
+    /**
+     * Addresses DNS queries went to, by address hash ({@link #RESOLVERS} of them, direct-mapped,
+     * 0 for none): the cluster's DNS, a node-local cache, any server a pod asks. A query one of
+     * them sends is a client's query forwarded (CoreDNS asking upstream for what a pod asked
+     * it). When this node saw the client ask ({@link #asked}), the forwarded query is a copy;
+     * when it did not, the query counts, but it does not name the tunnel's client while a
+     * client of its own asked too: else the anomaly, its incident and a block would name
+     * CoreDNS, which the aggregator never blocks, and the pod would go free. A peer that makes
+     * a client look like a server (a query sent to it) changes which of a domain's clients is
+     * named, and makes its queries that repeat another client's name within
+     * {@link #FORWARD_WINDOW_NANOS} copies.
+     */
+    private final long[] resolvers = new long[RESOLVERS];
+    static final int RESOLVERS = 256;
+    /** How long after a client's query a resolver's query for the same type and name is its forwarded copy: 100 ms. */
+    static final long FORWARD_WINDOW_NANOS = 100_000_000L;
+    /** Clients' recent queries by type and name, for {@link #resolvers}' forwarded copies. */
+    private final QueryCopyFilter asked = new QueryCopyFilter(4096, FORWARD_WINDOW_NANOS);
     private long nextId = 1;
     private final AtomicLong tunnels = new AtomicLong();
     private final AtomicLong exfiltrations = new AtomicLong();
@@ -61,8 +79,10 @@ public final class DnsTunnelDetector implements InspectionSink {
         double entropySum;
         /** Characters of those subdomains outside ASCII: bytes no hostname has (see {@link #binary}). */
         long nonAscii;
-        /** The last query's endpoints, spelt only if the window is reported. */
+        /** The last query's endpoints, spelt only if the window is reported: a client's own, if one asked (see {@link DnsTunnelDetector#resolvers}). */
         InspectionEvent.Endpoints lastQuery;
+        /** {@link #lastQuery} came from a resolver, forwarding someone's query. */
+        boolean lastForwarded;
         long[] evidence;
         int evidenceCount;
         boolean tunnelReported;
@@ -83,6 +103,7 @@ public final class DnsTunnelDetector implements InspectionSink {
             entropySum = 0;
             nonAscii = 0;
             evidenceCount = 0;
+            lastQuery = null;
             tunnelReported = false;
             exfiltrationReported = false;
         }
@@ -125,6 +146,8 @@ public final class DnsTunnelDetector implements InspectionSink {
             return;
         }
         DnsMessage m = dns.message();
+        long server = dns.endpoints().destinationAddressHash();
+        resolvers[(int) server & (RESOLVERS - 1)] = server == 0 ? 1 : server;
         // Split at the labels' boundaries: a label may hold a dot (see RegisteredDomain).
         RegisteredDomain.Query query = RegisteredDomain.query(m.escapedQname());
         if (query.passedOver()) {
@@ -135,6 +158,16 @@ public final class DnsTunnelDetector implements InspectionSink {
         // it would weigh twice in the TXT/NULL share against other clients' queries.
         if (copies.seenBefore(QueryCopyFilter.key(dns.endpoints().sourceHash(), m.id(), m.qtype(), query.name()), now)) {
             return;
+        }
+        long sender = dns.endpoints().sourceAddressHash();
+        boolean forwarded = resolvers[(int) sender & (RESOLVERS - 1)] == (sender == 0 ? 1 : sender);
+        long asking = QueryCopyFilter.key(0, 0, m.qtype(), query.name());
+        if (forwarded) {
+            if (asked.recent(asking, now)) {
+                return;
+            }
+        } else {
+            asked.record(asking, now);
         }
         RegisteredDomain.Split split = query.split();
         if (split == null) {
@@ -150,7 +183,10 @@ public final class DnsTunnelDetector implements InspectionSink {
         }
         w.queries++;
         w.lastNanos = Math.max(w.lastNanos, now);
-        w.lastQuery = dns.endpoints();
+        if (w.lastQuery == null || !forwarded || w.lastForwarded) {
+            w.lastQuery = dns.endpoints();
+            w.lastForwarded = forwarded;
+        }
         int qtype = m.qtype();
         if (qtype == DnsParser.TYPE_TXT || qtype == DnsParser.TYPE_NULL) {
             w.txtNull++;
@@ -246,14 +282,14 @@ public final class DnsTunnelDetector implements InspectionSink {
         return unsplittable.get();
     }
 
-    /** Queries not counted again: copies of one seen on another path (before and after DNAT). */
+    /** Queries not counted again: copies of one seen on another path (before and after DNAT, or forwarded by a resolver). */
     public long queryCopies() {
-        return copies.copies();
+        return copies.copies() + asked.copies();
     }
 
     /** Recent queries forgotten within their window to make room, whose copies would count again. */
     public long queryCopyEvictions() {
-        return copies.overwrites();
+        return copies.overwrites() + asked.overwrites();
     }
 
     /** Domains forgotten because {@link DnsTunnelConfig#maxDomains()} were tracked. */

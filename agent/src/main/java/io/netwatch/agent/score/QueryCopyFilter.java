@@ -24,10 +24,29 @@ final class QueryCopyFilter {
     /** How long after a query its copy is recognised, either side of it: 1 ms. */
     static final long WINDOW_NANOS = 1_000_000L;
 
-    private final long[] keys = new long[ENTRIES];
-    private final long[] times = new long[ENTRIES];
+    private final long[] keys;
+    private final long[] times;
+    private final long windowNanos;
     private final AtomicLong copies = new AtomicLong();
     private final AtomicLong overwrites = new AtomicLong();
+
+    /** {@link #ENTRIES} slots, {@link #WINDOW_NANOS}: the copies that DNAT makes. */
+    QueryCopyFilter() {
+        this(ENTRIES, WINDOW_NANOS);
+    }
+
+    /**
+     * @param entries     slots, a power of two
+     * @param windowNanos how far apart in capture time a query and its copy may be
+     */
+    QueryCopyFilter(int entries, long windowNanos) {
+        if (Integer.bitCount(entries) != 1) {
+            throw new IllegalArgumentException("entries must be a power of two, got " + entries);
+        }
+        keys = new long[entries];
+        times = new long[entries];
+        this.windowNanos = windowNanos;
+    }
 
     /** The key of one query (never 0, the empty slot's). */
     static long key(long sourceHash, int id, int qtype, String qname) {
@@ -39,18 +58,35 @@ final class QueryCopyFilter {
 
     /** @return true when the query {@code key} was seen within the window (a copy); records it otherwise */
     boolean seenBefore(long key, long nowNanos) {
-        int slot = (int) (key ^ (key >>> 32)) & (ENTRIES - 1);
-        boolean live = keys[slot] != 0 && Math.abs(nowNanos - times[slot]) <= WINDOW_NANOS;
-        if (live && keys[slot] == key) {
+        if (recent(key, nowNanos)) {
+            return true;
+        }
+        record(key, nowNanos);
+        return false;
+    }
+
+    /** @return true when the query {@code key} was recorded within the window (a copy, counted); records nothing */
+    boolean recent(long key, long nowNanos) {
+        int slot = slot(key);
+        if (keys[slot] == key && Math.abs(nowNanos - times[slot]) <= windowNanos) {
             copies.lazySet(copies.get() + 1);
             return true;
         }
-        if (live) {
+        return false;
+    }
+
+    /** Records the query {@code key}, whose copies {@link #recent} then recognises. */
+    void record(long key, long nowNanos) {
+        int slot = slot(key);
+        if (keys[slot] != 0 && keys[slot] != key && Math.abs(nowNanos - times[slot]) <= windowNanos) {
             overwrites.lazySet(overwrites.get() + 1);
         }
         keys[slot] = key;
         times[slot] = nowNanos;
-        return false;
+    }
+
+    private int slot(long key) {
+        return (int) (key ^ (key >>> 32)) & (keys.length - 1);
     }
 
     /** Queries recognised as copies of one already counted. */

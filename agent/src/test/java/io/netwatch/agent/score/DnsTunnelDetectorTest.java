@@ -194,6 +194,68 @@ class DnsTunnelDetectorTest {
     }
 
     /**
+     * On the node that runs CoreDNS, a pod's query is seen going to CoreDNS, then again as
+     * CoreDNS's own query upstream (its address, its port, its id). That second query is a copy
+     * when the pod was seen asking: counted, it would weigh the pod's queries twice in the
+     * TXT/NULL share. And it must not make CoreDNS the tunnel's client, or the anomaly, its
+     * incident and a block name the resolver, which the aggregator never blocks, and the pod
+     * goes free. With no client of its own seen, the resolver is what there is to name.
+     */
+    @Test
+    void aQueryForwardedByTheClustersResolverIsACopyAndNamesNoClient() {
+        DnsTunnelDetector d = detector(DnsTunnelConfig.defaults());
+        String service = "10.96.0.10";
+        String coredns = "10.244.0.3";
+        long t = T0;
+        int id = 0;
+        // A pod resolves ten names through the Service: each query is seen before and after
+        // DNAT, then forwarded upstream by CoreDNS half a millisecond later.
+        for (int i = 0; i < 10; i++) {
+            List<byte[]> name = DnsQueries.labels("w" + i, "mail", "example");
+            d.onEvent(DnsQueries.query(id++, CLIENT, 40_000 + i, service, 0x0100 + i, name, DnsParser.TYPE_A, t));
+            d.onEvent(DnsQueries.query(id++, CLIENT, 40_000 + i, coredns, 0x0100 + i, name, DnsParser.TYPE_A, t));
+            d.onEvent(DnsQueries.query(id++, coredns, 50_000 + i, "8.8.8.8", 0x4100 + i, name, DnsParser.TYPE_A,
+                    t + MS / 2));
+            t += 10 * MS;
+        }
+        // A host-network process asks for TXT under the same domain straight from the node's resolver.
+        for (int i = 0; i < 10; i++) {
+            d.onEvent(DnsQueries.query(id++, "192.168.1.7", 51_000 + i, "192.168.1.1", 0x0200 + i,
+                    DnsQueries.labels("t" + i, "mail", "example"), DnsParser.TYPE_TXT, t += MS));
+        }
+        assertEquals(List.of(DnsTunnelDetector.DNS_TUNNEL), anomalies.stream().map(Anomaly::getAnomalyType).toList(),
+                "ten TXT queries in twenty reach the half TXT/NULL share");
+        assertEquals(0.5, observed(anomalies.getFirst(), "txt_null_share"), 1e-9, "the forwarded copies not counted");
+        assertEquals(10 + 10, d.queryCopies(), "ten DNAT copies, ten forwarded ones");
+        anomalies.clear();
+
+        // A pod's tunnel, the last name forwarded for a client this node did not see: the pod is named.
+        for (int i = 0; i < 7; i++) {
+            List<byte[]> name = DnsQueries.labels(encoded(40), "t", "tunnel", "example");
+            d.onEvent(DnsQueries.query(id++, CLIENT, 30_000 + i, coredns, i, name, DnsParser.TYPE_NULL, t));
+            d.onEvent(DnsQueries.query(id++, coredns, 52_000 + i, "8.8.8.8", 0x4000 + i, name, DnsParser.TYPE_NULL,
+                    t + MS / 2));
+            t += 10 * MS;
+        }
+        d.onEvent(DnsQueries.query(id++, coredns, 52_100, "8.8.8.8", 0x4100,
+                DnsQueries.labels(encoded(40), "t", "tunnel", "example"), DnsParser.TYPE_NULL, t));
+        assertEquals(1, anomalies.size(), anomalies.toString());
+        Anomaly tunnel = anomalies.getFirst();
+        assertEquals(CLIENT, tunnel.getSource().getIp(), "the pod, not the resolver that forwarded for it");
+        assertTrue(tunnel.getExplanation().getSummary().startsWith(CLIENT + " queried"),
+                tunnel.getExplanation().getSummary());
+        anomalies.clear();
+
+        // A domain only the resolver was seen asking for.
+        for (int i = 0; i < 8; i++) {
+            d.onEvent(DnsQueries.query(id++, coredns, 53_000 + i, "8.8.8.8", 0x5000 + i,
+                    DnsQueries.labels(encoded(40), "t", "other", "example"), DnsParser.TYPE_NULL, t += MS));
+        }
+        assertEquals(1, anomalies.size(), anomalies.toString());
+        assertEquals(coredns, anomalies.getFirst().getSource().getIp());
+    }
+
+    /**
      * A label is bytes and may hold a dot: the labels {@code x.google} and {@code com} print as
      * {@code x.google.com}, as tshark, Suricata and Zeek print them, but the name is not under
      * google.com ("x.google" is not a hostname label, so it has no registered domain at all).
