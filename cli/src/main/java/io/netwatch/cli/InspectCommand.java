@@ -41,6 +41,14 @@ final class InspectCommand implements Callable<Integer> {
             + "named by their first bytes, not read (inspection.parsers of the agent).")
     String parsers;
 
+    @Option(names = "--vxlan-ports", paramLabel = "LIST", description = "UDP ports read as VXLAN, comma-separated, "
+            + "or none (default: 4789,8472; decode.vxlan_ports of the agent).")
+    String vxlanPorts;
+
+    @Option(names = "--geneve-ports", paramLabel = "LIST", description = "UDP ports read as Geneve, comma-separated, "
+            + "or none (default: 6081; decode.geneve_ports of the agent).")
+    String genevePorts;
+
     @picocli.CommandLine.Mixin
     RuleOptions rules = new RuleOptions();
 
@@ -79,6 +87,15 @@ final class InspectCommand implements Callable<Integer> {
             System.err.println("netwatch inspect: --parsers: \"" + parsers + "\" " + e.getMessage());
             return 2;
         }
+        io.netwatch.agent.decode.TunnelPorts tunnels;
+        try {
+            tunnels = new io.netwatch.agent.decode.TunnelPorts(
+                    ports("--vxlan-ports", vxlanPorts, io.netwatch.agent.decode.TunnelPorts.DEFAULT_VXLAN),
+                    ports("--geneve-ports", genevePorts, io.netwatch.agent.decode.TunnelPorts.DEFAULT_GENEVE));
+        } catch (IllegalArgumentException e) {
+            System.err.println("netwatch inspect: " + e.getMessage());
+            return 2;
+        }
         for (String unseen : inspection.rulesThatCannotFire(signatures.current())) {
             System.err.println("netwatch inspect: " + unseen);
         }
@@ -94,8 +111,8 @@ final class InspectCommand implements Callable<Integer> {
         JsonLines json = new JsonLines(stream);
         String destination = out == null ? "standard output" : "--out " + out;
         try {
-            result = Inspector.run(file, node, flows, detection, inspection, signatures, json::flow, json::anomaly,
-                    json::event);
+            result = Inspector.run(file, node, flows, detection, inspection, tunnels, signatures, json::flow,
+                    json::anomaly, json::event);
             json.stats(result.stats());
             if (out != null) {
                 json.close();
@@ -120,6 +137,18 @@ final class InspectCommand implements Callable<Integer> {
             return 1;
         }
         return 0;
+    }
+
+    /** An option's port list as the agent's config reads one, or {@code defaults} when not given. */
+    private static java.util.List<Integer> ports(String option, String value, java.util.List<Integer> defaults) {
+        if (value == null) {
+            return defaults;
+        }
+        try {
+            return io.netwatch.cli.config.ConfigType.portList().parse(ConfigInput.scalar(value));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + ": \"" + value + "\" " + e.getMessage(), e);
+        }
     }
 
     /** Why a file could not be opened for writing, in words. */

@@ -4,6 +4,7 @@ import io.netwatch.agent.Pipeline;
 import io.netwatch.agent.capture.CaptureException;
 import io.netwatch.agent.capture.PcapFileSource;
 import io.netwatch.agent.decode.DecodeError;
+import io.netwatch.agent.decode.TunnelPorts;
 import io.netwatch.agent.flow.FlowSink;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.inspect.InspectionConfig;
@@ -60,9 +61,17 @@ public final class Inspector {
     public static Result run(Path file, String nodeName, FlowTableConfig flowConfig, DetectionConfig detection,
                              InspectionConfig inspection, Signatures signatures, FlowSink flows,
                              AnomalySink anomalies, InspectionSink messages) throws CaptureException {
+        return run(file, nodeName, flowConfig, detection, inspection, TunnelPorts.defaults(), signatures, flows,
+                anomalies, messages);
+    }
+
+    /** As above, with the UDP ports read as VXLAN and Geneve. */
+    public static Result run(Path file, String nodeName, FlowTableConfig flowConfig, DetectionConfig detection,
+                             InspectionConfig inspection, TunnelPorts tunnels, Signatures signatures, FlowSink flows,
+                             AnomalySink anomalies, InspectionSink messages) throws CaptureException {
         try (PcapFileSource source = PcapFileSource.open(file)) {
             Pipeline pipeline = Pipeline.create(nodeName, source.interfaceNames(), flowConfig,
-                    detection, inspection, signatures, flows, anomalies, messages);
+                    detection, inspection, signatures, flows, anomalies, messages).tunnelPorts(tunnels);
             CaptureException error = null;
             try {
                 source.run(pipeline);

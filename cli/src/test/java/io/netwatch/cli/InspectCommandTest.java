@@ -161,6 +161,51 @@ class InspectCommandTest {
     }
 
     @Test
+    void anOverlayOnAMovedPortIsReadWhenItsPortIsGiven() throws Exception {
+        // Zeek's HTTP-in-VXLAN capture, its tunnel moved from 4789 to 4790 (Cilium's tunnel-port,
+        // Calico's vxlanPort): the agent reads it with decode.vxlan_ports, inspect with --vxlan-ports.
+        Path original = Path.of("../../shared/pcaps/zeek-tunnels-vxlan-encapsulated-http.pcap");
+        assumeTrue(Files.isRegularFile(original), "the corpus at ../shared/pcaps");
+        byte[] pcap = Files.readAllBytes(original);
+        int moved = 0;
+        for (int at : recordOffsets(pcap)) {
+            int ip = at + 16 + 14; // Ethernet, no tag: every frame of this capture
+            int udp = ip + (pcap[ip] & 0x0F) * 4;
+            if (pcap[ip + 9] == 17) {
+                for (int port = udp; port <= udp + 2; port += 2) {
+                    if ((pcap[port] & 0xFF) == 0x12 && (pcap[port + 1] & 0xFF) == 0xB5) {
+                        pcap[port + 1] = (byte) 0xB6; // 4789 -> 4790
+                        moved++;
+                    }
+                }
+            }
+        }
+        assertTrue(moved > 0, "the capture's VXLAN frames found");
+        Path file = tmp.resolve("vxlan-4790.pcap");
+        Files.write(file, pcap);
+
+        Run plain = inspect(file);
+        assertEquals(0, plain.code(), plain.stderr());
+        assertTrue(plain.lines().stream().noneMatch(n -> n.get("type").asText().equals("http")),
+                "on 4790 by default the overlay is plain UDP: no HTTP inside it is read");
+        Run read = inspect(file, "--vxlan-ports", "4790");
+        assertEquals(0, read.code(), read.stderr());
+        assertTrue(read.lines().stream().anyMatch(n -> n.get("type").asText().equals("http")),
+                "the HTTP request inside the moved tunnel");
+        Run original4789 = inspect(original, "--vxlan-ports", "none");
+        assertTrue(original4789.lines().stream().noneMatch(n -> n.get("type").asText().equals("http")),
+                "--vxlan-ports none reads no VXLAN");
+
+        Run bad = inspect(file, "--vxlan-ports", "4790,70000");
+        assertEquals(2, bad.code());
+        assertTrue(bad.stderr().startsWith("netwatch inspect: --vxlan-ports: \"4790,70000\" "), bad.stderr());
+        assertTrue(bad.stderr().contains("70000"), bad.stderr());
+        Run both = inspect(file, "--vxlan-ports", "4790", "--geneve-ports", "4790");
+        assertEquals(2, both.code());
+        assertTrue(both.stderr().contains("4790"), both.stderr());
+    }
+
+    @Test
     void aDnsTunnelLineNamesTheDomainAndTheStatsCountIt() throws Exception {
         Path corpus = Path.of("../../shared/pcaps/dmachard-iodine.pcap");
         assumeTrue(Files.exists(corpus), "the shared capture corpus is not here");
