@@ -9,6 +9,8 @@ import io.netwatch.agent.flow.FlowSink;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.inspect.InspectionConfig;
 import io.netwatch.agent.inspect.InspectionSink;
+import io.netwatch.agent.inspect.MessageKind;
+import io.netwatch.agent.inspect.http.HttpStream;
 import io.netwatch.agent.inspect.signature.Signatures;
 import io.netwatch.agent.score.Detectors;
 import io.netwatch.agent.score.AnomalySink;
@@ -127,6 +129,22 @@ public final class Inspector {
         if (p.inspector() != null) {
             s.put("inspected_flows", p.inspector().inspectedFlows());
             s.put("app_messages", p.inspector().events());
+            Map<String, Long> malformed = new LinkedHashMap<>();
+            for (MessageKind kind : MessageKind.values()) {
+                long n = p.inspector().malformedMessages(kind);
+                if (n > 0) {
+                    malformed.put(kind.label(), n);
+                }
+            }
+            s.put("malformed_messages", malformed);
+            Map<String, Long> http = new LinkedHashMap<>();
+            for (HttpStream.Event event : HttpStream.Event.values()) {
+                long n = p.inspector().httpStreamEvents(event);
+                if (n > 0) {
+                    http.put(event.code(), n);
+                }
+            }
+            s.put("http_stream_events", http);
             s.put("stream_gaps", p.inspector().streamGaps());
             s.put("protocol_mismatches", p.inspector().protocolMismatches());
             s.put("signature_alerts", p.inspector().alerts());

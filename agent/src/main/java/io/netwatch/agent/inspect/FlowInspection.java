@@ -537,7 +537,10 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         DnsMessage m = switch (result) {
             case DnsResult.Ok ok -> ok.message();
             case DnsResult.Incomplete partial -> partial.partial();
-            case DnsResult.Malformed malformed -> null;
+            case DnsResult.Malformed malformed -> {
+                inspector.countMalformed(MessageKind.DNS);
+                yield null;
+            }
         };
         if (m == null) {
             return;
@@ -610,10 +613,14 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         if (m.isClientHello()) {
             if (TlsHelloParser.parseClientHello(m) instanceof ClientHelloResult.Ok ok) {
                 clientHello(ok.hello(), transport);
+            } else {
+                inspector.countMalformed(MessageKind.TLS);
             }
         } else if (m.isServerHello()) {
             if (TlsHelloParser.parseServerHello(m) instanceof ServerHelloResult.Ok ok) {
                 serverHello(ok.hello(), transport);
+            } else {
+                inspector.countMalformed(MessageKind.TLS);
             }
         }
     }
@@ -810,6 +817,7 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
                 } else {
                     http.clientEnd();
                 }
+                inspector.countHttpEvents(httpServer ? http.serverStream() : http.clientStream());
             }
         }
 
@@ -1136,6 +1144,10 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
                         tlsDone();
                     }
                 }
+                case TlsRecordResult.Malformed bad -> {
+                    inspector.countMalformed(MessageKind.TLS);
+                    tlsDone();
+                }
                 default -> tlsDone();
             }
         }
@@ -1187,6 +1199,9 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
                     : quicDcid == null ? null
                             : QuicInitial.decryptServerInitials(b, off, len, quicDcid, quicLargestPn);
             if (!(r instanceof InitialResult.Ok ok)) {
+                if (r instanceof InitialResult.Malformed) {
+                    inspector.countMalformed(MessageKind.QUIC);
+                }
                 return;
             }
             quicLargestPn = ok.largestPacketNumber();
@@ -1210,10 +1225,14 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
             if (type == HandshakeMessage.CLIENT_HELLO && fromClient) {
                 if (TlsHelloParser.parseClientHello(stream, 4, length - 4, -1) instanceof ClientHelloResult.Ok hello) {
                     clientHello(hello.hello(), "quic");
+                } else {
+                    inspector.countMalformed(MessageKind.QUIC);
                 }
             } else if (type == HandshakeMessage.SERVER_HELLO && !fromClient) {
                 if (TlsHelloParser.parseServerHello(stream, 4, length - 4, -1) instanceof ServerHelloResult.Ok hello) {
                     serverHello(hello.hello(), "quic");
+                } else {
+                    inspector.countMalformed(MessageKind.QUIC);
                 }
             }
             finished = true;

@@ -3,6 +3,7 @@ package io.netwatch.agent.inspect;
 import io.netwatch.agent.decode.IpLayer;
 import io.netwatch.agent.decode.PacketDecoder;
 import io.netwatch.agent.flow.FlowObserver;
+import io.netwatch.agent.inspect.http.HttpStream;
 import io.netwatch.agent.inspect.signature.MatchContext;
 import io.netwatch.agent.inspect.signature.PayloadBuffers;
 import io.netwatch.agent.inspect.signature.Signatures;
@@ -42,6 +43,11 @@ public final class Inspector implements FlowObserver {
     private final AtomicLong uninspectedFlows = new AtomicLong();
     /** Application-layer messages found, indexed by {@link MessageKind#ordinal()}. */
     private final AtomicLongArray events = new AtomicLongArray(MessageKind.values().length);
+    /** Messages a parser refused as malformed, indexed by {@link MessageKind#ordinal()}. */
+    private final AtomicLongArray malformed = new AtomicLongArray(MessageKind.values().length);
+    private static final HttpStream.Event[] HTTP_EVENTS = HttpStream.Event.values();
+    /** HTTP directions in which each {@link HttpStream.Event} happened, by its ordinal. */
+    private final AtomicLongArray httpEvents = new AtomicLongArray(HTTP_EVENTS.length);
     private final AtomicLong gaps = new AtomicLong();
     private final AtomicLong mismatches = new AtomicLong();
     private final AtomicLong alerts = new AtomicLong();
@@ -209,6 +215,20 @@ public final class Inspector implements FlowObserver {
         return matchContext;
     }
 
+    /** One message of {@code kind} that its parser refused: not reported, but not lost silently either. */
+    void countMalformed(MessageKind kind) {
+        malformed.lazySet(kind.ordinal(), malformed.get(kind.ordinal()) + 1);
+    }
+
+    /** What happened in one HTTP direction, counted once each when the direction ends. */
+    void countHttpEvents(HttpStream stream) {
+        for (HttpStream.Event e : HTTP_EVENTS) {
+            if (stream.has(e)) {
+                httpEvents.lazySet(e.ordinal(), httpEvents.get(e.ordinal()) + 1);
+            }
+        }
+    }
+
     void countGap() {
         gaps.lazySet(gaps.get() + 1);
     }
@@ -254,6 +274,20 @@ public final class Inspector implements FlowObserver {
     /** Application-layer messages of one kind found. */
     public long events(MessageKind kind) {
         return events.get(kind.ordinal());
+    }
+
+    /**
+     * Messages of one kind that its parser refused: DNS messages, TLS records and hellos, QUIC
+     * Initials that could not be opened or whose hello could not be read. (HTTP heads that
+     * cannot be parsed are {@link HttpStream.Event#MALFORMED_HEAD}, see {@link #httpStreamEvents}.)
+     */
+    public long malformedMessages(MessageKind kind) {
+        return malformed.get(kind.ordinal());
+    }
+
+    /** HTTP directions in which {@code event} happened (a lost place, a bad chunk, a head refused, ...). */
+    public long httpStreamEvents(HttpStream.Event event) {
+        return httpEvents.get(event.ordinal());
     }
 
     /** Holes in TCP streams that inspection skipped. */

@@ -8,7 +8,9 @@ import io.netwatch.agent.decode.DecodeError;
 import io.netwatch.agent.flow.FlowTable;
 import io.netwatch.agent.inspect.Inspector;
 import io.netwatch.agent.inspect.MessageKind;
+import io.netwatch.agent.inspect.http.HttpStream;
 import io.netwatch.common.metrics.FunctionMeters;
+import java.util.List;
 
 /**
  * Capture, decode, flow-table and detector counters of one {@link Pipeline}. Labels take only
@@ -75,6 +77,17 @@ public final class PipelineMetrics implements MeterBinder {
                         i -> i.config().parsers().contains(kind) ? 1 : 0,
                         "1 when the protocol's messages are parsed, 0 when it is only named (inspection.parsers)",
                         "protocol", kind.label());
+            }
+            for (MessageKind kind : List.of(MessageKind.DNS, MessageKind.TLS, MessageKind.QUIC)) {
+                meters.counter("netwatch.inspect.malformed.messages", inspector, i -> i.malformedMessages(kind),
+                        "Messages a parser refused as malformed, not reported (DNS messages, TLS records and "
+                                + "hellos, QUIC Initials that could not be opened)", "protocol", kind.label());
+            }
+            for (HttpStream.Event event : HttpStream.Event.values()) {
+                meters.counter("netwatch.inspect.http.stream.events", inspector, i -> i.httpStreamEvents(event),
+                        "HTTP directions in which this happened: a head refused, place lost or found again, "
+                                + "broken chunks, a stream that ended mid-message, parsing given up", "event",
+                        event.code());
             }
             meters.counter("netwatch.inspect.stream.gaps", inspector, Inspector::streamGaps,
                     "Holes in TCP streams that inspection had to skip");

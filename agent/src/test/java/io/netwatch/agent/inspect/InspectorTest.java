@@ -37,6 +37,39 @@ class InspectorTest {
         segment(c, cport, s, sport, 0x10, 101, "");
     }
 
+    private void datagram(byte[] src, int sport, byte[] dst, int dport, byte[] payload) {
+        byte[] udp = udp(sport, dport, payload.length);
+        System.arraycopy(payload, 0, udp, 8, payload.length);
+        byte[] f = ethernet(0x0800, ipv4Packet(src, dst, 17, udp));
+        pipeline.onPacket(ByteBuffer.wrap(f), LinkType.ETHERNET, t += 1000, f.length, 0);
+    }
+
+    @Test
+    void messagesTheParsersRefuseAreCountedNotLostSilently() {
+        byte[] c = ipv4(10, 0, 0, 1);
+        byte[] s = ipv4(10, 0, 0, 2);
+        // A DNS query whose question's name is a compression pointer to itself.
+        datagram(c, 40000, s, 53, new byte[] {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, (byte) 0xC0, 12, 0, 1,
+            0, 1});
+        // A TLS handshake record holding a ClientHello too short to have its version and random.
+        handshake(c, 40001, s, 443);
+        segment(c, 40001, s, 443, 0x18, 101, "\u0016\u0003\u0001\u0000\u0008\u0001\u0000\u0000\u0004\u0003\u0003\u0000\u0000");
+        // An HTTP response whose chunk size line is no number.
+        handshake(c, 40002, s, 80);
+        segment(c, 40002, s, 80, 0x18, 101, "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+        segment(s, 80, c, 40002, 0x18, 501, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n");
+        segment(s, 80, c, 40002, 0x11, 501 + 66, "");
+        segment(c, 40002, s, 80, 0x11, 101 + 27, "");
+        pipeline.finish();
+        Inspector i = pipeline.inspector();
+        assertEquals(1, i.malformedMessages(MessageKind.DNS));
+        assertEquals(1, i.malformedMessages(MessageKind.TLS));
+        assertEquals(0, i.malformedMessages(MessageKind.QUIC));
+        assertEquals(1, i.httpStreamEvents(io.netwatch.agent.inspect.http.HttpStream.Event.BAD_CHUNK));
+        assertEquals(0, i.httpStreamEvents(io.netwatch.agent.inspect.http.HttpStream.Event.MALFORMED_HEAD));
+        assertEquals(0, i.events(MessageKind.DNS), "the refused query is not a message");
+    }
+
     @Test
     void sshOnAnHttpPortIsSshAndAMismatch() {
         byte[] c = ipv4(10, 0, 0, 1);

@@ -176,8 +176,9 @@ class MetricsServerTest {
         }
         assertTrue(values > 0, "the exposition has labelled series");
         // Cardinality stays bounded: only reasons, record kinds, anomaly types and severities,
-        // application protocols, and detector and table names (fixed lists) label the series.
-        assertEquals(Set.of("reason", "kind", "type", "severity", "protocol", "detector", "table"), keys);
+        // application protocols, HTTP stream events, and detector and table names (fixed lists)
+        // label the series.
+        assertEquals(Set.of("reason", "kind", "type", "severity", "protocol", "event", "detector", "table"), keys);
         // Sanity of the check itself: the addresses of the demo are nowhere in the exposition.
         assertFalse(body.contains("10.99.0."), "an address leaked into the exposition");
         assertFalse(body.contains("fd99::"), "an address leaked into the exposition");
