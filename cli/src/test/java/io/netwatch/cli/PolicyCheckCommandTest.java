@@ -123,8 +123,9 @@ class PolicyCheckCommandTest {
         assertEquals(List.of(
                 "{\"src_ip\":\"10.0.0.2\",\"dst_ip\":\"10.0.0.1\",\"dst_port\":80,\"proto\":\"tcp\",\"verdict\":\"allow\","
                         + "\"egress\":\"not-isolated\",\"ingress\":\"allow\",\"policies\":[\"n/only-b\"]}",
-                "{\"src_ip\":\"10.0.0.1\",\"dst_ip\":\"10.0.0.1\",\"dst_port\":80,\"proto\":\"TCP\",\"verdict\":\"deny\","
-                        + "\"egress\":\"not-isolated\",\"ingress\":\"deny\",\"policies\":[\"n/only-b\"]}",
+                // only-b isolates a, yet a reaches itself: a pod cannot block access to itself.
+                "{\"src_ip\":\"10.0.0.1\",\"dst_ip\":\"10.0.0.1\",\"dst_port\":80,\"proto\":\"TCP\",\"verdict\":\"allow\","
+                        + "\"egress\":\"self\",\"ingress\":\"self\",\"policies\":[]}",
                 "{\"src_ip\":\"10.0.0.1\",\"dst_ip\":\"10.0.0.2\",\"dst_port\":80,\"proto\":\"udp\",\"verdict\":\"allow\","
                         + "\"egress\":\"not-isolated\",\"ingress\":\"not-isolated\",\"policies\":[]}"),
                 run.stdout());

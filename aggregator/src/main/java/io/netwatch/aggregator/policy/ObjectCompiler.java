@@ -1,6 +1,7 @@
 package io.netwatch.aggregator.policy;
 
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.HostIP;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import io.fabric8.kubernetes.api.model.Namespace;
@@ -122,6 +123,7 @@ public final class ObjectCompiler {
      * a hostNetwork pod gets none (its address is its node's, shared with every other
      * hostNetwork pod there, and policies do not apply to it), and neither does a pod that
      * has finished (phase Succeeded or Failed: its address may already be another pod's).
+     * Its node's addresses are those of {@code status.hostIP} and {@code status.hostIPs}.
      */
     public static Compiled<PodView> pod(Pod pod) {
         ObjectMeta meta = pod.getMetadata();
@@ -161,6 +163,7 @@ public final class ObjectCompiler {
                 }
             }
             Set<String> ipTexts = new LinkedHashSet<>();
+            Set<String> hostTexts = new LinkedHashSet<>();
             PodStatus status = pod.getStatus();
             if (status != null) {
                 if (!blank(status.getPodIP())) {
@@ -173,6 +176,16 @@ public final class ObjectCompiler {
                         ipTexts.add(checkedIp(ip.getIp(), "status.podIPs[" + i + "].ip"));
                     }
                 }
+                if (!blank(status.getHostIP())) {
+                    hostTexts.add(checkedIp(status.getHostIP(), "status.hostIP"));
+                }
+                List<HostIP> hostIps = orEmpty(status.getHostIPs());
+                for (int i = 0; i < hostIps.size(); i++) {
+                    HostIP ip = hostIps.get(i);
+                    if (ip != null && !blank(ip.getIp())) {
+                        hostTexts.add(checkedIp(ip.getIp(), "status.hostIPs[" + i + "].ip"));
+                    }
+                }
             }
             String phase = status == null ? null : status.getPhase();
             boolean finished = "Succeeded".equals(phase) || "Failed".equals(phase);
@@ -182,7 +195,8 @@ public final class ObjectCompiler {
                     ips.add(IpAddresses.parse(ip));
                 }
             }
-            return new Compiled.Ok<>(new PodView(namespace, meta.getName(), labels(meta), ips, ports));
+            List<byte[]> hosts = hostTexts.stream().map(IpAddresses::parse).toList();
+            return new Compiled.Ok<>(new PodView(namespace, meta.getName(), labels(meta), ips, ports, hosts));
         } catch (Bad b) {
             return new Compiled.Invalid<>(object, b.field, b.getMessage());
         }

@@ -1,5 +1,6 @@
 package io.netwatch.aggregator.policy;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -10,20 +11,44 @@ import java.util.Objects;
  * @param ips            its pod IPs (4 or 16 bytes each; one per family on dual-stack)
  * @param containerPorts the ports its containers declare, which named policy ports resolve
  *                       against
+ * @param hostIps        the addresses of its node ({@code status.hostIPs}), empty when not
+ *                       known: traffic between a pod and its node is always allowed
  */
 public record PodView(String namespace, String name, Map<String, String> labels, List<byte[]> ips,
-                      List<ContainerPort> containerPorts) {
+                      List<ContainerPort> containerPorts, List<byte[]> hostIps) {
     public PodView {
         Objects.requireNonNull(namespace, "namespace");
         Objects.requireNonNull(name, "name");
         labels = Map.copyOf(labels);
-        ips = ips.stream().map(byte[]::clone).toList();
-        for (byte[] ip : ips) {
+        ips = addresses(ips, namespace, name);
+        containerPorts = List.copyOf(containerPorts);
+        hostIps = addresses(hostIps, namespace, name);
+    }
+
+    /** A pod whose node's addresses are not known. */
+    public PodView(String namespace, String name, Map<String, String> labels, List<byte[]> ips,
+                   List<ContainerPort> containerPorts) {
+        this(namespace, name, labels, ips, containerPorts, List.of());
+    }
+
+    /** Whether the address (4 or 16 bytes) is one of its node's. */
+    public boolean onNode(byte[] address) {
+        for (byte[] h : hostIps) {
+            if (Arrays.equals(h, address)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static List<byte[]> addresses(List<byte[]> ips, String namespace, String name) {
+        List<byte[]> out = ips.stream().map(byte[]::clone).toList();
+        for (byte[] ip : out) {
             if (ip.length != 4 && ip.length != 16) {
                 throw new IllegalArgumentException("pod " + namespace + "/" + name + ": an IP is 4 or 16 bytes");
             }
         }
-        containerPorts = List.copyOf(containerPorts);
+        return out;
     }
 
     /**

@@ -13,7 +13,10 @@ import java.util.Objects;
  * isolates egress, it is not isolated; otherwise the connection must match some egress
  * rule of one of those policies (policies add up, they never subtract). The destination
  * pod's ingress likewise, with ingress rules. An end that is not a pod IP is external and
- * has no say.
+ * has no say. Two exceptions no policy can take away, as Kubernetes documents them: a pod's
+ * connection to itself, and traffic between a pod and its own node (kubelet probes), both
+ * ways. The node is known by the pod's {@link PodView#hostIps()}; another node's address is
+ * an outside address like any other.
  */
 public final class PolicyEvaluator {
     private final ClusterSnapshot cluster;
@@ -35,11 +38,16 @@ public final class PolicyEvaluator {
      * @param dst the pod that held the destination address, or null when it was none
      */
     public Verdict evaluate(Connection c, PodView src, PodView dst) {
+        if (src != null && dst != null && src.namespace().equals(dst.namespace()) && src.name().equals(dst.name())) {
+            return new Verdict(new Verdict.Itself(), new Verdict.Itself());
+        }
         byte[] srcIp = c.source();
         byte[] dstIp = c.destination();
         Verdict.Side egress = src == null ? new Verdict.External()
+                : src.onNode(dstIp) ? new Verdict.OwnNode()
                 : side(src, Direction.EGRESS, dst, dstIp, c, dst);
         Verdict.Side ingress = dst == null ? new Verdict.External()
+                : dst.onNode(srcIp) ? new Verdict.OwnNode()
                 : side(dst, Direction.INGRESS, src, srcIp, c, dst);
         return new Verdict(egress, ingress);
     }

@@ -42,7 +42,7 @@ public record Verdict(Side egress, Side ingress) {
 
     /** One side of the connection: the source's egress or the destination's ingress. */
     public sealed interface Side {
-        /** "allow", "deny", "not-isolated" or "external", as the offline check prints it. */
+        /** "allow", "deny", "not-isolated", "external", "node" or "self", as the offline check prints it. */
         String outcome();
 
         boolean permits();
@@ -93,6 +93,38 @@ public record Verdict(Side egress, Side ingress) {
         @Override
         public String outcome() {
             return "not-isolated";
+        }
+
+        @Override
+        public boolean permits() {
+            return true;
+        }
+    }
+
+    /**
+     * The other end is this pod's own node (a kubelet probe, a node-local agent): Kubernetes
+     * documents that traffic between a pod and its node is always allowed.
+     */
+    public record OwnNode() implements Side {
+        @Override
+        public String outcome() {
+            return "node";
+        }
+
+        @Override
+        public boolean permits() {
+            return true;
+        }
+    }
+
+    /**
+     * Both ends are one pod: Kubernetes documents that a pod cannot block access to itself
+     * (packets to its own address do not leave it), whatever policies select it.
+     */
+    public record Itself() implements Side {
+        @Override
+        public String outcome() {
+            return "self";
         }
 
         @Override

@@ -147,6 +147,28 @@ class ObjectCompilerTest {
     }
 
     @Test
+    void theNodeAddressesComeFromHostIpAndHostIpsEvenForAHostNetworkPod() {
+        PodView p = ok(ObjectCompiler.pod(YAML.readValue("""
+                metadata: {name: a, namespace: n}
+                spec: {hostNetwork: true}
+                status: {hostIP: 192.168.0.1, hostIPs: [{ip: 192.168.0.1}, {ip: "fd00:ff::1"}], podIP: 192.168.0.1}
+                """, Pod.class)));
+        assertEquals(List.of(), p.ips(), "a hostNetwork pod has no pod address");
+        assertEquals(2, p.hostIps().size());
+        assertTrue(p.onNode(Connection.literal("192.168.0.1")));
+        assertTrue(p.onNode(Connection.literal("fd00:ff::1")));
+        assertFalse(p.onNode(Connection.literal("192.168.0.2")));
+    }
+
+    @Test
+    void aPodWithABadNodeAddressIsRefusedNamingTheField() {
+        Compiled<PodView> c = ObjectCompiler.pod(YAML.readValue(
+                "{metadata: {name: a, namespace: n}, status: {hostIP: 192.168.0.1, hostIPs: [{ip: node-a}]}}", Pod.class));
+        assertEquals("Pod n/a: status.hostIPs[0].ip: 'node-a' is not an IP address",
+                ((Compiled.Invalid<PodView>) c).message());
+    }
+
+    @Test
     void aPodWithABadIpIsRefusedNamingTheField() {
         Compiled<PodView> c = ObjectCompiler.pod(YAML.readValue(
                 "{metadata: {name: a, namespace: n}, status: {podIP: 10.0.0.1, podIPs: [{ip: 10.0.0.1}, {ip: 10.0.0.256}]}}",

@@ -389,7 +389,21 @@ class PolicyEvaluatorTest {
                         API_FROM_WEB, PROD_DENY_ALL_EGRESS),
                 c("a dual-stack pod is the same pod by its IPv6 address: its policies apply",
                         "fd00:1::10 > fd00:3::5 5432/tcp", "deny egress=allow ingress=deny [db/deny-all]",
-                        PROD_TO_DB, DB_DENY_ALL_INGRESS));
+                        PROD_TO_DB, DB_DENY_ALL_INGRESS),
+
+                // --- exceptions no policy can take away: the pod's own node, the pod itself ---
+                c("from the pod's own node (a kubelet probe) is allowed whatever its ingress policies say",
+                        "192.168.0.10 > prod/web-1 8080/tcp", "allow egress=external ingress=node []",
+                        PROD_DENY_ALL_INGRESS),
+                c("from another node: an outside address like any other, judged by ipBlock",
+                        "192.168.0.11 > prod/web-1 8080/tcp", "deny egress=external ingress=deny [prod/deny-all]",
+                        PROD_DENY_ALL_INGRESS),
+                c("to the pod's own node is allowed whatever its egress policies say",
+                        "prod/web-1 > 192.168.0.10 10250/tcp", "allow egress=node ingress=external []",
+                        PROD_DENY_ALL_EGRESS),
+                c("a pod cannot block access to itself: its connection to its own address is allowed",
+                        "prod/web-1 > prod/web-1 8080/tcp", "allow egress=self ingress=self []",
+                        PROD_DENY_ALL_INGRESS, PROD_DENY_ALL_EGRESS));
     }
 
     @ParameterizedTest(name = "{0}")
