@@ -68,7 +68,9 @@ class PolicySuggestOnlineTest {
                 .setIpProtocol(protocol).setIpVersion(4)
                 .setToServer(Counters.newBuilder().setPackets(3)).setToClient(Counters.newBuilder().setPackets(2))
                 .setFirstSeen(Timestamps.fromSeconds(second)).setLastSeen(Timestamps.fromSeconds(second));
-        return (protocol == 6 ? f.setTcp(TCP.newBuilder().setState(TcpState.TCP_STATE_CLOSED)) : f.setUdp(UDP.getDefaultInstance()))
+        // TCP with its handshake seen (SYN, SYN-ACK): the opener is known.
+        return (protocol == 6 ? f.setTcp(TCP.newBuilder().setState(TcpState.TCP_STATE_CLOSED).setFlagsToServer(0x13)
+                .setFlagsToClient(0x13)) : f.setUdp(UDP.getDefaultInstance()))
                 .build();
     }
 

@@ -26,7 +26,8 @@ import java.util.Objects;
  *
  * <p>Only final records that the verdict stage judged are usable: interim records repeat a
  * flow, and a flow not judged (no port, a Service's cluster IP, a pod and its node, before
- * the cluster was listed) is not one a NetworkPolicy decides.
+ * the cluster was listed) is not one a NetworkPolicy decides; one whose opener is unknown
+ * (picked up mid-stream) might be used backwards.
  */
 final class RecordedFlows {
     private final IdentityIndex index;

@@ -7,6 +7,7 @@ import io.netwatch.aggregator.identity.IpKey;
 import io.netwatch.aggregator.identity.PolicyHistory;
 import io.netwatch.aggregator.policy.Connection;
 import io.netwatch.aggregator.policy.PodView;
+import io.netwatch.aggregator.policy.PolicyEvaluator;
 import io.netwatch.aggregator.policy.PolicyRef;
 import io.netwatch.aggregator.policy.Protocol;
 import io.netwatch.aggregator.policy.Verdict;
@@ -30,10 +31,20 @@ import java.util.function.BooleanSupplier;
  * on the backend's node reports that flow). Traffic between a pod and its own node is always
  * allowed, as NetworkPolicy specifies.
  *
+ * <p>NetworkPolicy judges a connection by who opened it; replies are always allowed. A TCP
+ * flow picked up mid-stream (no SYN seen either way, as after an agent restart) has only a
+ * guessed opener, the sender of the first packet seen, which for a server's reply is wrong:
+ * judged that way, a client isolated for ingress would show a violation on its own outgoing
+ * connection. Such a flow is judged both ways round and reported denied only when neither
+ * end may have opened it; either way it carries the reason "initiator unknown", so policy
+ * hits, simulations and suggestions leave it out.
+ *
  * <p>Memory reads only: never waits on the API server.
  */
 public final class FlowVerdicts {
+    private static final int TCP_SYN = 0x02;
     private static final int TCP_SYN_ACK = 0x12;
+    private static final String INITIATOR_UNKNOWN = "initiator unknown";
 
     /** Flows by outcome since start. */
     public record Stats(long allowed, long denied, long notJudged, long violations) {
@@ -98,9 +109,17 @@ public final class FlowVerdicts {
         }
         PodView srcPod = from == null ? null : from.pod();
         PodView dstPod = to == null ? null : to.pod();
-        Verdict v = history.at(at).evaluator().evaluate(new Connection(src.bytes(), dst.bytes(), port, protocol),
-                srcPod, dstPod);
-        if (!f.getInterim()) {
+        PolicyEvaluator evaluator = history.at(at).evaluator();
+        Verdict v = evaluator.evaluate(new Connection(src.bytes(), dst.bytes(), port, protocol), srcPod, dstPod);
+        boolean knownOpener = initiatorKnown(f);
+        if (!knownOpener) {
+            int back = f.getSource().getPort();
+            boolean reverseAllowed = back < 1 || back > 65535 || evaluator.evaluate(
+                    new Connection(dst.bytes(), src.bytes(), back, protocol), dstPod, srcPod).allowed();
+            if (v.allowed() || reverseAllowed) {
+                return notJudged(INITIATOR_UNKNOWN);
+            }
+        } else if (!f.getInterim()) {
             hits.count(v);
         }
         boolean ok = v.allowed();
@@ -116,7 +135,23 @@ public final class FlowVerdicts {
         for (PolicyRef p : v.policies()) {
             b.addPolicies(p.toString());
         }
+        if (!knownOpener) {
+            b.setReason(INITIATOR_UNKNOWN);
+        }
         return b.build();
+    }
+
+    /**
+     * Whether the flow's source is known to have opened it: for TCP, a SYN was seen (the
+     * initiator's, or the responder's SYN-ACK, whose receiver opened it). UDP and SCTP have
+     * nothing better than the first packet seen, which is taken as the opener.
+     */
+    static boolean initiatorKnown(Flow f) {
+        if (!f.hasTcp()) {
+            return true;
+        }
+        TCP t = f.getTcp();
+        return ((t.getFlagsToServer() | t.getFlagsToClient()) & TCP_SYN) != 0;
     }
 
     /**

@@ -192,6 +192,45 @@ class FlowVerdictsTest {
                 "the closing count's evidence is its own flows, which the handshake witness has seen");
     }
 
+    /**
+     * A connection picked up mid-stream (no SYN either way, as after an agent restart): the
+     * agent takes the sender of the first packet seen for the initiator, here cart answering
+     * frontend's long-lived connection to it.
+     */
+    private static Flow midStream(long id, String src, int srcPort, String dst, int dstPort) {
+        return Flow.newBuilder().setFlowId(id).setNodeName("node-a")
+                .setSource(Endpoint.newBuilder().setIp(src).setPort(srcPort))
+                .setDestination(Endpoint.newBuilder().setIp(dst).setPort(dstPort))
+                .setIpProtocol(6).setIpVersion(4)
+                .setTcp(TCP.newBuilder().setState(TcpState.TCP_STATE_ESTABLISHED).setFlagsToServer(0x18)
+                        .setFlagsToClient(0x10))
+                .setToServer(Counters.newBuilder().setPackets(3)).setToClient(Counters.newBuilder().setPackets(2))
+                .setFirstSeen(Timestamps.fromSeconds(T0 + 1)).setLastSeen(Timestamps.fromSeconds(T0 + 2)).build();
+    }
+
+    @Test
+    void aConnectionWhoseOpenerIsUnknownIsDeniedOnlyWhenNeitherEndMayHaveOpenedIt() {
+        cluster.policy(denyIngress("shop", "deny-all"));
+        // frontend:40000 → cart:9000 is allowed; recorded backwards it would be cart's
+        // connection to frontend's port 40000, which frontend's deny-all denies.
+        PolicyVerdict answer = judge(midStream(1, "10.244.1.6", 9000, "10.244.1.5", 40000));
+        assertEquals(PolicyDecision.POLICY_DECISION_UNKNOWN, answer.getDecision());
+        assertEquals("initiator unknown", answer.getReason());
+        assertTrue(anomalies.isEmpty(), "no violation on a guess of who opened it");
+
+        // cart:8080 ↔ frontend:40000 is denied whichever end opened it: a violation all the same.
+        PolicyVerdict denied = judge(midStream(2, "10.244.1.6", 8080, "10.244.1.5", 40000));
+        assertEquals(PolicyDecision.POLICY_DECISION_DENIED, denied.getDecision());
+        assertEquals("initiator unknown", denied.getReason(), "so simulations and suggestions leave it out");
+        assertEquals(1, anomalies.size());
+
+        assertEquals(0, verdicts.hits().report(history.current()).stream().mapToLong(p -> p.allowed() + p.denied()).sum(),
+                "no policy is credited on a guess of who opened it");
+        assertEquals(PolicyDecision.POLICY_DECISION_DENIED,
+                judge(tcp(3, "10.244.1.6", "10.244.1.5", 40000, T0 + 3, TcpState.TCP_STATE_CLOSED)).getDecision(),
+                "with the handshake seen, the initiator is known and judged alone");
+    }
+
     @Test
     void openWindowsAreBoundedTheOldestClosesEarly() {
         cluster.pod(pod("shop", "other", "10.244.1.7", Map.of("app", "other"), null));
