@@ -81,6 +81,12 @@ final class FlowLines {
         }
         byte[] src = ip(object, "src_ip", where);
         byte[] dst = ip(object, "dst_ip", where);
+        if (src.length != dst.length) {
+            // No packet has one IPv4 and one IPv6 address: most likely a copy-paste slip,
+            // which would otherwise get a confident answer (an IPv4 ipBlock never matches).
+            throw new NetwatchMain.UserError(where + "dst_ip: '" + object.get("dst_ip").asString() + "' is "
+                    + family(dst) + " and src_ip is " + family(src) + ": a connection's ends are of one family");
+        }
         JsonNode port = object.get("dst_port");
         if (port == null || port.isNull()) {
             throw new NetwatchMain.UserError(where + "dst_port: is missing");
@@ -102,6 +108,10 @@ final class FlowLines {
             throw new NetwatchMain.UserError(where + "proto: " + proto + " is not \"tcp\", \"udp\" or \"sctp\"");
         }
         return new Line(object, new Connection(src, dst, port.intValue(), protocol), where);
+    }
+
+    private static String family(byte[] ip) {
+        return ip.length == 4 ? "IPv4" : "IPv6";
     }
 
     private static byte[] ip(ObjectNode object, String field, String where) {

@@ -184,6 +184,13 @@ class PolicyCheckCommandTest {
     }
 
     @Test
+    void addressesOfTwoFamiliesAreNoConnection() throws Exception {
+        assertBadFlow(badFlow("{\"src_ip\":\"10.244.1.5\",\"dst_ip\":\"2001:db8::443\",\"dst_port\":443,\"proto\":\"tcp\"}"),
+                tmp.resolve("bad.jsonl") + " line 3: dst_ip: '2001:db8::443' is IPv6 and src_ip is IPv4:"
+                        + " a connection's ends are of one family");
+    }
+
+    @Test
     void aBadAddressNamesTheLineAndField() throws Exception {
         assertBadFlow(badFlow("{\"src_ip\":\"10.244.1.500\",\"dst_ip\":\"10.244.1.6\",\"dst_port\":80,\"proto\":\"tcp\"}"),
                 tmp.resolve("bad.jsonl") + " line 3: src_ip: '10.244.1.500' is not an IP address");
