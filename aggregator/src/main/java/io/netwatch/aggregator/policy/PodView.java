@@ -52,16 +52,17 @@ public record PodView(String namespace, String name, Map<String, String> labels,
     }
 
     /**
-     * The number of the container port with this name and protocol, or -1. Names are unique
-     * within a pod's containers in practice; should two differ, the first declared wins.
+     * Whether some container declares this port number under this name and protocol. The
+     * API keeps port names unique within one container only, so two containers (an app and
+     * its exporter sidecar) may both name a port "metrics": the name is then both ports.
      */
-    public int portNamed(String portName, Protocol protocol) {
+    public boolean declares(String portName, Protocol protocol, int port) {
         for (ContainerPort p : containerPorts) {
-            if (portName.equals(p.name()) && p.protocol() == protocol) {
-                return p.port();
+            if (portName.equals(p.name()) && p.protocol() == protocol && p.port() == port) {
+                return true;
             }
         }
-        return -1;
+        return false;
     }
 
     @Override

@@ -115,7 +115,7 @@ public final class PolicyEvaluator {
             boolean matches = switch (m) {
                 case PortMatch.AnyPort _ -> true;
                 case PortMatch.Range range -> c.port() >= range.first() && c.port() <= range.last();
-                case PortMatch.Named n -> destination != null && destination.portNamed(n.name(), n.protocol()) == c.port();
+                case PortMatch.Named n -> destination != null && destination.declares(n.name(), n.protocol(), c.port());
             };
             if (matches) {
                 return true;

@@ -28,7 +28,8 @@ public sealed interface PortMatch {
 
     /**
      * A container port name, looked up among the destination pod's container ports of the
-     * same protocol. An address outside the cluster has no named ports, so never matches.
+     * same protocol (every container's: two may declare the name). An address outside the
+     * cluster has no named ports, so never matches.
      */
     record Named(Protocol protocol, String name) implements PortMatch {
         public Named {

@@ -141,8 +141,8 @@ class ObjectCompilerTest {
         assertEquals(2, p.ips().size());
         assertArrayEquals(new byte[] {10, 0, 0, 1}, p.ips().get(0));
         assertEquals(16, p.ips().get(1).length);
-        assertEquals(80, p.portNamed("web", Protocol.TCP));
-        assertEquals(-1, p.portNamed("web", Protocol.UDP));
+        assertTrue(p.declares("web", Protocol.TCP, 80));
+        assertFalse(p.declares("web", Protocol.UDP, 80));
         assertEquals(Map.of("app", "x"), p.labels());
     }
 
