@@ -524,8 +524,9 @@ public final class ClusterState {
             case Compiled.Ok<Policy> ok -> policies.put(key, ok.value());
             case Compiled.Invalid<Policy> bad -> {
                 // The API server validates policies, so this is a newer field or a model
-                // mismatch; judging without the policy could only widen what is allowed, so
-                // say so loudly.
+                // mismatch. Judging without the policy is wrong either way: it widens what is
+                // allowed if the policy isolated its pods, and narrows it (false violations)
+                // if it allowed traffic to pods another policy isolates. So say so loudly.
                 invalid(bad.message());
                 policies.remove(key);
             }
