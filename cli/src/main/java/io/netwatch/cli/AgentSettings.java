@@ -247,7 +247,7 @@ final class AgentSettings {
         ExportConfig export = new ExportConfig(v.get(BATCH_FLOWS), v.get(BATCH_DELAY), v.get(QUEUE), v.get(UNACKED),
                 v.get(RECONNECT_MIN), v.get(RECONNECT_MAX), v.get(STATUS));
         RulesConfig rules = new RulesConfig(v.get(RULE_PATHS).stream().map(Path::of).toList(), v.get(BUNDLED),
-                v.get(RELOAD), v.get(PAYLOAD_DEPTH));
+                v.get(RELOAD), v.get(PAYLOAD_DEPTH), RULES.variables());
         InspectionConfig inspection = new InspectionConfig(v.get(DEPTH), v.get(PENDING), v.get(BUDGET),
                 v.get(INSPECTED), parsers(v.get(PARSERS)));
         return new AgentConfig(node, pcap.isEmpty() ? null : Path.of(pcap), live, HostPort.target(v.get(AGGREGATOR)),

@@ -1,5 +1,6 @@
 package io.netwatch.cli;
 
+import io.netwatch.agent.inspect.signature.RuleVariables;
 import io.netwatch.agent.inspect.signature.RulesConfig;
 import io.netwatch.agent.inspect.signature.Signatures;
 import io.netwatch.cli.config.ConfigValues;
@@ -26,7 +27,7 @@ final class RuleOptions {
     RulesConfig config(Duration reload) {
         try {
             return new RulesConfig(paths, !noDefaults, reload,
-                    payloadDepth == null ? Signatures.DEFAULT_PAYLOAD_DEPTH : payloadDepth);
+                    payloadDepth == null ? Signatures.DEFAULT_PAYLOAD_DEPTH : payloadDepth, RuleVariables.defaults());
         } catch (IllegalArgumentException e) {
             // Named by the option that set it (found in review: the message named no option).
             throw new NetwatchMain.UserError(e.getMessage().startsWith("rule payload depth")

@@ -8,6 +8,7 @@ import io.netwatch.agent.capture.LinkType;
 import io.netwatch.agent.capture.PcapFileSource;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.inspect.signature.RuleVariables;
+import io.netwatch.agent.inspect.signature.RulesConfig;
 import io.netwatch.agent.inspect.signature.Signatures;
 import io.netwatch.agent.score.DetectionConfig;
 import io.netwatch.proto.anomaly.v1.Anomaly;
@@ -16,8 +17,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,9 +35,14 @@ class SignatureInspectionTest {
     private long t = 1_700_000_000_000_000_000L;
 
     private Signatures rules(String text) throws Exception {
+        return rules(text, RuleVariables.defaults());
+    }
+
+    /** The rules as the agent loads them from its configuration, with these variables. */
+    private Signatures rules(String text, RuleVariables vars) throws Exception {
         Path f = dir.resolve("test.rules");
         Files.writeString(f, text);
-        Signatures s = Signatures.load(List.of(f), false, RuleVariables.defaults(), Signatures.DEFAULT_PAYLOAD_DEPTH);
+        Signatures s = new RulesConfig(List.of(f), false, Duration.ZERO, Signatures.DEFAULT_PAYLOAD_DEPTH, vars).load();
         assertEquals(List.of(), s.lastLoad().errors());
         pipeline = Pipeline.create("n", List.of("eth0"), FlowTableConfig.defaults(), DetectionConfig.defaults(),
                 InspectionConfig.defaults(), s, flows::add, anomalies::add, events::add);
@@ -114,6 +122,33 @@ class SignatureInspectionTest {
         assertEquals(1, anomalies.size());
         assertEquals("signature", anomalies.getFirst().getAnomalyType());
         assertEquals("T1059", anomalies.getFirst().getAttackTechnique());
+    }
+
+    /** The sids that fire on a request for /admin from {@code from} to {@code to}:80. */
+    private List<Integer> adminRequest(RuleVariables vars, byte[] from, byte[] to) throws Exception {
+        events.clear();
+        rules("alert tcp $EXTERNAL_NET any -> $HOME_NET $HTTP_PORTS (msg:\"admin from outside\"; flow:to_server; "
+                + "content:\"GET /admin\"; sid:30;)", vars);
+        handshake(from, 40002, to, 80);
+        segment(from, 40002, to, 80, 0x18, 101, "GET /admin HTTP/1.1\r\nHost: h\r\n\r\n");
+        pipeline.finish();
+        return alerts().stream().map(a -> a.rule().sid()).toList();
+    }
+
+    @Test
+    void homeNetIsTheConfiguredOneAndExternalNetFollowsIt() throws Exception {
+        // Pods in the shared address space (100.64.0.0/10), outside Suricata's default HOME_NET.
+        byte[] pod = ipv4(100, 64, 1, 2);
+        byte[] outside = ipv4(198, 51, 100, 7);
+        assertEquals(List.of(), adminRequest(RuleVariables.defaults(), outside, pod), "the pod is not home by default");
+        RuleVariables cgnat = RuleVariables.defaults().with(
+                Map.of("HOME_NET", "[10.0.0.0/8,100.64.0.0/10]"), Map.of());
+        assertEquals(List.of(30), adminRequest(cgnat, outside, pod));
+        // EXTERNAL_NET is !$HOME_NET: another pod is not outside any more.
+        assertEquals(List.of(), adminRequest(cgnat, ipv4(100, 64, 9, 9), pod));
+        // Port groups too: the server listens on 8080 only once HTTP_PORTS says so.
+        RuleVariables otherPort = cgnat.with(Map.of(), Map.of("HTTP_PORTS", "[8080]"));
+        assertEquals(List.of(), adminRequest(otherPort, outside, pod));
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.netwatch.agent.inspect.signature;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Which signature rules the agent runs and how it follows changes to them.
@@ -11,8 +12,10 @@ import java.util.List;
  * @param bundled      include the bundled default rules
  * @param reload       how often the files are checked for changes; zero turns reloading off
  * @param payloadDepth payload bytes matched per direction of a flow
+ * @param variables    the {@code $HOME_NET}, {@code $HTTP_PORTS}, ... every load and reload reads rules with
  */
-public record RulesConfig(List<Path> paths, boolean bundled, Duration reload, int payloadDepth) {
+public record RulesConfig(List<Path> paths, boolean bundled, Duration reload, int payloadDepth,
+                          RuleVariables variables) {
     public RulesConfig {
         paths = List.copyOf(paths);
         if (reload.isNegative()) {
@@ -21,15 +24,18 @@ public record RulesConfig(List<Path> paths, boolean bundled, Duration reload, in
         if (payloadDepth < 64 || payloadDepth > (1 << 20)) {
             throw new IllegalArgumentException("rule payload depth must be 64 bytes to 1 MiB, not " + payloadDepth);
         }
+        // Refused here, naming the variable, rather than as a refusal of every rule that uses it.
+        Objects.requireNonNull(variables, "variables").validate();
     }
 
-    /** The bundled rules only, checked every 10 s (no files to check). */
+    /** The bundled rules only, checked every 10 s (no files to check), with Suricata's default variables. */
     public static RulesConfig defaults() {
-        return new RulesConfig(List.of(), true, Duration.ofSeconds(10), Signatures.DEFAULT_PAYLOAD_DEPTH);
+        return new RulesConfig(List.of(), true, Duration.ofSeconds(10), Signatures.DEFAULT_PAYLOAD_DEPTH,
+                RuleVariables.defaults());
     }
 
     /** Loads the rules; throws {@link IllegalArgumentException} naming a path that cannot be read. */
     public Signatures load() {
-        return Signatures.load(paths, bundled, RuleVariables.defaults(), payloadDepth);
+        return Signatures.load(paths, bundled, variables, payloadDepth);
     }
 }

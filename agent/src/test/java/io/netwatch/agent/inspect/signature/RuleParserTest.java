@@ -180,6 +180,23 @@ class RuleParserTest {
     }
 
     @Test
+    void aCycleThroughTwoVariablesIsAnErrorNotALoopOrAStackOverflow() {
+        // $A uses $B uses $A, in both kinds of group, and fanned out: the parser's nesting bound
+        // refuses the rule. Configured variables are refused before any rule is read
+        // (RuleVariablesTest); this is the parser's own guard, for variables built without that check.
+        RuleParser loop = new RuleParser(new RuleVariables(java.util.Map.of("A", "[10.0.0.0/8,$B,$B]", "B", "!$A"),
+                java.util.Map.of("P", "[80,$Q,$Q]", "Q", "[!$P]")));
+        RuleParser.Result r = loop.parse("""
+                alert tcp $A any -> any any (msg:"m"; content:"a"; sid:1;)
+                alert tcp any $P -> any any (msg:"m"; content:"a"; sid:2;)
+                """, "v.rules");
+        assertEquals(List.of(), r.rules());
+        assertEquals(2, r.errors().size(), r.errors().toString());
+        assertTrue(r.errors().get(0).reason().contains("address groups nest too deep"), r.errors().toString());
+        assertTrue(r.errors().get(1).reason().contains("port groups nest too deep"), r.errors().toString());
+    }
+
+    @Test
     void contentBytesRoundTripThroughTheirPrintableForm() {
         byte[] b = RuleText.contentBytes("\"a|00 FF|b\\\"c\\;d\\\\e\"");
         assertArrayEquals(new byte[] {'a', 0, (byte) 0xFF, 'b', '"', 'c', ';', 'd', '\\', 'e'}, b);
