@@ -1,5 +1,6 @@
 package io.netwatch.cli;
 
+import static io.netwatch.cli.config.ConfigType.assignments;
 import static io.netwatch.cli.config.ConfigType.bool;
 import static io.netwatch.cli.config.ConfigType.checked;
 import static io.netwatch.cli.config.ConfigType.duration;
@@ -18,6 +19,7 @@ import io.netwatch.agent.export.ExportConfig;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.inspect.InspectionConfig;
 import io.netwatch.agent.inspect.MessageKind;
+import io.netwatch.agent.inspect.signature.RuleVariables;
 import io.netwatch.agent.inspect.signature.RulesConfig;
 import io.netwatch.agent.identity.IdentityCache;
 import io.netwatch.agent.score.DetectionConfig;
@@ -31,8 +33,11 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -125,6 +130,13 @@ final class AgentSettings {
             "How often rule files are checked for changes; 0s turns reloading off.");
     static final ConfigKey<Integer> PAYLOAD_DEPTH = SCHEMA.key("rules.payload_depth", integer(64, 1 << 20),
             RULES.payloadDepth(), "Payload bytes matched per direction of a flow.");
+    static final ConfigKey<List<String>> ADDRESS_GROUPS = SCHEMA.key("rules.address_groups",
+            assignments("list of NAME=VALUE, or a mapping of NAME: VALUE"), List.of(),
+            "Rule address groups ($HOME_NET, $EXTERNAL_NET, ...) set or added over Suricata's defaults, each in rule "
+                    + "syntax, e.g. HOME_NET=[10.0.0.0/8,100.64.0.0/10] (docs/signatures.md).");
+    static final ConfigKey<List<String>> PORT_GROUPS = SCHEMA.key("rules.port_groups",
+            assignments("list of NAME=VALUE, or a mapping of NAME: VALUE"), List.of(),
+            "Rule port groups ($HTTP_PORTS, ...) set or added over Suricata's defaults, e.g. HTTP_PORTS=[80,8080].");
 
     static final ConfigKey<List<String>> DETECT = SCHEMA.key("detect.overrides",
             textList("list of KEY=VALUE, keys: " + DetectSettings.KEYS), List.of(),
@@ -247,12 +259,42 @@ final class AgentSettings {
         ExportConfig export = new ExportConfig(v.get(BATCH_FLOWS), v.get(BATCH_DELAY), v.get(QUEUE), v.get(UNACKED),
                 v.get(RECONNECT_MIN), v.get(RECONNECT_MAX), v.get(STATUS));
         RulesConfig rules = new RulesConfig(v.get(RULE_PATHS).stream().map(Path::of).toList(), v.get(BUNDLED),
-                v.get(RELOAD), v.get(PAYLOAD_DEPTH), RULES.variables());
+                v.get(RELOAD), v.get(PAYLOAD_DEPTH), ruleVariables(v));
         InspectionConfig inspection = new InspectionConfig(v.get(DEPTH), v.get(PENDING), v.get(BUDGET),
                 v.get(INSPECTED), parsers(v.get(PARSERS)));
         return new AgentConfig(node, pcap.isEmpty() ? null : Path.of(pcap), live, HostPort.target(v.get(AGGREGATOR)),
                 metricsAddress(v.get(METRICS), "metrics.listen"), flows, detection, export, v.get(DRAIN), rules,
                 inspection, v.get(GRACE), v.get(IDENTITY_CACHE), null, block(v), null, tunnelPorts);
+    }
+
+    /**
+     * Suricata's default rule variables with rules.address_groups and rules.port_groups over them.
+     * Each group is checked here, where the others are known; an error names the key, as the
+     * user gave it, and the group.
+     */
+    static RuleVariables ruleVariables(ConfigValues v) {
+        RuleVariables vars = withGroups(v, ADDRESS_GROUPS, RULES.variables()::withAddresses);
+        return withGroups(v, PORT_GROUPS, vars::withPorts);
+    }
+
+    private static RuleVariables withGroups(ConfigValues v, ConfigKey<List<String>> key,
+                                            Function<Map<String, String>, RuleVariables> set) {
+        try {
+            return set.apply(groups(v.get(key)));
+        } catch (IllegalArgumentException e) {
+            ConfigSource from = v.origin(key.path());
+            throw new ConfigError((from == null ? key.path() + ": " : from.at(key.path())) + e.getMessage());
+        }
+    }
+
+    /** NAME=VALUE items, as {@link io.netwatch.cli.config.ConfigType#assignments} keeps them, by name. */
+    static Map<String, String> groups(List<String> assignments) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String a : assignments) {
+            String[] nv = a.split("=", 2);
+            out.put(nv[0], nv[1]);
+        }
+        return out;
     }
 
     /** Each key's list is checked as it is read; a port in both is checked here, naming both. */

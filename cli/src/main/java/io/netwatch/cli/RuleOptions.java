@@ -3,10 +3,14 @@ package io.netwatch.cli;
 import io.netwatch.agent.inspect.signature.RuleVariables;
 import io.netwatch.agent.inspect.signature.RulesConfig;
 import io.netwatch.agent.inspect.signature.Signatures;
+import io.netwatch.cli.config.ConfigInput;
+import io.netwatch.cli.config.ConfigKey;
 import io.netwatch.cli.config.ConfigValues;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import picocli.CommandLine.Option;
 
 /** The signature-rule options shared by {@code agent} and {@code inspect}. */
@@ -24,10 +28,28 @@ final class RuleOptions {
                     + ").")
     Integer payloadDepth;
 
+    @Option(names = "--address-group", paramLabel = "NAME=VALUE", description = ADDRESS_GROUP)
+    List<String> addressGroups = List.of();
+
+    @Option(names = "--port-group", paramLabel = "NAME=VALUE", description = PORT_GROUP)
+    List<String> portGroups = List.of();
+
+    static final String ADDRESS_GROUP = "A rule address group set or added over Suricata's defaults, in rule syntax, "
+            + "e.g. HOME_NET=[10.0.0.0/8,100.64.0.0/10], which $EXTERNAL_NET (!$HOME_NET) follows "
+            + "(docs/signatures.md). Repeatable.";
+    static final String PORT_GROUP = "A rule port group set or added over Suricata's defaults, e.g. "
+            + "HTTP_PORTS=[80,8080]. Repeatable.";
+
     RulesConfig config(Duration reload) {
+        RuleVariables vars;
+        try {
+            vars = variables(addressGroups, portGroups);
+        } catch (IllegalArgumentException e) {
+            throw new NetwatchMain.UserError(e.getMessage());
+        }
         try {
             return new RulesConfig(paths, !noDefaults, reload,
-                    payloadDepth == null ? Signatures.DEFAULT_PAYLOAD_DEPTH : payloadDepth, RuleVariables.defaults());
+                    payloadDepth == null ? Signatures.DEFAULT_PAYLOAD_DEPTH : payloadDepth, vars);
         } catch (IllegalArgumentException e) {
             // Named by the option that set it (found in review: the message named no option).
             throw new NetwatchMain.UserError(e.getMessage().startsWith("rule payload depth")
@@ -35,10 +57,44 @@ final class RuleOptions {
         }
     }
 
-    /** The options the user gave, over the agent's configuration (rules.*): {@code --rules} replaces rules.paths. */
+    /**
+     * Suricata's default rule variables with {@code --address-group} and {@code --port-group}
+     * over them, as the agent's rules.address_groups and rules.port_groups are read.
+     *
+     * @throws IllegalArgumentException naming the option and the group
+     */
+    static RuleVariables variables(List<String> addressGroups, List<String> portGroups) {
+        RuleVariables vars = withGroups("--address-group", AgentSettings.ADDRESS_GROUPS, addressGroups,
+                RuleVariables.defaults()::withAddresses);
+        return withGroups("--port-group", AgentSettings.PORT_GROUPS, portGroups, vars::withPorts);
+    }
+
+    private static RuleVariables withGroups(String option, ConfigKey<List<String>> key, List<String> given,
+                                            Function<Map<String, String>, RuleVariables> set) {
+        ConfigInput in = ConfigInput.list(given);
+        List<String> assignments;
+        try {
+            assignments = key.type().parse(in);
+        } catch (IllegalArgumentException e) {
+            // As the agent says it of its option: the values, then what is wrong with them.
+            throw new IllegalArgumentException(option + ": " + in.shown() + " " + e.getMessage(), e);
+        }
+        try {
+            return set.apply(AgentSettings.groups(assignments));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The options the user gave, over the agent's configuration (rules.*): {@code --rules} replaces rules.paths,
+     * {@code --address-group} and {@code --port-group} replace rules.address_groups and rules.port_groups.
+     */
     void applyTo(ConfigValues v) {
         v.option(AgentSettings.RULE_PATHS, "--rules", paths.isEmpty() ? null : paths)
                 .option(AgentSettings.BUNDLED, "--no-default-rules", noDefaults ? false : null)
-                .option(AgentSettings.PAYLOAD_DEPTH, "--rule-payload-depth", payloadDepth);
+                .option(AgentSettings.PAYLOAD_DEPTH, "--rule-payload-depth", payloadDepth)
+                .option(AgentSettings.ADDRESS_GROUPS, "--address-group", addressGroups.isEmpty() ? null : addressGroups)
+                .option(AgentSettings.PORT_GROUPS, "--port-group", portGroups.isEmpty() ? null : portGroups);
     }
 }

@@ -1,7 +1,6 @@
 package io.netwatch.cli;
 
 import io.netwatch.agent.inspect.signature.RuleError;
-import io.netwatch.agent.inspect.signature.RuleVariables;
 import io.netwatch.agent.inspect.signature.Signatures;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,8 +24,8 @@ final class RulesCommand implements Runnable {
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = "Read rule files as the agent would, with the bundled rules (so that a sid they use is "
                     + "refused here as there), and report every rule it would refuse, with its file, line and reason. "
-                    + "Exit status 0 when all load, 1 when some are refused, 2 when a file cannot be read or a "
-                    + "directory holds no *.rules file.")
+                    + "Exit status 0 when all load, 1 when some are refused, 2 when a file cannot be read, a "
+                    + "directory holds no *.rules file or a group given is not valid.")
     static final class Check implements Callable<Integer> {
         @Parameters(paramLabel = "PATH", arity = "0..*",
                 description = "Rule files or directories of *.rules files (none: check the bundled rules).")
@@ -35,6 +34,15 @@ final class RulesCommand implements Runnable {
         @Option(names = "--no-default-rules", description = "Leave out the bundled rules, as an agent given "
                 + "--no-default-rules (rules.bundled: false) does.")
         boolean noDefaults;
+
+        @Option(names = "--address-group", paramLabel = "NAME=VALUE", description = RuleOptions.ADDRESS_GROUP
+                + " As the agent's --address-group (rules.address_groups): give the agent's groups, so that rules"
+                + " using them are checked as it reads them.")
+        List<String> addressGroups = List.of();
+
+        @Option(names = "--port-group", paramLabel = "NAME=VALUE", description = RuleOptions.PORT_GROUP
+                + " As the agent's --port-group (rules.port_groups).")
+        List<String> portGroups = List.of();
 
         /** The bundled rules' former opt-in, still accepted: they are now in by default. */
         @Option(names = "--with-default-rules", hidden = true)
@@ -49,7 +57,8 @@ final class RulesCommand implements Runnable {
             boolean bundled = !noDefaults;
             Signatures s;
             try {
-                s = Signatures.load(paths, bundled, RuleVariables.defaults(), Signatures.DEFAULT_PAYLOAD_DEPTH);
+                s = Signatures.load(paths, bundled, RuleOptions.variables(addressGroups, portGroups),
+                        Signatures.DEFAULT_PAYLOAD_DEPTH);
             } catch (IllegalArgumentException e) {
                 System.err.println("netwatch rules check: " + e.getMessage());
                 return 2;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.netwatch.agent.AgentConfig;
 import io.netwatch.agent.decode.TunnelPorts;
+import io.netwatch.agent.inspect.signature.RuleVariables;
 import io.netwatch.cli.config.ConfigError;
 import io.netwatch.cli.config.ConfigFile;
 import io.netwatch.cli.config.ConfigPrinter;
@@ -375,6 +376,99 @@ class AgentConfigurationTest {
         assertEquals("port 6081 is in both decode.vxlan_ports [4789, 6081] and decode.geneve_ports [6081]; a port"
                 + " carries one of them", error(Map.of(), "--config",
                 file("decode:\n  vxlan_ports: [4789, 6081]\n").toString(), "--pcap", "x"));
+    }
+
+    @Test
+    void ruleVariablesComeFromTheFileTheEnvironmentOrOptionsOverTheDefaults() throws Exception {
+        assertEquals(RuleVariables.defaults(), config(settings(Map.of(), "--pcap", "x.pcap")).rules().variables());
+        RuleVariables expected = RuleVariables.defaults().with(
+                Map.of("HOME_NET", "[10.0.0.0/8,100.64.0.0/10]", "DMZ_NET", "192.0.2.0/24"), Map.of("HTTP_PORTS", "8080"));
+        // A list of NAME=VALUE, as detect.overrides; or a mapping, as suricata.yaml's vars are written,
+        // where a value written as a YAML list is the rule list it was meant to be.
+        for (String groups : List.of("""
+                  address_groups:
+                    - HOME_NET=[10.0.0.0/8,100.64.0.0/10]
+                    - DMZ_NET = 192.0.2.0/24
+                  port_groups: [HTTP_PORTS=8080]
+                """, """
+                  address_groups:
+                    HOME_NET: "[10.0.0.0/8,100.64.0.0/10]"
+                    DMZ_NET: 192.0.2.0/24
+                  port_groups:
+                    HTTP_PORTS: 8080
+                """, """
+                  address_groups:
+                    HOME_NET: [10.0.0.0/8, 100.64.0.0/10]
+                    DMZ_NET: 192.0.2.0/24
+                  port_groups: "HTTP_PORTS=8080"
+                """)) {
+            ConfigValues v = settings(Map.of(), "--config", file("capture:\n  pcap: x.pcap\nrules:\n" + groups)
+                    .toString());
+            assertEquals(expected, config(v).rules().variables(), groups);
+            // Printed, the groups read back the same.
+            ConfigValues reread = ConfigValues.defaults(AgentSettings.SCHEMA);
+            ConfigFile.apply(ConfigPrinter.yaml(v), "printed.yaml", reread);
+            assertEquals(config(v).rules(), config(reread).rules(), ConfigPrinter.yaml(v));
+        }
+        // The environment: a comma inside brackets belongs to the value.
+        Map<String, String> env = Map.of(
+                "NETWATCH_AGENT_RULES_ADDRESS_GROUPS", "HOME_NET=[10.0.0.0/8,100.64.0.0/10], DMZ_NET=192.0.2.0/24",
+                "NETWATCH_AGENT_RULES_PORT_GROUPS", "HTTP_PORTS=8080");
+        assertEquals(expected, config(settings(env, "--pcap", "x.pcap")).rules().variables());
+        // Options replace the key they set, as --rules replaces rules.paths.
+        ConfigValues v = settings(env, "--pcap", "x.pcap", "--address-group", "HOME_NET=[10.0.0.0/8,100.64.0.0/10]",
+                "--address-group", "WEB_NET=[$HOME_NET,!10.1.0.0/16]");
+        RuleVariables options = config(v).rules().variables();
+        assertEquals("[$HOME_NET,!10.1.0.0/16]", options.addresses().get("WEB_NET"));
+        assertNull(options.addresses().get("DMZ_NET"), "--address-group replaced the variable's list");
+        assertEquals("8080", options.ports().get("HTTP_PORTS"), "no --port-group: the variable's groups stand");
+        assertEquals("--address-group", v.source("rules.address_groups"));
+        ConfigValues reread = ConfigValues.defaults(AgentSettings.SCHEMA);
+        ConfigFile.apply(ConfigPrinter.yaml(v), "printed.yaml", reread);
+        assertEquals(options, config(reread).rules().variables());
+
+        // The agent reads its rule files with them.
+        Path rules = dir.resolve("dmz.rules");
+        Files.writeString(rules, "alert tcp $EXTERNAL_NET any -> $DMZ_NET $HTTP_PORTS (msg:\"m\"; content:\"a\"; sid:1;)\n");
+        var signatures = config(settings(env, "--pcap", "x.pcap", "--rules", rules.toString())).rules().load();
+        assertEquals(List.of(), signatures.lastLoad().errors());
+        assertTrue(signatures.current().rules().getLast().destPorts().matches(8080));
+    }
+
+    @Test
+    void ruleVariableErrorsNameTheKeyTheGroupAndWhatToFix() throws Exception {
+        String m = error(Map.of(), "--config", file("rules:\n  address_groups: [\"HOME_NET=[10.0.0.0/8,100.64.0.0/100]\"]\n")
+                .toString(), "--pcap", "x");
+        assertEquals("agent.yaml: rules.address_groups: address group HOME_NET \"[10.0.0.0/8,100.64.0.0/100]\": prefix "
+                + "length out of range in '100.64.0.0/100'", m);
+        m = error(Map.of("NETWATCH_AGENT_RULES_ADDRESS_GROUPS", "HOME_NET=[10.0.0.0/8,!$EXTERNAL_NET]"), "--pcap", "x");
+        assertEquals("NETWATCH_AGENT_RULES_ADDRESS_GROUPS (rules.address_groups): address group HOME_NET uses itself: "
+                + "$HOME_NET -> $EXTERNAL_NET -> $HOME_NET; write one of them out without the other variables", m);
+        m = error(Map.of(), "--pcap", "x", "--address-group", "home_net=10.0.0.0/8");
+        assertEquals("--address-group (rules.address_groups): address group name \"home_net\" must be upper-case "
+                + "letters, digits and _, starting with a letter, at most 64 characters (as HOME_NET)", m);
+        m = error(Map.of(), "--pcap", "x", "--port-group", "HTTP_PORTS");
+        assertEquals("--port-group (rules.port_groups): [HTTP_PORTS] names \"HTTP_PORTS\", which is not NAME=VALUE "
+                + "(expected list of NAME=VALUE, or a mapping of NAME: VALUE)", m);
+        m = error(Map.of(), "--config", file("rules:\n  port_groups: [\"WEB_PORTS=[$HTTP_PORT,8080]\"]\n").toString(),
+                "--pcap", "x");
+        assertTrue(m.startsWith("agent.yaml: rules.port_groups: port group WEB_PORTS uses $HTTP_PORT, which is not "
+                + "defined; define it too, or use one of: DNP3_PORTS, "), m);
+        m = error(Map.of(), "--config", file("rules:\n  port_groups: [HOME_NET=80]\n").toString(), "--pcap", "x");
+        assertEquals("agent.yaml: rules.port_groups: HOME_NET is an address group, not a port group: set it with the "
+                + "address groups", m);
+        m = error(Map.of(), "--config", file("rules:\n  address_groups: [A=10.0.0.1, A=10.0.0.2]\n").toString());
+        assertEquals("agent.yaml: rules.address_groups: [A=10.0.0.1, A=10.0.0.2] sets A twice (expected list of "
+                + "NAME=VALUE, or a mapping of NAME: VALUE)", m);
+        m = error(Map.of(), "--config", file("rules:\n  address_groups:\n    HOME_NET:\n      cidr: 10.0.0.0/8\n")
+                .toString());
+        assertEquals("agent.yaml: rules.address_groups: HOME_NET: is a section, not a value", m);
+        m = error(Map.of(), "--config", file("rules:\n  address_groups:\n    EXTERNAL_NET: !$HOME_NET\n").toString());
+        assertEquals("agent.yaml: rules.address_groups: EXTERNAL_NET: is empty; quote a value that starts with ! "
+                + "(\"!$HOME_NET\"): unquoted, YAML reads it as a tag", m);
+        // What the agent refuses at start, --print-config refuses too.
+        assertEquals(2, NetwatchMain.execute("agent", "--config", file("rules:\n  address_groups: [HOME_NET=any]\n")
+                .toString(), "--print-config"));
     }
 
     @Test

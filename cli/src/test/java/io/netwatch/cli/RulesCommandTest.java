@@ -127,6 +127,95 @@ class RulesCommandTest {
         assertEquals(1, stats.get("signature_alerts").asLong());
     }
 
+    /**
+     * The lab capture moved out of the private ranges: the web server (10.98.0.20) to a pod in the
+     * shared address space, 100.64.1.2, and its client (10.98.0.10) to 198.51.100.7. Checksums
+     * are not checked by the decoder, so only the addresses change.
+     */
+    private Path labInSharedAddressSpace() throws Exception {
+        byte[] pcap = Files.readAllBytes(lab());
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(pcap).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertEquals(0xa1b2c3d4, b.getInt(0), "the lab capture is a little-endian microsecond pcap");
+        assertEquals(1, b.getInt(20), "of Ethernet frames");
+        byte[] server = {10, 98, 0, 20};
+        byte[] client = {10, 98, 0, 10};
+        byte[] pod = {100, 64, 1, 2};
+        byte[] outside = {(byte) 198, 51, 100, 7};
+        int moved = 0;
+        for (int at = 24; at + 16 <= pcap.length; at += 16 + b.getInt(at + 8)) {
+            int ip = at + 16 + 14;
+            if (b.getInt(at + 8) < 34 || pcap[at + 16 + 12] != 0x08 || pcap[at + 16 + 13] != 0x00) {
+                continue;
+            }
+            for (int field = ip + 12; field <= ip + 16; field += 4) {
+                byte[] was = java.util.Arrays.copyOfRange(pcap, field, field + 4);
+                byte[] now = java.util.Arrays.equals(was, server) ? pod : java.util.Arrays.equals(was, client) ? outside
+                        : was;
+                System.arraycopy(now, 0, pcap, field, 4);
+                moved += now == was ? 0 : 1;
+            }
+        }
+        assertTrue(moved > 400, "addresses moved: " + moved);
+        Path moved100 = tmp.resolve("lab-100.64.pcap");
+        Files.write(moved100, pcap);
+        return moved100;
+    }
+
+    private static List<JsonNode> alerts(Path out) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> alerts = new ArrayList<>();
+        for (String line : Files.readAllLines(out)) {
+            JsonNode n = json.readTree(line);
+            if (n.get("type").asText().equals("alert")) {
+                alerts.add(n);
+            }
+        }
+        return alerts;
+    }
+
+    @Test
+    void inspectAndCheckReadRulesWithTheAddressGroupsGiven() throws Exception {
+        Path pcap = labInSharedAddressSpace();
+        Path f = tmp.resolve("home.rules");
+        Files.writeString(f, "alert http $EXTERNAL_NET any -> $HOME_NET $HTTP_PORTS (msg:\"wp login from outside\"; "
+                + "http.uri; content:\"/wp-login.php\"; sid:1000011;)\n");
+        Path out = tmp.resolve("out.json");
+        CliRun o = run("inspect", pcap.toString(), "--no-default-rules", "--rules", f.toString(), "--out", out.toString());
+        assertEquals(0, o.code(), o.stderr());
+        assertEquals(List.of(), alerts(out), "100.64.1.2 is not in the default HOME_NET");
+
+        o = run("inspect", pcap.toString(), "--no-default-rules", "--rules", f.toString(), "--out", out.toString(),
+                "--address-group", "HOME_NET=[10.0.0.0/8,100.64.0.0/10]");
+        assertEquals(0, o.code(), o.stderr());
+        List<JsonNode> alerts = alerts(out);
+        assertEquals(1, alerts.size(), alerts.toString());
+        assertEquals(1000011, alerts.getFirst().get("alert").get("sid").asInt());
+        assertEquals("198.51.100.7", alerts.getFirst().get("src_ip").asText());
+        assertEquals("100.64.1.2", alerts.getFirst().get("dst_ip").asText());
+
+        o = run("inspect", pcap.toString(), "--no-default-rules", "--rules", f.toString(), "--out", out.toString(),
+                "--address-group", "HOME_NET=[10.0.0.0/8,100.64.0.0/10]", "--port-group", "HTTP_PORTS=8080");
+        assertEquals(0, o.code(), o.stderr());
+        assertEquals(List.of(), alerts(out), "the server's port 80 is not in HTTP_PORTS any more");
+
+        o = run("inspect", pcap.toString(), "--rules", f.toString(), "--address-group", "HOME_NET=[10.0.0.0/8,!$EXTERNAL_NET]");
+        assertEquals(2, o.code(), o.stderr());
+        assertEquals("netwatch inspect: --address-group: address group HOME_NET uses itself: $HOME_NET -> $EXTERNAL_NET"
+                + " -> $HOME_NET; write one of them out without the other variables", o.stderr().strip());
+
+        // rules check reads them as the agent would: a group of the user's own is known only when given.
+        Files.writeString(f, "alert tcp any any -> $DMZ_NET any (msg:\"dmz\"; content:\"x\"; sid:1000012;)\n");
+        o = run("rules", "check", "--no-default-rules", f.toString());
+        assertEquals(1, o.code(), o.stdout());
+        assertTrue(o.stdout().startsWith(f + ":1: destination address: unknown address variable $DMZ_NET"), o.stdout());
+        o = run("rules", "check", "--no-default-rules", f.toString(), "--address-group", "DMZ_NET=192.0.2.0/24");
+        assertEquals(0, o.code(), o.stdout() + o.stderr());
+        o = run("rules", "check", f.toString(), "--port-group", "web_ports=80");
+        assertEquals(2, o.code(), o.stdout());
+        assertTrue(o.stderr().startsWith("netwatch rules check: --port-group: port group name \"web_ports\" must be "
+                + "upper-case letters"), o.stderr());
+    }
+
     @Test
     void aRuleFileThatDoesNotExistIsAUserError() {
         CliRun o = run("inspect", lab().toString(), "--rules", tmp.resolve("nope.rules").toString());

@@ -175,7 +175,9 @@ public final class ConfigFile {
                 throw new ConfigError(source.at(path) + "is given twice (once as a dotted key, once nested "
                         + "in its section); keep one");
             } else {
-                values.set(path, input(v, path, pointer, source, numbers), source);
+                values.set(path, v.isObject() && schema.find(path).type().readsMappings()
+                        ? assignments(v, path, pointer, source, numbers) : input(v, path, pointer, source, numbers),
+                        source);
             }
         }
     }
@@ -199,6 +201,43 @@ public final class ConfigFile {
             return ConfigInput.list(items);
         }
         return ConfigInput.scalar(asWritten(v, pointer, numbers));
+    }
+
+    /**
+     * A mapping of {@code NAME: VALUE} as the list {@code NAME=VALUE} its key's type reads. A
+     * value written as a YAML list ({@code HOME_NET: [10.0.0.0/8, 100.64.0.0/10]}, where
+     * suricata.yaml quotes it) is the bracketed list it was meant to be.
+     */
+    private static ConfigInput assignments(JsonNode mapping, String path, String pointer, ConfigSource source,
+                                           Map<String, String> numbers) {
+        List<String> items = new ArrayList<>();
+        for (Map.Entry<String, JsonNode> e : mapping.properties()) {
+            String at = pointer(pointer, e.getKey());
+            JsonNode v = e.getValue();
+            String value;
+            if (v.isArray()) {
+                List<String> parts = new ArrayList<>();
+                for (JsonNode item : v.values()) {
+                    if (!item.isValueNode() || item.isNull()) {
+                        throw new ConfigError(source.at(path) + e.getKey() + ": list items must be plain values");
+                    }
+                    parts.add(asWritten(item, at + "/" + parts.size(), numbers));
+                }
+                value = "[" + String.join(",", parts) + "]";
+            } else if (v.isValueNode() && !v.isNull()) {
+                value = asWritten(v, at, numbers);
+                if (value.isBlank()) {
+                    // YAML reads an unquoted !$HOME_NET as a tag on an empty value: say so, not "empty".
+                    throw new ConfigError(source.at(path) + e.getKey() + ": is empty; quote a value that starts with "
+                            + "! (\"!$HOME_NET\"): unquoted, YAML reads it as a tag");
+                }
+            } else {
+                throw new ConfigError(source.at(path) + e.getKey() + ": " + (v.isNull() ? "has no value"
+                        : "is a section, not a value"));
+            }
+            items.add(e.getKey() + "=" + value);
+        }
+        return ConfigInput.list(items);
     }
 
     private static String asWritten(JsonNode v, String pointer, Map<String, String> numbers) {

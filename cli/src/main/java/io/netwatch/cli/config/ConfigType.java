@@ -26,6 +26,14 @@ public interface ConfigType<T> {
     /** The type and its allowed values, for the documentation ("integer, 1 to 65535"). */
     String describe();
 
+    /**
+     * Whether a file may give the value as a mapping ({@code NAME: VALUE} lines, as Suricata's
+     * {@code vars} are written); the file then passes it on as a list of {@code NAME=VALUE}.
+     */
+    default boolean readsMappings() {
+        return false;
+    }
+
     /** A whole number from {@code min} to {@code max}. */
     static ConfigType<Integer> integer(int min, int max) {
         return new Whole<>(min, max, Math::toIntExact);
@@ -88,6 +96,16 @@ public interface ConfigType<T> {
      */
     static ConfigType<List<Integer>> portList() {
         return new PortList();
+    }
+
+    /**
+     * A list of {@code NAME=VALUE} settings, each name at most once, possibly none. In an
+     * environment variable or option the items are comma-separated outside brackets, so that a
+     * value may itself be a list ({@code HOME_NET=[10.0.0.0/8,100.64.0.0/10],DMZ=192.0.2.0/24});
+     * in a file they may also be a mapping of {@code NAME: VALUE}.
+     */
+    static ConfigType<List<String>> assignments(String describe) {
+        return new Assignments(describe);
     }
 
     private static String scalar(ConfigInput in, String describe) {
@@ -323,6 +341,62 @@ public interface ConfigType<T> {
         @Override
         public String describe() {
             return "list of ports, 1 to 65535, each at most once (none or [] for none)";
+        }
+    }
+
+    /** NAME=VALUE settings, kept as written ("NAME=VALUE", trimmed) so that they print back the same. */
+    record Assignments(String describe) implements ConfigType<List<String>> {
+        @Override
+        public List<String> parse(ConfigInput in) {
+            List<String> out = new java.util.ArrayList<>();
+            java.util.Set<String> names = new java.util.HashSet<>();
+            for (String item : in.items() != null ? in.items() : outsideBrackets(in.text())) {
+                int eq = item.indexOf('=');
+                String name = eq < 0 ? "" : item.substring(0, eq).trim();
+                if (name.isEmpty()) {
+                    throw new IllegalArgumentException("names \"" + item.trim() + "\", which is not NAME=VALUE (expected "
+                            + describe + ")");
+                }
+                if (!names.add(name)) {
+                    throw new IllegalArgumentException("sets " + name + " twice (expected " + describe + ")");
+                }
+                out.add(name + "=" + item.substring(eq + 1).trim());
+            }
+            return List.copyOf(out);
+        }
+
+        /** Comma-separated items; a comma inside [...] belongs to its item. */
+        private static List<String> outsideBrackets(String text) {
+            List<String> items = new java.util.ArrayList<>();
+            if (text.isBlank()) {
+                return items;
+            }
+            int level = 0;
+            int start = 0;
+            for (int i = 0; i < text.length(); i++) {
+                char c = text.charAt(i);
+                if (c == '[') {
+                    level++;
+                } else if (c == ']') {
+                    // An extra ']' is left in its item, for the value's own check to name.
+                    level = Math.max(0, level - 1);
+                } else if (c == ',' && level == 0) {
+                    items.add(text.substring(start, i));
+                    start = i + 1;
+                }
+            }
+            items.add(text.substring(start));
+            return items;
+        }
+
+        @Override
+        public Object yaml(List<String> value) {
+            return value;
+        }
+
+        @Override
+        public boolean readsMappings() {
+            return true;
         }
     }
 
