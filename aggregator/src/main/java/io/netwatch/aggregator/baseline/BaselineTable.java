@@ -3,13 +3,21 @@ package io.netwatch.aggregator.baseline;
 import io.netwatch.proto.baseline.v1.BaselineState;
 import io.netwatch.proto.baseline.v1.LearnedEdge;
 import io.netwatch.proto.baseline.v1.WorkloadSeen;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The learned edges and the learning state: when learning started (the first flow), and when
  * each cluster workload was first seen. Bounded: past {@code maxEdges} edges (or
- * {@code maxWorkloads} workloads) the least recently seen is forgotten and counted. Not
+ * {@code maxWorkloads} workloads) the least recently seen is forgotten and counted.
+ *
+ * <p>Edges learned in a learning period and edges added after it (new ones) are kept apart,
+ * and the full table forgets an added edge first: new edges are what an attacker makes
+ * cheaply (a spoofed flood from a thousand networks is a thousand of them), and forgetting the
+ * learned baseline to make room would make every learned edge "new" again when next used. Not
  * thread-safe: the baseline thread owns it.
  */
 final class BaselineTable {
@@ -24,7 +32,10 @@ final class BaselineTable {
     }
 
     private final BaselineConfig config;
-    private final LinkedHashMap<EdgeKey, EdgeStats> edges;
+    /** Edges seen in a learning period (global or a workload's), least recently seen first. */
+    private final LinkedHashMap<EdgeKey, EdgeStats> learned = new LinkedHashMap<>(1024, 0.75f, true);
+    /** Edges first seen after learning, least recently seen first: forgotten before any learned one. */
+    private final LinkedHashMap<EdgeKey, EdgeStats> added = new LinkedHashMap<>(64, 0.75f, true);
     private final LinkedHashMap<String, Long> workloads;
     private long learningStarted = -1;
     private long edgesEvicted;
@@ -32,16 +43,6 @@ final class BaselineTable {
 
     BaselineTable(BaselineConfig config) {
         this.config = config;
-        this.edges = new LinkedHashMap<>(1024, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<EdgeKey, EdgeStats> eldest) {
-                if (size() > config.maxEdges()) {
-                    edgesEvicted++;
-                    return true;
-                }
-                return false;
-            }
-        };
         this.workloads = new LinkedHashMap<>(256, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
@@ -69,15 +70,34 @@ final class BaselineTable {
         boolean learning = nowMillis < learningStarted + config.learning().toMillis();
         learning |= workloadLearning(source, nowMillis);
         learning |= workloadLearning(destination, nowMillis);
-        EdgeStats s = edges.get(key);
+        EdgeStats s = learned.get(key);
+        if (s == null) {
+            s = added.get(key);
+        }
         Verdict v = Verdict.KNOWN;
         if (s == null) {
             s = new EdgeStats(nowMillis);
-            edges.put(key, s);
+            (learning ? learned : added).put(key, s);
+            evictPast(config.maxEdges(), key);
             v = learning ? Verdict.LEARNED : Verdict.NEW;
         }
         s.add(nowMillis, bytes, flows);
         return v;
+    }
+
+    /**
+     * Forgets the least recently seen edges until at most {@code max} are left: added edges
+     * first, learned ones only when no added edge but {@code newcomer} (just put, never the one
+     * forgotten) is left.
+     */
+    private void evictPast(int max, EdgeKey newcomer) {
+        while (learned.size() + added.size() > max) {
+            int spare = added.size() - (newcomer != null && added.containsKey(newcomer) ? 1 : 0);
+            Iterator<EdgeKey> eldest = (spare > 0 ? added : learned).keySet().iterator();
+            eldest.next();
+            eldest.remove();
+            edgesEvicted++;
+        }
     }
 
     private boolean workloadLearning(EdgeNames.Named end, long nowMillis) {
@@ -103,11 +123,17 @@ final class BaselineTable {
     }
 
     EdgeStats edge(EdgeKey key) {
-        return edges.get(key);
+        EdgeStats s = learned.get(key);
+        return s != null ? s : added.get(key);
     }
 
     int edges() {
-        return edges.size();
+        return learned.size() + added.size();
+    }
+
+    /** Edges first seen after learning (the ones forgotten first). */
+    int addedEdges() {
+        return added.size();
     }
 
     int workloads() {
@@ -122,13 +148,20 @@ final class BaselineTable {
         return workloadsEvicted;
     }
 
+    /** Every edge: learned ones, then added ones, each least recently seen first. */
     Iterable<Map.Entry<EdgeKey, EdgeStats>> entries() {
-        return edges.entrySet();
+        List<Map.Entry<EdgeKey, EdgeStats>> all = new ArrayList<>(edges());
+        all.addAll(learned.entrySet());
+        all.addAll(added.entrySet());
+        return all;
     }
 
     /** Folds every minute that is over by {@code nowMillis} into its edge's statistics. */
     void settle(long nowMillis) {
-        for (EdgeStats s : edges.values()) {
+        for (EdgeStats s : learned.values()) {
+            s.settle(nowMillis);
+        }
+        for (EdgeStats s : added.values()) {
             s.settle(nowMillis);
         }
     }
@@ -138,13 +171,14 @@ final class BaselineTable {
         settle(nowMillis);
         BaselineState.Builder b = BaselineState.newBuilder().setVersion(BaselineFile.VERSION)
                 .setLearningStartedMillis(learningStarted);
-        for (Map.Entry<EdgeKey, EdgeStats> e : edges.entrySet()) {
+        for (Map.Entry<EdgeKey, EdgeStats> e : entries()) {
             EdgeKey k = e.getKey();
             EdgeStats s = e.getValue();
             b.addEdges(LearnedEdge.newBuilder().setSource(k.source()).setDestination(k.destination())
                     .setPort(k.port()).setIpProtocol(k.protocol()).setFirstSeenMillis(s.firstSeen)
                     .setLastSeenMillis(s.lastSeen).setMinutes(s.minutes).setBytesMean(s.bytesMean)
-                    .setBytesM2(s.bytesM2).setFlowsMean(s.flowsMean).setFlowsM2(s.flowsM2));
+                    .setBytesM2(s.bytesM2).setFlowsMean(s.flowsMean).setFlowsM2(s.flowsM2)
+                    .setAddedAfterLearning(added.containsKey(k)));
         }
         for (Map.Entry<String, Long> w : workloads.entrySet()) {
             b.addWorkloads(WorkloadSeen.newBuilder().setWorkload(w.getKey()).setFirstSeenMillis(w.getValue()));
@@ -176,8 +210,12 @@ final class BaselineTable {
             s.bytesM2 = e.getBytesM2();
             s.flowsMean = e.getFlowsMean();
             s.flowsM2 = e.getFlowsM2();
-            edges.put(new EdgeKey(e.getSource(), e.getDestination(), e.getPort(), e.getIpProtocol()), s);
+            EdgeKey key = new EdgeKey(e.getSource(), e.getDestination(), e.getPort(), e.getIpProtocol());
+            learned.remove(key);
+            added.remove(key);
+            (e.getAddedAfterLearning() ? added : learned).put(key, s);
         }
+        evictPast(config.maxEdges(), null);
         for (WorkloadSeen w : state.getWorkloadsList()) {
             if (w.getWorkload().isEmpty() || w.getWorkload().length() > EdgeNames.MAX_NAME) {
                 skipped++;

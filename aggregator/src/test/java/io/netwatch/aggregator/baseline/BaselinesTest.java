@@ -245,6 +245,49 @@ class BaselinesTest {
     }
 
     @Test
+    void aFloodOfNewEdgesAfterLearningNeverEvictsTheLearnedBaseline() throws Exception {
+        // Room for 100 edges; 50 learned. Then a spoofed SYN flood from 1,000 networks: each
+        // source /24 is a new edge. Forgetting the learned edges to make room for them would
+        // make every one of them "new" the next time it is used.
+        start(learningFor(Duration.ofHours(1), Duration.ofMinutes(10)).withBounds(100, 1_000, 100_000));
+        feed(tcp(WEB_1, DB, 1000));
+        for (int i = 0; i < 49; i++) {
+            feed(tcp(WEB_1, external("198.51." + i + ".1", 443), 100));
+        }
+        clock.addAndGet(2 * HOUR);
+        Endpoint web443 = pod("10.244.1.5", "shop", "web", "web-7d9f-abcde", 443);
+        for (int i = 0; i < 1_000; i++) {
+            feed(tcp(external("100." + (64 + i / 256) + "." + (i % 256) + ".9", 40000), web443, 60));
+        }
+        baselines.flush();
+        assertEquals(1_000, baselines.newEdges());
+        feed(tcp(WEB_1, DB, 1000));
+        for (int i = 0; i < 49; i++) {
+            feed(tcp(WEB_1, external("198.51." + i + ".1", 443), 100));
+        }
+        baselines.flush();
+        assertEquals(1_000, baselines.newEdges(), "the learned edges are still known after the flood");
+        assertEquals(100, baselines.stats().edges());
+        assertEquals(1_001 + 49 - 100, baselines.stats().edgesEvicted(), "every edge forgotten is counted");
+    }
+
+    @Test
+    void theFileKeepsWhichEdgesWereAddedAfterLearning() {
+        BaselineConfig config = learningFor(Duration.ofHours(1), Duration.ZERO).withBounds(3, 100, 100);
+        EdgeNames.Named web = new EdgeNames.Named("shop/Deployment/web", true);
+        BaselineTable before = new BaselineTable(config);
+        before.observe(new EdgeKey(web.name(), "a", 1, 6), web, new EdgeNames.Named("a", false), T0, 1, 1);
+        before.observe(new EdgeKey(web.name(), "b", 1, 6), web, new EdgeNames.Named("b", false), T0, 1, 1);
+        before.observe(new EdgeKey(web.name(), "c", 1, 6), web, new EdgeNames.Named("c", false), T0 + 2 * HOUR, 1, 1);
+        BaselineTable after = new BaselineTable(config);
+        assertEquals(0, after.restore(before.state(T0 + 2 * HOUR)));
+        assertEquals(1, after.addedEdges());
+        after.observe(new EdgeKey(web.name(), "d", 1, 6), web, new EdgeNames.Named("d", false), T0 + 3 * HOUR, 1, 1);
+        assertTrue(after.edge(new EdgeKey(web.name(), "a", 1, 6)) != null, "a learned edge outlasts an added one");
+        assertEquals(null, after.edge(new EdgeKey(web.name(), "c", 1, 6)));
+    }
+
+    @Test
     void newEdgesPastThePerMinuteCapAreLearnedAndCounted() throws Exception {
         start(learningFor(Duration.ofHours(1), Duration.ofMinutes(10)).withBounds(10_000, 1_000, 5));
         feed(tcp(WEB_1, DB, 1));
