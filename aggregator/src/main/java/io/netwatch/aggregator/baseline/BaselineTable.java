@@ -37,7 +37,19 @@ final class BaselineTable {
     /** Edges first seen after learning, least recently seen first: forgotten before any learned one. */
     private final LinkedHashMap<EdgeKey, EdgeStats> added = new LinkedHashMap<>(64, 0.75f, true);
     private final LinkedHashMap<String, Long> workloads;
+    /**
+     * A wall-clock reading further behind the latest than this is the clock stepped back, not a
+     * late reading (milliseconds).
+     */
+    static final long CLOCK_STEP_MILLIS = 60_000;
+    /** Latest time a file may hold: the end of year 9999, as protobuf Timestamps (milliseconds). */
+    static final long MAX_MILLIS = 253_402_300_799_999L;
+
     private long learningStarted = -1;
+    /** The baseline's time ({@link #now}), milliseconds since the epoch; never goes back. */
+    private long time = Long.MIN_VALUE;
+    /** The wall-clock reading {@link #time} last moved with. */
+    private long lastWall = Long.MIN_VALUE;
     private long edgesEvicted;
     private long workloadsEvicted;
 
@@ -56,7 +68,7 @@ final class BaselineTable {
     }
 
     /**
-     * Records one flow on {@code key} at {@code nowMillis} (aggregator clock).
+     * Records one flow on {@code key} at {@code nowMillis} (the baseline's time, {@link #now}).
      *
      * @param bytes both directions' bytes of a final record; 0 for an interim one (its counters
      *              repeat in the final record)
@@ -110,6 +122,28 @@ final class BaselineTable {
             first = nowMillis;
         }
         return nowMillis < first + config.workloadLearning().toMillis();
+    }
+
+    /**
+     * The baseline's time for a reading of the aggregator's wall clock: it moves forward as the
+     * clock does and never back. A reading a little behind the latest (a flow queued before the
+     * last one was read, another ingest thread) changes nothing; a step back of more than
+     * {@link #CLOCK_STEP_MILLIS} (NTP, an operator) is taken as the clock's new base, so time goes
+     * on from where it was instead of re-opening learning periods that are over. The first
+     * reading after a restore starts from the latest time the file holds.
+     */
+    long now(long wallMillis) {
+        if (lastWall == Long.MIN_VALUE) {
+            time = Math.max(time, wallMillis);
+            lastWall = wallMillis;
+        } else if (wallMillis >= lastWall) {
+            long step = wallMillis - lastWall;
+            time = time > Long.MAX_VALUE - step ? Long.MAX_VALUE : time + step;
+            lastWall = wallMillis;
+        } else if (lastWall - wallMillis > CLOCK_STEP_MILLIS) {
+            lastWall = wallMillis;
+        }
+        return time;
     }
 
     /** Whether the global learning period is running (or has not started: no flow yet). */
@@ -170,7 +204,7 @@ final class BaselineTable {
     BaselineState state(long nowMillis) {
         settle(nowMillis);
         BaselineState.Builder b = BaselineState.newBuilder().setVersion(BaselineFile.VERSION)
-                .setLearningStartedMillis(learningStarted);
+                .setLearningStartedMillis(learningStarted).setSavedMillis(Math.max(0, nowMillis));
         for (Map.Entry<EdgeKey, EdgeStats> e : entries()) {
             EdgeKey k = e.getKey();
             EdgeStats s = e.getValue();
@@ -187,22 +221,27 @@ final class BaselineTable {
     }
 
     /**
-     * Takes back what a file kept. Entries that are not well formed (no names, a port or
-     * protocol out of range, negative statistics) are skipped.
+     * Takes back what a file kept, and the baseline's time goes on from the latest it holds.
+     * Entries that are not well formed (no names, a port or protocol out of range, negative
+     * statistics, a time before 1970 or after 9999) are skipped.
      *
      * @return entries skipped
      */
     int restore(BaselineState state) {
         int skipped = 0;
-        learningStarted = state.getLearningStartedMillis() < 0 ? -1 : state.getLearningStartedMillis();
+        long started = state.getLearningStartedMillis();
+        learningStarted = started < 0 || started > MAX_MILLIS ? -1 : started;
+        long latest = Math.max(learningStarted, inRange(state.getSavedMillis()) ? state.getSavedMillis() : -1);
         for (LearnedEdge e : state.getEdgesList()) {
             if (e.getSource().length() > EdgeNames.MAX_NAME || e.getDestination().length() > EdgeNames.MAX_NAME
                     || e.getPort() > 65_535 || e.getIpProtocol() > 255 || e.getSource().isEmpty()
                     || e.getDestination().isEmpty() || !(e.getBytesMean() >= 0) || !(e.getBytesM2() >= 0)
-                    || !(e.getFlowsMean() >= 0) || !(e.getFlowsM2() >= 0) || e.getMinutes() < 0) {
+                    || !(e.getFlowsMean() >= 0) || !(e.getFlowsM2() >= 0) || e.getMinutes() < 0
+                    || !inRange(e.getFirstSeenMillis()) || !inRange(e.getLastSeenMillis())) {
                 skipped++;
                 continue;
             }
+            latest = Math.max(latest, e.getLastSeenMillis());
             EdgeStats s = new EdgeStats(e.getFirstSeenMillis());
             s.lastSeen = e.getLastSeenMillis();
             s.minutes = e.getMinutes();
@@ -217,12 +256,20 @@ final class BaselineTable {
         }
         evictPast(config.maxEdges(), null);
         for (WorkloadSeen w : state.getWorkloadsList()) {
-            if (w.getWorkload().isEmpty() || w.getWorkload().length() > EdgeNames.MAX_NAME) {
+            if (w.getWorkload().isEmpty() || w.getWorkload().length() > EdgeNames.MAX_NAME
+                    || !inRange(w.getFirstSeenMillis())) {
                 skipped++;
                 continue;
             }
+            latest = Math.max(latest, w.getFirstSeenMillis());
             workloads.put(w.getWorkload(), w.getFirstSeenMillis());
         }
+        time = Math.max(time, latest);
+        lastWall = Long.MIN_VALUE;
         return skipped;
+    }
+
+    private static boolean inRange(long millis) {
+        return millis >= 0 && millis <= MAX_MILLIS;
     }
 }

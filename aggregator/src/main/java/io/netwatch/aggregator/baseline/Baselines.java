@@ -145,7 +145,9 @@ public final class Baselines implements StoreListener, AutoCloseable {
         refreshStats();
     }
 
-    private void apply(Flow flow, long now) {
+    /** @param receivedMillis when the aggregator got the flow (wall clock): the store's time */
+    private void apply(Flow flow, long receivedMillis) {
+        long now = table.now(receivedMillis);
         EdgeNames.Named src = EdgeNames.of(flow.getSource());
         EdgeNames.Named dst = EdgeNames.of(flow.getDestination());
         if (src == null || dst == null) {
@@ -165,7 +167,7 @@ public final class Baselines implements StoreListener, AutoCloseable {
         newEdges.incrementAndGet();
         if (reportAllowed(now)) {
             store.addAnomaly(BaselineAnomalies.newEdge("aggregator.new_edge:" + boot + ":" + nextId++, key, flow,
-                    table.learningStarted(), table.edges(), now), now);
+                    table.learningStarted(), table.edges(), now), receivedMillis);
         } else {
             newEdgesUnreported.incrementAndGet();
         }
@@ -173,7 +175,7 @@ public final class Baselines implements StoreListener, AutoCloseable {
             LateralMovementDetector.Burst burst = lateral.onNewEdge(key, flow.getFlowId(), now);
             if (burst != null) {
                 store.addAnomaly(BaselineAnomalies.lateral("aggregator.lateral_movement:" + boot + ":" + nextId++,
-                        burst, flow, config), now);
+                        burst, flow, config), receivedMillis);
             }
         }
     }
@@ -188,7 +190,7 @@ public final class Baselines implements StoreListener, AutoCloseable {
     }
 
     private void refreshStats() {
-        stats = new Stats(table.edges(), table.workloads(), table.learning(clock.getAsLong()), table.edgesEvicted(),
+        stats = new Stats(table.edges(), table.workloads(), table.learning(table.now(clock.getAsLong())), table.edgesEvicted(),
                 table.workloadsEvicted(), lateral.evicted());
     }
 
@@ -198,7 +200,7 @@ public final class Baselines implements StoreListener, AutoCloseable {
         }
         try {
             drain();
-            BaselineState state = table.state(clock.getAsLong());
+            BaselineState state = table.state(table.now(clock.getAsLong()));
             file.save(state);
             saves.incrementAndGet();
         } catch (IOException | RuntimeException e) {
@@ -220,7 +222,7 @@ public final class Baselines implements StoreListener, AutoCloseable {
     }
 
     private void buildSnapshot() {
-        table.settle(clock.getAsLong());
+        table.settle(table.now(clock.getAsLong()));
         List<BaselineEdge> edges = new ArrayList<>(table.edges());
         for (Map.Entry<EdgeKey, EdgeStats> e : table.entries()) {
             EdgeKey k = e.getKey();

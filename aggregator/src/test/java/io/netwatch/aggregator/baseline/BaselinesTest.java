@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.util.Timestamps;
 import io.netwatch.aggregator.store.BoundedLog;
 import io.netwatch.aggregator.store.FlowStore;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.anomaly.v1.Severity;
+import io.netwatch.proto.baseline.v1.BaselineState;
 import io.netwatch.proto.flow.v1.Endpoint;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.flow.v1.Workload;
@@ -134,6 +136,59 @@ class BaselinesTest {
         assertEquals(1, raised.size(), "after its own learning period the workload is judged");
         assertTrue(raised.getFirst().getExplanation().getSummary().contains("shop/Deployment/batch -> 203.0.113.0/24:22"),
                 raised.getFirst().getExplanation().getSummary());
+    }
+
+    @Test
+    void theAggregatorsClockSteppingBackReopensNoLearningPeriod() throws Exception {
+        start(learningFor(Duration.ofHours(1), Duration.ofMinutes(10)));
+        feed(tcp(WEB_1, DB, 1000));
+        known(CACHE);
+        clock.addAndGet(2 * HOUR);
+        feed(tcp(WEB_1, DB, 1000));
+        clock.addAndGet(-90 * 60_000); // the clock is stepped back into the learning period
+        feed(tcp(WEB_1, CACHE, 500));
+        Endpoint batch = peer("10.244.5.5", "shop", "batch", 40000);
+        feed(tcp(batch, DB, 100)); // a new workload: its own 10 minutes, counted forward from here
+        clock.addAndGet(20 * 60_000);
+        feed(tcp(batch, external("203.0.113.9", 22), 100));
+        List<Anomaly> raised = anomalies("new_edge");
+        assertEquals(2, raised.size(), raised.toString());
+        assertFalse(baselines.stats().learning(), "learning is over, whatever the clock says");
+    }
+
+    @Test
+    void aBurstAcrossAClockStepHasNoNegativeDuration() throws Exception {
+        start(learningFor(Duration.ofHours(1), Duration.ofMinutes(10)).withLateral(Duration.ofMinutes(5), 4, 4));
+        feed(tcp(WEB_1, DB, 1000));
+        for (int i = 0; i < 4; i++) {
+            known(peer("10.244.6." + i, "prod", "svc" + i, 40000));
+        }
+        clock.addAndGet(2 * HOUR);
+        for (int i = 0; i < 4; i++) {
+            clock.addAndGet(i == 2 ? -3 * 60_000 : 1_000);
+            feed(tcp(WEB_1, peer("10.244.6." + i, "prod", "svc" + i, 9000 + i), 200));
+        }
+        Anomaly a = anomalies("lateral_movement").getFirst();
+        assertTrue(Timestamps.compare(a.getStart(), a.getEnd()) <= 0, a.getStart() + " after " + a.getEnd());
+        assertFalse(a.getExplanation().getSummary().contains(" in -"), a.getExplanation().getSummary());
+    }
+
+    @Test
+    void aFileWrittenWhileTheClockWasAheadDoesNotStretchLearning() {
+        BaselineConfig config = learningFor(Duration.ofHours(1), Duration.ZERO);
+        EdgeNames.Named web = new EdgeNames.Named("shop/Deployment/web", true);
+        BaselineTable before = new BaselineTable(config);
+        before.observe(new EdgeKey(web.name(), "a", 1, 6), web, new EdgeNames.Named("a", false),
+                before.now(T0), 1, 1);
+        BaselineState saved = before.state(before.now(T0 + 10 * 60_000));
+        // Restarted with the clock two days behind the one that wrote the file: 50 minutes of
+        // learning are left, not two days and 50 minutes.
+        BaselineTable after = new BaselineTable(config);
+        after.restore(saved);
+        long wall = T0 - 48 * HOUR;
+        assertTrue(after.learning(after.now(wall)));
+        assertEquals(BaselineTable.Verdict.NEW, after.observe(new EdgeKey(web.name(), "b", 1, 6), web,
+                new EdgeNames.Named("b", false), after.now(wall + 51 * 60_000), 1, 1));
     }
 
     @Test
