@@ -155,7 +155,8 @@ public final class Baselines implements StoreListener, AutoCloseable {
             return;
         }
         EdgeKey key = new EdgeKey(src.name(), dst.name(), flow.getDestination().getPort(), flow.getIpProtocol());
-        long bytes = flow.getInterim() ? 0 : flow.getToServer().getBytes() + flow.getToClient().getBytes();
+        long bytes = flow.getInterim() ? 0
+                : EdgeStats.saturatedAdd(flow.getToServer().getBytes(), flow.getToClient().getBytes());
         BaselineTable.Verdict v = table.observe(key, src, dst, now, bytes, flow.getInterim() ? 0 : 1);
         if (v == BaselineTable.Verdict.KNOWN) {
             return;

@@ -34,7 +34,7 @@ final class EdgeStats {
             fold();
             minute = m;
         }
-        bytesNow += bytes;
+        bytesNow = saturatedAdd(bytesNow, bytes);
         flowsNow += flows;
         lastSeen = Math.max(lastSeen, nowMillis);
     }
@@ -62,6 +62,20 @@ final class EdgeStats {
         flowsM2 += f * (flowsNow - flowsMean);
         bytesNow = 0;
         flowsNow = 0;
+    }
+
+    /**
+     * {@code a + b} for byte counts, saturating at {@link Long#MAX_VALUE}: uint64 counters arrive
+     * as signed longs, and one past 2^63 (negative here) or a sum past it counts as the maximum,
+     * so a hostile agent's counters make a large edge, never a negative mean that the file and
+     * the agents would refuse.
+     */
+    static long saturatedAdd(long a, long b) {
+        if (a < 0 || b < 0) {
+            return Long.MAX_VALUE;
+        }
+        long r = a + b;
+        return r < 0 ? Long.MAX_VALUE : r;
     }
 
     double bytesStddev() {

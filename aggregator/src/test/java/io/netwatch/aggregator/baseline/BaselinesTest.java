@@ -274,6 +274,30 @@ class BaselinesTest {
     }
 
     @Test
+    void countersPast2To63SaturateAndTheEdgeKeepsItsBaseline() throws Exception {
+        start(learningFor(Duration.ofHours(1), Duration.ofMinutes(10)));
+        long minute0 = (T0 / 60_000 + 1) * 60_000;
+        clock.set(minute0);
+        feed(tcp(WEB_1, DB, -1)); // a uint64 counter of 2^64 - 1, as a hostile agent may send
+        clock.set(minute0 + 60_000);
+        feed(tcp(WEB_1, DB, Long.MAX_VALUE));
+        feed(tcp(WEB_1, DB, 1000)); // past 2^63 in the sum
+        clock.set(minute0 + 2 * 60_000);
+        baselines.flush();
+        BaselineEdge e = baselines.snapshot().edges().getFirst();
+        assertEquals(2, e.getMinutes());
+        assertTrue(e.getBytesPerMinuteMean() > 1e18 && Double.isFinite(e.getBytesPerMinuteStddev()),
+                e.getBytesPerMinuteMean() + " ± " + e.getBytesPerMinuteStddev());
+        BaselineTable restored = new BaselineTable(BaselineConfig.defaults());
+        BaselineTable table = new BaselineTable(BaselineConfig.defaults());
+        EdgeNames.Named web = new EdgeNames.Named("shop/Deployment/web", true);
+        EdgeKey key = new EdgeKey(web.name(), "shop/Deployment/db", 5432, 6);
+        table.observe(key, web, web, minute0, -1, 1);
+        assertEquals(0, restored.restore(table.state(minute0 + 60_000)), "a file entry, not a malformed one");
+        assertTrue(restored.edge(key) != null);
+    }
+
+    @Test
     void memoryStaysBoundedUnderManyRandomEdgesAndEveryDropIsCounted() throws Exception {
         start(learningFor(Duration.ofHours(1), Duration.ofMinutes(10)).withBounds(1_000, 500, 60));
         feed(tcp(WEB_1, DB, 1));
