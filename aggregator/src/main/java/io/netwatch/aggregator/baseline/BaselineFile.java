@@ -10,11 +10,15 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.zip.CRC32C;
 
 /**
  * The baseline on disk ({@code baseline.file}): one {@link BaselineState} protobuf message,
  * written to a temporary file beside it and renamed over it, so a crash mid-write leaves the
- * previous file whole.
+ * previous file whole. The message ends with a CRC-32C of the bytes before it (format 2): a
+ * protobuf message has no end of its own, so a file cut after any edge would otherwise parse
+ * as a smaller baseline. Format 1 files (no checksum, written before it) are still read.
  *
  * <p>A file that does not parse (damaged) is moved aside to {@code <file>.corrupt} and the
  * aggregator starts learning afresh: refusing to start would stop ingest and every other
@@ -24,7 +28,12 @@ import java.nio.file.StandardOpenOption;
  */
 final class BaselineFile {
     /** Format version written in the file. */
-    static final int VERSION = 1;
+    static final int VERSION = 2;
+    /** The format before the checksum: still read. */
+    static final int VERSION_WITHOUT_CHECKSUM = 1;
+    /** The checksum's field (15, fixed32) as its tag byte, and the bytes it takes at the file's end. */
+    private static final int CHECKSUM_TAG = (BaselineState.CRC32C_FIELD_NUMBER << 3) | 5;
+    private static final int CHECKSUM_BYTES = 5;
 
     private final Path file;
 
@@ -83,9 +92,15 @@ final class BaselineFile {
         try {
             BaselineState state = BaselineState.parseFrom(bytes);
             if (state.getVersion() == VERSION) {
+                reason = checksumProblem(bytes, state);
+                if (reason == null) {
+                    return new Loaded.Ok(state);
+                }
+            } else if (state.getVersion() == VERSION_WITHOUT_CHECKSUM) {
                 return new Loaded.Ok(state);
+            } else {
+                reason = "format version " + state.getVersion() + ", expected " + VERSION;
             }
-            reason = "format version " + state.getVersion() + ", expected " + VERSION;
         } catch (InvalidProtocolBufferException e) {
             reason = e.getMessage();
         }
@@ -94,12 +109,43 @@ final class BaselineFile {
         return new Loaded.Corrupt(reason, aside);
     }
 
+    /** Null when the file ends with the checksum of what comes before it, else what is wrong. */
+    private static String checksumProblem(byte[] bytes, BaselineState state) {
+        int at = bytes.length - CHECKSUM_BYTES;
+        if (at < 0 || (bytes[at] & 0xff) != CHECKSUM_TAG) {
+            return "no checksum at the end (cut short?)";
+        }
+        int stored = (bytes[at + 1] & 0xff) | (bytes[at + 2] & 0xff) << 8 | (bytes[at + 3] & 0xff) << 16
+                | (bytes[at + 4] & 0xff) << 24;
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, at);
+        if (stored != state.getCrc32C() || stored != (int) crc.getValue()) {
+            return "checksum does not match (cut short or damaged)";
+        }
+        return null;
+    }
+
+    /**
+     * The file's bytes for {@code state}: the message without a checksum, then the checksum
+     * field, which protobuf would write last too (the highest field number).
+     */
+    static byte[] encode(BaselineState state) {
+        byte[] body = state.toBuilder().clearCrc32C().build().toByteArray();
+        CRC32C crc = new CRC32C();
+        crc.update(body);
+        byte[] trailer = BaselineState.newBuilder().setCrc32C((int) crc.getValue()).build().toByteArray();
+        byte[] out = Arrays.copyOf(body, body.length + trailer.length);
+        System.arraycopy(trailer, 0, out, body.length, trailer.length);
+        return out;
+    }
+
     /** Writes {@code state} atomically: a temporary file beside it, synced, renamed over it. */
     void save(BaselineState state) throws IOException {
+        byte[] bytes = encode(state);
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE, StandardOpenOption.SYNC)) {
-            state.writeTo(out);
+            out.write(bytes);
         }
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }

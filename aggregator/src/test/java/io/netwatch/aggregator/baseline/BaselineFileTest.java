@@ -1,0 +1,63 @@
+package io.netwatch.aggregator.baseline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.UnknownFieldSet;
+import io.netwatch.proto.baseline.v1.BaselineState;
+import io.netwatch.proto.baseline.v1.LearnedEdge;
+import io.netwatch.proto.baseline.v1.WorkloadSeen;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** baseline.file on disk: what a load makes of whole, cut and older files. */
+class BaselineFileTest {
+    private static final long T0 = 1_700_000_000_000L;
+
+    @TempDir
+    Path dir;
+
+    private static BaselineState state(int version) {
+        BaselineState.Builder b = BaselineState.newBuilder().setVersion(version).setLearningStartedMillis(T0);
+        for (int i = 0; i < 5; i++) {
+            b.addEdges(LearnedEdge.newBuilder().setSource("shop/Deployment/web").setDestination("10.0." + i + ".0/24")
+                    .setPort(443).setIpProtocol(6).setFirstSeenMillis(T0).setLastSeenMillis(T0 + i).setMinutes(3)
+                    .setBytesMean(1000).setBytesM2(10));
+        }
+        b.addWorkloads(WorkloadSeen.newBuilder().setWorkload("shop/Deployment/web").setFirstSeenMillis(T0));
+        return b.build();
+    }
+
+    @Test
+    void aFileCutShortAnywhereIsDamagedNeverAShorterBaseline() throws Exception {
+        Path path = dir.resolve("baseline.pb");
+        BaselineFile file = new BaselineFile(path);
+        file.save(state(BaselineFile.VERSION));
+        byte[] whole = Files.readAllBytes(path);
+        assertInstanceOf(BaselineFile.Loaded.Ok.class, file.load());
+        // A protobuf message has no end: cut after an edge, it parses as a baseline without the
+        // edges after the cut, and they would all be new_edge.
+        for (int length = 0; length < whole.length; length++) {
+            Files.write(path, Arrays.copyOf(whole, length));
+            BaselineFile.Loaded loaded = file.load();
+            assertInstanceOf(BaselineFile.Loaded.Corrupt.class, loaded, "cut to " + length + " of " + whole.length
+                    + " bytes: " + loaded);
+            assertTrue(Files.exists(dir.resolve("baseline.pb.corrupt")));
+        }
+    }
+
+    @Test
+    void aFileOfTheFirstFormatStillLoadsAndUnknownFieldsAreIgnored() throws Exception {
+        // Written by an aggregator before the checksum (format 1), with a field from a newer one.
+        Path path = dir.resolve("baseline.pb");
+        BaselineState older = state(1).toBuilder().setUnknownFields(UnknownFieldSet.newBuilder()
+                .addField(99, UnknownFieldSet.Field.newBuilder().addVarint(7).build()).build()).build();
+        Files.write(path, older.toByteArray());
+        BaselineFile.Loaded loaded = new BaselineFile(path).load();
+        assertEquals(5, assertInstanceOf(BaselineFile.Loaded.Ok.class, loaded).state().getEdgesCount());
+    }
+}
