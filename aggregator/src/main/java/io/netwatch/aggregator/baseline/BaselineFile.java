@@ -5,6 +5,7 @@ import io.netwatch.proto.baseline.v1.BaselineState;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -34,6 +35,7 @@ final class BaselineFile {
     /** The checksum's field (15, fixed32) as its tag byte, and the bytes it takes at the file's end. */
     private static final int CHECKSUM_TAG = (BaselineState.CRC32C_FIELD_NUMBER << 3) | 5;
     private static final int CHECKSUM_BYTES = 5;
+    private static final String TEMPORARY_SUFFIX = ".tmp";
 
     private final Path file;
 
@@ -80,6 +82,7 @@ final class BaselineFile {
         if (Files.isDirectory(file)) {
             throw new IllegalArgumentException("baseline.file " + file + " is a directory; name a file");
         }
+        removeLeftovers(dir);
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
@@ -139,14 +142,59 @@ final class BaselineFile {
         return out;
     }
 
-    /** Writes {@code state} atomically: a temporary file beside it, synced, renamed over it. */
+    /**
+     * Writes {@code state} atomically: a temporary file of this write's own beside it, synced,
+     * renamed over it. Two aggregators given one file (a mistake) each replace it whole, the
+     * last rename winning: with one shared temporary name, one would rename the other's
+     * half-written file into place. A write that fails (a full disk) leaves the file as it was
+     * and removes its temporary file.
+     */
     void save(BaselineState state) throws IOException {
         byte[] bytes = encode(state);
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE, StandardOpenOption.SYNC)) {
-            out.write(bytes);
+        Path tmp = temporary();
+        try {
+            try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.SYNC)) {
+                out.write(bytes);
+            }
+            commit(tmp);
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
+    }
+
+    /** A new, empty temporary file beside the file: {@code <file>.<random>.tmp}. */
+    Path temporary() throws IOException {
+        return Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName() + ".", TEMPORARY_SUFFIX);
+    }
+
+    /** Renames a written temporary file over the file. */
+    void commit(Path tmp) throws IOException {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * Removes temporary files a crash mid-write left beside the file ({@code <file>.tmp} of the
+     * first format too); returns how many.
+     */
+    private int removeLeftovers(Path dir) throws IOException {
+        String name = file.getFileName().toString();
+        int removed = 0;
+        try (DirectoryStream<Path> left = Files.newDirectoryStream(dir, p -> {
+            String n = p.getFileName().toString();
+            return n.startsWith(name + ".") && n.endsWith(TEMPORARY_SUFFIX) && Files.isRegularFile(p);
+        })) {
+            for (Path p : left) {
+                if (Files.deleteIfExists(p)) {
+                    removed++;
+                }
+            }
+        }
+        return removed;
     }
 }

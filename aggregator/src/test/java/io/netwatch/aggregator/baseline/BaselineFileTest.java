@@ -1,16 +1,23 @@
 package io.netwatch.aggregator.baseline;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.UnknownFieldSet;
 import io.netwatch.proto.baseline.v1.BaselineState;
 import io.netwatch.proto.baseline.v1.LearnedEdge;
 import io.netwatch.proto.baseline.v1.WorkloadSeen;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,6 +55,43 @@ class BaselineFileTest {
                     + " bytes: " + loaded);
             assertTrue(Files.exists(dir.resolve("baseline.pb.corrupt")));
         }
+    }
+
+    @Test
+    void twoAggregatorsWritingOneFileEachReplaceItWholeNeverMixed() throws Exception {
+        Path path = dir.resolve("baseline.pb");
+        BaselineFile mine = new BaselineFile(path);
+        BaselineFile theirs = new BaselineFile(path);
+        BaselineState big = state(BaselineFile.VERSION);
+        byte[] bytes = BaselineFile.encode(big);
+        Path temporary = theirs.temporary();
+        // The other aggregator is half-way through its write when this one saves.
+        try (OutputStream out = Files.newOutputStream(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            out.write(bytes, 0, bytes.length / 2);
+            mine.save(BaselineState.newBuilder().setVersion(BaselineFile.VERSION).setLearningStartedMillis(T0).build());
+            out.write(bytes, bytes.length / 2, bytes.length - bytes.length / 2);
+        }
+        theirs.commit(temporary);
+        BaselineFile.Loaded loaded = mine.load();
+        assertEquals(big, assertInstanceOf(BaselineFile.Loaded.Ok.class, loaded).state().toBuilder().clearCrc32C()
+                .build(), "the last rename wins, whole");
+    }
+
+    @Test
+    void aWriteThatFailsLeavesTheFileAndNoTemporaryBehind() throws Exception {
+        Path path = dir.resolve("baseline.pb");
+        BaselineFile file = new BaselineFile(path);
+        file.save(state(BaselineFile.VERSION));
+        byte[] before = Files.readAllBytes(path);
+        // The rename fails (here: a directory where the file should go; on a full disk, the write).
+        Path blocked = dir.resolve("blocked.pb");
+        Files.createDirectories(blocked.resolve("inside"));
+        assertThrows(IOException.class, () -> new BaselineFile(blocked).save(state(BaselineFile.VERSION)));
+        try (Stream<Path> left = Files.list(dir)) {
+            assertEquals(List.of("baseline.pb", "blocked.pb"), left.map(p -> p.getFileName().toString()).sorted()
+                    .toList(), "no temporary file left behind");
+        }
+        assertArrayEquals(before, Files.readAllBytes(path));
     }
 
     @Test
