@@ -22,6 +22,14 @@ public final class VolumeSpikeDetector implements FlowSink {
     /** MITRE ATT&CK: Exfiltration Over Alternative Protocol, the usual cause of an edge moving far more data. */
     public static final String TECHNIQUE = "T1048";
     private static final long MINUTE_NANOS = 60_000_000_000L;
+    /**
+     * A final record ending up to this many minutes before its edge's current minute left the
+     * flow table late (an idle flow's record leaves it after its idle timeout, 5 minutes by
+     * default, behind records that ended later) and counts in the current minute, as the
+     * aggregator, which learns by receipt, counted it. One ending further back means the
+     * capture clock went back (a replayed file): the edge's count starts again.
+     */
+    static final long LATE_MINUTES = 10;
 
     private final VolumeSpikeConfig config;
     private final EdgeBaselines baselines;
@@ -67,14 +75,18 @@ public final class VolumeSpikeDetector implements FlowSink {
             m = new Minute();
             edges.put(e.edge(), m);
         }
-        if (m.minute != minute) {
+        long start = Anomalies.nanos(flow.getFirstSeen());
+        boolean late = m.minute != Long.MIN_VALUE && minute < m.minute && m.minute - minute <= LATE_MINUTES;
+        if (m.minute != minute && !late) {
             m.minute = minute;
-            m.startNanos = Anomalies.nanos(flow.getFirstSeen());
+            m.startNanos = start;
+            m.endNanos = end;
             m.bytes = 0;
             m.flows = 0;
             m.reported = false;
             m.evidenceCount = 0;
         }
+        m.startNanos = Math.min(m.startNanos, start);
         m.bytes += flow.getToServer().getBytes() + flow.getToClient().getBytes();
         m.flows++;
         m.endNanos = Math.max(m.endNanos, end);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.util.Timestamps;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.anomaly.v1.Severity;
 import io.netwatch.proto.flow.v1.Counters;
@@ -66,6 +67,31 @@ class VolumeSpikeDetectorTest {
 
         detector.onFlow(transfer(13, 5432, M0 + 4 * MINUTE, 5_000_000));
         assertEquals(2, anomalies.size(), "a new minute is judged again");
+    }
+
+    @Test
+    void aRecordEndingInAnEarlierMinuteCountsInTheEdgesCurrentOne() {
+        // An idle flow's record leaves the flow table minutes after its last packet, after
+        // records that ended later: it must neither restart the edge's minute (losing what it
+        // counted, and reporting that minute twice) nor be lost.
+        long minute = M0 + 4 * MINUTE;
+        detector.onFlow(transfer(1, 5432, minute + SECOND, 600_000));
+        detector.onFlow(transfer(2, 5432, minute - 10 * SECOND, 10_000)); // ended in the minute before
+        detector.onFlow(transfer(3, 5432, minute + 2 * SECOND, 600_000));
+        assertEquals(1, anomalies.size(), "1.21 MB in the minute, over 1 MiB");
+        assertEquals(1_210_000, ScanDetectorTest.observed(anomalies.getFirst(), "bytes_per_minute"));
+        detector.onFlow(transfer(4, 5432, minute - 20 * SECOND, 10_000));
+        detector.onFlow(transfer(5, 5432, minute + 3 * SECOND, 600_000));
+        assertEquals(1, anomalies.size(), "still once per edge and minute");
+
+        // A capture clock that goes back further (a replayed file) starts the count again.
+        long replay = M0 - 60 * MINUTE;
+        detector.onFlow(transfer(6, 5432, replay + SECOND, 2_000_000));
+        assertEquals(2, anomalies.size());
+        Anomaly a = anomalies.get(1);
+        long span = Timestamps.toNanos(a.getEnd()) - Timestamps.toNanos(a.getStart());
+        assertTrue(span >= 0 && span < MINUTE, "the anomaly spans its own minute's flows: " + a.getStart() + " to "
+                + a.getEnd());
     }
 
     @Test
