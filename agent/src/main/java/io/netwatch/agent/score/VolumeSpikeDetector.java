@@ -30,6 +30,12 @@ public final class VolumeSpikeDetector implements FlowSink {
      * capture clock went back (a replayed file): the edge's count starts again.
      */
     static final long LATE_MINUTES = 10;
+    /**
+     * The standard deviation taken is at least this share of the mean: an edge that carried
+     * the same bytes every minute has a deviation near 0, and mean + k × 0 would make one byte
+     * more a spike. With k = 4, a spike is then at least twice the mean.
+     */
+    static final double MIN_RELATIVE_STDDEV = 0.25;
 
     private final VolumeSpikeConfig config;
     private final EdgeBaselines baselines;
@@ -98,21 +104,22 @@ public final class VolumeSpikeDetector implements FlowSink {
                 m.evidence[m.evidenceCount++] = flow.getFlowId();
             }
         }
-        double threshold = Math.max(config.minBytes(), e.bytesMean() + config.k() * e.bytesStddev());
+        double spread = Math.max(e.bytesStddev(), MIN_RELATIVE_STDDEV * e.bytesMean());
+        double threshold = Math.max(config.minBytes(), e.bytesMean() + config.k() * spread);
         if (!m.reported && e.minutes() >= config.minMinutes() && m.bytes >= threshold) {
             m.reported = true;
-            report(flow, e, m, threshold);
+            report(flow, e, m, spread, threshold);
         }
     }
 
-    private void report(Flow flow, EdgeBaselines.Expected e, Minute m, double threshold) {
+    private void report(Flow flow, EdgeBaselines.Expected e, Minute m, double spread, double threshold) {
         String summary = String.format(Locale.ROOT,
                 "edge %s carried %d bytes in %d flows this minute against %.0f ± %.0f bytes per minute learned over "
-                        + "%d minutes (a spike is above %.0f: mean + %.1f standard deviations, at least %d)",
+                        + "%d minutes (a spike is above %.0f: mean + %.1f standard deviations, each at least a "
+                        + "quarter of the mean, and at least %d)",
                 e.edge(), m.bytes, m.flows, e.bytesMean(), e.bytesStddev(), e.minutes(), threshold, config.k(),
                 config.minBytes());
-        double over = e.bytesStddev() > 0 ? (m.bytes - e.bytesMean()) / e.bytesStddev() / (2 * config.k())
-                : m.bytes / (2 * threshold);
+        double over = spread > 0 ? (m.bytes - e.bytesMean()) / spread / (2 * config.k()) : m.bytes / (2 * threshold);
         var b = Anomalies.start(nodeName + "-volume-" + nextId++, TYPE, "volume_spike", TECHNIQUE, nodeName,
                         Severity.SEVERITY_MEDIUM, over, flow.getSource(), flow.getDestination(), m.startNanos,
                         m.endNanos, summary);

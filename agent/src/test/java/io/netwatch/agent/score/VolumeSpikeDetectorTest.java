@@ -95,6 +95,20 @@ class VolumeSpikeDetectorTest {
     }
 
     @Test
+    void anEdgeThatCarriedTheSameBytesEveryMinuteNeedsMoreThanOneByteMoreToSpike() {
+        // 2 MB every minute for 30 minutes: the standard deviation is 0, and mean + 4 x 0 would
+        // make 2 MB and 100 bytes a spike.
+        VolumeSpikeDetector steady = new VolumeSpikeDetector(VolumeSpikeConfig.defaults(),
+                f -> new EdgeBaselines.Expected("shop/Deployment/web -> shop/Deployment/db:5432/6", 2_000_000, 0, 30),
+                anomalies::add, "node-a");
+        steady.onFlow(transfer(1, 5432, M0, 2_000_100));
+        steady.onFlow(transfer(2, 5432, M0 + MINUTE, 3_900_000));
+        assertEquals(List.of(), anomalies);
+        steady.onFlow(transfer(3, 5432, M0 + 2 * MINUTE, 4_100_000));
+        assertEquals(1, anomalies.size(), "twice the usual bytes is a spike");
+    }
+
+    @Test
     void edgesWithoutBaselineWeakBaselinesAndInterimRecordsAreNotJudged() {
         detector.onFlow(transfer(1, 80, M0, 50_000_000)); // no baseline for this edge
         VolumeSpikeDetector young = new VolumeSpikeDetector(VolumeSpikeConfig.defaults(),
