@@ -15,7 +15,8 @@ import java.util.function.Consumer;
  * that started it (outbound features) and the one it reached (inbound features, so a flood
  * from spoofed sources shows on its victim). An actor is {@code namespace/workload} when the
  * flow carries its workload, else its address; windows follow flow time ({@code last_seen}), so
- * a replayed capture makes the same windows as live traffic did.
+ * a replayed capture makes the same windows as live traffic did. A record whose time is after
+ * its receipt (an agent's clock ahead of the aggregator's) is taken at its receipt.
  *
  * <p>A window closes when a later flow of the same actor arrives, or when flow time has moved
  * two windows past it; closed windows go to the consumer. At most {@code maxActors} actors have
@@ -34,6 +35,7 @@ public final class FeatureWindows {
     private long flows;
     private long skippedInterim;
     private long invalid;
+    private long clockAhead;
     private long evicted;
     private long windowsClosed;
     private long saturatedWindows;
@@ -73,6 +75,15 @@ public final class FeatureWindows {
                 || f.getDestination().getIp().isEmpty()) {
             invalid++;
             return;
+        }
+        if (millis > receivedMillis) {
+            // The agent's clock is ahead of the aggregator's. Taken as it is, one such record
+            // would move flow time ahead for every actor: no window would close on time for as
+            // long as the skew (the watermark waits for it), and the actor's later records from
+            // nodes with good clocks would pile into its window from the future. A record cannot
+            // have ended after it was received.
+            millis = receivedMillis;
+            clockAhead++;
         }
         flows++;
         long index = Math.floorDiv(millis, windowMillis);
@@ -145,6 +156,11 @@ public final class FeatureWindows {
     /** Final flow records taken. */
     public long flows() {
         return flows;
+    }
+
+    /** Records whose time was after their receipt (an agent's clock ahead), taken at their receipt. */
+    public long clockAhead() {
+        return clockAhead;
     }
 
     /** Interim records skipped. */

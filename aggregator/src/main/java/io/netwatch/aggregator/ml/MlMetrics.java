@@ -38,6 +38,8 @@ public final class MlMetrics implements MeterBinder {
                 "Stored flows the detector dropped because its queue was full");
         meters.counter("netwatch.ml.flows.invalid", w, FeatureWindows::invalid,
                 "Flows refused: no address, or a time before 1970 or over an hour past receipt");
+        meters.counter("netwatch.ml.flows.clock.ahead", w, FeatureWindows::clockAhead,
+                "Flows whose time was after their receipt (an agent's clock ahead), taken at their receipt");
         meters.counter("netwatch.ml.failures", detector, MlDetector::failures,
                 "Flows or windows whose handling threw (each skipped)");
         Timer scoring = Timer.builder("netwatch.ml.scoring")

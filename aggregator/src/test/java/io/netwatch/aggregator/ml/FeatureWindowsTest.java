@@ -73,6 +73,22 @@ class FeatureWindowsTest {
     }
 
     @Test
+    void aRecordFromANodeWhoseClockIsAheadStallsNoWindowAndMergesNone() {
+        long t = Traffic.T0 - Traffic.T0 % 10_000; // receipt times follow the aggregator's clock
+        // One record from a node whose clock is 30 minutes ahead; then, from nodes whose clocks
+        // agree with the aggregator's, a scan and a minute of traffic after it.
+        windows.accept(Traffic.tcp("10.1.0.1", "10.2.0.1", 443, t + 500 + 30 * 60_000, 1, 1, true), t + 500);
+        Traffic.portScan("10.1.0.66", "10.2.0.7", 50, t + 1_000).forEach(f -> windows.accept(f, t + 1_100));
+        for (int s = 2; s < 60; s++) {
+            windows.accept(Traffic.tcp("10.1.0.1", "10.2.0.1", 443, t + s * 1_000L, 1, 1, true), t + s * 1_000L);
+        }
+        assertTrue(byActor().containsKey("10.1.0.66"), "the scan's window closed once flow time went past it");
+        FeatureWindow first = byActor().get("10.1.0.1");
+        assertTrue(first != null && first.value(Feature.FLOWS_OUT) == 9, "10 s of 10.1.0.1's flows: " + first);
+        assertEquals(1, windows.clockAhead());
+    }
+
+    @Test
     void distinctCountsSaturateAtTheirCapAndSayISo() {
         Traffic.portScan("10.1.0.66", "10.2.0.1", 5000, Traffic.T0).forEach(f -> windows.accept(f, NOW));
         windows.flush();
