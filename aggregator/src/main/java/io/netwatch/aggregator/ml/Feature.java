@@ -44,9 +44,13 @@ public enum Feature {
         this.scale = Math.log1p(full);
     }
 
-    /** The value as the forest sees it: {@code log1p(value)} scaled so that its "full" value is 1. */
+    /**
+     * The value as the forest sees it: {@code log1p(value)} scaled so that its "full" value is 1.
+     * NaN and negatives are 0; anything above 2^63 (Infinity included) is 2^63, where counters
+     * saturate: never an infinite coordinate.
+     */
     public float normalise(double value) {
-        return value > 0 ? (float) (Math.log1p(value) / scale) : 0f; // NaN and negatives: 0, never a poisoned point
+        return value > 0 ? (float) (Math.log1p(Math.min(value, Long.MAX_VALUE)) / scale) : 0f;
     }
 
     /** The inverse of {@link #normalise}: a point's coordinate back in the feature's unit. */

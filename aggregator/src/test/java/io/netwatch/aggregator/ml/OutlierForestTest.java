@@ -95,6 +95,13 @@ class OutlierForestTest {
         for (float v : window("z", -5, Double.NaN, 0, 0, 0, 0, 0, 0, 0, 0, 0).point()) {
             assertEquals(0f, v, "NaN and negative values enter the forest as 0");
         }
+        double inf = Double.POSITIVE_INFINITY;
+        for (float v : window("i", inf, inf, inf, inf, inf, inf, inf, inf, inf, inf, inf).point()) {
+            assertTrue(Float.isFinite(v), "Infinity enters the forest as the largest count, never as Infinity");
+        }
+        for (int i = 0; i < 300; i++) {
+            forest.judge(window("i" + i, inf, inf, inf, inf, inf, inf, inf, inf, inf, inf, inf));
+        }
         assertTrue(forest.scoreOnly(window("w", 3, 0, 5_000, 50_000, 2, 1, 0, 0, 0, 1, 25)) < 2,
                 "the forest still scores ordinary windows as ordinary");
         assertThrows(IllegalArgumentException.class, () -> window("short", 1, 2));
