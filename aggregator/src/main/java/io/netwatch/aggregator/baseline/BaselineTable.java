@@ -70,12 +70,13 @@ final class BaselineTable {
     /**
      * Records one flow on {@code key} at {@code nowMillis} (the baseline's time, {@link #now}).
      *
+     * @param node  the node whose agent reported the record: volume is learned per node, as agents judge it
      * @param bytes both directions' bytes of a final record; 0 for an interim one (its counters
      *              repeat in the final record)
      * @param flows 1 for a final record, 0 for an interim one
      */
-    Verdict observe(EdgeKey key, EdgeNames.Named source, EdgeNames.Named destination, long nowMillis, long bytes,
-                    int flows) {
+    Verdict observe(EdgeKey key, EdgeNames.Named source, EdgeNames.Named destination, long nowMillis, String node,
+                    long bytes, int flows) {
         if (learningStarted < 0) {
             learningStarted = nowMillis;
         }
@@ -93,7 +94,7 @@ final class BaselineTable {
             evictPast(config.maxEdges(), key);
             v = learning ? Verdict.LEARNED : Verdict.NEW;
         }
-        s.add(nowMillis, bytes, flows);
+        s.add(nowMillis, node, bytes, flows);
         return v;
     }
 

@@ -157,7 +157,8 @@ public final class Baselines implements StoreListener, AutoCloseable {
         EdgeKey key = new EdgeKey(src.name(), dst.name(), flow.getDestination().getPort(), flow.getIpProtocol());
         long bytes = flow.getInterim() ? 0
                 : EdgeStats.saturatedAdd(flow.getToServer().getBytes(), flow.getToClient().getBytes());
-        BaselineTable.Verdict v = table.observe(key, src, dst, now, bytes, flow.getInterim() ? 0 : 1);
+        BaselineTable.Verdict v = table.observe(key, src, dst, now, flow.getNodeName(), bytes,
+                flow.getInterim() ? 0 : 1);
         if (v == BaselineTable.Verdict.KNOWN) {
             return;
         }

@@ -1,17 +1,27 @@
 package io.netwatch.aggregator.baseline;
 
+import java.util.Arrays;
+
 /**
- * One edge's volume: bytes and flows per minute, folded minute by minute into a running mean
- * and variance (Welford). Only minutes with traffic count: the statistics say how much an
- * edge carries when it is used. Mutable; lives only in {@link BaselineTable}, on the baseline
- * thread.
+ * One edge's volume: bytes and flows per node and minute, folded minute by minute into a
+ * running mean and variance (Welford). Each node's minute is one sample because that is what
+ * an agent judges ({@code volume_spike} counts its own records of the edge in a minute): a
+ * cluster-wide sum would count a transfer twice when both ends' nodes capture it, and a
+ * workload's N replicas N times, so no agent would ever see a spike. Only minutes with traffic
+ * count: the statistics say how much an edge carries on a node when it is used. Mutable; lives
+ * only in {@link BaselineTable}, on the baseline thread.
  */
 final class EdgeStats {
     private static final long MINUTE = 60_000;
+    /**
+     * Nodes counted apart in one minute of one edge; records from further nodes count with the
+     * last one (an edge reported by more nodes than this in one minute is a mesh, not an edge).
+     */
+    static final int MAX_NODES_PER_MINUTE = 64;
 
     long firstSeen;
     long lastSeen;
-    /** Completed minutes folded in. */
+    /** Samples folded in: one per node and completed minute with traffic (the field keeps its name). */
     long minutes;
     double bytesMean;
     double bytesM2;
@@ -19,24 +29,48 @@ final class EdgeStats {
     double flowsM2;
     /** The minute being counted (milliseconds / 60,000), or -1. */
     private long minute = -1;
-    private long bytesNow;
-    private long flowsNow;
+    /** The minute's nodes and their counts, {@link #nodeCount} of them. */
+    private String[] nodes = new String[1];
+    private long[] bytesNow = new long[1];
+    private long[] flowsNow = new long[1];
+    private int nodeCount;
 
     EdgeStats(long firstSeenMillis) {
         this.firstSeen = firstSeenMillis;
         this.lastSeen = firstSeenMillis;
     }
 
-    /** Adds one flow record's bytes (0 for an interim record) at {@code nowMillis}. */
-    void add(long nowMillis, long bytes, int flows) {
+    /** Adds one flow record's bytes (0 for an interim record) reported by {@code node} at {@code nowMillis}. */
+    void add(long nowMillis, String node, long bytes, int flows) {
         long m = Math.floorDiv(nowMillis, MINUTE);
         if (m != minute) {
             fold();
             minute = m;
         }
-        bytesNow = saturatedAdd(bytesNow, bytes);
-        flowsNow += flows;
+        int i = slot(node);
+        bytesNow[i] = saturatedAdd(bytesNow[i], bytes);
+        flowsNow[i] += flows;
         lastSeen = Math.max(lastSeen, nowMillis);
+    }
+
+    /** The slot of {@code node} in this minute, taken when new (the last one past the cap). */
+    private int slot(String node) {
+        for (int i = 0; i < nodeCount; i++) {
+            if (nodes[i].equals(node)) {
+                return i;
+            }
+        }
+        if (nodeCount == MAX_NODES_PER_MINUTE) {
+            return nodeCount - 1;
+        }
+        if (nodeCount == nodes.length) {
+            int grown = Math.min(MAX_NODES_PER_MINUTE, nodes.length * 2);
+            nodes = Arrays.copyOf(nodes, grown);
+            bytesNow = Arrays.copyOf(bytesNow, grown);
+            flowsNow = Arrays.copyOf(flowsNow, grown);
+        }
+        nodes[nodeCount] = node;
+        return nodeCount++;
     }
 
     /** Folds the minute being counted when it is over by {@code nowMillis}. */
@@ -47,21 +81,27 @@ final class EdgeStats {
         }
     }
 
+    /** Each node's minute with traffic becomes one sample; the counts start again. */
     private void fold() {
-        if (minute < 0 || (bytesNow == 0 && flowsNow == 0)) {
-            bytesNow = 0;
-            flowsNow = 0;
-            return;
+        for (int i = 0; i < nodeCount; i++) {
+            if (minute >= 0 && (bytesNow[i] != 0 || flowsNow[i] != 0)) {
+                sample(bytesNow[i], flowsNow[i]);
+            }
+            nodes[i] = null;
+            bytesNow[i] = 0;
+            flowsNow[i] = 0;
         }
+        nodeCount = 0;
+    }
+
+    private void sample(long bytes, long flows) {
         minutes++;
-        double d = bytesNow - bytesMean;
+        double d = bytes - bytesMean;
         bytesMean += d / minutes;
-        bytesM2 += d * (bytesNow - bytesMean);
-        double f = flowsNow - flowsMean;
+        bytesM2 += d * (bytes - bytesMean);
+        double f = flows - flowsMean;
         flowsMean += f / minutes;
-        flowsM2 += f * (flowsNow - flowsMean);
-        bytesNow = 0;
-        flowsNow = 0;
+        flowsM2 += f * (flows - flowsMean);
     }
 
     /**

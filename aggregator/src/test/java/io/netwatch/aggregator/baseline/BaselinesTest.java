@@ -179,7 +179,7 @@ class BaselinesTest {
         EdgeNames.Named web = new EdgeNames.Named("shop/Deployment/web", true);
         BaselineTable before = new BaselineTable(config);
         before.observe(new EdgeKey(web.name(), "a", 1, 6), web, new EdgeNames.Named("a", false),
-                before.now(T0), 1, 1);
+                before.now(T0), "node-a", 1, 1);
         BaselineState saved = before.state(before.now(T0 + 10 * 60_000));
         // Restarted with the clock two days behind the one that wrote the file: 50 minutes of
         // learning are left, not two days and 50 minutes.
@@ -188,7 +188,8 @@ class BaselinesTest {
         long wall = T0 - 48 * HOUR;
         assertTrue(after.learning(after.now(wall)));
         assertEquals(BaselineTable.Verdict.NEW, after.observe(new EdgeKey(web.name(), "b", 1, 6), web,
-                new EdgeNames.Named("b", false), after.now(wall + 51 * 60_000), 1, 1));
+                new EdgeNames.Named("b", false), after.now(wall + 51 * 60_000), "node-a", 1,
+                1));
     }
 
     @Test
@@ -274,6 +275,27 @@ class BaselinesTest {
     }
 
     @Test
+    void volumeIsLearnedPerNodeAsEachAgentCountsIt() throws Exception {
+        // Every minute web sends db 1 MB, and both ends' nodes capture the transfer. Each agent
+        // counts 1 MB in the minute against this baseline (volume_spike): the aggregator, which
+        // gets both records, must not learn 2 MB.
+        start(learningFor(Duration.ofHours(1), Duration.ofMinutes(10)));
+        long minute0 = (T0 / 60_000 + 1) * 60_000;
+        for (int m = 0; m < 12; m++) {
+            clock.set(minute0 + m * 60_000L + 5_000);
+            Flow f = tcp(WEB_1, DB, 1_000_000);
+            feed(f);
+            feed(f.toBuilder().setNodeName("node-b").build());
+        }
+        clock.set(minute0 + 20 * 60_000L);
+        baselines.flush();
+        BaselineEdge e = baselines.snapshot().edges().getFirst();
+        assertEquals(1_000_000, e.getBytesPerMinuteMean(), 1e-6);
+        assertEquals(1, e.getFlowsPerMinuteMean(), 1e-9);
+        assertEquals(24, e.getMinutes(), "one sample per node and minute with traffic");
+    }
+
+    @Test
     void countersPast2To63SaturateAndTheEdgeKeepsItsBaseline() throws Exception {
         start(learningFor(Duration.ofHours(1), Duration.ofMinutes(10)));
         long minute0 = (T0 / 60_000 + 1) * 60_000;
@@ -292,7 +314,7 @@ class BaselinesTest {
         BaselineTable table = new BaselineTable(BaselineConfig.defaults());
         EdgeNames.Named web = new EdgeNames.Named("shop/Deployment/web", true);
         EdgeKey key = new EdgeKey(web.name(), "shop/Deployment/db", 5432, 6);
-        table.observe(key, web, web, minute0, -1, 1);
+        table.observe(key, web, web, minute0, "node-a", -1, 1);
         assertEquals(0, restored.restore(table.state(minute0 + 60_000)), "a file entry, not a malformed one");
         assertTrue(restored.edge(key) != null);
     }
@@ -355,13 +377,15 @@ class BaselinesTest {
         BaselineConfig config = learningFor(Duration.ofHours(1), Duration.ZERO).withBounds(3, 100, 100);
         EdgeNames.Named web = new EdgeNames.Named("shop/Deployment/web", true);
         BaselineTable before = new BaselineTable(config);
-        before.observe(new EdgeKey(web.name(), "a", 1, 6), web, new EdgeNames.Named("a", false), T0, 1, 1);
-        before.observe(new EdgeKey(web.name(), "b", 1, 6), web, new EdgeNames.Named("b", false), T0, 1, 1);
-        before.observe(new EdgeKey(web.name(), "c", 1, 6), web, new EdgeNames.Named("c", false), T0 + 2 * HOUR, 1, 1);
+        before.observe(new EdgeKey(web.name(), "a", 1, 6), web, new EdgeNames.Named("a", false), T0, "n", 1, 1);
+        before.observe(new EdgeKey(web.name(), "b", 1, 6), web, new EdgeNames.Named("b", false), T0, "n", 1, 1);
+        before.observe(new EdgeKey(web.name(), "c", 1, 6), web, new EdgeNames.Named("c", false), T0 + 2 * HOUR, "n",
+                1, 1);
         BaselineTable after = new BaselineTable(config);
         assertEquals(0, after.restore(before.state(T0 + 2 * HOUR)));
         assertEquals(1, after.addedEdges());
-        after.observe(new EdgeKey(web.name(), "d", 1, 6), web, new EdgeNames.Named("d", false), T0 + 3 * HOUR, 1, 1);
+        after.observe(new EdgeKey(web.name(), "d", 1, 6), web, new EdgeNames.Named("d", false), T0 + 3 * HOUR, "n",
+                1, 1);
         assertTrue(after.edge(new EdgeKey(web.name(), "a", 1, 6)) != null, "a learned edge outlasts an added one");
         assertEquals(null, after.edge(new EdgeKey(web.name(), "c", 1, 6)));
     }
