@@ -10,9 +10,9 @@ import java.net.InetAddress;
 /**
  * Names a flow's end as the aggregator's baseline does: the owning workload
  * ({@code namespace/Kind/name}) from the agent's identity copy, else the address's network
- * ({@code /24}, IPv6 {@code /48}, the aggregator's grouping of external peers). An external
- * peer the aggregator names by DNS name gets no match here (the agent does not keep names):
- * its edge has no volume baseline on the agent.
+ * ({@code /24}, IPv6 {@code /48}, the aggregator's grouping of external peers). The agent does
+ * not keep DNS names: an external peer is named by its network, whose edge the aggregator
+ * counts whatever DNS name the peer had.
  */
 public final class EdgeNamer {
     static final int IPV4_PREFIX = 24;

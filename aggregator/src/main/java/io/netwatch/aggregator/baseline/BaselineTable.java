@@ -69,44 +69,70 @@ final class BaselineTable {
 
     /**
      * Records one flow on {@code key} at {@code nowMillis} (the baseline's time, {@link #now}).
+     * {@code alias} is a DNS-named peer's edge by its network, or null: the flow counts on both,
+     * and the DNS-named edge, once known, makes its network's edge known.
      *
      * @param node  the node whose agent reported the record: volume is learned per node, as agents judge it
      * @param bytes both directions' bytes of a final record; 0 for an interim one (its counters
      *              repeat in the final record)
      * @param flows 1 for a final record, 0 for an interim one
      */
-    Verdict observe(EdgeKey key, EdgeNames.Named source, EdgeNames.Named destination, long nowMillis, String node,
-                    long bytes, int flows) {
+    Verdict observe(EdgeKey key, EdgeKey alias, EdgeNames.Named source, EdgeNames.Named destination,
+                    long nowMillis, String node, long bytes, int flows) {
         if (learningStarted < 0) {
             learningStarted = nowMillis;
         }
         boolean learning = nowMillis < learningStarted + config.learning().toMillis();
         learning |= workloadLearning(source, nowMillis);
         learning |= workloadLearning(destination, nowMillis);
-        EdgeStats s = learned.get(key);
-        if (s == null) {
-            s = added.get(key);
-        }
+        EdgeStats s = edge(key);
+        EdgeStats a = alias == null ? null : edge(alias);
         Verdict v = Verdict.KNOWN;
         if (s == null) {
             s = new EdgeStats(nowMillis);
             (learning ? learned : added).put(key, s);
-            evictPast(config.maxEdges(), key);
             v = learning ? Verdict.LEARNED : Verdict.NEW;
         }
+        if (alias != null && a == null) {
+            // The peer's edge by its network, kept beside its DNS-named edge in the same part of
+            // the table: the enricher names the peer by its network once it forgets the DNS
+            // name, and that is the same edge. Not the reverse: a DNS name is news even on a
+            // known network (a cloud /24 holds many tenants). The agents, which name every
+            // outside peer by its network, judge this edge's volume.
+            a = new EdgeStats(nowMillis);
+            partOf(key).put(alias, a);
+            v = v == Verdict.KNOWN ? Verdict.LEARNED : v;
+        }
         s.add(nowMillis, node, bytes, flows);
+        if (a != null) {
+            a.add(nowMillis, node, bytes, flows);
+        }
+        if (v != Verdict.KNOWN) {
+            evictPast(config.maxEdges(), key, alias);
+        }
         return v;
+    }
+
+    /** The part of the table that holds {@code key} (added when it is in neither). */
+    private LinkedHashMap<EdgeKey, EdgeStats> partOf(EdgeKey key) {
+        return learned.containsKey(key) ? learned : added;
     }
 
     /**
      * Forgets the least recently seen edges until at most {@code max} are left: added edges
-     * first, learned ones only when no added edge but {@code newcomer} (just put, never the one
-     * forgotten) is left.
+     * first, learned ones only when no added edge but the {@code newcomers} (just put, the most
+     * recently seen) is left.
      */
-    private void evictPast(int max, EdgeKey newcomer) {
+    private void evictPast(int max, EdgeKey... newcomers) {
         while (learned.size() + added.size() > max) {
-            int spare = added.size() - (newcomer != null && added.containsKey(newcomer) ? 1 : 0);
-            Iterator<EdgeKey> eldest = (spare > 0 ? added : learned).keySet().iterator();
+            int fresh = 0;
+            for (EdgeKey k : newcomers) {
+                if (k != null && added.containsKey(k)) {
+                    fresh++;
+                }
+            }
+            Iterator<EdgeKey> eldest = (added.size() > fresh || learned.isEmpty() ? added : learned).keySet()
+                    .iterator();
             eldest.next();
             eldest.remove();
             edgesEvicted++;
@@ -255,7 +281,7 @@ final class BaselineTable {
             added.remove(key);
             (e.getAddedAfterLearning() ? added : learned).put(key, s);
         }
-        evictPast(config.maxEdges(), null);
+        evictPast(config.maxEdges());
         for (WorkloadSeen w : state.getWorkloadsList()) {
             if (w.getWorkload().isEmpty() || w.getWorkload().length() > EdgeNames.MAX_NAME
                     || !inRange(w.getFirstSeenMillis())) {

@@ -155,9 +155,12 @@ public final class Baselines implements StoreListener, AutoCloseable {
             return;
         }
         EdgeKey key = new EdgeKey(src.name(), dst.name(), flow.getDestination().getPort(), flow.getIpProtocol());
+        EdgeKey alias = src.network() == null && dst.network() == null ? null
+                : new EdgeKey(src.network() != null ? src.network() : src.name(),
+                        dst.network() != null ? dst.network() : dst.name(), key.port(), key.protocol());
         long bytes = flow.getInterim() ? 0
                 : EdgeStats.saturatedAdd(flow.getToServer().getBytes(), flow.getToClient().getBytes());
-        BaselineTable.Verdict v = table.observe(key, src, dst, now, flow.getNodeName(), bytes,
+        BaselineTable.Verdict v = table.observe(key, alias, src, dst, now, flow.getNodeName(), bytes,
                 flow.getInterim() ? 0 : 1);
         if (v == BaselineTable.Verdict.KNOWN) {
             return;
@@ -192,8 +195,9 @@ public final class Baselines implements StoreListener, AutoCloseable {
     }
 
     private void refreshStats() {
-        stats = new Stats(table.edges(), table.workloads(), table.learning(table.now(clock.getAsLong())), table.edgesEvicted(),
-                table.workloadsEvicted(), lateral.evicted());
+        boolean learning = table.learning(table.now(clock.getAsLong()));
+        stats = new Stats(table.edges(), table.workloads(), learning, table.edgesEvicted(), table.workloadsEvicted(),
+                lateral.evicted());
     }
 
     private void save() {

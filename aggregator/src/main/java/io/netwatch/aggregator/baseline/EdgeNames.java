@@ -8,8 +8,10 @@ import io.netwatch.proto.flow.v1.Workload;
 /**
  * Names a flow's end for the baseline: the owning workload ({@code namespace/Kind/name}) so a
  * rollout or a scale-up keeps the name; an external peer's DNS name or network as the
- * enricher gave it; else the address's network ({@code /24}, IPv6 {@code /48}, the
- * enricher's grouping, so a flow keeps its edge whether or not a cluster is watched).
+ * enricher gave it (with its network beside a DNS name: the enricher forgets a name an hour
+ * after its last answer, and the peer is then named by its network); else the address's
+ * network ({@code /24}, IPv6 {@code /48}, the enricher's grouping, so a flow keeps its edge
+ * whether or not a cluster is watched).
  */
 final class EdgeNames {
     /** Longest name kept; a longer one (a hostile label) leaves the flow out, counted. */
@@ -18,8 +20,15 @@ final class EdgeNames {
     private EdgeNames() {
     }
 
-    /** A named end; {@code workload} when it is a cluster workload (it has its own learning period). */
-    record Named(String name, boolean workload) {
+    /**
+     * A named end; {@code workload} when it is a cluster workload (it has its own learning
+     * period). {@code network} is set for a peer named by DNS: its address's network, the name
+     * the enricher gives it once the DNS answer is forgotten (null otherwise).
+     */
+    record Named(String name, boolean workload, String network) {
+        Named(String name, boolean workload) {
+            this(name, workload, null);
+        }
     }
 
     /** The end's name, or null when it has none that can be trusted (no address, not an IP, too long). */
@@ -34,14 +43,21 @@ final class EdgeNames {
                 return checked(w.getNamespace() + "/Pod/" + w.getPodName(), true);
             }
             if (!w.getExternalName().isEmpty()) {
-                return checked(w.getExternalName(), false);
+                Named named = checked(w.getExternalName(), false);
+                String network = network(e.getIp());
+                return named == null || network == null || network.equals(named.name()) ? named
+                        : new Named(named.name(), false, network);
             }
         }
-        IpKey ip = IpKey.parse(e.getIp());
-        if (ip == null) {
-            return null;
-        }
-        return new Named(ip.network(ip.v6() ? FlowEnricher.IPV6_GROUP_PREFIX : FlowEnricher.IPV4_GROUP_PREFIX), false);
+        String network = network(e.getIp());
+        return network == null ? null : new Named(network, false);
+    }
+
+    /** The address's network ({@code /24}, IPv6 {@code /48}), or null when it is not an address. */
+    private static String network(String address) {
+        IpKey ip = IpKey.parse(address);
+        return ip == null ? null
+                : ip.network(ip.v6() ? FlowEnricher.IPV6_GROUP_PREFIX : FlowEnricher.IPV4_GROUP_PREFIX);
     }
 
     private static Named checked(String name, boolean workload) {

@@ -118,6 +118,32 @@ class BaselinesTest {
         assertEquals(0, baselines.newEdges());
     }
 
+    /** An address outside the cluster as the enricher names it: a DNS name, or its network. */
+    private static Endpoint named(String ip, int port, String name) {
+        return Endpoint.newBuilder().setIp(ip).setPort(port).setWorkload(Workload.newBuilder().setExternalName(name))
+                .build();
+    }
+
+    @Test
+    void anExternalPeerKnownByItsDnsNameKeepsItsEdgeWhenTheNameIsForgotten() throws Exception {
+        start(learningFor(Duration.ofHours(1), Duration.ofMinutes(10)));
+        feed(tcp(WEB_1, named("54.187.1.10", 443, "api.stripe.com"), 1000));
+        feed(tcp(WEB_1, named("35.1.2.3", 443, "35.1.2.0/24"), 1000)); // no answer seen for it
+        clock.addAndGet(2 * HOUR);
+        // A connection held for hours: an hour after the last DNS answer the enricher forgets
+        // the name, and the same peer is named by its network.
+        feed(tcp(WEB_1, named("54.187.1.10", 443, "54.187.1.0/24"), 1000));
+        assertEquals(List.of(), anomalies("new_edge"), "one peer, one edge");
+        feed(tcp(WEB_1, named("54.187.9.9", 443, "api.stripe.com"), 1000)); // a new address of the service
+        feed(tcp(WEB_1, named("54.187.9.9", 443, "54.187.9.0/24"), 1000)); // the same, its name forgotten
+        assertEquals(List.of(), anomalies("new_edge"));
+        // Not the reverse: a name never reached is news, even on a network that is known.
+        feed(tcp(WEB_1, named("35.1.2.3", 443, "evil.example"), 1000));
+        assertEquals(1, anomalies("new_edge").size());
+        assertTrue(baselines.snapshot().edges().stream().anyMatch(e -> e.getDestination().equals("54.187.1.0/24")),
+                "the agents, which name outside peers by network, get that edge");
+    }
+
     @Test
     void aWorkloadFirstSeenAfterLearningGetsItsOwnLearningPeriod() throws Exception {
         start(learningFor(Duration.ofHours(1), Duration.ofMinutes(10)));
@@ -176,10 +202,8 @@ class BaselinesTest {
     @Test
     void aFileWrittenWhileTheClockWasAheadDoesNotStretchLearning() {
         BaselineConfig config = learningFor(Duration.ofHours(1), Duration.ZERO);
-        EdgeNames.Named web = new EdgeNames.Named("shop/Deployment/web", true);
         BaselineTable before = new BaselineTable(config);
-        before.observe(new EdgeKey(web.name(), "a", 1, 6), web, new EdgeNames.Named("a", false),
-                before.now(T0), "node-a", 1, 1);
+        observe(before, "a", before.now(T0));
         BaselineState saved = before.state(before.now(T0 + 10 * 60_000));
         // Restarted with the clock two days behind the one that wrote the file: 50 minutes of
         // learning are left, not two days and 50 minutes.
@@ -187,9 +211,7 @@ class BaselinesTest {
         after.restore(saved);
         long wall = T0 - 48 * HOUR;
         assertTrue(after.learning(after.now(wall)));
-        assertEquals(BaselineTable.Verdict.NEW, after.observe(new EdgeKey(web.name(), "b", 1, 6), web,
-                new EdgeNames.Named("b", false), after.now(wall + 51 * 60_000), "node-a", 1,
-                1));
+        assertEquals(BaselineTable.Verdict.NEW, observe(after, "b", after.now(wall + 51 * 60_000)));
     }
 
     @Test
@@ -314,7 +336,7 @@ class BaselinesTest {
         BaselineTable table = new BaselineTable(BaselineConfig.defaults());
         EdgeNames.Named web = new EdgeNames.Named("shop/Deployment/web", true);
         EdgeKey key = new EdgeKey(web.name(), "shop/Deployment/db", 5432, 6);
-        table.observe(key, web, web, minute0, "node-a", -1, 1);
+        table.observe(key, null, web, web, minute0, "node-a", -1, 1);
         assertEquals(0, restored.restore(table.state(minute0 + 60_000)), "a file entry, not a malformed one");
         assertTrue(restored.edge(key) != null);
     }
@@ -372,22 +394,27 @@ class BaselinesTest {
         assertEquals(1_001 + 49 - 100, baselines.stats().edgesEvicted(), "every edge forgotten is counted");
     }
 
+    /** web -> {@code peer} on a table, as one final record from node-a at {@code at}. */
+    private static BaselineTable.Verdict observe(BaselineTable table, String peer, long at) {
+        EdgeNames.Named web = new EdgeNames.Named("shop/Deployment/web", true);
+        return table.observe(new EdgeKey(web.name(), peer, 1, 6), null, web, new EdgeNames.Named(peer, false), at,
+                "node-a", 1, 1);
+    }
+
     @Test
     void theFileKeepsWhichEdgesWereAddedAfterLearning() {
         BaselineConfig config = learningFor(Duration.ofHours(1), Duration.ZERO).withBounds(3, 100, 100);
-        EdgeNames.Named web = new EdgeNames.Named("shop/Deployment/web", true);
         BaselineTable before = new BaselineTable(config);
-        before.observe(new EdgeKey(web.name(), "a", 1, 6), web, new EdgeNames.Named("a", false), T0, "n", 1, 1);
-        before.observe(new EdgeKey(web.name(), "b", 1, 6), web, new EdgeNames.Named("b", false), T0, "n", 1, 1);
-        before.observe(new EdgeKey(web.name(), "c", 1, 6), web, new EdgeNames.Named("c", false), T0 + 2 * HOUR, "n",
-                1, 1);
+        observe(before, "a", T0);
+        observe(before, "b", T0);
+        observe(before, "c", T0 + 2 * HOUR);
         BaselineTable after = new BaselineTable(config);
         assertEquals(0, after.restore(before.state(T0 + 2 * HOUR)));
         assertEquals(1, after.addedEdges());
-        after.observe(new EdgeKey(web.name(), "d", 1, 6), web, new EdgeNames.Named("d", false), T0 + 3 * HOUR, "n",
-                1, 1);
-        assertTrue(after.edge(new EdgeKey(web.name(), "a", 1, 6)) != null, "a learned edge outlasts an added one");
-        assertEquals(null, after.edge(new EdgeKey(web.name(), "c", 1, 6)));
+        observe(after, "d", T0 + 3 * HOUR);
+        assertTrue(after.edge(new EdgeKey("shop/Deployment/web", "a", 1, 6)) != null,
+                "a learned edge outlasts an added one");
+        assertEquals(null, after.edge(new EdgeKey("shop/Deployment/web", "c", 1, 6)));
     }
 
     @Test
