@@ -13,6 +13,13 @@ import java.util.function.Predicate;
  * message naming the bad value.
  */
 final class FlowMatcher implements Predicate<Flow> {
+    /**
+     * Values one repeated field may hold. Every stored flow is compared with each address
+     * value, so without a bound one request (up to 4 MiB: some 400,000 addresses) would hold a
+     * CPU for hours over a full store.
+     */
+    static final int MAX_VALUES = 1024;
+
     private final long sinceNanos;
     private final long untilNanos;
     private final List<IpPrefix> ip;
@@ -27,19 +34,24 @@ final class FlowMatcher implements Predicate<Flow> {
     FlowMatcher(FlowFilter f) {
         sinceNanos = f.hasSince() ? QueryTime.nanos(f.getSince(), "since") : Long.MIN_VALUE;
         untilNanos = f.hasUntil() ? QueryTime.nanos(f.getUntil(), "until") : Long.MAX_VALUE;
-        ip = f.getIpList().stream().map(IpPrefix::parse).toList();
-        sourceIp = f.getSourceIpList().stream().map(IpPrefix::parse).toList();
-        destinationIp = f.getDestinationIpList().stream().map(IpPrefix::parse).toList();
+        ip = prefixes(f.getIpList(), "ip");
+        sourceIp = prefixes(f.getSourceIpList(), "source_ip");
+        destinationIp = prefixes(f.getDestinationIpList(), "destination_ip");
+        capped(f.getPortCount(), "port");
+        capped(f.getIpProtocolCount(), "ip_protocol");
+        capped(f.getNodeNameCount(), "node_name");
+        capped(f.getNamespaceCount(), "namespace");
+        capped(f.getPodCount(), "pod");
         for (int port : f.getPortList()) {
             // uint32 on the wire: compare unsigned, or 4294967295 (-1 here) would slip through.
             if (Integer.compareUnsigned(port, 65535) > 0) {
-                throw new IllegalArgumentException("port " + Integer.toUnsignedString(port)
+                throw new IllegalArgumentException("port: " + Integer.toUnsignedString(port)
                         + " is out of range 0-65535");
             }
         }
         for (int proto : f.getIpProtocolList()) {
             if (Integer.compareUnsigned(proto, 255) > 0) {
-                throw new IllegalArgumentException("IP protocol " + Integer.toUnsignedString(proto)
+                throw new IllegalArgumentException("ip_protocol: " + Integer.toUnsignedString(proto)
                         + " is out of range 0-255");
             }
         }
@@ -61,14 +73,19 @@ final class FlowMatcher implements Predicate<Flow> {
         }
         Endpoint s = flow.getSource();
         Endpoint d = flow.getDestination();
-        if (!ip.isEmpty() && !(any(ip, s.getIp()) || any(ip, d.getIp()))) {
-            return false;
-        }
-        if (!sourceIp.isEmpty() && !any(sourceIp, s.getIp())) {
-            return false;
-        }
-        if (!destinationIp.isEmpty() && !any(destinationIp, d.getIp())) {
-            return false;
+        if (!ip.isEmpty() || !sourceIp.isEmpty() || !destinationIp.isEmpty()) {
+            // Each address read once per flow, not once per value of the filter.
+            byte[] sa = IpPrefix.address(s.getIp());
+            byte[] da = IpPrefix.address(d.getIp());
+            if (!ip.isEmpty() && !(any(ip, sa) || any(ip, da))) {
+                return false;
+            }
+            if (!sourceIp.isEmpty() && !any(sourceIp, sa)) {
+                return false;
+            }
+            if (!destinationIp.isEmpty() && !any(destinationIp, da)) {
+                return false;
+            }
         }
         if (!ports.isEmpty() && !(ports.contains(s.getPort()) || ports.contains(d.getPort()))) {
             return false;
@@ -86,9 +103,27 @@ final class FlowMatcher implements Predicate<Flow> {
         return pods.isEmpty() || pods.contains(s.getWorkload().getPodName()) || pods.contains(d.getWorkload().getPodName());
     }
 
-    private static boolean any(List<IpPrefix> prefixes, String ip) {
+    /** The addresses and prefixes of one filter field; a bad one is named with its field. */
+    static List<IpPrefix> prefixes(List<String> values, String field) {
+        capped(values.size(), field);
+        try {
+            return values.stream().map(IpPrefix::parse).toList();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(field + ": " + e.getMessage());
+        }
+    }
+
+    /** Refuses a repeated field with more than {@link #MAX_VALUES} values, naming it. */
+    static void capped(int count, String field) {
+        if (count > MAX_VALUES) {
+            throw new IllegalArgumentException(field + ": " + count + " values, more than the " + MAX_VALUES
+                    + " a filter field may hold");
+        }
+    }
+
+    static boolean any(List<IpPrefix> prefixes, byte[] address) {
         for (IpPrefix p : prefixes) {
-            if (p.contains(ip)) {
+            if (p.contains(address)) {
                 return true;
             }
         }

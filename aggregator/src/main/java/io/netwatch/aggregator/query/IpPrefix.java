@@ -1,5 +1,6 @@
 package io.netwatch.aggregator.query;
 
+import io.netwatch.aggregator.policy.IpAddresses;
 import java.net.InetAddress;
 import java.util.Arrays;
 
@@ -8,19 +9,23 @@ import java.util.Arrays;
  * literals are accepted: a name is rejected, never resolved.
  */
 record IpPrefix(byte[] network, int bits) {
+    /**
+     * Longest text taken: an address literal (at most 45 characters) and "/128", with room for
+     * spaces around. Longer text is refused unread, and never quoted back: a status travels in a
+     * header, and past the client's header limit the caller would get a transport error instead.
+     */
+    static final int MAX_TEXT = 64;
+
     static IpPrefix parse(String text) {
+        if (text.length() > MAX_TEXT) {
+            throw new IllegalArgumentException("a value of " + text.length() + " characters is not an IP address or"
+                    + " CIDR prefix (at most " + MAX_TEXT + ")");
+        }
         String s = text.trim();
         int slash = s.indexOf('/');
         String addr = slash < 0 ? s : s.substring(0, slash);
-        if (!addr.matches("[0-9.]+") && !addr.matches("[0-9a-fA-F:.]*:[0-9a-fA-F:.]*")) {
-            throw new IllegalArgumentException("'" + text + "' is not an IP address or CIDR prefix");
-        }
-        byte[] bytes;
-        try {
-            // ofLiteral, never getByName: a number-like name ("999.1.1.1") passes the pattern
-            // above, and getByName would hand it to the resolver.
-            bytes = InetAddress.ofLiteral(addr).getAddress();
-        } catch (IllegalArgumentException e) {
+        byte[] bytes = address(addr);
+        if (bytes == null) {
             throw new IllegalArgumentException("'" + text + "' is not an IP address or CIDR prefix");
         }
         int bits = bytes.length * 8;
@@ -37,15 +42,30 @@ record IpPrefix(byte[] network, int bits) {
         return new IpPrefix(bytes, bits);
     }
 
-    boolean contains(String ip) {
-        IpPrefix other;
-        try {
-            other = parse(ip);
-        } catch (IllegalArgumentException e) {
-            return false;
+    /**
+     * An address literal's bytes (4, or 16 for IPv6 other than IPv4-mapped), or null when the
+     * text is not one: a stored flow's address is read once per flow with this, never thrown over.
+     */
+    static byte[] address(String text) {
+        if (text.length() > MAX_TEXT || !text.matches("[0-9.]+") && !IpAddresses.ipv6Characters(text)) {
+            return null;
         }
-        byte[] a = other.network;
-        if (a.length != network.length) {
+        try {
+            // ofLiteral, never getByName: a number-like name ("999.1.1.1") passes the check
+            // above, and getByName would hand it to the resolver.
+            return InetAddress.ofLiteral(text).getAddress();
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    boolean contains(String ip) {
+        return contains(address(ip));
+    }
+
+    /** Whether the address (as {@link #address}; null for none) is in this prefix. */
+    boolean contains(byte[] a) {
+        if (a == null || a.length != network.length) {
             return false;
         }
         int full = bits / 8;

@@ -199,9 +199,11 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
     private static Predicate<Anomaly> anomalyMatcher(GetAnomaliesRequest r) {
         long since = r.hasSince() ? QueryTime.nanos(r.getSince(), "since") : Long.MIN_VALUE;
         long until = r.hasUntil() ? QueryTime.nanos(r.getUntil(), "until") : Long.MAX_VALUE;
+        FlowMatcher.capped(r.getAnomalyTypeCount(), "anomaly_type");
+        FlowMatcher.capped(r.getNodeNameCount(), "node_name");
         Set<String> types = Set.copyOf(r.getAnomalyTypeList());
         Set<String> nodes = Set.copyOf(r.getNodeNameList());
-        var ips = r.getIpList().stream().map(IpPrefix::parse).toList();
+        var ips = FlowMatcher.prefixes(r.getIpList(), "ip");
         return a -> {
             if (QueryTime.saturated(a.getEnd()) < since || QueryTime.saturated(a.getStart()) >= until) {
                 return false;
@@ -212,8 +214,8 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
             if (!nodes.isEmpty() && !nodes.contains(a.getNodeName())) {
                 return false;
             }
-            return ips.isEmpty() || ips.stream().anyMatch(p -> p.contains(a.getSource().getIp())
-                    || p.contains(a.getDestination().getIp()));
+            return ips.isEmpty() || FlowMatcher.any(ips, IpPrefix.address(a.getSource().getIp()))
+                    || FlowMatcher.any(ips, IpPrefix.address(a.getDestination().getIp()));
         };
     }
 

@@ -48,6 +48,8 @@ public final class Response implements AutoCloseable {
     /** How long a handshake counts as evidence that the initiator holds its address, ms. */
     static final long HANDSHAKE_WINDOW_MILLIS = 10 * 60_000;
     private static final long QUERY_TIMEOUT_SECONDS = 10;
+    /** Longest RemoveBlock value: an address literal is at most 45 characters, an id far less. */
+    static final int MAX_BLOCK_TEXT = 64;
     private static final Logger log = LoggerFactory.getLogger(Response.class);
 
     private final ResponseConfig config;
@@ -256,6 +258,12 @@ public final class Response implements AutoCloseable {
      * token"), for the audit; null when the aggregator knows no caller (plaintext).
      */
     public RemoveBlockResponse remove(RemoveBlockRequest request, String caller) {
+        if (request.getBlock().length() > MAX_BLOCK_TEXT) {
+            // Not quoted back: a status travels in a header, and past the client's header limit
+            // the caller would get a transport error instead of this.
+            throw new IllegalArgumentException("block: a value of " + request.getBlock().length() + " characters is"
+                    + " neither a block id (response-3) nor an address (at most " + MAX_BLOCK_TEXT + ")");
+        }
         String given = request.getBlock().strip();
         byte[] ip = io.netwatch.aggregator.policy.IpAddresses.parse(given);
         // Addresses are kept in canonical form ("fd00::1"); ids are taken as given.
