@@ -34,6 +34,7 @@ final class FlowMatcher implements Predicate<Flow> {
     FlowMatcher(FlowFilter f) {
         sinceNanos = f.hasSince() ? QueryTime.nanos(f.getSince(), "since") : Long.MIN_VALUE;
         untilNanos = f.hasUntil() ? QueryTime.nanos(f.getUntil(), "until") : Long.MAX_VALUE;
+        QueryTime.ordered(f.hasSince(), f.getSince(), f.hasUntil(), f.getUntil());
         ip = prefixes(f.getIpList(), "ip");
         sourceIp = prefixes(f.getSourceIpList(), "source_ip");
         destinationIp = prefixes(f.getDestinationIpList(), "destination_ip");

@@ -199,6 +199,7 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
     private static Predicate<Anomaly> anomalyMatcher(GetAnomaliesRequest r) {
         long since = r.hasSince() ? QueryTime.nanos(r.getSince(), "since") : Long.MIN_VALUE;
         long until = r.hasUntil() ? QueryTime.nanos(r.getUntil(), "until") : Long.MAX_VALUE;
+        QueryTime.ordered(r.hasSince(), r.getSince(), r.hasUntil(), r.getUntil());
         FlowMatcher.capped(r.getAnomalyTypeCount(), "anomaly_type");
         FlowMatcher.capped(r.getNodeNameCount(), "node_name");
         Set<String> types = Set.copyOf(r.getAnomalyTypeList());

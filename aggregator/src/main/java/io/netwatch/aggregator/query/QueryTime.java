@@ -22,6 +22,17 @@ final class QueryTime {
     }
 
     /**
+     * Refuses a range with nothing in it: since inclusive, until exclusive, so since must come
+     * first. Compared as given, not as nanoseconds, which saturate: 2300 to 2400 is a range.
+     */
+    static void ordered(boolean hasSince, Timestamp since, boolean hasUntil, Timestamp until) {
+        if (hasSince && hasUntil && Timestamps.compare(since, until) >= 0) {
+            throw new IllegalArgumentException("since (" + Timestamps.toString(since) + ") must be before until ("
+                    + Timestamps.toString(until) + "): nothing can be in between");
+        }
+    }
+
+    /**
      * A stored record's time as nanoseconds, never failing: the record came from an agent, and
      * one with an absurd time must not make every query that meets it fail.
      */

@@ -311,6 +311,28 @@ class QueryServiceTest {
     }
 
     @Test
+    void aSinceNotBeforeTheUntilIsRefusedNotAnsweredNone() {
+        // Found in review: an empty answer, as if nothing had been stored, and a follower that
+        // waited forever; SuggestPolicies and SimulatePolicies refused it already.
+        assertRejected(FlowFilter.newBuilder().setSince(seconds(1060)).setUntil(seconds(1050)).build(),
+                "since (1970-01-01T00:17:40Z) must be before until (1970-01-01T00:17:30Z)");
+        assertRejected(FlowFilter.newBuilder().setSince(seconds(1060)).setUntil(seconds(1060)).build(),
+                "must be before until");
+        // Two times past what nanoseconds hold are still in order.
+        Timestamp year2300 = Timestamp.newBuilder().setSeconds(10_413_792_000L).build();
+        Timestamp year2400 = Timestamp.newBuilder().setSeconds(13_569_465_600L).build();
+        assertEquals(List.of(), filtered(f -> f.setSince(year2300).setUntil(year2400)));
+
+        h.store.anomalies().append(anomaly("a1", "port_scan", "node-a", "10.0.0.9", "10.0.0.2", 1000), STORED_MILLIS);
+        Iterator<GetAnomaliesResponse> bad = h.blocking().getAnomalies(GetAnomaliesRequest.newBuilder()
+                .setSince(seconds(1100)).setUntil(seconds(1000)).build());
+        Status status = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class, bad::hasNext)
+                .getStatus();
+        assertEquals(Status.Code.INVALID_ARGUMENT, status.getCode(), String.valueOf(status));
+        assertTrue(status.getDescription().contains("must be before until"), status.getDescription());
+    }
+
+    @Test
     void limitStopsAfterThatManyMatches() {
         assertEquals(List.of(1L, 2L), query(GetFlowsRequest.newBuilder().setLimit(2).build()));
         assertEquals(List.of(1L, 3L), query(GetFlowsRequest.newBuilder().setLimit(2)
