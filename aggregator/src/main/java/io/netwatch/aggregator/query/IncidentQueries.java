@@ -52,7 +52,8 @@ public final class IncidentQueries {
         List<Incident> stored = new ArrayList<>(tracker.incidents().stream().filter(matcher).toList());
         stored.sort(Comparator.comparing((Incident i) -> i.severity().getNumber()).reversed()
                 .thenComparing(Comparator.comparingLong(Incident::updatedMillis).reversed()));
-        long limit = request.getLimit() == 0 ? Long.MAX_VALUE : request.getLimit();
+        // uint64 on the wire: past 2^63 (a Go client's MaxUint64 for "no limit") it is negative here.
+        long limit = request.getLimit() <= 0 ? Long.MAX_VALUE : request.getLimit();
         Thread.ofVirtual().name("netwatch-query-incidents").start(() -> {
             long sent = 0;
             try {
