@@ -119,7 +119,7 @@ final class PolicySimulateCommand implements Callable<Integer> {
         } finally {
             out.flush();
         }
-        summary(judged[0], blocked[0], 0, byPolicy, read.ignored());
+        summary(judged[0], blocked[0], 0, "", byPolicy, read.ignored());
     }
 
     private void online(String yaml, PolicySimulator.Mode m, long now) throws Exception {
@@ -144,7 +144,8 @@ final class PolicySimulateCommand implements Callable<Integer> {
         }
         Map<String, Integer> ignored = new TreeMap<>();
         s.getIgnoredKindsMap().forEach(ignored::put);
-        summary(s.getFlowsJudged(), s.getFlowsBlocked(), s.getBlockedNotListed(), byPolicy, ignored);
+        summary(s.getFlowsJudged(), s.getFlowsBlocked(), s.getBlockedNotListed(),
+                s.getBlockedCount() < limit ? "past the size one answer lists" : "past --limit", byPolicy, ignored);
     }
 
     /** A stored blocked flow as the offline lines read: addresses, port, protocol, who, then the verdict. */
@@ -190,10 +191,11 @@ final class PolicySimulateCommand implements Callable<Integer> {
         o.put("denied_before", deniedBefore);
     }
 
-    private static void summary(long judged, long blocked, long notListed, Map<String, Long> byPolicy,
+    /** @param why why {@code notListed} blocked flows were not listed */
+    private static void summary(long judged, long blocked, long notListed, String why, Map<String, Long> byPolicy,
                                 Map<String, Integer> ignored) {
         System.err.println("netwatch policy simulate: " + TextFormat.count(judged, "flow") + ", " + blocked + " would be blocked"
-                + (notListed > 0 ? " (" + notListed + " not listed, past --limit)" : "")
+                + (notListed > 0 ? " (" + notListed + " not listed, " + why + ")" : "")
                 + PolicyCheckCommand.ignored(ignored));
         byPolicy.forEach((p, n) -> System.err.println("  " + p + ": " + n + " blocked"));
     }

@@ -52,6 +52,12 @@ import java.util.TreeMap;
 public final class PolicyQueries {
     /** Blocked flows listed when the request sets no limit. */
     static final int DEFAULT_BLOCKED_LISTED = 1000;
+    /**
+     * Bytes of blocked flows listed in one response, whatever the limit: each is a whole stored
+     * record, and a response past 4 MiB (gRPC's default for a client) reaches no one. The ones
+     * past it are counted as not listed.
+     */
+    static final int MAX_LISTED_BYTES = 3 * 1024 * 1024;
     private static final int READ_CHUNK = 1024;
 
     private final FlowStore store;
@@ -91,7 +97,10 @@ public final class PolicyQueries {
         SuggestOptions options = new SuggestOptions(r.getNamespace(), r.getWorkload(), switch (r.getExternalPeers()) {
             case EXTERNAL_PEERS_IP_BLOCK -> ExternalPeers.IP_BLOCK;
             case EXTERNAL_PEERS_REVIEW -> ExternalPeers.REVIEW;
-            default -> ExternalPeers.AUTO;
+            case EXTERNAL_PEERS_UNKNOWN, EXTERNAL_PEERS_AUTO -> ExternalPeers.AUTO;
+            // A value a newer client knows: suggesting as AUTO would answer another question.
+            case UNRECOGNIZED -> throw new IllegalArgumentException("external_peers: " + r.getExternalPeersValue()
+                    + " is not one this server knows (1 auto, 2 ip_block, 3 review)");
         }, r.getDnsNamespace().isEmpty() ? SuggestOptions.DEFAULT_DNS_NAMESPACE : r.getDnsNamespace(),
                 r.getDnsLabelsMap().isEmpty() ? SuggestOptions.DEFAULT_DNS_LABELS : r.getDnsLabelsMap());
         Range range = Range.of(r.hasSince() ? r.getSince() : null, r.hasUntil() ? r.getUntil() : null);
@@ -128,10 +137,17 @@ public final class PolicyQueries {
             throw new IllegalArgumentException("yaml: is empty (the NetworkPolicies to simulate)");
         }
         PolicyDocuments.Read read = PolicyDocuments.read(r.getYaml(), "policies", "default");
-        PolicySimulator.Mode mode = r.getMode() == SimulationMode.SIMULATION_MODE_ADD
-                ? PolicySimulator.Mode.ADD : PolicySimulator.Mode.REPLACE;
+        PolicySimulator.Mode mode = switch (r.getMode()) {
+            case SIMULATION_MODE_ADD -> PolicySimulator.Mode.ADD;
+            case SIMULATION_MODE_UNKNOWN, SIMULATION_MODE_REPLACE -> PolicySimulator.Mode.REPLACE;
+            // A mode a newer client knows: simulating as REPLACE would answer another question.
+            case UNRECOGNIZED -> throw new IllegalArgumentException("mode: " + r.getModeValue()
+                    + " is not a simulation mode this server knows (1 replace, 2 add)");
+        };
         PolicySimulator simulator = new PolicySimulator(history.current(), read.policies(), mode);
-        int limit = r.getLimit() == 0 ? DEFAULT_BLOCKED_LISTED : r.getLimit();
+        // uint32 on the wire: past 2^31 it is negative here, and still a count.
+        long limit = r.getLimit() == 0 ? DEFAULT_BLOCKED_LISTED : Integer.toUnsignedLong(r.getLimit());
+        long[] listedBytes = {0};
         SimulatePoliciesResponse.Builder out = SimulatePoliciesResponse.newBuilder();
         read.ignored().forEach((k, v) -> out.putIgnoredKinds(k, v));
         Map<PolicyRef, Long> byPolicy = new TreeMap<>();
@@ -155,14 +171,21 @@ public final class PolicyQueries {
                 }
             }
             deciding.forEach(p -> byPolicy.merge(p, 1L, Long::sum));
-            if (out.getBlockedCount() >= limit) {
+            if (out.getBlockedCount() >= limit || listedBytes[0] >= MAX_LISTED_BYTES) {
                 counts[2]++;
                 return;
             }
-            out.addBlocked(BlockedFlow.newBuilder().setFlow(f).setEgress(b.verdict().egress().outcome())
+            BlockedFlow listed = BlockedFlow.newBuilder().setFlow(f).setEgress(b.verdict().egress().outcome())
                     .setIngress(b.verdict().ingress().outcome())
                     .addAllPolicies(b.verdict().policies().stream().map(PolicyRef::toString).toList())
-                    .setReason(b.reason()).setDeniedBefore(b.deniedBefore()));
+                    .setReason(b.reason()).setDeniedBefore(b.deniedBefore()).build();
+            if (listedBytes[0] + listed.getSerializedSize() > MAX_LISTED_BYTES) {
+                listedBytes[0] = MAX_LISTED_BYTES;
+                counts[2]++;
+                return;
+            }
+            listedBytes[0] += listed.getSerializedSize();
+            out.addBlocked(listed);
         });
         byPolicy.forEach((p, n) -> out.addByPolicy(PolicyBlockCount.newBuilder().setPolicy(p.toString()).setFlows(n)));
         return out.setFlowsJudged(counts[0]).setFlowsBlocked(counts[1]).setBlockedNotListed(counts[2])

@@ -65,6 +65,8 @@ class PolicyQueriesTest {
 
     private final AtomicLong clock = new AtomicLong(T0 * S);
     private FlowStore store;
+    private FlowEnricher enricher;
+    private FlowVerdicts verdicts;
     private Server server;
     private Server bare;
     private ManagedChannel channel;
@@ -95,8 +97,8 @@ class PolicyQueriesTest {
         clock.addAndGet(60 * S);
 
         store = new FlowStore(1000, 100, Duration.ofHours(1));
-        FlowEnricher enricher = new FlowEnricher(index, new DnsNames());
-        FlowVerdicts verdicts = new FlowVerdicts(index, history, () -> true, new PolicyHits(),
+        enricher = new FlowEnricher(index, new DnsNames());
+        verdicts = new FlowVerdicts(index, history, () -> true, new PolicyHits(),
                 new ViolationReporter(a -> { }, Duration.ofMinutes(5), 2));
         long now = clock.get() / 1_000_000;
         for (Flow f : List.of(
@@ -211,6 +213,58 @@ class PolicyQueriesTest {
         SimulatePoliciesResponse since = query().simulatePolicies(SimulatePoliciesRequest.newBuilder().setYaml(denyAll)
                 .setSince(Timestamps.fromSeconds(T0 + 12)).build());
         assertEquals(2, since.getFlowsJudged(), "only flows that started in the range");
+    }
+
+    private static final String DENY_ALL = """
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata: {namespace: shop, name: deny-all}
+            spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
+            """;
+
+    @Test
+    void aLimitPastTwoToTheThirtyFirstListsAsManyAsFitNotNone() {
+        // uint32 on the wire: 4294967295 is -1 here. Found in review: it listed nothing.
+        SimulatePoliciesResponse all = query().simulatePolicies(SimulatePoliciesRequest.newBuilder().setYaml(DENY_ALL)
+                .setMode(SimulationMode.SIMULATION_MODE_ADD).setLimit(-1).build());
+        assertEquals(4, all.getFlowsBlocked());
+        assertEquals(4, all.getBlockedCount());
+        assertEquals(0, all.getBlockedNotListed());
+    }
+
+    @Test
+    void theBlockedFlowsListedStopBeforeTheResponseOutgrowsWhatAClientTakes() {
+        // Found in review: each listed flow is a whole stored record, and past 4 MiB (gRPC's
+        // default for a client) the caller got RESOURCE_EXHAUSTED instead of the simulation.
+        long now = clock.get() / 1_000_000;
+        String big = "x".repeat(8_000);
+        for (int i = 0; i < 990; i++) {
+            Flow f = tcp(100 + i, "10.244.1.5", "10.244.1.6", 22, TcpState.TCP_STATE_SYN_SENT, 20).toBuilder()
+                    .setInterface(big).build();
+            store.flows().append(verdicts.judge(enricher.enrich(f, now), now), now);
+        }
+        SimulatePoliciesResponse sim = query().simulatePolicies(SimulatePoliciesRequest.newBuilder().setYaml(DENY_ALL)
+                .setMode(SimulationMode.SIMULATION_MODE_ADD).setLimit(1000).build());
+        assertEquals(994, sim.getFlowsBlocked());
+        assertTrue(sim.getSerializedSize() <= PolicyQueries.MAX_LISTED_BYTES + 64 * 1024 + 64 * 1024, "" + sim.getSerializedSize());
+        assertTrue(sim.getBlockedCount() > 0, "some are listed");
+        assertEquals(994, sim.getBlockedCount() + sim.getBlockedNotListed());
+    }
+
+    @Test
+    void anUnknownModeOrExternalPeersIsRefusedNotTakenForTheDefault() {
+        // Found in review: a mode this server does not know (a newer client's) was simulated as
+        // REPLACE, and an unknown external_peers suggested as AUTO, without a word.
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> query().simulatePolicies(
+                SimulatePoliciesRequest.newBuilder().setYaml(DENY_ALL).setModeValue(7).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().startsWith("mode: 7 is not a simulation mode"),
+                e.getStatus().getDescription());
+        e = assertThrows(StatusRuntimeException.class, () -> query().suggestPolicies(
+                SuggestPoliciesRequest.newBuilder().setNamespace("shop").setExternalPeersValue(9).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().startsWith("external_peers: 9 is not"),
+                e.getStatus().getDescription());
     }
 
     @Test
