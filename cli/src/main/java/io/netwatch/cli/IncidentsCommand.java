@@ -55,11 +55,7 @@ final class IncidentsCommand implements Callable<Integer> {
             request.setMinSeverity(Severity.valueOf("SEVERITY_" + minSeverity.name().toUpperCase(Locale.ROOT)));
         }
         if (since != null) {
-            try {
-                request.setSince(TimeArg.parse(since, System.currentTimeMillis()));
-            } catch (IllegalArgumentException e) {
-                throw new NetwatchMain.UserError("--since: " + e.getMessage());
-            }
+            request.setSince(TimeArg.parse("--since", since, System.currentTimeMillis()));
         }
         JsonLines out = json ? new JsonLines(System.out) : null;
         long count = client.stream(follow, stub -> stub.getIncidents(request.build()), (GetIncidentsResponse r) -> {

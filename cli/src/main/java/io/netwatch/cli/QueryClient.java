@@ -2,6 +2,7 @@ package io.netwatch.cli;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -40,6 +42,12 @@ final class QueryClient {
     @Mixin
     ClientTlsOptions tls = new ClientTlsOptions();
 
+    /**
+     * The command's option for each request field the aggregator may name when it refuses a
+     * value ("source_ip: ..." is "--from-ip: ..." to the user who typed it).
+     */
+    private Map<String, String> optionsByField = Map.of();
+
     @Option(names = "--token-file", defaultValue = "${env:" + TOKEN_FILE_ENV + "}",
             description = "File holding the aggregator's query bearer token (default: $" + TOKEN_FILE_ENV + ");"
                     + " turns on TLS (the JDK's trusted CAs unless --tls-ca).")
@@ -63,6 +71,11 @@ final class QueryClient {
             b.intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
         }
         return b.build();
+    }
+
+    /** Says which option set each request field, for the aggregator's refusals. */
+    void options(Map<String, String> byField) {
+        optionsByField = Map.copyOf(byField);
     }
 
     /**
@@ -103,6 +116,12 @@ final class QueryClient {
                 each.accept(r);
             }
         } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED && count > 0) {
+                // Found in review: after a screenful of flows it said the aggregator "did not answer".
+                throw new NetwatchMain.Failed("the aggregator at " + aggregator + " had sent " + count
+                        + " answers when --timeout (" + timeoutSeconds + " s) ran out: raise --timeout, or ask for"
+                        + " less (--limit, --since, a filter)");
+            }
             throw explain(e);
         } finally {
             close(channel);
@@ -159,6 +178,13 @@ final class QueryClient {
         return null;
     }
 
+    /** The aggregator's "field: why" with the option that set the field in its place. */
+    private String withOptions(String description) {
+        int colon = description.indexOf(": ");
+        String option = colon < 0 ? null : optionsByField.get(description.substring(0, colon));
+        return option == null ? description : option + description.substring(colon);
+    }
+
     /** Turns an RPC failure into a message a user can act on. */
     private RuntimeException explain(StatusRuntimeException e) {
         String failure = tlsFailure(e);
@@ -172,8 +198,9 @@ final class QueryClient {
                     + " --tls-cert/--tls-key or --token-file, see docs/security.md")
                     + "): " + e.getStatus().getDescription());
             case DEADLINE_EXCEEDED -> new NetwatchMain.Failed("the aggregator at " + aggregator
-                    + " did not answer within " + timeoutSeconds + " s");
-            case INVALID_ARGUMENT, FAILED_PRECONDITION -> new NetwatchMain.UserError(e.getStatus().getDescription());
+                    + " did not answer within " + timeoutSeconds + " s (--timeout)");
+            case INVALID_ARGUMENT, FAILED_PRECONDITION -> new NetwatchMain.UserError(withOptions(
+                    String.valueOf(e.getStatus().getDescription())));
             case UNAUTHENTICATED, PERMISSION_DENIED -> new NetwatchMain.UserError("the aggregator at " + aggregator
                     + " refused the query: " + e.getStatus().getDescription());
             default -> new NetwatchMain.Failed("query failed: " + e.getStatus());

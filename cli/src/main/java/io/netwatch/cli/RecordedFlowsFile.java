@@ -60,11 +60,7 @@ final class RecordedFlowsFile {
     }
 
     private static Timestamp time(String option, String text, long nowMillis) {
-        try {
-            return TimeArg.parse(text, nowMillis);
-        } catch (IllegalArgumentException e) {
-            throw new NetwatchMain.UserError(option + ": " + e.getMessage());
-        }
+        return TimeArg.parse(option, text, nowMillis);
     }
 
     /** Reads the flows in the time range, streamed; returns how many lines were read. */

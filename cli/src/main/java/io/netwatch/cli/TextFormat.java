@@ -97,6 +97,15 @@ final class TextFormat {
         return hasPort ? host + ":" + port : host;
     }
 
+    /**
+     * What a follower is told when the store evicted records before they could be sent:
+     * "3 flows were dropped from the aggregator's store before they could be shown".
+     */
+    static String lost(long n, String one, String many) {
+        return count(n, one, many) + (n == 1 ? " was" : " were") + " dropped from the aggregator's store before "
+                + (n == 1 ? "it" : "they") + " could be shown";
+    }
+
     /** "1 flow", "2 flows": a count and its noun, plural when it is not one. */
     static String count(long n, String noun) {
         return count(n, noun, noun + "s");

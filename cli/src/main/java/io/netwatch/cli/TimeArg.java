@@ -11,6 +11,15 @@ final class TimeArg {
     private TimeArg() {
     }
 
+    /** As {@link #parse(String, long)}, a mistake named by the option that gave the text. */
+    static Timestamp parse(String option, String text, long nowMillis) {
+        try {
+            return parse(text, nowMillis);
+        } catch (IllegalArgumentException e) {
+            throw new NetwatchMain.UserError(option + ": " + e.getMessage());
+        }
+    }
+
     static Timestamp parse(String text, long nowMillis) {
         String s = text.trim();
         if (s.matches("\\d+(ms|[smhd])")) {
