@@ -228,6 +228,9 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
     private static <T, R> void stream(BoundedLog<T> log, Predicate<T> matcher, boolean follow, long limit, boolean last,
                                       ServerCallStreamObserver<R> out, Render<T, R> render) {
         ReadyGate gate = new ReadyGate(out);
+        // Without follow, the store as the call found it: what arrives while a slow client reads
+        // would otherwise keep a listing going as long as the flow rate outpaced the client.
+        long endIndex = follow ? Long.MAX_VALUE : log.nextIndex();
         long startIndex = last && limit > 0 ? lastMatchesStart(log, matcher, limit) : log.firstIndex();
         // Following from the last matches (tail -n N -f): the limit chose where to start, not when to stop.
         long stopAfter = last && follow ? 0 : limit;
@@ -241,6 +244,10 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
                     BoundedLog.Read<T> read = log.read(cursor, READ_CHUNK);
                     lost += read.missed();
                     for (BoundedLog.Entry<T> e : read.entries()) {
+                        if (e.index() >= endIndex) {
+                            out.onCompleted();
+                            return;
+                        }
                         if (!matcher.test(e.value())) {
                             continue;
                         }

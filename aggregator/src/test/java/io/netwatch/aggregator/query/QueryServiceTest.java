@@ -437,6 +437,36 @@ class QueryServiceTest {
     }
 
     @Test
+    void withoutFollowTheAnswerIsTheStoreAsTheCallFoundIt() throws Exception {
+        // Found in review: a listing went on with flows stored while it was read, so over a busy
+        // aggregator a reader slower than the flow rate never reached the end (and --timeout cut it).
+        Follower<GetFlowsResponse> reader = new Follower<>(1);
+        h.async().getFlows(GetFlowsRequest.getDefaultInstance(), reader);
+        assertEquals(1, reader.next().getFlow().getFlowId());
+        h.append(flow(7));
+        reader.call.request(100);
+        List<Long> rest = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            rest.add(reader.next().getFlow().getFlowId());
+        }
+        assertEquals(List.of(2L, 3L, 4L, 5L, 6L), rest);
+        assertEquals(Status.Code.OK, reader.closed.get(WAIT_SECONDS, TimeUnit.SECONDS).getCode());
+        assertTrue(reader.received.isEmpty(), "flow 7 came after the call: " + reader.received);
+
+        // Anomalies likewise.
+        h.store.anomalies().append(anomaly("a1", "port_scan", "node-a", "10.0.0.9", "10.0.0.2", 1000), STORED_MILLIS);
+        h.store.anomalies().append(anomaly("a2", "port_scan", "node-a", "10.0.0.9", "10.0.0.2", 1000), STORED_MILLIS);
+        Follower<GetAnomaliesResponse> anomalies = new Follower<>(1);
+        h.async().getAnomalies(GetAnomaliesRequest.getDefaultInstance(), anomalies);
+        assertEquals("a1", anomalies.next().getAnomaly().getId());
+        h.store.anomalies().append(anomaly("a3", "port_scan", "node-a", "10.0.0.9", "10.0.0.2", 1000), STORED_MILLIS);
+        anomalies.call.request(100);
+        assertEquals("a2", anomalies.next().getAnomaly().getId());
+        assertEquals(Status.Code.OK, anomalies.closed.get(WAIT_SECONDS, TimeUnit.SECONDS).getCode());
+        assertTrue(anomalies.received.isEmpty(), "a3 came after the call: " + anomalies.received);
+    }
+
+    @Test
     void followAppliesTheFilterToNewFlows() throws Exception {
         Follower<GetFlowsResponse> follower = new Follower<>(-1);
         h.async().getFlows(GetFlowsRequest.newBuilder().setFollow(true)
@@ -491,7 +521,7 @@ class QueryServiceTest {
             big.append(http.toBuilder().setFlowId(1).build());
             big.append(http.toBuilder().setFlowId(2).build());
             Follower<GetFlowsResponse> follower = new Follower<>(1);
-            big.async().getFlows(GetFlowsRequest.newBuilder()
+            big.async().getFlows(GetFlowsRequest.newBuilder().setFollow(true)
                     .setFilter(FlowFilter.newBuilder().addPort(80)).build(), follower);
             assertEquals(1, follower.next().getFlow().getFlowId());
 
@@ -513,7 +543,8 @@ class QueryServiceTest {
             assertEquals(0, second.getLostBefore());
             assertEquals(9, last.getFlow().getFlowId());
             assertEquals(3, last.getLostBefore(), "flows 3, 4 and 5 were evicted before the reader got to them");
-            assertEquals(Status.Code.OK, follower.closed.get(WAIT_SECONDS, TimeUnit.SECONDS).getCode());
+            follower.call.cancel("test done", null);
+            assertEquals(Status.Code.CANCELLED, follower.closed.get(WAIT_SECONDS, TimeUnit.SECONDS).getCode());
         }
     }
 
