@@ -59,7 +59,7 @@ final class ObserveCommand implements Callable<Integer> {
     @Option(names = "--namespace", split = ",", description = "Kubernetes namespace of either endpoint.")
     List<String> namespace = List.of();
 
-    @Option(names = "--pod", split = ",", description = "Pod name of either endpoint.")
+    @Option(names = "--pod", split = ",", description = "Pod name of either endpoint (with --namespace, a pod of that namespace).")
     List<String> pod = List.of();
 
     /** The option that sets each field of the request, for the aggregator's refusals. */

@@ -9,7 +9,7 @@ import java.util.function.Predicate;
 
 /**
  * A compiled {@link FlowFilter}: conditions ANDed, values within one condition ORed, an
- * empty condition matching everything. Invalid filters are rejected at compile time with a
+ * empty condition matching everything; namespace and pod hold on the same endpoint. Invalid filters are rejected at compile time with a
  * message naming the bad value.
  */
 final class FlowMatcher implements Predicate<Flow> {
@@ -97,11 +97,14 @@ final class FlowMatcher implements Predicate<Flow> {
         if (!nodes.isEmpty() && !nodes.contains(flow.getNodeName())) {
             return false;
         }
-        if (!namespaces.isEmpty() && !(namespaces.contains(s.getWorkload().getNamespace())
-                || namespaces.contains(d.getWorkload().getNamespace()))) {
-            return false;
-        }
-        return pods.isEmpty() || pods.contains(s.getWorkload().getPodName()) || pods.contains(d.getWorkload().getPodName());
+        // A pod is named within its namespace: with both given, one endpoint holds both (else
+        // billing/postgres-0 talking to shop would pass for shop/postgres-0).
+        return identity(s) || identity(d);
+    }
+
+    private boolean identity(Endpoint e) {
+        return (namespaces.isEmpty() || namespaces.contains(e.getWorkload().getNamespace()))
+                && (pods.isEmpty() || pods.contains(e.getWorkload().getPodName()));
     }
 
     /** The addresses and prefixes of one filter field; a bad one is named with its field. */

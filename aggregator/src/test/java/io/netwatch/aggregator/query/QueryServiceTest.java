@@ -288,6 +288,23 @@ class QueryServiceTest {
     }
 
     @Test
+    void aPodIsNamedInItsNamespaceWhenBothAreGiven() {
+        // Found in review: namespace and pod each matched either endpoint, so a StatefulSet's
+        // postgres-0 in billing talking to shop came out for --namespace shop --pod postgres-0.
+        h.append(flow(7, "node-a", endpoint("10.0.3.1", 5432, "billing", "postgres-0"),
+                endpoint("10.0.0.1", 40001, "shop", "web-1"), 6, 1300, 1310));
+        h.append(flow(8, "node-a", endpoint("10.0.0.7", 5432, "shop", "postgres-0"), endpoint("10.9.0.1", 40002),
+                6, 1300, 1310));
+        assertEquals(List.of(8L), filtered(f -> f.addNamespace("shop").addPod("postgres-0")));
+        assertEquals(List.of(7L), filtered(f -> f.addNamespace("billing").addPod("postgres-0")));
+        assertEquals(List.of(7L, 8L), filtered(f -> f.addNamespace("billing").addNamespace("shop")
+                .addPod("postgres-0")));
+        // Alone, each still matches either endpoint.
+        assertEquals(List.of(7L, 8L), filtered(f -> f.addPod("postgres-0")));
+        assertEquals(List.of(1L, 6L, 7L, 8L), filtered(f -> f.addNamespace("shop")));
+    }
+
+    @Test
     void sinceAndUntilSelectFlowsOverlappingTheRange() {
         // Overlap: last_seen >= since and first_seen < until. Flow 5 spans the whole range.
         assertEquals(List.of(3L, 4L, 5L),
