@@ -4,6 +4,9 @@ import io.netwatch.aggregator.store.StoreListener;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -102,6 +105,45 @@ public final class IncidentTracker implements StoreListener, AutoCloseable {
     public AutoCloseable subscribe(IncidentListener listener) {
         listeners.add(listener);
         return () -> listeners.remove(listener);
+    }
+
+    /** The incidents as they stood when {@code listener} was subscribed, and the subscription. */
+    public record Followed(List<Incident> incidents, AutoCloseable subscription) {
+    }
+
+    /**
+     * Subscribes {@code listener} and takes the incidents at one point between two changes, on
+     * the worker that makes them: every change is either in the snapshot or told to the
+     * listener, never both (found in review: a change told after the snapshot had it was sent
+     * twice) and never neither. Waits behind the work already handed over.
+     */
+    public Followed follow(IncidentListener listener) throws InterruptedException {
+        AutoCloseable subscription = () -> listeners.remove(listener);
+        Future<List<Incident>> taken;
+        try {
+            // Past the backlog bound, as awaitIdle: a follower must not be refused for a busy worker.
+            taken = worker.submit(() -> {
+                listeners.add(listener);
+                return book.incidents();
+            });
+        } catch (RejectedExecutionException e) {
+            // Stopped: no change will come, so the snapshot and the subscription cannot overlap.
+            listeners.add(listener);
+            return new Followed(book.incidents(), subscription);
+        }
+        try {
+            return new Followed(taken.get(), subscription);
+        } catch (InterruptedException e) {
+            // The subscription may yet be made: undone after it, on the same worker, in order.
+            try {
+                worker.execute(() -> listeners.remove(listener));
+            } catch (RejectedExecutionException stopped) {
+                listeners.remove(listener);
+            }
+            throw e;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the incident worker failed to take a snapshot", e.getCause());
+        }
     }
 
     /** Every open incident and every resolved one still kept, as snapshots. */

@@ -48,15 +48,24 @@ public final class IncidentQueries {
         }
         ReadyGate gate = new ReadyGate(out);
         Follower follower = request.getFollow() ? new Follower(matcher) : null;
-        AutoCloseable subscription = follower == null ? () -> { } : tracker.subscribe(follower);
-        List<Incident> stored = new ArrayList<>(tracker.incidents().stream().filter(matcher).toList());
-        stored.sort(Comparator.comparing((Incident i) -> i.severity().getNumber()).reversed()
-                .thenComparing(Comparator.comparingLong(Incident::updatedMillis).reversed()));
         // uint64 on the wire: past 2^63 (a Go client's MaxUint64 for "no limit") it is negative here.
         long limit = request.getLimit() <= 0 ? Long.MAX_VALUE : request.getLimit();
         Thread.ofVirtual().name("netwatch-query-incidents").start(() -> {
             long sent = 0;
+            AutoCloseable subscription = () -> { };
             try {
+                List<Incident> now;
+                if (follower == null) {
+                    now = tracker.incidents();
+                } else {
+                    // Taken here, not in the service method: it waits for the tracker's worker.
+                    IncidentTracker.Followed followed = tracker.follow(follower);
+                    subscription = followed.subscription();
+                    now = followed.incidents();
+                }
+                List<Incident> stored = new ArrayList<>(now.stream().filter(matcher).toList());
+                stored.sort(Comparator.comparing((Incident i) -> i.severity().getNumber()).reversed()
+                        .thenComparing(Comparator.comparingLong(Incident::updatedMillis).reversed()));
                 for (Incident i : stored) {
                     if (sent >= limit || !gate.await()) {
                         break;

@@ -8,21 +8,28 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.netwatch.aggregator.RecordingObserver;
 import io.netwatch.aggregator.incident.BeaconConfig;
+import io.netwatch.aggregator.incident.Incident;
 import io.netwatch.aggregator.incident.IncidentConfig;
 import io.netwatch.aggregator.incident.IncidentCounters;
+import io.netwatch.aggregator.incident.IncidentListener;
 import io.netwatch.aggregator.incident.IncidentTracker;
 import io.netwatch.aggregator.store.AgentRegistry;
 import io.netwatch.aggregator.store.FlowStore;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.anomaly.v1.Severity;
 import io.netwatch.proto.flow.v1.Endpoint;
+import io.netwatch.proto.incident.v1.IncidentState;
 import io.netwatch.proto.query.v1.GetIncidentsRequest;
+import io.netwatch.proto.query.v1.GetIncidentsResponse;
+import io.netwatch.proto.query.v1.IncidentChange;
 import io.netwatch.proto.query.v1.QueryGrpc;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -85,5 +92,51 @@ class IncidentQueriesTest {
         // answered nothing, where GetFlows and GetAnomalies answer everything.
         assertEquals(3, ids(GetIncidentsRequest.newBuilder().setLimit(-1).build()).size());
         assertEquals(3, ids(GetIncidentsRequest.newBuilder().setLimit(Long.MIN_VALUE).build()).size());
+    }
+
+    @Test
+    void aFollowerGetsEachChangeOnceAcrossTheHandoverFromTheStoredIncidents() throws Exception {
+        tracker.anomalyStored(scan(1), clock.get());
+        tracker.anomalyStored(scan(2), clock.get());
+        assertTrue(tracker.awaitIdle(WAIT_SECONDS * 1000));
+        // Hold the worker inside its first resolution, with both incidents already resolved in
+        // the book and the second resolution not yet told: the handover's window, made wide.
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        tracker.subscribe(new IncidentListener() {
+            @Override
+            public void resolved(Incident i) {
+                if (inside.getCount() > 0) {
+                    inside.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        });
+        clock.addAndGet(61_000);
+        tracker.sweepNow();
+        assertTrue(inside.await(WAIT_SECONDS, TimeUnit.SECONDS));
+
+        RecordingObserver<GetIncidentsResponse> follower = new RecordingObserver<>();
+        QueryGrpc.newStub(channel).withDeadlineAfter(WAIT_SECONDS * 3, TimeUnit.SECONDS)
+                .getIncidents(GetIncidentsRequest.newBuilder().setFollow(true).build(), follower);
+        release.countDown();
+        List<String> seen = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            GetIncidentsResponse r = follower.received.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+            assertTrue(r != null, "the stored incidents: " + seen);
+            assertEquals(IncidentChange.INCIDENT_CHANGE_CURRENT, r.getChange());
+            assertEquals(IncidentState.INCIDENT_STATE_RESOLVED, r.getIncident().getState());
+            seen.add(r.getIncident().getId());
+        }
+        // A change after the handover: the next thing the follower hears.
+        tracker.anomalyStored(scan(3), clock.get());
+        GetIncidentsResponse next = follower.received.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertTrue(next != null);
+        assertEquals("inc-3 INCIDENT_CHANGE_OPENED", next.getIncident().getId() + " " + next.getChange(),
+                "found in review: a resolution already in the stored incidents " + seen + " was sent again");
     }
 }
