@@ -37,6 +37,7 @@ import io.netwatch.proto.query.v1.ListBlocksRequest;
 import io.netwatch.proto.query.v1.ListBlocksResponse;
 import io.netwatch.proto.query.v1.RemoveBlockRequest;
 import io.netwatch.proto.query.v1.RemoveBlockResponse;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;
 
@@ -228,14 +229,14 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
     private static <T, R> void stream(BoundedLog<T> log, Predicate<T> matcher, boolean follow, long limit, boolean last,
                                       ServerCallStreamObserver<R> out, Render<T, R> render) {
         ReadyGate gate = new ReadyGate(out);
+        long storedEnd = log.nextIndex();
         // Without follow, the store as the call found it: what arrives while a slow client reads
         // would otherwise keep a listing going as long as the flow rate outpaced the client.
-        long endIndex = follow ? Long.MAX_VALUE : log.nextIndex();
-        long startIndex = last && limit > 0 ? lastMatchesStart(log, matcher, limit) : log.firstIndex();
+        long endIndex = follow ? Long.MAX_VALUE : storedEnd;
         // Following from the last matches (tail -n N -f): the limit chose where to start, not when to stop.
         long stopAfter = last && follow ? 0 : limit;
         Thread.ofVirtual().name("netwatch-query").start(() -> {
-            long cursor = startIndex;
+            long cursor = last && limit > 0 ? lastMatchesStart(log, matcher, limit, storedEnd, out) : log.firstIndex();
             long sent = 0;
             // Evicted unread, not yet reported: carried across reads until the next match.
             long lost = 0;
@@ -281,17 +282,31 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
         });
     }
 
-    /** Index from which the last {@code limit} matching entries start. */
-    private static <T> long lastMatchesStart(BoundedLog<T> log, Predicate<T> matcher, long limit) {
-        long first = log.firstIndex();
-        long index = log.nextIndex();
+    /**
+     * Index from which the last {@code limit} matching entries before {@code end} start (the
+     * lowest index still stored when fewer match). Read backwards a chunk at a time, by the
+     * entries' own indexes: the store evicts while this reads (found in review: reading one
+     * index at a time, an evicted index read the oldest entry instead, again and again). Stops
+     * when the client has gone.
+     */
+    private static <T> long lastMatchesStart(BoundedLog<T> log, Predicate<T> matcher, long limit, long end,
+                                             ServerCallStreamObserver<?> out) {
+        long index = end;
         long found = 0;
-        while (index > first && found < limit) {
-            index--;
-            var read = log.read(index, 1);
-            if (!read.entries().isEmpty() && matcher.test(read.entries().getFirst().value())) {
-                found++;
+        while (!out.isCancelled()) {
+            long from = Math.max(log.firstIndex(), index - READ_CHUNK);
+            if (from >= index) {
+                return index;
             }
+            List<BoundedLog.Entry<T>> entries = log.read(from, (int) (index - from)).entries();
+            for (int i = entries.size() - 1; i >= 0; i--) {
+                BoundedLog.Entry<T> e = entries.get(i);
+                // Past what was asked for when the oldest were evicted between the two reads above.
+                if (e.index() < index && matcher.test(e.value()) && ++found >= limit) {
+                    return e.index();
+                }
+            }
+            index = from;
         }
         return index;
     }

@@ -369,6 +369,24 @@ class QueryServiceTest {
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), query(GetFlowsRequest.newBuilder().setLast(true).build()));
     }
 
+    @Test
+    void lastCountsBackAcrossMoreThanOneReadOfTheStore() throws Exception {
+        // Pins the backward scan across its chunks (it reads the store 256 entries at a time).
+        try (Harness big = new Harness(1000)) {
+            for (long id = 1; id <= 900; id++) {
+                big.append(flow(id, "node-" + (id % 100 == 0 ? "x" : "a"), endpoint("10.0.0.1", 1),
+                        endpoint("10.0.0.2", 2), 6, 1000, 1001));
+            }
+            GetFlowsRequest lastThree = GetFlowsRequest.newBuilder().setLast(true).setLimit(3)
+                    .setFilter(FlowFilter.newBuilder().addNodeName("node-x")).build();
+            assertEquals(List.of(700L, 800L, 900L), ids(QueryGrpc.newBlockingStub(big.channel)
+                    .withDeadlineAfter(WAIT_SECONDS, TimeUnit.SECONDS).getFlows(lastThree)));
+            GetFlowsRequest moreThanMatch = lastThree.toBuilder().setLimit(50).build();
+            assertEquals(9, ids(QueryGrpc.newBlockingStub(big.channel)
+                    .withDeadlineAfter(WAIT_SECONDS, TimeUnit.SECONDS).getFlows(moreThanMatch)).size());
+        }
+    }
+
     private Status rejected(FlowFilter filter) {
         Iterator<GetFlowsResponse> it = h.blocking().getFlows(GetFlowsRequest.newBuilder().setFilter(filter).build());
         try {
