@@ -3,6 +3,7 @@ package io.netwatch.cli;
 import io.netwatch.aggregator.store.FlowStore;
 import io.netwatch.proto.query.v1.GetAnomaliesRequest;
 import io.netwatch.proto.query.v1.GetAnomaliesResponse;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -53,19 +54,25 @@ final class AnomaliesCommand implements Callable<Integer> {
         if (since != null) {
             request.setSince(TimeArg.parse("--since", since, System.currentTimeMillis()));
         }
-        JsonLines out = json ? new JsonLines(System.out) : null;
+        QueryOutput stdout = new QueryOutput(json);
+        JsonLines out = stdout.json();
         client.options(Map.of("anomaly_type", "--type", "ip", "--ip", "node_name", "--node", "since", "--since"));
-        long count = client.stream(follow, stub -> stub.getAnomalies(request.build()), (GetAnomaliesResponse r) -> {
-            if (r.getLostBefore() > 0) {
-                // Found in review: observe said so, this dropped lost_before without a word.
-                System.err.println("netwatch anomalies: " + TextFormat.lost(r.getLostBefore(), "anomaly", "anomalies"));
-            }
-            if (out != null) {
-                out.anomaly(r.getAnomaly());
-            } else {
-                System.out.println(TextFormat.anomaly(r.getAnomaly()));
-            }
-        });
+        long count;
+        try {
+            count = client.stream(follow, stub -> stub.getAnomalies(request.build()), (GetAnomaliesResponse r) -> {
+                if (r.getLostBefore() > 0) {
+                    // Found in review: observe said so, this dropped lost_before without a word.
+                    System.err.println("netwatch anomalies: " + TextFormat.lost(r.getLostBefore(), "anomaly", "anomalies"));
+                }
+                if (out != null) {
+                    out.anomaly(r.getAnomaly());
+                } else {
+                    stdout.line(TextFormat.anomaly(r.getAnomaly()));
+                }
+            });
+        } catch (UncheckedIOException e) {
+            return stdout.failed("netwatch anomalies", e);
+        }
         if (count == 0 && out == null) {
             System.err.println("netwatch anomalies: none");
         }

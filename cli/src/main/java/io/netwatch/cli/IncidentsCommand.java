@@ -4,6 +4,7 @@ import io.netwatch.proto.anomaly.v1.Severity;
 import io.netwatch.proto.incident.v1.IncidentState;
 import io.netwatch.proto.query.v1.GetIncidentsRequest;
 import io.netwatch.proto.query.v1.GetIncidentsResponse;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -57,14 +58,20 @@ final class IncidentsCommand implements Callable<Integer> {
         if (since != null) {
             request.setSince(TimeArg.parse("--since", since, System.currentTimeMillis()));
         }
-        JsonLines out = json ? new JsonLines(System.out) : null;
-        long count = client.stream(follow, stub -> stub.getIncidents(request.build()), (GetIncidentsResponse r) -> {
-            if (out != null) {
-                out.incident(r.getIncident(), r.getChange(), r.getLostBefore());
-            } else {
-                System.out.println(TextFormat.incident(r.getIncident(), r.getChange(), r.getLostBefore()));
-            }
-        });
+        QueryOutput stdout = new QueryOutput(json);
+        JsonLines out = stdout.json();
+        long count;
+        try {
+            count = client.stream(follow, stub -> stub.getIncidents(request.build()), (GetIncidentsResponse r) -> {
+                if (out != null) {
+                    out.incident(r.getIncident(), r.getChange(), r.getLostBefore());
+                } else {
+                    stdout.line(TextFormat.incident(r.getIncident(), r.getChange(), r.getLostBefore()));
+                }
+            });
+        } catch (UncheckedIOException e) {
+            return stdout.failed("netwatch incidents", e);
+        }
         if (count == 0 && out == null) {
             System.err.println("netwatch incidents: none");
         }

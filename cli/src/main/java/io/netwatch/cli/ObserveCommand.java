@@ -4,6 +4,7 @@ import com.google.protobuf.util.Timestamps;
 import io.netwatch.proto.query.v1.FlowFilter;
 import io.netwatch.proto.query.v1.GetFlowsRequest;
 import io.netwatch.proto.query.v1.GetFlowsResponse;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -102,18 +103,24 @@ final class ObserveCommand implements Callable<Integer> {
         }
         GetFlowsRequest request = GetFlowsRequest.newBuilder().setFilter(filter).setFollow(follow)
                 .setLimit(last > 0 ? last : limit).setLast(last > 0).build();
-        JsonLines out = json ? new JsonLines(System.out) : null;
+        QueryOutput stdout = new QueryOutput(json);
+        JsonLines out = stdout.json();
         client.options(OPTIONS);
-        long count = client.stream(follow, stub -> stub.getFlows(request), (GetFlowsResponse r) -> {
-            if (r.getLostBefore() > 0) {
-                System.err.println("netwatch observe: " + TextFormat.lost(r.getLostBefore(), "flow", "flows"));
-            }
-            if (out != null) {
-                out.flow(r.getFlow());
-            } else {
-                System.out.println(TextFormat.flow(r.getFlow()));
-            }
-        });
+        long count;
+        try {
+            count = client.stream(follow, stub -> stub.getFlows(request), (GetFlowsResponse r) -> {
+                if (r.getLostBefore() > 0) {
+                    System.err.println("netwatch observe: " + TextFormat.lost(r.getLostBefore(), "flow", "flows"));
+                }
+                if (out != null) {
+                    out.flow(r.getFlow());
+                } else {
+                    stdout.line(TextFormat.flow(r.getFlow()));
+                }
+            });
+        } catch (UncheckedIOException e) {
+            return stdout.failed("netwatch observe", e);
+        }
         if (count == 0 && out == null) {
             System.err.println("netwatch observe: none");
         }

@@ -12,12 +12,21 @@ import io.netwatch.aggregator.AggregatorServer;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.flow.v1.Endpoint;
 import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.incident.v1.Incident;
 import io.netwatch.proto.query.v1.GetAnomaliesRequest;
 import io.netwatch.proto.query.v1.GetAnomaliesResponse;
 import io.netwatch.proto.query.v1.GetFlowsRequest;
 import io.netwatch.proto.query.v1.GetFlowsResponse;
+import io.netwatch.proto.query.v1.GetIncidentsRequest;
+import io.netwatch.proto.query.v1.GetIncidentsResponse;
+import io.netwatch.proto.query.v1.IncidentChange;
 import io.netwatch.proto.query.v1.QueryGrpc;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -108,6 +117,13 @@ class QueryCommandsTest {
                     .build());
             responses.onCompleted();
         }
+
+        @Override
+        public void getIncidents(GetIncidentsRequest request, StreamObserver<GetIncidentsResponse> responses) {
+            responses.onNext(GetIncidentsResponse.newBuilder().setIncident(Incident.newBuilder().setId("inc-1"))
+                    .setChange(IncidentChange.INCIDENT_CHANGE_CURRENT).build());
+            responses.onCompleted();
+        }
     }
 
     private static Server canned(long flowsThenStall) throws java.io.IOException {
@@ -126,6 +142,48 @@ class QueryCommandsTest {
                 assertEquals(0, r.code(), r.stderr());
                 assertEquals("netwatch anomalies: 3 anomalies were dropped from the aggregator's store before they"
                         + " could be shown", r.stderr().strip());
+            }
+        } finally {
+            server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Runs netwatch with a standard output that fails every write, as a pipe whose reader left. */
+    private static CliRun withBrokenOutput(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(new OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    throw new IOException("Broken pipe");
+                }
+            }, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            return new CliRun(NetwatchMain.execute(args), "", err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void aWriteThatFailsEndsTheCommandInsteadOfReadingOnForNoOne() throws Exception {
+        // Found in review: standard output is a PrintStream, which keeps a failed write to itself,
+        // so `netwatch observe --follow | head -1` read the aggregator's stream forever after head
+        // left, and a listing to a full disk ended with status 0.
+        Server server = canned(3);
+        try {
+            String at = "127.0.0.1:" + server.getPort();
+            for (String[] args : new String[][] {{"observe", "--aggregator", at, "--timeout", "1"},
+                {"observe", "--aggregator", at, "--timeout", "1", "--json"},
+                {"anomalies", "--aggregator", at}, {"anomalies", "--aggregator", at, "--json"},
+                {"incidents", "--aggregator", at}, {"incidents", "--aggregator", at, "--json"}}) {
+                CliRun r = withBrokenOutput(args);
+                assertEquals(1, r.code(), String.join(" ", args) + ": " + r.stderr());
+                assertTrue(r.stderr().startsWith("netwatch " + args[0] + ": cannot write to standard output"),
+                        r.stderr());
             }
         } finally {
             server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
