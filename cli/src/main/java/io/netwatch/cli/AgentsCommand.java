@@ -26,7 +26,10 @@ final class AgentsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         GetAgentsResponse r = client.call(stub -> stub.getAgents(GetAgentsRequest.getDefaultInstance()));
         if (json) {
-            System.out.println(JsonFormat.printer().preservingProtoFieldNames().print(r));
+            // Every field whatever its value: proto JSON leaves out zeros and false, and a script
+            // would find no "connected" on a disconnected agent (messages stay absent when unknown).
+            System.out.println(JsonFormat.printer().preservingProtoFieldNames().alwaysPrintFieldsWithNoPresence()
+                    .print(r));
             return 0;
         }
         for (AgentInfo a : r.getAgentsList()) {

@@ -13,6 +13,9 @@ import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.flow.v1.Endpoint;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.incident.v1.Incident;
+import io.netwatch.proto.query.v1.AgentInfo;
+import io.netwatch.proto.query.v1.GetAgentsRequest;
+import io.netwatch.proto.query.v1.GetAgentsResponse;
 import io.netwatch.proto.query.v1.GetAnomaliesRequest;
 import io.netwatch.proto.query.v1.GetAnomaliesResponse;
 import io.netwatch.proto.query.v1.GetFlowsRequest;
@@ -119,6 +122,16 @@ class QueryCommandsTest {
         }
 
         @Override
+        public void getAgents(GetAgentsRequest request, StreamObserver<GetAgentsResponse> responses) {
+            GetAgentsResponse.Builder b = GetAgentsResponse.newBuilder();
+            if (flowsThenStall > 0) {
+                b.addAgents(AgentInfo.newBuilder().setNodeName("node-a").setConnected(false).setCaptureCoverage(1.0));
+            }
+            responses.onNext(b.build());
+            responses.onCompleted();
+        }
+
+        @Override
         public void getIncidents(GetIncidentsRequest request, StreamObserver<GetIncidentsResponse> responses) {
             responses.onNext(GetIncidentsResponse.newBuilder().setIncident(Incident.newBuilder().setId("inc-1"))
                     .setChange(IncidentChange.INCIDENT_CHANGE_CURRENT).build());
@@ -145,6 +158,29 @@ class QueryCommandsTest {
             }
         } finally {
             server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void agentsJsonHasEveryFieldWhateverItsValue() throws Exception {
+        // Found in review: proto JSON leaves out zeros and false, so a disconnected agent had no
+        // "connected" and an aggregator without agents printed {} (no "agents" to iterate).
+        for (long agents : new long[] {0, 1}) {
+            Server server = canned(agents);
+            try {
+                CliRun r = CliRun.of("agents", "--aggregator", "127.0.0.1:" + server.getPort(), "--json");
+                assertEquals(0, r.code(), r.stderr());
+                var tree = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.stdout());
+                assertTrue(tree.has("agents") && tree.get("agents").isArray(), r.stdout());
+                if (agents > 0) {
+                    var a = tree.get("agents").get(0);
+                    assertEquals(false, a.get("connected").asBoolean(true), r.stdout());
+                    assertEquals(0, a.get("flows_received").asLong(-1), r.stdout());
+                    assertEquals("", a.get("version").asText("absent"), r.stdout());
+                }
+            } finally {
+                server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
         }
     }
 
