@@ -58,7 +58,12 @@ final class QueryClient {
      * The files are checked first, each problem named with its option.
      */
     private ManagedChannel channel() {
-        String target = HostPort.target(aggregator);
+        String target;
+        try {
+            target = HostPort.target(aggregator);
+        } catch (IllegalArgumentException e) {
+            throw new NetwatchMain.UserError("--aggregator: " + e.getMessage());
+        }
         String token = token();
         if (!tls.any() && token == null) {
             return NettyChannelBuilder.forTarget(target).usePlaintext().build();

@@ -58,6 +58,13 @@ class QueryCommandsTest {
     }
 
     @Test
+    void anAggregatorAddressThatDoesNotParseIsNamedByItsFlag() {
+        assertRefused(CliRun.of("observe", "--aggregator", "aggregator"),
+                "netwatch observe: --aggregator: aggregator address must be HOST:PORT, got 'aggregator'");
+        assertRefused(CliRun.of("agents", "--aggregator", "[::1:50051"), "netwatch agents: --aggregator: ");
+    }
+
+    @Test
     void lastAndLimitTogetherAreRefusedNotOneOfThemIgnored() {
         // Found in review: --limit was dropped without a word when --last was given.
         assertRefused(CliRun.of("observe", "--aggregator", NOWHERE, "--last", "100", "--limit", "10"),
