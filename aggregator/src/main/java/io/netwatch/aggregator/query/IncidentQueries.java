@@ -43,7 +43,7 @@ public final class IncidentQueries {
         try {
             matcher = matcher(request);
         } catch (IllegalArgumentException e) {
-            out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            out.onError(CallError.of(Status.INVALID_ARGUMENT, e.getMessage()));
             return;
         }
         ReadyGate gate = new ReadyGate(out);
@@ -91,7 +91,7 @@ public final class IncidentQueries {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
                 if (!out.isCancelled()) {
-                    out.onError(Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
+                    out.onError(CallError.of(Status.INTERNAL, e.toString()));
                 }
             } finally {
                 try {

@@ -119,13 +119,13 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
         try {
             r = answer.get();
         } catch (java.util.NoSuchElementException e) {
-            responses.onError(Status.NOT_FOUND.withDescription(e.getMessage()).asRuntimeException());
+            responses.onError(CallError.of(Status.NOT_FOUND, e.getMessage()));
             return;
         } catch (IllegalArgumentException e) {
-            responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            responses.onError(CallError.of(Status.INVALID_ARGUMENT, e.getMessage()));
             return;
         } catch (RuntimeException e) {
-            responses.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
+            responses.onError(CallError.of(Status.UNAVAILABLE, e.getMessage()));
             return;
         }
         responses.onNext(r);
@@ -157,10 +157,10 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
         try {
             r = answer.get();
         } catch (IllegalArgumentException e) {
-            responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            responses.onError(CallError.of(Status.INVALID_ARGUMENT, e.getMessage()));
             return;
         } catch (RuntimeException e) {
-            responses.onError(Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
+            responses.onError(CallError.of(Status.INTERNAL, e.toString()));
             return;
         }
         responses.onNext(r);
@@ -173,7 +173,7 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
         try {
             matcher = new FlowMatcher(request.getFilter());
         } catch (IllegalArgumentException e) {
-            responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            responses.onError(CallError.of(Status.INVALID_ARGUMENT, e.getMessage()));
             return;
         }
         stream(store.flows(), matcher, request.getFollow(), request.getLimit(), request.getLast(),
@@ -188,7 +188,7 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
         try {
             matcher = anomalyMatcher(request);
         } catch (IllegalArgumentException e) {
-            responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            responses.onError(CallError.of(Status.INVALID_ARGUMENT, e.getMessage()));
             return;
         }
         stream(store.anomalies(), matcher, request.getFollow(), request.getLimit(), false,
@@ -276,7 +276,7 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
                 out.onError(Status.CANCELLED.withDescription("server shutting down").asRuntimeException());
             } catch (RuntimeException e) {
                 if (!out.isCancelled()) {
-                    out.onError(Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
+                    out.onError(CallError.of(Status.INTERNAL, e.toString()));
                 }
             }
         });

@@ -252,6 +252,23 @@ class PolicyQueriesTest {
     }
 
     @Test
+    void aRefusalOfHugeYamlReachesTheClientAsInvalidArgument() {
+        // Found in review: the message quoted the policy's name, and a status travels in a header:
+        // past the client's header limit (8 KiB) the caller got INTERNAL instead of the mistake.
+        String name = "p".repeat(20_000);
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> query().simulatePolicies(
+                SimulatePoliciesRequest.newBuilder().setYaml("""
+                        apiVersion: networking.k8s.io/v1
+                        kind: NetworkPolicy
+                        metadata: {name: %s}
+                        spec: {ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/33}}]}]}
+                        """.formatted(name)).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), String.valueOf(e.getStatus()));
+        assertTrue(e.getStatus().getDescription().startsWith("policies: document 1: NetworkPolicy default/ppp"),
+                e.getStatus().getDescription());
+    }
+
+    @Test
     void anUnknownModeOrExternalPeersIsRefusedNotTakenForTheDefault() {
         // Found in review: a mode this server does not know (a newer client's) was simulated as
         // REPLACE, and an unknown external_peers suggested as AUTO, without a word.
