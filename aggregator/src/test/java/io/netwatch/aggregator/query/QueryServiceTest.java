@@ -355,6 +355,11 @@ class QueryServiceTest {
         assertEquals(List.of(1L, 3L), query(GetFlowsRequest.newBuilder().setLimit(2)
                 .setFilter(FlowFilter.newBuilder().addIpProtocol(6)).build()));
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), query(GetFlowsRequest.newBuilder().setLimit(100).build()));
+        // uint64 on the wire: 2^64-1 (a Go client's "no limit") is -1 here, and means no limit,
+        // first or last (pinned: GetIncidents answered nothing for it).
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), query(GetFlowsRequest.newBuilder().setLimit(-1).build()));
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), query(GetFlowsRequest.newBuilder().setLimit(-1).setLast(true)
+                .build()));
     }
 
     @Test
