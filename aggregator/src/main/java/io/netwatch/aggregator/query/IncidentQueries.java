@@ -81,7 +81,7 @@ public final class IncidentQueries {
                     if (!gate.await()) {
                         break;
                     }
-                    out.onNext(response(c.incident(), c.change(), follower.takeLost()));
+                    out.onNext(response(c.incident(), c.change(), c.lostBefore()));
                     sent++;
                 }
                 if (!out.isCancelled()) {
@@ -127,27 +127,34 @@ public final class IncidentQueries {
                 && i.severity().getNumber() >= min && i.updatedMillis() >= since;
     }
 
-    private record Change(IncidentChange change, Incident incident) {
+    /** A change for one follower, with how many it had no room for just before this one. */
+    private record Change(IncidentChange change, Incident incident, long lostBefore) {
     }
 
-    /** One follower's changes, bounded; what does not fit is counted and reported with the next one sent. */
+    /**
+     * One follower's changes, bounded; those that do not fit are counted on the next one that
+     * does, the first after the gap (found in review: they were counted on whichever change was
+     * sent next, one from before the gap).
+     */
     private static final class Follower implements IncidentListener {
         final BlockingQueue<Change> changes = new ArrayBlockingQueue<>(FOLLOW_QUEUE);
         private final Predicate<Incident> matcher;
-        private final java.util.concurrent.atomic.AtomicLong lost = new java.util.concurrent.atomic.AtomicLong();
+        /** Changes with no room since the last one queued; the tracker's worker alone uses it. */
+        private long lost;
 
         Follower(Predicate<Incident> matcher) {
             this.matcher = matcher;
         }
 
         private void offer(IncidentChange kind, Incident i) {
-            if (matcher.test(i) && !changes.offer(new Change(kind, i))) {
-                lost.incrementAndGet();
+            if (!matcher.test(i)) {
+                return;
             }
-        }
-
-        long takeLost() {
-            return lost.getAndSet(0);
+            if (changes.offer(new Change(kind, i, lost))) {
+                lost = 0;
+            } else {
+                lost++;
+            }
         }
 
         @Override

@@ -8,6 +8,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.netwatch.aggregator.RecordingObserver;
 import io.netwatch.aggregator.incident.BeaconConfig;
 import io.netwatch.aggregator.incident.Incident;
@@ -29,9 +31,13 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -48,7 +54,8 @@ class IncidentQueriesTest {
 
     @BeforeEach
     void start() throws IOException {
-        tracker = new IncidentTracker(new IncidentConfig(Duration.ofMinutes(30), Duration.ofSeconds(60), 100, 50,
+        // Room for every incident a test opens: each scan is one change (OPENED), none evicted.
+        tracker = new IncidentTracker(new IncidentConfig(Duration.ofMinutes(30), Duration.ofSeconds(60), 5_000, 50,
                 BeaconConfig.defaults()), new IncidentCounters(), clock::get);
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name).directExecutor()
@@ -68,7 +75,8 @@ class IncidentQueriesTest {
     /** A port scan by its own scanner: one incident each. */
     private static Anomaly scan(int scanner) {
         return Anomaly.newBuilder().setId("a-" + scanner).setNodeName("node-a").setAnomalyType("port_scan")
-                .setSeverity(Severity.SEVERITY_MEDIUM).setSource(Endpoint.newBuilder().setIp("10.9.9." + scanner))
+                .setSeverity(Severity.SEVERITY_MEDIUM).setSource(Endpoint.newBuilder()
+                        .setIp("10.9." + (scanner >> 8) + "." + (scanner & 0xFF)))
                 .setDestination(Endpoint.newBuilder().setIp("10.1.0.5"))
                 .setStart(Timestamps.fromSeconds(T0)).setEnd(Timestamps.fromSeconds(T0 + 2)).build();
     }
@@ -138,5 +146,81 @@ class IncidentQueriesTest {
         assertTrue(next != null);
         assertEquals("inc-3 INCIDENT_CHANGE_OPENED", next.getIncident().getId() + " " + next.getChange(),
                 "found in review: a resolution already in the stored incidents " + seen + " was sent again");
+    }
+
+    @Test
+    void changesAFollowerHadNoRoomForAreCountedOnTheFirstChangeAfterThem() throws Exception {
+        AtomicInteger changes = new AtomicInteger();
+        tracker.subscribe(new IncidentListener() {
+            @Override
+            public void opened(Incident i) {
+                changes.incrementAndGet();
+            }
+
+            @Override
+            public void updated(Incident i) {
+                changes.incrementAndGet();
+            }
+
+            @Override
+            public void resolved(Incident i) {
+                changes.incrementAndGet();
+            }
+        });
+        tracker.anomalyStored(scan(0), clock.get());
+        assertTrue(tracker.awaitIdle(WAIT_SECONDS * 1000));
+        int before = changes.get();
+        // One response at a time (the in-process transport is ready only for what the client asked).
+        BlockingQueue<GetIncidentsResponse> received = new LinkedBlockingQueue<>();
+        AtomicReference<ClientCallStreamObserver<GetIncidentsRequest>> call = new AtomicReference<>();
+        QueryGrpc.newStub(channel).withDeadlineAfter(WAIT_SECONDS * 3, TimeUnit.SECONDS).getIncidents(
+                GetIncidentsRequest.newBuilder().setFollow(true).build(),
+                new ClientResponseObserver<GetIncidentsRequest, GetIncidentsResponse>() {
+                    @Override
+                    public void beforeStart(ClientCallStreamObserver<GetIncidentsRequest> requests) {
+                        call.set(requests);
+                        requests.disableAutoRequestWithInitial(1);
+                    }
+
+                    @Override
+                    public void onNext(GetIncidentsResponse r) {
+                        received.add(r);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+        // The stored incident: the follower is subscribed from here on.
+        assertEquals(IncidentChange.INCIDENT_CHANGE_CURRENT, received.poll(WAIT_SECONDS, TimeUnit.SECONDS).getChange());
+
+        // More changes than the follower's queue holds, while it reads nothing.
+        for (int i = 1; i <= IncidentQueries.FOLLOW_QUEUE + 20; i++) {
+            tracker.anomalyStored(scan(i), clock.get());
+        }
+        assertTrue(tracker.awaitIdle(WAIT_SECONDS * 1000));
+        int made = changes.get() - before;
+        call.get().request(10 * IncidentQueries.FOLLOW_QUEUE);
+        List<GetIncidentsResponse> got = new ArrayList<>();
+        for (int i = 0; i < IncidentQueries.FOLLOW_QUEUE; i++) {
+            got.add(received.poll(WAIT_SECONDS, TimeUnit.SECONDS));
+        }
+        // At most one is left for the follower now: the next change finds room.
+        tracker.anomalyStored(scan(9_999), clock.get());
+        GetIncidentsResponse r;
+        do {
+            r = received.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+            assertTrue(r != null, "the change after the gap never came");
+            got.add(r);
+        } while (!r.getIncident().getActor().equals("10.9.39.15"));
+        long lost = made - (got.size() - 1);
+        assertTrue(lost > 0, "the queue overflowed: " + made + " made, " + got.size() + " got");
+        assertEquals(List.of(lost), got.stream().map(GetIncidentsResponse::getLostBefore).filter(n -> n > 0).toList());
+        assertEquals(lost, got.getLast().getLostBefore(), "found in review: counted on the first change sent after"
+                + " the follower resumed, which came before the gap");
     }
 }
