@@ -40,9 +40,9 @@ final class FlowMatcher implements Predicate<Flow> {
         destinationIp = prefixes(f.getDestinationIpList(), "destination_ip");
         capped(f.getPortCount(), "port");
         capped(f.getIpProtocolCount(), "ip_protocol");
-        capped(f.getNodeNameCount(), "node_name");
-        capped(f.getNamespaceCount(), "namespace");
-        capped(f.getPodCount(), "pod");
+        names(f.getNodeNameList(), "node_name");
+        names(f.getNamespaceList(), "namespace");
+        names(f.getPodList(), "pod");
         for (int port : f.getPortList()) {
             // uint32 on the wire: compare unsigned, or 4294967295 (-1 here) would slip through.
             if (Integer.compareUnsigned(port, 65535) > 0) {
@@ -118,6 +118,19 @@ final class FlowMatcher implements Predicate<Flow> {
     }
 
     /** Refuses a repeated field with more than {@link #MAX_VALUES} values, naming it. */
+    /**
+     * A field of names: bounded, and no empty name. An endpoint without identity has an empty
+     * namespace and pod, so an empty value would match every flow whose identity is unknown,
+     * which no one asking for a namespace means.
+     */
+    private static void names(List<String> values, String field) {
+        capped(values.size(), field);
+        if (values.contains("")) {
+            throw new IllegalArgumentException(field + ": an empty name matches nothing named; leave " + field
+                    + " out to match every flow");
+        }
+    }
+
     static void capped(int count, String field) {
         if (count > MAX_VALUES) {
             throw new IllegalArgumentException(field + ": " + count + " values, more than the " + MAX_VALUES

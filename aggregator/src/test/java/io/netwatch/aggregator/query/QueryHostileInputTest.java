@@ -98,6 +98,15 @@ class QueryHostileInputTest {
     }
 
     @Test
+    void anEmptyNameIsRefusedNotMatchedToEveryFlowWithoutIdentity() {
+        // Found in review: an empty namespace matched every endpoint the aggregator knows no
+        // workload for, so a script's unset variable listed the whole store as that namespace's.
+        assertRefused(flows(f -> f.addNamespace("")), "namespace: ", "empty");
+        assertRefused(flows(f -> f.addNamespace("shop").addPod("")), "pod: ", "empty");
+        assertRefused(flows(f -> f.addNodeName("")), "node_name: ", "empty");
+    }
+
+    @Test
     void aFilterFieldHoldsAtMostMaxValues() {
         // Found in review: no bound, and each stored flow was compared with every address (and
         // each comparison parsed the flow's address again): a 4 MiB request of 400,000
