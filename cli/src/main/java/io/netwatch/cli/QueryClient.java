@@ -39,6 +39,18 @@ final class QueryClient {
             description = "Deadline of a non-follow query, seconds (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
+    /** gRPC's floor for a client's keepalive: it raises anything shorter to this. */
+    static final int MIN_KEEPALIVE_SECONDS = 10;
+    /** How long a keepalive ping may go unanswered before the connection is given up, seconds. */
+    static final int KEEPALIVE_TIMEOUT_SECONDS = 5;
+
+    @Option(names = "--keepalive", defaultValue = "20", paramLabel = "SECONDS",
+            description = "While a call is open, ping the aggregator after this many seconds without a frame from it,"
+                    + " and give the connection up when " + KEEPALIVE_TIMEOUT_SECONDS + " s pass without an answer,"
+                    + " so --follow ends with an error on a network that died without closing (default:"
+                    + " ${DEFAULT-VALUE}, at least " + MIN_KEEPALIVE_SECONDS + ").")
+    int keepaliveSeconds;
+
     @Mixin
     ClientTlsOptions tls = new ClientTlsOptions();
 
@@ -64,18 +76,32 @@ final class QueryClient {
         } catch (IllegalArgumentException e) {
             throw new NetwatchMain.UserError("--aggregator: " + e.getMessage());
         }
+        if (keepaliveSeconds < MIN_KEEPALIVE_SECONDS) {
+            throw new NetwatchMain.UserError("--keepalive: " + keepaliveSeconds + " s is shorter than gRPC allows; give "
+                    + MIN_KEEPALIVE_SECONDS + " or more");
+        }
         String token = token();
         if (!tls.any() && token == null) {
-            return NettyChannelBuilder.forTarget(target).usePlaintext().build();
+            return keepalive(NettyChannelBuilder.forTarget(target).usePlaintext()).build();
         }
         // A query command is short-lived: its files are read once.
-        NettyChannelBuilder b = tls.tls(false, Duration.ZERO).channelBuilder(target, null);
+        NettyChannelBuilder b = keepalive(tls.tls(false, Duration.ZERO).channelBuilder(target, null));
         if (token != null) {
             Metadata headers = new Metadata();
             headers.put(AUTHORIZATION, "Bearer " + token);
             b.intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
         }
         return b.build();
+    }
+
+    /**
+     * Pings while a call is open (the aggregator permits one every 10 s): a follower whose network
+     * died without a reset or a FIN would otherwise wait forever, and a load balancer or a
+     * port-forward may drop a stream that is idle for minutes.
+     */
+    private NettyChannelBuilder keepalive(NettyChannelBuilder b) {
+        return b.keepAliveTime(keepaliveSeconds, TimeUnit.SECONDS)
+                .keepAliveTimeout(KEEPALIVE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     }
 
     /** Says which option set each request field, for the aggregator's refusals. */
@@ -126,6 +152,12 @@ final class QueryClient {
                 throw new NetwatchMain.Failed("the aggregator at " + aggregator + " had sent " + count
                         + " answers when --timeout (" + timeoutSeconds + " s) ran out: raise --timeout, or ask for"
                         + " less (--limit, --since, a filter)");
+            }
+            if (e.getStatus().getCode() == Status.Code.UNAVAILABLE && count > 0) {
+                // It was reached: the connection went away under the call (a restart, or a
+                // network that stopped answering the keepalive pings).
+                throw new NetwatchMain.Failed("lost the aggregator at " + aggregator + " after " + count
+                        + " answers: " + e.getStatus().getDescription());
             }
             throw explain(e);
         } finally {

@@ -1,6 +1,7 @@
 package io.netwatch.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.util.Timestamps;
@@ -28,7 +29,14 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -247,5 +255,94 @@ class QueryCommandsTest {
         } finally {
             server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * A TCP relay on loopback that goes silent as a dead network does: half a second after the
+     * server last sent anything, it drops every byte either way and closes nothing.
+     */
+    private static final class SilentRelay implements AutoCloseable {
+        private final ServerSocket listener;
+        private final List<Socket> sockets = new ArrayList<>();
+        private volatile long lastFromServerNanos;
+        private volatile boolean silent;
+
+        SilentRelay(int serverPort) throws IOException {
+            listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+            Thread.ofVirtual().start(() -> {
+                try {
+                    Socket client = listener.accept();
+                    Socket server = new Socket(InetAddress.getLoopbackAddress(), serverPort);
+                    synchronized (sockets) {
+                        sockets.add(client);
+                        sockets.add(server);
+                    }
+                    Thread.ofVirtual().start(() -> pump(client, server, false));
+                    Thread.ofVirtual().start(() -> pump(server, client, true));
+                    while (!silent) {
+                        Thread.sleep(50);
+                        long last = lastFromServerNanos;
+                        silent = last != 0 && System.nanoTime() - last > 500_000_000L;
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // closed by the test
+                }
+            });
+        }
+
+        private void pump(Socket from, Socket to, boolean fromServer) {
+            byte[] buffer = new byte[16 * 1024];
+            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+                for (int n; (n = in.read(buffer)) >= 0; ) {
+                    if (!silent) {
+                        out.write(buffer, 0, n);
+                        if (fromServer) {
+                            lastFromServerNanos = System.nanoTime();
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                // closed by the test
+            }
+        }
+
+        int port() {
+            return listener.getLocalPort();
+        }
+
+        @Override
+        public void close() throws IOException {
+            listener.close();
+            synchronized (sockets) {
+                for (Socket socket : sockets) {
+                    socket.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void aFollowerWhoseNetworkStopsAnsweringEndsWithAnErrorInsteadOfWaitingForever() throws Exception {
+        // Found in review: a follow stream had no keepalive, so a network that died without a
+        // reset or a FIN (a node gone, a port-forward's tunnel dropped) left `observe --follow`
+        // waiting forever, printing nothing.
+        Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .addService(new Canned(2)).permitKeepAliveTime(1, TimeUnit.SECONDS).build().start();
+        try (SilentRelay relay = new SilentRelay(server.getPort())) {
+            String at = "127.0.0.1:" + relay.port();
+            // A hang guard only: the keepalive (10 s) and its timeout (5 s) end the command well before.
+            CliRun r = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                    () -> CliRun.of("observe", "--aggregator", at, "--follow", "--keepalive", "10"));
+            assertEquals(1, r.code(), r.stderr());
+            assertEquals(2, r.lines().size(), r.stdout());
+            assertTrue(r.stderr().startsWith("netwatch observe: lost the aggregator at " + at + " after 2 answers: "),
+                    r.stderr());
+        } finally {
+            server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        CliRun tooShort = CliRun.of("observe", "--aggregator", "127.0.0.1:1", "--keepalive", "5");
+        assertEquals(2, tooShort.code());
+        assertTrue(tooShort.stderr().contains("--keepalive: 5 s is shorter than gRPC allows; give 10 or more"),
+                tooShort.stderr());
     }
 }
