@@ -71,32 +71,6 @@ public sealed interface InspectionEvent permits InspectionEvent.Ssh, InspectionE
             return srcPort;
         }
 
-        /**
-         * A 64-bit hash of the sender's address and port, its address not spelt: endpoints built
-         * alike (both from addresses as the flow table holds them, or both from text) with the same
-         * sender hash alike. For telling one client's messages apart on the capture thread.
-         */
-        public long sourceHash() {
-            long h = ipVersion == 0 ? srcIp().hashCode() : srcHi * 0x9E3779B97F4A7C15L ^ srcLo ^ (long) ipVersion << 56;
-            h = (h ^ srcPort) * 0xBF58476D1CE4E5B9L;
-            return h ^ (h >>> 31);
-        }
-
-        /** A 64-bit hash of the sender's address alone, its port left out (see {@link #sourceHash}). */
-        public long sourceAddressHash() {
-            return addressHash(ipVersion == 0 ? srcIp().hashCode() : srcHi * 0x9E3779B97F4A7C15L ^ srcLo);
-        }
-
-        /** A 64-bit hash of the receiver's address alone, comparable with {@link #sourceAddressHash()}. */
-        public long destinationAddressHash() {
-            return addressHash(ipVersion == 0 ? dstIp().hashCode() : dstHi * 0x9E3779B97F4A7C15L ^ dstLo);
-        }
-
-        private long addressHash(long h) {
-            h = (h ^ (long) ipVersion << 56) * 0xBF58476D1CE4E5B9L;
-            return h ^ (h >>> 31);
-        }
-
         public String dstIp() {
             String s = dstIp;
             if (s == null) {

@@ -40,8 +40,9 @@ public final class DetectorMetrics implements MeterBinder {
                 d -> d.dnsTunnel().unsplittableNames(), "DNS query names with no registered domain (bare suffix, one "
                         + "label, refused by the Public Suffix List), not judged by the DNS tunnel detector");
         new FunctionMeters(registry).counter("netwatch.detector.dns.query.copies", detectors,
-                d -> d.dnsTunnel().queryCopies(), "DNS queries seen again on another path (before and after DNAT "
-                        + "within 1 ms, or forwarded by a resolver within 100 ms), counted once by the DNS tunnel detector");
+                d -> d.dnsTunnel().queryCopies(), "DNS queries seen again on another path (before and after DNAT, "
+                        + "forwarded by a resolver): the same type and name within 100 ms, counted once by the DNS "
+                        + "tunnel detector");
     }
 
     private void suppressed(MeterRegistry registry, String detector, ToDoubleFunction<Detectors> f) {

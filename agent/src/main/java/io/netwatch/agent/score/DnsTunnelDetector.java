@@ -35,25 +35,17 @@ public final class DnsTunnelDetector implements InspectionSink {
     private final AnomalySink sink;
     private final String nodeName;
     private final LruTable<String, Window> domains;
-    private final QueryCopyFilter copies = new QueryCopyFilter();
     /**
-     * Addresses DNS queries went to, by address hash ({@link #RESOLVERS} of them, direct-mapped,
-     * 0 for none): the cluster's DNS, a node-local cache, any server a pod asks. A query one of
-     * them sends is a client's query forwarded (CoreDNS asking upstream for what a pod asked
-     * it). When this node saw the client ask ({@link #asked}), the forwarded query is a copy;
-     * when it did not, the query counts, but it does not name the tunnel's client while a
-     * client of its own asked too: else the anomaly, its incident and a block would name
-     * CoreDNS, which the aggregator never blocks, and the pod would go free. A peer that makes
-     * a client look like a server (a query sent to it) changes which of a domain's clients is
-     * named, and makes its queries that repeat another client's name within
-     * {@link #FORWARD_WINDOW_NANOS} copies.
+     * Queries of the last {@link QueryCopyFilter#WINDOW_NANOS} by type and name, whoever sent
+     * them: one query is seen again on other paths. Before and after kube-proxy's DNAT (same
+     * sender, another destination), as CoreDNS's or a node-local cache's query upstream (their
+     * own address and id, or the node's after SNAT), all within a fraction of the window. Each
+     * copy counted would weigh its client's queries twice in the TXT/NULL share, and the last
+     * copy would name the tunnel's client: CoreDNS or a node, which the aggregator never
+     * blocks, while the pod went free. The first sighting counts and names its sender; a
+     * client's own retry comes a second or more later and counts again.
      */
-    private final long[] resolvers = new long[RESOLVERS];
-    static final int RESOLVERS = 256;
-    /** How long after a client's query a resolver's query for the same type and name is its forwarded copy: 100 ms. */
-    static final long FORWARD_WINDOW_NANOS = 100_000_000L;
-    /** Clients' recent queries by type and name, for {@link #resolvers}' forwarded copies. */
-    private final QueryCopyFilter asked = new QueryCopyFilter(4096, FORWARD_WINDOW_NANOS);
+    private final QueryCopyFilter copies = new QueryCopyFilter();
     private long nextId = 1;
     private final AtomicLong tunnels = new AtomicLong();
     private final AtomicLong exfiltrations = new AtomicLong();
@@ -79,10 +71,8 @@ public final class DnsTunnelDetector implements InspectionSink {
         double entropySum;
         /** Characters of those subdomains outside ASCII: bytes no hostname has (see {@link #binary}). */
         long nonAscii;
-        /** The last query's endpoints, spelt only if the window is reported: a client's own, if one asked (see {@link DnsTunnelDetector#resolvers}). */
+        /** The last query's endpoints, spelt only if the window is reported. */
         InspectionEvent.Endpoints lastQuery;
-        /** {@link #lastQuery} came from a resolver, forwarding someone's query. */
-        boolean lastForwarded;
         long[] evidence;
         int evidenceCount;
         boolean tunnelReported;
@@ -103,7 +93,6 @@ public final class DnsTunnelDetector implements InspectionSink {
             entropySum = 0;
             nonAscii = 0;
             evidenceCount = 0;
-            lastQuery = null;
             tunnelReported = false;
             exfiltrationReported = false;
         }
@@ -146,28 +135,15 @@ public final class DnsTunnelDetector implements InspectionSink {
             return;
         }
         DnsMessage m = dns.message();
-        long server = dns.endpoints().destinationAddressHash();
-        resolvers[(int) server & (RESOLVERS - 1)] = server == 0 ? 1 : server;
         // Split at the labels' boundaries: a label may hold a dot (see RegisteredDomain).
         RegisteredDomain.Query query = RegisteredDomain.query(m.escapedQname());
         if (query.passedOver()) {
             return;
         }
         long now = dns.timestampNanos();
-        // A query seen before and after DNAT is one query (see QueryCopyFilter): counted twice,
-        // it would weigh twice in the TXT/NULL share against other clients' queries.
-        if (copies.seenBefore(QueryCopyFilter.key(dns.endpoints().sourceHash(), m.id(), m.qtype(), query.name()), now)) {
+        // One query seen on several paths is one query (see copies).
+        if (copies.seenBefore(QueryCopyFilter.key(m.qtype(), query.name()), now)) {
             return;
-        }
-        long sender = dns.endpoints().sourceAddressHash();
-        boolean forwarded = resolvers[(int) sender & (RESOLVERS - 1)] == (sender == 0 ? 1 : sender);
-        long asking = QueryCopyFilter.key(0, 0, m.qtype(), query.name());
-        if (forwarded) {
-            if (asked.recent(asking, now)) {
-                return;
-            }
-        } else {
-            asked.record(asking, now);
         }
         RegisteredDomain.Split split = query.split();
         if (split == null) {
@@ -183,10 +159,7 @@ public final class DnsTunnelDetector implements InspectionSink {
         }
         w.queries++;
         w.lastNanos = Math.max(w.lastNanos, now);
-        if (w.lastQuery == null || !forwarded || w.lastForwarded) {
-            w.lastQuery = dns.endpoints();
-            w.lastForwarded = forwarded;
-        }
+        w.lastQuery = dns.endpoints();
         int qtype = m.qtype();
         if (qtype == DnsParser.TYPE_TXT || qtype == DnsParser.TYPE_NULL) {
             w.txtNull++;
@@ -282,14 +255,14 @@ public final class DnsTunnelDetector implements InspectionSink {
         return unsplittable.get();
     }
 
-    /** Queries not counted again: copies of one seen on another path (before and after DNAT, or forwarded by a resolver). */
+    /** Queries not counted again: copies of one seen on another path (before and after DNAT, forwarded by a resolver). */
     public long queryCopies() {
-        return copies.copies() + asked.copies();
+        return copies.copies();
     }
 
     /** Recent queries forgotten within their window to make room, whose copies would count again. */
     public long queryCopyEvictions() {
-        return copies.overwrites() + asked.overwrites();
+        return copies.overwrites();
     }
 
     /** Domains forgotten because {@link DnsTunnelConfig#maxDomains()} were tracked. */

@@ -195,26 +195,29 @@ class DnsTunnelDetectorTest {
 
     /**
      * On the node that runs CoreDNS, a pod's query is seen going to CoreDNS, then again as
-     * CoreDNS's own query upstream (its address, its port, its id). That second query is a copy
-     * when the pod was seen asking: counted, it would weigh the pod's queries twice in the
-     * TXT/NULL share. And it must not make CoreDNS the tunnel's client, or the anomaly, its
-     * incident and a block name the resolver, which the aggregator never blocks, and the pod
-     * goes free. With no client of its own seen, the resolver is what there is to name.
+     * CoreDNS's own query upstream (its address, its port, its id), and again from the node's
+     * address once SNAT has rewritten it; with a node-local DNS cache, from the node's address
+     * to CoreDNS. Those copies are one query: counted, they weigh the pod's queries twice or
+     * more in the TXT/NULL share, and the last one names the tunnel's client, CoreDNS or the
+     * node, which the aggregator never blocks, while the pod goes free.
      */
     @Test
-    void aQueryForwardedByTheClustersResolverIsACopyAndNamesNoClient() {
+    void aQueryForwardedByResolversIsOneQueryAndNamesThePodThatAsked() {
         DnsTunnelDetector d = detector(DnsTunnelConfig.defaults());
         String service = "10.96.0.10";
         String coredns = "10.244.0.3";
+        String node = "192.168.1.5";
         long t = T0;
         int id = 0;
         // A pod resolves ten names through the Service: each query is seen before and after
-        // DNAT, then forwarded upstream by CoreDNS half a millisecond later.
+        // DNAT, then forwarded upstream by CoreDNS and seen again after SNAT.
         for (int i = 0; i < 10; i++) {
             List<byte[]> name = DnsQueries.labels("w" + i, "mail", "example");
             d.onEvent(DnsQueries.query(id++, CLIENT, 40_000 + i, service, 0x0100 + i, name, DnsParser.TYPE_A, t));
             d.onEvent(DnsQueries.query(id++, CLIENT, 40_000 + i, coredns, 0x0100 + i, name, DnsParser.TYPE_A, t));
             d.onEvent(DnsQueries.query(id++, coredns, 50_000 + i, "8.8.8.8", 0x4100 + i, name, DnsParser.TYPE_A,
+                    t + MS / 2));
+            d.onEvent(DnsQueries.query(id++, node, 60_000 + i, "8.8.8.8", 0x4100 + i, name, DnsParser.TYPE_A,
                     t + MS / 2));
             t += 10 * MS;
         }
@@ -225,34 +228,35 @@ class DnsTunnelDetectorTest {
         }
         assertEquals(List.of(DnsTunnelDetector.DNS_TUNNEL), anomalies.stream().map(Anomaly::getAnomalyType).toList(),
                 "ten TXT queries in twenty reach the half TXT/NULL share");
-        assertEquals(0.5, observed(anomalies.getFirst(), "txt_null_share"), 1e-9, "the forwarded copies not counted");
-        assertEquals(10 + 10, d.queryCopies(), "ten DNAT copies, ten forwarded ones");
+        assertEquals(0.5, observed(anomalies.getFirst(), "txt_null_share"), 1e-9, "the copies not counted");
+        assertEquals(3 * 10, d.queryCopies(), "ten after DNAT, ten forwarded, ten after SNAT");
         anomalies.clear();
 
-        // A pod's tunnel, the last name forwarded for a client this node did not see: the pod is named.
-        for (int i = 0; i < 7; i++) {
+        // A pod's tunnel through a node-local cache: the pod asks the cache, the cache (as the
+        // node) asks CoreDNS, CoreDNS asks upstream. The pod is named, not the resolvers.
+        for (int i = 0; i < 8; i++) {
             List<byte[]> name = DnsQueries.labels(encoded(40), "t", "tunnel", "example");
-            d.onEvent(DnsQueries.query(id++, CLIENT, 30_000 + i, coredns, i, name, DnsParser.TYPE_NULL, t));
-            d.onEvent(DnsQueries.query(id++, coredns, 52_000 + i, "8.8.8.8", 0x4000 + i, name, DnsParser.TYPE_NULL,
+            d.onEvent(DnsQueries.query(id++, CLIENT, 30_000 + i, "169.254.20.10", i, name, DnsParser.TYPE_NULL, t));
+            d.onEvent(DnsQueries.query(id++, node, 52_000 + i, coredns, 0x4000 + i, name, DnsParser.TYPE_NULL,
+                    t + MS / 4));
+            d.onEvent(DnsQueries.query(id++, coredns, 53_000 + i, "8.8.8.8", 0x5000 + i, name, DnsParser.TYPE_NULL,
                     t + MS / 2));
             t += 10 * MS;
         }
-        d.onEvent(DnsQueries.query(id++, coredns, 52_100, "8.8.8.8", 0x4100,
-                DnsQueries.labels(encoded(40), "t", "tunnel", "example"), DnsParser.TYPE_NULL, t));
         assertEquals(1, anomalies.size(), anomalies.toString());
         Anomaly tunnel = anomalies.getFirst();
-        assertEquals(CLIENT, tunnel.getSource().getIp(), "the pod, not the resolver that forwarded for it");
+        assertEquals(CLIENT, tunnel.getSource().getIp(), "the pod, not a resolver that forwarded for it");
         assertTrue(tunnel.getExplanation().getSummary().startsWith(CLIENT + " queried"),
                 tunnel.getExplanation().getSummary());
+        assertEquals(8, observed(tunnel, "unique_subdomains"));
         anomalies.clear();
 
-        // A domain only the resolver was seen asking for.
-        for (int i = 0; i < 8; i++) {
-            d.onEvent(DnsQueries.query(id++, coredns, 53_000 + i, "8.8.8.8", 0x5000 + i,
-                    DnsQueries.labels(encoded(40), "t", "other", "example"), DnsParser.TYPE_NULL, t += MS));
-        }
-        assertEquals(1, anomalies.size(), anomalies.toString());
-        assertEquals(coredns, anomalies.getFirst().getSource().getIp());
+        // A client's own retry, a second later, counts: it is another query.
+        long copies = d.queryCopies();
+        List<byte[]> again = DnsQueries.labels("w0", "mail", "example");
+        d.onEvent(DnsQueries.query(id++, CLIENT, 40_100, service, 0x0900, again, DnsParser.TYPE_A, t += SECOND));
+        d.onEvent(DnsQueries.query(id++, CLIENT, 40_100, service, 0x0900, again, DnsParser.TYPE_A, t += SECOND));
+        assertEquals(copies, d.queryCopies());
     }
 
     /**
