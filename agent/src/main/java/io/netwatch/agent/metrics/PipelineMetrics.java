@@ -86,7 +86,7 @@ public final class PipelineMetrics implements MeterBinder {
             for (HttpStream.Event event : HttpStream.Event.values()) {
                 meters.counter("netwatch.inspect.http.stream.events", inspector, i -> i.httpStreamEvents(event),
                         "HTTP directions in which this happened: a head refused, place lost or found again, "
-                                + "broken chunks, a stream that ended mid-message, parsing given up", "event",
+                                + "broken chunks, inspection ended inside a message, parsing given up", "event",
                         event.code());
             }
             meters.counter("netwatch.inspect.stream.gaps", inspector, Inspector::streamGaps,
