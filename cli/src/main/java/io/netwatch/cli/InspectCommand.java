@@ -93,7 +93,9 @@ final class InspectCommand implements Callable<Integer> {
                     ports("--vxlan-ports", vxlanPorts, io.netwatch.agent.decode.TunnelPorts.DEFAULT_VXLAN),
                     ports("--geneve-ports", genevePorts, io.netwatch.agent.decode.TunnelPorts.DEFAULT_GENEVE));
         } catch (IllegalArgumentException e) {
-            System.err.println("netwatch inspect: " + e.getMessage());
+            // A port in both lists is named by the tunnel-port check, which knows no options.
+            System.err.println("netwatch inspect: " + (e.getMessage().startsWith("--") ? ""
+                    : "--vxlan-ports, --geneve-ports: ") + e.getMessage());
             return 2;
         }
         for (String unseen : inspection.rulesThatCannotFire(signatures.current())) {

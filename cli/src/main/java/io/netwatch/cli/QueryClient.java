@@ -153,11 +153,13 @@ final class QueryClient {
                         + " answers when --timeout (" + timeoutSeconds + " s) ran out: raise --timeout, or ask for"
                         + " less (--limit, --since, a filter)");
             }
-            if (e.getStatus().getCode() == Status.Code.UNAVAILABLE && count > 0) {
+            String why = e.getStatus().getDescription() == null ? e.getStatus().getCode().toString()
+                    : e.getStatus().getDescription();
+            if (e.getStatus().getCode() == Status.Code.UNAVAILABLE && (count > 0 || why.startsWith("Keepalive failed"))) {
                 // It was reached: the connection went away under the call (a restart, or a
-                // network that stopped answering the keepalive pings).
+                // network that stopped answering the keepalive pings), answered or not yet.
                 throw new NetwatchMain.Failed("lost the aggregator at " + aggregator + " after " + count
-                        + " answers: " + e.getStatus().getDescription());
+                        + " answers: " + why);
             }
             throw explain(e);
         } finally {

@@ -326,19 +326,22 @@ class QueryCommandsTest {
         // Found in review: a follow stream had no keepalive, so a network that died without a
         // reset or a FIN (a node gone, a port-forward's tunnel dropped) left `observe --follow`
         // waiting forever, printing nothing.
-        Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .addService(new Canned(2)).permitKeepAliveTime(1, TimeUnit.SECONDS).build().start();
-        try (SilentRelay relay = new SilentRelay(server.getPort())) {
-            String at = "127.0.0.1:" + relay.port();
-            // A hang guard only: the keepalive (10 s) and its timeout (5 s) end the command well before.
-            CliRun r = assertTimeoutPreemptively(Duration.ofSeconds(60),
-                    () -> CliRun.of("observe", "--aggregator", at, "--follow", "--keepalive", "10"));
-            assertEquals(1, r.code(), r.stderr());
-            assertEquals(2, r.lines().size(), r.stdout());
-            assertTrue(r.stderr().startsWith("netwatch observe: lost the aggregator at " + at + " after 2 answers: "),
-                    r.stderr());
-        } finally {
-            server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        // With answers, and before any (a quiet follow): it was reached, so it was lost, not unreachable.
+        for (int answers : new int[] {2, 0}) {
+            Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                    .addService(new Canned(answers)).permitKeepAliveTime(1, TimeUnit.SECONDS).build().start();
+            try (SilentRelay relay = new SilentRelay(server.getPort())) {
+                String at = "127.0.0.1:" + relay.port();
+                // A hang guard only: the keepalive (10 s) and its timeout (5 s) end the command well before.
+                CliRun r = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                        () -> CliRun.of("observe", "--aggregator", at, "--follow", "--keepalive", "10"));
+                assertEquals(1, r.code(), r.stderr());
+                assertEquals(answers, r.lines().size(), r.stdout());
+                assertTrue(r.stderr().startsWith("netwatch observe: lost the aggregator at " + at + " after " + answers
+                        + " answers: "), r.stderr());
+            } finally {
+                server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
         }
         CliRun tooShort = CliRun.of("observe", "--aggregator", "127.0.0.1:1", "--keepalive", "5");
         assertEquals(2, tooShort.code());

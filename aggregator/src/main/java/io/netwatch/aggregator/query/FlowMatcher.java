@@ -117,7 +117,6 @@ final class FlowMatcher implements Predicate<Flow> {
         }
     }
 
-    /** Refuses a repeated field with more than {@link #MAX_VALUES} values, naming it. */
     /**
      * A field of names: bounded, and no empty name. An endpoint without identity has an empty
      * namespace and pod, so an empty value would match every flow whose identity is unknown,
@@ -131,6 +130,7 @@ final class FlowMatcher implements Predicate<Flow> {
         }
     }
 
+    /** Refuses a repeated field with more than {@link #MAX_VALUES} values, naming it. */
     static void capped(int count, String field) {
         if (count > MAX_VALUES) {
             throw new IllegalArgumentException(field + ": " + count + " values, more than the " + MAX_VALUES
