@@ -27,6 +27,8 @@ public final class DgaDetector implements InspectionSink {
     private final AnomalySink sink;
     private final String nodeName;
     private final LruTable<String, Window> clients;
+    /** Generated names asked within the last 100 ms, by any sender: their copies on other paths. */
+    private final QueryCopyFilter copies = new QueryCopyFilter();
     /** Registered domains whose verdict is remembered, at most (direct-mapped by hash). */
     static final int VERDICTS = 1024;
     /**
@@ -84,8 +86,14 @@ public final class DgaDetector implements InspectionSink {
         if (!v.generated()) {
             return;
         }
-        generatedNames.incrementAndGet();
         long now = dns.timestampNanos();
+        // A generated name forwarded by CoreDNS or a node-local cache (or seen before and after
+        // DNAT) is the asking pod's query again: counted, the resolver or the node would raise a
+        // dga of its own beside the pod's (see QueryCopyFilter).
+        if (copies.seenBefore(QueryCopyFilter.key(dns.message().qtype(), query.name()), now)) {
+            return;
+        }
+        generatedNames.incrementAndGet();
         String client = dns.endpoints().srcIp();
         Window w = clients.get(client);
         if (w == null) {

@@ -94,6 +94,27 @@ class DgaDetectorTest {
     }
 
     @Test
+    void generatedNamesForwardedByTheResolverRaiseOneDgaNamingThePod() {
+        // On the node that runs CoreDNS, each of a pod's lookups is seen again as CoreDNS's own
+        // query upstream (its address, port and id): it raised a second dga, naming CoreDNS.
+        DgaDetector d = new DgaDetector(DgaConfig.defaults(), anomalies::add, "node-a");
+        String coredns = "10.244.0.3";
+        long t = T0;
+        for (int i = 0; i < 4; i++) {
+            List<byte[]> name = DnsQueries.labels(GENERATED.get(i).split("\\.")[0], GENERATED.get(i).split("\\.")[1]);
+            d.onEvent(DnsQueries.query(2 * i, CLIENT, 40_000 + i, coredns, i, name, DnsParser.TYPE_A, t));
+            d.onEvent(DnsQueries.query(2 * i + 1, coredns, 50_000 + i, "8.8.8.8", 0x4000 + i, name, DnsParser.TYPE_A,
+                    t + MS / 2));
+            t += 10 * MS;
+        }
+        assertEquals(List.of(CLIENT), anomalies.stream().map(a -> a.getSource().getIp()).toList());
+        assertEquals(4, d.generatedNames(), "each name once");
+        // The pod asking again a second later is another query.
+        d.onEvent(DnsQueries.query(9, CLIENT, GENERATED.get(0), DnsParser.TYPE_A, t + 1_000 * MS));
+        assertEquals(5, d.generatedNames());
+    }
+
+    @Test
     void aRememberedVerdictIsTheScorersForThatDomainWhateverSharesItsSlot() {
         DgaDetector d = new DgaDetector(DgaConfig.defaults(), anomalies::add, "node-a");
         // Three times as many domains as the memo holds, generated and not, asked twice in
