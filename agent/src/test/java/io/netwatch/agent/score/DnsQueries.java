@@ -21,26 +21,14 @@ final class DnsQueries {
 
     /** A query for {@code name} under a first label of raw bytes ({@code rawLabel}, none when null). */
     static InspectionEvent.Dns query(long flowId, String client, byte[] rawLabel, String name, int qtype, long nanos) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        b.writeBytes(new byte[] {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0});
+        List<byte[]> labels = new ArrayList<>();
         if (rawLabel != null) {
-            b.write(rawLabel.length);
-            b.writeBytes(rawLabel);
+            labels.add(rawLabel);
         }
         for (String label : name.split("\\.")) {
-            byte[] l = label.getBytes(StandardCharsets.US_ASCII);
-            b.write(l.length);
-            b.writeBytes(l);
+            labels.add(label.getBytes(StandardCharsets.US_ASCII));
         }
-        b.write(0);
-        b.writeBytes(new byte[] {(byte) (qtype >> 8), (byte) qtype, 0, 1});
-        byte[] raw = b.toByteArray();
-        DnsResult r = DnsParser.parse(ByteBuffer.wrap(raw), 0, raw.length);
-        if (!(r instanceof DnsResult.Ok ok)) {
-            throw new AssertionError("test query did not parse: " + r);
-        }
-        return new InspectionEvent.Dns(flowId, nanos,
-                new InspectionEvent.Endpoints(client, 40000, "10.96.0.10", 53, "udp"), ok.message(), raw);
+        return query(flowId, client, 40000, "10.96.0.10", 0x1234, labels, qtype, nanos);
     }
 
     /**
