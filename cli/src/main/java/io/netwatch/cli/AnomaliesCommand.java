@@ -57,12 +57,14 @@ final class AnomaliesCommand implements Callable<Integer> {
         QueryOutput stdout = new QueryOutput(json);
         JsonLines out = stdout.json();
         client.options(Map.of("anomaly_type", "--type", "ip", "--ip", "node_name", "--node", "since", "--since"));
+        boolean filtered = !types.isEmpty() || !ip.isEmpty() || !node.isEmpty() || since != null;
         long count;
         try {
             count = client.stream(follow, stub -> stub.getAnomalies(request.build()), (GetAnomaliesResponse r) -> {
                 if (r.getLostBefore() > 0) {
                     // Found in review: observe said so, this dropped lost_before without a word.
-                    System.err.println("netwatch anomalies: " + TextFormat.lost(r.getLostBefore(), "anomaly", "anomalies"));
+                    System.err.println("netwatch anomalies: " + TextFormat.lost(r.getLostBefore(), "anomaly", "anomalies",
+                            filtered));
                 }
                 if (out != null) {
                     out.anomaly(r.getAnomaly());

@@ -106,11 +106,14 @@ final class ObserveCommand implements Callable<Integer> {
         QueryOutput stdout = new QueryOutput(json);
         JsonLines out = stdout.json();
         client.options(OPTIONS);
+        // The store counts what it evicted unread, matching or not.
+        boolean filtered = !request.getFilter().equals(FlowFilter.getDefaultInstance());
         long count;
         try {
             count = client.stream(follow, stub -> stub.getFlows(request), (GetFlowsResponse r) -> {
                 if (r.getLostBefore() > 0) {
-                    System.err.println("netwatch observe: " + TextFormat.lost(r.getLostBefore(), "flow", "flows"));
+                    System.err.println("netwatch observe: " + TextFormat.lost(r.getLostBefore(), "flow", "flows",
+                            filtered));
                 }
                 if (out != null) {
                     out.flow(r.getFlow());

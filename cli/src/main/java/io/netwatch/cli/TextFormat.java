@@ -99,9 +99,16 @@ final class TextFormat {
 
     /**
      * What a follower is told when the store evicted records before they could be sent:
-     * "3 flows were dropped from the aggregator's store before they could be shown".
+     * "3 flows were dropped from the aggregator's store before they could be shown". The store
+     * counts what it evicted unread, not what would have matched: with a filter, the count is
+     * of stored records, and the message says so rather than claim them all.
      */
-    static String lost(long n, String one, String many) {
+    static String lost(long n, String one, String many, boolean filtered) {
+        if (filtered) {
+            return count(n, "stored " + one, "stored " + many) + (n == 1 ? " was" : " were")
+                    + " dropped from the aggregator's store before this reader reached "
+                    + (n == 1 ? "it" : "them") + " (whether " + (n == 1 ? "it" : "they") + " matched the filter is not known)";
+        }
         return count(n, one, many) + (n == 1 ? " was" : " were") + " dropped from the aggregator's store before "
                 + (n == 1 ? "it" : "they") + " could be shown";
     }
