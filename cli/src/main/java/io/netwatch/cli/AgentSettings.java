@@ -85,10 +85,11 @@ final class AgentSettings {
 
     static final ConfigKey<List<Integer>> VXLAN_PORTS = SCHEMA.key("decode.vxlan_ports", portList(),
             TunnelPorts.DEFAULT_VXLAN, "UDP ports whose payload is read as VXLAN, to count its inner flows (Cilium's "
-                    + "tunnel-port, Calico's vxlanPort, when moved); UDP on other ports is plain UDP.");
+                    + "tunnel-port, Calico's vxlanPort, when moved); UDP on other ports is plain UDP. The rules' $VXLAN_PORTS "
+                    + "follows it.");
     static final ConfigKey<List<Integer>> GENEVE_PORTS = SCHEMA.key("decode.geneve_ports", portList(),
             TunnelPorts.DEFAULT_GENEVE, "UDP ports whose payload is read as Geneve; none may be in "
-                    + "decode.vxlan_ports.");
+                    + "decode.vxlan_ports. The rules' $GENEVE_PORTS follows it.");
 
     static final ConfigKey<Integer> MAX_FLOWS = SCHEMA.key("flows.max_flows", integer(1, MAX), FLOWS.maxFlows(),
             "Hard bound on tracked flows; the least recently active is evicted (and counted) to make room.");
@@ -258,8 +259,7 @@ final class AgentSettings {
         }
         ExportConfig export = new ExportConfig(v.get(BATCH_FLOWS), v.get(BATCH_DELAY), v.get(QUEUE), v.get(UNACKED),
                 v.get(RECONNECT_MIN), v.get(RECONNECT_MAX), v.get(STATUS));
-        RulesConfig rules = new RulesConfig(v.get(RULE_PATHS).stream().map(Path::of).toList(), v.get(BUNDLED),
-                v.get(RELOAD), v.get(PAYLOAD_DEPTH), ruleVariables(v));
+        RulesConfig rules = rules(v);
         InspectionConfig inspection = new InspectionConfig(v.get(DEPTH), v.get(PENDING), v.get(BUDGET),
                 v.get(INSPECTED), parsers(v.get(PARSERS)));
         return new AgentConfig(node, pcap.isEmpty() ? null : Path.of(pcap), live, HostPort.target(v.get(AGGREGATOR)),
@@ -267,13 +267,21 @@ final class AgentSettings {
                 inspection, v.get(GRACE), v.get(IDENTITY_CACHE), null, block(v), null, tunnelPorts);
     }
 
+    /** The rules section (rules.*, and the tunnel ports its variables follow), as the agent runs it. */
+    static RulesConfig rules(ConfigValues v) {
+        return new RulesConfig(v.get(RULE_PATHS).stream().map(Path::of).toList(), v.get(BUNDLED), v.get(RELOAD),
+                v.get(PAYLOAD_DEPTH), ruleVariables(v));
+    }
+
     /**
-     * Suricata's default rule variables with rules.address_groups and rules.port_groups over them.
+     * Suricata's default rule variables, $VXLAN_PORTS and $GENEVE_PORTS following decode.*_ports,
+     * with rules.address_groups and rules.port_groups over them.
      * Each group is checked here, where the others are known; an error names the key, as the
      * user gave it, and the group.
      */
     static RuleVariables ruleVariables(ConfigValues v) {
-        RuleVariables vars = withGroups(v, ADDRESS_GROUPS, RULES.variables()::withAddresses);
+        RuleVariables base = RULES.variables().withTunnelPorts(v.get(VXLAN_PORTS), v.get(GENEVE_PORTS));
+        RuleVariables vars = withGroups(v, ADDRESS_GROUPS, base::withAddresses);
         return withGroups(v, PORT_GROUPS, vars::withPorts);
     }
 

@@ -54,9 +54,21 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        io.netwatch.agent.decode.TunnelPorts tunnels;
+        try {
+            tunnels = new io.netwatch.agent.decode.TunnelPorts(
+                    ports("--vxlan-ports", vxlanPorts, io.netwatch.agent.decode.TunnelPorts.DEFAULT_VXLAN),
+                    ports("--geneve-ports", genevePorts, io.netwatch.agent.decode.TunnelPorts.DEFAULT_GENEVE));
+        } catch (IllegalArgumentException e) {
+            // A port in both lists is named by the tunnel-port check, which knows no options.
+            System.err.println("netwatch inspect: " + (e.getMessage().startsWith("--") ? ""
+                    : "--vxlan-ports, --geneve-ports: ") + e.getMessage());
+            return 2;
+        }
         io.netwatch.agent.inspect.signature.Signatures signatures;
         try {
-            signatures = rules.config(java.time.Duration.ZERO).load();
+            signatures = rules.config(java.time.Duration.ZERO, io.netwatch.agent.inspect.signature.RuleVariables
+                    .defaults().withTunnelPorts(tunnels.vxlan(), tunnels.geneve())).load();
         } catch (IllegalArgumentException e) {
             System.err.println("netwatch inspect: " + e.getMessage());
             return 2;
@@ -85,17 +97,6 @@ final class InspectCommand implements Callable<Integer> {
             }
         } catch (IllegalArgumentException e) {
             System.err.println("netwatch inspect: --parsers: \"" + parsers + "\" " + e.getMessage());
-            return 2;
-        }
-        io.netwatch.agent.decode.TunnelPorts tunnels;
-        try {
-            tunnels = new io.netwatch.agent.decode.TunnelPorts(
-                    ports("--vxlan-ports", vxlanPorts, io.netwatch.agent.decode.TunnelPorts.DEFAULT_VXLAN),
-                    ports("--geneve-ports", genevePorts, io.netwatch.agent.decode.TunnelPorts.DEFAULT_GENEVE));
-        } catch (IllegalArgumentException e) {
-            // A port in both lists is named by the tunnel-port check, which knows no options.
-            System.err.println("netwatch inspect: " + (e.getMessage().startsWith("--") ? ""
-                    : "--vxlan-ports, --geneve-ports: ") + e.getMessage());
             return 2;
         }
         for (String unseen : inspection.rulesThatCannotFire(signatures.current())) {

@@ -40,10 +40,11 @@ final class RuleOptions {
     static final String PORT_GROUP = "A rule port group set or added over Suricata's defaults, e.g. "
             + "HTTP_PORTS=[80,8080]. Repeatable.";
 
-    RulesConfig config(Duration reload) {
+    /** @param base the variables before the groups given: the defaults, their tunnel ports following the decoder's */
+    RulesConfig config(Duration reload, RuleVariables base) {
         RuleVariables vars;
         try {
-            vars = variables(addressGroups, portGroups);
+            vars = variables(base, addressGroups, portGroups);
         } catch (IllegalArgumentException e) {
             throw new NetwatchMain.UserError(e.getMessage());
         }
@@ -58,14 +59,15 @@ final class RuleOptions {
     }
 
     /**
-     * Suricata's default rule variables with {@code --address-group} and {@code --port-group}
-     * over them, as the agent's rules.address_groups and rules.port_groups are read.
+     * {@code base} (Suricata's default rule variables, their tunnel ports following the decoder's)
+     * with {@code --address-group} and {@code --port-group} over them, as the agent's
+     * rules.address_groups and rules.port_groups are read.
      *
      * @throws IllegalArgumentException naming the option and the group
      */
-    static RuleVariables variables(List<String> addressGroups, List<String> portGroups) {
+    static RuleVariables variables(RuleVariables base, List<String> addressGroups, List<String> portGroups) {
         RuleVariables vars = withGroups("--address-group", AgentSettings.ADDRESS_GROUPS, addressGroups,
-                RuleVariables.defaults()::withAddresses);
+                base::withAddresses);
         return withGroups("--port-group", AgentSettings.PORT_GROUPS, portGroups, vars::withPorts);
     }
 

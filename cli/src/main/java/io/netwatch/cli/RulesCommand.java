@@ -1,10 +1,13 @@
 package io.netwatch.cli;
 
 import io.netwatch.agent.inspect.signature.RuleError;
+import io.netwatch.agent.inspect.signature.RulesConfig;
 import io.netwatch.agent.inspect.signature.Signatures;
+import io.netwatch.cli.config.ConfigValues;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,12 +27,20 @@ final class RulesCommand implements Runnable {
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = "Read rule files as the agent would, with the bundled rules (so that a sid they use is "
                     + "refused here as there), and report every rule it would refuse, with its file, line and reason. "
+                    + "With --config, the rules an agent with that configuration loads, as it loads them. "
                     + "Exit status 0 when all load, 1 when some are refused, 2 when a file cannot be read, a "
                     + "directory holds no *.rules file or a group given is not valid.")
     static final class Check implements Callable<Integer> {
         @Parameters(paramLabel = "PATH", arity = "0..*",
-                description = "Rule files or directories of *.rules files (none: check the bundled rules).")
+                description = "Rule files or directories of *.rules files (none: check the bundled rules, or those "
+                        + "of --config's rules.paths); given, they replace rules.paths.")
         List<Path> paths = List.of();
+
+        @Option(names = "--config", paramLabel = "FILE", description = "The agent's YAML configuration (agent.yaml): "
+                + "its rules.paths, rules.bundled, rules.payload_depth, rules.address_groups and rules.port_groups, "
+                + "and the tunnel ports $VXLAN_PORTS and $GENEVE_PORTS follow (decode.vxlan_ports, "
+                + "decode.geneve_ports). The file only: NETWATCH_ variables of this shell are not read.")
+        Path config;
 
         @Option(names = "--no-default-rules", description = "Leave out the bundled rules, as an agent given "
                 + "--no-default-rules (rules.bundled: false) does.")
@@ -50,15 +61,24 @@ final class RulesCommand implements Runnable {
 
         @Override
         public Integer call() {
-            if (noDefaults && paths.isEmpty()) {
-                System.err.println("netwatch rules check: --no-default-rules leaves nothing to check: give rule files");
-                return 2;
-            }
-            boolean bundled = !noDefaults;
             Signatures s;
+            List<Path> checked;
             try {
-                s = Signatures.load(paths, bundled, RuleOptions.variables(addressGroups, portGroups),
-                        Signatures.DEFAULT_PAYLOAD_DEPTH);
+                // Read as the agent reads its settings: the file, then the options over it.
+                ConfigValues v = ConfigValues.load(AgentSettings.SCHEMA, config, Map.of())
+                        .option(AgentSettings.RULE_PATHS, "PATH", paths.isEmpty() ? null : paths)
+                        .option(AgentSettings.BUNDLED, "--no-default-rules", noDefaults ? false : null)
+                        .option(AgentSettings.ADDRESS_GROUPS, "--address-group",
+                                addressGroups.isEmpty() ? null : addressGroups)
+                        .option(AgentSettings.PORT_GROUPS, "--port-group", portGroups.isEmpty() ? null : portGroups);
+                RulesConfig rules = AgentSettings.rules(v);
+                checked = rules.paths();
+                if (!rules.bundled() && checked.isEmpty()) {
+                    System.err.println("netwatch rules check: " + (noDefaults ? "--no-default-rules" : "rules.bundled: false")
+                            + " leaves nothing to check: give rule files");
+                    return 2;
+                }
+                s = rules.load();
             } catch (IllegalArgumentException e) {
                 System.err.println("netwatch rules check: " + e.getMessage());
                 return 2;
@@ -71,7 +91,7 @@ final class RulesCommand implements Runnable {
                     String.join(", ", s.current().sources()));
             // A directory without rule files checks clean, yet the user meant rules to be there
             // (found by a new user: silence). suricata -T fails on a rule path with no files, so this does too.
-            List<Path> empty = paths.stream().filter(Files::isDirectory)
+            List<Path> empty = checked.stream().filter(Files::isDirectory)
                     .filter(p -> Signatures.ruleFiles(p).isEmpty()).toList();
             for (Path p : empty) {
                 System.err.println("netwatch rules check: no rules files found in " + p

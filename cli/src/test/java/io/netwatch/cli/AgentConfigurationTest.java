@@ -380,8 +380,10 @@ class AgentConfigurationTest {
 
     @Test
     void ruleVariablesComeFromTheFileTheEnvironmentOrOptionsOverTheDefaults() throws Exception {
-        assertEquals(RuleVariables.defaults(), config(settings(Map.of(), "--pcap", "x.pcap")).rules().variables());
-        RuleVariables expected = RuleVariables.defaults().with(
+        RuleVariables defaults = RuleVariables.defaults().withTunnelPorts(TunnelPorts.DEFAULT_VXLAN,
+                TunnelPorts.DEFAULT_GENEVE);
+        assertEquals(defaults, config(settings(Map.of(), "--pcap", "x.pcap")).rules().variables());
+        RuleVariables expected = defaults.with(
                 Map.of("HOME_NET", "[10.0.0.0/8,100.64.0.0/10]", "DMZ_NET", "192.0.2.0/24"), Map.of("HTTP_PORTS", "8080"));
         // A list of NAME=VALUE, as detect.overrides; or a mapping, as suricata.yaml's vars are written,
         // where a value written as a YAML list is the rule list it was meant to be.
@@ -433,6 +435,26 @@ class AgentConfigurationTest {
         var signatures = config(settings(env, "--pcap", "x.pcap", "--rules", rules.toString())).rules().load();
         assertEquals(List.of(), signatures.lastLoad().errors());
         assertTrue(signatures.current().rules().getLast().destPorts().matches(8080));
+    }
+
+    @Test
+    void tunnelPortVariablesFollowTheDecoderUnlessAPortGroupSetsThem() throws Exception {
+        // Found in review: $VXLAN_PORTS stayed Suricata's 4789 while the decoder read VXLAN on
+        // Flannel's 8472 too, or only on the ports decode.vxlan_ports moved it to.
+        RuleVariables v = config(settings(Map.of(), "--pcap", "x.pcap")).rules().variables();
+        assertEquals("[4789,8472]", v.ports().get("VXLAN_PORTS"));
+        assertEquals("6081", v.ports().get("GENEVE_PORTS"));
+        v = config(settings(Map.of(), "--config", file("capture:\n  pcap: x.pcap\ndecode:\n  vxlan_ports: [9000]\n"
+                + "  geneve_ports: [6081, 6082]\n").toString())).rules().variables();
+        assertEquals("9000", v.ports().get("VXLAN_PORTS"));
+        assertEquals("[6081,6082]", v.ports().get("GENEVE_PORTS"));
+        // No VXLAN decoded: the variable keeps Suricata's default, for rules that name it.
+        v = config(settings(Map.of(), "--config", file("capture:\n  pcap: x.pcap\ndecode:\n  vxlan_ports: none\n")
+                .toString())).rules().variables();
+        assertEquals("4789", v.ports().get("VXLAN_PORTS"));
+        // A port group of the user's own is laid over it.
+        v = config(settings(Map.of(), "--pcap", "x.pcap", "--port-group", "VXLAN_PORTS=4790")).rules().variables();
+        assertEquals("4790", v.ports().get("VXLAN_PORTS"));
     }
 
     @Test

@@ -212,8 +212,44 @@ class RulesCommandTest {
         assertEquals(0, o.code(), o.stdout() + o.stderr());
         o = run("rules", "check", f.toString(), "--port-group", "web_ports=80");
         assertEquals(2, o.code(), o.stdout());
-        assertTrue(o.stderr().startsWith("netwatch rules check: --port-group: port group name \"web_ports\" must be "
+        assertTrue(o.stderr().startsWith("netwatch rules check: --port-group (rules.port_groups): port group name \"web_ports\" must be "
                 + "upper-case letters"), o.stderr());
+    }
+
+    @Test
+    void checkReadsTheRulesAnAgentConfigurationNamesAsTheAgentReadsThem() throws Exception {
+        // Found in review: rules check knew only its options, so a rule on a group set in
+        // agent.yaml was refused here and loaded by the agent (or the other way round).
+        Path f = tmp.resolve("dmz.rules");
+        Files.writeString(f, "alert tcp any any -> $DMZ_NET $WEB_PORTS (msg:\"dmz\"; content:\"x\"; sid:1000012;)\n");
+        Path config = tmp.resolve("agent.yaml");
+        Files.writeString(config, "rules:\n  paths: [" + f + "]\n  bundled: false\n  address_groups:\n"
+                + "    DMZ_NET: 192.0.2.0/24\n  port_groups:\n    WEB_PORTS: [80, 8080]\n");
+        CliRun o = run("rules", "check", "--config", config.toString());
+        assertEquals(0, o.code(), o.stdout() + o.stderr());
+        assertEquals("1 rule loaded, 0 refused, from " + f, o.stdout().strip());
+        // Without it, the same file is refused as it was before.
+        o = run("rules", "check", "--no-default-rules", f.toString());
+        assertEquals(1, o.code(), o.stdout());
+        // A path given replaces rules.paths; an option replaces the group the file set.
+        Path other = tmp.resolve("other.rules");
+        Files.writeString(other, "alert tcp any any -> $DMZ_NET any (msg:\"o\"; content:\"y\"; sid:1000013;)\n");
+        o = run("rules", "check", "--config", config.toString(), other.toString());
+        assertEquals(0, o.code(), o.stdout() + o.stderr());
+        assertTrue(o.stdout().strip().endsWith("from " + other), o.stdout());
+        o = run("rules", "check", "--config", config.toString(), "--address-group", "HOME_NET=10.0.0.0/8");
+        assertEquals(1, o.code(), o.stdout());
+        assertTrue(o.stdout().startsWith(f + ":1: destination address: unknown address variable $DMZ_NET"), o.stdout());
+        // A configuration with nothing to check, or one the agent would refuse, says which.
+        Files.writeString(config, "rules:\n  bundled: false\n");
+        o = run("rules", "check", "--config", config.toString());
+        assertEquals(2, o.code());
+        assertEquals("netwatch rules check: rules.bundled: false leaves nothing to check: give rule files",
+                o.stderr().strip());
+        Files.writeString(config, "rules:\n  payload_depth: 10\n");
+        o = run("rules", "check", "--config", config.toString());
+        assertEquals(2, o.code());
+        assertTrue(o.stderr().startsWith("netwatch rules check: agent.yaml: rules.payload_depth: "), o.stderr());
     }
 
     @Test

@@ -77,6 +77,32 @@ public record RuleVariables(Map<String, String> addresses, Map<String, String> p
     }
 
     /**
+     * These variables with {@code VXLAN_PORTS} and {@code GENEVE_PORTS} set to the UDP ports the
+     * decoder reads those tunnels on. In Suricata the decoder takes its ports from these
+     * variables; here the decoder has settings of its own ({@code decode.vxlan_ports},
+     * {@code decode.geneve_ports}), and the variables follow them so that a rule on
+     * {@code $VXLAN_PORTS} watches what the decoder decodes (Flannel's 8472 as well as 4789).
+     * An empty list leaves its variable as it was. Configured port groups are laid over this,
+     * so a {@code VXLAN_PORTS} group still wins.
+     */
+    public RuleVariables withTunnelPorts(List<Integer> vxlan, List<Integer> geneve) {
+        Map<String, String> p = new LinkedHashMap<>(ports);
+        if (!vxlan.isEmpty()) {
+            p.put("VXLAN_PORTS", portList(vxlan));
+        }
+        if (!geneve.isEmpty()) {
+            p.put("GENEVE_PORTS", portList(geneve));
+        }
+        return new RuleVariables(addresses, p);
+    }
+
+    /** A port list in rule syntax: {@code 4789}, or {@code [4789,8472]}. */
+    private static String portList(List<Integer> ports) {
+        List<String> each = ports.stream().map(String::valueOf).toList();
+        return each.size() == 1 ? each.get(0) : "[" + String.join(",", each) + "]";
+    }
+
+    /**
      * These variables with the given address and port groups set or added, the others kept
      * (Suricata's {@code vars.address-groups} and {@code vars.port-groups} over its defaults).
      *
