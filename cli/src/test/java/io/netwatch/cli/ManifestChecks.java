@@ -572,6 +572,75 @@ final class ManifestChecks {
         return problems;
     }
 
+    /**
+     * Both workloads start with the variables Kubernetes gives a pod for the Services of its
+     * namespace. Unless the pod sets {@code enableServiceLinks: false}, the kubelet adds, for
+     * each Service with a cluster IP, NAME_SERVICE_HOST, NAME_SERVICE_PORT[_PORTNAME] and the
+     * Docker-link NAME_PORT=tcp://IP:PORT and NAME_PORT_PORT_PROTO[_PROTO|_PORT|_ADDR]. The
+     * Service netwatch-aggregator so gives NETWATCH_AGGREGATOR_PORT, which the aggregator
+     * reads as one of its settings (NETWATCH_AGGREGATOR_*), names no key, and refuses: the pod
+     * would never start. Run through the real parsers with every Service here and in optional/.
+     */
+    List<String> serviceLinks(ManifestSet main, ManifestSet optional) {
+        List<String> problems = new ArrayList<>();
+        List<Service> services = new ArrayList<>(main.all(Service.class));
+        services.addAll(optional.all(Service.class));
+        Map<String, PodTemplateSpec> pods = Map.of("agent", main.agent().getSpec().getTemplate(),
+                "aggregator", main.aggregator().getSpec().getTemplate());
+        for (Map.Entry<String, PodTemplateSpec> e : new java.util.TreeMap<>(pods).entrySet()) {
+            String who = e.getKey();
+            PodTemplateSpec t = e.getValue();
+            if (Boolean.FALSE.equals(t.getSpec().getEnableServiceLinks())) {
+                continue;
+            }
+            String namespace = who.equals("agent") ? main.agent().getMetadata().getNamespace()
+                    : main.aggregator().getMetadata().getNamespace();
+            Map<String, String> injected = serviceVariables(services, namespace);
+            // Args the command refuses are agent()'s and aggregator()'s to report.
+            Object cmd = parseArgs(who, ManifestSet.onlyContainer(t), new ArrayList<>());
+            List<String> found = new ArrayList<>();
+            if (cmd != null) {
+                settings(main, t, cmd, who, injected, found);
+            }
+            for (String p : found) {
+                problems.add(p + " (the variables of the namespace's Services: set enableServiceLinks: false)");
+            }
+        }
+        return problems;
+    }
+
+    /** What the kubelet's service links put in a pod of {@code namespace} (pkg/kubelet/envvars), 10.96.0.1 for every IP. */
+    static Map<String, String> serviceVariables(List<Service> services, String namespace) {
+        Map<String, String> env = new java.util.TreeMap<>();
+        for (Service s : services) {
+            String ip = s.getSpec().getClusterIP();
+            if (!namespace.equals(s.getMetadata().getNamespace()) || "None".equals(ip)
+                    || "ExternalName".equals(s.getSpec().getType()) || s.getSpec().getPorts().isEmpty()) {
+                continue; // headless and ExternalName Services have no cluster IP, so no variables
+            }
+            String addr = ip == null || ip.isEmpty() ? "10.96.0.1" : ip;
+            String name = s.getMetadata().getName().toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+            ServicePort first = s.getSpec().getPorts().getFirst();
+            env.put(name + "_SERVICE_HOST", addr);
+            env.put(name + "_SERVICE_PORT", String.valueOf(first.getPort()));
+            String firstProto = first.getProtocol() == null ? "tcp" : first.getProtocol().toLowerCase(java.util.Locale.ROOT);
+            env.put(name + "_PORT", firstProto + "://" + addr + ":" + first.getPort());
+            for (ServicePort p : s.getSpec().getPorts()) {
+                String proto = p.getProtocol() == null ? "TCP" : p.getProtocol().toUpperCase(java.util.Locale.ROOT);
+                if (p.getName() != null && !p.getName().isEmpty()) {
+                    env.put(name + "_SERVICE_PORT_" + p.getName().toUpperCase(java.util.Locale.ROOT).replace('-', '_'),
+                            String.valueOf(p.getPort()));
+                }
+                String prefix = name + "_PORT_" + p.getPort() + "_" + proto;
+                env.put(prefix, proto.toLowerCase(java.util.Locale.ROOT) + "://" + addr + ":" + p.getPort());
+                env.put(prefix + "_PROTO", proto.toLowerCase(java.util.Locale.ROOT));
+                env.put(prefix + "_PORT", String.valueOf(p.getPort()));
+                env.put(prefix + "_ADDR", addr);
+            }
+        }
+        return env;
+    }
+
     /** The kubelet must wait longer than the process's own grace period, or it kills it mid-flush. */
     private static List<String> graceWithinTermination(String who, java.time.Duration grace, PodTemplateSpec t) {
         Long termination = t.getSpec().getTerminationGracePeriodSeconds();
@@ -590,7 +659,13 @@ final class ManifestChecks {
      * file is in no mounted ConfigMap or the configuration would be refused.
      */
     static ConfigValues settings(ManifestSet set, PodTemplateSpec t, Object command, String who, List<String> problems) {
-        Map<String, String> env = new java.util.HashMap<>();
+        return settings(set, t, command, who, Map.of(), problems);
+    }
+
+    /** As above, with {@code injected}: variables Kubernetes adds to the container's (service links). */
+    static ConfigValues settings(ManifestSet set, PodTemplateSpec t, Object command, String who,
+                                 Map<String, String> injected, List<String> problems) {
+        Map<String, String> env = new java.util.HashMap<>(injected);
         for (EnvVar e : ManifestSet.onlyContainer(t).getEnv()) {
             if (e.getValue() != null) {
                 env.put(e.getName(), e.getValue());

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -251,6 +252,24 @@ class ManifestsTest {
                 .remove("prometheus.io/scrape"), "aggregator: Prometheus annotations");
         assertNoticed(checks::aggregator, s -> aggregatorContainer(s).getReadinessProbe().getHttpGet().setPath("/healthz"),
                 "aggregator readiness probe does not GET /readyz");
+    }
+
+    @Test
+    void noServiceVariableReachesTheConfigurationParsers() {
+        assertNone(checks.serviceLinks(main, optional));
+        Map<String, String> links = ManifestChecks.serviceVariables(main.all(io.fabric8.kubernetes.api.model.Service.class),
+                "netwatch");
+        assertEquals("tcp://10.96.0.1:50051", links.get("NETWATCH_AGGREGATOR_PORT"), links.toString());
+        assertEquals("50051", links.get("NETWATCH_AGGREGATOR_SERVICE_PORT_GRPC"), links.toString());
+        // Kubernetes' default is true: leaving the field out is the same as setting it.
+        assertNoticed(s -> checks.serviceLinks(s, optional),
+                s -> s.aggregator().getSpec().getTemplate().getSpec().setEnableServiceLinks(null),
+                "aggregator: environment variable NETWATCH_AGGREGATOR_PORT names no aggregator setting");
+        // The agent's prefix is NETWATCH_AGENT_: a Service named netwatch-agent-* with a cluster IP.
+        assertNoticed(s -> checks.serviceLinks(s, optional), s -> {
+            s.agent().getSpec().getTemplate().getSpec().setEnableServiceLinks(true);
+            s.service("netwatch-aggregator").orElseThrow().getMetadata().setName("netwatch-agent-ingest");
+        }, "agent: environment variable NETWATCH_AGENT_INGEST_PORT names no agent setting");
     }
 
     @Test
