@@ -1,6 +1,7 @@
 package io.netwatch.aggregator;
 
 import io.netwatch.aggregator.baseline.BaselineConfig;
+import io.netwatch.aggregator.identity.DnsResolvers;
 import io.netwatch.aggregator.incident.IncidentConfig;
 import io.netwatch.aggregator.ml.MlConfig;
 import io.netwatch.aggregator.response.ResponseConfig;
@@ -22,10 +23,13 @@ import java.time.Duration;
  * @param incidents     incidents and the beaconing detector (null: {@link IncidentConfig#defaults()})
  * @param baseline      baselines, new_edge and lateral_movement (null: {@link BaselineConfig#defaults()})
  * @param response      blocking decisions (dry-run by default) (null: {@link ResponseConfig#defaults()})
+ * @param dnsResolvers  with the cluster watched, the resolvers whose answers name outside addresses (null:
+ *                      {@link DnsResolvers#defaults()})
  */
 public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge,
                                ServerSecurity security, InetSocketAddress metrics, Duration shutdownGrace,
-                               MlConfig ml, IncidentConfig incidents, BaselineConfig baseline, ResponseConfig response) {
+                               MlConfig ml, IncidentConfig incidents, BaselineConfig baseline, ResponseConfig response,
+                               DnsResolvers dnsResolvers) {
     /** Port of the scrape endpoint; the agent's is 9091. */
     public static final int DEFAULT_METRICS_PORT = 9092;
     public static final int DEFAULT_MAX_FLOWS = 500_000;
@@ -55,12 +59,13 @@ public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAn
         incidents = incidents == null ? IncidentConfig.defaults() : incidents;
         baseline = baseline == null ? BaselineConfig.defaults() : baseline;
         response = response == null ? ResponseConfig.defaults() : response;
+        dnsResolvers = dnsResolvers == null ? DnsResolvers.defaults() : dnsResolvers;
     }
 
     /** With every detector and response stage at its defaults. */
     public AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge,
                             ServerSecurity security, InetSocketAddress metrics, Duration shutdownGrace) {
-        this(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, null, null, null, null);
+        this(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, null, null, null, null, null);
     }
 
     /** In plaintext, without a scrape endpoint, with the default shutdown grace period. */
@@ -77,37 +82,43 @@ public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAn
     /** The same configuration with this security. */
     public AggregatorConfig withSecurity(ServerSecurity s) {
         return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, s, metrics, shutdownGrace, ml,
-                incidents, baseline, response);
+                incidents, baseline, response, dnsResolvers);
     }
 
     /** The same configuration with a scrape endpoint at {@code address} (null for none). */
     public AggregatorConfig withMetrics(InetSocketAddress address) {
         return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, address, shutdownGrace, ml,
-                incidents, baseline, response);
+                incidents, baseline, response, dnsResolvers);
     }
 
     /** The same configuration with these ml settings. */
     public AggregatorConfig withMl(MlConfig value) {
         return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace,
-                value, incidents, baseline, response);
+                value, incidents, baseline, response, dnsResolvers);
     }
 
     /** The same configuration with these incidents settings. */
     public AggregatorConfig withIncidents(IncidentConfig value) {
         return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, ml,
-                value, baseline, response);
+                value, baseline, response, dnsResolvers);
     }
 
     /** The same configuration with these baseline settings. */
     public AggregatorConfig withBaseline(BaselineConfig value) {
         return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, ml,
-                incidents, value, response);
+                incidents, value, response, dnsResolvers);
     }
 
     /** The same configuration with these response settings. */
     public AggregatorConfig withResponse(ResponseConfig value) {
         return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, ml,
-                incidents, baseline, value);
+                incidents, baseline, value, dnsResolvers);
+    }
+
+    /** The same configuration with these resolvers trusted to name addresses (with the cluster watched). */
+    public AggregatorConfig withDnsResolvers(DnsResolvers value) {
+        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, ml,
+                incidents, baseline, response, value);
     }
 
     public static AggregatorConfig listenOn(InetSocketAddress listen) {

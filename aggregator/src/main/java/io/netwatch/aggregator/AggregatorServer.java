@@ -132,7 +132,7 @@ public final class AggregatorServer implements AutoCloseable {
             IdentityIndex index = new IdentityIndex();
             PolicyHistory history = new PolicyHistory(PolicyHistory.DEFAULT_MAX_VERSIONS);
             ClusterWatcher watcher = ClusterWatcher.start(kubernetes, index, history, AggregatorServer::nowNanos);
-            FlowEnricher enricher = new FlowEnricher(index, new DnsNames());
+            FlowEnricher enricher = new FlowEnricher(index, new DnsNames(), config.dnsResolvers());
             ViolationReporter reporter = new ViolationReporter(a -> store.addAnomaly(a, System.currentTimeMillis()));
             FlowVerdicts verdicts = new FlowVerdicts(index, history, watcher.state()::synced, new PolicyHits(), reporter);
             IdentityPublisher publisher = new IdentityPublisher(index, watcher.state()::synced, identityStream).start();
@@ -144,7 +144,8 @@ public final class AggregatorServer implements AutoCloseable {
         new StoreMetrics(store).bindTo(meters);
         Incidents incidents = Incidents.start(config.incidents(), store, kubernetes != null, meters);
         if (identity != null) {
-            new VerdictMetrics(identity.verdicts(), identity.reporter(), identity.index()).bindTo(meters);
+            new VerdictMetrics(identity.verdicts(), identity.reporter(), identity.index(), identity.enricher())
+                    .bindTo(meters);
         }
         Baselines baselines;
         try {

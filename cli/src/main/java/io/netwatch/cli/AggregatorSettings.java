@@ -11,6 +11,7 @@ import static io.netwatch.cli.config.ConfigType.textList;
 
 
 import io.netwatch.aggregator.AggregatorConfig;
+import io.netwatch.aggregator.identity.DnsResolvers;
 import io.netwatch.aggregator.ml.MlConfig;
 import io.netwatch.aggregator.incident.BeaconConfig;
 import io.netwatch.aggregator.incident.IncidentConfig;
@@ -49,6 +50,12 @@ final class AggregatorSettings {
             AggregatorConfig.DEFAULT_MAX_AGE, "Records older than this are dropped from the store.");
     static final ConfigKey<Boolean> KUBERNETES = SCHEMA.key("kubernetes.enabled", bool(), false,
             "Watch the cluster (in-cluster service account, else KUBECONFIG) for identities and NetworkPolicy verdicts.");
+    static final ConfigKey<List<String>> DNS_RESOLVERS = SCHEMA.key("kubernetes.dns_resolvers",
+            textList("list of addresses or CIDRs"), DnsResolvers.DEFAULT_EXTRA, "Resolvers, besides the cluster's DNS "
+                    + "(kube-system's kube-dns Service and its k8s-app=kube-dns pods), whose answers name outside "
+                    + "addresses in flows and baselines; answers from any other resolver are counted and not believed "
+                    + "(a pod could ask its own resolver to call any address anything). Default: NodeLocal "
+                    + "DNSCache's address. 0.0.0.0/0 and ::/0 believe every resolver.");
     static final ConfigKey<String> METRICS = SCHEMA.key("metrics.listen", checked("HOST:PORT or none",
             t -> metricsAddress(t)), "0.0.0.0:" + AggregatorConfig.DEFAULT_METRICS_PORT,
             "Where /metrics, /healthz and /readyz are served; none turns them off.");
@@ -208,7 +215,30 @@ final class AggregatorSettings {
                 .withMl(ml(v))
                 .withIncidents(incidents(v))
                 .withBaseline(baseline(v))
-                .withResponse(response(v));
+                .withResponse(response(v))
+                .withDnsResolvers(dnsResolvers(v));
+    }
+
+    /** kubernetes.dns_resolvers: an address alone is its own /32 or /128. */
+    static DnsResolvers dnsResolvers(ConfigValues v) {
+        List<Cidr> cidrs = new ArrayList<>();
+        for (String c : v.get(DNS_RESOLVERS)) {
+            String text = c.strip();
+            try {
+                if (text.indexOf('/') < 0) {
+                    byte[] a = io.netwatch.aggregator.policy.IpAddresses.parse(text);
+                    if (a == null) {
+                        throw new IllegalArgumentException("'" + text + "' is not an IP address or CIDR");
+                    }
+                    text = text + "/" + a.length * 8;
+                }
+                cidrs.add(Cidr.parse(text));
+            } catch (IllegalArgumentException e) {
+                throw new NetwatchMain.UserError(from(v, DNS_RESOLVERS.path()) + "kubernetes.dns_resolvers: "
+                        + e.getMessage());
+            }
+        }
+        return new DnsResolvers(cidrs);
     }
 
     /** The ml_outlier detector's settings (ml.*). */

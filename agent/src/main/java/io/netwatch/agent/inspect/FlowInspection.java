@@ -78,6 +78,8 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
     private boolean dns;
     /** The summary is a response: it never changes after that. */
     private boolean dnsFinal;
+    /** The summary's response came from the initiator: who answered decides whether its answers name addresses. */
+    private boolean dnsFromClient;
     private int dnsId;
     private int dnsRcode;
     /** The question's name and type; null and 0 for a message without a question. */
@@ -460,7 +462,8 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         if (dnsBuilt != null) {
             return dnsBuilt;
         }
-        DNS.Builder dns = DNS.newBuilder().setId(dnsId).setResponse(dnsFinal).setRcode(dnsRcode);
+        DNS.Builder dns = DNS.newBuilder().setId(dnsId).setResponse(dnsFinal).setRcode(dnsRcode)
+                .setResponseFromSource(dnsFromClient);
         if (dnsQuery != null) {
             dns.setQuery(dnsQuery).setQtype(dnsQtype);
         }
@@ -549,6 +552,7 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         if (!dnsFinal && (m.response() || !dns)) {
             dns = true;
             dnsFinal = m.response();
+            dnsFromClient = m.response() && sendingFromClient;
             dnsId = m.id();
             dnsRcode = m.rcode();
             boolean question = !m.questions().isEmpty();

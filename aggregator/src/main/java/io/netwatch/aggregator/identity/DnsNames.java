@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * Names for addresses outside the cluster, learnt from the DNS answers the agents saw (as
- * Hubble names its FQDN peers): an address is named by the last query that resolved to it.
+ * Hubble names its FQDN peers): an address is named by the last query that resolved to it,
+ * among the answers of resolvers trusted ({@link DnsResolvers}).
  * Bounded: at most {@code maxNames} addresses, least recently used first out (counted); a
  * name not seen again for {@code maxAge} is forgotten.
  */
@@ -51,15 +52,24 @@ public final class DnsNames {
         this(DEFAULT_MAX_NAMES, DEFAULT_MAX_AGE);
     }
 
-    /** Learns the addresses a flow's DNS response gave, if it carries one. */
-    public void learn(Flow f, long nowMillis) {
+    /** Whether the flow carries a DNS response with answers, which could name addresses. */
+    public static boolean answers(Flow f) {
         if (!f.hasDns()) {
+            return false;
+        }
+        DNS d = f.getDns();
+        return d.getResponse() && d.getRcode() == 0 && d.getAnswersCount() > 0;
+    }
+
+    /**
+     * Learns the addresses a flow's DNS response gave, if it carries one. The caller decides
+     * whether the resolver that gave them is to be believed ({@link DnsResolvers}).
+     */
+    public void learn(Flow f, long nowMillis) {
+        if (!answers(f)) {
             return;
         }
         DNS d = f.getDns();
-        if (!d.getResponse() || d.getRcode() != 0 || d.getAnswersCount() == 0) {
-            return;
-        }
         int n = Math.min(d.getAnswersCount(), MAX_ANSWERS);
         synchronized (this) {
             for (int i = 0; i < n; i++) {

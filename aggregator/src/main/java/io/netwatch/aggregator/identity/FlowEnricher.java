@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Fills in who each end of a flow was when the flow started: the pod (or Service) that held
  * the address then, else for an address outside the cluster a DNS name the agents saw
- * resolve to it, else its network ({@code /24}, IPv6 {@code /48}), so external peers group.
+ * resolve to it (answered by the cluster's DNS: see {@link DnsResolvers}), else its network
+ * ({@code /24}, IPv6 {@code /48}), so external peers group.
  * Reads only memory: never waits on the API server.
  *
  * <p><b>The aggregator wins.</b> Agents label flow ends from their copy of the current
@@ -29,23 +30,49 @@ public final class FlowEnricher {
 
     private final IdentityIndex index;
     private final DnsNames names;
+    private final DnsResolvers resolvers;
     private final AtomicLong overruled = new AtomicLong();
     private final AtomicLong kept = new AtomicLong();
+    private final AtomicLong untrustedAnswers = new AtomicLong();
 
+    /** Names learnt from the cluster's DNS and NodeLocal DNSCache only ({@link DnsResolvers#defaults()}). */
     public FlowEnricher(IdentityIndex index, DnsNames names) {
+        this(index, names, DnsResolvers.defaults());
+    }
+
+    public FlowEnricher(IdentityIndex index, DnsNames names, DnsResolvers resolvers) {
         this.index = Objects.requireNonNull(index, "index");
         this.names = Objects.requireNonNull(names, "names");
+        this.resolvers = Objects.requireNonNull(resolvers, "resolvers");
     }
 
     public Flow enrich(Flow f, long nowMillis) {
-        names.learn(f, nowMillis);
         long at = startNanos(f, nowMillis);
+        learn(f, at, nowMillis);
         Endpoint s = endpoint(f.getSource(), at, nowMillis);
         Endpoint d = endpoint(f.getDestination(), at, nowMillis);
         if (s == f.getSource() && d == f.getDestination()) {
             return f;
         }
         return f.toBuilder().setSource(s).setDestination(d).build();
+    }
+
+    /**
+     * Learns the names a DNS response gives, when the end that answered held a trusted
+     * resolver's address when the exchange started (see {@link DnsResolvers}); other answers are
+     * counted and left out.
+     */
+    private void learn(Flow f, long atNanos, long nowMillis) {
+        if (!DnsNames.answers(f)) {
+            return;
+        }
+        Endpoint answered = f.getDns().getResponseFromSource() ? f.getSource() : f.getDestination();
+        IpKey server = IpKey.parse(answered.getIp());
+        if (server != null && resolvers.trusts(server, index.at(server, atNanos))) {
+            names.learn(f, nowMillis);
+        } else {
+            untrustedAnswers.incrementAndGet();
+        }
     }
 
     private Endpoint endpoint(Endpoint e, long atNanos, long nowMillis) {
@@ -85,6 +112,21 @@ public final class FlowEnricher {
     /** Agent labels kept because the history had nothing for the address. */
     public long agentLabelsKept() {
         return kept.get();
+    }
+
+    /** DNS responses with answers left out because a resolver not trusted gave them (see {@link DnsResolvers}). */
+    public long untrustedDnsAnswers() {
+        return untrustedAnswers.get();
+    }
+
+    /** Addresses named by a DNS answer now. */
+    public int dnsNames() {
+        return names.size();
+    }
+
+    /** Names dropped because the bound on named addresses was reached. */
+    public long dnsNamesEvicted() {
+        return names.evicted();
     }
 
     /**

@@ -2,6 +2,7 @@ package io.netwatch.aggregator.verdict;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.netwatch.aggregator.identity.FlowEnricher;
 import io.netwatch.aggregator.identity.IdentityIndex;
 import io.netwatch.common.metrics.FunctionMeters;
 import java.util.function.ToDoubleFunction;
@@ -14,11 +15,19 @@ public final class VerdictMetrics implements MeterBinder {
     private final FlowVerdicts verdicts;
     private final ViolationReporter reporter;
     private final IdentityIndex index;
+    /** Null: no enricher meters (a caller that only judges). */
+    private final FlowEnricher enricher;
 
     public VerdictMetrics(FlowVerdicts verdicts, ViolationReporter reporter, IdentityIndex index) {
+        this(verdicts, reporter, index, null);
+    }
+
+    public VerdictMetrics(FlowVerdicts verdicts, ViolationReporter reporter, IdentityIndex index,
+                          FlowEnricher enricher) {
         this.verdicts = verdicts;
         this.reporter = reporter;
         this.index = index;
+        this.enricher = enricher;
     }
 
     @Override
@@ -36,6 +45,21 @@ public final class VerdictMetrics implements MeterBinder {
                 "Address claims refused because the index was full");
         meters.counter("netwatch.identity.tenures.dropped", index, i -> i.stats().tenuresDropped(),
                 "Past holders of an address dropped because its history was full");
+        if (enricher != null) {
+            meters.counter("netwatch.identity.agent.labels", enricher, e -> e.agentLabelsOverruled(),
+                    "Flow ends an agent labelled, by what the address's history made of the label", "outcome",
+                    "overruled");
+            meters.counter("netwatch.identity.agent.labels", enricher, e -> e.agentLabelsKept(),
+                    "Flow ends an agent labelled, by what the address's history made of the label", "outcome",
+                    "kept");
+            meters.gauge("netwatch.identity.dns.names", enricher, e -> e.dnsNames(),
+                    "Outside addresses named by a DNS answer of a trusted resolver");
+            meters.counter("netwatch.identity.dns.names.evicted", enricher, e -> e.dnsNamesEvicted(),
+                    "Names of outside addresses dropped because the bound on named addresses was reached");
+            meters.counter("netwatch.identity.dns.untrusted.answers", enricher, e -> e.untrustedDnsAnswers(),
+                    "DNS responses whose answers named no address because a resolver not trusted gave them"
+                            + " (kubernetes.dns_resolvers)");
+        }
     }
 
     private void flows(FunctionMeters meters, String outcome, ToDoubleFunction<FlowVerdicts> f) {

@@ -3,6 +3,8 @@ package io.netwatch.aggregator.identity;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.google.protobuf.util.Timestamps;
+import io.netwatch.proto.flow.v1.DNS;
+import io.netwatch.proto.flow.v1.DnsAnswer;
 import io.netwatch.proto.flow.v1.Endpoint;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.flow.v1.Workload;
@@ -73,5 +75,70 @@ class FlowEnricherTest {
         assertEquals("web-1", stored.getSource().getWorkload().getPodName());
         assertEquals(1, enricher.agentLabelsKept());
         assertEquals(0, enricher.agentLabelsOverruled());
+    }
+
+    /** A DNS response to 10.0.0.1 from {@code resolver} saying {@code name} is at {@code address}. */
+    private static Flow answer(String resolver, String name, String address, boolean fromSource) {
+        Endpoint client = Endpoint.newBuilder().setIp("10.0.0.1").setPort(40000).build();
+        Endpoint server = Endpoint.newBuilder().setIp(resolver).setPort(53).build();
+        return Flow.newBuilder().setFirstSeen(Timestamps.fromNanos(T0)).setIpProtocol(17)
+                .setSource(fromSource ? server : client).setDestination(fromSource ? client : server)
+                .setDns(DNS.newBuilder().setQuery(name).setQtype(1).setResponse(true).setResponseFromSource(fromSource)
+                        .addAnswers(DnsAnswer.newBuilder().setName(name).setType(1).setData(address)))
+                .build();
+    }
+
+    private static String nameOf(FlowEnricher enricher, String address) {
+        Flow out = enricher.enrich(Flow.newBuilder().setFirstSeen(Timestamps.fromNanos(T0 + S))
+                .setSource(Endpoint.newBuilder().setIp("10.0.0.1")).setDestination(Endpoint.newBuilder().setIp(address))
+                .build(), NOW_MILLIS);
+        return out.getDestination().getWorkload().getExternalName();
+    }
+
+    @Test
+    void onlyTheClustersResolversNameAddresses() {
+        // Found in review: any answer named an address for every pod, so a pod that asked a
+        // resolver of its own could make its command server read as a well-known name (and its
+        // edge as a known one), or rename an address other pods talk to.
+        IdentityIndex index = index();
+        index.claim(IpKey.parse("10.96.0.10"), new AddressHolder("uid-svc", Workload.newBuilder()
+                .setNamespace("kube-system").setWorkloadKind("Service").setWorkloadName("kube-dns")
+                .addServices("kube-system/kube-dns").build(), null, List.of()), T0 - S);
+        index.claim(IpKey.parse("10.244.0.7"), new AddressHolder("uid-coredns", Workload.newBuilder()
+                .setNamespace("kube-system").setPodName("coredns-1").putLabels("k8s-app", "kube-dns").build(), null,
+                List.of()), T0 - S);
+        index.claim(IpKey.parse("10.244.0.8"), new AddressHolder("uid-evil", Workload.newBuilder()
+                .setNamespace("shop").setPodName("evil").putLabels("k8s-app", "kube-dns").build(), null, List.of()),
+                T0 - S);
+        FlowEnricher enricher = new FlowEnricher(index, new DnsNames());
+
+        enricher.enrich(answer("10.96.0.10", "api.example.com", "203.0.113.7", false), NOW_MILLIS);
+        enricher.enrich(answer("10.244.0.7", "cdn.example.com", "203.0.113.8", false), NOW_MILLIS);
+        enricher.enrich(answer("169.254.20.10", "node-local.example.com", "203.0.113.9", false), NOW_MILLIS);
+        assertEquals("api.example.com", nameOf(enricher, "203.0.113.7"), "the kube-dns Service");
+        assertEquals("cdn.example.com", nameOf(enricher, "203.0.113.8"), "a CoreDNS pod");
+        assertEquals("node-local.example.com", nameOf(enricher, "203.0.113.9"), "NodeLocal DNSCache");
+        assertEquals(0, enricher.untrustedDnsAnswers());
+
+        // A resolver outside the cluster, a pod that merely wears the label elsewhere, and an
+        // answer the client sent toward the cluster's resolver name nothing, and are counted.
+        enricher.enrich(answer("198.51.100.53", "api.github.com", "192.0.2.66", false), NOW_MILLIS);
+        enricher.enrich(answer("10.244.0.8", "api.github.com", "192.0.2.67", false), NOW_MILLIS);
+        Flow sentToTheResolver = answer("10.96.0.10", "api.github.com", "192.0.2.68", false).toBuilder()
+                .setDns(answer("10.96.0.10", "api.github.com", "192.0.2.68", false).getDns().toBuilder()
+                        .setResponseFromSource(true)).build();
+        enricher.enrich(sentToTheResolver, NOW_MILLIS);
+        assertEquals("192.0.2.0/24", nameOf(enricher, "192.0.2.66"));
+        assertEquals("192.0.2.0/24", nameOf(enricher, "192.0.2.67"));
+        assertEquals("192.0.2.0/24", nameOf(enricher, "192.0.2.68"));
+        assertEquals(3, enricher.untrustedDnsAnswers());
+        // A flow whose capture began with the resolver's answer: its source answered.
+        enricher.enrich(answer("10.96.0.10", "late.example.com", "203.0.113.10", true), NOW_MILLIS);
+        assertEquals("late.example.com", nameOf(enricher, "203.0.113.10"));
+
+        // Configured to believe every resolver, as before the check.
+        FlowEnricher any = new FlowEnricher(index, new DnsNames(), DnsResolvers.any());
+        any.enrich(answer("198.51.100.53", "api.github.com", "192.0.2.66", false), NOW_MILLIS);
+        assertEquals("api.github.com", nameOf(any, "192.0.2.66"));
     }
 }

@@ -278,6 +278,10 @@ class FlowVerdictsTest {
 
     @Test
     void externalAddressesAreNamedByDnsAnswersElseGroupedByNetwork() {
+        // The cluster's resolver: only its answers name addresses (see FlowEnricherTest).
+        cluster.service(new io.fabric8.kubernetes.api.model.ServiceBuilder().withNewMetadata()
+                .withNamespace("kube-system").withName("kube-dns").withUid("uid-kube-dns").endMetadata()
+                .withNewSpec().withClusterIP("10.96.0.53").endSpec().build());
         Flow dns = Flow.newBuilder().setFlowId(1).setSource(Endpoint.newBuilder().setIp("10.244.1.5").setPort(5353))
                 .setDestination(Endpoint.newBuilder().setIp("10.96.0.53").setPort(53)).setIpProtocol(17)
                 .setDns(DNS.newBuilder().setQuery("api.example.com").setResponse(true).setQtype(1)

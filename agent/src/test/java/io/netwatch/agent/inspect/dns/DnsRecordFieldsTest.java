@@ -97,4 +97,26 @@ class DnsRecordFieldsTest {
                     r.getAnswersList().stream().map(a -> a.getData()).toList());
         }
     }
+
+    @Test
+    void theRecordSaysWhichEndAnswered() {
+        // Found in review: the aggregator names addresses by the answers in flow records, and
+        // must check who gave them; a response sent by the flow's initiator (an answer sent
+        // unasked toward a resolver) was recorded as if the resolver had answered.
+        datagram(true, Messages.query(3, "api.example.org", 1));
+        dns.pass(SECOND / 10);
+        datagram(false, response(3, "api.example.org", 10));
+        dns.finish();
+        DNS answered = summaries().getLast();
+        assertTrue(answered.getResponse());
+        assertFalse(answered.getResponseFromSource(), "the destination, the resolver, answered: " + answered);
+
+        RecordFieldsConversation forged = new RecordFieldsConversation(40001, 53);
+        forged.datagram(true, response(4, "api.example.org", 66));
+        forged.finish();
+        Flow f = forged.flows.getLast();
+        assertTrue(f.getDns().getResponse());
+        assertEquals(40001, (f.getDns().getResponseFromSource() ? f.getSource() : f.getDestination()).getPort(),
+                "the sender of the response is the end that answered: " + f);
+    }
 }
