@@ -144,7 +144,8 @@ final class AgentSettings {
             "Detector settings over the defaults, e.g. [scan.pf=0.0001, flood.threshold=500] (docs/detection.md).");
 
     static final ConfigKey<Integer> BATCH_FLOWS = SCHEMA.key("export.max_batch_flows", integer(1, MAX),
-            EXPORT.maxBatchRecords(), "A batch is sent when it holds this many records ...");
+            EXPORT.maxBatchRecords(), "A batch is sent when it holds this many records (or 1 MiB of them, well under"
+                    + " the 4 MiB gRPC takes in one message) ...");
     static final ConfigKey<Duration> BATCH_DELAY = SCHEMA.key("export.max_batch_delay", duration(MS),
             EXPORT.maxBatchDelay(), "... or when its first record has waited this long.");
     static final ConfigKey<Integer> QUEUE = SCHEMA.key("export.queue_capacity", integer(1, MAX),

@@ -5,7 +5,8 @@ import java.time.Duration;
 /**
  * How the agent streams to the aggregator.
  *
- * @param maxBatchRecords   a batch is sent when it holds this many records ...
+ * @param maxBatchRecords   a batch is sent when it holds this many records (or
+ *                          {@link FlowStreamer#MAX_BATCH_BYTES} of them) ...
  * @param maxBatchDelay     ... or when its first record has waited this long
  * @param queueCapacity     records waiting to be batched; when full, new records are dropped
  *                          and counted (the capture thread never blocks)

@@ -1,5 +1,7 @@
 package io.netwatch.agent.export;
 
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.MessageLite;
 import com.google.protobuf.util.Timestamps;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -120,6 +122,8 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
      * Guarded by lock.
      */
     private long highestSent;
+    /** A labelled flow that did not fit in the last batch ({@link #MAX_BATCH_BYTES}): the next one's first. Sender thread only. */
+    private Flow carried;
     /** An anomaly batch was just made: the flows queued before it go now too, not at the batch delay. Sender thread only. */
     private boolean flushFlows;
 
@@ -664,12 +668,18 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
         } finally {
             lock.unlock();
         }
-        Flow first = queue.poll(draining ? 10 : ANOMALY_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        Flow first = carried;
+        carried = null;
         if (first == null) {
-            return;
+            Flow polled = queue.poll(draining ? 10 : ANOMALY_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            if (polled == null) {
+                return;
+            }
+            first = label.apply(polled);
         }
         List<Flow> flows = new ArrayList<>();
-        flows.add(label.apply(first));
+        flows.add(first);
+        long bytes = recordBytes(first);
         long deadline = System.nanoTime() + config.maxBatchDelay().toNanos();
         while (flows.size() < config.maxBatchRecords()) {
             long left = deadline - System.nanoTime();
@@ -686,7 +696,13 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
                 }
                 continue;
             }
-            flows.add(label.apply(next));
+            Flow labelled = label.apply(next);
+            bytes += recordBytes(labelled);
+            if (bytes > MAX_BATCH_BYTES) {
+                carried = labelled; // the next batch's first
+                break;
+            }
+            flows.add(labelled);
         }
         flushFlows = false;
         lock.lock();
@@ -697,6 +713,19 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
             lock.unlock();
         }
         batchAnomalies();
+    }
+
+    /**
+     * Most bytes of a batch's records, as they go on the wire. A record's fields are capped
+     * (a DNS flow's 64 answers of at most 5 kB each make it 330 kB at most), not a batch of
+     * them: gRPC refuses a message past 4 MiB by default, and a batch refused would be sent
+     * again first on every stream, for good. A batch ends before the record that would take it
+     * past this; a record alone may (it goes in a batch of its own).
+     */
+    static final int MAX_BATCH_BYTES = 1 << 20;
+    /** A record's bytes in its batch: the record, its field tag and its length. */
+    private static long recordBytes(MessageLite record) {
+        return CodedOutputStream.computeMessageSize(2, record);
     }
 
     /** Longest an anomaly waits for the sender to notice it while a flow batch fills, millis. */
@@ -714,8 +743,17 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
             if (unacked.size() >= config.maxUnackedBatches() + ANOMALY_BATCHES_PAST_WINDOW) {
                 return false; // an aggregator that acknowledges nothing: they wait in their queue
             }
+            // Peeked before taken: this thread is the queue's only taker.
             List<Anomaly> anomalies = new ArrayList<>();
-            anomalyQueue.drainTo(anomalies, config.maxBatchRecords());
+            long bytes = 0;
+            for (Anomaly next = anomalyQueue.peek(); next != null && anomalies.size() < config.maxBatchRecords();
+                 next = anomalyQueue.peek()) {
+                bytes += recordBytes(next);
+                if (bytes > MAX_BATCH_BYTES && !anomalies.isEmpty()) {
+                    break;
+                }
+                anomalies.add(anomalyQueue.poll());
+            }
             if (anomalies.isEmpty()) {
                 return false;
             }

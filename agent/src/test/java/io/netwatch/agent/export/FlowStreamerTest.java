@@ -804,6 +804,68 @@ class FlowStreamerTest {
         assertTrue(sizes.values().stream().allMatch(c -> c == 10));
     }
 
+    /**
+     * The largest flow record the DNS inspection can make: 64 answers, each a name of 1016
+     * characters (compression pointers make it from a few bytes) and 4096 characters of data.
+     */
+    private static Flow largestDnsFlow(long id) {
+        io.netwatch.proto.flow.v1.DNS.Builder dns = io.netwatch.proto.flow.v1.DNS.newBuilder()
+                .setQuery("q.example").setResponse(true);
+        for (int i = 0; i < 64; i++) {
+            dns.addAnswers(io.netwatch.proto.flow.v1.DnsAnswer.newBuilder().setName("a".repeat(1016)).setType(16)
+                    .setData("t".repeat(4096)));
+        }
+        return flow(id).toBuilder().setIpProtocol(17).setDns(dns).build();
+    }
+
+    /** An aggregator with gRPC's default limit on an incoming message (4 MiB), over a socket. */
+    private ManagedChannel serveOverSocket(ServerServiceDefinition service) throws IOException {
+        Server server = io.grpc.netty.NettyServerBuilder.forAddress(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0))
+                .addService(service).build().start();
+        cleanup.add(() -> server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        ManagedChannel channel = io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", server.getPort())
+                .usePlaintext().build();
+        cleanup.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        return channel;
+    }
+
+    @Test
+    void aBatchStaysUnderTheAggregatorsMessageLimitWhateverItsRecordsWeigh() throws Exception {
+        // Found in review: batches were bounded by count only. 20 DNS flows of 330 kB (crafted
+        // answers make them) made a 6.6 MB batch; the aggregator refused it past gRPC's 4 MiB
+        // limit, and the agent resent it first on every stream, for good: nothing after it
+        // was ever delivered. The wait only bounds a hang.
+        ingest = new FakeIngest(Mode.ACK);
+        FlowStreamer s = new FlowStreamer(serveOverSocket(ingest.bindService()), config(512, 1000, 4), HELLO,
+                AgentHealth.NONE).reconnectSleeper(nanos -> { });
+        cleanup.add(s);
+        int n = 20;
+        assertTrue(largestDnsFlow(1).getSerializedSize() > 300_000, "a heavy record");
+        for (long id = 1; id <= n; id++) {
+            s.onFlow(largestDnsFlow(id));
+        }
+        // Anomalies are bounded alike (none is this heavy: it only takes the same path).
+        for (int i = 1; i <= 100; i++) {
+            s.onAnomaly(Anomaly.newBuilder().setId("a-" + i).setExplanation(
+                    io.netwatch.proto.anomaly.v1.Explanation.newBuilder().setSummary("s".repeat(50_000))).build());
+        }
+        s.start();
+
+        assertTrue(s.drain(WAIT), "drained: acked " + s.flowsAcked() + " flows and " + s.anomaliesAcked()
+                + " anomalies on " + ingest.streams() + " streams");
+        assertEquals(n, s.flowsAcked());
+        assertEquals(100, s.anomaliesAcked());
+        assertEquals(1, ingest.streams());
+        for (AgentMessage m : ingest.received.stream().map(Received::message).toList()) {
+            // A batch's records, their tags and lengths, and its sequence number's few bytes.
+            assertTrue(m.getSerializedSize() <= FlowStreamer.MAX_BATCH_BYTES + 32, "a message of "
+                    + m.getSerializedSize() + " bytes");
+        }
+        assertEquals(LongStream.rangeClosed(1, n).boxed().toList(), ingest.flowBatches().stream()
+                .flatMap(b -> b.getFlowsList().stream()).map(Flow::getFlowId).toList(), "each flow once, in order");
+    }
+
     @Test
     void anAddressWhereNoAggregatorListensIsRetriedWithGrowingWaits() throws Exception {
         int port;
