@@ -3,7 +3,9 @@ package io.netwatch.aggregator.ingest;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.netwatch.proto.ingest.v1.Ack;
 import io.netwatch.proto.ingest.v1.AggregatorMessage;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The aggregator's side of one agent's stream, shared by the stream's thread (acks, the end)
@@ -15,9 +17,29 @@ final class AgentResponses implements AgentChannel {
     /** Null when the transport gives no flow control (then always ready). */
     private final ServerCallStreamObserver<AggregatorMessage> call;
     private boolean ended;
+    /**
+     * Most acks written while the transport is not ready, since it last was: past them an ack
+     * is held, not written. Acks are cumulative (each says every batch up to it is stored), so
+     * the latest held says all the ones before it did; it goes when the agent reads again.
+     * Found in review: an ack per batch was queued for an agent that reads nothing, without bound.
+     */
+    static final int MAX_UNREADY_ACKS = 64;
+    /** Acks written since the transport was last ready. */
+    private int unreadyAcks;
+    /** An ack is held (see {@link #MAX_UNREADY_ACKS}), its sequence in {@link #heldAck}. */
+    private boolean ackHeld;
+    private long heldAck;
+    /** Acks held and then replaced by a later one, never written: counted for the service's metric. */
+    private final AtomicLong coalesced;
 
     AgentResponses(StreamObserver<AggregatorMessage> responses) {
+        this(responses, new AtomicLong());
+    }
+
+    /** @param coalesced counts the acks a later one replaced before they were written */
+    AgentResponses(StreamObserver<AggregatorMessage> responses, AtomicLong coalesced) {
         this.responses = responses;
+        this.coalesced = coalesced;
         this.call = responses instanceof ServerCallStreamObserver<AggregatorMessage> c ? c : null;
     }
 
@@ -44,9 +66,54 @@ final class AgentResponses implements AgentChannel {
         }
     }
 
-    /** Ends the stream with an error, unless it has ended. */
+    /**
+     * Acknowledges the batches up to {@code sequence}: written now, unless the agent has not
+     * read the last {@link #MAX_UNREADY_ACKS}; then held until it reads again ({@link #ready}).
+     */
+    synchronized void ack(long sequence) {
+        if (ended) {
+            return;
+        }
+        if (isReady()) {
+            unreadyAcks = 0;
+        } else if (unreadyAcks >= MAX_UNREADY_ACKS) {
+            if (ackHeld) {
+                coalesced.incrementAndGet();
+            }
+            ackHeld = true;
+            heldAck = sequence;
+            return;
+        } else {
+            unreadyAcks++;
+        }
+        if (ackHeld) {
+            coalesced.incrementAndGet();
+            ackHeld = false;
+        }
+        responses.onNext(ackMessage(sequence));
+    }
+
+    /** The transport takes more again: the held ack, if any, goes now. */
+    synchronized void ready() {
+        unreadyAcks = 0;
+        writeHeldAck();
+    }
+
+    private void writeHeldAck() {
+        if (ackHeld && !ended) {
+            ackHeld = false;
+            responses.onNext(ackMessage(heldAck));
+        }
+    }
+
+    private static AggregatorMessage ackMessage(long sequence) {
+        return AggregatorMessage.newBuilder().setAck(Ack.newBuilder().setSequence(sequence)).build();
+    }
+
+    /** Ends the stream with an error, unless it has ended; a held ack goes first (one message: bounded). */
     synchronized void fail(Status status) {
         if (!ended) {
+            writeHeldAck();
             ended = true;
             responses.onError(status.asRuntimeException());
         }
@@ -55,6 +122,7 @@ final class AgentResponses implements AgentChannel {
     /** Ends the stream normally, unless it has ended. */
     synchronized void complete() {
         if (!ended) {
+            writeHeldAck();
             ended = true;
             responses.onCompleted();
         }

@@ -13,7 +13,6 @@ import io.netwatch.aggregator.store.AgentRegistry;
 import io.netwatch.aggregator.store.FlowStore;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.flow.v1.Flow;
-import io.netwatch.proto.ingest.v1.Ack;
 import io.netwatch.proto.ingest.v1.AgentMessage;
 import io.netwatch.proto.ingest.v1.AggregatorMessage;
 import io.netwatch.proto.ingest.v1.Hello;
@@ -79,6 +78,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     private final AgentCommands commands = new AgentCommands();
     private final AtomicLong stageErrors = new AtomicLong();
     private final AtomicLong streamsOpened = new AtomicLong();
+    private final AtomicLong acksCoalesced = new AtomicLong();
     private final AtomicLong streamsRefused = new AtomicLong();
     private final AtomicLong streamsRevoked = new AtomicLong();
     private final AtomicLong streamsRechecked = new AtomicLong();
@@ -134,6 +134,14 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
             }
             return f;
         }
+    }
+
+    /**
+     * Acks never written because a later one replaced them while the agent was not reading
+     * ({@link AgentResponses#MAX_UNREADY_ACKS}): nothing is lost, acks being cumulative.
+     */
+    public long acksCoalesced() {
+        return acksCoalesced.get();
     }
 
     /** Agent streams opened since start (each reconnect opens one). */
@@ -237,11 +245,13 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
         SocketAddress peerAddress = PEER.get();
         String peer = peerAddress == null ? "" : peerAddress.toString();
         streamsOpened.incrementAndGet();
-        AgentStream stream = new AgentStream(new AgentResponses(responses), peer, NODE_TOKEN.get());
+        AgentStream stream = new AgentStream(new AgentResponses(responses, acksCoalesced), peer, NODE_TOKEN.get());
         open.add(stream);
-        if (identities != null || baselines != null) {
-            stream.channel.watch(stream::identitiesReady, stream::endIdentities);
-        }
+        // Every stream: an ack held for an agent that was not reading goes when it reads again.
+        stream.channel.watch(() -> {
+            stream.channel.ready();
+            stream.identitiesReady();
+        }, stream::endIdentities);
         return stream;
     }
 
@@ -512,7 +522,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
         }
 
         private void ack(long sequence) {
-            channel.send(AggregatorMessage.newBuilder().setAck(Ack.newBuilder().setSequence(sequence)).build());
+            channel.ack(sequence);
         }
 
         private void fail(Status status) {

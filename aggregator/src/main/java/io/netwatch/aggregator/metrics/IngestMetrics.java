@@ -40,6 +40,8 @@ public final class IngestMetrics implements MeterBinder {
                 "Flow and anomaly batches stored");
         meters.counter("netwatch.ingest.duplicate.batches", agents, AgentRegistry::duplicateBatches,
                 "Batches an agent sent again after a reconnect, acknowledged and not stored twice");
+        meters.counter("netwatch.ingest.acks.coalesced", ingest, IngestService::acksCoalesced,
+                "Acks replaced by a later one before they were written, for an agent not reading its stream (acks are cumulative: nothing is lost)");
         meters.counter("netwatch.ingest.flows", agents, AgentRegistry::flowsReceived,
                 "Flow records received and stored");
         meters.counter("netwatch.ingest.anomalies", agents, AgentRegistry::anomaliesReceived,

@@ -8,12 +8,21 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.util.Timestamps;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ForwardingServerCall;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.netwatch.aggregator.RecordingObserver;
 import io.netwatch.aggregator.store.AgentRegistry;
@@ -32,10 +41,14 @@ import io.netwatch.proto.ingest.v1.FlowBatch;
 import io.netwatch.proto.ingest.v1.Hello;
 import io.netwatch.proto.ingest.v1.IngestGrpc;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.LongStream;
@@ -541,6 +554,78 @@ class IngestServiceTest {
         assertTrue(onlyAgent().connected(), "the old stream's end disconnected the current stream");
         assertEquals(Status.Code.OK, current.finish().getCode());
         assertFalse(onlyAgent().connected());
+    }
+
+    /**
+     * Found in review: each batch's ack was written whatever the transport's flow control said,
+     * so a client that sends batches and reads nothing had the aggregator queue an ack per
+     * batch, without bound (tens of millions an hour from one stream). Acks are cumulative:
+     * past a few written while the agent is not reading, only the latest is kept, and it goes
+     * when the agent reads again. Over a socket, with a client that reads nothing at first.
+     */
+    @Test
+    void anAgentThatReadsNothingHasItsAcksCoalescedNotQueuedWithoutBound() throws Exception {
+        AtomicLong writtenUnready = new AtomicLong();
+        ServerInterceptor counting = new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                               ServerCallHandler<Q, R> next) {
+                return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+                    @Override
+                    public void sendMessage(R message) {
+                        if (!isReady()) {
+                            writtenUnready.incrementAndGet();
+                        }
+                        super.sendMessage(message);
+                    }
+                }, headers);
+            }
+        };
+        Server socketServer = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .addService(ServerInterceptors.intercept(service, IngestService.peerInterceptor(), counting))
+                .build().start();
+        // A small window: the aggregator's writes back up after a few thousand acks.
+        ManagedChannel socket = NettyChannelBuilder.forAddress("127.0.0.1", socketServer.getPort()).usePlaintext()
+                .flowControlWindow(16 * 1024).build();
+        try {
+            BlockingQueue<AggregatorMessage> acks = new LinkedBlockingQueue<>();
+            ClientCall<AgentMessage, AggregatorMessage> call = socket.newCall(IngestGrpc.getConnectMethod(),
+                    CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS));
+            call.start(new ClientCall.Listener<>() {
+                @Override
+                public void onMessage(AggregatorMessage message) {
+                    acks.add(message);
+                    call.request(1);
+                }
+            }, new Metadata());
+            // No request(): the agent reads nothing for now.
+            call.sendMessage(AgentMessage.newBuilder().setHello(Hello.newBuilder().setNodeName("node-a")
+                    .setBootId("boot-1")).build());
+            int batches = 20_000;
+            for (int seq = 1; seq <= batches; seq++) {
+                call.sendMessage(AgentMessage.newBuilder().setFlows(FlowBatch.newBuilder().setSequence(seq)).build());
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (registry.batchesAccepted() < batches) {
+                assertTrue(System.nanoTime() < deadline, "stored " + registry.batchesAccepted() + " batches");
+                Thread.sleep(5);
+            }
+            assertTrue(writtenUnready.get() <= AgentResponses.MAX_UNREADY_ACKS, writtenUnready.get()
+                    + " acks written while the agent read nothing");
+            assertTrue(service.acksCoalesced() > 0);
+
+            // The agent reads again: the last ack reaches it, and says every batch is stored.
+            call.request(1);
+            AggregatorMessage last;
+            do {
+                last = acks.poll(30, TimeUnit.SECONDS);
+                assertNotNull(last, "no ack for the last batch");
+            } while (last.getAck().getSequence() != batches);
+            call.halfClose();
+        } finally {
+            socket.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            socketServer.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
     }
 
     @Test
