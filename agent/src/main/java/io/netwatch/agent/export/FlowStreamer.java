@@ -287,11 +287,12 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
                     sentGeneration = generation;
                     sentUpTo = 0;
                 }
-                sentUpTo = sendPending(generation, sentUpTo);
-                if (System.nanoTime() - lastStatus >= config.statusInterval().toNanos()) {
+                // A status due goes ahead of the batches, at the first moment the stream takes it:
+                // behind a backlog, the batches would leave it no room.
+                if (System.nanoTime() - lastStatus >= config.statusInterval().toNanos() && sendStatus(generation)) {
                     lastStatus = System.nanoTime();
-                    sendStatus(generation);
                 }
+                sentUpTo = sendPending(generation, sentUpTo);
                 batchFromQueue();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -619,7 +620,21 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
         }
     }
 
-    private void sendStatus(long generation) {
+    /**
+     * Sends a status and a loss report, when the stream takes them now (gRPC flow control);
+     * false when it does not. Found in review: they were written whatever it said, and piled up
+     * for an aggregator that hung with its connection up. Both are cumulative, so one skipped
+     * loses nothing: the next carries it.
+     */
+    private boolean sendStatus(long generation) {
+        lock.lock();
+        try {
+            if (stream == null || streamGeneration != generation || !stream.isReady()) {
+                return false;
+            }
+        } finally {
+            lock.unlock();
+        }
         AgentStatus.Builder status = health.status()
                 .setAt(Timestamps.fromMillis(System.currentTimeMillis()))
                 .setExportQueueDepth(queueDepth());
@@ -627,10 +642,12 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
         lock.lock();
         try {
             status.setUnackedBatches(unacked.size());
-            if (stream != null && streamGeneration == generation) {
-                stream.onNext(AgentMessage.newBuilder().setStatus(status).build());
-                stream.onNext(AgentMessage.newBuilder().setLoss(loss).build());
+            if (stream == null || streamGeneration != generation) {
+                return false;
             }
+            stream.onNext(AgentMessage.newBuilder().setStatus(status).build());
+            stream.onNext(AgentMessage.newBuilder().setLoss(loss).build());
+            return true;
         } finally {
             lock.unlock();
         }

@@ -867,6 +867,83 @@ class FlowStreamerTest {
     }
 
     @Test
+    void statusAndLossReportsWaitForAnAggregatorThatReadsNothingInsteadOfPilingUp() throws Exception {
+        // Found in review: every status interval wrote a status and a loss report whatever gRPC's
+        // flow control said, so an aggregator that hung with its connection up (the transport
+        // still answers keepalive pings) had them pile up in the agent for as long as it hung:
+        // kilobytes each on a node with many interfaces. They are cumulative: the next one
+        // carries everything a skipped one would have.
+        AtomicReference<io.grpc.stub.ServerCallStreamObserver<AggregatorMessage>> reader = new AtomicReference<>();
+        List<AgentMessage> got = new CopyOnWriteArrayList<>();
+        IngestGrpc.IngestImplBase hung = new IngestGrpc.IngestImplBase() {
+            @Override
+            public StreamObserver<AgentMessage> connect(StreamObserver<AggregatorMessage> out) {
+                var call = (io.grpc.stub.ServerCallStreamObserver<AggregatorMessage>) out;
+                call.disableAutoRequest();
+                call.request(1); // the hello, then nothing
+                reader.set(call);
+                return new StreamObserver<>() {
+                    @Override
+                    public void onNext(AgentMessage m) {
+                        got.add(m);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                };
+            }
+        };
+        AtomicInteger writtenUnready = new AtomicInteger();
+        ClientInterceptor counting = new ClientInterceptor() {
+            @Override
+            public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options,
+                                                         Channel next) {
+                return new io.grpc.ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+                    @Override
+                    public void sendMessage(Q message) {
+                        if (!isReady() && (((AgentMessage) message).hasStatus() || ((AgentMessage) message).hasLoss())) {
+                            writtenUnready.incrementAndGet();
+                        }
+                        super.sendMessage(message);
+                    }
+                };
+            }
+        };
+        // A status due every millisecond, and each flow takes 2 ms to label: every turn of the
+        // sender (one batch of one flow each) finds a status due.
+        ExportConfig c = new ExportConfig(1, Duration.ofMillis(20), 100, 100, Duration.ofMillis(10),
+                Duration.ofMillis(50), Duration.ofMillis(1));
+        FlowStreamer s = new FlowStreamer(serve(hung.bindService(), counting), c, HELLO, AgentHealth.NONE, u -> { },
+                f -> {
+                    try {
+                        Thread.sleep(2);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return f;
+                });
+        cleanup.add(s);
+        for (long id = 1; id <= 20; id++) {
+            s.onFlow(flow(id));
+        }
+        s.start();
+        await("twenty batches made, none sent", () -> s.unackedBatches() == 20 && s.queueDepth() == 0);
+        assertEquals(0, writtenUnready.get(), "reports written while the aggregator read nothing");
+        assertEquals(1, got.size(), "only the hello was read");
+
+        // The aggregator reads again: the reports come, and the batches.
+        reader.get().request(Integer.MAX_VALUE);
+        await("a status and a loss report", () -> got.stream().anyMatch(AgentMessage::hasStatus)
+                && got.stream().anyMatch(AgentMessage::hasLoss));
+        await("the batches", () -> got.stream().filter(AgentMessage::hasFlows).count() == 20);
+    }
+
+    @Test
     void anAddressWhereNoAggregatorListensIsRetriedWithGrowingWaits() throws Exception {
         int port;
         try (java.net.ServerSocket closed = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
