@@ -5,6 +5,7 @@ import io.netwatch.aggregator.identity.DnsResolvers;
 import io.netwatch.aggregator.incident.IncidentConfig;
 import io.netwatch.aggregator.ml.MlConfig;
 import io.netwatch.aggregator.response.ResponseConfig;
+import io.netwatch.aggregator.security.ServerLimits;
 import io.netwatch.aggregator.security.ServerSecurity;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -25,11 +26,12 @@ import java.time.Duration;
  * @param response      blocking decisions (dry-run by default) (null: {@link ResponseConfig#defaults()})
  * @param dnsResolvers  with the cluster watched, the resolvers whose answers name outside addresses (null:
  *                      {@link DnsResolvers#defaults()})
+ * @param limits        calls per connection and open streaming queries (null: {@link ServerLimits#defaults()})
  */
 public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge,
                                ServerSecurity security, InetSocketAddress metrics, Duration shutdownGrace,
                                MlConfig ml, IncidentConfig incidents, BaselineConfig baseline, ResponseConfig response,
-                               DnsResolvers dnsResolvers) {
+                               DnsResolvers dnsResolvers, ServerLimits limits) {
     /** Port of the scrape endpoint; the agent's is 9091. */
     public static final int DEFAULT_METRICS_PORT = 9092;
     public static final int DEFAULT_MAX_FLOWS = 500_000;
@@ -60,12 +62,21 @@ public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAn
         baseline = baseline == null ? BaselineConfig.defaults() : baseline;
         response = response == null ? ResponseConfig.defaults() : response;
         dnsResolvers = dnsResolvers == null ? DnsResolvers.defaults() : dnsResolvers;
+        limits = limits == null ? ServerLimits.defaults() : limits;
+    }
+
+    /** With the trusted resolvers and the server's limits at their defaults. */
+    public AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge,
+                            ServerSecurity security, InetSocketAddress metrics, Duration shutdownGrace,
+                            MlConfig ml, IncidentConfig incidents, BaselineConfig baseline, ResponseConfig response) {
+        this(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, ml, incidents, baseline,
+                response, null, null);
     }
 
     /** With every detector and response stage at its defaults. */
     public AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAnomalies, Duration maxAge,
                             ServerSecurity security, InetSocketAddress metrics, Duration shutdownGrace) {
-        this(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, null, null, null, null, null);
+        this(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, null, null, null, null);
     }
 
     /** In plaintext, without a scrape endpoint, with the default shutdown grace period. */
@@ -82,43 +93,49 @@ public record AggregatorConfig(InetSocketAddress listen, int maxFlows, int maxAn
     /** The same configuration with this security. */
     public AggregatorConfig withSecurity(ServerSecurity s) {
         return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, s, metrics, shutdownGrace, ml,
-                incidents, baseline, response, dnsResolvers);
+                incidents, baseline, response, dnsResolvers, limits);
     }
 
     /** The same configuration with a scrape endpoint at {@code address} (null for none). */
     public AggregatorConfig withMetrics(InetSocketAddress address) {
         return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, address, shutdownGrace, ml,
-                incidents, baseline, response, dnsResolvers);
+                incidents, baseline, response, dnsResolvers, limits);
     }
 
     /** The same configuration with these ml settings. */
     public AggregatorConfig withMl(MlConfig value) {
         return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace,
-                value, incidents, baseline, response, dnsResolvers);
+                value, incidents, baseline, response, dnsResolvers, limits);
     }
 
     /** The same configuration with these incidents settings. */
     public AggregatorConfig withIncidents(IncidentConfig value) {
         return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, ml,
-                value, baseline, response, dnsResolvers);
+                value, baseline, response, dnsResolvers, limits);
     }
 
     /** The same configuration with these baseline settings. */
     public AggregatorConfig withBaseline(BaselineConfig value) {
         return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, ml,
-                incidents, value, response, dnsResolvers);
+                incidents, value, response, dnsResolvers, limits);
     }
 
     /** The same configuration with these response settings. */
     public AggregatorConfig withResponse(ResponseConfig value) {
         return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, ml,
-                incidents, baseline, value, dnsResolvers);
+                incidents, baseline, value, dnsResolvers, limits);
     }
 
     /** The same configuration with these resolvers trusted to name addresses (with the cluster watched). */
     public AggregatorConfig withDnsResolvers(DnsResolvers value) {
         return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, ml,
-                incidents, baseline, response, value);
+                incidents, baseline, response, value, limits);
+    }
+
+    /** The same configuration with these server limits. */
+    public AggregatorConfig withLimits(ServerLimits value) {
+        return new AggregatorConfig(listen, maxFlows, maxAnomalies, maxAge, security, metrics, shutdownGrace, ml,
+                incidents, baseline, response, dnsResolvers, value);
     }
 
     public static AggregatorConfig listenOn(InetSocketAddress listen) {

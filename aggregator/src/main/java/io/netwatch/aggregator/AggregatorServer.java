@@ -24,15 +24,18 @@ import io.netwatch.aggregator.ingest.IngestService;
 import io.netwatch.aggregator.ingest.NodeTokens;
 import io.netwatch.aggregator.metrics.IngestMetrics;
 import io.netwatch.aggregator.metrics.QueryMetrics;
+import io.netwatch.aggregator.metrics.QueryStreamMetrics;
 import io.netwatch.aggregator.metrics.StoreMetrics;
 import io.netwatch.aggregator.query.IncidentQueries;
 import io.netwatch.aggregator.query.PolicyQueries;
 import io.netwatch.aggregator.query.QueryService;
+import io.netwatch.aggregator.query.QueryStreamLimit;
 import io.netwatch.aggregator.response.Response;
 import io.netwatch.aggregator.security.IngestAuthenticator;
 import io.netwatch.aggregator.security.QueryAuthenticator;
 import io.netwatch.aggregator.security.SecurityCounters;
 import io.netwatch.aggregator.security.SecurityMetrics;
+import io.netwatch.aggregator.security.ServerLimits;
 import io.netwatch.aggregator.security.ServerSecurity;
 import io.netwatch.aggregator.security.TokenFile;
 import io.netwatch.aggregator.ml.MlDetector;
@@ -73,6 +76,7 @@ public final class AggregatorServer implements AutoCloseable {
     private final Baselines baselines;
     private final BaselinePublisher baselinePublisher;
     private final Response response;
+    private final QueryStreamLimit queryStreams;
 
     /** The identity and verdict stages, when the aggregator watches a cluster. */
     public record Identity(ClusterWatcher watcher, IdentityIndex index, PolicyHistory history, FlowVerdicts verdicts,
@@ -83,7 +87,8 @@ public final class AggregatorServer implements AutoCloseable {
                              ScheduledExecutorService housekeeping, Identity identity, PrometheusMeterRegistry meters,
                              MetricsServer metricsServer, SecurityCounters security, IngestService ingest,
                              java.time.Duration shutdownGrace, Incidents incidents, Baselines baselines,
-                             BaselinePublisher baselinePublisher, Response response) {
+                             BaselinePublisher baselinePublisher, Response response, QueryStreamLimit queryStreams) {
+        this.queryStreams = queryStreams;
         this.incidents = incidents;
         this.baselines = baselines;
         this.baselinePublisher = baselinePublisher;
@@ -177,6 +182,9 @@ public final class AggregatorServer implements AutoCloseable {
         SecurityCounters counters = new SecurityCounters();
         new SecurityMetrics(counters).bindTo(meters);
         ServerSecurity security = config.security();
+        ServerLimits limits = config.limits();
+        QueryStreamLimit queryStreams = new QueryStreamLimit(limits.maxQueryStreams());
+        new QueryStreamMetrics(queryStreams).bindTo(meters);
         Server server;
         try {
             TokenFile token = security.queryTokenFile() == null ? null
@@ -193,11 +201,16 @@ public final class AggregatorServer implements AutoCloseable {
                             ? ServerInterceptors.intercept(ingest, IngestService.peerInterceptor())
                             : ServerInterceptors.intercept(ingest, IngestService.peerInterceptor(),
                             new IngestAuthenticator(counters)))
-                    // Interceptors run last-added first: latency is measured around authentication too.
-                    .addService(security.plaintext() ? ServerInterceptors.intercept(query, latency)
-                            : ServerInterceptors.intercept(query, new QueryAuthenticator(true, token, counters), latency))
+                    // Interceptors run last-added first: latency is measured around authentication too,
+                    // and only an authenticated call takes one of the streaming queries' places.
+                    .addService(security.plaintext() ? ServerInterceptors.intercept(query, queryStreams, latency)
+                            : ServerInterceptors.intercept(query, queryStreams,
+                            new QueryAuthenticator(true, token, counters), latency))
                     .addService(health.getHealthService())
                     .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                    // A gRPC client keeps calls past this waiting on its side (see ServerLimits).
+                    .maxConcurrentCallsPerConnection(limits.maxCallsPerConnection())
+                    .maxRstFramesPerWindow(ServerLimits.MAX_RST_PER_WINDOW, ServerLimits.RST_WINDOW_SECONDS)
                     .build()
                     .start();
             if (token != null) {
@@ -240,7 +253,7 @@ public final class AggregatorServer implements AutoCloseable {
         }
         AggregatorServer started = new AggregatorServer(server, store, registry, housekeeping, identity, meters,
                 metricsServer, counters, ingest, config.shutdownGrace(), incidents, baselines, baselinePublisher,
-                response);
+                response, queryStreams);
         started.ml = MlDetector.start(config.ml(), store, meters);
         return started;
     }
@@ -309,6 +322,11 @@ public final class AggregatorServer implements AutoCloseable {
     /** Refused handshakes and calls (all zero in plaintext). */
     public SecurityCounters security() {
         return security;
+    }
+
+    /** The bound on streaming query calls: how many are open, how many were refused. */
+    public QueryStreamLimit queryStreams() {
+        return queryStreams;
     }
 
     /** Ready to judge flows: always without a cluster, else once the cluster is listed and watched. */

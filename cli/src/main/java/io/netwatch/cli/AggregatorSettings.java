@@ -20,6 +20,7 @@ import io.netwatch.aggregator.policy.Cidr;
 import io.netwatch.aggregator.response.ResponseConfig;
 import io.netwatch.aggregator.response.ResponseMode;
 import io.netwatch.aggregator.response.ResponseRulesFile;
+import io.netwatch.aggregator.security.ServerLimits;
 import io.netwatch.aggregator.security.ServerSecurity;
 import io.netwatch.cli.config.ConfigError;
 import io.netwatch.cli.config.ConfigKey;
@@ -74,6 +75,12 @@ final class AggregatorSettings {
                     + "0s reads them once.");
     static final ConfigKey<String> TOKEN_FILE = SCHEMA.key("query.token_file", text("file path"), "",
             "File holding the query API's bearer token (needs TLS); empty: queries need a client certificate.");
+    static final ConfigKey<Integer> MAX_QUERY_STREAMS = SCHEMA.key("query.max_streams", integer(1, 100_000),
+            ServerLimits.DEFAULT_MAX_QUERY_STREAMS, "Streaming queries (flows, anomalies, incidents, followed or "
+                    + "not) open at once, from all clients; past it a new one is refused RESOURCE_EXHAUSTED (counted).");
+    static final ConfigKey<Integer> MAX_CALLS_PER_CONNECTION = SCHEMA.key("server.max_calls_per_connection",
+            integer(1, 100_000), ServerLimits.DEFAULT_MAX_CALLS_PER_CONNECTION, "Calls open at once on one client "
+                    + "connection (HTTP/2 MAX_CONCURRENT_STREAMS): a gRPC client holds further calls until one ends.");
     static final ConfigKey<String> AGENT_ACCOUNT = SCHEMA.key("ingest.agent_service_account", text("NAMESPACE:NAME"),
             "", "The agents' service account: each agent's hello must name the node its pod token (tls.node_token_file"
                     + " on the agent) was issued on, as the API server's TokenReview says; needs TLS and"
@@ -216,7 +223,8 @@ final class AggregatorSettings {
                 .withIncidents(incidents(v))
                 .withBaseline(baseline(v))
                 .withResponse(response(v))
-                .withDnsResolvers(dnsResolvers(v));
+                .withDnsResolvers(dnsResolvers(v))
+                .withLimits(new ServerLimits(v.get(MAX_CALLS_PER_CONNECTION), v.get(MAX_QUERY_STREAMS)));
     }
 
     /** kubernetes.dns_resolvers: an address alone is its own /32 or /128. */
