@@ -246,6 +246,22 @@ class PolicyCheckCommandTest {
     }
 
     @Test
+    void aSelectorOnALabelValueNoPodCanHaveIsRefusedAsTheApiServerRefusesIt() throws Exception {
+        Path cluster = write("cluster.yaml", """
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: spaced, namespace: n}
+                spec:
+                  podSelector: {}
+                  ingress: [{from: [{podSelector: {matchExpressions: [{key: app, operator: NotIn, values: [web server]}]}}]}]
+                """);
+        assertUserError(check(cluster, resource("flows.jsonl")), cluster + ": document 1: NetworkPolicy n/spaced:"
+                + " spec.ingress[0].from[0].podSelector.matchExpressions[0].values[0]: 'web server' is not a valid"
+                + " label value: letters, digits, '-', '_' and '.', starting and ending with a letter or digit,"
+                + " or empty");
+    }
+
+    @Test
     void aFieldOfTheWrongShapeNamesItsPath() throws Exception {
         Path cluster = write("cluster.yaml", """
                 apiVersion: networking.k8s.io/v1

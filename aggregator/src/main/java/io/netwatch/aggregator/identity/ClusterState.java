@@ -520,7 +520,7 @@ public final class ClusterState {
     public synchronized void policy(NetworkPolicy np) {
         events++;
         String key = np.getMetadata() == null ? "" : namespaceOf(np.getMetadata()) + "/" + np.getMetadata().getName();
-        switch (ObjectCompiler.policy(np)) {
+        switch (ObjectCompiler.storedPolicy(np)) {
             case Compiled.Ok<Policy> ok -> policies.put(key, ok.value());
             case Compiled.Invalid<Policy> bad -> {
                 // The API server validates policies, so this is a newer field or a model

@@ -28,9 +28,9 @@ import java.util.regex.Pattern;
 /**
  * Turns fabric8's model objects (as a watch or a YAML file delivers them) into the records
  * the evaluator works on, validating them as the API server would: a bad CIDR, an unknown
- * operator, a port out of range, an {@code endPort} below its port or with a named port
- * come back as {@link Compiled.Invalid} naming the object and the field, never as an
- * exception.
+ * operator, a label key or value no label can have, a port out of range, an {@code endPort}
+ * below its port or with a named port come back as {@link Compiled.Invalid} naming the
+ * object and the field, never as an exception.
  *
  * <p>fabric8 gives a missing list as an empty one. That loses nothing here: for every list
  * in a NetworkPolicy (policyTypes, ingress, egress, from, to, ports, except) the API gives
@@ -47,8 +47,25 @@ public final class ObjectCompiler {
     private ObjectCompiler() {
     }
 
-    /** A NetworkPolicy, with its defaults applied (policyTypes, protocol, podSelector). */
+    /**
+     * A NetworkPolicy as it would be created (from a file, or proposed to simulate), with its
+     * defaults applied (policyTypes, protocol, podSelector).
+     */
     public static Compiled<Policy> policy(NetworkPolicy np) {
+        return policy(np, false);
+    }
+
+    /**
+     * A NetworkPolicy the API server has stored, as a watch delivers it. The API server did
+     * not always check the values of {@code matchExpressions}, and still lets a stored policy
+     * keep values it would refuse today (AllowInvalidLabelValueInSelector): such a policy is
+     * in force, its odd values matching no label, so it is taken as it is, not dropped.
+     */
+    public static Compiled<Policy> storedPolicy(NetworkPolicy np) {
+        return policy(np, true);
+    }
+
+    private static Compiled<Policy> policy(NetworkPolicy np, boolean stored) {
         ObjectMeta meta = np.getMetadata();
         String namespace = namespaceOf(meta);
         String object = "NetworkPolicy " + namespace + "/" + nameOf(meta);
@@ -63,7 +80,7 @@ public final class ObjectCompiler {
             unknownFields(spec.getAdditionalProperties(), "spec");
             // podSelector is a plain struct in the API: missing is the same as {}.
             LabelSelector podSelector = spec.getPodSelector() == null ? LabelSelector.ALL
-                    : selector(spec.getPodSelector(), "spec.podSelector");
+                    : selector(spec.getPodSelector(), "spec.podSelector", stored);
             List<NetworkPolicyIngressRule> ingressRules = orEmpty(spec.getIngress());
             List<NetworkPolicyEgressRule> egressRules = orEmpty(spec.getEgress());
             boolean isolatesIngress;
@@ -99,7 +116,8 @@ public final class ObjectCompiler {
                     throw new Bad(at, "is null");
                 }
                 unknownFields(r.getAdditionalProperties(), at);
-                ingress.add(new Rule(peers(orEmpty(r.getFrom()), at + ".from"), ports(orEmpty(r.getPorts()), at + ".ports")));
+                ingress.add(new Rule(peers(orEmpty(r.getFrom()), at + ".from", stored),
+                        ports(orEmpty(r.getPorts()), at + ".ports")));
             }
             List<Rule> egress = new ArrayList<>();
             for (int i = 0; i < egressRules.size(); i++) {
@@ -109,7 +127,8 @@ public final class ObjectCompiler {
                     throw new Bad(at, "is null");
                 }
                 unknownFields(r.getAdditionalProperties(), at);
-                egress.add(new Rule(peers(orEmpty(r.getTo()), at + ".to"), ports(orEmpty(r.getPorts()), at + ".ports")));
+                egress.add(new Rule(peers(orEmpty(r.getTo()), at + ".to", stored),
+                        ports(orEmpty(r.getPorts()), at + ".ports")));
             }
             return new Compiled.Ok<>(new Policy(new PolicyRef(namespace, meta.getName()), podSelector,
                     isolatesIngress, isolatesEgress, ingress, egress));
@@ -216,7 +235,7 @@ public final class ObjectCompiler {
         return new Compiled.Ok<>(new NamespaceView(meta.getName(), labels));
     }
 
-    private static List<Peer> peers(List<NetworkPolicyPeer> peers, String at) throws Bad {
+    private static List<Peer> peers(List<NetworkPolicyPeer> peers, String at, boolean stored) throws Bad {
         List<Peer> out = new ArrayList<>();
         for (int i = 0; i < peers.size(); i++) {
             NetworkPolicyPeer p = peers.get(i);
@@ -233,9 +252,9 @@ public final class ObjectCompiler {
                 out.add(ipBlock(p.getIpBlock(), here + ".ipBlock"));
             } else if (selectors) {
                 out.add(new Peer.Pods(
-                        p.getPodSelector() == null ? null : selector(p.getPodSelector(), here + ".podSelector"),
+                        p.getPodSelector() == null ? null : selector(p.getPodSelector(), here + ".podSelector", stored),
                         p.getNamespaceSelector() == null ? null
-                                : selector(p.getNamespaceSelector(), here + ".namespaceSelector")));
+                                : selector(p.getNamespaceSelector(), here + ".namespaceSelector", stored)));
             } else {
                 throw new Bad(here, "must specify a peer (podSelector, namespaceSelector or ipBlock)");
             }
@@ -330,14 +349,23 @@ public final class ObjectCompiler {
         return p;
     }
 
-    private static LabelSelector selector(io.fabric8.kubernetes.api.model.LabelSelector s, String at) throws Bad {
+    /** @param stored whether to let matchExpressions values through, as for a policy already stored */
+    private static LabelSelector selector(io.fabric8.kubernetes.api.model.LabelSelector s, String at, boolean stored)
+            throws Bad {
         unknownFields(s.getAdditionalProperties(), at);
         Map<String, String> matchLabels = new HashMap<>();
         for (Map.Entry<String, String> e : orEmpty(s.getMatchLabels()).entrySet()) {
             if (blank(e.getKey())) {
                 throw new Bad(at + ".matchLabels", "has an empty key");
             }
-            matchLabels.put(e.getKey(), e.getValue() == null ? "" : e.getValue());
+            String value = e.getValue() == null ? "" : e.getValue();
+            label(e.getKey(), at + ".matchLabels");
+            String problem = LabelSyntax.valueProblem(value);
+            if (problem != null) {
+                throw new Bad(at + ".matchLabels", "value " + LabelSyntax.quoted(value) + " of " + e.getKey()
+                        + " is not a valid label value: " + problem);
+            }
+            matchLabels.put(e.getKey(), value);
         }
         List<LabelSelectorRequirement> expressions = orEmpty(s.getMatchExpressions());
         List<LabelSelector.Requirement> requirements = new ArrayList<>();
@@ -350,6 +378,7 @@ public final class ObjectCompiler {
             if (blank(r.getKey())) {
                 throw new Bad(here + ".key", "is missing");
             }
+            label(r.getKey(), here + ".key");
             LabelSelector.Operator op = r.getOperator() == null ? null
                     : LabelSelector.Operator.fromKubernetes(r.getOperator());
             if (op == null) {
@@ -357,6 +386,13 @@ public final class ObjectCompiler {
                         : "'" + r.getOperator() + "' is not In, NotIn, Exists or DoesNotExist");
             }
             List<String> values = orEmpty(r.getValues());
+            for (int v = 0; v < values.size() && !stored; v++) {
+                String problem = values.get(v) == null ? null : LabelSyntax.valueProblem(values.get(v));
+                if (problem != null) {
+                    throw new Bad(here + ".values[" + v + "]", LabelSyntax.quoted(values.get(v))
+                            + " is not a valid label value: " + problem);
+                }
+            }
             try {
                 requirements.add(new LabelSelector.Requirement(r.getKey(), op, Set.copyOf(values)));
             } catch (IllegalArgumentException | NullPointerException e) {
@@ -364,6 +400,14 @@ public final class ObjectCompiler {
             }
         }
         return new LabelSelector(matchLabels, requirements);
+    }
+
+    /** A label key of a selector, refused as the API server refuses it. */
+    private static void label(String key, String field) throws Bad {
+        String problem = LabelSyntax.keyProblem(key);
+        if (problem != null) {
+            throw new Bad(field, LabelSyntax.quoted(key) + " is not a valid label key: " + problem);
+        }
     }
 
     private static String checkedIp(String text, String field) throws Bad {

@@ -61,6 +61,50 @@ class ObjectCompilerTest {
                 new Bad("Exists with values",
                         "{podSelector: {}, ingress: [{from: [{namespaceSelector: {matchExpressions: [{key: env, operator: Exists, values: [x]}]}}]}]}",
                         "NetworkPolicy p/x: spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].values: Exists takes no values"),
+                new Bad("a label value with a space, which no label can have, is refused (it would select nothing)",
+                        "{podSelector: {matchLabels: {app: 'web server'}}}",
+                        "NetworkPolicy p/x: spec.podSelector.matchLabels: value 'web server' of app is not a valid"
+                                + " label value: letters, digits, '-', '_' and '.', starting and ending with a letter"
+                                + " or digit, or empty"),
+                new Bad("a label value of 64 characters is one too long",
+                        "{podSelector: {}, ingress: [{from: [{podSelector: {matchLabels: {app: " + "x".repeat(64) + "}}}]}]}",
+                        "NetworkPolicy p/x: spec.ingress[0].from[0].podSelector.matchLabels: value '" + "x".repeat(64) + "' of app is not"
+                                + " a valid label value: longer than 63 characters"),
+                new Bad("a label key with two slashes",
+                        "{podSelector: {matchLabels: {'example.com/a/b': x}}}",
+                        "NetworkPolicy p/x: spec.podSelector.matchLabels: 'example.com/a/b' is not a valid label key:"
+                                + " more than one '/'"),
+                new Bad("a label key whose prefix is empty",
+                        "{podSelector: {}, egress: [{to: [{namespaceSelector: {matchLabels: {'/name': x}}}]}]}",
+                        "NetworkPolicy p/x: spec.egress[0].to[0].namespaceSelector.matchLabels: '/name' is not a valid"
+                                + " label key: the prefix before '/' is empty"),
+                new Bad("a label key whose prefix is not a DNS subdomain",
+                        "{podSelector: {matchExpressions: [{key: 'Example.com/app', operator: Exists}]}}",
+                        "NetworkPolicy p/x: spec.podSelector.matchExpressions[0].key: 'Example.com/app' is not a valid"
+                                + " label key: the prefix must be a DNS subdomain (lowercase letters, digits, '-' and"
+                                + " '.', each part starting and ending with a letter or digit)"),
+                new Bad("a label key whose prefix is longer than 253 characters",
+                        "{podSelector: {matchExpressions: [{key: '" + "a".repeat(254) + "/app', operator: Exists}]}}",
+                        "NetworkPolicy p/x: spec.podSelector.matchExpressions[0].key: '" + "a".repeat(254) + "/app' is not a valid label"
+                                + " key: the prefix is longer than 253 characters"),
+                new Bad("a label key whose name is longer than 63 characters",
+                        "{podSelector: {matchExpressions: [{key: " + "x".repeat(64) + ", operator: DoesNotExist}]}}",
+                        "NetworkPolicy p/x: spec.podSelector.matchExpressions[0].key: '" + "x".repeat(64) + "' is not a valid label key:"
+                                + " the name is longer than 63 characters"),
+                new Bad("a label key whose name ends in a dash",
+                        "{podSelector: {}, ingress: [{from: [{podSelector: {matchExpressions: [{key: app-, operator: In, values: [web]}]}}]}]}",
+                        "NetworkPolicy p/x: spec.ingress[0].from[0].podSelector.matchExpressions[0].key: 'app-' is not"
+                                + " a valid label key: the name must be letters, digits, '-', '_' and '.', starting and"
+                                + " ending with a letter or digit"),
+                new Bad("a label key with an empty name after its prefix",
+                        "{podSelector: {matchLabels: {'example.com/': x}}}",
+                        "NetworkPolicy p/x: spec.podSelector.matchLabels: 'example.com/' is not a valid label key:"
+                                + " the name is empty"),
+                new Bad("an In value that no label can have",
+                        "{podSelector: {matchExpressions: [{key: app, operator: NotIn, values: [web, 'a/b']}]}}",
+                        "NetworkPolicy p/x: spec.podSelector.matchExpressions[0].values[1]: 'a/b' is not a valid label"
+                                + " value: letters, digits, '-', '_' and '.', starting and ending with a letter or"
+                                + " digit, or empty"),
                 new Bad("port 0 is out of range",
                         "{podSelector: {}, ingress: [{ports: [{port: 0}]}]}",
                         "NetworkPolicy p/x: spec.ingress[0].ports[0].port: 0 is out of range 1-65535"),
@@ -112,6 +156,30 @@ class ObjectCompilerTest {
     void invalidPolicyIsRefusedNamingTheField(Bad c) {
         Compiled<Policy> result = ObjectCompiler.policy(networkPolicy("p/x", c.spec()));
         assertEquals(c.message(), result instanceof Compiled.Invalid<Policy> bad ? bad.message() : "accepted: " + result);
+    }
+
+    @Test
+    void labelKeysAndValuesAtTheApiServersLimitsAreAccepted() {
+        String longest = "x".repeat(63);
+        String prefix = "a".repeat(253);
+        Policy p = ok(ObjectCompiler.policy(networkPolicy("p/x", "{podSelector: {matchLabels: {"
+                + "'app.kubernetes.io/name': web, A_b.c-1: '', '" + prefix + "/" + longest + "': " + longest + "},"
+                + " matchExpressions: [{key: kubernetes.io/metadata.name, operator: In, values: ['', Web_1.x]}]}}")));
+        assertTrue(p.podSelector().matches(Map.of("app.kubernetes.io/name", "web", "A_b.c-1", "",
+                prefix + "/" + longest, longest, "kubernetes.io/metadata.name", "Web_1.x")));
+    }
+
+    @Test
+    void aStoredPolicyKeepsExpressionValuesTheApiServerOnceLetThrough() {
+        var np = networkPolicy("p/x", "{podSelector: {matchExpressions: [{key: app, operator: NotIn,"
+                + " values: ['web server']}]}}");
+        assertTrue(ObjectCompiler.policy(np) instanceof Compiled.Invalid<Policy>, "refused in a file");
+        // In force in the cluster: a value no label has, so NotIn holds for every pod.
+        Policy p = ok(ObjectCompiler.storedPolicy(np));
+        assertTrue(p.podSelector().matches(Map.of("app", "web")));
+        // Keys and matchLabels were always checked: an object with bad ones is not from an API server.
+        assertTrue(ObjectCompiler.storedPolicy(networkPolicy("p/x", "{podSelector: {matchLabels: {app: 'web server'}}}"))
+                instanceof Compiled.Invalid<Policy>);
     }
 
     @Test
