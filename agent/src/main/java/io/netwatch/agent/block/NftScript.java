@@ -96,15 +96,35 @@ final class NftScript {
         for (Change c : changes) {
             for (String family : FAMILIES) {
                 String set = "element " + family + ' ' + table + ' ' + setName(c.target()) + " { " + element(c.target());
-                long ttlMillis = c instanceof Add a ? a.ttl().toMillis() : 1000;
-                s.append("add ").append(set).append(" timeout ").append(ttlMillis).append("ms }\n");
+                String timeout = timeout(c instanceof Add a ? a.ttl() : BlockConfig.MIN_TTL);
+                s.append("add ").append(set).append(" timeout ").append(timeout).append(" }\n");
                 s.append("delete ").append(set).append(" }\n");
                 if (c instanceof Add) {
-                    s.append("add ").append(set).append(" timeout ").append(ttlMillis).append("ms }\n");
+                    s.append("add ").append(set).append(" timeout ").append(timeout).append(" }\n");
                 }
             }
         }
         return s.toString();
+    }
+
+    /**
+     * A timeout as nft prints one ({@code 1d4h}, {@code 2s500ms}): nft 1.0.6 refuses a single
+     * number of 100,000,000 ms or more ("value too large"), about 28 h, so a longer time to live
+     * must be written in days, hours, minutes, seconds and milliseconds.
+     */
+    static String timeout(Duration ttl) {
+        long ms = ttl.toMillis();
+        StringBuilder b = new StringBuilder();
+        long[] units = {86_400_000, 3_600_000, 60_000, 1000, 1};
+        String[] names = {"d", "h", "m", "s", "ms"};
+        for (int i = 0; i < units.length; i++) {
+            long n = ms / units[i];
+            ms %= units[i];
+            if (n > 0) {
+                b.append(n).append(names[i]);
+            }
+        }
+        return b.isEmpty() ? "0ms" : b.toString();
     }
 
     static String setName(BlockTarget t) {

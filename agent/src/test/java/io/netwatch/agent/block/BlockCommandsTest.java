@@ -130,7 +130,7 @@ class BlockCommandsTest {
             assertTrue(r.getTtlClamped());
             assertEquals(Duration.ofHours(1).toMillis(),
                     Timestamps.toMillis(r.getExpiresAt()) - Timestamps.toMillis(r.getAppliedAt()));
-            assertTrue(nft.scripts.getLast().contains("10.0.0.9 timeout 3600000ms"), nft.scripts.getLast());
+            assertTrue(nft.scripts.getLast().contains("10.0.0.9 timeout 1h }"), nft.scripts.getLast());
             assertEquals(1, commands.clamped());
         }
     }
@@ -219,15 +219,19 @@ class BlockCommandsTest {
         BlockTarget t = new BlockTarget(BlockRequests.address("fd00::7"), 17, 53);
         String add = NftScript.changes("netwatch", List.of(new NftScript.Add(t, Duration.ofSeconds(2))));
         assertEquals("""
-                add element inet netwatch port6 { fd00::7 . 17 . 53 timeout 2000ms }
+                add element inet netwatch port6 { fd00::7 . 17 . 53 timeout 2s }
                 delete element inet netwatch port6 { fd00::7 . 17 . 53 }
-                add element inet netwatch port6 { fd00::7 . 17 . 53 timeout 2000ms }
-                add element bridge netwatch port6 { fd00::7 . 17 . 53 timeout 2000ms }
+                add element inet netwatch port6 { fd00::7 . 17 . 53 timeout 2s }
+                add element bridge netwatch port6 { fd00::7 . 17 . 53 timeout 2s }
                 delete element bridge netwatch port6 { fd00::7 . 17 . 53 }
-                add element bridge netwatch port6 { fd00::7 . 17 . 53 timeout 2000ms }
+                add element bridge netwatch port6 { fd00::7 . 17 . 53 timeout 2s }
                 """, add);
         String remove = NftScript.changes("netwatch", List.of(new NftScript.Remove(t)));
         assertEquals(4, remove.lines().count());
         assertTrue(remove.lines().skip(1).findFirst().orElseThrow().startsWith("delete element inet"));
+        assertEquals("30d", NftScript.timeout(BlockConfig.LONGEST_MAX_TTL));
+        assertEquals("1d3h46m40s", NftScript.timeout(Duration.ofMillis(100_000_000)));
+        assertEquals("1s500ms", NftScript.timeout(Duration.ofMillis(1500)));
+        assertEquals("2m1ms", NftScript.timeout(Duration.ofMillis(120_001)));
     }
 }

@@ -221,6 +221,33 @@ class NftablesBlockerLabTest {
         }
     }
 
+    @Test
+    void aBlockLongerThanADayIsInstalled() throws Exception {
+        // nft 1.0.6 refuses a timeout written as 100,000,000 ms or more ("value too large"),
+        // about 27.8 h, while block.max_ttl may be up to 30 days.
+        try (NodeLab lab = NodeLab.routed()) {
+            BlockConfig config = new BlockConfig(true, "netwatch", BlockConfig.LONGEST_MAX_TTL, Duration.ofSeconds(30),
+                    lab.nft());
+            try (BlockCommands commands = BlockCommands.start(config, new NftProcess(lab.nft(), Duration.ofSeconds(10)),
+                    System::currentTimeMillis)) {
+                Commands c = new Commands();
+                CommandResult day = c.send(commands, Commands.block("10.77.9.1", Duration.ofHours(28).toMillis()));
+                assertTrue(day.getOk(), day.getError());
+                CommandResult month = c.send(commands, Commands.block(BlockCommand.newBuilder().setIp("fd77::9")
+                        .setIpProtocol(6).setPort(22).setTtl(Commands.ttl(BlockConfig.LONGEST_MAX_TTL.toMillis() + 1))));
+                assertTrue(month.getOk(), month.getError());
+                assertTrue(month.getTtlClamped());
+                String sets = lab.node("nft", "list", "table", "inet", "netwatch");
+                assertTrue(sets.contains("10.77.9.1 timeout 1d4h") && sets.contains("fd77::9 . tcp . 22 timeout 30d"),
+                        sets);
+                assertTrue(commands.blocker().reconcile());
+                assertEquals(1, commands.active(BlockTarget.Family.IPV4));
+                assertEquals(1, commands.active(BlockTarget.Family.IPV6));
+                assertEquals(0, commands.failures());
+            }
+        }
+    }
+
     /** Sum of the packets counted by the chain's drop rules. */
     private static long dropped(String chain) {
         Matcher m = Pattern.compile("counter packets (\\d+) bytes \\d+ drop").matcher(chain);
