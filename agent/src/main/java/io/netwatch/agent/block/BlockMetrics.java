@@ -44,6 +44,9 @@ public final class BlockMetrics implements MeterBinder {
         meters.counter("netwatch.block.reconcile.corrections", commands,
                 c -> c.blocker() == null ? 0 : c.blocker().corrections(),
                 "Differences between the agent's count of blocks and the kernel's sets, found by reconciliation");
+        meters.counter("netwatch.block.tables.recreated", commands,
+                c -> c.blocker() == null ? 0 : c.blocker().recreations(),
+                "Times the agent's nftables tables were found deleted (a flush ruleset) and created again");
         meters.counter("netwatch.block.reconcile.failures", commands,
                 c -> c.blocker() == null ? 0 : c.blocker().reconcileFailures(),
                 "Reconciliations that could not read the sets");

@@ -30,6 +30,7 @@ public final class NftablesBlocker {
     private final AtomicLong reconciles = new AtomicLong();
     private final AtomicLong reconcileFailures = new AtomicLong();
     private final AtomicLong corrections = new AtomicLong();
+    private final AtomicLong recreations = new AtomicLong();
 
     /** The outcome of opening: a blocker, or why there is none. */
     public sealed interface Opened permits Ready, Unavailable {
@@ -72,9 +73,21 @@ public final class NftablesBlocker {
                 + "; nft delete table bridge " + table;
     }
 
-    /** Applies the changes in one transaction; on success the bookkeeping follows. */
+    /**
+     * Applies the changes in one transaction; on success the bookkeeping follows. When the
+     * agent's tables or sets are gone (another tool ran {@code flush ruleset}, as the usual
+     * {@code /etc/nftables.conf} does on every reload), they are created again, empty, and the
+     * changes applied once more: the blocks the deletion lifted stay lifted, as after an
+     * {@code nft delete table}, but blocking goes on without a restart.
+     */
     public Nft.Result apply(List<? extends NftScript.Change> changes) {
-        Nft.Result r = nft.run(NftScript.changes(table, changes), List.of("-f", "-"));
+        String script = NftScript.changes(table, changes);
+        Nft.Result r = nft.run(script, List.of("-f", "-"));
+        if (missing(r) && nft.run(NftScript.setup(table), List.of("-f", "-")).ok()) {
+            recreations.incrementAndGet();
+            reconcile();
+            r = nft.run(script, List.of("-f", "-"));
+        }
         if (r.ok()) {
             long now = clockMillis.getAsLong();
             for (NftScript.Change c : changes) {
@@ -99,10 +112,14 @@ public final class NftablesBlocker {
         Nft.Result r = nft.run(null, List.of("-j", "list", "table", "inet", table));
         NftState state;
         try {
-            if (!r.ok()) {
+            if (missing(r)) {
+                // No table: every block in the bookkeeping was lifted with it.
+                state = NftState.parse("{\"nftables\": []}");
+            } else if (!r.ok()) {
                 throw new IllegalArgumentException(r.firstErrorLine());
+            } else {
+                state = NftState.parse(r.output());
             }
-            state = NftState.parse(r.output());
         } catch (IllegalArgumentException e) {
             reconcileFailures.incrementAndGet();
             return false;
@@ -126,6 +143,11 @@ public final class NftablesBlocker {
         expiresAt.keySet().retainAll(kernel.keySet());
         expiresAt.putAll(kernel);
         return true;
+    }
+
+    /** nft's error for a table, set or chain that is not there (ENOENT). */
+    private static boolean missing(Nft.Result r) {
+        return r.exit() > 0 && r.error().contains("No such file or directory");
     }
 
     /** Blocks in force of one family, from the bookkeeping (expired ones leave it here). */
@@ -155,5 +177,10 @@ public final class NftablesBlocker {
     /** Differences between the bookkeeping and the kernel found by reconciliation, and unreadable elements. */
     public long corrections() {
         return corrections.get();
+    }
+
+    /** Times the agent's tables were found gone and created again. */
+    public long recreations() {
+        return recreations.get();
     }
 }

@@ -248,6 +248,32 @@ class NftablesBlockerLabTest {
         }
     }
 
+    @Test
+    void tablesDeletedByAnotherToolAreRecreatedForTheNextBlock() throws Exception {
+        // "flush ruleset" heads the usual /etc/nftables.conf: reloading it removes the agent's
+        // tables too. The blocks in force are lifted (as by "nft delete table"), but the next
+        // command must work without restarting the agent.
+        try (NodeLab lab = routed(); BlockCommands commands = start(lab)) {
+            Commands c = new Commands();
+            assertTrue(c.send(commands, Commands.block(A, 60_000)).getOk());
+            assertFalse(lab.pings("a", B));
+            lab.node("nft", "flush", "ruleset");
+            assertTrue(lab.pings("a", B), "the flush lifted the block");
+
+            assertTrue(commands.blocker().reconcile(), "a missing table is an empty one, not an unreadable one");
+            assertEquals(0, commands.active(BlockTarget.Family.IPV4), "the lifted block left the bookkeeping");
+
+            CommandResult r = c.send(commands, Commands.block(C, 60_000));
+            assertTrue(r.getOk(), r.getError());
+            assertFalse(lab.pings("c", B), "the new block drops");
+            assertTrue(lab.pings("a", B), "the lifted one stays lifted");
+            assertTrue(lab.node("nft", "list", "table", "bridge", "netwatch").contains(C), "both tables are back");
+            assertEquals(1, commands.blocker().recreations());
+            assertEquals(1, commands.active(BlockTarget.Family.IPV4));
+            assertEquals(0, commands.failures());
+        }
+    }
+
     /** Sum of the packets counted by the chain's drop rules. */
     private static long dropped(String chain) {
         Matcher m = Pattern.compile("counter packets (\\d+) bytes \\d+ drop").matcher(chain);
