@@ -127,7 +127,7 @@ public final class BlockRequests {
                     + "' is not an IPv4 or IPv6 address");
         }
         if (address.isAnyLocalAddress() || address.isLoopbackAddress() || address.isMulticastAddress()
-                || ip.equals("255.255.255.255")) {
+                || broadcast(address)) {
             return new Invalid("", Problem.BAD_ADDRESS, "ip " + ip + " is unspecified, loopback, multicast or "
                     + "broadcast and is never blocked");
         }
@@ -153,7 +153,13 @@ public final class BlockRequests {
         return new BlockTarget(address, protocol, port);
     }
 
-    /** The literal's address, or null; never a DNS lookup. */
+    /**
+     * The literal's address, or null; never a DNS lookup. IPv4, alone or at the end of an IPv6
+     * address, must be four decimal numbers without leading zeros: {@link InetAddress#ofLiteral}
+     * also takes {@code 10.1} (10.0.0.1) and {@code 4294967295} (255.255.255.255) and reads
+     * {@code 010} as ten where other tools read eight. An IPv4-mapped IPv6 address
+     * ({@code ::ffff:10.0.0.7}) comes back as its IPv4 address.
+     */
     static InetAddress address(String ip) {
         if (ip.isEmpty() || ip.length() > MAX_ADDRESS_CHARS) {
             return null;
@@ -166,11 +172,42 @@ public final class BlockRequests {
                 return null;
             }
         }
+        int colon = ip.lastIndexOf(':');
+        String ipv4 = ip.substring(colon + 1);
+        if ((colon < 0 || ipv4.indexOf('.') >= 0) && !dottedQuad(ipv4)) {
+            return null;
+        }
         try {
             return InetAddress.ofLiteral(ip);
         } catch (IllegalArgumentException e) {
             return null;
         }
+    }
+
+    /** Four dot-separated decimal numbers of one to three digits, none with a leading zero. */
+    private static boolean dottedQuad(String s) {
+        int parts = 0;
+        int digits = 0;
+        for (int i = 0; i <= s.length(); i++) {
+            if (i == s.length() || s.charAt(i) == '.') {
+                if (digits == 0 || digits > 3 || (digits > 1 && s.charAt(i - digits) == '0')) {
+                    return false;
+                }
+                parts++;
+                digits = 0;
+            } else if (s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+                digits++;
+            } else {
+                return false;
+            }
+        }
+        return parts == 4;
+    }
+
+    /** 255.255.255.255, however it was written. */
+    private static boolean broadcast(InetAddress address) {
+        byte[] b = address.getAddress();
+        return b.length == 4 && (b[0] & b[1] & b[2] & b[3]) == (byte) 0xFF;
     }
 
     /** True when one of this host's interfaces holds the address. */

@@ -103,6 +103,40 @@ class BlockCommandsTest {
     }
 
     @Test
+    void ipv4IsFourDecimalsAndBroadcastIsRefusedInEveryForm() throws Exception {
+        // InetAddress.ofLiteral also takes the BSD forms ("10.1" is 10.0.0.1, "4294967295" is
+        // 255.255.255.255) and reads "010" as decimal where inet_aton reads octal: an address
+        // that means different things to different readers is refused, not guessed.
+        RecordingNft nft = new RecordingNft();
+        try (BlockCommands commands = BlockCommands.start(CONFIG, nft, System::currentTimeMillis)) {
+            int setupScripts = nft.scripts.size();
+            Commands c = new Commands();
+            Map<String, String> bad = Map.of(
+                    "4294967295", "not an IPv4 or IPv6 address",
+                    "10.1", "not an IPv4 or IPv6 address",
+                    "167772161", "not an IPv4 or IPv6 address",
+                    "010.0.0.1", "not an IPv4 or IPv6 address",
+                    "::ffff:010.0.0.1", "not an IPv4 or IPv6 address",
+                    "::ffff:255.255.255.255", "never blocked",
+                    "::ffff:ffff:ffff", "never blocked",
+                    "::ffff:127.0.0.1", "never blocked");
+            for (Map.Entry<String, String> e : bad.entrySet()) {
+                CommandResult r = c.send(commands, Commands.block(e.getKey(), 60_000));
+                assertFalse(r.getOk(), () -> "refused: " + e.getKey());
+                assertTrue(r.getError().contains(e.getValue()), () -> r.getError() + " for " + e.getKey());
+            }
+            assertEquals(bad.size(), commands.failures(BlockCommands.Failure.BAD_ADDRESS));
+            assertEquals(setupScripts, nft.scripts.size(), "none reached nft");
+
+            // An IPv4-mapped IPv6 address is its IPv4 address: the packets on the wire carry that.
+            CommandResult mapped = c.send(commands, Commands.block("::ffff:10.0.0.8", 60_000));
+            assertTrue(mapped.getOk(), mapped.getError());
+            assertTrue(nft.scripts.getLast().contains("inet netwatch addr4 { 10.0.0.8 timeout"), nft.scripts.getLast());
+            assertTrue(c.send(commands, Commands.block("10.0.0.0", 60_000)).getOk(), "a lone 0 is no leading zero");
+        }
+    }
+
+    @Test
     void theNodesOwnAddressIsNeverBlocked() throws Exception {
         java.net.InetAddress own = java.net.NetworkInterface.networkInterfaces()
                 .flatMap(java.net.NetworkInterface::inetAddresses)
