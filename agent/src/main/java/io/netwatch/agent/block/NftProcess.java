@@ -48,16 +48,12 @@ public final class NftProcess implements Nft {
         } catch (IOException e) {
             return new Result(-1, "", "cannot run " + command.getFirst() + ": " + e.getMessage());
         }
-        // Both pipes drain at once, each on its own virtual thread, so nft never stalls on a full one.
+        // Both pipes drain at once, each on its own virtual thread, so nft never stalls on a full
+        // one; the script is written on a third, so a program that does not read it (stuck before
+        // reading) still meets the timeout instead of holding this thread in write().
         CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()), READERS);
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()), READERS);
-        try (OutputStream in = p.getOutputStream()) {
-            if (script != null) {
-                in.write(script.getBytes(StandardCharsets.UTF_8));
-            }
-        } catch (IOException e) {
-            // nft exited before reading everything; its exit status and error say why
-        }
+        CompletableFuture.runAsync(() -> write(p.getOutputStream(), script), READERS);
         try {
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
@@ -71,6 +67,16 @@ public final class NftProcess implements Nft {
             return new Result(-1, "", "interrupted");
         } catch (ExecutionException | TimeoutException e) {
             return new Result(-1, "", "reading nft's output failed: " + e);
+        }
+    }
+
+    private static void write(OutputStream stdin, String script) {
+        try (stdin) {
+            if (script != null) {
+                stdin.write(script.getBytes(StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            // nft exited (or was killed) before reading everything; its exit status and error say why
         }
     }
 
