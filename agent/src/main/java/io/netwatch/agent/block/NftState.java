@@ -40,13 +40,18 @@ final class NftState {
             if (!item.isJsonObject() || !item.getAsJsonObject().has("set")) {
                 continue;
             }
-            JsonObject set = item.getAsJsonObject().getAsJsonObject("set");
-            String name = set.has("name") ? set.get("name").getAsString() : "";
-            if (!name.matches("(addr|port)[46]") || !set.has("elem")) {
-                continue;
-            }
-            for (JsonElement e : set.getAsJsonArray("elem")) {
-                state.read(e);
+            try {
+                JsonObject set = item.getAsJsonObject().getAsJsonObject("set");
+                String name = set.has("name") ? set.get("name").getAsString() : "";
+                if (!name.matches("(addr|port)[46]") || !set.has("elem")) {
+                    continue;
+                }
+                for (JsonElement e : set.getAsJsonArray("elem")) {
+                    state.read(e);
+                }
+            } catch (RuntimeException bad) {
+                // a set of a shape nft does not print: counted, the other sets still read
+                state.unreadable++;
             }
         }
         return state;

@@ -235,6 +235,15 @@ class BlockCommandsTest {
         assertEquals(30_000L, state.remainingMillis.get(new BlockTarget(BlockRequests.address("10.1.2.3"), 6, 22)));
         assertEquals(10_000L, state.remainingMillis.get(BlockTarget.of(BlockRequests.address("fd00:0::1"))));
         assertEquals(1, state.unreadable);
+        // Shapes nft does not print: skipped and counted, never thrown (a throw here would stop
+        // the agent at start, where the first reconciliation runs).
+        NftState odd = NftState.parse("""
+                {"nftables": [7, {"set": 3}, {"set": {"name": {"addr4": 1}}},
+                 {"set": {"name": "addr4", "elem": {"val": "10.1.2.3"}}},
+                 {"set": {"name": "addr6", "elem": [{"elem": {"val": "fd00::2", "expires": 5}}]}}]}
+                """);
+        assertEquals(1, odd.remainingMillis.size(), odd.remainingMillis.toString());
+        assertEquals(3, odd.unreadable);
         assertThrowsIllegal("not json at all");
         assertThrowsIllegal("{\"other\": 1}");
     }
