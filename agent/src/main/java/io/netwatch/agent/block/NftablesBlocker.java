@@ -78,7 +78,9 @@ public final class NftablesBlocker {
      * agent's tables or sets are gone (another tool ran {@code flush ruleset}, as the usual
      * {@code /etc/nftables.conf} does on every reload), they are created again, empty, and the
      * changes applied once more: the blocks the deletion lifted stay lifted, as after an
-     * {@code nft delete table}, but blocking goes on without a restart.
+     * {@code nft delete table}, but blocking goes on without a restart. A lone remove that
+     * fails is answered ok when nft finds nothing to remove in either table (its script adds
+     * before it deletes, and in a full set that add fails).
      */
     public Nft.Result apply(List<? extends NftScript.Change> changes) {
         String script = NftScript.changes(table, changes);
@@ -87,6 +89,11 @@ public final class NftablesBlocker {
             recreations.incrementAndGet();
             reconcile();
             r = nft.run(script, List.of("-f", "-"));
+        }
+        if (!r.ok() && changes.size() == 1 && changes.getFirst() instanceof NftScript.Remove remove
+                && absent(remove.target())) {
+            // The remove's add found no room (a full set), but there was nothing to remove.
+            r = new Nft.Result(0, "", "");
         }
         if (r.ok()) {
             long now = clockMillis.getAsLong();
@@ -145,7 +152,19 @@ public final class NftablesBlocker {
         return true;
     }
 
-    /** nft's error for a table, set or chain that is not there (ENOENT). */
+    /** True when nft finds the target in neither table's set. */
+    private boolean absent(BlockTarget t) {
+        for (String family : NftScript.FAMILIES) {
+            Nft.Result r = nft.run(null, List.of("get", "element", family, table, NftScript.setName(t),
+                    "{ " + NftScript.element(t) + " }"));
+            if (!missing(r)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** nft's error for a table, set, chain or element that is not there (ENOENT). */
     private static boolean missing(Nft.Result r) {
         return r.exit() > 0 && r.error().contains("No such file or directory");
     }

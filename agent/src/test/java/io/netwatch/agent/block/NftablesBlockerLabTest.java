@@ -10,6 +10,7 @@ import com.google.protobuf.util.Timestamps;
 import io.netwatch.proto.ingest.v1.BlockCommand;
 import io.netwatch.proto.ingest.v1.CommandResult;
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
@@ -271,6 +272,35 @@ class NftablesBlockerLabTest {
             assertEquals(1, commands.blocker().recreations());
             assertEquals(1, commands.active(BlockTarget.Family.IPV4));
             assertEquals(0, commands.failures());
+        }
+    }
+
+    @Test
+    void anUnblockOfSomethingNotBlockedSucceedsWhenTheSetIsFull() throws Exception {
+        // An unblock adds the element (with 1 s to live) before deleting it, so that deleting
+        // one that is not there does not fail the transaction; in a full set that add itself
+        // fails, though there is nothing to remove.
+        try (NodeLab lab = NodeLab.routed(); BlockCommands commands = start(lab)) {
+            StringBuilder fill = new StringBuilder("add element inet netwatch addr4 { ");
+            for (int i = 0; i < NftScript.SET_SIZE; i++) {
+                fill.append(i == 0 ? "" : ", ").append("10.100.").append(i >> 8).append('.').append(i & 0xFF)
+                        .append(" timeout 1h");
+            }
+            Nft.Result filled = new NftProcess(lab.nft(), Duration.ofSeconds(60)).run(fill.append(" }\n").toString(),
+                    List.of("-f", "-"));
+            assertTrue(filled.ok(), filled.error());
+            Commands c = new Commands();
+            CommandResult refused = c.send(commands, Commands.block("10.77.9.9", 60_000));
+            assertFalse(refused.getOk(), "the set is full");
+
+            CommandResult u = c.send(commands, Commands.unblock("10.77.9.9", 0, 0));
+            assertTrue(u.getOk(), u.getError());
+            CommandResult lifted = c.send(commands, Commands.unblock("10.100.0.7", 0, 0));
+            assertTrue(lifted.getOk(), lifted.getError());
+            assertFalse(lab.node("nft", "list", "set", "inet", "netwatch", "addr4").contains("10.100.0.7 "));
+            assertTrue(c.send(commands, Commands.block("10.77.9.9", 60_000)).getOk(), "there is room again");
+            assertEquals(2, commands.unblocksApplied());
+            assertEquals(1, commands.failures());
         }
     }
 
