@@ -122,8 +122,13 @@ public final class PcapFileSource implements PacketSource {
     private final Path path;
     /** How the file is named in {@link #description()}: its path, unless the opener names it. */
     private final String name;
-    /** File size, bytes. */
+    /** File size when opened, bytes. */
     private final int size;
+    /**
+     * The file opened, kept open until {@link #release}: the reading window reads through it, so
+     * that a file removed or replaced at its path after {@link #open} is still the one read.
+     */
+    private final FileChannel channel;
     private final Arena arena;
     /** Read-only views of the whole mapping for header reads, one per byte order. */
     private final ByteBuffer bigEndian;
@@ -148,6 +153,8 @@ public final class PcapFileSource implements PacketSource {
     private boolean released;
     private volatile boolean closed;
 
+    /** File offset of the record or block being read, bytes; the reading thread's. */
+    private int blockOffset;
     /** See {@link #repairedRecords()}; the reading thread's. */
     private long repairedRecords;
     /**
@@ -162,10 +169,12 @@ public final class PcapFileSource implements PacketSource {
     /** Sum of the original lengths of the packets delivered, bytes; through BYTES_READ (opaque). */
     private long bytesRead;
 
-    private PcapFileSource(Path path, String name, int size, Arena arena, ByteBuffer mapping, PcapHeader pcap) {
+    private PcapFileSource(Path path, String name, int size, FileChannel channel, Arena arena, ByteBuffer mapping,
+                           PcapHeader pcap) {
         this.path = path;
         this.name = name;
         this.size = size;
+        this.channel = channel;
         this.arena = arena;
         this.bigEndian = mapping.duplicate().order(ByteOrder.BIG_ENDIAN);
         this.littleEndian = mapping.duplicate().order(ByteOrder.LITTLE_ENDIAN);
@@ -193,12 +202,18 @@ public final class PcapFileSource implements PacketSource {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(name, "name");
         Arena arena = Arena.ofShared();
+        PcapFileSource source;
         try {
-            PcapFileSource source = map(file, name, arena);
-            source.scanInterfaces();
-            return source;
+            source = map(file, name, arena);
         } catch (CaptureException | RuntimeException e) {
             arena.close();
+            throw e;
+        }
+        try {
+            source.scanInterfaces();
+            return source;
+        } catch (CaptureException | RuntimeException | Error e) {
+            source.close();
             throw e;
         }
     }
@@ -217,7 +232,9 @@ public final class PcapFileSource implements PacketSource {
         }
         ByteBuffer mapping;
         long size;
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+        FileChannel channel = null;
+        try {
+            channel = FileChannel.open(file, StandardOpenOption.READ);
             size = channel.size();
             if (size > MAX_FILE_SIZE) {
                 throw new CaptureException(file + ": the file is " + size + " bytes; files over "
@@ -227,16 +244,35 @@ public final class PcapFileSource implements PacketSource {
                 throw CaptureException.damaged(file, 0, "not a capture file (" + size + " bytes)");
             }
             mapping = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena).asByteBuffer().asReadOnlyBuffer();
+            int length = (int) size;
+            return new PcapFileSource(file, name, length, channel, arena, mapping, header(file, mapping, length));
         } catch (NoSuchFileException e) {
             throw new CaptureException("cannot open capture file " + file + ": no such file", e);
         } catch (AccessDeniedException e) {
             throw new CaptureException("cannot open capture file " + file + ": permission denied", e);
         } catch (IOException e) {
+            closeQuietly(channel);
             throw new CaptureException("cannot read capture file " + file + ": " + e.getMessage(), e);
+        } catch (CaptureException | RuntimeException e) {
+            closeQuietly(channel);
+            throw e;
         }
-        int length = (int) size;
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // Read-only: nothing was lost.
+            }
+        }
+    }
+
+    /** The classic pcap header, or null for pcapng once its first bytes are checked. */
+    private static PcapHeader header(Path file, ByteBuffer mapping, int length) throws CaptureException {
         int magic = mapping.order(ByteOrder.BIG_ENDIAN).getInt(0);
-        PcapHeader pcap = switch (magic) {
+        return switch (magic) {
             case PCAP_MAGIC_MICROS -> pcapHeader(file, mapping, length, ByteOrder.BIG_ENDIAN, 1000);
             case PCAP_MAGIC_NANOS -> pcapHeader(file, mapping, length, ByteOrder.BIG_ENDIAN, 1);
             case 0xD4C3B2A1 -> pcapHeader(file, mapping, length, ByteOrder.LITTLE_ENDIAN, 1000);
@@ -253,7 +289,6 @@ public final class PcapFileSource implements PacketSource {
                             + " either byte order) and pcapng (0a0d0d0a)",
                     magic, (magic >>> 16) == 0x1F8B ? " (gzip-compressed? decompress it first)" : ""));
         };
-        return new PcapFileSource(file, name, length, arena, mapping, pcap);
     }
 
     private static PcapHeader pcapHeader(Path file, ByteBuffer mapping, int size, ByteOrder order,
@@ -279,7 +314,7 @@ public final class PcapFileSource implements PacketSource {
             return;
         }
         try {
-            readPcapng(null);
+            read(null);
         } catch (CaptureException e) {
             if (e.offset() == 0) {
                 throw e;
@@ -300,11 +335,7 @@ public final class PcapFileSource implements PacketSource {
             running = true;
         }
         try {
-            if (pcap != null) {
-                readPcap(handler);
-            } else {
-                readPcapng(handler);
-            }
+            read(handler);
         } finally {
             synchronized (lock) {
                 running = false;
@@ -315,40 +346,68 @@ public final class PcapFileSource implements PacketSource {
         }
     }
 
+    /**
+     * Reads the file through. A file cut short while it is read (a writer starting over on it)
+     * leaves pages of the mapping with nothing behind them; touching one, here or in the handler
+     * reading a frame, raises an {@link InternalError}, which becomes damage at the record or block
+     * being read.
+     */
+    private void read(PacketHandler handler) throws CaptureException {
+        try {
+            if (pcap != null) {
+                readPcap(handler);
+            } else {
+                readPcapng(handler);
+            }
+        } catch (InternalError e) {
+            long now;
+            try {
+                now = channel.size();
+            } catch (IOException notKnown) {
+                throw e;
+            }
+            if (now >= size) {
+                throw e;
+            }
+            throw damaged(blockOffset, "the file shrank to " + now + " bytes while being read, short of the "
+                    + size + " it had when opened");
+        }
+    }
+
     private void readPcap(PacketHandler handler) throws CaptureException {
         final long fractionToNanos = pcap.fractionToNanos();
         final int linkType = pcap.linkType();
         final long snapLength = pcap.snapLength();
         final long captureLimit = Math.max(snapLength, MAX_CAPTURE_LENGTH);
-        try (Window w = new Window(pcap.order())) {
-            int offset = PCAP_HEADER_LENGTH;
-            // Each record moves offset forward by at least 16 bytes: at most size / 16 turns.
-            while (offset < size && !closed) {
-                int left = size - offset;
-                if (left < PCAP_RECORD_HEADER_LENGTH) {
-                    throw damaged(offset, "record header cut short: the file ends after " + left + " of its "
-                            + PCAP_RECORD_HEADER_LENGTH + " bytes");
-                }
-                w.ensure(offset, PCAP_RECORD_HEADER_LENGTH);
-                int at = offset - w.base;
-                ByteBuffer b = w.records;
-                long capLen = u32(b, at + 8);
-                long origLen = u32(b, at + 12);
-                origLen = checkCaptureLength(offset, capLen, origLen, captureLimit, snapLength);
-                if (capLen > left - PCAP_RECORD_HEADER_LENGTH) {
-                    throw damaged(offset, "record of " + capLen + " captured bytes cut short: the file ends after "
-                            + (left - PCAP_RECORD_HEADER_LENGTH) + " of them");
-                }
-                long nanos = u32(b, at) * NANOS_PER_SECOND + u32(b, at + 4) * fractionToNanos;
-                int start = offset + PCAP_RECORD_HEADER_LENGTH;
-                if (w.ensure(start, (int) capLen)) {
-                    deliver(handler, w.frame, start - w.base, (int) capLen, linkType, nanos, origLen, 0);
-                } else {
-                    // Larger than the window (a snap length past 1 MiB): a view of the mapping.
-                    deliver(handler, frame, start, (int) capLen, linkType, nanos, origLen, 0);
-                }
-                offset = start + (int) capLen;
+        Window w = new Window(pcap.order());
+        int offset = PCAP_HEADER_LENGTH;
+        // Each record moves offset forward by at least 16 bytes: at most size / 16 turns.
+        while (offset < size && !closed) {
+            blockOffset = offset;
+            int left = size - offset;
+            if (left < PCAP_RECORD_HEADER_LENGTH) {
+                throw damaged(offset, "record header cut short: the file ends after " + left + " of its "
+                        + PCAP_RECORD_HEADER_LENGTH + " bytes");
             }
+            w.ensure(offset, PCAP_RECORD_HEADER_LENGTH);
+            int at = offset - w.base;
+            ByteBuffer b = w.records;
+            long capLen = u32(b, at + 8);
+            long origLen = u32(b, at + 12);
+            origLen = checkCaptureLength(offset, capLen, origLen, captureLimit, snapLength);
+            if (capLen > left - PCAP_RECORD_HEADER_LENGTH) {
+                throw damaged(offset, "record of " + capLen + " captured bytes cut short: the file ends after "
+                        + (left - PCAP_RECORD_HEADER_LENGTH) + " of them");
+            }
+            long nanos = u32(b, at) * NANOS_PER_SECOND + u32(b, at + 4) * fractionToNanos;
+            int start = offset + PCAP_RECORD_HEADER_LENGTH;
+            if (w.ensure(start, (int) capLen)) {
+                deliver(handler, w.frame, start - w.base, (int) capLen, linkType, nanos, origLen, 0);
+            } else {
+                // Larger than the window (a snap length past 1 MiB): a view of the mapping.
+                deliver(handler, frame, start, (int) capLen, linkType, nanos, origLen, 0);
+            }
+            offset = start + (int) capLen;
         }
     }
 
@@ -359,8 +418,7 @@ public final class PcapFileSource implements PacketSource {
      * costs a page-table walk and a miss (the bare read of a 1.2 GB file took 0.44 s mapped and
      * 0.30 s windowed here). The window is allocated once per source.
      */
-    private final class Window implements AutoCloseable {
-        private final FileChannel channel;
+    private final class Window {
         private final MemorySegment memory;
         /** The window's bytes in the file's byte order, for record headers. */
         final ByteBuffer records;
@@ -373,12 +431,7 @@ public final class PcapFileSource implements PacketSource {
         /** Bytes of the window that hold file data. */
         private int filled;
 
-        Window(ByteOrder order) throws CaptureException {
-            try {
-                channel = FileChannel.open(path, StandardOpenOption.READ);
-            } catch (IOException e) {
-                throw new CaptureException("cannot read capture file " + path + ": " + e.getMessage(), e);
-            }
+        Window(ByteOrder order) {
             if (window == null) {
                 window = ByteBuffer.allocateDirect(WINDOW);
             }
@@ -423,15 +476,6 @@ public final class PcapFileSource implements PacketSource {
             }
             return true;
         }
-
-        @Override
-        public void close() {
-            try {
-                channel.close();
-            } catch (IOException e) {
-                // Read-only: nothing was lost.
-            }
-        }
     }
 
     /**
@@ -444,6 +488,7 @@ public final class PcapFileSource implements PacketSource {
         int offset = 0;
         // Each block moves offset forward by at least MIN_BLOCK_LENGTH bytes: at most size / 12 turns.
         while (offset < size && !closed) {
+            blockOffset = offset;
             int left = size - offset;
             if (left < MIN_BLOCK_LENGTH) {
                 throw damaged(offset, "block header cut short: the file ends after " + left
@@ -849,6 +894,7 @@ public final class PcapFileSource implements PacketSource {
         if (!released) {
             released = true;
             arena.close();
+            closeQuietly(channel);
         }
     }
 

@@ -24,9 +24,11 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -751,6 +753,76 @@ class PcapFileSourceTest {
         assertTrue(allocated < packets / 10, allocated + " bytes allocated for " + packets + " packets");
     }
 
+    // ---------------------------------------------------------------- the file changing under the reader
+
+    @Test
+    void pcapRemovedBetweenOpenAndRunIsStillReadWhole() throws Exception {
+        // Found in review: run reopened the file by its path, so a capture removed (or replaced,
+        // as a rotating writer does) after open ended with "cannot read capture file".
+        Path file = write(new Pcap(LE, false, 65535, LinkType.ETHERNET)
+                .record(1, 0, bytes("one"), 3)
+                .record(2, 0, bytes("two"), 3));
+
+        try (PcapFileSource source = PcapFileSource.open(file)) {
+            Files.delete(file);
+            Files.write(file, new Pcap(BE, false, 65535, LinkType.RAW).record(9, 0, bytes("other"), 5).toArray());
+            Recorder r = new Recorder();
+            source.run(r);
+
+            assertEquals(List.of("one", "two"), r.texts());
+            assertEquals(LinkType.ETHERNET, r.packets.get(1).linkType());
+        }
+    }
+
+    @Test
+    void pcapngCutShortWhileReadIsDamageAtTheBlockItReached() throws Exception {
+        // Found in review: reading a mapped page past the new end of the file raised an
+        // InternalError ("a fault occurred in an unsafe memory access operation") out of run.
+        byte[] head = concat(shb(LE), idb(LE, LinkType.ETHERNET, 0));
+        byte[] packet = epb(LE, 0, 1, new byte[1000], 1000);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(head);
+        for (int i = 0; i < 200; i++) {
+            out.writeBytes(packet);
+        }
+        Path file = write(out.toByteArray());
+        // A multiple of every page size in use (4, 16 and 64 KiB), so that the bytes past it fault.
+        int cut = 64 * 1024;
+        int whole = (cut - head.length) / packet.length;
+
+        try (PcapFileSource source = PcapFileSource.open(file)) {
+            cutTo(file, cut);
+            Recorder r = new Recorder();
+            CaptureException e = assertThrows(CaptureException.class, () -> source.run(r));
+
+            assertEquals(whole, r.packets.size());
+            assertEquals(head.length + (long) whole * packet.length, e.offset());
+            assertMessage(e, file, "the file shrank to " + cut + " bytes while being read, short of the "
+                    + out.size() + " it had when opened");
+        }
+    }
+
+    @Test
+    void pcapFrameLargerThanTheWindowCutShortWhileReadIsDamage() throws Exception {
+        // Frames past the reading window are views of the mapping: the fault comes from the
+        // handler reading the frame.
+        byte[] large = new byte[(1 << 20) + 128 * 1024];
+        Pcap pcap = new Pcap(LE, false, 4 << 20, LinkType.ETHERNET).record(1, 0, bytes("before"), 6);
+        int at = pcap.size();
+        pcap.record(2, 0, large, large.length);
+        Path file = write(pcap);
+
+        try (PcapFileSource source = PcapFileSource.open(file)) {
+            cutTo(file, 1 << 20);
+            Recorder r = new Recorder();
+            CaptureException e = assertThrows(CaptureException.class, () -> source.run(r));
+
+            assertEquals(List.of("before"), r.texts());
+            assertEquals(at, e.offset());
+            assertMessage(e, file, "the file shrank to " + (1 << 20) + " bytes while being read");
+        }
+    }
+
     // ---------------------------------------------------------------- hostile input
 
     @Test
@@ -994,6 +1066,13 @@ class PcapFileSourceTest {
 
     private Path write(Pcap pcap) throws IOException {
         return write(pcap.toArray());
+    }
+
+    /** Truncates the file in place, as a writer starting over on the same file does. */
+    private static void cutTo(Path file, long size) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.truncate(size);
+        }
     }
 
     private static byte[] bytes(String s) {
