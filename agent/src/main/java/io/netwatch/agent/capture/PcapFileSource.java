@@ -65,8 +65,14 @@ public final class PcapFileSource implements PacketSource {
     /** Bytes of a classic pcap file read at a time (see {@link Window}). */
     private static final int WINDOW = 1 << 20;
     private static final int PCAP_RECORD_HEADER_LENGTH = 16;
+    /**
+     * Kuznetsov's patched libpcap (Red Hat 6.x; FRITZ!Box routers still write it): the usual
+     * record header, then an interface index, a protocol, a packet type and a pad byte, unused here.
+     */
+    private static final int MODIFIED_RECORD_HEADER_LENGTH = 24;
     private static final int PCAP_MAGIC_MICROS = 0xA1B2C3D4;
     private static final int PCAP_MAGIC_NANOS = 0xA1B23C4D;
+    private static final int PCAP_MAGIC_MODIFIED = 0xA1B2CD34;
 
     private static final int BLOCK_SECTION_HEADER = 0x0A0D0D0A;
     private static final int BLOCK_INTERFACE_DESCRIPTION = 1;
@@ -115,8 +121,13 @@ public final class PcapFileSource implements PacketSource {
         }
     }
 
-    /** Classic pcap file header, as read from the first 24 bytes. */
-    private record PcapHeader(ByteOrder order, long fractionToNanos, int linkType, long snapLength) {
+    /**
+     * Classic pcap file header, as read from the first 24 bytes.
+     *
+     * @param recordHeaderLength bytes before each record's data: 16, or 24 in the modified format
+     */
+    private record PcapHeader(ByteOrder order, long fractionToNanos, int linkType, long snapLength,
+                              int recordHeaderLength) {
     }
 
     private final Path path;
@@ -273,10 +284,18 @@ public final class PcapFileSource implements PacketSource {
     private static PcapHeader header(Path file, ByteBuffer mapping, int length) throws CaptureException {
         int magic = mapping.order(ByteOrder.BIG_ENDIAN).getInt(0);
         return switch (magic) {
-            case PCAP_MAGIC_MICROS -> pcapHeader(file, mapping, length, ByteOrder.BIG_ENDIAN, 1000);
-            case PCAP_MAGIC_NANOS -> pcapHeader(file, mapping, length, ByteOrder.BIG_ENDIAN, 1);
-            case 0xD4C3B2A1 -> pcapHeader(file, mapping, length, ByteOrder.LITTLE_ENDIAN, 1000);
-            case 0x4D3CB2A1 -> pcapHeader(file, mapping, length, ByteOrder.LITTLE_ENDIAN, 1);
+            case PCAP_MAGIC_MICROS -> pcapHeader(file, mapping, length, ByteOrder.BIG_ENDIAN, 1000,
+                    PCAP_RECORD_HEADER_LENGTH);
+            case PCAP_MAGIC_NANOS -> pcapHeader(file, mapping, length, ByteOrder.BIG_ENDIAN, 1,
+                    PCAP_RECORD_HEADER_LENGTH);
+            case PCAP_MAGIC_MODIFIED -> pcapHeader(file, mapping, length, ByteOrder.BIG_ENDIAN, 1000,
+                    MODIFIED_RECORD_HEADER_LENGTH);
+            case 0xD4C3B2A1 -> pcapHeader(file, mapping, length, ByteOrder.LITTLE_ENDIAN, 1000,
+                    PCAP_RECORD_HEADER_LENGTH);
+            case 0x4D3CB2A1 -> pcapHeader(file, mapping, length, ByteOrder.LITTLE_ENDIAN, 1,
+                    PCAP_RECORD_HEADER_LENGTH);
+            case 0x34CDB2A1 -> pcapHeader(file, mapping, length, ByteOrder.LITTLE_ENDIAN, 1000,
+                    MODIFIED_RECORD_HEADER_LENGTH);
             case BLOCK_SECTION_HEADER -> {
                 if (length < MIN_SECTION_HEADER_LENGTH) {
                     throw CaptureException.damaged(file, 0, "pcapng section header cut short: the file ends after "
@@ -285,14 +304,14 @@ public final class PcapFileSource implements PacketSource {
                 yield null;
             }
             default -> throw CaptureException.damaged(file, 0, String.format(
-                    "unknown magic 0x%08x%s; supported formats are pcap (magic a1b2c3d4 or a1b23c4d,"
+                    "unknown magic 0x%08x%s; supported formats are pcap (magic a1b2c3d4, a1b23c4d or a1b2cd34,"
                             + " either byte order) and pcapng (0a0d0d0a)",
                     magic, (magic >>> 16) == 0x1F8B ? " (gzip-compressed? decompress it first)" : ""));
         };
     }
 
     private static PcapHeader pcapHeader(Path file, ByteBuffer mapping, int size, ByteOrder order,
-                                         long fractionToNanos) throws CaptureException {
+                                         long fractionToNanos, int recordHeaderLength) throws CaptureException {
         if (size < PCAP_HEADER_LENGTH) {
             throw CaptureException.damaged(file, 0, "pcap file header cut short: the file ends after " + size
                     + " of its " + PCAP_HEADER_LENGTH + " bytes");
@@ -300,7 +319,7 @@ public final class PcapFileSource implements PacketSource {
         ByteBuffer b = mapping.duplicate().order(order);
         // Bits 16 and up of the link-type field carry FCS information, not the link type.
         int linkType = b.getInt(20) & 0xFFFF;
-        return new PcapHeader(order, fractionToNanos, linkType, u32(b, 16));
+        return new PcapHeader(order, fractionToNanos, linkType, u32(b, 16), recordHeaderLength);
     }
 
     /**
@@ -379,28 +398,29 @@ public final class PcapFileSource implements PacketSource {
         final int linkType = pcap.linkType();
         final long snapLength = pcap.snapLength();
         final long captureLimit = Math.max(snapLength, MAX_CAPTURE_LENGTH);
+        final int headerLength = pcap.recordHeaderLength();
         Window w = new Window(pcap.order());
         int offset = PCAP_HEADER_LENGTH;
         // Each record moves offset forward by at least 16 bytes: at most size / 16 turns.
         while (offset < size && !closed) {
             blockOffset = offset;
             int left = size - offset;
-            if (left < PCAP_RECORD_HEADER_LENGTH) {
+            if (left < headerLength) {
                 throw damaged(offset, "record header cut short: the file ends after " + left + " of its "
-                        + PCAP_RECORD_HEADER_LENGTH + " bytes");
+                        + headerLength + " bytes");
             }
-            w.ensure(offset, PCAP_RECORD_HEADER_LENGTH);
+            w.ensure(offset, headerLength);
             int at = offset - w.base;
             ByteBuffer b = w.records;
             long capLen = u32(b, at + 8);
             long origLen = u32(b, at + 12);
             origLen = checkCaptureLength(offset, capLen, origLen, captureLimit, snapLength);
-            if (capLen > left - PCAP_RECORD_HEADER_LENGTH) {
+            if (capLen > left - headerLength) {
                 throw damaged(offset, "record of " + capLen + " captured bytes cut short: the file ends after "
-                        + (left - PCAP_RECORD_HEADER_LENGTH) + " of them");
+                        + (left - headerLength) + " of them");
             }
             long nanos = u32(b, at) * NANOS_PER_SECOND + u32(b, at + 4) * fractionToNanos;
-            int start = offset + PCAP_RECORD_HEADER_LENGTH;
+            int start = offset + headerLength;
             if (w.ensure(start, (int) capLen)) {
                 deliver(handler, w.frame, start - w.base, (int) capLen, linkType, nanos, origLen, 0);
             } else {

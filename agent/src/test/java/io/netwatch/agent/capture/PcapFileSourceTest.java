@@ -101,6 +101,47 @@ class PcapFileSourceTest {
     }
 
     @Test
+    void pcapModifiedFormatRecordsCarryEightMoreHeaderBytes() throws Exception {
+        // Kuznetsov's patched libpcap (Red Hat 6.x, and FRITZ!Box captures today): magic a1b2cd34,
+        // and after the usual 16 bytes each record header has an interface index, a protocol, a
+        // packet type and a pad byte. Found in review: refused as an unknown magic.
+        for (ByteOrder order : List.of(LE, BE)) {
+            Pcap pcap = new Pcap(order, false, 65535, LinkType.ETHERNET);
+            byte[] file = pcap.recordHeader(1_700_000_000L, 250, 5, 60)
+                    .raw(concat(u32(order, 3), u16(order, 0x0800), new byte[] {4, 0})).raw(bytes("first"))
+                    .recordHeader(1_700_000_001L, 0, 6, 6)
+                    .raw(concat(u32(order, 3), u16(order, 0x86DD), new byte[] {0, 0})).raw(bytes("second"))
+                    .toArray();
+            ByteBuffer.wrap(file).order(order).putInt(0, 0xA1B2CD34);
+            Path path = write(file);
+
+            Recorder r = read(path);
+
+            assertEquals(2, r.packets.size());
+            assertPacket(r.packets.get(0), "first", LinkType.ETHERNET, 1_700_000_000_000_250_000L, 60, 0);
+            assertPacket(r.packets.get(1), "second", LinkType.ETHERNET, 1_700_000_001_000_000_000L, 6, 0);
+        }
+    }
+
+    @Test
+    void pcapModifiedFormatCutInsideItsLongerRecordHeader() throws Exception {
+        Pcap pcap = new Pcap(LE, false, 65535, LinkType.ETHERNET);
+        pcap.recordHeader(1, 0, 3, 3).raw(new byte[8]).raw(bytes("one"));
+        int second = pcap.size();
+        pcap.recordHeader(2, 0, 3, 3).raw(new byte[8]).raw(bytes("two"));
+        byte[] file = Arrays.copyOf(pcap.toArray(), second + 20);
+        ByteBuffer.wrap(file).order(LE).putInt(0, 0xA1B2CD34);
+        Path path = write(file);
+
+        Recorder r = new Recorder();
+        CaptureException e = runExpectingDamage(path, r);
+
+        assertEquals(List.of("one"), r.texts());
+        assertEquals(second, e.offset());
+        assertMessage(e, path, "record header cut short: the file ends after 20 of its 24 bytes");
+    }
+
+    @Test
     void pcapLinkTypeIgnoresTheFcsBits() throws Exception {
         // tcpdump-udp-length-heapoverflow.pcap has 0x30000001: Ethernet, FCS bits set.
         Path file = write(new Pcap(LE, false, 65535, 0x3000_0001).record(1, 0, bytes("e"), 1));
@@ -276,7 +317,7 @@ class PcapFileSourceTest {
 
         assertEquals(0, e.offset());
         assertMessage(e, file, "unknown magic 0x47494638");
-        assertMessage(e, file, "pcap (magic a1b2c3d4 or a1b23c4d, either byte order) and pcapng (0a0d0d0a)");
+        assertMessage(e, file, "pcap (magic a1b2c3d4, a1b23c4d or a1b2cd34, either byte order) and pcapng (0a0d0d0a)");
     }
 
     @Test
