@@ -23,13 +23,11 @@ import java.util.Objects;
  * Reads a capture file, classic pcap or pcapng, and pushes its frames to a {@link PacketHandler}:
  * the capture stage for offline analysis, replays and tests.
  *
- * <p>The file is memory-mapped read-only. A pcapng frame reaches the handler as a view of the
- * mapping (zero copy); a classic pcap frame as a view of a reading window that {@code pread(2)}
- * fills a megabyte at a time (one copy, as libpcap makes: see {@link Window}). Either way the
- * handler gets one reused read-only {@link ByteBuffer} whose position and limit frame the
- * captured bytes. The format is recognised by its magic bytes, never by
- * the file name. Files over {@link #MAX_FILE_SIZE} bytes are rejected at {@link #open} for now
- * (one {@code ByteBuffer} cannot address more; windowed mapping would lift this).
+ * <p>The file is read through a window that {@code pread(2)} fills a megabyte at a time (one copy,
+ * as libpcap makes: see {@link Window}). The handler gets one reused read-only {@link ByteBuffer}
+ * whose position and limit frame the captured bytes; a frame larger than the window is a
+ * read-only mapping of that frame alone, unmapped when the handler returns. The format is
+ * recognised by its magic bytes, never by the file name. Offsets are 64-bit: files of any size.
  *
  * <p>A capture file is hostile input. This reader must never throw anything but
  * {@link CaptureException} for bad bytes, never loop without a bound (every record or block moves
@@ -37,7 +35,8 @@ import java.util.Objects;
  * allocate, log or lock per packet, and never hand out a frame that reaches outside its record. On
  * damage it has already delivered every packet before the bad record or block; it then stops with
  * {@link CaptureException#damaged} naming the file, the byte offset of that record or block, and
- * what is wrong with it.
+ * what is wrong with it. The file is the one opened even if its path is removed or replaced
+ * later; one cut short while it is read ends as damage, as any cut file does.
  *
  * <p>pcapng: several sections are allowed, each with its own byte order and interface list.
  * {@code interfaceIndex} numbers interfaces across the whole file in the order their Interface
@@ -49,20 +48,20 @@ import java.util.Objects;
 public final class PcapFileSource implements PacketSource {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PcapFileSource.class);
 
-    /** Largest file accepted, bytes: the most one {@link ByteBuffer} can address. */
-    public static final long MAX_FILE_SIZE = Integer.MAX_VALUE;
     /**
      * Largest captured length accepted when the snap length is smaller, bytes (libpcap's and
      * Wireshark's limit). Some writers record a small snap length and write longer frames.
      */
     public static final int MAX_CAPTURE_LENGTH = 262_144;
+    /** Largest captured length accepted whatever the snap length, bytes: one ByteBuffer's reach. */
+    public static final int MAX_FRAME_LENGTH = Integer.MAX_VALUE;
     /** Most Interface Description Blocks in one file, all sections together. */
     public static final int MAX_INTERFACES = 65_536;
     /** Longest interface name kept from an if_name option, bytes of UTF-8. */
     public static final int MAX_INTERFACE_NAME_BYTES = 256;
 
     private static final int PCAP_HEADER_LENGTH = 24;
-    /** Bytes of a classic pcap file read at a time (see {@link Window}). */
+    /** Bytes of the file read at a time (see {@link Window}). */
     private static final int WINDOW = 1 << 20;
     private static final int PCAP_RECORD_HEADER_LENGTH = 16;
     /**
@@ -134,26 +133,16 @@ public final class PcapFileSource implements PacketSource {
     /** How the file is named in {@link #description()}: its path, unless the opener names it. */
     private final String name;
     /** File size when opened, bytes. */
-    private final int size;
+    private final long size;
     /**
-     * The file opened, kept open until {@link #release}: the reading window reads through it, so
-     * that a file removed or replaced at its path after {@link #open} is still the one read.
+     * The file opened, kept open until {@link #release}: the window reads through it, so that a
+     * file removed or replaced at its path after {@link #open} is still the one read.
      */
     private final FileChannel channel;
-    private final Arena arena;
-    /** Read-only views of the whole mapping for header reads, one per byte order. */
-    private final ByteBuffer bigEndian;
-    private final ByteBuffer littleEndian;
-    /** The one frame view handed to the handler; only its position and limit change. */
-    private final ByteBuffer frame;
     /** Null for pcapng. */
     private final PcapHeader pcap;
-    /**
-     * The classic pcap reading window, allocated by the first run; null before. A direct buffer
-     * of the JVM's own, not a segment of {@link #arena}: views of a shared arena's memory check
-     * that the arena is open at every read, and every decoder and parser reads the frames.
-     */
-    private ByteBuffer window;
+    /** The reading window; the reading thread's (open's scan, then run's). */
+    private final Window window;
 
     private final Object lock = new Object();
     /** Interface names by interfaceIndex; grows while a pcapng file is read. Guarded by lock. */
@@ -165,7 +154,7 @@ public final class PcapFileSource implements PacketSource {
     private volatile boolean closed;
 
     /** File offset of the record or block being read, bytes; the reading thread's. */
-    private int blockOffset;
+    private long blockOffset;
     /** See {@link #repairedRecords()}; the reading thread's. */
     private long repairedRecords;
     /**
@@ -180,25 +169,21 @@ public final class PcapFileSource implements PacketSource {
     /** Sum of the original lengths of the packets delivered, bytes; through BYTES_READ (opaque). */
     private long bytesRead;
 
-    private PcapFileSource(Path path, String name, int size, FileChannel channel, Arena arena, ByteBuffer mapping,
-                           PcapHeader pcap) {
+    private PcapFileSource(Path path, String name, long size, FileChannel channel, PcapHeader pcap) {
         this.path = path;
         this.name = name;
         this.size = size;
         this.channel = channel;
-        this.arena = arena;
-        this.bigEndian = mapping.duplicate().order(ByteOrder.BIG_ENDIAN);
-        this.littleEndian = mapping.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        this.frame = mapping.duplicate().order(ByteOrder.BIG_ENDIAN);
         this.pcap = pcap;
+        this.window = new Window();
     }
 
     /**
-     * Maps {@code file} and checks its header: the pcap file header, or the first pcapng Section
+     * Opens {@code file} and checks its header: the pcap file header, or the first pcapng Section
      * Header Block. Later damage is reported by {@link #run}.
      *
-     * @throws CaptureException when the file is missing, unreadable, too large, not a capture
-     *                          file, or its header is damaged; the message names the file
+     * @throws CaptureException when the file is missing, unreadable, not a capture file, or its
+     *                          header is damaged; the message names the file
      */
     public static PcapFileSource open(Path file) throws CaptureException {
         Objects.requireNonNull(file, "file");
@@ -212,14 +197,7 @@ public final class PcapFileSource implements PacketSource {
     public static PcapFileSource open(Path file, String name) throws CaptureException {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(name, "name");
-        Arena arena = Arena.ofShared();
-        PcapFileSource source;
-        try {
-            source = map(file, name, arena);
-        } catch (CaptureException | RuntimeException e) {
-            arena.close();
-            throw e;
-        }
+        PcapFileSource source = openChannel(file, name);
         try {
             source.scanInterfaces();
             return source;
@@ -229,7 +207,7 @@ public final class PcapFileSource implements PacketSource {
         }
     }
 
-    private static PcapFileSource map(Path file, String name, Arena arena) throws CaptureException {
+    private static PcapFileSource openChannel(Path file, String name) throws CaptureException {
         if (file.toString().isEmpty()) {
             throw new CaptureException("no capture file named (an empty path)");
         }
@@ -237,26 +215,25 @@ public final class PcapFileSource implements PacketSource {
             throw new CaptureException("cannot open capture file " + file + ": it is a directory");
         }
         if (Files.exists(file) && !Files.isRegularFile(file)) {
-            // A pipe or a device has no size to map: found in review, /dev/stdin read as empty.
+            // A pipe or a device has no size to read to: found in review, /dev/stdin read as empty.
             throw new CaptureException("cannot open capture file " + file + ": it is not a regular file (a pipe or"
                     + " a device); save the capture to a file first");
         }
-        ByteBuffer mapping;
-        long size;
         FileChannel channel = null;
         try {
             channel = FileChannel.open(file, StandardOpenOption.READ);
-            size = channel.size();
-            if (size > MAX_FILE_SIZE) {
-                throw new CaptureException(file + ": the file is " + size + " bytes; files over "
-                        + MAX_FILE_SIZE + " bytes are not supported yet (split it, e.g. editcap -c 1000000)");
-            }
+            long size = channel.size();
             if (size < 4) {
                 throw CaptureException.damaged(file, 0, "not a capture file (" + size + " bytes)");
             }
-            mapping = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena).asByteBuffer().asReadOnlyBuffer();
-            int length = (int) size;
-            return new PcapFileSource(file, name, length, channel, arena, mapping, header(file, mapping, length));
+            ByteBuffer head = ByteBuffer.allocate((int) Math.min(size, PCAP_HEADER_LENGTH));
+            while (head.hasRemaining()) {
+                if (channel.read(head, head.position()) <= 0) {
+                    throw CaptureException.damaged(file, 0, "the file shrank to " + head.position()
+                            + " bytes while being read, short of the " + size + " it had when opened");
+                }
+            }
+            return new PcapFileSource(file, name, size, channel, header(file, head, size));
         } catch (NoSuchFileException e) {
             throw new CaptureException("cannot open capture file " + file + ": no such file", e);
         } catch (AccessDeniedException e) {
@@ -280,26 +257,29 @@ public final class PcapFileSource implements PacketSource {
         }
     }
 
-    /** The classic pcap header, or null for pcapng once its first bytes are checked. */
-    private static PcapHeader header(Path file, ByteBuffer mapping, int length) throws CaptureException {
-        int magic = mapping.order(ByteOrder.BIG_ENDIAN).getInt(0);
+    /**
+     * The classic pcap header from the file's first bytes ({@code head}, at most 24), or null for
+     * pcapng once its section header is known to fit.
+     */
+    private static PcapHeader header(Path file, ByteBuffer head, long size) throws CaptureException {
+        int magic = head.order(ByteOrder.BIG_ENDIAN).getInt(0);
         return switch (magic) {
-            case PCAP_MAGIC_MICROS -> pcapHeader(file, mapping, length, ByteOrder.BIG_ENDIAN, 1000,
+            case PCAP_MAGIC_MICROS -> pcapHeader(file, head, size, ByteOrder.BIG_ENDIAN, 1000,
                     PCAP_RECORD_HEADER_LENGTH);
-            case PCAP_MAGIC_NANOS -> pcapHeader(file, mapping, length, ByteOrder.BIG_ENDIAN, 1,
+            case PCAP_MAGIC_NANOS -> pcapHeader(file, head, size, ByteOrder.BIG_ENDIAN, 1,
                     PCAP_RECORD_HEADER_LENGTH);
-            case PCAP_MAGIC_MODIFIED -> pcapHeader(file, mapping, length, ByteOrder.BIG_ENDIAN, 1000,
+            case PCAP_MAGIC_MODIFIED -> pcapHeader(file, head, size, ByteOrder.BIG_ENDIAN, 1000,
                     MODIFIED_RECORD_HEADER_LENGTH);
-            case 0xD4C3B2A1 -> pcapHeader(file, mapping, length, ByteOrder.LITTLE_ENDIAN, 1000,
+            case 0xD4C3B2A1 -> pcapHeader(file, head, size, ByteOrder.LITTLE_ENDIAN, 1000,
                     PCAP_RECORD_HEADER_LENGTH);
-            case 0x4D3CB2A1 -> pcapHeader(file, mapping, length, ByteOrder.LITTLE_ENDIAN, 1,
+            case 0x4D3CB2A1 -> pcapHeader(file, head, size, ByteOrder.LITTLE_ENDIAN, 1,
                     PCAP_RECORD_HEADER_LENGTH);
-            case 0x34CDB2A1 -> pcapHeader(file, mapping, length, ByteOrder.LITTLE_ENDIAN, 1000,
+            case 0x34CDB2A1 -> pcapHeader(file, head, size, ByteOrder.LITTLE_ENDIAN, 1000,
                     MODIFIED_RECORD_HEADER_LENGTH);
             case BLOCK_SECTION_HEADER -> {
-                if (length < MIN_SECTION_HEADER_LENGTH) {
+                if (size < MIN_SECTION_HEADER_LENGTH) {
                     throw CaptureException.damaged(file, 0, "pcapng section header cut short: the file ends after "
-                            + length + " of its " + MIN_SECTION_HEADER_LENGTH + " bytes");
+                            + size + " of its " + MIN_SECTION_HEADER_LENGTH + " bytes");
                 }
                 yield null;
             }
@@ -310,13 +290,13 @@ public final class PcapFileSource implements PacketSource {
         };
     }
 
-    private static PcapHeader pcapHeader(Path file, ByteBuffer mapping, int size, ByteOrder order,
+    private static PcapHeader pcapHeader(Path file, ByteBuffer head, long size, ByteOrder order,
                                          long fractionToNanos, int recordHeaderLength) throws CaptureException {
         if (size < PCAP_HEADER_LENGTH) {
             throw CaptureException.damaged(file, 0, "pcap file header cut short: the file ends after " + size
                     + " of its " + PCAP_HEADER_LENGTH + " bytes");
         }
-        ByteBuffer b = mapping.duplicate().order(order);
+        ByteBuffer b = head.duplicate().order(order);
         // Bits 16 and up of the link-type field carry FCS information, not the link type.
         int linkType = b.getInt(20) & 0xFFFF;
         return new PcapHeader(order, fractionToNanos, linkType, u32(b, 16), recordHeaderLength);
@@ -333,7 +313,7 @@ public final class PcapFileSource implements PacketSource {
             return;
         }
         try {
-            read(null);
+            readPcapng(null);
         } catch (CaptureException e) {
             if (e.offset() == 0) {
                 throw e;
@@ -354,7 +334,11 @@ public final class PcapFileSource implements PacketSource {
             running = true;
         }
         try {
-            read(handler);
+            if (pcap != null) {
+                readPcap(handler);
+            } else {
+                readPcapng(handler);
+            }
         } finally {
             synchronized (lock) {
                 running = false;
@@ -365,116 +349,88 @@ public final class PcapFileSource implements PacketSource {
         }
     }
 
-    /**
-     * Reads the file through. A file cut short while it is read (a writer starting over on it)
-     * leaves pages of the mapping with nothing behind them; touching one, here or in the handler
-     * reading a frame, raises an {@link InternalError}, which becomes damage at the record or block
-     * being read.
-     */
-    private void read(PacketHandler handler) throws CaptureException {
-        try {
-            if (pcap != null) {
-                readPcap(handler);
-            } else {
-                readPcapng(handler);
-            }
-        } catch (InternalError e) {
-            long now;
-            try {
-                now = channel.size();
-            } catch (IOException notKnown) {
-                throw e;
-            }
-            if (now >= size) {
-                throw e;
-            }
-            throw damaged(blockOffset, "the file shrank to " + now + " bytes while being read, short of the "
-                    + size + " it had when opened");
-        }
-    }
-
     private void readPcap(PacketHandler handler) throws CaptureException {
         final long fractionToNanos = pcap.fractionToNanos();
         final int linkType = pcap.linkType();
         final long snapLength = pcap.snapLength();
-        final long captureLimit = Math.max(snapLength, MAX_CAPTURE_LENGTH);
+        final long captureLimit = captureLimit(snapLength);
         final int headerLength = pcap.recordHeaderLength();
-        Window w = new Window(pcap.order());
-        int offset = PCAP_HEADER_LENGTH;
+        final Window w = window;
+        w.start(pcap.order());
+        long offset = PCAP_HEADER_LENGTH;
         // Each record moves offset forward by at least 16 bytes: at most size / 16 turns.
         while (offset < size && !closed) {
             blockOffset = offset;
-            int left = size - offset;
+            long left = size - offset;
             if (left < headerLength) {
                 throw damaged(offset, "record header cut short: the file ends after " + left + " of its "
                         + headerLength + " bytes");
             }
             w.ensure(offset, headerLength);
-            int at = offset - w.base;
-            ByteBuffer b = w.records;
-            long capLen = u32(b, at + 8);
-            long origLen = u32(b, at + 12);
+            long capLen = w.u32(offset + 8);
+            long origLen = w.u32(offset + 12);
+            long nanos = w.u32(offset) * NANOS_PER_SECOND + w.u32(offset + 4) * fractionToNanos;
             origLen = checkCaptureLength(offset, capLen, origLen, captureLimit, snapLength);
             if (capLen > left - headerLength) {
                 throw damaged(offset, "record of " + capLen + " captured bytes cut short: the file ends after "
                         + (left - headerLength) + " of them");
             }
-            long nanos = u32(b, at) * NANOS_PER_SECOND + u32(b, at + 4) * fractionToNanos;
-            int start = offset + headerLength;
-            if (w.ensure(start, (int) capLen)) {
-                deliver(handler, w.frame, start - w.base, (int) capLen, linkType, nanos, origLen, 0);
-            } else {
-                // Larger than the window (a snap length past 1 MiB): a view of the mapping.
-                deliver(handler, frame, start, (int) capLen, linkType, nanos, origLen, 0);
-            }
-            offset = start + (int) capLen;
+            long start = offset + headerLength;
+            deliverFrame(handler, start, (int) capLen, linkType, nanos, origLen, 0);
+            offset = start + capLen;
         }
     }
 
     /**
-     * Classic pcap records are read through a window of {@link #WINDOW} bytes that {@code
-     * pread(2)} refills as the reader moves on, not through the mapping: the handler then reads
-     * bytes the copy has just brought into the cache, where touching each page of a mapping
-     * costs a page-table walk and a miss (the bare read of a 1.2 GB file took 0.44 s mapped and
-     * 0.30 s windowed here). The window is allocated once per source.
+     * The file is read through a window of {@link #WINDOW} bytes that {@code pread(2)} refills as
+     * the reader moves on, not through a mapping of the file: the handler then reads bytes the
+     * copy has just brought into the cache, where touching each page of a mapping costs a
+     * page-table walk and a miss (the bare read of a 1.2 GB file took 0.44 s mapped and 0.30 s
+     * windowed here); and a file cut short while it is read gives a short read, where a mapped
+     * page past the new end faults (in compiled code, a load returning garbage and an
+     * InternalError raised at some later point). The window is a direct buffer of the JVM's own,
+     * not a segment of a shared arena, whose views check that the arena is open at every read.
      */
     private final class Window {
-        private final MemorySegment memory;
-        /** The window's bytes in the file's byte order, for record headers. */
-        final ByteBuffer records;
-        /** The same bytes read-only in network order: the frames handed out. */
-        final ByteBuffer frame;
+        private final ByteBuffer memoryBuffer = ByteBuffer.allocateDirect(WINDOW);
+        private final MemorySegment memory = MemorySegment.ofBuffer(memoryBuffer);
+        private final ByteBuffer bigEndian = memoryBuffer.duplicate().order(ByteOrder.BIG_ENDIAN);
+        private final ByteBuffer littleEndian = memoryBuffer.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        /** The window's bytes read-only in network order: the frames handed out. */
+        final ByteBuffer frame = memoryBuffer.asReadOnlyBuffer().order(ByteOrder.BIG_ENDIAN);
         /** The same bytes, for reads from the file. */
-        private final ByteBuffer into;
+        private final ByteBuffer into = memoryBuffer.duplicate();
+        /** The view numbers are read through: the file's byte order, or the pcapng section's. */
+        private ByteBuffer numbers = bigEndian;
         /** File offset of the window's first byte. */
-        int base;
+        long base;
         /** Bytes of the window that hold file data. */
         private int filled;
 
-        Window(ByteOrder order) {
-            if (window == null) {
-                window = ByteBuffer.allocateDirect(WINDOW);
-            }
-            memory = MemorySegment.ofBuffer(window);
-            records = window.duplicate().order(order);
-            frame = window.asReadOnlyBuffer().order(ByteOrder.BIG_ENDIAN);
-            into = window.duplicate();
+        /** Empties the window for a read from the start of the file. */
+        void start(ByteOrder order) {
             base = 0;
             filled = 0;
+            order(order);
+        }
+
+        void order(ByteOrder order) {
+            numbers = order == ByteOrder.BIG_ENDIAN ? bigEndian : littleEndian;
         }
 
         /**
          * Makes the file's bytes {@code [offset, offset + n)} readable in the window, which the
-         * caller has checked the file holds. False when {@code n} is larger than the window.
+         * caller has checked the file held when opened. False when {@code n} is larger than the
+         * window.
          */
-        boolean ensure(int offset, int n) throws CaptureException {
+        boolean ensure(long offset, int n) throws CaptureException {
             if (offset >= base && offset + n <= base + filled) {
                 return true;
             }
             if (n > WINDOW) {
                 return false;
             }
-            int keep = offset >= base && offset < base + filled ? base + filled - offset : 0;
+            int keep = offset >= base && offset < base + filled ? (int) (base + filled - offset) : 0;
             if (keep > 0) {
                 MemorySegment.copy(memory, offset - base, memory, 0, keep);
             }
@@ -482,11 +438,10 @@ public final class PcapFileSource implements PacketSource {
             filled = keep;
             try {
                 while (filled < n) {
-                    into.limit(Math.min(WINDOW, size - base)).position(filled);
-                    int read = channel.read(into, (long) base + filled);
+                    into.limit((int) Math.min(WINDOW, size - base)).position(filled);
+                    int read = channel.read(into, base + filled);
                     if (read <= 0) {
-                        throw damaged(offset, "the file ended at byte " + ((long) base + filled)
-                                + " while being read, short of the " + size + " it had when opened");
+                        throw shrunk(base + filled);
                     }
                     filled += read;
                 }
@@ -496,6 +451,101 @@ public final class PcapFileSource implements PacketSource {
             }
             return true;
         }
+
+        /** The window index of file offset {@code offset}, which {@link #ensure} has made readable. */
+        int at(long offset) {
+            return (int) (offset - base);
+        }
+
+        int u8(long offset) throws CaptureException {
+            ensure(offset, 1);
+            return numbers.get(at(offset)) & 0xFF;
+        }
+
+        int u16(long offset) throws CaptureException {
+            ensure(offset, 2);
+            return numbers.getShort(at(offset)) & 0xFFFF;
+        }
+
+        long u32(long offset) throws CaptureException {
+            ensure(offset, 4);
+            return numbers.getInt(at(offset)) & 0xFFFF_FFFFL;
+        }
+
+        long u64(long offset) throws CaptureException {
+            ensure(offset, 8);
+            return numbers.getLong(at(offset));
+        }
+
+        /** Four bytes as written, whatever the byte order: block types and magic numbers. */
+        int bigEndianInt(long offset) throws CaptureException {
+            ensure(offset, 4);
+            return bigEndian.getInt(at(offset));
+        }
+
+        /** {@code n} bytes at {@code offset}, n at most the window. */
+        void get(long offset, byte[] into) throws CaptureException {
+            ensure(offset, into.length);
+            bigEndian.get(at(offset), into);
+        }
+    }
+
+    /** Damage for a read that found the file shorter than when it was opened. */
+    private CaptureException shrunk(long reached) {
+        long now;
+        try {
+            now = channel.size();
+        } catch (IOException e) {
+            now = reached;
+        }
+        return damaged(blockOffset, "the file shrank to " + now + " bytes while being read, short of the " + size
+                + " it had when opened");
+    }
+
+    /**
+     * Hands the handler the frame at {@code start}: a view of the window, or for a frame larger
+     * than the window (a snap length past 1 MiB) a mapping of that frame alone, unmapped when the
+     * handler returns (an allocation, for such frames only).
+     */
+    private void deliverFrame(PacketHandler handler, long start, int capLen, int linkType, long nanos,
+                              long origLen, int interfaceIndex) throws CaptureException {
+        Window w = window;
+        if (w.ensure(start, capLen)) {
+            deliver(handler, w.frame, w.at(start), capLen, linkType, nanos, origLen, interfaceIndex);
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            // Mapped pages past the end of a file that was cut short fault: check first.
+            if (channel.size() < start + capLen) {
+                throw shrunk(start);
+            }
+            ByteBuffer view = channel.map(FileChannel.MapMode.READ_ONLY, start, capLen, arena).asByteBuffer()
+                    .asReadOnlyBuffer();
+            deliver(handler, view, 0, capLen, linkType, nanos, origLen, interfaceIndex);
+        } catch (IOException e) {
+            throw new CaptureException("cannot read capture file " + path + " at byte " + start + ": "
+                    + e.getMessage(), e);
+        } catch (InternalError e) {
+            // The file was cut short while the handler read the frame: a fault the JVM reports
+            // here when it can (in compiled code it may come later, or as garbage bytes).
+            if (currentSize() < size) {
+                throw shrunk(start);
+            }
+            throw e;
+        }
+    }
+
+    private long currentSize() {
+        try {
+            return channel.size();
+        } catch (IOException e) {
+            return size;
+        }
+    }
+
+    /** Captured lengths past this are damage: the snap length, or more up to libpcap's limit. */
+    private static long captureLimit(long snapLength) {
+        return Math.min(Math.max(snapLength, MAX_CAPTURE_LENGTH), MAX_FRAME_LENGTH);
     }
 
     /**
@@ -503,41 +553,44 @@ public final class PcapFileSource implements PacketSource {
      * interface names and stops at the first packet block.
      */
     private void readPcapng(PacketHandler handler) throws CaptureException {
-        ByteBuffer b = bigEndian;
+        final Window w = window;
+        w.start(ByteOrder.BIG_ENDIAN);
         Interfaces interfaces = new Interfaces();
-        int offset = 0;
+        long offset = 0;
         // Each block moves offset forward by at least MIN_BLOCK_LENGTH bytes: at most size / 12 turns.
         while (offset < size && !closed) {
             blockOffset = offset;
-            int left = size - offset;
+            long left = size - offset;
             if (left < MIN_BLOCK_LENGTH) {
                 throw damaged(offset, "block header cut short: the file ends after " + left
                         + " bytes, a block takes at least " + MIN_BLOCK_LENGTH);
             }
             // The section header's type reads the same in either byte order; its byte-order
             // magic says how to read the rest of the section, its own length included.
-            int type = b.getInt(offset);
+            int type = w.bigEndianInt(offset);
             if (type == BLOCK_SECTION_HEADER) {
-                b = sectionByteOrder(offset);
+                w.order(sectionByteOrder(offset));
                 interfaces.newSection();
+            } else {
+                type = (int) w.u32(offset);
             }
-            int length = blockLength(b, offset, type, left);
+            long length = blockLength(offset, type, left);
             switch (type) {
-                case BLOCK_SECTION_HEADER -> checkSectionHeader(b, offset);
-                case BLOCK_INTERFACE_DESCRIPTION -> readInterface(b, offset, length, interfaces);
+                case BLOCK_SECTION_HEADER -> checkSectionHeader(offset);
+                case BLOCK_INTERFACE_DESCRIPTION -> readInterface(offset, length, interfaces);
                 case BLOCK_ENHANCED_PACKET, BLOCK_OBSOLETE_PACKET -> {
                     if (handler == null) {
                         return;
                     }
-                    readPacketBlock(handler, b, offset, length, type, interfaces);
+                    readPacketBlock(handler, offset, length, type, interfaces);
                 }
                 case BLOCK_SIMPLE_PACKET -> {
                     if (handler == null) {
                         return;
                     }
-                    readSimplePacket(handler, b, offset, length, interfaces);
+                    readSimplePacket(handler, offset, length, interfaces);
                 }
-                case BLOCK_INTERFACE_STATISTICS -> readStatistics(b, offset, length, interfaces);
+                case BLOCK_INTERFACE_STATISTICS -> readStatistics(offset, length, interfaces);
                 default -> {
                     // Name resolution, secrets, custom blocks...: skipped by length.
                 }
@@ -546,20 +599,20 @@ public final class PcapFileSource implements PacketSource {
         }
     }
 
-    private ByteBuffer sectionByteOrder(int offset) throws CaptureException {
-        int magic = bigEndian.getInt(offset + 8);
+    private ByteOrder sectionByteOrder(long offset) throws CaptureException {
+        int magic = window.bigEndianInt(offset + 8);
         if (magic == BYTE_ORDER_MAGIC) {
-            return bigEndian;
+            return ByteOrder.BIG_ENDIAN;
         }
         if (magic == Integer.reverseBytes(BYTE_ORDER_MAGIC)) {
-            return littleEndian;
+            return ByteOrder.LITTLE_ENDIAN;
         }
         throw damaged(offset, String.format("section header byte-order magic 0x%08x is neither 1a2b3c4d nor 4d3c2b1a", magic));
     }
 
     /** Checks the block's leading and trailing lengths and returns its length, bytes. */
-    private int blockLength(ByteBuffer b, int offset, int type, int left) throws CaptureException {
-        long length = u32(b, offset + 4);
+    private long blockLength(long offset, int type, long left) throws CaptureException {
+        long length = window.u32(offset + 4);
         if (length < MIN_BLOCK_LENGTH) {
             throw damaged(offset, blockName(type) + " length " + length + " is less than " + MIN_BLOCK_LENGTH);
         }
@@ -580,18 +633,22 @@ public final class PcapFileSource implements PacketSource {
         if (length < minimum) {
             throw damaged(offset, blockName(type) + " length " + length + " is less than its minimum " + minimum);
         }
-        long trailing = u32(b, offset + (int) length - 4);
+        if (length <= WINDOW) {
+            // The whole block in the window at once, so that reading its trailer does not move it on.
+            window.ensure(offset, (int) length);
+        }
+        long trailing = window.u32(offset + length - 4);
         if (trailing != length) {
             throw damaged(offset, blockName(type) + " trailing length " + trailing
                     + " does not match its leading length " + length);
         }
-        return (int) length;
+        return length;
     }
 
-    private void checkSectionHeader(ByteBuffer b, int offset) throws CaptureException {
-        int major = u16(b, offset + 12);
+    private void checkSectionHeader(long offset) throws CaptureException {
+        int major = window.u16(offset + 12);
         if (major != 1) {
-            throw damaged(offset, "section header version " + major + "." + u16(b, offset + 14)
+            throw damaged(offset, "section header version " + major + "." + window.u16(offset + 14)
                     + " is not supported (only 1.x)");
         }
     }
@@ -602,26 +659,28 @@ public final class PcapFileSource implements PacketSource {
      * options, or naming an interface not declared, is passed over: it describes, it carries no
      * packet.
      */
-    private void readStatistics(ByteBuffer b, int offset, int length, Interfaces interfaces) {
+    private void readStatistics(long offset, long length, Interfaces interfaces) throws CaptureException {
         if (length < 24) {
             return;
         }
-        long id = u32(b, offset + 8);
+        Window w = window;
+        long id = w.u32(offset + 8);
         if (id >= interfaces.count) {
             return;
         }
         long drops = 0;
-        int at = offset + 20;
-        int end = offset + length - 4;
+        long at = offset + 20;
+        long end = offset + length - 4;
+        // Each option moves at forward by at least 4 bytes, and never past end.
         while (end - at >= 4) {
-            int code = u16(b, at);
-            int optionLength = u16(b, at + 2);
+            int code = w.u16(at);
+            int optionLength = w.u16(at + 2);
             int padded = (optionLength + 3) & ~3;
             if (code == OPT_END || padded > end - at - 4) {
                 break;
             }
             if ((code == OPT_ISB_IFDROP || code == OPT_ISB_OSDROP) && optionLength == 8) {
-                long n = b.getLong(at + 4);
+                long n = w.u64(at + 4);
                 if (n > 0) {
                     drops += n;
                 }
@@ -653,21 +712,22 @@ public final class PcapFileSource implements PacketSource {
         return interfaceIndex < drops.length ? drops[interfaceIndex] : 0;
     }
 
-    private void readInterface(ByteBuffer b, int offset, int length, Interfaces interfaces) throws CaptureException {
+    private void readInterface(long offset, long length, Interfaces interfaces) throws CaptureException {
         if (interfaces.total == MAX_INTERFACES) {
             throw damaged(offset, "more than " + MAX_INTERFACES + " interface descriptions in one file");
         }
-        int linkType = u16(b, offset + 8);
-        long snapLength = u32(b, offset + 12);
+        Window w = window;
+        int linkType = w.u16(offset + 8);
+        long snapLength = w.u32(offset + 12);
         int tsresol = DEFAULT_TSRESOL;
         long tsoffsetNanos = 0;
         String name = null;
-        int at = offset + 16;
-        int end = offset + length - 4;
+        long at = offset + 16;
+        long end = offset + length - 4;
         // Each option moves at forward by at least 4 bytes, and never past end.
         while (end - at >= 4) {
-            int code = u16(b, at);
-            int optionLength = u16(b, at + 2);
+            int code = w.u16(at);
+            int optionLength = w.u16(at + 2);
             if (code == OPT_END) {
                 break;
             }
@@ -677,15 +737,15 @@ public final class PcapFileSource implements PacketSource {
                         + " runs past the end of its block");
             }
             switch (code) {
-                case OPT_IF_NAME -> name = optionString(b, at + 4, optionLength);
+                case OPT_IF_NAME -> name = optionString(at + 4, optionLength);
                 case OPT_IF_TSRESOL -> {
                     if (optionLength == 1) {
-                        tsresol = b.get(at + 4) & 0xFF;
+                        tsresol = w.u8(at + 4);
                     }
                 }
                 case OPT_IF_TSOFFSET -> {
                     if (optionLength == 8) {
-                        tsoffsetNanos = saturatingMultiply(b.getLong(at + 4), NANOS_PER_SECOND);
+                        tsoffsetNanos = saturatingMultiply(w.u64(at + 4), NANOS_PER_SECOND);
                     }
                 }
                 default -> {
@@ -703,43 +763,45 @@ public final class PcapFileSource implements PacketSource {
     }
 
     /** Enhanced (type 6) and obsolete (type 2) packet blocks: same layout but the interface id's width. */
-    private void readPacketBlock(PacketHandler handler, ByteBuffer b, int offset, int length, int type,
-                                 Interfaces interfaces) throws CaptureException {
-        long id = type == BLOCK_ENHANCED_PACKET ? u32(b, offset + 8) : u16(b, offset + 8);
+    private void readPacketBlock(PacketHandler handler, long offset, long length, int type, Interfaces interfaces)
+            throws CaptureException {
+        Window w = window;
+        w.ensure(offset, MIN_PACKET_BLOCK_LENGTH - 4);
+        long id = type == BLOCK_ENHANCED_PACKET ? w.u32(offset + 8) : w.u16(offset + 8);
         if (id >= interfaces.count) {
             // As tshark: the file is bad from here (it cannot say which link type the block has).
             throw damaged(offset, blockName(type) + " refers to interface " + id + " but the section declares "
                     + interfaces.count + (interfaces.count == 1 ? " interface" : " interfaces"));
         }
         int i = (int) id;
-        long capLen = u32(b, offset + 20);
-        long origLen = u32(b, offset + 24);
+        long capLen = w.u32(offset + 20);
+        long origLen = w.u32(offset + 24);
+        long units = (w.u32(offset + 12) << 32) | w.u32(offset + 16);
         long snapLength = interfaces.snapLength[i];
-        origLen = checkCaptureLength(offset, capLen, origLen, Math.max(snapLength, MAX_CAPTURE_LENGTH), snapLength);
-        int room = length - MIN_PACKET_BLOCK_LENGTH;
+        origLen = checkCaptureLength(offset, capLen, origLen, captureLimit(snapLength), snapLength);
+        long room = length - MIN_PACKET_BLOCK_LENGTH;
         if (capLen > room) {
             throw damaged(offset, "captured length " + capLen + " runs past the end of its " + blockName(type)
                     + " (room for " + room + " bytes)");
         }
-        long units = (u32(b, offset + 12) << 32) | u32(b, offset + 16);
         long nanos = saturatingAdd(pcapngNanos(units, interfaces.tsresol[i]), interfaces.tsoffsetNanos[i]);
-        deliver(handler, frame, offset + 28, (int) capLen, interfaces.linkType[i], nanos, origLen, interfaces.base + i);
+        deliverFrame(handler, offset + 28, (int) capLen, interfaces.linkType[i], nanos, origLen, interfaces.base + i);
     }
 
     /** Simple packet block: interface 0, no timestamp, captured length implied by the block. */
-    private void readSimplePacket(PacketHandler handler, ByteBuffer b, int offset, int length,
-                                  Interfaces interfaces) throws CaptureException {
+    private void readSimplePacket(PacketHandler handler, long offset, long length, Interfaces interfaces)
+            throws CaptureException {
         if (interfaces.count == 0) {
             throw damaged(offset, "simple packet block but the section declares no interface");
         }
-        long origLen = u32(b, offset + 8);
+        long origLen = window.u32(offset + 8);
         long snapLength = interfaces.snapLength[0];
         long capLen = Math.min(origLen, length - MIN_SIMPLE_PACKET_LENGTH);
         if (snapLength != 0) {
             capLen = Math.min(capLen, snapLength);
         }
-        checkCaptureLength(offset, capLen, origLen, Math.max(snapLength, MAX_CAPTURE_LENGTH), snapLength);
-        deliver(handler, frame, offset + 12, (int) capLen, interfaces.linkType[0], 0, origLen, interfaces.base);
+        checkCaptureLength(offset, capLen, origLen, captureLimit(snapLength), snapLength);
+        deliverFrame(handler, offset + 12, (int) capLen, interfaces.linkType[0], 0, origLen, interfaces.base);
     }
 
     /**
@@ -747,7 +809,7 @@ public final class PcapFileSource implements PacketSource {
      * one when a writer claimed fewer bytes on the wire than it kept (counted, and read as
      * tcpdump and tshark read it: the bytes are there).
      */
-    private long checkCaptureLength(int offset, long capLen, long origLen, long limit, long snapLength)
+    private long checkCaptureLength(long offset, long capLen, long origLen, long limit, long snapLength)
             throws CaptureException {
         if (capLen > limit) {
             throw damaged(offset, "captured length " + capLen + " exceeds the maximum " + limit
@@ -835,14 +897,14 @@ public final class PcapFileSource implements PacketSource {
     }
 
     /** An option's UTF-8 text, at most MAX_INTERFACE_NAME_BYTES, trailing NULs dropped. */
-    private static String optionString(ByteBuffer b, int at, int length) {
-        int n = Math.min(length, MAX_INTERFACE_NAME_BYTES);
-        while (n > 0 && b.get(at + n - 1) == 0) {
+    private String optionString(long at, int length) throws CaptureException {
+        byte[] bytes = new byte[Math.min(length, MAX_INTERFACE_NAME_BYTES)];
+        window.get(at, bytes);
+        int n = bytes.length;
+        while (n > 0 && bytes[n - 1] == 0) {
             n--;
         }
-        byte[] bytes = new byte[n];
-        b.get(at, bytes);
-        return new String(bytes, StandardCharsets.UTF_8);
+        return new String(bytes, 0, n, StandardCharsets.UTF_8);
     }
 
     private static String blockName(int type) {
@@ -858,10 +920,6 @@ public final class PcapFileSource implements PacketSource {
 
     private static long u32(ByteBuffer b, int at) {
         return b.getInt(at) & 0xFFFF_FFFFL;
-    }
-
-    private static int u16(ByteBuffer b, int at) {
-        return b.getShort(at) & 0xFFFF;
     }
 
     private CaptureException damaged(long offset, String what) {
@@ -896,8 +954,8 @@ public final class PcapFileSource implements PacketSource {
     }
 
     /**
-     * Stops {@link #run} before its next packet and unmaps the file once run has returned. A
-     * source that is never closed keeps its mapping until the JVM exits.
+     * Stops {@link #run} before its next packet and closes the file once run has returned. A
+     * source that is never closed keeps the file open until the JVM exits.
      */
     @Override
     public void close() {
@@ -909,11 +967,10 @@ public final class PcapFileSource implements PacketSource {
         }
     }
 
-    /** Unmaps the file; called with lock held, once no run is in progress. */
+    /** Closes the file; called with lock held, once no run is in progress. */
     private void release() {
         if (!released) {
             released = true;
-            arena.close();
             closeQuietly(channel);
         }
     }

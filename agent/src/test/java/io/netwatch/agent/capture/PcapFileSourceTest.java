@@ -864,6 +864,73 @@ class PcapFileSourceTest {
         }
     }
 
+    // ---------------------------------------------------------------- files over 2 GiB
+
+    @Test
+    void pcapngOver2GiBIsReadAndDamagePastItNamesTheOffset() throws Exception {
+        // Found in review: files over 2 GiB were refused at open. Sparse: the big block's body is a hole.
+        byte[] head = concat(shb(LE), idb(LE, LinkType.ETHERNET, 0), epb(LE, 0, 1, bytes("before"), 6));
+        long big = (1L << 31) + 64;
+        long after = head.length + big;
+        byte[] tail = epb(LE, 0, 2, bytes("after"), 5);
+        long bad = after + tail.length;
+        Path file = dir.resolve("big.pcapng");
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            writeAt(channel, 0, head);
+            writeAt(channel, head.length, concat(u32(LE, 0x4000_0000L), u32(LE, big)));
+            writeAt(channel, after - 4, u32(LE, big));
+            writeAt(channel, after, concat(tail, epb(LE, 9, 3, bytes("bad"), 3)));
+        }
+
+        try (PcapFileSource source = PcapFileSource.open(file)) {
+            Recorder r = new Recorder();
+            CaptureException e = assertThrows(CaptureException.class, () -> source.run(r));
+
+            assertEquals(List.of("before", "after"), r.texts());
+            assertEquals(bad, e.offset());
+            assertMessage(e, file, "enhanced packet block refers to interface 9 but the section declares 1 interface"
+                    + " at byte offset " + bad);
+        }
+    }
+
+    @Test
+    void pcapOver2GiBIsReadWithFramesLargerThanTheWindow() throws Exception {
+        // A snap length of 2^31 - 1 and two frames of over a GiB each (holes), then a record past 2 GiB.
+        int large = (1 << 30) + 5;
+        Pcap pcap = new Pcap(LE, false, Integer.MAX_VALUE, LinkType.ETHERNET).record(1, 0, bytes("before"), 6);
+        byte[] head = pcap.recordHeader(2, 0, large, large).toArray();
+        long second = head.length + (long) large;
+        long after = second + 16 + large;
+        Path file = dir.resolve("big.pcap");
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            writeAt(channel, 0, head);
+            writeAt(channel, second, new Pcap(LE, false, 0, 0).recordHeader(3, 0, large, large).toArray(), 24);
+            writeAt(channel, after, new Pcap(LE, false, 0, 0).record(4, 0, bytes("after"), 5).toArray(), 24);
+        }
+        List<String> seen = new ArrayList<>();
+
+        try (PcapFileSource source = PcapFileSource.open(file)) {
+            source.run((frame, linkType, nanos, originalLength, interfaceIndex) -> seen.add(frame.remaining() > 100
+                    ? frame.remaining() + " bytes ending " + frame.get(frame.limit() - 1) : text(frame)));
+
+            assertTrue(after > 1L << 31);
+            assertEquals(List.of("before", large + " bytes ending 0", large + " bytes ending 0", "after"), seen);
+            assertEquals(4, source.packetsRead());
+        }
+    }
+
+    private static void writeAt(FileChannel channel, long offset, byte[] bytes) throws IOException {
+        writeAt(channel, offset, bytes, 0);
+    }
+
+    /** Writes {@code bytes} from index {@code from} at {@code offset} (from 24: a record without its file header). */
+    private static void writeAt(FileChannel channel, long offset, byte[] bytes, int from) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(bytes, from, bytes.length - from);
+        while (b.hasRemaining()) {
+            channel.write(b, offset + b.position() - from);
+        }
+    }
+
     // ---------------------------------------------------------------- hostile input
 
     @Test
