@@ -682,7 +682,7 @@ public final class PcapFileSource implements PacketSource {
             if ((code == OPT_ISB_IFDROP || code == OPT_ISB_OSDROP) && optionLength == 8) {
                 long n = w.u64(at + 4);
                 if (n > 0) {
-                    drops += n;
+                    drops = saturatingAdd(drops, n);
                 }
             }
             at += 4 + padded;
@@ -701,7 +701,7 @@ public final class PcapFileSource implements PacketSource {
     public long recordedDrops() {
         long sum = 0;
         for (long d : recordedDrops) {
-            sum += d;
+            sum = saturatingAdd(sum, d);
         }
         return sum;
     }

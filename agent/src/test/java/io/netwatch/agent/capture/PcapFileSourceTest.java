@@ -300,6 +300,23 @@ class PcapFileSourceTest {
     }
 
     @Test
+    void recordedDropsSaturateInsteadOfTurningNegative() throws Exception {
+        // Found in review: ifdrop 2^63 - 1 plus osdrop 10 wrapped to a negative count of drops.
+        byte[] isb0 = block(LE, 5, concat(u32(LE, 0), u32(LE, 0), u32(LE, 1),
+                option(LE, 5, u64(LE, Long.MAX_VALUE)), option(LE, 7, u64(LE, 10)), u32(LE, 0)));
+        byte[] isb1 = block(LE, 5, concat(u32(LE, 1), u32(LE, 0), u32(LE, 1),
+                option(LE, 5, u64(LE, Long.MAX_VALUE - 1)), u32(LE, 0)));
+        Path file = write(concat(shb(LE), idb(LE, LinkType.ETHERNET, 0), idb(LE, LinkType.ETHERNET, 0), isb0, isb1));
+
+        try (PcapFileSource source = PcapFileSource.open(file)) {
+            source.run(new Recorder());
+            assertEquals(Long.MAX_VALUE, source.recordedDrops(0));
+            assertEquals(Long.MAX_VALUE - 1, source.recordedDrops(1));
+            assertEquals(Long.MAX_VALUE, source.recordedDrops());
+        }
+    }
+
+    @Test
     void aPipeOrADeviceIsRefusedSayingToSaveTheCaptureFirst() {
         // Found in review: /dev/stdin and FIFOs were "not a capture file (0 bytes)".
         CaptureException e = assertThrows(CaptureException.class, () -> PcapFileSource.open(Path.of("/dev/null")));
