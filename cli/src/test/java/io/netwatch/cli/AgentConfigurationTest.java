@@ -178,6 +178,19 @@ class AgentConfigurationTest {
     }
 
     @Test
+    void theVariablesKubernetesGivesForAServiceAreNotSettings() throws Exception {
+        // Found in review: a Service named netwatch-agent-* (or netwatch-aggregator, for the
+        // aggregator) in the pod's namespace gives it these, and the agent refused to start.
+        Map<String, String> links = Map.of("NETWATCH_AGENT_INGEST_SERVICE_HOST", "10.96.0.7",
+                "NETWATCH_AGENT_INGEST_SERVICE_PORT", "50051", "NETWATCH_AGENT_INGEST_SERVICE_PORT_GRPC", "50051",
+                "NETWATCH_AGENT_INGEST_PORT", "tcp://10.96.0.7:50051", "NETWATCH_AGENT_INGEST_PORT_50051_TCP",
+                "tcp://10.96.0.7:50051", "NETWATCH_AGENT_INGEST_PORT_50051_TCP_PROTO", "tcp",
+                "NETWATCH_AGENT_INGEST_PORT_50051_TCP_PORT", "50051", "NETWATCH_AGENT_INGEST_PORT_50051_TCP_ADDR",
+                "10.96.0.7", "NETWATCH_AGENT_SERVICE_HOST", "10.96.0.8");
+        assertEquals(config(settings(Map.of(), "--pcap", "x.pcap")), config(settings(links, "--pcap", "x.pcap")));
+    }
+
+    @Test
     void environmentAndOptionErrorsNameTheVariableOrOptionAndTheKey() {
         String m = error(Map.of("NETWATCH_AGENT_EXPORT_MAX_BATCH_FLOWS", "lots"), "--pcap", "x");
         assertEquals("NETWATCH_AGENT_EXPORT_MAX_BATCH_FLOWS (export.max_batch_flows): \"lots\" is not an integer "
@@ -185,6 +198,9 @@ class AgentConfigurationTest {
         m = error(Map.of("NETWATCH_AGENT_EXPORT_MAX_BATCH_FLOW", "3"), "--pcap", "x");
         assertTrue(m.contains("NETWATCH_AGENT_EXPORT_MAX_BATCH_FLOW names no agent setting (did you mean "
                 + "NETWATCH_AGENT_EXPORT_MAX_BATCH_FLOWS?)"), m);
+        // A number where a Service link has a URL is a typo of a key, not a link.
+        m = error(Map.of("NETWATCH_AGENT_METRICS_PORT", "9091"), "--pcap", "x");
+        assertTrue(m.contains("NETWATCH_AGENT_METRICS_PORT names no agent setting"), m);
         m = error(Map.of(), "--pcap", "x", "--max-flows", "0");
         assertEquals("--max-flows (flows.max_flows): \"0\" is out of range (expected integer, at least 1)", m);
         m = error(Map.of(), "--pcap", "x", "--flow-timeouts", "udp=soon");
