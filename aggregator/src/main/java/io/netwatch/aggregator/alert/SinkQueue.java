@@ -143,6 +143,11 @@ public final class SinkQueue implements AutoCloseable {
             } catch (InterruptedException e) {
                 dropped[Drop.SHUTDOWN.ordinal()].increment();
                 return;
+            } catch (RuntimeException e) {
+                // A bug past the sink's own call must cost this notification, not every later
+                // one: a thread that ends here would leave the receiver silent for good.
+                failed.increment();
+                LOG.error("alerts: {} ({}) could not deliver {}", name, sink.type(), n.title(), e);
             } finally {
                 busy = false;
             }
@@ -187,10 +192,11 @@ public final class SinkQueue implements AutoCloseable {
      * random) so receivers that failed together do not retry together.
      */
     Duration delay(int attempt, Duration asked) {
-        long max = policy.maxBackoff().toMillis();
         if (asked != null) {
-            return Duration.ofMillis(Math.min(asked.toMillis(), max));
+            // Compared as durations: a Retry-After of 2^63-1 seconds has no milliseconds.
+            return asked.compareTo(policy.maxBackoff()) > 0 ? policy.maxBackoff() : asked;
         }
+        long max = policy.maxBackoff().toMillis();
         long base = policy.backoff().toMillis() << Math.min(attempt, 30);
         long d = Math.min(Math.max(base, 0), max);
         long half = d / 2;

@@ -45,7 +45,7 @@ final class CheckingServer implements AutoCloseable {
     private final String okBody;
     volatile Mode mode = Mode.OK;
     /** Seconds of Retry-After when throttling. */
-    volatile int retryAfterSeconds = 1;
+    volatile long retryAfterSeconds = 1;
     final AtomicInteger attempts = new AtomicInteger();
     /** Requests held unanswered in HANG mode: none of them is answered before {@link #close}. */
     final AtomicInteger hanging = new AtomicInteger();
@@ -87,7 +87,7 @@ final class CheckingServer implements AutoCloseable {
                 }
             }
             case THROTTLE -> {
-                x.getResponseHeaders().add("Retry-After", Integer.toString(retryAfterSeconds));
+                x.getResponseHeaders().add("Retry-After", Long.toString(retryAfterSeconds));
                 answer(x, 429, "{\"message\":\"rate limited\"}");
             }
             case OK -> {

@@ -147,6 +147,28 @@ class SinksTest {
     }
 
     @Test
+    void aRetryAfterTooLongForMillisecondsWaitsMaxBackoffAndTheReceiverGoesOn() throws Exception {
+        // Found in review: a Retry-After of 2^63-1 seconds (a broken proxy, a hostile endpoint)
+        // overflowed the wait's milliseconds and ended the receiver's sending thread: nothing
+        // was sent to it again, and its queue filled.
+        Service s = services().filter(x -> x.name().equals("pagerduty")).findFirst().orElseThrow();
+        List<Duration> waits = new CopyOnWriteArrayList<>();
+        try (CheckingServer server = new CheckingServer(s.check(), s.okStatus(), s.okBody());
+             SinkQueue q = new SinkQueue("r", s.sink().apply(server.url()), policy(Duration.ofSeconds(2), 5),
+                     wait -> {
+                         waits.add(wait);
+                         server.mode = CheckingServer.Mode.OK;
+                     })) {
+            server.mode = CheckingServer.Mode.THROTTLE;
+            server.retryAfterSeconds = Long.MAX_VALUE;
+            q.offer(notification(AlertEvent.State.FIRING, firing("k", "shop", Severity.SEVERITY_HIGH)));
+            q.offer(notification(AlertEvent.State.FIRING, firing("k2", "shop", Severity.SEVERITY_HIGH)));
+            await(() -> q.sent() == 2, () -> "both sent; sent " + q.sent() + ", failed " + q.failed());
+            assertEquals(List.of(Duration.ofSeconds(2)), waits, "Retry-After capped at max_backoff (2 s)");
+        }
+    }
+
+    @Test
     void aRefusedRequestIsNotRetried() throws Exception {
         // A wrong routing key: PagerDuty answers 400, and retrying would not help.
         try (CheckingServer server = new CheckingServer(ServiceChecks.pagerDuty(PD_KEY), 202, "{}");
