@@ -35,7 +35,11 @@ final class AlertGroup {
         this.createdMillis = createdMillis;
     }
 
-    /** Takes an event: a new alert, a resolution, or a duplicate (counted, no change). */
+    /**
+     * Takes an event: a new alert, a resolution, or an update in the same state (counted as
+     * deduplicated: it is no change to notify of, but the repeat and the resolve notice show
+     * the alert as it now stands, a risen severity or a longer summary).
+     */
     void add(AlertEvent e) {
         AlertEvent had = alerts.get(e.key());
         if (had == null) {
@@ -49,6 +53,7 @@ final class AlertGroup {
             }
         } else if (had.state() == e.state()) {
             deduplicated++;
+            alerts.put(e.key(), e);
             return;
         }
         alerts.put(e.key(), e);

@@ -183,6 +183,29 @@ class AlertRouterTest {
     }
 
     @Test
+    void aRepeatCarriesTheAlertAsItNowStands() throws Exception {
+        // Found in review: an update in the same state (an incident whose severity rose within
+        // its route) was counted as a duplicate and thrown away, so the repeat and the resolve
+        // went on showing the alert as it first fired.
+        AlertRouter router = router(List.of("namespace"), 0, List.of());
+        router.submit(firing("incident:inc-1", "shop", Severity.SEVERITY_HIGH));
+        router.tick(START);
+        router.tick(START + 10_000);
+        await(() -> sink.got.size() == 1, "the firing notice");
+        router.submit(firing("incident:inc-1", "shop", Severity.SEVERITY_CRITICAL));
+        router.tick(START + 20_000);
+        router.tick(START + 80_000);
+        assertEquals(1, router.notifications(), "an update is not a change to notify of before repeat_interval");
+        router.tick(START + 10_000 + Duration.ofHours(4).toMillis());
+        await(() -> sink.got.size() == 2, "the repeat");
+        assertEquals(Severity.SEVERITY_CRITICAL, sink.got.get(1).lead().severity());
+        router.submit(firing("incident:inc-1", "shop", Severity.SEVERITY_CRITICAL).resolved(T0.plusSeconds(60)));
+        router.tick(START + Duration.ofHours(5).toMillis());
+        await(() -> sink.got.size() == 3, "the resolve notice");
+        assertEquals(Severity.SEVERITY_CRITICAL, sink.got.get(2).lead().severity());
+    }
+
+    @Test
     void aResolveIsNotLostBehindAStormOfUpdates() throws Exception {
         // Found in review: 100 updates filled an inbox of 100 and the resolve after them was
         // dropped, so the alert stayed open at the service and was re-sent every repeat_interval.
