@@ -48,6 +48,8 @@ public final class AlertMetrics implements MeterBinder {
                 "Alert events that replaced an earlier event of the same alert still waiting in the router's inbox");
         meters.counter("netwatch.alerts.silenced", router, AlertRouter::silenced,
                 "Firing alert events muted by a silence");
+        meters.counter("netwatch.alerts.silenced.forgotten", router, AlertRouter::mutedForgotten,
+                "Muted firing alerts forgotten because the most were kept: not told when their silence ends");
         meters.counter("netwatch.alerts.deduplicated", router, AlertRouter::deduplicated,
                 "Alert events that repeated an alert's state (counted when its group ends)");
         meters.counter("netwatch.alerts.notifications", router, AlertRouter::notifications,

@@ -26,8 +26,11 @@ import java.util.concurrent.atomic.LongAdder;
  * queues. An alert whose labels change so that it no longer belongs to a group it fired in
  * (an incident that gains an anomaly type, a severity that moves it to another route) is
  * resolved there, as Alertmanager resolves an alert whose labels changed: what that group
- * opened at a service is closed, not left open. Everything but the inbox and the silences
- * is touched by the ticking thread only.
+ * opened at a service is closed, not left open. A firing alert a silence mutes is kept (its
+ * latest event, at most {@code inboxSize} alerts) and routed when the silences muting it
+ * end, unless it resolved meanwhile: an alert fires once and is then only kept open, so one
+ * still firing past its silence would otherwise never be told. Everything but the inbox and
+ * the silences is touched by the ticking thread only.
  */
 public final class AlertRouter {
     public static final int DEFAULT_INBOX = 10_000;
@@ -40,6 +43,8 @@ public final class AlertRouter {
     private final int inboxSize;
     private final int maxGroups;
     private final List<Silence> silences;
+    /** Firing alerts muted by a silence, each with its latest event, oldest first; at most {@code inboxSize}. */
+    private final LinkedHashMap<String, AlertEvent> muted = new LinkedHashMap<>();
     private final LinkedHashMap<String, AlertGroup> groups = new LinkedHashMap<>();
     /**
      * Alert key -> keys of the groups its firing events went to last: where it must be
@@ -52,6 +57,7 @@ public final class AlertRouter {
     private final LongAdder coalesced = new LongAdder();
     private final LongAdder groupsRefused = new LongAdder();
     private final LongAdder silenced = new LongAdder();
+    private final LongAdder mutedForgotten = new LongAdder();
     private final LongAdder notifications = new LongAdder();
     private final LongAdder groupsEvicted = new LongAdder();
     private final LongAdder deduplicated = new LongAdder();
@@ -116,13 +122,27 @@ public final class AlertRouter {
             batch = new ArrayList<>(inbox.values());
             inbox.clear();
         }
-        silences.removeIf(s -> s.endsAt().toEpochMilli() <= nowMillis);
+        boolean ended = silences.removeIf(s -> s.endsAt().toEpochMilli() <= nowMillis);
         for (AlertEvent e : batch) {
-            if (e.state() == AlertEvent.State.FIRING && silences.stream().anyMatch(s -> s.mutes(e, nowMillis))) {
+            if (e.state() == AlertEvent.State.FIRING && muted(e, nowMillis)) {
                 silenced.increment();
+                mute(e);
                 continue;
             }
+            // A resolve ends what a silence kept; a firing event no silence mutes any longer replaces it.
+            muted.remove(e.key());
             route(e, nowMillis);
+        }
+        if (ended) {
+            // Only an ending silence unmutes: one that starts later mutes more, not less.
+            Iterator<AlertEvent> held = muted.values().iterator();
+            while (held.hasNext()) {
+                AlertEvent e = held.next();
+                if (!muted(e, nowMillis)) {
+                    held.remove();
+                    route(e, nowMillis);
+                }
+            }
         }
         Iterator<AlertGroup> it = groups.values().iterator();
         while (it.hasNext()) {
@@ -138,6 +158,24 @@ public final class AlertRouter {
             }
         }
         groupCount = groups.size();
+    }
+
+    private boolean muted(AlertEvent e, long nowMillis) {
+        return silences.stream().anyMatch(s -> s.mutes(e, nowMillis));
+    }
+
+    /** Keeps a muted firing alert for when its silences end; past {@code inboxSize} the oldest is forgotten (counted). */
+    private void mute(AlertEvent e) {
+        if (muted.replace(e.key(), e) != null) {
+            return;
+        }
+        if (muted.size() >= inboxSize) {
+            Iterator<AlertEvent> eldest = muted.values().iterator();
+            eldest.next();
+            eldest.remove();
+            mutedForgotten.increment();
+        }
+        muted.put(e.key(), e);
     }
 
     /**
@@ -251,6 +289,14 @@ public final class AlertRouter {
     /** Firing events muted by a silence. */
     public long silenced() {
         return silenced.sum();
+    }
+
+    /**
+     * Muted firing alerts forgotten because {@code inboxSize} were kept: they are not told when
+     * their silence ends (a later event of theirs still is).
+     */
+    public long mutedForgotten() {
+        return mutedForgotten.sum();
     }
 
     /** Notifications handed to receivers' queues (a queue may still drop them, counted there). */
