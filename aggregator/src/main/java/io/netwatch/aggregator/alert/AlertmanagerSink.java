@@ -11,7 +11,9 @@ import tools.jackson.databind.node.ObjectNode;
  * Netwatch alert (labels, annotations, startsAt, endsAt, generatorURL); Alertmanager does
  * its own grouping on the labels. A firing alert's endsAt is now plus {@code resolveTimeout},
  * so Alertmanager resolves it by itself if Netwatch stops repeating it; a resolved one ends
- * when the alert did. Label names are Prometheus names ({@code [a-zA-Z_][a-zA-Z0-9_]*}).
+ * when the alert did. Netwatch repeats an unchanged group only every repeat_interval, not
+ * every minute as Prometheus does, so the alerts file keeps {@code resolveTimeout} longer
+ * than the repeat_interval of every route sending here ({@link AlertsFile}). Label names are Prometheus names ({@code [a-zA-Z_][a-zA-Z0-9_]*}).
  */
 final class AlertmanagerSink implements AlertSink {
     private final HttpPoster http;
@@ -19,10 +21,27 @@ final class AlertmanagerSink implements AlertSink {
     private final Duration resolveTimeout;
 
     AlertmanagerSink(HttpPoster http, URI base, Duration resolveTimeout) {
+        this(http, resolveTimeout, URI.create(trimSlash(base.toString()) + "/api/v2/alerts"));
+    }
+
+    private AlertmanagerSink(HttpPoster http, Duration resolveTimeout, URI url) {
         this.http = http;
-        String b = base.toString();
-        this.url = URI.create((b.endsWith("/") ? b.substring(0, b.length() - 1) : b) + "/api/v2/alerts");
+        this.url = url;
         this.resolveTimeout = resolveTimeout;
+    }
+
+    private static String trimSlash(String b) {
+        return b.endsWith("/") ? b.substring(0, b.length() - 1) : b;
+    }
+
+    /** The same Alertmanager, holding firing alerts for {@code d}. */
+    AlertmanagerSink resolvingAfter(Duration d) {
+        return new AlertmanagerSink(http, d, url);
+    }
+
+    /** How long after a notification Alertmanager keeps a firing alert it hears no more of. */
+    Duration resolveTimeout() {
+        return resolveTimeout;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.netwatch.aggregator.alert;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.netwatch.aggregator.store.FlowStore;
+import io.netwatch.common.Durations;
 import io.netwatch.proto.anomaly.v1.Severity;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -34,6 +35,8 @@ public final class AlertsFile {
     private static final Set<String> RECEIVER;
     private static final Set<String> SILENCE = Set.of("match", "starts_at", "ends_at", "comment");
     private static final Set<String> RATE = Set.of("count", "per");
+    /** An Alertmanager receiver's least resolve_timeout when the file gives none. */
+    private static final Duration DEFAULT_RESOLVE_TIMEOUT = Duration.ofHours(1);
 
     static {
         Set<String> r = new LinkedHashSet<>(List.of("name", "timeout", "retries", "backoff", "max_backoff",
@@ -54,6 +57,8 @@ public final class AlertsFile {
 
     private final SinkContext context;
     private final SecretSource secrets;
+    /** Each Alertmanager sink built, with its resolve_timeout node, or null when the file gives none. */
+    private final Map<AlertSink, YamlTree> resolveTimeouts = new java.util.IdentityHashMap<>();
 
     private AlertsFile(SinkContext context) {
         this.context = context;
@@ -82,6 +87,7 @@ public final class AlertsFile {
         Defaults root = new Defaults(null, List.of("anomaly_type", "namespace"), Duration.ofSeconds(30),
                 Duration.ofMinutes(5), Duration.ofHours(4));
         AlertRoute route = route(f.get("route"), "route", root, receivers.keySet(), true);
+        holdLongerThanRepeats(route, receivers);
         List<Silence> silences = new ArrayList<>();
         if (f.containsKey("silences")) {
             for (YamlTree s : f.get("silences").items()) {
@@ -92,6 +98,46 @@ public final class AlertsFile {
                 : AnomalyAlerts.DEFAULT_QUIET;
         String link = f.containsKey("incident_url") ? url(f.get("incident_url")).toString() : "";
         return new AlertsConfig(route, receivers, silences, resolveAfter, link.replace("%7Bkey%7D", "{key}"));
+    }
+
+    /**
+     * An Alertmanager resolves a firing alert at its endsAt (now + resolve_timeout) unless told
+     * again before, and a still-firing, unchanged group is told again only every repeat_interval:
+     * a resolve_timeout not longer than that resolves alerts at Alertmanager while they fire. One
+     * not given is twice the longest repeat_interval of the routes sending there (at least 1h);
+     * one given that is too short is refused.
+     */
+    private void holdLongerThanRepeats(AlertRoute route, Map<String, AlertsConfig.Receiver> receivers)
+            throws AlertsConfigException {
+        Map<String, AlertRoute> longest = new LinkedHashMap<>();
+        longestRepeat(route, longest);
+        for (Map.Entry<String, AlertRoute> e : longest.entrySet()) {
+            AlertsConfig.Receiver r = receivers.get(e.getKey());
+            if (!(r.sink() instanceof AlertmanagerSink am)) {
+                continue;
+            }
+            Duration repeat = e.getValue().repeatInterval();
+            YamlTree given = resolveTimeouts.get(am);
+            if (given == null) {
+                Duration hold = repeat.multipliedBy(2);
+                hold = hold.compareTo(DEFAULT_RESOLVE_TIMEOUT) < 0 ? DEFAULT_RESOLVE_TIMEOUT : hold;
+                receivers.put(r.name(), new AlertsConfig.Receiver(r.name(), am.resolvingAfter(hold), r.delivery()));
+            } else if (am.resolveTimeout().compareTo(repeat) <= 0) {
+                throw given.error("'" + given.text() + "' is not allowed: " + e.getValue().id()
+                        + " sends to this receiver and repeats a still-firing group every " + Durations.format(repeat)
+                        + ", and Alertmanager would resolve its alerts in between; use a resolve_timeout longer than "
+                        + Durations.format(repeat) + " (e.g. " + Durations.format(repeat.multipliedBy(2))
+                        + ") or a shorter repeat_interval there");
+            }
+        }
+    }
+
+    /** Each receiver named by a route of the tree, with the route among them that repeats least often. */
+    private static void longestRepeat(AlertRoute r, Map<String, AlertRoute> longest) {
+        longest.merge(r.receiver(), r, (a, b) -> b.repeatInterval().compareTo(a.repeatInterval()) > 0 ? b : a);
+        for (AlertRoute child : r.routes()) {
+            longestRepeat(child, longest);
+        }
     }
 
     private record Defaults(String receiver, List<String> groupBy, Duration groupWait, Duration groupInterval,
@@ -265,8 +311,10 @@ public final class AlertsFile {
             case "alertmanager" -> {
                 Map<String, YamlTree> f = t.fields(Set.of("url", "resolve_timeout"));
                 Duration resolve = f.containsKey("resolve_timeout")
-                        ? f.get("resolve_timeout").duration(Duration.ofMinutes(1)) : Duration.ofHours(1);
-                yield new AlertmanagerSink(http, required(t, f, "url"), resolve);
+                        ? f.get("resolve_timeout").duration(Duration.ofMinutes(1)) : DEFAULT_RESOLVE_TIMEOUT;
+                AlertmanagerSink am = new AlertmanagerSink(http, required(t, f, "url"), resolve);
+                resolveTimeouts.put(am, f.get("resolve_timeout"));
+                yield am;
             }
             default -> {
                 if (!t.empty()) {

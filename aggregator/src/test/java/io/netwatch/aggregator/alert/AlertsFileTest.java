@@ -172,6 +172,38 @@ class AlertsFileTest {
     }
 
     @Test
+    void alertmanagerHoldsAFiringAlertLongerThanTheRoutesRepeatIt() throws Exception {
+        // Found in review: endsAt was now + 1h while a still-firing, unchanged group is sent
+        // again only every repeat_interval (4h by default), so Alertmanager resolved the alert
+        // after an hour and it fired again three hours later, all the while it was firing.
+        AlertsConfig c = load("""
+                route:
+                  receiver: am
+                  routes:
+                    - match: {min_severity: critical}
+                      receiver: am
+                      repeat_interval: 6h
+                receivers:
+                  - name: am
+                    alertmanager: {url: "http://am:9093"}
+                """);
+        assertEquals(Duration.ofHours(12), ((AlertmanagerSink) c.receivers().get("am").sink()).resolveTimeout(),
+                "twice the longest repeat_interval of the routes sending to it");
+
+        String e = error("""
+                route:
+                  receiver: am
+                  repeat_interval: 4h
+                receivers:
+                  - name: am
+                    alertmanager: {url: "http://am:9093", resolve_timeout: 1h}
+                """);
+        assertTrue(e.contains("line 6, key receivers[0].alertmanager.resolve_timeout: '1h' is not allowed: route sends "
+                + "to this receiver and repeats a still-firing group every 4h, and Alertmanager would resolve its alerts "
+                + "in between; use a resolve_timeout longer than 4h (e.g. 8h) or a shorter repeat_interval there"), e);
+    }
+
+    @Test
     void aMissingSecretFileStopsTheStartAndNamesIt() {
         String e = error("route: {receiver: pd}\nreceivers:\n  - name: pd\n    pagerduty:\n"
                 + "      routing_key_file: /var/run/secrets/netwatch/pagerduty-key\n");
