@@ -2,6 +2,7 @@ package io.netwatch.aggregator.alert;
 
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -71,8 +72,11 @@ final class AlertmanagerSink implements AlertSink {
             annotations.put("description", a.summary());
             put(annotations, "pods", String.join(", ", a.pods()));
             put(annotations, "nodes", String.join(", ", a.nodes()));
-            o.put("startsAt", AlertJson.time(a.start()));
-            o.put("endsAt", AlertJson.time(a.end() != null ? a.end() : n.at().plus(resolveTimeout)));
+            Instant ends = a.end() != null ? a.end() : n.at().plus(resolveTimeout);
+            // Alertmanager refuses an alert that ends before it starts (400, the alert left firing
+            // there): the start is an agent's clock, the end of an anomaly alert the aggregator's.
+            o.put("startsAt", AlertJson.time(a.start().isAfter(ends) ? ends : a.start()));
+            o.put("endsAt", AlertJson.time(ends));
             if (!a.link().isEmpty()) {
                 o.put("generatorURL", a.link());
             }

@@ -188,6 +188,11 @@ final class ServiceChecks {
                 }
                 p.require(rfc3339(a.path("startsAt")), "startsAt");
                 p.require(!a.has("endsAt") || rfc3339(a.path("endsAt")), "endsAt");
+                // Alert.Validate: "start time must be before end time".
+                p.require(!rfc3339(a.path("startsAt")) || !rfc3339(a.path("endsAt"))
+                        || !OffsetDateTime.parse(a.path("endsAt").asString())
+                        .isBefore(OffsetDateTime.parse(a.path("startsAt").asString())),
+                        "start time must be before end time");
                 p.require(!a.has("generatorURL") || httpUrl(a.path("generatorURL").asString()), "generatorURL");
             }
             return p.list;

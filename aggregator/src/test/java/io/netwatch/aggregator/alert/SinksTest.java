@@ -240,6 +240,32 @@ class SinksTest {
     }
 
     @Test
+    void alertmanagerNeverGetsAnEndBeforeTheStart() throws Exception {
+        // Found in review: an alert made from anomalies starts at the agent's capture time and
+        // ends at the aggregator's receive time; an agent whose clock runs ahead made the end
+        // precede the start, and Alertmanager refused the alert (400, not retried), leaving it
+        // firing there until its endsAt. A hostile agent's start in the far future did the same
+        // to a firing alert.
+        try (CheckingServer server = new CheckingServer(ServiceChecks.alertmanager(), 200, "");
+             SinkQueue q = new SinkQueue("r", new AlertmanagerSink(POSTER, URI.create(server.url()),
+                     Duration.ofHours(1)), policy(Duration.ofSeconds(2), 0))) {
+            AlertEvent base = firing("k", "shop", Severity.SEVERITY_HIGH);
+            Instant ahead = AlertFixtures.T0.plus(Duration.ofDays(365));
+            AlertEvent future = new AlertEvent("k", AlertEvent.State.FIRING, base.title(), base.summary(),
+                    base.severity(), base.types(), base.namespace(), base.workload(), base.pods(), base.nodes(),
+                    base.actor(), ahead, null, base.link(), base.labels());
+            q.offer(notification(AlertEvent.State.FIRING, future));
+            Instant end = AlertFixtures.T0.plusSeconds(60);
+            q.offer(notification(AlertEvent.State.RESOLVED, future.resolved(end)));
+            await(() -> q.sent() + q.failed() == 2, "both posts");
+            assertEquals(List.of(), server.refused);
+            JsonNode resolved = server.accepted.get(1).json().get(0);
+            assertEquals(end, Instant.parse(resolved.path("endsAt").asString()));
+            assertEquals(end, Instant.parse(resolved.path("startsAt").asString()), "started no later than it ended");
+        }
+    }
+
+    @Test
     void slackHasAButtonBackToTheIncidentAndFitsLongTexts() throws Exception {
         try (CheckingServer server = new CheckingServer(ServiceChecks.slack("/s"), 200, "ok");
              SinkQueue q = new SinkQueue("r", new SlackSink(POSTER, URI.create(server.url() + "/s")),
