@@ -41,7 +41,8 @@ final class SlackSink implements AlertSink {
     static ObjectNode message(Notification n) {
         AlertEvent lead = n.lead();
         ObjectNode m = AlertJson.object();
-        m.put("text", AlertJson.truncate(n.title() + ": " + lead.summary(), SECTION_MAX));
+        // The notification a phone shows is mrkdwn too: an agent's "<!channel>" would page everyone.
+        m.put("text", escaped(n.title() + ": " + lead.summary(), SECTION_MAX));
         ArrayNode blocks = m.putArray("blocks");
         ObjectNode header = blocks.addObject();
         header.put("type", "header");
@@ -49,7 +50,7 @@ final class SlackSink implements AlertSink {
                 + n.title(), HEADER_MAX));
         ObjectNode summary = blocks.addObject();
         summary.put("type", "section");
-        mrkdwn(summary.putObject("text"), AlertJson.truncate(escape(lead.summary()), SECTION_MAX));
+        mrkdwn(summary.putObject("text"), escaped(lead.summary(), SECTION_MAX));
         ArrayNode fields = summary.putArray("fields");
         field(fields, "Severity", lead.severityName());
         field(fields, "Status", n.status().word());
@@ -70,7 +71,7 @@ final class SlackSink implements AlertSink {
             }
             ObjectNode more = blocks.addObject();
             more.put("type", "section");
-            mrkdwn(more.putObject("text"), AlertJson.truncate(list.toString(), SECTION_MAX));
+            mrkdwn(more.putObject("text"), cut(list.toString(), SECTION_MAX));
         }
         if (!lead.link().isEmpty()) {
             ObjectNode actions = blocks.addObject();
@@ -89,7 +90,7 @@ final class SlackSink implements AlertSink {
     }
 
     private static void field(ArrayNode fields, String name, String value) {
-        mrkdwn(fields.addObject(), AlertJson.truncate("*" + name + "*\n" + escape(value), FIELD_MAX));
+        mrkdwn(fields.addObject(), cut("*" + name + "*\n" + escape(value), FIELD_MAX));
     }
 
     private static void plain(ObjectNode o, String text) {
@@ -101,6 +102,25 @@ final class SlackSink implements AlertSink {
     private static void mrkdwn(ObjectNode o, String text) {
         o.put("type", "mrkdwn");
         o.put("text", text.isEmpty() ? " " : text);
+    }
+
+    /** {@code s} escaped, then cut to {@code max} characters. */
+    static String escaped(String s, int max) {
+        return cut(escape(s), max);
+    }
+
+    /** Escaped text cut to {@code max} characters, never inside an escape ("&am…" would show as it is). */
+    private static String cut(String escaped, int max) {
+        String t = AlertJson.truncate(escaped, max);
+        if (t.length() == escaped.length()) {
+            return t;
+        }
+        int amp = t.lastIndexOf('&');
+        // The longest escape is "&amp;": an '&' within its last four characters may be cut short.
+        if (amp >= 0 && amp >= t.length() - 5 && t.indexOf(';', amp) < 0) {
+            return t.substring(0, amp) + "…";
+        }
+        return t;
     }
 
     /** Slack's three control characters in mrkdwn: &amp; &lt; &gt;. */

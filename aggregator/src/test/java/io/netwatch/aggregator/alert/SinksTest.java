@@ -289,6 +289,23 @@ class SinksTest {
     }
 
     @Test
+    void slackGetsAnAgentsTextEscapedEverywhereAndNeverCutInsideAnEscape() {
+        // Found in review: the notification text (what a phone shows) carried the summary, an
+        // agent's words, unescaped: "<!channel>" in it paged the whole channel, "<url|text>"
+        // made a link. And a cut after escaping could end inside "&amp;".
+        AlertEvent base = firing("k", "shop", Severity.SEVERITY_HIGH);
+        AlertEvent hostile = new AlertEvent("k", AlertEvent.State.FIRING, "<!channel> scan", "<!channel> <https://evil.example|"
+                + "open> " + "&".repeat(1000), base.severity(), base.types(), "shop", "", List.of(), List.of(),
+                "10.0.0.1", base.start(), null, "", java.util.Map.of());
+        JsonNode m = SlackSink.message(notification(AlertEvent.State.FIRING, hostile));
+        String text = m.path("text").asString();
+        assertTrue(text.startsWith("&lt;!channel&gt; scan: &lt;!channel&gt; &lt;https://evil.example|open&gt; &amp;"), text);
+        String section = m.path("blocks").get(1).path("text").path("text").asString();
+        assertTrue(section.matches("&lt;!channel&gt; &lt;https://evil.example\\|open&gt; (&amp;)+…"), section);
+        assertTrue(section.length() <= SlackSink.SECTION_MAX, "length " + section.length());
+    }
+
+    @Test
     void theWebhookSignatureIsTheDocumentedHmac() {
         // Values from openssl: printf '%s' '1.{}' | openssl dgst -sha256 -hmac k (docs/alerts.md).
         assertEquals("3dd49b2593d0f9a349e9e71c4bde3e2b862c2be4003fe9b4ba81332029310158",
