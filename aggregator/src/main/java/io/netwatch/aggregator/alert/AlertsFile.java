@@ -305,7 +305,7 @@ public final class AlertsFile {
             }
             case "opsgenie" -> {
                 Map<String, YamlTree> f = t.fields(Set.of("api_key_file", "api_key_env", "url"));
-                String key = secrets.read(t, f, "api_key");
+                String key = secrets.readForHeader(t, f, "api_key");
                 yield new OpsgenieSink(http, f.containsKey("url") ? url(f.get("url")) : OpsgenieSink.DEFAULT_URL, key);
             }
             case "alertmanager" -> {

@@ -24,6 +24,23 @@ final class SecretSource {
     }
 
     /**
+     * As {@link #read}, for a secret sent in an HTTP header: one with a control character inside
+     * (a file of two lines) or past Latin-1 is refused here, since the JDK would refuse the header on every send
+     * with an error that quotes it, secret and all, into the log.
+     */
+    String readForHeader(YamlTree sink, Map<String, YamlTree> fields, String name) throws AlertsConfigException {
+        String value = read(sink, fields, name);
+        // The JDK refuses control characters (a tab aside: refused here too) and anything past Latin-1.
+        if (value.chars().anyMatch(c -> c < 0x20 || c == 0x7f || c > 0xff)) {
+            YamlTree file = fields.get(name + "_file");
+            YamlTree where = file != null ? file : fields.get(name + "_env");
+            throw where.error("the secret in " + where.text() + " has a line break, another control character"
+                    + " or a character past Latin-1 inside; an HTTP header takes one line of Latin-1");
+        }
+        return value;
+    }
+
+    /**
      * Reads the secret {@code name} of a sink from {@code name_file} or {@code name_env} in
      * {@code fields}; exactly one must be given.
      */

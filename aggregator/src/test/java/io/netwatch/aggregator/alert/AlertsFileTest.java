@@ -230,6 +230,19 @@ class AlertsFileTest {
     }
 
     @Test
+    void anApiKeyThatCannotBeAHeaderIsRefusedWithoutShowingIt() throws Exception {
+        // Found in review: a key file of two lines was read as one key; the JDK refused the
+        // Authorization header on every send with an error quoting the header, key and all,
+        // and the queue logged that error for every notification.
+        write("og-key", "eb243592-faa2-4ba2\nsecond line\n");
+        String e = error("route: {receiver: og}\nreceivers:\n  - name: og\n    opsgenie: {api_key_file: DIR/og-key}\n"
+                .replace("DIR", dir.toString()));
+        assertTrue(e.contains("line 4, key receivers[0].opsgenie.api_key_file: the secret in " + dir.resolve("og-key")
+                + " has a line break, another control character or a character past Latin-1 inside"), e);
+        assertTrue(!e.contains("eb243592") && !e.contains("second line"), "the secret is not repeated: " + e);
+    }
+
+    @Test
     void aliasBombsRecursionAndDeepNestingAreRefusedNotWalked() {
         // Found in review: 23 anchors, each route naming the one before twice, kept the
         // aggregator expanding for minutes (5 GB); an anchor inside itself overflowed the stack.
