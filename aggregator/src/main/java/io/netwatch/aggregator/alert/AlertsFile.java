@@ -75,7 +75,12 @@ public final class AlertsFile {
             throw top.error("receivers is missing: list at least one receiver (" + String.join(", ", SINK_TYPES) + ")");
         }
         Map<String, AlertsConfig.Receiver> receivers = new LinkedHashMap<>();
-        for (YamlTree r : f.get("receivers").items()) {
+        List<YamlTree> listed = f.get("receivers").items();
+        if (listed.isEmpty()) {
+            throw f.get("receivers").error("is empty; list at least one receiver with one of "
+                    + String.join(", ", SINK_TYPES));
+        }
+        for (YamlTree r : listed) {
             AlertsConfig.Receiver rec = receiver(r);
             if (receivers.put(rec.name(), rec) != null) {
                 throw r.error("receiver name '" + rec.name() + "' is used twice");

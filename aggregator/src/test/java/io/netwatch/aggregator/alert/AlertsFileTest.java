@@ -167,6 +167,11 @@ class AlertsFileTest {
         e = error("route: {receiver: x}\nreceivers:\n  - name: x\n");
         assertTrue(e.contains("receiver x needs exactly one sink, one of webhook, slack"), e);
 
+        // Found in review: an empty list was reported at the route, as "receivers: " and nothing.
+        e = error("route: {receiver: x}\nreceivers: []\n");
+        assertTrue(e.contains("line 2, key receivers: is empty; list at least one receiver with one of webhook, slack,"),
+                e);
+
         e = error("route: [\n");
         assertTrue(e.contains("alerts.yaml line 2: not YAML"), e);
     }
