@@ -3,6 +3,7 @@ package io.netwatch.aggregator.alert;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +23,8 @@ final class AlertGroup {
     final Map<String, String> labels;
     private final long createdMillis;
     private final LinkedHashMap<String, AlertEvent> alerts = new LinkedHashMap<>();
+    /** Each firing alert as the last notification had it; no more keys than {@link #alerts}. */
+    private final Map<String, AlertEvent> told = new HashMap<>();
     private long lastNotifiedMillis = -1;
     private boolean changed;
     private boolean notifiedFiring;
@@ -114,8 +117,16 @@ final class AlertGroup {
             return null;
         }
         notifiedFiring |= firing;
+        List<AlertEvent> replaced = new ArrayList<>();
+        for (AlertEvent a : all) {
+            AlertEvent before = a.state() == AlertEvent.State.FIRING ? told.put(a.key(), a) : told.remove(a.key());
+            if (before != null && !before.equals(a)) {
+                replaced.add(before);
+            }
+        }
         return new Notification(route.receiver(), key, labels,
-                firing ? AlertEvent.State.FIRING : AlertEvent.State.RESOLVED, all, Instant.ofEpochMilli(nowMillis));
+                firing ? AlertEvent.State.FIRING : AlertEvent.State.RESOLVED, all, Instant.ofEpochMilli(nowMillis),
+                replaced);
     }
 
     /** The group told a receiver of a firing alert, and has not yet told it all is resolved. */

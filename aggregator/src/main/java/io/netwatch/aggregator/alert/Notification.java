@@ -14,15 +14,25 @@ import java.util.Map;
  * @param groupLabels the group_by labels and their values
  * @param alerts      the group's alerts, firing and just resolved
  * @param at          when the router made it
+ * @param replaced    alerts of this notification as the group last told them, where they changed
+ *                    since (a risen severity, a new type): a sink that knows an alert by such
+ *                    values (Alertmanager, by its labels) closes the old ones
  */
 public record Notification(String receiver, String groupKey, Map<String, String> groupLabels,
-                           AlertEvent.State status, List<AlertEvent> alerts, Instant at) {
+                           AlertEvent.State status, List<AlertEvent> alerts, Instant at, List<AlertEvent> replaced) {
     public Notification {
         groupLabels = Map.copyOf(groupLabels);
         alerts = List.copyOf(alerts);
+        replaced = List.copyOf(replaced);
         if (alerts.isEmpty()) {
             throw new IllegalArgumentException("a notification carries at least one alert");
         }
+    }
+
+    /** One that replaces nothing told before. */
+    public Notification(String receiver, String groupKey, Map<String, String> groupLabels, AlertEvent.State status,
+                        List<AlertEvent> alerts, Instant at) {
+        this(receiver, groupKey, groupLabels, status, alerts, at, List.of());
     }
 
     /**

@@ -206,6 +206,36 @@ class AlertRouterTest {
     }
 
     @Test
+    void alertmanagerClosesTheLabelsAnAlertLeftBehindInItsGroup() throws Exception {
+        // Found in review: Alertmanager knows an alert by its labels. An incident whose severity
+        // rose (or that gained a type) within one group was sent with its new labels, and the
+        // old ones stayed firing at Alertmanager until their endsAt, hours on: one alert, two
+        // firing there. Prometheus resolves a label set that went away; so does the group now.
+        AlertRouter router = router(List.of("namespace"), 0, List.of());
+        AlertmanagerSink am = new AlertmanagerSink(null, java.net.URI.create("http://am:9093"), Duration.ofHours(8));
+        router.submit(firing("incident:inc-1", "shop", Severity.SEVERITY_HIGH));
+        router.tick(START);
+        router.tick(START + 10_000);
+        router.submit(firing("incident:inc-1", "shop", Severity.SEVERITY_CRITICAL));
+        router.tick(START + 20_000);
+        router.tick(START + 10_000 + Duration.ofHours(4).toMillis());
+        await(() -> sink.got.size() == 2, "the repeat");
+        Notification repeat = sink.got.get(1);
+        Map<String, String> endsAt = new java.util.TreeMap<>();
+        for (tools.jackson.databind.JsonNode a : am.alerts(repeat)) {
+            endsAt.put(a.path("labels").path("severity").asString(), a.path("endsAt").asString());
+        }
+        assertEquals(Map.of("high", AlertJson.time(repeat.at()), "critical",
+                AlertJson.time(repeat.at().plus(Duration.ofHours(8)))), endsAt,
+                "the high one ends now, the critical one fires");
+
+        router.submit(firing("incident:inc-1", "shop", Severity.SEVERITY_CRITICAL).resolved(T0.plusSeconds(90)));
+        router.tick(START + Duration.ofHours(5).toMillis());
+        await(() -> sink.got.size() == 3, "the resolve notice");
+        assertEquals(1, am.alerts(sink.got.get(2)).size(), "the high one was closed already");
+    }
+
+    @Test
     void aResolveIsNotLostBehindAStormOfUpdates() throws Exception {
         // Found in review: 100 updates filled an inbox of 100 and the resolve after them was
         // dropped, so the alert stayed open at the service and was re-sent every repeat_interval.
