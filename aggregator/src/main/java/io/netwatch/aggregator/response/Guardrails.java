@@ -3,12 +3,13 @@ package io.netwatch.aggregator.response;
 import io.netwatch.aggregator.policy.Cidr;
 import io.netwatch.aggregator.policy.IpAddresses;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * The checks every block passes before it is sent, in this order: protected namespace,
- * protected address (configured CIDRs, then the cluster's), spoofable evidence, the cap on
- * live blocks. The first that refuses names itself ({@link Refusal}) and says why.
+ * protected address (the addresses no block may name, the configured CIDRs, then the
+ * cluster's), spoofable evidence, the cap on live blocks. The first that refuses names itself ({@link Refusal}) and says why.
  *
  * <p>Spoofable evidence: a flood is aggregated by destination ({@code syn_flood},
  * {@code udp_flood}) and its sources are whatever the packets claim, so it never blocks a
@@ -22,6 +23,25 @@ import java.util.Set;
 final class Guardrails {
     /** Offenses whose "source" is whatever the packets claimed. */
     static final Set<String> DESTINATION_AGGREGATED = Set.of("syn_flood", "udp_flood");
+
+    /**
+     * Addresses no block may name, whatever the configuration and the cluster say, and why.
+     * Link-local holds each node's cloud metadata service (169.254.169.254: a drop cuts every
+     * pod there off its credentials) and node-local DNS caches (169.254.20.10); the rest an
+     * agent refuses anyway ({@code bad_address}), so dry-run must not call them would-block.
+     */
+    static final List<Map.Entry<Cidr, String>> NEVER_BLOCKED = List.of(
+            Map.entry(Cidr.parse("169.254.0.0/16"), "link-local (cloud metadata 169.254.169.254, node-local DNS)"),
+            Map.entry(Cidr.parse("fe80::/10"), "link-local"),
+            Map.entry(Cidr.parse("fd00:ec2::254/128"), "the cloud metadata service (AWS, IPv6)"),
+            Map.entry(Cidr.parse("100.100.100.200/32"), "the cloud metadata service (Alibaba Cloud)"),
+            Map.entry(Cidr.parse("127.0.0.0/8"), "loopback"),
+            Map.entry(Cidr.parse("::1/128"), "loopback"),
+            Map.entry(Cidr.parse("0.0.0.0/8"), "unspecified (\"this network\")"),
+            Map.entry(Cidr.parse("::/128"), "unspecified"),
+            Map.entry(Cidr.parse("224.0.0.0/4"), "multicast"),
+            Map.entry(Cidr.parse("ff00::/8"), "multicast"),
+            Map.entry(Cidr.parse("255.255.255.255/32"), "broadcast"));
 
     /** A refusal and the sentence that explains it. */
     record Verdict(Refusal refusal, String detail) {
@@ -47,6 +67,12 @@ final class Guardrails {
             return new Verdict(Refusal.PROTECTED_NAMESPACE, o.actor() + " is in protected namespace " + o.namespace());
         }
         byte[] ip = IpAddresses.parse(o.actorIp());
+        for (Map.Entry<Cidr, String> never : NEVER_BLOCKED) {
+            if (ip != null && never.getKey().contains(ip)) {
+                return new Verdict(Refusal.PROTECTED_ADDRESS, o.actorIp() + " is " + never.getValue()
+                        + ", never blocked");
+            }
+        }
         for (Cidr c : cidrs) {
             if (ip != null && c.contains(ip)) {
                 return new Verdict(Refusal.PROTECTED_ADDRESS, o.actorIp() + " is in protected CIDR " + c);

@@ -274,6 +274,31 @@ class ResponseTest {
         assertEquals("spoofable_evidence", only().reason());
     }
 
+    /**
+     * Addresses no node drop may ever name, whatever the cluster says: link-local (the cloud
+     * metadata service at 169.254.169.254, node-local DNS caches at 169.254.20.10), AWS's IPv6
+     * metadata address, and the ones every agent refuses anyway (loopback, unspecified,
+     * multicast, broadcast). Found in review: each was decided, and dry-run reported
+     * would_block for blocks that either cut every pod of the node off its cloud credentials
+     * or that enforce could never make.
+     */
+    @Test
+    void linkLocalMetadataAndSpecialAddressesAreNeverBlocked() {
+        start(ResponseConfig.defaults());
+        List<String> special = List.of("169.254.169.254", "169.254.20.10", "fe80::1", "fd00:ec2::254",
+                "100.100.100.200", "127.0.0.1", "::1", "0.0.0.0", "::", "224.0.0.251", "ff02::fb",
+                "255.255.255.255");
+        for (String ip : special) {
+            store.addAnomaly(anomaly("port_scan", ip, "node-a").toBuilder().setSourceHandshakeCompleted(true).build(),
+                    T0);
+        }
+        List<AuditRecord> a = audit();
+        assertEquals(special, a.stream().map(AuditRecord::ip).toList());
+        assertTrue(a.stream().allMatch(r -> r.reason().equals("protected_address")), a.toString());
+        assertTrue(a.getFirst().detail().contains("cloud metadata"), a.getFirst().detail());
+        assertEquals(0, response.list(ListBlocksRequest.getDefaultInstance()).getBlocksCount());
+    }
+
     @Test
     void theCapOnLiveBlocksRefusesTheNextOne() {
         start(ResponseConfig.defaults().withMaxActiveBlocks(1));
