@@ -9,6 +9,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.netwatch.aggregator.policy.IpAddresses;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Quarantine through the API server: the pod gets the label {@code netwatch.io/quarantine=true}
@@ -42,17 +44,44 @@ public final class KubernetesQuarantine implements Quarantine {
             throw new IllegalStateException("pod " + namespace + "/" + pod + " does not hold " + ip + " (it holds "
                     + (held.isEmpty() ? "no address" : String.join(", ", held)) + "): not quarantined");
         }
-        resource.edit(p -> new PodBuilder(p).editMetadata().addToLabels(LABEL, "true").endMetadata().build());
+        // The policy first, the label last: a policy that cannot be made leaves the pod as it
+        // was (found in review: labelled first, a failed create left it labelled by a failed
+        // block, cut off for good once any quarantine made the policy). A label that cannot be
+        // put on leaves a policy that selects nothing.
         var policies = client.network().v1().networkPolicies().inNamespace(namespace);
-        if (policies.withName(POLICY).get() == null) {
+        NetworkPolicy existing = policies.withName(POLICY).get();
+        if (existing == null) {
             try {
                 policies.resource(denyAll(namespace)).create();
             } catch (KubernetesClientException e) {
-                if (e.getCode() != 409) { // 409: made meanwhile, which is what we want
+                if (e.getCode() != 409) { // 409: made meanwhile; checked below
                     throw e;
                 }
+                existing = policies.withName(POLICY).get();
             }
         }
+        if (existing != null && !isDenyAll(existing)) {
+            // Anyone who may write NetworkPolicies in the namespace can make one of this name;
+            // one that allows anything would leave the pod free while its block says active.
+            throw new IllegalStateException("NetworkPolicy " + namespace + "/" + POLICY + " is not Netwatch's deny-all"
+                    + " (it must select only " + LABEL + "=true, for Ingress and Egress, with no rules): delete it and"
+                    + " Netwatch makes its own at the next quarantine; " + namespace + "/" + pod + " not quarantined");
+        }
+        resource.edit(p -> new PodBuilder(p).editMetadata().addToLabels(LABEL, "true").endMetadata().build());
+    }
+
+    /** Whether {@code p} selects exactly the quarantine label and allows nothing in or out. */
+    static boolean isDenyAll(NetworkPolicy p) {
+        var spec = p.getSpec();
+        if (spec == null || spec.getPodSelector() == null) {
+            return false;
+        }
+        var selector = spec.getPodSelector();
+        return Map.of(LABEL, "true").equals(selector.getMatchLabels())
+                && (selector.getMatchExpressions() == null || selector.getMatchExpressions().isEmpty())
+                && spec.getPolicyTypes() != null && Set.copyOf(spec.getPolicyTypes()).equals(Set.of("Ingress", "Egress"))
+                && (spec.getIngress() == null || spec.getIngress().isEmpty())
+                && (spec.getEgress() == null || spec.getEgress().isEmpty());
     }
 
     /** The pod's addresses, in canonical form. */

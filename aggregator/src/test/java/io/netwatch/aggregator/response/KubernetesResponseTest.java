@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -77,6 +78,48 @@ class KubernetesResponseTest {
                 forged.getMessage());
         assertNull(client.pods().inNamespace("shop").withName("cart-1").get().getMetadata().getLabels()
                 .get(KubernetesQuarantine.LABEL), "lifted above, and not labelled again");
+    }
+
+    /**
+     * Found in review: the pod was labelled before the namespace's deny-all policy was made, so
+     * when making it failed (refused, or timed out after the API server had made it) the block
+     * failed and ended while the pod kept the label, cut off for good once the policy existed,
+     * by this request or the namespace's next quarantine, with no block left to lift it.
+     */
+    @Test
+    void aQuarantineWhosePolicyCannotBeMadeLeavesThePodUnlabelled() {
+        client.pods().resource(pod("shop", "cart-3", "10.0.0.8", Map.of("app", "cart"), null)).create();
+        server.expect().post().withPath("/apis/networking.k8s.io/v1/namespaces/shop/networkpolicies")
+                .andReturn(403, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                        + "\"reason\":\"Forbidden\",\"code\":403}").once();
+        KubernetesQuarantine q = new KubernetesQuarantine(client);
+        assertThrows(RuntimeException.class, () -> q.apply("shop", "cart-3", "10.0.0.8"));
+        assertNull(client.pods().inNamespace("shop").withName("cart-3").get().getMetadata().getLabels()
+                .get(KubernetesQuarantine.LABEL), "no label without the policy");
+
+        q.apply("shop", "cart-3", "10.0.0.8"); // the API server takes it now
+        assertEquals("true", client.pods().inNamespace("shop").withName("cart-3").get().getMetadata().getLabels()
+                .get(KubernetesQuarantine.LABEL));
+        assertEquals(1, client.network().v1().networkPolicies().inNamespace("shop").list().getItems().size());
+    }
+
+    /**
+     * Found in review: an existing policy of that name was taken as the deny-all whatever it
+     * said, so one made by anyone who may write NetworkPolicies in the namespace (allowing
+     * everything, or selecting another label) left a "quarantined" pod free while the block
+     * said active. The quarantine now fails saying so, and the pod is not labelled.
+     */
+    @Test
+    void aPolicyOfThatNameThatIsNotTheDenyAllFailsTheQuarantine() {
+        client.pods().resource(pod("shop", "cart-4", "10.0.0.9", Map.of(), null)).create();
+        client.network().v1().networkPolicies().inNamespace("shop").resource(new NetworkPolicyBuilder(
+                KubernetesQuarantine.denyAll("shop")).editSpec().addNewIngress().endIngress().addNewEgress().endEgress()
+                .endSpec().build()).create();
+        KubernetesQuarantine q = new KubernetesQuarantine(client);
+        var e = assertThrows(IllegalStateException.class, () -> q.apply("shop", "cart-4", "10.0.0.9"));
+        assertTrue(e.getMessage().contains("is not Netwatch's deny-all"), e.getMessage());
+        assertNull(client.pods().inNamespace("shop").withName("cart-4").get().getMetadata().getLabels()
+                .get(KubernetesQuarantine.LABEL));
     }
 
     @Test
