@@ -12,6 +12,7 @@ import io.netwatch.proto.ingest.v1.CommandResult;
 import io.netwatch.proto.ingest.v1.UnblockCommand;
 import io.netwatch.proto.query.v1.BlockState;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +27,12 @@ import java.util.Set;
 final class BlockDecisions {
     /** A command with no answer after this long counts as failed on that node, ms. */
     static final long COMMAND_TIMEOUT_MILLIS = 30_000;
+    /** How often a quarantine label the API server would not take off is tried again, ms. */
+    static final long LIFT_RETRY_MILLIS = 30_000;
     /** Longest reason text put in a block command. */
     private static final int MAX_REASON = 256;
+    /** Unblocks owed to nodes without a stream, and pods whose label is still to be taken off, at most (each). */
+    static final int MAX_OWED = 10_000;
 
     private final ResponseConfig config;
     private final Guardrails guardrails;
@@ -37,6 +42,31 @@ final class BlockDecisions {
     private final DecisionEvents events;
     private final ResponseCounters counters;
     private final BlockTable table = new BlockTable();
+    /**
+     * UnblockCommands a node had no stream for, by node: sent when its agent connects, since
+     * the agent keeps its nftables entries across a restart; forgotten once the block's entry
+     * would have expired by itself. At most {@link #MAX_OWED} in all, the oldest forgotten first.
+     */
+    private final Map<String, List<Owed>> owed = new LinkedHashMap<>();
+    private int owedCount;
+    /** Quarantines that ended but whose label the API server would not take off, by "namespace/pod". */
+    private final Map<String, Unlifted> unlifted = new LinkedHashMap<>();
+
+    /** An UnblockCommand of {@code block} ({@code why}: unblock, withdraw) not yet sent. */
+    private record Owed(LiveBlock block, String why) {
+    }
+
+    /** A label to take off: the ended block, when to try next (ms since epoch) and how often it was tried. */
+    private static final class Unlifted {
+        final LiveBlock block;
+        long nextMillis;
+        int attempts = 1;
+
+        Unlifted(LiveBlock block, long nextMillis) {
+            this.block = block;
+            this.nextMillis = nextMillis;
+        }
+    }
 
     BlockDecisions(ResponseConfig config, Guardrails guardrails, AgentCommands agents, Quarantine quarantine,
                    AuditLog audit, DecisionEvents events, ResponseCounters counters) {
@@ -61,7 +91,10 @@ final class BlockDecisions {
         }
         BlockAction action = rule.action();
         Set<String> nodes = nodes(o);
-        LiveBlock existing = table.live(o.actorIp(), action);
+        // A quarantine's target is the pod, not the address: a dual-stack pod offending from
+        // both has one, or the first to end would take the label off under the other.
+        LiveBlock existing = action == BlockAction.QUARANTINE && !o.pod().isEmpty()
+                ? table.quarantineOf(o.namespace(), o.pod()) : table.live(o.actorIp(), action);
         if (existing != null) {
             if (!extend(existing, nodes, now)) {
                 counters.ignore(Ignored.ALREADY_BLOCKED);
@@ -198,6 +231,18 @@ final class BlockDecisions {
      * entry still there to the same expiry. Counted and audited ({@code agent_connected}).
      */
     void connected(String node, long now) {
+        // First what this node is owed: the unblocks of blocks removed or withdrawn while it had
+        // no stream. Before the blocks in force, since the agent runs commands in order and a
+        // live block of the same address is sent again just below.
+        List<Owed> due = owed.remove(node);
+        if (due != null) {
+            owedCount -= due.size();
+            for (Owed u : due) {
+                if (u.block().expiresMillis > now) {
+                    unblockOrOwe(u.block(), node, u.why());
+                }
+            }
+        }
         for (LiveBlock b : table.live()) {
             LiveBlock.NodeState old = b.nodes.get(node);
             java.time.Duration left = left(b, now);
@@ -220,6 +265,7 @@ final class BlockDecisions {
         LiveBlock.NodeState s = new LiveBlock.NodeState(BlockState.BLOCK_STATE_ACTIVE, "", now);
         try {
             quarantine.apply(b.offense.namespace(), b.offense.pod(), b.offense.actorIp());
+            unlifted.remove(b.offense.actor()); // labelled again, by this block: not to be taken off
         } catch (RuntimeException e) {
             s.state = BlockState.BLOCK_STATE_FAILED;
             s.error = String.valueOf(e.getMessage());
@@ -254,13 +300,13 @@ final class BlockDecisions {
         for (LiveBlock b : table.live()) {
             if (now >= b.expiresMillis) {
                 // node_drop: each agent's nftables entry times out by itself; nothing to send.
-                if (b.action == BlockAction.QUARANTINE && !b.dryRun) {
-                    liftQuietly(b);
-                }
                 table.end(b, BlockState.BLOCK_STATE_EXPIRED);
                 counters.end(Ended.EXPIRED);
                 record(now, AuditRecord.EXPIRED, "", b.offense, b.action, b.id, b.action.word() + " of " + b.ip()
                         + " expired after " + b.ttl.toSeconds() + " s");
+                if (b.action == BlockAction.QUARANTINE && !b.dryRun) {
+                    lift(b, now);
+                }
                 continue;
             }
             boolean changed = false;
@@ -276,6 +322,44 @@ final class BlockDecisions {
             }
             if (changed) {
                 settle(b, now);
+            }
+        }
+        retryLifts(now);
+        forgetExpiredOwed(now);
+    }
+
+    /** Tries again each label whose retry time has come; audits the ones taken off at last. */
+    private void retryLifts(long now) {
+        for (var i = unlifted.values().iterator(); i.hasNext(); ) {
+            Unlifted u = i.next();
+            if (now < u.nextMillis) {
+                continue;
+            }
+            LiveBlock b = u.block;
+            try {
+                quarantine.lift(b.offense.namespace(), b.offense.pod());
+            } catch (RuntimeException e) {
+                u.attempts++;
+                u.nextMillis = now + LIFT_RETRY_MILLIS;
+                counters.count(Command.FAILED);
+                continue;
+            }
+            i.remove();
+            record(now, b.ended == BlockState.BLOCK_STATE_REMOVED ? AuditRecord.REMOVED : AuditRecord.EXPIRED, "",
+                    b.offense, b.action, b.id, "quarantine label taken off " + b.offense.actor() + " at attempt "
+                    + (u.attempts + 1));
+        }
+    }
+
+    /** Unblocks owed for blocks whose agents' entries have expired by themselves: nothing left to take off. */
+    private void forgetExpiredOwed(long now) {
+        for (var i = owed.values().iterator(); i.hasNext(); ) {
+            List<Owed> list = i.next();
+            int before = list.size();
+            list.removeIf(u -> u.block().expiresMillis <= now);
+            owedCount -= before - list.size();
+            if (list.isEmpty()) {
+                i.remove();
             }
         }
     }
@@ -301,23 +385,24 @@ final class BlockDecisions {
         List<LiveBlock> targets = byId != null ? List.of(byId) : table.liveOf(idOrIp);
         List<LiveBlock> removed = new ArrayList<>();
         for (LiveBlock b : targets) {
-            if (!b.dryRun) {
-                if (b.action == BlockAction.NODE_DROP) {
-                    b.nodes.forEach((node, s) -> {
-                        if (s.state != BlockState.BLOCK_STATE_FAILED) {
-                            unblock(b, node, "unblock");
-                            counters.count(Command.UNBLOCK_SENT);
-                        }
-                    });
-                } else {
-                    liftQuietly(b);
-                }
+            List<String> later = new ArrayList<>();
+            if (!b.dryRun && b.action == BlockAction.NODE_DROP) {
+                b.nodes.forEach((node, s) -> {
+                    if (s.state != BlockState.BLOCK_STATE_FAILED && !unblockOrOwe(b, node, "unblock")) {
+                        later.add(node);
+                    }
+                });
             }
             table.end(b, BlockState.BLOCK_STATE_REMOVED);
             counters.end(Ended.REMOVED);
             record(now, AuditRecord.REMOVED, "", b.offense, b.action, b.id, b.action.word() + " of " + b.ip()
                     + " removed on request " + (caller == null ? "(no caller known: the aggregator runs without TLS)"
-                    : "by " + caller) + (b.dryRun ? " (dry-run: nothing was sent)" : ""));
+                    : "by " + caller) + (b.dryRun ? " (dry-run: nothing was sent)" : "")
+                    + (later.isEmpty() ? "" : "; no agent stream from " + String.join(", ", later)
+                    + ": sent when it connects"));
+            if (!b.dryRun && b.action == BlockAction.QUARANTINE) {
+                lift(b, now);
+            }
             removed.add(b);
         }
         return removed;
@@ -330,9 +415,34 @@ final class BlockDecisions {
      * unblock follows the block; where the block never arrived it changes nothing.
      */
     private void withdraw(LiveBlock b, String node) {
-        if (b.action == BlockAction.NODE_DROP && !b.dryRun && unblock(b, node, "withdraw")) {
-            counters.count(Command.UNBLOCK_SENT);
+        if (b.action == BlockAction.NODE_DROP && !b.dryRun) {
+            unblockOrOwe(b, node, "withdraw");
         }
+    }
+
+    /**
+     * Sends {@code node} the UnblockCommand of {@code b}, or, when the node has no stream,
+     * owes it until its agent connects ({@link #connected}). False when it was not sent.
+     */
+    private boolean unblockOrOwe(LiveBlock b, String node, String why) {
+        if (unblock(b, node, why)) {
+            counters.count(Command.UNBLOCK_SENT);
+            return true;
+        }
+        counters.count(Command.UNREACHABLE);
+        if (owedCount == MAX_OWED) {
+            // The first node owed loses its oldest: among the nearest to expiring by themselves.
+            var first = owed.entrySet().iterator().next();
+            first.getValue().removeFirst();
+            if (first.getValue().isEmpty()) {
+                owed.remove(first.getKey());
+            }
+            owedCount--;
+            counters.count(Command.UNBLOCK_FORGOTTEN);
+        }
+        owed.computeIfAbsent(node, k -> new ArrayList<>()).add(new Owed(b, why));
+        owedCount++;
+        return false;
     }
 
     /** Sends {@code node} the UnblockCommand of {@code b} ({@code id@node/why}); false when the node has no stream. */
@@ -357,11 +467,31 @@ final class BlockDecisions {
         return node.substring(0, MAX_ID_NODE_CHARS - 9) + "~" + String.format("%08x", node.hashCode());
     }
 
-    private void liftQuietly(LiveBlock b) {
+    /**
+     * Takes the quarantine label of ended block {@code b} off its pod. When the API server
+     * refuses, the pod would stay cut off with no block left to say so (found in review): the
+     * failure is audited and the lift tried again every {@link #LIFT_RETRY_MILLIS} until it
+     * succeeds or the pod is quarantined again.
+     */
+    private void lift(LiveBlock b, long now) {
         try {
             quarantine.lift(b.offense.namespace(), b.offense.pod());
+            unlifted.remove(b.offense.actor());
+            return;
         } catch (RuntimeException e) {
             counters.count(Command.FAILED);
+            if (unlifted.size() == MAX_OWED && !unlifted.containsKey(b.offense.actor())) {
+                Unlifted first = unlifted.values().iterator().next();
+                unlifted.remove(first.block.offense.actor());
+                counters.count(Command.LIFT_FORGOTTEN);
+                record(now, AuditRecord.FAILED, "", first.block.offense, first.block.action, first.block.id,
+                        "gave up taking the quarantine label off " + first.block.offense.actor() + " after "
+                        + first.attempts + " attempts: " + MAX_OWED + " labels wait; take it off by hand");
+            }
+            unlifted.put(b.offense.actor(), new Unlifted(b, now + LIFT_RETRY_MILLIS));
+            record(now, AuditRecord.FAILED, "", b.offense, b.action, b.id, "could not take the quarantine label off "
+                    + b.offense.actor() + ": " + e.getMessage() + "; tried again every " + LIFT_RETRY_MILLIS / 1000
+                    + " s");
         }
     }
 

@@ -69,6 +69,17 @@ final class BlockTable {
         return null;
     }
 
+    /** The live quarantine of pod {@code namespace/pod}, whatever address it was decided for, or null. */
+    LiveBlock quarantineOf(String namespace, String pod) {
+        for (LiveBlock b : live.values()) {
+            if (b.action == BlockAction.QUARANTINE && b.offense.namespace().equals(namespace)
+                    && b.offense.pod().equals(pod)) {
+                return b;
+            }
+        }
+        return null;
+    }
+
     List<LiveBlock> liveOf(String ip) {
         return live.values().stream().filter(b -> b.ip().equals(ip)).toList();
     }

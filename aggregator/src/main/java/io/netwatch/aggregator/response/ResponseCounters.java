@@ -11,7 +11,13 @@ public final class ResponseCounters {
     public enum Ignored { NO_RULE, ALREADY_BLOCKED, MALFORMED, QUEUE_FULL }
 
     /** What happened to commands to the agents, and to their answers. */
-    public enum Command { SENT, UNREACHABLE, CONFIRMED, FAILED, UNBLOCK_SENT, UNKNOWN_RESULT, RESULT_QUEUE_FULL }
+    public enum Command {
+        SENT, UNREACHABLE, CONFIRMED, FAILED, UNBLOCK_SENT, UNKNOWN_RESULT, RESULT_QUEUE_FULL,
+        /** An unblock owed to a node without a stream, forgotten because {@link BlockDecisions#MAX_OWED} were owed. */
+        UNBLOCK_FORGOTTEN,
+        /** A quarantine label no longer tried because {@link BlockDecisions#MAX_OWED} were waiting. */
+        LIFT_FORGOTTEN
+    }
 
     /** How blocks ended. */
     public enum Ended { EXPIRED, REMOVED, FAILED }

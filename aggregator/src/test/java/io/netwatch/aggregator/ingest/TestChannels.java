@@ -12,9 +12,12 @@ public final class TestChannels {
     private TestChannels() {
     }
 
-    /** Attaches a stream for {@code node} whose messages go to {@code sent}. */
-    public static void attach(AgentCommands commands, String node, Consumer<AggregatorMessage> sent) {
-        commands.attach(node, new AgentChannel() {
+    /**
+     * Attaches a stream for {@code node} whose messages go to {@code sent}; running what it
+     * returns ends that stream, as the ingest stream does when the agent goes away.
+     */
+    public static Runnable attach(AgentCommands commands, String node, Consumer<AggregatorMessage> sent) {
+        AgentChannel channel = new AgentChannel() {
             @Override
             public boolean isReady() {
                 return true;
@@ -24,7 +27,9 @@ public final class TestChannels {
             public void send(AggregatorMessage message) {
                 sent.accept(message);
             }
-        });
+        };
+        commands.attach(node, channel);
+        return () -> commands.detach(node, channel);
     }
 
     /** Hands {@code node}'s agent's answer to {@code commands} as the ingest stream does. */

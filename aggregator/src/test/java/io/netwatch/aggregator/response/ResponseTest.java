@@ -640,6 +640,130 @@ class ResponseTest {
         assertEquals(List.of("+shop/cart-1", "-shop/cart-1"), quarantined);
     }
 
+    /**
+     * Found in review: quarantine blocks were kept per address, so a dual-stack pod that
+     * offended from both of its addresses had two, and the first to end (removed, expired)
+     * took the label off while the other still said the pod was quarantined. A quarantine's
+     * target is the pod: one live block per pod.
+     */
+    @Test
+    void aPodOffendingFromBothItsAddressesHasOneQuarantine() {
+        start(ResponseConfig.defaults().withMode(ResponseMode.ENFORCE).withRules(List.of(new ResponseRule("q",
+                Set.of("port_scan"), Severity.SEVERITY_HIGH, 0.5, BlockAction.QUARANTINE, Duration.ofMinutes(5)))));
+        for (String ip : List.of("10.0.3.5", "fd00::3:5")) {
+            store.addFlow(handshake(ip), T0);
+            store.addAnomaly(podAnomaly("port_scan", ip, "node-a", "shop", "cart-5", "node-a"), T0);
+        }
+        response.settle();
+        assertEquals(1, response.list(ListBlocksRequest.getDefaultInstance()).getBlocksCount());
+        assertEquals(1, response.counters().ignored(Ignored.ALREADY_BLOCKED));
+        response.remove(RemoveBlockRequest.newBuilder().setBlock("10.0.3.5").build());
+        assertEquals(0, response.list(ListBlocksRequest.getDefaultInstance()).getBlocksCount(),
+                "no live quarantine of a pod whose label was taken off");
+        assertEquals(List.of("+shop/cart-5", "-shop/cart-5"), quarantined);
+    }
+
+    /**
+     * Found in review: a failed lift (the API server down when the block expired or was
+     * removed) was counted and forgotten, the block ended as expired: the pod stayed cut off
+     * for good, with no block left to say so or to lift it. It is audited as failed and tried
+     * again every {@link BlockDecisions#LIFT_RETRY_MILLIS} until it succeeds.
+     */
+    @Test
+    void aLiftTheApiServerRefusedIsAuditedAndTriedAgain() {
+        AtomicLong refusals = new AtomicLong(2);
+        Quarantine q = new Quarantine() {
+            @Override
+            public void apply(String namespace, String pod, String ip) {
+                quarantined.add("+" + namespace + "/" + pod);
+            }
+
+            @Override
+            public void lift(String namespace, String pod) {
+                if (refusals.getAndDecrement() > 0) {
+                    throw new IllegalStateException("the API server is unavailable");
+                }
+                quarantined.add("-" + namespace + "/" + pod);
+            }
+        };
+        response = Response.start(ResponseConfig.defaults().withMode(ResponseMode.ENFORCE).withRules(List.of(
+                new ResponseRule("q", Set.of("port_scan"), Severity.SEVERITY_HIGH, 0.5, BlockAction.QUARANTINE,
+                        Duration.ofMinutes(5)))), store, new AgentCommands(), ip -> null, q, events::add, clock::get,
+                null);
+        store.addFlow(handshake("10.0.3.6"), T0);
+        store.addAnomaly(podAnomaly("port_scan", "10.0.3.6", "node-a", "shop", "cart-6", "node-a"), T0);
+        response.settle();
+        clock.set(T0 + 300_000);
+        response.tick();
+        AuditRecord failed = audit().getLast();
+        assertEquals(AuditRecord.FAILED, failed.outcome(), audit().toString());
+        assertTrue(failed.detail().contains("the API server is unavailable"), failed.detail());
+        clock.set(T0 + 300_000 + BlockDecisions.LIFT_RETRY_MILLIS - 1);
+        response.tick();
+        assertEquals(List.of("+shop/cart-6"), quarantined, "not before the retry period");
+        clock.set(T0 + 300_000 + BlockDecisions.LIFT_RETRY_MILLIS);
+        response.tick(); // refused again
+        clock.set(T0 + 300_000 + 2 * BlockDecisions.LIFT_RETRY_MILLIS);
+        response.tick();
+        assertEquals(List.of("+shop/cart-6", "-shop/cart-6"), quarantined);
+        assertEquals(AuditRecord.EXPIRED, audit().getLast().outcome(), audit().toString());
+        clock.set(T0 + 300_000 + 3 * BlockDecisions.LIFT_RETRY_MILLIS);
+        response.tick();
+        assertEquals(2, quarantined.size(), "lifted once");
+    }
+
+    /**
+     * Found in review: a removal while a node's agent had no stream could not send that node
+     * its UnblockCommand, yet was counted as sent and the block ended as removed. The agent
+     * keeps its nftables entries across a restart, so the node kept dropping the address until
+     * the TTL, and nothing took it off. The unblock now reaches the node when its agent
+     * connects again (while the entry could still be there).
+     */
+    @Test
+    void aRemovalANodeCouldNotBeSentReachesItWhenItsAgentConnects() {
+        List<AggregatorMessage> x = new CopyOnWriteArrayList<>();
+        List<AggregatorMessage> y = new CopyOnWriteArrayList<>();
+        AgentCommands agents = new AgentCommands();
+        Runnable xGone = TestChannels.attach(agents, "node-x", x::add);
+        TestChannels.attach(agents, "node-y", y::add);
+        enforce(agents);
+        store.addFlow(handshake("10.0.0.40"), T0);
+        store.addAnomaly(podAnomaly("port_scan", "10.0.0.40", "node-y", "shop", "scanner-4", "node-x"), T0);
+        response.settle();
+        TestChannels.answer(agents, "node-x", ok(x.getFirst()), T0);
+        TestChannels.answer(agents, "node-y", ok(y.getFirst()), T0);
+        xGone.run();
+        clock.set(T0 + 60_000);
+        response.remove(RemoveBlockRequest.newBuilder().setBlock("10.0.0.40").build());
+        assertEquals(1, x.size(), "node-x has no stream");
+        assertEquals("10.0.0.40", y.get(1).getUnblock().getIp());
+        assertEquals(1, response.counters().commands(Command.UNBLOCK_SENT), "only node-y's was sent");
+
+        List<AggregatorMessage> back = new CopyOnWriteArrayList<>();
+        TestChannels.attach(agents, "node-x", back::add);
+        response.settle();
+        assertEquals(1, back.size(), back.toString());
+        assertEquals("10.0.0.40", back.getFirst().getUnblock().getIp());
+        assertEquals(2, response.counters().commands(Command.UNBLOCK_SENT));
+        TestChannels.attach(agents, "node-x", back::add);
+        response.settle();
+        assertEquals(1, back.size(), "sent once");
+
+        // Past the block's time to live the agent's entry is gone by itself: nothing to send.
+        List<AggregatorMessage> z = new CopyOnWriteArrayList<>();
+        Runnable zGone = TestChannels.attach(agents, "node-z", z::add);
+        store.addAnomaly(anomaly("port_scan", "10.0.0.41", "node-z").toBuilder().setSourceHandshakeCompleted(true)
+                .build(), T0 + 60_000);
+        response.settle();
+        assertEquals(1, z.size());
+        zGone.run();
+        response.remove(RemoveBlockRequest.newBuilder().setBlock("10.0.0.41").build());
+        clock.set(T0 + 60_000 + ResponseConfig.DEFAULT_TTL.toMillis());
+        TestChannels.attach(agents, "node-z", z::add);
+        response.settle();
+        assertEquals(1, z.size(), z.toString());
+    }
+
     @Test
     void theAuditLogIsBoundedAndCountsWhatItDrops() {
         AuditLog log = new AuditLog(2);
