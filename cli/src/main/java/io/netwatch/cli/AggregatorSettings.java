@@ -309,7 +309,8 @@ final class AggregatorSettings {
         String file = v.get(RESPONSE_FILE);
         try {
             return new ResponseConfig(ResponseMode.parse(v.get(RESPONSE_MODE)),
-                    file.isBlank() ? ResponseConfig.DEFAULT_RULES : ResponseRulesFile.load(Path.of(file)),
+                    file.isBlank() ? ResponseConfig.DEFAULT_RULES
+                            : ResponseRulesFile.load(Path.of(file), v.get(RESPONSE_MAX_TTL)),
                     Set.copyOf(v.get(RESPONSE_NAMESPACES)), cidrs, v.get(RESPONSE_MAX_ACTIVE), v.get(RESPONSE_TTL),
                     v.get(RESPONSE_MAX_TTL), v.get(RESPONSE_AUDIT));
         } catch (IllegalArgumentException e) {

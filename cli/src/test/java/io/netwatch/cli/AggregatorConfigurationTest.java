@@ -94,6 +94,15 @@ class AggregatorConfigurationTest {
         assertEquals(2, r.code());
         assertTrue(r.stderr().contains("response.file: " + missing + " does not exist"), r.stderr());
         assertFalse(r.stderr().contains("NoSuchFileException"), r.stderr());
+
+        // A rule asking for more than response.max_ttl is named by its line, not only by the config.
+        Path rules = dir.resolve("response.yaml");
+        Files.writeString(rules, "rules:\n  - name: long\n    action: node_drop\n    ttl: 2h\n");
+        Files.writeString(f, "response:\n  file: " + rules + "\n  max_ttl: 90m\n");
+        r = CliRun.of("aggregator", "--config", f.toString(), "--print-config");
+        assertEquals(2, r.code());
+        assertTrue(r.stderr().contains(rules + " line 4, key 'ttl': rule 'long' asks for '2h', more than"
+                + " response.max_ttl (90m)"), r.stderr());
     }
 
     @Test

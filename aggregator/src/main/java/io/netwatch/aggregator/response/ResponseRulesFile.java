@@ -46,13 +46,24 @@ public final class ResponseRulesFile {
             "ttl");
 
     private final String file;
+    /** response.max_ttl, or null. */
+    private final Duration maxTtl;
 
-    private ResponseRulesFile(String file) {
+    private ResponseRulesFile(String file, Duration maxTtl) {
         this.file = file;
+        this.maxTtl = maxTtl;
     }
 
     /** @throws IllegalArgumentException naming the file, line, key and what is allowed */
     public static List<ResponseRule> load(Path path) {
+        return load(path, null);
+    }
+
+    /**
+     * As {@link #load(Path)}, a rule's ttl past {@code maxTtl} ({@code response.max_ttl}) refused
+     * at its line; null: no bound.
+     */
+    public static List<ResponseRule> load(Path path, Duration maxTtl) {
         String text;
         try {
             TextFiles.requireSmall(path, MAX_BYTES);
@@ -65,12 +76,17 @@ public final class ResponseRulesFile {
         } catch (IOException e) {
             throw new IllegalArgumentException("response.file " + path + ": cannot read it (" + e + ")");
         }
-        return parse(path.toString(), text);
+        return parse(path.toString(), text, maxTtl);
     }
 
     /** Parses rules from {@code text}; {@code file} names it in errors. */
     public static List<ResponseRule> parse(String file, String text) {
-        return new ResponseRulesFile(file).rules(text);
+        return parse(file, text, null);
+    }
+
+    /** As {@link #parse(String, String)}, a ttl past {@code maxTtl} (null: no bound) refused at its line. */
+    public static List<ResponseRule> parse(String file, String text, Duration maxTtl) {
+        return new ResponseRulesFile(file, maxTtl).rules(text);
     }
 
     private List<ResponseRule> rules(String text) {
@@ -170,6 +186,10 @@ public final class ResponseRulesFile {
             // dry-run said would_block. Named here, after the loop, where the rule's name is known.
             throw error(ttlNode, "ttl", "rule '" + name + "' asks for '" + scalar(ttlNode, "ttl")
                     + "', below the 1 s an agent accepts; write at least 1s (examples: 90s, 10m, 1h)");
+        }
+        if (ttl != null && maxTtl != null && ttl.compareTo(maxTtl) > 0) {
+            throw error(ttlNode, "ttl", "rule '" + name + "' asks for '" + scalar(ttlNode, "ttl")
+                    + "', more than response.max_ttl (" + Durations.format(maxTtl) + ")");
         }
         return new ResponseRule(name, types, minSeverity, minConfidence, action, ttl);
     }

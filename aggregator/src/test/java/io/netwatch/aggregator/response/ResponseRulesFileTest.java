@@ -76,6 +76,18 @@ class ResponseRulesFileTest {
     }
 
     @Test
+    void aTtlPastTheMaximumIsRefusedWithItsLine(@TempDir Path dir) throws Exception {
+        // Found in review: the file's rules were read without response.max_ttl, and the error
+        // came later, from the configuration, naming neither the file nor the line.
+        Path f = dir.resolve("response.yaml");
+        Files.writeString(f, GOOD.replace("15m", "2h"));
+        var e = assertThrows(IllegalArgumentException.class, () -> ResponseRulesFile.load(f, Duration.ofHours(1)));
+        assertEquals(f + " line 7, key 'ttl': rule 'scanners' asks for '2h', more than response.max_ttl (1h)",
+                e.getMessage());
+        assertEquals(Duration.ofHours(2), ResponseRulesFile.load(f, Duration.ofHours(2)).getFirst().ttl());
+    }
+
+    @Test
     void aTtlBelowOneSecondIsRefusedNamingTheRule() {
         // Found in review: 500ms was sent as 0 s, which every agent refuses (bad_ttl), while
         // dry-run reported would_block.
