@@ -11,6 +11,8 @@ import static io.netwatch.agent.capture.PcapngBlocks.u64;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.netwatch.agent.capture.LinkType;
+import io.netwatch.agent.capture.LiveCapture;
+import io.netwatch.agent.capture.LiveCaptures;
 import io.netwatch.agent.capture.PcapFileSource;
 import io.netwatch.proto.flow.v1.LossCounter;
 import io.netwatch.proto.flow.v1.LossReason;
@@ -43,6 +45,20 @@ class AgentHealthReportTest {
                     .filter(c -> c.getReason() == LossReason.LOSS_REASON_RECORDED_DROP).toList();
             assertEquals(List.of(drop("eth0", 312), drop("eth1", 40)), recorded);
         }
+    }
+
+    @Test
+    void liveDropsAreReportedCumulativePastLibpcaps32BitWrap() {
+        // libpcap's ps_drop and ps_ifdrop are u_int: the loss report went back by 2^32 when they wrapped.
+        LiveCapture live = LiveCaptures.unopened(List.of("eth0"));
+        LiveCaptures.stats(live, 0, 0, 4_294_967_000L, 4_294_967_290L);
+        LiveCaptures.stats(live, 0, 0, 704, 10);
+        List<LossCounter> counters = new AgentHealthReport(live).lossCounters();
+        assertEquals(List.of(
+                LossCounter.newBuilder().setReason(LossReason.LOSS_REASON_KERNEL_DROP).setInterface("eth0")
+                        .setCount((1L << 32) + 704).build(),
+                LossCounter.newBuilder().setReason(LossReason.LOSS_REASON_INTERFACE_DROP).setInterface("eth0")
+                        .setCount((1L << 32) + 10).build()), counters);
     }
 
     private static LossCounter drop(String iface, long count) {

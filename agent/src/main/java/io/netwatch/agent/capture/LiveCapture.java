@@ -35,6 +35,9 @@ public final class LiveCapture implements PacketSource {
     private final LiveCaptureConfig config;
     private final List<String> names;
     private final List<PcapHandle> handles = new ArrayList<>();
+    /** Per interface: libpcap's statistics widened to 64 bits; each one's capture thread's. */
+    private final PcapStatCounter[] counters;
+    /** Per interface: the widened totals, for metrics and loss reports on other threads. */
     private final AtomicLongArray stats;
     private final Object handlerLock = new Object();
     private volatile boolean closed;
@@ -42,9 +45,14 @@ public final class LiveCapture implements PacketSource {
     /** Interfaces whose capture loop ended with an error (the others go on). */
     private final java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
 
-    private LiveCapture(LiveCaptureConfig config, List<String> names) {
+    /** Without handles until {@link #open} adds them; tests record statistics on it directly. */
+    LiveCapture(LiveCaptureConfig config, List<String> names) {
         this.config = config;
         this.names = List.copyOf(names);
+        this.counters = new PcapStatCounter[names.size() * 3];
+        for (int i = 0; i < counters.length; i++) {
+            counters[i] = new PcapStatCounter();
+        }
         this.stats = new AtomicLongArray(names.size() * 3);
     }
 
@@ -187,12 +195,24 @@ public final class LiveCapture implements PacketSource {
     private void readStats(int index, PcapHandle h) {
         try {
             PcapStat s = h.getStats();
-            stats.set(index * 3 + RECEIVED, s.getNumPacketsReceived());
-            stats.set(index * 3 + DROPPED, s.getNumPacketsDropped());
-            stats.set(index * 3 + IF_DROPPED, s.getNumPacketsDroppedByIf());
+            recordStats(index, s.getNumPacketsReceived(), s.getNumPacketsDropped(), s.getNumPacketsDroppedByIf());
         } catch (PcapNativeException | NotOpenException e) {
             // the handle is closing; keep the last figures
         }
+    }
+
+    /**
+     * Takes one reading of libpcap's 32-bit statistics for interface {@code index}; only its
+     * capture thread calls it. Each is widened across its wraps (see {@link PcapStatCounter}).
+     */
+    void recordStats(int index, long received, long dropped, long ifDropped) {
+        record(index * 3 + RECEIVED, received);
+        record(index * 3 + DROPPED, dropped);
+        record(index * 3 + IF_DROPPED, ifDropped);
+    }
+
+    private void record(int at, long reading) {
+        stats.set(at, counters[at].update(reading));
     }
 
     private void tick() {
@@ -217,7 +237,11 @@ public final class LiveCapture implements PacketSource {
         return failures.get();
     }
 
-    /** Packets libpcap says the kernel received on interface {@code index}. */
+    /**
+     * Packets libpcap says the kernel received on interface {@code index} (ps_recv). This and
+     * the drops below count since the interface was opened, at the last idle tick, in 64 bits
+     * although libpcap's wrap at 2^32.
+     */
     public long received(int index) {
         return stats.get(index * 3 + RECEIVED);
     }
