@@ -157,7 +157,7 @@ public final class AgentMain {
                         + " aggregator's name (--tls-server-name)? Retrying, each wait longer up to export.reconnect_max.");
         Pipeline pipeline = Pipeline.create(config.nodeName(), source.interfaceNames(), config.flows(), config.detection(),
                 config.inspection(), signatures, streamer, streamer, InspectionSink.NONE, baselines)
-                .tunnelPorts(config.tunnelPorts());
+                .tunnelPorts(config.tunnelPorts()).interfaceNames(source::interfaceName);
         RuleWatcher watcher = config.rules().paths().isEmpty() || config.rules().reload().isZero() ? null
                 : signatures.watch(config.rules().reload(), r -> report(r, config.inspection(), out));
         health.attach(pipeline);

@@ -9,6 +9,7 @@ import io.netwatch.agent.decode.TunnelPorts;
 import io.netwatch.agent.flow.FlowSink;
 import io.netwatch.agent.flow.FlowTable;
 import io.netwatch.agent.flow.FlowTableConfig;
+import io.netwatch.agent.flow.InterfaceNames;
 import io.netwatch.agent.inspect.InspectionConfig;
 import io.netwatch.agent.inspect.InspectionSink;
 import io.netwatch.agent.inspect.signature.Signatures;
@@ -162,6 +163,16 @@ public final class Pipeline implements PacketHandler {
      */
     public Pipeline tunnelPorts(TunnelPorts ports) {
         this.decoder = new PacketDecoder(ports);
+        return this;
+    }
+
+    /**
+     * Names the flows' interfaces as {@code names} does when each record is built, not from the
+     * list the pipeline was created with: a pcapng file declares interfaces after packets too.
+     * Call it while wiring, before the first packet.
+     */
+    public Pipeline interfaceNames(InterfaceNames names) {
+        flowTable.interfaceNames(names);
         return this;
     }
 

@@ -7,6 +7,11 @@ import static io.netwatch.agent.Frames.ethernetIpv4TcpSeq;
 import static io.netwatch.agent.Frames.ipv4;
 import static io.netwatch.agent.Frames.ipv4Packet;
 import static io.netwatch.agent.Frames.udp;
+import static io.netwatch.agent.capture.PcapngBlocks.concat;
+import static io.netwatch.agent.capture.PcapngBlocks.epb;
+import static io.netwatch.agent.capture.PcapngBlocks.idb;
+import static io.netwatch.agent.capture.PcapngBlocks.option;
+import static io.netwatch.agent.capture.PcapngBlocks.shb;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,6 +27,8 @@ import io.netwatch.proto.anomaly.v1.Severity;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.flow.v1.FlowEndReason;
 import io.netwatch.proto.flow.v1.TcpState;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,6 +39,7 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The per-packet path end to end: the demo capture, and the fence around a failing stage. */
 class PipelineTest {
@@ -46,6 +54,7 @@ class PipelineTest {
     /** nmap's fixed source port for the SYN scan. */
     static final int NMAP_PORT = 41934;
     private static final long SECOND = 1_000_000_000L;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     static Path demoPcap() {
         String root = System.getProperty("netwatch.repo.root");
@@ -375,5 +384,52 @@ class PipelineTest {
 
     private static void packet(Pipeline p, byte[] frame, long at) {
         p.onPacket(buffer(frame), LinkType.ETHERNET, at, frame.length, 0);
+    }
+
+    /** A UDP datagram from 10.0.0.{@code host} port {@code sport} to 10.0.0.99:53, as an Enhanced Packet Block. */
+    private static byte[] udpOn(long interfaceId, int host, int sport) {
+        byte[] frame = ethernet(0x0800, ipv4Packet(ipv4(10, 0, 0, host), ipv4(10, 0, 0, 99), 17, udp(sport, 53, 4)));
+        return epb(LE, interfaceId, 1_000_000L * host, frame, frame.length);
+    }
+
+    private static byte[] named(String name) {
+        return idb(LE, LinkType.ETHERNET, 0, option(LE, 2, name.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** The interface each flow was seen on, by its client's port. */
+    private static Map<Integer, String> interfacesByPort(Path file) throws Exception {
+        List<Flow> flows = new ArrayList<>();
+        try (PcapFileSource source = PcapFileSource.open(file)) {
+            Pipeline pipeline = Pipeline.create("node-a", source.interfaceNames(), FlowTableConfig.defaults(),
+                    DetectionConfig.defaults(), flows::add, a -> { }).interfaceNames(source::interfaceName);
+            source.run(pipeline);
+            pipeline.finish();
+        }
+        return flows.stream().collect(Collectors.toMap(f -> f.getSource().getPort(), Flow::getInterface));
+    }
+
+    @Test
+    void interfacesDeclaredAfterTheFirstPacketNameTheirFlows(@TempDir Path dir) throws Exception {
+        // A second Interface Description Block after packets, and a second section with its own:
+        // the flow table copied the names the file declared before its first packet.
+        Path file = Files.write(dir.resolve("late.pcapng"), concat(shb(LE), named("eth0"), udpOn(0, 1, 1001),
+                named("eth1"), udpOn(1, 2, 1002), udpOn(0, 3, 1003),
+                shb(LE), named("wlan0"), udpOn(0, 4, 1004)));
+        assertEquals(Map.of(1001, "eth0", 1002, "eth1", 1003, "eth0", 1004, "wlan0"), interfacesByPort(file));
+    }
+
+    @Test
+    void aFlowOnAnInterfacePastThe255thHasNoNameRatherThanAnothersName(@TempDir Path dir) throws Exception {
+        // The flow table keeps 8 bits of interface index, 255 meaning none: a flow on interface
+        // 299 took interface 255's name.
+        List<byte[]> blocks = new ArrayList<>(List.of(shb(LE)));
+        for (int i = 0; i < 300; i++) {
+            blocks.add(named("n" + i));
+        }
+        blocks.add(udpOn(254, 1, 1001));
+        blocks.add(udpOn(255, 2, 1002));
+        blocks.add(udpOn(299, 3, 1003));
+        Path file = Files.write(dir.resolve("many.pcapng"), concat(blocks.toArray(byte[][]::new)));
+        assertEquals(Map.of(1001, "n254", 1002, "", 1003, ""), interfacesByPort(file));
     }
 }

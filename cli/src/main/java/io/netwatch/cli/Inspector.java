@@ -73,7 +73,8 @@ public final class Inspector {
                              AnomalySink anomalies, InspectionSink messages) throws CaptureException {
         try (PcapFileSource source = PcapFileSource.open(file)) {
             Pipeline pipeline = Pipeline.create(nodeName, source.interfaceNames(), flowConfig,
-                    detection, inspection, signatures, flows, anomalies, messages).tunnelPorts(tunnels);
+                    detection, inspection, signatures, flows, anomalies, messages).tunnelPorts(tunnels)
+                    .interfaceNames(source::interfaceName);
             CaptureException error = null;
             try {
                 source.run(pipeline);

@@ -377,4 +377,61 @@ class InspectCommandTest {
         // The value suricata-verify's ja4-tls-quic test expects.
         assertEquals("q13d0310h3_55b375c5d22e_cd85d2d88918", quicHello.get("ja4").asText());
     }
+
+    @Test
+    void anInterfaceDeclaredAfterPacketsNamesItsFlows() throws Exception {
+        // pcapng lets an Interface Description Block follow packets; the flow table knew only
+        // the interfaces declared before the first, and eth1's flow had no interface.
+        Path file = Files.write(tmp.resolve("late.pcapng"), concat(pcapngBlock(0x0A0D0D0A,
+                        le(0x1A2B3C4D, 4), le(1, 2), le(0, 2), le(-1, 8)),
+                interfaceBlock("eth0"), udpBlock(0, 1001), interfaceBlock("eth1"), udpBlock(1, 1002)));
+        Run r = inspect(file);
+        assertEquals(0, r.code(), r.stderr());
+        Set<String> seen = new HashSet<>();
+        for (JsonNode line : r.lines()) {
+            if (line.has("src_port")) {
+                seen.add(line.get("src_port").asInt() + " " + line.path("interface").asText("none"));
+            }
+        }
+        assertEquals(Set.of("1001 eth0", "1002 eth1"), seen);
+    }
+
+    private static byte[] interfaceBlock(String name) {
+        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        return pcapngBlock(1, le(1, 2), le(0, 2), le(0, 4), le(2, 2), le(n.length, 2), n,
+                new byte[(4 - n.length % 4) % 4], le(0, 4));
+    }
+
+    /** Ethernet, IPv4 10.0.0.1 to 10.0.0.2, UDP from {@code port} to 53 with no payload. */
+    private static byte[] udpBlock(int interfaceId, int port) {
+        ByteBuffer f = ByteBuffer.allocate(42);
+        f.put(new byte[] {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00});
+        f.put((byte) 0x45).put((byte) 0).putShort((short) 28).putInt(0).put((byte) 64).put((byte) 17).putShort((short) 0);
+        f.put(new byte[] {10, 0, 0, 1, 10, 0, 0, 2});
+        f.putShort((short) port).putShort((short) 53).putShort((short) 8).putShort((short) 0);
+        byte[] frame = f.array();
+        return pcapngBlock(6, le(interfaceId, 4), le(0, 4), le(port, 4), le(frame.length, 4), le(frame.length, 4),
+                frame, new byte[(4 - frame.length % 4) % 4]);
+    }
+
+    private static byte[] pcapngBlock(int type, byte[]... body) {
+        byte[] b = concat(body);
+        return concat(le(type, 4), le(12 + b.length, 4), b, le(12 + b.length, 4));
+    }
+
+    private static byte[] le(long value, int bytes) {
+        byte[] out = new byte[bytes];
+        for (int i = 0; i < bytes; i++) {
+            out[i] = (byte) (value >>> (8 * i));
+        }
+        return out;
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            out.writeBytes(part);
+        }
+        return out.toByteArray();
+    }
 }

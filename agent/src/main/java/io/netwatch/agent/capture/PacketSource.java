@@ -17,6 +17,15 @@ public interface PacketSource extends AutoCloseable {
     /** Names of the interfaces this source delivers, indexed by interfaceIndex. */
     java.util.List<String> interfaceNames();
 
+    /**
+     * The name of interface {@code index}, or null when the source has not declared it (yet):
+     * one name of {@link #interfaceNames()}, without copying them. Any thread.
+     */
+    default String interfaceName(int index) {
+        java.util.List<String> names = interfaceNames();
+        return index >= 0 && index < names.size() ? names.get(index) : null;
+    }
+
     /** A short description for logs and status ("file demo.pcap", "live eth0"). */
     String description();
 

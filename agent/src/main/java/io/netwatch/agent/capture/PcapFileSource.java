@@ -948,6 +948,14 @@ public final class PcapFileSource implements PacketSource {
         }
     }
 
+    /** As {@link #interfaceNames()}, one name, including those found since {@link #run} began. */
+    @Override
+    public String interfaceName(int index) {
+        synchronized (lock) {
+            return index >= 0 && index < names.size() ? names.get(index) : null;
+        }
+    }
+
     @Override
     public String description() {
         return "file " + name;

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -46,7 +47,10 @@ public final class FlowTable {
     private static final int MAX_PENDING_DECISIONS = 1 << 16;
     /** Flows sampled to choose an eviction victim. */
     private static final int EVICTION_SAMPLE = 32;
-    /** The interface index field holds 0-254; 255 means "not recorded". */
+    /**
+     * The interface index field holds 0-254; 255 means "not recorded": flows on interfaces past
+     * the 255th (a pcapng file may declare 65,536) have no interface name.
+     */
     private static final int NO_INTERFACE = 255;
     private static final TcpState[] STATES = {TcpState.TCP_STATE_UNKNOWN, TcpState.TCP_STATE_SYN_SENT,
         TcpState.TCP_STATE_SYN_RECEIVED, TcpState.TCP_STATE_ESTABLISHED, TcpState.TCP_STATE_CLOSING,
@@ -62,7 +66,8 @@ public final class FlowTable {
     private final FlowTableConfig config;
     private final FlowSink sink;
     private final String nodeName;
-    private final List<String> interfaceNames;
+    /** Asked at each record; replaced only while wiring ({@link #interfaceNames(InterfaceNames)}). */
+    private InterfaceNames interfaceNames;
     private final CommunityId communityId = new CommunityId(0);
     private FlowObserver observer = FlowObserver.NONE;
     private final FlowSlots slots;
@@ -129,10 +134,19 @@ public final class FlowTable {
         this.defrag = new Defragmenter(defragConfig);
         this.sink = sink;
         this.nodeName = nodeName;
-        this.interfaceNames = List.copyOf(interfaceNames);
+        this.interfaceNames = InterfaceNames.of(interfaceNames);
         this.flowIdBase = flowIdBase;
         this.slots = new FlowSlots(config.maxFlows());
         this.activeTimeoutNanos = config.activeTimeout().toNanos();
+    }
+
+    /**
+     * Names the flows' interfaces by asking {@code names} at each record instead of the list
+     * given when the table was built. Call it while wiring, before the first packet.
+     */
+    public FlowTable interfaceNames(InterfaceNames names) {
+        this.interfaceNames = Objects.requireNonNull(names, "names");
+        return this;
     }
 
     /** Installs the stage that inspects the flows' packets (payload inspection). */
@@ -877,8 +891,10 @@ public final class FlowTable {
             f.addVlanIds((int) (v & 0xFFFF) - 1);
         }
         int ifIndex = (int) (meta >>> FlowSlots.INTERFACE_SHIFT) & 0xFF;
-        if (ifIndex < interfaceNames.size()) {
-            f.setInterface(interfaceNames.get(ifIndex));
+        // Not interface 255's name for a flow on interface 300, which the field cannot hold.
+        String iface = ifIndex == NO_INTERFACE ? null : interfaceNames.name(ifIndex);
+        if (iface != null) {
+            f.setInterface(iface);
         }
         int ports = slots.ports[pg][at];
         int iPort = aInit ? ports >>> 16 : ports & 0xFFFF;
