@@ -60,14 +60,25 @@ public final class FlowEnricher {
     /**
      * Learns the names a DNS response gives, when the end that answered held a trusted
      * resolver's address when the exchange started (see {@link DnsResolvers}); other answers are
-     * counted and left out.
+     * counted and left out. So are two kinds whose answering address proves nothing:
+     * <ul>
+     * <li>a response inside a tunnel: the agent reads any datagram to a VXLAN or Geneve port
+     *     as one, and the addresses inside are whatever its sender wrote (any pod can send it,
+     *     without privilege); the pods' own interfaces show their real exchanges untunnelled;
+     * <li>a response to no question the agent saw (its flow began with it, so its sender is the
+     *     source): one datagram with the resolver's address forged as its source looks like
+     *     that. A capture that began between a question and its answer misses that one name.
+     * </ul>
      */
     private void learn(Flow f, long atNanos, long nowMillis) {
         if (!DnsNames.answers(f)) {
             return;
         }
-        Endpoint answered = f.getDns().getResponseFromSource() ? f.getSource() : f.getDestination();
-        IpKey server = IpKey.parse(answered.getIp());
+        if (f.getTunnelsCount() > 0 || f.getDns().getResponseFromSource()) {
+            untrustedAnswers.incrementAndGet();
+            return;
+        }
+        IpKey server = IpKey.parse(f.getDestination().getIp());
         if (server != null && resolvers.trusts(server, index.at(server, atNanos))) {
             names.learn(f, nowMillis);
         } else {
@@ -114,7 +125,10 @@ public final class FlowEnricher {
         return kept.get();
     }
 
-    /** DNS responses with answers left out because a resolver not trusted gave them (see {@link DnsResolvers}). */
+    /**
+     * DNS responses with answers left out: a resolver not trusted gave them, they came inside a
+     * tunnel, or they answered no question the agent saw (see {@link #learn}).
+     */
     public long untrustedDnsAnswers() {
         return untrustedAnswers.get();
     }

@@ -57,8 +57,9 @@ public final class VerdictMetrics implements MeterBinder {
             meters.counter("netwatch.identity.dns.names.evicted", enricher, e -> e.dnsNamesEvicted(),
                     "Names of outside addresses dropped because the bound on named addresses was reached");
             meters.counter("netwatch.identity.dns.untrusted.answers", enricher, e -> e.untrustedDnsAnswers(),
-                    "DNS responses whose answers named no address because a resolver not trusted gave them"
-                            + " (kubernetes.dns_resolvers)");
+                    "DNS responses whose answers named no address: a resolver not trusted gave them"
+                            + " (kubernetes.dns_resolvers), they came inside a tunnel, or they answered no question"
+                            + " the agent saw");
         }
     }
 
