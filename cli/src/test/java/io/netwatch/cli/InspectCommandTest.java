@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -204,6 +205,27 @@ class InspectCommandTest {
         assertEquals(2, both.code());
         assertTrue(both.stderr().startsWith("netwatch inspect: --vxlan-ports, --geneve-ports: tunnel port 4790 is"
                 + " listed twice"), both.stderr());
+    }
+
+    @Test
+    void ruleVariablesForTunnelPortsFollowTheTunnelPortsGiven() throws Exception {
+        // Found in review: $VXLAN_PORTS and $GENEVE_PORTS follow --vxlan-ports and --geneve-ports,
+        // as the agent's follow decode.*_ports. A tunnel the decoder reads gives its bytes to the
+        // flows inside it, so a rule on its port sees only datagrams there that are not read as it.
+        Path capture = Path.of("../../shared/pcaps/zeek-tunnels-vxlan-encapsulated-http.pcap");
+        assumeTrue(Files.isRegularFile(capture), "the corpus at ../shared/pcaps");
+        Path rules = tmp.resolve("overlay.rules");
+        Files.writeString(rules, "alert udp any any -> any $VXLAN_PORTS (msg:\"to a VXLAN port\"; content:\"GET\"; "
+                + "sid:1000020;)\n");
+        Map<String, Long> alerts = new java.util.HashMap<>();
+        for (String ports : List.of("4789", "none", "4790")) {
+            Run run = inspect(capture, "--no-default-rules", "--rules", rules.toString(), "--vxlan-ports", ports);
+            assertEquals(0, run.code(), run.stderr());
+            alerts.put(ports, run.lines().stream().filter(n -> n.get("type").asText().equals("alert")).count());
+        }
+        // Read as VXLAN: the request is the inner flow's. None read: plain UDP to 4789, which the
+        // variable keeps. Read on 4790 only: the variable moved with it, off the plain UDP on 4789.
+        assertEquals(Map.of("4789", 0L, "none", 1L, "4790", 0L), alerts);
     }
 
     @Test

@@ -80,10 +80,12 @@ public record RuleVariables(Map<String, String> addresses, Map<String, String> p
      * These variables with {@code VXLAN_PORTS} and {@code GENEVE_PORTS} set to the UDP ports the
      * decoder reads those tunnels on. In Suricata the decoder takes its ports from these
      * variables; here the decoder has settings of its own ({@code decode.vxlan_ports},
-     * {@code decode.geneve_ports}), and the variables follow them so that a rule on
-     * {@code $VXLAN_PORTS} watches what the decoder decodes (Flannel's 8472 as well as 4789).
-     * An empty list leaves its variable as it was. Configured port groups are laid over this,
-     * so a {@code VXLAN_PORTS} group still wins.
+     * {@code decode.geneve_ports}), and the variables follow them so that they name the ports
+     * the tunnels are read on (Flannel's 8472 as well as 4789). A tunnel read gives its bytes to
+     * the flows inside it, not to its own: a rule on {@code $VXLAN_PORTS} sees only datagrams on
+     * those ports that are not read as the tunnel (junk aimed at the tunnel port). An empty list
+     * leaves its variable as it was (UDP on that port is then plain UDP, which such a rule sees).
+     * Configured port groups are laid over this, so a {@code VXLAN_PORTS} group still wins.
      */
     public RuleVariables withTunnelPorts(List<Integer> vxlan, List<Integer> geneve) {
         Map<String, String> p = new LinkedHashMap<>(ports);
