@@ -188,6 +188,11 @@ class AgentConfigurationTest {
                 "NETWATCH_AGENT_INGEST_PORT_50051_TCP_PORT", "50051", "NETWATCH_AGENT_INGEST_PORT_50051_TCP_ADDR",
                 "10.96.0.7", "NETWATCH_AGENT_SERVICE_HOST", "10.96.0.8");
         assertEquals(config(settings(Map.of(), "--pcap", "x.pcap")), config(settings(links, "--pcap", "x.pcap")));
+        // An IPv6 cluster IP, and a Service whose first port is UDP.
+        assertEquals(config(settings(Map.of(), "--pcap", "x.pcap")), config(settings(Map.of(
+                "NETWATCH_AGENT_V6_SERVICE_HOST", "fd00:10:96::a", "NETWATCH_AGENT_V6_PORT", "udp://[fd00:10:96::a]:53",
+                "NETWATCH_AGENT_V6_PORT_53_UDP_ADDR", "fd00:10:96::a", "NETWATCH_AGENT_V6_PORT_53_UDP_PROTO", "udp"),
+                "--pcap", "x.pcap")));
     }
 
     @Test
@@ -201,6 +206,15 @@ class AgentConfigurationTest {
         // A number where a Service link has a URL is a typo of a key, not a link.
         m = error(Map.of("NETWATCH_AGENT_METRICS_PORT", "9091"), "--pcap", "x");
         assertTrue(m.contains("NETWATCH_AGENT_METRICS_PORT names no agent setting"), m);
+        // Found in review: a link's name alone was enough, whatever its value, so a setting
+        // guessed at (an aggregator's host name where a Service's has a cluster IP, a port where
+        // a protocol goes) was passed over without a word.
+        m = error(Map.of("NETWATCH_AGENT_EXPORT_SERVICE_HOST", "netwatch-aggregator:50051"), "--pcap", "x");
+        assertTrue(m.contains("NETWATCH_AGENT_EXPORT_SERVICE_HOST names no agent setting"), m);
+        m = error(Map.of("NETWATCH_AGENT_EXPORT_SERVICE_PORT", "grpc"), "--pcap", "x");
+        assertTrue(m.contains("NETWATCH_AGENT_EXPORT_SERVICE_PORT names no agent setting"), m);
+        m = error(Map.of("NETWATCH_AGENT_INGEST_PORT_50051_TCP_ADDR", "aggregator"), "--pcap", "x");
+        assertTrue(m.contains("NETWATCH_AGENT_INGEST_PORT_50051_TCP_ADDR names no agent setting"), m);
         m = error(Map.of(), "--pcap", "x", "--max-flows", "0");
         assertEquals("--max-flows (flows.max_flows): \"0\" is out of range (expected integer, at least 1)", m);
         m = error(Map.of(), "--pcap", "x", "--flow-timeouts", "udp=soon");

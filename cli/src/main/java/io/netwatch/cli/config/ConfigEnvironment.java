@@ -11,16 +11,26 @@ import java.util.regex.Pattern;
  * the kubelet gives a pod for each Service of its namespace ({@link #serviceLink}).
  */
 public final class ConfigEnvironment {
+    /** Values as the kubelet writes them: a cluster IP, a port, a port's URL ({@code [...]} allowed round IPv6). */
+    private static final Pattern IP = Pattern.compile("[0-9A-Fa-f.:]+");
+    private static final Pattern NUMBER = Pattern.compile("[0-9]{1,5}");
+    private static final Pattern URL = Pattern.compile("(tcp|udp|sctp)://(\\[[0-9A-Fa-f.:]+]|[0-9A-Fa-f.:]+):[0-9]{1,5}");
     /**
-     * The names of a Service's link variables: a Service {@code netwatch-aggregator} on port
-     * 50051 gives {@code NETWATCH_AGGREGATOR_SERVICE_HOST}, {@code _SERVICE_PORT},
-     * {@code _SERVICE_PORT_GRPC}, {@code _PORT}, {@code _PORT_50051_TCP} and its
-     * {@code _PROTO}, {@code _PORT} and {@code _ADDR}.
+     * A Service's link variables, by name and the value the kubelet writes (its
+     * {@code envvars.FromServices}): a Service {@code netwatch-aggregator} on port 50051 named
+     * grpc gives {@code NETWATCH_AGGREGATOR_SERVICE_HOST} (its cluster IP), {@code _SERVICE_PORT}
+     * and {@code _SERVICE_PORT_GRPC} (the port), {@code _PORT} and {@code _PORT_50051_TCP}
+     * ({@code tcp://IP:50051}), and {@code _PORT_50051_TCP_PROTO} ({@code tcp}), {@code _PORT}
+     * (50051) and {@code _ADDR} (the IP). The value is checked too, so that a setting guessed at
+     * with such a name (a host name where the kubelet writes an IP) is still refused.
      */
-    private static final Pattern SERVICE_NAMES = Pattern.compile(
-            "(.+_)?(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT_[0-9]{1,5}_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)");
-    /** {@code _PORT} alone is the Service's first port as a URL; a number there is more likely a typo of a key. */
-    private static final Pattern PORT_URL = Pattern.compile("(tcp|udp|sctp)://\\S+");
+    private static final Map<Pattern, Pattern> LINKS = Map.of(
+            Pattern.compile(".+_SERVICE_HOST"), IP,
+            Pattern.compile(".+_SERVICE_PORT(_[A-Z0-9_]+)?"), NUMBER,
+            Pattern.compile(".+_PORT(_[0-9]{1,5}_(TCP|UDP|SCTP))?"), URL,
+            Pattern.compile(".+_PORT_[0-9]{1,5}_(TCP|UDP|SCTP)_PROTO"), Pattern.compile("tcp|udp|sctp"),
+            Pattern.compile(".+_PORT_[0-9]{1,5}_(TCP|UDP|SCTP)_PORT"), NUMBER,
+            Pattern.compile(".+_PORT_[0-9]{1,5}_(TCP|UDP|SCTP)_ADDR"), IP);
 
     private ConfigEnvironment() {
     }
@@ -32,10 +42,12 @@ public final class ConfigEnvironment {
      * start (found in review).
      */
     static boolean serviceLink(String name, String value) {
-        if (SERVICE_NAMES.matcher(name).matches()) {
-            return true;
+        for (Map.Entry<Pattern, Pattern> link : LINKS.entrySet()) {
+            if (link.getKey().matcher(name).matches() && link.getValue().matcher(value).matches()) {
+                return true;
+            }
         }
-        return (name.endsWith("_PORT")) && PORT_URL.matcher(value).matches();
+        return false;
     }
 
     /** Applies every variable with the schema's prefix, in name order. */
