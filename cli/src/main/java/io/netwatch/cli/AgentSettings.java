@@ -281,7 +281,9 @@ final class AgentSettings {
      * user gave it, and the group.
      */
     static RuleVariables ruleVariables(ConfigValues v) {
-        RuleVariables base = RULES.variables().withTunnelPorts(v.get(VXLAN_PORTS), v.get(GENEVE_PORTS));
+        // Checked as the decoder takes them: a port in both lists is refused, not named by both variables.
+        TunnelPorts tunnels = tunnelPorts(v);
+        RuleVariables base = RULES.variables().withTunnelPorts(tunnels.vxlan(), tunnels.geneve());
         RuleVariables vars = withGroups(v, ADDRESS_GROUPS, base::withAddresses);
         return withGroups(v, PORT_GROUPS, vars::withPorts);
     }
