@@ -26,16 +26,31 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
  * The scrape endpoint: {@code /metrics} in the Prometheus text format, {@code /healthz}
  * (the process is alive) and {@code /readyz} (the agent is capturing). One Netty event-loop
  * thread; never touches the capture thread.
+ *
+ * <p>Anyone who can reach the port is a client, so no client may hold a connection without
+ * doing an exchange: each request must arrive whole, and each response be taken, within
+ * {@link #EXCHANGE_TIMEOUT} (a client that connects and never sends, or sends its head a
+ * byte at a time, is cut off), and a kept-alive connection is closed when no next request
+ * arrives within it.
  */
 public final class MetricsServer implements AutoCloseable {
     /** Largest request accepted, bytes: the endpoint takes no bodies. */
     private static final int MAX_REQUEST_BYTES = 8192;
+    /**
+     * Most time for a request to arrive whole (from the connection or the previous response)
+     * and for its response to be taken. Prometheus's default scrape timeout: no honest client
+     * needs longer to send a few hundred bytes or read a scrape on a cluster network.
+     */
+    public static final Duration EXCHANGE_TIMEOUT = Duration.ofSeconds(10);
 
     private final EventLoopGroup group;
     private final Channel channel;
@@ -51,6 +66,12 @@ public final class MetricsServer implements AutoCloseable {
      */
     public static MetricsServer start(InetSocketAddress address, PrometheusMeterRegistry registry,
                                       BooleanSupplier ready) throws IOException, InterruptedException {
+        return start(address, registry, ready, EXCHANGE_TIMEOUT, 64);
+    }
+
+    static MetricsServer start(InetSocketAddress address, PrometheusMeterRegistry registry, BooleanSupplier ready,
+                               Duration exchangeTimeout, int maxConnections)
+            throws IOException, InterruptedException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
             Channel ch = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -58,7 +79,7 @@ public final class MetricsServer implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel c) {
                             c.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BYTES),
-                                    new Handler(registry, ready));
+                                    new Handler(registry, ready, exchangeTimeout.toNanos()));
                         }
                     })
                     .bind(address).sync().channel();
@@ -81,20 +102,58 @@ public final class MetricsServer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final PrometheusMeterRegistry registry;
         private final BooleanSupplier ready;
+        /** {@link #EXCHANGE_TIMEOUT}, nanoseconds. */
+        private final long timeoutNanos;
+        /** Closes the connection when the exchange under way does not end in time; on the event loop only. */
+        private ScheduledFuture<?> deadline;
 
-        Handler(PrometheusMeterRegistry registry, BooleanSupplier ready) {
+        Handler(PrometheusMeterRegistry registry, BooleanSupplier ready, long timeoutNanos) {
             this.registry = registry;
             this.ready = ready;
+            this.timeoutNanos = timeoutNanos;
+        }
+
+        /**
+         * Starts the clock again: a request must now arrive whole, or the response just
+         * written be taken, within the timeout. Not an idle timer, which each byte of a head
+         * sent a byte at a time would reset.
+         */
+        private void arm(ChannelHandlerContext ctx) {
+            disarm();
+            deadline = ctx.executor().schedule(() -> {
+                ctx.close();
+            }, timeoutNanos, TimeUnit.NANOSECONDS);
+        }
+
+        private void disarm() {
+            if (deadline != null) {
+                deadline.cancel(false);
+                deadline = null;
+            }
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) throws Exception {
+            arm(ctx);
+            super.channelActive(ctx);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            disarm();
+            super.channelInactive(ctx);
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            // The response must be taken in time; the next request's clock starts once it is.
+            arm(ctx);
             String path = request.uri();
             int q = path.indexOf('?');
             if (q >= 0) {
@@ -117,10 +176,13 @@ public final class MetricsServer implements AutoCloseable {
             }
             boolean keepAlive = HttpUtil.isKeepAlive(request);
             HttpUtil.setKeepAlive(response, keepAlive);
-            var future = ctx.writeAndFlush(response);
-            if (!keepAlive) {
-                future.addListener(ChannelFutureListener.CLOSE);
-            }
+            ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
+                if (!f.isSuccess() || !keepAlive) {
+                    f.channel().close();
+                } else {
+                    arm(ctx);
+                }
+            });
         }
 
         private static FullHttpResponse text(HttpResponseStatus status, String body, String contentType) {

@@ -1,0 +1,149 @@
+package io.netwatch.common.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The scrape endpoint against hostile and unusual HTTP clients, over real loopback sockets
+ * written byte for byte: clients that never send or send a byte at a time, oversized and
+ * malformed requests, HTTP/1.0, pipelining clients that never read, and connection floods.
+ */
+class ScrapeEndpointTest {
+    /** How long any one read waits: far past every timeout the tests set. */
+    private static final int READ_TIMEOUT_MILLIS = 30_000;
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final List<Socket> sockets = new ArrayList<>();
+    private MetricsServer server;
+
+    @AfterEach
+    void close() throws IOException {
+        for (Socket s : sockets) {
+            s.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private void serve(Duration exchangeTimeout, int maxConnections) throws Exception {
+        server = MetricsServer.start(new InetSocketAddress("127.0.0.1", 0), registry, () -> true,
+                exchangeTimeout, maxConnections);
+    }
+
+    private Socket connect() throws IOException {
+        Socket s = new Socket("127.0.0.1", server.port());
+        s.setSoTimeout(READ_TIMEOUT_MILLIS);
+        sockets.add(s);
+        return s;
+    }
+
+    private static void send(Socket s, String text) throws IOException {
+        s.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
+        s.getOutputStream().flush();
+    }
+
+    /** One response as read off the wire: the status line, headers (names in lower case) and body. */
+    private record Response(String statusLine, Map<String, String> headers, String body) {
+        int status() {
+            return Integer.parseInt(statusLine.split(" ")[1]);
+        }
+    }
+
+    private static String line(InputStream in) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int b;
+        while ((b = in.read()) != '\n') {
+            if (b < 0) {
+                throw new IOException("connection closed inside a response head");
+            }
+            if (b != '\r') {
+                out.write(b);
+            }
+        }
+        return out.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    /** Reads one response; a HEAD's carries no body whatever its content-length says. */
+    private static Response read(Socket s, boolean head) throws IOException {
+        InputStream in = s.getInputStream();
+        String status = line(in);
+        Map<String, String> headers = new TreeMap<>();
+        for (String h = line(in); !h.isEmpty(); h = line(in)) {
+            int colon = h.indexOf(':');
+            headers.put(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
+        }
+        int length = head ? 0 : Integer.parseInt(headers.getOrDefault("content-length", "0"));
+        byte[] body = in.readNBytes(length);
+        return new Response(status, headers, new String(body, StandardCharsets.UTF_8));
+    }
+
+    /** True once the server has closed the connection: end of stream or a reset. */
+    private static boolean closedByServer(Socket s) throws IOException {
+        try {
+            return s.getInputStream().read() < 0;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    @Test
+    void aClientThatConnectsAndNeverSendsIsClosedAtTheTimeout() throws Exception {
+        serve(Duration.ofSeconds(1), 64);
+        Socket s = connect();
+        assertTrue(closedByServer(s), "the server still holds an idle connection after 30 s with a 1 s timeout");
+    }
+
+    @Test
+    void aRequestHeadSentAByteAtATimeIsCutOffAtTheTimeout() throws Exception {
+        serve(Duration.ofSeconds(1), 64);
+        Socket s = connect();
+        s.setSoTimeout(100);
+        // Every byte resets an idle timer: a head that never ends must still be cut off.
+        byte[] head = "GET /healthz HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        boolean closed = false;
+        for (int i = 0; i < 300 && !closed; i++) {
+            try {
+                s.getOutputStream().write(i < head.length ? head[i] : 'x');
+            } catch (IOException e) {
+                closed = true;
+                break;
+            }
+            // Waits up to 100 ms for the server's end of stream; 300 waits are 30 s, 30 timeouts.
+            closed = closedByServer(s);
+        }
+        assertTrue(closed, "a request head dribbled for 30 s was never cut off with a 1 s timeout");
+    }
+
+    @Test
+    void aResponseWaitsForANewRequestOnlyUntilTheTimeout() throws Exception {
+        serve(Duration.ofSeconds(1), 64);
+        Socket s = connect();
+        send(s, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+        Response r = read(s, false);
+        assertEquals(200, r.status());
+        assertTrue(closedByServer(s), "a kept-alive connection idle for 30 s is still open with a 1 s timeout");
+    }
+}
