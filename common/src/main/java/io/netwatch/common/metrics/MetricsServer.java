@@ -23,6 +23,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -45,6 +47,7 @@ import java.util.function.BooleanSupplier;
 public final class MetricsServer implements AutoCloseable {
     /** Largest request accepted, bytes: the endpoint takes no bodies. */
     private static final int MAX_REQUEST_BYTES = 8192;
+    private static final String PLAIN = "text/plain; charset=utf-8";
     /**
      * Most time for a request to arrive whole (from the connection or the previous response)
      * and for its response to be taken. Prometheus's default scrape timeout: no honest client
@@ -154,27 +157,21 @@ public final class MetricsServer implements AutoCloseable {
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
             // The response must be taken in time; the next request's clock starts once it is.
             arm(ctx);
-            String path = request.uri();
-            int q = path.indexOf('?');
-            if (q >= 0) {
-                path = path.substring(0, q);
-            }
             FullHttpResponse response;
-            if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
-                response = text(HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET\n", "text/plain; charset=utf-8");
+            boolean keepAlive;
+            if (request.decoderResult().isFailure()) {
+                // A head the decoder could not take whole (too long, not HTTP): Netty hands on what
+                // it read, which must not be served, and discards the rest of the connection.
+                response = refusal(request.decoderResult().cause());
+                keepAlive = false;
             } else {
-                response = switch (path) {
-                    case "/metrics" -> text(HttpResponseStatus.OK, registry.scrape(),
-                            "text/plain; version=0.0.4; charset=utf-8");
-                    case "/healthz" -> text(HttpResponseStatus.OK, "ok\n", "text/plain; charset=utf-8");
-                    case "/readyz" -> ready.getAsBoolean()
-                            ? text(HttpResponseStatus.OK, "ready\n", "text/plain; charset=utf-8")
-                            : text(HttpResponseStatus.SERVICE_UNAVAILABLE, "not ready\n", "text/plain; charset=utf-8");
-                    default -> text(HttpResponseStatus.NOT_FOUND, "not found: try /metrics, /healthz, /readyz\n",
-                            "text/plain; charset=utf-8");
-                };
+                response = answer(request);
+                // An HTTP/1.0 client is answered in HTTP/1.0: it keeps the connection only when the
+                // response says keep-alive, which Netty writes only into an HTTP/1.0 response.
+                response.setProtocolVersion(request.protocolVersion().equals(HttpVersion.HTTP_1_0)
+                        ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1);
+                keepAlive = HttpUtil.isKeepAlive(request);
             }
-            boolean keepAlive = HttpUtil.isKeepAlive(request);
             HttpUtil.setKeepAlive(response, keepAlive);
             ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
                 if (!f.isSuccess() || !keepAlive) {
@@ -183,6 +180,37 @@ public final class MetricsServer implements AutoCloseable {
                     arm(ctx);
                 }
             });
+        }
+
+        private FullHttpResponse answer(FullHttpRequest request) {
+            if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
+                FullHttpResponse r = text(HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET and HEAD\n", PLAIN);
+                r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+                return r;
+            }
+            String path = request.uri();
+            int q = path.indexOf('?');
+            if (q >= 0) {
+                path = path.substring(0, q);
+            }
+            return switch (path) {
+                case "/metrics" -> text(HttpResponseStatus.OK, registry.scrape(), "text/plain; version=0.0.4; charset=utf-8");
+                case "/healthz" -> text(HttpResponseStatus.OK, "ok\n", PLAIN);
+                case "/readyz" -> ready.getAsBoolean()
+                        ? text(HttpResponseStatus.OK, "ready\n", PLAIN)
+                        : text(HttpResponseStatus.SERVICE_UNAVAILABLE, "not ready\n", PLAIN);
+                default -> text(HttpResponseStatus.NOT_FOUND, "not found: try /metrics, /healthz, /readyz\n", PLAIN);
+            };
+        }
+
+        private static FullHttpResponse refusal(Throwable cause) {
+            if (cause instanceof TooLongHttpLineException) {
+                return text(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long\n", PLAIN);
+            }
+            if (cause instanceof TooLongHttpHeaderException) {
+                return text(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request headers too large\n", PLAIN);
+            }
+            return text(HttpResponseStatus.BAD_REQUEST, "not an HTTP request\n", PLAIN);
         }
 
         private static FullHttpResponse text(HttpResponseStatus status, String body, String contentType) {

@@ -146,4 +146,50 @@ class ScrapeEndpointTest {
         assertEquals(200, r.status());
         assertTrue(closedByServer(s), "a kept-alive connection idle for 30 s is still open with a 1 s timeout");
     }
+
+    @Test
+    void anOversizedOrMalformedRequestIsRefusedWithItsStatusAndTheConnectionClosed() throws Exception {
+        serve(Duration.ofSeconds(60), 64);
+        // A head Netty cannot take whole must not be served as if it were a request.
+        Map<String, Integer> refused = Map.of(
+                "GET /" + "a".repeat(10_000) + " HTTP/1.1\r\nHost: x\r\n\r\n", 414,
+                "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + "b".repeat(10_000) + "\r\n\r\n", 431,
+                "GARBAGE\r\n\r\n", 400);
+        for (Map.Entry<String, Integer> e : refused.entrySet()) {
+            Socket s = connect();
+            send(s, e.getKey());
+            Response r = read(s, false);
+            String what = e.getKey().substring(0, Math.min(20, e.getKey().length()));
+            assertEquals(e.getValue(), r.status(), what);
+            assertEquals("close", r.headers().get("connection"), what);
+            assertTrue(closedByServer(s), "a connection whose request could not be read stays open: " + what);
+        }
+    }
+
+    @Test
+    void aMethodOtherThanGetOrHeadIsRefusedNamingTheAllowedOnes() throws Exception {
+        serve(Duration.ofSeconds(60), 64);
+        Socket s = connect();
+        send(s, "PUT /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+        Response r = read(s, false);
+        assertEquals(405, r.status());
+        // RFC 9110 15.5.6: a 405 carries Allow.
+        assertEquals("GET, HEAD", r.headers().get("allow"));
+    }
+
+    @Test
+    void anHttp10ClientIsAnsweredInHttp10AndKeptAliveOnlyWhenItAsks() throws Exception {
+        serve(Duration.ofSeconds(60), 64);
+        Socket s = connect();
+        send(s, "GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+        Response r = read(s, false);
+        assertEquals("HTTP/1.0 200 OK", r.statusLine());
+        // Without it an HTTP/1.0 client takes the connection as ending with the response.
+        assertEquals("keep-alive", r.headers().get("connection"));
+        send(s, "GET /readyz HTTP/1.0\r\n\r\n");
+        r = read(s, false);
+        assertEquals("HTTP/1.0 200 OK", r.statusLine());
+        assertEquals("ready\n", r.body());
+        assertTrue(closedByServer(s), "an HTTP/1.0 request without keep-alive ends its connection");
+    }
 }
