@@ -7,9 +7,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -25,12 +26,15 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -49,6 +53,11 @@ public final class MetricsServer implements AutoCloseable {
     private static final int MAX_REQUEST_BYTES = 8192;
     private static final String PLAIN = "text/plain; charset=utf-8";
     /**
+     * Most requests that wait on one connection for the responses before them (a pipelining
+     * client); more and the connection is closed. Prometheus and the kubelet never pipeline.
+     */
+    private static final int MAX_PIPELINED = 16;
+    /**
      * Most time for a request to arrive whole (from the connection or the previous response)
      * and for its response to be taken. Prometheus's default scrape timeout: no honest client
      * needs longer to send a few hundred bytes or read a scrape on a cluster network.
@@ -57,10 +66,20 @@ public final class MetricsServer implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final Channel channel;
+    private final Closes closes;
 
-    private MetricsServer(EventLoopGroup group, Channel channel) {
+    /** Connections the server closed before their client did, by why. */
+    static final class Closes {
+        /** An exchange that did not end within {@link #EXCHANGE_TIMEOUT}. */
+        final AtomicLong timeouts = new AtomicLong();
+        /** More than {@link #MAX_PIPELINED} requests waiting for their responses. */
+        final AtomicLong pipelined = new AtomicLong();
+    }
+
+    private MetricsServer(EventLoopGroup group, Channel channel, Closes closes) {
         this.group = group;
         this.channel = channel;
+        this.closes = closes;
     }
 
     /**
@@ -76,17 +95,22 @@ public final class MetricsServer implements AutoCloseable {
                                Duration exchangeTimeout, int maxConnections)
             throws IOException, InterruptedException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        Closes closes = new Closes();
         try {
             Channel ch = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                    // A connection reads only when its handler asks: one request at a time, the next
+                    // once the response is written (a client that pipelines requests and never reads
+                    // the responses must not make the server scrape and buffer for each).
+                    .childOption(ChannelOption.AUTO_READ, false)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel c) {
                             c.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BYTES),
-                                    new Handler(registry, ready, exchangeTimeout.toNanos()));
+                                    new Handler(registry, ready, exchangeTimeout.toNanos(), closes));
                         }
                     })
                     .bind(address).sync().channel();
-            return new MetricsServer(group, ch);
+            return new MetricsServer(group, ch, closes);
         } catch (InterruptedException e) {
             group.shutdownGracefully();
             throw e;
@@ -102,24 +126,46 @@ public final class MetricsServer implements AutoCloseable {
         return ((InetSocketAddress) channel.localAddress()).getPort();
     }
 
+    /** Connections closed because an exchange took longer than the timeout. */
+    long timeouts() {
+        return closes.timeouts.get();
+    }
+
+    /** Connections the server closed for any reason of {@link Closes}. */
+    long closed() {
+        return closes.timeouts.get() + closes.pipelined.get();
+    }
+
     @Override
     public void close() {
         channel.close().syncUninterruptibly();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
-    private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    /**
+     * Answers a connection's requests one at a time, in order, and reads again only once a
+     * response is written: a client that pipelines requests and never reads the responses gets
+     * what the sockets' buffers hold and no more scrapes. The requests one read decoded wait
+     * here, at most {@link #MAX_PIPELINED}.
+     */
+    private static final class Handler extends ChannelInboundHandlerAdapter {
         private final PrometheusMeterRegistry registry;
         private final BooleanSupplier ready;
         /** {@link #EXCHANGE_TIMEOUT}, nanoseconds. */
         private final long timeoutNanos;
         /** Closes the connection when the exchange under way does not end in time; on the event loop only. */
         private ScheduledFuture<?> deadline;
+        private final Closes closes;
+        /** Requests read while a response was being written; on the event loop only. */
+        private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
+        /** A response is being written. */
+        private boolean writing;
 
-        Handler(PrometheusMeterRegistry registry, BooleanSupplier ready, long timeoutNanos) {
+        Handler(PrometheusMeterRegistry registry, BooleanSupplier ready, long timeoutNanos, Closes closes) {
             this.registry = registry;
             this.ready = ready;
             this.timeoutNanos = timeoutNanos;
+            this.closes = closes;
         }
 
         /**
@@ -130,6 +176,7 @@ public final class MetricsServer implements AutoCloseable {
         private void arm(ChannelHandlerContext ctx) {
             disarm();
             deadline = ctx.executor().schedule(() -> {
+                closes.timeouts.incrementAndGet();
                 ctx.close();
             }, timeoutNanos, TimeUnit.NANOSECONDS);
         }
@@ -145,18 +192,49 @@ public final class MetricsServer implements AutoCloseable {
         public void channelActive(ChannelHandlerContext ctx) throws Exception {
             arm(ctx);
             super.channelActive(ctx);
+            ctx.read();
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) throws Exception {
             disarm();
+            for (FullHttpRequest r = waiting.poll(); r != null; r = waiting.poll()) {
+                r.release();
+            }
             super.channelInactive(ctx);
         }
 
         @Override
-        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!(msg instanceof FullHttpRequest request)) {
+                // The aggregator passes on nothing else.
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (!writing) {
+                answer(ctx, request);
+            } else if (waiting.size() < MAX_PIPELINED) {
+                waiting.add(request);
+            } else {
+                request.release();
+                closes.pipelined.incrementAndGet();
+                ctx.close();
+            }
+        }
+
+        /** Answers one request and releases it. */
+        private void answer(ChannelHandlerContext ctx, FullHttpRequest request) {
+            try {
+                respond(ctx, request);
+            } finally {
+                request.release();
+            }
+        }
+
+        private void respond(ChannelHandlerContext ctx, FullHttpRequest request) {
             // The response must be taken in time; the next request's clock starts once it is.
             arm(ctx);
+            writing = true;
             FullHttpResponse response;
             boolean keepAlive;
             if (request.decoderResult().isFailure()) {
@@ -165,7 +243,7 @@ public final class MetricsServer implements AutoCloseable {
                 response = refusal(request.decoderResult().cause());
                 keepAlive = false;
             } else {
-                response = answer(request);
+                response = response(request);
                 // An HTTP/1.0 client is answered in HTTP/1.0: it keeps the connection only when the
                 // response says keep-alive, which Netty writes only into an HTTP/1.0 response.
                 response.setProtocolVersion(request.protocolVersion().equals(HttpVersion.HTTP_1_0)
@@ -176,13 +254,21 @@ public final class MetricsServer implements AutoCloseable {
             ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
                 if (!f.isSuccess() || !keepAlive) {
                     f.channel().close();
+                    return;
+                }
+                writing = false;
+                FullHttpRequest next = waiting.poll();
+                if (next != null) {
+                    // Later, not here: a write that completes at once calls this from answer().
+                    ctx.executor().execute(() -> answer(ctx, next));
                 } else {
                     arm(ctx);
+                    ctx.read();
                 }
             });
         }
 
-        private FullHttpResponse answer(FullHttpRequest request) {
+        private FullHttpResponse response(FullHttpRequest request) {
             if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
                 FullHttpResponse r = text(HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET and HEAD\n", PLAIN);
                 r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");

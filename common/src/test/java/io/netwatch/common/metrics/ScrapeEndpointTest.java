@@ -22,6 +22,7 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The scrape endpoint against hostile and unusual HTTP clients, over real loopback sockets
@@ -191,5 +192,40 @@ class ScrapeEndpointTest {
         assertEquals("HTTP/1.0 200 OK", r.statusLine());
         assertEquals("ready\n", r.body());
         assertTrue(closedByServer(s), "an HTTP/1.0 request without keep-alive ends its connection");
+    }
+
+    @Test
+    @Timeout(30)
+    void aClientThatPipelinesScrapesAndNeverReadsGetsOnlyWhatTheSocketHolds() throws Exception {
+        // Each scrape reads this gauge once and is 64 KiB long.
+        AtomicInteger scrapes = new AtomicInteger();
+        Gauge.builder("netwatch.test.scrapes", scrapes, AtomicInteger::incrementAndGet)
+                .description("x".repeat(64 << 10)).register(registry);
+        serve(Duration.ofSeconds(1), 64);
+        // A client that reads is answered in order.
+        Socket reader = connect();
+        send(reader, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nHEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /nope HTTP/1.1\r\nHost: x\r\n\r\nGET /readyz HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertEquals("ok\n", read(reader, false).body());
+        assertEquals(200, read(reader, true).status());
+        assertEquals(404, read(reader, false).status());
+        assertEquals("ready\n", read(reader, false).body());
+        scrapes.set(0);
+
+        Socket s = new Socket();
+        s.setReceiveBufferSize(4096);
+        s.connect(new InetSocketAddress("127.0.0.1", server.port()));
+        s.setSoTimeout(READ_TIMEOUT_MILLIS);
+        sockets.add(s);
+        int requests = 1000;
+        send(s, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".repeat(requests));
+        // The server answers one request at a time as the client takes the responses: these stop
+        // at what the sockets' buffers hold (4 MiB at most on Linux), the timeout or the bound on
+        // requests waiting closes the connection, and 1,000 scrapes (64 MB) never wait in the
+        // server's memory.
+        while (server.closed() == 0) {
+            Thread.sleep(10);
+        }
+        assertTrue(scrapes.get() < requests / 2, scrapes.get() + " scrapes made for a client that read none");
     }
 }
