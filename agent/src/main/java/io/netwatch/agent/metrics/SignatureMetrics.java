@@ -31,7 +31,7 @@ public final class SignatureMetrics implements MeterBinder {
                 .description("Memory of the rules' pattern automata").register(registry);
         meters.counter("netwatch.signature.alerts", inspector, Inspector::alerts,
                 "Signature alerts (each rule at most once per flow)");
-        meters.counter("netwatch.signature.verify.giveups", signatures, s -> s.current().verifyGiveUps(),
+        meters.counter("netwatch.signature.verify.giveups", signatures, Signatures::verifyGiveUps,
                 "Rule checks abandoned at their work bound (hostile input); the rule did not match");
     }
 }

@@ -41,6 +41,17 @@ public final class Signatures {
     private volatile LoadReport last;
     private final AtomicLong reloads = new AtomicLong();
     private final AtomicLong failedReloads = new AtomicLong();
+    /**
+     * Guards the swap of {@link #current} in a reload against {@link #verifyGiveUps()}, which must
+     * read the retired sets' sum and the new set's count together. Not the reload's own lock,
+     * held while files are read and compiled: a scrape must not wait for that.
+     */
+    private final Object giveUps = new Object();
+    /**
+     * Give-ups of the sets replaced by reloads, as they stood at the swap (a check still running
+     * on a replaced set when it is swapped out is not counted); guarded by {@link #giveUps}.
+     */
+    private long retiredGiveUps;
 
     /** What one load gave: the rules in force after it, and every refused rule. */
     public record LoadReport(RuleSet rules, List<RuleError> errors, String failure) {
@@ -129,6 +140,16 @@ public final class Signatures {
         return failedReloads.get();
     }
 
+    /**
+     * Rule checks abandoned at their work bound, by every set this has put in force: a counter
+     * that a reload, which brings a set with none of its own, must not take back to 0.
+     */
+    public long verifyGiveUps() {
+        synchronized (giveUps) {
+            return retiredGiveUps + current.verifyGiveUps();
+        }
+    }
+
     /** The files in force now: the paths given, with directories expanded. For change detection. */
     public List<Path> files() {
         List<Path> out = new ArrayList<>();
@@ -145,7 +166,10 @@ public final class Signatures {
     public synchronized LoadReport reload() {
         LoadReport r = read();
         if (r.loaded()) {
-            current = r.rules();
+            synchronized (giveUps) {
+                retiredGiveUps += current.verifyGiveUps();
+                current = r.rules();
+            }
             reloads.incrementAndGet();
         } else {
             failedReloads.incrementAndGet();

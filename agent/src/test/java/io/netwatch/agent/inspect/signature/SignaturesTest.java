@@ -131,4 +131,26 @@ class SignaturesTest {
         assertTrue(first.reason().startsWith("not loaded: the " + loaded + " rules before it fill the payload automaton"),
                 first.reason());
     }
+
+    @Test
+    void verifyGiveUpsAreCountedAcrossReloadsAndNeverGoBack() throws Exception {
+        // 32 relative contents of "a" and no final "b" on a long run of "a": the check gives up.
+        StringBuilder opts = new StringBuilder("content:\"a\"; ");
+        for (int i = 0; i < 30; i++) {
+            opts.append("content:\"a\"; distance:0; ");
+        }
+        opts.append("content:\"b\"; distance:0;");
+        Path f = dir.resolve("hostile.rules");
+        Files.writeString(f, "alert tcp any any -> any any (msg:\"t\"; " + opts + " sid:1;)\n");
+        Signatures s = load(f);
+        byte[] b = "a".repeat(4000).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertFalse(s.current().verifyPayload(0, java.nio.ByteBuffer.wrap(b), b.length, new ContentVerifier()));
+        assertEquals(1, s.verifyGiveUps());
+        // A reload puts a new set in force, which has given up on nothing yet: the count is the
+        // agent's (a Prometheus counter), not the set's, and must not fall back to 0.
+        assertTrue(s.reload().loaded());
+        assertEquals(1, s.verifyGiveUps());
+        assertFalse(s.current().verifyPayload(0, java.nio.ByteBuffer.wrap(b), b.length, new ContentVerifier()));
+        assertEquals(2, s.verifyGiveUps());
+    }
 }
