@@ -34,6 +34,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
@@ -46,7 +47,7 @@ import java.util.function.BooleanSupplier;
  * doing an exchange: each request must arrive whole, and each response be taken, within
  * {@link #EXCHANGE_TIMEOUT} (a client that connects and never sends, or sends its head a
  * byte at a time, is cut off), and a kept-alive connection is closed when no next request
- * arrives within it.
+ * arrives within it. At most {@link #MAX_CONNECTIONS} are open at once.
  */
 public final class MetricsServer implements AutoCloseable {
     /** Largest request accepted, bytes: the endpoint takes no bodies. */
@@ -63,6 +64,12 @@ public final class MetricsServer implements AutoCloseable {
      * needs longer to send a few hundred bytes or read a scrape on a cluster network.
      */
     public static final Duration EXCHANGE_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * Most connections open at once; past it a new one is closed as soon as it is accepted. Each
+     * costs a file descriptor and buffers, which a flood must not take from the capture and the
+     * gRPC streams; Prometheus and the kubelet's probes need a few.
+     */
+    public static final int MAX_CONNECTIONS = 256;
 
     private final EventLoopGroup group;
     private final Channel channel;
@@ -74,6 +81,10 @@ public final class MetricsServer implements AutoCloseable {
         final AtomicLong timeouts = new AtomicLong();
         /** More than {@link #MAX_PIPELINED} requests waiting for their responses. */
         final AtomicLong pipelined = new AtomicLong();
+        /** Accepted while {@link #MAX_CONNECTIONS} were open. */
+        final AtomicLong overLimit = new AtomicLong();
+        /** Connections open now. */
+        final AtomicInteger open = new AtomicInteger();
     }
 
     private MetricsServer(EventLoopGroup group, Channel channel, Closes closes) {
@@ -88,7 +99,7 @@ public final class MetricsServer implements AutoCloseable {
      */
     public static MetricsServer start(InetSocketAddress address, PrometheusMeterRegistry registry,
                                       BooleanSupplier ready) throws IOException, InterruptedException {
-        return start(address, registry, ready, EXCHANGE_TIMEOUT, 64);
+        return start(address, registry, ready, EXCHANGE_TIMEOUT, MAX_CONNECTIONS);
     }
 
     static MetricsServer start(InetSocketAddress address, PrometheusMeterRegistry registry, BooleanSupplier ready,
@@ -105,6 +116,13 @@ public final class MetricsServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel c) {
+                            if (closes.open.get() >= maxConnections) {
+                                closes.overLimit.incrementAndGet();
+                                c.close();
+                                return;
+                            }
+                            closes.open.incrementAndGet();
+                            c.closeFuture().addListener(f -> closes.open.decrementAndGet());
                             c.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BYTES),
                                     new Handler(registry, ready, exchangeTimeout.toNanos(), closes));
                         }
@@ -133,7 +151,7 @@ public final class MetricsServer implements AutoCloseable {
 
     /** Connections the server closed for any reason of {@link Closes}. */
     long closed() {
-        return closes.timeouts.get() + closes.pipelined.get();
+        return closes.timeouts.get() + closes.pipelined.get() + closes.overLimit.get();
     }
 
     @Override

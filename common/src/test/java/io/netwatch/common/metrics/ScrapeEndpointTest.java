@@ -228,4 +228,18 @@ class ScrapeEndpointTest {
         }
         assertTrue(scrapes.get() < requests / 2, scrapes.get() + " scrapes made for a client that read none");
     }
+
+    @Test
+    void connectionsPastTheBoundAreClosedAtOnceAndTheOthersServed() throws Exception {
+        serve(Duration.ofSeconds(60), 4);
+        List<Socket> held = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            held.add(connect());
+        }
+        // Each connection costs the process a descriptor and buffers: a flood must not take
+        // those from the capture or the gRPC streams.
+        assertTrue(closedByServer(connect()), "a fifth connection is held with a bound of 4");
+        send(held.getFirst(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertEquals("ok\n", read(held.getFirst(), false).body());
+    }
 }
