@@ -120,7 +120,12 @@ class MetricsDocTest {
             // As AgentMain binds it: the copy of the aggregator's baselines.
             new BaselineCopyMetrics(new BaselineCopy(BaselineCopy.DEFAULT_MAX_EDGES,
                     new EdgeNamer(identities.cache()))).bindTo(registry);
-            Exposition served = Exposition.parse(registry.scrape());
+            // As AgentMain serves it: the scrape endpoint adds its own connection meters.
+            Exposition served;
+            try (var endpoint = io.netwatch.common.metrics.MetricsServer.start(
+                    new java.net.InetSocketAddress("127.0.0.1", 0), registry, () -> true)) {
+                served = Exposition.parse(registry.scrape());
+            }
             Map<String, Row> doc = documented("Agent");
             assertTrue(doc.size() > 30, "the agent section has its table: " + doc.keySet());
             assertEquals(List.of(), compare("the agent", served.families(), doc));

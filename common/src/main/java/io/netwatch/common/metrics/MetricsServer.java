@@ -107,6 +107,17 @@ public final class MetricsServer implements AutoCloseable {
             throws IOException, InterruptedException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         Closes closes = new Closes();
+        // Served with the rest: a connection the server cut is a scrape or probe someone lost.
+        FunctionMeters meters = new FunctionMeters(registry);
+        String closedHelp = "Connections to this scrape endpoint that it closed before their client did, by why";
+        meters.counter("netwatch.metrics.connections.closed", closes, c -> c.timeouts.get(), closedHelp, "reason",
+                "timeout");
+        meters.counter("netwatch.metrics.connections.closed", closes, c -> c.pipelined.get(), closedHelp, "reason",
+                "pipelined");
+        meters.counter("netwatch.metrics.connections.closed", closes, c -> c.overLimit.get(), closedHelp, "reason",
+                "over_limit");
+        meters.gauge("netwatch.metrics.connections.open", closes, c -> c.open.get(),
+                "Connections to this scrape endpoint open now");
         try {
             Channel ch = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                     // A connection reads only when its handler asks: one request at a time, the next

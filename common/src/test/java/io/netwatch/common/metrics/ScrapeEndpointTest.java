@@ -241,5 +241,10 @@ class ScrapeEndpointTest {
         assertTrue(closedByServer(connect()), "a fifth connection is held with a bound of 4");
         send(held.getFirst(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
         assertEquals("ok\n", read(held.getFirst(), false).body());
+        // Found in review: the closes were counted but not served; a scrape says so.
+        send(held.getFirst(), "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+        String scraped = read(held.getFirst(), false).body();
+        assertTrue(scraped.contains("netwatch_metrics_connections_closed_total{reason=\"over_limit\"} 1.0"), scraped);
+        assertTrue(scraped.contains("netwatch_metrics_connections_open 4.0"), scraped);
     }
 }
