@@ -15,11 +15,13 @@ import io.netwatch.agent.capture.PcapFileSource;
 import io.netwatch.agent.export.FlowStreamer;
 import io.netwatch.agent.baseline.BaselineCopy;
 import io.netwatch.agent.baseline.EdgeNamer;
+import io.netwatch.agent.decode.NodeAddresses;
 import io.netwatch.agent.identity.FlowIdentities;
 import io.netwatch.agent.identity.IdentityCache;
 import io.netwatch.agent.identity.IdentityUpdates;
 import io.netwatch.agent.metrics.BaselineCopyMetrics;
 import io.netwatch.agent.metrics.IdentityMetrics;
+import io.netwatch.agent.metrics.NodeAddressMetrics;
 import io.netwatch.agent.inspect.InspectionConfig;
 import io.netwatch.agent.inspect.InspectionSink;
 import io.netwatch.agent.inspect.signature.RuleError;
@@ -158,6 +160,18 @@ public final class AgentMain {
         Pipeline pipeline = Pipeline.create(config.nodeName(), source.interfaceNames(), config.flows(), config.detection(),
                 config.inspection(), signatures, streamer, streamer, InspectionSink.NONE, baselines)
                 .tunnelPorts(config.tunnelPorts()).interfaceNames(source::interfaceName);
+        // Live, a datagram on a tunnel port is read as the tunnel only when it is this node's
+        // underlay (any pod can send one); a file's addresses are not this machine's.
+        NodeAddresses nodeAddresses = null;
+        ScheduledExecutorService addressReader = null;
+        if (source instanceof LiveCapture) {
+            nodeAddresses = NodeAddresses.ofThisHost().refresh();
+            pipeline.localAddresses(nodeAddresses);
+            addressReader = Executors.newSingleThreadScheduledExecutor(
+                    r -> Thread.ofPlatform().name("netwatch-node-addresses").daemon().unstarted(r));
+            long every = NodeAddresses.REFRESH.toMillis();
+            addressReader.scheduleWithFixedDelay(nodeAddresses::refresh, every, every, TimeUnit.MILLISECONDS);
+        }
         RuleWatcher watcher = config.rules().paths().isEmpty() || config.rules().reload().isZero() ? null
                 : signatures.watch(config.rules().reload(), r -> report(r, config.inspection(), out));
         health.attach(pipeline);
@@ -169,6 +183,9 @@ public final class AgentMain {
         PrometheusMeterRegistry registry = AgentMeters.create(pipeline, streamer, signatures, source,
                 new IdentityMetrics(identities, labels, streamer), new BlockMetrics(blocking));
         new BaselineCopyMetrics(baselines).bindTo(registry);
+        if (nodeAddresses != null) {
+            new NodeAddressMetrics(nodeAddresses).bindTo(registry);
+        }
         MetricsServer metrics = null;
         if (config.metricsAddress() != null) {
             try {
@@ -185,6 +202,9 @@ public final class AgentMain {
                 blocking.close();
                 channel.shutdownNow();
                 tlsReload.shutdownNow();
+                if (addressReader != null) {
+                    addressReader.shutdownNow();
+                }
                 source.close();
                 if (source instanceof LiveCapture live) {
                     live.release();
@@ -238,6 +258,9 @@ public final class AgentMain {
         blocking.close();
         channel.shutdown().awaitTermination(5, TimeUnit.SECONDS);
         tlsReload.shutdownNow();
+        if (addressReader != null) {
+            addressReader.shutdownNow();
+        }
         if (metrics != null) {
             metrics.close();
         }

@@ -4,6 +4,7 @@ import io.netwatch.agent.decode.DuplicateFilter;
 import io.netwatch.agent.capture.PacketHandler;
 import io.netwatch.agent.decode.DecodeError;
 import io.netwatch.agent.decode.DecodedPacket;
+import io.netwatch.agent.decode.LocalAddresses;
 import io.netwatch.agent.decode.PacketDecoder;
 import io.netwatch.agent.decode.TunnelPorts;
 import io.netwatch.agent.flow.FlowSink;
@@ -32,8 +33,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * packet that trips a bug is counted and dropped, and capture goes on.
  */
 public final class Pipeline implements PacketHandler {
-    /** Replaced only while wiring, before the first packet ({@link #tunnelPorts}). */
+    /** Replaced only while wiring, before the first packet ({@link #tunnelPorts}, {@link #localAddresses}). */
     private PacketDecoder decoder = new PacketDecoder();
+    private TunnelPorts tunnelPorts = TunnelPorts.defaults();
+    private LocalAddresses localAddresses = LocalAddresses.ANY;
     private final FlowTable flowTable;
     /** The detectors: flow records and inspection's DNS messages and alerts go to them. */
     private final Detectors detectors;
@@ -51,6 +54,7 @@ public final class Pipeline implements PacketHandler {
      * more than the rest of the counting.
      */
     private final AtomicLong lastPacketNanos = new AtomicLong();
+    private final AtomicLong tunnelsNotLocal = new AtomicLong();
     /** Set when capturing on several interfaces or 'any', where one packet can be seen twice. */
     private DuplicateFilter duplicates;
     private final AtomicLong duplicatePackets = new AtomicLong();
@@ -127,6 +131,9 @@ public final class Pipeline implements PacketHandler {
             if (p.truncated) {
                 truncated.lazySet(truncated.get() + 1);
             }
+            if (p.tunnelsNotLocal != 0) {
+                tunnelsNotLocal.lazySet(tunnelsNotLocal.get() + p.tunnelsNotLocal);
+            }
             if (duplicates != null && p.layerCount > 0 && duplicates.seenBefore(frame, p.outer(), timestampNanos,
                     p.linkInterface >= 0 ? p.linkInterface : interfaceIndex)) {
                 duplicatePackets.lazySet(duplicatePackets.get() + 1);
@@ -162,7 +169,21 @@ public final class Pipeline implements PacketHandler {
      * wiring, before the first packet.
      */
     public Pipeline tunnelPorts(TunnelPorts ports) {
-        this.decoder = new PacketDecoder(ports);
+        this.tunnelPorts = ports;
+        this.decoder = new PacketDecoder(ports, localAddresses);
+        return this;
+    }
+
+    /**
+     * Reads a datagram on a tunnel port as the tunnel only when it is the underlay of the node
+     * whose addresses {@code local} holds: for live capture, where any pod can send such a
+     * datagram holding inner packets with any addresses. Without it (a capture file, whose
+     * addresses are not this machine's) every one is read. Call it while wiring, before the
+     * first packet.
+     */
+    public Pipeline localAddresses(LocalAddresses local) {
+        this.localAddresses = local;
+        this.decoder = new PacketDecoder(tunnelPorts, local);
         return this;
     }
 
@@ -211,6 +232,11 @@ public final class Pipeline implements PacketHandler {
     /** Packets dropped because handling them threw: a bug, counted rather than fatal. */
     public long failedPackets() {
         return failed.get();
+    }
+
+    /** Datagrams on a tunnel port left plain UDP: not this node's underlay (live capture only). */
+    public long tunnelsNotLocal() {
+        return tunnelsNotLocal.get();
     }
 
     public long decodeOutcome(DecodeError e) {

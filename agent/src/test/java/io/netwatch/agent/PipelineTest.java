@@ -19,6 +19,8 @@ import com.google.protobuf.util.Timestamps;
 import io.netwatch.agent.capture.LinkType;
 import io.netwatch.agent.capture.PcapFileSource;
 import io.netwatch.agent.decode.DecodeError;
+import io.netwatch.agent.decode.LocalAddresses;
+import io.netwatch.agent.decode.NodeAddresses;
 import io.netwatch.agent.decode.TunnelPorts;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.score.DetectionConfig;
@@ -27,6 +29,7 @@ import io.netwatch.proto.anomaly.v1.Severity;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.flow.v1.FlowEndReason;
 import io.netwatch.proto.flow.v1.TcpState;
+import java.net.InetAddress;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,6 +38,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -284,8 +288,9 @@ class PipelineTest {
     /** As above, VXLAN and Geneve being read on {@code tunnelPorts}. */
     private static List<Anomaly> overlay(int port, String inner, TunnelPorts tunnelPorts) {
         List<Anomaly> raised = new ArrayList<>();
+        // Live, on node-a: its requests leave from its address, the answers come to it.
         Pipeline pipeline = Pipeline.create("node-a", List.of("eth0"), FlowTableConfig.defaults(),
-                DetectionConfig.defaults(), f -> { }, raised::add).tunnelPorts(tunnelPorts);
+                DetectionConfig.defaults(), f -> { }, raised::add).tunnelPorts(tunnelPorts).localAddresses(NODE_A);
         long t = 1_700_000_000L * SECOND;
         byte[] node = ipv4(192, 168, 50, 1);
         for (int k = 0; k < 1800; k++) {
@@ -364,22 +369,102 @@ class PipelineTest {
 
     @Test
     void aScanInsideTheOverlayIsStillSeen() {
-        // One pod probing another pod's ports, through the tunnel: the inner flows are judged.
+        // One pod probing another pod's ports, through the tunnel: the inner flows are judged,
+        // live on the node the underlay leaves from as in a file.
+        for (LocalAddresses local : List.of(NODE_A, LocalAddresses.ANY)) {
+            Anomaly scan = portScan(scanThroughTheOverlay(local, false)).orElseThrow(() -> new AssertionError(
+                    "no port_scan with " + (local == NODE_A ? "node-a's addresses" : "a file's")));
+            assertEquals("10.244.1.5", scan.getSource().getIp(), "the pod, not its node");
+        }
+    }
+
+    /**
+     * A pod on node-a (10.244.1.7) with a plain UDP socket, sending VXLAN datagrams to another
+     * pod's tunnel port, each holding a SYN "from" 10.244.1.5 to one of 40 ports of 10.244.2.9.
+     * They are not node-a's underlay: left plain UDP, they frame no one.
+     */
+    @Test
+    void forgedOverlayDatagramsFromAPodScanNothingInTheNameOfTheAddressTheyWrite() {
         List<Anomaly> raised = new ArrayList<>();
         Pipeline pipeline = Pipeline.create("node-a", List.of("eth0"), FlowTableConfig.defaults(),
-                DetectionConfig.defaults(), f -> { }, raised::add);
+                DetectionConfig.defaults(), f -> { }, raised::add).localAddresses(NODE_A);
         long t = 1_700_000_000L * SECOND;
         for (int k = 0; k < 40; k++) {
-            byte[] probe = ethernetIpv4Tcp(ipv4(10, 244, 1, 5), 50000, ipv4(10, 244, 2, 9), 1 + k, 0x02, 0);
-            packet(pipeline, ethernet(0x0800, ipv4Packet(ipv4(192, 168, 50, 1), ipv4(192, 168, 50, 2), 17,
-                    underlay(40000 + k, 4789, probe))), t + k * (SECOND / 100));
+            byte[] forged = ethernetIpv4Tcp(ipv4(10, 244, 1, 5), 50000, ipv4(10, 244, 2, 9), 1 + k, 0x02, 0);
+            packet(pipeline, ethernet(0x0800, ipv4Packet(ipv4(10, 244, 1, 7), ipv4(10, 244, 3, 3), 17,
+                    underlay(40000 + k, 4789, forged))), t + k * (SECOND / 100));
         }
         packet(pipeline, ethernet(0x0800, ipv4Packet(ipv4(192, 168, 50, 1), ipv4(192, 168, 50, 99), 17, udp(1, 2, 0))),
                 t + 10 * SECOND);
         pipeline.finish();
-        Anomaly scan = raised.stream().filter(a -> a.getAnomalyType().equals("port_scan")).findFirst().orElseThrow(
-                () -> new AssertionError("no port_scan among " + raised.stream().map(Anomaly::getAnomalyType).toList()));
-        assertEquals("10.244.1.5", scan.getSource().getIp(), "the pod, not its node");
+        assertEquals(List.of(), raised.stream().filter(a -> a.getSource().getIp().equals("10.244.1.5")).toList());
+        assertEquals(40, pipeline.tunnelsNotLocal());
+        assertEquals(41, pipeline.flowTable().flowsCreated(), "40 plain UDP flows and the clock's");
+    }
+
+    @Test
+    void forgedOverlayDatagramsMasqueradedToTheNodesAddressScanNothingEither() {
+        // The pod sends them to an address outside the pod network: the CNI masquerades them,
+        // and on the uplink their source is node-a's. 'any' saw each on the pod's interface first.
+        Optional<Anomaly> scan = portScan(scanThroughTheOverlay(NODE_A, true));
+        assertTrue(scan.isEmpty(), () -> "a port_scan naming " + scan.get().getSource().getIp());
+    }
+
+    @Test
+    void overlayDatagramsToThisNodesAddressAreReadWhoeverSentThem() {
+        // The remaining limit: a datagram to the node's own tunnel port is what its VXLAN device
+        // takes in (and may deliver), so it is read as the tunnel, and reported as what it says.
+        List<Anomaly> raised = new ArrayList<>();
+        Pipeline pipeline = Pipeline.create("node-a", List.of("eth0"), FlowTableConfig.defaults(),
+                DetectionConfig.defaults(), f -> { }, raised::add).localAddresses(NODE_A);
+        long t = 1_700_000_000L * SECOND;
+        for (int k = 0; k < 40; k++) {
+            byte[] inner = ethernetIpv4Tcp(ipv4(10, 244, 1, 5), 50000, ipv4(10, 244, 2, 9), 1 + k, 0x02, 0);
+            packet(pipeline, ethernet(0x0800, ipv4Packet(ipv4(10, 244, 1, 7), ipv4(192, 168, 50, 1), 17,
+                    underlay(40000 + k, 4789, inner))), t + k * (SECOND / 100));
+        }
+        packet(pipeline, ethernet(0x0800, ipv4Packet(ipv4(192, 168, 50, 1), ipv4(192, 168, 50, 99), 17, udp(1, 2, 0))),
+                t + 10 * SECOND);
+        pipeline.finish();
+        assertEquals(0, pipeline.tunnelsNotLocal());
+        assertTrue(portScan(raised).isPresent());
+    }
+
+    /** node-a's addresses: its uplink's, its tunnel device's, loopback. */
+    private static final LocalAddresses NODE_A = new NodeAddresses(() -> List.of(
+            InetAddress.getByName("192.168.50.1"), InetAddress.getByName("10.244.1.0"),
+            InetAddress.getByName("127.0.0.1"))).refresh();
+
+    private static Optional<Anomaly> portScan(List<Anomaly> raised) {
+        return raised.stream().filter(a -> a.getAnomalyType().equals("port_scan")).findFirst();
+    }
+
+    /**
+     * 40 SYNs from 10.244.1.5 to ports of 10.244.2.9 in VXLAN datagrams from node-a
+     * (192.168.50.1): to node 192.168.50.2; or, {@code masqueraded}, to 203.0.113.5 after each
+     * was seen on its way out of a pod (10.244.1.7, another source port), before the CNI's SNAT.
+     * Returns the anomalies raised.
+     */
+    private static List<Anomaly> scanThroughTheOverlay(LocalAddresses local, boolean masqueraded) {
+        List<Anomaly> raised = new ArrayList<>();
+        Pipeline pipeline = Pipeline.create("node-a", List.of("eth0"), FlowTableConfig.defaults(),
+                DetectionConfig.defaults(), f -> { }, raised::add).localAddresses(local);
+        byte[] peer = masqueraded ? ipv4(203, 0, 113, 5) : ipv4(192, 168, 50, 2);
+        long t = 1_700_000_000L * SECOND;
+        for (int k = 0; k < 40; k++) {
+            byte[] probe = ethernetIpv4Tcp(ipv4(10, 244, 1, 5), 50000, ipv4(10, 244, 2, 9), 1 + k, 0x02, 0);
+            long at = t + k * (SECOND / 100);
+            if (masqueraded) {
+                packet(pipeline, ethernet(0x0800, ipv4Packet(ipv4(10, 244, 1, 7), peer, 17,
+                        underlay(30000 + k, 4789, probe))), at - 20_000);
+            }
+            packet(pipeline, ethernet(0x0800, ipv4Packet(ipv4(192, 168, 50, 1), peer, 17,
+                    underlay(40000 + k, 4789, probe))), at);
+        }
+        packet(pipeline, ethernet(0x0800, ipv4Packet(ipv4(192, 168, 50, 1), ipv4(192, 168, 50, 99), 17, udp(1, 2, 0))),
+                t + 10 * SECOND);
+        pipeline.finish();
+        return raised;
     }
 
     private static void packet(Pipeline p, byte[] frame, long at) {

@@ -28,6 +28,11 @@ public final class DecodedPacket {
     public int linkInterface;
     /** True when the capture cut the packet short of an IP length it announced (caplen < len). */
     public boolean truncated;
+    /**
+     * Datagrams on a tunnel port in this frame left plain UDP because they are not this node's
+     * underlay (live capture only; see {@link PacketDecoder#PacketDecoder(TunnelPorts, LocalAddresses)}).
+     */
+    public int tunnelsNotLocal;
 
     public DecodedPacket() {
         for (int i = 0; i < MAX_LAYERS; i++) {
@@ -40,6 +45,7 @@ public final class DecodedPacket {
         vlanCount = 0;
         layerCount = 0;
         truncated = false;
+        tunnelsNotLocal = 0;
         linkInterface = -1;
     }
 

@@ -54,6 +54,10 @@ public final class PacketDecoder {
      * however many ports are configured. Built once, never written after.
      */
     private final byte[] udpTunnels = new byte[65536];
+    /** This node's addresses in a live capture; null for a capture file, whose every tunnel is read. */
+    private final LocalAddresses local;
+    /** Pods' datagrams to tunnel ports, known again once masqueraded; null with {@link #local}. */
+    private final MasqueradedCopies masqueraded;
     private int pendingTunnelType;
     private int pendingVni;
 
@@ -64,6 +68,19 @@ public final class PacketDecoder {
 
     /** VXLAN and Geneve on {@code ports}; UDP on other ports is not read as a tunnel. */
     public PacketDecoder(TunnelPorts ports) {
+        this(ports, LocalAddresses.ANY);
+    }
+
+    /**
+     * As above, a datagram on those ports being read as the tunnel only when it is this
+     * node's underlay: its outer destination is one of {@code local}, or its outer source is
+     * and it is not a datagram a pod sent, masqueraded ({@link MasqueradedCopies}). Others
+     * stay plain UDP, counted in {@link DecodedPacket#tunnelsNotLocal}. With
+     * {@link LocalAddresses#ANY} (a capture file) every one is read.
+     */
+    public PacketDecoder(TunnelPorts ports, LocalAddresses local) {
+        this.local = local == LocalAddresses.ANY ? null : local;
+        this.masqueraded = this.local == null ? null : new MasqueradedCopies();
         for (int port : ports.vxlan()) {
             udpTunnels[port] = UDP_VXLAN;
         }
@@ -440,6 +457,10 @@ public final class PacketDecoder {
         if (kind == UDP_PLAIN) {
             return;
         }
+        if (local != null && !underlay(b, l, off, end)) {
+            out.tunnelsNotLocal++;
+            return;
+        }
         if (kind == UDP_GENEVE) {
             geneve(b, l, off, end);
             return;
@@ -458,6 +479,26 @@ public final class PacketDecoder {
         ethernet(b, off + 8, end, l.depth + 1, innerContext(l, IpLayer.TUNNEL_VXLAN, vni));
         enterTunnel(IpLayer.TUNNEL_NONE, 0);
         l.carriesTunnel = arpFrame(b, off + 8, end);
+    }
+
+    /**
+     * True when the datagram in {@code l} (payload {@code off} to {@code end}) is this node's
+     * underlay: sent to it, or sent by it and not first seen from another source. Anything
+     * else is what a pod sent with a plain UDP socket, its inner packets made up: read as the
+     * tunnel, they would be flows "from" whatever address the pod wrote in them. Checked at
+     * every depth, so a pod's datagram to another pod's tunnel port, carried in the real
+     * overlay, is not read either.
+     */
+    private boolean underlay(ByteBuffer b, IpLayer l, int off, int end) {
+        if (local.contains(l.dstHi, l.dstLo)) {
+            return true;
+        }
+        long identity = masqueraded.identity(b, l, off, end);
+        if (!local.contains(l.srcHi, l.srcLo)) {
+            masqueraded.remember(identity);
+            return false;
+        }
+        return !masqueraded.remembered(identity);
     }
 
     /**

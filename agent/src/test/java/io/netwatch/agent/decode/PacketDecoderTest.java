@@ -149,6 +149,62 @@ class PacketDecoderTest {
         }
     }
 
+    /** A live decoder on a node whose only address is 10.0.0.1 (and fd00::1). */
+    private static PacketDecoder onNode() {
+        LocalAddresses node = new NodeAddresses(() -> List.of(java.net.InetAddress.getByName("10.0.0.1"),
+                java.net.InetAddress.getByName("fd00::1"))).refresh();
+        return new PacketDecoder(TunnelPorts.defaults(), node);
+    }
+
+    @Test
+    void liveATunnelIsReadOnlyToOrFromThisNode() {
+        byte[] inner = ethernetIpv4Tcp(ipv4(172, 16, 0, 1), 5555, ipv4(172, 16, 0, 2), 80, 0x02, 0);
+        PacketDecoder live = onNode();
+        for (byte[][] ends : new byte[][][] {{ipv4(10, 0, 0, 1), ipv4(10, 0, 0, 2)},
+                {ipv4(10, 0, 0, 2), ipv4(10, 0, 0, 1)}}) {
+            byte[] f = ethernet(0x0800, ipv4Packet(ends[0], ends[1], 17, udpWith(40000, 4789, vxlan(42, inner))));
+            DecodedPacket d = live.decode(buffer(f), LinkType.ETHERNET);
+            assertEquals(2, d.layerCount, "sent by the node or to it: its underlay");
+            assertEquals(0, d.tunnelsNotLocal);
+        }
+        // Between two other addresses (a pod's datagram): plain UDP, no error, counted.
+        byte[] f = ethernet(0x0800, ipv4Packet(ipv4(10, 244, 1, 7), ipv4(10, 0, 0, 2), 17,
+                udpWith(40000, 4789, vxlan(42, inner))));
+        DecodedPacket d = live.decode(buffer(f), LinkType.ETHERNET);
+        assertTrue(d.ok(), d.error.label());
+        assertEquals(1, d.layerCount);
+        assertEquals(1, d.tunnelsNotLocal);
+        assertEquals(2, decoder.decode(buffer(f), LinkType.ETHERNET).layerCount, "a file's: read");
+        // IPv6 underlay, Geneve: the same.
+        byte[] g = new byte[8 + inner.length];
+        g[2] = 0x65; // transparent Ethernet
+        g[3] = 0x58;
+        System.arraycopy(inner, 0, g, 8, inner.length);
+        byte[] geneve = udpWith(40000, 6081, g);
+        assertEquals(2, live.decode(buffer(ethernet(0x86DD, ipv6Packet(ipv6("fd000000000000000000000000000001"),
+                ipv6("fd000000000000000000000000000002"), 17, geneve))), LinkType.ETHERNET).layerCount);
+        d = live.decode(buffer(ethernet(0x86DD, ipv6Packet(ipv6("fd000000000000000000000000000003"),
+                ipv6("fd000000000000000000000000000002"), 17, geneve))), LinkType.ETHERNET);
+        assertEquals(1, d.layerCount);
+        assertEquals(1, d.tunnelsNotLocal);
+    }
+
+    @Test
+    void livePodsTunnelCarriedInTheNodesOverlayIsNotRead() {
+        // Pod 172.16.0.1 sends a VXLAN datagram to pod 172.16.0.2's port 4789; the real overlay
+        // carries it from the node. Its inner SYN "from" 192.0.2.7 stays unread.
+        byte[] forged = ethernetIpv4Tcp(ipv4(192, 0, 2, 7), 5555, ipv4(172, 16, 0, 9), 22, 0x02, 0);
+        byte[] podDatagram = ethernet(0x0800, ipv4Packet(ipv4(172, 16, 0, 1), ipv4(172, 16, 0, 2), 17,
+                udpWith(33333, 4789, vxlan(7, forged))));
+        byte[] f = ethernet(0x0800, ipv4Packet(ipv4(10, 0, 0, 1), ipv4(10, 0, 0, 2), 17,
+                udpWith(40000, 4789, vxlan(42, podDatagram))));
+        DecodedPacket d = onNode().decode(buffer(f), LinkType.ETHERNET);
+        assertTrue(d.ok(), d.error.label());
+        assertEquals(2, d.layerCount, "the node's tunnel and the pods' datagram, not what it holds");
+        assertEquals(4789, d.inner().dstPort);
+        assertEquals(1, d.tunnelsNotLocal);
+    }
+
     @Test
     void vxlanAndGeneveAreReadOnTheConfiguredPortsOnly() {
         byte[] inner = ethernetIpv4Tcp(ipv4(172, 16, 0, 1), 5555, ipv4(172, 16, 0, 2), 80, 0x02, 0);
