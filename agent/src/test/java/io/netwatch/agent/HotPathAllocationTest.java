@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.netwatch.agent.capture.LinkType;
+import io.netwatch.agent.decode.NodeAddresses;
 import io.netwatch.agent.flow.FlowSink;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.score.AnomalySink;
@@ -26,9 +27,21 @@ class HotPathAllocationTest {
                 "needs HotSpot's per-thread allocation counter");
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         Pipeline pipeline = Pipeline.create("node", java.util.List.of("eth0"), FlowTableConfig.defaults(),
-                DetectionConfig.defaults(), FlowSink.NONE, AnomalySink.NONE).deduplicate(1_000_000L);
-        ByteBuffer[] frames = new ByteBuffer[64];
-        for (int i = 0; i < frames.length; i++) {
+                DetectionConfig.defaults(), FlowSink.NONE, AnomalySink.NONE).deduplicate(1_000_000L)
+                .localAddresses(new NodeAddresses(() -> java.util.List.of(java.net.InetAddress.getByName("10.0.2.1")))
+                        .refresh());
+        ByteBuffer[] frames = new ByteBuffer[72];
+        for (int i = 64; i < frames.length; i++) {
+            // VXLAN, live: from the node (looked up among pods' datagrams), to it, and a pod's (remembered).
+            byte[] inner = ethernetIpv4Tcp(ipv4(10, 244, 1, i), 40000, ipv4(10, 244, 2, 1), 443, 0x18, 100);
+            byte[] u = udp(50000 + i, 4789, 8 + inner.length);
+            u[8] = 0x08;
+            System.arraycopy(inner, 0, u, 16, inner.length);
+            byte[] src = i % 4 == 0 ? ipv4(10, 0, 2, 1) : i % 4 == 1 ? ipv4(10, 0, 2, 9) : ipv4(10, 244, 1, 200);
+            byte[] dst = i % 4 == 1 ? ipv4(10, 0, 2, 1) : ipv4(10, 0, 2, 9);
+            frames[i] = buffer(ethernet(0x0800, ipv4Packet(i % 4 == 3 ? ipv4(10, 0, 2, 1) : src, dst, 17, u)));
+        }
+        for (int i = 0; i < 64; i++) {
             byte[] f = i % 2 == 0
                     ? ethernetIpv4Tcp(ipv4(10, 0, 0, i), 40000 + i, ipv4(10, 0, 1, 1), 443, 0x18, 200)
                     : ethernet(0x86DD, ipv6Packet(ipv6("fd000000000000000000000000000001"),
