@@ -25,7 +25,20 @@ public final class NetwatchMain implements Runnable {
 
     /** The command tree as users get it, help included; docs/cli.md is rendered from it too. */
     static CommandLine commandLine() {
-        return new CommandLine(new NetwatchMain()).setHelpFactory(SpaceWrappedHelp::new);
+        CommandLine cl = new CommandLine(new NetwatchMain()).setHelpFactory(SpaceWrappedHelp::new);
+        versionEverywhere(cl, new VersionCommand.Provider());
+        return cl;
+    }
+
+    /**
+     * Every command's help offers {@code -V, --version}, but picocli gives the provider only to
+     * the command that names it: without this, {@code netwatch observe -V} printed nothing.
+     */
+    private static void versionEverywhere(CommandLine cl, CommandLine.IVersionProvider provider) {
+        if (cl.getCommandSpec().versionProvider() == null) {
+            cl.getCommandSpec().versionProvider(provider);
+        }
+        cl.getSubcommands().values().forEach(sub -> versionEverywhere(sub, provider));
     }
 
     public static int execute(String... args) {
