@@ -41,7 +41,18 @@ public final class NetwatchMain implements Runnable {
         cl.getSubcommands().values().forEach(sub -> versionEverywhere(sub, provider));
     }
 
+    /**
+     * gRPC's channel logs a name that does not resolve through java.util.logging, past
+     * simplelogger.properties, with the UnknownHostException's stack trace, once per attempt; the
+     * agent's exporter and the query commands already say it in one line from the call's status.
+     * A static reference: java.util.logging holds its loggers weakly, and a collected logger
+     * forgets its level.
+     */
+    private static final java.util.logging.Logger GRPC_CHANNEL_LOG =
+            java.util.logging.Logger.getLogger("io.grpc.internal.ManagedChannelImpl");
+
     public static int execute(String... args) {
+        GRPC_CHANNEL_LOG.setLevel(java.util.logging.Level.SEVERE);
         CommandLine cl = commandLine();
         cl.setExecutionExceptionHandler((e, cmd, parse) -> {
             if (e instanceof IllegalArgumentException || e instanceof UserError || e instanceof Failed) {
