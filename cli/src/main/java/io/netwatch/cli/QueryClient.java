@@ -217,6 +217,17 @@ final class QueryClient {
         return null;
     }
 
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        // Bounded: a cause chain that loops would otherwise never end.
+        Throwable t = e.getCause();
+        for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The aggregator's "field: why" with the option that set the field in its place. */
     private String withOptions(String description) {
         int colon = description.indexOf(": ");
@@ -229,6 +240,11 @@ final class QueryClient {
         String failure = tlsFailure(e);
         if (failure != null) {
             return new NetwatchMain.UserError("TLS with the aggregator at " + aggregator + " failed: " + failure);
+        }
+        if (e.getStatus().getCode() == Status.Code.UNAVAILABLE && causedBy(e, java.net.UnknownHostException.class)) {
+            // Nothing was reached: asking whether the aggregator runs, or runs with TLS, sends the user the wrong way.
+            return new NetwatchMain.Failed("cannot reach the aggregator at " + aggregator + ": its host name does not"
+                    + " resolve (" + e.getStatus().getDescription() + "); check the host in --aggregator");
         }
         return switch (e.getStatus().getCode()) {
             case UNAVAILABLE -> new NetwatchMain.Failed("cannot reach the aggregator at " + aggregator
