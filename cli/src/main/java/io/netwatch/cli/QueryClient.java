@@ -47,7 +47,8 @@ final class QueryClient {
     @Option(names = "--keepalive", defaultValue = "20", paramLabel = "SECONDS",
             description = "While a call is open, ping the aggregator after this many seconds without a frame from it,"
                     + " and give the connection up when " + KEEPALIVE_TIMEOUT_SECONDS + " s pass without an answer,"
-                    + " so --follow ends with an error on a network that died without closing (default:"
+                    + " so that a call, a followed stream above all, ends with an error on a network that died"
+                    + " without closing (default:"
                     + " ${DEFAULT-VALUE}, at least " + MIN_KEEPALIVE_SECONDS + ").")
     int keepaliveSeconds;
 
