@@ -60,6 +60,10 @@ final class ClusterFile {
     static Contents read(Path path) {
         ClusterFile reader = new ClusterFile(path.toString());
         List<JsonNode> docs;
+        if (Files.isDirectory(path)) {
+            // Opening one succeeds; YAML's first read fails and called it "not valid YAML".
+            throw new NetwatchMain.UserError("cannot read " + path + ": it is a directory, not a file");
+        }
         try (InputStream in = Files.newInputStream(path)) {
             docs = YAML.readerFor(JsonNode.class).<JsonNode>readValues(in).readAll();
         } catch (java.nio.file.NoSuchFileException e) {

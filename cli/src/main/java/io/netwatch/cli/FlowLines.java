@@ -48,6 +48,10 @@ final class FlowLines {
         String name = name(file);
         int count = 0;
         int n = 0;
+        if (!file.equals("-") && Files.isDirectory(Path.of(file))) {
+            // Reading one fails only at the first read, as an IOException with a stack trace.
+            throw new NetwatchMain.UserError("cannot read " + name + ": it is a directory, not a file");
+        }
         try (BufferedReader in = file.equals("-")
                 ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
                 : Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8)) {

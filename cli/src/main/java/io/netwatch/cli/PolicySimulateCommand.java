@@ -67,6 +67,9 @@ final class PolicySimulateCommand implements Callable<Integer> {
             throw new NetwatchMain.UserError("--limit must be at least 1, got " + limit);
         }
         String yaml;
+        if (Files.isDirectory(policies)) {
+            throw new NetwatchMain.UserError("cannot read " + policies + ": it is a directory, not a file");
+        }
         try {
             yaml = Files.readString(policies, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
