@@ -105,10 +105,17 @@ final class CertsCommand implements Callable<Integer> {
         if (secretYaml != null) {
             files.put(secretYaml, secrets(ca, aggregator, agent, token));
         }
+        if (secretYaml != null && Files.isDirectory(secretYaml)) {
+            // --force deletes what it overwrites: an empty directory went, a full one failed halfway.
+            throw new NetwatchMain.UserError("--secret-yaml: " + secretYaml + " is a directory; give the name of a"
+                    + " file to write (netwatch-secrets.yaml); nothing was written");
+        }
         if (!force) {
             for (Path p : files.keySet()) {
                 if (Files.exists(p)) {
-                    throw new NetwatchMain.UserError(p + " exists; remove it, choose another --out, or pass --force");
+                    throw new NetwatchMain.UserError(p.equals(secretYaml)
+                            ? "--secret-yaml: " + p + " exists; remove it, choose another file, or pass --force"
+                            : p + " exists; remove it, choose another --out, or pass --force");
                 }
             }
         }

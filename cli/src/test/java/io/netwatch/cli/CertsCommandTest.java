@@ -171,4 +171,29 @@ class CertsCommandTest {
         assertTrue(r.stderr().contains("--namespace"), r.stderr());
         assertFalse(Files.exists(tmp.resolve("c")));
     }
+
+    @Test
+    void aDirectoryAsTheSecretFileIsRefusedEvenWithForce() throws Exception {
+        // Found trying it: with --force an empty directory given as --secret-yaml was deleted and
+        // replaced by the file; a directory with files in it failed after the keys were written.
+        Path dir = Files.createDirectory(tmp.resolve("secrets"));
+        Path out = tmp.resolve("certs");
+        CliRun r = CliRun.of("certs", "--out", out.toString(), "--secret-yaml", dir.toString(), "--force");
+        assertEquals(2, r.code(), r.stderr());
+        assertEquals("netwatch certs: --secret-yaml: " + dir + " is a directory; give the name of a file to write"
+                + " (netwatch-secrets.yaml); nothing was written", r.stderr().strip());
+        assertTrue(Files.isDirectory(dir));
+        assertFalse(Files.exists(out.resolve("ca.crt")), "checked before anything is written");
+    }
+
+    @Test
+    void aSecretFileThatExistsIsNamedWithItsOwnOption() throws Exception {
+        // Found trying it: "secrets.yaml exists; remove it, choose another --out, or pass --force",
+        // and another --out does not help.
+        Path secrets = Files.writeString(tmp.resolve("secrets.yaml"), "kept\n");
+        CliRun r = CliRun.of("certs", "--out", tmp.resolve("certs").toString(), "--secret-yaml", secrets.toString());
+        assertEquals(2, r.code(), r.stderr());
+        assertEquals("netwatch certs: --secret-yaml: " + secrets + " exists; remove it, choose another file, or pass"
+                + " --force", r.stderr().strip());
+    }
 }
