@@ -43,6 +43,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -50,8 +54,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * docs/metrics.md lists every {@code netwatch_} family the agent and the aggregator serve, with
- * its type, and nothing they do not serve (families that exist only with live capture say so
- * in their "when" column).
+ * its type and its labels, and nothing they do not serve (families that exist only with live
+ * capture say so in their "when" column).
  */
 @EnableKubernetesMockClient(crud = true)
 class MetricsDocTest {
@@ -60,7 +64,7 @@ class MetricsDocTest {
     Path dir;
 
     /** A documented family: its type and when it is served ("always", "live capture", ...). */
-    private record Row(String type, String when) {
+    private record Row(String type, String labels, String when) {
     }
 
     private static Map<String, Row> documented(String component) throws IOException {
@@ -72,7 +76,7 @@ class MetricsDocTest {
         for (String line : section.split("\n")) {
             if (line.startsWith("| `netwatch_")) {
                 String[] cells = line.split("\\|");
-                rows.put(cells[1].strip().replace("`", ""), new Row(cells[2].strip(), cells[4].strip()));
+                rows.put(cells[1].strip().replace("`", ""), new Row(cells[2].strip(), cells[3].strip(), cells[4].strip()));
             }
         }
         return rows;
@@ -97,6 +101,75 @@ class MetricsDocTest {
             }
         });
         return problems;
+    }
+
+    /**
+     * The labels column against what is served: each label a served family's series carry is
+     * named there, and nothing else; where the column lists a label's values, a served value is
+     * among them (a value not served yet cannot be checked: its series may come later).
+     */
+    private static List<String> labelProblems(Exposition served, Map<String, Row> doc) {
+        List<String> problems = new ArrayList<>();
+        doc.forEach((name, row) -> {
+            String base = name.endsWith("_total") ? name.substring(0, name.length() - "_total".length()) : name;
+            Map<String, Set<String>> values = new TreeMap<>();
+            boolean any = false;
+            for (String series : served.samples().keySet()) {
+                int brace = series.indexOf('{');
+                String metric = brace < 0 ? series : series.substring(0, brace);
+                if (!SUFFIXES.contains(metric.startsWith(base) ? metric.substring(base.length()) : "-")) {
+                    continue;
+                }
+                any = true;
+                Matcher m = Exposition.LABEL.matcher(brace < 0 ? "" : series.substring(brace));
+                while (m.find()) {
+                    if (!m.group(1).equals("le") && !m.group(1).equals("quantile")) {
+                        values.computeIfAbsent(m.group(1), k -> new TreeSet<>()).add(m.group(2));
+                    }
+                }
+            }
+            if (!any) {
+                return;
+            }
+            Map<String, Set<String>> documented = documentedLabels(row.labels());
+            if (!documented.keySet().equals(values.keySet())) {
+                problems.add(name + " has the labels " + values.keySet() + ", docs/metrics.md says "
+                        + documented.keySet());
+                return;
+            }
+            values.forEach((label, served1) -> {
+                Set<String> listed = documented.get(label);
+                if (!listed.isEmpty() && !listed.containsAll(served1)) {
+                    Set<String> missing = new TreeSet<>(served1);
+                    missing.removeAll(listed);
+                    problems.add(name + "{" + label + "} takes " + missing + ", which docs/metrics.md does not list");
+                }
+            });
+        });
+        return problems;
+    }
+
+    private static final Set<String> SUFFIXES = Set.of("", "_total", "_count", "_sum", "_max", "_bucket", "_created");
+
+    /** "`a` (`x`, `y`), `b`": a to {x, y}, b to {} (values not listed). */
+    private static Map<String, Set<String>> documentedLabels(String cell) {
+        Map<String, Set<String>> out = new TreeMap<>();
+        String current = null;
+        int depth = 0;
+        Matcher m = Pattern.compile("[()]|`([^`]+)`").matcher(cell);
+        while (m.find()) {
+            if (m.group().equals("(")) {
+                depth++;
+            } else if (m.group().equals(")")) {
+                depth--;
+            } else if (depth == 0) {
+                current = m.group(1);
+                out.put(current, new TreeSet<>());
+            } else if (current != null) {
+                out.get(current).add(m.group(1));
+            }
+        }
+        return out;
     }
 
     @Test
@@ -129,6 +202,7 @@ class MetricsDocTest {
             Map<String, Row> doc = documented("Agent");
             assertTrue(doc.size() > 30, "the agent section has its table: " + doc.keySet());
             assertEquals(List.of(), compare("the agent", served.families(), doc));
+            assertEquals(List.of(), labelProblems(served, doc));
         } finally {
             streamer.close();
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -154,6 +228,7 @@ class MetricsDocTest {
             Map<String, Row> doc = documented("Aggregator");
             assertTrue(doc.size() > 10, "the aggregator section has its table: " + doc.keySet());
             assertEquals(List.of(), compare("the aggregator", served.families(), doc));
+            assertEquals(List.of(), labelProblems(served, doc));
             alerting.close();
         }
     }
