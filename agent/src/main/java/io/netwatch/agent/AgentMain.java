@@ -156,7 +156,9 @@ public final class AgentMain {
                 ? "is it running there, without TLS? An aggregator that serves TLS cuts a plaintext agent off: give"
                         + " --tls-ca (tls.ca). Retrying, each wait longer up to export.reconnect_max."
                 : "is it running there, and does its certificate verify with --tls-ca (tls.ca) and carry the"
-                        + " aggregator's name (--tls-server-name)? Retrying, each wait longer up to export.reconnect_max.");
+                        + " aggregator's name (--tls-server-name)? Retrying, each wait longer up to export.reconnect_max.")
+                .unresolvedHint("check the host in --aggregator (aggregator). Retrying, each wait longer up to"
+                        + " export.reconnect_max.");
         Pipeline pipeline = Pipeline.create(config.nodeName(), source.interfaceNames(), config.flows(), config.detection(),
                 config.inspection(), signatures, streamer, streamer, InspectionSink.NONE, baselines)
                 .tunnelPorts(config.tunnelPorts()).interfaceNames(source::interfaceName);

@@ -148,6 +148,7 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
     /** What the aggregator last ended a stream with before it ever took one ("CODE: why"), for saying it once. */
     private final AtomicReference<String> lastSaid = new AtomicReference<>();
     private volatile String unansweredHint = "";
+    private volatile String unresolvedHint = "";
     /**
      * The codes the aggregator ends a stream with when it will not take this agent as it is: its
      * certificate (UNAUTHENTICATED, PERMISSION_DENIED), its node token (PERMISSION_DENIED), its
@@ -159,6 +160,21 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
      */
     static final Set<Status.Code> REFUSALS = EnumSet.of(Status.Code.UNAUTHENTICATED, Status.Code.PERMISSION_DENIED,
             Status.Code.INVALID_ARGUMENT, Status.Code.FAILED_PRECONDITION, Status.Code.RESOURCE_EXHAUSTED);
+    /** gRPC failed the stream because the aggregator's name resolves to nothing (its UnknownHostException). */
+    static boolean unresolved(Throwable t) {
+        if (Status.fromThrowable(t).getCode() != Status.Code.UNAVAILABLE) {
+            return false;
+        }
+        // Bounded: a cause chain that loops would otherwise never end.
+        Throwable c = t;
+        for (int depth = 0; c != null && depth < 16; depth++, c = c.getCause()) {
+            if (c instanceof java.net.UnknownHostException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The aggregator's last refusal, as "CODE: why", until a stream is answered; null when none. */
     private volatile String refusal;
     /**
@@ -167,6 +183,7 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
      */
     private volatile String peerEnd;
     private final AtomicBoolean hinted = new AtomicBoolean();
+    private final AtomicBoolean saidUnresolved = new AtomicBoolean();
     private final AtomicLong connects = new AtomicLong();
     private final AtomicLong identityFailures = new AtomicLong();
     private final AtomicLong resultsLost = new AtomicLong();
@@ -207,6 +224,16 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
      */
     public FlowStreamer unansweredHint(String hint) {
         this.unansweredHint = hint;
+        return this;
+    }
+
+    /**
+     * What to tell the user, once, after "its host name does not resolve" when gRPC fails a
+     * stream before the aggregator has ever answered one because the aggregator's name resolves
+     * to nothing (where to correct it); before start.
+     */
+    public FlowStreamer unresolvedHint(String hint) {
+        this.unresolvedHint = hint;
         return this;
     }
 
@@ -448,6 +475,15 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
                     if (current && !everAnswered && !reason.equals(lastSaid.getAndSet(reason))) {
                         log.warn("export: the aggregator at {} ended the stream ({}); retrying, each wait longer up"
                                 + " to export.reconnect_max", channel.authority(), reason);
+                    } else {
+                        log.info("export: stream to aggregator ended: {}", t.getMessage());
+                    }
+                } else if (current && !wasReached && unresolved(t)) {
+                    // Found in review: a name that resolves to nothing was asked "is it running
+                    // there, without TLS?", which sends the user to the aggregator, not the name.
+                    if (saidUnresolved.compareAndSet(false, true)) {
+                        log.warn("export: cannot reach the aggregator at {}: its host name does not resolve ({}){}",
+                                channel.authority(), t.getMessage(), unresolvedHint.isEmpty() ? "" : "; " + unresolvedHint);
                     } else {
                         log.info("export: stream to aggregator ended: {}", t.getMessage());
                     }

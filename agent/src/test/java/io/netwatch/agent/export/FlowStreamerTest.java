@@ -617,6 +617,26 @@ class FlowStreamerTest {
     }
 
     @Test
+    void anAggregatorNameThatDoesNotResolveIsSaidSoNotAskedWhetherOneRunsThere() throws Exception {
+        // Found in review: a name that resolves to nothing got the hint about a running
+        // aggregator and its TLS. .invalid never resolves (RFC 6761).
+        ByteArrayOutputStream err = captureLog();
+        ManagedChannel channel = io.grpc.netty.NettyChannelBuilder.forTarget("nohost.invalid:50051").usePlaintext().build();
+        cleanup.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        FlowStreamer s = hinted(channel, "is one running at that name?").unresolvedHint("check the name");
+        s.start();
+        await("two reconnects", () -> s.reconnects() >= 2);
+        s.close();
+        assertEquals(List.of(), exportLog(err, "is one running at that name?"));
+        List<String> said = exportLog(err, "Unable to resolve host nohost.invalid");
+        assertTrue(said.size() >= 2, said.toString());
+        assertTrue(said.getFirst().contains(" WARN ") && said.getFirst().endsWith("export: cannot reach the aggregator"
+                + " at nohost.invalid:50051: its host name does not resolve (UNAVAILABLE: Unable to resolve host"
+                + " nohost.invalid); check the name"), said.toString());
+        assertTrue(said.stream().skip(1).noneMatch(l -> l.contains(" WARN ")), "said once: " + said);
+    }
+
+    @Test
     void anOlderStreamsLastAnswerLeavesTheRefusalOfTheStreamOpenNow() throws Exception {
         // Found in review: onNext of a stream this agent had cancelled (its ack delivered late,
         // on another gRPC thread) cleared the refusal of the stream open now; and onError wrote

@@ -1,0 +1,24 @@
+package io.netwatch.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** What `netwatch agent` says when what it was given cannot work: the file, the aggregator's name. */
+class AgentStartTest {
+    @Test
+    void anAggregatorNameThatDoesNotResolveIsSaidSoNotAskedWhetherItRunsWithTls() {
+        // Found in review: the agent's warning asked "is it running there, without TLS?" for a
+        // name that resolves to nothing, sending the user to the aggregator and TLS settings.
+        // .invalid never resolves (RFC 6761).
+        CliRun r = CliRun.of("agent", "--pcap", Samples.demo().toString(), "--aggregator", "typo.invalid:50051",
+                "--metrics", "none", "--drain-timeout", "2s");
+        assertEquals(1, r.code(), r.stdout() + r.stderr());
+        assertTrue(r.stderr().contains("export: cannot reach the aggregator at typo.invalid:50051: its host name does"
+                + " not resolve (UNAVAILABLE: Unable to resolve host typo.invalid); check the host in --aggregator"
+                + " (aggregator)"), r.stderr());
+        assertFalse(r.stderr().contains("running there"), r.stderr());
+    }
+}
