@@ -2,10 +2,11 @@ package io.netwatch.cli;
 
 import io.netwatch.agent.AgentConfig;
 import io.netwatch.agent.AgentMain;
+import io.netwatch.agent.capture.CaptureException;
+import io.netwatch.agent.capture.PcapFileSource;
 import io.netwatch.agent.export.ClientTls;
 import io.netwatch.agent.identity.IdentityCache;
 import io.netwatch.cli.config.ConfigValues;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -129,8 +130,13 @@ final class AgentCommand implements Callable<Integer> {
         if (configuration.printed(v)) {
             return 0;
         }
-        if (config.pcapFile() != null && !Files.isReadable(config.pcapFile())) {
-            throw new NetwatchMain.UserError("cannot read capture file " + config.pcapFile());
+        if (config.pcapFile() != null) {
+            try {
+                // Before the agent prints anything: why the file will not open, as inspect says it.
+                PcapFileSource.checkOpens(config.pcapFile());
+            } catch (CaptureException e) {
+                throw new NetwatchMain.UserError(e.getMessage());
+            }
         }
         return AgentMain.run(config, System.out, System.err);
     }

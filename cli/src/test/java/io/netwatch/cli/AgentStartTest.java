@@ -4,10 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** What `netwatch agent` says when what it was given cannot work: the file, the aggregator's name. */
 class AgentStartTest {
+    @TempDir
+    Path tmp;
+
     @Test
     void anAggregatorNameThatDoesNotResolveIsSaidSoNotAskedWhetherItRunsWithTls() {
         // Found in review: the agent's warning asked "is it running there, without TLS?" for a
@@ -20,5 +26,21 @@ class AgentStartTest {
                 + " not resolve (UNAVAILABLE: Unable to resolve host typo.invalid); check the host in --aggregator"
                 + " (aggregator)"), r.stderr());
         assertFalse(r.stderr().contains("running there"), r.stderr());
+    }
+
+    @Test
+    void aCaptureFileThatCannotBeReadIsSaidWhy() throws Exception {
+        // Found in review: "cannot read capture file X" and no more, where inspect says why.
+        Path missing = tmp.resolve("missing.pcap");
+        CliRun r = CliRun.of("agent", "--pcap", missing.toString(), "--metrics", "none");
+        assertEquals(2, r.code(), r.stdout() + r.stderr());
+        assertEquals("netwatch agent: cannot open capture file " + missing + ": no such file", r.stderr().strip());
+        CliRun inspect = CliRun.of("inspect", missing.toString());
+        assertEquals(r.stderr().replace("netwatch agent: ", "netwatch inspect: "), inspect.stderr());
+
+        Path dir = Files.createDirectory(tmp.resolve("captures"));
+        r = CliRun.of("agent", "--pcap", dir.toString(), "--metrics", "none");
+        assertEquals(2, r.code(), r.stdout() + r.stderr());
+        assertEquals("netwatch agent: cannot open capture file " + dir + ": it is a directory", r.stderr().strip());
     }
 }

@@ -338,6 +338,21 @@ class PcapFileSourceTest {
     }
 
     @Test
+    void checkOpensSaysWhyAsOpenDoes() throws Exception {
+        // The CLI's agent checks its file before it starts; found in review saying no more than
+        // "cannot read capture file X" where inspect (open) said why.
+        Path missing = dir.resolve("no-such.pcap");
+        for (Path bad : List.of(missing, dir)) {
+            CaptureException checked = assertThrows(CaptureException.class, () -> PcapFileSource.checkOpens(bad));
+            CaptureException opened = assertThrows(CaptureException.class, () -> PcapFileSource.open(bad));
+            assertEquals(opened.getMessage(), checked.getMessage());
+        }
+        assertEquals("cannot open capture file " + missing + ": no such file", assertThrows(CaptureException.class,
+                () -> PcapFileSource.checkOpens(missing)).getMessage());
+        PcapFileSource.checkOpens(write("not read by the check".getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    @Test
     void missingFileIsNamed() {
         Path file = dir.resolve("no-such.pcap");
 
