@@ -1,6 +1,7 @@
 package io.netwatch.cli;
 
 import io.netwatch.aggregator.policy.suggest.ExternalPeers;
+import io.netwatch.aggregator.policy.suggest.KnownNamespaces;
 import io.netwatch.aggregator.policy.suggest.ObservedFlow;
 import io.netwatch.aggregator.policy.suggest.PolicySuggester;
 import io.netwatch.aggregator.policy.suggest.SuggestOptions;
@@ -69,6 +70,10 @@ final class PolicySuggestCommand implements Callable<Integer> {
 
     private void offline(SuggestOptions options, long now) throws Exception {
         ClusterFile.Contents contents = ClusterFile.read(input.cluster);
+        String unknown = KnownNamespaces.of(contents.snapshot()).unknown(namespace, String.valueOf(input.cluster));
+        if (unknown != null) {
+            throw new NetwatchMain.UserError("-n: " + unknown);
+        }
         List<ObservedFlow> flows = new ArrayList<>();
         int lines = input.read(contents, now, (line, f) -> flows.add(f));
         SuggestionSet set = new PolicySuggester(options).suggest(flows);
@@ -96,6 +101,7 @@ final class PolicySuggestCommand implements Callable<Integer> {
         if (input.until(now) != null) {
             r.setUntil(input.until(now));
         }
+        client.options(Map.of("namespace", "-n", "workload", "--workload", "since", "--since", "until", "--until"));
         SuggestPoliciesResponse s = client.call(stub -> stub.suggestPolicies(r.build()));
         System.out.print(s.getYaml());
         System.out.flush();
@@ -103,7 +109,7 @@ final class PolicySuggestCommand implements Callable<Integer> {
                 s.getSkippedList());
     }
 
-    private static void summary(int policies, long used, long notEstablished, long notUsed, List<String> skipped) {
+    private void summary(int policies, long used, long notEstablished, long notUsed, List<String> skipped) {
         StringBuilder s = new StringBuilder("netwatch policy suggest: ").append(policies).append(" policies from ")
                 .append(used).append(" flows");
         if (notEstablished > 0) {
@@ -115,6 +121,12 @@ final class PolicySuggestCommand implements Callable<Integer> {
         System.err.println(s);
         for (String k : skipped) {
             System.err.println("netwatch policy suggest: no policy for " + k);
+        }
+        if (policies == 0 && used == 0 && notEstablished == 0 && skipped.isEmpty()) {
+            // A namespace that exists and was quiet: an answer, not a mistake (exit 0), but
+            // "0 policies from 0 flows" alone read as if the flows had been looked at and found wanting.
+            System.err.println("netwatch policy suggest: no flow of " + (workload == null ? "" : "workload " + workload
+                    + " of ") + "namespace " + namespace + " was seen: nothing to suggest");
         }
     }
 

@@ -108,6 +108,23 @@ class PolicySuggestCommandTest {
     }
 
     @Test
+    void aNamespaceTheClusterDoesNotHaveOrWithNoFlowsIsSaidSo() {
+        // Found in review: -n with a misspelt namespace, or one with no flows, gave a YAML of
+        // comments only and "0 policies from 0 flows", exit 0, as if all were well.
+        CliRun typo = suggest("-n", "shpo");
+        assertEquals(2, typo.code(), typo.stderr());
+        assertEquals("netwatch policy suggest: -n: 'shpo' is not a namespace of " + resource("cluster.yaml")
+                + " (it has kube-system, payments, shop)", typo.stderr().strip());
+        assertEquals("", typo.stdout());
+
+        CliRun quiet = suggest("-n", "shop", "--until", "2026-11-26T09:00:00Z");
+        assertEquals(0, quiet.code(), quiet.stderr());
+        assertEquals("""
+                netwatch policy suggest: 0 policies from 0 flows; 10 outside the time range or not usable
+                netwatch policy suggest: no flow of namespace shop was seen: nothing to suggest""", quiet.stderr().strip());
+    }
+
+    @Test
     void addKeepsTheClustersPoliciesReplaceDropsThoseOfTheNamespacesGiven() throws Exception {
         Path denyPayments = write("deny.yaml", """
                 apiVersion: networking.k8s.io/v1

@@ -76,7 +76,7 @@ class PolicySuggestOnlineTest {
 
     @Test
     void suggestedFromTheAggregatorsFlowsAndSimulatedThereNothingObservedIsBlocked() throws Exception {
-        for (String ns : List.of("shop", "kube-system")) {
+        for (String ns : List.of("shop", "kube-system", "idle")) {
             client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
         }
         client.pods().resource(pod("shop", "frontend-7d9f8-a", "10.244.1.5",
@@ -91,7 +91,8 @@ class PolicySuggestOnlineTest {
              AggregatorServer bare = AggregatorServer.start(new AggregatorConfig(
                      new InetSocketAddress("127.0.0.1", 0), 100, 100, Duration.ofHours(1)), null)) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
-            while (!aggregator.ready() || aggregator.identity().history().current().pods().size() < 3) {
+            while (!aggregator.ready() || aggregator.identity().history().current().pods().size() < 3
+                    || aggregator.identity().history().current().namespaces().size() < 3) {
                 if (System.nanoTime() > deadline) {
                     fail("cluster not listed: " + aggregator.identity().watcher().problem());
                 }
@@ -132,6 +133,19 @@ class PolicySuggestOnlineTest {
                     + " (Deployment cart)\""), denied.stdout());
             assertTrue(denied.stderr().startsWith("netwatch policy simulate: 3 flows, 3 would be blocked (2 not listed, past --limit)"),
                     denied.stderr());
+
+            // Found in review: a misspelt namespace, or one with no flows, was "0 policies from
+            // 0 flows" and a YAML of comments only, exit 0.
+            CliRun typo = CliRun.of("policy", "suggest", "-n", "shpo", "--aggregator", at);
+            assertEquals(2, typo.code(), typo.stderr());
+            assertEquals("netwatch policy suggest: -n: 'shpo' is not a namespace of the cluster the aggregator watches"
+                    + " (it has idle, kube-system, shop)", typo.stderr().strip());
+            CliRun idle = CliRun.of("policy", "suggest", "-n", "idle", "--aggregator", at);
+            assertEquals(0, idle.code(), idle.stderr());
+            assertEquals("""
+                    netwatch policy suggest: 0 policies from 0 flows
+                    netwatch policy suggest: no flow of namespace idle was seen: nothing to suggest""",
+                    idle.stderr().strip());
 
             CliRun noCluster = CliRun.of("policy", "suggest", "-n", "shop",
                     "--aggregator", "127.0.0.1:" + bare.port());

@@ -8,6 +8,7 @@ import io.netwatch.aggregator.identity.PolicyHistory;
 import io.netwatch.aggregator.policy.PolicyRef;
 import io.netwatch.aggregator.policy.Verdict;
 import io.netwatch.aggregator.policy.suggest.ExternalPeers;
+import io.netwatch.aggregator.policy.suggest.KnownNamespaces;
 import io.netwatch.aggregator.policy.suggest.ObservedFlow;
 import io.netwatch.aggregator.policy.suggest.Party;
 import io.netwatch.aggregator.policy.suggest.PolicyDocuments;
@@ -93,6 +94,11 @@ public final class PolicyQueries {
     public SuggestPoliciesResponse suggest(SuggestPoliciesRequest r) {
         if (r.getNamespace().isBlank()) {
             throw new IllegalArgumentException("namespace: is missing (the namespace whose workloads get policies)");
+        }
+        String unknown = KnownNamespaces.of(history.current()).unknown(r.getNamespace(),
+                "the cluster the aggregator watches");
+        if (unknown != null) {
+            throw new IllegalArgumentException("namespace: " + unknown);
         }
         SuggestOptions options = new SuggestOptions(r.getNamespace(), r.getWorkload(), switch (r.getExternalPeers()) {
             case EXTERNAL_PEERS_IP_BLOCK -> ExternalPeers.IP_BLOCK;
