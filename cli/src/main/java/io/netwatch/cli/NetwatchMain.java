@@ -54,14 +54,7 @@ public final class NetwatchMain implements Runnable {
     public static int execute(String... args) {
         GRPC_CHANNEL_LOG.setLevel(java.util.logging.Level.SEVERE);
         CommandLine cl = commandLine();
-        cl.setExecutionExceptionHandler((e, cmd, parse) -> {
-            if (e instanceof IllegalArgumentException || e instanceof UserError || e instanceof Failed) {
-                // "netwatch policy check: …" for a subcommand's subcommand, "netwatch inspect: …" otherwise.
-                cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage());
-                return e instanceof Failed ? 1 : 2;
-            }
-            throw e;
-        });
+        cl.setExecutionExceptionHandler(NetwatchMain::executionError);
         cl.setParameterExceptionHandler((e, arguments) -> {
             String word = unknownCommand(e);
             if (word == null) {
@@ -85,6 +78,45 @@ public final class NetwatchMain implements Runnable {
             return 2;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * What a command's exception becomes: a mistake the user can fix is one line and status 2,
+     * failed work one line and status 1; an I/O error no command foresaw (a path through a
+     * regular file, a disk that fails) is one line naming the file and status 1, the work
+     * failed. Anything else is a bug: rethrown, so picocli prints its stack trace for the report.
+     */
+    static int executionError(Exception e, CommandLine cmd, CommandLine.ParseResult parse) throws Exception {
+        // "netwatch policy check: …" for a subcommand's subcommand, "netwatch inspect: …" otherwise.
+        String command = cmd.getCommandSpec().qualifiedName();
+        if (e instanceof IllegalArgumentException || e instanceof UserError || e instanceof Failed) {
+            cmd.getErr().println(command + ": " + e.getMessage());
+            return e instanceof Failed ? 1 : 2;
+        }
+        java.io.IOException io = e instanceof java.io.IOException i ? i
+                : e instanceof java.io.UncheckedIOException u ? u.getCause() : null;
+        if (io != null) {
+            cmd.getErr().println(command + ": " + ioError(io));
+            return 1;
+        }
+        throw e;
+    }
+
+    /** "I/O error on FILE: why", or "I/O error: why" when the exception names no file. */
+    private static String ioError(java.io.IOException e) {
+        if (e instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
+            // Its message is the bare path for several kinds (NoSuchFileException): say the kind.
+            String why = switch (f) {
+                case java.nio.file.NoSuchFileException n -> "no such file";
+                case java.nio.file.AccessDeniedException a -> "permission denied";
+                case java.nio.file.FileAlreadyExistsException x -> "it exists";
+                case java.nio.file.NotDirectoryException d -> "not a directory";
+                default -> f.getReason() != null ? f.getReason() : e.getClass().getSimpleName();
+            };
+            return "I/O error on " + f.getFile() + (f.getOtherFile() == null ? "" : " and " + f.getOtherFile())
+                    + ": " + why;
+        }
+        return "I/O error: " + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName());
     }
 
     /** The first word of the arguments when it names no subcommand of a command that has them; else null. */

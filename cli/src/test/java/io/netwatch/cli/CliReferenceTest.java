@@ -23,7 +23,8 @@ class CliReferenceTest {
             launcher runs every role: the node agent, the aggregator, offline analysis and the
             query commands. Exit status: 0 on success, 1 when the work failed (a capture error,
             records the aggregator never acknowledged, an aggregator that cannot be reached or does not
-            answer in time), 2 for a usage or input mistake (the message says what to fix).
+            answer in time, an I/O error no check foresaw: one line naming the file), 2 for a usage or
+            input mistake (the message says what to fix). A stack trace is a bug: please report it.
 
             Generated from the commands themselves; `CliReferenceTest` fails when this page is
             stale.
