@@ -73,7 +73,7 @@ public final class PacketDecoder {
 
     /**
      * As above, a datagram on those ports being read as the tunnel only when it is this
-     * node's underlay: its outer destination is one of {@code local}, or its outer source is
+     * node's underlay, to a tunnel port (not only from one): its outer destination is one of {@code local}, or its outer source is
      * and it is not a datagram a pod sent, masqueraded ({@link MasqueradedCopies}). Others
      * stay plain UDP, counted in {@link DecodedPacket#tunnelsNotLocal}. With
      * {@link LocalAddresses#ANY} (a capture file) every one is read.
@@ -457,7 +457,10 @@ public final class PacketDecoder {
         if (kind == UDP_PLAIN) {
             return;
         }
-        if (local != null && !underlay(b, l, off, end)) {
+        // Live, the port must be the destination's: the underlay always goes to the tunnel port
+        // (its source port is a hash), and nothing takes in a datagram sent from one to
+        // another port, whatever its inner packets say.
+        if (local != null && (udpTunnels[l.dstPort] == UDP_PLAIN || !underlay(b, l, off, end))) {
             out.tunnelsNotLocal++;
             return;
         }
