@@ -721,6 +721,39 @@ class PcapFileSourceTest {
     }
 
     @Test
+    void pcapngBlocksAcrossTheReadingWindowArriveWholeAndInOrder() throws Exception {
+        // pcapng through the same window: blocks of every size straddle its refills; some are
+        // larger than the window with a small frame (a long options area: two), one holds a frame
+        // larger than the window (mapped alone). None is read twice, none skipped.
+        Random random = new Random(11);
+        List<byte[]> sent = new ArrayList<>();
+        List<byte[]> blocks = new ArrayList<>();
+        blocks.add(shb(LE));
+        blocks.add(idb(LE, LinkType.ETHERNET, 4 << 20));
+        long total = 0;
+        for (int i = 0; total < 6L << 20; i++) {
+            byte[] data = new byte[i == 40 ? (1 << 20) + 4_097 : 1 + random.nextInt(i % 25 == 0 ? 262_144 : 2_000)];
+            random.nextBytes(data);
+            sent.add(data);
+            byte[] block = epb(LE, 0, i, data, data.length);
+            if (i == 7 || i == 300) {
+                // The frame, then zeros (opt_endofopt and padding) to past the window's size.
+                byte[] body = Arrays.copyOfRange(block, 8, block.length - 4);
+                block = PcapngBlocks.block(LE, 6, Arrays.copyOf(body, body.length + (1 << 20) + 8));
+            }
+            blocks.add(block);
+            total += block.length;
+        }
+        Recorder r = read(write(concat(blocks.toArray(byte[][]::new))));
+
+        assertEquals(sent.size(), r.packets.size());
+        for (int i = 0; i < sent.size(); i++) {
+            assertArrayEquals(sent.get(i), r.packets.get(i).data(), "block " + i);
+            assertEquals(i * 1_000L, r.packets.get(i).nanos());
+        }
+    }
+
+    @Test
     void pcapRecordLargerThanTheReadingWindowIsDeliveredWhole() throws Exception {
         // A snap length past the window (a jumbo or GRO capture with a huge snap length).
         byte[] large = new byte[(1 << 20) + 12_345];
