@@ -22,8 +22,9 @@ import java.util.stream.Collectors;
  * cluster DNS pods. A pure function of the flows and options: no Kubernetes client, no I/O.
  *
  * <p>What it must never do: suggest a policy that selects every pod of a namespace (a
- * workload with no stable labels gets none, and says why), leave DNS out, or allow a
- * connection that never got through (it might have been a scan the policies stopped).
+ * workload with no stable labels gets none, and says why), leave DNS out, allow a
+ * connection that never got through (it might have been a scan the policies stopped), or
+ * name a pod's own node (always allowed, and the pods move).
  */
 public final class PolicySuggester {
     /** Longest NetworkPolicy name the API accepts (a DNS subdomain). */
@@ -137,19 +138,30 @@ public final class PolicySuggester {
         Map<WorkloadRef, Target> targets = new TreeMap<>();
         long used = 0;
         long notEstablished = 0;
+        long ownNode = 0;
         for (ObservedFlow f : flows) {
             WorkloadRef from = inScope(f.source());
             WorkloadRef to = inScope(f.destination());
             if (from == null && to == null) {
                 continue;
             }
+            Connection c = f.connection();
+            // Traffic between a pod and its own node (kubelet probes, a node-local agent) is
+            // allowed whatever the policies say, so a rule for it is noise, and one naming
+            // this node's address is wrong once the pods move to another node. Judged side
+            // by side, as the evaluator does; another node's address is an outside one.
+            boolean egressToNode = from != null && onOwnNode(f.source(), c.destination());
+            boolean ingressFromNode = to != null && onOwnNode(f.destination(), c.source());
+            if ((from == null || egressToNode) && (to == null || ingressFromNode)) {
+                ownNode++;
+                continue;
+            }
             if (!f.established()) {
                 notEstablished++;
                 continue;
             }
-            Connection c = f.connection();
             SuggestedRule.Port port = new SuggestedRule.Port(c.protocol(), c.port());
-            if (from != null) {
+            if (from != null && !egressToNode) {
                 Target t = targets.computeIfAbsent(from, k -> new Target());
                 t.flows++;
                 if (isClusterDns(f.destination(), port)) {
@@ -158,9 +170,9 @@ public final class PolicySuggester {
                     addPeer(t.egress, f.destination(), c.destination(), port, f, stable, addressesByName);
                 }
             }
-            if (to != null) {
+            if (to != null && !ingressFromNode) {
                 Target t = targets.computeIfAbsent(to, k -> new Target());
-                if (!to.equals(from)) {
+                if (!to.equals(from) || egressToNode) {
                     t.flows++;
                 }
                 addPeer(t.ingress, f.source(), c.source(), port, f, stable, addressesByName);
@@ -189,7 +201,7 @@ public final class PolicySuggester {
             out.add(new Suggestion(w, name, selector, t.ingress.rules(), egress, t.flows,
                     overlaps(w, selector, stable, podsSeen)));
         }
-        return new SuggestionSet(out, skipped, used, notEstablished);
+        return new SuggestionSet(out, skipped, used, notEstablished, ownNode);
     }
 
     private static void see(Party p, byte[] ip, Map<WorkloadRef, List<Map<String, String>>> podLabels,
@@ -207,6 +219,11 @@ public final class PolicySuggester {
                 }
             }
         }
+    }
+
+    /** Whether the party is a pod whose node has this address (4 or 16 bytes). */
+    private static boolean onOwnNode(Party p, byte[] address) {
+        return p instanceof Party.Member m && m.pod().onNode(address);
     }
 
     private WorkloadRef inScope(Party p) {

@@ -34,6 +34,14 @@ class PolicySuggesterTest {
                 .pod("shop/cart-66b-x", "Deployment/cart", "10.244.1.6", "app=cart,pod-template-hash=66b", "http:9000/TCP");
     }
 
+    /** The shop's pods on their nodes: node-a (10.0.0.1) runs frontend-a and cart, node-b (10.0.0.2) frontend-b. */
+    private static Traffic shopOnNodes() {
+        return new Traffic()
+                .podOn("10.0.0.1", "shop/frontend-7d9f-a", "Deployment/frontend", "10.244.1.5", "app=frontend,tier=web,pod-template-hash=7d9f")
+                .podOn("10.0.0.2", "shop/frontend-5c4b-b", "Deployment/frontend", "10.244.2.5", "app=frontend,tier=web,pod-template-hash=5c4b")
+                .podOn("10.0.0.1", "shop/cart-66b-x", "Deployment/cart", "10.244.1.6", "app=cart,pod-template-hash=66b", "http:9000/TCP");
+    }
+
     static Stream<Arguments> cases() {
         return Stream.of(
                 row("pods of one Deployment with different template hashes make one policy selecting the labels they share",
@@ -205,6 +213,35 @@ class PolicySuggesterTest {
                             assertTrue(v4.review().startsWith("8 more addresses outside the cluster ("), v4.review());
                             assertEquals(new SuggestedRule.Address("::/0", null), in.getLast().peer());
                             assertEquals(1, in.getLast().origin().flows());
+                        }),
+                row("a kubelet probe from the pod's own node is always allowed (whatever the policies say), so it makes no rule",
+                        shopOnNodes().flow("10.0.0.1", "10.244.1.6", 9000, "TCP", 1).flow("10.244.1.5", "10.244.1.6", 9000, "TCP", 2)
+                                .attempt("10.0.0.1", "10.244.1.6", 9000, "TCP", 3),
+                        SHOP, s -> {
+                            Suggestion cart = only(s, "cart");
+                            assertEquals(1, cart.ingress().size(), "the frontend's rule alone, no ipBlock of the node: " + cart.ingress());
+                            assertEquals(new WorkloadRef("shop", "Deployment", "frontend"),
+                                    ((SuggestedRule.Pods) cart.ingress().getFirst().peer()).workload());
+                            assertEquals(1, cart.flows(), "the probe is not one of the flows it came from");
+                            assertEquals(1, s.flowsUsed());
+                            assertEquals(2, s.flowsOwnNode(), "both probes counted, the one refused (not ready yet) too");
+                            assertEquals(0, s.flowsNotEstablished(), "a probe refused is no attempt a policy stopped");
+                        }),
+                row("a pod's call to an agent on its own node's address makes no rule either",
+                        shopOnNodes().flow("10.244.1.6", "10.0.0.1", 9100, "TCP", 1),
+                        SHOP, s -> {
+                            assertEquals(List.of(), s.policies(), "nothing but the node was seen: nothing to allow");
+                            assertEquals(1, s.flowsOwnNode());
+                            assertEquals(0, s.flowsUsed());
+                        }),
+                row("another node's address is an outside address like any other: an ipBlock, as the evaluator judges it",
+                        shopOnNodes().flow("10.0.0.2", "10.244.1.6", 9000, "TCP", 1).flow("10.244.1.6", "10.0.0.2", 9100, "TCP", 2),
+                        SHOP, s -> {
+                            Suggestion cart = only(s, "cart");
+                            assertEquals(new SuggestedRule.Address("10.0.0.2/32", null), cart.ingress().getFirst().peer());
+                            assertEquals(new SuggestedRule.Address("10.0.0.2/32", null), cart.egress().get(1).peer());
+                            assertEquals(2, s.flowsUsed());
+                            assertEquals(0, s.flowsOwnNode());
                         }),
                 row("a workload that talks to itself gets an ingress and an egress rule, its flows counted once",
                         shop().flow("10.244.1.5", "10.244.2.5", 7946, "UDP", 1),

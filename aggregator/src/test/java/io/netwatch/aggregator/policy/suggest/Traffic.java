@@ -21,6 +21,11 @@ final class Traffic {
      * container ports as "name:port/PROTO" pairs.
      */
     Traffic pod(String ref, String workload, String ip, String labels, String... ports) {
+        return podOn(null, ref, workload, ip, labels, ports);
+    }
+
+    /** A pod as {@link #pod}, on the node with this address ({@code status.hostIP}); null: not known. */
+    Traffic podOn(String nodeIp, String ref, String workload, String ip, String labels, String... ports) {
         String[] r = ref.split("/");
         String[] w = workload.split("/");
         Map<String, String> l = new HashMap<>();
@@ -35,7 +40,8 @@ final class Traffic {
             String[] np = p.split("[:/]");
             cp.add(new PodView.ContainerPort(np[0], Integer.parseInt(np[1]), Protocol.valueOf(np[2])));
         }
-        PodView pod = new PodView(r[0], r[1], l, List.of(Connection.literal(ip)), cp);
+        PodView pod = new PodView(r[0], r[1], l, List.of(Connection.literal(ip)), cp,
+                nodeIp == null ? List.of() : List.of(Connection.literal(nodeIp)));
         members.put(ip, new Party.Member(pod, new WorkloadRef(r[0], w[0], w[1])));
         return this;
     }
