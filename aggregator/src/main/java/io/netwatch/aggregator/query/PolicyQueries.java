@@ -128,6 +128,7 @@ public final class PolicyQueries {
                 .addAllSkipped(set.skipped())
                 .setFlowsUsed(set.flowsUsed())
                 .setFlowsNotEstablished(set.flowsNotEstablished())
+                .setFlowsOwnNode(set.flowsOwnNode())
                 .setFlowsNotUsable(notUsable[0]);
         for (Suggestion s : set.policies()) {
             out.addPolicies(SuggestedPolicySummary.newBuilder().setNamespace(s.workload().namespace()).setName(s.name())

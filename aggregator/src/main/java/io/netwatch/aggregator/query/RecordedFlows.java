@@ -15,6 +15,7 @@ import io.netwatch.proto.flow.v1.Endpoint;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.flow.v1.PolicyDecision;
 import io.netwatch.proto.flow.v1.Workload;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -25,9 +26,11 @@ import java.util.Objects;
  * name the enricher gave it.
  *
  * <p>Only final records that the verdict stage judged are usable: interim records repeat a
- * flow, and a flow not judged (no port, a Service's cluster IP, a pod and its node, before
- * the cluster was listed) is not one a NetworkPolicy decides; one whose opener is unknown
- * (picked up mid-stream) might be used backwards.
+ * flow, and a flow not judged (no port, a Service's cluster IP, before the cluster was
+ * listed) is not one a NetworkPolicy decides; one whose opener is unknown (picked up
+ * mid-stream) might be used backwards. A flow between a pod and its own node is usable: the
+ * verdict stage allowed it, as any policy would, and suggestions must see it to leave it
+ * out rather than take the node for an outside peer.
  */
 final class RecordedFlows {
     private final IdentityIndex index;
@@ -38,8 +41,10 @@ final class RecordedFlows {
 
     /** The flow with who was at each end, or null when it is not usable. */
     ObservedFlow observed(Flow f, long receivedMillis) {
+        String reason = f.getPolicy().getReason();
+        boolean ownNode = reason.equals(FlowVerdicts.POD_AND_ITS_NODE);
         if (f.getInterim() || f.getPolicy().getDecision() == PolicyDecision.POLICY_DECISION_UNKNOWN
-                || !f.getPolicy().getReason().isEmpty()) {
+                || (!reason.isEmpty() && !ownNode)) {
             return null;
         }
         Protocol protocol = switch (f.getIpProtocol()) {
@@ -57,25 +62,40 @@ final class RecordedFlows {
         long start = FlowEnricher.startNanos(f, receivedMillis);
         long last = f.hasLastSeen() ? Math.max(start, f.getLastSeen().getSeconds() * 1_000_000_000L + f.getLastSeen().getNanos())
                 : start;
+        // Of a flow the verdict stage found between a pod and its node, the other end is the
+        // pod's node, even when the pod as read here no longer says so (the index has
+        // forgotten it: the identity stored on the flow has no node).
         return new ObservedFlow(new Connection(src.bytes(), dst.bytes(), port, protocol),
-                party(f.getSource(), src, start), party(f.getDestination(), dst, start), Math.max(0, start),
+                party(f.getSource(), src, start, ownNode ? dst : null),
+                party(f.getDestination(), dst, start, ownNode ? src : null), Math.max(0, start),
                 Math.max(0, last), FlowVerdicts.established(f));
     }
 
-    private Party party(Endpoint e, IpKey ip, long atNanos) {
+    /** @param node the address of the pod's node when the flow is known to be with it, else null */
+    private Party party(Endpoint e, IpKey ip, long atNanos, IpKey node) {
         AddressHolder h = index.at(ip, atNanos);
         if (h != null && h.isPod()) {
-            return new Party.Member(h.pod(), workload(h.workload(), h.pod().namespace(), h.pod().name()));
+            return new Party.Member(onNode(h.pod(), node), workload(h.workload(), h.pod().namespace(), h.pod().name()));
         }
         Workload w = e.getWorkload();
         if (!w.getNamespace().isEmpty() && !w.getPodName().isEmpty()) {
             // The index has forgotten the pod (long gone): the identity stored on the flow.
             PodView pod = new PodView(w.getNamespace(), w.getPodName(), w.getLabelsMap(), List.of(ip.bytes()), List.of());
-            return new Party.Member(pod, workload(w, w.getNamespace(), w.getPodName()));
+            return new Party.Member(onNode(pod, node), workload(w, w.getNamespace(), w.getPodName()));
         }
         String name = w.getExternalName();
         // The enricher gives a CIDR ("203.0.113.0/24") when no DNS name was seen.
         return new Party.Outside(name.contains("/") ? null : name);
+    }
+
+    /** The pod, with this address among its node's when it is not already. */
+    private static PodView onNode(PodView pod, IpKey node) {
+        if (node == null || pod.onNode(node.bytes())) {
+            return pod;
+        }
+        List<byte[]> hosts = new ArrayList<>(pod.hostIps());
+        hosts.add(node.bytes());
+        return new PodView(pod.namespace(), pod.name(), pod.labels(), pod.ips(), pod.containerPorts(), hosts);
     }
 
     private static WorkloadRef workload(Workload w, String namespace, String pod) {

@@ -45,6 +45,11 @@ public final class FlowVerdicts {
     private static final int TCP_SYN = 0x02;
     private static final int TCP_SYN_ACK = 0x12;
     private static final String INITIATOR_UNKNOWN = "initiator unknown";
+    /**
+     * The reason on an allowed flow between a pod and its own node: no policy judged it, and
+     * none could have denied it.
+     */
+    public static final String POD_AND_ITS_NODE = "pod and its node";
 
     /** Flows by outcome since start. */
     public record Stats(long allowed, long denied, long notJudged, long violations) {
@@ -105,7 +110,7 @@ public final class FlowVerdicts {
         if ((from != null && from.hostIps().contains(dst)) || (to != null && to.hostIps().contains(src))) {
             allowed.increment();
             return PolicyVerdict.newBuilder().setDecision(PolicyDecision.POLICY_DECISION_ALLOWED)
-                    .setReason("pod and its node").build();
+                    .setReason(POD_AND_ITS_NODE).build();
         }
         PodView srcPod = from == null ? null : from.pod();
         PodView dstPod = to == null ? null : to.pod();

@@ -4,6 +4,7 @@ import static io.netwatch.aggregator.identity.ClusterObjects.controller;
 import static io.netwatch.aggregator.identity.ClusterObjects.namespace;
 import static io.netwatch.aggregator.identity.ClusterObjects.pod;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,6 +65,9 @@ class PolicyQueriesTest {
     private static final long T0 = 1_795_687_200L;
 
     private final AtomicLong clock = new AtomicLong(T0 * S);
+    private IdentityIndex index;
+    private ClusterState cluster;
+    private io.fabric8.kubernetes.api.model.Pod cart;
     private FlowStore store;
     private FlowEnricher enricher;
     private FlowVerdicts verdicts;
@@ -74,15 +78,16 @@ class PolicyQueriesTest {
 
     @BeforeEach
     void start() throws Exception {
-        IdentityIndex index = new IdentityIndex();
+        index = new IdentityIndex();
         PolicyHistory history = new PolicyHistory(4);
-        ClusterState cluster = new ClusterState(index, history, clock::get);
+        cluster = new ClusterState(index, history, clock::get);
         cluster.namespace(namespace("shop", Map.of()));
         cluster.namespace(namespace("kube-system", Map.of()));
         cluster.pod(pod("shop", "frontend-7d9f-a", "10.244.1.5", Map.of("app", "frontend", "pod-template-hash", "7d9f"),
                 controller("apps/v1", "ReplicaSet", "frontend-7d9f")));
-        cluster.pod(pod("shop", "cart-66b-x", "10.244.1.6", Map.of("app", "cart", "pod-template-hash", "66b"),
-                controller("apps/v1", "ReplicaSet", "cart-66b")));
+        cart = pod("shop", "cart-66b-x", "10.244.1.6", Map.of("app", "cart", "pod-template-hash", "66b"),
+                controller("apps/v1", "ReplicaSet", "cart-66b"));
+        cluster.pod(cart);
         cluster.pod(pod("kube-system", "coredns-9-a", "10.244.0.2", Map.of("k8s-app", "kube-dns", "pod-template-hash", "9"),
                 controller("apps/v1", "ReplicaSet", "coredns-9")));
         // cart accepts frontend on 9000 (rule 0) and an admin tool that never came (rule 1).
@@ -192,6 +197,49 @@ class PolicyQueriesTest {
         assertEquals("egress of shop/frontend-7d9f-a is isolated by shop/netwatch-deployment-frontend and no egress rule"
                 + " allows it; ingress of shop/cart-66b-x is isolated by shop/netwatch-deployment-cart and no ingress rule"
                 + " allows it", b.getReason());
+    }
+
+    /** Cart's node (192.168.0.1, every pod's here) probes it and serves it an agent; another node calls it. */
+    private void nodeTraffic() {
+        long now = clock.get() / 1_000_000;
+        for (Flow f : List.of(
+                tcp(10, "192.168.0.1", "10.244.1.6", 9000, TcpState.TCP_STATE_CLOSED, 14),
+                tcp(11, "10.244.1.6", "192.168.0.1", 9100, TcpState.TCP_STATE_CLOSED, 15),
+                tcp(12, "192.168.0.2", "10.244.1.6", 9000, TcpState.TCP_STATE_CLOSED, 16))) {
+            store.flows().append(verdicts.judge(enricher.enrich(f, now), now), now);
+        }
+    }
+
+    @Test
+    void flowsBetweenAPodAndItsOwnNodeMakeNoRuleAreCountedAndSimulateAsAllowed() {
+        nodeTraffic();
+        SuggestPoliciesResponse s = query().suggestPolicies(SuggestPoliciesRequest.newBuilder().setNamespace("shop").build());
+        assertEquals(2, s.getFlowsOwnNode(), "the probe and the call to the node's agent");
+        assertEquals(0, s.getFlowsNotUsable(), "they are usable, and counted as what they are");
+        assertEquals(4, s.getFlowsUsed(), "the three of the shop and the other node's call");
+        assertFalse(s.getYaml().contains("192.168.0.1"), s.getYaml());
+        assertTrue(s.getYaml().contains("cidr: \"192.168.0.2/32\""), "another node is an outside peer: " + s.getYaml());
+
+        SimulatePoliciesResponse sim = query().simulatePolicies(SimulatePoliciesRequest.newBuilder().setYaml(DENY_ALL)
+                .setMode(SimulationMode.SIMULATION_MODE_ADD).build());
+        assertEquals(7, sim.getFlowsJudged(), "the node's flows are judged");
+        assertEquals(0, sim.getFlowsNotJudged());
+        assertEquals(List.of(1L, 2L, 3L, 4L, 12L), sim.getBlockedList().stream().map(b -> b.getFlow().getFlowId())
+                .sorted().toList(), "deny-all blocks the other node, never cart's own");
+    }
+
+    @Test
+    void aPodTheIndexHasForgottenIsStillKnownOnItsNodeByTheStoredVerdict() {
+        nodeTraffic();
+        cluster.podGone(cart);
+        clock.addAndGet(3600 * S);
+        index.prune(clock.get());
+        SuggestPoliciesResponse s = query().suggestPolicies(SuggestPoliciesRequest.newBuilder()
+                .setNamespace("shop").setWorkload("cart").build());
+        assertEquals(2, s.getFlowsOwnNode());
+        assertFalse(s.getYaml().contains("192.168.0.1"), s.getYaml());
+        assertEquals(List.of("netwatch-deployment-cart"), s.getPoliciesList().stream().map(SuggestedPolicySummary::getName)
+                .toList(), "the cart, from the identity stored on its flows");
     }
 
     @Test
