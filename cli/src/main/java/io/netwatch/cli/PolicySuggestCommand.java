@@ -81,7 +81,8 @@ final class PolicySuggestCommand implements Callable<Integer> {
                 + (workload == null ? "" : ", workload " + workload) + ", from " + flows.size() + " flows of "
                 + FlowLines.name(input.flows) + "."));
         System.out.flush();
-        summary(set.policies().size(), set.flowsUsed(), set.flowsNotEstablished(), lines - flows.size(), set.skipped());
+        summary(set.policies().size(), set.flowsUsed(), set.flowsNotEstablished(), set.flowsOwnNode(),
+                lines - flows.size(), set.skipped());
     }
 
     private void online(SuggestOptions options, long now) throws Exception {
@@ -105,15 +106,19 @@ final class PolicySuggestCommand implements Callable<Integer> {
         SuggestPoliciesResponse s = client.call(stub -> stub.suggestPolicies(r.build()));
         System.out.print(s.getYaml());
         System.out.flush();
-        summary(s.getPoliciesCount(), s.getFlowsUsed(), s.getFlowsNotEstablished(), s.getFlowsNotUsable(),
-                s.getSkippedList());
+        summary(s.getPoliciesCount(), s.getFlowsUsed(), s.getFlowsNotEstablished(), s.getFlowsOwnNode(),
+                s.getFlowsNotUsable(), s.getSkippedList());
     }
 
-    private void summary(int policies, long used, long notEstablished, long notUsed, List<String> skipped) {
+    private void summary(int policies, long used, long notEstablished, long ownNode, long notUsed,
+                         List<String> skipped) {
         StringBuilder s = new StringBuilder("netwatch policy suggest: ").append(policies).append(" policies from ")
                 .append(used).append(" flows");
         if (notEstablished > 0) {
             s.append("; ").append(notEstablished).append(" never got through, left out");
+        }
+        if (ownNode > 0) {
+            s.append("; ").append(ownNode).append(" between a pod and its own node (always allowed), left out");
         }
         if (notUsed > 0) {
             s.append("; ").append(notUsed).append(" outside the time range or not usable");
@@ -122,7 +127,7 @@ final class PolicySuggestCommand implements Callable<Integer> {
         for (String k : skipped) {
             System.err.println("netwatch policy suggest: no policy for " + k);
         }
-        if (policies == 0 && used == 0 && notEstablished == 0 && skipped.isEmpty()) {
+        if (policies == 0 && used == 0 && notEstablished == 0 && ownNode == 0 && skipped.isEmpty()) {
             // A namespace that exists and was quiet: an answer, not a mistake (exit 0), but
             // "0 policies from 0 flows" alone read as if the flows had been looked at and found wanting.
             System.err.println("netwatch policy suggest: no flow of " + (workload == null ? "" : "workload " + workload

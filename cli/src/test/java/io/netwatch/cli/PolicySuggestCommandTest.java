@@ -1,6 +1,7 @@
 package io.netwatch.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netwatch.aggregator.policy.Policy;
@@ -93,6 +94,37 @@ class PolicySuggestCommandTest {
         CliRun sim2 = simulate(write("all.yaml", all.stdout()));
         assertEquals(1, sim2.lines().size(), sim2.stdout());
         assertTrue(sim2.lines().getFirst().contains("\"established\":false"));
+    }
+
+    @Test
+    void flowsBetweenAPodAndItsOwnNodeMakeNoRuleAndSimulateAsAllowed() throws Exception {
+        // node-a (192.168.0.11) runs frontend-abcde (10.244.1.5) and cart; node-b (192.168.0.12) does not.
+        Path flows = write("node.jsonl", """
+                {"src_ip":"192.168.0.11","dst_ip":"10.244.1.6","dst_port":9000,"proto":"tcp"}
+                {"src_ip":"10.244.1.6","dst_ip":"192.168.0.11","dst_port":9100,"proto":"tcp"}
+                {"src_ip":"192.168.0.11","dst_ip":"10.244.1.5","dst_port":8080,"proto":"tcp","established":false}
+                {"src_ip":"192.168.0.12","dst_ip":"10.244.1.6","dst_port":9000,"proto":"tcp"}
+                """);
+        CliRun s = run("policy", "suggest", "-n", "shop", "--cluster", resource("cluster.yaml").toString(),
+                "--flows", flows.toString());
+        assertEquals(0, s.code(), s.stderr());
+        assertEquals("netwatch policy suggest: 1 policies from 1 flows; 3 between a pod and its own node (always allowed),"
+                + " left out", s.stderr().strip());
+        assertFalse(s.stdout().contains("192.168.0.11"), s.stdout());
+        assertTrue(s.stdout().contains("cidr: \"192.168.0.12/32\""), "another node is an outside peer: " + s.stdout());
+
+        Path deny = write("deny.yaml", """
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {namespace: shop, name: deny-all}
+                spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
+                """);
+        CliRun sim = run("policy", "simulate", "--policies", deny.toString(), "--cluster", resource("cluster.yaml").toString(),
+                "--flows", flows.toString());
+        assertEquals(0, sim.code(), sim.stderr());
+        assertEquals(1, sim.lines().size(), "only the other node's call is blocked: " + sim.stdout());
+        assertTrue(sim.lines().getFirst().startsWith("{\"src_ip\":\"192.168.0.12\""), sim.stdout());
+        assertTrue(sim.stderr().startsWith("netwatch policy simulate: 4 flows, 1 would be blocked"), sim.stderr());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.netwatch.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -58,7 +59,7 @@ class PolicySuggestOnlineTest {
                         .withKind("ReplicaSet").withName(replicaSet).withUid(replicaSet + "-uid").withController(true).build())
                 .endMetadata()
                 .withNewSpec().withNodeName("node-a").endSpec()
-                .withNewStatus().withPhase("Running").withPodIP(ip).endStatus().build();
+                .withNewStatus().withPhase("Running").withPodIP(ip).withHostIP("192.168.0.1").endStatus().build();
     }
 
     private static Flow flow(long id, String src, String dst, int port, int protocol, long second) {
@@ -102,12 +103,15 @@ class PolicySuggestOnlineTest {
             send(aggregator.port(), List.of(
                     flow(1, "10.244.1.5", "10.244.1.6", 9000, 6, now),
                     flow(2, "10.244.1.5", "10.244.0.2", 53, 17, now),
-                    flow(3, "10.244.1.6", "203.0.113.7", 443, 6, now)));
+                    flow(3, "10.244.1.6", "203.0.113.7", 443, 6, now),
+                    flow(4, "192.168.0.1", "10.244.1.6", 9000, 6, now)));
             String at = "127.0.0.1:" + aggregator.port();
 
             CliRun s = CliRun.of("policy", "suggest", "-n", "shop", "--aggregator", at);
             assertEquals(0, s.code(), s.stderr());
-            assertEquals("netwatch policy suggest: 2 policies from 3 flows", s.stderr().strip());
+            assertEquals("netwatch policy suggest: 2 policies from 3 flows; 1 between a pod and its own node (always"
+                    + " allowed), left out", s.stderr().strip(), "the kubelet's probe of the cart");
+            assertFalse(s.stdout().contains("192.168.0.1"), s.stdout());
             assertTrue(s.stdout().contains("  name: \"netwatch-deployment-cart\""), s.stdout());
             assertTrue(s.stdout().contains("  # Deployment shop/frontend: 1 flow, first "), s.stdout());
             assertTrue(s.stdout().contains("cidr: \"203.0.113.7/32\""), s.stdout());
@@ -118,12 +122,14 @@ class PolicySuggestOnlineTest {
                     "--aggregator", at);
             assertEquals(0, sim.code(), sim.stderr());
             assertEquals("", sim.stdout());
-            assertEquals("netwatch policy simulate: 3 flows, 0 would be blocked", sim.stderr().strip());
+            assertEquals("netwatch policy simulate: 4 flows, 0 would be blocked", sim.stderr().strip(),
+                    "the probe is judged, and allowed");
 
-            // A deny-all in the shop blocks all three, each printed with who was at each end.
+            // A deny-all in the shop blocks the three of the shop, each printed with who was at each
+            // end; the kubelet's probe still gets through.
             Path deny = tmp.resolve("deny.yaml");
             Files.writeString(deny, "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {namespace: shop, name: deny}\n"
-                    + "spec: {podSelector: {}, policyTypes: [Egress]}\n");
+                    + "spec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n");
             CliRun denied = CliRun.of("policy", "simulate", "--policies", deny.toString(),
                     "--aggregator", at, "--limit", "1");
             assertEquals(0, denied.code(), denied.stderr());
@@ -131,7 +137,7 @@ class PolicySuggestOnlineTest {
             assertTrue(denied.lines().getFirst().startsWith("{\"src_ip\":\"10.244.1.5\",\"dst_ip\":\"10.244.1.6\",\"dst_port\":9000,"
                     + "\"proto\":\"tcp\",\"src\":\"shop/frontend-7d9f8-a (Deployment frontend)\",\"dst\":\"shop/cart-66bd4-b"
                     + " (Deployment cart)\""), denied.stdout());
-            assertTrue(denied.stderr().startsWith("netwatch policy simulate: 3 flows, 3 would be blocked (2 not listed, past --limit)"),
+            assertTrue(denied.stderr().startsWith("netwatch policy simulate: 4 flows, 3 would be blocked (2 not listed, past --limit)"),
                     denied.stderr());
 
             // Found in review: a misspelt namespace, or one with no flows, was "0 policies from
