@@ -11,6 +11,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * This node's own addresses as the OS lists them on its interfaces, for a live capture's
@@ -32,11 +34,18 @@ public final class NodeAddresses implements LocalAddresses {
     public static final int MAX_ADDRESSES = 65_536;
 
     private static final long IPV4_MAPPED_PREFIX = 0x0000_FFFF_0000_0000L;
+    private static final Logger log = LoggerFactory.getLogger(NodeAddresses.class);
 
     private final Callable<? extends Collection<InetAddress>> source;
     /** Pairs (first 8 bytes, last 8 bytes), sorted unsigned by the pair; never written in place. */
     private volatile long[] sorted = new long[0];
     private final AtomicLong failures = new AtomicLong();
+    /**
+     * What is wrong with the last reading, null when nothing: said in the log when it changes,
+     * since every tunnel of the node then stays plain UDP (or some do), which the decoder's
+     * counter shows only as a number.
+     */
+    private volatile String problem;
 
     /** @param source what the addresses are read from each time; may throw, which is counted */
     public NodeAddresses(Callable<? extends Collection<InetAddress>> source) {
@@ -59,12 +68,31 @@ public final class NodeAddresses implements LocalAddresses {
 
     /** Reads the addresses again; a failed reading keeps the last one and is counted. */
     public NodeAddresses refresh() {
+        String now;
         try {
-            sorted = pairs(source.call());
+            Collection<InetAddress> read = source.call();
+            sorted = pairs(read);
+            now = sorted.length == 0 ? "no address found on this host's interfaces"
+                    : read.size() > MAX_ADDRESSES ? read.size() + " addresses on this host's interfaces, past the "
+                    + MAX_ADDRESSES + " kept: an underlay address may be among those left out" : null;
         } catch (Exception e) {
             failures.incrementAndGet();
+            now = "cannot read this host's addresses (" + e + "); the last reading stands";
+        }
+        String before = problem;
+        problem = now;
+        if (now != null && !now.equals(before)) {
+            log.warn("node addresses: {}: a VXLAN or Geneve datagram is read as the tunnel only to or from one of"
+                    + " them, so the overlay's inner flows may go unseen", now);
+        } else if (now == null && before != null) {
+            log.info("node addresses: read again, {} found", size());
         }
         return this;
+    }
+
+    /** What is wrong with the last reading (none found, too many, a failure), or null. */
+    public String problem() {
+        return problem;
     }
 
     private static long[] pairs(Collection<InetAddress> addresses) {

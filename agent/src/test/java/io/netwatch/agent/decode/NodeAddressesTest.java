@@ -51,6 +51,36 @@ class NodeAddressesTest {
     }
 
     @Test
+    void whatIsWrongWithAReadingIsSaidUntilAGoodOneComes() throws Exception {
+        // Found in review: a reading that failed or found nothing left no tunnel read, and only
+        // the decoder's counter said so, as a number.
+        List<InetAddress> now = new ArrayList<>();
+        boolean[] fail = {false};
+        NodeAddresses a = new NodeAddresses(() -> {
+            if (fail[0]) {
+                throw new SocketException("netlink went away");
+            }
+            return List.copyOf(now);
+        }).refresh();
+        assertEquals("no address found on this host's interfaces", a.problem());
+        now.add(InetAddress.getByName("192.168.50.1"));
+        a.refresh();
+        assertEquals(null, a.problem());
+        fail[0] = true;
+        a.refresh();
+        assertTrue(a.problem().startsWith("cannot read this host's addresses (java.net.SocketException: netlink went"
+                + " away)"), a.problem());
+        fail[0] = false;
+        for (int i = 0; i <= NodeAddresses.MAX_ADDRESSES; i++) {
+            now.add(InetAddress.getByAddress(new byte[] {10, (byte) (i >> 16), (byte) (i >> 8), (byte) i}));
+        }
+        a.refresh();
+        assertEquals(NodeAddresses.MAX_ADDRESSES, a.size());
+        assertTrue(a.problem().startsWith((NodeAddresses.MAX_ADDRESSES + 2) + " addresses on this host's interfaces"),
+                a.problem());
+    }
+
+    @Test
     void thisHostsLoopbackIsOneOfItsAddresses() {
         NodeAddresses a = NodeAddresses.ofThisHost().refresh();
         assertEquals(0, a.failures());
