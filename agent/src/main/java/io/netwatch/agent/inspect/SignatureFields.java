@@ -25,8 +25,7 @@ final class SignatureFields {
             case HTTP_METHOD -> request == null ? NONE : one(request.method());
             case HTTP_URI -> request == null ? NONE : new byte[][] {percentDecoded(request.uri())};
             case HTTP_URI_RAW -> request == null ? NONE : one(request.uri());
-            case HTTP_HOST -> request == null || request.host() == null ? NONE
-                    : one(request.host().toLowerCase(Locale.ROOT));
+            case HTTP_HOST -> request == null || request.host() == null ? NONE : hostName(request.host());
             case HTTP_HOST_RAW -> request == null || request.host() == null ? NONE : one(request.host());
             case HTTP_USER_AGENT -> request == null || request.userAgent() == null ? NONE : one(request.userAgent());
             case HTTP_REQUEST_CONTENT_TYPE -> request == null || request.contentType() == null ? NONE
@@ -39,7 +38,9 @@ final class SignatureFields {
 
     static FieldSource dns(DnsMessage m) {
         return buffer -> {
-            if (buffer != Buffer.DNS_QUERY || m.questions().isEmpty()) {
+            // Suricata's dns.query is the questions of requests only (its dns.query.name, of
+            // 8.0, looks at responses too).
+            if (buffer != Buffer.DNS_QUERY || m.response() || m.questions().isEmpty()) {
                 return NONE;
             }
             byte[][] names = new byte[m.questions().size()][];
@@ -57,6 +58,31 @@ final class SignatureFields {
             case JA4_HASH -> ja4.isEmpty() ? NONE : one(ja4);
             default -> NONE;
         };
+    }
+
+    /**
+     * The Host header as libhtp normalizes it for Suricata's {@code http.host}: the name without
+     * its port, lower-cased, without trailing dots ({@code [::1]:8080} gives {@code [::1]}).
+     * The value is as long as the parser keeps it: every loop is bounded by it.
+     */
+    static byte[][] hostName(String host) {
+        String h = host.strip();
+        int end = h.length();
+        if (h.startsWith("[")) {
+            int close = h.indexOf(']');
+            if (close > 0) {
+                end = close + 1;
+            }
+        } else {
+            int colon = h.indexOf(':');
+            if (colon >= 0) {
+                end = colon;
+            }
+        }
+        while (end > 0 && h.charAt(end - 1) == '.') {
+            end--;
+        }
+        return one(h.substring(0, end).toLowerCase(Locale.ROOT));
     }
 
     /**

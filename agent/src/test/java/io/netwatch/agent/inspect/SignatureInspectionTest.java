@@ -220,6 +220,67 @@ class SignatureInspectionTest {
     }
 
     @Test
+    void httpHostIsTheHostNameWithoutItsPortAsLibhtpNormalizesIt() throws Exception {
+        // Suricata's http.host is libhtp's request hostname: lower-cased, without the port and
+        // the trailing dots; http.host.raw keeps the header as sent.
+        rules("""
+                alert http any any -> any any (msg:"host ends"; http.host; content:"shop.example"; endswith; sid:51;)
+                alert http any any -> any any (msg:"raw host"; http.host.raw; content:"SHOP.Example.:8080"; endswith; sid:52;)
+                """);
+        handshake(client, 40031, server, 8080);
+        segment(client, 40031, server, 8080, 0x18, 101, "GET / HTTP/1.1\r\nHost: SHOP.Example.:8080\r\n\r\n");
+        assertEquals(List.of(51, 52), alerts().stream().map(a -> a.rule().sid()).sorted().toList());
+    }
+
+    @Test
+    void aContentOnAnAbsentHeaderDoesNotMatchEvenNegated() throws Exception {
+        // Suricata inspects no buffer that is not there: a negated content on a missing header
+        // does not match (Suricata 8 asks for "absent: or_else" to match there).
+        rules("alert http any any -> any any (msg:\"not curl\"; http.uri; content:\"/login\"; "
+                + "http.user_agent; content:!\"curl\"; sid:53;)");
+        handshake(client, 40032, server, 80);
+        segment(client, 40032, server, 80, 0x18, 101, "GET /login HTTP/1.1\r\nHost: h\r\n\r\n");
+        assertEquals(List.of(), alerts(), "no User-Agent: nothing to inspect");
+        handshake(client, 40033, server, 80);
+        segment(client, 40033, server, 80, 0x18, 101, "GET /login HTTP/1.1\r\nHost: h\r\nUser-Agent: Mozilla\r\n\r\n");
+        assertEquals(List.of(40033), alerts().stream().map(a -> a.endpoints().srcPort()).toList());
+    }
+
+    @Test
+    void aRuleFiresOncePerFlowHoweverManyOthersFiredBefore() throws Exception {
+        // 70 rules on the same URI, and two requests on one connection: each fires on the first
+        // only (the flow used to remember 64 and fire the rest again on every request).
+        StringBuilder text = new StringBuilder();
+        for (int sid = 1; sid <= 70; sid++) {
+            text.append("alert http any any -> any any (msg:\"r").append(sid).append("\"; http.uri; content:\"/x\"; sid:")
+                    .append(sid).append(";)\n");
+        }
+        rules(text.toString());
+        handshake(client, 40034, server, 80);
+        String request = "GET /x HTTP/1.1\r\nHost: h\r\n\r\n";
+        segment(client, 40034, server, 80, 0x18, 101, request);
+        segment(server, 80, client, 40034, 0x18, 501, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        segment(client, 40034, server, 80, 0x18, 101 + request.length(), request);
+        assertEquals(70, alerts().size());
+        assertEquals(70, alerts().stream().map(a -> a.rule().sid()).distinct().count());
+    }
+
+    @Test
+    void dnsQueryLooksAtRequestsOnlyAsSuricatasDoes() throws Exception {
+        // Suricata: "dns.query will only match on DNS request messages" (dns.query.name, of
+        // Suricata 8, looks at responses too).
+        rules("""
+                alert dns any any -> any any (msg:"to client"; flow:to_client; dns.query; content:"t.example"; sid:54;)
+                alert dns any any -> any any (msg:"any way"; dns.query; content:"r.example"; sid:55;)
+                """);
+        datagram(client, 40300, server, 53, dns(0x0100, "a.t.example"));
+        datagram(server, 53, client, 40300, dns(0x8180, "a.t.example"));
+        // A response whose query was not seen.
+        datagram(server, 53, client, 40301, dns(0x8180, "a.r.example"));
+        assertEquals(List.of(), alerts());
+    }
+
+    @Test
     void aRuleOnRequestBuffersIsCheckedOnTheRequestNotAgainOnItsResponse() throws Exception {
         // Written for the server's side as source: the request goes the other way, so it must not
         // fire, and the response (whose packets do come from the server) must not fire it either.

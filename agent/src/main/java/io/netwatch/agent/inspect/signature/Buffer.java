@@ -16,7 +16,7 @@ public enum Buffer {
     HTTP_URI("http.uri", "http_uri", Group.HTTP_REQUEST),
     /** The request target as sent. */
     HTTP_URI_RAW("http.uri.raw", "http_raw_uri", Group.HTTP_REQUEST),
-    /** The Host header, lower-cased (as Suricata normalizes it). */
+    /** The Host header's name as libhtp normalizes it: lower-cased, without its port and trailing dots. */
     HTTP_HOST("http.host", "http_host", Group.HTTP_REQUEST),
     /** The Host header as sent. */
     HTTP_HOST_RAW("http.host.raw", "http_raw_host", Group.HTTP_REQUEST),

@@ -316,11 +316,10 @@ public final class RuleSet {
         for (Map.Entry<Buffer, List<ContentMatch>> e : contents.get(r).entrySet()) {
             byte[][] values = fields.values(e.getKey());
             if (values.length == 0) {
-                // An absent field is an empty buffer: only "not there" contents hold on it.
-                if (!allNegated(e.getValue())) {
-                    return false;
-                }
-                continue;
+                // An absent field is no buffer at all, not an empty one: nothing is inspected,
+                // so even a negated content does not hold there, as in Suricata (whose 8.0 asks
+                // for "absent: or_else" to match a missing field).
+                return false;
             }
             boolean any = false;
             for (int i = 0; i < values.length && !any; i++) {
@@ -330,15 +329,6 @@ public final class RuleSet {
                 }
             }
             if (!any) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean allNegated(List<ContentMatch> l) {
-        for (ContentMatch c : l) {
-            if (!c.negated()) {
                 return false;
             }
         }
@@ -425,33 +415,26 @@ public final class RuleSet {
         return f;
     }
 
-    /** The rules that already fired in one flow: each fires once per flow. Small and single-threaded. */
+    /**
+     * The rules that already fired in one flow, a bit per rule by its index in the set: each
+     * fires once per flow, however many others fired before (a list capped at 64 let the 65th
+     * fire again on every message). Bounded by the set's size: a flow that fired a rule of
+     * index n holds n / 64 + 1 words (1,500 rules: 24 words at most). Single-threaded.
+     */
     static final class Fired {
-        /** Most distinct rules recorded per flow; past it, further rules may fire more than once. */
-        static final int MAX = 64;
-        /** Made at the first rule fired: most flows fire none. */
-        private int[] rules;
-        private int size;
+        private long[] words = new long[1];
 
         boolean contains(int r) {
-            for (int i = 0; i < size; i++) {
-                if (rules[i] == r) {
-                    return true;
-                }
-            }
-            return false;
+            int w = r >>> 6;
+            return w < words.length && (words[w] & 1L << r) != 0;
         }
 
         void add(int r) {
-            if (rules == null) {
-                rules = new int[4];
-            } else if (size == rules.length) {
-                if (size == MAX) {
-                    return;
-                }
-                rules = java.util.Arrays.copyOf(rules, Math.min(MAX, size * 2));
+            int w = r >>> 6;
+            if (w >= words.length) {
+                words = java.util.Arrays.copyOf(words, w + 1);
             }
-            rules[size++] = r;
+            words[w] |= 1L << r;
         }
     }
 }
