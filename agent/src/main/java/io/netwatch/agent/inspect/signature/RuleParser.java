@@ -206,11 +206,11 @@ public final class RuleParser {
                 }
                 case "nocase" -> {
                     noValue(o);
-                    last(k).nocase = true;
+                    modifier(k).nocase = true;
                 }
                 case "fast_pattern" -> {
                     noValue(o);
-                    Content c = last(k);
+                    Content c = modifier(k);
                     if (c.negated) {
                         throw new IllegalArgumentException("fast_pattern cannot be a negated content");
                     }
@@ -218,16 +218,16 @@ public final class RuleParser {
                 }
                 case "startswith" -> {
                     noValue(o);
-                    last(k).startsWith = true;
+                    modifier(k).startsWith = true;
                 }
                 case "endswith" -> {
                     noValue(o);
-                    last(k).endsWith = true;
+                    modifier(k).endsWith = true;
                 }
-                case "offset" -> last(k).offset = number(value(o), k, 0, 65535);
-                case "depth" -> last(k).depth = number(value(o), k, 1, 65535);
-                case "distance" -> last(k).distance = number(value(o), k, -65535, 65535);
-                case "within" -> last(k).within = number(value(o), k, 1, 65535);
+                case "offset" -> modifier(k).offset = number(value(o), k, 0, 65535);
+                case "depth" -> modifier(k).depth = number(value(o), k, 1, 65535);
+                case "distance" -> modifier(k).distance = number(value(o), k, -65535, 65535);
+                case "within" -> modifier(k).within = number(value(o), k, 1, 65535);
                 default -> {
                     if (!DOCUMENTATION.contains(k)) {
                         throw new IllegalArgumentException("unsupported keyword '" + k + "' (Netwatch reads: "
@@ -305,6 +305,19 @@ public final class RuleParser {
             return contents.get(contents.size() - 1);
         }
 
+        /**
+         * The content a modifier applies to, refusing one it was given already: Suricata refuses
+         * a second depth or nocase on one content rather than keep either.
+         */
+        private Content modifier(String keyword) {
+            Content c = last(keyword);
+            if (!c.modifiers.add(keyword)) {
+                throw new IllegalArgumentException(keyword + " is given twice for content \""
+                        + RuleText.printable(c.pattern) + "\"");
+            }
+            return c;
+        }
+
         private String once(RuleText.Option o) {
             if (seen.put(o.name(), Boolean.TRUE) != null) {
                 throw new IllegalArgumentException(o.name() + " is given twice");
@@ -357,6 +370,8 @@ public final class RuleParser {
         int depth = ContentMatch.UNSET;
         int distance = ContentMatch.UNSET;
         int within = ContentMatch.UNSET;
+        /** The modifiers given so far, each at most once. */
+        final Set<String> modifiers = new java.util.HashSet<>();
 
         void check(boolean firstOfBuffer) {
             String what = "content \"" + RuleText.printable(pattern) + "\"";
@@ -378,6 +393,10 @@ public final class RuleParser {
             }
             if (startsWith && offset != ContentMatch.UNSET) {
                 throw new IllegalArgumentException(what + " has both startswith and offset");
+            }
+            if (startsWith && depth != ContentMatch.UNSET) {
+                // Suricata refuses it too: startswith is offset:0 with a depth of the content's length.
+                throw new IllegalArgumentException(what + " has both startswith and depth");
             }
             if (buffer == Buffer.HTTP_HOST && !nocase) {
                 for (byte b : pattern) {

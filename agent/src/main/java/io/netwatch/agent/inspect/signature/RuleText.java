@@ -126,7 +126,7 @@ final class RuleText {
     }
 
     /**
-     * The bytes of a content string: text as Latin-1, {@code |41 42|} sections as hex,
+     * The bytes of a content string: text as UTF-8 (ASCII as is), {@code |41 42|} sections as hex,
      * escapes {@code \" \; \\ \|} for those characters.
      */
     static byte[] contentBytes(String value) {
@@ -177,10 +177,17 @@ final class RuleText {
                 out.write(e);
             } else if (c == '"' || c == ';') {
                 throw new IllegalArgumentException("'" + c + "' inside content must be escaped with '\\'");
-            } else if (c > 0xFF) {
-                throw new IllegalArgumentException("content has a character outside Latin-1; write it as |hex| bytes");
-            } else {
+            } else if (c < 0x80) {
                 out.write(c);
+            } else {
+                // Suricata reads a rule file as bytes: text past ASCII is the UTF-8 the file
+                // holds ("é" is C3 A9), not one byte per character.
+                int cp = v.codePointAt(i);
+                if (Character.isSurrogate(c) && !Character.isSupplementaryCodePoint(cp)) {
+                    throw new IllegalArgumentException("content has a lone UTF-16 surrogate; write it as |hex| bytes");
+                }
+                out.writeBytes(new String(Character.toChars(cp)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                i += Character.charCount(cp) - 1;
             }
         }
         if (hex) {

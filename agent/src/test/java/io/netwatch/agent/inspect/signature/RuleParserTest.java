@@ -158,6 +158,11 @@ class RuleParserTest {
                 Arguments.of(h + "(msg:\"m\"; content:\"a\"; nocase sid:1;)",
                         "a ';' is missing after nocase (before 'sid:1')"),
                 Arguments.of(h + "(msg:\"m\"; content:\"a;b\"; sid:1;)", "must be escaped"),
+                // Suricata refuses these: startswith is offset:0 and a depth of the content's length.
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; startswith; depth:5; sid:1;)", "startswith and depth"),
+                // Suricata refuses a modifier given twice to one content, rather than keep the last.
+                Arguments.of(h + "(msg:\"m\"; content:\"abc\"; depth:5; depth:3; sid:1;)", "depth is given twice"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; nocase; nocase; sid:1;)", "nocase is given twice"),
                 Arguments.of(h + "(msg:\"m\"; content:\"raw\"; http.uri; content:\"/x\"; sid:1;)", "cannot be combined"));
     }
 
@@ -202,6 +207,13 @@ class RuleParserTest {
         assertArrayEquals(new byte[] {'a', 0, (byte) 0xFF, 'b', '"', 'c', ';', 'd', '\\', 'e'}, b);
         assertEquals("a|00 FF|b|22|c|3B|d|5C|e", RuleText.printable(b));
         assertArrayEquals(b, RuleText.contentBytes("\"" + RuleText.printable(b) + "\""));
+    }
+
+    @Test
+    void contentTextIsTheRuleFilesBytesAsSuricataReadsThem() {
+        // Suricata reads a rule file as bytes: "é" in a UTF-8 file is C3 A9, not Latin-1's E9.
+        Rule r = one("alert tcp any any -> any any (msg:\"m\"; content:\"caf\u00e9 \u20ac\"; sid:1;)");
+        assertArrayEquals("caf\u00e9 \u20ac".getBytes(StandardCharsets.UTF_8), r.contents().getFirst().pattern());
     }
 
     @Test
