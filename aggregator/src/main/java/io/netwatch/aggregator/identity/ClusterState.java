@@ -64,8 +64,13 @@ public final class ClusterState {
     /** An owner lookup that found the object but it has no controller. */
     private static final Owner NO_OWNER = new Owner("", "");
 
+    /**
+     * @param createdNanos {@code metadata.creationTimestamp}, Long.MIN_VALUE when not known
+     * @param terminating  {@code metadata.deletionTimestamp} is set
+     */
     private record PodEntry(String uid, String namespace, String name, Map<String, String> labels, String node,
-                            Owner controller, PodView view, List<IpKey> ips, List<IpKey> hostIps, long startNanos) {
+                            Owner controller, PodView view, List<IpKey> ips, List<IpKey> hostIps, long startNanos,
+                            long createdNanos, boolean terminating) {
     }
 
     private record ServiceEntry(String uid, String namespace, String name, Map<String, String> selector,
@@ -96,6 +101,7 @@ public final class ClusterState {
     private volatile boolean synced;
     private boolean podsChanged;
     private long invalidObjects;
+    private long staleClaims;
     private long events;
 
     public ClusterState(IdentityIndex index, PolicyHistory history, LongSupplier clockNanos) {
@@ -132,6 +138,14 @@ public final class ClusterState {
         }
         String namespace = namespaceOf(meta);
         String uid = blank(meta.getUid()) ? namespace + "/" + meta.getName() : meta.getUid();
+        String replaced = podUidByName.get(namespace + "/" + meta.getName());
+        if (replaced != null && !replaced.equals(uid)) {
+            // Another object under this name: the old one is gone, though no deletion said so.
+            // A relist after a broken watch (410 Gone) reports a pod deleted and created again
+            // under its name during the gap (a StatefulSet's) as an update of the name, so the
+            // old pod's addresses would otherwise stay its own, and it a pod, for ever.
+            forget(replaced);
+        }
         PodView view;
         switch (ObjectCompiler.pod(p)) {
             case Compiled.Ok<PodView> ok -> view = ok.value();
@@ -169,7 +183,8 @@ public final class ClusterState {
             node = p.getSpec().getNodeName();
         }
         PodEntry entry = new PodEntry(uid, namespace, meta.getName(), view.labels(), node,
-                controller(meta.getOwnerReferences()), view, ips, List.copyOf(hostIps), start);
+                controller(meta.getOwnerReferences()), view, ips, List.copyOf(hostIps), start,
+                nanos(meta.getCreationTimestamp()), !blank(meta.getDeletionTimestamp()));
         PodEntry old = pods.put(uid, entry);
         if (old != null && !Objects.equals(old.controller(), entry.controller())) {
             unindexController(old);
@@ -190,11 +205,16 @@ public final class ClusterState {
             return;
         }
         String namespace = namespaceOf(meta);
-        String uid = blank(meta.getUid()) ? namespace + "/" + meta.getName() : meta.getUid();
+        forget(blank(meta.getUid()) ? namespace + "/" + meta.getName() : meta.getUid());
+    }
+
+    /** Takes a pod off everything it was indexed in, and off the addresses it still holds. */
+    private void forget(String uid) {
         PodEntry old = pods.remove(uid);
         if (old == null) {
             return;
         }
+        String namespace = old.namespace();
         podUidByName.remove(namespace + "/" + old.name(), uid);
         Set<String> inNs = podsByNamespace.get(namespace);
         if (inNs != null) {
@@ -239,10 +259,39 @@ public final class ClusterState {
             AddressHolder holder = holder(now);
             long from = synced ? at : now.startNanos();
             for (IpKey ip : now.ips()) {
+                if (supersededOn(ip, now)) {
+                    staleClaims++;
+                    continue;
+                }
                 index.claim(ip, holder, from);
             }
         }
         podsChanged = true;
+    }
+
+    /**
+     * Whether another pod that holds {@code ip} now took it after {@code claimant} had it: two
+     * pods never share an address (host-network pods claim none), so when two say they hold
+     * it, one ended and the node gave the address to the other. That is the one not
+     * terminating, else the one created later. Without this an update of the old pod (still
+     * terminating, held by a finalizer; or a relist that lists it after the new one) would take
+     * the address back, and its deletion would then leave it nobody's while the new pod runs.
+     * With no creation times to go by, the later claim wins.
+     */
+    private boolean supersededOn(IpKey ip, PodEntry claimant) {
+        AddressHolder current = index.current(ip);
+        if (current == null || current.uid().equals(claimant.uid())) {
+            return false;
+        }
+        PodEntry other = pods.get(current.uid());
+        if (other == null) {
+            return false;
+        }
+        if (other.terminating() != claimant.terminating()) {
+            return claimant.terminating();
+        }
+        return claimant.createdNanos() != Long.MIN_VALUE && other.createdNanos() != Long.MIN_VALUE
+                && other.createdNanos() > claimant.createdNanos();
     }
 
     private void reresolve(Set<String> uids) {
@@ -568,6 +617,14 @@ public final class ClusterState {
     /** Objects the compiler refused (logged as they come). */
     public synchronized long invalidObjects() {
         return invalidObjects;
+    }
+
+    /**
+     * Claims of an address by a pod skipped because another pod took the address after it
+     * (the claimant is terminating, or older): see {@link #supersededOn}.
+     */
+    public synchronized long staleClaims() {
+        return staleClaims;
     }
 
     public synchronized long events() {

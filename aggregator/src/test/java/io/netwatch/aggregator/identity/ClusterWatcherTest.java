@@ -155,6 +155,42 @@ class ClusterWatcherTest {
     }
 
     @Test
+    void aTerminatingPodWhoseAddressWasReusedDoesNotTakeItBackWhenItChangesAgain() {
+        // cart-1 is deleted but held by finalizers: it stays, terminating, with its address
+        // still in its status, while the node gives the address to a new pod.
+        Pod old = pod("shop", "cart-1", "10.244.1.30", Map.of("app", "cart"), null);
+        old.getMetadata().setFinalizers(List.of("example.com/drain", "example.com/audit"));
+        client.pods().resource(old).create();
+        awaitHolder("10.244.1.30", "cart-1");
+        client.pods().inNamespace("shop").withName("cart-1").delete();
+        await(() -> client.pods().inNamespace("shop").withName("cart-1").get().getMetadata()
+                .getDeletionTimestamp() != null, "cart-1 terminating");
+        clock.addAndGet(60 * SECOND);
+        client.pods().resource(pod("shop", "payments-1", "10.244.1.30", Map.of("app", "payments"), null)).create();
+        awaitHolder("10.244.1.30", "payments-1");
+
+        // One finalizer goes (an update of cart-1, still with the address), then the other
+        // (its deletion).
+        clock.addAndGet(60 * SECOND);
+        long later = clock.get();
+        long events = watcher.state().events();
+        client.pods().inNamespace("shop").withName("cart-1").edit(p -> {
+            p.getMetadata().setFinalizers(List.of("example.com/audit"));
+            return p;
+        });
+        await(() -> watcher.state().events() > events, "cart-1 updated");
+        assertEquals("payments-1", index.current(ip("10.244.1.30")).workload().getPodName(),
+                "a terminating pod does not take back an address a new pod holds");
+        client.pods().inNamespace("shop").withName("cart-1").edit(p -> {
+            p.getMetadata().setFinalizers(List.of());
+            return p;
+        });
+        await(() -> watcher.state().podCount() == 1, "cart-1 gone");
+        assertEquals("payments-1", index.current(ip("10.244.1.30")).workload().getPodName());
+        assertEquals("payments-1", at("10.244.1.30", later + SECOND).getPodName());
+    }
+
+    @Test
     void labelChangesApplyFromWhenTheyHappenedOn() {
         long t1 = clock.get();
         client.pods().resource(pod("shop", "web-1", "10.244.1.9", Map.of("app", "web", "track", "stable"), null))
