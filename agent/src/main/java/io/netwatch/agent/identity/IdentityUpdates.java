@@ -73,6 +73,12 @@ public final class IdentityUpdates {
         return cache;
     }
 
+    /** Addresses staged for the snapshot being received (0 when none is): never past the copy's bound. */
+    int staged() {
+        Map<String, Workload> s = staging;
+        return s == null ? 0 : s.size();
+    }
+
     public void apply(IdentityUpdate u) {
         if ((long) u.getEntriesCount() + u.getRemovedIpsCount() > MAX_ENTRIES_PER_UPDATE) {
             count(Problem.OVERSIZED_UPDATE);
@@ -105,13 +111,8 @@ public final class IdentityUpdates {
         nextPart++;
         for (IdentityEntry e : u.getEntriesList()) {
             String ip = validEntry(e);
-            if (ip == null) {
-                continue;
-            }
-            if (staging.size() < cache.maxEntries() || staging.containsKey(ip)) {
-                staging.put(ip, e.getWorkload());
-            } else {
-                stagingLeftOut++;
+            if (ip != null) {
+                stage(ip, e.getWorkload());
             }
         }
         if (u.getLastPart()) {
@@ -121,13 +122,24 @@ public final class IdentityUpdates {
         }
     }
 
+    /** Adds one address to the snapshot being received, within the copy's bound (past it, counted). */
+    private void stage(String ip, Workload w) {
+        if (staging.size() < cache.maxEntries() || staging.containsKey(ip)) {
+            staging.put(ip, w);
+        } else {
+            stagingLeftOut++;
+        }
+    }
+
     private void applyDelta(IdentityUpdate u) {
         for (IdentityEntry e : u.getEntriesList()) {
             String ip = validEntry(e);
             if (ip != null) {
                 cache.upsert(ip, e.getWorkload());
                 if (staging != null) {
-                    staging.put(ip, e.getWorkload());
+                    // Held to the bound like the parts: changes never come between parts from
+                    // the aggregator, and must not grow the staging from anyone else.
+                    stage(ip, e.getWorkload());
                 }
                 upserts++;
             }

@@ -166,6 +166,27 @@ class IdentityUpdatesTest {
     }
 
     @Test
+    void changesBetweenTheFirstAndLastPartsOfASnapshotStageNoMoreThanTheBound() {
+        // The aggregator sends no change in the middle of a snapshot; something posing as it
+        // may send changes without end after a first part and never the last one.
+        IdentityCache cache = new IdentityCache(100);
+        IdentityUpdates u = new IdentityUpdates(cache);
+        u.apply(part(1, 0, false, entry("10.0.0.1", pod("a-1"))));
+        for (int round = 0; round < 4; round++) {
+            IdentityUpdate.Builder b = IdentityUpdate.newBuilder();
+            for (int i = 0; i < 1000; i++) {
+                int n = round * 1000 + i;
+                b.addEntries(entry("10.1." + (n >> 8 & 255) + "." + (n & 255), pod("p-1")));
+            }
+            u.apply(b.build());
+        }
+        assertTrue(u.staged() <= 100, "staged " + u.staged());
+        u.apply(part(1, 1, true));
+        assertEquals(100, cache.size());
+        assertEquals("a-1", cache.lookup("10.0.0.1").getPodName());
+    }
+
+    @Test
     void aCacheOfNoEntriesIsRefusedWithTheOptionToFix() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new IdentityCache(0));
         assertTrue(e.getMessage().contains("at least 1"), e.getMessage());
