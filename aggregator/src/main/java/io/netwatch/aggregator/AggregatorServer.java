@@ -150,7 +150,7 @@ public final class AggregatorServer implements AutoCloseable {
         Incidents incidents = Incidents.start(config.incidents(), store, kubernetes != null, meters);
         if (identity != null) {
             new VerdictMetrics(identity.verdicts(), identity.reporter(), identity.index(), identity.enricher())
-                    .bindTo(meters);
+                    .withStaleClaims(identity.watcher().state()::staleClaims).bindTo(meters);
         }
         Baselines baselines;
         try {

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import io.netwatch.aggregator.identity.FlowEnricher;
 import io.netwatch.aggregator.identity.IdentityIndex;
 import io.netwatch.common.metrics.FunctionMeters;
+import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -17,6 +18,8 @@ public final class VerdictMetrics implements MeterBinder {
     private final IdentityIndex index;
     /** Null: no enricher meters (a caller that only judges). */
     private final FlowEnricher enricher;
+    /** Null: no stale-claims meter. */
+    private LongSupplier staleClaims;
 
     public VerdictMetrics(FlowVerdicts verdicts, ViolationReporter reporter, IdentityIndex index) {
         this(verdicts, reporter, index, null);
@@ -28,6 +31,12 @@ public final class VerdictMetrics implements MeterBinder {
         this.reporter = reporter;
         this.index = index;
         this.enricher = enricher;
+    }
+
+    /** Also serves the claims the cluster's state left out as stale ({@code ClusterState.staleClaims()}). */
+    public VerdictMetrics withStaleClaims(LongSupplier count) {
+        this.staleClaims = count;
+        return this;
     }
 
     @Override
@@ -45,6 +54,13 @@ public final class VerdictMetrics implements MeterBinder {
                 "Address claims refused because the index was full");
         meters.counter("netwatch.identity.tenures.dropped", index, i -> i.stats().tenuresDropped(),
                 "Past holders of an address dropped because its history was full");
+        meters.counter("netwatch.identity.conflicts", index, i -> i.stats().conflicts(),
+                "Addresses claimed by another object while one still held them (a reused address seen before its"
+                        + " release)");
+        if (staleClaims != null) {
+            meters.counter("netwatch.identity.stale.claims", staleClaims, LongSupplier::getAsLong,
+                    "Claims of an address a newer pod holds, by a terminating or older pod, left out");
+        }
         if (enricher != null) {
             meters.counter("netwatch.identity.agent.labels", enricher, e -> e.agentLabelsOverruled(),
                     "Flow ends an agent labelled, by what the address's history made of the label", "outcome",
