@@ -7,7 +7,6 @@ import io.netwatch.agent.inspect.signature.Buffer;
 import io.netwatch.agent.inspect.signature.FieldSource;
 import io.netwatch.agent.inspect.tls.ClientHello;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 
 /**
  * The buffers signature rules look at, taken from the parsers' results: the bridge between
@@ -62,7 +61,8 @@ final class SignatureFields {
 
     /**
      * The Host header as libhtp normalizes it for Suricata's {@code http.host}: the name without
-     * its port, lower-cased, without trailing dots ({@code [::1]:8080} gives {@code [::1]}).
+     * its port, its ASCII letters lower-cased, without trailing dots ({@code [::1]:8080} gives
+     * {@code [::1]}).
      * The value is as long as the parser keeps it: every loop is bounded by it.
      */
     static byte[][] hostName(String host) {
@@ -82,7 +82,15 @@ final class SignatureFields {
         while (end > 0 && h.charAt(end - 1) == '.') {
             end--;
         }
-        return one(h.substring(0, end).toLowerCase(Locale.ROOT));
+        // ASCII letters only, byte by byte, as libhtp does in the C locale: a UTF-8 name's bytes
+        // stay as they are (String.toLowerCase would turn the Latin-1 character C3 into E3).
+        byte[] name = latin1(h.substring(0, end));
+        for (int i = 0; i < name.length; i++) {
+            if (name[i] >= 'A' && name[i] <= 'Z') {
+                name[i] += 'a' - 'A';
+            }
+        }
+        return new byte[][] {name};
     }
 
     /**

@@ -233,6 +233,18 @@ class SignatureInspectionTest {
     }
 
     @Test
+    void httpHostLowerCasesAsciiLettersOnlyAsLibhtpDoes() throws Exception {
+        // libhtp lower-cases the host name byte by byte in the C locale: a UTF-8 name keeps its
+        // bytes, so a content written as text ("caf\u00e9", C3 A9) finds it. Lower-casing the
+        // bytes as Latin-1 characters turned C3 into E3.
+        rules("alert http any any -> any any (msg:\"utf-8 host\"; http.host; content:\"caf\u00e9.example\"; sid:56;)");
+        handshake(client, 40035, server, 80);
+        String host = new String("Caf\u00e9.Example".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+        segment(client, 40035, server, 80, 0x18, 101, "GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+        assertEquals(List.of(56), alerts().stream().map(a -> a.rule().sid()).toList());
+    }
+
+    @Test
     void aContentOnAnAbsentHeaderDoesNotMatchEvenNegated() throws Exception {
         // Suricata inspects no buffer that is not there: a negated content on a missing header
         // does not match (Suricata 8 asks for "absent: or_else" to match there).
