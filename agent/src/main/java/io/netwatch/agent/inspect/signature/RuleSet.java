@@ -416,25 +416,76 @@ public final class RuleSet {
     }
 
     /**
-     * The rules that already fired in one flow, a bit per rule by its index in the set: each
-     * fires once per flow, however many others fired before (a list capped at 64 let the 65th
-     * fire again on every message). Bounded by the set's size: a flow that fired a rule of
-     * index n holds n / 64 + 1 words (1,500 rules: 24 words at most). Single-threaded.
+     * The rules that already fired in one flow, by their index in the set: each fires once per
+     * flow, however many others fired before (a list capped at 64 let the 65th fire again on
+     * every message). Held as whichever is smaller, the sorted indices (4 bytes a rule fired)
+     * or a bit per rule up to the highest fired: a bit per rule alone made a flow that fired
+     * one rule of index n hold n / 8 bytes, outside the inspection budget, so one message
+     * matching the last rule of a large set cost kilobytes in every flow it came in. Each rule
+     * recorded fired an alert. Single-threaded.
      */
     static final class Fired {
-        private long[] words = new long[1];
+        /** The indices fired, sorted, in {@code [0, count)}; null while {@link #words} holds them. */
+        private int[] few = new int[2];
+        /** A bit per rule by index; null while {@link #few} holds them. */
+        private long[] words;
+        private int count;
+        private int highest = -1;
 
         boolean contains(int r) {
-            int w = r >>> 6;
-            return w < words.length && (words[w] & 1L << r) != 0;
+            if (words != null) {
+                int w = r >>> 6;
+                return w < words.length && (words[w] & 1L << r) != 0;
+            }
+            return java.util.Arrays.binarySearch(few, 0, count, r) >= 0;
         }
 
         void add(int r) {
-            int w = r >>> 6;
-            if (w >= words.length) {
-                words = java.util.Arrays.copyOf(words, w + 1);
+            if (r < 0 || contains(r)) {
+                return;
             }
-            words[w] |= 1L << r;
+            count++;
+            highest = Math.max(highest, r);
+            long bitBytes = ((long) (highest >>> 6) + 1) * Long.BYTES;
+            if ((long) count * Integer.BYTES <= bitBytes) {
+                if (words != null) {
+                    few = indices(words, count);
+                    words = null;
+                } else if (count > few.length) {
+                    few = java.util.Arrays.copyOf(few, Math.min(count * 2, (int) (bitBytes / Integer.BYTES)));
+                }
+                int at = -java.util.Arrays.binarySearch(few, 0, count - 1, r) - 1;
+                System.arraycopy(few, at, few, at + 1, count - 1 - at);
+                few[at] = r;
+            } else {
+                if (words == null) {
+                    words = new long[(highest >>> 6) + 1];
+                    for (int i = 0; i < count - 1; i++) {
+                        words[few[i] >>> 6] |= 1L << few[i];
+                    }
+                    few = null;
+                } else if (words.length <= highest >>> 6) {
+                    words = java.util.Arrays.copyOf(words, (highest >>> 6) + 1);
+                }
+                words[r >>> 6] |= 1L << r;
+            }
+        }
+
+        /** The set bits' indices in order, with room for one more at the end. */
+        private static int[] indices(long[] words, int room) {
+            int[] out = new int[room];
+            int n = 0;
+            for (int w = 0; w < words.length; w++) {
+                for (long bits = words[w]; bits != 0; bits &= bits - 1) {
+                    out[n++] = w << 6 | Long.numberOfTrailingZeros(bits);
+                }
+            }
+            return out;
+        }
+
+        /** Bytes the arrays take. */
+        int bytes() {
+            return words != null ? words.length * Long.BYTES : few.length * Integer.BYTES;
         }
     }
 }
