@@ -77,6 +77,15 @@ final class IncidentBook {
         }
         long start = CaptureTime.nanos(a.getStart());
         long end = Math.max(start, CaptureTime.nanos(a.getEnd()));
+        // Quiet for the quiet period is resolved, whether or not the sweep got to it first: a
+        // worker busy with a backlog runs the sweep late, and the anomaly then joined an
+        // incident due for resolution, or not, by when the sweep happened to run.
+        for (Slot s : List.of(new Slot(key, false), new Slot(key, true))) {
+            OpenIncident due = open.get(s);
+            if (due != null && due.updatedMillis + config.quietPeriod().toMillis() <= nowMillis) {
+                changes.add(resolve(s, nowMillis, false));
+            }
+        }
         Slot slot = slot(key, start, end);
         OpenIncident incident = open.get(slot);
         if (incident != null && !incident.near(start, end, windowNanos)) {

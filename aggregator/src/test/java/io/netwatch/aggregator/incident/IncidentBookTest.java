@@ -330,4 +330,16 @@ class IncidentBookTest {
         assertEquals(Family.OTHER, big.family());
         assertTrue(big.summary().length() < 5_000, "names are cut: " + big.summary().length());
     }
+    @Test
+    void anAnomalyAfterTheQuietPeriodOpensANewIncidentWhetherOrNotTheSweepRanFirst() {
+        book.accept(scan("a-1", "node-a", "10.1.0.5", T0), 1_000);
+        // The worker was busy: no sweep ran between the quiet period's end and the next anomaly.
+        long late = 1_000 + Duration.ofMinutes(15).toMillis();
+        List<IncidentBook.Change> changes = book.accept(scan("a-2", "node-a", "10.1.0.6", T0 + 120), late);
+        assertEquals(List.of(IncidentBook.Kind.RESOLVED, IncidentBook.Kind.OPENED),
+                changes.stream().map(IncidentBook.Change::kind).toList(),
+                "quiet for the quiet period is resolved, as the sweep would have done");
+        assertFalse(changes.getFirst().incident().evicted());
+        assertEquals(1, changes.get(1).incident().detections());
+    }
 }
