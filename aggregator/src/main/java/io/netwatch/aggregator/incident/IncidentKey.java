@@ -3,6 +3,7 @@ package io.netwatch.aggregator.incident;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.flow.v1.Endpoint;
 import io.netwatch.proto.flow.v1.Workload;
+import java.util.Locale;
 
 /**
  * What makes anomalies one incident: their family and their actor. The actor is the source's
@@ -59,7 +60,18 @@ public record IncidentKey(Family family, String actor, String domain) {
         if (!type.equals("dns_tunnel") && !type.equals("exfiltration")) {
             return "";
         }
-        return cut(a.getDestination().getWorkload().getExternalName());
+        return domainName(a.getDestination().getWorkload().getExternalName());
+    }
+
+    /**
+     * A DNS name as one campaign is named: lower case and without the root's trailing dot, as
+     * the agents' registered domains are; cut. An older or foreign sender's "Tunnel.Example."
+     * made a second campaign of one domain.
+     */
+    static String domainName(String name) {
+        // Cut first: a hostile name of megabytes is lower-cased only as far as it is kept.
+        String n = cut(cut(name).toLowerCase(Locale.ROOT));
+        return n.endsWith(".") ? n.substring(0, n.length() - 1) : n;
     }
 
     /** Who an endpoint is, without its port: "namespace/workload" when known, else its address. */

@@ -105,7 +105,7 @@ final class OpenIncident {
         }
         nodesMore += addCapped(nodes, IncidentKey.cut(a.getNodeName()));
         String evidence = a.getAnomalyType() + "|" + a.getSource().getIp() + "|" + a.getDestination().getIp() + "|"
-                + a.getDestination().getPort() + "|" + a.getDestination().getWorkload().getExternalName() + "|"
+                + a.getDestination().getPort() + "|" + IncidentKey.domainName(a.getDestination().getWorkload().getExternalName()) + "|"
                 + rule(a);
         long[] seen = sightings.get(evidence);
         if (seen != null && start <= seen[1] + CLOCK_SLACK_NANOS && end + CLOCK_SLACK_NANOS >= seen[0]) {

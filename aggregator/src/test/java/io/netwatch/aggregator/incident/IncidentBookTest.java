@@ -342,4 +342,17 @@ class IncidentBookTest {
         assertFalse(changes.getFirst().incident().evicted());
         assertEquals(1, changes.get(1).incident().detections());
     }
+
+    @Test
+    void aDnsTunnelDomainIsOneCampaignWhateverItsCaseOrTrailingDot() {
+        for (String name : List.of("tunnel.example", "Tunnel.EXAMPLE", "tunnel.example.")) {
+            book.accept(Anomaly.newBuilder().setId("t-" + name).setNodeName("node-a").setAnomalyType("dns_tunnel")
+                    .setSeverity(Severity.SEVERITY_HIGH).setSource(Endpoint.newBuilder().setIp("10.1.0.5"))
+                    .setDestination(Endpoint.newBuilder().setWorkload(Workload.newBuilder().setExternalName(name)))
+                    .setStart(Timestamps.fromSeconds(T0)).setEnd(Timestamps.fromSeconds(T0 + 2)).build(), 1_000);
+        }
+        Incident i = only();
+        assertEquals("domain tunnel.example", i.actor());
+        assertEquals("tunnel.example", i.domain());
+    }
 }
