@@ -65,6 +65,14 @@ public final class MetricsServer implements AutoCloseable {
      */
     public static final Duration EXCHANGE_TIMEOUT = Duration.ofSeconds(10);
     /**
+     * How long a kept-alive connection may wait, between a response and the first byte of its
+     * next request. Longer than a scrape interval: a scraper that keeps its connection for the
+     * next scrape (Prometheus does) reuses it, where closing it after 10 s made each scrape a
+     * new connection, and a new flow to the node every interval (a beacon, to the detector that
+     * looks for them).
+     */
+    public static final Duration IDLE_TIMEOUT = Duration.ofMinutes(5);
+    /**
      * Most connections open at once; past it a new one is closed as soon as it is accepted. Each
      * costs a file descriptor and buffers, which a flood must not take from the capture and the
      * gRPC streams; Prometheus and the kubelet's probes need a few.
@@ -99,11 +107,11 @@ public final class MetricsServer implements AutoCloseable {
      */
     public static MetricsServer start(InetSocketAddress address, PrometheusMeterRegistry registry,
                                       BooleanSupplier ready) throws IOException, InterruptedException {
-        return start(address, registry, ready, EXCHANGE_TIMEOUT, MAX_CONNECTIONS);
+        return start(address, registry, ready, EXCHANGE_TIMEOUT, IDLE_TIMEOUT, MAX_CONNECTIONS);
     }
 
     static MetricsServer start(InetSocketAddress address, PrometheusMeterRegistry registry, BooleanSupplier ready,
-                               Duration exchangeTimeout, int maxConnections)
+                               Duration exchangeTimeout, Duration idleTimeout, int maxConnections)
             throws IOException, InterruptedException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         Closes closes = new Closes();
@@ -134,8 +142,10 @@ public final class MetricsServer implements AutoCloseable {
                             }
                             closes.open.incrementAndGet();
                             c.closeFuture().addListener(f -> closes.open.decrementAndGet());
-                            c.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BYTES),
-                                    new Handler(registry, ready, exchangeTimeout.toNanos(), closes));
+                            Handler handler = new Handler(registry, ready, exchangeTimeout.toNanos(),
+                                    idleTimeout.toNanos(), closes);
+                            c.pipeline().addLast(handler.firstBytes(), new HttpServerCodec(),
+                                    new HttpObjectAggregator(MAX_REQUEST_BYTES), handler);
                         }
                     })
                     .bind(address).sync().channel();
@@ -182,6 +192,10 @@ public final class MetricsServer implements AutoCloseable {
         private final BooleanSupplier ready;
         /** {@link #EXCHANGE_TIMEOUT}, nanoseconds. */
         private final long timeoutNanos;
+        /** {@link #IDLE_TIMEOUT}, nanoseconds. */
+        private final long idleNanos;
+        /** Between a response and the next request's first byte; on the event loop only. */
+        private boolean idle;
         /** Closes the connection when the exchange under way does not end in time; on the event loop only. */
         private ScheduledFuture<?> deadline;
         private final Closes closes;
@@ -190,11 +204,30 @@ public final class MetricsServer implements AutoCloseable {
         /** A response is being written. */
         private boolean writing;
 
-        Handler(PrometheusMeterRegistry registry, BooleanSupplier ready, long timeoutNanos, Closes closes) {
+        Handler(PrometheusMeterRegistry registry, BooleanSupplier ready, long timeoutNanos, long idleNanos,
+                Closes closes) {
             this.registry = registry;
             this.ready = ready;
             this.timeoutNanos = timeoutNanos;
+            this.idleNanos = idleNanos;
             this.closes = closes;
+        }
+
+        /**
+         * Goes before the HTTP codec and sees the connection's bytes as they come: the first
+         * ones after an idle wait start the next exchange's clock.
+         */
+        ChannelInboundHandlerAdapter firstBytes() {
+            return new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                    if (idle) {
+                        idle = false;
+                        arm(ctx, timeoutNanos);
+                    }
+                    ctx.fireChannelRead(msg);
+                }
+            };
         }
 
         /**
@@ -203,11 +236,15 @@ public final class MetricsServer implements AutoCloseable {
          * sent a byte at a time would reset.
          */
         private void arm(ChannelHandlerContext ctx) {
+            arm(ctx, timeoutNanos);
+        }
+
+        private void arm(ChannelHandlerContext ctx, long nanos) {
             disarm();
             deadline = ctx.executor().schedule(() -> {
                 closes.timeouts.incrementAndGet();
                 ctx.close();
-            }, timeoutNanos, TimeUnit.NANOSECONDS);
+            }, nanos, TimeUnit.NANOSECONDS);
         }
 
         private void disarm() {
@@ -291,7 +328,9 @@ public final class MetricsServer implements AutoCloseable {
                     // Later, not here: a write that completes at once calls this from answer().
                     ctx.executor().execute(() -> answer(ctx, next));
                 } else {
-                    arm(ctx);
+                    // Waiting for the next request: the idle allowance, until its first byte.
+                    idle = true;
+                    arm(ctx, idleNanos);
                     ctx.read();
                 }
             });

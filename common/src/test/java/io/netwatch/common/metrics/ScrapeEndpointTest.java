@@ -48,8 +48,12 @@ class ScrapeEndpointTest {
     }
 
     private void serve(Duration exchangeTimeout, int maxConnections) throws Exception {
+        serve(exchangeTimeout, MetricsServer.IDLE_TIMEOUT, maxConnections);
+    }
+
+    private void serve(Duration exchangeTimeout, Duration idleTimeout, int maxConnections) throws Exception {
         server = MetricsServer.start(new InetSocketAddress("127.0.0.1", 0), registry, () -> true,
-                exchangeTimeout, maxConnections);
+                exchangeTimeout, idleTimeout, maxConnections);
     }
 
     private Socket connect() throws IOException {
@@ -139,13 +143,41 @@ class ScrapeEndpointTest {
     }
 
     @Test
-    void aResponseWaitsForANewRequestOnlyUntilTheTimeout() throws Exception {
-        serve(Duration.ofSeconds(1), 64);
+    void aResponseWaitsForANewRequestOnlyUntilTheIdleTimeout() throws Exception {
+        serve(Duration.ofSeconds(60), Duration.ofSeconds(1), 64);
         Socket s = connect();
         send(s, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
         Response r = read(s, false);
         assertEquals(200, r.status());
-        assertTrue(closedByServer(s), "a kept-alive connection idle for 30 s is still open with a 1 s timeout");
+        assertTrue(closedByServer(s), "a kept-alive connection idle for 30 s is still open with a 1 s idle timeout");
+    }
+
+    @Test
+    void aKeptAliveConnectionOutlivesTheExchangeTimeoutBetweenScrapes() throws Exception {
+        // Found in review: closed 10 s after each response, a scraper's kept-alive connection
+        // was a new connection at every scrape, and so a new flow to the node every interval,
+        // as regular as a beacon.
+        serve(Duration.ofSeconds(1), Duration.ofSeconds(60), 64);
+        Socket s = connect();
+        send(s, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertEquals(200, read(s, false).status());
+        Thread.sleep(2_000); // twice the exchange timeout: a wait, not a bound on the server
+        send(s, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertEquals(200, read(s, false).status(), "the connection was closed between two requests");
+        // Once the next request's first byte arrives, the exchange timeout holds again.
+        s.setSoTimeout(100);
+        byte[] head = "GET /healthz HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        boolean closed = false;
+        for (int i = 0; i < 300 && !closed; i++) {
+            try {
+                s.getOutputStream().write(i < head.length ? head[i] : 'x');
+            } catch (IOException e) {
+                closed = true;
+                break;
+            }
+            closed = closedByServer(s);
+        }
+        assertTrue(closed, "a request head dribbled on a kept-alive connection was never cut off");
     }
 
     @Test
