@@ -2,8 +2,9 @@ package io.netwatch.agent.score;
 
 /**
  * A one-sided CUSUM over counts per fixed interval with a running mean (see
- * {@link FloodConfig}). Mutable, single-threaded; time is whatever the caller's clock says, as
- * long as it does not go backwards (a late count joins the current interval).
+ * {@link FloodConfig}). Mutable, single-threaded; time is whatever the caller's clock says: a
+ * late count joins the current interval, and a time before the current interval's start (the
+ * caller found its clock went back) closes it and starts the intervals again from there.
  */
 final class Cusum {
     /** Empty intervals applied one by one at most: past this the statistic has long been 0. */
@@ -39,6 +40,12 @@ final class Cusum {
             intervalStart = nowNanos;
             return;
         }
+        if (nowNanos < intervalStart) {
+            close(current);
+            current = 0;
+            intervalStart = nowNanos;
+            return;
+        }
         if (nowNanos - intervalStart < intervalNanos) {
             return;
         }
@@ -65,6 +72,11 @@ final class Cusum {
     /** S as it would be if the open interval closed now. */
     double value() {
         return Math.max(0, statistic + current - mean - allowance);
+    }
+
+    /** S is 0 and nothing is counted in the open interval: no excursion under way. */
+    boolean atRest() {
+        return statistic == 0 && current == 0;
     }
 
     /** S after the last closed interval. */

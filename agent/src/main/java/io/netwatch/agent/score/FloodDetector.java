@@ -31,6 +31,12 @@ public final class FloodDetector implements FlowSink {
     private static final int SYN = 0x02;
     private static final int ACK = 0x10;
     private static final int SKETCH_BITS = 1024;
+    /**
+     * A decision whose last packet is this much older than the newest one seen means the
+     * capture clock went back: decisions come within the decision delay and the table's
+     * once-a-second sweep of their last packet.
+     */
+    static final long CLOCK_STEP_BACK_NANOS = 10_000_000_000L;
 
     private final FloodConfig config;
     private final AnomalySink sink;
@@ -90,12 +96,32 @@ public final class FloodDetector implements FlowSink {
         }
         long packets = flow.packetsToServer();
         long last = flow.lastNanos();
-        clockNanos = Math.max(clockNanos, last);
+        if (last < clockNanos - CLOCK_STEP_BACK_NANOS) {
+            // The capture clock went back (files concatenated, a clock stepped): time starts
+            // again from here. Held at its old maximum, it would stand still until it caught up,
+            // and every count meanwhile would pile into one interval, a flood out of a trickle.
+            clockNanos = last;
+        } else {
+            clockNanos = Math.max(clockNanos, last);
+        }
         Target key = new Target(destination, flow.destinationPort(), protocol);
         Target.State s = targets.get(key);
         if (s == null) {
             s = new Target.State(config);
             targets.put(key, s);
+        }
+        s.cusum.advance(clockNanos);
+        if (s.cusum.atRest()) {
+            // S is 0 and the open interval empty: what came before is no part of what comes now.
+            // The anomaly's counts, window, sources and evidence are of the excursion that
+            // raised it, not of every stray attempt since the destination was first seen.
+            s.packets = 0;
+            s.evidenceCount = 0;
+            s.firstNanos = Long.MAX_VALUE;
+            java.util.Arrays.fill(s.sources, 0);
+        }
+        if (s.reportedAtNanos != Long.MIN_VALUE && s.reportedAtNanos > clockNanos) {
+            s.reportedAtNanos = clockNanos; // reported before the clock went back: cool down from now
         }
         int bit = (mix(flow.sourceIp().hashCode()) >>> 1) % SKETCH_BITS;
         s.sources[bit >>> 6] |= 1L << (bit & 63);

@@ -144,4 +144,56 @@ class FloodDetectorTest {
         assertEquals(990, d.evictions());
         assertEquals(List.of(), anomalies);
     }
+    @Test
+    void aCaptureClockSteppingBackDoesNotPileLaterTrafficIntoOneInterval() {
+        FloodDetector d = detector(FloodConfig.defaults());
+        // A file whose clock jumps back an hour (two captures concatenated, a clock stepped by
+        // NTP), then a DNS server that leaves 5 queries a second unanswered for a minute: 300
+        // datagrams, never more than 5 in one second, far below k = 50.
+        d.onFlow(Flows.udp(1, "10.2.0.9", 40000, "10.1.0.53", 53, T0 + 3600 * SECOND, 1, 0));
+        for (int i = 0; i < 300; i++) {
+            d.onFlow(Flows.udp(10 + i, "10.2.0." + (i % 50 + 10), 40000 + i, "10.1.0.53", 53, T0 + i * 200 * MS, 1,
+                    0));
+        }
+        assertEquals(List.of(), anomalies);
+    }
+
+    @Test
+    void aFloodsAnomalyNamesTheFloodNotTheStrayAttemptsBeforeIt() {
+        FloodDetector d = detector(FloodConfig.defaults());
+        // An hour of one SYN a minute left unanswered (a client retrying a dead backend), each
+        // alone in its interval: S never leaves 0.
+        for (int i = 0; i < 60; i++) {
+            d.onFlow(Flows.unanswered(i, "10.3.0.1", VICTIM, 443, T0 + i * 60 * SECOND));
+        }
+        long flood = T0 + 3600 * SECOND;
+        // The mean learnt a trace of the stray SYNs: the alarm comes with the flood's 151st.
+        for (int i = 0; i < 160; i++) {
+            d.onFlow(Flows.unanswered(1000 + i, spoofed(i), VICTIM, 443, flood + i * MS));
+        }
+        assertEquals(1, anomalies.size());
+        Anomaly a = anomalies.getFirst();
+        assertTrue(a.getEvidenceFlowIdsList().stream().allMatch(id -> id >= 1000),
+                "evidence is the flood's flows: " + a.getEvidenceFlowIdsList());
+        assertEquals(flood, com.google.protobuf.util.Timestamps.toNanos(a.getStart()), "the window starts with the flood");
+        assertEquals(151, observed(a, "half_open_syns"), 1e-9);
+        double sources = observed(a, "distinct_sources_estimate");
+        assertTrue(Math.abs(sources - 151) < 15, "the flood's sources, not the stray client's too: " + sources);
+    }
+    @Test
+    void aFloodAfterTheCaptureClockWentBackIsSuppressedOnlyForTheCooldown() {
+        FloodDetector d = detector(FloodConfig.defaults());
+        long late = T0 + 3600 * SECOND;
+        for (int i = 0; i < 150; i++) {
+            d.onFlow(Flows.unanswered(i, spoofed(i), VICTIM, 443, late + i * MS));
+        }
+        assertEquals(1, anomalies.size());
+        // The clock goes back an hour; one stray SYN, then another flood 11 minutes later: past
+        // the 10-minute cooldown, counted from where the clock went back, not from an hour ahead.
+        d.onFlow(Flows.unanswered(500, "10.3.0.1", VICTIM, 443, T0));
+        for (int i = 0; i < 150; i++) {
+            d.onFlow(Flows.unanswered(1000 + i, spoofed(i), VICTIM, 443, T0 + 660 * SECOND + i * MS));
+        }
+        assertEquals(2, anomalies.size());
+    }
 }
