@@ -58,6 +58,7 @@ public final class BruteForceDetector implements FlowSink {
 
         void restart(long nowNanos) {
             startNanos = nowNanos;
+            lastNanos = nowNanos;
             attempts = 0;
             handshakes = 0;
             bytes = 0;
@@ -93,7 +94,11 @@ public final class BruteForceDetector implements FlowSink {
             w = new Window();
             w.startNanos = first;
             pairs.put(key, w);
-        } else if (first - w.startNanos >= config.window().toNanos()) {
+        } else if (first - w.startNanos >= config.window().toNanos()
+                || w.startNanos - first >= config.window().toNanos()) {
+            // A whole window before its start is no connection closing late: the capture clock
+            // went back (files concatenated, a clock stepped), and the window held open until it
+            // caught up would keep the pair reported, so a new attack unreported, for that long.
             w.restart(first);
         }
         w.attempts++;

@@ -65,6 +65,7 @@ public final class DgaDetector implements InspectionSink {
             domains.clear();
             java.util.Arrays.fill(examples, null);
             startNanos = nowNanos;
+            lastNanos = nowNanos;
             evidenceCount = 0;
             reported = false;
             entropySum = 0;
@@ -100,7 +101,8 @@ public final class DgaDetector implements InspectionSink {
             w = new Window();
             w.startNanos = now;
             clients.put(client, w);
-        } else if (now - w.startNanos >= config.window().toNanos()) {
+        } else if (now - w.startNanos >= config.window().toNanos() || w.startNanos - now >= config.window().toNanos()) {
+            // A whole window before its start: the capture clock went back; see DnsTunnelDetector.
             w.restart(now);
         }
         w.lastNanos = Math.max(w.lastNanos, now);

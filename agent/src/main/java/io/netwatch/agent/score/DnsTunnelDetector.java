@@ -86,6 +86,7 @@ public final class DnsTunnelDetector implements InspectionSink {
         void restart(long nowNanos) {
             subdomains.clear();
             startNanos = nowNanos;
+            lastNanos = nowNanos;
             queries = 0;
             txtNull = 0;
             named = 0;
@@ -154,7 +155,10 @@ public final class DnsTunnelDetector implements InspectionSink {
         if (w == null) {
             w = new Window(config.maxSubdomains(), now);
             domains.put(split.domain(), w);
-        } else if (now - w.startNanos >= config.window().toNanos()) {
+        } else if (now - w.startNanos >= config.window().toNanos() || w.startNanos - now >= config.window().toNanos()) {
+            // Past the window, or a whole window before its start: the capture clock went back
+            // (files concatenated, a clock stepped), and the window held open until the clock
+            // caught up would keep its domain's tunnel reported, so unreported, for that long.
             w.restart(now);
         }
         w.queries++;

@@ -100,4 +100,16 @@ class BruteForceDetectorTest {
                 Duration.ofMinutes(2), 1, Duration.ofSeconds(30), 16_384, Set.of(22), 8, 0));
         assertTrue(e.getMessage().contains("minAttempts >= 2"), e.getMessage());
     }
+    @Test
+    void guessingAfterTheCaptureClockWentBackIsReportedAgain() {
+        for (int i = 0; i < 10; i++) {
+            detector.onFlow(guess(i, T0 + 3600 * SECOND + i * 6 * SECOND));
+        }
+        assertEquals(1, anomalies.size());
+        // The clock goes back an hour (a second capture): ten more guesses are a new window.
+        for (int i = 0; i < 10; i++) {
+            detector.onFlow(guess(100 + i, T0 + i * 6 * SECOND));
+        }
+        assertEquals(2, anomalies.size());
+    }
 }

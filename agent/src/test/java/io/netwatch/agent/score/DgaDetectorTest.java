@@ -131,4 +131,18 @@ class DgaDetectorTest {
         String again = new String(domains.get(1).toCharArray());
         assertEquals(scorer.judge(DgaScorer.ownLabel(again)), d.verdict(again), "an equal name, another String");
     }
+    @Test
+    void generatedNamesAfterTheCaptureClockWentBackAreReportedAgain() {
+        DgaDetector d = new DgaDetector(DgaConfig.defaults(), anomalies::add, "node-a");
+        long late = T0 + 3600 * 1000 * MS;
+        for (int i = 0; i < 3; i++) {
+            d.onEvent(DnsQueries.query(i, CLIENT, GENERATED.get(i), DnsParser.TYPE_A, late + i * MS));
+        }
+        assertEquals(1, anomalies.size());
+        // A second capture, an hour earlier by its clock: a new window for the client.
+        for (int i = 0; i < 3; i++) {
+            d.onEvent(DnsQueries.query(10 + i, CLIENT, GENERATED.get(3 + i), DnsParser.TYPE_A, T0 + i * MS));
+        }
+        assertEquals(2, anomalies.size());
+    }
 }

@@ -346,4 +346,22 @@ class DnsTunnelDetectorTest {
         assertEquals(1, d.unsplittableNames());
         assertEquals(List.of(), anomalies);
     }
+    @Test
+    void aTunnelAfterTheCaptureClockWentBackIsReportedAgain() {
+        DnsTunnelDetector d = detector(DnsTunnelConfig.defaults());
+        long late = T0 + 3600 * 1000 * MS;
+        for (int i = 0; i < 8; i++) {
+            d.onEvent(DnsQueries.query(i, CLIENT, encoded(40) + ".t.lab.test", DnsParser.TYPE_NULL, late + i * MS));
+        }
+        assertEquals(1, anomalies.size());
+        // A second capture, an hour earlier by its clock, holds another tunnel under the same
+        // domain: a new window, not the old one held open until the clock catches up.
+        for (int i = 0; i < 8; i++) {
+            d.onEvent(DnsQueries.query(100 + i, CLIENT, encoded(40) + ".t.lab.test", DnsParser.TYPE_NULL,
+                    T0 + i * MS));
+        }
+        assertEquals(2, anomalies.size());
+        assertEquals(T0 + 7 * MS, com.google.protobuf.util.Timestamps.toNanos(anomalies.get(1).getEnd()),
+                "the window ends with its own queries");
+    }
 }
