@@ -222,17 +222,24 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
                 return true;
             }
             keptMayChange = true;
-            d.stream().segment(l.tcpSeq, (l.tcpFlags & 0x02) != 0, frame, l.payloadOffset, l.payloadLength);
-            if ((l.tcpFlags & 0x05) != 0) {
+            int flags = l.tcpFlags;
+            if ((flags & 0x04) != 0 && !d.stream().acceptsReset(l.tcpSeq)) {
+                // Out of its receiver's window: dropped there, so the connection goes on (RFC 5961),
+                // and inspection with it; else one such reset would blind it to the rest.
+                flags &= ~0x04;
+                inspector.countIgnoredReset();
+            }
+            d.stream().segment(l.tcpSeq, (flags & 0x02) != 0, frame, l.payloadOffset, l.payloadLength);
+            if ((flags & 0x05) != 0) {
                 // No byte follows a FIN in its direction, none at all a reset.
                 d.close();
-                if ((l.tcpFlags & 0x04) != 0) {
+                if ((flags & 0x04) != 0) {
                     (d == toServer ? toClient : toServer).close();
                 }
                 if (signatures != null) {
                     // No byte follows a FIN in its direction, none at all a reset: the arrays go back.
                     signatures.stopPayload(fromInitiator);
-                    if ((l.tcpFlags & 0x04) != 0) {
+                    if ((flags & 0x04) != 0) {
                         signatures.stopPayload(!fromInitiator);
                     }
                 }

@@ -49,6 +49,7 @@ public final class Inspector implements FlowObserver {
     /** HTTP directions in which each {@link HttpStream.Event} happened, by its ordinal. */
     private final AtomicLongArray httpEvents = new AtomicLongArray(HTTP_EVENTS.length);
     private final AtomicLong gaps = new AtomicLong();
+    private final AtomicLong ignoredResets = new AtomicLong();
     private final AtomicLong mismatches = new AtomicLong();
     private final AtomicLong alerts = new AtomicLong();
     private final Signatures signatures;
@@ -233,6 +234,10 @@ public final class Inspector implements FlowObserver {
         gaps.lazySet(gaps.get() + 1);
     }
 
+    void countIgnoredReset() {
+        ignoredResets.lazySet(ignoredResets.get() + 1);
+    }
+
     void countMismatch() {
         mismatches.lazySet(mismatches.get() + 1);
     }
@@ -293,6 +298,11 @@ public final class Inspector implements FlowObserver {
     /** Holes in TCP streams that inspection skipped. */
     public long streamGaps() {
         return gaps.get();
+    }
+
+    /** TCP resets that did not end inspection: their sequence number lay outside their receiver's window. */
+    public long ignoredResets() {
+        return ignoredResets.get();
     }
 
     /** Flows whose payload protocol is not the one their port suggests. */

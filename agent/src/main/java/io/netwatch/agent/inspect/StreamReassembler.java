@@ -28,6 +28,12 @@ public final class StreamReassembler {
         void gap(long bytes);
     }
 
+    /**
+     * The largest receive window TCP can advertise (65535 scaled by 2^14), bytes: a reset
+     * further ahead of the stream than this is outside every receiver's window.
+     */
+    static final long MAX_WINDOW = 65_535L << 14;
+
     /** Most out-of-order segments held per direction. */
     public static final int MAX_PENDING_SEGMENTS = 64;
 
@@ -202,6 +208,24 @@ public final class StreamReassembler {
     /** The sequence number just after the stretch last passed over (see {@link #passedFromSeq()}). */
     public int passedToSeq() {
         return baseSeq + (int) passedTo;
+    }
+
+    /**
+     * Whether this direction's receiver would take a reset with sequence number {@code seq}:
+     * one behind the bytes already seen, or past any window ahead of them, it drops (RFC 793;
+     * RFC 5961 takes the next byte only and challenges the rest of the window, which cannot be
+     * told apart here without the window). Such a reset must not end inspection: the endpoint
+     * that sent it would go on unseen. A stream not started yet, or past its depth, knows no
+     * place to compare with.
+     */
+    public boolean acceptsReset(int seq) {
+        if (!haveBase || done) {
+            return true;
+        }
+        // A body passed over moved the stream on before its bytes came: a reset among them is in order.
+        long from = passedTo == next ? passedFrom : next;
+        long ahead = (seq - (baseSeq + (int) from)) & 0xFFFF_FFFFL;
+        return ahead <= next - from + MAX_WINDOW;
     }
 
     /** Bytes passed over at the consumer's request ({@link #skip}). */

@@ -93,6 +93,8 @@ public final class PipelineMetrics implements MeterBinder {
             }
             meters.counter("netwatch.inspect.stream.gaps", inspector, Inspector::streamGaps,
                     "Holes in TCP streams that inspection had to skip");
+            meters.counter("netwatch.inspect.stream.ignored.resets", inspector, Inspector::ignoredResets,
+                    "TCP resets that did not end inspection: their sequence number lay outside their receiver's window");
             meters.counter("netwatch.inspect.reassembly.refused.segments", inspector, Inspector::budgetRefusals,
                     "Out-of-order segments not held because the reassembly memory budget was spent");
             meters.gauge("netwatch.inspect.held.bytes", inspector, Inspector::heldBytes,

@@ -215,4 +215,44 @@ class InspectorTest {
         assertEquals(0, pipeline.inspector().heldBytes(), "the server's held bytes wait for the flow's end");
         assertEquals(1, pipeline.inspector().streamGaps(), "the server's lost first half is a gap");
     }
+    /**
+     * A reset whose sequence number is behind what its sender already sent is dropped by the
+     * receiver (RFC 793, RFC 5961) and the connection goes on: it must not end inspection, or a
+     * client could send one before its request and be read no further.
+     */
+    @Test
+    void aResetOutsideItsReceiversWindowDoesNotEndInspection() {
+        byte[] c = ipv4(10, 0, 0, 1);
+        byte[] s = ipv4(10, 0, 0, 2);
+        handshake(c, 40000, s, 80);
+        String first = "GET /a HTTP/1.1\r\nHost: h\r\n\r\n";
+        segment(c, 40000, s, 80, 0x18, 101, first);
+        // 1000 bytes behind the client's next byte: the server drops it.
+        segment(c, 40000, s, 80, 0x04, 101 + first.length() - 1000, "");
+        segment(c, 40000, s, 80, 0x18, 101 + first.length(), "GET /evil HTTP/1.1\r\nHost: h\r\n\r\n");
+        pipeline.finish();
+        List<String> uris = events.stream()
+                .filter(e -> e instanceof InspectionEvent.Http h && h.response() == null)
+                .map(e -> ((InspectionEvent.Http) e).request().uri()).toList();
+        assertEquals(List.of("/a", "/evil"), uris);
+        assertEquals(1, pipeline.inspector().ignoredResets());
+    }
+
+    /** A reset at the sender's next byte is taken: no request after it is read. */
+    @Test
+    void aResetAtTheNextByteEndsInspection() {
+        byte[] c = ipv4(10, 0, 0, 1);
+        byte[] s = ipv4(10, 0, 0, 2);
+        handshake(c, 40000, s, 80);
+        String first = "GET /a HTTP/1.1\r\nHost: h\r\n\r\n";
+        segment(c, 40000, s, 80, 0x18, 101, first);
+        segment(c, 40000, s, 80, 0x04, 101 + first.length(), "");
+        segment(c, 40000, s, 80, 0x18, 101 + first.length(), "GET /b HTTP/1.1\r\nHost: h\r\n\r\n");
+        pipeline.finish();
+        List<String> uris = events.stream()
+                .filter(e -> e instanceof InspectionEvent.Http h && h.response() == null)
+                .map(e -> ((InspectionEvent.Http) e).request().uri()).toList();
+        assertEquals(List.of("/a"), uris);
+        assertEquals(0, pipeline.inspector().ignoredResets());
+    }
 }

@@ -1,7 +1,9 @@
 package io.netwatch.agent.inspect;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -125,5 +127,20 @@ class StreamReassemblerEdgesTest {
         };
         assertThrows(IllegalStateException.class, r::end);
         assertEquals(0, budget.held(), "the reservation outlives the flow");
+    }
+    /**
+     * A reset is taken by its receiver only inside its window (RFC 793, RFC 5961): one behind
+     * the bytes seen, or past the largest window ahead of them, is dropped there.
+     */
+    @Test
+    void aResetBehindTheStreamOrPastAnyWindowIsNotTaken() {
+        StreamReassembler r = new StreamReassembler(sink, budget, 1 << 20, 64 * 1024);
+        r.segment(0xFFFF_FFF0, true, ByteBuffer.allocate(0), 0, 0);
+        send(r, 0xFFFF_FFF1, "x".repeat(100)); // across the wrap: the next byte is seq 0x55
+        assertTrue(r.acceptsReset(0x55), "the next byte");
+        assertTrue(r.acceptsReset(0x55 + 5000), "ahead, inside a window (bytes lost by the capture)");
+        assertFalse(r.acceptsReset(0x54), "one byte behind");
+        assertFalse(r.acceptsReset(0xFFFF_FFF1), "the stream's first byte");
+        assertFalse(r.acceptsReset(0x55 + (int) StreamReassembler.MAX_WINDOW + 1), "past any window");
     }
 }
