@@ -230,6 +230,18 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
                 inspector.countIgnoredReset();
             }
             d.stream().segment(l.tcpSeq, (flags & 0x02) != 0, frame, l.payloadOffset, l.payloadLength);
+            if ((flags & 0x05) == 0x01) {
+                int finSeq = l.tcpSeq + ((flags & 0x02) != 0 ? 1 : 0) + l.payloadLength;
+                if (!d.stream().reached(finSeq)) {
+                    // The FIN overtook bytes before it: the direction ends when they come (as its
+                    // receiver waits for them), or with the flow.
+                    d.finSeq = finSeq;
+                    d.finWaits = true;
+                    flags &= ~0x01;
+                }
+            } else if (d.finWaits && (flags & 0x04) == 0 && d.stream().reached(d.finSeq)) {
+                flags |= 0x01; // the hole before the FIN is filled
+            }
             if ((flags & 0x05) != 0) {
                 // No byte follows a FIN in its direction, none at all a reset.
                 d.close();
@@ -736,6 +748,9 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
          */
         private int passedFromSeq;
         private int passedToSeq;
+        /** A FIN came ahead of a hole ({@link #finSeq} its sequence number): the direction ends when the stream reaches it. */
+        private boolean finWaits;
+        private int finSeq;
 
         Direction(boolean fromClient) {
             this.fromClient = fromClient;

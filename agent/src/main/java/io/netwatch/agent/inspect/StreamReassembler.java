@@ -228,6 +228,19 @@ public final class StreamReassembler {
         return ahead <= next - from + MAX_WINDOW;
     }
 
+    /**
+     * True when every byte before sequence number {@code seq} was delivered or passed over (or
+     * none will be: the stream is past its depth, or has not started): a FIN at {@code seq}
+     * leaves no hole behind it.
+     */
+    public boolean reached(int seq) {
+        if (!haveBase || done) {
+            return true;
+        }
+        long at = (seq - baseSeq) & 0xFFFF_FFFFL;
+        return at >= 0x8000_0000L || at <= next;
+    }
+
     /** Bytes passed over at the consumer's request ({@link #skip}). */
     public long skippedBytes() {
         return skippedBytes;

@@ -419,4 +419,18 @@ class SignatureInspectionTest {
         }
         return b.toString();
     }
+    /**
+     * A FIN that overtakes the last bytes before it: the hole it leaves is filled when they
+     * come, as the receiver fills it, and the rules read them.
+     */
+    @Test
+    void bytesBeforeAFinThatOvertookThemAreMatched() throws Exception {
+        rules("alert tcp any any -> any 9000 (msg:\"magic\"; flow:to_server; content:\"MAGIC-WORD\"; sid:7;)");
+        handshake(client, 40000, server, 9000);
+        segment(client, 40000, server, 9000, 0x18, 101, "hello");
+        segment(client, 40000, server, 9000, 0x19, 111, "-WORD");
+        segment(client, 40000, server, 9000, 0x18, 106, "MAGIC");
+        pipeline.finish();
+        assertEquals(1, alerts().size());
+    }
 }
