@@ -204,14 +204,19 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
             shed(d);
             keptMayChange = true;
             if (tcp && (l.tcpFlags & 0x04) != 0 && other != null && !done(other)) {
-                // A reset: no byte follows in the other direction either, which may still
-                // wait behind a hole (the flow table passes resets on for this).
-                other.close();
-                if (signatures != null) {
-                    signatures.stopPayload(!fromInitiator);
-                }
-                if (done(other)) {
-                    shed(other);
+                if (!d.acceptsReset(l.tcpSeq)) {
+                    // Out of its receiver's window: the connection goes on (see below).
+                    inspector.countIgnoredReset();
+                } else {
+                    // A reset: no byte follows in the other direction either, which may still
+                    // wait behind a hole (the flow table passes resets on for this).
+                    other.close();
+                    if (signatures != null) {
+                        signatures.stopPayload(!fromInitiator);
+                    }
+                    if (done(other)) {
+                        shed(other);
+                    }
                 }
             }
             return false;
@@ -223,7 +228,7 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
             }
             keptMayChange = true;
             int flags = l.tcpFlags;
-            if ((flags & 0x04) != 0 && !d.stream().acceptsReset(l.tcpSeq)) {
+            if ((flags & 0x04) != 0 && !d.acceptsReset(l.tcpSeq)) {
                 // Out of its receiver's window: dropped there, so the connection goes on (RFC 5961),
                 // and inspection with it; else one such reset would blind it to the rest.
                 flags &= ~0x04;
@@ -751,6 +756,9 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         /** A FIN came ahead of a hole ({@link #finSeq} its sequence number): the direction ends when the stream reaches it. */
         private boolean finWaits;
         private int finSeq;
+        /** Kept from the reassembler when it goes ({@link #shed}): see {@link #acceptsReset}. */
+        private int resetFloorSeq;
+        private boolean resetFloorKnown;
 
         Direction(boolean fromClient) {
             this.fromClient = fromClient;
@@ -794,9 +802,25 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
             return rulesDone;
         }
 
+        /**
+         * Whether a reset from this direction would be taken by its receiver ({@link
+         * StreamReassembler#acceptsReset}); once the reassembler is gone, only one behind the
+         * bytes it had seen is known not to be.
+         */
+        boolean acceptsReset(int seq) {
+            if (stream != null) {
+                return stream.acceptsReset(seq);
+            }
+            return !resetFloorKnown || seq - resetFloorSeq >= 0;
+        }
+
         /** The parser is done with this direction: its reassembler (and what it holds) goes. */
         void shed() {
             if (stream != null) {
+                if (stream.started()) {
+                    resetFloorSeq = stream.resetFloorSeq();
+                    resetFloorKnown = true;
+                }
                 stream.end();
                 stream = null;
             }

@@ -215,17 +215,37 @@ public final class StreamReassembler {
      * one behind the bytes already seen, or past any window ahead of them, it drops (RFC 793;
      * RFC 5961 takes the next byte only and challenges the rest of the window, which cannot be
      * told apart here without the window). Such a reset must not end inspection: the endpoint
-     * that sent it would go on unseen. A stream not started yet, or past its depth, knows no
-     * place to compare with.
+     * that sent it would go on unseen. A stream not started yet knows no place to compare with;
+     * one past its depth no longer follows its sender, so only a reset behind it is refused.
      */
     public boolean acceptsReset(int seq) {
-        if (!haveBase || done) {
+        if (!haveBase) {
             return true;
         }
-        // A body passed over moved the stream on before its bytes came: a reset among them is in order.
-        long from = passedTo == next ? passedFrom : next;
-        long ahead = (seq - (baseSeq + (int) from)) & 0xFFFF_FFFFL;
-        return ahead <= next - from + MAX_WINDOW;
+        long ahead = (seq - resetFloorSeq()) & 0xFFFF_FFFFL;
+        if (done) {
+            return ahead < 0x8000_0000L;
+        }
+        return ahead <= next - resetFloor() + MAX_WINDOW;
+    }
+
+    /**
+     * The sequence number a reset from this direction cannot be behind (see {@link
+     * #acceptsReset}), for a caller that keeps it once the reassembler goes; meaningless before
+     * the stream starts ({@link #started()}).
+     */
+    public int resetFloorSeq() {
+        return baseSeq + (int) resetFloor();
+    }
+
+    /** True once the stream has a first sequence number (a SYN, or the first data picked up mid-stream). */
+    public boolean started() {
+        return haveBase;
+    }
+
+    /** As a stream offset: a body passed over moved the stream on before its bytes came, and a reset among them is in order. */
+    private long resetFloor() {
+        return passedTo == next ? passedFrom : next;
     }
 
     /**

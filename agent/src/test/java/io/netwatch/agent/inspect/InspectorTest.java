@@ -255,4 +255,27 @@ class InspectorTest {
         assertEquals(List.of("/a"), uris);
         assertEquals(0, pipeline.inspector().ignoredResets());
     }
+    /**
+     * A reset from a direction inspection is done with, behind the bytes that direction had
+     * sent: its receiver drops it, so the other direction goes on and is still read (here the
+     * server's banner, whose first half comes after the reset).
+     */
+    @Test
+    void aResetFromADoneDirectionBehindItsBytesDoesNotEndThePeer() {
+        byte[] c = ipv4(10, 0, 0, 1);
+        byte[] s = ipv4(10, 0, 0, 2);
+        segment(c, 40000, s, 22, 0x02, 100, "");
+        segment(s, 22, c, 40000, 0x12, 500, "");
+        segment(c, 40000, s, 22, 0x10, 101, "");
+        segment(c, 40000, s, 22, 0x18, 101, "SSH-2.0-OpenSSH_8.9p1\r\n");
+        segment(s, 22, c, 40000, 0x18, 509, "OpenSSH_9.6\r\n");
+        // Behind the client's banner (its next byte is 124).
+        segment(c, 40000, s, 22, 0x14, 110, "");
+        segment(s, 22, c, 40000, 0x18, 501, "SSH-2.0-");
+        pipeline.finish();
+        assertEquals(0, pipeline.inspector().streamGaps(), "the server's first half filled its hole");
+        assertEquals(List.of("SSH-2.0-OpenSSH_8.9p1", "SSH-2.0-OpenSSH_9.6"), events.stream()
+                .filter(e -> e instanceof InspectionEvent.Ssh).map(e -> ((InspectionEvent.Ssh) e).version()).toList());
+        assertEquals(1, pipeline.inspector().ignoredResets());
+    }
 }

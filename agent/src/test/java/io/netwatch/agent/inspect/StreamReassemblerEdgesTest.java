@@ -143,4 +143,14 @@ class StreamReassemblerEdgesTest {
         assertFalse(r.acceptsReset(0xFFFF_FFF1), "the stream's first byte");
         assertFalse(r.acceptsReset(0x55 + (int) StreamReassembler.MAX_WINDOW + 1), "past any window");
     }
+    /** Past its depth the stream no longer follows its sender: only a reset behind it is known to be dropped. */
+    @Test
+    void aStreamPastItsDepthRefusesOnlyResetsBehindIt() {
+        StreamReassembler r = new StreamReassembler(sink, budget, 1024, 64 * 1024);
+        r.segment(0, true, ByteBuffer.allocate(0), 0, 0);
+        send(r, 1, "x".repeat(1024));
+        assertTrue(r.done());
+        assertFalse(r.acceptsReset(1000), "behind the bytes seen");
+        assertTrue(r.acceptsReset(1025 + (int) StreamReassembler.MAX_WINDOW + 1), "the sender went on unseen");
+    }
 }
