@@ -562,6 +562,11 @@ public final class FlowTable {
                 case SYN_SENT -> {
                     if (!fromInitiator && (flags & (SYN | ACK)) == (SYN | ACK)) {
                         state = SYN_RECEIVED;
+                    } else if (fromInitiator && (flags & (SYN | ACK)) == ACK) {
+                        // A SYN-SENT endpoint acknowledges nothing before the SYN-ACK: that one
+                        // came and the capture missed it. Else the flow would idle out by the
+                        // handshake's timeout in the middle of its conversation.
+                        state = ESTABLISHED;
                     }
                 }
                 case SYN_RECEIVED -> {

@@ -157,6 +157,24 @@ class FlowTableTest {
         assertEquals(0, t.flowsActive());
     }
 
+    /**
+     * The SYN-ACK lost by the capture: the initiator's ACK and the data both ways show the
+     * handshake completed (a SYN-SENT endpoint acknowledges nothing before it), so the flow
+     * idles by the established timeout, not the handshake's 30 s, and is not cut in two.
+     */
+    @Test
+    void aHandshakeWhoseSynAckWasNotSeenIsEstablishedByTheInitiatorsAck() {
+        FlowTable t = table(FlowTableConfig.defaults());
+        tcp(t, 0, CLIENT, 40000, SERVER, 80, 0x02, 0);
+        tcp(t, 2, CLIENT, 40000, SERVER, 80, 0x10, 0);
+        tcp(t, 3, CLIENT, 40000, SERVER, 80, 0x18, 100);
+        tcp(t, 4, SERVER, 80, CLIENT, 40000, 0x18, 500);
+        t.expire(31 * SECOND);
+        assertEquals(List.of(), out, "idle 31 s: an established flow waits 5 min");
+        t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        assertEquals(TcpState.TCP_STATE_ESTABLISHED, out.getFirst().getTcp().getState());
+    }
+
     @Test
     void aLongFlowEmitsInterimRecordsWithCumulativeCounters() {
         FlowTableConfig c = new FlowTableConfig(100, Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofSeconds(10),
