@@ -245,6 +245,7 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
                     flags &= ~0x01;
                 }
             } else if (d.finWaits && (flags & 0x04) == 0 && d.stream().reached(d.finSeq)) {
+                d.finWaits = false;
                 flags |= 0x01; // the hole before the FIN is filled
             }
             if ((flags & 0x05) != 0) {
