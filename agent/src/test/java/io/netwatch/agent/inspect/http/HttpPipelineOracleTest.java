@@ -24,11 +24,14 @@ class HttpPipelineOracleTest {
     /**
      * Messages Netwatch reports that tshark has no row for, by capture and kind, each explained:
      * heads whose body was never captured (tshark emits a message once its body is whole;
-     * Netwatch at the end of the head), HTTP on a port tshark does not try, and the VLAN
-     * collision capture, where the same connection on three VLANs is three flows for Netwatch.
+     * Netwatch at the end of the head), HTTP on a port tshark does not try, the VLAN
+     * collision capture, where the same connection on three VLANs is three flows for Netwatch,
+     * and nmap's probe on port 52540, whose 404 arrived after its last segment and FIN: the
+     * stream waits for the bytes before a FIN (since da5b9ab), tshark leaves it unparsed.
      */
     static final Map<String, Integer> EXPLAINED_EXTRA = Map.of(
             "cs-http_espn.pcapng response", 1,
+            "esnet-nmap_80_w_service_detection.pcap response", 1,
             "zeek-http-bro.org.pcap response", 1,
             "stopddos-amp.dns.RRSIG.fragmented.pcap request", 1,
             "zeek-vlan-collisions.pcap request", 2,
