@@ -158,6 +158,12 @@ public final class ScanDetector implements FlowSink {
     }
 
     private void step(Walk w, boolean success, long flowId, long atNanos, String type) {
+        if (w.reportedAtNanos != Long.MIN_VALUE && atNanos < w.reportedAtNanos) {
+            // The capture clock went back (files concatenated, a clock stepped): the cooldown
+            // counts from the step, not from a report whose time the clock will not reach
+            // again for as long as it went back (as the flood detector's does).
+            w.reportedAtNanos = atNanos;
+        }
         if (success) {
             w.llr += config.successStep();
             w.successes++;

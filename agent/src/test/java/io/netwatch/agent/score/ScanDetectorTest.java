@@ -147,6 +147,30 @@ class ScanDetectorTest {
     }
 
     @Test
+    void aScanAfterTheCaptureClockWentBackIsSuppressedOnlyForTheCooldown() {
+        // Found in review: the cooldown ran from the report's time, so after the capture clock
+        // went back an hour (files concatenated, a clock stepped) every scan was suppressed
+        // until the clock had caught up, an hour and ten minutes of scans unreported.
+        ScanDetector d = detector(ScanConfig.defaults());
+        long later = T0 + 60 * 60 * SECOND;
+        for (int port = 1; port <= 5; port++) {
+            d.onFlow(Flows.unanswered(port, SCANNER, TARGET, port, later + port * MS));
+        }
+        assertEquals(1, anomalies.size());
+        // The clock goes back to T0: a scan at once is within the cooldown, counted.
+        for (int port = 11; port <= 15; port++) {
+            d.onFlow(Flows.unanswered(port, SCANNER, TARGET, port, T0 + port * MS));
+        }
+        assertEquals(1, anomalies.size());
+        assertEquals(1, d.suppressed());
+        // Eleven minutes after the step, still fifty before the first report's time: reported.
+        for (int port = 21; port <= 25; port++) {
+            d.onFlow(Flows.unanswered(port, SCANNER, TARGET, port, T0 + 11 * 60 * SECOND + port * MS));
+        }
+        assertEquals(2, anomalies.size(), "the cooldown counts from the step back, not from the old report");
+    }
+
+    @Test
     void aFloodOfRandomSourcesIsBoundedAndCounted() {
         ScanConfig small = new ScanConfig(0.8, 0.2, 0.001, 0.99, Duration.ofMinutes(10), 100, 300, 4);
         ScanDetector d = detector(small);
