@@ -386,17 +386,7 @@ class PipelineTest {
     @Test
     void forgedOverlayDatagramsFromAPodScanNothingInTheNameOfTheAddressTheyWrite() {
         List<Anomaly> raised = new ArrayList<>();
-        Pipeline pipeline = Pipeline.create("node-a", List.of("eth0"), FlowTableConfig.defaults(),
-                DetectionConfig.defaults(), f -> { }, raised::add).localAddresses(NODE_A);
-        long t = 1_700_000_000L * SECOND;
-        for (int k = 0; k < 40; k++) {
-            byte[] forged = ethernetIpv4Tcp(ipv4(10, 244, 1, 5), 50000, ipv4(10, 244, 2, 9), 1 + k, 0x02, 0);
-            packet(pipeline, ethernet(0x0800, ipv4Packet(ipv4(10, 244, 1, 7), ipv4(10, 244, 3, 3), 17,
-                    underlay(40000 + k, 4789, forged))), t + k * (SECOND / 100));
-        }
-        packet(pipeline, ethernet(0x0800, ipv4Packet(ipv4(192, 168, 50, 1), ipv4(192, 168, 50, 99), 17, udp(1, 2, 0))),
-                t + 10 * SECOND);
-        pipeline.finish();
+        Pipeline pipeline = forgedOverlay(ipv4(10, 244, 3, 3), false, raised);
         assertEquals(List.of(), raised.stream().filter(a -> a.getSource().getIp().equals("10.244.1.5")).toList());
         assertEquals(40, pipeline.tunnelsNotLocal());
         assertEquals(41, pipeline.flowTable().flowsCreated(), "40 plain UDP flows and the clock's");
@@ -415,17 +405,7 @@ class PipelineTest {
         // The remaining limit: a datagram to the node's own tunnel port is what its VXLAN device
         // takes in (and may deliver), so it is read as the tunnel, and reported as what it says.
         List<Anomaly> raised = new ArrayList<>();
-        Pipeline pipeline = Pipeline.create("node-a", List.of("eth0"), FlowTableConfig.defaults(),
-                DetectionConfig.defaults(), f -> { }, raised::add).localAddresses(NODE_A);
-        long t = 1_700_000_000L * SECOND;
-        for (int k = 0; k < 40; k++) {
-            byte[] inner = ethernetIpv4Tcp(ipv4(10, 244, 1, 5), 50000, ipv4(10, 244, 2, 9), 1 + k, 0x02, 0);
-            packet(pipeline, ethernet(0x0800, ipv4Packet(ipv4(10, 244, 1, 7), ipv4(192, 168, 50, 1), 17,
-                    underlay(40000 + k, 4789, inner))), t + k * (SECOND / 100));
-        }
-        packet(pipeline, ethernet(0x0800, ipv4Packet(ipv4(192, 168, 50, 1), ipv4(192, 168, 50, 99), 17, udp(1, 2, 0))),
-                t + 10 * SECOND);
-        pipeline.finish();
+        Pipeline pipeline = forgedOverlay(ipv4(192, 168, 50, 1), false, raised);
         assertEquals(0, pipeline.tunnelsNotLocal());
         assertTrue(portScan(raised).isPresent());
     }
@@ -436,20 +416,32 @@ class PipelineTest {
         // takes them in (the underlay goes to the tunnel port; its source port is a hash), so
         // read as the tunnel they would only be a scan "from" the address the pod wrote.
         List<Anomaly> raised = new ArrayList<>();
+        Pipeline pipeline = forgedOverlay(ipv4(192, 168, 50, 1), true, raised);
+        // The pod's own 40 ports of node-a may well be a port_scan, but in its own name.
+        assertEquals(List.of(), raised.stream().filter(a -> a.getSource().getIp().equals("10.244.1.5")).toList());
+        assertEquals(40, pipeline.tunnelsNotLocal());
+    }
+
+    /**
+     * node-a's live pipeline, finished, after a pod (10.244.1.7) sent it 40 VXLAN datagrams to
+     * {@code outerDst}, each holding a SYN "from" 10.244.1.5 to one port of 10.244.2.9: from
+     * source port 40000 + k to the tunnel port, or ({@code fromTunnelPort}) from the tunnel
+     * port to port 40000 + k; then a datagram 10 s later, so that every flow is decided.
+     */
+    private static Pipeline forgedOverlay(byte[] outerDst, boolean fromTunnelPort, List<Anomaly> raised) {
         Pipeline pipeline = Pipeline.create("node-a", List.of("eth0"), FlowTableConfig.defaults(),
                 DetectionConfig.defaults(), f -> { }, raised::add).localAddresses(NODE_A);
         long t = 1_700_000_000L * SECOND;
         for (int k = 0; k < 40; k++) {
             byte[] forged = ethernetIpv4Tcp(ipv4(10, 244, 1, 5), 50000, ipv4(10, 244, 2, 9), 1 + k, 0x02, 0);
-            packet(pipeline, ethernet(0x0800, ipv4Packet(ipv4(10, 244, 1, 7), ipv4(192, 168, 50, 1), 17,
-                    underlay(4789, 40000 + k, forged))), t + k * (SECOND / 100));
+            byte[] datagram = fromTunnelPort ? underlay(4789, 40000 + k, forged) : underlay(40000 + k, 4789, forged);
+            packet(pipeline, ethernet(0x0800, ipv4Packet(ipv4(10, 244, 1, 7), outerDst, 17, datagram)),
+                    t + k * (SECOND / 100));
         }
         packet(pipeline, ethernet(0x0800, ipv4Packet(ipv4(192, 168, 50, 1), ipv4(192, 168, 50, 99), 17, udp(1, 2, 0))),
                 t + 10 * SECOND);
         pipeline.finish();
-        // The pod's own 40 ports of node-a may well be a port_scan, but in its own name.
-        assertEquals(List.of(), raised.stream().filter(a -> a.getSource().getIp().equals("10.244.1.5")).toList());
-        assertEquals(40, pipeline.tunnelsNotLocal());
+        return pipeline;
     }
 
     /** node-a's addresses: its uplink's, its tunnel device's, loopback. */
