@@ -29,8 +29,8 @@ public final class DecodedPacket {
     /** True when the capture cut the packet short of an IP length it announced (caplen < len). */
     public boolean truncated;
     /**
-     * Datagrams on a tunnel port in this frame left plain UDP because they are not this node's
-     * underlay (live capture only; see {@link PacketDecoder#PacketDecoder(TunnelPorts, LocalAddresses)}).
+     * Datagrams on a tunnel port in this frame left plain UDP, and GRE and IP-in-IP packets left
+     * unread, because they are not this node's underlay (live capture only; see {@link PacketDecoder#PacketDecoder(TunnelPorts, LocalAddresses)}).
      */
     public int tunnelsNotLocal;
 

@@ -4,16 +4,16 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Remembers datagrams to a tunnel port that a source not of this node sent (a pod), so that
- * the same datagram seen again with this node's address as its source is known for what it
- * is: the pod's, masqueraded on its way out (a CNI's SNAT to addresses outside the pod
- * network, which is most addresses), not the node's own underlay. Capturing on {@code any}
- * sees both copies, the pod's interface before the uplink.
+ * Remembers datagrams to a tunnel port, and GRE and IP-in-IP packets, that a source not of
+ * this node sent (a pod), so that the same datagram seen again with this node's address as
+ * its source is known for what it is: the pod's, masqueraded on its way out (a CNI's SNAT to
+ * addresses outside the pod network, which is most addresses), not the node's own underlay.
+ * Capturing on {@code any} sees both copies, the pod's interface before the uplink.
  *
  * <p>A datagram is identified by what source NAT leaves alone: its IPv4 identification, its
- * UDP length and its payload's first {@link #PAYLOAD_BYTES} bytes; not its addresses or ports
- * (SNAT rewrites the source port when two pods' flows would clash). The hash is seeded per
- * instance, so a sender cannot aim its datagrams at one set of the table.
+ * UDP length (or IP protocol) and its payload's first {@link #PAYLOAD_BYTES} bytes; not its
+ * addresses or ports (SNAT rewrites the source port when two pods' flows would clash). The
+ * hash is seeded per instance, so a sender cannot aim its datagrams at one set of the table.
  *
  * <p>A fixed table, in sets of {@link #WAYS}, each set replacing its oldest entry: no
  * allocation, bounded memory. To make the copy of one datagram go undetected, {@link #WAYS}
@@ -33,13 +33,13 @@ final class MasqueradedCopies {
     private final byte[] next = new byte[SETS];
 
     /**
-     * The identity of the UDP datagram in {@code l} whose payload spans {@code off} to
-     * {@code end}; never 0 (an empty entry).
+     * The identity of the UDP datagram, or GRE or IP-in-IP packet, in {@code l} whose payload
+     * spans {@code off} to {@code end}; never 0 (an empty entry).
      */
     long identity(ByteBuffer b, IpLayer l, int off, int end) {
         long h = seed;
         h = mix(h, l.ipVersion == 4 ? b.getShort(l.ipOffset + 4) & 0xFFFF : 0);
-        h = mix(h, b.getShort(off - 4) & 0xFFFF);
+        h = mix(h, l.protocol == PacketDecoder.PROTO_UDP ? b.getShort(off - 4) & 0xFFFF : l.protocol);
         int last = off + Math.min(PAYLOAD_BYTES, Math.max(0, end - off));
         int p = off;
         for (; last - p >= 8; p += 8) {

@@ -365,7 +365,7 @@ public final class PacketDecoder {
             case PROTO_IPIP, PROTO_IPV6_IN_IP -> {
                 l.transport = true;
                 payload(l, off, end);
-                if (!l.fragment) {
+                if (!l.fragment && readsTunnel(b, l, off, end)) {
                     int depth = l.depth + 1;
                     long context = innerContext(l, IpLayer.TUNNEL_IPIP, 0);
                     enterTunnel(IpLayer.TUNNEL_IPIP, 0);
@@ -380,7 +380,7 @@ public final class PacketDecoder {
             case PROTO_GRE -> {
                 l.transport = true;
                 payload(l, off, end);
-                if (!l.fragment) {
+                if (!l.fragment && readsTunnel(b, l, off, end)) {
                     gre(b, l, off, end);
                 }
             }
@@ -482,6 +482,21 @@ public final class PacketDecoder {
         ethernet(b, off + 8, end, l.depth + 1, innerContext(l, IpLayer.TUNNEL_VXLAN, vni));
         enterTunnel(IpLayer.TUNNEL_NONE, 0);
         l.carriesTunnel = arpFrame(b, off + 8, end);
+    }
+
+    /**
+     * True when the GRE or IP-in-IP packet in {@code l} (payload {@code off} to {@code end}) is
+     * read as the tunnel: always in a file, live only when it is this node's underlay (see
+     * {@link #underlay}), else counted. A pod with {@code CAP_NET_RAW}, which container runtimes
+     * grant by default, can send either with whatever inner packets it likes, as any pod can
+     * send VXLAN; left unread, it is a flow of protocol 4, 41 or 47 between its real addresses.
+     */
+    private boolean readsTunnel(ByteBuffer b, IpLayer l, int off, int end) {
+        if (local == null || underlay(b, l, off, end)) {
+            return true;
+        }
+        out.tunnelsNotLocal++;
+        return false;
     }
 
     /**

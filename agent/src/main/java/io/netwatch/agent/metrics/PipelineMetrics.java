@@ -47,7 +47,7 @@ public final class PipelineMetrics implements MeterBinder {
                     "reason", e.label());
         }
         meters.counter("netwatch.decode.tunnels.not.local", pipeline, Pipeline::tunnelsNotLocal,
-                "Datagrams on a VXLAN or Geneve port left plain UDP: neither sent to this node nor by it (a pod's)");
+                "Datagrams on a VXLAN or Geneve port left plain UDP, and GRE and IP-in-IP left unread: neither sent to this node nor by it (a pod's)");
         FlowTable flows = pipeline.flowTable();
         meters.counter("netwatch.flows.started", flows, FlowTable::flowsCreated, "Flows created in the flow table");
         meters.counter("netwatch.flows.evicted", flows, FlowTable::flowsEvicted,

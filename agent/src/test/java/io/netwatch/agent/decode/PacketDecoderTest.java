@@ -301,6 +301,45 @@ class PacketDecoderTest {
     }
 
     /**
+     * A pod with {@code CAP_NET_RAW} (a container runtime's default) can send GRE or IP-in-IP
+     * holding a SYN "from" any address, as any pod can send VXLAN: live, only the node's own
+     * underlay is read, and a pod's packet masqueraded to the node's address is known by its
+     * first copy.
+     */
+    @Test
+    void liveGreAndIpInIpAreReadOnlyToOrFromThisNode() {
+        byte[] innerIp = ipv4Packet(ipv4(192, 0, 2, 7), ipv4(172, 16, 0, 9), 6, tcp(5555, 22, 0x02, 0));
+        byte[] gre = new byte[4 + innerIp.length];
+        gre[2] = 0x08; // IPv4
+        System.arraycopy(innerIp, 0, gre, 4, innerIp.length);
+        PacketDecoder live = onNode();
+        for (int[] kind : new int[][] {{47, IpLayer.TUNNEL_GRE}, {4, IpLayer.TUNNEL_IPIP}}) {
+            byte[] payload = kind[0] == 47 ? gre : innerIp;
+            for (byte[][] ends : new byte[][][] {{ipv4(10, 0, 0, 1), ipv4(10, 0, 0, 2)},
+                    {ipv4(10, 0, 0, 2), ipv4(10, 0, 0, 1)}}) {
+                DecodedPacket d = live.decode(buffer(ipv4Packet(ends[0], ends[1], kind[0], payload)), LinkType.RAW);
+                assertEquals(2, d.layerCount, "sent by the node or to it: its underlay");
+                assertEquals(kind[1], d.inner().tunnelType);
+                assertEquals(0, d.tunnelsNotLocal);
+            }
+            // A pod's packet to another node: its addresses only, no error, counted.
+            byte[] fromPod = ipv4Packet(ipv4(10, 244, 1, 7), ipv4(10, 0, 0, 2), kind[0], payload);
+            DecodedPacket d = live.decode(buffer(fromPod), LinkType.RAW);
+            assertTrue(d.ok(), d.error.label());
+            assertEquals(1, d.layerCount);
+            assertEquals(kind[0], d.outer().protocol);
+            assertEquals(1, d.tunnelsNotLocal);
+            assertEquals(2, decoder.decode(buffer(fromPod), LinkType.RAW).layerCount, "a file's: read");
+            // The same packet masqueraded on its way out: the node's address, the pod's packet.
+            byte[] masqueraded = fromPod.clone();
+            System.arraycopy(ipv4(10, 0, 0, 1), 0, masqueraded, 12, 4);
+            d = live.decode(buffer(masqueraded), LinkType.RAW);
+            assertEquals(1, d.layerCount);
+            assertEquals(1, d.tunnelsNotLocal);
+        }
+    }
+
+    /**
      * RFC 1701 routing: with R set, checksum and offset words come first, then Source Route
      * Entries up to a NULL one, then the payload. Here the one SRE (address family 0x4500,
      * offset 0, 28 bytes of routing information) is laid out so that, read from where the
