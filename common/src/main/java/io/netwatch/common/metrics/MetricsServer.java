@@ -28,10 +28,15 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,7 +52,8 @@ import java.util.function.BooleanSupplier;
  * doing an exchange: each request must arrive whole, and each response be taken, within
  * {@link #EXCHANGE_TIMEOUT} (a client that connects and never sends, or sends its head a
  * byte at a time, is cut off), and a kept-alive connection is closed when no next request
- * arrives within it. At most {@link #MAX_CONNECTIONS} are open at once.
+ * arrives within it. At most {@link #MAX_CONNECTIONS} are open at once, and
+ * {@link #MAX_CONNECTIONS_PER_SOURCE} from one address.
  */
 public final class MetricsServer implements AutoCloseable {
     /** Largest request accepted, bytes: the endpoint takes no bodies. */
@@ -78,6 +84,19 @@ public final class MetricsServer implements AutoCloseable {
      * gRPC streams; Prometheus and the kubelet's probes need a few.
      */
     public static final int MAX_CONNECTIONS = 256;
+    /**
+     * Most connections open at once from one address. Prometheus keeps one per target, the
+     * kubelet one per probe; without this bound one pod holding {@link #MAX_CONNECTIONS}
+     * kept-alive connections would lock out the kubelet's probes, and the liveness probe would
+     * restart the agent for as long as the pod kept them.
+     */
+    public static final int MAX_CONNECTIONS_PER_SOURCE = 16;
+    /**
+     * Connections from this host's own addresses taken past {@link #MAX_CONNECTIONS}: the
+     * kubelet probes a host-network pod (the agent) from the node's address, so many sources
+     * together cannot lock out its probes either.
+     */
+    static final int LOCAL_RESERVE = 16;
 
     private final EventLoopGroup group;
     private final Channel channel;
@@ -91,8 +110,12 @@ public final class MetricsServer implements AutoCloseable {
         final AtomicLong pipelined = new AtomicLong();
         /** Accepted while {@link #MAX_CONNECTIONS} were open. */
         final AtomicLong overLimit = new AtomicLong();
+        /** Accepted while {@link #MAX_CONNECTIONS_PER_SOURCE} from the same address were open. */
+        final AtomicLong overSourceLimit = new AtomicLong();
         /** Connections open now. */
         final AtomicInteger open = new AtomicInteger();
+        /** Connections open now, by the client's address; only the event loop's thread touches it. */
+        final Map<InetAddress, Integer> bySource = new HashMap<>();
     }
 
     private MetricsServer(EventLoopGroup group, Channel channel, Closes closes) {
@@ -107,12 +130,13 @@ public final class MetricsServer implements AutoCloseable {
      */
     public static MetricsServer start(InetSocketAddress address, PrometheusMeterRegistry registry,
                                       BooleanSupplier ready) throws IOException, InterruptedException {
-        return start(address, registry, ready, EXCHANGE_TIMEOUT, IDLE_TIMEOUT, MAX_CONNECTIONS);
+        return start(address, registry, ready, EXCHANGE_TIMEOUT, IDLE_TIMEOUT, MAX_CONNECTIONS,
+                MAX_CONNECTIONS_PER_SOURCE);
     }
 
     static MetricsServer start(InetSocketAddress address, PrometheusMeterRegistry registry, BooleanSupplier ready,
-                               Duration exchangeTimeout, Duration idleTimeout, int maxConnections)
-            throws IOException, InterruptedException {
+                               Duration exchangeTimeout, Duration idleTimeout, int maxConnections,
+                               int maxPerSource) throws IOException, InterruptedException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         Closes closes = new Closes();
         // Served with the rest: a connection the server cut is a scrape or probe someone lost.
@@ -124,6 +148,8 @@ public final class MetricsServer implements AutoCloseable {
                 "pipelined");
         meters.counter("netwatch.metrics.connections.closed", closes, c -> c.overLimit.get(), closedHelp, "reason",
                 "over_limit");
+        meters.counter("netwatch.metrics.connections.closed", closes, c -> c.overSourceLimit.get(), closedHelp,
+                "reason", "over_source_limit");
         meters.gauge("netwatch.metrics.connections.open", closes, c -> c.open.get(),
                 "Connections to this scrape endpoint open now");
         try {
@@ -135,13 +161,26 @@ public final class MetricsServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel c) {
-                            if (closes.open.get() >= maxConnections) {
+                            InetAddress source = c.remoteAddress().getAddress();
+                            int fromSource = closes.bySource.getOrDefault(source, 0);
+                            if (fromSource >= maxPerSource) {
+                                closes.overSourceLimit.incrementAndGet();
+                                c.close();
+                                return;
+                            }
+                            int open = closes.open.get();
+                            if (open >= maxConnections
+                                    && (open >= maxConnections + LOCAL_RESERVE || !ownAddress(source))) {
                                 closes.overLimit.incrementAndGet();
                                 c.close();
                                 return;
                             }
                             closes.open.incrementAndGet();
-                            c.closeFuture().addListener(f -> closes.open.decrementAndGet());
+                            closes.bySource.put(source, fromSource + 1);
+                            c.closeFuture().addListener(f -> {
+                                closes.open.decrementAndGet();
+                                closes.bySource.computeIfPresent(source, (a, n) -> n == 1 ? null : n - 1);
+                            });
                             Handler handler = new Handler(registry, ready, exchangeTimeout.toNanos(),
                                     idleTimeout.toNanos(), closes);
                             c.pipeline().addLast(handler.firstBytes(), new HttpServerCodec(),
@@ -161,6 +200,15 @@ public final class MetricsServer implements AutoCloseable {
         }
     }
 
+    /** True when {@code a} is an address of one of this host's interfaces; looked up only at the bound. */
+    private static boolean ownAddress(InetAddress a) {
+        try {
+            return NetworkInterface.getByInetAddress(a) != null;
+        } catch (SocketException e) {
+            return false;
+        }
+    }
+
     public int port() {
         return ((InetSocketAddress) channel.localAddress()).getPort();
     }
@@ -172,7 +220,7 @@ public final class MetricsServer implements AutoCloseable {
 
     /** Connections the server closed for any reason of {@link Closes}. */
     long closed() {
-        return closes.timeouts.get() + closes.pipelined.get() + closes.overLimit.get();
+        return closes.timeouts.get() + closes.pipelined.get() + closes.overLimit.get() + closes.overSourceLimit.get();
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -52,12 +53,22 @@ class ScrapeEndpointTest {
     }
 
     private void serve(Duration exchangeTimeout, Duration idleTimeout, int maxConnections) throws Exception {
+        serve(exchangeTimeout, idleTimeout, maxConnections, MetricsServer.MAX_CONNECTIONS_PER_SOURCE);
+    }
+
+    private void serve(Duration exchangeTimeout, Duration idleTimeout, int maxConnections, int maxPerSource)
+            throws Exception {
         server = MetricsServer.start(new InetSocketAddress("127.0.0.1", 0), registry, () -> true,
-                exchangeTimeout, idleTimeout, maxConnections);
+                exchangeTimeout, idleTimeout, maxConnections, maxPerSource);
     }
 
     private Socket connect() throws IOException {
-        Socket s = new Socket("127.0.0.1", server.port());
+        return connectFrom("127.0.0.1");
+    }
+
+    /** A connection from {@code source}, an address of the loopback network (all of 127/8 is). */
+    private Socket connectFrom(String source) throws IOException {
+        Socket s = new Socket("127.0.0.1", server.port(), InetAddress.getByName(source), 0);
         s.setSoTimeout(READ_TIMEOUT_MILLIS);
         sockets.add(s);
         return s;
@@ -262,11 +273,11 @@ class ScrapeEndpointTest {
         serve(Duration.ofSeconds(60), 4);
         List<Socket> held = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            held.add(connect());
+            held.add(connectFrom("127.0.0.2")); // not the host's own address (see below)
         }
         // Each connection costs the process a descriptor and buffers: a flood must not take
         // those from the capture or the gRPC streams.
-        assertTrue(closedByServer(connect()), "a fifth connection is held with a bound of 4");
+        assertTrue(closedByServer(connectFrom("127.0.0.3")), "a fifth connection is held with a bound of 4");
         send(held.getFirst(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
         assertEquals("ok\n", read(held.getFirst(), false).body());
         // Found in review: the closes were counted but not served; a scrape says so.
@@ -274,5 +285,46 @@ class ScrapeEndpointTest {
         String scraped = read(held.getFirst(), false).body();
         assertTrue(scraped.contains("netwatch_metrics_connections_closed_total{reason=\"over_limit\"} 1.0"), scraped);
         assertTrue(scraped.contains("netwatch_metrics_connections_open 4.0"), scraped);
+    }
+
+    @Test
+    void oneAddressCannotTakeEveryConnection() throws Exception {
+        serve(Duration.ofSeconds(60), MetricsServer.IDLE_TIMEOUT, 8, 2);
+        connectFrom("127.0.0.2");
+        Socket second = connectFrom("127.0.0.2");
+        assertTrue(closedByServer(connectFrom("127.0.0.2")), "a third connection from one address, with 2 each");
+        // Another client still gets in, and the first client's own two are served.
+        Socket other = connectFrom("127.0.0.3");
+        send(other, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertEquals("ok\n", read(other, false).body());
+        send(second, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+        String scraped = read(second, false).body();
+        assertTrue(scraped.contains("netwatch_metrics_connections_closed_total{reason=\"over_source_limit\"} 1.0"),
+                scraped);
+        // Its closed connections give their places back, once the server has seen them close.
+        second.close();
+        for (String open = ""; !open.contains("netwatch_metrics_connections_open 2.0"); Thread.sleep(10)) {
+            send(other, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+            open = read(other, false).body();
+        }
+        Socket again = connectFrom("127.0.0.2");
+        send(again, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertEquals("ok\n", read(again, false).body());
+    }
+
+    /**
+     * The kubelet probes the agent, a host-network pod, from the node's own address: many
+     * addresses holding every connection together must not make its liveness probe fail.
+     * 127.0.0.1 is the loopback interface's own address; 127.0.0.2 and up are not.
+     */
+    @Test
+    void theHostsOwnAddressesGetInPastTheBound() throws Exception {
+        serve(Duration.ofSeconds(60), MetricsServer.IDLE_TIMEOUT, 2, 16);
+        connectFrom("127.0.0.2");
+        connectFrom("127.0.0.3");
+        assertTrue(closedByServer(connectFrom("127.0.0.4")), "the bound of 2 is reached");
+        Socket probe = connectFrom("127.0.0.1");
+        send(probe, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertEquals("ok\n", read(probe, false).body());
     }
 }
