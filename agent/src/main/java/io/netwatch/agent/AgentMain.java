@@ -122,9 +122,16 @@ public final class AgentMain {
                 r -> Thread.ofPlatform().name("netwatch-tls-reload").daemon().unstarted(r));
         ManagedChannel channel;
         try {
+            // An aggregator whose process stopped with its connection up (SIGSTOP, a frozen node)
+            // answers no ping: after 30 s without a word from it the agent pings, and 20 s without
+            // the answer close the connection, which ends the stream. Pings go only while the
+            // stream is open (the aggregator permits one every 10 s then, none without a call, and
+            // answers more with GOAWAY too_many_pings). A handler that never acknowledges over a
+            // live transport is FlowStreamer's export.ack_timeout.
             channel = (config.tls() == null ? NettyChannelBuilder.forTarget(config.aggregator()).usePlaintext()
                     : config.tls().channelBuilder(config.aggregator(), tlsReload))
-                    .keepAliveTime(30, TimeUnit.SECONDS).build();
+                    .keepAliveTime(30, TimeUnit.SECONDS).keepAliveTimeout(20, TimeUnit.SECONDS)
+                    .keepAliveWithoutCalls(false).build();
         } catch (IllegalArgumentException e) {
             err.println("netwatch agent: " + e.getMessage());
             tlsReload.shutdownNow();

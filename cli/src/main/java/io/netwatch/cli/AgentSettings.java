@@ -153,6 +153,10 @@ final class AgentSettings {
                     + " of their own (as long, at most 4096) and go ahead of every flow batch not yet sent.");
     static final ConfigKey<Integer> UNACKED = SCHEMA.key("export.max_unacked_batches", integer(1, MAX),
             EXPORT.maxUnackedBatches(), "Batches sent but not yet acknowledged, kept for resending after a reconnect.");
+    static final ConfigKey<Duration> ACK_TIMEOUT = SCHEMA.key("export.ack_timeout", duration(MS),
+            EXPORT.ackTimeout(), "Longest a batch sent waits for its acknowledgement (from its sending or the last"
+                    + " acknowledgement, whichever is later); past it the stream is cancelled, counted, and opened again"
+                    + " with the reconnect delays, its batches kept and sent again.");
     static final ConfigKey<Duration> RECONNECT_MIN = SCHEMA.key("export.reconnect_min", duration(MS),
             EXPORT.reconnectMin(), "First reconnect delay; doubles up to export.reconnect_max, with jitter.");
     static final ConfigKey<Duration> RECONNECT_MAX = SCHEMA.key("export.reconnect_max", duration(MS),
@@ -259,7 +263,7 @@ final class AgentSettings {
                     + e.getMessage().replaceFirst("^--detect ", ""));
         }
         ExportConfig export = new ExportConfig(v.get(BATCH_FLOWS), v.get(BATCH_DELAY), v.get(QUEUE), v.get(UNACKED),
-                v.get(RECONNECT_MIN), v.get(RECONNECT_MAX), v.get(STATUS));
+                v.get(RECONNECT_MIN), v.get(RECONNECT_MAX), v.get(STATUS), v.get(ACK_TIMEOUT));
         RulesConfig rules = rules(v);
         InspectionConfig inspection = new InspectionConfig(v.get(DEPTH), v.get(PENDING), v.get(BUDGET),
                 v.get(INSPECTED), parsers(v.get(PARSERS)));

@@ -17,6 +17,7 @@ import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.MetadataUtils;
 import io.netwatch.agent.flow.FlowSink;
 import io.netwatch.agent.score.AnomalySink;
+import io.netwatch.common.Durations;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.flow.v1.LossCounter;
@@ -62,6 +63,14 @@ import org.slf4j.LoggerFactory;
  * nothing silently. Sending respects gRPC flow control ({@code isReady}). Anomalies have a
  * queue of their own and go ahead of every flow batch not yet sent: a block waits on its
  * anomaly, and a backlog of flow records (a flood's, a slow aggregator's) must not hold it up.
+ *
+ * <p>An aggregator can hang with its connection up. One whose process no longer runs (stopped,
+ * or its host gone without a reset) answers no keepalive ping, and gRPC closes the connection
+ * (the channel's keepalive, set where it is built). One whose transport still answers but whose
+ * handler acknowledges nothing is the sender's to notice: when a batch the stream took waits
+ * longer than {@code export.ack_timeout} with no acknowledgement since, the stream is cancelled,
+ * counted, and opened again with the reconnect waits; its batches stay in the bounded window
+ * and go again first.
  *
  * <p>Identity updates from the aggregator go to the identity consumer as they arrive; each
  * flow is labelled (the {@code label} step) once, when it is put into a batch. Block and
@@ -136,6 +145,18 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
     private final AtomicLong batchesSent = new AtomicLong();
     private final AtomicLong batchesResent = new AtomicLong();
     private final AtomicLong reconnects = new AtomicLong();
+    /** Streams cancelled because what they took went unacknowledged for export.ack_timeout. */
+    private final AtomicLong ackTimeouts = new AtomicLong();
+    private final AtomicBoolean saidAckTimeout = new AtomicBoolean();
+    /** The highest sequence number the current stream took. Guarded by lock. */
+    private long sentOnStream;
+    /**
+     * A batch the current stream took awaits its acknowledgement, since {@link #awaitingSince}
+     * (nanoTime): when it was sent with none awaited, or the last acknowledgement, whichever is
+     * later. Guarded by lock.
+     */
+    private boolean awaiting;
+    private long awaitingSince;
     /** The aggregator has said something on the current stream: it is up, and the next reconnect starts from the shortest wait. */
     private volatile boolean answered;
     /** The aggregator has said something on some stream. */
@@ -313,6 +334,9 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
                 if (generation != sentGeneration) {
                     sentGeneration = generation;
                     sentUpTo = 0;
+                }
+                if (giveUpUnacknowledged(generation)) {
+                    continue;
                 }
                 // A status due goes ahead of the batches, at the first moment the stream takes it:
                 // behind a backlog, the batches would leave it no room.
@@ -506,6 +530,8 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
                 return -1;
             }
             stream = holder[0];
+            sentOnStream = 0;
+            awaiting = false;
             stream.onNext(AgentMessage.newBuilder().setHello(hello).build());
             while (!pendingResults.isEmpty()) {
                 stream.onNext(AgentMessage.newBuilder().setCommandResult(pendingResults.pollFirst()).build());
@@ -566,6 +592,7 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
                 }
                 stream = null;
                 streamGeneration++;
+                awaiting = false;
             }
             changed.signalAll();
         } finally {
@@ -603,12 +630,23 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
     private void acknowledge(long sequence) {
         lock.lock();
         try {
+            boolean progress = false;
             while (!unacked.isEmpty() && sequenceOf(unacked.peekFirst()) <= sequence) {
                 AgentMessage m = unacked.pollFirst();
+                progress = true;
                 if (m.hasFlows()) {
                     flowsAcked.addAndGet(m.getFlows().getFlowsCount());
                 } else {
                     anomaliesAcked.addAndGet(m.getAnomalies().getAnomaliesCount());
+                }
+            }
+            // A slow aggregator that acknowledges something is not hung: the wait starts again
+            // for the batches the stream took after it.
+            if (progress && awaiting) {
+                if (unacked.isEmpty() || sequenceOf(unacked.peekFirst()) > sentOnStream) {
+                    awaiting = false;
+                } else {
+                    awaitingSince = System.nanoTime();
                 }
             }
             changed.signalAll();
@@ -630,6 +668,61 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
         }
     }
 
+    /** Nanoseconds until the current stream has waited export.ack_timeout for an acknowledgement; MAX_VALUE when it awaits none. */
+    private long nanosToAckDeadline() {
+        lock.lock();
+        try {
+            if (!awaiting) {
+                return Long.MAX_VALUE;
+            }
+            return Math.max(0, config.ackTimeout().toNanos() - (System.nanoTime() - awaitingSince));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Cancels stream {@code generation} when a batch it took has waited export.ack_timeout with
+     * no acknowledgement since: its transport is up (keepalive pings are answered), its handler
+     * is not. The batches stay in the window and go again on the next stream, opened after the
+     * reconnect wait, which grows as for a stream nobody answered. True when it gave up.
+     */
+    private boolean giveUpUnacknowledged(long generation) {
+        int waiting;
+        lock.lock();
+        try {
+            if (stream == null || streamGeneration != generation || !awaiting
+                    || System.nanoTime() - awaitingSince < config.ackTimeout().toNanos()) {
+                return false;
+            }
+            waiting = unacked.size();
+            try {
+                stream.cancel("no acknowledgement within export.ack_timeout", null);
+            } catch (RuntimeException ignored) {
+                // already closed
+            }
+            stream = null;
+            streamGeneration++;
+            awaiting = false;
+            answered = false;
+            ackTimeouts.incrementAndGet();
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        String timeout = Durations.format(config.ackTimeout());
+        if (saidAckTimeout.compareAndSet(false, true)) {
+            log.warn("export: the aggregator at {} acknowledged nothing for {} (export.ack_timeout) with {} batches"
+                    + " waiting; its connection is up but it does not take them. Cancelled the stream; reconnecting,"
+                    + " each wait longer up to export.reconnect_max. Later timeouts are logged at info and counted"
+                    + " (netwatch_export_ack_timeouts_total)", channel.authority(), timeout, waiting);
+        } else {
+            log.info("export: no acknowledgement for {} (export.ack_timeout) with {} batches waiting; reconnecting",
+                    timeout, waiting);
+        }
+        return true;
+    }
+
     /** Sends every unacknowledged batch past {@code sentUpTo} while the stream is ready. */
     private long sendPending(long generation, long sentUpTo) {
         lock.lock();
@@ -643,6 +736,11 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
                     break;
                 }
                 stream.onNext(m);
+                if (!awaiting) {
+                    awaiting = true;
+                    awaitingSince = System.nanoTime();
+                }
+                sentOnStream = seq;
                 highestSent = Math.max(highestSent, seq);
                 if (generation > 1 && connects.get() > 1 && seq < nextSequence - 1) {
                     batchesResent.incrementAndGet();
@@ -733,7 +831,8 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
         List<Flow> flows = new ArrayList<>();
         flows.add(first);
         long bytes = recordBytes(first);
-        long deadline = System.nanoTime() + config.maxBatchDelay().toNanos();
+        // A batch filling up does not hold back giving up on an aggregator that stopped acknowledging.
+        long deadline = System.nanoTime() + Math.min(config.maxBatchDelay().toNanos(), nanosToAckDeadline());
         while (flows.size() < config.maxBatchRecords()) {
             long left = deadline - System.nanoTime();
             // An anomaly does not wait for the batch to fill: the batch goes as it is, and the
@@ -948,6 +1047,11 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
 
     public long reconnects() {
         return reconnects.get();
+    }
+
+    /** Streams cancelled because a batch they took went unacknowledged for export.ack_timeout. */
+    public long ackTimeouts() {
+        return ackTimeouts.get();
     }
 
     /**

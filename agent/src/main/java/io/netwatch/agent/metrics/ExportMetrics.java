@@ -30,6 +30,8 @@ public final class ExportMetrics implements MeterBinder {
                 "Batches written to the stream, resends included");
         meters.counter("netwatch.export.reconnects", streamer, FlowStreamer::reconnects,
                 "Streams reopened after the aggregator went away");
+        meters.counter("netwatch.export.ack_timeouts", streamer, FlowStreamer::ackTimeouts,
+                "Streams cancelled because a batch they took went unacknowledged for export.ack_timeout");
         meters.counter("netwatch.export.command_results.lost", streamer, FlowStreamer::resultsLost,
                 "Answers to block commands dropped because 256 waited for a stream to the aggregator to open");
         meters.gauge("netwatch.export.queue.depth", streamer, FlowStreamer::queueDepth,

@@ -93,6 +93,8 @@ class FlowStreamerTest {
     static final class FakeIngest extends IngestGrpc.IngestImplBase {
         final Mode mode;
         final List<Received> received = new CopyOnWriteArrayList<>();
+        /** How the agent ended each stream it ended (cancelled, or failed), by stream number. */
+        final Map<Integer, Status> ended = new java.util.concurrent.ConcurrentHashMap<>();
         /** Opens the way for {@link Mode#GATED}. */
         final java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
         private int streams;
@@ -159,6 +161,7 @@ class FlowStreamerTest {
                 @Override
                 public void onError(Throwable t) {
                     // the agent went away
+                    ended.put(stream, Status.fromThrowable(t));
                 }
 
                 @Override
@@ -884,6 +887,45 @@ class FlowStreamerTest {
         }
         assertEquals(LongStream.rangeClosed(1, n).boxed().toList(), ingest.flowBatches().stream()
                 .flatMap(b -> b.getFlowsList().stream()).map(Flow::getFlowId).toList(), "each flow once, in order");
+    }
+
+    @Test
+    void anAggregatorThatTakesBatchesButNeverAcknowledgesIsGivenUpAfterTheAckTimeoutAndReconnectedTo()
+            throws Exception {
+        // Found in review: an aggregator hung with its connection up (its handler stuck, its
+        // transport still answering keepalive pings) kept the agent's stream, and the agent
+        // waiting for its acks, until something restarted the aggregator. Over a real socket, as
+        // the agent runs: the aggregator reads every batch and acknowledges none. The wait only
+        // bounds a hang.
+        ingest = new FakeIngest(Mode.SILENT);
+        ExportConfig c = new ExportConfig(5, Duration.ofMillis(20), 100, 4, Duration.ofMillis(10),
+                Duration.ofMillis(50), Duration.ofDays(1), Duration.ofMillis(200));
+        FlowStreamer s = new FlowStreamer(serveOverSocket(ingest.bindService()), c, HELLO, AgentHealth.NONE);
+        cleanup.add(s);
+        for (long id = 1; id <= 5; id++) {
+            s.onFlow(flow(id));
+        }
+        s.start();
+
+        await("the batch sent again on a second stream", () -> ingest.ofStream(2).stream()
+                .anyMatch(r -> r.message().hasFlows()));
+        assertTrue(s.ackTimeouts() >= 1, "counted: " + s.ackTimeouts());
+        assertTrue(s.reconnects() >= 1, "reconnected: " + s.reconnects());
+        await("the first stream's end, as the aggregator saw it", () -> ingest.ended.containsKey(1));
+        assertEquals(Status.Code.CANCELLED, ingest.ended.get(1).getCode(), "the agent gave it up");
+
+        // Kept and sent again unchanged, still the only batch: nothing dropped, nothing acked.
+        AgentMessage first = ingest.ofStream(1).stream().map(Received::message).filter(AgentMessage::hasFlows)
+                .findFirst().orElseThrow();
+        AgentMessage again = ingest.ofStream(2).stream().map(Received::message).filter(AgentMessage::hasFlows)
+                .findFirst().orElseThrow();
+        assertTrue(ingest.ofStream(2).getFirst().message().hasHello(), "the new stream says hello first");
+        assertEquals(first, again);
+        assertEquals(1, first.getFlows().getSequence());
+        assertEquals(5, first.getFlows().getFlowsCount());
+        assertEquals(1, s.unackedBatches());
+        assertEquals(0, s.flowsDropped());
+        assertEquals(0, s.flowsAcked());
     }
 
     @Test
