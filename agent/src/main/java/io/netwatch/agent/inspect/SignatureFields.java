@@ -22,10 +22,10 @@ final class SignatureFields {
     static FieldSource http(HttpRequest request, HttpResponse response) {
         return buffer -> switch (buffer) {
             case HTTP_METHOD -> request == null ? NONE : one(request.method());
-            case HTTP_URI -> request == null ? NONE : new byte[][] {percentDecoded(request.uri())};
+            case HTTP_URI -> request == null ? NONE : new byte[][] {percentDecoded(request.uri(), request.pathStart())};
             case HTTP_URI_RAW -> request == null ? NONE : one(request.uri());
-            case HTTP_HOST -> request == null || request.host() == null ? NONE : hostName(request.host());
-            case HTTP_HOST_RAW -> request == null || request.host() == null ? NONE : one(request.host());
+            case HTTP_HOST -> request == null ? NONE : host(request, false);
+            case HTTP_HOST_RAW -> request == null ? NONE : host(request, true);
             case HTTP_USER_AGENT -> request == null || request.userAgent() == null ? NONE : one(request.userAgent());
             case HTTP_REQUEST_CONTENT_TYPE -> request == null || request.contentType() == null ? NONE
                     : one(request.contentType());
@@ -60,6 +60,25 @@ final class SignatureFields {
     }
 
     /**
+     * Suricata's {@code http.host} ({@code raw} false) or {@code http.host.raw}: the host the
+     * target names when it names one (a proxy's absolute-form target, a CONNECT's), else the
+     * Host header. libhtp takes its request host name from the target first, and normalizes it
+     * (percent-decoded, lower-cased, without trailing dots); Suricata's {@code http.host.raw}
+     * reads that normalized name too, and the Host header as sent only when the target names no
+     * host.
+     */
+    private static byte[][] host(HttpRequest request, boolean raw) {
+        String fromTarget = request.uriHost();
+        if (fromTarget != null) {
+            return new byte[][] {normalizedHost(percentDecoded(fromTarget, 0))};
+        }
+        if (request.host() == null) {
+            return NONE;
+        }
+        return raw ? one(request.host()) : hostName(request.host());
+    }
+
+    /**
      * The Host header as libhtp normalizes it for Suricata's {@code http.host}: the name without
      * its port, its ASCII letters lower-cased, without trailing dots ({@code [::1]:8080} gives
      * {@code [::1]}).
@@ -79,27 +98,40 @@ final class SignatureFields {
                 end = colon;
             }
         }
-        while (end > 0 && h.charAt(end - 1) == '.') {
+        return new byte[][] {normalizedHost(latin1(h.substring(0, end)))};
+    }
+
+    /**
+     * {@code name}, lower-cased in place, without its trailing dots: libhtp's normalization of
+     * a host name. The loops are bounded by the name.
+     */
+    private static byte[] normalizedHost(byte[] name) {
+        int end = name.length;
+        while (end > 0 && name[end - 1] == '.') {
             end--;
         }
         // ASCII letters only, byte by byte, as libhtp does in the C locale: a UTF-8 name's bytes
         // stay as they are (String.toLowerCase would turn the Latin-1 character C3 into E3).
-        byte[] name = latin1(h.substring(0, end));
-        for (int i = 0; i < name.length; i++) {
+        for (int i = 0; i < end; i++) {
             if (name[i] >= 'A' && name[i] <= 'Z') {
                 name[i] += 'a' - 'A';
             }
         }
-        return new byte[][] {name};
+        return end == name.length ? name : java.util.Arrays.copyOf(name, end);
+    }
+
+    static byte[] percentDecoded(String uri) {
+        return percentDecoded(uri, 0);
     }
 
     /**
-     * Decodes each {@code %XX} once; a {@code %} not followed by two hex digits stays as it is,
-     * and {@code +} stays {@code +} (it means a space only in form bodies).
+     * The characters of {@code uri} from {@code from} on as bytes, each {@code %XX} decoded
+     * once; a {@code %} not followed by two hex digits stays as it is, and {@code +} stays
+     * {@code +} (it means a space only in form bodies).
      */
-    static byte[] percentDecoded(String uri) {
-        byte[] raw = latin1(uri);
-        if (uri.indexOf('%') < 0) {
+    static byte[] percentDecoded(String uri, int from) {
+        byte[] raw = latin1(from == 0 ? uri : uri.substring(from));
+        if (uri.indexOf('%', from) < 0) {
             return raw; // most URIs: nothing to decode, one copy
         }
         // Decoded in place: each byte written is at or before the ones read for it.

@@ -233,6 +233,45 @@ class SignatureInspectionTest {
     }
 
     @Test
+    void aProxysAbsoluteTargetIsMatchedAsItsPathAndNamesTheHost() throws Exception {
+        // Suricata's http.uri is libhtp's normalized URI, without the scheme and authority of a
+        // proxy's absolute-form target; http.host takes the target's host before the Host
+        // header. The request's record keeps the target as sent, as tshark does.
+        rules("""
+                alert http any any -> any any (msg:"path"; http.uri; content:"/x?f=../etc/passwd"; startswith; endswith; sid:71;)
+                alert http any any -> any any (msg:"authority in uri"; http.uri; content:"proxy.example"; nocase; sid:72;)
+                alert http any any -> any any (msg:"raw"; http.uri.raw; content:"http://Proxy.Example:8080/x?f=..%2F"; startswith; sid:73;)
+                alert http any any -> any any (msg:"uri host"; http.host; content:"proxy.example"; startswith; endswith; sid:74;)
+                alert http any any -> any any (msg:"header host"; http.host; content:"other.example"; sid:75;)
+                alert http any any -> any any (msg:"raw uri host"; http.host.raw; content:"proxy.example"; startswith; endswith; sid:76;)
+                """);
+        handshake(client, 40040, server, 3128);
+        String target = "http://Proxy.Example:8080/x?f=..%2Fetc%2Fpasswd";
+        segment(client, 40040, server, 3128, 0x18, 101, "GET " + target + " HTTP/1.1\r\nHost: other.example\r\n\r\n");
+        assertEquals(List.of(71, 73, 74, 76), alerts().stream().map(a -> a.rule().sid()).sorted().toList());
+        List<String> uris = events.stream().filter(e -> e instanceof InspectionEvent.Http)
+                .map(e -> ((InspectionEvent.Http) e).request().uri()).toList();
+        assertEquals(List.of(target), uris);
+    }
+
+    @Test
+    void aConnectsAuthorityIsItsHostAndNoUri() throws Exception {
+        // libhtp reads a CONNECT's target as host and port: no path for http.uri to hold, and the
+        // host for http.host even without a Host header. OPTIONS * has the path "*".
+        rules("""
+                alert http any any -> any any (msg:"port in uri"; http.method; content:"CONNECT"; http.uri; content:"443"; sid:81;)
+                alert http any any -> any any (msg:"raw target"; http.uri.raw; content:"Tunnel.Example:443"; startswith; endswith; sid:82;)
+                alert http any any -> any any (msg:"tunnel host"; http.host; content:"tunnel.example"; startswith; endswith; sid:83;)
+                alert http any any -> any any (msg:"asterisk"; http.uri; content:"*"; startswith; endswith; sid:84;)
+                """);
+        handshake(client, 40041, server, 3128);
+        segment(client, 40041, server, 3128, 0x18, 101, "CONNECT Tunnel.Example:443 HTTP/1.1\r\n\r\n");
+        handshake(client, 40042, server, 80);
+        segment(client, 40042, server, 80, 0x18, 101, "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n");
+        assertEquals(List.of(82, 83, 84), alerts().stream().map(a -> a.rule().sid()).sorted().toList());
+    }
+
+    @Test
     void httpHostLowerCasesAsciiLettersOnlyAsLibhtpDoes() throws Exception {
         // libhtp lower-cases the host name byte by byte in the C locale: a UTF-8 name keeps its
         // bytes, so a content written as text ("caf\u00e9", C3 A9) finds it. Lower-casing the

@@ -12,13 +12,19 @@ public enum Buffer {
     /** The first bytes of each direction of a TCP stream, or a UDP datagram's payload. */
     PAYLOAD("pkt_data", null, Group.PAYLOAD),
     HTTP_METHOD("http.method", "http_method", Group.HTTP_REQUEST),
-    /** The request target, percent-decoded once (see docs/signatures.md for how it differs from libhtp). */
+    /**
+     * The request target's path and query (a proxy's absolute-form target without its scheme
+     * and authority), percent-decoded once (see docs/signatures.md for how it differs from libhtp).
+     */
     HTTP_URI("http.uri", "http_uri", Group.HTTP_REQUEST),
     /** The request target as sent. */
     HTTP_URI_RAW("http.uri.raw", "http_raw_uri", Group.HTTP_REQUEST),
-    /** The Host header's name as libhtp normalizes it: lower-cased, without its port and trailing dots. */
+    /**
+     * The host the target names, else the Host header's, as libhtp normalizes it: lower-cased,
+     * without its port and trailing dots.
+     */
     HTTP_HOST("http.host", "http_host", Group.HTTP_REQUEST),
-    /** The Host header as sent. */
+    /** The Host header as sent; the host the target names, normalized, when it names one (as Suricata reads it). */
     HTTP_HOST_RAW("http.host.raw", "http_raw_host", Group.HTTP_REQUEST),
     HTTP_USER_AGENT("http.user_agent", "http_user_agent", Group.HTTP_REQUEST),
     HTTP_REQUEST_CONTENT_TYPE("http.content_type", null, Group.HTTP_REQUEST),

@@ -59,6 +59,10 @@ final class HttpChecks {
                 assertTrue(r.host() == null || r.host().length() <= HttpParser.MAX_VALUE_CHARS);
                 assertTrue(r.userAgent() == null || r.userAgent().length() <= HttpParser.MAX_VALUE_CHARS);
                 assertTrue(r.contentType() == null || r.contentType().length() <= HttpParser.MAX_VALUE_CHARS);
+                // What http.uri and http.host read of the target: within it, whatever it holds.
+                assertTrue(r.pathStart() >= 0 && r.pathStart() <= r.uri().length(), "path start " + r.pathStart());
+                String host = r.uriHost();
+                assertTrue(host == null || !host.isEmpty() && r.uri().contains(host), "host " + host);
             }
             case HttpResponse s -> {
                 assertTrue(s.status() >= 100 && s.status() <= 999);
