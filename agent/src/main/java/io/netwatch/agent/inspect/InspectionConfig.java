@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Bounds of payload inspection, and which application protocols it parses.
@@ -57,20 +58,19 @@ public record InspectionConfig(int depthBytes, int maxPendingBytes, long budgetB
      */
     public List<String> rulesThatCannotFire(RuleSet rules) {
         List<String> out = new ArrayList<>();
-        unread(rules, Buffer.Group.HTTP_REQUEST, Buffer.Group.HTTP_RESPONSE, !parsers.contains(MessageKind.HTTP),
-                "http", out);
-        unread(rules, Buffer.Group.DNS, Buffer.Group.DNS, !parsers.contains(MessageKind.DNS), "dns", out);
-        unread(rules, Buffer.Group.TLS, Buffer.Group.TLS,
+        unread(rules, Buffer.Group::isHttp, !parsers.contains(MessageKind.HTTP), "http", out);
+        unread(rules, g -> g == Buffer.Group.DNS, !parsers.contains(MessageKind.DNS), "dns", out);
+        unread(rules, g -> g == Buffer.Group.TLS,
                 !parsers.contains(MessageKind.TLS) && !parsers.contains(MessageKind.QUIC), "tls and quic", out);
         return out;
     }
 
-    private static void unread(RuleSet rules, Buffer.Group a, Buffer.Group b, boolean off, String parser,
-                               List<String> out) {
+    private static void unread(RuleSet rules, Predicate<Buffer.Group> reads, boolean off,
+                               String parser, List<String> out) {
         if (!off) {
             return;
         }
-        long n = rules.rules().stream().filter(r -> r.group() == a || r.group() == b).count();
+        long n = rules.rules().stream().filter(r -> reads.test(r.group())).count();
         if (n > 0) {
             out.add(n + " rule" + (n == 1 ? " reads " : "s read ") + parser + " fields, but inspection.parsers "
                     + "leaves " + parser + " out: " + (n == 1 ? "it" : "they") + " cannot fire");

@@ -1,6 +1,7 @@
 package io.netwatch.agent.inspect;
 
 import io.netwatch.agent.inspect.dns.DnsMessage;
+import io.netwatch.agent.inspect.http.HttpMessage;
 import io.netwatch.agent.inspect.http.HttpRequest;
 import io.netwatch.agent.inspect.http.HttpResponse;
 import io.netwatch.agent.inspect.signature.Buffer;
@@ -27,8 +28,9 @@ final class SignatureFields {
             case HTTP_HOST -> request == null ? NONE : host(request, false);
             case HTTP_HOST_RAW -> request == null ? NONE : host(request, true);
             case HTTP_USER_AGENT -> request == null || request.userAgent() == null ? NONE : one(request.userAgent());
-            case HTTP_REQUEST_CONTENT_TYPE -> request == null || request.contentType() == null ? NONE
-                    : one(request.contentType());
+            // The message the rule is checked on: the response when there is one (Rule#group).
+            case HTTP_CONTENT_TYPE -> response != null ? contentType(response)
+                    : request == null ? NONE : contentType(request);
             case HTTP_STAT_CODE -> response == null || response.status() < 0 ? NONE
                     : one(String.format("%03d", response.status()));
             default -> NONE;
@@ -148,6 +150,10 @@ final class SignatureFields {
             }
         }
         return n == raw.length ? raw : java.util.Arrays.copyOf(raw, n);
+    }
+
+    private static byte[][] contentType(HttpMessage m) {
+        return m.contentType() == null ? NONE : one(m.contentType());
     }
 
     private static byte[][] one(String s) {

@@ -272,6 +272,35 @@ class SignatureInspectionTest {
     }
 
     @Test
+    void httpContentTypeIsTheRequestsOrTheResponsesByDirection() throws Exception {
+        // Suricata's http.content_type is the Content-Type of requests and of responses: flow
+        // picks one, and without it both are looked at. A rule for responses never fired.
+        rules("""
+                alert http any any -> any any (msg:"script served"; flow:to_client; http.content_type; content:"javascript"; sid:61;)
+                alert http any any -> any any (msg:"form posted"; flow:to_server; http.content_type; content:"form"; sid:62;)
+                alert http any any -> any any (msg:"json either way"; http.content_type; content:"json"; sid:63;)
+                """);
+        handshake(client, 40050, server, 80);
+        segment(client, 40050, server, 80, 0x18, 101, "POST /f HTTP/1.1\r\nHost: h\r\n"
+                + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 0\r\n\r\n");
+        segment(server, 80, client, 40050, 0x18, 501, "HTTP/1.1 200 OK\r\nContent-Type: text/javascript\r\n"
+                + "Content-Length: 0\r\n\r\n");
+        // The other way round: each rule's direction is the wrong one.
+        handshake(client, 40051, server, 80);
+        segment(client, 40051, server, 80, 0x18, 101, "POST /f HTTP/1.1\r\nHost: h\r\n"
+                + "Content-Type: text/javascript\r\nContent-Length: 0\r\n\r\n");
+        segment(server, 80, client, 40051, 0x18, 501, "HTTP/1.1 200 OK\r\n"
+                + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 0\r\n\r\n");
+        // Only the response has a JSON body.
+        handshake(client, 40052, server, 80);
+        segment(client, 40052, server, 80, 0x18, 101, "GET /api HTTP/1.1\r\nHost: h\r\n\r\n");
+        segment(server, 80, client, 40052, 0x18, 501, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 0\r\n\r\n");
+        assertEquals(List.of("62@40050", "61@40050", "63@40052"), alerts().stream()
+                .map(a -> a.rule().sid() + "@" + Math.max(a.endpoints().srcPort(), a.endpoints().dstPort())).toList());
+    }
+
+    @Test
     void httpHostLowerCasesAsciiLettersOnlyAsLibhtpDoes() throws Exception {
         // libhtp lower-cases the host name byte by byte in the C locale: a UTF-8 name keeps its
         // bytes, so a content written as text ("caf\u00e9", C3 A9) finds it. Lower-casing the

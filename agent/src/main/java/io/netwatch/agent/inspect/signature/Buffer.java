@@ -27,7 +27,8 @@ public enum Buffer {
     /** The Host header as sent; the host the target names, normalized, when it names one (as Suricata reads it). */
     HTTP_HOST_RAW("http.host.raw", "http_raw_host", Group.HTTP_REQUEST),
     HTTP_USER_AGENT("http.user_agent", "http_user_agent", Group.HTTP_REQUEST),
-    HTTP_REQUEST_CONTENT_TYPE("http.content_type", null, Group.HTTP_REQUEST),
+    /** The Content-Type header of the message the rule is checked on: the request's or the response's. */
+    HTTP_CONTENT_TYPE("http.content_type", null, Group.HTTP_MESSAGE),
     /** The response status code, three digits. */
     HTTP_STAT_CODE("http.stat_code", "http_stat_code", Group.HTTP_RESPONSE),
     /** The name in each question of a DNS message. */
@@ -40,15 +41,21 @@ public enum Buffer {
 
     /** The inspection result a buffer comes from: a rule's buffers must all come from one. */
     public enum Group {
-        PAYLOAD, HTTP_REQUEST, HTTP_RESPONSE, DNS, TLS;
+        PAYLOAD, HTTP_REQUEST, HTTP_RESPONSE,
+        /**
+         * Either HTTP message, a header both have (Suricata's "Both" direction): the request's
+         * when the rule is checked on requests, the response's when on responses.
+         */
+        HTTP_MESSAGE,
+        DNS, TLS;
 
         /** True when a rule may combine buffers of this group with buffers of {@code other}. */
         boolean combinesWith(Group other) {
             return this == other || (isHttp() && other.isHttp());
         }
 
-        boolean isHttp() {
-            return this == HTTP_REQUEST || this == HTTP_RESPONSE;
+        public boolean isHttp() {
+            return this == HTTP_REQUEST || this == HTTP_RESPONSE || this == HTTP_MESSAGE;
         }
     }
 

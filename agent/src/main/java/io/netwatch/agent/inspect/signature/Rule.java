@@ -46,15 +46,40 @@ public record Rule(int sid, int rev, String msg, String classtype, int priority,
         }
     }
 
-    /** The group of inspection results its buffers come from. */
+    /**
+     * The inspection results the rule is checked on. An HTTP rule with a response buffer is
+     * checked on responses (its request's buffers come with them); else one with a request
+     * buffer on requests; one on buffers both messages have ({@code http.content_type}) on
+     * the messages its {@code flow} names, and without a flow on both ({@link
+     * Buffer.Group#HTTP_MESSAGE}), as Suricata inspects such a buffer in both directions.
+     */
     public Buffer.Group group() {
         Buffer.Group g = contents.get(0).buffer().group();
-        for (ContentMatch c : contents) {
-            if (c.buffer().group() == Buffer.Group.HTTP_RESPONSE) {
+        if (!g.isHttp()) {
+            return g;
+        }
+        boolean request = false;
+        for (ContentMatch c : contents) { // at most RuleParser.MAX_CONTENTS
+            Buffer.Group cg = c.buffer().group();
+            if (cg == Buffer.Group.HTTP_RESPONSE) {
                 return Buffer.Group.HTTP_RESPONSE;
             }
+            request |= cg == Buffer.Group.HTTP_REQUEST;
         }
-        return g;
+        if (request) {
+            return Buffer.Group.HTTP_REQUEST;
+        }
+        return switch (flow) {
+            case TO_SERVER -> Buffer.Group.HTTP_REQUEST;
+            case TO_CLIENT -> Buffer.Group.HTTP_RESPONSE;
+            case EITHER -> Buffer.Group.HTTP_MESSAGE;
+        };
+    }
+
+    /** True when the rule is checked on the messages of {@code message} (see {@link #group}). */
+    boolean checkedOn(Buffer.Group message) {
+        Buffer.Group g = group();
+        return g == message || g == Buffer.Group.HTTP_MESSAGE && message.isHttp();
     }
 
     /**

@@ -276,7 +276,8 @@ public final class RuleParser {
         private static void checkProtocol(RuleProtocol p, Buffer b) {
             boolean ok = switch (b.group()) {
                 case PAYLOAD -> true;
-                case HTTP_REQUEST, HTTP_RESPONSE -> p == RuleProtocol.HTTP || p == RuleProtocol.TCP || p == RuleProtocol.IP;
+                case HTTP_REQUEST, HTTP_RESPONSE, HTTP_MESSAGE ->
+                        p == RuleProtocol.HTTP || p == RuleProtocol.TCP || p == RuleProtocol.IP;
                 case DNS -> p == RuleProtocol.DNS || p == RuleProtocol.UDP || p == RuleProtocol.TCP || p == RuleProtocol.IP;
                 case TLS -> p == RuleProtocol.TLS || p == RuleProtocol.TCP || p == RuleProtocol.UDP || p == RuleProtocol.IP;
             };

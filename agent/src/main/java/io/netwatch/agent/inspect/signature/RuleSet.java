@@ -96,7 +96,7 @@ public final class RuleSet {
         for (Buffer.Group g : Buffer.Group.values()) {
             // A message is matched on the rules of its own group only (see fieldsMatch): the
             // buffers to scan are those that hold such a rule's fast pattern.
-            buffersFor[g.ordinal()] = rules.stream().filter(r -> r.group() == g).map(r -> r.fastPattern().buffer())
+            buffersFor[g.ordinal()] = rules.stream().filter(r -> r.checkedOn(g)).map(r -> r.fastPattern().buffer())
                     .distinct().sorted().toArray(Buffer[]::new);
         }
     }
@@ -307,10 +307,11 @@ public final class RuleSet {
         if (!ctx.admits(rule)) {
             return false;
         }
-        if (rule.group() != group) {
+        if (!rule.checkedOn(group)) {
             // A rule on request buffers only is checked on the request, in the request's
             // direction, once; a rule with a response buffer on the response (its request's
-            // buffers come with it), as Suricata does.
+            // buffers come with it), as Suricata does; one on http.content_type alone on the
+            // messages its flow names (see Rule#group).
             return false;
         }
         for (Map.Entry<Buffer, List<ContentMatch>> e : contents.get(r).entrySet()) {

@@ -166,6 +166,22 @@ class RuleParserTest {
                 Arguments.of(h + "(msg:\"m\"; content:\"raw\"; http.uri; content:\"/x\"; sid:1;)", "cannot be combined"));
     }
 
+    @Test
+    void aContentTypeRuleIsCheckedOnTheMessagesItsFlowAndOtherBuffersName() {
+        // http.content_type is in requests and responses (Suricata's "Both"): the rule's other
+        // buffers or its flow say which; with neither it is checked on both.
+        String h = "alert http any any -> any any (msg:\"m\"; ";
+        assertEquals(Buffer.Group.HTTP_MESSAGE, one(h + "http.content_type; content:\"json\"; sid:1;)").group());
+        assertEquals(Buffer.Group.HTTP_RESPONSE,
+                one(h + "flow:to_client; http.content_type; content:\"json\"; sid:1;)").group());
+        assertEquals(Buffer.Group.HTTP_REQUEST,
+                one(h + "flow:to_server; http.content_type; content:\"json\"; sid:1;)").group());
+        assertEquals(Buffer.Group.HTTP_REQUEST,
+                one(h + "http.content_type; content:\"json\"; http.uri; content:\"/api\"; sid:1;)").group());
+        assertEquals(Buffer.Group.HTTP_RESPONSE,
+                one(h + "http.content_type; content:\"json\"; http.stat_code; content:\"200\"; sid:1;)").group());
+    }
+
     @ParameterizedTest(name = "[{index}] {1}")
     @MethodSource("badRules")
     void refusesWithTheReason(String rule, String reason) {
