@@ -269,8 +269,31 @@ public final class RuleParser {
                         c.within, c.startsWith, c.endsWith, c.fastPattern));
             }
             int p = priority > 0 ? priority : classtype.isEmpty() ? 3 : ClassTypes.priority(classtype);
-            return new Rule(sid, rev, msg, classtype, p, protocol, src, srcPorts, dst, dstPorts, bidirectional, flow,
-                    matches, origin);
+            Rule rule = new Rule(sid, rev, msg, classtype, p, protocol, src, srcPorts, dst, dstPorts, bidirectional,
+                    flow, matches, origin);
+            checkDirection(rule);
+            return rule;
+        }
+
+        /**
+         * Refuses an HTTP rule whose flow is the other way from the only message its buffers are
+         * in (a request's buffer and {@code flow:to_client}): it could never fire. Suricata
+         * refuses it too ("mixes keywords with conflicting directions").
+         */
+        private static void checkDirection(Rule rule) {
+            Buffer.Group g = rule.group();
+            boolean request = g == Buffer.Group.HTTP_REQUEST && rule.flow() == Rule.FlowDirection.TO_CLIENT;
+            boolean response = g == Buffer.Group.HTTP_RESPONSE && rule.flow() == Rule.FlowDirection.TO_SERVER;
+            if (!request && !response) {
+                return;
+            }
+            for (ContentMatch c : rule.contents()) {
+                if (c.buffer().group() == g) {
+                    throw new IllegalArgumentException(c.buffer().keyword() + " is in "
+                            + (request ? "requests only, which flow:to_client" : "responses only, which flow:to_server")
+                            + " never sees: the rule could never fire");
+                }
+            }
         }
 
         private static void checkProtocol(RuleProtocol p, Buffer b) {

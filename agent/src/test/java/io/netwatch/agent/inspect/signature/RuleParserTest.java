@@ -163,7 +163,13 @@ class RuleParserTest {
                 // Suricata refuses a modifier given twice to one content, rather than keep the last.
                 Arguments.of(h + "(msg:\"m\"; content:\"abc\"; depth:5; depth:3; sid:1;)", "depth is given twice"),
                 Arguments.of(h + "(msg:\"m\"; content:\"a\"; nocase; nocase; sid:1;)", "nocase is given twice"),
-                Arguments.of(h + "(msg:\"m\"; content:\"raw\"; http.uri; content:\"/x\"; sid:1;)", "cannot be combined"));
+                Arguments.of(h + "(msg:\"m\"; content:\"raw\"; http.uri; content:\"/x\"; sid:1;)", "cannot be combined"),
+                // Suricata refuses these ("mixes keywords with conflicting directions"): they never fired.
+                Arguments.of(h + "(msg:\"m\"; flow:to_client; http.uri; content:\"/x\"; sid:1;)",
+                        "http.uri is in requests only, which flow:to_client never sees"),
+                Arguments.of(h + "(msg:\"m\"; flow:to_server; http.content_type; content:\"json\"; "
+                        + "http.stat_code; content:\"200\"; sid:1;)",
+                        "http.stat_code is in responses only, which flow:to_server never sees"));
     }
 
     @Test
