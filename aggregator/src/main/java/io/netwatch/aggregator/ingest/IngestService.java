@@ -27,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -36,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * Receives each agent's stream: registers its hello, stores its batches and acknowledges
  * each one after it is stored, keeps its status and loss reports. A batch seen again after a
  * reconnect is acknowledged and counted, not stored twice. Each flow goes through the
- * {@link FlowStage} (identities, verdicts) before it is stored.
+ * {@link FlowStage} (identities, verdicts), each anomaly through the {@link AnomalyStage}
+ * (identities), before it is stored.
  */
 public final class IngestService extends IngestGrpc.IngestImplBase {
     /** Most characters of a node name accepted from an agent. */
@@ -71,12 +73,14 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     private final AgentRegistry registry;
     private final LongSupplier clock;
     private final FlowStage stage;
+    private final AnomalyStage anomalyStage;
     private final IdentityPublisher identities;
     /** Pushes baselines to the agents that take them; null for none. */
     private final BaselinePublisher baselines;
     /** Block commands out, their results back (the response stage). */
     private final AgentCommands commands = new AgentCommands();
     private final AtomicLong stageErrors = new AtomicLong();
+    private final AtomicBoolean anomalyStageFailed = new AtomicBoolean();
     private final AtomicLong streamsOpened = new AtomicLong();
     private final AtomicLong acksCoalesced = new AtomicLong();
     private final AtomicLong streamsRefused = new AtomicLong();
@@ -107,11 +111,18 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     /** @param baselines pushes baselines to the agents that take them; null for none */
     public IngestService(FlowStore store, AgentRegistry registry, LongSupplier clockMillis, FlowStage stage,
                          IdentityPublisher identities, BaselinePublisher baselines) {
+        this(store, registry, clockMillis, stage, AnomalyStage.NONE, identities, baselines);
+    }
+
+    /** @param anomalyStage names each agent anomaly's ends before it is stored */
+    public IngestService(FlowStore store, AgentRegistry registry, LongSupplier clockMillis, FlowStage stage,
+                         AnomalyStage anomalyStage, IdentityPublisher identities, BaselinePublisher baselines) {
         this.baselines = baselines;
         this.store = store;
         this.registry = registry;
         this.clock = clockMillis;
         this.stage = stage;
+        this.anomalyStage = anomalyStage;
         this.identities = identities;
     }
 
@@ -120,7 +131,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
         return commands;
     }
 
-    /** Flows the stage threw on, stored as they came. */
+    /** Flows and anomalies the stages threw on, stored as they came. */
     public long stageErrors() {
         return stageErrors.get();
     }
@@ -133,6 +144,19 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                 log.warn("flow stage failed; flows it fails on are stored as they came", e);
             }
             return f;
+        }
+    }
+
+    private Anomaly staged(Anomaly a, long now) {
+        try {
+            return anomalyStage.apply(a, now);
+        } catch (RuntimeException e) {
+            stageErrors.incrementAndGet();
+            // Its own first failure is logged, whatever the flow stage's did.
+            if (!anomalyStageFailed.getAndSet(true)) {
+                log.warn("anomaly stage failed; anomalies it fails on are stored as they came", e);
+            }
+            return a;
         }
     }
 
@@ -404,7 +428,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                         var batch = message.getAnomalies();
                         if (registry.acceptBatch(node, connection, batch.getSequence(), now)) {
                             for (Anomaly a : batch.getAnomaliesList()) {
-                                store.addAnomaly(ownNode(a), now);
+                                store.addAnomaly(staged(ownNode(a), now), now);
                             }
                             registry.countStored(node, 0, batch.getAnomaliesCount());
                         }

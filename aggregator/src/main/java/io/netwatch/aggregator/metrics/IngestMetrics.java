@@ -47,6 +47,7 @@ public final class IngestMetrics implements MeterBinder {
         meters.counter("netwatch.ingest.anomalies", agents, AgentRegistry::anomaliesReceived,
                 "Anomalies received from agents and stored");
         meters.counter("netwatch.ingest.stage.errors", ingest, IngestService::stageErrors,
-                "Flows the identity and verdict stage failed on, stored as they came (a bug; see logs)");
+                "Flows the identity and verdict stage, and anomalies the identity stage, failed on, stored as they came (a bug;"
+                        + " see logs)");
     }
 }

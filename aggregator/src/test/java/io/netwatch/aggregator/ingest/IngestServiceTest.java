@@ -74,9 +74,13 @@ class IngestServiceTest {
     }
 
     private void start(FlowStage stage) throws IOException {
+        start(stage, AnomalyStage.NONE);
+    }
+
+    private void start(FlowStage stage, AnomalyStage anomalyStage) throws IOException {
         store = new FlowStore(100, 100, Duration.ofHours(1));
         registry = new AgentRegistry();
-        service = new IngestService(store, registry, clock::get, stage);
+        service = new IngestService(store, registry, clock::get, stage, anomalyStage, null, null);
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name)
                 .directExecutor()
@@ -101,6 +105,27 @@ class IngestServiceTest {
         var stored = store.flows().read(0, 10).entries();
         assertEquals("staged-at-" + clock.get(), stored.get(0).value().getAppProto());
         assertEquals("", stored.get(1).value().getAppProto());
+        assertEquals(1, service.stageErrors());
+        assertEquals(Status.Code.OK, agent.finish().getCode());
+    }
+
+    @Test
+    void eachAnomalyGoesThroughItsStageBeforeItIsStoredAndAFailingStageStoresItAsItCame() throws Exception {
+        stop();
+        start(FlowStage.NONE, (a, received) -> {
+            if (a.getId().equals("a-2")) {
+                throw new IllegalStateException("boom");
+            }
+            return a.toBuilder().setDetector("staged-at-" + received).build();
+        });
+        AgentStream agent = new AgentStream().hello("node-a", "boot-1");
+        agent.requests.onNext(AgentMessage.newBuilder().setAnomalies(AnomalyBatch.newBuilder().setSequence(1)
+                .addAnomalies(Anomaly.newBuilder().setId("a-1").setDetector("agent.dga"))
+                .addAnomalies(Anomaly.newBuilder().setId("a-2").setDetector("agent.dga"))).build());
+        assertEquals(1, agent.nextAck());
+        var stored = store.anomalies().read(0, 10).entries();
+        assertEquals("staged-at-" + clock.get(), stored.get(0).value().getDetector());
+        assertEquals("agent.dga", stored.get(1).value().getDetector());
         assertEquals(1, service.stageErrors());
         assertEquals(Status.Code.OK, agent.finish().getCode());
     }
