@@ -10,12 +10,14 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netwatch.aggregator.baseline.BaselineMetrics;
 import io.netwatch.aggregator.baseline.Baselines;
+import io.netwatch.aggregator.identity.AnomalyEnricher;
 import io.netwatch.aggregator.identity.ClusterWatcher;
 import io.netwatch.aggregator.identity.DnsNames;
 import io.netwatch.aggregator.identity.FlowEnricher;
 import io.netwatch.aggregator.identity.IdentityIndex;
 import io.netwatch.aggregator.identity.PolicyHistory;
 import io.netwatch.aggregator.incident.Incidents;
+import io.netwatch.aggregator.ingest.AnomalyStage;
 import io.netwatch.aggregator.ingest.BaselinePublisher;
 import io.netwatch.aggregator.ingest.FlowStage;
 import io.netwatch.aggregator.ingest.IdentityPublisher;
@@ -80,7 +82,8 @@ public final class AggregatorServer implements AutoCloseable {
 
     /** The identity and verdict stages, when the aggregator watches a cluster. */
     public record Identity(ClusterWatcher watcher, IdentityIndex index, PolicyHistory history, FlowVerdicts verdicts,
-                           ViolationReporter reporter, FlowEnricher enricher, IdentityPublisher publisher) {
+                           ViolationReporter reporter, FlowEnricher enricher, AnomalyEnricher anomalies,
+                           IdentityPublisher publisher) {
     }
 
     private AggregatorServer(Server server, FlowStore store, AgentRegistry registry,
@@ -133,6 +136,7 @@ public final class AggregatorServer implements AutoCloseable {
         AgentRegistry registry = new AgentRegistry();
         Identity identity = null;
         FlowStage stage = FlowStage.NONE;
+        AnomalyStage anomalyStage = AnomalyStage.NONE;
         if (kubernetes != null) {
             IdentityIndex index = new IdentityIndex();
             PolicyHistory history = new PolicyHistory(PolicyHistory.DEFAULT_MAX_VERSIONS);
@@ -141,8 +145,12 @@ public final class AggregatorServer implements AutoCloseable {
             ViolationReporter reporter = new ViolationReporter(a -> store.addAnomaly(a, System.currentTimeMillis()));
             FlowVerdicts verdicts = new FlowVerdicts(index, history, watcher.state()::synced, new PolicyHits(), reporter);
             IdentityPublisher publisher = new IdentityPublisher(index, watcher.state()::synced, identityStream).start();
-            identity = new Identity(watcher, index, history, verdicts, reporter, enricher, publisher);
+            AnomalyEnricher anomalies = new AnomalyEnricher(index);
+            identity = new Identity(watcher, index, history, verdicts, reporter, enricher, anomalies, publisher);
             stage = (f, now) -> verdicts.judge(enricher.enrich(f, now), now);
+            // The agents' anomalies name addresses: named here as the flows are, so an agent's dga
+            // and the aggregator's beaconing of one pod are one actor's incident.
+            anomalyStage = anomalies::enrich;
         }
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new RuntimeMetrics().bindTo(meters);
@@ -150,7 +158,8 @@ public final class AggregatorServer implements AutoCloseable {
         Incidents incidents = Incidents.start(config.incidents(), store, kubernetes != null, meters);
         if (identity != null) {
             new VerdictMetrics(identity.verdicts(), identity.reporter(), identity.index(), identity.enricher())
-                    .withStaleClaims(identity.watcher().state()::staleClaims).bindTo(meters);
+                    .withStaleClaims(identity.watcher().state()::staleClaims).withAnomalyEnricher(identity.anomalies())
+                    .bindTo(meters);
         }
         Baselines baselines;
         try {
@@ -164,7 +173,7 @@ public final class AggregatorServer implements AutoCloseable {
         }
         new BaselineMetrics(baselines).bindTo(meters);
         BaselinePublisher baselinePublisher = new BaselinePublisher(baselines::snapshot).start();
-        IngestService ingest = new IngestService(store, registry, System::currentTimeMillis, stage,
+        IngestService ingest = new IngestService(store, registry, System::currentTimeMillis, stage, anomalyStage,
                 identity == null ? null : identity.publisher(), baselinePublisher);
         if (!config.security().agentServiceAccount().isEmpty()) {
             ingest.checkNodes(new NodeTokens(kubernetes, config.security().agentServiceAccount(),

@@ -1,5 +1,6 @@
 package io.netwatch.aggregator.identity;
 
+import com.google.protobuf.Timestamp;
 import io.netwatch.proto.flow.v1.Endpoint;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.flow.v1.Workload;
@@ -148,11 +149,16 @@ public final class FlowEnricher {
      * or the time it was received when an agent sent none (never throws on odd values).
      */
     public static long startNanos(Flow f, long receivedMillis) {
-        if (!f.hasFirstSeen()) {
-            return receivedMillis * 1_000_000L;
-        }
-        long s = f.getFirstSeen().getSeconds();
-        int n = f.getFirstSeen().getNanos();
+        return f.hasFirstSeen() ? captureNanos(f.getFirstSeen(), receivedMillis) : receivedMillis * 1_000_000L;
+    }
+
+    /**
+     * An agent's capture time in nanoseconds since the epoch, or the time it was received when
+     * the agent's is out of range (never throws on odd values).
+     */
+    static long captureNanos(Timestamp t, long receivedMillis) {
+        long s = t.getSeconds();
+        int n = t.getNanos();
         if (s < 0 || s > Long.MAX_VALUE / 1_000_000_000L - 1 || n < 0 || n >= 1_000_000_000) {
             return receivedMillis * 1_000_000L;
         }

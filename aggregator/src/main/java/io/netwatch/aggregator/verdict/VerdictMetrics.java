@@ -2,6 +2,7 @@ package io.netwatch.aggregator.verdict;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.netwatch.aggregator.identity.AnomalyEnricher;
 import io.netwatch.aggregator.identity.FlowEnricher;
 import io.netwatch.aggregator.identity.IdentityIndex;
 import io.netwatch.common.metrics.FunctionMeters;
@@ -20,6 +21,8 @@ public final class VerdictMetrics implements MeterBinder {
     private final FlowEnricher enricher;
     /** Null: no stale-claims meter. */
     private LongSupplier staleClaims;
+    /** Null: no meters of the agents' anomalies' ends. */
+    private AnomalyEnricher anomalies;
 
     public VerdictMetrics(FlowVerdicts verdicts, ViolationReporter reporter, IdentityIndex index) {
         this(verdicts, reporter, index, null);
@@ -36,6 +39,12 @@ public final class VerdictMetrics implements MeterBinder {
     /** Also serves the claims the cluster's state left out as stale ({@code ClusterState.staleClaims()}). */
     public VerdictMetrics withStaleClaims(LongSupplier count) {
         this.staleClaims = count;
+        return this;
+    }
+
+    /** Also serves what the address histories made of the agents' anomalies' ends. */
+    public VerdictMetrics withAnomalyEnricher(AnomalyEnricher enricher) {
+        this.anomalies = enricher;
         return this;
     }
 
@@ -60,6 +69,14 @@ public final class VerdictMetrics implements MeterBinder {
         if (staleClaims != null) {
             meters.counter("netwatch.identity.stale.claims", staleClaims, LongSupplier::getAsLong,
                     "Claims of an address a newer pod holds, by a terminating or older pod, left out");
+        }
+        if (anomalies != null) {
+            meters.counter("netwatch.identity.anomaly.ends", anomalies, AnomalyEnricher::endsNamed,
+                    "Addresses of agents' anomalies, by whether the address's history named their holder when the"
+                            + " anomaly began", "outcome", "named");
+            meters.counter("netwatch.identity.anomaly.ends", anomalies, AnomalyEnricher::endsUnknown,
+                    "Addresses of agents' anomalies, by whether the address's history named their holder when the"
+                            + " anomaly began", "outcome", "unknown");
         }
         if (enricher != null) {
             meters.counter("netwatch.identity.agent.labels", enricher, e -> e.agentLabelsOverruled(),
