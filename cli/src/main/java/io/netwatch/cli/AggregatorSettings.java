@@ -181,7 +181,8 @@ final class AggregatorSettings {
             "Blocks live at once; past it, decisions are refused (guardrail cap).");
     static final ConfigKey<List<String>> RESPONSE_NAMESPACES = SCHEMA.key("response.protected_namespaces",
             textList("list of namespaces"), ResponseConfig.DEFAULT_PROTECTED_NAMESPACES.stream().sorted().toList(),
-            "Namespaces whose pods, and the nodes they run on, are never blocked.");
+            "Namespaces whose pods are never blocked or quarantined (every node's addresses are protected, "
+                    + "whatever runs there).");
     static final ConfigKey<List<String>> RESPONSE_CIDRS = SCHEMA.key("response.protected_cidrs",
             textList("list of CIDRs"), List.of(), "Addresses never blocked, besides the API server, cluster DNS, "
                     + "nodes and protected namespaces' pods.");

@@ -19,13 +19,15 @@ import java.util.function.LongSupplier;
 /**
  * What the cluster says must never be blocked: the API server (the {@code default/kubernetes}
  * Service and its endpoints), cluster DNS (Services and pods labelled {@code k8s-app=kube-dns}
- * in kube-system), every pod of a protected namespace and every address of every node such a pod
- * runs on (Netwatch's agent runs on every node, so that is every node): the Node's
- * {@code status.addresses} (InternalIP and ExternalIP of both families on a dual-stack node) and
- * the pod's {@code status.hostIPs}, which still name the node's addresses when its Node cannot
- * be read. Read from the API server when a decision needs it, at most once per refresh period,
- * on the response thread; until the first read succeeds every address counts as protected
- * (fail closed).
+ * in kube-system), every address of every Node ({@code status.addresses}: InternalIP and
+ * ExternalIP of both families on a dual-stack node), whatever runs there, and every pod of a
+ * protected namespace with its {@code status.hostIPs}, which still name its node's addresses
+ * when that Node cannot be read (not listed yet, or gone). A node's addresses carry its kubelet,
+ * its API server when it is a control-plane node, and its host-network pods (Netwatch's agent
+ * among them): they were protected only while a pod of a protected namespace ran there (found
+ * in review), so another {@code response.protected_namespaces} could drop a node. Read from the
+ * API server when a decision needs it, at most once per refresh period, on the response thread;
+ * until the first read succeeds every address counts as protected (fail closed).
  */
 final class ClusterProtectedAddresses implements ProtectedAddresses {
     static final long REFRESH_MILLIS = 30_000;
@@ -89,32 +91,33 @@ final class ClusterProtectedAddresses implements ProtectedAddresses {
             addAll(m, s.getSpec().getClusterIPs(), "cluster DNS service kube-system/" + s.getMetadata().getName());
             add(m, s.getSpec().getClusterIP(), "cluster DNS service kube-system/" + s.getMetadata().getName());
         }
-        Map<String, List<String>> nodes = new HashMap<>();
         for (Node n : client.nodes().list().getItems()) {
             if (n.getStatus() != null && n.getStatus().getAddresses() != null) {
-                nodes.put(n.getMetadata().getName(), n.getStatus().getAddresses().stream()
-                        .map(NodeAddress::getAddress).toList());
+                for (NodeAddress a : n.getStatus().getAddresses()) {
+                    // Hostname and the DNS types hold names, which add() passes over.
+                    add(m, a.getAddress(), (a.getType() == null ? "address" : a.getType()) + " of node "
+                            + n.getMetadata().getName());
+                }
             }
         }
         for (Pod p : client.pods().inNamespace("kube-system").withLabel(DNS_LABEL, DNS_VALUE).list().getItems()) {
-            pod(m, p, "cluster DNS pod", nodes);
+            pod(m, p, "cluster DNS pod");
         }
         for (String ns : namespaces) {
             for (Pod p : client.pods().inNamespace(ns).list().getItems()) {
-                pod(m, p, "pod in protected namespace", nodes);
+                pod(m, p, "pod in protected namespace");
             }
         }
         return m;
     }
 
-    private static void pod(Map<String, String> m, Pod p, String what, Map<String, List<String>> nodes) {
+    private static void pod(Map<String, String> m, Pod p, String what) {
         if (p.getStatus() == null) {
             return;
         }
         String name = p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
         String node = p.getSpec() == null || p.getSpec().getNodeName() == null ? "" : p.getSpec().getNodeName();
         String nodeWhy = "node address" + (node.isEmpty() ? "" : " of " + node) + " (runs " + name + ")";
-        addAll(m, nodes.get(node), nodeWhy);
         add(m, p.getStatus().getHostIP(), nodeWhy);
         if (p.getStatus().getHostIPs() != null) {
             p.getStatus().getHostIPs().forEach(ip -> add(m, ip.getIp(), nodeWhy));

@@ -12,7 +12,7 @@ import java.util.Set;
  * @param mode                 off, dry-run (the default) or enforce
  * @param rules                first match wins; an offense no rule matches is ignored (audited)
  * @param protectedNamespaces  pods there are never blocked or quarantined, and their addresses
- *                             (and their nodes' addresses) are protected
+ *                             are protected (every node's addresses are, whatever runs there)
  * @param protectedCidrs       addresses never blocked, on top of what the cluster protects
  * @param maxActiveBlocks      blocks live at once (pending or active); past it, decisions are refused
  * @param defaultTtl           a block's time to live when its rule names none

@@ -2,6 +2,8 @@ package io.netwatch.aggregator.response;
 
 import static io.netwatch.aggregator.identity.ClusterObjects.pod;
 import static io.netwatch.aggregator.identity.ClusterObjects.service;
+import static io.netwatch.aggregator.response.Offenses.anomaly;
+import static io.netwatch.aggregator.response.Offenses.handshake;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -20,8 +22,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netwatch.aggregator.ingest.AgentCommands;
+import io.netwatch.aggregator.store.FlowStore;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -169,17 +175,65 @@ class KubernetesResponseTest {
                 .create();
         var cluster = new ClusterProtectedAddresses(client, Set.of("netwatch"), () -> 0L);
 
-        for (String ip : List.of("192.168.0.1", "fd00::1", "203.0.113.50")) {
-            String why = cluster.why(ip);
-            assertTrue(why != null && why.contains("node address of node-a"), ip + ": " + why);
-        }
+        assertEquals("InternalIP of node node-a", cluster.why("192.168.0.1"));
+        assertEquals("InternalIP of node node-a", cluster.why("fd00::1"));
+        assertEquals("ExternalIP of node node-a", cluster.why("203.0.113.50"));
         for (String ip : List.of("192.168.0.2", "fd00::2")) {
-            String why = cluster.why(ip);
-            assertTrue(why != null && why.contains("node address of node-b"), ip + ": " + why);
+            assertEquals("node address of node-b (runs netwatch/agent-b)", cluster.why(ip),
+                    "a node not read: the protected pod's hostIPs name its addresses");
         }
-        assertTrue(cluster.why("fd00::1").contains("netwatch/agent-a"), "says which protected pod runs there");
-        assertNull(cluster.why("fd00::3"), "a node running no protected pod is not protected");
-        assertNull(cluster.why("192.168.0.3"));
+        // Found in review: a node's addresses were protected only while a pod of a protected
+        // namespace ran there, so node-c, running only shop/cart-1, could be dropped.
+        assertEquals("InternalIP of node node-c", cluster.why("fd00::3"));
+        assertEquals("InternalIP of node node-c", cluster.why("192.168.0.3"));
+        assertNull(cluster.why("10.244.3.5"), "an ordinary pod is not protected");
+    }
+
+    /**
+     * Found in review: a node's addresses were protected only while a pod of a protected namespace
+     * ran on it. With the defaults kube-system runs everywhere, but with another
+     * response.protected_namespaces (or a node running none of its pods) a scan from a node's
+     * InternalIP was node-dropped on the nodes that saw it, cutting their kubelets and API server
+     * off from it. Every node's addresses are protected now, whatever runs there.
+     */
+    @Test
+    void enforceNeverDropsANodeAddressWhateverPodsRunThere() {
+        client.nodes().resource(new NodeBuilder().withNewMetadata().withName("worker-1").endMetadata()
+                .withNewStatus().withAddresses(new NodeAddress("192.168.7.11", "InternalIP"),
+                        new NodeAddress("198.51.100.11", "ExternalIP")).endStatus().build()).create();
+        client.pods().resource(new PodBuilder(pod("platform", "agent-0", "10.244.0.9", Map.of(), null))
+                .editSpec().withNodeName("control-0").endSpec().build()).create();
+        client.pods().resource(new PodBuilder(pod("shop", "cart-1", "10.244.7.5", Map.of(), null))
+                .editSpec().withNodeName("worker-1").endSpec().editStatus().withHostIP("192.168.7.11").endStatus()
+                .build()).create();
+        ResponseConfig config = new ResponseConfig(ResponseMode.ENFORCE, ResponseConfig.DEFAULT_RULES,
+                Set.of("platform"), List.of(), ResponseConfig.DEFAULT_MAX_ACTIVE_BLOCKS, ResponseConfig.DEFAULT_TTL,
+                ResponseConfig.DEFAULT_MAX_TTL, ResponseConfig.DEFAULT_AUDIT_SIZE);
+        FlowStore store = new FlowStore(100, 100, Duration.ofHours(1));
+        AgentCommands agents = new AgentCommands();
+        long now = System.currentTimeMillis();
+        try (Response response = Response.start(config, store, agents, client)) {
+            SimpleMeterRegistry meters = new SimpleMeterRegistry();
+            response.metrics().bindTo(meters);
+            for (String ip : List.of("192.168.7.11", "198.51.100.11")) {
+                store.addFlow(handshake(ip), now);
+                store.addAnomaly(anomaly("port_scan", ip, "control-0"), now);
+            }
+            response.settle();
+            List<AuditRecord> audit = response.auditLog().last(0);
+            assertEquals(List.of(AuditRecord.REFUSED, AuditRecord.REFUSED), audit.stream().map(AuditRecord::outcome)
+                    .toList(), audit.toString());
+            assertEquals("rule scans-and-guessing: 192.168.7.11 is protected: InternalIP of node worker-1",
+                    audit.get(0).detail());
+            assertEquals("rule scans-and-guessing: 198.51.100.11 is protected: ExternalIP of node worker-1",
+                    audit.get(1).detail());
+            assertEquals(Refusal.PROTECTED_ADDRESS.label(), audit.get(0).reason());
+            assertEquals(2, response.counters().refusals(BlockAction.NODE_DROP, Refusal.PROTECTED_ADDRESS));
+            assertEquals(2, meters.get("netwatch.response.decisions").tag("outcome", "refused")
+                    .tag("reason", "protected_address").tag("action", "node_drop").functionCounter().count());
+            assertEquals(0, response.counters().commands(ResponseCounters.Command.SENT)
+                    + response.counters().commands(ResponseCounters.Command.UNREACHABLE), "nothing sent");
+        }
     }
 
     @Test
