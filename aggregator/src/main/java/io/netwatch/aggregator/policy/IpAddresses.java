@@ -45,6 +45,24 @@ public final class IpAddresses {
     }
 
     /**
+     * As {@link #parse}, but an IPv4-mapped IPv6 literal ({@code ::ffff:10.0.0.1},
+     * {@code ::ffff:a00:1}) is its IPv4 address, 4 bytes, as an agent reads the address of a block
+     * command: what is checked before a block must be the address the agent will drop.
+     */
+    public static byte[] parseUnmapped(String text) {
+        byte[] b = parse(text);
+        if (b != null || text.length() > MAX_LITERAL || !ipv6Characters(text)) {
+            return b;
+        }
+        try {
+            InetAddress a = InetAddress.ofLiteral(text);
+            return a instanceof Inet4Address ? a.getAddress() : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /**
      * Whether the text holds only the characters of an IPv6 literal (hex digits, ':' and '.'
      * for an embedded IPv4 address) and at least one ':'. One pass: the pattern this replaces,
      * {@code [0-9a-fA-F:.]*:[0-9a-fA-F:.]*}, backtracked in time quadratic in the length on a

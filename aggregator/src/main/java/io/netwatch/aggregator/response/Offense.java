@@ -1,5 +1,6 @@
 package io.netwatch.aggregator.response;
 
+import io.netwatch.aggregator.policy.IpAddresses;
 import io.netwatch.proto.anomaly.v1.Severity;
 import java.util.Set;
 
@@ -8,7 +9,9 @@ import java.util.Set;
  * anomaly ({@link OffenseAdapter}); incidents (several anomalies of one actor) make the same.
  *
  * @param id            the anomaly's or incident's id, for the audit
- * @param actorIp       the address to block (IPv4 or IPv6 literal)
+ * @param actorIp       the address to block, an IPv4 or IPv6 literal, kept in canonical form (an
+ *                      IPv4-mapped IPv6 one as its IPv4 address, which is what an agent blocks):
+ *                      the guardrails, the blocks in force and the agents must all mean one address
  * @param namespace     the actor pod's namespace, empty when unknown (not a pod, or no cluster)
  * @param pod           the actor pod's name, empty when unknown
  * @param actorNode     node the actor's pod runs on, empty when unknown
@@ -23,9 +26,13 @@ import java.util.Set;
 public record Offense(String id, String actorIp, String namespace, String pod, String actorNode, Set<String> seenOn,
                       Set<String> types, Severity severity, double confidence, boolean ownsAddress) {
     public Offense {
-        if (actorIp == null || actorIp.isEmpty()) {
-            throw new IllegalArgumentException("an offense needs the actor's address");
+        byte[] ip = actorIp == null ? null : IpAddresses.parseUnmapped(actorIp);
+        if (ip == null) {
+            throw new IllegalArgumentException("an offense needs the actor's address as an IP literal");
         }
+        // Found in review: ::ffff:169.254.169.254 passed every address guardrail (none parsed it)
+        // and an agent blocked it as 169.254.169.254; fd00:0::10 missed the cluster's fd00::10.
+        actorIp = IpAddresses.format(ip);
         namespace = namespace == null ? "" : namespace;
         pod = pod == null ? "" : pod;
         actorNode = actorNode == null ? "" : actorNode;

@@ -48,8 +48,9 @@ import org.junit.jupiter.api.Test;
  */
 class ResponseTest {
     private static final long T0 = 1_700_000_000_000L;
-    /** What the fake cluster protects: cluster DNS's pod. */
+    /** What the fake cluster protects: cluster DNS's pod, with its two addresses. */
     private static final String DNS_POD = "10.96.0.10";
+    private static final String DNS_POD_V6 = "fd00::10";
 
     private final AtomicLong clock = new AtomicLong(T0);
     private final FlowStore store = new FlowStore(1000, 1000, Duration.ofHours(1));
@@ -58,7 +59,8 @@ class ResponseTest {
     private Response response;
 
     private Response start(ResponseConfig config) {
-        ProtectedAddresses cluster = ip -> ip.equals(DNS_POD) ? "cluster DNS pod kube-system/coredns-1" : null;
+        ProtectedAddresses cluster = ip -> ip.equals(DNS_POD) || ip.equals(DNS_POD_V6)
+                ? "cluster DNS pod kube-system/coredns-1" : null;
         Quarantine q = new Quarantine() {
             @Override
             public void apply(String namespace, String pod, String ip) {
@@ -182,6 +184,37 @@ class ResponseTest {
         assertEquals(List.of("protected_address", "protected_address"), a.stream().map(AuditRecord::reason).toList());
         assertTrue(a.get(0).detail().contains("192.168.0.0/16"), a.get(0).detail());
         assertTrue(a.get(1).detail().contains("cluster DNS pod"), a.get(1).detail());
+    }
+
+    /**
+     * Found in review: an offense handed to {@link Response#submit} kept its address as written.
+     * An IPv4-mapped IPv6 form ({@code ::ffff:169.254.169.254}) parsed as no address, so none of
+     * the address guardrails looked at it, and an agent blocks such a form as its IPv4 address:
+     * here the node's cloud metadata service. Another form of a cluster-protected IPv6 address
+     * missed the cluster's list, which holds canonical forms. Each was sent to the agents.
+     */
+    @Test
+    void everyFormOfAProtectedAddressIsRefusedAsThatAddress() {
+        start(ResponseConfig.defaults().withMode(ResponseMode.ENFORCE)
+                .withProtectedCidrs(List.of(Cidr.parse("192.168.0.0/16"))));
+        for (String ip : List.of("::ffff:169.254.169.254", "::ffff:a9fe:a9fe", "0:0:0:0:0:ffff:10.96.0.10",
+                "::ffff:192.168.1.1", "FD00:0:0::10")) {
+            response.submit(new Offense("o-" + ip, ip, "", "", "node-a", Set.of(), Set.of("port_scan"),
+                    Severity.SEVERITY_HIGH, 0.9, true), T0);
+        }
+        List<AuditRecord> a = audit();
+        assertEquals(List.of("169.254.169.254 is link-local (cloud metadata 169.254.169.254, node-local DNS), never "
+                        + "blocked", "169.254.169.254 is link-local (cloud metadata 169.254.169.254, node-local DNS), "
+                        + "never blocked", "10.96.0.10 is protected: cluster DNS pod kube-system/coredns-1",
+                "192.168.1.1 is in protected CIDR 192.168.0.0/16", "fd00::10 is protected: cluster DNS pod "
+                        + "kube-system/coredns-1"),
+                a.stream().map(r -> r.detail().substring("rule scans-and-guessing: ".length())).toList(), a.toString());
+        assertEquals(List.of("169.254.169.254", "169.254.169.254", DNS_POD, "192.168.1.1", DNS_POD_V6),
+                a.stream().map(AuditRecord::ip).toList(), "audited as the address it is");
+        assertEquals(5, response.counters().refusals(BlockAction.NODE_DROP, Refusal.PROTECTED_ADDRESS));
+        assertEquals(0, response.counters().commands(Command.SENT) + response.counters().commands(Command.UNREACHABLE));
+        assertThrows(IllegalArgumentException.class, () -> new Offense("o", "10.1", "", "", "node-a", Set.of(),
+                Set.of("port_scan"), Severity.SEVERITY_HIGH, 0.9, true), "no address literal, no offense");
     }
 
     @Test
