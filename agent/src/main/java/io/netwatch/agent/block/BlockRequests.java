@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Checks a block or unblock command before anything reaches nft. Whatever the aggregator (or
@@ -13,7 +14,8 @@ import java.time.Duration;
  * script unparsed: the address must be an IPv4 or IPv6 literal (no names, no zones, no
  * ranges), the port and protocol must make sense together, the time to live must be at least
  * {@link BlockConfig#MIN_TTL} and is shortened to the agent's maximum; the node's own
- * addresses are never blocked. A command that fails is
+ * addresses, link-local ones and the cloud metadata services are never blocked. A command that
+ * fails is
  * {@link Invalid} with a {@link Problem} (a counter) and a message for the answer.
  */
 public final class BlockRequests {
@@ -23,6 +25,12 @@ public final class BlockRequests {
     static final int MAX_ADDRESS_CHARS = 45;
     /** Longest reason kept for the log; the rest is cut. */
     static final int MAX_REASON_CHARS = 256;
+    /**
+     * Cloud metadata services outside link-local (AWS over IPv6, Alibaba Cloud), never blocked
+     * as the aggregator's guardrails say; 169.254.169.254 is link-local.
+     */
+    private static final List<InetAddress> METADATA = List.of(InetAddress.ofLiteral("fd00:ec2::254"),
+            InetAddress.ofLiteral("100.100.100.200"));
 
     /** What was wrong with a command; each has its counter. */
     public enum Problem {
@@ -30,7 +38,7 @@ public final class BlockRequests {
         BAD_ID("bad_id"),
         /**
          * Not an IP literal, or one that must never be blocked (unspecified, loopback, multicast,
-         * broadcast, an address of this node).
+         * broadcast, link-local, a cloud metadata service, an address of this node).
          */
         BAD_ADDRESS("bad_address"),
         /** A port above 65535, a port without a protocol that has ports, or a protocol without a port. */
@@ -130,6 +138,13 @@ public final class BlockRequests {
                 || broadcast(address)) {
             return new Invalid("", Problem.BAD_ADDRESS, "ip " + ip + " is unspecified, loopback, multicast or "
                     + "broadcast and is never blocked");
+        }
+        if (address.isLinkLocalAddress() || METADATA.contains(address)) {
+            // Defence in depth too: 169.254.169.254 is the metadata service the node and its
+            // pods get their cloud credentials from, 169.254.20.10 node-local DNS, 169.254.1.1
+            // the gateway of Calico's pods.
+            return new Invalid("", Problem.BAD_ADDRESS, "ip " + ip + " is link-local or a cloud metadata service "
+                    + "and is never blocked");
         }
         if (local(address)) {
             // Defence in depth behind the aggregator's guardrails: dropping the node's own

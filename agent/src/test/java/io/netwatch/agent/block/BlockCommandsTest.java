@@ -136,6 +136,31 @@ class BlockCommandsTest {
         }
     }
 
+    /**
+     * Found in review: the agent refused loopback, multicast and its own addresses but installed
+     * a drop of 169.254.169.254, the cloud metadata service every pod and the node itself get
+     * their credentials from, when a command named it (the aggregator's guardrails refuse it,
+     * but an IPv4-mapped form once slipped past them, and this is the last line).
+     */
+    @Test
+    void linkLocalAndCloudMetadataAddressesAreNeverBlocked() throws Exception {
+        RecordingNft nft = new RecordingNft();
+        try (BlockCommands commands = BlockCommands.start(CONFIG, nft, System::currentTimeMillis)) {
+            int setupScripts = nft.scripts.size();
+            Commands c = new Commands();
+            List<String> bad = List.of("169.254.169.254", "::ffff:169.254.169.254", "::ffff:a9fe:a9fe", "169.254.20.10",
+                    "169.254.1.1", "fe80::1", "fd00:ec2::254", "100.100.100.200");
+            for (String ip : bad) {
+                CommandResult r = c.send(commands, Commands.block(ip, 60_000));
+                assertFalse(r.getOk(), () -> "refused: " + ip);
+                assertTrue(r.getError().contains("never blocked"), () -> r.getError() + " for " + ip);
+            }
+            assertEquals(bad.size(), commands.failures(BlockCommands.Failure.BAD_ADDRESS));
+            assertEquals(setupScripts, nft.scripts.size(), "none reached nft");
+            assertTrue(c.send(commands, Commands.block("169.255.0.1", 60_000)).getOk(), "past link-local");
+        }
+    }
+
     @Test
     void theNodesOwnAddressIsNeverBlocked() throws Exception {
         java.net.InetAddress own = java.net.NetworkInterface.networkInterfaces()

@@ -27,8 +27,8 @@ final class Guardrails {
     /**
      * Addresses no block may name, whatever the configuration and the cluster say, and why.
      * Link-local holds each node's cloud metadata service (169.254.169.254: a drop cuts every
-     * pod there off its credentials) and node-local DNS caches (169.254.20.10); the rest an
-     * agent refuses anyway ({@code bad_address}), so dry-run must not call them would-block.
+     * pod there off its credentials) and node-local DNS caches (169.254.20.10). An agent refuses
+     * every one of them too ({@code bad_address}), so dry-run must not call them would-block.
      */
     static final List<Map.Entry<Cidr, String>> NEVER_BLOCKED = List.of(
             Map.entry(Cidr.parse("169.254.0.0/16"), "link-local (cloud metadata 169.254.169.254, node-local DNS)"),
