@@ -9,7 +9,7 @@ import java.util.Set;
 /**
  * The checks every block passes before it is sent, in this order: protected namespace,
  * protected address (the addresses no block may name, the configured CIDRs, then the
- * cluster's), spoofable evidence, the cap on live blocks. The first that refuses names itself ({@link Refusal}) and says why.
+ * aggregator's own and the cluster's), spoofable evidence, the cap on live blocks. The first that refuses names itself ({@link Refusal}) and says why.
  *
  * <p>Spoofable evidence: a flood is aggregated by destination ({@code syn_flood},
  * {@code udp_flood}) and its sources are whatever the packets claim, so it never blocks a

@@ -8,4 +8,12 @@ public interface ProtectedAddresses {
 
     /** @return why {@code ip} is protected ("cluster DNS service kube-system/kube-dns"), or null */
     String why(String ip);
+
+    /** This one's reason, else {@code other}'s (asked only when this one protects nothing). */
+    default ProtectedAddresses or(ProtectedAddresses other) {
+        return ip -> {
+            String why = why(ip);
+            return why != null ? why : other.why(ip);
+        };
+    }
 }

@@ -89,19 +89,20 @@ public final class Response implements AutoCloseable {
 
     /**
      * Starts the stage on {@code store}'s anomalies and flows, sending through {@code agents}.
+     * The aggregator's own addresses are protected, with a cluster or without.
      *
      * @param kubernetes the watched cluster (protected addresses, quarantine, Events), or null
      */
     public static Response start(ResponseConfig config, FlowStore store, AgentCommands agents,
                                  KubernetesClient kubernetes) {
         LongSupplier clock = System::currentTimeMillis;
+        ProtectedAddresses own = AggregatorAddresses.ofThisHost();
         if (kubernetes == null) {
-            return start(config, store, agents, ProtectedAddresses.NONE, Quarantine.NONE, DecisionEvents.NONE, clock,
-                    null);
+            return start(config, store, agents, own, Quarantine.NONE, DecisionEvents.NONE, clock, null);
         }
         KubernetesEvents events = new KubernetesEvents(kubernetes);
-        return start(config, store, agents, new ClusterProtectedAddresses(kubernetes, config.protectedNamespaces(),
-                clock), new KubernetesQuarantine(kubernetes), events, clock, events);
+        return start(config, store, agents, own.or(new ClusterProtectedAddresses(kubernetes,
+                config.protectedNamespaces(), clock)), new KubernetesQuarantine(kubernetes), events, clock, events);
     }
 
     /** With every collaborator given: tests use this. */

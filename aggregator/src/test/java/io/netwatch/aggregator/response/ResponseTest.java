@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netwatch.aggregator.ingest.AgentCommands;
 import io.netwatch.aggregator.ingest.TestChannels;
 import io.netwatch.aggregator.policy.Cidr;
+import io.netwatch.aggregator.policy.IpAddresses;
 import io.netwatch.aggregator.response.ResponseCounters.Command;
 import io.netwatch.aggregator.response.ResponseCounters.Ignored;
 import io.netwatch.aggregator.response.ResponseCounters.Outcome;
@@ -29,6 +30,8 @@ import io.netwatch.proto.query.v1.BlockState;
 import io.netwatch.proto.query.v1.GetBlockAuditRequest;
 import io.netwatch.proto.query.v1.ListBlocksRequest;
 import io.netwatch.proto.query.v1.RemoveBlockRequest;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -215,6 +218,28 @@ class ResponseTest {
         assertEquals(0, response.counters().commands(Command.SENT) + response.counters().commands(Command.UNREACHABLE));
         assertThrows(IllegalArgumentException.class, () -> new Offense("o", "10.1", "", "", "node-a", Set.of(),
                 Set.of("port_scan"), Severity.SEVERITY_HIGH, 0.9, true), "no address literal, no offense");
+    }
+
+    /**
+     * Found in review: the aggregator's own address was protected only as a pod of a protected
+     * namespace: with the aggregator outside response.protected_namespaces (another namespace, a
+     * custom list) or outside a cluster, an offense of its own address was node-dropped, and the
+     * drop on its node cut every agent's stream, the unblock commands' road included.
+     */
+    @Test
+    void theAggregatorsOwnAddressIsNeverBlocked() throws Exception {
+        InetAddress own = NetworkInterface.networkInterfaces().flatMap(NetworkInterface::inetAddresses)
+                .filter(a -> !a.isLoopbackAddress() && !a.isLinkLocalAddress()).findFirst().orElse(null);
+        org.junit.jupiter.api.Assumptions.assumeTrue(own != null, "needs an interface with an address");
+        String ip = IpAddresses.format(own.getAddress());
+        response = Response.start(ResponseConfig.defaults().withMode(ResponseMode.ENFORCE), store, new AgentCommands(),
+                null);
+        store.addAnomaly(anomaly("port_scan", ip, "node-a").toBuilder().setSourceHandshakeCompleted(true).build(), T0);
+        AuditRecord r = only();
+        assertEquals(AuditRecord.REFUSED, r.outcome(), r.toString());
+        assertEquals("rule scans-and-guessing: " + ip + " is protected: an address of this aggregator (interface "
+                + NetworkInterface.getByInetAddress(own).getName() + ")", r.detail());
+        assertEquals(1, response.counters().refusals(BlockAction.NODE_DROP, Refusal.PROTECTED_ADDRESS));
     }
 
     @Test
