@@ -96,9 +96,21 @@ final class BlockDecisions {
         LiveBlock existing = action == BlockAction.QUARANTINE && !o.pod().isEmpty()
                 ? table.quarantineOf(o.namespace(), o.pod()) : table.live(o.actorIp(), action);
         if (existing != null) {
-            if (!extend(existing, nodes, now)) {
+            List<String> fresh = fresh(existing, nodes, now);
+            if (fresh.isEmpty()) {
                 counters.ignore(Ignored.ALREADY_BLOCKED);
+                return;
             }
+            // Found in review: extended without asking, a block whose address had become
+            // protected since (its pod gone, the address given to a protected one) spread.
+            Guardrails.Verdict refused = guardrails.protection(o);
+            if (refused != null) {
+                counters.refused(action, refused.refusal());
+                record(now, AuditRecord.REFUSED, refused.refusal().label(), o, action, existing.id, "rule "
+                        + rule.name() + ": not extended to " + String.join(", ", fresh) + ": " + refused.detail());
+                return;
+            }
+            extend(existing, fresh, now);
             return;
         }
         Guardrails.Verdict refused = guardrails.check(o, table.liveCount(), now);
@@ -195,19 +207,23 @@ final class BlockDecisions {
     }
 
     /**
-     * A later offense of an address already blocked: the nodes it names that the block does not
-     * cover yet (a node that saw the actor after the block was decided) join the block, and are
-     * sent it for the time it has left (would-block in dry-run). False when there is none.
+     * A later offense of an address already blocked: the nodes it names that node drop {@code b}
+     * does not cover yet (a node that saw the actor after the block was decided), none when the
+     * block has less than the 1 s an agent accepts left or is a quarantine.
      */
-    private boolean extend(LiveBlock b, Set<String> nodes, long now) {
-        if (b.action != BlockAction.NODE_DROP) {
-            return false;
+    private static List<String> fresh(LiveBlock b, Set<String> nodes, long now) {
+        if (b.action != BlockAction.NODE_DROP || left(b, now) == null) {
+            return List.of();
         }
-        List<String> fresh = nodes.stream().filter(n -> !b.nodes.containsKey(n)).toList();
+        return nodes.stream().filter(n -> !b.nodes.containsKey(n)).toList();
+    }
+
+    /**
+     * The {@link #fresh} nodes join the block, and are sent it for the time it has left
+     * (would-block in dry-run).
+     */
+    private void extend(LiveBlock b, List<String> fresh, long now) {
         java.time.Duration left = left(b, now);
-        if (fresh.isEmpty() || left == null) {
-            return false;
-        }
         for (String node : fresh) {
             LiveBlock.NodeState s = b.dryRun ? new LiveBlock.NodeState(BlockState.BLOCK_STATE_WOULD_BLOCK, "", now)
                     : sendBlock(b, node, left, now);
@@ -219,7 +235,6 @@ final class BlockDecisions {
                             : "extended") + " node drop of " + b.ip() + " to node " + node + ", which saw it later: "
                             + left.toSeconds() + " s left" + (s.error.isEmpty() ? "" : ": " + s.error));
         }
-        return true;
     }
 
     /**

@@ -63,6 +63,34 @@ final class Guardrails {
 
     /** @return null when the block may go ahead */
     Verdict check(Offense o, int liveBlocks, long nowMillis) {
+        Verdict protectedActor = protection(o);
+        if (protectedActor != null) {
+            return protectedActor;
+        }
+        if (o.types().stream().anyMatch(DESTINATION_AGGREGATED::contains)) {
+            return new Verdict(Refusal.SPOOFABLE_EVIDENCE, o.types() + " counts packets by destination; their source"
+                    + " addresses can be spoofed, so " + o.actorIp() + " is not blocked");
+        }
+        boolean owns = o.ownsAddress() || witness.owns(o.actorIp(), nowMillis);
+        if (!owns) {
+            return new Verdict(Refusal.SPOOFABLE_EVIDENCE, "nothing shows " + o.actorIp() + " holds its address (no"
+                    + " TCP handshake completed as initiator): the evidence could come from spoofed packets");
+        }
+        if (liveBlocks >= maxLive) {
+            return new Verdict(Refusal.CAP, liveBlocks + " blocks are live, the cap (response.max_active_blocks) is "
+                    + maxLive);
+        }
+        return null;
+    }
+
+    /**
+     * The first two checks alone: whether the actor is protected (its namespace, its address).
+     * Asked again before a block in force reaches more nodes, since an address can become
+     * protected while blocked (the offending pod gone, its address given to a protected one).
+     *
+     * @return null when nothing protects the actor
+     */
+    Verdict protection(Offense o) {
         if (!o.namespace().isEmpty() && namespaces.contains(o.namespace())) {
             return new Verdict(Refusal.PROTECTED_NAMESPACE, o.actor() + " is in protected namespace " + o.namespace());
         }
@@ -81,19 +109,6 @@ final class Guardrails {
         String why = cluster.why(o.actorIp());
         if (why != null) {
             return new Verdict(Refusal.PROTECTED_ADDRESS, o.actorIp() + " is protected: " + why);
-        }
-        if (o.types().stream().anyMatch(DESTINATION_AGGREGATED::contains)) {
-            return new Verdict(Refusal.SPOOFABLE_EVIDENCE, o.types() + " counts packets by destination; their source"
-                    + " addresses can be spoofed, so " + o.actorIp() + " is not blocked");
-        }
-        boolean owns = o.ownsAddress() || witness.owns(o.actorIp(), nowMillis);
-        if (!owns) {
-            return new Verdict(Refusal.SPOOFABLE_EVIDENCE, "nothing shows " + o.actorIp() + " holds its address (no"
-                    + " TCP handshake completed as initiator): the evidence could come from spoofed packets");
-        }
-        if (liveBlocks >= maxLive) {
-            return new Verdict(Refusal.CAP, liveBlocks + " blocks are live, the cap (response.max_active_blocks) is "
-                    + maxLive);
         }
         return null;
     }

@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -563,6 +564,42 @@ class ResponseTest {
         var block = response.list(ListBlocksRequest.getDefaultInstance()).getBlocks(0);
         assertEquals(List.of("node-x", "node-y"), block.getNodesList().stream().map(n -> n.getNodeName()).toList());
         assertEquals(1, response.list(ListBlocksRequest.getDefaultInstance()).getBlocksCount());
+    }
+
+    /**
+     * Found in review: a later offense of an address already blocked extended the block to the
+     * nodes it named without asking the guardrails again, so an address protected since (the
+     * offending pod gone and its address given to a cluster DNS pod, as IPAM does) was dropped on
+     * more nodes. The extension is refused now, counted and audited as any refusal.
+     */
+    @Test
+    void aBlockIsNotExtendedOnceItsAddressIsProtected() {
+        List<AggregatorMessage> x = new CopyOnWriteArrayList<>();
+        List<AggregatorMessage> y = new CopyOnWriteArrayList<>();
+        AgentCommands agents = new AgentCommands();
+        TestChannels.attach(agents, "node-x", x::add);
+        TestChannels.attach(agents, "node-y", y::add);
+        Set<String> dnsPods = ConcurrentHashMap.newKeySet();
+        response = Response.start(ResponseConfig.defaults().withMode(ResponseMode.ENFORCE), store, agents,
+                ip -> dnsPods.contains(ip) ? "cluster DNS pod kube-system/coredns-2" : null, Quarantine.NONE,
+                events::add, clock::get, null);
+        store.addFlow(handshake("10.0.0.22"), T0);
+        store.addAnomaly(anomaly("port_scan", "10.0.0.22", "node-x"), T0);
+        response.settle();
+        dnsPods.add("10.0.0.22");
+        clock.set(T0 + 10_000);
+        store.addAnomaly(anomaly("port_scan", "10.0.0.22", "node-y"), T0 + 10_000);
+        List<AuditRecord> a = audit();
+        assertEquals(1, x.size());
+        assertEquals(List.of(), y, "node-y is sent no drop of a protected address");
+        AuditRecord r = a.getLast();
+        assertEquals(AuditRecord.REFUSED, r.outcome(), a.toString());
+        assertEquals("protected_address", r.reason());
+        assertEquals("rule scans-and-guessing: not extended to node-y: 10.0.0.22 is protected: cluster DNS pod "
+                + "kube-system/coredns-2", r.detail());
+        assertEquals(1, response.counters().refusals(BlockAction.NODE_DROP, Refusal.PROTECTED_ADDRESS));
+        assertEquals(List.of("node-x"), response.list(ListBlocksRequest.getDefaultInstance()).getBlocks(0)
+                .getNodesList().stream().map(n -> n.getNodeName()).toList());
     }
 
     /**
