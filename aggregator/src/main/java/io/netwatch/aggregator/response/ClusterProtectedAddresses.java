@@ -56,9 +56,12 @@ final class ClusterProtectedAddresses implements ProtectedAddresses {
                 known = load();
                 loadedAt = now;
                 problem = null;
-            } catch (KubernetesClientException e) {
+            } catch (RuntimeException e) {
+                // The API server unreachable or refusing, or an object read that this code did not
+                // expect: the addresses stay protected (below) rather than the decision throwing.
                 failures.incrementAndGet();
-                problem = e.getMessage();
+                problem = e instanceof KubernetesClientException ? e.getMessage()
+                        : "an object read from the API server was not understood: " + e;
                 loadedAt = now; // retried after the period, not on every decision
             }
         }
@@ -82,12 +85,16 @@ final class ClusterProtectedAddresses implements ProtectedAddresses {
         }
         for (EndpointSlice s : client.discovery().v1().endpointSlices().inNamespace("default")
                 .withLabel("kubernetes.io/service-name", "kubernetes").list().getItems()) {
-            for (Endpoint e : s.getEndpoints()) {
+            // An API server writes a slice with no endpoints as "endpoints": null.
+            for (Endpoint e : s.getEndpoints() == null ? List.<Endpoint>of() : s.getEndpoints()) {
                 addAll(m, e.getAddresses(), "API server endpoint");
             }
         }
         for (Service s : client.services().inNamespace("kube-system").withLabel(DNS_LABEL, DNS_VALUE).list()
                 .getItems()) {
+            if (s.getSpec() == null) {
+                continue;
+            }
             addAll(m, s.getSpec().getClusterIPs(), "cluster DNS service kube-system/" + s.getMetadata().getName());
             add(m, s.getSpec().getClusterIP(), "cluster DNS service kube-system/" + s.getMetadata().getName());
         }

@@ -249,6 +249,27 @@ class KubernetesResponseTest {
         }
     }
 
+    /**
+     * Found in review: an API server writes an EndpointSlice with no endpoints as
+     * {@code "endpoints": null} (the field has no omitempty), which the client reads as a null
+     * list. Reading it threw a NullPointerException past the check for the API server's
+     * failures, so every offense's decision threw instead of being refused or made.
+     */
+    @Test
+    void anEndpointSliceWithNoEndpointsIsReadAsEmpty() {
+        client.services().resource(service("default", "kubernetes", "10.96.0.1", Map.of())).create();
+        server.expect().get().withPath("/apis/discovery.k8s.io/v1/namespaces/default/endpointslices"
+                        + "?labelSelector=kubernetes.io%2Fservice-name%3Dkubernetes")
+                .andReturn(200, "{\"apiVersion\":\"discovery.k8s.io/v1\",\"kind\":\"EndpointSliceList\","
+                        + "\"metadata\":{},\"items\":[{\"metadata\":{\"name\":\"kubernetes\",\"namespace\":"
+                        + "\"default\"},\"addressType\":\"IPv4\",\"endpoints\":null,\"ports\":null}]}")
+                .always();
+        var cluster = new ClusterProtectedAddresses(client, Set.of("netwatch"), () -> 0L);
+        assertTrue(cluster.why("10.96.0.1").contains("API server"), cluster.why("10.96.0.1"));
+        assertNull(cluster.why("10.244.1.5"));
+        assertEquals(0, cluster.failures());
+    }
+
     @Test
     void decisionsAboutAPodBecomeEventsOnIt() throws Exception {
         try (KubernetesEvents events = new KubernetesEvents(client)) {
