@@ -115,7 +115,8 @@ public final class Pipeline implements PacketHandler {
         long flowIdBase = (ThreadLocalRandom.current().nextLong(1 << 20) + 1) << 32;
         Inspector inspector = new Inspector(inspectionConfig, signatures, messages, detectors);
         FlowTable table = new FlowTable(flowConfig, tee, nodeName, interfaceNames, flowIdBase).observe(inspector)
-                .decide(detectors::onDecision, detection.decisionDelay()).closes(detectors::onClose);
+                .decide(detectors::onDecision, detection.decisionDelay()).repeats(detectors::onRepeat)
+                .closes(detectors::onClose);
         return new Pipeline(table, detectors, inspector);
     }
 

@@ -31,7 +31,8 @@ public final class Pipelines {
         DetectionConfig detection = DetectionConfig.defaults();
         Detectors detectors = new Detectors(detection, AnomalySink.NONE, "bench");
         FlowTable table = new FlowTable(FlowTableConfig.defaults(), detectors::onFlow, "bench", interfaceNames, 0)
-                .decide(detectors::onDecision, detection.decisionDelay()).closes(detectors::onClose);
+                .decide(detectors::onDecision, detection.decisionDelay()).repeats(detectors::onRepeat)
+                .closes(detectors::onClose);
         return new Pipeline(table, detectors);
     }
 

@@ -110,4 +110,19 @@ public interface FlowOutcome {
     interface Sink {
         void onOutcome(FlowOutcome outcome);
     }
+
+    /**
+     * Receives what the initiator of a flow decided unanswered went on sending
+     * ({@link FlowTable#repeats}); called on the capture thread, must not keep the view.
+     */
+    @FunctionalInterface
+    interface Repeats {
+        /**
+         * @param flow       the flow as it is now (its counters are totals, as in its decision)
+         * @param packets    packets from the initiator since its decision or its last repeat
+         * @param sinceNanos capture time none of those packets is older than: the table's
+         *                   sweep before, or the flow's first packet when that came later
+         */
+        void onRepeat(FlowOutcome flow, long packets, long sinceNanos);
+    }
 }

@@ -4,7 +4,7 @@ package io.netwatch.agent.flow;
  * The flow table's storage: one slot per tracked flow, its fields in primitive arrays
  * (struct of arrays, in pages that are added as the table grows), and an open-addressing
  * index from key hash to slot. No object per flow: a tracked flow costs the bytes of its
- * fields (116 bytes) plus its share of the index (about 6 bytes), and looking one up or adding
+ * fields (120 bytes) plus its share of the index (about 6 bytes), and looking one up or adding
  * one allocates nothing.
  *
  * <p>Keys are canonical (endpoint A is the lower address and port), so both directions of a
@@ -43,6 +43,12 @@ final class FlowSlots {
      * between nodes): its payload is other flows' packets, counted in flows of their own.
      */
     static final long CARRIER = 1L << 36;
+    /**
+     * TCP and UDP flows only: decided as an attempt still unanswered (a UDP flow with no
+     * datagram back, a TCP attempt whose initiator never acknowledged): what its initiator
+     * sends later goes to the repeat sink ({@link FlowTable#repeats}) while it stays so.
+     */
+    static final long REPEATS = 1L << 37;
     static final int ICMP_CODE_SHIFT = 40;
     static final int REPORTS_SHIFT = 48;
     static final int INTERFACE_SHIFT = 56;
@@ -67,6 +73,11 @@ final class FlowSlots {
     int[][] idLow = new int[0][];
     /** The initiator's first sequence number (its ISN when it was a SYN). */
     int[][] isn = new int[0][];
+    /**
+     * Flows marked {@link #REPEATS} only: low 32 bits of the initiator's packets already
+     * handed to the decision or repeat sink (the next repeat hands on the difference).
+     */
+    int[][] counted = new int[0][];
 
     /** Slots handed out so far (free or used): scans stop here. */
     private int highWater;
@@ -282,6 +293,7 @@ final class FlowSlots {
         ports = grow(ports, n);
         idLow = grow(idLow, n);
         isn = grow(isn, n);
+        counted = grow(counted, n);
     }
 
     private static long[][] grow(long[][] pages, int n) {

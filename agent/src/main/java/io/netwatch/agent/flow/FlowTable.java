@@ -96,6 +96,7 @@ public final class FlowTable {
     /** The one view of a slot handed to the decision sink. */
     private final SlotOutcome outcome = new SlotOutcome();
     private long decisionDelayNanos;
+    private FlowOutcome.Repeats repeats;
     private FlowSink closes;
     /**
      * TCP and UDP flows waiting for their decision, oldest first (slot, low 32 bits of the
@@ -177,6 +178,21 @@ public final class FlowTable {
         this.pendingSlot = new int[capacity];
         this.pendingId = new int[capacity];
         this.pendingFirst = new long[capacity];
+        return this;
+    }
+
+    /**
+     * Also reports, at each sweep of the table (once a second of capture time), what the
+     * initiator of each flow decided unanswered sent since: its packets since the decision or
+     * the last such report, as long as nobody answers (a UDP flow with no datagram back, a TCP
+     * attempt whose initiator never acknowledged). A flood that keeps to one 5-tuple is one
+     * flow, and its decision, half a second in, tells only its first half second; the flood
+     * detector counts the rest from these. Costs nothing per packet: the sweep already reads
+     * every flow's flags, and answered flows (nearly all) are never reported. A flow that ends
+     * is reported a last time just before its final record. Needs {@link #decide}.
+     */
+    public FlowTable repeats(FlowOutcome.Repeats sink) {
+        this.repeats = sink;
         return this;
     }
 
@@ -402,9 +418,49 @@ public final class FlowTable {
      */
     private long decideNow(int slot, long meta) {
         long decidedMeta = meta | FlowSlots.DECIDED;
-        slots.meta[FlowSlots.page(slot)][FlowSlots.at(slot)] = decidedMeta;
+        int pg = FlowSlots.page(slot);
+        int at = FlowSlots.at(slot);
+        if (repeats != null && reportable(decidedMeta) && unanswered(decidedMeta, pg, at)) {
+            decidedMeta |= FlowSlots.REPEATS;
+            slots.counted[pg][at] = (int) slots.pktsToServer[pg][at];
+        }
+        slots.meta[pg][at] = decidedMeta;
         report(slot);
         return decidedMeta;
+    }
+
+    /**
+     * Whether a flow is still an attempt nobody answered: a UDP flow with no datagram back, a
+     * TCP attempt whose initiator never acknowledged anything (half-open, or refused).
+     */
+    private boolean unanswered(long meta, int pg, int at) {
+        return (meta & 0xFF) == PacketDecoder.PROTO_UDP ? slots.pktsToClient[pg][at] == 0
+                : ((meta >>> FlowSlots.FLAGS_TO_SERVER_SHIFT) & ACK) == 0;
+    }
+
+    /**
+     * Hands the repeat sink what the initiator of a flow decided unanswered sent since it was
+     * last counted ({@link #repeats}); a flow answered meanwhile is no longer followed.
+     * Returns the flow's meta word.
+     */
+    private long repeat(int slot, long meta, long sinceNanos) {
+        int pg = FlowSlots.page(slot);
+        int at = FlowSlots.at(slot);
+        if (!unanswered(meta, pg, at)) {
+            meta &= ~FlowSlots.REPEATS;
+            slots.meta[pg][at] = meta;
+            return meta;
+        }
+        int sent = (int) slots.pktsToServer[pg][at];
+        // Low 32 bits on both sides: a difference past 4 billion packets in a second cannot occur.
+        long more = (sent - slots.counted[pg][at]) & 0xFFFF_FFFFL;
+        if (more != 0) {
+            // Counted before the sink runs, so a sink that throws cannot have them counted twice.
+            slots.counted[pg][at] = sent;
+            outcome.slot = slot;
+            repeats.onRepeat(outcome, more, Math.max(sinceNanos, slots.first[pg][at]));
+        }
+        return meta;
     }
 
     /**
@@ -415,16 +471,18 @@ public final class FlowTable {
      * sweep and its tunnel port like a flood target. The flows inside are decided instead.
      */
     private void report(int slot) {
-        long meta = slots.meta[FlowSlots.page(slot)][FlowSlots.at(slot)];
-        if ((meta & 0xFF) == PacketDecoder.PROTO_TCP && ((meta >>> FlowSlots.FLAGS_TO_SERVER_SHIFT) & SYN) == 0) {
-            return;
-        }
-        if ((meta & FlowSlots.CARRIER) != 0) {
+        if (!reportable(slots.meta[FlowSlots.page(slot)][FlowSlots.at(slot)])) {
             return;
         }
         decided.lazySet(decided.get() + 1);
         outcome.slot = slot;
         decisions.onOutcome(outcome);
+    }
+
+    /** Whether a TCP or UDP flow's outcome goes to the sink: not a TCP flow without its SYN, nor a tunnel's carrier. */
+    private static boolean reportable(long meta) {
+        return ((meta & 0xFF) != PacketDecoder.PROTO_TCP || ((meta >>> FlowSlots.FLAGS_TO_SERVER_SHIFT) & SYN) != 0)
+                && (meta & FlowSlots.CARRIER) == 0;
     }
 
     /** Hands a TCP flow's close, with its L7 fields so far, to the close sink. */
@@ -613,6 +671,7 @@ public final class FlowTable {
     }
 
     private void expireNow(long nowNanos) {
+        long sweptBefore = lastExpiryNanos;
         lastExpiryNanos = nowNanos;
         defrag.expire(nowNanos);
         int high = slots.highWater();
@@ -624,7 +683,10 @@ public final class FlowTable {
                 continue;
             }
             if (decisions != null && decidable(meta) && nowNanos - slots.first[pg][at] >= decisionDelayNanos) {
-                decideNow(slot, meta);
+                meta = decideNow(slot, meta);
+            }
+            if ((meta & FlowSlots.REPEATS) != 0) {
+                meta = repeat(slot, meta, sweptBefore);
             }
             if (nowNanos - slots.last[pg][at] >= timeoutNanos(meta)) {
                 int state = (int) (meta >>> FlowSlots.STATE_SHIFT) & 0xF;
@@ -681,6 +743,9 @@ public final class FlowTable {
         long meta = slots.meta[FlowSlots.page(slot)][FlowSlots.at(slot)];
         if (decisions != null && decidable(meta)) {
             meta = decideNow(slot, meta);
+        }
+        if ((meta & FlowSlots.REPEATS) != 0) {
+            meta = repeat(slot, meta, lastExpiryNanos);
         }
         if (closes != null && (meta & 0xFF) == PacketDecoder.PROTO_TCP && (meta & FlowSlots.CLOSE_REPORTED) == 0) {
             slots.meta[FlowSlots.page(slot)][FlowSlots.at(slot)] = meta | FlowSlots.CLOSE_REPORTED;

@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * The agent's detectors, wired: the flow table's decisions (a flow's outcome as soon as it
- * is known) go to the scan and flood detectors, each TCP flow's close to the brute-force
+ * is known) go to the scan and flood detectors, and the repeats of unanswered flows to the
+ * flood detector; each TCP flow's close to the brute-force
  * and upload detectors, final flow records to the protocol-mismatch detector, and to the volume-spike
  * detector when baselines were pushed;
  * DNS queries to the tunnel and DGA detectors; signature alerts
@@ -79,6 +80,15 @@ public final class Detectors implements FlowSink, InspectionSink {
     public void onDecision(io.netwatch.agent.flow.FlowOutcome decision) {
         scan.onOutcome(decision);
         flood.onOutcome(decision);
+    }
+
+    /**
+     * What the initiator of a flow decided unanswered went on sending, about once a second
+     * ({@link io.netwatch.agent.flow.FlowTable#repeats}): the flood detector's. The scan
+     * detector judges first contacts, which a flow makes once.
+     */
+    public void onRepeat(io.netwatch.agent.flow.FlowOutcome flow, long packets, long sinceNanos) {
+        flood.onRepeat(flow, packets, sinceNanos);
     }
 
     /** The DNS tunnel and DGA detectors read queries only. */

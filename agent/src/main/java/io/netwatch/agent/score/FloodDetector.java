@@ -17,9 +17,13 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Works on the flow table's decisions ({@link io.netwatch.agent.flow.FlowTable#decide}) on
  * the capture thread: one per flow, as soon as its outcome is known (a half-open attempt
- * within the decision delay), so a flood is seen within a second or two. Bounded: destinations in
- * a fixed-capacity table whose evictions are counted; distinct sources estimated in a fixed
- * 1024-bit linear-counting sketch per destination.
+ * within the decision delay), so a flood is seen within a second or two; and on the repeats
+ * of flows decided unanswered ({@link io.netwatch.agent.flow.FlowTable#repeats}), once a
+ * second while their initiator goes on sending, so a flood that keeps to one 5-tuple (one
+ * flow) counts whole, not only its first half second. Bounded: destinations in a
+ * fixed-capacity table of 64-bit hashes whose evictions are counted (a destination seen
+ * before costs a lookup in primitive arrays and formats no address); distinct sources
+ * estimated in a fixed 1024-bit linear-counting sketch per destination.
  */
 public final class FloodDetector implements FlowSink {
     public static final String SYN_FLOOD = "syn_flood";
@@ -41,7 +45,7 @@ public final class FloodDetector implements FlowSink {
     private final FloodConfig config;
     private final AnomalySink sink;
     private final String nodeName;
-    private final LruTable<Target, Target.State> targets;
+    private final RecentTable<Target> targets;
     private long clockNanos = Long.MIN_VALUE;
     private long nextId = 1;
     private final AtomicLong synFloods = new AtomicLong();
@@ -52,24 +56,31 @@ public final class FloodDetector implements FlowSink {
         this.config = config;
         this.sink = sink;
         this.nodeName = nodeName;
-        this.targets = new LruTable<>(config.maxDestinations());
+        this.targets = RecentTable.map(config.maxDestinations());
     }
 
-    private record Target(String ip, int port, int protocol) {
-        /** Mutable per-destination state; lives only in {@link #targets}. */
-        private static final class State {
-            final Cusum cusum;
-            final long[] sources = new long[SKETCH_BITS / 64];
-            long[] evidence;
-            int evidenceCount;
-            long firstNanos = Long.MAX_VALUE;
-            long lastNanos = Long.MIN_VALUE;
-            long packets;
-            long reportedAtNanos = Long.MIN_VALUE;
+    /** Mutable per-destination (address, port, protocol) state; lives only in {@link #targets}. */
+    private static final class Target {
+        final String ip;
+        final int port;
+        final int protocol;
+        /** Broadcast or multicast UDP: chatter nobody answers by design, never counted. */
+        final boolean ignored;
+        final Cusum cusum;
+        final long[] sources = new long[SKETCH_BITS / 64];
+        long[] evidence;
+        int evidenceCount;
+        long firstNanos = Long.MAX_VALUE;
+        long lastNanos = Long.MIN_VALUE;
+        long packets;
+        long reportedAtNanos = Long.MIN_VALUE;
 
-            State(FloodConfig c) {
-                cusum = new Cusum(c.interval().toNanos(), c.allowance(), c.meanWeight());
-            }
+        Target(FloodConfig c, String ip, int port, int protocol) {
+            this.ip = ip;
+            this.port = port;
+            this.protocol = protocol;
+            this.ignored = protocol == UDP && ScanDetector.notUnicast(ip);
+            cusum = new Cusum(c.interval().toNanos(), c.allowance(), c.meanWeight());
         }
     }
 
@@ -81,20 +92,55 @@ public final class FloodDetector implements FlowSink {
 
     /** One TCP or UDP flow's outcome ({@link io.netwatch.agent.flow.FlowTable#decide}). */
     public void onOutcome(FlowOutcome flow) {
+        if (attempt(flow)) {
+            count(flow, flow.packetsToServer(), flow.packetsToServer(), flow.firstNanos());
+        }
+    }
+
+    /**
+     * What the initiator of a flow decided unanswered went on sending
+     * ({@link io.netwatch.agent.flow.FlowTable#repeats}): counted as more attempts toward its
+     * destination while nobody answers, as its first packets were.
+     */
+    public void onRepeat(FlowOutcome flow, long packets, long sinceNanos) {
+        if (!attempt(flow)) {
+            return;
+        }
+        // A repeat carries a sweep's worth of packets (about a second): an interval shorter
+        // than that takes them at their rate, not all at once, which would multiply the rate
+        // by the number of intervals the sweep spans.
+        long span = flow.lastNanos() - sinceNanos;
+        long interval = config.interval().toNanos();
+        double x = span > interval ? packets * ((double) interval / span) : packets;
+        count(flow, packets, x, sinceNanos);
+    }
+
+    /** A half-open TCP attempt (the initiator's SYN, never its ACK) or a UDP flow nobody answered. */
+    private static boolean attempt(FlowOutcome flow) {
         int protocol = flow.ipProtocol();
         if (protocol == TCP) {
             int flags = flow.flagsToServer();
-            if ((flags & SYN) == 0 || (flags & ACK) != 0) {
-                return; // not an attempt, or the initiator completed the handshake
-            }
-        } else if (protocol != UDP || flow.packetsToClient() > 0) {
+            return (flags & SYN) != 0 && (flags & ACK) == 0; // else not an attempt, or the handshake completed
+        }
+        return protocol == UDP && flow.packetsToClient() == 0;
+    }
+
+    /**
+     * Counts {@code packets} of {@code flow} toward its destination, {@code x} of them in the
+     * CUSUM's open interval, the earliest of them sent at {@code fromNanos}.
+     */
+    private void count(FlowOutcome flow, long packets, double x, long fromNanos) {
+        int protocol = flow.ipProtocol();
+        long key = RecentTable.hash(flow.destinationHi(), flow.destinationLo(), 0, 0,
+                protocol << 16 | flow.destinationPort());
+        Target s = targets.get(key);
+        if (s == null) {
+            s = new Target(config, flow.destinationIp(), flow.destinationPort(), protocol);
+            targets.put(key, s);
+        }
+        if (s.ignored) {
             return;
         }
-        String destination = flow.destinationIp();
-        if (protocol == UDP && ScanDetector.notUnicast(destination)) {
-            return;
-        }
-        long packets = flow.packetsToServer();
         long last = flow.lastNanos();
         if (last < clockNanos - CLOCK_STEP_BACK_NANOS) {
             // The capture clock went back (files concatenated, a clock stepped): time starts
@@ -103,12 +149,6 @@ public final class FloodDetector implements FlowSink {
             clockNanos = last;
         } else {
             clockNanos = Math.max(clockNanos, last);
-        }
-        Target key = new Target(destination, flow.destinationPort(), protocol);
-        Target.State s = targets.get(key);
-        if (s == null) {
-            s = new Target.State(config);
-            targets.put(key, s);
         }
         s.cusum.advance(clockNanos);
         if (s.cusum.atRest()) {
@@ -123,25 +163,24 @@ public final class FloodDetector implements FlowSink {
         if (s.reportedAtNanos != Long.MIN_VALUE && s.reportedAtNanos > clockNanos) {
             s.reportedAtNanos = clockNanos; // reported before the clock went back: cool down from now
         }
-        int bit = (mix(flow.sourceIp().hashCode()) >>> 1) % SKETCH_BITS;
+        // From the raw address, not its text: a repeat formats nothing.
+        int bit = (int) (RecentTable.hash(flow.sourceHi(), flow.sourceLo(), 0, 0, 0) >>> 54);
         s.sources[bit >>> 6] |= 1L << (bit & 63);
-        s.firstNanos = Math.min(s.firstNanos, flow.firstNanos());
+        s.firstNanos = Math.min(s.firstNanos, fromNanos);
         s.lastNanos = Math.max(s.lastNanos, last);
         s.packets += packets;
         if (config.maxEvidence() > 0) {
             if (s.evidence == null) {
                 s.evidence = new long[config.maxEvidence()];
             }
-            if (s.evidenceCount < s.evidence.length) {
-                s.evidence[s.evidenceCount++] = flow.flowId();
-            }
+            addEvidence(s, flow.flowId());
         }
-        double statistic = s.cusum.add(clockNanos, packets);
+        double statistic = s.cusum.add(clockNanos, x);
         if (statistic >= config.threshold()) {
             if (s.reportedAtNanos != Long.MIN_VALUE && clockNanos - s.reportedAtNanos < config.cooldown().toNanos()) {
                 suppressed.incrementAndGet();
             } else {
-                report(key, s, statistic);
+                report(s, statistic);
                 s.reportedAtNanos = clockNanos;
             }
             s.cusum.reset();
@@ -152,21 +191,33 @@ public final class FloodDetector implements FlowSink {
         }
     }
 
-    private void report(Target key, Target.State s, double statistic) {
-        boolean syn = key.protocol() == TCP;
+    /** Adds a flow to the evidence once: a flow that repeats is one piece of evidence. */
+    private static void addEvidence(Target s, long flowId) {
+        for (int i = 0; i < s.evidenceCount; i++) {
+            if (s.evidence[i] == flowId) {
+                return;
+            }
+        }
+        if (s.evidenceCount < s.evidence.length) {
+            s.evidence[s.evidenceCount++] = flowId;
+        }
+    }
+
+    private void report(Target s, double statistic) {
+        boolean syn = s.protocol == TCP;
         String type = syn ? SYN_FLOOD : UDP_FLOOD;
         double sources = distinctSources(s.sources);
         double seconds = Math.max(0, s.lastNanos - s.firstNanos) / 1e9;
         String summary = String.format(Locale.ROOT,
                 "%s:%d/%s received %d %s in %.1f s from about %.0f sources; CUSUM %.0f reached its threshold %.0f "
                         + "(running mean %.1f per %.1f s, allowance %.0f)",
-                key.ip(), key.port(), syn ? "tcp" : "udp", s.packets,
+                s.ip, s.port, syn ? "tcp" : "udp", s.packets,
                 syn ? "SYNs that never completed a handshake" : "UDP datagrams that got no answer", seconds, sources,
                 statistic, config.threshold(), s.cusum.mean(), config.interval().toNanos() / 1e9, config.allowance());
         Anomaly.Builder a = Anomalies.start(nodeName + "-" + type + "-" + nextId++, type, "flood", TECHNIQUE, nodeName,
                 statistic >= 10 * config.threshold() ? Severity.SEVERITY_CRITICAL : Severity.SEVERITY_HIGH,
                 statistic / (10 * config.threshold()), io.netwatch.proto.flow.v1.Endpoint.getDefaultInstance(),
-                Anomalies.endpoint(key.ip(), key.port()), s.firstNanos, s.lastNanos, summary);
+                Anomalies.endpoint(s.ip, s.port), s.firstNanos, s.lastNanos, summary);
         a.getExplanationBuilder()
                 .addObservations(Anomalies.observation("cusum", statistic, config.threshold(), "packets"))
                 .addObservations(Anomalies.observation(syn ? "half_open_syns" : "unanswered_datagrams", s.packets,
@@ -191,14 +242,6 @@ public final class FloodDetector implements FlowSink {
         }
         int zero = SKETCH_BITS - set;
         return zero == 0 ? SKETCH_BITS * Math.log(SKETCH_BITS) : -SKETCH_BITS * Math.log((double) zero / SKETCH_BITS);
-    }
-
-    private static int mix(int h) {
-        h ^= h >>> 16;
-        h *= 0x85ebca6b;
-        h ^= h >>> 13;
-        h *= 0xc2b2ae35;
-        return h ^ (h >>> 16);
     }
 
     public long synFloodsRaised() {

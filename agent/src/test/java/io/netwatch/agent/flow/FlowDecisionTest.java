@@ -166,6 +166,73 @@ class FlowDecisionTest {
                 "an idle tick decides too");
     }
 
+    /** One repeat as the sink saw it. */
+    private record Repeat(int port, long packets, long sinceNanos, long totalToServer) {
+    }
+
+    @Test
+    void anUnansweredFlowsLaterPacketsAreRepeatedAtEachSweepUntilItIsAnswered() {
+        List<Repeat> repeats = new ArrayList<>();
+        FlowTable t = new FlowTable(FlowTableConfig.defaults(), records::add, "node-a", List.of("eth0"), 1L << 32)
+                .decide(o -> decisions.add(o.snapshot()), Duration.ofMillis(500))
+                .repeats((o, packets, since) -> repeats.add(new Repeat(o.destinationPort(), packets, since,
+                        o.packetsToServer())));
+        long ms = 1_000_000L;
+        byte[] toServer = ethernet(0x0800, ipv4Packet(CLIENT, SERVER, 17, Frames.udp(40000, 9999, 8)));
+        byte[] answer = ethernet(0x0800, ipv4Packet(SERVER, CLIENT, 17, Frames.udp(9999, 40000, 8)));
+        // A UDP flow of 10 datagrams a second; beside it, DNS exchanges answered at once, never repeated.
+        for (int i = 0; i < 25; i++) {
+            long at = SECOND + i * 100 * ms;
+            t.update(decoder.decode(buffer(toServer), LinkType.ETHERNET), at, toServer.length, 0);
+            byte[] q = ethernet(0x0800, ipv4Packet(CLIENT, SERVER, 17, Frames.udp(53000, 53, 8)));
+            byte[] r = ethernet(0x0800, ipv4Packet(SERVER, CLIENT, 17, Frames.udp(53, 53000, 8)));
+            t.update(decoder.decode(buffer(q), LinkType.ETHERNET), at + 1, q.length, 0);
+            t.update(decoder.decode(buffer(r), LinkType.ETHERNET), at + 2, r.length, 0);
+        }
+        // Decided as the packet at 1.5 s comes, with the 5 before it. The sweep at 2.0 s (before
+        // that packet is counted) repeats the 5 from 1.5 to 1.9 s, since its sweep before, at
+        // 1.0 s; the sweep at 3.0 s the next 10.
+        assertEquals(List.of(53, 9999), decisions.stream().map(FlowOutcome::destinationPort).toList());
+        assertEquals(5, decisions.get(1).packetsToServer());
+        assertEquals(List.of(new Repeat(9999, 5, SECOND, 10), new Repeat(9999, 10, 2 * SECOND, 20)), repeats);
+        // Answered at last: followed no more, though it goes on sending.
+        t.update(decoder.decode(buffer(answer), LinkType.ETHERNET), 3 * SECOND + 450 * ms, answer.length, 0);
+        for (int i = 0; i < 20; i++) {
+            t.update(decoder.decode(buffer(toServer), LinkType.ETHERNET), 3 * SECOND + 500 * ms + i * 100 * ms,
+                    toServer.length, 0);
+        }
+        t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        assertEquals(2, repeats.size(), "an answered flow is no attempt: " + repeats);
+    }
+
+    @Test
+    void aHalfOpenAttemptIsRepeatedAndItsLastPacketsJustBeforeItsRecord() {
+        List<String> order = new ArrayList<>();
+        FlowTable t = new FlowTable(FlowTableConfig.defaults(), f -> order.add("record"), "node-a", List.of("eth0"),
+                1L << 32).decide(o -> order.add("decision " + o.packetsToServer()), Duration.ofMillis(500))
+                .repeats((o, packets, since) -> order.add("repeat " + packets));
+        long ms = 1_000_000L;
+        // The same SYN again and again (one sequence number: one flow), a SYN-ACK back each time,
+        // never an ACK; beside it a connection whose initiator completes the handshake.
+        byte[] synAck = ethernetIpv4TcpSeq(SERVER, 443, CLIENT, 40000, 0x12, 7, 0);
+        byte[] accepted = ethernetIpv4TcpSeq(SERVER, 80, CLIENT, 41000, 0x12, 7, 0);
+        for (int i = 0; i < 15; i++) {
+            long at = SECOND + i * 100 * ms;
+            tcpOn(t, at, CLIENT, 40000, SERVER, 443, 0x02);
+            t.update(decoder.decode(buffer(synAck), LinkType.ETHERNET), at + 1, synAck.length, 0);
+            if (i == 0) {
+                tcpOn(t, at + 2, CLIENT, 41000, SERVER, 80, 0x02);
+                t.update(decoder.decode(buffer(accepted), LinkType.ETHERNET), at + 3, accepted.length, 0);
+            }
+            tcpOn(t, at + 4, CLIENT, 41000, SERVER, 80, 0x10);
+        }
+        t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        // The accepted connection is decided at its first ACK (its SYN and that ACK), never
+        // repeated; the half-open one at 1.5 s with its 5 SYNs so far, repeated by the sweep at
+        // 2.0 s (5 more) and, for the 5 after, just before its record.
+        assertEquals(List.of("decision 2", "decision 5", "repeat 5", "repeat 5", "record", "record"), order);
+    }
+
     @Test
     void anOutcomeTellsWhatTheFlowsRecordTellsWhenNothingCameAfterIt() {
         // The outcome is a view of the table, with no record behind it: every field it gives

@@ -128,7 +128,8 @@ class FlowTableFuzzTest {
         FlowTable table = new FlowTable(config(), tee, NODE, INTERFACES, 1L << 32)
                 .observe(new Inspector(InspectionConfig.defaults(), io.netwatch.agent.inspect.signature.Signatures.bundled(),
                         InspectionSink.NONE, detectors))
-                .decide(detectors::onDecision, DetectionConfig.defaults().decisionDelay()).closes(detectors::onClose);
+                .decide(detectors::onDecision, DetectionConfig.defaults().decisionDelay()).repeats(detectors::onRepeat)
+                .closes(detectors::onClose);
         PacketDecoder decoder = new PacketDecoder();
         for (int i = 0; i <= failing; i++) {
             Packet p = packets.get(i);

@@ -135,6 +135,57 @@ class FloodDetectorTest {
         assertEquals(150, observed(anomalies.getFirst(), "unanswered_datagrams"), 1e-9);
     }
 
+    /** A one-way UDP flow from 10.3.0.1:40000 to the victim's port 9999 as the table shows it at {@code lastNanos}. */
+    private static io.netwatch.agent.flow.FlowOutcome oneWay(long sent, long answers, long lastNanos) {
+        return io.netwatch.agent.flow.FlowOutcome.of(Flows.udp(7, "10.3.0.1", 40000, VICTIM, 9999, T0, (int) sent,
+                (int) answers).toBuilder().setLastSeen(com.google.protobuf.util.Timestamps.fromNanos(lastNanos))
+                .build());
+    }
+
+    @Test
+    void aFlowsRepeatsCountAsTheAttemptsTheyAreWhileNobodyAnswers() {
+        // One flow at 120 datagrams a second: 60 at its decision half a second in (S = 60 − 50 =
+        // 10), then a repeat of 120 a second: S = 80, then 150, past h = 100.
+        FloodDetector d = detector(FloodConfig.defaults());
+        d.onOutcome(oneWay(60, 0, T0 + SECOND / 2));
+        d.onRepeat(oneWay(180, 0, T0 + 3 * SECOND / 2), 120, T0 + SECOND / 2);
+        assertEquals(List.of(), anomalies);
+        d.onRepeat(oneWay(300, 0, T0 + 5 * SECOND / 2), 120, T0 + 3 * SECOND / 2);
+        assertEquals(1, anomalies.size());
+        Anomaly a = anomalies.getFirst();
+        assertEquals("udp_flood", a.getAnomalyType());
+        assertEquals(300, observed(a, "unanswered_datagrams"), 1e-9);
+        assertEquals(List.of(7L), a.getEvidenceFlowIdsList(), "one flow, one piece of evidence");
+        // The same repeats of a flow that was answered meanwhile are no attempts.
+        anomalies.clear();
+        FloodDetector answered = detector(FloodConfig.defaults());
+        answered.onOutcome(oneWay(60, 0, T0 + SECOND / 2));
+        for (int s = 1; s < 10; s++) {
+            answered.onRepeat(oneWay(60 + 120L * s, 1, T0 + SECOND / 2 + s * SECOND), 120,
+                    T0 + SECOND / 2 + (s - 1) * SECOND);
+        }
+        assertEquals(List.of(), anomalies);
+    }
+
+    @Test
+    void aRepeatSpanningManyShortIntervalsCountsAtItsRateNotAllInOne() {
+        // 100 ms steps, k = 50, h = 100 per step: 1,500 a second in one step is the alarm. A
+        // one-way stream of 400 a second, repeated once a second, is 40 per step, far below it
+        // (all 400 in one step would make S = 350).
+        FloodConfig tenth = new FloodConfig(Duration.ofMillis(100), 50, 100, 0.05, Duration.ZERO, 16, 20);
+        FloodDetector d = detector(tenth);
+        d.onOutcome(oneWay(20, 0, T0 + 50 * MS));
+        for (int s = 1; s <= 30; s++) {
+            d.onRepeat(oneWay(20 + 400L * s, 0, T0 + s * SECOND), 400, T0 + (s - 1) * SECOND);
+        }
+        assertEquals(List.of(), anomalies);
+        // 2,000 a second is 200 per step: S = 150 at the first repeat.
+        FloodDetector fast = detector(tenth);
+        fast.onOutcome(oneWay(100, 0, T0 + 50 * MS));
+        fast.onRepeat(oneWay(2100, 0, T0 + SECOND), 2000, T0);
+        assertEquals(1, anomalies.size());
+    }
+
     @Test
     void destinationsAreBoundedAndTheirEvictionsCounted() {
         FloodDetector d = detector(new FloodConfig(Duration.ofSeconds(1), 50, 100, 0.05, Duration.ZERO, 10, 0));
