@@ -155,11 +155,12 @@ public final class AggregatorServer implements AutoCloseable {
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new RuntimeMetrics().bindTo(meters);
         new StoreMetrics(store).bindTo(meters);
-        Incidents incidents = Incidents.start(config.incidents(), store, kubernetes != null, meters);
+        Incidents incidents = Incidents.start(config.incidents(), store, kubernetes != null,
+                identity == null ? ip -> false : identity.watcher().state().nodes()::contains, meters);
         if (identity != null) {
             new VerdictMetrics(identity.verdicts(), identity.reporter(), identity.index(), identity.enricher())
                     .withStaleClaims(identity.watcher().state()::staleClaims).withAnomalyEnricher(identity.anomalies())
-                    .bindTo(meters);
+                    .withNodes(identity.watcher().state().nodes()).bindTo(meters);
         }
         Baselines baselines;
         try {

@@ -96,6 +96,8 @@ public final class ClusterState {
     private final Map<String, SliceEntry> slices = new HashMap<>();
     /** Pod uid to the Services ("ns/name") whose EndpointSlices name it, with how many slices do. */
     private final Map<String, Map<String, Integer>> sliceServicesByPod = new HashMap<>();
+    /** The nodes' addresses: the pods' host addresses from here, the Nodes' from the watcher's lists. */
+    private final ClusterNodes nodes = new ClusterNodes();
 
     /** Read without the lock by every flow: the ingest path never waits on cluster events. */
     private volatile boolean synced;
@@ -125,6 +127,11 @@ public final class ClusterState {
 
     public boolean synced() {
         return synced;
+    }
+
+    /** The cluster's node addresses; read without a lock. */
+    public ClusterNodes nodes() {
+        return nodes;
     }
 
     // ---- pods
@@ -186,6 +193,7 @@ public final class ClusterState {
                 controller(meta.getOwnerReferences()), view, ips, List.copyOf(hostIps), start,
                 nanos(meta.getCreationTimestamp()), !blank(meta.getDeletionTimestamp()));
         PodEntry old = pods.put(uid, entry);
+        nodes.hostsChanged(old == null ? List.of() : old.hostIps(), entry.hostIps());
         if (old != null && !Objects.equals(old.controller(), entry.controller())) {
             unindexController(old);
         }
@@ -214,6 +222,7 @@ public final class ClusterState {
         if (old == null) {
             return;
         }
+        nodes.hostsChanged(old.hostIps(), List.of());
         String namespace = old.namespace();
         podUidByName.remove(namespace + "/" + old.name(), uid);
         Set<String> inNs = podsByNamespace.get(namespace);

@@ -20,7 +20,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The aggregator's one cluster-wide watch on the API server: informers on Pods, Namespaces,
  * Services, EndpointSlices, NetworkPolicies, ReplicaSets and Jobs, all namespaces, feeding
- * one {@link ClusterState}. Agents never watch the API server themselves.
+ * one {@link ClusterState}; and a list of the Nodes every 30 s, for their addresses
+ * ({@link ClusterNodes}), on a thread of its own: Nodes are not watched, and a list that fails
+ * (counted, retried) keeps the last one and never holds readiness back. Agents never watch the
+ * API server themselves.
  *
  * <p>Never blocks its caller: {@link #start} returns at once, the informers list and watch
  * in the background and retry with backoff while the API server cannot be reached;
@@ -30,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * <p>Least privilege (ClusterRole): {@code get, list, watch} on {@code pods},
  * {@code namespaces}, {@code services}; {@code endpointslices} (discovery.k8s.io);
  * {@code networkpolicies} (networking.k8s.io); {@code replicasets} (apps); {@code jobs}
- * (batch). Nothing else, and no write verb.
+ * (batch); {@code list} on {@code nodes}. Nothing else, and no write verb.
  */
 public final class ClusterWatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ClusterWatcher.class);
@@ -38,12 +41,16 @@ public final class ClusterWatcher implements AutoCloseable {
     static final long REFRESH_MILLIS = 1_000;
     /** How often ended tenures past their grace are dropped, ms. */
     static final long PRUNE_MILLIS = 10_000;
+    /** How often the Nodes are listed for their addresses, ms (they change when a node joins or leaves). */
+    static final long NODES_MILLIS = 30_000;
 
     private final ClusterState state;
     private final IdentityIndex index;
     private final LongSupplier clockNanos;
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
     private final ScheduledExecutorService ticker;
+    /** Lists the Nodes: a request that may wait on the API server, kept off the ticker's refreshes. */
+    private final ScheduledExecutorService nodeLister;
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong handlerErrors = new AtomicLong();
     private volatile String problem = "listing the cluster";
@@ -56,6 +63,8 @@ public final class ClusterWatcher implements AutoCloseable {
         this.clockNanos = clockNanos;
         this.ticker = Executors.newSingleThreadScheduledExecutor(
                 r -> Thread.ofPlatform().name("netwatch-identity").daemon().unstarted(r));
+        this.nodeLister = Executors.newSingleThreadScheduledExecutor(
+                r -> Thread.ofPlatform().name("netwatch-identity-nodes").daemon().unstarted(r));
     }
 
     /**
@@ -94,7 +103,28 @@ public final class ClusterWatcher implements AutoCloseable {
         w.ticker.scheduleWithFixedDelay(w::refresh, REFRESH_MILLIS, REFRESH_MILLIS, TimeUnit.MILLISECONDS);
         w.ticker.scheduleWithFixedDelay(() -> index.prune(clockNanos.getAsLong()), PRUNE_MILLIS, PRUNE_MILLIS,
                 TimeUnit.MILLISECONDS);
+        w.nodeLister.scheduleWithFixedDelay(() -> w.listNodes(client), 0, NODES_MILLIS, TimeUnit.MILLISECONDS);
         return w;
+    }
+
+    /**
+     * Reads the Nodes' addresses again. A failure (the API server away, the list refused) keeps
+     * the last ones, is counted and logged when its cause changes, and never ends the schedule.
+     */
+    private void listNodes(KubernetesClient client) {
+        try {
+            state.nodes().listed(client.nodes().list().getItems());
+        } catch (RuntimeException e) {
+            if (closed) {
+                return;
+            }
+            state.nodes().listFailed();
+            String cause = describe(e);
+            if (!cause.equals(lastCause)) {
+                log.warn("identity: listing the nodes failed ({}); their addresses stay as last read, retrying", cause);
+            }
+            lastCause = cause;
+        }
     }
 
     private <T extends HasMetadata> void watch(SharedIndexInformer<T> informer, Consumer<T> upsert, Consumer<T> gone) {
@@ -213,6 +243,7 @@ public final class ClusterWatcher implements AutoCloseable {
     public void close() {
         closed = true;
         ticker.shutdownNow();
+        nodeLister.shutdownNow();
         for (SharedIndexInformer<?> i : informers) {
             i.stop();
         }

@@ -18,7 +18,9 @@ import java.util.function.Predicate;
 /**
  * The {@code beaconing} detector: an established, regular rhythm of connections from one
  * actor (workload, else address) to one external peer (address, protocol, port); only
- * connections the peer answered count. For each
+ * connections the peer answered count. With a cluster watched, a peer is external when no
+ * pod or Service holds its address (no namespace) and it is none of the nodes' addresses:
+ * a probe or a scraper calls on the kubelet or a host-network agent like clockwork. For each
  * pair it keeps the starts of the last {@link BeaconConfig#MAX_SAMPLES} connections; once
  * there are enough, the intervals between them are judged by their median (the period) and
  * their robust coefficient of variation, 1.4826 x MAD / median (the jitter): about 1 for
@@ -54,16 +56,28 @@ public final class BeaconDetector implements StoreListener {
         long reportedAtNanos = Long.MIN_VALUE;
     }
 
+    /** As below, with no node addresses known. */
+    public BeaconDetector(BeaconConfig config, boolean clusterWatched, IncidentTracker worker,
+                          Consumer<Anomaly> raise) {
+        this(config, clusterWatched, ip -> false, worker, raise);
+    }
+
     /**
-     * @param clusterWatched with a cluster, only peers outside it (no namespace) are judged;
-     *                       without, every destination
+     * @param clusterWatched with a cluster, only peers outside it are judged; without, every
+     *                       destination
+     * @param nodeAddress    whether an address (as flows write it) is one of the cluster's
+     *                       nodes': such a peer is in the cluster though no pod holds it. Asked
+     *                       on the storing thread for each answered flow: must not block
      * @param worker         runs the judging, in order, off the storing thread
      * @param raise          stores a beaconing anomaly (the store then tells the incidents)
      */
-    public BeaconDetector(BeaconConfig config, boolean clusterWatched, IncidentTracker worker,
-                          Consumer<Anomaly> raise) {
+    public BeaconDetector(BeaconConfig config, boolean clusterWatched, Predicate<String> nodeAddress,
+                          IncidentTracker worker, Consumer<Anomaly> raise) {
         this.config = config;
-        this.external = clusterWatched ? f -> f.getDestination().getWorkload().getNamespace().isEmpty() : f -> true;
+        this.external = clusterWatched
+                ? f -> f.getDestination().getWorkload().getNamespace().isEmpty()
+                        && !nodeAddress.test(f.getDestination().getIp())
+                : f -> true;
         this.worker = worker;
         this.raise = raise;
         this.counters = worker.counters();

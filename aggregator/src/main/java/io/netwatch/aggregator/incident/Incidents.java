@@ -2,6 +2,7 @@ package io.netwatch.aggregator.incident;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netwatch.aggregator.store.FlowStore;
+import java.util.function.Predicate;
 
 /**
  * The incident stage as the aggregator wires it: the {@link IncidentTracker} over every
@@ -19,11 +20,13 @@ public final class Incidents implements AutoCloseable {
      * Starts tracking what {@code store} stores from now on.
      *
      * @param clusterWatched whether flows carry workloads (beaconing then judges only external peers)
+     * @param nodeAddress    whether an address is one of the cluster's nodes' (not external to it);
+     *                       asked on the storing thread, must not block
      */
     public static Incidents start(IncidentConfig config, FlowStore store, boolean clusterWatched,
-                                  MeterRegistry meters) {
+                                  Predicate<String> nodeAddress, MeterRegistry meters) {
         IncidentTracker tracker = new IncidentTracker(config, new IncidentCounters(), System::currentTimeMillis);
-        BeaconDetector beacons = new BeaconDetector(config.beaconing(), clusterWatched, tracker,
+        BeaconDetector beacons = new BeaconDetector(config.beaconing(), clusterWatched, nodeAddress, tracker,
                 a -> store.addAnomaly(a, System.currentTimeMillis()));
         store.listen(tracker);
         store.listen(beacons);

@@ -3,6 +3,7 @@ package io.netwatch.aggregator.verdict;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.netwatch.aggregator.identity.AnomalyEnricher;
+import io.netwatch.aggregator.identity.ClusterNodes;
 import io.netwatch.aggregator.identity.FlowEnricher;
 import io.netwatch.aggregator.identity.IdentityIndex;
 import io.netwatch.common.metrics.FunctionMeters;
@@ -23,6 +24,8 @@ public final class VerdictMetrics implements MeterBinder {
     private LongSupplier staleClaims;
     /** Null: no meters of the agents' anomalies' ends. */
     private AnomalyEnricher anomalies;
+    /** Null: no node-address meters. */
+    private ClusterNodes nodes;
 
     public VerdictMetrics(FlowVerdicts verdicts, ViolationReporter reporter, IdentityIndex index) {
         this(verdicts, reporter, index, null);
@@ -45,6 +48,12 @@ public final class VerdictMetrics implements MeterBinder {
     /** Also serves what the address histories made of the agents' anomalies' ends. */
     public VerdictMetrics withAnomalyEnricher(AnomalyEnricher enricher) {
         this.anomalies = enricher;
+        return this;
+    }
+
+    /** Also serves the cluster's node addresses ({@code ClusterState.nodes()}). */
+    public VerdictMetrics withNodes(ClusterNodes clusterNodes) {
+        this.nodes = clusterNodes;
         return this;
     }
 
@@ -77,6 +86,12 @@ public final class VerdictMetrics implements MeterBinder {
             meters.counter("netwatch.identity.anomaly.ends", anomalies, AnomalyEnricher::endsUnknown,
                     "Addresses of agents' anomalies, by whether the address's history named their holder when the"
                             + " anomaly began", "outcome", "unknown");
+        }
+        if (nodes != null) {
+            meters.gauge("netwatch.identity.node.addresses", nodes, ClusterNodes::size,
+                    "Addresses of the cluster's nodes (their InternalIPs and ExternalIPs, their pods' host addresses)");
+            meters.counter("netwatch.identity.node.list.failures", nodes, ClusterNodes::listFailures,
+                    "Lists of the Nodes that failed (their addresses stay as last read)");
         }
         if (enricher != null) {
             meters.counter("netwatch.identity.agent.labels", enricher, e -> e.agentLabelsOverruled(),

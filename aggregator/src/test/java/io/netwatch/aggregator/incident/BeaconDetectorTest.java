@@ -162,6 +162,28 @@ class BeaconDetectorTest {
     }
 
     @Test
+    void aRhythmToANodeAddressIsInTheClusterThoughNoPodHoldsIt() throws InterruptedException {
+        // Node addresses are no pod's: the enricher names them by their network, as outside peers.
+        BeaconDetector d = new BeaconDetector(BeaconConfig.defaults(), true,
+                Set.of("192.168.0.2", "198.51.100.20")::contains, tracker, raised::add);
+        for (int i = 0; i < 20; i++) {
+            long t = T0_NANOS + i * 15_000_000_000L;
+            for (String node : List.of("192.168.0.2", "198.51.100.20")) {
+                Flow f = connection("10.1.0.5", node, 10250, t);
+                d.flowStored(f.toBuilder().setDestination(f.getDestination().toBuilder().setWorkload(
+                        Workload.newBuilder().setExternalName(node.replaceAll("\\.\\d+$", ".0/24")))).build(), 0);
+            }
+        }
+        assertTrue(tracker.awaitIdle(10_000));
+        assertEquals(0, tracker.counters().beaconFlows(), "the kubelet and a node's external address are the cluster's");
+        for (int i = 0; i < 20; i++) {
+            d.flowStored(connection("10.1.0.5", "192.168.7.2", 10250, T0_NANOS + i * 15_000_000_000L), 0);
+        }
+        assertTrue(tracker.awaitIdle(10_000));
+        assertEquals(1, raised.size(), "an address no node has is judged");
+    }
+
+    @Test
     void theTableOfPairsIsBoundedAndCountsWhatItForgets() {
         BeaconDetector d = detector(new BeaconConfig(10, 0.2, Duration.ofSeconds(1), Duration.ofHours(2), 1_000,
                 Duration.ofHours(1), Set.of()), false);
