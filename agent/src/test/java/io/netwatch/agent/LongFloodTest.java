@@ -112,6 +112,24 @@ class LongFloodTest {
         assertEquals(List.of(), finish(at));
     }
 
+    /**
+     * Found in review: StatsD, a tracing agent's UDP port, syslog or flow export send one way
+     * on one socket, which nothing tells from a flood on the wire. Repeats counted whatever the
+     * flow's rate made such a stream above k = 50 a second a `udp_flood` within seconds, where
+     * before it was one only from 300 a second. A repeat counts only at a rate that alone
+     * passes h within an interval (k + h = 150 a second by default): what the single-flow
+     * floods this closed (150 to 299 a second) send.
+     */
+    @Test
+    void aOneWayStreamUnderWhatAloneWouldRaiseTheAlarmIsNoFlood() {
+        byte[] datagram = ethernet(0x0800, ipv4Packet(ATTACKER, VICTIM, 17, udp(40000, 8125, 120)));
+        long at = T0;
+        for (int i = 0; i < 120 * 60; i++) {
+            packet(datagram, at = T0 + i * (SECOND / 120));
+        }
+        assertEquals(List.of(), finish(at), "120 StatsD datagrams a second for a minute");
+    }
+
     @Test
     void aOneWayStreamWithinTheAllowanceIsNoFlood() {
         // 40 unanswered datagrams a second (syslog, say) for two minutes: under k = 50 a second.

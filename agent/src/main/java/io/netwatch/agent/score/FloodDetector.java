@@ -112,6 +112,13 @@ public final class FloodDetector implements FlowSink {
         long span = flow.lastNanos() - sinceNanos;
         long interval = config.interval().toNanos();
         double x = span > interval ? packets * ((double) interval / span) : packets;
+        // Only at a rate that alone passes h within an interval (k + h: 150 a second by
+        // default). A one-way stream on one socket (StatsD, syslog, a tracing agent's port,
+        // flow export) is a flood on the wire; slower than that it stays what its decision saw.
+        double perInterval = packets * ((double) interval / Math.max(span, 1));
+        if (perInterval < config.allowance() + config.threshold()) {
+            return;
+        }
         count(flow, packets, x, sinceNanos);
     }
 

@@ -144,24 +144,25 @@ class FloodDetectorTest {
 
     @Test
     void aFlowsRepeatsCountAsTheAttemptsTheyAreWhileNobodyAnswers() {
-        // One flow at 120 datagrams a second: 60 at its decision half a second in (S = 60 − 50 =
-        // 10), then a repeat of 120 a second: S = 80, then 150, past h = 100.
+        // One flow: 60 datagrams at its decision half a second in (S = 60 − 50 = 10). A repeat
+        // at 120 a second is under k + h = 150 (what alone would pass h in an interval) and
+        // counts nothing, so S is back at 0; one at 160 a second makes S = 110, past h = 100.
         FloodDetector d = detector(FloodConfig.defaults());
         d.onOutcome(oneWay(60, 0, T0 + SECOND / 2));
         d.onRepeat(oneWay(180, 0, T0 + 3 * SECOND / 2), 120, T0 + SECOND / 2);
         assertEquals(List.of(), anomalies);
-        d.onRepeat(oneWay(300, 0, T0 + 5 * SECOND / 2), 120, T0 + 3 * SECOND / 2);
+        d.onRepeat(oneWay(340, 0, T0 + 5 * SECOND / 2), 160, T0 + 3 * SECOND / 2);
         assertEquals(1, anomalies.size());
         Anomaly a = anomalies.getFirst();
         assertEquals("udp_flood", a.getAnomalyType());
-        assertEquals(300, observed(a, "unanswered_datagrams"), 1e-9);
+        assertEquals(160, observed(a, "unanswered_datagrams"), 1e-9);
         assertEquals(List.of(7L), a.getEvidenceFlowIdsList(), "one flow, one piece of evidence");
         // The same repeats of a flow that was answered meanwhile are no attempts.
         anomalies.clear();
         FloodDetector answered = detector(FloodConfig.defaults());
         answered.onOutcome(oneWay(60, 0, T0 + SECOND / 2));
         for (int s = 1; s < 10; s++) {
-            answered.onRepeat(oneWay(60 + 120L * s, 1, T0 + SECOND / 2 + s * SECOND), 120,
+            answered.onRepeat(oneWay(60 + 200L * s, 1, T0 + SECOND / 2 + s * SECOND), 200,
                     T0 + SECOND / 2 + (s - 1) * SECOND);
         }
         assertEquals(List.of(), anomalies);
