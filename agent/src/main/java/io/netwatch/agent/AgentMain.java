@@ -253,11 +253,16 @@ public final class AgentMain {
             int queued = streamer.queueDepth();
             String refused = streamer.refusal();
             String ended = streamer.peerEnd();
+            String failed = streamer.failure();
             out.printf("netwatch agent: the aggregator did not acknowledge %s within %s%s%s%n",
                     count(batches, "batch", "batches"), Durations.format(drainTimeout), queued == 0 ? ""
                     : "; " + count(queued, "record", "records") + (queued == 1 ? " was" : " were") + " still queued",
                     refused != null ? "; it refused this agent: " + refused
-                            : ended != null ? "; it ended the last stream: " + ended : "");
+                            : ended != null ? "; it ended the last stream: " + ended
+                            : failed == null ? ""
+                            : streamer.everReached() ? "; the connection to it failed: " + failed
+                            : "; it never answered (" + failed + "): is it running at " + config.aggregator()
+                                    + (config.tls() == null ? ", without TLS?" : ", with TLS?"));
             code = code == 0 ? 1 : code;
         }
         if (watcher != null) {

@@ -227,4 +227,17 @@ class EndToEndTest {
             aggregator.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
     }
+
+    @Test
+    void aReplayNoAggregatorAnswersSaysSoInItsLastLine() throws Exception {
+        // Found by a new user: a replay with no aggregator running waited its drain timeout and
+        // ended with only "did not acknowledge 3 batches within 30s", naming no cause.
+        int port = freePort();
+        CliRun run = CliRun.of("agent", "--pcap", Samples.demo().toString(), "--aggregator", "127.0.0.1:" + port,
+                "--node", "node-a", "--metrics", "none", "--drain-timeout", "2s");
+        assertEquals(1, run.code(), run.stdout() + run.stderr());
+        assertTrue(run.stdout().contains("netwatch agent: the aggregator did not acknowledge ")
+                && run.stdout().contains("; it never answered (UNAVAILABLE: ")
+                && run.stdout().contains("): is it running at 127.0.0.1:" + port + ", without TLS?\n"), run.stdout());
+    }
 }

@@ -203,6 +203,12 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
      * ("UNAVAILABLE: cannot ask the API server ..."), until a stream is answered; null when none.
      */
     private volatile String peerEnd;
+    /**
+     * How gRPC itself failed the last stream, when neither a refusal nor the aggregator ended it
+     * ("UNAVAILABLE: io exception": nothing listens there, a TLS handshake failed, the connection
+     * was lost), until a stream is answered; null when none.
+     */
+    private volatile String failure;
     private final AtomicBoolean hinted = new AtomicBoolean();
     private final AtomicBoolean saidUnresolved = new AtomicBoolean();
     private final AtomicLong connects = new AtomicLong();
@@ -403,7 +409,7 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
             public void onNext(AggregatorMessage message) {
                 everAnswered = true;
                 reached = true;
-                if (!answered || refusal != null || peerEnd != null) {
+                if (!answered || refusal != null || peerEnd != null || failure != null) {
                     lock.lock();
                     try {
                         // An older stream's last messages (an ack after this agent cancelled it)
@@ -412,6 +418,7 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
                             answered = true;
                             refusal = null;
                             peerEnd = null;
+                            failure = null;
                         }
                     } finally {
                         lock.unlock();
@@ -477,6 +484,7 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
                     if (current) {
                         refusal = refused ? reason : null;
                         peerEnd = fromPeer && !refused ? reason : null;
+                        failure = fromPeer || refused ? null : reason;
                     }
                 } finally {
                     lock.unlock();
@@ -1070,6 +1078,21 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
      */
     public String peerEnd() {
         return peerEnd;
+    }
+
+    /**
+     * How gRPC itself failed this agent's last stream ("UNAVAILABLE: io exception"), when no
+     * refusal or end from the aggregator came and no stream has been answered since; else null.
+     * A replay that cannot drain says it (found by a new user: a replay with no aggregator
+     * running ended with only "did not acknowledge 3 batches within 30s").
+     */
+    public String failure() {
+        return failure;
+    }
+
+    /** The aggregator has answered some stream, with a message or by ending it. */
+    public boolean everReached() {
+        return reached;
     }
 
     /** Identity updates the consumer threw on (skipped). */
