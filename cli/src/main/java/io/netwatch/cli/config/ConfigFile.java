@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.snakeyaml.engine.v2.exceptions.Mark;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -74,9 +76,45 @@ public final class ConfigFile {
         }
         String reason = lines.getFirst();
         if (lines.size() > 1 && reason.startsWith("while ")) {
+            // The problem's place leads the message; the context's, when elsewhere, is where
+            // to look for what was left open (a '[' or a quote the file ends inside).
+            MarkedYamlEngineException marked = marked(e);
+            if (marked != null && marked.getContextMark().isPresent() && marked.getProblemMark().isPresent()
+                    && marked.getContextMark().get().getIndex() != marked.getProblemMark().get().getIndex()) {
+                Mark m = marked.getContextMark().get();
+                reason += " (started at line " + (m.getLine() + 1) + ", column " + (m.getColumn() + 1) + ")";
+            }
             reason += ": " + lines.get(1);
         }
         return reason;
+    }
+
+    /**
+     * " line 2, column 1:", where the YAML parser found the problem; "" when nobody knows. Found
+     * by a new user: Jackson's own location is that of the last token it read, which for a tab
+     * indenting line 2 was the end of line 1 ("line 1, column 8"), and for a quote left open the
+     * key before it; snakeyaml-engine's problem mark is the place itself.
+     */
+    static String where(JacksonException e) {
+        MarkedYamlEngineException marked = marked(e);
+        if (marked != null && marked.getProblemMark().isPresent()) {
+            Mark m = marked.getProblemMark().get();
+            return " line " + (m.getLine() + 1) + ", column " + (m.getColumn() + 1) + ":";
+        }
+        TokenStreamLocation at = e.getLocation();
+        return at == null || at.getLineNr() < 1 ? "" : " line " + at.getLineNr() + ", column " + at.getColumnNr() + ":";
+    }
+
+    /** snakeyaml-engine's exception under Jackson's, which knows the places; null when there is none. */
+    private static MarkedYamlEngineException marked(JacksonException e) {
+        Throwable c = e.getCause();
+        // Bounded: a cause chain that loops would otherwise never end.
+        for (int depth = 0; c != null && depth < 8; depth++, c = c.getCause()) {
+            if (c instanceof MarkedYamlEngineException marked) {
+                return marked;
+            }
+        }
+        return null;
     }
 
     private static String article(String noun) {
@@ -91,9 +129,7 @@ public final class ConfigFile {
             root = YAML.readTree(text);
             numbers = numbersAsWritten(text);
         } catch (JacksonException e) {
-            TokenStreamLocation at = e.getLocation();
-            String where = at == null || at.getLineNr() < 1 ? "" : " line " + at.getLineNr() + ", column "
-                    + at.getColumnNr() + ":";
+            String where = where(e);
             String reason = yamlReason(e);
             if (reason.startsWith("Duplicate property")) {
                 // Jackson names its own feature; the user needs only the key.
