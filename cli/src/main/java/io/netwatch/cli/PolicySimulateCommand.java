@@ -77,23 +77,30 @@ final class PolicySimulateCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new NetwatchMain.UserError("cannot read " + policies + ": " + e.getMessage());
         }
-        long now = System.currentTimeMillis();
-        if (input.offline()) {
-            offline(yaml, m, now);
-        } else {
-            online(yaml, m, now);
-        }
-        return 0;
-    }
-
-    private void offline(String yaml, PolicySimulator.Mode m, long now) throws Exception {
-        ClusterFile.Contents contents = ClusterFile.read(input.cluster);
         PolicyDocuments.Read read;
         try {
             read = PolicyDocuments.read(yaml, policies.toString(), "default");
         } catch (IllegalArgumentException e) {
             throw new NetwatchMain.UserError(e.getMessage());
         }
+        if (read.policies().isEmpty()) {
+            // Found by a new user: an empty file (what `policy suggest` prints when it has nothing
+            // to suggest) simulated no change and printed the cluster's own denials as if these
+            // policies made them.
+            throw new NetwatchMain.UserError(policies + ": no NetworkPolicy (networking.k8s.io/v1) in it, nothing to"
+                    + " simulate" + PolicyCheckCommand.ignored(read.ignored()));
+        }
+        long now = System.currentTimeMillis();
+        if (input.offline()) {
+            offline(read, m, now);
+        } else {
+            online(yaml, m, now);
+        }
+        return 0;
+    }
+
+    private void offline(PolicyDocuments.Read read, PolicySimulator.Mode m, long now) throws Exception {
+        ClusterFile.Contents contents = ClusterFile.read(input.cluster);
         PolicySimulator simulator = new PolicySimulator(contents.snapshot(), read.policies(), m);
         Map<String, Long> byPolicy = new TreeMap<>();
         long[] judged = {0};

@@ -184,6 +184,10 @@ class PolicySuggestCommandTest {
         Path noTime = write("n.jsonl", "{\"src_ip\":\"10.244.1.5\",\"dst_ip\":\"10.244.1.6\",\"dst_port\":9000,\"proto\":\"tcp\"}\n");
         Path badPolicy = write("p.yaml", "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x}\n"
                 + "spec: {egress: [{to: [{ipBlock: {cidr: 10.0.0.0/8, except: [192.168.0.0/16]}}]}]}\n");
+        // Found by a new user: a file with no policy in it (an empty `policy suggest` output)
+        // simulated nothing and listed the cluster's own denials.
+        Path empty = write("empty.yaml", "");
+        Path service = write("service.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n");
         for (Case c : List.of(
                 new Case("netwatch policy suggest: give both --cluster and --flows to work offline, or neither to ask the"
                         + " aggregator (--aggregator)", "policy", "suggest", "-n", "shop", "--flows", flows.toString()),
@@ -202,6 +206,12 @@ class PolicySuggestCommandTest {
                         "policy", "simulate", "--policies", badPolicy.toString(), "--cluster", cluster.toString(), "--flows", flows.toString()),
                 new Case("netwatch policy simulate: --mode: mode 'merge' is not replace or add",
                         "policy", "simulate", "--policies", badPolicy.toString(), "--mode", "merge", "--cluster", cluster.toString(), "--flows", flows.toString()),
+                new Case("netwatch policy simulate: " + empty + ": no NetworkPolicy (networking.k8s.io/v1) in it,"
+                        + " nothing to simulate",
+                        "policy", "simulate", "--policies", empty.toString(), "--cluster", cluster.toString(), "--flows", flows.toString()),
+                new Case("netwatch policy simulate: " + service + ": no NetworkPolicy (networking.k8s.io/v1) in it,"
+                        + " nothing to simulate; ignored other kinds: 1 Service (v1)",
+                        "policy", "simulate", "--policies", service.toString(), "--mode", "add", "--cluster", cluster.toString(), "--flows", flows.toString()),
                 new Case("netwatch policy simulate: cannot read " + tmp.resolve("none.yaml") + ": no such file",
                         "policy", "simulate", "--policies", tmp.resolve("none.yaml").toString(), "--cluster", cluster.toString(), "--flows", flows.toString()))) {
             CliRun r = run(c.args());
