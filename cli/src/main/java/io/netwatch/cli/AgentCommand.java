@@ -3,8 +3,10 @@ package io.netwatch.cli;
 import io.netwatch.agent.AgentConfig;
 import io.netwatch.agent.AgentMain;
 import io.netwatch.agent.capture.CaptureException;
+import io.netwatch.agent.capture.LiveCaptureConfig;
 import io.netwatch.agent.capture.PcapFileSource;
 import io.netwatch.agent.export.ClientTls;
+import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.identity.IdentityCache;
 import io.netwatch.cli.config.ConfigValues;
 import java.nio.file.Path;
@@ -50,17 +52,20 @@ final class AgentCommand implements Callable<Integer> {
             + "(default 0.0.0.0:9091). (metrics.listen)")
     String metrics;
 
-    @Option(names = "--snaplen", description = "Bytes captured per packet. (capture.snap_length)")
+    @Option(names = "--snaplen", description = "Bytes captured per packet (default "
+            + LiveCaptureConfig.DEFAULT_SNAP_LENGTH + ", also the most). (capture.snap_length)")
     String snapLength;
 
-    @Option(names = "--buffer-size", description = "Kernel capture buffer per interface, bytes. (capture.buffer_bytes)")
+    @Option(names = "--buffer-size", description = "Kernel capture buffer per interface, bytes (default "
+            + LiveCaptureConfig.DEFAULT_BUFFER_BYTES + ", 32 MiB). (capture.buffer_bytes)")
     String bufferBytes;
 
     @Option(names = "--immediate", description = "libpcap immediate mode: lower latency, more drops at high rates. "
             + "(capture.immediate_mode)")
     Boolean immediate;
 
-    @Option(names = "--max-flows", description = "Flow table bound. (flows.max_flows)")
+    @Option(names = "--max-flows", description = "Flow table bound: past it a flow is evicted, unanswered ones first,"
+            + " and counted (default " + FlowTableConfig.DEFAULT_MAX_FLOWS + "). (flows.max_flows)")
     String maxFlows;
 
     @Option(names = "--flow-timeouts", description = "Flow timeouts, any of " + FlowTimeouts.KEYS
