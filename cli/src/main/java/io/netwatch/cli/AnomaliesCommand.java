@@ -60,7 +60,7 @@ final class AnomaliesCommand implements Callable<Integer> {
         boolean filtered = !types.isEmpty() || !ip.isEmpty() || !node.isEmpty() || since != null;
         long count;
         try {
-            count = client.stream(follow, stub -> stub.getAnomalies(request.build()), (GetAnomaliesResponse r) -> {
+            count = client.stream(follow, stdout, stub -> stub.getAnomalies(request.build()), (GetAnomaliesResponse r) -> {
                 if (r.getLostBefore() > 0) {
                     // Found in review: observe said so, this dropped lost_before without a word.
                     System.err.println("netwatch anomalies: " + TextFormat.lost(r.getLostBefore(), "anomaly", "anomalies",

@@ -47,9 +47,14 @@ final class CheckedOutput extends OutputStream {
         }
     }
 
+    /** Whether this writes to the process's own standard output, file descriptor 1. */
+    boolean toProcessStdout() {
+        return out == processStdout;
+    }
+
     /** True when this wrote to the process's standard output and that is a pipe (Linux): its reader left. */
     boolean toClosedPipe() {
-        if (out != processStdout) {
+        if (!toProcessStdout()) {
             return false;
         }
         try {

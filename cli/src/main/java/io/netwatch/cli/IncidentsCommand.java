@@ -62,7 +62,7 @@ final class IncidentsCommand implements Callable<Integer> {
         JsonLines out = stdout.json();
         long count;
         try {
-            count = client.stream(follow, stub -> stub.getIncidents(request.build()), (GetIncidentsResponse r) -> {
+            count = client.stream(follow, stdout, stub -> stub.getIncidents(request.build()), (GetIncidentsResponse r) -> {
                 if (out != null) {
                     out.incident(r.getIncident(), r.getChange(), r.getLostBefore());
                 } else {

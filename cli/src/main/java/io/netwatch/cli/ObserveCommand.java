@@ -110,7 +110,7 @@ final class ObserveCommand implements Callable<Integer> {
         boolean filtered = !request.getFilter().equals(FlowFilter.getDefaultInstance());
         long count;
         try {
-            count = client.stream(follow, stub -> stub.getFlows(request), (GetFlowsResponse r) -> {
+            count = client.stream(follow, stdout, stub -> stub.getFlows(request), (GetFlowsResponse r) -> {
                 if (r.getLostBefore() > 0) {
                     System.err.println("netwatch observe: " + TextFormat.lost(r.getLostBefore(), "flow", "flows",
                             filtered));

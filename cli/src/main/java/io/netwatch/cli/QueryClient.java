@@ -1,5 +1,6 @@
 package io.netwatch.cli;
 
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -9,6 +10,7 @@ import io.grpc.stub.MetadataUtils;
 import io.netwatch.common.TextFiles;
 import io.netwatch.proto.query.v1.QueryGrpc;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -127,16 +129,24 @@ final class QueryClient {
 
     /**
      * One server-streaming query, each response handed to {@code each} as it arrives; with
-     * {@code follow} the stream has no deadline (it ends when the user stops it), else
-     * {@code --timeout}. A failed call becomes a {@link NetwatchMain.UserError}.
+     * {@code follow} the stream has no deadline (it ends when the user stops it, or when the
+     * reader of {@code output} leaves), else {@code --timeout}. A failed call becomes a
+     * {@link NetwatchMain.UserError}; a reader that left, an {@link UncheckedIOException} as a
+     * failed write is, for {@link QueryOutput#failed}.
      *
      * @return how many responses arrived
      */
-    <R> long stream(boolean follow, Function<QueryGrpc.QueryBlockingStub, Iterator<R>> query, Consumer<R> each)
-            throws InterruptedException {
+    <R> long stream(boolean follow, QueryOutput output, Function<QueryGrpc.QueryBlockingStub, Iterator<R>> query,
+                    Consumer<R> each) throws InterruptedException {
         ManagedChannel channel = channel();
         long count = 0;
-        try {
+        // Found in review: `anomalies -f | head -1` held its stream until the next anomaly, whose
+        // write was the first to find head gone. The call runs in a context of its own, which the
+        // watch of standard output cancels when the reader leaves between writes.
+        Context.CancellableContext call = Context.current().withCancellation();
+        IOException readerGone = new IOException("its reader hung up");
+        Context previous = call.attach();
+        try (StdoutHangup hangup = follow ? output.watchReader(() -> call.cancel(readerGone)) : StdoutHangup.none()) {
             var stub = QueryGrpc.newBlockingStub(channel);
             if (!follow) {
                 stub = stub.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS);
@@ -148,6 +158,9 @@ final class QueryClient {
                 each.accept(r);
             }
         } catch (StatusRuntimeException e) {
+            if (call.cancellationCause() == readerGone) {
+                throw new UncheckedIOException(readerGone);
+            }
             if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED && count > 0) {
                 // Found in review: after a screenful of flows it said the aggregator "did not answer".
                 throw new NetwatchMain.Failed("the aggregator at " + aggregator + " had sent " + count
@@ -164,6 +177,8 @@ final class QueryClient {
             }
             throw explain(e);
         } finally {
+            call.detach(previous);
+            call.cancel(null);
             close(channel);
         }
         return count;

@@ -10,7 +10,8 @@ import java.nio.charset.StandardCharsets;
  * sees each record as it arrives, and a write that fails ends the command. A
  * {@link java.io.PrintStream} keeps a failed write to itself: found in review,
  * {@code netwatch observe --follow | head -1} read the aggregator's stream forever after
- * head had left, and a listing to a full disk ended with status 0.
+ * head had left, and a listing to a full disk ended with status 0. A follower also watches for
+ * its reader leaving between writes ({@link #watchReader}).
  */
 final class QueryOutput {
     private final CheckedOutput out = new CheckedOutput(System.out);
@@ -37,8 +38,18 @@ final class QueryOutput {
     }
 
     /**
-     * What a command returns once a write failed: 0 and nothing said when the reader of its
-     * pipe left ({@code | head}), as tcpdump; else 1, saying so on standard error.
+     * Watches for the reader of standard output leaving while nothing is written (a follower
+     * waiting on a quiet aggregator): {@code onGone} runs once if it does. Only the process's
+     * own standard output is watched: a command run in-process writes elsewhere.
+     */
+    StdoutHangup watchReader(Runnable onGone) {
+        return out.toProcessStdout() ? StdoutHangup.watch(onGone) : StdoutHangup.none();
+    }
+
+    /**
+     * What a command returns once a write failed, or its reader hung up: 0 and nothing said
+     * when the reader of its pipe left ({@code | head}), as tcpdump; else 1, saying so on
+     * standard error.
      */
     int failed(String command, UncheckedIOException e) {
         if (out.toClosedPipe()) {
