@@ -11,6 +11,8 @@ import io.netwatch.aggregator.policy.PodView;
 import io.netwatch.aggregator.policy.Policy;
 import io.netwatch.aggregator.policy.suggest.PodOwners;
 import io.netwatch.aggregator.policy.suggest.WorkloadRef;
+import io.netwatch.common.TextFiles;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -57,6 +59,39 @@ final class ClusterFile {
         this.file = file;
     }
 
+    /**
+     * The file's stream, keeping the error of a read that failed: the YAML parser hands it up
+     * wrapped in its own exception, where it looks as a decoding error does (both are
+     * IOExceptions), and found in review, a file whose read failed (EIO) was "not valid YAML".
+     */
+    private static final class ReadFailures extends FilterInputStream {
+        IOException failure;
+
+        ReadFailures(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
+        }
+    }
+
     static Contents read(Path path) {
         ClusterFile reader = new ClusterFile(path.toString());
         List<JsonNode> docs;
@@ -64,15 +99,16 @@ final class ClusterFile {
             // Opening one succeeds; YAML's first read fails and called it "not valid YAML".
             throw new NetwatchMain.UserError("cannot read " + path + ": it is a directory, not a file");
         }
-        try (InputStream in = Files.newInputStream(path)) {
+        ReadFailures in = null;
+        try (InputStream file = Files.newInputStream(path)) {
+            in = new ReadFailures(file);
             docs = YAML.readerFor(JsonNode.class).<JsonNode>readValues(in).readAll();
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new NetwatchMain.UserError("cannot read " + path + ": no such file");
-        } catch (java.nio.file.AccessDeniedException e) {
-            throw new NetwatchMain.UserError("cannot read " + path + ": permission denied");
         } catch (IOException e) {
-            throw new NetwatchMain.UserError("cannot read " + path + ": " + e.getMessage());
+            throw new NetwatchMain.UserError("cannot read " + path + ": " + TextFiles.whyUnreadable(e));
         } catch (JacksonException e) {
+            if (in != null && in.failure != null) {
+                throw new NetwatchMain.UserError("cannot read " + path + ": " + TextFiles.whyUnreadable(in.failure));
+            }
             throw new NetwatchMain.UserError(path + ": not valid YAML: " + e.getMessage());
         }
         for (int i = 0; i < docs.size(); i++) {

@@ -2,6 +2,7 @@ package io.netwatch.cli;
 
 import io.netwatch.aggregator.policy.Connection;
 import io.netwatch.aggregator.policy.Protocol;
+import io.netwatch.common.TextFiles;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -68,6 +69,12 @@ final class FlowLines {
             throw new NetwatchMain.UserError("cannot read " + name + ": no such file");
         } catch (java.nio.charset.CharacterCodingException e) {
             throw new NetwatchMain.UserError(name + ": not UTF-8 text" + (n > 0 ? " (after line " + n + ")" : ""));
+        } catch (java.nio.file.FileSystemException e) {
+            throw e; // it names its file, as NetwatchMain says it
+        } catch (IOException e) {
+            // A read that failed below the file (EIO) names no file: found in review, it was
+            // "I/O error: Input/output error". Said as NetwatchMain says the others, status 1.
+            throw new NetwatchMain.Failed("I/O error on " + name + ": " + TextFiles.whyUnreadable(e));
         }
         return count;
     }

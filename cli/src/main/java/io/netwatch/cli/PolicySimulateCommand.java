@@ -4,6 +4,7 @@ import io.netwatch.aggregator.policy.PolicyRef;
 import io.netwatch.aggregator.policy.Verdict;
 import io.netwatch.aggregator.policy.suggest.PolicyDocuments;
 import io.netwatch.aggregator.policy.suggest.PolicySimulator;
+import io.netwatch.common.TextFiles;
 import io.netwatch.proto.flow.v1.Endpoint;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.flow.v1.Workload;
@@ -18,7 +19,6 @@ import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -72,10 +72,8 @@ final class PolicySimulateCommand implements Callable<Integer> {
         }
         try {
             yaml = Files.readString(policies, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new NetwatchMain.UserError("cannot read " + policies + ": no such file");
         } catch (IOException e) {
-            throw new NetwatchMain.UserError("cannot read " + policies + ": " + e.getMessage());
+            throw new NetwatchMain.UserError("cannot read " + policies + ": " + TextFiles.whyUnreadable(e));
         }
         PolicyDocuments.Read read;
         try {

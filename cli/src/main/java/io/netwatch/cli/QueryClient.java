@@ -196,7 +196,8 @@ final class QueryClient {
             throw new IllegalArgumentException("--token-file: " + e.getMessage() + "; a token file is expected"
                     + " (netwatch certs makes one)");
         } catch (IOException e) {
-            throw new IllegalArgumentException("--token-file: cannot read " + tokenFile + " (" + e + ")");
+            throw new IllegalArgumentException("--token-file: cannot read " + tokenFile + ": "
+                    + TextFiles.whyUnreadable(e));
         }
         if (!TextFiles.isToken(token)) {
             throw new IllegalArgumentException("--token-file: " + tokenFile + " must hold one token of printable ASCII"

@@ -4,8 +4,8 @@ import io.netwatch.cli.config.ConfigSource;
 import io.netwatch.cli.config.ConfigValues;
 import io.netwatch.common.TextFiles;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.Reader;
+import java.io.ByteArrayInputStream;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +47,20 @@ final class TlsFiles {
         } catch (TextFiles.NotSmallFile e) {
             throw new IllegalArgumentException(option + ": " + e.getMessage() + "; a PEM file is expected");
         } catch (IOException e) {
-            throw new IllegalArgumentException(option + ": cannot read " + file + " (" + e + ")");
+            throw new IllegalArgumentException(option + ": cannot read " + file + ": " + TextFiles.whyUnreadable(e));
+        }
+    }
+
+    /**
+     * The file's bytes, read whole before they are parsed (it is small: {@link #regular}): a
+     * parser's IOException is a read failure or bad content alike, and found in review, a CA
+     * file whose read failed was "not a PEM certificate file".
+     */
+    private static byte[] read(Path file, String option) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(option + ": cannot read " + file + ": " + TextFiles.whyUnreadable(e));
         }
     }
 
@@ -55,12 +68,11 @@ final class TlsFiles {
     static List<X509Certificate> certificates(Path file, String option) {
         regular(file, option);
         List<X509Certificate> out = new ArrayList<>();
-        try (InputStream in = Files.newInputStream(file)) {
-            for (var c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+        byte[] bytes = read(file, option);
+        try {
+            for (var c : CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(bytes))) {
                 out.add((X509Certificate) c);
             }
-        } catch (IOException e) {
-            throw new IllegalArgumentException(option + ": cannot read " + file + " (" + e + ")");
         } catch (CertificateException e) {
             throw new IllegalArgumentException(option + ": " + file + " is not a PEM certificate file (" + e.getMessage()
                     + ")");
@@ -86,10 +98,11 @@ final class TlsFiles {
     static PrivateKey privateKey(Path file, String option) {
         regular(file, option);
         Object pem;
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.US_ASCII); PEMParser parser = new PEMParser(r)) {
+        byte[] bytes = read(file, option);
+        try (PEMParser parser = new PEMParser(new StringReader(new String(bytes, StandardCharsets.US_ASCII)))) {
             pem = parser.readObject();
         } catch (IOException e) {
-            throw new IllegalArgumentException(option + ": cannot read " + file + " (" + e + ")");
+            throw new IllegalArgumentException(option + ": " + file + " is not a PEM file (" + e.getMessage() + ")");
         }
         if (pem instanceof PEMKeyPair) {
             throw new IllegalArgumentException(option + ": " + file + " is a PKCS#1/SEC1 key; gRPC needs PKCS#8:"

@@ -7,7 +7,10 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -76,6 +79,26 @@ public final class TextFiles {
             throw new NotSmallFile(file + " is not a regular file (a device or a pipe)");
         }
         return decode(Files.readAllBytes(file), file.toString());
+    }
+
+    /**
+     * Why a file could not be read, in words a user acts on, for after "cannot read FILE: ".
+     * The JDK's message is the bare path for several kinds (NoSuchFileException), and for a read
+     * that failed below the file it is the system's bare word ("Input/output error"), which
+     * says neither which file nor what to do: the caller names the file, this what to fix.
+     */
+    public static String whyUnreadable(IOException e) {
+        return switch (e) {
+            case NoSuchFileException n -> "no such file";
+            case AccessDeniedException a -> "permission denied: give the user netwatch runs as read access to it";
+            // Its message is "Input length = 1": the file was read, and is not text.
+            case java.nio.charset.CharacterCodingException c -> "not UTF-8 text: save it as UTF-8";
+            case FileSystemException f -> (f.getReason() != null ? f.getReason() : f.getClass().getSimpleName())
+                    + ": check the path";
+            default -> (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName())
+                    + " (a failing disk or network file system, or a kernel file that cannot be read as text):"
+                    + " check that cat reads it, or give a readable copy";
+        };
     }
 
     /** {@code bytes} as UTF-8 text; {@code name} says where they came from in the error. */

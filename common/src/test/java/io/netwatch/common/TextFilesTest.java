@@ -46,4 +46,20 @@ class TextFilesTest {
             assertEquals(false, TextFiles.isToken(t), t);
         }
     }
+
+    @Test
+    void whyAFileCouldNotBeReadSaysWhatToFixWithoutRepeatingThePath() {
+        // The callers name the file; the JDK's message for these kinds is the path alone.
+        assertEquals("no such file", TextFiles.whyUnreadable(new java.nio.file.NoSuchFileException("/x")));
+        assertEquals("permission denied: give the user netwatch runs as read access to it",
+                TextFiles.whyUnreadable(new java.nio.file.AccessDeniedException("/x")));
+        assertEquals("Not a directory: check the path",
+                TextFiles.whyUnreadable(new java.nio.file.FileSystemException("/x/y", null, "Not a directory")));
+        assertEquals("not UTF-8 text: save it as UTF-8",
+                TextFiles.whyUnreadable(new java.nio.charset.MalformedInputException(1)));
+        // A read that failed below the file: the system's word alone said nothing to do.
+        assertEquals("Input/output error (a failing disk or network file system, or a kernel file that cannot be"
+                + " read as text): check that cat reads it, or give a readable copy",
+                TextFiles.whyUnreadable(new java.io.IOException("Input/output error")));
+    }
 }

@@ -51,10 +51,9 @@ public final class ConfigFile {
             throw new ConfigError("configuration file " + e.getMessage() + "; --config names the YAML file");
         } catch (java.nio.file.NoSuchFileException e) {
             throw new ConfigError("configuration file " + file + " does not exist");
-        } catch (java.nio.file.AccessDeniedException e) {
-            throw new ConfigError("cannot read configuration file " + file + ": permission denied");
         } catch (IOException e) {
-            throw new ConfigError("cannot read configuration file " + file + ": " + e.getMessage());
+            throw new ConfigError("cannot read configuration file " + file + ": "
+                    + io.netwatch.common.TextFiles.whyUnreadable(e));
         }
         apply(text, file.getFileName().toString(), values);
     }

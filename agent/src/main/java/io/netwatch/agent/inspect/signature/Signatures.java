@@ -184,13 +184,19 @@ public final class Signatures {
         List<Rule> rules = new ArrayList<>();
         List<RuleError> errors = new ArrayList<>();
         List<String> sources = new ArrayList<>();
+        // The file being read, for an error that does not name it (a read that failed below the
+        // file, EIO, is a bare IOException): found in review, "cannot read rules: java.io.IOException:
+        // Input/output error".
+        Path reading = null;
         try {
             if (bundled) {
                 sources.add(BUNDLED_NAME);
                 add(parser.parse(bundledText(), BUNDLED_NAME), rules, errors);
             }
             for (Path p : paths) {
+                reading = p;
                 for (Path f : ruleFiles(p)) {
+                    reading = f;
                     long size = Files.size(f);
                     if (size > MAX_FILE_BYTES) {
                         return new LoadReport(RuleSet.EMPTY, errors, "rule file " + f + " is larger than "
@@ -206,7 +212,10 @@ public final class Signatures {
             return new LoadReport(RuleSet.EMPTY, errors, "rule file " + e.getMessage() + "; name a rules file or "
                     + "a directory of *.rules files");
         } catch (IOException | UncheckedIOException e) {
-            return new LoadReport(RuleSet.EMPTY, errors, "cannot read rules: " + e);
+            IOException cause = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
+            return new LoadReport(RuleSet.EMPTY, errors, reading == null ? "cannot read rules: " + e
+                    : "cannot read " + (Files.isDirectory(reading) ? "the rules directory " : "rule file ") + reading
+                    + ": " + io.netwatch.common.TextFiles.whyUnreadable(cause));
         }
         // A later rule reusing a sid is refused, so that the first one keeps its meaning.
         Set<Integer> sids = new HashSet<>();
