@@ -81,8 +81,9 @@ final class PolicySuggestCommand implements Callable<Integer> {
                 + (workload == null ? "" : ", workload " + workload) + ", from " + flows.size() + " flows of "
                 + FlowLines.name(input.flows) + "."));
         System.out.flush();
+        // Every line in the range is usable here: there is no verdict to lack.
         summary(set.policies().size(), set.flowsUsed(), set.flowsNotEstablished(), set.flowsOwnNode(),
-                lines - flows.size(), set.skipped());
+                lines - flows.size(), set.skipped(), Map.of());
     }
 
     private void online(SuggestOptions options, long now) throws Exception {
@@ -107,11 +108,18 @@ final class PolicySuggestCommand implements Callable<Integer> {
         System.out.print(s.getYaml());
         System.out.flush();
         summary(s.getPoliciesCount(), s.getFlowsUsed(), s.getFlowsNotEstablished(), s.getFlowsOwnNode(),
-                s.getFlowsNotUsable(), s.getSkippedList());
+                s.getFlowsNotUsable(), s.getSkippedList(), s.getFlowsNotUsableInScopeMap());
     }
 
+    /**
+     * The summary line, each workload that got no policy, and when nothing came of the scope's
+     * flows, what was seen of it and why none could be used.
+     *
+     * @param notUsableInScope flows of the scope that could not be used, by the reason of their
+     *                         verdict (the aggregator's; none offline)
+     */
     private void summary(int policies, long used, long notEstablished, long ownNode, long notUsed,
-                         List<String> skipped) {
+                         List<String> skipped, Map<String, Long> notUsableInScope) {
         StringBuilder s = new StringBuilder("netwatch policy suggest: ").append(policies).append(" policies from ")
                 .append(used).append(" flows");
         if (notEstablished > 0) {
@@ -127,12 +135,44 @@ final class PolicySuggestCommand implements Callable<Integer> {
         for (String k : skipped) {
             System.err.println("netwatch policy suggest: no policy for " + k);
         }
-        if (policies == 0 && used == 0 && notEstablished == 0 && ownNode == 0 && skipped.isEmpty()) {
-            // A namespace that exists and was quiet: an answer, not a mistake (exit 0), but
-            // "0 policies from 0 flows" alone read as if the flows had been looked at and found wanting.
-            System.err.println("netwatch policy suggest: no flow of " + (workload == null ? "" : "workload " + workload
-                    + " of ") + "namespace " + namespace + " was seen: nothing to suggest");
+        if (policies == 0 && used == 0) {
+            // A scope that exists and was quiet is an answer, not a mistake (exit 0), but "0
+            // policies from 0 flows" alone read as if the flows had been looked at and found
+            // wanting. Found in review: it said "no flow ... was seen" also when the scope's
+            // flows had been seen and none could be used; it says which, and why.
+            List<String> why = new ArrayList<>();
+            long seen = 0;
+            if (notEstablished > 0) {
+                why.add(notEstablished + " never got through");
+                seen += notEstablished;
+            }
+            if (ownNode > 0) {
+                why.add(ownNode + " between a pod and its own node, which is always allowed");
+                seen += ownNode;
+            }
+            for (Map.Entry<String, Long> e : new TreeMap<>(notUsableInScope).entrySet()) {
+                why.add(e.getValue() + " " + notUsable(e.getKey()));
+                seen += e.getValue();
+            }
+            String scope = (workload == null ? "" : "workload " + workload + " of ") + "namespace " + namespace;
+            String range = input.since != null || input.until != null ? " in the time range" : "";
+            System.err.println("netwatch policy suggest: " + (seen == 0 ? "no flow of " + scope + " was seen" + range
+                    : seen + (seen == 1 ? " flow of " + scope + " was seen" : " flows of " + scope + " were seen")
+                    + range + " but none is usable (" + String.join("; ", why) + ")") + ": nothing to suggest");
         }
+    }
+
+    /** A verdict's reason for not judging a flow, as why a suggestion cannot use it (query.proto). */
+    private static String notUsable(String reason) {
+        return switch (reason) {
+            case "initiator unknown" -> "picked up mid-stream, so which end opened it is not known";
+            case "service address" -> "with a Service's address at an end, not a pod's";
+            case "cluster not listed yet" -> "stored before the aggregator had listed the cluster";
+            case "no port" -> "without a port";
+            case "not an address pair" -> "without a pair of addresses of one family";
+            case "not judged" -> "never judged";
+            default -> reason;
+        };
     }
 
     /** "k=v,k2=v2" as a map, or an error naming the bad pair. */

@@ -153,7 +153,8 @@ class PolicySuggestCommandTest {
         assertEquals(0, quiet.code(), quiet.stderr());
         assertEquals("""
                 netwatch policy suggest: 0 policies from 0 flows; 10 outside the time range or not usable
-                netwatch policy suggest: no flow of namespace shop was seen: nothing to suggest""", quiet.stderr().strip());
+                netwatch policy suggest: no flow of namespace shop was seen in the time range: nothing to suggest""",
+                quiet.stderr().strip());
     }
 
     @Test

@@ -161,6 +161,65 @@ class PolicySuggestOnlineTest {
         }
     }
 
+    @Test
+    void aNamespaceWhoseFlowsWereSeenButNoneUsableIsToldWhyNotThatNoneWasSeen() throws Exception {
+        // Found in review: "no flow of namespace quiet was seen" when its flows were stored but
+        // could not be used (a TCP flow picked up mid-stream), and nothing when all its flows
+        // were with the pod's own node.
+        for (String ns : List.of("quiet", "probed", "kube-system")) {
+            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+        }
+        client.pods().resource(pod("quiet", "worker-5f6g7-a", "10.244.1.7",
+                Map.of("app", "worker", "pod-template-hash", "5f6g7"), "worker-5f6g7")).create();
+        client.pods().resource(pod("probed", "api-8h9j0-b", "10.244.1.8",
+                Map.of("app", "api", "pod-template-hash", "8h9j0"), "api-8h9j0")).create();
+        try (AggregatorServer aggregator = AggregatorServer.start(new AggregatorConfig(
+                new InetSocketAddress("127.0.0.1", 0), 100, 100, Duration.ofHours(1)), client)) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+            while (!aggregator.ready() || aggregator.identity().history().current().pods().size() < 2
+                    || aggregator.identity().history().current().namespaces().size() < 3) {
+                if (System.nanoTime() > deadline) {
+                    fail("cluster not listed: " + aggregator.identity().watcher().problem());
+                }
+                Thread.sleep(20);
+            }
+            long now = System.currentTimeMillis() / 1000;
+            Flow midStream = flow(1, "10.244.1.7", "203.0.113.9", 443, 6, now);
+            send(aggregator.port(), List.of(
+                    // No SYN seen either way: either end may have opened it.
+                    midStream.toBuilder().setTcp(midStream.getTcp().toBuilder().setFlagsToServer(0x18)
+                            .setFlagsToClient(0x18)).build(),
+                    // The kubelet's probe of the api, from the pod's own node.
+                    flow(2, "192.168.0.1", "10.244.1.8", 8080, 6, now)));
+            String at = "127.0.0.1:" + aggregator.port();
+
+            CliRun quiet = CliRun.of("policy", "suggest", "-n", "quiet", "--aggregator", at);
+            assertEquals(0, quiet.code(), quiet.stderr());
+            assertEquals("""
+                    netwatch policy suggest: 0 policies from 0 flows; 1 outside the time range or not usable
+                    netwatch policy suggest: 1 flow of namespace quiet was seen but none is usable (1 picked up\
+                     mid-stream, so which end opened it is not known): nothing to suggest""", quiet.stderr().strip());
+
+            CliRun probed = CliRun.of("policy", "suggest", "-n", "probed", "--workload", "api", "--aggregator", at);
+            assertEquals(0, probed.code(), probed.stderr());
+            assertEquals("""
+                    netwatch policy suggest: 0 policies from 0 flows; 1 between a pod and its own node (always\
+                     allowed), left out; 1 outside the time range or not usable
+                    netwatch policy suggest: 1 flow of workload api of namespace probed was seen but none is usable\
+                     (1 between a pod and its own node, which is always allowed): nothing to suggest""",
+                    probed.stderr().strip());
+
+            // In a range: what was seen in it.
+            CliRun later = CliRun.of("policy", "suggest", "-n", "quiet", "--since", "2099-01-01T00:00:00Z",
+                    "--aggregator", at);
+            assertEquals(0, later.code(), later.stderr());
+            assertEquals("""
+                    netwatch policy suggest: 0 policies from 0 flows
+                    netwatch policy suggest: no flow of namespace quiet was seen in the time range: nothing to suggest""",
+                    later.stderr().strip());
+        }
+    }
+
     private static void send(int port, List<Flow> flows) throws Exception {
         ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
         try (TestAgent agent = TestAgent.connect(channel, "node-a")) {

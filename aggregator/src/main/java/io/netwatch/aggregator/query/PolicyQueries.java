@@ -112,9 +112,16 @@ public final class PolicyQueries {
         Range range = Range.of(r.hasSince() ? r.getSince() : null, r.hasUntil() ? r.getUntil() : null);
         List<ObservedFlow> flows = new ArrayList<>();
         long[] notUsable = {0};
-        read(range, (f, o) -> {
+        // Found in review: a namespace whose flows were all stored unusable was told that none
+        // of its flows was seen. Counted by why, so that the user learns what to fix or wait for.
+        Map<String, Long> notUsableInScope = new TreeMap<>();
+        read(range, (f, o, receivedMillis) -> {
             if (o == null) {
                 notUsable[0]++;
+                if (recorded.workloads(f, receivedMillis).stream().anyMatch(options::covers)) {
+                    String reason = f.getPolicy().getReason();
+                    notUsableInScope.merge(reason.isEmpty() ? "not judged" : reason, 1L, Long::sum);
+                }
             } else if (in(o.source(), r.getNamespace()) || in(o.destination(), r.getNamespace())) {
                 flows.add(o);
             }
@@ -129,7 +136,8 @@ public final class PolicyQueries {
                 .setFlowsUsed(set.flowsUsed())
                 .setFlowsNotEstablished(set.flowsNotEstablished())
                 .setFlowsOwnNode(set.flowsOwnNode())
-                .setFlowsNotUsable(notUsable[0]);
+                .setFlowsNotUsable(notUsable[0])
+                .putAllFlowsNotUsableInScope(notUsableInScope);
         for (Suggestion s : set.policies()) {
             out.addPolicies(SuggestedPolicySummary.newBuilder().setNamespace(s.workload().namespace()).setName(s.name())
                     .setWorkloadKind(s.workload().kind()).setWorkloadName(s.workload().name())
@@ -159,7 +167,7 @@ public final class PolicyQueries {
         read.ignored().forEach((k, v) -> out.putIgnoredKinds(k, v));
         Map<PolicyRef, Long> byPolicy = new TreeMap<>();
         long[] counts = new long[4]; // judged, blocked, not listed, not judged
-        read(Range.of(r.hasSince() ? r.getSince() : null, r.hasUntil() ? r.getUntil() : null), (f, o) -> {
+        read(Range.of(r.hasSince() ? r.getSince() : null, r.hasUntil() ? r.getUntil() : null), (f, o, receivedMillis) -> {
             if (o == null) {
                 counts[3]++;
                 return;
@@ -226,8 +234,11 @@ public final class PolicyQueries {
 
     @FunctionalInterface
     private interface Visitor {
-        /** @param observed the flow as suggestions see it, or null when it is not usable */
-        void visit(Flow stored, ObservedFlow observed);
+        /**
+         * @param observed       the flow as suggestions see it, or null when it is not usable
+         * @param receivedMillis when the aggregator stored it
+         */
+        void visit(Flow stored, ObservedFlow observed, long receivedMillis);
     }
 
     private void read(Range range, Visitor v) {
@@ -243,7 +254,7 @@ public final class PolicyQueries {
                 if (!range.contains(FlowEnricher.startNanos(f, e.receivedMillis())) || f.getInterim()) {
                     continue;
                 }
-                v.visit(f, recorded.observed(f, e.receivedMillis()));
+                v.visit(f, recorded.observed(f, e.receivedMillis()), e.receivedMillis());
             }
             cursor = chunk.nextIndex();
         }

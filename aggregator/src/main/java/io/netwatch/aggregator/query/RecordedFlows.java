@@ -71,6 +71,26 @@ final class RecordedFlows {
                 Math.max(0, last), FlowVerdicts.established(f));
     }
 
+    /**
+     * The workloads at the ends of a flow {@link #observed} found not usable, placed as it
+     * places them (the pod that held the address when the flow started, else the identity
+     * stored on the flow): so that a suggestion can say which of a namespace's flows it could
+     * not use, and why, rather than that it saw none.
+     */
+    List<WorkloadRef> workloads(Flow f, long receivedMillis) {
+        long start = FlowEnricher.startNanos(f, receivedMillis);
+        List<WorkloadRef> out = new ArrayList<>(2);
+        for (Endpoint e : List.of(f.getSource(), f.getDestination())) {
+            IpKey ip = IpKey.parse(e.getIp());
+            if (ip != null && party(e, ip, start, null) instanceof Party.Member m) {
+                out.add(m.workload());
+            } else if (ip == null && !e.getWorkload().getNamespace().isEmpty() && !e.getWorkload().getPodName().isEmpty()) {
+                out.add(workload(e.getWorkload(), e.getWorkload().getNamespace(), e.getWorkload().getPodName()));
+            }
+        }
+        return out;
+    }
+
     /** @param node the address of the pod's node when the flow is known to be with it, else null */
     private Party party(Endpoint e, IpKey ip, long atNanos, IpKey node) {
         AddressHolder h = index.at(ip, atNanos);

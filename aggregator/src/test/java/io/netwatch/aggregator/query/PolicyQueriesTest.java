@@ -199,6 +199,32 @@ class PolicyQueriesTest {
                 + " allows it", b.getReason());
     }
 
+    @Test
+    void flowsOfTheScopeThatCannotBeUsedAreCountedByWhy() {
+        // Found in review: the CLI could not tell a namespace whose flows were all unusable from
+        // one never seen, and said "no flow ... was seen".
+        long now = clock.get() / 1_000_000;
+        Flow midStream = tcp(20, "10.244.1.6", "203.0.113.8", 443, TcpState.TCP_STATE_CLOSED, 20);
+        midStream = midStream.toBuilder().setTcp(midStream.getTcp().toBuilder().setFlagsToServer(0x18)
+                .setFlagsToClient(0x18)).build();
+        for (Flow f : List.of(midStream,
+                // Neither end known: in no namespace.
+                tcp(21, "198.51.100.1", "203.0.113.9", 443, TcpState.TCP_STATE_CLOSED, 21).toBuilder()
+                        .setTcp(midStream.getTcp()).build())) {
+            store.flows().append(verdicts.judge(enricher.enrich(f, now), now), now);
+        }
+        SuggestPoliciesResponse shop = query().suggestPolicies(SuggestPoliciesRequest.newBuilder().setNamespace("shop")
+                .build());
+        assertEquals(2, shop.getFlowsNotUsable());
+        assertEquals(Map.of("initiator unknown", 1L), shop.getFlowsNotUsableInScopeMap());
+        SuggestPoliciesResponse frontend = query().suggestPolicies(SuggestPoliciesRequest.newBuilder()
+                .setNamespace("shop").setWorkload("frontend").build());
+        assertEquals(Map.of(), frontend.getFlowsNotUsableInScopeMap(), "the cart's flow, not the frontend's");
+        SuggestPoliciesResponse system = query().suggestPolicies(SuggestPoliciesRequest.newBuilder()
+                .setNamespace("kube-system").build());
+        assertEquals(Map.of(), system.getFlowsNotUsableInScopeMap());
+    }
+
     /** Cart's node (192.168.0.1, every pod's here) probes it and serves it an agent; another node calls it. */
     private void nodeTraffic() {
         long now = clock.get() / 1_000_000;

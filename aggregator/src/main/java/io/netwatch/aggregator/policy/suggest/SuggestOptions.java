@@ -51,7 +51,7 @@ public record SuggestOptions(String namespace, String workload, ExternalPeers ex
     }
 
     /** Whether {@code w} is the workload asked for (or any of the namespace's when none was). */
-    boolean covers(WorkloadRef w) {
+    public boolean covers(WorkloadRef w) {
         if (!w.namespace().equals(namespace)) {
             return false;
         }
