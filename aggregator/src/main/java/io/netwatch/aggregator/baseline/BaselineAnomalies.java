@@ -22,11 +22,13 @@ final class BaselineAnomalies {
     private BaselineAnomalies() {
     }
 
+    /** @param denied NetworkPolicy denies the flow (judged even in a learning period) */
     static Anomaly newEdge(String id, EdgeKey edge, Flow flow, long learningStarted, int edgesInBaseline,
-                           long nowMillis) {
+                           long nowMillis, boolean denied) {
         String summary = String.format(Locale.ROOT,
-                "new edge %s, outside the baseline learned since %s (%d edges); learned from now on",
-                edge, Instant.ofEpochMilli(learningStarted), edgesInBaseline);
+                "new edge %s, outside the baseline learned since %s (%d edges)%s; learned from now on",
+                edge, Instant.ofEpochMilli(learningStarted), edgesInBaseline,
+                denied ? "; NetworkPolicy denies it, so no learning period takes it as normal" : "");
         return Anomaly.newBuilder().setId(id).setAnomalyType(NEW_EDGE).setSeverity(Severity.SEVERITY_LOW)
                 .setScore(0.5).setSource(flow.getSource()).setDestination(flow.getDestination())
                 .setStart(flow.hasFirstSeen() ? flow.getFirstSeen() : Timestamps.fromMillis(nowMillis))

@@ -27,7 +27,10 @@ final class BaselineTable {
         LEARNED,
         /** An edge already in the baseline. */
         KNOWN,
-        /** A new edge after learning: it raises new_edge, and is in the baseline from now on. */
+        /**
+         * A new edge after learning, or on a flow NetworkPolicy denies: it raises new_edge, and is in
+         * the baseline from now on.
+         */
         NEW
     }
 
@@ -76,15 +79,20 @@ final class BaselineTable {
      * @param bytes both directions' bytes of a final record; 0 for an interim one (its counters
      *              repeat in the final record)
      * @param flows 1 for a final record, 0 for an interim one
+     * @param denied the cluster's NetworkPolicy denies the flow: no learning period applies to it
      */
     Verdict observe(EdgeKey key, EdgeKey alias, EdgeNames.Named source, EdgeNames.Named destination,
-                    long nowMillis, String node, long bytes, int flows) {
+                    long nowMillis, String node, long bytes, int flows, boolean denied) {
         if (learningStarted < 0) {
             learningStarted = nowMillis;
         }
         boolean learning = nowMillis < learningStarted + config.learning().toMillis();
         learning |= workloadLearning(source, nowMillis);
         learning |= workloadLearning(destination, nowMillis);
+        // A learning period takes what it sees as the cluster's normal traffic; a flow its
+        // policies deny is by their own word not that (a compromised pod probing, a workload
+        // misconfigured), and learnt it would be known for good. It is judged as after learning.
+        learning &= !denied;
         EdgeStats s = edge(key);
         EdgeStats a = alias == null ? null : edge(alias);
         Verdict v = Verdict.KNOWN;

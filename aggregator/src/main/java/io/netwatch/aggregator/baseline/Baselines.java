@@ -4,6 +4,7 @@ import io.netwatch.aggregator.store.FlowStore;
 import io.netwatch.aggregator.store.StoreListener;
 import io.netwatch.proto.baseline.v1.BaselineState;
 import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.flow.v1.PolicyDecision;
 import io.netwatch.proto.ingest.v1.BaselineEdge;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -160,8 +161,9 @@ public final class Baselines implements StoreListener, AutoCloseable {
                         dst.network() != null ? dst.network() : dst.name(), key.port(), key.protocol());
         long bytes = flow.getInterim() ? 0
                 : EdgeStats.saturatedAdd(flow.getToServer().getBytes(), flow.getToClient().getBytes());
+        boolean denied = flow.getPolicy().getDecision() == PolicyDecision.POLICY_DECISION_DENIED;
         BaselineTable.Verdict v = table.observe(key, alias, src, dst, now, flow.getNodeName(), bytes,
-                flow.getInterim() ? 0 : 1);
+                flow.getInterim() ? 0 : 1, denied);
         if (v == BaselineTable.Verdict.KNOWN) {
             return;
         }
@@ -172,7 +174,7 @@ public final class Baselines implements StoreListener, AutoCloseable {
         newEdges.incrementAndGet();
         if (reportAllowed(now)) {
             store.addAnomaly(BaselineAnomalies.newEdge("aggregator.new_edge:" + boot + ":" + nextId++, key, flow,
-                    table.learningStarted(), table.edges(), now), receivedMillis);
+                    table.learningStarted(), table.edges(), now, denied), receivedMillis);
         } else {
             newEdgesUnreported.incrementAndGet();
         }

@@ -15,6 +15,8 @@ import io.netwatch.proto.anomaly.v1.Severity;
 import io.netwatch.proto.baseline.v1.BaselineState;
 import io.netwatch.proto.flow.v1.Endpoint;
 import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.flow.v1.PolicyDecision;
+import io.netwatch.proto.flow.v1.PolicyVerdict;
 import io.netwatch.proto.flow.v1.Workload;
 import io.netwatch.proto.ingest.v1.BaselineEdge;
 import java.time.Duration;
@@ -162,6 +164,41 @@ class BaselinesTest {
         assertEquals(1, raised.size(), "after its own learning period the workload is judged");
         assertTrue(raised.getFirst().getExplanation().getSummary().contains("shop/Deployment/batch -> 203.0.113.0/24:22"),
                 raised.getFirst().getExplanation().getSummary());
+    }
+
+    /** The flow as the aggregator stores it when NetworkPolicy denies it. */
+    private static Flow denied(Flow f) {
+        return f.toBuilder().setPolicy(PolicyVerdict.newBuilder().setDecision(PolicyDecision.POLICY_DECISION_DENIED)
+                .setEgress("deny").setIngress("deny").addPolicies("shop/default-deny")).build();
+    }
+
+    @Test
+    void aFlowNetworkPolicyDeniesIsNeverLearnedAsNormal() throws Exception {
+        // A compromised pod probing during the learning period: what the policies deny is not
+        // the cluster's normal traffic, and learnt it would stay allowed for good.
+        start(learningFor(Duration.ofHours(1), Duration.ofMinutes(10)).withLateral(Duration.ofMinutes(5), 4, 4));
+        feed(tcp(WEB_1, DB, 1000));
+        for (int i = 0; i < 4; i++) {
+            known(peer("10.244.6." + i, "prod", "svc" + i, 40000));
+        }
+        for (int i = 0; i < 4; i++) {
+            feed(denied(tcp(WEB_1, peer("10.244.6." + i, "prod", "svc" + i, 22), 60)));
+        }
+        assertTrue(baselines.stats().learning());
+        List<Anomaly> raised = anomalies("new_edge");
+        assertEquals(4, raised.size(), "judged although the learning period runs");
+        String summary = raised.getFirst().getExplanation().getSummary();
+        assertTrue(summary.contains("shop/Deployment/web -> prod/Deployment/svc0:22/tcp"), summary);
+        assertTrue(summary.contains("NetworkPolicy denies"), summary);
+        assertEquals(1, anomalies("lateral_movement").size());
+
+        // A new workload's own learning period does not learn denied flows either.
+        Endpoint batch = peer("10.244.5.5", "shop", "batch", 40000);
+        feed(denied(tcp(batch, DB, 100)));
+        assertEquals(5, anomalies("new_edge").size());
+        // Allowed flows still teach the baseline in the learning period.
+        feed(tcp(batch, CACHE, 100));
+        assertEquals(5, anomalies("new_edge").size());
     }
 
     @Test
@@ -336,7 +373,7 @@ class BaselinesTest {
         BaselineTable table = new BaselineTable(BaselineConfig.defaults());
         EdgeNames.Named web = new EdgeNames.Named("shop/Deployment/web", true);
         EdgeKey key = new EdgeKey(web.name(), "shop/Deployment/db", 5432, 6);
-        table.observe(key, null, web, web, minute0, "node-a", -1, 1);
+        table.observe(key, null, web, web, minute0, "node-a", -1, 1, false);
         assertEquals(0, restored.restore(table.state(minute0 + 60_000)), "a file entry, not a malformed one");
         assertTrue(restored.edge(key) != null);
     }
@@ -398,7 +435,7 @@ class BaselinesTest {
     private static BaselineTable.Verdict observe(BaselineTable table, String peer, long at) {
         EdgeNames.Named web = new EdgeNames.Named("shop/Deployment/web", true);
         return table.observe(new EdgeKey(web.name(), peer, 1, 6), null, web, new EdgeNames.Named(peer, false), at,
-                "node-a", 1, 1);
+                "node-a", 1, 1, false);
     }
 
     @Test
