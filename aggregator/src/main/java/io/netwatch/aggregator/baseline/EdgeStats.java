@@ -18,6 +18,18 @@ final class EdgeStats {
      * last one (an edge reported by more nodes than this in one minute is a mesh, not an edge).
      */
     static final int MAX_NODES_PER_MINUTE = 64;
+    /**
+     * Samples an edge needs before one far above them is bounded: fewer say too little about
+     * the edge to call anything far from them (an agent trusts 10 by default, volume.minutes).
+     */
+    static final long BOUNDED_AFTER = 10;
+    /**
+     * A sample above mean + this many spreads (the deviation, at least a quarter of the mean, as
+     * the agents take it) counts as that bound: twice what an agent calls a spike with the
+     * default volume.k of 4, so a sample an agent would not flag is never bounded.
+     */
+    static final double BOUND_SPREADS = 8;
+    static final double MIN_RELATIVE_SPREAD = 0.25;
 
     long firstSeen;
     long lastSeen;
@@ -94,14 +106,29 @@ final class EdgeStats {
         nodeCount = 0;
     }
 
+    /**
+     * Folds one node's minute in (Welford), bounded first. Welford's sums never forget: one
+     * minute a thousand times the usual (an exfiltration the agent reported, an agent's backlog
+     * of an hour received in one minute after a disconnect) would raise the deviation for good,
+     * and the agents would let through, unreported, what they flagged before. Bounded (a
+     * winsorised mean and variance), a lone spike moves the statistics by at most one bounded
+     * sample, while a lasting change of level is still learned, in about twice the minutes.
+     */
     private void sample(long bytes, long flows) {
+        double b = bounded(bytes, bytesMean, bytesStddev());
+        double n = bounded(flows, flowsMean, flowsStddev());
         minutes++;
-        double d = bytes - bytesMean;
+        double d = b - bytesMean;
         bytesMean += d / minutes;
-        bytesM2 += d * (bytes - bytesMean);
-        double f = flows - flowsMean;
+        bytesM2 += d * (b - bytesMean);
+        double f = n - flowsMean;
         flowsMean += f / minutes;
-        flowsM2 += f * (flows - flowsMean);
+        flowsM2 += f * (n - flowsMean);
+    }
+
+    private double bounded(double value, double mean, double stddev) {
+        double bound = mean + BOUND_SPREADS * Math.max(stddev, MIN_RELATIVE_SPREAD * mean);
+        return minutes >= BOUNDED_AFTER && bound > 0 ? Math.min(value, bound) : value;
     }
 
     /**

@@ -354,6 +354,38 @@ class BaselinesTest {
         assertEquals(24, e.getMinutes(), "one sample per node and minute with traffic");
     }
 
+    /** What an agent calls a spike with the defaults: mean + 4 × max(stddev, mean / 4). */
+    private static double spikeAbove(EdgeStats s) {
+        return s.bytesMean + 4 * Math.max(s.bytesStddev(), s.bytesMean / 4);
+    }
+
+    @Test
+    void oneMinuteFarAboveItsEdgeDoesNotBlindTheEdgeForGood() {
+        // An edge carrying about 1 MB a minute, then one minute of 1 GB: an exfiltration the
+        // agent raised volume_spike for, or an agent's backlog of an hour, sent after a
+        // disconnect and received in one minute. Folded in as it is, that one sample makes the
+        // deviation 100 MB, and the agents would let 400 MB a minute through unreported.
+        EdgeStats s = new EdgeStats(T0);
+        long minute = T0 / 60_000 * 60_000;
+        for (int m = 0; m < 100; m++) {
+            s.add(minute + m * 60_000L, "node-a", 900_000 + (m % 5) * 50_000, 1);
+        }
+        s.add(minute + 100 * 60_000L, "node-a", 1_000_000_000, 400);
+        s.settle(minute + 101 * 60_000L);
+        assertEquals(101, s.minutes);
+        assertTrue(spikeAbove(s) < 3_000_000, "spike above " + spikeAbove(s) + " bytes");
+
+        // A lasting change is still learned: the edge now carries 10 MB a minute.
+        long at = minute + 101 * 60_000L;
+        int minutes = 0;
+        while (spikeAbove(s) < 10_500_000) {
+            assertTrue(++minutes < 60, "still a spike after an hour at the new level: " + spikeAbove(s));
+            s.add(at, "node-a", 10_000_000, 10);
+            at += 60_000;
+            s.settle(at);
+        }
+    }
+
     @Test
     void countersPast2To63SaturateAndTheEdgeKeepsItsBaseline() throws Exception {
         start(learningFor(Duration.ofHours(1), Duration.ofMinutes(10)));
