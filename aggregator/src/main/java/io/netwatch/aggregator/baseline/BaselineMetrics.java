@@ -38,6 +38,9 @@ public final class BaselineMetrics implements MeterBinder {
                 Baselines::saveFailures);
         counter(meters, "netwatch.baseline.file.load.failures",
                 "Baseline files found damaged at start (moved aside, learning again)", Baselines::loadFailures);
+        counter(meters, "netwatch.baseline.file.skipped.entries",
+                "Entries of the baseline file left out at start because they were not well formed",
+                Baselines::restoreSkipped);
     }
 
     private void counter(FunctionMeters meters, String name, String description, ToDoubleFunction<Baselines> f) {

@@ -257,8 +257,8 @@ final class BaselineTable {
 
     /**
      * Takes back what a file kept, and the baseline's time goes on from the latest it holds.
-     * Entries that are not well formed (no names, a port or protocol out of range, negative
-     * statistics, a time before 1970 or after 9999) are skipped.
+     * Entries that are not well formed (no names, a port or protocol out of range, statistics
+     * no counters could make, a time before 1970 or after 9999) are skipped.
      *
      * @return entries skipped
      */
@@ -270,8 +270,9 @@ final class BaselineTable {
         for (LearnedEdge e : state.getEdgesList()) {
             if (e.getSource().length() > EdgeNames.MAX_NAME || e.getDestination().length() > EdgeNames.MAX_NAME
                     || e.getPort() > 65_535 || e.getIpProtocol() > 255 || e.getSource().isEmpty()
-                    || e.getDestination().isEmpty() || !(e.getBytesMean() >= 0) || !(e.getBytesM2() >= 0)
-                    || !(e.getFlowsMean() >= 0) || !(e.getFlowsM2() >= 0) || e.getMinutes() < 0
+                    || e.getDestination().isEmpty() || e.getMinutes() < 0
+                    || !EdgeStats.plausible(e.getBytesMean(), e.getBytesM2(), e.getMinutes())
+                    || !EdgeStats.plausible(e.getFlowsMean(), e.getFlowsM2(), e.getMinutes())
                     || !inRange(e.getFirstSeenMillis()) || !inRange(e.getLastSeenMillis())) {
                 skipped++;
                 continue;

@@ -145,6 +145,17 @@ final class EdgeStats {
         return r < 0 ? Long.MAX_VALUE : r;
     }
 
+    /**
+     * Whether a mean and sum of squares read back from a file could come from {@code minutes}
+     * samples of counters that saturate at 2^63: finite, not negative, the mean at most 2^63
+     * and the sum at most {@code minutes × 2^126}. Anything else (a flipped exponent bit) would
+     * turn into infinities, then NaN, at the edge's next sample.
+     */
+    static boolean plausible(double mean, double m2, long minutes) {
+        double most = (double) Long.MAX_VALUE;
+        return mean >= 0 && mean <= most && m2 >= 0 && m2 <= Math.max(1, minutes) * most * most;
+    }
+
     double bytesStddev() {
         return minutes > 1 ? Math.sqrt(Math.max(0, bytesM2) / (minutes - 1)) : 0;
     }

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.UnknownFieldSet;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netwatch.aggregator.store.FlowStore;
 import io.netwatch.proto.baseline.v1.BaselineState;
 import io.netwatch.proto.baseline.v1.LearnedEdge;
 import io.netwatch.proto.baseline.v1.WorkloadSeen;
@@ -15,6 +17,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
@@ -104,4 +107,20 @@ class BaselineFileTest {
         BaselineFile.Loaded loaded = new BaselineFile(path).load();
         assertEquals(5, assertInstanceOf(BaselineFile.Loaded.Ok.class, loaded).state().getEdgesCount());
     }
+
+    @Test
+    void entriesOfAFileThatAreLeftOutAreCounted() throws Exception {
+        Path path = dir.resolve("baseline.pb");
+        BaselineState state = state(BaselineFile.VERSION);
+        new BaselineFile(path).save(state.toBuilder().addEdges(state.getEdges(0).toBuilder().setPort(70_000))
+                .addEdges(state.getEdges(0).toBuilder().setBytesMean(Double.POSITIVE_INFINITY)).build());
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (Baselines b = Baselines.start(BaselineConfig.defaults().withFile(path, Duration.ofHours(1)),
+                new FlowStore(100, 100, Duration.ofHours(1)), () -> T0)) {
+            new BaselineMetrics(b).bindTo(registry);
+            assertEquals(5, b.stats().edges());
+            assertEquals(2, registry.get("netwatch.baseline.file.skipped.entries").functionCounter().count());
+        }
+    }
 }
+

@@ -13,6 +13,7 @@ import io.netwatch.aggregator.store.FlowStore;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.anomaly.v1.Severity;
 import io.netwatch.proto.baseline.v1.BaselineState;
+import io.netwatch.proto.baseline.v1.LearnedEdge;
 import io.netwatch.proto.flow.v1.Endpoint;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.flow.v1.PolicyDecision;
@@ -484,6 +485,35 @@ class BaselinesTest {
         assertTrue(after.edge(new EdgeKey("shop/Deployment/web", "a", 1, 6)) != null,
                 "a learned edge outlasts an added one");
         assertEquals(null, after.edge(new EdgeKey("shop/Deployment/web", "c", 1, 6)));
+    }
+
+    @Test
+    void aFilesStatisticsNoCounterCanMakeAreSkippedNotFoldedIntoNaN() {
+        // A bit flipped in a double's exponent (a first-format file has no checksum) makes an
+        // infinite or absurd mean: taken, the agents would refuse the edge, and its next minute
+        // would make the statistics NaN, which the next start would skip: the edge new again.
+        long minute = T0 / 60_000 * 60_000;
+        LearnedEdge good = LearnedEdge.newBuilder().setSource("shop/Deployment/web").setDestination("10.0.0.0/24")
+                .setPort(443).setIpProtocol(6).setFirstSeenMillis(minute).setLastSeenMillis(minute).setMinutes(20)
+                .setBytesMean(1000).setBytesM2(20_000).setFlowsMean(1).build();
+        BaselineState.Builder file = BaselineState.newBuilder().setVersion(1).setLearningStartedMillis(minute)
+                .addEdges(good);
+        double[] absurd = {Double.POSITIVE_INFINITY, 1e300};
+        for (int i = 0; i < absurd.length; i++) {
+            file.addEdges(good.toBuilder().setPort(1 + i).setBytesMean(absurd[i]));
+            file.addEdges(good.toBuilder().setPort(11 + i).setBytesM2(absurd[i]));
+            file.addEdges(good.toBuilder().setPort(21 + i).setFlowsMean(absurd[i]));
+            file.addEdges(good.toBuilder().setPort(31 + i).setFlowsM2(absurd[i]));
+        }
+        BaselineTable table = new BaselineTable(BaselineConfig.defaults());
+        assertEquals(8, table.restore(file.build()));
+        assertEquals(1, table.edges());
+        EdgeNames.Named web = new EdgeNames.Named("shop/Deployment/web", true);
+        table.observe(new EdgeKey("shop/Deployment/web", "10.0.0.0/24", 443, 6), null, web,
+                new EdgeNames.Named("10.0.0.0/24", false), minute + 60_000, "node-a", 1200, 1, false);
+        for (LearnedEdge e : table.state(minute + 120_000).getEdgesList()) {
+            assertTrue(Double.isFinite(e.getBytesMean()) && Double.isFinite(e.getBytesM2()), e.toString());
+        }
     }
 
     @Test
