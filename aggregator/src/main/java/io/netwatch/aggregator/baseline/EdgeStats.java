@@ -4,8 +4,9 @@ import java.util.Arrays;
 
 /**
  * One edge's volume: bytes and flows per node and minute, folded minute by minute into a
- * running mean and variance (Welford). Each node's minute is one sample because that is what
- * an agent judges ({@code volume_spike} counts its own records of the edge in a minute): a
+ * running mean and variance (Welford), a sample far above them bounded ({@link #sample}).
+ * Each node's minute is one sample because that is what an agent judges
+ * ({@code volume_spike} counts its own records of the edge in a minute): a
  * cluster-wide sum would count a transfer twice when both ends' nodes capture it, and a
  * workload's N replicas N times, so no agent would ever see a spike. Only minutes with traffic
  * count: the statistics say how much an edge carries on a node when it is used. Mutable; lives
@@ -29,6 +30,7 @@ final class EdgeStats {
      * default volume.k of 4, so a sample an agent would not flag is never bounded.
      */
     static final double BOUND_SPREADS = 8;
+    /** The agents' floor on the deviation, as a share of the mean (an edge that never varies). */
     static final double MIN_RELATIVE_SPREAD = 0.25;
 
     long firstSeen;
@@ -115,15 +117,15 @@ final class EdgeStats {
      * sample, while a lasting change of level is still learned, in about twice the minutes.
      */
     private void sample(long bytes, long flows) {
-        double b = bounded(bytes, bytesMean, bytesStddev());
-        double n = bounded(flows, flowsMean, flowsStddev());
+        double byteSample = bounded(bytes, bytesMean, bytesStddev());
+        double flowSample = bounded(flows, flowsMean, flowsStddev());
         minutes++;
-        double d = b - bytesMean;
+        double d = byteSample - bytesMean;
         bytesMean += d / minutes;
-        bytesM2 += d * (b - bytesMean);
-        double f = n - flowsMean;
+        bytesM2 += d * (byteSample - bytesMean);
+        double f = flowSample - flowsMean;
         flowsMean += f / minutes;
-        flowsM2 += f * (n - flowsMean);
+        flowsM2 += f * (flowSample - flowsMean);
     }
 
     private double bounded(double value, double mean, double stddev) {
