@@ -37,10 +37,20 @@ final class BaselineFile {
     private static final int CHECKSUM_BYTES = 5;
     private static final String TEMPORARY_SUFFIX = ".tmp";
 
-    private final Path file;
+    /**
+     * Most bytes an entry (an edge or a workload) can take in the file: its names are Kubernetes
+     * names (at most 253 characters each) or an outside peer's, and its counters a few varints.
+     */
+    static final long MAX_ENTRY_BYTES = 4096;
 
-    BaselineFile(Path file) {
+    private final Path file;
+    /** Larger than anything this configuration writes: a file past it is not read (see {@link #load}). */
+    private final long maxBytes;
+
+    /** A file of at most {@code maxEntries} edges and workloads. */
+    BaselineFile(Path file, long maxEntries) {
         this.file = file;
+        this.maxBytes = (1L << 20) + maxEntries * MAX_ENTRY_BYTES;
     }
 
     Path path() {
@@ -85,6 +95,14 @@ final class BaselineFile {
         removeLeftovers(dir);
         byte[] bytes;
         try {
+            // Read whole, a file larger than this configuration writes (another file named by
+            // mistake, one from an aggregator with far larger tables) would fill the heap and end
+            // the start-up with an OutOfMemoryError instead of setting the file aside.
+            long size = Files.size(file);
+            if (size > maxBytes) {
+                return aside(size + " bytes, more than the " + maxBytes + " that baseline.max_edges and"
+                        + " baseline.max_workloads allow (another file, or one written with larger tables)");
+            }
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             return new Loaded.Absent();
@@ -107,6 +125,11 @@ final class BaselineFile {
         } catch (InvalidProtocolBufferException e) {
             reason = e.getMessage();
         }
+        return aside(reason);
+    }
+
+    /** Moves the file that cannot be used aside, to {@code <file>.corrupt}. */
+    private Loaded aside(String reason) throws IOException {
         Path aside = file.resolveSibling(file.getFileName() + ".corrupt");
         Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
         return new Loaded.Corrupt(reason, aside);

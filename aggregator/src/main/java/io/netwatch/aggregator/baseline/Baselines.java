@@ -71,7 +71,8 @@ public final class Baselines implements StoreListener, AutoCloseable {
         this.config = config;
         this.store = store;
         this.clock = clock;
-        this.file = config.file() == null ? null : new BaselineFile(config.file());
+        this.file = config.file() == null ? null
+                : new BaselineFile(config.file(), (long) config.maxEdges() + config.maxWorkloads());
         this.table = new BaselineTable(config);
         this.lateral = new LateralMovementDetector(config);
         this.queue = new ArrayBlockingQueue<>(config.queueCapacity());

@@ -2,6 +2,7 @@ package io.netwatch.aggregator.baseline;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,7 +46,7 @@ class BaselineFileTest {
     @Test
     void aFileCutShortAnywhereIsDamagedNeverAShorterBaseline() throws Exception {
         Path path = dir.resolve("baseline.pb");
-        BaselineFile file = new BaselineFile(path);
+        BaselineFile file = new BaselineFile(path, 100);
         file.save(state(BaselineFile.VERSION));
         byte[] whole = Files.readAllBytes(path);
         assertInstanceOf(BaselineFile.Loaded.Ok.class, file.load());
@@ -63,8 +64,8 @@ class BaselineFileTest {
     @Test
     void twoAggregatorsWritingOneFileEachReplaceItWholeNeverMixed() throws Exception {
         Path path = dir.resolve("baseline.pb");
-        BaselineFile mine = new BaselineFile(path);
-        BaselineFile theirs = new BaselineFile(path);
+        BaselineFile mine = new BaselineFile(path, 100);
+        BaselineFile theirs = new BaselineFile(path, 100);
         BaselineState big = state(BaselineFile.VERSION);
         byte[] bytes = BaselineFile.encode(big);
         Path temporary = theirs.temporary();
@@ -83,13 +84,13 @@ class BaselineFileTest {
     @Test
     void aWriteThatFailsLeavesTheFileAndNoTemporaryBehind() throws Exception {
         Path path = dir.resolve("baseline.pb");
-        BaselineFile file = new BaselineFile(path);
+        BaselineFile file = new BaselineFile(path, 100);
         file.save(state(BaselineFile.VERSION));
         byte[] before = Files.readAllBytes(path);
         // The rename fails (here: a directory where the file should go; on a full disk, the write).
         Path blocked = dir.resolve("blocked.pb");
         Files.createDirectories(blocked.resolve("inside"));
-        assertThrows(IOException.class, () -> new BaselineFile(blocked).save(state(BaselineFile.VERSION)));
+        assertThrows(IOException.class, () -> new BaselineFile(blocked, 100).save(state(BaselineFile.VERSION)));
         try (Stream<Path> left = Files.list(dir)) {
             assertEquals(List.of("baseline.pb", "blocked.pb"), left.map(p -> p.getFileName().toString()).sorted()
                     .toList(), "no temporary file left behind");
@@ -104,15 +105,35 @@ class BaselineFileTest {
         BaselineState older = state(1).toBuilder().setUnknownFields(UnknownFieldSet.newBuilder()
                 .addField(99, UnknownFieldSet.Field.newBuilder().addVarint(7).build()).build()).build();
         Files.write(path, older.toByteArray());
-        BaselineFile.Loaded loaded = new BaselineFile(path).load();
+        BaselineFile.Loaded loaded = new BaselineFile(path, 100).load();
         assertEquals(5, assertInstanceOf(BaselineFile.Loaded.Ok.class, loaded).state().getEdgesCount());
+    }
+
+    /**
+     * Found in review: the file was read whole whatever its size, so one larger than the heap
+     * (another file named by mistake) ended the start-up with an OutOfMemoryError. One larger
+     * than the configuration's tables could write is set aside unread, as a damaged one is.
+     */
+    @Test
+    void aFileLargerThanTheTablesCouldWriteIsSetAsideUnread() throws Exception {
+        Path path = dir.resolve("baseline.pb");
+        long bound = (1L << 20) + 10 * BaselineFile.MAX_ENTRY_BYTES;
+        try (var f = java.nio.channels.FileChannel.open(path, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            f.write(java.nio.ByteBuffer.wrap(new byte[] {0}), bound); // sparse: one byte past the bound
+        }
+        BaselineFile.Loaded loaded = new BaselineFile(path, 10).load();
+        BaselineFile.Loaded.Corrupt c = assertInstanceOf(BaselineFile.Loaded.Corrupt.class, loaded);
+        assertTrue(c.reason().startsWith((bound + 1) + " bytes, more than the " + bound), c.reason());
+        assertTrue(Files.exists(c.movedTo()));
+        assertFalse(Files.exists(path));
     }
 
     @Test
     void entriesOfAFileThatAreLeftOutAreCounted() throws Exception {
         Path path = dir.resolve("baseline.pb");
         BaselineState state = state(BaselineFile.VERSION);
-        new BaselineFile(path).save(state.toBuilder().addEdges(state.getEdges(0).toBuilder().setPort(70_000))
+        new BaselineFile(path, 100).save(state.toBuilder().addEdges(state.getEdges(0).toBuilder().setPort(70_000))
                 .addEdges(state.getEdges(0).toBuilder().setBytesMean(Double.POSITIVE_INFINITY)).build());
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         try (Baselines b = Baselines.start(BaselineConfig.defaults().withFile(path, Duration.ofHours(1)),
