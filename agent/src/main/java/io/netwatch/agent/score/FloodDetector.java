@@ -46,6 +46,12 @@ public final class FloodDetector implements FlowSink {
     private final AnomalySink sink;
     private final String nodeName;
     private final RecentTable<Target> targets;
+    /**
+     * Keys {@link #targets}: found in review, with the public hash alone an address could be
+     * computed whose key is a chosen destination's, and one datagram to it (a multicast one,
+     * never counted) hid that destination's floods.
+     */
+    private final long seed = RecentTable.newSeed();
     private long clockNanos = Long.MIN_VALUE;
     private long nextId = 1;
     private final AtomicLong synFloods = new AtomicLong();
@@ -138,7 +144,7 @@ public final class FloodDetector implements FlowSink {
      */
     private void count(FlowOutcome flow, long packets, double x, long fromNanos) {
         int protocol = flow.ipProtocol();
-        long key = RecentTable.hash(flow.destinationHi(), flow.destinationLo(), 0, 0,
+        long key = RecentTable.keyedHash(seed, flow.destinationHi(), flow.destinationLo(), 0, 0,
                 protocol << 16 | flow.destinationPort());
         Target s = targets.get(key);
         if (s == null) {
@@ -170,7 +176,8 @@ public final class FloodDetector implements FlowSink {
         if (s.reportedAtNanos != Long.MIN_VALUE && s.reportedAtNanos > clockNanos) {
             s.reportedAtNanos = clockNanos; // reported before the clock went back: cool down from now
         }
-        // From the raw address, not its text: a repeat formats nothing.
+        // From the raw address, not its text: a repeat formats nothing. Not keyed, so the
+        // estimate is the same on every run: sources made to share a bit only lower it.
         int bit = (int) (RecentTable.hash(flow.sourceHi(), flow.sourceLo(), 0, 0, 0) >>> 54);
         s.sources[bit >>> 6] |= 1L << (bit & 63);
         s.firstNanos = Math.min(s.firstNanos, fromNanos);

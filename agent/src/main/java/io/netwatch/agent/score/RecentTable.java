@@ -1,5 +1,6 @@
 package io.netwatch.agent.score;
 
+import java.security.SecureRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -171,14 +172,33 @@ final class RecentTable<V> {
         }
     }
 
-    /** A 64-bit hash of four longs and an int (addresses and a port), well mixed. */
+    /**
+     * A 64-bit hash of four longs and an int (addresses and a port), well mixed. Anyone can
+     * compute it, and invert it: a table whose keys traffic chooses (a destination's address)
+     * takes {@link #keyedHash} instead.
+     */
     static long hash(long a, long b, long c, long d, int e) {
-        long h = 0x243F_6A88_85A3_08D3L;
+        return keyedHash(0, a, b, c, d, e);
+    }
+
+    /**
+     * {@link #hash} under a secret {@code seed} ({@link #newSeed}, one per table): without the
+     * seed nobody can compute an address whose key is another's (the mix is a bijection, so
+     * with a known start an address colliding with any chosen key takes a few lines), nor
+     * crowd keys into one run of the table's probes.
+     */
+    static long keyedHash(long seed, long a, long b, long c, long d, int e) {
+        long h = 0x243F_6A88_85A3_08D3L ^ seed;
         h = mix(h ^ a);
         h = mix(h ^ b);
         h = mix(h ^ c);
         h = mix(h ^ d);
         return mix(h ^ e);
+    }
+
+    /** A secret seed for {@link #keyedHash}, from the system's secure random source. */
+    static long newSeed() {
+        return new SecureRandom().nextLong();
     }
 
     private static long mix(long z) {

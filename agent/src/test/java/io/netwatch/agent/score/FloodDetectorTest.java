@@ -6,6 +6,7 @@ import static io.netwatch.agent.score.ScanDetectorTest.observed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netwatch.agent.flow.FlowOutcome;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -247,5 +248,69 @@ class FloodDetectorTest {
             d.onFlow(Flows.unanswered(1000 + i, spoofed(i), VICTIM, 443, T0 + 660 * SECOND + i * MS));
         }
         assertEquals(2, anomalies.size());
+    }
+
+    /**
+     * The destinations are kept by a 64-bit hash of the address, port and protocol. Found in
+     * review: the hash had no secret (a fixed mix, inverted as below), so anyone could compute an
+     * address whose key is a chosen destination's. One multicast datagram there (a target never
+     * counted) hid every UDP flood of that destination, and a unicast one would have had the
+     * flood named by the attacker's address. The key is keyed per detector since.
+     */
+    @Test
+    void noAddressCanBeComputedToTakeAnotherDestinationsPlace() throws Exception {
+        FlowOutcome victim = FlowOutcome.of(Flows.udp(1, "10.3.0.1", 40000, VICTIM, 9999, T0, 1, 0));
+        int portAndProtocol = 17 << 16 | 9999;
+        long key = RecentTable.hash(victim.destinationHi(), victim.destinationLo(), 0, 0, portAndProtocol);
+        // hash(a, b, 0, 0, e) = mix(mix(mix(mix(mix(C ^ a) ^ b))) ^ e), each mix a bijection.
+        long hi = 0xFF02_0000_0000_0000L; // ff02::/16, link-local multicast
+        long h2 = unmix(unmix(unmix(key) ^ portAndProtocol));
+        long lo = unmix(h2) ^ mixOnce(0x243F_6A88_85A3_08D3L ^ hi);
+        assertEquals(key, RecentTable.hash(hi, lo, 0, 0, portAndProtocol), "a computed collision");
+        byte[] bytes = java.nio.ByteBuffer.allocate(16).putLong(hi).putLong(lo).array();
+        String multicast = java.net.InetAddress.getByAddress(bytes).getHostAddress();
+
+        FloodDetector d = detector(FloodConfig.defaults());
+        d.onOutcome(FlowOutcome.of(Flows.udp(2, "10.3.0.1", 40000, multicast, 9999, T0, 1, 0).toBuilder()
+                .setIpVersion(6).build()));
+        for (int i = 0; i < 150; i++) {
+            d.onFlow(Flows.udp(10 + i, spoofed(i), 40000, VICTIM, 9999, T0 + SECOND + i * MS, 1, 0));
+        }
+        assertEquals(1, anomalies.size(), "the flood is its own destination's");
+        assertEquals(VICTIM, anomalies.getFirst().getDestination().getIp());
+    }
+
+    /** RecentTable's mix (splitmix64's finalizer). */
+    private static long mixOnce(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58_476D_1CE4_E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D0_49BB_1331_11EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** The inverse of {@link #mixOnce}. */
+    private static long unmix(long z) {
+        z = unshift(z, 31);
+        z *= inverse(0x94D0_49BB_1331_11EBL);
+        z = unshift(z, 27);
+        z *= inverse(0xBF58_476D_1CE4_E5B9L);
+        return unshift(z, 30);
+    }
+
+    /** The x with x ^ (x >>> shift) == y. */
+    private static long unshift(long y, int shift) {
+        long x = y;
+        for (int i = 0; i < 64 / shift + 1; i++) {
+            x = y ^ (x >>> shift);
+        }
+        return x;
+    }
+
+    /** The multiplicative inverse of an odd number modulo 2^64 (Newton's iteration). */
+    private static long inverse(long odd) {
+        long x = odd;
+        for (int i = 0; i < 6; i++) {
+            x *= 2 - odd * x;
+        }
+        return x;
     }
 }
