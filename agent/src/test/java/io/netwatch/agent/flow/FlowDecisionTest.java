@@ -233,6 +233,33 @@ class FlowDecisionTest {
         assertEquals(List.of("decision 2", "decision 5", "repeat 5", "repeat 5", "record", "record"), order);
     }
 
+    /**
+     * An ICMP flow keeps its type where a TCP or UDP flow keeps its flags, the repeat flag among
+     * them (bit 5 of the type). Found in review: every ICMP flow of such a type (37, 40, 42 and
+     * 43; 160 and 161 in ICMPv6; any a sender writes) went to the repeat sink at every sweep,
+     * though never decided nor an attempt.
+     */
+    @Test
+    void anIcmpFlowIsNeverRepeatedWhateverItsType() {
+        List<Integer> repeated = new ArrayList<>();
+        FlowTable t = new FlowTable(FlowTableConfig.defaults(), records::add, "node-a", List.of("eth0"), 1L << 32)
+                .decide(o -> decisions.add(o.snapshot()), Duration.ofMillis(500))
+                .repeats((o, packets, since) -> repeated.add(o.ipProtocol()));
+        long ms = 1_000_000L;
+        int[] types = {42, 37, 0xFF};
+        for (int k = 0; k < types.length; k++) {
+            byte[] ping = ethernet(0x0800, ipv4Packet(CLIENT, SERVER, 1, icmp(types[k], 0)));
+            for (int i = 0; i < 30; i++) { // 3 s: three sweeps
+                long at = SECOND * (1 + 100L * k) + i * 100 * ms;
+                t.update(decoder.decode(buffer(ping), LinkType.ETHERNET), at, ping.length, 0);
+            }
+        }
+        t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        assertEquals(List.of(42, 37, 255), records.stream().map(f -> f.getIcmp().getType()).toList());
+        assertEquals(List.of(), repeated);
+        assertEquals(List.of(), decisions);
+    }
+
     @Test
     void anOutcomeTellsWhatTheFlowsRecordTellsWhenNothingCameAfterIt() {
         // The outcome is a view of the table, with no record behind it: every field it gives
