@@ -67,6 +67,29 @@ class LongFloodTest {
                 + (end - start) / 1e9 + " s");
     }
 
+    /**
+     * At 160 a second, 80 datagrams at the decision (S = 30), then the 80 of the next half
+     * second: at that rate S passes h within about a second of the flood's start. Found in
+     * review: the first repeat said its packets were sent since the sweep before the decision,
+     * up to a second earlier, so it looked like 80 a second, under the rate floor, and was not
+     * counted; the flood was raised a second later, and one that stopped by then never was.
+     */
+    @Test
+    void aFloodJustOverTheRateFloorIsRaisedWithinASecondOfItsStart() {
+        // Other traffic first: the table swept before the flood, up to a second before it.
+        byte[] other = ethernet(0x0800, ipv4Packet(ipv4(10, 9, 9, 9), ipv4(10, 9, 9, 8), 17, udp(1, 2, 0)));
+        for (int s = 10; s > 0; s--) {
+            packet(other, T0 - s * SECOND + SECOND / 10);
+        }
+        byte[] datagram = ethernet(0x0800, ipv4Packet(ATTACKER, VICTIM, 17, udp(40000, 9999, 64)));
+        long at = T0;
+        for (int i = 0; at < T0 + 1200 * 1_000_000L; i++) { // 1.2 s
+            packet(datagram, at = T0 + i * (SECOND / 160));
+        }
+        assertEquals(List.of("udp_flood"), raised.stream().map(Anomaly::getAnomalyType).toList(),
+                "raised while the flood went on");
+    }
+
     @Test
     void aSynFloodRepeatingOneSynAt200PerSecondIsASynFlood() {
         // The same SYN (same port, same sequence number) again and again: one flow that stays half-open.

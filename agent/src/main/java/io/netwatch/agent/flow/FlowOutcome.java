@@ -121,7 +121,9 @@ public interface FlowOutcome {
          * @param flow       the flow as it is now (its counters are totals, as in its decision)
          * @param packets    packets from the initiator since its decision or its last repeat
          * @param sinceNanos capture time none of those packets is older than: the table's
-         *                   sweep before, or the flow's first packet when that came later
+         *                   sweep before, or the flow's decision when that came later (its
+         *                   first packet and the decision delay; its first packet for a TCP
+         *                   flow decided by a reset)
          */
         void onRepeat(FlowOutcome flow, long packets, long sinceNanos);
     }

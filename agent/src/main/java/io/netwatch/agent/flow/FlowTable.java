@@ -469,7 +469,15 @@ public final class FlowTable {
             // Counted before the sink runs, so a sink that throws cannot have them counted twice.
             slots.counted[pg][at] = sent;
             outcome.slot = slot;
-            repeats.onRepeat(outcome, more, Math.max(sinceNanos, slots.first[pg][at]));
+            // None was sent before the decision: for a flow decided when its delay was up, not
+            // by a reset, that is its first packet and the delay. Found in review: the first
+            // repeat said the sweep before, up to a second earlier, and the flood detector took
+            // half a second's packets for a whole second's, under its rate floor.
+            int state = (int) (meta >>> FlowSlots.STATE_SHIFT) & 0xF;
+            long first = slots.first[pg][at];
+            long decided = (meta & 0xFF) == PacketDecoder.PROTO_TCP && state == RESET ? first
+                    : first + decisionDelayNanos;
+            repeats.onRepeat(outcome, more, Math.max(sinceNanos, decided));
         }
         return meta;
     }

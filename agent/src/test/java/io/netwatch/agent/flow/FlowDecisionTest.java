@@ -190,11 +190,13 @@ class FlowDecisionTest {
             t.update(decoder.decode(buffer(r), LinkType.ETHERNET), at + 2, r.length, 0);
         }
         // Decided as the packet at 1.5 s comes, with the 5 before it. The sweep at 2.0 s (before
-        // that packet is counted) repeats the 5 from 1.5 to 1.9 s, since its sweep before, at
-        // 1.0 s; the sweep at 3.0 s the next 10.
+        // that packet is counted) repeats the 5 from 1.5 to 1.9 s, since the decision (found in
+        // review: it said since its sweep before, at 1.0 s, twice the time they took); the sweep
+        // at 3.0 s the next 10, since 2.0 s.
         assertEquals(List.of(53, 9999), decisions.stream().map(FlowOutcome::destinationPort).toList());
         assertEquals(5, decisions.get(1).packetsToServer());
-        assertEquals(List.of(new Repeat(9999, 5, SECOND, 10), new Repeat(9999, 10, 2 * SECOND, 20)), repeats);
+        assertEquals(List.of(new Repeat(9999, 5, SECOND + SECOND / 2, 10), new Repeat(9999, 10, 2 * SECOND, 20)),
+                repeats);
         // Answered at last: followed no more, though it goes on sending.
         t.update(decoder.decode(buffer(answer), LinkType.ETHERNET), 3 * SECOND + 450 * ms, answer.length, 0);
         for (int i = 0; i < 20; i++) {
