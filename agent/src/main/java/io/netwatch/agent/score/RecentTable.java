@@ -174,8 +174,8 @@ final class RecentTable<V> {
 
     /**
      * A 64-bit hash of four longs and an int (addresses and a port), well mixed. Anyone can
-     * compute it, and invert it: a table whose keys traffic chooses (a destination's address)
-     * takes {@link #keyedHash} instead.
+     * compute it, and invert it: from traffic that chooses an address (an IPv6 one has 128 free
+     * bits), two inputs with one key can be made at will. {@link #keyedHash} cannot.
      */
     static long hash(long a, long b, long c, long d, int e) {
         return keyedHash(0, a, b, c, d, e);
