@@ -33,5 +33,8 @@ public final class SignatureMetrics implements MeterBinder {
                 "Signature alerts (each rule at most once per flow)");
         meters.counter("netwatch.signature.verify.giveups", signatures, Signatures::verifyGiveUps,
                 "Rule checks abandoned at their work bound (hostile input); the rule did not match");
+        meters.counter("netwatch.signature.armed.overflows", signatures, Signatures::armedOverflows,
+                "Rules whose fast pattern was found but not checked again for their other contents: 32 others "
+                        + "already waited in that direction of the flow (decoys, or hostile input)");
     }
 }

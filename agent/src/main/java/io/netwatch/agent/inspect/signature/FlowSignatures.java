@@ -115,8 +115,9 @@ public final class FlowSignatures {
             return;
         }
         p.append(b, off, n);
-        p.scan(p.length - n, n);
-        p.verify(ctx, out);
+        int waiting = p.armedCount;
+        p.scan(p.length - n, n, ctx, out);
+        p.verify(waiting, ctx, out);
         if (p.length >= depth) {
             // No byte will follow: rules still waiting can never be satisfied.
             p.release();
@@ -145,8 +146,7 @@ public final class FlowSignatures {
         int n = Math.min(len, depth);
         p.append(b, off, n);
         p.state = 0;
-        p.scan(0, n);
-        p.verify(ctx, out);
+        p.scan(0, n, ctx, out);
         p.length = 0;
         if (p.seen >= datagramBudget) {
             p.release();
@@ -205,6 +205,11 @@ public final class FlowSignatures {
         /** Made at the first hit: most directions never arm a rule. */
         int[] armed;
         int armedCount;
+        /** A view of {@link #bytes} for the rules' checks, made again only when the array changes. */
+        private ByteBuffer view;
+        /** The header facts and the listener of the bytes being scanned, for candidates checked as they are found. */
+        private MatchContext ctx;
+        private AlertListener out;
 
         Payload(boolean toServerSide) {
             this.toServerSide = toServerSide;
@@ -216,7 +221,9 @@ public final class FlowSignatures {
          * end within them, compared at the payload's start. The bytes are the kept array:
          * scanning it is cheaper than reading the capture buffer again.
          */
-        void scan(int from, int n) {
+        void scan(int from, int n, MatchContext ctx, AlertListener out) {
+            this.ctx = ctx;
+            this.out = out;
             MultiPatternMatcher m = rules.payloadMatcher(toServerSide);
             if (m != null) {
                 state = m.scan(state, bytes, from, n, from, this);
@@ -266,10 +273,28 @@ public final class FlowSignatures {
             armedCount = 0;
         }
 
+        /**
+         * A fast pattern was found: each of its rules is checked now, on all the bytes so far
+         * (the segment is kept whole before the scan), and only one that may yet match waits:
+         * its other contents not seen yet, or its application protocol not named yet. A rule
+         * that matches or that this flow's header rules out takes no place among the waiting,
+         * whose bound a sender could otherwise fill with decoys, in one segment, ahead of the
+         * rule it means to slip past. Past the bound a candidate is dropped and counted.
+         */
         @Override
         public void hit(int pattern, long end) {
             for (int r : rules.payloadCandidates(toServerSide, pattern)) {
                 if (hasFired(r) || isArmed(r)) {
+                    continue;
+                }
+                Rule rule = rules.rule(r);
+                if (!ctx.admits(rule)) {
+                    if (!(ctx.appProto.isEmpty() && rule.protocol().isApplication())) {
+                        continue; // not for this flow's bytes, whatever follows
+                    }
+                } else if (rules.verifyPayload(r, view(), length, verifier())) {
+                    fire(r);
+                    out.alert(rule, Buffer.PAYLOAD);
                     continue;
                 }
                 if (armed == null) {
@@ -277,12 +302,20 @@ public final class FlowSignatures {
                 } else if (armedCount == armed.length) {
                     if (armedCount == MAX_ARMED) {
                         armedOverflow++;
+                        rules.countArmedOverflow();
                         continue;
                     }
                     armed = java.util.Arrays.copyOf(armed, Math.min(MAX_ARMED, armedCount * 2));
                 }
                 armed[armedCount++] = r;
             }
+        }
+
+        private ByteBuffer view() {
+            if (view == null || view.array() != bytes) {
+                view = ByteBuffer.wrap(bytes);
+            }
+            return view;
         }
 
         private boolean isArmed(int r) {
@@ -294,28 +327,30 @@ public final class FlowSignatures {
             return false;
         }
 
-        /** Checks each waiting rule on all the bytes so far; a rule that fires stops waiting. */
-        void verify(MatchContext ctx, AlertListener out) {
-            if (armedCount == 0) {
+        /**
+         * Checks again, on all the bytes so far, the first {@code waiting} rules, those that
+         * waited before this scan (the scan checked the ones it found); a rule that fires, or
+         * that the flow's now named protocol rules out, stops waiting.
+         */
+        void verify(int waiting, MatchContext ctx, AlertListener out) {
+            if (waiting == 0) {
                 return;
             }
-            ByteBuffer view = ByteBuffer.wrap(bytes, 0, length);
-            for (int i = 0; i < armedCount; ) {
+            // Downward: a rule moved into a freed place comes from above it, checked already or new.
+            for (int i = Math.min(waiting, armedCount) - 1; i >= 0; i--) {
                 int r = armed[i];
                 Rule rule = rules.rule(r);
                 boolean drop = false;
                 if (!ctx.admits(rule)) {
                     // A rule for an application protocol waits while the flow's is not named yet.
                     drop = !(ctx.appProto.isEmpty() && rule.protocol().isApplication());
-                } else if (rules.verifyPayload(r, view, length, verifier())) {
+                } else if (rules.verifyPayload(r, view(), length, verifier())) {
                     fire(r);
                     out.alert(rule, Buffer.PAYLOAD);
                     drop = true;
                 }
                 if (drop) {
                     armed[i] = armed[--armedCount];
-                } else {
-                    i++;
                 }
             }
         }

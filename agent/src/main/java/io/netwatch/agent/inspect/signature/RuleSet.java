@@ -38,6 +38,8 @@ public final class RuleSet {
     /** For each rule, its contents grouped by buffer. */
     private final List<EnumMap<Buffer, List<ContentMatch>>> contents = new ArrayList<>();
     private final AtomicLong verifyGiveUps = new AtomicLong();
+    /** Candidates not kept waiting because a direction of a flow had {@link FlowSignatures#MAX_ARMED} waiting. */
+    private final AtomicLong armedOverflows = new AtomicLong();
     /**
      * Payload bytes the rules can look at, by transport (TCP, UDP) and direction (toward the
      * server, toward the client): 0 when no payload rule applies, {@link Integer#MAX_VALUE} when
@@ -196,6 +198,19 @@ public final class RuleSet {
     /** Rule checks that gave up at {@link ContentVerifier#MAX_STEPS}, since this set was built. */
     public long verifyGiveUps() {
         return verifyGiveUps.get();
+    }
+
+    /**
+     * Rules whose fast pattern was found but that could not wait for their other contents:
+     * {@link FlowSignatures#MAX_ARMED} rules already waited in that direction of the flow
+     * (decoys a sender who knows the rules can send). They were not checked again there.
+     */
+    public long armedOverflows() {
+        return armedOverflows.get();
+    }
+
+    void countArmedOverflow() {
+        armedOverflows.incrementAndGet();
     }
 
     MultiPatternMatcher matcher(Buffer b) {

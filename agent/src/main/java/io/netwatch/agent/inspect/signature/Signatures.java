@@ -52,6 +52,8 @@ public final class Signatures {
      * on a replaced set when it is swapped out is not counted); guarded by {@link #giveUps}.
      */
     private long retiredGiveUps;
+    /** The retired sets' {@link RuleSet#armedOverflows()}, as {@link #retiredGiveUps} is of theirs. */
+    private long retiredArmedOverflows;
 
     /** What one load gave: the rules in force after it, and every refused rule. */
     public record LoadReport(RuleSet rules, List<RuleError> errors, String failure) {
@@ -150,6 +152,13 @@ public final class Signatures {
         }
     }
 
+    /** Candidate rules not kept waiting past their bound ({@link RuleSet#armedOverflows()}), by every set in force so far. */
+    public long armedOverflows() {
+        synchronized (giveUps) {
+            return retiredArmedOverflows + current.armedOverflows();
+        }
+    }
+
     /** The files in force now: the paths given, with directories expanded. For change detection. */
     public List<Path> files() {
         List<Path> out = new ArrayList<>();
@@ -168,6 +177,7 @@ public final class Signatures {
         if (r.loaded()) {
             synchronized (giveUps) {
                 retiredGiveUps += current.verifyGiveUps();
+                retiredArmedOverflows += current.armedOverflows();
                 current = r.rules();
             }
             reloads.incrementAndGet();
