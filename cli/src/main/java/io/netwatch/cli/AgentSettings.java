@@ -92,7 +92,8 @@ final class AgentSettings {
                     + "decode.vxlan_ports. The rules' $GENEVE_PORTS follows it.");
 
     static final ConfigKey<Integer> MAX_FLOWS = SCHEMA.key("flows.max_flows", integer(1, MAX), FLOWS.maxFlows(),
-            "Hard bound on tracked flows; the least recently active is evicted (and counted) to make room.");
+            "Hard bound on tracked flows; to make room a spent flow (unanswered, closed or reset) is evicted first, "
+                    + "else the least recently active (and counted).");
     static final ConfigKey<Duration> TCP_SYN = SCHEMA.key("flows.timeouts.tcp_syn", duration(MS),
             FLOWS.tcpSynTimeout(), "Idle timeout of a TCP flow whose handshake did not complete.");
     static final ConfigKey<Duration> TCP_ESTABLISHED = SCHEMA.key("flows.timeouts.tcp_established", duration(MS),

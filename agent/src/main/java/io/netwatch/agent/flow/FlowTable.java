@@ -30,9 +30,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * file behaves as the live traffic did. Flows live in {@link FlowSlots}: primitive arrays,
  * no object per flow, nothing allocated per packet. Memory is bounded by
  * {@link FlowTableConfig#maxFlows()}: when full, a flow is evicted, emitted and counted. The
- * victim is chosen among a few sampled flows, unanswered ones first and then the least
- * recently active, so a flood of one-packet flows from random sources evicts its own flows
- * rather than the established conversations.
+ * victim is chosen among a few sampled flows, spent ones first (unanswered, or closed or
+ * reset) and then the least recently active, so a flood of one-packet flows from random
+ * sources, or of SYNs to closed ports, evicts its own flows rather than the established
+ * conversations.
  */
 public final class FlowTable {
     private static final int FIN = 0x01;
@@ -562,13 +563,16 @@ public final class FlowTable {
     }
 
     /**
-     * Makes room: among flows sampled at random positions, evicts an unanswered one (a flood's
-     * or a scan's) if there is one, else the least recently active. Random positions keep a
-     * run of neighbouring established flows from being the only candidates.
+     * Makes room: among flows sampled at random positions, evicts a spent one if there is one,
+     * else the least recently active. Spent: unanswered (a flood's or a scan's), or a TCP
+     * connection already closed or reset, which lingers only for its stray last packets (a
+     * sweep of closed ports, each SYN answered by a reset, would else evict every
+     * conversation quiet for longer than the sweep took). Random positions keep a run of
+     * neighbouring established flows from being the only candidates.
      */
     private void evictOne() {
         int victim = -1;
-        boolean victimUnanswered = false;
+        boolean victimSpent = false;
         long victimLast = Long.MAX_VALUE;
         int high = slots.highWater();
         for (int seen = 0, tried = 0; seen < EVICTION_SAMPLE && tried < 4 * EVICTION_SAMPLE; tried++) {
@@ -582,12 +586,11 @@ public final class FlowTable {
             seen++;
             int pg = FlowSlots.page(slot);
             int at = FlowSlots.at(slot);
-            boolean unanswered = slots.pktsToClient[pg][at] == 0;
+            boolean spent = slots.pktsToClient[pg][at] == 0 || ended(slots.meta[pg][at]);
             long last = slots.last[pg][at];
-            if (victim < 0 || (unanswered && !victimUnanswered)
-                    || (unanswered == victimUnanswered && last < victimLast)) {
+            if (victim < 0 || (spent && !victimSpent) || (spent == victimSpent && last < victimLast)) {
                 victim = slot;
-                victimUnanswered = unanswered;
+                victimSpent = spent;
                 victimLast = last;
             }
         }
@@ -600,6 +603,12 @@ public final class FlowTable {
         }
         evicted.lazySet(evicted.get() + 1);
         finish(victim, FlowEndReason.FLOW_END_REASON_EVICTED);
+    }
+
+    /** A TCP flow closed by both FINs or reset: over, its slot kept only for stray packets. */
+    private static boolean ended(long meta) {
+        int state = (int) (meta >>> FlowSlots.STATE_SHIFT) & 0xF;
+        return (meta & 0xFF) == PacketDecoder.PROTO_TCP && (state == CLOSED || state == RESET);
     }
 
     /** The tunnels around layer {@code depth} of this packet, outermost first. */
@@ -708,9 +717,8 @@ public final class FlowTable {
                 meta = repeat(slot, meta, sweptBefore);
             }
             if (nowNanos - slots.last[pg][at] >= timeoutNanos(meta)) {
-                int state = (int) (meta >>> FlowSlots.STATE_SHIFT) & 0xF;
-                boolean ended = (meta & 0xFF) == PacketDecoder.PROTO_TCP && (state == CLOSED || state == RESET);
-                finish(slot, ended ? FlowEndReason.FLOW_END_REASON_END_OF_FLOW : FlowEndReason.FLOW_END_REASON_IDLE_TIMEOUT);
+                finish(slot, ended(meta) ? FlowEndReason.FLOW_END_REASON_END_OF_FLOW
+                        : FlowEndReason.FLOW_END_REASON_IDLE_TIMEOUT);
             }
         }
         active.setRelease(slots.used());

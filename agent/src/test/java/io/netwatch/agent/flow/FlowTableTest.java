@@ -377,6 +377,35 @@ class FlowTableTest {
     }
 
     @Test
+    void aFloodOfSynsToClosedPortsEvictsItsResetFlowsNotTheIdleConversations() {
+        // Each SYN is answered, by a reset: its flow is over, and lingers only for stray
+        // packets. Taken for a live one, it was younger than any conversation quiet for a few
+        // seconds, and a pod sweeping closed ports evicted them all (its own session with them,
+        // to be picked up again mid-stream).
+        FlowTable t = table(FlowTableConfig.defaults().withMaxFlows(2000));
+        for (int i = 0; i < 1000; i++) {
+            byte[] client = ipv4(10, 1, i >> 8, i & 0xFF);
+            tcp(t, SECOND, client, 40000, SERVER, 443, 0x02, 0);
+            tcp(t, SECOND + 1, SERVER, 443, client, 40000, 0x12, 0);
+            tcp(t, SECOND + 2, client, 40000, SERVER, 443, 0x10, 0);
+        }
+        for (int i = 0; i < 100_000; i++) {
+            long at = 2 * SECOND + 50_000L * i; // five seconds in all: within the closed flows' 10 s
+            int port = 1 + i % 60_000;
+            int sport = 1024 + i / 60_000;
+            tcp(t, at, CLIENT, sport, SERVER, port, 0x02, 0);
+            tcp(t, at + 1, SERVER, port, CLIENT, sport, 0x14, 0);
+        }
+        assertEquals(2000, t.flowsActive());
+        assertEquals(0, out.stream().filter(f -> f.getSource().getIp().startsWith("10.1.")).count(),
+                "no conversation was evicted by the flood");
+        assertTrue(t.flowsEvicted() >= 99_000 - 1000);
+        t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        assertEquals(1000, out.stream().filter(f -> f.getSource().getIp().startsWith("10.1.")
+                && f.getTcp().getState() == TcpState.TCP_STATE_ESTABLISHED).count());
+    }
+
+    @Test
     void datagramsThatCannotBeReadStillGiveTheirMemoryBack() {
         // Found in review: a datagram complete by offsets, short of data and with an unreadable
         // TCP header kept its payload bytes reserved forever; 13,000 of them spent the budget
