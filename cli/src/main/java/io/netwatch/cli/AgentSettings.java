@@ -112,7 +112,10 @@ final class AgentSettings {
     static final ConfigKey<Integer> PENDING = SCHEMA.key("inspection.max_pending_bytes", integer(1024, MAX),
             INSPECTION.maxPendingBytes(), "Out-of-order bytes held per direction while waiting for a hole.");
     static final ConfigKey<Long> BUDGET = SCHEMA.key("inspection.budget_bytes", longInteger(1024, Long.MAX_VALUE),
-            INSPECTION.budgetBytes(), "Bytes inspection holds across all flows: out-of-order segments and what parsers and rules keep (at least inspection.max_pending_bytes); a flow that would pass it stops being inspected, counted.");
+            INSPECTION.budgetBytes(), "Bytes inspection holds across all flows: out-of-order segments and what parsers "
+                    + "and rules keep (at least inspection.max_pending_bytes). When full, the largest holder gives its "
+                    + "bytes back to one holding less (counted); when none holds more, a flow that would pass it stops "
+                    + "being inspected, counted.");
     static final ConfigKey<Integer> INSPECTED = SCHEMA.key("inspection.max_inspected_flows", integer(1, MAX),
             INSPECTION.maxInspectedFlows(), "Flows inspected at once; past it new flows are counted, not inspected.");
     /** The words of inspection.parsers (and of inspect's --parsers). */

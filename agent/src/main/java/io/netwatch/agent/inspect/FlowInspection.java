@@ -50,7 +50,7 @@ import java.util.function.Supplier;
  * speaks, and what was learnt for the flow record. Lives in the {@link Inspector}'s map while
  * the flow is inspected; single-threaded.
  */
-final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
+final class FlowInspection extends ReassemblyBudget.Holder implements AlertListener, Supplier<FlowSignatures> {
     /** Longest SSH identification string kept, bytes (RFC 4253 allows 255). */
     static final int MAX_SSH_BANNER = 255;
     static final int DNS_PORT = 53;
@@ -328,7 +328,7 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
             if (signatures != null) {
                 signatures.release();
             }
-            inspector.budget().release(keptBytes);
+            inspector.budget().release(this, keptBytes);
             keptBytes = 0;
         }
     }
@@ -353,11 +353,11 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
         }
         ReassemblyBudget budget = inspector.budget();
         if (delta < 0) {
-            budget.release(-delta);
-        } else if (!budget.reserveKept(delta)) {
+            budget.release(this, -delta);
+        } else if (!budget.reserveKept(this, delta)) {
             stop();
             int left = keptNow();
-            budget.release(keptBytes - left); // what was reserved, less what stays (none)
+            budget.release(this, keptBytes - left); // what was reserved, less what stays (none)
             keptBytes = left;
             return false;
         }
@@ -391,6 +391,29 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
             signatures.stopPayload(true);
             signatures.stopPayload(false);
         }
+    }
+
+    /**
+     * Another flow needs room in the inspection budget, and this one holds more: every kept
+     * array goes now, unread (the packet being handled is the other flow's: no parser or rule
+     * of this one may run), with the directions' held segments, and its inspection stops
+     * (counted). The record keeps what was learnt.
+     */
+    @Override
+    void giveBack() {
+        if (toServer != null) {
+            toServer.discard();
+            toClient.discard();
+        }
+        http = null;
+        if (signatures != null) {
+            signatures.stopPayload(true);
+            signatures.stopPayload(false);
+        }
+        ReassemblyBudget budget = inspector.budget();
+        budget.release(this, keptBytes);
+        keptBytes = 0;
+        budget.countStop();
     }
 
     void decorate(Flow.Builder record) {
@@ -783,10 +806,28 @@ final class FlowInspection implements AlertListener, Supplier<FlowSignatures> {
             head = null;
         }
 
+        /**
+         * As {@link #drop}, for another flow's sake (see {@link FlowInspection#giveBack}): what
+         * is kept or held goes unread, and no parser runs.
+         */
+        void discard() {
+            finished = true;
+            head = null;
+            headLength = 0;
+            tls = null;
+            line = null;
+            dnsFramer = null;
+            crypto = null;
+            if (stream != null) {
+                stream.giveBack();
+            }
+        }
+
         StreamReassembler stream() {
             if (stream == null) {
                 InspectionConfig c = inspector.config();
-                stream = new StreamReassembler(this, inspector.budget(), c.depthBytes(), c.maxPendingBytes());
+                stream = new StreamReassembler(this, inspector.budget(), FlowInspection.this, c.depthBytes(),
+                        c.maxPendingBytes());
             }
             return stream;
         }

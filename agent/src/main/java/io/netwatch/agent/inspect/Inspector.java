@@ -315,9 +315,20 @@ public final class Inspector implements FlowObserver {
         return budget.refused();
     }
 
-    /** Flows whose inspection stopped because the bytes their parsers and rules keep would have passed the budget. */
+    /**
+     * Flows whose inspection stopped for want of memory: the bytes their parsers and rules keep
+     * would have passed the budget, or went to a flow that held less.
+     */
     public long memoryStops() {
         return budget.keptRefused();
+    }
+
+    /**
+     * Times the largest holder of the inspection budget (a direction's held segments, a flow's
+     * kept bytes) gave it all back so that a flow holding less could have room.
+     */
+    public long memoryReclaims() {
+        return budget.reclaims();
     }
 
     /** Bytes inspection holds now, across flows: out-of-order segments and the bytes parsers and rules keep. */

@@ -12,13 +12,15 @@ import java.util.List;
  * direction ({@link #maxPendingBytes}) and in total ({@link ReassemblyBudget}). Overlaps keep
  * the first copy (what the receiver most likely kept, and what an evasion attempt cannot
  * rewrite). A hole that is not filled before the pending bytes or segments reach their
- * bound ({@link #MAX_PENDING_SEGMENTS}), or before the stream ends, is skipped: counted as a
- * gap, and the consumer is told so it can resume where it can. Delivery stops after {@link #depth} bytes: inspection looks at the first
- * bytes of a direction, never at whole transfers.
+ * bound ({@link #MAX_PENDING_SEGMENTS}), before a segment after it finds no room in the
+ * budget, or before the stream ends, is skipped: counted as a gap, and the consumer is told so
+ * it can resume where it can. Delivery stops after {@link #depth} bytes: inspection looks at
+ * the first bytes of a direction, never at whole transfers. When another flow that holds less
+ * needs the budget and this stream holds the most, its held segments go ({@link #giveBack}).
  *
  * <p>Single-threaded (the capture thread). Sequence numbers are compared modulo 2^32.
  */
-public final class StreamReassembler {
+public final class StreamReassembler extends ReassemblyBudget.Holder {
     /** Receives in-order stream bytes. */
     public interface Consumer {
         /** Bytes {@code [off, off + len)} of {@code data} follow the bytes delivered before. */
@@ -70,6 +72,18 @@ public final class StreamReassembler {
      * @param maxPendingBytes out-of-order bytes held at most for this direction
      */
     public StreamReassembler(Consumer consumer, ReassemblyBudget budget, long depth, int maxPendingBytes) {
+        this.consumer = consumer;
+        this.budget = budget;
+        this.depth = depth;
+        this.maxPendingBytes = maxPendingBytes;
+    }
+
+    /**
+     * As above, for one direction of {@code flow}: the budget never takes this stream's held
+     * bytes to give them to another holder of the same flow.
+     */
+    StreamReassembler(Consumer consumer, ReassemblyBudget budget, Object flow, long depth, int maxPendingBytes) {
+        super(flow);
         this.consumer = consumer;
         this.budget = budget;
         this.depth = depth;
@@ -129,8 +143,19 @@ public final class StreamReassembler {
                     skipHole();
                     continue;
                 }
-                hold(at, payload, o, remaining);
-                break;
+                if (hold(at, payload, o, remaining)) {
+                    break;
+                }
+                // No room in the budget: the hole is given up on now, as when the held bytes
+                // pass their bound, and the segment is tried again against the stream. Dropped
+                // instead, it would never come again (its receiver has it): the stream would
+                // wait for it, and read nothing more, for as long as the flow lasts.
+                if (pending.isEmpty()) {
+                    gapTo(at);
+                } else {
+                    skipHole();
+                }
+                continue;
             }
             // at == next: deliver up to the first held segment, whose earlier copy wins.
             long limit = Long.MAX_VALUE;
@@ -177,7 +202,7 @@ public final class StreamReassembler {
             if (p.offset() + p.bytes().length <= next) {
                 pending.remove(i);
                 pendingBytes -= p.bytes().length;
-                budget.release(p.bytes().length);
+                budget.release(this, p.bytes().length);
             }
         }
         if (delivered >= depth) {
@@ -322,7 +347,7 @@ public final class StreamReassembler {
                 if (p.offset() <= next) {
                     pending.remove(i);
                     pendingBytes -= p.bytes().length;
-                    budget.release(p.bytes().length);
+                    budget.release(this, p.bytes().length);
                     if (pEnd > next) {
                         int behind = (int) (next - p.offset());
                         old(p.offset(), next);
@@ -337,20 +362,26 @@ public final class StreamReassembler {
         }
     }
 
-    /** Copies a segment that arrived ahead of a hole, keeping only bytes not held already. */
-    private void hold(long start, ByteBuffer payload, int off, int len) {
+    /**
+     * Copies a segment that arrived ahead of a hole, keeping only bytes not held already; false
+     * when the budget had no room for it (counted there), true when it was held or let go.
+     */
+    private boolean hold(long start, ByteBuffer payload, int off, int len) {
         long end = start + len;
         // Trim against held segments: the first copy wins.
         for (Pending p : pending) {
             long pEnd = p.offset() + p.bytes().length;
             if (p.offset() <= start && pEnd >= end) {
                 overlapBytes += len;
-                return;
+                return true;
             }
         }
-        if (pending.size() >= MAX_PENDING_SEGMENTS || start - next > depth || !budget.reserve(len)) {
+        if (pending.size() >= MAX_PENDING_SEGMENTS || start - next > depth) {
             droppedSegments++;
-            return;
+            return true;
+        }
+        if (!budget.reserve(this, len)) {
+            return false;
         }
         byte[] copy = new byte[len];
         payload.get(off, copy);
@@ -372,6 +403,7 @@ public final class StreamReassembler {
         }
         pending.add(at, new Pending(start, copy));
         pendingBytes += len;
+        return true;
     }
 
     /** Gives up on the hole before the earliest held segment: counts it and moves on. */
@@ -384,13 +416,18 @@ public final class StreamReassembler {
             target = Math.min(target, p.offset());
         }
         if (target > next) {
-            long missing = target - next;
-            gaps++;
-            gapBytes += missing;
-            consumer.gap(missing);
-            next = target;
+            gapTo(target);
         }
         drainPending();
+    }
+
+    /** Moves the stream on to {@code target}, ahead of it: the bytes between are a gap, counted and told. */
+    private void gapTo(long target) {
+        long missing = target - next;
+        gaps++;
+        gapBytes += missing;
+        consumer.gap(missing);
+        next = target;
     }
 
     private void release() {
@@ -398,10 +435,22 @@ public final class StreamReassembler {
             return;
         }
         for (int i = 0, count = pending.size(); i < count; i++) {
-            budget.release(pending.get(i).bytes().length);
+            budget.release(this, pending.get(i).bytes().length);
         }
         pending.clear();
         pendingBytes = 0;
+    }
+
+    /**
+     * Another flow needs room in the budget and this stream holds more: its held segments go,
+     * unread (no consumer runs on another flow's packet), counted as dropped. The hole stays;
+     * the segments after it are held again as they come, and skipped to at the usual bounds,
+     * the dropped bytes then part of the gap.
+     */
+    @Override
+    void giveBack() {
+        droppedSegments += pending.size();
+        release();
     }
 
     /**

@@ -96,11 +96,13 @@ public final class PipelineMetrics implements MeterBinder {
             meters.counter("netwatch.inspect.stream.ignored.resets", inspector, Inspector::ignoredResets,
                     "TCP resets that did not end inspection: their sequence number lay outside their receiver's window");
             meters.counter("netwatch.inspect.reassembly.refused.segments", inspector, Inspector::budgetRefusals,
-                    "Out-of-order segments not held because the reassembly memory budget was spent");
+                    "Out-of-order segments not held because the reassembly memory budget was spent (their hole became a gap)");
             meters.gauge("netwatch.inspect.held.bytes", inspector, Inspector::heldBytes,
                     "Bytes inspection holds now across flows (out-of-order segments, bytes kept for parsers and rules), at most inspection.budget_bytes plus one flow's bounds");
             meters.counter("netwatch.inspect.memory.stopped.flows", inspector, Inspector::memoryStops,
-                    "Flows whose inspection stopped because the bytes kept for their parsers and rules would have passed inspection.budget_bytes");
+                    "Flows whose inspection stopped because the bytes kept for their parsers and rules would have passed inspection.budget_bytes, or went to a flow holding less");
+            meters.counter("netwatch.inspect.memory.reclaims", inspector, Inspector::memoryReclaims,
+                    "Times the largest holder of inspection.budget_bytes (a direction's out-of-order segments, a flow's kept bytes) gave it all back so that a flow holding less could have room");
             meters.counter("netwatch.inspect.protocol.mismatches", inspector, Inspector::protocolMismatches,
                     "Flows whose payload protocol is not the one their port suggests");
         }

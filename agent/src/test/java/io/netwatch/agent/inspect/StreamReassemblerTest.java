@@ -120,6 +120,41 @@ class StreamReassemblerTest {
     }
 
     @Test
+    void aSegmentTheBudgetCannotHoldEndsItsHoleAndTheStreamGoesOn() {
+        // Refused, the segment was dropped while the stream waited for its hole: the sender
+        // never sends those bytes again, so nothing after the hole was ever delivered.
+        ReassemblyBudget small = new ReassemblyBudget(16);
+        StreamReassembler a = new StreamReassembler(new Sink(), small, 1 << 20, 1 << 20);
+        StreamReassembler b = new StreamReassembler(sink, small, 1 << 20, 1 << 20);
+        a.segment(0, true, ByteBuffer.allocate(0), 0, 0);
+        b.segment(0, true, ByteBuffer.allocate(0), 0, 0);
+        send(a, 100, "01234567");
+        send(b, 100, "0123456789"); // a holds less than b would: nothing to take from it
+        send(b, 110, "after");
+        assertEquals(1, small.refused());
+        assertEquals(List.of(99L), sink.gaps, "the hole is a gap, as at the held bytes' bound");
+        assertEquals("0123456789after", sink.text());
+        send(b, 1, "late");
+        assertEquals("0123456789after", sink.text(), "the hole's bytes come too late, behind the stream");
+    }
+
+    @Test
+    void aSegmentTheBudgetCannotHoldFirstGivesUpTheHoleBeforeItsOwnHeldBytes() {
+        ReassemblyBudget small = new ReassemblyBudget(16);
+        StreamReassembler b = new StreamReassembler(sink, small, 1 << 20, 1 << 20);
+        b.segment(0, true, ByteBuffer.allocate(0), 0, 0);
+        send(b, 11, "abcdefghij");
+        send(b, 31, "0123456789");
+        assertEquals(1, small.refused());
+        assertEquals("abcdefghij", sink.text(), "the first hole given up on, what it held read");
+        assertEquals(List.of(10L), sink.gaps);
+        assertEquals(10, small.held(), "then there was room for the segment");
+        send(b, 21, "klmnopqrst");
+        assertEquals("abcdefghijklmnopqrst0123456789", sink.text());
+        assertEquals(0, small.held());
+    }
+
+    @Test
     void sequenceNumbersWrapAround() {
         StreamReassembler r = stream(1 << 20);
         r.segment(0xFFFF_FFFD, true, ByteBuffer.allocate(0), 0, 0);
