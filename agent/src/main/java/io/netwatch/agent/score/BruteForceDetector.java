@@ -31,16 +31,28 @@ public final class BruteForceDetector implements FlowSink {
     private final String nodeName;
     private final LruTable<Service, Window> pairs;
     private long nextId = 1;
+    /** The last connection's start, capture time: windows over by it weigh nothing ({@link #evidence}). */
+    private long clockNanos;
     private final AtomicLong raised = new AtomicLong();
 
     public BruteForceDetector(BruteForceConfig config, AnomalySink sink, String nodeName) {
         this.config = config;
         this.sink = sink;
         this.nodeName = nodeName;
-        this.pairs = new LruTable<>(config.maxPairs());
+        this.pairs = new LruTable<>(config.maxPairs(), this::evidence);
     }
 
     private record Service(String source, String destination, int port) {
+    }
+
+    /**
+     * What a pair's window holds, for the table to keep the pairs that hold the most (see
+     * {@link LruTable}): its attempts, none once the window is over. One connection each from
+     * many other sources between two guesses (spoofed SYNs get their SYN-ACK) must not flush
+     * the guesser's window.
+     */
+    private long evidence(Window w) {
+        return clockNanos - w.startNanos >= config.window().toNanos() ? 0 : w.attempts;
     }
 
     /** One pair's window; mutable, lives only in {@link #pairs}. */
@@ -89,6 +101,7 @@ public final class BruteForceDetector implements FlowSink {
             return; // no handshake, no password; a long or large connection is a session
         }
         Service key = new Service(flow.getSource().getIp(), flow.getDestination().getIp(), port);
+        clockNanos = first;
         Window w = pairs.get(key);
         if (w == null) {
             w = new Window();

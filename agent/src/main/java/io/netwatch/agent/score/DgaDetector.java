@@ -39,6 +39,8 @@ public final class DgaDetector implements InspectionSink {
     private final String[] verdictDomains = new String[VERDICTS];
     private final DgaScorer.Verdict[] verdicts = new DgaScorer.Verdict[VERDICTS];
     private long nextId = 1;
+    /** The last generated name's capture time: windows over by it weigh nothing ({@link #evidence}). */
+    private long clockNanos;
     private final AtomicLong raised = new AtomicLong();
     private final AtomicLong generatedNames = new AtomicLong();
 
@@ -47,7 +49,16 @@ public final class DgaDetector implements InspectionSink {
         this.scorer = new DgaScorer(config);
         this.sink = sink;
         this.nodeName = nodeName;
-        this.clients = new LruTable<>(config.maxClients());
+        this.clients = new LruTable<>(config.maxClients(), this::evidence);
+    }
+
+    /**
+     * What a client's window holds, for the table to keep the clients that hold the most (see
+     * {@link LruTable}): its distinct generated domains, none once the window is over. A
+     * generated name each from many other (spoofed) clients must not flush a client's window.
+     */
+    private long evidence(Window w) {
+        return clockNanos - w.startNanos >= config.window().toNanos() ? 0 : w.domains.size();
     }
 
     /** One client's window; mutable, lives only in {@link #clients}. */
@@ -96,6 +107,7 @@ public final class DgaDetector implements InspectionSink {
         }
         generatedNames.incrementAndGet();
         String client = dns.endpoints().srcIp();
+        clockNanos = now;
         Window w = clients.get(client);
         if (w == null) {
             w = new Window();

@@ -47,6 +47,8 @@ public final class DnsTunnelDetector implements InspectionSink {
      */
     private final QueryCopyFilter copies = new QueryCopyFilter();
     private long nextId = 1;
+    /** The last query's capture time: windows over by it weigh nothing ({@link #evidence}). */
+    private long clockNanos;
     private final AtomicLong tunnels = new AtomicLong();
     private final AtomicLong exfiltrations = new AtomicLong();
     private final AtomicLong unsplittable = new AtomicLong();
@@ -55,7 +57,17 @@ public final class DnsTunnelDetector implements InspectionSink {
         this.config = config;
         this.sink = sink;
         this.nodeName = nodeName;
-        this.domains = new LruTable<>(config.maxDomains());
+        this.domains = new LruTable<>(config.maxDomains(), this::evidence);
+    }
+
+    /**
+     * What a domain's window holds, for the table to keep the domains that hold the most (see
+     * {@link LruTable}): its distinct subdomains, none once the window is over. One-off domains
+     * asked for between a tunnel's queries (a name each, nobody need answer) must not flush the
+     * tunnel's window.
+     */
+    private long evidence(Window w) {
+        return clockNanos - w.startNanos >= config.window().toNanos() ? 0 : w.subdomains.size();
     }
 
     /** One registered domain's window; mutable, lives only in {@link #domains}. */
@@ -151,6 +163,7 @@ public final class DnsTunnelDetector implements InspectionSink {
             unsplittable.incrementAndGet();
             return;
         }
+        clockNanos = now;
         Window w = domains.get(split.domain());
         if (w == null) {
             w = new Window(config.maxSubdomains(), now);

@@ -89,6 +89,26 @@ class BruteForceDetectorTest {
     }
 
     @Test
+    void connectionsOfManyOtherPairsDoNotFlushAGuessersWindow() {
+        // Between two guesses, one connection each from as many other sources as the table
+        // holds (spoofed SYNs get their SYN-ACK: answered, short). The least recently used pair
+        // went first, the guesser's, its window started over at each guess, and a guesser at
+        // any speed stayed below the ten that call one.
+        BruteForceDetector small = new BruteForceDetector(new BruteForceConfig(Duration.ofMinutes(2), 10,
+                Duration.ofSeconds(30), 16_384, Set.of(22), 64, 0), anomalies::add, "node-a");
+        long id = 100;
+        for (int i = 0; i < 10; i++) {
+            long at = T0 + i * 6 * SECOND;
+            small.onFlow(guess(i, at));
+            for (int k = 0; k < 64; k++) {
+                small.onFlow(Flows.conversation(id++, "10.9." + i + "." + k, SERVER, 22, at + k, at + k + 1, 60));
+            }
+        }
+        assertEquals(List.of("brute_force"), anomalies.stream().map(Anomaly::getAnomalyType).toList());
+        assertTrue(small.evictions() >= 9 * 64, "the one-off pairs went instead, counted");
+    }
+
+    @Test
     void pairsAreBoundedAndBadSettingsNamed() {
         BruteForceDetector small = new BruteForceDetector(new BruteForceConfig(Duration.ofMinutes(2), 10,
                 Duration.ofSeconds(30), 16_384, Set.of(22), 8, 0), anomalies::add, "node-a");

@@ -94,6 +94,31 @@ class DgaDetectorTest {
     }
 
     @Test
+    void generatedNamesFromManyOtherClientsDoNotFlushAClientsWindow() {
+        // Between two of a client's generated names, one each from as many other (spoofed)
+        // clients as the table holds: the least recently used client went first, the one
+        // looking for its command server, and it never reached three in a window.
+        DgaDetector d = new DgaDetector(new DgaConfig(java.time.Duration.ofMinutes(5), 3, 10, 3.2, 0.2, 5, 0.2, 16, 20),
+                anomalies::add, "node-a");
+        java.util.Random r = new java.util.Random(7);
+        long id = 100;
+        for (int i = 0; i < 3; i++) {
+            d.onEvent(DnsQueries.query(i, CLIENT, GENERATED.get(i), DnsParser.TYPE_A, T0 + i * 1000 * MS));
+            for (int k = 0; k < 32; k++) {
+                StringBuilder name = new StringBuilder();
+                for (int c = 0; c < 20; c++) {
+                    name.append("bcdfghjklmnpqrstvwxz0123456789".charAt(r.nextInt(30)));
+                }
+                d.onEvent(DnsQueries.query(id++, "10.9." + i + "." + k, name + ".com", DnsParser.TYPE_A,
+                        T0 + i * 1000 * MS + (k + 1) * MS));
+            }
+        }
+        assertEquals(List.of(CLIENT), anomalies.stream().map(a -> a.getSource().getIp()).toList());
+        assertEquals(3 + 3 * 32, d.generatedNames(), "every name looked generated");
+        assertEquals(3 * 32 + 1 - 16, d.evictions(), "the one-off clients went instead, counted");
+    }
+
+    @Test
     void generatedNamesForwardedByTheResolverRaiseOneDgaNamingThePod() {
         // On the node that runs CoreDNS, each of a pod's lookups is seen again as CoreDNS's own
         // query upstream (its address, port and id): it raised a second dga, naming CoreDNS.

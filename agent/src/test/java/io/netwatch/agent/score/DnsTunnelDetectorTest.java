@@ -336,6 +336,27 @@ class DnsTunnelDetectorTest {
     }
 
     @Test
+    void queriesForManyOtherDomainsDoNotFlushATunnelsEvidence() {
+        // Between two of its tunnel's queries, a pod asks for more one-off domains than the
+        // table holds (to port 53 of any address: nobody need answer). The least recently used
+        // domain went first: the tunnel's, its window started over at each of its queries,
+        // and a tunnel of any speed stayed below the eight names that call one.
+        DnsTunnelDetector d = detector(DnsTunnelConfig.defaults());
+        int domains = DnsTunnelConfig.defaults().maxDomains();
+        long t = T0;
+        int id = 0;
+        for (int q = 0; q < 8; q++) {
+            d.onEvent(DnsQueries.query(id++, CLIENT, encoded(40) + ".t.lab.test", DnsParser.TYPE_A, t += MS));
+            for (int i = 0; i < domains; i++) {
+                d.onEvent(DnsQueries.query(id++, CLIENT, "www.junk" + q + "-" + i + ".example", DnsParser.TYPE_A,
+                        t += 1000));
+            }
+        }
+        assertEquals(List.of(DnsTunnelDetector.DNS_TUNNEL), anomalies.stream().map(Anomaly::getAnomalyType).toList());
+        assertTrue(d.evictions() >= 7L * domains, "the one-off domains went instead, counted");
+    }
+
+    @Test
     void domainsAreBoundedAndTheirEvictionsCounted() {
         DnsTunnelDetector d = detector(new DnsTunnelConfig(Duration.ofSeconds(60), 8, 20, 3.0, 0.5, 2048, 16, 32, 4));
         for (int i = 0; i < 1000; i++) {
