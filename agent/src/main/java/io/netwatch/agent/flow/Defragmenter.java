@@ -135,6 +135,8 @@ final class Defragmenter {
     static final int MAX_DATAGRAM_BYTES = 65_535;
     /** Payload bytes kept across all datagrams in progress. */
     static final long DATA_BUDGET_BYTES = 16L << 20;
+    /** Oldest datagrams dropped at most to make room for one datagram's payload. */
+    static final int MAX_DROPS_FOR_ROOM = 16;
 
     private final DefragConfig config;
     private long dataHeld;
@@ -247,7 +249,7 @@ final class Defragmenter {
         if (d.data == null || d.data.length < to) {
             int size = Math.max(to, d.data == null ? 0 : Math.min(MAX_DATAGRAM_BYTES, d.data.length * 2));
             int grow = size - (d.data == null ? 0 : d.data.length);
-            if (dataHeld + grow > DATA_BUDGET_BYTES) {
+            if (dataHeld + grow > DATA_BUDGET_BYTES && !makeRoom(d, grow)) {
                 d.dataLost = true;
                 return;
             }
@@ -266,6 +268,29 @@ final class Defragmenter {
                 d.data[at] = frame.get(l.payloadOffset + (at - from));
             }
         }
+    }
+
+    /**
+     * Drops the oldest datagrams in progress, other than {@code d}, until {@code grow} more
+     * payload bytes fit in the budget; at most {@link #MAX_DROPS_FOR_ROOM}. Their payload was
+     * reserved for the whole span up to their last fragment's end, so one fragment far into a
+     * datagram that never completes reserves 64 KiB: 260 such frames in the 30 s timeout held
+     * the whole budget, and no datagram after them had its payload inspected. Datagrams
+     * complete within a few milliseconds of their first fragment: the oldest are the stalled
+     * ones. They are dropped, counted as incomplete, as the count bound drops them.
+     */
+    private boolean makeRoom(Datagram d, int grow) {
+        Iterator<Datagram> oldest = datagrams.values().iterator();
+        for (int n = 0; n < MAX_DROPS_FOR_ROOM && dataHeld + grow > DATA_BUDGET_BYTES && oldest.hasNext(); ) {
+            Datagram victim = oldest.next();
+            if (victim == d) {
+                continue;
+            }
+            oldest.remove();
+            drop(victim);
+            n++;
+        }
+        return dataHeld + grow <= DATA_BUDGET_BYTES;
     }
 
     /** Gives back the memory of a datagram's payload. */

@@ -112,6 +112,8 @@ public final class FlowTable {
     private int pendingHead;
     private int pendingSize;
     private final AtomicLong evicted = new AtomicLong();
+    /** Fragmented datagrams counted in their flows without their payload (see {@link #datagramsUninspected}). */
+    private final AtomicLong uninspectedDatagrams = new AtomicLong();
     /** ICMP errors: they quote another packet and count in no flow (see {@link #icmpErrors}). */
     private final AtomicLong icmpErrors = new AtomicLong();
     /**
@@ -279,8 +281,11 @@ public final class FlowTable {
                 if (!PacketDecoder.readTransport(payload, 0, d.total, h)) {
                     return;
                 }
-            } else if (!Defragmenter.readTransport(d)) {
-                return;
+            } else {
+                uninspectedDatagrams.lazySet(uninspectedDatagrams.get() + 1);
+                if (!Defragmenter.readTransport(d)) {
+                    return;
+                }
             }
             if (h.icmpError) {
                 icmpErrors.lazySet(icmpErrors.get() + 1);
@@ -1077,6 +1082,14 @@ public final class FlowTable {
     /** Fragmented datagrams that never completed: their fragments count in no flow. */
     public long datagramsIncomplete() {
         return defrag.dropped();
+    }
+
+    /**
+     * Fragmented datagrams completed whose payload was not kept whole (cut by the snap length,
+     * or no room left for it): counted in their flows, their payload never inspected.
+     */
+    public long datagramsUninspected() {
+        return uninspectedDatagrams.get();
     }
 
     /** Fragment frames of the incomplete datagrams. */

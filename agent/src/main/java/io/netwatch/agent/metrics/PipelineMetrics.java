@@ -62,6 +62,8 @@ public final class PipelineMetrics implements MeterBinder {
                 "Fragmented IP datagrams that never completed (timeout, bounds)");
         meters.counter("netwatch.fragments.uncounted.packets", flows, FlowTable::fragmentsUncounted,
                 "Fragments of incomplete datagrams: they count in no flow");
+        meters.counter("netwatch.fragments.uninspected.datagrams", flows, FlowTable::datagramsUninspected,
+                "Fragmented IP datagrams counted in their flows without their payload (snap length, or no room): not inspected");
         meters.gauge("netwatch.flows.active", flows, FlowTable::flowsActive, "Flows tracked now");
         Inspector inspector = pipeline.inspector();
         if (inspector != null) {

@@ -439,12 +439,55 @@ class FlowTableTest {
             byte[] cut = ethernet(0x0800, last);
             send(t, java.util.Arrays.copyOf(cut, cut.length - 10), SECOND);
         }
+        assertEquals(13_000, t.datagramsUninspected(), "each was counted without its payload, and counted so");
         List<byte[]> parts = fragments(9, 2000, 1200);
         for (byte[] f : parts) {
             send(t, f, 2 * SECOND);
         }
         assertEquals(1, inspected.stream().filter(java.util.Objects::nonNull).count(),
                 "a whole fragmented datagram is still inspected");
+    }
+
+    @Test
+    void datagramsThatNeverCompleteCannotKeepAnotherDatagramsPayloadFromInspection() {
+        // One fragment 64,000 bytes into a datagram that never completes reserves 65,000 bytes
+        // of the 16 MiB kept for fragmented payloads: 260 such frames in 30 s (nine a second,
+        // here all in one) spent it all, and every fragmented datagram after them, a pod's exploit or another
+        // pod's DNS answer, was counted in its flow with its payload never inspected, nowhere
+        // counted.
+        List<java.nio.ByteBuffer> inspected = new ArrayList<>();
+        FlowTable t = table(FlowTableConfig.defaults()).observe(new FlowObserver() {
+            @Override
+            public boolean onPacket(int slot, long flowId, boolean fromInitiator, io.netwatch.agent.decode.IpLayer l,
+                                    java.nio.ByteBuffer frame, long now) {
+                if (l.protocol == 17 && l.dstPort == 53) {
+                    inspected.add(frame);
+                }
+                return true;
+            }
+
+            @Override
+            public void onRecord(int slot, Flow.Builder record, boolean last) {
+            }
+        });
+        byte[] attacker = ipv4(10, 0, 0, 66);
+        for (int id = 0; id < 400; id++) {
+            // Then first fragments of 200 bytes, for what is left.
+            int offset = id < 300 ? 64_000 : 0;
+            byte[] far = ipv4Packet(attacker, SERVER, 17, new byte[id < 300 ? 1000 : 200]);
+            far[4] = (byte) (id >> 8);
+            far[5] = (byte) id;
+            int field = offset / 8 | 0x2000;
+            far[6] = (byte) (field >> 8);
+            far[7] = (byte) field;
+            send(t, ethernet(0x0800, far), SECOND + id * 1_000_000L);
+        }
+        for (byte[] f : fragments(9, 2000, 1200)) {
+            send(t, f, 2 * SECOND);
+        }
+        assertEquals(1, inspected.stream().filter(java.util.Objects::nonNull).count(),
+                "the datagram's payload is inspected");
+        assertEquals(0, t.datagramsUninspected());
     }
 
     @Test
