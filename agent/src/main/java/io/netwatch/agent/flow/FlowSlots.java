@@ -54,6 +54,14 @@ final class FlowSlots {
     static final int INTERFACE_SHIFT = 56;
 
     private final int maxSlots;
+    /**
+     * Mixed into every key's hash, chosen at random per table: the hash and the index's
+     * linear probing are in the open, and a pod choosing its ports and destinations could
+     * otherwise craft thousands of flows whose hashes share a place (a few seconds of search
+     * each), then make every packet of theirs walk the whole run, and the capture thread fall
+     * behind the kernel, which drops what it cannot hold: everything else unseen.
+     */
+    private final long seed;
     long[][] aHi = new long[0][];
     long[][] aLo = new long[0][];
     long[][] bHi = new long[0][];
@@ -90,7 +98,13 @@ final class FlowSlots {
     private int[] index = new int[1024];
 
     FlowSlots(int maxSlots) {
+        this(maxSlots, new java.security.SecureRandom().nextLong());
+    }
+
+    /** With a chosen seed: for tests that must know where keys land. */
+    FlowSlots(int maxSlots, long seed) {
         this.maxSlots = maxSlots;
+        this.seed = seed;
     }
 
     int used() {
@@ -117,15 +131,36 @@ final class FlowSlots {
         return (meta[page(slot)][at(slot)] & IN_USE) != 0;
     }
 
-    static int hash(int protocol, long aHi, long aLo, long bHi, long bLo, int ports, long vlans, long tunnel) {
-        long h = aLo * 0x9E3779B97F4A7C15L;
-        h ^= bLo * 0xC2B2AE3D27D4EB4FL;
-        h ^= (aHi + 31 * bHi) * 0x165667B19E3779F9L;
-        h ^= ((long) ports << 8 | protocol) * 0x27D4EB2F165667C5L;
-        h ^= (vlans + tunnel) * 0x9E3779B97F4A7C15L;
+    /**
+     * A key's hash under this table's {@link #seed}: the seed is added to each field before it
+     * is multiplied, so keys that collide under one seed (even in all 64 bits before the final
+     * mix) do not under another.
+     */
+    int hash(int protocol, long aHi, long aLo, long bHi, long bLo, int ports, long vlans, long tunnel) {
+        long h = (aLo + seed) * 0x9E3779B97F4A7C15L;
+        h ^= (bLo ^ seed) * 0xC2B2AE3D27D4EB4FL;
+        h ^= (aHi + 31 * bHi + seed) * 0x165667B19E3779F9L;
+        h ^= (((long) ports << 8 | protocol) ^ seed) * 0x27D4EB2F165667C5L;
+        h ^= (vlans + tunnel + seed) * 0x9E3779B97F4A7C15L;
         h ^= h >>> 31;
         h *= 0xBF58476D1CE4E5B9L;
+        h ^= h >>> 29;
         return (int) (h ^ (h >>> 32));
+    }
+
+    /**
+     * The longest run of occupied places in the index: what a lookup may have to walk. For
+     * tests of the index against crafted keys.
+     */
+    int longestRun() {
+        int longest = 0;
+        int run = 0;
+        // Twice round, so that a run wrapping past the end is measured whole.
+        for (int i = 0; i < 2 * index.length; i++) {
+            run = index[i % index.length] != 0 ? run + 1 : 0;
+            longest = Math.max(longest, Math.min(run, index.length));
+        }
+        return longest;
     }
 
     private int hashOf(int slot) {

@@ -332,7 +332,7 @@ public final class FlowTable {
                          int interfaceIndex, boolean headerPacket, boolean carrier) {
         boolean icmp = l.protocol == PacketDecoder.PROTO_ICMP || l.protocol == PacketDecoder.PROTO_ICMPV6;
         boolean srcIsA = canonical(l, icmp ? 0 : l.srcPort, icmp ? 0 : l.dstPort);
-        int hash = FlowSlots.hash(l.protocol, kaHi, kaLo, kbHi, kbLo, kPorts, vlans, l.tunnelContext);
+        int hash = slots.hash(l.protocol, kaHi, kaLo, kbHi, kbLo, kPorts, vlans, l.tunnelContext);
         int slot = slots.find(hash, l.protocol, kaHi, kaLo, kbHi, kbLo, kPorts, vlans, l.tunnelContext);
         boolean tcp = l.protocol == PacketDecoder.PROTO_TCP;
         int flags = headerPacket ? l.tcpFlags : 0;

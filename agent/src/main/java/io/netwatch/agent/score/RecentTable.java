@@ -28,6 +28,13 @@ final class RecentTable<V> {
     /** Each slot's value; null for a set. */
     private final Object[] values;
     private final int mask;
+    /**
+     * Mixed into each key's place, chosen at random per table: the keys hash what a pod
+     * controls (its destinations and ports), the hash is public, and keys crafted to share a
+     * place would make every lookup walk all of them (the scan detector looks up each decided
+     * flow's contacts here), until the capture thread fell behind the kernel.
+     */
+    private final long seed;
     private int size;
     private long clock;
     private int sampleAt;
@@ -35,15 +42,23 @@ final class RecentTable<V> {
 
     /** A set of at most {@code capacity} keys. */
     static RecentTable<Void> set(int capacity) {
-        return new RecentTable<>(capacity, false);
+        return new RecentTable<>(capacity, false, SEEDS.nextLong());
+    }
+
+    /** A set whose keys' places follow {@code seed}: for tests that must know where keys land. */
+    static RecentTable<Void> set(int capacity, long seed) {
+        return new RecentTable<>(capacity, false, seed);
     }
 
     /** A map of at most {@code capacity} keys to values. */
     static <V> RecentTable<V> map(int capacity) {
-        return new RecentTable<>(capacity, true);
+        return new RecentTable<>(capacity, true, SEEDS.nextLong());
     }
 
-    private RecentTable(int capacity, boolean withValues) {
+    private static final java.security.SecureRandom SEEDS = new java.security.SecureRandom();
+
+    private RecentTable(int capacity, boolean withValues, long seed) {
+        this.seed = seed;
         if (capacity < 1) {
             throw new IllegalArgumentException("table capacity must be at least 1, got " + capacity);
         }
@@ -127,8 +142,27 @@ final class RecentTable<V> {
     }
 
     private int slot(long k) {
-        long h = k * 0x9E37_79B9_7F4A_7C15L;
+        long h = (k ^ seed) * 0x9E37_79B9_7F4A_7C15L;
+        h ^= h >>> 29;
+        h *= 0xBF58_476D_1CE4_E5B9L;
         return (int) (h ^ (h >>> 32)) & mask;
+    }
+
+    /** The place a key's probe starts from. For tests against crafted keys. */
+    int place(long key) {
+        return slot(key == FREE ? ZERO_KEY : key);
+    }
+
+    /** The longest run of occupied places: what a lookup may have to walk. For tests against crafted keys. */
+    int longestRun() {
+        int longest = 0;
+        int run = 0;
+        // Twice round, so that a run wrapping past the end is measured whole.
+        for (int i = 0; i < 2 * keys.length; i++) {
+            run = keys[i & mask] != FREE ? run + 1 : 0;
+            longest = Math.max(longest, Math.min(run, keys.length));
+        }
+        return longest;
     }
 
     /** Forgets the least recently seen of {@link #SAMPLE} keys taken in turn around the table. */

@@ -89,4 +89,26 @@ class RecentTableTest {
             table.put(present, "again");
         });
     }
+
+    @Test
+    void keysCraftedToShareAPlaceInOneTableDoNotInAnother() {
+        // The keys hash what a pod controls (its destinations and ports), and the hash is
+        // public: without a seed of each table's own, a pod could search for contacts whose
+        // keys share a place, and every lookup would walk them all.
+        RecentTable<Void> known = RecentTable.set(300, 0x5EED);
+        List<Long> crafted = new ArrayList<>();
+        for (long i = 0; crafted.size() < 250; i++) {
+            long k = RecentTable.hash(0x0A00_0042L, 0, 0x0A01_0000L + i, 0, 443);
+            if (known.place(k) == 0) {
+                crafted.add(k);
+            }
+        }
+        RecentTable<Void> own = RecentTable.set(300);
+        for (long k : crafted) {
+            known.add(k);
+            own.add(k);
+        }
+        assertTrue(known.longestRun() >= 250, "under the seed they were crafted for, one run: " + known.longestRun());
+        assertTrue(own.longestRun() < 60, "under another, scattered: " + own.longestRun());
+    }
 }
