@@ -117,7 +117,9 @@ final class AgentSettings {
                     + "bytes back to one holding less (counted); when none holds more, a flow that would pass it stops "
                     + "being inspected, counted.");
     static final ConfigKey<Integer> INSPECTED = SCHEMA.key("inspection.max_inspected_flows", integer(1, MAX),
-            INSPECTION.maxInspectedFlows(), "Flows inspected at once; past it new flows are counted, not inspected.");
+            INSPECTION.maxInspectedFlows(), "Flows inspected at once (a flow inspection is done with holds no place); "
+                    + "at the bound a new flow takes the place of an unanswered one, else of the least recently active "
+                    + "(counted).");
     /** The words of inspection.parsers (and of inspect's --parsers). */
     static final io.netwatch.cli.config.ConfigType<List<String>> PARSER_WORDS =
             wordList(MessageKind.labels().toArray(String[]::new));

@@ -144,6 +144,10 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
     private int keptBytes;
     /** A packet reached the parsers or rules, or let a direction go, since {@link #account} last looked. */
     private boolean keptMayChange;
+    /** The flow has directions, so holds one of the places of {@link InspectionConfig#maxInspectedFlows()}. */
+    private boolean holdsPlace;
+    /** The responder sent a packet that reached inspection. */
+    private boolean answered;
 
     FlowInspection(Inspector inspector, long flowId, boolean tcp, boolean fromInitiator, IpLayer first) {
         this.inspector = inspector;
@@ -170,7 +174,60 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
         } else {
             this.toServer = new Direction(true);
             this.toClient = new Direction(false);
+            holdsPlace = true;
+            inspector.takePlace();
         }
+    }
+
+    /**
+     * The flow's directions go: from now on only its summary is kept, for its record, and it
+     * no longer holds one of the places of {@link InspectionConfig#maxInspectedFlows()}.
+     */
+    private void leavePlace() {
+        toServer = null;
+        toClient = null;
+        if (holdsPlace) {
+            holdsPlace = false;
+            inspector.leavePlace();
+        }
+    }
+
+    /** True while the flow holds a place among the flows inspected at once (it has directions). */
+    boolean holdsPlace() {
+        return holdsPlace;
+    }
+
+    /** True once the responder sent a packet that reached inspection. */
+    boolean answered() {
+        return answered;
+    }
+
+    /** Capture time of the flow's last packet that reached inspection. */
+    long lastNanos() {
+        return nowNanos;
+    }
+
+    /**
+     * Makes way for a new flow when {@link InspectionConfig#maxInspectedFlows()} are inspected
+     * (see {@link Inspector}): what is kept or held goes unread, as in {@link #giveBack}, and
+     * the directions with it; the summary stays for the record, and the flow's later packets
+     * are not inspected.
+     */
+    void evict() {
+        if (toServer != null) {
+            toServer.discard();
+            toClient.discard();
+        }
+        http = null;
+        if (signatures != null) {
+            signatures.release();
+            signatures = null;
+        }
+        rules = null;
+        inspector.budget().release(this, keptBytes);
+        keptBytes = 0;
+        udpDns = false;
+        leavePlace();
     }
 
     /** Either side of the flow is on DNS's port. */
@@ -187,6 +244,7 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
     boolean packet(boolean fromInitiator, IpLayer l, ByteBuffer frame, long now) {
         this.nowNanos = now;
         this.sendingFromClient = fromInitiator;
+        answered |= !fromInitiator;
         if (udpDns && toServer == null) {
             // DNS over UDP past its first message: reading the next ones needs no direction state.
             if (l.payloadLength > 0) {
@@ -269,8 +327,7 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
                 // Named DNS by its port, and no payload rule reads its datagrams: the next
                 // messages are parsed without the directions (two objects fewer for each DNS
                 // flow the table holds). A flow so named stays DNS.
-                toServer = null;
-                toClient = null;
+                leavePlace();
                 return true;
             }
         }
@@ -301,8 +358,7 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
             // (the record keeps the first messages' fields), two objects fewer for each flow
             // that lingers in the table after its close.
             http = null;
-            toServer = null;
-            toClient = null;
+            leavePlace();
         }
     }
 
@@ -330,6 +386,10 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
             }
             inspector.budget().release(this, keptBytes);
             keptBytes = 0;
+            if (holdsPlace) {
+                holdsPlace = false;
+                inspector.leavePlace();
+            }
         }
     }
 

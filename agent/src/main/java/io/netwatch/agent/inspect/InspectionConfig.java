@@ -14,7 +14,9 @@ import java.util.function.Predicate;
  * @param depthBytes        stream bytes inspected per direction of a TCP flow
  * @param maxPendingBytes   out-of-order bytes held per direction while waiting for a hole
  * @param budgetBytes       out-of-order bytes held across all flows
- * @param maxInspectedFlows flows inspected at once; past it new flows are counted, not inspected
+ * @param maxInspectedFlows flows inspected at once (one inspection is done with holds no place); at
+ *                          the bound a new flow takes the place of an unanswered one, else of the
+ *                          least recently active (counted)
  * @param parsers           the protocols whose messages are parsed. One left out is still named
  *                          by its first bytes (the flow's app_proto, port mismatches, rules on
  *                          the protocol in their header), but its messages are not read: no

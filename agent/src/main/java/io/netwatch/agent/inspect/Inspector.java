@@ -36,11 +36,18 @@ public final class Inspector implements FlowObserver {
     private final SlotMap<FlowInspection> flows = new SlotMap<>();
     /** Flows turned away because too many were under inspection: counted once, never inspected mid-stream. */
     private final SlotMap<Boolean> refused = new SlotMap<>();
+    /** Inspected flows sampled to choose one that makes way for a new flow ({@link #makeWay}). */
+    private static final int EVICTION_SAMPLE = 16;
+    /** Flows holding a place among those inspected at once: those with directions (see {@link FlowInspection#holdsPlace}). */
+    private int places;
+    /** xorshift state for {@link #makeWay}'s sample; fixed seed, so runs repeat. */
+    private long evictionRandom = 0x9E3779B97F4A7C15L;
 
     // Read by metrics from other threads; written only by the capture thread, by release
     // stores (a locked increment fences on every flow and every message).
     private final AtomicLong inspectedFlows = new AtomicLong();
     private final AtomicLong uninspectedFlows = new AtomicLong();
+    private final AtomicLong evictedFlows = new AtomicLong();
     /** Application-layer messages found, indexed by {@link MessageKind#ordinal()}. */
     private final AtomicLongArray events = new AtomicLongArray(MessageKind.values().length);
     /** Messages a parser refused as malformed, indexed by {@link MessageKind#ordinal()}. */
@@ -112,7 +119,7 @@ public final class Inspector implements FlowObserver {
             if (refused.get(slot) != null) {
                 return false;
             }
-            if (flows.size() >= config.maxInspectedFlows()) {
+            if (places >= config.maxInspectedFlows() && !makeWay()) {
                 refused.put(slot, Boolean.TRUE);
                 uninspectedFlows.lazySet(uninspectedFlows.get() + 1);
                 return false;
@@ -123,6 +130,51 @@ public final class Inspector implements FlowObserver {
         }
         boolean more = f.packet(fromInitiator, layer, frame, nowNanos);
         return f.account() && more;
+    }
+
+    /**
+     * At the bound of flows inspected at once, a new flow takes the place of one already
+     * inspected, chosen among a few sampled at random: an unanswered one if there is one, else
+     * the least recently active. Else one pod could fill the bound with a datagram of a byte
+     * to each of 65,536 ports every minute (the UDP timeout), from a plain socket, and no flow
+     * after them, its own attack or another pod's, would be inspected. The flow making way
+     * keeps what it learnt for its record and is not inspected further (counted).
+     *
+     * @return false when no flow holding a place was found among the sample
+     */
+    private boolean makeWay() {
+        FlowInspection victim = null;
+        int span = flows.span();
+        for (int seen = 0, tried = 0; seen < EVICTION_SAMPLE && tried < 8 * EVICTION_SAMPLE; tried++) {
+            evictionRandom ^= evictionRandom << 13;
+            evictionRandom ^= evictionRandom >>> 7;
+            evictionRandom ^= evictionRandom << 17;
+            FlowInspection f = flows.get((int) Math.floorMod(evictionRandom, (long) span));
+            if (f == null || !f.holdsPlace()) {
+                continue;
+            }
+            seen++;
+            if (victim == null || !f.answered() && victim.answered()
+                    || f.answered() == victim.answered() && f.lastNanos() < victim.lastNanos()) {
+                victim = f;
+            }
+        }
+        if (victim == null) {
+            return false;
+        }
+        victim.evict();
+        evictedFlows.lazySet(evictedFlows.get() + 1);
+        return true;
+    }
+
+    /** A flow took a place among those inspected at once (it has directions). */
+    void takePlace() {
+        places++;
+    }
+
+    /** A flow gave its place back (its directions went, or it ended). */
+    void leavePlace() {
+        places--;
     }
 
     @Override
@@ -260,6 +312,11 @@ public final class Inspector implements FlowObserver {
     /** Flows whose payload was inspected. */
     public long inspectedFlows() {
         return inspectedFlows.get();
+    }
+
+    /** Flows whose inspection stopped to make way for a new flow at the bound of flows inspected at once. */
+    public long evictedFlows() {
+        return evictedFlows.get();
     }
 
     /** Flows not inspected because too many were being inspected at once. */

@@ -44,4 +44,9 @@ final class SlotMap<V> {
     int size() {
         return size;
     }
+
+    /** One past the highest slot the array can hold now: every value is at a slot below it. */
+    int span() {
+        return values.length;
+    }
 }

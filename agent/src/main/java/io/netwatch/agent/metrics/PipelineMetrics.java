@@ -70,7 +70,10 @@ public final class PipelineMetrics implements MeterBinder {
             meters.counter("netwatch.inspect.flows", inspector, Inspector::inspectedFlows,
                     "Flows whose payload was inspected");
             meters.counter("netwatch.inspect.skipped.flows", inspector, Inspector::uninspectedFlows,
-                    "Flows not inspected because the cap on flows under inspection was reached");
+                    "Flows not inspected because the cap on flows under inspection was reached and none could make way");
+            meters.counter("netwatch.inspect.evicted.flows", inspector, Inspector::evictedFlows,
+                    "Flows whose inspection stopped to make way for a new flow at the cap on flows under inspection "
+                            + "(unanswered ones first, then the least recently active)");
             for (MessageKind kind : MessageKind.values()) {
                 meters.counter("netwatch.inspect.messages", inspector, i -> i.events(kind),
                         "Application-layer messages found (DNS, HTTP, TLS and QUIC hellos, SSH banners)",

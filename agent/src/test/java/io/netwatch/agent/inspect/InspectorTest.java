@@ -115,7 +115,7 @@ class InspectorTest {
     }
 
     @Test
-    void aFlowTurnedAwayForTheCapIsCountedOnceAndNeverInspectedMidStream() {
+    void aFlowAtTheCapTakesThePlaceOfAnUnansweredOneWhichIsNeverInspectedMidStream() {
         Pipeline capped = Pipeline.create("n", List.of("eth0"), FlowTableConfig.defaults(), DetectionConfig.defaults(),
                 new InspectionConfig(64 * 1024, 64 * 1024, ReassemblyBudget.DEFAULT_BYTES, 1), flows::add,
                 AnomalySink.NONE, events::add);
@@ -125,16 +125,19 @@ class InspectorTest {
             byte[] frame = ethernet(0x0800, ipv4Packet(c, s, 6, tcp(f[0], 22, f[1], 100, 0)));
             capped.onPacket(ByteBuffer.wrap(frame), LinkType.ETHERNET, t += 1000, frame.length, 0);
         }
-        for (int i = 0; i < 10; i++) {
+        for (int port : new int[] {40011, 40010}) {
             byte[] payload = "SSH-2.0-x\r\n".getBytes(StandardCharsets.ISO_8859_1);
-            byte[] tcp = tcp(40011, 22, 0x18, 101 + i * payload.length, payload.length);
+            byte[] tcp = tcp(port, 22, 0x18, 101, payload.length);
             System.arraycopy(payload, 0, tcp, 20, payload.length);
             byte[] frame = ethernet(0x0800, ipv4Packet(c, s, 6, tcp));
             capped.onPacket(ByteBuffer.wrap(frame), LinkType.ETHERNET, t += 1000, frame.length, 0);
         }
-        assertEquals(1, capped.inspector().uninspectedFlows());
+        assertEquals(0, capped.inspector().uninspectedFlows());
+        assertEquals(1, capped.inspector().evictedFlows(), "the first SYN's inspection made way, counted");
         capped.finish();
-        assertTrue(events.isEmpty(), "the refused flow was not picked up later");
+        assertEquals(List.of(40011), events.stream().filter(e -> e instanceof InspectionEvent.Ssh)
+                .map(e -> ((InspectionEvent.Ssh) e).endpoints().srcPort()).toList(),
+                "the flow that made way was not picked up again");
     }
 
     @org.junit.jupiter.api.Test
