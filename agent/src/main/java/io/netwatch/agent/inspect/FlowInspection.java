@@ -90,7 +90,10 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
     private DNS dnsBuilt;
     /** A UDP flow whose datagrams are read as DNS messages (by its port): see {@link #packet}. */
     private boolean udpDns;
-    /** Most DNS messages reported per flow (a tunnel can carry thousands); the rest are counted. */
+    /**
+     * Most DNS messages reported per flow (a tunnel can carry thousands); the rest are counted,
+     * and the detectors see every one.
+     */
     static final int MAX_DNS_MESSAGES_PER_FLOW = 10_000;
     private int dnsMessages;
     /** The flow's TLS summary, made at its first hello: most flows (DNS's above all) have none. */
@@ -669,12 +672,15 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
             dnsAnswers = m.answers();
             dnsBuilt = null;
         }
-        if (dnsMessages++ < MAX_DNS_MESSAGES_PER_FLOW) {
-            boolean keep = inspector.message(MessageKind.DNS);
-            if (keep || inspector.detectsDns(m.response())) {
-                inspector.dns(new InspectionEvent.Dns(flowId, nowNanos, endpoints(transport), m, raw),
-                        keep);
-            }
+        // The bound is on the messages reported, never on what the detectors see: a tunnel
+        // from one socket (iodine's way) is one flow, and past the bound it went unseen.
+        boolean reported = dnsMessages < MAX_DNS_MESSAGES_PER_FLOW;
+        if (reported) {
+            dnsMessages++;
+        }
+        boolean keep = inspector.message(MessageKind.DNS) && reported;
+        if (keep || inspector.detectsDns(m.response())) {
+            inspector.dns(new InspectionEvent.Dns(flowId, nowNanos, endpoints(transport), m, raw), keep);
         }
         fields(Buffer.Group.DNS, SignatureFields.dns(m), !m.response());
     }
