@@ -2,6 +2,7 @@ package io.netwatch.agent.block;
 
 import io.netwatch.proto.ingest.v1.BlockCommand;
 import io.netwatch.proto.ingest.v1.UnblockCommand;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
@@ -135,8 +136,8 @@ public final class BlockRequests {
                     + "' is not an IPv4 or IPv6 address");
         }
         if (address.isAnyLocalAddress() || address.isLoopbackAddress() || address.isMulticastAddress()
-                || broadcast(address)) {
-            return new Invalid("", Problem.BAD_ADDRESS, "ip " + ip + " is unspecified, loopback, multicast or "
+                || broadcast(address) || thisNetwork(address)) {
+            return new Invalid("", Problem.BAD_ADDRESS, "ip " + ip + " is unspecified (0.0.0.0/8), loopback, multicast or "
                     + "broadcast and is never blocked");
         }
         if (address.isLinkLocalAddress() || METADATA.contains(address)) {
@@ -220,6 +221,11 @@ public final class BlockRequests {
     }
 
     /** 255.255.255.255, however it was written. */
+    /** 0.0.0.0/8, "this network" (RFC 1122): no host is addressed by it, as the aggregator's guardrails say. */
+    private static boolean thisNetwork(InetAddress address) {
+        return address instanceof Inet4Address && address.getAddress()[0] == 0;
+    }
+
     private static boolean broadcast(InetAddress address) {
         byte[] b = address.getAddress();
         return b.length == 4 && (b[0] & b[1] & b[2] & b[3]) == (byte) 0xFF;

@@ -149,7 +149,10 @@ class BlockCommandsTest {
             int setupScripts = nft.scripts.size();
             Commands c = new Commands();
             List<String> bad = List.of("169.254.169.254", "::ffff:169.254.169.254", "::ffff:a9fe:a9fe", "169.254.20.10",
-                    "169.254.1.1", "fe80::1", "fd00:ec2::254", "100.100.100.200");
+                    "169.254.1.1", "fe80::1", "fd00:ec2::254", "100.100.100.200",
+                    // Found in review: only 0.0.0.0 itself was refused, where the aggregator's
+                    // guardrails, which say every agent refuses what they refuse, hold all of 0/8.
+                    "0.1.2.3", "::ffff:0.0.0.9");
             for (String ip : bad) {
                 CommandResult r = c.send(commands, Commands.block(ip, 60_000));
                 assertFalse(r.getOk(), () -> "refused: " + ip);
