@@ -37,6 +37,8 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -116,7 +118,34 @@ public final class MetricsServer implements AutoCloseable {
         final AtomicInteger open = new AtomicInteger();
         /** Connections open now, by the client's address; only the event loop's thread touches it. */
         final Map<InetAddress, Integer> bySource = new HashMap<>();
+        /** This host's addresses as last read, and when (nanoTime); event loop's thread only. */
+        Set<InetAddress> own = Set.of();
+        long ownReadAt;
+        boolean ownRead;
+
+        /**
+         * True when {@code a} is an address of one of this host's interfaces. Looked up only at
+         * the bound, and read again at most every {@link #OWN_ADDRESSES_TTL_NANOS}: a flood of
+         * connections at the bound must not make the event loop list the interfaces for each.
+         */
+        boolean ownAddress(InetAddress a) {
+            long now = System.nanoTime();
+            if (!ownRead || now - ownReadAt >= OWN_ADDRESSES_TTL_NANOS) {
+                ownRead = true;
+                ownReadAt = now;
+                try {
+                    own = NetworkInterface.networkInterfaces().flatMap(NetworkInterface::inetAddresses)
+                            .collect(Collectors.toUnmodifiableSet());
+                } catch (SocketException e) {
+                    own = Set.of(); // none known until the next read: the bound holds for every source
+                }
+            }
+            return own.contains(a);
+        }
     }
+
+    /** How long a read of this host's addresses is used. */
+    private static final long OWN_ADDRESSES_TTL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private MetricsServer(EventLoopGroup group, Channel channel, Closes closes) {
         this.group = group;
@@ -170,7 +199,7 @@ public final class MetricsServer implements AutoCloseable {
                             }
                             int open = closes.open.get();
                             if (open >= maxConnections
-                                    && (open >= maxConnections + LOCAL_RESERVE || !ownAddress(source))) {
+                                    && (open >= maxConnections + LOCAL_RESERVE || !closes.ownAddress(source))) {
                                 closes.overLimit.incrementAndGet();
                                 c.close();
                                 return;
@@ -197,15 +226,6 @@ public final class MetricsServer implements AutoCloseable {
             group.shutdownGracefully();
             throw new IOException("cannot serve metrics on " + address.getHostString() + ":" + address.getPort()
                     + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** True when {@code a} is an address of one of this host's interfaces; looked up only at the bound. */
-    private static boolean ownAddress(InetAddress a) {
-        try {
-            return NetworkInterface.getByInetAddress(a) != null;
-        } catch (SocketException e) {
-            return false;
         }
     }
 
