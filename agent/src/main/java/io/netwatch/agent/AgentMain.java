@@ -12,7 +12,9 @@ import io.netwatch.agent.capture.CaptureException;
 import io.netwatch.agent.capture.LiveCapture;
 import io.netwatch.agent.capture.PacketSource;
 import io.netwatch.agent.capture.PcapFileSource;
+import io.netwatch.agent.export.ClientTls;
 import io.netwatch.agent.export.FlowStreamer;
+import io.netwatch.agent.export.TlsRereads;
 import io.netwatch.agent.baseline.BaselineCopy;
 import io.netwatch.agent.baseline.EdgeNamer;
 import io.netwatch.agent.decode.NodeAddresses;
@@ -22,6 +24,7 @@ import io.netwatch.agent.identity.IdentityUpdates;
 import io.netwatch.agent.metrics.BaselineCopyMetrics;
 import io.netwatch.agent.metrics.IdentityMetrics;
 import io.netwatch.agent.metrics.NodeAddressMetrics;
+import io.netwatch.agent.metrics.TlsMetrics;
 import io.netwatch.agent.inspect.InspectionConfig;
 import io.netwatch.agent.inspect.InspectionSink;
 import io.netwatch.agent.inspect.signature.RuleError;
@@ -120,6 +123,7 @@ public final class AgentMain {
         }
         ScheduledExecutorService tlsReload = Executors.newSingleThreadScheduledExecutor(
                 r -> Thread.ofPlatform().name("netwatch-tls-reload").daemon().unstarted(r));
+        TlsRereads tlsRereads = new TlsRereads();
         ManagedChannel channel;
         try {
             // An aggregator whose process stopped with its connection up (SIGSTOP, a frozen node)
@@ -129,7 +133,7 @@ public final class AgentMain {
             // answers more with GOAWAY too_many_pings). A handler that never acknowledges over a
             // live transport is FlowStreamer's export.ack_timeout.
             channel = (config.tls() == null ? NettyChannelBuilder.forTarget(config.aggregator()).usePlaintext()
-                    : config.tls().channelBuilder(config.aggregator(), tlsReload))
+                    : config.tls().channelBuilder(config.aggregator(), tlsReload, ClientTls.logged(tlsRereads)))
                     .keepAliveTime(30, TimeUnit.SECONDS).keepAliveTimeout(20, TimeUnit.SECONDS)
                     .keepAliveWithoutCalls(false).build();
         } catch (IllegalArgumentException e) {
@@ -192,6 +196,7 @@ public final class AgentMain {
         PrometheusMeterRegistry registry = AgentMeters.create(pipeline, streamer, signatures, source,
                 new IdentityMetrics(identities, labels, streamer), new BlockMetrics(blocking));
         new BaselineCopyMetrics(baselines).bindTo(registry);
+        new TlsMetrics(tlsRereads).bindTo(registry);
         if (nodeAddresses != null) {
             new NodeAddressMetrics(nodeAddresses).bindTo(registry);
         }

@@ -94,8 +94,8 @@ final class AgentCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ClientTlsOptions tls = new ClientTlsOptions();
 
-    @Option(names = "--tls-reload", description = "How often the certificate, key and CA files are reread (gRPC"
-            + " rereads them at most once a minute; 0s: never) (default 1m). (tls.reload)")
+    @Option(names = "--tls-reload", description = "How often the certificate, key and CA files are checked for"
+            + " changes (cert-manager rotation); 0s reads them once (default 1m). (tls.reload)")
     String tlsReload;
 
     @Option(names = "--shutdown-grace", description = "On SIGTERM, how long to end open flows and have them "

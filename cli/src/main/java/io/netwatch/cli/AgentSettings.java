@@ -186,7 +186,8 @@ final class AgentSettings {
     static final ConfigKey<String> TLS_SERVER_NAME = SCHEMA.key("tls.server_name", text("DNS name"), "",
             "The name the aggregator's certificate must carry, when it is not the host of aggregator.");
     static final ConfigKey<Duration> TLS_RELOAD = SCHEMA.key("tls.reload", duration(Duration.ZERO),
-            Duration.ofMinutes(1), "How often the certificate, key and CA files are reread; 0s: never.");
+            Duration.ofMinutes(1), "How often the certificate, key and CA files are checked for changes; 0s reads"
+                    + " them once.");
     static final ConfigKey<String> NODE_TOKEN_FILE = SCHEMA.key("tls.node_token_file", text("file path"), "",
             "The pod's projected service-account token (audience netwatch-aggregator), sent with each stream so"
                     + " that an aggregator with ingest.agent_service_account checks the node this agent names;"

@@ -3,17 +3,14 @@ package io.netwatch.cli;
 import io.netwatch.cli.config.ConfigSource;
 import io.netwatch.cli.config.ConfigValues;
 import io.netwatch.common.TextFiles;
+import io.netwatch.common.tls.CredentialReloader;
 import java.io.IOException;
 import java.io.ByteArrayInputStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
-import java.security.PublicKey;
-import java.security.SecureRandom;
-import java.security.Signature;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -38,7 +35,7 @@ final class TlsFiles {
     }
 
     /** Largest PEM file read: a certificate chain is a few KiB. */
-    private static final long MAX_PEM_BYTES = 1 << 20;
+    private static final long MAX_PEM_BYTES = CredentialReloader.MAX_PEM_BYTES;
 
     /** Refuses what is not a small regular file before reading it (see {@link TextFiles#requireSmall}). */
     private static void regular(Path file, String option) {
@@ -125,28 +122,7 @@ final class TlsFiles {
     /** Fails unless {@code key} is the private half of the first certificate's public key. */
     static void requirePair(X509Certificate cert, PrivateKey key, String certOption, Path certFile, String keyOption,
                             Path keyFile) {
-        PublicKey pub = cert.getPublicKey();
-        String algorithm = switch (key.getAlgorithm()) {
-            case "EC" -> "SHA256withECDSA";
-            case "RSA" -> "SHA256withRSA";
-            default -> key.getAlgorithm();
-        };
-        boolean ok;
-        try {
-            byte[] challenge = new byte[32];
-            new SecureRandom().nextBytes(challenge);
-            Signature s = Signature.getInstance(algorithm);
-            s.initSign(key);
-            s.update(challenge);
-            byte[] signed = s.sign();
-            Signature v = Signature.getInstance(algorithm);
-            v.initVerify(pub);
-            v.update(challenge);
-            ok = v.verify(signed);
-        } catch (GeneralSecurityException e) {
-            ok = false;
-        }
-        if (!ok) {
+        if (!CredentialReloader.isKeyOf(key, cert)) {
             throw new IllegalArgumentException(keyFile + " (" + keyOption + ") is not the key of the certificate in "
                     + certFile + " (" + certOption + "; " + cert.getSubjectX500Principal() + ")");
         }

@@ -193,6 +193,7 @@ class MetricsDocTest {
             // As AgentMain binds it: the copy of the aggregator's baselines.
             new BaselineCopyMetrics(new BaselineCopy(BaselineCopy.DEFAULT_MAX_EDGES,
                     new EdgeNamer(identities.cache()))).bindTo(registry);
+            new io.netwatch.agent.metrics.TlsMetrics(new io.netwatch.agent.export.TlsRereads()).bindTo(registry);
             // As AgentMain serves it: the scrape endpoint adds its own connection meters.
             Exposition served;
             try (var endpoint = io.netwatch.common.metrics.MetricsServer.start(

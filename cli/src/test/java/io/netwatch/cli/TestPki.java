@@ -1,12 +1,24 @@
 package io.netwatch.cli;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Date;
 import java.util.List;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * Certificates for the TLS tests, made by the code behind {@code netwatch certs}: the CA
@@ -49,6 +61,35 @@ final class TestPki {
     void write(String name, DevCertificates.Issued issued) throws IOException {
         Files.writeString(crt(name), issued.certificatePem());
         Files.writeString(key(name), issued.keyPem());
+    }
+
+    /** The certificate and key written as {@code name}, read back. */
+    DevCertificates.Issued issued(String name) {
+        return new DevCertificates.Issued(TlsFiles.certificates(crt(name), name).getFirst(),
+                TlsFiles.privateKey(key(name), name));
+    }
+
+    /**
+     * Replaces only {@code name}'s certificate with one {@code ca} signs for the same key and the
+     * server names given (a renewal that keeps its key: cert-manager's rotationPolicy Never, or
+     * a CSR signed again); the key file is not touched.
+     */
+    void renewKeepingKey(String name, DevCertificates.Issued ca, List<String> serverNames) throws Exception {
+        X509Certificate old = TlsFiles.certificates(crt(name), name).getFirst();
+        Instant from = Instant.now().minus(Duration.ofMinutes(5));
+        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                X500Name.getInstance(ca.certificate().getSubjectX500Principal().getEncoded()),
+                BigInteger.valueOf(System.nanoTime()), Date.from(from), Date.from(from.plus(Duration.ofDays(1))),
+                X500Name.getInstance(old.getSubjectX500Principal().getEncoded()), old.getPublicKey());
+        b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
+        b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(serverNames.stream()
+                .map(n -> new GeneralName(n.matches("[0-9.]+") ? GeneralName.iPAddress : GeneralName.dNSName, n))
+                .toArray(GeneralName[]::new)));
+        X509Certificate renewed = new JcaX509CertificateConverter().getCertificate(
+                b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(ca.key())));
+        Path c = dir.resolve(name + ".crt.new");
+        Files.writeString(c, DevCertificates.pem(renewed));
+        Files.move(c, crt(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** Replaces a certificate and key the way a Secret update does: each file swapped whole. */

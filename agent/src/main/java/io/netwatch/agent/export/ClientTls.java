@@ -6,12 +6,14 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.util.AdvancedTlsX509KeyManager;
 import io.grpc.util.AdvancedTlsX509TrustManager;
 import io.netwatch.common.TextFiles;
+import io.netwatch.common.tls.CredentialReloader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -21,9 +23,8 @@ import org.slf4j.LoggerFactory;
  * TLS towards the aggregator: the CA that must have signed the aggregator's certificate,
  * and this side's client certificate for mutual TLS. Files, not bytes, because Kubernetes
  * mounts them from a Secret and cert-manager rotates them in place: with a positive
- * {@code reload} gRPC's file refresh rereads them (once both the certificate and the key
- * have changed) on that period, but never more often than once a minute (its floor), and
- * new connections use the new ones.
+ * {@code reload} they are reread on that period ({@link CredentialReloader}: only what can be
+ * used is put in force), and new connections use the new ones.
  *
  * @param certificate PEM certificate chain presented to the aggregator, or null for none
  *                    (a query client with a bearer token)
@@ -83,51 +84,80 @@ public record ClientTls(Path certificate, Path key, Path ca, String serverName, 
     }
 
     /**
-     * A channel builder for {@code target} over TLS.
-     *
-     * @param reloader runs the periodic rereads; shutting it down stops them
-     * @throws IllegalArgumentException naming the file when one cannot be read or used
+     * A channel builder for {@code target} over TLS, its rereads logged (see {@link #channelBuilder(String,
+     * ScheduledExecutorService, CredentialReloader.Events)}).
      */
     public NettyChannelBuilder channelBuilder(String target, ScheduledExecutorService reloader) {
-        NettyChannelBuilder b = NettyChannelBuilder.forTarget(target, credentials(reloader));
+        return channelBuilder(target, reloader, logged(CredentialReloader.Events.NONE));
+    }
+
+    /**
+     * A channel builder for {@code target} over TLS.
+     *
+     * @param reloader runs the periodic rereads; shutting it down stops them; unused when {@code reload} is zero
+     * @param events   told of each reread that fails or takes new files
+     * @throws IllegalArgumentException naming the file when one cannot be read or used
+     */
+    public NettyChannelBuilder channelBuilder(String target, ScheduledExecutorService reloader,
+                                              CredentialReloader.Events events) {
+        NettyChannelBuilder b = NettyChannelBuilder.forTarget(target, credentials(reloader, events));
         if (serverName != null) {
             b.overrideAuthority(serverName);
         }
         return b;
     }
 
-    ChannelCredentials credentials(ScheduledExecutorService reloader) {
+    ChannelCredentials credentials(ScheduledExecutorService reloader, CredentialReloader.Events events) {
         TlsChannelCredentials.Builder b = TlsChannelCredentials.newBuilder();
+        AdvancedTlsX509TrustManager trust;
         try {
-            AdvancedTlsX509TrustManager trust = AdvancedTlsX509TrustManager.newBuilder()
+            trust = AdvancedTlsX509TrustManager.newBuilder()
                     .setVerification(AdvancedTlsX509TrustManager.Verification.CERTIFICATE_AND_HOST_NAME_VERIFICATION)
                     .build();
             if (ca == null) {
                 trust.useSystemDefaultTrustCerts();
-            } else if (reload.isZero()) {
-                trust.updateTrustCredentials(ca.toFile());
-            } else {
-                trust.updateTrustCredentials(ca.toFile(), reload.toMillis(), TimeUnit.MILLISECONDS, reloader);
             }
-            b.trustManager(trust);
-        } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalArgumentException("cannot use the CA certificates in " + ca + ": " + e.getMessage(), e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK's X.509 trust manager is missing", e);
         }
-        if (certificate != null) {
-            AdvancedTlsX509KeyManager keys = new AdvancedTlsX509KeyManager();
-            try {
-                if (reload.isZero()) {
-                    keys.updateIdentityCredentials(certificate.toFile(), key.toFile());
-                } else {
-                    keys.updateIdentityCredentials(certificate.toFile(), key.toFile(), reload.toMillis(),
-                            TimeUnit.MILLISECONDS, reloader);
-                }
-            } catch (IOException | GeneralSecurityException e) {
-                throw new IllegalArgumentException("cannot use the client certificate " + certificate + " with key " + key
-                        + ": " + e.getMessage(), e);
-            }
+        b.trustManager(trust);
+        AdvancedTlsX509KeyManager keys = certificate == null ? null : new AdvancedTlsX509KeyManager();
+        if (keys != null) {
             b.keyManager(keys);
         }
+        // The same checks at the first read as at each reread: a certificate that is not its key's,
+        // expired, or an empty CA file is refused naming the file (gRPC's own refresh took them).
+        CredentialReloader files = new CredentialReloader(certificate, key, keys, ca, ca == null ? null : trust, events,
+                InstantSource.system());
+        files.load();
+        if (!reload.isZero()) {
+            reloader.scheduleWithFixedDelay(files, reload.toMillis(), reload.toMillis(), TimeUnit.MILLISECONDS);
+        }
         return b.build();
+    }
+
+    /** {@code events} with each failure, reread and expiry logged; a failure said once while it repeats. */
+    public static CredentialReloader.Events logged(CredentialReloader.Events events) {
+        return new CredentialReloader.Events() {
+            @Override
+            public void failed(String why, boolean repeated) {
+                events.failed(why, repeated);
+                if (!repeated) {
+                    LOG.warn("tls: {}; the certificate, key and CA in force stay until it is fixed", why);
+                }
+            }
+
+            @Override
+            public void reloaded(String what) {
+                events.reloaded(what);
+                LOG.info("tls: took {}", what);
+            }
+
+            @Override
+            public void expired(String why) {
+                events.expired(why);
+                LOG.warn("tls: {}", why);
+            }
+        };
     }
 }

@@ -4,17 +4,22 @@ import io.grpc.ServerCredentials;
 import io.grpc.TlsServerCredentials;
 import io.grpc.util.AdvancedTlsX509KeyManager;
 import io.grpc.util.AdvancedTlsX509TrustManager;
+import io.netwatch.common.tls.CredentialReloader;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The aggregator's TLS: its certificate and key, and the CA whose client certificates it
  * accepts. Kept as files because Kubernetes mounts them from a Secret and cert-manager
- * rotates them in place: with a positive {@code reload} they are reread (when their
- * modification time changes) on that period, and new connections get the new ones.
+ * rotates them in place: with a positive {@code reload} they are reread on that period
+ * ({@link CredentialReloader}: only what can be used is put in force), and new connections get
+ * the new ones.
  *
  * <p>Client certificates are requested, not required, at the TLS layer: a query client may
  * come with a bearer token instead. A certificate that is presented must verify against
@@ -27,6 +32,8 @@ import java.util.concurrent.TimeUnit;
  * @param reload      how often the files are checked for changes; zero reads them once
  */
 public record ServerTls(Path certificate, Path key, Path clientCa, Duration reload) {
+    private static final Logger LOG = LoggerFactory.getLogger(ServerTls.class);
+
     public ServerTls {
         if (certificate == null || key == null || clientCa == null) {
             throw new IllegalArgumentException("TLS needs the certificate, its key and the client CA, got certificate="
@@ -39,7 +46,7 @@ public record ServerTls(Path certificate, Path key, Path clientCa, Duration relo
 
     /**
      * @param reloader runs the periodic rereads; shutting it down stops them
-     * @param counters counts client certificates refused during handshakes
+     * @param counters counts client certificates refused during handshakes, and failed rereads
      * @throws IllegalArgumentException naming the file when one cannot be read or used
      */
     public ServerCredentials credentials(ScheduledExecutorService reloader, SecurityCounters counters) {
@@ -51,7 +58,8 @@ public record ServerTls(Path certificate, Path key, Path clientCa, Duration relo
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the JDK's X.509 trust manager is missing", e);
         }
-        CredentialReloader files = new CredentialReloader(this, keys, trust, counters);
+        CredentialReloader files = new CredentialReloader(certificate, key, keys, clientCa, trust,
+                events(counters), InstantSource.system());
         files.load();
         if (!reload.isZero()) {
             reloader.scheduleWithFixedDelay(files, reload.toMillis(), reload.toMillis(), TimeUnit.MILLISECONDS);
@@ -61,5 +69,28 @@ public record ServerTls(Path certificate, Path key, Path clientCa, Duration relo
                 .trustManager(new CountingTrustManager(trust, counters))
                 .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL)
                 .build();
+    }
+
+    /** Each failed reread counted; said once while it fails the same way. */
+    private static CredentialReloader.Events events(SecurityCounters counters) {
+        return new CredentialReloader.Events() {
+            @Override
+            public void failed(String why, boolean repeated) {
+                counters.reloadFailed();
+                if (!repeated) {
+                    LOG.warn("tls: {}; the certificate, key and client CA in force stay until it is fixed", why);
+                }
+            }
+
+            @Override
+            public void reloaded(String what) {
+                LOG.info("tls: took {}", what);
+            }
+
+            @Override
+            public void expired(String why) {
+                LOG.warn("tls: {}", why);
+            }
+        };
     }
 }
