@@ -39,6 +39,7 @@ import io.netwatch.aggregator.security.SecurityCounters;
 import io.netwatch.aggregator.security.SecurityMetrics;
 import io.netwatch.aggregator.security.ServerLimits;
 import io.netwatch.aggregator.security.ServerSecurity;
+import io.netwatch.aggregator.security.ServerTls;
 import io.netwatch.aggregator.security.TokenFile;
 import io.netwatch.aggregator.ml.MlDetector;
 import io.netwatch.aggregator.store.AgentRegistry;
@@ -199,8 +200,9 @@ public final class AggregatorServer implements AutoCloseable {
         try {
             TokenFile token = security.queryTokenFile() == null ? null
                     : TokenFile.load(security.queryTokenFile(), counters);
-            NettyServerBuilder builder = security.plaintext() ? NettyServerBuilder.forAddress(config.listen())
-                    : NettyServerBuilder.forAddress(config.listen(), security.tls().credentials(housekeeping, counters));
+            ServerTls.Credentials tls = security.plaintext() ? null : security.tls().credentials(housekeeping, counters);
+            NettyServerBuilder builder = tls == null ? NettyServerBuilder.forAddress(config.listen())
+                    : NettyServerBuilder.forAddress(config.listen(), tls.server());
             QueryService query = new QueryService(store, registry, identity == null ? null
                     : new PolicyQueries(store, identity.index(), identity.history(), identity.verdicts().hits()),
                     new IncidentQueries(incidents.tracker()), response);
@@ -210,12 +212,12 @@ public final class AggregatorServer implements AutoCloseable {
                     .addService(security.plaintext()
                             ? ServerInterceptors.intercept(ingest, IngestService.peerInterceptor())
                             : ServerInterceptors.intercept(ingest, IngestService.peerInterceptor(),
-                            new IngestAuthenticator(counters)))
+                            new IngestAuthenticator(counters, tls.clients())))
                     // Interceptors run last-added first: latency is measured around authentication too,
                     // and only an authenticated call takes one of the streaming queries' places.
                     .addService(security.plaintext() ? ServerInterceptors.intercept(query, queryStreams, latency)
                             : ServerInterceptors.intercept(query, queryStreams,
-                            new QueryAuthenticator(true, token, counters), latency))
+                            new QueryAuthenticator(tls.clients(), token, counters), latency))
                     .addService(health.getHealthService())
                     .permitKeepAliveTime(10, TimeUnit.SECONDS)
                     // A gRPC client keeps calls past this waiting on its side (see ServerLimits).

@@ -195,6 +195,39 @@ class TlsReloadTest {
     }
 
     @Test
+    void aClientWhoseCaWasRemovedIsRefusedAtItsNextCallEvenOnAResumedSession() throws Exception {
+        // Found in review: the handshake is the only place a client certificate was verified,
+        // and a connection that resumes a TLS session (the JDK's tickets live a day) has none
+        // of its own: a client of a CA removed from the client CA file reconnected and was let in.
+        Files.copy(pki.crt("ca"), pki.crt("trusted"));
+        ManagedChannel ch = new ClientTls(pki.crt("query"), pki.key("query"), pki.crt("trusted"), null, Duration.ZERO)
+                .channelBuilder(target, null).build();
+        try {
+            assertEquals(Status.Code.OK, call(ch).getCode());
+            // The old CA goes: only the other CA signs clients now (and the aggregator's own certificate
+            // still verifies with the client's copy of the first).
+            Files.copy(pki.crt("other-ca"), pki.crt("ca"), StandardCopyOption.REPLACE_EXISTING);
+            await("a new session refused", () -> {
+                try {
+                    return query("trusted").getCode() == Status.Code.UNAVAILABLE;
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            });
+            long refused = aggregator.security().queryRefused();
+            ch.enterIdle();
+            Status s = call(ch);
+            assertEquals(Status.Code.UNAUTHENTICATED, s.getCode(), "a resumed session: " + s);
+            assertTrue(s.getDescription().contains("no longer verifies against the aggregator's client CA"),
+                    s.getDescription());
+            assertEquals(Status.Code.UNAUTHENTICATED, call(ch).getCode(), "a new call on the open connection");
+            assertEquals(refused + 2, aggregator.security().queryRefused());
+        } finally {
+            ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void aClientTakesItsRenewedCertificateAndRefusesAMismatchedOne() throws Exception {
         // The agent's and the query commands' side: gRPC's own refresh read the files at most
         // once a minute and took whatever pair changed, a mismatched one included. The client

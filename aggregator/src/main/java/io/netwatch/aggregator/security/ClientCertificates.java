@@ -35,25 +35,54 @@ final class ClientCertificates {
     }
 
     /**
-     * The TLS layer verified any certificate a client presented (else there is no
-     * connection), so a certificate here is one the client CA signed.
+     * A call's client certificate: none ({@code certificate} null), one that verifies now
+     * ({@code refusal} null), or one that no longer does and why ({@link ClientVerifier}).
      */
-    static boolean present(ServerCall<?, ?> call) {
-        return peer(call) != null;
+    record Presented(X509Certificate certificate, String refusal) {
+        static final Presented NONE = new Presented(null, null);
+
+        /** The certificate when it verifies now, else null. */
+        X509Certificate verified() {
+            return refusal == null ? certificate : null;
+        }
     }
 
-    /** The verified client certificate of the call, or null. */
-    static X509Certificate peer(ServerCall<?, ?> call) {
+    /**
+     * The call's client certificate, verified again against the client CA in force: the TLS
+     * layer verified it when the connection's session was made, which may be long before
+     * (a resumed session is not verified again).
+     */
+    static Presented presented(ServerCall<?, ?> call, ClientVerifier verifier) {
+        X509Certificate[] chain = chain(call);
+        if (chain == null) {
+            return Presented.NONE;
+        }
+        return new Presented(chain[0], verifier.refusal(chain));
+    }
+
+    /** The verified client certificate chain of the call, leaf first, or null. */
+    private static X509Certificate[] chain(ServerCall<?, ?> call) {
         SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
         if (session == null) {
             return null;
         }
+        Certificate[] chain;
         try {
-            Certificate[] chain = session.getPeerCertificates();
-            return chain.length > 0 && chain[0] instanceof X509Certificate x ? x : null;
+            chain = session.getPeerCertificates();
         } catch (SSLPeerUnverifiedException e) {
             return null;
         }
+        if (chain.length == 0) {
+            return null;
+        }
+        X509Certificate[] out = new X509Certificate[chain.length];
+        for (int i = 0; i < chain.length; i++) {
+            if (!(chain[i] instanceof X509Certificate x)) {
+                return null;
+            }
+            out[i] = x;
+        }
+        return out;
     }
 
     /** The certificate's common name, or "" without one. */

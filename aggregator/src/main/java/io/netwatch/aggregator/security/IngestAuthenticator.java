@@ -9,27 +9,32 @@ import java.security.cert.X509Certificate;
 
 /**
  * With TLS on, the ingest service takes only agents with a client certificate the client CA
- * signed; any other call ends UNAUTHENTICATED before the service sees it, and is counted. A
- * query certificate ({@code CN=netwatch-query}) is refused with PERMISSION_DENIED.
+ * in force signs (verified again at each call, {@link ClientVerifier}); any other call ends
+ * UNAUTHENTICATED before the service sees it, and is counted. A query certificate
+ * ({@code CN=netwatch-query}) is refused with PERMISSION_DENIED.
  */
 public final class IngestAuthenticator implements ServerInterceptor {
     private final SecurityCounters counters;
+    private final ClientVerifier verifier;
 
-    public IngestAuthenticator(SecurityCounters counters) {
+    public IngestAuthenticator(SecurityCounters counters, ClientVerifier verifier) {
         this.counters = counters;
+        this.verifier = verifier;
     }
 
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                        ServerCallHandler<Q, R> next) {
-        X509Certificate peer = ClientCertificates.peer(call);
+        ClientCertificates.Presented presented = ClientCertificates.presented(call, verifier);
+        X509Certificate peer = presented.verified();
         if (peer != null && ClientCertificates.role(peer) != ClientCertificates.Role.QUERY) {
             return next.startCall(call, headers);
         }
         counters.refuseIngest();
         call.close(peer == null
-                ? Status.UNAUTHENTICATED.withDescription("ingest needs a client certificate signed by the aggregator's"
-                        + " client CA (agent --tls-cert and --tls-key)")
+                ? Status.UNAUTHENTICATED.withDescription(presented.refusal() != null ? presented.refusal()
+                        : "ingest needs a client certificate signed by the aggregator's client CA (agent --tls-cert and"
+                        + " --tls-key)")
                 : Status.PERMISSION_DENIED.withDescription("a query certificate (CN=" + ClientCertificates.QUERY_NAME
                         + ") may not send flows; agents use theirs (CN=" + ClientCertificates.AGENT_NAME + ")"),
                 new Metadata());

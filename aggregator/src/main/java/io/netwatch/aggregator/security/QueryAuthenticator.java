@@ -10,8 +10,8 @@ import io.grpc.Status;
 import java.security.cert.X509Certificate;
 
 /**
- * The query API takes a call with a client certificate the client CA signed, or with the
- * bearer token ({@code authorization: Bearer <token>}); anything else ends UNAUTHENTICATED
+ * The query API takes a call with a client certificate the client CA in force signs
+ * (verified again at each call, {@link ClientVerifier}), or with the bearer token ({@code authorization: Bearer <token>}); anything else ends UNAUTHENTICATED
  * and is counted. Which one was missing is said, the token itself never.
  */
 public final class QueryAuthenticator implements ServerInterceptor {
@@ -22,15 +22,16 @@ public final class QueryAuthenticator implements ServerInterceptor {
     /** Who made a call, as the audit names them: "certificate CN=netwatch-query", "bearer token"; null in plaintext. */
     public static final Context.Key<String> CALLER = Context.key("netwatch-caller");
 
-    private final boolean certificates;
+    private final ClientVerifier certificates;
     private final TokenFile token;
     private final SecurityCounters counters;
 
     /**
-     * @param certificates whether a verified client certificate is enough (TLS is on)
+     * @param certificates verifies client certificates, which are then enough (TLS is on); null
+     *                     when only the token is
      * @param token        the bearer token, or null when only certificates are accepted
      */
-    public QueryAuthenticator(boolean certificates, TokenFile token, SecurityCounters counters) {
+    public QueryAuthenticator(ClientVerifier certificates, TokenFile token, SecurityCounters counters) {
         this.certificates = certificates;
         this.token = token;
         this.counters = counters;
@@ -39,7 +40,9 @@ public final class QueryAuthenticator implements ServerInterceptor {
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                        ServerCallHandler<Q, R> next) {
-        X509Certificate peer = certificates ? ClientCertificates.peer(call) : null;
+        ClientCertificates.Presented presented = certificates == null ? ClientCertificates.Presented.NONE
+                : ClientCertificates.presented(call, certificates);
+        X509Certificate peer = presented.verified();
         if (peer != null && ClientCertificates.role(peer) != ClientCertificates.Role.AGENT) {
             String name = ClientCertificates.commonName(peer);
             return Contexts.interceptCall(Context.current().withValue(CALLER,
@@ -56,7 +59,9 @@ public final class QueryAuthenticator implements ServerInterceptor {
             return new ServerCall.Listener<>() {
             };
         }
-        if (token == null) {
+        if (presented.refusal() != null && authorization == null) {
+            why = presented.refusal();
+        } else if (token == null) {
             why = "the query API needs a client certificate signed by the aggregator's client CA (--tls-cert, --tls-key)";
         } else if (authorization == null) {
             why = "the query API needs a bearer token (--token-file) or a client certificate (--tls-cert, --tls-key)";

@@ -45,11 +45,18 @@ public record ServerTls(Path certificate, Path key, Path clientCa, Duration relo
     }
 
     /**
+     * The server's credentials, and the check of client certificates at each call against the
+     * same client CA in force (a resumed TLS session skips the handshake's).
+     */
+    public record Credentials(ServerCredentials server, ClientVerifier clients) {
+    }
+
+    /**
      * @param reloader runs the periodic rereads; shutting it down stops them
      * @param counters counts client certificates refused during handshakes, and failed rereads
      * @throws IllegalArgumentException naming the file when one cannot be read or used
      */
-    public ServerCredentials credentials(ScheduledExecutorService reloader, SecurityCounters counters) {
+    public Credentials credentials(ScheduledExecutorService reloader, SecurityCounters counters) {
         AdvancedTlsX509KeyManager keys = new AdvancedTlsX509KeyManager();
         AdvancedTlsX509TrustManager trust;
         try {
@@ -64,11 +71,11 @@ public record ServerTls(Path certificate, Path key, Path clientCa, Duration relo
         if (!reload.isZero()) {
             reloader.scheduleWithFixedDelay(files, reload.toMillis(), reload.toMillis(), TimeUnit.MILLISECONDS);
         }
-        return TlsServerCredentials.newBuilder()
+        return new Credentials(TlsServerCredentials.newBuilder()
                 .keyManager(keys)
                 .trustManager(new CountingTrustManager(trust, counters))
                 .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL)
-                .build();
+                .build(), new ClientVerifier(trust));
     }
 
     /** Each failed reread counted; said once while it fails the same way. */

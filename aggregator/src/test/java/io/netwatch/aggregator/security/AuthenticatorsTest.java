@@ -52,7 +52,7 @@ class AuthenticatorsTest {
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name).directExecutor()
                 .addService(ServerInterceptors.intercept(new QueryService(new FlowStore(10, 10, Duration.ofHours(1)),
-                        new AgentRegistry()), new QueryAuthenticator(true, token, counters)))
+                        new AgentRegistry()), new QueryAuthenticator(null, token, counters)))
                 .build().start();
     }
 
