@@ -7,6 +7,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
+import io.netwatch.agent.export.TlsFailure;
 import io.netwatch.common.TextFiles;
 import io.netwatch.proto.query.v1.QueryGrpc;
 import java.io.IOException;
@@ -20,7 +21,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import javax.net.ssl.SSLException;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -210,28 +210,14 @@ final class QueryClient {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
 
+    /** How a query command's failed TLS handshake names the options to fix. */
+    private static final TlsFailure.Settings OPTIONS = new TlsFailure.Settings("--tls-ca", "--tls-server-name",
+            "--tls-cert, --tls-key");
+
     /** What a failed TLS handshake means for the user, with the option to fix; null if none failed. */
     private String tlsFailure(StatusRuntimeException e) {
-        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
-            if (t instanceof SSLException ssl) {
-                String m = String.valueOf(ssl.getMessage());
-                String hint;
-                if (m.contains("PKIX") || m.contains("unable to find valid certification path")) {
-                    hint = "its certificate is not signed by a CA this client trusts (--tls-ca)";
-                } else if (m.contains("subject alternative") || m.contains("No name matching")) {
-                    hint = "its certificate does not name " + aggregator + " (--tls-server-name, or netwatch certs --san)";
-                } else if (m.contains("not an SSL/TLS record")) {
-                    hint = "it does not speak TLS (is it running without --tls-cert? then drop the TLS options)";
-                } else if (m.contains("alert")) {
-                    hint = "it refused this client's certificate (signed by another CA, expired, or none where one is"
-                            + " needed: --tls-cert, --tls-key)";
-                } else {
-                    hint = "check --tls-ca, --tls-cert and --tls-key";
-                }
-                return hint + " (" + m + ")";
-            }
-        }
-        return null;
+        TlsFailure f = TlsFailure.of(e);
+        return f == null ? null : f.explain(aggregator, OPTIONS);
     }
 
     private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {

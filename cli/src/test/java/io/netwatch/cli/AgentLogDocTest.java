@@ -128,12 +128,22 @@ class AgentLogDocTest {
                 .withSecurity(new ServerSecurity(new ServerTls(pki.crt("aggregator"), pki.key("aggregator"), pki.crt("ca"),
                         Duration.ofMillis(200)), tmp.resolve("query.token"))));
         Map<String, List<String>> cases = new LinkedHashMap<>();
+        Server expired = null;
         try {
             String tlsTarget = "127.0.0.1:" + tls.port();
             cases.put("no client certificate", logged(new ClientTls(null, null, pki.crt("ca"), null, Duration.ZERO)
                     .channelBuilder(tlsTarget, null).build()));
             cases.put("a client certificate of another CA", logged(new ClientTls(pki.crt("foreign-agent"),
                     pki.key("foreign-agent"), pki.crt("ca"), null, Duration.ZERO).channelBuilder(tlsTarget, null).build()));
+            // An aggregator whose certificate expired (its renewal failed): gRPC's own server checks nothing.
+            java.time.Instant from = java.time.Instant.now().minus(Duration.ofDays(30));
+            pki.write("old-aggregator", DevCertificates.issue(pki.ca, "netwatch-aggregator", DevCertificates.Role.SERVER,
+                    List.of("127.0.0.1"), from, from.plus(Duration.ofDays(1))));
+            expired = io.grpc.netty.NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0),
+                    io.grpc.TlsServerCredentials.create(pki.crt("old-aggregator").toFile(),
+                            pki.key("old-aggregator").toFile())).build().start();
+            cases.put("an aggregator certificate that expired", logged(new ClientTls(pki.crt("agent"), pki.key("agent"),
+                    pki.crt("ca"), null, Duration.ZERO).channelBuilder("127.0.0.1:" + expired.getPort(), null).build()));
             // The aggregator's other answers, as its ingest and node-token checks word them.
             for (Status s : List.of(
                     Status.PERMISSION_DENIED.withDescription(
@@ -151,6 +161,9 @@ class AgentLogDocTest {
         } finally {
             tls.close();
             fake.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            if (expired != null) {
+                expired.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
         }
         List<String> all = cases.values().stream().flatMap(List::stream).toList();
         List<String> rows = securityRows();

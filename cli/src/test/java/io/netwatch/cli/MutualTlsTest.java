@@ -155,9 +155,11 @@ class MutualTlsTest {
         assertTrue(said.contains(noAnswer + "127.0.0.1:" + closedPort + " (UNAVAILABLE: io exception): HINT"),
                 "nothing listens: " + said);
         said = firstEnd(channel("agent", "ca", "elsewhere.example", null));
-        // The channel's authority is the name given; the status's text adds Netty's pipeline.
-        assertTrue(said.contains(noAnswer + "elsewhere.example (UNAVAILABLE: ") && said.contains("): HINT"),
+        // The channel's authority is the name given. A failed handshake says which setting to fix.
+        assertTrue(said.contains("export: TLS with the aggregator at elsewhere.example failed: its certificate does not"
+                + " name elsewhere.example (--tls-server-name, tls.server_name, or netwatch certs --san)"),
                 "the certificate does not name the aggregator: " + said);
+        assertFalse(said.contains("HINT"), said);
         said = firstEnd(NettyChannelBuilder.forTarget(target).usePlaintext().build());
         assertTrue(said.contains(noAnswer + target + " (UNAVAILABLE: Network closed for unknown reason): HINT"),
                 "a plaintext agent cut off by the TLS aggregator: " + said);
@@ -175,6 +177,34 @@ class MutualTlsTest {
             assertFalse(said.contains("HINT"), said);
         } finally {
             reviewing.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void anAggregatorCertificateThatExpiredIsSaidToHaveExpired() throws Exception {
+        // Found in review: the JDK words an expired certificate as a PKIX failure, and the query
+        // commands said "not signed by a CA this client trusts (--tls-ca)": the wrong thing to fix.
+        // An aggregator whose renewal failed serves one (gRPC's own server, which checks nothing).
+        Instant from = Instant.now().minus(Duration.ofDays(30));
+        pki.write("old-aggregator", DevCertificates.issue(pki.ca, "netwatch-aggregator", DevCertificates.Role.SERVER,
+                List.of("127.0.0.1"), from, from.plus(Duration.ofDays(1))));
+        Server expired = io.grpc.netty.NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0),
+                io.grpc.TlsServerCredentials.create(pki.crt("old-aggregator").toFile(), pki.key("old-aggregator").toFile()))
+                .build().start();
+        try {
+            String at = "127.0.0.1:" + expired.getPort();
+            CliRun run = CliRun.of("agents", "--aggregator", at, "--tls-ca", pki.crt("ca").toString(),
+                    "--token-file", tmp.resolve("query.token").toString());
+            assertEquals(2, run.code(), run.stderr());
+            assertTrue(run.stderr().contains("TLS with the aggregator at " + at + " failed: its certificate, or a CA"
+                    + " certificate of its chain, has expired"), run.stderr());
+            assertFalse(run.stderr().contains("not signed by a CA"), run.stderr());
+            String said = firstEnd(new ClientTls(pki.crt("agent"), pki.key("agent"), pki.crt("ca"), null, Duration.ZERO)
+                    .channelBuilder(at, null).build());
+            assertTrue(said.contains("export: TLS with the aggregator at " + at + " failed: its certificate, or a CA"
+                    + " certificate of its chain, has expired"), said);
+        } finally {
+            expired.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
     }
 

@@ -210,6 +210,8 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
      */
     private volatile String failure;
     private final AtomicBoolean hinted = new AtomicBoolean();
+    /** The TLS failure last said, until a stream is answered; null when none. */
+    private final AtomicReference<String> lastTlsFailure = new AtomicReference<>();
     private final AtomicBoolean saidUnresolved = new AtomicBoolean();
     private final AtomicLong connects = new AtomicLong();
     private final AtomicLong identityFailures = new AtomicLong();
@@ -419,6 +421,7 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
                             refusal = null;
                             peerEnd = null;
                             failure = null;
+                            lastTlsFailure.set(null);
                         }
                     } finally {
                         lock.unlock();
@@ -492,6 +495,7 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
                 if (fromPeer) {
                     reached = true;
                 }
+                TlsFailure tls;
                 if (refused) {
                     // Found in an end-to-end test: a refused node token was reported as "no answer
                     // from the aggregator", with a hint to check its address and TLS names.
@@ -507,6 +511,16 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
                     if (current && !everAnswered && !reason.equals(lastSaid.getAndSet(reason))) {
                         log.warn("export: the aggregator at {} ended the stream ({}); retrying, each wait longer up"
                                 + " to export.reconnect_max", channel.authority(), reason);
+                    } else {
+                        log.info("export: stream to aggregator ended: {}", t.getMessage());
+                    }
+                } else if (current && (tls = TlsFailure.of(t)) != null) {
+                    // Which setting to fix, not "io exception" with a list of guesses; said again
+                    // when it changes (an aggregator certificate that expires while the agent runs).
+                    String said = tls.explain(channel.authority(), TlsFailure.Settings.AGENT);
+                    if (!said.equals(lastTlsFailure.getAndSet(said))) {
+                        log.warn("export: TLS with the aggregator at {} failed: {}; retrying, each wait longer up to"
+                                + " export.reconnect_max", channel.authority(), said);
                     } else {
                         log.info("export: stream to aggregator ended: {}", t.getMessage());
                     }
