@@ -135,6 +135,14 @@ final class AgentCommand implements Callable<Integer> {
         if (configuration.printed(v)) {
             return 0;
         }
+        if (config.tls() == null && HostPort.elsewhere(config.aggregator())) {
+            // Not silent: in plaintext anyone on the path reads the flows, and whoever answers at
+            // that address is taken for the aggregator, its block commands included.
+            System.err.println("netwatch agent: PLAINTEXT to the aggregator at " + config.aggregator() + ", another"
+                    + " machine: anyone on the path can read the flows, and whoever answers there is taken for the"
+                    + " aggregator, its block commands included; give --tls-ca, --tls-cert and --tls-key (tls.ca,"
+                    + " tls.cert, tls.key; docs/security.md)");
+        }
         if (config.pcapFile() != null) {
             try {
                 // Before the agent prints anything: why the file will not open, as inspect says it.

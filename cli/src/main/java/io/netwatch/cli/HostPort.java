@@ -1,6 +1,9 @@
 package io.netwatch.cli;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 
 /** Parses "host:port", "[v6]:port" and ":port" as users type them. */
 final class HostPort {
@@ -31,6 +34,23 @@ final class HostPort {
             throw new IllegalArgumentException(what + " port must be 0-65535, got " + port);
         }
         return host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
+    }
+
+    /**
+     * Whether {@code text}'s host is another machine: it resolves to an address that is not
+     * loopback, the wildcard or one of this machine's own. A name that does not resolve is not
+     * (the connection will say so itself).
+     */
+    static boolean elsewhere(String text) {
+        InetAddress ip = parse(text, "aggregator address").getAddress();
+        if (ip == null || ip.isLoopbackAddress() || ip.isAnyLocalAddress()) {
+            return false;
+        }
+        try {
+            return NetworkInterface.getByInetAddress(ip) == null;
+        } catch (SocketException e) {
+            return true;
+        }
     }
 
     /** gRPC target form of a host:port the user gave. */

@@ -62,6 +62,8 @@ final class QueryClient {
      * value ("source_ip: ..." is "--from-ip: ..." to the user who typed it).
      */
     private Map<String, String> optionsByField = Map.of();
+    /** The plaintext warning was given: a command that makes several calls says it once. */
+    private boolean warnedPlaintext;
 
     @Option(names = "--token-file", defaultValue = "${env:" + TOKEN_FILE_ENV + "}",
             description = "File holding the aggregator's query bearer token (default: $" + TOKEN_FILE_ENV + ");"
@@ -85,6 +87,15 @@ final class QueryClient {
         }
         String token = token();
         if (!tls.any() && token == null) {
+            if (!warnedPlaintext && HostPort.elsewhere(aggregator)) {
+                // Not silent: every flow it answers crosses the network in the clear, and whoever
+                // answers there is taken for the aggregator (a blocks remove included).
+                warnedPlaintext = true;
+                System.err.println("netwatch: plaintext to the aggregator at " + aggregator + ", another machine:"
+                        + " what it answers crosses the network unencrypted, and nothing proves who answers; an"
+                        + " aggregator with TLS takes --tls-ca with --tls-cert and --tls-key or --token-file"
+                        + " (docs/security.md)");
+            }
             return keepalive(NettyChannelBuilder.forTarget(target).usePlaintext()).build();
         }
         // A query command is short-lived: its files are read once.

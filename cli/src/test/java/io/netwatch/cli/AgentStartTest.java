@@ -29,6 +29,20 @@ class AgentStartTest {
     }
 
     @Test
+    void plaintextToAnotherMachineIsWarnedOf() {
+        // Found in review: only "(plaintext)" at the end of the start line said that the flows
+        // cross the network in the clear and that whoever answers is obeyed. 192.0.2.1 is
+        // TEST-NET-1 (RFC 5737): another machine, which nothing answers.
+        CliRun r = CliRun.of("agent", "--pcap", Samples.demo().toString(), "--aggregator", "192.0.2.1:50051",
+                "--metrics", "none", "--drain-timeout", "1s");
+        assertTrue(r.stderr().startsWith("netwatch agent: PLAINTEXT to the aggregator at 192.0.2.1:50051, another"
+                + " machine: anyone on the path can read the flows"), r.stderr());
+        CliRun local = CliRun.of("agent", "--pcap", Samples.demo().toString(), "--aggregator", "127.0.0.1:1",
+                "--metrics", "none", "--drain-timeout", "1s");
+        assertFalse(local.stderr().contains("PLAINTEXT"), local.stderr());
+    }
+
+    @Test
     void aCaptureFileThatCannotBeReadIsSaidWhy() throws Exception {
         // Found in review: "cannot read capture file X" and no more, where inspect says why.
         Path missing = tmp.resolve("missing.pcap");

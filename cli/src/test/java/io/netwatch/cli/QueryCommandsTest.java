@@ -1,6 +1,7 @@
 package io.netwatch.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,6 +53,21 @@ class QueryCommandsTest {
     private static void assertRefused(CliRun r, String message) {
         assertEquals(2, r.code(), r.stderr());
         assertTrue(r.stderr().startsWith(message), r.stderr());
+    }
+
+    @Test
+    void plaintextToAnotherMachineIsNotSilent() {
+        // Found in review: a query command without TLS options talked plaintext to any address
+        // without a word, where the aggregator warns of plaintext when it starts. 192.0.2.1 is
+        // TEST-NET-1 (RFC 5737): another machine, which nothing answers.
+        CliRun remote = CliRun.of("agents", "--aggregator", "192.0.2.1:50051", "--timeout", "1");
+        assertEquals(1, remote.code(), remote.stderr());
+        assertTrue(remote.stderr().startsWith("netwatch: plaintext to the aggregator at 192.0.2.1:50051, another machine:"
+                + " what it answers crosses the network unencrypted"), remote.stderr());
+        assertTrue(remote.stderr().contains("--tls-ca with --tls-cert and --tls-key or --token-file"), remote.stderr());
+        CliRun local = CliRun.of("agents", "--aggregator", NOWHERE, "--timeout", "1");
+        assertEquals(1, local.code(), local.stderr());
+        assertFalse(local.stderr().contains("plaintext to the aggregator"), "loopback is this machine: " + local.stderr());
     }
 
     @Test
