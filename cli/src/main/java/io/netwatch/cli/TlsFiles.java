@@ -128,10 +128,32 @@ final class TlsFiles {
         }
     }
 
-    /** Checks a certificate with its key: readable, valid now, and a pair. */
+    /**
+     * Checks a certificate with its key: readable, valid now, and a pair. A key every user of
+     * this machine can read is said on standard error, with the fix: it is not refused, since
+     * a Secret volume mounted without a defaultMode makes it so, and the pod's other users are
+     * few; but the key is what a certificate's holder proves itself with.
+     */
     static void requireIdentity(Path cert, String certOption, Path key, String keyOption) {
         X509Certificate leaf = certificates(cert, certOption).getFirst();
         requirePair(leaf, privateKey(key, keyOption), certOption, cert, keyOption, key);
+        String readable = readableByAll(key);
+        if (readable != null) {
+            System.err.println("netwatch: " + keyOption + ": " + key + " can be read by every user of this machine ("
+                    + readable + "); a private key should be its owner's alone: chmod 600 " + key
+                    + " (in Kubernetes, mount its Secret with defaultMode: 0400, or 0440 with the pod's fsGroup)");
+        }
+    }
+
+    /** The file's mode as {@code ls -l} shows it when others may read it, else null (or not POSIX). */
+    private static String readableByAll(Path file) {
+        try {
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> p = Files.getPosixFilePermissions(file);
+            return p.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)
+                    ? "mode " + java.nio.file.attribute.PosixFilePermissions.toString(p) : null;
+        } catch (UnsupportedOperationException | IOException e) {
+            return null;
+        }
     }
 
     /**

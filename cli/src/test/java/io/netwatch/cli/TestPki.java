@@ -5,6 +5,7 @@ import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -58,9 +59,11 @@ final class TestPki {
         return dir.resolve(name + ".key");
     }
 
+    /** Writes a certificate and its key, the key owner-only as netwatch certs writes it. */
     void write(String name, DevCertificates.Issued issued) throws IOException {
         Files.writeString(crt(name), issued.certificatePem());
         Files.writeString(key(name), issued.keyPem());
+        Files.setPosixFilePermissions(key(name), PosixFilePermissions.fromString("rw-------"));
     }
 
     /** The certificate and key written as {@code name}, read back. */

@@ -49,6 +49,22 @@ class TlsOptionsTest {
     }
 
     @Test
+    void aKeyEveryUserCanReadIsSaidWithTheFix() throws Exception {
+        // Found in review: nothing was said of a private key any user of the machine could read.
+        Files.setPosixFilePermissions(pki.key("query"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        CliRun r = CliRun.of("agents", "--aggregator", "127.0.0.1:1", "--timeout", "1", "--tls-ca", pki.crt("ca").toString(),
+                "--tls-cert", pki.crt("query").toString(), "--tls-key", pki.key("query").toString());
+        assertTrue(r.stderr().startsWith("netwatch: --tls-key: " + pki.key("query") + " can be read by every user of this"
+                + " machine (mode rw-r--r--); a private key should be its owner's alone: chmod 600 " + pki.key("query")
+                + " (in Kubernetes, mount its Secret with defaultMode: 0400"), r.stderr());
+        // Readable by its group (a Secret mounted 0440 for the pod's fsGroup) is not every user.
+        Files.setPosixFilePermissions(pki.key("query"), java.nio.file.attribute.PosixFilePermissions.fromString("r--r-----"));
+        r = CliRun.of("agents", "--aggregator", "127.0.0.1:1", "--timeout", "1", "--tls-ca", pki.crt("ca").toString(),
+                "--tls-cert", pki.crt("query").toString(), "--tls-key", pki.key("query").toString());
+        assertFalse(r.stderr().contains("can be read by every user"), r.stderr());
+    }
+
+    @Test
     void aKeyThatIsNotTheCertificatesIsNamed() {
         assertRefused(aggregator("--tls-cert", pki.crt("aggregator").toString(), "--tls-key", pki.key("agent").toString(),
                 "--tls-client-ca", pki.crt("ca").toString()),
