@@ -11,6 +11,7 @@ import io.netwatch.aggregator.AggregatorConfig;
 import io.netwatch.aggregator.AggregatorServer;
 import io.netwatch.aggregator.security.ServerSecurity;
 import io.netwatch.aggregator.security.ServerTls;
+import io.netwatch.common.tls.CredentialReloader;
 import io.netwatch.proto.query.v1.GetAgentsRequest;
 import io.netwatch.proto.query.v1.QueryGrpc;
 import java.io.ByteArrayOutputStream;
@@ -253,6 +254,35 @@ class TlsReloadTest {
         } finally {
             ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    void aCertificateInForceThatExpiresIsSaidOnce() throws Exception {
+        // Nothing replaces it (a renewal that failed): the other side refuses it from then on,
+        // and the log says why, once. The clock is moved instead of waiting.
+        Instant[] now = {Instant.now()};
+        List<String> expired = new java.util.ArrayList<>();
+        CredentialReloader files = new CredentialReloader(pki.crt("agent"), pki.key("agent"),
+                new io.grpc.util.AdvancedTlsX509KeyManager(), null, null, new CredentialReloader.Events() {
+                    @Override
+                    public void failed(String why, boolean repeated) {
+                        throw new AssertionError(why);
+                    }
+
+                    @Override
+                    public void expired(String why) {
+                        expired.add(why);
+                    }
+                }, () -> now[0]);
+        files.load();
+        files.run();
+        assertEquals(List.of(), expired);
+        now[0] = now[0].plus(Duration.ofDays(2));
+        files.run();
+        files.run();
+        assertEquals(1, expired.size(), expired.toString());
+        assertTrue(expired.getFirst().startsWith("the certificate in force, from " + pki.crt("agent")
+                + " (CN=netwatch-agent, O=netwatch), expired on "), expired.getFirst());
     }
 
     @Test
