@@ -62,7 +62,13 @@ public record ClientTls(Path certificate, Path key, Path ca, String serverName, 
         try {
             TextFiles.requireSmall(nodeTokenFile, MAX_TOKEN_BYTES);
             String token = Files.readString(nodeTokenFile, StandardCharsets.US_ASCII).strip();
-            return TextFiles.isToken(token) ? token : null;
+            if (!TextFiles.isToken(token)) {
+                // The aggregator's refusal asks for the token, which the agent was given: say what is wrong with it.
+                LOG.warn("export: the node token file {} holds no token (one line of printable ASCII, as the kubelet"
+                        + " writes a projected service-account token): check tls.node_token_file", nodeTokenFile);
+                return null;
+            }
+            return token;
         } catch (IOException e) {
             // Said at each new stream: the aggregator that checks nodes refuses it, and says so too.
             LOG.warn("export: cannot read the node token {}: {}", nodeTokenFile, e.getMessage());

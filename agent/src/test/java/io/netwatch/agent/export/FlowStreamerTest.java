@@ -470,7 +470,11 @@ class FlowStreamerTest {
         assertTrue(s.drain(WAIT), "the flow acknowledged on the second stream");
         assertEquals(List.of("first-token", "rotated-token"), seen);
         Files.writeString(tokenFile, "not a token\n");
+        ByteArrayOutputStream err = captureLog();
         assertEquals(null, tls.nodeToken(), "a file that holds no token sends none");
+        // Found in review: said nowhere; the aggregator's refusal then asked for a token the agent was given.
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("export: the node token file " + tokenFile
+                + " holds no token (one line of printable ASCII"), err.toString(StandardCharsets.UTF_8));
     }
 
     @Test
