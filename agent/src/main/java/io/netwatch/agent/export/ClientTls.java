@@ -144,26 +144,6 @@ public record ClientTls(Path certificate, Path key, Path ca, String serverName, 
 
     /** {@code events} with each failure, reread and expiry logged; a failure said once while it repeats. */
     public static CredentialReloader.Events logged(CredentialReloader.Events events) {
-        return new CredentialReloader.Events() {
-            @Override
-            public void failed(String why, boolean repeated) {
-                events.failed(why, repeated);
-                if (!repeated) {
-                    LOG.warn("tls: {}; the certificate, key and CA in force stay until it is fixed", why);
-                }
-            }
-
-            @Override
-            public void reloaded(String what) {
-                events.reloaded(what);
-                LOG.info("tls: took {}", what);
-            }
-
-            @Override
-            public void expired(String why) {
-                events.expired(why);
-                LOG.warn("tls: {}", why);
-            }
-        };
+        return CredentialReloader.Events.said(LOG::warn, LOG::info, "the certificate, key and CA", events);
     }
 }

@@ -1,11 +1,12 @@
 package io.netwatch.aggregator.security;
 
+import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.Arrays;
-import java.util.Date;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
@@ -28,7 +29,7 @@ public final class ClientVerifier {
     private record Check(X509Certificate[] cas, X509TrustManager trust) {
     }
 
-    public ClientVerifier(X509TrustManager inForce) {
+    ClientVerifier(X509TrustManager inForce) {
         this.inForce = inForce;
     }
 
@@ -38,20 +39,22 @@ public final class ClientVerifier {
      */
     String refusal(X509Certificate[] chain) {
         X509Certificate leaf = chain[0];
-        try {
-            leaf.checkValidity(new Date());
-        } catch (CertificateException e) {
+        Instant now = Instant.now();
+        if (leaf.getNotAfter().toInstant().isBefore(now)) {
             return "the client certificate " + leaf.getSubjectX500Principal() + " expired on "
-                    + leaf.getNotAfter().toInstant() + " (or is not valid before " + leaf.getNotBefore().toInstant()
-                    + "): renew it";
+                    + leaf.getNotAfter().toInstant() + ": renew it";
+        }
+        if (leaf.getNotBefore().toInstant().isAfter(now)) {
+            return "the client certificate " + leaf.getSubjectX500Principal() + " is not valid before "
+                    + leaf.getNotBefore().toInstant() + ": check the clocks";
         }
         try {
             current().checkClientTrusted(chain, leaf.getPublicKey().getAlgorithm());
             return null;
         } catch (CertificateException e) {
             return "the client certificate " + leaf.getSubjectX500Principal() + " no longer verifies against the"
-                    + " aggregator's client CA (tls.client_ca; its CA was removed, or a certificate of its chain"
-                    + " expired): " + e.getMessage();
+                    + " aggregator's client CA (its CA was taken out of the aggregator's --tls-client-ca file, or a"
+                    + " CA certificate of its chain expired): " + e.getMessage();
         }
     }
 
@@ -80,7 +83,7 @@ public final class ClientVerifier {
                 }
             }
             throw new CertificateException("the JDK made no X.509 trust manager");
-        } catch (GeneralSecurityException | java.io.IOException e) {
+        } catch (GeneralSecurityException | IOException e) {
             throw new CertificateException("cannot verify against the client CA in force: " + e.getMessage(), e);
         }
     }

@@ -80,24 +80,7 @@ public record ServerTls(Path certificate, Path key, Path clientCa, Duration relo
 
     /** Each failed reread counted; said once while it fails the same way. */
     private static CredentialReloader.Events events(SecurityCounters counters) {
-        return new CredentialReloader.Events() {
-            @Override
-            public void failed(String why, boolean repeated) {
-                counters.reloadFailed();
-                if (!repeated) {
-                    LOG.warn("tls: {}; the certificate, key and client CA in force stay until it is fixed", why);
-                }
-            }
-
-            @Override
-            public void reloaded(String what) {
-                LOG.info("tls: took {}", what);
-            }
-
-            @Override
-            public void expired(String why) {
-                LOG.warn("tls: {}", why);
-            }
-        };
+        return CredentialReloader.Events.said(LOG::warn, LOG::info, "the certificate, key and client CA",
+                (why, repeated) -> counters.reloadFailed());
     }
 }

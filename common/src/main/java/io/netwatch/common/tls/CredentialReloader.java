@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Keeps one side's TLS credentials in step with their PEM files: its certificate chain and
@@ -67,6 +68,37 @@ public final class CredentialReloader implements Runnable {
 
         /** The certificate in force has expired and no valid one replaced it; said once per certificate. */
         default void expired(String why) {
+        }
+
+        /**
+         * {@code events} told of everything, and each failure (once while it repeats), reread
+         * and expiry said in a line of its own ("tls: ...") to {@code warn} or {@code info}, the
+         * side's log.
+         *
+         * @param inForce what stays when a reread fails, as the line names it ("the certificate, key and CA")
+         */
+        static Events said(Consumer<String> warn, Consumer<String> info, String inForce, Events events) {
+            return new Events() {
+                @Override
+                public void failed(String why, boolean repeated) {
+                    events.failed(why, repeated);
+                    if (!repeated) {
+                        warn.accept("tls: " + why + "; " + inForce + " in force stay until it is fixed");
+                    }
+                }
+
+                @Override
+                public void reloaded(String what) {
+                    events.reloaded(what);
+                    info.accept("tls: took " + what);
+                }
+
+                @Override
+                public void expired(String why) {
+                    events.expired(why);
+                    warn.accept("tls: " + why);
+                }
+            };
         }
     }
 
