@@ -94,10 +94,12 @@ for rev in "${REVS[@]}"; do
       git -C "$ROOT" worktree add --detach "$dir" "$commit" >/dev/null 2>&1
       WORKTREES+=("$dir")
       say "building $rev (${commit:0:12}; log in $WORK/build-${commit:0:12}.log) ..."
-      bench_build "$dir" agent "$WORK/build-${commit:0:12}.log"
+      bench_build "$dir" bench "$WORK/build-${commit:0:12}.log"
     fi
   fi
-  CLASSES+=("$dir/agent/target/classes:$dir/common/target/classes:$dir/proto/target/classes")
+  # Each build's own bench classes first: the reference pipeline is wired there (Pipelines), and
+  # a build links only to the wiring written for it.
+  CLASSES+=("$dir/bench/target/classes:$dir/agent/target/classes:$dir/common/target/classes:$dir/proto/target/classes")
 done
 
 bench_capture

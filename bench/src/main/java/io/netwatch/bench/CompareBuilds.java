@@ -131,10 +131,14 @@ public final class CompareBuilds {
         return urls;
     }
 
-    /** {@link Pipelines#pass} as loaded beside the classes {@code classPath} (colon-separated directories) names. */
+    /**
+     * {@link Pipelines#pass} as loaded from the classes {@code classPath} (colon-separated
+     * directories) names, the build's own bench classes among them, then {@code bench}'s.
+     * Each build's own {@link Pipelines} wires its reference pipeline: one written for another
+     * build may call what this one lacks.
+     */
     private static Method passOf(URL bench, String classPath, List<URL> libs) throws Exception {
         List<URL> urls = new ArrayList<>();
-        urls.add(bench);
         for (String dir : classPath.split(":")) {
             Path p = Path.of(dir);
             if (!Files.isDirectory(p)) {
@@ -142,6 +146,7 @@ public final class CompareBuilds {
             }
             urls.add(p.toUri().toURL());
         }
+        urls.add(bench);
         urls.addAll(libs);
         // The platform loader as parent: nothing of the agent or of this module comes from the
         // application class path, so each build links to its own classes only.
