@@ -149,8 +149,10 @@ public final class StreamReassembler extends ReassemblyBudget.Holder {
                 // No room in the budget: the hole is given up on now, as when the held bytes
                 // pass their bound, and the segment is tried again against the stream. Dropped
                 // instead, it would never come again (its receiver has it): the stream would
-                // wait for it, and read nothing more, for as long as the flow lasts.
-                if (pending.isEmpty()) {
+                // wait for it, and read nothing more, for as long as the flow lasts. A segment
+                // ahead of every held one ends the hole at its own start: skipped to the held
+                // bytes, its own would fall behind the stream, unread and counted as overlaps.
+                if (at < earliestHeld()) {
                     gapTo(at);
                 } else {
                     skipHole();
@@ -419,6 +421,15 @@ public final class StreamReassembler extends ReassemblyBudget.Holder {
             gapTo(target);
         }
         drainPending();
+    }
+
+    /** Offset of the earliest held segment; {@link Long#MAX_VALUE} when none is held. */
+    private long earliestHeld() {
+        long earliest = Long.MAX_VALUE;
+        for (int i = 0, count = pending.size(); i < count; i++) {
+            earliest = Math.min(earliest, pending.get(i).offset());
+        }
+        return earliest;
     }
 
     /** Moves the stream on to {@code target}, ahead of it: the bytes between are a gap, counted and told. */

@@ -155,6 +155,22 @@ class StreamReassemblerTest {
     }
 
     @Test
+    void aSegmentTheBudgetCannotHoldBeforeHeldBytesIsReadNotPassedOver() {
+        // Its hole given up on by jumping to the held bytes, the segment's own bytes, ahead of
+        // them, fell behind the stream: never read, and counted as overlaps (rewrites).
+        ReassemblyBudget small = new ReassemblyBudget(16);
+        StreamReassembler b = new StreamReassembler(sink, small, 1 << 20, 1 << 20);
+        b.segment(0, true, ByteBuffer.allocate(0), 0, 0);
+        send(b, 21, "0123456789");
+        send(b, 11, "abcdefghij");
+        assertEquals(1, small.refused());
+        assertEquals("abcdefghij0123456789", sink.text());
+        assertEquals(List.of(10L), sink.gaps, "only the bytes before the segment are missing");
+        assertEquals(0, b.overlapBytes(), "no byte came twice");
+        assertEquals(0, small.held());
+    }
+
+    @Test
     void sequenceNumbersWrapAround() {
         StreamReassembler r = stream(1 << 20);
         r.segment(0xFFFF_FFFD, true, ByteBuffer.allocate(0), 0, 0);
