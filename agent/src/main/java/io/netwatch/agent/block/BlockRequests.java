@@ -220,12 +220,12 @@ public final class BlockRequests {
         return parts == 4;
     }
 
-    /** 255.255.255.255, however it was written. */
     /** 0.0.0.0/8, "this network" (RFC 1122): no host is addressed by it, as the aggregator's guardrails say. */
     private static boolean thisNetwork(InetAddress address) {
         return address instanceof Inet4Address && address.getAddress()[0] == 0;
     }
 
+    /** 255.255.255.255, however it was written. */
     private static boolean broadcast(InetAddress address) {
         byte[] b = address.getAddress();
         return b.length == 4 && (b[0] & b[1] & b[2] & b[3]) == (byte) 0xFF;

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * being inspected.
  *
  * <p>Single-threaded (the capture thread). Finding the largest holder costs a look at each of
- * the 32 size classes (powers of two) that holders are linked in by what they hold, not a
+ * the 64 size classes (powers of two) that holders are linked in by what they hold, not a
  * walk over the flows; a holder moves between classes as it reserves and releases, without
  * allocating.
  */
