@@ -140,7 +140,12 @@ public final class StreamReassembler extends ReassemblyBudget.Holder {
                 if (pending.size() >= MAX_PENDING_SEGMENTS) {
                     // As when the held bytes pass their bound: the hole is given up on (a gap),
                     // what is held goes on, and this segment is tried again against the stream.
-                    skipHole();
+                    // Ahead of every held segment, the hole ends at this one's start (see below).
+                    if (at < earliestHeld()) {
+                        gapTo(at);
+                    } else {
+                        skipHole();
+                    }
                     continue;
                 }
                 if (hold(at, payload, o, remaining)) {

@@ -171,6 +171,23 @@ class StreamReassemblerTest {
     }
 
     @Test
+    void aSegmentAheadOfEveryHeldOneAtTheSegmentBoundIsReadNotPassedOver() {
+        StreamReassembler r = new StreamReassembler(sink, budget, 1 << 20, 1 << 20);
+        r.segment(0, true, ByteBuffer.allocate(0), 0, 0);
+        StringBuilder held = new StringBuilder();
+        for (int i = 0; i < StreamReassembler.MAX_PENDING_SEGMENTS; i++) {
+            send(r, 101 + i, "x"); // one byte each, in a row from offset 100
+            held.append('x');
+        }
+        send(r, 11, "abcdefghij"); // offsets 10..19: before every held byte
+        assertEquals("abcdefghij", sink.text(), "the segment read; the hole after it may yet be filled");
+        r.end();
+        assertEquals("abcdefghij" + held, sink.text());
+        assertEquals(List.of(10L, 80L), sink.gaps, "only the bytes nobody sent are missing");
+        assertEquals(0, r.overlapBytes(), "no byte came twice");
+    }
+
+    @Test
     void sequenceNumbersWrapAround() {
         StreamReassembler r = stream(1 << 20);
         r.segment(0xFFFF_FFFD, true, ByteBuffer.allocate(0), 0, 0);
