@@ -54,7 +54,7 @@ final class ClientTlsOptions {
                     + " alone does not turn it on)");
         }
         if (ca != null) {
-            TlsFiles.certificates(ca, caSetting.given());
+            TlsFiles.caCertificates(ca, caSetting.given());
         }
         if (cert != null) {
             TlsFiles.requireIdentity(cert, certSetting.given(), key, keySetting.given());

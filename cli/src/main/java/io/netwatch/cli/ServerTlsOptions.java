@@ -53,7 +53,7 @@ final class ServerTlsOptions {
             throw new IllegalArgumentException("--tls-reload must be zero or positive, got " + every);
         }
         TlsFiles.requireIdentity(cert, certSetting.given(), key, keySetting.given());
-        TlsFiles.certificates(clientCa, clientCaSetting.given());
+        TlsFiles.caCertificates(clientCa, clientCaSetting.given());
         try {
             return new ServerSecurity(new ServerTls(cert, key, clientCa, every), tokenFile);
         } catch (IllegalArgumentException e) {

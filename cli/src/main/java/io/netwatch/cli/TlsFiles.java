@@ -61,8 +61,53 @@ final class TlsFiles {
         }
     }
 
+    /**
+     * The CA certificates in a PEM file; at least one valid now. A rotation's bundle holds the
+     * old CA beside the new one, and either may be outside its validity for a while (the old one
+     * expired, the new one made a little ahead of this machine's clock).
+     */
+    static List<X509Certificate> caCertificates(Path file, String option) {
+        List<X509Certificate> out = parse(file, option);
+        String first = null;
+        for (X509Certificate c : out) {
+            String why = invalidNow(c, file);
+            if (why == null) {
+                return out;
+            }
+            first = first == null ? why : first;
+        }
+        throw new IllegalArgumentException(option + ": " + (out.size() == 1 ? first
+                : "no certificate in " + file + " is valid now; the first: " + first));
+    }
+
     /** The certificates in a PEM file; at least one, each valid now. */
     static List<X509Certificate> certificates(Path file, String option) {
+        List<X509Certificate> out = parse(file, option);
+        for (X509Certificate c : out) {
+            String why = invalidNow(c, file);
+            if (why != null) {
+                throw new IllegalArgumentException(option + ": " + why);
+            }
+        }
+        return out;
+    }
+
+    /** Why {@code c} is not valid now (expired, or not valid yet), or null when it is. */
+    private static String invalidNow(X509Certificate c, Path file) {
+        Instant now = Instant.now();
+        if (c.getNotAfter().toInstant().isBefore(now)) {
+            return "the certificate " + c.getSubjectX500Principal() + " in " + file + " expired on "
+                    + c.getNotAfter().toInstant();
+        }
+        if (c.getNotBefore().toInstant().isAfter(now)) {
+            return "the certificate " + c.getSubjectX500Principal() + " in " + file + " is not valid before "
+                    + c.getNotBefore().toInstant() + " (check the clock)";
+        }
+        return null;
+    }
+
+    /** The certificates in a PEM file; at least one. */
+    private static List<X509Certificate> parse(Path file, String option) {
         regular(file, option);
         List<X509Certificate> out = new ArrayList<>();
         byte[] bytes = read(file, option);
@@ -76,17 +121,6 @@ final class TlsFiles {
         }
         if (out.isEmpty()) {
             throw new IllegalArgumentException(option + ": " + file + " holds no PEM certificate");
-        }
-        Instant now = Instant.now();
-        for (X509Certificate c : out) {
-            if (c.getNotAfter().toInstant().isBefore(now)) {
-                throw new IllegalArgumentException(option + ": the certificate " + c.getSubjectX500Principal() + " in "
-                        + file + " expired on " + c.getNotAfter().toInstant());
-            }
-            if (c.getNotBefore().toInstant().isAfter(now)) {
-                throw new IllegalArgumentException(option + ": the certificate " + c.getSubjectX500Principal() + " in "
-                        + file + " is not valid before " + c.getNotBefore().toInstant() + " (check the clock)");
-            }
         }
         return out;
     }

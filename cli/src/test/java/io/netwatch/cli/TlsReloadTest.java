@@ -285,6 +285,34 @@ class TlsReloadTest {
                 + " (CN=netwatch-agent, O=netwatch), expired on "), expired.getFirst());
     }
 
+    /**
+     * Found in review: a CA file holding any certificate outside its validity was refused, at
+     * start as at a reread. A rotation's bundle holds the old CA beside the new one, and the old
+     * one expires while it is there (or the new one is made a little ahead of a clock): one
+     * valid now is enough.
+     */
+    @Test
+    void aCaBundleHoldingAnExpiredCertificateBesideAValidOneIsTaken() throws Exception {
+        Path bundle = tmp.resolve("bundle.crt");
+        Files.write(bundle, (Files.readString(pki.crt("expired-agent")) + Files.readString(pki.crt("ca")))
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        assertEquals(2, TlsFiles.caCertificates(bundle, "--tls-ca").size());
+        ManagedChannel ch = new ClientTls(pki.crt("query"), pki.key("query"), bundle, null, Duration.ZERO)
+                .channelBuilder(target, null).build();
+        try {
+            assertEquals(Status.Code.OK, call(ch).getCode());
+        } finally {
+            ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        // Only expired ones: refused, naming the first.
+        Path old = tmp.resolve("old.crt");
+        Files.copy(pki.crt("expired-agent"), old);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TlsFiles.caCertificates(old, "--tls-ca"));
+        assertTrue(e.getMessage().startsWith("--tls-ca: the certificate ") && e.getMessage().contains(" expired on "),
+                e.getMessage());
+    }
+
     @Test
     void aClientRefusesAtOnceAPairThatCannotWork() {
         ClientTls mismatched = new ClientTls(pki.crt("agent"), pki.key("query"), pki.crt("ca"), null, Duration.ZERO);

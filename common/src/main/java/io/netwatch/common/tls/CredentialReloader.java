@@ -234,8 +234,22 @@ public final class CredentialReloader implements Runnable {
 
     private void putCa(byte[] bytes) throws Unusable {
         X509Certificate[] cas = certificates(bytes, ca);
+        // A rotation's bundle holds the old CA beside the new one, and either may be outside its
+        // validity for a while (the old one expired, the new one made a little ahead): one valid
+        // now is enough, as TlsFiles holds a CA file at start.
+        Unusable none = null;
         for (X509Certificate c : cas) {
-            requireValidNow(c, ca);
+            try {
+                requireValidNow(c, ca);
+                none = null;
+                break;
+            } catch (Unusable e) {
+                none = none == null ? e : none;
+            }
+        }
+        if (none != null) {
+            throw cas.length == 1 ? none : new Unusable("no certificate in " + ca + " is valid now; the first: "
+                    + none.getMessage());
         }
         try {
             trust.updateTrustCredentials(cas);
