@@ -112,20 +112,18 @@ public final class FloodDetector implements FlowSink {
         if (!attempt(flow)) {
             return;
         }
-        // A repeat carries a sweep's worth of packets (about a second): an interval shorter
-        // than that takes them at their rate, not all at once, which would multiply the rate
-        // by the number of intervals the sweep spans.
         long span = flow.lastNanos() - sinceNanos;
-        long interval = config.interval().toNanos();
-        double x = span > interval ? packets * ((double) interval / span) : packets;
+        double perInterval = packets * ((double) config.interval().toNanos() / Math.max(span, 1));
         // Only at a rate that alone passes h within an interval (k + h: 150 a second by
         // default). A one-way stream on one socket (StatsD, syslog, a tracing agent's port,
         // flow export) is a flood on the wire; slower than that it stays what its decision saw.
-        double perInterval = packets * ((double) interval / Math.max(span, 1));
         if (perInterval < config.allowance() + config.threshold()) {
             return;
         }
-        count(flow, packets, x, sinceNanos);
+        // A repeat carries a sweep's worth of packets (about a second): an interval shorter
+        // than that takes them at their rate, not all at once, which would multiply the rate
+        // by the number of intervals the sweep spans.
+        count(flow, packets, Math.min(packets, perInterval), sinceNanos);
     }
 
     /** A half-open TCP attempt (the initiator's SYN, never its ACK) or a UDP flow nobody answered. */
