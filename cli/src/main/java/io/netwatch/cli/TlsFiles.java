@@ -4,6 +4,7 @@ import io.netwatch.cli.config.ConfigSource;
 import io.netwatch.cli.config.ConfigValues;
 import io.netwatch.common.TextFiles;
 import io.netwatch.common.tls.CredentialReloader;
+import io.netwatch.common.tls.Validity;
 import java.io.IOException;
 import java.io.ByteArrayInputStream;
 import java.io.StringReader;
@@ -68,42 +69,23 @@ final class TlsFiles {
      */
     static List<X509Certificate> caCertificates(Path file, String option) {
         List<X509Certificate> out = parse(file, option);
-        String first = null;
-        for (X509Certificate c : out) {
-            String why = invalidNow(c, file);
-            if (why == null) {
-                return out;
-            }
-            first = first == null ? why : first;
+        String none = Validity.noCaValidAt(out.toArray(X509Certificate[]::new), file, Instant.now());
+        if (none != null) {
+            throw new IllegalArgumentException(option + ": " + none);
         }
-        throw new IllegalArgumentException(option + ": " + (out.size() == 1 ? first
-                : "no certificate in " + file + " is valid now; the first: " + first));
+        return out;
     }
 
     /** The certificates in a PEM file; at least one, each valid now. */
     static List<X509Certificate> certificates(Path file, String option) {
         List<X509Certificate> out = parse(file, option);
         for (X509Certificate c : out) {
-            String why = invalidNow(c, file);
+            String why = Validity.invalidAt(c, file, Instant.now());
             if (why != null) {
                 throw new IllegalArgumentException(option + ": " + why);
             }
         }
         return out;
-    }
-
-    /** Why {@code c} is not valid now (expired, or not valid yet), or null when it is. */
-    private static String invalidNow(X509Certificate c, Path file) {
-        Instant now = Instant.now();
-        if (c.getNotAfter().toInstant().isBefore(now)) {
-            return "the certificate " + c.getSubjectX500Principal() + " in " + file + " expired on "
-                    + c.getNotAfter().toInstant();
-        }
-        if (c.getNotBefore().toInstant().isAfter(now)) {
-            return "the certificate " + c.getSubjectX500Principal() + " in " + file + " is not valid before "
-                    + c.getNotBefore().toInstant() + " (check the clock)";
-        }
-        return null;
     }
 
     /** The certificates in a PEM file; at least one. */

@@ -234,22 +234,9 @@ public final class CredentialReloader implements Runnable {
 
     private void putCa(byte[] bytes) throws Unusable {
         X509Certificate[] cas = certificates(bytes, ca);
-        // A rotation's bundle holds the old CA beside the new one, and either may be outside its
-        // validity for a while (the old one expired, the new one made a little ahead): one valid
-        // now is enough, as TlsFiles holds a CA file at start.
-        Unusable none = null;
-        for (X509Certificate c : cas) {
-            try {
-                requireValidNow(c, ca);
-                none = null;
-                break;
-            } catch (Unusable e) {
-                none = none == null ? e : none;
-            }
-        }
+        String none = Validity.noCaValidAt(cas, ca, clock.instant());
         if (none != null) {
-            throw cas.length == 1 ? none : new Unusable("no certificate in " + ca + " is valid now; the first: "
-                    + none.getMessage());
+            throw new Unusable(none);
         }
         try {
             trust.updateTrustCredentials(cas);
@@ -260,14 +247,9 @@ public final class CredentialReloader implements Runnable {
     }
 
     private void requireValidNow(X509Certificate c, Path file) throws Unusable {
-        Instant now = clock.instant();
-        if (c.getNotAfter().toInstant().isBefore(now)) {
-            throw new Unusable("the certificate " + c.getSubjectX500Principal() + " in " + file + " expired on "
-                    + c.getNotAfter().toInstant() + "; renew it");
-        }
-        if (c.getNotBefore().toInstant().isAfter(now)) {
-            throw new Unusable("the certificate " + c.getSubjectX500Principal() + " in " + file + " is not valid before "
-                    + c.getNotBefore().toInstant() + " (check this machine's clock)");
+        String why = Validity.invalidAt(c, file, clock.instant());
+        if (why != null) {
+            throw new Unusable(why);
         }
     }
 
