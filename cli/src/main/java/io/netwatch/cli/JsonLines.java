@@ -102,6 +102,12 @@ public final class JsonLines implements AutoCloseable {
             if (!f.getInterface().isEmpty()) {
                 json.writeStringField("interface", f.getInterface());
             }
+            if (f.getMissedBytes() > 0) {
+                json.writeNumberField("missed_bytes", f.getMissedBytes());
+            }
+            if (f.getInspectionLimitValue() != 0) {
+                json.writeStringField("inspection_limit", inspectionLimit(f));
+            }
             json.writeStringField("end_reason", endReason(f));
             if (f.getInterim()) {
                 json.writeBooleanField("interim", true);
@@ -496,6 +502,16 @@ public final class JsonLines implements AutoCloseable {
             case FLOW_END_REASON_END_OF_FLOW -> "end_of_flow";
             case FLOW_END_REASON_EVICTED -> "evicted";
             case FLOW_END_REASON_END_OF_CAPTURE -> "end_of_capture";
+            default -> "unknown";
+        };
+    }
+
+    /** The bound that cut the flow's payload inspection short (docs/flows.md), named by what it bounds. */
+    static String inspectionLimit(Flow f) {
+        return switch (f.getInspectionLimit()) {
+            case INSPECTION_LIMIT_FLOWS -> "flows";
+            case INSPECTION_LIMIT_EVICTED -> "evicted";
+            case INSPECTION_LIMIT_MEMORY -> "memory";
             default -> "unknown";
         };
     }

@@ -27,7 +27,22 @@ final class TextFormat {
                         + (f.getAppProto().isEmpty() ? "" : "/" + f.getAppProto()),
                 JsonLines.state(f), f.getToServer().getPackets(), f.getToClient().getPackets(),
                 bytes(f.getToServer().getBytes()), bytes(f.getToClient().getBytes()),
-                f.getInterim() ? "  (interim)" : "");
+                f.getInterim() ? "  (interim)" : "") + inspection(f);
+    }
+
+    /** What payload inspection missed of the flow, when it missed something: " (inspection: ...)". */
+    private static String inspection(Flow f) {
+        String missed = f.getMissedBytes() == 0 ? "" : "missed " + bytes(f.getMissedBytes());
+        String limit = switch (f.getInspectionLimit()) {
+            case INSPECTION_LIMIT_FLOWS -> "not inspected, too many flows";
+            case INSPECTION_LIMIT_EVICTED -> "cut short, made way for a new flow";
+            case INSPECTION_LIMIT_MEMORY -> "cut short, out of memory";
+            default -> "";
+        };
+        if (missed.isEmpty() && limit.isEmpty()) {
+            return "";
+        }
+        return "  (inspection: " + (missed.isEmpty() ? limit : limit.isEmpty() ? missed : missed + ", " + limit) + ")";
     }
 
     static String anomaly(Anomaly a) {

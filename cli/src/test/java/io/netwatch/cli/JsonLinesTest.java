@@ -2,6 +2,7 @@ package io.netwatch.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,6 +12,8 @@ import io.netwatch.agent.inspect.http.HttpRequest;
 import io.netwatch.agent.inspect.http.HttpResult;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.flow.v1.Endpoint;
+import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.flow.v1.InspectionLimit;
 import io.netwatch.proto.incident.v1.Incident;
 import io.netwatch.proto.query.v1.IncidentChange;
 import java.io.ByteArrayOutputStream;
@@ -37,6 +40,32 @@ class JsonLinesTest {
         n = line(Anomaly.newBuilder().setAnomalyType("port_scan").setAttackTechnique("T1046").build());
         assertEquals("T1046", n.get("attack_technique").asText());
         assertFalse(n.has("id"), n.toString());
+    }
+
+    private static JsonNode line(Flow f) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        new JsonLines(out).flow(f);
+        return new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aFlowSaysWhatInspectionMissedOfIt() throws Exception {
+        Flow.Builder f = Flow.newBuilder().setIpProtocol(6).setIpVersion(4)
+                .setSource(Endpoint.newBuilder().setIp("10.0.0.1").setPort(40000))
+                .setDestination(Endpoint.newBuilder().setIp("10.0.0.2").setPort(80));
+        JsonNode n = line(f.build());
+        assertFalse(n.has("missed_bytes"), n.toString());
+        assertFalse(n.has("inspection_limit"), n.toString());
+        n = line(f.setMissedBytes(1448).setInspectionLimit(InspectionLimit.INSPECTION_LIMIT_EVICTED).build());
+        assertEquals(1448, n.get("missed_bytes").asLong());
+        assertEquals("evicted", n.get("inspection_limit").asText());
+        assertEquals("flows", line(f.setInspectionLimit(InspectionLimit.INSPECTION_LIMIT_FLOWS).build())
+                .get("inspection_limit").asText());
+        assertEquals("memory", line(f.setInspectionLimit(InspectionLimit.INSPECTION_LIMIT_MEMORY).build())
+                .get("inspection_limit").asText());
+        String text = TextFormat.flow(f.build());
+        assertTrue(text.endsWith("  (inspection: missed 1448 B, cut short, out of memory)"), text);
+        assertFalse(TextFormat.flow(f.clearMissedBytes().clearInspectionLimit().build()).contains("inspection"));
     }
 
     private static JsonNode line(Incident i) throws Exception {

@@ -37,6 +37,7 @@ import io.netwatch.proto.flow.v1.HTTP;
 import io.netwatch.proto.flow.v1.TLS;
 import io.netwatch.proto.flow.v1.DnsAnswer;
 import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.flow.v1.InspectionLimit;
 import io.netwatch.proto.flow.v1.SSH;
 import io.netwatch.proto.flow.v1.SignatureAlert;
 import java.util.ArrayList;
@@ -151,6 +152,10 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
     private boolean holdsPlace;
     /** The responder sent a packet that reached inspection. */
     private boolean answered;
+    /** Stream bytes the directions wanted and never got (their gaps), for the record's missed_bytes. */
+    private long missedBytes;
+    /** The bound that cut this flow's inspection short, for its record; NONE while none did. */
+    private InspectionLimit limit = InspectionLimit.INSPECTION_LIMIT_NONE;
 
     FlowInspection(Inspector inspector, long flowId, boolean tcp, boolean fromInitiator, IpLayer first) {
         this.inspector = inspector;
@@ -217,6 +222,7 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
      * are not inspected.
      */
     void evict() {
+        limit = InspectionLimit.INSPECTION_LIMIT_EVICTED;
         if (toServer != null) {
             toServer.discard();
             toClient.discard();
@@ -445,6 +451,7 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
 
     /** Ends inspection of the flow for want of memory: every kept array goes; the record keeps what was learnt. */
     private void stop() {
+        limit = InspectionLimit.INSPECTION_LIMIT_MEMORY;
         if (toServer != null) {
             toServer.drop();
             toClient.drop();
@@ -464,6 +471,7 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
      */
     @Override
     void giveBack() {
+        limit = InspectionLimit.INSPECTION_LIMIT_MEMORY;
         if (toServer != null) {
             toServer.discard();
             toClient.discard();
@@ -482,6 +490,12 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
     void decorate(Flow.Builder record) {
         if (!appProto.isEmpty()) {
             record.setAppProto(appProto);
+        }
+        if (missedBytes > 0) {
+            record.setMissedBytes(missedBytes);
+        }
+        if (limit != InspectionLimit.INSPECTION_LIMIT_NONE) {
+            record.setInspectionLimit(limit);
         }
         for (Rule r : alerts) {
             record.addAlerts(SignatureAlert.newBuilder().setSid(r.sid()).setRev(r.rev()).setMsg(r.msg())
@@ -1199,6 +1213,7 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
         @Override
         public void gap(long bytes) {
             inspector.countGap();
+            missedBytes += bytes;
             if (dnsFramer != null) {
                 dnsFramer.gap();
             }

@@ -9,6 +9,7 @@ import io.netwatch.agent.inspect.signature.PayloadBuffers;
 import io.netwatch.agent.inspect.signature.Signatures;
 import io.netwatch.agent.inspect.tls.TlsFingerprints;
 import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.flow.v1.InspectionLimit;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -179,8 +180,11 @@ public final class Inspector implements FlowObserver {
 
     @Override
     public void onRecord(int slot, Flow.Builder record, boolean last) {
-        if (last) {
-            refused.remove(slot);
+        if (refused.get(slot) != null) {
+            record.setInspectionLimit(InspectionLimit.INSPECTION_LIMIT_FLOWS);
+            if (last) {
+                refused.remove(slot);
+            }
         }
         FlowInspection f = flows.get(slot);
         if (f == null) {

@@ -9,6 +9,7 @@ import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.score.AnomalySink;
 import io.netwatch.agent.score.DetectionConfig;
 import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.flow.v1.InspectionLimit;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -33,6 +34,7 @@ class InspectedFlowsCapTest {
     private long t = 1_700_000_000_000_000_000L;
 
     private static final byte[] ATTACKER = ipv4(10, 0, 0, 66);
+    private static final String ATTACKER_IP = "10.0.0.66";
     private static final byte[] CLIENT = ipv4(10, 0, 0, 1);
     private static final byte[] SERVER = ipv4(10, 0, 0, 2);
 
@@ -72,6 +74,50 @@ class InspectedFlowsCapTest {
         Inspector i = pipeline.inspector();
         assertEquals(0, i.uninspectedFlows());
         assertEquals(1, i.evictedFlows(), "an unanswered datagram's inspection made way, counted");
+        pipeline.finish();
+        List<Flow> cut = flows.stream().filter(f -> f.getInspectionLimit() != InspectionLimit.INSPECTION_LIMIT_NONE).toList();
+        assertEquals(1, cut.size(), "one record says its inspection was cut short: " + cut);
+        assertEquals(InspectionLimit.INSPECTION_LIMIT_EVICTED, cut.get(0).getInspectionLimit());
+        assertEquals(ATTACKER_IP, cut.get(0).getSource().getIp(), "the datagram's flow made way, not the exploit's");
+    }
+
+    /**
+     * A flow turned away at the bound (no flow holding a place was found among those sampled)
+     * is never inspected: its record says so, as many records as the count.
+     */
+    @Test
+    void aFlowNeverInspectedSaysSoInItsRecord() {
+        Pipeline one = Pipeline.create("n", List.of("eth0"), FlowTableConfig.defaults(), DetectionConfig.defaults(),
+                new InspectionConfig(64 * 1024, 64 * 1024, ReassemblyBudget.DEFAULT_BYTES, 1), flows::add,
+                AnomalySink.NONE, events::add);
+        byte[] query = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 1, 'a', 0, 0, 1, 0, 1};
+        // DNS flows hold no place but spread the inspected flows over many slots, so that the
+        // sample of makeWay seldom finds the one flow that holds the only place.
+        for (int k = 0; k < 20_000; k++) {
+            sendTo(one, udpFrame(ATTACKER, 1024 + k / 40, SERVER, 53, query, k));
+        }
+        for (int port = 0; port < 64; port++) {
+            sendTo(one, udpFrame(ATTACKER, 50000, SERVER, 20000 + port, new byte[] {1}, 0));
+        }
+        long refused = one.inspector().uninspectedFlows();
+        assertTrue(refused > 0, "some flow was turned away");
+        one.finish();
+        assertEquals(refused, flows.stream()
+                .filter(f -> f.getInspectionLimit() == InspectionLimit.INSPECTION_LIMIT_FLOWS).count());
+        assertTrue(flows.stream().anyMatch(f -> f.getAppProto().equals("dns")
+                && f.getInspectionLimit() == InspectionLimit.INSPECTION_LIMIT_NONE));
+    }
+
+    private static byte[] udpFrame(byte[] src, int sport, byte[] dst, int dport, byte[] payload, int k) {
+        byte[] udp = udp(sport, dport, payload.length);
+        System.arraycopy(payload, 0, udp, 8, payload.length);
+        // Forty queries from each source port, each to its own resolver address: 20,000 flows.
+        byte[] to = dport == 53 ? ipv4(10, 1, (k / 250) % 250, k % 250 + 1) : dst;
+        return ethernet(0x0800, ipv4Packet(src, to, 17, udp));
+    }
+
+    private void sendTo(Pipeline p, byte[] f) {
+        p.onPacket(ByteBuffer.wrap(f), LinkType.ETHERNET, t += 1000, f.length, 0);
     }
 
     @Test

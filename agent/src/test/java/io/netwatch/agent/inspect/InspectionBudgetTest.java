@@ -9,6 +9,7 @@ import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.score.AnomalySink;
 import io.netwatch.agent.score.DetectionConfig;
 import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.flow.v1.InspectionLimit;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -129,6 +130,9 @@ class InspectionBudgetTest {
         assertEquals(0, i.heldBytes());
         Flow tls = flows.stream().filter(f -> f.getDestination().getPort() == 443).findFirst().orElseThrow();
         assertEquals("tls", tls.getAppProto(), "the stopped flow's record keeps what was learnt");
+        assertEquals(InspectionLimit.INSPECTION_LIMIT_MEMORY, tls.getInspectionLimit(), "and says it was cut short");
+        Flow exploit = flows.stream().filter(f -> f.getSource().getPort() == 40003).findFirst().orElseThrow();
+        assertEquals(InspectionLimit.INSPECTION_LIMIT_NONE, exploit.getInspectionLimit());
     }
 
     @Test

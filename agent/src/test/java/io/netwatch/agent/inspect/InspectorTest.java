@@ -217,6 +217,9 @@ class InspectorTest {
         segment(c, 40000, s, 22, 0x14, 124, "");
         assertEquals(0, pipeline.inspector().heldBytes(), "the server's held bytes wait for the flow's end");
         assertEquals(1, pipeline.inspector().streamGaps(), "the server's lost first half is a gap");
+        pipeline.finish();
+        assertEquals(List.of(9L), flows.stream().map(Flow::getMissedBytes).toList(),
+                "the record says what inspection missed: the 9 bytes before the server's second half");
     }
     /**
      * A reset whose sequence number is behind what its sender already sent is dropped by the
@@ -277,6 +280,7 @@ class InspectorTest {
         segment(s, 22, c, 40000, 0x18, 501, "SSH-2.0-");
         pipeline.finish();
         assertEquals(0, pipeline.inspector().streamGaps(), "the server's first half filled its hole");
+        assertEquals(List.of(0L), flows.stream().map(Flow::getMissedBytes).toList());
         assertEquals(List.of("SSH-2.0-OpenSSH_8.9p1", "SSH-2.0-OpenSSH_9.6"), events.stream()
                 .filter(e -> e instanceof InspectionEvent.Ssh).map(e -> ((InspectionEvent.Ssh) e).version()).toList());
         assertEquals(1, pipeline.inspector().ignoredResets());
