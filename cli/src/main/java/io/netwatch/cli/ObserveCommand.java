@@ -1,6 +1,7 @@
 package io.netwatch.cli;
 
 import com.google.protobuf.util.Timestamps;
+import io.netwatch.proto.flow.v1.PolicyDecision;
 import io.netwatch.proto.query.v1.FlowFilter;
 import io.netwatch.proto.query.v1.GetFlowsRequest;
 import io.netwatch.proto.query.v1.GetFlowsResponse;
@@ -8,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -63,10 +65,29 @@ final class ObserveCommand implements Callable<Integer> {
     @Option(names = "--pod", split = ",", description = "Pod name of either endpoint (with --namespace, a pod of that namespace).")
     List<String> pod = List.of();
 
+    @Option(names = "--verdict", split = ",", description = "The aggregator's NetworkPolicy verdict: allowed, denied,"
+            + " or unknown (not judged).")
+    List<String> verdict = List.of();
+
+    @Option(names = "--app-proto", split = ",", description = "Application protocol named by the payload, whatever the"
+            + " port: http, tls, quic, dns, ssh, stratum.")
+    List<String> appProto = List.of();
+
+    @Option(names = "--label", description = "Pod labels of either endpoint: key=value or key terms, joined by commas"
+            + " (all on one pod); repeat --label for either of several selectors.")
+    List<String> label = List.of();
+
+    @Option(names = "--fqdn", split = ",", description = "DNS name either endpoint is known by (a name the agents saw"
+            + " resolve to its address); *.example.com for every name below example.com.")
+    List<String> fqdn = List.of();
+
     /** The option that sets each field of the request, for the aggregator's refusals. */
-    private static final Map<String, String> OPTIONS = Map.of("ip", "--ip", "source_ip", "--from-ip",
-            "destination_ip", "--to-ip", "port", "--port", "ip_protocol", "--protocol", "node_name", "--node",
-            "namespace", "--namespace", "pod", "--pod", "since", "--since", "until", "--until");
+    private static final Map<String, String> OPTIONS = Map.ofEntries(Map.entry("ip", "--ip"),
+            Map.entry("source_ip", "--from-ip"), Map.entry("destination_ip", "--to-ip"), Map.entry("port", "--port"),
+            Map.entry("ip_protocol", "--protocol"), Map.entry("node_name", "--node"),
+            Map.entry("namespace", "--namespace"), Map.entry("pod", "--pod"), Map.entry("since", "--since"),
+            Map.entry("until", "--until"), Map.entry("verdict", "--verdict"), Map.entry("app_proto", "--app-proto"),
+            Map.entry("label", "--label"), Map.entry("fqdn", "--fqdn"));
 
     @Override
     public Integer call() throws Exception {
@@ -78,9 +99,23 @@ final class ObserveCommand implements Callable<Integer> {
         names("--node", node);
         names("--namespace", namespace);
         names("--pod", pod);
+        names("--app-proto", appProto);
+        names("--label", label);
+        names("--fqdn", fqdn);
         long now = System.currentTimeMillis();
         FlowFilter.Builder filter = FlowFilter.newBuilder().addAllIp(ip).addAllSourceIp(fromIp).addAllDestinationIp(toIp)
-                .addAllNodeName(node).addAllNamespace(namespace).addAllPod(pod);
+                .addAllNodeName(node).addAllNamespace(namespace).addAllPod(pod).addAllLabel(label).addAllFqdn(fqdn);
+        for (String p : appProto) {
+            filter.addAppProto(p.toLowerCase(Locale.ROOT));
+        }
+        for (String v : verdict) {
+            filter.addVerdict(switch (v.toLowerCase(Locale.ROOT)) {
+                case "allowed" -> PolicyDecision.POLICY_DECISION_ALLOWED;
+                case "denied" -> PolicyDecision.POLICY_DECISION_DENIED;
+                case "unknown" -> PolicyDecision.POLICY_DECISION_UNKNOWN;
+                default -> throw new NetwatchMain.UserError("--verdict must be allowed, denied or unknown, got '" + v + "'");
+            });
+        }
         for (int p : port) {
             if (p < 0 || p > 65535) {
                 throw new IllegalArgumentException("--port must be 0-65535, got " + p);
@@ -143,6 +178,9 @@ final class ObserveCommand implements Callable<Integer> {
         }
     }
 
+    /** What inspection names, for a hint when one is given to --protocol, as Hubble's --protocol takes them. */
+    private static final Set<String> APP_PROTOS = Set.of("http", "tls", "quic", "dns", "ssh", "stratum");
+
     static int protocolNumber(String p) {
         return switch (p.toLowerCase(Locale.ROOT)) {
             case "tcp" -> 6;
@@ -159,7 +197,8 @@ final class ObserveCommand implements Callable<Integer> {
                     yield n;
                 } catch (NumberFormatException e) {
                     throw new IllegalArgumentException("--protocol must be tcp, udp, icmp, icmpv6, sctp or 0-255, got '"
-                            + p + "'");
+                            + p + "'" + (APP_PROTOS.contains(p.toLowerCase(Locale.ROOT))
+                            ? " (an application protocol, named by the payload, is --app-proto " + p + ")" : ""));
                 }
             }
         };

@@ -14,8 +14,10 @@ import io.netwatch.aggregator.AggregatorServer;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.flow.v1.Endpoint;
 import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.flow.v1.PolicyDecision;
 import io.netwatch.proto.incident.v1.Incident;
 import io.netwatch.proto.query.v1.AgentInfo;
+import io.netwatch.proto.query.v1.FlowFilter;
 import io.netwatch.proto.query.v1.GetAgentsRequest;
 import io.netwatch.proto.query.v1.GetAgentsResponse;
 import io.netwatch.proto.query.v1.GetAnomaliesRequest;
@@ -40,6 +42,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -119,6 +122,46 @@ class QueryCommandsTest {
                     "netwatch observe: --to-ip: '10.0.0.0/33': prefix length must be 0 to 32");
             assertRefused(CliRun.of("anomalies", "--aggregator", at, "--ip", "localhost"),
                     "netwatch anomalies: --ip: 'localhost' is not an IP address or CIDR prefix");
+        }
+    }
+
+    @Test
+    void hubblesFiltersReachTheAggregatorAndItsRefusalsNameTheirFlag() throws Exception {
+        AtomicReference<FlowFilter> asked = new AtomicReference<>();
+        Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .addService(new QueryGrpc.QueryImplBase() {
+                    @Override
+                    public void getFlows(GetFlowsRequest request, StreamObserver<GetFlowsResponse> responses) {
+                        asked.set(request.getFilter());
+                        responses.onCompleted();
+                    }
+                }).build().start();
+        try {
+            CliRun r = CliRun.of("observe", "--aggregator", "127.0.0.1:" + server.getPort(), "--verdict", "Denied,unknown",
+                    "--app-proto", "HTTP,dns", "--label", "app=web,tier=front", "--label", "team", "--fqdn",
+                    "*.example.com,api.example.org");
+            assertEquals(0, r.code(), r.stderr());
+            FlowFilter f = asked.get();
+            assertEquals(List.of(PolicyDecision.POLICY_DECISION_DENIED, PolicyDecision.POLICY_DECISION_UNKNOWN),
+                    f.getVerdictList());
+            assertEquals(List.of("http", "dns"), f.getAppProtoList());
+            assertEquals(List.of("app=web,tier=front", "team"), f.getLabelList(), "a selector's commas are its own");
+            assertEquals(List.of("*.example.com", "api.example.org"), f.getFqdnList());
+        } finally {
+            server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        assertRefused(CliRun.of("observe", "--aggregator", NOWHERE, "--verdict", "dropped"),
+                "netwatch observe: --verdict must be allowed, denied or unknown, got 'dropped'");
+        assertRefused(CliRun.of("observe", "--aggregator", NOWHERE, "--protocol", "http"),
+                "netwatch observe: --protocol must be tcp, udp, icmp, icmpv6, sctp or 0-255, got 'http' (an application"
+                        + " protocol, named by the payload, is --app-proto http)");
+        try (AggregatorServer aggregator = AggregatorServer.start(AggregatorConfig.listenOn(
+                new InetSocketAddress("127.0.0.1", 0)))) {
+            String at = "127.0.0.1:" + aggregator.port();
+            assertRefused(CliRun.of("observe", "--aggregator", at, "--label", "app!=web"),
+                    "netwatch observe: --label: 'app!=web' is not a selector");
+            assertRefused(CliRun.of("observe", "--aggregator", at, "--fqdn", "api.*.com"),
+                    "netwatch observe: --fqdn: 'api.*.com' is not a DNS name");
         }
     }
 

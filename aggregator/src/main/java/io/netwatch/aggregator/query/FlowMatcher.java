@@ -2,8 +2,14 @@ package io.netwatch.aggregator.query;
 
 import io.netwatch.proto.flow.v1.Endpoint;
 import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.flow.v1.PolicyDecision;
 import io.netwatch.proto.query.v1.FlowFilter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 
@@ -30,6 +36,14 @@ final class FlowMatcher implements Predicate<Flow> {
     private final Set<String> nodes;
     private final Set<String> namespaces;
     private final Set<String> pods;
+    /** Wanted verdicts by {@link PolicyDecision#getNumber()}; null when any will do. */
+    private final boolean[] verdicts;
+    private final Set<String> appProtos;
+    /** Label selectors, each its terms: a null value means any value of that key. */
+    private final List<Map<String, String>> labels;
+    /** Whole names and, for "*.zone", the ".zone" suffix; lower case, no trailing dot. */
+    private final Set<String> fqdns;
+    private final List<String> fqdnSuffixes;
 
     FlowMatcher(FlowFilter f) {
         sinceNanos = f.hasSince() ? QueryTime.nanos(f.getSince(), "since") : Long.MIN_VALUE;
@@ -61,6 +75,61 @@ final class FlowMatcher implements Predicate<Flow> {
         nodes = Set.copyOf(f.getNodeNameList());
         namespaces = Set.copyOf(f.getNamespaceList());
         pods = Set.copyOf(f.getPodList());
+        capped(f.getVerdictCount(), "verdict");
+        if (f.getVerdictCount() == 0) {
+            verdicts = null;
+        } else {
+            verdicts = new boolean[PolicyDecision.values().length];
+            for (int v : f.getVerdictValueList()) {
+                if (PolicyDecision.forNumber(v) == null) {
+                    throw new IllegalArgumentException("verdict: " + v + " is not a PolicyDecision (0 unknown, 1 allowed,"
+                            + " 2 denied)");
+                }
+                verdicts[v] = true;
+            }
+        }
+        names(f.getAppProtoList(), "app_proto");
+        appProtos = Set.copyOf(f.getAppProtoList());
+        capped(f.getLabelCount(), "label");
+        labels = f.getLabelList().stream().map(FlowMatcher::selector).toList();
+        names(f.getFqdnList(), "fqdn");
+        Set<String> whole = new HashSet<>();
+        List<String> suffixes = new ArrayList<>();
+        for (String name : f.getFqdnList()) {
+            String n = fqdn(name);
+            if (n.startsWith("*.") && n.length() > 2) {
+                suffixes.add(n.substring(1));
+            } else if (n.isEmpty() || n.contains("*")) {
+                throw new IllegalArgumentException("fqdn: '" + name + "' is not a DNS name; a '*' may only stand first,"
+                        + " as '*.example.com'");
+            } else {
+                whole.add(n);
+            }
+        }
+        fqdns = Set.copyOf(whole);
+        fqdnSuffixes = List.copyOf(suffixes);
+    }
+
+    /** A name as compared: lower case (DNS names are case-insensitive), without its trailing dot. */
+    private static String fqdn(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        return n.endsWith(".") ? n.substring(0, n.length() - 1) : n;
+    }
+
+    /** One label selector: "key=value" and "key" terms, joined by commas; a bad one is named. */
+    private static Map<String, String> selector(String text) {
+        Map<String, String> terms = new LinkedHashMap<>();
+        for (String term : text.split(",", -1)) {
+            String t = term.strip();
+            int eq = t.indexOf('=');
+            String key = eq < 0 ? t : t.substring(0, eq).strip();
+            if (key.isEmpty() || key.endsWith("!") || key.contains(" ")) {
+                throw new IllegalArgumentException("label: '" + text + "' is not a selector of key=value or key terms"
+                        + " joined by commas (as 'app=web,tier=front')");
+            }
+            terms.put(key, eq < 0 ? null : t.substring(eq + 1).strip());
+        }
+        return terms;
     }
 
     @Override
@@ -97,9 +166,64 @@ final class FlowMatcher implements Predicate<Flow> {
         if (!nodes.isEmpty() && !nodes.contains(flow.getNodeName())) {
             return false;
         }
+        if (verdicts != null) {
+            int v = flow.getPolicy().getDecisionValue();
+            if (v < 0 || v >= verdicts.length || !verdicts[v]) {
+                return false;
+            }
+        }
+        if (!appProtos.isEmpty() && !appProtos.contains(flow.getAppProto())) {
+            return false;
+        }
+        if (!labels.isEmpty() && !(labelled(s) || labelled(d))) {
+            return false;
+        }
+        if ((!fqdns.isEmpty() || !fqdnSuffixes.isEmpty()) && !(named(s) || named(d))) {
+            return false;
+        }
         // A pod is named within its namespace: with both given, one endpoint holds both (else
         // billing/postgres-0 talking to shop would pass for shop/postgres-0).
         return identity(s) || identity(d);
+    }
+
+    /** The endpoint's pod has every term of one of the selectors. */
+    private boolean labelled(Endpoint e) {
+        Map<String, String> podLabels = e.getWorkload().getLabelsMap();
+        if (podLabels.isEmpty()) {
+            return false;
+        }
+        for (Map<String, String> selector : labels) {
+            boolean all = true;
+            for (Map.Entry<String, String> term : selector.entrySet()) {
+                String value = podLabels.get(term.getKey());
+                if (value == null || term.getValue() != null && !term.getValue().equals(value)) {
+                    all = false;
+                    break;
+                }
+            }
+            if (all) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The endpoint is known by one of the names, or by a name below one of the zones. */
+    private boolean named(Endpoint e) {
+        String external = e.getWorkload().getExternalName();
+        if (external.isEmpty()) {
+            return false;
+        }
+        String n = fqdn(external);
+        if (fqdns.contains(n)) {
+            return true;
+        }
+        for (String suffix : fqdnSuffixes) {
+            if (n.endsWith(suffix)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean identity(Endpoint e) {

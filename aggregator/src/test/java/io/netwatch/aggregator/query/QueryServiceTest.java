@@ -29,10 +29,14 @@ import io.netwatch.aggregator.ingest.IngestService;
 import io.netwatch.aggregator.store.AgentRegistry;
 import io.netwatch.aggregator.store.FlowStore;
 import io.netwatch.proto.anomaly.v1.Anomaly;
+import io.netwatch.proto.flow.v1.Endpoint;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.flow.v1.LossCounter;
 import io.netwatch.proto.flow.v1.LossReason;
 import io.netwatch.proto.flow.v1.LossReport;
+import io.netwatch.proto.flow.v1.PolicyDecision;
+import io.netwatch.proto.flow.v1.PolicyVerdict;
+import io.netwatch.proto.flow.v1.Workload;
 import io.netwatch.proto.ingest.v1.AgentMessage;
 import io.netwatch.proto.ingest.v1.AgentStatus;
 import io.netwatch.proto.ingest.v1.AggregatorMessage;
@@ -53,6 +57,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -285,6 +290,54 @@ class QueryServiceTest {
         assertEquals(List.of(1L), filtered(f -> f.addNodeName("node-a").addIpProtocol(6)));
         assertEquals(List.of(6L), filtered(f -> f.addNamespace("shop").addIpProtocol(17)));
         assertEquals(List.of(), filtered(f -> f.addNodeName("node-b").addIpProtocol(17)));
+    }
+
+    /** An endpoint with pod labels, or (no namespace) with the DNS name it is known by. */
+    private static Endpoint labelled(String ip, int port, String namespace, Map<String, String> labels) {
+        return endpoint(ip, port, namespace, "p-" + ip).toBuilder()
+                .setWorkload(endpoint(ip, port, namespace, "p-" + ip).getWorkload().toBuilder().putAllLabels(labels))
+                .build();
+    }
+
+    private static Endpoint named(String ip, int port, String name) {
+        return endpoint(ip, port).toBuilder().setWorkload(Workload.newBuilder().setExternalName(name)).build();
+    }
+
+    @Test
+    void verdictApplicationProtocolLabelsAndNamesAsHubbleFiltersThem() {
+        h.append(flow(11, "node-a", labelled("10.0.5.1", 40000, "shop", Map.of("app", "web", "tier", "front")),
+                named("203.0.113.7", 443, "api.Example.com."), 6, 1300, 1310).toBuilder().setAppProto("tls")
+                .setPolicy(PolicyVerdict.newBuilder().setDecision(PolicyDecision.POLICY_DECISION_DENIED)).build());
+        h.append(flow(12, "node-a", labelled("10.0.5.2", 40001, "shop", Map.of("app", "web", "tier", "back")),
+                labelled("10.0.5.3", 80, "shop", Map.of("app", "db")), 6, 1300, 1310).toBuilder().setAppProto("http")
+                .setPolicy(PolicyVerdict.newBuilder().setDecision(PolicyDecision.POLICY_DECISION_ALLOWED)).build());
+        h.append(flow(13, "node-a", labelled("10.0.5.4", 40002, "shop", Map.of()), named("198.51.100.1", 53,
+                "example.com"), 17, 1300, 1310).toBuilder().setAppProto("dns").build());
+        assertEquals(List.of(11L), filtered(f -> f.addVerdict(PolicyDecision.POLICY_DECISION_DENIED)));
+        assertEquals(List.of(11L, 12L), filtered(f -> f.addVerdict(PolicyDecision.POLICY_DECISION_DENIED)
+                .addVerdict(PolicyDecision.POLICY_DECISION_ALLOWED)));
+        // The fixture's flows were not judged: unknown.
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 13L),
+                filtered(f -> f.addVerdict(PolicyDecision.POLICY_DECISION_UNKNOWN)));
+        assertEquals(List.of(12L, 13L), filtered(f -> f.addAppProto("http").addAppProto("dns")));
+        // Every term of one selector on one pod; either endpoint; selectors ORed.
+        assertEquals(List.of(11L, 12L), filtered(f -> f.addLabel("app=web")));
+        assertEquals(List.of(11L), filtered(f -> f.addLabel("app=web, tier=front")));
+        assertEquals(List.of(), filtered(f -> f.addLabel("app=db,tier=back")));
+        assertEquals(List.of(11L, 12L), filtered(f -> f.addLabel("tier")));
+        assertEquals(List.of(11L, 12L), filtered(f -> f.addLabel("tier=front").addLabel("app=db")));
+        // Names without case or trailing dot; a wildcard for the names below a zone, not the zone.
+        assertEquals(List.of(11L), filtered(f -> f.addFqdn("API.example.com")));
+        assertEquals(List.of(11L), filtered(f -> f.addFqdn("*.example.com")));
+        assertEquals(List.of(11L, 13L), filtered(f -> f.addFqdn("*.example.com").addFqdn("example.com.")));
+        assertEquals(List.of(11L), filtered(f -> f.addFqdn("*.example.com").addAppProto("tls")
+                .addVerdict(PolicyDecision.POLICY_DECISION_DENIED)));
+        assertRejected(FlowFilter.newBuilder().addLabel("app!=web").build(), "app!=web");
+        assertRejected(FlowFilter.newBuilder().addLabel("app=web,,tier").build(), "app=web,,tier");
+        assertRejected(FlowFilter.newBuilder().addFqdn("api.*.com").build(), "api.*.com");
+        assertRejected(FlowFilter.newBuilder().addFqdn("").build(), "fqdn");
+        assertRejected(FlowFilter.newBuilder().addAppProto("").build(), "app_proto");
+        assertRejected(FlowFilter.newBuilder().addVerdictValue(7).build(), "verdict: 7");
     }
 
     @Test
