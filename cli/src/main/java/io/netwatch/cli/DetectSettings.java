@@ -57,22 +57,22 @@ final class DetectSettings {
                     case "flood.threshold" -> f = new FloodConfig(f.interval(), f.allowance(), number(key, v),
                             f.meanWeight(), f.cooldown(), f.maxDestinations(), f.maxEvidence());
                     case "dns.window" -> n = new DnsTunnelConfig(duration(v), n.minUniqueSubdomains(),
-                            n.minMeanLength(), n.minMeanEntropy(), n.minTxtNullShare(), n.exfiltrationBytes(),
+                            n.minLength(), n.minEntropy(), n.minTxtNullShare(), n.exfiltrationBytes(),
                             n.maxDomains(), n.maxSubdomains(), n.maxEvidence());
-                    case "dns.subdomains" -> n = new DnsTunnelConfig(n.window(), integer(key, v), n.minMeanLength(),
-                            n.minMeanEntropy(), n.minTxtNullShare(), n.exfiltrationBytes(), n.maxDomains(),
+                    case "dns.subdomains" -> n = new DnsTunnelConfig(n.window(), integer(key, v), n.minLength(),
+                            n.minEntropy(), n.minTxtNullShare(), n.exfiltrationBytes(), n.maxDomains(),
                             n.maxSubdomains(), n.maxEvidence());
                     case "dns.length" -> n = new DnsTunnelConfig(n.window(), n.minUniqueSubdomains(), number(key, v),
-                            n.minMeanEntropy(), n.minTxtNullShare(), n.exfiltrationBytes(), n.maxDomains(),
+                            n.minEntropy(), n.minTxtNullShare(), n.exfiltrationBytes(), n.maxDomains(),
                             n.maxSubdomains(), n.maxEvidence());
-                    case "dns.entropy" -> n = new DnsTunnelConfig(n.window(), n.minUniqueSubdomains(), n.minMeanLength(),
+                    case "dns.entropy" -> n = new DnsTunnelConfig(n.window(), n.minUniqueSubdomains(), n.minLength(),
                             number(key, v), n.minTxtNullShare(), n.exfiltrationBytes(), n.maxDomains(),
                             n.maxSubdomains(), n.maxEvidence());
                     case "dns.txt-share" -> n = new DnsTunnelConfig(n.window(), n.minUniqueSubdomains(),
-                            n.minMeanLength(), n.minMeanEntropy(), number(key, v), n.exfiltrationBytes(), n.maxDomains(),
+                            n.minLength(), n.minEntropy(), number(key, v), n.exfiltrationBytes(), n.maxDomains(),
                             n.maxSubdomains(), n.maxEvidence());
-                    case "dns.bytes" -> n = new DnsTunnelConfig(n.window(), n.minUniqueSubdomains(), n.minMeanLength(),
-                            n.minMeanEntropy(), n.minTxtNullShare(), integer(key, v), n.maxDomains(),
+                    case "dns.bytes" -> n = new DnsTunnelConfig(n.window(), n.minUniqueSubdomains(), n.minLength(),
+                            n.minEntropy(), n.minTxtNullShare(), integer(key, v), n.maxDomains(),
                             n.maxSubdomains(), n.maxEvidence());
                     case "dga.window" -> g = new DgaConfig(duration(v), g.minDomains(), g.minLength(),
                             g.minEntropy(), g.maxVowelRatio(), g.minConsonantRun(), g.minDigitRatio(), g.maxClients(),

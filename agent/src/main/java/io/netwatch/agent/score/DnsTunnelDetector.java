@@ -12,10 +12,12 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * DNS tunnels ({@code dns_tunnel}) and data carried out in query names
  * ({@code exfiltration}), per registered domain (see {@link RegisteredDomain}) over a
- * tumbling window: how many distinct subdomains were asked for, how long and how random
- * they are, how many characters they add up to, and which share asked for TXT or NULL
- * records (see {@link DnsTunnelConfig}). A tunnel must encode its data in names under a
- * domain whose server it controls, so every one of these grows with the data it carries.
+ * tumbling window: how many distinct subdomains were asked for, how many of them carry data
+ * (long and random, each judged on its own), how many characters the random ones add up to,
+ * and which share asked for TXT or NULL records (see {@link DnsTunnelConfig}). A tunnel must
+ * encode its data in names under a domain whose server it controls, so every one of these
+ * grows with the data it carries. Names are judged one by one, not by their means over the
+ * window: short names asked beside a tunnel's add nothing to its data, and must not dilute it.
  *
  * <p>Looks at DNS queries (not responses) on the capture thread, each once however many of
  * the node's interfaces saw it (before and after DNAT: {@link QueryCopyFilter}). Bounded:
@@ -81,8 +83,12 @@ public final class DnsTunnelDetector implements InspectionSink {
         int named;
         long characters;
         double entropySum;
-        /** Characters of those subdomains outside ASCII: bytes no hostname has (see {@link #binary}). */
+        /** Characters of those subdomains outside ASCII: bytes no hostname has (see {@link DnsTunnelDetector#count}). */
         long nonAscii;
+        /** Subdomains counted that carry data: long and random (see {@link DnsTunnelDetector#count}). */
+        int dataNames;
+        /** Characters of the subdomains counted that are random, whatever their length. */
+        long randomCharacters;
         /** The last query's endpoints, spelt only if the window is reported. */
         InspectionEvent.Endpoints lastQuery;
         long[] evidence;
@@ -105,6 +111,8 @@ public final class DnsTunnelDetector implements InspectionSink {
             characters = 0;
             entropySum = 0;
             nonAscii = 0;
+            dataNames = 0;
+            randomCharacters = 0;
             evidenceCount = 0;
             tunnelReported = false;
             exfiltrationReported = false;
@@ -128,17 +136,6 @@ public final class DnsTunnelDetector implements InspectionSink {
 
         double nonAsciiShare() {
             return characters == 0 ? 0 : (double) nonAscii / characters;
-        }
-
-        /**
-         * A tenth or more of the subdomains' characters are not ASCII: raw bytes in the labels
-         * (iodine's Base128, say). Hostnames are letters, digits and hyphens, and international
-         * ones travel as punycode, so such names carry data whatever their entropy. The entropy
-         * cannot tell: every character past ASCII counts as one symbol, and bytes that are not
-         * UTF-8 are all written U+FFFD, so Base128 labels measure under 3 bits per character.
-         */
-        boolean binary() {
-            return nonAscii * 10 >= characters && characters > 0;
         }
     }
 
@@ -182,17 +179,10 @@ public final class DnsTunnelDetector implements InspectionSink {
             w.txtNull++;
         }
         String sub = split.subdomain();
-        // Length and entropy are of distinct names: a client asking for the same few names over
-        // and over (every service's lookups) neither dilutes a tunnel nor carries new data.
+        // Only distinct names count: a client asking for the same few names over and over
+        // (every service's lookups) carries no new data.
         if (!sub.isEmpty() && w.subdomains.add(NameFeatures.hash(sub))) {
-            w.named++;
-            w.characters += sub.length();
-            w.entropySum += NameFeatures.entropy(sub);
-            for (int i = 0; i < sub.length(); i++) {
-                if (sub.charAt(i) >= 128) {
-                    w.nonAscii++;
-                }
-            }
+            count(w, sub);
             if (config.maxEvidence() > 0) {
                 if (w.evidence == null) {
                     w.evidence = new long[config.maxEvidence()];
@@ -205,29 +195,59 @@ public final class DnsTunnelDetector implements InspectionSink {
         judge(split.domain(), w);
     }
 
+    /**
+     * Counts one subdomain new to the window, judged on its own: it is random when its entropy
+     * reaches {@link DnsTunnelConfig#minEntropy()} or a tenth or more of its characters are not
+     * ASCII, and carries data when it is random and {@link DnsTunnelConfig#minLength()} long.
+     * Raw bytes in labels (iodine's Base128, say) are data whatever their entropy: hostnames
+     * are letters, digits and hyphens, and international ones travel as punycode. The entropy
+     * cannot tell: every character past ASCII counts as one symbol, and bytes that are not
+     * UTF-8 are all written U+FFFD, so Base128 labels measure under 3 bits per character.
+     */
+    private void count(Window w, String sub) {
+        int length = sub.length();
+        double entropy = NameFeatures.entropy(sub);
+        // Bounded: the parser caps a name at DnsParser.MAX_NAME_CHARS.
+        int nonAscii = 0;
+        for (int i = 0; i < length; i++) {
+            if (sub.charAt(i) >= 128) {
+                nonAscii++;
+            }
+        }
+        w.named++;
+        w.characters += length;
+        w.entropySum += entropy;
+        w.nonAscii += nonAscii;
+        if (entropy >= config.minEntropy() || nonAscii * 10 >= length) {
+            w.randomCharacters += length;
+            if (length >= config.minLength()) {
+                w.dataNames++;
+            }
+        }
+    }
+
     private void judge(String domain, Window w) {
-        if (w.subdomains.size() < config.minUniqueSubdomains()) {
+        if (w.named < config.minUniqueSubdomains()) {
             return;
         }
-        boolean random = w.meanEntropy() >= config.minMeanEntropy() || w.binary();
-        boolean encoded = random && w.meanLength() >= config.minMeanLength();
+        boolean encoded = w.dataNames >= config.minUniqueSubdomains();
         boolean records = w.txtNullShare() >= config.minTxtNullShare();
         if (!w.tunnelReported && (encoded || records)) {
             w.tunnelReported = true;
             tunnels.incrementAndGet();
             report(DNS_TUNNEL, TUNNEL_TECHNIQUE, domain, w, String.format(Locale.ROOT,
-                    "%s queried %d distinct subdomains of %s in %.1f s (mean %.1f characters, %.2f bits of entropy "
-                            + "per character, %.0f%% not ASCII; %.0f%% TXT or NULL): names that carry data",
-                    w.lastClient(), w.subdomains.size(), domain, seconds(w), w.meanLength(), w.meanEntropy(),
+                    "%s queried %d distinct subdomains of %s in %.1f s, %d of them long and random (mean %.1f "
+                            + "characters, %.2f bits of entropy per character, %.0f%% not ASCII; %.0f%% TXT or "
+                            + "NULL): names that carry data",
+                    w.lastClient(), w.named, domain, seconds(w), w.dataNames, w.meanLength(), w.meanEntropy(),
                     100 * w.nonAsciiShare(), 100 * w.txtNullShare()));
         }
-        if (!w.exfiltrationReported && random && w.characters >= config.exfiltrationBytes()) {
+        if (!w.exfiltrationReported && w.randomCharacters >= config.exfiltrationBytes()) {
             w.exfiltrationReported = true;
             exfiltrations.incrementAndGet();
             report(EXFILTRATION, EXFILTRATION_TECHNIQUE, domain, w, String.format(Locale.ROOT,
-                    "%s sent %d characters of high-entropy subdomains (%.2f bits per character) to %s in %.1f s, "
-                            + "over the %d-character limit",
-                    w.lastClient(), w.characters, w.meanEntropy(), domain, seconds(w), config.exfiltrationBytes()));
+                    "%s sent %d characters of high-entropy subdomains to %s in %.1f s, over the %d-character limit",
+                    w.lastClient(), w.randomCharacters, domain, seconds(w), config.exfiltrationBytes()));
         }
     }
 
@@ -237,21 +257,23 @@ public final class DnsTunnelDetector implements InspectionSink {
 
     private void report(String type, String technique, String domain, Window w, String summary) {
         Anomaly.Builder a = Anomalies.start(nodeName + "-" + type + "-" + nextId++, type, "dns_tunnel", technique,
-                nodeName, Severity.SEVERITY_HIGH, (double) w.subdomains.size() / (4.0 * config.minUniqueSubdomains()),
+                nodeName, Severity.SEVERITY_HIGH, (double) w.named / (4.0 * config.minUniqueSubdomains()),
                 Anomalies.endpoint(w.lastClient()), io.netwatch.proto.flow.v1.Endpoint.newBuilder().setWorkload(
                         io.netwatch.proto.flow.v1.Workload.newBuilder().setExternalName(domain)).build(),
                 w.startNanos, w.lastNanos, summary);
         a.getExplanationBuilder()
-                .addObservations(Anomalies.observation("unique_subdomains", w.subdomains.size(),
+                .addObservations(Anomalies.observation("unique_subdomains", w.named,
+                        config.minUniqueSubdomains(), "names"))
+                .addObservations(Anomalies.observation("data_subdomains", w.dataNames,
                         config.minUniqueSubdomains(), "names"))
                 .addObservations(Anomalies.observation("mean_subdomain_length", w.meanLength(),
-                        config.minMeanLength(), "characters"))
+                        config.minLength(), "characters"))
                 .addObservations(Anomalies.observation("mean_subdomain_entropy", w.meanEntropy(),
-                        config.minMeanEntropy(), "bits/character"))
+                        config.minEntropy(), "bits/character"))
                 .addObservations(Anomalies.observation("txt_null_share", w.txtNullShare(), config.minTxtNullShare(),
                         "ratio"))
                 .addObservations(Anomalies.observation("non_ascii_share", w.nonAsciiShare(), 0.1, "ratio"))
-                .addObservations(Anomalies.observation("subdomain_characters", w.characters,
+                .addObservations(Anomalies.observation("high_entropy_characters", w.randomCharacters,
                         config.exfiltrationBytes(), "characters"));
         for (int i = 0; i < w.evidenceCount; i++) {
             a.addEvidenceFlowIds(w.evidence[i]);

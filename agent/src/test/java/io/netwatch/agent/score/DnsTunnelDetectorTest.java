@@ -298,6 +298,48 @@ class DnsTunnelDetectorTest {
         assertEquals(List.of(), anomalies);
     }
 
+    /**
+     * The length and entropy test was on the means over a window's distinct subdomains: a
+     * client that asks two short names of its own under the tunnel's domain for each name that
+     * carries data pulled both means under the bars (16 characters, 2.4 bits), and neither the
+     * tunnel nor its exfiltration was reported, though each of its encoded names carries data
+     * as before. The names that carry data are counted, whatever else is asked beside them.
+     */
+    @Test
+    void shortNamesAskedBetweenATunnelsNamesDoNotHideIt() {
+        DnsTunnelDetector d = detector(DnsTunnelConfig.defaults());
+        long t = T0;
+        int id = 0;
+        for (int i = 0; i < 8; i++) {
+            d.onEvent(DnsQueries.query(id++, CLIENT, encoded(40) + ".tunnel.example", DnsParser.TYPE_A, t += MS));
+            for (int k = 0; k < 2; k++) {
+                d.onEvent(DnsQueries.query(id++, CLIENT, "p" + (2 * i + k) + ".tunnel.example", DnsParser.TYPE_A,
+                        t += MS));
+            }
+        }
+        assertEquals(List.of(DnsTunnelDetector.DNS_TUNNEL), anomalies.stream().map(Anomaly::getAnomalyType).toList(),
+                "eight encoded names among sixteen short ones are a tunnel");
+        Anomaly tunnel = anomalies.getFirst();
+        assertTrue(observed(tunnel, "mean_subdomain_length") < 20, "the means alone would not tell: "
+                + observed(tunnel, "mean_subdomain_length"));
+        assertTrue(observed(tunnel, "mean_subdomain_entropy") < 3, "nor: " + observed(tunnel, "mean_subdomain_entropy"));
+        assertEquals(8, observed(tunnel, "data_subdomains"));
+        assertEquals(8 + 14, observed(tunnel, "unique_subdomains"), "raised at the eighth encoded name");
+        // 40 more encoded names of 100 characters, padded so: the data adds up past 2048 characters.
+        for (int i = 0; i < 40; i++) {
+            d.onEvent(DnsQueries.query(id++, CLIENT, encoded(100) + ".tunnel.example", DnsParser.TYPE_A, t += MS));
+            for (int k = 0; k < 2; k++) {
+                d.onEvent(DnsQueries.query(id++, CLIENT, "q" + (2 * i + k) + ".tunnel.example", DnsParser.TYPE_A,
+                        t += MS));
+            }
+        }
+        assertEquals(List.of(DnsTunnelDetector.DNS_TUNNEL, DnsTunnelDetector.EXFILTRATION),
+                anomalies.stream().map(Anomaly::getAnomalyType).toList());
+        Anomaly exfiltration = anomalies.getLast();
+        assertTrue(observed(exfiltration, "high_entropy_characters") >= 2048, exfiltration.toString());
+        assertTrue(observed(exfiltration, "mean_subdomain_entropy") < 3, "the mean would not tell");
+    }
+
     @Test
     void txtOrNullQueriesForManySubdomainsRaiseATunnelEvenWhenShort() {
         DnsTunnelDetector d = detector(DnsTunnelConfig.defaults());
@@ -321,7 +363,7 @@ class DnsTunnelDetectorTest {
         assertEquals(List.of("dns_tunnel", "exfiltration"), anomalies.stream().map(Anomaly::getAnomalyType).toList());
         Anomaly a = anomalies.getLast();
         assertEquals("T1048", a.getAttackTechnique());
-        assertEquals(20 * 103, observed(a, "subdomain_characters"), 1e-9);
+        assertEquals(20 * 103, observed(a, "high_entropy_characters"), 1e-9);
     }
 
     @Test
