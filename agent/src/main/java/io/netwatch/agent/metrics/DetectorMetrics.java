@@ -43,6 +43,10 @@ public final class DetectorMetrics implements MeterBinder {
                 d -> d.dnsTunnel().queryCopies(), "DNS queries seen again on another path (before and after DNAT, "
                         + "forwarded by a resolver): the same type and name within 100 ms, counted once by the DNS "
                         + "tunnel detector");
+        new FunctionMeters(registry).counter("netwatch.detector.dns.subdomain.overflows", detectors,
+                d -> d.dnsTunnel().subdomainOverflows(), "DNS query names the tunnel detector could not remember, "
+                        + "their domain's window already holding its most distinct subdomains: each judged and "
+                        + "counted as new, repeats included");
     }
 
     private void suppressed(MeterRegistry registry, String detector, ToDoubleFunction<Detectors> f) {

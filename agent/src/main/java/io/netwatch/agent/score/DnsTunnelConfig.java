@@ -20,8 +20,8 @@ import java.time.Duration;
  * @param minTxtNullShare     share of TXT and NULL queries, in (0, 1]
  * @param exfiltrationBytes   characters of random subdomains queried under one domain in a window
  * @param maxDomains          registered domains tracked at once; the least recently used is evicted and counted
- * @param maxSubdomains       distinct subdomains remembered per domain and window (a fixed set; past it the
- *                            count is a lower bound)
+ * @param maxSubdomains       distinct subdomains remembered per domain and window (a fixed set; past it each name
+ *                            not remembered counts as a new one, and is counted as an overflow)
  * @param maxEvidence         most flow ids kept as evidence per anomaly
  */
 public record DnsTunnelConfig(Duration window, int minUniqueSubdomains, double minLength, double minEntropy,

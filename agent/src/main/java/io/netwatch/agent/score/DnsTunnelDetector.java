@@ -22,8 +22,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Looks at DNS queries (not responses) on the capture thread, each once however many of
  * the node's interfaces saw it (before and after DNAT: {@link QueryCopyFilter}). Bounded:
  * domains in a fixed-capacity table whose evictions are counted, distinct subdomains in a fixed
- * set per domain, recent queries in a fixed table; names without a registered domain are
- * counted and skipped.
+ * set per domain (past it, each name the set does not hold counts as a new one, and as an
+ * overflow), recent queries in a fixed table; names without a registered domain are counted
+ * and skipped.
  */
 public final class DnsTunnelDetector implements InspectionSink {
     public static final String DNS_TUNNEL = "dns_tunnel";
@@ -54,6 +55,7 @@ public final class DnsTunnelDetector implements InspectionSink {
     private final AtomicLong tunnels = new AtomicLong();
     private final AtomicLong exfiltrations = new AtomicLong();
     private final AtomicLong unsplittable = new AtomicLong();
+    private final AtomicLong subdomainOverflows = new AtomicLong();
 
     public DnsTunnelDetector(DnsTunnelConfig config, AnomalySink sink, String nodeName) {
         this.config = config;
@@ -79,12 +81,17 @@ public final class DnsTunnelDetector implements InspectionSink {
         long lastNanos;
         int queries;
         int txtNull;
-        /** Distinct subdomains seen in the window, and the sums of their lengths and entropies. */
+        /**
+         * Subdomains counted in the window, and the sums of their lengths and entropies: the
+         * distinct ones, and past the set's capacity every one it does not hold ({@link #overflowed}).
+         */
         int named;
         long characters;
         double entropySum;
         /** Characters of those subdomains outside ASCII: bytes no hostname has (see {@link DnsTunnelDetector#count}). */
         long nonAscii;
+        /** Of the subdomains counted, those the full set turned away: each counted as new, repeats included. */
+        int overflowed;
         /** Subdomains counted that carry data: long and random (see {@link DnsTunnelDetector#count}). */
         int dataNames;
         /** Characters of the subdomains counted that are random, whatever their length. */
@@ -111,6 +118,7 @@ public final class DnsTunnelDetector implements InspectionSink {
             characters = 0;
             entropySum = 0;
             nonAscii = 0;
+            overflowed = 0;
             dataNames = 0;
             randomCharacters = 0;
             evidenceCount = 0;
@@ -180,15 +188,24 @@ public final class DnsTunnelDetector implements InspectionSink {
         }
         String sub = split.subdomain();
         // Only distinct names count: a client asking for the same few names over and over
-        // (every service's lookups) carries no new data.
-        if (!sub.isEmpty() && w.subdomains.add(NameFeatures.hash(sub))) {
-            count(w, sub);
-            if (config.maxEvidence() > 0) {
-                if (w.evidence == null) {
-                    w.evidence = new long[config.maxEvidence()];
+        // (every service's lookups) carries no new data. Past the set's capacity a name it does
+        // not hold may be new or not, and counts as new: left out, a client that first asked
+        // as many short names as the set holds would tunnel unseen for the rest of the window.
+        if (!sub.isEmpty()) {
+            FixedHashSet.Offer offer = w.subdomains.offer(NameFeatures.hash(sub));
+            if (offer != FixedHashSet.Offer.PRESENT) {
+                if (offer == FixedHashSet.Offer.TURNED_AWAY) {
+                    w.overflowed++;
+                    subdomainOverflows.incrementAndGet();
                 }
-                if (w.evidenceCount < w.evidence.length) {
-                    w.evidence[w.evidenceCount++] = dns.flowId();
+                count(w, sub);
+                if (config.maxEvidence() > 0) {
+                    if (w.evidence == null) {
+                        w.evidence = new long[config.maxEvidence()];
+                    }
+                    if (w.evidenceCount < w.evidence.length) {
+                        w.evidence[w.evidenceCount++] = dns.flowId();
+                    }
                 }
             }
         }
@@ -236,19 +253,26 @@ public final class DnsTunnelDetector implements InspectionSink {
             w.tunnelReported = true;
             tunnels.incrementAndGet();
             report(DNS_TUNNEL, TUNNEL_TECHNIQUE, domain, w, String.format(Locale.ROOT,
-                    "%s queried %d distinct subdomains of %s in %.1f s, %d of them long and random (mean %.1f "
+                    "%s queried %d distinct subdomains%s of %s in %.1f s, %d of them long and random (mean %.1f "
                             + "characters, %.2f bits of entropy per character, %.0f%% not ASCII; %.0f%% TXT or "
                             + "NULL): names that carry data",
-                    w.lastClient(), w.named, domain, seconds(w), w.dataNames, w.meanLength(), w.meanEntropy(),
-                    100 * w.nonAsciiShare(), 100 * w.txtNullShare()));
+                    w.lastClient(), w.named, overflowNote(w), domain, seconds(w), w.dataNames, w.meanLength(),
+                    w.meanEntropy(), 100 * w.nonAsciiShare(), 100 * w.txtNullShare()));
         }
         if (!w.exfiltrationReported && w.randomCharacters >= config.exfiltrationBytes()) {
             w.exfiltrationReported = true;
             exfiltrations.incrementAndGet();
             report(EXFILTRATION, EXFILTRATION_TECHNIQUE, domain, w, String.format(Locale.ROOT,
-                    "%s sent %d characters of high-entropy subdomains to %s in %.1f s, over the %d-character limit",
-                    w.lastClient(), w.randomCharacters, domain, seconds(w), config.exfiltrationBytes()));
+                    "%s sent %d characters of high-entropy subdomains%s to %s in %.1f s, over the %d-character limit",
+                    w.lastClient(), w.randomCharacters, overflowNote(w), domain, seconds(w),
+                    config.exfiltrationBytes()));
         }
+    }
+
+    /** Says how many names were counted past the set's capacity, whose repeats count again. */
+    private String overflowNote(Window w) {
+        return w.overflowed == 0 ? "" : String.format(Locale.ROOT,
+                " (%d past the %d a window remembers, each counted as new)", w.overflowed, config.maxSubdomains());
     }
 
     private static double seconds(Window w) {
@@ -302,6 +326,14 @@ public final class DnsTunnelDetector implements InspectionSink {
     /** Recent queries forgotten within their window to make room, whose copies would count again. */
     public long queryCopyEvictions() {
         return copies.overwrites();
+    }
+
+    /**
+     * Subdomains a domain's window did not remember, its set of {@link DnsTunnelConfig#maxSubdomains()}
+     * being full: each was judged and counted as new, though it may have been a repeat.
+     */
+    public long subdomainOverflows() {
+        return subdomainOverflows.get();
     }
 
     /** Domains forgotten because {@link DnsTunnelConfig#maxDomains()} were tracked. */

@@ -30,30 +30,48 @@ final class FixedHashSet {
         this.slots = new long[Math.min(INITIAL_SLOTS, maxSlots)];
     }
 
+    /** What {@link #offer} did with a hash. */
+    enum Offer {
+        /** It was not there and is kept now. */
+        ADDED,
+        /** It was there already. */
+        PRESENT,
+        /** It was not there, and the set, at capacity, did not keep it: whether it was seen before is unknown. */
+        TURNED_AWAY
+    }
+
     /** Adds {@code hash} (0 is read as 1); true when it was not there. */
     boolean add(long hash) {
+        return offer(hash) == Offer.ADDED;
+    }
+
+    /**
+     * Adds {@code hash} (0 is read as 1), and says whether it was there or the full set turned
+     * it away: a caller counting distinct members past the capacity must tell the two apart,
+     * in the one probe.
+     */
+    Offer offer(long hash) {
         long h = hash == 0 ? 1 : hash;
         int mask = slots.length - 1;
         int i = (int) (h ^ (h >>> 32)) & mask;
         while (slots[i] != 0) {
             if (slots[i] == h) {
-                return false;
+                return Offer.PRESENT;
             }
             i = (i + 1) & mask;
         }
         if (size >= capacity) {
             saturated = true;
-            return false;
+            return Offer.TURNED_AWAY;
         }
         if (2 * (size + 1) > slots.length && slots.length < maxSlots) {
             // Kept at most half full, as the largest table is when the set is at capacity.
             grow();
-            add(h);
-            return true;
+            return offer(h);
         }
         slots[i] = h;
         size++;
-        return true;
+        return Offer.ADDED;
     }
 
     private void grow() {

@@ -340,6 +340,43 @@ class DnsTunnelDetectorTest {
         assertTrue(observed(exfiltration, "mean_subdomain_entropy") < 3, "the mean would not tell");
     }
 
+    /**
+     * A domain's window remembers 256 distinct subdomains. Past them, new names were turned
+     * away unseen: neither counted nor judged, and nothing said so. A client that first asked
+     * 256 short names under its domain then tunnelled freely for the rest of the window. Past
+     * the bound a name the set does not hold is judged as a new one, and counted.
+     */
+    @Test
+    void pastTheSubdomainsAWindowRemembersNewNamesAreStillJudgedAndCounted() {
+        DnsTunnelDetector d = detector(DnsTunnelConfig.defaults());
+        int bound = DnsTunnelConfig.defaults().maxSubdomains();
+        long t = T0;
+        int id = 0;
+        for (int i = 0; i < bound; i++) {
+            d.onEvent(DnsQueries.query(id++, CLIENT, "h" + i + ".tunnel.example", DnsParser.TYPE_A, t += MS));
+        }
+        assertEquals(List.of(), anomalies, "short ordinary names, however many, carry no data");
+        assertEquals(0, d.subdomainOverflows());
+        d.onEvent(DnsQueries.query(id++, CLIENT, "h3.tunnel.example", DnsParser.TYPE_A, t += SECOND));
+        assertEquals(0, d.subdomainOverflows(), "a name the full set holds is found there");
+        for (int i = 0; i < 8; i++) {
+            d.onEvent(DnsQueries.query(id++, CLIENT, encoded(40) + ".tunnel.example", DnsParser.TYPE_A, t += MS));
+        }
+        assertEquals(List.of(DnsTunnelDetector.DNS_TUNNEL), anomalies.stream().map(Anomaly::getAnomalyType).toList(),
+                "eight encoded names past the bound are a tunnel");
+        assertEquals(8, d.subdomainOverflows());
+        Anomaly tunnel = anomalies.getFirst();
+        assertEquals(bound + 8, observed(tunnel, "unique_subdomains"), "the names past the bound count as new");
+        assertEquals(8, observed(tunnel, "data_subdomains"));
+        assertTrue(tunnel.getExplanation().getSummary().contains("8 past the 256"), tunnel.getExplanation().getSummary());
+        for (int i = 0; i < 20; i++) {
+            d.onEvent(DnsQueries.query(id++, CLIENT, encoded(100) + ".tunnel.example", DnsParser.TYPE_A, t += MS));
+        }
+        assertEquals(List.of(DnsTunnelDetector.DNS_TUNNEL, DnsTunnelDetector.EXFILTRATION),
+                anomalies.stream().map(Anomaly::getAnomalyType).toList(), "their data adds up past the bound too");
+        assertEquals(28, d.subdomainOverflows());
+    }
+
     @Test
     void txtOrNullQueriesForManySubdomainsRaiseATunnelEvenWhenShort() {
         DnsTunnelDetector d = detector(DnsTunnelConfig.defaults());

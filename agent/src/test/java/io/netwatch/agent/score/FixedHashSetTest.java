@@ -27,6 +27,8 @@ class FixedHashSetTest {
         assertFalse(set.add(random.nextLong()), "past the capacity a new member is not kept");
         assertTrue(set.saturated());
         assertEquals(512, set.tableSize(), "and the table does not grow past its bound");
+        assertEquals(FixedHashSet.Offer.PRESENT, set.offer(members[17]), "a full set still finds its members");
+        assertEquals(FixedHashSet.Offer.TURNED_AWAY, set.offer(random.nextLong()), "and tells a new one apart");
     }
 
     @Test

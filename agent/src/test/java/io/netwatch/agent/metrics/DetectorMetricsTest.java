@@ -1,0 +1,44 @@
+package io.netwatch.agent.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netwatch.agent.inspect.InspectionEvent;
+import io.netwatch.agent.inspect.dns.DnsParser;
+import io.netwatch.agent.inspect.dns.DnsResult;
+import io.netwatch.agent.score.DetectionConfig;
+import io.netwatch.agent.score.Detectors;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class DetectorMetricsTest {
+    /** A query for {@code name} (dotted, ASCII) at {@code nanos}, through the real parser. */
+    private static InspectionEvent.Dns query(int id, String name, long nanos) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.writeBytes(new byte[] {(byte) (id >> 8), (byte) id, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0});
+        for (String label : name.split("\\.")) {
+            b.write(label.length());
+            b.writeBytes(label.getBytes(StandardCharsets.US_ASCII));
+        }
+        b.writeBytes(new byte[] {0, 0, (byte) DnsParser.TYPE_A, 0, 1});
+        byte[] raw = b.toByteArray();
+        DnsResult.Ok ok = (DnsResult.Ok) DnsParser.parse(ByteBuffer.wrap(raw), 0, raw.length);
+        return new InspectionEvent.Dns(id, nanos, new InspectionEvent.Endpoints("10.1.0.10", 40000, "10.96.0.10", 53,
+                "udp"), ok.message(), raw);
+    }
+
+    @Test
+    void subdomainsPastTheBoundOfADomainsWindowAreCounted() {
+        DetectionConfig config = DetectionConfig.defaults();
+        Detectors detectors = new Detectors(config, a -> { }, "node-a");
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        new DetectorMetrics(detectors).bindTo(registry);
+        int bound = config.dnsTunnel().maxSubdomains();
+        for (int i = 0; i < bound + 3; i++) {
+            detectors.onEvent(query(i, "h" + i + ".example.com", 1_000_000_000L + i * 1_000_000L));
+        }
+        assertEquals(3, registry.get("netwatch.detector.dns.subdomain.overflows").functionCounter().count());
+    }
+}
