@@ -14,8 +14,12 @@ import io.netwatch.agent.inspect.tls.ServerHello;
 import io.netwatch.agent.inspect.tls.TlsGrease;
 import io.netwatch.agent.inspect.tls.TlsVersions;
 import io.netwatch.proto.anomaly.v1.Anomaly;
+import io.netwatch.proto.flow.v1.Endpoint;
 import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.flow.v1.PolicyDecision;
+import io.netwatch.proto.flow.v1.PolicyVerdict;
 import io.netwatch.proto.flow.v1.TcpState;
+import io.netwatch.proto.flow.v1.Workload;
 import io.netwatch.proto.incident.v1.Incident;
 import io.netwatch.proto.incident.v1.IncidentState;
 import io.netwatch.proto.query.v1.IncidentChange;
@@ -85,6 +89,28 @@ public final class JsonLines implements AutoCloseable {
                 json.writeStringField("app_proto", f.getAppProto());
             }
             json.writeStringField("community_id", f.getCommunityId());
+            identity("src", f.getSource());
+            identity("dst", f.getDestination());
+            if (f.hasPolicy()) {
+                PolicyVerdict v = f.getPolicy();
+                json.writeObjectFieldStart("policy");
+                json.writeStringField("decision", decision(v.getDecision()));
+                if (!v.getEgress().isEmpty()) {
+                    json.writeStringField("egress", v.getEgress());
+                    json.writeStringField("ingress", v.getIngress());
+                }
+                if (v.getPoliciesCount() > 0) {
+                    json.writeArrayFieldStart("policies");
+                    for (String name : v.getPoliciesList()) {
+                        json.writeString(name);
+                    }
+                    json.writeEndArray();
+                }
+                if (!v.getReason().isEmpty()) {
+                    json.writeStringField("reason", v.getReason());
+                }
+                json.writeEndObject();
+            }
             if (f.getAlertsCount() > 0) {
                 json.writeArrayFieldStart("alerts");
                 for (var a : f.getAlertsList()) {
@@ -136,9 +162,8 @@ public final class JsonLines implements AutoCloseable {
             if (a.getDestination().getPort() != 0) {
                 json.writeNumberField("dst_port", a.getDestination().getPort());
             }
-            if (!a.getDestination().getWorkload().getExternalName().isEmpty()) {
-                json.writeStringField("dst_name", a.getDestination().getWorkload().getExternalName());
-            }
+            identity("src", a.getSource());
+            identity("dst", a.getDestination());
             json.writeStringField("start", time(a.getStart()));
             json.writeStringField("end", time(a.getEnd()));
             json.writeStringField("explanation", a.getExplanation().getSummary());
@@ -502,6 +527,36 @@ public final class JsonLines implements AutoCloseable {
             case FLOW_END_REASON_END_OF_FLOW -> "end_of_flow";
             case FLOW_END_REASON_EVICTED -> "evicted";
             case FLOW_END_REASON_END_OF_CAPTURE -> "end_of_capture";
+            default -> "unknown";
+        };
+    }
+
+    /**
+     * Who an endpoint is, as far as the aggregator knew when it stored the record: its pod
+     * ({@code SIDE_namespace}, {@code SIDE_pod}, {@code SIDE_workload} as {@code Kind/name}),
+     * or, outside the cluster, the DNS name it is known by ({@code SIDE_name}). Each only when
+     * known: an agent's own records carry none.
+     */
+    private void identity(String side, Endpoint e) throws IOException {
+        Workload w = e.getWorkload();
+        if (!w.getNamespace().isEmpty()) {
+            json.writeStringField(side + "_namespace", w.getNamespace());
+        }
+        if (!w.getPodName().isEmpty()) {
+            json.writeStringField(side + "_pod", w.getPodName());
+        }
+        if (!w.getWorkloadKind().isEmpty() && !w.getWorkloadName().isEmpty()) {
+            json.writeStringField(side + "_workload", w.getWorkloadKind() + "/" + w.getWorkloadName());
+        }
+        if (!w.getExternalName().isEmpty()) {
+            json.writeStringField(side + "_name", w.getExternalName());
+        }
+    }
+
+    static String decision(PolicyDecision d) {
+        return switch (d) {
+            case POLICY_DECISION_ALLOWED -> "allowed";
+            case POLICY_DECISION_DENIED -> "denied";
             default -> "unknown";
         };
     }

@@ -4,7 +4,10 @@ import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.incident.v1.Incident;
 import io.netwatch.proto.incident.v1.IncidentState;
 import io.netwatch.proto.query.v1.IncidentChange;
+import io.netwatch.proto.flow.v1.Endpoint;
 import io.netwatch.proto.flow.v1.Flow;
+import io.netwatch.proto.flow.v1.PolicyDecision;
+import io.netwatch.proto.flow.v1.Workload;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -19,15 +22,36 @@ final class TextFormat {
     }
 
     static String flow(Flow f) {
-        String src = endpoint(f.getSource().getIp(), f.getSource().getPort(), JsonLines.hasPorts(f));
-        String dst = endpoint(f.getDestination().getIp(), f.getDestination().getPort(), JsonLines.hasPorts(f));
+        String src = endpoint(f.getSource(), JsonLines.hasPorts(f));
+        String dst = endpoint(f.getDestination(), JsonLines.hasPorts(f));
         return String.format(Locale.ROOT, "%s  %-10s %s -> %s %s %s  %d/%d pkts  %s/%s%s",
                 TIME.format(Instant.ofEpochSecond(f.getFirstSeen().getSeconds(), f.getFirstSeen().getNanos())),
                 f.getNodeName(), src, dst, JsonLines.protocolName(f.getIpProtocol()).toUpperCase(Locale.ROOT)
                         + (f.getAppProto().isEmpty() ? "" : "/" + f.getAppProto()),
                 JsonLines.state(f), f.getToServer().getPackets(), f.getToClient().getPackets(),
                 bytes(f.getToServer().getBytes()), bytes(f.getToClient().getBytes()),
-                f.getInterim() ? "  (interim)" : "") + inspection(f);
+                f.getInterim() ? "  (interim)" : "") + verdict(f) + inspection(f);
+    }
+
+    /**
+     * An endpoint as {@code hubble observe} shows one: its pod ({@code shop/web-1:40000}), or
+     * the DNS name it is known by outside the cluster, else its address.
+     */
+    static String endpoint(Endpoint e, boolean hasPort) {
+        Workload w = e.getWorkload();
+        if (!w.getPodName().isEmpty()) {
+            return w.getNamespace() + "/" + w.getPodName() + (hasPort ? ":" + e.getPort() : "");
+        }
+        if (!w.getExternalName().isEmpty()) {
+            return w.getExternalName() + (hasPort ? ":" + e.getPort() : "");
+        }
+        return endpoint(e.getIp(), e.getPort(), hasPort);
+    }
+
+    /** The policy verdict, when the aggregator judged the flow: "  policy denied". */
+    private static String verdict(Flow f) {
+        PolicyDecision d = f.getPolicy().getDecision();
+        return d == PolicyDecision.POLICY_DECISION_UNKNOWN ? "" : "  policy " + JsonLines.decision(d);
     }
 
     /** What payload inspection missed of the flow, when it missed something: " (inspection: ...)". */

@@ -14,6 +14,10 @@ import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.flow.v1.Endpoint;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.flow.v1.InspectionLimit;
+import io.netwatch.proto.flow.v1.PolicyDecision;
+import io.netwatch.proto.flow.v1.PolicyVerdict;
+import io.netwatch.proto.flow.v1.TCP;
+import io.netwatch.proto.flow.v1.Workload;
 import io.netwatch.proto.incident.v1.Incident;
 import io.netwatch.proto.query.v1.IncidentChange;
 import java.io.ByteArrayOutputStream;
@@ -66,6 +70,37 @@ class JsonLinesTest {
         String text = TextFormat.flow(f.build());
         assertTrue(text.endsWith("  (inspection: missed 1448 B, cut short, out of memory)"), text);
         assertFalse(TextFormat.flow(f.clearMissedBytes().clearInspectionLimit().build()).contains("inspection"));
+    }
+
+    @Test
+    void aFlowSaysWhoItsEndpointsAreAndThePolicyVerdictAsTheAggregatorStoredThem() throws Exception {
+        // Found in review: observe printed addresses only, though the aggregator had stored
+        // each endpoint's pod, workload or DNS name and the flow's verdict.
+        Flow f = Flow.newBuilder().setIpProtocol(6).setIpVersion(4).setTcp(TCP.getDefaultInstance())
+                .setSource(Endpoint.newBuilder().setIp("10.0.0.1").setPort(40000).setWorkload(Workload.newBuilder()
+                        .setNamespace("shop").setPodName("web-1").setWorkloadKind("Deployment").setWorkloadName("web")))
+                .setDestination(Endpoint.newBuilder().setIp("203.0.113.7").setPort(443)
+                        .setWorkload(Workload.newBuilder().setExternalName("api.example.com")))
+                .setPolicy(PolicyVerdict.newBuilder().setDecision(PolicyDecision.POLICY_DECISION_DENIED)
+                        .setEgress("deny").setIngress("external").addPolicies("shop/default-deny"))
+                .build();
+        JsonNode n = line(f);
+        assertEquals("shop", n.get("src_namespace").asText());
+        assertEquals("web-1", n.get("src_pod").asText());
+        assertEquals("Deployment/web", n.get("src_workload").asText());
+        assertFalse(n.has("src_name"), n.toString());
+        assertEquals("api.example.com", n.get("dst_name").asText());
+        assertFalse(n.has("dst_pod"), n.toString());
+        assertEquals("denied", n.at("/policy/decision").asText());
+        assertEquals("deny", n.at("/policy/egress").asText());
+        assertEquals("shop/default-deny", n.at("/policy/policies/0").asText());
+        String text = TextFormat.flow(f);
+        assertTrue(text.contains("shop/web-1:40000 -> api.example.com:443 TCP"), text);
+        assertTrue(text.endsWith("  policy denied"), text);
+        JsonNode bare = line(f.toBuilder().clearPolicy().setSource(Endpoint.newBuilder().setIp("10.0.0.1").setPort(1))
+                .build());
+        assertFalse(bare.has("policy") || bare.has("src_namespace") || bare.has("src_pod"), bare.toString());
+        assertTrue(TextFormat.flow(f.toBuilder().clearPolicy().clearDestination().build()).contains("shop/web-1:40000 -> "));
     }
 
     private static JsonNode line(Incident i) throws Exception {
