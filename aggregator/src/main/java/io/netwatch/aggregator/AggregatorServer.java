@@ -183,7 +183,8 @@ public final class AggregatorServer implements AutoCloseable {
         }
         new IngestMetrics(ingest, registry).bindTo(meters);
         // Blocking decisions: offenses from stored anomalies, commands over the agents' streams.
-        Response response = Response.start(config.response(), store, ingest.commands(), kubernetes);
+        Response response = Response.start(config.response(), store, ingest.commands(), kubernetes,
+                identity == null ? null : identity.watcher().state().nodes());
         response.metrics().bindTo(meters);
         HealthStatusManager health = new HealthStatusManager();
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES,

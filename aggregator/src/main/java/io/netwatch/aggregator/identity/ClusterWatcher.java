@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * The aggregator's one cluster-wide watch on the API server: informers on Pods, Namespaces,
  * Services, EndpointSlices, NetworkPolicies, ReplicaSets and Jobs, all namespaces, feeding
  * one {@link ClusterState}; and a list of the Nodes every 30 s, for their addresses
- * ({@link ClusterNodes}), on a thread of its own: Nodes are not watched, and a list that fails
+ * ({@link ClusterNodes}, which the response stage's protected addresses read too: the Nodes are
+ * listed here only), on a thread of its own: Nodes are not watched, and a list that fails
  * (counted, retried) keeps the last one and never holds readiness back. Agents never watch the
  * API server themselves.
  *
@@ -118,8 +119,8 @@ public final class ClusterWatcher implements AutoCloseable {
             if (closed) {
                 return;
             }
-            state.nodes().listFailed();
             String cause = describe(e);
+            state.nodes().listFailed(cause);
             if (!cause.equals(lastCause)) {
                 log.warn("identity: listing the nodes failed ({}); their addresses stay as last read, retrying", cause);
             }

@@ -1,17 +1,17 @@
 package io.netwatch.aggregator.response;
 
-import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.NodeAddress;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.netwatch.aggregator.identity.ClusterNodes;
 import io.netwatch.aggregator.policy.IpAddresses;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -26,8 +26,11 @@ import java.util.function.LongSupplier;
  * its API server when it is a control-plane node, and its host-network pods (Netwatch's agent
  * among them): they were protected only while a pod of a protected namespace ran there (found
  * in review), so another {@code response.protected_namespaces} could drop a node. Read from the
- * API server when a decision needs it, at most once per refresh period, on the response thread;
- * until the first read succeeds every address counts as protected (fail closed).
+ * API server when a decision needs it, at most once per refresh period, on the response thread,
+ * but for the Nodes: they are {@link ClusterNodes}' list, which the identity stage makes every
+ * 30 s for its own use (this listed them again, as often: one list serves both now). Until the
+ * first read and the first list of the Nodes succeed every address counts as protected (fail
+ * closed); after that, a read or a list that fails keeps the last good one.
  */
 final class ClusterProtectedAddresses implements ProtectedAddresses {
     static final long REFRESH_MILLIS = 30_000;
@@ -36,15 +39,30 @@ final class ClusterProtectedAddresses implements ProtectedAddresses {
 
     private final KubernetesClient client;
     private final Set<String> namespaces;
+    private final ClusterNodes nodes;
     private final LongSupplier clockMillis;
     private final AtomicLong failures = new AtomicLong();
-    private Map<String, String> known;
+    /** The last read: asked before the Nodes, then {@link Read#pods} after them. Null until one succeeded. */
+    private Read known;
     private long loadedAt = Long.MIN_VALUE;
     private String problem = "not read yet";
 
-    ClusterProtectedAddresses(KubernetesClient client, Set<String> namespaces, LongSupplier clockMillis) {
+    /**
+     * One read of the API server, canonical address to why, in the order they are asked: a
+     * reason named first wins (an API server endpoint on a node is the API server's).
+     *
+     * @param services the API server's Service and endpoints, cluster DNS's Services
+     * @param pods     cluster DNS's pods and the protected namespaces' pods, with their host addresses
+     */
+    private record Read(Map<String, String> services, Map<String, String> pods) {
+    }
+
+    /** @param nodes the Nodes as the identity stage lists them */
+    ClusterProtectedAddresses(KubernetesClient client, Set<String> namespaces, ClusterNodes nodes,
+                              LongSupplier clockMillis) {
         this.client = client;
         this.namespaces = namespaces;
+        this.nodes = Objects.requireNonNull(nodes, "nodes");
         this.clockMillis = clockMillis;
     }
 
@@ -68,7 +86,17 @@ final class ClusterProtectedAddresses implements ProtectedAddresses {
         if (known == null) {
             return "the cluster's protected addresses could not be read yet (" + problem + ")";
         }
-        return known.get(ip);
+        String why = known.services().get(ip);
+        if (why != null) {
+            return why;
+        }
+        if (!nodes.listedYet()) {
+            String cause = nodes.listProblem();
+            return "the cluster's protected addresses could not be read yet (the Nodes are not listed yet"
+                    + (cause == null ? "" : ": " + cause) + ")";
+        }
+        why = nodes.describe(ip);
+        return why != null ? why : known.pods().get(ip);
     }
 
     /** Reads of the API server that failed. */
@@ -76,7 +104,7 @@ final class ClusterProtectedAddresses implements ProtectedAddresses {
         return failures.get();
     }
 
-    private Map<String, String> load() {
+    private Read load() {
         Map<String, String> m = new HashMap<>();
         Service api = client.services().inNamespace("default").withName("kubernetes").get();
         if (api != null && api.getSpec() != null) {
@@ -98,24 +126,17 @@ final class ClusterProtectedAddresses implements ProtectedAddresses {
             addAll(m, s.getSpec().getClusterIPs(), "cluster DNS service kube-system/" + s.getMetadata().getName());
             add(m, s.getSpec().getClusterIP(), "cluster DNS service kube-system/" + s.getMetadata().getName());
         }
-        for (Node n : client.nodes().list().getItems()) {
-            if (n.getStatus() != null && n.getStatus().getAddresses() != null) {
-                for (NodeAddress a : n.getStatus().getAddresses()) {
-                    // Hostname and the DNS types hold names, which add() passes over.
-                    add(m, a.getAddress(), (a.getType() == null ? "address" : a.getType()) + " of node "
-                            + n.getMetadata().getName());
-                }
-            }
-        }
+        // The Nodes come here, from ClusterNodes (see why()).
+        Map<String, String> pods = new HashMap<>();
         for (Pod p : client.pods().inNamespace("kube-system").withLabel(DNS_LABEL, DNS_VALUE).list().getItems()) {
-            pod(m, p, "cluster DNS pod");
+            pod(pods, p, "cluster DNS pod");
         }
         for (String ns : namespaces) {
             for (Pod p : client.pods().inNamespace(ns).list().getItems()) {
-                pod(m, p, "pod in protected namespace");
+                pod(pods, p, "pod in protected namespace");
             }
         }
-        return m;
+        return new Read(Map.copyOf(m), Map.copyOf(pods));
     }
 
     private static void pod(Map<String, String> m, Pod p, String what) {

@@ -1,6 +1,7 @@
 package io.netwatch.aggregator.response;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.netwatch.aggregator.identity.ClusterNodes;
 import io.netwatch.aggregator.ingest.AgentCommands;
 import io.netwatch.aggregator.store.FlowStore;
 import io.netwatch.proto.ingest.v1.CommandResult;
@@ -92,9 +93,11 @@ public final class Response implements AutoCloseable {
      * The aggregator's own addresses are protected, with a cluster or without.
      *
      * @param kubernetes the watched cluster (protected addresses, quarantine, Events), or null
+     * @param nodes      the cluster's Nodes as the identity stage lists them (needed with
+     *                   {@code kubernetes}: their addresses are protected); null without a cluster
      */
     public static Response start(ResponseConfig config, FlowStore store, AgentCommands agents,
-                                 KubernetesClient kubernetes) {
+                                 KubernetesClient kubernetes, ClusterNodes nodes) {
         LongSupplier clock = System::currentTimeMillis;
         ProtectedAddresses own = AggregatorAddresses.ofThisHost();
         if (kubernetes == null) {
@@ -102,7 +105,8 @@ public final class Response implements AutoCloseable {
         }
         KubernetesEvents events = new KubernetesEvents(kubernetes);
         return start(config, store, agents, own.or(new ClusterProtectedAddresses(kubernetes,
-                config.protectedNamespaces(), clock)), new KubernetesQuarantine(kubernetes), events, clock, events);
+                config.protectedNamespaces(), nodes, clock)), new KubernetesQuarantine(kubernetes), events, clock,
+                events);
     }
 
     /** With every collaborator given: tests use this. */

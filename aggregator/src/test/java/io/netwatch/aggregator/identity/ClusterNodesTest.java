@@ -3,6 +3,7 @@ package io.netwatch.aggregator.identity;
 import static io.netwatch.aggregator.identity.ClusterObjects.pod;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.Node;
@@ -38,10 +39,31 @@ class ClusterNodesTest {
         assertFalse(nodes.contains("node-a"));
         assertFalse(nodes.contains("203.0.113.7"));
         assertEquals(4, nodes.size());
+        // What the response stage's protected addresses read: every address, with its type and node.
+        assertTrue(nodes.listedYet());
+        assertEquals("InternalIP of node node-a", nodes.describe("fd00:0:0::1"));
+        assertEquals("ExternalIP of node node-a", nodes.describe("198.51.100.20"));
+        assertEquals("InternalDNS of node node-a", nodes.describe("10.9.9.9"));
+        assertNull(nodes.describe("node-a"));
         // node-b left the cluster: the next list no longer has it.
         nodes.listed(List.of(node("node-a", new NodeAddress("192.168.0.1", "InternalIP"))));
         assertFalse(nodes.contains("192.168.0.2"));
         assertFalse(nodes.contains("198.51.100.20"));
+    }
+
+    @Test
+    void aFailedListKeepsTheLastOneAndSaysWhy() {
+        ClusterNodes nodes = state.nodes();
+        assertFalse(nodes.listedYet());
+        assertNull(nodes.describe("192.168.0.1"), "nothing listed yet");
+        nodes.listFailed("KubernetesClientException: Forbidden");
+        assertFalse(nodes.listedYet());
+        assertEquals("KubernetesClientException: Forbidden", nodes.listProblem());
+        nodes.listed(List.of(node("node-a", new NodeAddress("192.168.0.1", "InternalIP"))));
+        assertNull(nodes.listProblem());
+        nodes.listFailed("ConnectException: Connection refused");
+        assertEquals("InternalIP of node node-a", nodes.describe("192.168.0.1"), "the last good list");
+        assertEquals(2, nodes.listFailures());
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.netwatch.aggregator.identity;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -15,12 +16,25 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 /** Kubernetes objects for identity tests, with only the fields the watcher reads. */
 public final class ClusterObjects {
     private ClusterObjects() {
+    }
+
+    /** The Nodes as the identity stage would have listed them: {@code nodes}, listed once. */
+    public static ClusterNodes listedNodes(List<Node> nodes) {
+        ClusterNodes n = new ClusterNodes();
+        n.listed(nodes);
+        return n;
+    }
+
+    /** What the identity stage does with the answer of its next list of the Nodes. */
+    public static void list(ClusterNodes into, List<Node> nodes) {
+        into.listed(nodes);
     }
 
     public static Namespace namespace(String name, Map<String, String> labels) {

@@ -49,7 +49,7 @@ class QueryHostileInputTest {
     void start() throws IOException {
         FlowStore store = new FlowStore(100, 100, Duration.ofHours(1));
         store.flows().append(flow(1), 1_700_000_000_000L);
-        response = Response.start(ResponseConfig.defaults(), store, new AgentCommands(), null);
+        response = Response.start(ResponseConfig.defaults(), store, new AgentCommands(), null, null);
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
                 .addService(new QueryService(store, new AgentRegistry(), null, null, response)).build().start();
         channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();

@@ -75,7 +75,8 @@ class AggregatorRbacTest {
                 }
                 Thread.sleep(10);
             }
-            new ClusterProtectedAddresses(client, Set.of("netwatch"), System::currentTimeMillis).why("10.0.0.1");
+            new ClusterProtectedAddresses(client, Set.of("netwatch"), watcher.state().nodes(),
+                    System::currentTimeMillis).why("10.0.0.1");
             // A TokenReview of an agent's pod token: the request is what is checked here (the mock
             // in CRUD mode reviews nothing; NodeTokensTest checks the answers).
             assertThrows(NodeTokens.Unavailable.class, () -> new NodeTokens(client, "netwatch:netwatch-agent",

@@ -234,7 +234,7 @@ class ResponseTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(own != null, "needs an interface with an address");
         String ip = IpAddresses.format(own.getAddress());
         response = Response.start(ResponseConfig.defaults().withMode(ResponseMode.ENFORCE), store, new AgentCommands(),
-                null);
+                null, null);
         store.addAnomaly(anomaly("port_scan", ip, "node-a").toBuilder().setSourceHandshakeCompleted(true).build(), T0);
         AuditRecord r = only();
         assertEquals(AuditRecord.REFUSED, r.outcome(), r.toString());
