@@ -39,23 +39,28 @@ final class BlocksCommand implements Runnable {
         return s.name().substring("BLOCK_STATE_".length()).toLowerCase(Locale.ROOT);
     }
 
-    /** One block per line: id, state, action, address, actor, per-node states, expiry. */
+    /**
+     * One block per line: id, state, action, address, actor, per-node states, expiry, and for a
+     * withdrawn block what protects its address now.
+     */
     static String line(Block b) {
         String nodes = b.getNodesList().stream().map(n -> (n.getNodeName().isEmpty() ? "api" : n.getNodeName()) + "="
                 + state(n.getState()) + (n.getError().isEmpty() ? "" : "(" + n.getError() + ")"))
                 .collect(Collectors.joining(","));
         return String.join("  ", b.getId(), state(b.getState()), b.getAction(), b.getIp(),
                 b.getActor().isEmpty() ? "-" : b.getActor(), String.join(",", b.getAnomalyTypesList()), nodes,
-                "expires " + Timestamps.toString(b.getExpires()));
+                "expires " + Timestamps.toString(b.getExpires()))
+                + (b.getEndReason().isEmpty() ? "" : "  " + b.getEndReason());
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "Live blocks with their state on each node; --all adds the recent ones that ended.")
+            description = "Live blocks with their state on each node; --all adds the recent ones that ended"
+                    + " (a withdrawn one says what protects its address now).")
     static final class List implements Callable<Integer> {
         @Mixin
         QueryClient client;
 
-        @Option(names = "--all", description = "Also blocks that expired, were removed or failed.")
+        @Option(names = "--all", description = "Also blocks that expired, were removed, were withdrawn or failed.")
         boolean all;
 
         @Override
@@ -100,7 +105,7 @@ final class BlocksCommand implements Runnable {
 
     @Command(name = "audit", mixinStandardHelpOptions = true,
             description = "Every decision (blocked, would_block, refused and by which guardrail, failed, removed,"
-                    + " expired), most recent last.")
+                    + " withdrawn and by which guardrail, expired), most recent last.")
     static final class Audit implements Callable<Integer> {
         @Mixin
         QueryClient client;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.util.Timestamps;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.netwatch.aggregator.AggregatorConfig;
@@ -15,6 +16,9 @@ import io.netwatch.aggregator.AggregatorServer;
 import io.netwatch.aggregator.TestAgent;
 import io.netwatch.aggregator.response.ResponseMode;
 import io.netwatch.proto.ingest.v1.AggregatorMessage;
+import io.netwatch.proto.query.v1.Block;
+import io.netwatch.proto.query.v1.BlockState;
+import io.netwatch.proto.query.v1.NodeBlockState;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -106,6 +110,22 @@ class BlocksCommandTest {
         new CommandLine(cmd).parseArgs(all);
         cmd.configuration.environment = Map.of();
         return AggregatorSettings.toConfig(cmd.settings());
+    }
+
+    /**
+     * A block the aggregator withdrew because its address became protected is listed as
+     * withdrawn, saying what protects the address now (Block.end_reason); as "removed" it would
+     * read as an operator's doing.
+     */
+    @Test
+    void aWithdrawnBlockSaysWhatProtectsItsAddress() {
+        Block b = Block.newBuilder().setId("response-4").setState(BlockState.BLOCK_STATE_WITHDRAWN)
+                .setAction("node_drop").setIp("10.0.0.23").setActor("shop/scanner-7").addAnomalyTypes("port_scan")
+                .addNodes(NodeBlockState.newBuilder().setNodeName("node-x").setState(BlockState.BLOCK_STATE_WITHDRAWN))
+                .setExpires(Timestamps.fromMillis(1_700_000_600_000L))
+                .setEndReason("10.0.0.23 is protected: InternalIP of node worker-3").build();
+        assertEquals("response-4  withdrawn  node_drop  10.0.0.23  shop/scanner-7  port_scan  node-x=withdrawn  expires"
+                + " 2023-11-14T22:23:20Z  10.0.0.23 is protected: InternalIP of node worker-3", BlocksCommand.line(b));
     }
 
     @Test

@@ -17,14 +17,17 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns offenses into blocks: the first matching rule picks the action, the guardrails may
  * refuse, the mode decides whether anything is sent. Tracks each block per node until it
- * expires or is removed, and audits every decision. Not thread-safe: {@link Response} calls
- * it from its one thread only.
+ * expires, is removed, or is withdrawn because its address became protected, and audits every
+ * decision. Not thread-safe: {@link Response} calls it from its one thread only.
  */
 final class BlockDecisions {
+    private static final Logger log = LoggerFactory.getLogger(BlockDecisions.class);
     /** A command with no answer after this long counts as failed on that node, ms. */
     static final long COMMAND_TIMEOUT_MILLIS = 30_000;
     /** How often a quarantine label the API server would not take off is tried again, ms. */
@@ -310,7 +313,10 @@ final class BlockDecisions {
         settle(b, now);
     }
 
-    /** Expires blocks past their time to live and fails commands nobody answered. */
+    /**
+     * Expires blocks past their time to live, withdraws node drops whose address became
+     * protected, and fails commands nobody answered.
+     */
     void tick(long now) {
         for (LiveBlock b : table.live()) {
             if (now >= b.expiresMillis) {
@@ -322,6 +328,14 @@ final class BlockDecisions {
                 if (b.action == BlockAction.QUARANTINE && !b.dryRun) {
                     lift(b, now);
                 }
+                continue;
+            }
+            // A quarantine acts on its pod by name, not on the address: a pod given the address
+            // since is not touched by it, so only node drops are asked again.
+            Guardrails.Verdict protectedNow = b.action == BlockAction.NODE_DROP ? guardrails.protection(b.offense)
+                    : null;
+            if (protectedNow != null) {
+                withdrawProtected(b, protectedNow, now);
                 continue;
             }
             boolean changed = false;
@@ -400,14 +414,7 @@ final class BlockDecisions {
         List<LiveBlock> targets = byId != null ? List.of(byId) : table.liveOf(idOrIp);
         List<LiveBlock> removed = new ArrayList<>();
         for (LiveBlock b : targets) {
-            List<String> later = new ArrayList<>();
-            if (!b.dryRun && b.action == BlockAction.NODE_DROP) {
-                b.nodes.forEach((node, s) -> {
-                    if (s.state != BlockState.BLOCK_STATE_FAILED && !unblockOrOwe(b, node, "unblock")) {
-                        later.add(node);
-                    }
-                });
-            }
+            List<String> later = unblockEverywhere(b, "unblock");
             table.end(b, BlockState.BLOCK_STATE_REMOVED);
             counters.end(Ended.REMOVED);
             record(now, AuditRecord.REMOVED, "", b.offense, b.action, b.id, b.action.word() + " of " + b.ip()
@@ -421,6 +428,44 @@ final class BlockDecisions {
             removed.add(b);
         }
         return removed;
+    }
+
+    /**
+     * Sends an enforced node drop's UnblockCommand ({@code why}) to each node where it is not
+     * failed, owing it to the nodes without a stream. The nodes owed it.
+     */
+    private List<String> unblockEverywhere(LiveBlock b, String why) {
+        List<String> later = new ArrayList<>();
+        if (!b.dryRun && b.action == BlockAction.NODE_DROP) {
+            b.nodes.forEach((node, s) -> {
+                if (s.state != BlockState.BLOCK_STATE_FAILED && !unblockOrOwe(b, node, why)) {
+                    later.add(node);
+                }
+            });
+        }
+        return later;
+    }
+
+    /**
+     * Withdraws node drop {@code b}, whose address became protected while it was in force (its
+     * pod gone and the address given to a Node or to a pod of a protected namespace, say): as a
+     * removal does, each node is sent the UnblockCommand ({@code id@node/protected}), or owed it
+     * until its agent connects. Before, only its spread to more nodes was refused, and it stayed
+     * in force, cutting the protected holder off on those nodes, until its TTL. Counted
+     * ({@code ended{how="withdrawn"}}), audited with the guardrail and what protects the address,
+     * logged. The cluster's fail-closed answer (every address protected before its first read)
+     * never comes here: no block is made before that read.
+     */
+    private void withdrawProtected(LiveBlock b, Guardrails.Verdict v, long now) {
+        List<String> later = unblockEverywhere(b, "protected");
+        b.endReason = v.detail();
+        table.end(b, BlockState.BLOCK_STATE_WITHDRAWN);
+        counters.end(Ended.WITHDRAWN);
+        String detail = b.action.word() + " of " + b.ip() + " withdrawn: " + v.detail()
+                + (b.dryRun ? " (dry-run: nothing was sent)" : later.isEmpty() ? ""
+                : "; no agent stream from " + String.join(", ", later) + ": sent when it connects");
+        record(now, AuditRecord.WITHDRAWN, v.refusal().label(), b.offense, b.action, b.id, detail);
+        log.info("response: block {}: {}", b.id, detail);
     }
 
     /**

@@ -15,7 +15,7 @@ final class BlockViews {
                 .setActor(b.offense.actor()).setOffenseId(b.offense.id())
                 .addAllAnomalyTypes(b.offense.types().stream().sorted().toList())
                 .setCreated(Timestamps.fromMillis(b.createdMillis)).setExpires(Timestamps.fromMillis(b.expiresMillis))
-                .setState(b.state()).setDryRun(b.dryRun);
+                .setState(b.state()).setDryRun(b.dryRun).setEndReason(b.endReason);
         b.nodes.forEach((node, s) -> v.addNodes(NodeBlockState.newBuilder().setNodeName(node)
                 .setState(b.ended != null && s.state != io.netwatch.proto.query.v1.BlockState.BLOCK_STATE_FAILED
                         ? b.ended : s.state)

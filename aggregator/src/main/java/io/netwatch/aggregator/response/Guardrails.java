@@ -85,8 +85,9 @@ final class Guardrails {
 
     /**
      * The first two checks alone: whether the actor is protected (its namespace, its address).
-     * Asked again before a block in force reaches more nodes, since an address can become
-     * protected while blocked (the offending pod gone, its address given to a protected one).
+     * Asked again before a block in force reaches more nodes, and of every node drop in force at
+     * each expiry check, since an address can become protected while blocked (the offending pod
+     * gone, its address given to a Node or a protected pod): such a block is withdrawn.
      *
      * @return null when nothing protects the actor
      */

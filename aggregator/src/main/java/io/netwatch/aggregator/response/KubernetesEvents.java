@@ -136,6 +136,7 @@ public final class KubernetesEvents implements DecisionEvents, AutoCloseable {
             case AuditRecord.REFUSED -> "NetwatchBlockRefused";
             case AuditRecord.FAILED -> "NetwatchBlockFailed";
             case AuditRecord.REMOVED -> "NetwatchBlockRemoved";
+            case AuditRecord.WITHDRAWN -> "NetwatchBlockWithdrawn";
             case AuditRecord.EXPIRED -> "NetwatchBlockExpired";
             default -> "Netwatch";
         };

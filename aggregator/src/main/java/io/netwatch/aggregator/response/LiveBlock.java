@@ -36,6 +36,8 @@ final class LiveBlock {
     int sends;
     /** Null while live; how it ended otherwise. */
     BlockState ended;
+    /** Why it ended, for a withdrawn block (what protects its address now); empty otherwise. */
+    String endReason = "";
 
     LiveBlock(String id, BlockAction action, Offense offense, long createdMillis, Duration ttl, boolean dryRun) {
         this.id = id;

@@ -19,8 +19,8 @@ public final class ResponseCounters {
         LIFT_FORGOTTEN
     }
 
-    /** How blocks ended. */
-    public enum Ended { EXPIRED, REMOVED, FAILED }
+    /** How blocks ended; WITHDRAWN: their address became protected while they were in force. */
+    public enum Ended { EXPIRED, REMOVED, FAILED, WITHDRAWN }
 
     private static final int SLOTS = Outcome.values().length + Refusal.values().length;
     private final LongAdder[] decisions = adders(BlockAction.values().length * SLOTS);

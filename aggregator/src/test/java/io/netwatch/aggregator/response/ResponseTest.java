@@ -603,6 +603,113 @@ class ResponseTest {
     }
 
     /**
+     * Found in review: a block in force whose address became protected (the offending pod gone
+     * and its address given to a Node, or to a pod of a protected namespace) stayed in force
+     * until its TTL, cutting the protected holder off on those nodes; only its spread was
+     * refused. At the next check it is withdrawn as a removal is: an UnblockCommand to each node
+     * (owed to one without a stream), counted, audited with what protects the address, and
+     * listed as withdrawn saying so. A quarantine acts on its pod by name, not on the address,
+     * and stays.
+     */
+    @Test
+    void aBlockInForceIsWithdrawnOnceItsAddressIsProtected() {
+        List<AggregatorMessage> x = new CopyOnWriteArrayList<>();
+        List<AggregatorMessage> y = new CopyOnWriteArrayList<>();
+        AgentCommands agents = new AgentCommands();
+        TestChannels.attach(agents, "node-x", x::add);
+        Runnable yGone = TestChannels.attach(agents, "node-y", y::add);
+        Set<String> nodeAddresses = ConcurrentHashMap.newKeySet();
+        response = Response.start(ResponseConfig.defaults().withMode(ResponseMode.ENFORCE).withRules(List.of(
+                        new ResponseRule("q", Set.of("brute_force"), Severity.SEVERITY_HIGH, 0.5, BlockAction.QUARANTINE,
+                                null), ResponseConfig.DEFAULT_RULES.getFirst())), store, agents,
+                ip -> nodeAddresses.contains(ip) ? "InternalIP of node worker-3" : null, new Quarantine() {
+                    @Override
+                    public void apply(String namespace, String pod, String ip) {
+                        quarantined.add("+" + namespace + "/" + pod);
+                    }
+
+                    @Override
+                    public void lift(String namespace, String pod) {
+                        quarantined.add("-" + namespace + "/" + pod);
+                    }
+                }, events::add, clock::get, null);
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        response.metrics().bindTo(meters);
+        store.addFlow(handshake("10.0.0.23"), T0);
+        store.addAnomaly(podAnomaly("port_scan", "10.0.0.23", "node-y", "shop", "scanner-7", "node-x"), T0);
+        store.addFlow(handshake("10.0.3.7"), T0);
+        store.addAnomaly(podAnomaly("brute_force", "10.0.3.7", "node-x", "shop", "cart-7", "node-x"), T0);
+        response.settle();
+        TestChannels.answer(agents, "node-x", ok(x.getFirst()), T0);
+        response.settle();
+        clock.set(T0 + 1_000);
+        response.tick();
+        assertEquals(2, response.list(ListBlocksRequest.getDefaultInstance()).getBlocksCount(), "nothing protected yet");
+
+        // The scanner's pod is gone; its address is given to a node that joins. Node-y's agent restarts.
+        nodeAddresses.add("10.0.0.23");
+        nodeAddresses.add("10.0.3.7");
+        yGone.run();
+        clock.set(T0 + 5_000);
+        response.tick();
+        assertEquals(2, x.size(), x.toString());
+        assertEquals("10.0.0.23", x.get(1).getUnblock().getIp());
+        assertEquals("response-1@node-x/protected", x.get(1).getUnblock().getCommandId());
+        assertEquals(1, y.size(), "node-y has no stream");
+        var live = response.list(ListBlocksRequest.getDefaultInstance());
+        assertEquals(List.of("quarantine"), live.getBlocksList().stream().map(b -> b.getAction()).toList(),
+                "the quarantine of shop/cart-7 stays");
+        var withdrawn = response.list(ListBlocksRequest.newBuilder().setIncludeEnded(true).build()).getBlocks(0);
+        assertEquals(BlockState.BLOCK_STATE_WITHDRAWN, withdrawn.getState());
+        assertEquals("10.0.0.23 is protected: InternalIP of node worker-3", withdrawn.getEndReason());
+        assertEquals(List.of(BlockState.BLOCK_STATE_WITHDRAWN, BlockState.BLOCK_STATE_WITHDRAWN),
+                withdrawn.getNodesList().stream().map(n -> n.getState()).toList());
+        AuditRecord r = audit().getLast();
+        assertEquals(AuditRecord.WITHDRAWN, r.outcome());
+        assertEquals("protected_address", r.reason());
+        assertEquals("node_drop of 10.0.0.23 withdrawn: 10.0.0.23 is protected: InternalIP of node worker-3; no agent"
+                + " stream from node-y: sent when it connects", r.detail());
+        assertEquals(r, events.getLast(), "an Event on the pod, as every decision");
+        assertEquals(1, response.counters().ended(ResponseCounters.Ended.WITHDRAWN));
+        assertEquals(1, meters.get("netwatch.response.blocks.ended").tag("how", "withdrawn").functionCounter()
+                .count());
+        assertEquals(List.of("+shop/cart-7"), quarantined);
+
+        List<AggregatorMessage> back = new CopyOnWriteArrayList<>();
+        TestChannels.attach(agents, "node-y", back::add);
+        response.settle();
+        assertEquals(List.of("10.0.0.23"), back.stream().map(m -> m.getUnblock().getIp()).toList(),
+                "owed, and sent when its agent connects; the block is not sent again");
+
+        // The address offends again: protected now, refused.
+        store.addAnomaly(anomaly("port_scan", "10.0.0.23", "node-x"), T0 + 5_000);
+        assertEquals(AuditRecord.REFUSED, audit().getLast().outcome());
+        assertEquals(2, x.size());
+    }
+
+    /** Dry-run withdraws as enforce does, sending nothing. */
+    @Test
+    void aWouldBlockIsWithdrawnOnceItsAddressIsProtected() {
+        Set<String> protectedPods = ConcurrentHashMap.newKeySet();
+        response = Response.start(ResponseConfig.defaults(), store, new AgentCommands(),
+                ip -> protectedPods.contains(ip) ? "pod in protected namespace netwatch/agent-q" : null,
+                Quarantine.NONE, events::add, clock::get, null);
+        store.addFlow(handshake("10.0.0.24"), T0);
+        store.addAnomaly(anomaly("port_scan", "10.0.0.24", "node-x"), T0);
+        response.settle();
+        protectedPods.add("10.0.0.24");
+        clock.set(T0 + 1_000);
+        response.tick();
+        assertEquals(0, response.list(ListBlocksRequest.getDefaultInstance()).getBlocksCount());
+        AuditRecord r = audit().getLast();
+        assertEquals(AuditRecord.WITHDRAWN, r.outcome());
+        assertEquals("node_drop of 10.0.0.24 withdrawn: 10.0.0.24 is protected: pod in protected namespace "
+                + "netwatch/agent-q (dry-run: nothing was sent)", r.detail());
+        assertEquals(0, response.counters().commands(Command.UNBLOCK_SENT) + response.counters().commands(
+                Command.UNREACHABLE));
+    }
+
+    /**
      * docs/blocking.md: "past 10,000 waiting, offenses are dropped and counted as queue_full";
      * states: "active (the agent confirmed)". Found in review: the agents' answers shared that
      * queue, so while it was full (the response thread waiting on the API server for the
