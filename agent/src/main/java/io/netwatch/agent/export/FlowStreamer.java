@@ -98,6 +98,8 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
 
     /** Set before start; tests record the waits instead of waiting them. */
     private volatile Sleeper reconnectSleeper = this::awaitNanos;
+    /** Longest the sender waits in one go before it looks at the anomaly queue (milliseconds); {@link #ANOMALY_WAIT_MILLIS} but in tests. */
+    private volatile long anomalyWaitMillis = ANOMALY_WAIT_MILLIS;
     /** Takes the baselines the aggregator pushes (volume_spike); set before start. */
     private volatile Consumer<BaselineUpdate> baselines = u -> { };
     private final AtomicLong baselineFailures = new AtomicLong();
@@ -285,6 +287,15 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
     /** Waits before each reconnect with {@code sleeper}; before start. For tests. */
     FlowStreamer reconnectSleeper(Sleeper sleeper) {
         this.reconnectSleeper = sleeper;
+        return this;
+    }
+
+    /**
+     * Waits at most {@code wait} in one go before looking at the anomaly queue; before start. For
+     * tests: a day, so that a wait ends only when what the sender waits for signals it.
+     */
+    FlowStreamer anomalyWait(Duration wait) {
+        this.anomalyWaitMillis = wait.toMillis();
         return this;
     }
 
@@ -844,7 +855,14 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
         Flow first = carried;
         carried = null;
         if (first == null) {
-            Flow polled = queue.poll(draining ? 10 : ANOMALY_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            long waitMillis = draining ? 10 : anomalyWaitMillis;
+            Flow polled = queue.poll();
+            if (polled == null) {
+                if (awaitStream(waitMillis)) {
+                    return;
+                }
+                polled = queue.poll(waitMillis, TimeUnit.MILLISECONDS);
+            }
             if (polled == null) {
                 return;
             }
@@ -863,7 +881,7 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
                 break;
             }
             Flow next = draining || left <= 0 || flushFlows ? queue.poll()
-                    : queue.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(ANOMALY_WAIT_MILLIS)), TimeUnit.NANOSECONDS);
+                    : queue.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(anomalyWaitMillis)), TimeUnit.NANOSECONDS);
             if (next == null) {
                 if (draining || left <= 0 || flushFlows) {
                     break;
@@ -902,10 +920,34 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
         return CodedOutputStream.computeMessageSize(2, record);
     }
 
-    /** Longest an anomaly waits for the sender to notice it while a flow batch fills, millis. */
+    /** Longest an anomaly waits for the sender to notice it while a flow batch fills or the stream is busy, millis. */
     static final long ANOMALY_WAIT_MILLIS = 50;
     /** Anomaly batches that may await an ack past the window of flow batches: beyond, anomalies stay queued. */
     static final int ANOMALY_BATCHES_PAST_WINDOW = 16;
+
+    /**
+     * Waits up to {@code millis} for the current stream to take more, when batches wait for it
+     * (not at all when it takes them now); false when none wait, and the sender waits for flows
+     * instead. Found by a test that failed on a busy machine: the sender waited on the flow queue,
+     * which the stream's onReady does not wake (it signals {@link #changed}), so a backlog left
+     * one flow-control window per wait, 50 ms: the in-process transport's one batch at a time
+     * made 200 batches take 10 s.
+     */
+    private boolean awaitStream(long millis) throws InterruptedException {
+        lock.lock();
+        try {
+            if (stream == null || unacked.isEmpty() || sequenceOf(unacked.peekLast()) <= sentOnStream) {
+                return false;
+            }
+            // Checked under the lock onReady signals with: readiness that comes after it wakes this wait.
+            if (!stream.isReady()) {
+                changed.await(millis, TimeUnit.MILLISECONDS);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
 
     /** Batches the queued anomalies ahead of the flow batches not yet sent; false when none were queued. */
     private boolean batchAnomalies() {

@@ -356,6 +356,34 @@ class FlowStreamerTest {
     }
 
     @Test
+    void aBacklogGoesAsTheStreamTakesItNotWhenTheSenderNextLooksAtItsQueues() throws Exception {
+        // Found by the test above failing on a busy machine: with no flows coming, the sender
+        // waited on the flow queue, which the stream turning ready does not wake, so the backlog
+        // left one batch per 50 ms wait (the in-process transport takes one message at a time),
+        // 10 s for its 200 batches. Waits of a day here: only the stream's readiness can end them,
+        // and the awaits below only bound a hang.
+        FlowStreamer s = streamer(Mode.GATED, config(10, 1000, 256), AgentHealth.NONE).anomalyWait(Duration.ofDays(1));
+        for (int i = 1; i <= 100; i++) {
+            s.onFlow(flow(i));
+        }
+        s.start();
+        // The aggregator holds the first batch; the sender made the other nine and waits, with
+        // nothing left to batch, for the stream to take them.
+        await("the first batch held, the others waiting", () -> ingest.flowBatches().size() == 1
+                && s.unackedBatches() == 10 && senderWaits());
+        ingest.gate.countDown();
+        await("everything acknowledged", () -> s.flowsAcked() == 100);
+        assertEquals(10, ingest.flowBatches().size());
+    }
+
+    /** The export thread waits with a timeout: here, for the flows or the stream, nothing else to do. */
+    private static boolean senderWaits() {
+        List<Thread> senders = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("netwatch-export") && t.isAlive()).toList();
+        return !senders.isEmpty() && senders.stream().allMatch(t -> t.getState() == Thread.State.TIMED_WAITING);
+    }
+
+    @Test
     void flowsAndAnomaliesOfferedWhileRunningAreAllAcknowledged() throws Exception {
         FlowStreamer s = streamer(Mode.ACK, config(10, 1000, 2), AgentHealth.NONE).start();
         for (long id = 1; id <= 95; id++) {
