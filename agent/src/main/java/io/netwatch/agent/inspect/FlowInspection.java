@@ -101,7 +101,13 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
     private TlsSummary tlsSummary;
     /** Most TLS stream bytes read to find the hellos, per direction. */
     static final int MAX_TLS_PREFIX = 32 * 1024;
-    /** QUIC Initial packets looked at per direction before giving up on finding a hello. */
+    /**
+     * Datagrams looked at per direction for QUIC Initials before giving up on finding a hello
+     * (counted when one of them was an Initial). Those that cannot be opened count as those that
+     * can: a sender makes either as cheaply (Initial keys are public), and each costs a key
+     * derivation and an AEAD. A client's hello comes in its first Initials, two or three with a
+     * post-quantum key share.
+     */
     static final int MAX_QUIC_INITIALS = 16;
     private ConnectionId quicDcid;
     /** HTTP pairing of the two directions, once either was named HTTP. */
@@ -843,6 +849,8 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
         private long tlsCiphertextFrom = -1;
         private QuicCryptoAssembler crypto;
         private int quicInitials;
+        /** One of the datagrams was a QUIC Initial, opened or not: see {@link #quicGiveUp}. */
+        private boolean quicSeen;
         /**
          * The largest packet number of this direction's Initials opened so far (each endpoint
          * numbers its own): a later Initial's truncated number decodes against it.
@@ -1374,9 +1382,14 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
             if (!(r instanceof InitialResult.Ok ok)) {
                 if (r instanceof InitialResult.Malformed) {
                     inspector.countMalformed(MessageKind.QUIC);
+                    quicSeen = true;
+                }
+                if (quicInitials == MAX_QUIC_INITIALS) {
+                    quicGiveUp();
                 }
                 return;
             }
+            quicSeen = true;
             quicLargestPn = ok.largestPacketNumber();
             protocol = ProtocolProbe.QUIC;
             if (fromClient && quicDcid == null) {
@@ -1388,8 +1401,8 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
             crypto.addAll(ok.fragments());
             int length = crypto.firstMessageLength();
             if (length < 0) {
-                if (crypto.limitReached()) {
-                    finished = true;
+                if (crypto.limitReached() || quicInitials == MAX_QUIC_INITIALS) {
+                    quicGiveUp();
                 }
                 return;
             }
@@ -1410,6 +1423,21 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
             }
             finished = true;
             crypto = null;
+        }
+
+        /**
+         * A bound was reached without the hello. When an Initial came, the direction is done and
+         * counted, and the flow named QUIC by its datagrams' look (as with the parser off); else
+         * this was no QUIC, and the next datagram goes on to the other parsers as before.
+         */
+        private void quicGiveUp() {
+            if (!quicSeen) {
+                return;
+            }
+            finished = true;
+            crypto = null;
+            inspector.countQuicGiveUp();
+            identified(ProtocolProbe.QUIC);
         }
 
         /** Accumulates the identification line (it may span segments) up to its end or its cap. */

@@ -59,6 +59,7 @@ public final class Inspector implements FlowObserver {
     private final AtomicLong gaps = new AtomicLong();
     private final AtomicLong ignoredResets = new AtomicLong();
     private final AtomicLong mismatches = new AtomicLong();
+    private final AtomicLong quicGiveUps = new AtomicLong();
     private final AtomicLong alerts = new AtomicLong();
     private final Signatures signatures;
     /** Reused for every match: the capture thread is the only one. */
@@ -298,6 +299,10 @@ public final class Inspector implements FlowObserver {
         mismatches.lazySet(mismatches.get() + 1);
     }
 
+    void countQuicGiveUp() {
+        quicGiveUps.lazySet(quicGiveUps.get() + 1);
+    }
+
     /** A sender and receiver, addresses as {@link IpLayer} holds them. */
     InspectionEvent.Endpoints endpoints(int ipVersion, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo,
                                         int dstPort, String transport) {
@@ -369,6 +374,15 @@ public final class Inspector implements FlowObserver {
     /** Flows whose payload protocol is not the one their port suggests. */
     public long protocolMismatches() {
         return mismatches.get();
+    }
+
+    /**
+     * QUIC directions whose Initials were looked at up to a bound without their hello: {@link
+     * FlowInspection#MAX_QUIC_INITIALS} datagrams (opened or not), or CRYPTO data past what is kept.
+     * Their flow is named QUIC, with no TLS fields.
+     */
+    public long quicDirectionsGivenUp() {
+        return quicGiveUps.get();
     }
 
     /** Out-of-order segments not held because the reassembly budget was spent. */

@@ -7,11 +7,13 @@ import static io.netwatch.agent.Frames.udp;
 import static io.netwatch.agent.inspect.quic.InitialSealer.crypto;
 import static io.netwatch.agent.inspect.quic.InitialSealer.seal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.netwatch.agent.Pipeline;
 import io.netwatch.agent.capture.LinkType;
 import io.netwatch.agent.flow.FlowTableConfig;
-import io.netwatch.agent.inspect.InspectionConfig;
+import io.netwatch.agent.inspect.Inspector;
+import io.netwatch.agent.inspect.MessageKind;
 import io.netwatch.agent.inspect.quic.InitialSealer.Spec;
 import io.netwatch.agent.score.AnomalySink;
 import io.netwatch.agent.score.DetectionConfig;
@@ -33,7 +35,11 @@ class QuicFlowTest {
     private long t = 1_700_000_000_000_000_000L;
 
     private void datagram(byte[] payload) {
-        byte[] l4 = udp(50000, 443, payload.length);
+        datagram(50000, payload);
+    }
+
+    private void datagram(int clientPort, byte[] payload) {
+        byte[] l4 = udp(clientPort, 443, payload.length);
         System.arraycopy(payload, 0, l4, 8, payload.length);
         byte[] f = ethernet(0x0800, ipv4Packet(CLIENT, SERVER, 17, l4));
         pipeline.onPacket(ByteBuffer.wrap(f), LinkType.ETHERNET, t += 1000, f.length, 0);
@@ -56,5 +62,70 @@ class QuicFlowTest {
         Flow f = flows.getFirst();
         assertEquals("quic", f.getAppProto());
         assertEquals("example.com", f.getTls().getSni());
+    }
+
+    /** A client Initial that cannot be opened: its AEAD tag does not match (one ciphertext byte flipped). */
+    private static byte[] undecryptable() {
+        byte[] p = hello();
+        p[p.length - 40] ^= 1;
+        return p;
+    }
+
+    private static byte[] hello() {
+        return seal(Spec.client(QuicInitial.VERSION_1, QuicInitialTest.DCID,
+                QuicInitialTest.padded(crypto(0, QuicInitialTest.CLIENT_HELLO))));
+    }
+
+    private Flow flowFrom(int clientPort) {
+        return flows.stream().filter(f -> f.getSource().getPort() == clientPort).findFirst().orElseThrow();
+    }
+
+    @Test
+    void initialsThatHideTheHelloPastTheBoundAreCountedAndTheFlowIsNamed() {
+        // Anyone on the flow's 5-tuple can send Initials first that the server drops unopened;
+        // the bound on those looked at stays (each costs a key derivation and an AEAD), so the
+        // real hello behind them goes unread, but not silently.
+        for (int i = 0; i < 16; i++) {
+            datagram(50000, undecryptable());
+        }
+        datagram(50000, hello());
+        // One short of the bound: the hello is read, nothing given up.
+        for (int i = 0; i < 15; i++) {
+            datagram(50001, undecryptable());
+        }
+        datagram(50001, hello());
+        // Another protocol on 443 (a VPN, DTLS): no Initial ever came, so no QUIC hello was missed.
+        for (int i = 0; i < 20; i++) {
+            byte[] p = new byte[1200];
+            p[0] = 0x17;
+            datagram(50002, p);
+        }
+        pipeline.finish();
+        Inspector i = pipeline.inspector();
+        assertEquals(31, i.malformedMessages(MessageKind.QUIC));
+        assertEquals(1, i.quicDirectionsGivenUp());
+        Flow hidden = flowFrom(50000);
+        assertFalse(hidden.hasTls());
+        assertEquals("quic", hidden.getAppProto(), "its datagrams were QUIC Initials");
+        assertEquals("example.com", flowFrom(50001).getTls().getSni());
+        assertEquals("", flowFrom(50002).getAppProto());
+    }
+
+    @Test
+    void initialsOpenedWithoutAHelloCountTowardTheBoundAlikeAndSoDoesTheCryptoCap() {
+        // Opened, carrying no CRYPTO data (a PING and padding): as cheap to send as the junk above.
+        for (int i = 0; i < 16; i++) {
+            datagram(50000, seal(Spec.client(QuicInitial.VERSION_1, QuicInitialTest.DCID,
+                    QuicInitialTest.padded(new byte[] {0x01})).withPn(i, 1)));
+        }
+        datagram(50000, seal(Spec.client(QuicInitial.VERSION_1, QuicInitialTest.DCID,
+                QuicInitialTest.padded(crypto(0, QuicInitialTest.CLIENT_HELLO))).withPn(16, 1)));
+        // A first message announced longer than the 16 KiB of CRYPTO data kept can never be read.
+        datagram(50001, seal(Spec.client(QuicInitial.VERSION_1, QuicInitialTest.DCID,
+                QuicInitialTest.padded(crypto(0, new byte[] {1, 1, 0, 0, 3, 3})))));
+        pipeline.finish();
+        assertEquals(2, pipeline.inspector().quicDirectionsGivenUp());
+        assertFalse(flowFrom(50000).hasTls());
+        assertEquals("quic", flowFrom(50001).getAppProto());
     }
 }
