@@ -1401,7 +1401,9 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
             crypto.addAll(ok.fragments());
             int length = crypto.firstMessageLength();
             if (length < 0) {
-                if (crypto.limitReached() || quicInitials == MAX_QUIC_INITIALS) {
+                // Bytes dropped past the cap are no reason to stop: a sender's junk at a high
+                // offset ended the search in one datagram, though a hello from offset 0 still fits.
+                if (crypto.firstMessageTooLong() || quicInitials == MAX_QUIC_INITIALS) {
                     quicGiveUp();
                 }
                 return;
@@ -1420,6 +1422,10 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
                 } else {
                     inspector.countMalformed(MessageKind.QUIC);
                 }
+            } else {
+                // The CRYPTO stream opens with the sender's hello (RFC 9001 §4.1.3); anything else
+                // there leaves no hello to find on it.
+                inspector.countMalformed(MessageKind.QUIC);
             }
             finished = true;
             crypto = null;

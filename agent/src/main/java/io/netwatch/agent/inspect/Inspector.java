@@ -378,7 +378,8 @@ public final class Inspector implements FlowObserver {
 
     /**
      * QUIC directions whose Initials were looked at up to a bound without their hello: {@link
-     * FlowInspection#MAX_QUIC_INITIALS} datagrams (opened or not), or CRYPTO data past what is kept.
+     * FlowInspection#MAX_QUIC_INITIALS} datagrams (opened or not), or a first message announced
+     * longer than the CRYPTO data kept.
      * Their flow is named QUIC, with no TLS fields.
      */
     public long quicDirectionsGivenUp() {

@@ -164,9 +164,15 @@ public final class QuicCryptoAssembler {
 
     /** True once a fragment reached past {@code maxBytes} or the first message is longer than that. */
     public boolean limitReached() {
-        if (droppedBytes > 0) {
-            return true;
-        }
+        return droppedBytes > 0 || firstMessageTooLong();
+    }
+
+    /**
+     * True once the first message's header announces more than {@code maxBytes}: it can never
+     * complete. (Bytes dropped past the cap alone do not say so: a first message that fits
+     * still completes from the bytes kept.)
+     */
+    public boolean firstMessageTooLong() {
         if (contiguous < HANDSHAKE_HEADER) {
             return false;
         }

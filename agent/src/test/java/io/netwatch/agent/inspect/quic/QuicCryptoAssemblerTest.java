@@ -97,6 +97,7 @@ class QuicCryptoAssemblerTest {
         assertEquals(10, a.add(90, ByteBuffer.allocate(30)));
         assertEquals(20, a.droppedBytes());
         assertTrue(a.limitReached());
+        assertFalse(a.firstMessageTooLong(), "nothing at offset 0 yet");
         assertEquals(0, a.add(QuicInitial.MAX_VARINT - 5, ByteBuffer.allocate(5)));
         assertEquals(25, a.droppedBytes());
         assertEquals(90, a.add(0, ByteBuffer.allocate(200).limit(90)));
@@ -106,6 +107,7 @@ class QuicCryptoAssemblerTest {
         QuicCryptoAssembler b = new QuicCryptoAssembler(100);
         b.add(0, buf(1, 0, 1, 0));
         assertTrue(b.limitReached());
+        assertTrue(b.firstMessageTooLong());
         assertEquals(-1, b.firstMessageLength());
     }
 

@@ -128,4 +128,28 @@ class QuicFlowTest {
         assertFalse(flowFrom(50000).hasTls());
         assertEquals("quic", flowFrom(50001).getAppProto());
     }
+
+    @Test
+    void cryptoDataPastWhatIsKeptDoesNotEndTheSearch() {
+        // Bytes past the 16 KiB kept are dropped, not stored: they cannot stand in the way of a
+        // hello from offset 0, and one such Initial sent first used to end the search.
+        datagram(seal(Spec.client(QuicInitial.VERSION_1, QuicInitialTest.DCID,
+                QuicInitialTest.padded(crypto(20_000, new byte[] {1, 2, 3}))).withPn(0, 1)));
+        datagram(seal(Spec.client(QuicInitial.VERSION_1, QuicInitialTest.DCID,
+                QuicInitialTest.padded(crypto(0, QuicInitialTest.CLIENT_HELLO))).withPn(1, 1)));
+        pipeline.finish();
+        assertEquals("example.com", flows.getFirst().getTls().getSni());
+        assertEquals(0, pipeline.inspector().quicDirectionsGivenUp());
+    }
+
+    @Test
+    void aClientsFirstMessageThatIsNoHelloIsCountedMalformed() {
+        // A whole handshake message of another type (a Finished, 20) where the ClientHello must be:
+        // no hello will follow it on this stream, so the direction is done, not silently.
+        datagram(seal(Spec.client(QuicInitial.VERSION_1, QuicInitialTest.DCID,
+                QuicInitialTest.padded(crypto(0, new byte[] {20, 0, 0, 2, 0, 0})))));
+        pipeline.finish();
+        assertEquals(1, pipeline.inspector().malformedMessages(MessageKind.QUIC));
+        assertFalse(flows.getFirst().hasTls());
+    }
 }
