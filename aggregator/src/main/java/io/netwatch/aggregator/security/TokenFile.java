@@ -5,13 +5,17 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 
 /**
  * The query API's bearer token, read from a file (a mounted Secret) and reread when the
  * file changes. Only its SHA-256 is kept, and a presented token is compared by digest in
  * constant time, so neither its content nor its length leaks through timing.
+ *
+ * <p>Change is told by the content, as {@link io.netwatch.common.tls.CredentialReloader} tells
+ * the certificates': a file's time can stay the same across two writes (a second's resolution
+ * on some file systems, a copy that keeps the times). The file is small; reading it once a
+ * period costs nothing.
  */
 public final class TokenFile {
     /** A token file larger than this is a mistake (a key or a certificate), not a token. */
@@ -22,7 +26,6 @@ public final class TokenFile {
     private final Path path;
     private final SecurityCounters counters;
     private volatile byte[] digest;
-    private volatile FileTime modified;
 
     private TokenFile(Path path, SecurityCounters counters) {
         this.path = path;
@@ -40,12 +43,10 @@ public final class TokenFile {
         return t;
     }
 
-    /** Rereads the file if its modification time changed; on failure the previous token stays and it is counted. */
+    /** Rereads the file and takes its token if it changed; on failure the previous token stays and it is counted. */
     public void refresh() {
         try {
-            if (!Files.getLastModifiedTime(path).equals(modified)) {
-                read();
-            }
+            read();
         } catch (IOException | IllegalArgumentException e) {
             counters.reloadFailed();
         }
@@ -63,13 +64,11 @@ public final class TokenFile {
             throw new IllegalArgumentException("the query token file " + e.getMessage()
                     + (Files.exists(path) ? ": is it the right file?" : ""));
         }
-        FileTime time = Files.getLastModifiedTime(path);
         String token = Files.readString(path, StandardCharsets.UTF_8).strip();
         if (token.length() < MIN_TOKEN_CHARS || !TextFiles.isToken(token)) {
             throw new IllegalArgumentException("the query token file " + path + " must hold one token of at least "
                     + MIN_TOKEN_CHARS + " printable ASCII characters without spaces (netwatch certs makes one)");
         }
         digest = Sha256.of(token);
-        modified = time;
     }
 }

@@ -117,6 +117,18 @@ class AuthenticatorsTest {
     }
 
     @Test
+    void aTokenChangedWithinTheFilesTimeIsTaken() throws Exception {
+        // Two writes within a file system's time resolution (a second on some), or a copy that
+        // keeps the times: the file's time says nothing changed, its content does.
+        FileTime before = Files.getLastModifiedTime(tokenFile);
+        Files.writeString(tokenFile, "the-second-token-of-the-api\n");
+        Files.setLastModifiedTime(tokenFile, before);
+        token.refresh();
+        assertTrue(token.matches("the-second-token-of-the-api"));
+        assertFalse(token.matches(TOKEN));
+    }
+
+    @Test
     void aTokenFileThatHoldsSomethingElseIsRefusedNamingIt() throws Exception {
         Path pem = tmp.resolve("tls.key");
         Files.writeString(pem, "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n");
