@@ -22,6 +22,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -114,6 +116,54 @@ class AuthenticatorsTest {
         Files.delete(tokenFile);
         token.refresh();
         assertEquals(2, counters.reloadFailures());
+    }
+
+    @Test
+    void aFailingRereadIsSaidOncePerEpisodeWithWhatToFixAndCountedEachTime() throws Exception {
+        List<String> warned = new ArrayList<>();
+        List<String> told = new ArrayList<>();
+        TokenFile t = TokenFile.load(tokenFile, TokenFile.said(warned::add, told::add, counters));
+        t.refresh();
+        assertEquals(List.of(), warned, "an unchanged file says nothing");
+        assertEquals(List.of(), told);
+
+        Files.writeString(tokenFile, "");
+        t.refresh();
+        t.refresh();
+        assertEquals(2, counters.reloadFailures());
+        assertEquals(1, warned.size(), "said once while it fails the same way: " + warned);
+        assertTrue(warned.getFirst().contains(tokenFile + " must hold one token of at least 16"), warned.getFirst());
+        assertTrue(warned.getFirst().contains("it is empty"), warned.getFirst());
+        assertTrue(warned.getFirst().endsWith("the query token in force stays until it is fixed"), warned.getFirst());
+        assertTrue(t.matches(TOKEN), "the last good token stays in force");
+
+        Files.delete(tokenFile);
+        t.refresh();
+        t.refresh();
+        assertEquals(2, warned.size(), "another failure is said: " + warned);
+        assertTrue(warned.getLast().contains("the query token file " + tokenFile + " does not exist"), warned.getLast());
+        assertTrue(t.matches(TOKEN));
+
+        Files.writeString(tokenFile, "the-second-token-of-the-api\n");
+        t.refresh();
+        assertEquals(List.of("tls: took the query token in " + tokenFile), told);
+        assertTrue(t.matches("the-second-token-of-the-api"));
+        Files.delete(tokenFile);
+        t.refresh();
+        assertEquals(3, warned.size(), "a new episode is said again, though it fails as one before: " + warned);
+        assertEquals(5, counters.reloadFailures());
+    }
+
+    @Test
+    void aTokenFileThatIsNotTextIsSaidSo() throws Exception {
+        List<String> warned = new ArrayList<>();
+        TokenFile t = TokenFile.load(tokenFile, TokenFile.said(warned::add, s -> { }, counters));
+        Files.write(tokenFile, new byte[] {(byte) 0xff, (byte) 0xfe, 'a', 'b'});
+        t.refresh();
+        assertEquals(1, warned.size());
+        assertTrue(warned.getFirst().contains("cannot read the query token file " + tokenFile + ": not UTF-8 text"),
+                warned.getFirst());
+        assertTrue(t.matches(TOKEN));
     }
 
     @Test
