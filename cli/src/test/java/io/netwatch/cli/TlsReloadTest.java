@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.netty.NettyChannelBuilder;
 import io.netwatch.agent.export.ClientTls;
 import io.netwatch.agent.export.TlsRereads;
 import io.netwatch.aggregator.AggregatorConfig;
@@ -200,9 +202,11 @@ class TlsReloadTest {
         // Found in review: the handshake is the only place a client certificate was verified,
         // and a connection that resumes a TLS session (the JDK's tickets live a day) has none
         // of its own: a client of a CA removed from the client CA file reconnected and was let in.
+        // The client is gRPC's own, which resumes sessions (netwatch's own clients no longer do).
         Files.copy(pki.crt("ca"), pki.crt("trusted"));
-        ManagedChannel ch = new ClientTls(pki.crt("query"), pki.key("query"), pki.crt("trusted"), null, Duration.ZERO)
-                .channelBuilder(target, null).build();
+        ManagedChannel ch = NettyChannelBuilder.forTarget(target, TlsChannelCredentials.newBuilder()
+                .keyManager(pki.crt("query").toFile(), pki.key("query").toFile())
+                .trustManager(pki.crt("trusted").toFile()).build()).build();
         try {
             assertEquals(Status.Code.OK, call(ch).getCode());
             // The old CA goes: only the other CA signs clients now (and the aggregator's own certificate
@@ -223,6 +227,40 @@ class TlsReloadTest {
                     s.getDescription());
             assertEquals(Status.Code.UNAUTHENTICATED, call(ch).getCode(), "a new call on the open connection");
             assertEquals(refused + 2, aggregator.security().queryRefused());
+        } finally {
+            ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void anAggregatorTheClientsCaNoLongerSignsIsRefusedOnAResumedSessionToo() throws Exception {
+        // The client's side of the above: the aggregator's certificate is verified in the
+        // handshake, and a connection that resumed a TLS session had none. A client whose CA
+        // file rotated away from the aggregator's CA (or whose aggregator's certificate had
+        // expired since) reconnected and sent its flows to whoever held the session.
+        Files.copy(pki.crt("ca"), pki.crt("trusted"));
+        List<String> taken = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ManagedChannel ch = new ClientTls(pki.crt("query"), pki.key("query"), pki.crt("trusted"), null, REREAD)
+                .channelBuilder(target, clientRereads, new CredentialReloader.Events() {
+                    @Override
+                    public void failed(String why, boolean repeated) {
+                        throw new AssertionError(why);
+                    }
+
+                    @Override
+                    public void reloaded(String what) {
+                        taken.add(what);
+                    }
+                }).build();
+        try {
+            assertEquals(Status.Code.OK, call(ch).getCode());
+            Files.copy(pki.crt("other-ca"), pki.crt("trusted"), StandardCopyOption.REPLACE_EXISTING);
+            await("the client's new CA taken", () -> !taken.isEmpty());
+            ch.enterIdle();
+            Status s = call(ch);
+            assertEquals(Status.Code.UNAVAILABLE, s.getCode(), "a new connection, resumed or not: " + s);
+            assertTrue(String.valueOf(s.getCause()).contains("unable to find valid certification path"),
+                    "this side refused the aggregator's certificate: " + s.getCause());
         } finally {
             ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }

@@ -1,12 +1,16 @@
 package io.netwatch.agent.export;
 
 import io.grpc.ChannelCredentials;
-import io.grpc.TlsChannelCredentials;
+import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettySslContextChannelCredentials;
 import io.grpc.util.AdvancedTlsX509KeyManager;
 import io.grpc.util.AdvancedTlsX509TrustManager;
 import io.netwatch.common.TextFiles;
 import io.netwatch.common.tls.CredentialReloader;
+import io.netty.handler.ssl.DelegatingSslContext;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,8 +18,13 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Enumeration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSessionContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -114,7 +123,7 @@ public record ClientTls(Path certificate, Path key, Path ca, String serverName, 
     }
 
     ChannelCredentials credentials(ScheduledExecutorService reloader, CredentialReloader.Events events) {
-        TlsChannelCredentials.Builder b = TlsChannelCredentials.newBuilder();
+        SslContextBuilder b = GrpcSslContexts.forClient();
         AdvancedTlsX509TrustManager trust;
         try {
             trust = AdvancedTlsX509TrustManager.newBuilder()
@@ -139,7 +148,39 @@ public record ClientTls(Path certificate, Path key, Path ca, String serverName, 
         if (!reload.isZero()) {
             reloader.scheduleWithFixedDelay(files, reload.toMillis(), reload.toMillis(), TimeUnit.MILLISECONDS);
         }
-        return b.build();
+        try {
+            return NettySslContextChannelCredentials.create(new FullHandshakes(b.build()));
+        } catch (SSLException e) {
+            throw new IllegalStateException("the JDK's TLS cannot make a client context", e);
+        }
+    }
+
+    /**
+     * Each new connection makes a whole handshake, in which the aggregator's certificate is
+     * verified against the CA in force now: the sessions made before are forgotten first. Found
+     * in review: a connection that resumed a TLS session (the JDK keeps a client's for a day)
+     * has no certificate to verify, so after this side's CA file rotated away from the
+     * aggregator's CA, or the aggregator's certificate expired, a reconnection was still taken,
+     * for as long as the session lived (the aggregator verifies clients again at each call for
+     * the same reason). A reconnection is rare (one stream per agent, kept open), and a whole
+     * handshake costs it only the certificates' checks and signatures more than a resumption.
+     */
+    private static final class FullHandshakes extends DelegatingSslContext {
+        FullHandshakes(SslContext context) {
+            super(context);
+        }
+
+        @Override
+        protected void initEngine(SSLEngine engine) {
+            // An invalidated session is never resumed (SSLSession#invalidate); open connections keep theirs.
+            SSLSessionContext sessions = sessionContext();
+            for (Enumeration<byte[]> ids = sessions.getIds(); ids.hasMoreElements(); ) {
+                SSLSession s = sessions.getSession(ids.nextElement());
+                if (s != null) {
+                    s.invalidate();
+                }
+            }
+        }
     }
 
     /** {@code events} with each failure, reread and expiry logged; a failure said once while it repeats. */
