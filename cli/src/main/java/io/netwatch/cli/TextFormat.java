@@ -48,6 +48,16 @@ final class TextFormat {
         return endpoint(e.getIp(), e.getPort(), hasPort);
     }
 
+    /**
+     * An anomaly's actor or target: its pod or outside name with its address, which is what
+     * a block acts on ("shop/web-1 (10.0.0.5)"), else the address alone.
+     */
+    private static String who(Endpoint e) {
+        Workload w = e.getWorkload();
+        String name = !w.getPodName().isEmpty() ? w.getNamespace() + "/" + w.getPodName() : w.getExternalName();
+        return name.isEmpty() ? e.getIp() : name + " (" + e.getIp() + ")";
+    }
+
     /** The policy verdict, when the aggregator judged the flow: "  policy denied". */
     private static String verdict(Flow f) {
         PolicyDecision d = f.getPolicy().getDecision();
@@ -74,11 +84,11 @@ final class TextFormat {
                 TIME.format(Instant.ofEpochSecond(a.getStart().getSeconds(), a.getStart().getNanos())),
                 JsonLines.severity(a).toUpperCase(Locale.ROOT), a.getAnomalyType(),
                 // A flood names no actor (its sources may be spoofed), a tunnel no single target.
-                a.getSource().getIp().isEmpty() ? "(many sources)" : a.getSource().getIp(),
+                a.getSource().getIp().isEmpty() ? "(many sources)" : who(a.getSource()),
                 a.getDestination().getIp().isEmpty()
                         ? a.getDestination().getWorkload().getExternalName().isEmpty() ? "(many targets)"
                         : a.getDestination().getWorkload().getExternalName()
-                        : a.getDestination().getIp(), a.getScore(),
+                        : who(a.getDestination()), a.getScore(),
                 a.getAttackTechnique().isEmpty() ? "" : "ATT&CK " + a.getAttackTechnique(),
                 a.getExplanation().getSummary());
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.flow.v1.Endpoint;
+import io.netwatch.proto.flow.v1.Workload;
 import org.junit.jupiter.api.Test;
 
 /** What the query commands refuse or print when a user would otherwise be misled. */
@@ -40,5 +41,15 @@ class AnomaliesCommandTest {
         String line = TextFormat.anomaly(Anomaly.newBuilder().setAnomalyType("syn_flood")
                 .setDestination(Endpoint.newBuilder().setIp("10.10.10.10")).build());
         assertTrue(line.contains("syn_flood    (many sources) -> 10.10.10.10"), line);
+    }
+
+    @Test
+    void theActorAndTargetAreNamedWithTheirAddressesWhenTheAggregatorKnewThem() {
+        String line = TextFormat.anomaly(Anomaly.newBuilder().setAnomalyType("port_scan")
+                .setSource(Endpoint.newBuilder().setIp("10.0.0.5").setWorkload(Workload.newBuilder()
+                        .setNamespace("shop").setPodName("web-1")))
+                .setDestination(Endpoint.newBuilder().setIp("203.0.113.7").setWorkload(Workload.newBuilder()
+                        .setExternalName("api.example.com"))).build());
+        assertTrue(line.contains("port_scan    shop/web-1 (10.0.0.5) -> api.example.com (203.0.113.7)"), line);
     }
 }
