@@ -6,9 +6,7 @@ import io.netwatch.agent.inspect.dns.DnsParser;
 import io.netwatch.agent.inspect.dns.DnsRecord;
 import io.netwatch.agent.inspect.dns.DnsResult;
 import io.netwatch.agent.inspect.dns.DnsTcpFramer;
-import io.netwatch.agent.inspect.quic.ConnectionId;
-import io.netwatch.agent.inspect.quic.InitialResult;
-import io.netwatch.agent.inspect.quic.QuicCryptoAssembler;
+import io.netwatch.agent.inspect.quic.QuicHandshakes;
 import io.netwatch.agent.inspect.quic.QuicInitial;
 import io.netwatch.agent.inspect.tls.ClientHello;
 import io.netwatch.agent.inspect.tls.ClientHelloResult;
@@ -102,14 +100,16 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
     /** Most TLS stream bytes read to find the hellos, per direction. */
     static final int MAX_TLS_PREFIX = 32 * 1024;
     /**
-     * Datagrams looked at per direction for QUIC Initials before giving up on finding a hello
-     * (counted when one of them was an Initial). Those that cannot be opened count as those that
-     * can: a sender makes either as cheaply (Initial keys are public), and each costs a key
-     * derivation and an AEAD. A client's hello comes in its first Initials, two or three with a
-     * post-quantum key share.
+     * Datagrams looked at per direction for QUIC Initials (counted when none gave a hello and
+     * one of them was an Initial). Those that cannot be opened count as those that can: a sender
+     * makes either as cheaply (Initial keys are public), and each costs a key derivation and an
+     * AEAD. A client's hello comes in its first Initials, two or three with a post-quantum key
+     * share. A hello read does not end the direction before this: another connection's Initials
+     * may follow on the same 5-tuple (see {@link QuicHandshakes}), a decoy's hello first.
      */
     static final int MAX_QUIC_INITIALS = 16;
-    private ConnectionId quicDcid;
+    /** The QUIC connections of the flow, from its first client Initial; null before, and once both directions are done. */
+    private QuicHandshakes quicHandshakes;
     /** HTTP pairing of the two directions, once either was named HTTP. */
     private HttpTransaction http;
     /**
@@ -234,6 +234,7 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
             toClient.discard();
         }
         http = null;
+        quicHandshakes = null;
         if (signatures != null) {
             signatures.release();
             signatures = null;
@@ -373,6 +374,7 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
             // (the record keeps the first messages' fields), two objects fewer for each flow
             // that lingers in the table after its close.
             http = null;
+            quicHandshakes = null;
             leavePlace();
         }
     }
@@ -449,6 +451,9 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
         if (http != null) {
             n += http.keptBytes();
         }
+        if (quicHandshakes != null) {
+            n += quicHandshakes.keptBytes();
+        }
         if (signatures != null) {
             n += signatures.keptBytes();
         }
@@ -463,6 +468,7 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
             toClient.drop();
         }
         http = null;
+        quicHandshakes = null;
         if (signatures != null) {
             signatures.stopPayload(true);
             signatures.stopPayload(false);
@@ -483,6 +489,7 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
             toClient.discard();
         }
         http = null;
+        quicHandshakes = null;
         if (signatures != null) {
             signatures.stopPayload(true);
             signatures.stopPayload(false);
@@ -847,15 +854,13 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
          * as a stream offset), -1 until known: the payload rules read the bytes before it only.
          */
         private long tlsCiphertextFrom = -1;
-        private QuicCryptoAssembler crypto;
         private int quicInitials;
-        /** One of the datagrams was a QUIC Initial, opened or not: see {@link #quicGiveUp}. */
+        /** One of the datagrams was a QUIC Initial, opened or not: see {@link #quicBound}. */
         private boolean quicSeen;
-        /**
-         * The largest packet number of this direction's Initials opened so far (each endpoint
-         * numbers its own): a later Initial's truncated number decodes against it.
-         */
-        private long quicLargestPn = QuicInitial.NO_PACKET_NUMBER;
+        /** A connection's first message in this direction was read (a hello, or one refused as malformed). */
+        private boolean quicMessageRead;
+        /** This direction was counted in {@link Inspector#quicDirectionsGivenUp()}: once at most. */
+        private boolean quicGaveUp;
         /** The SSH identification line being read. */
         private byte[] line;
         private int lineLength;
@@ -885,7 +890,7 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
         /** Bytes of the arrays this direction keeps (see {@link #account}). */
         int keptBytes() {
             return (head == null ? 0 : head.length) + (tls == null ? 0 : tls.length) + (line == null ? 0 : line.length)
-                    + (dnsFramer == null ? 0 : dnsFramer.keptBytes()) + (crypto == null ? 0 : crypto.keptBytes());
+                    + (dnsFramer == null ? 0 : dnsFramer.keptBytes());
         }
 
         /** Stops this direction's parsing for want of memory: finished, and nothing kept. */
@@ -905,7 +910,6 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
             tls = null;
             line = null;
             dnsFramer = null;
-            crypto = null;
             if (stream != null) {
                 stream.giveBack();
             }
@@ -979,7 +983,6 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
             tls = null;
             line = null;
             dnsFramer = null;
-            crypto = null;
         }
 
         void end() {
@@ -1371,44 +1374,62 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
             finished = true;
         }
 
-        /** Opens QUIC Initial packets and reads the hello from their CRYPTO frames. */
+        /**
+         * Opens QUIC Initial packets and reads each connection's hello from their CRYPTO frames
+         * (see {@link QuicHandshakes}): every hello found is reported, as over TCP, so that a
+         * decoy connection's hello ahead of the real one hides nothing.
+         */
         private void quic(ByteBuffer b, int off, int len) {
             quicInitials++;
-            InitialResult r = fromClient
-                    ? (quicDcid == null ? QuicInitial.decryptClientInitials(b, off, len)
-                            : QuicInitial.decryptClientInitials(b, off, len, quicDcid, quicLargestPn))
-                    : quicDcid == null ? null
-                            : QuicInitial.decryptServerInitials(b, off, len, quicDcid, quicLargestPn);
-            if (!(r instanceof InitialResult.Ok ok)) {
-                if (r instanceof InitialResult.Malformed) {
+            QuicHandshakes.Step step;
+            if (!QuicInitial.startsLikeInitial(b, off, len)) {
+                // Most datagrams of a QUIC flow: its short-header packets after the handshake.
+                step = QuicHandshakes.Step.NOT_INITIAL;
+            } else if (fromClient) {
+                if (quicHandshakes == null) {
+                    quicHandshakes = new QuicHandshakes();
+                }
+                step = quicHandshakes.client(b, off, len);
+            } else {
+                step = quicHandshakes == null ? QuicHandshakes.Step.NO_CONNECTION : quicHandshakes.server(b, off, len);
+            }
+            switch (step) {
+                case NOT_INITIAL, NO_CONNECTION -> {
+                }
+                case MALFORMED -> {
                     inspector.countMalformed(MessageKind.QUIC);
                     quicSeen = true;
                 }
-                if (quicInitials == MAX_QUIC_INITIALS) {
+                case ALREADY_READ -> quicSeen = true;
+                case TOO_MANY_CONNECTIONS -> {
+                    // A fresh connection's Initial not opened: its hello goes unread, not silently.
+                    quicSeen = true;
                     quicGiveUp();
                 }
-                return;
-            }
-            quicSeen = true;
-            quicLargestPn = ok.largestPacketNumber();
-            protocol = ProtocolProbe.QUIC;
-            if (fromClient && quicDcid == null) {
-                quicDcid = ok.dcid();
-            }
-            if (crypto == null) {
-                crypto = new QuicCryptoAssembler();
-            }
-            crypto.addAll(ok.fragments());
-            int length = crypto.firstMessageLength();
-            if (length < 0) {
-                // Bytes dropped past the cap are no reason to stop: a sender's junk at a high
-                // offset ended the search in one datagram, though a hello from offset 0 still fits.
-                if (crypto.firstMessageTooLong() || quicInitials == MAX_QUIC_INITIALS) {
+                case OPENED -> {
+                    quicSeen = true;
+                    protocol = ProtocolProbe.QUIC;
+                }
+                case MESSAGE_TOO_LONG -> {
+                    // This connection's hello can never be read; another connection's still can.
+                    quicSeen = true;
+                    protocol = ProtocolProbe.QUIC;
                     quicGiveUp();
                 }
-                return;
+                case MESSAGE -> {
+                    quicSeen = true;
+                    protocol = ProtocolProbe.QUIC;
+                    quicMessageRead = true;
+                    quicMessage(quicHandshakes.message(), quicHandshakes.messageLength());
+                }
             }
-            ByteBuffer stream = crypto.contiguous();
+            if (quicInitials == MAX_QUIC_INITIALS) {
+                quicBound();
+            }
+        }
+
+        /** A connection's first CRYPTO message in this direction, whole at the start of {@code stream}. */
+        private void quicMessage(ByteBuffer stream, int length) {
             int type = stream.get(0) & 0xFF;
             if (type == HandshakeMessage.CLIENT_HELLO && fromClient) {
                 if (TlsHelloParser.parseClientHello(stream, 4, length - 4, -1) instanceof ClientHelloResult.Ok hello) {
@@ -1427,22 +1448,35 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
                 // there leaves no hello to find on it.
                 inspector.countMalformed(MessageKind.QUIC);
             }
-            finished = true;
-            crypto = null;
         }
 
         /**
-         * A bound was reached without the hello. When an Initial came, the direction is done and
-         * counted, and the flow named QUIC by its datagrams' look (as with the parser off); else
-         * this was no QUIC, and the next datagram goes on to the other parsers as before.
+         * The datagrams looked at reached {@link #MAX_QUIC_INITIALS}. When an Initial came, the
+         * direction is done, and counted given up if no connection's first message was read in
+         * it; else this was no QUIC, and the next datagram goes on to the other parsers as before.
          */
-        private void quicGiveUp() {
+        private void quicBound() {
             if (!quicSeen) {
                 return;
             }
+            if (!quicMessageRead) {
+                quicGiveUp();
+            }
             finished = true;
-            crypto = null;
-            inspector.countQuicGiveUp();
+            if (quicHandshakes != null) {
+                quicHandshakes.endSide(fromClient);
+            }
+        }
+
+        /**
+         * A bound left a hello unread in this direction: counted (once per direction), and the
+         * flow named QUIC by its datagrams' look (as with the parser off).
+         */
+        private void quicGiveUp() {
+            if (!quicGaveUp) {
+                quicGaveUp = true;
+                inspector.countQuicGiveUp();
+            }
             identified(ProtocolProbe.QUIC);
         }
 

@@ -120,6 +120,32 @@ public final class QuicInitial {
     }
 
     /**
+     * Cheaper still than {@link #probe}: true when {@code len} bytes at {@code off} start like a
+     * QUIC v1 or v2 Initial packet (long header, fixed bit, version, Initial type), before any
+     * length is checked. False for every packet after the handshake's first ones, whose header
+     * is short: a caller can tell those apart at the cost of one byte read.
+     *
+     * @throws IndexOutOfBoundsException if {@code [off, off + len)} is not inside {@code buf}'s limit
+     */
+    public static boolean startsLikeInitial(ByteBuffer buf, int off, int len) {
+        Objects.checkFromIndexSize(off, len, buf.limit());
+        return startsWithInitial(buf, off, off + len);
+    }
+
+    /**
+     * True when the datagram starts with an Initial packet whose Destination Connection ID is
+     * {@code id}: its header only is read, no key is derived.
+     */
+    static boolean addressedTo(ByteBuffer buf, int off, int len, ConnectionId id) {
+        int end = off + len;
+        if (!startsWithInitial(buf, off, end)) {
+            return false;
+        }
+        int dcidLength = buf.get(off + 5) & 0xff;
+        return end - (off + 6) >= dcidLength && id.matches(buf, off + 6, dcidLength);
+    }
+
+    /**
      * Decrypts the client Initial packets at the start of a UDP datagram (client to server), with
      * keys derived from the first packet's Destination Connection ID: right for the client's first
      * flight. Later client Initials (after the server answered, or after a Retry) carry another

@@ -12,17 +12,28 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import io.netwatch.agent.Pipeline;
 import io.netwatch.agent.capture.LinkType;
 import io.netwatch.agent.flow.FlowTableConfig;
+import io.netwatch.agent.inspect.InspectionConfig;
+import io.netwatch.agent.inspect.InspectionEvent;
 import io.netwatch.agent.inspect.Inspector;
 import io.netwatch.agent.inspect.MessageKind;
 import io.netwatch.agent.inspect.quic.InitialSealer.Spec;
+import io.netwatch.agent.inspect.signature.RuleVariables;
+import io.netwatch.agent.inspect.signature.RulesConfig;
+import io.netwatch.agent.inspect.signature.Signatures;
 import io.netwatch.agent.score.AnomalySink;
 import io.netwatch.agent.score.DetectionConfig;
 import io.netwatch.proto.flow.v1.Flow;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** QUIC Initials through the pipeline: what the flow state carries from one datagram to the next. */
 class QuicFlowTest {
@@ -30,9 +41,12 @@ class QuicFlowTest {
     private static final byte[] SERVER = ipv4(10, 0, 0, 2);
 
     private final List<Flow> flows = new ArrayList<>();
-    private final Pipeline pipeline = Pipeline.create("n", List.of("eth0"), FlowTableConfig.defaults(),
+    private final List<InspectionEvent> events = new ArrayList<>();
+    private Pipeline pipeline = Pipeline.create("n", List.of("eth0"), FlowTableConfig.defaults(),
             DetectionConfig.defaults(), flows::add, AnomalySink.NONE);
     private long t = 1_700_000_000_000_000_000L;
+    @TempDir
+    Path dir;
 
     private void datagram(byte[] payload) {
         datagram(50000, payload);
@@ -44,6 +58,66 @@ class QuicFlowTest {
         byte[] f = ethernet(0x0800, ipv4Packet(CLIENT, SERVER, 17, l4));
         pipeline.onPacket(ByteBuffer.wrap(f), LinkType.ETHERNET, t += 1000, f.length, 0);
     }
+
+    /** A datagram from the server back to the client's port 50000. */
+    private void fromServer(byte[] payload) {
+        byte[] l4 = udp(443, 50000, payload.length);
+        System.arraycopy(payload, 0, l4, 8, payload.length);
+        byte[] f = ethernet(0x0800, ipv4Packet(SERVER, CLIENT, 17, l4));
+        pipeline.onPacket(ByteBuffer.wrap(f), LinkType.ETHERNET, t += 1000, f.length, 0);
+    }
+
+    /** The pipeline with these rules, its inspection events kept. */
+    private void withRules(String text) throws Exception {
+        Path f = dir.resolve("test.rules");
+        Files.writeString(f, text);
+        Signatures s = new RulesConfig(List.of(f), false, Duration.ZERO, Signatures.DEFAULT_PAYLOAD_DEPTH,
+                RuleVariables.defaults()).load();
+        assertEquals(List.of(), s.lastLoad().errors());
+        pipeline = Pipeline.create("n", List.of("eth0"), FlowTableConfig.defaults(), DetectionConfig.defaults(),
+                InspectionConfig.defaults(), s, flows::add, AnomalySink.NONE, events::add);
+    }
+
+    private static byte[] id(String hex) {
+        return HexFormat.of().parseHex(hex);
+    }
+
+    /** A client Initial of connection {@code keyDcid}, sent to {@code dcid}, from the client's {@code scid}. */
+    private static byte[] clientInitial(byte[] keyDcid, byte[] dcid, byte[] scid, long pn, byte[] frames) {
+        return seal(new Spec(QuicInitial.VERSION_1, keyDcid, false, dcid, scid, new byte[0], pn, 1, 0,
+                QuicInitialTest.padded(frames)));
+    }
+
+    /** A server Initial of connection {@code keyDcid}, sent to the client's {@code clientScid}. */
+    private static byte[] serverInitial(byte[] keyDcid, byte[] clientScid, byte[] serverScid, long pn, byte[] frames) {
+        return seal(new Spec(QuicInitial.VERSION_1, keyDcid, true, clientScid, serverScid, new byte[0], pn, 1, 0,
+                frames));
+    }
+
+    /** RFC 9001's ClientHello with another 11-byte server name in place of example.com. */
+    private static byte[] helloFor(String name) {
+        byte[] hello = QuicInitialTest.CLIENT_HELLO.clone();
+        byte[] from = "example.com".getBytes(StandardCharsets.US_ASCII);
+        byte[] to = name.getBytes(StandardCharsets.US_ASCII);
+        assertEquals(from.length, to.length);
+        for (int i = 0; i + from.length <= hello.length; i++) {
+            if (Arrays.equals(hello, i, i + from.length, from, 0, from.length)) {
+                System.arraycopy(to, 0, hello, i, to.length);
+                return hello;
+            }
+        }
+        throw new AssertionError("no example.com in the hello");
+    }
+
+    private List<String> hellos(String handshake) {
+        return events.stream().filter(e -> e instanceof InspectionEvent.Tls t && t.handshake().equals(handshake))
+                .map(e -> {
+                    InspectionEvent.Tls t = (InspectionEvent.Tls) e;
+                    return t.client() == null ? "" : t.client().sni();
+                }).toList();
+    }
+
+    private static final byte[] PING = {0x01};
 
     @Test
     void aLaterInitialsTruncatedPacketNumberDecodesAgainstTheLargestSoFar() {
@@ -151,5 +225,94 @@ class QuicFlowTest {
         pipeline.finish();
         assertEquals(1, pipeline.inspector().malformedMessages(MessageKind.QUIC));
         assertFalse(flows.getFirst().hasTls());
+    }
+
+    @Test
+    void aDecoyConnectionsHelloAheadOfTheRealOneHidesNeither() throws Exception {
+        // A sender's first Initial is a connection of its own, its hello naming a harmless host;
+        // the real connection follows on the same 5-tuple with another DCID. Keys locked to the
+        // first DCID, and the direction ended at the first hello, left the real SNI unread.
+        withRules("alert tls any any -> any any (msg:\"sni\"; tls.sni; content:\"example.com\"; sid:1;)\n");
+        byte[] decoy = id("1111111111111111");
+        byte[] real = id("2222222222222222");
+        byte[] decoyScid = id("a1a1a1a1");
+        byte[] realScid = id("b2b2b2b2");
+        byte[] serverScid = id("c3c3c3c3c3c3c3c3");
+        datagram(clientInitial(decoy, decoy, decoyScid, 0, crypto(0, helloFor("benign.test"))));
+        datagram(clientInitial(real, real, realScid, 0, crypto(0, QuicInitialTest.CLIENT_HELLO)));
+        // The server answers the real connection, keyed by its DCID, sent to its client's ID.
+        fromServer(serverInitial(real, realScid, serverScid, 0, crypto(0, QuicInitialTest.SERVER_HELLO)));
+        // The client's acknowledgement goes to the server's ID now, under the same keys: it is
+        // the real connection's, not a third one that cannot be opened.
+        datagram(clientInitial(real, serverScid, realScid, 1, PING));
+        pipeline.finish();
+        assertEquals(List.of("benign.test", "example.com"), hellos("client_hello"));
+        assertEquals(1, hellos("server_hello").size());
+        assertEquals(1, events.stream().filter(e -> e instanceof InspectionEvent.Alert a && a.rule().sid() == 1)
+                .count(), "the rule on tls.sni saw the real hello");
+        Flow f = flows.getFirst();
+        assertEquals("example.com", f.getTls().getSni(), "the record keeps the last hello, as over TCP");
+        assertEquals("0x1301", f.getTls().getCipherSuite());
+        Inspector i = pipeline.inspector();
+        assertEquals(0, i.malformedMessages(MessageKind.QUIC));
+        assertEquals(0, i.quicDirectionsGivenUp());
+    }
+
+    @Test
+    void aDecoyInitialWithoutAHelloDoesNotLockTheKeys() {
+        // The decoy opens fine and carries no CRYPTO data at all.
+        byte[] decoy = id("1111111111111111");
+        datagram(clientInitial(decoy, decoy, new byte[0], 0, PING));
+        datagram(hello());
+        pipeline.finish();
+        assertEquals("example.com", flows.getFirst().getTls().getSni());
+        assertEquals(0, pipeline.inspector().malformedMessages(MessageKind.QUIC));
+    }
+
+    @Test
+    void aDecoysFirstMessageTooLongToReadIsCountedAndTheRealHelloStillRead() {
+        // The decoy's first message announces more than the 16 KiB of CRYPTO data kept: its own
+        // hello can never be read (counted), which ended the direction, the real hello unread.
+        byte[] decoy = id("1111111111111111");
+        datagram(clientInitial(decoy, decoy, new byte[0], 0, crypto(0, new byte[] {1, 1, 0, 0, 3, 3})));
+        datagram(hello());
+        pipeline.finish();
+        assertEquals("example.com", flows.getFirst().getTls().getSni());
+        assertEquals(1, pipeline.inspector().quicDirectionsGivenUp());
+    }
+
+    @Test
+    void aFreshConnectionPastTheFourFollowedIsCountedNotOpened() {
+        for (int c = 1; c <= QuicHandshakes.MAX_CONNECTIONS; c++) {
+            byte[] decoy = id(("0" + c).repeat(8));
+            datagram(clientInitial(decoy, decoy, new byte[0], 0, PING));
+        }
+        datagram(hello());
+        pipeline.finish();
+        Flow f = flows.getFirst();
+        assertFalse(f.hasTls(), "the fifth connection's Initial is not opened");
+        assertEquals("quic", f.getAppProto());
+        assertEquals(1, pipeline.inspector().quicDirectionsGivenUp());
+        assertEquals(0, pipeline.inspector().malformedMessages(MessageKind.QUIC));
+    }
+
+    @Test
+    void aClientStartingAgainAfterARetryIsReadAndTheServersAnswerOpenedWithTheNewKeys() throws Exception {
+        // After a Retry (not an Initial: nothing to open), the client sends its hello again to the
+        // DCID the Retry gave, with new keys from it (RFC 9001 §5.2), keeping its own ID; the
+        // server answers under those keys. Both Initials were refused under the first DCID's keys.
+        withRules("");
+        byte[] first = id("1111111111111111");
+        byte[] retried = id("3333333333333333");
+        byte[] clientScid = id("a1a1a1a1");
+        datagram(clientInitial(first, first, clientScid, 0, crypto(0, QuicInitialTest.CLIENT_HELLO)));
+        datagram(seal(new Spec(QuicInitial.VERSION_1, retried, false, retried, clientScid, id("feedface"), 1, 1, 0,
+                QuicInitialTest.padded(crypto(0, QuicInitialTest.CLIENT_HELLO)))));
+        fromServer(serverInitial(retried, clientScid, id("c3c3c3c3"), 0, crypto(0, QuicInitialTest.SERVER_HELLO)));
+        pipeline.finish();
+        assertEquals(List.of("example.com", "example.com"), hellos("client_hello"));
+        assertEquals(1, hellos("server_hello").size());
+        assertEquals("0x1301", flows.getFirst().getTls().getCipherSuite());
+        assertEquals(0, pipeline.inspector().malformedMessages(MessageKind.QUIC));
     }
 }

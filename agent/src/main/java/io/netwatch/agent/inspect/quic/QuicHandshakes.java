@@ -1,0 +1,256 @@
+package io.netwatch.agent.inspect.quic;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The QUIC connections whose Initials one UDP flow carries, each with the start of its two
+ * CRYPTO streams, up to their first message (the client's ClientHello, the server's
+ * ServerHello), which the caller reads as TLS.
+ *
+ * <p>One 5-tuple can carry several connections: a client that starts again after a Retry, one
+ * that opens several from one socket, or a sender whose first Initial is a decoy (its own
+ * Destination Connection ID, opening fine, carrying no hello or a harmless one) ahead of the
+ * real one. Each connection is known by the DCID of its client's first Initial, from which both
+ * directions' Initial keys derive (RFC 9001 §5.2). Keys locked to the flow's first DCID left
+ * every later connection's Initials unopened, its SNI unread. So a client Initial goes to the
+ * connection its DCID names: that first DCID (the client sends every Initial to it until it
+ * hears from the server, RFC 9000 §7.2), or the server's Source Connection ID once the server's
+ * Initial was opened (the client's DCID from then on; its keys stay those of the first DCID).
+ * An Initial with any other DCID is another connection, opened under its own DCID's keys, as
+ * tshark does. A server Initial goes to the connection whose client chose its DCID as its own
+ * Source Connection ID.
+ *
+ * <p>Bounded: at most {@link #MAX_CONNECTIONS} connections, a fresh DCID past them not opened
+ * ({@link Step#TOO_MANY_CONNECTIONS}); at most one decryption per client datagram, and per
+ * server datagram one per connection followed whose client chose the DCID it is sent to (one in
+ * practice); none for an Initial of a connection whose first message in that direction was
+ * read. Each CRYPTO stream keeps {@link QuicCryptoAssembler#DEFAULT_MAX_BYTES} and goes once its
+ * first message is read. The caller bounds the datagrams it hands over.
+ *
+ * <p>Hostile bytes never throw. Mutable and single-threaded: owned by the flow's inspection
+ * state.
+ */
+public final class QuicHandshakes {
+    /**
+     * Connections followed per flow. A client starting again after a Retry makes two; more on
+     * one 5-tuple within a flow's first datagrams are rare, and each costs a sender nothing to
+     * make (Initial keys are public).
+     */
+    public static final int MAX_CONNECTIONS = 4;
+
+    /** What one datagram gave. */
+    public enum Step {
+        /** The datagram does not start with a QUIC v1/v2 Initial packet: nothing was read. */
+        NOT_INITIAL,
+        /** A server Initial while no client Initial was opened: no keys to open it with. */
+        NO_CONNECTION,
+        /** An Initial that cannot be opened or read (damaged, forged, or keyed by no DCID seen). */
+        MALFORMED,
+        /** An Initial of a connection whose first message in this direction was read: not opened. */
+        ALREADY_READ,
+        /** Opened; the connection's first message in this direction is not complete yet. */
+        OPENED,
+        /** Opened, and the connection's first message in this direction is complete: {@link #message()}. */
+        MESSAGE,
+        /** Opened, and the connection's first message is announced longer than the bytes kept: never read. */
+        MESSAGE_TOO_LONG,
+        /** A client Initial with a fresh DCID while {@link #MAX_CONNECTIONS} are followed: not opened. */
+        TOO_MANY_CONNECTIONS
+    }
+
+    /** One connection: the IDs that tell its Initials, and where each direction's CRYPTO stream is. */
+    private static final class Connection {
+        /** DCID of the client's first Initial: both directions' keys. */
+        final ConnectionId dcid;
+        /** The client's Source Connection ID: the DCID of the server's packets. */
+        final ConnectionId clientScid;
+        /** The server's Source Connection ID, from its first Initial opened; null before. */
+        ConnectionId serverScid;
+        final Side client = new Side();
+        final Side server = new Side();
+
+        Connection(ConnectionId dcid, ConnectionId clientScid) {
+            this.dcid = dcid;
+            this.clientScid = clientScid;
+        }
+    }
+
+    /** One direction of one connection. */
+    private static final class Side {
+        /** Largest packet number opened in this direction's Initial space, for the next one's truncated number. */
+        long largest = QuicInitial.NO_PACKET_NUMBER;
+        /** The CRYPTO stream so far; null before its first bytes and once {@link #over}. */
+        QuicCryptoAssembler crypto;
+        /** Its first message was read, or can never be: nothing more to read here. */
+        boolean over;
+    }
+
+    private final Connection[] connections = new Connection[MAX_CONNECTIONS];
+    private int count;
+    private ByteBuffer message;
+    private int messageLength;
+
+    /** Reads one client-to-server datagram. */
+    public Step client(ByteBuffer buf, int off, int len) {
+        message = null;
+        if (!QuicInitial.startsLikeInitial(buf, off, len)) {
+            return Step.NOT_INITIAL;
+        }
+        Connection c = clientConnection(buf, off, len);
+        if (c != null) {
+            if (c.client.over) {
+                // A retransmission, or the client's acknowledgements: nothing left to read there.
+                return Step.ALREADY_READ;
+            }
+            return read(c.client, QuicInitial.decryptClientInitials(buf, off, len, c.dcid, c.client.largest));
+        }
+        if (count == MAX_CONNECTIONS) {
+            return Step.TOO_MANY_CONNECTIONS;
+        }
+        InitialResult r = QuicInitial.decryptClientInitials(buf, off, len);
+        if (r instanceof InitialResult.Ok ok) {
+            c = new Connection(ok.dcid(), ok.scid());
+            connections[count++] = c;
+            return read(c.client, ok);
+        }
+        return failure(r);
+    }
+
+    /** The connection a client Initial's DCID names, or null: one not seen, a new connection. */
+    private Connection clientConnection(ByteBuffer buf, int off, int len) {
+        for (int i = 0; i < count; i++) {
+            Connection c = connections[i];
+            if (QuicInitial.addressedTo(buf, off, len, c.dcid)
+                    || c.serverScid != null && QuicInitial.addressedTo(buf, off, len, c.serverScid)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** Reads one server-to-client datagram. */
+    public Step server(ByteBuffer buf, int off, int len) {
+        message = null;
+        if (!QuicInitial.startsLikeInitial(buf, off, len)) {
+            return Step.NOT_INITIAL;
+        }
+        if (count == 0) {
+            return Step.NO_CONNECTION;
+        }
+        boolean addressed = false;
+        InitialResult failed = null;
+        // Newest first: after a Retry the client keeps its Source Connection ID, and the server
+        // answers the connection that followed the Retry.
+        for (int i = count - 1; i >= 0; i--) {
+            Connection c = connections[i];
+            if (!QuicInitial.addressedTo(buf, off, len, c.clientScid)) {
+                continue;
+            }
+            addressed = true;
+            if (c.server.over) {
+                continue;
+            }
+            InitialResult r = QuicInitial.decryptServerInitials(buf, off, len, c.dcid, c.server.largest);
+            if (r instanceof InitialResult.Ok ok) {
+                return answered(c, ok);
+            }
+            failed = r;
+        }
+        if (failed != null) {
+            return failure(failed);
+        }
+        if (addressed) {
+            return Step.ALREADY_READ;
+        }
+        // Sent to no client's ID, against RFC 9000 §7.2: opened, as before connections were
+        // told apart, with the keys of the newest connection still waiting for its server.
+        for (int i = count - 1; i >= 0; i--) {
+            Connection c = connections[i];
+            if (!c.server.over) {
+                InitialResult r = QuicInitial.decryptServerInitials(buf, off, len, c.dcid, c.server.largest);
+                return r instanceof InitialResult.Ok ok ? answered(c, ok) : failure(r);
+            }
+        }
+        return Step.ALREADY_READ;
+    }
+
+    /** A server Initial of {@code c} opened: the client's later Initials are sent to the server's ID. */
+    private Step answered(Connection c, InitialResult.Ok ok) {
+        if (c.serverScid == null) {
+            c.serverScid = ok.scid();
+        }
+        return read(c.server, ok);
+    }
+
+    private static Step failure(InitialResult r) {
+        return r instanceof InitialResult.Malformed ? Step.MALFORMED : Step.NOT_INITIAL;
+    }
+
+    /** Adds an opened datagram's CRYPTO data to its side's stream. */
+    private Step read(Side s, InitialResult r) {
+        if (!(r instanceof InitialResult.Ok ok)) {
+            return failure(r);
+        }
+        s.largest = ok.largestPacketNumber();
+        if (ok.fragments().isEmpty() && s.crypto == null) {
+            return Step.OPENED;
+        }
+        if (s.crypto == null) {
+            s.crypto = new QuicCryptoAssembler();
+        }
+        s.crypto.addAll(ok.fragments());
+        int length = s.crypto.firstMessageLength();
+        if (length < 0) {
+            // Bytes dropped past the cap are no reason to stop: a hello from offset 0 still fits.
+            if (s.crypto.firstMessageTooLong()) {
+                s.over = true;
+                s.crypto = null;
+                return Step.MESSAGE_TOO_LONG;
+            }
+            return Step.OPENED;
+        }
+        message = s.crypto.contiguous();
+        messageLength = length;
+        s.over = true;
+        s.crypto = null;
+        return Step.MESSAGE;
+    }
+
+    /**
+     * After {@link Step#MESSAGE}, until the next datagram: the CRYPTO stream from offset 0, the
+     * first message (its 4-byte handshake header included) at its start. Read-only.
+     */
+    public ByteBuffer message() {
+        return message;
+    }
+
+    /** After {@link Step#MESSAGE}: the first message's length, bytes, header included. */
+    public int messageLength() {
+        return messageLength;
+    }
+
+    /** Connections followed so far. */
+    public int connections() {
+        return count;
+    }
+
+    /** A direction is no longer read: its CRYPTO streams go (the connections stay, for the other). */
+    public void endSide(boolean client) {
+        for (int i = 0; i < count; i++) {
+            Side s = client ? connections[i].client : connections[i].server;
+            s.crypto = null;
+            s.over = true;
+        }
+    }
+
+    /** Bytes of the CRYPTO streams kept, for the inspection budget. */
+    public int keptBytes() {
+        int n = 0;
+        for (int i = 0; i < count; i++) {
+            Connection c = connections[i];
+            n += (c.client.crypto == null ? 0 : c.client.crypto.keptBytes())
+                    + (c.server.crypto == null ? 0 : c.server.crypto.keptBytes());
+        }
+        return n;
+    }
+}
