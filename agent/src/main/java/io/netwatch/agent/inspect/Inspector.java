@@ -377,10 +377,11 @@ public final class Inspector implements FlowObserver {
     }
 
     /**
-     * QUIC directions whose Initials were looked at up to a bound without their hello: {@link
-     * FlowInspection#MAX_QUIC_INITIALS} datagrams (opened or not), or a first message announced
-     * longer than the CRYPTO data kept.
-     * Their flow is named QUIC, with no TLS fields.
+     * QUIC directions in which a bound left a hello unread, each counted once: {@link
+     * FlowInspection#MAX_QUIC_INITIALS} datagrams looked at (opened or not) without a hello (the
+     * flow is named QUIC, with no TLS fields), a connection's first message announced longer
+     * than the CRYPTO data kept, or an Initial for a connection past {@link
+     * io.netwatch.agent.inspect.quic.QuicHandshakes#MAX_CONNECTIONS}.
      */
     public long quicDirectionsGivenUp() {
         return quicGiveUps.get();

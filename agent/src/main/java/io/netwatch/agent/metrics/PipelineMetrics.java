@@ -97,9 +97,10 @@ public final class PipelineMetrics implements MeterBinder {
                         event.code());
             }
             meters.counter("netwatch.inspect.quic.given.up.directions", inspector, Inspector::quicDirectionsGivenUp,
-                    "QUIC directions whose hello was not found within the 16 datagrams looked at (Initials that "
-                            + "cannot be opened count), or whose first message is announced longer than the 16 KiB of "
-                            + "CRYPTO data kept: their flow is named quic, with no TLS fields");
+                    "QUIC directions in which a bound left a hello unread: none found within the 16 datagrams "
+                            + "looked at (Initials that cannot be opened count; the flow is named quic, with no TLS "
+                            + "fields), a connection's first message announced longer than the 16 KiB of CRYPTO data "
+                            + "kept, or an Initial for a fifth connection on the flow");
             meters.counter("netwatch.inspect.stream.gaps", inspector, Inspector::streamGaps,
                     "Holes in TCP streams that inspection had to skip");
             meters.counter("netwatch.inspect.stream.ignored.resets", inspector, Inspector::ignoredResets,
