@@ -147,6 +147,14 @@ public final class Inspector {
             }
             s.put("http_stream_events", http);
             s.put("stream_gaps", p.inspector().streamGaps());
+            // Inspection's bounds, as the agent's metrics count them: a flow read short is
+            // not a flow found clean.
+            s.put("uninspected_flows", p.inspector().uninspectedFlows());
+            s.put("inspection_evicted_flows", p.inspector().evictedFlows());
+            s.put("reassembly_refused_segments", p.inspector().budgetRefusals());
+            s.put("memory_stopped_flows", p.inspector().memoryStops());
+            s.put("memory_reclaims", p.inspector().memoryReclaims());
+            s.put("quic_given_up_directions", p.inspector().quicDirectionsGivenUp());
             s.put("protocol_mismatches", p.inspector().protocolMismatches());
             s.put("signature_alerts", p.inspector().alerts());
             s.put("parsers", p.inspector().config().parserLabels());
