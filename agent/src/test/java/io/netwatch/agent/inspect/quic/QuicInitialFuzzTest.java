@@ -40,6 +40,52 @@ class QuicInitialFuzzTest {
         }
     }
 
+    /** DCIDs and SCIDs the sequence target seals its Initials with: few, so that connections repeat. */
+    private static final byte[][] IDS = {DCID.bytes(),
+            {1, 1, 1, 1, 1, 1, 1, 1}, {2, 2, 2, 2}, {}};
+
+    /**
+     * Fuzz target for {@link QuicHandshakes}: a sequence of datagrams, each a control byte, a
+     * length byte and that many bytes (cut short at the end). Control bit 0: from the server;
+     * bit 1: the bytes are sealed as the payload of a valid Initial (bits 2-3 pick the keys'
+     * DCID, bits 4-5 the DCID it is sent to, bits 6-7 the source ID), else they are the
+     * datagram. Seeds: {@code QuicInitialFuzzTestInputs/followsAnyDatagramSequence/}.
+     */
+    @Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    @FuzzTest
+    void followsAnyDatagramSequence(FuzzedDataProvider data) {
+        QuicHandshakes h = new QuicHandshakes();
+        int perSide = QuicCryptoAssembler.DEFAULT_MAX_BYTES + QuicCryptoAssembler.DEFAULT_MAX_BYTES / 8;
+        // Read in order here: the provider takes single bytes from the input's end.
+        byte[] in = data.consumeRemainingAsBytes();
+        for (int at = 0; at + 2 <= in.length; ) {
+            int control = in[at] & 0xff;
+            int length = Math.min(in[at + 1] & 0xff, in.length - at - 2);
+            byte[] bytes = Arrays.copyOfRange(in, at + 2, at + 2 + length);
+            at += 2 + length;
+            boolean server = (control & 1) != 0;
+            byte[] datagram = bytes;
+            if ((control & 2) != 0) {
+                byte[] payload = bytes.length >= 3 ? bytes : Arrays.copyOf(bytes, 3);
+                datagram = InitialSealer.seal(new InitialSealer.Spec(QuicInitial.VERSION_1, IDS[(control >>> 2) & 3],
+                        server, IDS[(control >>> 4) & 3], IDS[control >>> 6], new byte[0], 0, 1, 0, payload));
+            }
+            ByteBuffer b = ByteBuffer.wrap(datagram).asReadOnlyBuffer();
+            QuicHandshakes.Step step = server ? h.server(b, 0, datagram.length) : h.client(b, 0, datagram.length);
+            assertNotNull(step);
+            assertEquals(0, b.position());
+            assertTrue(h.connections() <= QuicHandshakes.MAX_CONNECTIONS);
+            assertTrue(h.keptBytes() <= 2 * QuicHandshakes.MAX_CONNECTIONS * perSide, () -> "kept " + h.keptBytes());
+            if (step == QuicHandshakes.Step.MESSAGE) {
+                assertTrue(h.messageLength() >= 4 && h.messageLength() <= h.message().limit());
+                assertTrue(h.message().isReadOnly());
+            }
+            if (step == QuicHandshakes.Step.TOO_MANY_CONNECTIONS) {
+                assertEquals(QuicHandshakes.MAX_CONNECTIONS, h.connections());
+            }
+        }
+    }
+
     /** Decrypts {@code datagram} as client or server Initials and checks the result's invariants. */
     static InitialResult check(byte[] datagram, boolean server) {
         return check(datagram, server, true);
