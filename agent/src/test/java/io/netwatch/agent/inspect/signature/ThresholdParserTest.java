@@ -1,0 +1,144 @@
+package io.netwatch.agent.inspect.signature;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Reading Suricata's threshold.config: its suppress lines, and a refusal by line for the rest. */
+class ThresholdParserTest {
+    private final ThresholdParser parser = new ThresholdParser(
+            RuleVariables.defaults().with(Map.of("SCANNERS", "[192.0.2.10,192.0.2.11]"), Map.of()));
+
+    private static MatchContext from(int a, int b, int c, int d, int e, int f, int g, int h) {
+        MatchContext m = new MatchContext();
+        m.srcLo = 0xFFFF_0000_0000L | (long) a << 24 | b << 16 | c << 8 | d;
+        m.dstLo = 0xFFFF_0000_0000L | (long) e << 24 | f << 16 | g << 8 | h;
+        return m;
+    }
+
+    private ThresholdParser.Result parse(String text) {
+        return parser.parse(text, "threshold.config");
+    }
+
+    /** The one line of {@code text}, which must be refused: its reason. */
+    private String refusal(String text) {
+        ThresholdParser.Result r = parse(text);
+        assertEquals(List.of(), r.suppressions(), text);
+        assertEquals(1, r.errors().size(), text);
+        return r.errors().getFirst().reason();
+    }
+
+    @Test
+    void theSuppressFormsOfSuricatasDocumentationAreRead() {
+        ThresholdParser.Result r = parse("""
+                # Suricata's examples, and Netwatch's sids
+                suppress gen_id 1, sig_id 9100060
+
+                suppress gen_id 1, sig_id 9100061, track by_src, ip 209.132.180.67
+                suppress gen_id 1, sig_id 9100062, track by_dst, ip 217.110.97.128/25
+                suppress gen_id 1, sig_id 9100063, track by_src, ip [192.168.0.0/16,10.0.0.0/8,172.16.0.0/12]
+                suppress gen_id 1, sig_id 9100064, track by_either, ip $HOME_NET
+                suppress gen_id 1, sig_id 0, track by_src, ip $SCANNERS
+                SUPPRESS GEN_ID 1,SIG_ID 9100065,TRACK BY_SRC,IP 2001:db8::/32
+                suppress gen_id 1, sig_id 9100066, \\
+                    track by_either, ip 198.51.100.7
+                """);
+        assertEquals(List.of(), r.errors());
+        List<Suppression> s = r.suppressions();
+        assertEquals(List.of(9100060, 9100061, 9100062, 9100063, 9100064, 0, 9100065, 9100066),
+                s.stream().map(Suppression::sid).toList());
+        assertEquals(List.of(2, 4, 5, 6, 7, 8, 9, 10), s.stream().map(Suppression::line).toList(),
+                "each line numbered where it starts, comments and blank lines counted");
+        assertEquals(List.of(Suppression.Track.RULE, Suppression.Track.BY_SRC, Suppression.Track.BY_DST,
+                Suppression.Track.BY_SRC, Suppression.Track.BY_EITHER, Suppression.Track.BY_SRC,
+                Suppression.Track.BY_SRC, Suppression.Track.BY_EITHER), s.stream().map(Suppression::track).toList());
+        assertEquals("threshold.config", s.getFirst().source());
+
+        assertTrue(s.get(1).applies(from(209, 132, 180, 67, 10, 0, 0, 1)));
+        assertFalse(s.get(1).applies(from(10, 0, 0, 1, 209, 132, 180, 67)), "by_src is the source only");
+        assertTrue(s.get(2).applies(from(10, 0, 0, 1, 217, 110, 97, 200)));
+        assertFalse(s.get(2).applies(from(10, 0, 0, 1, 217, 110, 97, 100)), "outside the /25");
+        assertTrue(s.get(3).applies(from(172, 16, 5, 5, 8, 8, 8, 8)));
+        assertTrue(s.get(4).applies(from(8, 8, 8, 8, 10, 1, 1, 1)), "either side");
+        assertFalse(s.get(4).applies(from(8, 8, 8, 8, 9, 9, 9, 9)));
+        assertTrue(s.get(5).applies(from(192, 0, 2, 11, 8, 8, 8, 8)), "an address group of the user's");
+        assertTrue(s.get(7).applies(from(8, 8, 8, 8, 198, 51, 100, 7)));
+    }
+
+    @Test
+    void everyOtherThresholdLineIsRefusedWithItsLineAndWhy() {
+        ThresholdParser.Result r = parse("""
+                suppress gen_id 1, sig_id 9100060
+                threshold gen_id 1, sig_id 9100061, type limit, track by_src, count 1, seconds 60
+                event_filter gen_id 1, sig_id 9100061, type both, track by_src, count 3, seconds 5
+                rate_filter gen_id 1, sig_id 9100061, track by_rule, count 100, seconds 60, \\
+                    new_action alert, timeout 30
+                suppress gen_id 1, sig_id 9100062, track by_src, ip 10.0.0.1
+                """);
+        assertEquals(List.of(9100060, 9100062), r.suppressions().stream().map(Suppression::sid).toList(),
+                "the lines around the refused ones still load");
+        assertEquals(List.of(2, 3, 4), r.errors().stream().map(RuleError::line).toList());
+        assertTrue(r.errors().get(0).reason().startsWith("not supported: threshold (a limit on how often a rule"
+                + " alerts); Netwatch reads suppress lines only"), r.errors().get(0).reason());
+        assertTrue(r.errors().get(1).reason().startsWith("not supported: event_filter"), r.errors().get(1).reason());
+        assertTrue(r.errors().get(2).reason().startsWith("not supported: rate_filter"), r.errors().get(2).reason());
+        assertEquals("threshold.config:2: " + r.errors().get(0).reason(), r.errors().get(0).toString());
+        assertEquals(6, r.suppressions().get(1).line(), "after a continued line, the count goes on");
+    }
+
+    @Test
+    void aGenIdOtherThan1IsRefused() {
+        assertTrue(refusal("suppress gen_id 0, sig_id 0, track by_src, ip 10.0.0.1").startsWith(
+                "gen_id 0 is not supported: Netwatch's rules all have gen_id 1"));
+        assertTrue(refusal("suppress gen_id 3, sig_id 9100060").contains("this line would suppress nothing"));
+    }
+
+    @Test
+    void malformedSuppressLinesSayWhatIsWrong() {
+        assertEquals("sig_id 0 without track and ip would suppress every alert; name a rule's sid, or add track and"
+                + " ip (to run without the bundled rules, set rules.bundled to false)",
+                refusal("suppress gen_id 1, sig_id 0"));
+        assertTrue(refusal("suppress gen_id 1").startsWith("expected 'suppress gen_id 1, sig_id SID"));
+        assertTrue(refusal("suppress sig_id 5, gen_id 1").startsWith("expected gen_id where 'sig_id 5' is"));
+        assertEquals("sig_id 'x5' is not a number", refusal("suppress gen_id 1, sig_id x5"));
+        assertEquals("sig_id 99999999999999999999999 is past the largest sid a rule can have (2147483647)",
+                refusal("suppress gen_id 1, sig_id 99999999999999999999999"));
+        assertEquals("sig_id 4294967295 is past the largest sid a rule can have (2147483647)",
+                refusal("suppress gen_id 1, sig_id 4294967295"));
+        assertTrue(refusal("suppress gen_id 1, sig_id 5, track by_src").startsWith("track needs an ip after it"));
+        assertEquals("track 'by_rule' is not one that suppress takes: by_src, by_dst or by_either",
+                refusal("suppress gen_id 1, sig_id 5, track by_rule, ip 10.0.0.1"));
+        assertTrue(refusal("suppress gen_id 1, sig_id 5, track by_src, ip").startsWith("ip has no value"));
+        assertTrue(refusal("suppress gen_id 1, sig_id 5, track by_src, ip 10.0.0.1, count 3")
+                .startsWith("unexpected 'count 3' after ip"));
+        assertTrue(refusal("suppress gen_id 1, sig_id 5, track by_src, ip 10.0.0.1/33").startsWith(
+                "ip '10.0.0.1/33': prefix length out of range"));
+        assertTrue(refusal("suppress gen_id 1, sig_id 5, track by_src, ip $NOPE").startsWith(
+                "ip '$NOPE': unknown address variable $NOPE"));
+        assertTrue(refusal("suppress gen_id 1, sig_id 5, track by_src, ip [10.0.0.1").startsWith("ip: "));
+        assertTrue(refusal("suppress gen_id 1, sig_id 5, track by_src, ip 10.0.0.1 10.0.0.2").startsWith(
+                "ip '10.0.0.1 10.0.0.2': "), "Snort's space-separated list is not an address");
+        assertTrue(refusal("suppress gen_id 1, sig_id 5, track by_src, ip [10.0.0.0/8,!10.0.0.1]").startsWith(
+                "ip '[10.0.0.0/8,!10.0.0.1]': '!' is not accepted in a suppress line, as in Suricata"));
+        assertTrue(refusal("pass gen_id 1, sig_id 5").startsWith("'pass' is not a threshold.config line"));
+    }
+
+    @Test
+    void hostileTextIsRefusedNeverThrown() {
+        String longLine = "suppress gen_id 1, sig_id 5, track by_src, ip [" + "10.0.0.1,".repeat(10_000) + "10.0.0.2]";
+        ThresholdParser.Result r = parse(longLine + "\nsuppress gen_id 1, sig_id 6\n");
+        assertEquals(List.of(6), r.suppressions().stream().map(Suppression::sid).toList());
+        assertEquals("the line is longer than " + ThresholdParser.MAX_LINE_CHARS + " characters",
+                r.errors().getFirst().reason());
+        for (String junk : new String[] {"suppress", "suppress ,,,,", "suppress gen_id", "suppress gen_id 1, sig_id",
+            "\\", "suppress gen_id 1, sig_id 5, track by_src, ip [[[[", "suppress gen_id 1, sig_id 5, track , ip ]",
+            "\u0000\u0001", "suppress gen_id 1, sig_id 5, track by_src, ip " + "[".repeat(100) + "1.2.3.4"
+                    + "]".repeat(100)}) {
+            ThresholdParser.Result j = parse(junk);
+            assertEquals(1, j.errors().size(), junk);
+            assertEquals(1, j.errors().getFirst().line());
+        }
+    }
+}
