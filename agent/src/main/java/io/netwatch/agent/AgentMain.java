@@ -185,7 +185,7 @@ public final class AgentMain {
             long every = NodeAddresses.REFRESH.toMillis();
             addressReader.scheduleWithFixedDelay(nodeAddresses::refresh, every, every, TimeUnit.MILLISECONDS);
         }
-        RuleWatcher watcher = config.rules().paths().isEmpty() || config.rules().reload().isZero() ? null
+        RuleWatcher watcher = !config.rules().hasFiles() || config.rules().reload().isZero() ? null
                 : signatures.watch(config.rules().reload(), r -> report(r, config.inspection(), out));
         health.attach(pipeline);
         if (source instanceof LiveCapture live
@@ -333,20 +333,26 @@ public final class AgentMain {
     }
 
     /**
-     * Prints what a (re)load of the rules gave: each refused rule with its file, line and
-     * reason, and the rules no parser in force can feed.
+     * Prints what a (re)load of the rules gave: each refused rule, and each refused threshold
+     * line or tuning sid that names no loaded rule, with its file, line and reason, and the
+     * rules no parser in force can feed.
      */
     static void report(Signatures.LoadReport r, InspectionConfig inspection, PrintStream out) {
         for (RuleError e : r.errors()) {
             out.println("netwatch agent: rule refused: " + e);
         }
+        for (RuleError e : r.tuningErrors()) {
+            out.println("netwatch agent: rule tuning: " + e);
+        }
         if (!r.loaded()) {
             out.println("netwatch agent: rules not reloaded (" + r.failure() + "); " + r.rules().size()
-                    + " rules stay in force");
+                    + " rules stay in force" + (r.suppressions().size() == 0 ? "" : ", with their "
+                    + r.suppressions().size() + " suppress lines"));
         } else {
             out.println("netwatch agent: " + r.rules().size() + " signature rules in force from "
                     + String.join(", ", r.rules().sources()) + (r.errors().isEmpty() ? "" : ", "
-                    + r.errors().size() + " refused"));
+                    + r.errors().size() + " refused") + (r.suppressions().size() == 0 ? "" : ", "
+                    + r.suppressions().size() + " suppress lines in force"));
         }
         for (String unseen : inspection.rulesThatCannotFire(r.rules())) {
             out.println("netwatch agent: " + unseen);

@@ -617,16 +617,23 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
         return dnsBuilt;
     }
 
-    /** A rule matched: an event for the sink and the detectors, and a line in the flow record. */
+    /**
+     * A rule matched: an event for the sink and the detectors, and a line in the flow record;
+     * nothing when a suppression in force covers it (counted). The rule has fired for this
+     * flow all the same, so it is not checked again here.
+     */
     @Override
     public void alert(Rule rule, Buffer buffer) {
+        MatchContext m = inspector.matchContext();
+        if (inspector.signatures().suppress(rule, m)) {
+            return;
+        }
         if (alerts.size() < MAX_ALERTS_PER_RECORD) {
             if (alerts.isEmpty()) {
                 alerts = new ArrayList<>(2);
             }
             alerts.add(rule);
         }
-        MatchContext m = inspector.matchContext();
         inspector.alert(new InspectionEvent.Alert(flowId, nowNanos, inspector.endpoints(m, tcp ? "tcp" : "udp"), rule,
                 buffer.keyword(), appProto));
     }

@@ -5,9 +5,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.netwatch.agent.inspect.Inspector;
 import io.netwatch.agent.inspect.signature.Signatures;
+import io.netwatch.agent.inspect.signature.Suppression;
 import io.netwatch.common.metrics.FunctionMeters;
 
-/** The signature rules in force, their reloads, and the alerts they raised. */
+/** The signature rules in force, their reloads and tuning, and the alerts they raised or suppressed. */
 public final class SignatureMetrics implements MeterBinder {
     private final Signatures signatures;
     private final Inspector inspector;
@@ -31,6 +32,16 @@ public final class SignatureMetrics implements MeterBinder {
                 .description("Memory of the rules' pattern automata").register(registry);
         meters.counter("netwatch.signature.alerts", inspector, Inspector::alerts,
                 "Signature alerts (each rule at most once per flow)");
+        for (Suppression.Track t : Suppression.Track.values()) {
+            meters.counter("netwatch.signature.suppressed", signatures, s -> s.suppressed(t),
+                    "Signature alerts not raised because a suppress line of the threshold file covers them, by"
+                            + " the line's track (rule: the whole rule)", "reason", t.label());
+        }
+        meters.gauge("netwatch.signature.suppressions", signatures, s -> s.suppressions().size(),
+                "Suppress lines of the threshold file in force");
+        meters.gauge("netwatch.signature.tuning.errors", signatures, s -> s.lastLoad().tuningErrors().size(),
+                "Threshold lines refused, and disabled or suppressed sids that name no loaded rule, by the last "
+                        + "load (see the agent's log for file, line and reason)");
         meters.counter("netwatch.signature.verify.giveups", signatures, Signatures::verifyGiveUps,
                 "Rule checks abandoned at their work bound (hostile input); the rule did not match");
         meters.counter("netwatch.signature.armed.overflows", signatures, Signatures::armedOverflows,

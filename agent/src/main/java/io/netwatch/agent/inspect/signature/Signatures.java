@@ -16,11 +16,13 @@ import java.util.stream.Stream;
 
 /**
  * The rules in force: the bundled default set and the user's rule files (a file, or every
- * {@code *.rules} file of a directory), compiled into one {@link RuleSet}. {@link #reload()}
- * reads them again and swaps the set atomically; flows already under inspection finish with
- * the set they started with. A rule that cannot be read is refused with its file, line and
- * reason, and the rest still load, as Suricata does; a file that cannot be read at all keeps
- * the previous set in force.
+ * {@code *.rules} file of a directory), compiled into one {@link RuleSet}, less the sids the
+ * user disabled, and the suppressions of the user's threshold.config ({@link RuleTuning}).
+ * {@link #reload()} reads them again and swaps both; flows already under inspection finish with
+ * the set they started with, while the suppressions in force are asked at each alert. A rule
+ * or a threshold line that cannot be read is refused with its file, line and reason, and the
+ * rest still load, as Suricata does; a file that cannot be read at all keeps the previous set
+ * and suppressions in force.
  */
 public final class Signatures {
     /** The bundled rules, a classpath resource. */
@@ -37,7 +39,13 @@ public final class Signatures {
     private final boolean bundled;
     private final RuleVariables vars;
     private final int payloadDepth;
+    private final RuleTuning tuning;
     private volatile RuleSet current;
+    /** The suppressions in force, swapped with {@link #current}. */
+    private volatile Suppressions suppressions = Suppressions.NONE;
+    /** Alerts suppressed, by {@link Suppression.Track} ordinal: a count across reloads. */
+    private final java.util.concurrent.atomic.AtomicLongArray suppressed =
+            new java.util.concurrent.atomic.AtomicLongArray(Suppression.Track.values().length);
     private volatile LoadReport last;
     private final AtomicLong reloads = new AtomicLong();
     private final AtomicLong failedReloads = new AtomicLong();
@@ -55,10 +63,20 @@ public final class Signatures {
     /** The retired sets' {@link RuleSet#armedOverflows()}, as {@link #retiredGiveUps} is of theirs. */
     private long retiredArmedOverflows;
 
-    /** What one load gave: the rules in force after it, and every refused rule. */
-    public record LoadReport(RuleSet rules, List<RuleError> errors, String failure) {
+    /**
+     * What one load gave: the rules and suppressions in force after it, every refused rule, and
+     * every refused threshold line or tuning sid that names no loaded rule ({@code tuningErrors}).
+     */
+    public record LoadReport(RuleSet rules, List<RuleError> errors, String failure, Suppressions suppressions,
+                             List<RuleError> tuningErrors) {
         public LoadReport {
             errors = List.copyOf(errors);
+            tuningErrors = List.copyOf(tuningErrors);
+        }
+
+        /** A load that could not read its files: {@code failure} says which and why. */
+        static LoadReport failed(List<RuleError> errors, String failure) {
+            return new LoadReport(RuleSet.EMPTY, errors, failure, Suppressions.NONE, List.of());
         }
 
         /** True when the files were read (some rules may still have been refused). */
@@ -67,10 +85,11 @@ public final class Signatures {
         }
     }
 
-    private Signatures(List<Path> paths, boolean bundled, RuleVariables vars, int payloadDepth) {
+    private Signatures(List<Path> paths, boolean bundled, RuleVariables vars, int payloadDepth, RuleTuning tuning) {
         this.paths = List.copyOf(paths);
         this.bundled = bundled;
         this.vars = vars;
+        this.tuning = java.util.Objects.requireNonNull(tuning, "tuning");
         if (payloadDepth < 64 || payloadDepth > (1 << 20)) {
             throw new IllegalArgumentException("signature payload depth must be 64 bytes to 1 MiB, not " + payloadDepth);
         }
@@ -79,15 +98,17 @@ public final class Signatures {
 
     /** No rules at all. */
     public static Signatures none() {
-        Signatures s = new Signatures(List.of(), false, RuleVariables.defaults(), DEFAULT_PAYLOAD_DEPTH);
+        Signatures s = new Signatures(List.of(), false, RuleVariables.defaults(), DEFAULT_PAYLOAD_DEPTH,
+                RuleTuning.NONE);
         s.current = RuleSet.EMPTY;
-        s.last = new LoadReport(RuleSet.EMPTY, List.of(), null);
+        s.last = new LoadReport(RuleSet.EMPTY, List.of(), null, Suppressions.NONE, List.of());
         return s;
     }
 
     /** The bundled default rules only (read and compiled once per process). */
     public static Signatures bundled() {
-        Signatures s = new Signatures(List.of(), true, RuleVariables.defaults(), DEFAULT_PAYLOAD_DEPTH);
+        Signatures s = new Signatures(List.of(), true, RuleVariables.defaults(), DEFAULT_PAYLOAD_DEPTH,
+                RuleTuning.NONE);
         LoadReport r = bundledCache;
         if (r == null) {
             r = s.read();
@@ -106,17 +127,32 @@ public final class Signatures {
      * @throws IllegalArgumentException when a path does not exist or cannot be read: a mistake to fix before start
      */
     public static Signatures load(List<Path> paths, boolean bundled, RuleVariables vars, int payloadDepth) {
-        Signatures s = new Signatures(paths, bundled, vars, payloadDepth);
+        return load(paths, bundled, vars, payloadDepth, RuleTuning.NONE);
+    }
+
+    /**
+     * Loads the rules once, less the sids {@code tuning} disables, with its threshold file's
+     * suppressions; the caller reports {@link #lastLoad()}'s errors and tuning errors.
+     *
+     * @throws IllegalArgumentException when a path or the threshold file does not exist or cannot be read
+     */
+    public static Signatures load(List<Path> paths, boolean bundled, RuleVariables vars, int payloadDepth,
+                                  RuleTuning tuning) {
+        Signatures s = new Signatures(paths, bundled, vars, payloadDepth, tuning);
         for (Path p : paths) {
             if (!Files.exists(p)) {
                 throw new IllegalArgumentException("rules path " + p + " does not exist");
             }
+        }
+        if (tuning.thresholdFile() != null && !Files.exists(tuning.thresholdFile())) {
+            throw new IllegalArgumentException("threshold file " + tuning.thresholdFile() + " does not exist");
         }
         LoadReport r = s.read();
         if (!r.loaded()) {
             throw new IllegalArgumentException(r.failure());
         }
         s.current = r.rules();
+        s.suppressions = r.suppressions();
         s.last = r;
         return s;
     }
@@ -124,6 +160,30 @@ public final class Signatures {
     /** The set in force. */
     public RuleSet current() {
         return current;
+    }
+
+    /** The suppressions in force. */
+    public Suppressions suppressions() {
+        return suppressions;
+    }
+
+    /**
+     * Whether an alert of {@code rule}, whose matched bytes went as {@code m} says, is
+     * suppressed by a line in force now (counted, by the line's track, when it is). Asked only
+     * once a rule has matched: never on the packet path.
+     */
+    public boolean suppress(Rule rule, MatchContext m) {
+        Suppression s = suppressions.match(rule.sid(), m);
+        if (s == null) {
+            return false;
+        }
+        suppressed.incrementAndGet(s.track().ordinal());
+        return true;
+    }
+
+    /** Alerts suppressed by lines of {@code track}, by every set of suppressions in force so far. */
+    public long suppressed(Suppression.Track track) {
+        return suppressed.get(track.ordinal());
     }
 
     public int payloadDepth() {
@@ -159,11 +219,17 @@ public final class Signatures {
         }
     }
 
-    /** The files in force now: the paths given, with directories expanded. For change detection. */
+    /**
+     * The files in force now: the paths given, with directories expanded, and the threshold
+     * file. For change detection.
+     */
     public List<Path> files() {
         List<Path> out = new ArrayList<>();
         for (Path p : paths) {
             out.addAll(ruleFiles(p));
+        }
+        if (tuning.thresholdFile() != null) {
+            out.add(tuning.thresholdFile());
         }
         return out;
     }
@@ -179,11 +245,12 @@ public final class Signatures {
                 retiredGiveUps += current.verifyGiveUps();
                 retiredArmedOverflows += current.armedOverflows();
                 current = r.rules();
+                suppressions = r.suppressions();
             }
             reloads.incrementAndGet();
         } else {
             failedReloads.incrementAndGet();
-            r = new LoadReport(current, r.errors(), r.failure());
+            r = new LoadReport(current, r.errors(), r.failure(), suppressions, r.tuningErrors());
         }
         last = r;
         return r;
@@ -194,6 +261,7 @@ public final class Signatures {
         List<Rule> rules = new ArrayList<>();
         List<RuleError> errors = new ArrayList<>();
         List<String> sources = new ArrayList<>();
+        ThresholdParser.Result threshold = null;
         // The file being read, for an error that does not name it (a read that failed below the
         // file, EIO, is a bare IOException): found in review, "cannot read rules: java.io.IOException:
         // Input/output error".
@@ -209,23 +277,46 @@ public final class Signatures {
                     reading = f;
                     long size = Files.size(f);
                     if (size > MAX_FILE_BYTES) {
-                        return new LoadReport(RuleSet.EMPTY, errors, "rule file " + f + " is larger than "
-                                + MAX_FILE_BYTES + " bytes");
+                        return LoadReport.failed(errors, "rule file " + f + " is larger than " + MAX_FILE_BYTES
+                                + " bytes");
                     }
                     sources.add(f.toString());
                     add(parser.parse(io.netwatch.common.TextFiles.readUtf8(f), f.toString()), rules, errors);
                 }
             }
+            Path t = tuning.thresholdFile();
+            if (t != null) {
+                reading = t;
+                if (Files.size(t) > MAX_FILE_BYTES) {
+                    return LoadReport.failed(errors, "threshold file " + t + " is larger than " + MAX_FILE_BYTES
+                            + " bytes");
+                }
+                threshold = new ThresholdParser(vars).parse(io.netwatch.common.TextFiles.readUtf8(t), t.toString());
+            }
         } catch (io.netwatch.common.TextFiles.NotUtf8 e) {
-            return new LoadReport(RuleSet.EMPTY, errors, "rule file " + e.getMessage());
+            return LoadReport.failed(errors, kind(reading) + e.getMessage());
         } catch (io.netwatch.common.TextFiles.NotSmallFile e) {
-            return new LoadReport(RuleSet.EMPTY, errors, "rule file " + e.getMessage() + "; name a rules file or "
-                    + "a directory of *.rules files");
+            return LoadReport.failed(errors, kind(reading) + e.getMessage() + (isThresholdFile(reading)
+                    ? "; name a threshold.config file" : "; name a rules file or a directory of *.rules files"));
         } catch (IOException | UncheckedIOException e) {
             IOException cause = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
-            return new LoadReport(RuleSet.EMPTY, errors, reading == null ? "cannot read rules: " + e
-                    : "cannot read " + (Files.isDirectory(reading) ? "the rules directory " : "rule file ") + reading
+            return LoadReport.failed(errors, reading == null ? "cannot read rules: " + e
+                    : "cannot read " + (Files.isDirectory(reading) ? "the rules directory " : kind(reading)) + reading
                     + ": " + io.netwatch.common.TextFiles.whyUnreadable(cause));
+        }
+        List<RuleError> tuningErrors = new ArrayList<>();
+        // Disabled rules go before anything else looks at them: a disabled sid used twice is no clash.
+        Set<Integer> disabled = new HashSet<>(tuning.disabledSids());
+        if (!disabled.isEmpty()) {
+            Set<Integer> read = new HashSet<>();
+            rules.forEach(r -> read.add(r.sid()));
+            for (int sid : tuning.disabledSids()) {
+                if (!read.contains(sid)) {
+                    tuningErrors.add(new RuleError(RuleTuning.DISABLED_NAME, 0, "no rule read has sid " + sid
+                            + " (a typo?): it disables nothing"));
+                }
+            }
+            rules.removeIf(r -> disabled.contains(r.sid()));
         }
         // A later rule reusing a sid is refused, so that the first one keeps its meaning.
         Set<Integer> sids = new HashSet<>();
@@ -238,11 +329,36 @@ public final class Signatures {
                 errors.add(refusal(r, "sid " + r.sid() + " is already used at " + first));
             }
         }
+        RuleSet set = compile(unique, sources, errors);
+        Suppressions suppressions = Suppressions.NONE;
+        if (threshold != null) {
+            List<RuleError> lines = new ArrayList<>(threshold.errors());
+            Set<Integer> loaded = new HashSet<>();
+            set.rules().forEach(r -> loaded.add(r.sid()));
+            for (Suppression s : threshold.suppressions()) {
+                // As Suricata warns of it ("can't suppress sid ...: unknown rule"): most likely a typo.
+                if (s.sid() != 0 && !loaded.contains(s.sid())) {
+                    lines.add(new RuleError(s.source(), s.line(), disabled.contains(s.sid())
+                            ? "sid " + s.sid() + " is disabled (" + RuleTuning.DISABLED_NAME + "): this line has no effect"
+                            : "no loaded rule has sid " + s.sid() + " (a typo?): this line suppresses nothing"));
+                }
+            }
+            lines.sort(java.util.Comparator.comparingInt(RuleError::line));
+            tuningErrors.addAll(lines);
+            suppressions = Suppressions.of(threshold.suppressions());
+        }
+        return new LoadReport(set, errors, null, suppressions, tuningErrors);
+    }
+
+    /**
+     * The rules compiled. At the automaton's bound: the most rules that fit, in load order (the
+     * bundled ones first), with the rest refused by name into {@code errors}, as any other rule
+     * that cannot load.
+     */
+    private static RuleSet compile(List<Rule> unique, List<String> sources, List<RuleError> errors) {
         try {
-            return new LoadReport(RuleSet.compile(unique, sources), errors, null);
+            return RuleSet.compile(unique, sources);
         } catch (IllegalArgumentException e) {
-            // The automaton's bound: keep the most rules that fit, in load order (the bundled ones
-            // first), and refuse the rest by name, as any other rule that cannot load.
             // The search keeps the largest set it built, so that it is not built again.
             int fit = 0;
             int over = unique.size();
@@ -260,8 +376,17 @@ public final class Signatures {
                 errors.add(refusal(r, "not loaded: the " + fit + " rules before it fill the payload automaton ("
                         + (MultiPatternMatcher.MAX_CELLS * 4 >> 20) + " MiB)"));
             }
-            return new LoadReport(kept, errors, null);
+            return kept;
         }
+    }
+
+    private boolean isThresholdFile(Path p) {
+        return p != null && p.equals(tuning.thresholdFile());
+    }
+
+    /** How an error names the file being read: "rule file ", or "threshold file ". */
+    private String kind(Path p) {
+        return isThresholdFile(p) ? "threshold file " : "rule file ";
     }
 
     /** A loaded rule refused after all, named by the file and line in its origin ("file:line"). */

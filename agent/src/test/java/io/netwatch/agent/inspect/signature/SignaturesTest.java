@@ -90,6 +90,67 @@ class SignaturesTest {
         }
     }
 
+    private Signatures tuned(List<Path> paths, List<Integer> disabled, Path threshold) {
+        return Signatures.load(paths, true, RuleVariables.defaults(), Signatures.DEFAULT_PAYLOAD_DEPTH,
+                new RuleTuning(disabled, threshold));
+    }
+
+    @Test
+    void disabledSidsAreLeftOutOfTheBundledSetAndFilesAndAnUnknownOneIsReported() throws Exception {
+        Path f = dir.resolve("mine.rules");
+        Files.writeString(f, """
+                alert tcp any any -> any any (msg:"kept"; content:"zz"; sid:1;)
+                alert tcp any any -> any any (msg:"disabled"; content:"yy"; sid:2;)
+                alert tcp any any -> any any (msg:"mine, on a bundled sid"; content:"xx"; sid:9100060;)
+                """);
+        Signatures s = tuned(List.of(f), List.of(9100060, 2, 9100999), null);
+        List<Integer> loaded = sids(s.current());
+        assertTrue(loaded.contains(1));
+        assertFalse(loaded.contains(2), "a file's rule");
+        assertFalse(loaded.contains(9100060), "the bundled rule, and the file's rule on the same sid");
+        assertEquals(Signatures.bundled().current().size() - 1 + 1, s.current().size());
+        assertEquals(List.of(), s.lastLoad().errors(), "a sid disabled is no clash between its two rules");
+        assertEquals(List.of(new RuleError("rules.disabled_sids", 0,
+                "no rule read has sid 9100999 (a typo?): it disables nothing")), s.lastLoad().tuningErrors());
+        assertEquals("rules.disabled_sids: no rule read has sid 9100999 (a typo?): it disables nothing",
+                s.lastLoad().tuningErrors().getFirst().toString());
+    }
+
+    @Test
+    void aSuppressOfASidNoLoadedRuleHasIsReportedWithItsLine() throws Exception {
+        Path t = dir.resolve("threshold.config");
+        Files.writeString(t, """
+                suppress gen_id 1, sig_id 9100060
+                suppress gen_id 1, sig_id 9100061, track by_src, ip 10.0.0.1
+                suppress gen_id 1, sig_id 9199999
+                suppress gen_id 1, sig_id 0, track by_src, ip 10.0.0.9
+                threshold gen_id 1, sig_id 9100060, type limit, track by_src, count 1, seconds 60
+                """);
+        Signatures s = tuned(List.of(), List.of(9100061), t);
+        assertEquals(List.of(), s.lastLoad().errors());
+        List<RuleError> reported = s.lastLoad().tuningErrors();
+        assertEquals(List.of(2, 3, 5), reported.stream().map(RuleError::line).toList(), "in line order");
+        assertEquals(List.of(t + ":2: sid 9100061 is disabled (rules.disabled_sids): this line has no effect",
+                        t + ":3: no loaded rule has sid 9199999 (a typo?): this line suppresses nothing"),
+                reported.subList(0, 2).stream().map(RuleError::toString).toList());
+        assertTrue(reported.get(2).reason().startsWith("not supported: threshold"), reported.get(2).reason());
+        assertEquals(4, s.suppressions().size(), "lines naming no loaded rule are kept: they cost nothing");
+    }
+
+    @Test
+    void aMissingOrUnreadableThresholdFileIsAStartupErrorThatNamesIt() throws Exception {
+        Path t = dir.resolve("threshold.config");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> tuned(List.of(), List.of(), t));
+        assertEquals("threshold file " + t + " does not exist", e.getMessage());
+        Files.write(t, new byte[] {'#', ' ', (byte) 0xC3, '\n'});
+        e = assertThrows(IllegalArgumentException.class, () -> tuned(List.of(), List.of(), t));
+        assertTrue(e.getMessage().startsWith("threshold file " + t), e.getMessage());
+        Files.delete(t);
+        Files.createDirectory(t);
+        e = assertThrows(IllegalArgumentException.class, () -> tuned(List.of(), List.of(), t));
+        assertEquals("threshold file " + t + " is a directory, not a file; name a threshold.config file", e.getMessage());
+    }
+
     @Test
     void theBundledSetAndUserFilesLoadTogether() throws Exception {
         Path f = dir.resolve("mine.rules");
