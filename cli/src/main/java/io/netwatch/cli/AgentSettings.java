@@ -7,6 +7,7 @@ import static io.netwatch.cli.config.ConfigType.duration;
 import static io.netwatch.cli.config.ConfigType.integer;
 import static io.netwatch.cli.config.ConfigType.longInteger;
 import static io.netwatch.cli.config.ConfigType.portList;
+import static io.netwatch.cli.config.ConfigType.sidList;
 import static io.netwatch.cli.config.ConfigType.text;
 import static io.netwatch.cli.config.ConfigType.textList;
 import static io.netwatch.cli.config.ConfigType.wordList;
@@ -19,6 +20,7 @@ import io.netwatch.agent.export.ExportConfig;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.inspect.InspectionConfig;
 import io.netwatch.agent.inspect.MessageKind;
+import io.netwatch.agent.inspect.signature.RuleTuning;
 import io.netwatch.agent.inspect.signature.RuleVariables;
 import io.netwatch.agent.inspect.signature.RulesConfig;
 import io.netwatch.agent.identity.IdentityCache;
@@ -144,6 +146,12 @@ final class AgentSettings {
     static final ConfigKey<List<String>> PORT_GROUPS = SCHEMA.key("rules.port_groups",
             assignments("list of NAME=VALUE, or a mapping of NAME: VALUE"), List.of(),
             "Rule port groups ($HTTP_PORTS, ...) set or added over Suricata's defaults, e.g. HTTP_PORTS=[80,8080].");
+    static final ConfigKey<List<Integer>> DISABLED_SIDS = SCHEMA.key("rules.disabled_sids", sidList(),
+            RULES.tuning().disabledSids(), "Sids of rules not loaded, bundled or from rules.paths, as suricata-update's "
+                    + "disable.conf leaves them out; a sid no rule has is reported (docs/signatures.md).");
+    static final ConfigKey<String> THRESHOLD_FILE = SCHEMA.key("rules.threshold_file", text("file path"), "",
+            "A Suricata threshold.config whose suppress lines keep alerts from being raised, by rule or by rule and "
+                    + "address; reloaded with the rules. Empty for none.");
 
     static final ConfigKey<List<String>> DETECT = SCHEMA.key("detect.overrides",
             textList("list of KEY=VALUE, keys: " + DetectSettings.KEYS), List.of(),
@@ -281,8 +289,10 @@ final class AgentSettings {
 
     /** The rules section (rules.*, and the tunnel ports its variables follow), as the agent runs it. */
     static RulesConfig rules(ConfigValues v) {
+        String threshold = v.get(THRESHOLD_FILE);
         return new RulesConfig(v.get(RULE_PATHS).stream().map(Path::of).toList(), v.get(BUNDLED), v.get(RELOAD),
-                v.get(PAYLOAD_DEPTH), ruleVariables(v));
+                v.get(PAYLOAD_DEPTH), ruleVariables(v),
+                new RuleTuning(v.get(DISABLED_SIDS), threshold.isBlank() ? null : Path.of(threshold)));
     }
 
     /**

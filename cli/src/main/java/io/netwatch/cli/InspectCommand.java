@@ -76,6 +76,9 @@ final class InspectCommand implements Callable<Integer> {
         for (var e : signatures.lastLoad().errors()) {
             System.err.println("netwatch inspect: rule refused: " + e);
         }
+        for (var e : signatures.lastLoad().tuningErrors()) {
+            System.err.println("netwatch inspect: rule tuning: " + e);
+        }
         if (maxFlows < 1) {
             System.err.println("netwatch inspect: --max-flows " + maxFlows + ": the flow table needs room for at least 1 flow");
             return 2;

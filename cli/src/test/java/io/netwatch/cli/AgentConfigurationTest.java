@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.netwatch.agent.AgentConfig;
 import io.netwatch.agent.decode.TunnelPorts;
+import io.netwatch.agent.inspect.signature.RuleTuning;
 import io.netwatch.agent.inspect.signature.RuleVariables;
 import io.netwatch.cli.config.ConfigError;
 import io.netwatch.cli.config.ConfigFile;
@@ -471,6 +472,44 @@ class AgentConfigurationTest {
         var signatures = config(settings(env, "--pcap", "x.pcap", "--rules", rules.toString())).rules().load();
         assertEquals(List.of(), signatures.lastLoad().errors());
         assertTrue(signatures.current().rules().getLast().destPorts().matches(8080));
+    }
+
+    @Test
+    void ruleTuningComesFromTheFileTheEnvironmentOrTheOptionsAndPrintsBack() throws Exception {
+        Path threshold = dir.resolve("threshold.config");
+        Files.writeString(threshold, "suppress gen_id 1, sig_id 9100063, track by_src, ip 10.20.0.5\n");
+        ConfigValues v = settings(Map.of(), "--config", file("capture:\n  pcap: x.pcap\nrules:\n"
+                + "  disabled_sids: [9100060, 9100064]\n  threshold_file: " + threshold + "\n").toString());
+        RuleTuning fromFile = config(v).rules().tuning();
+        assertEquals(new RuleTuning(List.of(9100060, 9100064), threshold), fromFile);
+        ConfigValues reread = ConfigValues.defaults(AgentSettings.SCHEMA);
+        ConfigFile.apply(ConfigPrinter.yaml(v), "printed.yaml", reread);
+        assertEquals(fromFile, config(reread).rules().tuning(), ConfigPrinter.yaml(v));
+
+        Map<String, String> env = Map.of("NETWATCH_AGENT_RULES_DISABLED_SIDS", "9100061,9100062",
+                "NETWATCH_AGENT_RULES_THRESHOLD_FILE", threshold.toString());
+        assertEquals(new RuleTuning(List.of(9100061, 9100062), threshold),
+                config(settings(env, "--pcap", "x.pcap")).rules().tuning());
+
+        // Options replace the key they set, as --rules replaces rules.paths.
+        Path other = dir.resolve("other.config");
+        v = settings(env, "--pcap", "x.pcap", "--disable-sid", "9100065", "--disable-sid", "9100066,9100067",
+                "--threshold-file", other.toString());
+        assertEquals(new RuleTuning(List.of(9100065, 9100066, 9100067), other), config(v).rules().tuning());
+        assertEquals("--disable-sid", v.source("rules.disabled_sids"));
+        assertEquals("--threshold-file", v.source("rules.threshold_file"));
+        assertEquals(RuleTuning.NONE, config(settings(Map.of(), "--pcap", "x.pcap")).rules().tuning());
+
+        // The agent loads them: the sids are left out, the file's line is in force.
+        var signatures = config(settings(env, "--pcap", "x.pcap")).rules().load();
+        assertTrue(signatures.current().rules().stream().noneMatch(r -> r.sid() == 9100061 || r.sid() == 9100062));
+        assertEquals(1, signatures.suppressions().size());
+        assertEquals(List.of(), signatures.lastLoad().tuningErrors());
+
+        assertEquals("--disable-sid (rules.disabled_sids): [0] names sid 0, which is out of range (expected list of sids, 1 to 2147483647, "
+                + "each at most once (none or [] for none))", error(Map.of(), "--pcap", "x.pcap", "--disable-sid", "0"));
+        assertTrue(error(Map.of("NETWATCH_AGENT_RULES_DISABLED_SIDS", "9100060,nine"), "--pcap", "x.pcap")
+                .startsWith("NETWATCH_AGENT_RULES_DISABLED_SIDS"));
     }
 
     @Test

@@ -269,4 +269,119 @@ class RulesCommandTest {
         assertEquals(2, o.code());
         assertTrue(o.stderr().contains("rules path " + tmp.resolve("nope.rules") + " does not exist"), o.stderr());
     }
+
+    @Test
+    void checkNamesEveryThresholdLineItRefusesAndEverySidThatNamesNoRule() throws Exception {
+        Path t = tmp.resolve("threshold.config");
+        Files.writeString(t, """
+                # our scanner, 10.20.0.5, runs Nikto and Nmap every night
+                suppress gen_id 1, sig_id 9100063, track by_src, ip 10.20.0.5
+                suppress gen_id 1, sig_id 9100060, track by_src, ip 10.20.0.5
+                threshold gen_id 1, sig_id 9100001, type limit, track by_src, count 1, seconds 60
+                suppress gen_id 1, sig_id 9100631, track by_src, ip 10.20.0.5
+                suppress gen_id 2, sig_id 9100060
+                """);
+        CliRun o = run("rules", "check", "--threshold-file", t.toString());
+        assertEquals(1, o.code(), o.stdout() + o.stderr());
+        List<String> lines = o.lines();
+        assertTrue(lines.get(0).startsWith(t + ":4: not supported: threshold"), lines.get(0));
+        assertEquals(t + ":5: no loaded rule has sid 9100631 (a typo?): this line suppresses nothing", lines.get(1));
+        assertTrue(lines.get(2).startsWith(t + ":6: gen_id 2 is not supported"), lines.get(2));
+        assertTrue(lines.get(3).matches("\\d+ rules loaded, 0 refused, from bundled:default.rules"), lines.get(3));
+        assertEquals("3 suppress lines loaded, 2 refused, from " + t, lines.get(4));
+        assertEquals(5, lines.size(), o.stdout());
+
+        Files.writeString(t, "suppress gen_id 1, sig_id 9100063, track by_src, ip 10.20.0.5\n");
+        o = run("rules", "check", "--threshold-file", t.toString());
+        assertEquals(0, o.code(), o.stdout() + o.stderr());
+        assertTrue(o.stdout().endsWith("1 suppress line loaded, 0 refused, from " + t + System.lineSeparator()),
+                o.stdout());
+        // Disabled, the rule the line names is not loaded: the line has no effect, and says so.
+        o = run("rules", "check", "--threshold-file", t.toString(), "--disable-sid", "9100063");
+        assertEquals(1, o.code(), o.stdout() + o.stderr());
+        assertEquals(t + ":1: sid 9100063 is disabled (rules.disabled_sids): this line has no effect", o.lines().get(0));
+
+        o = run("rules", "check", "--threshold-file", tmp.resolve("nope.config").toString());
+        assertEquals(2, o.code());
+        assertEquals("netwatch rules check: threshold file " + tmp.resolve("nope.config") + " does not exist",
+                o.stderr().strip());
+    }
+
+    @Test
+    void checkLeavesOutTheSidsDisabledAndReportsOneNoRuleHas() {
+        int all = Integer.parseInt(run("rules", "check").stdout().split(" ")[0]);
+        CliRun o = run("rules", "check", "--disable-sid", "9100060,9100063");
+        assertEquals(0, o.code(), o.stdout() + o.stderr());
+        assertTrue(o.stdout().startsWith((all - 2) + " rules loaded, 0 refused"), o.stdout());
+
+        o = run("rules", "check", "--disable-sid", "9100060", "--disable-sid", "9100999");
+        assertEquals(1, o.code(), o.stdout() + o.stderr());
+        assertEquals("rules.disabled_sids: no rule read has sid 9100999 (a typo?): it disables nothing", o.lines().get(0));
+        assertTrue(o.lines().get(1).startsWith((all - 1) + " rules loaded, 0 refused"), o.stdout());
+
+        o = run("rules", "check", "--disable-sid", "91000x");
+        assertEquals(2, o.code());
+        assertTrue(o.stderr().startsWith("netwatch rules check: --disable-sid"), o.stderr());
+        assertTrue(o.stderr().contains("\"91000x\", which is not a sid"), o.stderr());
+    }
+
+    @Test
+    void checkReadsTheTuningAnAgentConfigurationNames() throws Exception {
+        Path t = tmp.resolve("threshold.config");
+        Files.writeString(t, "suppress gen_id 1, sig_id 9100063, track by_src, ip $SCANNERS\n");
+        Path config = tmp.resolve("agent.yaml");
+        Files.writeString(config, "rules:\n  disabled_sids: [9100060, 9100064]\n  threshold_file: " + t + "\n"
+                + "  address_groups:\n    SCANNERS: 10.20.0.5\n");
+        int all = Integer.parseInt(run("rules", "check").stdout().split(" ")[0]);
+        CliRun o = run("rules", "check", "--config", config.toString());
+        assertEquals(0, o.code(), o.stdout() + o.stderr());
+        assertEquals(List.of((all - 2) + " rules loaded, 0 refused, from bundled:default.rules",
+                "1 suppress line loaded, 0 refused, from " + t), o.lines());
+        // The option replaces the key, as the agent's does.
+        o = run("rules", "check", "--config", config.toString(), "--disable-sid", "9100063");
+        assertEquals(1, o.code(), o.stdout() + o.stderr());
+        assertTrue(o.lines().get(1).startsWith((all - 1) + " rules loaded"), o.stdout());
+
+        Files.writeString(config, "rules:\n  disabled_sids: [9100060, 9100060]\n");
+        o = run("rules", "check", "--config", config.toString());
+        assertEquals(2, o.code());
+        assertTrue(o.stderr().startsWith("netwatch rules check: agent.yaml: rules.disabled_sids: "), o.stderr());
+        assertTrue(o.stderr().contains("names sid 9100060 twice"), o.stderr());
+    }
+
+    @Test
+    void inspectRaisesNoAlertASuppressLineCoversAndDropsTheRulesDisabled() throws Exception {
+        Path f = tmp.resolve("mine.rules");
+        Files.writeString(f, "alert http any any -> any any (msg:\"wp login\"; http.uri; content:\"/wp-login.php\"; "
+                + "classtype:attempted-recon; sid:1000010; rev:4;)\n");
+        Path t = tmp.resolve("threshold.config");
+        Files.writeString(t, "suppress gen_id 1, sig_id 1000010, track by_src, ip 10.98.0.0/24\n");
+        Path out = tmp.resolve("out.json");
+        CliRun o = run("inspect", lab().toString(), "--no-default-rules", "--rules", f.toString(), "--out",
+                out.toString(), "--threshold-file", t.toString());
+        assertEquals(0, o.code(), o.stderr());
+        assertEquals("", o.stderr());
+        assertEquals(List.of(), alerts(out), "the lab's client is 10.98.0.10");
+
+        Files.writeString(t, "suppress gen_id 1, sig_id 1000010, track by_src, ip 10.98.1.0/24\n");
+        o = run("inspect", lab().toString(), "--no-default-rules", "--rules", f.toString(), "--out",
+                out.toString(), "--threshold-file", t.toString());
+        assertEquals(0, o.code(), o.stderr());
+        assertEquals(1, alerts(out).size(), "another network's suppression leaves the alert");
+
+        o = run("inspect", lab().toString(), "--no-default-rules", "--rules", f.toString(), "--out",
+                out.toString(), "--disable-sid", "1000010,1000011");
+        assertEquals(0, o.code(), o.stderr());
+        assertEquals(List.of(), alerts(out));
+        assertEquals("netwatch inspect: rule tuning: rules.disabled_sids: no rule read has sid 1000011 (a typo?): it"
+                + " disables nothing", o.stderr().strip());
+
+        Files.writeString(t, "event_filter gen_id 1, sig_id 1000010, type limit, track by_src, count 1, seconds 9\n");
+        o = run("inspect", lab().toString(), "--no-default-rules", "--rules", f.toString(), "--out",
+                out.toString(), "--threshold-file", t.toString());
+        assertEquals(0, o.code(), o.stderr());
+        assertTrue(o.stderr().startsWith("netwatch inspect: rule tuning: " + t + ":1: not supported: event_filter"),
+                o.stderr());
+        assertEquals(1, alerts(out).size());
+    }
 }

@@ -95,7 +95,16 @@ public interface ConfigType<T> {
      * variable or option, comma-separated, and {@code none} for the empty list.
      */
     static ConfigType<List<Integer>> portList() {
-        return new PortList();
+        return new NumberList("port", 65535);
+    }
+
+    /**
+     * A list of signature rule sids, 1 to 2147483647 (the sids a rule can have), each at most
+     * once, possibly none; in an environment variable or option, comma-separated, and
+     * {@code none} for the empty list.
+     */
+    static ConfigType<List<Integer>> sidList() {
+        return new NumberList("sid", Integer.MAX_VALUE);
     }
 
     /**
@@ -301,8 +310,8 @@ public interface ConfigType<T> {
         }
     }
 
-    /** A list of port numbers. */
-    record PortList() implements ConfigType<List<Integer>> {
+    /** A list of numbers of one kind, from 1 to {@code max}: ports, sids. */
+    record NumberList(String noun, int max) implements ConfigType<List<Integer>> {
         @Override
         public List<Integer> parse(ConfigInput in) {
             if (in.items() == null && in.text().trim().equalsIgnoreCase("none")) {
@@ -315,20 +324,21 @@ public interface ConfigType<T> {
             List<Integer> out = new java.util.ArrayList<>();
             for (String g : new TextList(describe()).parse(in)) {
                 if (!g.matches("\\d+")) {
-                    throw new IllegalArgumentException("names \"" + g + "\", which is not a port number (expected "
-                            + describe() + ")");
+                    throw new IllegalArgumentException("names \"" + g + "\", which is not a " + noun
+                            + (noun.equals("port") ? " number" : "") + " (expected " + describe() + ")");
                 }
-                // Past five digits (leading zeros aside) it is out of range, and may be past an int.
+                // Past max's digits (leading zeros aside) it is out of range, and may be past an int.
                 String digits = g.replaceFirst("^0+(?=\\d)", "");
-                int port = digits.length() > 5 ? 0 : Integer.parseInt(digits);
-                if (port < 1 || port > 65535) {
-                    throw new IllegalArgumentException("names port " + g + ", which is out of range (expected "
+                long n = digits.length() > String.valueOf(max).length() ? 0 : Long.parseLong(digits);
+                if (n < 1 || n > max) {
+                    throw new IllegalArgumentException("names " + noun + " " + g + ", which is out of range (expected "
                             + describe() + ")");
                 }
-                if (out.contains(port)) {
-                    throw new IllegalArgumentException("names port " + port + " twice (expected " + describe() + ")");
+                if (out.contains((int) n)) {
+                    throw new IllegalArgumentException("names " + noun + " " + n + " twice (expected " + describe()
+                            + ")");
                 }
-                out.add(port);
+                out.add((int) n);
             }
             return List.copyOf(out);
         }
@@ -340,7 +350,7 @@ public interface ConfigType<T> {
 
         @Override
         public String describe() {
-            return "list of ports, 1 to 65535, each at most once (none or [] for none)";
+            return "list of " + noun + "s, 1 to " + max + ", each at most once (none or [] for none)";
         }
     }
 
