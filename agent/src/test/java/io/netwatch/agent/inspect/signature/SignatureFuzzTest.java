@@ -12,9 +12,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Fuzz targets for the signature engine: the rule reader on any text (rule files are user
- * input), and the matcher on any payload split into any chunks. Seeds:
- * {@code SignatureFuzzTestInputs/readsAnyRuleText/} and {@code .../matchesAnyPayload/}.
+ * Fuzz targets for the signature engine: the rule reader and the threshold.config reader on
+ * any text (rule and threshold files are user input), and the matcher on any payload split
+ * into any chunks. Seeds: {@code SignatureFuzzTestInputs/readsAnyRuleText/},
+ * {@code .../readsAnyThresholdText/} and {@code .../matchesAnyPayload/}.
  */
 class SignatureFuzzTest {
     private static final RuleSet BUNDLED = Signatures.bundled().current();
@@ -51,6 +52,33 @@ class SignatureFuzzTest {
         // Whatever was read also matches without failing, on the text itself as payload.
         byte[] payload = text.getBytes(StandardCharsets.UTF_8);
         match(set, payload, List.of(payload.length));
+    }
+
+    /** Input: threshold.config text (UTF-8). */
+    @Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    @FuzzTest
+    void readsAnyThresholdText(FuzzedDataProvider data) {
+        String text = data.consumeRemainingAsString();
+        ThresholdParser.Result r = new ThresholdParser(RuleVariables.defaults()).parse(text, "fuzz.config");
+        long lines = text.split("\r?\n", -1).length;
+        for (RuleError e : r.errors()) {
+            assertTrue(e.line() >= 1 && e.line() <= lines, "error line in range: " + e);
+            assertFalse(e.reason().isBlank());
+        }
+        for (Suppression s : r.suppressions()) {
+            assertTrue(s.line() >= 1 && s.line() <= lines, "line in range: " + s);
+            assertTrue(s.sid() > 0 || s.track() != Suppression.Track.RULE, "never every alert: " + s);
+        }
+        assertTrue(r.suppressions().size() + r.errors().size() <= lines);
+        // Whatever was read is asked of an alert without failing, from and to any address.
+        Suppressions in = Suppressions.of(r.suppressions());
+        MatchContext m = new MatchContext();
+        m.srcLo = 0xFFFF_0A00_0001L;
+        m.dstHi = 0x2001_0db8_0000_0000L;
+        for (Suppression s : r.suppressions()) {
+            in.match(s.sid(), m);
+            in.match(s.sid() + 1, m);
+        }
     }
 
     /** Input: a chunking (a few sizes) then payload bytes, matched by the bundled rules. */
