@@ -347,12 +347,12 @@ public final class AgentMain {
         if (!r.loaded()) {
             out.println("netwatch agent: rules not reloaded (" + r.failure() + "); " + r.rules().size()
                     + " rules stay in force" + (r.suppressions().size() == 0 ? "" : ", with their "
-                    + r.suppressions().size() + " suppress lines"));
+                    + count(r.suppressions().size(), "suppress line", "suppress lines")));
         } else {
             out.println("netwatch agent: " + r.rules().size() + " signature rules in force from "
                     + String.join(", ", r.rules().sources()) + (r.errors().isEmpty() ? "" : ", "
-                    + r.errors().size() + " refused") + (r.suppressions().size() == 0 ? "" : ", "
-                    + r.suppressions().size() + " suppress lines in force"));
+                    + r.errors().size() + " refused") + (r.suppressions().size() == 0 ? "" : ", with "
+                    + count(r.suppressions().size(), "suppress line", "suppress lines")));
         }
         for (String unseen : inspection.rulesThatCannotFire(r.rules())) {
             out.println("netwatch agent: " + unseen);
