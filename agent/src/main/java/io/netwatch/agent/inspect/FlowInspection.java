@@ -316,6 +316,7 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
                     // receiver waits for them), or with the flow.
                     d.finSeq = finSeq;
                     d.finWaits = true;
+                    d.stream().finAt(finSeq);
                     flags &= ~0x01;
                 }
             } else if (d.finWaits && (flags & 0x04) == 0 && d.stream().reached(d.finSeq)) {
@@ -999,7 +1000,8 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
             ended = true;
             sendingFromClient = fromClient;
             if (stream != null) {
-                stream.end();
+                // Not done (else shed): a hole left at its end was wanted, and is missed.
+                stream.endReading();
             }
             if (http != null && ProtocolProbe.HTTP.equals(protocol)) {
                 if (httpServer) {

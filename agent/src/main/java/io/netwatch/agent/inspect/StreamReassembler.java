@@ -66,6 +66,12 @@ public final class StreamReassembler extends ReassemblyBudget.Holder {
      */
     private long passedFrom;
     private long passedTo;
+    /**
+     * Stream offset just past the furthest byte the sender was seen to send, or its FIN ({@link
+     * #finAt}): a hole still before it when the stream ends is a gap ({@link #endReading}),
+     * though no held segment comes after it (none was held, or they went back to the budget).
+     */
+    private long seenTo;
 
     /**
      * @param depth           bytes of this direction to deliver at most
@@ -121,6 +127,7 @@ public final class StreamReassembler extends ReassemblyBudget.Holder {
             // Before the stream's start (a retransmission of the SYN's era): ignore.
             return;
         }
+        seenTo = Math.max(seenTo, start + len);
         long at = start;
         int o = off;
         int remaining = len;
@@ -307,6 +314,35 @@ public final class StreamReassembler extends ReassemblyBudget.Holder {
         } finally {
             // Even when the consumer throws (a parser's bug, which the pipeline survives).
             release();
+        }
+    }
+
+    /**
+     * The sender's FIN has sequence number {@code seq}: its stream goes on to there, whether or
+     * not the bytes before it come (see {@link #endReading}).
+     */
+    public void finAt(int seq) {
+        if (!haveBase) {
+            return;
+        }
+        long at = (seq - baseSeq) & 0xFFFF_FFFFL;
+        if (at < 0x8000_0000L) {
+            seenTo = Math.max(seenTo, at);
+        }
+    }
+
+    /**
+     * As {@link #end}, for a consumer that still wants this direction's bytes: a hole left before
+     * the furthest byte the sender was seen to send, or before its FIN, is a gap as well (up to
+     * the depth), though no held segment follows it to skip to: the bytes after it were not held
+     * (past the bounds), went back to the budget ({@link #giveBack}), or there were none (a FIN
+     * right after the hole). Else such a hole at a stream's end went uncounted, while the same
+     * hole followed by one more byte was a gap.
+     */
+    public void endReading() {
+        end();
+        if (!done && seenTo > next) {
+            gapTo(next + Math.min(seenTo - next, depth - delivered));
         }
     }
 

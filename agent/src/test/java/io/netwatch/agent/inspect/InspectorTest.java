@@ -285,4 +285,23 @@ class InspectorTest {
                 .filter(e -> e instanceof InspectionEvent.Ssh).map(e -> ((InspectionEvent.Ssh) e).version()).toList());
         assertEquals(1, pipeline.inspector().ignoredResets());
     }
+
+    /**
+     * Found in review: the end of a request's head lost, then the client's FIN. The record's
+     * missed_bytes said 0, as for a flow read whole, though one more byte after the hole made
+     * it say 20.
+     */
+    @Test
+    void aHoleBeforeTheFinIsMissedBytes() {
+        byte[] c = ipv4(10, 0, 0, 1);
+        byte[] s = ipv4(10, 0, 0, 2);
+        handshake(c, 40000, s, 80);
+        String head = "GET /a HTTP/1.1\r\nHost: h\r\n";
+        segment(c, 40000, s, 80, 0x18, 101, head);
+        // The head's last 20 bytes are lost; the FIN after them comes.
+        segment(c, 40000, s, 80, 0x11, 101 + head.length() + 20, "");
+        pipeline.finish();
+        assertEquals(List.of(20L), flows.stream().map(Flow::getMissedBytes).toList());
+        assertEquals(1, pipeline.inspector().streamGaps());
+    }
 }

@@ -85,6 +85,49 @@ class StreamReassemblerTest {
         assertEquals(1, r.gaps());
     }
 
+    /**
+     * Found in review: a hole at the stream's end with nothing held after it was no gap, so the
+     * record's missed_bytes said nothing of it, though the same hole followed by one more byte
+     * was one. A FIN after the hole, or segments after it that went back to the budget, show
+     * the sender went on past it.
+     */
+    @Test
+    void aHoleLeftAtTheEndIsAGapWhenTheSenderWentOnPastIt() {
+        StreamReassembler r = stream(1 << 20);
+        r.segment(0, true, ByteBuffer.allocate(0), 0, 0);
+        send(r, 1, "abc");
+        r.finAt(1 + 3 + 20); // 20 bytes lost, then the FIN
+        r.endReading();
+        assertEquals(List.of(20L), sink.gaps, "the hole before the FIN");
+
+        Sink given = new Sink();
+        StreamReassembler g = new StreamReassembler(given, budget, 1 << 20, 64 * 1024);
+        g.segment(0, true, ByteBuffer.allocate(0), 0, 0);
+        byte[] abc = "abc".getBytes(StandardCharsets.ISO_8859_1);
+        g.segment(1, false, ByteBuffer.wrap(abc), 0, 3);
+        byte[] later = "0123456789".getBytes(StandardCharsets.ISO_8859_1);
+        g.segment(14, false, ByteBuffer.wrap(later), 0, 10); // held behind a 10-byte hole
+        g.giveBack(); // another flow needed the budget
+        g.endReading();
+        assertEquals(List.of(20L), given.gaps, "the hole and the held bytes given back");
+
+        Sink shallow = new Sink();
+        StreamReassembler d = new StreamReassembler(shallow, budget, 10, 64 * 1024);
+        d.segment(0, true, ByteBuffer.allocate(0), 0, 0);
+        d.segment(1, false, ByteBuffer.wrap(abc), 0, 3);
+        d.finAt(1 + 3 + 1000);
+        d.endReading();
+        assertEquals(List.of(7L), shallow.gaps, "what the depth would have read, not the whole transfer");
+
+        Sink whole = new Sink();
+        StreamReassembler w = new StreamReassembler(whole, budget, 1 << 20, 64 * 1024);
+        w.segment(0, true, ByteBuffer.allocate(0), 0, 0);
+        w.segment(1, false, ByteBuffer.wrap(abc), 0, 3);
+        w.finAt(1 + 3);
+        w.endReading();
+        assertEquals(List.of(), whole.gaps, "no hole");
+    }
+
     @Test
     void tooMuchHeldBehindAHoleSkipsIt() {
         StreamReassembler r = new StreamReassembler(sink, budget, 1 << 20, 10);
