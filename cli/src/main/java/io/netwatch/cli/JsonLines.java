@@ -548,9 +548,21 @@ public final class JsonLines implements AutoCloseable {
         if (!w.getWorkloadKind().isEmpty() && !w.getWorkloadName().isEmpty()) {
             json.writeStringField(side + "_workload", w.getWorkloadKind() + "/" + w.getWorkloadName());
         }
-        if (!w.getExternalName().isEmpty()) {
-            json.writeStringField(side + "_name", w.getExternalName());
+        String name = dnsName(w);
+        if (!name.isEmpty()) {
+            json.writeStringField(side + "_name", name);
         }
+    }
+
+    /**
+     * The DNS name an address outside the cluster is known by, empty when none: the aggregator
+     * stores the address's network ("203.0.113.0/24") in the same field when the agents saw no
+     * name resolve to it, and that is no name (found in review: it was printed as one, in place
+     * of the address).
+     */
+    static String dnsName(Workload w) {
+        String name = w.getExternalName();
+        return name.indexOf('/') >= 0 ? "" : name;
     }
 
     static String decision(PolicyDecision d) {

@@ -42,8 +42,9 @@ final class TextFormat {
         if (!w.getPodName().isEmpty()) {
             return w.getNamespace() + "/" + w.getPodName() + (hasPort ? ":" + e.getPort() : "");
         }
-        if (!w.getExternalName().isEmpty()) {
-            return w.getExternalName() + (hasPort ? ":" + e.getPort() : "");
+        String name = JsonLines.dnsName(w);
+        if (!name.isEmpty()) {
+            return name + (hasPort ? ":" + e.getPort() : "");
         }
         return endpoint(e.getIp(), e.getPort(), hasPort);
     }

@@ -103,6 +103,29 @@ class JsonLinesTest {
         assertTrue(TextFormat.flow(f.toBuilder().clearPolicy().clearDestination().build()).contains("shop/web-1:40000 -> "));
     }
 
+    /**
+     * Found in review: an outside address no DNS name was seen for is stored with its network
+     * ("203.0.113.0/24") in external_name. That was written as dst_name, and observe's text
+     * printed it in place of the address, which was then nowhere on the line.
+     */
+    @Test
+    void anOutsideAddressWithoutANameKeepsItsAddress() throws Exception {
+        Flow f = Flow.newBuilder().setIpProtocol(6).setIpVersion(4).setTcp(TCP.getDefaultInstance())
+                .setSource(Endpoint.newBuilder().setIp("10.0.0.1").setPort(40000))
+                .setDestination(Endpoint.newBuilder().setIp("203.0.113.7").setPort(443)
+                        .setWorkload(Workload.newBuilder().setExternalName("203.0.113.0/24")))
+                .build();
+        JsonNode n = line(f);
+        assertFalse(n.has("dst_name"), n.toString());
+        assertEquals("203.0.113.7", n.get("dst_ip").asText());
+        String text = TextFormat.flow(f);
+        assertTrue(text.contains("10.0.0.1:40000 -> 203.0.113.7:443 TCP"), text);
+        Flow v6 = f.toBuilder().setIpVersion(6).setDestination(Endpoint.newBuilder().setIp("2001:db8:1::7").setPort(443)
+                .setWorkload(Workload.newBuilder().setExternalName("2001:db8:1::/48"))).build();
+        assertTrue(TextFormat.flow(v6).contains("-> [2001:db8:1::7]:443 TCP"), TextFormat.flow(v6));
+        assertFalse(line(v6).has("dst_name"));
+    }
+
     private static JsonNode line(Incident i) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         new JsonLines(out).incident(i, IncidentChange.INCIDENT_CHANGE_CURRENT, 0);
