@@ -4,14 +4,16 @@ import io.netwatch.proto.flow.v1.Endpoint;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.flow.v1.PolicyDecision;
 import io.netwatch.proto.query.v1.FlowFilter;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 
 /**
  * A compiled {@link FlowFilter}: conditions ANDed, values within one condition ORed, an
@@ -39,8 +41,8 @@ final class FlowMatcher implements Predicate<Flow> {
     /** Wanted verdicts by {@link PolicyDecision#getNumber()}; null when any will do. */
     private final boolean[] verdicts;
     private final Set<String> appProtos;
-    /** Label selectors, each its terms: a null value means any value of that key. */
-    private final List<Map<String, String>> labels;
+    /** Label selectors, each its terms, all to hold on one pod. */
+    private final List<List<Term>> labels;
     /** Whole names and, for "*.zone", the ".zone" suffix; lower case, no trailing dot. */
     private final Set<String> fqdns;
     private final List<String> fqdnSuffixes;
@@ -89,19 +91,34 @@ final class FlowMatcher implements Predicate<Flow> {
             }
         }
         names(f.getAppProtoList(), "app_proto");
-        appProtos = Set.copyOf(f.getAppProtoList());
+        // Compared as inspection names them (lower case), as the CLI sends them: a caller's "HTTP" matched nothing.
+        appProtos = Set.copyOf(f.getAppProtoList().stream().map(p -> p.toLowerCase(Locale.ROOT)).toList());
         capped(f.getLabelCount(), "label");
+        // Each term is looked up in both endpoints' labels for every stored flow: counted before
+        // the selectors are split, so that 4 MiB of "a,b,..." is not made a million terms first.
+        long terms = f.getLabelList().stream().mapToLong(t -> t.chars().filter(c -> c == ',').count() + 1).sum();
+        if (terms > MAX_VALUES) {
+            throw new IllegalArgumentException("label: " + terms + " terms in all, more than the " + MAX_VALUES
+                    + " the selectors may hold");
+        }
         labels = f.getLabelList().stream().map(FlowMatcher::selector).toList();
         names(f.getFqdnList(), "fqdn");
         Set<String> whole = new HashSet<>();
         List<String> suffixes = new ArrayList<>();
         for (String name : f.getFqdnList()) {
             String n = fqdn(name);
-            if (n.startsWith("*.") && n.length() > 2) {
-                suffixes.add(n.substring(1));
-            } else if (n.isEmpty() || n.contains("*")) {
-                throw new IllegalArgumentException("fqdn: '" + name + "' is not a DNS name; a '*' may only stand first,"
-                        + " as '*.example.com'");
+            boolean wildcard = n.startsWith("*.");
+            String zone = wildcard ? n.substring(2) : n;
+            String bad = zone.contains("*") ? "a '*' may only stand first, as '*.example.com'"
+                    : !StandardCharsets.US_ASCII.newEncoder().canEncode(zone)
+                    ? "an international name is compared as DNS carries it, in punycode ('xn--...')"
+                    : !DNS_NAME.matcher(zone).matches() ? "its labels must be 1 to 63 characters, without spaces or '/'"
+                    : null;
+            if (bad != null) {
+                throw new IllegalArgumentException("fqdn: '" + name + "' is not a DNS name: " + bad);
+            }
+            if (wildcard) {
+                suffixes.add("." + zone);
             } else {
                 whole.add(n);
             }
@@ -116,20 +133,46 @@ final class FlowMatcher implements Predicate<Flow> {
         return n.endsWith(".") ? n.substring(0, n.length() - 1) : n;
     }
 
-    /** One label selector: "key=value" and "key" terms, joined by commas; a bad one is named. */
-    private static Map<String, String> selector(String text) {
-        Map<String, String> terms = new LinkedHashMap<>();
+    /** One term of a label selector: the pod has label {@code key}, with {@code value} unless null. */
+    private record Term(String key, String value) {
+    }
+
+    /**
+     * A name of dot-separated labels of 1 to 63 printable ASCII characters but '/' (names carry
+     * '_' and more), 253 characters at most; lower case, its trailing dot gone, as {@link #fqdn}.
+     */
+    private static final Pattern DNS_NAME = Pattern.compile("(?=.{1,253}$)[!-.0-~&&[^/.]]{1,63}(\\.[!-.0-~&&[^/.]]{1,63})*");
+    /** A label key as Kubernetes takes one: an optional DNS subdomain prefix and '/', then a name. */
+    private static final Pattern LABEL_KEY = Pattern.compile(
+            "([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
+    /** A label value as Kubernetes takes one (empty included). */
+    private static final Pattern LABEL_VALUE = Pattern.compile("([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?");
+
+    /**
+     * One label selector: "key=value" ("key==value", as Kubernetes takes it too) and "key"
+     * terms, joined by commas, all of them to hold (a key given twice with two values holds
+     * for no pod, as in Kubernetes); a bad one is named. Keys and values are Kubernetes' own:
+     * what none can be ("app==web" read as the value "=web", "!app") was taken and matched
+     * nothing, unsaid.
+     */
+    private static List<Term> selector(String text) {
+        Set<Term> terms = new LinkedHashSet<>();
         for (String term : text.split(",", -1)) {
             String t = term.strip();
             int eq = t.indexOf('=');
             String key = eq < 0 ? t : t.substring(0, eq).strip();
-            if (key.isEmpty() || key.endsWith("!") || key.contains(" ")) {
-                throw new IllegalArgumentException("label: '" + text + "' is not a selector of key=value or key terms"
-                        + " joined by commas (as 'app=web,tier=front')");
+            String value = eq < 0 ? null : t.substring(t.startsWith("==", eq) ? eq + 2 : eq + 1).strip();
+            if (key.endsWith("!") || key.startsWith("!") || t.contains("(")) {
+                throw new IllegalArgumentException("label: '" + text + "' is not a selector GetFlows takes: key=value and"
+                        + " key terms joined by commas (as 'app=web,tier=front'), not !=, !key, in or notin");
             }
-            terms.put(key, eq < 0 ? null : t.substring(eq + 1).strip());
+            if (!LABEL_KEY.matcher(key).matches() || value != null && !LABEL_VALUE.matcher(value).matches()) {
+                throw new IllegalArgumentException("label: '" + text + "' is not a selector of key=value or key terms"
+                        + " joined by commas (as 'app=web,tier=front'), keys and values as Kubernetes takes them");
+            }
+            terms.add(new Term(key, value));
         }
-        return terms;
+        return List.copyOf(terms);
     }
 
     @Override
@@ -192,11 +235,11 @@ final class FlowMatcher implements Predicate<Flow> {
         if (podLabels.isEmpty()) {
             return false;
         }
-        for (Map<String, String> selector : labels) {
+        for (List<Term> selector : labels) {
             boolean all = true;
-            for (Map.Entry<String, String> term : selector.entrySet()) {
-                String value = podLabels.get(term.getKey());
-                if (value == null || term.getValue() != null && !term.getValue().equals(value)) {
+            for (Term term : selector) {
+                String value = podLabels.get(term.key());
+                if (value == null || term.value() != null && !term.value().equals(value)) {
                     all = false;
                     break;
                 }

@@ -340,6 +340,39 @@ class QueryServiceTest {
         assertRejected(FlowFilter.newBuilder().addVerdictValue(7).build(), "verdict: 7");
     }
 
+    /**
+     * Found in review: selectors Kubernetes reads otherwise were taken and matched wrongly,
+     * unsaid ("app==web" as the value "=web", "!app" as a key named so, a key given twice as
+     * its last value); an application protocol matched only in lower case; and names no DNS
+     * name can be ("*.*.com", "a..b", "bücher.example" where DNS carries punycode) were taken
+     * and matched nothing.
+     */
+    @Test
+    void selectorsAndNamesAreReadAsKubernetesAndDnsReadThem() {
+        h.append(flow(11, "node-a", labelled("10.0.5.1", 40000, "shop", Map.of("app", "web", "tier", "front")),
+                named("203.0.113.7", 443, "xn--bcher-kva.example"), 6, 1300, 1310).toBuilder().setAppProto("tls")
+                .build());
+        h.append(flow(12, "node-a", labelled("10.0.5.2", 40001, "shop", Map.of("app", "web", "tier", "back")),
+                labelled("10.0.5.3", 80, "shop", Map.of("app", "db")), 6, 1300, 1310).toBuilder().setAppProto("http")
+                .build());
+        assertEquals(List.of(11L, 12L), filtered(f -> f.addLabel("app==web")));
+        assertEquals(List.of(), filtered(f -> f.addLabel("app=web,app=db")), "both terms on one pod");
+        assertEquals(List.of(11L), filtered(f -> f.addLabel("app.kubernetes.io/name").addLabel("tier=front")));
+        assertEquals(List.of(11L), filtered(f -> f.addAppProto("TLS")));
+        assertEquals(List.of(11L), filtered(f -> f.addFqdn("*.EXAMPLE")));
+        assertRejected(FlowFilter.newBuilder().addLabel("!app").build(), "!app");
+        assertRejected(FlowFilter.newBuilder().addLabel("app in (web)").build(), "app in (web)");
+        assertRejected(FlowFilter.newBuilder().addLabel("app=we b").build(), "app=we b");
+        assertRejected(FlowFilter.newBuilder().addFqdn("*.*.com").build(), "*.*.com");
+        assertRejected(FlowFilter.newBuilder().addFqdn("*.").build(), "*.");
+        assertRejected(FlowFilter.newBuilder().addFqdn("api..example.com").build(), "api..example.com");
+        assertRejected(FlowFilter.newBuilder().addFqdn("bücher.example").build(), "punycode");
+        assertRejected(FlowFilter.newBuilder().addFqdn("203.0.113.0/24").build(), "203.0.113.0/24");
+        String many = String.join(",", java.util.stream.IntStream.range(0, FlowMatcher.MAX_VALUES + 1)
+                .mapToObj(i -> "k" + i).toList());
+        assertRejected(FlowFilter.newBuilder().addLabel(many).build(), "label: 1025 terms");
+    }
+
     @Test
     void aPodIsNamedInItsNamespaceWhenBothAreGiven() {
         // Found in review: namespace and pod each matched either endpoint, so a StatefulSet's
