@@ -93,6 +93,35 @@ class DnsTunnelDetectorTest {
         assertEquals(1, anomalies.size());
     }
 
+    /**
+     * Found in review: a pod's search path ends with its node's domain, and with ndots:5 each
+     * outside name is first asked under it. On EKS that is us-west-2.compute.internal: eight
+     * outside names resolved in a minute were eight long, random-looking subdomains of
+     * compute.internal, a dns_tunnel. No public server answers under internal.
+     */
+    @Test
+    void aCloudsPrivateNamesAskedThroughTheSearchPathAreNoTunnel() {
+        DnsTunnelDetector d = detector(DnsTunnelConfig.defaults());
+        String[] outside = {"api.github.com", "registry-1.docker.io", "sts.amazonaws.com", "hooks.slack.com",
+            "api.stripe.com", "oauth2.googleapis.com", "login.microsoftonline.com", "api.datadoghq.com"};
+        int i = 0;
+        for (String n : outside) {
+            d.onEvent(DnsQueries.query(i, CLIENT, n + ".us-west-2.compute.internal.", DnsParser.TYPE_A, T0 + i++ * SECOND));
+            d.onEvent(DnsQueries.query(i, CLIENT, n + ".c.my-project-123456.INTERNAL", DnsParser.TYPE_AAAA,
+                    T0 + i++ * SECOND));
+        }
+        assertEquals(List.of(), anomalies);
+        assertTrue(RegisteredDomain.inPrivateZone("internal"));
+        assertFalse(RegisteredDomain.inPrivateZone("evil-internal"), "a label boundary, not a suffix of text");
+        assertFalse(RegisteredDomain.inPrivateZone("internal.example"));
+        // The same names under a public domain are a tunnel.
+        for (String n : outside) {
+            d.onEvent(DnsQueries.query(i, CLIENT, n + ".us-west-2.compute-internal.example", DnsParser.TYPE_A,
+                    T0 + i++ * SECOND));
+        }
+        assertEquals(List.of(DnsTunnelDetector.DNS_TUNNEL), anomalies.stream().map(Anomaly::getAnomalyType).toList());
+    }
+
     @Test
     void theEighthDistinctEncodedSubdomainRaisesATunnel() {
         DnsTunnelDetector d = detector(DnsTunnelConfig.defaults());
