@@ -214,8 +214,8 @@ public final class DnsTunnelDetector implements InspectionSink {
 
     /**
      * Counts one subdomain new to the window, judged on its own: it is random when its entropy
-     * reaches {@link DnsTunnelConfig#minEntropy()} or a tenth or more of its characters are not
-     * ASCII, and carries data when it is random and {@link DnsTunnelConfig#minLength()} long.
+     * reaches {@link DnsTunnelConfig#minEntropy()} and it reads as encoded, not as words
+     * ({@link #encoded}), or when a tenth or more of its characters are not ASCII, and carries data when it is random and {@link DnsTunnelConfig#minLength()} long.
      * Raw bytes in labels (iodine's Base128, say) are data whatever their entropy: hostnames
      * are letters, digits and hyphens, and international ones travel as punycode. The entropy
      * cannot tell: every character past ASCII counts as one symbol, and bytes that are not
@@ -235,12 +235,26 @@ public final class DnsTunnelDetector implements InspectionSink {
         w.characters += length;
         w.entropySum += entropy;
         w.nonAscii += nonAscii;
-        if (entropy >= config.minEntropy() || nonAscii * 10 >= length) {
+        if (entropy >= config.minEntropy() && encoded(sub) || nonAscii * 10 >= length) {
             w.randomCharacters += length;
             if (length >= config.minLength()) {
                 w.dataNames++;
             }
         }
+    }
+
+    /**
+     * True when a name does not read like the words hostnames are made of: few vowels (Base32
+     * and Base64 draw about one character in six from them, words about two in five), a
+     * tenth or more digits (hex: three in five; Base32, one in five), or a long run of
+     * consonants. Any one will do: a random name of 32 Base32 characters can draw vowels
+     * enough to pass for words, seldom digits too. Entropy alone calls any long
+     * hostname random: cloudresourcemanager measures 3.5 bits, kubernetes-dashboard 3.6,
+     * and a node whose pods ask eight such names of one domain in a minute is no tunnel.
+     */
+    static boolean encoded(String sub) {
+        return NameFeatures.vowelRatio(sub) < 0.3 || NameFeatures.digitRatio(sub) >= 0.1
+                || NameFeatures.longestConsonantRun(sub) >= 5;
     }
 
     private void judge(String domain, Window w) {
