@@ -55,7 +55,7 @@ final class TextFormat {
      */
     private static String who(Endpoint e) {
         Workload w = e.getWorkload();
-        String name = !w.getPodName().isEmpty() ? w.getNamespace() + "/" + w.getPodName() : w.getExternalName();
+        String name = !w.getPodName().isEmpty() ? w.getNamespace() + "/" + w.getPodName() : JsonLines.dnsName(w);
         return name.isEmpty() ? e.getIp() : name + " (" + e.getIp() + ")";
     }
 

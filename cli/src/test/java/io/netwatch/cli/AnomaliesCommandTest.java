@@ -51,5 +51,11 @@ class AnomaliesCommandTest {
                 .setDestination(Endpoint.newBuilder().setIp("203.0.113.7").setWorkload(Workload.newBuilder()
                         .setExternalName("api.example.com"))).build());
         assertTrue(line.contains("port_scan    shop/web-1 (10.0.0.5) -> api.example.com (203.0.113.7)"), line);
+        // An outside address without a name has its network in external_name: not a name.
+        line = TextFormat.anomaly(Anomaly.newBuilder().setAnomalyType("port_scan")
+                .setSource(Endpoint.newBuilder().setIp("10.0.0.5"))
+                .setDestination(Endpoint.newBuilder().setIp("203.0.113.7").setWorkload(Workload.newBuilder()
+                        .setExternalName("203.0.113.0/24"))).build());
+        assertTrue(line.contains("port_scan    10.0.0.5 -> 203.0.113.7  score"), line);
     }
 }
