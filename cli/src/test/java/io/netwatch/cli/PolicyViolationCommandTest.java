@@ -107,7 +107,7 @@ class PolicyViolationCommandTest {
             String printed = out.toString(StandardCharsets.UTF_8);
             assertEquals(0, status, printed);
             assertTrue(printed.contains("policy_violation"), printed);
-            assertTrue(printed.contains("10.244.1.5 -> 10.244.1.6"), printed);
+            assertTrue(printed.contains("shop/frontend (10.244.1.5) -> shop/cart (10.244.1.6)"), printed);
             assertTrue(printed.contains("shop/frontend → shop/cart 8080/TCP was established"), printed);
             assertTrue(printed.contains("denied by shop/default-deny"), printed);
         }
