@@ -714,6 +714,7 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
             dnsMessages++;
         }
         boolean keep = inspector.message(MessageKind.DNS) && reported;
+        inspector.countDns(m);
         if (keep || inspector.detectsDns(m.response())) {
             inspector.dns(new InspectionEvent.Dns(flowId, nowNanos, endpoints(transport), m, raw), keep);
         }
@@ -740,6 +741,7 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
                     if (!firstRequest) {
                         firstRequest(request);
                     }
+                    inspector.countHttpRequest(request);
                     if (httpMessages++ < MAX_HTTP_MESSAGES_PER_FLOW && inspector.message(MessageKind.HTTP)) {
                         inspector.emit(new InspectionEvent.Http(flowId, nowNanos, endpoints("tcp"), request, null));
                     }
@@ -751,6 +753,7 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
                     if (!firstResponse) {
                         firstResponse(response);
                     }
+                    inspector.countHttpResponse(response);
                     if (httpMessages++ < MAX_HTTP_MESSAGES_PER_FLOW && inspector.message(MessageKind.HTTP)) {
                         inspector.emit(new InspectionEvent.Http(flowId, nowNanos, endpoints("tcp"), request, response));
                     }
@@ -814,6 +817,7 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
         t.serverCipher = hello.cipherSuite();
         t.serverVersion = TlsVersions.selected(hello);
         t.built = null;
+        inspector.countServerHello(tlsKind(transport), hello);
         if (!inspector.message(tlsKind(transport))) {
             return;
         }

@@ -3,11 +3,21 @@ package io.netwatch.agent.inspect;
 import io.netwatch.agent.decode.IpLayer;
 import io.netwatch.agent.decode.PacketDecoder;
 import io.netwatch.agent.flow.FlowObserver;
+import io.netwatch.agent.inspect.dns.DnsMessage;
+import io.netwatch.agent.inspect.dns.DnsQueryType;
+import io.netwatch.agent.inspect.dns.DnsResponseCode;
+import io.netwatch.agent.inspect.http.HttpMethod;
+import io.netwatch.agent.inspect.http.HttpRequest;
+import io.netwatch.agent.inspect.http.HttpResponse;
+import io.netwatch.agent.inspect.http.HttpStatusClass;
 import io.netwatch.agent.inspect.http.HttpStream;
 import io.netwatch.agent.inspect.signature.MatchContext;
 import io.netwatch.agent.inspect.signature.PayloadBuffers;
 import io.netwatch.agent.inspect.signature.Signatures;
+import io.netwatch.agent.inspect.tls.ServerHello;
 import io.netwatch.agent.inspect.tls.TlsFingerprints;
+import io.netwatch.agent.inspect.tls.TlsVersionClass;
+import io.netwatch.agent.inspect.tls.TlsVersions;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.flow.v1.InspectionLimit;
 import java.nio.ByteBuffer;
@@ -56,6 +66,23 @@ public final class Inspector implements FlowObserver {
     private static final HttpStream.Event[] HTTP_EVENTS = HttpStream.Event.values();
     /** HTTP directions in which each {@link HttpStream.Event} happened, by its ordinal. */
     private final AtomicLongArray httpEvents = new AtomicLongArray(HTTP_EVENTS.length);
+    // What the messages said, in bounded groups: every message parsed, those past a flow's
+    // bound on the events it reports included, as the messages are counted in events.
+    /** DNS queries by the type of their first question, indexed by {@link DnsQueryType#ordinal()}. */
+    private final AtomicLongArray dnsQueries = new AtomicLongArray(DnsQueryType.values().length);
+    /** DNS responses by their (extended) RCODE, indexed by {@link DnsResponseCode#ordinal()}. */
+    private final AtomicLongArray dnsResponses = new AtomicLongArray(DnsResponseCode.values().length);
+    /** HTTP requests by method, indexed by {@link HttpMethod#ordinal()}. */
+    private final AtomicLongArray httpRequests = new AtomicLongArray(HttpMethod.values().length);
+    /** HTTP responses (interim ones included) by status class, indexed by {@link HttpStatusClass#ordinal()}. */
+    private final AtomicLongArray httpResponses = new AtomicLongArray(HttpStatusClass.values().length);
+    private static final int TLS_VERSIONS = TlsVersionClass.values().length;
+    /**
+     * ServerHellos (not HelloRetryRequests) by the protocol that carried them ({@link
+     * MessageKind#TLS} or {@link MessageKind#QUIC}) and the version selected: at {@code
+     * kind.ordinal() * TLS_VERSIONS + version.ordinal()}.
+     */
+    private final AtomicLongArray serverHellos = new AtomicLongArray(MessageKind.values().length * TLS_VERSIONS);
     private final AtomicLong gaps = new AtomicLong();
     private final AtomicLong ignoredResets = new AtomicLong();
     private final AtomicLong mismatches = new AtomicLong();
@@ -278,6 +305,39 @@ public final class Inspector implements FlowObserver {
         malformed.lazySet(kind.ordinal(), malformed.get(kind.ordinal()) + 1);
     }
 
+    /** One DNS message parsed (whole or in part): a query by its question's type, a response by its code. */
+    void countDns(DnsMessage m) {
+        if (m.response()) {
+            increment(dnsResponses, DnsResponseCode.of(m.extendedRcode()).ordinal());
+        } else {
+            increment(dnsQueries, DnsQueryType.of(m.qtype()).ordinal());
+        }
+    }
+
+    void countHttpRequest(HttpRequest r) {
+        increment(httpRequests, HttpMethod.of(r.method()).ordinal());
+    }
+
+    void countHttpResponse(HttpResponse r) {
+        increment(httpResponses, HttpStatusClass.of(r.status()).ordinal());
+    }
+
+    /**
+     * One ServerHello carried by {@code kind} (TLS or QUIC). A HelloRetryRequest is not counted:
+     * it selects nothing for good, and the ServerHello that follows it is.
+     */
+    void countServerHello(MessageKind kind, ServerHello hello) {
+        if (!hello.helloRetryRequest()) {
+            increment(serverHellos, kind.ordinal() * TLS_VERSIONS
+                    + TlsVersionClass.of(TlsVersions.selected(hello)).ordinal());
+        }
+    }
+
+    /** Adds one by a release store: only the capture thread writes the counters. */
+    private static void increment(AtomicLongArray counters, int i) {
+        counters.lazySet(i, counters.get(i) + 1);
+    }
+
     /** What happened in one HTTP direction, counted once each when the direction ends. */
     void countHttpEvents(HttpStream stream) {
         for (HttpStream.Event e : HTTP_EVENTS) {
@@ -354,6 +414,31 @@ public final class Inspector implements FlowObserver {
      */
     public long malformedMessages(MessageKind kind) {
         return malformed.get(kind.ordinal());
+    }
+
+    /** DNS queries (whole or in part) whose first question is of {@code type}; a query without one is {@link DnsQueryType#OTHER}. */
+    public long dnsQueries(DnsQueryType type) {
+        return dnsQueries.get(type.ordinal());
+    }
+
+    /** DNS responses (whole or in part) whose extended RCODE is {@code code}. */
+    public long dnsResponses(DnsResponseCode code) {
+        return dnsResponses.get(code.ordinal());
+    }
+
+    /** HTTP requests whose method is {@code method}. */
+    public long httpRequests(HttpMethod method) {
+        return httpRequests.get(method.ordinal());
+    }
+
+    /** HTTP responses, interim ones included, whose status is of class {@code status}. */
+    public long httpResponses(HttpStatusClass status) {
+        return httpResponses.get(status.ordinal());
+    }
+
+    /** ServerHellos over {@code kind} ({@link MessageKind#TLS} or {@link MessageKind#QUIC}) that selected {@code version}. */
+    public long serverHellos(MessageKind kind, TlsVersionClass version) {
+        return serverHellos.get(kind.ordinal() * TLS_VERSIONS + version.ordinal());
     }
 
     /** HTTP directions in which {@code event} happened (a lost place, a bad chunk, a head refused, ...). */

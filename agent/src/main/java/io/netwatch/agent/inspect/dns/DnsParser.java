@@ -146,6 +146,8 @@ public final class DnsParser {
     public static final int TYPE_SVCB = 64;
     public static final int TYPE_HTTPS = 65;
     public static final int TYPE_SPF = 99;
+    /** QTYPE * (RFC 1035, RFC 8482): all records, a query type only. */
+    public static final int TYPE_ANY = 255;
     public static final int TYPE_CAA = 257;
 
     /** Shortest question (the root, type, class) and shortest record (the root and 10 bytes), bytes. */
