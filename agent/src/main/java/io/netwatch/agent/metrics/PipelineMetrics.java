@@ -8,7 +8,12 @@ import io.netwatch.agent.decode.DecodeError;
 import io.netwatch.agent.flow.FlowTable;
 import io.netwatch.agent.inspect.Inspector;
 import io.netwatch.agent.inspect.MessageKind;
+import io.netwatch.agent.inspect.dns.DnsQueryType;
+import io.netwatch.agent.inspect.dns.DnsResponseCode;
+import io.netwatch.agent.inspect.http.HttpMethod;
+import io.netwatch.agent.inspect.http.HttpStatusClass;
 import io.netwatch.agent.inspect.http.HttpStream;
+import io.netwatch.agent.inspect.tls.TlsVersionClass;
 import io.netwatch.common.metrics.FunctionMeters;
 import java.util.List;
 
@@ -78,6 +83,34 @@ public final class PipelineMetrics implements MeterBinder {
                 meters.counter("netwatch.inspect.messages", inspector, i -> i.events(kind),
                         "Application-layer messages found (DNS, HTTP, TLS and QUIC hellos, SSH banners)",
                         "protocol", kind.label());
+            }
+            // What the messages said, Hubble's DNS and HTTP metrics with fixed label sets.
+            for (DnsQueryType type : DnsQueryType.values()) {
+                meters.counter("netwatch.inspect.dns.queries", inspector, i -> i.dnsQueries(type),
+                        "DNS queries by the type of their first question (other: any other type, or none)",
+                        "qtype", type.label());
+            }
+            for (DnsResponseCode code : DnsResponseCode.values()) {
+                meters.counter("netwatch.inspect.dns.responses", inspector, i -> i.dnsResponses(code),
+                        "DNS responses by RCODE (extended by EDNS; other: any but the six of RFC 1035)",
+                        "rcode", code.label());
+            }
+            for (HttpMethod method : HttpMethod.values()) {
+                meters.counter("netwatch.inspect.http.requests", inspector, i -> i.httpRequests(method),
+                        "HTTP/1.x requests by method (other: any other token)", "method", method.label());
+            }
+            for (HttpStatusClass status : HttpStatusClass.values()) {
+                meters.counter("netwatch.inspect.http.responses", inspector, i -> i.httpResponses(status),
+                        "HTTP/1.x responses by status class, interim ones included (other: 600 to 999)",
+                        "status", status.label());
+            }
+            for (MessageKind kind : List.of(MessageKind.TLS, MessageKind.QUIC)) {
+                for (TlsVersionClass version : TlsVersionClass.values()) {
+                    meters.counter("netwatch.inspect.tls.server.hellos", inspector,
+                            i -> i.serverHellos(kind, version),
+                            "TLS ServerHellos by the version they select (HelloRetryRequests not counted)",
+                            "protocol", kind.label(), "version", version.label());
+                }
             }
             for (MessageKind kind : MessageKind.values()) {
                 meters.gauge("netwatch.inspect.parser.enabled", inspector,
