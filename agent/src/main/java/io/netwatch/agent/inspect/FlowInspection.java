@@ -742,7 +742,7 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
                         firstRequest(request);
                     }
                     inspector.countHttpRequest(request);
-                    if (httpMessages++ < MAX_HTTP_MESSAGES_PER_FLOW && inspector.message(MessageKind.HTTP)) {
+                    if (reportHttp()) {
                         inspector.emit(new InspectionEvent.Http(flowId, nowNanos, endpoints("tcp"), request, null));
                     }
                     fields(Buffer.Group.HTTP_REQUEST, SignatureFields.http(request, null), true);
@@ -754,7 +754,7 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
                         firstResponse(response);
                     }
                     inspector.countHttpResponse(response);
-                    if (httpMessages++ < MAX_HTTP_MESSAGES_PER_FLOW && inspector.message(MessageKind.HTTP)) {
+                    if (reportHttp()) {
                         inspector.emit(new InspectionEvent.Http(flowId, nowNanos, endpoints("tcp"), request, response));
                     }
                     fields(Buffer.Group.HTTP_RESPONSE, SignatureFields.http(request, response), false);
@@ -762,6 +762,20 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
             });
         }
         return http;
+    }
+
+    /**
+     * Counts one HTTP message; true when it is to be built and reported. The bound is on the
+     * messages reported, never on those counted, as for DNS: {@code
+     * netwatch_inspect_messages_total} must not fall short of the requests and responses counted
+     * by method and status on a long keep-alive connection.
+     */
+    private boolean reportHttp() {
+        boolean reported = httpMessages < MAX_HTTP_MESSAGES_PER_FLOW;
+        if (reported) {
+            httpMessages++;
+        }
+        return inspector.message(MessageKind.HTTP) && reported;
     }
 
     /** Reports the hellos found in a TLS handshake message stream (TCP records, or QUIC CRYPTO data). */
