@@ -1448,6 +1448,10 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
                     protocol = ProtocolProbe.QUIC;
                     quicMessageRead = true;
                     quicMessage(quicHandshakes.message(), quicHandshakes.messageLength());
+                    if (quicHandshakes != null) {
+                        // Read: its stream's arrays go now, not at the flow's next datagram (if any).
+                        quicHandshakes.messageRead();
+                    }
                 }
             }
             if (quicInitials == MAX_QUIC_INITIALS) {

@@ -87,12 +87,18 @@ public final class QuicHandshakes {
 
     private final Connection[] connections = new Connection[MAX_CONNECTIONS];
     private int count;
+    /**
+     * The first message just read, over its stream's array: held until {@link #messageRead()}
+     * or the next datagram, and counted in {@link #keptBytes()} while it is.
+     */
     private ByteBuffer message;
     private int messageLength;
+    /** Bytes of the arrays {@link #message} holds on to (its side's stream went): 0 while none is held. */
+    private int messageKept;
 
     /** Reads one client-to-server datagram. */
     public Step client(ByteBuffer buf, int off, int len) {
-        message = null;
+        messageRead();
         if (!QuicInitial.startsLikeInitial(buf, off, len)) {
             return Step.NOT_INITIAL;
         }
@@ -130,7 +136,7 @@ public final class QuicHandshakes {
 
     /** Reads one server-to-client datagram. */
     public Step server(ByteBuffer buf, int off, int len) {
-        message = null;
+        messageRead();
         if (!QuicInitial.startsLikeInitial(buf, off, len)) {
             return Step.NOT_INITIAL;
         }
@@ -211,17 +217,29 @@ public final class QuicHandshakes {
         }
         message = s.crypto.contiguous();
         messageLength = length;
+        messageKept = s.crypto.keptBytes();
         s.over = true;
         s.crypto = null;
         return Step.MESSAGE;
     }
 
     /**
-     * After {@link Step#MESSAGE}, until the next datagram: the CRYPTO stream from offset 0, the
-     * first message (its 4-byte handshake header included) at its start. Read-only.
+     * After {@link Step#MESSAGE}, until {@link #messageRead()} or the next datagram: the CRYPTO
+     * stream from offset 0, the first message (its 4-byte handshake header included) at its
+     * start. Read-only.
      */
     public ByteBuffer message() {
         return message;
+    }
+
+    /**
+     * The caller is done with {@link #message()}: its stream's arrays go now. Held until the
+     * next datagram, they stayed as long as the flow did once its datagrams stopped, up to 18 KiB
+     * a flow that no budget counted (a hello at offset 0 and one byte near the 16 KiB kept).
+     */
+    public void messageRead() {
+        message = null;
+        messageKept = 0;
     }
 
     /** After {@link Step#MESSAGE}: the first message's length, bytes, header included. */
@@ -243,9 +261,12 @@ public final class QuicHandshakes {
         }
     }
 
-    /** Bytes of the CRYPTO streams kept, for the inspection budget. */
+    /**
+     * Bytes of the CRYPTO streams kept, and of a message not yet {@linkplain #messageRead() read},
+     * for the inspection budget.
+     */
     public int keptBytes() {
-        int n = 0;
+        int n = messageKept;
         for (int i = 0; i < count; i++) {
             Connection c = connections[i];
             n += (c.client.crypto == null ? 0 : c.client.crypto.keptBytes())
