@@ -29,16 +29,19 @@ final class RegisteredDomain {
     static final java.util.List<String> CLUSTER_ZONES = java.util.List.of("cluster.local", "in-addr.arpa", "ip6.arpa");
 
     /**
-     * Top-level domains no public DNS server answers: {@code internal}, which ICANN reserved for
-     * private use (2024), where the clouds name their nodes ({@code us-west-2.compute.internal},
-     * {@code c.PROJECT.internal}). A name there is answered by the cloud's resolver, never by a
-     * server a pod's owner runs, so it carries no tunnel; yet a node asks for many: a pod's
-     * search path ends with its node's domain, and with {@code ndots:5} each outside name is
-     * first asked under it ({@code api.github.com.us-west-2.compute.internal}). Found in review:
-     * eight such names in a minute raised a {@code dns_tunnel} on {@code compute.internal}, and
-     * some seventy an {@code exfiltration}.
+     * Zones where the clouds name their nodes, answered by the cloud's resolver only:
+     * {@code internal}, the top-level domain ICANN reserved for private use (2024), where AWS
+     * and Google do ({@code us-west-2.compute.internal}, {@code c.PROJECT.internal}), and
+     * {@code internal.cloudapp.net}, Azure's suffix for a virtual network's machines
+     * ({@code RANDOM.bx.internal.cloudapp.net}, AKS's nodes among them). A name there is never
+     * answered by a server a pod's owner runs, so it carries no tunnel; yet a node asks for many:
+     * a pod's search path ends with its node's domain, and with {@code ndots:5} each outside name
+     * is first asked under it ({@code api.github.com.us-west-2.compute.internal}). Found in
+     * review: eight such names in a minute raised a {@code dns_tunnel} on
+     * {@code compute.internal}, and some seventy an {@code exfiltration}; on AKS alike, on
+     * {@code internal.cloudapp.net}, its random label making every name look encoded.
      */
-    static final java.util.List<String> PRIVATE_ZONES = java.util.List.of("internal");
+    static final java.util.List<String> PRIVATE_ZONES = java.util.List.of("internal", "internal.cloudapp.net");
 
     private RegisteredDomain() {
     }

@@ -152,6 +152,34 @@ class DnsTunnelDetectorTest {
         }
     }
 
+    /**
+     * Found in review: AKS's nodes take Azure's VNet suffix, a random label under
+     * internal.cloudapp.net, which only Azure's resolver answers; a pod's search path ends with
+     * it, as with EKS's compute.internal. Eight outside names resolved in a minute were eight
+     * subdomains of internal.cloudapp.net 44 characters long, random label and digits in them:
+     * data names, a dns_tunnel, whatever the encoded test says of words.
+     */
+    @Test
+    void azuresVnetSuffixAskedThroughTheSearchPathIsNoTunnel() {
+        DnsTunnelDetector d = detector(DnsTunnelConfig.defaults());
+        String[] outside = {"api.github.com", "registry-1.docker.io", "sts.amazonaws.com", "hooks.slack.com",
+            "api.stripe.com", "oauth2.googleapis.com", "login.microsoftonline.com", "api.datadoghq.com"};
+        int i = 0;
+        for (String n : outside) {
+            d.onEvent(DnsQueries.query(i, CLIENT, n + ".jvrfnjwd53ouhcmpamsq2vh2ch.bx.internal.cloudapp.net.",
+                    DnsParser.TYPE_A, T0 + i++ * SECOND));
+        }
+        assertEquals(List.of(), anomalies);
+        assertFalse(RegisteredDomain.inPrivateZone("internal.cloudapp.net.evil.example"));
+        assertFalse(RegisteredDomain.inPrivateZone("myvm.eastus.cloudapp.azure.com"), "a public name of Azure's");
+        // The same names under a public domain are a tunnel.
+        for (String n : outside) {
+            d.onEvent(DnsQueries.query(i, CLIENT, n + ".jvrfnjwd53ouhcmpamsq2vh2ch.bx.internal-cloudapp.example",
+                    DnsParser.TYPE_A, T0 + i++ * SECOND));
+        }
+        assertEquals(List.of(DnsTunnelDetector.DNS_TUNNEL), anomalies.stream().map(Anomaly::getAnomalyType).toList());
+    }
+
     @Test
     void theEighthDistinctEncodedSubdomainRaisesATunnel() {
         DnsTunnelDetector d = detector(DnsTunnelConfig.defaults());
