@@ -37,11 +37,19 @@ public final class RuleParser {
         this.vars = vars;
     }
 
-    /** What reading one text gave: the rules that loaded, and an error for each that did not. */
-    public record Result(List<Rule> rules, List<RuleError> errors) {
+    /**
+     * What reading one text gave: the rules that loaded, an error for each that did not, and
+     * the sids of those left unread because they are disabled (see {@link #parse(String, String, Set)}).
+     */
+    public record Result(List<Rule> rules, List<RuleError> errors, List<Integer> disabledUnread) {
         public Result {
             rules = List.copyOf(rules);
             errors = List.copyOf(errors);
+            disabledUnread = List.copyOf(disabledUnread);
+        }
+
+        public Result(List<Rule> rules, List<RuleError> errors) {
+            this(rules, errors, List.of());
         }
     }
 
@@ -52,6 +60,18 @@ public final class RuleParser {
      * @param source the file's name, for origins and errors
      */
     public Result parse(String text, String source) {
+        return parse(text, source, Set.of());
+    }
+
+    /**
+     * As {@link #parse(String, String)}, but a rule that cannot be read and whose sid is in
+     * {@code disabled} is left out unsaid, its sid in {@link Result#disabledUnread()}: disabling
+     * the sids of the rules Netwatch refuses is how a Suricata ruleset is tuned to it, as
+     * suricata-update's disable.conf comments rules out before Suricata reads them. (Rules read
+     * are returned whatever their sid: the caller leaves the disabled ones out.)
+     */
+    public Result parse(String text, String source, Set<Integer> disabled) {
+        List<Integer> disabledUnread = new ArrayList<>();
         List<Rule> rules = new ArrayList<>();
         List<RuleError> errors = new ArrayList<>();
         String[] lines = text.split("\r?\n", -1);
@@ -80,14 +100,43 @@ public final class RuleParser {
             if (continued && i + 1 < lines.length) {
                 continue;
             }
+            String ruleText = rule.toString().strip();
             try {
-                rules.add(rule(rule.toString().strip(), source + ":" + startLine));
+                rules.add(rule(ruleText, source + ":" + startLine));
             } catch (IllegalArgumentException e) {
-                errors.add(new RuleError(source, startLine, e.getMessage()));
+                int sid = disabled.isEmpty() ? -1 : sidOf(ruleText);
+                if (disabled.contains(sid)) {
+                    disabledUnread.add(sid);
+                } else {
+                    errors.add(new RuleError(source, startLine, e.getMessage()));
+                }
             }
             rule.setLength(0);
         }
-        return new Result(rules, errors);
+        return new Result(rules, errors, disabledUnread);
+    }
+
+    /**
+     * The sid a rule's text gives, read leniently for a rule that cannot be read otherwise, or
+     * -1 when its header or options cannot be told apart or it gives none (one longer than the
+     * rule limit never gets here).
+     */
+    static int sidOf(String text) {
+        Matcher m = HEADER.matcher(text);
+        if (!m.matches()) {
+            return -1;
+        }
+        try {
+            for (RuleText.Option o : RuleText.options(m.group(8))) {
+                if (o.name().equals("sid") && o.value() != null && o.value().matches("\\d{1,10}")) {
+                    long sid = Long.parseLong(o.value());
+                    return sid > 0 && sid <= Integer.MAX_VALUE ? (int) sid : -1;
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            return -1;
+        }
+        return -1;
     }
 
     /** Parses one rule; throws {@link IllegalArgumentException} with the reason it is refused. */

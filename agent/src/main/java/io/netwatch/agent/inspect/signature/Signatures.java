@@ -258,6 +258,9 @@ public final class Signatures {
 
     private LoadReport read() {
         RuleParser parser = new RuleParser(vars);
+        Set<Integer> disabled = Set.copyOf(tuning.disabledSids());
+        // The disabled sids of rules left unread, which are no typo.
+        Set<Integer> disabledUnread = new HashSet<>();
         List<Rule> rules = new ArrayList<>();
         List<RuleError> errors = new ArrayList<>();
         List<String> sources = new ArrayList<>();
@@ -269,7 +272,7 @@ public final class Signatures {
         try {
             if (bundled) {
                 sources.add(BUNDLED_NAME);
-                add(parser.parse(bundledText(), BUNDLED_NAME), rules, errors);
+                add(parser.parse(bundledText(), BUNDLED_NAME, disabled), rules, errors, disabledUnread);
             }
             for (Path p : paths) {
                 reading = p;
@@ -281,7 +284,8 @@ public final class Signatures {
                                 + " bytes");
                     }
                     sources.add(f.toString());
-                    add(parser.parse(io.netwatch.common.TextFiles.readUtf8(f), f.toString()), rules, errors);
+                    add(parser.parse(io.netwatch.common.TextFiles.readUtf8(f), f.toString(), disabled), rules, errors,
+                            disabledUnread);
                 }
             }
             Path t = tuning.thresholdFile();
@@ -306,9 +310,8 @@ public final class Signatures {
         }
         List<RuleError> tuningErrors = new ArrayList<>();
         // Disabled rules go before anything else looks at them: a disabled sid used twice is no clash.
-        Set<Integer> disabled = new HashSet<>(tuning.disabledSids());
         if (!disabled.isEmpty()) {
-            Set<Integer> read = new HashSet<>();
+            Set<Integer> read = new HashSet<>(disabledUnread);
             rules.forEach(r -> read.add(r.sid()));
             for (int sid : tuning.disabledSids()) {
                 if (!read.contains(sid)) {
@@ -395,9 +398,11 @@ public final class Signatures {
         return new RuleError(at[0], Integer.parseInt(at[1]), reason);
     }
 
-    private static void add(RuleParser.Result r, List<Rule> rules, List<RuleError> errors) {
+    private static void add(RuleParser.Result r, List<Rule> rules, List<RuleError> errors,
+                            Set<Integer> disabledUnread) {
         rules.addAll(r.rules());
         errors.addAll(r.errors());
+        disabledUnread.addAll(r.disabledUnread());
     }
 
     /**

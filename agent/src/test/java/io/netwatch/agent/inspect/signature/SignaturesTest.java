@@ -116,6 +116,28 @@ class SignaturesTest {
                 s.lastLoad().tuningErrors().getFirst().toString());
     }
 
+    /**
+     * Found in review: disabling the sids of the rules Netwatch refuses (a Suricata ruleset's
+     * rules on keywords outside the subset, tuned away as suricata-update's disable.conf does,
+     * which comments them out before Suricata reads them) still printed each refusal, and
+     * called each such sid a typo ("no rule read has sid"): rules check could not go clean.
+     */
+    @Test
+    void aDisabledSidsRuleThatWouldBeRefusedIsNeitherRefusedNorATypo() throws Exception {
+        Path f = dir.resolve("et.rules");
+        Files.writeString(f, """
+                alert tcp any any -> any any (msg:"kept"; content:"zz"; sid:1;)
+                alert tcp any any -> any any (msg:"outside the subset"; flowbits:set,x; sid:2;)
+                drop tcp any any -> any any (msg:"another action"; content:"yy"; sid:3;)
+                alert tcp any any -> any any (msg:"refused, not disabled"; flowbits:set,y; sid:4;)
+                """);
+        Signatures s = tuned(List.of(f), List.of(2, 3), null);
+        assertEquals(List.of(4), s.lastLoad().errors().stream().map(RuleError::line).toList(),
+                "only the refused rule not disabled");
+        assertEquals(List.of(), s.lastLoad().tuningErrors(), "sids 2 and 3 name rules that were read");
+        assertTrue(sids(s.current()).contains(1));
+    }
+
     @Test
     void aSuppressOfASidNoLoadedRuleHasIsReportedWithItsLine() throws Exception {
         Path t = dir.resolve("threshold.config");
