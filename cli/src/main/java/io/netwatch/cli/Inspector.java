@@ -12,6 +12,7 @@ import io.netwatch.agent.inspect.InspectionSink;
 import io.netwatch.agent.inspect.MessageKind;
 import io.netwatch.agent.inspect.http.HttpStream;
 import io.netwatch.agent.inspect.signature.Signatures;
+import io.netwatch.agent.inspect.signature.Suppression;
 import io.netwatch.agent.score.Detectors;
 import io.netwatch.agent.score.AnomalySink;
 import io.netwatch.agent.score.DetectionConfig;
@@ -83,13 +84,13 @@ public final class Inspector {
             } finally {
                 pipeline.finish();
             }
-            Map<String, Object> stats = stats(file, pipeline, error);
+            Map<String, Object> stats = stats(file, pipeline, signatures, error);
             stats.put("recorded_drops", source.recordedDrops());
             return new Result(stats, error);
         }
     }
 
-    private static Map<String, Object> stats(Path file, Pipeline p, CaptureException error) {
+    private static Map<String, Object> stats(Path file, Pipeline p, Signatures signatures, CaptureException error) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("file", file.toString());
         s.put("packets", p.packets());
@@ -157,6 +158,15 @@ public final class Inspector {
             s.put("quic_given_up_directions", p.inspector().quicDirectionsGivenUp());
             s.put("protocol_mismatches", p.inspector().protocolMismatches());
             s.put("signature_alerts", p.inspector().alerts());
+            // Alerts a suppress line kept from being raised, as netwatch_signature_suppressed_total counts them.
+            Map<String, Long> suppressed = new LinkedHashMap<>();
+            for (Suppression.Track track : Suppression.Track.values()) {
+                long n = signatures.suppressed(track);
+                if (n > 0) {
+                    suppressed.put(track.label(), n);
+                }
+            }
+            s.put("signature_suppressed", suppressed);
             s.put("parsers", p.inspector().config().parserLabels());
         }
         if (error != null) {

@@ -128,6 +128,35 @@ class RulesCommandTest {
     }
 
     /**
+     * Found in review: inspect takes --threshold-file, yet its stats said nothing of the alerts
+     * a suppress line kept from being raised, which the agent counts
+     * (netwatch_signature_suppressed_total): the capture looked as if the rule had not matched.
+     */
+    @Test
+    void inspectsStatsCountTheAlertsSuppressedByTrack() throws Exception {
+        Path f = tmp.resolve("mine.rules");
+        Files.writeString(f, "alert http any any -> any any (msg:\"wp login\"; http.uri; content:\"/wp-login.php\"; "
+                + "sid:1000010;)\n");
+        Path t = tmp.resolve("threshold.config");
+        Files.writeString(t, "suppress gen_id 1, sig_id 1000010, track by_src, ip 10.98.0.10\n");
+        Path out = tmp.resolve("out.json");
+        CliRun o = run("inspect", lab().toString(), "--no-default-rules", "--rules", f.toString(), "--threshold-file",
+                t.toString(), "--out", out.toString());
+        assertEquals(0, o.code(), o.stderr());
+        ObjectMapper json = new ObjectMapper();
+        JsonNode stats = null;
+        for (String line : Files.readAllLines(out)) {
+            JsonNode n = json.readTree(line);
+            assertNotEquals("alert", n.get("type").asText(), line);
+            if (n.get("type").asText().equals("stats")) {
+                stats = n;
+            }
+        }
+        assertEquals(0, stats.get("signature_alerts").asLong(), stats.toString());
+        assertEquals("{\"by_src\":1}", String.valueOf(stats.get("signature_suppressed")), stats.toString());
+    }
+
+    /**
      * The lab capture moved out of the private ranges: the web server (10.98.0.20) to a pod in the
      * shared address space, 100.64.1.2, and its client (10.98.0.10) to 198.51.100.7. Checksums
      * are not checked by the decoder, so only the addresses change.
