@@ -38,7 +38,8 @@ public final class ThresholdParser {
 
     /**
      * Reads every line of {@code text}. Lines starting with {@code #} and blank lines are
-     * skipped; a line ending in {@code \} continues on the next, as in Suricata.
+     * skipped; a line ending in {@code \} (white space after it aside) continues on the next,
+     * as in Suricata.
      *
      * @param source the file's name, for errors
      */
@@ -57,13 +58,15 @@ public final class ThresholdParser {
                 }
                 startLine = i + 1;
             }
-            boolean continued = line.endsWith("\\");
-            joined.append(continued ? line.substring(0, line.length() - 1) : line);
+            // As Suricata's SCThresholdConfLineIsMultiline: white space after the backslash is no matter.
+            String body = line.stripTrailing();
+            boolean continued = body.endsWith("\\");
+            joined.append(continued ? body.substring(0, body.length() - 1) : line);
             if (joined.length() > MAX_LINE_CHARS) {
                 errors.add(new RuleError(source, startLine, "the line is longer than " + MAX_LINE_CHARS + " characters"));
                 joined.setLength(0);
                 while (continued && i + 1 < lines.length) {
-                    continued = lines[++i].endsWith("\\");
+                    continued = lines[++i].stripTrailing().endsWith("\\");
                 }
                 continue;
             }

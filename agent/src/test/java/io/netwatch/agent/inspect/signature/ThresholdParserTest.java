@@ -67,6 +67,23 @@ class ThresholdParserTest {
         assertTrue(s.get(7).applies(from(8, 8, 8, 8, 198, 51, 100, 7)));
     }
 
+    /**
+     * Found in review: Suricata takes a line as continued when its last character other than
+     * white space is the backslash (SCThresholdConfLineIsMultiline), so blanks an editor left
+     * after it change nothing there; here both halves were refused.
+     */
+    @Test
+    void aBackslashFollowedByBlanksStillContinuesTheLineAsInSuricata() {
+        ThresholdParser.Result r = parse("suppress gen_id 1, sig_id 9100066, \\  \t\n"
+                + "    track by_either, ip 198.51.100.7\r\n"
+                + "suppress gen_id 1, \\ \r\n"
+                + "sig_id 9100067\n");
+        assertEquals(List.of(), r.errors());
+        assertEquals(List.of(9100066, 9100067), r.suppressions().stream().map(Suppression::sid).toList());
+        assertEquals(List.of(1, 3), r.suppressions().stream().map(Suppression::line).toList());
+        assertEquals(Suppression.Track.BY_EITHER, r.suppressions().getFirst().track());
+    }
+
     @Test
     void everyOtherThresholdLineIsRefusedWithItsLineAndWhy() {
         ThresholdParser.Result r = parse("""
