@@ -620,14 +620,15 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
 
     /**
      * A rule matched: an event for the sink and the detectors, and a line in the flow record;
-     * nothing when a suppression in force covers it (counted). The rule has fired for this
-     * flow all the same, so it is not checked again here.
+     * nothing when a suppression in force covers it (counted), and the rule is then not fired:
+     * a suppression by address may cover one side of the flow and not the other, whose match
+     * Suricata would raise (each match suppressed is counted).
      */
     @Override
-    public void alert(Rule rule, Buffer buffer) {
+    public boolean alert(Rule rule, Buffer buffer) {
         MatchContext m = inspector.matchContext();
         if (inspector.signatures().suppress(rule, m)) {
-            return;
+            return false;
         }
         if (alerts.size() < MAX_ALERTS_PER_RECORD) {
             if (alerts.isEmpty()) {
@@ -637,6 +638,7 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
         }
         inspector.alert(new InspectionEvent.Alert(flowId, nowNanos, inspector.endpoints(m, tcp ? "tcp" : "udp"), rule,
                 buffer.keyword(), appProto));
+        return true;
     }
 
     /** The flow's rule state, made now if it was not (a field rule's pattern was found): see {@link #rules}. */

@@ -128,6 +128,34 @@ class RuleTuningInspectionTest {
         assertEquals(2, pipeline.inspector().alerts(), "suppressed alerts are not counted as raised");
     }
 
+    /**
+     * A suppression by address that covers one side of a flow leaves the other side's match
+     * raised, as Suricata raises it (found in review: the suppressed match marked the rule as
+     * fired for the flow, so the server's match that followed was never checked).
+     */
+    @Test
+    void aMatchSuppressedOnOneSideLeavesTheOtherSidesMatchRaised() throws Exception {
+        Path rules = dir.resolve("local.rules");
+        Files.writeString(rules, "alert tcp any any -> any any (msg:\"marker\"; content:\"MARKER-7Q\"; sid:1000001; rev:1;)\n");
+        Path threshold = dir.resolve("threshold.config");
+        Files.writeString(threshold, "suppress gen_id 1, sig_id 1000001, track by_src, ip 10.0.0.1\n");
+        signatures = new RulesConfig(List.of(rules), false, Duration.ZERO, Signatures.DEFAULT_PAYLOAD_DEPTH,
+                RuleVariables.defaults(), new RuleTuning(List.of(), threshold)).load();
+        assertEquals(List.of(), signatures.lastLoad().tuningErrors());
+        pipeline = Pipeline.create("n", List.of("eth0"), FlowTableConfig.defaults(), DetectionConfig.defaults(),
+                InspectionConfig.defaults(), signatures, flows::add, anomalies::add, events::add);
+        segment(CLIENT, 40000, SERVER, 9000, 0x02, 100, "");
+        segment(SERVER, 9000, CLIENT, 40000, 0x12, 500, "");
+        segment(CLIENT, 40000, SERVER, 9000, 0x10, 101, "");
+        segment(CLIENT, 40000, SERVER, 9000, 0x18, 101, "hello MARKER-7Q\n");
+        assertEquals(List.of(), alerted(), "the client's match is suppressed");
+        segment(SERVER, 9000, CLIENT, 40000, 0x18, 501, "echo MARKER-7Q\n");
+        pipeline.finish();
+        assertEquals(List.of(1000001), alerted(), "the server's match is not covered: raised");
+        assertEquals(List.of(1000001), recorded());
+        assertEquals(1, signatures.suppressed(Suppression.Track.BY_SRC));
+    }
+
     @Test
     void bySrcSuppressesTheAlertsOfThatSenderOnly() throws Exception {
         suppressing("suppress gen_id 1, sig_id 9100001, track by_src, ip 10.0.0.1\n");

@@ -1,11 +1,14 @@
 package io.netwatch.agent.inspect.signature;
 
-/** Receives each rule that matched, once per flow. */
+/** Receives each rule that matched, once per flow it is raised in. */
 @FunctionalInterface
 public interface AlertListener {
     /**
      * @param rule   the rule that matched
      * @param buffer the buffer its fast pattern was found in
+     * @return true when the alert was raised, and the rule has fired for the flow; false when a
+     *         suppression covered this match: the rule stays unfired, so a match on the flow's
+     *         other side, which a suppression by address may not cover, is still raised
      */
-    void alert(Rule rule, Buffer buffer);
+    boolean alert(Rule rule, Buffer buffer);
 }

@@ -293,8 +293,9 @@ public final class FlowSignatures {
                         continue; // not for this flow's bytes, whatever follows
                     }
                 } else if (rules.verifyPayload(r, view(), length, verifier())) {
-                    fire(r);
-                    out.alert(rule, Buffer.PAYLOAD);
+                    if (out.alert(rule, Buffer.PAYLOAD)) {
+                        fire(r);
+                    }
                     continue;
                 }
                 if (armed == null) {
@@ -345,8 +346,9 @@ public final class FlowSignatures {
                     // A rule for an application protocol waits while the flow's is not named yet.
                     drop = !(ctx.appProto.isEmpty() && rule.protocol().isApplication());
                 } else if (rules.verifyPayload(r, view(), length, verifier())) {
-                    fire(r);
-                    out.alert(rule, Buffer.PAYLOAD);
+                    if (out.alert(rule, Buffer.PAYLOAD)) {
+                        fire(r);
+                    }
                     drop = true;
                 }
                 if (drop) {

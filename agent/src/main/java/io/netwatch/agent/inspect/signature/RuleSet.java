@@ -309,9 +309,9 @@ public final class RuleSet {
         public void hit(int pattern, long end) {
             for (int r : candidates(buffer, pattern)) {
                 FlowSignatures state = flow.get();
-                if (!state.hasFired(r) && fieldsMatch(r, group, fields, ctx, state.verifier())) {
+                if (!state.hasFired(r) && fieldsMatch(r, group, fields, ctx, state.verifier())
+                        && out.alert(rules.get(r), buffer)) {
                     state.fire(r);
-                    out.alert(rules.get(r), buffer);
                 }
             }
         }

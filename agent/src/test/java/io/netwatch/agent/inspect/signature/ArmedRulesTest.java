@@ -31,7 +31,7 @@ class ArmedRulesTest {
         List<Integer> sids = new ArrayList<>();
         for (String s : segments) {
             byte[] b = s.getBytes(StandardCharsets.ISO_8859_1);
-            f.stream(ByteBuffer.wrap(b), 0, b.length, ctx, (rule, buffer) -> sids.add(rule.sid()));
+            f.stream(ByteBuffer.wrap(b), 0, b.length, ctx, (rule, buffer) -> { sids.add(rule.sid()); return true; });
         }
         return sids;
     }

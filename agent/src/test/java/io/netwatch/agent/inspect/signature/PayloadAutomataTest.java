@@ -32,7 +32,7 @@ class PayloadAutomataTest {
         List<Integer> sids = new ArrayList<>();
         for (String s : segments) {
             byte[] b = s.getBytes(StandardCharsets.ISO_8859_1);
-            f.stream(ByteBuffer.wrap(b), 0, b.length, ctx, (rule, buffer) -> sids.add(rule.sid()));
+            f.stream(ByteBuffer.wrap(b), 0, b.length, ctx, (rule, buffer) -> { sids.add(rule.sid()); return true; });
         }
         return sids;
     }
@@ -104,12 +104,12 @@ class PayloadAutomataTest {
         ctx.ipVersion = 4;
         assertEquals(0, f.keptBytes());
         ctx.toServer = true;
-        f.stream(ByteBuffer.wrap(new byte[100]), 0, 100, ctx, (r, b) -> { });
+        f.stream(ByteBuffer.wrap(new byte[100]), 0, 100, ctx, (r, b) -> true);
         assertEquals(PayloadBuffers.SMALL, f.keptBytes(), "a small array for the first bytes");
-        f.stream(ByteBuffer.wrap(new byte[600]), 0, 600, ctx, (r, b) -> { });
+        f.stream(ByteBuffer.wrap(new byte[600]), 0, 600, ctx, (r, b) -> true);
         assertEquals(4096, f.keptBytes(), "grown to the depth");
         ctx.toServer = false;
-        f.stream(ByteBuffer.wrap(new byte[10]), 0, 10, ctx, (r, b) -> { });
+        f.stream(ByteBuffer.wrap(new byte[10]), 0, 10, ctx, (r, b) -> true);
         assertEquals(4096 + PayloadBuffers.SMALL, f.keptBytes(), "and the other direction's");
         f.stopPayload(true);
         assertEquals(PayloadBuffers.SMALL, f.keptBytes());

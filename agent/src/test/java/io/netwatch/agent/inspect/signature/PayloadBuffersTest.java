@@ -82,6 +82,6 @@ class PayloadBuffersTest {
         ctx.toServer = true;
         ctx.appProto = "http";
         ctx.ipVersion = 4;
-        f.stream(ByteBuffer.wrap(b), 0, b.length, ctx, (rule, buffer) -> fired.add(rule.sid()));
+        f.stream(ByteBuffer.wrap(b), 0, b.length, ctx, (rule, buffer) -> { fired.add(rule.sid()); return true; });
     }
 }

@@ -117,11 +117,12 @@ class SignatureFuzzTest {
         int off = 0;
         for (int i = 0; off < payload.length; i = Math.min(i + 1, chunks.size() - 1)) {
             int len = Math.min(chunks.get(i), payload.length - off);
-            f.stream(ByteBuffer.wrap(payload), off, len, ctx, (rule, buffer) -> fired.add(rule.sid()));
+            f.stream(ByteBuffer.wrap(payload), off, len, ctx, (rule, buffer) -> { fired.add(rule.sid()); return true; });
             off += len;
         }
-        f.datagram(ByteBuffer.wrap(payload), 0, payload.length, ctx, (rule, buffer) -> { });
-        f.fields(Buffer.Group.HTTP_REQUEST, b -> new byte[][] {payload}, ctx, (rule, buffer) -> fired.add(rule.sid()));
+        f.datagram(ByteBuffer.wrap(payload), 0, payload.length, ctx, (rule, buffer) -> true);
+        f.fields(Buffer.Group.HTTP_REQUEST, b -> new byte[][] {payload}, ctx,
+                (rule, buffer) -> { fired.add(rule.sid()); return true; });
         assertEquals(fired.size(), new java.util.HashSet<>(fired).size(), "each rule at most once per flow");
         return fired.stream().sorted().toList();
     }
