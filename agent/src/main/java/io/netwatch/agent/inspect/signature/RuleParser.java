@@ -73,7 +73,7 @@ public final class RuleParser {
     public Result parse(String text, String source, Set<Integer> disabled) {
         List<Integer> disabledUnread = new ArrayList<>();
         List<Rule> rules = new ArrayList<>();
-        List<RuleError> errors = new ArrayList<>();
+        FileErrors errors = new FileErrors(source);
         String[] lines = text.split("\r?\n", -1);
         StringBuilder rule = new StringBuilder();
         int startLine = 0;
@@ -89,7 +89,7 @@ public final class RuleParser {
             boolean continued = line.endsWith("\\");
             rule.append(continued ? line.substring(0, line.length() - 1) : line);
             if (rule.length() > MAX_RULE_CHARS) {
-                errors.add(new RuleError(source, startLine, "the rule is longer than " + MAX_RULE_CHARS + " characters"));
+                errors.add(startLine, "the rule is longer than " + MAX_RULE_CHARS + " characters");
                 rule.setLength(0);
                 // Skip to the end of this rule's continuation lines.
                 while (continued && i + 1 < lines.length) {
@@ -108,12 +108,12 @@ public final class RuleParser {
                 if (disabled.contains(sid)) {
                     disabledUnread.add(sid);
                 } else {
-                    errors.add(new RuleError(source, startLine, e.getMessage()));
+                    errors.add(startLine, e.getMessage());
                 }
             }
             rule.setLength(0);
         }
-        return new Result(rules, errors, disabledUnread);
+        return new Result(rules, errors.list(), disabledUnread);
     }
 
     /**

@@ -45,7 +45,7 @@ public final class ThresholdParser {
      */
     public Result parse(String text, String source) {
         List<Suppression> out = new ArrayList<>();
-        List<RuleError> errors = new ArrayList<>();
+        FileErrors errors = new FileErrors(source);
         String[] lines = text.split("\r?\n", -1);
         StringBuilder joined = new StringBuilder();
         int startLine = 0;
@@ -63,7 +63,7 @@ public final class ThresholdParser {
             boolean continued = body.endsWith("\\");
             joined.append(continued ? body.substring(0, body.length() - 1) : line);
             if (joined.length() > MAX_LINE_CHARS) {
-                errors.add(new RuleError(source, startLine, "the line is longer than " + MAX_LINE_CHARS + " characters"));
+                errors.add(startLine, "the line is longer than " + MAX_LINE_CHARS + " characters");
                 joined.setLength(0);
                 while (continued && i + 1 < lines.length) {
                     continued = lines[++i].stripTrailing().endsWith("\\");
@@ -76,11 +76,11 @@ public final class ThresholdParser {
             try {
                 out.add(line(joined.toString().strip(), source, startLine));
             } catch (IllegalArgumentException e) {
-                errors.add(new RuleError(source, startLine, e.getMessage()));
+                errors.add(startLine, e.getMessage());
             }
             joined.setLength(0);
         }
-        return new Result(out, errors);
+        return new Result(out, errors.list());
     }
 
     /** Reads one line; throws {@link IllegalArgumentException} with the reason it is refused. */
@@ -157,6 +157,11 @@ public final class ThresholdParser {
             addresses = AddressSet.parse(ip, vars);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("ip '" + shorten(ip) + "': " + e.getMessage());
+        }
+        if (sid == 0 && addresses.isAny()) {
+            throw new IllegalArgumentException("sig_id 0 with ip " + shorten(ip) + " would suppress every alert, as"
+                    + " sig_id 0 alone would; name the addresses to suppress (to run without the bundled rules, set"
+                    + " rules.bundled to false)");
         }
         return new Suppression((int) sid, track, addresses, source, line);
     }

@@ -106,6 +106,18 @@ class ThresholdParserTest {
     }
 
     @Test
+    void sigId0ForAnyAddressIsRefusedAsSigId0AloneIs() {
+        // Found in review: refused alone, sig_id 0 was taken with "track by_either, ip any".
+        ThresholdParser.Result r = parse("suppress gen_id 1, sig_id 0, track by_either, ip any\n"
+                + "suppress gen_id 1, sig_id 0, track by_src, ip 10.0.0.0/8\n");
+        assertEquals(1, r.suppressions().size());
+        assertEquals(1, r.errors().size());
+        assertEquals(1, r.errors().get(0).line());
+        assertTrue(r.errors().get(0).reason().startsWith("sig_id 0 with ip any would suppress every alert"),
+                r.errors().get(0).reason());
+    }
+
+    @Test
     void aGenIdOtherThan1IsRefused() {
         assertTrue(refusal("suppress gen_id 0, sig_id 0, track by_src, ip 10.0.0.1").startsWith(
                 "gen_id 0 is not supported: Netwatch's rules all have gen_id 1"));
