@@ -176,9 +176,11 @@ class MetricsServerTest {
         }
         assertTrue(values > 0, "the exposition has labelled series");
         // Cardinality stays bounded: only reasons, record kinds, anomaly types and severities,
-        // application protocols, HTTP stream events, and detector and table names (fixed lists)
-        // label the series.
-        assertEquals(Set.of("reason", "kind", "type", "severity", "protocol", "event", "detector", "table"), keys);
+        // application protocols, HTTP stream events, detector and table names, and what
+        // inspected messages said (DNS types and codes, HTTP methods and status classes, TLS
+        // versions: each a fixed list with "other") label the series.
+        assertEquals(Set.of("reason", "kind", "type", "severity", "protocol", "event", "detector", "table", "qtype",
+                "rcode", "method", "status", "version"), keys);
         // Sanity of the check itself: the addresses of the demo are nowhere in the exposition.
         assertFalse(body.contains("10.99.0."), "an address leaked into the exposition");
         assertFalse(body.contains("fd99::"), "an address leaked into the exposition");
