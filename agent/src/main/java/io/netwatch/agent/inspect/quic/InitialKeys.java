@@ -19,6 +19,8 @@ record InitialKeys(byte[] key, byte[] iv, byte[] hp) {
     static final byte[] SALT_V2 = HexFormat.of().parseHex("0dede3def700a6db819381be6e269dcbf9bd2ed9");
     static final int KEY_LENGTH = 16;
     static final int IV_LENGTH = 12;
+    /** Bytes of the three arrays: what a caller that keeps the keys accounts for, bytes. */
+    static final int BYTES = 2 * KEY_LENGTH + IV_LENGTH;
 
     /**
      * The Initial keys of one direction.

@@ -24,9 +24,10 @@ import javax.crypto.spec.SecretKeySpec;
  * decrypted payload is the one copy made per packet: CRYPTO fragments are views of it.
  *
  * <p>Cost: {@link #probe} reads a few header bytes. A decrypt derives the keys (five HMAC-SHA256
- * runs) and runs AES once per packet for the header and AES-GCM over the payload, so the caller
- * should only decrypt the first datagrams of a UDP flow (those whose payload probes as an
- * Initial) and stop once it has the ClientHello.
+ * runs; a caller that opens many datagrams of one connection keeps them instead, see
+ * {@link KeySource}) and runs AES once per packet for the header and AES-GCM over the payload,
+ * so the caller should only decrypt the first datagrams of a UDP flow (those whose payload
+ * probes as an Initial) and stop once it has the ClientHello.
  *
  * <p>Anomalies reported on {@link InitialResult.Ok} (stable names):
  * <ul>
@@ -105,6 +106,25 @@ public final class QuicInitial {
     }
 
     /**
+     * Where a decryption takes one direction's Initial keys from: derived for the one call
+     * ({@link #DERIVE}), or kept by a caller that opens many datagrams of one connection, which
+     * would otherwise pay a derivation (five HMAC-SHA256 runs) for each of them.
+     */
+    @FunctionalInterface
+    interface KeySource {
+        /**
+         * The keys of the Initials of {@code version} ({@link #VERSION_1} or {@link #VERSION_2})
+         * sent by the server ({@code server}) or the client, on the connection whose client's
+         * first DCID is {@code clientDcid}.
+         */
+        InitialKeys keys(int version, ConnectionId clientDcid, boolean server);
+    }
+
+    /** Derives the keys afresh on every call: for callers that keep nothing between datagrams. */
+    static final KeySource DERIVE = (version, clientDcid, server) ->
+            InitialKeys.derive(version, clientDcid.unsafeBytes(), server);
+
+    /**
      * Cheap check that {@code len} bytes at {@code off} start with a QUIC v1 or v2 Initial packet:
      * long header, fixed bit, version 1 or 2 with that version's Initial type, connection IDs of at
      * most 20 bytes, Token and Length fields inside the datagram, room for the header-protection
@@ -152,7 +172,7 @@ public final class QuicInitial {
      * DCID; use {@link #decryptClientInitials(ByteBuffer, int, int, ConnectionId, long)} for them.
      */
     public static InitialResult decryptClientInitials(ByteBuffer udpPayload, int off, int len) {
-        return open(udpPayload, off, len, false, null, NO_PACKET_NUMBER);
+        return open(udpPayload, off, len, false, null, NO_PACKET_NUMBER, DERIVE);
     }
 
     /**
@@ -179,7 +199,7 @@ public final class QuicInitial {
     public static InitialResult decryptClientInitials(ByteBuffer udpPayload, int off, int len,
                                                       ConnectionId clientDcid, long largestPacketNumber) {
         return open(udpPayload, off, len, false, Objects.requireNonNull(clientDcid, "clientDcid"),
-                checkLargest(largestPacketNumber));
+                checkLargest(largestPacketNumber), DERIVE);
     }
 
     /**
@@ -204,7 +224,22 @@ public final class QuicInitial {
     public static InitialResult decryptServerInitials(ByteBuffer udpPayload, int off, int len,
                                                       ConnectionId clientDcid, long largestPacketNumber) {
         return open(udpPayload, off, len, true, Objects.requireNonNull(clientDcid, "clientDcid"),
-                checkLargest(largestPacketNumber));
+                checkLargest(largestPacketNumber), DERIVE);
+    }
+
+    /**
+     * As {@link #decryptClientInitials(ByteBuffer, int, int, ConnectionId, long)} (or, with a null
+     * {@code clientDcid}, as {@link #decryptClientInitials(ByteBuffer, int, int)}: keyed by the
+     * datagram's own DCID) and {@link #decryptServerInitials(ByteBuffer, int, int, ConnectionId, long)},
+     * with the keys taken from {@code keys}, asked once per datagram.
+     */
+    static InitialResult decrypt(ByteBuffer udpPayload, int off, int len, boolean fromServer,
+                                 ConnectionId clientDcid, long largestPacketNumber, KeySource keys) {
+        if (fromServer) {
+            Objects.requireNonNull(clientDcid, "clientDcid");
+        }
+        return open(udpPayload, off, len, fromServer, clientDcid, checkLargest(largestPacketNumber),
+                Objects.requireNonNull(keys, "keys"));
     }
 
     private static long checkLargest(long largest) {
@@ -370,7 +405,7 @@ public final class QuicInitial {
     }
 
     private static InitialResult open(ByteBuffer buf, int off, int len, boolean fromServer, ConnectionId keyDcid,
-                                      long largestBefore) {
+                                      long largestBefore, KeySource keys) {
         Objects.checkFromIndexSize(off, len, buf.limit());
         int end = off + len;
         if (!startsWithInitial(buf, off, end)) {
@@ -418,7 +453,7 @@ public final class QuicInitial {
                 scid = ConnectionId.copyOf(buf, pk.scidOffset(), pk.scidLength());
                 tokenLength = pk.tokenLength();
                 ConnectionId keysFrom = keyDcid != null ? keyDcid : dcid;
-                opener = new PacketOpener(InitialKeys.derive(version, keysFrom.unsafeBytes(), fromServer));
+                opener = new PacketOpener(keys.keys(version, keysFrom, fromServer));
             } else if (!dcid.matches(buf, pk.dcidOffset(), pk.dcidLength())) {
                 anomalies.add("coalesced_dcid_mismatch");
                 break;
@@ -513,6 +548,7 @@ public final class QuicInitial {
                 // Only near the top of the range, which no sender reaches: no packet can carry it.
                 return "decrypt_failed";
             }
+            // A copy: the IV is the caller's kept keys' own array, reused for its later packets.
             byte[] nonce = iv.clone();
             for (int i = 0; i < 8; i++) {
                 nonce[nonce.length - 1 - i] ^= (byte) (pn >>> (8 * i));
