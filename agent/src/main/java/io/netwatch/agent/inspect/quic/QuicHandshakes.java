@@ -27,6 +27,15 @@ import java.nio.ByteBuffer;
  * read. Each CRYPTO stream keeps {@link QuicCryptoAssembler#DEFAULT_MAX_BYTES} and goes once its
  * first message is read. The caller bounds the datagrams it hands over.
  *
+ * <p>Keys are derived once per connection and direction (and version), on the first datagram
+ * opened there, and kept until that direction's first message is read or the direction ends:
+ * derived for each datagram, a server datagram sent to a client ID that four decoy connections
+ * share (a zero-length one, say) cost four derivations, 64 over a flow's 16 datagrams. A client
+ * datagram that names no connection yet derives its keys from its own DCID, kept when it opens
+ * (the connection it starts). Kept keys are {@link InitialKeys#BYTES} a direction and version,
+ * counted in {@link #keptBytes()}; JCE ciphers are made per datagram as before, not kept (their
+ * GCM tables and AES schedules are a kilobyte or more each).
+ *
  * <p>Hostile bytes never throw. Mutable and single-threaded: owned by the flow's inspection
  * state.
  */
@@ -59,30 +68,69 @@ public final class QuicHandshakes {
     }
 
     /** One connection: the IDs that tell its Initials, and where each direction's CRYPTO stream is. */
-    private static final class Connection {
+    private final class Connection {
         /** DCID of the client's first Initial: both directions' keys. */
         final ConnectionId dcid;
         /** The client's Source Connection ID: the DCID of the server's packets. */
         final ConnectionId clientScid;
         /** The server's Source Connection ID, from its first Initial opened; null before. */
         ConnectionId serverScid;
-        final Side client = new Side();
+        final Side client;
         final Side server = new Side();
 
-        Connection(ConnectionId dcid, ConnectionId clientScid) {
+        /** {@code client}: the side that opened the connection's first Initial, its keys kept. */
+        Connection(ConnectionId dcid, ConnectionId clientScid, Side client) {
             this.dcid = dcid;
             this.clientScid = clientScid;
+            this.client = client;
         }
     }
 
-    /** One direction of one connection. */
-    private static final class Side {
+    /**
+     * One direction of one connection, and the keys of its Initials: always asked for those of
+     * its connection's {@link Connection#dcid} (a fresh client side's first datagram's DCID is
+     * the one the connection is made with), so the version alone tells them apart.
+     */
+    private final class Side implements QuicInitial.KeySource {
         /** Largest packet number opened in this direction's Initial space, for the next one's truncated number. */
         long largest = QuicInitial.NO_PACKET_NUMBER;
         /** The CRYPTO stream so far; null before its first bytes and once {@link #over}. */
         QuicCryptoAssembler crypto;
         /** Its first message was read, or can never be: nothing more to read here. */
         boolean over;
+        /** This direction's version 1 and version 2 Initial keys; null before first use and once {@link #over}. */
+        InitialKeys v1Keys;
+        InitialKeys v2Keys;
+
+        @Override
+        public InitialKeys keys(int version, ConnectionId clientDcid, boolean fromServer) {
+            // Both versions kept: a sender alternating them would otherwise cost a derivation each.
+            boolean v2 = version == QuicInitial.VERSION_2;
+            InitialKeys k = v2 ? v2Keys : v1Keys;
+            if (k == null) {
+                k = InitialKeys.derive(version, clientDcid.unsafeBytes(), fromServer);
+                keyDerivations++;
+                if (v2) {
+                    v2Keys = k;
+                } else {
+                    v1Keys = k;
+                }
+            }
+            return k;
+        }
+
+        /** Nothing more is read here: the stream and the keys go. */
+        void end() {
+            over = true;
+            crypto = null;
+            v1Keys = null;
+            v2Keys = null;
+        }
+
+        int keptBytes() {
+            return (crypto == null ? 0 : crypto.keptBytes()) + (v1Keys == null ? 0 : InitialKeys.BYTES)
+                    + (v2Keys == null ? 0 : InitialKeys.BYTES);
+        }
     }
 
     private final Connection[] connections = new Connection[MAX_CONNECTIONS];
@@ -95,6 +143,8 @@ public final class QuicHandshakes {
     private int messageLength;
     /** Bytes of the arrays {@link #message} holds on to (its side's stream went): 0 while none is held. */
     private int messageKept;
+    /** Initial keys derived so far, for every side, kept or not: tests count them. */
+    private int keyDerivations;
 
     /** Reads one client-to-server datagram. */
     public Step client(ByteBuffer buf, int off, int len) {
@@ -108,14 +158,16 @@ public final class QuicHandshakes {
                 // A retransmission, or the client's acknowledgements: nothing left to read there.
                 return Step.ALREADY_READ;
             }
-            return read(c.client, QuicInitial.decryptClientInitials(buf, off, len, c.dcid, c.client.largest));
+            return read(c.client, QuicInitial.decrypt(buf, off, len, false, c.dcid, c.client.largest, c.client));
         }
         if (count == MAX_CONNECTIONS) {
             return Step.TOO_MANY_CONNECTIONS;
         }
-        InitialResult r = QuicInitial.decryptClientInitials(buf, off, len);
+        // Keyed by the datagram's own DCID: kept if it opens, as the new connection's client side.
+        Side fresh = new Side();
+        InitialResult r = QuicInitial.decrypt(buf, off, len, false, null, QuicInitial.NO_PACKET_NUMBER, fresh);
         if (r instanceof InitialResult.Ok ok) {
-            c = new Connection(ok.dcid(), ok.scid());
+            c = new Connection(ok.dcid(), ok.scid(), fresh);
             connections[count++] = c;
             return read(c.client, ok);
         }
@@ -156,7 +208,7 @@ public final class QuicHandshakes {
             if (c.server.over) {
                 continue;
             }
-            InitialResult r = QuicInitial.decryptServerInitials(buf, off, len, c.dcid, c.server.largest);
+            InitialResult r = QuicInitial.decrypt(buf, off, len, true, c.dcid, c.server.largest, c.server);
             if (r instanceof InitialResult.Ok ok) {
                 return answered(c, ok);
             }
@@ -173,7 +225,7 @@ public final class QuicHandshakes {
         for (int i = count - 1; i >= 0; i--) {
             Connection c = connections[i];
             if (!c.server.over) {
-                InitialResult r = QuicInitial.decryptServerInitials(buf, off, len, c.dcid, c.server.largest);
+                InitialResult r = QuicInitial.decrypt(buf, off, len, true, c.dcid, c.server.largest, c.server);
                 return r instanceof InitialResult.Ok ok ? answered(c, ok) : failure(r);
             }
         }
@@ -209,8 +261,7 @@ public final class QuicHandshakes {
         if (length < 0) {
             // Bytes dropped past the cap are no reason to stop: a hello from offset 0 still fits.
             if (s.crypto.firstMessageTooLong()) {
-                s.over = true;
-                s.crypto = null;
+                s.end();
                 return Step.MESSAGE_TOO_LONG;
             }
             return Step.OPENED;
@@ -218,8 +269,7 @@ public final class QuicHandshakes {
         message = s.crypto.contiguous();
         messageLength = length;
         messageKept = s.crypto.keptBytes();
-        s.over = true;
-        s.crypto = null;
+        s.end();
         return Step.MESSAGE;
     }
 
@@ -252,26 +302,28 @@ public final class QuicHandshakes {
         return count;
     }
 
-    /** A direction is no longer read: its CRYPTO streams go (the connections stay, for the other). */
+    /** A direction is no longer read: its CRYPTO streams and keys go (the connections stay, for the other). */
     public void endSide(boolean client) {
         for (int i = 0; i < count; i++) {
-            Side s = client ? connections[i].client : connections[i].server;
-            s.crypto = null;
-            s.over = true;
+            (client ? connections[i].client : connections[i].server).end();
         }
     }
 
     /**
-     * Bytes of the CRYPTO streams kept, and of a message not yet {@linkplain #messageRead() read},
-     * for the inspection budget.
+     * Bytes of the CRYPTO streams and Initial keys kept, and of a message not yet
+     * {@linkplain #messageRead() read}, for the inspection budget.
      */
     public int keptBytes() {
         int n = messageKept;
         for (int i = 0; i < count; i++) {
             Connection c = connections[i];
-            n += (c.client.crypto == null ? 0 : c.client.crypto.keptBytes())
-                    + (c.server.crypto == null ? 0 : c.server.crypto.keptBytes());
+            n += c.client.keptBytes() + c.server.keptBytes();
         }
         return n;
+    }
+
+    /** Initial keys derived so far on this flow, kept or not (a derivation is five HMAC-SHA256 runs). */
+    int keyDerivations() {
+        return keyDerivations;
     }
 }

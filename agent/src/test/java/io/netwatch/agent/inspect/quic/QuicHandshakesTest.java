@@ -2,6 +2,7 @@ package io.netwatch.agent.inspect.quic;
 
 import static io.netwatch.agent.inspect.quic.InitialSealer.concat;
 import static io.netwatch.agent.inspect.quic.InitialSealer.crypto;
+import static io.netwatch.agent.inspect.quic.InitialSealer.padding;
 import static io.netwatch.agent.inspect.quic.InitialSealer.seal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -32,5 +33,74 @@ class QuicHandshakesTest {
         h.messageRead();
         assertNull(h.message());
         assertEquals(0, h.keptBytes());
+    }
+
+    /** A PING and PADDING: opens, and leaves the connection's first message still to come. */
+    private static final byte[] PING = concat(new byte[] {1}, padding(40));
+
+    private static ByteBuffer clientInitial(int version, byte[] dcid, long pn) {
+        return ByteBuffer.wrap(seal(Spec.client(version, dcid, QuicInitialTest.padded(PING)).withPn(pn, 1)));
+    }
+
+    private static ByteBuffer serverInitial(int version, byte[] keyDcid, byte[] clientScid, long pn) {
+        return ByteBuffer.wrap(seal(new Spec(version, keyDcid, true, clientScid, new byte[] {9, 9, 9, 9},
+                new byte[0], pn, 1, 0, PING)));
+    }
+
+    @Test
+    void decoyConnectionsSharingAClientIdDeriveEachDirectionsKeysOnce() {
+        // Four connections whose clients all chose a zero-length Source Connection ID: a server
+        // datagram sent to it is tried under each one's keys, newest first, and the oldest's
+        // opens. Derived per datagram, that was four derivations each, on top of one per client
+        // datagram.
+        QuicHandshakes h = new QuicHandshakes();
+        byte[][] dcids = new byte[QuicHandshakes.MAX_CONNECTIONS][];
+        for (int i = 0; i < dcids.length; i++) {
+            dcids[i] = new byte[] {(byte) i, 1, 2, 3, 4, 5, 6, 7};
+            ByteBuffer first = clientInitial(QuicInitial.VERSION_1, dcids[i], 0);
+            assertEquals(QuicHandshakes.Step.OPENED, h.client(first, 0, first.limit()));
+            ByteBuffer again = clientInitial(QuicInitial.VERSION_1, dcids[i], 1);
+            assertEquals(QuicHandshakes.Step.OPENED, h.client(again, 0, again.limit()));
+        }
+        assertEquals(QuicHandshakes.MAX_CONNECTIONS, h.connections());
+        for (int pn = 0; pn < 12; pn++) {
+            ByteBuffer d = serverInitial(QuicInitial.VERSION_1, dcids[0], new byte[0], pn);
+            assertEquals(QuicHandshakes.Step.OPENED, h.server(d, 0, d.limit()), "server datagram " + pn);
+        }
+
+        assertEquals(2 * QuicHandshakes.MAX_CONNECTIONS, h.keyDerivations(),
+                "one derivation per connection and direction");
+    }
+
+    @Test
+    void keysKeptAreCountedAndGoWithTheirDirection() {
+        QuicHandshakes h = new QuicHandshakes();
+        ByteBuffer first = clientInitial(QuicInitial.VERSION_1, QuicInitialTest.DCID, 0);
+        assertEquals(QuicHandshakes.Step.OPENED, h.client(first, 0, first.limit()));
+        assertEquals(InitialKeys.BYTES, h.keptBytes(), "the client's keys");
+
+        ByteBuffer server = serverInitial(QuicInitial.VERSION_1, QuicInitialTest.DCID, new byte[0], 0);
+        assertEquals(QuicHandshakes.Step.OPENED, h.server(server, 0, server.limit()));
+        assertEquals(2 * InitialKeys.BYTES, h.keptBytes(), "both directions' keys");
+
+        h.endSide(true);
+        assertEquals(InitialKeys.BYTES, h.keptBytes(), "the server's keys only");
+        h.endSide(false);
+        assertEquals(0, h.keptBytes());
+    }
+
+    @Test
+    void aSenderAlternatingVersionsDerivesEachVersionsKeysOnce() {
+        // Keys depend on the version (salt and labels): one kept per version, or every switch
+        // would derive again.
+        QuicHandshakes h = new QuicHandshakes();
+        for (int pn = 0; pn < 8; pn++) {
+            int version = pn % 2 == 0 ? QuicInitial.VERSION_1 : QuicInitial.VERSION_2;
+            ByteBuffer d = clientInitial(version, QuicInitialTest.DCID, pn);
+            assertEquals(QuicHandshakes.Step.OPENED, h.client(d, 0, d.limit()), "client datagram " + pn);
+        }
+        assertEquals(1, h.connections());
+        assertEquals(2, h.keyDerivations());
+        assertEquals(2 * InitialKeys.BYTES, h.keptBytes());
     }
 }

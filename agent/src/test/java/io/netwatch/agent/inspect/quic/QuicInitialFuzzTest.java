@@ -55,7 +55,10 @@ class QuicInitialFuzzTest {
     @FuzzTest
     void followsAnyDatagramSequence(FuzzedDataProvider data) {
         QuicHandshakes h = new QuicHandshakes();
-        int perSide = QuicCryptoAssembler.DEFAULT_MAX_BYTES + QuicCryptoAssembler.DEFAULT_MAX_BYTES / 8;
+        // A side's CRYPTO stream and map, and its keys of both versions.
+        int perSide = QuicCryptoAssembler.DEFAULT_MAX_BYTES + QuicCryptoAssembler.DEFAULT_MAX_BYTES / 8
+                + 2 * InitialKeys.BYTES;
+        int clientDatagrams = 0;
         // Read in order here: the provider takes single bytes from the input's end.
         byte[] in = data.consumeRemainingAsBytes();
         for (int at = 0; at + 2 <= in.length; ) {
@@ -72,10 +75,14 @@ class QuicInitialFuzzTest {
             }
             ByteBuffer b = ByteBuffer.wrap(datagram).asReadOnlyBuffer();
             QuicHandshakes.Step step = server ? h.server(b, 0, datagram.length) : h.client(b, 0, datagram.length);
+            clientDatagrams += server ? 0 : 1;
             assertNotNull(step);
             assertEquals(0, b.position());
             assertTrue(h.connections() <= QuicHandshakes.MAX_CONNECTIONS);
             assertTrue(h.keptBytes() <= 2 * QuicHandshakes.MAX_CONNECTIONS * perSide, () -> "kept " + h.keptBytes());
+            // At most one per client datagram, and the server's keys once per connection and version.
+            assertTrue(h.keyDerivations() <= clientDatagrams + 2 * QuicHandshakes.MAX_CONNECTIONS,
+                    "derivations " + h.keyDerivations());
             if (step == QuicHandshakes.Step.MESSAGE) {
                 assertTrue(h.messageLength() >= 4 && h.messageLength() <= h.message().limit());
                 assertTrue(h.message().isReadOnly());
