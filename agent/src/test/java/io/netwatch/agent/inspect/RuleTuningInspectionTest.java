@@ -156,6 +156,54 @@ class RuleTuningInspectionTest {
         assertEquals(1, signatures.suppressed(Suppression.Track.BY_SRC));
     }
 
+    /** Local rules {@code text} with threshold lines {@code threshold}, in a pipeline of their own. */
+    private void localRules(String text, String threshold) throws Exception {
+        Path rules = dir.resolve("local.rules");
+        Files.writeString(rules, text);
+        Path t = dir.resolve("threshold.config");
+        Files.writeString(t, threshold);
+        signatures = new RulesConfig(List.of(rules), false, Duration.ZERO, Signatures.DEFAULT_PAYLOAD_DEPTH,
+                RuleVariables.defaults(), new RuleTuning(List.of(), t)).load();
+        assertEquals(List.of(), signatures.lastLoad().errors());
+        assertEquals(List.of(), signatures.lastLoad().tuningErrors());
+        pipeline = Pipeline.create("n", List.of("eth0"), FlowTableConfig.defaults(), DetectionConfig.defaults(),
+                InspectionConfig.defaults(), signatures, flows::add, anomalies::add, events::add);
+    }
+
+    /**
+     * A match suppressed is counted once, however often its fast pattern is in the bytes it
+     * was found in (found in review: once a suppressed match left the rule unfired, each
+     * occurrence of the pattern checked the rule again on all the bytes so far and counted one
+     * more suppressed alert, three for this one segment).
+     */
+    @Test
+    void aSuppressedPayloadMatchIsCountedOnceForTheSegmentThatHoldsIt() throws Exception {
+        localRules("alert tcp any any -> any any (msg:\"marker\"; content:\"MARKER-7Q\"; sid:1000001; rev:1;)\n",
+                "suppress gen_id 1, sig_id 1000001, track by_src, ip 10.0.0.1\n");
+        segment(CLIENT, 40000, SERVER, 9000, 0x02, 100, "");
+        segment(SERVER, 9000, CLIENT, 40000, 0x12, 500, "");
+        segment(CLIENT, 40000, SERVER, 9000, 0x10, 101, "");
+        segment(CLIENT, 40000, SERVER, 9000, 0x18, 101, "MARKER-7Q MARKER-7Q MARKER-7Q\n");
+        pipeline.finish();
+        assertEquals(List.of(), alerted());
+        assertEquals(1, signatures.suppressed(Suppression.Track.BY_SRC));
+    }
+
+    /** The same for a rule on a parsed field: one request, one suppressed alert. */
+    @Test
+    void aSuppressedFieldMatchIsCountedOncePerMessage() throws Exception {
+        localRules("alert http any any -> any any (msg:\"marker\"; http.uri; content:\"MARKER-7Q\"; sid:1000002; rev:1;)\n",
+                "suppress gen_id 1, sig_id 1000002, track by_src, ip 10.0.0.1\n");
+        segment(CLIENT, 40000, SERVER, 80, 0x02, 100, "");
+        segment(SERVER, 80, CLIENT, 40000, 0x12, 500, "");
+        segment(CLIENT, 40000, SERVER, 80, 0x10, 101, "");
+        String request = "GET /MARKER-7Q/MARKER-7Q?MARKER-7Q HTTP/1.1\r\nHost: h\r\n\r\n";
+        segment(CLIENT, 40000, SERVER, 80, 0x18, 101, request);
+        pipeline.finish();
+        assertEquals(List.of(), alerted());
+        assertEquals(1, signatures.suppressed(Suppression.Track.BY_SRC));
+    }
+
     @Test
     void bySrcSuppressesTheAlertsOfThatSenderOnly() throws Exception {
         suppressing("suppress gen_id 1, sig_id 9100001, track by_src, ip 10.0.0.1\n");

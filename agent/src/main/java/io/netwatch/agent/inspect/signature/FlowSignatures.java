@@ -210,6 +210,12 @@ public final class FlowSignatures {
         /** The header facts and the listener of the bytes being scanned, for candidates checked as they are found. */
         private MatchContext ctx;
         private AlertListener out;
+        /**
+         * The rules whose match a suppression covered in the bytes being scanned, made at the
+         * first: the rule stays unfired, and each later occurrence of its fast pattern there
+         * would check it again on all the bytes so far and count one more suppressed alert.
+         */
+        private RuleSet.Fired suppressed;
 
         Payload(boolean toServerSide) {
             this.toServerSide = toServerSide;
@@ -224,6 +230,7 @@ public final class FlowSignatures {
         void scan(int from, int n, MatchContext ctx, AlertListener out) {
             this.ctx = ctx;
             this.out = out;
+            this.suppressed = null;
             MultiPatternMatcher m = rules.payloadMatcher(toServerSide);
             if (m != null) {
                 state = m.scan(state, bytes, from, n, from, this);
@@ -284,7 +291,7 @@ public final class FlowSignatures {
         @Override
         public void hit(int pattern, long end) {
             for (int r : rules.payloadCandidates(toServerSide, pattern)) {
-                if (hasFired(r) || isArmed(r)) {
+                if (hasFired(r) || isArmed(r) || suppressed != null && suppressed.contains(r)) {
                     continue;
                 }
                 Rule rule = rules.rule(r);
@@ -295,6 +302,11 @@ public final class FlowSignatures {
                 } else if (rules.verifyPayload(r, view(), length, verifier())) {
                     if (out.alert(rule, Buffer.PAYLOAD)) {
                         fire(r);
+                    } else {
+                        if (suppressed == null) {
+                            suppressed = new RuleSet.Fired();
+                        }
+                        suppressed.add(r);
                     }
                     continue;
                 }

@@ -295,6 +295,12 @@ public final class RuleSet {
         private final AlertListener out;
         /** The buffer being scanned. */
         Buffer buffer;
+        /**
+         * The rules whose match in this message a suppression covered, made at the first: the
+         * rule stays unfired, and each later occurrence of a fast pattern of it in the message
+         * would check it again and count one more suppressed alert.
+         */
+        private Fired suppressed;
 
         FieldHits(Buffer.Group group, FieldSource fields, MatchContext ctx,
                   java.util.function.Supplier<FlowSignatures> flow, AlertListener out) {
@@ -308,10 +314,19 @@ public final class RuleSet {
         @Override
         public void hit(int pattern, long end) {
             for (int r : candidates(buffer, pattern)) {
+                if (suppressed != null && suppressed.contains(r)) {
+                    continue;
+                }
                 FlowSignatures state = flow.get();
-                if (!state.hasFired(r) && fieldsMatch(r, group, fields, ctx, state.verifier())
-                        && out.alert(rules.get(r), buffer)) {
-                    state.fire(r);
+                if (!state.hasFired(r) && fieldsMatch(r, group, fields, ctx, state.verifier())) {
+                    if (out.alert(rules.get(r), buffer)) {
+                        state.fire(r);
+                    } else {
+                        if (suppressed == null) {
+                            suppressed = new Fired();
+                        }
+                        suppressed.add(r);
+                    }
                 }
             }
         }
