@@ -62,6 +62,25 @@ public final class AddressSet {
         return any;
     }
 
+    /** True when every address matches: {@code any}, {@code ::/0}, or a list holding one, nothing excluded. */
+    public boolean coversEverything() {
+        if (prefix >= 0) {
+            return prefix == 0;
+        }
+        if (!exclude.isEmpty()) {
+            return false;
+        }
+        if (any || include.isEmpty()) {
+            return true;
+        }
+        for (AddressSet s : include) {
+            if (s.coversEverything()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static long mask(int prefix, boolean high) {
         int bits = high ? Math.min(prefix, 64) : Math.max(prefix - 64, 0);
         return bits == 0 ? 0 : -1L << (64 - bits);

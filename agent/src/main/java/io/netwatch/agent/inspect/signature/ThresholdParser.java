@@ -158,7 +158,7 @@ public final class ThresholdParser {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("ip '" + shorten(ip) + "': " + e.getMessage());
         }
-        if (sid == 0 && addresses.isAny()) {
+        if (sid == 0 && addresses.coversEverything()) {
             throw new IllegalArgumentException("sig_id 0 with ip " + shorten(ip) + " would suppress every alert, as"
                     + " sig_id 0 alone would; name the addresses to suppress (to run without the bundled rules, set"
                     + " rules.bundled to false)");

@@ -109,10 +109,12 @@ class ThresholdParserTest {
     void sigId0ForAnyAddressIsRefusedAsSigId0AloneIs() {
         // Found in review: refused alone, sig_id 0 was taken with "track by_either, ip any".
         ThresholdParser.Result r = parse("suppress gen_id 1, sig_id 0, track by_either, ip any\n"
-                + "suppress gen_id 1, sig_id 0, track by_src, ip 10.0.0.0/8\n");
-        assertEquals(1, r.suppressions().size());
-        assertEquals(1, r.errors().size());
-        assertEquals(1, r.errors().get(0).line());
+                + "suppress gen_id 1, sig_id 0, track by_src, ip 10.0.0.0/8\n"
+                + "suppress gen_id 1, sig_id 0, track by_src, ip [0.0.0.0/0,::/0]\n"
+                + "suppress gen_id 1, sig_id 0, track by_dst, ip ::/0\n"
+                + "suppress gen_id 1, sig_id 0, track by_dst, ip 0.0.0.0/0\n");
+        assertEquals(2, r.suppressions().size(), "the /8, and every IPv4 address (not IPv6)");
+        assertEquals(List.of(1, 3, 4), r.errors().stream().map(RuleError::line).toList());
         assertTrue(r.errors().get(0).reason().startsWith("sig_id 0 with ip any would suppress every alert"),
                 r.errors().get(0).reason());
     }
