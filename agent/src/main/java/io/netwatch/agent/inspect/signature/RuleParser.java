@@ -2,6 +2,7 @@ package io.netwatch.agent.inspect.signature;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,7 +40,8 @@ public final class RuleParser {
 
     /**
      * What reading one text gave: the rules that loaded, an error for each that did not, and
-     * the sids of those left unread because they are disabled (see {@link #parse(String, String, Set)}).
+     * the sids of those left unread because they are disabled (see {@link #parse(String, String, Set)}),
+     * each once however many lines gave it.
      */
     public record Result(List<Rule> rules, List<RuleError> errors, List<Integer> disabledUnread) {
         public Result {
@@ -71,7 +73,8 @@ public final class RuleParser {
      * are returned whatever their sid: the caller leaves the disabled ones out.)
      */
     public Result parse(String text, String source, Set<Integer> disabled) {
-        List<Integer> disabledUnread = new ArrayList<>();
+        // A set: a file repeating one disabled rule's line keeps one sid, not one a line.
+        Set<Integer> disabledUnread = new LinkedHashSet<>();
         List<Rule> rules = new ArrayList<>();
         FileErrors errors = new FileErrors(source);
         String[] lines = text.split("\r?\n", -1);
@@ -113,7 +116,7 @@ public final class RuleParser {
             }
             rule.setLength(0);
         }
-        return new Result(rules, errors.list(), disabledUnread);
+        return new Result(rules, errors.list(), List.copyOf(disabledUnread));
     }
 
     /**

@@ -36,6 +36,16 @@ class FileErrorsTest {
     }
 
     @Test
+    void aDisabledRuleRepeatedOnEveryLineIsKeptOnce() {
+        // Found in review: one boxed sid a line, however often the same line came.
+        String line = "alert tcp any any -> any any (msg:\"x\"; pcre:\"/a/\"; sid:7;)\n";
+        RuleParser.Result r = new RuleParser(RuleVariables.defaults()).parse(line.repeat(5000), "d.rules",
+                java.util.Set.of(7));
+        assertEquals(List.of(7), r.disabledUnread());
+        assertEquals(List.of(), r.errors());
+    }
+
+    @Test
     void fewerRefusalsThanTheBoundAreListedAsTheyAre() {
         RuleParser.Result r = new RuleParser(RuleVariables.defaults()).parse("x\ny\n", "two.rules");
         assertEquals(List.of(1, 2), r.errors().stream().map(RuleError::line).toList());
