@@ -463,11 +463,21 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
 
     /** Ends inspection of the flow for want of memory: every kept array goes; the record keeps what was learnt. */
     private void stop() {
-        limit = InspectionLimit.INSPECTION_LIMIT_MEMORY;
         if (toServer != null) {
             toServer.drop();
             toClient.drop();
         }
+        stopForMemory();
+    }
+
+    /**
+     * What a flow cut short for memory lets go besides its directions (which {@link #stop}
+     * reads to the end and {@link #giveBack} discards first, since their parsers may still use
+     * the pairing): the HTTP pairing, the QUIC handshakes and the rules' payload, and its
+     * record says why.
+     */
+    private void stopForMemory() {
+        limit = InspectionLimit.INSPECTION_LIMIT_MEMORY;
         http = null;
         quicHandshakes = null;
         if (signatures != null) {
@@ -484,17 +494,11 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
      */
     @Override
     void giveBack() {
-        limit = InspectionLimit.INSPECTION_LIMIT_MEMORY;
         if (toServer != null) {
             toServer.discard();
             toClient.discard();
         }
-        http = null;
-        quicHandshakes = null;
-        if (signatures != null) {
-            signatures.stopPayload(true);
-            signatures.stopPayload(false);
-        }
+        stopForMemory();
         ReassemblyBudget budget = inspector.budget();
         budget.release(this, keptBytes);
         keptBytes = 0;
