@@ -38,15 +38,13 @@ final class TextFormat {
      * the DNS name it is known by outside the cluster, else its address.
      */
     static String endpoint(Endpoint e, boolean hasPort) {
-        Workload w = e.getWorkload();
-        if (!w.getPodName().isEmpty()) {
-            return w.getNamespace() + "/" + w.getPodName() + (hasPort ? ":" + e.getPort() : "");
-        }
-        String name = JsonLines.dnsName(w);
-        if (!name.isEmpty()) {
-            return name + (hasPort ? ":" + e.getPort() : "");
-        }
-        return endpoint(e.getIp(), e.getPort(), hasPort);
+        String name = name(e.getWorkload());
+        return name.isEmpty() ? endpoint(e.getIp(), e.getPort(), hasPort) : name + (hasPort ? ":" + e.getPort() : "");
+    }
+
+    /** An endpoint's pod as namespace/name, or the DNS name it is known by outside the cluster; empty when neither. */
+    private static String name(Workload w) {
+        return !w.getPodName().isEmpty() ? w.getNamespace() + "/" + w.getPodName() : JsonLines.dnsName(w);
     }
 
     /**
@@ -54,8 +52,7 @@ final class TextFormat {
      * a block acts on ("shop/web-1 (10.0.0.5)"), else the address alone.
      */
     private static String who(Endpoint e) {
-        Workload w = e.getWorkload();
-        String name = !w.getPodName().isEmpty() ? w.getNamespace() + "/" + w.getPodName() : JsonLines.dnsName(w);
+        String name = name(e.getWorkload());
         return name.isEmpty() ? e.getIp() : name + " (" + e.getIp() + ")";
     }
 
