@@ -54,7 +54,12 @@ class RuleTuningInspectionTest {
 
     /** The bundled rules, as the agent loads them with this tuning. */
     private void load(RuleTuning tuning, RuleVariables vars) {
-        signatures = new RulesConfig(List.of(), true, Duration.ZERO, Signatures.DEFAULT_PAYLOAD_DEPTH, vars, tuning)
+        load(List.of(), true, tuning, vars);
+    }
+
+    /** These rule files, with or without the bundled rules, as the agent loads them with this tuning. */
+    private void load(List<Path> files, boolean bundled, RuleTuning tuning, RuleVariables vars) {
+        signatures = new RulesConfig(files, bundled, Duration.ZERO, Signatures.DEFAULT_PAYLOAD_DEPTH, vars, tuning)
                 .load();
         pipeline = Pipeline.create("n", List.of("eth0"), FlowTableConfig.defaults(), DetectionConfig.defaults(),
                 InspectionConfig.defaults(), signatures, flows::add, anomalies::add, events::add);
@@ -139,11 +144,8 @@ class RuleTuningInspectionTest {
         Files.writeString(rules, "alert tcp any any -> any any (msg:\"marker\"; content:\"MARKER-7Q\"; sid:1000001; rev:1;)\n");
         Path threshold = dir.resolve("threshold.config");
         Files.writeString(threshold, "suppress gen_id 1, sig_id 1000001, track by_src, ip 10.0.0.1\n");
-        signatures = new RulesConfig(List.of(rules), false, Duration.ZERO, Signatures.DEFAULT_PAYLOAD_DEPTH,
-                RuleVariables.defaults(), new RuleTuning(List.of(), threshold)).load();
+        load(List.of(rules), false, new RuleTuning(List.of(), threshold), RuleVariables.defaults());
         assertEquals(List.of(), signatures.lastLoad().tuningErrors());
-        pipeline = Pipeline.create("n", List.of("eth0"), FlowTableConfig.defaults(), DetectionConfig.defaults(),
-                InspectionConfig.defaults(), signatures, flows::add, anomalies::add, events::add);
         segment(CLIENT, 40000, SERVER, 9000, 0x02, 100, "");
         segment(SERVER, 9000, CLIENT, 40000, 0x12, 500, "");
         segment(CLIENT, 40000, SERVER, 9000, 0x10, 101, "");
