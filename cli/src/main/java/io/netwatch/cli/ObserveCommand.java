@@ -78,7 +78,8 @@ final class ObserveCommand implements Callable<Integer> {
     List<String> label = List.of();
 
     @Option(names = "--fqdn", split = ",", description = "DNS name either endpoint is known by (a name the agents saw"
-            + " resolve to its address); *.example.com for every name below example.com.")
+            + " resolve to its address); a * stands for any characters, dots included, as in Hubble:"
+            + " *.example.com for every name below example.com.")
     List<String> fqdn = List.of();
 
     /** The option that sets each field of the request, for the aggregator's refusals. */

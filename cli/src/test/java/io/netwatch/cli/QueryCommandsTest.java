@@ -160,8 +160,8 @@ class QueryCommandsTest {
             String at = "127.0.0.1:" + aggregator.port();
             assertRefused(CliRun.of("observe", "--aggregator", at, "--label", "app!=web"),
                     "netwatch observe: --label: 'app!=web' is not a selector");
-            assertRefused(CliRun.of("observe", "--aggregator", at, "--fqdn", "api.*.com"),
-                    "netwatch observe: --fqdn: 'api.*.com' is not a DNS name");
+            assertRefused(CliRun.of("observe", "--aggregator", at, "--fqdn", "api..*.com"),
+                    "netwatch observe: --fqdn: 'api..*.com' is not a DNS name");
         }
     }
 

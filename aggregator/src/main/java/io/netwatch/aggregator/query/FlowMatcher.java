@@ -46,6 +46,8 @@ final class FlowMatcher implements Predicate<Flow> {
     /** Whole names and, for "*.zone", the ".zone" suffix; lower case, no trailing dot. */
     private final Set<String> fqdns;
     private final List<String> fqdnSuffixes;
+    /** Other patterns with a '*' ("api-*.example.com", "*.*.com", "*"), as given, lower case. */
+    private final List<String> fqdnGlobs;
 
     FlowMatcher(FlowFilter f) {
         sinceNanos = f.hasSince() ? QueryTime.nanos(f.getSince(), "since") : Long.MIN_VALUE;
@@ -105,26 +107,29 @@ final class FlowMatcher implements Predicate<Flow> {
         names(f.getFqdnList(), "fqdn");
         Set<String> whole = new HashSet<>();
         List<String> suffixes = new ArrayList<>();
+        List<String> globs = new ArrayList<>();
         for (String name : f.getFqdnList()) {
             String n = fqdn(name);
-            boolean wildcard = n.startsWith("*.");
-            String zone = wildcard ? n.substring(2) : n;
-            String bad = zone.contains("*") ? "a '*' may only stand first, as '*.example.com'"
-                    : !StandardCharsets.US_ASCII.newEncoder().canEncode(zone)
+            // Checked as the name any '*' could stand for: "a" keeps a label's bounds.
+            String plain = n.replace('*', 'a');
+            String bad = !StandardCharsets.US_ASCII.newEncoder().canEncode(plain)
                     ? "an international name is compared as DNS carries it, in punycode ('xn--...')"
-                    : !DNS_NAME.matcher(zone).matches() ? "its labels must be 1 to 63 characters, without spaces or '/'"
+                    : !DNS_NAME.matcher(plain).matches() ? "its labels must be 1 to 63 characters, without spaces or '/'"
                     : null;
             if (bad != null) {
                 throw new IllegalArgumentException("fqdn: '" + name + "' is not a DNS name: " + bad);
             }
-            if (wildcard) {
-                suffixes.add("." + zone);
-            } else {
+            if (n.indexOf('*') < 0) {
                 whole.add(n);
+            } else if (n.startsWith("*.") && n.indexOf('*', 1) < 0) {
+                suffixes.add(n.substring(1));
+            } else {
+                globs.add(n);
             }
         }
         fqdns = Set.copyOf(whole);
         fqdnSuffixes = List.copyOf(suffixes);
+        fqdnGlobs = List.copyOf(globs);
     }
 
     /** A name as compared: lower case (DNS names are case-insensitive), without its trailing dot. */
@@ -221,7 +226,7 @@ final class FlowMatcher implements Predicate<Flow> {
         if (!labels.isEmpty() && !(labelled(s) || labelled(d))) {
             return false;
         }
-        if ((!fqdns.isEmpty() || !fqdnSuffixes.isEmpty()) && !(named(s) || named(d))) {
+        if ((!fqdns.isEmpty() || !fqdnSuffixes.isEmpty() || !fqdnGlobs.isEmpty()) && !(named(s) || named(d))) {
             return false;
         }
         // A pod is named within its namespace: with both given, one endpoint holds both (else
@@ -266,7 +271,44 @@ final class FlowMatcher implements Predicate<Flow> {
                 return true;
             }
         }
+        for (String glob : fqdnGlobs) {
+            if (globMatches(glob, n)) {
+                return true;
+            }
+        }
         return false;
+    }
+
+    /**
+     * Whether {@code name} is {@code glob} with each '*' standing for any run of characters,
+     * dots included, as Hubble's --fqdn reads a '*' ({@code [-.0-9a-z]*}): "*.example.com" is
+     * every name below example.com at any depth, not example.com itself. Matched by going back
+     * to the last '*' only, so a pattern of many '*' costs at most its length times the name's,
+     * where a regular expression of as many ".*" can take exponential time.
+     */
+    static boolean globMatches(String glob, String name) {
+        int g = 0;
+        int n = 0;
+        int star = -1;
+        int resume = 0;
+        while (n < name.length()) {
+            if (g < glob.length() && glob.charAt(g) == '*') {
+                star = g++;
+                resume = n;
+            } else if (g < glob.length() && glob.charAt(g) == name.charAt(n)) {
+                g++;
+                n++;
+            } else if (star >= 0) {
+                g = star + 1;
+                n = ++resume;
+            } else {
+                return false;
+            }
+        }
+        while (g < glob.length() && glob.charAt(g) == '*') {
+            g++;
+        }
+        return g == glob.length();
     }
 
     private boolean identity(Endpoint e) {

@@ -334,7 +334,7 @@ class QueryServiceTest {
                 .addVerdict(PolicyDecision.POLICY_DECISION_DENIED)));
         assertRejected(FlowFilter.newBuilder().addLabel("app!=web").build(), "app!=web");
         assertRejected(FlowFilter.newBuilder().addLabel("app=web,,tier").build(), "app=web,,tier");
-        assertRejected(FlowFilter.newBuilder().addFqdn("api.*.com").build(), "api.*.com");
+        assertRejected(FlowFilter.newBuilder().addFqdn("api..*.com").build(), "api..*.com");
         assertRejected(FlowFilter.newBuilder().addFqdn("").build(), "fqdn");
         assertRejected(FlowFilter.newBuilder().addAppProto("").build(), "app_proto");
         assertRejected(FlowFilter.newBuilder().addVerdictValue(7).build(), "verdict: 7");
@@ -347,6 +347,41 @@ class QueryServiceTest {
      * name can be ("*.*.com", "a..b", "bücher.example" where DNS carries punycode) were taken
      * and matched nothing.
      */
+    /**
+     * A '*' anywhere, as Hubble's --fqdn takes it ("[-.0-9a-z]*": any run of name characters,
+     * dots included): "api-*.example.com", "*.*.com", "*cdn*". These were refused ("a '*' may
+     * only stand first"), so a Hubble user's pattern was an error here.
+     */
+    @Test
+    void aStarAnywhereStandsForAnyCharactersAsInHubble() {
+        h.append(flow(21, "node-a", labelled("10.0.5.1", 40000, "shop", Map.of()),
+                named("203.0.113.7", 443, "api-eu.example.com"), 6, 1300, 1310));
+        h.append(flow(22, "node-a", labelled("10.0.5.2", 40001, "shop", Map.of()),
+                named("203.0.113.8", 443, "static.cdn.example.net"), 6, 1300, 1310));
+        h.append(flow(23, "node-a", labelled("10.0.5.3", 40002, "shop", Map.of()),
+                named("203.0.113.9", 443, "example.com"), 6, 1300, 1310));
+        assertEquals(List.of(21L), filtered(f -> f.addFqdn("api-*.example.com")));
+        assertEquals(List.of(21L, 22L), filtered(f -> f.addFqdn("*.*.*")));
+        assertEquals(List.of(22L), filtered(f -> f.addFqdn("*cdn*")));
+        assertEquals(List.of(21L, 22L, 23L), filtered(f -> f.addFqdn("*")));
+        assertEquals(List.of(21L, 22L, 23L), filtered(f -> f.addFqdn("*.")), "the trailing dot goes, as in Hubble");
+        assertEquals(List.of(22L), filtered(f -> f.addFqdn("*.example.net")), "every depth below the zone");
+        assertEquals(List.of(21L), filtered(f -> f.addFqdn("*.example.com")), "not the zone itself");
+        assertEquals(List.of(), filtered(f -> f.addFqdn("api-*.example.org")));
+    }
+
+    /** Matching goes back to the last '*' only: many stars on a long name cost its length times theirs. */
+    @Test
+    void aPatternOfManyStarsMatchesWithoutBacktrackingWithoutEnd() {
+        String name = "a".repeat(60) + "." + "a".repeat(60) + "." + "a".repeat(60) + "." + "a".repeat(60);
+        String glob = "*a".repeat(40) + "*b";
+        assertFalse(FlowMatcher.globMatches(glob, name));
+        assertTrue(FlowMatcher.globMatches("*a".repeat(40) + "*", name));
+        assertTrue(FlowMatcher.globMatches("a*.a*.*a", name));
+        assertFalse(FlowMatcher.globMatches("a*.a*", "aa"));
+        assertTrue(FlowMatcher.globMatches("**", ""));
+    }
+
     @Test
     void selectorsAndNamesAreReadAsKubernetesAndDnsReadThem() {
         h.append(flow(11, "node-a", labelled("10.0.5.1", 40000, "shop", Map.of("app", "web", "tier", "front")),
@@ -363,8 +398,8 @@ class QueryServiceTest {
         assertRejected(FlowFilter.newBuilder().addLabel("!app").build(), "!app");
         assertRejected(FlowFilter.newBuilder().addLabel("app in (web)").build(), "app in (web)");
         assertRejected(FlowFilter.newBuilder().addLabel("app=we b").build(), "app=we b");
-        assertRejected(FlowFilter.newBuilder().addFqdn("*.*.com").build(), "*.*.com");
-        assertRejected(FlowFilter.newBuilder().addFqdn("*.").build(), "*.");
+        assertRejected(FlowFilter.newBuilder().addFqdn("*..com").build(), "*..com");
+        assertRejected(FlowFilter.newBuilder().addFqdn("*.bücher.example").build(), "punycode");
         assertRejected(FlowFilter.newBuilder().addFqdn("api..example.com").build(), "api..example.com");
         assertRejected(FlowFilter.newBuilder().addFqdn("bücher.example").build(), "punycode");
         assertRejected(FlowFilter.newBuilder().addFqdn("203.0.113.0/24").build(), "203.0.113.0/24");
