@@ -148,6 +148,10 @@ final class AggregatorSettings {
     static final ConfigKey<Duration> BASELINE_WORKLOAD_LEARNING = SCHEMA.key("baseline.workload_learning",
             duration(Duration.ZERO), BaselineConfig.DEFAULT_WORKLOAD_LEARNING,
             "Learning period of a workload first seen after that, from its first flow (a new Deployment is learned).");
+    static final ConfigKey<Duration> BASELINE_EDGE_EXPIRY = SCHEMA.key("baseline.edge_expiry", duration(Duration.ZERO),
+            BaselineConfig.DEFAULT_EDGE_EXPIRY, "An edge unused for longer than this (45 days: a monthly job's edges "
+                    + "are kept) is forgotten, and new again when next used; time the aggregator is stopped does not "
+                    + "count. 0s: edges never expire.");
     static final ConfigKey<Integer> BASELINE_MAX_EDGES = SCHEMA.key("baseline.max_edges",
             integer(1, Integer.MAX_VALUE), BaselineConfig.DEFAULT_MAX_EDGES,
             "Edges kept; past it the least recently seen is forgotten (counted).");
@@ -284,8 +288,8 @@ final class AggregatorSettings {
     private static BaselineConfig baseline(ConfigValues v) {
         BaselineConfig d = BaselineConfig.defaults();
         return new BaselineConfig(v.get(BASELINE_LEARNING), v.get(BASELINE_WORKLOAD_LEARNING),
-                v.get(BASELINE_MAX_EDGES), d.maxWorkloads(), v.get(BASELINE_MAX_NEW_EDGES), v.get(LATERAL_WINDOW),
-                v.get(LATERAL_MIN_EDGES), v.get(LATERAL_MIN_PEERS),
+                v.get(BASELINE_EDGE_EXPIRY), v.get(BASELINE_MAX_EDGES), d.maxWorkloads(), v.get(BASELINE_MAX_NEW_EDGES),
+                v.get(LATERAL_WINDOW), v.get(LATERAL_MIN_EDGES), v.get(LATERAL_MIN_PEERS),
                 v.get(BASELINE_FILE).isBlank() ? null : Path.of(v.get(BASELINE_FILE)), v.get(BASELINE_SAVE_EVERY),
                 v.get(BASELINE_PUBLISH_EVERY), d.queueCapacity());
     }

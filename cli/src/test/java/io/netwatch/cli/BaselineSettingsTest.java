@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netwatch.aggregator.baseline.BaselineConfig;
+import io.netwatch.cli.config.ConfigError;
 import io.netwatch.cli.config.ConfigValues;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -35,6 +36,7 @@ class BaselineSettingsTest {
                   file: /var/lib/netwatch/baseline.pb
                   learning: 2h
                   workload_learning: 15m
+                  edge_expiry: 90d
                   max_edges: 5000
                   lateral:
                     window: 1m
@@ -44,11 +46,27 @@ class BaselineSettingsTest {
         assertEquals(Path.of("/var/lib/netwatch/baseline.pb"), b.file());
         assertEquals(Duration.ofHours(2), b.learning());
         assertEquals(Duration.ofMinutes(15), b.workloadLearning());
+        assertEquals(Duration.ofDays(90), b.edgeExpiry());
         assertEquals(5000, b.maxEdges());
         assertEquals(Duration.ofMinutes(1), b.lateralWindow());
         assertEquals(6, b.lateralMinEdges());
         assertEquals(3, b.lateralMinPeers());
         assertNull(baseline("listen: 127.0.0.1:50051\n").file(), "no file: memory only");
+        assertEquals(Duration.ofDays(45), baseline("listen: 127.0.0.1:50051\n").edgeExpiry(),
+                "a monthly job's edges are kept by default");
+        assertEquals(Duration.ZERO, baseline("baseline:\n  edge_expiry: 0s\n").edgeExpiry(), "0s: never");
+    }
+
+    @Test
+    void aBadEdgeExpiryIsRefusedNamingTheKey() {
+        for (String bad : new String[] {"45", "monthly", "-1d", "1h-"}) {
+            ConfigError e = assertThrows(ConfigError.class,
+                    () -> baseline("baseline:\n  edge_expiry: \"" + bad + "\"\n"), bad);
+            assertTrue(e.getMessage().contains("aggregator.yaml: baseline.edge_expiry: \"" + bad + "\""),
+                    e.getMessage());
+            assertTrue(e.getMessage().contains("is not a duration") || e.getMessage().contains("is negative"),
+                    e.getMessage());
+        }
     }
 
     @Test

@@ -29,6 +29,12 @@ public final class BaselineMetrics implements MeterBinder {
         evictions(meters, "edges", b -> b.stats().edgesEvicted());
         evictions(meters, "workloads", b -> b.stats().workloadsEvicted());
         evictions(meters, "lateral", b -> b.stats().lateralEvicted());
+        counter(meters, "netwatch.baseline.expired.edges",
+                "Edges forgotten because they went unused for longer than baseline.edge_expiry",
+                b -> b.stats().edgesExpired());
+        counter(meters, "netwatch.baseline.clock.steps",
+                "Readings of the aggregator's clock more than a minute from the last, either way (a step, a pause)",
+                b -> b.stats().clockSteps());
         counter(meters, "netwatch.baseline.dropped.flows", "Flows not learned because the baseline queue was full",
                 Baselines::dropped);
         counter(meters, "netwatch.baseline.unnamed.flows", "Flows left out: an end had no usable name",

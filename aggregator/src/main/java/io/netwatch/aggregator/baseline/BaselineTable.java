@@ -4,6 +4,7 @@ import io.netwatch.proto.baseline.v1.BaselineState;
 import io.netwatch.proto.baseline.v1.LearnedEdge;
 import io.netwatch.proto.baseline.v1.WorkloadSeen;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,7 +13,10 @@ import java.util.Map;
 /**
  * The learned edges and the learning state: when learning started (the first flow), and when
  * each cluster workload was first seen. Bounded: past {@code maxEdges} edges (or
- * {@code maxWorkloads} workloads) the least recently seen is forgotten and counted.
+ * {@code maxWorkloads} workloads) the least recently seen is forgotten and counted. An edge
+ * unused for longer than {@code edgeExpiry} of running time ({@link #running}) is forgotten too,
+ * counted apart: an edge made once in a learning period (by a compromised pod as well as by a
+ * job) does not stay allowed for as long as the baseline lives.
  *
  * <p>Edges learned in a learning period and edges added after it (new ones) are kept apart,
  * and the full table forgets an added edge first: new edges are what an attacker makes
@@ -35,14 +39,20 @@ final class BaselineTable {
     }
 
     private final BaselineConfig config;
-    /** Edges seen in a learning period (global or a workload's), least recently seen first. */
+    /**
+     * Edges seen in a learning period (global or a workload's), least recently seen first: each
+     * part of the table is in the order of its edges' {@link EdgeStats#lastUsed}, so expiry looks
+     * only at its head.
+     */
     private final LinkedHashMap<EdgeKey, EdgeStats> learned = new LinkedHashMap<>(1024, 0.75f, true);
     /** Edges first seen after learning, least recently seen first: forgotten before any learned one. */
     private final LinkedHashMap<EdgeKey, EdgeStats> added = new LinkedHashMap<>(64, 0.75f, true);
     private final LinkedHashMap<String, Long> workloads;
     /**
      * A wall-clock reading further behind the latest than this is the clock stepped back, not a
-     * late reading (milliseconds).
+     * late reading; one further ahead of the last than this is the clock stepped forward (or the
+     * process paused), which {@link #running} counts as this much (milliseconds). The baseline
+     * thread reads the clock ten times a second.
      */
     static final long CLOCK_STEP_MILLIS = 60_000;
     /** Latest time a file may hold: the end of year 9999, as protobuf Timestamps (milliseconds). */
@@ -53,11 +63,24 @@ final class BaselineTable {
     private long time = Long.MIN_VALUE;
     /** The wall-clock reading {@link #time} last moved with. */
     private long lastWall = Long.MIN_VALUE;
+    /**
+     * Running time, milliseconds from an arbitrary start: moves with {@link #time} while the
+     * aggregator runs, a forward step of the clock counted as {@link #CLOCK_STEP_MILLIS} at most,
+     * and not while it is stopped (a restart goes on from where the file left it). How long an
+     * edge went unused is measured on it: an aggregator stopped for longer than the expiry, or
+     * a clock set a year ahead, forgets nothing.
+     */
+    private long running;
+    /** {@code baseline.edge_expiry} in milliseconds; 0: edges never expire. */
+    private final long expiryMillis;
     private long edgesEvicted;
+    private long edgesExpired;
+    private long clockSteps;
     private long workloadsEvicted;
 
     BaselineTable(BaselineConfig config) {
         this.config = config;
+        this.expiryMillis = config.edgeExpiry().toMillis();
         this.workloads = new LinkedHashMap<>(256, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
@@ -93,8 +116,8 @@ final class BaselineTable {
         // policies deny is by their own word not that (a compromised pod probing, a workload
         // misconfigured), and learnt it would be known for good. It is judged as after learning.
         learning &= !denied;
-        EdgeStats s = edge(key);
-        EdgeStats a = alias == null ? null : edge(alias);
+        EdgeStats s = live(key);
+        EdgeStats a = alias == null ? null : live(alias);
         Verdict v = Verdict.KNOWN;
         if (s == null) {
             s = new EdgeStats(nowMillis);
@@ -112,13 +135,60 @@ final class BaselineTable {
             v = v == Verdict.KNOWN ? Verdict.LEARNED : v;
         }
         s.add(nowMillis, node, bytes, flows);
+        s.lastUsed = running;
         if (a != null) {
             a.add(nowMillis, node, bytes, flows);
+            a.lastUsed = running;
         }
         if (v != Verdict.KNOWN) {
             evictPast(config.maxEdges(), key, alias);
         }
         return v;
+    }
+
+    /**
+     * The edge on {@code key}, or null when there is none or it went unused for longer than the
+     * expiry: it is forgotten then (counted), and its use now is a new edge's. The sweep
+     * ({@link #expire}) runs ten times a second; this makes the expiry exact between sweeps.
+     */
+    private EdgeStats live(EdgeKey key) {
+        EdgeStats s = edge(key);
+        if (s != null && expired(s)) {
+            partOf(key).remove(key);
+            edgesExpired++;
+            return null;
+        }
+        return s;
+    }
+
+    private boolean expired(EdgeStats s) {
+        return expiryMillis > 0 && running - s.lastUsed > expiryMillis;
+    }
+
+    /**
+     * Forgets every edge unused for longer than {@code baseline.edge_expiry} of running time.
+     * Each part of the table is in the order of last use, so this looks at the expired edges and
+     * one more per part, never at every edge.
+     *
+     * @return edges forgotten
+     */
+    int expire() {
+        if (expiryMillis == 0) {
+            return 0;
+        }
+        int n = expire(learned) + expire(added);
+        edgesExpired += n;
+        return n;
+    }
+
+    private int expire(LinkedHashMap<EdgeKey, EdgeStats> part) {
+        int n = 0;
+        Iterator<EdgeStats> eldest = part.values().iterator();
+        while (eldest.hasNext() && expired(eldest.next())) {
+            eldest.remove();
+            n++;
+        }
+        return n;
     }
 
     /** The part of the table that holds {@code key} (added when it is in neither). */
@@ -166,6 +236,11 @@ final class BaselineTable {
      * {@link #CLOCK_STEP_MILLIS} (NTP, an operator) is taken as the clock's new base, so time goes
      * on from where it was instead of re-opening learning periods that are over. The first
      * reading after a restore starts from the latest time the file holds.
+     *
+     * <p>{@link #running} moves with it, a step forward of more than {@link #CLOCK_STEP_MILLIS}
+     * counted as that much, and not at all on the first reading (the time the aggregator was
+     * stopped): a clock stepped ahead by NTP or an operator ends learning periods early, as time
+     * does, but forgets no edge. Steps either way are counted ({@link #clockSteps}).
      */
     long now(long wallMillis) {
         if (lastWall == Long.MIN_VALUE) {
@@ -174,8 +249,13 @@ final class BaselineTable {
         } else if (wallMillis >= lastWall) {
             long step = wallMillis - lastWall;
             time = time > Long.MAX_VALUE - step ? Long.MAX_VALUE : time + step;
+            if (step > CLOCK_STEP_MILLIS) {
+                clockSteps++;
+            }
+            running += Math.min(step, CLOCK_STEP_MILLIS);
             lastWall = wallMillis;
         } else if (lastWall - wallMillis > CLOCK_STEP_MILLIS) {
+            clockSteps++;
             lastWall = wallMillis;
         }
         return time;
@@ -213,6 +293,16 @@ final class BaselineTable {
         return edgesEvicted;
     }
 
+    /** Edges forgotten because they went unused for longer than the expiry. */
+    long edgesExpired() {
+        return edgesExpired;
+    }
+
+    /** Readings of the clock more than {@link #CLOCK_STEP_MILLIS} from the last, either way. */
+    long clockSteps() {
+        return clockSteps;
+    }
+
     long workloadsEvicted() {
         return workloadsEvicted;
     }
@@ -247,7 +337,7 @@ final class BaselineTable {
                     .setPort(k.port()).setIpProtocol(k.protocol()).setFirstSeenMillis(s.firstSeen)
                     .setLastSeenMillis(s.lastSeen).setMinutes(s.minutes).setBytesMean(s.bytesMean)
                     .setBytesM2(s.bytesM2).setFlowsMean(s.flowsMean).setFlowsM2(s.flowsM2)
-                    .setAddedAfterLearning(added.containsKey(k)));
+                    .setAddedAfterLearning(added.containsKey(k)).setUnusedMillis(running - s.lastUsed));
         }
         for (Map.Entry<String, Long> w : workloads.entrySet()) {
             b.addWorkloads(WorkloadSeen.newBuilder().setWorkload(w.getKey()).setFirstSeenMillis(w.getValue()));
@@ -257,13 +347,17 @@ final class BaselineTable {
 
     /**
      * Takes back what a file kept, and the baseline's time goes on from the latest it holds.
-     * Entries that are not well formed (no names, a port or protocol out of range, statistics
-     * no counters could make, a time before 1970 or after 9999) are skipped.
+     * Each edge's time unused goes on from what the file says (running time goes on from the
+     * write: the time the aggregator was stopped is not counted), and the table is put in the
+     * order of last use. Entries that are not well formed (no names, a port or protocol out of
+     * range, statistics no counters could make, a time before 1970 or after 9999, a time unused
+     * below 0 or past that) are skipped.
      *
      * @return entries skipped
      */
     int restore(BaselineState state) {
         int skipped = 0;
+        LinkedHashMap<EdgeKey, Restored> read = new LinkedHashMap<>();
         long started = state.getLearningStartedMillis();
         learningStarted = started < 0 || started > MAX_MILLIS ? -1 : started;
         long latest = Math.max(learningStarted, inRange(state.getSavedMillis()) ? state.getSavedMillis() : -1);
@@ -273,7 +367,8 @@ final class BaselineTable {
                     || e.getDestination().isEmpty() || e.getMinutes() < 0
                     || !EdgeStats.plausible(e.getBytesMean(), e.getBytesM2(), e.getMinutes())
                     || !EdgeStats.plausible(e.getFlowsMean(), e.getFlowsM2(), e.getMinutes())
-                    || !inRange(e.getFirstSeenMillis()) || !inRange(e.getLastSeenMillis())) {
+                    || !inRange(e.getFirstSeenMillis()) || !inRange(e.getLastSeenMillis())
+                    || !inRange(e.getUnusedMillis())) {
                 skipped++;
                 continue;
             }
@@ -285,10 +380,19 @@ final class BaselineTable {
             s.bytesM2 = e.getBytesM2();
             s.flowsMean = e.getFlowsMean();
             s.flowsM2 = e.getFlowsM2();
+            s.lastUsed = running - e.getUnusedMillis();
             EdgeKey key = new EdgeKey(e.getSource(), e.getDestination(), e.getPort(), e.getIpProtocol());
-            learned.remove(key);
-            added.remove(key);
-            (e.getAddedAfterLearning() ? added : learned).put(key, s);
+            read.remove(key); // a key given twice: the last one counts
+            read.put(key, new Restored(s, e.getAddedAfterLearning()));
+        }
+        // In the order of last use, which expiry relies on (stable: a file of an older format,
+        // every edge just used, keeps its order of last sighting).
+        List<Map.Entry<EdgeKey, Restored>> byUse = new ArrayList<>(read.entrySet());
+        byUse.sort(Comparator.comparingLong(r -> r.getValue().stats().lastUsed));
+        for (Map.Entry<EdgeKey, Restored> r : byUse) {
+            learned.remove(r.getKey());
+            added.remove(r.getKey());
+            (r.getValue().added() ? added : learned).put(r.getKey(), r.getValue().stats());
         }
         evictPast(config.maxEdges());
         for (WorkloadSeen w : state.getWorkloadsList()) {
@@ -303,6 +407,10 @@ final class BaselineTable {
         time = Math.max(time, latest);
         lastWall = Long.MIN_VALUE;
         return skipped;
+    }
+
+    /** An edge read from the file, and whether it was added after learning. */
+    private record Restored(EdgeStats stats, boolean added) {
     }
 
     private static boolean inRange(long millis) {

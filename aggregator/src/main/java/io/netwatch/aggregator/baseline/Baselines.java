@@ -2,6 +2,7 @@ package io.netwatch.aggregator.baseline;
 
 import io.netwatch.aggregator.store.FlowStore;
 import io.netwatch.aggregator.store.StoreListener;
+import io.netwatch.common.Durations;
 import io.netwatch.proto.baseline.v1.BaselineState;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.flow.v1.PolicyDecision;
@@ -59,12 +60,17 @@ public final class Baselines implements StoreListener, AutoCloseable {
     private long publishedChanges = -1;
     private volatile BaselineSnapshot snapshot = new BaselineSnapshot(0, List.of());
     /** Figures read by other threads (metrics), refreshed by the baseline thread. */
-    private volatile Stats stats = new Stats(0, 0, true, 0, 0, 0);
+    private volatile Stats stats = new Stats(0, 0, true, 0, 0, 0, 0, 0);
     private volatile boolean closed;
 
-    /** Figures of the baseline for metrics and tests. */
+    /**
+     * Figures of the baseline for metrics and tests.
+     *
+     * @param edgesExpired edges forgotten because they went unused for longer than {@code baseline.edge_expiry}
+     * @param clockSteps   readings of the aggregator's clock more than a minute from the last, either way
+     */
     public record Stats(int edges, int workloads, boolean learning, long edgesEvicted, long workloadsEvicted,
-                        long lateralEvicted) {
+                        long lateralEvicted, long edgesExpired, long clockSteps) {
     }
 
     private Baselines(BaselineConfig config, FlowStore store, LongSupplier clock) {
@@ -113,6 +119,12 @@ public final class Baselines implements StoreListener, AutoCloseable {
                 restoreSkipped.addAndGet(table.restore(ok.state()));
                 changes++;
                 log.info("baseline: {} edges restored from {}", table.edges(), file.path());
+                table.now(clock.getAsLong());
+                int expired = table.expire();
+                if (expired > 0) {
+                    log.info("baseline: {} of them unused for longer than baseline.edge_expiry ({}), forgotten",
+                            expired, Durations.format(config.edgeExpiry()));
+                }
             }
             case BaselineFile.Loaded.Corrupt c -> {
                 loadFailures.incrementAndGet();
@@ -143,6 +155,10 @@ public final class Baselines implements StoreListener, AutoCloseable {
         Pending p;
         while ((p = queue.poll()) != null) {
             apply(p.flow(), p.receivedMillis());
+        }
+        table.now(clock.getAsLong());
+        if (table.expire() > 0) {
+            changes++;
         }
         refreshStats();
     }
@@ -200,7 +216,7 @@ public final class Baselines implements StoreListener, AutoCloseable {
     private void refreshStats() {
         boolean learning = table.learning(table.now(clock.getAsLong()));
         stats = new Stats(table.edges(), table.workloads(), learning, table.edgesEvicted(), table.workloadsEvicted(),
-                lateral.evicted());
+                lateral.evicted(), table.edgesExpired(), table.clockSteps());
     }
 
     private void save() {

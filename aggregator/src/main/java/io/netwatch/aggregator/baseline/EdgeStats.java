@@ -35,6 +35,12 @@ final class EdgeStats {
 
     long firstSeen;
     long lastSeen;
+    /**
+     * The table's running time ({@link BaselineTable#running}) of the last flow, milliseconds:
+     * how long the edge went unused is measured on it, not on the baseline's time, so time the
+     * aggregator was stopped and forward steps of its clock do not expire the edge.
+     */
+    long lastUsed;
     /** Samples folded in: one per node and completed minute with traffic (the field keeps its name). */
     long minutes;
     double bytesMean;

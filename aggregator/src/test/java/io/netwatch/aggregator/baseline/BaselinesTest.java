@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.util.Timestamps;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netwatch.aggregator.store.BoundedLog;
 import io.netwatch.aggregator.store.FlowStore;
 import io.netwatch.proto.anomaly.v1.Anomaly;
@@ -20,12 +21,14 @@ import io.netwatch.proto.flow.v1.PolicyDecision;
 import io.netwatch.proto.flow.v1.PolicyVerdict;
 import io.netwatch.proto.flow.v1.Workload;
 import io.netwatch.proto.ingest.v1.BaselineEdge;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class BaselinesTest {
     private static final long T0 = 1_700_000_000_000L;
@@ -543,5 +546,208 @@ class BaselinesTest {
         assertEquals(1, raised.size());
         assertTrue(raised.getFirst().getExplanation().getSummary().contains("2001:db8:1::/48:443/tcp"),
                 raised.getFirst().getExplanation().getSummary());
+    }
+
+    /**
+     * Lets {@code millis} of the aggregator's time pass as it does while it runs: the baseline
+     * thread reads the clock every 100 ms; here every 30 s, well within a minute.
+     */
+    private void run(long millis) {
+        for (long left = millis; left > 0; left -= 30_000) {
+            clock.addAndGet(Math.min(left, 30_000));
+            baselines.flush();
+        }
+    }
+
+    private static boolean inSnapshot(BaselineSnapshot s, String source, String destination) {
+        return s.edges().stream().anyMatch(e -> e.getSource().equals(source) && e.getDestination().equals(destination));
+    }
+
+    @Test
+    void anEdgeUnusedForLongerThanTheExpiryIsForgottenAndNewWhenNextUsed() throws Exception {
+        // cache -> db was made once in the learning period (a leftover of a job, or of a
+        // compromised pod); web -> db is used every two hours.
+        start(learningFor(Duration.ofHours(1), Duration.ofMinutes(10)).withEdgeExpiry(Duration.ofHours(3)));
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        new BaselineMetrics(baselines).bindTo(registry);
+        feed(tcp(WEB_1, DB, 1000));
+        feed(tcp(CACHE, DB, 1000));
+        run(2 * HOUR);
+        feed(tcp(WEB_1, DB, 1000));
+        run(2 * HOUR + 30 * 60_000);
+        assertEquals(1, baselines.stats().edgesExpired(), "cache -> db, unused for 4.5 hours");
+        assertEquals(1, baselines.stats().edges());
+        assertEquals(1, registry.get("netwatch.baseline.expired.edges").functionCounter().count());
+        assertTrue(inSnapshot(baselines.snapshot(), "shop/Deployment/web", "shop/Deployment/db"));
+        assertFalse(inSnapshot(baselines.snapshot(), "shop/Deployment/cache", "shop/Deployment/db"),
+                "the agents' copies lose the edge with the next snapshot");
+
+        feed(tcp(WEB_1, DB, 1000)); // unused for 2.5 hours: kept
+        feed(tcp(CACHE, DB, 1000));
+        List<Anomaly> raised = anomalies("new_edge");
+        assertEquals(1, raised.size(), raised.toString());
+        assertTrue(raised.getFirst().getExplanation().getSummary().contains(
+                "shop/Deployment/cache -> shop/Deployment/db:5432/tcp"), raised.getFirst().toString());
+        assertEquals(2, baselines.stats().edges(), "learned again from its new use");
+    }
+
+    @Test
+    void theLookupForgetsAnEdgePastItsExpiryWithoutWaitingForTheSweep() {
+        // The lookup checks the expiry too, so an edge's fate does not hang on when the sweep ran.
+        BaselineTable table = new BaselineTable(learningFor(Duration.ofMinutes(10), Duration.ZERO)
+                .withEdgeExpiry(Duration.ofHours(1)));
+        observe(table, "a", table.now(T0));
+        long at = T0;
+        for (; at < T0 + HOUR; at += 30_000) {
+            table.now(at);
+        }
+        assertEquals(BaselineTable.Verdict.KNOWN, observe(table, "a", table.now(at)), "unused for exactly an hour");
+        for (long end = at + HOUR + 30_000; at < end; at += 30_000) {
+            table.now(at);
+        }
+        assertEquals(BaselineTable.Verdict.NEW, observe(table, "a", table.now(at)),
+                "unused for an hour and 30 seconds, and no sweep ran: forgotten all the same");
+        assertEquals(1, table.edgesExpired());
+    }
+
+    @Test
+    void aMonthlyJobsEdgesAreKeptWithTheDefaultExpiryAndAQuietSpellPastItMakesThemNew() {
+        BaselineTable table = new BaselineTable(learningFor(Duration.ofHours(24), Duration.ZERO));
+        assertEquals(Duration.ofDays(45), BaselineConfig.DEFAULT_EDGE_EXPIRY);
+        long at = T0;
+        observe(table, "reports-db", table.now(at));
+        long[] runs = {31, 28, 31, 30, 30}; // days between runs
+        for (long days : runs) {
+            for (long end = at + days * 24 * HOUR; at < end; at += 60_000) {
+                table.now(at);
+                table.expire();
+            }
+            assertEquals(BaselineTable.Verdict.KNOWN, observe(table, "reports-db", table.now(at)), days + " days");
+        }
+        for (long end = at + 46 * 24 * HOUR; at < end; at += 60_000) {
+            table.now(at);
+            table.expire();
+        }
+        assertEquals(0, table.edges(), "46 days without a run");
+        assertEquals(BaselineTable.Verdict.NEW, observe(table, "reports-db", table.now(at)));
+    }
+
+    @Test
+    void aClockSteppedFarAheadForgetsNoEdgeAndIsCounted() throws Exception {
+        start(learningFor(Duration.ofHours(1), Duration.ofMinutes(10)).withEdgeExpiry(Duration.ofHours(3)));
+        feed(tcp(WEB_1, DB, 1000));
+        known(CACHE);
+        run(2 * HOUR);
+        clock.addAndGet(400L * 24 * HOUR); // NTP or an operator sets the clock a year ahead
+        baselines.flush();
+        assertEquals(2, baselines.stats().edges(), "a step of the clock is not time the edges went unused");
+        assertEquals(1, baselines.stats().clockSteps());
+        feed(tcp(WEB_1, DB, 1000));
+        assertEquals(List.of(), anomalies("new_edge"));
+        // The step counts as one minute: cache -> db (last used 2 h before it) goes after 59 more.
+        run(58 * 60_000);
+        assertEquals(2, baselines.stats().edges());
+        run(2 * 60_000);
+        assertEquals(1, baselines.stats().edges());
+        assertEquals(1, baselines.stats().edgesExpired());
+    }
+
+    @Test
+    void anExpiryOfZeroKeepsEdgesForeverAsBefore() {
+        BaselineConfig config = learningFor(Duration.ofMinutes(10), Duration.ZERO);
+        BaselineTable never = new BaselineTable(config.withEdgeExpiry(Duration.ZERO));
+        BaselineTable hour = new BaselineTable(config.withEdgeExpiry(Duration.ofHours(1)));
+        for (BaselineTable t : List.of(never, hour)) {
+            observe(t, "a", t.now(T0));
+            for (long at = T0; at <= T0 + 400L * 24 * HOUR; at += 60_000) {
+                t.now(at);
+                t.expire();
+            }
+        }
+        assertEquals(1, never.edges(), "400 days unused, never forgotten");
+        assertEquals(BaselineTable.Verdict.KNOWN, observe(never, "a", never.now(T0 + 401L * 24 * HOUR)));
+        assertEquals(0, never.edgesExpired());
+        assertEquals(0, hour.edges(), "the same table with an expiry of an hour forgets it");
+    }
+
+    @Test
+    void anEdgesTimeUnusedSurvivesARestartAndTheTimeStoppedDoesNotCount(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("baseline.pb");
+        BaselineConfig config = learningFor(Duration.ofMinutes(10), Duration.ZERO).withEdgeExpiry(Duration.ofHours(1))
+                .withFile(file, Duration.ofHours(1));
+        start(config);
+        feed(tcp(WEB_1, DB, 1000));
+        feed(tcp(CACHE, DB, 1000));
+        run(40 * 60_000);
+        feed(tcp(WEB_1, DB, 1000));
+        run(10 * 60_000);
+        baselines.close(); // written on shutdown: cache -> db unused for 50 minutes, web -> db for 10
+        LearnedEdge cacheDb = BaselineState.parseFrom(java.nio.file.Files.readAllBytes(file)).getEdgesList().stream()
+                .filter(e -> e.getSource().equals("shop/Deployment/cache")).findFirst().orElseThrow();
+        assertEquals(50 * 60_000, cacheDb.getUnusedMillis());
+
+        clock.addAndGet(30L * 24 * HOUR); // stopped for a month, past the expiry
+        start(config);
+        assertEquals(2, baselines.stats().edges(), "the month stopped is not time unused");
+        run(11 * 60_000);
+        assertEquals(1, baselines.stats().edges(), "cache -> db: 50 minutes before the restart, 11 after");
+        feed(tcp(WEB_1, DB, 1000));
+        feed(tcp(CACHE, DB, 1000));
+        List<Anomaly> raised = anomalies("new_edge");
+        assertEquals(1, raised.size(), raised.toString());
+        assertTrue(raised.getFirst().getExplanation().getSummary().contains("shop/Deployment/cache"),
+                raised.getFirst().toString());
+    }
+
+    @Test
+    void aFileWrittenBeforeEdgesKeptTheirTimeUnusedCountsEachAsJustUsed() {
+        // An older aggregator's file: no unused_millis, every edge's last sighting long ago.
+        LearnedEdge old = LearnedEdge.newBuilder().setSource("shop/Deployment/web").setDestination("10.0.0.0/24")
+                .setPort(443).setIpProtocol(6).setFirstSeenMillis(T0).setLastSeenMillis(T0).setMinutes(1)
+                .setBytesMean(1000).build();
+        BaselineState file = BaselineState.newBuilder().setVersion(BaselineFile.VERSION).setLearningStartedMillis(T0)
+                .setSavedMillis(T0 + 200L * 24 * HOUR).addEdges(old).build();
+        BaselineTable table = new BaselineTable(BaselineConfig.defaults().withEdgeExpiry(Duration.ofHours(1)));
+        assertEquals(0, table.restore(file));
+        long at = T0 + 300L * 24 * HOUR;
+        table.now(at);
+        assertEquals(0, table.expire(), "upgrading forgets nothing at once");
+        for (long end = at + HOUR + 60_000; at < end; at += 30_000) {
+            table.now(at);
+        }
+        assertEquals(1, table.expire(), "an hour of running after the upgrade");
+    }
+
+    @Test
+    void aFileIsTakenBackInTheOrderOfLastUseWhichTheSweepReliesOn() {
+        // The sweep looks only at the least recently used edges: a file listing a long unused
+        // edge after a recent one (written by hand, or by an aggregator whose clock stepped) must
+        // not hide it behind the recent one.
+        LearnedEdge.Builder edge = LearnedEdge.newBuilder().setSource("shop/Deployment/web").setPort(443)
+                .setIpProtocol(6).setFirstSeenMillis(T0).setLastSeenMillis(T0);
+        BaselineState file = BaselineState.newBuilder().setVersion(BaselineFile.VERSION).setLearningStartedMillis(T0)
+                .addEdges(edge.clone().setDestination("10.0.1.0/24").setUnusedMillis(10 * 60_000))
+                .addEdges(edge.clone().setDestination("10.0.2.0/24").setUnusedMillis(50 * 60_000))
+                .build();
+        BaselineTable table = new BaselineTable(BaselineConfig.defaults().withEdgeExpiry(Duration.ofHours(1)));
+        assertEquals(0, table.restore(file));
+        for (long at = T0; at <= T0 + 15 * 60_000; at += 30_000) {
+            table.now(at);
+        }
+        assertEquals(1, table.expire());
+        assertEquals(null, table.edge(new EdgeKey("shop/Deployment/web", "10.0.2.0/24", 443, 6)));
+        assertTrue(table.edge(new EdgeKey("shop/Deployment/web", "10.0.1.0/24", 443, 6)) != null);
+    }
+
+    @Test
+    void aTimeUnusedNoCounterCanMakeIsSkipped() {
+        BaselineState file = BaselineState.newBuilder().setVersion(BaselineFile.VERSION).setLearningStartedMillis(T0)
+                .addEdges(LearnedEdge.newBuilder().setSource("shop/Deployment/web").setDestination("10.0.0.0/24")
+                        .setPort(443).setIpProtocol(6).setFirstSeenMillis(T0).setLastSeenMillis(T0)
+                        .setUnusedMillis(-5))
+                .build();
+        BaselineTable table = new BaselineTable(BaselineConfig.defaults());
+        assertEquals(1, table.restore(file));
+        assertEquals(0, table.edges());
     }
 }
