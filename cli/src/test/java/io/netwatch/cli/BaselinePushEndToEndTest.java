@@ -129,4 +129,40 @@ class BaselinePushEndToEndTest {
             }
         }
     }
+
+    @Test
+    void anEdgeThatExpiresLeavesTheAgentsCopy() throws Exception {
+        BaselineConfig baseline = BaselineConfig.defaults().withPublishEvery(Duration.ofMillis(100))
+                .withEdgeExpiry(Duration.ofSeconds(1));
+        AggregatorConfig config = new AggregatorConfig(new InetSocketAddress("127.0.0.1", 0), 10_000, 1000,
+                Duration.ofHours(1)).withBaseline(baseline);
+        ExportConfig export = new ExportConfig(16, Duration.ofMillis(20), 1000, 100, Duration.ofMillis(20),
+                Duration.ofMillis(200), Duration.ofMillis(200));
+        IdentityUpdates updates = new IdentityUpdates(new IdentityCache(64));
+        BaselineCopy copy = new BaselineCopy(BaselineCopy.DEFAULT_MAX_EDGES, new EdgeNamer(updates.cache()));
+        try (AggregatorServer aggregator = AggregatorServer.start(config)) {
+            ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", aggregator.port()).usePlaintext()
+                    .build();
+            FlowStreamer streamer = new FlowStreamer(channel, export, AgentMain.hello("node-a", "test",
+                    BuildInfo.current()), AgentHealth.NONE, updates::apply,
+                    new FlowIdentities(updates.cache())::label).baselines(copy::apply).start();
+            try {
+                long[] id = {1};
+                // Used until the agent has it, however long connecting takes.
+                await(() -> {
+                    long now = System.currentTimeMillis();
+                    aggregator.store().addFlow(transfer(id[0]++, true, now, 1000), now);
+                    return copy.size() == 1;
+                }, "the edge reached the agent");
+                long before = copy.snapshots();
+                await(() -> copy.size() == 0, "the expired edge left the agent's copy");
+                assertTrue(copy.snapshots() > before, "by a snapshot of its own");
+                assertTrue(aggregator.baselines().stats().edgesExpired() >= 1);
+                assertEquals(0, aggregator.baselines().stats().edges());
+            } finally {
+                streamer.close();
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+    }
 }

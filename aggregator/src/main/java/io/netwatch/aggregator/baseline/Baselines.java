@@ -59,6 +59,8 @@ public final class Baselines implements StoreListener, AutoCloseable {
     private long changes;
     private long publishedChanges = -1;
     private volatile BaselineSnapshot snapshot = new BaselineSnapshot(0, List.of());
+    /** The table has held an edge (here or in the file it restored): an empty snapshot then says they are gone. */
+    private boolean heldEdges;
     /** Figures read by other threads (metrics), refreshed by the baseline thread. */
     private volatile Stats stats = new Stats(0, 0, true, 0, 0, 0, 0, 0);
     private volatile boolean closed;
@@ -119,6 +121,7 @@ public final class Baselines implements StoreListener, AutoCloseable {
                 restoreSkipped.addAndGet(table.restore(ok.state()));
                 changes++;
                 log.info("baseline: {} edges restored from {}", table.edges(), file.path());
+                heldEdges = table.edges() > 0;
                 table.now(clock.getAsLong());
                 int expired = table.expire();
                 if (expired > 0) {
@@ -258,7 +261,8 @@ public final class Baselines implements StoreListener, AutoCloseable {
                     .setFlowsPerMinuteStddev(s.flowsStddev()).setMinutes(s.minutes).build());
         }
         publishedChanges = changes;
-        snapshot = new BaselineSnapshot(snapshot.id() + 1, edges);
+        heldEdges |= !edges.isEmpty();
+        snapshot = new BaselineSnapshot(snapshot.id() + 1, edges, edges.isEmpty() && heldEdges);
     }
 
     /**

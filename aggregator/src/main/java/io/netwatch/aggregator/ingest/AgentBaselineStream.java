@@ -29,10 +29,11 @@ final class AgentBaselineStream {
     /**
      * Sends what the transport takes, at most {@code maxParts} parts. An empty baseline (an
      * aggregator that has learned nothing yet, say restarted without {@code baseline.file}) is
-     * never sent: it would wipe the agent's copy, which is then the best knowledge there is.
+     * never sent: it would wipe the agent's copy, which is then the best knowledge there is. One
+     * emptied by expiry is sent (one part, no edges): the agent's copy must lose those edges too.
      */
     void flush(BaselineSnapshot latest, int maxParts) {
-        if (latest == null || latest.edges().isEmpty() || latest.id() == sentId) {
+        if (latest == null || latest.edges().isEmpty() && !latest.emptied() || latest.id() == sentId) {
             return;
         }
         if (sending == null || sending.id() != latest.id()) {

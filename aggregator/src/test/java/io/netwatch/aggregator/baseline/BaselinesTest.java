@@ -611,6 +611,19 @@ class BaselinesTest {
     }
 
     @Test
+    void whenEveryEdgeExpiresTheAgentsAreToldTheBaselineIsEmpty() throws Exception {
+        start(learningFor(Duration.ofMinutes(10), Duration.ZERO).withEdgeExpiry(Duration.ofHours(1)));
+        assertFalse(baselines.snapshot().emptied(), "nothing learned yet: the agents keep what they have");
+        feed(tcp(WEB_1, DB, 1000));
+        baselines.flush();
+        assertEquals(1, baselines.snapshot().edges().size());
+        run(HOUR + 60_000);
+        BaselineSnapshot s = baselines.snapshot();
+        assertEquals(List.of(), s.edges());
+        assertTrue(s.emptied(), "sent, so the agents' copies lose the edge too");
+    }
+
+    @Test
     void aMonthlyJobsEdgesAreKeptWithTheDefaultExpiryAndAQuietSpellPastItMakesThemNew() {
         BaselineTable table = new BaselineTable(learningFor(Duration.ofHours(24), Duration.ZERO));
         assertEquals(Duration.ofDays(45), BaselineConfig.DEFAULT_EDGE_EXPIRY);

@@ -69,4 +69,19 @@ class AgentBaselineStreamTest {
         s.flush(new BaselineSnapshot(3, List.of()), 8);
         assertEquals(2, sent.size(), "an empty baseline would wipe the agent's copy: never sent");
     }
+
+    @Test
+    void aBaselineEmptiedByExpiryIsSentAsOneEmptyLastPart() {
+        AgentBaselineStream s = new AgentBaselineStream(channel, 10);
+        s.flush(snapshot(1, 3), 8);
+        s.flush(new BaselineSnapshot(2, List.of(), true), 8);
+        assertEquals(2, sent.size(), "every edge expired: the agent's copy must lose them too");
+        BaselineUpdate emptied = sent.get(1);
+        assertEquals(2, emptied.getSnapshotId());
+        assertEquals(0, emptied.getPart());
+        assertTrue(emptied.getLastPart() && emptied.getFullSnapshot());
+        assertEquals(0, emptied.getEdgesCount());
+        s.flush(new BaselineSnapshot(2, List.of(), true), 8);
+        assertEquals(2, sent.size(), "once");
+    }
 }
