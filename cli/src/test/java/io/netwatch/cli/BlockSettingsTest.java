@@ -47,7 +47,7 @@ class BlockSettingsTest {
                 Map.of())).getMessage();
         assertTrue(m.contains("block.table") && m.contains("a letter, then up to 31 letters, digits or _"), m);
         m = assertThrows(ConfigError.class, () -> config("block:\n  max_ttl: 60d\n", Map.of())).getMessage();
-        assertEquals("block.max_ttl (1440h) must be at most 720h (nft's timeouts end near 49 days)", m);
+        assertEquals("block.max_ttl (60d) must be at most 30d (nft's timeouts end near 49 days)", m);
         m = assertThrows(ConfigError.class, () -> config("block:\n  max_ttl: 0s\n", Map.of())).getMessage();
         assertTrue(m.contains("block.max_ttl") && m.contains("at least 1s"), m);
         m = assertThrows(ConfigError.class, () -> config("block:\n  nft: \"\"\n", Map.of())).getMessage();

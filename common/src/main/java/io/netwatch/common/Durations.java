@@ -83,7 +83,11 @@ public final class Durations {
         }
     }
 
-    /** The shortest exact form up to hours: {@code 5m} rather than {@code 300s}; {@code 0s} for zero. */
+    /**
+     * The shortest exact form: {@code 5m} rather than {@code 300s}; {@code 0s} for zero. Hours up
+     * to a day ({@code 24h} reads better than {@code 1d}); whole days from two on ({@code 45d},
+     * where hours would print {@code 1080h}).
+     */
     public static String format(Duration d) {
         if (d.isZero()) {
             return "0s";
@@ -92,7 +96,10 @@ public final class Durations {
         if (!Duration.ofMillis(ms).equals(d)) {
             return d.toString();
         }
-        // Hours at most: "24h" reads better than "1d".
+        long day = 86_400_000L;
+        if (ms >= 2 * day && ms % day == 0) {
+            return ms / day + "d";
+        }
         long[] units = {3_600_000L, 60_000L, 1000L, 1L};
         String[] names = {"h", "m", "s", "ms"};
         for (int i = 0; i < units.length; i++) {

@@ -42,7 +42,11 @@ class DurationsTest {
             assertEquals("is longer than 36500d (100 years), the most a duration may be", e.getMessage(), text);
         }
         // The largest the format can print stays printable.
-        assertEquals("876000h", Durations.format(Durations.MAX));
+        assertEquals("36500d", Durations.format(Durations.MAX));
+        assertEquals("45d", Durations.format(Duration.ofDays(45)), "whole days from two on, not 1080h");
+        assertEquals("24h", Durations.format(Duration.ofDays(1)));
+        assertEquals("36h", Durations.format(Duration.ofHours(36)));
+        assertEquals("49h", Durations.format(Duration.ofHours(49)));
     }
 
     @Test
