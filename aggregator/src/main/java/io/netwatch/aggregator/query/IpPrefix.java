@@ -3,6 +3,7 @@ package io.netwatch.aggregator.query;
 import io.netwatch.aggregator.policy.IpAddresses;
 import java.net.InetAddress;
 import java.util.Arrays;
+import java.util.regex.Pattern;
 
 /**
  * An address or CIDR prefix from a query ("10.0.0.7", "10.0.0.0/8", "fd00::/64"). Only
@@ -15,6 +16,7 @@ record IpPrefix(byte[] network, int bits) {
      * header, and past the client's header limit the caller would get a transport error instead.
      */
     static final int MAX_TEXT = 64;
+    private static final Pattern DIGITS_AND_DOTS = Pattern.compile("[0-9.]*");
 
     static IpPrefix parse(String text) {
         if (text.length() > MAX_TEXT) {
@@ -24,9 +26,15 @@ record IpPrefix(byte[] network, int bits) {
         String s = text.trim();
         int slash = s.indexOf('/');
         String addr = slash < 0 ? s : s.substring(0, slash);
-        byte[] bytes = address(addr);
+        // Digits and dots must be a dotted quad, as Hubble (Go's ParseIP) and the Kubernetes API
+        // take it: ofLiteral also reads the BSD forms, so "10.1" was 10.0.0.1 and "10.0.1/24"
+        // 10.0.0.1/24, and a shortened address or prefix matched other flows without a word.
+        byte[] bytes = DIGITS_AND_DOTS.matcher(addr).matches() ? IpAddresses.parse(addr) : address(addr);
         if (bytes == null) {
-            throw new IllegalArgumentException("'" + text + "' is not an IP address or CIDR prefix");
+            throw new IllegalArgumentException("'" + text + "' is not an IP address or CIDR prefix"
+                    + (DIGITS_AND_DOTS.matcher(addr).matches() && !addr.isEmpty()
+                    ? " (an IPv4 address is four numbers 0-255 without leading zeros, as 10.0.0.1 or 10.0.0.0/16)"
+                    : ""));
         }
         int bits = bytes.length * 8;
         if (slash >= 0) {

@@ -61,6 +61,22 @@ class IpPrefixTest {
         }
     }
 
+    @Test
+    void anIpv4AddressIsADottedQuadNotTheBsdShortForms() {
+        // Found trying `netwatch observe --ip 10.0.1`: InetAddress.ofLiteral reads "10.0.1" as
+        // 10.0.0.1 and "10" as 0.0.0.10, so a shortened address or prefix matched other flows,
+        // where Hubble (Go's ParseIP) refuses it. Leading zeros, octal to some readers, too.
+        for (String bad : List.of("10.0.1", "10.1", "10", "10.0.1/24", "010.0.0.1", "10.0.0.01/8")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> IpPrefix.parse(bad),
+                    bad);
+            assertEquals("'" + bad + "' is not an IP address or CIDR prefix (an IPv4 address is four numbers 0-255"
+                    + " without leading zeros, as 10.0.0.1 or 10.0.0.0/16)", e.getMessage());
+        }
+        assertEquals(0, IpPrefix.parse("0.0.0.0/0").bits());
+        assertArrayEquals(new byte[] {10, 0, 1, 0}, IpPrefix.parse("10.0.1.0/24").network());
+        assertEquals(32, IpPrefix.parse("2001:db8::/32").bits(), "an IPv6 literal is read as before");
+    }
+
     /**
      * Run in a child JVM whose only name service is a hosts file that maps number-like names to
      * an address: if parsing ever asked the resolver, those names would come back as valid.
