@@ -1,6 +1,7 @@
 package io.netwatch.cli;
 
 import com.google.protobuf.util.Timestamps;
+import io.netwatch.agent.inspect.ProtocolProbe;
 import io.netwatch.proto.flow.v1.PolicyDecision;
 import io.netwatch.proto.query.v1.FlowFilter;
 import io.netwatch.proto.query.v1.GetFlowsRequest;
@@ -107,7 +108,14 @@ final class ObserveCommand implements Callable<Integer> {
         FlowFilter.Builder filter = FlowFilter.newBuilder().addAllIp(ip).addAllSourceIp(fromIp).addAllDestinationIp(toIp)
                 .addAllNodeName(node).addAllNamespace(namespace).addAllPod(pod).addAllLabel(label).addAllFqdn(fqdn);
         for (String p : appProto) {
-            filter.addAppProto(p.toLowerCase(Locale.ROOT));
+            String name = p.toLowerCase(Locale.ROOT);
+            if (!APP_PROTOS.contains(name)) {
+                // Found trying it: --app-proto htp asked for flows no agent names so, and the
+                // answer was "none", as if there were no HTTP flows.
+                throw new NetwatchMain.UserError("--app-proto: '" + p + "' is no application protocol the agents name;"
+                        + " they name " + String.join(", ", APP_PROTO_NAMES));
+            }
+            filter.addAppProto(name);
         }
         for (String v : verdict) {
             filter.addVerdict(switch (v.toLowerCase(Locale.ROOT)) {
@@ -179,8 +187,13 @@ final class ObserveCommand implements Callable<Integer> {
         }
     }
 
-    /** What inspection names, for a hint when one is given to --protocol, as Hubble's --protocol takes them. */
-    private static final Set<String> APP_PROTOS = Set.of("http", "tls", "quic", "dns", "ssh", "stratum");
+    /**
+     * What inspection names: the values --app-proto takes, and a hint
+     * when one is given to --protocol, as Hubble's --protocol takes them.
+     */
+    private static final List<String> APP_PROTO_NAMES = List.of(ProtocolProbe.HTTP, ProtocolProbe.TLS,
+            ProtocolProbe.QUIC, ProtocolProbe.DNS, ProtocolProbe.SSH, ProtocolProbe.STRATUM);
+    private static final Set<String> APP_PROTOS = Set.copyOf(APP_PROTO_NAMES);
 
     static int protocolNumber(String p) {
         return switch (p.toLowerCase(Locale.ROOT)) {

@@ -165,6 +165,14 @@ class QueryCommandsTest {
         }
     }
 
+    @Test
+    void anApplicationProtocolNoAgentNamesIsRefusedNotAnsweredNone() {
+        // Found trying it: `observe --app-proto htp` answered "none", as if no HTTP flow were stored.
+        assertRefused(CliRun.of("observe", "--aggregator", NOWHERE, "--app-proto", "dns,htp"),
+                "netwatch observe: --app-proto: 'htp' is no application protocol the agents name; they name http,"
+                        + " tls, quic, dns, ssh, stratum");
+    }
+
     /** An aggregator that answers with what a test gives it, then keeps the call open. */
     private static final class Canned extends QueryGrpc.QueryImplBase {
         private final long flowsThenStall;
