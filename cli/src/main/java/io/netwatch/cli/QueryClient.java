@@ -1,8 +1,15 @@
 package io.netwatch.cli;
 
+import io.grpc.Attributes;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientStreamTracer;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
@@ -19,6 +26,7 @@ import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import picocli.CommandLine.Mixin;
@@ -157,8 +165,11 @@ final class QueryClient {
         Context.CancellableContext call = Context.current().withCancellation();
         IOException readerGone = new IOException("its reader hung up");
         Context previous = call.attach();
+        // Whether the call reached the aggregator: its stream was opened on a connection that was
+        // up (and past the TLS handshake). A quiet follow has no answer to tell it by.
+        AtomicBoolean reached = new AtomicBoolean();
         try (StdoutHangup hangup = follow ? output.watchReader(() -> call.cancel(readerGone)) : StdoutHangup.none()) {
-            var stub = QueryGrpc.newBlockingStub(channel);
+            var stub = QueryGrpc.newBlockingStub(channel).withInterceptors(reachedBy(reached));
             if (!follow) {
                 stub = stub.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS);
             }
@@ -180,11 +191,17 @@ final class QueryClient {
             }
             String why = e.getStatus().getDescription() == null ? e.getStatus().getCode().toString()
                     : e.getStatus().getDescription();
-            if (e.getStatus().getCode() == Status.Code.UNAVAILABLE && (count > 0 || why.startsWith("Keepalive failed"))) {
+            Status.Code code = e.getStatus().getCode();
+            if ((code == Status.Code.UNAVAILABLE || code == Status.Code.CANCELLED) && tlsFailure(e) == null
+                    && (count > 0 || reached.get() || why.startsWith("Keepalive failed"))) {
                 // It was reached: the connection went away under the call (a restart, or a
-                // network that stopped answering the keepalive pings), answered or not yet.
+                // network that stopped answering the keepalive pings), answered or not yet. A
+                // stopping aggregator cancels the calls still open: found following a quiet
+                // stream, which said "query failed: Status{code=CANCELLED, ...}" (with TLS,
+                // "cannot reach the aggregator ... is it running?").
                 throw new NetwatchMain.Failed("lost the aggregator at " + aggregator + " after " + count
-                        + " answers: " + why);
+                        + " answers: " + (code == Status.Code.CANCELLED
+                        ? "it ended the call, as a stopping or restarting aggregator does (" + why + ")" : why));
             }
             throw explain(e);
         } finally {
@@ -193,6 +210,27 @@ final class QueryClient {
             close(channel);
         }
         return count;
+    }
+
+    /** Sets {@code reached} when a call's stream is opened on a connection that is up. */
+    private static ClientInterceptor reachedBy(AtomicBoolean reached) {
+        ClientStreamTracer.Factory tracers = new ClientStreamTracer.Factory() {
+            @Override
+            public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata headers) {
+                return new ClientStreamTracer() {
+                    @Override
+                    public void streamCreated(Attributes transportAttrs, Metadata headers) {
+                        reached.set(true);
+                    }
+                };
+            }
+        };
+        return new ClientInterceptor() {
+            @Override
+            public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+                return next.newCall(method, options.withStreamTracerFactory(tracers));
+            }
+        };
     }
 
     private String token() {

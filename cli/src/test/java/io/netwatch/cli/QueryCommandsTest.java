@@ -41,6 +41,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -420,5 +421,37 @@ class QueryCommandsTest {
         assertEquals(2, tooShort.code());
         assertTrue(tooShort.stderr().contains("--keepalive: 5 s is shorter than gRPC allows; give 10 or more"),
                 tooShort.stderr());
+    }
+
+    @Test
+    void aFollowerWhoseAggregatorStopsIsToldItLostItNotGivenAStatusDump() throws Exception {
+        // Found trying it: `observe --follow` with nothing new to show, and the aggregator
+        // stopped (Ctrl-C, a rollout): "query failed: Status{code=CANCELLED, description=RST_STREAM
+        // closed stream. HTTP/2 error code: CANCEL, cause=null}", and with TLS "cannot reach the
+        // aggregator ... (is `netwatch aggregator` ... running?)", of one that had answered.
+        AggregatorServer aggregator = AggregatorServer.start(AggregatorConfig.listenOn(
+                new InetSocketAddress("127.0.0.1", 0)));
+        String at = "127.0.0.1:" + aggregator.port();
+        CompletableFuture<CliRun> follow;
+        try {
+            follow = CompletableFuture.supplyAsync(() -> CliRun.of("observe", "--aggregator", at, "--follow"));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (aggregator.queryStreams().open() == 0) {
+                assertTrue(System.nanoTime() < deadline, "the follow call never opened");
+                Thread.sleep(20);
+            }
+        } finally {
+            aggregator.close();
+        }
+        CliRun r = follow.get(60, TimeUnit.SECONDS);
+        assertEquals(1, r.code(), r.stderr());
+        assertEquals("", r.stdout());
+        assertTrue(r.stderr().startsWith("netwatch observe: lost the aggregator at " + at + " after 0 answers: it ended"
+                + " the call, as a stopping or restarting aggregator does ("), r.stderr());
+        // One that was never reached is still told apart.
+        CliRun nowhere = CliRun.of("observe", "--aggregator", NOWHERE, "--follow");
+        assertEquals(1, nowhere.code(), nowhere.stderr());
+        assertTrue(nowhere.stderr().startsWith("netwatch observe: cannot reach the aggregator at " + NOWHERE),
+                nowhere.stderr());
     }
 }
