@@ -344,19 +344,27 @@ public final class AgentMain {
         for (RuleError e : r.tuningErrors()) {
             out.println("netwatch agent: rule tuning: " + e);
         }
+        String tuning = tuningLines(r);
         if (!r.loaded()) {
             out.println("netwatch agent: rules not reloaded (" + r.failure() + "); " + r.rules().size()
-                    + " rules stay in force" + (r.suppressions().size() == 0 ? "" : ", with their "
-                    + count(r.suppressions().size(), "suppress line", "suppress lines")));
+                    + " rules stay in force" + (tuning.isEmpty() ? "" : ", with their " + tuning));
         } else {
             out.println("netwatch agent: " + r.rules().size() + " signature rules in force from "
                     + String.join(", ", r.rules().sources()) + (r.errors().isEmpty() ? "" : ", "
-                    + r.errors().size() + " refused") + (r.suppressions().size() == 0 ? "" : ", with "
-                    + count(r.suppressions().size(), "suppress line", "suppress lines")));
+                    + r.errors().size() + " refused") + (tuning.isEmpty() ? "" : ", with " + tuning));
         }
         for (String unseen : inspection.rulesThatCannotFire(r.rules())) {
             out.println("netwatch agent: " + unseen);
         }
+    }
+
+    /** The threshold file's lines in force: "1 suppress line and 2 threshold lines", "" for none. */
+    private static String tuningLines(Signatures.LoadReport r) {
+        String suppress = r.suppressions().size() == 0 ? ""
+                : count(r.suppressions().size(), "suppress line", "suppress lines");
+        String threshold = r.thresholds().size() == 0 ? ""
+                : count(r.thresholds().size(), "threshold line", "threshold lines");
+        return suppress.isEmpty() || threshold.isEmpty() ? suppress + threshold : suppress + " and " + threshold;
     }
 
     /** "1 packet", "2 packets". */

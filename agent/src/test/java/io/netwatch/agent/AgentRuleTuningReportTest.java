@@ -32,6 +32,8 @@ class AgentRuleTuningReportTest {
         Files.writeString(t, """
                 suppress gen_id 1, sig_id 9100063, track by_src, ip 10.20.0.5
                 rate_filter gen_id 1, sig_id 9100063, track by_rule, count 1, seconds 1, new_action drop, timeout 9
+                threshold gen_id 1, sig_id 9100060, type limit, track by_src, count 1, seconds 60
+                event_filter gen_id 1, sig_id 9100061, type limit, track by_src, count 1, seconds 60
                 """);
         Signatures s = Signatures.load(List.of(), true, RuleVariables.defaults(), Signatures.DEFAULT_PAYLOAD_DEPTH,
                 new RuleTuning(List.of(9100999), t));
@@ -41,7 +43,7 @@ class AgentRuleTuningReportTest {
         assertTrue(lines.get(1).startsWith("netwatch agent: rule tuning: " + t + ":2: not supported: rate_filter"),
                 lines.get(1));
         assertEquals("netwatch agent: " + s.current().size() + " signature rules in force from bundled:default.rules,"
-                + " with 1 suppress line", lines.get(2));
+                + " with 1 suppress line and 2 threshold lines", lines.get(2));
 
         // A reload that cannot read the file says the suppressions stay with the rules.
         Files.delete(t);
@@ -49,6 +51,6 @@ class AgentRuleTuningReportTest {
         assertTrue(failed.getLast().startsWith("netwatch agent: rules not reloaded (cannot read threshold file " + t),
                 failed.getLast());
         assertTrue(failed.getLast().endsWith("; " + s.current().size() + " rules stay in force, with their 1 suppress"
-                + " line"), failed.getLast());
+                + " line and 2 threshold lines"), failed.getLast());
     }
 }

@@ -30,6 +30,8 @@ import io.netwatch.agent.inspect.signature.FlowSignatures;
 import io.netwatch.agent.inspect.signature.MatchContext;
 import io.netwatch.agent.inspect.signature.Rule;
 import io.netwatch.agent.inspect.signature.RuleSet;
+import io.netwatch.agent.inspect.signature.Signatures;
+import io.netwatch.agent.inspect.signature.Threshold;
 import io.netwatch.proto.flow.v1.DNS;
 import io.netwatch.proto.flow.v1.HTTP;
 import io.netwatch.proto.flow.v1.TLS;
@@ -626,13 +628,20 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
      * A rule matched: an event for the sink and the detectors, and a line in the flow record;
      * nothing when a suppression in force covers it (counted), and the rule is then not fired:
      * a suppression by address may cover one side of the flow and not the other, whose match
-     * Suricata would raise (each match suppressed is counted).
+     * Suricata would raise (each match suppressed is counted). A match no suppression covers
+     * counts toward the rule's threshold, if one is in force, which may hold its alert back
+     * (counted): the rule has then fired for the flow, unraised, so that a flow counts once.
      */
     @Override
     public boolean alert(Rule rule, Buffer buffer) {
         MatchContext m = inspector.matchContext();
-        if (inspector.signatures().suppress(rule, m)) {
+        Signatures inForce = inspector.signatures();
+        if (inForce.suppress(rule, m)) {
             return false;
+        }
+        Threshold threshold = inForce.thresholds().forRule(rule);
+        if (threshold != null && !inspector.thresholds().admits(threshold, rule.sid(), m, nowNanos)) {
+            return true;
         }
         if (alerts.size() < MAX_ALERTS_PER_RECORD) {
             if (alerts.isEmpty()) {

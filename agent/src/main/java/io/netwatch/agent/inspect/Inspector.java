@@ -14,6 +14,7 @@ import io.netwatch.agent.inspect.http.HttpStream;
 import io.netwatch.agent.inspect.signature.MatchContext;
 import io.netwatch.agent.inspect.signature.PayloadBuffers;
 import io.netwatch.agent.inspect.signature.Signatures;
+import io.netwatch.agent.inspect.signature.ThresholdTable;
 import io.netwatch.agent.inspect.tls.ServerHello;
 import io.netwatch.agent.inspect.tls.TlsFingerprints;
 import io.netwatch.agent.inspect.tls.TlsVersionClass;
@@ -91,6 +92,8 @@ public final class Inspector implements FlowObserver {
     private final Signatures signatures;
     /** Reused for every match: the capture thread is the only one. */
     private final MatchContext matchContext = new MatchContext();
+    /** The counts the rules' thresholds keep, across flows and rule reloads; asked only once a rule has matched. */
+    private final ThresholdTable thresholds;
     private final TlsFingerprints fingerprints = new TlsFingerprints();
     /** Payload arrays for the rules, passed from flow to flow; replaced when a reload changes the depth. */
     private PayloadBuffers payloadBuffers;
@@ -120,6 +123,7 @@ public final class Inspector implements FlowObserver {
         this.detectors = detectors;
         this.wantsMessages = sink != InspectionSink.NONE;
         this.signatures = signatures;
+        this.thresholds = new ThresholdTable(signatures.thresholdEntries());
         this.budget = new ReassemblyBudget(config.budgetBytes());
     }
 
@@ -282,6 +286,11 @@ public final class Inspector implements FlowObserver {
 
     Signatures signatures() {
         return signatures;
+    }
+
+    /** The counts of the rules' thresholds, and the alerts they held back. */
+    public ThresholdTable thresholds() {
+        return thresholds;
     }
 
     TlsFingerprints fingerprints() {

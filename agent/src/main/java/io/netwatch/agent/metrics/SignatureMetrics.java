@@ -6,9 +6,10 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import io.netwatch.agent.inspect.Inspector;
 import io.netwatch.agent.inspect.signature.Signatures;
 import io.netwatch.agent.inspect.signature.Suppression;
+import io.netwatch.agent.inspect.signature.Threshold;
 import io.netwatch.common.metrics.FunctionMeters;
 
-/** The signature rules in force, their reloads and tuning, and the alerts they raised or suppressed. */
+/** The signature rules in force, their reloads and tuning, and the alerts they raised, suppressed or held back. */
 public final class SignatureMetrics implements MeterBinder {
     private final Signatures signatures;
     private final Inspector inspector;
@@ -39,9 +40,22 @@ public final class SignatureMetrics implements MeterBinder {
         }
         meters.gauge("netwatch.signature.suppressions", signatures, s -> s.suppressions().size(),
                 "Suppress lines of the threshold file in force");
+        for (Threshold.Type t : Threshold.Type.values()) {
+            meters.counter("netwatch.signature.thresholded", inspector, i -> i.thresholds().heldBack(t),
+                    "Signature matches whose alert a threshold held back (a rule's threshold or detection_filter, or"
+                            + " a threshold line of the threshold file), by its type; each flow counts once",
+                    "type", t.label());
+        }
+        meters.gauge("netwatch.signature.thresholds", signatures, s -> s.thresholds().size(),
+                "Threshold and event_filter lines of the threshold file in force");
+        meters.gauge("netwatch.signature.threshold.entries", inspector, i -> i.thresholds().size(),
+                "Counts thresholds keep now, one per rule and tracked address (rules.threshold_entries at most)");
+        meters.counter("netwatch.signature.threshold.evictions", inspector, i -> i.thresholds().evictions(),
+                "Threshold counts forgotten, their window still open, to make room for others at "
+                        + "rules.threshold_entries: that key's count starts again");
         meters.gauge("netwatch.signature.tuning.errors", signatures, s -> s.lastLoad().tuningErrors().size(),
-                "Threshold lines refused, and disabled or suppressed sids that name no loaded rule, by the last "
-                        + "load (see the agent's log for file, line and reason)");
+                "Threshold lines refused or overridden by another, and disabled, suppressed or thresholded sids that"
+                        + " name no loaded rule, by the last load (see the agent's log for file, line and reason)");
         meters.counter("netwatch.signature.verify.giveups", signatures, Signatures::verifyGiveUps,
                 "Rule checks abandoned at their work bound (hostile input); the rule did not match");
         meters.counter("netwatch.signature.armed.overflows", signatures, Signatures::armedOverflows,

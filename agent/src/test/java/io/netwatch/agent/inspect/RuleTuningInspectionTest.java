@@ -292,7 +292,8 @@ class RuleTuningInspectionTest {
             assertEquals(List.of(LOG4SHELL_URI, LOG4SHELL, LOG4SHELL_URI, LOG4SHELL_URI), alerted());
             assertEquals(1, signatures.failedReloads());
 
-            Files.writeString(f, "threshold gen_id 1, sig_id 9100001, type limit, track by_src, count 1, seconds 60\n");
+            Files.writeString(f, "rate_filter gen_id 1, sig_id 9100001, track by_src, count 1, seconds 60, new_action"
+                    + " drop, timeout 60\n");
             assertTrue(w.checkNow());
             assertTrue(reports.getLast().loaded());
             assertEquals(0, signatures.suppressions().size(), "a refused line suppresses nothing");

@@ -20,11 +20,14 @@ import java.util.Objects;
  * @param bidirectional {@code <>}: either side may be the source
  * @param flow          which direction of a flow the bytes must travel
  * @param contents      in rule order; at least one is not negated
+ * @param threshold     its {@code threshold} or {@code detection_filter} keyword, or null for none (a
+ *                      threshold.config line for its sid replaces it: see {@link Thresholds})
  * @param origin        file and line the rule came from, for errors and alerts
  */
 public record Rule(int sid, int rev, String msg, String classtype, int priority, RuleProtocol protocol,
                    AddressSet source, PortSet sourcePorts, AddressSet destination, PortSet destPorts,
-                   boolean bidirectional, FlowDirection flow, List<ContentMatch> contents, String origin) {
+                   boolean bidirectional, FlowDirection flow, List<ContentMatch> contents, Threshold threshold,
+                   String origin) {
 
     /** Which way the matched bytes go: toward the server (the flow's responder) or back. */
     public enum FlowDirection { EITHER, TO_SERVER, TO_CLIENT }

@@ -28,7 +28,8 @@ public final class RuleParser {
     private static final Set<String> DOCUMENTATION = Set.of("reference", "metadata", "target", "gid");
     /** Everything the parser knows, for the error that names an unknown keyword. */
     private static final String SUPPORTED = "msg, content, nocase, offset, depth, distance, within, startswith, "
-            + "endswith, fast_pattern, sid, rev, classtype, priority, flow, reference, metadata, target, gid, pkt_data, "
+            + "endswith, fast_pattern, sid, rev, classtype, priority, flow, threshold, detection_filter, reference, "
+            + "metadata, target, gid, pkt_data, "
             + "http.method, http.uri, http.uri.raw, http.host, http.host.raw, http.user_agent, http.content_type, "
             + "http.stat_code, dns.query, tls.sni, ja3.hash, ja4.hash";
 
@@ -195,6 +196,8 @@ public final class RuleParser {
         private String classtype = "";
         private int priority = -1;
         private Rule.FlowDirection flow = Rule.FlowDirection.EITHER;
+        /** The rule's threshold or detection_filter, at most one of them. */
+        private Threshold threshold;
         private Buffer sticky = Buffer.PAYLOAD;
         /** A sticky buffer was named and no content has followed it yet. */
         private String stickyWaiting;
@@ -238,6 +241,14 @@ public final class RuleParser {
                 }
                 case "priority" -> priority = number(once(o), "priority", 1, 4);
                 case "flow" -> flow(once(o));
+                case "threshold", "detection_filter" -> {
+                    String v = once(o);
+                    if (threshold != null) {
+                        throw new IllegalArgumentException("threshold and detection_filter are not allowed in the same"
+                                + " rule, as in Suricata");
+                    }
+                    threshold = threshold(k, v);
+                }
                 case "content" -> {
                     Content c = new Content();
                     String v = value(o);
@@ -322,7 +333,7 @@ public final class RuleParser {
             }
             int p = priority > 0 ? priority : classtype.isEmpty() ? 3 : ClassTypes.priority(classtype);
             Rule rule = new Rule(sid, rev, msg, classtype, p, protocol, src, srcPorts, dst, dstPorts, bidirectional,
-                    flow, matches, origin);
+                    flow, matches, threshold, origin);
             checkDirection(rule);
             return rule;
         }
@@ -358,6 +369,83 @@ public final class RuleParser {
             };
             if (!ok) {
                 throw new IllegalArgumentException(b.keyword() + " cannot match in a " + p.keyword() + " rule");
+            }
+        }
+
+        /**
+         * A {@code threshold} or {@code detection_filter} keyword's value: its parts in any
+         * order, each once, as Suricata reads them. What Netwatch cannot count the same way is
+         * refused: {@code track by_flow} and {@code type backoff} count matches within one
+         * flow, where a rule here matches once; {@code unique_on} counts distinct ports.
+         */
+        static Threshold threshold(String keyword, String value) {
+            boolean filter = keyword.equals("detection_filter");
+            String usage = filter ? "detection_filter: track by_src|by_dst|by_rule|by_both, count N, seconds T"
+                    : "threshold: type limit|threshold|both, track by_src|by_dst|by_rule|by_both, count N, seconds T";
+            Map<String, String> parts = new HashMap<>();
+            for (String part : value.split(",", -1)) {
+                String p = part.strip();
+                int space = 0;
+                while (space < p.length() && !Character.isWhitespace(p.charAt(space))) {
+                    space++;
+                }
+                String name = p.substring(0, space);
+                String v = p.substring(space).strip();
+                switch (name) {
+                    case "track", "count", "seconds" -> { }
+                    case "type" -> {
+                        if (filter) {
+                            throw new IllegalArgumentException("detection_filter takes no type; expected '" + usage + "'");
+                        }
+                    }
+                    case "multiplier" -> throw new IllegalArgumentException(keyword + ": multiplier (type backoff) is not"
+                            + " supported: it counts the matches of one flow, and a rule matches at most once per flow"
+                            + " in Netwatch");
+                    case "unique_on" -> throw new IllegalArgumentException(keyword + ": unique_on is not supported;"
+                            + " expected '" + usage + "'");
+                    default -> throw new IllegalArgumentException(keyword + ": " + (p.isEmpty() ? "an empty part"
+                            : "'" + Threshold.shorten(p) + "'") + " is not one of its parts; expected '" + usage + "'");
+                }
+                if (v.isEmpty()) {
+                    throw new IllegalArgumentException(keyword + ": " + name + " has no value; expected '" + usage + "'");
+                }
+                if (parts.put(name, v) != null) {
+                    throw new IllegalArgumentException(keyword + ": " + name + " is given twice");
+                }
+            }
+            for (String required : filter ? List.of("track", "count", "seconds")
+                    : List.of("type", "track", "count", "seconds")) {
+                if (!parts.containsKey(required)) {
+                    throw new IllegalArgumentException(keyword + ": " + required + " is missing; expected '" + usage
+                            + "'");
+                }
+            }
+            Threshold.Type type = Threshold.Type.DETECTION_FILTER;
+            if (!filter) {
+                type = switch (parts.get("type")) {
+                    case "limit" -> Threshold.Type.LIMIT;
+                    case "threshold" -> Threshold.Type.THRESHOLD;
+                    case "both" -> Threshold.Type.BOTH;
+                    case "backoff" -> throw new IllegalArgumentException("threshold: type backoff is not supported:"
+                            + " it counts the matches of one flow (track by_flow only), and a rule matches at most"
+                            + " once per flow in Netwatch");
+                    default -> throw new IllegalArgumentException("threshold: type '"
+                            + Threshold.shorten(parts.get("type")) + "' is not limit, threshold or both");
+                };
+            }
+            String trackWord = parts.get("track");
+            Threshold.Track track = Threshold.Track.of(trackWord);
+            if (track == null) {
+                throw new IllegalArgumentException(keyword + ": track '" + Threshold.shorten(trackWord) + "' is not "
+                        + (trackWord.equals("by_flow") ? "supported: a rule matches at most once per flow in Netwatch,"
+                        + " so a count by flow never passes 1; use by_src, by_dst, by_rule or by_both"
+                        : "by_src, by_dst, by_rule or by_both"));
+            }
+            try {
+                return new Threshold(type, track, Threshold.number(parts.get("count"), "count"),
+                        Threshold.number(parts.get("seconds"), "seconds"));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(keyword + ": " + e.getMessage());
             }
         }
 

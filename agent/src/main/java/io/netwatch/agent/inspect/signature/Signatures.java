@@ -17,9 +17,11 @@ import java.util.stream.Stream;
 /**
  * The rules in force: the bundled default set and the user's rule files (a file, or every
  * {@code *.rules} file of a directory), compiled into one {@link RuleSet}, less the sids the
- * user disabled, and the suppressions of the user's threshold.config ({@link RuleTuning}).
- * {@link #reload()} reads them again and swaps both; flows already under inspection finish with
- * the set they started with, while the suppressions in force are asked at each alert. A rule
+ * user disabled, and the suppressions and thresholds of the user's threshold.config ({@link
+ * RuleTuning}). {@link #reload()} reads them again and swaps them all; flows already under
+ * inspection finish with the set they started with, while the suppressions and thresholds in
+ * force are asked at each alert (the counts thresholds keep are the inspection's, in its
+ * {@link ThresholdTable}: a threshold a reload leaves as it was counts on). A rule
  * or a threshold line that cannot be read is refused with its file, line and reason, and the
  * rest still load, as Suricata does; a file that cannot be read at all keeps the previous set
  * and suppressions in force.
@@ -43,6 +45,8 @@ public final class Signatures {
     private volatile RuleSet current;
     /** The suppressions in force, swapped with {@link #current}. */
     private volatile Suppressions suppressions = Suppressions.NONE;
+    /** The threshold file's lines in force, swapped with {@link #current}. */
+    private volatile Thresholds thresholds = Thresholds.NONE;
     /** Alerts suppressed, by {@link Suppression.Track} ordinal: a count across reloads. */
     private final java.util.concurrent.atomic.AtomicLongArray suppressed =
             new java.util.concurrent.atomic.AtomicLongArray(Suppression.Track.values().length);
@@ -64,11 +68,12 @@ public final class Signatures {
     private long retiredArmedOverflows;
 
     /**
-     * What one load gave: the rules and suppressions in force after it, every refused rule, and
-     * every refused threshold line or tuning sid that names no loaded rule ({@code tuningErrors}).
+     * What one load gave: the rules, suppressions and threshold lines in force after it, every
+     * refused rule, and every refused threshold line, tuning sid that names no loaded rule, or
+     * threshold line another overrides ({@code tuningErrors}).
      */
     public record LoadReport(RuleSet rules, List<RuleError> errors, String failure, Suppressions suppressions,
-                             List<RuleError> tuningErrors) {
+                             Thresholds thresholds, List<RuleError> tuningErrors) {
         public LoadReport {
             errors = List.copyOf(errors);
             tuningErrors = List.copyOf(tuningErrors);
@@ -76,7 +81,7 @@ public final class Signatures {
 
         /** A load that could not read its files: {@code failure} says which and why. */
         static LoadReport failed(List<RuleError> errors, String failure) {
-            return new LoadReport(RuleSet.EMPTY, errors, failure, Suppressions.NONE, List.of());
+            return new LoadReport(RuleSet.EMPTY, errors, failure, Suppressions.NONE, Thresholds.NONE, List.of());
         }
 
         /** True when the files were read (some rules may still have been refused). */
@@ -101,7 +106,7 @@ public final class Signatures {
         Signatures s = new Signatures(List.of(), false, RuleVariables.defaults(), DEFAULT_PAYLOAD_DEPTH,
                 RuleTuning.NONE);
         s.current = RuleSet.EMPTY;
-        s.last = new LoadReport(RuleSet.EMPTY, List.of(), null, Suppressions.NONE, List.of());
+        s.last = new LoadReport(RuleSet.EMPTY, List.of(), null, Suppressions.NONE, Thresholds.NONE, List.of());
         return s;
     }
 
@@ -132,7 +137,7 @@ public final class Signatures {
 
     /**
      * Loads the rules once, less the sids {@code tuning} disables, with its threshold file's
-     * suppressions; the caller reports {@link #lastLoad()}'s errors and tuning errors.
+     * suppressions and thresholds; the caller reports {@link #lastLoad()}'s errors and tuning errors.
      *
      * @throws IllegalArgumentException when a path or the threshold file does not exist or cannot be read
      */
@@ -153,6 +158,7 @@ public final class Signatures {
         }
         s.current = r.rules();
         s.suppressions = r.suppressions();
+        s.thresholds = r.thresholds();
         s.last = r;
         return s;
     }
@@ -179,6 +185,19 @@ public final class Signatures {
         }
         suppressed.incrementAndGet(s.track().ordinal());
         return true;
+    }
+
+    /**
+     * The threshold file's lines in force, which with the rules' own keywords say which
+     * threshold an alert follows ({@link Thresholds#forRule}).
+     */
+    public Thresholds thresholds() {
+        return thresholds;
+    }
+
+    /** The counts thresholds keep at most: a bound for each inspection's {@link ThresholdTable}. */
+    public int thresholdEntries() {
+        return tuning.thresholdEntries();
     }
 
     /** Alerts suppressed by lines of {@code track}, by every set of suppressions in force so far. */
@@ -246,11 +265,12 @@ public final class Signatures {
                 retiredArmedOverflows += current.armedOverflows();
                 current = r.rules();
                 suppressions = r.suppressions();
+                thresholds = r.thresholds();
             }
             reloads.incrementAndGet();
         } else {
             failedReloads.incrementAndGet();
-            r = new LoadReport(current, r.errors(), r.failure(), suppressions, r.tuningErrors());
+            r = new LoadReport(current, r.errors(), r.failure(), suppressions, thresholds, r.tuningErrors());
         }
         last = r;
         return r;
@@ -334,6 +354,7 @@ public final class Signatures {
         }
         RuleSet set = compile(unique, sources, errors);
         Suppressions suppressions = Suppressions.NONE;
+        Thresholds thresholds = Thresholds.NONE;
         if (threshold != null) {
             List<RuleError> lines = new ArrayList<>(threshold.errors());
             Set<Integer> loaded = new HashSet<>();
@@ -341,16 +362,34 @@ public final class Signatures {
             for (Suppression s : threshold.suppressions()) {
                 // As Suricata warns of it ("can't suppress sid ...: unknown rule"): most likely a typo.
                 if (s.sid() != 0 && !loaded.contains(s.sid())) {
-                    lines.add(new RuleError(s.source(), s.line(), disabled.contains(s.sid())
-                            ? "sid " + s.sid() + " is disabled (" + RuleTuning.DISABLED_NAME + "): this line has no effect"
-                            : "no loaded rule has sid " + s.sid() + " (a typo?): this line suppresses nothing"));
+                    lines.add(unknownSid(s.source(), s.line(), s.sid(), disabled, "suppresses nothing"));
                 }
+            }
+            thresholds = Thresholds.of(threshold.thresholds());
+            for (ThresholdLine t : threshold.thresholds()) {
+                if (t.sid() != 0 && !loaded.contains(t.sid())) {
+                    lines.add(unknownSid(t.source(), t.line(), t.sid(), disabled, "limits nothing"));
+                }
+            }
+            for (Thresholds.Overridden o : thresholds.overridden()) {
+                lines.add(new RuleError(o.line().source(), o.line().line(), o.line().sid() == 0
+                        ? "sig_id 0 has a threshold at line " + o.by().line() + " already, which Suricata applies"
+                        + " first: this line has no effect"
+                        : "sid " + o.line().sid() + " has another threshold at line " + o.by().line() + ", which"
+                        + " replaces this one, as in Suricata: this line has no effect"));
             }
             lines.sort(java.util.Comparator.comparingInt(RuleError::line));
             tuningErrors.addAll(lines);
             suppressions = Suppressions.of(threshold.suppressions());
         }
-        return new LoadReport(set, errors, null, suppressions, tuningErrors);
+        return new LoadReport(set, errors, null, suppressions, thresholds, tuningErrors);
+    }
+
+    /** A threshold file's line naming a sid no loaded rule has: disabled, or most likely a typo. */
+    private static RuleError unknownSid(String source, int line, int sid, Set<Integer> disabled, String nothing) {
+        return new RuleError(source, line, disabled.contains(sid)
+                ? "sid " + sid + " is disabled (" + RuleTuning.DISABLED_NAME + "): this line has no effect"
+                : "no loaded rule has sid " + sid + " (a typo?): this line " + nothing);
     }
 
     /**

@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param source    the file the line is in
  * @param line      1-based line where it starts
  */
-public record Suppression(int sid, Track track, AddressSet addresses, String source, int line) {
+public record Suppression(int sid, Track track, AddressSet addresses, String source, int line)
+        implements ThresholdParser.Line {
     /**
      * Which of the alert's addresses a suppression compares, Suricata's {@code track}; its label
      * is the {@code reason} of {@code netwatch_signature_suppressed_total}.

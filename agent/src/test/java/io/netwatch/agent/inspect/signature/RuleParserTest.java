@@ -169,7 +169,72 @@ class RuleParserTest {
                         "http.uri is in requests only, which flow:to_client never sees"),
                 Arguments.of(h + "(msg:\"m\"; flow:to_server; http.content_type; content:\"json\"; "
                         + "http.stat_code; content:\"200\"; sid:1;)",
-                        "http.stat_code is in responses only, which flow:to_server never sees"));
+                        "http.stat_code is in responses only, which flow:to_server never sees"),
+                // Thresholds: each part once, all given; what Netwatch cannot count the same way refused.
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; threshold:type limit, track by_src, count 1, seconds 60; "
+                        + "detection_filter:track by_src, count 5, seconds 60; sid:1;)",
+                        "threshold and detection_filter are not allowed in the same rule, as in Suricata"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; threshold:type limit, track by_src, count 1, seconds 60; "
+                        + "threshold:type both, track by_dst, count 2, seconds 60; sid:1;)", "threshold is given twice"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; threshold:type limit, track by_src, count 1; sid:1;)",
+                        "threshold: seconds is missing; expected 'threshold: type limit|threshold|both, track"
+                                + " by_src|by_dst|by_rule|by_both, count N, seconds T'"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; threshold:type limit, type both, track by_src, count 1, "
+                        + "seconds 60; sid:1;)", "threshold: type is given twice"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; threshold:type limit, track by_src, count 1, seconds 60, "
+                        + "ip 10.0.0.1; sid:1;)", "threshold: 'ip 10.0.0.1' is not one of its parts"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; threshold:type limit,, track by_src, count 1, seconds 60; "
+                        + "sid:1;)", "threshold: an empty part is not one of its parts"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; threshold:type limit, track by_src, count, seconds 60; "
+                        + "sid:1;)", "threshold: count has no value"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; threshold:type sometimes, track by_src, count 1, "
+                        + "seconds 60; sid:1;)", "threshold: type 'sometimes' is not limit, threshold or both"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; threshold:type LIMIT, track by_src, count 1, seconds 60; "
+                        + "sid:1;)", "threshold: type 'LIMIT' is not limit, threshold or both"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; threshold:type limit, track by_either, count 1, "
+                        + "seconds 60; sid:1;)", "threshold: track 'by_either' is not by_src, by_dst, by_rule or by_both"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; threshold:type limit, track by_flow, count 1, seconds 60; "
+                        + "sid:1;)", "track 'by_flow' is not supported: a rule matches at most once per flow in Netwatch"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; threshold:type backoff, track by_flow, count 1, "
+                        + "multiplier 10; sid:1;)", "threshold: multiplier (type backoff) is not supported"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; threshold:type backoff, track by_src, count 1, "
+                        + "seconds 10; sid:1;)", "threshold: type backoff is not supported"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; threshold:type limit, track by_src, count 0, seconds 60; "
+                        + "sid:1;)", "threshold: count 0 is out of range: 1 to 4294967295"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; threshold:type limit, track by_src, count 1, "
+                        + "seconds 99999999999999999999999999; sid:1;)",
+                        "threshold: seconds 99999999999999999999999999 is out of range"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; detection_filter:track by_dst, count 4294967296, "
+                        + "seconds 60; sid:1;)", "detection_filter: count 4294967296 is out of range"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; detection_filter:type limit, track by_dst, count 4, "
+                        + "seconds 60; sid:1;)", "detection_filter takes no type"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; detection_filter:track by_dst, count 10, seconds 60, "
+                        + "unique_on dst_port; sid:1;)", "detection_filter: unique_on is not supported"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; detection_filter:track by_src, seconds 60; sid:1;)",
+                        "detection_filter: count is missing"),
+                Arguments.of(h + "(msg:\"m\"; content:\"a\"; threshold; sid:1;)", "threshold needs a value"));
+    }
+
+    @Test
+    void theThresholdAndDetectionFilterKeywordsAreReadInAnyOrder() {
+        String h = "alert tcp any any -> any any (msg:\"m\"; content:\"a\"; ";
+        // ET Open's forms (Suricata's rules/thresholding page), each part in whatever order it comes.
+        assertEquals(new Threshold(Threshold.Type.LIMIT, Threshold.Track.BY_SRC, 1, 180),
+                one(h + "threshold: type limit, track by_src, seconds 180, count 1; sid:1;)").threshold());
+        assertEquals(new Threshold(Threshold.Type.THRESHOLD, Threshold.Track.BY_SRC, 10, 60),
+                one(h + "threshold: type threshold, track by_src, count 10, seconds 60; sid:1;)").threshold());
+        assertEquals(new Threshold(Threshold.Type.BOTH, Threshold.Track.BY_DST, 5, 360),
+                one(h + "threshold:count 5,track by_dst,seconds 360,type both; sid:1;)").threshold());
+        assertEquals(new Threshold(Threshold.Type.LIMIT, Threshold.Track.BY_RULE, 3, 1),
+                one(h + "threshold: track by_rule, type limit, count 3, seconds 1; sid:1;)").threshold());
+        assertEquals(new Threshold(Threshold.Type.LIMIT, Threshold.Track.BY_BOTH, 4294967295L, 4294967295L),
+                one(h + "threshold: type limit, track by_both, count 4294967295, seconds 4294967295; sid:1;)")
+                        .threshold());
+        assertEquals(new Threshold(Threshold.Type.DETECTION_FILTER, Threshold.Track.BY_SRC, 15, 2),
+                one(h + "detection_filter:track by_src,count 15,seconds 2; sid:1;)").threshold());
+        assertEquals(new Threshold(Threshold.Type.DETECTION_FILTER, Threshold.Track.BY_DST, 4, 60),
+                one(h + "detection_filter: seconds 60, count 4, track by_dst; sid:1;)").threshold());
+        assertNull(one(h + "sid:1;)").threshold(), "none unless given");
     }
 
     @Test

@@ -69,7 +69,11 @@ class SignatureFuzzTest {
             assertTrue(s.line() >= 1 && s.line() <= lines, "line in range: " + s);
             assertTrue(s.sid() > 0 || s.track() != Suppression.Track.RULE, "never every alert: " + s);
         }
-        assertTrue(r.suppressions().size() + r.errors().size() <= lines);
+        for (ThresholdLine t : r.thresholds()) {
+            assertTrue(t.line() >= 1 && t.line() <= lines, "line in range: " + t);
+            assertTrue(t.threshold().count() >= 1 && t.threshold().seconds() >= 1, "a count and a window: " + t);
+        }
+        assertTrue(r.suppressions().size() + r.thresholds().size() + r.errors().size() <= lines);
         // Whatever was read is asked of an alert without failing, from and to any address.
         Suppressions in = Suppressions.of(r.suppressions());
         MatchContext m = new MatchContext();
@@ -79,6 +83,16 @@ class SignatureFuzzTest {
             in.match(s.sid(), m);
             in.match(s.sid() + 1, m);
         }
+        // And counted, at any capture time, in a table that stays within its bound.
+        Thresholds thresholds = Thresholds.of(r.thresholds());
+        ThresholdTable table = new ThresholdTable(4);
+        long[] times = {0, 1, Long.MAX_VALUE, Long.MIN_VALUE, 1_700_000_000_000_000_000L};
+        for (ThresholdLine t : thresholds.lines()) {
+            for (long now : times) {
+                table.admits(t.threshold(), Math.max(1, t.sid()), m, now);
+            }
+        }
+        assertTrue(table.size() <= 4);
     }
 
     /** Input: a chunking (a few sizes) then payload bytes, matched by the bundled rules. */

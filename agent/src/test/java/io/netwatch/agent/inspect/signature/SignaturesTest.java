@@ -147,16 +147,48 @@ class SignaturesTest {
                 suppress gen_id 1, sig_id 9199999
                 suppress gen_id 1, sig_id 0, track by_src, ip 10.0.0.9
                 threshold gen_id 1, sig_id 9100060, type limit, track by_src, count 1, seconds 60
+                threshold gen_id 1, sig_id 9199998, type limit, track by_src, count 1, seconds 60
+                event_filter gen_id 1, sig_id 9100061, type both, track by_dst, count 2, seconds 60
+                rate_filter gen_id 1, sig_id 9100060, track by_rule, count 1, seconds 1, new_action drop, timeout 9
                 """);
         Signatures s = tuned(List.of(), List.of(9100061), t);
         assertEquals(List.of(), s.lastLoad().errors());
         List<RuleError> reported = s.lastLoad().tuningErrors();
-        assertEquals(List.of(2, 3, 5), reported.stream().map(RuleError::line).toList(), "in line order");
+        assertEquals(List.of(2, 3, 6, 7, 8), reported.stream().map(RuleError::line).toList(), "in line order");
         assertEquals(List.of(t + ":2: sid 9100061 is disabled (rules.disabled_sids): this line has no effect",
-                        t + ":3: no loaded rule has sid 9199999 (a typo?): this line suppresses nothing"),
-                reported.subList(0, 2).stream().map(RuleError::toString).toList());
-        assertTrue(reported.get(2).reason().startsWith("not supported: threshold"), reported.get(2).reason());
+                        t + ":3: no loaded rule has sid 9199999 (a typo?): this line suppresses nothing",
+                        t + ":6: no loaded rule has sid 9199998 (a typo?): this line limits nothing",
+                        t + ":7: sid 9100061 is disabled (rules.disabled_sids): this line has no effect"),
+                reported.subList(0, 4).stream().map(RuleError::toString).toList());
+        assertTrue(reported.get(4).reason().startsWith("not supported: rate_filter"), reported.get(4).reason());
         assertEquals(4, s.suppressions().size(), "lines naming no loaded rule are kept: they cost nothing");
+        assertEquals(3, s.thresholds().size(), "so are threshold lines");
+    }
+
+    /**
+     * Suricata keeps the last threshold line for a sid (each replaces the threshold the rule
+     * had) and the first sig_id 0 line (each puts its threshold on the rules that have none
+     * yet): the others are kept but said to have no effect, a mistake to fix in the file.
+     */
+    @Test
+    void aThresholdLineAnotherOverridesIsReportedAndTheOneInForceIsAsInSuricata() throws Exception {
+        Path t = dir.resolve("threshold.config");
+        Files.writeString(t, """
+                threshold gen_id 1, sig_id 9100060, type limit, track by_src, count 1, seconds 60
+                threshold gen_id 1, sig_id 0, type limit, track by_dst, count 5, seconds 60
+                threshold gen_id 1, sig_id 9100060, type both, track by_rule, count 3, seconds 10
+                threshold gen_id 1, sig_id 0, type threshold, track by_src, count 2, seconds 60
+                """);
+        Signatures s = tuned(List.of(), List.of(), t);
+        assertEquals(List.of(t + ":1: sid 9100060 has another threshold at line 3, which replaces this one, as in"
+                        + " Suricata: this line has no effect",
+                t + ":4: sig_id 0 has a threshold at line 2 already, which Suricata applies first: this line has no"
+                        + " effect"), s.lastLoad().tuningErrors().stream().map(RuleError::toString).toList());
+        Rule scanner = s.current().rules().stream().filter(r -> r.sid() == 9100060).findFirst().orElseThrow();
+        Rule other = s.current().rules().stream().filter(r -> r.sid() == 9100061).findFirst().orElseThrow();
+        assertEquals(new Threshold(Threshold.Type.BOTH, Threshold.Track.BY_RULE, 3, 10), s.thresholds().forRule(scanner));
+        assertEquals(new Threshold(Threshold.Type.LIMIT, Threshold.Track.BY_DST, 5, 60), s.thresholds().forRule(other));
+        assertNull(Thresholds.NONE.forRule(other), "no threshold: none in force");
     }
 
     @Test

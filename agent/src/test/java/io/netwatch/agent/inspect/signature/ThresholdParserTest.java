@@ -6,7 +6,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Reading Suricata's threshold.config: its suppress lines, and a refusal by line for the rest. */
+/**
+ * Reading Suricata's threshold.config: its suppress lines, its threshold and event_filter
+ * lines, and a refusal by line for the rest.
+ */
 class ThresholdParserTest {
     private final ThresholdParser parser = new ThresholdParser(
             RuleVariables.defaults().with(Map.of("SCANNERS", "[192.0.2.10,192.0.2.11]"), Map.of()));
@@ -26,8 +29,17 @@ class ThresholdParserTest {
     private String refusal(String text) {
         ThresholdParser.Result r = parse(text);
         assertEquals(List.of(), r.suppressions(), text);
+        assertEquals(List.of(), r.thresholds(), text);
         assertEquals(1, r.errors().size(), text);
         return r.errors().getFirst().reason();
+    }
+
+    /** The one threshold line of {@code text}, which must be read. */
+    private ThresholdLine threshold(String text) {
+        ThresholdParser.Result r = parse(text);
+        assertEquals(List.of(), r.errors(), text);
+        assertEquals(1, r.thresholds().size(), text);
+        return r.thresholds().getFirst();
     }
 
     @Test
@@ -85,24 +97,115 @@ class ThresholdParserTest {
     }
 
     @Test
-    void everyOtherThresholdLineIsRefusedWithItsLineAndWhy() {
+    void thresholdAndEventFilterLinesAreReadInEveryTypeAndTrack() {
+        ThresholdParser.Result r = parse("""
+                # Suricata's examples (configuration/global-thresholds), on Netwatch's sids
+                threshold gen_id 1, sig_id 9100060, type both, track by_src, count 3, seconds 5
+                threshold gen_id 1, sig_id 9100061, type threshold, track by_dst, count 10, seconds 60
+                event_filter gen_id 1, sig_id 9100062, type limit, track by_rule, count 1, seconds 15
+                threshold gen_id 1, sig_id 9100063, type limit, track by_both, count 2, seconds 4294967295
+                threshold gen_id 1, sig_id 0, type limit, track by_src, count 10, seconds 60
+                THRESHOLD GEN_ID 1,SIG_ID 9100064,TYPE LIMIT,TRACK BY_SRC,COUNT 4294967295,SECONDS 1
+                threshold gen_id 1, sig_id 9100065, \\
+                    type threshold, track by_src, count 007, seconds 60
+                suppress gen_id 1, sig_id 9100066
+                """);
+        assertEquals(List.of(), r.errors());
+        List<ThresholdLine> t = r.thresholds();
+        assertEquals(List.of(9100060, 9100061, 9100062, 9100063, 0, 9100064, 9100065),
+                t.stream().map(ThresholdLine::sid).toList());
+        assertEquals(List.of(2, 3, 4, 5, 6, 7, 8), t.stream().map(ThresholdLine::line).toList());
+        assertEquals(List.of(
+                new Threshold(Threshold.Type.BOTH, Threshold.Track.BY_SRC, 3, 5),
+                new Threshold(Threshold.Type.THRESHOLD, Threshold.Track.BY_DST, 10, 60),
+                new Threshold(Threshold.Type.LIMIT, Threshold.Track.BY_RULE, 1, 15),
+                new Threshold(Threshold.Type.LIMIT, Threshold.Track.BY_BOTH, 2, 4294967295L),
+                new Threshold(Threshold.Type.LIMIT, Threshold.Track.BY_SRC, 10, 60),
+                new Threshold(Threshold.Type.LIMIT, Threshold.Track.BY_SRC, 4294967295L, 1),
+                new Threshold(Threshold.Type.THRESHOLD, Threshold.Track.BY_SRC, 7, 60)),
+                t.stream().map(ThresholdLine::threshold).toList());
+        assertEquals("threshold.config", t.getFirst().source());
+        assertEquals(List.of(9100066), r.suppressions().stream().map(Suppression::sid).toList(),
+                "suppress lines beside them still load");
+        assertEquals("type both, track by_src, count 3, seconds 5", t.getFirst().threshold().toString());
+    }
+
+    @Test
+    void rateFilterIsRefusedWithItsLineAndWhyAndTheOtherLinesLoad() {
         ThresholdParser.Result r = parse("""
                 suppress gen_id 1, sig_id 9100060
                 threshold gen_id 1, sig_id 9100061, type limit, track by_src, count 1, seconds 60
-                event_filter gen_id 1, sig_id 9100061, type both, track by_src, count 3, seconds 5
                 rate_filter gen_id 1, sig_id 9100061, track by_rule, count 100, seconds 60, \\
                     new_action alert, timeout 30
+                rate_filter: rate_filter gen_id 1, sig_id 9100061, track by_src, count 10, seconds 60, \\
+                    new_action drop, timeout 300
                 suppress gen_id 1, sig_id 9100062, track by_src, ip 10.0.0.1
                 """);
         assertEquals(List.of(9100060, 9100062), r.suppressions().stream().map(Suppression::sid).toList(),
                 "the lines around the refused ones still load");
-        assertEquals(List.of(2, 3, 4), r.errors().stream().map(RuleError::line).toList());
-        assertTrue(r.errors().get(0).reason().startsWith("not supported: threshold (a limit on how often a rule"
-                + " alerts); Netwatch reads suppress lines only"), r.errors().get(0).reason());
-        assertTrue(r.errors().get(1).reason().startsWith("not supported: event_filter"), r.errors().get(1).reason());
-        assertTrue(r.errors().get(2).reason().startsWith("not supported: rate_filter"), r.errors().get(2).reason());
-        assertEquals("threshold.config:2: " + r.errors().get(0).reason(), r.errors().get(0).toString());
-        assertEquals(6, r.suppressions().get(1).line(), "after a continued line, the count goes on");
+        assertEquals(List.of(9100061), r.thresholds().stream().map(ThresholdLine::sid).toList());
+        assertEquals(List.of(3, 5), r.errors().stream().map(RuleError::line).toList());
+        assertEquals("not supported: rate_filter (a new action for a rule that alerts often); Netwatch's rules only"
+                + " alert: limit how often with a threshold line", r.errors().get(0).reason());
+        assertEquals(r.errors().get(0).reason(), r.errors().get(1).reason(), "as documented, with its colon");
+        assertEquals("threshold.config:3: " + r.errors().get(0).reason(), r.errors().get(0).toString());
+        assertEquals(7, r.suppressions().get(1).line(), "after continued lines, the count goes on");
+    }
+
+    @Test
+    void malformedThresholdLinesSayWhatIsWrong() {
+        String usage = "expected '" + ThresholdParser.THRESHOLD_USAGE + "'";
+        assertEquals(usage, refusal("threshold gen_id 1, sig_id 5, type limit, track by_src, count 1"));
+        assertEquals(usage, refusal("threshold gen_id 1, sig_id 5"));
+        assertEquals("unexpected 'ip 10.0.0.1' after seconds; " + usage,
+                refusal("threshold gen_id 1, sig_id 5, type limit, track by_src, count 1, seconds 60, ip 10.0.0.1"));
+        assertEquals("expected type where 'track by_src' is; " + usage,
+                refusal("threshold gen_id 1, sig_id 5, track by_src, type limit, count 1, seconds 60"),
+                "in Suricata's order, as its threshold.config reader takes them");
+        assertEquals("expected gen_id where 'sig_id 5' is; " + usage,
+                refusal("event_filter sig_id 5, gen_id 1, type limit, track by_src, count 1, seconds 60"));
+        assertEquals("type 'backoff' is not limit, threshold or both",
+                refusal("threshold gen_id 1, sig_id 5, type backoff, track by_src, count 1, seconds 60"));
+        assertEquals("track 'by_either' is not one that threshold takes: by_src, by_dst, by_rule or by_both"
+                + " (by_either is suppress's)",
+                refusal("threshold gen_id 1, sig_id 5, type limit, track by_either, count 1, seconds 60"));
+        assertEquals("track 'by_flow' is not one that threshold takes: by_src, by_dst, by_rule or by_both",
+                refusal("threshold gen_id 1, sig_id 5, type limit, track by_flow, count 1, seconds 60"));
+        assertEquals("count 0 is out of range: 1 to 4294967295",
+                refusal("threshold gen_id 1, sig_id 5, type limit, track by_src, count 0, seconds 60"));
+        assertEquals("seconds 0 is out of range: 1 to 4294967295",
+                refusal("threshold gen_id 1, sig_id 5, type limit, track by_src, count 1, seconds 0"));
+        assertEquals("count 'ten' is not a whole number",
+                refusal("threshold gen_id 1, sig_id 5, type limit, track by_src, count ten, seconds 60"));
+        assertEquals("count '-1' is not a whole number",
+                refusal("threshold gen_id 1, sig_id 5, type limit, track by_src, count -1, seconds 60"));
+        assertEquals("seconds has no value; " + usage,
+                refusal("threshold gen_id 1, sig_id 5, type limit, track by_src, count 1, seconds"));
+        assertTrue(refusal("threshold gen_id 0, sig_id 0, type limit, track by_src, count 1, seconds 60")
+                .startsWith("gen_id 0 is not supported: Netwatch's rules all have gen_id 1"));
+        assertTrue(refusal("event_filter gen_id 3, sig_id 5, type limit, track by_src, count 1, seconds 60")
+                .endsWith("so this line would limit nothing"));
+        assertEquals("sig_id 2147483648 is past the largest sid a rule can have (2147483647)",
+                refusal("threshold gen_id 1, sig_id 2147483648, type limit, track by_src, count 1, seconds 60"));
+        assertTrue(refusal("threshold: gen_id 1, sig_id 5, type limit, track by_src, count 1, seconds 60")
+                .startsWith("'threshold:' is not a threshold.config line; write it without the colon"));
+        assertTrue(refusal("limit gen_id 1, sig_id 5").startsWith("'limit' is not a threshold.config line; expected"
+                + " 'suppress gen_id 1, sig_id SID"));
+    }
+
+    @Test
+    void hugeCountsAndSecondsAreRefusedNotWrapped() {
+        // An unsigned 32-bit number at most, as Suricata reads them; one past it, or digits past
+        // what a long holds, is refused rather than wrapped to a small count.
+        assertEquals("count 4294967296 is out of range: 1 to 4294967295 (an unsigned 32-bit number, as Suricata"
+                + " reads it)", refusal("threshold gen_id 1, sig_id 5, type limit, track by_src, count 4294967296,"
+                + " seconds 60"));
+        assertTrue(refusal("threshold gen_id 1, sig_id 5, type limit, track by_src, count 1, seconds "
+                + "9".repeat(40)).startsWith("seconds 9999999999"));
+        assertTrue(refusal("threshold gen_id 1, sig_id 5, type limit, track by_src, count 18446744073709551617,"
+                + " seconds 60").startsWith("count 18446744073709551617 is out of range"));
+        assertEquals(4294967295L, threshold("threshold gen_id 1, sig_id 5, type both, track by_dst, count 1,"
+                + " seconds 0004294967295").threshold().seconds());
     }
 
     @Test
@@ -124,6 +227,8 @@ class ThresholdParserTest {
         assertTrue(refusal("suppress gen_id 0, sig_id 0, track by_src, ip 10.0.0.1").startsWith(
                 "gen_id 0 is not supported: Netwatch's rules all have gen_id 1"));
         assertTrue(refusal("suppress gen_id 3, sig_id 9100060").contains("this line would suppress nothing"));
+        assertTrue(refusal("threshold gen_id 3, sig_id 9100060, type limit, track by_src, count 1, seconds 60")
+                .contains("this line would limit nothing"));
     }
 
     @Test
@@ -164,6 +269,10 @@ class ThresholdParserTest {
         assertEquals("the line is longer than " + ThresholdParser.MAX_LINE_CHARS + " characters",
                 r.errors().getFirst().reason());
         for (String junk : new String[] {"suppress", "suppress ,,,,", "suppress gen_id", "suppress gen_id 1, sig_id",
+            "threshold", "event_filter ,,,,,", "threshold " + ",".repeat(10_000), "threshold gen_id 1, sig_id 1, type,"
+                    + " track, count, seconds", "threshold gen_id 1, sig_id 1, type limit, track by_src, count 1,"
+                    + " seconds 1" + "0".repeat(60_000), "threshold gen_id 1, sig_id 1, type limit, track by_src,"
+                    + " count \u0000, seconds 1",
             "\\", "suppress gen_id 1, sig_id 5, track by_src, ip [[[[", "suppress gen_id 1, sig_id 5, track , ip ]",
             "\u0000\u0001", "suppress gen_id 1, sig_id 5, track by_src, ip " + "[".repeat(100) + "1.2.3.4"
                     + "]".repeat(100)}) {
