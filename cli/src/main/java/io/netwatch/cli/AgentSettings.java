@@ -23,6 +23,7 @@ import io.netwatch.agent.inspect.MessageKind;
 import io.netwatch.agent.inspect.signature.RuleTuning;
 import io.netwatch.agent.inspect.signature.RuleVariables;
 import io.netwatch.agent.inspect.signature.RulesConfig;
+import io.netwatch.agent.inspect.signature.ThresholdTable;
 import io.netwatch.agent.identity.IdentityCache;
 import io.netwatch.agent.score.DetectionConfig;
 import io.netwatch.cli.config.ConfigError;
@@ -151,7 +152,13 @@ final class AgentSettings {
                     + "disable.conf leaves them out; a sid no rule has is reported (docs/signatures.md).");
     static final ConfigKey<String> THRESHOLD_FILE = SCHEMA.key("rules.threshold_file", text("file path"), "",
             "A Suricata threshold.config whose suppress lines keep alerts from being raised, by rule or by rule and "
-                    + "address; reloaded with the rules. Empty for none.");
+                    + "address, and whose threshold and event_filter lines limit how often a rule alerts; reloaded "
+                    + "with the rules. Empty for none.");
+    static final ConfigKey<Integer> THRESHOLD_ENTRIES = SCHEMA.key("rules.threshold_entries",
+            integer(1, ThresholdTable.MAX_ENTRIES), RULES.tuning().thresholdEntries(),
+            "Counts the rules' thresholds keep at most, one per rule and tracked address (about 130 bytes each); past "
+                    + "it one whose window has passed makes room, else the least recently used (counted), whose count "
+                    + "then starts again (docs/signatures.md).");
 
     static final ConfigKey<List<String>> DETECT = SCHEMA.key("detect.overrides",
             textList("list of KEY=VALUE, keys: " + DetectSettings.KEYS), List.of(),
@@ -292,7 +299,8 @@ final class AgentSettings {
         String threshold = v.get(THRESHOLD_FILE);
         return new RulesConfig(v.get(RULE_PATHS).stream().map(Path::of).toList(), v.get(BUNDLED), v.get(RELOAD),
                 v.get(PAYLOAD_DEPTH), ruleVariables(v),
-                new RuleTuning(v.get(DISABLED_SIDS), threshold.isBlank() ? null : Path.of(threshold)));
+                new RuleTuning(v.get(DISABLED_SIDS), threshold.isBlank() ? null : Path.of(threshold),
+                        v.get(THRESHOLD_ENTRIES)));
     }
 
     /**

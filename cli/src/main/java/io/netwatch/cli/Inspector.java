@@ -13,6 +13,7 @@ import io.netwatch.agent.inspect.MessageKind;
 import io.netwatch.agent.inspect.http.HttpStream;
 import io.netwatch.agent.inspect.signature.Signatures;
 import io.netwatch.agent.inspect.signature.Suppression;
+import io.netwatch.agent.inspect.signature.Threshold;
 import io.netwatch.agent.score.Detectors;
 import io.netwatch.agent.score.AnomalySink;
 import io.netwatch.agent.score.DetectionConfig;
@@ -167,6 +168,15 @@ public final class Inspector {
                 }
             }
             s.put("signature_suppressed", suppressed);
+            // Alerts a threshold held back, as netwatch_signature_thresholded_total counts them.
+            Map<String, Long> thresholded = new LinkedHashMap<>();
+            for (Threshold.Type type : Threshold.Type.values()) {
+                long n = p.inspector().thresholds().heldBack(type);
+                if (n > 0) {
+                    thresholded.put(type.label(), n);
+                }
+            }
+            s.put("signature_thresholded", thresholded);
             s.put("parsers", p.inspector().config().parserLabels());
         }
         if (error != null) {

@@ -49,8 +49,9 @@ final class RuleOptions {
     static final String DISABLE_SID = "A rule's sid not to load, bundled or from a rules file (as suricata-update's "
             + "disable.conf); a sid no rule has is reported. Repeatable, or comma-separated.";
     static final String THRESHOLD_FILE = "A Suricata threshold.config whose suppress lines keep alerts from being "
-            + "raised: suppress gen_id 1, sig_id SID[, track by_src|by_dst|by_either, ip ADDRESS] "
-            + "(docs/signatures.md).";
+            + "raised: suppress gen_id 1, sig_id SID[, track by_src|by_dst|by_either, ip ADDRESS]; and whose threshold "
+            + "(or event_filter) lines limit how often a rule alerts: threshold gen_id 1, sig_id SID, type "
+            + "limit|threshold|both, track by_src|by_dst|by_rule|by_both, count N, seconds T (docs/signatures.md).";
 
     /** @param base the variables before the groups given: the defaults, their tunnel ports following the decoder's */
     RulesConfig config(Duration reload, RuleVariables base) {

@@ -4,6 +4,7 @@ import io.netwatch.agent.inspect.signature.RuleError;
 import io.netwatch.agent.inspect.signature.RulesConfig;
 import io.netwatch.agent.inspect.signature.Signatures;
 import io.netwatch.agent.inspect.signature.Suppression;
+import io.netwatch.agent.inspect.signature.ThresholdLine;
 import io.netwatch.cli.config.ConfigValues;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,10 +32,10 @@ final class RulesCommand implements Runnable {
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = "Read rule files as the agent would, with the bundled rules (so that a sid they use is "
                     + "refused here as there), and report every rule it would refuse, with its file, line and reason; "
-                    + "with --threshold-file, every line of it refused, and every sid that a suppress line or "
-                    + "--disable-sid names and no loaded rule has. "
+                    + "with --threshold-file, every line of it refused or overridden by another, and every sid that a "
+                    + "suppress or threshold line or --disable-sid names and no loaded rule has. "
                     + "With --config, the rules an agent with that configuration loads, as it loads them. "
-                    + "Exit status 0 when all load, 1 when some rule or threshold line is refused or a sid names no "
+                    + "Exit status 0 when all load, 1 when some rule or threshold line is refused or overridden, or a sid names no "
                     + "rule, 2 when a file cannot be read, a directory holds no *.rules file or a group given is not "
                     + "valid.")
     static final class Check implements Callable<Integer> {
@@ -113,13 +115,15 @@ final class RulesCommand implements Runnable {
                     String.join(", ", s.current().sources()));
             Path threshold = rules.tuning().thresholdFile();
             if (threshold != null) {
-                // A line refused has no suppression; one naming no loaded rule has one, and is only reported.
-                Set<Integer> loaded = report.suppressions().lines().stream().map(Suppression::line)
-                        .collect(Collectors.toSet());
+                // A line refused has no suppression or threshold; one naming no loaded rule, or overridden by
+                // another, has one, and is only reported.
+                Set<Integer> loaded = Stream.concat(report.suppressions().lines().stream().map(Suppression::line),
+                        report.thresholds().lines().stream().map(ThresholdLine::line)).collect(Collectors.toSet());
                 long notLoaded = report.tuningErrors().stream()
                         .filter(e -> e.source().equals(threshold.toString()) && !loaded.contains(e.line())).count();
-                System.out.printf("%s loaded, %d refused, from %s%n",
-                        TextFormat.count(report.suppressions().size(), "suppress line"), notLoaded, threshold);
+                System.out.printf("%s and %s loaded, %d refused, from %s%n",
+                        TextFormat.count(report.suppressions().size(), "suppress line"),
+                        TextFormat.count(report.thresholds().size(), "threshold line"), notLoaded, threshold);
             }
             // A directory without rule files checks clean, yet the user meant rules to be there
             // (found by a new user: silence). suricata -T fails on a rule path with no files, so this does too.

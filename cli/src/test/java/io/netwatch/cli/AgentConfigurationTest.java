@@ -6,6 +6,7 @@ import io.netwatch.agent.AgentConfig;
 import io.netwatch.agent.decode.TunnelPorts;
 import io.netwatch.agent.inspect.signature.RuleTuning;
 import io.netwatch.agent.inspect.signature.RuleVariables;
+import io.netwatch.agent.inspect.signature.ThresholdTable;
 import io.netwatch.cli.config.ConfigError;
 import io.netwatch.cli.config.ConfigFile;
 import io.netwatch.cli.config.ConfigPrinter;
@@ -490,6 +491,19 @@ class AgentConfigurationTest {
                 "NETWATCH_AGENT_RULES_THRESHOLD_FILE", threshold.toString());
         assertEquals(new RuleTuning(List.of(9100061, 9100062), threshold),
                 config(settings(env, "--pcap", "x.pcap")).rules().tuning());
+
+        // The bound on the thresholds' counts: the file's, printed back, the environment's; the rules loaded carry it.
+        v = settings(Map.of(), "--config", file("capture:\n  pcap: x.pcap\nrules:\n  threshold_entries: 1000\n")
+                .toString());
+        assertEquals(1000, config(v).rules().tuning().thresholdEntries());
+        assertEquals(1000, config(v).rules().load().thresholdEntries());
+        reread = ConfigValues.defaults(AgentSettings.SCHEMA);
+        ConfigFile.apply(ConfigPrinter.yaml(v), "printed.yaml", reread);
+        assertEquals(1000, config(reread).rules().tuning().thresholdEntries());
+        assertEquals(ThresholdTable.DEFAULT_MAX_ENTRIES,
+                config(settings(env, "--pcap", "x.pcap")).rules().tuning().thresholdEntries());
+        assertEquals(77, config(settings(Map.of("NETWATCH_AGENT_RULES_THRESHOLD_ENTRIES", "77"), "--pcap", "x.pcap"))
+                .rules().tuning().thresholdEntries());
 
         // Options replace the key they set, as --rules replaces rules.paths.
         Path other = dir.resolve("other.config");

@@ -306,25 +306,35 @@ class RulesCommandTest {
                 # our scanner, 10.20.0.5, runs Nikto and Nmap every night
                 suppress gen_id 1, sig_id 9100063, track by_src, ip 10.20.0.5
                 suppress gen_id 1, sig_id 9100060, track by_src, ip 10.20.0.5
-                threshold gen_id 1, sig_id 9100001, type limit, track by_src, count 1, seconds 60
+                rate_filter gen_id 1, sig_id 9100001, track by_src, count 10, seconds 60, new_action drop, timeout 60
                 suppress gen_id 1, sig_id 9100631, track by_src, ip 10.20.0.5
                 suppress gen_id 2, sig_id 9100060
+                threshold gen_id 1, sig_id 9100001, type limit, track by_src, count 1, seconds 60
+                event_filter gen_id 1, sig_id 9100998, type both, track by_dst, count 5, seconds 60
+                threshold gen_id 1, sig_id 9100001, type limit, track by_src, count 10, seconds 60
+                threshold gen_id 1, sig_id 9100002, type sometimes, track by_src, count 1, seconds 60
                 """);
         CliRun o = run("rules", "check", "--threshold-file", t.toString());
         assertEquals(1, o.code(), o.stdout() + o.stderr());
         List<String> lines = o.lines();
-        assertTrue(lines.get(0).startsWith(t + ":4: not supported: threshold"), lines.get(0));
+        assertTrue(lines.get(0).startsWith(t + ":4: not supported: rate_filter"), lines.get(0));
         assertEquals(t + ":5: no loaded rule has sid 9100631 (a typo?): this line suppresses nothing", lines.get(1));
         assertTrue(lines.get(2).startsWith(t + ":6: gen_id 2 is not supported"), lines.get(2));
-        assertTrue(lines.get(3).matches("\\d+ rules loaded, 0 refused, from bundled:default.rules"), lines.get(3));
-        assertEquals("3 suppress lines loaded, 2 refused, from " + t, lines.get(4));
-        assertEquals(5, lines.size(), o.stdout());
+        assertEquals(t + ":7: sid 9100001 has another threshold at line 9, which replaces this one, as in Suricata:"
+                + " this line has no effect", lines.get(3));
+        assertEquals(t + ":8: no loaded rule has sid 9100998 (a typo?): this line limits nothing", lines.get(4));
+        assertEquals(t + ":10: type 'sometimes' is not limit, threshold or both", lines.get(5));
+        assertTrue(lines.get(6).matches("\\d+ rules loaded, 0 refused, from bundled:default.rules"), lines.get(6));
+        assertEquals("3 suppress lines and 3 threshold lines loaded, 3 refused, from " + t, lines.get(7));
+        assertEquals(8, lines.size(), o.stdout());
 
-        Files.writeString(t, "suppress gen_id 1, sig_id 9100063, track by_src, ip 10.20.0.5\n");
+        Files.writeString(t, "suppress gen_id 1, sig_id 9100063, track by_src, ip 10.20.0.5\n"
+                + "threshold gen_id 1, sig_id 9100060, type limit, track by_src, count 1, seconds 60\n");
         o = run("rules", "check", "--threshold-file", t.toString());
         assertEquals(0, o.code(), o.stdout() + o.stderr());
-        assertTrue(o.stdout().endsWith("1 suppress line loaded, 0 refused, from " + t + System.lineSeparator()),
-                o.stdout());
+        assertTrue(o.stdout().endsWith("1 suppress line and 1 threshold line loaded, 0 refused, from " + t
+                + System.lineSeparator()), o.stdout());
+        Files.writeString(t, "suppress gen_id 1, sig_id 9100063, track by_src, ip 10.20.0.5\n");
         // Disabled, the rule the line names is not loaded: the line has no effect, and says so.
         o = run("rules", "check", "--threshold-file", t.toString(), "--disable-sid", "9100063");
         assertEquals(1, o.code(), o.stdout() + o.stderr());
@@ -365,7 +375,7 @@ class RulesCommandTest {
         CliRun o = run("rules", "check", "--config", config.toString());
         assertEquals(0, o.code(), o.stdout() + o.stderr());
         assertEquals(List.of((all - 2) + " rules loaded, 0 refused, from bundled:default.rules",
-                "1 suppress line loaded, 0 refused, from " + t), o.lines());
+                "1 suppress line and 0 threshold lines loaded, 0 refused, from " + t), o.lines());
         // The option replaces the key, as the agent's does.
         o = run("rules", "check", "--config", config.toString(), "--disable-sid", "9100063");
         assertEquals(1, o.code(), o.stdout() + o.stderr());
@@ -405,12 +415,52 @@ class RulesCommandTest {
         assertEquals("netwatch inspect: rule tuning: rules.disabled_sids: no rule read has sid 1000011 (a typo?): it"
                 + " disables nothing", o.stderr().strip());
 
-        Files.writeString(t, "event_filter gen_id 1, sig_id 1000010, type limit, track by_src, count 1, seconds 9\n");
+        Files.writeString(t, "rate_filter gen_id 1, sig_id 1000010, track by_src, count 1, seconds 9, new_action"
+                + " drop, timeout 9\n");
         o = run("inspect", lab().toString(), "--no-default-rules", "--rules", f.toString(), "--out",
                 out.toString(), "--threshold-file", t.toString());
         assertEquals(0, o.code(), o.stderr());
-        assertTrue(o.stderr().startsWith("netwatch inspect: rule tuning: " + t + ":1: not supported: event_filter"),
+        assertTrue(o.stderr().startsWith("netwatch inspect: rule tuning: " + t + ":1: not supported: rate_filter"),
                 o.stderr());
+        assertEquals(1, alerts(out).size());
+    }
+
+    /**
+     * inspect applies the thresholds as the agent does, and its stats count the alerts they
+     * held back by type (netwatch_signature_thresholded_total): one match of the lab's login
+     * request is short of a count of 2, and a rule's own detection_filter of 1 holds it back too.
+     */
+    @Test
+    void inspectHoldsBackWhatAThresholdDoesAndItsStatsCountItByType() throws Exception {
+        Path f = tmp.resolve("mine.rules");
+        Files.writeString(f, "alert http any any -> any any (msg:\"wp login\"; http.uri; content:\"/wp-login.php\"; "
+                + "sid:1000010;)\n"
+                + "alert http any any -> any any (msg:\"wp login, filtered\"; http.uri; content:\"/wp-login.php\"; "
+                + "detection_filter: track by_src, count 1, seconds 60; sid:1000011;)\n");
+        Path t = tmp.resolve("threshold.config");
+        Files.writeString(t, "event_filter gen_id 1, sig_id 1000010, type both, track by_src, count 2, seconds 9\n");
+        Path out = tmp.resolve("out.json");
+        CliRun o = run("inspect", lab().toString(), "--no-default-rules", "--rules", f.toString(), "--threshold-file",
+                t.toString(), "--out", out.toString());
+        assertEquals(0, o.code(), o.stderr());
+        assertEquals("", o.stderr());
+        assertEquals(List.of(), alerts(out));
+        JsonNode stats = null;
+        for (String line : Files.readAllLines(out)) {
+            JsonNode n = new ObjectMapper().readTree(line);
+            if (n.get("type").asText().equals("stats")) {
+                stats = n;
+            }
+        }
+        assertEquals(0, stats.get("signature_alerts").asLong(), stats.toString());
+        assertEquals("{\"both\":1,\"detection_filter\":1}", String.valueOf(stats.get("signature_thresholded")),
+                stats.toString());
+
+        // Without the line, 1000010 alerts; 1000011's own filter still holds its one match back.
+        Files.writeString(t, "");
+        o = run("inspect", lab().toString(), "--no-default-rules", "--rules", f.toString(), "--threshold-file",
+                t.toString(), "--out", out.toString());
+        assertEquals(0, o.code(), o.stderr());
         assertEquals(1, alerts(out).size());
     }
 }
