@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Turns signature alerts into {@code signature} anomalies. A rule already fires at most once
- * per flow; here one source tripping the same rule on many flows (a scanner sending its user
+ * per flow, and alerts that a suppress line or a threshold kept from being raised never come
+ * here; here one source tripping the same rule on many flows (a scanner sending its user
  * agent to every pod) is reported once per {@link #WINDOW_NANOS}, and the repeats are counted.
  * Runs on the capture thread; bounded by {@link #MAX_TRACKED}.
  */
