@@ -105,7 +105,7 @@ final class DetectSettings {
                 throw new IllegalArgumentException(m.startsWith("--detect") ? m : "--detect " + key + "=" + v + ": " + m, e);
             }
         }
-        return new DetectionConfig(s, f, n, g, b, base.mismatch(), vs);
+        return new DetectionConfig(s, f, n, g, b, base.mismatch(), vs, base.trustedZones());
     }
 
     private static java.time.Duration duration(String v) {

@@ -39,6 +39,10 @@ public final class DetectorMetrics implements MeterBinder {
         new FunctionMeters(registry).counter("netwatch.detector.dns.unsplittable.names", detectors,
                 d -> d.dnsTunnel().unsplittableNames(), "DNS query names with no registered domain (bare suffix, one "
                         + "label, refused by the Public Suffix List), not judged by the DNS tunnel detector");
+        new FunctionMeters(registry).counter("netwatch.detector.dns.trusted.zone.names", detectors,
+                d -> d.dnsTunnel().trustedZoneNames(), "DNS queries passed over by the DNS tunnel and DGA detectors "
+                        + "because their name is in a zone the cluster's or the company's own resolvers answer (the "
+                        + "cluster domain, the reverse zones, internal, internal.cloudapp.net and detect.trusted_zones)");
         new FunctionMeters(registry).counter("netwatch.detector.dns.query.copies", detectors,
                 d -> d.dnsTunnel().queryCopies(), "DNS queries seen again on another path (before and after DNAT, "
                         + "forwarded by a resolver): the same type and name within 100 ms, counted once by the DNS "

@@ -3,9 +3,13 @@ package io.netwatch.agent.score;
 import java.time.Duration;
 import java.util.Objects;
 
-/** Settings of every detector on the agent, one record per detector (docs/detection.md). */
+/**
+ * Settings of every detector on the agent, one record per detector (docs/detection.md), and the
+ * DNS zones the DNS detectors ({@code dns_tunnel}, {@code exfiltration}, {@code dga}) pass over.
+ */
 public record DetectionConfig(ScanConfig scan, FloodConfig flood, DnsTunnelConfig dnsTunnel, DgaConfig dga,
-                             BruteForceConfig bruteForce, MismatchConfig mismatch, VolumeSpikeConfig volumeSpike) {
+                             BruteForceConfig bruteForce, MismatchConfig mismatch, VolumeSpikeConfig volumeSpike,
+                             TrustedZones trustedZones) {
     public DetectionConfig {
         Objects.requireNonNull(scan, "scan");
         Objects.requireNonNull(flood, "flood");
@@ -14,12 +18,18 @@ public record DetectionConfig(ScanConfig scan, FloodConfig flood, DnsTunnelConfi
         Objects.requireNonNull(bruteForce, "bruteForce");
         Objects.requireNonNull(mismatch, "mismatch");
         Objects.requireNonNull(volumeSpike, "volumeSpike");
+        Objects.requireNonNull(trustedZones, "trustedZones");
     }
 
-    /** With the default volume-spike settings. */
+    /** With the default volume-spike settings and zones. */
     public DetectionConfig(ScanConfig scan, FloodConfig flood, DnsTunnelConfig dnsTunnel, DgaConfig dga,
                            BruteForceConfig bruteForce, MismatchConfig mismatch) {
-        this(scan, flood, dnsTunnel, dga, bruteForce, mismatch, VolumeSpikeConfig.defaults());
+        this(scan, flood, dnsTunnel, dga, bruteForce, mismatch, VolumeSpikeConfig.defaults(), TrustedZones.defaults());
+    }
+
+    /** These settings with other zones passed over by the DNS detectors. */
+    public DetectionConfig withTrustedZones(TrustedZones zones) {
+        return new DetectionConfig(scan, flood, dnsTunnel, dga, bruteForce, mismatch, volumeSpike, zones);
     }
 
     /**
@@ -36,6 +46,6 @@ public record DetectionConfig(ScanConfig scan, FloodConfig flood, DnsTunnelConfi
     public static DetectionConfig defaults() {
         return new DetectionConfig(ScanConfig.defaults(), FloodConfig.defaults(), DnsTunnelConfig.defaults(),
                 DgaConfig.defaults(), BruteForceConfig.defaults(), MismatchConfig.defaults(),
-                VolumeSpikeConfig.defaults());
+                VolumeSpikeConfig.defaults(), TrustedZones.defaults());
     }
 }

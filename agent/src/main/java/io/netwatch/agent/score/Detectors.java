@@ -52,8 +52,8 @@ public final class Detectors implements FlowSink, InspectionSink {
         this.bruteForce = new BruteForceDetector(config.bruteForce(), counted, nodeName);
         this.upload = new UploadDetector(counted, nodeName);
         this.mismatch = new ProtocolMismatchDetector(config.mismatch(), counted, nodeName);
-        this.dnsTunnel = new DnsTunnelDetector(config.dnsTunnel(), counted, nodeName);
-        this.dga = new DgaDetector(config.dga(), counted, nodeName);
+        this.dnsTunnel = new DnsTunnelDetector(config.dnsTunnel(), config.trustedZones(), counted, nodeName);
+        this.dga = new DgaDetector(config.dga(), config.trustedZones(), counted, nodeName);
         this.signature = new SignatureDetector(counted, nodeName);
         this.volumeSpike = new VolumeSpikeDetector(config.volumeSpike(), baselines, counted, nodeName);
     }

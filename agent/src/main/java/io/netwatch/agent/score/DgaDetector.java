@@ -11,9 +11,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * Clients resolving algorithmically generated domains ({@code dga}): malware that finds its
  * command server by trying many generated names. One generated-looking name is weak
  * evidence; several distinct ones from one client in a window are not (see
- * {@link DgaConfig}). Works on DNS queries on the capture thread; names with no public
- * suffix (cluster-internal ones) are skipped. Bounded: clients in a fixed-capacity table whose
- * evictions are counted, domains per client in a fixed set.
+ * {@link DgaConfig}). Works on DNS queries on the capture thread; names in the
+ * {@link TrustedZones} and names with no public suffix (cluster-internal ones) are skipped.
+ * Bounded: clients in a fixed-capacity table whose evictions are counted, domains per client in
+ * a fixed set.
  */
 public final class DgaDetector implements InspectionSink {
     public static final String TYPE = "dga";
@@ -23,6 +24,7 @@ public final class DgaDetector implements InspectionSink {
     private static final int EXAMPLES = 3;
 
     private final DgaConfig config;
+    private final TrustedZones zones;
     private final DgaScorer scorer;
     private final AnomalySink sink;
     private final String nodeName;
@@ -44,8 +46,14 @@ public final class DgaDetector implements InspectionSink {
     private final AtomicLong raised = new AtomicLong();
     private final AtomicLong generatedNames = new AtomicLong();
 
+    /** With the default {@link TrustedZones}: the cluster domain {@code cluster.local}. */
     public DgaDetector(DgaConfig config, AnomalySink sink, String nodeName) {
+        this(config, TrustedZones.defaults(), sink, nodeName);
+    }
+
+    public DgaDetector(DgaConfig config, TrustedZones zones, AnomalySink sink, String nodeName) {
         this.config = config;
+        this.zones = java.util.Objects.requireNonNull(zones, "zones");
         this.scorer = new DgaScorer(config);
         this.sink = sink;
         this.nodeName = nodeName;
@@ -89,7 +97,7 @@ public final class DgaDetector implements InspectionSink {
             return;
         }
         // Split at the labels' boundaries: a label may hold a dot (see RegisteredDomain).
-        RegisteredDomain.Query query = RegisteredDomain.query(dns.message().escapedQname());
+        RegisteredDomain.Query query = RegisteredDomain.query(dns.message().escapedQname(), zones);
         RegisteredDomain.Split split = query.split();
         if (query.passedOver() || split == null || split.domain().indexOf('.') < 0) {
             return;

@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * domains in a fixed-capacity table whose evictions are counted, distinct subdomains in a fixed
  * set per domain (past it, each name the set does not hold counts as a new one, and as an
  * overflow), recent queries in a fixed table; names without a registered domain are counted
- * and skipped.
+ * and skipped. Names in the {@link TrustedZones} (the cluster's domain, the reverse and the
+ * clouds' private zones, and those configured) are counted and passed over.
  */
 public final class DnsTunnelDetector implements InspectionSink {
     public static final String DNS_TUNNEL = "dns_tunnel";
@@ -35,6 +36,7 @@ public final class DnsTunnelDetector implements InspectionSink {
     public static final String EXFILTRATION_TECHNIQUE = "T1048";
 
     private final DnsTunnelConfig config;
+    private final TrustedZones zones;
     private final AnomalySink sink;
     private final String nodeName;
     private final LruTable<String, Window> domains;
@@ -55,10 +57,17 @@ public final class DnsTunnelDetector implements InspectionSink {
     private final AtomicLong tunnels = new AtomicLong();
     private final AtomicLong exfiltrations = new AtomicLong();
     private final AtomicLong unsplittable = new AtomicLong();
+    private final AtomicLong trusted = new AtomicLong();
     private final AtomicLong subdomainOverflows = new AtomicLong();
 
+    /** With the default {@link TrustedZones}: the cluster domain {@code cluster.local}. */
     public DnsTunnelDetector(DnsTunnelConfig config, AnomalySink sink, String nodeName) {
+        this(config, TrustedZones.defaults(), sink, nodeName);
+    }
+
+    public DnsTunnelDetector(DnsTunnelConfig config, TrustedZones zones, AnomalySink sink, String nodeName) {
         this.config = config;
+        this.zones = java.util.Objects.requireNonNull(zones, "zones");
         this.sink = sink;
         this.nodeName = nodeName;
         this.domains = new LruTable<>(config.maxDomains(), this::evidence);
@@ -154,8 +163,12 @@ public final class DnsTunnelDetector implements InspectionSink {
         }
         DnsMessage m = dns.message();
         // Split at the labels' boundaries: a label may hold a dot (see RegisteredDomain).
-        RegisteredDomain.Query query = RegisteredDomain.query(m.escapedQname());
+        RegisteredDomain.Query query = RegisteredDomain.query(m.escapedQname(), zones);
         if (query.passedOver()) {
+            if (query.trusted()) {
+                // Every sighting, copies on other paths included: the copy filter is for names judged.
+                trusted.incrementAndGet();
+            }
             return;
         }
         long now = dns.timestampNanos();
@@ -330,6 +343,15 @@ public final class DnsTunnelDetector implements InspectionSink {
     /** Query names with no registered domain (a bare suffix, one label, or refused by the suffix list). */
     public long unsplittableNames() {
         return unsplittable.get();
+    }
+
+    /**
+     * Queries passed over because their name is in one of the {@link TrustedZones} (each
+     * sighting, its copies on other paths included): answered by the cluster's or the company's
+     * own resolvers, they carry nothing out.
+     */
+    public long trustedZoneNames() {
+        return trusted.get();
     }
 
     /** Queries not counted again: copies of one seen on another path (before and after DNAT, forwarded by a resolver). */

@@ -20,48 +20,23 @@ final class RegisteredDomain {
     /** Rightmost labels tried at most: the longest public suffixes have four labels. */
     static final int MAX_LABELS_TRIED = 5;
 
-    /**
-     * Zones the cluster's own DNS answers: Kubernetes' default cluster domain and the reverse
-     * zones. Their names never leave the cluster (CoreDNS answers them itself), so they carry
-     * no tunnel and no generated domain, while a large cluster queries thousands of distinct
-     * ones (every Service, every pod's dashed address).
-     */
-    static final java.util.List<String> CLUSTER_ZONES = java.util.List.of("cluster.local", "in-addr.arpa", "ip6.arpa");
-
-    /**
-     * Zones where the clouds name their nodes, answered by the cloud's resolver only:
-     * {@code internal}, the top-level domain ICANN reserved for private use (2024), where AWS
-     * and Google do ({@code us-west-2.compute.internal}, {@code c.PROJECT.internal}), and
-     * {@code internal.cloudapp.net}, Azure's suffix for a virtual network's machines
-     * ({@code RANDOM.bx.internal.cloudapp.net}, AKS's nodes among them). A name there is never
-     * answered by a server a pod's owner runs, so it carries no tunnel; yet a node asks for many:
-     * a pod's search path ends with its node's domain, and with {@code ndots:5} each outside name
-     * is first asked under it ({@code api.github.com.us-west-2.compute.internal}). Found in
-     * review: eight such names in a minute raised a {@code dns_tunnel} on
-     * {@code compute.internal}, and some seventy an {@code exfiltration}; on AKS alike, on
-     * {@code internal.cloudapp.net}, its random label making every name look encoded.
-     */
-    static final java.util.List<String> PRIVATE_ZONES = java.util.List.of("internal", "internal.cloudapp.net");
-
     private RegisteredDomain() {
     }
 
-    /** True for a name in one of {@link #CLUSTER_ZONES} (case and a trailing dot ignored). */
-    static boolean inClusterZone(String name) {
-        return inZone(name, CLUSTER_ZONES);
-    }
-
-    /** True for a name in one of {@link #PRIVATE_ZONES} (case and a trailing dot ignored). */
-    static boolean inPrivateZone(String name) {
-        return inZone(name, PRIVATE_ZONES);
-    }
-
-    private static boolean inZone(String name, java.util.List<String> zones) {
+    /**
+     * True for a name at or below {@code zone} (written in lower case without a trailing dot;
+     * the name's case and trailing dot are ignored): the zone's labels end the name's.
+     */
+    static boolean inZone(String name, String zone) {
         int end = endsWithSeparator(name) ? name.length() - 1 : name.length();
-        for (String zone : zones) {
-            int at = end - zone.length();
-            if (at >= 0 && name.regionMatches(true, at, zone, 0, zone.length())
-                    && (at == 0 || separator(name, at - 1))) {
+        int at = end - zone.length();
+        return at >= 0 && name.regionMatches(true, at, zone, 0, zone.length()) && (at == 0 || separator(name, at - 1));
+    }
+
+    /** True for a name at or below one of {@code zones} (see {@link #inZone}). */
+    static boolean inAnyZone(String name, java.util.List<String> zones) {
+        for (int i = 0, n = zones.size(); i < n; i++) {
+            if (inZone(name, zones.get(i))) {
                 return true;
             }
         }
@@ -104,10 +79,15 @@ final class RegisteredDomain {
 
     /**
      * What the DNS detectors need of a query name: whether they pass over it (empty, or in one of
-     * the {@link #CLUSTER_ZONES} or {@link #PRIVATE_ZONES}), and else its split (null when it has none, see {@link #of}).
-     * Also the memo's entry for the name; final fields, so a racing reader sees a whole one or none.
+     * the {@link TrustedZones} given), and else its split (null when it has none, see {@link #of}).
+     * Also the memo's entry for the name and the zones it was judged against; final fields, so a
+     * racing reader sees a whole one or none.
      */
-    record Query(String name, boolean passedOver, Split split) {
+    record Query(String name, TrustedZones zones, boolean passedOver, Split split) {
+        /** Passed over for its zone, not for being empty. */
+        boolean trusted() {
+            return passedOver && !name.isEmpty();
+        }
     }
 
     /**
@@ -121,24 +101,33 @@ final class RegisteredDomain {
      */
     private static final Query[] MEMO = new Query[16_384];
 
-    /** {@link #of} for a query name, with the zone check before it: remembered, so a name asked again costs one lookup. */
+    /** {@link #query(String, TrustedZones)} with the default zones. */
     static Query query(String name) {
+        return query(name, TrustedZones.DEFAULTS);
+    }
+
+    /**
+     * {@link #of} for a query name, with the check against {@code zones} before it: remembered,
+     * so a name asked again costs one lookup. An entry judged against other zones (another
+     * detector's settings) is judged again.
+     */
+    static Query query(String name, TrustedZones zones) {
         // Two ways per set: a name looked up often is not pushed out by one other name of its set.
         int slot = name.hashCode() & (MEMO.length - 2);
         Query q = MEMO[slot];
-        if (q != null && q.name().equals(name)) {
+        if (q != null && q.zones() == zones && q.name().equals(name)) {
             return q;
         }
         Query older = MEMO[slot + 1];
-        if (older != null && older.name().equals(name)) {
+        if (older != null && older.zones() == zones && older.name().equals(name)) {
             // Used again: it becomes the newer way.
             MEMO[slot + 1] = q;
             MEMO[slot] = older;
             return older;
         }
-        boolean passedOver = name.isEmpty() || inClusterZone(name) || inPrivateZone(name);
+        boolean passedOver = name.isEmpty() || zones.covers(name);
         MEMO[slot + 1] = q;
-        MEMO[slot] = new Query(name, passedOver, passedOver ? null : of(name));
+        MEMO[slot] = new Query(name, zones, passedOver, passedOver ? null : of(name));
         return MEMO[slot];
     }
 

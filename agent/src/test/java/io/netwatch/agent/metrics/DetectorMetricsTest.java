@@ -41,4 +41,20 @@ class DetectorMetricsTest {
         }
         assertEquals(3, registry.get("netwatch.detector.dns.subdomain.overflows").functionCounter().count());
     }
+
+    /** Names passed over for their zone, the configured ones with the cluster's own, are counted, not hidden. */
+    @Test
+    void queriesInTrustedZonesAreCounted() {
+        DetectionConfig config = DetectionConfig.defaults().withTrustedZones(
+                new io.netwatch.agent.score.TrustedZones("k8s.example.com", java.util.List.of("corp.example.net")));
+        Detectors detectors = new Detectors(config, a -> { }, "node-a");
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        new DetectorMetrics(detectors).bindTo(registry);
+        String[] names = {"web.shop.svc.k8s.example.com", "10-244-1-7.shop.pod.k8s.example.com", "4.3.2.10.in-addr.arpa",
+            "build.corp.example.net", "www.example.org", "web.shop.svc.cluster.local"};
+        for (int i = 0; i < names.length; i++) {
+            detectors.onEvent(query(i, names[i], 1_000_000_000L + i * 1_000_000L));
+        }
+        assertEquals(4, registry.get("netwatch.detector.dns.trusted.zone.names").functionCounter().count());
+    }
 }

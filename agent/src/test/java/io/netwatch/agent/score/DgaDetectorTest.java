@@ -93,6 +93,32 @@ class DgaDetectorTest {
         assertEquals(5, d.generatedNames());
     }
 
+    /**
+     * A company's own zone under a top-level domain no one registers ({@code corp}), where its
+     * resolvers name Windows machines as Windows does, {@code DESKTOP-} and seven random letters
+     * and digits: each such name is its own registered domain there (no public suffix: the
+     * last two labels), and looks generated. A client that resolved three machines raised
+     * {@code dga}; the zone trusted, nothing.
+     */
+    @Test
+    void namesInATrustedZoneAreNoDga() {
+        List<String> machines = List.of("desktop-4f7k2qx.corp", "desktop-9x2mzr1.corp", "desktop-k3v8q2t.corp",
+                "laptop-7h2kq9xw.corp");
+        DgaDetector trusting = new DgaDetector(DgaConfig.defaults(), new TrustedZones("cluster.local",
+                List.of("corp")), anomalies::add, "node-a");
+        DgaDetector defaults = new DgaDetector(DgaConfig.defaults(), anomalies::add, "node-a");
+        for (int i = 0; i < machines.size(); i++) {
+            trusting.onEvent(DnsQueries.query(i, CLIENT, machines.get(i), DnsParser.TYPE_A, T0 + i * MS));
+        }
+        assertEquals(List.of(), anomalies);
+        assertEquals(0, trusting.generatedNames());
+        for (int i = 0; i < machines.size(); i++) {
+            defaults.onEvent(DnsQueries.query(i, CLIENT, machines.get(i), DnsParser.TYPE_A, T0 + i * MS));
+        }
+        assertEquals(List.of("dga"), anomalies.stream().map(Anomaly::getAnomalyType).toList(),
+                "the same names, the zone not trusted");
+    }
+
     @Test
     void generatedNamesFromManyOtherClientsDoNotFlushAClientsWindow() {
         // Between two of a client's generated names, one each from as many other (spoofed)

@@ -81,16 +81,90 @@ class DnsTunnelDetectorTest {
                     DnsParser.TYPE_PTR, T0 + i * MS));
         }
         assertEquals(List.of(), anomalies);
-        assertTrue(RegisteredDomain.inClusterZone("A.svc.Cluster.Local."));
-        assertTrue(RegisteredDomain.inClusterZone("cluster.local"));
-        assertFalse(RegisteredDomain.inClusterZone("evilcluster.local"), "a label boundary, not a suffix of text");
-        assertFalse(RegisteredDomain.inClusterZone("cluster.local.example.com"));
+        assertTrue(TrustedZones.defaults().covers("A.svc.Cluster.Local."));
+        assertTrue(TrustedZones.defaults().covers("cluster.local"));
+        assertFalse(TrustedZones.defaults().covers("evilcluster.local"), "a label boundary, not a suffix of text");
+        assertFalse(TrustedZones.defaults().covers("cluster.local.example.com"));
         // The same names under an outside domain are a tunnel.
         for (int i = 0; i < 8; i++) {
             d.onEvent(DnsQueries.query(i, CLIENT, encoded(40) + ".shop.svc.cluster-local.example", DnsParser.TYPE_A,
                     T0 + (300 + i) * MS));
         }
         assertEquals(1, anomalies.size());
+    }
+
+    /**
+     * A cluster whose kubelets run with another --cluster-domain asks for its Services and pods
+     * there, and with ndots:5 for every outside name under each search domain first; CoreDNS
+     * answers them itself. With cluster.local fixed in code, a busy minute of such a cluster
+     * was a dns_tunnel and an exfiltration on its cluster domain's registered domain. A
+     * company's own zone, answered by its own resolvers, likewise.
+     */
+    @Test
+    void aCustomClusterDomainAndTheCompanysOwnZonesAreNoTunnel() {
+        List<String> names = new ArrayList<>();
+        String[] outside = {"api.github.com", "registry-1.docker.io", "sts.amazonaws.com", "hooks.slack.com"};
+        for (int i = 0; i < 120; i++) {
+            String ns = "team" + (i % 7);
+            names.add((10 + i % 3) + "-244-" + (i % 40) + "-" + (100 + i) + "." + ns + ".pod.k8s.example.com");
+            names.add(outside[i % outside.length] + "." + ns + ".svc.k8s.example.com");
+            names.add(encoded(24) + ".svc.k8s.example.com");
+            names.add("build-" + encoded(12) + ".ci.corp.example.net");
+        }
+        TrustedZones zones = new TrustedZones("K8s.Example.COM.", List.of("corp.example.net"));
+        DnsTunnelDetector trusting = new DnsTunnelDetector(DnsTunnelConfig.defaults(), zones, anomalies::add, "node-a");
+        long t = T0;
+        for (int i = 0; i < names.size(); i++) {
+            trusting.onEvent(DnsQueries.query(i, CLIENT, names.get(i), DnsParser.TYPE_A, t += 10 * MS));
+        }
+        assertEquals(List.of(), anomalies);
+        assertEquals(names.size(), trusting.trustedZoneNames(), "each passed over, and counted");
+        assertEquals("k8s.example.com", zones.clusterDomain(), "kept in lower case, without the trailing dot");
+        assertTrue(zones.covers("web.shop.svc.k8s.example.com."));
+        assertTrue(zones.covers("4.3.2.10.in-addr.arpa"), "the reverse zones stay");
+        assertTrue(zones.covers("ip-10-0-0-1.us-west-2.compute.internal"), "and the clouds' private zones");
+        assertFalse(zones.covers("web.shop.svc.cluster.local"), "cluster.local is the default, not a given");
+        assertFalse(zones.covers("k8s-example.com"));
+        assertFalse(zones.covers("evilcorp.example.net"), "a label boundary, not a suffix of text");
+        // The same names with the default cluster domain: a tunnel and exfiltration on both registered domains.
+        DnsTunnelDetector defaults = detector(DnsTunnelConfig.defaults());
+        t = T0;
+        for (int i = 0; i < names.size(); i++) {
+            defaults.onEvent(DnsQueries.query(i, CLIENT, names.get(i), DnsParser.TYPE_A, t += 10 * MS));
+        }
+        assertEquals(0, defaults.trustedZoneNames());
+        assertEquals(List.of("dns_tunnel example.com", "dns_tunnel example.net", "exfiltration example.com",
+                        "exfiltration example.net"),
+                anomalies.stream().map(a -> a.getAnomalyType() + " " + a.getDestination().getWorkload()
+                        .getExternalName()).sorted().toList());
+    }
+
+    /** A zone that is no DNS domain is refused, the message saying what to write. */
+    @Test
+    void aZoneThatIsNoDomainIsRefusedSayingWhatToWrite() {
+        assertEquals(List.of("corp.example.com", "lan"), new TrustedZones("cluster.local",
+                List.of(" Corp.Example.com. ", "LAN")).zones());
+        String[] refused = {"", "*.corp.example.com", "corp..example", "corp example", "-corp.example", "corp-.example",
+            "10.0.0.1", "com", "co.uk", "corp_example.com", "x".repeat(64) + ".example", ".", "corp.example.com/24"};
+        for (String z : refused) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> new TrustedZones("cluster.local", List.of(z)), z);
+            assertTrue(e.getMessage().contains("write"), e.getMessage());
+        }
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> TrustedZones.zone("*.corp.example.com")).getMessage().contains("(corp.example.com)"));
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> TrustedZones.zone("co.uk")).getMessage().contains("public suffix"));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new TrustedZones("cluster..local", List.of()));
+        List<String> many = new ArrayList<>();
+        for (int i = 0; i <= TrustedZones.MAX_ZONES; i++) {
+            many.add("z" + i + ".example.com");
+        }
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new TrustedZones("cluster.local", many)).getMessage().contains("at most 64"));
+        assertEquals(List.of("in-addr.arpa"), new TrustedZones("cluster.local", List.of("in-addr.arpa")).zones(),
+                "a built-in zone is a public suffix, and may be named");
     }
 
     /**
@@ -111,9 +185,9 @@ class DnsTunnelDetectorTest {
                     T0 + i++ * SECOND));
         }
         assertEquals(List.of(), anomalies);
-        assertTrue(RegisteredDomain.inPrivateZone("internal"));
-        assertFalse(RegisteredDomain.inPrivateZone("evil-internal"), "a label boundary, not a suffix of text");
-        assertFalse(RegisteredDomain.inPrivateZone("internal.example"));
+        assertTrue(TrustedZones.defaults().covers("internal"));
+        assertFalse(TrustedZones.defaults().covers("evil-internal"), "a label boundary, not a suffix of text");
+        assertFalse(TrustedZones.defaults().covers("internal.example"));
         // Encoded names under internal are skipped too; under a public domain they are a tunnel.
         for (int k = 0; k < 8; k++) {
             String encoded = "mzxw6ytboi" + k + "gs3tqnfz" + k + "xi6lbmv" + k;
@@ -170,8 +244,8 @@ class DnsTunnelDetectorTest {
                     DnsParser.TYPE_A, T0 + i++ * SECOND));
         }
         assertEquals(List.of(), anomalies);
-        assertFalse(RegisteredDomain.inPrivateZone("internal.cloudapp.net.evil.example"));
-        assertFalse(RegisteredDomain.inPrivateZone("myvm.eastus.cloudapp.azure.com"), "a public name of Azure's");
+        assertFalse(TrustedZones.defaults().covers("internal.cloudapp.net.evil.example"));
+        assertFalse(TrustedZones.defaults().covers("myvm.eastus.cloudapp.azure.com"), "a public name of Azure's");
         // The same names under a public domain are a tunnel.
         for (String n : outside) {
             d.onEvent(DnsQueries.query(i, CLIENT, n + ".jvrfnjwd53ouhcmpamsq2vh2ch.bx.internal-cloudapp.example",

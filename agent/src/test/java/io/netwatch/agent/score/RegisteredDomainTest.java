@@ -39,10 +39,10 @@ class RegisteredDomainTest {
                 "a backslash and a dot in one label");
         assertNull(RegisteredDomain.of("example\\.com"), "one label");
         assertNull(RegisteredDomain.of("x.example\\."), "a label ending in a dot is not a trailing dot");
-        assertTrue(RegisteredDomain.inClusterZone("a\\\\.svc.cluster.local"));
-        assertFalse(RegisteredDomain.inClusterZone("a.svc\\.cluster.local"), "under the label svc.cluster");
-        assertFalse(RegisteredDomain.inClusterZone("svc.cluster\\.local"), "one label, cluster.local");
-        assertFalse(RegisteredDomain.inClusterZone("x.cluster.local\\."), "under the label local.");
+        assertTrue(TrustedZones.defaults().covers("a\\\\.svc.cluster.local"));
+        assertFalse(TrustedZones.defaults().covers("a.svc\\.cluster.local"), "under the label svc.cluster");
+        assertFalse(TrustedZones.defaults().covers("svc.cluster\\.local"), "one label, cluster.local");
+        assertFalse(TrustedZones.defaults().covers("x.cluster.local\\."), "under the label local.");
         assertFalse(RegisteredDomain.query("a.svc\\.cluster.local").passedOver());
     }
 
