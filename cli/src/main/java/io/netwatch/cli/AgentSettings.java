@@ -26,6 +26,7 @@ import io.netwatch.agent.inspect.signature.RulesConfig;
 import io.netwatch.agent.inspect.signature.ThresholdTable;
 import io.netwatch.agent.identity.IdentityCache;
 import io.netwatch.agent.score.DetectionConfig;
+import io.netwatch.agent.score.TrustedZones;
 import io.netwatch.cli.config.ConfigError;
 import io.netwatch.cli.config.ConfigKey;
 import io.netwatch.cli.config.ConfigSchema;
@@ -164,6 +165,15 @@ final class AgentSettings {
             textList("list of KEY=VALUE, keys: " + DetectSettings.KEYS), List.of(),
             "Detector settings over the defaults, e.g. [scan.pf=0.0001, flood.threshold=500] (docs/detection.md).");
 
+    static final ConfigKey<String> CLUSTER_DOMAIN = SCHEMA.key("detect.cluster_domain", text("DNS domain"),
+            TrustedZones.DEFAULT_CLUSTER_DOMAIN, "The cluster's DNS domain (kubelet's --cluster-domain): dns_tunnel, "
+                    + "exfiltration and dga pass over names at or below it, which CoreDNS answers itself "
+                    + "(docs/detection.md).");
+    static final ConfigKey<List<String>> TRUSTED_ZONES = SCHEMA.key("detect.trusted_zones",
+            textList("list of DNS zones"), List.of(), "Further zones that only resolvers you run answer, such as "
+                    + "corp.example.com: passed over alike, every name at or below them (at most "
+                    + TrustedZones.MAX_ZONES + "; no wildcard, no public suffix).");
+
     static final ConfigKey<Integer> BATCH_FLOWS = SCHEMA.key("export.max_batch_flows", integer(1, MAX),
             EXPORT.maxBatchRecords(), "A batch is sent when it holds this many records (or 1 MiB of them, well under"
                     + " the 4 MiB gRPC takes in one message) ...");
@@ -284,6 +294,7 @@ final class AgentSettings {
             throw new ConfigError((from == null ? DETECT.path() + ": " : from.at(DETECT.path()))
                     + e.getMessage().replaceFirst("^--detect ", ""));
         }
+        detection = detection.withTrustedZones(trustedZones(v));
         ExportConfig export = new ExportConfig(v.get(BATCH_FLOWS), v.get(BATCH_DELAY), v.get(QUEUE), v.get(UNACKED),
                 v.get(RECONNECT_MIN), v.get(RECONNECT_MAX), v.get(STATUS), v.get(ACK_TIMEOUT));
         RulesConfig rules = rules(v);
@@ -292,6 +303,31 @@ final class AgentSettings {
         return new AgentConfig(node, pcap.isEmpty() ? null : Path.of(pcap), live, HostPort.target(v.get(AGGREGATOR)),
                 metricsAddress(v.get(METRICS), "metrics.listen"), flows, detection, export, v.get(DRAIN), rules,
                 inspection, v.get(GRACE), v.get(IDENTITY_CACHE), null, block(v), null, tunnelPorts);
+    }
+
+    /**
+     * The zones the DNS detectors pass over (detect.cluster_domain, detect.trusted_zones), each
+     * checked as the detectors take it; an error names the key as the user gave it.
+     */
+    static TrustedZones trustedZones(ConfigValues v) {
+        String domain;
+        try {
+            domain = TrustedZones.zone(v.get(CLUSTER_DOMAIN));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigError(at(v, CLUSTER_DOMAIN) + e.getMessage());
+        }
+        List<String> zones = v.get(TRUSTED_ZONES);
+        try {
+            return new TrustedZones(domain, zones);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigError(at(v, TRUSTED_ZONES) + e.getMessage());
+        }
+    }
+
+    /** Where a key's value came from, as an error message starts ("agent.yaml: KEY: "). */
+    private static String at(ConfigValues v, ConfigKey<?> key) {
+        ConfigSource from = v.origin(key.path());
+        return from == null ? key.path() + ": " : from.at(key.path());
     }
 
     /** The rules section (rules.*, and the tunnel ports its variables follow), as the agent runs it. */

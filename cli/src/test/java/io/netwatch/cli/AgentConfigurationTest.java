@@ -289,6 +289,46 @@ class AgentConfigurationTest {
         assertEquals(0.0001, c.detection().scan().falsePositiveRate());
     }
 
+    /**
+     * The zones the DNS detectors pass over come from detect.cluster_domain and
+     * detect.trusted_zones, in the file or the environment; before, cluster.local was fixed in
+     * code and a cluster with another domain had no way to say so. A malformed zone stops the
+     * agent, naming the key and what to write.
+     */
+    @Test
+    void theClusterDomainAndTrustedZonesAreReadAndAMalformedZoneIsRefused() throws Exception {
+        AgentConfig c = config(settings(Map.of(), "--pcap", "x.pcap", "--config", file("""
+                detect:
+                  cluster_domain: Prod.K8s.Example.COM.
+                  trusted_zones: [corp.example.com, lan]
+                """).toString()));
+        io.netwatch.agent.score.TrustedZones zones = c.detection().trustedZones();
+        assertEquals("prod.k8s.example.com", zones.clusterDomain());
+        assertEquals(List.of("corp.example.com", "lan"), zones.zones());
+        assertTrue(zones.covers("web.shop.svc.prod.k8s.example.com"));
+        assertFalse(zones.covers("web.shop.svc.cluster.local"));
+        c = config(settings(Map.of("NETWATCH_AGENT_DETECT_TRUSTED_ZONES", "corp.example.com,corp.example.net"),
+                "--pcap", "x.pcap"));
+        assertEquals(List.of("corp.example.com", "corp.example.net"), c.detection().trustedZones().zones());
+        assertEquals(io.netwatch.agent.score.TrustedZones.defaults(),
+                config(settings(Map.of(), "--pcap", "x.pcap")).detection().trustedZones());
+
+        String m = error(Map.of(), "--pcap", "x.pcap", "--config",
+                file("detect:\n  trusted_zones: [corp.example.com, '*.corp.example.net']\n").toString());
+        assertEquals("agent.yaml: detect.trusted_zones: \"*.corp.example.net\" holds a wildcard: write the zone itself "
+                + "(corp.example.net), which covers every name under it", m);
+        m = error(Map.of(), "--pcap", "x.pcap", "--config", file("detect:\n  trusted_zones: [co.uk]\n").toString());
+        assertTrue(m.startsWith("agent.yaml: detect.trusted_zones: \"co.uk\" is a public suffix"), m);
+        m = error(Map.of(), "--pcap", "x.pcap", "--config", file("detect:\n  cluster_domain: cluster..local\n")
+                .toString());
+        assertTrue(m.startsWith("agent.yaml: detect.cluster_domain: \"cluster..local\" is not a DNS domain"), m);
+        assertTrue(m.contains("such as corp.example.com"), m);
+        m = error(Map.of("NETWATCH_AGENT_DETECT_CLUSTER_DOMAIN", ""), "--pcap", "x.pcap");
+        assertTrue(m.startsWith("NETWATCH_AGENT_DETECT_CLUSTER_DOMAIN (detect.cluster_domain): \"\" is empty"), m);
+        assertEquals(2, NetwatchMain.execute("agent", "--config", file("detect:\n  trusted_zones: [com]\n").toString(),
+                "--print-config"), "printing refuses what the agent would");
+    }
+
     @Test
     void theCommandExitsWith2AndPrintConfigWith0() throws Exception {
         assertEquals(2, NetwatchMain.execute("agent", "--config", file("flows:\n  max_flow: 3\n").toString()));
