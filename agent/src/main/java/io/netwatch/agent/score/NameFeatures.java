@@ -66,6 +66,26 @@ final class NameFeatures {
         return (double) v / n;
     }
 
+    /**
+     * Share of vowels among the ASCII lower-case letters (names reach the detectors in lower
+     * case); 0 when there are none. Dots, dashes and digits are not letters.
+     */
+    static double vowelShareOfLetters(String s) {
+        int n = Math.min(s.length(), MAX_CHARS);
+        int letters = 0;
+        int v = 0;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 'a' && c <= 'z') {
+                letters++;
+                if (vowel(c)) {
+                    v++;
+                }
+            }
+        }
+        return letters == 0 ? 0 : (double) v / letters;
+    }
+
     /** Share of digits among the characters. */
     static double digitRatio(String s) {
         int n = Math.min(s.length(), MAX_CHARS);
