@@ -43,6 +43,10 @@ public final class DetectorMetrics implements MeterBinder {
                 d -> d.dnsTunnel().trustedZoneNames(), "DNS queries passed over by the DNS tunnel and DGA detectors "
                         + "because their name is in a zone the cluster's or the company's own resolvers answer (the "
                         + "cluster domain, the reverse zones, internal, internal.cloudapp.net and detect.trusted_zones)");
+        new FunctionMeters(registry).counter("netwatch.detector.dns.pod.names", detectors,
+                d -> d.dnsTunnel().podNames(), "DNS queries the tunnel detector judged by the prefix of their "
+                        + "name's first label, a pod name Kubernetes generated (NAME-HASH-SUFFIX, NAME-SUFFIX): the "
+                        + "generated parts neither made the name distinct nor counted as data");
         new FunctionMeters(registry).counter("netwatch.detector.dns.query.copies", detectors,
                 d -> d.dnsTunnel().queryCopies(), "DNS queries seen again on another path (before and after DNAT, "
                         + "forwarded by a resolver): the same type and name within 100 ms, counted once by the DNS "

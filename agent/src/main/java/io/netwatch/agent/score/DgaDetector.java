@@ -148,7 +148,12 @@ public final class DgaDetector implements InspectionSink {
         }
     }
 
-    /** The verdict on a registered domain's own label, remembered or scored now. */
+    /**
+     * The verdict on a registered domain's own label, remembered or scored now. A label that is a
+     * pod name Kubernetes generated ({@link PodNames}) is judged by its prefix: under a search
+     * domain with no public suffix ({@code corp}, {@code lan}) a pod's own name is a registered
+     * domain of its own, {@code web-7d4b9c8f6-x2k9p.lan}, whose generated parts look like a DGA's.
+     */
     DgaScorer.Verdict verdict(String domain) {
         int h = domain.hashCode() * 0x9E3779B9;
         int slot = (h ^ h >>> 16) & (VERDICTS - 1);
@@ -156,7 +161,9 @@ public final class DgaDetector implements InspectionSink {
         if (kept != null && kept.equals(domain)) {
             return verdicts[slot];
         }
-        DgaScorer.Verdict v = scorer.judge(DgaScorer.ownLabel(domain));
+        String label = DgaScorer.ownLabel(domain);
+        int prefix = PodNames.prefixLength(label, label.length());
+        DgaScorer.Verdict v = scorer.judge(prefix < 0 ? label : label.substring(0, prefix));
         verdictDomains[slot] = domain;
         verdicts[slot] = v;
         return v;

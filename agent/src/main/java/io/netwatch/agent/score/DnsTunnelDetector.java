@@ -58,6 +58,7 @@ public final class DnsTunnelDetector implements InspectionSink {
     private final AtomicLong exfiltrations = new AtomicLong();
     private final AtomicLong unsplittable = new AtomicLong();
     private final AtomicLong trusted = new AtomicLong();
+    private final AtomicLong podNames = new AtomicLong();
     private final AtomicLong subdomainOverflows = new AtomicLong();
 
     /** With the default {@link TrustedZones}: the cluster domain {@code cluster.local}. */
@@ -105,6 +106,8 @@ public final class DnsTunnelDetector implements InspectionSink {
         int dataNames;
         /** Characters of the subdomains counted that are random, whatever their length. */
         long randomCharacters;
+        /** Queries whose first label is a pod name, judged by its prefix ({@link DnsTunnelDetector#judged}). */
+        int podNames;
         /** The last query's endpoints, spelt only if the window is reported. */
         InspectionEvent.Endpoints lastQuery;
         long[] evidence;
@@ -130,6 +133,7 @@ public final class DnsTunnelDetector implements InspectionSink {
             overflowed = 0;
             dataNames = 0;
             randomCharacters = 0;
+            podNames = 0;
             evidenceCount = 0;
             tunnelReported = false;
             exfiltrationReported = false;
@@ -199,7 +203,12 @@ public final class DnsTunnelDetector implements InspectionSink {
         if (qtype == DnsParser.TYPE_TXT || qtype == DnsParser.TYPE_NULL) {
             w.txtNull++;
         }
-        String sub = split.subdomain();
+        // A pod name's generated parts set aside (see judged): the pods of one Deployment are one name.
+        String sub = judged(split.subdomain());
+        if (sub != split.subdomain()) {
+            w.podNames++;
+            podNames.incrementAndGet();
+        }
         // Only distinct names count: a client asking for the same few names over and over
         // (every service's lookups) carries no new data. Past the set's capacity a name it does
         // not hold may be new or not, and counts as new: left out, a client that first asked
@@ -226,9 +235,11 @@ public final class DnsTunnelDetector implements InspectionSink {
     }
 
     /**
-     * Counts one subdomain new to the window, judged on its own: it is random when its entropy
-     * reaches {@link DnsTunnelConfig#minEntropy()} and it reads as encoded, not as words
-     * ({@link #encoded}), or when a tenth or more of its characters are not ASCII, and carries data when it is random and {@link DnsTunnelConfig#minLength()} long.
+     * Counts one subdomain new to the window (as {@link #judged}: a pod name's generated parts set
+     * aside), judged on its own: it is random when its entropy reaches
+     * {@link DnsTunnelConfig#minEntropy()} and it reads as encoded, not as words ({@link #encoded}),
+     * or when a tenth or more of its characters are not ASCII, and carries data when it is random
+     * and {@link DnsTunnelConfig#minLength()} long.
      * Raw bytes in labels (iodine's Base128, say) are data whatever their entropy: hostnames
      * are letters, digits and hyphens, and international ones travel as punycode. The entropy
      * cannot tell: every character past ASCII counts as one symbol, and bytes that are not
@@ -254,6 +265,35 @@ public final class DnsTunnelDetector implements InspectionSink {
                 w.dataNames++;
             }
         }
+    }
+
+    /**
+     * The subdomain as it is judged: itself, or, when its first label is a pod name Kubernetes
+     * generated ({@link PodNames}: {@code web-7d4b9c8f6-x2k9p}) whose prefix is not random, with
+     * that label cut to its prefix ({@code web}). A pod asks for its own name, and a search domain
+     * outside the cluster's zones makes one name of each pod under it: their generated parts,
+     * digits and no vowels, read as data, and a Deployment's rollout was a tunnel. Only the first
+     * label (a host name) and only its last two dash-parts, each of the exact length and alphabet
+     * Kubernetes gives them: a tunnel's labels must still carry their data in what is judged. A
+     * random prefix is no object's name, and its label is judged whole: one of
+     * {@link DnsTunnelConfig#minEntropy()} bits or more with a tenth or more digits or five
+     * consonants in a row, as Base32, Base64 and hex data have. The vowels are left out of that
+     * test: short workload names have few ({@code kube-dns}, {@code external-dns}). Allocates only
+     * for a name of that form.
+     */
+    String judged(String sub) {
+        int end = sub.indexOf('.');
+        // An escaped dot is after a backslash, which no pod name holds: indexOf finds the label's end or refuses it.
+        int prefix = PodNames.prefixLength(sub, end < 0 ? sub.length() : end);
+        if (prefix < 0) {
+            return sub;
+        }
+        String p = sub.substring(0, prefix);
+        if (NameFeatures.entropy(p) >= config.minEntropy()
+                && (NameFeatures.digitRatio(p) >= 0.1 || NameFeatures.longestConsonantRun(p) >= 5)) {
+            return sub;
+        }
+        return end < 0 ? p : p + sub.substring(end);
     }
 
     /**
@@ -285,18 +325,24 @@ public final class DnsTunnelDetector implements InspectionSink {
             report(DNS_TUNNEL, TUNNEL_TECHNIQUE, domain, w, String.format(Locale.ROOT,
                     "%s queried %d distinct subdomains%s of %s in %.1f s, %d of them long and random (mean %.1f "
                             + "characters, %.2f bits of entropy per character, %.0f%% not ASCII; %.0f%% TXT or "
-                            + "NULL): names that carry data",
+                            + "NULL%s): names that carry data",
                     w.lastClient(), w.named, overflowNote(w), domain, seconds(w), w.dataNames, w.meanLength(),
-                    w.meanEntropy(), 100 * w.nonAsciiShare(), 100 * w.txtNullShare()));
+                    w.meanEntropy(), 100 * w.nonAsciiShare(), 100 * w.txtNullShare(), podNote(w, "; ", "")));
         }
         if (!w.exfiltrationReported && w.randomCharacters >= config.exfiltrationBytes()) {
             w.exfiltrationReported = true;
             exfiltrations.incrementAndGet();
             report(EXFILTRATION, EXFILTRATION_TECHNIQUE, domain, w, String.format(Locale.ROOT,
-                    "%s sent %d characters of high-entropy subdomains%s to %s in %.1f s, over the %d-character limit",
+                    "%s sent %d characters of high-entropy subdomains%s to %s in %.1f s, over the %d-character limit%s",
                     w.lastClient(), w.randomCharacters, overflowNote(w), domain, seconds(w),
-                    config.exfiltrationBytes()));
+                    config.exfiltrationBytes(), podNote(w, " (", ")")));
         }
+    }
+
+    /** Says how many queries were for pod names, judged by their prefix, between {@code open} and {@code close}. */
+    private static String podNote(Window w, String open, String close) {
+        return w.podNames == 0 ? "" : String.format(Locale.ROOT, "%s%d queries for pod names, judged by their prefix%s",
+                open, w.podNames, close);
     }
 
     /** Says how many names were counted past the set's capacity, whose repeats count again. */
@@ -355,6 +401,14 @@ public final class DnsTunnelDetector implements InspectionSink {
      */
     public long trustedZoneNames() {
         return trusted.get();
+    }
+
+    /**
+     * Queries whose name's first label is a pod name Kubernetes generated, judged by its prefix:
+     * the generated parts neither made the name distinct nor counted as data ({@link #judged}).
+     */
+    public long podNames() {
+        return podNames.get();
     }
 
     /** Queries not counted again: copies of one seen on another path (before and after DNAT, forwarded by a resolver). */

@@ -57,4 +57,20 @@ class DetectorMetricsTest {
         }
         assertEquals(4, registry.get("netwatch.detector.dns.trusted.zone.names").functionCounter().count());
     }
+
+    /** Queries judged by a pod name's prefix are counted, whatever the verdict. */
+    @Test
+    void queriesForPodNamesJudgedByTheirPrefixAreCounted() {
+        Detectors detectors = new Detectors(DetectionConfig.defaults(), a -> { }, "node-a");
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        new DetectorMetrics(detectors).bindTo(registry);
+        String[] names = {"web-7d4b9c8f6-x2k9p.corp.example.com", "fluent-bit-7qz4m.corp.example.com",
+            "web-7d4b9c8f6-x2k9p.corp.example.com", "www.example.org", "web-7d4b9c8f6-x2k9.corp.example.com"};
+        for (int i = 0; i < names.length; i++) {
+            detectors.onEvent(query(i, names[i], 1_000_000_000L + i * SECOND));
+        }
+        assertEquals(3, registry.get("netwatch.detector.dns.pod.names").functionCounter().count());
+    }
+
+    private static final long SECOND = 1_000_000_000L;
 }

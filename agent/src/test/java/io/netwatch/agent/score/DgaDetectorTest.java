@@ -119,6 +119,35 @@ class DgaDetectorTest {
                 "the same names, the zone not trusted");
     }
 
+    /**
+     * Under a search domain with no public suffix ({@code lan}, {@code corp}), a pod asking for
+     * its own name asks for a registered domain of its own, {@code web-7d4b9c8f6-x2k9p.lan}, whose
+     * generated parts (digits, no vowels) look like a DGA's: three pods of a rollout raised
+     * {@code dga}. A pod name's label is judged by its prefix; a generated label with the same
+     * dashes is not a pod name's and still counts.
+     */
+    @Test
+    void podNamesUnderASearchDomainWithNoPublicSuffixAreNoDga() {
+        List<String> pods = List.of("web-7d4b9c8f6-x2k9p.lan", "web-7d4b9c8f6-m4q8z.lan",
+                "payments-api-5d78c9869d-bq2xt.lan", "fluent-bit-7qz4m.lan", "nightly-backup-29412345-h8v6k.lan");
+        DgaDetector d = new DgaDetector(DgaConfig.defaults(), anomalies::add, "node-a");
+        for (int i = 0; i < pods.size(); i++) {
+            assertTrue(scorer.judge(DgaScorer.ownLabel(pods.get(i))).generated(), "whole, it looks generated: "
+                    + pods.get(i));
+            d.onEvent(DnsQueries.query(i, CLIENT, pods.get(i), DnsParser.TYPE_A, T0 + i * MS));
+        }
+        assertEquals(List.of(), anomalies);
+        assertEquals(0, d.generatedNames());
+        assertFalse(d.verdict("web-7d4b9c8f6-x2k9p.lan").generated());
+        assertEquals("web", d.verdict("web-7d4b9c8f6-x2k9p.lan").label());
+        // A DGA's labels with a dash and five letters after it: the prefix is judged, and looks generated.
+        for (int i = 0; i < 3; i++) {
+            d.onEvent(DnsQueries.query(10 + i, CLIENT, "xjkqwvbnrtzp" + i + "-x2k9p.lan", DnsParser.TYPE_A,
+                    T0 + (10 + i) * MS));
+        }
+        assertEquals(List.of("dga"), anomalies.stream().map(Anomaly::getAnomalyType).toList());
+    }
+
     @Test
     void generatedNamesFromManyOtherClientsDoNotFlushAClientsWindow() {
         // Between two of a client's generated names, one each from as many other (spoofed)

@@ -167,6 +167,163 @@ class DnsTunnelDetectorTest {
                 "a built-in zone is a public suffix, and may be named");
     }
 
+    /** {@code n} characters drawn from {@code alphabet}. */
+    private String drawn(String alphabet, int n) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            s.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        return s.toString();
+    }
+
+    /**
+     * Pod names as Kubernetes makes them: Deployments' (NAME-HASH-SUFFIX), DaemonSets' and
+     * Jobs' (NAME-SUFFIX), CronJobs' (NAME-MINUTES-SUFFIX), {@code perName} pods of each name.
+     */
+    private List<String> podNames(int perName) {
+        String[] deployments = {"payments-api", "checkout", "web", "frontend", "recommendation-service", "cart",
+            "ad-service", "email-service", "currency-service", "shipping", "product-catalog", "nginx", "coredns",
+            "redis-cart", "grafana", "prometheus-server"};
+        String[] generated = {"fluent-bit", "kube-proxy", "node-exporter", "calico-node", "ebs-csi-node", "db-migrate",
+            "cilium"};
+        List<String> pods = new ArrayList<>();
+        for (String d : deployments) {
+            // One ReplicaSet's hash per Deployment, nine or ten characters (a 32-bit number's digits).
+            String hash = drawn(PodNames.HASH_ALPHABET, 9 + random.nextInt(2));
+            for (int i = 0; i < perName; i++) {
+                pods.add(d + "-" + hash + "-" + drawn(PodNames.ALPHABET, 5));
+            }
+        }
+        for (String g : generated) {
+            for (int i = 0; i < perName; i++) {
+                pods.add(g + "-" + drawn(PodNames.ALPHABET, 5));
+            }
+        }
+        for (int i = 0; i < perName; i++) {
+            pods.add("nightly-backup-" + (29_412_000 + random.nextInt(1440)) + "-" + drawn(PodNames.ALPHABET, 5));
+        }
+        return pods;
+    }
+
+    /**
+     * Found in calibration: pods ask for their own names (many programs resolve their host
+     * name as they start), and a node's search domain outside the cluster's zones (an
+     * on-premises corp.example.com) turns each into a name under it. Their generated parts,
+     * digits and no vowels, read as data: a rollout's new pods, eight or more in a minute, were
+     * a dns_tunnel, and some sixty an exfiltration, on the company's domain.
+     */
+    @Test
+    void podNamesUnderAnOnPremisesSearchDomainAreNoTunnel() {
+        DnsTunnelDetector d = detector(DnsTunnelConfig.defaults());
+        List<String> pods = podNames(6);
+        assertTrue(pods.size() >= 140, "pods: " + pods.size());
+        long t = T0;
+        int id = 0;
+        int looksEncoded = 0;
+        for (String pod : pods) {
+            looksEncoded += NameFeatures.entropy(pod) >= 3 && DnsTunnelDetector.encoded(pod) ? 1 : 0;
+            d.onEvent(DnsQueries.query(id++, CLIENT, pod + ".prod.corp.example.com", DnsParser.TYPE_A, t += 100 * MS));
+            d.onEvent(DnsQueries.query(id++, CLIENT, pod + ".prod.corp.example.com", DnsParser.TYPE_AAAA, t += MS));
+        }
+        assertTrue(looksEncoded > pods.size() / 2, "whole, most of these names read as data: " + looksEncoded);
+        assertTrue(t - T0 < 60 * SECOND, "all in one window");
+        assertEquals(List.of(), anomalies);
+        assertEquals(2L * pods.size(), d.podNames(), "each query judged by its prefix, and counted");
+        assertEquals("payments-api.prod.corp", d.judged("payments-api-7d4b9c8f6-x2k9p.prod.corp"));
+        assertEquals("kube-proxy", d.judged("kube-proxy-x2k9p"));
+        assertEquals("nightly-backup", d.judged("nightly-backup-29412345-x2k9p"));
+        // Under another search domain, in a window of its own.
+        for (String pod : pods) {
+            d.onEvent(DnsQueries.query(id++, CLIENT, pod + ".dc1.corp.example", DnsParser.TYPE_A, t += MS));
+        }
+        assertEquals(List.of(), anomalies);
+    }
+
+    /**
+     * A tunnel whose labels are dressed as pod names, or carry dashes, is judged on what is
+     * not a pod name's generated parts: a random prefix is no object's name (the label is judged
+     * whole), only the first label and its last two dash-parts can be set aside, each part of the
+     * length and alphabet Kubernetes gives it. Base32, hex and (case-folded) Base64 labels with
+     * dashes still raise dns_tunnel, and exfiltration past 2048 characters.
+     */
+    @Test
+    void aTunnelDressedWithDashesOrAsPodNamesStillRaises() {
+        String base64 = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_";
+        List<java.util.function.Supplier<String>> dressings = List.of(
+                // Base32 data with a hash and a suffix of Kubernetes' alphabets after it.
+                () -> encoded(30) + "-" + drawn(PodNames.HASH_ALPHABET, 10) + "-" + drawn(PodNames.ALPHABET, 5),
+                // Base32 data with a suffix only.
+                () -> encoded(40) + "-" + drawn(PodNames.ALPHABET, 5),
+                // Base32 cut into dash-parts of five, as a suffix is.
+                () -> String.join("-", encoded(5), encoded(5), encoded(5), encoded(5), encoded(5), encoded(5)),
+                // Hex data before a pod name's parts.
+                () -> drawn("0123456789abcdef", 32) + "-" + drawn(PodNames.HASH_ALPHABET, 9) + "-"
+                        + drawn(PodNames.ALPHABET, 5),
+                // A random prefix (16 hex characters of 3 bits or more) too short to carry data alone: no
+                // object's name, the label is judged whole.
+                () -> randomHex16() + "-" + drawn(PodNames.HASH_ALPHABET, 10) + "-" + drawn(PodNames.ALPHABET, 5),
+                // Base64url data (DNSExfiltrator's), its dashes where they fall.
+                () -> drawn(base64, 50) + "-" + drawn(PodNames.ALPHABET, 5),
+                // A pod name first, the data in the labels after it.
+                () -> "web-" + drawn(PodNames.HASH_ALPHABET, 10) + "-" + drawn(PodNames.ALPHABET, 5) + "."
+                        + encoded(40));
+        for (java.util.function.Supplier<String> dressing : dressings) {
+            anomalies.clear();
+            DnsTunnelDetector d = detector(DnsTunnelConfig.defaults());
+            String example = dressing.get();
+            // Sixteen names: a random label can read as words now and then (about one Base64 label in a
+            // hundred: vowels enough, few digits), and the tunnel is then raised a name or two later.
+            for (int i = 0; i < 16; i++) {
+                d.onEvent(DnsQueries.query(i, CLIENT, dressing.get() + ".t.tunnel.example", DnsParser.TYPE_A,
+                        T0 + i * MS));
+            }
+            assertEquals(List.of(DnsTunnelDetector.DNS_TUNNEL), anomalies.stream().map(Anomaly::getAnomalyType)
+                    .toList(), example);
+            for (int i = 16; i < 80; i++) {
+                d.onEvent(DnsQueries.query(i, CLIENT, dressing.get() + ".t.tunnel.example", DnsParser.TYPE_A,
+                        T0 + i * MS));
+            }
+            assertEquals(List.of(DnsTunnelDetector.DNS_TUNNEL, DnsTunnelDetector.EXFILTRATION),
+                    anomalies.stream().map(Anomaly::getAnomalyType).toList(), example);
+        }
+    }
+
+    /** Sixteen hex characters that measure 3 bits or more: random by the detector's test. */
+    private String randomHex16() {
+        String hex;
+        do {
+            hex = drawn("0123456789abcdef", 16);
+        } while (NameFeatures.entropy(hex) < 3);
+        return hex;
+    }
+
+    /** The form of a generated pod name is exact: a part longer, shorter or of other characters is none. */
+    @Test
+    void onlyTheExactFormOfAGeneratedPodNameIsSetAside() {
+        String[] pods = {"web-7d4b9c8f6-x2k9p", "web-5d78c9869d-x2k9p", "a-x2k9p", "fluent-bit-7qz4m",
+            "payments-api-bcdf45-x2k9p", "nightly-backup-29412345-x2k9p", "k8s-agent-6c7d8f9b4-2m4n6"};
+        for (String pod : pods) {
+            int prefix = PodNames.prefixLength(pod, pod.length());
+            assertTrue(prefix > 0, pod);
+        }
+        assertEquals("web".length(), PodNames.prefixLength("web-7d4b9c8f6-x2k9p.corp", 19));
+        assertEquals("fluent-bit".length(), PodNames.prefixLength("fluent-bit-7qz4m", 16));
+        assertEquals("web-7d4b9c8f6g".length(), PodNames.prefixLength("web-7d4b9c8f6g-x2k9p", 20),
+                "a g is in no hash: only the suffix is set aside");
+        assertEquals("web-7d4b9".length(), PodNames.prefixLength("web-7d4b9-x2k9p", 15),
+                "five characters are too few for a hash");
+        assertEquals("web-7d4b9c8f6d4".length(), PodNames.prefixLength("web-7d4b9c8f6d4-x2k9p", 21),
+                "eleven too many");
+        assertEquals("job-2941234".length(), PodNames.prefixLength("job-2941234-x2k9p", 17),
+                "seven digits are no CronJob's minutes");
+        for (String none : new String[] {"web-7d4b9c8f6-x2k9", "web-7d4b9c8f6-x2k9pq", "web-7d4b9c8f6-xak9p",
+            "web-7d4b9c8f6-x3k9p", "-x2k9p", "--x2k9p", "web--x2k9p", "-web-x2k9p", "we_b-x2k9p", "123-x2k9p",
+            "web\\-x2k9p", "WEB-7D4B9C8F6-X2K9P", "x2k9p", "a".repeat(58) + "-x2k9p", ""}) {
+            assertEquals(-1, PodNames.prefixLength(none, none.length()), none);
+        }
+        assertEquals(-1, PodNames.prefixLength("web-x2k9p", 42), "an end past the name is refused, not thrown");
+    }
+
     /**
      * Found in review: a pod's search path ends with its node's domain, and with ndots:5 each
      * outside name is first asked under it. On EKS that is us-west-2.compute.internal: eight
