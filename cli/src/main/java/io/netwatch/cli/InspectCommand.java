@@ -36,6 +36,15 @@ final class InspectCommand implements Callable<Integer> {
             + ", e.g. scan.pf=0.0001,flood.threshold=500 (docs/detection.md).")
     String detect;
 
+    @Option(names = "--cluster-domain", paramLabel = "NAME", description = "The cluster's DNS domain: dns_tunnel, "
+            + "exfiltration and dga pass over names at or below it (default: cluster.local; detect.cluster_domain of "
+            + "the agent).")
+    String clusterDomain;
+
+    @Option(names = "--trusted-zones", paramLabel = "LIST", description = "Further DNS zones only resolvers you run "
+            + "answer, comma-separated: passed over alike (detect.trusted_zones of the agent).")
+    String trustedZones;
+
     @Option(names = "--parsers", paramLabel = "LIST", description = "Application protocols whose messages are "
             + "parsed, comma-separated, of dns, http, tls, quic, ssh, or none (default: all). The others are "
             + "named by their first bytes, not read (inspection.parsers of the agent).")
@@ -90,6 +99,23 @@ final class InspectCommand implements Callable<Integer> {
             detection = DetectSettings.apply(io.netwatch.agent.score.DetectionConfig.defaults(), detect);
         } catch (IllegalArgumentException e) {
             System.err.println("netwatch inspect: " + e.getMessage());
+            return 2;
+        }
+        String domain = io.netwatch.agent.score.TrustedZones.DEFAULT_CLUSTER_DOMAIN;
+        try {
+            if (clusterDomain != null) {
+                domain = io.netwatch.agent.score.TrustedZones.zone(clusterDomain);
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("netwatch inspect: --cluster-domain: " + e.getMessage());
+            return 2;
+        }
+        try {
+            detection = detection.withTrustedZones(new io.netwatch.agent.score.TrustedZones(domain,
+                    trustedZones == null || trustedZones.isBlank() ? java.util.List.of()
+                            : java.util.Arrays.stream(trustedZones.split(",")).map(String::strip).toList()));
+        } catch (IllegalArgumentException e) {
+            System.err.println("netwatch inspect: --trusted-zones: " + e.getMessage());
             return 2;
         }
         InspectionConfig inspection = InspectionConfig.defaults();

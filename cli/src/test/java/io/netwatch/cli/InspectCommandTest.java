@@ -243,6 +243,32 @@ class InspectCommandTest {
         assertEquals(1, run.lines().getLast().get("anomalies_by_type").get("dns_tunnel").asLong());
     }
 
+    /**
+     * inspect takes the agent's zones as options: the tunnel's own domain named as the cluster's
+     * or trusted (which a real configuration must never do) is passed over, and a malformed zone
+     * is refused, naming the option and what to write.
+     */
+    @Test
+    void theClusterDomainAndTrustedZonesAreTakenAsTheAgentTakesThem() throws Exception {
+        Path corpus = Path.of("../../shared/pcaps/dmachard-iodine.pcap");
+        assumeTrue(Files.exists(corpus), "the shared capture corpus is not here");
+        for (String[] options : List.of(new String[] {"--trusted-zones", "corp.example.com, biillpi.com"},
+                new String[] {"--cluster-domain", "BIILLPI.com."})) {
+            Run run = inspect(corpus, options);
+            assertEquals(0, run.code(), run.stderr());
+            assertTrue(run.lines().stream().noneMatch(n -> n.get("type").asText().equals("anomaly")),
+                    String.join(" ", options));
+        }
+        Run wildcard = inspect(corpus, "--trusted-zones", "corp.example.com,*.biillpi.com");
+        assertEquals(2, wildcard.code());
+        assertEquals("netwatch inspect: --trusted-zones: \"*.biillpi.com\" holds a wildcard: write the zone itself "
+                + "(biillpi.com), which covers every name under it", wildcard.stderr().strip());
+        Run suffix = inspect(corpus, "--cluster-domain", "com");
+        assertEquals(2, suffix.code());
+        assertTrue(suffix.stderr().startsWith("netwatch inspect: --cluster-domain: \"com\" is a public suffix"),
+                suffix.stderr());
+    }
+
     @Test
     void theBundledCaptureGivesFlowsAPortScanAndStatsLast() throws Exception {
         Run run = inspect(Samples.demo());
