@@ -8,11 +8,13 @@ import java.util.List;
  * Puts one direction of one QUIC connection's Initial CRYPTO stream back together from its
  * fragments, which arrive out of order, overlap and repeat across packets and datagrams (a
  * ClientHello with a post-quantum key share fills two or three Initial packets; Chrome also
- * shuffles the frames inside a packet). What it exposes is the contiguous prefix from offset 0:
- * a stream of TLS handshake messages with no record layer, for the TLS parser.
+ * shuffles the frames inside a packet). What it exposes is the contiguous prefix from offset 0,
+ * or from where the messages already read end ({@link #QuicCryptoAssembler(int, long)}): a
+ * stream of TLS handshake messages with no record layer, for the TLS parser.
  *
- * <p>Bounded: it keeps at most {@code maxBytes} bytes from offset 0 (default
+ * <p>Bounded: it keeps at most {@code maxBytes} bytes from its start (default
  * {@link #DEFAULT_MAX_BYTES}); bytes beyond are counted in {@link #droppedBytes()}, never stored.
+ * Bytes before its start (the messages already read, sent again) are neither stored nor counted.
  * The first copy of a byte wins; a later copy that differs is counted in
  * {@link #conflictingBytes()} (an evasion attempt or a broken sender), one that agrees in
  * {@link #duplicateBytes()} (a retransmission).
@@ -34,6 +36,8 @@ public final class QuicCryptoAssembler {
     private static final int MIN_CAPACITY = 2048;
 
     private final int maxBytes;
+    /** Stream offset of {@code data[0]}, bytes: 0, or where the messages already read end. */
+    private final long from;
     private byte[] data = new byte[0];
     /** One bit per byte of {@link #data}: set once the byte has been stored. */
     private long[] present = new long[0];
@@ -53,10 +57,27 @@ public final class QuicCryptoAssembler {
      * @throws IllegalArgumentException outside that range (configuration, never packet bytes)
      */
     public QuicCryptoAssembler(int maxBytes) {
+        this(maxBytes, 0);
+    }
+
+    /**
+     * An assembler of the stream from offset {@code from} on: after a connection's first message
+     * was read there, the next (the ClientHello or ServerHello after a HelloRetryRequest) starts
+     * where it ended.
+     *
+     * @param maxBytes bytes of the stream kept from {@code from}, 1 to {@link #MAX_BYTES_CEILING}
+     * @param from     stream offset of the first byte kept, 0 to 2^62 - 1
+     * @throws IllegalArgumentException outside those ranges (the caller's, never packet bytes)
+     */
+    public QuicCryptoAssembler(int maxBytes, long from) {
         if (maxBytes < 1 || maxBytes > MAX_BYTES_CEILING) {
             throw new IllegalArgumentException("maxBytes " + maxBytes + " outside 1.." + MAX_BYTES_CEILING);
         }
+        if (from < 0 || from > QuicInitial.MAX_VARINT) {
+            throw new IllegalArgumentException("from " + from);
+        }
         this.maxBytes = maxBytes;
+        this.from = from;
     }
 
     /** Adds every fragment of a decrypted datagram, in order; returns the new bytes stored. */
@@ -82,22 +103,29 @@ public final class QuicCryptoAssembler {
      * @throws IllegalArgumentException for an offset no CRYPTO frame can carry (a caller's mistake)
      */
     public int add(long offset, ByteBuffer bytes) {
-        int from = bytes.position();
+        int at = bytes.position();
         int length = bytes.remaining();
         if (offset < 0 || offset > QuicInitial.MAX_VARINT - length) {
             throw new IllegalArgumentException("CRYPTO offset " + offset + " of " + length + " bytes");
         }
-        long end = offset + length;
+        long end = offset + length - from;
+        if (end <= 0) {
+            return 0; // the messages already read
+        }
+        // From here on, offsets are the kept stream's: 0 at from.
+        long relative = offset - from;
+        int skip = (int) Math.max(0, -relative);
+        relative += skip;
         int keepEnd = (int) Math.min(end, maxBytes);
-        droppedBytes += end - Math.max(offset, keepEnd);
-        if (offset >= keepEnd) {
+        droppedBytes += end - Math.max(relative, keepEnd);
+        if (relative >= keepEnd) {
             return 0;
         }
-        int start = (int) offset;
+        int start = (int) relative;
         ensureCapacity(keepEnd);
         int added = 0;
         for (int i = start; i < keepEnd; i++) {
-            byte b = bytes.get(from + (i - start));
+            byte b = bytes.get(at + skip + (i - start));
             long bit = 1L << i;
             if ((present[i >>> 6] & bit) != 0) {
                 if (data[i] == b) {
@@ -135,13 +163,13 @@ public final class QuicCryptoAssembler {
         present = Arrays.copyOf(present, (capacity + 63) >>> 6);
     }
 
-    /** Length of the stream received without a gap from offset 0, bytes. */
+    /** Length of the stream received without a gap from its start, bytes. */
     public int contiguousLength() {
         return contiguous;
     }
 
     /**
-     * The stream from offset 0 up to the first gap: TLS handshake messages, the first of them
+     * The stream from its start up to the first gap: TLS handshake messages, the first of them
      * the ClientHello (client side) or the ServerHello (server side). A read-only view, valid
      * until the next {@code add}.
      */
@@ -178,6 +206,11 @@ public final class QuicCryptoAssembler {
         }
         long length = HANDSHAKE_HEADER + ((data[1] & 0xff) << 16 | (data[2] & 0xff) << 8 | (data[3] & 0xff));
         return length > maxBytes;
+    }
+
+    /** Stream offset of the first byte kept, bytes: 0 unless built to start later. */
+    public long from() {
+        return from;
     }
 
     /** The cap this assembler was built with, bytes. */

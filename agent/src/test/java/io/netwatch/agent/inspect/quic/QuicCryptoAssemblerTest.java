@@ -168,4 +168,33 @@ class QuicCryptoAssemblerTest {
             assertEquals(stream.length > cap, a.droppedBytes() > 0, "round " + round);
         }
     }
+
+    @Test
+    void aStreamKeptFromWhereTheMessagesReadEndReadsTheNextMessageAtItsStart() {
+        // After a HelloRetryRequest the second ClientHello follows the first on the same stream:
+        // it is kept from there, the first's bytes sent again neither stored nor counted.
+        byte[] first = message(300);
+        byte[] second = message(500);
+        byte[] stream = new byte[first.length + second.length];
+        System.arraycopy(first, 0, stream, 0, first.length);
+        System.arraycopy(second, 0, stream, first.length, second.length);
+        QuicCryptoAssembler a = new QuicCryptoAssembler(1024, first.length);
+        assertEquals(first.length, a.from());
+        assertEquals(0, a.add(0, ByteBuffer.wrap(first)), "the first message, sent again");
+        assertEquals(0, a.keptBytes(), "nothing stored for it");
+        // A fragment straddling the start: only its part from the start is stored.
+        assertEquals(100, a.add(first.length - 50, ByteBuffer.wrap(stream, first.length - 50, 150)));
+        assertEquals(100, a.contiguousLength());
+        assertEquals(-1, a.firstMessageLength());
+        assertEquals(second.length - 100, a.add(first.length + 100,
+                ByteBuffer.wrap(stream, first.length + 100, second.length - 100)));
+        assertEquals(second.length, a.firstMessageLength());
+        assertArrayEquals(second, bytes(a.contiguous()));
+        assertEquals(0, a.droppedBytes());
+        assertEquals(0, a.duplicateBytes());
+        // The cap counts from the start: bytes past 1024 after it are dropped, counted.
+        assertEquals(0, a.add(first.length + 1024, buf(1, 2, 3)));
+        assertEquals(3, a.droppedBytes());
+        assertThrows(IllegalArgumentException.class, () -> new QuicCryptoAssembler(1024, -1));
+    }
 }
