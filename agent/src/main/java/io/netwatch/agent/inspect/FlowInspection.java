@@ -1417,9 +1417,10 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
         }
 
         /**
-         * Opens QUIC Initial packets and reads each connection's hello from their CRYPTO frames
+         * Opens QUIC Initial packets and reads each connection's hellos from their CRYPTO frames
          * (see {@link QuicHandshakes}): every hello found is reported, as over TCP, so that a
-         * decoy connection's hello ahead of the real one hides nothing.
+         * decoy connection's hello ahead of the real one hides nothing, and after a
+         * HelloRetryRequest the second ClientHello and the real ServerHello are read as over TCP.
          */
         private void quic(ByteBuffer b, int off, int len) {
             quicInitials++;
@@ -1486,6 +1487,12 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
             } else if (type == HandshakeMessage.SERVER_HELLO && !fromClient) {
                 if (TlsHelloParser.parseServerHello(stream, 4, length - 4, -1) instanceof ServerHelloResult.Ok hello) {
                     serverHello(hello.hello(), "quic");
+                    if (hello.hello().helloRetryRequest() && quicHandshakes != null
+                            && quicHandshakes.helloRetryRequest() == QuicHandshakes.Step.MESSAGE) {
+                        // The ServerHello came with it, in the same datagram. Once at most: a
+                        // connection's second HelloRetryRequest reads nothing more.
+                        quicMessage(quicHandshakes.message(), quicHandshakes.messageLength());
+                    }
                 } else {
                     inspector.countMalformed(MessageKind.QUIC);
                 }

@@ -5,7 +5,11 @@ import java.nio.ByteBuffer;
 /**
  * The QUIC connections whose Initials one UDP flow carries, each with the start of its two
  * CRYPTO streams, up to their first message (the client's ClientHello, the server's
- * ServerHello), which the caller reads as TLS.
+ * ServerHello), which the caller reads as TLS. After a HelloRetryRequest, which the caller
+ * reports ({@link #helloRetryRequest()}), each side reads one message more where its first
+ * ended: the client's second ClientHello, the server's ServerHello. The Initial keys stay the
+ * connection's: they derive from the client's first DCID, which a HelloRetryRequest does not
+ * change (a Retry does: the client starts again with the Retry's ID, a new connection here).
  *
  * <p>One 5-tuple can carry several connections: a client that starts again after a Retry, one
  * that opens several from one socket, or a sender whose first Initial is a decoy (its own
@@ -21,16 +25,18 @@ import java.nio.ByteBuffer;
  * Source Connection ID.
  *
  * <p>Bounded: at most {@link #MAX_CONNECTIONS} connections, a fresh DCID past them not opened
- * ({@link Step#TOO_MANY_CONNECTIONS}); at most one decryption per client datagram, and per
- * server datagram one per connection followed whose client chose the DCID it is sent to (one in
- * practice); none for an Initial of a connection whose first message in that direction was
- * read. Each CRYPTO stream keeps {@link QuicCryptoAssembler#DEFAULT_MAX_BYTES} and goes once its
- * first message is read. The caller bounds the datagrams it hands over.
+ * ({@link Step#TOO_MANY_CONNECTIONS}). At most one decryption per client datagram, and per server
+ * datagram one per connection followed whose client chose the DCID it is sent to (one in
+ * practice); none for an Initial of a connection whose messages in that direction were read.
+ * At most {@link #MAX_MESSAGES} messages a connection and direction. Each CRYPTO stream keeps
+ * {@link QuicCryptoAssembler#DEFAULT_MAX_BYTES} from where its message starts and goes once the
+ * message is read. The caller bounds the datagrams it hands over.
  *
  * <p>Keys are derived once per connection and direction (and version), on the first datagram
- * opened there, and kept until that direction's first message is read or the direction ends:
- * derived for each datagram, a server datagram sent to a client ID that four decoy connections
- * share (a zero-length one, say) cost four derivations, 64 over a flow's 16 datagrams. A client
+ * opened there, and kept until that direction's message is read or the direction ends (after a
+ * HelloRetryRequest, once more for the second message): derived for each datagram, a server
+ * datagram sent to a client ID that four decoy connections share (a zero-length one, say) cost
+ * four derivations, 64 over 16 datagrams. A client
  * datagram that names no connection yet derives its keys from its own DCID, kept when it opens
  * (the connection it starts). Kept keys are {@link InitialKeys#BYTES} a direction and version,
  * counted in {@link #keptBytes()}; JCE ciphers are made per datagram as before, not kept (their
@@ -46,6 +52,12 @@ public final class QuicHandshakes {
      * make (Initial keys are public).
      */
     public static final int MAX_CONNECTIONS = 4;
+    /**
+     * Messages read per connection and direction: the hello, and after a HelloRetryRequest the
+     * next one (the second ClientHello, the real ServerHello; a client aborts at a second
+     * HelloRetryRequest, RFC 8446 §4.1.4).
+     */
+    public static final int MAX_MESSAGES = 2;
 
     /** What one datagram gave. */
     public enum Step {
@@ -55,13 +67,13 @@ public final class QuicHandshakes {
         NO_CONNECTION,
         /** An Initial that cannot be opened or read (damaged, forged, or keyed by no DCID seen). */
         MALFORMED,
-        /** An Initial of a connection whose first message in this direction was read: not opened. */
+        /** An Initial of a connection whose messages in this direction were read: not opened. */
         ALREADY_READ,
-        /** Opened; the connection's first message in this direction is not complete yet. */
+        /** Opened; the connection's next message in this direction is not complete yet. */
         OPENED,
-        /** Opened, and the connection's first message in this direction is complete: {@link #message()}. */
+        /** Opened, and the connection's next message in this direction is complete: {@link #message()}. */
         MESSAGE,
-        /** Opened, and the connection's first message is announced longer than the bytes kept: never read. */
+        /** Opened, and the connection's next message is announced longer than the bytes kept: never read. */
         MESSAGE_TOO_LONG,
         /** A client Initial with a fresh DCID while {@link #MAX_CONNECTIONS} are followed: not opened. */
         TOO_MANY_CONNECTIONS
@@ -77,6 +89,8 @@ public final class QuicHandshakes {
         ConnectionId serverScid;
         final Side client;
         final Side server = new Side();
+        /** The server's first message was a HelloRetryRequest: each side reads one more. */
+        boolean retried;
 
         /** {@code client}: the side that opened the connection's first Initial, its keys kept. */
         Connection(ConnectionId dcid, ConnectionId clientScid, Side client) {
@@ -94,11 +108,18 @@ public final class QuicHandshakes {
     private final class Side implements QuicInitial.KeySource {
         /** Largest packet number opened in this direction's Initial space, for the next one's truncated number. */
         long largest = QuicInitial.NO_PACKET_NUMBER;
-        /** The CRYPTO stream so far; null before its first bytes and once {@link #over}. */
+        /** The CRYPTO stream from {@link #next} so far; null before its first bytes and while {@link #over}. */
         QuicCryptoAssembler crypto;
-        /** Its first message was read, or can never be: nothing more to read here. */
+        /** The messages it is to read were read, or never can be: nothing more to read here for now. */
         boolean over;
-        /** This direction's version 1 and version 2 Initial keys; null before first use and once {@link #over}. */
+        /** Over for good: the direction ended, or a message can never be read. Never opened again. */
+        boolean closed;
+        /** Messages read; and how many are to be: 1, or {@link #MAX_MESSAGES} after a HelloRetryRequest. */
+        int read;
+        int want = 1;
+        /** Stream offset where the next message starts, bytes: the end of those read. */
+        long next;
+        /** This direction's version 1 and version 2 Initial keys; null before first use and while {@link #over}. */
         InitialKeys v1Keys;
         InitialKeys v2Keys;
 
@@ -119,12 +140,30 @@ public final class QuicHandshakes {
             return k;
         }
 
-        /** Nothing more is read here: the stream and the keys go. */
+        /** Nothing more is read here for now: the stream and the keys go. */
         void end() {
             over = true;
             crypto = null;
             v1Keys = null;
             v2Keys = null;
+        }
+
+        /** Nothing more is ever read here. */
+        void close() {
+            end();
+            closed = true;
+        }
+
+        /**
+         * Read again, for the message after those read: true when it was over for having read
+         * them (not closed, and not still reading). Its keys are derived again at its next datagram.
+         */
+        boolean reopen() {
+            if (!over || closed || read >= want) {
+                return false;
+            }
+            over = false;
+            return true;
         }
 
         int keptBytes() {
@@ -136,13 +175,15 @@ public final class QuicHandshakes {
     private final Connection[] connections = new Connection[MAX_CONNECTIONS];
     private int count;
     /**
-     * The first message just read, over its stream's array: held until {@link #messageRead()}
-     * or the next datagram, and counted in {@link #keptBytes()} while it is.
+     * The message just read, over its stream's array: held until {@link #messageRead()} or the
+     * next datagram, and counted in {@link #keptBytes()} while it is.
      */
     private ByteBuffer message;
     private int messageLength;
-    /** Bytes of the arrays {@link #message} holds on to (its side's stream went): 0 while none is held. */
+    /** Bytes of the arrays {@link #message} holds on to: 0 while none is held. */
     private int messageKept;
+    /** The connection whose server sent {@link #message}; null when none is held or it is the client's. */
+    private Connection messageFromServer;
     /** Initial keys derived so far, for every side, kept or not: tests count them. */
     private int keyDerivations;
 
@@ -158,7 +199,7 @@ public final class QuicHandshakes {
                 // A retransmission, or the client's acknowledgements: nothing left to read there.
                 return Step.ALREADY_READ;
             }
-            return read(c.client, QuicInitial.decrypt(buf, off, len, false, c.dcid, c.client.largest, c.client));
+            return read(c, false, QuicInitial.decrypt(buf, off, len, false, c.dcid, c.client.largest, c.client));
         }
         if (count == MAX_CONNECTIONS) {
             return Step.TOO_MANY_CONNECTIONS;
@@ -169,7 +210,7 @@ public final class QuicHandshakes {
         if (r instanceof InitialResult.Ok ok) {
             c = new Connection(ok.dcid(), ok.scid(), fresh);
             connections[count++] = c;
-            return read(c.client, ok);
+            return read(c, false, ok);
         }
         return failure(r);
     }
@@ -237,31 +278,38 @@ public final class QuicHandshakes {
         if (c.serverScid == null) {
             c.serverScid = ok.scid();
         }
-        return read(c.server, ok);
+        return read(c, true, ok);
     }
 
     private static Step failure(InitialResult r) {
         return r instanceof InitialResult.Malformed ? Step.MALFORMED : Step.NOT_INITIAL;
     }
 
-    /** Adds an opened datagram's CRYPTO data to its side's stream. */
-    private Step read(Side s, InitialResult r) {
+    /** Adds an opened datagram's CRYPTO data to the stream of {@code c}'s server or client side. */
+    private Step read(Connection c, boolean fromServer, InitialResult r) {
         if (!(r instanceof InitialResult.Ok ok)) {
             return failure(r);
         }
+        Side s = fromServer ? c.server : c.client;
         s.largest = ok.largestPacketNumber();
         if (ok.fragments().isEmpty() && s.crypto == null) {
             return Step.OPENED;
         }
         if (s.crypto == null) {
-            s.crypto = new QuicCryptoAssembler();
+            s.crypto = new QuicCryptoAssembler(QuicCryptoAssembler.DEFAULT_MAX_BYTES, s.next);
         }
         s.crypto.addAll(ok.fragments());
+        return complete(c, fromServer);
+    }
+
+    /** Whether the side's stream now holds its next message whole, and if so, hands it over. */
+    private Step complete(Connection c, boolean fromServer) {
+        Side s = fromServer ? c.server : c.client;
         int length = s.crypto.firstMessageLength();
         if (length < 0) {
-            // Bytes dropped past the cap are no reason to stop: a hello from offset 0 still fits.
+            // Bytes dropped past the cap are no reason to stop: a hello from the start still fits.
             if (s.crypto.firstMessageTooLong()) {
-                s.end();
+                s.close();
                 return Step.MESSAGE_TOO_LONG;
             }
             return Step.OPENED;
@@ -269,14 +317,59 @@ public final class QuicHandshakes {
         message = s.crypto.contiguous();
         messageLength = length;
         messageKept = s.crypto.keptBytes();
-        s.end();
+        messageFromServer = fromServer ? c : null;
+        s.read++;
+        s.next += length;
+        if (s.read < s.want) {
+            // A HelloRetryRequest came before this side's first message was whole: the next one
+            // starts where it ends, with the bytes already past it (read at the side's next datagram).
+            QuicCryptoAssembler rest = new QuicCryptoAssembler(QuicCryptoAssembler.DEFAULT_MAX_BYTES, s.next);
+            rest.add(s.next, message.slice(length, message.limit() - length));
+            s.crypto = rest;
+        } else {
+            s.end();
+        }
         return Step.MESSAGE;
     }
 
     /**
+     * After {@link Step#MESSAGE} from a server datagram, before {@link #messageRead()}: the
+     * message is a HelloRetryRequest (which the caller, parsing it, knows). The connection keeps
+     * its Initial keys (they derive from the client's first DCID, RFC 9001 §5.2), and each side
+     * reads one message more from where its first ended: the client's second ClientHello, the
+     * server's ServerHello. The client's keys, gone with its first message, are derived again.
+     *
+     * @return {@link Step#MESSAGE} when the bytes after the HelloRetryRequest, already here, hold
+     *         the server's next message whole ({@link #message()} is then that one);
+     *         {@link Step#OPENED} when they do not; {@link Step#ALREADY_READ} when nothing more is
+     *         read: the connection had a HelloRetryRequest before, or the message was no server's
+     */
+    public Step helloRetryRequest() {
+        Connection c = messageFromServer;
+        if (c == null || c.retried) {
+            return Step.ALREADY_READ;
+        }
+        c.retried = true;
+        c.client.want = MAX_MESSAGES;
+        c.server.want = MAX_MESSAGES;
+        c.client.reopen();
+        if (!c.server.reopen()) {
+            return Step.ALREADY_READ;
+        }
+        ByteBuffer rest = message.slice(messageLength, message.limit() - messageLength);
+        messageRead();
+        if (!rest.hasRemaining()) {
+            return Step.OPENED;
+        }
+        c.server.crypto = new QuicCryptoAssembler(QuicCryptoAssembler.DEFAULT_MAX_BYTES, c.server.next);
+        c.server.crypto.add(c.server.next, rest);
+        return complete(c, true);
+    }
+
+    /**
      * After {@link Step#MESSAGE}, until {@link #messageRead()} or the next datagram: the CRYPTO
-     * stream from offset 0, the first message (its 4-byte handshake header included) at its
-     * start. Read-only.
+     * stream from where the message starts, the message (its 4-byte handshake header included)
+     * at its start. Read-only.
      */
     public ByteBuffer message() {
         return message;
@@ -290,9 +383,10 @@ public final class QuicHandshakes {
     public void messageRead() {
         message = null;
         messageKept = 0;
+        messageFromServer = null;
     }
 
-    /** After {@link Step#MESSAGE}: the first message's length, bytes, header included. */
+    /** After {@link Step#MESSAGE}: the message's length, bytes, header included. */
     public int messageLength() {
         return messageLength;
     }
@@ -305,7 +399,7 @@ public final class QuicHandshakes {
     /** A direction is no longer read: its CRYPTO streams and keys go (the connections stay, for the other). */
     public void endSide(boolean client) {
         for (int i = 0; i < count; i++) {
-            (client ? connections[i].client : connections[i].server).end();
+            (client ? connections[i].client : connections[i].server).close();
         }
     }
 

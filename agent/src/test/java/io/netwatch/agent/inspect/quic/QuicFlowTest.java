@@ -17,6 +17,7 @@ import io.netwatch.agent.inspect.InspectionEvent;
 import io.netwatch.agent.inspect.Inspector;
 import io.netwatch.agent.inspect.MessageKind;
 import io.netwatch.agent.inspect.quic.InitialSealer.Spec;
+import io.netwatch.agent.inspect.tls.TlsVersionClass;
 import io.netwatch.agent.inspect.signature.RuleVariables;
 import io.netwatch.agent.inspect.signature.RulesConfig;
 import io.netwatch.agent.inspect.signature.Signatures;
@@ -294,6 +295,101 @@ class QuicFlowTest {
         assertEquals("quic", f.getAppProto());
         assertEquals(1, pipeline.inspector().quicDirectionsGivenUp());
         assertEquals(0, pipeline.inspector().malformedMessages(MessageKind.QUIC));
+    }
+
+    /**
+     * RFC 9001's ServerHello made a HelloRetryRequest (RFC 8446 §4.1.4): the random RFC 8446
+     * §4.1.3 gives, TLS_AES_128_GCM_SHA256, and a key_share naming x25519 alone.
+     */
+    static byte[] helloRetryRequest() {
+        byte[] body = InitialSealer.concat(new byte[] {3, 3},
+                HexFormat.of().parseHex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c"),
+                new byte[] {0, 0x13, 0x01, 0, 0, 12, 0, 0x33, 0, 2, 0, 0x1d, 0, 0x2b, 0, 2, 3, 4});
+        return InitialSealer.concat(new byte[] {2, 0, 0, (byte) body.length}, body);
+    }
+
+    private List<String> handshakes() {
+        return events.stream().filter(e -> e instanceof InspectionEvent.Tls).map(e -> {
+            InspectionEvent.Tls t = (InspectionEvent.Tls) e;
+            assertEquals("quic", t.endpoints().transport());
+            return t.handshake();
+        }).toList();
+    }
+
+    @Test
+    void afterAHelloRetryRequestTheSecondClientHelloAndTheServerHelloAreReadAsOverTcp() throws Exception {
+        // The server asks for another key share: the client sends a second ClientHello on the same
+        // connection, its CRYPTO stream going on after the first, to the server's ID and under
+        // the same Initial keys (they derive from the client's first DCID, RFC 9001 §5.2); the
+        // server's ServerHello follows its HelloRetryRequest on its stream. Only each side's
+        // first message was read: the second ClientHello and the ServerHello went unread, and
+        // uncounted, where over TCP both are reported.
+        withRules("");
+        byte[] dcid = id("1111111111111111");
+        byte[] clientScid = id("a1a1a1a1");
+        byte[] serverScid = id("c3c3c3c3c3c3c3c3");
+        byte[] first = QuicInitialTest.CLIENT_HELLO;
+        byte[] second = helloFor("retried.org");
+        byte[] hrr = helloRetryRequest();
+        datagram(clientInitial(dcid, dcid, clientScid, 0, crypto(0, first)));
+        fromServer(serverInitial(dcid, clientScid, serverScid, 0, crypto(0, hrr)));
+        int cut = 100;
+        datagram(clientInitial(dcid, serverScid, clientScid, 1, crypto(first.length, Arrays.copyOf(second, cut))));
+        datagram(clientInitial(dcid, serverScid, clientScid, 2,
+                crypto(first.length + cut, Arrays.copyOfRange(second, cut, second.length))));
+        fromServer(serverInitial(dcid, clientScid, serverScid, 1, crypto(hrr.length, QuicInitialTest.SERVER_HELLO)));
+        // The client's acknowledgement: nothing more to read.
+        datagram(clientInitial(dcid, serverScid, clientScid, 3, PING));
+        pipeline.finish();
+        assertEquals(List.of("client_hello", "hello_retry_request", "client_hello", "server_hello"), handshakes());
+        assertEquals(List.of("example.com", "retried.org"), hellos("client_hello"));
+        Flow f = flows.getFirst();
+        assertEquals("retried.org", f.getTls().getSni(), "the record keeps the last hello, as over TCP");
+        assertEquals("0x1301", f.getTls().getCipherSuite());
+        Inspector i = pipeline.inspector();
+        assertEquals(4, i.events(MessageKind.QUIC));
+        assertEquals(1, i.serverHellos(MessageKind.QUIC, TlsVersionClass.TLS_1_3),
+                "the ServerHello, not the HelloRetryRequest");
+        assertEquals(0, i.malformedMessages(MessageKind.QUIC));
+        assertEquals(0, i.quicDirectionsGivenUp());
+    }
+
+    @Test
+    void aServerHelloAlreadyHeldPastTheHelloRetryRequestIsRead() throws Exception {
+        // Bytes after the HelloRetryRequest that came with it are the ServerHello's: kept, not lost.
+        withRules("");
+        byte[] hrr = helloRetryRequest();
+        datagram(hello());
+        fromServer(serverInitial(QuicInitialTest.DCID, new byte[0], id("c3c3c3c3"), 0,
+                InitialSealer.concat(crypto(0, hrr), crypto(hrr.length, QuicInitialTest.SERVER_HELLO))));
+        pipeline.finish();
+        assertEquals(List.of("client_hello", "hello_retry_request", "server_hello"), handshakes());
+        assertEquals(1, pipeline.inspector().serverHellos(MessageKind.QUIC, TlsVersionClass.TLS_1_3));
+    }
+
+    @Test
+    void aSecondHelloRetryRequestReadsNothingMore() throws Exception {
+        // A client aborts at a second HelloRetryRequest (RFC 8446 §4.1.4): it is reported, as
+        // over TCP, and nothing after it is read, in either direction.
+        withRules("");
+        byte[] hrr = helloRetryRequest();
+        byte[] first = QuicInitialTest.CLIENT_HELLO;
+        byte[] second = helloFor("retried.org");
+        byte[] serverScid = id("c3c3c3c3");
+        datagram(hello());
+        fromServer(serverInitial(QuicInitialTest.DCID, new byte[0], serverScid, 0, crypto(0, hrr)));
+        datagram(clientInitial(QuicInitialTest.DCID, serverScid, new byte[0], 1, crypto(first.length, second)));
+        fromServer(serverInitial(QuicInitialTest.DCID, new byte[0], serverScid, 1, crypto(hrr.length, hrr)));
+        datagram(clientInitial(QuicInitialTest.DCID, serverScid, new byte[0], 2,
+                crypto(first.length + second.length, helloFor("third.tests"))));
+        fromServer(serverInitial(QuicInitialTest.DCID, new byte[0], serverScid, 2,
+                crypto(2L * hrr.length, QuicInitialTest.SERVER_HELLO)));
+        pipeline.finish();
+        assertEquals(List.of("client_hello", "hello_retry_request", "client_hello", "hello_retry_request"),
+                handshakes());
+        Inspector i = pipeline.inspector();
+        assertEquals(0, i.serverHellos(MessageKind.QUIC, TlsVersionClass.TLS_1_3));
+        assertEquals(0, i.malformedMessages(MessageKind.QUIC));
     }
 
     @Test

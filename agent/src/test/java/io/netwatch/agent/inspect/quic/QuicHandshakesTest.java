@@ -103,4 +103,47 @@ class QuicHandshakesTest {
         assertEquals(2, h.keyDerivations());
         assertEquals(2 * InitialKeys.BYTES, h.keptBytes());
     }
+
+    @Test
+    void aHelloRetryRequestOpensBothSidesAgainFromWhereTheirFirstMessageEnded() {
+        // The Initial keys stay the connection's (a HelloRetryRequest changes no key); the client's,
+        // let go with its first hello, are derived again once, and go with its second.
+        QuicHandshakes h = new QuicHandshakes();
+        byte[] first = QuicInitialTest.CLIENT_HELLO;
+        byte[] hrr = QuicFlowTest.helloRetryRequest();
+        byte[] serverScid = {9, 9, 9, 9};
+        ByteBuffer c0 = ByteBuffer.wrap(seal(Spec.client(QuicInitial.VERSION_1, QuicInitialTest.DCID,
+                QuicInitialTest.padded(crypto(0, first)))));
+        assertEquals(QuicHandshakes.Step.MESSAGE, h.client(c0, 0, c0.limit()));
+        h.messageRead();
+        ByteBuffer s0 = ByteBuffer.wrap(seal(new Spec(QuicInitial.VERSION_1, QuicInitialTest.DCID, true, new byte[0],
+                serverScid, new byte[0], 0, 1, 0, crypto(0, hrr))));
+        assertEquals(QuicHandshakes.Step.MESSAGE, h.server(s0, 0, s0.limit()));
+        assertEquals(hrr.length, h.messageLength());
+        assertEquals(QuicHandshakes.Step.OPENED, h.helloRetryRequest(), "nothing past it yet");
+        assertNull(h.message(), "the HelloRetryRequest's arrays go");
+        assertEquals(QuicHandshakes.Step.ALREADY_READ, h.helloRetryRequest(), "once per connection");
+        assertEquals(2, h.keyDerivations());
+        assertEquals(0, h.keptBytes(), "both sides reopened, nothing kept until their next datagram");
+
+        byte[] second = QuicInitialTest.CLIENT_HELLO.clone();
+        ByteBuffer c1 = ByteBuffer.wrap(seal(new Spec(QuicInitial.VERSION_1, QuicInitialTest.DCID, false, serverScid,
+                new byte[0], new byte[0], 1, 1, 0, QuicInitialTest.padded(crypto(first.length, second)))));
+        assertEquals(QuicHandshakes.Step.MESSAGE, h.client(c1, 0, c1.limit()));
+        assertEquals(second.length, h.messageLength());
+        assertEquals(1, h.message().get(0), "a ClientHello at the message's start");
+        h.messageRead();
+        assertEquals(3, h.keyDerivations(), "the client's keys once more");
+        assertEquals(0, h.keptBytes());
+        assertEquals(QuicHandshakes.Step.ALREADY_READ, h.client(c1, 0, c1.limit()), "its two hellos read");
+
+        ByteBuffer s1 = ByteBuffer.wrap(seal(new Spec(QuicInitial.VERSION_1, QuicInitialTest.DCID, true, new byte[0],
+                serverScid, new byte[0], 1, 1, 0, crypto(hrr.length, QuicInitialTest.SERVER_HELLO))));
+        assertEquals(QuicHandshakes.Step.MESSAGE, h.server(s1, 0, s1.limit()));
+        assertEquals(QuicInitialTest.SERVER_HELLO.length, h.messageLength());
+        assertEquals(QuicHandshakes.Step.ALREADY_READ, h.helloRetryRequest(), "a second reads nothing more");
+        h.messageRead();
+        assertEquals(4, h.keyDerivations(), "the server's keys once more");
+        assertEquals(0, h.keptBytes());
+    }
 }
