@@ -157,6 +157,7 @@ public final class Inspector {
             s.put("memory_stopped_flows", p.inspector().memoryStops());
             s.put("memory_reclaims", p.inspector().memoryReclaims());
             s.put("quic_given_up_directions", p.inspector().quicDirectionsGivenUp());
+            s.put("quic_stalled_connections", p.inspector().quicStalledConnections());
             s.put("protocol_mismatches", p.inspector().protocolMismatches());
             s.put("signature_alerts", p.inspector().alerts());
             // Alerts a suppress line kept from being raised, as netwatch_signature_suppressed_total counts them.

@@ -467,7 +467,7 @@ class InspectCommandTest {
         assertEquals(16, stats.get("malformed_messages").get("quic").asLong(), stats.toString());
         assertEquals(1, stats.path("quic_given_up_directions").asLong(-1), stats.toString());
         for (String bound : List.of("uninspected_flows", "inspection_evicted_flows", "reassembly_refused_segments",
-                "memory_stopped_flows", "memory_reclaims")) {
+                "memory_stopped_flows", "memory_reclaims", "quic_stalled_connections")) {
             assertEquals(0, stats.path(bound).asLong(-1), bound + " in " + stats);
         }
     }

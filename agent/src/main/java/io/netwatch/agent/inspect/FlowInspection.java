@@ -1432,7 +1432,11 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
                 if (quicHandshakes == null) {
                     quicHandshakes = new QuicHandshakes();
                 }
+                int stalled = quicHandshakes.stalledConnectionsTaken();
                 step = quicHandshakes.client(b, off, len);
+                if (quicHandshakes.stalledConnectionsTaken() > stalled) {
+                    inspector.countQuicStalledConnection();
+                }
             } else {
                 step = quicHandshakes == null ? QuicHandshakes.Step.NO_CONNECTION : quicHandshakes.server(b, off, len);
             }

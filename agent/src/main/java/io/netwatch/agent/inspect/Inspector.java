@@ -88,6 +88,7 @@ public final class Inspector implements FlowObserver {
     private final AtomicLong ignoredResets = new AtomicLong();
     private final AtomicLong mismatches = new AtomicLong();
     private final AtomicLong quicGiveUps = new AtomicLong();
+    private final AtomicLong quicStalled = new AtomicLong();
     private final AtomicLong alerts = new AtomicLong();
     private final Signatures signatures;
     /** Reused for every match: the capture thread is the only one. */
@@ -372,6 +373,10 @@ public final class Inspector implements FlowObserver {
         quicGiveUps.lazySet(quicGiveUps.get() + 1);
     }
 
+    void countQuicStalledConnection() {
+        quicStalled.lazySet(quicStalled.get() + 1);
+    }
+
     /** A sender and receiver, addresses as {@link IpLayer} holds them. */
     InspectionEvent.Endpoints endpoints(int ipVersion, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo,
                                         int dstPort, String transport) {
@@ -474,11 +479,22 @@ public final class Inspector implements FlowObserver {
      * QUIC directions in which a bound left a hello unread, each counted once: {@link
      * FlowInspection#MAX_QUIC_INITIALS} datagrams looked at (opened or not) without a hello (the
      * flow is named QUIC, with no TLS fields), a connection's first message announced longer
-     * than the CRYPTO data kept, or an Initial for a connection past {@link
-     * io.netwatch.agent.inspect.quic.QuicHandshakes#MAX_CONNECTIONS}.
+     * than the CRYPTO data kept, or an Initial for a new connection while {@link
+     * io.netwatch.agent.inspect.quic.QuicHandshakes#MAX_CONNECTIONS} are followed, none of them
+     * read or stalled.
      */
     public long quicDirectionsGivenUp() {
         return quicGiveUps.get();
+    }
+
+    /**
+     * QUIC connections whose place a new connection on their flow took because they were
+     * stalled: their client's CRYPTO stream had not grown over {@link
+     * io.netwatch.agent.inspect.quic.QuicHandshakes#STALL_INITIALS} client Initials, its hello
+     * unread (a decoy with no hello, or one that never finishes it).
+     */
+    public long quicStalledConnections() {
+        return quicStalled.get();
     }
 
     /** Out-of-order segments not held because the reassembly budget was spent. */

@@ -133,7 +133,10 @@ public final class PipelineMetrics implements MeterBinder {
                     "QUIC directions in which a bound left a hello unread: none found within the 16 datagrams "
                             + "looked at (Initials that cannot be opened count; the flow is named quic, with no TLS "
                             + "fields), a connection's first message announced longer than the 16 KiB of CRYPTO data "
-                            + "kept, or an Initial for a fifth connection on the flow");
+                            + "kept, or an Initial for a new connection while 4 are followed, none read or stalled");
+            meters.counter("netwatch.inspect.quic.stalled.connections", inspector, Inspector::quicStalledConnections,
+                    "QUIC connections whose place a new connection on their flow took because their client's "
+                            + "CRYPTO stream had not grown over the flow's last 4 client Initials, their hello unread");
             meters.counter("netwatch.inspect.stream.gaps", inspector, Inspector::streamGaps,
                     "Holes in TCP streams that inspection had to skip");
             meters.counter("netwatch.inspect.stream.ignored.resets", inspector, Inspector::ignoredResets,

@@ -12,20 +12,22 @@ import java.nio.ByteBuffer;
  * change (a Retry does: the client starts again with the Retry's ID, a new connection here).
  *
  * <p>One 5-tuple can carry several connections: a client that starts again after a Retry, one
- * that opens several from one socket, or a sender whose first Initial is a decoy (its own
- * Destination Connection ID, opening fine, carrying no hello or a harmless one) ahead of the
- * real one. Each connection is known by the DCID of its client's first Initial, from which both
- * directions' Initial keys derive (RFC 9001 §5.2). Keys locked to the flow's first DCID left
- * every later connection's Initials unopened, its SNI unread. So a client Initial goes to the
- * connection its DCID names: that first DCID (the client sends every Initial to it until it
- * hears from the server, RFC 9000 §7.2), or the server's Source Connection ID once the server's
- * Initial was opened (the client's DCID from then on; its keys stay those of the first DCID).
- * An Initial with any other DCID is another connection, opened under its own DCID's keys, as
- * tshark does. A server Initial goes to the connection whose client chose its DCID as its own
- * Source Connection ID.
+ * that opens several from one socket (one after another, or at once), or a sender whose first
+ * Initial is a decoy (its own Destination Connection ID, opening fine, carrying no hello or a
+ * harmless one) ahead of the real one. Each connection is known by the DCID of its client's
+ * first Initial, from which both directions' Initial keys derive (RFC 9001 §5.2). Keys locked to
+ * the flow's first DCID left every later connection's Initials unopened, its SNI unread. So a
+ * client Initial goes to the connection its DCID names: that first DCID (the client sends every
+ * Initial to it until it hears from the server, RFC 9000 §7.2), or the server's Source
+ * Connection ID once the server's Initial was opened (the client's DCID from then on; its keys
+ * stay those of the first DCID). An Initial with any other DCID is another connection, opened
+ * under its own DCID's keys, as tshark does. A server Initial goes to the connection whose
+ * client chose its DCID as its own Source Connection ID.
  *
- * <p>Bounded: at most {@link #MAX_CONNECTIONS} connections, a fresh DCID past them not opened
- * ({@link Step#TOO_MANY_CONNECTIONS}). At most one decryption per client datagram, and per server
+ * <p>Bounded: at most {@link #MAX_CONNECTIONS} connections at once. A fresh DCID that opens
+ * takes the place of one whose messages were read, or of one stalled ({@link #STALL_INITIALS},
+ * counted in {@link #stalledConnectionsTaken()}); with none such it is not opened ({@link
+ * Step#TOO_MANY_CONNECTIONS}). At most one decryption per client datagram, and per server
  * datagram one per connection followed whose client chose the DCID it is sent to (one in
  * practice); none for an Initial of a connection whose messages in that direction were read.
  * At most {@link #MAX_MESSAGES} messages a connection and direction. Each CRYPTO stream keeps
@@ -47,11 +49,21 @@ import java.nio.ByteBuffer;
  */
 public final class QuicHandshakes {
     /**
-     * Connections followed per flow. A client starting again after a Retry makes two; more on
-     * one 5-tuple within a flow's first datagrams are rare, and each costs a sender nothing to
-     * make (Initial keys are public).
+     * Connections followed at once per flow. A client starting again after a Retry makes two;
+     * more on one 5-tuple at once are rare, and each costs a sender nothing to make (Initial keys
+     * are public). A place is taken again by a new connection once its connection is read, or
+     * stalled ({@link #STALL_INITIALS}).
      */
     public static final int MAX_CONNECTIONS = 4;
+    /**
+     * Client Initials on the flow, of any connection, after which a connection whose client's
+     * CRYPTO stream has not grown since (nor since it opened) is stalled: a new connection may
+     * take its place. As many as the places: a sender that fills them all with connections that
+     * carry no hello (or never finish one) is passed over by the next one. Counted per flow
+     * rather than per connection, since a decoy that sends one Initial and falls silent never
+     * reaches any count of its own.
+     */
+    public static final int STALL_INITIALS = MAX_CONNECTIONS;
     /**
      * Messages read per connection and direction: the hello, and after a HelloRetryRequest the
      * next one (the second ClientHello, the real ServerHello; a client aborts at a second
@@ -75,7 +87,10 @@ public final class QuicHandshakes {
         MESSAGE,
         /** Opened, and the connection's next message is announced longer than the bytes kept: never read. */
         MESSAGE_TOO_LONG,
-        /** A client Initial with a fresh DCID while {@link #MAX_CONNECTIONS} are followed: not opened. */
+        /**
+         * A client Initial with a fresh DCID while {@link #MAX_CONNECTIONS} are followed, none read
+         * or stalled: not opened.
+         */
         TOO_MANY_CONNECTIONS
     }
 
@@ -91,12 +106,35 @@ public final class QuicHandshakes {
         final Side server = new Side();
         /** The server's first message was a HelloRetryRequest: each side reads one more. */
         boolean retried;
+        /** {@link #clientInitials} when the client's CRYPTO stream last grew, or the side (re)opened. */
+        long grewAt;
 
         /** {@code client}: the side that opened the connection's first Initial, its keys kept. */
         Connection(ConnectionId dcid, ConnectionId clientScid, Side client) {
             this.dcid = dcid;
             this.clientScid = clientScid;
             this.client = client;
+            this.grewAt = clientInitials;
+        }
+
+        /** The client's hello is not read and its stream has not grown over {@link #STALL_INITIALS} client Initials. */
+        boolean stalled() {
+            return !client.over && clientInitials - grewAt >= STALL_INITIALS;
+        }
+
+        /**
+         * How readily a new connection takes this one's place, lowest first; -1: it does not.
+         * Read in both directions, then stalled, then read by the client only (the server's
+         * answer, which may yet come, goes unread: a one-sided capture never shows it).
+         */
+        int yieldRank() {
+            if (client.over && server.over) {
+                return 0;
+            }
+            if (stalled()) {
+                return 1;
+            }
+            return client.over ? 2 : -1;
         }
     }
 
@@ -172,8 +210,11 @@ public final class QuicHandshakes {
         }
     }
 
+    /** The connections followed, oldest first. */
     private final Connection[] connections = new Connection[MAX_CONNECTIONS];
     private int count;
+    /** Client datagrams that started like an Initial so far: the clock {@link #STALL_INITIALS} is counted on. */
+    private long clientInitials;
     /**
      * The message just read, over its stream's array: held until {@link #messageRead()} or the
      * next datagram, and counted in {@link #keptBytes()} while it is.
@@ -184,6 +225,8 @@ public final class QuicHandshakes {
     private int messageKept;
     /** The connection whose server sent {@link #message}; null when none is held or it is the client's. */
     private Connection messageFromServer;
+    /** Connections whose place a new connection took while they were stalled: their hello unread. */
+    private int stalledTaken;
     /** Initial keys derived so far, for every side, kept or not: tests count them. */
     private int keyDerivations;
 
@@ -193,6 +236,7 @@ public final class QuicHandshakes {
         if (!QuicInitial.startsLikeInitial(buf, off, len)) {
             return Step.NOT_INITIAL;
         }
+        clientInitials++;
         Connection c = clientConnection(buf, off, len);
         if (c != null) {
             if (c.client.over) {
@@ -201,18 +245,44 @@ public final class QuicHandshakes {
             }
             return read(c, false, QuicInitial.decrypt(buf, off, len, false, c.dcid, c.client.largest, c.client));
         }
-        if (count == MAX_CONNECTIONS) {
+        int place = count < MAX_CONNECTIONS ? count : yieldingPlace();
+        if (place < 0) {
             return Step.TOO_MANY_CONNECTIONS;
         }
         // Keyed by the datagram's own DCID: kept if it opens, as the new connection's client side.
+        // Only one that opens takes a place: junk Initials make no connection leave.
         Side fresh = new Side();
         InitialResult r = QuicInitial.decrypt(buf, off, len, false, null, QuicInitial.NO_PACKET_NUMBER, fresh);
-        if (r instanceof InitialResult.Ok ok) {
-            c = new Connection(ok.dcid(), ok.scid(), fresh);
-            connections[count++] = c;
-            return read(c, false, ok);
+        if (!(r instanceof InitialResult.Ok ok)) {
+            return failure(r);
         }
-        return failure(r);
+        if (place < count) {
+            if (connections[place].stalled()) {
+                stalledTaken++;
+            }
+            // The connections stay oldest first: the server's Initials are matched newest first.
+            System.arraycopy(connections, place + 1, connections, place, count - place - 1);
+            count--;
+        }
+        c = new Connection(ok.dcid(), ok.scid(), fresh);
+        connections[count++] = c;
+        return read(c, false, ok);
+    }
+
+    /** The place a new connection may take when all are held, or -1 (see {@link Connection#yieldRank()}). */
+    private int yieldingPlace() {
+        int best = -1;
+        int bestRank = Integer.MAX_VALUE;
+        for (int i = 0; i < count; i++) {
+            Connection c = connections[i];
+            int rank = c.yieldRank();
+            // Ties go to the one whose client's stream stopped growing first.
+            if (rank >= 0 && (rank < bestRank || rank == bestRank && c.grewAt < connections[best].grewAt)) {
+                best = i;
+                bestRank = rank;
+            }
+        }
+        return best;
     }
 
     /** The connection a client Initial's DCID names, or null: one not seen, a new connection. */
@@ -298,7 +368,9 @@ public final class QuicHandshakes {
         if (s.crypto == null) {
             s.crypto = new QuicCryptoAssembler(QuicCryptoAssembler.DEFAULT_MAX_BYTES, s.next);
         }
-        s.crypto.addAll(ok.fragments());
+        if (s.crypto.addAll(ok.fragments()) > 0 && !fromServer) {
+            c.grewAt = clientInitials;
+        }
         return complete(c, fromServer);
     }
 
@@ -352,7 +424,9 @@ public final class QuicHandshakes {
         c.retried = true;
         c.client.want = MAX_MESSAGES;
         c.server.want = MAX_MESSAGES;
-        c.client.reopen();
+        if (c.client.reopen()) {
+            c.grewAt = clientInitials;
+        }
         if (!c.server.reopen()) {
             return Step.ALREADY_READ;
         }
@@ -391,9 +465,17 @@ public final class QuicHandshakes {
         return messageLength;
     }
 
-    /** Connections followed so far. */
+    /** Connections followed now. */
     public int connections() {
         return count;
+    }
+
+    /**
+     * Connections whose place a new one took while stalled ({@link #STALL_INITIALS}), their
+     * client's hello unread, on this flow so far.
+     */
+    public int stalledConnectionsTaken() {
+        return stalledTaken;
     }
 
     /** A direction is no longer read: its CRYPTO streams and keys go (the connections stay, for the other). */

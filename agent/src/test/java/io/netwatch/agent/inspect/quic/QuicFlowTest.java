@@ -283,18 +283,79 @@ class QuicFlowTest {
     }
 
     @Test
-    void aFreshConnectionPastTheFourFollowedIsCountedNotOpened() {
+    void fourDecoyConnectionsWithoutCryptoDataMakeWayForTheRealOne() throws Exception {
+        // Each decoy opens fine and carries no CRYPTO data: they held the four places for good,
+        // the real connection's Initial not opened. A connection whose client's stream has not
+        // grown over the flow's last four client Initials is stalled, and the next one takes its
+        // place (counted).
+        withRules("");
         for (int c = 1; c <= QuicHandshakes.MAX_CONNECTIONS; c++) {
             byte[] decoy = id(("0" + c).repeat(8));
             datagram(clientInitial(decoy, decoy, new byte[0], 0, PING));
         }
         datagram(hello());
+        // The server answers the real connection, the newest of those sent to the client's (empty) ID.
+        fromServer(serverInitial(QuicInitialTest.DCID, new byte[0], id("c3c3c3c3"), 0,
+                crypto(0, QuicInitialTest.SERVER_HELLO)));
         pipeline.finish();
         Flow f = flows.getFirst();
-        assertFalse(f.hasTls(), "the fifth connection's Initial is not opened");
-        assertEquals("quic", f.getAppProto());
-        assertEquals(1, pipeline.inspector().quicDirectionsGivenUp());
-        assertEquals(0, pipeline.inspector().malformedMessages(MessageKind.QUIC));
+        assertEquals("example.com", f.getTls().getSni());
+        assertEquals("0x1301", f.getTls().getCipherSuite());
+        Inspector i = pipeline.inspector();
+        assertEquals(1, i.quicStalledConnections(), "the oldest decoy's place was taken");
+        assertEquals(0, i.quicDirectionsGivenUp());
+        assertEquals(0, i.malformedMessages(MessageKind.QUIC));
+    }
+
+    @Test
+    void aConnectionStillGrowingKeepsItsPlaceAndAStalledOneMakesWay() throws Exception {
+        // The real hello comes in three datagrams, with decoys between them: the real connection
+        // is the oldest, but its stream grew since the first decoy opened, so the place that is
+        // taken is that decoy's, which stalled, and the real hello is still read whole.
+        withRules("");
+        byte[] hello = QuicInitialTest.CLIENT_HELLO;
+        int[] cuts = {0, 100, 200, hello.length};
+        byte[] real = QuicInitialTest.DCID;
+        datagram(clientInitial(real, real, new byte[0], 0, crypto(0, Arrays.copyOf(hello, cuts[1]))));
+        for (int c = 1; c < QuicHandshakes.MAX_CONNECTIONS; c++) {
+            byte[] decoy = id(("0" + c).repeat(8));
+            datagram(clientInitial(decoy, decoy, new byte[0], 0,
+                    crypto(0, Arrays.copyOf(helloFor("decoy.tests"), 10))));
+        }
+        datagram(clientInitial(real, real, new byte[0], 1,
+                crypto(cuts[1], Arrays.copyOfRange(hello, cuts[1], cuts[2]))));
+        byte[] fourth = id("0404040404040404");
+        datagram(clientInitial(fourth, fourth, new byte[0], 0, PING));
+        datagram(clientInitial(real, real, new byte[0], 2,
+                crypto(cuts[2], Arrays.copyOfRange(hello, cuts[2], cuts[3]))));
+        pipeline.finish();
+        assertEquals(List.of("example.com"), hellos("client_hello"));
+        Inspector i = pipeline.inspector();
+        assertEquals(1, i.quicStalledConnections(), "the first decoy, stalled after its ten bytes");
+        assertEquals(0, i.quicDirectionsGivenUp());
+    }
+
+    @Test
+    void aFreshConnectionWhileFourAreReadingTheirSecondHelloIsCountedNotOpened() throws Exception {
+        // Four connections, each answered by a HelloRetryRequest: each reads its second hello now,
+        // its stream counted as grown at that moment. None is read or stalled when a fifth comes.
+        withRules("");
+        for (int c = 1; c <= QuicHandshakes.MAX_CONNECTIONS; c++) {
+            byte[] dcid = id(("0" + c).repeat(8));
+            datagram(clientInitial(dcid, dcid, id(("a" + c).repeat(4)), 0, crypto(0, QuicInitialTest.CLIENT_HELLO)));
+        }
+        for (int c = 1; c <= QuicHandshakes.MAX_CONNECTIONS; c++) {
+            fromServer(serverInitial(id(("0" + c).repeat(8)), id(("a" + c).repeat(4)), id(("c" + c).repeat(4)), 0,
+                    crypto(0, helloRetryRequest())));
+        }
+        datagram(clientInitial(id("0505050505050505"), id("0505050505050505"), new byte[0], 0,
+                crypto(0, helloFor("fifth.tests"))));
+        pipeline.finish();
+        assertEquals(QuicHandshakes.MAX_CONNECTIONS, hellos("client_hello").size(), "the fifth one not opened");
+        Inspector i = pipeline.inspector();
+        assertEquals(1, i.quicDirectionsGivenUp());
+        assertEquals(0, i.quicStalledConnections());
+        assertEquals(0, i.malformedMessages(MessageKind.QUIC));
     }
 
     /**

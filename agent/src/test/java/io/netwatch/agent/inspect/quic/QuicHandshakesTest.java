@@ -146,4 +146,30 @@ class QuicHandshakesTest {
         assertEquals(4, h.keyDerivations(), "the server's keys once more");
         assertEquals(0, h.keptBytes());
     }
+
+    @Test
+    void aConnectionStalledOverStallInitialsClientInitialsMakesWayForANewOne() {
+        QuicHandshakes h = new QuicHandshakes();
+        for (int i = 0; i < QuicHandshakes.MAX_CONNECTIONS; i++) {
+            ByteBuffer d = clientInitial(QuicInitial.VERSION_1, new byte[] {(byte) i, 1, 2, 3, 4, 5, 6, 7}, 0);
+            assertEquals(QuicHandshakes.Step.OPENED, h.client(d, 0, d.limit()));
+        }
+        // Junk sent to a fresh DCID makes no connection leave: only one that opens takes a place.
+        byte[] junk = seal(Spec.client(QuicInitial.VERSION_1, new byte[] {7, 7, 7, 7, 7, 7, 7, 7},
+                QuicInitialTest.padded(PING)));
+        junk[junk.length - 20] ^= 1;
+        assertEquals(QuicHandshakes.Step.MALFORMED, h.client(ByteBuffer.wrap(junk), 0, junk.length));
+        assertEquals(0, h.stalledConnectionsTaken());
+        assertEquals(QuicHandshakes.MAX_CONNECTIONS, h.connections());
+
+        ByteBuffer fresh = clientInitial(QuicInitial.VERSION_1, new byte[] {8, 8, 8, 8, 8, 8, 8, 8}, 0);
+        assertEquals(QuicHandshakes.Step.OPENED, h.client(fresh, 0, fresh.limit()));
+        assertEquals(1, h.stalledConnectionsTaken());
+        assertEquals(QuicHandshakes.MAX_CONNECTIONS, h.connections());
+        // The first connection's place went: its Initial is a new connection now, taking the
+        // place of the next stalled one.
+        ByteBuffer again = clientInitial(QuicInitial.VERSION_1, new byte[] {0, 1, 2, 3, 4, 5, 6, 7}, 1);
+        assertEquals(QuicHandshakes.Step.OPENED, h.client(again, 0, again.limit()));
+        assertEquals(2, h.stalledConnectionsTaken());
+    }
 }
