@@ -449,7 +449,8 @@ class InspectCommandTest {
         // Found in review: the summary gave the stream gaps of inspection's bounds, not the others
         // (flows evicted or stopped for memory, QUIC hellos given up), so a capture read short
         // looked read whole. Sixteen datagrams to port 443 that start as QUIC Initials and cannot
-        // be opened reach the bound of datagrams looked at: the direction is given up.
+        // be opened reach the bound of Initials in a row without a message: the direction is given
+        // up. (No connection opened, so none stalled.)
         byte[] initial = new byte[1200];
         initial[0] = (byte) 0xC3; // long header, Initial, version 1 below
         initial[4] = 1;

@@ -102,12 +102,21 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
     /** Most TLS stream bytes read to find the hellos, per direction. */
     static final int MAX_TLS_PREFIX = 32 * 1024;
     /**
-     * Datagrams looked at per direction for QUIC Initials (counted when none gave a hello and
-     * one of them was an Initial). Those that cannot be opened count as those that can: a sender
-     * makes either as cheaply (Initial keys are public), and each costs a key derivation and an
-     * AEAD. A client's hello comes in its first Initials, two or three with a post-quantum key
-     * share. A hello read does not end the direction before this: another connection's Initials
-     * may follow on the same 5-tuple (see {@link QuicHandshakes}), a decoy's hello first.
+     * Datagrams looked at per direction for a first QUIC Initial: with none among them, the
+     * direction is no QUIC (another protocol on port 443, or a connection under way before the
+     * capture began), and nothing is counted.
+     */
+    static final int MAX_QUIC_DATAGRAMS = 16;
+    /**
+     * Initials opened or tried in a row in a QUIC direction without a message read: at this the
+     * direction ends (counted given up). Those that cannot be opened count as those that can: a
+     * sender makes either as cheaply (Initial keys are public), and each costs a decryption and
+     * maybe a key derivation. A client's hello comes in its first Initials, two or three with a
+     * post-quantum key share. Each message read starts the count again, so a direction is read
+     * for as long as the flow lasts: another connection may start on the same 5-tuple at any
+     * time (see {@link QuicHandshakes}), a decoy's hello first. Initials of a connection already
+     * read cost a header compare and do not count, nor do datagrams that are no Initial (a byte
+     * read each).
      */
     static final int MAX_QUIC_INITIALS = 16;
     /** The QUIC connections of the flow, from its first client Initial; null before, and once both directions are done. */
@@ -340,6 +349,10 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
                 }
             }
         } else if (l.payloadLength > 0) {
+            if (d.passesOverQuic(frame, l.payloadOffset, l.payloadLength)) {
+                // A QUIC connection's datagrams after its handshake: a byte read each, nothing kept changes.
+                return true;
+            }
             keptMayChange = true;
             d.datagram(frame, l.payloadOffset, l.payloadLength);
             if (udpDns && toServer.rulesDone() && toClient.rulesDone()) {
@@ -895,11 +908,12 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
          * as a stream offset), -1 until known: the payload rules read the bytes before it only.
          */
         private long tlsCiphertextFrom = -1;
-        private int quicInitials;
-        /** One of the datagrams was a QUIC Initial, opened or not: see {@link #quicBound}. */
+        /** Datagrams looked at before the first QUIC Initial (see {@link #MAX_QUIC_DATAGRAMS}). */
+        private int quicDatagrams;
+        /** One of the datagrams was a QUIC Initial, opened or not: the direction is read as QUIC from then on. */
         private boolean quicSeen;
-        /** A connection's first message in this direction was read (a hello, or one refused as malformed). */
-        private boolean quicMessageRead;
+        /** Initials opened or tried since the last message read (see {@link #MAX_QUIC_INITIALS}). */
+        private int quicTries;
         /** This direction was counted in {@link Inspector#quicDirectionsGivenUp()}: once at most. */
         private boolean quicGaveUp;
         /** The SSH identification line being read. */
@@ -1053,11 +1067,22 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
             }
         }
 
+        /**
+         * True for a datagram that is no Initial in a QUIC direction with nothing else to do:
+         * most of a QUIC flow's datagrams, passed over at the cost of a byte read. Only those
+         * {@link #parseDatagram} would hand to {@link #quic} (which reads nothing more of them):
+         * on another port, a direction not named QUIC ends at its first datagram that is no Initial.
+         */
+        boolean passesOverQuic(ByteBuffer b, int off, int len) {
+            return quicSeen && !finished && (serverPort == QUIC_PORT || protocol != null)
+                    && !QuicInitial.startsLikeInitial(b, off, len) && rulesDone();
+        }
+
         private void parseDatagram(ByteBuffer b, int off, int len) {
             if (finished) {
                 return;
             }
-            if (quicInitials < MAX_QUIC_INITIALS && (serverPort == QUIC_PORT || protocol != null
+            if ((quicSeen || quicDatagrams < MAX_QUIC_DATAGRAMS) && (serverPort == QUIC_PORT || protocol != null
                     || QuicInitial.probe(b, off, len))) {
                 if (inspector.parses(MessageKind.QUIC)) {
                     quic(b, off, len);
@@ -1423,7 +1448,6 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
          * HelloRetryRequest the second ClientHello and the real ServerHello are read as over TCP.
          */
         private void quic(ByteBuffer b, int off, int len) {
-            quicInitials++;
             QuicHandshakes.Step step;
             if (!QuicInitial.startsLikeInitial(b, off, len)) {
                 // Most datagrams of a QUIC flow: its short-header packets after the handshake.
@@ -1446,6 +1470,7 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
                 case MALFORMED -> {
                     inspector.countMalformed(MessageKind.QUIC);
                     quicSeen = true;
+                    quicTries++;
                 }
                 case ALREADY_READ -> quicSeen = true;
                 case TOO_MANY_CONNECTIONS -> {
@@ -1456,17 +1481,19 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
                 case OPENED -> {
                     quicSeen = true;
                     protocol = ProtocolProbe.QUIC;
+                    quicTries++;
                 }
                 case MESSAGE_TOO_LONG -> {
                     // This connection's hello can never be read; another connection's still can.
                     quicSeen = true;
                     protocol = ProtocolProbe.QUIC;
+                    quicTries++;
                     quicGiveUp();
                 }
                 case MESSAGE -> {
                     quicSeen = true;
                     protocol = ProtocolProbe.QUIC;
-                    quicMessageRead = true;
+                    quicTries = 0;
                     quicMessage(quicHandshakes.message(), quicHandshakes.messageLength());
                     if (quicHandshakes != null) {
                         // Read: its stream's arrays go now, not at the flow's next datagram (if any).
@@ -1474,8 +1501,11 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
                     }
                 }
             }
-            if (quicInitials == MAX_QUIC_INITIALS) {
+            if (quicTries == MAX_QUIC_INITIALS) {
                 quicBound();
+            } else if (!quicSeen) {
+                // No Initial yet: past MAX_QUIC_DATAGRAMS without one, the next go to the other parsers.
+                quicDatagrams++;
             }
         }
 
@@ -1508,17 +1538,11 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
         }
 
         /**
-         * The datagrams looked at reached {@link #MAX_QUIC_INITIALS}. When an Initial came, the
-         * direction is done, and counted given up if no connection's first message was read in
-         * it; else this was no QUIC, and the next datagram goes on to the other parsers as before.
+         * {@link #MAX_QUIC_INITIALS} Initials in a row gave no message: the direction is done, and
+         * counted given up (a hello may lie behind them).
          */
         private void quicBound() {
-            if (!quicSeen) {
-                return;
-            }
-            if (!quicMessageRead) {
-                quicGiveUp();
-            }
+            quicGiveUp();
             finished = true;
             if (quicHandshakes != null) {
                 quicHandshakes.endSide(fromClient);

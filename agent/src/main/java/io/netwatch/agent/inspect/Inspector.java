@@ -477,11 +477,11 @@ public final class Inspector implements FlowObserver {
 
     /**
      * QUIC directions in which a bound left a hello unread, each counted once: {@link
-     * FlowInspection#MAX_QUIC_INITIALS} datagrams looked at (opened or not) without a hello (the
-     * flow is named QUIC, with no TLS fields), a connection's first message announced longer
-     * than the CRYPTO data kept, or an Initial for a new connection while {@link
-     * io.netwatch.agent.inspect.quic.QuicHandshakes#MAX_CONNECTIONS} are followed, none of them
-     * read or stalled.
+     * FlowInspection#MAX_QUIC_INITIALS} Initials in a row (opened or not) without a message
+     * (the flow is named QUIC, with no TLS fields if none came before), a connection's message
+     * announced longer than the CRYPTO data kept, or an Initial for a new connection while
+     * {@link io.netwatch.agent.inspect.quic.QuicHandshakes#MAX_CONNECTIONS} are followed, none
+     * of them read or stalled.
      */
     public long quicDirectionsGivenUp() {
         return quicGiveUps.get();

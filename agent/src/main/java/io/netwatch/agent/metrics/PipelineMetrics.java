@@ -130,10 +130,11 @@ public final class PipelineMetrics implements MeterBinder {
                         event.code());
             }
             meters.counter("netwatch.inspect.quic.given.up.directions", inspector, Inspector::quicDirectionsGivenUp,
-                    "QUIC directions in which a bound left a hello unread: none found within the 16 datagrams "
-                            + "looked at (Initials that cannot be opened count; the flow is named quic, with no TLS "
-                            + "fields), a connection's first message announced longer than the 16 KiB of CRYPTO data "
-                            + "kept, or an Initial for a new connection while 4 are followed, none read or stalled");
+                    "QUIC directions in which a bound left a hello unread: 16 Initials in a row gave no message "
+                            + "(Initials that cannot be opened count; the flow is named quic, with no TLS fields if "
+                            + "none came before), a connection's message announced longer than the 16 KiB of CRYPTO "
+                            + "data kept, or an Initial for a new connection while 4 are followed, none read or "
+                            + "stalled");
             meters.counter("netwatch.inspect.quic.stalled.connections", inspector, Inspector::quicStalledConnections,
                     "QUIC connections whose place a new connection on their flow took because their client's "
                             + "CRYPTO stream had not grown over the flow's last 4 client Initials, their hello unread");

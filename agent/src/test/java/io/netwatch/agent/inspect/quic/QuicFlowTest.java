@@ -70,13 +70,27 @@ class QuicFlowTest {
 
     /** The pipeline with these rules, its inspection events kept. */
     private void withRules(String text) throws Exception {
+        withRules(text, InspectionConfig.defaults());
+    }
+
+    private void withRules(String text, InspectionConfig config) throws Exception {
         Path f = dir.resolve("test.rules");
         Files.writeString(f, text);
         Signatures s = new RulesConfig(List.of(f), false, Duration.ZERO, Signatures.DEFAULT_PAYLOAD_DEPTH,
                 RuleVariables.defaults()).load();
         assertEquals(List.of(), s.lastLoad().errors());
         pipeline = Pipeline.create("n", List.of("eth0"), FlowTableConfig.defaults(), DetectionConfig.defaults(),
-                InspectionConfig.defaults(), s, flows::add, AnomalySink.NONE, events::add);
+                config, s, flows::add, AnomalySink.NONE, events::add);
+    }
+
+    /** A datagram between any two of the test's ports, {@code fromClient} saying which way. */
+    private void datagram(boolean fromClient, int clientPort, int serverPort, byte[] payload) {
+        byte[] l4 = fromClient ? udp(clientPort, serverPort, payload.length)
+                : udp(serverPort, clientPort, payload.length);
+        System.arraycopy(payload, 0, l4, 8, payload.length);
+        byte[] ip = fromClient ? ipv4Packet(CLIENT, SERVER, 17, l4) : ipv4Packet(SERVER, CLIENT, 17, l4);
+        byte[] f = ethernet(0x0800, ip);
+        pipeline.onPacket(ByteBuffer.wrap(f), LinkType.ETHERNET, t += 1000, f.length, 0);
     }
 
     private static byte[] id(String hex) {
@@ -119,6 +133,8 @@ class QuicFlowTest {
     }
 
     private static final byte[] PING = {0x01};
+    /** Initials in a row without a message after which a direction ends (FlowInspection.MAX_QUIC_INITIALS). */
+    private static final int MAX_QUIC_INITIALS = 16;
 
     @Test
     void aLaterInitialsTruncatedPacketNumberDecodesAgainstTheLargestSoFar() {
@@ -356,6 +372,90 @@ class QuicFlowTest {
         assertEquals(1, i.quicDirectionsGivenUp());
         assertEquals(0, i.quicStalledConnections());
         assertEquals(0, i.malformedMessages(MessageKind.QUIC));
+    }
+
+    /** A short-header (1-RTT) packet: what a QUIC connection's datagrams are after its handshake. */
+    private static byte[] shortHeader() {
+        byte[] p = new byte[1200];
+        p[0] = 0x41;
+        return p;
+    }
+
+    @Test
+    void connectionsOneAfterAnotherOnALongLivedSocketAreEachRead() throws Exception {
+        // One UDP socket (a client's shared QUIC transport, or a NAT mapping kept) carries its
+        // connections one after another on the same 5-tuple. The first 16 datagrams of each
+        // direction were all that was looked at, and four connections all that were followed:
+        // the second connection's hello went unread, and nothing counted it.
+        withRules("");
+        List<String> names = new ArrayList<>();
+        for (int c = 1; c <= 6; c++) {
+            String name = "conn-0" + c + ".org";
+            names.add(name);
+            byte[] dcid = id(("0" + c).repeat(8));
+            byte[] clientScid = id(("a" + c).repeat(4));
+            byte[] serverScid = id(("c" + c).repeat(8));
+            datagram(clientInitial(dcid, dcid, clientScid, 0, crypto(0, helloFor(name))));
+            fromServer(serverInitial(dcid, clientScid, serverScid, 0, crypto(0, QuicInitialTest.SERVER_HELLO)));
+            datagram(clientInitial(dcid, serverScid, clientScid, 1, PING));
+            for (int n = 0; n < 20; n++) {
+                datagram(shortHeader());
+                fromServer(shortHeader());
+            }
+        }
+        pipeline.finish();
+        assertEquals(names, hellos("client_hello"));
+        assertEquals(6, hellos("server_hello").size());
+        Flow f = flows.getFirst();
+        assertEquals("conn-06.org", f.getTls().getSni(), "the record keeps the last hello");
+        Inspector i = pipeline.inspector();
+        assertEquals(0, i.quicDirectionsGivenUp());
+        assertEquals(0, i.quicStalledConnections(), "a connection read makes way without loss");
+        assertEquals(0, i.malformedMessages(MessageKind.QUIC));
+    }
+
+    @Test
+    void aDirectionOnAnotherPortNotNamedQuicStillEndsAtItsFirstDatagramThatIsNoInitial() throws Exception {
+        // Off port 443 a direction is read as QUIC only while its datagrams say so: one that
+        // cannot be opened names nothing, and the next that is no Initial ends the direction, as
+        // before. Passing over a QUIC direction's datagrams must not keep it read (and its
+        // flow's place held) for good. One place: a flow that kept it makes the next evict it.
+        InspectionConfig d = InspectionConfig.defaults();
+        withRules("", new InspectionConfig(d.depthBytes(), d.maxPendingBytes(), d.budgetBytes(), 1));
+        datagram(true, 50000, 8443, undecryptable());
+        datagram(false, 50000, 8443, shortHeader());
+        datagram(true, 50000, 8443, shortHeader());
+        datagram(true, 50001, 443, hello());
+        pipeline.finish();
+        Inspector i = pipeline.inspector();
+        assertEquals(0, i.evictedFlows(), "the first flow gave its place back");
+        assertEquals("example.com", flowFrom(50001).getTls().getSni());
+    }
+
+    @Test
+    void eachMessageReadStartsTheCountOfInitialsWithoutOneAgain() {
+        // A decoy's hello, 15 Initials that cannot be opened, and the real hello: read. The 17th
+        // datagram was past the bound before, its hello unread. Then 16 in a row with no message
+        // (sent to a DCID of their own: those to a connection read are not opened): the
+        // direction ends, counted (a hello could hide behind them, a message read or not).
+        byte[] decoy = id("1111111111111111");
+        datagram(clientInitial(decoy, decoy, new byte[0], 0, crypto(0, helloFor("benign.test"))));
+        for (int n = 0; n < MAX_QUIC_INITIALS - 1; n++) {
+            datagram(undecryptable());
+        }
+        datagram(hello());
+        byte[] junk = clientInitial(id("4444444444444444"), id("4444444444444444"), new byte[0], 0, PING);
+        junk[junk.length - 40] ^= 1;
+        for (int n = 0; n < MAX_QUIC_INITIALS; n++) {
+            datagram(junk);
+        }
+        byte[] late = id("3333333333333333");
+        datagram(clientInitial(late, late, new byte[0], 0, crypto(0, helloFor("late.tests0"))));
+        pipeline.finish();
+        assertEquals("example.com", flows.getFirst().getTls().getSni());
+        Inspector i = pipeline.inspector();
+        assertEquals(1, i.quicDirectionsGivenUp());
+        assertEquals(2 * MAX_QUIC_INITIALS - 1, i.malformedMessages(MessageKind.QUIC));
     }
 
     /**
