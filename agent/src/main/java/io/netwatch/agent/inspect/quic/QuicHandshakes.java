@@ -229,6 +229,8 @@ public final class QuicHandshakes {
     private int stalledTaken;
     /** Initial keys derived so far, for every side, kept or not: tests count them. */
     private int keyDerivations;
+    /** Connections opened so far, those whose place another took included: tests count them. */
+    private int opened;
 
     /** Reads one client-to-server datagram. */
     public Step client(ByteBuffer buf, int off, int len) {
@@ -266,6 +268,7 @@ public final class QuicHandshakes {
         }
         c = new Connection(ok.dcid(), ok.scid(), fresh);
         connections[count++] = c;
+        opened++;
         return read(c, false, ok);
     }
 
@@ -413,8 +416,10 @@ public final class QuicHandshakes {
      *
      * @return {@link Step#MESSAGE} when the bytes after the HelloRetryRequest, already here, hold
      *         the server's next message whole ({@link #message()} is then that one);
-     *         {@link Step#OPENED} when they do not; {@link Step#ALREADY_READ} when nothing more is
-     *         read: the connection had a HelloRetryRequest before, or the message was no server's
+     *         {@link Step#OPENED} when they do not (the HelloRetryRequest's arrays went, as at
+     *         {@link #messageRead()}); {@link Step#ALREADY_READ} when nothing more is read, and
+     *         nothing changed: the connection had a HelloRetryRequest before, or the message was
+     *         no server's
      */
     public Step helloRetryRequest() {
         Connection c = messageFromServer;
@@ -501,5 +506,10 @@ public final class QuicHandshakes {
     /** Initial keys derived so far on this flow, kept or not (a derivation is five HMAC-SHA256 runs). */
     int keyDerivations() {
         return keyDerivations;
+    }
+
+    /** Connections opened so far on this flow, those no longer followed included. */
+    int connectionsOpened() {
+        return opened;
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
@@ -49,7 +50,9 @@ class QuicInitialFuzzTest {
      * length byte and that many bytes (cut short at the end). Control bit 0: from the server;
      * bit 1: the bytes are sealed as the payload of a valid Initial (bits 2-3 pick the keys'
      * DCID, bits 4-5 the DCID it is sent to, bits 6-7 the source ID), else they are the
-     * datagram. Seeds: {@code QuicInitialFuzzTestInputs/followsAnyDatagramSequence/}.
+     * datagram. A server's message that starts as a ServerHello is taken for a
+     * HelloRetryRequest, as the caller would tell it one ({@link QuicHandshakes#helloRetryRequest()}).
+     * Seeds: {@code QuicInitialFuzzTestInputs/followsAnyDatagramSequence/}.
      */
     @Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     @FuzzTest
@@ -59,6 +62,7 @@ class QuicInitialFuzzTest {
         int perSide = QuicCryptoAssembler.DEFAULT_MAX_BYTES + QuicCryptoAssembler.DEFAULT_MAX_BYTES / 8
                 + 2 * InitialKeys.BYTES;
         int clientDatagrams = 0;
+        int retried = 0;
         // Read in order here: the provider takes single bytes from the input's end.
         byte[] in = data.consumeRemainingAsBytes();
         for (int at = 0; at + 2 <= in.length; ) {
@@ -78,10 +82,27 @@ class QuicInitialFuzzTest {
             clientDatagrams += server ? 0 : 1;
             assertNotNull(step);
             assertEquals(0, b.position());
+            if (server && step == QuicHandshakes.Step.MESSAGE && h.message().get(0) == 2) {
+                QuicHandshakes.Step next = h.helloRetryRequest();
+                assertNotNull(next);
+                if (next == QuicHandshakes.Step.ALREADY_READ) {
+                    assertNotNull(h.message(), "nothing changed: the message is still held");
+                } else {
+                    retried++;
+                    if (next == QuicHandshakes.Step.OPENED) {
+                        assertNull(h.message(), "the HelloRetryRequest's arrays went");
+                    }
+                    step = next;
+                }
+            }
             assertTrue(h.connections() <= QuicHandshakes.MAX_CONNECTIONS);
-            assertTrue(h.keptBytes() <= 2 * QuicHandshakes.MAX_CONNECTIONS * perSide, () -> "kept " + h.keptBytes());
-            // At most one per client datagram, and the server's keys once per connection and version.
-            assertTrue(h.keyDerivations() <= clientDatagrams + 2 * QuicHandshakes.MAX_CONNECTIONS,
+            // Every side full, and a message held while its side reads on to the next.
+            assertTrue(h.keptBytes() <= (2 * QuicHandshakes.MAX_CONNECTIONS + 1) * perSide,
+                    () -> "kept " + h.keptBytes());
+            assertTrue(h.connectionsOpened() <= clientDatagrams);
+            // At most one per client datagram, and the server's keys once per connection and
+            // version, once more after a HelloRetryRequest.
+            assertTrue(h.keyDerivations() <= clientDatagrams + 2 * (h.connectionsOpened() + retried),
                     "derivations " + h.keyDerivations());
             if (step == QuicHandshakes.Step.MESSAGE) {
                 assertTrue(h.messageLength() >= 4 && h.messageLength() <= h.message().limit());
