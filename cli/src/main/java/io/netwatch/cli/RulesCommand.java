@@ -6,6 +6,8 @@ import io.netwatch.agent.inspect.signature.Signatures;
 import io.netwatch.agent.inspect.signature.Suppression;
 import io.netwatch.agent.inspect.signature.ThresholdLine;
 import io.netwatch.cli.config.ConfigValues;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -35,10 +37,13 @@ final class RulesCommand implements Runnable {
                     + "with --threshold-file, every line of it refused or overridden by another, and every sid that a "
                     + "suppress or threshold line or --disable-sid names and no loaded rule has. "
                     + "With --config, the rules an agent with that configuration loads, as it loads them. "
-                    + "Exit status 0 when all load, 1 when some rule or threshold line is refused or overridden, or a sid names no "
-                    + "rule, 2 when a file cannot be read, a directory holds no *.rules file or a group given is not "
-                    + "valid.")
+                    + "Exit status 0 when all load, 1 when some rule or threshold line is refused or overridden, or a sid"
+                    + " names no rule, 2 when a file cannot be read or a group given is not valid (the agent would not"
+                    + " start). A directory without *.rules files passes, as the agent starts with it, and is said.")
     static final class Check implements Callable<Integer> {
+        /** Names of other files said of a directory without rule files. */
+        private static final int NAMES_SHOWN = 3;
+
         @Parameters(paramLabel = "PATH", arity = "0..*",
                 description = "Rule files or directories of *.rules files (none: check the bundled rules, or those "
                         + "of --config's rules.paths); given, they replace rules.paths.")
@@ -111,6 +116,7 @@ final class RulesCommand implements Runnable {
                 System.out.println(e);
             }
             int refused = report.errors().size();
+            sayEmptyDirectories(checked);
             System.out.printf("%s loaded, %d refused, from %s%n", TextFormat.count(s.current().size(), "rule"), refused,
                     String.join(", ", s.current().sources()));
             Path threshold = rules.tuning().thresholdFile();
@@ -125,15 +131,30 @@ final class RulesCommand implements Runnable {
                         TextFormat.count(report.suppressions().size(), "suppress line"),
                         TextFormat.count(report.thresholds().size(), "threshold line"), notLoaded, threshold);
             }
-            // A directory without rule files checks clean, yet the user meant rules to be there
-            // (found by a new user: silence). suricata -T fails on a rule path with no files, so this does too.
-            List<Path> empty = checked.stream().filter(Files::isDirectory)
-                    .filter(p -> Signatures.ruleFiles(p).isEmpty()).toList();
-            for (Path p : empty) {
-                System.err.println("netwatch rules check: no rules files found in " + p
-                        + " (the agent reads the *.rules files of a directory)");
+            return refused == 0 && report.tuningErrors().isEmpty() ? 0 : 1;
+        }
+
+        /**
+         * Says what a directory without rule files gave: the agent starts with it (the shipped
+         * ConfigMap netwatch-rules is empty), so the check passes it too, and says what is in it.
+         */
+        private static void sayEmptyDirectories(List<Path> checked) {
+            for (Path p : checked) {
+                if (!Files.isDirectory(p) || !Signatures.ruleFiles(p).isEmpty()) {
+                    continue;
+                }
+                List<String> others;
+                try (Stream<Path> s = Files.list(p)) {
+                    // Dot files are skipped as the agent skips them (a mounted ConfigMap's ..data).
+                    others = s.map(f -> f.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().toList();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                System.out.println("0 rule files in " + p + (others.isEmpty() ? " (an empty directory)"
+                        : " (" + String.join(", ", others.subList(0, Math.min(others.size(), NAMES_SHOWN)))
+                        + (others.size() > NAMES_SHOWN ? " and " + (others.size() - NAMES_SHOWN) + " more" : "")
+                        + ": the agent reads only the *.rules files of a directory)"));
             }
-            return !empty.isEmpty() ? 2 : refused == 0 && report.tuningErrors().isEmpty() ? 0 : 1;
         }
     }
 }

@@ -52,20 +52,45 @@ class RulesCommandTest {
         assertTrue(missing.stderr().contains("does not exist"), missing.stderr());
     }
 
-    /** Found by a new user: a directory without rule files checked clean, silently. */
+    /**
+     * Found by a new user: a directory without rule files checked clean, silently. Then (cbd9d30)
+     * it failed the check with status 2, while the agent starts with it: the shipped ConfigMap
+     * netwatch-rules is empty, so the shipped agent.yaml failed its own check. It passes, as
+     * the agent takes it, and is said.
+     */
     @Test
-    void aDirectoryWithoutRuleFilesIsSaidAndFailsTheCheck() throws Exception {
+    void aDirectoryWithoutRuleFilesPassesAsTheAgentStartsWithItAndIsSaid() throws Exception {
         Path dir = Files.createDirectory(tmp.resolve("rules"));
+        // As Kubernetes mounts an empty ConfigMap: only its hidden ..data link.
+        Files.createDirectory(dir.resolve("..data"));
+        ManifestSet shipped = ManifestSet.load(Samples.repoRoot().resolve("manifests"));
+        assertEquals(java.util.Map.of(), shipped.the(io.fabric8.kubernetes.api.model.ConfigMap.class,
+                "netwatch-rules").getData(), "the shipped netwatch-rules ConfigMap is empty");
+        String agentYaml = shipped.the(io.fabric8.kubernetes.api.model.ConfigMap.class, "netwatch-agent-config")
+                .getData().get("agent.yaml");
+        assertTrue(agentYaml.contains("paths: [/etc/netwatch/rules]"), agentYaml);
+        Path config = tmp.resolve("agent.yaml");
+        Files.writeString(config, agentYaml.replace("/etc/netwatch/rules", dir.toString()));
+
+        CliRun o = run("rules", "check", "--config", config.toString());
+        assertEquals(0, o.code(), o.stdout() + o.stderr());
+        assertEquals("", o.stderr());
+        List<String> lines = o.stdout().lines().toList();
+        assertEquals("0 rule files in " + dir + " (an empty directory)", lines.get(0));
+        assertTrue(lines.get(1).endsWith(" loaded, 0 refused, from bundled:default.rules"), o.stdout());
+
+        // A file misnamed is no rule file, for the agent as here: named, so that a typo shows.
         Files.writeString(dir.resolve("local.rule"), "alert tcp any any -> any any (msg:\"m\"; content:\"a\"; sid:1;)\n");
-        CliRun o = run("rules", "check", dir.toString());
-        assertEquals(2, o.code(), o.stdout() + o.stderr());
-        assertTrue(o.stderr().contains("netwatch rules check: no rules files found in " + dir
-                + " (the agent reads the *.rules files of a directory)"), o.stderr());
+        o = run("rules", "check", dir.toString());
+        assertEquals(0, o.code(), o.stdout() + o.stderr());
+        assertEquals("0 rule files in " + dir + " (local.rule: the agent reads only the *.rules files of a directory)",
+                o.stdout().lines().findFirst().orElseThrow());
 
         Files.move(dir.resolve("local.rule"), dir.resolve("local.rules"));
         o = run("rules", "check", dir.toString());
         assertEquals(0, o.code(), o.stdout() + o.stderr());
         assertEquals("", o.stderr());
+        assertTrue(o.stdout().strip().endsWith("from bundled:default.rules, " + dir.resolve("local.rules")), o.stdout());
     }
 
     @Test
