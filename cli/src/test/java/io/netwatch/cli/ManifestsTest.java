@@ -97,6 +97,51 @@ class ManifestsTest {
         assertTrue(problems.contains("missing.yaml is listed but does not exist"), problems.toString());
     }
 
+    /**
+     * Found by a new user: the rules ConfigMap's comment said the agent reads it "by its --rules
+     * option", which the DaemonSet does not pass (rules.paths of agent.yaml names it). An option
+     * a comment names, outside a quoted command, is one a container of the manifests is given.
+     */
+    @Test
+    void anOptionACommentNamesIsOneAContainerIsGiven() throws IOException {
+        Set<String> given = new java.util.TreeSet<>();
+        for (var template : main.podTemplates().values()) {
+            for (Container c : template.getSpec().getContainers()) {
+                c.getArgs().forEach(a -> given.add(a.split("=", 2)[0]));
+            }
+        }
+        assertTrue(given.contains("--config"), given.toString());
+        List<String> problems = new ArrayList<>();
+        for (String file : main.listed()) {
+            problems.addAll(optionsNamedNotGiven(file, Files.readString(main.dir().resolve(file)), given));
+        }
+        assertNone(problems);
+        assertEquals(List.of("agent-rules-configmap.yaml:2: names --rules, which no container is given"),
+                optionsNamedNotGiven("agent-rules-configmap.yaml", "# Your rules, mounted and read by its\n"
+                        + "# --rules option (check them with `netwatch rules check --no-default-rules`).\n", given));
+    }
+
+    private static final Pattern COMMENT_OPTION = Pattern.compile("--[a-z][a-z0-9-]*");
+
+    /** The options the comments of {@code text} name, outside `quoted commands`, that are not in {@code given}. */
+    private static List<String> optionsNamedNotGiven(String file, String text, Set<String> given) {
+        List<String> out = new ArrayList<>();
+        List<String> lines = text.lines().toList();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (!line.startsWith("#")) {
+                continue;
+            }
+            Matcher m = COMMENT_OPTION.matcher(line.replaceAll("`[^`]*`", ""));
+            while (m.find()) {
+                if (!given.contains(m.group())) {
+                    out.add(file + ":" + (i + 1) + ": names " + m.group() + ", which no container is given");
+                }
+            }
+        }
+        return out;
+    }
+
     @Test
     void everyObjectLoadsAsItsTypedClassWithNoUnknownField() {
         assertNone(checks.everyObjectIsKnown(main, Set.of()));
