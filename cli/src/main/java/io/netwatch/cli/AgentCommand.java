@@ -11,16 +11,54 @@ import io.netwatch.agent.identity.IdentityCache;
 import io.netwatch.cli.config.ConfigValues;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 
-@Command(name = "agent", mixinStandardHelpOptions = true,
+@Command(name = "agent", mixinStandardHelpOptions = true, modelTransformer = AgentCommand.SharedOptionKeys.class,
         description = {"Run the node agent: capture live (or replay a file), track flows, detect, stream to the aggregator.",
                 "Settings come from built-in defaults, then --config FILE, then NETWATCH_AGENT_* environment variables,"
                         + " then these options (docs/configuration.md); --print-config shows the result."})
 final class AgentCommand implements Callable<Integer> {
+    /**
+     * Ends the help of each option the agent shares with commands that read no configuration
+     * (the rule options of inspect, the TLS options of the query commands) with the key it sets
+     * here, as the agent's own options end theirs: the shared text cannot name it, since there
+     * it sets none.
+     */
+    static final class SharedOptionKeys implements CommandLine.IModelTransformer {
+        private static final Map<String, String> KEYS = Map.ofEntries(
+                Map.entry("--rules", AgentSettings.RULE_PATHS.path()),
+                Map.entry("--no-default-rules", AgentSettings.BUNDLED.path() + ": false"),
+                Map.entry("--rule-payload-depth", AgentSettings.PAYLOAD_DEPTH.path()),
+                Map.entry("--address-group", AgentSettings.ADDRESS_GROUPS.path()),
+                Map.entry("--port-group", AgentSettings.PORT_GROUPS.path()),
+                Map.entry("--disable-sid", AgentSettings.DISABLED_SIDS.path()),
+                Map.entry("--threshold-file", AgentSettings.THRESHOLD_FILE.path()),
+                Map.entry("--tls-ca", AgentSettings.TLS_CA.path()),
+                Map.entry("--tls-cert", AgentSettings.TLS_CERT.path()),
+                Map.entry("--tls-key", AgentSettings.TLS_KEY.path()),
+                Map.entry("--tls-server-name", AgentSettings.TLS_SERVER_NAME.path()));
+
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            KEYS.forEach((name, key) -> {
+                OptionSpec option = spec.findOption(name);
+                OptionSpec.Builder named = option.toBuilder();
+                String[] description = named.description().clone();
+                description[description.length - 1] += " (" + key + ")";
+                spec.remove(option);
+                spec.addOption(named.description(description).build());
+            });
+            return spec;
+        }
+    }
+
     @ArgGroup(exclusive = true, multiplicity = "0..1")
     Source source;
 

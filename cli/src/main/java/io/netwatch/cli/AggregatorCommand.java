@@ -61,7 +61,7 @@ final class AggregatorCommand implements Callable<Integer> {
             description = "Watch the cluster (in-cluster service account, else KUBECONFIG or ~/.kube/config) for"
                     + " pod identities and NetworkPolicies: flows are enriched and judged, and established flows"
                     + " the policies deny become policy_violation anomalies. Readiness (gRPC health) stays down"
-                    + " until the cluster is listed.")
+                    + " until the cluster is listed. (kubernetes.enabled)")
     Boolean kubernetes;
 
     @Option(names = "--response-mode", paramLabel = "MODE", description = "Blocking decisions: off, dry-run or enforce"

@@ -5,7 +5,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
-/** TLS towards the aggregator, for the agent and the query commands. */
+/**
+ * TLS towards the aggregator, for the agent and the query commands. Their help names no
+ * configuration key, which the query commands do not read; the agent's adds each one's
+ * ({@link AgentCommand.SharedOptionKeys}).
+ */
 final class ClientTlsOptions {
     @Option(names = "--tls-ca", description = "PEM CA certificate(s) that verify the aggregator's certificate;"
             + " turns on TLS.")

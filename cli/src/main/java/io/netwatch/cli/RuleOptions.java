@@ -14,7 +14,11 @@ import java.util.Map;
 import java.util.function.Function;
 import picocli.CommandLine.Option;
 
-/** The signature-rule options shared by {@code agent} and {@code inspect}. */
+/**
+ * The signature-rule options shared by {@code agent} and {@code inspect}. Their help names no
+ * configuration key, which inspect does not read; the agent's adds each one's
+ * ({@link AgentCommand.SharedOptionKeys}).
+ */
 final class RuleOptions {
     @Option(names = "--rules", paramLabel = "PATH",
             description = "Signature rules: a file, or a directory of *.rules files (Suricata syntax, see "

@@ -10,18 +10,19 @@ import picocli.CommandLine.Option;
 final class ServerTlsOptions {
     @Option(names = "--tls-cert", description = "The aggregator's PEM certificate (chain). With --tls-key and"
             + " --tls-client-ca turns on TLS: agents must present a client certificate, query clients a client"
-            + " certificate or the --query-token-file token. Without them everything is plaintext.")
+            + " certificate or the --query-token-file token. Without them everything is plaintext. (tls.cert)")
     Path cert;
 
-    @Option(names = "--tls-key", description = "The PKCS#8 PEM private key of --tls-cert.")
+    @Option(names = "--tls-key", description = "The PKCS#8 PEM private key of --tls-cert. (tls.key)")
     Path key;
 
     @Option(names = "--tls-client-ca", description = "PEM CA certificate(s) that sign the agents' and query clients'"
-            + " certificates; a client certificate it does not verify fails the handshake.")
+            + " certificates; a client certificate it does not verify fails the handshake. (tls.client_ca)")
     Path clientCa;
 
     @Option(names = "--query-token-file", description = "File holding the query API's bearer token (reread when it"
-            + " changes); needs TLS. Query clients then need this token or a client certificate.")
+            + " changes); needs TLS. Query clients then need this token or a client certificate."
+            + " (query.token_file)")
     Path tokenFile;
 
     @Option(names = "--tls-reload", description = "How often the certificate, key, CA and token files are checked"
