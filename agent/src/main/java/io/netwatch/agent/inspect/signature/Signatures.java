@@ -382,6 +382,11 @@ public final class Signatures {
             tuningErrors.addAll(lines);
             suppressions = Suppressions.of(threshold.suppressions());
         }
+        // In file and line order, as a reader goes through them: a sid refused as used twice, or
+        // a rule past the automaton's bound, is found after every file is read (found by a new
+        // user: lines 2 and 5, then 3).
+        errors.sort(java.util.Comparator.comparingInt((RuleError e) -> sourceOrder(sources, e.source()))
+                .thenComparingInt(RuleError::line));
         return new LoadReport(set, errors, null, suppressions, thresholds, tuningErrors);
     }
 
@@ -429,6 +434,12 @@ public final class Signatures {
     /** How an error names the file being read: "rule file ", or "threshold file ". */
     private String kind(Path p) {
         return isThresholdFile(p) ? "threshold file " : "rule file ";
+    }
+
+    /** Where {@code source} was read among {@code sources}; after them all when it is none of them. */
+    private static int sourceOrder(List<String> sources, String source) {
+        int i = sources.indexOf(source);
+        return i < 0 ? sources.size() : i;
     }
 
     /** A loaded rule refused after all, named by the file and line in its origin ("file:line"). */

@@ -49,6 +49,26 @@ class SignaturesTest {
         assertEquals("sid 5 is already used at " + f + ":1", e.reason());
     }
 
+    /** Found by a new user: a sid used twice was reported after every other refusal, out of line order. */
+    @Test
+    void refusalsComeInFileAndLineOrder() throws Exception {
+        Path a = dir.resolve("a.rules");
+        Files.writeString(a, """
+                alert tcp any any -> any any (msg:"first"; content:"a"; sid:5;)
+                alert tcp any any -> any any (msg:"regex"; pcre:"/x/"; sid:6;)
+                alert tcp any any -> any any (msg:"again"; content:"b"; sid:5;)
+
+                alert tcp any any -> any any (msg:"no sid"; content:"x";)
+                """);
+        Path b = dir.resolve("b.rules");
+        Files.writeString(b, """
+                alert tcp any any -> any any (msg:"b again"; content:"c"; sid:5;)
+                alert tcp any any -> any any (msg:"bad"; content:"d"; sid:7; bogus;)
+                """);
+        List<String> where = load(a, b).lastLoad().errors().stream().map(e -> e.source() + ":" + e.line()).toList();
+        assertEquals(List.of(a + ":2", a + ":3", a + ":5", b + ":1", b + ":2"), where);
+    }
+
     @Test
     void aMissingPathIsAStartupErrorThatNamesIt() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> load(dir.resolve("nope.rules")));
