@@ -40,6 +40,21 @@ class DemoCommandTest {
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void theAgentsSectionCountsThePacketsTheAgentSaysWhenTheCaptureFailsAtOnce() {
+        // Found by a new user: the replay failed after 1 packet, before the agent's stream was
+        // open, so its last status never went: "1 packet" above, "packets 0" in the Agents section.
+        assertNotNull(Samples.sharedPcaps(), "the corpus at ../shared/pcaps");
+        CliRun r = CliRun.of("demo", "--listen", "127.0.0.1:0", "--pcap",
+                Samples.sharedPcaps().resolve("sv-bug-6875-fuzz-corrupt.pcap").toString());
+        assertEquals(1, r.code(), r.stdout() + r.stderr());
+        assertTrue(r.stdout().contains("agent: 1 packet, 0 flow records,"), r.stdout());
+        String section = r.stdout().substring(r.stdout().indexOf("-- Agents --"));
+        assertTrue(section.contains("  packets 1  "), section);
+        assertTrue(section.contains(": failed (the agent's log says why"), section);
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void theAggregatorNamesTheBundledCaptureNotItsTemporaryCopy() throws Exception {
         // Found by a new user: during demo --serve, netwatch agents named /tmp/netwatch-demo-….pcap.
         // Found in review: this test read the demo's own Agents section, which the old demo

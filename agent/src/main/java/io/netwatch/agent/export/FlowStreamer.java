@@ -572,6 +572,7 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
             if (connects.getAndIncrement() > 0) {
                 reconnects.incrementAndGet();
             }
+            changed.signalAll();
             return myGeneration;
         } finally {
             lock.unlock();
@@ -1042,6 +1043,19 @@ public final class FlowStreamer implements FlowSink, AnomalySink, AutoCloseable 
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;
+                }
+                changed.awaitNanos(Math.min(left, 50_000_000L));
+            }
+            // A replay with nothing to send can end before the sender opened its first stream (a
+            // capture damaged at its first packets): the last reports wait for that stream, which
+            // opens at once whether or not the aggregator answers. Found by a new user: without
+            // them the aggregator kept no status of the agent, and showed "packets 0" where the
+            // agent said "1 packet". Nothing was left unacknowledged, so a stream that never
+            // opens is no failure of the drain.
+            while (stream == null && connects.get() == 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return true;
                 }
                 changed.awaitNanos(Math.min(left, 50_000_000L));
             }

@@ -295,6 +295,71 @@ class FlowStreamerTest {
         assertEquals(0, status.getUnackedBatches());
     }
 
+    /**
+     * Found by a new user: a replay of a capture damaged after its first packet ended before the
+     * sender had opened its stream, and drain() returned at once without the last reports, so the
+     * aggregator showed "packets 0" for an agent that said "1 packet".
+     */
+    @Test
+    void aDrainBeforeTheFirstStreamOpensWaitsForItToSendTheLastReports() throws Exception {
+        // The first stream opens only when the test lets it, on a thread of its own.
+        CountDownLatch open = new CountDownLatch(1);
+        AtomicBoolean opened = new AtomicBoolean();
+        ClientInterceptor late = new ClientInterceptor() {
+            @Override
+            public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options,
+                                                         Channel next) {
+                boolean interrupted = false;
+                while (open.getCount() > 0) {
+                    try {
+                        open.await();
+                    } catch (InterruptedException e) {
+                        interrupted = true; // the sender's close: the stream opens all the same
+                    }
+                }
+                opened.set(true);
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                return next.newCall(method, options);
+            }
+        };
+        ingest = new FakeIngest(Mode.ACK);
+        AgentHealth onePacket = new AgentHealth() {
+            @Override
+            public AgentStatus.Builder status() {
+                return AgentStatus.newBuilder().setPacketsSeen(1).addSourceStates("file x.pcap: failed");
+            }
+
+            @Override
+            public List<LossCounter> lossCounters() {
+                return List.of();
+            }
+        };
+        FlowStreamer s = new FlowStreamer(serve(ingest.bindService(), late), config(64, 128, 4), HELLO, onePacket);
+        cleanup.add(s);
+        cleanup.add(open::countDown);
+        s.start();
+        Thread releaser = Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            open.countDown();
+        });
+        cleanup.add(releaser::join);
+
+        assertTrue(s.drain(WAIT), "nothing to acknowledge");
+        assertTrue(opened.get(), "drain() returned before the stream it sends its last reports on was opened");
+        await("the last reports", () -> ingest.received.stream().anyMatch(r -> r.message().hasLoss()));
+        s.close();
+        AgentStatus status = ingest.received.stream().map(Received::message).filter(AgentMessage::hasStatus)
+                .map(AgentMessage::getStatus).reduce((a, b) -> b).orElseThrow();
+        assertEquals(1, status.getPacketsSeen());
+        assertEquals(List.of("file x.pcap: failed"), status.getSourceStatesList());
+    }
+
     @Test
     void anAnomalyDoesNotWaitForItsBatchToFill() throws Exception {
         // A batch delay of a day: flows alone would wait for it, so only the anomaly can cut the
