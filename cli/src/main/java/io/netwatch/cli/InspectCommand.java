@@ -15,7 +15,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = "Analyse a capture file offline, with no aggregator, and write JSON lines (flows, anomalies, stats).")
 final class InspectCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "FILE", description = "A pcap or pcapng file.")
+    @Parameters(paramLabel = "FILE", description = "A pcap or pcapng file; - reads one from standard input (at"
+            + " most 1 GiB, kept in a temporary file while it is read).")
     Path file;
 
     @Option(names = "--out", description = "Write JSON lines here instead of standard output.")
@@ -131,20 +132,41 @@ final class InspectCommand implements Callable<Integer> {
         for (String unseen : inspection.rulesThatCannotFire(signatures.current())) {
             System.err.println("netwatch inspect: " + unseen);
         }
+        SpooledCapture stdin = null;
+        if (file.toString().equals("-")) {
+            // As tcpdump -r - reads it: saved first, since the capture reader needs a file.
+            try {
+                stdin = SpooledCapture.of(System.in, SpooledCapture.MAX_BYTES);
+            } catch (java.io.IOException e) {
+                System.err.println("netwatch inspect: cannot save " + SpooledCapture.NAME + " to a temporary file ("
+                        + e.getMessage() + ")");
+                return 2;
+            }
+        }
         OutputStream stream;
         try {
             stream = out == null ? new CheckedOutput(System.out) : new BufferedOutputStream(Files.newOutputStream(out));
         } catch (java.io.IOException e) {
             System.err.println("netwatch inspect: --out " + out + ": cannot write it (" + whyNot(out, e)
                     + "); give a file in a directory that exists");
+            if (stdin != null) {
+                stdin.close();
+            }
             return 2;
         }
         Inspector.Result result;
         JsonLines json = new JsonLines(stream);
         String destination = out == null ? "standard output" : "--out " + out;
         try {
-            result = Inspector.run(file, node, flows, detection, inspection, tunnels, signatures, json::flow,
-                    json::anomaly, json::event);
+            try {
+                result = Inspector.run(stdin == null ? file : stdin.file(),
+                        stdin == null ? file.toString() : SpooledCapture.NAME, node, flows, detection, inspection,
+                        tunnels, signatures, json::flow, json::anomaly, json::event);
+            } finally {
+                if (stdin != null) {
+                    stdin.close();
+                }
+            }
             json.stats(result.stats());
             if (out != null) {
                 json.close();

@@ -73,7 +73,25 @@ public final class Inspector {
     public static Result run(Path file, String nodeName, FlowTableConfig flowConfig, DetectionConfig detection,
                              InspectionConfig inspection, TunnelPorts tunnels, Signatures signatures, FlowSink flows,
                              AnomalySink anomalies, InspectionSink messages) throws CaptureException {
-        try (PcapFileSource source = PcapFileSource.open(file)) {
+        return run(file, file.toString(), nodeName, flowConfig, detection, inspection, tunnels, signatures, flows,
+                anomalies, messages);
+    }
+
+    /**
+     * As above, the capture named {@code name} in the stats and in errors (standard input, which
+     * {@code file} holds a copy of).
+     */
+    public static Result run(Path file, String name, String nodeName, FlowTableConfig flowConfig,
+                             DetectionConfig detection, InspectionConfig inspection, TunnelPorts tunnels,
+                             Signatures signatures, FlowSink flows, AnomalySink anomalies, InspectionSink messages)
+            throws CaptureException {
+        PcapFileSource opened;
+        try {
+            opened = PcapFileSource.open(file, name);
+        } catch (CaptureException e) {
+            throw e.naming(file, name);
+        }
+        try (PcapFileSource source = opened) {
             Pipeline pipeline = Pipeline.create(nodeName, source.interfaceNames(), flowConfig,
                     detection, inspection, signatures, flows, anomalies, messages).tunnelPorts(tunnels)
                     .interfaceNames(source::interfaceName);
@@ -81,19 +99,19 @@ public final class Inspector {
             try {
                 source.run(pipeline);
             } catch (CaptureException e) {
-                error = e;
+                error = e.naming(file, name);
             } finally {
                 pipeline.finish();
             }
-            Map<String, Object> stats = stats(file, pipeline, signatures, error);
+            Map<String, Object> stats = stats(name, pipeline, signatures, error);
             stats.put("recorded_drops", source.recordedDrops());
             return new Result(stats, error);
         }
     }
 
-    private static Map<String, Object> stats(Path file, Pipeline p, Signatures signatures, CaptureException error) {
+    private static Map<String, Object> stats(String file, Pipeline p, Signatures signatures, CaptureException error) {
         Map<String, Object> s = new LinkedHashMap<>();
-        s.put("file", file.toString());
+        s.put("file", file);
         s.put("packets", p.packets());
         s.put("bytes", p.bytes());
         s.put("truncated_packets", p.truncatedPackets());

@@ -394,6 +394,82 @@ class InspectCommandTest {
         assertTrue(missing.stderr().contains("missing.pcap"), missing.stderr());
     }
 
+    /** {@link #inspect}, {@code bytes} given on standard input. */
+    private Run inspectStdin(byte[] bytes, String... options) throws Exception {
+        java.io.InputStream oldIn = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream(bytes));
+            return inspect(Path.of("-"), options);
+        } finally {
+            System.setIn(oldIn);
+        }
+    }
+
+    /** Records less the flow ids (and the anomalies' evidence, which cites them), which differ from run to run. */
+    private static List<JsonNode> withoutFlowIds(List<JsonNode> records) {
+        return records.stream().map(r -> {
+            var copy = ((com.fasterxml.jackson.databind.node.ObjectNode) r).deepCopy();
+            copy.remove(List.of("flow_id", "evidence"));
+            return (JsonNode) copy;
+        }).toList();
+    }
+
+    /** The netwatch-stdin-* files in the temporary directory. */
+    private static Set<Path> spooled() throws Exception {
+        try (var files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return new HashSet<>(files.filter(f -> f.getFileName().toString().startsWith("netwatch-stdin-")).toList());
+        }
+    }
+
+    /**
+     * Found by a new user: "inspect -" said "cannot open capture file -: no such file", where
+     * tcpdump -r - reads standard input.
+     */
+    @Test
+    void aDashReadsTheCaptureFromStandardInputAsFromItsFile() throws Exception {
+        Set<Path> before = spooled();
+        byte[] whole = Files.readAllBytes(Samples.demo());
+        Run file = inspect(Samples.demo());
+        Run stdin = inspectStdin(whole);
+        assertEquals(0, stdin.code(), stdin.stderr());
+        assertEquals("", stdin.stderr());
+        assertEquals(file.lines().size(), stdin.lines().size());
+        assertEquals(withoutFlowIds(file.lines().subList(0, file.lines().size() - 1)),
+                withoutFlowIds(stdin.lines().subList(0, stdin.lines().size() - 1)), "the same records");
+        JsonNode stats = stdin.lines().getLast();
+        assertEquals("standard input", stats.get("file").asText());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) stats).put("file", Samples.demo().toString());
+        assertEquals(file.lines().getLast(), stats, "the same stats but the file's name");
+
+        // Damage is named by where it came from, not by the temporary file that held it.
+        List<Integer> offsets = recordOffsets(whole);
+        Run cut = inspectStdin(java.util.Arrays.copyOf(whole, offsets.get(300) + 16 + 10));
+        assertEquals(1, cut.code());
+        assertTrue(cut.stderr().startsWith("netwatch inspect: standard input: ") && cut.stderr().contains(
+                "at byte offset " + offsets.get(300)), cut.stderr());
+        assertTrue(cut.lines().getLast().get("error").asText().startsWith("standard input: "),
+                cut.lines().getLast().toString());
+        Run empty = inspectStdin(new byte[0]);
+        assertEquals(2, empty.code());
+        assertEquals("netwatch inspect: standard input: not a capture file (0 bytes) at byte offset 0",
+                empty.stderr().strip());
+        assertEquals(before, spooled(), "the temporary files are gone");
+    }
+
+    @Test
+    void standardInputPastItsBoundIsRefusedAndItsTemporaryFileRemoved() throws Exception {
+        Set<Path> before = spooled();
+        NetwatchMain.UserError e = assertThrows(NetwatchMain.UserError.class,
+                () -> SpooledCapture.of(new java.io.ByteArrayInputStream(new byte[100_000]), 65_536));
+        assertEquals("standard input holds more than 65536 bytes, the most read from it: save the capture to a"
+                + " file and name that", e.getMessage());
+        assertEquals(before, spooled());
+        try (SpooledCapture fits = SpooledCapture.of(new java.io.ByteArrayInputStream(new byte[65_536]), 65_536)) {
+            assertEquals(65_536, Files.size(fits.file()), "the bound itself fits");
+        }
+        assertEquals(before, spooled());
+    }
+
     @Test
     void theCorpusFileThatEndsMidRecordIsReadToItsEnd() throws Exception {
         Path corpus = Samples.sharedPcaps();

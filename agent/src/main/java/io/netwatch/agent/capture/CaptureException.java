@@ -34,4 +34,18 @@ public final class CaptureException extends Exception {
     public long offset() {
         return offset;
     }
+
+    /**
+     * The same problem, at the same offset, its message naming the capture {@code name} where it
+     * named {@code file}: for a file the user never named (standard input saved to a temporary file).
+     */
+    public CaptureException naming(Path file, String name) {
+        if (file.toString().equals(name)) {
+            return this;
+        }
+        CaptureException e = new CaptureException(getMessage().replace(file.toString(), name), offset);
+        e.initCause(getCause());
+        e.setStackTrace(getStackTrace());
+        return e;
+    }
 }
