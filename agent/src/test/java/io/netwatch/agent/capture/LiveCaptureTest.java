@@ -141,7 +141,7 @@ class LiveCaptureTest {
         Pipeline pipeline = Pipeline.create("live-test", capture.interfaceNames(), FlowTableConfig.defaults(),
                 DetectionConfig.defaults(), flows::add, AnomalySink.NONE);
         if (dedupe) {
-            pipeline.deduplicate(1_000_000L);
+            pipeline.deduplicate(io.netwatch.agent.AgentMain.DUPLICATE_WINDOW_NANOS);
         }
         Thread loop = Thread.ofPlatform().start(() -> {
             try {
