@@ -150,9 +150,12 @@ public final class DgaDetector implements InspectionSink {
 
     /**
      * The verdict on a registered domain's own label, remembered or scored now. A label that is a
-     * pod name Kubernetes generated ({@link PodNames}) is judged by its prefix: under a search
-     * domain with no public suffix ({@code corp}, {@code lan}) a pod's own name is a registered
-     * domain of its own, {@code web-7d4b9c8f6-x2k9p.lan}, whose generated parts look like a DGA's.
+     * pod name Kubernetes generated ({@link PodNames}) under a domain with no public suffix is
+     * judged by its prefix: under a search domain with no public suffix ({@code corp},
+     * {@code lan}) a pod's own name is a registered domain of its own,
+     * {@code web-7d4b9c8f6-x2k9p.lan}, whose generated parts look like a DGA's. Under a public
+     * suffix ({@code com}) no search domain makes one, and the label is judged whole: a DGA's
+     * names shaped as pod names ({@code qz-b59d47c8f6-x2k9p.com}) are registrable there.
      */
     DgaScorer.Verdict verdict(String domain) {
         int h = domain.hashCode() * 0x9E3779B9;
@@ -163,6 +166,9 @@ public final class DgaDetector implements InspectionSink {
         }
         String label = DgaScorer.ownLabel(domain);
         int prefix = PodNames.prefixLength(label, label.length());
+        if (prefix >= 0 && RegisteredDomain.underPublicSuffix(domain)) {
+            prefix = -1;
+        }
         DgaScorer.Verdict v = scorer.judge(prefix < 0 ? label : label.substring(0, prefix));
         verdictDomains[slot] = domain;
         verdicts[slot] = v;

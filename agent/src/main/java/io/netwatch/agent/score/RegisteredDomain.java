@@ -73,6 +73,15 @@ final class RegisteredDomain {
         return -1;
     }
 
+    /**
+     * True when {@code domain}, a registered domain as {@link #of} gives it, ends in a suffix of
+     * the Public Suffix List ({@code example.com}, {@code example.co.uk}), false for one that
+     * took its last two labels for want of one ({@code web-7d4b9c8f6-x2k9p.lan}). Never throws.
+     */
+    static boolean underPublicSuffix(String domain) {
+        return InternetDomainName.isValid(domain) && InternetDomainName.from(domain).hasPublicSuffix();
+    }
+
     /** The split of one name: its registered domain and what comes before it. */
     record Split(String domain, String subdomain) {
     }

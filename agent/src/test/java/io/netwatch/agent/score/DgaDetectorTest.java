@@ -148,6 +148,27 @@ class DgaDetectorTest {
         assertEquals(List.of("dga"), anomalies.stream().map(Anomaly::getAnomalyType).toList());
     }
 
+    /**
+     * The pod-name form is a search domain's pod asking for its own name: under a public suffix
+     * no search domain makes one, and a DGA that draws its names in that form (a short prefix,
+     * then a hash and a suffix of Kubernetes' alphabets, 57 bits) registers them there. Judged by
+     * the prefix, {@code qz}, three of them from one client raised nothing.
+     */
+    @Test
+    void aDgaShapingItsDomainsAsPodNamesUnderAPublicSuffixStillRaises() {
+        List<String> names = List.of("qz-b59d47c8f6-x2k9p.com", "qz-c84f96d57b-m4q8z.net", "qz-d7b5c49f86-t6n2w.com");
+        DgaDetector d = new DgaDetector(DgaConfig.defaults(), anomalies::add, "node-a");
+        for (int i = 0; i < names.size(); i++) {
+            String label = DgaScorer.ownLabel(names.get(i));
+            assertTrue(PodNames.prefixLength(label, label.length()) > 0, "a pod name's form: " + names.get(i));
+            assertTrue(scorer.judge(label).generated(), "whole, it looks generated: " + names.get(i));
+            d.onEvent(DnsQueries.query(i, CLIENT, names.get(i), DnsParser.TYPE_A, T0 + i * MS));
+        }
+        assertTrue(d.verdict("qz-b59d47c8f6-x2k9p.com").generated());
+        assertEquals(List.of("dga"), anomalies.stream().map(Anomaly::getAnomalyType).toList());
+        assertFalse(d.verdict("web-7d4b9c8f6-x2k9p.lan").generated(), "under no public suffix: a pod's own name");
+    }
+
     @Test
     void generatedNamesFromManyOtherClientsDoNotFlushAClientsWindow() {
         // Between two of a client's generated names, one each from as many other (spoofed)
