@@ -39,7 +39,12 @@ record IpPrefix(byte[] network, int bits) {
         int bits = bytes.length * 8;
         if (slash >= 0) {
             try {
-                bits = Integer.parseInt(s.substring(slash + 1));
+                String length = s.substring(slash + 1);
+                // Digits only, as Go's ParseCIDR and the Kubernetes API read it: parseInt takes "+8".
+                if (!length.matches("[0-9]{1,3}")) {
+                    throw new NumberFormatException(length);
+                }
+                bits = Integer.parseInt(length);
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("'" + text + "': prefix length must be a number");
             }

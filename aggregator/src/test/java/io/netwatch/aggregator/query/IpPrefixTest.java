@@ -74,6 +74,11 @@ class IpPrefixTest {
         }
         assertEquals(0, IpPrefix.parse("0.0.0.0/0").bits());
         assertArrayEquals(new byte[] {10, 0, 1, 0}, IpPrefix.parse("10.0.1.0/24").network());
+        // The length in digits only, as Go's ParseCIDR reads it: parseInt took a sign.
+        for (String bad : List.of("10.0.0.0/+8", "10.0.0.0/-0", "fd00::/+64", "10.0.0.0/ 8")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> IpPrefix.parse(bad), bad);
+            assertEquals("'" + bad + "': prefix length must be a number", e.getMessage());
+        }
         assertEquals(32, IpPrefix.parse("2001:db8::/32").bits(), "an IPv6 literal is read as before");
     }
 
