@@ -282,33 +282,69 @@ final class FlowMatcher implements Predicate<Flow> {
     /**
      * Whether {@code name} is {@code glob} with each '*' standing for any run of characters,
      * dots included, as Hubble's --fqdn reads a '*' ({@code [-.0-9a-z]*}): "*.example.com" is
-     * every name below example.com at any depth, not example.com itself. Matched by going back
-     * to the last '*' only, so a pattern of many '*' costs at most its length times the name's,
-     * where a regular expression of as many ".*" can take exponential time.
+     * every name below example.com at any depth, not example.com itself. The text before the
+     * first '*' must begin the name and the text after the last end it; each piece between is
+     * found leftmost after the one before (leftmost is never wrong: what follows has the most
+     * room), by Knuth-Morris-Pratt, so a pattern costs the name's length plus its own, however
+     * its stars and letters are laid out: the review found a pattern of one long piece against
+     * a name of repeats taking 23 us by going back to the last '*', times 1024 patterns and
+     * both ends of every stored flow.
      */
     static boolean globMatches(String glob, String name) {
-        int g = 0;
-        int n = 0;
-        int star = -1;
-        int resume = 0;
-        while (n < name.length()) {
-            if (g < glob.length() && glob.charAt(g) == '*') {
-                star = g++;
-                resume = n;
-            } else if (g < glob.length() && glob.charAt(g) == name.charAt(n)) {
-                g++;
-                n++;
-            } else if (star >= 0) {
-                g = star + 1;
-                n = ++resume;
-            } else {
-                return false;
+        int first = glob.indexOf('*');
+        if (first < 0) {
+            return glob.equals(name);
+        }
+        int last = glob.lastIndexOf('*');
+        String head = glob.substring(0, first);
+        String tail = glob.substring(last + 1);
+        if (head.length() + tail.length() > name.length() || !name.startsWith(head) || !name.endsWith(tail)) {
+            return false;
+        }
+        int at = head.length();
+        int limit = name.length() - tail.length();
+        int from = first + 1;
+        while (from <= last) {
+            int star = glob.indexOf('*', from);
+            if (star > from) {
+                at = find(glob, from, star, name, at, limit);
+                if (at < 0) {
+                    return false;
+                }
+            }
+            from = star + 1;
+        }
+        return true;
+    }
+
+    /**
+     * The end in {@code name} of the leftmost {@code glob[from, to)} within {@code name[at, limit)},
+     * or -1: Knuth-Morris-Pratt, linear in both.
+     */
+    private static int find(String glob, int from, int to, String name, int at, int limit) {
+        int m = to - from;
+        int[] fail = new int[m];
+        for (int i = 1, k = 0; i < m; i++) {
+            while (k > 0 && glob.charAt(from + i) != glob.charAt(from + k)) {
+                k = fail[k - 1];
+            }
+            if (glob.charAt(from + i) == glob.charAt(from + k)) {
+                k++;
+            }
+            fail[i] = k;
+        }
+        for (int i = at, k = 0; i < limit; i++) {
+            while (k > 0 && name.charAt(i) != glob.charAt(from + k)) {
+                k = fail[k - 1];
+            }
+            if (name.charAt(i) == glob.charAt(from + k)) {
+                k++;
+            }
+            if (k == m) {
+                return i + 1;
             }
         }
-        while (g < glob.length() && glob.charAt(g) == '*') {
-            g++;
-        }
-        return g == glob.length();
+        return -1;
     }
 
     private boolean identity(Endpoint e) {
