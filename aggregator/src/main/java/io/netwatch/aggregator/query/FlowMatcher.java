@@ -46,8 +46,8 @@ final class FlowMatcher implements Predicate<Flow> {
     /** Whole names and, for "*.zone", the ".zone" suffix; lower case, no trailing dot. */
     private final Set<String> fqdns;
     private final List<String> fqdnSuffixes;
-    /** Other patterns with a '*' ("api-*.example.com", "*.*.com", "*"), as given, lower case. */
-    private final List<String> fqdnGlobs;
+    /** Other patterns with a '*' ("api-*.example.com", "*.*.com", "*"), lower case, compiled once. */
+    private final List<Glob> fqdnGlobs;
 
     FlowMatcher(FlowFilter f) {
         sinceNanos = f.hasSince() ? QueryTime.nanos(f.getSince(), "since") : Long.MIN_VALUE;
@@ -107,7 +107,7 @@ final class FlowMatcher implements Predicate<Flow> {
         names(f.getFqdnList(), "fqdn");
         Set<String> whole = new HashSet<>();
         List<String> suffixes = new ArrayList<>();
-        List<String> globs = new ArrayList<>();
+        List<Glob> globs = new ArrayList<>();
         for (String name : f.getFqdnList()) {
             String n = fqdn(name);
             // Checked as the name any '*' could stand for: "a" keeps a label's bounds.
@@ -124,7 +124,7 @@ final class FlowMatcher implements Predicate<Flow> {
             } else if (n.startsWith("*.") && n.indexOf('*', 1) < 0) {
                 suffixes.add(n.substring(1));
             } else {
-                globs.add(n);
+                globs.add(Glob.of(n));
             }
         }
         fqdns = Set.copyOf(whole);
@@ -271,80 +271,94 @@ final class FlowMatcher implements Predicate<Flow> {
                 return true;
             }
         }
-        for (String glob : fqdnGlobs) {
-            if (globMatches(glob, n)) {
+        for (Glob glob : fqdnGlobs) {
+            if (glob.matches(n)) {
                 return true;
             }
         }
         return false;
     }
 
-    /**
-     * Whether {@code name} is {@code glob} with each '*' standing for any run of characters,
-     * dots included, as Hubble's --fqdn reads a '*' ({@code [-.0-9a-z]*}): "*.example.com" is
-     * every name below example.com at any depth, not example.com itself. The text before the
-     * first '*' must begin the name and the text after the last end it; each piece between is
-     * found leftmost after the one before (leftmost is never wrong: what follows has the most
-     * room), by Knuth-Morris-Pratt, so a pattern costs the name's length plus its own, however
-     * its stars and letters are laid out: the review found a pattern of one long piece against
-     * a name of repeats taking 23 us by going back to the last '*', times 1024 patterns and
-     * both ends of every stored flow.
-     */
+    /** Whether {@code name} is {@code glob} ({@link Glob}). */
     static boolean globMatches(String glob, String name) {
-        int first = glob.indexOf('*');
-        if (first < 0) {
-            return glob.equals(name);
-        }
-        int last = glob.lastIndexOf('*');
-        String head = glob.substring(0, first);
-        String tail = glob.substring(last + 1);
-        if (head.length() + tail.length() > name.length() || !name.startsWith(head) || !name.endsWith(tail)) {
-            return false;
-        }
-        int at = head.length();
-        int limit = name.length() - tail.length();
-        int from = first + 1;
-        while (from <= last) {
-            int star = glob.indexOf('*', from);
-            if (star > from) {
-                at = find(glob, from, star, name, at, limit);
-                if (at < 0) {
-                    return false;
-                }
-            }
-            from = star + 1;
-        }
-        return true;
+        return Glob.of(glob).matches(name);
     }
 
     /**
-     * The end in {@code name} of the leftmost {@code glob[from, to)} within {@code name[at, limit)},
-     * or -1: Knuth-Morris-Pratt, linear in both.
+     * A --fqdn pattern with a '*', each '*' standing for any run of characters, dots included,
+     * as Hubble's --fqdn reads a '*' ({@code [-.0-9a-z]*}): "*.example.com" is every name below
+     * example.com at any depth, not example.com itself. The text before the first '*' must begin
+     * the name and the text after the last end it; each piece between is found leftmost after the
+     * one before (leftmost is never wrong: what follows has the most room), by Knuth-Morris-Pratt,
+     * whose tables are made once per query, so a pattern costs the name's length plus its own,
+     * however its stars and letters are laid out: the review found a pattern of one long piece
+     * against a name of repeats taking 23 us by going back to the last '*', times 1024 patterns
+     * and both ends of every stored flow.
+     *
+     * @param pieces the texts between stars, empty ones left out
+     * @param fails  each piece's Knuth-Morris-Pratt failure table
      */
-    private static int find(String glob, int from, int to, String name, int at, int limit) {
-        int m = to - from;
-        int[] fail = new int[m];
-        for (int i = 1, k = 0; i < m; i++) {
-            while (k > 0 && glob.charAt(from + i) != glob.charAt(from + k)) {
-                k = fail[k - 1];
+    private record Glob(String head, String tail, String[] pieces, int[][] fails) {
+        /** {@code glob} holds a '*'. */
+        static Glob of(String glob) {
+            int first = glob.indexOf('*');
+            int last = glob.lastIndexOf('*');
+            List<String> pieces = new ArrayList<>();
+            for (String piece : glob.substring(first + 1, last + 1).split("\\*")) {
+                if (!piece.isEmpty()) {
+                    pieces.add(piece);
+                }
             }
-            if (glob.charAt(from + i) == glob.charAt(from + k)) {
-                k++;
+            String[] p = pieces.toArray(String[]::new);
+            int[][] fails = new int[p.length][];
+            for (int i = 0; i < p.length; i++) {
+                fails[i] = failures(p[i]);
             }
-            fail[i] = k;
+            return new Glob(glob.substring(0, first), glob.substring(last + 1), p, fails);
         }
-        for (int i = at, k = 0; i < limit; i++) {
-            while (k > 0 && name.charAt(i) != glob.charAt(from + k)) {
-                k = fail[k - 1];
+
+        boolean matches(String name) {
+            if (head.length() + tail.length() > name.length() || !name.startsWith(head) || !name.endsWith(tail)) {
+                return false;
             }
-            if (name.charAt(i) == glob.charAt(from + k)) {
-                k++;
+            int at = head.length();
+            int limit = name.length() - tail.length();
+            for (int i = 0; i < pieces.length && at >= 0; i++) {
+                at = find(pieces[i], fails[i], name, at, limit);
             }
-            if (k == m) {
-                return i + 1;
-            }
+            return at >= 0;
         }
-        return -1;
+
+        /** Knuth-Morris-Pratt's failure table of {@code piece}. */
+        private static int[] failures(String piece) {
+            int[] fail = new int[piece.length()];
+            for (int i = 1, k = 0; i < piece.length(); i++) {
+                while (k > 0 && piece.charAt(i) != piece.charAt(k)) {
+                    k = fail[k - 1];
+                }
+                if (piece.charAt(i) == piece.charAt(k)) {
+                    k++;
+                }
+                fail[i] = k;
+            }
+            return fail;
+        }
+
+        /** The end in {@code name} of the leftmost {@code piece} within {@code name[at, limit)}, or -1. */
+        private static int find(String piece, int[] fail, String name, int at, int limit) {
+            for (int i = at, k = 0; i < limit; i++) {
+                while (k > 0 && name.charAt(i) != piece.charAt(k)) {
+                    k = fail[k - 1];
+                }
+                if (name.charAt(i) == piece.charAt(k)) {
+                    k++;
+                }
+                if (k == piece.length()) {
+                    return i + 1;
+                }
+            }
+            return -1;
+        }
     }
 
     private boolean identity(Endpoint e) {
