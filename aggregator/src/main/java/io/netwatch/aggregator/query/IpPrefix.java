@@ -29,10 +29,11 @@ record IpPrefix(byte[] network, int bits) {
         // Digits and dots must be a dotted quad, as Hubble (Go's ParseIP) and the Kubernetes API
         // take it: ofLiteral also reads the BSD forms, so "10.1" was 10.0.0.1 and "10.0.1/24"
         // 10.0.0.1/24, and a shortened address or prefix matched other flows without a word.
-        byte[] bytes = DIGITS_AND_DOTS.matcher(addr).matches() ? IpAddresses.parse(addr) : address(addr);
+        boolean dotted = DIGITS_AND_DOTS.matcher(addr).matches();
+        byte[] bytes = dotted ? IpAddresses.parse(addr) : address(addr);
         if (bytes == null) {
             throw new IllegalArgumentException("'" + text + "' is not an IP address or CIDR prefix"
-                    + (DIGITS_AND_DOTS.matcher(addr).matches() && !addr.isEmpty()
+                    + (dotted && !addr.isEmpty()
                     ? " (an IPv4 address is four numbers 0-255 without leading zeros, as 10.0.0.1 or 10.0.0.0/16)"
                     : ""));
         }
