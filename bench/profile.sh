@@ -4,14 +4,15 @@
 # See docs/benchmarks.md, "Profiling the difference".
 #
 #   bench/profile.sh [--part all|dns|http|tls|rest] [--rounds N] [--capture FILE] [--packets N]
-#                    [--seed S] [--top N] [--jvm "OPTIONS"] [--keep]
+#                    [--seed S] [--top N] [--jvm "OPTIONS"] [--event cpu|alloc] [--keep]
 #
 # Builds the working tree (tests skipped). Without --capture, the benchmark's capture is
 # synthesized as bench/run.sh makes it; --part cuts it with tcpdump as bench/compare.sh does.
 # Each round runs the pipeline with and without inspection, the order alternating; every pass
 # after the warm-up is sampled (every thread, 1 ms, the collector's and the compiler's too).
 # Prints the samples by thread and the frames the inspected passes spend the most more samples
-# in, and keeps both sides' stacks (flame graph input) in the printed directory.
+# in, and keeps both sides' stacks (flame graph input) in the printed directory. --event alloc
+# samples heap allocations instead of CPU time: the frames then count bytes allocated.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,6 +30,7 @@ SEED=20250101
 TOP=40
 KEEP=0
 JVM_EXTRA=()
+EVENT=cpu
 while (($#)); do
   case "$1" in
     --part) PART=$2; shift 2 ;;
@@ -38,12 +40,17 @@ while (($#)); do
     --seed) SEED=$2; shift 2 ;;
     --top) TOP=$2; shift 2 ;;
     --jvm) read -r -a JVM_EXTRA <<<"$2"; shift 2 ;;
+    --event) EVENT=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
-    -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "profile: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 bench_part_filter profile "$PART"
+if [[ "$EVENT" != cpu && "$EVENT" != alloc ]]; then
+  echo "profile: --event is cpu or alloc, not $EVENT" >&2
+  exit 2
+fi
 if [[ -n "$CAPTURE" && ! -r "$CAPTURE" ]]; then
   echo "profile: cannot read the capture $CAPTURE" >&2
   exit 2
@@ -69,6 +76,6 @@ bench_capture
 say "profiling $ROUNDS rounds on $(basename "$CAPTURE") ..."
 # The agent pod's JVM, as bench/run.sh times it: one CPU seen (the serial collector), 256 MiB of heap.
 "$JAVA" -XX:ActiveProcessorCount=1 -Xmx256m ${JVM_EXTRA[@]+"${JVM_EXTRA[@]}"} \
-  --enable-native-access=ALL-UNNAMED -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" \
-  io.netwatch.bench.ProfileBench "$CAPTURE" "$ROUNDS" "$OUT" "$TOP"
+  --enable-native-access=ALL-UNNAMED -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+  -Dnetwatch.profile.event="$EVENT" -cp "$CP" io.netwatch.bench.ProfileBench "$CAPTURE" "$ROUNDS" "$OUT" "$TOP"
 say "both sides' stacks (collapsed, flame graph input): $OUT"

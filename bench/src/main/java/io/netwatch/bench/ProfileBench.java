@@ -29,6 +29,10 @@ import one.profiler.Counter;
  * ProfileBench FILE ROUNDS OUT_DIR [TOP]
  * </pre>
  *
+ * <p>With {@code -Dnetwatch.profile.event=alloc} the samples are heap allocations instead of CPU
+ * time: each stack counts the bytes allocated there (async-profiler's TLAB-driven sampling, one
+ * sample about every 256 KiB), which says what the collector's extra time is for.
+ *
  * <p>Writes each side's stacks, summed over its passes, as {@code uninspected.collapsed} and
  * {@code inspected.collapsed} (one stack a line, frames separated by semicolons, the thread
  * first, then the sample count: what flame graph tools read) into {@code OUT_DIR}, and prints
@@ -56,7 +60,10 @@ public final class ProfileBench {
         Path out = Path.of(args[2]);
         int top = args.length == 4 ? Integer.parseInt(args[3]) : 40;
         AsyncProfiler profiler = AsyncProfiler.getInstance();
-        String event = event(profiler);
+        boolean alloc = "alloc".equals(System.getProperty("netwatch.profile.event", "cpu"));
+        String event = alloc ? "alloc" : event(profiler);
+        String start = alloc ? "start,event=alloc,alloc=256k,threads" : "start,event=" + event + ",interval=1ms,threads";
+        Counter counter = alloc ? Counter.TOTAL : Counter.SAMPLES;
 
         List<Map<String, Long>> stacks = List.of(new HashMap<>(), new HashMap<>());
         List<List<Long>> times = List.of(new ArrayList<>(), new ArrayList<>());
@@ -67,13 +74,13 @@ public final class ProfileBench {
                 int inspected = r % 2 == 0 ? k : 1 - k;
                 System.gc();
                 if (profiled) {
-                    profiler.execute("start,event=" + event + ",interval=1ms,threads");
+                    profiler.execute(start);
                 }
                 long[] seen = new long[1];
                 long ns = Pipelines.pass(file, inspected == 1, seen);
                 if (profiled) {
                     profiler.execute("stop");
-                    add(stacks.get(inspected), profiler.dumpCollapsed(Counter.SAMPLES));
+                    add(stacks.get(inspected), profiler.dumpCollapsed(counter));
                     times.get(inspected).add(ns);
                 }
                 if (packets < 0) {
@@ -169,8 +176,10 @@ public final class ProfileBench {
         Frames in = Frames.of(stacks.get(1));
         long diff = in.total() - un.total();
         StringBuilder sb = new StringBuilder();
-        line(sb, "%s: %,d packets, %d rounds profiled after %d warm-up rounds, async-profiler event %s every 1 ms",
-                file.getFileName(), packets, rounds, WARMUP_ROUNDS, event);
+        boolean alloc = "alloc".equals(event);
+        line(sb, "%s: %,d packets, %d rounds profiled after %d warm-up rounds, async-profiler event %s%s",
+                file.getFileName(), packets, rounds, WARMUP_ROUNDS, event,
+                alloc ? " (\"samples\" are bytes allocated, summed over the rounds)" : " every 1 ms");
         line(sb, "%-20s %10s %9s %15s %10s %9s %7s", "", "pass (s)", "samples", "capture thread", "collector",
                 "compiler", "other");
         line(sb, "%-20s %10.3f %s", "without inspection", median(times.get(0)) / 1e9, byThread(un, null));
