@@ -4,7 +4,7 @@
 # See docs/benchmarks.md, "Profiling the difference".
 #
 #   bench/profile.sh [--part all|dns|http|tls|rest] [--rounds N] [--capture FILE] [--packets N]
-#                    [--seed S] [--top N] [--jvm "OPTIONS"] [--event cpu|alloc] [--keep]
+#                    [--seed S] [--top N] [--jvm "OPTIONS"] [--event cpu|alloc] [--floor] [--keep]
 #
 # Builds the working tree (tests skipped). Without --capture, the benchmark's capture is
 # synthesized as bench/run.sh makes it; --part cuts it with tcpdump as bench/compare.sh does.
@@ -12,7 +12,8 @@
 # after the warm-up is sampled (every thread, 1 ms, the collector's and the compiler's too).
 # Prints the samples by thread and the frames the inspected passes spend the most more samples
 # in, and keeps both sides' stacks (flame graph input) in the printed directory. --event alloc
-# samples heap allocations instead of CPU time: the frames then count bytes allocated.
+# samples heap allocations instead of CPU time: the frames then count bytes allocated. --floor
+# profiles the inspection stage with no parser and no rule as the inspected side.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,6 +32,7 @@ TOP=40
 KEEP=0
 JVM_EXTRA=()
 EVENT=cpu
+INSPECTION=all
 while (($#)); do
   case "$1" in
     --part) PART=$2; shift 2 ;;
@@ -41,8 +43,9 @@ while (($#)); do
     --top) TOP=$2; shift 2 ;;
     --jvm) read -r -a JVM_EXTRA <<<"$2"; shift 2 ;;
     --event) EVENT=$2; shift 2 ;;
+    --floor) INSPECTION=floor; shift ;;
     --keep) KEEP=1; shift ;;
-    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "profile: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -77,5 +80,5 @@ say "profiling $ROUNDS rounds on $(basename "$CAPTURE") ..."
 # The agent pod's JVM, as bench/run.sh times it: one CPU seen (the serial collector), 256 MiB of heap.
 "$JAVA" -XX:ActiveProcessorCount=1 -Xmx256m ${JVM_EXTRA[@]+"${JVM_EXTRA[@]}"} \
   --enable-native-access=ALL-UNNAMED -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-  -Dnetwatch.profile.event="$EVENT" -cp "$CP" io.netwatch.bench.ProfileBench "$CAPTURE" "$ROUNDS" "$OUT" "$TOP"
+  -Dnetwatch.profile.event="$EVENT" -Dnetwatch.profile.inspection="$INSPECTION" -cp "$CP" io.netwatch.bench.ProfileBench "$CAPTURE" "$ROUNDS" "$OUT" "$TOP"
 say "both sides' stacks (collapsed, flame graph input): $OUT"

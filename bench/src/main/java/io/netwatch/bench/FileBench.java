@@ -327,9 +327,7 @@ public final class FileBench {
      * and rule is added to, so the floor of the inspection goal.
      */
     private long netwatchInspectionFloor() throws CaptureException {
-        return timed(names -> Pipeline.create("bench", names, FlowTableConfig.defaults(), DetectionConfig.defaults(),
-                InspectionConfig.defaults().withParsers(EnumSet.noneOf(MessageKind.class)), Signatures.none(),
-                FlowSink.NONE, AnomalySink.NONE, InspectionSink.NONE));
+        return timed(Pipelines::inspectionFloor);
     }
 
     /**

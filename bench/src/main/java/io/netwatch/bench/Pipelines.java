@@ -9,7 +9,12 @@ import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.score.AnomalySink;
 import io.netwatch.agent.score.DetectionConfig;
 import io.netwatch.agent.score.Detectors;
+import io.netwatch.agent.inspect.InspectionConfig;
+import io.netwatch.agent.inspect.InspectionSink;
+import io.netwatch.agent.inspect.MessageKind;
+import io.netwatch.agent.inspect.signature.Signatures;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.function.Function;
 
@@ -40,6 +45,17 @@ public final class Pipelines {
     public static Pipeline inspected(List<String> interfaceNames) {
         return Pipeline.create("bench", interfaceNames, FlowTableConfig.defaults(), DetectionConfig.defaults(),
                 FlowSink.NONE, AnomalySink.NONE);
+    }
+
+    /**
+     * The inspection stage with no parser and no rule (reassembly, the protocol named by
+     * payload, each flow's inspection state and its budget): what every parser and rule is
+     * added to, the floor of the inspection goal.
+     */
+    public static Pipeline inspectionFloor(List<String> interfaceNames) {
+        return Pipeline.create("bench", interfaceNames, FlowTableConfig.defaults(), DetectionConfig.defaults(),
+                InspectionConfig.defaults().withParsers(EnumSet.noneOf(MessageKind.class)), Signatures.none(),
+                FlowSink.NONE, AnomalySink.NONE, InspectionSink.NONE);
     }
 
     /**

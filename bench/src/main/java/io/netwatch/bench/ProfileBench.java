@@ -31,7 +31,9 @@ import one.profiler.Counter;
  *
  * <p>With {@code -Dnetwatch.profile.event=alloc} the samples are heap allocations instead of CPU
  * time: each stack counts the bytes allocated there (async-profiler's TLAB-driven sampling, one
- * sample about every 256 KiB), which says what the collector's extra time is for.
+ * sample about every 256 KiB), which says what the collector's extra time is for. With
+ * {@code -Dnetwatch.profile.inspection=floor} the inspected side is {@link
+ * Pipelines#inspectionFloor}: the inspection stage with no parser and no rule.
  *
  * <p>Writes each side's stacks, summed over its passes, as {@code uninspected.collapsed} and
  * {@code inspected.collapsed} (one stack a line, frames separated by semicolons, the thread
@@ -64,6 +66,7 @@ public final class ProfileBench {
         String event = alloc ? "alloc" : event(profiler);
         String start = alloc ? "start,event=alloc,alloc=256k,threads" : "start,event=" + event + ",interval=1ms,threads";
         Counter counter = alloc ? Counter.TOTAL : Counter.SAMPLES;
+        boolean floor = "floor".equals(System.getProperty("netwatch.profile.inspection", "all"));
 
         List<Map<String, Long>> stacks = List.of(new HashMap<>(), new HashMap<>());
         List<List<Long>> times = List.of(new ArrayList<>(), new ArrayList<>());
@@ -77,7 +80,8 @@ public final class ProfileBench {
                     profiler.execute(start);
                 }
                 long[] seen = new long[1];
-                long ns = Pipelines.pass(file, inspected == 1, seen);
+                long ns = Pipelines.pass(file, inspected == 0 ? Pipelines::uninspected
+                        : floor ? Pipelines::inspectionFloor : Pipelines::inspected, seen);
                 if (profiled) {
                     profiler.execute("stop");
                     add(stacks.get(inspected), profiler.dumpCollapsed(counter));
