@@ -213,14 +213,16 @@ public final class Inspector implements FlowObserver {
 
     @Override
     public void onRecord(int slot, Flow.Builder record, boolean last) {
-        if (refused.get(slot) != null) {
-            record.setInspectionLimit(InspectionLimit.INSPECTION_LIMIT_FLOWS);
-            if (last) {
-                refused.remove(slot);
-            }
-        }
         FlowInspection f = flows.get(slot);
         if (f == null) {
+            // Only a flow never inspected can have been turned away (onPacket asks before it
+            // makes a flow's state), so the second table is read for those records alone.
+            if (refused.get(slot) != null) {
+                record.setInspectionLimit(InspectionLimit.INSPECTION_LIMIT_FLOWS);
+                if (last) {
+                    refused.remove(slot);
+                }
+            }
             return;
         }
         if (last) {
