@@ -61,7 +61,7 @@ record IpPrefix(byte[] network, int bits) {
      * text is not one: a stored flow's address is read once per flow with this, never thrown over.
      */
     static byte[] address(String text) {
-        if (text.length() > MAX_TEXT || !text.matches("[0-9.]+") && !IpAddresses.ipv6Characters(text)) {
+        if (text.length() > MAX_TEXT || !digitsAndDots(text) && !IpAddresses.ipv6Characters(text)) {
             return null;
         }
         try {
@@ -71,6 +71,20 @@ record IpPrefix(byte[] network, int bits) {
         } catch (IllegalArgumentException e) {
             return null;
         }
+    }
+
+    /** Whether {@code text} is one or more digits and dots (a loop: this runs for every stored flow's addresses). */
+    private static boolean digitsAndDots(String text) {
+        if (text.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if ((c < '0' || c > '9') && c != '.') {
+                return false;
+            }
+        }
+        return true;
     }
 
     boolean contains(String ip) {
