@@ -39,7 +39,8 @@ final class RulesCommand implements Runnable {
                     + "With --config, the rules an agent with that configuration loads, as it loads them. "
                     + "Exit status 0 when all load, 1 when some rule or threshold line is refused or overridden, or a sid"
                     + " names no rule, 2 when a file cannot be read or a group given is not valid (the agent would not"
-                    + " start). A directory without *.rules files passes, as the agent starts with it, and is said.")
+                    + " start). A directory without *.rules files passes, as the agent starts with it, and is said;"
+                    + " so do rules that load none at all (--no-default-rules and no PATH), with a warning.")
     static final class Check implements Callable<Integer> {
         /** Names of other files said of a directory without rule files. */
         private static final int NAMES_SHOWN = 3;
@@ -98,11 +99,6 @@ final class RulesCommand implements Runnable {
                         .option(AgentSettings.THRESHOLD_FILE, "--threshold-file", thresholdFile);
                 rules = AgentSettings.rules(v);
                 checked = rules.paths();
-                if (!rules.bundled() && checked.isEmpty()) {
-                    System.err.println("netwatch rules check: " + (noDefaults ? "--no-default-rules" : "rules.bundled: false")
-                            + " leaves nothing to check: give rule files");
-                    return 2;
-                }
                 s = rules.load();
             } catch (IllegalArgumentException e) {
                 System.err.println("netwatch rules check: " + e.getMessage());
@@ -117,8 +113,18 @@ final class RulesCommand implements Runnable {
             }
             int refused = report.errors().size();
             sayEmptyDirectories(checked);
-            System.out.printf("%s loaded, %d refused, from %s%n", TextFormat.count(s.current().size(), "rule"), refused,
-                    String.join(", ", s.current().sources()));
+            List<String> sources = s.current().sources();
+            System.out.printf("%s loaded, %d refused%s%n", TextFormat.count(s.current().size(), "rule"), refused,
+                    sources.isEmpty() ? "" : ", from " + String.join(", ", sources));
+            if (s.current().size() == 0) {
+                // The agent starts with no rule (a valid setup, as Suricata's is with no rule file):
+                // the check passes it too, but says so, since it is seldom what was meant.
+                System.err.println("netwatch rules check: warning: no rule is loaded"
+                        + (!rules.bundled() && checked.isEmpty()
+                                ? " (" + (noDefaults ? "--no-default-rules" : "rules.bundled: false") + " and no rule path)"
+                                : "")
+                        + "; an agent with these rules raises no signature alert");
+            }
             Path threshold = rules.tuning().thresholdFile();
             if (threshold != null) {
                 // A line refused has no suppression or threshold; one naming no loaded rule, or overridden by

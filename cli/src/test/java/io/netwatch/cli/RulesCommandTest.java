@@ -46,7 +46,6 @@ class RulesCommandTest {
 
         Files.writeString(f, "alert http any any -> any any (msg:\"admin page\"; http.uri; content:\"/admin\"; sid:1000001;)\n");
         assertEquals(0, run("rules", "check", f.toString()).code());
-        assertEquals(2, run("rules", "check", "--no-default-rules").code(), "nothing to check");
         CliRun missing = run("rules", "check", tmp.resolve("missing.rules").toString());
         assertEquals(2, missing.code());
         assertTrue(missing.stderr().contains("does not exist"), missing.stderr());
@@ -91,6 +90,50 @@ class RulesCommandTest {
         assertEquals(0, o.code(), o.stdout() + o.stderr());
         assertEquals("", o.stderr());
         assertTrue(o.stdout().strip().endsWith("from bundled:default.rules, " + dir.resolve("local.rules")), o.stdout());
+    }
+
+    /**
+     * Found by a new user: rules.bundled: false and no rule path exited 2 ("leaves nothing to
+     * check"), while the agent with that configuration starts, with no rule. It passes, as
+     * Suricata's test mode passes a configuration without rule files, with a warning.
+     */
+    @Test
+    void rulesThatLoadNoRulePassWithAWarningAsTheAgentStartsWithNone() throws Exception {
+        Path config = tmp.resolve("agent.yaml");
+        Files.writeString(config, "rules:\n  bundled: false\n");
+        CliRun o = run("rules", "check", "--config", config.toString());
+        assertEquals(0, o.code(), o.stdout() + o.stderr());
+        assertEquals("0 rules loaded, 0 refused", o.stdout().strip());
+        assertEquals("netwatch rules check: warning: no rule is loaded (rules.bundled: false and no rule path); an"
+                + " agent with these rules raises no signature alert", o.stderr().strip());
+
+        o = run("rules", "check", "--no-default-rules");
+        assertEquals(0, o.code(), o.stdout() + o.stderr());
+        assertEquals("0 rules loaded, 0 refused", o.stdout().strip());
+        assertTrue(o.stderr().startsWith("netwatch rules check: warning: no rule is loaded (--no-default-rules and"
+                + " no rule path)"), o.stderr());
+
+        // An empty directory without the bundled rules loads none either: said, and warned.
+        Path dir = Files.createDirectory(tmp.resolve("rules"));
+        o = run("rules", "check", "--no-default-rules", dir.toString());
+        assertEquals(0, o.code(), o.stdout() + o.stderr());
+        assertEquals(List.of("0 rule files in " + dir + " (an empty directory)", "0 rules loaded, 0 refused"),
+                o.lines());
+        assertEquals("netwatch rules check: warning: no rule is loaded; an agent with these rules raises no signature"
+                + " alert", o.stderr().strip());
+
+        // Any rule loaded, and there is no warning.
+        Path f = Files.writeString(dir.resolve("local.rules"),
+                "alert tcp any any -> any any (msg:\"m\"; content:\"a\"; sid:1000001;)\n");
+        o = run("rules", "check", "--no-default-rules", dir.toString());
+        assertEquals(0, o.code(), o.stdout() + o.stderr());
+        assertEquals("1 rule loaded, 0 refused, from " + f, o.stdout().strip());
+        assertEquals("", o.stderr());
+
+        // inspect, which reads rules as the agent does, runs with none.
+        Path out = tmp.resolve("out.jsonl");
+        o = run("inspect", lab().toString(), "--no-default-rules", "--out", out.toString());
+        assertEquals(0, o.code(), o.stdout() + o.stderr());
     }
 
     @Test
@@ -294,12 +337,7 @@ class RulesCommandTest {
         o = run("rules", "check", "--config", config.toString(), "--address-group", "HOME_NET=10.0.0.0/8");
         assertEquals(1, o.code(), o.stdout());
         assertTrue(o.stdout().startsWith(f + ":1: destination address: unknown address variable $DMZ_NET"), o.stdout());
-        // A configuration with nothing to check, or one the agent would refuse, says which.
-        Files.writeString(config, "rules:\n  bundled: false\n");
-        o = run("rules", "check", "--config", config.toString());
-        assertEquals(2, o.code());
-        assertEquals("netwatch rules check: rules.bundled: false leaves nothing to check: give rule files",
-                o.stderr().strip());
+        // A configuration the agent would refuse says why.
         Files.writeString(config, "rules:\n  payload_depth: 10\n");
         o = run("rules", "check", "--config", config.toString());
         assertEquals(2, o.code());
