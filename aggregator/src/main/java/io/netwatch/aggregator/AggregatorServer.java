@@ -80,6 +80,7 @@ public final class AggregatorServer implements AutoCloseable {
     private final BaselinePublisher baselinePublisher;
     private final Response response;
     private final QueryStreamLimit queryStreams;
+    private final QueryService query;
 
     /** The identity and verdict stages, when the aggregator watches a cluster. */
     public record Identity(ClusterWatcher watcher, IdentityIndex index, PolicyHistory history, FlowVerdicts verdicts,
@@ -91,8 +92,10 @@ public final class AggregatorServer implements AutoCloseable {
                              ScheduledExecutorService housekeeping, Identity identity, PrometheusMeterRegistry meters,
                              MetricsServer metricsServer, SecurityCounters security, IngestService ingest,
                              java.time.Duration shutdownGrace, Incidents incidents, Baselines baselines,
-                             BaselinePublisher baselinePublisher, Response response, QueryStreamLimit queryStreams) {
+                             BaselinePublisher baselinePublisher, Response response, QueryStreamLimit queryStreams,
+                             QueryService query) {
         this.queryStreams = queryStreams;
+        this.query = query;
         this.incidents = incidents;
         this.baselines = baselines;
         this.baselinePublisher = baselinePublisher;
@@ -198,13 +201,14 @@ public final class AggregatorServer implements AutoCloseable {
         QueryStreamLimit queryStreams = new QueryStreamLimit(limits.maxQueryStreams());
         new QueryStreamMetrics(queryStreams).bindTo(meters);
         Server server;
+        QueryService query;
         try {
             TokenFile token = security.queryTokenFile() == null ? null
                     : TokenFile.load(security.queryTokenFile(), counters);
             ServerTls.Credentials tls = security.plaintext() ? null : security.tls().credentials(housekeeping, counters);
             NettyServerBuilder builder = tls == null ? NettyServerBuilder.forAddress(config.listen())
                     : NettyServerBuilder.forAddress(config.listen(), tls.server());
-            QueryService query = new QueryService(store, registry, identity == null ? null
+            query = new QueryService(store, registry, identity == null ? null
                     : new PolicyQueries(store, identity.index(), identity.history(), identity.verdicts().hits()),
                     new IncidentQueries(incidents.tracker()), response);
             QueryMetrics latency = new QueryMetrics(meters);
@@ -266,7 +270,7 @@ public final class AggregatorServer implements AutoCloseable {
         }
         AggregatorServer started = new AggregatorServer(server, store, registry, housekeeping, identity, meters,
                 metricsServer, counters, ingest, config.shutdownGrace(), incidents, baselines, baselinePublisher,
-                response, queryStreams);
+                response, queryStreams, query);
         started.ml = MlDetector.start(config.ml(), store, meters);
         return started;
     }
@@ -352,7 +356,8 @@ public final class AggregatorServer implements AutoCloseable {
     }
 
     /**
-     * Stops the server: no new calls are accepted; each agent stream is ended (UNAVAILABLE)
+     * Stops the server: no new calls are accepted; each follow query call is ended at once
+     * (UNAVAILABLE, {@link QueryService#STOPPING}); each agent stream is ended (UNAVAILABLE)
      * once the batch it is storing is stored and acknowledged, within the configured grace
      * period; whatever is still running after it is cancelled. Agents reconnect to the next
      * aggregator and resend what was not acknowledged, so nothing acknowledged is lost and
@@ -361,10 +366,11 @@ public final class AggregatorServer implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         server.shutdown();
+        query.stopFollowers();
         long deadline = System.nanoTime() + shutdownGrace.toNanos();
         ingest.drain(shutdownGrace);
         long left = Math.max(0, deadline - System.nanoTime());
-        // Query calls (a follow, say) get what is left of the grace period, then are cancelled.
+        // Query listings get what is left of the grace period, then are cancelled.
         if (!server.awaitTermination(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS)) {
             server.shutdownNow();
             server.awaitTermination(5, TimeUnit.SECONDS);

@@ -16,12 +16,20 @@ import io.netwatch.proto.ingest.v1.AggregatorMessage;
 import io.netwatch.proto.ingest.v1.FlowBatch;
 import io.netwatch.proto.ingest.v1.Hello;
 import io.netwatch.proto.ingest.v1.IngestGrpc;
+import io.netwatch.aggregator.query.QueryService;
 import io.netwatch.proto.query.v1.AgentInfo;
 import io.netwatch.proto.query.v1.GetAgentsRequest;
 import io.netwatch.proto.query.v1.GetAgentsResponse;
+import io.netwatch.proto.query.v1.GetAnomaliesRequest;
+import io.netwatch.proto.query.v1.GetAnomaliesResponse;
+import io.netwatch.proto.query.v1.GetFlowsRequest;
+import io.netwatch.proto.query.v1.GetFlowsResponse;
+import io.netwatch.proto.query.v1.GetIncidentsRequest;
+import io.netwatch.proto.query.v1.GetIncidentsResponse;
 import io.netwatch.proto.query.v1.QueryGrpc;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -103,6 +111,46 @@ class AggregatorServerTest {
             } finally {
                 shutdown(channel);
             }
+        }
+    }
+    /**
+     * Found by a user: a stopping aggregator left its follow calls open (they never end by
+     * themselves), then cancelled them, and `observe --follow` could only say it "lost the
+     * aggregator", as of a crash. Each ends UNAVAILABLE with why, as soon as the stop begins,
+     * whether it had sent records or not.
+     */
+    @Test
+    void closeEndsEachFollowCallWithUnavailableSayingItIsStopping() throws Exception {
+        AggregatorServer server = startOnLoopback();
+        ManagedChannel channel = channelTo(server.port());
+        RecordingObserver<GetFlowsResponse> flows = new RecordingObserver<>();
+        RecordingObserver<GetAnomaliesResponse> anomalies = new RecordingObserver<>();
+        RecordingObserver<GetIncidentsResponse> incidents = new RecordingObserver<>();
+        try {
+            server.store().flows().append(FlowFixtures.flow(1), System.currentTimeMillis());
+            QueryGrpc.QueryStub query = QueryGrpc.newStub(channel);
+            query.getFlows(GetFlowsRequest.newBuilder().setFollow(true).build(), flows);
+            query.getAnomalies(GetAnomaliesRequest.newBuilder().setFollow(true).build(), anomalies);
+            query.getIncidents(GetIncidentsRequest.newBuilder().setFollow(true).build(), incidents);
+            GetFlowsResponse first = flows.received.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+            assertNotNull(first, "the stored flow was not sent");
+            assertEquals(1, first.getFlow().getFlowId());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+            while (server.queryStreams().open() < 3) {
+                assertTrue(System.nanoTime() < deadline, server.queryStreams().open() + " follow calls open");
+                Thread.sleep(10);
+            }
+        } finally {
+            server.close();
+        }
+        try {
+            for (RecordingObserver<?> follower : List.of(flows, anomalies, incidents)) {
+                Status end = follower.closed.get(WAIT_SECONDS, TimeUnit.SECONDS);
+                assertEquals(Status.Code.UNAVAILABLE, end.getCode(), end.toString());
+                assertEquals(QueryService.STOPPING, end.getDescription());
+            }
+        } finally {
+            shutdown(channel);
         }
     }
 }

@@ -15,6 +15,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.netwatch.agent.export.TlsFailure;
+import io.netwatch.aggregator.query.QueryService;
 import io.netwatch.common.TextFiles;
 import io.netwatch.proto.query.v1.QueryGrpc;
 import java.io.IOException;
@@ -192,13 +193,18 @@ final class QueryClient {
             String why = e.getStatus().getDescription() == null ? e.getStatus().getCode().toString()
                     : e.getStatus().getDescription();
             Status.Code code = e.getStatus().getCode();
+            if (code == Status.Code.UNAVAILABLE && QueryService.STOPPING.equals(e.getStatus().getDescription())) {
+                // A stopping aggregator ends the follow calls open on it so (a restart, a rollout).
+                throw new NetwatchMain.Failed("the aggregator at " + aggregator + " is stopping: it ended the call"
+                        + " after " + TextFormat.count(count, "answer"));
+            }
             if ((code == Status.Code.UNAVAILABLE || code == Status.Code.CANCELLED) && tlsFailure(e) == null
                     && (count > 0 || reached.get() || why.startsWith("Keepalive failed"))) {
-                // It was reached: the connection went away under the call (a restart, or a
-                // network that stopped answering the keepalive pings), answered or not yet. A
-                // stopping aggregator cancels the calls still open: found following a quiet
-                // stream, which said "query failed: Status{code=CANCELLED, ...}" (with TLS,
-                // "cannot reach the aggregator ... is it running?").
+                // It was reached: the connection went away under the call (a crash, or a
+                // network that stopped answering the keepalive pings), answered or not yet. An
+                // aggregator stopping past its grace period cancels the calls still open: found
+                // following a quiet stream, which said "query failed: Status{code=CANCELLED, ...}"
+                // (with TLS, "cannot reach the aggregator ... is it running?").
                 throw new NetwatchMain.Failed("lost the aggregator at " + aggregator + " after " + count
                         + " answers: " + (code == Status.Code.CANCELLED
                         ? "it ended the call, as a stopping or restarting aggregator does (" + why + ")" : why));

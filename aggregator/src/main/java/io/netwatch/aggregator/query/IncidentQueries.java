@@ -38,7 +38,9 @@ public final class IncidentQueries {
         this.tracker = tracker;
     }
 
-    void getIncidents(GetIncidentsRequest request, ServerCallStreamObserver<GetIncidentsResponse> out) {
+    /** @param followers where a follow call's reader is counted, to be ended when the aggregator stops */
+    void getIncidents(GetIncidentsRequest request, ServerCallStreamObserver<GetIncidentsResponse> out,
+                      Followers followers) {
         Predicate<Incident> matcher;
         try {
             matcher = matcher(request);
@@ -54,6 +56,10 @@ public final class IncidentQueries {
             long sent = 0;
             AutoCloseable subscription = () -> { };
             try {
+                if (follower != null && !followers.enter()) {
+                    out.onError(Followers.stopped());
+                    return;
+                }
                 List<Incident> now;
                 if (follower == null) {
                     now = tracker.incidents();
@@ -74,6 +80,10 @@ public final class IncidentQueries {
                     sent++;
                 }
                 while (follower != null && sent < limit && !out.isCancelled()) {
+                    if (followers.stopping()) {
+                        out.onError(Followers.stopped());
+                        return;
+                    }
                     Change c = follower.changes.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
                     if (c == null) {
                         continue;
@@ -88,12 +98,18 @@ public final class IncidentQueries {
                     out.onCompleted();
                 }
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                // Only a stopping aggregator interrupts a reader (Followers.stop).
+                if (!out.isCancelled()) {
+                    out.onError(Followers.stopped());
+                }
             } catch (RuntimeException e) {
                 if (!out.isCancelled()) {
                     out.onError(CallError.of(Status.INTERNAL, e.toString()));
                 }
             } finally {
+                if (follower != null) {
+                    followers.leave();
+                }
                 try {
                     subscription.close();
                 } catch (Exception ignored) {

@@ -53,6 +53,11 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
     private static final int READ_CHUNK = 256;
     /** How long a follower waits for new records before checking for cancellation, ms. */
     private static final long FOLLOW_POLL_MILLIS = 500;
+    /**
+     * The description of the UNAVAILABLE status a follow call ends with when the aggregator
+     * stops ({@link #stopFollowers()}); the command-line client tells it from a lost connection by it.
+     */
+    public static final String STOPPING = "the aggregator is stopping";
 
     private final FlowStore store;
     private final AgentRegistry registry;
@@ -60,6 +65,7 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
     private final IncidentQueries incidents;
     /** Blocking decisions, or null when there is no response stage (tests). */
     private final Response response;
+    private final Followers followers = new Followers();
 
     /**
      * Flows, anomalies and agents only: the policy queries answer FAILED_PRECONDITION, the
@@ -84,13 +90,23 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
         this.response = response;
     }
 
+    /**
+     * Ends each follow call open now, and any that opens later, with UNAVAILABLE and
+     * {@link #STOPPING}: a stopping aggregator calls it once it takes no new calls, so that
+     * followers are told why their stream ended instead of having it cancelled. Calls without
+     * follow finish as they would.
+     */
+    public void stopFollowers() {
+        followers.stop();
+    }
+
     @Override
     public void getIncidents(GetIncidentsRequest request, StreamObserver<GetIncidentsResponse> responses) {
         if (incidents == null) {
             super.getIncidents(request, responses);
             return;
         }
-        incidents.getIncidents(request, (ServerCallStreamObserver<GetIncidentsResponse>) responses);
+        incidents.getIncidents(request, (ServerCallStreamObserver<GetIncidentsResponse>) responses, followers);
     }
 
     @Override
@@ -176,7 +192,7 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
             responses.onError(CallError.of(Status.INVALID_ARGUMENT, e.getMessage()));
             return;
         }
-        stream(store.flows(), matcher, request.getFollow(), request.getLimit(), request.getLast(),
+        stream(followers, store.flows(), matcher, request.getFollow(), request.getLimit(), request.getLast(),
                 (ServerCallStreamObserver<GetFlowsResponse>) responses,
                 (e, lost) -> GetFlowsResponse.newBuilder().setFlow(e.value())
                         .setReceived(Timestamps.fromMillis(e.receivedMillis())).setLostBefore(lost).build());
@@ -191,7 +207,7 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
             responses.onError(CallError.of(Status.INVALID_ARGUMENT, e.getMessage()));
             return;
         }
-        stream(store.anomalies(), matcher, request.getFollow(), request.getLimit(), false,
+        stream(followers, store.anomalies(), matcher, request.getFollow(), request.getLimit(), false,
                 (ServerCallStreamObserver<GetAnomaliesResponse>) responses,
                 (e, lost) -> GetAnomaliesResponse.newBuilder().setAnomaly(e.value())
                         .setReceived(Timestamps.fromMillis(e.receivedMillis())).setLostBefore(lost).build());
@@ -226,8 +242,9 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
         R apply(BoundedLog.Entry<T> entry, long lostBefore);
     }
 
-    private static <T, R> void stream(BoundedLog<T> log, Predicate<T> matcher, boolean follow, long limit, boolean last,
-                                      ServerCallStreamObserver<R> out, Render<T, R> render) {
+    private static <T, R> void stream(Followers followers, BoundedLog<T> log, Predicate<T> matcher, boolean follow,
+                                      long limit, boolean last, ServerCallStreamObserver<R> out,
+                                      Render<T, R> render) {
         ReadyGate gate = new ReadyGate(out);
         long storedEnd = log.nextIndex();
         // Without follow, the store as the call found it: what arrives while a slow client reads
@@ -236,12 +253,22 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
         // Following from the last matches (tail -n N -f): the limit chose where to start, not when to stop.
         long stopAfter = last && follow ? 0 : limit;
         Thread.ofVirtual().name("netwatch-query").start(() -> {
+            if (follow && !followers.enter()) {
+                followers.leave();
+                out.onError(Followers.stopped());
+                return;
+            }
             long cursor = last && limit > 0 ? lastMatchesStart(log, matcher, limit, storedEnd, out) : log.firstIndex();
             long sent = 0;
             // Evicted unread, not yet reported: carried across reads until the next match.
             long lost = 0;
             try {
                 while (!out.isCancelled()) {
+                    if (follow && followers.stopping()) {
+                        // A reader busy with stored records, which the interrupt finds only when it waits.
+                        out.onError(Followers.stopped());
+                        return;
+                    }
                     BoundedLog.Read<T> read = log.read(cursor, READ_CHUNK);
                     lost += read.missed();
                     for (BoundedLog.Entry<T> e : read.entries()) {
@@ -272,11 +299,17 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
                     }
                 }
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                out.onError(Status.CANCELLED.withDescription("server shutting down").asRuntimeException());
+                // Only a stopping aggregator interrupts a reader (Followers.stop).
+                if (!out.isCancelled()) {
+                    out.onError(Followers.stopped());
+                }
             } catch (RuntimeException e) {
                 if (!out.isCancelled()) {
                     out.onError(CallError.of(Status.INTERNAL, e.toString()));
+                }
+            } finally {
+                if (follow) {
+                    followers.leave();
                 }
             }
         });
