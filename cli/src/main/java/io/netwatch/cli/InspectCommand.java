@@ -15,8 +15,9 @@ import picocli.CommandLine.Parameters;
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = "Analyse a capture file offline, with no aggregator, and write JSON lines (flows, anomalies, stats).")
 final class InspectCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "FILE", description = "A pcap or pcapng file; - reads one from standard input (at"
-            + " most 1 GiB, kept in a temporary file while it is read).")
+    @Parameters(paramLabel = "FILE", description = "A pcap or pcapng file; - reads one from standard input, as a"
+            + " named pipe (mkfifo, /dev/stdin of a pipe) is read (at most 1 GiB, kept in a temporary file while it"
+            + " is read).")
     Path file;
 
     @Option(names = "--out", description = "Write JSON lines here instead of standard output.")
@@ -133,15 +134,33 @@ final class InspectCommand implements Callable<Integer> {
             System.err.println("netwatch inspect: " + unseen);
         }
         SpooledCapture stdin = null;
-        if (file.toString().equals("-")) {
+        boolean dash = file.toString().equals("-");
+        if (dash || SpooledCapture.isPipe(file)) {
             // As tcpdump -r - reads it: saved first, since the capture reader needs a file.
+            String name = dash ? SpooledCapture.NAME : file.toString();
+            java.io.InputStream in;
             try {
-                stdin = SpooledCapture.of(System.in, SpooledCapture.MAX_BYTES);
+                in = dash ? System.in : Files.newInputStream(file);
             } catch (java.io.IOException e) {
-                System.err.println("netwatch inspect: cannot save " + SpooledCapture.NAME + " to a temporary file ("
-                        + e.getMessage() + ")");
+                System.err.println("netwatch inspect: cannot open capture file " + file + ": " + whyNot(file, e));
                 return 2;
             }
+            try {
+                stdin = SpooledCapture.of(in, SpooledCapture.MAX_BYTES, name);
+            } catch (java.io.IOException e) {
+                System.err.println("netwatch inspect: cannot save " + name + " to a temporary file ("
+                        + e.getMessage() + ")");
+                return 2;
+            } finally {
+                if (!dash) {
+                    close(in);
+                }
+            }
+        } else if (Files.exists(file) && !Files.isRegularFile(file) && !Files.isDirectory(file)) {
+            // A device or a socket: it has no size to read to, and may never end (/dev/zero).
+            System.err.println("netwatch inspect: cannot open capture file " + file + ": it is not a file or a pipe"
+                    + " (a device or a socket); pipe the capture into netwatch inspect -, which reads standard input");
+            return 2;
         }
         OutputStream stream;
         try {
@@ -160,7 +179,7 @@ final class InspectCommand implements Callable<Integer> {
         try {
             try {
                 result = Inspector.run(stdin == null ? file : stdin.file(),
-                        stdin == null ? file.toString() : SpooledCapture.NAME, node, flows, detection, inspection,
+                        stdin == null ? file.toString() : stdin.name(), node, flows, detection, inspection,
                         tunnels, signatures, json::flow, json::anomaly, json::event);
             } finally {
                 if (stdin != null) {
@@ -206,6 +225,15 @@ final class InspectCommand implements Callable<Integer> {
     }
 
     /** Why a file could not be opened for writing, in words. */
+    /** Closes a pipe read to its end; closing it does not fail in a way that matters then. */
+    private static void close(java.io.InputStream in) {
+        try {
+            in.close();
+        } catch (java.io.IOException e) {
+            // Everything was read, or the read failed and was said.
+        }
+    }
+
     private static String whyNot(Path file, java.io.IOException e) {
         Path parent = file.toAbsolutePath().getParent();
         if (Files.isDirectory(file)) {

@@ -456,6 +456,66 @@ class InspectCommandTest {
         assertEquals(before, spooled(), "the temporary files are gone");
     }
 
+    /**
+     * Found by a new user: "inspect /dev/stdin" of a pipe, or a named pipe's path, said "it is not
+     * a regular file (a pipe or a device); save the capture to a file first", though inspect -
+     * reads a pipe. A named pipe is read as standard input is; a device is refused with the way
+     * that works.
+     */
+    @Test
+    void aNamedPipeIsReadAsStandardInputIsAndADeviceIsPointedToTheDash() throws Exception {
+        Set<Path> before = spooled();
+        Path fifo = tmp.resolve("capture.fifo");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).redirectErrorStream(true).start();
+        assertEquals(0, mkfifo.waitFor(), new String(mkfifo.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        assertTrue(SpooledCapture.isPipe(fifo));
+        assertFalse(SpooledCapture.isPipe(Samples.demo()));
+        byte[] whole = Files.readAllBytes(Samples.demo());
+        // The writer's open waits for the reader's, as a shell's `tcpdump -w fifo` does.
+        Thread writer = Thread.ofPlatform().daemon().start(() -> {
+            try {
+                Files.write(fifo, whole);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        Run file = inspect(Samples.demo());
+        Run piped;
+        try {
+            piped = inspect(fifo);
+        } finally {
+            if (writer.isAlive()) {
+                // inspect never opened the pipe: open it here so that the writer ends.
+                Files.newInputStream(fifo).close();
+            }
+            writer.join(java.time.Duration.ofSeconds(10));
+        }
+        assertEquals(0, piped.code(), piped.stderr());
+        assertEquals("", piped.stderr());
+        assertEquals(withoutFlowIds(file.lines().subList(0, file.lines().size() - 1)),
+                withoutFlowIds(piped.lines().subList(0, piped.lines().size() - 1)), "the same records");
+        JsonNode stats = piped.lines().getLast();
+        assertEquals(fifo.toString(), stats.get("file").asText(), "named by its path");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) stats).put("file", Samples.demo().toString());
+        assertEquals(file.lines().getLast(), stats, "the same stats but the file's name");
+        assertEquals(before, spooled(), "the temporary file is gone");
+
+        // The bound names the pipe.
+        NetwatchMain.UserError e = assertThrows(NetwatchMain.UserError.class,
+                () -> SpooledCapture.of(new java.io.ByteArrayInputStream(new byte[100]), 10, fifo.toString()));
+        assertTrue(e.getMessage().startsWith(fifo + " holds more than 10 bytes"), e.getMessage());
+
+        // A device has no end to read to (/dev/zero): refused, with the way that reads a stream.
+        Path device = Path.of("/dev/null");
+        assumeTrue(Files.exists(device), "no /dev/null");
+        Run refused = inspect(device);
+        assertEquals(2, refused.code());
+        assertEquals("netwatch inspect: cannot open capture file /dev/null: it is not a file or a pipe (a device or a"
+                + " socket); pipe the capture into netwatch inspect -, which reads standard input",
+                refused.stderr().strip());
+        assertEquals(before, spooled());
+    }
+
     @Test
     void standardInputPastItsBoundIsRefusedAndItsTemporaryFileRemoved() throws Exception {
         Set<Path> before = spooled();
