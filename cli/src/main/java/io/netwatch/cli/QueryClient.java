@@ -186,8 +186,8 @@ final class QueryClient {
             }
             if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED && count > 0) {
                 // Found in review: after a screenful of flows it said the aggregator "did not answer".
-                throw new NetwatchMain.Failed("the aggregator at " + aggregator + " had sent " + count
-                        + " answers when --timeout (" + timeoutSeconds + " s) ran out: raise --timeout, or ask for"
+                throw new NetwatchMain.Failed("the aggregator at " + aggregator + " had sent "
+                        + TextFormat.count(count, "answer") + " when --timeout (" + timeoutSeconds + " s) ran out: raise --timeout, or ask for"
                         + " less (--limit, --since, a filter)");
             }
             String why = e.getStatus().getDescription() == null ? e.getStatus().getCode().toString()
@@ -205,8 +205,8 @@ final class QueryClient {
                 // aggregator stopping past its grace period cancels the calls still open: found
                 // following a quiet stream, which said "query failed: Status{code=CANCELLED, ...}"
                 // (with TLS, "cannot reach the aggregator ... is it running?").
-                throw new NetwatchMain.Failed("lost the aggregator at " + aggregator + " after " + count
-                        + " answers: " + (code == Status.Code.CANCELLED
+                throw new NetwatchMain.Failed("lost the aggregator at " + aggregator + " after "
+                        + TextFormat.count(count, "answer") + ": " + (code == Status.Code.CANCELLED
                         ? "it ended the call, as a stopping or restarting aggregator does (" + why + ")" : why));
             }
             throw explain(e);
