@@ -30,7 +30,7 @@ class DocsTest {
             // bench/run.sh
             "--no-live", "--packets", "--rounds", "--keep", "--set",
             // bench/compare.sh, bench/profile.sh
-            "--part", "--capture", "--jvm", "--top",
+            "--part", "--capture", "--jvm", "--top", "--event", "--floor",
             // lab/run.sh
             "--benign", "--scenarios", "--enforce", "--list", "--out");
 
