@@ -356,9 +356,13 @@ public final class AgentMain {
         if (!r.loaded()) {
             out.println("netwatch agent: rules not reloaded (" + r.failure() + "); " + r.rules().size()
                     + " rules stay in force" + (tuning.isEmpty() ? "" : ", with their " + tuning));
+        } else if (r.rules().sources().isEmpty()) {
+            // rules.bundled: false and no rule path: a setup that runs, but says so plainly.
+            out.println("netwatch agent: no signature rule in force (rules.bundled is false and no rule path is"
+                    + " given): no signature alert will be raised");
         } else {
-            out.println("netwatch agent: " + r.rules().size() + " signature rules in force from "
-                    + String.join(", ", r.rules().sources()) + (r.errors().isEmpty() ? "" : ", "
+            out.println("netwatch agent: " + count(r.rules().size(), "signature rule", "signature rules")
+                    + " in force from " + String.join(", ", r.rules().sources()) + (r.errors().isEmpty() ? "" : ", "
                     + r.errors().size() + " refused") + (tuning.isEmpty() ? "" : ", with " + tuning));
         }
         for (String unseen : inspection.rulesThatCannotFire(r.rules())) {

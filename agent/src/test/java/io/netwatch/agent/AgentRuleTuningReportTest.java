@@ -53,4 +53,21 @@ class AgentRuleTuningReportTest {
         assertTrue(failed.getLast().endsWith("; " + s.current().size() + " rules stay in force, with their 1 suppress"
                 + " line and 2 threshold lines"), failed.getLast());
     }
+
+    @Test
+    void rulesThatLoadNoRuleAtAllAreSaidSoNotNamedByAnEmptySourceList() {
+        // Found by a new user: "netwatch agent: 0 signature rules in force from " and nothing after "from".
+        Signatures none = Signatures.load(List.of(), false, RuleVariables.defaults(), Signatures.DEFAULT_PAYLOAD_DEPTH);
+        assertEquals(List.of("netwatch agent: no signature rule in force (rules.bundled is false and no rule path is"
+                + " given): no signature alert will be raised"), report(none.lastLoad()).lines().toList());
+    }
+
+    @Test
+    void oneRuleIsOneRule() throws Exception {
+        Path rules = Files.writeString(dir.resolve("one.rules"),
+                "alert tcp any any -> any any (msg:\"one\"; content:\"x\"; sid:1000001; rev:1;)\n");
+        Signatures one = Signatures.load(List.of(rules), false, RuleVariables.defaults(), Signatures.DEFAULT_PAYLOAD_DEPTH);
+        assertEquals("netwatch agent: 1 signature rule in force from " + rules, report(one.lastLoad()).lines().findFirst()
+                .orElseThrow());
+    }
 }
