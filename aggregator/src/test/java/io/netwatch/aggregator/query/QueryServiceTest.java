@@ -371,6 +371,26 @@ class QueryServiceTest {
     }
 
     /**
+     * Found in review: an address outside the cluster that no DNS name was seen for is stored
+     * with its network ("203.0.113.0/24", IPv6 "/48"; an unlabelled cluster address too) in
+     * external_name, which the CLI already knows is no name (JsonLines.dnsName). --fqdn '*'
+     * took it for one: every flow to an unnamed outside address came out as "named", and
+     * "203.0.113.*" picked flows by address through a DNS-name filter.
+     */
+    @Test
+    void aNetworkInPlaceOfANameIsNoNameToFqdn() {
+        h.append(flow(31, "node-a", labelled("10.0.5.1", 40000, "shop", Map.of()),
+                named("203.0.113.7", 443, "api.example.com"), 6, 1300, 1310));
+        h.append(flow(32, "node-a", labelled("10.0.5.2", 40001, "shop", Map.of()),
+                named("198.51.100.7", 443, "198.51.100.0/24"), 6, 1300, 1310));
+        h.append(flow(33, "node-a", labelled("10.0.5.3", 40002, "shop", Map.of()),
+                named("2001:db8:1::7", 443, "2001:db8:1::/48"), 6, 1300, 1310));
+        assertEquals(List.of(31L), filtered(f -> f.addFqdn("*")), "only the flow whose peer has a DNS name");
+        assertEquals(List.of(), filtered(f -> f.addFqdn("198.51.100.*")));
+        assertEquals(List.of(), filtered(f -> f.addFqdn("*4")));
+    }
+
+    /**
      * The answers of the linear matcher where going back would have been slow or a leftmost
      * search could go wrong: a long piece against a name of repeats (the review's pattern, 23 us
      * a name before), pieces that repeat their own prefixes, head and tail. That it is linear is
