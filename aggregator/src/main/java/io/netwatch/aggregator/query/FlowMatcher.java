@@ -256,10 +256,14 @@ final class FlowMatcher implements Predicate<Flow> {
         return false;
     }
 
-    /** The endpoint is known by one of the names, or by a name below one of the zones. */
+    /**
+     * The endpoint is known by one of the names, or by a name below one of the zones. An
+     * address no DNS name was seen for has its network ("203.0.113.0/24") in external_name:
+     * that is no name, and no pattern matches it ('*' did, and '203.0.113.*').
+     */
     private boolean named(Endpoint e) {
         String external = e.getWorkload().getExternalName();
-        if (external.isEmpty()) {
+        if (external.isEmpty() || external.indexOf('/') >= 0) {
             return false;
         }
         String n = fqdn(external);
