@@ -371,6 +371,24 @@ class QueryServiceTest {
     }
 
     /**
+     * Found in review: a label selector holds within a namespace, as a pod is named within
+     * one (aPodIsNamedInItsNamespaceWhenBothAreGiven), and as hubble observe reads
+     * "--namespace shop --label app=web" (source in shop with app=web, or destination so).
+     * Each matched either endpoint on its own, so billing's app=web talking to shop's db
+     * came out for shop's web pods.
+     */
+    @Test
+    void aLabelSelectorHoldsOnTheEndpointInTheNamespaceGiven() {
+        h.append(flow(41, "node-a", labelled("10.0.6.1", 40000, "billing", Map.of("app", "web")),
+                labelled("10.0.6.2", 5432, "shop", Map.of("app", "db")), 6, 1300, 1310));
+        h.append(flow(42, "node-a", labelled("10.0.6.3", 40001, "shop", Map.of("app", "web")),
+                labelled("10.0.6.4", 5432, "shop", Map.of("app", "db")), 6, 1300, 1310));
+        assertEquals(List.of(42L), filtered(f -> f.addNamespace("shop").addLabel("app=web")));
+        assertEquals(List.of(41L, 42L), filtered(f -> f.addLabel("app=web")), "alone, either endpoint");
+        assertEquals(List.of(41L), filtered(f -> f.addNamespace("billing").addLabel("app=web")));
+    }
+
+    /**
      * Found in review: an address outside the cluster that no DNS name was seen for is stored
      * with its network ("203.0.113.0/24", IPv6 "/48"; an unlabelled cluster address too) in
      * external_name, which the CLI already knows is no name (JsonLines.dnsName). --fqdn '*'
