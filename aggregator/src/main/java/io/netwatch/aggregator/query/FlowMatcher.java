@@ -223,14 +223,13 @@ final class FlowMatcher implements Predicate<Flow> {
         if (!appProtos.isEmpty() && !appProtos.contains(flow.getAppProto())) {
             return false;
         }
-        if (!labels.isEmpty() && !(labelled(s) || labelled(d))) {
-            return false;
-        }
         if ((!fqdns.isEmpty() || !fqdnSuffixes.isEmpty() || !fqdnGlobs.isEmpty()) && !(named(s) || named(d))) {
             return false;
         }
-        // A pod is named within its namespace: with both given, one endpoint holds both (else
-        // billing/postgres-0 talking to shop would pass for shop/postgres-0).
+        // A pod is named within its namespace, and a label selector holds within one: with
+        // several given, one endpoint holds them all (else billing/postgres-0 talking to shop
+        // would pass for shop/postgres-0, and billing's app=web for shop's), as hubble observe
+        // puts --namespace, --pod and --label on the same side.
         return identity(s) || identity(d);
     }
 
@@ -365,9 +364,11 @@ final class FlowMatcher implements Predicate<Flow> {
         }
     }
 
+    /** The endpoint is in one of the namespaces, is one of the pods and has one of the selectors' labels. */
     private boolean identity(Endpoint e) {
         return (namespaces.isEmpty() || namespaces.contains(e.getWorkload().getNamespace()))
-                && (pods.isEmpty() || pods.contains(e.getWorkload().getPodName()));
+                && (pods.isEmpty() || pods.contains(e.getWorkload().getPodName()))
+                && (labels.isEmpty() || labelled(e));
     }
 
     /** The addresses and prefixes of one filter field; a bad one is named with its field. */
