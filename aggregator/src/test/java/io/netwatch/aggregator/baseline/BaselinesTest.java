@@ -665,6 +665,41 @@ class BaselinesTest {
         assertEquals(1, baselines.stats().edgesExpired());
     }
 
+    /**
+     * Found in review: flows reach the baseline thread stamped with the time the store got
+     * them, read on an ingest thread. One stamped before a step of the clock and applied after
+     * the baseline thread read the stepped clock looks like a second step the other way, and
+     * the next reading a third: the counter says three steps, and the baseline's time moves
+     * by the step once more (a step forward of an hour ends a 90-minute learning period after
+     * an hour; a step back of an hour moves time an hour ahead).
+     */
+    @Test
+    void aFlowStampedBeforeAClockStepForwardIsNoFurtherStep() throws Exception {
+        start(learningFor(Duration.ofMinutes(90), Duration.ofMinutes(10)));
+        feed(tcp(WEB_1, DB, 1000)); // learning starts
+        baselines.flush();
+        clock.addAndGet(HOUR); // NTP steps the clock an hour ahead
+        baselines.flush();
+        store.addFlow(tcp(CACHE, DB, 1000), T0 + 50); // stamped just before the step
+        baselines.flush();
+        assertEquals(1, baselines.stats().clockSteps(), "the clock stepped once");
+        assertTrue(baselines.stats().learning(), "an hour of the clock's time into a 90-minute learning period");
+    }
+
+    @Test
+    void aFlowStampedBeforeAClockStepBackMovesNoTimeAhead() throws Exception {
+        start(learningFor(Duration.ofMinutes(90), Duration.ofMinutes(10)));
+        feed(tcp(WEB_1, DB, 1000)); // learning starts
+        run(HOUR);
+        long before = clock.get();
+        clock.addAndGet(-HOUR); // NTP steps the clock an hour back
+        baselines.flush();
+        store.addFlow(tcp(CACHE, DB, 1000), before + 50); // stamped just before the step
+        baselines.flush();
+        assertEquals(1, baselines.stats().clockSteps(), "the clock stepped once");
+        assertTrue(baselines.stats().learning(), "an hour into a 90-minute learning period, whatever the clock says");
+    }
+
     @Test
     void anExpiryOfZeroKeepsEdgesForeverAsBefore() {
         BaselineConfig config = learningFor(Duration.ofMinutes(10), Duration.ZERO);
