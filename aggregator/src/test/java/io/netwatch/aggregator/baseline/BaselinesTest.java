@@ -623,6 +623,32 @@ class BaselinesTest {
         assertTrue(s.emptied(), "sent, so the agents' copies lose the edge too");
     }
 
+    /**
+     * Found in review: whether the baseline ever held an edge (so that an empty one is sent
+     * to wipe the agents' copies) was known only in memory. Expiry empties the table on the
+     * baseline thread's tick, the emptied snapshot waits for baseline.publish_every (1 min),
+     * and a stop in between writes the empty table: restarted, it was taken for one that never
+     * held an edge, not sent, and the agents kept the expired edges for good.
+     */
+    @Test
+    void aBaselineEmptiedByExpiryJustBeforeARestartIsStillSentEmpty(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("baseline.pb");
+        BaselineConfig config = learningFor(Duration.ofMinutes(10), Duration.ZERO).withEdgeExpiry(Duration.ofHours(1))
+                .withFile(file, Duration.ofHours(1));
+        start(config);
+        feed(tcp(WEB_1, DB, 1000));
+        baselines.flush();
+        assertEquals(1, baselines.snapshot().edges().size(), "published: the agents hold the edge");
+        for (long left = HOUR + 60_000; left > 0; left -= 30_000) {
+            clock.addAndGet(30_000);
+            baselines.saveNow(); // the baseline thread's ticks, no publish among them
+        }
+        assertEquals(0, baselines.stats().edges());
+        baselines.close();
+        start(config);
+        assertTrue(baselines.snapshot().emptied(), "the agents' copies still hold the expired edge");
+    }
+
     @Test
     void aMonthlyJobsEdgesAreKeptWithTheDefaultExpiryAndAQuietSpellPastItMakesThemNew() {
         BaselineTable table = new BaselineTable(learningFor(Duration.ofHours(24), Duration.ZERO));
