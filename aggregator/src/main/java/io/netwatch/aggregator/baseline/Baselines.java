@@ -118,10 +118,15 @@ public final class Baselines implements StoreListener, AutoCloseable {
             case BaselineFile.Loaded.Absent a -> log.info("baseline: {} does not exist yet; learning from the first flow",
                     file.path());
             case BaselineFile.Loaded.Ok ok -> {
-                restoreSkipped.addAndGet(table.restore(ok.state()));
+                int skipped = table.restore(ok.state());
+                restoreSkipped.addAndGet(skipped);
                 changes++;
                 log.info("baseline: {} edges restored from {}", table.edges(), file.path());
-                heldEdges = table.edges() > 0;
+                // A file whose learning started held an edge (the first flow makes one), which
+                // the agents may hold: empty, it was emptied by expiry and written before the
+                // emptied snapshot was published. Not when entries were skipped: a damaged
+                // file's emptiness says nothing of what the agents should forget.
+                heldEdges = table.edges() > 0 || table.learningStarted() >= 0 && skipped == 0;
                 table.now(clock.getAsLong());
                 int expired = table.expire();
                 if (expired > 0) {
