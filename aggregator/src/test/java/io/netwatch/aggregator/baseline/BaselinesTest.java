@@ -726,6 +726,23 @@ class BaselinesTest {
         assertTrue(baselines.stats().learning(), "an hour into a 90-minute learning period, whatever the clock says");
     }
 
+    /**
+     * The baseline thread reads the clock ten times a second, but a reading can come late: the
+     * thread held up (a slow disk under the file's write, a long collector pause) or the process
+     * paused. With no reading between, the clock moved five minutes as the aggregator ran five
+     * minutes: no step, and five minutes toward edges' expiry.
+     */
+    @Test
+    void anIdleGapWithNoReadingBetweenIsRunningTimeNotAClockStep() throws Exception {
+        start(learningFor(Duration.ofHours(1), Duration.ofMinutes(10)).withEdgeExpiry(Duration.ofMinutes(3)));
+        feed(tcp(WEB_1, DB, 1000));
+        baselines.flush();
+        clock.addAndGet(5 * 60_000); // five minutes pass, no reading between
+        baselines.flush();
+        assertEquals(0, baselines.stats().clockSteps(), "the clock moved as time passed");
+        assertEquals(1, baselines.stats().edgesExpired(), "unused for five minutes of running, past the expiry of three");
+    }
+
     @Test
     void anExpiryOfZeroKeepsEdgesForeverAsBefore() {
         BaselineConfig config = learningFor(Duration.ofMinutes(10), Duration.ZERO);
