@@ -178,8 +178,8 @@ public final class AggregatorServer implements AutoCloseable {
         }
         new BaselineMetrics(baselines).bindTo(meters);
         BaselinePublisher baselinePublisher = new BaselinePublisher(baselines::snapshot).start();
-        IngestService ingest = new IngestService(store, registry, System::currentTimeMillis, stage, anomalyStage,
-                identity == null ? null : identity.publisher(), baselinePublisher);
+        IngestService ingest = new IngestService(store, registry, System::currentTimeMillis, System::nanoTime, stage,
+                anomalyStage, identity == null ? null : identity.publisher(), baselinePublisher);
         if (!config.security().agentServiceAccount().isEmpty()) {
             ingest.checkNodes(new NodeTokens(kubernetes, config.security().agentServiceAccount(),
                     System::currentTimeMillis));

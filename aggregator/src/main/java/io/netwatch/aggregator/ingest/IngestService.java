@@ -72,6 +72,8 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     private final FlowStore store;
     private final AgentRegistry registry;
     private final LongSupplier clock;
+    /** {@link System#nanoTime}, read with {@link #clock} for a message's flows: the baselines order readings by it. */
+    private final LongSupplier clockNanos;
     private final FlowStage stage;
     private final AnomalyStage anomalyStage;
     private final IdentityPublisher identities;
@@ -117,10 +119,18 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     /** @param anomalyStage names each agent anomaly's ends before it is stored */
     public IngestService(FlowStore store, AgentRegistry registry, LongSupplier clockMillis, FlowStage stage,
                          AnomalyStage anomalyStage, IdentityPublisher identities, BaselinePublisher baselines) {
+        this(store, registry, clockMillis, System::nanoTime, stage, anomalyStage, identities, baselines);
+    }
+
+    /** @param clockNanos the monotonic clock ({@link System#nanoTime}) each flow is stamped with too */
+    public IngestService(FlowStore store, AgentRegistry registry, LongSupplier clockMillis, LongSupplier clockNanos,
+                         FlowStage stage, AnomalyStage anomalyStage, IdentityPublisher identities,
+                         BaselinePublisher baselines) {
         this.baselines = baselines;
         this.store = store;
         this.registry = registry;
         this.clock = clockMillis;
+        this.clockNanos = clockNanos;
         this.stage = stage;
         this.anomalyStage = anomalyStage;
         this.identities = identities;
@@ -350,6 +360,10 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                 end();
                 return;
             }
+            // The monotonic clock first: a flow whose wall-clock stamp is from before a step of
+            // the clock is then stamped before any reading the baseline thread takes after it
+            // (wall clock, then monotonic), and the baselines know it for a late one.
+            long nowNanos = clockNanos.getAsLong();
             long now = clock.getAsLong();
             recheckIfDue(now);
             switch (message.getMessageCase()) {
@@ -416,7 +430,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                         var batch = message.getFlows();
                         if (registry.acceptBatch(node, connection, batch.getSequence(), now)) {
                             for (Flow f : batch.getFlowsList()) {
-                                store.addFlow(staged(ownNode(f), now), now);
+                                store.addFlow(staged(ownNode(f), now), now, nowNanos);
                             }
                             registry.countStored(node, batch.getFlowsCount(), 0);
                         }

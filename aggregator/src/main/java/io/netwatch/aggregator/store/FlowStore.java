@@ -42,12 +42,23 @@ public final class FlowStore {
         listeners.add(listener);
     }
 
-    /** Stores a flow and hands it to the listeners. */
+    /** Stores a flow received now (its monotonic stamp is read here) and hands it to the listeners. */
     public void addFlow(Flow f, long receivedMillis) {
+        addFlow(f, receivedMillis, System.nanoTime());
+    }
+
+    /**
+     * Stores a flow and hands it to the listeners.
+     *
+     * @param receivedMillis when the aggregator got it, on the wall clock (milliseconds since the epoch)
+     * @param receivedNanos  {@link System#nanoTime} read with it: the wall clock steps (NTP, an
+     *                       operator), this does not
+     */
+    public void addFlow(Flow f, long receivedMillis, long receivedNanos) {
         flows.append(f, receivedMillis);
         for (StoreListener l : listeners) {
             try {
-                l.flowStored(f, receivedMillis);
+                l.flowStored(f, receivedMillis, receivedNanos);
             } catch (RuntimeException e) {
                 listenerFailures.increment();
             }

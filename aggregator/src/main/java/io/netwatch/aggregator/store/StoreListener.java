@@ -14,6 +14,15 @@ public interface StoreListener {
     default void flowStored(Flow flow, long receivedMillis) {
     }
 
+    /**
+     * A flow as stored, with the monotonic stamp ({@link System#nanoTime}) read with its
+     * wall-clock one: for a listener that must order readings of the clock taken on several
+     * threads, or tell a step of the wall clock from time passing (the baselines).
+     */
+    default void flowStored(Flow flow, long receivedMillis, long receivedNanos) {
+        flowStored(flow, receivedMillis);
+    }
+
     /** An anomaly as stored, from an agent or from an aggregator detector. */
     default void anomalyStored(Anomaly anomaly, long receivedMillis) {
     }
