@@ -168,7 +168,7 @@ public final class AggregatorServer implements AutoCloseable {
         }
         Baselines baselines;
         try {
-            baselines = Baselines.start(config.baseline(), store, System::currentTimeMillis);
+            baselines = Baselines.start(config.baseline(), store, System::currentTimeMillis, System::nanoTime);
         } catch (IOException | RuntimeException e) {
             if (identity != null) {
                 identity.publisher().close();

@@ -49,10 +49,10 @@ final class BaselineTable {
     private final LinkedHashMap<EdgeKey, EdgeStats> added = new LinkedHashMap<>(64, 0.75f, true);
     private final LinkedHashMap<String, Long> workloads;
     /**
-     * A wall-clock reading further behind the latest than this is the clock stepped back, not a
-     * late reading; one further ahead of the last than this is the clock stepped forward (or the
-     * process paused), which {@link #running} counts as this much (milliseconds). The baseline
-     * thread reads the clock ten times a second.
+     * A step of the wall clock: how far it moved from one reading to the next beyond what the
+     * monotonic clock says passed (milliseconds). A step back further than this is the clock's new
+     * base ({@link #now}); steps either way further than this are counted. The baseline thread
+     * reads the clocks ten times a second.
      */
     static final long CLOCK_STEP_MILLIS = 60_000;
     /** Latest time a file may hold: the end of year 9999, as protobuf Timestamps (milliseconds). */
@@ -61,14 +61,23 @@ final class BaselineTable {
     private long learningStarted = -1;
     /** The baseline's time ({@link #now}), milliseconds since the epoch; never goes back. */
     private long time = Long.MIN_VALUE;
-    /** The wall-clock reading {@link #time} last moved with. */
-    private long lastWall = Long.MIN_VALUE;
     /**
-     * Running time, milliseconds from an arbitrary start: moves with {@link #time} while the
-     * aggregator runs, a forward step of the clock counted as {@link #CLOCK_STEP_MILLIS} at most,
-     * and not while it is stopped (a restart goes on from where the file left it). How long an
-     * edge went unused is measured on it: an aggregator stopped for longer than the expiry, or
-     * a clock set a year ahead, forgets nothing.
+     * How far {@link #time} runs ahead of the wall clock (milliseconds, 0 or more): what steps of
+     * the clock back took from it, and how far behind the file's time a restart found the clock.
+     */
+    private long ahead;
+    /** The wall-clock reading of the last reading applied; {@link Long#MIN_VALUE}: none yet (or since a restore). */
+    private long lastWall = Long.MIN_VALUE;
+    /** The monotonic stamp ({@link System#nanoTime}) of the last reading applied. */
+    private long lastNanos;
+    /** The monotonic stamp of the first reading, and {@link #running} then: running time is measured from it. */
+    private long firstNanos;
+    private long runningAtFirst;
+    /**
+     * Running time, milliseconds from an arbitrary start: moves as the monotonic clock does while
+     * the aggregator runs, whatever the wall clock does, and not while it is stopped (a restart goes
+     * on from where the file left it). How long an edge went unused is measured on it: an
+     * aggregator stopped for longer than the expiry, or a clock set a year ahead, forgets nothing.
      */
     private long running;
     /** {@code baseline.edge_expiry} in milliseconds; 0: edges never expire. */
@@ -230,35 +239,55 @@ final class BaselineTable {
     }
 
     /**
-     * The baseline's time for a reading of the aggregator's wall clock: it moves forward as the
-     * clock does and never back. A reading a little behind the latest (a flow queued before the
-     * last one was read, another ingest thread) changes nothing; a step back of more than
-     * {@link #CLOCK_STEP_MILLIS} (NTP, an operator) is taken as the clock's new base, so time goes
-     * on from where it was instead of re-opening learning periods that are over. The first
-     * reading after a restore starts from the latest time the file holds.
+     * The baseline's time for a reading of the aggregator's clocks, taken together: the wall clock
+     * ({@code wallMillis}) and the monotonic one ({@code nanos}, {@link System#nanoTime}), which
+     * the wall clock's steps (NTP, an operator) do not move. Readings come from the baseline
+     * thread and, as flows' stamps, from the ingest threads, and reach it out of order: one
+     * stamped before the last reading applied (a flow that waited in the queue while the baseline
+     * thread read the clocks) moves nothing and counts nothing; its flow is at the current time.
      *
-     * <p>{@link #running} moves with it, a step forward of more than {@link #CLOCK_STEP_MILLIS}
-     * counted as that much, and not at all on the first reading (the time the aggregator was
-     * stopped): a clock stepped ahead by NTP or an operator ends learning periods early, as time
-     * does, but forgets no edge. Steps either way are counted ({@link #clockSteps}).
+     * <p>Otherwise the monotonic clock says how much time passed: {@link #running} moves by that,
+     * exactly. How far the wall clock moved beyond it is a step of the clock, counted
+     * ({@link #clockSteps}) when more than {@link #CLOCK_STEP_MILLIS} either way. The baseline's
+     * time follows the wall clock forward, a step forward included (learning periods end early,
+     * as the clock says), and never goes back: after a reading a little behind it waits for the
+     * clock; after a step back of more than {@link #CLOCK_STEP_MILLIS} it goes on by the time that
+     * passed, from where it was, and the clock's new reading is its base, so no learning period
+     * that is over opens again. The first reading after a restore starts from the latest time the
+     * file holds, and the time the aggregator was stopped is not running time.
      */
-    long now(long wallMillis) {
+    long now(long wallMillis, long nanos) {
         if (lastWall == Long.MIN_VALUE) {
             time = Math.max(time, wallMillis);
-            lastWall = wallMillis;
-        } else if (wallMillis >= lastWall) {
-            long step = wallMillis - lastWall;
-            time = time > Long.MAX_VALUE - step ? Long.MAX_VALUE : time + step;
-            if (step > CLOCK_STEP_MILLIS) {
+            ahead = plus(time, -wallMillis);
+            firstNanos = nanos;
+            runningAtFirst = running;
+        } else if (nanos - lastNanos < 0) {
+            return time;
+        } else {
+            long passed = runningAtFirst + (nanos - firstNanos) / 1_000_000 - running;
+            long step = plus(plus(wallMillis, -lastWall), -passed);
+            running += passed;
+            if (step < -CLOCK_STEP_MILLIS) {
                 clockSteps++;
+                time = plus(time, passed);
+                ahead = plus(time, -wallMillis);
+            } else {
+                if (step > CLOCK_STEP_MILLIS) {
+                    clockSteps++;
+                }
+                time = Math.max(time, plus(wallMillis, ahead));
             }
-            running += Math.min(step, CLOCK_STEP_MILLIS);
-            lastWall = wallMillis;
-        } else if (lastWall - wallMillis > CLOCK_STEP_MILLIS) {
-            clockSteps++;
-            lastWall = wallMillis;
         }
+        lastWall = wallMillis;
+        lastNanos = nanos;
         return time;
+    }
+
+    /** {@code a + b}, held at the ends of the range instead of wrapping. */
+    private static long plus(long a, long b) {
+        long r = a + b;
+        return ((a ^ r) & (b ^ r)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : r;
     }
 
     /** Whether the global learning period is running (or has not started: no flow yet). */
@@ -298,7 +327,7 @@ final class BaselineTable {
         return edgesExpired;
     }
 
-    /** Readings of the clock more than {@link #CLOCK_STEP_MILLIS} from the last, either way. */
+    /** Steps of the wall clock of more than {@link #CLOCK_STEP_MILLIS}, either way, beyond the time that passed. */
     long clockSteps() {
         return clockSteps;
     }

@@ -33,12 +33,19 @@ import org.slf4j.LoggerFactory;
 public final class Baselines implements StoreListener, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Baselines.class);
 
-    private record Pending(Flow flow, long receivedMillis) {
+    /**
+     * A flow waiting for the baseline thread, with the clocks' readings the ingest thread stamped
+     * it with (wall clock in milliseconds since the epoch, {@link System#nanoTime}).
+     */
+    private record Pending(Flow flow, long receivedMillis, long receivedNanos) {
     }
 
     private final BaselineConfig config;
     private final FlowStore store;
+    /** The wall clock, milliseconds since the epoch. */
     private final LongSupplier clock;
+    /** The monotonic clock, {@link System#nanoTime}: time passing, which the wall clock's steps do not move. */
+    private final LongSupplier clockNanos;
     private final BaselineFile file;
     private final BaselineTable table;
     private final LateralMovementDetector lateral;
@@ -69,16 +76,18 @@ public final class Baselines implements StoreListener, AutoCloseable {
      * Figures of the baseline for metrics and tests.
      *
      * @param edgesExpired edges forgotten because they went unused for longer than {@code baseline.edge_expiry}
-     * @param clockSteps   readings of the aggregator's clock more than a minute from the last, either way
+     * @param clockSteps   steps of the aggregator's wall clock of more than a minute, either way, beyond
+     *                     the time that passed
      */
     public record Stats(int edges, int workloads, boolean learning, long edgesEvicted, long workloadsEvicted,
                         long lateralEvicted, long edgesExpired, long clockSteps) {
     }
 
-    private Baselines(BaselineConfig config, FlowStore store, LongSupplier clock) {
+    private Baselines(BaselineConfig config, FlowStore store, LongSupplier clockMillis, LongSupplier clockNanos) {
         this.config = config;
         this.store = store;
-        this.clock = clock;
+        this.clock = clockMillis;
+        this.clockNanos = clockNanos;
         this.file = config.file() == null ? null
                 : new BaselineFile(config.file(), (long) config.maxEdges() + config.maxWorkloads());
         this.table = new BaselineTable(config);
@@ -91,13 +100,15 @@ public final class Baselines implements StoreListener, AutoCloseable {
     /**
      * Loads the file (when there is one), listens to the store and starts the baseline thread.
      *
+     * @param clockMillis the wall clock ({@link System#currentTimeMillis}), the flows' stamps' clock
+     * @param clockNanos  the monotonic clock ({@link System#nanoTime}) the flows are stamped with too
      * @throws IllegalArgumentException naming {@code baseline.file} when it or its directory
      *                                  cannot be used
      * @throws IOException              when reading the file fails otherwise
      */
-    public static Baselines start(BaselineConfig config, FlowStore store, LongSupplier clockMillis)
-            throws IOException {
-        Baselines b = new Baselines(config, store, clockMillis);
+    public static Baselines start(BaselineConfig config, FlowStore store, LongSupplier clockMillis,
+                                  LongSupplier clockNanos) throws IOException {
+        Baselines b = new Baselines(config, store, clockMillis, clockNanos);
         b.load();
         store.listen(b);
         b.thread.scheduleWithFixedDelay(b::guarded, 100, 100, TimeUnit.MILLISECONDS);
@@ -127,7 +138,7 @@ public final class Baselines implements StoreListener, AutoCloseable {
                 // emptied snapshot was published. Not when entries were skipped: a damaged
                 // file's emptiness says nothing of what the agents should forget.
                 heldEdges = table.edges() > 0 || table.learningStarted() >= 0 && skipped == 0;
-                table.now(clock.getAsLong());
+                now();
                 int expired = table.expire();
                 if (expired > 0) {
                     log.info("baseline: {} of them unused for longer than baseline.edge_expiry ({}), forgotten",
@@ -145,10 +156,20 @@ public final class Baselines implements StoreListener, AutoCloseable {
     }
 
     @Override
-    public void flowStored(Flow flow, long receivedMillis) {
-        if (closed || !queue.offer(new Pending(flow, receivedMillis))) {
+    public void flowStored(Flow flow, long receivedMillis, long receivedNanos) {
+        if (closed || !queue.offer(new Pending(flow, receivedMillis, receivedNanos))) {
             dropped.incrementAndGet();
         }
+    }
+
+    /**
+     * The baseline's time for the baseline thread's own reading of the clocks: the wall clock,
+     * then the monotonic one (the ingest threads read them the other way round, so a flow stamped
+     * before a step of the wall clock is stamped before any reading taken here after it).
+     */
+    private long now() {
+        long wall = clock.getAsLong();
+        return table.now(wall, clockNanos.getAsLong());
     }
 
     private void guarded() {
@@ -162,18 +183,21 @@ public final class Baselines implements StoreListener, AutoCloseable {
     private void drain() {
         Pending p;
         while ((p = queue.poll()) != null) {
-            apply(p.flow(), p.receivedMillis());
+            apply(p.flow(), p.receivedMillis(), p.receivedNanos());
         }
-        table.now(clock.getAsLong());
+        now();
         if (table.expire() > 0) {
             changes++;
         }
         refreshStats();
     }
 
-    /** @param receivedMillis when the aggregator got the flow (wall clock): the store's time */
-    private void apply(Flow flow, long receivedMillis) {
-        long now = table.now(receivedMillis);
+    /**
+     * @param receivedMillis when the aggregator got the flow (wall clock): the store's time
+     * @param receivedNanos  the monotonic clock then
+     */
+    private void apply(Flow flow, long receivedMillis, long receivedNanos) {
+        long now = table.now(receivedMillis, receivedNanos);
         EdgeNames.Named src = EdgeNames.of(flow.getSource());
         EdgeNames.Named dst = EdgeNames.of(flow.getDestination());
         if (src == null || dst == null) {
@@ -222,7 +246,7 @@ public final class Baselines implements StoreListener, AutoCloseable {
     }
 
     private void refreshStats() {
-        boolean learning = table.learning(table.now(clock.getAsLong()));
+        boolean learning = table.learning(now());
         stats = new Stats(table.edges(), table.workloads(), learning, table.edgesEvicted(), table.workloadsEvicted(),
                 lateral.evicted(), table.edgesExpired(), table.clockSteps());
     }
@@ -233,7 +257,7 @@ public final class Baselines implements StoreListener, AutoCloseable {
         }
         try {
             drain();
-            BaselineState state = table.state(table.now(clock.getAsLong()));
+            BaselineState state = table.state(now());
             file.save(state);
             saves.incrementAndGet();
         } catch (IOException | RuntimeException e) {
@@ -255,7 +279,7 @@ public final class Baselines implements StoreListener, AutoCloseable {
     }
 
     private void buildSnapshot() {
-        table.settle(table.now(clock.getAsLong()));
+        table.settle(now());
         List<BaselineEdge> edges = new ArrayList<>(table.edges());
         for (Map.Entry<EdgeKey, EdgeStats> e : table.entries()) {
             EdgeKey k = e.getKey();

@@ -137,7 +137,7 @@ class BaselineFileTest {
                 .addEdges(state.getEdges(0).toBuilder().setBytesMean(Double.POSITIVE_INFINITY)).build());
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         try (Baselines b = Baselines.start(BaselineConfig.defaults().withFile(path, Duration.ofHours(1)),
-                new FlowStore(100, 100, Duration.ofHours(1)), () -> T0)) {
+                new FlowStore(100, 100, Duration.ofHours(1)), () -> T0, System::nanoTime)) {
             new BaselineMetrics(b).bindTo(registry);
             assertEquals(5, b.stats().edges());
             assertEquals(2, registry.get("netwatch.baseline.file.skipped.entries").functionCounter().count());

@@ -25,7 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +34,7 @@ class BaselinesTest {
     private static final long T0 = 1_700_000_000_000L;
     private static final long HOUR = 3_600_000L;
 
-    private final AtomicLong clock = new AtomicLong(T0);
+    private final Clocks clock = new Clocks();
     private final FlowStore store = new FlowStore(200_000, 10_000, Duration.ofDays(30));
     private Baselines baselines;
 
@@ -42,9 +42,63 @@ class BaselinesTest {
     private static final Endpoint DB = pod("10.244.2.6", "shop", "db", "db-0", 5432);
     private static final Endpoint CACHE = pod("10.244.2.7", "shop", "cache", "cache-55f-aaaaa", 6379);
 
+    /**
+     * The aggregator's clocks as a test moves them: time passing moves the wall clock and the
+     * monotonic one together ({@link #addAndGet}, {@link #set}); {@link #step} moves the wall clock
+     * alone, as NTP or an operator does. A reading of the wall clock ({@link #get}) takes both
+     * at once, and the same thread's next {@link #nanos} gives the monotonic one of that moment
+     * (the baseline thread reads the wall clock, then the monotonic one): a test moving the
+     * clocks while the baseline thread reads them never shows it half of a move.
+     */
+    private static final class Clocks {
+        private record Reading(long millis, long nanos) {
+        }
+
+        private final AtomicReference<Reading> now = new AtomicReference<>(new Reading(T0, 0));
+        private final ThreadLocal<Reading> read = new ThreadLocal<>();
+
+        long get() {
+            Reading r = now.get();
+            read.set(r);
+            return r.millis();
+        }
+
+        long nanos() {
+            Reading r = read.get();
+            read.remove();
+            return (r != null ? r : now.get()).nanos();
+        }
+
+        /** {@code millis} pass. */
+        long addAndGet(long millis) {
+            if (millis < 0) {
+                throw new IllegalArgumentException("time passing does not go back: step the clock");
+            }
+            return now.updateAndGet(r -> new Reading(r.millis() + millis, r.nanos() + millis * 1_000_000)).millis();
+        }
+
+        /** Time passes until the wall clock says {@code millis}. */
+        void set(long millis) {
+            addAndGet(millis - now.get().millis());
+        }
+
+        /** The wall clock is stepped by {@code millis}, no time passing. */
+        void step(long millis) {
+            now.updateAndGet(r -> new Reading(r.millis() + millis, r.nanos()));
+        }
+    }
+
     private Baselines start(BaselineConfig config) throws Exception {
-        baselines = Baselines.start(config, store, clock::get);
+        baselines = Baselines.start(config, store, clock::get, clock::nanos);
         return baselines;
+    }
+
+    /**
+     * The table's time for a reading of the clocks at {@code millis} on the wall clock, the
+     * monotonic clock having moved with it.
+     */
+    private static long now(BaselineTable table, long millis) {
+        return table.now(millis, millis * 1_000_000);
     }
 
     @AfterEach
@@ -59,7 +113,7 @@ class BaselinesTest {
     }
 
     private void feed(Flow f) {
-        store.addFlow(f, clock.get());
+        store.addFlow(f, clock.get(), clock.nanos());
     }
 
     /** Makes each workload known during learning (a flow from it to the database). */
@@ -212,7 +266,7 @@ class BaselinesTest {
         known(CACHE);
         clock.addAndGet(2 * HOUR);
         feed(tcp(WEB_1, DB, 1000));
-        clock.addAndGet(-90 * 60_000); // the clock is stepped back into the learning period
+        clock.step(-90 * 60_000); // the clock is stepped back into the learning period
         feed(tcp(WEB_1, CACHE, 500));
         Endpoint batch = peer("10.244.5.5", "shop", "batch", 40000);
         feed(tcp(batch, DB, 100)); // a new workload: its own 10 minutes, counted forward from here
@@ -232,7 +286,11 @@ class BaselinesTest {
         }
         clock.addAndGet(2 * HOUR);
         for (int i = 0; i < 4; i++) {
-            clock.addAndGet(i == 2 ? -3 * 60_000 : 1_000);
+            if (i == 2) {
+                clock.step(-3 * 60_000);
+            } else {
+                clock.addAndGet(1_000);
+            }
             feed(tcp(WEB_1, peer("10.244.6." + i, "prod", "svc" + i, 9000 + i), 200));
         }
         Anomaly a = anomalies("lateral_movement").getFirst();
@@ -244,15 +302,15 @@ class BaselinesTest {
     void aFileWrittenWhileTheClockWasAheadDoesNotStretchLearning() {
         BaselineConfig config = learningFor(Duration.ofHours(1), Duration.ZERO);
         BaselineTable before = new BaselineTable(config);
-        observe(before, "a", before.now(T0));
-        BaselineState saved = before.state(before.now(T0 + 10 * 60_000));
+        observe(before, "a", now(before, T0));
+        BaselineState saved = before.state(now(before, T0 + 10 * 60_000));
         // Restarted with the clock two days behind the one that wrote the file: 50 minutes of
         // learning are left, not two days and 50 minutes.
         BaselineTable after = new BaselineTable(config);
         after.restore(saved);
         long wall = T0 - 48 * HOUR;
-        assertTrue(after.learning(after.now(wall)));
-        assertEquals(BaselineTable.Verdict.NEW, observe(after, "b", after.now(wall + 51 * 60_000)));
+        assertTrue(after.learning(now(after, wall)));
+        assertEquals(BaselineTable.Verdict.NEW, observe(after, "b", now(after, wall + 51 * 60_000)));
     }
 
     @Test
@@ -596,16 +654,16 @@ class BaselinesTest {
         // The lookup checks the expiry too, so an edge's fate does not hang on when the sweep ran.
         BaselineTable table = new BaselineTable(learningFor(Duration.ofMinutes(10), Duration.ZERO)
                 .withEdgeExpiry(Duration.ofHours(1)));
-        observe(table, "a", table.now(T0));
+        observe(table, "a", now(table, T0));
         long at = T0;
         for (; at < T0 + HOUR; at += 30_000) {
-            table.now(at);
+            now(table, at);
         }
-        assertEquals(BaselineTable.Verdict.KNOWN, observe(table, "a", table.now(at)), "unused for exactly an hour");
+        assertEquals(BaselineTable.Verdict.KNOWN, observe(table, "a", now(table, at)), "unused for exactly an hour");
         for (long end = at + HOUR + 30_000; at < end; at += 30_000) {
-            table.now(at);
+            now(table, at);
         }
-        assertEquals(BaselineTable.Verdict.NEW, observe(table, "a", table.now(at)),
+        assertEquals(BaselineTable.Verdict.NEW, observe(table, "a", now(table, at)),
                 "unused for an hour and 30 seconds, and no sweep ran: forgotten all the same");
         assertEquals(1, table.edgesExpired());
     }
@@ -654,21 +712,21 @@ class BaselinesTest {
         BaselineTable table = new BaselineTable(learningFor(Duration.ofHours(24), Duration.ZERO));
         assertEquals(Duration.ofDays(45), BaselineConfig.DEFAULT_EDGE_EXPIRY);
         long at = T0;
-        observe(table, "reports-db", table.now(at));
+        observe(table, "reports-db", now(table, at));
         long[] runs = {31, 28, 31, 30, 30}; // days between runs
         for (long days : runs) {
             for (long end = at + days * 24 * HOUR; at < end; at += 60_000) {
-                table.now(at);
+                now(table, at);
                 table.expire();
             }
-            assertEquals(BaselineTable.Verdict.KNOWN, observe(table, "reports-db", table.now(at)), days + " days");
+            assertEquals(BaselineTable.Verdict.KNOWN, observe(table, "reports-db", now(table, at)), days + " days");
         }
         for (long end = at + 46 * 24 * HOUR; at < end; at += 60_000) {
-            table.now(at);
+            now(table, at);
             table.expire();
         }
         assertEquals(0, table.edges(), "46 days without a run");
-        assertEquals(BaselineTable.Verdict.NEW, observe(table, "reports-db", table.now(at)));
+        assertEquals(BaselineTable.Verdict.NEW, observe(table, "reports-db", now(table, at)));
     }
 
     @Test
@@ -677,16 +735,16 @@ class BaselinesTest {
         feed(tcp(WEB_1, DB, 1000));
         known(CACHE);
         run(2 * HOUR);
-        clock.addAndGet(400L * 24 * HOUR); // NTP or an operator sets the clock a year ahead
+        clock.step(400L * 24 * HOUR); // NTP or an operator sets the clock a year ahead
         baselines.flush();
         assertEquals(2, baselines.stats().edges(), "a step of the clock is not time the edges went unused");
         assertEquals(1, baselines.stats().clockSteps());
         feed(tcp(WEB_1, DB, 1000));
         assertEquals(List.of(), anomalies("new_edge"));
-        // The step counts as one minute: cache -> db (last used 2 h before it) goes after 59 more.
-        run(58 * 60_000);
+        // The step counts as no time: cache -> db (last used 2 h before it) goes after 60 more.
+        run(59 * 60_000 + 30_000);
         assertEquals(2, baselines.stats().edges());
-        run(2 * 60_000);
+        run(60_000);
         assertEquals(1, baselines.stats().edges());
         assertEquals(1, baselines.stats().edgesExpired());
     }
@@ -704,9 +762,13 @@ class BaselinesTest {
         start(learningFor(Duration.ofMinutes(90), Duration.ofMinutes(10)));
         feed(tcp(WEB_1, DB, 1000)); // learning starts
         baselines.flush();
-        clock.addAndGet(HOUR); // NTP steps the clock an hour ahead
+        clock.addAndGet(50);
+        long stampedMillis = clock.get(); // an ingest thread stamps a flow just before the step
+        long stampedNanos = clock.nanos();
+        clock.addAndGet(50);
+        clock.step(HOUR); // NTP steps the clock an hour ahead
         baselines.flush();
-        store.addFlow(tcp(CACHE, DB, 1000), T0 + 50); // stamped just before the step
+        store.addFlow(tcp(CACHE, DB, 1000), stampedMillis, stampedNanos); // and stores it after
         baselines.flush();
         assertEquals(1, baselines.stats().clockSteps(), "the clock stepped once");
         assertTrue(baselines.stats().learning(), "an hour of the clock's time into a 90-minute learning period");
@@ -717,10 +779,12 @@ class BaselinesTest {
         start(learningFor(Duration.ofMinutes(90), Duration.ofMinutes(10)));
         feed(tcp(WEB_1, DB, 1000)); // learning starts
         run(HOUR);
-        long before = clock.get();
-        clock.addAndGet(-HOUR); // NTP steps the clock an hour back
+        long stampedMillis = clock.get(); // an ingest thread stamps a flow just before the step
+        long stampedNanos = clock.nanos();
+        clock.addAndGet(50);
+        clock.step(-HOUR); // NTP steps the clock an hour back
         baselines.flush();
-        store.addFlow(tcp(CACHE, DB, 1000), before + 50); // stamped just before the step
+        store.addFlow(tcp(CACHE, DB, 1000), stampedMillis, stampedNanos); // and stores it after
         baselines.flush();
         assertEquals(1, baselines.stats().clockSteps(), "the clock stepped once");
         assertTrue(baselines.stats().learning(), "an hour into a 90-minute learning period, whatever the clock says");
@@ -740,7 +804,7 @@ class BaselinesTest {
         clock.addAndGet(5 * 60_000); // five minutes pass, no reading between
         baselines.flush();
         assertEquals(0, baselines.stats().clockSteps(), "the clock moved as time passed");
-        assertEquals(1, baselines.stats().edgesExpired(), "unused for five minutes of running, past the expiry of three");
+        assertEquals(1, baselines.stats().edgesExpired(), "unused five minutes of running, past an expiry of three");
     }
 
     @Test
@@ -749,14 +813,14 @@ class BaselinesTest {
         BaselineTable never = new BaselineTable(config.withEdgeExpiry(Duration.ZERO));
         BaselineTable hour = new BaselineTable(config.withEdgeExpiry(Duration.ofHours(1)));
         for (BaselineTable t : List.of(never, hour)) {
-            observe(t, "a", t.now(T0));
+            observe(t, "a", now(t, T0));
             for (long at = T0; at <= T0 + 400L * 24 * HOUR; at += 60_000) {
-                t.now(at);
+                now(t, at);
                 t.expire();
             }
         }
         assertEquals(1, never.edges(), "400 days unused, never forgotten");
-        assertEquals(BaselineTable.Verdict.KNOWN, observe(never, "a", never.now(T0 + 401L * 24 * HOUR)));
+        assertEquals(BaselineTable.Verdict.KNOWN, observe(never, "a", now(never, T0 + 401L * 24 * HOUR)));
         assertEquals(0, never.edgesExpired());
         assertEquals(0, hour.edges(), "the same table with an expiry of an hour forgets it");
     }
@@ -801,10 +865,10 @@ class BaselinesTest {
         BaselineTable table = new BaselineTable(BaselineConfig.defaults().withEdgeExpiry(Duration.ofHours(1)));
         assertEquals(0, table.restore(file));
         long at = T0 + 300L * 24 * HOUR;
-        table.now(at);
+        now(table, at);
         assertEquals(0, table.expire(), "upgrading forgets nothing at once");
         for (long end = at + HOUR + 60_000; at < end; at += 30_000) {
-            table.now(at);
+            now(table, at);
         }
         assertEquals(1, table.expire(), "an hour of running after the upgrade");
     }
@@ -823,7 +887,7 @@ class BaselinesTest {
         BaselineTable table = new BaselineTable(BaselineConfig.defaults().withEdgeExpiry(Duration.ofHours(1)));
         assertEquals(0, table.restore(file));
         for (long at = T0; at <= T0 + 15 * 60_000; at += 30_000) {
-            table.now(at);
+            now(table, at);
         }
         assertEquals(1, table.expire());
         assertEquals(null, table.edge(new EdgeKey("shop/Deployment/web", "10.0.2.0/24", 443, 6)));
