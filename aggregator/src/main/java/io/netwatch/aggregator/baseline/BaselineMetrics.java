@@ -33,7 +33,7 @@ public final class BaselineMetrics implements MeterBinder {
                 "Edges forgotten because they went unused for longer than baseline.edge_expiry",
                 b -> b.stats().edgesExpired());
         counter(meters, "netwatch.baseline.clock.steps",
-                "Readings of the aggregator's clock more than a minute from the last, either way (a step, a pause)",
+                "Steps of the aggregator's wall clock over a minute, either way, beyond the time that passed",
                 b -> b.stats().clockSteps());
         counter(meters, "netwatch.baseline.dropped.flows", "Flows not learned because the baseline queue was full",
                 Baselines::dropped);
