@@ -75,7 +75,8 @@ final class ObserveCommand implements Callable<Integer> {
     List<String> appProto = List.of();
 
     @Option(names = "--label", description = "Pod labels of either endpoint: key=value or key terms, joined by commas"
-            + " (all on one pod); repeat --label for either of several selectors.")
+            + " (all on one pod); repeat --label for either of several selectors. With --namespace or --pod, the"
+            + " labelled pod is that endpoint.")
     List<String> label = List.of();
 
     @Option(names = "--fqdn", split = ",", description = "DNS name either endpoint is known by (a name the agents saw"
