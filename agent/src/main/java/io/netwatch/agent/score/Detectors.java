@@ -150,7 +150,8 @@ public final class Detectors implements FlowSink, InspectionSink {
     /** Table entries forgotten to make room, every detector together (each is counted on its own too). */
     public long evictions() {
         return scan.walkEvictions() + scan.contactEvictions() + flood.evictions() + bruteForce.evictions()
-                + mismatch.evictions() + dnsTunnel.evictions() + dnsTunnel.queryCopyEvictions() + dga.evictions()
+                + mismatch.evictions() + dnsTunnel.evictions() + dnsTunnel.queryCopyEvictions()
+                + dnsTunnel.searchPathClientEvictions() + dnsTunnel.searchPathStemOverwrites() + dga.evictions()
                 + volumeSpike.evictions() + upload.evictions();
     }
 }

@@ -25,7 +25,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * set per domain (past it, each name the set does not hold counts as a new one, and as an
  * overflow), recent queries in a fixed table; names without a registered domain are counted
  * and skipped. Names in the {@link TrustedZones} (the cluster's domain, the reverse and the
- * clouds' private zones, and those configured) are counted and passed over.
+ * clouds' private zones, and those configured) are counted and passed over. A query a pod made
+ * by trying a name it had just asked under the cluster domain under another domain of its search
+ * list is judged by that name, every label still judged ({@link SearchPaths},
+ * {@link #searchPathQuery}); the names asked under the cluster domain are remembered per client in
+ * a bounded table whose evictions are counted.
  */
 public final class DnsTunnelDetector implements InspectionSink {
     public static final String DNS_TUNNEL = "dns_tunnel";
@@ -51,6 +55,8 @@ public final class DnsTunnelDetector implements InspectionSink {
      * client's own retry comes a second or more later and counts again.
      */
     private final QueryCopyFilter copies = new QueryCopyFilter();
+    /** The names each client asked under the cluster domain of late, to tell its tries of them elsewhere. */
+    private final SearchPaths searchPaths;
     private long nextId = 1;
     /** The last query's capture time: windows over by it weigh nothing ({@link #evidence}). */
     private long clockNanos;
@@ -59,6 +65,7 @@ public final class DnsTunnelDetector implements InspectionSink {
     private final AtomicLong unsplittable = new AtomicLong();
     private final AtomicLong trusted = new AtomicLong();
     private final AtomicLong podNames = new AtomicLong();
+    private final AtomicLong searchPathNames = new AtomicLong();
     private final AtomicLong subdomainOverflows = new AtomicLong();
 
     /** With the default {@link TrustedZones}: the cluster domain {@code cluster.local}. */
@@ -72,6 +79,7 @@ public final class DnsTunnelDetector implements InspectionSink {
         this.sink = sink;
         this.nodeName = nodeName;
         this.domains = new LruTable<>(config.maxDomains(), this::evidence);
+        this.searchPaths = new SearchPaths(zones.clusterDomain());
     }
 
     /**
@@ -108,6 +116,8 @@ public final class DnsTunnelDetector implements InspectionSink {
         long randomCharacters;
         /** Queries whose first label is a pod name, judged by its prefix ({@link DnsTunnelDetector#judged}). */
         int podNames;
+        /** Queries tried under a search domain, judged by their parts ({@link DnsTunnelDetector#searchPathQuery}). */
+        int searchPaths;
         /** The last query's endpoints, spelt only if the window is reported. */
         InspectionEvent.Endpoints lastQuery;
         long[] evidence;
@@ -134,6 +144,7 @@ public final class DnsTunnelDetector implements InspectionSink {
             dataNames = 0;
             randomCharacters = 0;
             podNames = 0;
+            searchPaths = 0;
             evidenceCount = 0;
             tunnelReported = false;
             exfiltrationReported = false;
@@ -166,16 +177,18 @@ public final class DnsTunnelDetector implements InspectionSink {
             return;
         }
         DnsMessage m = dns.message();
+        long now = dns.timestampNanos();
         // Split at the labels' boundaries: a label may hold a dot (see RegisteredDomain).
         RegisteredDomain.Query query = RegisteredDomain.query(m.escapedQname(), zones);
         if (query.passedOver()) {
             if (query.trusted()) {
                 // Every sighting, copies on other paths included: the copy filter is for names judged.
                 trusted.incrementAndGet();
+                // A name tried under the cluster domain may be tried under the node's domains next.
+                searchPaths.asked(dns.endpoints().srcIp(), query.name(), now);
             }
             return;
         }
-        long now = dns.timestampNanos();
         // One query seen on several paths is one query (see copies).
         if (copies.seenBefore(QueryCopyFilter.key(m.qtype(), query.name()), now)) {
             return;
@@ -186,10 +199,114 @@ public final class DnsTunnelDetector implements InspectionSink {
             return;
         }
         clockNanos = now;
-        Window w = domains.get(split.domain());
+        int stemEnd = searchPaths.stemEnd(dns.endpoints().srcIp(), split.subdomain(), split.domain(), now);
+        if (stemEnd >= 0) {
+            searchPathQuery(dns, split, stemEnd, now);
+            return;
+        }
+        Window w = query(split.domain(), dns, now);
+        if (offer(w, split.subdomain(), dns)) {
+            w.podNames++;
+            podNames.incrementAndGet();
+        }
+        judge(split.domain(), w);
+    }
+
+    /**
+     * A query its client made by trying a name it asked under the cluster domain (the stem, ending
+     * at {@code stemEnd} of {@code subdomain.domain}) under another domain of its search list
+     * ({@link SearchPaths}): {@code api.stripe.com.corp.example.com},
+     * {@code redis-cart.shop.svc.cluster.local.corp.example.com}. Judged by the stem, with the
+     * cluster's search suffix it may end with ({@code .svc.CLUSTER}, {@code .CLUSTER}) set aside,
+     * and not as one long subdomain of the search domain: a node's pods try every outside name and
+     * every Service asked by its full name under each of the node's domains, and whole, those
+     * names, the cluster's labels and the search domain's in them, read as data (few vowels, or an
+     * OCI subnet's digits), eight a minute a {@code dns_tunnel} on the company's domain.
+     *
+     * <p>Judged where the query went, under its registered domain ({@code example.com}), whose
+     * window counts it, part by part, each part a subdomain: a stem that names a domain under a
+     * public suffix as its subdomain ({@code api}), its registered domain's own label
+     * ({@code stripe}) and that suffix ({@code com}); any other stem whole ({@code redis-cart.shop},
+     * a pod's name); and the search domain's own labels ({@code corp}). Only the labels left of the
+     * query's registered domain are its subdomain's: under a search domain with no registered
+     * domain of its own ({@code lan}) the stem's last labels are the registered domain's. So every
+     * label is judged, in the window of the server it reached, and a query shaped this way hides
+     * nothing: none of its labels counts under another domain, where a tunnel could spread its
+     * names over as many windows as it names domains. What the parts change is their length: the
+     * name asked and the search domain apart, each no longer than its longest part, the same few
+     * for every name a node tries ({@code api}, {@code com}, {@code corp}: one distinct subdomain
+     * each).
+     */
+    private void searchPathQuery(InspectionEvent.Dns dns, RegisteredDomain.Split split, int stemEnd, long now) {
+        String sub = split.subdomain();
+        String name = sub.isEmpty() ? split.domain() : sub + "." + split.domain();
+        int stemLength = clusterSearchStem(name, stemEnd);
+        searchPathNames.incrementAndGet();
+        Window w = query(split.domain(), dns, now);
+        w.searchPaths++;
+        // The stem's parts: its subdomain, its registered domain's label and its public suffix, or itself.
+        int subEnd = -1;
+        int labelEnd = -1;
+        RegisteredDomain.Query own = stemLength == 0 ? null : RegisteredDomain.query(name.substring(0, stemLength),
+                zones);
+        RegisteredDomain.Split ownSplit = own == null || own.passedOver() ? null : own.split();
+        if (ownSplit != null && RegisteredDomain.underPublicSuffix(ownSplit.domain())) {
+            subEnd = ownSplit.subdomain().length();
+            labelEnd = stemLength - ownSplit.domain().length() + ownSplit.domain().indexOf('.');
+        }
+        boolean pod;
+        if (labelEnd < 0) {
+            pod = part(w, sub, 0, stemLength, dns);
+        } else {
+            pod = part(w, sub, 0, subEnd, dns);
+            pod |= part(w, sub, subEnd == 0 ? 0 : subEnd + 1, labelEnd, dns);
+            pod |= part(w, sub, labelEnd + 1, stemLength, dns);
+        }
+        // The search domain's own labels, left of the query's registered domain.
+        pod |= part(w, sub, stemEnd + 1, sub.length(), dns);
+        if (pod) {
+            w.podNames++;
+            podNames.incrementAndGet();
+        }
+        judge(split.domain(), w);
+    }
+
+    /**
+     * Offers {@code sub[from, to)}, cut at the subdomain's end, when that leaves anything; true when
+     * it was judged by a pod name's prefix.
+     */
+    private boolean part(Window w, String sub, int from, int to, InspectionEvent.Dns dns) {
+        int end = Math.min(to, sub.length());
+        return from < end && offer(w, sub.substring(from, end), dns);
+    }
+
+    /**
+     * The length of the stem {@code name[0, stemEnd)} without the cluster's search suffix it ends
+     * with: {@code .svc.CLUSTER} or {@code .CLUSTER} ({@code redis-cart.shop} of
+     * {@code redis-cart.shop.svc.cluster.local}, a Service asked by its full name without the final
+     * dot); {@code stemEnd} when it ends with neither. Only those two: the label before {@code svc}
+     * is a namespace's name in a Service's, and anyone's in a tunnel's, so it stays.
+     */
+    private int clusterSearchStem(String name, int stemEnd) {
+        String cluster = zones.clusterDomain();
+        int at = stemEnd - cluster.length();
+        if (at < 0 || !name.startsWith(cluster, at) || at > 0 && !RegisteredDomain.separator(name, at - 1)) {
+            return stemEnd;
+        }
+        int end = Math.max(0, at - 1);
+        int svc = end - 3;
+        if (svc >= 0 && name.startsWith("svc", svc) && (svc == 0 || RegisteredDomain.separator(name, svc - 1))) {
+            return Math.max(0, svc - 1);
+        }
+        return end;
+    }
+
+    /** The window of {@code domain}, open (or opened again) at {@code now}, counting one query of {@code dns}. */
+    private Window query(String domain, InspectionEvent.Dns dns, long now) {
+        Window w = domains.get(domain);
         if (w == null) {
             w = new Window(config.maxSubdomains(), now);
-            domains.put(split.domain(), w);
+            domains.put(domain, w);
         } else if (now - w.startNanos >= config.window().toNanos() || w.startNanos - now >= config.window().toNanos()) {
             // Past the window, or a whole window before its start: the capture clock went back
             // (files concatenated, a clock stepped), and the window held open until the clock
@@ -199,16 +316,20 @@ public final class DnsTunnelDetector implements InspectionSink {
         w.queries++;
         w.lastNanos = Math.max(w.lastNanos, now);
         w.lastQuery = dns.endpoints();
-        int qtype = m.qtype();
+        int qtype = dns.message().qtype();
         if (qtype == DnsParser.TYPE_TXT || qtype == DnsParser.TYPE_NULL) {
             w.txtNull++;
         }
+        return w;
+    }
+
+    /**
+     * Offers one subdomain of {@code w}'s domain, judged and counted when new to the window; true
+     * when it was judged by a pod name's prefix, for the caller to count once a query.
+     */
+    private boolean offer(Window w, String subdomain, InspectionEvent.Dns dns) {
         // A pod name's generated parts set aside (see judged): the pods of one Deployment are one name.
-        String sub = judged(split.subdomain());
-        if (sub != split.subdomain()) {
-            w.podNames++;
-            podNames.incrementAndGet();
-        }
+        String sub = judged(subdomain);
         // Only distinct names count: a client asking for the same few names over and over
         // (every service's lookups) carries no new data. Past the set's capacity a name it does
         // not hold may be new or not, and counts as new: left out, a client that first asked
@@ -231,7 +352,7 @@ public final class DnsTunnelDetector implements InspectionSink {
                 }
             }
         }
-        judge(split.domain(), w);
+        return sub != subdomain;
     }
 
     /**
@@ -327,7 +448,8 @@ public final class DnsTunnelDetector implements InspectionSink {
                             + "characters, %.2f bits of entropy per character, %.0f%% not ASCII; %.0f%% TXT or "
                             + "NULL%s): names that carry data",
                     w.lastClient(), w.named, overflowNote(w), domain, seconds(w), w.dataNames, w.meanLength(),
-                    w.meanEntropy(), 100 * w.nonAsciiShare(), 100 * w.txtNullShare(), podNote(w, "; ", "")));
+                    w.meanEntropy(), 100 * w.nonAsciiShare(), 100 * w.txtNullShare(),
+                    podNote(w, "; ", "") + searchPathNote(w, "; ", "")));
         }
         if (!w.exfiltrationReported && w.randomCharacters >= config.exfiltrationBytes()) {
             w.exfiltrationReported = true;
@@ -335,7 +457,7 @@ public final class DnsTunnelDetector implements InspectionSink {
             report(EXFILTRATION, EXFILTRATION_TECHNIQUE, domain, w, String.format(Locale.ROOT,
                     "%s sent %d characters of high-entropy subdomains%s to %s in %.1f s, over the %d-character limit%s",
                     w.lastClient(), w.randomCharacters, overflowNote(w), domain, seconds(w),
-                    config.exfiltrationBytes(), podNote(w, " (", ")")));
+                    config.exfiltrationBytes(), notes(w)));
         }
     }
 
@@ -343,6 +465,20 @@ public final class DnsTunnelDetector implements InspectionSink {
     private static String podNote(Window w, String open, String close) {
         return w.podNames == 0 ? "" : String.format(Locale.ROOT, "%s%d queries for pod names, judged by their prefix%s",
                 open, w.podNames, close);
+    }
+
+    /** Says how many queries were tried under a search domain, judged by the name before it. */
+    private static String searchPathNote(Window w, String open, String close) {
+        return w.searchPaths == 0 ? "" : String.format(Locale.ROOT,
+                "%s%d queries tried under a search domain, judged by the name before it%s", open, w.searchPaths, close);
+    }
+
+    /** The pod-name and search-path notes together, in parentheses, or nothing. */
+    private static String notes(Window w) {
+        String pods = podNote(w, "", "");
+        String paths = searchPathNote(w, "", "");
+        String both = pods.isEmpty() || paths.isEmpty() ? pods + paths : pods + "; " + paths;
+        return both.isEmpty() ? "" : " (" + both + ")";
     }
 
     /** Says how many names were counted past the set's capacity, whose repeats count again. */
@@ -409,6 +545,24 @@ public final class DnsTunnelDetector implements InspectionSink {
      */
     public long podNames() {
         return podNames.get();
+    }
+
+    /**
+     * Queries a client made by trying a name it had just asked under the cluster domain under
+     * another domain of its search list, judged by that name ({@link #searchPathQuery}).
+     */
+    public long searchPathNames() {
+        return searchPathNames.get();
+    }
+
+    /** Clients whose names asked under the cluster domain were forgotten to make room for others'. */
+    public long searchPathClientEvictions() {
+        return searchPaths.clientEvictions();
+    }
+
+    /** Names a client asked under the cluster domain forgotten within their 10 s for its newer ones. */
+    public long searchPathStemOverwrites() {
+        return searchPaths.stemOverwrites();
     }
 
     /** Queries not counted again: copies of one seen on another path (before and after DNAT, forwarded by a resolver). */
