@@ -35,6 +35,8 @@ public final class DetectorMetrics implements MeterBinder {
         evictions(registry, "dns_tunnel", d -> d.dnsTunnel().evictions());
         evictions(registry, "dga", d -> d.dga().evictions());
         evictions(registry, "dns_query_copies", d -> d.dnsTunnel().queryCopyEvictions());
+        evictions(registry, "dns_search_clients", d -> d.dnsTunnel().searchPathClientEvictions());
+        evictions(registry, "dns_search_stems", d -> d.dnsTunnel().searchPathStemOverwrites());
         evictions(registry, "volume_spike", d -> d.volumeSpike().evictions());
         new FunctionMeters(registry).counter("netwatch.detector.dns.unsplittable.names", detectors,
                 d -> d.dnsTunnel().unsplittableNames(), "DNS query names with no registered domain (bare suffix, one "
@@ -47,6 +49,10 @@ public final class DetectorMetrics implements MeterBinder {
                 d -> d.dnsTunnel().podNames(), "DNS queries the tunnel detector judged by the prefix of their "
                         + "name's first label, a pod name Kubernetes generated (NAME-HASH-SUFFIX, NAME-SUFFIX): the "
                         + "generated parts neither made the name distinct nor counted as data");
+        new FunctionMeters(registry).counter("netwatch.detector.dns.search.path.names", detectors,
+                d -> d.dnsTunnel().searchPathNames(), "DNS queries a pod made by trying a name it had just asked "
+                        + "under the cluster domain under another domain of its search list, judged by the tunnel "
+                        + "detector by the name before the search domain (every label still judged)");
         new FunctionMeters(registry).counter("netwatch.detector.dns.query.copies", detectors,
                 d -> d.dnsTunnel().queryCopies(), "DNS queries seen again on another path (before and after DNAT, "
                         + "forwarded by a resolver): the same type and name within 100 ms, counted once by the DNS "

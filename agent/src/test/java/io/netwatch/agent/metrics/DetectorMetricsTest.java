@@ -72,5 +72,30 @@ class DetectorMetricsTest {
         assertEquals(3, registry.get("netwatch.detector.dns.pod.names").functionCounter().count());
     }
 
+    /**
+     * Queries a pod made by trying a name it had just asked under the cluster domain under one of
+     * the node's search domains are counted; so are the stems their table forgot.
+     */
+    @Test
+    void queriesTriedUnderASearchDomainAreCounted() {
+        Detectors detectors = new Detectors(DetectionConfig.defaults(), a -> { }, "node-a");
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        new DetectorMetrics(detectors).bindTo(registry);
+        String[] names = {"api.stripe.com.shop.svc.cluster.local", "api.stripe.com.svc.cluster.local",
+            "api.stripe.com.cluster.local", "api.stripe.com.corp.example.com", "api.stripe.com.dc1.example.com",
+            "api.stripe.com", "www.example.org.corp.example.com"};
+        for (int i = 0; i < names.length; i++) {
+            detectors.onEvent(query(i, names[i], 1_000_000_000L + i * 1_000_000L));
+        }
+        assertEquals(2, registry.get("netwatch.detector.dns.search.path.names").functionCounter().count());
+        for (int i = 0; i < 20; i++) {
+            detectors.onEvent(query(100 + i, "n" + i + ".cluster.local", 2 * SECOND + i * 1_000_000L));
+        }
+        assertEquals(4 + 1, registry.get("netwatch.detector.evictions").tag("table", "dns_search_stems")
+                .functionCounter().count(), "api.stripe.com and n0 to n3 replaced within their 10 s");
+        assertEquals(0, registry.get("netwatch.detector.evictions").tag("table", "dns_search_clients")
+                .functionCounter().count());
+    }
+
     private static final long SECOND = 1_000_000_000L;
 }
