@@ -52,7 +52,10 @@ class QuicInitialFuzzTest {
      * DCID, bits 4-5 the DCID it is sent to, bits 6-7 the source ID), else they are the
      * datagram. A server's message that starts as a ServerHello is taken for a
      * HelloRetryRequest, as the caller would tell it one ({@link QuicHandshakes#helloRetryRequest()}).
-     * Seeds: {@code QuicInitialFuzzTestInputs/followsAnyDatagramSequence/}.
+     * An empty raw datagram (bit 1 clear, length 0) with bit 2 or 3 set is a command, not a
+     * datagram: bit 2 ends the direction bit 0 names ({@link QuicHandshakes#endSide}, as the
+     * caller does at its bound), bit 3 switches the sealed Initials that follow between version 1
+     * and version 2. Seeds: {@code QuicInitialFuzzTestInputs/followsAnyDatagramSequence/}.
      */
     @Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     @FuzzTest
@@ -63,6 +66,10 @@ class QuicInitialFuzzTest {
                 + 2 * InitialKeys.BYTES;
         int clientDatagrams = 0;
         int retried = 0;
+        int version = QuicInitial.VERSION_1;
+        // Each direction ended (endSide) with no connection opened since: it reads nothing more.
+        boolean clientEnded = false;
+        boolean serverEnded = false;
         // Read in order here: the provider takes single bytes from the input's end.
         byte[] in = data.consumeRemainingAsBytes();
         for (int at = 0; at + 2 <= in.length; ) {
@@ -71,17 +78,46 @@ class QuicInitialFuzzTest {
             byte[] bytes = Arrays.copyOfRange(in, at + 2, at + 2 + length);
             at += 2 + length;
             boolean server = (control & 1) != 0;
+            if ((control & 2) == 0 && length == 0 && (control & 0b1100) != 0) {
+                if ((control & 0b1000) != 0) {
+                    version = version == QuicInitial.VERSION_1 ? QuicInitial.VERSION_2 : QuicInitial.VERSION_1;
+                }
+                if ((control & 0b100) != 0) {
+                    int connections = h.connections();
+                    h.endSide(!server);
+                    clientEnded |= !server;
+                    serverEnded |= server;
+                    assertEquals(connections, h.connections(), "the connections stay, for the other direction");
+                    if (clientEnded && serverEnded) {
+                        h.messageRead();
+                        assertEquals(0, h.keptBytes(), "both directions ended: nothing kept");
+                    }
+                }
+                continue;
+            }
             byte[] datagram = bytes;
             if ((control & 2) != 0) {
                 byte[] payload = bytes.length >= 3 ? bytes : Arrays.copyOf(bytes, 3);
-                datagram = InitialSealer.seal(new InitialSealer.Spec(QuicInitial.VERSION_1, IDS[(control >>> 2) & 3],
+                datagram = InitialSealer.seal(new InitialSealer.Spec(version, IDS[(control >>> 2) & 3],
                         server, IDS[(control >>> 4) & 3], IDS[control >>> 6], new byte[0], 0, 1, 0, payload));
             }
             ByteBuffer b = ByteBuffer.wrap(datagram).asReadOnlyBuffer();
+            int openedBefore = h.connectionsOpened();
             QuicHandshakes.Step step = server ? h.server(b, 0, datagram.length) : h.client(b, 0, datagram.length);
             clientDatagrams += server ? 0 : 1;
             assertNotNull(step);
             assertEquals(0, b.position());
+            if (h.connectionsOpened() > openedBefore) {
+                // A new connection's two sides are read whatever ended before.
+                clientEnded = false;
+                serverEnded = false;
+            } else if (server ? serverEnded : clientEnded) {
+                QuicHandshakes.Step got = step;
+                assertTrue(got == QuicHandshakes.Step.NOT_INITIAL || got == QuicHandshakes.Step.NO_CONNECTION
+                        || got == QuicHandshakes.Step.ALREADY_READ || got == QuicHandshakes.Step.TOO_MANY_CONNECTIONS
+                        || got == QuicHandshakes.Step.MALFORMED && !server,
+                        () -> "an ended direction read on: " + got);
+            }
             if (server && step == QuicHandshakes.Step.MESSAGE && h.message().get(0) == 2) {
                 QuicHandshakes.Step next = h.helloRetryRequest();
                 assertNotNull(next);
@@ -96,6 +132,10 @@ class QuicInitialFuzzTest {
                 }
             }
             assertTrue(h.connections() <= QuicHandshakes.MAX_CONNECTIONS);
+            assertTrue(h.connections() <= h.connectionsOpened());
+            // A place is taken from a stalled connection only by one opened after it.
+            assertTrue(h.stalledConnectionsTaken() <= h.connectionsOpened() - h.connections(),
+                    () -> "stalled taken " + h.stalledConnectionsTaken() + " of " + h.connectionsOpened());
             // Every side full, and a message held while its side reads on to the next.
             assertTrue(h.keptBytes() <= (2 * QuicHandshakes.MAX_CONNECTIONS + 1) * perSide,
                     () -> "kept " + h.keptBytes());
@@ -107,6 +147,13 @@ class QuicInitialFuzzTest {
             if (step == QuicHandshakes.Step.MESSAGE) {
                 assertTrue(h.messageLength() >= 4 && h.messageLength() <= h.message().limit());
                 assertTrue(h.message().isReadOnly());
+                if ((control & 0b100) != 0) {
+                    // As the caller does once it parsed the message: its arrays go.
+                    int kept = h.keptBytes();
+                    h.messageRead();
+                    assertNull(h.message());
+                    assertTrue(h.keptBytes() <= kept);
+                }
             }
             if (step == QuicHandshakes.Step.TOO_MANY_CONNECTIONS) {
                 assertEquals(QuicHandshakes.MAX_CONNECTIONS, h.connections());
