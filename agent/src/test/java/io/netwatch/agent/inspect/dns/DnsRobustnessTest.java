@@ -171,5 +171,11 @@ class DnsRobustnessTest {
         assertTrue(text <= DnsParser.MAX_COPIED_CHARS, "text " + text);
         msg.edns().ifPresent(e -> assertTrue(e.options().size() <= DnsParser.MAX_EDNS_OPTIONS));
         assertTrue(r instanceof DnsResult.Ok != msg.has(DnsParser.MESSAGE_TRUNCATED));
+        // The groups the query and response counts put it in: labelled as the parser names its type and code.
+        DnsQueryType type = DnsQueryType.of(msg.qtype());
+        assertTrue(type == DnsQueryType.OTHER || type.label().equals(DnsParser.typeName(msg.qtype())), type::label);
+        DnsResponseCode code = DnsResponseCode.of(msg.extendedRcode());
+        assertTrue(code == DnsResponseCode.OTHER || code.label().equals(DnsParser.rcodeName(msg.extendedRcode())),
+                code::label);
     }
 }

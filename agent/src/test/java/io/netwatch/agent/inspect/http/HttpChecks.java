@@ -63,9 +63,13 @@ final class HttpChecks {
                 assertTrue(r.pathStart() >= 0 && r.pathStart() <= r.uri().length(), "path start " + r.pathStart());
                 String host = r.uriHost();
                 assertTrue(host == null || !host.isEmpty() && r.uri().contains(host), "host " + host);
+                // The group the request counts put it in: its method's own, or other.
+                HttpMethod method = HttpMethod.of(r.method());
+                assertTrue(method == HttpMethod.OTHER || method.label().equals(r.method()), method::label);
             }
             case HttpResponse s -> {
                 assertTrue(s.status() >= 100 && s.status() <= 999);
+                assertNotNull(HttpStatusClass.of(s.status()));
                 assertTrue(s.version().length() <= HttpParser.MAX_VERSION_CHARS);
                 assertTrue(s.phrase().length() <= HttpParser.MAX_PHRASE_CHARS);
                 assertTrue(s.contentType() == null || s.contentType().length() <= HttpParser.MAX_VALUE_CHARS);

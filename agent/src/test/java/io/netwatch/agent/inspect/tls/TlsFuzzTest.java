@@ -109,6 +109,8 @@ class TlsFuzzTest {
         if (m.isServerHello()) {
             if (TlsHelloParser.parseServerHello(m) instanceof ServerHelloResult.Ok(ServerHello h)) {
                 TlsVersions.name(TlsVersions.selected(h));
+                // The group the ServerHello counts put it in, for any version it selects.
+                assertNotNull(TlsVersionClass.of(TlsVersions.selected(h)));
                 assertTrue(h.extensions().size() <= TlsHelloParser.MAX_EXTENSIONS);
             }
         }
