@@ -55,7 +55,10 @@ class QuicInitialFuzzTest {
      * An empty raw datagram (bit 1 clear, length 0) with bit 2 or 3 set is a command, not a
      * datagram: bit 2 ends the direction bit 0 names ({@link QuicHandshakes#endSide}, as the
      * caller does at its bound), bit 3 switches the sealed Initials that follow between version 1
-     * and version 2. Seeds: {@code QuicInitialFuzzTestInputs/followsAnyDatagramSequence/}.
+     * and version 2, and bits 4-7, when not 0, make the IDs that follow another four ({@link
+     * #id}): with four IDs only, every DCID named a connection once four were followed, and a
+     * fifth connection (a place full, taken from one read or stalled) could not be sealed.
+     * Seeds: {@code QuicInitialFuzzTestInputs/followsAnyDatagramSequence/}.
      */
     @Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     @FuzzTest
@@ -67,6 +70,8 @@ class QuicInitialFuzzTest {
         int clientDatagrams = 0;
         int retried = 0;
         int version = QuicInitial.VERSION_1;
+        // Which four IDs the sealed Initials use (see id).
+        int family = 0;
         // Each direction ended (endSide) with no connection opened since: it reads nothing more.
         boolean clientEnded = false;
         boolean serverEnded = false;
@@ -78,7 +83,10 @@ class QuicInitialFuzzTest {
             byte[] bytes = Arrays.copyOfRange(in, at + 2, at + 2 + length);
             at += 2 + length;
             boolean server = (control & 1) != 0;
-            if ((control & 2) == 0 && length == 0 && (control & 0b1100) != 0) {
+            if ((control & 2) == 0 && length == 0 && (control & 0b1111_1100) != 0) {
+                if (control >>> 4 != 0) {
+                    family = control >>> 4;
+                }
                 if ((control & 0b1000) != 0) {
                     version = version == QuicInitial.VERSION_1 ? QuicInitial.VERSION_2 : QuicInitial.VERSION_1;
                 }
@@ -98,8 +106,9 @@ class QuicInitialFuzzTest {
             byte[] datagram = bytes;
             if ((control & 2) != 0) {
                 byte[] payload = bytes.length >= 3 ? bytes : Arrays.copyOf(bytes, 3);
-                datagram = InitialSealer.seal(new InitialSealer.Spec(version, IDS[(control >>> 2) & 3],
-                        server, IDS[(control >>> 4) & 3], IDS[control >>> 6], new byte[0], 0, 1, 0, payload));
+                datagram = InitialSealer.seal(new InitialSealer.Spec(version, id(family, (control >>> 2) & 3),
+                        server, id(family, (control >>> 4) & 3), id(family, control >>> 6), new byte[0], 0, 1, 0,
+                        payload));
             }
             ByteBuffer b = ByteBuffer.wrap(datagram).asReadOnlyBuffer();
             int openedBefore = h.connectionsOpened();
@@ -159,6 +168,18 @@ class QuicInitialFuzzTest {
                 assertEquals(QuicHandshakes.MAX_CONNECTIONS, h.connections());
             }
         }
+    }
+
+    /**
+     * ID {@code i} (0 to 3) of family {@code family} (0 to 15): {@link #IDS} in family 0, else
+     * the same IDs with the family in their last byte; the zero-length ID stays as it is.
+     */
+    private static byte[] id(int family, int i) {
+        byte[] id = IDS[i].clone();
+        if (family != 0 && id.length > 0) {
+            id[id.length - 1] ^= (byte) (family << 4);
+        }
+        return id;
     }
 
     /** Decrypts {@code datagram} as client or server Initials and checks the result's invariants. */
