@@ -157,6 +157,15 @@ public final class ClusterWatcher implements AutoCloseable {
             }
         });
         informer.exceptionHandler((started, t) -> {
+            if (closed) {
+                // A list still in flight when the watcher closed fails later: when the caller closes
+                // the client, or when its retry (after a backoff of up to seconds) finds the client
+                // closed. No failure of the watch: neither counted nor logged. fabric8 asks even for a
+                // stopped informer, whose reconnect then does nothing; true keeps fabric8's own line
+                // at WARN, which the CLI does not log for informers (simplelogger.properties), where
+                // false makes it an ERROR with a stack trace ("will stop").
+                return true;
+            }
             failures.incrementAndGet();
             String cause = describe(t);
             // Every informer fails alike while the API server is away: log each cause once.
@@ -167,7 +176,8 @@ public final class ClusterWatcher implements AutoCloseable {
             }
             lastCause = cause;
             problem = cause;
-            return !closed;
+            // Retry even if the watcher closes meanwhile: stopping the informer cancels the retry.
+            return true;
         });
         informers.add(informer);
     }
@@ -240,6 +250,10 @@ public final class ClusterWatcher implements AutoCloseable {
         return clockNanos.getAsLong();
     }
 
+    /**
+     * Stops both schedules and the informers. A list the informers still wait on ends later (the
+     * client is the caller's to close): nothing is counted or logged after this returns.
+     */
     @Override
     public void close() {
         closed = true;
