@@ -170,6 +170,7 @@ public final class AggregatorServer implements AutoCloseable {
         try {
             baselines = Baselines.start(config.baseline(), store, System::currentTimeMillis, System::nanoTime);
         } catch (IOException | RuntimeException e) {
+            incidents.tracker().stop();
             if (identity != null) {
                 identity.publisher().close();
                 identity.watcher().close();

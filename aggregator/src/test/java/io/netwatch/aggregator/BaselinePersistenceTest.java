@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -114,11 +115,22 @@ class BaselinePersistenceTest {
     }
 
     @Test
-    void aFileInAMissingDirectoryIsAStartErrorNamingIt() {
+    void aFileInAMissingDirectoryIsAStartErrorNamingIt() throws Exception {
         Path file = dir.resolve("no-such-dir").resolve("baseline.pb");
+        Set<Thread> before = Thread.getAllStackTraces().keySet();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> start(BaselineConfig.defaults().withFile(file, Duration.ofHours(1))));
         assertTrue(e.getMessage().contains("baseline.file " + file), e.getMessage());
         assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
+        // Found with the CLI's tests: the incident tracker's thread, started before, ran on.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        List<String> left;
+        while (!(left = Thread.getAllStackTraces().keySet().stream().filter(t -> !before.contains(t))
+                .map(Thread::getName).filter(n -> n.startsWith("netwatch-")).toList()).isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the failed start left threads running: " + left);
+            }
+            Thread.sleep(10);
+        }
     }
 }
