@@ -132,8 +132,11 @@ class IdentityStreamEndToEndTest {
                 streamer = new FlowStreamer(channel, export, AgentMain.hello("node-a", "test", build),
                         AgentHealth.NONE, updates::apply, labels::label).start();
 
+                // The snapshot's count goes up just after its entries are in the cache: waited for
+                // too (read at once, it was 0 in one run where the cache already held them).
                 await(() -> "shop/web-1".equals(holder(cache, "10.244.1.5"))
-                        && "shop/db-1".equals(holder(cache, "10.244.1.6")), "the snapshot reached the agent");
+                        && "shop/db-1".equals(holder(cache, "10.244.1.6")) && updates.snapshots() >= 1,
+                        "the snapshot reached the agent");
                 assertEquals(1, updates.snapshots());
 
                 beforeChurn = System.currentTimeMillis();
