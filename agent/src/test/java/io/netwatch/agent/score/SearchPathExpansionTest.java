@@ -306,4 +306,31 @@ class SearchPathExpansionTest {
         assertEquals(List.of(), anomalies);
         assertTrue(d.searchPathNames() > 0);
     }
+
+    /**
+     * A tunnel that asks each name under the cluster domain first (free: CoreDNS answers it) has
+     * its query judged in pieces: the stem's subdomain, its registered domain's label, its public
+     * suffix and what follows the stem, each a subdomain of its own. Pieces of 7 characters of
+     * base32 are never random (at most log2(7) = 2.8 bits, under the 3.0 a random name needs), so
+     * 21 characters of data a query, which judged whole are a dns_tunnel in 8 queries and an
+     * exfiltration past 2,048 characters, raise nothing: a query shaped as a try hides its data.
+     */
+    @Test
+    void dataSplitIntoAStemsPiecesIsJudgedAsWholeNamesAre() {
+        for (boolean tryFirst : new boolean[] {false, true}) {
+            anomalies.clear();
+            DnsTunnelDetector d = detector();
+            long t = T0;
+            for (int i = 0; i < 200; i++) {
+                String stem = encoded(7) + "." + encoded(7) + ".com";
+                if (tryFirst) {
+                    d.onEvent(DnsQueries.query(flowId++, CLIENT, stem + ".cluster.local", DnsParser.TYPE_A, t += MS));
+                }
+                d.onEvent(DnsQueries.query(flowId++, CLIENT, stem + "." + encoded(7) + ".tunnel.example",
+                        DnsParser.TYPE_A, t += MS));
+            }
+            assertEquals(List.of("dns_tunnel tunnel.example", "exfiltration tunnel.example"), raised(anomalies),
+                    tryFirst ? "each asked under the cluster domain first" : "judged whole");
+        }
+    }
 }
