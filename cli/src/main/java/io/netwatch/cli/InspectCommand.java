@@ -224,7 +224,6 @@ final class InspectCommand implements Callable<Integer> {
         }
     }
 
-    /** Why a file could not be opened for writing, in words. */
     /** Closes a pipe read to its end; closing it does not fail in a way that matters then. */
     private static void close(java.io.InputStream in) {
         try {
@@ -234,6 +233,7 @@ final class InspectCommand implements Callable<Integer> {
         }
     }
 
+    /** Why a file could not be opened (for writing, or a pipe's path for reading), in words. */
     private static String whyNot(Path file, java.io.IOException e) {
         Path parent = file.toAbsolutePath().getParent();
         if (Files.isDirectory(file)) {
