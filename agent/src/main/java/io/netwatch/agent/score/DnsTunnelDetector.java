@@ -224,18 +224,17 @@ public final class DnsTunnelDetector implements InspectionSink {
      * OCI subnet's digits), eight a minute a {@code dns_tunnel} on the company's domain.
      *
      * <p>Judged where the query went, under its registered domain ({@code example.com}), whose
-     * window counts it, part by part, each part a subdomain: a stem that names a domain under a
-     * public suffix as its subdomain ({@code api}), its registered domain's own label
-     * ({@code stripe}) and that suffix ({@code com}); any other stem whole ({@code redis-cart.shop},
-     * a pod's name); and the search domain's own labels ({@code corp}). Only the labels left of the
+     * window counts it, in two parts, each a subdomain: the stem as one name, without its public
+     * suffix when it names a domain under one ({@code api.stripe}, {@code redis-cart.shop}, a
+     * pod's name), and the search domain's own labels ({@code corp}). Only the labels left of the
      * query's registered domain are its subdomain's: under a search domain with no registered
      * domain of its own ({@code lan}) the stem's last labels are the registered domain's. So every
-     * label is judged, in the window of the server it reached, and a query shaped this way hides
-     * nothing: none of its labels counts under another domain, where a tunnel could spread its
-     * names over as many windows as it names domains. What the parts change is their length: the
-     * name asked and the search domain apart, each no longer than its longest part, the same few
-     * for every name a node tries ({@code api}, {@code com}, {@code corp}: one distinct subdomain
-     * each).
+     * label is judged, in the window of the server it reached: none counts under another domain,
+     * where a tunnel could spread its names over as many windows as it names domains. The stem
+     * stays one name: cut into its subdomain, its domain's label and its suffix, pieces of 7
+     * characters carried 21 of a tunnel's a query, none long enough to be judged random. What a
+     * try still leaves a tunnel is the search domain's place, judged apart, as short as any name's
+     * labels may be.
      */
     private void searchPathQuery(InspectionEvent.Dns dns, RegisteredDomain.Split split, int stemEnd, long now) {
         String sub = split.subdomain();
@@ -244,24 +243,17 @@ public final class DnsTunnelDetector implements InspectionSink {
         searchPathNames.incrementAndGet();
         Window w = query(split.domain(), dns, now);
         w.searchPaths++;
-        // The stem's parts: its subdomain, its registered domain's label and its public suffix, or itself.
-        int subEnd = -1;
+        // The stem without its public suffix (api.stripe of api.stripe.com), or itself.
         int labelEnd = -1;
         RegisteredDomain.Query own = stemLength == 0 ? null : RegisteredDomain.query(name.substring(0, stemLength),
                 zones);
         RegisteredDomain.Split ownSplit = own == null || own.passedOver() ? null : own.split();
         if (ownSplit != null && RegisteredDomain.underPublicSuffix(ownSplit.domain())) {
-            subEnd = ownSplit.subdomain().length();
             labelEnd = stemLength - ownSplit.domain().length() + ownSplit.domain().indexOf('.');
         }
-        boolean pod;
-        if (labelEnd < 0) {
-            pod = part(w, sub, 0, stemLength, dns);
-        } else {
-            pod = part(w, sub, 0, subEnd, dns);
-            pod |= part(w, sub, subEnd == 0 ? 0 : subEnd + 1, labelEnd, dns);
-            pod |= part(w, sub, labelEnd + 1, stemLength, dns);
-        }
+        // One name (found in review: cut into its subdomain, its domain's label and its suffix,
+        // each too short to be judged random, the pieces carried 21 characters of data a query unseen).
+        boolean pod = part(w, sub, 0, labelEnd < 0 ? stemLength : labelEnd, dns);
         // The search domain's own labels, left of the query's registered domain.
         pod |= part(w, sub, stemEnd + 1, sub.length(), dns);
         if (pod) {

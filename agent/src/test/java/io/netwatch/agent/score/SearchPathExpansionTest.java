@@ -70,8 +70,10 @@ class SearchPathExpansionTest {
             assertEquals(List.of(), raised(anomalies), domains.toString());
             assertEquals(tries, d.dnsTunnel().searchPathNames(), "every try recognised");
             assertEquals(0, d.dnsTunnel().searchPathClientEvictions() + d.dnsTunnel().searchPathStemOverwrites());
-            // With room to spare: nothing either with the thresholds lowered to 3 names and 1024 characters.
-            DnsTunnelDetector lowered = new DnsTunnelDetector(new DnsTunnelConfig(Duration.ofSeconds(60), 3, 20, 3.0,
+            // With room to spare: nothing either with the thresholds halved to 4 names and 1024 characters
+            // (a minute of the OCI node holds 3 names judged data: its subnet's labels, a Sentry DSN's
+            // host o450000.ingest.sentry.io and ingress-nginx-controller asked under it).
+            DnsTunnelDetector lowered = new DnsTunnelDetector(new DnsTunnelConfig(Duration.ofSeconds(60), 4, 20, 3.0,
                     0.5, 1024, 4096, 256, 20), anomalies::add, "node-a");
             events.forEach(lowered::onEvent);
             assertEquals(List.of(), raised(anomalies), domains + ", thresholds lowered");
@@ -309,28 +311,38 @@ class SearchPathExpansionTest {
 
     /**
      * A tunnel that asks each name under the cluster domain first (free: CoreDNS answers it) has
-     * its query judged in pieces: the stem's subdomain, its registered domain's label, its public
-     * suffix and what follows the stem, each a subdomain of its own. Pieces of 7 characters of
-     * base32 are never random (at most log2(7) = 2.8 bits, under the 3.0 a random name needs), so
-     * 21 characters of data a query, which judged whole are a dns_tunnel in 8 queries and an
-     * exfiltration past 2,048 characters, raise nothing: a query shaped as a try hides its data.
+     * its queries judged as tries. Found in review: the stem was judged in pieces (its subdomain,
+     * its registered domain's label, its public suffix), and pieces of 7 characters of base32 are
+     * never random (at most log2(7) = 2.8 bits, under the 3.0 a random name needs), so 21
+     * characters of data a query, judged whole a dns_tunnel in 8 queries and an exfiltration past
+     * 2,048 characters, raised nothing. The stem is one name now, its public suffix set aside:
+     * two labels of 7 are 15 random characters a query, an exfiltration in 137 queries (though
+     * under the 20 a name needs to be a tunnel's), and two of 10 are 21, a tunnel's names too.
+     * The labels after the stem are the search domain's, judged apart: 7 characters of data
+     * there go unseen, as in any name whose labels are that short.
      */
     @Test
-    void dataSplitIntoAStemsPiecesIsJudgedAsWholeNamesAre() {
-        for (boolean tryFirst : new boolean[] {false, true}) {
-            anomalies.clear();
-            DnsTunnelDetector d = detector();
-            long t = T0;
-            for (int i = 0; i < 200; i++) {
-                String stem = encoded(7) + "." + encoded(7) + ".com";
-                if (tryFirst) {
-                    d.onEvent(DnsQueries.query(flowId++, CLIENT, stem + ".cluster.local", DnsParser.TYPE_A, t += MS));
+    void dataSplitIntoAStemsPiecesIsJudgedAsOneName() {
+        for (int label : new int[] {7, 10}) {
+            for (boolean tryFirst : new boolean[] {false, true}) {
+                anomalies.clear();
+                DnsTunnelDetector d = detector();
+                long t = T0;
+                for (int i = 0; i < 200; i++) {
+                    String stem = encoded(label) + "." + encoded(label) + ".com";
+                    if (tryFirst) {
+                        d.onEvent(DnsQueries.query(flowId++, CLIENT, stem + ".cluster.local", DnsParser.TYPE_A,
+                                t += MS));
+                    }
+                    d.onEvent(DnsQueries.query(flowId++, CLIENT, stem + "." + encoded(7) + ".tunnel.example",
+                            DnsParser.TYPE_A, t += MS));
                 }
-                d.onEvent(DnsQueries.query(flowId++, CLIENT, stem + "." + encoded(7) + ".tunnel.example",
-                        DnsParser.TYPE_A, t += MS));
+                String why = label + "-character labels, " + (tryFirst ? "each asked under the cluster domain first"
+                        : "judged whole");
+                assertEquals(tryFirst && label == 7 ? List.of("exfiltration tunnel.example")
+                        : List.of("dns_tunnel tunnel.example", "exfiltration tunnel.example"), raised(anomalies), why);
+                assertEquals(tryFirst ? 200 : 0, d.searchPathNames(), why);
             }
-            assertEquals(List.of("dns_tunnel tunnel.example", "exfiltration tunnel.example"), raised(anomalies),
-                    tryFirst ? "each asked under the cluster domain first" : "judged whole");
         }
     }
 }
