@@ -140,7 +140,7 @@ final class InspectCommand implements Callable<Integer> {
             String name = dash ? SpooledCapture.NAME : file.toString();
             java.io.InputStream in;
             try {
-                in = dash ? System.in : Files.newInputStream(file);
+                in = dash ? System.in : openPipe(file);
             } catch (java.io.IOException e) {
                 System.err.println("netwatch inspect: cannot open capture file " + file + ": " + whyNot(file, e));
                 return 2;
@@ -221,6 +221,34 @@ final class InspectCommand implements Callable<Integer> {
             return io.netwatch.cli.config.ConfigType.portList().parse(ConfigInput.scalar(value));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(option + ": \"" + value + "\" " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Opens a named pipe. open(2) waits for a writer, as tcpdump -r does on one, silently: when
+     * none has come within a second, says what it waits for (found in review: a pipe with no
+     * writer left inspect waiting, printing nothing).
+     */
+    static java.io.InputStream openPipe(Path file) throws java.io.IOException {
+        java.util.concurrent.FutureTask<java.io.InputStream> open =
+                new java.util.concurrent.FutureTask<>(() -> Files.newInputStream(file));
+        Thread.ofVirtual().name("netwatch-open-pipe").start(open);
+        try {
+            try {
+                return open.get(1, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException quiet) {
+                System.err.println("netwatch inspect: waiting for a writer on " + file
+                        + " (a named pipe opens when something writes to it)");
+                return open.get();
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof java.io.IOException io) {
+                throw io;
+            }
+            throw new java.io.IOException(e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for a writer on " + file);
         }
     }
 

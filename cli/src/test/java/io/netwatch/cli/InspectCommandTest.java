@@ -500,6 +500,27 @@ class InspectCommandTest {
         assertEquals(file.lines().getLast(), stats, "the same stats but the file's name");
         assertEquals(before, spooled(), "the temporary file is gone");
 
+        // A pipe no one writes to yet: inspect says what it waits for, then reads the writer that comes.
+        Thread late = Thread.ofPlatform().daemon().start(() -> {
+            try {
+                Thread.sleep(1500);
+                Files.write(fifo, whole);
+            } catch (java.io.IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Run waited;
+        try {
+            waited = inspect(fifo);
+        } finally {
+            late.join(java.time.Duration.ofSeconds(10));
+        }
+        assertEquals(0, waited.code(), waited.stderr());
+        assertEquals("netwatch inspect: waiting for a writer on " + fifo + " (a named pipe opens when something"
+                + " writes to it)", waited.stderr().strip());
+        assertEquals(withoutFlowIds(file.lines().subList(0, file.lines().size() - 1)),
+                withoutFlowIds(waited.lines().subList(0, waited.lines().size() - 1)), "the same records");
+
         // The bound names the pipe.
         NetwatchMain.UserError e = assertThrows(NetwatchMain.UserError.class,
                 () -> SpooledCapture.of(new java.io.ByteArrayInputStream(new byte[100]), 10, fifo.toString()));
