@@ -345,4 +345,63 @@ class SearchPathExpansionTest {
             }
         }
     }
+
+    /**
+     * Found in review of 96b037f: the stem's public suffix is set aside, not judged, but the
+     * Public Suffix List has wildcard rules ({@code *.ck}, {@code *.kawasaki.jp}, private ones),
+     * under which any label is a public suffix's. A tunnel that puts its data there
+     * ({@code x.DATA.ck}, DATA up to 63 characters) has none of it judged as a try, where the same
+     * queries judged whole are a dns_tunnel and an exfiltration.
+     */
+    @Test
+    void dataInAWildcardPublicSuffixOfTheStemIsJudged() {
+        for (boolean tryFirst : new boolean[] {false, true}) {
+            anomalies.clear();
+            DnsTunnelDetector d = detector();
+            long t = T0;
+            for (int i = 0; i < 60; i++) {
+                String stem = "x." + encoded(50) + ".ck";
+                if (tryFirst) {
+                    d.onEvent(DnsQueries.query(flowId++, CLIENT, stem + ".cluster.local", DnsParser.TYPE_A, t += MS));
+                }
+                d.onEvent(DnsQueries.query(flowId++, CLIENT, stem + ".tunnel.example", DnsParser.TYPE_A, t += MS));
+            }
+            String why = tryFirst ? "each asked under the cluster domain first" : "judged whole";
+            assertEquals(tryFirst ? 60 : 0, d.searchPathNames(), why);
+            assertEquals(List.of("dns_tunnel tunnel.example", "exfiltration tunnel.example"), raised(anomalies), why);
+        }
+    }
+
+    /**
+     * Found in review of 96b037f: the stem and the search domain's labels are two names judged
+     * apart, so a try carries twice what one name can under each bound: 19 random characters in
+     * each (api-like stem {@code A.B.com}, search domain {@code C.D}) are 38 a query and never a
+     * name long enough to carry data (20), where the same queries judged whole are a dns_tunnel;
+     * and 7 in each (no part of 7 reaches 3 bits) are 14 a query that count toward nothing, where
+     * judged whole they are an exfiltration.
+     */
+    @Test
+    void aTrysTwoPartsCarryNoMoreUnseenThanOneName() {
+        int[][] cases = {{7, 1}, {9, 2}};
+        for (int[] c : cases) {
+            for (boolean tryFirst : new boolean[] {false, true}) {
+                anomalies.clear();
+                DnsTunnelDetector d = detector();
+                long t = T0;
+                for (int i = 0; i < 200; i++) {
+                    String stem = c[1] == 2 ? encoded(c[0]) + "." + encoded(c[0]) + ".com" : encoded(c[0]) + ".com";
+                    String search = c[1] == 2 ? encoded(c[0]) + "." + encoded(c[0]) : encoded(c[0]);
+                    if (tryFirst) {
+                        d.onEvent(DnsQueries.query(flowId++, CLIENT, stem + ".cluster.local", DnsParser.TYPE_A,
+                                t += MS));
+                    }
+                    d.onEvent(DnsQueries.query(flowId++, CLIENT, stem + "." + search + ".tunnel.example",
+                            DnsParser.TYPE_A, t += MS));
+                }
+                String why = c[0] + "x" + c[1] + " labels, " + (tryFirst ? "tries" : "judged whole");
+                assertEquals(c[0] == 9 ? List.of("dns_tunnel tunnel.example", "exfiltration tunnel.example")
+                        : List.of("exfiltration tunnel.example"), raised(anomalies), why);
+            }
+        }
+    }
 }
