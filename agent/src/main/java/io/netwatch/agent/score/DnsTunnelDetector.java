@@ -92,6 +92,12 @@ public final class DnsTunnelDetector implements InspectionSink {
         return clockNanos - w.startNanos >= config.window().toNanos() ? 0 : w.subdomains.size();
     }
 
+    /**
+     * Search domains' labels remembered per window ({@link #knownTail}): a node has a few; past
+     * the bound a tail is taken as new, judged with its stem.
+     */
+    static final int MAX_TAILS = 64;
+
     /** One registered domain's window; mutable, lives only in {@link #domains}. */
     private static final class Window {
         final FixedHashSet subdomains;
@@ -118,6 +124,11 @@ public final class DnsTunnelDetector implements InspectionSink {
         int podNames;
         /** Queries tried under a search domain, judged by their parts ({@link DnsTunnelDetector#searchPathQuery}). */
         int searchPaths;
+        /**
+         * The search domains' labels seen after a stem in the window ({@link DnsTunnelDetector#searchPathQuery}),
+         * made only when the first try comes.
+         */
+        FixedHashSet tails;
         /** The last query's endpoints, spelt only if the window is reported. */
         InspectionEvent.Endpoints lastQuery;
         long[] evidence;
@@ -132,6 +143,9 @@ public final class DnsTunnelDetector implements InspectionSink {
 
         void restart(long nowNanos) {
             subdomains.clear();
+            if (tails != null) {
+                tails.clear();
+            }
             startNanos = nowNanos;
             lastNanos = nowNanos;
             queries = 0;
@@ -224,17 +238,17 @@ public final class DnsTunnelDetector implements InspectionSink {
      * OCI subnet's digits), eight a minute a {@code dns_tunnel} on the company's domain.
      *
      * <p>Judged where the query went, under its registered domain ({@code example.com}), whose
-     * window counts it, in two parts, each a subdomain: the stem as one name, without its public
-     * suffix when it names a domain under one ({@code api.stripe}, {@code redis-cart.shop}, a
-     * pod's name), and the search domain's own labels ({@code corp}). Only the labels left of the
-     * query's registered domain are its subdomain's: under a search domain with no registered
-     * domain of its own ({@code lan}) the stem's last labels are the registered domain's. So every
-     * label is judged, in the window of the server it reached: none counts under another domain,
-     * where a tunnel could spread its names over as many windows as it names domains. The stem
-     * stays one name: cut into its subdomain, its domain's label and its suffix, pieces of 7
-     * characters carried 21 of a tunnel's a query, none long enough to be judged random. What a
-     * try still leaves a tunnel is the search domain's place, judged apart, as short as any name's
-     * labels may be.
+     * window counts it. Only the labels left of the query's registered domain are its subdomain's:
+     * under a search domain with no registered domain of its own ({@code lan}) the stem's last
+     * labels are the registered domain's. The labels after the stem ({@code corp}) are a search
+     * domain's when a try came with them before in the window: a node's few, repeated by every try.
+     * Then the query is two subdomains: the stem whole ({@code api.stripe.com},
+     * {@code redis-cart.shop}) and those labels. Else, the window's first try under them or labels
+     * a tunnel changes with every query, the stem and those labels are one subdomain. So every
+     * label is judged, in the window of the server it reached (none counts under another domain,
+     * where a tunnel could spread its names over as many windows as it names domains), and a try
+     * carries unseen no more than any name: its stem in pieces, or the stem and changing labels
+     * after it apart, carried two to three times as much (found in review).
      */
     private void searchPathQuery(InspectionEvent.Dns dns, RegisteredDomain.Split split, int stemEnd, long now) {
         String sub = split.subdomain();
@@ -243,19 +257,28 @@ public final class DnsTunnelDetector implements InspectionSink {
         searchPathNames.incrementAndGet();
         Window w = query(split.domain(), dns, now);
         w.searchPaths++;
-        // The stem without its public suffix (api.stripe of api.stripe.com), or itself.
-        int labelEnd = -1;
-        RegisteredDomain.Query own = stemLength == 0 ? null : RegisteredDomain.query(name.substring(0, stemLength),
-                zones);
-        RegisteredDomain.Split ownSplit = own == null || own.passedOver() ? null : own.split();
-        if (ownSplit != null && RegisteredDomain.underPublicSuffix(ownSplit.domain())) {
-            labelEnd = stemLength - ownSplit.domain().length() + ownSplit.domain().indexOf('.');
-        }
-        // One name (found in review: cut into its subdomain, its domain's label and its suffix,
-        // each too short to be judged random, the pieces carried 21 characters of data a query unseen).
-        boolean pod = part(w, sub, 0, labelEnd < 0 ? stemLength : labelEnd, dns);
         // The search domain's own labels, left of the query's registered domain.
-        pod |= part(w, sub, stemEnd + 1, sub.length(), dns);
+        int tailFrom = Math.min(stemEnd + 1, sub.length());
+        boolean pod;
+        if (tailFrom < sub.length() && knownTail(w, sub.substring(tailFrom))) {
+            // A search domain the window has seen after another stem: a node's, which every try
+            // repeats, judged apart; the stem whole, as a query for it would be (found in review:
+            // its public suffix set aside, a wildcard suffix's label, x.DATA.ck, went unjudged).
+            pod = part(w, sub, 0, stemLength, dns);
+            pod |= part(w, sub, tailFrom, sub.length(), dns);
+        } else {
+            // The first try under these labels, or labels no stem came before: judged with the stem
+            // as one name, so that a tunnel that changes them with every query carries in a try no
+            // more than in any name (found in review: the stem and the labels after it judged apart
+            // took twice what one name may carry unseen, under the length and the entropy alike).
+            if (stemLength == stemEnd || tailFrom >= sub.length()) {
+                pod = part(w, sub, 0, stemLength == stemEnd ? sub.length() : stemLength, dns);
+            } else {
+                // The cluster's search suffix between them set aside.
+                pod = offer(w, stemLength == 0 ? sub.substring(tailFrom)
+                        : sub.substring(0, Math.min(stemLength, sub.length())) + "." + sub.substring(tailFrom), dns);
+            }
+        }
         if (pod) {
             w.podNames++;
             podNames.incrementAndGet();
@@ -270,6 +293,14 @@ public final class DnsTunnelDetector implements InspectionSink {
     private boolean part(Window w, String sub, int from, int to, InspectionEvent.Dns dns) {
         int end = Math.min(to, sub.length());
         return from < end && offer(w, sub.substring(from, end), dns);
+    }
+
+    /** Whether {@code tail} came after a stem in the window before; kept as seen now. */
+    private static boolean knownTail(Window w, String tail) {
+        if (w.tails == null) {
+            w.tails = new FixedHashSet(MAX_TAILS);
+        }
+        return w.tails.offer(NameFeatures.hash(tail)) == FixedHashSet.Offer.PRESENT;
     }
 
     /**

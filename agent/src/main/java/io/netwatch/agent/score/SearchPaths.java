@@ -14,10 +14,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * query from the same client outside the cluster domain a stem followed by the rest: the search
  * domain it was tried under.
  *
- * <p>It only tells where the stem ends: the caller judges the stem's labels and the search
- * domain's each (see {@link DnsTunnelDetector}), so that a query made to look like a try under a
- * search domain hides none of its labels. A client's stems asked under the cluster domain cost
- * it nothing (CoreDNS answers them), so none is taken as proof of anything.
+ * <p>It only tells where the stem ends: the caller judges the stem and the search domain's labels
+ * (see {@link DnsTunnelDetector#searchPathQuery}), so that a query made to look like a try carries
+ * no more unseen than any name. A client's stems asked under the cluster domain cost it nothing
+ * (CoreDNS answers them), so none is taken as proof of anything.
  *
  * <p>Bounded: {@link #MAX_CLIENTS} clients in a table whose least recently used entry makes room
  * ({@link #clientEvictions()}); {@link #STEMS_PER_CLIENT} stems each, the earliest replaced first,

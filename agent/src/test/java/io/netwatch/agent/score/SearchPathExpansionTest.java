@@ -70,10 +70,10 @@ class SearchPathExpansionTest {
             assertEquals(List.of(), raised(anomalies), domains.toString());
             assertEquals(tries, d.dnsTunnel().searchPathNames(), "every try recognised");
             assertEquals(0, d.dnsTunnel().searchPathClientEvictions() + d.dnsTunnel().searchPathStemOverwrites());
-            // With room to spare: nothing either with the thresholds halved to 4 names and 1024 characters
-            // (a minute of the OCI node holds 3 names judged data: its subnet's labels, a Sentry DSN's
-            // host o450000.ingest.sentry.io and ingress-nginx-controller asked under it).
-            DnsTunnelDetector lowered = new DnsTunnelDetector(new DnsTunnelConfig(Duration.ofSeconds(60), 4, 20, 3.0,
+            // With room to spare: nothing either with the thresholds lowered to 5 names and 1024 characters
+            // (a minute of the OCI node holds 4 names judged data: its subnet's labels, the minute's first
+            // try with them, a Sentry DSN's host o450000.ingest.sentry.io and ingress-nginx-controller).
+            DnsTunnelDetector lowered = new DnsTunnelDetector(new DnsTunnelConfig(Duration.ofSeconds(60), 5, 20, 3.0,
                     0.5, 1024, 4096, 256, 20), anomalies::add, "node-a");
             events.forEach(lowered::onEvent);
             assertEquals(List.of(), raised(anomalies), domains + ", thresholds lowered");
@@ -315,11 +315,9 @@ class SearchPathExpansionTest {
      * its registered domain's label, its public suffix), and pieces of 7 characters of base32 are
      * never random (at most log2(7) = 2.8 bits, under the 3.0 a random name needs), so 21
      * characters of data a query, judged whole a dns_tunnel in 8 queries and an exfiltration past
-     * 2,048 characters, raised nothing. The stem is one name now, its public suffix set aside:
-     * two labels of 7 are 15 random characters a query, an exfiltration in 137 queries (though
-     * under the 20 a name needs to be a tunnel's), and two of 10 are 21, a tunnel's names too.
-     * The labels after the stem are the search domain's, judged apart: 7 characters of data
-     * there go unseen, as in any name whose labels are that short.
+     * 2,048 characters, raised nothing. The stem is one name now, and labels after it that no try
+     * came with before in the window are judged with it: these tries are judged as the whole
+     * names are.
      */
     @Test
     void dataSplitIntoAStemsPiecesIsJudgedAsOneName() {
@@ -339,8 +337,7 @@ class SearchPathExpansionTest {
                 }
                 String why = label + "-character labels, " + (tryFirst ? "each asked under the cluster domain first"
                         : "judged whole");
-                assertEquals(tryFirst && label == 7 ? List.of("exfiltration tunnel.example")
-                        : List.of("dns_tunnel tunnel.example", "exfiltration tunnel.example"), raised(anomalies), why);
+                assertEquals(List.of("dns_tunnel tunnel.example", "exfiltration tunnel.example"), raised(anomalies), why);
                 assertEquals(tryFirst ? 200 : 0, d.searchPathNames(), why);
             }
         }
