@@ -258,26 +258,25 @@ public final class DnsTunnelDetector implements InspectionSink {
         Window w = query(split.domain(), dns, now);
         w.searchPaths++;
         // The search domain's own labels, left of the query's registered domain.
-        int tailFrom = Math.min(stemEnd + 1, sub.length());
+        String tail = stemEnd + 1 < sub.length() ? sub.substring(stemEnd + 1) : "";
         boolean pod;
-        if (tailFrom < sub.length() && knownTail(w, sub.substring(tailFrom))) {
+        if (!tail.isEmpty() && knownTail(w, tail)) {
             // A search domain the window has seen after another stem: a node's, which every try
             // repeats, judged apart; the stem whole, as a query for it would be (found in review:
             // its public suffix set aside, a wildcard suffix's label, x.DATA.ck, went unjudged).
             pod = part(w, sub, 0, stemLength, dns);
-            pod |= part(w, sub, tailFrom, sub.length(), dns);
-        } else {
+            pod |= offer(w, tail, dns);
+        } else if (stemLength == stemEnd || tail.isEmpty()) {
             // The first try under these labels, or labels no stem came before: judged with the stem
             // as one name, so that a tunnel that changes them with every query carries in a try no
             // more than in any name (found in review: the stem and the labels after it judged apart
             // took twice what one name may carry unseen, under the length and the entropy alike).
-            if (stemLength == stemEnd || tailFrom >= sub.length()) {
-                pod = part(w, sub, 0, stemLength == stemEnd ? sub.length() : stemLength, dns);
-            } else {
-                // The cluster's search suffix between them set aside.
-                pod = offer(w, stemLength == 0 ? sub.substring(tailFrom)
-                        : sub.substring(0, Math.min(stemLength, sub.length())) + "." + sub.substring(tailFrom), dns);
-            }
+            // Here the two are one stretch of the subdomain.
+            pod = part(w, sub, 0, stemLength == stemEnd ? sub.length() : stemLength, dns);
+        } else {
+            // The same, the cluster's search suffix between them set aside.
+            pod = offer(w, stemLength == 0 ? tail : sub.substring(0, Math.min(stemLength, sub.length())) + "." + tail,
+                    dns);
         }
         if (pod) {
             w.podNames++;
