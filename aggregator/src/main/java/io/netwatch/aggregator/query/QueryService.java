@@ -258,11 +258,13 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
                 out.onError(Followers.stopped());
                 return;
             }
-            long cursor = last && limit > 0 ? lastMatchesStart(log, matcher, limit, storedEnd, out) : log.firstIndex();
-            long sent = 0;
-            // Evicted unread, not yet reported: carried across reads until the next match.
-            long lost = 0;
             try {
+                // Inside the try: whatever it throws, the reader leaves the followers (finally).
+                long cursor = last && limit > 0 ? lastMatchesStart(log, matcher, limit, storedEnd, out)
+                        : log.firstIndex();
+                long sent = 0;
+                // Evicted unread, not yet reported: carried across reads until the next match.
+                long lost = 0;
                 while (!out.isCancelled()) {
                     if (follow && followers.stopping()) {
                         // A reader busy with stored records, which the interrupt finds only when it waits.
