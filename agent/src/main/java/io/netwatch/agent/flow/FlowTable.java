@@ -31,9 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * no object per flow, nothing allocated per packet. Memory is bounded by
  * {@link FlowTableConfig#maxFlows()}: when full, a flow is evicted, emitted and counted. The
  * victim is chosen among a few sampled flows, spent ones first (unanswered, or closed or
- * reset) and then the least recently active, so a flood of one-packet flows from random
- * sources, or of SYNs to closed ports, evicts its own flows rather than the established
- * conversations.
+ * reset) and then the one its idle timeout would end soonest, so a flood of one-packet flows
+ * from random sources, of SYNs to closed ports, or of answered datagrams evicts its own flows
+ * rather than the established conversations.
  */
 public final class FlowTable {
     private static final int FIN = 0x01;
@@ -569,16 +569,20 @@ public final class FlowTable {
 
     /**
      * Makes room: among flows sampled at random positions, evicts a spent one if there is one,
-     * else the least recently active. Spent: unanswered (a flood's or a scan's), or a TCP
-     * connection already closed or reset, which lingers only for its stray last packets (a
-     * sweep of closed ports, each SYN answered by a reset, would else evict every
-     * conversation quiet for longer than the sweep took). Random positions keep a run of
-     * neighbouring established flows from being the only candidates.
+     * else the one its idle timeout would end soonest. Spent: unanswered (a flood's or a
+     * scan's), or a TCP connection already closed or reset, which lingers only for its stray
+     * last packets (a sweep of closed ports, each SYN answered by a reset, would else evict
+     * every conversation quiet for longer than the sweep took). By its timeout, not by its
+     * last packet: an established connection quiet for a minute has four more to live, a
+     * datagram exchange seconds old less than one, so an answered UDP flood evicts its own
+     * flows (by last packet alone it evicted every conversation quieter than the flood was
+     * old). Random positions keep a run of neighbouring established flows from being the
+     * only candidates.
      */
     private void evictOne() {
         int victim = -1;
         boolean victimSpent = false;
-        long victimLast = Long.MAX_VALUE;
+        long victimDeadline = Long.MAX_VALUE;
         int high = slots.highWater();
         for (int seen = 0, tried = 0; seen < EVICTION_SAMPLE && tried < 4 * EVICTION_SAMPLE; tried++) {
             evictionRandom ^= evictionRandom << 13;
@@ -591,12 +595,13 @@ public final class FlowTable {
             seen++;
             int pg = FlowSlots.page(slot);
             int at = FlowSlots.at(slot);
-            boolean spent = slots.pktsToClient[pg][at] == 0 || ended(slots.meta[pg][at]);
-            long last = slots.last[pg][at];
-            if (victim < 0 || (spent && !victimSpent) || (spent == victimSpent && last < victimLast)) {
+            long meta = slots.meta[pg][at];
+            boolean spent = slots.pktsToClient[pg][at] == 0 || ended(meta);
+            long deadline = slots.last[pg][at] + timeoutNanos(meta);
+            if (victim < 0 || (spent && !victimSpent) || (spent == victimSpent && deadline < victimDeadline)) {
                 victim = slot;
                 victimSpent = spent;
-                victimLast = last;
+                victimDeadline = deadline;
             }
         }
         if (victim < 0) {

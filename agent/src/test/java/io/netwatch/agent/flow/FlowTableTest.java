@@ -406,6 +406,52 @@ class FlowTableTest {
     }
 
     @Test
+    void anAnsweredUdpFloodEvictsItsOwnFlowsNotConversationsWithinTheirTimeout() {
+        // Each datagram is answered, so no flow of the flood is spent. Chosen by last packet,
+        // every conversation quiet for longer than the flood had run was older than all of its
+        // flows and went first, though its timeout had minutes left and theirs under one.
+        FlowTable t = table(FlowTableConfig.defaults().withMaxFlows(2000));
+        for (int i = 0; i < 1000; i++) {
+            byte[] client = ipv4(10, 1, i >> 8, i & 0xFF);
+            tcp(t, SECOND, client, 40000, SERVER, 443, 0x02, 0);
+            tcp(t, SECOND + 1, SERVER, 443, client, 40000, 0x12, 0);
+            tcp(t, SECOND + 2, client, 40000, SERVER, 443, 0x10, 0);
+        }
+        Random r = new Random(1);
+        for (int i = 0; i < 50_000; i++) {
+            long at = 30 * SECOND + 100_000L * i; // five seconds, half a minute after the conversations' last packet
+            byte[] source = ipv4(100 + r.nextInt(100), r.nextInt(256), r.nextInt(256), r.nextInt(256));
+            int sport = 1024 + r.nextInt(60000);
+            send(t, ethernet(0x0800, ipv4Packet(source, SERVER, 17, udp(sport, 53, 10))), at);
+            send(t, ethernet(0x0800, ipv4Packet(SERVER, source, 17, udp(53, sport, 10))), at + 1);
+        }
+        assertEquals(2000, t.flowsActive());
+        assertEquals(0, out.stream().filter(f -> f.getSource().getIp().startsWith("10.1.")).count(),
+                "no conversation was evicted by the flood");
+        assertTrue(t.flowsEvicted() >= 49_000 - 1000);
+        t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        assertEquals(1000, out.stream().filter(f -> f.getSource().getIp().startsWith("10.1.")
+                && f.getTcp().getState() == TcpState.TCP_STATE_ESTABLISHED).count());
+    }
+
+    @Test
+    void aConversationNearItsTimeoutMakesWayBeforeAFreshExchange() {
+        // The other side of choosing by timeout: a conversation quiet for most of its five
+        // minutes is nearer its end than a datagram exchange a second old, and goes first.
+        FlowTable t = table(FlowTableConfig.defaults().withMaxFlows(2));
+        tcp(t, SECOND, CLIENT, 40000, SERVER, 443, 0x02, 0);
+        tcp(t, SECOND + 1, SERVER, 443, CLIENT, 40000, 0x12, 0);
+        tcp(t, SECOND + 2, CLIENT, 40000, SERVER, 443, 0x10, 0);
+        long late = SECOND + 290 * SECOND;
+        send(t, ethernet(0x0800, ipv4Packet(CLIENT, SERVER, 17, udp(5000, 53, 10))), late);
+        send(t, ethernet(0x0800, ipv4Packet(SERVER, CLIENT, 17, udp(53, 5000, 10))), late + 1);
+        send(t, ethernet(0x0800, ipv4Packet(CLIENT, SERVER, 17, udp(5001, 53, 10))), late + SECOND);
+        assertEquals(1, out.size());
+        assertEquals(443, out.getFirst().getDestination().getPort());
+        assertEquals(FlowEndReason.FLOW_END_REASON_EVICTED, out.getFirst().getEndReason());
+    }
+
+    @Test
     void datagramsThatCannotBeReadStillGiveTheirMemoryBack() {
         // Found in review: a datagram complete by offsets, short of data and with an unreadable
         // TCP header kept its payload bytes reserved forever; 13,000 of them spent the budget
