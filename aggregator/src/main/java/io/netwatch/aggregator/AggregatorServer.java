@@ -52,10 +52,13 @@ import io.netwatch.common.metrics.MetricsServer;
 import io.netwatch.common.metrics.RuntimeMetrics;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 /**
  * The aggregator process: one gRPC server carrying the ingest stream, the query API over
@@ -63,24 +66,21 @@ import java.util.concurrent.TimeUnit;
  * identity watch and policy verdicts on every flow. Only wiring and lifecycle live here.
  */
 public final class AggregatorServer implements AutoCloseable {
+    /** Everything running, stopped by {@link #close} in the reverse order of its start. */
+    private final StartedParts parts;
     private final Server server;
     private final FlowStore store;
     private final AgentRegistry registry;
-    private final ScheduledExecutorService housekeeping;
     private final Identity identity;
     private final PrometheusMeterRegistry meters;
     private final MetricsServer metricsServer;
     private final SecurityCounters security;
-    private final IngestService ingest;
-    private final java.time.Duration shutdownGrace;
-    /** The ml_outlier detector, or null when disabled: set once by {@link #start}, closed by {@link #close}. */
-    private MlDetector ml;
+    /** The ml_outlier detector, or null when disabled. */
+    private final MlDetector ml;
     private final Incidents incidents;
     private final Baselines baselines;
-    private final BaselinePublisher baselinePublisher;
     private final Response response;
     private final QueryStreamLimit queryStreams;
-    private final QueryService query;
 
     /** The identity and verdict stages, when the aggregator watches a cluster. */
     public record Identity(ClusterWatcher watcher, IdentityIndex index, PolicyHistory history, FlowVerdicts verdicts,
@@ -88,28 +88,23 @@ public final class AggregatorServer implements AutoCloseable {
                            IdentityPublisher publisher) {
     }
 
-    private AggregatorServer(Server server, FlowStore store, AgentRegistry registry,
-                             ScheduledExecutorService housekeeping, Identity identity, PrometheusMeterRegistry meters,
-                             MetricsServer metricsServer, SecurityCounters security, IngestService ingest,
-                             java.time.Duration shutdownGrace, Incidents incidents, Baselines baselines,
-                             BaselinePublisher baselinePublisher, Response response, QueryStreamLimit queryStreams,
-                             QueryService query) {
-        this.queryStreams = queryStreams;
-        this.query = query;
-        this.incidents = incidents;
-        this.baselines = baselines;
-        this.baselinePublisher = baselinePublisher;
-        this.response = response;
-        this.ingest = ingest;
-        this.shutdownGrace = shutdownGrace;
+    private AggregatorServer(StartedParts parts, Server server, FlowStore store, AgentRegistry registry,
+                             Identity identity, PrometheusMeterRegistry meters, MetricsServer metricsServer,
+                             SecurityCounters security, MlDetector ml, Incidents incidents, Baselines baselines,
+                             Response response, QueryStreamLimit queryStreams) {
+        this.parts = parts;
         this.server = server;
-        this.security = security;
         this.store = store;
         this.registry = registry;
-        this.housekeeping = housekeeping;
         this.identity = identity;
         this.meters = meters;
         this.metricsServer = metricsServer;
+        this.security = security;
+        this.ml = ml;
+        this.incidents = incidents;
+        this.baselines = baselines;
+        this.response = response;
+        this.queryStreams = queryStreams;
     }
 
     public static AggregatorServer start(AggregatorConfig config) throws IOException {
@@ -127,6 +122,9 @@ public final class AggregatorServer implements AutoCloseable {
     }
 
     /**
+     * A start that fails stops, before it throws, every part it had started (threads, the
+     * scrape endpoint's socket), the later ones first, as {@link #close} would.
+     *
      * @param identityStream how identities are streamed to the agents (used only with a
      *                       cluster to watch)
      */
@@ -136,6 +134,22 @@ public final class AggregatorServer implements AutoCloseable {
             throw new IllegalArgumentException("ingest.agent_service_account needs the cluster: set kubernetes.enabled"
                     + " (--kubernetes)");
         }
+        StartedParts parts = new StartedParts();
+        try {
+            return start(config, kubernetes, identityStream, parts);
+        } catch (IOException | RuntimeException e) {
+            parts.stopAfter(e);
+            throw e;
+        }
+    }
+
+    /**
+     * Starts the parts in turn, each added to {@code parts} as soon as it runs. A part starts
+     * after the parts it feeds, so that it stops before them: the gRPC server, which feeds them
+     * all, starts last; the scrape endpoint just before it, to answer while it drains.
+     */
+    private static AggregatorServer start(AggregatorConfig config, KubernetesClient kubernetes,
+                                          IdentityStreamConfig identityStream, StartedParts parts) throws IOException {
         FlowStore store = new FlowStore(config.maxFlows(), config.maxAnomalies(), config.maxAge());
         AgentRegistry registry = new AgentRegistry();
         Identity identity = null;
@@ -145,10 +159,12 @@ public final class AggregatorServer implements AutoCloseable {
             IdentityIndex index = new IdentityIndex();
             PolicyHistory history = new PolicyHistory(PolicyHistory.DEFAULT_MAX_VERSIONS);
             ClusterWatcher watcher = ClusterWatcher.start(kubernetes, index, history, AggregatorServer::nowNanos);
+            parts.add(watcher::close);
             FlowEnricher enricher = new FlowEnricher(index, new DnsNames(), config.dnsResolvers());
             ViolationReporter reporter = new ViolationReporter(a -> store.addAnomaly(a, System.currentTimeMillis()));
             FlowVerdicts verdicts = new FlowVerdicts(index, history, watcher.state()::synced, new PolicyHits(), reporter);
             IdentityPublisher publisher = new IdentityPublisher(index, watcher.state()::synced, identityStream).start();
+            parts.add(publisher::close);
             AnomalyEnricher anomalies = new AnomalyEnricher(index);
             identity = new Identity(watcher, index, history, verdicts, reporter, enricher, anomalies, publisher);
             stage = (f, now) -> verdicts.judge(enricher.enrich(f, now), now);
@@ -161,107 +177,90 @@ public final class AggregatorServer implements AutoCloseable {
         new StoreMetrics(store).bindTo(meters);
         Incidents incidents = Incidents.start(config.incidents(), store, kubernetes != null,
                 identity == null ? ip -> false : identity.watcher().state().nodes()::contains, meters);
+        parts.add(incidents::close);
         if (identity != null) {
             new VerdictMetrics(identity.verdicts(), identity.reporter(), identity.index(), identity.enricher())
                     .withStaleClaims(identity.watcher().state()::staleClaims).withAnomalyEnricher(identity.anomalies())
                     .withNodes(identity.watcher().state().nodes()).bindTo(meters);
         }
-        Baselines baselines;
-        try {
-            baselines = Baselines.start(config.baseline(), store, System::currentTimeMillis, System::nanoTime);
-        } catch (IOException | RuntimeException e) {
-            incidents.tracker().stop();
-            if (identity != null) {
-                identity.publisher().close();
-                identity.watcher().close();
-            }
-            throw e;
-        }
+        Baselines baselines = Baselines.start(config.baseline(), store, System::currentTimeMillis, System::nanoTime);
+        parts.add(baselines::close);
         new BaselineMetrics(baselines).bindTo(meters);
         BaselinePublisher baselinePublisher = new BaselinePublisher(baselines::snapshot).start();
+        parts.add(baselinePublisher::close);
         IngestService ingest = new IngestService(store, registry, System::currentTimeMillis, System::nanoTime, stage,
                 anomalyStage, identity == null ? null : identity.publisher(), baselinePublisher);
         if (!config.security().agentServiceAccount().isEmpty()) {
             ingest.checkNodes(new NodeTokens(kubernetes, config.security().agentServiceAccount(),
                     System::currentTimeMillis));
+            parts.add(ingest::stopChecks);
         }
         new IngestMetrics(ingest, registry).bindTo(meters);
         // Blocking decisions: offenses from stored anomalies, commands over the agents' streams.
         Response response = Response.start(config.response(), store, ingest.commands(), kubernetes,
                 identity == null ? null : identity.watcher().state().nodes());
+        parts.add(response::close);
         response.metrics().bindTo(meters);
-        HealthStatusManager health = new HealthStatusManager();
-        health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
-                identity == null ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
         ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
                 r -> Thread.ofPlatform().name("netwatch-store-expiry").daemon().unstarted(r));
+        parts.add(housekeeping::shutdownNow);
         SecurityCounters counters = new SecurityCounters();
         new SecurityMetrics(counters).bindTo(meters);
         ServerSecurity security = config.security();
         ServerLimits limits = config.limits();
         QueryStreamLimit queryStreams = new QueryStreamLimit(limits.maxQueryStreams());
         new QueryStreamMetrics(queryStreams).bindTo(meters);
-        Server server;
-        QueryService query;
-        try {
-            TokenFile token = security.queryTokenFile() == null ? null
-                    : TokenFile.load(security.queryTokenFile(), counters);
-            ServerTls.Credentials tls = security.plaintext() ? null : security.tls().credentials(housekeeping, counters);
-            NettyServerBuilder builder = tls == null ? NettyServerBuilder.forAddress(config.listen())
-                    : NettyServerBuilder.forAddress(config.listen(), tls.server());
-            query = new QueryService(store, registry, identity == null ? null
-                    : new PolicyQueries(store, identity.index(), identity.history(), identity.verdicts().hits()),
-                    new IncidentQueries(incidents.tracker()), response);
-            QueryMetrics latency = new QueryMetrics(meters);
-            // The health service stays open: kubelet's gRPC probe has no certificate or token.
-            server = builder
-                    .addService(security.plaintext()
-                            ? ServerInterceptors.intercept(ingest, IngestService.peerInterceptor())
-                            : ServerInterceptors.intercept(ingest, IngestService.peerInterceptor(),
-                            new IngestAuthenticator(counters, tls.clients())))
-                    // Interceptors run last-added first: latency is measured around authentication too,
-                    // and only an authenticated call takes one of the streaming queries' places.
-                    .addService(security.plaintext() ? ServerInterceptors.intercept(query, queryStreams, latency)
-                            : ServerInterceptors.intercept(query, queryStreams,
-                            new QueryAuthenticator(tls.clients(), token, counters), latency))
-                    .addService(health.getHealthService())
-                    .permitKeepAliveTime(10, TimeUnit.SECONDS)
-                    // A gRPC client keeps calls past this waiting on its side (see ServerLimits).
-                    .maxConcurrentCallsPerConnection(limits.maxCallsPerConnection())
-                    .maxRstFramesPerWindow(ServerLimits.MAX_RST_PER_WINDOW, ServerLimits.RST_WINDOW_SECONDS)
-                    .build()
-                    .start();
-            if (token != null) {
-                long every = security.tls().reload().isZero() ? 10_000 : security.tls().reload().toMillis();
-                housekeeping.scheduleWithFixedDelay(token::refresh, every, every, TimeUnit.MILLISECONDS);
-            }
-        } catch (IOException | RuntimeException e) {
-            abandon(null, housekeeping, identity, incidents);
-            baselinePublisher.close();
-            baselines.close();
-            response.close();
-            throw e;
+        TokenFile token = security.queryTokenFile() == null ? null : TokenFile.load(security.queryTokenFile(), counters);
+        ServerTls.Credentials tls = security.plaintext() ? null : security.tls().credentials(housekeeping, counters);
+        // Stopped after the server: it scores the batches stored while the agents' streams drain.
+        MlDetector ml = MlDetector.start(config.ml(), store, meters);
+        if (ml != null) {
+            parts.add(ml::close);
         }
-        MetricsServer metricsServer = null;
-        if (config.metrics() != null) {
-            Identity id = identity;
-            try {
-                metricsServer = MetricsServer.start(config.metrics(), meters, () -> id == null || id.watcher().ready());
-            } catch (IOException | InterruptedException | RuntimeException e) {
-                abandon(server, housekeeping, identity, incidents);
-                baselinePublisher.close();
-                baselines.close();
-                response.close();
-                if (e instanceof InterruptedException) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted while opening the metrics endpoint", e);
-                }
-                throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
-            }
+        // Stopped after the server too, so /healthz and /metrics answer while the streams drain;
+        // ready only once the server listens.
+        AtomicBoolean serving = new AtomicBoolean();
+        Identity id = identity;
+        MetricsServer metricsServer = config.metrics() == null ? null : startMetrics(config.metrics(), meters,
+                () -> serving.get() && (id == null || id.watcher().ready()));
+        if (metricsServer != null) {
+            parts.add(metricsServer::close);
+        }
+        HealthStatusManager health = new HealthStatusManager();
+        health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
+                identity == null ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+        NettyServerBuilder builder = tls == null ? NettyServerBuilder.forAddress(config.listen())
+                : NettyServerBuilder.forAddress(config.listen(), tls.server());
+        QueryService query = new QueryService(store, registry, identity == null ? null
+                : new PolicyQueries(store, identity.index(), identity.history(), identity.verdicts().hits()),
+                new IncidentQueries(incidents.tracker()), response);
+        QueryMetrics latency = new QueryMetrics(meters);
+        // The health service stays open: kubelet's gRPC probe has no certificate or token.
+        Server server = builder
+                .addService(security.plaintext()
+                        ? ServerInterceptors.intercept(ingest, IngestService.peerInterceptor())
+                        : ServerInterceptors.intercept(ingest, IngestService.peerInterceptor(),
+                        new IngestAuthenticator(counters, tls.clients())))
+                // Interceptors run last-added first: latency is measured around authentication too,
+                // and only an authenticated call takes one of the streaming queries' places.
+                .addService(security.plaintext() ? ServerInterceptors.intercept(query, queryStreams, latency)
+                        : ServerInterceptors.intercept(query, queryStreams,
+                        new QueryAuthenticator(tls.clients(), token, counters), latency))
+                .addService(health.getHealthService())
+                .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                // A gRPC client keeps calls past this waiting on its side (see ServerLimits).
+                .maxConcurrentCallsPerConnection(limits.maxCallsPerConnection())
+                .maxRstFramesPerWindow(ServerLimits.MAX_RST_PER_WINDOW, ServerLimits.RST_WINDOW_SECONDS)
+                .build()
+                .start();
+        parts.add(() -> stopServing(server, query, ingest, config.shutdownGrace()));
+        serving.set(true);
+        if (token != null) {
+            long every = security.tls().reload().isZero() ? 10_000 : security.tls().reload().toMillis();
+            housekeeping.scheduleWithFixedDelay(token::refresh, every, every, TimeUnit.MILLISECONDS);
         }
         housekeeping.scheduleAtFixedRate(() -> store.expire(System.currentTimeMillis()), 10, 10, TimeUnit.SECONDS);
-        if (identity != null) {
-            Identity id = identity;
+        if (id != null) {
             housekeeping.scheduleWithFixedDelay(() -> {
                 health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
                         id.watcher().ready() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
@@ -269,24 +268,40 @@ public final class AggregatorServer implements AutoCloseable {
                 id.verdicts().hits().retain(id.history().current());
             }, 1, 1, TimeUnit.SECONDS);
         }
-        AggregatorServer started = new AggregatorServer(server, store, registry, housekeeping, identity, meters,
-                metricsServer, counters, ingest, config.shutdownGrace(), incidents, baselines, baselinePublisher,
-                response, queryStreams, query);
-        started.ml = MlDetector.start(config.ml(), store, meters);
-        return started;
+        return new AggregatorServer(parts, server, store, registry, identity, meters, metricsServer, counters, ml,
+                incidents, baselines, response, queryStreams);
     }
 
-    /** Undoes a start that failed half-way: what was started is stopped, nothing leaks. */
-    private static void abandon(Server server, ScheduledExecutorService housekeeping, Identity identity,
-                                Incidents incidents) {
-        if (server != null) {
-            server.shutdownNow();
+    /** The scrape endpoint; every way it fails to open is an {@link IOException} naming the address. */
+    private static MetricsServer startMetrics(InetSocketAddress address, PrometheusMeterRegistry meters,
+                                              BooleanSupplier ready) throws IOException {
+        try {
+            return MetricsServer.start(address, meters, ready);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while opening the metrics endpoint", e);
+        } catch (RuntimeException e) {
+            throw new IOException(e.getMessage(), e);
         }
-        incidents.tracker().stop();
-        housekeeping.shutdownNow();
-        if (identity != null) {
-            identity.publisher().close();
-            identity.watcher().close();
+    }
+
+    /**
+     * Stops the gRPC server: no new calls are accepted; each follow query call is ended at once
+     * (UNAVAILABLE, {@link QueryService#STOPPING}); each agent stream is ended (UNAVAILABLE)
+     * once the batch it is storing is stored and acknowledged, within {@code grace}; whatever is
+     * still running after it is cancelled.
+     */
+    private static void stopServing(Server server, QueryService query, IngestService ingest, Duration grace)
+            throws InterruptedException {
+        server.shutdown();
+        query.stopFollowers();
+        long deadline = System.nanoTime() + grace.toNanos();
+        ingest.drain(grace);
+        long left = Math.max(0, deadline - System.nanoTime());
+        // Query listings get what is left of the grace period, then are cancelled.
+        if (!server.awaitTermination(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS)) {
+            server.shutdownNow();
+            server.awaitTermination(5, TimeUnit.SECONDS);
         }
     }
 
@@ -357,40 +372,18 @@ public final class AggregatorServer implements AutoCloseable {
     }
 
     /**
-     * Stops the server: no new calls are accepted; each follow query call is ended at once
-     * (UNAVAILABLE, {@link QueryService#STOPPING}); each agent stream is ended (UNAVAILABLE)
-     * once the batch it is storing is stored and acknowledged, within the configured grace
-     * period; whatever is still running after it is cancelled. Agents reconnect to the next
-     * aggregator and resend what was not acknowledged, so nothing acknowledged is lost and
-     * nothing unacknowledged is forgotten.
+     * Stops the aggregator, in the reverse order of its start. First the server: no new calls
+     * are accepted; each follow query call is ended at once (UNAVAILABLE,
+     * {@link QueryService#STOPPING}); each agent stream is ended (UNAVAILABLE) once the batch it
+     * is storing is stored and acknowledged, within the configured grace period; whatever is
+     * still running after it is cancelled. Agents reconnect to the next aggregator and resend
+     * what was not acknowledged, so nothing acknowledged is lost and nothing unacknowledged is
+     * forgotten. Then the scrape endpoint and the stages, each once what feeds it has stopped.
+     * A second call does nothing.
      */
     @Override
     public void close() throws InterruptedException {
-        server.shutdown();
-        query.stopFollowers();
-        long deadline = System.nanoTime() + shutdownGrace.toNanos();
-        ingest.drain(shutdownGrace);
-        long left = Math.max(0, deadline - System.nanoTime());
-        // Query listings get what is left of the grace period, then are cancelled.
-        if (!server.awaitTermination(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS)) {
-            server.shutdownNow();
-            server.awaitTermination(5, TimeUnit.SECONDS);
-        }
-        housekeeping.shutdownNow();
-        if (ml != null) {
-            ml.close();
-        }
-        incidents.close();
-        baselinePublisher.close();
-        baselines.close();
-        response.close();
-        if (metricsServer != null) {
-            metricsServer.close();
-        }
-        if (identity != null) {
-            identity.publisher().close();
-            identity.watcher().close();
-        }
+        parts.stopAll();
     }
 
     /** The ml_outlier detector, or null when it is disabled. */

@@ -184,11 +184,6 @@ public final class IncidentTracker implements StoreListener, AutoCloseable {
         return done.await(timeoutMillis, TimeUnit.MILLISECONDS);
     }
 
-    /** Stops the worker at once, dropping what waits (a start that failed half-way). */
-    public void stop() {
-        worker.shutdownNow();
-    }
-
     @Override
     public void close() throws InterruptedException {
         worker.shutdown();

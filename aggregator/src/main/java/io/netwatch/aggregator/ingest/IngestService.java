@@ -258,15 +258,23 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
      */
     public boolean drain(Duration grace) throws InterruptedException {
         draining = true;
-        ScheduledExecutorService r = rechecks;
-        if (r != null) {
-            r.shutdownNow();
-        }
+        stopChecks();
         List<AgentStream> streams = List.copyOf(open);
         Thread ender = Thread.ofPlatform().name("netwatch-ingest-drain").daemon().start(() -> streams.forEach(
                 AgentStream::end));
         ender.join(grace);
         return !ender.isAlive();
+    }
+
+    /**
+     * Stops the pod reads {@link #checkNodes} started, and their thread ({@link #drain} does it
+     * too): a start that fails after checkNodes leaves nothing running.
+     */
+    public void stopChecks() {
+        ScheduledExecutorService r = rechecks;
+        if (r != null) {
+            r.shutdownNow();
+        }
     }
 
     /** Agent streams open now. */
