@@ -88,6 +88,7 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     private final AtomicLong streamsRefused = new AtomicLong();
     private final AtomicLong streamsRevoked = new AtomicLong();
     private final AtomicLong streamsRechecked = new AtomicLong();
+    private final AtomicLong reportsTrimmed = new AtomicLong();
     /** Reads the pods of open streams again (see {@link #checkNodes}); made by it, null before. */
     private volatile ScheduledExecutorService rechecks;
     /** Open agent streams, so a stopping aggregator can end each after the batch it is storing. */
@@ -194,6 +195,14 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
      */
     public long streamsRevoked() {
         return streamsRevoked.get();
+    }
+
+    /**
+     * Status and loss reports kept cut to {@link AgentReports}' bounds: too many source states
+     * or loss counters, or too long a name.
+     */
+    public long reportsTrimmed() {
+        return reportsTrimmed.get();
     }
 
     /** Reads of an open stream's pod done (see {@link #checkNodes}), whatever they found, the API server down included. */
@@ -459,12 +468,18 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                 }
                 case STATUS -> {
                     if (requireHello()) {
-                        registry.status(node, message.getStatus(), now);
+                        if (AgentReports.trimmed(message.getStatus())) {
+                            reportsTrimmed.incrementAndGet();
+                        }
+                        registry.status(node, AgentReports.bounded(message.getStatus()), now);
                     }
                 }
                 case LOSS -> {
                     if (requireHello()) {
-                        registry.loss(node, message.getLoss(), now);
+                        if (AgentReports.trimmed(message.getLoss())) {
+                            reportsTrimmed.incrementAndGet();
+                        }
+                        registry.loss(node, AgentReports.bounded(message.getLoss(), node), now);
                     }
                 }
                 case COMMAND_RESULT -> {

@@ -36,6 +36,9 @@ public final class IngestMetrics implements MeterBinder {
                 "Ingest streams ended because the pod their node token was issued for is gone or on another node, read again every five minutes (each is logged)");
         meters.counter("netwatch.ingest.streams.rechecked", ingest, IngestService::streamsRechecked,
                 "Reads of an open ingest stream's pod, every five minutes per stream (ingest.agent_service_account)");
+        meters.counter("netwatch.ingest.reports.trimmed", ingest, IngestService::reportsTrimmed,
+                "Agent status and loss reports kept cut: past 64 source states or 1,024 loss counters (the rest summed per"
+                        + " reason), or a source state over 256 characters or an interface name over 64");
         meters.counter("netwatch.ingest.batches", agents, AgentRegistry::batchesAccepted,
                 "Flow and anomaly batches stored");
         meters.counter("netwatch.ingest.duplicate.batches", agents, AgentRegistry::duplicateBatches,
