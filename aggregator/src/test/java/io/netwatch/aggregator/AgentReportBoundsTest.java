@@ -28,9 +28,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * What one agent's status and loss report cost every other user of the aggregator, over a
- * real loopback socket: the latest of each is kept per agent and sent whole in every GetAgents
- * answer, which a client takes up to 4 MiB.
+ * What one agent's status and loss report do to GetAgents, over a real loopback socket: the
+ * latest of each is kept per agent and sent whole in every GetAgents answer, which a client
+ * takes up to 4 MiB, and its counts (uint64) make the agent's capture coverage.
  */
 class AgentReportBoundsTest {
     private static final long WAIT_SECONDS = 10;
@@ -124,6 +124,26 @@ class AgentReportBoundsTest {
                 .setCount(7).build(), a.getLoss().getCounters(1_024));
         assertEquals(1_000.0 / 4_000, a.getCaptureCoverage(), 1e-9);
         assertEquals(2, trimmed());
+    }
+
+    @Test
+    void captureCoverageStaysWithinZeroAndOneWhateverTheCounts() throws Exception {
+        // Counts are uint64: summed as Java longs, 2^64 - 10 drops of 10 packets wrapped to 0
+        // and read as full coverage, and 2^63 drops made it negative.
+        AgentStatus status = AgentStatus.newBuilder().setPacketsSeen(10).build();
+        send("node-a", AgentMessage.newBuilder().setStatus(status).build(), AgentMessage.newBuilder().setLoss(
+                LossReport.newBuilder().addCounters(LossCounter.newBuilder()
+                        .setReason(LossReason.LOSS_REASON_KERNEL_DROP).setInterface("eth0").setCount(-10))).build());
+        send("node-b", AgentMessage.newBuilder().setStatus(status).build(), AgentMessage.newBuilder().setLoss(
+                LossReport.newBuilder().addCounters(LossCounter.newBuilder()
+                        .setReason(LossReason.LOSS_REASON_INTERFACE_DROP).setInterface("eth0").setCount(Long.MIN_VALUE))
+                        .addCounters(LossCounter.newBuilder().setReason(LossReason.LOSS_REASON_KERNEL_DROP)
+                                .setInterface("eth0").setCount(Long.MIN_VALUE))).build());
+        for (AgentInfo a : QueryGrpc.newBlockingStub(channel).withDeadlineAfter(WAIT_SECONDS, TimeUnit.SECONDS)
+                .getAgents(GetAgentsRequest.getDefaultInstance()).getAgentsList()) {
+            assertTrue(a.getCaptureCoverage() >= 0 && a.getCaptureCoverage() < 1e-15,
+                    a.getNodeName() + ": " + a.getCaptureCoverage());
+        }
     }
 
     @Test

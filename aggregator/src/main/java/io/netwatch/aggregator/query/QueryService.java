@@ -364,28 +364,31 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
                     .setFlowsReceived(v.flowsReceived())
                     .setAnomaliesReceived(v.anomaliesReceived())
                     .setDuplicateBatches(v.duplicateBatches());
-            long seen = 0;
+            // uint64 counts, as doubles: added as longs, counts past 2^63 (negative here) or a sum
+            // that wraps put the coverage outside [0, 1], or at 1 for an agent that lost 2^64 - 10
+            // of 10 packets.
+            double seen = 0;
             if (v.status() != null) {
                 var s = v.status();
-                seen = s.getPacketsSeen();
+                seen = unsigned(s.getPacketsSeen());
                 a.setStatus(AgentStatusView.newBuilder().setAt(s.getAt()).setPacketsSeen(s.getPacketsSeen())
                         .setBytesSeen(s.getBytesSeen()).setFlowsCreated(s.getFlowsCreated())
                         .setFlowsExported(s.getFlowsExported()).setFlowsActive(s.getFlowsActive())
                         .setAnomaliesRaised(s.getAnomaliesRaised()).setExportQueueDepth(s.getExportQueueDepth())
                         .setUnackedBatches(s.getUnackedBatches()).addAllSourceStates(s.getSourceStatesList()));
             }
-            long dropped = 0;
+            double dropped = 0;
             if (v.loss() != null) {
                 a.setLoss(v.loss());
                 for (LossCounter c : v.loss().getCountersList()) {
                     if (c.getReason() == LossReason.LOSS_REASON_KERNEL_DROP
                             || c.getReason() == LossReason.LOSS_REASON_INTERFACE_DROP
                             || c.getReason() == LossReason.LOSS_REASON_RECORDED_DROP) {
-                        dropped += c.getCount();
+                        dropped += unsigned(c.getCount());
                     }
                 }
             }
-            a.setCaptureCoverage(seen + dropped == 0 ? 1.0 : (double) seen / (seen + dropped));
+            a.setCaptureCoverage(seen + dropped == 0 ? 1.0 : seen / (seen + dropped));
             if (v.identity() != null) {
                 var t = v.identity();
                 a.setIdentity(IdentityStreamView.newBuilder().setSnapshots(t.snapshots()).setUpdates(t.updates())
@@ -396,5 +399,10 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
         }
         responses.onNext(b.build());
         responses.onCompleted();
+    }
+
+    /** A uint64 count as a double (Java reads one past 2^63 as negative). */
+    private static double unsigned(long count) {
+        return count >= 0 ? count : 0x1p64 + count;
     }
 }
