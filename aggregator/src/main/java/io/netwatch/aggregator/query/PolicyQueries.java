@@ -214,12 +214,13 @@ public final class PolicyQueries {
     /** Flows that started in [since, until): null ends are open; the ends in nanoseconds, read once. */
     private record Range(Timestamp since, Timestamp until, long sinceNanos, long untilNanos) {
         static Range of(Timestamp since, Timestamp until) {
-            if (since != null && until != null && Timestamps.compare(since, until) >= 0) {
-                throw new IllegalArgumentException("since (" + Timestamps.toString(since) + ") must be before until ("
-                        + Timestamps.toString(until) + ")");
-            }
-            return new Range(since, until, since == null ? 0 : QueryTime.nanos(since, "since"),
-                    until == null ? 0 : QueryTime.nanos(until, "until"));
+            // Each checked before they are compared, which fails on an invalid one with a message
+            // that names neither (found with a hostile client: "Timestamp is not valid. See proto
+            // definition for valid values.", as GetFlows names the field).
+            long sinceNanos = since == null ? 0 : QueryTime.nanos(since, "since");
+            long untilNanos = until == null ? 0 : QueryTime.nanos(until, "until");
+            QueryTime.ordered(since != null, since, until != null, until);
+            return new Range(since, until, sinceNanos, untilNanos);
         }
 
         boolean contains(long startNanos) {

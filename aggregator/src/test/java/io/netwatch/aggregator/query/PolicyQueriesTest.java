@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.Timestamps;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import io.grpc.ManagedChannel;
@@ -356,6 +357,33 @@ class PolicyQueriesTest {
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().startsWith("external_peers: 9 is not"),
                 e.getStatus().getDescription());
+    }
+
+    @Test
+    void anInvalidTimeIsInvalidArgumentNamingItsField() {
+        // Found with a hostile client: with both ends set, they were compared first, and an
+        // invalid one was refused in protobuf's words, naming neither field.
+        Timestamp negativeNanos = Timestamp.newBuilder().setSeconds(T0).setNanos(-1).build();
+        Timestamp pastYear9999 = Timestamp.newBuilder().setSeconds(Long.MAX_VALUE).build();
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> query().suggestPolicies(
+                SuggestPoliciesRequest.newBuilder().setNamespace("shop").setSince(pastYear9999)
+                        .setUntil(Timestamps.fromSeconds(T0)).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().startsWith("since is not a valid timestamp"),
+                e.getStatus().getDescription());
+        e = assertThrows(StatusRuntimeException.class, () -> query().simulatePolicies(
+                SimulatePoliciesRequest.newBuilder().setYaml(DENY_ALL).setSince(Timestamps.fromSeconds(T0))
+                        .setUntil(negativeNanos).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().startsWith("until is not a valid timestamp"),
+                e.getStatus().getDescription());
+        // Valid and in the wrong order: said as GetFlows says it.
+        e = assertThrows(StatusRuntimeException.class, () -> query().simulatePolicies(
+                SimulatePoliciesRequest.newBuilder().setYaml(DENY_ALL).setSince(Timestamps.fromSeconds(T0 + 1))
+                        .setUntil(Timestamps.fromSeconds(T0)).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().startsWith("since (") && e.getStatus().getDescription()
+                .contains("must be before until"), e.getStatus().getDescription());
     }
 
     @Test
