@@ -360,6 +360,32 @@ class PolicyQueriesTest {
     }
 
     @Test
+    void aValueOfTheWrongTypeIsNamedByItsFieldNotByAServerClass() {
+        // Found with a hostile client: "Cannot construct instance of
+        // `io.fabric8.kubernetes.api.model.IntOrString`, ...", with no word of which field.
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> query().simulatePolicies(
+                SimulatePoliciesRequest.newBuilder().setYaml("""
+                        apiVersion: networking.k8s.io/v1
+                        kind: NetworkPolicy
+                        metadata: {name: x}
+                        spec: {podSelector: {}, ingress: [{ports: [{port: 80}, {port: 1.5}]}]}
+                        """).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        String d = e.getStatus().getDescription();
+        assertTrue(d.startsWith("policies: document 1: spec.ingress[0].ports[1].port: "), d);
+        assertFalse(d.contains("io.fabric8") || d.contains("java."), d);
+        e = assertThrows(StatusRuntimeException.class, () -> query().simulatePolicies(
+                SimulatePoliciesRequest.newBuilder().setYaml("""
+                        apiVersion: networking.k8s.io/v1
+                        kind: NetworkPolicy
+                        metadata: {name: x}
+                        spec: {podSelector: {}, ingress: [{ports: [{port: 80, endPort: 2147483648}]}]}
+                        """).build()));
+        assertTrue(e.getStatus().getDescription().startsWith("policies: document 1: spec.ingress[0].ports[0].endPort: "),
+                e.getStatus().getDescription());
+    }
+
+    @Test
     void anInvalidTimeIsInvalidArgumentNamingItsField() {
         // Found with a hostile client: with both ends set, they were compared first, and an
         // invalid one was refused in protobuf's words, naming neither field.

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.dataformat.yaml.YAMLMapper;
@@ -24,6 +25,8 @@ public final class PolicyDocuments {
     /** Longest text accepted, characters: a simulation's policies, not a cluster dump. */
     public static final int MAX_CHARS = 4 << 20;
     private static final YAMLMapper YAML = new YAMLMapper();
+    /** A qualified Java type name as Jackson quotes one ("`io.fabric8...IntOrString`"): said by its simple name. */
+    private static final Pattern JAVA_NAME = Pattern.compile("`(?:[a-z_$][\\w$]*\\.)+([A-Za-z_$][\\w$]*)`");
 
     /** The policies read, and how many objects of each other kind were skipped. */
     public record Read(List<Policy> policies, Map<String, Integer> ignored) {
@@ -92,7 +95,8 @@ public final class PolicyDocuments {
         try {
             np = YAML.treeToValue(doc, NetworkPolicy.class);
         } catch (JacksonException e) {
-            throw new IllegalArgumentException(where + ": " + e.getOriginalMessage().lines().findFirst().orElse("invalid"));
+            throw new IllegalArgumentException(where + ": " + fieldOf(e)
+                    + JAVA_NAME.matcher(e.getOriginalMessage().lines().findFirst().orElse("invalid")).replaceAll("`$1`"));
         }
         if (np.getMetadata() != null && (np.getMetadata().getNamespace() == null || np.getMetadata().getNamespace().isBlank())) {
             np.getMetadata().setNamespace(namespace);
@@ -108,6 +112,24 @@ public final class PolicyDocuments {
                 out.add(ok.value());
             }
         }
+    }
+
+    /**
+     * The field a binding error is about, as the API server names it ("spec.ingress[0].ports[0].port: "),
+     * or nothing when the error has no path. Found with a hostile client: a port of 1.5 was
+     * refused as "Cannot construct instance of `io.fabric8.kubernetes.api.model.IntOrString` ...",
+     * naming a class of the server and not the field to fix.
+     */
+    private static String fieldOf(JacksonException e) {
+        StringBuilder path = new StringBuilder();
+        for (JacksonException.Reference r : e.getPath()) {
+            if (r.getPropertyName() != null) {
+                path.append(path.isEmpty() ? "" : ".").append(r.getPropertyName());
+            } else if (r.getIndex() >= 0) {
+                path.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return path.isEmpty() ? "" : path + ": ";
     }
 
     private static String text(JsonNode node, String field) {
