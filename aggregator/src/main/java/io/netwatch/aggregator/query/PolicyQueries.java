@@ -2,6 +2,9 @@ package io.netwatch.aggregator.query;
 
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.Timestamps;
+import io.grpc.Context;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.netwatch.aggregator.identity.FlowEnricher;
 import io.netwatch.aggregator.identity.IdentityIndex;
 import io.netwatch.aggregator.identity.PolicyHistory;
@@ -242,7 +245,16 @@ public final class PolicyQueries {
         void visit(Flow stored, ObservedFlow observed, long receivedMillis);
     }
 
+    /**
+     * Visits the stored flows that started in the range, until the call that asked has ended:
+     * its deadline passed or its client went away (found with a hostile client: a simulation of
+     * 2,000 policies judges a flow in some 13 ms, a store of 500,000 flows in hours, and it went
+     * on that long after the caller's deadline, each retry adding one more).
+     *
+     * @throws StatusRuntimeException CANCELLED once the call has ended
+     */
     private void read(Range range, Visitor v) {
+        Context call = Context.current();
         BoundedLog<Flow> log = store.flows();
         long cursor = log.firstIndex();
         while (true) {
@@ -251,6 +263,10 @@ public final class PolicyQueries {
                 return;
             }
             for (BoundedLog.Entry<Flow> e : chunk.entries()) {
+                if (call.isCancelled()) {
+                    throw Status.CANCELLED.withDescription("the call ended before the stored flows were read")
+                            .withCause(call.cancellationCause()).asRuntimeException();
+                }
                 Flow f = e.value();
                 if (!range.contains(FlowEnricher.startNanos(f, e.receivedMillis())) || f.getInterim()) {
                     continue;

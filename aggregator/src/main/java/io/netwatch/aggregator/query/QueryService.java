@@ -175,6 +175,10 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
         } catch (IllegalArgumentException e) {
             responses.onError(CallError.of(Status.INVALID_ARGUMENT, e.getMessage()));
             return;
+        } catch (io.grpc.StatusRuntimeException e) {
+            // The call ended while it was answered (PolicyQueries stops reading then).
+            responses.onError(e);
+            return;
         } catch (RuntimeException e) {
             responses.onError(CallError.of(Status.INTERNAL, e.toString()));
             return;
