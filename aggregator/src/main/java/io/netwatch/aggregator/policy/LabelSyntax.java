@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * a policy the cluster never admits (its selector quietly selecting nothing, or, with NotIn
  * and DoesNotExist, everything).
  */
-final class LabelSyntax {
+public final class LabelSyntax {
     /** Longest name part of a key, and longest value. */
     static final int MAX_NAME = 63;
     /** Longest prefix of a key: a DNS subdomain. */
@@ -27,7 +27,7 @@ final class LabelSyntax {
     }
 
     /** Why {@code key} is no label key ({@code [prefix/]name}), or null when it is one. */
-    static String keyProblem(String key) {
+    public static String keyProblem(String key) {
         int slash = key.indexOf('/');
         String name = key;
         if (slash >= 0) {
@@ -57,7 +57,7 @@ final class LabelSyntax {
     }
 
     /** Why {@code value} is no label value, or null when it is one (the empty value is one). */
-    static String valueProblem(String value) {
+    public static String valueProblem(String value) {
         if (value.length() > MAX_NAME) {
             return "longer than " + MAX_NAME + " characters";
         }
@@ -65,7 +65,7 @@ final class LabelSyntax {
     }
 
     /** {@code text} quoted for a message: control characters shown as '?', cut after {@link #MAX_SHOWN}. */
-    static String quoted(String text) {
+    public static String quoted(String text) {
         String cut = text.length() > MAX_SHOWN ? text.substring(0, MAX_SHOWN) + "..." : text;
         StringBuilder b = new StringBuilder(cut.length() + 2).append('\'');
         cut.chars().forEach(c -> b.append(Character.isISOControl(c) ? '?' : (char) c));

@@ -428,6 +428,44 @@ class PolicyQueriesTest {
     }
 
     @Test
+    void theClusterDnsNamespaceAndLabelsMustBeOnesKubernetesTakes() {
+        // Found with a hostile client: both went into every suggested policy as given, a 1 MB label
+        // value making each policy 1 MB more (the answer passed the 4 MiB a client takes with four
+        // workloads, and the server built it whatever its size), and a name no cluster takes made
+        // YAML the API server refuses at apply.
+        java.util.function.Function<SuggestPoliciesRequest.Builder, Status> suggest = r -> assertThrows(
+                StatusRuntimeException.class, () -> query().suggestPolicies(r.setNamespace("shop").build())).getStatus();
+        Status s = suggest.apply(SuggestPoliciesRequest.newBuilder().putDnsLabels("k8s-app", "x".repeat(1_000_000)));
+        assertEquals(Status.Code.INVALID_ARGUMENT, s.getCode());
+        assertTrue(s.getDescription().startsWith("the cluster DNS pods' label 'k8s-app'='xxx")
+                && s.getDescription().endsWith("is not a label value: longer than 63 characters"), s.getDescription());
+        assertTrue(s.getDescription().length() < 500, s.getDescription());
+
+        SuggestPoliciesRequest.Builder many = SuggestPoliciesRequest.newBuilder();
+        for (int i = 0; i < 17; i++) {
+            many.putDnsLabels("l" + i, "v");
+        }
+        s = suggest.apply(many);
+        assertEquals(Status.Code.INVALID_ARGUMENT, s.getCode());
+        assertEquals("the cluster DNS pods' labels: 17, more than the 16 a selector of them may hold", s.getDescription());
+
+        s = suggest.apply(SuggestPoliciesRequest.newBuilder().putDnsLabels("app name", "dns"));
+        assertEquals(Status.Code.INVALID_ARGUMENT, s.getCode());
+        assertTrue(s.getDescription().startsWith("the cluster DNS pods' label 'app name' is not a label key: "),
+                s.getDescription());
+
+        s = suggest.apply(SuggestPoliciesRequest.newBuilder().setDnsNamespace("Kube System"));
+        assertEquals(Status.Code.INVALID_ARGUMENT, s.getCode());
+        assertTrue(s.getDescription().startsWith("the cluster DNS namespace 'Kube System' is not a namespace name"),
+                s.getDescription());
+
+        // What a cluster takes is used as given.
+        SuggestPoliciesResponse ok = query().suggestPolicies(SuggestPoliciesRequest.newBuilder().setNamespace("shop")
+                .setDnsNamespace("dns-system").putDnsLabels("example.com/role", "resolver").build());
+        assertTrue(ok.getYaml().contains("\"example.com/role\": \"resolver\""), ok.getYaml());
+    }
+
+    @Test
     void anInvalidTimeIsInvalidArgumentNamingItsField() {
         // Found with a hostile client: with both ends set, they were compared first, and an
         // invalid one was refused in protobuf's words, naming neither field.

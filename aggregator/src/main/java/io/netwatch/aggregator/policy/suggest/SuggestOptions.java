@@ -1,7 +1,10 @@
 package io.netwatch.aggregator.policy.suggest;
 
+import io.netwatch.aggregator.policy.LabelSyntax;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * How suggestions are made.
@@ -18,6 +21,10 @@ public record SuggestOptions(String namespace, String workload, ExternalPeers ex
                              Map<String, String> dnsLabels) {
     public static final String DEFAULT_DNS_NAMESPACE = "kube-system";
     public static final Map<String, String> DEFAULT_DNS_LABELS = Map.of("k8s-app", "kube-dns");
+    /** Labels the DNS pods' selector may hold: each goes into every suggested policy. */
+    public static final int MAX_DNS_LABELS = 16;
+    /** A namespace name as Kubernetes takes one (an RFC 1123 label). */
+    private static final Pattern DNS_NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
 
     public SuggestOptions {
         if (namespace == null || namespace.isBlank()) {
@@ -30,10 +37,31 @@ public record SuggestOptions(String namespace, String workload, ExternalPeers ex
         if (dnsNamespace == null || dnsNamespace.isBlank()) {
             throw new IllegalArgumentException("the cluster DNS namespace is needed");
         }
+        // Both go into every suggested policy: what no cluster takes was rendered into YAML the API
+        // server refuses at apply, and a request's megabytes of labels were copied into each
+        // policy (found with a hostile client: a 1 MB label value made every suggestion 1 MB more).
+        if (!DNS_NAMESPACE.matcher(dnsNamespace).matches()) {
+            throw new IllegalArgumentException("the cluster DNS namespace " + LabelSyntax.quoted(dnsNamespace)
+                    + " is not a namespace name (at most 63 lowercase letters, digits and '-', starting and ending"
+                    + " with a letter or digit)");
+        }
         dnsLabels = Map.copyOf(dnsLabels);
         if (dnsLabels.isEmpty()) {
             // An empty selector would let every pod of the DNS namespace in on port 53.
             throw new IllegalArgumentException("the cluster DNS pods' labels are needed (e.g. k8s-app=kube-dns)");
+        }
+        if (dnsLabels.size() > MAX_DNS_LABELS) {
+            throw new IllegalArgumentException("the cluster DNS pods' labels: " + dnsLabels.size() + ", more than the "
+                    + MAX_DNS_LABELS + " a selector of them may hold");
+        }
+        for (Map.Entry<String, String> label : new TreeMap<>(dnsLabels).entrySet()) {
+            String key = LabelSyntax.keyProblem(label.getKey());
+            String value = key != null ? null : LabelSyntax.valueProblem(label.getValue());
+            if (key != null || value != null) {
+                throw new IllegalArgumentException("the cluster DNS pods' label " + LabelSyntax.quoted(label.getKey())
+                        + (key != null ? " is not a label key: " + key
+                        : "=" + LabelSyntax.quoted(label.getValue()) + " is not a label value: " + value));
+            }
         }
     }
 
