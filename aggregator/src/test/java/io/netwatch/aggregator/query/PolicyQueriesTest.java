@@ -384,6 +384,17 @@ class PolicyQueriesTest {
                         """).build()));
         assertTrue(e.getStatus().getDescription().startsWith("policies: document 1: spec.ingress[0].ports[0].endPort: "),
                 e.getStatus().getDescription());
+        // Within a generic type, and in a parse error, too.
+        for (String yaml : List.of("""
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: x}
+                spec: {podSelector: {}, ingress: {from: []}}
+                """, "a: !!float nan\n")) {
+            d = assertThrows(StatusRuntimeException.class, () -> query().simulatePolicies(
+                    SimulatePoliciesRequest.newBuilder().setYaml(yaml).build())).getStatus().getDescription();
+            assertFalse(d.contains("io.fabric8") || d.contains("java."), d);
+        }
     }
 
     @Test

@@ -25,8 +25,11 @@ public final class PolicyDocuments {
     /** Longest text accepted, characters: a simulation's policies, not a cluster dump. */
     public static final int MAX_CHARS = 4 << 20;
     private static final YAMLMapper YAML = new YAMLMapper();
-    /** A qualified Java type name as Jackson quotes one ("`io.fabric8...IntOrString`"): said by its simple name. */
-    private static final Pattern JAVA_NAME = Pattern.compile("`(?:[a-z_$][\\w$]*\\.)+([A-Za-z_$][\\w$]*)`");
+    /**
+     * A qualified Java type name in Jackson's messages ("io.fabric8...IntOrString", also within
+     * "java.util.ArrayList<...>" and "(java.lang.NumberFormatException)"): said by its simple name.
+     */
+    private static final Pattern JAVA_NAME = Pattern.compile("\\b(?:[a-z_$][\\w$]*\\.)+([A-Z][\\w$]*)");
 
     /** The policies read, and how many objects of each other kind were skipped. */
     public record Read(List<Policy> policies, Map<String, Integer> ignored) {
@@ -53,7 +56,7 @@ public final class PolicyDocuments {
             docs = YAML.readerFor(JsonNode.class).<JsonNode>readValues(text).readAll();
         } catch (JacksonException e) {
             throw new IllegalArgumentException(source + ": not valid YAML: "
-                    + e.getOriginalMessage().lines().findFirst().orElse(""));
+                    + jacksonMessage(e, ""));
         }
         List<Policy> policies = new ArrayList<>();
         Map<String, Integer> ignored = new TreeMap<>();
@@ -96,7 +99,7 @@ public final class PolicyDocuments {
             np = YAML.treeToValue(doc, NetworkPolicy.class);
         } catch (JacksonException e) {
             throw new IllegalArgumentException(where + ": " + fieldOf(e)
-                    + JAVA_NAME.matcher(e.getOriginalMessage().lines().findFirst().orElse("invalid")).replaceAll("`$1`"));
+                    + jacksonMessage(e, "invalid"));
         }
         if (np.getMetadata() != null && (np.getMetadata().getNamespace() == null || np.getMetadata().getNamespace().isBlank())) {
             np.getMetadata().setNamespace(namespace);
@@ -130,6 +133,11 @@ public final class PolicyDocuments {
             }
         }
         return path.isEmpty() ? "" : path + ": ";
+    }
+
+    /** The first line of Jackson's message, Java types by their simple names. */
+    private static String jacksonMessage(JacksonException e, String none) {
+        return JAVA_NAME.matcher(e.getOriginalMessage().lines().findFirst().orElse(none)).replaceAll("$1");
     }
 
     private static String text(JsonNode node, String field) {
