@@ -42,6 +42,11 @@ public final class ObjectCompiler {
 
     // IANA service name, as the API validates a port name: lowercase letters, digits and
     // single inner hyphens, at most 15 characters, at least one letter.
+    /** An object's name as the API server takes a NetworkPolicy's: a DNS subdomain (its length apart). */
+    private static final Pattern OBJECT_NAME =
+            Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+    /** A namespace's name: a DNS label. */
+    private static final Pattern NAMESPACE_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final Pattern PORT_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?");
 
     private ObjectCompiler() {
@@ -72,6 +77,16 @@ public final class ObjectCompiler {
         try {
             if (meta == null || blank(meta.getName())) {
                 throw new Bad("metadata.name", "is missing");
+            }
+            // As the API server names objects (found with a hostile client: a simulation took
+            // "x/y" in namespace "A B", a policy no cluster can hold, and judged flows by it).
+            if (!stored && (meta.getName().length() > 253 || !OBJECT_NAME.matcher(meta.getName()).matches())) {
+                throw new Bad("metadata.name", LabelSyntax.quoted(meta.getName()) + " is not a valid name (at most 253"
+                        + " lowercase letters, digits, '-' and '.', starting and ending with a letter or digit)");
+            }
+            if (!stored && !NAMESPACE_NAME.matcher(namespace).matches()) {
+                throw new Bad("metadata.namespace", LabelSyntax.quoted(namespace) + " is not a valid namespace name (at"
+                        + " most 63 lowercase letters, digits and '-', starting and ending with a letter or digit)");
             }
             NetworkPolicySpec spec = np.getSpec();
             if (spec == null) {

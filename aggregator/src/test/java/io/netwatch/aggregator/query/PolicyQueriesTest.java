@@ -477,6 +477,31 @@ class PolicyQueriesTest {
     }
 
     @Test
+    void aPolicyNamedAsNoClusterNamesOneIsRefused() {
+        // Found with a hostile client: "x/y" in namespace "A B" was simulated, a policy the API
+        // server would never hold.
+        for (String[] c : List.of(new String[] {"{name: x/y}", "metadata.name: 'x/y' is not a valid name"},
+                new String[] {"{name: Deny}", "metadata.name: 'Deny' is not a valid name"},
+                new String[] {"{name: x, namespace: A B}", "metadata.namespace: 'A B' is not a valid namespace name"})) {
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> query().simulatePolicies(
+                    SimulatePoliciesRequest.newBuilder().setYaml("""
+                            apiVersion: networking.k8s.io/v1
+                            kind: NetworkPolicy
+                            metadata: %s
+                            spec: {podSelector: {}}
+                            """.formatted(c[0])).build()));
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+            assertTrue(e.getStatus().getDescription().contains(c[1]), e.getStatus().getDescription());
+        }
+        assertEquals(4, query().simulatePolicies(SimulatePoliciesRequest.newBuilder().setYaml("""
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: deny-all.v2, namespace: shop-2}
+                spec: {podSelector: {}}
+                """).build()).getFlowsJudged());
+    }
+
+    @Test
     void anInvalidTimeIsInvalidArgumentNamingItsField() {
         // Found with a hostile client: with both ends set, they were compared first, and an
         // invalid one was refused in protobuf's words, naming neither field.
