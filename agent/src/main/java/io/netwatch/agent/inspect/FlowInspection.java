@@ -257,6 +257,19 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
         leavePlace();
     }
 
+    /** The flow's QUIC connections, for tests and fuzzers: null before its first client Initial, and once it let them go. */
+    QuicHandshakes quicHandshakes() {
+        return quicHandshakes;
+    }
+
+    /**
+     * One direction's state, for tests and fuzzers: null once the directions went (a holder of
+     * it reads on what it was when they went).
+     */
+    Direction direction(boolean fromClient) {
+        return fromClient ? toServer : toClient;
+    }
+
     /** Either side of the flow is on DNS's port. */
     private boolean onDnsPort() {
         return serverPort == DNS_PORT || clientPort == DNS_PORT;
@@ -879,7 +892,7 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
     }
 
     /** One direction: its reassembler (TCP), the protocol it speaks, and that protocol's parser state. */
-    private final class Direction implements StreamReassembler.Consumer {
+    final class Direction implements StreamReassembler.Consumer {
         private final boolean fromClient;
         private StreamReassembler stream;
         private String protocol;
@@ -934,6 +947,33 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
 
         Direction(boolean fromClient) {
             this.fromClient = fromClient;
+        }
+
+        // What a test or fuzzer reads of the QUIC parser (the fields stay the direction's own).
+
+        /** Its parser still reads: not finished. */
+        boolean reading() {
+            return !finished;
+        }
+
+        /** Named QUIC by a datagram that opened (see {@link #quic}). */
+        boolean namedQuic() {
+            return ProtocolProbe.QUIC.equals(protocol);
+        }
+
+        /** Counted in {@link Inspector#quicDirectionsGivenUp()}. */
+        boolean quicGaveUp() {
+            return quicGaveUp;
+        }
+
+        /** Initials opened or tried since the last message read (see {@link #MAX_QUIC_INITIALS}). */
+        int quicTries() {
+            return quicTries;
+        }
+
+        /** Datagrams looked at before the first QUIC Initial (see {@link #MAX_QUIC_DATAGRAMS}). */
+        int quicDatagrams() {
+            return quicDatagrams;
         }
 
         /** True when all of this segment's bytes lie in the body last passed over, and it starts or ends nothing. */

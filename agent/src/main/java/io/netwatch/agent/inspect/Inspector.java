@@ -236,6 +236,11 @@ public final class Inspector implements FlowObserver {
         f.decorate(record);
     }
 
+    /** The inspection state of the flow at {@code slot}, null when none: for tests and fuzzers. */
+    FlowInspection inspection(int slot) {
+        return flows.get(slot);
+    }
+
     /** The bounds and parsers this inspection runs with. */
     public InspectionConfig config() {
         return config;

@@ -227,6 +227,8 @@ public final class QuicHandshakes {
     private Connection messageFromServer;
     /** Connections whose place a new connection took while they were stalled: their hello unread. */
     private int stalledTaken;
+    /** Client Initials of fresh connections not opened for want of a place ({@link Step#TOO_MANY_CONNECTIONS}). */
+    private int refused;
     /** Initial keys derived so far, for every side, kept or not: tests count them. */
     private int keyDerivations;
     /** Connections opened so far, those whose place another took included: tests count them. */
@@ -249,6 +251,7 @@ public final class QuicHandshakes {
         }
         int place = count < MAX_CONNECTIONS ? count : yieldingPlace();
         if (place < 0) {
+            refused++;
             return Step.TOO_MANY_CONNECTIONS;
         }
         // Keyed by the datagram's own DCID: kept if it opens, as the new connection's client side.
@@ -481,6 +484,14 @@ public final class QuicHandshakes {
      */
     public int stalledConnectionsTaken() {
         return stalledTaken;
+    }
+
+    /**
+     * Client Initials of fresh connections not opened on this flow so far, every place held by
+     * a connection neither read nor stalled ({@link Step#TOO_MANY_CONNECTIONS}): their hellos unread.
+     */
+    public int connectionsRefused() {
+        return refused;
     }
 
     /** A direction is no longer read: its CRYPTO streams and keys go (the connections stay, for the other). */

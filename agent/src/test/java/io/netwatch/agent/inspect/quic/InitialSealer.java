@@ -9,14 +9,18 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * The sending side of Initial packet protection, for tests only: builds protected Initial
  * packets from frames the test chooses, so the parser's frame handling can be exercised behind
- * a valid AEAD tag. Checked against RFC 9001 A.2 / RFC 9369 A.2 byte for byte.
+ * a valid AEAD tag. Checked against RFC 9001 A.2 / RFC 9369 A.2 byte for byte. Public for the
+ * flow-level tests of {@code io.netwatch.agent.inspect}.
  */
-final class InitialSealer {
+public final class InitialSealer {
     private InitialSealer() {
     }
 
+    /** {@link InitialKeys#BYTES}, for tests outside the package: what one direction's kept keys of one version count. */
+    public static final int KEY_BYTES = InitialKeys.BYTES;
+
     /** The fields of one Initial packet to seal. */
-    record Spec(int version, byte[] keyDcid, boolean server, byte[] dcid, byte[] scid, byte[] token, long pn,
+    public record Spec(int version, byte[] keyDcid, boolean server, byte[] dcid, byte[] scid, byte[] token, long pn,
                 int pnLength, int reservedBits, byte[] payload) {
         /** A client Initial of {@code version} keyed by and addressed to {@code dcid}, packet number 0 in 1 byte. */
         static Spec client(int version, byte[] dcid, byte[] payload) {
@@ -49,7 +53,7 @@ final class InitialSealer {
         }
     }
 
-    static byte[] seal(Spec s) {
+    public static byte[] seal(Spec s) {
         if (s.pnLength() < 1 || s.pnLength() > 4 || s.pnLength() + s.payload().length < 4) {
             throw new IllegalArgumentException("no room for the header-protection sample");
         }
@@ -129,7 +133,7 @@ final class InitialSealer {
     }
 
     /** Frame builders. */
-    static byte[] crypto(long offset, byte[] data) {
+    public static byte[] crypto(long offset, byte[] data) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(0x06);
         writeVarint(out, offset);
@@ -138,7 +142,7 @@ final class InitialSealer {
         return out.toByteArray();
     }
 
-    static byte[] concat(byte[]... parts) {
+    public static byte[] concat(byte[]... parts) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (byte[] p : parts) {
             out.writeBytes(p);
@@ -146,7 +150,7 @@ final class InitialSealer {
         return out.toByteArray();
     }
 
-    static byte[] padding(int n) {
+    public static byte[] padding(int n) {
         return new byte[n];
     }
 }

@@ -8,7 +8,7 @@ import java.util.HexFormat;
  * server's Initial (ACK and ServerHello), both keyed by the client's DCID 0x8394c8f03e515708. The
  * AEAD tag covers every byte, so a transcription error here fails the decryption tests loudly.
  */
-final class RfcVectors {
+public final class RfcVectors {
     private RfcVectors() {
     }
 
@@ -37,7 +37,7 @@ final class RfcVectors {
      * A.2: the client's CRYPTO frame (type 0x06, offset 0, length 0x40f1 = 241), whose data is
      * the ClientHello; the packet's payload is this frame then PADDING up to 1162 bytes.
      */
-    static final String CLIENT_CRYPTO_FRAME = """
+    public static final String CLIENT_CRYPTO_FRAME = """
             060040f1010000ed0303ebf8fa56f12939b9584a3896472ec40bb863cfd3e868
             04fe3a47f06a2b69484c00000413011302010000c000000010000e00000b6578
             616d706c652e636f6dff01000100000a00080006001d00170018001000070005
@@ -93,7 +93,7 @@ final class RfcVectors {
             e221af44860018ab0856972e194cd934""";
 
     /** A.3: the server's payload, an ACK frame then a CRYPTO frame (offset 0, 90 bytes): the ServerHello. */
-    static final String SERVER_PAYLOAD = """
+    public static final String SERVER_PAYLOAD = """
             02000000000600405a020000560303eefce7f7b37ba1d1632e96677825ddf739
             88cfc79825df566dc5430b9a045a1200130100002e00330024001d00209d3c94
             0d89690b84d08a60993c144eca684d1081287c834d5311bcf32bb9da1a002b00
@@ -165,7 +165,7 @@ final class RfcVectors {
     /** A.5: a short-header (1-RTT) packet protected with ChaCha20-Poly1305. */
     static final String CHACHA20_SHORT = "4cfe4189655e5cd55c41f69080575d7999c25a5bfb";
 
-    static byte[] hex(String s) {
+    public static byte[] hex(String s) {
         return HexFormat.of().parseHex(s.replaceAll("\\s", ""));
     }
 }
