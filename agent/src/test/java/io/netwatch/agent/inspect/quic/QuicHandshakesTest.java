@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.netwatch.agent.inspect.quic.InitialSealer.Spec;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /** The QUIC connections of one flow, read apart: what each datagram gives and what is kept. */
@@ -171,5 +172,58 @@ class QuicHandshakesTest {
         ByteBuffer again = clientInitial(QuicInitial.VERSION_1, new byte[] {0, 1, 2, 3, 4, 5, 6, 7}, 1);
         assertEquals(QuicHandshakes.Step.OPENED, h.client(again, 0, again.limit()));
         assertEquals(2, h.stalledConnectionsTaken());
+    }
+
+    /** A client Initial of connection {@code dcid}, from the client's ID {@code scid}, carrying {@code frames}. */
+    private static ByteBuffer clientInitial(byte[] dcid, byte[] scid, long pn, byte[] frames) {
+        return ByteBuffer.wrap(seal(new Spec(QuicInitial.VERSION_1, dcid, false, dcid, scid, new byte[0], pn, 1, 0,
+                QuicInitialTest.padded(frames))));
+    }
+
+    @Test
+    void aFreshConnectionIsRefusedWhileEveryPlaceIsHeldByOneNeitherReadNorStalled() {
+        // Two connections whose hellos were read and then answered by a HelloRetryRequest (each
+        // reads one message more, its client's clock set again by the server's datagram), two
+        // whose hellos are growing: none yields its place, and a fifth is not opened, counted.
+        // Each client datagram grows one connection at most, so without the HelloRetryRequests
+        // the oldest of four would always be stalled by the fifth's arrival.
+        QuicHandshakes h = new QuicHandshakes();
+        byte[][] dcids = new byte[5][];
+        byte[][] scids = new byte[5][];
+        for (int i = 0; i < dcids.length; i++) {
+            dcids[i] = new byte[] {(byte) i, 1, 2, 3, 4, 5, 6, 7};
+            scids[i] = new byte[] {(byte) i, 9, 9, 9};
+        }
+        for (int i = 0; i < 2; i++) {
+            ByteBuffer d = clientInitial(dcids[i], scids[i], 0, crypto(0, QuicInitialTest.CLIENT_HELLO));
+            assertEquals(QuicHandshakes.Step.MESSAGE, h.client(d, 0, d.limit()));
+            h.messageRead();
+        }
+        for (int i = 2; i < 4; i++) {
+            ByteBuffer d = clientInitial(dcids[i], scids[i], 0,
+                    crypto(0, Arrays.copyOf(QuicInitialTest.CLIENT_HELLO, 100)));
+            assertEquals(QuicHandshakes.Step.OPENED, h.client(d, 0, d.limit()));
+        }
+        byte[] hrr = QuicFlowTest.helloRetryRequest();
+        for (int i = 0; i < 2; i++) {
+            ByteBuffer s = ByteBuffer.wrap(seal(new Spec(QuicInitial.VERSION_1, dcids[i], true, scids[i],
+                    new byte[] {8, 8, 8, 8}, new byte[0], 0, 1, 0, crypto(0, hrr))));
+            assertEquals(QuicHandshakes.Step.MESSAGE, h.server(s, 0, s.limit()));
+            assertEquals(QuicHandshakes.Step.OPENED, h.helloRetryRequest());
+        }
+        ByteBuffer fifth = clientInitial(dcids[4], scids[4], 0, crypto(0, QuicInitialTest.CLIENT_HELLO));
+        assertEquals(QuicHandshakes.Step.TOO_MANY_CONNECTIONS, h.client(fifth, 0, fifth.limit()));
+        assertEquals(1, h.connectionsRefused());
+        assertEquals(QuicHandshakes.MAX_CONNECTIONS, h.connections());
+        assertEquals(0, h.stalledConnectionsTaken());
+
+        // Sent again, it finds the third connection's hello grown three client Initials ago:
+        // refused again. Once more, and that hello has not grown over STALL_INITIALS of them:
+        // the fifth takes its place.
+        assertEquals(QuicHandshakes.Step.TOO_MANY_CONNECTIONS, h.client(fifth, 0, fifth.limit()));
+        assertEquals(2, h.connectionsRefused());
+        assertEquals(QuicHandshakes.Step.MESSAGE, h.client(fifth, 0, fifth.limit()));
+        assertEquals(2, h.connectionsRefused());
+        assertEquals(1, h.stalledConnectionsTaken());
     }
 }

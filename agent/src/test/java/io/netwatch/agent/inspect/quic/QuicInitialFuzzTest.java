@@ -69,6 +69,7 @@ class QuicInitialFuzzTest {
                 + 2 * InitialKeys.BYTES;
         int clientDatagrams = 0;
         int retried = 0;
+        int refused = 0;
         int version = QuicInitial.VERSION_1;
         // Which four IDs the sealed Initials use (see id).
         int family = 0;
@@ -166,7 +167,9 @@ class QuicInitialFuzzTest {
             }
             if (step == QuicHandshakes.Step.TOO_MANY_CONNECTIONS) {
                 assertEquals(QuicHandshakes.MAX_CONNECTIONS, h.connections());
+                refused++;
             }
+            assertEquals(refused, h.connectionsRefused(), "every connection refused is counted");
         }
     }
 
