@@ -50,10 +50,10 @@ import org.junit.jupiter.api.Timeout;
  * cover what its QUIC state keeps and stay within the budget; the places taken from stalled
  * connections are those counted ({@link Inspector#quicStalledConnections()}), a refused
  * connection gives its direction up, the directions given up are those counted ({@link
- * Inspector#quicDirectionsGivenUp()}), and a direction that stops reading does so for a bound
- * that was counted, or never read QUIC: given up, stopped for memory, or never named QUIC (see
- * {@link #checkStopped}).
- * After the fuzzer's datagrams, a valid ClientHello on a fresh connection (its own IDs, its server
+ * Inspector#quicDirectionsGivenUp()}), and a direction that stops reading was given up, stopped
+ * for memory, or never named QUIC (see {@link #checkStopped}).
+ *
+ * <p>After the fuzzer's datagrams, a valid ClientHello on a fresh connection (its own IDs, its server
  * name the fuzzer's hellos do not carry), cut in pieces the input chooses, must be reported
  * unless its direction stopped reading or a piece found every place held ({@link
  * QuicHandshakes#connectionsRefused()}); in that case it is sent again, whole, after {@link
