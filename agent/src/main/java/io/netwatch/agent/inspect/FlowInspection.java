@@ -102,12 +102,6 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
     /** Most TLS stream bytes read to find the hellos, per direction. */
     static final int MAX_TLS_PREFIX = 32 * 1024;
     /**
-     * Datagrams looked at per direction for a first QUIC Initial: with none among them, the
-     * direction is no QUIC (another protocol on port 443, or a connection under way before the
-     * capture began), and nothing is counted.
-     */
-    static final int MAX_QUIC_DATAGRAMS = 16;
-    /**
      * Initials opened or tried in a row in a QUIC direction without a message read: at this the
      * direction ends (counted given up). Those that cannot be opened count as those that can: a
      * sender makes either as cheaply (Initial keys are public), and each costs a decryption and
@@ -921,8 +915,6 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
          * as a stream offset), -1 until known: the payload rules read the bytes before it only.
          */
         private long tlsCiphertextFrom = -1;
-        /** Datagrams looked at before the first QUIC Initial (see {@link #MAX_QUIC_DATAGRAMS}). */
-        private int quicDatagrams;
         /** One of the datagrams was a QUIC Initial, opened or not: the direction is read as QUIC from then on. */
         private boolean quicSeen;
         /** Initials opened or tried since the last message read (see {@link #MAX_QUIC_INITIALS}). */
@@ -969,11 +961,6 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
         /** Initials opened or tried since the last message read (see {@link #MAX_QUIC_INITIALS}). */
         int quicTries() {
             return quicTries;
-        }
-
-        /** Datagrams looked at before the first QUIC Initial (see {@link #MAX_QUIC_DATAGRAMS}). */
-        int quicDatagrams() {
-            return quicDatagrams;
         }
 
         /** True when all of this segment's bytes lie in the body last passed over, and it starts or ends nothing. */
@@ -1111,10 +1098,11 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
          * True for a datagram that is no Initial in a QUIC direction with nothing else to do:
          * most of a QUIC flow's datagrams, passed over at the cost of a byte read. Only those
          * {@link #parseDatagram} would hand to {@link #quic} (which reads nothing more of them):
-         * on another port, a direction not named QUIC ends at its first datagram that is no Initial.
+         * on port 443 every direction is watched for Initials for as long as the flow lasts; on
+         * another port, a direction not named QUIC ends at its first datagram that is no Initial.
          */
         boolean passesOverQuic(ByteBuffer b, int off, int len) {
-            return quicSeen && !finished && (serverPort == QUIC_PORT || protocol != null)
+            return !finished && (serverPort == QUIC_PORT ? inspector.parses(MessageKind.QUIC) : quicSeen && protocol != null)
                     && !QuicInitial.startsLikeInitial(b, off, len) && rulesDone();
         }
 
@@ -1122,8 +1110,7 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
             if (finished) {
                 return;
             }
-            if ((quicSeen || quicDatagrams < MAX_QUIC_DATAGRAMS) && (serverPort == QUIC_PORT || protocol != null
-                    || QuicInitial.probe(b, off, len))) {
+            if (serverPort == QUIC_PORT || protocol != null || QuicInitial.probe(b, off, len)) {
                 if (inspector.parses(MessageKind.QUIC)) {
                     quic(b, off, len);
                     return;
@@ -1543,9 +1530,6 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
             }
             if (quicTries == MAX_QUIC_INITIALS) {
                 quicBound();
-            } else if (!quicSeen) {
-                // No Initial yet: past MAX_QUIC_DATAGRAMS without one, the next go to the other parsers.
-                quicDatagrams++;
             }
         }
 

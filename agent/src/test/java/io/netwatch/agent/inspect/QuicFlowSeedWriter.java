@@ -153,10 +153,10 @@ public final class QuicFlowSeedWriter {
                 .raw(true, new byte[] {0x41, 9, 9, 9})
                 .interimRecord());
 
-        // On port 443, sixteen datagrams that are no Initial: the client direction is no QUIC
-        // (a connection under way before the capture began), and its hello is not looked for.
+        // On port 443, sixteen datagrams that are no Initial (a connection under way before the
+        // capture began, or junk ahead of the first Initial): the direction is still watched.
         Seed under = new Seed(0);
-        for (int i = 0; i < FlowInspection.MAX_QUIC_DATAGRAMS; i++) {
+        for (int i = 0; i < 16; i++) {
             under.raw(false, new byte[] {0x40, (byte) i, 2, 3});
         }
         write(dir, "sixteen-short-headers-first-no-quic", under);

@@ -415,6 +415,31 @@ class QuicFlowTest {
     }
 
     @Test
+    void datagramsThatAreNoInitialSentAheadOfTheFirstOneOnPort443HideNoHello() throws Exception {
+        // A QUIC server drops datagrams it cannot read, so a client may send any number ahead
+        // of its first Initial. Only the first 16 of a direction were looked at for one: with
+        // none among them the direction was no QUIC, its hello unread and nothing counted, so
+        // 16 bytes of junk first hid the SNI. Both ways, the server's Initials too.
+        withRules("");
+        for (int n = 0; n < 40; n++) {
+            datagram(new byte[] {(byte) n});
+            datagram(shortHeader());
+            fromServer(shortHeader());
+        }
+        byte[] dcid = id("0".repeat(16));
+        byte[] clientScid = id("a1".repeat(4));
+        byte[] serverScid = id("c1".repeat(8));
+        datagram(clientInitial(dcid, dcid, clientScid, 0, crypto(0, helloFor("hidden1.org"))));
+        fromServer(serverInitial(dcid, clientScid, serverScid, 0, crypto(0, QuicInitialTest.SERVER_HELLO)));
+        pipeline.finish();
+        assertEquals(List.of("hidden1.org"), hellos("client_hello"));
+        assertEquals(1, hellos("server_hello").size());
+        Flow f = flows.getFirst();
+        assertEquals("quic", f.getAppProto());
+        assertEquals("hidden1.org", f.getTls().getSni());
+    }
+
+    @Test
     void aDirectionOnAnotherPortNotNamedQuicStillEndsAtItsFirstDatagramThatIsNoInitial() throws Exception {
         // Off port 443 a direction is read as QUIC only while its datagrams say so: one that
         // cannot be opened names nothing, and the next that is no Initial ends the direction, as
