@@ -96,6 +96,20 @@ class AgentConfigurationTest {
     }
 
     @Test
+    void aMistypedSectionIsSuggested() throws Exception {
+        // Found by a new user: only whole key paths were compared, so a section's typo got no hint.
+        String m = error(Map.of(), "--config", file("flow:\n  max_flows: 3\n").toString());
+        assertTrue(m.startsWith("agent.yaml: flow: unknown key (did you mean flows?); the keys at the top level are "),
+                m);
+        m = error(Map.of(), "--config", file("Flows:\n  max_flows: 3\n").toString());
+        assertTrue(m.startsWith("agent.yaml: Flows: unknown key (did you mean flows?)"), m);
+        m = error(Map.of(), "--config", file("flows:\n  timeout:\n    udp: 1m\n").toString());
+        assertTrue(m.startsWith("agent.yaml: flows.timeout: unknown key (did you mean flows.timeouts?)"), m);
+        m = error(Map.of(), "--config", file("timeouts:\n  udp: 1m\n").toString());
+        assertTrue(m.startsWith("agent.yaml: timeouts: unknown key (did you mean flows.timeouts?)"), m);
+    }
+
+    @Test
     void fileErrorsNameTheFileTheKeyAndWhatIsAllowed() throws Exception {
         String m = error(Map.of(), "--config", file("flows:\n  timeouts:\n    tcp_established: 5x\n").toString());
         assertEquals("agent.yaml: flows.timeouts.tcp_established: \"5x\" is not a duration (examples: 30s, 5m, 500ms,"

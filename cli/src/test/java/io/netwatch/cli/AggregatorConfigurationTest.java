@@ -57,6 +57,10 @@ class AggregatorConfigurationTest {
         Files.writeString(f, "store:\n  max_flow: 10\n");
         String m = assertThrows(ConfigError.class, () -> settings(Map.of(), "--config", f.toString())).getMessage();
         assertTrue(m.startsWith("aggregator.yaml: store.max_flow: unknown key (did you mean store.max_flows?)"), m);
+        // Found by a new user: a section's typo got no hint, only the list of every top-level key.
+        Files.writeString(f, "stroe:\n  max_age: 1h\n");
+        m = assertThrows(ConfigError.class, () -> settings(Map.of(), "--config", f.toString())).getMessage();
+        assertTrue(m.startsWith("aggregator.yaml: stroe: unknown key (did you mean store?)"), m);
         Files.writeString(f, "kubernetes:\n  enabled: sometimes\n");
         m = assertThrows(ConfigError.class, () -> settings(Map.of(), "--config", f.toString())).getMessage();
         assertEquals("aggregator.yaml: kubernetes.enabled: \"sometimes\" is not allowed (expected one of true, false)", m);

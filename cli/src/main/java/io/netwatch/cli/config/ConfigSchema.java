@@ -79,9 +79,19 @@ public final class ConfigSchema {
         return Collections.unmodifiableSet(names);
     }
 
-    /** " (did you mean flows.max_flows?)" for a mistyped path, or "". */
+    /**
+     * " (did you mean flows.max_flows?)" for a mistyped path, or "". Sections are candidates
+     * too: found by a new user, "flow:" or "Flows:" at the top level (and "stroe:" in the
+     * aggregator's file) suggested nothing, since only whole key paths were compared.
+     */
     public String didYouMean(String path) {
-        return Suggestions.didYouMean(path, keys.keySet());
+        Set<String> candidates = new TreeSet<>(keys.keySet());
+        for (String k : keys.keySet()) {
+            for (int dot = k.indexOf('.'); dot > 0; dot = k.indexOf('.', dot + 1)) {
+                candidates.add(k.substring(0, dot));
+            }
+        }
+        return Suggestions.didYouMean(path, candidates);
     }
 
     /** The environment variable names of every key. */
