@@ -1,7 +1,7 @@
 package io.netwatch.cli;
 
 import io.netwatch.agent.flow.FlowTableConfig;
-import io.netwatch.common.Durations;
+import io.netwatch.cli.config.ConfigInput;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -74,9 +74,15 @@ final class FlowTimeouts {
         return out;
     }
 
+    /**
+     * The text as the agent's key of the same timeout reads it, so that inspect and the agent
+     * refuse the same values in the same words (found by a new user: inspect said "udp=0s: flow
+     * table timeouts must be positive durations, got PT0S", the agent "\"0s\" is too short
+     * (expected duration, at least 1ms)", and "-1s" was "is negative" in both, with no bound).
+     */
     static Duration duration(String text, String key) {
         try {
-            return Durations.parse(text);
+            return (Duration) AgentSettings.SCHEMA.find(PATHS.get(key)).type().parse(ConfigInput.scalar(text));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--flow-timeouts: " + key + "='" + text + "' " + reason(e));
         }

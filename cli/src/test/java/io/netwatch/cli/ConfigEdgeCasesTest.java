@@ -112,7 +112,9 @@ class ConfigEdgeCasesTest {
                 + "36500d (100 years), the most a duration may be\n", r.stderr());
         r = CliRun.of("aggregator", "--config", file("aggregator.yaml", "store:\n  max_age: -5s\n").toString(),
                 "--print-config");
-        assertEquals("netwatch aggregator: aggregator.yaml: store.max_age: \"-5s\" is negative\n", r.stderr());
+        // Found by a new user: it said what was wrong, not what is allowed.
+        assertEquals("netwatch aggregator: aggregator.yaml: store.max_age: \"-5s\" is negative (expected duration, at "
+                + "least 1s)\n", r.stderr());
         r = CliRun.of("aggregator", "--config", file("aggregator.yaml", "store:\n  max_age: -5x\n").toString(),
                 "--print-config");
         assertTrue(r.stderr().endsWith("\"-5x\" is not a duration (examples: 30s, 5m, 500ms, 2h, 1h30m, PT30S)\n"),

@@ -22,8 +22,11 @@ class FlowTimeoutsTest {
         assertTrue(e.getMessage().contains("unknown key 'tcp'") && e.getMessage().contains("established"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> FlowTimeouts.apply(FlowTableConfig.defaults(), "udp=soon"));
         assertTrue(e.getMessage().contains("udp='soon' is not a duration"), e.getMessage());
+        // As the agent's --flow-timeouts (flows.timeouts.udp) says it; before, "... got PT0S" and a bare "is negative".
         e = assertThrows(IllegalArgumentException.class, () -> FlowTimeouts.apply(FlowTableConfig.defaults(), "udp=0s"));
-        assertTrue(e.getMessage().contains("positive"), e.getMessage());
+        assertEquals("--flow-timeouts: udp='0s' is too short (expected duration, at least 1ms)", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> FlowTimeouts.apply(FlowTableConfig.defaults(), "udp=-1s"));
+        assertEquals("--flow-timeouts: udp='-1s' is negative (expected duration, at least 1ms)", e.getMessage());
     }
 
     @Test

@@ -198,7 +198,16 @@ public interface ConfigType<T> {
     record Span(Duration min) implements ConfigType<Duration> {
         @Override
         public Duration parse(ConfigInput in) {
-            Duration d = Durations.parse(scalar(in, describe()));
+            Duration d;
+            try {
+                d = Durations.parse(scalar(in, describe()));
+            } catch (IllegalArgumentException e) {
+                // Found by a new user: "-5s" is negative said what was wrong, not what is allowed.
+                if ("is negative".equals(e.getMessage())) {
+                    throw new IllegalArgumentException("is negative (expected " + describe() + ")");
+                }
+                throw e;
+            }
             if (d.compareTo(min) < 0) {
                 throw new IllegalArgumentException("is too short (expected " + describe() + ")");
             }
