@@ -96,6 +96,11 @@ final class AggregatorCommand implements Callable<Integer> {
                     throw new NetwatchMain.UserError(e.getMessage());
                 }
             }
+            // Found by a new user: a baseline.file in a directory that does not exist passed
+            // here, and the start refused it.
+            if (config.baseline().file() != null) {
+                io.netwatch.aggregator.baseline.Baselines.checkFile(config.baseline().file());
+            }
         }
         if (configuration.printed(v)) {
             return 0;

@@ -110,6 +110,32 @@ class AggregatorConfigurationTest {
     }
 
     @Test
+    void printConfigRefusesABaselineFileTheStartWouldRefuse() throws Exception {
+        // Found by a new user: a baseline.file in a directory that does not exist passed
+        // --print-config, and the start then refused it.
+        Path f = dir.resolve("aggregator.yaml");
+        Path nowhere = dir.resolve("no-such-dir").resolve("baseline.pb");
+        Files.writeString(f, "baseline:\n  file: " + nowhere + "\n");
+        CliRun r = CliRun.of("aggregator", "--config", f.toString(), "--print-config");
+        assertEquals(2, r.code(), r.stdout());
+        assertEquals("netwatch aggregator: baseline.file " + nowhere + ": directory " + nowhere.getParent()
+                + " does not exist (create it, or name a file in an existing directory)\n", r.stderr());
+        assertEquals("", r.stdout(), "nothing printed for a configuration that would not start");
+
+        Files.writeString(f, "baseline:\n  file: " + dir + "\n");
+        r = CliRun.of("aggregator", "--config", f.toString(), "--print-config");
+        assertEquals(2, r.code(), r.stdout());
+        assertTrue(r.stderr().contains("baseline.file " + dir + " is a directory; name a file"), r.stderr());
+
+        Path fine = dir.resolve("baseline.pb");
+        Files.writeString(f, "baseline:\n  file: " + fine + "\n");
+        r = CliRun.of("aggregator", "--config", f.toString(), "--print-config");
+        assertEquals(0, r.code(), r.stderr());
+        assertTrue(r.stdout().contains(fine.toString()), r.stdout());
+        assertFalse(Files.exists(fine), "checking writes nothing");
+    }
+
+    @Test
     void theNodeCheckNeedsTls() throws Exception {
         Path f = dir.resolve("aggregator.yaml");
         Files.writeString(f, "ingest:\n  agent_service_account: netwatch:netwatch-agent\n");

@@ -57,6 +57,28 @@ final class BaselineFile {
         return file;
     }
 
+    /**
+     * Checks what {@link #load} checks before it reads: the directory exists and can be
+     * written, and the file is no directory. Returns the directory.
+     *
+     * @throws IllegalArgumentException naming baseline.file and what to fix
+     */
+    static Path checkUsable(Path file) {
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("baseline.file " + file + ": directory " + dir
+                    + " does not exist (create it, or name a file in an existing directory)");
+        }
+        if (!Files.isWritable(dir)) {
+            throw new IllegalArgumentException("baseline.file " + file + ": directory " + dir
+                    + " is not writable by this process");
+        }
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException("baseline.file " + file + " is a directory; name a file");
+        }
+        return dir;
+    }
+
     /** What a load found. */
     sealed interface Loaded {
         /** No file yet: learning starts from the first flow. */
@@ -80,18 +102,7 @@ final class BaselineFile {
      * @throws IOException              when reading it fails otherwise
      */
     Loaded load() throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("baseline.file " + file + ": directory " + dir
-                    + " does not exist (create it, or name a file in an existing directory)");
-        }
-        if (!Files.isWritable(dir)) {
-            throw new IllegalArgumentException("baseline.file " + file + ": directory " + dir
-                    + " is not writable by this process");
-        }
-        if (Files.isDirectory(file)) {
-            throw new IllegalArgumentException("baseline.file " + file + " is a directory; name a file");
-        }
+        Path dir = checkUsable(file);
         removeLeftovers(dir);
         byte[] bytes;
         try {

@@ -8,6 +8,7 @@ import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.flow.v1.PolicyDecision;
 import io.netwatch.proto.ingest.v1.BaselineEdge;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -119,6 +120,17 @@ public final class Baselines implements StoreListener, AutoCloseable {
         long publish = config.publishEvery().toMillis();
         b.thread.scheduleWithFixedDelay(b::publish, publish, publish, TimeUnit.MILLISECONDS);
         return b;
+    }
+
+    /**
+     * What {@link #start} refuses in {@code baseline.file} before reading it (a missing or
+     * unwritable directory, a directory named as the file), without reading or writing
+     * anything: for a configuration check that must refuse what the start would.
+     *
+     * @throws IllegalArgumentException naming baseline.file and what to fix
+     */
+    public static void checkFile(Path file) {
+        BaselineFile.checkUsable(file);
     }
 
     private void load() throws IOException {
