@@ -4,6 +4,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.netwatch.agent.AgentConfig;
 import io.netwatch.agent.AgentMain;
+import io.netwatch.agent.capture.CaptureException;
+import io.netwatch.agent.capture.PcapFileSource;
 import io.netwatch.agent.export.ExportConfig;
 import io.netwatch.agent.flow.FlowTableConfig;
 import io.netwatch.agent.score.DetectionConfig;
@@ -53,6 +55,17 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
+        if (pcap != null) {
+            // Found by a new user: a --pcap that does not open (a typo, a directory, not a
+            // capture) started the aggregator, printed the demo's heading and then the agent's
+            // error on standard output, exit 2 with nothing on standard error. It is refused here
+            // as inspect refuses it, before anything starts.
+            try {
+                PcapFileSource.open(pcap, pcap.toString()).close();
+            } catch (CaptureException e) {
+                throw new NetwatchMain.UserError(e.getMessage());
+            }
+        }
         Path capture = pcap != null ? pcap : extractBundled();
         String address = listen != null ? listen : serve ? "127.0.0.1:" + NetwatchMain.DEFAULT_PORT : "127.0.0.1:0";
         AggregatorServer aggregator;

@@ -13,6 +13,8 @@ import io.netwatch.proto.query.v1.QueryGrpc;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,6 +22,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The demo and the offline command as a user meets them when something is off. */
 class DemoCommandTest {
@@ -36,6 +39,26 @@ class DemoCommandTest {
         // The agent's summary, its counts in words that agree with them.
         assertTrue(r.stdout().contains("agent: 2696 packets, 1 flow record, 1 acknowledged, 0 dropped, 0 anomalies,"),
                 r.stdout());
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aCaptureThatDoesNotOpenIsRefusedBeforeAnythingStarts(@TempDir Path dir) throws Exception {
+        // Found by a new user: the aggregator started, the heading was printed, and the agent's
+        // error went to standard output, exit 2 with standard error empty.
+        Path missing = dir.resolve("missing.pcap");
+        Path text = Files.writeString(dir.resolve("notes.pcap"), "hello\n");
+        String[][] cases = {
+                {missing.toString(), "netwatch demo: cannot open capture file " + missing + ": no such file\n"},
+                {dir.toString(), "netwatch demo: cannot open capture file " + dir + ": it is a directory\n"},
+                {text.toString(), "netwatch demo: " + text + ": unknown magic 0x68656c6c; supported formats are"}};
+        for (String[] c : cases) {
+            CliRun r = CliRun.of("demo", "--listen", "127.0.0.1:0", "--pcap", c[0]);
+            assertEquals(2, r.code(), r.stdout() + r.stderr());
+            assertTrue(r.stderr().startsWith(c[1]), r.stderr());
+            assertEquals(1, r.stderr().lines().count(), r.stderr());
+            assertEquals("", r.stdout(), "nothing started, nothing shown");
+        }
     }
 
     @Test
