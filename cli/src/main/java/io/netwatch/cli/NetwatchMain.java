@@ -25,7 +25,11 @@ public final class NetwatchMain implements Runnable {
 
     /** The command tree as users get it, help included; docs/cli.md is rendered from it too. */
     static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new NetwatchMain()).setHelpFactory(SpaceWrappedHelp::new);
+        // Found by a new user: incidents' table prints "OPEN     HIGH", and --state OPEN or
+        // --min-severity HIGH copied from it were refused as "case-sensitive", while observe
+        // takes --protocol TCP and --verdict DENIED. Every word an option takes is read in any case.
+        CommandLine cl = new CommandLine(new NetwatchMain()).setHelpFactory(SpaceWrappedHelp::new)
+                .setCaseInsensitiveEnumValuesAllowed(true);
         versionEverywhere(cl, new VersionCommand.Provider());
         return cl;
     }

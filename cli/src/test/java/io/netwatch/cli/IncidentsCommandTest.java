@@ -77,6 +77,13 @@ class IncidentsCommandTest {
             assertTrue(critical.stderr().contains("netwatch incidents: none"), critical.stderr());
             assertEquals("", CliRun.of("incidents", "--aggregator", address, "--state", "resolved").stdout());
 
+            // Found by a new user: the table prints "OPEN     HIGH", and --state OPEN or
+            // --min-severity HIGH, copied from it, were refused "(case-sensitive)", where
+            // observe's --protocol TCP and --verdict DENIED are taken.
+            CliRun upper = CliRun.of("incidents", "--aggregator", address, "--min-severity", "HIGH", "--state", "OPEN");
+            assertEquals(0, upper.code(), upper.stderr());
+            assertTrue(upper.stdout().startsWith("OPEN     HIGH     inc-1"), upper.stdout());
+
             CliRun wrong = CliRun.of("incidents", "--aggregator", address, "--state", "closed");
             assertEquals(2, wrong.code());
             assertTrue(wrong.stderr().contains("--state") && wrong.stderr().contains("open, resolved"),
