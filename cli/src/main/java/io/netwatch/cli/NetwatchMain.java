@@ -64,7 +64,10 @@ public final class NetwatchMain implements Runnable {
             if (word == null) {
                 // One line (and picocli's guesses for a misspelt option), not the whole usage text.
                 CommandLine c = e.getCommandLine();
-                c.getErr().println(c.getCommandSpec().qualifiedName() + ": " + e.getMessage()
+                // picocli starts some messages with "Error: " (options that exclude each other):
+                // after "netwatch agent: " that said it twice (found by a new user).
+                String message = String.valueOf(e.getMessage()).replaceFirst("^Error: ", "");
+                c.getErr().println(c.getCommandSpec().qualifiedName() + ": " + message
                         + " (" + c.getCommandSpec().qualifiedName() + " --help lists the options)");
                 if (e instanceof CommandLine.UnmatchedArgumentException u) {
                     java.util.List<String> guesses = u.getSuggestions();

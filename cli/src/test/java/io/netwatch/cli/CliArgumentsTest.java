@@ -22,6 +22,15 @@ class CliArgumentsTest {
     }
 
     @Test
+    void optionsThatExcludeEachOtherAreSaidOnce() {
+        // Found by a new user: "netwatch agent: Error: --interface=<interfaces>, --pcap=<pcap> are ...".
+        CliRun r = CliRun.of("agent", "--pcap", "x.pcap", "--interface", "eth0");
+        assertEquals(2, r.code());
+        assertEquals("netwatch agent: --interface=<interfaces>, --pcap=<pcap> are mutually exclusive (specify only one)"
+                + " (netwatch agent --help lists the options)", r.stderr().strip());
+    }
+
+    @Test
     void aValueOfTheWrongTypeIsOneLineNotTheUsage() {
         CliRun r = CliRun.of("inspect", Samples.demo().toString(), "--max-flows", "many");
         assertEquals(2, r.code());
