@@ -121,7 +121,7 @@ final class AggregatorCommand implements Callable<Integer> {
         try {
             server = AggregatorServer.start(config, client);
         } catch (java.io.IOException e) {
-            System.err.println("netwatch aggregator: " + cannotListen(e));
+            System.err.println("netwatch aggregator: " + cannotListen(e, config.listen()));
             if (client != null) {
                 client.close();
             }
@@ -241,17 +241,24 @@ final class AggregatorCommand implements Callable<Integer> {
 
     /**
      * A start that failed on a port (another aggregator, or another process, holds it), in one
-     * line naming the option that chooses another.
+     * line naming the option that chooses another. {@code listen} is the gRPC address the start
+     * bound: found by a new user, the line quoted Netty's "Failed to bind to address
+     * /127.0.0.1:50051", with a slash and in other words than the metrics port's.
      */
-    static String cannotListen(java.io.IOException e) {
+    static String cannotListen(java.io.IOException e, java.net.InetSocketAddress listen) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        String why = root == e || root.getMessage() == null || String.valueOf(e.getMessage()).contains(root.getMessage())
-                ? "" : ": " + root.getMessage();
         boolean metrics = e.getMessage() != null && e.getMessage().startsWith("cannot serve metrics");
-        return e.getMessage() + why + (metrics ? " (choose another with --metrics or metrics.listen, or 'none')"
-                : " (choose another with --listen, or stop what holds it)");
+        if (metrics) {
+            String why = root == e || root.getMessage() == null || e.getMessage().contains(root.getMessage())
+                    ? "" : ": " + root.getMessage();
+            return e.getMessage() + why + " (choose another with --metrics or metrics.listen, or 'none')";
+        }
+        String host = listen.getHostString();
+        String address = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + listen.getPort();
+        String why = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+        return "cannot listen on " + address + ": " + why + " (choose another with --listen, or stop what holds it)";
     }
 }

@@ -69,10 +69,11 @@ final class DemoCommand implements Callable<Integer> {
         Path capture = pcap != null ? pcap : extractBundled();
         String address = listen != null ? listen : serve ? "127.0.0.1:" + NetwatchMain.DEFAULT_PORT : "127.0.0.1:0";
         AggregatorServer aggregator;
+        java.net.InetSocketAddress listenOn = HostPort.parse(address, "--listen");
         try {
-            aggregator = AggregatorServer.start(AggregatorConfig.listenOn(HostPort.parse(address, "--listen")));
+            aggregator = AggregatorServer.start(AggregatorConfig.listenOn(listenOn));
         } catch (java.io.IOException e) {
-            System.err.println("netwatch demo: " + AggregatorCommand.cannotListen(e));
+            System.err.println("netwatch demo: " + AggregatorCommand.cannotListen(e, listenOn));
             return 2;
         }
         String target = "127.0.0.1:" + aggregator.port();

@@ -20,8 +20,9 @@ class AggregatorPortsTest {
                 CliRun r = command.equals("demo") ? CliRun.of("demo", "--listen", address)
                         : CliRun.of("aggregator", "--listen", address, "--metrics", "none");
                 assertEquals(2, r.code(), r.stderr());
-                assertTrue(r.stderr().startsWith("netwatch " + command + ": Failed to bind to address /" + address), r.stderr());
-                assertTrue(r.stderr().contains("Address already in use (choose another with --listen"), r.stderr());
+                // Found by a new user: it quoted Netty, "Failed to bind to address /127.0.0.1:...".
+                assertEquals("netwatch " + command + ": cannot listen on " + address + ": Address already in use"
+                        + " (choose another with --listen, or stop what holds it)\n", r.stderr());
                 assertEquals(1, r.stderr().lines().count(), "one line: " + r.stderr());
             }
         }
