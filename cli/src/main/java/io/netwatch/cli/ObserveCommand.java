@@ -79,9 +79,9 @@ final class ObserveCommand implements Callable<Integer> {
             + " labelled pod is that endpoint.")
     List<String> label = List.of();
 
-    @Option(names = "--fqdn", split = ",", description = "DNS name either endpoint is known by (a name the agents saw"
-            + " resolve to its address); a * stands for any characters, dots included, as in Hubble:"
-            + " *.example.com for every name below example.com.")
+    @Option(names = "--fqdn", split = ",", description = "DNS name either endpoint is known by (a name the cluster's"
+            + " resolvers were seen to answer with its address, by an aggregator run with --kubernetes); a * stands"
+            + " for any characters, dots included, as in Hubble: *.example.com for every name below example.com.")
     List<String> fqdn = List.of();
 
     /** The option that sets each field of the request, for the aggregator's refusals. */
@@ -170,9 +170,40 @@ final class ObserveCommand implements Callable<Integer> {
             return stdout.failed("netwatch observe", e);
         }
         if (count == 0 && out == null) {
-            System.err.println("netwatch observe: none");
+            System.err.println("netwatch observe: none" + clusterHint());
         }
         return 0;
+    }
+
+    /**
+     * Why filters on what the aggregator learns from the cluster may match nothing: found by a
+     * new user, who ran README's "observe --fqdn" and "--verdict denied --label app=web" against
+     * `demo --serve` and got a bare "none"; an aggregator without --kubernetes names no pod, DNS
+     * name or verdict, so those filters match no flow it holds.
+     */
+    private String clusterHint() {
+        List<String> given = new java.util.ArrayList<>();
+        if (!namespace.isEmpty()) {
+            given.add("--namespace");
+        }
+        if (!pod.isEmpty()) {
+            given.add("--pod");
+        }
+        if (!label.isEmpty()) {
+            given.add("--label");
+        }
+        if (!fqdn.isEmpty()) {
+            given.add("--fqdn");
+        }
+        if (verdict.stream().anyMatch(v -> !v.equalsIgnoreCase("unknown"))) {
+            given.add("--verdict");
+        }
+        if (given.isEmpty()) {
+            return "";
+        }
+        return " (" + String.join(", ", given) + (given.size() == 1 ? " matches" : " match") + " only what an"
+                + " aggregator run with --kubernetes learns from the cluster: pods and their labels, DNS names its"
+                + " resolvers gave, policy verdicts)";
     }
 
     /**

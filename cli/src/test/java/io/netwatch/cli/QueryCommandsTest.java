@@ -118,6 +118,27 @@ class QueryCommandsTest {
     }
 
     @Test
+    void noneSaysWhenTheFiltersNeedAnAggregatorThatWatchesTheCluster() throws Exception {
+        // Found by a new user: README's "observe --fqdn" and "--verdict denied --label app=web",
+        // run against demo --serve (no --kubernetes), answered a bare "none".
+        try (AggregatorServer aggregator = AggregatorServer.start(AggregatorConfig.listenOn(
+                new InetSocketAddress("127.0.0.1", 0)))) {
+            String at = "127.0.0.1:" + aggregator.port();
+            CliRun r = CliRun.of("observe", "--aggregator", at, "--verdict", "denied", "--label", "app=web",
+                    "--fqdn", "*.example.com");
+            assertEquals(0, r.code(), r.stderr());
+            assertEquals("netwatch observe: none (--label, --fqdn, --verdict match only what an aggregator run with"
+                    + " --kubernetes learns from the cluster: pods and their labels, DNS names its resolvers gave,"
+                    + " policy verdicts)", r.stderr().strip());
+            r = CliRun.of("observe", "--aggregator", at, "--namespace", "shop");
+            assertTrue(r.stderr().startsWith("netwatch observe: none (--namespace matches only what"), r.stderr());
+            // Filters any aggregator can match, and the verdict it gives every flow it does not judge: no hint.
+            assertEquals("netwatch observe: none", CliRun.of("observe", "--aggregator", at, "--port", "80",
+                    "--verdict", "unknown").stderr().strip());
+        }
+    }
+
+    @Test
     void aFilterTheAggregatorRefusesIsNamedByTheFlagThatSetIt() throws Exception {
         // The aggregator names its field (source_ip); the user typed --from-ip.
         try (AggregatorServer aggregator = AggregatorServer.start(AggregatorConfig.listenOn(
