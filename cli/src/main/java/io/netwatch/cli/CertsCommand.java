@@ -131,7 +131,9 @@ final class CertsCommand implements Callable<Integer> {
         try {
             Files.createDirectories(out);
         } catch (IOException e) {
-            throw new NetwatchMain.UserError("--out: cannot make the directory " + out + " (" + e + ")");
+            // Found by a new user: the reason was the exception itself,
+            // "(java.nio.file.FileAlreadyExistsException: out)".
+            throw new NetwatchMain.UserError("--out: cannot make the directory " + out + ": " + reason(e));
         }
         for (Map.Entry<Path, String> f : files.entrySet()) {
             Path p = f.getKey();
@@ -216,7 +218,23 @@ final class CertsCommand implements Callable<Integer> {
         } catch (FileAlreadyExistsException e) {
             throw new NetwatchMain.UserError(p + " appeared while writing; nothing overwritten");
         } catch (IOException e) {
-            throw new NetwatchMain.UserError("cannot write " + p + " (" + e + ")");
+            throw new NetwatchMain.UserError("cannot write " + p + ": " + reason(e));
         }
+    }
+
+    /**
+     * Why a directory could not be made or a file written, in words: the JDK's message is often
+     * the bare path. (A file that exists is "not a directory" only where one was to be made: a
+     * write asks for a new file and says so itself.)
+     */
+    static String reason(IOException e) {
+        return switch (e) {
+            case java.nio.file.FileAlreadyExistsException x -> x.getFile() + " is a file, not a directory";
+            case java.nio.file.NoSuchFileException n -> "no such file or directory: " + n.getFile();
+            case java.nio.file.AccessDeniedException a -> "permission denied: " + a.getFile();
+            case java.nio.file.FileSystemException f when f.getReason() != null -> f.getReason().toLowerCase(
+                    java.util.Locale.ROOT) + ": " + f.getFile();
+            default -> String.valueOf(e.getMessage());
+        };
     }
 }

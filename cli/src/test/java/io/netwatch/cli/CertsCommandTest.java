@@ -156,7 +156,13 @@ class CertsCommandTest {
         Files.writeString(file, "x");
         CliRun r = CliRun.of("certs", "--out", file.resolve("sub").toString());
         assertEquals(2, r.code());
-        assertTrue(r.stderr().contains("--out: cannot make the directory " + file.resolve("sub")), r.stderr());
+        // Found by a new user: the reason was the exception, "(java.nio.file.FileSystemException: ...)".
+        assertEquals("netwatch certs: --out: cannot make the directory " + file.resolve("sub") + ": not a directory: "
+                + file.resolve("sub") + "\n", r.stderr());
+        r = CliRun.of("certs", "--out", file.toString());
+        assertEquals(2, r.code());
+        assertEquals("netwatch certs: --out: cannot make the directory " + file + ": " + file
+                + " is a file, not a directory\n", r.stderr());
         CliRun y = CliRun.of("certs", "--out", tmp.resolve("ok").toString(), "--secret-yaml",
                 tmp.resolve("no/such/dir/s.yaml").toString());
         assertEquals(2, y.code());
