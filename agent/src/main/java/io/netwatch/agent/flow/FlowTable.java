@@ -31,9 +31,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * no object per flow, nothing allocated per packet. Memory is bounded by
  * {@link FlowTableConfig#maxFlows()}: when full, a flow is evicted, emitted and counted. The
  * victim is chosen among a few sampled flows, spent ones first (unanswered, or closed or
- * reset) and then the one its idle timeout would end soonest, so a flood of one-packet flows
- * from random sources, of SYNs to closed ports, or of answered datagrams evicts its own flows
- * rather than the established conversations.
+ * reset) and then the one its idle timeout would end soonest, a single exchange's timeout
+ * counted as it is and a longer flow's as at least an established connection's, so a flood of
+ * one-packet flows from random sources, of SYNs to closed ports, or of answered datagrams
+ * evicts its own flows rather than the established conversations, and a flood of completed
+ * handshakes its own rather than busy datagram or ICMP exchanges.
  */
 public final class FlowTable {
     private static final int FIN = 0x01;
@@ -48,6 +50,11 @@ public final class FlowTable {
     private static final int MAX_PENDING_DECISIONS = 1 << 16;
     /** Flows sampled to choose an eviction victim. */
     private static final int EVICTION_SAMPLE = 32;
+    /**
+     * Packets of a single exchange, a packet each way: a flow with no more is ranked for
+     * eviction by its own timeout, a longer one by at least an established connection's.
+     */
+    private static final int SINGLE_EXCHANGE_PACKETS = 2;
     /**
      * The interface index field holds 0-254; 255 means "not recorded": flows on interfaces past
      * the 255th (a pcapng file may declare 65,536) have no interface name.
@@ -576,8 +583,15 @@ public final class FlowTable {
      * last packet: an established connection quiet for a minute has four more to live, a
      * datagram exchange seconds old less than one, so an answered UDP flood evicts its own
      * flows (by last packet alone it evicted every conversation quieter than the flood was
-     * old). Random positions keep a run of neighbouring established flows from being the
-     * only candidates.
+     * old). But only a single exchange (a packet each way: an answered datagram, a ping, a SYN
+     * and its SYN-ACK) is held to its own short timeout: a flow past it counts as if it had an
+     * established connection's, for its timeout tells when it would end if it went quiet, and
+     * a busy flow is not going quiet. Else a fresh established connection, which anyone makes
+     * by completing handshakes (to a port of its own), would outrank every datagram or ICMP
+     * exchange, however busy, and a flood of handshakes evicted them at each sampling. An
+     * attacker who makes its datagram flows longer than one exchange so gets only what the
+     * flood of handshakes gets: the order of last packets, as before timeouts counted. Random
+     * positions keep a run of neighbouring established flows from being the only candidates.
      */
     private void evictOne() {
         int victim = -1;
@@ -597,7 +611,11 @@ public final class FlowTable {
             int at = FlowSlots.at(slot);
             long meta = slots.meta[pg][at];
             boolean spent = slots.pktsToClient[pg][at] == 0 || ended(meta);
-            long deadline = slots.last[pg][at] + timeoutNanos(meta);
+            long timeout = timeoutNanos(meta);
+            if (!spent && slots.pktsToServer[pg][at] + slots.pktsToClient[pg][at] > SINGLE_EXCHANGE_PACKETS) {
+                timeout = Math.max(timeout, config.tcpEstablishedTimeout().toNanos());
+            }
+            long deadline = slots.last[pg][at] + timeout;
             if (victim < 0 || (spent && !victimSpent) || (spent == victimSpent && deadline < victimDeadline)) {
                 victim = slot;
                 victimSpent = spent;

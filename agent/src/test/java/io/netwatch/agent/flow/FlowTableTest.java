@@ -435,6 +435,41 @@ class FlowTableTest {
     }
 
     @Test
+    void aFloodOfCompletedHandshakesDoesNotEvictBusyDatagramAndIcmpExchanges() {
+        // Found in review: by deadline alone (last packet plus timeout) a fresh flow of the
+        // longest timeout, an established connection's five minutes, outranked every datagram
+        // or ICMP exchange, however busy: a flood of completed handshakes, which any pod can
+        // make against a port it listens on itself, evicted them at each sampling (a packet
+        // every few milliseconds notwithstanding), and each went on as pieces picked up again.
+        FlowTable t = table(FlowTableConfig.defaults().withMaxFlows(2000));
+        Random r = new Random(2);
+        for (int i = 0; i < 50_000; i++) {
+            long at = SECOND + 100_000L * i; // five seconds of handshakes, 10,000 a second
+            if (i % 50 == 0) { // every 5 ms, each busy exchange has a packet each way
+                for (int q = 0; q < 20; q++) {
+                    byte[] client = ipv4(10, 2, 0, q);
+                    send(t, ethernet(0x0800, ipv4Packet(client, SERVER, 17, udp(40000 + q, 443, 1200))), at);
+                    send(t, ethernet(0x0800, ipv4Packet(SERVER, client, 17, udp(443, 40000 + q, 1200))), at + 1);
+                    byte[] pinger = ipv4(10, 3, 0, q);
+                    send(t, ethernet(0x0800, ipv4Packet(pinger, SERVER, 1, icmp(8, 0))), at + 2);
+                    send(t, ethernet(0x0800, ipv4Packet(SERVER, pinger, 1, icmp(0, 0))), at + 3);
+                }
+            }
+            byte[] source = ipv4(100 + r.nextInt(100), r.nextInt(256), r.nextInt(256), r.nextInt(256));
+            int sport = 1024 + r.nextInt(60000);
+            tcp(t, at + 4, source, sport, SERVER, 8080, 0x02, 0);
+            tcp(t, at + 5, SERVER, 8080, source, sport, 0x12, 0);
+            tcp(t, at + 6, source, sport, SERVER, 8080, 0x10, 0);
+        }
+        assertTrue(t.flowsEvicted() >= 45_000);
+        assertEquals(0, out.stream().filter(f -> f.getSource().getIp().startsWith("10.2.")
+                || f.getSource().getIp().startsWith("10.3.")).count(), "no busy exchange was evicted by the flood");
+        t.flushAll(FlowEndReason.FLOW_END_REASON_END_OF_CAPTURE);
+        assertEquals(40, out.stream().filter(f -> f.getSource().getIp().startsWith("10.2.")
+                || f.getSource().getIp().startsWith("10.3.")).count());
+    }
+
+    @Test
     void aConversationNearItsTimeoutMakesWayBeforeAFreshExchange() {
         // The other side of choosing by timeout: a conversation quiet for most of its five
         // minutes is nearer its end than a datagram exchange a second old, and goes first.
