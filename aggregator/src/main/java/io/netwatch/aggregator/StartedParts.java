@@ -27,7 +27,8 @@ final class StartedParts {
 
     /**
      * Stops every part, the last added first. An interrupt does not cut the stop short (each
-     * part's wait is bounded): it is thrown once every part was stopped.
+     * part's wait is bounded): it is thrown once every part was stopped, or, when a part that
+     * stopped before it failed otherwise, kept in the thread's flag.
      *
      * @throws InterruptedException or the {@link RuntimeException} of the first part whose stop
      *                              failed, with the later failures suppressed in it
@@ -38,6 +39,7 @@ final class StartedParts {
             throw e;
         }
         if (first != null) {
+            keepInterrupt(first);
             throw (RuntimeException) first;
         }
     }
@@ -48,7 +50,12 @@ final class StartedParts {
      */
     void stopAfter(Exception cause) {
         stopEach(cause);
-        for (Throwable t : cause.getSuppressed()) {
+        keepInterrupt(cause);
+    }
+
+    /** Sets the thread's interrupt flag when a part's stop was interrupted (suppressed in {@code failure}). */
+    private static void keepInterrupt(Exception failure) {
+        for (Throwable t : failure.getSuppressed()) {
             if (t instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }

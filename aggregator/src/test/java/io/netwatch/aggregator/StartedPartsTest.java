@@ -34,6 +34,23 @@ class StartedPartsTest {
     }
 
     @Test
+    void anInterruptAfterAnotherFailureToStopIsKeptInTheFlag() {
+        // Found in review: close() threw the first part's failure with the later interrupt only
+        // suppressed in it, and the thread's flag clear: the caller never learnt it was interrupted.
+        StartedParts parts = new StartedParts();
+        parts.add(() -> {
+            throw new InterruptedException();
+        });
+        IllegalStateException first = new IllegalStateException("the server did not stop");
+        parts.add(() -> {
+            throw first;
+        });
+        assertSame(first, assertThrows(IllegalStateException.class, parts::stopAll));
+        assertTrue(Thread.interrupted(), "the interrupt is kept");
+        assertTrue(first.getSuppressed()[0] instanceof InterruptedException);
+    }
+
+    @Test
     void aFailedStartKeepsItsCauseWithTheFailuresToStopSuppressedAndTheInterrupt() throws Exception {
         List<String> stopped = new ArrayList<>();
         StartedParts parts = new StartedParts();
