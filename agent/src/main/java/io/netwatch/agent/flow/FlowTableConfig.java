@@ -6,8 +6,8 @@ import java.time.Duration;
  * Limits and timeouts of the flow table. Timeouts are in capture time, so a replayed file
  * behaves as the live traffic did.
  *
- * @param maxFlows          hard bound on tracked flows; the least recently active flow is
- *                          evicted (and counted) to make room
+ * @param maxFlows          hard bound on tracked flows; a flow is evicted (and counted) to
+ *                          make room, a spent one first (see {@link FlowTable})
  * @param tcpSynTimeout     idle timeout of a TCP flow whose handshake did not complete
  * @param tcpEstablishedTimeout idle timeout of an established TCP flow
  * @param tcpClosedTimeout  how long a closed or reset TCP flow lingers for its last packets
