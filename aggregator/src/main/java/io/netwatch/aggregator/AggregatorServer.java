@@ -289,19 +289,38 @@ public final class AggregatorServer implements AutoCloseable {
      * Stops the gRPC server: no new calls are accepted; each follow query call is ended at once
      * (UNAVAILABLE, {@link QueryService#STOPPING}); each agent stream is ended (UNAVAILABLE)
      * once the batch it is storing is stored and acknowledged, within {@code grace}; whatever is
-     * still running after it is cancelled.
+     * still running after it is cancelled. An interrupt cuts the grace period short, not the
+     * stop: what runs is cancelled, and the interrupt is thrown after (else a stream stuck on
+     * its batch stayed open, storing into the stages stopped after this part).
      */
     private static void stopServing(Server server, QueryService query, IngestService ingest, Duration grace)
             throws InterruptedException {
         server.shutdown();
         query.stopFollowers();
         long deadline = System.nanoTime() + grace.toNanos();
-        ingest.drain(grace);
-        long left = Math.max(0, deadline - System.nanoTime());
-        // Query listings get what is left of the grace period, then are cancelled.
-        if (!server.awaitTermination(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS)) {
-            server.shutdownNow();
+        InterruptedException interrupted = null;
+        try {
+            ingest.drain(grace);
+            long left = Math.max(0, deadline - System.nanoTime());
+            // Query listings get what is left of the grace period, then are cancelled.
+            if (server.awaitTermination(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            interrupted = e;
+        }
+        server.shutdownNow();
+        try {
             server.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            if (interrupted == null) {
+                interrupted = e;
+            } else {
+                interrupted.addSuppressed(e);
+            }
+        }
+        if (interrupted != null) {
+            throw interrupted;
         }
     }
 

@@ -17,6 +17,8 @@ import io.netwatch.proto.ingest.v1.FlowBatch;
 import io.netwatch.proto.ingest.v1.Hello;
 import io.netwatch.proto.ingest.v1.IngestGrpc;
 import io.netwatch.aggregator.query.QueryService;
+import io.netwatch.aggregator.store.StoreListener;
+import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.query.v1.AgentInfo;
 import io.netwatch.proto.query.v1.GetAgentsRequest;
 import io.netwatch.proto.query.v1.GetAgentsResponse;
@@ -32,6 +34,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -73,6 +76,61 @@ class AggregatorServerTest {
                 .getAgents(GetAgentsRequest.getDefaultInstance()));
         assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
         shutdown(channel);
+    }
+
+    /**
+     * Found in review: an interrupt during the drain skipped the rest of the server's stop, so
+     * the calls it had not waited for were never cancelled: an agent's stream stuck on a batch
+     * stayed open past close(), still storing into stages close() went on to stop. An interrupt
+     * cuts the graceful wait short, not the stop.
+     */
+    @Test
+    void anInterruptedCloseStillCancelsTheStreamsItDidNotWaitFor() throws Exception {
+        AggregatorServer server = startOnLoopback();
+        CountDownLatch storing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        server.store().listen(new StoreListener() {
+            @Override
+            public void flowStored(Flow flow, long receivedMillis) {
+                storing.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        ManagedChannel channel = channelTo(server.port());
+        CompletableFuture<Status> ended = new CompletableFuture<>();
+        try {
+            StreamObserver<AgentMessage> agent = IngestGrpc.newStub(channel).connect(new StreamObserver<>() {
+                @Override
+                public void onNext(AggregatorMessage m) {
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    ended.complete(Status.fromThrowable(t));
+                }
+
+                @Override
+                public void onCompleted() {
+                    ended.complete(Status.OK);
+                }
+            });
+            agent.onNext(AgentMessage.newBuilder().setHello(Hello.newBuilder().setNodeName("node-a")
+                    .setBootId("boot-1").setVersion("test")).build());
+            agent.onNext(AgentMessage.newBuilder().setFlows(FlowBatch.newBuilder().setSequence(1)
+                    .addFlows(FlowFixtures.flow(1))).build());
+            assertTrue(storing.await(WAIT_SECONDS, TimeUnit.SECONDS), "the batch is being stored");
+            Thread.currentThread().interrupt();
+            assertThrows(InterruptedException.class, server::close);
+            assertFalse(Thread.currentThread().isInterrupted(), "the interrupt is thrown, not left in the flag too");
+            assertFalse(ended.get(WAIT_SECONDS, TimeUnit.SECONDS).isOk(), "the stuck stream was cancelled");
+        } finally {
+            release.countDown();
+            shutdown(channel);
+        }
     }
 
     @Test
