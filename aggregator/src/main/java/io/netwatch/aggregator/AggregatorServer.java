@@ -218,7 +218,7 @@ public final class AggregatorServer implements AutoCloseable {
             parts.add(ml::close);
         }
         // Stopped after the server too, so /healthz and /metrics answer while the streams drain;
-        // ready only once the server listens.
+        // ready only once the server listens, and no longer once it stops.
         AtomicBoolean serving = new AtomicBoolean();
         Identity id = identity;
         MetricsServer metricsServer = config.metrics() == null ? null : startMetrics(config.metrics(), meters,
@@ -253,7 +253,13 @@ public final class AggregatorServer implements AutoCloseable {
                 .maxRstFramesPerWindow(ServerLimits.MAX_RST_PER_WINDOW, ServerLimits.RST_WINDOW_SECONDS)
                 .build()
                 .start();
-        parts.add(() -> stopServing(server, query, ingest, config.shutdownGrace()));
+        parts.add(() -> {
+            // Not ready from the first moment of the drain: /readyz and the gRPC health service
+            // say so, so that nothing new is sent here while the streams already open finish.
+            serving.set(false);
+            health.enterTerminalState();
+            stopServing(server, query, ingest, config.shutdownGrace());
+        });
         serving.set(true);
         if (token != null) {
             long every = security.tls().reload().isZero() ? 10_000 : security.tls().reload().toMillis();

@@ -30,6 +30,10 @@ import io.netwatch.proto.query.v1.GetIncidentsRequest;
 import io.netwatch.proto.query.v1.GetIncidentsResponse;
 import io.netwatch.proto.query.v1.QueryGrpc;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -129,6 +133,61 @@ class AggregatorServerTest {
             assertFalse(ended.get(WAIT_SECONDS, TimeUnit.SECONDS).isOk(), "the stuck stream was cancelled");
         } finally {
             release.countDown();
+            shutdown(channel);
+        }
+    }
+
+    @Test
+    void aStoppingAggregatorIsNotReadyWhileItsStreamsDrain() throws Exception {
+        // /readyz said ready through the whole drain (up to shutdown.grace_period), and the gRPC
+        // health service SERVING, while the server took no new call.
+        AggregatorServer server = AggregatorServer.start(AggregatorConfig.listenOn(new InetSocketAddress("127.0.0.1", 0))
+                .withMetrics(new InetSocketAddress("127.0.0.1", 0)));
+        CountDownLatch storing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        server.store().listen(new StoreListener() {
+            @Override
+            public void flowStored(Flow flow, long receivedMillis) {
+                storing.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        ManagedChannel channel = channelTo(server.port());
+        HttpClient http = HttpClient.newHttpClient();
+        URI readyz = URI.create("http://127.0.0.1:" + server.metricsPort() + "/readyz");
+        Thread closing = Thread.ofPlatform().unstarted(() -> {
+            try {
+                server.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try {
+            assertEquals(200, http.send(HttpRequest.newBuilder(readyz).GET().build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode(), "ready before the stop");
+            StreamObserver<AgentMessage> agent = IngestGrpc.newStub(channel).connect(new RecordingObserver<>());
+            agent.onNext(AgentMessage.newBuilder().setHello(Hello.newBuilder().setNodeName("node-a")
+                    .setBootId("boot-1").setVersion("test")).build());
+            agent.onNext(AgentMessage.newBuilder().setFlows(FlowBatch.newBuilder().setSequence(1)
+                    .addFlows(FlowFixtures.flow(1))).build());
+            assertTrue(storing.await(WAIT_SECONDS, TimeUnit.SECONDS), "the batch is being stored");
+            closing.start();
+            int status = 200;
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (status == 200 && System.nanoTime() < until) {
+                Thread.sleep(50);
+                status = http.send(HttpRequest.newBuilder(readyz).GET().build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode();
+            }
+            assertEquals(503, status, "not ready while the stream drains");
+            assertTrue(closing.isAlive(), "still draining when asked");
+        } finally {
+            release.countDown();
+            closing.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
             shutdown(channel);
         }
     }
