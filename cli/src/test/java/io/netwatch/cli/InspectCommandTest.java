@@ -451,7 +451,7 @@ class InspectCommandTest {
                 cut.lines().getLast().toString());
         Run empty = inspectStdin(new byte[0]);
         assertEquals(2, empty.code());
-        assertEquals("netwatch inspect: standard input: not a capture file (0 bytes) at byte offset 0",
+        assertEquals("netwatch inspect: standard input: empty (0 bytes), not a capture file",
                 empty.stderr().strip());
         assertEquals(before, spooled(), "the temporary files are gone");
     }

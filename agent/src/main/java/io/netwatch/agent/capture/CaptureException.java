@@ -26,6 +26,14 @@ public final class CaptureException extends Exception {
         return new CaptureException(file + ": " + what + " at byte offset " + offset, offset);
     }
 
+    /**
+     * A file too short to be a capture at all: the message names the file and says what it is,
+     * with no byte offset, which would point at nothing; {@link #offset()} is 0, the header's.
+     */
+    public static CaptureException notACapture(Path file, String what) {
+        return new CaptureException(file + ": " + what, 0);
+    }
+
     private CaptureException(String message, long offset) {
         super(message);
         this.offset = offset;

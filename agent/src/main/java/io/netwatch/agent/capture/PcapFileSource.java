@@ -256,7 +256,10 @@ public final class PcapFileSource implements PacketSource {
             channel = FileChannel.open(file, StandardOpenOption.READ);
             long size = channel.size();
             if (size < 4) {
-                throw CaptureException.damaged(file, 0, "not a capture file (" + size + " bytes)");
+                // No byte offset: there is no place in the file to point at (found in review, "not a
+                // capture file (0 bytes) at byte offset 0").
+                throw CaptureException.notACapture(file, size == 0 ? "empty (0 bytes), not a capture file"
+                        : "not a capture file (" + size + " bytes, shorter than any capture file's header)");
             }
             ByteBuffer head = ByteBuffer.allocate((int) Math.min(size, PCAP_HEADER_LENGTH));
             while (head.hasRemaining()) {

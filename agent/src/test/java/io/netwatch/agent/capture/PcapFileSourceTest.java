@@ -258,7 +258,8 @@ class PcapFileSourceTest {
         CaptureException e = assertThrows(CaptureException.class, () -> PcapFileSource.open(file));
 
         assertEquals(0, e.offset());
-        assertMessage(e, file, "not a capture file (0 bytes)");
+        // Found in review: "not a capture file (0 bytes) at byte offset 0", an offset into nothing.
+        assertEquals(file + ": empty (0 bytes), not a capture file", e.getMessage());
     }
 
     @Test
@@ -272,8 +273,8 @@ class PcapFileSourceTest {
                 "pcap file header cut short: the file ends after 10 of its 24 bytes");
         assertMessage(assertThrows(CaptureException.class, () -> PcapFileSource.open(pcapng)), pcapng,
                 "pcapng section header cut short: the file ends after 20 of its 28 bytes");
-        assertMessage(assertThrows(CaptureException.class, () -> PcapFileSource.open(tiny)), tiny,
-                "not a capture file (2 bytes)");
+        assertEquals(tiny + ": not a capture file (2 bytes, shorter than any capture file's header)",
+                assertThrows(CaptureException.class, () -> PcapFileSource.open(tiny)).getMessage());
     }
 
     @Test
