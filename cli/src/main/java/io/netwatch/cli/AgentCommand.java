@@ -156,6 +156,7 @@ final class AgentCommand implements Callable<Integer> {
             checked = v.copy().option(AgentSettings.PCAP, "--print-config", "capture.pcap");
         }
         AgentConfig config = AgentSettings.toConfig(checked, AgentSettings::defaultNodeName);
+        AgentSettings.requireRuleFiles(v);
         AgentSettings.tlsFiles(v, tls);
         String nodeToken = v.get(AgentSettings.NODE_TOKEN_FILE);
         if (!nodeToken.isBlank() && !tls.any()) {
@@ -182,6 +183,7 @@ final class AgentCommand implements Callable<Integer> {
                     + " tls.cert, tls.key; docs/security.md)");
         }
         if (config.pcapFile() != null) {
+            NamedFile.requireExists(v.at(AgentSettings.PCAP), config.pcapFile(), NamedFile.CAPTURE);
             try {
                 // Before the agent prints anything: why the file will not open, as inspect says it.
                 PcapFileSource.checkOpens(config.pcapFile());

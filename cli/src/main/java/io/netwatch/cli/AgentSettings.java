@@ -326,8 +326,26 @@ final class AgentSettings {
 
     /** Where a key's value came from, as an error message starts ("agent.yaml: KEY: "). */
     private static String at(ConfigValues v, ConfigKey<?> key) {
-        ConfigSource from = v.origin(key.path());
-        return from == null ? key.path() + ": " : from.at(key.path());
+        return v.at(key);
+    }
+
+    /** What rules.paths names, as a message says it is expected. */
+    static final String RULE_PATH = "a rule file or a directory of *.rules files";
+    /** What rules.threshold_file names. */
+    static final String THRESHOLD = "a Suricata threshold.config";
+
+    /**
+     * Refuses a rule path or threshold file that does not exist, naming the key or option that
+     * gave it, before the rules are read.
+     */
+    static void requireRuleFiles(ConfigValues v) {
+        for (String p : v.get(RULE_PATHS)) {
+            NamedFile.requireExists(at(v, RULE_PATHS), Path.of(p), RULE_PATH);
+        }
+        String threshold = v.get(THRESHOLD_FILE);
+        if (!threshold.isBlank()) {
+            NamedFile.requireExists(at(v, THRESHOLD_FILE), Path.of(threshold), THRESHOLD);
+        }
     }
 
     /** The rules section (rules.*, and the tunnel ports its variables follow), as the agent runs it. */

@@ -78,6 +78,11 @@ final class AggregatorCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ConfigValues v = settings();
         AggregatorSettings.tlsFiles(v, tls);
+        String alertsFile = v.get(AggregatorSettings.ALERTS_FILE);
+        if (!alertsFile.isBlank()) {
+            NamedFile.requireExists(v.at(AggregatorSettings.ALERTS_FILE), Path.of(alertsFile),
+                    "the alerts YAML file");
+        }
         AggregatorConfig config = AggregatorSettings.toConfig(v).withSecurity(tls.security()
                 .withAgentServiceAccount(v.get(AggregatorSettings.AGENT_ACCOUNT)));
         boolean watch = v.get(AggregatorSettings.KUBERNETES);

@@ -312,6 +312,9 @@ final class AggregatorSettings {
             }
         }
         String file = v.get(RESPONSE_FILE);
+        if (!file.isBlank()) {
+            NamedFile.requireExists(v.at(RESPONSE_FILE), Path.of(file), "a YAML file of response rules");
+        }
         try {
             return new ResponseConfig(ResponseMode.parse(v.get(RESPONSE_MODE)),
                     file.isBlank() ? ResponseConfig.DEFAULT_RULES

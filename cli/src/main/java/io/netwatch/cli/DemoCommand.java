@@ -60,6 +60,7 @@ final class DemoCommand implements Callable<Integer> {
             // capture) started the aggregator, printed the demo's heading and then the agent's
             // error on standard output, exit 2 with nothing on standard error. It is refused here
             // as inspect refuses it, before anything starts.
+            NamedFile.requireExists("--pcap: ", pcap, NamedFile.CAPTURE);
             try {
                 PcapFileSource.open(pcap, pcap.toString()).close();
             } catch (CaptureException e) {

@@ -59,6 +59,12 @@ final class RuleOptions {
 
     /** @param base the variables before the groups given: the defaults, their tunnel ports following the decoder's */
     RulesConfig config(Duration reload, RuleVariables base) {
+        for (Path p : paths) {
+            NamedFile.requireExists("--rules: ", p, AgentSettings.RULE_PATH);
+        }
+        if (thresholdFile != null) {
+            NamedFile.requireExists("--threshold-file: ", thresholdFile, AgentSettings.THRESHOLD);
+        }
         RuleVariables vars;
         try {
             vars = variables(base, addressGroups, portGroups);

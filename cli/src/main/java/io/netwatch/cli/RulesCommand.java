@@ -97,6 +97,7 @@ final class RulesCommand implements Runnable {
                         .option(AgentSettings.DISABLED_SIDS, "--disable-sid",
                                 disabledSids.isEmpty() ? null : disabledSids)
                         .option(AgentSettings.THRESHOLD_FILE, "--threshold-file", thresholdFile);
+                AgentSettings.requireRuleFiles(v);
                 rules = AgentSettings.rules(v);
                 checked = rules.paths();
                 s = rules.load();

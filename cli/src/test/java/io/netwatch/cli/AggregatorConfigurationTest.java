@@ -76,7 +76,9 @@ class AggregatorConfigurationTest {
         Files.writeString(f, "alerts:\n  file: " + missing + "\n");
         CliRun r = CliRun.of("aggregator", "--config", f.toString(), "--print-config");
         assertEquals(2, r.code(), r.stdout());
-        assertTrue(r.stderr().contains(missing.toString()), r.stderr());
+        // Worded as every missing file is, naming the key (found in review: "X: no such file (alerts.file)").
+        assertEquals("netwatch aggregator: aggregator.yaml: alerts.file: " + missing + " does not exist; the alerts"
+                + " YAML file is expected", r.stderr().strip());
         assertEquals("", r.stdout(), "nothing printed for a configuration that would not start");
 
         Path alerts = dir.resolve("alerts.yaml");
@@ -96,7 +98,8 @@ class AggregatorConfigurationTest {
         Files.writeString(f, "response:\n  file: " + missing + "\n");
         r = CliRun.of("aggregator", "--config", f.toString(), "--print-config");
         assertEquals(2, r.code());
-        assertTrue(r.stderr().contains("response.file: " + missing + " does not exist"), r.stderr());
+        assertEquals("netwatch aggregator: aggregator.yaml: response.file: " + missing + " does not exist; a YAML file"
+                + " of response rules is expected", r.stderr().strip());
         assertFalse(r.stderr().contains("NoSuchFileException"), r.stderr());
 
         // A rule asking for more than response.max_ttl is named by its line, not only by the config.

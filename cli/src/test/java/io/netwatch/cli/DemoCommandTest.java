@@ -49,7 +49,8 @@ class DemoCommandTest {
         Path missing = dir.resolve("missing.pcap");
         Path text = Files.writeString(dir.resolve("notes.pcap"), "hello\n");
         String[][] cases = {
-                {missing.toString(), "netwatch demo: cannot open capture file " + missing + ": no such file\n"},
+                {missing.toString(), "netwatch demo: --pcap: " + missing + " does not exist; a pcap or pcapng capture"
+                        + " file is expected\n"},
                 {dir.toString(), "netwatch demo: cannot open capture file " + dir + ": it is a directory\n"},
                 {text.toString(), "netwatch demo: " + text + ": unknown magic 0x68656c6c; supported formats are"}};
         for (String[] c : cases) {

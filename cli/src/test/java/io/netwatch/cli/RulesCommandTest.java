@@ -356,10 +356,43 @@ class RulesCommandTest {
     }
 
     @Test
-    void aRuleFileThatDoesNotExistIsAUserError() {
+    void aRuleFileThatDoesNotExistIsAUserError() throws Exception {
         CliRun o = run("inspect", lab().toString(), "--rules", tmp.resolve("nope.rules").toString());
         assertEquals(2, o.code());
-        assertTrue(o.stderr().contains("rules path " + tmp.resolve("nope.rules") + " does not exist"), o.stderr());
+        assertEquals("netwatch inspect: --rules: " + tmp.resolve("nope.rules") + " does not exist; a rule file or a"
+                + " directory of *.rules files is expected", o.stderr().strip());
+    }
+
+    /**
+     * Found in review: a missing rule path or threshold file was "rules path X does not exist" or
+     * "threshold file X does not exist", naming neither the key nor the option that gave it, as
+     * every other setting's error does ("agent.yaml: KEY: ...").
+     */
+    @Test
+    void aMissingRuleFileIsNamedByTheSettingThatGaveIt() throws Exception {
+        Path rules = tmp.resolve("nope.rules");
+        Path threshold = tmp.resolve("nope.config");
+        Path config = tmp.resolve("agent.yaml");
+        String rulesExpected = " does not exist; a rule file or a directory of *.rules files is expected";
+        String thresholdExpected = " does not exist; a Suricata threshold.config is expected";
+        Files.writeString(config, "capture:\n  pcap: x.pcap\nrules:\n  paths: [" + rules + "]\n");
+        String[][] cases = {
+                {"netwatch rules check: agent.yaml: rules.paths: " + rules + rulesExpected,
+                        "rules", "check", "--config", config.toString()},
+                {"netwatch rules check: PATH (rules.paths): " + rules + rulesExpected, "rules", "check", rules.toString()},
+                {"netwatch rules check: --threshold-file (rules.threshold_file): " + threshold + thresholdExpected,
+                        "rules", "check", "--threshold-file", threshold.toString()},
+                {"netwatch agent: agent.yaml: rules.paths: " + rules + rulesExpected,
+                        "agent", "--config", config.toString(), "--metrics", "none"},
+                {"netwatch agent: --threshold-file (rules.threshold_file): " + threshold + thresholdExpected,
+                        "agent", "--pcap", lab().toString(), "--metrics", "none", "--threshold-file", threshold.toString()},
+                {"netwatch inspect: --threshold-file: " + threshold + thresholdExpected,
+                        "inspect", lab().toString(), "--threshold-file", threshold.toString()}};
+        for (String[] c : cases) {
+            CliRun r = run(java.util.Arrays.copyOfRange(c, 1, c.length));
+            assertEquals(2, r.code(), r.stdout() + r.stderr());
+            assertEquals(c[0], r.stderr().strip());
+        }
     }
 
     @Test
@@ -405,8 +438,8 @@ class RulesCommandTest {
 
         o = run("rules", "check", "--threshold-file", tmp.resolve("nope.config").toString());
         assertEquals(2, o.code());
-        assertEquals("netwatch rules check: threshold file " + tmp.resolve("nope.config") + " does not exist",
-                o.stderr().strip());
+        assertEquals("netwatch rules check: --threshold-file (rules.threshold_file): " + tmp.resolve("nope.config")
+                + " does not exist; a Suricata threshold.config is expected", o.stderr().strip());
     }
 
     @Test

@@ -133,7 +133,7 @@ class TlsOptionsTest {
         // Found in review: a missing rules path was printed on standard output.
         CliRun r = CliRun.of("agent", "--pcap", Samples.demo().toString(), "--metrics", "none", "--rules",
                 tmp.resolve("nonexistent").toString());
-        assertRefused(r, "netwatch agent: rules path " + tmp.resolve("nonexistent") + " does not exist");
+        assertRefused(r, "netwatch agent: --rules (rules.paths): " + tmp.resolve("nonexistent") + " does not exist");
         assertFalse(r.stdout().contains("does not exist"), r.stdout());
     }
 

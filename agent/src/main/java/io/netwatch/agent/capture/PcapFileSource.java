@@ -242,7 +242,9 @@ public final class PcapFileSource implements PacketSource {
     /** Why {@code file} could not be opened or read, in words. */
     private static CaptureException notOpened(Path file, IOException e) {
         return switch (e) {
-            case NoSuchFileException n -> new CaptureException("cannot open capture file " + file + ": no such file", e);
+            // Worded as the CLI words every missing file a setting names (found in review: five wordings).
+            case NoSuchFileException n -> new CaptureException(file + " does not exist; a pcap or pcapng capture file"
+                    + " is expected", e);
             case AccessDeniedException a -> new CaptureException("cannot open capture file " + file
                     + ": permission denied", e);
             default -> new CaptureException("cannot read capture file " + file + ": " + e.getMessage(), e);

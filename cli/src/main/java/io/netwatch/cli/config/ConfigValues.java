@@ -100,6 +100,15 @@ public final class ConfigValues {
         return s == null ? "default" : s.name();
     }
 
+    /**
+     * The start of an error about {@code key}'s value, naming where it came from as
+     * {@link ConfigSource#at} does ({@code agent.yaml: rules.paths: }); the key alone for a default.
+     */
+    public String at(ConfigKey<?> key) {
+        ConfigSource s = sources.get(key.path());
+        return s == null ? key.path() + ": " : s.at(key.path());
+    }
+
     /** Where the value of {@code path} came from, for naming it in a message; null for the default. */
     public ConfigSource origin(String path) {
         return sources.get(path);
