@@ -90,8 +90,12 @@ final class InspectCommand implements Callable<Integer> {
         for (var e : signatures.lastLoad().tuningErrors()) {
             System.err.println("netwatch inspect: rule tuning: " + e);
         }
-        if (maxFlows < 1) {
-            System.err.println("netwatch inspect: --max-flows " + maxFlows + ": the flow table needs room for at least 1 flow");
+        try {
+            // The agent's flows.max_flows check, so both word a bound alike (found in review: inspect
+            // said "needs room for at least 1 flow" where the agent said "out of range").
+            AgentSettings.MAX_FLOWS.type().parse(ConfigInput.scalar(String.valueOf(maxFlows)));
+        } catch (IllegalArgumentException e) {
+            System.err.println("netwatch inspect: --max-flows: \"" + maxFlows + "\" " + e.getMessage());
             return 2;
         }
         var flows = FlowTimeouts.apply(io.netwatch.agent.flow.FlowTableConfig.defaults().withMaxFlows(maxFlows),

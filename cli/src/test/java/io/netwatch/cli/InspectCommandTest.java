@@ -115,7 +115,9 @@ class InspectCommandTest {
 
         Run noRoom = inspect(Samples.demo(), "--max-flows", "0");
         assertEquals(2, noRoom.code());
-        assertEquals("netwatch inspect: --max-flows 0: the flow table needs room for at least 1 flow", noRoom.stderr().strip());
+        // As the agent's flows.max_flows says it (found in review: "needs room for at least 1 flow").
+        assertEquals("netwatch inspect: --max-flows: \"0\" is out of range (expected integer, at least 1)",
+                noRoom.stderr().strip());
 
         Run typo = inspect(Samples.demo(), "--detect", "scan.fp=0.01");
         assertEquals(2, typo.code());
