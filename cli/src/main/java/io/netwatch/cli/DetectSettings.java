@@ -7,6 +7,8 @@ import io.netwatch.agent.score.DnsTunnelConfig;
 import io.netwatch.agent.score.FloodConfig;
 import io.netwatch.agent.score.ScanConfig;
 import io.netwatch.agent.score.VolumeSpikeConfig;
+import io.netwatch.cli.config.ConfigInput;
+import io.netwatch.cli.config.ConfigType;
 import java.util.Locale;
 
 /**
@@ -19,9 +21,6 @@ final class DetectSettings {
             + "flood.threshold, dns.window, dns.subdomains, dns.length, dns.entropy, dns.txt-share, dns.bytes, "
             + "dga.window, dga.domains, dga.length, dga.entropy, brute.window, brute.attempts, brute.duration, "
             + "brute.bytes, volume.k, volume.bytes, volume.minutes";
-
-    private DetectSettings() {
-    }
 
     static DetectionConfig apply(DetectionConfig base, String spec) {
         if (spec == null || spec.isBlank()) {
@@ -50,13 +49,13 @@ final class DetectSettings {
                             s.detectionRate(), s.cooldown(), s.maxWalks(), s.maxContacts(), s.maxEvidence());
                     case "scan.pd" -> s = new ScanConfig(s.benignSuccess(), s.scannerSuccess(), s.falsePositiveRate(),
                             number(key, v), s.cooldown(), s.maxWalks(), s.maxContacts(), s.maxEvidence());
-                    case "flood.interval" -> f = new FloodConfig(duration(v), f.allowance(),
+                    case "flood.interval" -> f = new FloodConfig(duration(v, POSITIVE), f.allowance(),
                             f.threshold(), f.meanWeight(), f.cooldown(), f.maxDestinations(), f.maxEvidence());
                     case "flood.allowance" -> f = new FloodConfig(f.interval(), number(key, v), f.threshold(),
                             f.meanWeight(), f.cooldown(), f.maxDestinations(), f.maxEvidence());
                     case "flood.threshold" -> f = new FloodConfig(f.interval(), f.allowance(), number(key, v),
                             f.meanWeight(), f.cooldown(), f.maxDestinations(), f.maxEvidence());
-                    case "dns.window" -> n = new DnsTunnelConfig(duration(v), n.minUniqueSubdomains(),
+                    case "dns.window" -> n = new DnsTunnelConfig(duration(v, POSITIVE), n.minUniqueSubdomains(),
                             n.minLength(), n.minEntropy(), n.minTxtNullShare(), n.exfiltrationBytes(),
                             n.maxDomains(), n.maxSubdomains(), n.maxEvidence());
                     case "dns.subdomains" -> n = new DnsTunnelConfig(n.window(), integer(key, v), n.minLength(),
@@ -74,7 +73,7 @@ final class DetectSettings {
                     case "dns.bytes" -> n = new DnsTunnelConfig(n.window(), n.minUniqueSubdomains(), n.minLength(),
                             n.minEntropy(), n.minTxtNullShare(), integer(key, v), n.maxDomains(),
                             n.maxSubdomains(), n.maxEvidence());
-                    case "dga.window" -> g = new DgaConfig(duration(v), g.minDomains(), g.minLength(),
+                    case "dga.window" -> g = new DgaConfig(duration(v, POSITIVE), g.minDomains(), g.minLength(),
                             g.minEntropy(), g.maxVowelRatio(), g.minConsonantRun(), g.minDigitRatio(), g.maxClients(),
                             g.maxEvidence());
                     case "dga.domains" -> g = new DgaConfig(g.window(), integer(key, v), g.minLength(), g.minEntropy(),
@@ -83,12 +82,13 @@ final class DetectSettings {
                             g.maxVowelRatio(), g.minConsonantRun(), g.minDigitRatio(), g.maxClients(), g.maxEvidence());
                     case "dga.entropy" -> g = new DgaConfig(g.window(), g.minDomains(), g.minLength(), number(key, v),
                             g.maxVowelRatio(), g.minConsonantRun(), g.minDigitRatio(), g.maxClients(), g.maxEvidence());
-                    case "brute.window" -> b = new BruteForceConfig(duration(v), b.minAttempts(),
+                    case "brute.window" -> b = new BruteForceConfig(duration(v, POSITIVE), b.minAttempts(),
                             b.maxDuration(), b.maxBytes(), b.ports(), b.maxPairs(), b.maxEvidence());
                     case "brute.attempts" -> b = new BruteForceConfig(b.window(), integer(key, v), b.maxDuration(),
                             b.maxBytes(), b.ports(), b.maxPairs(), b.maxEvidence());
                     case "brute.duration" -> b = new BruteForceConfig(b.window(), b.minAttempts(),
-                            duration(v), b.maxBytes(), b.ports(), b.maxPairs(), b.maxEvidence());
+                            duration(v, ConfigType.duration(java.time.Duration.ZERO)), b.maxBytes(), b.ports(),
+                            b.maxPairs(), b.maxEvidence());
                     case "brute.bytes" -> b = new BruteForceConfig(b.window(), b.minAttempts(), b.maxDuration(),
                             integer(key, v), b.ports(), b.maxPairs(), b.maxEvidence());
                     case "volume.k" -> vs = new VolumeSpikeConfig(number(key, v), vs.minBytes(), vs.minMinutes(),
@@ -108,9 +108,19 @@ final class DetectSettings {
         return new DetectionConfig(s, f, n, g, b, base.mismatch(), vs, base.trustedZones());
     }
 
-    private static java.time.Duration duration(String v) {
+    /**
+     * A window or interval: more than nothing, checked as the agent's duration keys are, so that
+     * a mistake says what is allowed in the user's units (found in review: "=0s" leaked the
+     * detector's "must be positive, got PT0S", and "=-1s" said a bare "is negative").
+     */
+    private static final ConfigType<java.time.Duration> POSITIVE = ConfigType.duration(java.time.Duration.ofMillis(1));
+
+    private DetectSettings() {
+    }
+
+    private static java.time.Duration duration(String v, ConfigType<java.time.Duration> type) {
         try {
-            return io.netwatch.common.Durations.parse(v);
+            return type.parse(ConfigInput.scalar(v));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("'" + v + "' " + FlowTimeouts.reason(e));
         }

@@ -129,6 +129,16 @@ class InspectCommandTest {
         Run notNumber = inspect(Samples.demo(), "--detect", "flood.threshold=lots");
         assertTrue(notNumber.stderr().contains("--detect flood.threshold=lots: 'lots' is not a number"),
                 notNumber.stderr());
+
+        // Durations as the agent's duration keys word them (found in review: "got PT0S", a bare "is negative").
+        for (String[] c : new String[][] {
+                {"flood.interval=0s", "'0s' is too short (expected duration, at least 1ms)"},
+                {"dns.window=-1s", "'-1s' is negative (expected duration, at least 1ms)"},
+                {"brute.duration=-2m", "'-2m' is negative (expected duration, at least 0s)"}}) {
+            Run bad = inspect(Samples.demo(), "--detect", c[0]);
+            assertEquals(2, bad.code());
+            assertEquals("netwatch inspect: --detect " + c[0] + ": " + c[1], bad.stderr().strip());
+        }
     }
 
     @Test
