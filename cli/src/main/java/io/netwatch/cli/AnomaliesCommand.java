@@ -41,6 +41,9 @@ final class AnomaliesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // Read in any case, as observe reads --protocol TCP (found in review: PORT_SCAN, as a user
+        // writes a constant, was refused with no hint that port_scan was meant).
+        List<String> types = this.types.stream().map(t -> t.toLowerCase(java.util.Locale.ROOT)).toList();
         for (String type : types) {
             if (!FlowStore.ANOMALY_TYPES.contains(type)) {
                 // A misspelt type would match nothing and read as "none found".
