@@ -78,7 +78,7 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--bpf", description = "BPF filter for live capture. (capture.bpf_filter)")
     String bpf;
 
-    @Option(names = "--aggregator", description = "Aggregator HOST:PORT (default localhost:" + NetwatchMain.DEFAULT_PORT
+    @Option(names = "--aggregator", description = "Aggregator HOST:PORT (default: localhost:" + NetwatchMain.DEFAULT_PORT
             + "). (aggregator)")
     String aggregator;
 
@@ -87,14 +87,14 @@ final class AgentCommand implements Callable<Integer> {
     String node;
 
     @Option(names = "--metrics", description = "Serve /metrics, /healthz, /readyz here; 'none' to disable "
-            + "(default 0.0.0.0:9091). (metrics.listen)")
+            + "(default: 0.0.0.0:9091). (metrics.listen)")
     String metrics;
 
-    @Option(names = "--snaplen", description = "Bytes captured per packet (default "
+    @Option(names = "--snaplen", description = "Bytes captured per packet (default: "
             + LiveCaptureConfig.DEFAULT_SNAP_LENGTH + ", also the most). (capture.snap_length)")
     String snapLength;
 
-    @Option(names = "--buffer-size", description = "Kernel capture buffer per interface, bytes (default "
+    @Option(names = "--buffer-size", description = "Kernel capture buffer per interface, bytes (default: "
             + LiveCaptureConfig.DEFAULT_BUFFER_BYTES + ", 32 MiB). (capture.buffer_bytes)")
     String bufferBytes;
 
@@ -103,7 +103,7 @@ final class AgentCommand implements Callable<Integer> {
     Boolean immediate;
 
     @Option(names = "--max-flows", description = "Flow table bound: past it a flow is evicted, unanswered ones first,"
-            + " and counted (default " + FlowTableConfig.DEFAULT_MAX_FLOWS + "). (flows.max_flows)")
+            + " and counted (default: " + FlowTableConfig.DEFAULT_MAX_FLOWS + "). (flows.max_flows)")
     String maxFlows;
 
     @Option(names = "--flow-timeouts", description = "Flow timeouts, any of " + FlowTimeouts.KEYS
@@ -112,7 +112,7 @@ final class AgentCommand implements Callable<Integer> {
     String flowTimeouts;
 
     @Option(names = "--drain-timeout", description = "After a file ends, how long to wait for the aggregator's "
-            + "acknowledgements (default 30s). (export.drain_timeout)")
+            + "acknowledgements (default: 30s). (export.drain_timeout)")
     String drainTimeout;
 
     @Option(names = "--detect", description = "Detector settings over the defaults, any of " + DetectSettings.KEYS
@@ -125,7 +125,7 @@ final class AgentCommand implements Callable<Integer> {
     String parsers;
 
     @Option(names = "--identity-cache-size", description = "Most addresses kept in the copy of the aggregator's"
-            + " identities; the least recently used goes first past it, counted (default "
+            + " identities; the least recently used goes first past it, counted (default: "
             + IdentityCache.DEFAULT_MAX_ENTRIES + "). (identity.cache_size)")
     String identityCacheSize;
 
@@ -133,18 +133,18 @@ final class AgentCommand implements Callable<Integer> {
     ClientTlsOptions tls = new ClientTlsOptions();
 
     @Option(names = "--tls-reload", description = "How often the certificate, key and CA files are checked for"
-            + " changes (cert-manager rotation); 0s reads them once (default 1m). (tls.reload)")
+            + " changes (cert-manager rotation); 0s reads them once (default: 1m). (tls.reload)")
     String tlsReload;
 
     @Option(names = "--shutdown-grace", description = "On SIGTERM, how long to end open flows and have them "
-            + "acknowledged (default 20s). (shutdown.grace_period)")
+            + "acknowledged (default: 20s). (shutdown.grace_period)")
     String shutdownGrace;
 
     @picocli.CommandLine.Mixin
     RuleOptions rules = new RuleOptions();
 
     @Option(names = "--rules-reload", description = "How often rule files are checked for changes and reloaded; 0s "
-            + "turns it off (default 10s). (rules.reload)")
+            + "turns it off (default: 10s). (rules.reload)")
     String rulesReload;
 
     @Override

@@ -27,7 +27,7 @@ final class RecordedFlowsFile {
 
     @Option(names = "--flows", paramLabel = "FLOWS.jsonl",
             description = "Offline: one JSON object per line: src_ip, dst_ip, dst_port, proto; optional first_seen,"
-                    + " last_seen (RFC 3339), src_name, dst_name (DNS names), established (default true); - reads"
+                    + " last_seen (RFC 3339), src_name, dst_name (DNS names), established (default: true); - reads"
                     + " standard input.")
     String flows;
 

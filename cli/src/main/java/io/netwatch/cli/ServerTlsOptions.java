@@ -26,7 +26,7 @@ final class ServerTlsOptions {
     Path tokenFile;
 
     @Option(names = "--tls-reload", description = "How often the certificate, key, CA and token files are checked"
-            + " for changes (cert-manager rotation); 0s reads them once (default 1m). (tls.reload)")
+            + " for changes (cert-manager rotation); 0s reads them once (default: 1m). (tls.reload)")
     String reload;
 
     // How messages name each file: by its option, or by its key once the configuration gave it.

@@ -47,6 +47,27 @@ class CliReferenceTest {
         command.getSubcommands().values().stream().distinct().forEach(sub -> append(sub, out));
     }
 
+    /**
+     * Found in review: the agent's help said "(default 30s)", the aggregator's and the query
+     * commands' "(default: 10s)". One style, the one most options had: "(default: VALUE)".
+     */
+    @Test
+    void everyOptionWordsItsDefaultAlike() {
+        java.util.List<String> unlike = new java.util.ArrayList<>();
+        collectDefaults(NetwatchMain.commandLine(), unlike);
+        assertEquals(java.util.List.of(), unlike, "write \"(default: VALUE)\"");
+    }
+
+    private static void collectDefaults(CommandLine command, java.util.List<String> unlike) {
+        for (CommandLine.Model.OptionSpec o : command.getCommandSpec().options()) {
+            String d = String.join(" ", o.description());
+            if (java.util.regex.Pattern.compile("\\(defaults? (?!as )").matcher(d).find()) {
+                unlike.add(command.getCommandSpec().qualifiedName() + " " + o.longestName());
+            }
+        }
+        command.getSubcommands().values().stream().distinct().forEach(sub -> collectDefaults(sub, unlike));
+    }
+
     @Test
     void theReferenceIsTheCommandsHelp() throws IOException {
         Path page = Samples.repoRoot().resolve("docs/cli.md");
