@@ -387,10 +387,15 @@ final class FlowMatcher implements Predicate<Flow> {
      * which no one asking for a namespace means.
      */
     private static void names(List<String> values, String field) {
+        names(values, field, "flow");
+    }
+
+    /** As {@link #names(List, String)}, for a filter over {@code records} ("anomaly"). */
+    static void names(List<String> values, String field, String records) {
         capped(values.size(), field);
         if (values.contains("")) {
             throw new IllegalArgumentException(field + ": an empty name matches nothing named; leave " + field
-                    + " out to match every flow");
+                    + " out to match every " + records);
         }
     }
 

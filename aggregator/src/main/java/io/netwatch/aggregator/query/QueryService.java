@@ -221,8 +221,10 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
         long since = r.hasSince() ? QueryTime.nanos(r.getSince(), "since") : Long.MIN_VALUE;
         long until = r.hasUntil() ? QueryTime.nanos(r.getUntil(), "until") : Long.MAX_VALUE;
         QueryTime.ordered(r.hasSince(), r.getSince(), r.hasUntil(), r.getUntil());
-        FlowMatcher.capped(r.getAnomalyTypeCount(), "anomaly_type");
-        FlowMatcher.capped(r.getNodeNameCount(), "node_name");
+        // Found in review: an empty type or node matched no anomaly, so a script's unset
+        // variable answered "none" where GetFlows refuses the same empty name.
+        FlowMatcher.names(r.getAnomalyTypeList(), "anomaly_type", "anomaly");
+        FlowMatcher.names(r.getNodeNameList(), "node_name", "anomaly");
         Set<String> types = Set.copyOf(r.getAnomalyTypeList());
         Set<String> nodes = Set.copyOf(r.getNodeNameList());
         var ips = FlowMatcher.prefixes(r.getIpList(), "ip");

@@ -107,6 +107,20 @@ class QueryHostileInputTest {
     }
 
     @Test
+    void anEmptyAnomalyTypeOrNodeIsRefusedAsGetFlowsRefusesAnEmptyName() {
+        // Found in review: GetAnomalies took an empty anomaly_type or node_name and matched
+        // nothing, so a script's unset variable answered "no anomalies" instead of an error.
+        assertRefused(anomalies(r -> r.addAnomalyType("")), "anomaly_type: ", "empty");
+        assertRefused(anomalies(r -> r.addAnomalyType("port_scan").addNodeName("")), "node_name: ", "empty");
+    }
+
+    private Status anomalies(Function<GetAnomaliesRequest.Builder, GetAnomaliesRequest.Builder> request) {
+        var it = QueryGrpc.newBlockingStub(channel).withDeadlineAfter(WAIT_SECONDS, TimeUnit.SECONDS)
+                .getAnomalies(request.apply(GetAnomaliesRequest.newBuilder()).build());
+        return assertThrows(StatusRuntimeException.class, () -> it.forEachRemaining(r -> { })).getStatus();
+    }
+
+    @Test
     void aFilterFieldHoldsAtMostMaxValues() {
         // Found in review: no bound, and each stored flow was compared with every address (and
         // each comparison parsed the flow's address again): a 4 MiB request of 400,000
