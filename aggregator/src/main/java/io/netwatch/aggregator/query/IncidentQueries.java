@@ -104,7 +104,7 @@ public final class IncidentQueries {
                 }
             } catch (RuntimeException e) {
                 if (!out.isCancelled()) {
-                    out.onError(CallError.of(Status.INTERNAL, e.toString()));
+                    out.onError(CallError.internal("GetIncidents", e));
                 }
             } finally {
                 if (follower != null) {

@@ -150,20 +150,21 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
 
     @Override
     public void getPolicyHits(GetPolicyHitsRequest request, StreamObserver<GetPolicyHitsResponse> responses) {
-        unary(responses, () -> policies.hits(request));
+        unary("GetPolicyHits", responses, () -> policies.hits(request));
     }
 
     @Override
     public void suggestPolicies(SuggestPoliciesRequest request, StreamObserver<SuggestPoliciesResponse> responses) {
-        unary(responses, () -> policies.suggest(request));
+        unary("SuggestPolicies", responses, () -> policies.suggest(request));
     }
 
     @Override
     public void simulatePolicies(SimulatePoliciesRequest request, StreamObserver<SimulatePoliciesResponse> responses) {
-        unary(responses, () -> policies.simulate(request));
+        unary("SimulatePolicies", responses, () -> policies.simulate(request));
     }
 
-    private <R> void unary(StreamObserver<R> responses, java.util.function.Supplier<R> answer) {
+    /** @param call the method's name, for the log when the answer fails on the server's side */
+    private <R> void unary(String call, StreamObserver<R> responses, java.util.function.Supplier<R> answer) {
         if (policies == null) {
             responses.onError(Status.FAILED_PRECONDITION.withDescription("this aggregator watches no cluster, so it knows"
                     + " no workloads or policies: start it with `netwatch aggregator --kubernetes`").asRuntimeException());
@@ -180,7 +181,8 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
             responses.onError(e);
             return;
         } catch (RuntimeException e) {
-            responses.onError(CallError.of(Status.INTERNAL, e.toString()));
+            // Found in review: e.toString() went to the client, a server class and its message.
+            responses.onError(CallError.internal(call, e));
             return;
         }
         responses.onNext(r);
@@ -196,8 +198,8 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
             responses.onError(CallError.of(Status.INVALID_ARGUMENT, e.getMessage()));
             return;
         }
-        stream(followers, store.flows(), matcher, request.getFollow(), request.getLimit(), request.getLast(),
-                (ServerCallStreamObserver<GetFlowsResponse>) responses,
+        stream("GetFlows", followers, store.flows(), matcher, request.getFollow(), request.getLimit(),
+                request.getLast(), (ServerCallStreamObserver<GetFlowsResponse>) responses,
                 (e, lost) -> GetFlowsResponse.newBuilder().setFlow(e.value())
                         .setReceived(Timestamps.fromMillis(e.receivedMillis())).setLostBefore(lost).build());
     }
@@ -211,7 +213,7 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
             responses.onError(CallError.of(Status.INVALID_ARGUMENT, e.getMessage()));
             return;
         }
-        stream(followers, store.anomalies(), matcher, request.getFollow(), request.getLimit(), false,
+        stream("GetAnomalies", followers, store.anomalies(), matcher, request.getFollow(), request.getLimit(), false,
                 (ServerCallStreamObserver<GetAnomaliesResponse>) responses,
                 (e, lost) -> GetAnomaliesResponse.newBuilder().setAnomaly(e.value())
                         .setReceived(Timestamps.fromMillis(e.receivedMillis())).setLostBefore(lost).build());
@@ -248,8 +250,9 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
         R apply(BoundedLog.Entry<T> entry, long lostBefore);
     }
 
-    private static <T, R> void stream(Followers followers, BoundedLog<T> log, Predicate<T> matcher, boolean follow,
-                                      long limit, boolean last, ServerCallStreamObserver<R> out,
+    /** @param call the method's name, for the log when reading fails on the server's side */
+    private static <T, R> void stream(String call, Followers followers, BoundedLog<T> log, Predicate<T> matcher,
+                                      boolean follow, long limit, boolean last, ServerCallStreamObserver<R> out,
                                       Render<T, R> render) {
         ReadyGate gate = new ReadyGate(out);
         long storedEnd = log.nextIndex();
@@ -313,7 +316,7 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
                 }
             } catch (RuntimeException e) {
                 if (!out.isCancelled()) {
-                    out.onError(CallError.of(Status.INTERNAL, e.toString()));
+                    out.onError(CallError.internal(call, e));
                 }
             } finally {
                 if (follow) {
