@@ -57,6 +57,17 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
     /** Largest hello, bytes: what a node's agent says of itself fits in far less. */
     static final int MAX_HELLO_BYTES = 64 * 1024;
 
+    /**
+     * The highest batch sequence taken (2^48). An agent numbers its batches from 1, one by one
+     * (FlowBatch.sequence): at a million batches a second it would take nine years to get here.
+     * A sequence past it is a broken or hostile sender's, and taken it would make every later
+     * batch of its boot a duplicate, acknowledged and never stored (found in review: one batch
+     * numbered 2^63-1 did; one past 2^63, negative as a Java long, was itself taken for a
+     * duplicate). Such a batch, or one numbered 0, ends the stream INVALID_ARGUMENT unstored and
+     * unacknowledged.
+     */
+    static final long MAX_BATCH_SEQUENCE = 1L << 48;
+
     /** The hello capability of agents that take identity updates. */
     public static final String CAPABILITY_IDENTITY = "identity";
     /** The hello capability of agents that take baselines (volume_spike). */
@@ -445,6 +456,9 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                 case FLOWS -> {
                     if (requireHello()) {
                         var batch = message.getFlows();
+                        if (!sequenceTaken(batch.getSequence())) {
+                            return;
+                        }
                         if (registry.acceptBatch(node, connection, batch.getSequence(), now)) {
                             for (Flow f : batch.getFlowsList()) {
                                 store.addFlow(staged(ownNode(f), now), now, nowNanos);
@@ -457,6 +471,9 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                 case ANOMALIES -> {
                     if (requireHello()) {
                         var batch = message.getAnomalies();
+                        if (!sequenceTaken(batch.getSequence())) {
+                            return;
+                        }
                         if (registry.acceptBatch(node, connection, batch.getSequence(), now)) {
                             for (Anomaly a : batch.getAnomaliesList()) {
                                 store.addAnomaly(staged(ownNode(a), now), now);
@@ -580,6 +597,17 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                 return false;
             }
             return true;
+        }
+
+        /** False, with the stream ended, for a sequence no agent sends (see {@link #MAX_BATCH_SEQUENCE}). */
+        private boolean sequenceTaken(long sequence) {
+            if (sequence != 0 && Long.compareUnsigned(sequence, MAX_BATCH_SEQUENCE) <= 0) {
+                return true;
+            }
+            fail(Status.INVALID_ARGUMENT.withDescription("batch sequence " + Long.toUnsignedString(sequence)
+                    + " is not one an agent sends: they number batches from 1, one by one, up to at most "
+                    + MAX_BATCH_SEQUENCE + "; the batch was not stored"));
+            return false;
         }
 
         private void ack(long sequence) {

@@ -143,8 +143,11 @@ public final class AgentRegistry {
     /**
      * Decides whether a batch is new. Sequences are per boot (the boot id of the connection's
      * hello) and strictly increasing; an agent resends unacknowledged batches in order after
-     * a reconnect.
+     * a reconnect. The ingest stream refuses a sequence no agent reaches before it gets here
+     * ({@code IngestService.MAX_BATCH_SEQUENCE}): one taken would make every later batch of
+     * its boot a duplicate.
      *
+     * @param sequence   the batch's sequence, a uint64
      * @param connection what {@link #connect} returned for the stream the batch came on
      * @return true when the batch must be stored; false for a duplicate (counted)
      */
@@ -153,7 +156,9 @@ public final class AgentRegistry {
         s.lastSeenMillis = nowMillis;
         String bootId = s.open.getOrDefault(connection, "");
         long last = s.lastSequence.getOrDefault(bootId, 0L);
-        if (sequence <= last) {
+        // uint64 on the wire: compared as unsigned, a sequence past 2^63 (negative here) is not
+        // taken for an old one.
+        if (Long.compareUnsigned(sequence, last) <= 0) {
             s.duplicateBatches++;
             duplicateBatches++;
             return false;

@@ -226,7 +226,11 @@ class IngestServiceTest {
         final StreamObserver<AgentMessage> requests;
 
         AgentStream() {
-            requests = IngestGrpc.newStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS).connect(this);
+            this(channel);
+        }
+
+        AgentStream(ManagedChannel on) {
+            requests = IngestGrpc.newStub(on).withDeadlineAfter(30, TimeUnit.SECONDS).connect(this);
         }
 
         AgentStream hello(String node, String bootId) {
@@ -343,6 +347,57 @@ class IngestServiceTest {
     }
 
     @Test
+    void aSequenceNoAgentReachesEndsTheStreamUnstoredAndLeavesTheBootsLaterBatchesStored() throws Exception {
+        // Found in review: one batch numbered 2^63-1 was stored, and every later batch of the
+        // boot, numbered as the agent numbers them, was acknowledged as a duplicate and dropped.
+        // Over a real loopback socket, as an agent connects.
+        Server socketServer = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .addService(ServerInterceptors.intercept(service, IngestService.peerInterceptor())).build().start();
+        ManagedChannel socket = NettyChannelBuilder.forAddress("127.0.0.1", socketServer.getPort()).usePlaintext()
+                .build();
+        try {
+            AgentStream first = new AgentStream(socket).hello("node-a", "boot-1");
+            first.flows(1, flow(1));
+            assertEquals(1, first.nextAck());
+            first.flows(Long.MAX_VALUE, flow(2));
+            Status refused = first.awaitClose();
+            assertEquals(Status.Code.INVALID_ARGUMENT, refused.getCode());
+            assertTrue(refused.getDescription().startsWith("batch sequence 9223372036854775807 is not one an agent"
+                    + " sends"), refused.getDescription());
+            assertTrue(first.received.isEmpty(), "acknowledged: " + first.received);
+
+            AgentStream again = new AgentStream(socket).hello("node-a", "boot-1");
+            again.flows(2, flow(3));
+            assertEquals(2, again.nextAck());
+            assertEquals(List.of(1L, 3L), storedFlowIds());
+            assertEquals(0, onlyAgent().duplicateBatches());
+            assertEquals(Status.Code.OK, again.finish().getCode());
+
+            // uint64: past 2^63 (negative as a Java long, and so taken for a duplicate before),
+            // the largest, and 0, which no agent sends either; each named as the agent sent it.
+            for (long sequence : new long[] {1L << 63, -1L, 0L, IngestService.MAX_BATCH_SEQUENCE + 1}) {
+                AgentStream bad = new AgentStream(socket).hello("node-a", "boot-1");
+                bad.requests.onNext(AgentMessage.newBuilder().setAnomalies(AnomalyBatch.newBuilder()
+                        .setSequence(sequence).addAnomalies(Anomaly.newBuilder().setId("a-" + sequence))).build());
+                Status status = bad.awaitClose();
+                assertEquals(Status.Code.INVALID_ARGUMENT, status.getCode());
+                assertTrue(status.getDescription().startsWith("batch sequence " + Long.toUnsignedString(sequence)
+                        + " "), status.getDescription());
+            }
+            assertEquals(0, store.anomalies().read(0, 10).entries().size());
+            // At the bound, taken.
+            AgentStream last = new AgentStream(socket).hello("node-a", "boot-1");
+            last.flows(IngestService.MAX_BATCH_SEQUENCE, flow(4));
+            assertEquals(IngestService.MAX_BATCH_SEQUENCE, last.nextAck());
+            assertEquals(List.of(1L, 3L, 4L), storedFlowIds());
+            assertEquals(Status.Code.OK, last.finish().getCode());
+        } finally {
+            socket.shutdownNow().awaitTermination(WAIT_SECONDS, TimeUnit.SECONDS);
+            socketServer.shutdownNow().awaitTermination(WAIT_SECONDS, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void newBootIdRestartsTheSequences() throws Exception {
         AgentStream first = new AgentStream().hello("node-a", "boot-1");
         first.flows(1, flow(1));
@@ -421,8 +476,9 @@ class IngestServiceTest {
         real.flows(1, flow(1));
         assertEquals(1, real.nextAck());
         AgentStream other = new AgentStream().hello("node-a", "boot-x");
-        other.flows(Long.MAX_VALUE, flow(2));
-        assertEquals(Long.MAX_VALUE, other.nextAck());
+        // The highest sequence taken now (2^63-1 itself ends the stream).
+        other.flows(IngestService.MAX_BATCH_SEQUENCE, flow(2));
+        assertEquals(IngestService.MAX_BATCH_SEQUENCE, other.nextAck());
         assertEquals(Status.Code.OK, other.finish().getCode());
 
         real.flows(2, flow(3));

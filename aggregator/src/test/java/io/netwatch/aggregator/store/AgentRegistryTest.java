@@ -1,6 +1,7 @@
 package io.netwatch.aggregator.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netwatch.proto.ingest.v1.Hello;
@@ -14,6 +15,19 @@ class AgentRegistryTest {
 
     private static List<String> names(AgentRegistry r) {
         return r.snapshot().stream().map(a -> a.hello().getNodeName()).sorted().toList();
+    }
+
+    @Test
+    void batchSequencesAreComparedAsTheUint64sTheyAre() {
+        // Found in review: compared as signed longs, a sequence past 2^63 was below every
+        // sequence stored, and taken for a duplicate.
+        AgentRegistry r = new AgentRegistry();
+        long c = r.connect(hello("node-a"), "10.0.0.1", 1_000);
+        assertTrue(r.acceptBatch("node-a", c, 5, 1_000));
+        assertTrue(r.acceptBatch("node-a", c, 1L << 63, 1_000), "2^63 is after 5");
+        assertFalse(r.acceptBatch("node-a", c, 6, 1_000), "6 is before 2^63");
+        assertTrue(r.acceptBatch("node-a", c, -1L, 1_000), "2^64-1 is after 2^63");
+        assertEquals(1, r.snapshot().getFirst().duplicateBatches());
     }
 
     @Test
