@@ -25,12 +25,14 @@ import io.netwatch.aggregator.ingest.IdentityStreamConfig;
 import io.netwatch.aggregator.ingest.IngestService;
 import io.netwatch.aggregator.ingest.NodeTokens;
 import io.netwatch.aggregator.metrics.IngestMetrics;
+import io.netwatch.aggregator.metrics.PolicyQueryMetrics;
 import io.netwatch.aggregator.metrics.QueryMetrics;
 import io.netwatch.aggregator.metrics.QueryStreamMetrics;
 import io.netwatch.aggregator.metrics.StoreMetrics;
 import io.netwatch.aggregator.query.IncidentQueries;
 import io.netwatch.aggregator.query.PolicyQueries;
 import io.netwatch.aggregator.query.QueryService;
+import io.netwatch.aggregator.query.PolicyQueryLimit;
 import io.netwatch.aggregator.query.QueryStreamLimit;
 import io.netwatch.aggregator.response.Response;
 import io.netwatch.aggregator.security.IngestAuthenticator;
@@ -210,6 +212,8 @@ public final class AggregatorServer implements AutoCloseable {
         ServerLimits limits = config.limits();
         QueryStreamLimit queryStreams = new QueryStreamLimit(limits.maxQueryStreams());
         new QueryStreamMetrics(queryStreams).bindTo(meters);
+        PolicyQueryLimit policyQueries = new PolicyQueryLimit(limits.maxPolicyQueries());
+        new PolicyQueryMetrics(policyQueries).bindTo(meters);
         TokenFile token = security.queryTokenFile() == null ? null : TokenFile.load(security.queryTokenFile(), counters);
         ServerTls.Credentials tls = security.plaintext() ? null : security.tls().credentials(housekeeping, counters);
         // Stopped after the server: it scores the batches stored while the agents' streams drain.
@@ -233,7 +237,7 @@ public final class AggregatorServer implements AutoCloseable {
                 : NettyServerBuilder.forAddress(config.listen(), tls.server());
         QueryService query = new QueryService(store, registry, identity == null ? null
                 : new PolicyQueries(store, identity.index(), identity.history(), identity.verdicts().hits()),
-                new IncidentQueries(incidents.tracker()), response);
+                new IncidentQueries(incidents.tracker()), response, policyQueries);
         QueryMetrics latency = new QueryMetrics(meters);
         // The health service stays open: kubelet's gRPC probe has no certificate or token.
         Server server = builder

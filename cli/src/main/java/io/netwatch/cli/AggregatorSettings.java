@@ -78,6 +78,10 @@ final class AggregatorSettings {
     static final ConfigKey<Integer> MAX_QUERY_STREAMS = SCHEMA.key("query.max_streams", integer(1, 100_000),
             ServerLimits.DEFAULT_MAX_QUERY_STREAMS, "Streaming queries (flows, anomalies, incidents, followed or "
                     + "not) open at once, from all clients; past it a new one is refused RESOURCE_EXHAUSTED (counted).");
+    static final ConfigKey<Integer> MAX_POLICY_QUERIES = SCHEMA.key("query.max_policy_queries", integer(1, 1000),
+            ServerLimits.DEFAULT_MAX_POLICY_QUERIES, "Policy suggestions and simulations running at once, from all "
+                    + "clients (each reads the whole store on a core of its own); past it a new one is refused "
+                    + "RESOURCE_EXHAUSTED (counted).");
     static final ConfigKey<Integer> MAX_CALLS_PER_CONNECTION = SCHEMA.key("server.max_calls_per_connection",
             integer(1, 100_000), ServerLimits.DEFAULT_MAX_CALLS_PER_CONNECTION, "Calls open at once on one client "
                     + "connection (HTTP/2 MAX_CONCURRENT_STREAMS): a gRPC client holds further calls until one ends.");
@@ -229,7 +233,8 @@ final class AggregatorSettings {
                 .withBaseline(baseline(v))
                 .withResponse(response(v))
                 .withDnsResolvers(dnsResolvers(v))
-                .withLimits(new ServerLimits(v.get(MAX_CALLS_PER_CONNECTION), v.get(MAX_QUERY_STREAMS)));
+                .withLimits(new ServerLimits(v.get(MAX_CALLS_PER_CONNECTION), v.get(MAX_QUERY_STREAMS),
+                        v.get(MAX_POLICY_QUERIES)));
     }
 
     /** kubernetes.dns_resolvers: an address alone is its own /32 or /128. */

@@ -52,6 +52,17 @@ class AggregatorConfigurationTest {
     }
 
     @Test
+    void theQueryLimitsReachTheServer() throws Exception {
+        Path f = dir.resolve("aggregator.yaml");
+        Files.writeString(f, "query:\n  max_streams: 7\n  max_policy_queries: 2\n");
+        var limits = AggregatorSettings.toConfig(settings(Map.of(), "--config", f.toString())).limits();
+        assertEquals(7, limits.maxQueryStreams());
+        assertEquals(2, limits.maxPolicyQueries());
+        assertEquals(io.netwatch.aggregator.security.ServerLimits.DEFAULT_MAX_POLICY_QUERIES,
+                AggregatorSettings.toConfig(settings(Map.of())).limits().maxPolicyQueries());
+    }
+
+    @Test
     void errorsNameTheKey() throws Exception {
         Path f = dir.resolve("aggregator.yaml");
         Files.writeString(f, "store:\n  max_flow: 10\n");

@@ -62,6 +62,12 @@ public final class PolicyQueries {
      * past it are counted as not listed.
      */
     static final int MAX_LISTED_BYTES = 3 * 1024 * 1024;
+    /**
+     * NetworkPolicies one simulation takes. Each stored flow is judged against every one (found
+     * in review: 20,000 policies, 4 MiB of YAML, over a full store took hours of a core); a
+     * namespace holds a handful, and a large cluster's whole set a few hundred.
+     */
+    static final int MAX_SIMULATED_POLICIES = 1000;
     private static final int READ_CHUNK = 1024;
 
     private final FlowStore store;
@@ -155,6 +161,10 @@ public final class PolicyQueries {
             throw new IllegalArgumentException("yaml: is empty (the NetworkPolicies to simulate)");
         }
         PolicyDocuments.Read read = PolicyDocuments.read(r.getYaml(), "policies", "default");
+        if (read.policies().size() > MAX_SIMULATED_POLICIES) {
+            throw new IllegalArgumentException("yaml: " + read.policies().size() + " NetworkPolicies, more than the "
+                    + MAX_SIMULATED_POLICIES + " one simulation takes; simulate them a namespace or a few at a time");
+        }
         PolicySimulator.Mode mode = switch (r.getMode()) {
             case SIMULATION_MODE_ADD -> PolicySimulator.Mode.ADD;
             case SIMULATION_MODE_UNKNOWN, SIMULATION_MODE_REPLACE -> PolicySimulator.Mode.REPLACE;

@@ -6,6 +6,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.netwatch.aggregator.response.Response;
 import io.netwatch.aggregator.security.QueryAuthenticator;
+import io.netwatch.aggregator.security.ServerLimits;
 import io.netwatch.aggregator.store.AgentRegistry;
 import io.netwatch.aggregator.store.BoundedLog;
 import io.netwatch.aggregator.store.FlowStore;
@@ -65,6 +66,8 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
     private final IncidentQueries incidents;
     /** Blocking decisions, or null when there is no response stage (tests). */
     private final Response response;
+    /** The bound on suggestions and simulations running at once. */
+    private final PolicyQueryLimit policyLimit;
     private final Followers followers = new Followers();
 
     /**
@@ -83,11 +86,19 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
      */
     public QueryService(FlowStore store, AgentRegistry registry, PolicyQueries policies, IncidentQueries incidents,
                         Response response) {
+        this(store, registry, policies, incidents, response,
+                new PolicyQueryLimit(ServerLimits.DEFAULT_MAX_POLICY_QUERIES));
+    }
+
+    /** @param policyLimit the bound on policy suggestions and simulations running at once */
+    public QueryService(FlowStore store, AgentRegistry registry, PolicyQueries policies, IncidentQueries incidents,
+                        Response response, PolicyQueryLimit policyLimit) {
         this.store = store;
         this.registry = registry;
         this.policies = policies;
         this.incidents = incidents;
         this.response = response;
+        this.policyLimit = policyLimit;
     }
 
     /**
@@ -150,24 +161,34 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
 
     @Override
     public void getPolicyHits(GetPolicyHitsRequest request, StreamObserver<GetPolicyHitsResponse> responses) {
-        unary("GetPolicyHits", responses, () -> policies.hits(request));
+        unary("GetPolicyHits", false, responses, () -> policies.hits(request));
     }
 
     @Override
     public void suggestPolicies(SuggestPoliciesRequest request, StreamObserver<SuggestPoliciesResponse> responses) {
-        unary("SuggestPolicies", responses, () -> policies.suggest(request));
+        unary("SuggestPolicies", true, responses, () -> policies.suggest(request));
     }
 
     @Override
     public void simulatePolicies(SimulatePoliciesRequest request, StreamObserver<SimulatePoliciesResponse> responses) {
-        unary("SimulatePolicies", responses, () -> policies.simulate(request));
+        unary("SimulatePolicies", true, responses, () -> policies.simulate(request));
     }
 
-    /** @param call the method's name, for the log when the answer fails on the server's side */
-    private <R> void unary(String call, StreamObserver<R> responses, java.util.function.Supplier<R> answer) {
+    /**
+     * @param call    the method's name, for the log when the answer fails on the server's side
+     * @param bounded whether it reads the whole store, and so takes one of {@link #policyLimit}'s places
+     */
+    private <R> void unary(String call, boolean bounded, StreamObserver<R> responses,
+                           java.util.function.Supplier<R> answer) {
         if (policies == null) {
             responses.onError(Status.FAILED_PRECONDITION.withDescription("this aggregator watches no cluster, so it knows"
                     + " no workloads or policies: start it with `netwatch aggregator --kubernetes`").asRuntimeException());
+            return;
+        }
+        if (bounded && !policyLimit.enter()) {
+            responses.onError(Status.RESOURCE_EXHAUSTED.withDescription("the aggregator is running "
+                    + policyLimit.max() + " policy suggestions and simulations, as many as it runs at once"
+                    + " (query.max_policy_queries); try again when one ends").asRuntimeException());
             return;
         }
         R r;
@@ -184,6 +205,10 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
             // Found in review: e.toString() went to the client, a server class and its message.
             responses.onError(CallError.internal(call, e));
             return;
+        } finally {
+            if (bounded) {
+                policyLimit.leave();
+            }
         }
         responses.onNext(r);
         responses.onCompleted();

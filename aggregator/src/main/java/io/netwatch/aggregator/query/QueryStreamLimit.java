@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.LongAdder;
  * whole aggregator: each holds a reader that looks at every new record for as long as its
  * client follows, so a client with many connections could otherwise open them without end.
  * A call past the bound ends RESOURCE_EXHAUSTED at once and is counted; unary calls are not
- * bounded here. Install it inside the authenticator, so that only an authenticated call takes
+ * bounded here (policy suggestions and simulations are, by {@link PolicyQueryLimit}). Install it inside the authenticator, so that only an authenticated call takes
  * a place. A place is given back when the call's context ends: on its close, its cancel by the
  * client or a broken connection.
  */

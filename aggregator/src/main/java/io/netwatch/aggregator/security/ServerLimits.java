@@ -15,12 +15,21 @@ package io.netwatch.aggregator.security;
  * @param maxQueryStreams       streaming query calls open at once on the whole aggregator,
  *                              whoever opens them and on however many connections: past it a
  *                              new one is refused RESOURCE_EXHAUSTED and counted
+ * @param maxPolicyQueries      policy suggestions and simulations running at once on the whole
+ *                              aggregator: each reads the whole store, a simulation judging
+ *                              every flow against every policy it was sent, so one past it is
+ *                              refused RESOURCE_EXHAUSTED and counted
  */
-public record ServerLimits(int maxCallsPerConnection, int maxQueryStreams) {
+public record ServerLimits(int maxCallsPerConnection, int maxQueryStreams, int maxPolicyQueries) {
     /** The least RFC 9113 (6.5.2) asks a peer to allow, and what most HTTP/2 servers advertise. */
     public static final int DEFAULT_MAX_CALLS_PER_CONNECTION = 100;
     /** Far more than operators follow at once; each follower reads every new record. */
     public static final int DEFAULT_MAX_QUERY_STREAMS = 256;
+    /**
+     * Each takes a core while it runs: a few, so that simulations can never take every core
+     * the aggregator stores and judges flows with.
+     */
+    public static final int DEFAULT_MAX_POLICY_QUERIES = 4;
     /**
      * RST_STREAM frames a client may send per {@link #RST_WINDOW_SECONDS} before its connection
      * is closed (ENHANCE_YOUR_CALM): a call cancelled as soon as it is opened costs the server a
@@ -32,13 +41,20 @@ public record ServerLimits(int maxCallsPerConnection, int maxQueryStreams) {
     public static final int RST_WINDOW_SECONDS = 30;
 
     public ServerLimits {
-        if (maxCallsPerConnection < 1 || maxQueryStreams < 1) {
+        if (maxCallsPerConnection < 1 || maxQueryStreams < 1 || maxPolicyQueries < 1) {
             throw new IllegalArgumentException("server limits must be at least 1, got maxCallsPerConnection="
-                    + maxCallsPerConnection + " maxQueryStreams=" + maxQueryStreams);
+                    + maxCallsPerConnection + " maxQueryStreams=" + maxQueryStreams + " maxPolicyQueries="
+                    + maxPolicyQueries);
         }
     }
 
+    /** With {@link #DEFAULT_MAX_POLICY_QUERIES}. */
+    public ServerLimits(int maxCallsPerConnection, int maxQueryStreams) {
+        this(maxCallsPerConnection, maxQueryStreams, DEFAULT_MAX_POLICY_QUERIES);
+    }
+
     public static ServerLimits defaults() {
-        return new ServerLimits(DEFAULT_MAX_CALLS_PER_CONNECTION, DEFAULT_MAX_QUERY_STREAMS);
+        return new ServerLimits(DEFAULT_MAX_CALLS_PER_CONNECTION, DEFAULT_MAX_QUERY_STREAMS,
+                DEFAULT_MAX_POLICY_QUERIES);
     }
 }

@@ -18,6 +18,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
+import io.netwatch.aggregator.RecordingObserver;
 import io.netwatch.aggregator.identity.ClusterState;
 import io.netwatch.aggregator.identity.DnsNames;
 import io.netwatch.aggregator.identity.FlowEnricher;
@@ -427,6 +428,95 @@ class PolicyQueriesTest {
             }
         } finally {
             ended.close();
+        }
+    }
+
+    /** {@code count} NetworkPolicies of namespace shop, each isolating every pod's ingress. */
+    private static String policies(int count) {
+        StringBuilder yaml = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            yaml.append("---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p").append(i)
+                    .append(", namespace: shop}\nspec: {podSelector: {}, ingress: [{from: [{podSelector: {matchLabels:")
+                    .append(" {app: x").append(i).append("}}}]}]}\n");
+        }
+        return yaml.toString();
+    }
+
+    @Test
+    void aSimulationTakesAtMostMaxSimulatedPolicies() {
+        // Found in review: 20,000 policies (4 MiB of YAML) were judged against every stored flow,
+        // hours of a core over a full store.
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> query().simulatePolicies(
+                SimulatePoliciesRequest.newBuilder().setYaml(policies(PolicyQueries.MAX_SIMULATED_POLICIES + 1))
+                        .build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().startsWith("yaml: 1001 NetworkPolicies, more than the 1000 one"
+                + " simulation takes"), e.getStatus().getDescription());
+        // At the bound, simulated.
+        assertEquals(4, query().simulatePolicies(SimulatePoliciesRequest.newBuilder()
+                .setYaml(policies(PolicyQueries.MAX_SIMULATED_POLICIES)).build()).getFlowsJudged());
+    }
+
+    @Test
+    void policyQueriesPastTheBoundAreRefusedWhileOneRunsAndItsPlaceComesBackWhenItStops() throws Exception {
+        // Found in review: suggestions and simulations were bounded by nothing, so clients on
+        // many connections could run as many as they liked, each a core for as long as it took.
+        long now = clock.get() / 1_000_000;
+        Flow f = verdicts.judge(enricher.enrich(tcp(9, "10.244.1.5", "10.244.1.6", 9000, TcpState.TCP_STATE_CLOSED,
+                10), now), now);
+        for (int i = 0; i < 1_000; i++) {
+            store.flows().append(f, now);
+        }
+        PolicyQueryLimit limit = new PolicyQueryLimit(1);
+        Server own = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .addService(new QueryService(store, new AgentRegistry(),
+                        new PolicyQueries(store, index, history, verdicts.hits()), null, null, limit))
+                .build().start();
+        ManagedChannel ownChannel = NettyChannelBuilder.forAddress("127.0.0.1", own.getPort()).usePlaintext().build();
+        io.grpc.Context.CancellableContext slowCall = io.grpc.Context.current().withCancellation();
+        try {
+            // Judged whole, 1,000 policies over the 1,000 flows take seconds: it runs while the
+            // next calls come.
+            String many = policies(PolicyQueries.MAX_SIMULATED_POLICIES);
+            RecordingObserver<SimulatePoliciesResponse> slow = new RecordingObserver<>();
+            slowCall.run(() -> QueryGrpc.newStub(ownChannel).withDeadlineAfter(60, TimeUnit.SECONDS)
+                    .simulatePolicies(SimulatePoliciesRequest.newBuilder().setYaml(many).build(), slow));
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (limit.running() < 1 && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            assertEquals(1, limit.running(), "the simulation is running");
+
+            QueryGrpc.QueryBlockingStub other = QueryGrpc.newBlockingStub(ownChannel)
+                    .withDeadlineAfter(10, TimeUnit.SECONDS);
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> other.simulatePolicies(
+                    SimulatePoliciesRequest.newBuilder().setYaml(DENY_ALL).build()));
+            assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+            assertTrue(e.getStatus().getDescription().contains("query.max_policy_queries"),
+                    e.getStatus().getDescription());
+            e = assertThrows(StatusRuntimeException.class, () -> other.suggestPolicies(
+                    SuggestPoliciesRequest.newBuilder().setNamespace("shop").build()));
+            assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+            assertEquals(2, limit.refused());
+            // Hit counts read counters only: not bounded.
+            assertEquals(1, other.getPolicyHits(GetPolicyHitsRequest.getDefaultInstance()).getPoliciesCount());
+
+            // Cancelled, the simulation stops at the next flow it reads, and gives its place back.
+            slowCall.cancel(null);
+            assertEquals(Status.Code.CANCELLED, slow.closed.get(10, TimeUnit.SECONDS).getCode());
+            until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (limit.running() > 0 && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            assertEquals(0, limit.running());
+            SimulatePoliciesResponse after = QueryGrpc.newBlockingStub(ownChannel).withDeadlineAfter(10,
+                    TimeUnit.SECONDS).simulatePolicies(SimulatePoliciesRequest.newBuilder().setYaml(DENY_ALL).build());
+            assertEquals(1_000, after.getFlowsJudged() + after.getFlowsNotJudged(), "the whole store (1,000) read");
+            assertEquals(2, limit.refused());
+        } finally {
+            slowCall.cancel(null);
+            ownChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            own.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
     }
 
