@@ -191,24 +191,28 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
                     + " (query.max_policy_queries); try again when one ends").asRuntimeException());
             return;
         }
-        R r;
+        // The place is given back before the answer goes, so that a client told the work is done
+        // finds it free.
+        R r = null;
+        Throwable failure = null;
         try {
             r = answer.get();
         } catch (IllegalArgumentException e) {
-            responses.onError(CallError.of(Status.INVALID_ARGUMENT, e.getMessage()));
-            return;
+            failure = CallError.of(Status.INVALID_ARGUMENT, e.getMessage());
         } catch (io.grpc.StatusRuntimeException e) {
             // The call ended while it was answered (PolicyQueries stops reading then).
-            responses.onError(e);
-            return;
+            failure = e;
         } catch (RuntimeException e) {
             // Found in review: e.toString() went to the client, a server class and its message.
-            responses.onError(CallError.internal(call, e));
-            return;
+            failure = CallError.internal(call, e);
         } finally {
             if (bounded) {
                 policyLimit.leave();
             }
+        }
+        if (failure != null) {
+            responses.onError(failure);
+            return;
         }
         responses.onNext(r);
         responses.onCompleted();
