@@ -110,6 +110,19 @@ class AgentConfigurationTest {
     }
 
     @Test
+    void aKeyIsNotToldTheSectionItIsWrittenIn() throws Exception {
+        // Found in review: with sections among the candidates, a short unknown key was told
+        // to be the section holding it, where it already is.
+        String m = error(Map.of(), "--config", file("flows:\n  x: 1\n").toString());
+        assertEquals("agent.yaml: flows.x: unknown key; the keys in flows are max_flows, timeouts", m);
+        m = error(Map.of(), "--config", file("flows:\n  timeouts:\n    x: 1s\n").toString());
+        assertTrue(m.startsWith("agent.yaml: flows.timeouts.x: unknown key"), m);
+        assertFalse(m.contains("did you mean flows.timeouts?"), m);
+        m = error(Map.of(), "--config", file("flows.x: 1\n").toString());
+        assertTrue(m.startsWith("agent.yaml: flows.x: unknown key; the keys at the top level are "), m);
+    }
+
+    @Test
     void fileErrorsNameTheFileTheKeyAndWhatIsAllowed() throws Exception {
         String m = error(Map.of(), "--config", file("flows:\n  timeouts:\n    tcp_established: 5x\n").toString());
         assertEquals("agent.yaml: flows.timeouts.tcp_established: \"5x\" is not a duration (examples: 30s, 5m, 500ms,"

@@ -82,13 +82,18 @@ public final class ConfigSchema {
     /**
      * " (did you mean flows.max_flows?)" for a mistyped path, or "". Sections are candidates
      * too: found by a new user, "flow:" or "Flows:" at the top level (and "stroe:" in the
-     * aggregator's file) suggested nothing, since only whole key paths were compared.
+     * aggregator's file) suggested nothing, since only whole key paths were compared. The
+     * sections that hold {@code path} are not: the mistake is below them ("flows.x" was told
+     * "did you mean flows?", the section it was written in).
      */
     public String didYouMean(String path) {
         Set<String> candidates = new TreeSet<>(keys.keySet());
         for (String k : keys.keySet()) {
             for (int dot = k.indexOf('.'); dot > 0; dot = k.indexOf('.', dot + 1)) {
-                candidates.add(k.substring(0, dot));
+                String section = k.substring(0, dot);
+                if (!path.startsWith(section + ".")) {
+                    candidates.add(section);
+                }
             }
         }
         return Suggestions.didYouMean(path, candidates);
