@@ -140,6 +140,11 @@ class AggregatorConfigurationTest {
         r = CliRun.of("aggregator", "--config", f.toString(), "--print-config");
         assertEquals(2, r.code(), r.stdout());
         assertTrue(r.stderr().contains("baseline.file " + dir + " is a directory; name a file"), r.stderr());
+        // Found in review: the root has no parent, and was said to be in "directory null".
+        Files.writeString(f, "baseline:\n  file: /\n");
+        r = CliRun.of("aggregator", "--config", f.toString(), "--print-config");
+        assertEquals(2, r.code(), r.stdout());
+        assertEquals("netwatch aggregator: baseline.file / is a directory; name a file\n", r.stderr());
 
         Path fine = dir.resolve("baseline.pb");
         Files.writeString(f, "baseline:\n  file: " + fine + "\n");

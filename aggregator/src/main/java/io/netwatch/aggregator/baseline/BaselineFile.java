@@ -64,6 +64,11 @@ final class BaselineFile {
      * @throws IllegalArgumentException naming baseline.file and what to fix
      */
     static Path checkUsable(Path file) {
+        // First: the root has no parent ("directory null does not exist"), and a directory in
+        // one this process cannot write was said to be that one's fault.
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException("baseline.file " + file + " is a directory; name a file");
+        }
         Path dir = file.toAbsolutePath().getParent();
         if (dir == null || !Files.isDirectory(dir)) {
             throw new IllegalArgumentException("baseline.file " + file + ": directory " + dir
@@ -72,9 +77,6 @@ final class BaselineFile {
         if (!Files.isWritable(dir)) {
             throw new IllegalArgumentException("baseline.file " + file + ": directory " + dir
                     + " is not writable by this process");
-        }
-        if (Files.isDirectory(file)) {
-            throw new IllegalArgumentException("baseline.file " + file + " is a directory; name a file");
         }
         return dir;
     }
