@@ -185,10 +185,13 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
             // Payload rules read this flow's bytes from the first ones.
             get();
         }
-        if (!tcp && signatures == null && onDnsPort() && inspector.parses(MessageKind.DNS)) {
+        if (!tcp && signatures == null && onDnsPort() && !(serverPort == QUIC_PORT && inspector.parses(MessageKind.QUIC))
+                && inspector.parses(MessageKind.DNS)) {
             // DNS over UDP by its port, and no payload rule reads its datagrams: every message
             // is parsed without direction state (two objects fewer for each DNS flow, most of
-            // the flows a node sees).
+            // the flows a node sees). Not to QUIC's port, whose directions are read as QUIC
+            // (parseDatagram) as with payload rules: a client on source port 53, which any pod
+            // may bind, was read as DNS only, and its QUIC hello and SNI never (found in review).
             udpDns = true;
         } else {
             this.toServer = new Direction(true);

@@ -440,6 +440,27 @@ class QuicFlowTest {
     }
 
     @Test
+    void aClientOnSourcePort53ToPort443IsReadAsQuic() throws Exception {
+        // Either port 53 made a UDP flow DNS, read without directions when no payload rule
+        // reads UDP: a QUIC client bound to source port 53 (any pod may bind it) had its
+        // Initials parsed as DNS (malformed), and its hello and SNI were never read, where
+        // with payload rules they were.
+        withRules("");
+        byte[] dcid = id("0".repeat(16));
+        byte[] clientScid = id("a1".repeat(4));
+        byte[] serverScid = id("c1".repeat(8));
+        datagram(true, 53, 443, clientInitial(dcid, dcid, clientScid, 0, crypto(0, helloFor("hidden2.org"))));
+        datagram(false, 53, 443, serverInitial(dcid, clientScid, serverScid, 0, crypto(0, QuicInitialTest.SERVER_HELLO)));
+        pipeline.finish();
+        assertEquals(List.of("hidden2.org"), hellos("client_hello"));
+        assertEquals(1, hellos("server_hello").size());
+        Flow f = flows.getFirst();
+        assertEquals("quic", f.getAppProto());
+        assertEquals("hidden2.org", f.getTls().getSni());
+        assertEquals(0, pipeline.inspector().malformedMessages(MessageKind.DNS));
+    }
+
+    @Test
     void aDirectionOnAnotherPortNotNamedQuicStillEndsAtItsFirstDatagramThatIsNoInitial() throws Exception {
         // Off port 443 a direction is read as QUIC only while its datagrams say so: one that
         // cannot be opened names nothing, and the next that is no Initial ends the direction, as
