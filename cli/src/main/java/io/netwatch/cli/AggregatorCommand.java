@@ -248,22 +248,41 @@ final class AggregatorCommand implements Callable<Integer> {
      * A start that failed on a port (another aggregator, or another process, holds it), in one
      * line naming the option that chooses another. {@code listen} is the gRPC address the start
      * bound: found by a new user, the line quoted Netty's "Failed to bind to address
-     * /127.0.0.1:50051", with a slash and in other words than the metrics port's.
+     * /127.0.0.1:50051", with a slash and in other words than the metrics port's. Any other
+     * failure of the start (a file of baseline.file's that cannot be set aside, say) is said
+     * as it is, with no port: found in review, it read "cannot listen on 127.0.0.1:50051:
+     * /var/lib/netwatch/baseline.pb.corrupt (choose another with --listen ...)".
      */
     static String cannotListen(java.io.IOException e, java.net.InetSocketAddress listen) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
+        String why = root == e || root.getMessage() == null || String.valueOf(e.getMessage()).contains(root.getMessage())
+                ? "" : ": " + root.getMessage();
         boolean metrics = e.getMessage() != null && e.getMessage().startsWith("cannot serve metrics");
         if (metrics) {
-            String why = root == e || root.getMessage() == null || e.getMessage().contains(root.getMessage())
-                    ? "" : ": " + root.getMessage();
             return e.getMessage() + why + " (choose another with --metrics or metrics.listen, or 'none')";
+        }
+        // grpc-netty's words for the server's bind failing, whatever the transport's exception.
+        boolean bind = root instanceof java.net.BindException
+                || e.getMessage() != null && e.getMessage().startsWith("Failed to bind to address");
+        if (!bind) {
+            return "cannot start: " + e.getMessage() + why + (root instanceof java.nio.file.FileSystemException f
+                    && f.getReason() == null ? " (" + words(f.getClass().getSimpleName()) + ")" : "");
         }
         String host = listen.getHostString();
         String address = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + listen.getPort();
-        String why = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
-        return "cannot listen on " + address + ": " + why + " (choose another with --listen, or stop what holds it)";
+        String reason = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+        return "cannot listen on " + address + ": " + reason + " (choose another with --listen, or stop what holds it)";
+    }
+
+    /**
+     * A file system exception's name in words, for one that gives only the path
+     * ("DirectoryNotEmptyException": "directory not empty").
+     */
+    private static String words(String exception) {
+        String name = exception.endsWith("Exception") ? exception.substring(0, exception.length() - 9) : exception;
+        return name.replaceAll("(?<=[a-z])(?=[A-Z])", " ").toLowerCase(java.util.Locale.ROOT);
     }
 }

@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A port another process holds stops the aggregator with one line naming the option, not a stack trace. */
 class AggregatorPortsTest {
@@ -39,5 +42,23 @@ class AggregatorPortsTest {
             assertTrue(r.stderr().contains("(choose another with --metrics or metrics.listen, or 'none')"), r.stderr());
             assertEquals(1, r.stderr().lines().count(), "one line: " + r.stderr());
         }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aStartThatFailsOnAFileNamesNoPort(@TempDir Path dir) throws Exception {
+        // Found in review: every failure of the start was said as the port's, "cannot listen on
+        // 127.0.0.1:...: <path> (choose another with --listen, ...)", here a damaged baseline
+        // file that cannot be set aside (a directory holds its .corrupt name).
+        Path baseline = dir.resolve("baseline.pb");
+        Files.writeString(baseline, "not a baseline");
+        Files.createDirectories(dir.resolve("baseline.pb.corrupt"));
+        Files.writeString(dir.resolve("baseline.pb.corrupt").resolve("x"), "x");
+        Path config = dir.resolve("aggregator.yaml");
+        Files.writeString(config, "baseline:\n  file: " + baseline + "\n");
+        CliRun r = CliRun.of("aggregator", "--config", config.toString(), "--listen", "127.0.0.1:0", "--metrics", "none");
+        assertEquals(2, r.code(), r.stderr());
+        assertEquals("netwatch aggregator: cannot start: " + dir.resolve("baseline.pb.corrupt") + " (directory not empty)\n",
+                r.stderr());
     }
 }
