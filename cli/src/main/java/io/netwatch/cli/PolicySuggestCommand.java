@@ -175,12 +175,15 @@ final class PolicySuggestCommand implements Callable<Integer> {
         };
     }
 
-    /** "k=v,k2=v2" as a map, or an error naming the bad pair. */
+    /**
+     * "k=v,k2=v2" as a map, or an error naming the bad pair. A value may be empty ("k="), as a
+     * label's may (found in review: refused as "is not KEY=VALUE").
+     */
     static Map<String, String> labels(String text) {
         Map<String, String> out = new TreeMap<>();
         for (String pair : text.split(",")) {
             int eq = pair.indexOf('=');
-            if (eq <= 0 || eq == pair.length() - 1) {
+            if (eq <= 0) {
                 throw new IllegalArgumentException("--dns-labels: '" + pair + "' is not KEY=VALUE");
             }
             out.put(pair.substring(0, eq).strip(), pair.substring(eq + 1).strip());

@@ -175,6 +175,14 @@ class PolicySuggestCommandTest {
     }
 
     @Test
+    void aDnsLabelMayHaveAnEmptyValue() {
+        // A label's value may be empty, as Kubernetes takes it: "tier=" was refused as not KEY=VALUE.
+        CliRun r = suggest("-n", "shop", "--dns-labels", "k8s-app=kube-dns,tier=");
+        assertEquals(0, r.code(), r.stderr());
+        assertTrue(r.stdout().contains("\"k8s-app\": \"kube-dns\"\n          \"tier\": \"\"\n"), r.stdout());
+    }
+
+    @Test
     void mistakesAreNamedAndExitTwo() throws Exception {
         Path flows = resource("flows.jsonl");
         Path cluster = resource("cluster.yaml");
