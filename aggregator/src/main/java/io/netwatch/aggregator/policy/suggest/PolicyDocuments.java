@@ -28,8 +28,9 @@ public final class PolicyDocuments {
     /**
      * A qualified Java type name in Jackson's messages ("io.fabric8...IntOrString", also within
      * "java.util.ArrayList<...>" and "(java.lang.NumberFormatException)"): said by its simple name.
+     * Group 1 is a double-quoted value the user wrote, which is left alone.
      */
-    private static final Pattern JAVA_NAME = Pattern.compile("\\b(?:[a-z_$][\\w$]*\\.)+([A-Z][\\w$]*)");
+    private static final Pattern JAVA_NAME = Pattern.compile("(\"(?:[^\"\\\\]|\\\\.)*\")|\\b(?:[a-z_$][\\w$]*\\.)+([A-Z][\\w$]*)");
 
     /** The policies read, and how many objects of each other kind were skipped. */
     public record Read(List<Policy> policies, Map<String, Integer> ignored) {
@@ -137,7 +138,10 @@ public final class PolicyDocuments {
 
     /** The first line of Jackson's message, Java types by their simple names. */
     private static String jacksonMessage(JacksonException e, String none) {
-        return JAVA_NAME.matcher(e.getOriginalMessage().lines().findFirst().orElse(none)).replaceAll("$1");
+        // A value the user wrote, quoted by Jackson ("my.value.Here"), is kept as written: found
+        // in review, an endPort of my.value.Here was said as from String "Here".
+        return JAVA_NAME.matcher(e.getOriginalMessage().lines().findFirst().orElse(none))
+                .replaceAll(m -> java.util.regex.Matcher.quoteReplacement(m.group(1) != null ? m.group(1) : m.group(2)));
     }
 
     private static String text(JsonNode node, String field) {
