@@ -80,8 +80,9 @@ final class ObserveCommand implements Callable<Integer> {
     List<String> label = List.of();
 
     @Option(names = "--fqdn", split = ",", description = "DNS name either endpoint is known by (a name the cluster's"
-            + " resolvers were seen to answer with its address, by an aggregator run with --kubernetes); a * stands"
-            + " for any characters, dots included, as in Hubble: *.example.com for every name below example.com.")
+            + " resolvers were seen to answer with its address, known only to an aggregator that watches the cluster,"
+            + " kubernetes.enabled); a * stands for any characters, dots included, as in Hubble: *.example.com for"
+            + " every name below example.com.")
     List<String> fqdn = List.of();
 
     /** The option that sets each field of the request, for the aggregator's refusals. */
