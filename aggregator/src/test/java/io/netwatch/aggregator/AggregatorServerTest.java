@@ -82,6 +82,31 @@ class AggregatorServerTest {
         shutdown(channel);
     }
 
+    /** Holds each flow stored until released: an agent's batch stuck in the store. */
+    private static final class HeldStore implements StoreListener {
+        final CountDownLatch storing = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+
+        @Override
+        public void flowStored(Flow flow, long receivedMillis) {
+            storing.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** Sends a hello and one batch on {@code agent}, and returns once the batch is being stored. */
+        void sendOneBatch(StreamObserver<AgentMessage> agent) throws InterruptedException {
+            agent.onNext(AgentMessage.newBuilder().setHello(Hello.newBuilder().setNodeName("node-a")
+                    .setBootId("boot-1").setVersion("test")).build());
+            agent.onNext(AgentMessage.newBuilder().setFlows(FlowBatch.newBuilder().setSequence(1)
+                    .addFlows(FlowFixtures.flow(1))).build());
+            assertTrue(storing.await(WAIT_SECONDS, TimeUnit.SECONDS), "the batch is being stored");
+        }
+    }
+
     /**
      * Found in review: an interrupt during the drain skipped the rest of the server's stop, so
      * the calls it had not waited for were never cancelled: an agent's stream stuck on a batch
@@ -91,19 +116,8 @@ class AggregatorServerTest {
     @Test
     void anInterruptedCloseStillCancelsTheStreamsItDidNotWaitFor() throws Exception {
         AggregatorServer server = startOnLoopback();
-        CountDownLatch storing = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        server.store().listen(new StoreListener() {
-            @Override
-            public void flowStored(Flow flow, long receivedMillis) {
-                storing.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        });
+        HeldStore held = new HeldStore();
+        server.store().listen(held);
         ManagedChannel channel = channelTo(server.port());
         CompletableFuture<Status> ended = new CompletableFuture<>();
         try {
@@ -122,17 +136,13 @@ class AggregatorServerTest {
                     ended.complete(Status.OK);
                 }
             });
-            agent.onNext(AgentMessage.newBuilder().setHello(Hello.newBuilder().setNodeName("node-a")
-                    .setBootId("boot-1").setVersion("test")).build());
-            agent.onNext(AgentMessage.newBuilder().setFlows(FlowBatch.newBuilder().setSequence(1)
-                    .addFlows(FlowFixtures.flow(1))).build());
-            assertTrue(storing.await(WAIT_SECONDS, TimeUnit.SECONDS), "the batch is being stored");
+            held.sendOneBatch(agent);
             Thread.currentThread().interrupt();
             assertThrows(InterruptedException.class, server::close);
             assertFalse(Thread.currentThread().isInterrupted(), "the interrupt is thrown, not left in the flag too");
             assertFalse(ended.get(WAIT_SECONDS, TimeUnit.SECONDS).isOk(), "the stuck stream was cancelled");
         } finally {
-            release.countDown();
+            held.release.countDown();
             shutdown(channel);
         }
     }
@@ -143,19 +153,8 @@ class AggregatorServerTest {
         // health service SERVING, while the server took no new call.
         AggregatorServer server = AggregatorServer.start(AggregatorConfig.listenOn(new InetSocketAddress("127.0.0.1", 0))
                 .withMetrics(new InetSocketAddress("127.0.0.1", 0)));
-        CountDownLatch storing = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        server.store().listen(new StoreListener() {
-            @Override
-            public void flowStored(Flow flow, long receivedMillis) {
-                storing.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        });
+        HeldStore held = new HeldStore();
+        server.store().listen(held);
         ManagedChannel channel = channelTo(server.port());
         HttpClient http = HttpClient.newHttpClient();
         URI readyz = URI.create("http://127.0.0.1:" + server.metricsPort() + "/readyz");
@@ -170,11 +169,7 @@ class AggregatorServerTest {
             assertEquals(200, http.send(HttpRequest.newBuilder(readyz).GET().build(),
                     HttpResponse.BodyHandlers.ofString()).statusCode(), "ready before the stop");
             StreamObserver<AgentMessage> agent = IngestGrpc.newStub(channel).connect(new RecordingObserver<>());
-            agent.onNext(AgentMessage.newBuilder().setHello(Hello.newBuilder().setNodeName("node-a")
-                    .setBootId("boot-1").setVersion("test")).build());
-            agent.onNext(AgentMessage.newBuilder().setFlows(FlowBatch.newBuilder().setSequence(1)
-                    .addFlows(FlowFixtures.flow(1))).build());
-            assertTrue(storing.await(WAIT_SECONDS, TimeUnit.SECONDS), "the batch is being stored");
+            held.sendOneBatch(agent);
             closing.start();
             int status = 200;
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -186,7 +181,7 @@ class AggregatorServerTest {
             assertEquals(503, status, "not ready while the stream drains");
             assertTrue(closing.isAlive(), "still draining when asked");
         } finally {
-            release.countDown();
+            held.release.countDown();
             closing.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
             shutdown(channel);
         }

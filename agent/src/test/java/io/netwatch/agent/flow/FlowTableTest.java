@@ -353,15 +353,20 @@ class FlowTableTest {
         assertEquals(2, out.stream().filter(f -> f.getTunnelsCount() == 0).count(), "two outer UDP flows (ports differ)");
     }
 
-    @Test
-    void aFloodOfOnePacketFlowsEvictsItselfNotTheEstablishedConversations() {
-        FlowTable t = table(FlowTableConfig.defaults().withMaxFlows(2000));
+    /** 1,000 established TCP conversations to SERVER:443 from 10.1.x.y, their last packet at 2 s. */
+    private void conversations(FlowTable t) {
         for (int i = 0; i < 1000; i++) {
             byte[] client = ipv4(10, 1, i >> 8, i & 0xFF);
             tcp(t, SECOND, client, 40000, SERVER, 443, 0x02, 0);
             tcp(t, SECOND + 1, SERVER, 443, client, 40000, 0x12, 0);
             tcp(t, SECOND + 2, client, 40000, SERVER, 443, 0x10, 0);
         }
+    }
+
+    @Test
+    void aFloodOfOnePacketFlowsEvictsItselfNotTheEstablishedConversations() {
+        FlowTable t = table(FlowTableConfig.defaults().withMaxFlows(2000));
+        conversations(t);
         Random r = new Random(1);
         for (int i = 0; i < 100_000; i++) {
             tcp(t, 2 * SECOND + i, ipv4(100 + r.nextInt(100), r.nextInt(256), r.nextInt(256), r.nextInt(256)),
@@ -383,12 +388,7 @@ class FlowTableTest {
         // seconds, and a pod sweeping closed ports evicted them all (its own session with them,
         // to be picked up again mid-stream).
         FlowTable t = table(FlowTableConfig.defaults().withMaxFlows(2000));
-        for (int i = 0; i < 1000; i++) {
-            byte[] client = ipv4(10, 1, i >> 8, i & 0xFF);
-            tcp(t, SECOND, client, 40000, SERVER, 443, 0x02, 0);
-            tcp(t, SECOND + 1, SERVER, 443, client, 40000, 0x12, 0);
-            tcp(t, SECOND + 2, client, 40000, SERVER, 443, 0x10, 0);
-        }
+        conversations(t);
         for (int i = 0; i < 100_000; i++) {
             long at = 2 * SECOND + 50_000L * i; // five seconds in all: within the closed flows' 10 s
             int port = 1 + i % 60_000;
@@ -411,12 +411,7 @@ class FlowTableTest {
         // every conversation quiet for longer than the flood had run was older than all of its
         // flows and went first, though its timeout had minutes left and theirs under one.
         FlowTable t = table(FlowTableConfig.defaults().withMaxFlows(2000));
-        for (int i = 0; i < 1000; i++) {
-            byte[] client = ipv4(10, 1, i >> 8, i & 0xFF);
-            tcp(t, SECOND, client, 40000, SERVER, 443, 0x02, 0);
-            tcp(t, SECOND + 1, SERVER, 443, client, 40000, 0x12, 0);
-            tcp(t, SECOND + 2, client, 40000, SERVER, 443, 0x10, 0);
-        }
+        conversations(t);
         Random r = new Random(1);
         for (int i = 0; i < 50_000; i++) {
             long at = 30 * SECOND + 100_000L * i; // five seconds, half a minute after the conversations' last packet
