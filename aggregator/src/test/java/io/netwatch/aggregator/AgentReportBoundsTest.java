@@ -1,9 +1,12 @@
 package io.netwatch.aggregator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.netwatch.proto.flow.v1.LossCounter;
@@ -17,9 +20,12 @@ import io.netwatch.proto.ingest.v1.Hello;
 import io.netwatch.proto.ingest.v1.IngestGrpc;
 import io.netwatch.proto.query.v1.AgentInfo;
 import io.netwatch.proto.query.v1.GetAgentsRequest;
+import io.netwatch.proto.query.v1.GetAgentsResponse;
 import io.netwatch.proto.query.v1.QueryGrpc;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -157,5 +163,65 @@ class AgentReportBoundsTest {
         assertEquals(status.getSourceStatesList(), a.getStatus().getSourceStatesList());
         assertEquals(loss, a.getLoss());
         assertEquals(0, trimmed());
+    }
+
+    /** A status and loss report as large as the bounds keep them: about 100 KiB an agent in GetAgents. */
+    private void sendAgentAtTheBounds(String node) throws InterruptedException {
+        AgentStatus.Builder status = AgentStatus.newBuilder().setPacketsSeen(10);
+        for (int i = 0; i < 64; i++) {
+            status.addSourceStates("veth" + i + ": " + "x".repeat(240));
+        }
+        LossReport.Builder loss = LossReport.newBuilder().setNodeName(node);
+        for (int i = 0; i < 1_024; i++) {
+            loss.addCounters(LossCounter.newBuilder().setReason(LossReason.LOSS_REASON_KERNEL_DROP)
+                    .setInterface("if" + i + "-" + "y".repeat(56)).setCount(1));
+        }
+        send(node, AgentMessage.newBuilder().setStatus(status).build(), AgentMessage.newBuilder().setLoss(loss).build());
+    }
+
+    @Test
+    void getAgentsAnswersAPageAtATimeSoThatAClusterOfLargeAgentsFitsInMessagesAClientTakes() throws Exception {
+        // Found in review: every agent went in one answer, which a client takes up to 4 MiB;
+        // 60 agents at the bounds of their reports made GetAgents fail RESOURCE_EXHAUSTED for
+        // every caller, though the registry keeps 10,000 agents.
+        List<String> nodes = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            nodes.add(String.format("node-%02d", 59 - i));
+            sendAgentAtTheBounds(nodes.getLast());
+        }
+        var stub = QueryGrpc.newBlockingStub(channel).withDeadlineAfter(WAIT_SECONDS, TimeUnit.SECONDS);
+        List<String> listed = new ArrayList<>();
+        int pages = 0;
+        long bytes = 0;
+        String token = "";
+        do {
+            GetAgentsResponse page = stub.getAgents(GetAgentsRequest.newBuilder().setPageToken(token).build());
+            pages++;
+            assertTrue(page.getAgentsCount() > 0, "page " + pages + " is empty");
+            assertTrue(page.getSerializedSize() <= (1 << 20) + 1024, "page " + pages + ": " + page.getSerializedSize());
+            page.getAgentsList().forEach(a -> listed.add(a.getNodeName()));
+            bytes += page.getSerializedSize();
+            token = page.getNextPageToken();
+        } while (!token.isEmpty() && pages < 100);
+        assertEquals(nodes.stream().sorted().toList(), listed, "every agent once, by node name");
+        assertTrue(bytes > 4 << 20, bytes + " bytes of agents: more than one answer takes");
+
+        GetAgentsResponse three = stub.getAgents(GetAgentsRequest.newBuilder().setPageSize(3).build());
+        assertEquals(List.of("node-00", "node-01", "node-02"),
+                three.getAgentsList().stream().map(AgentInfo::getNodeName).toList());
+        GetAgentsResponse next = stub.getAgents(GetAgentsRequest.newBuilder().setPageSize(3)
+                .setPageToken(three.getNextPageToken()).build());
+        assertEquals("node-03", next.getAgents(0).getNodeName());
+    }
+
+    @Test
+    void aPageTokenGetAgentsDidNotGiveIsRefusedSayingWhatToPass() {
+        var stub = QueryGrpc.newBlockingStub(channel).withDeadlineAfter(WAIT_SECONDS, TimeUnit.SECONDS);
+        for (String token : List.of("node-a", "!!", "x".repeat(10_000), "YWZ0ZXI6")) {
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                    () -> stub.getAgents(GetAgentsRequest.newBuilder().setPageToken(token).build()), token);
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), token);
+            assertTrue(e.getStatus().getDescription().contains("next_page_token"), e.getStatus().getDescription());
+        }
     }
 }

@@ -24,7 +24,7 @@ final class AgentsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        GetAgentsResponse r = client.call(stub -> stub.getAgents(GetAgentsRequest.getDefaultInstance()));
+        GetAgentsResponse r = all(client);
         if (json) {
             // Every field whatever its value: proto JSON leaves out zeros and false, and a script
             // would find no "connected" on a disconnected agent (messages stay absent when unknown).
@@ -39,6 +39,26 @@ final class AgentsCommand implements Callable<Integer> {
             System.out.println("no agent has connected yet");
         }
         return 0;
+    }
+
+    /**
+     * Every agent, page after page, as one answer: the aggregator answers a page at a time
+     * (a cluster of thousands of nodes does not fit in one message).
+     */
+    static GetAgentsResponse all(QueryClient client) throws InterruptedException {
+        GetAgentsResponse.Builder all = GetAgentsResponse.newBuilder();
+        String token = "";
+        do {
+            GetAgentsRequest request = GetAgentsRequest.newBuilder().setPageToken(token).build();
+            GetAgentsResponse page = client.call(stub -> stub.getAgents(request));
+            all.addAllAgents(page.getAgentsList());
+            if (!page.getNextPageToken().isEmpty() && page.getNextPageToken().equals(token)) {
+                throw new NetwatchMain.UserError("the aggregator answered GetAgents with the same page again;"
+                        + " the agents listed so far would repeat forever");
+            }
+            token = page.getNextPageToken();
+        } while (!token.isEmpty());
+        return all.build();
     }
 
     static String describe(AgentInfo a) {

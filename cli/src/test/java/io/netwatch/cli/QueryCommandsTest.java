@@ -310,6 +310,60 @@ class QueryCommandsTest {
         }
     }
 
+    /** Answers GetAgents with {@code pages}, the page for token "" first, then the page for each next token. */
+    private static Server pagedAgents(java.util.Map<String, GetAgentsResponse> pages) throws java.io.IOException {
+        return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(new QueryGrpc.QueryImplBase() {
+            @Override
+            public void getAgents(GetAgentsRequest request, StreamObserver<GetAgentsResponse> responses) {
+                responses.onNext(pages.get(request.getPageToken()));
+                responses.onCompleted();
+            }
+        }).build().start();
+    }
+
+    private static GetAgentsResponse page(String next, String... nodes) {
+        GetAgentsResponse.Builder b = GetAgentsResponse.newBuilder().setNextPageToken(next);
+        for (String n : nodes) {
+            b.addAgents(AgentInfo.newBuilder().setNodeName(n).setConnected(true).setCaptureCoverage(1.0));
+        }
+        return b.build();
+    }
+
+    @Test
+    void agentsFollowsThePagesToTheLastAgent() throws Exception {
+        // The aggregator answers GetAgents a page at a time (a cluster of thousands of nodes does
+        // not fit in one message): the command shows every page's agents, as one list.
+        Server server = pagedAgents(java.util.Map.of("", page("t1", "node-a", "node-b"), "t1", page("t2", "node-c"),
+                "t2", page("", "node-d")));
+        try {
+            String at = "127.0.0.1:" + server.getPort();
+            CliRun text = CliRun.of("agents", "--aggregator", at);
+            assertEquals(0, text.code(), text.stderr());
+            assertEquals(List.of("node-a", "node-b", "node-c", "node-d"),
+                    text.lines().stream().map(l -> l.split(" ")[0]).toList(), text.stdout());
+            CliRun json = CliRun.of("agents", "--aggregator", at, "--json");
+            assertEquals(0, json.code(), json.stderr());
+            var tree = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.stdout());
+            assertEquals(4, tree.get("agents").size(), json.stdout());
+            assertEquals("", tree.get("next_page_token").asText("absent"), json.stdout());
+        } finally {
+            server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void anAggregatorThatAnswersTheSamePageAgainIsNotFollowedForever() throws Exception {
+        Server server = pagedAgents(java.util.Map.of("", page("t1", "node-a"), "t1", page("t1", "node-b")));
+        try {
+            CliRun r = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                    () -> CliRun.of("agents", "--aggregator", "127.0.0.1:" + server.getPort()));
+            assertEquals(2, r.code(), r.stderr());
+            assertTrue(r.stderr().contains("the aggregator answered GetAgents with the same page again"), r.stderr());
+        } finally {
+            server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
     /** Runs netwatch with a standard output that fails every write, as a pipe whose reader left. */
     private static CliRun withBrokenOutput(String... args) {
         PrintStream oldOut = System.out;

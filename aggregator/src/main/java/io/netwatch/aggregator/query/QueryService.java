@@ -1,5 +1,6 @@
 package io.netwatch.aggregator.query;
 
+import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.util.Timestamps;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -38,6 +39,7 @@ import io.netwatch.proto.query.v1.ListBlocksRequest;
 import io.netwatch.proto.query.v1.ListBlocksResponse;
 import io.netwatch.proto.query.v1.RemoveBlockRequest;
 import io.netwatch.proto.query.v1.RemoveBlockResponse;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -384,59 +386,98 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
         return index;
     }
 
+    /** Agents in a GetAgents answer when the request says no page size. */
+    static final int DEFAULT_AGENTS_PAGE = 500;
+    /** Agents in a GetAgents answer at most, whatever the request says. */
+    static final int MAX_AGENTS_PAGE = 5_000;
+    /**
+     * Encoded bytes of agents in one GetAgents answer past which the page ends (after at least
+     * one agent): a client takes 4 MiB in one message, and one agent at the bounds of its
+     * reports and hello is at most about 170 KiB. Found in review: the whole registry went in
+     * one answer, which past a few dozen agents at those bounds (or a few hundred nodes with
+     * many interfaces) every client refused, RESOURCE_EXHAUSTED, though the registry keeps up
+     * to 10,000.
+     */
+    static final int MAX_AGENTS_PAGE_BYTES = 1 << 20;
+
     @Override
     public void getAgents(GetAgentsRequest request, StreamObserver<GetAgentsResponse> responses) {
+        String after;
+        try {
+            after = AgentPageToken.decode(request.getPageToken());
+        } catch (IllegalArgumentException e) {
+            responses.onError(CallError.of(Status.INVALID_ARGUMENT, e.getMessage()));
+            return;
+        }
+        int pageSize = request.getPageSize() == 0 ? DEFAULT_AGENTS_PAGE
+                : (int) Math.min(Integer.toUnsignedLong(request.getPageSize()), MAX_AGENTS_PAGE);
+        List<AgentRegistry.AgentView> agents = registry.snapshot().stream()
+                .filter(v -> after == null || v.hello().getNodeName().compareTo(after) > 0)
+                .sorted(Comparator.comparing(v -> v.hello().getNodeName()))
+                .toList();
         GetAgentsResponse.Builder b = GetAgentsResponse.newBuilder();
-        for (AgentRegistry.AgentView v : registry.snapshot()) {
-            AgentInfo.Builder a = AgentInfo.newBuilder()
-                    .setNodeName(v.hello().getNodeName())
-                    .setVersion(v.hello().getVersion())
-                    .setGitCommit(v.hello().getGitCommit())
-                    .setBootId(v.hello().getBootId())
-                    .addAllCapabilities(v.hello().getCapabilitiesList())
-                    .addAllSources(v.hello().getSourcesList())
-                    .setConnected(v.connected())
-                    .setPeer(v.peer())
-                    .setConnectedSince(Timestamps.fromMillis(v.connectedSinceMillis()))
-                    .setLastSeen(Timestamps.fromMillis(v.lastSeenMillis()))
-                    .setFlowsReceived(v.flowsReceived())
-                    .setAnomaliesReceived(v.anomaliesReceived())
-                    .setDuplicateBatches(v.duplicateBatches());
-            // uint64 counts, as doubles: added as longs, counts past 2^63 (negative here) or a sum
-            // that wraps put the coverage outside [0, 1], or at 1 for an agent that lost 2^64 - 10
-            // of 10 packets.
-            double seen = 0;
-            if (v.status() != null) {
-                var s = v.status();
-                seen = unsigned(s.getPacketsSeen());
-                a.setStatus(AgentStatusView.newBuilder().setAt(s.getAt()).setPacketsSeen(s.getPacketsSeen())
-                        .setBytesSeen(s.getBytesSeen()).setFlowsCreated(s.getFlowsCreated())
-                        .setFlowsExported(s.getFlowsExported()).setFlowsActive(s.getFlowsActive())
-                        .setAnomaliesRaised(s.getAnomaliesRaised()).setExportQueueDepth(s.getExportQueueDepth())
-                        .setUnackedBatches(s.getUnackedBatches()).addAllSourceStates(s.getSourceStatesList()));
+        long bytes = 0;
+        for (AgentRegistry.AgentView v : agents) {
+            AgentInfo info = agentInfo(v);
+            bytes += CodedOutputStream.computeMessageSize(GetAgentsResponse.AGENTS_FIELD_NUMBER, info);
+            if (b.getAgentsCount() == pageSize || b.getAgentsCount() > 0 && bytes > MAX_AGENTS_PAGE_BYTES) {
+                b.setNextPageToken(AgentPageToken.encode(b.getAgents(b.getAgentsCount() - 1).getNodeName()));
+                break;
             }
-            double dropped = 0;
-            if (v.loss() != null) {
-                a.setLoss(v.loss());
-                for (LossCounter c : v.loss().getCountersList()) {
-                    if (c.getReason() == LossReason.LOSS_REASON_KERNEL_DROP
-                            || c.getReason() == LossReason.LOSS_REASON_INTERFACE_DROP
-                            || c.getReason() == LossReason.LOSS_REASON_RECORDED_DROP) {
-                        dropped += unsigned(c.getCount());
-                    }
-                }
-            }
-            a.setCaptureCoverage(seen + dropped == 0 ? 1.0 : seen / (seen + dropped));
-            if (v.identity() != null) {
-                var t = v.identity();
-                a.setIdentity(IdentityStreamView.newBuilder().setSnapshots(t.snapshots()).setUpdates(t.updates())
-                        .setEntries(t.entries()).setRemovals(t.removals()).setCoalesced(t.coalesced())
-                        .setResyncs(t.resyncs()));
-            }
-            b.addAgents(a);
+            b.addAgents(info);
         }
         responses.onNext(b.build());
         responses.onCompleted();
+    }
+
+    /** What GetAgents says of one agent. */
+    private static AgentInfo agentInfo(AgentRegistry.AgentView v) {
+        AgentInfo.Builder a = AgentInfo.newBuilder()
+                .setNodeName(v.hello().getNodeName())
+                .setVersion(v.hello().getVersion())
+                .setGitCommit(v.hello().getGitCommit())
+                .setBootId(v.hello().getBootId())
+                .addAllCapabilities(v.hello().getCapabilitiesList())
+                .addAllSources(v.hello().getSourcesList())
+                .setConnected(v.connected())
+                .setPeer(v.peer())
+                .setConnectedSince(Timestamps.fromMillis(v.connectedSinceMillis()))
+                .setLastSeen(Timestamps.fromMillis(v.lastSeenMillis()))
+                .setFlowsReceived(v.flowsReceived())
+                .setAnomaliesReceived(v.anomaliesReceived())
+                .setDuplicateBatches(v.duplicateBatches());
+        // uint64 counts, as doubles: added as longs, counts past 2^63 (negative here) or a sum
+        // that wraps put the coverage outside [0, 1], or at 1 for an agent that lost 2^64 - 10
+        // of 10 packets.
+        double seen = 0;
+        if (v.status() != null) {
+            var s = v.status();
+            seen = unsigned(s.getPacketsSeen());
+            a.setStatus(AgentStatusView.newBuilder().setAt(s.getAt()).setPacketsSeen(s.getPacketsSeen())
+                    .setBytesSeen(s.getBytesSeen()).setFlowsCreated(s.getFlowsCreated())
+                    .setFlowsExported(s.getFlowsExported()).setFlowsActive(s.getFlowsActive())
+                    .setAnomaliesRaised(s.getAnomaliesRaised()).setExportQueueDepth(s.getExportQueueDepth())
+                    .setUnackedBatches(s.getUnackedBatches()).addAllSourceStates(s.getSourceStatesList()));
+        }
+        double dropped = 0;
+        if (v.loss() != null) {
+            a.setLoss(v.loss());
+            for (LossCounter c : v.loss().getCountersList()) {
+                if (c.getReason() == LossReason.LOSS_REASON_KERNEL_DROP
+                        || c.getReason() == LossReason.LOSS_REASON_INTERFACE_DROP
+                        || c.getReason() == LossReason.LOSS_REASON_RECORDED_DROP) {
+                    dropped += unsigned(c.getCount());
+                }
+            }
+        }
+        a.setCaptureCoverage(seen + dropped == 0 ? 1.0 : seen / (seen + dropped));
+        if (v.identity() != null) {
+            var t = v.identity();
+            a.setIdentity(IdentityStreamView.newBuilder().setSnapshots(t.snapshots()).setUpdates(t.updates())
+                    .setEntries(t.entries()).setRemovals(t.removals()).setCoalesced(t.coalesced())
+                    .setResyncs(t.resyncs()));
+        }
+        return a.build();
     }
 
     /** A uint64 count as a double (Java reads one past 2^63 as negative). */
