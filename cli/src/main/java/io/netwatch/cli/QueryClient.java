@@ -15,6 +15,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.netwatch.agent.export.TlsFailure;
+import io.netwatch.aggregator.query.PolicyQueries;
 import io.netwatch.aggregator.query.QueryService;
 import io.netwatch.common.TextFiles;
 import io.netwatch.proto.query.v1.QueryGrpc;
@@ -310,8 +311,12 @@ final class QueryClient {
                     + (tls.any() ? "" : " If it runs with TLS, this plaintext client is cut off: give --tls-ca and"
                     + " --tls-cert/--tls-key or --token-file, see docs/security.md")
                     + "): " + e.getStatus().getDescription());
-            case DEADLINE_EXCEEDED -> new NetwatchMain.Failed("the aggregator at " + aggregator
-                    + " did not answer within " + timeoutSeconds + " s (--timeout)");
+            // The aggregator's own bound on a policy query says so: raising --timeout would not help.
+            case DEADLINE_EXCEEDED -> String.valueOf(e.getStatus().getDescription()).startsWith(PolicyQueries.RAN_PAST)
+                    ? new NetwatchMain.Failed("the aggregator at " + aggregator + " stopped the query: "
+                            + e.getStatus().getDescription())
+                    : new NetwatchMain.Failed("the aggregator at " + aggregator
+                            + " did not answer within " + timeoutSeconds + " s (--timeout)");
             case INVALID_ARGUMENT, FAILED_PRECONDITION -> new NetwatchMain.UserError(withOptions(
                     String.valueOf(e.getStatus().getDescription())));
             case UNAUTHENTICATED, PERMISSION_DENIED -> new NetwatchMain.UserError("the aggregator at " + aggregator

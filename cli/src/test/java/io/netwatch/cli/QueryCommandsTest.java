@@ -364,6 +364,36 @@ class QueryCommandsTest {
         }
     }
 
+    @Test
+    void aPolicyQueryTheAggregatorStoppedAtItsBoundIsNotBlamedOnTimeout() throws Exception {
+        // A simulation past the aggregator's own bound (10 minutes) was said to have run out of
+        // --timeout, so the user raised --timeout and met the same end.
+        Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(
+                new QueryGrpc.QueryImplBase() {
+                    @Override
+                    public void simulatePolicies(io.netwatch.proto.query.v1.SimulatePoliciesRequest request,
+                                                 StreamObserver<io.netwatch.proto.query.v1.SimulatePoliciesResponse> out) {
+                        out.onError(io.grpc.Status.DEADLINE_EXCEEDED.withDescription("the policy query ran past the 600 s"
+                                + " the aggregator gives one, with 5 of the 9 stored flows read: ask for a shorter"
+                                + " time range (since, until) or, for a simulation, fewer policies").asRuntimeException());
+                    }
+                }).build().start();
+        java.nio.file.Path yaml = java.nio.file.Files.createTempFile("deny", ".yaml");
+        try {
+            java.nio.file.Files.writeString(yaml, "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:"
+                    + " {name: deny, namespace: shop}\nspec: {podSelector: {}, policyTypes: [Ingress]}\n");
+            CliRun r = CliRun.of("policy", "simulate", "--policies", yaml.toString(), "--aggregator",
+                    "127.0.0.1:" + server.getPort(), "--timeout", "3600");
+            assertEquals(1, r.code(), r.stderr());
+            assertTrue(r.stderr().contains("stopped the query: the policy query ran past the 600 s the aggregator"
+                    + " gives one"), r.stderr());
+            assertFalse(r.stderr().contains("--timeout"), r.stderr());
+        } finally {
+            java.nio.file.Files.deleteIfExists(yaml);
+            server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
     /** Runs netwatch with a standard output that fails every write, as a pipe whose reader left. */
     private static CliRun withBrokenOutput(String... args) {
         PrintStream oldOut = System.out;

@@ -22,5 +22,7 @@ public final class PolicyQueryMetrics implements MeterBinder {
                 "Policy suggestions and simulations the aggregator runs at once (query.max_policy_queries)");
         meters.counter("netwatch.query.policy.refused", limit, PolicyQueryLimit::refused,
                 "Policy suggestions and simulations refused RESOURCE_EXHAUSTED: query.max_policy_queries were running");
+        meters.counter("netwatch.query.policy.overrun", limit, PolicyQueryLimit::overrun,
+                "Policy suggestions and simulations ended DEADLINE_EXCEEDED: they ran past the time one is given");
     }
 }

@@ -69,6 +69,21 @@ public final class PolicyQueries {
      */
     static final int MAX_SIMULATED_POLICIES = 1000;
     private static final int READ_CHUNK = 1024;
+    /**
+     * When the policy query of the current call must stop reading (see {@link PolicyQueryLimit#maxRun}),
+     * set by {@link QueryService} around each suggestion and simulation; unset, a read stops
+     * only when its call ends.
+     */
+    /** How the description of a policy query stopped by its {@link #RUN_BOUND} starts: the command-line client tells it from its own deadline by it. */
+    public static final String RAN_PAST = "the policy query ran past the ";
+    static final Context.Key<RunBound> RUN_BOUND = Context.key("netwatch-policy-query-run-bound");
+
+    /** @param stopAtNanos the {@link System#nanoTime()} past which reading stops; {@code max} says how long that is */
+    record RunBound(long stopAtNanos, java.time.Duration max) {
+        static RunBound startingNow(java.time.Duration max) {
+            return new RunBound(System.nanoTime() + max.toNanos(), max);
+        }
+    }
 
     private final FlowStore store;
     private final PolicyHistory history;
@@ -261,12 +276,16 @@ public final class PolicyQueries {
      * 2,000 policies judges a flow in some 13 ms, a store of 500,000 flows in hours, and it went
      * on that long after the caller's deadline, each retry adding one more).
      *
-     * @throws StatusRuntimeException CANCELLED once the call has ended
+     * Nor past the {@link #RUN_BOUND} of the call, if it has one, whatever its deadline.
+     *
+     * @throws StatusRuntimeException CANCELLED once the call has ended, DEADLINE_EXCEEDED past its run bound
      */
     private void read(Range range, Visitor v) {
         Context call = Context.current();
+        RunBound bound = RUN_BOUND.get();
         BoundedLog<Flow> log = store.flows();
         long cursor = log.firstIndex();
+        long read = 0;
         while (true) {
             BoundedLog.Read<Flow> chunk = log.read(cursor, READ_CHUNK);
             if (chunk.entries().isEmpty()) {
@@ -277,6 +296,12 @@ public final class PolicyQueries {
                     throw Status.CANCELLED.withDescription("the call ended before the stored flows were read")
                             .withCause(call.cancellationCause()).asRuntimeException();
                 }
+                if (bound != null && System.nanoTime() - bound.stopAtNanos() > 0) {
+                    throw Status.DEADLINE_EXCEEDED.withDescription(RAN_PAST + bound.max().toSeconds() + " s the aggregator gives one, with " + read + " of the "
+                            + log.size() + " stored flows read: ask for a shorter time range (since, until) or, for"
+                            + " a simulation, fewer policies").asRuntimeException();
+                }
+                read++;
                 Flow f = e.value();
                 if (!range.contains(FlowEnricher.startNanos(f, e.receivedMillis())) || f.getInterim()) {
                     continue;

@@ -1,5 +1,6 @@
 package io.netwatch.aggregator.query;
 
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -12,18 +13,40 @@ import java.util.concurrent.atomic.LongAdder;
  * RESOURCE_EXHAUSTED at once and counted. A place is given back when the work ends, not when
  * the call does: a cancelled simulation still runs until it notices (the next flow it reads).
  * GetPolicyHits only reads counters and is not bounded.
+ *
+ * <p>Each also runs for at most {@link #maxRun}, whatever its caller's deadline: a call with
+ * none (gRPC sets none unless asked) held its place for as long as the work took, an hour
+ * for a simulation of 1,000 policies over a full store (found in review), and four such calls
+ * locked every other user out of suggestions and simulations for that long. Past it the call
+ * ends DEADLINE_EXCEEDED, saying so, and is counted.
  */
 public final class PolicyQueryLimit {
+    /** How long one suggestion or simulation runs at most: far past what the command-line client waits by default (10 s). */
+    public static final Duration DEFAULT_MAX_RUN = Duration.ofMinutes(10);
     private final int max;
+    private final Duration maxRun;
+    private final LongAdder overran = new LongAdder();
     private final AtomicInteger running = new AtomicInteger();
     private final LongAdder refused = new LongAdder();
 
     /** @param max suggestions and simulations running at once, at least 1 */
     public PolicyQueryLimit(int max) {
+        this(max, DEFAULT_MAX_RUN);
+    }
+
+    /**
+     * @param max    suggestions and simulations running at once, at least 1
+     * @param maxRun how long one runs at most, positive
+     */
+    public PolicyQueryLimit(int max, Duration maxRun) {
         if (max < 1) {
             throw new IllegalArgumentException("at least one policy query must be allowed, got " + max);
         }
+        if (maxRun.isNegative() || maxRun.isZero()) {
+            throw new IllegalArgumentException("a policy query must be allowed some time, got " + maxRun);
+        }
         this.max = max;
+        this.maxRun = maxRun;
     }
 
     /** Takes a place; false (and counted) when {@link #max} are taken. */
@@ -49,6 +72,21 @@ public final class PolicyQueryLimit {
     /** Suggestions and simulations refused RESOURCE_EXHAUSTED because {@link #max} were running. */
     public long refused() {
         return refused.sum();
+    }
+
+    /** How long one suggestion or simulation runs at most. */
+    public Duration maxRun() {
+        return maxRun;
+    }
+
+    /** Counts one suggestion or simulation ended because it ran past {@link #maxRun}. */
+    void overran() {
+        overran.increment();
+    }
+
+    /** Suggestions and simulations ended DEADLINE_EXCEEDED because they ran past {@link #maxRun}. */
+    public long overrun() {
+        return overran.sum();
     }
 
     /** The bound: suggestions and simulations running at once. */

@@ -2,6 +2,7 @@ package io.netwatch.aggregator.query;
 
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.util.Timestamps;
+import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -197,17 +198,25 @@ public final class QueryService extends QueryGrpc.QueryImplBase {
         // finds it free.
         R r = null;
         Throwable failure = null;
+        Context bound = bounded ? Context.current().withValue(PolicyQueries.RUN_BOUND,
+                PolicyQueries.RunBound.startingNow(policyLimit.maxRun())) : Context.current();
+        Context previous = bound.attach();
         try {
             r = answer.get();
         } catch (IllegalArgumentException e) {
             failure = CallError.of(Status.INVALID_ARGUMENT, e.getMessage());
         } catch (io.grpc.StatusRuntimeException e) {
-            // The call ended while it was answered (PolicyQueries stops reading then).
+            // The call ended while it was answered, or the work ran past its bound (PolicyQueries
+            // stops reading then).
             failure = e;
+            if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
+                policyLimit.overran();
+            }
         } catch (RuntimeException e) {
             // Found in review: e.toString() went to the client, a server class and its message.
             failure = CallError.internal(call, e);
         } finally {
+            bound.detach(previous);
             if (bounded) {
                 policyLimit.leave();
             }

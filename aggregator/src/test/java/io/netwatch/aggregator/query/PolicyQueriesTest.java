@@ -509,6 +509,45 @@ class PolicyQueriesTest {
     }
 
     @Test
+    void aPolicyQueryRunsNoLongerThanItsBoundWhateverItsCallersDeadline() throws Exception {
+        // Found in review: a call with no deadline (gRPC sets none unless asked) held its place
+        // for as long as the work took, an hour for a simulation of 1,000 policies over a full
+        // store, and four such calls locked everyone else out of suggestions and simulations.
+        long now = clock.get() / 1_000_000;
+        Flow f = verdicts.judge(enricher.enrich(tcp(9, "10.244.1.5", "10.244.1.6", 9000, TcpState.TCP_STATE_CLOSED,
+                10), now), now);
+        for (int i = 0; i < 1_000; i++) {
+            store.flows().append(f, now);
+        }
+        // A bound of a nanosecond is past before the first stored flow is read.
+        PolicyQueryLimit limit = new PolicyQueryLimit(1, java.time.Duration.ofNanos(1));
+        Server own = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .addService(new QueryService(store, new AgentRegistry(),
+                        new PolicyQueries(store, index, history, verdicts.hits()), null, null, limit))
+                .build().start();
+        ManagedChannel ownChannel = NettyChannelBuilder.forAddress("127.0.0.1", own.getPort()).usePlaintext().build();
+        try {
+            QueryGrpc.QueryBlockingStub noDeadline = QueryGrpc.newBlockingStub(ownChannel);
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> noDeadline.simulatePolicies(
+                    SimulatePoliciesRequest.newBuilder().setYaml(DENY_ALL).build()));
+            assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
+            assertEquals("the policy query ran past the 0 s the aggregator gives one, with 0 of the 1000 stored flows"
+                    + " read: ask for a shorter time range (since, until) or, for a simulation, fewer policies",
+                    e.getStatus().getDescription());
+            e = assertThrows(StatusRuntimeException.class, () -> noDeadline.suggestPolicies(
+                    SuggestPoliciesRequest.newBuilder().setNamespace("shop").build()));
+            assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
+            assertEquals(2, limit.overrun());
+            assertEquals(0, limit.running(), "the place is given back");
+            // Hit counts read no stored flow: not bounded.
+            assertEquals(1, noDeadline.getPolicyHits(GetPolicyHitsRequest.getDefaultInstance()).getPoliciesCount());
+        } finally {
+            ownChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            own.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void theClusterDnsNamespaceAndLabelsMustBeOnesKubernetesTakes() {
         // Found with a hostile client: both went into every suggested policy as given, a 1 MB label
         // value making each policy 1 MB more (the answer passed the 4 MiB a client takes with four
