@@ -32,7 +32,9 @@ public final class StoreMetrics implements MeterBinder {
     private static void log(FunctionMeters meters, String kind, BoundedLog<?> log) {
         meters.gauge("netwatch.store.records", log, BoundedLog::size, "Records held in the embedded store",
                 "kind", kind);
+        meters.gauge("netwatch.store.bytes", log, BoundedLog::bytes,
+                "Encoded bytes of the records held in the embedded store", "kind", kind);
         meters.counter("netwatch.store.evicted.records", log, BoundedLog::evicted,
-                "Records that fell off the store (count bound or age)", "kind", kind);
+                "Records that fell off the store (count or byte bound, or age)", "kind", kind);
     }
 }

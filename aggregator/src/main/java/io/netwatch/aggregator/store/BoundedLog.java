@@ -3,9 +3,10 @@ package io.netwatch.aggregator.store;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
+import java.util.function.ToIntFunction;
 
 /**
- * An append-only log in a ring of fixed capacity, bounded by count and by age. Every entry
+ * An append-only log in a ring of fixed capacity, bounded by count, by bytes and by age. Every entry
  * has a global index, so readers (queries, followers) keep a cursor and learn exactly how
  * many entries were evicted before they read them. Thread-safe; readers never block writers
  * for longer than a copy of the entries they asked for.
@@ -22,6 +23,11 @@ public final class BoundedLog<T> {
     }
 
     private final Object[] ring;
+    /** Each held entry's size as {@link #sizer} said it, at the entry's place in the ring. */
+    private final int[] sizes;
+    private final ToIntFunction<? super T> sizer;
+    private final long maxBytes;
+    private long bytes;
     private final long maxAgeMillis;
     /**
      * What {@link #awaitIndex} measures its timeout on (ms, monotonic: a wall-clock step must not
@@ -32,37 +38,67 @@ public final class BoundedLog<T> {
     private long next;
     private long evicted;
 
+    /** Bounded by count and age only. */
     public BoundedLog(int capacity, long maxAgeMillis) {
-        this(capacity, maxAgeMillis, () -> System.nanoTime() / 1_000_000);
+        this(capacity, Long.MAX_VALUE, v -> 0, maxAgeMillis, () -> System.nanoTime() / 1_000_000);
+    }
+
+    /**
+     * @param maxBytes the most the entries held may weigh together, by {@code sizer}: past it
+     *                 the oldest go first (counted as evicted), down to the newest alone
+     * @param sizer    what an entry weighs (a message's encoded size)
+     */
+    public BoundedLog(int capacity, long maxBytes, ToIntFunction<? super T> sizer, long maxAgeMillis) {
+        this(capacity, maxBytes, sizer, maxAgeMillis, () -> System.nanoTime() / 1_000_000);
     }
 
     BoundedLog(int capacity, long maxAgeMillis, LongSupplier clockMillis) {
+        this(capacity, Long.MAX_VALUE, v -> 0, maxAgeMillis, clockMillis);
+    }
+
+    private BoundedLog(int capacity, long maxBytes, ToIntFunction<? super T> sizer, long maxAgeMillis,
+                       LongSupplier clockMillis) {
         if (capacity < 1) {
             throw new IllegalArgumentException("store capacity must be at least 1, got " + capacity);
         }
+        if (maxBytes < 1) {
+            throw new IllegalArgumentException("store byte bound must be at least 1, got " + maxBytes);
+        }
         this.ring = new Object[capacity];
+        this.sizes = new int[capacity];
+        this.maxBytes = maxBytes;
+        this.sizer = sizer;
         this.maxAgeMillis = maxAgeMillis;
         this.clockMillis = clockMillis;
     }
 
     public synchronized long append(T value, long receivedMillis) {
-        if (next - first == ring.length) {
-            ring[(int) (first % ring.length)] = null;
-            first++;
-            evicted++;
+        int size = Math.max(0, sizer.applyAsInt(value));
+        while (next > first && (next - first == ring.length || bytes + size > maxBytes)) {
+            evictFirst();
         }
         long index = next++;
-        ring[(int) (index % ring.length)] = new Entry<>(index, receivedMillis, value);
+        int slot = (int) (index % ring.length);
+        ring[slot] = new Entry<>(index, receivedMillis, value);
+        sizes[slot] = size;
+        bytes += size;
         notifyAll();
         return index;
+    }
+
+    private void evictFirst() {
+        int slot = (int) (first % ring.length);
+        ring[slot] = null;
+        bytes -= sizes[slot];
+        sizes[slot] = 0;
+        first++;
+        evicted++;
     }
 
     /** Drops entries stored before {@code nowMillis - maxAge}. */
     public synchronized void expire(long nowMillis) {
         while (first < next && entry(first).receivedMillis() < nowMillis - maxAgeMillis) {
-            ring[(int) (first % ring.length)] = null;
-            first++;
-            evicted++;
+            evictFirst();
         }
     }
 
@@ -113,7 +149,17 @@ public final class BoundedLog<T> {
         return (int) (next - first);
     }
 
-    /** Entries dropped by the count or age bound since start. */
+    /** The most the entries held may weigh together ({@link Long#MAX_VALUE} when unbounded). */
+    public long maxBytes() {
+        return maxBytes;
+    }
+
+    /** What the entries held weigh together, by the log's sizer (0 when it has none). */
+    public synchronized long bytes() {
+        return bytes;
+    }
+
+    /** Entries dropped by the count, byte or age bound since start. */
     public synchronized long evicted() {
         return evicted;
     }

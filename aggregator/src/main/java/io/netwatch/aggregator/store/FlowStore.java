@@ -9,10 +9,24 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The aggregator's embedded history: flows and anomalies in memory, each bounded by count
- * and age. What falls off is counted ({@link BoundedLog#evicted()}).
+ * The aggregator's embedded history: flows and anomalies in memory, each bounded by count,
+ * by bytes and by age. What falls off is counted ({@link BoundedLog#evicted()}).
  */
 public final class FlowStore {
+    /**
+     * The share of the heap the stored flows' encoded bytes may take at most (and the
+     * anomalies' a quarter of that): past it the oldest fall off first, as past the count
+     * bound. An agent's flows are 200 to 400 bytes (more with their endpoints' pod labels), so
+     * at the shipped bounds the count decides; this bounds records sent as large as a batch
+     * takes (found in review: the store was bounded by count alone, so 100 KB records from one
+     * node, which its root can forge, filled the aggregator's heap many times over). A parsed
+     * record can take on the heap about twice its encoded bytes (a string field is kept both as
+     * bytes and as the text once read), so a quarter leaves half the heap to the rest.
+     */
+    public static final int FLOW_HEAP_SHARE_DIVISOR = 4;
+    /** Anomalies' share of the heap: a sixteenth. */
+    public static final int ANOMALY_HEAP_SHARE_DIVISOR = 16;
+
     private final BoundedLog<Flow> flows;
     private final BoundedLog<Anomaly> anomalies;
     /** Every {@code anomaly_type} the API defines, in the order of docs/detection.md. */
@@ -24,9 +38,20 @@ public final class FlowStore {
     private final List<StoreListener> listeners = new CopyOnWriteArrayList<>();
     private final LongAdder listenerFailures = new LongAdder();
 
+    /** Bounded by count and age, and by bytes to their shares of this JVM's heap. */
     public FlowStore(int maxFlows, int maxAnomalies, Duration maxAge) {
-        this.flows = new BoundedLog<>(maxFlows, maxAge.toMillis());
-        this.anomalies = new BoundedLog<>(maxAnomalies, maxAge.toMillis());
+        this(maxFlows, Runtime.getRuntime().maxMemory() / FLOW_HEAP_SHARE_DIVISOR, maxAnomalies,
+                Runtime.getRuntime().maxMemory() / ANOMALY_HEAP_SHARE_DIVISOR, maxAge);
+    }
+
+    /**
+     * @param maxFlowBytes    encoded bytes of the flows held at most
+     * @param maxAnomalyBytes encoded bytes of the anomalies held at most
+     */
+    public FlowStore(int maxFlows, long maxFlowBytes, int maxAnomalies, long maxAnomalyBytes, Duration maxAge) {
+        this.flows = new BoundedLog<>(maxFlows, maxFlowBytes, Flow::getSerializedSize, maxAge.toMillis());
+        this.anomalies = new BoundedLog<>(maxAnomalies, maxAnomalyBytes, Anomaly::getSerializedSize,
+                maxAge.toMillis());
     }
 
     public BoundedLog<Flow> flows() {

@@ -58,6 +58,31 @@ class BoundedLogTest {
     }
 
     @Test
+    void byteBoundEvictsTheOldestUntilTheNewOneFitsAndCountsThem() {
+        BoundedLog<String> log = new BoundedLog<>(100, 10, String::length, HOUR_MILLIS);
+        log.append("aaaa", 1);
+        log.append("bbb", 2);
+        log.append("cc", 3);
+        assertEquals(9, log.bytes());
+        assertEquals(0, log.evicted());
+
+        log.append("dddddd", 4); // 15 bytes: a and b go
+        assertEquals(List.of("cc", "dddddd"), values(log.read(log.firstIndex(), 10)));
+        assertEquals(8, log.bytes());
+        assertEquals(2, log.evicted());
+
+        // One heavier than the whole bound is kept alone, the newest being the one a reader wants.
+        log.append("x".repeat(50), 5);
+        assertEquals(List.of("x".repeat(50)), values(log.read(log.firstIndex(), 10)));
+        assertEquals(50, log.bytes());
+        assertEquals(4, log.evicted());
+
+        log.expire(5 + HOUR_MILLIS + 1);
+        assertEquals(0, log.size());
+        assertEquals(0, log.bytes(), "what expired weighs nothing");
+    }
+
+    @Test
     void capacityOfOneKeepsOnlyTheLatest() {
         BoundedLog<String> log = new BoundedLog<>(1, HOUR_MILLIS);
         log.append("a", 1);
