@@ -72,18 +72,21 @@ public final class BoundedLog<T> {
         this.clockMillis = clockMillis;
     }
 
-    public synchronized long append(T value, long receivedMillis) {
+    public long append(T value, long receivedMillis) {
+        // Weighed before the lock is taken: a message's size is a walk over all its fields.
         int size = Math.max(0, sizer.applyAsInt(value));
-        while (next > first && (next - first == ring.length || bytes + size > maxBytes)) {
-            evictFirst();
+        synchronized (this) {
+            while (next > first && (next - first == ring.length || bytes + size > maxBytes)) {
+                evictFirst();
+            }
+            long index = next++;
+            int slot = (int) (index % ring.length);
+            ring[slot] = new Entry<>(index, receivedMillis, value);
+            sizes[slot] = size;
+            bytes += size;
+            notifyAll();
+            return index;
         }
-        long index = next++;
-        int slot = (int) (index % ring.length);
-        ring[slot] = new Entry<>(index, receivedMillis, value);
-        sizes[slot] = size;
-        bytes += size;
-        notifyAll();
-        return index;
     }
 
     private void evictFirst() {
