@@ -69,13 +69,13 @@ public final class PolicyQueries {
      */
     static final int MAX_SIMULATED_POLICIES = 1000;
     private static final int READ_CHUNK = 1024;
+    /** How the description of a policy query stopped by its {@link #RUN_BOUND} starts: the command-line client tells it from its own deadline by it. */
+    public static final String RAN_PAST = "the policy query ran past the ";
     /**
      * When the policy query of the current call must stop reading (see {@link PolicyQueryLimit#maxRun}),
      * set by {@link QueryService} around each suggestion and simulation; unset, a read stops
      * only when its call ends.
      */
-    /** How the description of a policy query stopped by its {@link #RUN_BOUND} starts: the command-line client tells it from its own deadline by it. */
-    public static final String RAN_PAST = "the policy query ran past the ";
     static final Context.Key<RunBound> RUN_BOUND = Context.key("netwatch-policy-query-run-bound");
 
     /** @param stopAtNanos the {@link System#nanoTime()} past which reading stops; {@code max} says how long that is */
@@ -240,7 +240,7 @@ public final class PolicyQueries {
     }
 
     /** Flows that started in [since, until): null ends are open; the ends in nanoseconds, read once. */
-    private record Range(Timestamp since, Timestamp until, long sinceNanos, long untilNanos) {
+    record Range(Timestamp since, Timestamp until, long sinceNanos, long untilNanos) {
         static Range of(Timestamp since, Timestamp until) {
             // Each checked before they are compared, which fails on an invalid one with a message
             // that names neither (found with a hostile client: "Timestamp is not valid. See proto
@@ -262,7 +262,7 @@ public final class PolicyQueries {
     }
 
     @FunctionalInterface
-    private interface Visitor {
+    interface Visitor {
         /**
          * @param observed       the flow as suggestions see it, or null when it is not usable
          * @param receivedMillis when the aggregator stored it
@@ -278,27 +278,37 @@ public final class PolicyQueries {
      *
      * Nor past the {@link #RUN_BOUND} of the call, if it has one, whatever its deadline.
      *
+     * Only the flows stored when the read began, as a listing without follow: found in review,
+     * it read on into the flows that came while it read, so on a store filling faster than it
+     * judged it never finished (until the call's deadline or the run bound, saying it had read
+     * more flows than were stored), and a suggestion held every one of them it found in scope.
+     *
      * @throws StatusRuntimeException CANCELLED once the call has ended, DEADLINE_EXCEEDED past its run bound
      */
-    private void read(Range range, Visitor v) {
+    void read(Range range, Visitor v) {
         Context call = Context.current();
         RunBound bound = RUN_BOUND.get();
         BoundedLog<Flow> log = store.flows();
         long cursor = log.firstIndex();
+        long end = log.nextIndex();
+        long stored = end - cursor;
         long read = 0;
-        while (true) {
+        while (cursor < end) {
             BoundedLog.Read<Flow> chunk = log.read(cursor, READ_CHUNK);
             if (chunk.entries().isEmpty()) {
                 return;
             }
             for (BoundedLog.Entry<Flow> e : chunk.entries()) {
+                if (e.index() >= end) {
+                    return;
+                }
                 if (call.isCancelled()) {
                     throw Status.CANCELLED.withDescription("the call ended before the stored flows were read")
                             .withCause(call.cancellationCause()).asRuntimeException();
                 }
                 if (bound != null && System.nanoTime() - bound.stopAtNanos() > 0) {
                     throw Status.DEADLINE_EXCEEDED.withDescription(RAN_PAST + bound.max().toSeconds() + " s the aggregator gives one, with " + read + " of the "
-                            + log.size() + " stored flows read: ask for a shorter time range (since, until) or, for"
+                            + stored + " stored flows read: ask for a shorter time range (since, until) or, for"
                             + " a simulation, fewer policies").asRuntimeException();
                 }
                 read++;

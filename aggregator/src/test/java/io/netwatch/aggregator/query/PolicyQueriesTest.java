@@ -548,6 +548,27 @@ class PolicyQueriesTest {
     }
 
     @Test
+    void aPolicyQueryReadsTheFlowsStoredWhenItBeganNotThoseThatComeWhileItReads() {
+        // Found in review: the read went on into the flows stored while it read, so on a store
+        // filling faster than it judged, a suggestion or simulation never finished (until the
+        // run bound, having "read" more flows than were stored). Here each flow read brings a
+        // new one, as a busy ingest would; capped, so that the unfixed read ends too.
+        PolicyQueries queries = new PolicyQueries(store, index, history, verdicts.hits());
+        long now = clock.get() / 1_000_000;
+        Flow more = verdicts.judge(enricher.enrich(tcp(9, "10.244.1.5", "10.244.1.6", 9000,
+                TcpState.TCP_STATE_CLOSED, 10), now), now);
+        long[] visited = {0};
+        queries.read(PolicyQueries.Range.of(null, null), (f, o, receivedMillis) -> {
+            visited[0]++;
+            if (visited[0] < 5_000) {
+                store.flows().append(more, now);
+            }
+        });
+        assertEquals(4, visited[0], "the 4 flows stored when it began");
+        assertEquals(4 + 4, store.flows().size(), "the flows that came meanwhile are stored, for the next query");
+    }
+
+    @Test
     void theClusterDnsNamespaceAndLabelsMustBeOnesKubernetesTakes() {
         // Found with a hostile client: both went into every suggested policy as given, a 1 MB label
         // value making each policy 1 MB more (the answer passed the 4 MiB a client takes with four
