@@ -212,7 +212,7 @@ public final class AggregatorServer implements AutoCloseable {
         ServerLimits limits = config.limits();
         QueryStreamLimit queryStreams = new QueryStreamLimit(limits.maxQueryStreams());
         new QueryStreamMetrics(queryStreams).bindTo(meters);
-        PolicyQueryLimit policyQueries = new PolicyQueryLimit(limits.maxPolicyQueries());
+        PolicyQueryLimit policyQueries = new PolicyQueryLimit(limits.maxPolicyQueries(), limits.maxPolicyRun());
         new PolicyQueryMetrics(policyQueries).bindTo(meters);
         TokenFile token = security.queryTokenFile() == null ? null : TokenFile.load(security.queryTokenFile(), counters);
         ServerTls.Credentials tls = security.plaintext() ? null : security.tls().credentials(housekeeping, counters);

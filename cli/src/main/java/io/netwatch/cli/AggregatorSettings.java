@@ -84,6 +84,9 @@ final class AggregatorSettings {
             ServerLimits.DEFAULT_MAX_POLICY_QUERIES, "Policy suggestions and simulations running at once, from all "
                     + "clients (each reads the whole store on a core of its own); past it a new one is refused "
                     + "RESOURCE_EXHAUSTED (counted).");
+    static final ConfigKey<Duration> MAX_POLICY_RUN = SCHEMA.key("query.max_policy_run", duration(Duration.ofSeconds(1)),
+            ServerLimits.DEFAULT_MAX_POLICY_RUN, "How long one policy suggestion or simulation runs at most, whatever "
+                    + "its caller's deadline; past it the call ends DEADLINE_EXCEEDED (counted).");
     static final ConfigKey<Integer> MAX_CALLS_PER_CONNECTION = SCHEMA.key("server.max_calls_per_connection",
             integer(1, 100_000), ServerLimits.DEFAULT_MAX_CALLS_PER_CONNECTION, "Calls open at once on one client "
                     + "connection (HTTP/2 MAX_CONCURRENT_STREAMS): a gRPC client holds further calls until one ends.");
@@ -236,7 +239,7 @@ final class AggregatorSettings {
                 .withResponse(response(v))
                 .withDnsResolvers(dnsResolvers(v))
                 .withLimits(new ServerLimits(v.get(MAX_CALLS_PER_CONNECTION), v.get(MAX_QUERY_STREAMS),
-                        v.get(MAX_POLICY_QUERIES)));
+                        v.get(MAX_POLICY_QUERIES), v.get(MAX_POLICY_RUN)));
     }
 
     /** kubernetes.dns_resolvers: an address alone is its own /32 or /128. */

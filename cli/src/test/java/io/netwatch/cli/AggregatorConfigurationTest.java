@@ -54,12 +54,14 @@ class AggregatorConfigurationTest {
     @Test
     void theQueryLimitsReachTheServer() throws Exception {
         Path f = dir.resolve("aggregator.yaml");
-        Files.writeString(f, "query:\n  max_streams: 7\n  max_policy_queries: 2\n");
+        Files.writeString(f, "query:\n  max_streams: 7\n  max_policy_queries: 2\n  max_policy_run: 90s\n");
         var limits = AggregatorSettings.toConfig(settings(Map.of(), "--config", f.toString())).limits();
         assertEquals(7, limits.maxQueryStreams());
         assertEquals(2, limits.maxPolicyQueries());
-        assertEquals(io.netwatch.aggregator.security.ServerLimits.DEFAULT_MAX_POLICY_QUERIES,
-                AggregatorSettings.toConfig(settings(Map.of())).limits().maxPolicyQueries());
+        assertEquals(java.time.Duration.ofSeconds(90), limits.maxPolicyRun());
+        var defaults = AggregatorSettings.toConfig(settings(Map.of())).limits();
+        assertEquals(io.netwatch.aggregator.security.ServerLimits.DEFAULT_MAX_POLICY_QUERIES, defaults.maxPolicyQueries());
+        assertEquals(java.time.Duration.ofMinutes(10), defaults.maxPolicyRun());
     }
 
     @Test

@@ -307,9 +307,10 @@ public final class PolicyQueries {
                             .withCause(call.cancellationCause()).asRuntimeException();
                 }
                 if (bound != null && System.nanoTime() - bound.stopAtNanos() > 0) {
-                    throw Status.DEADLINE_EXCEEDED.withDescription(RAN_PAST + bound.max().toSeconds() + " s the aggregator gives one, with " + read + " of the "
-                            + stored + " stored flows read: ask for a shorter time range (since, until) or, for"
-                            + " a simulation, fewer policies").asRuntimeException();
+                    throw Status.DEADLINE_EXCEEDED.withDescription(RAN_PAST + bound.max().toSeconds() + " s the aggregator gives one"
+                            + " (query.max_policy_run), with " + read + " of the " + stored + " stored flows read:"
+                            + " ask for a shorter time range (--since, --until) or, for a simulation, fewer"
+                            + " policies").asRuntimeException();
                 }
                 read++;
                 Flow f = e.value();

@@ -1,5 +1,6 @@
 package io.netwatch.aggregator.query;
 
+import io.netwatch.aggregator.security.ServerLimits;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -18,11 +19,9 @@ import java.util.concurrent.atomic.LongAdder;
  * none (gRPC sets none unless asked) held its place for as long as the work took, an hour
  * for a simulation of 1,000 policies over a full store (found in review), and four such calls
  * locked every other user out of suggestions and simulations for that long. Past it the call
- * ends DEADLINE_EXCEEDED, saying so, and is counted.
+ * ends DEADLINE_EXCEEDED, saying so, and is counted ({@code query.max_policy_run}).
  */
 public final class PolicyQueryLimit {
-    /** How long one suggestion or simulation runs at most: far past what the command-line client waits by default (10 s). */
-    public static final Duration DEFAULT_MAX_RUN = Duration.ofMinutes(10);
     private final int max;
     private final Duration maxRun;
     private final LongAdder overran = new LongAdder();
@@ -31,7 +30,7 @@ public final class PolicyQueryLimit {
 
     /** @param max suggestions and simulations running at once, at least 1 */
     public PolicyQueryLimit(int max) {
-        this(max, DEFAULT_MAX_RUN);
+        this(max, ServerLimits.DEFAULT_MAX_POLICY_RUN);
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.netwatch.aggregator.security;
 
+import java.time.Duration;
+
 /**
  * How much of the aggregator's gRPC server one client, or all clients together, may hold. A
  * followed query (GetFlows, GetAnomalies, GetIncidents with follow) stays open for as long as
@@ -19,8 +21,12 @@ package io.netwatch.aggregator.security;
  *                              aggregator: each reads the whole store, a simulation judging
  *                              every flow against every policy it was sent, so one past it is
  *                              refused RESOURCE_EXHAUSTED and counted
+ * @param maxPolicyRun          how long one policy suggestion or simulation runs at most,
+ *                              whatever its caller's deadline (a call has none unless its client
+ *                              sets one): past it the call ends DEADLINE_EXCEEDED and is counted
  */
-public record ServerLimits(int maxCallsPerConnection, int maxQueryStreams, int maxPolicyQueries) {
+public record ServerLimits(int maxCallsPerConnection, int maxQueryStreams, int maxPolicyQueries,
+                           Duration maxPolicyRun) {
     /** The least RFC 9113 (6.5.2) asks a peer to allow, and what most HTTP/2 servers advertise. */
     public static final int DEFAULT_MAX_CALLS_PER_CONNECTION = 100;
     /** Far more than operators follow at once; each follower reads every new record. */
@@ -30,6 +36,8 @@ public record ServerLimits(int maxCallsPerConnection, int maxQueryStreams, int m
      * the aggregator stores and judges flows with.
      */
     public static final int DEFAULT_MAX_POLICY_QUERIES = 4;
+    /** Far past what the command-line client waits by default (10 s, its --timeout). */
+    public static final Duration DEFAULT_MAX_POLICY_RUN = Duration.ofMinutes(10);
     /**
      * RST_STREAM frames a client may send per {@link #RST_WINDOW_SECONDS} before its connection
      * is closed (ENHANCE_YOUR_CALM): a call cancelled as soon as it is opened costs the server a
@@ -46,15 +54,23 @@ public record ServerLimits(int maxCallsPerConnection, int maxQueryStreams, int m
                     + maxCallsPerConnection + " maxQueryStreams=" + maxQueryStreams + " maxPolicyQueries="
                     + maxPolicyQueries);
         }
+        if (maxPolicyRun == null || maxPolicyRun.isNegative() || maxPolicyRun.isZero()) {
+            throw new IllegalArgumentException("a policy query must be allowed some time, got " + maxPolicyRun);
+        }
     }
 
-    /** With {@link #DEFAULT_MAX_POLICY_QUERIES}. */
+    /** With {@link #DEFAULT_MAX_POLICY_RUN}. */
+    public ServerLimits(int maxCallsPerConnection, int maxQueryStreams, int maxPolicyQueries) {
+        this(maxCallsPerConnection, maxQueryStreams, maxPolicyQueries, DEFAULT_MAX_POLICY_RUN);
+    }
+
+    /** With {@link #DEFAULT_MAX_POLICY_QUERIES} and {@link #DEFAULT_MAX_POLICY_RUN}. */
     public ServerLimits(int maxCallsPerConnection, int maxQueryStreams) {
         this(maxCallsPerConnection, maxQueryStreams, DEFAULT_MAX_POLICY_QUERIES);
     }
 
     public static ServerLimits defaults() {
         return new ServerLimits(DEFAULT_MAX_CALLS_PER_CONNECTION, DEFAULT_MAX_QUERY_STREAMS,
-                DEFAULT_MAX_POLICY_QUERIES);
+                DEFAULT_MAX_POLICY_QUERIES, DEFAULT_MAX_POLICY_RUN);
     }
 }

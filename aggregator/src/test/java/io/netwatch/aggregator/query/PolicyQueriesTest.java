@@ -531,8 +531,9 @@ class PolicyQueriesTest {
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> noDeadline.simulatePolicies(
                     SimulatePoliciesRequest.newBuilder().setYaml(DENY_ALL).build()));
             assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
-            assertEquals("the policy query ran past the 0 s the aggregator gives one, with 0 of the 1000 stored flows"
-                    + " read: ask for a shorter time range (since, until) or, for a simulation, fewer policies",
+            assertEquals("the policy query ran past the 0 s the aggregator gives one (query.max_policy_run), with 0 of"
+                    + " the 1000 stored flows read: ask for a shorter time range (--since, --until) or, for a"
+                    + " simulation, fewer policies",
                     e.getStatus().getDescription());
             e = assertThrows(StatusRuntimeException.class, () -> noDeadline.suggestPolicies(
                     SuggestPoliciesRequest.newBuilder().setNamespace("shop").build()));
