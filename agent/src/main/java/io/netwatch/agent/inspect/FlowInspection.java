@@ -169,11 +169,6 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
     private InspectionLimit limit = InspectionLimit.INSPECTION_LIMIT_NONE;
 
     FlowInspection(Inspector inspector, long flowId, boolean tcp, boolean fromInitiator, IpLayer first) {
-        this(inspector, flowId, tcp, fromInitiator, first, null);
-    }
-
-    /** @param frame the first packet's frame, whose payload may name the protocol before its port does; null for none */
-    FlowInspection(Inspector inspector, long flowId, boolean tcp, boolean fromInitiator, IpLayer first, ByteBuffer frame) {
         this.inspector = inspector;
         this.flowId = flowId;
         this.tcp = tcp;
@@ -191,14 +186,12 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
             get();
         }
         if (!tcp && signatures == null && onDnsPort() && !(serverPort == QUIC_PORT && inspector.parses(MessageKind.QUIC))
-                && inspector.parses(MessageKind.DNS) && !startsWithQuicInitial(first, frame)) {
+                && inspector.parses(MessageKind.DNS)) {
             // DNS over UDP by its port, and no payload rule reads its datagrams: every message
             // is parsed without direction state (two objects fewer for each DNS flow, most of
             // the flows a node sees). Not to QUIC's port, whose directions are read as QUIC
             // (parseDatagram) as with payload rules: a client on source port 53, which any pod
             // may bind, was read as DNS only, and its QUIC hello and SNI never (found in review).
-            // Nor a flow whose first datagram is a QUIC Initial, to a server on port 53 (found
-            // in review: a QUIC tunnel past egress rules that let DNS out was malformed DNS).
             udpDns = true;
         } else {
             this.toServer = new Direction(true);
@@ -206,12 +199,6 @@ final class FlowInspection extends ReassemblyBudget.Holder implements AlertListe
             holdsPlace = true;
             inspector.takePlace();
         }
-    }
-
-    /** True when QUIC is parsed and the first packet's payload is a QUIC Initial's (header checked, nothing decrypted). */
-    private boolean startsWithQuicInitial(IpLayer first, ByteBuffer frame) {
-        return frame != null && first.payloadLength > 0 && inspector.parses(MessageKind.QUIC)
-                && QuicInitial.probe(frame, first.payloadOffset, first.payloadLength);
     }
 
     /**

@@ -158,7 +158,7 @@ public final class Inspector implements FlowObserver {
                 uninspectedFlows.lazySet(uninspectedFlows.get() + 1);
                 return false;
             }
-            f = new FlowInspection(this, flowId, tcp, fromInitiator, layer, frame);
+            f = new FlowInspection(this, flowId, tcp, fromInitiator, layer);
             flows.put(slot, f);
             inspectedFlows.lazySet(inspectedFlows.get() + 1);
         }

@@ -461,26 +461,6 @@ class QuicFlowTest {
     }
 
     @Test
-    void aClientToServerPort53IsReadAsQuicWhenItsFirstDatagramIsAnInitial() throws Exception {
-        // Found in review: a flow to port 53 was DNS by its port, read without directions when no
-        // payload rule reads UDP, so QUIC to a server on port 53 (a tunnel past egress rules
-        // that let DNS out) had its Initials counted as malformed DNS, and its hello and SNI
-        // never read, where Suricata's probing names the protocol by its bytes.
-        withRules("");
-        byte[] dcid = id("0".repeat(16));
-        byte[] clientScid = id("a1".repeat(4));
-        byte[] serverScid = id("c1".repeat(8));
-        datagram(true, 40000, 53, clientInitial(dcid, dcid, clientScid, 0, crypto(0, helloFor("hidden3.org"))));
-        datagram(false, 40000, 53, serverInitial(dcid, clientScid, serverScid, 0, crypto(0, QuicInitialTest.SERVER_HELLO)));
-        pipeline.finish();
-        assertEquals(List.of("hidden3.org"), hellos("client_hello"));
-        Flow f = flows.getFirst();
-        assertEquals("quic", f.getAppProto());
-        assertEquals("hidden3.org", f.getTls().getSni());
-        assertEquals(0, pipeline.inspector().malformedMessages(MessageKind.DNS));
-    }
-
-    @Test
     void aDirectionOnAnotherPortNotNamedQuicStillEndsAtItsFirstDatagramThatIsNoInitial() throws Exception {
         // Off port 443 a direction is read as QUIC only while its datagrams say so: one that
         // cannot be opened names nothing, and the next that is no Initial ends the direction, as
