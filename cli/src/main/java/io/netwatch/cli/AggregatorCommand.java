@@ -37,11 +37,11 @@ final class AggregatorCommand implements Callable<Integer> {
             + NetwatchMain.DEFAULT_PORT + "). (listen)")
     String listen;
 
-    @Option(names = "--max-flows", description = "Flows kept in memory (weighing at most a quarter of the heap); the oldest fall off first (default: "
+    @Option(names = "--max-flows", description = "Flows kept in memory (and at most a quarter of the heap of them); the oldest fall off first (default: "
             + AggregatorConfig.DEFAULT_MAX_FLOWS + "). (store.max_flows)")
     String maxFlows;
 
-    @Option(names = "--max-anomalies", description = "Anomalies kept in memory (weighing at most a sixteenth of the heap) (default: "
+    @Option(names = "--max-anomalies", description = "Anomalies kept in memory (and at most a sixteenth of the heap of them) (default: "
             + AggregatorConfig.DEFAULT_MAX_ANOMALIES + "). (store.max_anomalies)")
     String maxAnomalies;
 

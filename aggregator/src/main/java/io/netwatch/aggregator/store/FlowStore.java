@@ -14,15 +14,18 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class FlowStore {
     /**
-     * The share of the heap the stored flows may weigh at most ({@link RecordWeight}: their
-     * encoded bytes, and 64 for each message and repeated value in them): past it the oldest
-     * fall off first, as past the count bound. An agent's flows are 200 to 400 bytes (more
-     * with their endpoints' pod labels), so at the shipped bounds the count decides; this
-     * bounds records sent as large as a batch takes (found in review: the store was bounded by
-     * count alone, so 100 KB records from one node, which its root can forge, filled the
-     * aggregator's heap many times over). A parsed record takes at most about twice its weight
-     * (1.3 times for a usual flow, up to twice for one whose texts were read), so the flows take
-     * at most half the heap and the anomalies an eighth, leaving three eighths to the rest.
+     * The share of the heap the stored flows' encoded bytes may take at most (and the
+     * anomalies' a quarter of that): past it the oldest fall off first, as past the count
+     * bound. An agent's flows are 200 to 700 bytes (the more with their endpoints' pod labels),
+     * so at the shipped bounds the count decides; this bounds records sent as large as a batch
+     * takes (found in review: the store was bounded by count alone, so 100 KB records from one
+     * node, which its root can forge, filled the aggregator's heap many times over). A record of
+     * long texts takes on the heap up to about twice its encoded bytes (a text is kept both as
+     * bytes and as a string once read). Not covered: a record of many tiny values (empty nested
+     * messages, one-character labels) takes up to some 17 times its encoded bytes, so records
+     * forged that way can still fill the heap within the bound (docs/security.md). Weighing each
+     * value as an object was tried and undone: it counted the pod labels the aggregator shares
+     * between flows once a flow, and held the shipped store to a fifth of its 250,000 flows.
      */
     public static final int FLOW_HEAP_SHARE_DIVISOR = 4;
     /** Anomalies' share of the heap: a sixteenth. */
@@ -50,8 +53,9 @@ public final class FlowStore {
      * @param maxAnomalyBytes encoded bytes of the anomalies held at most
      */
     public FlowStore(int maxFlows, long maxFlowBytes, int maxAnomalies, long maxAnomalyBytes, Duration maxAge) {
-        this.flows = new BoundedLog<>(maxFlows, maxFlowBytes, RecordWeight::of, maxAge.toMillis());
-        this.anomalies = new BoundedLog<>(maxAnomalies, maxAnomalyBytes, RecordWeight::of, maxAge.toMillis());
+        this.flows = new BoundedLog<>(maxFlows, maxFlowBytes, Flow::getSerializedSize, maxAge.toMillis());
+        this.anomalies = new BoundedLog<>(maxAnomalies, maxAnomalyBytes, Anomaly::getSerializedSize,
+                maxAge.toMillis());
     }
 
     public BoundedLog<Flow> flows() {

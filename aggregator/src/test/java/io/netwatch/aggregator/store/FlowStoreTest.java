@@ -62,7 +62,7 @@ class FlowStoreTest {
             store.addFlow(Flow.newBuilder().setFlowId(i).setNodeName(big).build(), i);
         }
         assertTrue(store.flows().bytes() <= bound, store.flows().bytes() + " bytes held");
-        int each = RecordWeight.of(Flow.newBuilder().setFlowId(1_000).setNodeName(big).build());
+        int each = Flow.newBuilder().setFlowId(1_000).setNodeName(big).build().getSerializedSize();
         assertEquals(bound / each, store.flows().size(), "as many of the newest as the bound holds");
         assertEquals(1_000 - store.flows().size(), store.flows().evicted());
         assertEquals(1_000, store.flows().read(store.flows().firstIndex(), 100).entries().getLast().value().getFlowId(),
