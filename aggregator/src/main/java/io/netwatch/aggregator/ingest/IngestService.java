@@ -11,6 +11,7 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.netwatch.aggregator.store.AgentRegistry;
 import io.netwatch.aggregator.store.FlowStore;
+import io.netwatch.aggregator.store.StoreWeight;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.ingest.v1.AgentMessage;
@@ -461,7 +462,9 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                         }
                         if (registry.acceptBatch(node, connection, batch.getSequence(), now)) {
                             for (Flow f : batch.getFlowsList()) {
-                                store.addFlow(staged(ownNode(f), now), now, nowNanos);
+                                Flow arrived = ownNode(f);
+                                Flow stored = staged(arrived, now);
+                                store.addFlow(stored, now, nowNanos, StoreWeight.flow(arrived, stored));
                             }
                             registry.countStored(node, batch.getFlowsCount(), 0);
                         }
@@ -476,7 +479,9 @@ public final class IngestService extends IngestGrpc.IngestImplBase {
                         }
                         if (registry.acceptBatch(node, connection, batch.getSequence(), now)) {
                             for (Anomaly a : batch.getAnomaliesList()) {
-                                store.addAnomaly(staged(ownNode(a), now), now);
+                                Anomaly arrived = ownNode(a);
+                                Anomaly stored = staged(arrived, now);
+                                store.addAnomaly(stored, now, StoreWeight.anomaly(arrived, stored));
                             }
                             registry.countStored(node, 0, batch.getAnomaliesCount());
                         }

@@ -74,7 +74,12 @@ public final class BoundedLog<T> {
 
     public long append(T value, long receivedMillis) {
         // Weighed before the lock is taken: a message's size is a walk over all its fields.
-        int size = Math.max(0, sizer.applyAsInt(value));
+        return append(value, receivedMillis, sizer.applyAsInt(value));
+    }
+
+    /** Appends {@code value} weighing {@code weight}, as the caller weighed it rather than the log's sizer. */
+    public long append(T value, long receivedMillis, int weight) {
+        int size = Math.max(0, weight);
         synchronized (this) {
             while (next > first && (next - first == ring.length || bytes + size > maxBytes)) {
                 evictFirst();

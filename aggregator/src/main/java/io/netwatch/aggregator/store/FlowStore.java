@@ -26,6 +26,7 @@ public final class FlowStore {
      * forged that way can still fill the heap within the bound (docs/security.md). Weighing each
      * value as an object was tried and undone: it counted the pod labels the aggregator shares
      * between flows once a flow, and held the shipped store to a fifth of its 250,000 flows.
+     * Records from the agents are weighed without those shared labels ({@link StoreWeight}).
      */
     public static final int FLOW_HEAP_SHARE_DIVISOR = 4;
     /** Anomalies' share of the heap: a sixteenth. */
@@ -84,7 +85,16 @@ public final class FlowStore {
      *                       operator), this does not
      */
     public void addFlow(Flow f, long receivedMillis, long receivedNanos) {
-        flows.append(f, receivedMillis);
+        addFlow(f, receivedMillis, receivedNanos, f.getSerializedSize());
+    }
+
+    /**
+     * Stores a flow weighing {@code weight} against the byte bound, and hands it to the listeners.
+     *
+     * @param weight its encoded bytes, less those of what it shares with other records (see {@link StoreWeight})
+     */
+    public void addFlow(Flow f, long receivedMillis, long receivedNanos, int weight) {
+        flows.append(f, receivedMillis, weight);
         for (StoreListener l : listeners) {
             try {
                 l.flowStored(f, receivedMillis, receivedNanos);
@@ -96,8 +106,13 @@ public final class FlowStore {
 
     /** Stores an anomaly, counting it by type and severity, and hands it to the listeners. */
     public void addAnomaly(Anomaly a, long receivedMillis) {
+        addAnomaly(a, receivedMillis, a.getSerializedSize());
+    }
+
+    /** Stores an anomaly weighing {@code weight} (see {@link StoreWeight}), counting it, and hands it to the listeners. */
+    public void addAnomaly(Anomaly a, long receivedMillis, int weight) {
         anomalyCounts.count(a);
-        anomalies.append(a, receivedMillis);
+        anomalies.append(a, receivedMillis, weight);
         for (StoreListener l : listeners) {
             try {
                 l.anomalyStored(a, receivedMillis);
