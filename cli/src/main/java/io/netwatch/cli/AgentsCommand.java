@@ -1,6 +1,7 @@
 package io.netwatch.cli;
 
 import com.google.protobuf.util.JsonFormat;
+import io.netwatch.aggregator.store.AgentRegistry;
 import io.netwatch.proto.flow.v1.LossCounter;
 import io.netwatch.proto.flow.v1.LossReason;
 import io.netwatch.proto.query.v1.AgentInfo;
@@ -58,10 +59,19 @@ final class AgentsCommand implements Callable<Integer> {
             GetAgentsResponse page = client.call(stub -> stub.getAgents(request));
             all.addAllAgents(page.getAgentsList());
             token = page.getNextPageToken();
+            // The aggregator's fault, not the command's: exit status 1, as for an outage. Its own
+            // answers are never empty before the last, nor hold more than the agents it keeps.
             if (!token.isEmpty() && !followed.add(token)) {
-                // The aggregator's fault, not the command's: exit status 1, as for an outage.
-                throw new NetwatchMain.Failed("the aggregator answered GetAgents with the same page again;"
+                throw new NetwatchMain.Failed("the aggregator answered GetAgents with a page token it gave before;"
                         + " the agents listed so far would repeat forever");
+            }
+            if (!token.isEmpty() && page.getAgentsCount() == 0) {
+                throw new NetwatchMain.Failed("the aggregator answered GetAgents with an empty page and a next one;"
+                        + " it would be followed forever");
+            }
+            if (all.getAgentsCount() > AgentRegistry.MAX_AGENTS) {
+                throw new NetwatchMain.Failed("the aggregator listed more than the " + AgentRegistry.MAX_AGENTS
+                        + " agents it keeps; its answers are not to be trusted");
             }
         } while (!token.isEmpty());
         return all.build();

@@ -362,9 +362,36 @@ class QueryCommandsTest {
                 CliRun r = assertTimeoutPreemptively(Duration.ofSeconds(30),
                         () -> CliRun.of("agents", "--aggregator", "127.0.0.1:" + server.getPort()));
                 assertEquals(1, r.code(), r.stderr());
-                assertTrue(r.stderr().contains("the aggregator answered GetAgents with the same page again"), r.stderr());
+                assertTrue(r.stderr().contains("the aggregator answered GetAgents with a page token it gave before"),
+                        r.stderr());
             } finally {
                 server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+        // Found in review: new tokens without end were followed without end. Empty pages, and
+        // more agents than an aggregator keeps, end it.
+        for (int perPage : new int[] {0, 5_000}) {
+            Server endless = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(
+                    new QueryGrpc.QueryImplBase() {
+                        @Override
+                        public void getAgents(GetAgentsRequest request, StreamObserver<GetAgentsResponse> out) {
+                            int n = request.getPageToken().isEmpty() ? 0 : Integer.parseInt(request.getPageToken());
+                            GetAgentsResponse.Builder b = GetAgentsResponse.newBuilder().setNextPageToken("" + (n + 1));
+                            for (int i = 0; i < perPage; i++) {
+                                b.addAgents(AgentInfo.newBuilder().setNodeName("node-" + n + "-" + i));
+                            }
+                            out.onNext(b.build());
+                            out.onCompleted();
+                        }
+                    }).build().start();
+            try {
+                CliRun r = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                        () -> CliRun.of("agents", "--aggregator", "127.0.0.1:" + endless.getPort()));
+                assertEquals(1, r.code(), r.stderr());
+                assertTrue(r.stderr().contains(perPage == 0 ? "an empty page and a next one"
+                        : "listed more than the 10000 agents it keeps"), r.stderr());
+            } finally {
+                endless.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
         }
     }

@@ -307,7 +307,8 @@ public final class PolicyQueries {
                             .withCause(call.cancellationCause()).asRuntimeException();
                 }
                 if (bound != null && System.nanoTime() - bound.stopAtNanos() > 0) {
-                    throw Status.DEADLINE_EXCEEDED.withDescription(RAN_PAST + bound.max().toSeconds() + " s the aggregator gives one"
+                    throw Status.DEADLINE_EXCEEDED.withDescription(RAN_PAST + java.math.BigDecimal.valueOf(bound.max().toMillis(), 3).stripTrailingZeros()
+                            .toPlainString() + " s the aggregator gives one"
                             + " (query.max_policy_run), with " + read + " of the " + stored + " stored flows read:"
                             + " ask for a shorter time range (--since, --until) or, for a simulation, fewer"
                             + " policies").asRuntimeException();
