@@ -57,8 +57,8 @@ class QueryInternalErrorTest {
     @BeforeEach
     void start() throws IOException {
         FlowStore store = new FlowStore(10, 10, Duration.ofHours(1));
-        store.flows().append(null, T0 * 1000);
-        store.anomalies().append(null, T0 * 1000);
+        store.flows().append(null, T0 * 1000, 0);
+        store.anomalies().append(null, T0 * 1000, 0);
         tracker = new IncidentTracker(new IncidentConfig(Duration.ofMinutes(30), Duration.ofSeconds(60), 5_000, 50,
                 BeaconConfig.defaults()), new IncidentCounters(), clock::get);
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
