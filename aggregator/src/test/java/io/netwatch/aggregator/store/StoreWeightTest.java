@@ -3,11 +3,17 @@ package io.netwatch.aggregator.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.util.Timestamps;
+import io.netwatch.aggregator.identity.AddressHolder;
+import io.netwatch.aggregator.identity.AnomalyEnricher;
+import io.netwatch.aggregator.identity.IdentityIndex;
+import io.netwatch.aggregator.identity.IpKey;
 import io.netwatch.proto.anomaly.v1.Anomaly;
 import io.netwatch.proto.flow.v1.Endpoint;
 import io.netwatch.proto.flow.v1.Flow;
 import io.netwatch.proto.flow.v1.Workload;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class StoreWeightTest {
@@ -50,6 +56,34 @@ class StoreWeightTest {
         Anomaly named = anomaly.toBuilder().setSource(anomaly.getSource().toBuilder().setWorkload(shared)).build();
         assertEquals(named.getSerializedSize() - bytes(shared), StoreWeight.anomaly(anomaly, named));
         assertEquals(anomaly.getSerializedSize(), StoreWeight.anomaly(anomaly, anomaly));
+    }
+
+    @Test
+    void anAgentsExternalNameKeptBesideThePodsWorkloadIsWeighed() {
+        // Found in review: the anomaly enricher names a pod's address by the pod and keeps the
+        // agent's external name beside it, in a workload made for this anomaly alone; told by
+        // reference alone, it was the cluster state's and weighed nothing, external name and all.
+        long t0 = 1_700_000_000_000_000_000L;
+        IdentityIndex index = new IdentityIndex(100, 4, Duration.ofMinutes(5), Duration.ofSeconds(10),
+                Duration.ofSeconds(2));
+        index.claim(IpKey.parse("10.244.1.5"), new AddressHolder("uid-cart-1", pod("cart-1"), null, List.of()), t0);
+        Anomaly arrived = Anomaly.newBuilder().setAnomalyType("dns_tunnel").setStart(Timestamps.fromNanos(t0 + 1_000))
+                .setSource(Endpoint.newBuilder().setIp("10.244.1.5")
+                        .setWorkload(Workload.newBuilder().setExternalName("x".repeat(100_000))))
+                .build();
+        Anomaly named = new AnomalyEnricher(index).enrich(arrived, t0 / 1_000_000 + 1_000);
+        assertEquals("cart-1", named.getSource().getWorkload().getPodName());
+        assertEquals(named.getSerializedSize(), StoreWeight.anomaly(arrived, named));
+
+        // An end the history says nobody held then keeps the agent's external name alone, in a
+        // new workload: weighed too.
+        Anomaly later = arrived.toBuilder().setStart(Timestamps.fromNanos(t0 - 1_000_000_000_000L))
+                .setSource(arrived.getSource().toBuilder().setWorkload(arrived.getSource().getWorkload().toBuilder()
+                        .setNamespace("shop").setPodName("gone-1")))
+                .build();
+        Anomaly dropped = new AnomalyEnricher(index).enrich(later, t0 / 1_000_000 + 1_000);
+        assertEquals("", dropped.getSource().getWorkload().getPodName());
+        assertEquals(dropped.getSerializedSize(), StoreWeight.anomaly(later, dropped));
     }
 
     @Test
