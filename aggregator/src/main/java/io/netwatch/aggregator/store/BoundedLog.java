@@ -23,7 +23,7 @@ public final class BoundedLog<T> {
     }
 
     private final Object[] ring;
-    /** Each held entry's size as {@link #sizer} said it, at the entry's place in the ring. */
+    /** Each held entry's size as {@link #sizer} or its appender said it, at the entry's place in the ring. */
     private final int[] sizes;
     private final ToIntFunction<? super T> sizer;
     private final long maxBytes;
@@ -162,7 +162,7 @@ public final class BoundedLog<T> {
         return maxBytes;
     }
 
-    /** What the entries held weigh together, by the log's sizer (0 when it has none). */
+    /** What the entries held weigh together, by the log's sizer or the weights they were appended with. */
     public synchronized long bytes() {
         return bytes;
     }

@@ -26,7 +26,8 @@ public final class FlowStore {
      * forged that way can still fill the heap within the bound (docs/security.md). Weighing each
      * value as an object was tried and undone: it counted the pod labels the aggregator shares
      * between flows once a flow, and held the shipped store to a fifth of its 250,000 flows.
-     * Records from the agents are weighed without those shared labels ({@link StoreWeight}).
+     * Records from the agents are weighed without those shared workloads ({@link StoreWeight});
+     * a workload with an external name is the record's own and is weighed.
      */
     public static final int FLOW_HEAP_SHARE_DIVISOR = 4;
     /** Anomalies' share of the heap: a sixteenth. */
@@ -50,8 +51,8 @@ public final class FlowStore {
     }
 
     /**
-     * @param maxFlowBytes    encoded bytes of the flows held at most
-     * @param maxAnomalyBytes encoded bytes of the anomalies held at most
+     * @param maxFlowBytes    encoded bytes of the flows held at most (as {@link StoreWeight} weighs an agent's)
+     * @param maxAnomalyBytes encoded bytes of the anomalies held at most (likewise)
      */
     public FlowStore(int maxFlows, long maxFlowBytes, int maxAnomalies, long maxAnomalyBytes, Duration maxAge) {
         this.flows = new BoundedLog<>(maxFlows, maxFlowBytes, Flow::getSerializedSize, maxAge.toMillis());
