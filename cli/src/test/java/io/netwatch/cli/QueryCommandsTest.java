@@ -389,10 +389,40 @@ class QueryCommandsTest {
                         () -> CliRun.of("agents", "--aggregator", "127.0.0.1:" + endless.getPort()));
                 assertEquals(1, r.code(), r.stderr());
                 assertTrue(r.stderr().contains(perPage == 0 ? "an empty page and a next one"
-                        : "listed more than the 10000 agents it keeps"), r.stderr());
+                        : "listed more than 20000 agents, twice the 10000 it keeps"), r.stderr());
             } finally {
                 endless.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    @Test
+    void aFullRegistryListedWhileAnAgentJoinsIsListedWhole() throws Exception {
+        // Found in review: a full registry listed while an agent joined under a later name (one
+        // listed already pushed out) lists one more than it keeps, and that is no fault.
+        Server churning = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(
+                new QueryGrpc.QueryImplBase() {
+                    @Override
+                    public void getAgents(GetAgentsRequest request, StreamObserver<GetAgentsResponse> out) {
+                        int n = request.getPageToken().isEmpty() ? 0 : Integer.parseInt(request.getPageToken());
+                        GetAgentsResponse.Builder b = GetAgentsResponse.newBuilder();
+                        for (int i = 0; i < (n < 2 ? 5_000 : 1); i++) {
+                            b.addAgents(AgentInfo.newBuilder().setNodeName(String.format("node-%d-%04d", n, i)));
+                        }
+                        if (n < 2) {
+                            b.setNextPageToken("" + (n + 1));
+                        }
+                        out.onNext(b.build());
+                        out.onCompleted();
+                    }
+                }).build().start();
+        try {
+            CliRun r = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                    () -> CliRun.of("agents", "--aggregator", "127.0.0.1:" + churning.getPort()));
+            assertEquals(0, r.code(), r.stderr());
+            assertTrue(r.stdout().contains("node-2-0000"), "the agent that joined is listed");
+        } finally {
+            churning.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
     }
 
