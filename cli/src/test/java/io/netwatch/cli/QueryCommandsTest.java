@@ -371,19 +371,7 @@ class QueryCommandsTest {
         // Found in review: new tokens without end were followed without end. Empty pages, and
         // more agents than an aggregator keeps, end it.
         for (int perPage : new int[] {0, 5_000}) {
-            Server endless = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(
-                    new QueryGrpc.QueryImplBase() {
-                        @Override
-                        public void getAgents(GetAgentsRequest request, StreamObserver<GetAgentsResponse> out) {
-                            int n = request.getPageToken().isEmpty() ? 0 : Integer.parseInt(request.getPageToken());
-                            GetAgentsResponse.Builder b = GetAgentsResponse.newBuilder().setNextPageToken("" + (n + 1));
-                            for (int i = 0; i < perPage; i++) {
-                                b.addAgents(AgentInfo.newBuilder().setNodeName("node-" + n + "-" + i));
-                            }
-                            out.onNext(b.build());
-                            out.onCompleted();
-                        }
-                    }).build().start();
+            Server endless = numberedPages(n -> perPage, n -> true);
             try {
                 CliRun r = assertTimeoutPreemptively(Duration.ofSeconds(60),
                         () -> CliRun.of("agents", "--aggregator", "127.0.0.1:" + endless.getPort()));
@@ -396,26 +384,35 @@ class QueryCommandsTest {
         }
     }
 
-    @Test
-    void aFullRegistryListedWhileAnAgentJoinsIsListedWhole() throws Exception {
-        // Found in review: a full registry listed while an agent joined under a later name (one
-        // listed already pushed out) lists one more than it keeps, and that is no fault.
-        Server churning = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(
+    /**
+     * Answers GetAgents' page {@code n} (the first for an empty token, then its number) with
+     * {@code agentsOn(n)} agents named node-N-IIII, and the next page's number while {@code more(n)}.
+     */
+    private static Server numberedPages(java.util.function.IntUnaryOperator agentsOn,
+                                        java.util.function.IntPredicate more) throws java.io.IOException {
+        return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(
                 new QueryGrpc.QueryImplBase() {
                     @Override
                     public void getAgents(GetAgentsRequest request, StreamObserver<GetAgentsResponse> out) {
                         int n = request.getPageToken().isEmpty() ? 0 : Integer.parseInt(request.getPageToken());
                         GetAgentsResponse.Builder b = GetAgentsResponse.newBuilder();
-                        for (int i = 0; i < (n < 2 ? 5_000 : 1); i++) {
+                        for (int i = 0; i < agentsOn.applyAsInt(n); i++) {
                             b.addAgents(AgentInfo.newBuilder().setNodeName(String.format("node-%d-%04d", n, i)));
                         }
-                        if (n < 2) {
+                        if (more.test(n)) {
                             b.setNextPageToken("" + (n + 1));
                         }
                         out.onNext(b.build());
                         out.onCompleted();
                     }
                 }).build().start();
+    }
+
+    @Test
+    void aFullRegistryListedWhileAnAgentJoinsIsListedWhole() throws Exception {
+        // Found in review: a full registry listed while an agent joined under a later name (one
+        // listed already pushed out) lists one more than it keeps, and that is no fault.
+        Server churning = numberedPages(n -> n < 2 ? 5_000 : 1, n -> n < 2);
         try {
             CliRun r = assertTimeoutPreemptively(Duration.ofSeconds(60),
                     () -> CliRun.of("agents", "--aggregator", "127.0.0.1:" + churning.getPort()));

@@ -457,25 +457,43 @@ class PolicyQueriesTest {
                 .setYaml(policies(PolicyQueries.MAX_SIMULATED_POLICIES)).build()).getFlowsJudged());
     }
 
-    @Test
-    void policyQueriesPastTheBoundAreRefusedWhileOneRunsAndItsPlaceComesBackWhenItStops() throws Exception {
-        // Found in review: suggestions and simulations were bounded by nothing, so clients on
-        // many connections could run as many as they liked, each a core for as long as it took.
-        // The test holds the only place itself, as a running simulation would (a simulation
-        // timed to be still running when the next calls come was a race on a fast machine).
+    /** Stores 1,000 judged copies of one flow. */
+    private void storeThousandFlows() {
         long now = clock.get() / 1_000_000;
         Flow f = verdicts.judge(enricher.enrich(tcp(9, "10.244.1.5", "10.244.1.6", 9000, TcpState.TCP_STATE_CLOSED,
                 10), now), now);
         for (int i = 0; i < 1_000; i++) {
             store.flows().append(f, now);
         }
-        PolicyQueryLimit limit = new PolicyQueryLimit(1);
+    }
+
+    /** A query server of the test's own over its store, with {@code limit}, and a channel to it. */
+    private record OwnServer(Server server, ManagedChannel channel) implements AutoCloseable {
+        @Override
+        public void close() throws InterruptedException {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private OwnServer ownServer(PolicyQueryLimit limit) throws java.io.IOException {
         Server own = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
                 .addService(new QueryService(store, new AgentRegistry(),
                         new PolicyQueries(store, index, history, verdicts.hits()), null, null, limit))
                 .build().start();
-        ManagedChannel ownChannel = NettyChannelBuilder.forAddress("127.0.0.1", own.getPort()).usePlaintext().build();
-        try {
+        return new OwnServer(own, NettyChannelBuilder.forAddress("127.0.0.1", own.getPort()).usePlaintext().build());
+    }
+
+    @Test
+    void policyQueriesPastTheBoundAreRefusedWhileOneRunsAndItsPlaceComesBackWhenItStops() throws Exception {
+        // Found in review: suggestions and simulations were bounded by nothing, so clients on
+        // many connections could run as many as they liked, each a core for as long as it took.
+        // The test holds the only place itself, as a running simulation would (a simulation
+        // timed to be still running when the next calls come was a race on a fast machine).
+        storeThousandFlows();
+        PolicyQueryLimit limit = new PolicyQueryLimit(1);
+        try (OwnServer own = ownServer(limit)) {
+            ManagedChannel ownChannel = own.channel();
             assertTrue(limit.enter(), "the one place, taken as a running simulation takes it");
             QueryGrpc.QueryBlockingStub other = QueryGrpc.newBlockingStub(ownChannel)
                     .withDeadlineAfter(10, TimeUnit.SECONDS);
@@ -502,9 +520,6 @@ class PolicyQueriesTest {
             assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
             assertEquals(0, limit.running());
             assertEquals(2, limit.refused());
-        } finally {
-            ownChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-            own.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
     }
 
@@ -513,20 +528,11 @@ class PolicyQueriesTest {
         // Found in review: a call with no deadline (gRPC sets none unless asked) held its place
         // for as long as the work took, an hour for a simulation of 1,000 policies over a full
         // store, and four such calls locked everyone else out of suggestions and simulations.
-        long now = clock.get() / 1_000_000;
-        Flow f = verdicts.judge(enricher.enrich(tcp(9, "10.244.1.5", "10.244.1.6", 9000, TcpState.TCP_STATE_CLOSED,
-                10), now), now);
-        for (int i = 0; i < 1_000; i++) {
-            store.flows().append(f, now);
-        }
+        storeThousandFlows();
         // A bound of a nanosecond is past before the first stored flow is read.
         PolicyQueryLimit limit = new PolicyQueryLimit(1, java.time.Duration.ofNanos(1));
-        Server own = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-                .addService(new QueryService(store, new AgentRegistry(),
-                        new PolicyQueries(store, index, history, verdicts.hits()), null, null, limit))
-                .build().start();
-        ManagedChannel ownChannel = NettyChannelBuilder.forAddress("127.0.0.1", own.getPort()).usePlaintext().build();
-        try {
+        try (OwnServer own = ownServer(limit)) {
+            ManagedChannel ownChannel = own.channel();
             QueryGrpc.QueryBlockingStub noDeadline = QueryGrpc.newBlockingStub(ownChannel);
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> noDeadline.simulatePolicies(
                     SimulatePoliciesRequest.newBuilder().setYaml(DENY_ALL).build()));
@@ -542,9 +548,6 @@ class PolicyQueriesTest {
             assertEquals(0, limit.running(), "the place is given back");
             // Hit counts read no stored flow: not bounded.
             assertEquals(1, noDeadline.getPolicyHits(GetPolicyHitsRequest.getDefaultInstance()).getPoliciesCount());
-        } finally {
-            ownChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-            own.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
     }
 
