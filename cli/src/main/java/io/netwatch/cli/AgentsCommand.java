@@ -8,6 +8,7 @@ import io.netwatch.proto.query.v1.AgentInfo;
 import io.netwatch.proto.query.v1.GetAgentsRequest;
 import io.netwatch.proto.query.v1.GetAgentsResponse;
 import io.netwatch.proto.query.v1.IdentityStreamView;
+import io.netwatch.proto.query.v1.QueryGrpc;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
@@ -49,17 +50,21 @@ final class AgentsCommand implements Callable<Integer> {
 
     /**
      * Every agent, page after page, as one answer: the aggregator answers a page at a time
-     * (a cluster of thousands of nodes does not fit in one message).
+     * (a cluster of thousands of nodes does not fit in one message). The pages are asked on one
+     * connection (one TLS handshake), all within --timeout.
      */
     static GetAgentsResponse all(QueryClient client) throws InterruptedException {
+        return client.call(AgentsCommand::all);
+    }
+
+    private static GetAgentsResponse all(QueryGrpc.QueryBlockingStub stub) {
         GetAgentsResponse.Builder all = GetAgentsResponse.newBuilder();
         // Every token followed: found in review, only a token given twice in a row was caught,
         // and an aggregator going t1, t2, t1 was followed forever, the list growing without end.
         Set<String> followed = new HashSet<>();
         String token = "";
         do {
-            GetAgentsRequest request = GetAgentsRequest.newBuilder().setPageToken(token).build();
-            GetAgentsResponse page = client.call(stub -> stub.getAgents(request));
+            GetAgentsResponse page = stub.getAgents(GetAgentsRequest.newBuilder().setPageToken(token).build());
             all.addAllAgents(page.getAgentsList());
             token = page.getNextPageToken();
             // The aggregator's fault, not the command's: exit status 1, as for an outage. Its own
