@@ -37,12 +37,12 @@ final class AggregatorCommand implements Callable<Integer> {
             + NetwatchMain.DEFAULT_PORT + "). (listen)")
     String listen;
 
-    @Option(names = "--max-flows", description = "Flows kept in memory (and at most a quarter of the heap of them); the oldest fall off first (default: "
-            + AggregatorConfig.DEFAULT_MAX_FLOWS + "). (store.max_flows)")
+    @Option(names = "--max-flows", description = "Flows kept in memory, their encoded bytes at most a quarter of the"
+            + " heap; the oldest fall off first (default: " + AggregatorConfig.DEFAULT_MAX_FLOWS + "). (store.max_flows)")
     String maxFlows;
 
-    @Option(names = "--max-anomalies", description = "Anomalies kept in memory (and at most a sixteenth of the heap of them) (default: "
-            + AggregatorConfig.DEFAULT_MAX_ANOMALIES + "). (store.max_anomalies)")
+    @Option(names = "--max-anomalies", description = "Anomalies kept in memory, their encoded bytes at most a sixteenth"
+            + " of the heap (default: " + AggregatorConfig.DEFAULT_MAX_ANOMALIES + "). (store.max_anomalies)")
     String maxAnomalies;
 
     @Option(names = "--max-age", description = "Records older than this are dropped, e.g. 24h or PT24H (default: 24h)."

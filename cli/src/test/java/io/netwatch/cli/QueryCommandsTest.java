@@ -450,7 +450,8 @@ class QueryCommandsTest {
                                                  StreamObserver<io.netwatch.proto.query.v1.SimulatePoliciesResponse> out) {
                         out.onError(io.grpc.Status.DEADLINE_EXCEEDED.withDescription("the policy query ran past the 600 s"
                                 + " the aggregator gives one (query.max_policy_run), with 5 of the 9 stored flows read:"
-                                + " ask for a shorter time range (--since, --until) or, for a simulation, fewer policies").asRuntimeException());
+                                + " ask for a shorter time range (--since, --until) or, for a simulation, fewer policies")
+                                .asRuntimeException());
                     }
                 }).build().start();
         java.nio.file.Path yaml = java.nio.file.Files.createTempFile("deny", ".yaml");

@@ -11,7 +11,10 @@ import java.util.Base64;
  */
 final class AgentPageToken {
     private static final String PREFIX = "after:";
-    /** Longest token given: the prefix and a node name of {@link IngestService#MAX_NODE_NAME} characters, 4 bytes of UTF-8 each at most. */
+    /**
+     * Longest token given: the prefix and a node name of {@link IngestService#MAX_NODE_NAME}
+     * characters, 4 bytes of UTF-8 each at most.
+     */
     private static final int MAX_TOKEN_CHARS = 4 * (PREFIX.length() + 4 * IngestService.MAX_NODE_NAME) / 3 + 4;
 
     private AgentPageToken() {

@@ -69,7 +69,10 @@ public final class PolicyQueries {
      */
     static final int MAX_SIMULATED_POLICIES = 1000;
     private static final int READ_CHUNK = 1024;
-    /** How the description of a policy query stopped by its {@link #RUN_BOUND} starts: the command-line client tells it from its own deadline by it. */
+    /**
+     * How the description of a policy query stopped by its {@link #RUN_BOUND} starts: the
+     * command-line client tells it from its own deadline by it.
+     */
     public static final String RAN_PAST = "the policy query ran past the ";
     /**
      * When the policy query of the current call must stop reading (see {@link PolicyQueryLimit#maxRun}),
@@ -307,8 +310,9 @@ public final class PolicyQueries {
                             .withCause(call.cancellationCause()).asRuntimeException();
                 }
                 if (bound != null && System.nanoTime() - bound.stopAtNanos() > 0) {
-                    throw Status.DEADLINE_EXCEEDED.withDescription(RAN_PAST + java.math.BigDecimal.valueOf(bound.max().toMillis(), 3).stripTrailingZeros()
-                            .toPlainString() + " s the aggregator gives one"
+                    String seconds = java.math.BigDecimal.valueOf(bound.max().toMillis(), 3).stripTrailingZeros()
+                            .toPlainString();
+                    throw Status.DEADLINE_EXCEEDED.withDescription(RAN_PAST + seconds + " s the aggregator gives one"
                             + " (query.max_policy_run), with " + read + " of the " + stored + " stored flows read:"
                             + " ask for a shorter time range (--since, --until) or, for a simulation, fewer"
                             + " policies").asRuntimeException();
