@@ -1,6 +1,8 @@
 package io.netwatch.cli;
 
 import com.google.protobuf.util.JsonFormat;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.netwatch.aggregator.store.AgentRegistry;
 import io.netwatch.proto.flow.v1.LossCounter;
 import io.netwatch.proto.flow.v1.LossReason;
@@ -54,17 +56,29 @@ final class AgentsCommand implements Callable<Integer> {
      * connection (one TLS handshake), all within --timeout.
      */
     static GetAgentsResponse all(QueryClient client) throws InterruptedException {
-        return client.call(AgentsCommand::all);
+        return client.call(stub -> all(stub, client));
     }
 
-    private static GetAgentsResponse all(QueryGrpc.QueryBlockingStub stub) {
+    private static GetAgentsResponse all(QueryGrpc.QueryBlockingStub stub, QueryClient client) {
         GetAgentsResponse.Builder all = GetAgentsResponse.newBuilder();
         // Every token followed: found in review, only a token given twice in a row was caught,
         // and an aggregator going t1, t2, t1 was followed forever, the list growing without end.
         Set<String> followed = new HashSet<>();
         String token = "";
         do {
-            GetAgentsResponse page = stub.getAgents(GetAgentsRequest.newBuilder().setPageToken(token).build());
+            GetAgentsResponse page;
+            try {
+                page = stub.getAgents(GetAgentsRequest.newBuilder().setPageToken(token).build());
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED && !token.isEmpty()) {
+                    // Found in review: one --timeout bounds every page, and a listing cut by it
+                    // said the aggregator "did not answer" after it had answered pages of agents.
+                    throw new NetwatchMain.Failed("the aggregator at " + client.aggregator + " had listed "
+                            + TextFormat.count(all.getAgentsCount(), "agent") + ", and more followed, when --timeout ("
+                            + client.timeoutSeconds + " s) ran out: raise --timeout");
+                }
+                throw e;
+            }
             all.addAllAgents(page.getAgentsList());
             token = page.getNextPageToken();
             // The aggregator's fault, not the command's: exit status 1, as for an outage. Its own

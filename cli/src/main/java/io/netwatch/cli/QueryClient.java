@@ -135,7 +135,9 @@ final class QueryClient {
 
     /**
      * One unary query with the {@code --timeout} deadline, on a channel of its own that is
-     * closed before this returns; a failed call becomes a {@link NetwatchMain.UserError}.
+     * closed before this returns; a failed call becomes a {@link NetwatchMain.UserError}. A query
+     * of several calls (netwatch agents' pages) makes them all on that channel, within that one
+     * deadline.
      */
     <R> R call(Function<QueryGrpc.QueryBlockingStub, R> query) throws InterruptedException {
         ManagedChannel channel = channel();

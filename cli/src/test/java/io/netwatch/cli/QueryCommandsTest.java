@@ -440,6 +440,33 @@ class QueryCommandsTest {
     }
 
     @Test
+    void agentsCutByTheTimeoutAfterAPageSayHowManyWereListed() throws Exception {
+        // Found in review: --timeout bounds every page of the listing together, and a listing cut
+        // by it after pages of agents said the aggregator "did not answer". The second page is
+        // never answered.
+        Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(
+                new QueryGrpc.QueryImplBase() {
+                    @Override
+                    public void getAgents(GetAgentsRequest request, StreamObserver<GetAgentsResponse> out) {
+                        if (request.getPageToken().isEmpty()) {
+                            out.onNext(page("t1", "node-a", "node-b"));
+                            out.onCompleted();
+                        }
+                    }
+                }).build().start();
+        try {
+            String at = "127.0.0.1:" + server.getPort();
+            CliRun r = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                    () -> CliRun.of("agents", "--aggregator", at, "--timeout", "2"));
+            assertEquals(1, r.code(), r.stderr());
+            assertEquals("netwatch agents: the aggregator at " + at + " had listed 2 agents, and more followed, when"
+                    + " --timeout (2 s) ran out: raise --timeout", r.stderr().strip());
+        } finally {
+            server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void aPolicyQueryTheAggregatorStoppedAtItsBoundIsNotBlamedOnTimeout() throws Exception {
         // A simulation past the aggregator's own bound (10 minutes) was said to have run out of
         // --timeout, so the user raised --timeout and met the same end.
