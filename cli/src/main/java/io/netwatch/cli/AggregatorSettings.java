@@ -44,12 +44,12 @@ final class AggregatorSettings {
             t -> HostPort.parse(t, "listen")), "0.0.0.0:" + NetwatchMain.DEFAULT_PORT,
             "Address of the gRPC server: agents' ingest and the query API.");
     static final ConfigKey<Integer> MAX_FLOWS = SCHEMA.key("store.max_flows", integer(1, Integer.MAX_VALUE),
-            AggregatorConfig.DEFAULT_MAX_FLOWS, "Flows kept in memory, their encoded bytes (less the pods' workloads "
-            + "the aggregator names their ends with, shared between records) at most a quarter of the heap; the "
-            + "oldest fall off first (counted).");
+            AggregatorConfig.DEFAULT_MAX_FLOWS, "Flows kept in memory, their encoded bytes (less the pods' and "
+            + "Services' workloads the aggregator names their ends with, shared between records) at most a quarter "
+            + "of the heap; the oldest fall off first (counted).");
     static final ConfigKey<Integer> MAX_ANOMALIES = SCHEMA.key("store.max_anomalies", integer(1, Integer.MAX_VALUE),
-            AggregatorConfig.DEFAULT_MAX_ANOMALIES, "Anomalies kept in memory, their encoded bytes (less the pods' "
-            + "workloads the aggregator names their ends with) at most a sixteenth of the heap.");
+            AggregatorConfig.DEFAULT_MAX_ANOMALIES, "Anomalies kept in memory, their encoded bytes (less the pods' and "
+            + "Services' workloads the aggregator names their ends with) at most a sixteenth of the heap.");
     static final ConfigKey<Duration> MAX_AGE = SCHEMA.key("store.max_age", duration(Duration.ofSeconds(1)),
             AggregatorConfig.DEFAULT_MAX_AGE, "Records older than this are dropped from the store.");
     static final ConfigKey<Boolean> KUBERNETES = SCHEMA.key("kubernetes.enabled", bool(), false,

@@ -33,8 +33,8 @@ public final class StoreMetrics implements MeterBinder {
         meters.gauge("netwatch.store.records", log, BoundedLog::size, "Records held in the embedded store",
                 "kind", kind);
         meters.gauge("netwatch.store.bytes", log, BoundedLog::bytes,
-                "Encoded bytes of the records held in the embedded store, less the pods' workloads the aggregator"
-                        + " named them with", "kind", kind);
+                "Encoded bytes of the records held in the embedded store, less the pods' and Services' workloads"
+                        + " the aggregator named them with", "kind", kind);
         meters.counter("netwatch.store.evicted.records", log, BoundedLog::evicted,
                 "Records that fell off the store (count or byte bound, or age)", "kind", kind);
     }
