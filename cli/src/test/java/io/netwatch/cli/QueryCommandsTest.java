@@ -156,14 +156,13 @@ class QueryCommandsTest {
     @Test
     void hubblesFiltersReachTheAggregatorAndItsRefusalsNameTheirFlag() throws Exception {
         AtomicReference<FlowFilter> asked = new AtomicReference<>();
-        Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .addService(new QueryGrpc.QueryImplBase() {
-                    @Override
-                    public void getFlows(GetFlowsRequest request, StreamObserver<GetFlowsResponse> responses) {
-                        asked.set(request.getFilter());
-                        responses.onCompleted();
-                    }
-                }).build().start();
+        Server server = serve(new QueryGrpc.QueryImplBase() {
+            @Override
+            public void getFlows(GetFlowsRequest request, StreamObserver<GetFlowsResponse> responses) {
+                asked.set(request.getFilter());
+                responses.onCompleted();
+            }
+        });
         try {
             CliRun r = CliRun.of("observe", "--aggregator", "127.0.0.1:" + server.getPort(), "--verdict", "Denied,unknown",
                     "--app-proto", "HTTP,dns", "--label", "app=web,tier=front", "--label", "team", "--fqdn",
@@ -253,9 +252,13 @@ class QueryCommandsTest {
         }
     }
 
+    /** A query server on a free loopback port, answering with {@code service}. */
+    private static Server serve(io.grpc.BindableService service) throws java.io.IOException {
+        return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service).build().start();
+    }
+
     private static Server canned(long flowsThenStall) throws java.io.IOException {
-        return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(new Canned(flowsThenStall))
-                .build().start();
+        return serve(new Canned(flowsThenStall));
     }
 
     @Test
@@ -406,22 +409,21 @@ class QueryCommandsTest {
      */
     private static Server numberedPages(java.util.function.IntUnaryOperator agentsOn,
                                         java.util.function.IntPredicate more) throws java.io.IOException {
-        return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(
-                new QueryGrpc.QueryImplBase() {
-                    @Override
-                    public void getAgents(GetAgentsRequest request, StreamObserver<GetAgentsResponse> out) {
-                        int n = request.getPageToken().isEmpty() ? 0 : Integer.parseInt(request.getPageToken());
-                        GetAgentsResponse.Builder b = GetAgentsResponse.newBuilder();
-                        for (int i = 0; i < agentsOn.applyAsInt(n); i++) {
-                            b.addAgents(AgentInfo.newBuilder().setNodeName(String.format("node-%d-%04d", n, i)));
-                        }
-                        if (more.test(n)) {
-                            b.setNextPageToken("" + (n + 1));
-                        }
-                        out.onNext(b.build());
-                        out.onCompleted();
-                    }
-                }).build().start();
+        return serve(new QueryGrpc.QueryImplBase() {
+            @Override
+            public void getAgents(GetAgentsRequest request, StreamObserver<GetAgentsResponse> out) {
+                int n = request.getPageToken().isEmpty() ? 0 : Integer.parseInt(request.getPageToken());
+                GetAgentsResponse.Builder b = GetAgentsResponse.newBuilder();
+                for (int i = 0; i < agentsOn.applyAsInt(n); i++) {
+                    b.addAgents(AgentInfo.newBuilder().setNodeName(String.format("node-%d-%04d", n, i)));
+                }
+                if (more.test(n)) {
+                    b.setNextPageToken("" + (n + 1));
+                }
+                out.onNext(b.build());
+                out.onCompleted();
+            }
+        });
     }
 
     @Test
@@ -444,16 +446,15 @@ class QueryCommandsTest {
         // Found in review: --timeout bounds every page of the listing together, and a listing cut
         // by it after pages of agents said the aggregator "did not answer". The second page is
         // never answered.
-        Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(
-                new QueryGrpc.QueryImplBase() {
-                    @Override
-                    public void getAgents(GetAgentsRequest request, StreamObserver<GetAgentsResponse> out) {
-                        if (request.getPageToken().isEmpty()) {
-                            out.onNext(page("t1", "node-a", "node-b"));
-                            out.onCompleted();
-                        }
-                    }
-                }).build().start();
+        Server server = serve(new QueryGrpc.QueryImplBase() {
+            @Override
+            public void getAgents(GetAgentsRequest request, StreamObserver<GetAgentsResponse> out) {
+                if (request.getPageToken().isEmpty()) {
+                    out.onNext(page("t1", "node-a", "node-b"));
+                    out.onCompleted();
+                }
+            }
+        });
         try {
             String at = "127.0.0.1:" + server.getPort();
             CliRun r = assertTimeoutPreemptively(Duration.ofSeconds(60),
@@ -470,17 +471,16 @@ class QueryCommandsTest {
     void aPolicyQueryTheAggregatorStoppedAtItsBoundIsNotBlamedOnTimeout() throws Exception {
         // A simulation past the aggregator's own bound (10 minutes) was said to have run out of
         // --timeout, so the user raised --timeout and met the same end.
-        Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(
-                new QueryGrpc.QueryImplBase() {
-                    @Override
-                    public void simulatePolicies(io.netwatch.proto.query.v1.SimulatePoliciesRequest request,
-                                                 StreamObserver<io.netwatch.proto.query.v1.SimulatePoliciesResponse> out) {
-                        out.onError(io.grpc.Status.DEADLINE_EXCEEDED.withDescription("the policy query ran past the 600 s"
-                                + " the aggregator gives one (query.max_policy_run), with 5 of the 9 stored flows read:"
-                                + " ask for a shorter time range (--since, --until) or, for a simulation, fewer policies")
-                                .asRuntimeException());
-                    }
-                }).build().start();
+        Server server = serve(new QueryGrpc.QueryImplBase() {
+            @Override
+            public void simulatePolicies(io.netwatch.proto.query.v1.SimulatePoliciesRequest request,
+                                         StreamObserver<io.netwatch.proto.query.v1.SimulatePoliciesResponse> out) {
+                out.onError(io.grpc.Status.DEADLINE_EXCEEDED.withDescription("the policy query ran past the 600 s"
+                        + " the aggregator gives one (query.max_policy_run), with 5 of the 9 stored flows read:"
+                        + " ask for a shorter time range (--since, --until) or, for a simulation, fewer policies")
+                        .asRuntimeException());
+            }
+        });
         java.nio.file.Path yaml = java.nio.file.Files.createTempFile("deny", ".yaml");
         try {
             java.nio.file.Files.writeString(yaml, "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:"
